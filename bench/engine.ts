@@ -1,0 +1,133 @@
+/**
+ * `npm run bench`: how fast the engine is on this machine. Not a test: it prints figures.
+ *
+ * For each configuration: median seconds per evaluation (forward + gradient to the image, which is
+ * what one Adam iteration costs and what an L-BFGS iteration costs in most steps), after a warm-up,
+ * the achieved GFLOP/s (convolutions and Gram products, forward and backward), and peak RSS; then
+ * the wall time of one whole default job (decode, optimise, PNG and GIF), as a table and as JSON.
+ *
+ * "gatys" runs VGG-19 to conv5_1 (content conv4_2) as in the paper and as the reference figures in
+ * the issues were measured; where the weights for blocks 4–5 are missing (the shared partial set),
+ * random stand-ins of the right shape are used: speed does not depend on the values.
+ */
+import { cpus, totalmem } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadEngineEnvironment } from '../src/bot/config.ts';
+import { chooseBackend } from '../src/engine/backend.ts';
+import { createEngineFromWeights } from '../src/engine/engine.ts';
+import { encodeGif } from '../src/engine/gif.ts';
+import { decodeImage, encodePng, resizeExactly } from '../src/engine/image.ts';
+import { GATYS_LAYERS, SHALLOW_LAYERS, type LayerSelection } from '../src/engine/layers.ts';
+import { createTfObjective } from '../src/engine/tf-objective.ts';
+import { createFeatureNetwork, rgbToVggInput, VGG19_LAYERS } from '../src/engine/vgg.ts';
+import { loadVggWeights, locateWeights, type ConvWeights } from '../src/engine/weights.ts';
+
+const env = loadEngineEnvironment();
+const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]));
+const sizes = (args.get('sizes') ?? '256').split(',').map(Number);
+const runs = Number(args.get('runs') ?? 5);
+const sharedImages = process.env.IMPASTO_SHARED_DIR ? join(process.env.IMPASTO_SHARED_DIR, 'images') : join('..', 'shared', 'images');
+
+const choice = await chooseBackend(env.IMPASTO_BACKEND);
+const weights = new Map(await loadVggWeights(await locateWeights({ explicitDir: env.IMPASTO_WEIGHTS_DIR, download: { baseUrl: env.IMPASTO_WEIGHTS_URL } })));
+const realLayers = [...weights.keys()];
+const channels = [64, 64, 128, 128, 256, 256, 256, 256, 512, 512, 512, 512, 512, 512, 512, 512];
+VGG19_LAYERS.forEach((name, index) => {
+  if (weights.has(name)) return;
+  const inChannels = index === 0 ? 3 : channels[index - 1]!;
+  const stand: ConvWeights = {
+    kernel: tf.randomNormal([3, 3, inChannels, channels[index]!], 0, Math.sqrt(2 / (9 * inChannels)), 'float32', index),
+    bias: tf.zeros([channels[index]!]),
+  };
+  weights.set(name, stand);
+});
+
+const content = await decodeImage(await readFile(join(sharedImages, 'content_tubingen.jpg')));
+const style = await decodeImage(await readFile(join(sharedImages, 'style_starry_night.jpg')));
+
+interface Row {
+  configuration: string;
+  size: string;
+  secondsPerEvaluation: number;
+  gflops: number;
+  gflopPerSecond: number;
+}
+const rows: Row[] = [];
+const presets: [string, LayerSelection][] = [
+  ['gatys (to conv5_1)', GATYS_LAYERS],
+  [`shallow (to conv3_2)`, SHALLOW_LAYERS],
+];
+for (const size of sizes) {
+  const image = await resizeExactly(content, size, size);
+  const styleImage = await resizeExactly(style, size, size);
+  for (const [name, layers] of presets) {
+    const network = createFeatureNetwork(weights, 'max');
+    const objective = createTfObjective({
+      network,
+      layers,
+      content: { x: rgbToVggInput(image), width: size, height: size },
+      style: { x: rgbToVggInput(styleImage), width: size, height: size },
+      weights: { content: 1e5, style: 3e4, tv: 1 },
+    });
+    const x = rgbToVggInput(image);
+    await objective.evaluate(x); // warm-up: kernel compilation, memory growth
+    const seconds: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const start = performance.now();
+      await objective.evaluate(x);
+      seconds.push((performance.now() - start) / 1000);
+    }
+    objective.dispose();
+    network.dispose();
+    const median = seconds.sort((a, b) => a - b)[Math.floor(seconds.length / 2)]!;
+    const gflops = evaluationFlops(size, layers) / 1e9;
+    rows.push({ configuration: name, size: `${size}×${size}`, secondsPerEvaluation: round(median, 3), gflops: round(gflops, 1), gflopPerSecond: round(gflops / median, 1) });
+  }
+}
+
+// One whole default job, as a chat user would get it, on the real (not stand-in) weights.
+const realWeights = new Map(realLayers.map((name) => [name, weights.get(name)!]));
+const engine = createEngineFromWeights(choice, realWeights);
+const jobStart = performance.now();
+const result = await engine.stylize({ content, style });
+await encodePng(result.image);
+await encodeGif(result.frames);
+const defaultJob = {
+  size: `${result.image.width}×${result.image.height}`,
+  iterations: result.iterations,
+  evaluations: result.evaluations,
+  layers: result.layers,
+  wallSeconds: round((performance.now() - jobStart) / 1000, 1),
+};
+
+const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
+const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+console.log(`impasto engine benchmark — backend ${choice.name}, ${machine}, Node ${process.version}`);
+console.log(`median of ${runs} runs after a warm-up; one evaluation = VGG forward + gradient to the image\n`);
+console.table(rows);
+console.log(`default job: ${defaultJob.size}, ${defaultJob.iterations} iterations (${defaultJob.evaluations} evaluations), ${defaultJob.wallSeconds} s wall`);
+console.log(`peak RSS: ${peakRssMb} MB\n`);
+console.log(JSON.stringify({ backend: choice.name, machine, node: process.version, runs, rows, defaultJob, peakRssMb }, null, 2));
+
+/** Multiply-adds ×2 of the convolutions and Gram products, forward and backward. */
+function evaluationFlops(size: number, layers: LayerSelection): number {
+  const wanted = new Set([...layers.content, ...layers.style]);
+  const deepest = Math.max(...[...wanted].map((layer) => VGG19_LAYERS.indexOf(layer as (typeof VGG19_LAYERS)[number])));
+  let side = size;
+  let flops = 0;
+  VGG19_LAYERS.slice(0, deepest + 1).forEach((name, index) => {
+    const inChannels = index === 0 ? 3 : channels[index - 1]!;
+    const outChannels = channels[index]!;
+    const conv = 2 * side * side * 9 * inChannels * outChannels;
+    flops += 2 * conv; // forward, and the input gradient (one more convolution)
+    if (layers.style.includes(name)) flops += 2 * (2 * side * side * outChannels * outChannels); // Gram forward + backward
+    if (['conv1_2', 'conv2_2', 'conv3_4', 'conv4_4'].includes(name)) side = Math.floor(side / 2);
+  });
+  return flops;
+}
+
+function round(value: number, digits: number): number {
+  return Number(value.toFixed(digits));
+}

@@ -1,0 +1,121 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, loadEngineEnvironment } from '../bot/config.ts';
+import { createEngine } from '../engine/engine.ts';
+import { CancelledError, InputError, WeightsError } from '../engine/errors.ts';
+import { encodeGif } from '../engine/gif.ts';
+import { decodeImage, encodePng } from '../engine/image.ts';
+import { INITS, OPTIMIZERS, POOLINGS, type StylizeOptionsInput } from '../engine/options.ts';
+import { downloadWeights } from '../engine/weights.ts';
+import { createDownloadProgressBar, createStylizeProgressBar, formatDuration } from './progress-bar.ts';
+
+const toNumber = (value: string): number => {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number)) throw new InvalidArgumentError('expected a number');
+  return number;
+};
+const toLayerList = (value: string): string[] => value.split(',').map((layer) => layer.trim()).filter(Boolean);
+
+const program = new Command('impasto').description('Neural style transfer (Gatys et al.) on TensorFlow.js').showHelpAfterError();
+
+program
+  .command('stylize')
+  .description('paint the content image in the style of the style image')
+  .argument('<content>', 'content image (JPEG, PNG, WebP, GIF)')
+  .argument('<style>', 'style image')
+  .option('-o, --output <file>', 'where to write the stylized PNG', 'stylized.png')
+  .option('--gif <file>', 'also write an animated GIF of the optimisation')
+  .option('--size <px>', 'long side of the output in pixels', toNumber)
+  .option('--iterations <n>', 'optimiser iterations', toNumber)
+  .option('--content-weight <w>', 'content loss weight (default 1e5)', toNumber)
+  .option('--style-weight <w>', 'style loss weight (default 3e4)', toNumber)
+  .option('--tv-weight <w>', 'total variation weight (default 1)', toNumber)
+  .addOption(new Option('--optimizer <name>', 'optimiser').choices(OPTIMIZERS))
+  .option('--learning-rate <lr>', 'Adam step size in 0–255 pixel units (default 10)', toNumber)
+  .addOption(new Option('--init <from>', 'starting image').choices(INITS))
+  .option('--seed <n>', 'seed for noise initialisation', toNumber)
+  .addOption(new Option('--pooling <kind>', 'VGG pooling').choices(POOLINGS))
+  .option('--content-layers <list>', 'comma-separated, e.g. conv4_2', toLayerList)
+  .option('--style-layers <list>', 'comma-separated, e.g. conv1_1,conv2_1,conv3_1', toLayerList)
+  .option('--frames <n>', 'GIF frame budget (default 30)', toNumber)
+  .action(async (contentPath: string, stylePath: string, flags: Record<string, unknown>) => {
+    const env = loadEngineEnvironment();
+    const engine = await createEngine({
+      backend: env.IMPASTO_BACKEND,
+      weightsDir: env.IMPASTO_WEIGHTS_DIR,
+      download: { baseUrl: env.IMPASTO_WEIGHTS_URL, ...withDownloadBar() },
+    });
+    process.stderr.write(`backend: ${engine.backend} (${engine.backendReasons.join('; ')})\nlayers available: ${engine.availableLayers.join(', ')}\n`);
+    const content = await decodeImage(await readFile(contentPath), undefined, 'content image');
+    const style = await decodeImage(await readFile(stylePath), undefined, 'style image');
+    const options: StylizeOptionsInput = {
+      size: flags.size as number | undefined,
+      iterations: flags.iterations as number | undefined,
+      contentWeight: flags.contentWeight as number | undefined,
+      styleWeight: flags.styleWeight as number | undefined,
+      tvWeight: flags.tvWeight as number | undefined,
+      optimizer: flags.optimizer as StylizeOptionsInput['optimizer'],
+      learningRate: flags.learningRate as number | undefined,
+      init: flags.init as StylizeOptionsInput['init'],
+      seed: flags.seed as number | undefined,
+      pooling: flags.pooling as StylizeOptionsInput['pooling'],
+      contentLayers: flags.contentLayers as string[] | undefined,
+      styleLayers: flags.styleLayers as string[] | undefined,
+      frames: flags.frames as number | undefined,
+    };
+    const bar = createStylizeProgressBar();
+    const controller = new AbortController();
+    process.once('SIGINT', () => controller.abort());
+    const result = await engine
+      .stylize({ content, style, options: dropUndefined(options), onProgress: (progress) => bar.update(progress), signal: controller.signal })
+      .finally(() => bar.stop());
+    await writeFile(flags.output as string, await encodePng(result.image));
+    process.stderr.write(`wrote ${String(flags.output)} (${result.image.width}×${result.image.height}, ${result.iterations} iterations, ${formatDuration(result.elapsedMs)})\n`);
+    if (typeof flags.gif === 'string') {
+      await writeFile(flags.gif, await encodeGif(result.frames));
+      process.stderr.write(`wrote ${flags.gif} (${result.frames.length} frames)\n`);
+    }
+    engine.dispose();
+  });
+
+program
+  .command('weights')
+  .description('manage the VGG-19 weights')
+  .command('download')
+  .description('download the VGG-19 convolution weights into weights/cache/vgg19 (needs internet)')
+  .option('--url <base>', 'fetch from this base URL instead of the pinned upstream (IMPASTO_WEIGHTS_URL)')
+  .action(async (flags: { url?: string }) => {
+    const env = loadEngineEnvironment();
+    const bar = createDownloadProgressBar();
+    await downloadWeights({ baseUrl: flags.url ?? env.IMPASTO_WEIGHTS_URL, onProgress: bar.update }).finally(() => bar.stop());
+    process.stderr.write('VGG-19 weights are in weights/cache/vgg19\n');
+  });
+
+function withDownloadBar() {
+  const bar = createDownloadProgressBar();
+  return {
+    onProgress: (received: number, total: number) => {
+      bar.update(received, total);
+      if (received >= total) bar.stop();
+    },
+  };
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
+}
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  // Problems a user can fix get one clear line; anything else is a bug and keeps its stack.
+  if (error instanceof InputError || error instanceof WeightsError || error instanceof ConfigError || error instanceof CancelledError) {
+    process.stderr.write(`impasto: ${error.message}\n`);
+    process.exitCode = error instanceof CancelledError ? 130 : 2;
+  } else if ((error as { code?: string }).code === 'ENOENT') {
+    process.stderr.write(`impasto: ${(error as Error).message}\n`);
+    process.exitCode = 2;
+  } else {
+    throw error;
+  }
+}

@@ -1,0 +1,57 @@
+import cliProgress from 'cli-progress';
+import type { Progress } from '../engine/engine.ts';
+
+/** A terminal progress bar for a stylization: iteration, losses and ETA on one line. */
+export function createStylizeProgressBar(): { update(progress: Progress): void; stop(): void } {
+  const bar = new cliProgress.SingleBar(
+    {
+      format: '{bar} {value}/{total} | loss {loss} (content {content}, style {style}, tv {tv}) | {elapsed} elapsed, ETA {remaining}',
+      hideCursor: true,
+      stream: process.stderr,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update(progress) {
+      const payload = {
+        loss: progress.terms.total.toExponential(2),
+        content: progress.terms.content.toExponential(2),
+        style: progress.terms.style.toExponential(2),
+        tv: progress.terms.tv.toExponential(2),
+        elapsed: formatDuration(progress.elapsedMs),
+        remaining: formatDuration(progress.etaMs),
+      };
+      if (!started) {
+        bar.start(progress.totalIterations, progress.iteration, payload);
+        started = true;
+      } else {
+        bar.update(progress.iteration, payload);
+      }
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+export function createDownloadProgressBar(): { update(received: number, total: number): void; stop(): void } {
+  const bar = new cliProgress.SingleBar(
+    { format: 'VGG-19 weights {bar} {percentage}% | {receivedMb}/{totalMb} MB', stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update(received, total) {
+      const payload = { receivedMb: (received / 1e6).toFixed(1), totalMb: (total / 1e6).toFixed(1) };
+      if (!started) {
+        bar.start(total, received, payload);
+        started = true;
+      } else bar.update(received, payload);
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+export function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  return seconds >= 60 ? `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s` : `${seconds}s`;
+}

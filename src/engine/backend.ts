@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * The TensorFlow.js backends impasto can run on, fastest first. The native packages cannot be
+ * installed on every machine (their install script downloads libtensorflow), so each one is looked
+ * for at run time, and the first that loads wins.
+ */
+export const BACKEND_CANDIDATES = [
+  { name: 'tensorflow-gpu', module: '@tensorflow/tfjs-node-gpu', tfBackend: 'tensorflow' },
+  { name: 'tensorflow', module: '@tensorflow/tfjs-node', tfBackend: 'tensorflow' },
+  { name: 'wasm', module: '@tensorflow/tfjs-backend-wasm', tfBackend: 'wasm' },
+  { name: 'cpu', module: '@tensorflow/tfjs-backend-cpu', tfBackend: 'cpu' },
+] as const;
+
+export type BackendName = (typeof BACKEND_CANDIDATES)[number]['name'];
+export const BACKEND_NAMES = BACKEND_CANDIDATES.map((candidate) => candidate.name) as readonly BackendName[];
+
+export interface BackendChoice {
+  readonly name: BackendName;
+  /** One line per candidate tried, e.g. "tensorflow-gpu: not installed". */
+  readonly reasons: readonly string[];
+}
+
+export interface BackendEnvironment {
+  /** Loads a module by specifier; injected in tests. */
+  readonly importModule: (specifier: string) => Promise<unknown>;
+  /** Activates a registered TensorFlow.js backend; resolves false when it cannot start. */
+  readonly activate: (tfBackend: string) => Promise<boolean>;
+}
+
+const realEnvironment: BackendEnvironment = {
+  importModule: (specifier) => import(specifier),
+  activate: async (tfBackend) => {
+    const ok = await tf.setBackend(tfBackend);
+    if (ok) await tf.ready();
+    return ok;
+  },
+};
+
+/**
+ * Picks the fastest backend that loads, or exactly `forced` when given (then failing loudly if it
+ * cannot load, because an operator who forces a backend wants to know).
+ */
+export async function chooseBackend(
+  forced: BackendName | undefined,
+  environment: BackendEnvironment = realEnvironment,
+): Promise<BackendChoice> {
+  const reasons: string[] = [];
+  const candidates = forced ? BACKEND_CANDIDATES.filter((candidate) => candidate.name === forced) : BACKEND_CANDIDATES;
+  for (const candidate of candidates) {
+    try {
+      await environment.importModule(candidate.module);
+    } catch (error) {
+      reasons.push(`${candidate.name}: ${describeImportFailure(candidate.module, error)}`);
+      continue;
+    }
+    let activated = false;
+    try {
+      activated = await environment.activate(candidate.tfBackend);
+    } catch (error) {
+      reasons.push(`${candidate.name}: failed to start (${error instanceof Error ? error.message : String(error)})`);
+      continue;
+    }
+    if (!activated) {
+      reasons.push(`${candidate.name}: installed but failed to start`);
+      continue;
+    }
+    reasons.push(`${candidate.name}: ${forced ? 'forced by IMPASTO_BACKEND' : 'selected'}`);
+    return { name: candidate.name, reasons };
+  }
+  const hint = forced ? `IMPASTO_BACKEND=${forced} was set, but that backend cannot run here` : 'no TensorFlow.js backend could start';
+  throw new Error(`${hint}:\n  ${reasons.join('\n  ')}`);
+}
+
+function describeImportFailure(specifier: string, error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+    const message = error instanceof Error ? error.message : '';
+    // A missing *dependency* of an installed package is a broken install, not an absent one.
+    if (message.includes(`'${specifier}'`)) return 'not installed';
+  }
+  return `installed but failed to load (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
+}

@@ -1,0 +1,41 @@
+/**
+ * Every failure a user can cause is an `InputError` with a stable `code` and, where it applies, the
+ * option (`field`) at fault. Adapters show `message` to the user as it is: it must be specific and
+ * must never contain a secret or a stack trace.
+ */
+export type InputErrorCode =
+  | 'empty_file'
+  | 'too_many_bytes'
+  | 'not_an_image'
+  | 'corrupt_image'
+  | 'too_many_pixels'
+  | 'invalid_option'
+  | 'unknown_layer';
+
+export class InputError extends Error {
+  override readonly name = 'InputError';
+  constructor(
+    readonly code: InputErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The VGG-19 weights could not be found, fetched or verified. The message says how to fix it. */
+export class WeightsError extends Error {
+  override readonly name = 'WeightsError';
+}
+
+/** Thrown when an AbortSignal stops a job between two iterations. */
+export class CancelledError extends Error {
+  override readonly name = 'CancelledError';
+  constructor(message = 'The job was cancelled.') {
+    super(message);
+  }
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CancelledError();
+}

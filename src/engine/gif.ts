@@ -1,0 +1,39 @@
+import sharp from 'sharp';
+import { resizeExactly, type RgbImage } from './image.ts';
+
+export interface GifOptions {
+  /** Milliseconds each frame but the last is shown. */
+  readonly frameDelayMs?: number;
+  /** Milliseconds the final frame is held before the loop restarts. */
+  readonly finalHoldMs?: number;
+  /** The GIF is shrunk until it fits (chat platforms cap uploads; Discord's is 8 MB without boosts). */
+  readonly maxBytes?: number;
+}
+
+/** Which iterations to keep as frames: about `budget` of them, evenly spaced, always the last. */
+export function frameInterval(iterations: number, budget: number): number {
+  return Math.max(1, Math.ceil(iterations / Math.max(1, budget - 1)));
+}
+
+/**
+ * Encodes frames (all the same size) as a looping animated GIF with sharp/libvips. When the result
+ * is over `maxBytes`, the frames are scaled down by 3/4 and encoded again.
+ */
+export async function encodeGif(frames: readonly RgbImage[], options: GifOptions = {}): Promise<Buffer> {
+  const { frameDelayMs = 120, finalHoldMs = 2000, maxBytes = 8 * 1024 * 1024 } = options;
+  const first = frames[0];
+  if (!first) throw new Error('encodeGif needs at least one frame');
+  let scale = 1;
+  for (;;) {
+    const width = Math.max(16, Math.round(first.width * scale));
+    const height = Math.max(16, Math.round(first.height * scale));
+    const scaled = await Promise.all(frames.map((frame) => resizeExactly(frame, width, height)));
+    const strip = Buffer.concat(scaled.map((frame) => frame.data));
+    const delays = scaled.map((_, index) => (index === scaled.length - 1 ? finalHoldMs : frameDelayMs));
+    const gif = await sharp(strip, { raw: { width, height: height * scaled.length, channels: 3, pageHeight: height } })
+      .gif({ loop: 0, delay: delays, effort: 7 })
+      .toBuffer();
+    if (gif.byteLength <= maxBytes || width <= 16) return gif;
+    scale *= 0.75;
+  }
+}

@@ -1,0 +1,109 @@
+import sharp from 'sharp';
+import { InputError } from './errors.ts';
+
+/** An 8-bit RGB image, row-major, 3 bytes a pixel: the engine's only image type. */
+export interface RgbImage {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+}
+
+export interface DecodeLimits {
+  /** Largest accepted file, in bytes. */
+  readonly maxBytes: number;
+  /** Largest accepted image, in pixels (width × height), checked before decoding. */
+  readonly maxPixels: number;
+}
+
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxBytes: 10 * 1024 * 1024, maxPixels: 40_000_000 };
+
+const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif']);
+
+/**
+ * Decodes an uploaded file into RGB: JPEG, PNG, WebP or GIF (first frame), EXIF orientation applied,
+ * transparency flattened onto white. Anything else is an `InputError` naming what is wrong.
+ */
+export async function decodeImage(
+  bytes: Uint8Array,
+  limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
+  label = 'image',
+): Promise<RgbImage> {
+  if (bytes.byteLength === 0) throw new InputError('empty_file', `The ${label} file is empty.`);
+  if (bytes.byteLength > limits.maxBytes) {
+    throw new InputError(
+      'too_many_bytes',
+      `The ${label} is ${formatMegabytes(bytes.byteLength)}; the limit is ${formatMegabytes(limits.maxBytes)}.`,
+    );
+  }
+  const metadata = await readMetadata(bytes, label);
+  if (!metadata.format || !ACCEPTED_FORMATS.has(metadata.format)) {
+    throw new InputError(
+      'not_an_image',
+      `The ${label} is ${metadata.format ? `a ${metadata.format.toUpperCase()} file` : 'not an image'}; send a JPEG, PNG, WebP or GIF.`,
+    );
+  }
+  const width = metadata.width ?? 0;
+  const height = metadata.pageHeight ?? metadata.height ?? 0;
+  if (width < 1 || height < 1) throw new InputError('corrupt_image', `The ${label} has no pixels.`);
+  if (width * height > limits.maxPixels) {
+    throw new InputError(
+      'too_many_pixels',
+      `The ${label} is ${width}×${height} (${(width * height / 1e6).toFixed(1)} megapixels); the limit is ${(limits.maxPixels / 1e6).toFixed(1)} megapixels.`,
+    );
+  }
+  try {
+    const { data, info } = await sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'truncated' })
+      .rotate()
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`unexpected channel count ${info.channels}`);
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  } catch {
+    throw new InputError('corrupt_image', `The ${label} could not be decoded; it looks damaged or truncated.`);
+  }
+}
+
+async function readMetadata(bytes: Uint8Array, label: string): Promise<sharp.Metadata> {
+  try {
+    // Reads the header only, so a bomb's size is known before any pixel is decoded.
+    return await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    if (/unsupported image format/i.test(text)) {
+      throw new InputError('not_an_image', `The ${label} is not an image; send a JPEG, PNG, WebP or GIF.`);
+    }
+    throw new InputError('corrupt_image', `The ${label} could not be read; it looks damaged or truncated.`);
+  }
+}
+
+/** Resizes so that the longer side is `longSide` pixels (Lanczos), keeping the aspect ratio. */
+export async function resizeToLongSide(image: RgbImage, longSide: number): Promise<RgbImage> {
+  const scale = longSide / Math.max(image.width, image.height);
+  const width = Math.max(1, Math.round(image.width * scale));
+  const height = Math.max(1, Math.round(image.height * scale));
+  return resizeExactly(image, width, height);
+}
+
+export async function resizeExactly(image: RgbImage, width: number, height: number): Promise<RgbImage> {
+  if (image.width === width && image.height === height) return image;
+  const { data, info } = await toSharp(image)
+    .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
+export function toSharp(image: RgbImage): sharp.Sharp {
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } });
+}
+
+export async function encodePng(image: RgbImage): Promise<Buffer> {
+  return toSharp(image).png({ compressionLevel: 9 }).toBuffer();
+}
+
+function formatMegabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}

@@ -1,0 +1,32 @@
+import type { IterativeOptimizer, Objective } from './objective.ts';
+
+export interface AdamOptions {
+  /** Step size in pixel units (0–255 scale). */
+  readonly learningRate: number;
+  readonly beta1?: number;
+  readonly beta2?: number;
+  readonly epsilon?: number;
+}
+
+/** Adam (Kingma & Ba 2015) with bias correction, updating `x` in place. */
+export function createAdam(objective: Objective, x: Float32Array, options: AdamOptions): IterativeOptimizer {
+  const { learningRate, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 } = options;
+  const firstMoment = new Float32Array(x.length);
+  const secondMoment = new Float32Array(x.length);
+  let t = 0;
+  return {
+    async step() {
+      const { gradient, terms } = await objective.evaluate(x);
+      t += 1;
+      const correction1 = 1 - beta1 ** t;
+      const correction2 = 1 - beta2 ** t;
+      for (let i = 0; i < x.length; i++) {
+        const g = gradient[i]!;
+        const m = (firstMoment[i] = beta1 * firstMoment[i]! + (1 - beta1) * g);
+        const v = (secondMoment[i] = beta2 * secondMoment[i]! + (1 - beta2) * g * g);
+        x[i] = x[i]! - (learningRate * (m / correction1)) / (Math.sqrt(v / correction2) + epsilon);
+      }
+      return { terms, evaluations: 1, converged: false };
+    },
+  };
+}

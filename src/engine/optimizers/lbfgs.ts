@@ -1,0 +1,203 @@
+import { dot, maxAbs, type Evaluation, type IterativeOptimizer, type Objective } from './objective.ts';
+
+export interface LbfgsOptions {
+  /** How many (s, y) pairs approximate the inverse Hessian. */
+  readonly historySize: number;
+  /** Stop when the largest gradient component is at most this. */
+  readonly gradientTolerance?: number;
+  /** Stop when a step changes the loss or the point by less than this. */
+  readonly changeTolerance?: number;
+  /** How far the first step moves the largest coordinate, before the line search adjusts it. */
+  readonly firstStepSize?: number;
+  /** Objective evaluations one line search may spend. */
+  readonly maxLineSearchEvaluations?: number;
+}
+
+// Wolfe constants as in Nocedal & Wright (and PyTorch's LBFGS): sufficient decrease and curvature.
+const C1 = 1e-4;
+const C2 = 0.9;
+
+/**
+ * Limited-memory BFGS with a strong-Wolfe line search (cubic interpolation, bracketing then zoom;
+ * Nocedal & Wright, Algorithms 3.5–3.6), updating `x` in place. Each `step` is one quasi-Newton
+ * iteration; the line search guarantees the loss never increases.
+ */
+export function createLbfgs(objective: Objective, x: Float32Array, options: LbfgsOptions): IterativeOptimizer {
+  const gradientTolerance = options.gradientTolerance ?? 1e-7;
+  const changeTolerance = options.changeTolerance ?? 1e-9;
+  const maxEvaluations = options.maxLineSearchEvaluations ?? 25;
+  const firstStepSize = options.firstStepSize ?? 10;
+  const history: { s: Float32Array; y: Float32Array; rho: number }[] = [];
+  let current: Evaluation | undefined;
+  let hessianScale = 1;
+  let converged = false;
+  const trial = new Float32Array(x.length);
+
+  const evaluateAlong = (direction: Float32Array, t: number): Promise<Evaluation> => {
+    for (let i = 0; i < x.length; i++) trial[i] = x[i]! + t * direction[i]!;
+    return objective.evaluate(trial);
+  };
+
+  return {
+    async step() {
+      let evaluations = 0;
+      if (!current) {
+        current = await objective.evaluate(x);
+        evaluations += 1;
+      }
+      if (converged || maxAbs(current.gradient) <= gradientTolerance) {
+        converged = true;
+        return { terms: current.terms, evaluations, converged };
+      }
+      const direction = searchDirection(current.gradient, history, hessianScale);
+      const slope = dot(current.gradient, direction);
+      if (!(slope < -changeTolerance)) {
+        converged = true;
+        return { terms: current.terms, evaluations, converged };
+      }
+      // Without curvature information yet, try a step that moves the steepest coordinate by
+      // `firstStepSize` (ten grey levels for an image): a scale-free start the line search refines.
+      const initialStep = history.length === 0 ? firstStepSize / maxAbs(direction) : 1;
+      const search = await strongWolfeSearch(evaluateAlong, direction, current, slope, initialStep, maxEvaluations, changeTolerance);
+      evaluations += search.evaluations;
+
+      const s = new Float32Array(x.length);
+      const y = new Float32Array(x.length);
+      for (let i = 0; i < x.length; i++) {
+        s[i] = search.t * direction[i]!;
+        x[i] = x[i]! + s[i]!;
+        y[i] = search.at.gradient[i]! - current.gradient[i]!;
+      }
+      const ys = dot(y, s);
+      // Skip the update when curvature is not positive: it would break the Hessian's positivity.
+      if (ys > 1e-10) {
+        if (history.length === options.historySize) history.shift();
+        history.push({ s, y, rho: 1 / ys });
+        hessianScale = ys / dot(y, y);
+      }
+      const lossChange = Math.abs(search.at.loss - current.loss);
+      current = search.at;
+      if (lossChange < changeTolerance || search.t * maxAbs(direction) < changeTolerance) converged = true;
+      return { terms: current.terms, evaluations, converged };
+    },
+  };
+}
+
+/** The two-loop recursion: returns −H·g for the L-BFGS inverse Hessian approximation H. */
+function searchDirection(gradient: Float32Array, history: readonly { s: Float32Array; y: Float32Array; rho: number }[], hessianScale: number): Float32Array {
+  const q = Float32Array.from(gradient, (g) => -g);
+  const alphas = new Array<number>(history.length);
+  for (let k = history.length - 1; k >= 0; k--) {
+    const { s, y, rho } = history[k]!;
+    const alpha = rho * dot(s, q);
+    alphas[k] = alpha;
+    for (let i = 0; i < q.length; i++) q[i] = q[i]! - alpha * y[i]!;
+  }
+  for (let i = 0; i < q.length; i++) q[i] = q[i]! * hessianScale;
+  for (let k = 0; k < history.length; k++) {
+    const { s, y, rho } = history[k]!;
+    const beta = rho * dot(y, q);
+    const coefficient = alphas[k]! - beta;
+    for (let i = 0; i < q.length; i++) q[i] = q[i]! + coefficient * s[i]!;
+  }
+  return q;
+}
+
+interface SearchPoint {
+  t: number;
+  at: Evaluation;
+  slope: number;
+}
+
+/**
+ * Finds a step t along `direction` satisfying the strong Wolfe conditions: a sufficient decrease of
+ * the loss (C1) and a flattened slope (C2). Falls back to the best point found when out of budget.
+ */
+async function strongWolfeSearch(
+  evaluateAlong: (direction: Float32Array, t: number) => Promise<Evaluation>,
+  direction: Float32Array,
+  start: Evaluation,
+  startSlope: number,
+  initialStep: number,
+  maxEvaluations: number,
+  changeTolerance: number,
+): Promise<{ t: number; at: Evaluation; evaluations: number }> {
+  const directionScale = maxAbs(direction);
+  const origin: SearchPoint = { t: 0, at: start, slope: startSlope };
+  const probe = async (t: number): Promise<SearchPoint> => {
+    const at = await evaluateAlong(direction, t);
+    evaluations += 1;
+    return { t, at, slope: dot(at.gradient, direction) };
+  };
+  const sufficientDecrease = (point: SearchPoint) => point.at.loss <= start.loss + C1 * point.t * startSlope;
+  const curvatureHolds = (point: SearchPoint) => Math.abs(point.slope) <= -C2 * startSlope;
+
+  let evaluations = 0;
+  let previous = origin;
+  let point = await probe(initialStep);
+  let bracket: [SearchPoint, SearchPoint] | undefined;
+
+  // Phase 1: grow the step until the minimum is bracketed (or the point already satisfies Wolfe).
+  while (evaluations < maxEvaluations) {
+    if (!sufficientDecrease(point) || (previous !== origin && point.at.loss >= previous.at.loss)) {
+      bracket = [previous, point];
+      break;
+    }
+    if (curvatureHolds(point)) return { t: point.t, at: point.at, evaluations };
+    if (point.slope >= 0) {
+      bracket = [previous, point];
+      break;
+    }
+    const next = cubicMinimum(previous, point, point.t + 0.01 * (point.t - previous.t), point.t * 10);
+    previous = point;
+    point = await probe(next);
+  }
+  if (!bracket) bracket = [origin, point];
+
+  // Phase 2: zoom inside the bracket. `low` is always the end with the lower loss.
+  let insufficientProgress = false;
+  while (evaluations < maxEvaluations) {
+    const [a, b]: [SearchPoint, SearchPoint] = bracket;
+    const low: SearchPoint = a.at.loss <= b.at.loss ? a : b;
+    const high: SearchPoint = low === a ? b : a;
+    const lowerT = Math.min(a.t, b.t);
+    const upperT = Math.max(a.t, b.t);
+    if ((upperT - lowerT) * directionScale < changeTolerance) break;
+    let t = cubicMinimum(a, b, lowerT, upperT);
+    // Keep away from the bracket's ends, where the cubic is least reliable (as PyTorch does).
+    const margin = 0.1 * (upperT - lowerT);
+    if (Math.min(upperT - t, t - lowerT) < margin) {
+      if (insufficientProgress || t >= upperT || t <= lowerT) {
+        t = Math.abs(t - upperT) < Math.abs(t - lowerT) ? upperT - margin : lowerT + margin;
+        insufficientProgress = false;
+      } else {
+        insufficientProgress = true;
+      }
+    } else {
+      insufficientProgress = false;
+    }
+    const candidate = await probe(t);
+    if (!sufficientDecrease(candidate) || candidate.at.loss >= low.at.loss) {
+      bracket = [low, candidate];
+      continue;
+    }
+    if (curvatureHolds(candidate)) return { t: candidate.t, at: candidate.at, evaluations };
+    bracket = candidate.slope * (high.t - low.t) >= 0 ? [candidate, low] : [candidate, high];
+  }
+  const best = bracket[0].at.loss <= bracket[1].at.loss ? bracket[0] : bracket[1];
+  return { t: best.t, at: best.at, evaluations };
+}
+
+/** Minimiser of the cubic through two points with their slopes, clamped to [lower, upper]. */
+function cubicMinimum(a: SearchPoint, b: SearchPoint, lower: number, upper: number): number {
+  const d1 = a.slope + b.slope - (3 * (a.at.loss - b.at.loss)) / (a.t - b.t);
+  const d2Squared = d1 * d1 - a.slope * b.slope;
+  if (!(d2Squared >= 0)) return (lower + upper) / 2;
+  const d2 = Math.sqrt(d2Squared);
+  const minimum =
+    a.t <= b.t
+      ? b.t - (b.t - a.t) * ((b.slope + d2 - d1) / (b.slope - a.slope + 2 * d2))
+      : a.t - (a.t - b.t) * ((a.slope + d2 - d1) / (a.slope - b.slope + 2 * d2));
+  if (!Number.isFinite(minimum)) return (lower + upper) / 2;
+  return Math.min(Math.max(minimum, lower), upper);
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import type { BackendName } from './backend.ts';
+import { InputError } from './errors.ts';
+
+export const OPTIMIZERS = ['lbfgs', 'adam'] as const;
+export const INITS = ['content', 'style', 'noise'] as const;
+export const POOLINGS = ['max', 'avg'] as const;
+
+export const SIZE_RANGE = { min: 64, max: 2048 } as const;
+export const ITERATIONS_RANGE = { min: 1, max: 5000 } as const;
+export const FRAMES_RANGE = { min: 2, max: 120 } as const;
+
+const weight = (name: string) =>
+  z
+    .number({ invalid_type_error: `${name} must be a number` })
+    .finite(`${name} must be a finite number`)
+    .nonnegative(`${name} must be zero or more`);
+
+const layerList = z.array(z.string().regex(/^conv[1-5]_[1-4]$/, 'layer names look like conv3_2')).min(1).max(16);
+
+/**
+ * Everything a caller may set on a stylization. Unset values get defaults that depend on the
+ * backend (smaller images and fewer iterations on a CPU) in `resolveOptions`.
+ */
+export const stylizeOptionsSchema = z
+  .object({
+    size: z.number().int().min(SIZE_RANGE.min).max(SIZE_RANGE.max).optional(),
+    iterations: z.number().int().min(ITERATIONS_RANGE.min).max(ITERATIONS_RANGE.max).optional(),
+    contentWeight: weight('contentWeight').default(1e5),
+    styleWeight: weight('styleWeight').default(3e4),
+    tvWeight: weight('tvWeight').default(1),
+    optimizer: z.enum(OPTIMIZERS).default('lbfgs'),
+    /** Adam's step size, in 0–255 pixel units. */
+    learningRate: z.number().finite().positive().max(255).default(10),
+    /** L-BFGS history size. */
+    historySize: z.number().int().min(1).max(100).default(20),
+    init: z.enum(INITS).default('content'),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+    pooling: z.enum(POOLINGS).default('max'),
+    contentLayers: layerList.optional(),
+    styleLayers: layerList.optional(),
+    /** How many frames the optimisation GIF may have. */
+    frames: z.number().int().min(FRAMES_RANGE.min).max(FRAMES_RANGE.max).default(30),
+  })
+  .strict();
+
+export type StylizeOptionsInput = z.input<typeof stylizeOptionsSchema>;
+export type StylizeOptions = Required<Omit<z.output<typeof stylizeOptionsSchema>, 'contentLayers' | 'styleLayers'>> &
+  Pick<z.output<typeof stylizeOptionsSchema>, 'contentLayers' | 'styleLayers'>;
+
+/** Per-backend defaults: a GPU affords a larger image and more iterations in the same wait. */
+export function defaultsFor(backend: BackendName): { size: number; iterations: number } {
+  return backend === 'tensorflow-gpu' ? { size: 384, iterations: 300 } : { size: 256, iterations: 60 };
+}
+
+/** Validates options and fills in defaults; throws an `InputError` naming the first bad option. */
+export function resolveOptions(input: unknown, backend: BackendName): StylizeOptions {
+  const parsed = stylizeOptionsSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.join('.') || 'options';
+    throw new InputError('invalid_option', describeIssue(field, issue), field);
+  }
+  const defaults = defaultsFor(backend);
+  return { ...parsed.data, size: parsed.data.size ?? defaults.size, iterations: parsed.data.iterations ?? defaults.iterations };
+}
+
+function describeIssue(field: string, issue: z.ZodIssue): string {
+  // Messages written in the schema (they start with the field's name) say it best.
+  if (issue.message.startsWith(field)) return `${issue.message}.`;
+  switch (issue.code) {
+    case 'too_small':
+      return `${field} must be at least ${String(issue.minimum)}${issue.type === 'number' && !issue.inclusive ? ' (exclusive)' : ''}.`;
+    case 'too_big':
+      return `${field} must be at most ${String(issue.maximum)}.`;
+    case 'invalid_enum_value':
+      return `${field} must be one of ${issue.options.join(', ')}.`;
+    case 'unrecognized_keys':
+      return `Unknown option${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}.`;
+    case 'invalid_type':
+      return issue.expected === 'integer' ? `${field} must be a whole number.` : `${field} must be a ${issue.expected} (got ${issue.received}).`;
+    default:
+      return `${field}: ${issue.message}.`;
+  }
+}

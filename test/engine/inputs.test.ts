@@ -1,0 +1,125 @@
+import { readFile } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/engine/errors.ts';
+import { decodeImage } from '../../src/engine/image.ts';
+import { resolveOptions } from '../../src/engine/options.ts';
+import { sharedImagePath } from '../helpers/shared.ts';
+
+async function expectInputError(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(InputError);
+  expect((error as InputError).code).toBe(code);
+  expect((error as InputError).message).toMatch(message);
+}
+
+/** A real PNG whose header claims `width`×`height`: a decompression bomb's calling card. */
+async function pngClaiming(width: number, height: number): Promise<Buffer> {
+  const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#808080' } }).png().toBuffer();
+  const ihdr = png.subarray(12, 29); // chunk type + 13 data bytes
+  ihdr.writeUInt32BE(width, 4);
+  ihdr.writeUInt32BE(height, 8);
+  png.writeUInt32BE(crc32(ihdr), 29);
+  return png;
+}
+
+describe('decoding uploads', () => {
+  it('decodes JPEG, PNG, WebP and GIF to RGB', async () => {
+    const jpeg = await readFile(sharedImagePath('content_dog.jpg'));
+    const image = await decodeImage(jpeg);
+    expect([image.width, image.height, image.data.length]).toEqual([512, 384, 512 * 384 * 3]);
+    for (const format of ['png', 'webp', 'gif'] as const) {
+      const converted = await sharp(jpeg).resize(64, 48).toFormat(format).toBuffer();
+      const decoded = await decodeImage(converted);
+      expect([decoded.width, decoded.height]).toEqual([64, 48]);
+    }
+  });
+
+  it('takes the first frame of an animated GIF', async () => {
+    const frames = Buffer.concat([Buffer.alloc(10 * 8 * 3, 255), Buffer.alloc(10 * 8 * 3, 0)]);
+    const gif = await sharp(frames, { raw: { width: 10, height: 16, channels: 3, pageHeight: 8 } }).gif().toBuffer();
+    const decoded = await decodeImage(gif);
+    expect([decoded.width, decoded.height]).toEqual([10, 8]);
+    expect(decoded.data[0]).toBeGreaterThan(200);
+  });
+
+  it('honours EXIF orientation', async () => {
+    const rotated = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#ff0000' } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const decoded = await decodeImage(rotated);
+    expect([decoded.width, decoded.height]).toEqual([20, 40]);
+  });
+
+  it('flattens transparency onto white', async () => {
+    const transparent = await sharp({ create: { width: 4, height: 4, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
+    const decoded = await decodeImage(transparent);
+    expect(Array.from(decoded.data.slice(0, 3))).toEqual([255, 255, 255]);
+  });
+
+  it('rejects an empty file', async () => {
+    await expectInputError(decodeImage(new Uint8Array()), 'empty_file', /empty/);
+  });
+
+  it('rejects a file that is not an image', async () => {
+    await expectInputError(decodeImage(new TextEncoder().encode('hello, this is a text file')), 'not_an_image', /not an image; send a JPEG, PNG, WebP or GIF/);
+  });
+
+  it('rejects formats it does not accept, such as SVG (which may reference other hosts)', async () => {
+    const svg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>');
+    await expectInputError(decodeImage(svg), 'not_an_image', /SVG file; send a JPEG/);
+  });
+
+  it('rejects a truncated JPEG', async () => {
+    const jpeg = await readFile(sharedImagePath('content_dog.jpg'));
+    await expectInputError(decodeImage(jpeg.subarray(0, jpeg.length / 2)), 'corrupt_image', /damaged or truncated/);
+  });
+
+  it('rejects a file over the byte limit before decoding it', async () => {
+    const jpeg = await readFile(sharedImagePath('content_dog.jpg'));
+    await expectInputError(decodeImage(jpeg, { maxBytes: 10_000, maxPixels: 1e9 }, 'content image'), 'too_many_bytes', /content image is 0\.\d MB; the limit is 0\.0 MB/);
+  });
+
+  it('rejects a decompression bomb from its header, without decoding it', async () => {
+    await expectInputError(decodeImage(await pngClaiming(60_000, 60_000)), 'too_many_pixels', /60000×60000 \(3600\.0 megapixels\); the limit is 40\.0 megapixels/);
+  });
+
+  it('rejects an image whose header claims zero pixels', async () => {
+    await expectInputError(decodeImage(await pngClaiming(0, 10)), 'corrupt_image', /./);
+  });
+});
+
+describe('validating options', () => {
+  const cases: [string, unknown, RegExp][] = [
+    ['size', { size: 5000 }, /^size must be at most 2048\.$/],
+    ['size', { size: 10 }, /^size must be at least 64\.$/],
+    ['iterations', { iterations: 2.5 }, /^iterations must be a whole number\.$/],
+    ['iterations', { iterations: 0 }, /^iterations must be at least 1\.$/],
+    ['contentWeight', { contentWeight: -1 }, /^contentWeight must be zero or more\.$/],
+    ['styleWeight', { styleWeight: Number.POSITIVE_INFINITY }, /styleWeight must be a finite number/],
+    ['tvWeight', { tvWeight: Number.NaN }, /tvWeight must be a number/],
+    ['optimizer', { optimizer: 'sgd' }, /^optimizer must be one of lbfgs, adam\.$/],
+    ['options', { colour: 'blue' }, /^Unknown option: colour\.$/],
+  ];
+  it.each(cases)('names %s and what is allowed', (field, input, message) => {
+    let caught: unknown;
+    try {
+      resolveOptions(input, 'wasm');
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InputError);
+    expect((caught as InputError).field).toBe(field);
+    expect((caught as InputError).message).toMatch(message);
+  });
+
+  it('fills smaller defaults on a CPU than on a GPU', () => {
+    expect(resolveOptions({}, 'wasm').size).toBeLessThan(resolveOptions({}, 'tensorflow-gpu').size);
+    expect(resolveOptions({}, 'wasm')).toMatchObject({ contentWeight: 1e5, styleWeight: 3e4, tvWeight: 1, optimizer: 'lbfgs', learningRate: 10, init: 'content' });
+  });
+});

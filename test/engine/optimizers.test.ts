@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { createAdam } from '../../src/engine/optimizers/adam.ts';
+import { createLbfgs } from '../../src/engine/optimizers/lbfgs.ts';
+import type { Evaluation, IterativeOptimizer, Objective } from '../../src/engine/optimizers/objective.ts';
+
+function objectiveOf(f: (x: Float32Array) => { loss: number; gradient: Float32Array }): Objective & { calls: number } {
+  const objective = {
+    calls: 0,
+    async evaluate(x: Float32Array): Promise<Evaluation> {
+      objective.calls += 1;
+      const { loss, gradient } = f(x);
+      return { loss, gradient, terms: { content: loss, style: 0, tv: 0, total: loss } };
+    },
+  };
+  return objective;
+}
+
+/** An ill-conditioned quadratic ½ Σ cᵢ (xᵢ − tᵢ)², minimum 0 at t. */
+const conditioning = [1, 10, 100, 1000, 0.5, 3];
+const target = [3, -2, 0.5, 7, -4, 1];
+const quadratic = (x: Float32Array) => {
+  const gradient = new Float32Array(x.length);
+  let loss = 0;
+  for (let i = 0; i < x.length; i++) {
+    const d = x[i]! - target[i]!;
+    loss += 0.5 * conditioning[i]! * d * d;
+    gradient[i] = conditioning[i]! * d;
+  }
+  return { loss, gradient };
+};
+
+/** Rosenbrock's banana, minimum 0 at (1, 1). */
+const rosenbrock = (x: Float32Array) => {
+  const [a, b] = [x[0]!, x[1]!];
+  return {
+    loss: (1 - a) ** 2 + 100 * (b - a * a) ** 2,
+    gradient: Float32Array.of(-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)),
+  };
+};
+
+async function run(optimizer: IterativeOptimizer, iterations: number): Promise<number[]> {
+  const losses: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const step = await optimizer.step();
+    losses.push(step.terms.total);
+    if (step.converged) break;
+  }
+  return losses;
+}
+
+describe('L-BFGS', () => {
+  it('finds the minimum of an ill-conditioned quadratic', async () => {
+    const x = new Float32Array(6);
+    await run(createLbfgs(objectiveOf(quadratic), x, { historySize: 10 }), 100);
+    for (let i = 0; i < x.length; i++) expect(x[i]).toBeCloseTo(target[i]!, 3);
+  });
+
+  it('finds the minimum of the Rosenbrock function from (−1.2, 1)', async () => {
+    const x = Float32Array.of(-1.2, 1);
+    const losses = await run(createLbfgs(objectiveOf(rosenbrock), x, { historySize: 10, firstStepSize: 0.1 }), 200);
+    expect(x[0]).toBeCloseTo(1, 3);
+    expect(x[1]).toBeCloseTo(1, 3);
+    expect(losses.at(-1)).toBeLessThan(1e-6);
+  });
+
+  it('never increases the loss from one iteration to the next', async () => {
+    const x = Float32Array.of(-1.2, 1);
+    const losses = await run(createLbfgs(objectiveOf(rosenbrock), x, { historySize: 5 }), 60);
+    for (let i = 1; i < losses.length; i++) expect(losses[i]).toBeLessThanOrEqual(losses[i - 1]!);
+  });
+
+  it('reports convergence at a minimum instead of spinning', async () => {
+    const objective = objectiveOf(quadratic);
+    const x = Float32Array.from(target);
+    const step = await createLbfgs(objective, x, { historySize: 3 }).step();
+    expect(step.converged).toBe(true);
+    expect(objective.calls).toBe(1);
+  });
+});
+
+describe('Adam', () => {
+  it('descends to the minimum of a quadratic', async () => {
+    const x = new Float32Array(6);
+    const losses = await run(createAdam(objectiveOf(quadratic), x, { learningRate: 0.1 }), 3000);
+    expect(losses.at(-1)).toBeLessThan(1e-3 * losses[0]!);
+    for (let i = 0; i < x.length; i++) expect(x[i]).toBeCloseTo(target[i]!, 1);
+  });
+
+  it('moves each coordinate by about the learning rate on its first step', async () => {
+    const x = new Float32Array(6);
+    await createAdam(objectiveOf(quadratic), x, { learningRate: 10 }).step();
+    for (let i = 0; i < x.length; i++) expect(Math.abs(x[i]!)).toBeCloseTo(10, 3);
+  });
+});

@@ -1,0 +1,96 @@
+import * as tf from '@tensorflow/tfjs-core';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Engine, Progress } from '../../src/engine/engine.ts';
+import { CancelledError, InputError } from '../../src/engine/errors.ts';
+import { encodeGif } from '../../src/engine/gif.ts';
+import { encodePng, type RgbImage } from '../../src/engine/image.ts';
+import { sharedEngine } from '../helpers/engine.ts';
+import { loadSharedImage } from '../helpers/shared.ts';
+
+let engine: Engine;
+let content: RgbImage;
+let style: RgbImage;
+
+beforeAll(async () => {
+  engine = await sharedEngine();
+  content = await loadSharedImage('content_tubingen.jpg');
+  style = await loadSharedImage('style_starry_night.jpg');
+});
+
+describe('stylize (64 px, a few iterations)', () => {
+  it('lowers the loss, reports progress every iteration, and keeps GIF frames', async () => {
+    const progress: Progress[] = [];
+    const result = await engine.stylize({ content, style, options: { size: 64, iterations: 8, frames: 5 }, onProgress: (p) => progress.push(p) });
+    expect([result.image.width, result.image.height]).toEqual([64, 48]);
+    expect(result.layers).toEqual({ content: ['conv3_2'], style: ['conv1_1', 'conv2_1', 'conv3_1'] });
+    expect(progress.map((p) => p.iteration)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(progress.every((p) => p.totalIterations === 8)).toBe(true);
+    expect(progress.at(-1)!.etaMs).toBe(0);
+    expect(result.history.at(-1)!.total).toBeLessThan(result.history[0]!.total);
+    // The style term falls the most: that is the image taking on the painting's texture.
+    expect(result.history.at(-1)!.style).toBeLessThan(0.5 * result.history[0]!.style);
+    // A frame at the start, every 2nd iteration, and the end (iteration 8 is both).
+    expect(result.frames).toHaveLength(5);
+    expect(progress.filter((p) => p.frame).map((p) => p.iteration)).toEqual([2, 4, 6, 8]);
+    expect(result.frames.at(-1)).toBe(result.image);
+    expect(result.frames[0]!.data).not.toEqual(result.image.data);
+
+    const png = await sharp(await encodePng(result.image)).metadata();
+    expect([png.format, png.width, png.height]).toEqual(['png', 64, 48]);
+    const gif = await sharp(await encodeGif(result.frames), { animated: true }).metadata();
+    expect([gif.format, gif.pages, gif.pageHeight, gif.loop]).toEqual(['gif', 5, 48, 0]);
+    expect(gif.delay!.at(-1)).toBeGreaterThan(gif.delay![0]!);
+  });
+
+  it('leaks no tensors: the count is flat across iterations and back to where it was after', async () => {
+    const before = tf.memory().numTensors;
+    const during: number[] = [];
+    await engine.stylize({ content, style, options: { size: 64, iterations: 6 }, onProgress: () => during.push(tf.memory().numTensors) });
+    expect(new Set(during.slice(1)).size).toBe(1);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('stops within one iteration of an abort, and frees its tensors', async () => {
+    const before = tf.memory().numTensors;
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const run = engine.stylize({
+      content,
+      style,
+      options: { size: 64, iterations: 50 },
+      signal: controller.signal,
+      onProgress: (p) => {
+        seen.push(p.iteration);
+        if (p.iteration === 2) controller.abort();
+      },
+    });
+    await expect(run).rejects.toBeInstanceOf(CancelledError);
+    expect(seen).toEqual([1, 2]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('gives the same image for the same seed, and another for another seed', async () => {
+    const run = (seed: number) => engine.stylize({ content, style, options: { size: 64, iterations: 3, init: 'noise', optimizer: 'adam', seed } });
+    const [a, b, c] = [await run(1), await run(1), await run(2)];
+    expect(Buffer.from(a.image.data).equals(Buffer.from(b.image.data))).toBe(true);
+    expect(Buffer.from(a.image.data).equals(Buffer.from(c.image.data))).toBe(false);
+  });
+
+  it('starts from the style image when asked, and runs Adam', async () => {
+    const result = await engine.stylize({ content, style, options: { size: 64, iterations: 4, init: 'style', optimizer: 'adam' } });
+    expect(result.evaluations).toBe(4);
+    expect(result.history.at(-1)!.total).toBeLessThan(result.history[0]!.total);
+  });
+
+  it('uses the layers it is given, with average pooling', async () => {
+    const result = await engine.stylize({ content, style, options: { size: 64, iterations: 2, pooling: 'avg', contentLayers: ['conv2_2'], styleLayers: ['conv1_1', 'conv1_2'] } });
+    expect(result.layers).toEqual({ content: ['conv2_2'], style: ['conv1_1', 'conv1_2'] });
+  });
+
+  it('says which layers exist when asked for one the weights lack', async () => {
+    const run = engine.stylize({ content, style, options: { size: 64, iterations: 2, contentLayers: ['conv4_2'] } });
+    await expect(run).rejects.toBeInstanceOf(InputError);
+    await expect(run).rejects.toThrow('conv4_2 is not available; the loaded weights have conv1_1 … conv3_4.');
+  });
+});

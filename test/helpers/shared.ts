@@ -1,0 +1,19 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodeImage, type RgbImage } from '../../src/engine/image.ts';
+
+/**
+ * The shared test data (weights and images) lives outside the repository and is never committed:
+ * IMPASTO_SHARED_DIR, or ../shared beside the checkout.
+ */
+export const SHARED_DIR = resolve(process.env.IMPASTO_SHARED_DIR ?? join(fileURLToPath(new URL('../../', import.meta.url)), '..', 'shared'));
+export const SHARED_VGG_DIR = join(SHARED_DIR, 'weights', 'vgg19');
+
+export function sharedImagePath(name: string): string {
+  return join(SHARED_DIR, 'images', name);
+}
+
+export async function loadSharedImage(name: string): Promise<RgbImage> {
+  return decodeImage(await readFile(sharedImagePath(name)));
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Engine tests run real VGG forward/backward passes on 2 cores; they are slow, not flaky.
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
+    // One file at a time per core keeps the wasm engine from fighting itself for the CPU.
+    pool: 'forks',
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+  },
+});
