@@ -30,11 +30,12 @@ export class ConfigError extends Error {
 export function parseEnvironment<T extends z.ZodTypeAny>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
   const parsed = schema.safeParse(env);
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${describeConfigIssue(issue)}`);
+  const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${describeConfigIssue(issue, env[String(issue.path[0])])}`);
   throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
 }
 
-function describeConfigIssue(issue: z.ZodIssue): string {
+function describeConfigIssue(issue: z.ZodIssue, raw: string | undefined): string {
+  if (issue.code === 'invalid_type' && issue.expected === 'number') return `expected a number (got "${raw ?? ''}")`;
   if (issue.code === 'invalid_union') {
     const enumIssue = issue.unionErrors.flatMap((error) => error.issues).find((inner) => inner.code === 'invalid_enum_value');
     if (enumIssue?.code === 'invalid_enum_value') return `expected one of ${enumIssue.options.join(', ')} (got "${String(enumIssue.received)}")`;
@@ -46,4 +47,46 @@ function describeConfigIssue(issue: z.ZodIssue): string {
 
 export function loadEngineEnvironment(env: NodeJS.ProcessEnv = process.env): EngineEnvironment {
   return parseEnvironment(engineEnvironmentSchema, env);
+}
+
+const count = (fallback: number, max = 1_000_000) => z.coerce.number({ invalid_type_error: 'expected a whole number' }).int('expected a whole number').min(1, 'expected 1 or more').max(max).default(fallback);
+const optionalCount = (max: number) =>
+  z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number({ invalid_type_error: 'expected a whole number' }).int('expected a whole number').min(1, 'expected 1 or more').max(max).optional());
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export const botEnvironmentSchema = engineEnvironmentSchema
+  .extend({
+    IMPASTO_DATA_DIR: z.string().trim().min(1).default('data'),
+    IMPASTO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    IMPASTO_STYLES_DIR: optionalText,
+    IMPASTO_MAX_QUEUED_PER_USER: count(2, 100),
+    IMPASTO_MAX_QUEUE: count(20, 10_000),
+    IMPASTO_JOB_TIMEOUT_MINUTES: z.coerce.number({ invalid_type_error: 'expected a number of minutes' }).positive('expected more than 0').max(24 * 60).default(20),
+    IMPASTO_MAX_SIZE: optionalCount(2048),
+    IMPASTO_MAX_ITERATIONS: optionalCount(5000),
+    IMPASTO_MAX_UPLOAD_MB: count(10, 100),
+    IMPASTO_MAX_UPLOAD_MEGAPIXELS: count(40, 400),
+    IMPASTO_RETENTION_DAYS: count(7, 3650),
+    IMPASTO_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+    IMPASTO_WEB: z.enum(['auto', 'on', 'off']).default('auto'),
+    IMPASTO_WEB_HOST: z.string().trim().min(1).default('127.0.0.1'),
+    IMPASTO_WEB_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+    IMPASTO_WEB_TOKEN: optionalText.pipe(z.string().min(16, 'expected at least 16 characters').optional()),
+    IMPASTO_WEB_LIBRARY_EDITS: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
+  })
+  .superRefine((env, context) => {
+    if (!LOOPBACK_HOSTS.has(env.IMPASTO_WEB_HOST) && !env.IMPASTO_WEB_TOKEN) {
+      context.addIssue({ code: 'custom', path: ['IMPASTO_WEB_TOKEN'], message: `required when IMPASTO_WEB_HOST is not a loopback address (it is ${env.IMPASTO_WEB_HOST})` });
+    }
+  });
+
+export type BotEnvironment = z.infer<typeof botEnvironmentSchema>;
+
+export function loadBotEnvironment(env: NodeJS.ProcessEnv = process.env): BotEnvironment {
+  return parseEnvironment(botEnvironmentSchema, env);
+}
+
+/** Values that must never reach a log line. */
+export function secretsOf(env: BotEnvironment): string[] {
+  return [env.IMPASTO_WEB_TOKEN].filter((value): value is string => typeof value === 'string' && value.length > 0);
 }

@@ -1,6 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, loadEngineEnvironment } from '../bot/config.ts';
+import { resolve } from 'node:path';
+import { startApp } from '../app.ts';
+import { commandLimitsFor } from '../bot/bot.ts';
+import { ConfigError, loadBotEnvironment, loadEngineEnvironment } from '../bot/config.ts';
+import { openDatabase } from '../bot/database.ts';
+import { createDataDirs } from '../bot/files.ts';
+import { importStyles } from '../bot/style-import.ts';
+import { StyleLibrary } from '../bot/styles.ts';
 import { createEngine } from '../engine/engine.ts';
 import { CancelledError, InputError, WeightsError } from '../engine/errors.ts';
 import { encodeGif } from '../engine/gif.ts';
@@ -76,6 +83,35 @@ program
       process.stderr.write(`wrote ${flags.gif} (${result.frames.length} frames)\n`);
     }
     engine.dispose();
+  });
+
+program
+  .command('start')
+  .description('run the bot: the web playground, and the chat adapters that are configured')
+  .action(async () => {
+    const app = await startApp();
+    const shutDown = (signal: string) => {
+      app.logger.info({ signal }, 'shutting down; running jobs resume at the next start');
+      void app.stop().then(() => process.exit(0));
+    };
+    process.once('SIGINT', () => shutDown('SIGINT'));
+    process.once('SIGTERM', () => shutDown('SIGTERM'));
+  });
+
+const styles = program.command('styles').description('manage the style library');
+styles
+  .command('import')
+  .description('add every image in a folder to the style library (named after the files)')
+  .argument('<dir>', 'folder of images')
+  .action(async (dir: string) => {
+    const env = loadBotEnvironment();
+    const db = openDatabase(createDataDirs(resolve(env.IMPASTO_DATA_DIR)).database);
+    const library = new StyleLibrary(db, createDataDirs(resolve(env.IMPASTO_DATA_DIR)).styles);
+    const report = await importStyles(library, dir, commandLimitsFor(env).decode);
+    db.close();
+    for (const name of report.added) process.stderr.write(`added ${name}\n`);
+    for (const { file, reason } of report.skipped) process.stderr.write(`skipped ${file}: ${reason}\n`);
+    process.stderr.write(`${report.added.length} added, ${report.skipped.length} skipped\n`);
   });
 
 program

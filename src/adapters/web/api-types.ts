@@ -1,0 +1,67 @@
+/**
+ * The JSON the web API speaks, shared by the server and the page (one definition, two sides).
+ * File paths never leave the server: results are URLs.
+ */
+import type { CommandDefinition } from '../../bot/commands/types.ts';
+import type { JobStatus } from '../../bot/jobs.ts';
+
+export interface PublicJob {
+  readonly id: string;
+  readonly status: JobStatus;
+  readonly styleLabel: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly position?: number | undefined;
+  readonly etaMs?: number | undefined;
+  readonly progress?: { readonly iteration: number; readonly totalIterations: number; readonly etaMs: number; readonly elapsedMs: number } | undefined;
+  readonly result?:
+    | {
+        readonly width: number;
+        readonly height: number;
+        readonly iterations: number;
+        readonly elapsedMs: number;
+        readonly backend: string;
+        readonly png: string;
+        readonly gif: string;
+        readonly lossHistory: readonly (readonly [number, number, number])[];
+      }
+    | undefined;
+  readonly error?: string | undefined;
+  /** The job was interrupted by a restart of the bot and started again from the beginning. */
+  readonly restarted: boolean;
+  readonly createdAt: number;
+  readonly finishedAt?: number | undefined;
+  readonly contentUrl: string;
+}
+
+export interface PublicStyle {
+  readonly name: string;
+  readonly title: string;
+  readonly imageUrl: string;
+}
+
+export interface AppInfo {
+  readonly commands: readonly CommandDefinition[];
+  readonly libraryEdits: boolean;
+  readonly maxUploadBytes: number;
+  readonly backend?: string | undefined;
+}
+
+export type JobStreamEvent =
+  | { readonly type: 'snapshot'; readonly job: PublicJob }
+  | { readonly type: 'queued'; readonly position: number; readonly etaMs: number }
+  | { readonly type: 'started' }
+  | {
+      readonly type: 'progress';
+      readonly iteration: number;
+      readonly totalIterations: number;
+      readonly etaMs: number;
+      readonly elapsedMs: number;
+      readonly terms: readonly (readonly [number, number, number])[];
+      readonly preview?: string | undefined;
+    }
+  | { readonly type: 'finished'; readonly job: PublicJob };
+
+export interface ApiError {
+  readonly error: string;
+  readonly field?: string | undefined;
+}

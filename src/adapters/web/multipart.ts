@@ -1,0 +1,47 @@
+import type { IncomingMessage } from 'node:http';
+import busboy from 'busboy';
+import type { UploadedImage } from '../../bot/commands/types.ts';
+import { InputError } from '../../engine/errors.ts';
+
+export interface MultipartForm {
+  readonly fields: Record<string, string>;
+  readonly files: Record<string, UploadedImage>;
+}
+
+/**
+ * Reads a multipart form, stopping a file at `maxFileBytes` (the upload limit) so that an oversized
+ * upload is refused without being held in memory.
+ */
+export function readMultipart(request: IncomingMessage, maxFileBytes: number): Promise<MultipartForm> {
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: request.headers, limits: { fileSize: maxFileBytes, files: 4, fields: 40, fieldSize: 10_000 } });
+    } catch {
+      reject(new InputError('invalid_option', 'Send the form as multipart/form-data.'));
+      return;
+    }
+    const fields: Record<string, string> = {};
+    const files: Record<string, UploadedImage> = {};
+    let failure: Error | undefined;
+    parser.on('field', (name, value) => {
+      fields[name] = value;
+    });
+    parser.on('file', (name, stream, info) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('limit', () => {
+        failure ??= new InputError('too_many_bytes', `${info.filename || name} is over the ${(maxFileBytes / 1024 / 1024).toFixed(0)} MB upload limit.`, name);
+        stream.resume();
+      });
+      stream.on('end', () => {
+        const bytes = Buffer.concat(chunks);
+        // An empty file input is "no file chosen", not an empty file.
+        if (bytes.byteLength > 0 || info.filename) files[name] = { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), name: info.filename || name };
+      });
+    });
+    parser.on('error', (error: Error) => reject(error));
+    parser.on('close', () => (failure ? reject(failure) : resolve({ fields, files })));
+    request.pipe(parser);
+  });
+}

@@ -1,0 +1,23 @@
+import type { BotServices } from '../services.ts';
+import { defineCommand } from './define.ts';
+import { decodeImageOption } from './images.ts';
+
+export function createStyleAddCommand(services: BotServices) {
+  return defineCommand(
+    {
+      name: 'style add',
+      description: 'Add a style to the library (moderators)',
+      moderatorsOnly: true,
+      options: {
+        name: { type: 'text', description: 'short name, e.g. starry-night', maxLength: 32, required: true },
+        image: { type: 'image', description: 'the style image', required: true },
+        title: { type: 'text', description: 'a longer title, e.g. "The Starry Night, van Gogh"', maxLength: 100 },
+      },
+    },
+    async (context, args) => {
+      const image = await decodeImageOption(args.image, services.limits.decode, 'style image', 'image');
+      const style = await services.library.add(args.name.toLowerCase(), image, `${context.requester.platform}:${context.requester.userId}`, args.title);
+      return { text: `Added style "${style.name}" (${style.title}) to the library.` };
+    },
+  );
+}

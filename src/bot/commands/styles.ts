@@ -1,0 +1,14 @@
+import type { BotServices } from '../services.ts';
+import { defineCommand } from './define.ts';
+
+export function createStylesCommand(services: BotServices) {
+  return defineCommand({ name: 'styles', description: 'Show the style library as a gallery', options: {} }, async () => {
+    const styles = services.library.list();
+    const sheet = await services.library.contactSheet(styles);
+    const text =
+      styles.length === 0
+        ? 'The style library is empty. Moderators can add styles with /style add; anyone can upload a style image to /stylize.'
+        : `${styles.length} style${styles.length === 1 ? '' : 's'}: ${styles.map((style) => style.name).join(', ')}. Use one with /stylize style_name:<name>.`;
+    return { text, files: [{ name: 'styles.png', bytes: sheet }] };
+  });
+}

@@ -1,0 +1,99 @@
+import type { Platform, Requester, JobOrigin } from '../jobs.ts';
+
+/** An image the adapter has fetched (from an allowed host, within the byte limit). */
+export interface UploadedImage {
+  readonly bytes: Uint8Array;
+  /** The file name as the user sent it, for messages. */
+  readonly name: string;
+}
+
+interface OptionBase {
+  readonly description: string;
+  readonly required?: boolean;
+}
+export interface ImageOption extends OptionBase {
+  readonly type: 'image';
+}
+export interface NumberOption extends OptionBase {
+  readonly type: 'number' | 'integer';
+  readonly min: number;
+  readonly max: number;
+  readonly default?: number;
+}
+export interface ChoiceOption extends OptionBase {
+  readonly type: 'choice';
+  readonly choices: readonly string[];
+  readonly default?: string;
+}
+export interface TextOption extends OptionBase {
+  readonly type: 'text';
+  readonly maxLength: number;
+  /** Offer completions (Discord autocomplete) from the style library. */
+  readonly autocomplete?: 'style';
+}
+export interface BooleanOption extends OptionBase {
+  readonly type: 'boolean';
+  readonly default?: boolean;
+}
+export type OptionDefinition = ImageOption | NumberOption | ChoiceOption | TextOption | BooleanOption;
+
+/** A command as data: adapters derive their registration, parsing and help from it. */
+export interface CommandDefinition {
+  /** One or two words: `stylize`, `style add`. Lowercase, as Discord requires. */
+  readonly name: string;
+  readonly description: string;
+  /** Only moderators may run it. */
+  readonly moderatorsOnly?: boolean;
+  readonly options: Readonly<Record<string, OptionDefinition>>;
+}
+
+type ValueOf<O extends OptionDefinition> = O extends ImageOption
+  ? UploadedImage
+  : O extends NumberOption
+    ? number
+    : O extends ChoiceOption
+      ? O['choices'][number]
+      : O extends BooleanOption
+        ? boolean
+        : string;
+
+type IsPresent<O> = O extends { required: true } ? true : O extends { default: unknown } ? true : false;
+
+/** The handler's argument type, derived from the definition: required or defaulted options are present. */
+export type ArgsOf<D extends CommandDefinition> = {
+  -readonly [K in keyof D['options'] as IsPresent<D['options'][K]> extends true ? K : never]: ValueOf<D['options'][K]>;
+} & {
+  -readonly [K in keyof D['options'] as IsPresent<D['options'][K]> extends true ? never : K]?: ValueOf<D['options'][K]>;
+};
+
+/** What a handler returns; each adapter renders it in its platform's terms. */
+export interface Reply {
+  readonly text: string;
+  readonly files?: readonly { readonly name: string; readonly bytes: Uint8Array }[];
+  /** Only the requester should see it (errors, queue positions). */
+  readonly ephemeral?: boolean;
+  /** The job this reply is about; adapters follow its events. */
+  readonly jobId?: string;
+  /** Set when the request was refused (bad input, a limit, no permission), naming the option at fault. */
+  readonly refusal?: { readonly field?: string | undefined };
+}
+
+export interface CommandContext {
+  readonly requester: Requester;
+  readonly origin: JobOrigin;
+}
+
+export type Handler<D extends CommandDefinition> = (context: CommandContext, args: ArgsOf<D>) => Promise<Reply>;
+
+export interface Command<D extends CommandDefinition = CommandDefinition> {
+  readonly definition: D;
+  readonly handle: Handler<D>;
+}
+
+/** Any command, for lists: its handler is called only with arguments parsed from its own definition. */
+export interface AnyCommand {
+  readonly definition: CommandDefinition;
+  readonly handle: (context: CommandContext, args: never) => Promise<Reply>;
+}
+
+export type { Platform };

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { BotError } from '../errors.ts';
+import type { ArgsOf, CommandDefinition, OptionDefinition } from './types.ts';
+
+const imageSchema = z.object({ bytes: z.instanceof(Uint8Array), name: z.string() });
+
+function schemaFor(name: string, option: OptionDefinition): z.ZodTypeAny {
+  switch (option.type) {
+    case 'image':
+      return imageSchema;
+    case 'number':
+    case 'integer': {
+      const range = `${name} must be ${option.type === 'integer' ? 'a whole number' : 'a number'} from ${formatNumber(option.min)} to ${formatNumber(option.max)}`;
+      let schema = z.coerce.number({ invalid_type_error: range }).finite(range).min(option.min, range).max(option.max, range);
+      if (option.type === 'integer') schema = schema.int(range);
+      return schema;
+    }
+    case 'choice':
+      return z.enum(option.choices as [string, ...string[]], { errorMap: () => ({ message: `${name} must be one of ${option.choices.join(', ')}` }) });
+    case 'text':
+      return z.string().trim().min(1, `${name} must not be empty`).max(option.maxLength, `${name} must be at most ${option.maxLength} characters`);
+    case 'boolean':
+      return z.preprocess(
+        (value) => (typeof value === 'string' ? ({ true: true, yes: true, on: true, false: false, no: false, off: false } as Record<string, boolean>)[value.toLowerCase()] ?? value : value),
+        z.boolean({ invalid_type_error: `${name} must be true or false` }),
+      );
+  }
+}
+
+/**
+ * Checks raw arguments (typed by Discord, or text from Slack and the web form) against a command's
+ * definition, fills defaults, and names the first option that is wrong together with what it accepts.
+ */
+export function parseArgs<D extends CommandDefinition>(definition: D, raw: Readonly<Record<string, unknown>>): ArgsOf<D> {
+  const unknown = Object.keys(raw).filter((key) => !(key in definition.options));
+  if (unknown.length > 0) {
+    const known = Object.keys(definition.options).join(', ');
+    throw new BotError('invalid_option', `/${definition.name} has no option ${unknown.map((key) => `"${key}"`).join(', ')}. Its options are: ${known}.`, unknown[0]);
+  }
+  const args: Record<string, unknown> = {};
+  for (const [name, option] of Object.entries(definition.options)) {
+    const value = raw[name];
+    if (value === undefined || value === null || value === '') {
+      if ('default' in option && option.default !== undefined) args[name] = option.default;
+      else if (option.required) throw new BotError('missing_option', `${name} is required: ${option.description}.`, name);
+      continue;
+    }
+    const parsed = schemaFor(name, option).safeParse(value);
+    if (!parsed.success) throw new BotError('invalid_option', `${parsed.error.issues[0]?.message ?? `${name} is not valid`}.`, name);
+    args[name] = parsed.data;
+  }
+  return args as ArgsOf<D>;
+}
+
+export function formatNumber(value: number): string {
+  return Math.abs(value) >= 1e5 ? value.toExponential().replace('e+', 'e') : String(value);
+}

@@ -1,0 +1,156 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Logger } from 'pino';
+import type { BackendName } from '../engine/backend.ts';
+import { CancelledError } from '../engine/errors.ts';
+import type { EngineWorkerData, RunOutcome, RunRequest, WorkerMessage } from './engine-protocol.ts';
+import type { JobProgress } from './jobs.ts';
+
+/** The engine failed a job for a reason that is not the user's (a crash, a bug, out of memory). */
+export class EngineFailure extends Error {
+  override readonly name = 'EngineFailure';
+  constructor(
+    message: string,
+    readonly userMessage: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface EngineInfo {
+  readonly backend: BackendName;
+  readonly reasons: readonly string[];
+  readonly availableLayers: readonly string[];
+}
+
+export interface EngineHostOptions {
+  readonly workerData: EngineWorkerData;
+  readonly logger: Logger;
+  /** The worker module; the real engine worker unless a test substitutes another. */
+  readonly workerUrl?: URL;
+}
+
+interface PendingRun {
+  readonly request: RunRequest;
+  readonly onProgress: (progress: JobProgress, preview?: Uint8Array) => void;
+  readonly resolve: (outcome: RunOutcome) => void;
+  readonly reject: (error: Error) => void;
+}
+
+const DEFAULT_WORKER_URL = new URL('./engine-worker.ts', import.meta.url);
+// tsx's loader (what `node --import tsx` loads), resolved from here so any working directory works.
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+/**
+ * Runs the engine in a child process and restarts it when it dies. A separate process (rather than
+ * a worker thread) means a native crash or an out-of-memory kill in TensorFlow takes down only the
+ * engine: the job that was running fails, and the next job gets a fresh worker.
+ */
+export class EngineHost {
+  private worker: ChildProcess | undefined;
+  private ready: Promise<EngineInfo> | undefined;
+  private current: PendingRun | undefined;
+  private stopping = false;
+
+  constructor(private readonly options: EngineHostOptions) {}
+
+  /** Starts the worker (loading weights) if it is not running; resolves when it can take a job. */
+  start(): Promise<EngineInfo> {
+    this.ready ??= this.spawn();
+    return this.ready;
+  }
+
+  async run(request: RunRequest, onProgress: PendingRun['onProgress']): Promise<RunOutcome> {
+    await this.start();
+    if (this.current) throw new Error('EngineHost runs one job at a time');
+    return new Promise<RunOutcome>((resolve, reject) => {
+      this.current = { request, onProgress, resolve, reject };
+      this.worker!.send(request);
+    });
+  }
+
+  cancel(jobId: string): void {
+    if (this.current?.request.jobId === jobId && this.worker?.connected) this.worker.send({ type: 'cancel', jobId });
+  }
+
+  /** Kills the worker outright (a job that will not stop); the next `run` starts a new one. */
+  async restart(reason: string): Promise<void> {
+    this.options.logger.warn({ reason }, 'restarting the engine worker');
+    const worker = this.worker;
+    this.fail(new EngineFailure(reason, reason));
+    this.worker = undefined;
+    this.ready = undefined;
+    await terminate(worker);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await terminate(this.worker);
+  }
+
+  private spawn(): Promise<EngineInfo> {
+    const worker = fork(fileURLToPath(this.options.workerUrl ?? DEFAULT_WORKER_URL), [JSON.stringify(this.options.workerData)], {
+      execArgv: ['--import', TSX_LOADER],
+      // 'advanced' carries Uint8Arrays (preview frames) without base64.
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.worker = worker;
+    return new Promise<EngineInfo>((resolve, reject) => {
+      let started = false;
+      worker.on('message', (message: WorkerMessage) => {
+        switch (message.type) {
+          case 'ready':
+            started = true;
+            this.options.logger.info({ backend: message.backend, reasons: message.reasons, layers: message.availableLayers }, 'engine ready');
+            resolve({ backend: message.backend, reasons: message.reasons, availableLayers: message.availableLayers });
+            break;
+          case 'startup-failed':
+            reject(new Error(message.message));
+            break;
+          case 'progress':
+            if (this.current?.request.jobId === message.jobId) this.current.onProgress(message.progress, message.preview);
+            break;
+          case 'done':
+            if (this.current?.request.jobId === message.jobId) this.settle().resolve(message.outcome);
+            break;
+          case 'failed':
+            if (this.current?.request.jobId !== message.jobId) break;
+            if (message.cancelled) this.settle().reject(new CancelledError());
+            else this.settle().reject(new EngineFailure(message.message, message.userMessage ?? 'The style engine failed on this job. Try again, perhaps with a smaller size.'));
+            break;
+        }
+      });
+      worker.on('error', (error) => this.options.logger.error({ err: error }, 'engine worker error'));
+      worker.on('exit', (code, signal) => {
+        if (this.worker === worker) {
+          this.worker = undefined;
+          this.ready = undefined;
+        }
+        if (!started) reject(new Error(`the engine worker exited (${signal ?? `code ${code}`}) before it was ready`));
+        if (this.stopping) return;
+        this.options.logger.error({ code, signal }, 'engine worker exited');
+        this.fail(new EngineFailure(`engine worker exited (${signal ?? `code ${code}`})`, 'The style engine crashed while working on this job (it has been restarted). Try again, perhaps with a smaller size.'));
+      });
+    });
+  }
+
+  private settle(): PendingRun {
+    const current = this.current!;
+    this.current = undefined;
+    return current;
+  }
+
+  private fail(error: Error): void {
+    if (this.current) this.settle().reject(error);
+  }
+}
+
+async function terminate(worker: ChildProcess | undefined): Promise<void> {
+  if (!worker || worker.exitCode !== null || worker.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    worker.once('exit', () => resolve());
+    worker.kill('SIGKILL');
+  });
+}

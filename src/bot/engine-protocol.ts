@@ -1,0 +1,39 @@
+import type { BackendName } from '../engine/backend.ts';
+import type { StylizeOptionsInput } from '../engine/options.ts';
+import type { JobProgress } from './jobs.ts';
+
+/** Settings the engine worker starts with. */
+export interface EngineWorkerData {
+  readonly backend?: BackendName | undefined;
+  readonly weightsDir?: string | undefined;
+  readonly weightsUrl?: string | undefined;
+}
+
+export interface RunRequest {
+  readonly type: 'run';
+  readonly jobId: string;
+  readonly contentPath: string;
+  readonly stylePath: string;
+  readonly options: StylizeOptionsInput;
+  readonly pngPath: string;
+  readonly gifPath: string;
+}
+
+export type HostMessage = RunRequest | { readonly type: 'cancel'; readonly jobId: string };
+
+export interface RunOutcome {
+  readonly width: number;
+  readonly height: number;
+  readonly iterations: number;
+  readonly elapsedMs: number;
+  readonly frames: number;
+  /** [content, style, tv] after each iteration, for loss charts. */
+  readonly lossHistory: readonly (readonly [number, number, number])[];
+}
+
+export type WorkerMessage =
+  | { readonly type: 'ready'; readonly backend: BackendName; readonly reasons: readonly string[]; readonly availableLayers: readonly string[] }
+  | { readonly type: 'startup-failed'; readonly message: string }
+  | { readonly type: 'progress'; readonly jobId: string; readonly progress: JobProgress; readonly preview?: Uint8Array | undefined }
+  | { readonly type: 'done'; readonly jobId: string; readonly outcome: RunOutcome }
+  | { readonly type: 'failed'; readonly jobId: string; readonly message: string; readonly userMessage?: string | undefined; readonly cancelled: boolean };

@@ -1,0 +1,102 @@
+/**
+ * The engine's process. It owns TensorFlow.js and the (one) accelerator, runs one job at a time, and
+ * writes the PNG and GIF itself, so that the bot's event loop never waits on a tensor. Started by
+ * EngineHost with its settings as argv[2]; speaks the protocol in engine-protocol.ts over IPC.
+ */
+import { rename, writeFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { createEngine, type Engine } from '../engine/engine.ts';
+import { CancelledError } from '../engine/errors.ts';
+import { encodeGif } from '../engine/gif.ts';
+import { encodePng, toSharp, type RgbImage } from '../engine/image.ts';
+import type { EngineWorkerData, HostMessage, RunRequest, WorkerMessage } from './engine-protocol.ts';
+import { userMessageOf } from './errors.ts';
+
+const settings = JSON.parse(process.argv[2] ?? '{}') as EngineWorkerData;
+const running = new Map<string, AbortController>();
+
+// The bot went away (even by kill -9): an orphaned engine must not keep the GPU busy.
+process.on('disconnect', () => process.exit(0));
+
+function send(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+let engine: Engine;
+try {
+  engine = await createEngine({ backend: settings.backend, weightsDir: settings.weightsDir, download: { baseUrl: settings.weightsUrl } });
+  send({ type: 'ready', backend: engine.backend, reasons: engine.backendReasons, availableLayers: engine.availableLayers });
+} catch (error) {
+  send({ type: 'startup-failed', message: error instanceof Error ? error.message : String(error) });
+  process.exit(1);
+}
+
+process.on('message', (message: HostMessage) => {
+  if (message.type === 'cancel') running.get(message.jobId)?.abort();
+  else void run(message);
+});
+
+async function run(request: RunRequest): Promise<void> {
+  const controller = new AbortController();
+  running.set(request.jobId, controller);
+  try {
+    const [content, style] = await Promise.all([readImage(request.contentPath), readImage(request.stylePath)]);
+    const result = await engine.stylize({
+      content,
+      style,
+      options: request.options,
+      signal: controller.signal,
+      onProgress: (progress) => {
+        void (async () => {
+          const preview = progress.frame ? await encodePreview(progress.frame) : undefined;
+          send({
+            type: 'progress',
+            jobId: request.jobId,
+            progress: { iteration: progress.iteration, totalIterations: progress.totalIterations, etaMs: progress.etaMs, elapsedMs: progress.elapsedMs, terms: progress.terms },
+            preview,
+          });
+        })();
+      },
+    });
+    await writeAtomically(request.pngPath, await encodePng(result.image));
+    await writeAtomically(request.gifPath, await encodeGif(result.frames));
+    send({
+      type: 'done',
+      jobId: request.jobId,
+      outcome: {
+        width: result.image.width,
+        height: result.image.height,
+        iterations: result.iterations,
+        elapsedMs: result.elapsedMs,
+        frames: result.frames.length,
+        lossHistory: result.history.map((terms) => [terms.content, terms.style, terms.tv] as const),
+      },
+    });
+  } catch (error) {
+    send({
+      type: 'failed',
+      jobId: request.jobId,
+      message: error instanceof Error ? error.message : String(error),
+      userMessage: userMessageOf(error),
+      cancelled: error instanceof CancelledError,
+    });
+  } finally {
+    running.delete(request.jobId);
+  }
+}
+
+async function readImage(path: string): Promise<RgbImage> {
+  const { data, info } = await sharp(path).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
+/** A small JPEG of the current frame, for live previews in chat. */
+async function encodePreview(frame: RgbImage): Promise<Uint8Array> {
+  const jpeg = await toSharp(frame).resize(320, 320, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer();
+  return new Uint8Array(jpeg);
+}
+
+async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
+  await writeFile(`${path}.partial`, bytes);
+  await rename(`${path}.partial`, path);
+}

@@ -1,0 +1,34 @@
+import { CancelledError, InputError, WeightsError } from '../engine/errors.ts';
+
+export type BotErrorCode =
+  | 'unknown_style'
+  | 'style_exists'
+  | 'missing_image'
+  | 'limit_reached'
+  | 'not_allowed'
+  | 'unknown_job'
+  | 'unknown_command'
+  | 'invalid_option'
+  | 'missing_option';
+
+/** A request the bot refuses, with a message for the user who made it. */
+export class BotError extends Error {
+  override readonly name = 'BotError';
+  constructor(
+    readonly code: BotErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The message to show a user for an error, or undefined when it is not theirs to fix (a bug or an
+ * outage: the adapter then says something went wrong and logs the details).
+ */
+export function userMessageOf(error: unknown): string | undefined {
+  if (error instanceof BotError || error instanceof InputError || error instanceof CancelledError) return error.message;
+  if (error instanceof WeightsError) return 'The style engine is not set up yet (its VGG-19 weights are missing). An operator has been told.';
+  return undefined;
+}

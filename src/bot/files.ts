@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { encodePng, resizeToLongSide, type RgbImage } from '../engine/image.ts';
+import { SIZE_RANGE } from '../engine/options.ts';
+
+/** Where the bot keeps its state, all under one data directory. */
+export interface DataDirs {
+  readonly root: string;
+  readonly database: string;
+  /** Validated, re-encoded uploads (content and style images of jobs). */
+  readonly uploads: string;
+  /** Stylized PNGs and optimisation GIFs. */
+  readonly results: string;
+  /** The style library's images. */
+  readonly styles: string;
+}
+
+export function createDataDirs(root: string): DataDirs {
+  const dirs = { root, database: join(root, 'impasto.sqlite'), uploads: join(root, 'uploads'), results: join(root, 'results'), styles: join(root, 'styles') };
+  for (const dir of [dirs.uploads, dirs.results, dirs.styles]) mkdirSync(dir, { recursive: true });
+  return dirs;
+}
+
+/**
+ * Saves a decoded (so already validated) image as PNG. Re-encoding drops whatever else the upload
+ * carried (metadata, extra frames), and images larger than any job can use are shrunk first.
+ */
+export async function storeImage(dir: string, image: RgbImage, prefix: string): Promise<string> {
+  const fitted = Math.max(image.width, image.height) > SIZE_RANGE.max ? await resizeToLongSide(image, SIZE_RANGE.max) : image;
+  const path = join(dir, `${prefix}-${Date.now()}-${randomBytes(4).toString('hex')}.png`);
+  await writeFile(path, await encodePng(fitted));
+  return path;
+}
+
+export function resultPaths(dirs: DataDirs, jobId: string): { png: string; gif: string } {
+  return { png: join(dirs.results, `${jobId}.png`), gif: join(dirs.results, `${jobId}.gif`) };
+}
+
+/**
+ * Deletes uploads and results older than `retentionMs`, except files a queued or running job
+ * still needs. Returns how many files were removed.
+ */
+export async function deleteExpiredFiles(dirs: DataDirs, livePaths: ReadonlySet<string>, retentionMs: number, now = Date.now()): Promise<number> {
+  let removed = 0;
+  for (const dir of [dirs.uploads, dirs.results]) {
+    for (const name of await readdir(dir)) {
+      const path = join(dir, name);
+      if (livePaths.has(path)) continue;
+      const info = await stat(path).catch(() => undefined);
+      if (!info?.isFile() || now - info.mtimeMs < retentionMs) continue;
+      await rm(path, { force: true });
+      removed += 1;
+    }
+  }
+  return removed;
+}

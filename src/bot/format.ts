@@ -1,0 +1,40 @@
+import type { Job, JobProgress } from './jobs.ts';
+
+/** "about 40 s", "about 3 min", "about 1 h 5 min": ETAs are estimates and read as such. */
+export function formatEta(ms: number): string {
+  const seconds = Math.max(1, Math.round(ms / 1000));
+  if (seconds < 90) return `about ${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 90) return `about ${minutes} min`;
+  return `about ${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+export function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
+/** A text progress bar: `▰▰▰▰▱▱▱▱▱▱ 40%`. */
+export function progressBar(progress: Pick<JobProgress, 'iteration' | 'totalIterations'>, width = 10): string {
+  const fraction = Math.min(1, progress.iteration / Math.max(1, progress.totalIterations));
+  const filled = Math.round(fraction * width);
+  return `${'▰'.repeat(filled)}${'▱'.repeat(width - filled)} ${Math.round(fraction * 100)}%`;
+}
+
+export function describePosition(position: number, etaMs: number): string {
+  return position <= 1 ? `It starts next; done in ${formatEta(etaMs)}.` : `Position ${position} in the queue; done in ${formatEta(etaMs)}.`;
+}
+
+/** The parameters a result was made with, for the reply that carries it. */
+export function describeParameters(job: Job): string {
+  const p = job.params;
+  const parts = [
+    `style ${job.styleLabel}`,
+    `${job.result ? `${job.result.width}×${job.result.height}` : `size ${p.size}`}`,
+    `${p.iterations} iterations of ${p.optimizer === 'adam' ? 'Adam' : 'L-BFGS'}`,
+    `weights content ${p.contentWeight} / style ${p.styleWeight} / TV ${p.tvWeight}`,
+    `init ${p.init}`,
+    `seed ${p.seed}`,
+  ];
+  return parts.join(' · ');
+}

@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import type { LossTerms } from '../engine/optimizers/objective.ts';
+import type { StylizeOptionsInput } from '../engine/options.ts';
+import type { Db } from './database.ts';
+
+export const PLATFORMS = ['discord', 'slack', 'web'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** Who asked. `isModerator` is decided by the adapter from the platform's own permissions. */
+export interface Requester {
+  readonly platform: Platform;
+  readonly userId: string;
+  readonly userName: string;
+  readonly isModerator: boolean;
+}
+
+/** Where to answer: the core stores it and hands it back to the adapter; `reply` is the adapter's own. */
+export interface JobOrigin {
+  readonly platform: Platform;
+  readonly channelId: string;
+  readonly threadId?: string | undefined;
+  readonly reply?: Readonly<Record<string, string | number | boolean | null>> | undefined;
+}
+
+export interface JobProgress {
+  readonly iteration: number;
+  readonly totalIterations: number;
+  readonly etaMs: number;
+  readonly elapsedMs: number;
+  readonly terms: LossTerms;
+}
+
+export interface JobResult {
+  readonly pngPath: string;
+  readonly gifPath: string;
+  readonly width: number;
+  readonly height: number;
+  readonly iterations: number;
+  readonly elapsedMs: number;
+  readonly backend: string;
+  readonly frames: number;
+  /** [content, style, tv] after each iteration. */
+  readonly lossHistory: readonly (readonly [number, number, number])[];
+}
+
+export interface Job {
+  readonly id: string;
+  readonly seq: number;
+  readonly status: JobStatus;
+  readonly requester: Omit<Requester, 'isModerator'>;
+  readonly origin: JobOrigin;
+  /** Engine options, validated, with the bot's defaults applied. */
+  readonly params: StylizeOptionsInput;
+  readonly contentPath: string;
+  readonly stylePath: string;
+  /** The style's library name, or "uploaded image". */
+  readonly styleLabel: string;
+  /** How many times the job was started (more than one after a restart). */
+  readonly attempts: number;
+  readonly progress?: JobProgress | undefined;
+  readonly result?: JobResult | undefined;
+  readonly error?: string | undefined;
+  readonly createdAt: number;
+  readonly startedAt?: number | undefined;
+  readonly finishedAt?: number | undefined;
+}
+
+export type NewJob = Pick<Job, 'requester' | 'origin' | 'params' | 'contentPath' | 'stylePath' | 'styleLabel'>;
+
+interface JobRow {
+  id: string;
+  seq: number;
+  status: JobStatus;
+  platform: Platform;
+  user_id: string;
+  user_name: string;
+  origin: string;
+  params: string;
+  content_path: string;
+  style_path: string;
+  style_label: string;
+  attempts: number;
+  progress: string | null;
+  result: string | null;
+  error: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+function toJob(row: JobRow): Job {
+  return {
+    id: row.id,
+    seq: row.seq,
+    status: row.status,
+    requester: { platform: row.platform, userId: row.user_id, userName: row.user_name },
+    origin: JSON.parse(row.origin) as JobOrigin,
+    params: JSON.parse(row.params) as StylizeOptionsInput,
+    contentPath: row.content_path,
+    stylePath: row.style_path,
+    styleLabel: row.style_label,
+    attempts: row.attempts,
+    progress: row.progress ? (JSON.parse(row.progress) as JobProgress) : undefined,
+    result: row.result ? (JSON.parse(row.result) as JobResult) : undefined,
+    error: row.error ?? undefined,
+    createdAt: row.created_at,
+    startedAt: row.started_at ?? undefined,
+    finishedAt: row.finished_at ?? undefined,
+  };
+}
+
+/** The job table. Every state change is one committed statement, so a crash never half-applies one. */
+export class JobStore {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  create(job: NewJob): Job {
+    const id = randomBytes(6).toString('base64url');
+    const seq = ((this.db.prepare('SELECT MAX(seq) FROM jobs').pluck().get() as number | null) ?? 0) + 1;
+    this.db
+      .prepare(
+        `INSERT INTO jobs (id, seq, status, platform, user_id, user_name, origin, params, content_path, style_path, style_label, created_at)
+         VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(id, seq, job.requester.platform, job.requester.userId, job.requester.userName, JSON.stringify(job.origin), JSON.stringify(job.params), job.contentPath, job.stylePath, job.styleLabel, this.now());
+    return this.get(id)!;
+  }
+
+  get(id: string): Job | undefined {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    return row ? toJob(row) : undefined;
+  }
+
+  /** Queued jobs in arrival order. */
+  queued(): Job[] {
+    return (this.db.prepare("SELECT * FROM jobs WHERE status = 'queued' ORDER BY seq").all() as JobRow[]).map(toJob);
+  }
+
+  running(): Job[] {
+    return (this.db.prepare("SELECT * FROM jobs WHERE status = 'running' ORDER BY seq").all() as JobRow[]).map(toJob);
+  }
+
+  /** The latest jobs of one user (the web page's history), newest first. */
+  byUser(platform: Platform, userId: string, limit = 50): Job[] {
+    return (this.db.prepare('SELECT * FROM jobs WHERE platform = ? AND user_id = ? ORDER BY seq DESC LIMIT ?').all(platform, userId, limit) as JobRow[]).map(toJob);
+  }
+
+  countActive(platform: Platform, userId: string): { queued: number; running: number } {
+    const rows = this.db
+      .prepare("SELECT status, COUNT(*) AS n FROM jobs WHERE platform = ? AND user_id = ? AND status IN ('queued', 'running') GROUP BY status")
+      .all(platform, userId) as { status: JobStatus; n: number }[];
+    return { queued: rows.find((row) => row.status === 'queued')?.n ?? 0, running: rows.find((row) => row.status === 'running')?.n ?? 0 };
+  }
+
+  markRunning(id: string): void {
+    this.db.prepare("UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ?, progress = NULL WHERE id = ? AND status = 'queued'").run(this.now(), id);
+  }
+
+  recordProgress(id: string, progress: JobProgress): void {
+    this.db.prepare("UPDATE jobs SET progress = ? WHERE id = ? AND status = 'running'").run(JSON.stringify(progress), id);
+  }
+
+  markSucceeded(id: string, result: JobResult): void {
+    this.db.prepare("UPDATE jobs SET status = 'succeeded', result = ?, finished_at = ? WHERE id = ?").run(JSON.stringify(result), this.now(), id);
+  }
+
+  markFailed(id: string, error: string): void {
+    this.db.prepare("UPDATE jobs SET status = 'failed', error = ?, finished_at = ? WHERE id = ?").run(error, this.now(), id);
+  }
+
+  /** Cancels a queued or running job; false when it had already finished. */
+  markCancelled(id: string): boolean {
+    return this.db.prepare("UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('queued', 'running')").run(this.now(), id).changes > 0;
+  }
+
+  /**
+   * After a restart: jobs left 'running' by the previous process go back to the queue, keeping their
+   * place (their seq). Returns them so the users can be told.
+   */
+  requeueInterrupted(): Job[] {
+    const interrupted = this.running();
+    this.db.prepare("UPDATE jobs SET status = 'queued', progress = NULL WHERE status = 'running'").run();
+    return interrupted.map((job) => this.get(job.id)!);
+  }
+
+  /** Files referenced by queued or running jobs: retention must never delete these. */
+  livePaths(): Set<string> {
+    const rows = this.db.prepare("SELECT content_path, style_path FROM jobs WHERE status IN ('queued', 'running')").all() as { content_path: string; style_path: string }[];
+    return new Set(rows.flatMap((row) => [row.content_path, row.style_path]));
+  }
+}
+
+/** True when a restart of the bot interrupted this job (it then runs again from the beginning). */
+export function wasInterrupted(job: Job): boolean {
+  return job.attempts > (job.status === 'queued' ? 0 : 1);
+}

@@ -1,0 +1,242 @@
+import { copyFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import PQueue from 'p-queue';
+import type { Logger } from 'pino';
+import { CancelledError } from '../engine/errors.ts';
+import type { LossTerms } from '../engine/optimizers/objective.ts';
+import { EngineFailure, type EngineHost } from './engine-host.ts';
+import { BotError, userMessageOf } from './errors.ts';
+import { resultPaths, type DataDirs } from './files.ts';
+import type { Job, JobProgress, JobStore, NewJob, Requester } from './jobs.ts';
+import type { SpeedModel } from './speed.ts';
+
+export interface QueueLimits {
+  /** Jobs one user may have waiting (besides one running). */
+  readonly maxQueuedPerUser: number;
+  /** Jobs waiting in all. */
+  readonly maxQueue: number;
+  /** A running job is stopped after this long. */
+  readonly jobTimeoutMs: number;
+  /** At most one progress event per job per this interval (chat platforms rate-limit edits). */
+  readonly progressIntervalMs: number;
+}
+
+export type BotEvent =
+  | { readonly type: 'queued'; readonly job: Job; readonly position: number; readonly etaMs: number }
+  | { readonly type: 'resumed'; readonly job: Job; readonly position: number; readonly etaMs: number }
+  | { readonly type: 'started'; readonly job: Job }
+  | {
+      readonly type: 'progress';
+      readonly job: Job;
+      readonly progress: JobProgress;
+      /** The loss terms of every iteration since the previous progress event (for charts). */
+      readonly recentTerms: readonly LossTerms[];
+      /** The latest GIF frame since the previous event, as a small JPEG. */
+      readonly preview?: Uint8Array | undefined;
+    }
+  | { readonly type: 'succeeded'; readonly job: Job }
+  | { readonly type: 'failed'; readonly job: Job; readonly message: string }
+  | { readonly type: 'cancelled'; readonly job: Job; readonly byModerator: boolean };
+
+export type BotEventListener = (event: BotEvent) => void;
+
+export interface QueueEntry {
+  readonly job: Job;
+  /** 0 for the running job, then 1, 2, … in the order they will run. */
+  readonly position: number;
+  /** Milliseconds until it should be finished. */
+  readonly etaMs: number;
+}
+
+/**
+ * The one queue in front of the one engine: admission (limits), order, ETA, progress throttling,
+ * cancellation, time limits and recovery after a restart. Every state lives in the JobStore first,
+ * so a killed process loses nothing.
+ */
+export class Scheduler {
+  private readonly queue = new PQueue({ concurrency: 1 });
+  private readonly listeners = new Set<BotEventListener>();
+  private runningJobId: string | undefined;
+  private timedOut = new Set<string>();
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly host: EngineHost,
+    private readonly dirs: DataDirs,
+    private readonly speed: SpeedModel,
+    private readonly limits: QueueLimits,
+    private readonly logger: Logger,
+  ) {}
+
+  onEvent(listener: BotEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Puts back what a previous process left: interrupted jobs first in their old order. */
+  resume(): void {
+    const interrupted = new Set(this.store.requeueInterrupted().map((job) => job.id));
+    for (const job of this.store.queued()) {
+      this.schedule(job.id);
+      if (interrupted.has(job.id)) {
+        const entry = this.entryOf(job.id);
+        this.emit({ type: 'resumed', job, position: entry?.position ?? 1, etaMs: entry?.etaMs ?? 0 });
+      }
+    }
+    if (interrupted.size > 0) this.logger.info({ jobs: [...interrupted] }, 'requeued jobs interrupted by a restart');
+  }
+
+  /** Admits a job or refuses it with the limit that applies. */
+  async submit(job: NewJob, requester: Requester): Promise<QueueEntry> {
+    const active = this.store.countActive(requester.platform, requester.userId);
+    if (active.queued >= this.limits.maxQueuedPerUser) {
+      throw new BotError(
+        'limit_reached',
+        `You already have ${active.queued} job${active.queued === 1 ? '' : 's'} waiting; the limit is ${this.limits.maxQueuedPerUser} per person. Wait for one to finish, or cancel one.`,
+      );
+    }
+    if (this.store.queued().length >= this.limits.maxQueue) {
+      throw new BotError('limit_reached', `The queue is full (${this.limits.maxQueue} jobs waiting). Try again in a few minutes.`);
+    }
+    // The job gets its own copy of a library style, so removing the style cannot break it.
+    const stylePath = job.stylePath.startsWith(this.dirs.styles) ? await this.copyIntoUploads(job.stylePath) : job.stylePath;
+    const created = this.store.create({ ...job, stylePath });
+    const entry = this.entryOf(created.id)!;
+    // Announce before scheduling: an idle queue starts the job at once, and 'started' follows 'queued'.
+    this.emit({ type: 'queued', job: created, position: entry.position, etaMs: entry.etaMs });
+    this.schedule(created.id);
+    return entry;
+  }
+
+  /** Cancels a job: its owner may, a moderator may cancel anyone's. */
+  cancel(jobId: string, requester: Requester): Job {
+    const job = this.store.get(jobId);
+    if (!job || job.requester.platform !== requester.platform) throw new BotError('unknown_job', `There is no job "${jobId}".`, 'job');
+    const isOwner = job.requester.userId === requester.userId;
+    if (!isOwner && !requester.isModerator) throw new BotError('not_allowed', 'You can cancel only your own jobs (moderators can cancel any).', 'job');
+    if (job.status !== 'queued' && job.status !== 'running') throw new BotError('unknown_job', `Job ${jobId} has already ${job.status === 'cancelled' ? 'been cancelled' : 'finished'}.`, 'job');
+    if (!this.store.markCancelled(jobId)) throw new BotError('unknown_job', `Job ${jobId} has already finished.`, 'job');
+    if (this.runningJobId === jobId) this.host.cancel(jobId);
+    const cancelled = this.store.get(jobId)!;
+    this.emit({ type: 'cancelled', job: cancelled, byModerator: !isOwner });
+    return cancelled;
+  }
+
+  /** The running job and the waiting ones, in order, with ETAs. */
+  entries(): QueueEntry[] {
+    const entries: QueueEntry[] = [];
+    let elapsed = 0;
+    for (const job of this.store.running()) {
+      const remaining = job.progress ? job.progress.etaMs : this.speed.estimateMs(job.params);
+      elapsed += remaining;
+      entries.push({ job, position: 0, etaMs: elapsed });
+    }
+    this.store.queued().forEach((job, index) => {
+      elapsed += this.speed.estimateMs(job.params);
+      entries.push({ job, position: index + 1, etaMs: elapsed });
+    });
+    return entries;
+  }
+
+  /** Resolves when nothing is queued or running (tests and shutdown). */
+  onIdle(): Promise<void> {
+    return this.queue.onIdle();
+  }
+
+  pause(): void {
+    this.queue.pause();
+  }
+
+  private entryOf(jobId: string): QueueEntry | undefined {
+    return this.entries().find((entry) => entry.job.id === jobId);
+  }
+
+  private schedule(jobId: string): void {
+    void this.queue.add(() => this.run(jobId));
+  }
+
+  private async copyIntoUploads(path: string): Promise<string> {
+    const copy = join(this.dirs.uploads, `style-${Date.now()}-${randomBytes(4).toString('hex')}${extname(path)}`);
+    await copyFile(path, copy);
+    return copy;
+  }
+
+  private async run(jobId: string): Promise<void> {
+    const queued = this.store.get(jobId);
+    if (queued?.status !== 'queued') return; // cancelled while waiting
+    this.store.markRunning(jobId);
+    this.runningJobId = jobId;
+    const job = this.store.get(jobId)!;
+    this.emit({ type: 'started', job });
+    const { png, gif } = resultPaths(this.dirs, jobId);
+    const timer = setTimeout(() => {
+      this.timedOut.add(jobId);
+      this.host.cancel(jobId);
+      // A job that ignores its cancellation (stuck in one huge iteration) loses its worker.
+      setTimeout(() => {
+        if (this.runningJobId === jobId) void this.host.restart(`job ${jobId} did not stop after its time limit`);
+      }, 30_000).unref();
+    }, this.limits.jobTimeoutMs);
+    let lastEmitted = 0;
+    let pendingPreview: Uint8Array | undefined;
+    let pendingTerms: LossTerms[] = [];
+    try {
+      const outcome = await this.host.run(
+        { type: 'run', jobId, contentPath: job.contentPath, stylePath: job.stylePath, options: job.params, pngPath: png, gifPath: gif },
+        (progress, preview) => {
+          if (preview) pendingPreview = preview;
+          pendingTerms.push(progress.terms);
+          const now = Date.now();
+          const last = progress.iteration === progress.totalIterations;
+          if (!last && now - lastEmitted < this.limits.progressIntervalMs) return;
+          lastEmitted = now;
+          this.store.recordProgress(jobId, progress);
+          this.emit({ type: 'progress', job: this.store.get(jobId)!, progress, recentTerms: pendingTerms, preview: pendingPreview });
+          pendingPreview = undefined;
+          pendingTerms = [];
+        },
+      );
+      this.speed.record(outcome.width * outcome.height, outcome.iterations, outcome.elapsedMs);
+      this.store.markSucceeded(jobId, { pngPath: png, gifPath: gif, ...outcome, backend: (await this.host.start()).backend });
+      this.emit({ type: 'succeeded', job: this.store.get(jobId)! });
+    } catch (error) {
+      this.finishWithError(jobId, error);
+    } finally {
+      clearTimeout(timer);
+      this.runningJobId = undefined;
+      this.timedOut.delete(jobId);
+    }
+  }
+
+  private finishWithError(jobId: string, error: unknown): void {
+    const job = this.store.get(jobId)!;
+    if (error instanceof CancelledError && !this.timedOut.has(jobId)) {
+      // Cancelled by a user: `cancel` already recorded and announced it.
+      if (job.status === 'running') this.store.markCancelled(jobId);
+      return;
+    }
+    const message = this.timedOut.has(jobId)
+      ? `The job took longer than the ${describeLimit(this.limits.jobTimeoutMs)} limit and was stopped. Try a smaller size or fewer iterations.`
+      : error instanceof EngineFailure
+        ? error.userMessage
+        : (userMessageOf(error) ?? 'Something went wrong on our side while working on this job.');
+    this.logger.error({ err: error, jobId }, 'job failed');
+    this.store.markFailed(jobId, message);
+    this.emit({ type: 'failed', job: this.store.get(jobId)!, message });
+  }
+
+  private emit(event: BotEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.logger.error({ err: error, event: event.type }, 'event listener failed');
+      }
+    }
+  }
+}
+
+function describeLimit(ms: number): string {
+  return ms >= 60_000 ? `${Math.round(ms / 60_000)}-minute` : `${Math.round(ms / 1000)}-second`;
+}

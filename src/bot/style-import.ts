@@ -1,0 +1,33 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { decodeImage, type DecodeLimits } from '../engine/image.ts';
+import { userMessageOf } from './errors.ts';
+import { styleNameFromFileName, type StyleLibrary } from './styles.ts';
+
+const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif']);
+
+export interface ImportReport {
+  readonly added: string[];
+  readonly skipped: { file: string; reason: string }[];
+}
+
+/** Adds every image in `dir` to the library, named after its file (`style_the_scream.jpg` → `the-scream`). */
+export async function importStyles(library: StyleLibrary, dir: string, limits: DecodeLimits, addedBy = 'import'): Promise<ImportReport> {
+  const report: ImportReport = { added: [], skipped: [] };
+  for (const file of (await readdir(dir)).sort()) {
+    if (!IMAGE_EXTENSIONS.has(extname(file).toLowerCase())) continue;
+    const name = styleNameFromFileName(file);
+    if (library.get(name)) {
+      report.skipped.push({ file, reason: `"${name}" is already in the library` });
+      continue;
+    }
+    try {
+      const image = await decodeImage(await readFile(join(dir, file)), limits, file);
+      await library.add(name, image, addedBy);
+      report.added.push(name);
+    } catch (error) {
+      report.skipped.push({ file, reason: userMessageOf(error) ?? String(error) });
+    }
+  }
+  return report;
+}

@@ -1,0 +1,136 @@
+import { rm } from 'node:fs/promises';
+import sharp from 'sharp';
+import type { RgbImage } from '../engine/image.ts';
+import type { Db } from './database.ts';
+import { BotError } from './errors.ts';
+import { storeImage } from './files.ts';
+import { closestNames } from './suggest.ts';
+
+export interface Style {
+  readonly name: string;
+  readonly title: string;
+  readonly path: string;
+  readonly addedBy: string;
+  readonly createdAt: number;
+}
+
+export const STYLE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+
+/** `style_starry_night.jpg` → `starry-night`: how imported file names become style names. */
+export function styleNameFromFileName(fileName: string): string {
+  return fileName
+    .replace(/\.[^.]+$/, '')
+    .replace(/^style[_-]/i, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 32);
+}
+
+function titleFromName(name: string): string {
+  return name.replace(/-/g, ' ').replace(/\b\w/g, (letter) => letter.toUpperCase());
+}
+
+/** The server's named styles: rows in SQLite, images on disk beside it. */
+export class StyleLibrary {
+  constructor(
+    private readonly db: Db,
+    private readonly dir: string,
+  ) {}
+
+  list(): Style[] {
+    return (this.db.prepare('SELECT name, title, path, added_by AS addedBy, created_at AS createdAt FROM styles ORDER BY name').all() as Style[]);
+  }
+
+  get(name: string): Style | undefined {
+    return this.db.prepare('SELECT name, title, path, added_by AS addedBy, created_at AS createdAt FROM styles WHERE name = ?').get(name.toLowerCase()) as Style | undefined;
+  }
+
+  /** The style called `name`, or a `BotError` that suggests the closest names. */
+  resolve(name: string): Style {
+    const style = this.get(name.trim());
+    if (style) return style;
+    const names = this.list().map((entry) => entry.name);
+    if (names.length === 0) throw new BotError('unknown_style', `There is no style "${name}": the style library is empty. Upload a style image instead.`, 'style_name');
+    const suggestions = closestNames(name, names);
+    const hint = suggestions.length > 0 ? ` Did you mean ${suggestions.map((entry) => `"${entry}"`).join(' or ')}?` : ` Try one of: ${names.slice(0, 10).join(', ')}.`;
+    throw new BotError('unknown_style', `There is no style "${name}".${hint}`, 'style_name');
+  }
+
+  /** Names for autocomplete: those containing the typed text first, then the closest. */
+  suggest(typed: string, limit = 25): string[] {
+    const names = this.list().map((style) => style.name);
+    const query = typed.trim().toLowerCase();
+    if (!query) return names.slice(0, limit);
+    const containing = names.filter((name) => name.includes(query));
+    return [...new Set([...containing, ...closestNames(query, names, limit)])].slice(0, limit);
+  }
+
+  async add(name: string, image: RgbImage, addedBy: string, title = titleFromName(name)): Promise<Style> {
+    if (!STYLE_NAME.test(name)) {
+      throw new BotError('unknown_style', 'A style name is 1–32 lowercase letters, digits or dashes, such as "starry-night".', 'name');
+    }
+    if (this.get(name)) throw new BotError('style_exists', `There is already a style called "${name}"; remove it first to replace it.`, 'name');
+    const path = await storeImage(this.dir, image, name);
+    this.db.prepare('INSERT INTO styles (name, title, path, added_by, created_at) VALUES (?, ?, ?, ?, ?)').run(name, title, path, addedBy, Date.now());
+    return this.get(name)!;
+  }
+
+  async remove(name: string): Promise<Style> {
+    const style = this.resolve(name);
+    this.db.prepare('DELETE FROM styles WHERE name = ?').run(style.name);
+    // Jobs already queued with this style keep working: they reference their own copy (see Bot).
+    await rm(style.path, { force: true });
+    return style;
+  }
+
+  /** The library as one picture: a labelled grid of thumbnails (PNG). */
+  async contactSheet(styles: readonly Style[] = this.list(), columns = 4): Promise<Buffer> {
+    return renderContactSheet(styles.map((style) => ({ path: style.path, label: style.name })), columns);
+  }
+}
+
+export interface SheetTile {
+  readonly path: string;
+  readonly label: string;
+}
+
+const TILE = 200;
+const LABEL_HEIGHT = 28;
+const GAP = 8;
+
+/** A grid of square thumbnails with a caption under each, drawn with sharp (SVG text for captions). */
+export async function renderContactSheet(tiles: readonly SheetTile[], columns = 4): Promise<Buffer> {
+  if (tiles.length === 0) {
+    return sharp({ create: { width: 480, height: 80, channels: 3, background: '#f4f1ea' } })
+      .composite([{ input: captionSvg('The style library is empty.', 480, 80, 20), top: 0, left: 0 }])
+      .png()
+      .toBuffer();
+  }
+  const cols = Math.min(columns, tiles.length);
+  const rows = Math.ceil(tiles.length / cols);
+  const width = cols * TILE + (cols + 1) * GAP;
+  const height = rows * (TILE + LABEL_HEIGHT) + (rows + 1) * GAP;
+  const layers = await Promise.all(
+    tiles.map(async (tile, index) => {
+      const left = GAP + (index % cols) * (TILE + GAP);
+      const top = GAP + Math.floor(index / cols) * (TILE + LABEL_HEIGHT + GAP);
+      const thumbnail = await sharp(tile.path).resize(TILE, TILE, { fit: 'cover' }).png().toBuffer();
+      return [
+        { input: thumbnail, left, top },
+        { input: captionSvg(tile.label, TILE, LABEL_HEIGHT, 16), left, top: top + TILE },
+      ];
+    }),
+  );
+  return sharp({ create: { width, height, channels: 3, background: '#f4f1ea' } })
+    .composite(layers.flat())
+    .png()
+    .toBuffer();
+}
+
+function captionSvg(text: string, width: number, height: number, fontSize: number): Buffer {
+  const escaped = text.replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`);
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><text x="${width / 2}" y="${height / 2 + fontSize / 3}" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="${fontSize}" fill="#222">${escaped}</text></svg>`,
+  );
+}

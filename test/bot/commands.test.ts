@@ -1,0 +1,85 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { defineCommand } from '../../src/bot/commands/define.ts';
+import type { ArgsOf, UploadedImage } from '../../src/bot/commands/types.ts';
+import { parseArgs } from '../../src/bot/commands/validate.ts';
+import { BotError } from '../../src/bot/errors.ts';
+import { closestNames } from '../../src/bot/suggest.ts';
+
+const example = defineCommand(
+  {
+    name: 'example',
+    description: 'an example',
+    options: {
+      photo: { type: 'image', description: 'a photo', required: true },
+      size: { type: 'integer', description: 'size', min: 64, max: 512, default: 256 },
+      weight: { type: 'number', description: 'weight', min: 0, max: 1e12 },
+      optimizer: { type: 'choice', description: 'optimizer', choices: ['lbfgs', 'adam'], default: 'lbfgs' },
+      name: { type: 'text', description: 'a name', maxLength: 8 },
+      flag: { type: 'boolean', description: 'a flag' },
+    },
+  },
+  async () => ({ text: 'ok' }),
+);
+
+const photo: UploadedImage = { bytes: new Uint8Array([1]), name: 'a.png' };
+
+function refusal(raw: Record<string, unknown>): BotError {
+  try {
+    parseArgs(example.definition, raw);
+  } catch (error) {
+    if (error instanceof BotError) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('command definitions', () => {
+  it('derive the handler argument types: required and defaulted options are present', () => {
+    type Args = ArgsOf<typeof example.definition>;
+    expectTypeOf<Args['photo']>().toEqualTypeOf<UploadedImage>();
+    expectTypeOf<Args['size']>().toEqualTypeOf<number>();
+    expectTypeOf<Args['optimizer']>().toEqualTypeOf<'lbfgs' | 'adam'>();
+    expectTypeOf<Args['weight']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<Args['flag']>().toEqualTypeOf<boolean | undefined>();
+  });
+
+  it('fill defaults and coerce text values (Slack and the web form send text)', () => {
+    expect(parseArgs(example.definition, { photo, weight: '1e5', flag: 'yes', name: ' x ' })).toEqual({
+      photo,
+      size: 256,
+      weight: 1e5,
+      optimizer: 'lbfgs',
+      flag: true,
+      name: 'x',
+    });
+  });
+
+  it.each([
+    [{ photo, size: 1000 }, 'size', 'size must be a whole number from 64 to 512.'],
+    [{ photo, size: '12.5' }, 'size', 'size must be a whole number from 64 to 512.'],
+    [{ photo, size: 'big' }, 'size', 'size must be a whole number from 64 to 512.'],
+    [{ photo, weight: -1 }, 'weight', 'weight must be a number from 0 to 1e12.'],
+    [{ photo, weight: 'Infinity' }, 'weight', 'weight must be a number from 0 to 1e12.'],
+    [{ photo, optimizer: 'sgd' }, 'optimizer', 'optimizer must be one of lbfgs, adam.'],
+    [{ photo, name: 'much-too-long' }, 'name', 'name must be at most 8 characters.'],
+    [{ photo, flag: 'perhaps' }, 'flag', 'flag must be true or false.'],
+    [{}, 'photo', 'photo is required: a photo.'],
+    [{ photo, colour: 'red' }, 'colour', '/example has no option "colour". Its options are: photo, size, weight, optimizer, name, flag.'],
+  ])('name the option and what it accepts: %j', (raw, field, message) => {
+    const error = refusal(raw);
+    expect(error.field).toBe(field);
+    expect(error.message).toBe(message);
+  });
+});
+
+describe('closest names', () => {
+  const names = ['starry-night', 'the-scream', 'great-wave', 'udnie', 'composition-vii'];
+  it('suggests what a typo meant', () => {
+    expect(closestNames('stary-nite', names)[0]).toBe('starry-night');
+    expect(closestNames('scream', names)[0]).toBe('the-scream');
+    expect(closestNames('wave', names)[0]).toBe('great-wave');
+  });
+  it('suggests nothing absurd', () => {
+    expect(closestNames('xyzzy-qwerty', names)).toEqual([]);
+  });
+});

@@ -1,0 +1,82 @@
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { parseEnv } from 'node:util';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadBotEnvironment, secretsOf } from '../../src/bot/config.ts';
+import { createDataDirs, deleteExpiredFiles } from '../../src/bot/files.ts';
+import { createLogger } from '../../src/bot/logger.ts';
+
+function configError(env: Record<string, string>): string {
+  try {
+    loadBotEnvironment(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('has working defaults with nothing set', () => {
+    const env = loadBotEnvironment({});
+    expect(env).toMatchObject({ IMPASTO_DATA_DIR: 'data', IMPASTO_WEB_HOST: '127.0.0.1', IMPASTO_MAX_QUEUED_PER_USER: 2, IMPASTO_WEB: 'auto' });
+  });
+
+  it('accepts .env.example as it is (empty values mean "unset")', async () => {
+    const example = parseEnv(await readFile(new URL('../../.env.example', import.meta.url), 'utf8'));
+    expect(Object.keys(example).length).toBeGreaterThan(15);
+    const env = loadBotEnvironment(example);
+    expect(env.IMPASTO_MAX_SIZE).toBeUndefined();
+    expect(env.IMPASTO_WEB_TOKEN).toBeUndefined();
+    expect(env.IMPASTO_BACKEND).toBeUndefined();
+  });
+
+  it('names the variable and what it expects', () => {
+    expect(configError({ IMPASTO_MAX_QUEUE: 'lots' })).toBe('Invalid configuration:\n  IMPASTO_MAX_QUEUE: expected a number (got "lots")');
+    expect(configError({ IMPASTO_BACKEND: 'gpu' })).toMatch(/IMPASTO_BACKEND: expected one of tensorflow-gpu, tensorflow, wasm, cpu \(got "gpu"\)/);
+    expect(configError({ IMPASTO_WEB_PORT: '70000' })).toMatch(/IMPASTO_WEB_PORT: Number must be less than or equal to 65535/);
+    expect(configError({ IMPASTO_WEIGHTS_URL: 'not a url' })).toMatch(/IMPASTO_WEIGHTS_URL: expected a URL/);
+  });
+
+  it('requires an access token before the web page may listen beyond this machine', () => {
+    expect(configError({ IMPASTO_WEB_HOST: '0.0.0.0' })).toMatch(/IMPASTO_WEB_TOKEN: required when IMPASTO_WEB_HOST is not a loopback address \(it is 0\.0\.0\.0\)/);
+    expect(loadBotEnvironment({ IMPASTO_WEB_HOST: '0.0.0.0', IMPASTO_WEB_TOKEN: 'a-long-enough-secret-token' }).IMPASTO_WEB_TOKEN).toBe('a-long-enough-secret-token');
+  });
+});
+
+describe('logs', () => {
+  it('never contain a configured secret, wherever it hides', () => {
+    const env = loadBotEnvironment({ IMPASTO_WEB_HOST: '0.0.0.0', IMPASTO_WEB_TOKEN: 'sUp3r-s3cret-web-token' });
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'debug', secrets: secretsOf(env), destination: new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }) });
+    logger.info({ url: `http://x/?token=${env.IMPASTO_WEB_TOKEN}` }, 'request');
+    logger.error({ err: new Error(`auth failed for ${env.IMPASTO_WEB_TOKEN}`) }, 'oops');
+    logger.warn({ headers: { authorization: 'Bearer abc.def' }, token: 'xoxb-123-456', nested: { password: 'hunter2' } }, 'credentials');
+    logger.debug(`plain message with ${env.IMPASTO_WEB_TOKEN}`);
+    const output = lines.join('');
+    expect(lines).toHaveLength(4);
+    expect(output).not.toContain('sUp3r-s3cret-web-token');
+    expect(output).not.toContain('Bearer abc.def');
+    expect(output).not.toContain('xoxb-123-456');
+    expect(output).not.toContain('hunter2');
+    expect(output.match(/\[REDACTED\]/g)!.length).toBeGreaterThanOrEqual(6);
+  });
+});
+
+describe('retention', () => {
+  it('deletes old uploads and results but never a file a live job needs', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'impasto-retention-'));
+    const dirs = createDataDirs(root);
+    const old = Date.now() / 1000 - 10 * 86_400;
+    const files = { oldUpload: join(dirs.uploads, 'old.png'), liveUpload: join(dirs.uploads, 'live.png'), oldResult: join(dirs.results, 'old.gif'), fresh: join(dirs.results, 'new.png') };
+    for (const path of Object.values(files)) await writeFile(path, 'x');
+    for (const path of [files.oldUpload, files.liveUpload, files.oldResult]) await utimes(path, old, old);
+    const removed = await deleteExpiredFiles(dirs, new Set([files.liveUpload]), 7 * 86_400_000);
+    expect(removed).toBe(2);
+    expect((await readdir(dirs.uploads)).sort()).toEqual(['live.png']);
+    expect(await readdir(dirs.results)).toEqual(['new.png']);
+    await rm(root, { recursive: true, force: true });
+  });
+});

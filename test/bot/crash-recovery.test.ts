@@ -1,0 +1,125 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { PublicJob } from '../../src/adapters/web/api-types.ts';
+import { appEnv, prepareAppDirs } from '../helpers/app.ts';
+import { sharedImagePath } from '../helpers/shared.ts';
+
+/**
+ * Nothing is lost when the process dies at the worst moment: a real `impasto start` child process,
+ * jobs submitted over its web API, a real SIGKILL while a job runs, and a restart on the same data.
+ */
+const BIN = fileURLToPath(new URL('../../bin/impasto.js', import.meta.url));
+const children: ChildProcess[] = [];
+let cookie = '';
+
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+async function startChild(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; log: string[] }> {
+  const child = spawn(process.execPath, [BIN, 'start'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const log: string[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => log.push(chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /impasto playground: (http:\/\/\S+)/.exec(stderr);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`impasto start exited (${code}) before listening:\n${stderr}`)));
+  });
+  return { child, url, log };
+}
+
+async function call<T>(url: string, init: RequestInit = {}): Promise<T> {
+  const response = await fetch(url, { ...init, headers: { ...(init.headers ?? {}), cookie } });
+  const setCookie = response.headers.get('set-cookie');
+  if (setCookie) cookie = setCookie.split(';')[0]!;
+  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+async function submit(base: string, fields: Record<string, string>): Promise<PublicJob> {
+  const form = new FormData();
+  form.set('content', new Blob([await readFile(sharedImagePath('content_dog.jpg'))], { type: 'image/jpeg' }), 'dog.jpg');
+  for (const [key, value] of Object.entries(fields)) form.set(key, value);
+  return (await call<{ job: PublicJob }>(`${base}api/jobs`, { method: 'POST', body: form })).job;
+}
+
+async function waitForJob(base: string, id: string, predicate: (job: PublicJob) => boolean): Promise<PublicJob> {
+  for (;;) {
+    const job = await call<PublicJob>(`${base}api/jobs/${id}`);
+    if (predicate(job)) return job;
+    if (['failed', 'cancelled'].includes(job.status) && !predicate(job)) throw new Error(`job ${id} ended ${job.status}: ${job.error}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** The engine process(es) among a process's children (esbuild's service is a child too). */
+function enginePids(pid: number): number[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.includes('engine-worker.ts'))
+      .map((line) => Number(line.trim().split(/\s+/)[0]));
+  } catch {
+    return [];
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('kill -9 and restart', () => {
+  it('keeps queued jobs, re-runs the interrupted one, and keeps finished results', async () => {
+    const dirs = await prepareAppDirs();
+    const env = appEnv(dirs, { IMPASTO_LOG_LEVEL: 'info', IMPASTO_PROGRESS_INTERVAL_MS: '0', IMPASTO_MAX_QUEUED_PER_USER: '5' });
+    const first = await startChild(env);
+
+    const done = await submit(first.url, { style_name: 'udnie', size: '64', iterations: '3' });
+    await waitForJob(first.url, done.id, (job) => job.status === 'succeeded');
+    const interrupted = await submit(first.url, { style_name: 'the-scream', size: '96', iterations: '60' });
+    const waiting = await submit(first.url, { style_name: 'great-wave', size: '64', iterations: '3' });
+    await waitForJob(first.url, interrupted.id, (job) => job.status === 'running' && (job.progress?.iteration ?? 0) >= 2);
+
+    const engines = enginePids(first.child.pid!);
+    expect(engines).toHaveLength(1);
+    first.child.kill('SIGKILL');
+    await new Promise((resolve) => first.child.once('exit', resolve));
+    // The orphaned engine process notices and exits instead of computing for nobody.
+    for (let i = 0; i < 100 && isAlive(engines[0]!); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(isAlive(engines[0]!)).toBe(false);
+
+    const second = await startChild(env);
+    const resumed = await call<PublicJob>(`${second.url}api/jobs/${interrupted.id}`);
+    expect(['queued', 'running']).toContain(resumed.status);
+    expect(resumed.restarted).toBe(true);
+    expect((await call<PublicJob>(`${second.url}api/jobs/${waiting.id}`)).restarted).toBe(false);
+
+    const rerun = await waitForJob(second.url, interrupted.id, (job) => job.status === 'succeeded');
+    expect(rerun.result?.iterations).toBe(60);
+    const last = await waitForJob(second.url, waiting.id, (job) => job.status === 'succeeded');
+    // The interrupted job kept its place ahead of the one that was waiting behind it.
+    expect(last.finishedAt!).toBeGreaterThan(rerun.finishedAt!);
+    const before = await call<PublicJob>(`${second.url}api/jobs/${done.id}`);
+    expect(before.status).toBe('succeeded');
+    const png = Buffer.from(await (await fetch(`${second.url}api/jobs/${done.id}/result.png`, { headers: { cookie } })).arrayBuffer());
+    expect((await sharp(png).metadata()).format).toBe('png');
+    expect(second.log.join('')).toContain('requeued jobs interrupted by a restart');
+
+    second.child.kill('SIGTERM');
+    const code = await new Promise((resolve) => second.child.once('exit', resolve));
+    expect(code).toBe(0);
+  }, 180_000);
+});

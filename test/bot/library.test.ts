@@ -1,0 +1,70 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importStyles } from '../../src/bot/style-import.ts';
+import { styleNameFromFileName } from '../../src/bot/styles.ts';
+import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
+import { contextFor, startTestBot } from '../helpers/bot.ts';
+import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
+import { readFile } from 'node:fs/promises';
+
+let harness: Awaited<ReturnType<typeof startTestBot>>;
+
+beforeAll(async () => {
+  harness = await startTestBot();
+});
+afterAll(() => harness.stop());
+
+describe('the style library', () => {
+  it('names imported files after their stem', () => {
+    expect(styleNameFromFileName('style_starry_night.jpg')).toBe('starry-night');
+    expect(styleNameFromFileName('The Great Wave (1831).PNG')).toBe('the-great-wave-1831');
+  });
+
+  it('is seeded from a folder of images, once', async () => {
+    const report = await importStyles(harness.bot.library, join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+    const expected = (await readdir(join(SHARED_DIR, 'images'))).filter((file) => file.startsWith('style_')).length;
+    expect(report.added.filter((name) => !name.startsWith('content'))).toHaveLength(expected);
+    expect(harness.bot.library.get('starry-night')?.title).toBe('Starry Night');
+    const again = await importStyles(harness.bot.library, join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+    expect(again.added).toEqual([]);
+  });
+
+  it('shows the library as a labelled gallery picture', async () => {
+    const reply = await harness.bot.execute('styles', {}, contextFor('alice'));
+    expect(reply.text).toMatch(/starry-night/);
+    const file = reply.files![0]!;
+    const metadata = await sharp(file.bytes).metadata();
+    expect(metadata.format).toBe('png');
+    // 4 columns of 200 px tiles with 8 px gaps.
+    expect(metadata.width).toBe(4 * 200 + 5 * 8);
+  });
+
+  it('suggests the closest style name for a typo', async () => {
+    const content = { bytes: await readFile(sharedImagePath('content_dog.jpg')), name: 'dog.jpg' };
+    const reply = await harness.bot.execute('stylize', { content, style_name: 'stary-night' }, contextFor('alice'));
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.text).toBe('There is no style "stary-night". Did you mean "starry-night"?');
+  });
+
+  it('lets moderators add and remove styles, and nobody else', async () => {
+    const image = { bytes: await readFile(sharedImagePath('style_udnie.jpg')), name: 'udnie.jpg' };
+    const refused = await harness.bot.execute('style add', { name: 'picabia', image }, contextFor('bob'));
+    expect(refused.text).toBe('/style add is for moderators only.');
+    const added = await harness.bot.execute('style add', { name: 'picabia', image, title: 'Udnie, Picabia' }, contextFor('mod', { isModerator: true }));
+    expect(added.text).toBe('Added style "picabia" (Udnie, Picabia) to the library.');
+    const duplicate = await harness.bot.execute('style add', { name: 'picabia', image }, contextFor('mod', { isModerator: true }));
+    expect(duplicate.text).toMatch(/already a style called "picabia"/);
+    expect(harness.bot.library.suggest('pica')).toContain('picabia');
+    const removed = await harness.bot.execute('style remove', { name: 'picabia' }, contextFor('mod', { isModerator: true }));
+    expect(removed.text).toMatch(/Removed style "picabia"/);
+    expect(harness.bot.library.get('picabia')).toBeUndefined();
+  });
+
+  it('rejects a bad style name with the rule', async () => {
+    const image = { bytes: await readFile(sharedImagePath('style_udnie.jpg')), name: 'udnie.jpg' };
+    const reply = await harness.bot.execute('style add', { name: 'Not OK!', image }, contextFor('mod', { isModerator: true }));
+    expect(reply.text).toMatch(/1–32 lowercase letters, digits or dashes/);
+  });
+});

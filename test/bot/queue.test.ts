@@ -1,0 +1,109 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UploadedImage } from '../../src/bot/commands/types.ts';
+import type { BotEvent } from '../../src/bot/scheduler.ts';
+import { contextFor, startTestBot, waitForEvent } from '../helpers/bot.ts';
+import { sharedImagePath } from '../helpers/shared.ts';
+
+let harness: Awaited<ReturnType<typeof startTestBot>>;
+let content: UploadedImage;
+let style: UploadedImage;
+
+beforeAll(async () => {
+  harness = await startTestBot({ IMPASTO_MAX_QUEUED_PER_USER: '2', IMPASTO_MAX_QUEUE: '4' });
+  content = { bytes: await readFile(sharedImagePath('content_tubingen.jpg')), name: 'tubingen.jpg' };
+  style = { bytes: await readFile(sharedImagePath('style_starry_night.jpg')), name: 'starry.jpg' };
+});
+afterAll(() => harness.stop());
+
+const small = { size: 64, iterations: 3 };
+const eventsOf = (jobId: string) => harness.events.filter((event) => event.job.id === jobId);
+
+describe('jobs through the queue and the engine worker', () => {
+  it('runs a job: queued with position and ETA, started, progress, then a PNG and an animated GIF', async () => {
+    const reply = await harness.bot.execute('stylize', { content, style, ...small }, contextFor('alice'));
+    expect(reply.text).toMatch(/^Queued job \S+ \(uploaded image\)\. It starts next; done in about \d+ (s|min)\.$/);
+    const jobId = reply.jobId!;
+    await waitForEvent(harness.events, harness.bot, (event) => event.job.id === jobId && ['succeeded', 'failed'].includes(event.type));
+    const types = eventsOf(jobId).map((event) => event.type);
+    expect(types[0]).toBe('queued');
+    expect(types[1]).toBe('started');
+    expect(types.filter((type) => type === 'progress').length).toBe(3);
+    expect(types.at(-1)).toBe('succeeded');
+    const job = harness.bot.job(jobId)!;
+    expect(job.status).toBe('succeeded');
+    expect(job.params).toMatchObject({ size: 64, iterations: 3, contentWeight: 1e5, optimizer: 'lbfgs' });
+    expect(job.result).toMatchObject({ width: 64, height: 48, iterations: 3, backend: 'wasm' });
+    const files = await harness.bot.resultFiles(job);
+    expect((await sharp(files.png).metadata()).format).toBe('png');
+    const gif = await sharp(files.gif, { animated: true }).metadata();
+    expect(gif.format).toBe('gif');
+    expect(gif.pages).toBeGreaterThan(1);
+    const progress = eventsOf(jobId).filter((event): event is Extract<BotEvent, { type: 'progress' }> => event.type === 'progress');
+    expect(progress.map((event) => event.progress.iteration)).toEqual([1, 2, 3]);
+    expect(progress.some((event) => event.preview && event.preview.byteLength > 0)).toBe(true);
+  });
+
+  it('refuses a job over the per-user limit, saying what the limit is', async () => {
+    const ids: string[] = [];
+    // One runs, two wait: the limit is two waiting per person.
+    for (let i = 0; i < 3; i++) ids.push((await harness.bot.execute('stylize', { content, style, size: 64, iterations: 40 }, contextFor('bob'))).jobId!);
+    const refused = await harness.bot.execute('stylize', { content, style, ...small }, contextFor('bob'));
+    expect(refused.ephemeral).toBe(true);
+    expect(refused.text).toBe('You already have 2 jobs waiting; the limit is 2 per person. Wait for one to finish, or cancel one.');
+    // A different user still gets in, and the queue shows everyone in order.
+    const carol = await harness.bot.execute('stylize', { content, style, ...small }, contextFor('carol'));
+    expect(carol.text).toMatch(/Position 3 in the queue/);
+    const queue = await harness.bot.execute('queue', {}, contextFor('carol'));
+    const lines = queue.text.split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^running .* by user-bob/);
+    expect(lines[3]).toMatch(/^#3 · job \S+ by user-carol \(yours\)/);
+
+    // The global cap: four waiting in all.
+    const dave = await harness.bot.execute('stylize', { content, style, ...small }, contextFor('dave'));
+    expect(dave.jobId).toBeDefined();
+    const erin = await harness.bot.execute('stylize', { content, style, ...small }, contextFor('erin'));
+    expect(erin.text).toBe('The queue is full (4 jobs waiting). Try again in a few minutes.');
+
+    // Cancel: a waiting job leaves the queue and never starts; the running one stops within an iteration.
+    const cancelQueued = await harness.bot.execute('cancel', { job: ids[2]! }, contextFor('bob'));
+    expect(cancelQueued.text).toBe(`Cancelled job ${ids[2]}.`);
+    const notYours = await harness.bot.execute('cancel', { job: ids[1]! }, contextFor('carol'));
+    expect(notYours.text).toBe('You can cancel only your own jobs (moderators can cancel any).');
+    await waitForEvent(harness.events, harness.bot, (event) => event.job.id === ids[0] && event.type === 'progress');
+    const byModerator = await harness.bot.execute('cancel', { job: ids[0]! }, contextFor('mod', { isModerator: true }));
+    expect(byModerator.text).toBe(`Cancelled job ${ids[0]}.`);
+    await harness.bot.idle();
+    expect(harness.bot.job(ids[0]!)!.status).toBe('cancelled');
+    expect(harness.bot.job(ids[0]!)!.progress!.iteration).toBeLessThan(40);
+    expect(eventsOf(ids[2]!).map((event) => event.type)).toEqual(['queued', 'cancelled']);
+    expect(harness.bot.job(ids[1]!)!.status).toBe('succeeded');
+    expect(harness.bot.job(carol.jobId!)!.status).toBe('succeeded');
+  });
+
+  it('fails a job whose input broke on disk with a clear message, and goes on with the next', async () => {
+    // A first job keeps the engine busy while the second one's file is damaged.
+    await harness.bot.execute('stylize', { content, style, size: 64, iterations: 20 }, contextFor('eve'));
+    const broken = await harness.bot.execute('stylize', { content, style, ...small }, contextFor('frank'));
+    const next = await harness.bot.execute('stylize', { content, style, ...small }, contextFor('grace'));
+    await writeFile(harness.bot.job(broken.jobId!)!.contentPath, 'not a png any more');
+    await harness.bot.idle();
+    const failed = harness.bot.job(broken.jobId!)!;
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toBe('The style engine failed on this job. Try again, perhaps with a smaller size.');
+    expect(harness.bot.job(next.jobId!)!.status).toBe('succeeded');
+  });
+
+  it('checks uploads before queueing: a text file named .jpg is refused with a specific message', async () => {
+    const fake = { bytes: new TextEncoder().encode('<html>not an image</html>'), name: 'photo.jpg' };
+    const reply = await harness.bot.execute('stylize', { content: fake, style, ...small }, contextFor('heidi'));
+    expect(reply).toEqual({ text: 'The content image is not an image; send a JPEG, PNG, WebP or GIF.', ephemeral: true, refusal: { field: 'content' } });
+  });
+
+  it('asks for a style when none is given, and refuses two', async () => {
+    expect((await harness.bot.execute('stylize', { content }, contextFor('ivan'))).text).toMatch(/^Which style\?/);
+    expect((await harness.bot.execute('stylize', { content, style, style_name: 'x' }, contextFor('ivan'))).text).toBe('Give either a style image or a style_name, not both.');
+  });
+});

@@ -1,0 +1,89 @@
+import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UploadedImage } from '../../src/bot/commands/types.ts';
+import type { BotEvent } from '../../src/bot/scheduler.ts';
+import { contextFor, startTestBot, waitForEvent } from '../helpers/bot.ts';
+import { sharedImagePath } from '../helpers/shared.ts';
+
+let harness: Awaited<ReturnType<typeof startTestBot>>;
+let content: UploadedImage;
+let style: UploadedImage;
+
+beforeAll(async () => {
+  harness = await startTestBot({ IMPASTO_MAX_QUEUED_PER_USER: '5' });
+  content = { bytes: await readFile(sharedImagePath('content_dog.jpg')), name: 'dog.jpg' };
+  style = { bytes: await readFile(sharedImagePath('style_the_scream.jpg')), name: 'scream.jpg' };
+});
+afterAll(() => harness.stop());
+
+const finished = (jobId: string) => (event: BotEvent) => event.job.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(event.type);
+
+/** The engine's process: a child of this test process running engine-worker.ts. */
+function enginePid(): number {
+  const lines = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' }).split('\n');
+  const line = lines.find((entry) => entry.includes('engine-worker.ts'));
+  if (!line) throw new Error(`no engine process among:\n${lines.join('\n')}`);
+  return Number(line.trim().split(/\s+/)[0]);
+}
+
+describe('the bot stays up', () => {
+  it('answers at once while the engine is in the middle of a long iteration', async () => {
+    const server = createServer((_request, response) => response.end('ok'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const reply = await harness.bot.execute('stylize', { content, style, size: 384, iterations: 3, init: 'noise' }, contextFor('alice'));
+    const jobId = reply.jobId!;
+    await waitForEvent(harness.events, harness.bot, (event) => event.job.id === jobId && event.type === 'progress');
+    // Between the first and the second progress event the engine runs one whole iteration; the
+    // bot's event loop must meanwhile answer requests (as a chat platform's 3-second deadline needs).
+    const roundTrips: number[] = [];
+    let iterationRunning = true;
+    const next = waitForEvent([], harness.bot, (event) => event.job.id === jobId && (event.type === 'progress' || event.type === 'failed')).then((event) => {
+      iterationRunning = false;
+      return event;
+    });
+    const firstProgress = harness.events.find((event) => event.job.id === jobId && event.type === 'progress') as Extract<BotEvent, { type: 'progress' }>;
+    while (iterationRunning) {
+      const start = performance.now();
+      await (await fetch(url)).text();
+      roundTrips.push(performance.now() - start);
+    }
+    const second = (await next) as Extract<BotEvent, { type: 'progress' }>;
+    const iterationMs = second.progress.elapsedMs - firstProgress.progress.elapsedMs;
+    expect(roundTrips.length).toBeGreaterThanOrEqual(3);
+    // Relative, not absolute: no single answer waited anywhere near as long as the iteration took.
+    expect(Math.max(...roundTrips)).toBeLessThan(iterationMs / 3);
+    server.closeAllConnections();
+    server.close();
+    await harness.bot.execute('cancel', { job: jobId }, contextFor('alice'));
+    await harness.bot.idle();
+  });
+
+  it('survives the engine process dying mid-job: that job fails clearly, the next one runs', async () => {
+    const doomed = (await harness.bot.execute('stylize', { content, style, size: 128, iterations: 50 }, contextFor('bob'))).jobId!;
+    const after = (await harness.bot.execute('stylize', { content, style, size: 64, iterations: 2 }, contextFor('carol'))).jobId!;
+    await waitForEvent(harness.events, harness.bot, (event) => event.job.id === doomed && event.type === 'progress');
+    process.kill(enginePid(), 'SIGKILL'); // what the kernel's OOM killer or a native crash looks like
+    const failure = await waitForEvent(harness.events, harness.bot, finished(doomed));
+    expect(failure.type).toBe('failed');
+    expect(harness.bot.job(doomed)!.error).toBe('The style engine crashed while working on this job (it has been restarted). Try again, perhaps with a smaller size.');
+    const next = await waitForEvent(harness.events, harness.bot, finished(after));
+    expect(next.type).toBe('succeeded');
+  });
+
+  it('stops a job at its time limit and says so', async () => {
+    const limited = await startTestBot({ IMPASTO_JOB_TIMEOUT_MINUTES: '0.05' });
+    try {
+      const slow = (await limited.bot.execute('stylize', { content, style, size: 128, iterations: 300 }, contextFor('dave'))).jobId!;
+      const outcome = await waitForEvent(limited.events, limited.bot, finished(slow));
+      expect(outcome.type).toBe('failed');
+      expect(limited.bot.job(slow)!.error).toBe('The job took longer than the 3-second limit and was stopped. Try a smaller size or fewer iterations.');
+      expect(limited.bot.job(slow)!.progress!.iteration).toBeLessThan(300);
+    } finally {
+      await limited.stop();
+    }
+  });
+});

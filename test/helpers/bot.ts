@@ -1,0 +1,62 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createBot, type Bot } from '../../src/bot/bot.ts';
+import type { CommandContext } from '../../src/bot/commands/types.ts';
+import { botEnvironmentSchema, type BotEnvironment } from '../../src/bot/config.ts';
+import type { Platform } from '../../src/bot/jobs.ts';
+import type { BotEvent } from '../../src/bot/scheduler.ts';
+import { createLogger } from '../../src/bot/logger.ts';
+import { SHARED_VGG_DIR } from './shared.ts';
+
+/** A bot on a fresh data directory, with the real engine worker and the shared weights. */
+export async function startTestBot(overrides: Record<string, string> = {}, workerUrl?: URL) {
+  const dataDir = await mkdtemp(join(tmpdir(), 'impasto-bot-'));
+  const env: BotEnvironment = botEnvironmentSchema.parse({
+    IMPASTO_DATA_DIR: dataDir,
+    IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR,
+    IMPASTO_BACKEND: 'wasm',
+    IMPASTO_PROGRESS_INTERVAL_MS: '0',
+    ...overrides,
+  });
+  const logLines: string[] = [];
+  const logger = createLogger({ level: 'debug', secrets: [], destination: new Writable({ write: (chunk, _encoding, done) => (logLines.push(String(chunk)), done()) }) });
+  const bot: Bot = createBot({ env, logger, ...(workerUrl ? { workerUrl } : {}) });
+  const events: BotEvent[] = [];
+  bot.onEvent((event) => events.push(event));
+  await bot.start();
+  return {
+    bot,
+    env,
+    events,
+    logLines,
+    dataDir,
+    async stop() {
+      await bot.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function contextFor(userId: string, options: { platform?: Platform; isModerator?: boolean } = {}): CommandContext {
+  const platform = options.platform ?? 'web';
+  return {
+    requester: { platform, userId, userName: `user-${userId}`, isModerator: options.isModerator ?? false },
+    origin: { platform, channelId: 'channel-1' },
+  };
+}
+
+/** Resolves at the first event that matches, or rejects if the job fails first. */
+export function waitForEvent(events: BotEvent[], bot: Bot, predicate: (event: BotEvent) => boolean): Promise<BotEvent> {
+  const seen = events.find(predicate);
+  if (seen) return Promise.resolve(seen);
+  return new Promise((resolve) => {
+    const stop = bot.onEvent((event) => {
+      if (predicate(event)) {
+        stop();
+        resolve(event);
+      }
+    });
+  });
+}

@@ -1,0 +1,132 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type RunningApp } from '../../src/app.ts';
+import { appEnv, prepareAppDirs } from '../helpers/app.ts';
+import { launchBrowser } from '../helpers/browser.ts';
+import { sharedImagePath } from '../helpers/shared.ts';
+
+/**
+ * End to end: the real app (bot core, engine process, web adapter) and Debian's Chromium driven by
+ * playwright-core, as a newcomer would use the playground.
+ */
+let dirs: { dataDir: string; stylesDir: string };
+let app: RunningApp;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+
+const start = () => startApp(appEnv(dirs, { IMPASTO_PROGRESS_INTERVAL_MS: '0', IMPASTO_LOG_LEVEL: 'silent' }));
+
+beforeAll(async () => {
+  dirs = await prepareAppDirs();
+  app = await start();
+  browser = await launchBrowser();
+  context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 1000 } });
+  page = await context.newPage();
+  await page.goto(app.web!.url);
+  await page.waitForSelector('body[data-ready="true"]');
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+async function setOption(name: string, value: string): Promise<void> {
+  await page.locator('details').evaluate((details) => ((details as HTMLDetailsElement).open = true));
+  await page.fill(`#option-${name}`, value);
+}
+
+describe('the web playground', () => {
+  it('offers the library styles and the options of the /stylize command', async () => {
+    const styleNames = await page.locator('#style-choices input[name="style_name"]').evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value));
+    expect(styleNames).toEqual(['composition-vii', 'great-wave', 'shipwreck-minotaur', 'starry-night', 'the-scream', 'udnie']);
+    const options = await page.locator('#options [name]').evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).name));
+    const definition = app.bot.definition('stylize')!;
+    expect(options).toEqual(Object.keys(definition.options).filter((name) => !['content', 'style', 'style_name'].includes(name)));
+  });
+
+  it('shows a bad file’s error beside its field', async () => {
+    await page.setInputFiles('#content-input', { name: 'holiday.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('this is not a picture') });
+    await page.click('#stylize-button');
+    await expect.poll(() => page.textContent('.field-error[data-field="content"]')).toBe('The content image is not an image; send a JPEG, PNG, WebP or GIF.');
+  });
+
+  it('shows an out-of-range option’s error beside it', async () => {
+    await page.setInputFiles('#content-input', sharedImagePath('content_tubingen.jpg'));
+    await setOption('size', '9999');
+    await page.click('#stylize-button');
+    await expect.poll(() => page.textContent('.field-error[data-field="size"]')).toBe('size must be a whole number from 64 to 512.');
+  });
+
+  it('stylizes tubingen with an uploaded Starry Night: live frames, a loss chart, then the PNG and GIF', async () => {
+    await page.setInputFiles('#content-input', sharedImagePath('content_tubingen.jpg'));
+    await page.setInputFiles('#style-input', sharedImagePath('style_starry_night.jpg'));
+    await setOption('size', '96');
+    await setOption('iterations', '12');
+    await page.click('#stylize-button');
+    await page.waitForSelector('#job:not([hidden])');
+    const previews = new Set<string>();
+    while (!(await page.isVisible('#result'))) {
+      const src = await page.getAttribute('#preview', 'src');
+      if (src?.startsWith('data:image/jpeg')) previews.add(src);
+      await page.waitForTimeout(100);
+    }
+    expect(previews.size).toBeGreaterThanOrEqual(2);
+    expect(await page.textContent('#status')).toMatch(/^Done in \d+ s \(12 iterations on wasm\)\.$/);
+    expect(Number(await page.getAttribute('#loss-chart', 'data-points'))).toBe(12);
+    const chartInk = await page.locator('#loss-chart').evaluate((canvas) => {
+      const data = (canvas as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 420, 260).data;
+      let coloured = 0;
+      for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - data[i + 2]!) > 60) coloured += 1;
+      return coloured;
+    });
+    expect(chartInk).toBeGreaterThan(200);
+    expect(await page.textContent('#parameters')).toMatch(/^96×72 · uploaded image · 12 iterations of L-BFGS/);
+
+    const png = await download('#download-png');
+    expect(await sharp(png).metadata()).toMatchObject({ format: 'png', width: 96, height: 72 });
+    const gif = await sharp(await download('#download-gif'), { animated: true }).metadata();
+    expect(gif.format).toBe('gif');
+    expect(gif.pages).toBeGreaterThan(2);
+
+    const outputDir = resolve('test-output');
+    await mkdir(outputDir, { recursive: true });
+    const screenshot = join(outputDir, 'playground.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    console.log(`screenshot of the finished page: ${screenshot}`);
+  });
+
+  it('cancels a running job', async () => {
+    await page.click('#style-choices label:has(input[value="the-scream"])');
+    await setOption('size', '160');
+    await setOption('iterations', '200');
+    await page.click('#stylize-button');
+    await expect.poll(() => page.textContent('#status'), { timeout: 60_000 }).toMatch(/^Iteration \d+ of 200/);
+    await page.click('#cancel-button');
+    await expect.poll(() => page.textContent('#status')).toBe('Cancelled.');
+  });
+
+  it('keeps this browser’s history across a reload and a server restart', async () => {
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await page.locator('#history li').count()).toBe(2);
+    const port = new URL(app.web!.url).port;
+    await app.stop();
+    app = await startApp(appEnv(dirs, { IMPASTO_WEB_PORT: port, IMPASTO_LOG_LEVEL: 'silent' }));
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+    const items = await page.locator('#history li span').allTextContents();
+    expect(items).toEqual(['the-scream · cancelled', 'uploaded image · succeeded']);
+    await page.click('#history li:nth-child(2)');
+    await page.waitForSelector('#result:not([hidden])');
+    expect(await page.textContent('#status')).toMatch(/^Done in/);
+  });
+});
+
+async function download(selector: string): Promise<Buffer> {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+  return readFile((await file.path())!);
+}
