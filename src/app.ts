@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { startDiscordAdapter, type DiscordAdapter } from './adapters/discord/adapter.ts';
 import { startWebServer, type WebServer } from './adapters/web/server.ts';
 import { createBot, type Bot } from './bot/bot.ts';
 import { loadBotEnvironment, secretsOf, type BotEnvironment } from './bot/config.ts';
@@ -9,19 +10,23 @@ export interface RunningApp {
   readonly env: BotEnvironment;
   readonly logger: Logger;
   readonly web?: WebServer | undefined;
+  readonly discord?: DiscordAdapter | undefined;
   stop(): Promise<void>;
 }
 
 /**
- * `npm start`: the bot core and its adapters. Until a chat platform is configured, the local web
- * playground is the adapter (IMPASTO_WEB=auto); IMPASTO_WEB=on/off forces it.
+ * `npm start`: the bot core and its adapters: each chat platform whose token is configured, and the
+ * local web playground, which IMPASTO_WEB=auto starts only when no chat platform is configured.
  */
 export async function startApp(rawEnv: NodeJS.ProcessEnv = process.env): Promise<RunningApp> {
   const env = loadBotEnvironment(rawEnv);
   const logger = createLogger({ level: env.IMPASTO_LOG_LEVEL, secrets: secretsOf(env) });
   const bot = createBot({ env, logger });
+  const chatConfigured = Boolean(env.DISCORD_TOKEN);
+  const webEnabled = env.IMPASTO_WEB === 'on' || (env.IMPASTO_WEB === 'auto' && !chatConfigured);
   // Adapters attach before the bot starts, so that they hear about jobs resumed after a restart.
-  const web = env.IMPASTO_WEB === 'off' ? undefined : await startWebServer({ bot, env, logger: logger.child({ component: 'web' }) });
+  const web = webEnabled ? await startWebServer({ bot, env, logger: logger.child({ component: 'web' }) }) : undefined;
+  const discord = env.DISCORD_TOKEN ? await startDiscordAdapter({ bot, env, logger: logger.child({ component: 'discord' }) }) : undefined;
   await bot.start();
   if (web) {
     const address = env.IMPASTO_WEB_TOKEN ? `${web.url}?token=<IMPASTO_WEB_TOKEN>` : web.url;
@@ -34,8 +39,10 @@ export async function startApp(rawEnv: NodeJS.ProcessEnv = process.env): Promise
     env,
     logger,
     web,
+    discord,
     stop() {
       stopping ??= (async () => {
+        await discord?.stop();
         await web?.close();
         await bot.stop();
       })();

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -18,6 +18,7 @@ import { openDatabase, type Db } from './database.ts';
 import { EngineHost, type EngineInfo } from './engine-host.ts';
 import { BotError, userMessageOf } from './errors.ts';
 import { createDataDirs, deleteExpiredFiles, type DataDirs } from './files.ts';
+import { describePosition } from './format.ts';
 import { JobStore, type Job, type Platform } from './jobs.ts';
 import { Scheduler, type BotEventListener, type QueueEntry } from './scheduler.ts';
 import type { BotServices, CommandLimits } from './services.ts';
@@ -40,6 +41,8 @@ export interface Bot {
   definition(name: string): CommandDefinition | undefined;
   execute(name: string, raw: Readonly<Record<string, unknown>>, context: CommandContext): Promise<Reply>;
   onEvent(listener: BotEventListener): () => void;
+  /** Runs a finished job again with other parameters (e.g. "again with another seed"). */
+  rerun(jobId: string, context: CommandContext, overrides: Partial<Job['params']>): Promise<Reply>;
   job(id: string): Job | undefined;
   /** Position and ETA of a queued or running job. */
   queueEntry(id: string): QueueEntry | undefined;
@@ -152,6 +155,22 @@ export function createBot(options: BotOptions): Bot {
       }
     },
     onEvent: (listener) => scheduler.onEvent(listener),
+    async rerun(jobId, context, overrides) {
+      try {
+        const job = store.get(jobId);
+        if (!job || job.requester.platform !== context.requester.platform) throw new BotError('unknown_job', `There is no job "${jobId}".`);
+        if (!(await filesExist(job.contentPath, job.stylePath))) throw new BotError('unknown_job', `The images of job ${jobId} have expired; send them again.`);
+        const entry = await scheduler.submit(
+          { requester: context.requester, origin: context.origin, params: { ...job.params, ...overrides }, contentPath: job.contentPath, stylePath: job.stylePath, styleLabel: job.styleLabel },
+          context.requester,
+        );
+        return { text: `Queued job ${entry.job.id} (${job.styleLabel}, seed ${String(entry.job.params.seed)}). ${describePosition(entry.position, entry.etaMs)}`, jobId: entry.job.id };
+      } catch (error) {
+        const message = userMessageOf(error);
+        if (message) return { text: message, ephemeral: true, refusal: { field: (error as { field?: string }).field } };
+        throw error;
+      }
+    },
     job: (id) => store.get(id),
     queueEntry: (id) => scheduler.entries().find((entry) => entry.job.id === id),
     jobsOf: (platform, userId) => store.byUser(platform, userId),
@@ -186,4 +205,13 @@ export function createBot(options: BotOptions): Bot {
       db.close();
     },
   };
+}
+
+async function filesExist(...paths: string[]): Promise<boolean> {
+  try {
+    await Promise.all(paths.map((path) => access(path)));
+    return true;
+  } catch {
+    return false;
+  }
 }

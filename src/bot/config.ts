@@ -73,6 +73,10 @@ export const botEnvironmentSchema = engineEnvironmentSchema
     IMPASTO_WEB_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
     IMPASTO_WEB_TOKEN: optionalText.pipe(z.string().min(16, 'expected at least 16 characters').optional()),
     IMPASTO_WEB_LIBRARY_EDITS: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
+    DISCORD_TOKEN: optionalText,
+    DISCORD_GUILD_ID: optionalText.pipe(z.string().regex(/^\d{15,21}$/, 'expected a server (guild) id, a long number').optional()),
+    DISCORD_API_URL: optionalText.pipe(z.string().url().optional()),
+    DISCORD_CDN_HOSTS: z.string().default('cdn.discordapp.com,media.discordapp.net').transform(splitList),
   })
   .superRefine((env, context) => {
     if (!LOOPBACK_HOSTS.has(env.IMPASTO_WEB_HOST) && !env.IMPASTO_WEB_TOKEN) {
@@ -88,5 +92,12 @@ export function loadBotEnvironment(env: NodeJS.ProcessEnv = process.env): BotEnv
 
 /** Values that must never reach a log line. */
 export function secretsOf(env: BotEnvironment): string[] {
-  return [env.IMPASTO_WEB_TOKEN].filter((value): value is string => typeof value === 'string' && value.length > 0);
+  return [env.IMPASTO_WEB_TOKEN, env.DISCORD_TOKEN].filter((value): value is string => typeof value === 'string' && value.length > 0);
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim().toLowerCase())
+    .filter(Boolean);
 }

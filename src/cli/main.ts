@@ -2,14 +2,17 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
 import { startApp } from '../app.ts';
-import { commandLimitsFor } from '../bot/bot.ts';
-import { ConfigError, loadBotEnvironment, loadEngineEnvironment } from '../bot/config.ts';
+import { registerDiscordCommands } from '../adapters/discord/register.ts';
+import { commandLimitsFor, createBot } from '../bot/bot.ts';
+import { createLogger } from '../bot/logger.ts';
+import { ConfigError, loadBotEnvironment, loadEngineEnvironment, secretsOf } from '../bot/config.ts';
 import { openDatabase } from '../bot/database.ts';
 import { createDataDirs } from '../bot/files.ts';
 import { importStyles } from '../bot/style-import.ts';
 import { StyleLibrary } from '../bot/styles.ts';
 import { createEngine } from '../engine/engine.ts';
 import { CancelledError, InputError, WeightsError } from '../engine/errors.ts';
+import { BotError } from '../bot/errors.ts';
 import { encodeGif } from '../engine/gif.ts';
 import { decodeImage, encodePng } from '../engine/image.ts';
 import { INITS, OPTIMIZERS, POOLINGS, type StylizeOptionsInput } from '../engine/options.ts';
@@ -114,6 +117,19 @@ styles
     process.stderr.write(`${report.added.length} added, ${report.skipped.length} skipped\n`);
   });
 
+const discord = program.command('discord').description('Discord');
+discord
+  .command('register')
+  .description('register the slash and context-menu commands (DISCORD_GUILD_ID: one server, else global)')
+  .action(async () => {
+    const env = loadBotEnvironment();
+    const logger = createLogger({ level: 'silent', secrets: secretsOf(env) });
+    const bot = createBot({ env, logger });
+    const result = await registerDiscordCommands(env, bot.commands.map((command) => command.definition));
+    await bot.stop();
+    process.stderr.write(`registered ${result.count} commands for ${result.scope}\n`);
+  });
+
 program
   .command('weights')
   .description('manage the VGG-19 weights')
@@ -145,7 +161,7 @@ try {
   await program.parseAsync();
 } catch (error) {
   // Problems a user can fix get one clear line; anything else is a bug and keeps its stack.
-  if (error instanceof InputError || error instanceof WeightsError || error instanceof ConfigError || error instanceof CancelledError) {
+  if (error instanceof InputError || error instanceof WeightsError || error instanceof ConfigError || error instanceof CancelledError || error instanceof BotError) {
     process.stderr.write(`impasto: ${error.message}\n`);
     process.exitCode = error instanceof CancelledError ? 130 : 2;
   } else if ((error as { code?: string }).code === 'ENOENT') {

@@ -1,0 +1,75 @@
+import {
+  ApplicationCommandOptionType,
+  ApplicationCommandType,
+  type RESTPostAPIApplicationCommandsJSONBody,
+  type APIApplicationCommandOption,
+  type APIApplicationCommandBasicOption,
+} from 'discord.js';
+import type { CommandDefinition, OptionDefinition } from '../../bot/commands/types.ts';
+
+export const STYLIZE_WITH = 'Stylize with…';
+export const USE_AS_STYLE = 'Use as style';
+
+/**
+ * Discord's registration payload, derived from the bot's command definitions: slash commands
+ * (two-word names become a command with subcommands, e.g. `/style add`) plus the two message
+ * context-menu commands.
+ */
+export function buildApplicationCommands(definitions: readonly CommandDefinition[]): RESTPostAPIApplicationCommandsJSONBody[] {
+  const commands: RESTPostAPIApplicationCommandsJSONBody[] = [];
+  const groups = new Map<string, CommandDefinition[]>();
+  for (const definition of definitions) {
+    const [name, sub] = definition.name.split(' ');
+    if (!sub) {
+      commands.push({ type: ApplicationCommandType.ChatInput, name: name!, description: clip(definition.description), options: optionsOf(definition) });
+    } else {
+      groups.set(name!, [...(groups.get(name!) ?? []), definition]);
+    }
+  }
+  for (const [name, subcommands] of groups) {
+    commands.push({
+      type: ApplicationCommandType.ChatInput,
+      name,
+      description: clip(`${subcommands.map((definition) => definition.name.split(' ')[1]).join(', ')} ${name}s`),
+      options: subcommands.map((definition) => ({
+        type: ApplicationCommandOptionType.Subcommand,
+        name: definition.name.split(' ')[1]!,
+        description: clip(definition.description),
+        options: optionsOf(definition),
+      })),
+    });
+  }
+  commands.push({ type: ApplicationCommandType.Message, name: STYLIZE_WITH }, { type: ApplicationCommandType.Message, name: USE_AS_STYLE });
+  return commands;
+}
+
+/** Discord requires required options first; otherwise the definition's order is kept. */
+function optionsOf(definition: CommandDefinition): APIApplicationCommandBasicOption[] {
+  const entries = Object.entries(definition.options);
+  const ordered = [...entries.filter(([, option]) => option.required), ...entries.filter(([, option]) => !option.required)];
+  return ordered.map(([name, option]) => toDiscordOption(name, option));
+}
+
+function toDiscordOption(name: string, option: OptionDefinition): APIApplicationCommandBasicOption {
+  const base = { name, description: clip(option.description), required: option.required ?? false };
+  switch (option.type) {
+    case 'image':
+      return { ...base, type: ApplicationCommandOptionType.Attachment };
+    case 'integer':
+      return { ...base, type: ApplicationCommandOptionType.Integer, min_value: option.min, max_value: option.max };
+    case 'number':
+      return { ...base, type: ApplicationCommandOptionType.Number, min_value: option.min, max_value: option.max };
+    case 'choice':
+      return { ...base, type: ApplicationCommandOptionType.String, choices: option.choices.map((choice) => ({ name: choice, value: choice })) };
+    case 'boolean':
+      return { ...base, type: ApplicationCommandOptionType.Boolean };
+    case 'text':
+      return { ...base, type: ApplicationCommandOptionType.String, max_length: option.maxLength, ...(option.autocomplete ? { autocomplete: true } : {}) } as APIApplicationCommandBasicOption;
+  }
+}
+
+function clip(text: string): string {
+  return text.length <= 100 ? text : `${text.slice(0, 99)}…`;
+}
+
+export type { APIApplicationCommandOption };

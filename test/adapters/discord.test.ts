@@ -1,0 +1,315 @@
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDiscordAdapter, type DiscordAdapter } from '../../src/adapters/discord/adapter.ts';
+import { registerDiscordCommands } from '../../src/adapters/discord/register.ts';
+import { importStyles } from '../../src/bot/style-import.ts';
+import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
+import { contextFor, startTestBot, waitForEvent } from '../helpers/bot.ts';
+import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
+import {
+  APPLICATION_ID,
+  attachmentObject,
+  CHANNEL_ID,
+  GUILD_ID,
+  interactionPayload,
+  PERMISSIONS,
+  startFakeDiscord,
+  userMessage,
+  type FakeDiscord,
+  type RecordedRequest,
+} from '../fakes/discord/server.ts';
+
+/** The real discord.js against a fake Discord on 127.0.0.1 (test/fakes/discord). */
+let fake: FakeDiscord;
+let harness: Awaited<ReturnType<typeof startTestBot>>;
+let adapter: DiscordAdapter;
+let clockOffset = 0;
+const alice = { id: '100000000000000001', username: 'alice' };
+const bob = { id: '100000000000000002', username: 'bob' };
+let photoUrl: string;
+let styleUrl: string;
+
+beforeAll(async () => {
+  fake = await startFakeDiscord();
+  harness = await startTestBot({
+    DISCORD_TOKEN: 'fake-discord-token-0123456789',
+    DISCORD_API_URL: fake.apiUrl,
+    DISCORD_CDN_HOSTS: fake.cdnHost,
+    DISCORD_GUILD_ID: GUILD_ID,
+    IMPASTO_MAX_QUEUED_PER_USER: '5',
+    // Small limits make the defaults small too (the context menu has no options): quick jobs.
+    IMPASTO_MAX_SIZE: '128',
+    IMPASTO_MAX_ITERATIONS: '20',
+  });
+  await importStyles(harness.bot.library, join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+  adapter = await startDiscordAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }), now: () => Date.now() + clockOffset });
+  photoUrl = fake.addCdnFile('tubingen.jpg', await readFile(sharedImagePath('content_tubingen.jpg')), 'image/jpeg');
+  styleUrl = fake.addCdnFile('starry.jpg', await readFile(sharedImagePath('style_starry_night.jpg')), 'image/jpeg');
+});
+afterAll(async () => {
+  await adapter?.stop();
+  await harness?.stop();
+  await fake?.close();
+});
+
+const tokenOf = (interaction: Record<string, unknown>) => interaction.token as string;
+const callbackOf = (interaction: Record<string, unknown>) => (request: RecordedRequest) => request.path === `/interactions/${interaction.id as string}/${tokenOf(interaction)}/callback`;
+const originalOf = (interaction: Record<string, unknown>) => (request: RecordedRequest) => request.path === `/webhooks/${APPLICATION_ID}/${tokenOf(interaction)}/messages/@original` && request.method === 'PATCH';
+
+function stylizeCommand(user: typeof alice, options: { name: string; type: number; value: unknown }[], attachments: Record<string, Record<string, unknown>> = {}, appPermissions?: bigint) {
+  return interactionPayload({
+    type: 2,
+    user,
+    ...(appPermissions !== undefined ? { appPermissions } : {}),
+    data: { id: '800000000000000001', name: 'stylize', type: 1, options, resolved: { attachments } },
+  });
+}
+
+function withAttachments(user: typeof alice, content: Record<string, unknown>, extra: { name: string; type: number; value: unknown }[] = [], style?: Record<string, unknown>) {
+  const attachments: Record<string, Record<string, unknown>> = { [content.id as string]: content };
+  const options = [{ name: 'content', type: 11, value: content.id }, ...extra];
+  if (style) {
+    attachments[style.id as string] = style;
+    options.push({ name: 'style', type: 11, value: style.id });
+  }
+  return stylizeCommand(user, options, attachments);
+}
+
+async function finalFiles(interaction: Record<string, unknown>): Promise<RecordedRequest> {
+  return fake.waitForRequest((request) => originalOf(interaction)(request) && request.files.length === 2);
+}
+
+async function expectValidResult(request: RecordedRequest): Promise<void> {
+  const [png, gif] = request.files;
+  expect(png!.filename).toMatch(/\.png$/);
+  expect((await sharp(png!.bytes).metadata()).format).toBe('png');
+  const animated = await sharp(gif!.bytes, { animated: true }).metadata();
+  expect(animated.format).toBe('gif');
+  expect(animated.pages).toBeGreaterThan(1);
+}
+
+describe('Discord', () => {
+  it('registers commands derived from the definitions', async () => {
+    await registerDiscordCommands(harness.env, harness.bot.commands.map((command) => command.definition));
+    const put = await fake.waitForRequest((request) => request.method === 'PUT');
+    expect(put.path).toBe(`/applications/${APPLICATION_ID}/guilds/${GUILD_ID}/commands`);
+    const commands = put.json as { name: string; type: number; options?: { name: string; type: number; required?: boolean; min_value?: number; max_value?: number; autocomplete?: boolean; choices?: unknown[]; options?: { name: string }[] }[] }[];
+    expect(commands.map((command) => command.name)).toEqual(['stylize', 'styles', 'queue', 'cancel', 'help', 'style', 'Stylize with…', 'Use as style']);
+    const stylize = commands[0]!;
+    const definition = harness.bot.definition('stylize')!;
+    expect(stylize.options!.map((option) => option.name).sort()).toEqual(Object.keys(definition.options).sort());
+    expect(stylize.options![0]).toMatchObject({ name: 'content', type: 11, required: true });
+    expect(stylize.options!.find((option) => option.name === 'size')).toMatchObject({ type: 4, min_value: 64, max_value: 128 });
+    expect(stylize.options!.find((option) => option.name === 'style_name')).toMatchObject({ type: 3, autocomplete: true });
+    expect(stylize.options!.find((option) => option.name === 'optimizer')!.choices).toEqual([{ name: 'lbfgs', value: 'lbfgs' }, { name: 'adam', value: 'adam' }]);
+    expect(commands[5]!.options!.map((sub) => sub.name)).toEqual(['add', 'remove']);
+    expect(commands.slice(6).map((command) => command.type)).toEqual([3, 3]);
+  });
+
+  it('defers at once while the engine is busy, edits progress, and replies with a PNG and a GIF', async () => {
+    const busy = await harness.bot.execute('stylize', { content: { bytes: await readFile(sharedImagePath('content_dog.jpg')), name: 'dog.jpg' }, style_name: 'udnie', size: 128, iterations: 20 }, contextFor('someone'));
+    await waitForEvent(harness.events, harness.bot, (event) => event.job.id === busy.jobId && event.type === 'progress');
+    const interaction = withAttachments(
+      alice,
+      attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000),
+      [{ name: 'size', type: 4, value: 64 }, { name: 'iterations', type: 4, value: 4 }],
+      attachmentObject(styleUrl, 'starry.jpg', 'image/jpeg', 40_000),
+    );
+    fake.dispatchInteraction(interaction);
+    const deferral = await fake.waitForRequest(callbackOf(interaction));
+    expect((deferral.json as { type: number }).type).toBe(5);
+    // The acknowledgement came while the engine was still busy with the other job.
+    expect(harness.bot.job(busy.jobId!)!.status).toBe('running');
+    const queued = await fake.waitForRequest((request) => originalOf(interaction)(request) && /Queued job/.test(String((request.json as { content?: string }).content)));
+    expect((queued.json as { content: string }).content).toMatch(/Position 1 in the queue|It starts next/);
+    await harness.bot.execute('cancel', { job: busy.jobId! }, contextFor('someone'));
+
+    const progress = await fake.waitForRequest((request) => originalOf(interaction)(request) && /iteration \d+\/4/.test(String((request.json as { content?: string }).content)));
+    expect((progress.json as { content: string }).content).toMatch(/▰|▱/);
+    const final = await finalFiles(interaction);
+    await expectValidResult(final);
+    const body = final.json as { content: string; components: { components: { custom_id: string; label: string }[] }[] };
+    expect(body.content).toMatch(/^Done in \d+ s: style uploaded image · 64×48 · 4 iterations of L-BFGS/);
+    expect(body.components[0]!.components[0]!.label).toBe('Again with another seed');
+  });
+
+  it('autocompletes style names and runs a library style', async () => {
+    const autocomplete = interactionPayload({
+      type: 4,
+      user: alice,
+      data: { id: '800000000000000001', name: 'stylize', type: 1, options: [{ name: 'style_name', type: 3, value: 'star', focused: true }] },
+    });
+    fake.dispatchInteraction(autocomplete);
+    const choices = await fake.waitForRequest(callbackOf(autocomplete));
+    expect(choices.json).toMatchObject({ type: 8, data: { choices: [{ name: 'starry-night', value: 'starry-night' }] } });
+
+    const interaction = withAttachments(alice, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), [
+      { name: 'style_name', type: 3, value: 'starry-night' },
+      { name: 'size', type: 4, value: 64 },
+      { name: 'iterations', type: 4, value: 2 },
+    ]);
+    fake.dispatchInteraction(interaction);
+    const final = await finalFiles(interaction);
+    expect((final.json as { content: string }).content).toMatch(/style starry-night/);
+  });
+
+  it('stylizes an image someone posted, from the message context menu', async () => {
+    const posted = userMessage(bob, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000)]);
+    const menu = interactionPayload({
+      type: 2,
+      user: alice,
+      data: { id: '800000000000000009', name: 'Stylize with…', type: 3, target_id: posted.id, resolved: { messages: { [posted.id]: posted } } },
+    });
+    fake.dispatchInteraction(menu);
+    const picker = await fake.waitForRequest(callbackOf(menu));
+    const data = (picker.json as { type: number; data: { flags: number; components: { components: { custom_id: string; options: { value: string }[] }[] }[] } }).data;
+    expect((picker.json as { type: number }).type).toBe(4);
+    expect(data.flags & 64).toBe(64); // ephemeral
+    const select = data.components[0]!.components[0]!;
+    expect(select.options.map((option) => option.value)).toContain('the-scream');
+    expect(select.options.at(-1)!.value).toBe('__other__');
+
+    const choose = interactionPayload({
+      type: 3,
+      user: alice,
+      data: { custom_id: select.custom_id, component_type: 3, values: ['the-scream'] },
+      message: { ...userMessage({ id: '900000000000000001', username: 'impasto' }, []), flags: 64 },
+    });
+    fake.dispatchInteraction(choose);
+    const followUp = await fake.waitForRequest((request) => request.method === 'POST' && request.path === `/webhooks/${APPLICATION_ID}/${tokenOf(choose)}`);
+    expect((followUp.json as { content: string }).content).toBe('Fetching the images…');
+    const final = await fake.waitForRequest((request) => request.method === 'PATCH' && request.path.startsWith(`/webhooks/${APPLICATION_ID}/${tokenOf(choose)}/messages/`) && request.files.length === 2);
+    expect((final.json as { content: string }).content).toMatch(/style the-scream/);
+    await expectValidResult(final);
+  });
+
+  it('remembers an image as the user’s next style', async () => {
+    const posted = userMessage(bob, [attachmentObject(styleUrl, 'starry.jpg', 'image/jpeg', 40_000)]);
+    const remember = interactionPayload({ type: 2, user: alice, data: { id: '800000000000000010', name: 'Use as style', type: 3, target_id: posted.id, resolved: { messages: { [posted.id]: posted } } } });
+    fake.dispatchInteraction(remember);
+    const saved = await fake.waitForRequest(callbackOf(remember));
+    expect((saved.json as { data: { content: string } }).data.content).toMatch(/^Saved starry\.jpg as your style/);
+    const photo = userMessage(bob, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000)]);
+    const menu = interactionPayload({ type: 2, user: alice, data: { id: '800000000000000009', name: 'Stylize with…', type: 3, target_id: photo.id, resolved: { messages: { [photo.id]: photo } } } });
+    fake.dispatchInteraction(menu);
+    const picker = await fake.waitForRequest(callbackOf(menu));
+    const options = (picker.json as { data: { components: { components: { options: { value: string; label: string }[] }[] }[] } }).data.components[0]!.components[0]!.options;
+    expect(options[0]).toMatchObject({ value: '__remembered__', label: 'Your saved style (starry.jpg)' });
+  });
+
+  it('cancels a running job from its Cancel button', async () => {
+    const interaction = withAttachments(alice, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), [
+      { name: 'style_name', type: 3, value: 'udnie' },
+      { name: 'size', type: 4, value: 128 },
+      { name: 'iterations', type: 4, value: 20 },
+    ]);
+    fake.dispatchInteraction(interaction);
+    const progress = await fake.waitForRequest((request) => originalOf(interaction)(request) && /iteration \d+\/20/.test(String((request.json as { content?: string }).content)));
+    const cancelId = (progress.json as { components: { components: { custom_id: string }[] }[] }).components[0]!.components[0]!.custom_id;
+    expect(cancelId).toMatch(/^impasto:cancel:/);
+    const press = interactionPayload({ type: 3, user: alice, data: { custom_id: cancelId, component_type: 2 }, message: userMessage({ id: '900000000000000001', username: 'impasto' }, []) });
+    fake.dispatchInteraction(press);
+    const reply = await fake.waitForRequest(callbackOf(press));
+    expect((reply.json as { data: { content: string } }).data.content).toMatch(/^Cancelled job /);
+    const done = await fake.waitForRequest((request) => originalOf(interaction)(request) && /was cancelled/.test(String((request.json as { content?: string }).content)));
+    expect(done).toBeDefined();
+  });
+
+  it('answers a non-image attachment with a private, specific error', async () => {
+    const textUrl = fake.addCdnFile('notes.jpg', new TextEncoder().encode('just some text'), 'text/plain');
+    const interaction = withAttachments(alice, attachmentObject(textUrl, 'notes.jpg', 'image/jpeg', 14), [{ name: 'style_name', type: 3, value: 'udnie' }]);
+    fake.dispatchInteraction(interaction);
+    const followUp = await fake.waitForRequest((request) => request.method === 'POST' && request.path === `/webhooks/${APPLICATION_ID}/${tokenOf(interaction)}`);
+    expect(followUp.json).toMatchObject({ content: 'The content image is not an image (the file host answered with text/plain).', flags: 64 });
+    expect(fake.requests.some((request) => request.method === 'DELETE' && request.path.includes(tokenOf(interaction)))).toBe(true);
+  });
+
+  it('never requests an attachment from a host outside the allow-list', async () => {
+    const seen: string[] = [];
+    const elsewhere = createServer((request, response) => {
+      seen.push(request.url ?? '');
+      response.end('x');
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/cat.jpg`;
+    const interaction = withAttachments(alice, attachmentObject(url, 'cat.jpg', 'image/jpeg', 100), [{ name: 'style_name', type: 3, value: 'udnie' }]);
+    fake.dispatchInteraction(interaction);
+    const followUp = await fake.waitForRequest((request) => request.method === 'POST' && request.path === `/webhooks/${APPLICATION_ID}/${tokenOf(interaction)}`);
+    expect((followUp.json as { content: string }).content).toMatch(/^The content image is not hosted on this chat platform \(127\.0\.0\.1:\d+\); I only fetch files from it\.$/);
+    expect(seen).toEqual([]);
+    elsewhere.closeAllConnections();
+    elsewhere.close();
+  });
+
+  it('refuses where it cannot post images, saying which permission is missing', async () => {
+    const interaction = stylizeCommand(alice, [{ name: 'style_name', type: 3, value: 'udnie' }], {}, PERMISSIONS.member & ~PERMISSIONS.attachFiles);
+    fake.dispatchInteraction(interaction);
+    const reply = await fake.waitForRequest(callbackOf(interaction));
+    expect(reply.json).toMatchObject({ type: 4, data: { flags: 64, content: expect.stringMatching(/missing the Attach Files permission/) } });
+  });
+
+  it('after 15 minutes, delivers with a channel message that mentions the user', async () => {
+    const interaction = withAttachments(alice, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), [
+      { name: 'style_name', type: 3, value: 'great-wave' },
+      { name: 'size', type: 4, value: 64 },
+      { name: 'iterations', type: 4, value: 20 },
+    ]);
+    fake.dispatchInteraction(interaction);
+    await fake.waitForRequest((request) => originalOf(interaction)(request) && /iteration \d+\/20/.test(String((request.json as { content?: string }).content)));
+    clockOffset = 16 * 60_000; // the token has now expired
+    try {
+      const message = await fake.waitForRequest((request) => request.method === 'POST' && request.path === `/channels/${CHANNEL_ID}/messages` && request.files.length === 2);
+      expect((message.json as { content: string; allowed_mentions: unknown }).content).toMatch(new RegExp(`^<@${alice.id}> Done in`));
+      expect((message.json as { allowed_mentions: unknown }).allowed_mentions).toEqual({ users: [alice.id] });
+      await expectValidResult(message);
+    } finally {
+      clockOffset = 0;
+    }
+  });
+
+  it('finishes and delivers a job across a gateway disconnect and resume', async () => {
+    const interaction = withAttachments(alice, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), [
+      { name: 'style_name', type: 3, value: 'udnie' },
+      { name: 'size', type: 4, value: 64 },
+      { name: 'iterations', type: 4, value: 20 },
+    ]);
+    fake.dispatchInteraction(interaction);
+    await fake.waitForRequest((request) => originalOf(interaction)(request) && /iteration \d+\/20/.test(String((request.json as { content?: string }).content)));
+    const opsBefore = fake.gatewayOps.length;
+    fake.dropGateway();
+    await expect.poll(() => fake.gatewayOps.slice(opsBefore).includes(6), { timeout: 30_000 }).toBe(true); // RESUME
+    const final = await finalFiles(interaction);
+    await expectValidResult(final);
+    // And the bot still answers new interactions on the resumed session.
+    const help = interactionPayload({ type: 2, user: bob, data: { id: '800000000000000003', name: 'help', type: 1 } });
+    fake.dispatchInteraction(help);
+    const helpReply = await fake.waitForRequest((request) => originalOf(help)(request));
+    expect((helpReply.json as { content: string }).content).toMatch(/^\/stylize: Paint a photo/);
+  });
+
+  it('logs, and does not crash, when the channel refuses its message', async () => {
+    fake.denyChannelMessages = true;
+    const interaction = withAttachments(bob, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), [
+      { name: 'style_name', type: 3, value: 'udnie' },
+      { name: 'size', type: 4, value: 64 },
+      { name: 'iterations', type: 4, value: 10 },
+    ]);
+    fake.dispatchInteraction(interaction);
+    await fake.waitForRequest((request) => originalOf(interaction)(request) && /iteration \d+\/10/.test(String((request.json as { content?: string }).content)));
+    clockOffset = 16 * 60_000;
+    try {
+      await fake.waitForRequest((request) => request.method === 'POST' && request.path === `/channels/${CHANNEL_ID}/messages` && request.files.length === 2 && String((request.json as { content: string }).content).startsWith(`<@${bob.id}>`));
+    } finally {
+      clockOffset = 0;
+      fake.denyChannelMessages = false;
+    }
+    const queue = interactionPayload({ type: 2, user: bob, data: { id: '800000000000000004', name: 'queue', type: 1 } });
+    fake.dispatchInteraction(queue);
+    await fake.waitForRequest((request) => originalOf(queue)(request));
+  });
+});

@@ -1,0 +1,351 @@
+/**
+ * A loopback fake of Discord for tests: REST under /api/v10, the gateway over WebSocket at
+ * /gateway (JSON encoding, no compression), and a CDN at /cdn/. The real discord.js talks to it.
+ * Every REST request is recorded (multipart bodies parsed into payload_json and files) so tests
+ * assert on what the bot really sent. Facts checked against discord.js 14.28.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import busboy from 'busboy';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+export interface RecordedFile {
+  readonly field: string;
+  readonly filename: string;
+  readonly bytes: Buffer;
+}
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly json?: Record<string, unknown> | unknown[] | undefined;
+  readonly files: readonly RecordedFile[];
+  readonly at: number;
+}
+
+export interface FakeUser {
+  readonly id: string;
+  readonly username: string;
+}
+
+export const BOT_USER: FakeUser = { id: '900000000000000001', username: 'impasto' };
+export const APPLICATION_ID = '900000000000000002';
+export const GUILD_ID = '900000000000000003';
+export const CHANNEL_ID = '900000000000000004';
+
+/** Permission bits used by the tests. */
+export const PERMISSIONS = {
+  all: (1n << 50n) - 1n,
+  member: (1n << 10n) | (1n << 11n) | (1n << 15n) | (1n << 31n), // view, send, attach files, use app commands
+  manageGuild: 1n << 5n,
+  attachFiles: 1n << 15n,
+};
+
+let snowflakeCounter = 1000n;
+export function snowflake(): string {
+  snowflakeCounter += 1n;
+  return ((BigInt(Date.now() - 1420070400000) << 22n) + snowflakeCounter).toString();
+}
+
+export interface FakeDiscord {
+  readonly apiUrl: string;
+  readonly cdnHost: string;
+  readonly requests: RecordedRequest[];
+  /** Serves bytes at a CDN URL and returns that URL. */
+  addCdnFile(name: string, bytes: Uint8Array, contentType: string): string;
+  /** Sends INTERACTION_CREATE to the connected bot. */
+  dispatchInteraction(interaction: Record<string, unknown>): void;
+  /** Drops the gateway connection (as a network blip does); the client is expected to resume. */
+  dropGateway(): void;
+  /** Gateway opcodes received, in order (2 IDENTIFY, 6 RESUME, …). */
+  readonly gatewayOps: number[];
+  waitForRequest(predicate: (request: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
+  /** Make POST /channels/:id/messages answer 403 Missing Permissions. */
+  denyChannelMessages: boolean;
+  close(): Promise<void>;
+}
+
+export async function startFakeDiscord(): Promise<FakeDiscord> {
+  const requests: RecordedRequest[] = [];
+  const waiters = new Set<{ predicate: (request: RecordedRequest) => boolean; resolve: (request: RecordedRequest) => void }>();
+  const cdn = new Map<string, { bytes: Uint8Array; contentType: string }>();
+  const sockets = new Set<WebSocket>();
+  const gatewayOps: number[] = [];
+  const sessionId = randomBytes(8).toString('hex');
+  let sequence = 0;
+  let port = 0;
+  const state = { denyChannelMessages: false };
+
+  const server: Server = createServer((request, response) => {
+    void handle(request, response).catch((error: unknown) => {
+      response.writeHead(500, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ message: String(error), code: 0 }));
+    });
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', `http://127.0.0.1:${port}`);
+    if (url.pathname.startsWith('/cdn/')) {
+      const file = cdn.get(url.pathname);
+      if (!file) return void response.writeHead(404).end();
+      response.writeHead(200, { 'content-type': file.contentType, 'content-length': file.bytes.byteLength });
+      return void response.end(file.bytes);
+    }
+    const path = decodeURIComponent(url.pathname.replace(/^\/api\/v10/, ''));
+    const body = await readBody(request);
+    const recorded: RecordedRequest = { method: request.method ?? 'GET', path, query: url.searchParams, json: body.json, files: body.files, at: Date.now() };
+    requests.push(recorded);
+    for (const waiter of waiters) {
+      if (waiter.predicate(recorded)) {
+        waiters.delete(waiter);
+        waiter.resolve(recorded);
+      }
+    }
+    const send = (status: number, json?: unknown) => {
+      if (json === undefined) return void response.writeHead(status).end();
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(json));
+    };
+    let match: RegExpExecArray | null;
+    if (recorded.method === 'GET' && path === '/gateway/bot') {
+      return send(200, { url: `ws://127.0.0.1:${port}/gateway`, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } });
+    }
+    if (recorded.method === 'GET' && path === '/oauth2/applications/@me') return send(200, { id: APPLICATION_ID, name: 'impasto', bot_public: true, flags: 0 });
+    if (recorded.method === 'POST' && /^\/interactions\/[^/]+\/[^/]+\/callback$/.test(path)) return send(204);
+    if (recorded.method === 'DELETE' && /^\/webhooks\/[^/]+\/[^/]+\/messages\/(@original|\d+)$/.test(path)) return send(204);
+    if ((match = /^\/webhooks\/[^/]+\/[^/]+\/messages\/(@original|\d+)$/.exec(path))) {
+      return send(200, messageObject({ content: (body.json as { content?: string } | undefined)?.content ?? '', files: body.files }));
+    }
+    if (recorded.method === 'POST' && /^\/webhooks\/[^/]+\/[^/]+$/.test(path)) {
+      return send(200, messageObject({ content: (body.json as { content?: string } | undefined)?.content ?? '', files: body.files }));
+    }
+    if ((match = /^\/channels\/(\d+)$/.exec(path)) && recorded.method === 'GET') return send(200, channelObject(match[1]!));
+    if ((match = /^\/channels\/(\d+)\/messages$/.exec(path)) && recorded.method === 'POST') {
+      if (state.denyChannelMessages) return send(403, { message: 'Missing Permissions', code: 50013 });
+      return send(200, messageObject({ content: (body.json as { content?: string } | undefined)?.content ?? '', files: body.files, channelId: match[1]! }));
+    }
+    if (recorded.method === 'PUT' && /^\/applications\/\d+(\/guilds\/\d+)?\/commands$/.test(path)) {
+      return send(200, ((body.json as unknown[]) ?? []).map((command) => ({ ...(command as object), id: snowflake(), application_id: APPLICATION_ID, version: snowflake() })));
+    }
+    return send(404, { message: `fake Discord has no route for ${recorded.method} ${path}`, code: 0 });
+  }
+
+  const gateway = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (request, socket, head) => {
+    if (!request.url?.startsWith('/gateway')) return socket.destroy();
+    gateway.handleUpgrade(request, socket, head, (ws) => acceptGateway(ws));
+  });
+
+  function acceptGateway(ws: WebSocket): void {
+    sockets.add(ws);
+    ws.on('close', () => sockets.delete(ws));
+    const sendPayload = (payload: Record<string, unknown>) => ws.send(JSON.stringify(payload));
+    sendPayload({ op: 10, d: { heartbeat_interval: 30_000 }, s: null, t: null });
+    ws.on('message', (raw) => {
+      const payload = JSON.parse(raw.toString()) as { op: number; d: unknown };
+      gatewayOps.push(payload.op);
+      if (payload.op === 1) return sendPayload({ op: 11, d: null, s: null, t: null });
+      if (payload.op === 2) {
+        sendPayload({
+          op: 0,
+          t: 'READY',
+          s: ++sequence,
+          d: {
+            v: 10,
+            user: { ...BOT_USER, discriminator: '0', avatar: null, bot: true, global_name: null, flags: 0 },
+            guilds: [{ id: GUILD_ID, unavailable: true }],
+            session_id: sessionId,
+            resume_gateway_url: `ws://127.0.0.1:${port}/gateway`,
+            shard: [0, 1],
+            application: { id: APPLICATION_ID, flags: 0 },
+          },
+        });
+        sendPayload({ op: 0, t: 'GUILD_CREATE', s: ++sequence, d: guildObject() });
+      }
+      if (payload.op === 6) sendPayload({ op: 0, t: 'RESUMED', s: ++sequence, d: {} });
+    });
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+
+  return {
+    apiUrl: `http://127.0.0.1:${port}/api`,
+    cdnHost: `127.0.0.1:${port}`,
+    requests,
+    gatewayOps,
+    get denyChannelMessages() {
+      return state.denyChannelMessages;
+    },
+    set denyChannelMessages(value: boolean) {
+      state.denyChannelMessages = value;
+    },
+    addCdnFile(name, bytes, contentType) {
+      const path = `/cdn/attachments/${CHANNEL_ID}/${snowflake()}/${name}`;
+      cdn.set(path, { bytes, contentType });
+      return `http://127.0.0.1:${port}${path}`;
+    },
+    dispatchInteraction(interaction) {
+      for (const ws of sockets) ws.send(JSON.stringify({ op: 0, t: 'INTERACTION_CREATE', s: ++sequence, d: interaction }));
+    },
+    dropGateway() {
+      // 4000 "unknown error": a resumable close, as Discord documents.
+      for (const ws of sockets) ws.close(4000, 'fake blip');
+    },
+    waitForRequest(predicate, timeoutMs = 120_000) {
+      const seen = requests.find(predicate);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const waiter = { predicate, resolve };
+        waiters.add(waiter);
+        setTimeout(() => {
+          if (waiters.delete(waiter)) reject(new Error('fake Discord: no matching request in time'));
+        }, timeoutMs).unref();
+      });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ws of sockets) ws.terminate();
+        gateway.close();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function readBody(request: IncomingMessage): Promise<{ json?: Record<string, unknown> | unknown[] | undefined; files: RecordedFile[] }> {
+  const type = request.headers['content-type'] ?? '';
+  if (type.startsWith('multipart/form-data')) {
+    return new Promise((resolve, reject) => {
+      const files: RecordedFile[] = [];
+      let json: Record<string, unknown> | undefined;
+      const parser = busboy({ headers: request.headers });
+      parser.on('field', (name, value) => {
+        if (name === 'payload_json') json = JSON.parse(value) as Record<string, unknown>;
+      });
+      parser.on('file', (field, stream, info) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('end', () => files.push({ field, filename: info.filename ?? field, bytes: Buffer.concat(chunks) }));
+      });
+      parser.on('close', () => resolve({ json, files }));
+      parser.on('error', reject);
+      request.pipe(parser);
+    });
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString();
+  return { json: text ? (JSON.parse(text) as Record<string, unknown>) : undefined, files: [] };
+}
+
+function userObject(user: FakeUser) {
+  return { id: user.id, username: user.username, discriminator: '0', avatar: null, global_name: user.username, bot: user.id === BOT_USER.id };
+}
+
+function messageObject(options: { content: string; files: readonly RecordedFile[]; channelId?: string }) {
+  return {
+    id: snowflake(),
+    type: 0,
+    channel_id: options.channelId ?? CHANNEL_ID,
+    author: userObject(BOT_USER),
+    content: options.content,
+    timestamp: new Date().toISOString(),
+    edited_timestamp: null,
+    tts: false,
+    mention_everyone: false,
+    mentions: [],
+    mention_roles: [],
+    attachments: options.files.map((file) => ({ id: snowflake(), filename: file.filename, size: file.bytes.byteLength, url: `http://127.0.0.1/cdn/${file.filename}`, proxy_url: '' })),
+    embeds: [],
+    components: [],
+    pinned: false,
+    flags: 0,
+  };
+}
+
+function channelObject(id: string) {
+  return { id, type: 0, guild_id: GUILD_ID, name: 'general', position: 0, permission_overwrites: [], nsfw: false, parent_id: null };
+}
+
+function guildObject() {
+  return {
+    id: GUILD_ID,
+    name: 'Painters',
+    icon: null,
+    owner_id: '900000000000000099',
+    afk_timeout: 300,
+    verification_level: 0,
+    default_message_notifications: 0,
+    explicit_content_filter: 0,
+    roles: [{ id: GUILD_ID, name: '@everyone', permissions: PERMISSIONS.member.toString(), position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 }],
+    emojis: [],
+    stickers: [],
+    features: [],
+    mfa_level: 0,
+    system_channel_flags: 0,
+    channels: [channelObject(CHANNEL_ID)],
+    threads: [],
+    members: [],
+    voice_states: [],
+    presences: [],
+    stage_instances: [],
+    guild_scheduled_events: [],
+    member_count: 3,
+    joined_at: new Date().toISOString(),
+    large: false,
+    unavailable: false,
+    premium_tier: 0,
+    preferred_locale: 'en-US',
+    nsfw_level: 0,
+  };
+}
+
+/** An interaction payload as Discord sends it, for a member of the fake guild. */
+export function interactionPayload(options: {
+  type: number;
+  user: FakeUser;
+  data: Record<string, unknown>;
+  permissions?: bigint;
+  appPermissions?: bigint;
+  message?: Record<string, unknown>;
+}): Record<string, unknown> {
+  return {
+    id: snowflake(),
+    application_id: APPLICATION_ID,
+    type: options.type,
+    token: `token-${randomBytes(12).toString('hex')}`,
+    version: 1,
+    guild_id: GUILD_ID,
+    channel_id: CHANNEL_ID,
+    channel: { id: CHANNEL_ID, type: 0, guild_id: GUILD_ID, name: 'general', permissions: (options.appPermissions ?? PERMISSIONS.all).toString() },
+    member: {
+      user: userObject(options.user),
+      roles: [],
+      permissions: (options.permissions ?? PERMISSIONS.member).toString(),
+      joined_at: new Date().toISOString(),
+      deaf: false,
+      mute: false,
+      flags: 0,
+    },
+    app_permissions: (options.appPermissions ?? PERMISSIONS.all).toString(),
+    locale: 'en-US',
+    guild_locale: 'en-US',
+    entitlements: [],
+    authorizing_integration_owners: { '0': GUILD_ID },
+    context: 0,
+    data: options.data,
+    ...(options.message ? { message: options.message } : {}),
+  };
+}
+
+export function attachmentObject(url: string, filename: string, contentType: string, size: number) {
+  return { id: snowflake(), filename, size, url, proxy_url: url, content_type: contentType, width: 512, height: 384 };
+}
+
+/** A user message with attachments, as it appears in context-menu interactions' resolved data. */
+export function userMessage(author: FakeUser, attachments: Record<string, unknown>[]) {
+  return { ...messageObject({ content: '', files: [] }), author: userObject(author), attachments };
+}
