@@ -12,6 +12,8 @@ export interface DownloadPolicy {
   readonly label: string;
   /** The option the image fills, for refusals shown beside it. */
   readonly field: string;
+  /** What an HTML answer means on this platform (Slack sends its login page for a bad token). */
+  readonly htmlMeans?: string;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -42,6 +44,7 @@ export async function downloadImage(url: string, name: string, policy: DownloadP
   const type = response.headers.get('content-type') ?? '';
   if (!type.startsWith('image/') && !type.startsWith('application/octet-stream')) {
     await response.body.cancel();
+    if (type.startsWith('text/html') && policy.htmlMeans) throw new BotError('missing_image', policy.htmlMeans, policy.field);
     throw new InputError('not_an_image', `The ${policy.label} is not an image (the file host answered with ${type.split(';')[0] || 'no content type'}).`, policy.field);
   }
   const declared = Number(response.headers.get('content-length') ?? 0);

@@ -76,9 +76,23 @@ export const botEnvironmentSchema = engineEnvironmentSchema
     DISCORD_TOKEN: optionalText,
     DISCORD_GUILD_ID: optionalText.pipe(z.string().regex(/^\d{15,21}$/, 'expected a server (guild) id, a long number').optional()),
     DISCORD_API_URL: optionalText.pipe(z.string().url().optional()),
-    DISCORD_CDN_HOSTS: z.string().default('cdn.discordapp.com,media.discordapp.net').transform(splitList),
+    DISCORD_CDN_HOSTS: z.string().default('cdn.discordapp.com,media.discordapp.net').transform((value) => splitList(value.toLowerCase())),
+    SLACK_BOT_TOKEN: optionalText.pipe(z.string().startsWith('xoxb-', 'expected a bot token (xoxb-…)').optional()),
+    SLACK_APP_TOKEN: optionalText.pipe(z.string().startsWith('xapp-', 'expected an app-level token (xapp-…)').optional()),
+    SLACK_SIGNING_SECRET: optionalText,
+    SLACK_MODE: z.enum(['socket', 'http']).default('socket'),
+    SLACK_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    SLACK_API_URL: optionalText.pipe(z.string().url().optional()),
+    SLACK_FILE_HOSTS: z.string().default('files.slack.com').transform((value) => splitList(value.toLowerCase())),
+    SLACK_MODERATORS: z.string().default('').transform(splitList),
   })
   .superRefine((env, context) => {
+    if (env.SLACK_BOT_TOKEN && env.SLACK_MODE === 'socket' && !env.SLACK_APP_TOKEN) {
+      context.addIssue({ code: 'custom', path: ['SLACK_APP_TOKEN'], message: 'required for Socket Mode (SLACK_MODE=socket): an app-level token with connections:write' });
+    }
+    if (env.SLACK_BOT_TOKEN && env.SLACK_MODE === 'http' && !env.SLACK_SIGNING_SECRET) {
+      context.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'required for HTTP mode (SLACK_MODE=http): the app\'s signing secret' });
+    }
     if (!LOOPBACK_HOSTS.has(env.IMPASTO_WEB_HOST) && !env.IMPASTO_WEB_TOKEN) {
       context.addIssue({ code: 'custom', path: ['IMPASTO_WEB_TOKEN'], message: `required when IMPASTO_WEB_HOST is not a loopback address (it is ${env.IMPASTO_WEB_HOST})` });
     }
@@ -92,12 +106,12 @@ export function loadBotEnvironment(env: NodeJS.ProcessEnv = process.env): BotEnv
 
 /** Values that must never reach a log line. */
 export function secretsOf(env: BotEnvironment): string[] {
-  return [env.IMPASTO_WEB_TOKEN, env.DISCORD_TOKEN].filter((value): value is string => typeof value === 'string' && value.length > 0);
+  return [env.IMPASTO_WEB_TOKEN, env.DISCORD_TOKEN, env.SLACK_BOT_TOKEN, env.SLACK_APP_TOKEN, env.SLACK_SIGNING_SECRET].filter((value): value is string => typeof value === 'string' && value.length > 0);
 }
 
 function splitList(value: string): string[] {
   return value
     .split(',')
-    .map((entry) => entry.trim().toLowerCase())
+    .map((entry) => entry.trim())
     .filter(Boolean);
 }

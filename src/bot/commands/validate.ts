@@ -55,3 +55,9 @@ export function parseArgs<D extends CommandDefinition>(definition: D, raw: Reado
 export function formatNumber(value: number): string {
   return Math.abs(value) >= 1e5 ? value.toExponential().replace('e+', 'e') : String(value);
 }
+
+/** Checks just some options of a command (e.g. a form's fields before the images are fetched). */
+export function checkOptions(definition: CommandDefinition, raw: Readonly<Record<string, unknown>>): void {
+  const subset = Object.fromEntries(Object.entries(definition.options).filter(([name]) => name in raw).map(([name, option]) => [name, { ...option, required: false }]));
+  parseArgs({ ...definition, options: subset }, raw);
+}

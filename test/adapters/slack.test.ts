@@ -1,0 +1,282 @@
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSlackAdapter, type SlackAdapter } from '../../src/adapters/slack/adapter.ts';
+import { importStyles } from '../../src/bot/style-import.ts';
+import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
+import { startTestBot } from '../helpers/bot.ts';
+import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
+import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID, SIGNING_SECRET, signRequest, startFakeSlack, TEAM_ID, type ApiCall, type FakeSlack } from '../fakes/slack/server.ts';
+
+/** The real Bolt against a fake Slack on 127.0.0.1 (test/fakes/slack), in Socket Mode and HTTP mode. */
+const ALICE = 'U0ALICE';
+let fake: FakeSlack;
+let photo: Record<string, unknown>;
+let painting: Record<string, unknown>;
+
+async function startHarness(overrides: Record<string, string>) {
+  const harness = await startTestBot({
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_API_URL: fake.apiUrl,
+    SLACK_FILE_HOSTS: fake.fileHost,
+    IMPASTO_MAX_SIZE: '128',
+    IMPASTO_MAX_ITERATIONS: '20',
+    IMPASTO_MAX_QUEUED_PER_USER: '5',
+    ...overrides,
+  });
+  await importStyles(harness.bot.library, join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+  const adapter = await startSlackAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
+  return { harness, adapter };
+}
+
+const uploadsInThread = (threadTs: string) => (call: ApiCall) => call.method === 'files.completeUploadExternal' && call.args.thread_ts === threadTs;
+
+async function expectTwoFiles(complete: ApiCall): Promise<void> {
+  const ids = (JSON.parse(String(complete.args.files)) as { id: string }[]).map((file) => file.id);
+  expect(ids).toHaveLength(2);
+  const uploaded = fake.uploads.filter((upload) => ids.includes(upload.fileId));
+  expect(uploaded.map((upload) => upload.partName)).toEqual(['body', 'body']);
+  const png = uploaded.find((upload) => upload.filename.endsWith('.png'))!;
+  const gif = uploaded.find((upload) => upload.filename.endsWith('.gif'))!;
+  expect((await sharp(png.bytes).metadata()).format).toBe('png');
+  const animated = await sharp(gif.bytes, { animated: true }).metadata();
+  expect(animated.format).toBe('gif');
+  expect(animated.pages).toBeGreaterThan(1);
+}
+
+beforeAll(async () => {
+  fake = await startFakeSlack();
+  photo = fake.addFile('tubingen.jpg', await readFile(sharedImagePath('content_tubingen.jpg')), 'image/jpeg');
+  painting = fake.addFile('starry.jpg', await readFile(sharedImagePath('style_starry_night.jpg')), 'image/jpeg');
+});
+afterAll(async () => {
+  await fake?.close();
+});
+
+describe('Slack in Socket Mode', () => {
+  let harness: Awaited<ReturnType<typeof startTestBot>>;
+  let adapter: SlackAdapter;
+  beforeAll(async () => {
+    ({ harness, adapter } = await startHarness({ SLACK_APP_TOKEN: APP_TOKEN }));
+  });
+  afterAll(async () => {
+    await adapter?.stop();
+    await harness?.stop();
+  });
+
+  function shortcutOn(message: { ts: string; user: string; files?: Record<string, unknown>[] }, trigger: string) {
+    return fake.sendEnvelope('interactive', {
+      type: 'message_action',
+      callback_id: 'stylize_with',
+      trigger_id: trigger,
+      team: { id: TEAM_ID, domain: 'painters' },
+      user: { id: ALICE, name: 'alice', username: 'alice', team_id: TEAM_ID },
+      channel: { id: CHANNEL_ID, name: 'general' },
+      message,
+      message_ts: message.ts,
+      response_url: `${fake.apiUrl}response`,
+      token: 'verification',
+    });
+  }
+
+  function submitModal(view: Record<string, unknown>, values: Record<string, Record<string, Record<string, unknown>>>) {
+    return fake.sendEnvelope('interactive', {
+      type: 'view_submission',
+      team: { id: TEAM_ID, domain: 'painters' },
+      user: { id: ALICE, name: 'alice', username: 'alice', team_id: TEAM_ID },
+      view: { id: 'V1', team_id: TEAM_ID, type: 'modal', callback_id: view.callback_id, private_metadata: view.private_metadata, state: { values }, hash: 'h' },
+      token: 'verification',
+      trigger_id: 't',
+    });
+  }
+
+  it('message shortcut → modal → job → progress in the thread → PNG and GIF uploaded there', async () => {
+    const message = fake.postUserMessage(ALICE, 'look at this', [photo]);
+    await shortcutOn(message, 'trigger-1');
+    const open = await fake.waitForCall((call) => call.method === 'views.open' && call.args.trigger_id === 'trigger-1');
+    const view = JSON.parse(String(open.args.view)) as { callback_id: string; private_metadata: string; blocks: { block_id: string; element: { options?: { value: string }[] } }[] };
+    const styleOptions = view.blocks.find((block) => block.block_id === 'style')!.element.options!.map((option) => option.value);
+    expect(styleOptions).toContain('great-wave');
+    expect(styleOptions.at(-1)).toBe('__other__');
+
+    const ack = await submitModal(view, {
+      style: { style_name: { type: 'static_select', selected_option: { value: 'great-wave', text: { type: 'plain_text', text: 'great-wave' } } } },
+      size: { size: { type: 'plain_text_input', value: '64' } },
+      iterations: { iterations: { type: 'plain_text_input', value: '4' } },
+    });
+    expect(ack.payload ?? {}).toEqual({}); // a plain ack: the modal closes
+    const posted = await fake.waitForCall((call) => call.method === 'chat.postMessage' && call.args.thread_ts === message.ts);
+    expect(String(posted.args.text)).toMatch(/queued job \S+ \(great-wave\)/);
+    await fake.waitForCall((call) => call.method === 'chat.update' && /iteration \d+\/4/.test(String(call.args.text)));
+    const complete = await fake.waitForCall(uploadsInThread(message.ts));
+    expect(complete.args.channel_id).toBe(CHANNEL_ID);
+    expect(String(complete.args.initial_comment)).toMatch(/style great-wave · 64×48 · 4 iterations/);
+    await expectTwoFiles(complete);
+  });
+
+  it('shows a bad option beside its field in the modal', async () => {
+    const message = fake.postUserMessage(ALICE, '', [photo]);
+    await shortcutOn(message, 'trigger-2');
+    const open = await fake.waitForCall((call) => call.method === 'views.open' && call.args.trigger_id === 'trigger-2');
+    const view = JSON.parse(String(open.args.view)) as Record<string, unknown>;
+    const ack = await submitModal(view, { size: { size: { type: 'plain_text_input', value: '9999' } }, style: { style_name: { type: 'static_select', selected_option: { value: '__other__' } } } });
+    expect(ack.payload).toEqual({
+      response_action: 'errors',
+      errors: { size: 'size must be a whole number from 64 to 128.', style_link: 'Paste the link of the message that has the style image (its menu → Copy link).' },
+    });
+  });
+
+  it('/stylize <style> works on the user’s latest image in the channel, and says so', async () => {
+    const message = fake.postUserMessage(ALICE, 'my dog', [photo]);
+    await fake.sendEnvelope('slash_commands', {
+      command: '/stylize',
+      text: 'starry-night size=64 iterations=2',
+      user_id: ALICE,
+      user_name: 'alice',
+      channel_id: CHANNEL_ID,
+      team_id: TEAM_ID,
+      trigger_id: 'trigger-3',
+      response_url: `${fake.apiUrl}response`,
+      token: 'verification',
+    });
+    const told = await fake.waitForCall((call) => call.method === 'chat.postEphemeral' && /latest image you shared/.test(String(call.args.text)));
+    expect(told.args.user).toBe(ALICE);
+    const complete = await fake.waitForCall(uploadsInThread(message.ts));
+    expect(String(complete.args.initial_comment)).toMatch(/style starry-night/);
+  });
+
+  it('a mention in an image’s thread with a style name starts a job there', async () => {
+    const parent = fake.postUserMessage(ALICE, 'beach day', [photo]);
+    fake.postUserMessage(ALICE, '<@U0BOT> the-scream', [], parent.ts);
+    await fake.sendEnvelope('events_api', {
+      token: 'verification',
+      team_id: TEAM_ID,
+      api_app_id: 'A0APP',
+      type: 'event_callback',
+      event_id: 'Ev1',
+      event_time: Math.floor(Date.now() / 1000),
+      event: { type: 'app_mention', user: ALICE, text: '<@U0BOT> the-scream', ts: String(Date.now() / 1000), channel: CHANNEL_ID, thread_ts: parent.ts, event_ts: String(Date.now() / 1000) },
+    });
+    const complete = await fake.waitForCall(uploadsInThread(parent.ts));
+    expect(String(complete.args.initial_comment)).toMatch(/style the-scream/);
+  });
+
+  it('explains the sign-in page Slack sends instead of a file', async () => {
+    const broken = { ...photo, id: 'F0GONE', url_private_download: `http://${fake.fileHost}/files/${TEAM_ID}-F0GONE/gone.jpg` };
+    const message = fake.postUserMessage(ALICE, '', [broken]);
+    await fake.sendEnvelope('events_api', {
+      type: 'event_callback',
+      team_id: TEAM_ID,
+      event_id: 'Ev2',
+      event: { type: 'app_mention', user: ALICE, text: '<@U0BOT> udnie', ts: '1.2', channel: CHANNEL_ID, thread_ts: message.ts, event_ts: '1.2' },
+    });
+    const told = await fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.thread_ts === message.ts);
+    expect(told.args.text).toBe('Slack sent a sign-in page instead of the content image: the app may be missing the files:read scope. Ask whoever installed it.');
+  });
+
+  it('never fetches a file from a host outside the allow-list', async () => {
+    const seen: string[] = [];
+    const elsewhere = createServer((request, response) => {
+      seen.push(request.url ?? '');
+      response.end();
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    const foreign = { ...photo, id: 'F0FOREIGN', url_private_download: `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/cat.jpg` };
+    const message = fake.postUserMessage(ALICE, '', [foreign]);
+    await fake.sendEnvelope('events_api', {
+      type: 'event_callback',
+      team_id: TEAM_ID,
+      event_id: 'Ev3',
+      event: { type: 'app_mention', user: ALICE, text: '<@U0BOT> udnie', ts: '1.3', channel: CHANNEL_ID, thread_ts: message.ts, event_ts: '1.3' },
+    });
+    const told = await fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.thread_ts === message.ts);
+    expect(String(told.args.text)).toMatch(/^The content image is not hosted on this chat platform/);
+    expect(seen).toEqual([]);
+    elsewhere.close();
+  });
+
+  it('cancels a running job from its Cancel button', async () => {
+    const message = fake.postUserMessage(ALICE, '', [photo]);
+    await fake.sendEnvelope('slash_commands', { command: '/stylize', text: 'udnie size=128 iterations=20', user_id: ALICE, user_name: 'alice', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 't4', response_url: `${fake.apiUrl}response` });
+    const status = await fake.waitForCall((call) => call.method === 'chat.postMessage' && call.args.thread_ts === message.ts);
+    const progress = await fake.waitForCall((call) => call.method === 'chat.update' && call.args.ts === status.response!.ts && /iteration \d+\/20/.test(String(call.args.text)));
+    const blocks = JSON.parse(String(progress.args.blocks)) as { type: string; elements?: { action_id: string; value: string }[] }[];
+    const button = blocks.find((block) => block.type === 'actions')!.elements![0]!;
+    await fake.sendEnvelope('interactive', {
+      type: 'block_actions',
+      team: { id: TEAM_ID },
+      user: { id: ALICE, name: 'alice', username: 'alice', team_id: TEAM_ID },
+      channel: { id: CHANNEL_ID, name: 'general' },
+      trigger_id: 't5',
+      container: { type: 'message', message_ts: String(progress.args.ts), channel_id: CHANNEL_ID },
+      actions: [{ type: 'button', action_id: button.action_id, block_id: 'b', value: button.value, action_ts: '1' }],
+      response_url: `${fake.apiUrl}response`,
+    });
+    await fake.waitForCall((call) => call.method === 'chat.postEphemeral' && /^Cancelled job /.test(String(call.args.text)));
+    await fake.waitForCall((call) => call.method === 'chat.update' && call.args.ts === status.response!.ts && /was cancelled/.test(String(call.args.text)));
+    expect(fake.calls.some(uploadsInThread(message.ts))).toBe(false);
+  });
+
+  it('finishes and delivers a job across a Socket Mode reconnect', async () => {
+    const message = fake.postUserMessage(ALICE, '', [photo]);
+    await fake.sendEnvelope('slash_commands', { command: '/stylize', text: 'great-wave size=64 iterations=20', user_id: ALICE, user_name: 'alice', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 't6', response_url: `${fake.apiUrl}response` });
+    const status = await fake.waitForCall((call) => call.method === 'chat.postMessage' && call.args.thread_ts === message.ts);
+    await fake.waitForCall((call) => call.method === 'chat.update' && call.args.ts === status.response!.ts && /iteration \d+\/20/.test(String(call.args.text)));
+    const before = fake.connections();
+    fake.dropSocket();
+    await expect.poll(() => fake.connections(), { timeout: 30_000 }).toBeGreaterThan(before);
+    const complete = await fake.waitForCall(uploadsInThread(message.ts));
+    await expectTwoFiles(complete);
+    // The new connection carries new commands.
+    const ack = await fake.sendEnvelope('slash_commands', { command: '/impasto', text: 'queue', user_id: ALICE, user_name: 'alice', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 't7', response_url: `${fake.apiUrl}response` });
+    expect(ack.envelope_id).toBeDefined();
+  });
+});
+
+describe('Slack over HTTP (signed requests)', () => {
+  let harness: Awaited<ReturnType<typeof startTestBot>>;
+  let adapter: SlackAdapter;
+  beforeAll(async () => {
+    ({ harness, adapter } = await startHarness({ SLACK_MODE: 'http', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_PORT: '0' }));
+  });
+  afterAll(async () => {
+    await adapter?.stop();
+    await harness?.stop();
+  });
+
+  const slash = (text: string, trigger: string) =>
+    new URLSearchParams({ command: '/stylize', text, user_id: ALICE, user_name: 'alice', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: trigger, response_url: `${fake.apiUrl}response`, token: 'v' }).toString();
+
+  async function post(body: string, headers: Record<string, string>): Promise<number> {
+    const response = await fetch(`http://127.0.0.1:${adapter.port}/slack/events`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
+    await response.text();
+    return response.status;
+  }
+
+  it('refuses a bad signature and a stale timestamp with 401, and starts no job', async () => {
+    fake.postUserMessage(ALICE, '', [photo]);
+    const callsBefore = fake.calls.length;
+    const body = slash('udnie size=64 iterations=2', 'forged');
+    expect(await post(body, signRequest(body, 'not-the-secret'))).toBe(401);
+    expect(await post(body, signRequest(body, SIGNING_SECRET, Math.floor(Date.now() / 1000) - 6 * 60))).toBe(401);
+    expect(await post(body, {})).toBe(401);
+    // Nothing was done on their behalf: no Slack call, no job.
+    await harness.bot.idle();
+    // (Bolt's own auth.test, which it runs once for itself, is not on the requester's behalf.)
+    expect(fake.calls.slice(callsBefore).map((call) => call.method).filter((method) => method !== 'auth.test')).toEqual([]);
+    expect(harness.bot.jobsOf('slack', ALICE)).toEqual([]);
+  });
+
+  it('runs a correctly signed /stylize', async () => {
+    const message = fake.postUserMessage(ALICE, '', [photo]);
+    const body = slash('udnie size=64 iterations=2', 'signed');
+    expect(await post(body, signRequest(body))).toBe(200);
+    const complete = await fake.waitForCall(uploadsInThread(message.ts));
+    await expectTwoFiles(complete);
+    expect(harness.bot.jobsOf('slack', ALICE)).toHaveLength(1);
+  });
+});
