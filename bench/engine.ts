@@ -68,7 +68,7 @@ for (const size of sizes) {
       network,
       layers,
       content: { x: rgbToVggInput(image), width: size, height: size },
-      style: { x: rgbToVggInput(styleImage), width: size, height: size },
+      styles: [{ input: { x: rgbToVggInput(styleImage), width: size, height: size }, weight: 1 }],
       weights: { content: 1e5, style: 3e4, tv: 1 },
     });
     const x = rgbToVggInput(image);

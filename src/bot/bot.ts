@@ -19,7 +19,7 @@ import { EngineHost, type EngineInfo } from './engine-host.ts';
 import { BotError, userMessageOf } from './errors.ts';
 import { createDataDirs, deleteExpiredFiles, type DataDirs } from './files.ts';
 import { describePosition } from './format.ts';
-import { JobStore, type Job, type Platform } from './jobs.ts';
+import { JobStore, styleSharesOf, type Job, type Platform } from './jobs.ts';
 import { Scheduler, type BotEventListener, type QueueEntry } from './scheduler.ts';
 import type { BotServices, CommandLimits } from './services.ts';
 import { SpeedModel } from './speed.ts';
@@ -159,9 +159,11 @@ export function createBot(options: BotOptions): Bot {
       try {
         const job = store.get(jobId);
         if (!job || job.requester.platform !== context.requester.platform) throw new BotError('unknown_job', `There is no job "${jobId}".`);
-        if (!(await filesExist(job.contentPath, job.stylePath))) throw new BotError('unknown_job', `The images of job ${jobId} have expired; send them again.`);
+        const paths = [job.contentPath, ...styleSharesOf(job).map((share) => share.path), ...(job.maskPath ? [job.maskPath] : [])];
+        if (!(await filesExist(...paths))) throw new BotError('unknown_job', `The images of job ${jobId} have expired; send them again.`);
+        const { contentPath, stylePath, styles, maskPath, styleLabel } = job;
         const entry = await scheduler.submit(
-          { requester: context.requester, origin: context.origin, params: { ...job.params, ...overrides }, contentPath: job.contentPath, stylePath: job.stylePath, styleLabel: job.styleLabel },
+          { requester: context.requester, origin: context.origin, params: { ...job.params, ...overrides }, contentPath, stylePath, styles, maskPath, styleLabel },
           context.requester,
         );
         return { text: `Queued job ${entry.job.id} (${job.styleLabel}, seed ${String(entry.job.params.seed)}). ${describePosition(entry.position, entry.etaMs)}`, jobId: entry.job.id };

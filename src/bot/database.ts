@@ -43,6 +43,14 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    // Style blends (several styles with weights) and spatial masks.
+    version: 2,
+    sql: `
+      ALTER TABLE jobs ADD COLUMN styles TEXT;
+      ALTER TABLE jobs ADD COLUMN mask_path TEXT;
+    `,
+  },
 ];
 
 /** Opens (creating if needed) the SQLite store in WAL mode and brings its schema up to date. */

@@ -13,7 +13,9 @@ export interface RunRequest {
   readonly type: 'run';
   readonly jobId: string;
   readonly contentPath: string;
-  readonly stylePath: string;
+  /** The style images and their blend weights. */
+  readonly styles: readonly { readonly path: string; readonly weight: number }[];
+  readonly maskPath?: string | undefined;
   readonly options: StylizeOptionsInput;
   readonly pngPath: string;
   readonly gifPath: string;

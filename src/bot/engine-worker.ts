@@ -40,10 +40,15 @@ async function run(request: RunRequest): Promise<void> {
   const controller = new AbortController();
   running.set(request.jobId, controller);
   try {
-    const [content, style] = await Promise.all([readImage(request.contentPath), readImage(request.stylePath)]);
+    const [content, mask, ...styles] = await Promise.all([
+      readImage(request.contentPath),
+      request.maskPath ? readImage(request.maskPath) : undefined,
+      ...request.styles.map((share) => readImage(share.path)),
+    ]);
     const result = await engine.stylize({
-      content,
-      style,
+      content: content!,
+      styles: request.styles.map((share, index) => ({ image: styles[index]!, weight: share.weight })),
+      ...(mask ? { mask } : {}),
       options: request.options,
       signal: controller.signal,
       onProgress: (progress) => {

@@ -35,6 +35,10 @@ export function describeParameters(job: Job): string {
     `weights content ${p.contentWeight} / style ${p.styleWeight} / TV ${p.tvWeight}`,
     `init ${p.init}`,
     `seed ${p.seed}`,
+    ...(p.preserveColors ? ['colours preserved'] : []),
+    ...(p.styleScale !== undefined && p.styleScale !== 1 ? [`style scale ${p.styleScale}`] : []),
+    ...(p.multiScale === false ? ['single-scale'] : []),
+    ...(job.maskPath ? ['masked'] : []),
   ];
   return parts.join(' · ');
 }

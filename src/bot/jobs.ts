@@ -53,8 +53,13 @@ export interface Job {
   /** Engine options, validated, with the bot's defaults applied. */
   readonly params: StylizeOptionsInput;
   readonly contentPath: string;
+  /** The style image; with a blend, the first of `styles`. */
   readonly stylePath: string;
-  /** The style's library name, or "uploaded image". */
+  /** A blend: every style image with its weight (weights sum to 1). Absent for one style. */
+  readonly styles?: readonly StyleShare[] | undefined;
+  /** White = stylize, black = keep the photo. */
+  readonly maskPath?: string | undefined;
+  /** The style's library name, "uploaded image", or the blend (e.g. "starry-night 70% + the-scream 30%"). */
   readonly styleLabel: string;
   /** How many times the job was started (more than one after a restart). */
   readonly attempts: number;
@@ -66,7 +71,12 @@ export interface Job {
   readonly finishedAt?: number | undefined;
 }
 
-export type NewJob = Pick<Job, 'requester' | 'origin' | 'params' | 'contentPath' | 'stylePath' | 'styleLabel'>;
+export interface StyleShare {
+  readonly path: string;
+  readonly weight: number;
+}
+
+export type NewJob = Pick<Job, 'requester' | 'origin' | 'params' | 'contentPath' | 'stylePath' | 'styleLabel'> & Partial<Pick<Job, 'styles' | 'maskPath'>>;
 
 interface JobRow {
   id: string;
@@ -80,6 +90,8 @@ interface JobRow {
   content_path: string;
   style_path: string;
   style_label: string;
+  styles: string | null;
+  mask_path: string | null;
   attempts: number;
   progress: string | null;
   result: string | null;
@@ -99,6 +111,8 @@ function toJob(row: JobRow): Job {
     params: JSON.parse(row.params) as StylizeOptionsInput,
     contentPath: row.content_path,
     stylePath: row.style_path,
+    styles: row.styles ? (JSON.parse(row.styles) as StyleShare[]) : undefined,
+    maskPath: row.mask_path ?? undefined,
     styleLabel: row.style_label,
     attempts: row.attempts,
     progress: row.progress ? (JSON.parse(row.progress) as JobProgress) : undefined,
@@ -122,10 +136,24 @@ export class JobStore {
     const seq = ((this.db.prepare('SELECT MAX(seq) FROM jobs').pluck().get() as number | null) ?? 0) + 1;
     this.db
       .prepare(
-        `INSERT INTO jobs (id, seq, status, platform, user_id, user_name, origin, params, content_path, style_path, style_label, created_at)
-         VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO jobs (id, seq, status, platform, user_id, user_name, origin, params, content_path, style_path, styles, mask_path, style_label, created_at)
+         VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(id, seq, job.requester.platform, job.requester.userId, job.requester.userName, JSON.stringify(job.origin), JSON.stringify(job.params), job.contentPath, job.stylePath, job.styleLabel, this.now());
+      .run(
+        id,
+        seq,
+        job.requester.platform,
+        job.requester.userId,
+        job.requester.userName,
+        JSON.stringify(job.origin),
+        JSON.stringify(job.params),
+        job.contentPath,
+        job.stylePath,
+        job.styles ? JSON.stringify(job.styles) : null,
+        job.maskPath ?? null,
+        job.styleLabel,
+        this.now(),
+      );
     return this.get(id)!;
   }
 
@@ -188,9 +216,26 @@ export class JobStore {
 
   /** Files referenced by queued or running jobs: retention must never delete these. */
   livePaths(): Set<string> {
-    const rows = this.db.prepare("SELECT content_path, style_path FROM jobs WHERE status IN ('queued', 'running')").all() as { content_path: string; style_path: string }[];
-    return new Set(rows.flatMap((row) => [row.content_path, row.style_path]));
+    const rows = this.db.prepare("SELECT content_path, style_path, styles, mask_path FROM jobs WHERE status IN ('queued', 'running')").all() as {
+      content_path: string;
+      style_path: string;
+      styles: string | null;
+      mask_path: string | null;
+    }[];
+    return new Set(
+      rows.flatMap((row) => [
+        row.content_path,
+        row.style_path,
+        ...(row.styles ? (JSON.parse(row.styles) as StyleShare[]).map((share) => share.path) : []),
+        ...(row.mask_path ? [row.mask_path] : []),
+      ]),
+    );
   }
+}
+
+/** The job's style images with their weights (one style: weight 1). */
+export function styleSharesOf(job: Pick<Job, 'stylePath' | 'styles'>): readonly StyleShare[] {
+  return job.styles ?? [{ path: job.stylePath, weight: 1 }];
 }
 
 /** True when a restart of the bot interrupted this job (it then runs again from the beginning). */

@@ -8,7 +8,7 @@ import type { LossTerms } from '../engine/optimizers/objective.ts';
 import { EngineFailure, type EngineHost } from './engine-host.ts';
 import { BotError, userMessageOf } from './errors.ts';
 import { resultPaths, type DataDirs } from './files.ts';
-import type { Job, JobProgress, JobStore, NewJob, Requester } from './jobs.ts';
+import { styleSharesOf, type Job, type JobProgress, type JobStore, type NewJob, type Requester } from './jobs.ts';
 import type { SpeedModel } from './speed.ts';
 
 export interface QueueLimits {
@@ -99,9 +99,11 @@ export class Scheduler {
     if (this.store.queued().length >= this.limits.maxQueue) {
       throw new BotError('limit_reached', `The queue is full (${this.limits.maxQueue} jobs waiting). Try again in a few minutes.`);
     }
-    // The job gets its own copy of a library style, so removing the style cannot break it.
-    const stylePath = job.stylePath.startsWith(this.dirs.styles) ? await this.copyIntoUploads(job.stylePath) : job.stylePath;
-    const created = this.store.create({ ...job, stylePath });
+    // The job gets its own copies of library styles, so removing a style cannot break it.
+    const own = (path: string) => (path.startsWith(this.dirs.styles) ? this.copyIntoUploads(path) : Promise.resolve(path));
+    const stylePath = await own(job.stylePath);
+    const styles = job.styles ? await Promise.all(job.styles.map(async (share) => ({ ...share, path: share.path === job.stylePath ? stylePath : await own(share.path) }))) : undefined;
+    const created = this.store.create({ ...job, stylePath, styles });
     const entry = this.entryOf(created.id)!;
     // Announce before scheduling: an idle queue starts the job at once, and 'started' follows 'queued'.
     this.emit({ type: 'queued', job: created, position: entry.position, etaMs: entry.etaMs });
@@ -183,7 +185,7 @@ export class Scheduler {
     let pendingTerms: LossTerms[] = [];
     try {
       const outcome = await this.host.run(
-        { type: 'run', jobId, contentPath: job.contentPath, stylePath: job.stylePath, options: job.params, pngPath: png, gifPath: gif },
+        { type: 'run', jobId, contentPath: job.contentPath, styles: styleSharesOf(job), maskPath: job.maskPath, options: job.params, pngPath: png, gifPath: gif },
         (progress, preview) => {
           if (preview) pendingPreview = preview;
           pendingTerms.push(progress.terms);

@@ -32,7 +32,7 @@ program
   .command('stylize')
   .description('paint the content image in the style of the style image')
   .argument('<content>', 'content image (JPEG, PNG, WebP, GIF)')
-  .argument('<style>', 'style image')
+  .argument('<styles...>', 'style image, or several to blend (see --style-weights)')
   .option('-o, --output <file>', 'where to write the stylized PNG', 'stylized.png')
   .option('--gif <file>', 'also write an animated GIF of the optimisation')
   .option('--size <px>', 'long side of the output in pixels', toNumber)
@@ -48,7 +48,12 @@ program
   .option('--content-layers <list>', 'comma-separated, e.g. conv4_2', toLayerList)
   .option('--style-layers <list>', 'comma-separated, e.g. conv1_1,conv2_1,conv3_1', toLayerList)
   .option('--frames <n>', 'GIF frame budget (default 30)', toNumber)
-  .action(async (contentPath: string, stylePath: string, flags: Record<string, unknown>) => {
+  .option('--style-weights <list>', 'blend weights for several styles, e.g. 0.7,0.3 (default: equal)', (value) => value.split(',').map(toNumber))
+  .option('--style-scale <s>', 'style size relative to the output, 0.1–4 (default 1)', toNumber)
+  .option('--preserve-colors', "keep the content's colours (luminance-only transfer)")
+  .option('--no-multi-scale', 'optimise at the final size only (default: coarse to fine)')
+  .option('--mask <file>', 'white = stylize, black = keep the content (the content image\'s shape)')
+  .action(async (contentPath: string, stylePaths: string[], flags: Record<string, unknown>) => {
     const env = loadEngineEnvironment();
     const engine = await createEngine({
       backend: env.IMPASTO_BACKEND,
@@ -57,7 +62,10 @@ program
     });
     process.stderr.write(`backend: ${engine.backend} (${engine.backendReasons.join('; ')})\nlayers available: ${engine.availableLayers.join(', ')}\n`);
     const content = await decodeImage(await readFile(contentPath), undefined, 'content image');
-    const style = await decodeImage(await readFile(stylePath), undefined, 'style image');
+    const styleImages = await Promise.all(stylePaths.map(async (path) => decodeImage(await readFile(path), undefined, `style image ${path}`)));
+    const weights = (flags.styleWeights as number[] | undefined) ?? styleImages.map(() => 1);
+    if (weights.length !== styleImages.length) throw new InputError('invalid_option', `--style-weights has ${weights.length} weights for ${styleImages.length} style images.`, 'styleWeights');
+    const mask = typeof flags.mask === 'string' ? await decodeImage(await readFile(flags.mask), undefined, 'mask') : undefined;
     const options: StylizeOptionsInput = {
       size: flags.size as number | undefined,
       iterations: flags.iterations as number | undefined,
@@ -72,12 +80,22 @@ program
       contentLayers: flags.contentLayers as string[] | undefined,
       styleLayers: flags.styleLayers as string[] | undefined,
       frames: flags.frames as number | undefined,
+      styleScale: flags.styleScale as number | undefined,
+      preserveColors: flags.preserveColors === true ? true : undefined,
+      multiScale: flags.multiScale === false ? false : undefined,
     };
     const bar = createStylizeProgressBar();
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
     const result = await engine
-      .stylize({ content, style, options: dropUndefined(options), onProgress: (progress) => bar.update(progress), signal: controller.signal })
+      .stylize({
+        content,
+        styles: styleImages.map((image, index) => ({ image, weight: weights[index]! })),
+        ...(mask ? { mask } : {}),
+        options: dropUndefined(options),
+        onProgress: (progress) => bar.update(progress),
+        signal: controller.signal,
+      })
       .finally(() => bar.stop());
     await writeFile(flags.output as string, await encodePng(result.image));
     process.stderr.write(`wrote ${String(flags.output)} (${result.image.width}×${result.image.height}, ${result.iterations} iterations, ${formatDuration(result.elapsedMs)})\n`);

@@ -1,12 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { chooseBackend, type BackendChoice, type BackendName } from './backend.ts';
-import { throwIfAborted } from './errors.ts';
+import { InputError, throwIfAborted } from './errors.ts';
+import { preserveContentColors } from './color.ts';
+import { blendWithMask, checkMaskShape, maskFromImage, type Mask } from './mask.ts';
+import { scaleSchedule, type Scale } from './multiscale.ts';
 import { frameInterval } from './gif.ts';
 import { resizeExactly, resizeToLongSide, type RgbImage } from './image.ts';
 import { selectLayers, type LayerSelection } from './layers.ts';
 import { createAdam } from './optimizers/adam.ts';
 import { createLbfgs } from './optimizers/lbfgs.ts';
-import type { IterativeOptimizer, LossTerms, Objective } from './optimizers/objective.ts';
+import type { IterativeOptimizer, LossTerms } from './optimizers/objective.ts';
 import { resolveOptions, type StylizeOptions, type StylizeOptionsInput } from './options.ts';
 import { gaussianNoise } from './random.ts';
 import { createTfObjective } from './tf-objective.ts';
@@ -24,9 +27,20 @@ export interface Progress {
   readonly frame?: RgbImage;
 }
 
+/** A style image and its share of a blend. */
+export interface WeightedStyle {
+  readonly image: RgbImage;
+  readonly weight: number;
+}
+
 export interface StylizeRequest {
   readonly content: RgbImage;
-  readonly style: RgbImage;
+  /** One style image… */
+  readonly style?: RgbImage;
+  /** …or several, blended: the style target is the weighted mix of their Gram matrices. */
+  readonly styles?: readonly WeightedStyle[];
+  /** Where to stylize: white stylizes, black keeps the photo (any size, the photo's shape). */
+  readonly mask?: RgbImage;
   readonly options?: StylizeOptionsInput;
   readonly onProgress?: (progress: Progress) => void;
   readonly signal?: AbortSignal;
@@ -44,6 +58,8 @@ export interface StylizeResult {
   readonly iterations: number;
   readonly evaluations: number;
   readonly elapsedMs: number;
+  /** The coarse-to-fine stages that were run. */
+  readonly scales: readonly Scale[];
 }
 
 export interface Engine {
@@ -51,6 +67,8 @@ export interface Engine {
   readonly backendReasons: readonly string[];
   readonly availableLayers: readonly string[];
   stylize(request: StylizeRequest): Promise<StylizeResult>;
+  /** The loss terms of finished images under a request's objective at its target size (for comparisons). */
+  measureLoss(request: StylizeRequest, images: readonly RgbImage[]): Promise<LossTerms[]>;
   dispose(): void;
 }
 
@@ -84,6 +102,28 @@ export function createEngineFromWeights(choice: BackendChoice, weights: VggWeigh
     backendReasons: choice.reasons,
     availableLayers,
     stylize: (request) => runStylization(request, choice.name, networkFor),
+    async measureLoss(request, images) {
+      const options = resolveOptions(request.options, choice.name);
+      const network = networkFor(options.pooling);
+      const layers = selectLayers(network.availableLayers, { content: options.contentLayers, style: options.styleLayers });
+      const stage = await prepareStage(request, normaliseStyles(request), options.size, options);
+      const { width, height } = stage.content;
+      const objective = createTfObjective({
+        network,
+        layers,
+        content: { x: rgbToVggInput(stage.content), width, height },
+        styles: stage.styles,
+        mask: stage.mask?.values,
+        weights: { content: options.contentWeight, style: options.styleWeight, tv: options.tvWeight },
+      });
+      try {
+        const terms: LossTerms[] = [];
+        for (const image of images) terms.push((await objective.evaluate(rgbToVggInput(await resizeExactly(image, width, height)))).terms);
+        return terms;
+      } finally {
+        objective.dispose();
+      }
+    },
     dispose() {
       for (const network of networks.values()) network.dispose();
       tf.dispose(Array.from(weights.values()).flatMap((layer) => [layer.kernel, layer.bias]));
@@ -95,24 +135,138 @@ async function runStylization(request: StylizeRequest, backend: BackendName, net
   const options = resolveOptions(request.options, backend);
   const network = networkFor(options.pooling);
   const layers = selectLayers(network.availableLayers, { content: options.contentLayers, style: options.styleLayers });
+  const styles = normaliseStyles(request);
+  if (request.mask) checkMaskShape(request.mask, request.content);
   throwIfAborted(request.signal);
 
-  const content = await resizeToLongSide(request.content, options.size);
-  const style = await resizeToLongSide(request.style, options.size);
-  const { width, height } = content;
-  const objective = createTfObjective({
-    network,
-    layers,
-    content: { x: rgbToVggInput(content), width, height },
-    style: { x: rgbToVggInput(style), width: style.width, height: style.height },
-    weights: { content: options.contentWeight, style: options.styleWeight, tv: options.tvWeight },
-  });
-  try {
-    const x = await initialImage(options, content, style);
-    return await optimise(objective, x, { width, height }, options, request, { layers, backend });
-  } finally {
-    objective.dispose();
+  const schedule = scaleSchedule(options.size, options.iterations, options.multiScale);
+  const totalWork = schedule.reduce((sum, scale) => sum + scale.iterations * scale.size * scale.size, 0);
+  const every = frameInterval(options.iterations, options.frames);
+  const frames: RgbImage[] = [];
+  const history: LossTerms[] = [];
+  const started = performance.now();
+  let iteration = 0;
+  let workDone = 0;
+  let evaluations = 0;
+  let x: Float32Array | undefined;
+  let previous: { width: number; height: number } | undefined;
+  let finalStage: Stage | undefined;
+
+  for (const [index, scale] of schedule.entries()) {
+    const stage = await prepareStage(request, styles, scale.size, options);
+    const objective = createTfObjective({
+      network,
+      layers,
+      content: { x: rgbToVggInput(stage.content), width: stage.content.width, height: stage.content.height },
+      styles: stage.styles,
+      mask: stage.mask?.values,
+      weights: { content: options.contentWeight, style: options.styleWeight, tv: options.tvWeight },
+    });
+    try {
+      x = !x || !previous ? await initialImage(options, stage.content, styles[0]!.image) : await upsample(x, previous, stage.content);
+      previous = { width: stage.content.width, height: stage.content.height };
+      const snapshot = () => finishImage(vggInputToRgb(x!, stage.content.width, stage.content.height), stage, options);
+      if (index === 0) frames.push(snapshot());
+      const optimizer: IterativeOptimizer =
+        options.optimizer === 'lbfgs' ? createLbfgs(objective, x, { historySize: options.historySize }) : createAdam(objective, x, { learningRate: options.learningRate });
+      for (let step = 0; step < scale.iterations; step++) {
+        throwIfAborted(request.signal);
+        const result = await optimizer.step();
+        iteration += 1;
+        workDone += scale.size * scale.size;
+        evaluations += result.evaluations;
+        history.push(result.terms);
+        const lastOfRun = iteration === options.iterations;
+        const stageEnds = step === scale.iterations - 1 || result.converged;
+        const frame = iteration % every === 0 || lastOfRun ? snapshot() : undefined;
+        if (frame) frames.push(frame);
+        const elapsedMs = performance.now() - started;
+        request.onProgress?.({
+          iteration,
+          totalIterations: options.iterations,
+          terms: result.terms,
+          elapsedMs,
+          // Finer scales cost more per iteration: estimate from the work left, not the count.
+          etaMs: lastOfRun ? 0 : (elapsedMs / workDone) * (totalWork - workDone),
+          ...(frame ? { frame } : {}),
+        });
+        if (stageEnds) {
+          // A converged stage hands its unused iterations on (keeping the total as asked).
+          iteration += scale.iterations - 1 - step;
+          workDone += (scale.iterations - 1 - step) * scale.size * scale.size;
+          break;
+        }
+        // Let timers and messages (an abort, a progress flush) run between iterations.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      finalStage = stage;
+    } finally {
+      objective.dispose();
+    }
   }
+  const image = finishImage(vggInputToRgb(x!, finalStage!.content.width, finalStage!.content.height), finalStage!, options);
+  if (frames.at(-1) !== undefined && !sameImage(frames.at(-1)!, image)) frames.push(image);
+  // The GIF shows every scale at the final size.
+  const sized = await Promise.all(frames.map((frame) => resizeExactly(frame, image.width, image.height)));
+  sized[sized.length - 1] = image;
+  return {
+    image,
+    frames: sized,
+    history,
+    options,
+    layers,
+    backend,
+    iterations: iteration,
+    evaluations,
+    elapsedMs: performance.now() - started,
+    scales: schedule,
+  };
+}
+
+/** The inputs of one scale: content, styles (scaled by styleScale) and mask at that size. */
+interface Stage {
+  readonly content: RgbImage;
+  readonly styles: { readonly input: { x: Float32Array; width: number; height: number }; readonly weight: number }[];
+  readonly mask?: Mask | undefined;
+}
+
+async function prepareStage(request: StylizeRequest, styles: readonly WeightedStyle[], size: number, options: StylizeOptions): Promise<Stage> {
+  const content = await resizeToLongSide(request.content, size);
+  const styleSize = Math.max(32, Math.round(size * options.styleScale));
+  const styleInputs = await Promise.all(
+    styles.map(async ({ image, weight }) => {
+      const resized = await resizeToLongSide(image, styleSize);
+      return { input: { x: rgbToVggInput(resized), width: resized.width, height: resized.height }, weight };
+    }),
+  );
+  const mask = request.mask ? await maskFromImage(request.mask, content.width, content.height) : undefined;
+  return { content, styles: styleInputs, mask };
+}
+
+/** What the user sees: colours preserved and the mask applied, when asked. */
+function finishImage(image: RgbImage, stage: Stage, options: StylizeOptions): RgbImage {
+  let out = options.preserveColors ? preserveContentColors(image, stage.content) : image;
+  if (stage.mask) out = blendWithMask(out, stage.content, stage.mask);
+  return out;
+}
+
+/** One style, or a blend with weights normalised to sum to 1. */
+function normaliseStyles(request: StylizeRequest): WeightedStyle[] {
+  const styles = request.styles ?? (request.style ? [{ image: request.style, weight: 1 }] : []);
+  if (styles.length === 0) throw new InputError('invalid_option', 'Give a style image.', 'style');
+  if (styles.some((style) => !Number.isFinite(style.weight) || style.weight <= 0)) {
+    throw new InputError('invalid_option', 'Every style in a blend needs a weight above 0.', 'styles');
+  }
+  const total = styles.reduce((sum, style) => sum + style.weight, 0);
+  return styles.map((style) => ({ image: style.image, weight: style.weight / total }));
+}
+
+async function upsample(x: Float32Array, from: { width: number; height: number }, to: RgbImage): Promise<Float32Array> {
+  return rgbToVggInput(await resizeExactly(vggInputToRgb(x, from.width, from.height), to.width, to.height));
+}
+
+function sameImage(a: RgbImage, b: RgbImage): boolean {
+  return a.width === b.width && a.height === b.height && Buffer.from(a.data).equals(Buffer.from(b.data));
 }
 
 async function initialImage(options: StylizeOptions, content: RgbImage, style: RgbImage): Promise<Float32Array> {
@@ -125,58 +279,4 @@ async function initialImage(options: StylizeOptions, content: RgbImage, style: R
       // Gatys et al. start from white noise; σ≈64 spans the pixel range without saturating it.
       return gaussianNoise(content.width * content.height * 3, 64, options.seed);
   }
-}
-
-async function optimise(
-  objective: Objective,
-  x: Float32Array,
-  size: { width: number; height: number },
-  options: StylizeOptions,
-  request: StylizeRequest,
-  context: { layers: LayerSelection; backend: BackendName },
-): Promise<StylizeResult> {
-  const optimizer: IterativeOptimizer =
-    options.optimizer === 'lbfgs'
-      ? createLbfgs(objective, x, { historySize: options.historySize })
-      : createAdam(objective, x, { learningRate: options.learningRate });
-  const every = frameInterval(options.iterations, options.frames);
-  const snapshot = () => vggInputToRgb(x, size.width, size.height);
-  const frames: RgbImage[] = [snapshot()];
-  const history: LossTerms[] = [];
-  const started = performance.now();
-  let evaluations = 0;
-  let iteration = 0;
-  while (iteration < options.iterations) {
-    throwIfAborted(request.signal);
-    const step = await optimizer.step();
-    iteration += 1;
-    evaluations += step.evaluations;
-    history.push(step.terms);
-    const last = iteration === options.iterations || step.converged;
-    const frame = iteration % every === 0 || last ? snapshot() : undefined;
-    if (frame) frames.push(frame);
-    const elapsedMs = performance.now() - started;
-    request.onProgress?.({
-      iteration,
-      totalIterations: options.iterations,
-      terms: step.terms,
-      elapsedMs,
-      etaMs: last ? 0 : (elapsedMs / iteration) * (options.iterations - iteration),
-      ...(frame ? { frame } : {}),
-    });
-    if (step.converged) break;
-    // Let timers and messages (an abort, a progress flush) run between iterations.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-  return {
-    image: frames.at(-1)!,
-    frames,
-    history,
-    options,
-    layers: context.layers,
-    backend: context.backend,
-    iterations: iteration,
-    evaluations,
-    elapsedMs: performance.now() - started,
-  };
 }

@@ -9,6 +9,7 @@ export const POOLINGS = ['max', 'avg'] as const;
 export const SIZE_RANGE = { min: 64, max: 2048 } as const;
 export const ITERATIONS_RANGE = { min: 1, max: 5000 } as const;
 export const FRAMES_RANGE = { min: 2, max: 120 } as const;
+export const STYLE_SCALE_RANGE = { min: 0.1, max: 4 } as const;
 
 const weight = (name: string) =>
   z
@@ -41,6 +42,12 @@ export const stylizeOptionsSchema = z
     styleLayers: layerList.optional(),
     /** How many frames the optimisation GIF may have. */
     frames: z.number().int().min(FRAMES_RANGE.min).max(FRAMES_RANGE.max).default(30),
+    /** Coarse-to-fine: optimise small first, then upsample and refine (larger brush strokes). */
+    multiScale: z.boolean().default(true),
+    /** Keep the photo's colours: only the luminance is stylized. */
+    preserveColors: z.boolean().default(false),
+    /** The style image's size relative to the output: below 1 gives finer strokes, above 1 bolder. */
+    styleScale: z.number().finite().min(STYLE_SCALE_RANGE.min).max(STYLE_SCALE_RANGE.max).default(1),
   })
   .strict();
 

@@ -4,7 +4,7 @@ import '@tensorflow/tfjs';
 import type { LayerSelection } from './layers.ts';
 import { contentLoss, gramMatrix, styleLoss, totalVariationLoss } from './losses.ts';
 import type { Evaluation, LossTerms, Objective } from './optimizers/objective.ts';
-import type { FeatureNetwork } from './vgg.ts';
+import { layerResolution, type FeatureNetwork } from './vgg.ts';
 
 /** A network input: the flat BGR mean-subtracted vector of an image and its size. */
 export interface NetworkInput {
@@ -17,7 +17,10 @@ export interface ObjectiveSpec {
   readonly network: FeatureNetwork;
   readonly layers: LayerSelection;
   readonly content: NetworkInput;
-  readonly style: NetworkInput;
+  /** One style, or several whose Gram matrices are mixed with these weights (summing to 1). */
+  readonly styles: readonly { readonly input: NetworkInput; readonly weight: number }[];
+  /** Where to stylize (1) and not (0), at the content's size: the style loss is guided by it. */
+  readonly mask?: Float32Array | undefined;
   readonly weights: { readonly content: number; readonly style: number; readonly tv: number };
 }
 
@@ -40,12 +43,17 @@ export function createTfObjective(spec: ObjectiveSpec): DisposableObjective {
     const features = network.extract(toTensor(spec.content), contentLayers);
     return layers.content.map((name) => features.get(name)!);
   });
+  // A blend's target is the weighted mix of each style's Gram matrices.
   const styleTargets = tf.tidy(() => {
-    const features = network.extract(toTensor(spec.style), styleLayers);
-    return layers.style.map((name) => gramMatrix(features.get(name)!));
+    const perStyle = spec.styles.map(({ input, weight }) => {
+      const features = network.extract(toTensor(input), styleLayers);
+      return layers.style.map((name) => tf.mul(gramMatrix(features.get(name)!), weight) as tf.Tensor2D);
+    });
+    return layers.style.map((_, index) => tf.addN(perStyle.map((grams) => grams[index]!)) as tf.Tensor2D);
   });
   const wanted = new Set([...contentLayers, ...styleLayers]);
   const { width, height } = spec.content;
+  const guides = spec.mask ? createGuides(spec.mask, width, height, layers.style) : undefined;
 
   return {
     async evaluate(x: Float32Array): Promise<Evaluation> {
@@ -57,10 +65,8 @@ export function createTfObjective(spec: ObjectiveSpec): DisposableObjective {
             tf.addN(layers.content.map((name, index) => contentLoss(features.get(name)!, contentTargets[index]!))),
             weights.content / layers.content.length,
           ) as tf.Scalar;
-          const style = tf.mul(
-            styleLoss(layers.style.map((name) => gramMatrix(features.get(name)!)), styleTargets, layers.style.map(() => styleLayerWeight)),
-            weights.style,
-          ) as tf.Scalar;
+          const grams = layers.style.map((name, index) => (guides ? guidedGram(features.get(name)!, guides[index]!) : gramMatrix(features.get(name)!)));
+          const style = tf.mul(styleLoss(grams, styleTargets, layers.style.map(() => styleLayerWeight)), weights.style) as tf.Scalar;
           const tv = tf.mul(totalVariationLoss(image as tf.Tensor4D), weights.tv) as tf.Scalar;
           kept = [content, style, tv].map((term) => tf.keep(term));
           return tf.addN([content, style, tv]) as tf.Scalar;
@@ -78,9 +84,37 @@ export function createTfObjective(spec: ObjectiveSpec): DisposableObjective {
       }
     },
     dispose() {
-      tf.dispose([...contentTargets, ...styleTargets]);
+      tf.dispose([...contentTargets, ...styleTargets, ...(guides ?? []).map((guide) => guide.mask)]);
     },
   };
+}
+
+interface Guide {
+  /** The mask at this layer's resolution, `[1, h, w, 1]`. */
+  readonly mask: tf.Tensor4D;
+  /** h·w / Σmask: rescales the Gram so that a half-masked image is compared like a whole one. */
+  readonly scale: number;
+}
+
+/**
+ * The mask resized to each style layer's resolution, for guided Gram matrices (Gatys et al. 2017,
+ * "Controlling Perceptual Factors"): features outside the mask do not count towards the style, so
+ * strokes are not pulled across its edge.
+ */
+function createGuides(mask: Float32Array, width: number, height: number, styleLayers: readonly string[]): Guide[] {
+  return tf.tidy(() => {
+    const full = tf.tensor4d(mask, [1, height, width, 1]);
+    return styleLayers.map((name) => {
+      const { width: w, height: h } = layerResolution(name, width, height);
+      const resized = tf.keep(tf.image.resizeBilinear(full, [h, w]) as tf.Tensor4D);
+      const total = tf.sum(resized).dataSync()[0]!;
+      return { mask: resized, scale: total > 1e-6 ? (h * w) / total : 0 };
+    });
+  });
+}
+
+function guidedGram(features: tf.Tensor4D, guide: Guide): tf.Tensor2D {
+  return tf.mul(gramMatrix(tf.mul(features, guide.mask) as tf.Tensor4D), guide.scale) as tf.Tensor2D;
 }
 
 function toTensor(input: NetworkInput): tf.Tensor4D {

@@ -16,6 +16,19 @@ const POOL_AFTER: ReadonlySet<string> = new Set(['conv1_2', 'conv2_2', 'conv3_4'
 
 export type Pooling = 'max' | 'avg';
 
+/** The spatial size of a layer's activations for an input of `width`×`height` (each pool halves it). */
+export function layerResolution(layer: string, width: number, height: number): { width: number; height: number } {
+  const index = VGG19_LAYERS.indexOf(layer as (typeof VGG19_LAYERS)[number]);
+  const pools = VGG19_LAYERS.slice(0, index).filter((name) => POOL_AFTER.has(name)).length;
+  let w = width;
+  let h = height;
+  for (let i = 0; i < pools; i++) {
+    w = Math.floor(w / 2);
+    h = Math.floor(h / 2);
+  }
+  return { width: w, height: h };
+}
+
 /** The Caffe VGG weights expect BGR, 0–255, minus the ImageNet mean (B, G, R). */
 export const BGR_MEAN = [103.939, 116.779, 123.68] as const;
 

@@ -78,7 +78,7 @@ describe('the style transfer objective', () => {
       network,
       layers: SHALLOW_LAYERS,
       content: { x: rgbToVggInput(content), width, height },
-      style: { x: rgbToVggInput(style), width: 8, height: 12 },
+      styles: [{ input: { x: rgbToVggInput(style), width: 8, height: 12 }, weight: 1 }],
       weights: weightsByTerm,
     });
     referenceLoss = createReferenceLoss(

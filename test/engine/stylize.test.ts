@@ -77,10 +77,18 @@ describe('stylize (64 px, a few iterations)', () => {
     expect(Buffer.from(a.image.data).equals(Buffer.from(c.image.data))).toBe(false);
   });
 
-  it('starts from the style image when asked, and runs Adam', async () => {
-    const result = await engine.stylize({ content, style, options: { size: 64, iterations: 4, init: 'style', optimizer: 'adam' } });
-    expect(result.evaluations).toBe(4);
+  it('starts from the style image when asked', async () => {
+    const result = await engine.stylize({ content, style, options: { size: 64, iterations: 4, init: 'style', frames: 5 } });
+    // The first frame is the style image squeezed to the photo's size, not the photo.
+    const fromContent = await engine.stylize({ content, style, options: { size: 64, iterations: 1 } });
+    expect(Buffer.from(result.frames[0]!.data).equals(Buffer.from(fromContent.frames[0]!.data))).toBe(false);
     expect(result.history.at(-1)!.total).toBeLessThan(result.history[0]!.total);
+  });
+
+  it('runs Adam: one evaluation per iteration, and the loss comes down', async () => {
+    const result = await engine.stylize({ content, style, options: { size: 64, iterations: 8, optimizer: 'adam' } });
+    expect(result.evaluations).toBe(8);
+    expect(result.history.at(-1)!.total).toBeLessThan(0.5 * result.history[0]!.total);
   });
 
   it('uses the layers it is given, with average pooling', async () => {

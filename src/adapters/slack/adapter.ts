@@ -18,7 +18,7 @@ export const STYLIZE_SHORTCUT = 'stylize_with';
 const MODAL = 'impasto_stylize';
 const CANCEL_ACTION = 'impasto_cancel';
 const OTHER_MESSAGE = '__other__';
-const MODAL_NUMBER_FIELDS = ['iterations', 'size', 'content_weight', 'style_weight'] as const;
+const MODAL_NUMBER_FIELDS = ['iterations', 'size', 'content_weight', 'style_weight', 'style_scale'] as const;
 
 interface SlackFile {
   readonly id?: string;
@@ -220,6 +220,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       const value = values[field]?.[field]?.value?.trim();
       if (value) numbers[field] = value;
     }
+    if (values.preserve_colors?.preserve_colors?.selected_options?.length) numbers.preserve_colors = 'true';
     // Cheap checks answer inside Slack's 3-second window, beside the field.
     const errors: Record<string, string> = {};
     if (chosen === OTHER_MESSAGE && !link) errors.style_link = 'Paste the link of the message that has the style image (its menu → Copy link).';
@@ -404,6 +405,17 @@ function stylizeModal(bot: Bot, metadata: { channel: string; threadTs: string; f
         optional: true,
         label: { type: 'plain_text', text: 'Or: link to a message with the style image' },
         element: { type: 'plain_text_input', action_id: 'link', placeholder: { type: 'plain_text', text: 'https://…slack.com/archives/C…/p…' } },
+      },
+      {
+        type: 'input',
+        block_id: 'preserve_colors',
+        optional: true,
+        label: { type: 'plain_text', text: 'Colours' },
+        element: {
+          type: 'checkboxes',
+          action_id: 'preserve_colors',
+          options: [{ text: { type: 'plain_text', text: "Keep the photo's colours" }, value: 'true' }],
+        },
       },
       ...MODAL_NUMBER_FIELDS.map(numberInput),
     ],

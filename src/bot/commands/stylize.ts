@@ -1,8 +1,10 @@
 import { randomInt } from 'node:crypto';
-import { INITS, OPTIMIZERS, type StylizeOptionsInput } from '../../engine/options.ts';
+import { checkMaskShape } from '../../engine/mask.ts';
+import { INITS, OPTIMIZERS, STYLE_SCALE_RANGE, type StylizeOptionsInput } from '../../engine/options.ts';
 import { BotError } from '../errors.ts';
 import { storeImage } from '../files.ts';
 import { describePosition } from '../format.ts';
+import type { StyleShare } from '../jobs.ts';
 import type { BotServices } from '../services.ts';
 import { defineCommand } from './define.ts';
 import { decodeImageOption } from './images.ts';
@@ -16,7 +18,7 @@ export function createStylizeCommand(services: BotServices) {
       options: {
         content: { type: 'image', description: 'the photo to paint', required: true },
         style: { type: 'image', description: 'a style image (or name a library style with style_name)' },
-        style_name: { type: 'text', description: 'a style from the library (see /styles)', maxLength: 32, autocomplete: 'style' },
+        style_name: { type: 'text', description: 'a library style, or a blend: starry-night:0.7, the-scream:0.3', maxLength: 150, autocomplete: 'style' },
         size: { type: 'integer', description: 'long side of the result in pixels', min: 64, max: limits.maxSize, default: limits.defaultSize },
         iterations: { type: 'integer', description: 'optimisation steps (more is slower and more stylized)', min: 1, max: limits.maxIterations, default: limits.defaultIterations },
         content_weight: { type: 'number', description: 'how much the photo is kept', min: 0, max: 1e12, default: 1e5 },
@@ -25,6 +27,10 @@ export function createStylizeCommand(services: BotServices) {
         optimizer: { type: 'choice', description: 'L-BFGS (sharper, default) or Adam', choices: OPTIMIZERS, default: 'lbfgs' },
         init: { type: 'choice', description: 'start from the photo, the style, or noise', choices: INITS, default: 'content' },
         seed: { type: 'integer', description: 'random seed (same seed, same result)', min: 0, max: 2 ** 31 - 1 },
+        preserve_colors: { type: 'boolean', description: "keep the photo's colours (stylize the light and dark only)", default: false },
+        style_scale: { type: 'number', description: 'style size vs the result: below 1 finer strokes, above 1 bolder', min: STYLE_SCALE_RANGE.min, max: STYLE_SCALE_RANGE.max, default: 1 },
+        multi_scale: { type: 'boolean', description: 'paint coarse to fine (bigger structures of the style)', default: true },
+        mask: { type: 'image', description: "where to stylize: white yes, black no (the photo's shape)" },
       },
     },
     async (context, args) => {
@@ -32,16 +38,24 @@ export function createStylizeCommand(services: BotServices) {
       const content = await decodeImageOption(args.content, limits.decode, 'content image', 'content');
       let stylePath: string;
       let styleLabel: string;
+      let styles: StyleShare[] | undefined;
       if (args.style) {
         const style = await decodeImageOption(args.style, limits.decode, 'style image', 'style');
         stylePath = await storeImage(services.dirs.uploads, style, 'style');
         styleLabel = 'uploaded image';
       } else if (args.style_name) {
-        const style = services.library.resolve(args.style_name);
-        stylePath = style.path;
-        styleLabel = style.name;
+        const blend = parseBlend(args.style_name).map(({ name, weight }) => ({ style: services.library.resolve(name), weight }));
+        stylePath = blend[0]!.style.path;
+        styleLabel = blend.length === 1 ? blend[0]!.style.name : blend.map(({ style, weight }) => `${style.name} ${Math.round(weight * 100)}%`).join(' + ');
+        if (blend.length > 1) styles = blend.map(({ style, weight }) => ({ path: style.path, weight }));
       } else {
         throw new BotError('missing_option', 'Which style? Upload a style image, or name one from the library with style_name (see /styles).', 'style');
+      }
+      let maskPath: string | undefined;
+      if (args.mask) {
+        const mask = await decodeImageOption(args.mask, limits.decode, 'mask', 'mask');
+        checkMaskShape(mask, content);
+        maskPath = await storeImage(services.dirs.uploads, mask, 'mask');
       }
       const contentPath = await storeImage(services.dirs.uploads, content, 'content');
       const params: StylizeOptionsInput = {
@@ -54,9 +68,34 @@ export function createStylizeCommand(services: BotServices) {
         init: args.init,
         // A random seed unless one was given, recorded so that a result can be reproduced.
         seed: args.seed ?? randomInt(0, 2 ** 31 - 1),
+        preserveColors: args.preserve_colors,
+        styleScale: args.style_scale,
+        multiScale: args.multi_scale,
       };
-      const entry = await services.scheduler.submit({ requester: context.requester, origin: context.origin, params, contentPath, stylePath, styleLabel }, context.requester);
+      const entry = await services.scheduler.submit({ requester: context.requester, origin: context.origin, params, contentPath, stylePath, styleLabel, styles, maskPath }, context.requester);
       return { text: `Queued job ${entry.job.id} (${styleLabel}). ${describePosition(entry.position, entry.etaMs)}`, jobId: entry.job.id };
     },
   );
+}
+
+const MAX_BLEND = 4;
+
+/**
+ * `starry-night` or `starry-night:0.7, the-scream:0.3` → names with weights normalised to sum to 1.
+ * A name without a weight counts 1.
+ */
+export function parseBlend(text: string): { name: string; weight: number }[] {
+  const parts = text.split(',').map((part) => part.trim()).filter(Boolean);
+  if (parts.length > MAX_BLEND) throw new BotError('invalid_option', `A blend has at most ${MAX_BLEND} styles.`, 'style_name');
+  const entries = parts.map((part) => {
+    const [name = '', weightText] = part.split(':').map((piece) => piece.trim());
+    const weight = weightText === undefined ? 1 : Number(weightText);
+    if (!name || !Number.isFinite(weight) || weight <= 0) {
+      throw new BotError('invalid_option', `"${part}" is not a style with a weight: write a blend as starry-night:0.7, the-scream:0.3 (weights above 0).`, 'style_name');
+    }
+    return { name, weight };
+  });
+  if (new Set(entries.map((entry) => entry.name)).size !== entries.length) throw new BotError('invalid_option', 'A blend names each style once.', 'style_name');
+  const total = entries.reduce((sum, entry) => sum + entry.weight, 0);
+  return entries.map((entry) => ({ name: entry.name, weight: entry.weight / total }));
 }

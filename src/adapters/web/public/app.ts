@@ -56,9 +56,13 @@ function fieldFor(name: string, option: OptionDefinition): HTMLElement {
     input = document.createElement('select');
     for (const choice of option.choices) input.append(new Option(choice, choice, choice === option.default, choice === option.default));
   } else if (option.type === 'boolean') {
+    // A select, not a checkbox: an unticked box sends nothing, which could not say "no" to a default "yes".
+    input = document.createElement('select');
+    for (const [label, value] of [['yes', 'true'], ['no', 'false']] as const) input.append(new Option(label, value, (option.default ?? false) === (value === 'true'), (option.default ?? false) === (value === 'true')));
+  } else if (option.type === 'image') {
     input = document.createElement('input');
-    input.type = 'checkbox';
-    input.value = 'true';
+    input.type = 'file';
+    input.accept = 'image/jpeg,image/png,image/webp,image/gif';
   } else {
     input = document.createElement('input');
     if (option.type === 'number' || option.type === 'integer') {

@@ -1,0 +1,82 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseBlend } from '../../src/bot/commands/stylize.ts';
+import { openDatabase, schemaVersion } from '../../src/bot/database.ts';
+import { importStyles } from '../../src/bot/style-import.ts';
+import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
+import { contextFor, startTestBot, waitForEvent } from '../helpers/bot.ts';
+import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
+
+let harness: Awaited<ReturnType<typeof startTestBot>>;
+let content: { bytes: Uint8Array; name: string };
+
+beforeAll(async () => {
+  harness = await startTestBot({ IMPASTO_MAX_QUEUED_PER_USER: '5' });
+  await importStyles(harness.bot.library, join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+  content = { bytes: await readFile(sharedImagePath('content_tubingen.jpg')), name: 'tubingen.jpg' };
+});
+afterAll(() => harness.stop());
+
+describe('engine controls in the bot', () => {
+  it('parses blends and normalises their weights', () => {
+    expect(parseBlend('starry-night')).toEqual([{ name: 'starry-night', weight: 1 }]);
+    expect(parseBlend('starry-night:0.7, the-scream:0.3')).toEqual([
+      { name: 'starry-night', weight: 0.7 },
+      { name: 'the-scream', weight: 0.3 },
+    ]);
+    expect(parseBlend('a:2,b:2').map((entry) => entry.weight)).toEqual([0.5, 0.5]);
+    expect(() => parseBlend('starry-night:0, udnie')).toThrow('"starry-night:0" is not a style with a weight');
+    expect(() => parseBlend('a:x')).toThrow(/not a style with a weight/);
+    expect(() => parseBlend('a, a')).toThrow('A blend names each style once.');
+    expect(() => parseBlend('a,b,c,d,e')).toThrow('A blend has at most 4 styles.');
+  });
+
+  it('runs a blend of library styles with colours preserved, and says so', async () => {
+    const reply = await harness.bot.execute(
+      'stylize',
+      { content, style_name: 'starry-night:0.7, the-scream:0.3', size: 64, iterations: 3, preserve_colors: 'true', style_scale: '0.5' },
+      contextFor('alice'),
+    );
+    expect(reply.text).toMatch(/^Queued job \S+ \(starry-night 70% \+ the-scream 30%\)/);
+    const done = await waitForEvent(harness.events, harness.bot, (event) => event.job.id === reply.jobId && ['succeeded', 'failed'].includes(event.type));
+    expect(done.type).toBe('succeeded');
+    const job = harness.bot.job(reply.jobId!)!;
+    expect(job.styles!.map((share) => share.weight)).toEqual([0.7, 0.3]);
+    // Each style is the job's own copy, not the library's file.
+    for (const share of job.styles!) expect(share.path.startsWith(harness.bot.dirs.uploads)).toBe(true);
+    expect(job.params).toMatchObject({ preserveColors: true, styleScale: 0.5, multiScale: true });
+  });
+
+  it('refuses an unknown style inside a blend, suggesting the closest', async () => {
+    const reply = await harness.bot.execute('stylize', { content, style_name: 'starry-night:0.5, teh-scream:0.5' }, contextFor('alice'));
+    expect(reply.text).toBe('There is no style "teh-scream". Did you mean "the-scream"?');
+  });
+
+  it('takes a mask of the photo’s shape, and refuses another shape beside the mask field', async () => {
+    const square = { bytes: await sharp({ create: { width: 50, height: 50, channels: 3, background: '#fff' } }).png().toBuffer(), name: 'mask.png' };
+    const refused = await harness.bot.execute('stylize', { content, style_name: 'udnie', mask: square }, contextFor('bob'));
+    expect(refused.refusal?.field).toBe('mask');
+    expect(refused.text).toMatch(/^The mask is 50×50 but the photo is 512×384/);
+    const fitting = { bytes: await sharp({ create: { width: 128, height: 96, channels: 3, background: '#000' } }).png().toBuffer(), name: 'mask.png' };
+    const reply = await harness.bot.execute('stylize', { content, style_name: 'udnie', mask: fitting, size: 64, iterations: 2 }, contextFor('bob'));
+    await waitForEvent(harness.events, harness.bot, (event) => event.job.id === reply.jobId && event.type === 'succeeded');
+    const job = harness.bot.job(reply.jobId!)!;
+    expect(job.maskPath).toBeDefined();
+    // An all-black mask keeps the whole photo.
+    const result = await sharp((await harness.bot.resultFiles(job)).png).raw().toBuffer();
+    const photo = await sharp(content.bytes).resize(64, 48, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer();
+    let maxDifference = 0;
+    for (let i = 0; i < result.length; i++) maxDifference = Math.max(maxDifference, Math.abs(result[i]! - photo[i]!));
+    expect(maxDifference).toBeLessThanOrEqual(2);
+  });
+
+  it('migrates the store to the current schema', () => {
+    const db = openDatabase(':memory:');
+    expect(schemaVersion(db)).toBe(2);
+    const columns = (db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).map((column) => column.name);
+    expect(columns).toEqual(expect.arrayContaining(['styles', 'mask_path']));
+    db.close();
+  });
+});
