@@ -1,6 +1,6 @@
 import { access, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { BackendName } from '../engine/backend.ts';
 import { defaultsFor } from '../engine/options.ts';
@@ -18,13 +18,19 @@ import { openDatabase, type Db } from './database.ts';
 import { EngineHost, type EngineInfo } from './engine-host.ts';
 import { BotError, userMessageOf } from './errors.ts';
 import { createDataDirs, deleteExpiredFiles, type DataDirs } from './files.ts';
-import { describePosition } from './format.ts';
+import { describePosition, formatWhen } from './format.ts';
 import { JobStore, styleSharesOf, type Job, type Platform } from './jobs.ts';
 import { Scheduler, type BotEventListener, type QueueEntry } from './scheduler.ts';
 import type { BotServices, CommandLimits } from './services.ts';
 import { SpeedModel } from './speed.ts';
 import { importStyles } from './style-import.ts';
-import { StyleLibrary } from './styles.ts';
+import { renderContactSheet, StyleLibrary } from './styles.ts';
+import { Contests, type Contest, type ContestEvent } from './contests.ts';
+import { createContestEnterCommand } from './commands/contest-enter.ts';
+import { createContestCancelCommand, createContestEndCommand, createContestRemoveCommand } from './commands/contest-moderation.ts';
+import { createContestStartCommand } from './commands/contest-start.ts';
+import { createContestStatusCommand } from './commands/contest-status.ts';
+import { createContestWithdrawCommand } from './commands/contest-withdraw.ts';
 
 export interface BotOptions {
   readonly env: BotEnvironment;
@@ -51,6 +57,12 @@ export interface Bot {
   engineInfo(): EngineInfo | undefined;
   /** Waits until no job is queued or running. */
   idle(): Promise<void>;
+  readonly contests: Contests;
+  onContestEvent(listener: (event: ContestEvent) => void): () => void;
+  /** A vote button press: toggles the member's vote. */
+  vote(entryId: string, context: CommandContext): Promise<Reply>;
+  /** The ranking as text and a picture of the top entries. */
+  leaderboard(contest: Contest, top: number): Promise<{ text: string; picture?: Buffer | undefined }>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -111,7 +123,27 @@ export function createBot(options: BotOptions): Bot {
   );
   let engineInfo: EngineInfo | undefined;
   const limits = commandLimitsFor(env);
-  const services: BotServices = { store, scheduler, library, dirs, limits, engineInfo: () => engineInfo };
+  const contests = new Contests({
+    db,
+    dir: join(dirs.root, 'contests'),
+    submitJob: (job, requester) => scheduler.submit(job, requester),
+    job: (id) => store.get(id),
+    entryParams: { size: limits.defaultSize, iterations: limits.defaultIterations },
+  });
+  scheduler.onEvent((event) => contests.handleJobEvent(event));
+  const leaderboard = async (contest: Contest, top: number) => {
+    const ranking = contests.ranking(contest.id);
+    const state = contest.status === 'open' ? `ends ${formatWhen(contest.endsAt)}` : contest.status === 'closed' ? 'ended' : 'cancelled';
+    if (ranking.length === 0) return { text: `"${contest.title}" (style ${contest.styleLabel}, ${state}): no entries yet.` };
+    const lines = ranking.map((entry, index) => `${index + 1}. ${entry.userName}${entry.memberLeft ? ' (left)' : ''}: ${entry.votes} vote${entry.votes === 1 ? '' : 's'} (entry ${entry.id})`);
+    const tiles = ranking.slice(0, top).flatMap((entry, index) => {
+      const path = store.get(entry.jobId)?.result?.pngPath;
+      return path ? [{ path, label: `${index + 1}. ${entry.userName} · ${entry.votes}` }] : [];
+    });
+    const picture = tiles.length > 0 ? await renderContactSheet(tiles, Math.min(4, tiles.length)) : undefined;
+    return { text: `"${contest.title}" (style ${contest.styleLabel}, ${state}); ties go to the earliest entry:\n${lines.join('\n')}`, picture };
+  };
+  const services: BotServices = { store, scheduler, library, dirs, limits, engineInfo: () => engineInfo, contests, leaderboard };
   const commands: AnyCommand[] = [
     createStylizeCommand(services),
     createStylesCommand(services),
@@ -119,14 +151,28 @@ export function createBot(options: BotOptions): Bot {
     createStyleRemoveCommand(services),
     createQueueCommand(services),
     createCancelCommand(services),
+    createContestStartCommand(services),
+    createContestEnterCommand(services),
+    createContestWithdrawCommand(services),
+    createContestStatusCommand(services),
+    createContestEndCommand(services),
+    createContestCancelCommand(services),
+    createContestRemoveCommand(services),
   ];
   commands.push(createHelpCommand(() => commands.map((command) => command.definition)));
   const byName = new Map(commands.map((command) => [command.definition.name, command]));
   let retentionTimer: NodeJS.Timeout | undefined;
 
+  /** Entries of running contests must keep their pictures, however long the contest runs. */
+  const contestResultPaths = () =>
+    (db.prepare("SELECT e.job_id FROM contest_entries e JOIN contests c ON c.id = e.contest_id WHERE c.status = 'open' AND e.status IN ('pending', 'posted')").pluck().all() as string[]).flatMap((jobId) => {
+      const result = store.get(jobId)?.result;
+      return result ? [result.pngPath, result.gifPath] : [];
+    });
   const cleanUp = async () => {
     try {
-      const removed = await deleteExpiredFiles(dirs, store.livePaths(), env.IMPASTO_RETENTION_DAYS * 86_400_000);
+      const live = new Set([...store.livePaths(), ...contestResultPaths()]);
+      const removed = await deleteExpiredFiles(dirs, live, env.IMPASTO_RETENTION_DAYS * 86_400_000);
       if (removed > 0) logger.info({ removed }, 'deleted expired uploads and results');
     } catch (error) {
       logger.warn({ err: error }, 'retention cleanup failed');
@@ -183,6 +229,19 @@ export function createBot(options: BotOptions): Bot {
     },
     engineInfo: () => engineInfo,
     idle: () => scheduler.onIdle(),
+    contests,
+    onContestEvent: (listener) => contests.onEvent(listener),
+    async vote(entryId, context) {
+      try {
+        const { entry, voted } = contests.vote(context.requester, entryId);
+        return { text: voted ? `You voted for ${entry.userName}'s entry (${entry.votes} vote${entry.votes === 1 ? '' : 's'}). Click again to take it back.` : `You took back your vote (${entry.votes} now).`, ephemeral: true };
+      } catch (error) {
+        const message = userMessageOf(error);
+        if (message) return { text: message, ephemeral: true, refusal: {} };
+        throw error;
+      }
+    },
+    leaderboard,
     async start() {
       if (env.IMPASTO_STYLES_DIR) {
         const report = await importStyles(library, env.IMPASTO_STYLES_DIR, limits.decode);
@@ -197,11 +256,13 @@ export function createBot(options: BotOptions): Bot {
         (error: unknown) => logger.error({ err: error }, 'the engine could not start; jobs will fail until this is fixed'),
       );
       scheduler.resume();
+      contests.resume();
       await cleanUp();
       retentionTimer = setInterval(() => void cleanUp(), 3_600_000).unref();
     },
     async stop() {
       clearInterval(retentionTimer);
+      contests.stop();
       scheduler.pause();
       await host.stop();
       db.close();

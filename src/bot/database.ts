@@ -51,6 +51,49 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       ALTER TABLE jobs ADD COLUMN mask_path TEXT;
     `,
   },
+  {
+    // Style contests: a contest per channel, entries (each made by a job), votes.
+    version: 3,
+    sql: `
+      CREATE TABLE contests (
+        id TEXT PRIMARY KEY,
+        platform TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        style_path TEXT NOT NULL,
+        style_label TEXT NOT NULL,
+        params TEXT NOT NULL,
+        max_entries INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('open', 'closed', 'cancelled')),
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        ends_at INTEGER NOT NULL,
+        closed_at INTEGER,
+        announcement TEXT
+      );
+      CREATE INDEX contests_open ON contests (status, ends_at);
+      CREATE UNIQUE INDEX contests_one_open_per_channel ON contests (platform, channel_id) WHERE status = 'open';
+      CREATE TABLE contest_entries (
+        id TEXT PRIMARY KEY,
+        contest_id TEXT NOT NULL REFERENCES contests (id),
+        user_id TEXT NOT NULL,
+        user_name TEXT NOT NULL,
+        job_id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'posted', 'failed', 'withdrawn', 'removed')),
+        member_left INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        message TEXT
+      );
+      CREATE INDEX contest_entries_contest ON contest_entries (contest_id, status);
+      CREATE UNIQUE INDEX contest_entries_job ON contest_entries (job_id);
+      CREATE TABLE contest_votes (
+        entry_id TEXT NOT NULL REFERENCES contest_entries (id),
+        user_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (entry_id, user_id)
+      );
+    `,
+  },
 ];
 
 /** Opens (creating if needed) the SQLite store in WAL mode and brings its schema up to date. */

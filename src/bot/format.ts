@@ -42,3 +42,10 @@ export function describeParameters(job: Job): string {
   ];
   return parts.join(' · ');
 }
+
+/** "in 2 h (27 Nov, 20:30 UTC)": a moment in the future, readable on every platform. */
+export function formatWhen(at: number, now = Date.now()): string {
+  const date = new Date(at);
+  const clock = `${date.getUTCDate()} ${date.toLocaleString('en-GB', { month: 'short', timeZone: 'UTC' })}, ${String(date.getUTCHours()).padStart(2, '0')}:${String(date.getUTCMinutes()).padStart(2, '0')} UTC`;
+  return at > now ? `in ${formatEta(at - now).replace(/^about /, '')} (${clock})` : `on ${clock}`;
+}

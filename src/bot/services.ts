@@ -4,6 +4,7 @@ import type { JobStore } from './jobs.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { StyleLibrary } from './styles.ts';
 import type { EngineInfo } from './engine-host.ts';
+import type { Contest, Contests } from './contests.ts';
 
 /** Limits that shape the commands themselves (their ranges and defaults). */
 export interface CommandLimits {
@@ -22,4 +23,7 @@ export interface BotServices {
   readonly dirs: DataDirs;
   readonly limits: CommandLimits;
   readonly engineInfo: () => EngineInfo | undefined;
+  readonly contests: Contests;
+  /** The ranking as text and as a picture of the top entries. */
+  readonly leaderboard: (contest: Contest, top: number) => Promise<{ text: string; picture?: Buffer | undefined }>;
 }

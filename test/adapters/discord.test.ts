@@ -99,7 +99,7 @@ describe('Discord', () => {
     const put = await fake.waitForRequest((request) => request.method === 'PUT');
     expect(put.path).toBe(`/applications/${APPLICATION_ID}/guilds/${GUILD_ID}/commands`);
     const commands = put.json as { name: string; type: number; options?: { name: string; type: number; required?: boolean; min_value?: number; max_value?: number; autocomplete?: boolean; choices?: unknown[]; options?: { name: string }[] }[] }[];
-    expect(commands.map((command) => command.name)).toEqual(['stylize', 'styles', 'queue', 'cancel', 'help', 'style', 'Stylize with…', 'Use as style']);
+    expect(commands.map((command) => command.name)).toEqual(['stylize', 'styles', 'queue', 'cancel', 'help', 'style', 'contest', 'Stylize with…', 'Use as style']);
     const stylize = commands[0]!;
     const definition = harness.bot.definition('stylize')!;
     expect(stylize.options!.map((option) => option.name).sort()).toEqual(Object.keys(definition.options).sort());
@@ -108,7 +108,8 @@ describe('Discord', () => {
     expect(stylize.options!.find((option) => option.name === 'style_name')).toMatchObject({ type: 3, autocomplete: true });
     expect(stylize.options!.find((option) => option.name === 'optimizer')!.choices).toEqual([{ name: 'lbfgs', value: 'lbfgs' }, { name: 'adam', value: 'adam' }]);
     expect(commands[5]!.options!.map((sub) => sub.name)).toEqual(['add', 'remove']);
-    expect(commands.slice(6).map((command) => command.type)).toEqual([3, 3]);
+    expect(commands[6]!.options!.map((sub) => sub.name)).toEqual(['start', 'enter', 'withdraw', 'status', 'end', 'cancel', 'remove']);
+    expect(commands.slice(7).map((command) => command.type)).toEqual([3, 3]);
   });
 
   it('defers at once while the engine is busy, edits progress, and replies with a PNG and a GIF', async () => {

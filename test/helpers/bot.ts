@@ -11,8 +11,9 @@ import { createLogger } from '../../src/bot/logger.ts';
 import { SHARED_VGG_DIR } from './shared.ts';
 
 /** A bot on a fresh data directory, with the real engine worker and the shared weights. */
-export async function startTestBot(overrides: Record<string, string> = {}, workerUrl?: URL) {
-  const dataDir = await mkdtemp(join(tmpdir(), 'impasto-bot-'));
+export async function startTestBot(overrides: Record<string, string> = {}, workerUrl?: URL, existingDataDir?: string) {
+  // A given data directory is a restart: the same store, a new process's worth of objects.
+  const dataDir = existingDataDir ?? (await mkdtemp(join(tmpdir(), 'impasto-bot-')));
   const env: BotEnvironment = botEnvironmentSchema.parse({
     IMPASTO_DATA_DIR: dataDir,
     IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR,
@@ -32,9 +33,9 @@ export async function startTestBot(overrides: Record<string, string> = {}, worke
     events,
     logLines,
     dataDir,
-    async stop() {
+    async stop(options: { keepData?: boolean } = {}) {
       await bot.stop();
-      await rm(dataDir, { recursive: true, force: true });
+      if (!options.keepData) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

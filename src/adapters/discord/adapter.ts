@@ -31,6 +31,7 @@ import type { Job } from '../../bot/jobs.ts';
 import type { BotEvent } from '../../bot/scheduler.ts';
 import { downloadImage } from '../download.ts';
 import { STYLIZE_WITH, USE_AS_STYLE } from './application-commands.ts';
+import { renderContestsOnDiscord } from './contests.ts';
 
 /** What the core stores for a Discord job so that any later process can answer it. */
 interface DiscordReplyRef {
@@ -64,8 +65,8 @@ export interface DiscordAdapter {
   stop(): Promise<void>;
 }
 
-const PUBLIC_COMMANDS = new Set(['stylize', 'styles']);
-const CUSTOM_ID = /^impasto:(again|cancel|pick):(.+)$/;
+const PUBLIC_COMMANDS = new Set(['stylize', 'styles', 'contest enter', 'contest status']);
+const CUSTOM_ID = /^impasto:(again|cancel|pick|vote):(.+)$/;
 const REMEMBERED = '__remembered__';
 const OTHER_MESSAGE = '__other__';
 // Answer a little before the token's end rather than race it.
@@ -241,6 +242,10 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   }
 
   async function onButton(interaction: ButtonInteraction, action: string, jobId: string): Promise<void> {
+    if (action === 'vote') {
+      const reply = await bot.vote(jobId, contextOf(interaction));
+      return void interaction.reply({ content: reply.text, flags: MessageFlags.Ephemeral });
+    }
     if (action === 'cancel') {
       const reply = await bot.execute('cancel', { job: jobId }, contextOf(interaction));
       return void interaction.reply({ content: reply.text, flags: MessageFlags.Ephemeral });
@@ -351,6 +356,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     if (['succeeded', 'failed', 'cancelled'].includes(event.type)) void next.then(() => deliveries.delete(event.job.id));
   });
 
+  const stopContests = renderContestsOnDiscord(client, bot, logger);
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
   await client.login(env.DISCORD_TOKEN);
   await ready;
@@ -359,6 +365,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     client,
     async stop() {
       unsubscribe();
+      stopContests();
       await Promise.allSettled(deliveries.values());
       await client.destroy();
     },

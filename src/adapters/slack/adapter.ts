@@ -12,6 +12,7 @@ import { describeParameters, formatDuration, formatEta, progressBar } from '../.
 import type { Job } from '../../bot/jobs.ts';
 import type { BotEvent } from '../../bot/scheduler.ts';
 import { downloadImage } from '../download.ts';
+import { renderContestsOnSlack, VOTE_ACTION } from './contests.ts';
 import { parseCommandText, parseMessageLink, stripMentions } from './text.ts';
 
 export const STYLIZE_SHORTCUT = 'stylize_with';
@@ -188,6 +189,12 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       else reply = await bot.execute('style add', { name, title: words.slice(3).join(' ') || undefined, image: await fetchFile(image, 'style image', 'image') }, context);
     } else if (first === 'style' && second === 'remove') {
       reply = await bot.execute('style remove', { name: words[2] }, context);
+    } else if (first === 'contest') {
+      reply = await runContestCommand(second ?? 'status', words.slice(2), context);
+      if (reply.files?.length) {
+        await client.filesUploadV2({ channel_id: command.channel_id, initial_comment: reply.text, file_uploads: reply.files.map((file) => ({ file: Buffer.from(file.bytes), filename: file.name })) });
+        return;
+      }
     } else if (first === 'cancel') {
       reply = await bot.execute('cancel', { ...(second ? { job: second } : {}) }, context);
     } else if (first === 'queue' || first === 'help') {
@@ -197,6 +204,44 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     }
     await tell(command.channel_id, command.user_id, reply.text);
   }
+
+  /** `/impasto contest start <style> <ends> <title…>`, `enter` (your latest image), `withdraw`, `status`, `end`, `cancel`, `remove <entry>`. */
+  async function runContestCommand(sub: string, rest: string[], context: CommandContext): Promise<Reply> {
+    const channel = context.origin.channelId;
+    const user = context.requester.userId;
+    switch (sub) {
+      case 'start':
+        return bot.execute('contest start', { style_name: rest[0], ends: rest[1], title: rest.slice(2).join(' ') || undefined }, context);
+      case 'enter': {
+        const message = await latestImageOf(channel, user);
+        const image = imageOf(message);
+        if (!message?.ts || !image) return { text: 'Share your photo in this channel first, then run /impasto contest enter.' };
+        const threadTs = message.thread_ts ?? message.ts;
+        const entryContext = await contextOf(user, context.requester.userName, channel, threadTs);
+        return bot.execute('contest enter', { content: await fetchFile(image, 'photo', 'content') }, entryContext);
+      }
+      case 'withdraw':
+      case 'remove':
+        return bot.execute(`contest ${sub}`, rest[0] ? { entry: rest[0] } : {}, context);
+      case 'status':
+      case 'end':
+      case 'cancel':
+        return bot.execute(`contest ${sub}`, {}, context);
+      default:
+        return { text: `I don't know "contest ${sub}". Try start, enter, withdraw, status, end, cancel or remove.` };
+    }
+  }
+
+  app.action<BlockAction<ButtonAction>>(VOTE_ACTION, async ({ ack, action, body }) => {
+    await ack();
+    const channel = body.channel?.id ?? '';
+    const reply = await bot.vote(action.value ?? '', await contextOf(body.user.id, body.user.name ?? body.user.id, channel, ''));
+    await tell(channel, body.user.id, reply.text);
+  });
+
+  app.event('member_left_channel', async ({ event }) => {
+    bot.contests.markMemberLeft('slack', event.user);
+  });
 
   app.shortcut<MessageShortcut>(STYLIZE_SHORTCUT, async ({ shortcut, ack }) => {
     await ack();
@@ -348,6 +393,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     }
   });
 
+  const stopContests = renderContestsOnSlack(client, bot, logger);
   const started: unknown = socketMode ? await app.start() : await app.start(env.SLACK_PORT);
   const port = socketMode ? undefined : ((started as Server).address() as AddressInfo).port;
   logger.info({ mode: env.SLACK_MODE, port }, 'connected to Slack');
@@ -356,6 +402,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     port,
     async stop() {
       unsubscribe();
+      stopContests();
       await Promise.allSettled(deliveries.values());
       await app.stop();
     },

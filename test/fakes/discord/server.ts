@@ -122,6 +122,9 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       return send(200, messageObject({ content: (body.json as { content?: string } | undefined)?.content ?? '', files: body.files }));
     }
     if ((match = /^\/channels\/(\d+)$/.exec(path)) && recorded.method === 'GET') return send(200, channelObject(match[1]!));
+    if ((match = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path)) && recorded.method === 'PATCH') {
+      return send(200, { ...messageObject({ content: (body.json as { content?: string } | undefined)?.content ?? '', files: body.files, channelId: match[1]! }), id: match[2]! });
+    }
     if ((match = /^\/channels\/(\d+)\/messages$/.exec(path)) && recorded.method === 'POST') {
       if (state.denyChannelMessages) return send(403, { message: 'Missing Permissions', code: 50013 });
       return send(200, messageObject({ content: (body.json as { content?: string } | undefined)?.content ?? '', files: body.files, channelId: match[1]! }));

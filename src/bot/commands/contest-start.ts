@@ -1,0 +1,41 @@
+import { BotError } from '../errors.ts';
+import { storeImage } from '../files.ts';
+import { formatWhen } from '../format.ts';
+import { parseEndTime } from '../contests.ts';
+import type { BotServices } from '../services.ts';
+import { defineCommand } from './define.ts';
+import { decodeImageOption } from './images.ts';
+
+export function createContestStartCommand(services: BotServices) {
+  return defineCommand(
+    {
+      name: 'contest start',
+      description: 'Start a style contest in this channel (moderators)',
+      moderatorsOnly: true,
+      options: {
+        title: { type: 'text', description: 'what the contest is called', maxLength: 100, required: true },
+        ends: { type: 'text', description: 'a duration (2h, 3d, 1d12h) or a date (2026-12-24T18:00Z)', maxLength: 40, required: true },
+        style_name: { type: 'text', description: 'the contest style, from the library', maxLength: 32, autocomplete: 'style' },
+        style: { type: 'image', description: 'or the contest style as an image' },
+        max_entries: { type: 'integer', description: 'entries per member', min: 1, max: 10, default: 1 },
+      },
+    },
+    async (context, args) => {
+      const endsAt = parseEndTime(args.ends, Date.now());
+      let stylePath: string;
+      let styleLabel: string;
+      if (args.style) {
+        stylePath = await storeImage(services.dirs.uploads, await decodeImageOption(args.style, services.limits.decode, 'style image', 'style'), 'contest-style');
+        styleLabel = 'the contest image';
+      } else if (args.style_name) {
+        const style = services.library.resolve(args.style_name);
+        stylePath = style.path;
+        styleLabel = style.name;
+      } else {
+        throw new BotError('missing_option', 'Which style? Name a library style (style_name) or attach an image (style).', 'style_name');
+      }
+      const contest = await services.contests.start({ title: args.title, stylePath, styleLabel, endsAt, maxEntries: args.max_entries }, context.requester, context.origin);
+      return { text: `Started "${contest.title}" (style ${contest.styleLabel}); it ends ${formatWhen(contest.endsAt)}.`, ephemeral: true };
+    },
+  );
+}

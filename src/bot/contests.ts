@@ -1,0 +1,388 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import type { StylizeOptionsInput } from '../engine/options.ts';
+import type { Db } from './database.ts';
+import { BotError } from './errors.ts';
+import type { Job, JobOrigin, NewJob, Platform, Requester } from './jobs.ts';
+import type { BotEvent, QueueEntry } from './scheduler.ts';
+
+export type ContestStatus = 'open' | 'closed' | 'cancelled';
+export type EntryStatus = 'pending' | 'posted' | 'failed' | 'withdrawn' | 'removed';
+/** An adapter's handle on a message it posted (message id, channel…), stored for later edits. */
+export type MessageRef = Readonly<Record<string, string>>;
+
+export interface Contest {
+  readonly id: string;
+  readonly platform: Platform;
+  readonly channelId: string;
+  readonly title: string;
+  readonly stylePath: string;
+  readonly styleLabel: string;
+  /** The fixed parameters every entry is made with. */
+  readonly params: StylizeOptionsInput;
+  readonly maxEntries: number;
+  readonly status: ContestStatus;
+  readonly createdBy: string;
+  readonly createdAt: number;
+  readonly endsAt: number;
+  readonly closedAt?: number | undefined;
+  readonly announcement?: MessageRef | undefined;
+}
+
+export interface ContestEntry {
+  readonly id: string;
+  readonly contestId: string;
+  readonly userId: string;
+  readonly userName: string;
+  readonly jobId: string;
+  readonly status: EntryStatus;
+  /** The member has left the server; the entry stays, marked. */
+  readonly memberLeft: boolean;
+  readonly createdAt: number;
+  readonly message?: MessageRef | undefined;
+  readonly votes: number;
+}
+
+export type ContestEvent =
+  | { readonly type: 'started'; readonly contest: Contest }
+  | { readonly type: 'entry_posted'; readonly contest: Contest; readonly entry: ContestEntry; readonly job: Job }
+  | { readonly type: 'entry_failed'; readonly contest: Contest; readonly entry: ContestEntry; readonly message: string }
+  | { readonly type: 'entry_withdrawn'; readonly contest: Contest; readonly entry: ContestEntry; readonly byModerator: boolean }
+  | { readonly type: 'votes_changed'; readonly contest: Contest; readonly entry: ContestEntry }
+  | { readonly type: 'closed'; readonly contest: Contest; readonly ranking: readonly ContestEntry[]; readonly early: boolean }
+  | { readonly type: 'cancelled'; readonly contest: Contest };
+
+export interface ContestDependencies {
+  readonly db: Db;
+  /** Where contest style images are kept (outside upload retention: contests can run for weeks). */
+  readonly dir: string;
+  readonly now?: () => number;
+  readonly submitJob: (job: NewJob, requester: Requester) => Promise<QueueEntry>;
+  readonly job: (id: string) => Job | undefined;
+  /** Defaults per contest entry (the bot's default size and iterations). */
+  readonly entryParams: StylizeOptionsInput;
+  /** Timers, injectable so tests can drive the clock. */
+  readonly timers?: { set(callback: () => void, ms: number): unknown; clear(handle: unknown): void };
+}
+
+export const DURATION_RANGE = { minMs: 10_000, maxMs: 30 * 86_400_000 } as const;
+const ENTRY_COOLDOWN_MS = 10_000;
+const VOTES_PER_MINUTE = 20;
+
+interface ContestRow {
+  id: string;
+  platform: Platform;
+  channel_id: string;
+  title: string;
+  style_path: string;
+  style_label: string;
+  params: string;
+  max_entries: number;
+  status: ContestStatus;
+  created_by: string;
+  created_at: number;
+  ends_at: number;
+  closed_at: number | null;
+  announcement: string | null;
+}
+
+interface EntryRow {
+  id: string;
+  contest_id: string;
+  user_id: string;
+  user_name: string;
+  job_id: string;
+  status: EntryStatus;
+  member_left: number;
+  created_at: number;
+  message: string | null;
+  votes: number;
+}
+
+const toContest = (row: ContestRow): Contest => ({
+  id: row.id,
+  platform: row.platform,
+  channelId: row.channel_id,
+  title: row.title,
+  stylePath: row.style_path,
+  styleLabel: row.style_label,
+  params: JSON.parse(row.params) as StylizeOptionsInput,
+  maxEntries: row.max_entries,
+  status: row.status,
+  createdBy: row.created_by,
+  createdAt: row.created_at,
+  endsAt: row.ends_at,
+  closedAt: row.closed_at ?? undefined,
+  announcement: row.announcement ? (JSON.parse(row.announcement) as MessageRef) : undefined,
+});
+
+const toEntry = (row: EntryRow): ContestEntry => ({
+  id: row.id,
+  contestId: row.contest_id,
+  userId: row.user_id,
+  userName: row.user_name,
+  jobId: row.job_id,
+  status: row.status,
+  memberLeft: row.member_left === 1,
+  createdAt: row.created_at,
+  message: row.message ? (JSON.parse(row.message) as MessageRef) : undefined,
+  votes: row.votes,
+});
+
+const ENTRY_SELECT = `SELECT e.*, (SELECT COUNT(*) FROM contest_votes v WHERE v.entry_id = e.id) AS votes FROM contest_entries e`;
+
+/**
+ * Style contests: the rules (who may enter, vote, end), persisted in SQLite so that a restart loses
+ * no entry and no vote, and closing driven by the stored end time (a timer re-armed from the store
+ * at every start), not by memory.
+ */
+export class Contests {
+  private readonly listeners = new Set<(event: ContestEvent) => void>();
+  private readonly lastEntryAt = new Map<string, number>();
+  private readonly recentVotes = new Map<string, number[]>();
+  private timer: unknown;
+  private readonly now: () => number;
+  private readonly timers: NonNullable<ContestDependencies['timers']>;
+
+  constructor(private readonly deps: ContestDependencies) {
+    this.now = deps.now ?? Date.now;
+    this.timers = deps.timers ?? {
+      set: (callback, ms) => setTimeout(callback, ms).unref(),
+      clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+    };
+  }
+
+  onEvent(listener: (event: ContestEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** At start: closes what ended while the bot was down, then arms the timer for the next end. */
+  resume(): void {
+    this.closeDue();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) this.timers.clear(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Follows the bot's job events: a finished entry job posts the entry. */
+  handleJobEvent(event: BotEvent): void {
+    if (event.type !== 'succeeded' && event.type !== 'failed' && event.type !== 'cancelled') return;
+    const row = this.deps.db.prepare(`${ENTRY_SELECT} WHERE e.job_id = ? AND e.status = 'pending'`).get(event.job.id) as EntryRow | undefined;
+    if (!row) return;
+    const contest = this.get(row.contest_id)!;
+    if (event.type === 'succeeded') {
+      this.deps.db.prepare("UPDATE contest_entries SET status = 'posted' WHERE id = ?").run(row.id);
+      this.emit({ type: 'entry_posted', contest, entry: this.entry(row.id)!, job: event.job });
+    } else {
+      this.deps.db.prepare("UPDATE contest_entries SET status = 'failed' WHERE id = ?").run(row.id);
+      this.emit({ type: 'entry_failed', contest, entry: this.entry(row.id)!, message: event.type === 'failed' ? event.message : 'The entry was cancelled.' });
+    }
+  }
+
+  get(id: string): Contest | undefined {
+    const row = this.deps.db.prepare('SELECT * FROM contests WHERE id = ?').get(id) as ContestRow | undefined;
+    return row ? toContest(row) : undefined;
+  }
+
+  openIn(platform: Platform, channelId: string): Contest | undefined {
+    const row = this.deps.db.prepare("SELECT * FROM contests WHERE platform = ? AND channel_id = ? AND status = 'open'").get(platform, channelId) as ContestRow | undefined;
+    return row ? toContest(row) : undefined;
+  }
+
+  /** The latest contest of a channel, open or not (for status after the end). */
+  latestIn(platform: Platform, channelId: string): Contest | undefined {
+    const row = this.deps.db.prepare('SELECT * FROM contests WHERE platform = ? AND channel_id = ? ORDER BY created_at DESC LIMIT 1').get(platform, channelId) as ContestRow | undefined;
+    return row ? toContest(row) : undefined;
+  }
+
+  entry(id: string): ContestEntry | undefined {
+    const row = this.deps.db.prepare(`${ENTRY_SELECT} WHERE e.id = ?`).get(id) as EntryRow | undefined;
+    return row ? toEntry(row) : undefined;
+  }
+
+  async start(input: { title: string; stylePath: string; styleLabel: string; endsAt: number; maxEntries: number }, requester: Requester, origin: JobOrigin): Promise<Contest> {
+    if (!requester.isModerator) throw new BotError('not_allowed', 'Only moderators can start a contest.');
+    const existing = this.openIn(requester.platform, origin.channelId);
+    if (existing) throw new BotError('limit_reached', `"${existing.title}" is still running in this channel; end it first (contest end).`);
+    await mkdir(this.deps.dir, { recursive: true });
+    const id = randomBytes(5).toString('base64url');
+    const stylePath = join(this.deps.dir, `${id}${extname(input.stylePath) || '.png'}`);
+    await copyFile(input.stylePath, stylePath);
+    this.deps.db
+      .prepare(
+        `INSERT INTO contests (id, platform, channel_id, title, style_path, style_label, params, max_entries, status, created_by, created_at, ends_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)`,
+      )
+      .run(id, requester.platform, origin.channelId, input.title, stylePath, input.styleLabel, JSON.stringify(this.deps.entryParams), input.maxEntries, requester.userId, this.now(), input.endsAt);
+    const contest = this.get(id)!;
+    this.armTimer();
+    this.emit({ type: 'started', contest });
+    return contest;
+  }
+
+  /** Queues the member's photo, stylized with the contest's style and fixed parameters. */
+  async enter(requester: Requester, origin: JobOrigin, contentPath: string): Promise<{ entry: ContestEntry; queued: QueueEntry; contest: Contest }> {
+    const contest = this.requireOpen(requester.platform, origin.channelId);
+    const mine = (this.deps.db.prepare("SELECT COUNT(*) FROM contest_entries WHERE contest_id = ? AND user_id = ? AND status IN ('pending', 'posted')").pluck().get(contest.id, requester.userId) as number);
+    if (mine >= contest.maxEntries) {
+      throw new BotError('limit_reached', `You already have ${mine} entr${mine === 1 ? 'y' : 'ies'} in "${contest.title}"; the limit is ${contest.maxEntries} per member. Withdraw one to enter another.`);
+    }
+    const key = `${requester.platform}:${requester.userId}`;
+    const last = this.lastEntryAt.get(key) ?? 0;
+    if (this.now() - last < ENTRY_COOLDOWN_MS) throw new BotError('limit_reached', 'Slow down: one contest entry every 10 seconds.');
+    const queued = await this.deps.submitJob(
+      { requester, origin, params: { ...contest.params, seed: randomInt(0, 2 ** 31 - 1) }, contentPath, stylePath: contest.stylePath, styleLabel: `${contest.styleLabel} (contest)` },
+      requester,
+    );
+    this.lastEntryAt.set(key, this.now());
+    const id = randomBytes(5).toString('base64url');
+    this.deps.db
+      .prepare("INSERT INTO contest_entries (id, contest_id, user_id, user_name, job_id, status, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)")
+      .run(id, contest.id, requester.userId, requester.userName, queued.job.id, this.now());
+    return { entry: this.entry(id)!, queued, contest };
+  }
+
+  /** Withdraws the member's entry (the latest, or the one named) until the contest ends. */
+  withdraw(requester: Requester, channelId: string, entryId?: string): ContestEntry {
+    const contest = this.requireOpen(requester.platform, channelId);
+    const row = entryId
+      ? (this.deps.db.prepare(`${ENTRY_SELECT} WHERE e.id = ? AND e.contest_id = ?`).get(entryId, contest.id) as EntryRow | undefined)
+      : (this.deps.db.prepare(`${ENTRY_SELECT} WHERE e.contest_id = ? AND e.user_id = ? AND e.status IN ('pending', 'posted') ORDER BY e.created_at DESC LIMIT 1`).get(contest.id, requester.userId) as EntryRow | undefined);
+    if (!row || !['pending', 'posted'].includes(row.status)) throw new BotError('unknown_job', entryId ? `There is no entry "${entryId}" in "${contest.title}".` : `You have no entry in "${contest.title}".`);
+    if (row.user_id !== requester.userId) throw new BotError('not_allowed', 'You can withdraw only your own entry (moderators can remove any).');
+    this.deps.db.prepare("UPDATE contest_entries SET status = 'withdrawn' WHERE id = ?").run(row.id);
+    const entry = this.entry(row.id)!;
+    this.emit({ type: 'entry_withdrawn', contest, entry, byModerator: false });
+    return entry;
+  }
+
+  removeEntry(requester: Requester, entryId: string): ContestEntry {
+    if (!requester.isModerator) throw new BotError('not_allowed', 'Only moderators can remove an entry.');
+    const entry = this.entry(entryId);
+    if (!entry || !['pending', 'posted'].includes(entry.status)) throw new BotError('unknown_job', `There is no entry "${entryId}".`);
+    const contest = this.get(entry.contestId)!;
+    if (contest.platform !== requester.platform) throw new BotError('unknown_job', `There is no entry "${entryId}".`);
+    this.deps.db.prepare("UPDATE contest_entries SET status = 'removed' WHERE id = ?").run(entryId);
+    const removed = this.entry(entryId)!;
+    this.emit({ type: 'entry_withdrawn', contest, entry: removed, byModerator: true });
+    return removed;
+  }
+
+  /** One vote per member per entry; no voting for yourself; a second click takes the vote back. */
+  vote(requester: Requester, entryId: string): { entry: ContestEntry; voted: boolean } {
+    const entry = this.entry(entryId);
+    const contest = entry ? this.get(entry.contestId) : undefined;
+    if (!entry || !contest || contest.platform !== requester.platform || entry.status !== 'posted') throw new BotError('unknown_job', 'That entry is not in a contest any more.');
+    if (contest.status !== 'open') throw new BotError('not_allowed', `"${contest.title}" has ended: voting is closed.`);
+    if (entry.userId === requester.userId) throw new BotError('not_allowed', 'You cannot vote for your own entry.');
+    const key = `${requester.platform}:${requester.userId}`;
+    const recent = (this.recentVotes.get(key) ?? []).filter((at) => this.now() - at < 60_000);
+    if (recent.length >= VOTES_PER_MINUTE) throw new BotError('limit_reached', `Slow down: at most ${VOTES_PER_MINUTE} votes a minute.`);
+    this.recentVotes.set(key, [...recent, this.now()]);
+    const removed = this.deps.db.prepare('DELETE FROM contest_votes WHERE entry_id = ? AND user_id = ?').run(entryId, requester.userId).changes > 0;
+    if (!removed) this.deps.db.prepare('INSERT INTO contest_votes (entry_id, user_id, created_at) VALUES (?, ?, ?)').run(entryId, requester.userId, this.now());
+    const updated = this.entry(entryId)!;
+    this.emit({ type: 'votes_changed', contest, entry: updated });
+    return { entry: updated, voted: !removed };
+  }
+
+  /** Posted entries, most votes first; ties go to the earliest entry. */
+  ranking(contestId: string): ContestEntry[] {
+    return (this.deps.db.prepare(`${ENTRY_SELECT} WHERE e.contest_id = ? AND e.status = 'posted' ORDER BY votes DESC, e.created_at ASC, e.id ASC`).all(contestId) as EntryRow[]).map(toEntry);
+  }
+
+  /** Closes a contest now (a moderator's `contest end`, or its end time). */
+  close(requester: Requester | undefined, channelId: string | undefined, contestId?: string): Contest {
+    if (requester && !requester.isModerator) throw new BotError('not_allowed', 'Only moderators can end a contest early.');
+    const contest = contestId ? this.get(contestId) : this.requireOpen(requester!.platform, channelId!);
+    if (!contest || contest.status !== 'open') throw new BotError('unknown_job', 'That contest is not running.');
+    this.deps.db.prepare("UPDATE contests SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'").run(this.now(), contest.id);
+    const closed = this.get(contest.id)!;
+    this.armTimer();
+    this.emit({ type: 'closed', contest: closed, ranking: this.ranking(contest.id), early: closed.closedAt! < closed.endsAt });
+    return closed;
+  }
+
+  cancel(requester: Requester, channelId: string): Contest {
+    if (!requester.isModerator) throw new BotError('not_allowed', 'Only moderators can cancel a contest.');
+    const contest = this.requireOpen(requester.platform, channelId);
+    this.deps.db.prepare("UPDATE contests SET status = 'cancelled', closed_at = ? WHERE id = ?").run(this.now(), contest.id);
+    const cancelled = this.get(contest.id)!;
+    this.armTimer();
+    this.emit({ type: 'cancelled', contest: cancelled });
+    return cancelled;
+  }
+
+  /** A member left: their entries stay (votes count), marked as such. */
+  markMemberLeft(platform: Platform, userId: string): void {
+    this.deps.db
+      .prepare("UPDATE contest_entries SET member_left = 1 WHERE user_id = ? AND contest_id IN (SELECT id FROM contests WHERE platform = ? AND status = 'open')")
+      .run(userId, platform);
+  }
+
+  setAnnouncement(contestId: string, ref: MessageRef): void {
+    this.deps.db.prepare('UPDATE contests SET announcement = ? WHERE id = ?').run(JSON.stringify(ref), contestId);
+  }
+
+  setEntryMessage(entryId: string, ref: MessageRef): void {
+    this.deps.db.prepare('UPDATE contest_entries SET message = ? WHERE id = ?').run(JSON.stringify(ref), entryId);
+  }
+
+  /** Closes every open contest whose end time has passed, then re-arms the timer. */
+  closeDue(): void {
+    const due = (this.deps.db.prepare("SELECT id FROM contests WHERE status = 'open' AND ends_at <= ?").pluck().all(this.now()) as string[]);
+    for (const id of due) this.close(undefined, undefined, id);
+    this.armTimer();
+  }
+
+  private armTimer(): void {
+    if (this.timer !== undefined) this.timers.clear(this.timer);
+    this.timer = undefined;
+    const next = this.deps.db.prepare("SELECT MIN(ends_at) FROM contests WHERE status = 'open'").pluck().get() as number | null;
+    if (next === null) return;
+    // setTimeout takes at most ~24.8 days; a longer wait is re-armed when it fires.
+    this.timer = this.timers.set(() => this.closeDue(), Math.min(Math.max(0, next - this.now()), 2 ** 31 - 1));
+  }
+
+  private requireOpen(platform: Platform, channelId: string): Contest {
+    const contest = this.openIn(platform, channelId);
+    if (!contest) throw new BotError('unknown_job', 'There is no contest running in this channel.');
+    return contest;
+  }
+
+  private emit(event: ContestEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure is its own (adapters log their delivery errors).
+      }
+    }
+  }
+}
+
+/**
+ * When a contest ends: a duration ("90m", "2h", "1d12h", "45s") from now, or a date ("2026-12-24",
+ * "2026-12-24T18:00Z"). Between 10 seconds and 30 days.
+ */
+export function parseEndTime(text: string, now: number): number {
+  const trimmed = text.trim().toLowerCase();
+  const units: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+  let endsAt: number | undefined;
+  if (/^(\d+\s*[smhdw]\s*)+$/.test(trimmed)) {
+    let total = 0;
+    for (const match of trimmed.matchAll(/(\d+)\s*([smhdw])/g)) total += Number(match[1]) * units[match[2]!]!;
+    endsAt = now + total;
+  } else if (/^\d{4}-\d{2}-\d{2}/.test(trimmed)) {
+    const parsed = Date.parse(text.trim());
+    if (!Number.isNaN(parsed)) endsAt = parsed;
+  }
+  if (endsAt === undefined) throw new BotError('invalid_option', `"${text}" is not a duration or a date: write 2h, 3d, 1d12h, or 2026-12-24T18:00Z.`, 'ends');
+  if (endsAt - now < DURATION_RANGE.minMs) throw new BotError('invalid_option', 'A contest must run for at least 10 seconds (and end in the future).', 'ends');
+  if (endsAt - now > DURATION_RANGE.maxMs) throw new BotError('invalid_option', 'A contest can run for at most 30 days.', 'ends');
+  return endsAt;
+}

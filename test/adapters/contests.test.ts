@@ -1,0 +1,175 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDiscordAdapter, type DiscordAdapter } from '../../src/adapters/discord/adapter.ts';
+import { startSlackAdapter, type SlackAdapter } from '../../src/adapters/slack/adapter.ts';
+import { importStyles } from '../../src/bot/style-import.ts';
+import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
+import { startTestBot } from '../helpers/bot.ts';
+import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
+import * as discord from '../fakes/discord/server.ts';
+import * as slack from '../fakes/slack/server.ts';
+
+/**
+ * Style contests end to end, on both platforms: start → two members enter (stylized through the
+ * real queue and engine) → votes, with a self-vote and a double vote → a restart of the bot → the
+ * contest closes by itself at its end time → winners posted with the picture.
+ */
+const quick = { IMPASTO_MAX_SIZE: '64', IMPASTO_MAX_ITERATIONS: '3' };
+
+async function bootBot(env: Record<string, string>, dataDir?: string) {
+  const harness = await startTestBot({ ...quick, ...env }, undefined, dataDir);
+  if (!dataDir) await importStyles(harness.bot.library, join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+  return harness;
+}
+
+describe('contests on Discord', () => {
+  let fake: discord.FakeDiscord;
+  let harness: Awaited<ReturnType<typeof startTestBot>>;
+  let adapter: DiscordAdapter;
+  const env = () => ({ DISCORD_TOKEN: 'fake-discord-token-0123456789', DISCORD_API_URL: fake.apiUrl, DISCORD_CDN_HOSTS: fake.cdnHost });
+  const users = { mod: { id: '200000000000000001', username: 'mod' }, alice: { id: '200000000000000002', username: 'alice' }, bob: { id: '200000000000000003', username: 'bob' }, carol: { id: '200000000000000004', username: 'carol' } };
+
+  beforeAll(async () => {
+    fake = await discord.startFakeDiscord();
+    harness = await bootBot(env());
+    adapter = await startDiscordAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
+  });
+  afterAll(async () => {
+    await adapter?.stop();
+    await harness?.stop();
+    await fake?.close();
+  });
+
+  const contestCommand = (user: { id: string; username: string }, sub: string, options: Record<string, unknown>[] = [], resolved: Record<string, unknown> = {}, permissions?: bigint) =>
+    discord.interactionPayload({ type: 2, user, ...(permissions ? { permissions } : {}), data: { id: '800000000000000020', name: 'contest', type: 1, options: [{ name: sub, type: 1, options }], resolved } });
+  const press = (user: { id: string; username: string }, customId: string) =>
+    discord.interactionPayload({ type: 3, user, data: { custom_id: customId, component_type: 2 }, message: discord.userMessage(discord.BOT_USER, []) });
+  const replyTo = async (interaction: Record<string, unknown>) =>
+    ((await fake.waitForRequest((request) => request.path === `/interactions/${interaction.id as string}/${interaction.token as string}/callback`)).json as { data: { content: string } }).data.content;
+
+  it('runs a contest from start to winners, across a restart', async () => {
+    const start = contestCommand(users.mod, 'start', [
+      { name: 'title', type: 3, value: 'Winter' },
+      { name: 'ends', type: 3, value: '25s' },
+      { name: 'style_name', type: 3, value: 'udnie' },
+    ], {}, discord.PERMISSIONS.member | discord.PERMISSIONS.manageGuild);
+    fake.dispatchInteraction(start);
+    const announcement = await fake.waitForRequest((request) => request.method === 'POST' && request.path === `/channels/${discord.CHANNEL_ID}/messages` && /Style contest "Winter"/.test(String((request.json as { content?: string }).content)));
+    expect(announcement.files[0]!.filename).toBe('contest-style.png');
+
+    const photo = fake.addCdnFile('me.jpg', await readFile(sharedImagePath('content_person.jpg')), 'image/jpeg');
+    for (const user of [users.alice, users.bob]) {
+      const attachment = discord.attachmentObject(photo, 'me.jpg', 'image/jpeg', 40_000);
+      fake.dispatchInteraction(contestCommand(user, 'enter', [{ name: 'content', type: 11, value: attachment.id }], { attachments: { [attachment.id]: attachment } }));
+    }
+    const entryPost = (user: { id: string }) => fake.waitForRequest((request) => request.method === 'POST' && request.path === `/channels/${discord.CHANNEL_ID}/messages` && String((request.json as { content?: string }).content).includes(`by <@${user.id}>`));
+    const [aliceEntry, bobEntry] = await Promise.all([entryPost(users.alice), entryPost(users.bob)]);
+    expect((await sharp(aliceEntry.files[0]!.bytes).metadata()).format).toBe('png');
+    const voteId = (request: discord.RecordedRequest) => (request.json as { components: { components: { custom_id: string }[] }[] }).components[0]!.components[0]!.custom_id;
+
+    const selfVote = press(users.alice, voteId(aliceEntry));
+    fake.dispatchInteraction(selfVote);
+    expect(await replyTo(selfVote)).toBe('You cannot vote for your own entry.');
+    const bobVotes = press(users.bob, voteId(aliceEntry));
+    fake.dispatchInteraction(bobVotes);
+    expect(await replyTo(bobVotes)).toMatch(/^You voted for alice's entry \(1 vote\)/);
+    const carolVotes = press(users.carol, voteId(bobEntry));
+    fake.dispatchInteraction(carolVotes);
+    expect(await replyTo(carolVotes)).toMatch(/^You voted for bob's entry/);
+    const carolAgain = press(users.carol, voteId(bobEntry));
+    fake.dispatchInteraction(carolAgain);
+    expect(await replyTo(carolAgain)).toBe('You took back your vote (0 now).');
+    await fake.waitForRequest((request) => request.method === 'PATCH' && /\/channels\/\d+\/messages\/\d+/.test(request.path) && /: 1 vote$/.test(String((request.json as { content?: string }).content)));
+
+    // The bot restarts in the middle of the contest.
+    await adapter.stop();
+    await harness.stop({ keepData: true });
+    harness = await bootBot(env(), harness.dataDir);
+    adapter = await startDiscordAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
+
+    const winners = await fake.waitForRequest((request) => request.method === 'POST' && /"Winter" has ended/.test(String((request.json as { content?: string }).content)), 60_000);
+    const content = (winners.json as { content: string }).content;
+    expect(content).toMatch(new RegExp(`^"Winter" has ended\\. Winners: 🥇 <@${users.alice.id}> \\(1\\)  🥈 <@${users.bob.id}> \\(0\\)`));
+    expect(content).toContain('ties go to the earliest entry');
+    expect((await sharp(winners.files[0]!.bytes).metadata()).format).toBe('png');
+    // Voting is frozen.
+    const late = press(users.carol, voteId(aliceEntry));
+    fake.dispatchInteraction(late);
+    expect(await replyTo(late)).toBe('"Winter" has ended: voting is closed.');
+  }, 120_000);
+});
+
+describe('contests on Slack', () => {
+  let fake: slack.FakeSlack;
+  let harness: Awaited<ReturnType<typeof startTestBot>>;
+  let adapter: SlackAdapter;
+  const env = () => ({ SLACK_BOT_TOKEN: slack.BOT_TOKEN, SLACK_APP_TOKEN: slack.APP_TOKEN, SLACK_API_URL: fake.apiUrl, SLACK_FILE_HOSTS: fake.fileHost, SLACK_MODERATORS: 'U0MOD' });
+
+  beforeAll(async () => {
+    fake = await slack.startFakeSlack();
+    harness = await bootBot(env());
+    adapter = await startSlackAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
+  });
+  afterAll(async () => {
+    await adapter?.stop();
+    await harness?.stop();
+    await fake?.close();
+  });
+
+  const command = (user: string, text: string) =>
+    fake.sendEnvelope('slash_commands', { command: '/impasto', text, user_id: user, user_name: user.toLowerCase(), channel_id: slack.CHANNEL_ID, team_id: slack.TEAM_ID, trigger_id: 't', response_url: `${fake.apiUrl}response` });
+  const vote = (user: string, entryId: string) =>
+    fake.sendEnvelope('interactive', {
+      type: 'block_actions',
+      team: { id: slack.TEAM_ID },
+      user: { id: user, name: user.toLowerCase(), username: user.toLowerCase(), team_id: slack.TEAM_ID },
+      channel: { id: slack.CHANNEL_ID, name: 'general' },
+      trigger_id: 'tv',
+      container: { type: 'message', message_ts: '1', channel_id: slack.CHANNEL_ID },
+      actions: [{ type: 'button', action_id: 'impasto_vote', block_id: 'b', value: entryId, action_ts: '1' }],
+    });
+  const toldAfter = (user: string, since: number) => fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.user === user && fake.calls.indexOf(call) >= since);
+
+  it('runs a contest from start to winners, across a restart', async () => {
+    await command('U0MOD', 'contest start great-wave 25s Summer waves');
+    const announcement = await fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && /Style contest "Summer waves"/.test(String(call.args.initial_comment)));
+    expect(announcement.args.channel_id).toBe(slack.CHANNEL_ID);
+
+    const photo = fake.addFile('me.jpg', await readFile(sharedImagePath('content_person.jpg')), 'image/jpeg');
+    for (const user of ['U0ALICE', 'U0BOB']) {
+      fake.postUserMessage(user, 'my entry', [photo]);
+      await command(user, 'contest enter');
+    }
+    const entryMessage = (user: string) => fake.waitForCall((call) => call.method === 'chat.postMessage' && String(call.args.text).includes(`by <@${user}>`));
+    const [alice, bob] = await Promise.all([entryMessage('U0ALICE'), entryMessage('U0BOB')]);
+    const entryIdOf = (call: slack.ApiCall) => /^Entry (\S+) by/.exec(String(call.args.text))![1]!;
+
+    let since = fake.calls.length;
+    await vote('U0ALICE', entryIdOf(alice));
+    expect((await toldAfter('U0ALICE', since)).args.text).toBe('You cannot vote for your own entry.');
+    since = fake.calls.length;
+    await vote('U0BOB', entryIdOf(alice));
+    expect(String((await toldAfter('U0BOB', since)).args.text)).toMatch(/^You voted for u0alice's entry \(1 vote\)/);
+    since = fake.calls.length;
+    await vote('U0CAROL', entryIdOf(bob));
+    await toldAfter('U0CAROL', since);
+    since = fake.calls.length;
+    await vote('U0CAROL', entryIdOf(bob));
+    expect((await toldAfter('U0CAROL', since)).args.text).toBe('You took back your vote (0 now).');
+    await fake.waitForCall((call) => call.method === 'chat.update' && call.args.ts === alice.response!.ts && /: 1 vote$/.test(String(call.args.text)));
+
+    await adapter.stop();
+    await harness.stop({ keepData: true });
+    harness = await bootBot(env(), harness.dataDir);
+    adapter = await startSlackAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
+
+    const winners = await fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && /"Summer waves" has ended/.test(String(call.args.initial_comment)), 60_000);
+    expect(String(winners.args.initial_comment)).toMatch(/Winners: :first_place_medal: <@U0ALICE> \(1\)  :second_place_medal: <@U0BOB> \(0\)/);
+    const ids = (JSON.parse(String(winners.args.files)) as { id: string }[]).map((file) => file.id);
+    const picture = fake.uploads.find((upload) => upload.fileId === ids[0])!;
+    expect((await sharp(picture.bytes).metadata()).format).toBe('png');
+  }, 120_000);
+});

@@ -1,0 +1,209 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { Contests, parseEndTime, type ContestEvent } from '../../src/bot/contests.ts';
+import { openDatabase, type Db } from '../../src/bot/database.ts';
+import { BotError } from '../../src/bot/errors.ts';
+import { JobStore, type Job, type NewJob, type Requester } from '../../src/bot/jobs.ts';
+import type { BotEvent, QueueEntry } from '../../src/bot/scheduler.ts';
+
+/**
+ * The contest rules with an injectable clock and timers. Jobs are recorded in the real SQLite store
+ * but not run: submitting is injected here (the end-to-end tests on the Discord and Slack fakes run
+ * entries through the real queue and engine).
+ */
+const origin = { platform: 'discord' as const, channelId: 'channel-1' };
+const member = (id: string, isModerator = false): Requester => ({ platform: 'discord', userId: id, userName: id, isModerator });
+const moderator = member('mod', true);
+const HOUR = 3_600_000;
+
+let clock: number;
+let db: Db;
+let store: JobStore;
+let contests: Contests;
+let events: ContestEvent[];
+let timers: { at: number; callback: () => void; cleared: boolean }[];
+let stylePath: string;
+
+function createContests(): Contests {
+  const instance = new Contests({
+    db,
+    dir: join(tmpdir(), 'impasto-contests'),
+    now: () => clock,
+    submitJob: async (job: NewJob): Promise<QueueEntry> => ({ job: store.create(job), position: 1, etaMs: 1000 }),
+    job: (id) => store.get(id),
+    entryParams: { size: 256, iterations: 60 },
+    timers: {
+      set: (callback, ms) => {
+        const timer = { at: clock + ms, callback, cleared: false };
+        timers.push(timer);
+        return timer;
+      },
+      clear: (handle) => void ((handle as { cleared: boolean }).cleared = true),
+    },
+  });
+  instance.onEvent((event) => events.push(event));
+  return instance;
+}
+
+/** Moves the clock and fires the timers that are due, as the event loop would. */
+function advance(ms: number): void {
+  clock += ms;
+  for (const timer of timers.filter((entry) => !entry.cleared && entry.at <= clock)) {
+    timer.cleared = true;
+    timer.callback();
+  }
+}
+
+async function enterAndPost(user: Requester): Promise<string> {
+  const { entry } = await contests.enter(user, origin, '/tmp/photo.png');
+  clock += 10_000; // past the entry cooldown
+  contests.handleJobEvent({ type: 'succeeded', job: store.get(entry.jobId)! } as BotEvent);
+  return entry.id;
+}
+
+beforeEach(async () => {
+  clock = Date.parse('2026-11-27T12:00:00Z');
+  db = openDatabase(':memory:');
+  store = new JobStore(db, () => clock);
+  events = [];
+  timers = [];
+  stylePath = join(await mkdtemp(join(tmpdir(), 'impasto-style-')), 'style.png');
+  await writeFile(stylePath, 'style image bytes');
+  contests = createContests();
+});
+
+async function startContest(hours = 2, maxEntries = 1) {
+  return contests.start({ title: 'Winter', stylePath, styleLabel: 'starry-night', endsAt: clock + hours * HOUR, maxEntries }, moderator, origin);
+}
+
+describe('contest rules', () => {
+  it('reads durations and dates, within 10 seconds and 30 days', () => {
+    expect(parseEndTime('2h', 0)).toBe(2 * HOUR);
+    expect(parseEndTime('1d12h', 0)).toBe(36 * HOUR);
+    expect(parseEndTime('90m', 0)).toBe(90 * 60_000);
+    expect(parseEndTime('2026-12-24T18:00Z', clock)).toBe(Date.parse('2026-12-24T18:00Z'));
+    expect(() => parseEndTime('5s', 0)).toThrow('at least 10 seconds');
+    expect(() => parseEndTime('40d', 0)).toThrow('at most 30 days');
+    expect(() => parseEndTime('soon', 0)).toThrow('"soon" is not a duration or a date');
+    expect(() => parseEndTime('2020-01-01', clock)).toThrow('at least 10 seconds (and end in the future)');
+  });
+
+  it('lets only moderators start one, one at a time per channel', async () => {
+    await expect(contests.start({ title: 'x', stylePath, styleLabel: 's', endsAt: clock + HOUR, maxEntries: 1 }, member('alice'), origin)).rejects.toThrow('Only moderators can start a contest.');
+    const contest = await startContest();
+    expect(events.map((event) => event.type)).toEqual(['started']);
+    await expect(startContest()).rejects.toThrow('"Winter" is still running in this channel');
+    expect(contest.params).toEqual({ size: 256, iterations: 60 });
+  });
+
+  it('makes entries through the queue with the contest style, and limits entries per member', async () => {
+    await startContest(2, 1);
+    const { entry } = await contests.enter(member('alice'), origin, '/tmp/a.png');
+    const job = store.get(entry.jobId) as Job;
+    expect(job.styleLabel).toBe('starry-night (contest)');
+    expect(job.params).toMatchObject({ size: 256, iterations: 60 });
+    clock += 10_000;
+    await expect(contests.enter(member('alice'), origin, '/tmp/a2.png')).rejects.toThrow('You already have 1 entry in "Winter"; the limit is 1 per member.');
+    expect(contests.entry(entry.id)!.status).toBe('pending');
+    contests.handleJobEvent({ type: 'succeeded', job } as BotEvent);
+    expect(contests.entry(entry.id)!.status).toBe('posted');
+    expect(events.at(-1)!.type).toBe('entry_posted');
+  });
+
+  it('throttles entries', async () => {
+    await startContest(2, 5);
+    await contests.enter(member('alice'), origin, '/tmp/a.png');
+    await expect(contests.enter(member('alice'), origin, '/tmp/b.png')).rejects.toThrow('Slow down: one contest entry every 10 seconds.');
+  });
+
+  it('counts one vote per member per entry, refuses self-votes, and takes a vote back on a second click', async () => {
+    await startContest();
+    const aliceEntry = await enterAndPost(member('alice'));
+    expect(() => contests.vote(member('alice'), aliceEntry)).toThrow('You cannot vote for your own entry.');
+    expect(contests.vote(member('bob'), aliceEntry)).toMatchObject({ voted: true, entry: { votes: 1 } });
+    expect(contests.vote(member('carol'), aliceEntry)).toMatchObject({ voted: true, entry: { votes: 2 } });
+    expect(contests.vote(member('bob'), aliceEntry)).toMatchObject({ voted: false, entry: { votes: 1 } });
+    expect(events.filter((event) => event.type === 'votes_changed')).toHaveLength(3);
+  });
+
+  it('limits votes to 20 a minute per member', async () => {
+    await startContest();
+    const entry = await enterAndPost(member('alice'));
+    for (let i = 0; i < 20; i++) contests.vote(member('bob'), entry);
+    expect(() => contests.vote(member('bob'), entry)).toThrow('Slow down: at most 20 votes a minute.');
+    clock += 61_000;
+    expect(() => contests.vote(member('bob'), entry)).not.toThrow();
+  });
+
+  it('ranks by votes, ties going to the earliest entry', async () => {
+    const contest = await startContest();
+    const first = await enterAndPost(member('alice'));
+    const second = await enterAndPost(member('bob'));
+    const third = await enterAndPost(member('carol'));
+    contests.vote(member('dave'), third);
+    expect(contests.ranking(contest.id).map((entry) => entry.id)).toEqual([third, first, second]);
+    contests.vote(member('dave'), second);
+    expect(contests.ranking(contest.id).map((entry) => entry.id)).toEqual([second, third, first]);
+  });
+
+  it('closes itself at the end time, freezing the votes', async () => {
+    const contest = await startContest(2);
+    const entry = await enterAndPost(member('alice'));
+    contests.vote(member('bob'), entry);
+    advance(2 * HOUR - 60_000);
+    expect(contests.get(contest.id)!.status).toBe('open');
+    advance(60_000);
+    const closed = events.find((event) => event.type === 'closed');
+    expect(closed).toMatchObject({ type: 'closed', early: false, ranking: [{ id: entry, votes: 1 }] });
+    expect(() => contests.vote(member('carol'), entry)).toThrow('"Winter" has ended: voting is closed.');
+  });
+
+  it('closes across a restart: the timer comes from the stored end time', async () => {
+    const contest = await startContest(1);
+    await enterAndPost(member('alice'));
+    contests.stop(); // the process dies…
+    clock += 3 * HOUR; // …and is down past the end time
+    events = [];
+    contests = createContests();
+    contests.resume();
+    expect(contests.get(contest.id)!.status).toBe('closed');
+    expect(events.map((event) => event.type)).toEqual(['closed']);
+  });
+
+  it('re-arms the timer for a contest still running after a restart', async () => {
+    const contest = await startContest(1);
+    contests.stop();
+    clock += 30 * 60_000;
+    timers = [];
+    contests = createContests();
+    contests.resume();
+    expect(contests.get(contest.id)!.status).toBe('open');
+    advance(30 * 60_000);
+    expect(contests.get(contest.id)!.status).toBe('closed');
+  });
+
+  it('lets moderators end early, cancel and remove entries; members withdraw only their own', async () => {
+    await startContest();
+    const alice = await enterAndPost(member('alice'));
+    const bob = await enterAndPost(member('bob'));
+    expect(() => contests.withdraw(member('carol'), origin.channelId, alice)).toThrow('You can withdraw only your own entry');
+    expect(contests.withdraw(member('alice'), origin.channelId).id).toBe(alice);
+    expect(() => contests.removeEntry(member('carol'), bob)).toThrow('Only moderators can remove an entry.');
+    expect(contests.removeEntry(moderator, bob).status).toBe('removed');
+    expect(() => contests.close(member('carol'), origin.channelId)).toThrow(BotError);
+    const closed = contests.close(moderator, origin.channelId);
+    expect(events.at(-1)).toMatchObject({ type: 'closed', early: true, ranking: [] });
+    expect(closed.status).toBe('closed');
+    await startContest();
+    expect(contests.cancel(moderator, origin.channelId).status).toBe('cancelled');
+  });
+
+  it('keeps the entries of members who left, marked', async () => {
+    const contest = await startContest();
+    await enterAndPost(member('alice'));
+    contests.markMemberLeft('discord', 'alice');
+    expect(contests.ranking(contest.id)[0]!.memberLeft).toBe(true);
+  });
+});
