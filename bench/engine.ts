@@ -6,6 +6,9 @@
  * the achieved GFLOP/s (convolutions and Gram products, forward and backward), and peak RSS; then
  * the wall time of one whole default job (decode, optimise, PNG and GIF), as a table and as JSON.
  *
+ * Both objective engines run side by side: TensorFlow.js on the chosen backend, and onnxruntime
+ * (one native graph per evaluation). `--engines=onnx` or `--engines=tfjs` runs one.
+ *
  * "gatys" runs VGG-19 to conv5_1 (content conv4_2) as in the paper and as the reference figures in
  * the issues were measured; where the weights for blocks 4–5 are missing (the shared partial set),
  * random stand-ins of the right shape are used: speed does not depend on the values.
@@ -16,7 +19,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadEngineEnvironment } from '../src/bot/config.ts';
 import { chooseBackend } from '../src/engine/backend.ts';
-import { createEngineFromWeights } from '../src/engine/engine.ts';
+import { chooseObjectiveEngine, createEngineFromWeights } from '../src/engine/engine.ts';
+import { arrayWeightsOf, createOnnxObjective } from '../src/engine/onnx/objective.ts';
 import { encodeGif } from '../src/engine/gif.ts';
 import { decodeImage, encodePng, resizeExactly } from '../src/engine/image.ts';
 import { GATYS_LAYERS, SHALLOW_LAYERS, type LayerSelection } from '../src/engine/layers.ts';
@@ -31,6 +35,8 @@ const runs = Number(args.get('runs') ?? 5);
 const sharedImages = process.env.IMPASTO_SHARED_DIR ? join(process.env.IMPASTO_SHARED_DIR, 'images') : join('..', 'shared', 'images');
 
 const choice = await chooseBackend(env.IMPASTO_BACKEND);
+const { ort } = await chooseObjectiveEngine(env.IMPASTO_ENGINE === 'tfjs' ? 'tfjs' : 'onnx', choice.name).catch(() => ({ ort: undefined }));
+const engineKinds = (args.get('engines') ?? (ort ? 'tfjs,onnx' : 'tfjs')).split(',') as ('tfjs' | 'onnx')[];
 const weights = new Map(await loadVggWeights(await locateWeights({ explicitDir: env.IMPASTO_WEIGHTS_DIR, download: { baseUrl: env.IMPASTO_WEIGHTS_URL } })));
 const realLayers = [...weights.keys()];
 const channels = [64, 64, 128, 128, 256, 256, 256, 256, 512, 512, 512, 512, 512, 512, 512, 512];
@@ -44,10 +50,12 @@ VGG19_LAYERS.forEach((name, index) => {
   weights.set(name, stand);
 });
 
+const arrayWeights = ort ? arrayWeightsOf(weights) : undefined;
 const content = await decodeImage(await readFile(join(sharedImages, 'content_tubingen.jpg')));
 const style = await decodeImage(await readFile(join(sharedImages, 'style_starry_night.jpg')));
 
 interface Row {
+  engine: string;
   configuration: string;
   size: string;
   secondsPerEvaluation: number;
@@ -62,15 +70,18 @@ const presets: [string, LayerSelection][] = [
 for (const size of sizes) {
   const image = await resizeExactly(content, size, size);
   const styleImage = await resizeExactly(style, size, size);
-  for (const [name, layers] of presets) {
+  for (const [name, layers] of presets) for (const engineKind of engineKinds) {
     const network = createFeatureNetwork(weights, 'max');
-    const objective = createTfObjective({
-      network,
+    const spec = {
       layers,
       content: { x: rgbToVggInput(image), width: size, height: size },
       styles: [{ input: { x: rgbToVggInput(styleImage), width: size, height: size }, weight: 1 }],
       weights: { content: 1e5, style: 3e4, tv: 1 },
-    });
+    };
+    const objective =
+      engineKind === 'onnx'
+        ? await createOnnxObjective({ ort: ort!, weights: arrayWeights!, pooling: 'max', layers, content: spec.content, styles: spec.styles, weightsOfTerms: spec.weights })
+        : createTfObjective({ ...spec, network });
     const x = rgbToVggInput(image);
     await objective.evaluate(x); // warm-up: kernel compilation, memory growth
     const seconds: number[] = [];
@@ -83,33 +94,45 @@ for (const size of sizes) {
     network.dispose();
     const median = seconds.sort((a, b) => a - b)[Math.floor(seconds.length / 2)]!;
     const gflops = evaluationFlops(size, layers) / 1e9;
-    rows.push({ configuration: name, size: `${size}×${size}`, secondsPerEvaluation: round(median, 3), gflops: round(gflops, 1), gflopPerSecond: round(gflops / median, 1) });
+    rows.push({
+      engine: engineKind === 'onnx' ? 'onnxruntime (CPU)' : `tfjs ${choice.name}`,
+      configuration: name,
+      size: `${size}×${size}`,
+      secondsPerEvaluation: round(median, 3),
+      gflops: round(gflops, 1),
+      gflopPerSecond: round(gflops / median, 1),
+    });
   }
 }
 
-// One whole default job, as a chat user would get it, on the real (not stand-in) weights.
+// One whole default job, as a chat user would get it, on the real (not stand-in) weights, per engine.
 const realWeights = new Map(realLayers.map((name) => [name, weights.get(name)!]));
-const engine = createEngineFromWeights(choice, realWeights);
-const jobStart = performance.now();
-const result = await engine.stylize({ content, style });
-await encodePng(result.image);
-await encodeGif(result.frames);
-const defaultJob = {
-  size: `${result.image.width}×${result.image.height}`,
-  iterations: result.iterations,
-  evaluations: result.evaluations,
-  layers: result.layers,
-  wallSeconds: round((performance.now() - jobStart) / 1000, 1),
-};
+const defaultJobs = [];
+for (const engineKind of engineKinds) {
+  const engine = createEngineFromWeights(choice, realWeights, engineKind === 'onnx' ? ort : undefined);
+  const jobStart = performance.now();
+  const result = await engine.stylize({ content, style });
+  await encodePng(result.image);
+  await encodeGif(result.frames);
+  defaultJobs.push({
+    engine: engine.objectiveEngine,
+    size: `${result.image.width}×${result.image.height}`,
+    iterations: result.iterations,
+    evaluations: result.evaluations,
+    scales: result.scales.map((scale) => `${scale.size}:${scale.iterations}`).join(' '),
+    wallSeconds: round((performance.now() - jobStart) / 1000, 1),
+  });
+}
 
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
 const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
 console.log(`impasto engine benchmark — backend ${choice.name}, ${machine}, Node ${process.version}`);
 console.log(`median of ${runs} runs after a warm-up; one evaluation = VGG forward + gradient to the image\n`);
 console.table(rows);
-console.log(`default job: ${defaultJob.size}, ${defaultJob.iterations} iterations (${defaultJob.evaluations} evaluations), ${defaultJob.wallSeconds} s wall`);
+console.log('default job (defaults for this backend: size, iterations, multi-scale):');
+console.table(defaultJobs);
 console.log(`peak RSS: ${peakRssMb} MB\n`);
-console.log(JSON.stringify({ backend: choice.name, machine, node: process.version, runs, rows, defaultJob, peakRssMb }, null, 2));
+console.log(JSON.stringify({ backend: choice.name, machine, node: process.version, runs, rows, defaultJobs, peakRssMb }, null, 2));
 
 /** Multiply-adds ×2 of the convolutions and Gram products, forward and backward. */
 function evaluationFlops(size: number, layers: LayerSelection): number {

@@ -16,7 +16,7 @@ const images = process.env.IMPASTO_SHARED_DIR ? join(process.env.IMPASTO_SHARED_
 const size = Number(process.argv[2] ?? 256);
 const singleIterations = Number(process.argv[3] ?? 40);
 const env = loadEngineEnvironment();
-const engine = await createEngine({ backend: env.IMPASTO_BACKEND, weightsDir: env.IMPASTO_WEIGHTS_DIR, download: { baseUrl: env.IMPASTO_WEIGHTS_URL } });
+const engine = await createEngine({ backend: env.IMPASTO_BACKEND, objectiveEngine: env.IMPASTO_ENGINE, weightsDir: env.IMPASTO_WEIGHTS_DIR, download: { baseUrl: env.IMPASTO_WEIGHTS_URL } });
 const load = async (name: string) => decodeImage(await readFile(join(images, name)));
 const [content, style] = await Promise.all([load('content_tubingen.jpg'), load('style_starry_night.jpg')]);
 

@@ -104,7 +104,7 @@ export function createBot(options: BotOptions): Bot {
   const library = new StyleLibrary(db, dirs.styles);
   const speed = new SpeedModel(likelyBackend(env.IMPASTO_BACKEND));
   const host = new EngineHost({
-    workerData: { backend: env.IMPASTO_BACKEND, weightsDir: env.IMPASTO_WEIGHTS_DIR, weightsUrl: env.IMPASTO_WEIGHTS_URL },
+    workerData: { backend: env.IMPASTO_BACKEND, objectiveEngine: env.IMPASTO_ENGINE, weightsDir: env.IMPASTO_WEIGHTS_DIR, weightsUrl: env.IMPASTO_WEIGHTS_URL },
     logger: logger.child({ component: 'engine' }),
     ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
   });
@@ -251,7 +251,7 @@ export function createBot(options: BotOptions): Bot {
       host.start().then(
         (info) => {
           engineInfo = info;
-          speed.useBackend(info.backend);
+          speed.useBackend(info.objectiveEngine === 'onnx' ? 'onnx' : info.backend);
         },
         (error: unknown) => logger.error({ err: error }, 'the engine could not start; jobs will fail until this is fixed'),
       );

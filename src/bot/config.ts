@@ -17,6 +17,7 @@ export const engineEnvironmentSchema = z.object({
     .enum(BACKEND_NAMES as [BackendName, ...BackendName[]])
     .optional()
     .or(z.literal('').transform(() => undefined)),
+  IMPASTO_ENGINE: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
   IMPASTO_WEIGHTS_DIR: optionalText,
   IMPASTO_WEIGHTS_URL: optionalText.pipe(z.string().url().optional()),
 });

@@ -20,6 +20,7 @@ export class EngineFailure extends Error {
 
 export interface EngineInfo {
   readonly backend: BackendName;
+  readonly objectiveEngine: 'onnx' | 'tfjs';
   readonly reasons: readonly string[];
   readonly availableLayers: readonly string[];
 }
@@ -103,8 +104,8 @@ export class EngineHost {
         switch (message.type) {
           case 'ready':
             started = true;
-            this.options.logger.info({ backend: message.backend, reasons: message.reasons, layers: message.availableLayers }, 'engine ready');
-            resolve({ backend: message.backend, reasons: message.reasons, availableLayers: message.availableLayers });
+            this.options.logger.info({ backend: message.backend, objective: message.objectiveEngine, reasons: message.reasons, layers: message.availableLayers }, 'engine ready');
+            resolve({ backend: message.backend, objectiveEngine: message.objectiveEngine, reasons: message.reasons, availableLayers: message.availableLayers });
             break;
           case 'startup-failed':
             reject(new Error(message.message));

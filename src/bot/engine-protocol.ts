@@ -5,6 +5,7 @@ import type { JobProgress } from './jobs.ts';
 /** Settings the engine worker starts with. */
 export interface EngineWorkerData {
   readonly backend?: BackendName | undefined;
+  readonly objectiveEngine?: 'auto' | 'onnx' | 'tfjs' | undefined;
   readonly weightsDir?: string | undefined;
   readonly weightsUrl?: string | undefined;
 }
@@ -34,7 +35,7 @@ export interface RunOutcome {
 }
 
 export type WorkerMessage =
-  | { readonly type: 'ready'; readonly backend: BackendName; readonly reasons: readonly string[]; readonly availableLayers: readonly string[] }
+  | { readonly type: 'ready'; readonly backend: BackendName; readonly objectiveEngine: 'onnx' | 'tfjs'; readonly reasons: readonly string[]; readonly availableLayers: readonly string[] }
   | { readonly type: 'startup-failed'; readonly message: string }
   | { readonly type: 'progress'; readonly jobId: string; readonly progress: JobProgress; readonly preview?: Uint8Array | undefined }
   | { readonly type: 'done'; readonly jobId: string; readonly outcome: RunOutcome }

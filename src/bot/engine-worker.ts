@@ -24,8 +24,8 @@ function send(message: WorkerMessage): void {
 
 let engine: Engine;
 try {
-  engine = await createEngine({ backend: settings.backend, weightsDir: settings.weightsDir, download: { baseUrl: settings.weightsUrl } });
-  send({ type: 'ready', backend: engine.backend, reasons: engine.backendReasons, availableLayers: engine.availableLayers });
+  engine = await createEngine({ backend: settings.backend, objectiveEngine: settings.objectiveEngine, weightsDir: settings.weightsDir, download: { baseUrl: settings.weightsUrl } });
+  send({ type: 'ready', backend: engine.backend, objectiveEngine: engine.objectiveEngine, reasons: engine.backendReasons, availableLayers: engine.availableLayers });
 } catch (error) {
   send({ type: 'startup-failed', message: error instanceof Error ? error.message : String(error) });
   process.exit(1);

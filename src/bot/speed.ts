@@ -5,9 +5,10 @@ import { defaultsFor, type StylizeOptionsInput } from '../engine/options.ts';
  * Milliseconds per iteration per megapixel, measured from finished jobs (an exponential average),
  * for ETAs. Starts from a rough figure for the backend until the first job finishes.
  */
-const INITIAL_MS_PER_MEGAPIXEL_ITERATION: Record<BackendName, number> = {
+const INITIAL_MS_PER_MEGAPIXEL_ITERATION: Record<BackendName | 'onnx', number> = {
   'tensorflow-gpu': 500,
   tensorflow: 8_000,
+  onnx: 8_000,
   wasm: 28_000,
   cpu: 2_000_000,
 };
@@ -16,12 +17,12 @@ export class SpeedModel {
   private msPerMegapixelIteration: number;
   private measured = false;
 
-  constructor(private backend: BackendName = 'wasm') {
+  constructor(private backend: BackendName | 'onnx' = 'wasm') {
     this.msPerMegapixelIteration = INITIAL_MS_PER_MEGAPIXEL_ITERATION[backend];
   }
 
   /** Called once the engine has started and its backend is known. */
-  useBackend(backend: BackendName): void {
+  useBackend(backend: BackendName | 'onnx'): void {
     this.backend = backend;
     if (!this.measured) this.msPerMegapixelIteration = INITIAL_MS_PER_MEGAPIXEL_ITERATION[backend];
   }
@@ -35,7 +36,7 @@ export class SpeedModel {
 
   /** Expected run time of a job with these options (4:3 images assumed). */
   estimateMs(params: StylizeOptionsInput): number {
-    const defaults = defaultsFor(this.backend);
+    const defaults = defaultsFor(this.backend === 'onnx' ? 'wasm' : this.backend);
     const size = params.size ?? defaults.size;
     const iterations = params.iterations ?? defaults.iterations;
     return Math.round(iterations * ((size * size * 0.75) / 1e6) * this.msPerMegapixelIteration);

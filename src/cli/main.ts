@@ -57,6 +57,7 @@ program
     const env = loadEngineEnvironment();
     const engine = await createEngine({
       backend: env.IMPASTO_BACKEND,
+      objectiveEngine: env.IMPASTO_ENGINE,
       weightsDir: env.IMPASTO_WEIGHTS_DIR,
       download: { baseUrl: env.IMPASTO_WEIGHTS_URL, ...withDownloadBar() },
     });

@@ -43,3 +43,38 @@ export function blendWithMask(stylized: RgbImage, content: RgbImage, mask: Mask)
   }
   return { width: stylized.width, height: stylized.height, data: out };
 }
+
+/**
+ * Bilinear resize of a one-channel map, with TensorFlow's classic sampling (no half-pixel
+ * centres, as tf.image.resizeBilinear by default). Both engines resize guides with it, so they agree.
+ */
+export function resizeMap(values: Float32Array, width: number, height: number, toWidth: number, toHeight: number): Float32Array {
+  const out = new Float32Array(toWidth * toHeight);
+  const scaleY = height / toHeight;
+  const scaleX = width / toWidth;
+  for (let y = 0; y < toHeight; y++) {
+    const sy = y * scaleY;
+    const y0 = Math.floor(sy);
+    const y1 = Math.min(y0 + 1, height - 1);
+    const fy = sy - y0;
+    for (let x = 0; x < toWidth; x++) {
+      const sx = x * scaleX;
+      const x0 = Math.floor(sx);
+      const x1 = Math.min(x0 + 1, width - 1);
+      const fx = sx - x0;
+      const top = values[y0 * width + x0]! * (1 - fx) + values[y0 * width + x1]! * fx;
+      const bottom = values[y1 * width + x0]! * (1 - fx) + values[y1 * width + x1]! * fx;
+      out[y * toWidth + x] = top * (1 - fy) + bottom * fy;
+    }
+  }
+  return out;
+}
+
+/** The mask at each style layer's resolution, with the Gram rescale h·w / Σmask (0 when empty). */
+export function guidesFor(mask: Float32Array, width: number, height: number, sizes: readonly { width: number; height: number }[]): { values: Float32Array; width: number; height: number; scale: number }[] {
+  return sizes.map((size) => {
+    const values = resizeMap(mask, width, height, size.width, size.height);
+    const total = values.reduce((sum, value) => sum + value, 0);
+    return { values, width: size.width, height: size.height, scale: total > 1e-6 ? (size.width * size.height) / total : 0 };
+  });
+}

@@ -4,6 +4,7 @@ import '@tensorflow/tfjs';
 import type { LayerSelection } from './layers.ts';
 import { contentLoss, gramMatrix, styleLoss, totalVariationLoss } from './losses.ts';
 import type { Evaluation, LossTerms, Objective } from './optimizers/objective.ts';
+import { guidesFor } from './mask.ts';
 import { layerResolution, type FeatureNetwork } from './vgg.ts';
 
 /** A network input: the flat BGR mean-subtracted vector of an image and its size. */
@@ -102,15 +103,8 @@ interface Guide {
  * strokes are not pulled across its edge.
  */
 function createGuides(mask: Float32Array, width: number, height: number, styleLayers: readonly string[]): Guide[] {
-  return tf.tidy(() => {
-    const full = tf.tensor4d(mask, [1, height, width, 1]);
-    return styleLayers.map((name) => {
-      const { width: w, height: h } = layerResolution(name, width, height);
-      const resized = tf.keep(tf.image.resizeBilinear(full, [h, w]) as tf.Tensor4D);
-      const total = tf.sum(resized).dataSync()[0]!;
-      return { mask: resized, scale: total > 1e-6 ? (h * w) / total : 0 };
-    });
-  });
+  const guides = guidesFor(mask, width, height, styleLayers.map((name) => layerResolution(name, width, height)));
+  return guides.map((guide) => ({ mask: tf.tensor4d(guide.values, [1, guide.height, guide.width, 1]), scale: guide.scale }));
 }
 
 function guidedGram(features: tf.Tensor4D, guide: Guide): tf.Tensor2D {

@@ -8,17 +8,22 @@ import { encodePng, type RgbImage } from '../../src/engine/image.ts';
 import { sharedEngine } from '../helpers/engine.ts';
 import { loadSharedImage } from '../helpers/shared.ts';
 
-let engine: Engine;
 let content: RgbImage;
 let style: RgbImage;
 
 beforeAll(async () => {
-  engine = await sharedEngine();
   content = await loadSharedImage('content_tubingen.jpg');
   style = await loadSharedImage('style_starry_night.jpg');
 });
 
-describe('stylize (64 px, a few iterations)', () => {
+// The same contract on both objective engines: TensorFlow.js and the native onnxruntime graph.
+describe.each(['tfjs', 'onnx'] as const)('stylize on the %s engine (64 px, a few iterations)', (kind) => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await sharedEngine(kind);
+    expect(engine.objectiveEngine).toBe(kind);
+  });
+
   it('lowers the loss, reports progress every iteration, and keeps GIF frames', async () => {
     const progress: Progress[] = [];
     const result = await engine.stylize({ content, style, options: { size: 64, iterations: 8, frames: 5 }, onProgress: (p) => progress.push(p) });

@@ -1,12 +1,20 @@
 import { chooseBackend, type BackendName } from '../../src/engine/backend.ts';
-import { createEngineFromWeights, type Engine } from '../../src/engine/engine.ts';
+import { chooseObjectiveEngine, createEngineFromWeights, type Engine, type ObjectiveEngine } from '../../src/engine/engine.ts';
 import { loadVggWeights } from '../../src/engine/weights.ts';
 import { SHARED_VGG_DIR } from './shared.ts';
 
-let engine: Promise<Engine> | undefined;
+const engines = new Map<ObjectiveEngine, Promise<Engine>>();
 
-/** One engine per test file (per worker process), on the shared partial VGG-19 weights. */
-export function sharedEngine(backend: BackendName = 'wasm'): Promise<Engine> {
-  engine ??= (async () => createEngineFromWeights(await chooseBackend(backend), await loadVggWeights(SHARED_VGG_DIR)))();
+/** One engine of each kind per test file (per worker process), on the shared partial VGG-19 weights. */
+export function sharedEngine(kind: ObjectiveEngine = 'tfjs', backend: BackendName = 'wasm'): Promise<Engine> {
+  let engine = engines.get(kind);
+  if (!engine) {
+    engine = (async () => {
+      const choice = await chooseBackend(backend);
+      const { ort } = await chooseObjectiveEngine(kind, choice.name);
+      return createEngineFromWeights(choice, await loadVggWeights(SHARED_VGG_DIR), ort);
+    })();
+    engines.set(kind, engine);
+  }
   return engine;
 }

@@ -1,0 +1,302 @@
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import type { LayerSelection } from '../layers.ts';
+import { guidesFor } from '../mask.ts';
+import type { Evaluation, LossTerms } from '../optimizers/objective.ts';
+import type { DisposableObjective, NetworkInput } from '../tf-objective.ts';
+import { layerResolution, VGG19_LAYERS, type Pooling } from '../vgg.ts';
+import { GraphBuilder } from './graph-builder.ts';
+
+/** VGG weights as plain arrays: kernel `[3, 3, in, out]` (TensorFlow layout) and bias. */
+export type ArrayWeights = ReadonlyMap<string, { readonly kernel: Float32Array; readonly bias: Float32Array; readonly inChannels: number; readonly outChannels: number }>;
+
+type Ort = typeof import('onnxruntime-node');
+
+export interface OnnxObjectiveSpec {
+  readonly ort: Ort;
+  readonly weights: ArrayWeights;
+  readonly pooling: Pooling;
+  readonly layers: LayerSelection;
+  readonly content: NetworkInput;
+  readonly styles: readonly { readonly input: NetworkInput; readonly weight: number }[];
+  readonly mask?: Float32Array | undefined;
+  readonly weightsOfTerms: { readonly content: number; readonly style: number; readonly tv: number };
+}
+
+const POOL_AFTER = new Set(['conv1_2', 'conv2_2', 'conv3_4', 'conv4_4', 'conv5_4']);
+const sessions = new Map<string, Promise<InferenceSession>>();
+const MAX_CACHED_SESSIONS = 6;
+
+/**
+ * The Gatys objective as one native graph on onnxruntime: VGG forward, the three losses, and the
+ * backward pass written out analytically (convolution input gradients as convolutions with the
+ * flipped kernel, ReLU by its mask, max pooling by MaxUnpool of the forward pass's indices, average
+ * pooling by a transposed depthwise convolution, Gram and MSE gradients in closed form). One
+ * `session.run` per evaluation. Graphs are built once per image size and layer set, and cached.
+ */
+export async function createOnnxObjective(spec: OnnxObjectiveSpec): Promise<DisposableObjective> {
+  const { ort, layers } = spec;
+  const { width, height } = spec.content;
+  const contentTargets = await runFeatures(spec, spec.content, layers.content, []);
+  // A blend's target is the weighted mix of each style's Gram matrices.
+  const styleTargets = new Map<string, Float32Array>();
+  for (const { input, weight } of spec.styles) {
+    const grams = await runFeatures(spec, input, [], layers.style);
+    for (const name of layers.style) {
+      const gram = grams.get(`gram_${name}`)!;
+      const total = styleTargets.get(name) ?? new Float32Array(gram.length);
+      for (let i = 0; i < gram.length; i++) total[i]! += weight * gram[i]!;
+      styleTargets.set(name, total);
+    }
+  }
+  const guides = spec.mask ? guidesFor(spec.mask, width, height, layers.style.map((name) => layerResolution(name, width, height))) : undefined;
+  const session = await cachedSession(`loss|${width}x${height}|${spec.pooling}|${layers.content.join(',')}|${layers.style.join(',')}|${guides ? 'masked' : ''}`, () =>
+    buildLossGraph(spec.weights, spec.pooling, layers, width, height, Boolean(guides)),
+    ort,
+  );
+  const constant: Record<string, OrtTensor> = {
+    term_weights: new ort.Tensor('float32', Float32Array.of(spec.weightsOfTerms.content, spec.weightsOfTerms.style, spec.weightsOfTerms.tv), [3]),
+  };
+  for (const name of layers.content) {
+    const { width: w, height: h } = layerResolution(name, width, height);
+    constant[`target_${name}`] = new ort.Tensor('float32', contentTargets.get(`features_${name}`)!, [1, spec.weights.get(name)!.outChannels, h, w]);
+  }
+  for (const name of layers.style) {
+    const channels = spec.weights.get(name)!.outChannels;
+    constant[`gram_target_${name}`] = new ort.Tensor('float32', styleTargets.get(name)!, [channels, channels]);
+  }
+  guides?.forEach((guide, index) => {
+    const name = layers.style[index]!;
+    constant[`guide_${name}`] = new ort.Tensor('float32', guide.values, [1, guide.height * guide.width]);
+    constant[`guide_scale_${name}`] = new ort.Tensor('float32', Float32Array.of(guide.scale), [1]);
+  });
+
+  return {
+    async evaluate(x: Float32Array): Promise<Evaluation> {
+      const outputs = await session.run({ ...constant, x: new ort.Tensor('float32', x, [1, height, width, 3]) });
+      const terms = outputs.terms!.data as Float32Array;
+      const loss = terms[0]! + terms[1]! + terms[2]!;
+      const lossTerms: LossTerms = { content: terms[0]!, style: terms[1]!, tv: terms[2]!, total: loss };
+      return { loss, gradient: Float32Array.from(outputs.gradient!.data as Float32Array), terms: lossTerms };
+    },
+    dispose() {
+      // Sessions are cached per size and shared between jobs; nothing per objective to free.
+    },
+  };
+}
+
+async function cachedSession(key: string, build: () => Uint8Array, ort: Ort): Promise<InferenceSession> {
+  let session = sessions.get(key);
+  if (!session) {
+    if (sessions.size >= MAX_CACHED_SESSIONS) {
+      const [oldest] = sessions.keys();
+      void sessions.get(oldest!)!.then((old) => old.release());
+      sessions.delete(oldest!);
+    }
+    // No memory arena: the arena keeps its high-water mark for the process's life, and the graphs'
+    // largest tensors differ by scale; without it peak memory stays near one evaluation's need.
+    session = ort.InferenceSession.create(build(), { graphOptimizationLevel: 'all', executionMode: 'sequential', enableCpuMemArena: false, enableMemPattern: false });
+    sessions.set(key, session);
+  }
+  return session;
+}
+
+/** Runs the forward graph on an image: activations of `featureLayers`, Gram matrices of `gramLayers`. */
+async function runFeatures(spec: OnnxObjectiveSpec, input: NetworkInput, featureLayers: readonly string[], gramLayers: readonly string[]): Promise<Map<string, Float32Array>> {
+  const key = `features|${input.width}x${input.height}|${spec.pooling}|${featureLayers.join(',')}|${gramLayers.join(',')}`;
+  const session = await cachedSession(key, () => buildFeatureGraph(spec.weights, spec.pooling, featureLayers, gramLayers, input.width, input.height), spec.ort);
+  const outputs = await session.run({ x: new spec.ort.Tensor('float32', input.x, [1, input.height, input.width, 3]) });
+  return new Map(Object.entries(outputs).map(([name, tensor]) => [name, Float32Array.from(tensor.data as Float32Array)]));
+}
+
+// ---------------------------------------------------------------- graph construction
+
+interface ForwardPass {
+  /** ReLU outputs per layer, NCHW. */
+  readonly activations: Map<string, string>;
+  /** MaxPool indices per pooled layer. */
+  readonly indices: Map<string, string>;
+  /** The input as NCHW. */
+  readonly image: string;
+  readonly order: readonly string[];
+}
+
+function deepestOf(names: readonly string[]): number {
+  return Math.max(...names.map((name) => VGG19_LAYERS.indexOf(name as (typeof VGG19_LAYERS)[number])));
+}
+
+function buildForward(b: GraphBuilder, weights: ArrayWeights, pooling: Pooling, deepest: number, width: number, height: number): ForwardPass {
+  const x = b.input('x', [1, height, width, 3]);
+  const image = b.op('Transpose', [x], { perm: [0, 3, 1, 2] });
+  const activations = new Map<string, string>();
+  const indices = new Map<string, string>();
+  const order = VGG19_LAYERS.slice(0, deepest + 1);
+  let a = image;
+  for (const name of order) {
+    const layer = weights.get(name)!;
+    const kernel = b.constant(toOihw(layer.kernel, layer.inChannels, layer.outChannels), [layer.outChannels, layer.inChannels, 3, 3], `w_${name}`);
+    const bias = b.constant(layer.bias, [layer.outChannels], `b_${name}`);
+    const y = b.op('Relu', [b.op('Conv', [a, kernel, bias], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] })]);
+    activations.set(name, y);
+    a = y;
+    if (POOL_AFTER.has(name) && name !== order.at(-1)) {
+      if (pooling === 'max') {
+        const [pooled, index] = b.node('MaxPool', [y], { kernel_shape: [2, 2], strides: [2, 2] }, 2);
+        indices.set(name, index!);
+        a = pooled!;
+      } else {
+        a = b.op('AveragePool', [y], { kernel_shape: [2, 2], strides: [2, 2] });
+      }
+    }
+  }
+  return { activations, indices, image, order };
+}
+
+function gramOf(b: GraphBuilder, features: string, channels: number, pixels: number, guide?: { mask: string; scale: string }): { gram: string; matrix: string } {
+  let matrix = b.op('Reshape', [features, b.int64s([channels, pixels])]);
+  if (guide) matrix = b.op('Mul', [matrix, guide.mask]);
+  let gram = b.op('Mul', [b.op('MatMul', [matrix, b.op('Transpose', [matrix], { perm: [1, 0] })]), b.constant([1 / (channels * pixels)], [1])]);
+  if (guide) gram = b.op('Mul', [gram, guide.scale]);
+  return { gram, matrix };
+}
+
+function buildFeatureGraph(weights: ArrayWeights, pooling: Pooling, featureLayers: readonly string[], gramLayers: readonly string[], width: number, height: number): Uint8Array {
+  const b = new GraphBuilder();
+  const forward = buildForward(b, weights, pooling, deepestOf([...featureLayers, ...gramLayers]), width, height);
+  for (const name of featureLayers) {
+    const { width: w, height: h } = layerResolution(name, width, height);
+    b.output(b.alias(forward.activations.get(name)!, `features_${name}`), [1, weights.get(name)!.outChannels, h, w]);
+  }
+  for (const name of gramLayers) {
+    const { width: w, height: h } = layerResolution(name, width, height);
+    const channels = weights.get(name)!.outChannels;
+    b.output(b.alias(gramOf(b, forward.activations.get(name)!, channels, w * h).gram, `gram_${name}`), [channels, channels]);
+  }
+  return b.build();
+}
+
+function buildLossGraph(weights: ArrayWeights, pooling: Pooling, layers: LayerSelection, width: number, height: number, masked: boolean): Uint8Array {
+  const b = new GraphBuilder();
+  const forward = buildForward(b, weights, pooling, deepestOf([...layers.content, ...layers.style]), width, height);
+  const termWeights = b.input('term_weights', [3]);
+  const weightOf = (index: number) => b.op('Slice', [termWeights, b.int64s([index]), b.int64s([index + 1]), b.int64s([0])]);
+  const [contentWeight, styleWeight, tvWeight] = [weightOf(0), weightOf(1), weightOf(2)];
+  const seeds = new Map<string, string[]>();
+  const addSeed = (name: string, value: string) => seeds.set(name, [...(seeds.get(name) ?? []), value]);
+  const sumAll = (value: string) => b.op('Reshape', [b.op('ReduceSum', [value], { keepdims: 0 }), b.int64s([1])]);
+
+  // Content: mean squared error, averaged over the content layers.
+  const contentTerms: string[] = [];
+  for (const name of layers.content) {
+    const { width: w, height: h } = layerResolution(name, width, height);
+    const channels = weights.get(name)!.outChannels;
+    const target = b.input(`target_${name}`, [1, channels, h, w]);
+    const difference = b.op('Sub', [forward.activations.get(name)!, target]);
+    const count = channels * h * w;
+    contentTerms.push(b.op('Mul', [sumAll(b.op('Mul', [difference, difference])), b.constant([1 / (count * layers.content.length)], [1])]));
+    addSeed(name, b.op('Mul', [difference, b.op('Mul', [contentWeight, b.constant([2 / (count * layers.content.length)], [1])])]));
+  }
+  const content = b.op('Mul', [contentTerms.length > 1 ? b.op('Sum', contentTerms) : contentTerms[0]!, contentWeight]);
+
+  // Style: summed squared Gram differences, averaged over the style layers.
+  const styleTerms: string[] = [];
+  for (const name of layers.style) {
+    const { width: w, height: h } = layerResolution(name, width, height);
+    const channels = weights.get(name)!.outChannels;
+    const pixels = w * h;
+    const target = b.input(`gram_target_${name}`, [channels, channels]);
+    const guide = masked ? { mask: b.input(`guide_${name}`, [1, pixels]), scale: b.input(`guide_scale_${name}`, [1]) } : undefined;
+    const { gram, matrix } = gramOf(b, forward.activations.get(name)!, channels, pixels, guide);
+    const difference = b.op('Sub', [gram, target]);
+    styleTerms.push(b.op('Mul', [sumAll(b.op('Mul', [difference, difference])), b.constant([1 / layers.style.length], [1])]));
+    // dG = 2·w/L·(G − A); dF = (dG + dGᵀ)·F / (C·H·W) (× guide scale, × mask).
+    const dGram = b.op('Mul', [difference, b.op('Mul', [styleWeight, b.constant([2 / layers.style.length], [1])])]);
+    const symmetric = b.op('Add', [dGram, b.op('Transpose', [dGram], { perm: [1, 0] })]);
+    let dMatrix = b.op('Mul', [b.op('MatMul', [symmetric, matrix]), b.constant([1 / (channels * pixels)], [1])]);
+    if (guide) dMatrix = b.op('Mul', [b.op('Mul', [dMatrix, guide.scale]), guide.mask]);
+    addSeed(name, b.op('Reshape', [dMatrix, b.int64s([1, channels, h, w])]));
+  }
+  const style = b.op('Mul', [styleTerms.length > 1 ? b.op('Sum', styleTerms) : styleTerms[0]!, styleWeight]);
+
+  // Total variation (L1) on the image, with TensorFlow's subgradient at 0 (−1) so both engines agree.
+  const slice = (value: string, axis: number, start: number, end: number) => b.op('Slice', [value, b.int64s([start]), b.int64s([end]), b.int64s([axis])]);
+  const tvParts: string[] = [];
+  let tvGradient: string | undefined;
+  for (const [axis, size] of [[2, height], [3, width]] as const) {
+    const difference = b.op('Sub', [slice(forward.image, axis, 1, size), slice(forward.image, axis, 0, size - 1)]);
+    tvParts.push(sumAll(b.op('Abs', [difference])));
+    const sign = b.op('Mul', [b.op('Where', [b.op('Greater', [difference, b.constant([0], [1])]), b.constant([1], [1]), b.constant([-1], [1])]), tvWeight]);
+    const padBefore = [0, 0, 0, 0, 0, 0, 0, 0];
+    const padAfter = [0, 0, 0, 0, 0, 0, 0, 0];
+    padBefore[axis] = 1;
+    padAfter[axis + 4] = 1;
+    const part = b.op('Sub', [b.op('Pad', [sign, b.int64s(padBefore)]), b.op('Pad', [sign, b.int64s(padAfter)])]);
+    tvGradient = tvGradient ? b.op('Add', [tvGradient, part]) : part;
+  }
+  const tv = b.op('Mul', [b.op('Add', tvParts), tvWeight]);
+  b.output(b.alias(b.op('Concat', [content, style, tv], { axis: 0 }), 'terms'), [3]);
+
+  // Backward through the network, from the deepest layer to the image.
+  let upstream: string | undefined;
+  let imageGradient = '';
+  for (let index = forward.order.length - 1; index >= 0; index--) {
+    const name = forward.order[index]!;
+    const layer = weights.get(name)!;
+    const contributions = [...(upstream ? [upstream] : []), ...(seeds.get(name) ?? [])];
+    const dy = contributions.length > 1 ? b.op('Sum', contributions) : contributions[0]!;
+    const activation = forward.activations.get(name)!;
+    const dz = b.op('Mul', [dy, b.op('Cast', [b.op('Greater', [activation, b.constant([0], [1])])], { to: 1 })]);
+    const flipped = b.constant(flippedOihw(layer.kernel, layer.inChannels, layer.outChannels), [layer.inChannels, layer.outChannels, 3, 3], `wf_${name}`);
+    const da = b.op('Conv', [dz, flipped], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+    if (index === 0) {
+      imageGradient = da;
+      break;
+    }
+    const previous = forward.order[index - 1]!;
+    if (!POOL_AFTER.has(previous)) {
+      upstream = da;
+      continue;
+    }
+    const { width: w, height: h } = layerResolution(previous, width, height);
+    const channels = weights.get(previous)!.outChannels;
+    if (pooling === 'max') {
+      upstream = b.op('MaxUnpool', [da, forward.indices.get(previous)!, b.int64s([1, channels, h, w])], { kernel_shape: [2, 2], strides: [2, 2] });
+    } else {
+      const quarter = b.constant(new Float32Array(channels * 4).fill(0.25), [channels, 1, 2, 2]);
+      const spread = b.op('ConvTranspose', [da, quarter], { kernel_shape: [2, 2], strides: [2, 2], group: channels });
+      upstream = h % 2 || w % 2 ? b.op('Pad', [spread, b.int64s([0, 0, 0, 0, 0, 0, h % 2, w % 2])]) : spread;
+    }
+  }
+  const gradient = b.op('Transpose', [b.op('Add', [imageGradient, tvGradient!])], { perm: [0, 2, 3, 1] });
+  b.output(b.alias(gradient, 'gradient'), [1, height, width, 3]);
+  return b.build();
+}
+
+/** `[3, 3, in, out]` → ONNX's `[out, in, 3, 3]`. */
+function toOihw(kernel: Float32Array, inChannels: number, outChannels: number): Float32Array {
+  const out = new Float32Array(kernel.length);
+  for (let ky = 0; ky < 3; ky++)
+    for (let kx = 0; kx < 3; kx++)
+      for (let i = 0; i < inChannels; i++)
+        for (let o = 0; o < outChannels; o++) out[((o * inChannels + i) * 3 + ky) * 3 + kx] = kernel[((ky * 3 + kx) * inChannels + i) * outChannels + o]!;
+  return out;
+}
+
+/** The input-gradient kernel: flipped in both spatial axes, in and out swapped → `[in, out, 3, 3]`. */
+function flippedOihw(kernel: Float32Array, inChannels: number, outChannels: number): Float32Array {
+  const out = new Float32Array(kernel.length);
+  for (let ky = 0; ky < 3; ky++)
+    for (let kx = 0; kx < 3; kx++)
+      for (let i = 0; i < inChannels; i++)
+        for (let o = 0; o < outChannels; o++) out[((i * outChannels + o) * 3 + (2 - ky)) * 3 + (2 - kx)] = kernel[((ky * 3 + kx) * inChannels + i) * outChannels + o]!;
+  return out;
+}
+
+/** Copies the loaded tensors into plain arrays once (the ONNX graphs embed them as initializers). */
+export function arrayWeightsOf(weights: ReadonlyMap<string, { kernel: { dataSync(): unknown; shape: number[] }; bias: { dataSync(): unknown } }>): ArrayWeights {
+  return new Map(
+    [...weights].map(([name, { kernel, bias }]) => [
+      name,
+      { kernel: Float32Array.from(kernel.dataSync() as Float32Array), bias: Float32Array.from(bias.dataSync() as Float32Array), inChannels: kernel.shape[2]!, outChannels: kernel.shape[3]! },
+    ]),
+  );
+}
