@@ -80,7 +80,7 @@ for (const size of sizes) {
     };
     const objective =
       engineKind === 'onnx'
-        ? await createOnnxObjective({ ort: ort!, weights: arrayWeights!, pooling: 'max', layers, content: spec.content, styles: spec.styles, weightsOfTerms: spec.weights })
+        ? await createOnnxObjective({ ...spec, ort: ort!, vgg: arrayWeights!, pooling: 'max' })
         : createTfObjective({ ...spec, network });
     const x = rgbToVggInput(image);
     await objective.evaluate(x); // warm-up: kernel compilation, memory growth

@@ -127,7 +127,7 @@ export function createEngineFromWeights(choice: BackendChoice, weights: VggWeigh
   };
   const availableLayers = networkFor('max').availableLayers;
   const objectiveFactory: ObjectiveFactory = ort && arrays
-    ? (spec, pooling) => createOnnxObjective({ ort, weights: arrays, pooling, layers: spec.layers, content: spec.content, styles: spec.styles, mask: spec.mask, weightsOfTerms: spec.weights })
+    ? (spec, pooling) => createOnnxObjective({ ...spec, ort, vgg: arrays, pooling })
     : async (spec, pooling) => createTfObjective({ ...spec, network: networkFor(pooling) });
   return {
     backend: choice.name,

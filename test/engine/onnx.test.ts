@@ -52,7 +52,7 @@ async function compare(layers: LayerSelection, pooling: Pooling, mask?: Float32A
   const network = createFeatureNetwork(weights, pooling);
   const termWeights = { content: 1e5, style: 3e4, tv: 1 };
   const reference = createTfObjective({ network, layers, content, styles: [{ input: style, weight: 1 }], mask, weights: termWeights });
-  const native = await createOnnxObjective({ ort, weights: arrays, pooling, layers, content, styles: [{ input: style, weight: 1 }], mask, weightsOfTerms: termWeights });
+  const native = await createOnnxObjective({ ort, vgg: arrays, pooling, layers, content, styles: [{ input: style, weight: 1 }], mask, weights: termWeights });
   const expected = await reference.evaluate(x);
   const actual = await native.evaluate(x);
   reference.dispose();

@@ -30,6 +30,7 @@ import { describeParameters, formatDuration, formatEta, progressBar } from '../.
 import type { Job } from '../../bot/jobs.ts';
 import type { BotEvent } from '../../bot/scheduler.ts';
 import { downloadImage } from '../download.ts';
+import { deliverJobEvents } from '../job-deliveries.ts';
 import { STYLIZE_WITH, USE_AS_STYLE } from './application-commands.ts';
 import { renderContestsOnDiscord } from './contests.ts';
 
@@ -83,7 +84,6 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   const lifetimeMs = options.interactionLifetimeMs ?? 15 * 60_000;
   const pendingPicks = new Map<string, { url: string; name: string; expires: number }>();
   const rememberedStyles = new Map<string, { url: string; name: string }>();
-  const deliveries = new Map<string, Promise<void>>();
   const client = new Client({
     intents: [GatewayIntentBits.Guilds],
     ...options.clientOptions,
@@ -345,15 +345,8 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     }
   }
 
-  const unsubscribe = bot.onEvent((event) => {
-    if (event.job.origin.platform !== 'discord') return;
-    // One delivery at a time per job, so that edits arrive in order.
-    const previous = deliveries.get(event.job.id) ?? Promise.resolve();
-    const next = previous
-      .then(() => render(event))
-      .catch((error: unknown) => logger.warn({ err: error, jobId: event.job.id, event: event.type }, `could not deliver to Discord: ${describeDiscordError(error)}`));
-    deliveries.set(event.job.id, next);
-    if (['succeeded', 'failed', 'cancelled'].includes(event.type)) void next.then(() => deliveries.delete(event.job.id));
+  const deliveries = deliverJobEvents(bot, 'discord', render, {
+    onError: (error, event) => logger.warn({ err: error, jobId: event.job.id, event: event.type }, `could not deliver to Discord: ${describeDiscordError(error)}`),
   });
 
   const stopContests = renderContestsOnDiscord(client, bot, logger);
@@ -364,9 +357,8 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   return {
     client,
     async stop() {
-      unsubscribe();
       stopContests();
-      await Promise.allSettled(deliveries.values());
+      await deliveries.stop();
       await client.destroy();
     },
   };

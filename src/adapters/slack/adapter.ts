@@ -12,6 +12,7 @@ import { describeParameters, formatDuration, formatEta, progressBar } from '../.
 import type { Job } from '../../bot/jobs.ts';
 import type { BotEvent } from '../../bot/scheduler.ts';
 import { downloadImage } from '../download.ts';
+import { deliverJobEvents } from '../job-deliveries.ts';
 import { renderContestsOnSlack, VOTE_ACTION } from './contests.ts';
 import { parseCommandText, parseMessageLink, stripMentions } from './text.ts';
 
@@ -75,7 +76,6 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   });
   const client: WebClient = app.client;
   const statusMessages = new Map<string, string>();
-  const deliveries = new Map<string, Promise<void>>();
   const moderatorCache = new Map<string, { value: boolean; until: number }>();
 
   async function isModerator(userId: string): Promise<boolean> {
@@ -379,18 +379,9 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     }
   }
 
-  const unsubscribe = bot.onEvent((event) => {
-    if (event.job.origin.platform !== 'slack') return;
-    const next = (deliveries.get(event.job.id) ?? Promise.resolve())
-      .then(() => render(event))
-      .catch((error: unknown) => logger.warn({ err: error, jobId: event.job.id, event: event.type }, 'could not deliver to Slack'));
-    deliveries.set(event.job.id, next);
-    if (['succeeded', 'failed', 'cancelled'].includes(event.type)) {
-      void next.then(() => {
-        deliveries.delete(event.job.id);
-        statusMessages.delete(event.job.id);
-      });
-    }
+  const deliveries = deliverJobEvents(bot, 'slack', render, {
+    onError: (error, event) => logger.warn({ err: error, jobId: event.job.id, event: event.type }, 'could not deliver to Slack'),
+    onFinished: (jobId) => statusMessages.delete(jobId),
   });
 
   const stopContests = renderContestsOnSlack(client, bot, logger);
@@ -401,9 +392,8 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     app,
     port,
     async stop() {
-      unsubscribe();
       stopContests();
-      await Promise.allSettled(deliveries.values());
+      await deliveries.stop();
       await app.stop();
     },
   };

@@ -2,7 +2,7 @@ import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import type { LayerSelection } from '../layers.ts';
 import { guidesFor } from '../mask.ts';
 import type { Evaluation, LossTerms } from '../optimizers/objective.ts';
-import type { DisposableObjective, NetworkInput } from '../tf-objective.ts';
+import type { DisposableObjective, NetworkInput, ObjectiveSpec } from '../tf-objective.ts';
 import { layerResolution, VGG19_LAYERS, type Pooling } from '../vgg.ts';
 import { GraphBuilder } from './graph-builder.ts';
 
@@ -11,15 +11,11 @@ export type ArrayWeights = ReadonlyMap<string, { readonly kernel: Float32Array; 
 
 type Ort = typeof import('onnxruntime-node');
 
-export interface OnnxObjectiveSpec {
+/** The same inputs as the TensorFlow.js objective, with the network as plain weights. */
+export interface OnnxObjectiveSpec extends Omit<ObjectiveSpec, 'network'> {
   readonly ort: Ort;
-  readonly weights: ArrayWeights;
+  readonly vgg: ArrayWeights;
   readonly pooling: Pooling;
-  readonly layers: LayerSelection;
-  readonly content: NetworkInput;
-  readonly styles: readonly { readonly input: NetworkInput; readonly weight: number }[];
-  readonly mask?: Float32Array | undefined;
-  readonly weightsOfTerms: { readonly content: number; readonly style: number; readonly tv: number };
 }
 
 const POOL_AFTER = new Set(['conv1_2', 'conv2_2', 'conv3_4', 'conv4_4', 'conv5_4']);
@@ -50,18 +46,18 @@ export async function createOnnxObjective(spec: OnnxObjectiveSpec): Promise<Disp
   }
   const guides = spec.mask ? guidesFor(spec.mask, width, height, layers.style.map((name) => layerResolution(name, width, height))) : undefined;
   const session = await cachedSession(`loss|${width}x${height}|${spec.pooling}|${layers.content.join(',')}|${layers.style.join(',')}|${guides ? 'masked' : ''}`, () =>
-    buildLossGraph(spec.weights, spec.pooling, layers, width, height, Boolean(guides)),
+    buildLossGraph(spec.vgg, spec.pooling, layers, width, height, Boolean(guides)),
     ort,
   );
   const constant: Record<string, OrtTensor> = {
-    term_weights: new ort.Tensor('float32', Float32Array.of(spec.weightsOfTerms.content, spec.weightsOfTerms.style, spec.weightsOfTerms.tv), [3]),
+    term_weights: new ort.Tensor('float32', Float32Array.of(spec.weights.content, spec.weights.style, spec.weights.tv), [3]),
   };
   for (const name of layers.content) {
     const { width: w, height: h } = layerResolution(name, width, height);
-    constant[`target_${name}`] = new ort.Tensor('float32', contentTargets.get(`features_${name}`)!, [1, spec.weights.get(name)!.outChannels, h, w]);
+    constant[`target_${name}`] = new ort.Tensor('float32', contentTargets.get(`features_${name}`)!, [1, spec.vgg.get(name)!.outChannels, h, w]);
   }
   for (const name of layers.style) {
-    const channels = spec.weights.get(name)!.outChannels;
+    const channels = spec.vgg.get(name)!.outChannels;
     constant[`gram_target_${name}`] = new ort.Tensor('float32', styleTargets.get(name)!, [channels, channels]);
   }
   guides?.forEach((guide, index) => {
@@ -103,7 +99,7 @@ async function cachedSession(key: string, build: () => Uint8Array, ort: Ort): Pr
 /** Runs the forward graph on an image: activations of `featureLayers`, Gram matrices of `gramLayers`. */
 async function runFeatures(spec: OnnxObjectiveSpec, input: NetworkInput, featureLayers: readonly string[], gramLayers: readonly string[]): Promise<Map<string, Float32Array>> {
   const key = `features|${input.width}x${input.height}|${spec.pooling}|${featureLayers.join(',')}|${gramLayers.join(',')}`;
-  const session = await cachedSession(key, () => buildFeatureGraph(spec.weights, spec.pooling, featureLayers, gramLayers, input.width, input.height), spec.ort);
+  const session = await cachedSession(key, () => buildFeatureGraph(spec.vgg, spec.pooling, featureLayers, gramLayers, input.width, input.height), spec.ort);
   const outputs = await session.run({ x: new spec.ort.Tensor('float32', input.x, [1, input.height, input.width, 3]) });
   return new Map(Object.entries(outputs).map(([name, tensor]) => [name, Float32Array.from(tensor.data as Float32Array)]));
 }
