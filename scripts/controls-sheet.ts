@@ -22,8 +22,8 @@ const variants: [string, Omit<StylizeRequest, 'content'>][] = [
   ['single-scale', { style: starry, options: { multiScale: false } }],
   ['multi-scale (default)', { style: starry, options: {} }],
   ['colours preserved', { style: starry, options: { preserveColors: true } }],
-  ['blend starry 0.7 / scream 0.3', { styles: [{ image: starry, weight: 0.7 }, { image: scream, weight: 0.3 }], options: {} }],
-  ['blend starry 0.3 / scream 0.7', { styles: [{ image: starry, weight: 0.3 }, { image: scream, weight: 0.7 }], options: {} }],
+  ['starry 0.7 + scream 0.3', { styles: [{ image: starry, weight: 0.7 }, { image: scream, weight: 0.3 }], options: {} }],
+  ['starry 0.3 + scream 0.7', { styles: [{ image: starry, weight: 0.3 }, { image: scream, weight: 0.7 }], options: {} }],
   ['style scale 0.5', { style: starry, options: { styleScale: 0.5 } }],
   ['style scale 2', { style: starry, options: { styleScale: 2 } }],
 ];
@@ -39,6 +39,6 @@ for (const [index, [label, request]] of variants.entries()) {
   console.log(`${label}: ${((performance.now() - started) / 1000).toFixed(0)} s, final loss ${result.history.at(-1)!.total.toExponential(3)}`);
 }
 const sheet = resolve('test-output', 'controls.png');
-await writeFile(sheet, await renderContactSheet(tiles, 4));
+await writeFile(sheet, await renderContactSheet(tiles, 4, 'contain'));
 console.log(`contact sheet: ${sheet}`);
 engine.dispose();

@@ -99,8 +99,11 @@ const TILE = 200;
 const LABEL_HEIGHT = 28;
 const GAP = 8;
 
-/** A grid of square thumbnails with a caption under each, drawn with sharp (SVG text for captions). */
-export async function renderContactSheet(tiles: readonly SheetTile[], columns = 4): Promise<Buffer> {
+/**
+ * A grid of square thumbnails with a caption under each, drawn with sharp (SVG text for captions).
+ * `cover` crops to fill each square (a gallery); `contain` shows whole pictures (comparisons).
+ */
+export async function renderContactSheet(tiles: readonly SheetTile[], columns = 4, fit: 'cover' | 'contain' = 'cover'): Promise<Buffer> {
   if (tiles.length === 0) {
     return sharp({ create: { width: 480, height: 80, channels: 3, background: '#f4f1ea' } })
       .composite([{ input: captionSvg('The style library is empty.', 480, 80, 20), top: 0, left: 0 }])
@@ -115,7 +118,7 @@ export async function renderContactSheet(tiles: readonly SheetTile[], columns = 
     tiles.map(async (tile, index) => {
       const left = GAP + (index % cols) * (TILE + GAP);
       const top = GAP + Math.floor(index / cols) * (TILE + LABEL_HEIGHT + GAP);
-      const thumbnail = await sharp(tile.path).resize(TILE, TILE, { fit: 'cover' }).png().toBuffer();
+      const thumbnail = await sharp(tile.path).resize(TILE, TILE, { fit, background: '#f4f1ea' }).flatten({ background: '#f4f1ea' }).png().toBuffer();
       return [
         { input: thumbnail, left, top },
         { input: captionSvg(tile.label, TILE, LABEL_HEIGHT, 16), left, top: top + TILE },
@@ -129,7 +132,10 @@ export async function renderContactSheet(tiles: readonly SheetTile[], columns = 
 }
 
 function captionSvg(text: string, width: number, height: number, fontSize: number): Buffer {
-  const escaped = text.replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`);
+  // DejaVu Sans averages about 0.6 em a character: shorten what would not fit, with an ellipsis.
+  const fits = Math.floor(width / (fontSize * 0.6));
+  const shown = text.length > fits ? `${text.slice(0, Math.max(1, fits - 1))}…` : text;
+  const escaped = shown.replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`);
   return Buffer.from(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><text x="${width / 2}" y="${height / 2 + fontSize / 3}" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="${fontSize}" fill="#222">${escaped}</text></svg>`,
   );

@@ -22,7 +22,7 @@ export interface Progress {
   readonly totalIterations: number;
   readonly terms: LossTerms;
   readonly elapsedMs: number;
-  /** Estimated time left, from the mean duration of the iterations so far. */
+  /** Estimated time left, from the time per pixel-iteration so far (finer scales cost more). */
   readonly etaMs: number;
   /** Set on the iterations that became a GIF frame: the image as it is now. */
   readonly frame?: RgbImage;
@@ -141,16 +141,7 @@ export function createEngineFromWeights(choice: BackendChoice, weights: VggWeigh
       const layers = selectLayers(network.availableLayers, { content: options.contentLayers, style: options.styleLayers });
       const stage = await prepareStage(request, normaliseStyles(request), options.size, options);
       const { width, height } = stage.content;
-      const objective = await objectiveFactory(
-        {
-          layers,
-          content: { x: rgbToVggInput(stage.content), width, height },
-          styles: stage.styles,
-          mask: stage.mask?.values,
-          weights: { content: options.contentWeight, style: options.styleWeight, tv: options.tvWeight },
-        },
-        options.pooling,
-      );
+      const objective = await objectiveFactory(objectiveInputsFor(stage, layers, options), options.pooling);
       try {
         const terms: LossTerms[] = [];
         for (const image of images) terms.push((await objective.evaluate(rgbToVggInput(await resizeExactly(image, width, height)))).terms);
@@ -169,6 +160,16 @@ export function createEngineFromWeights(choice: BackendChoice, weights: VggWeigh
 /** What either objective implementation needs, besides the network it brings itself. */
 type ObjectiveInputs = Omit<ObjectiveSpec, 'network'>;
 type ObjectiveFactory = (spec: ObjectiveInputs, pooling: Pooling) => Promise<DisposableObjective>;
+
+function objectiveInputsFor(stage: Stage, layers: LayerSelection, options: StylizeOptions): ObjectiveInputs {
+  return {
+    layers,
+    content: { x: rgbToVggInput(stage.content), width: stage.content.width, height: stage.content.height },
+    styles: stage.styles,
+    mask: stage.mask?.values,
+    weights: { content: options.contentWeight, style: options.styleWeight, tv: options.tvWeight },
+  };
+}
 
 async function runStylization(
   request: StylizeRequest,
@@ -198,16 +199,7 @@ async function runStylization(
 
   for (const [index, scale] of schedule.entries()) {
     const stage = await prepareStage(request, styles, scale.size, options);
-    const objective = await objectiveFactory(
-      {
-        layers,
-        content: { x: rgbToVggInput(stage.content), width: stage.content.width, height: stage.content.height },
-        styles: stage.styles,
-        mask: stage.mask?.values,
-        weights: { content: options.contentWeight, style: options.styleWeight, tv: options.tvWeight },
-      },
-      options.pooling,
-    );
+    const objective = await objectiveFactory(objectiveInputsFor(stage, layers, options), options.pooling);
     try {
       x = !x || !previous ? await initialImage(options, stage.content, styles[0]!.image) : await upsample(x, previous, stage.content);
       previous = { width: stage.content.width, height: stage.content.height };
@@ -237,7 +229,7 @@ async function runStylization(
           ...(frame ? { frame } : {}),
         });
         if (stageEnds) {
-          // A converged stage hands its unused iterations on (keeping the total as asked).
+          // A converged stage skips what is left of it; the count jumps so progress still ends at the total.
           iteration += scale.iterations - 1 - step;
           workDone += (scale.iterations - 1 - step) * scale.size * scale.size;
           break;
