@@ -21,6 +21,8 @@ export class EngineFailure extends Error {
 export interface EngineInfo {
   readonly backend: BackendName;
   readonly objectiveEngine: 'onnx' | 'tfjs';
+  /** What computes the stylizations, for people: "onnxruntime" or the TensorFlow.js backend. */
+  readonly label: string;
   readonly reasons: readonly string[];
   readonly availableLayers: readonly string[];
 }
@@ -105,7 +107,13 @@ export class EngineHost {
           case 'ready':
             started = true;
             this.options.logger.info({ backend: message.backend, objective: message.objectiveEngine, reasons: message.reasons, layers: message.availableLayers }, 'engine ready');
-            resolve({ backend: message.backend, objectiveEngine: message.objectiveEngine, reasons: message.reasons, availableLayers: message.availableLayers });
+            resolve({
+              backend: message.backend,
+              objectiveEngine: message.objectiveEngine,
+              label: message.objectiveEngine === 'onnx' ? 'onnxruntime' : `TensorFlow.js ${message.backend}`,
+              reasons: message.reasons,
+              availableLayers: message.availableLayers,
+            });
             break;
           case 'startup-failed':
             reject(new Error(message.message));

@@ -38,6 +38,7 @@ export interface JobResult {
   readonly height: number;
   readonly iterations: number;
   readonly elapsedMs: number;
+  /** What computed it: "onnxruntime", or "TensorFlow.js <backend>". */
   readonly backend: string;
   readonly frames: number;
   /** [content, style, tv] after each iteration. */

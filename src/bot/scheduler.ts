@@ -200,7 +200,7 @@ export class Scheduler {
         },
       );
       this.speed.record(outcome.width * outcome.height, outcome.iterations, outcome.elapsedMs);
-      this.store.markSucceeded(jobId, { pngPath: png, gifPath: gif, ...outcome, backend: (await this.host.start()).backend });
+      this.store.markSucceeded(jobId, { pngPath: png, gifPath: gif, ...outcome, backend: (await this.host.start()).label });
       this.emit({ type: 'succeeded', job: this.store.get(jobId)! });
     } catch (error) {
       this.finishWithError(jobId, error);

@@ -75,7 +75,7 @@ describe('the web playground', () => {
       await page.waitForTimeout(100);
     }
     expect(previews.size).toBeGreaterThanOrEqual(2);
-    expect(await page.textContent('#status')).toMatch(/^Done in \d+ s \(12 iterations on wasm\)\.$/);
+    expect(await page.textContent('#status')).toMatch(/^Done in \d+ s \(12 iterations on onnxruntime\)\.$/);
     expect(Number(await page.getAttribute('#loss-chart', 'data-points'))).toBe(12);
     const chartInk = await page.locator('#loss-chart').evaluate((canvas) => {
       const data = (canvas as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 420, 260).data;

@@ -70,7 +70,7 @@ export async function startWebServer(options: { bot: Bot; env: BotEnvironment; l
         commands: bot.commands.map((command) => command.definition),
         libraryEdits: env.IMPASTO_WEB_LIBRARY_EDITS,
         maxUploadBytes,
-        backend: bot.engineInfo()?.backend,
+        backend: bot.engineInfo()?.label,
       };
       return sendJson(response, 200, info);
     }
