@@ -8,6 +8,8 @@ export default defineConfig({
     hookTimeout: 180_000,
     // One file at a time per core keeps the wasm engine from fighting itself for the CPU.
     pool: 'forks',
+    // In CI a JSON report too, from which .ci/run prints one plain "N passed, N failed" line.
+    ...(process.env.CI ? { reporters: ['default', 'json'], outputFile: { json: 'test-output/vitest-report.json' } } : {}),
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
   },
 });
