@@ -16,7 +16,7 @@ import { parseArgs } from './commands/validate.ts';
 import type { BotEnvironment } from './config.ts';
 import { openDatabase, type Db } from './database.ts';
 import { EngineHost, type EngineInfo } from './engine-host.ts';
-import { BotError, userMessageOf } from './errors.ts';
+import { BotError, refusalOf } from './errors.ts';
 import { createDataDirs, deleteExpiredFiles, type DataDirs } from './files.ts';
 import { describePosition, formatWhen } from './format.ts';
 import { JobStore, styleSharesOf, type Job, type Platform } from './jobs.ts';
@@ -194,8 +194,8 @@ export function createBot(options: BotOptions): Bot {
         const args = parseArgs(command.definition, raw);
         return await command.handle(context, args as never);
       } catch (error) {
-        const message = userMessageOf(error);
-        if (message) return { text: message, ephemeral: true, refusal: { field: (error as { field?: string }).field } };
+        const refusal = refusalOf(error);
+        if (refusal) return refusal;
         logger.error({ err: error, command: name }, 'command failed');
         return { text: 'Something went wrong on our side; it has been logged. Please try again.', ephemeral: true };
       }
@@ -214,9 +214,9 @@ export function createBot(options: BotOptions): Bot {
         );
         return { text: `Queued job ${entry.job.id} (${job.styleLabel}, seed ${String(entry.job.params.seed)}). ${describePosition(entry.position, entry.etaMs)}`, jobId: entry.job.id };
       } catch (error) {
-        const message = userMessageOf(error);
-        if (message) return { text: message, ephemeral: true, refusal: { field: (error as { field?: string }).field } };
-        throw error;
+        const refusal = refusalOf(error);
+        if (!refusal) throw error;
+        return refusal;
       }
     },
     job: (id) => store.get(id),
@@ -236,9 +236,9 @@ export function createBot(options: BotOptions): Bot {
         const { entry, voted } = contests.vote(context.requester, entryId);
         return { text: voted ? `You voted for ${entry.userName}'s entry (${entry.votes} vote${entry.votes === 1 ? '' : 's'}). Click again to take it back.` : `You took back your vote (${entry.votes} now).`, ephemeral: true };
       } catch (error) {
-        const message = userMessageOf(error);
-        if (message) return { text: message, ephemeral: true, refusal: {} };
-        throw error;
+        const refusal = refusalOf(error);
+        if (!refusal) throw error;
+        return refusal;
       }
     },
     leaderboard,

@@ -1,4 +1,5 @@
 import { CancelledError, InputError, WeightsError } from '../engine/errors.ts';
+import type { Reply } from './commands/types.ts';
 
 export type BotErrorCode =
   | 'unknown_style'
@@ -31,4 +32,10 @@ export function userMessageOf(error: unknown): string | undefined {
   if (error instanceof BotError || error instanceof InputError || error instanceof CancelledError) return error.message;
   if (error instanceof WeightsError) return 'The style engine is not set up yet (its VGG-19 weights are missing). An operator has been told.';
   return undefined;
+}
+
+/** A user's error as the private reply that refuses their request (naming the option at fault), or undefined for anything else. */
+export function refusalOf(error: unknown): Reply | undefined {
+  const message = userMessageOf(error);
+  return message === undefined ? undefined : { text: message, ephemeral: true, refusal: { field: (error as { field?: string }).field } };
 }

@@ -25,12 +25,12 @@ import type { Logger } from 'pino';
 import type { Bot } from '../../bot/bot.ts';
 import type { CommandContext, Reply, UploadedImage } from '../../bot/commands/types.ts';
 import type { BotEnvironment } from '../../bot/config.ts';
-import { BotError, userMessageOf } from '../../bot/errors.ts';
+import { BotError, refusalOf, userMessageOf } from '../../bot/errors.ts';
 import { describeParameters, formatDuration, formatEta, progressBar } from '../../bot/format.ts';
 import type { Job } from '../../bot/jobs.ts';
 import type { BotEvent } from '../../bot/scheduler.ts';
 import { downloadImage } from '../download.ts';
-import { deliverJobEvents } from '../job-deliveries.ts';
+import { deliverJobEvents } from '../deliveries.ts';
 import { STYLIZE_WITH, USE_AS_STYLE } from './application-commands.ts';
 import { renderContestsOnDiscord } from './contests.ts';
 
@@ -168,7 +168,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
       }
       reply = await bot.execute(name, raw, contextOf(interaction));
     } catch (error) {
-      reply = refusalOf(error);
+      reply = refuseOrRethrow(error);
     }
     await answer(interaction, reply, publicReply);
   }
@@ -224,7 +224,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
         else raw.style_name = choice;
         reply = await bot.execute('stylize', raw, contextFor(interaction, message.id));
       } catch (error) {
-        reply = refusalOf(error);
+        reply = refuseOrRethrow(error);
       }
       if (reply.refusal) {
         await interaction.webhook.deleteMessage(message.id).catch(() => undefined);
@@ -368,10 +368,11 @@ function cancelRow(jobId: string): ActionRowBuilder<ButtonBuilder> {
   return new ActionRowBuilder<ButtonBuilder>().addComponents(new ButtonBuilder().setCustomId(`impasto:cancel:${jobId}`).setLabel('Cancel').setStyle(ButtonStyle.Danger));
 }
 
-function refusalOf(error: unknown): Reply {
-  const message = userMessageOf(error);
-  if (!message) throw error;
-  return { text: message, ephemeral: true, refusal: { field: (error as { field?: string }).field } };
+/** The refusal for a user's error; anything else is not the user's to hear about, so it goes on up. */
+function refuseOrRethrow(error: unknown): Reply {
+  const refusal = refusalOf(error);
+  if (!refusal) throw error;
+  return refusal;
 }
 
 function describeDiscordError(error: unknown): string {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Bot } from '../../bot/bot.ts';
 import type { Contest, ContestEntry, ContestEvent } from '../../bot/contests.ts';
 import { formatWhen } from '../../bot/format.ts';
+import { deliverContestEvents } from '../deliveries.ts';
 
 interface PostedMessage {
   readonly id: string;
@@ -61,9 +62,5 @@ export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger
     }
   }
 
-  let chain = Promise.resolve();
-  return bot.onContestEvent((event) => {
-    if (event.contest.platform !== 'discord') return;
-    chain = chain.then(() => render(event)).catch((error: unknown) => logger.warn({ err: error, event: event.type }, 'could not post the contest update to Discord'));
-  });
+  return deliverContestEvents(bot, 'discord', render, (error, event) => logger.warn({ err: error, event: event.type }, 'could not post the contest update to Discord'));
 }

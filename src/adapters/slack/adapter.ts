@@ -7,12 +7,12 @@ import type { Bot } from '../../bot/bot.ts';
 import type { CommandContext, Reply, UploadedImage } from '../../bot/commands/types.ts';
 import { checkOptions } from '../../bot/commands/validate.ts';
 import type { BotEnvironment } from '../../bot/config.ts';
-import { BotError, userMessageOf } from '../../bot/errors.ts';
+import { BotError, refusalOf, userMessageOf } from '../../bot/errors.ts';
 import { describeParameters, formatDuration, formatEta, progressBar } from '../../bot/format.ts';
 import type { Job } from '../../bot/jobs.ts';
 import type { BotEvent } from '../../bot/scheduler.ts';
 import { downloadImage } from '../download.ts';
-import { deliverJobEvents } from '../job-deliveries.ts';
+import { deliverJobEvents } from '../deliveries.ts';
 import { renderContestsOnSlack, VOTE_ACTION } from './contests.ts';
 import { parseCommandText, parseMessageLink, stripMentions } from './text.ts';
 
@@ -122,9 +122,9 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     try {
       reply = await bot.execute('stylize', { ...raw, ...(await fetchImages()) }, context);
     } catch (error) {
-      const message = userMessageOf(error);
-      if (!message) throw error;
-      reply = { text: message, refusal: {} };
+      const refusal = refusalOf(error);
+      if (!refusal) throw error;
+      reply = refusal;
     }
     if (reply.refusal) await tell(ref.channel, ref.userId, reply.text, ref.threadTs);
   }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Bot } from '../../bot/bot.ts';
 import type { Contest, ContestEntry, ContestEvent } from '../../bot/contests.ts';
 import { formatWhen } from '../../bot/format.ts';
+import { deliverContestEvents } from '../deliveries.ts';
 
 export const VOTE_ACTION = 'impasto_vote';
 
@@ -59,9 +60,5 @@ export function renderContestsOnSlack(client: WebClient, bot: Bot, logger: Logge
     }
   }
 
-  let chain = Promise.resolve();
-  return bot.onContestEvent((event) => {
-    if (event.contest.platform !== 'slack') return;
-    chain = chain.then(() => render(event)).catch((error: unknown) => logger.warn({ err: error, event: event.type }, 'could not post the contest update to Slack'));
-  });
+  return deliverContestEvents(bot, 'slack', render, (error, event) => logger.warn({ err: error, event: event.type }, 'could not post the contest update to Slack'));
 }

@@ -1,4 +1,5 @@
 import type { Bot } from '../bot/bot.ts';
+import type { ContestEvent } from '../bot/contests.ts';
 import type { Platform } from '../bot/jobs.ts';
 import type { BotEvent } from '../bot/scheduler.ts';
 
@@ -34,4 +35,16 @@ export function deliverJobEvents(
       await Promise.allSettled(pending.values());
     },
   };
+}
+
+/**
+ * Feeds one platform's contest events to `render` strictly in order (an entry must be posted before
+ * its vote counts are edited). A failed delivery is reported and does not hold up the next one.
+ */
+export function deliverContestEvents(bot: Bot, platform: Platform, render: (event: ContestEvent) => Promise<void>, onError: (error: unknown, event: ContestEvent) => void): () => void {
+  let chain = Promise.resolve();
+  return bot.onContestEvent((event) => {
+    if (event.contest.platform !== platform) return;
+    chain = chain.then(() => render(event)).catch((error: unknown) => onError(error, event));
+  });
 }
