@@ -25,7 +25,7 @@ import { encodeGif } from '../src/engine/gif.ts';
 import { decodeImage, encodePng, resizeExactly } from '../src/engine/image.ts';
 import { GATYS_LAYERS, SHALLOW_LAYERS, type LayerSelection } from '../src/engine/layers.ts';
 import { createTfObjective } from '../src/engine/tf-objective.ts';
-import { createFeatureNetwork, rgbToVggInput, VGG19_LAYERS } from '../src/engine/vgg.ts';
+import { createFeatureNetwork, layerResolution, rgbToVggInput, VGG19_CHANNELS, VGG19_LAYERS } from '../src/engine/vgg.ts';
 import { loadVggWeights, locateWeights, type ConvWeights } from '../src/engine/weights.ts';
 
 const env = loadEngineEnvironment();
@@ -39,13 +39,13 @@ const { ort } = await chooseObjectiveEngine(env.IMPASTO_ENGINE === 'tfjs' ? 'tfj
 const engineKinds = (args.get('engines') ?? (ort ? 'tfjs,onnx' : 'tfjs')).split(',') as ('tfjs' | 'onnx')[];
 const weights = new Map(await loadVggWeights(await locateWeights({ explicitDir: env.IMPASTO_WEIGHTS_DIR, download: { baseUrl: env.IMPASTO_WEIGHTS_URL } })));
 const realLayers = [...weights.keys()];
-const channels = [64, 64, 128, 128, 256, 256, 256, 256, 512, 512, 512, 512, 512, 512, 512, 512];
+const inChannelsOf = (index: number) => (index === 0 ? 3 : VGG19_CHANNELS[index - 1]!);
 VGG19_LAYERS.forEach((name, index) => {
   if (weights.has(name)) return;
-  const inChannels = index === 0 ? 3 : channels[index - 1]!;
+  const inChannels = inChannelsOf(index);
   const stand: ConvWeights = {
-    kernel: tf.randomNormal([3, 3, inChannels, channels[index]!], 0, Math.sqrt(2 / (9 * inChannels)), 'float32', index),
-    bias: tf.zeros([channels[index]!]),
+    kernel: tf.randomNormal([3, 3, inChannels, VGG19_CHANNELS[index]!], 0, Math.sqrt(2 / (9 * inChannels)), 'float32', index),
+    bias: tf.zeros([VGG19_CHANNELS[index]!]),
   };
   weights.set(name, stand);
 });
@@ -138,15 +138,13 @@ console.log(JSON.stringify({ backend: choice.name, machine, node: process.versio
 function evaluationFlops(size: number, layers: LayerSelection): number {
   const wanted = new Set([...layers.content, ...layers.style]);
   const deepest = Math.max(...[...wanted].map((layer) => VGG19_LAYERS.indexOf(layer as (typeof VGG19_LAYERS)[number])));
-  let side = size;
   let flops = 0;
   VGG19_LAYERS.slice(0, deepest + 1).forEach((name, index) => {
-    const inChannels = index === 0 ? 3 : channels[index - 1]!;
-    const outChannels = channels[index]!;
-    const conv = 2 * side * side * 9 * inChannels * outChannels;
+    const { width, height } = layerResolution(name, size, size);
+    const outChannels = VGG19_CHANNELS[index]!;
+    const conv = 2 * width * height * 9 * inChannelsOf(index) * outChannels;
     flops += 2 * conv; // forward, and the input gradient (one more convolution)
-    if (layers.style.includes(name)) flops += 2 * (2 * side * side * outChannels * outChannels); // Gram forward + backward
-    if (['conv1_2', 'conv2_2', 'conv3_4', 'conv4_4'].includes(name)) side = Math.floor(side / 2);
+    if (layers.style.includes(name)) flops += 2 * (2 * width * height * outChannels * outChannels); // Gram forward + backward
   });
   return flops;
 }

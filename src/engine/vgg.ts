@@ -11,8 +11,11 @@ export const VGG19_LAYERS = [
   'conv5_1', 'conv5_2', 'conv5_3', 'conv5_4',
 ] as const;
 
+/** Output channels of each layer, in the order of VGG19_LAYERS (the input has 3). */
+export const VGG19_CHANNELS = [64, 64, 128, 128, 256, 256, 256, 256, 512, 512, 512, 512, 512, 512, 512, 512] as const;
+
 /** 2×2 pooling with stride 2 follows the last convolution of each block. */
-const POOL_AFTER: ReadonlySet<string> = new Set(['conv1_2', 'conv2_2', 'conv3_4', 'conv4_4', 'conv5_4']);
+export const POOL_AFTER: ReadonlySet<string> = new Set(['conv1_2', 'conv2_2', 'conv3_4', 'conv4_4', 'conv5_4']);
 
 export type Pooling = 'max' | 'avg';
 

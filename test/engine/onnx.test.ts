@@ -7,7 +7,7 @@ import { arrayWeightsOf, createOnnxObjective, type ArrayWeights } from '../../sr
 import { dot } from '../../src/engine/optimizers/objective.ts';
 import { gaussianNoise } from '../../src/engine/random.ts';
 import { createTfObjective, type NetworkInput } from '../../src/engine/tf-objective.ts';
-import { createFeatureNetwork, rgbToVggInput, VGG19_LAYERS, type Pooling } from '../../src/engine/vgg.ts';
+import { createFeatureNetwork, rgbToVggInput, VGG19_CHANNELS, VGG19_LAYERS, type Pooling } from '../../src/engine/vgg.ts';
 import { loadVggWeights, type ConvWeights, type VggWeights } from '../../src/engine/weights.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadSharedImage, SHARED_VGG_DIR } from '../helpers/shared.ts';
@@ -29,11 +29,10 @@ beforeAll(async () => {
   await chooseBackend('wasm');
   const loaded = new Map(await loadVggWeights(SHARED_VGG_DIR));
   // Blocks 4–5 are not in the shared set: deterministic stand-ins exercise the Gatys layer set.
-  const channels = [64, 64, 128, 128, 256, 256, 256, 256, 512, 512, 512, 512, 512, 512, 512, 512];
   VGG19_LAYERS.forEach((name, index) => {
     if (loaded.has(name)) return;
-    const inChannels = channels[index - 1]!;
-    const stand: ConvWeights = { kernel: tf.randomNormal([3, 3, inChannels, channels[index]!], 0, Math.sqrt(2 / (9 * inChannels)), 'float32', index), bias: tf.fill([channels[index]!], 0.01) };
+    const inChannels = VGG19_CHANNELS[index - 1]!;
+    const stand: ConvWeights = { kernel: tf.randomNormal([3, 3, inChannels, VGG19_CHANNELS[index]!], 0, Math.sqrt(2 / (9 * inChannels)), 'float32', index), bias: tf.fill([VGG19_CHANNELS[index]!], 0.01) };
     loaded.set(name, stand);
   });
   weights = loaded;

@@ -3,7 +3,7 @@ import type { LayerSelection } from '../layers.ts';
 import { guidesFor } from '../mask.ts';
 import type { Evaluation, LossTerms } from '../optimizers/objective.ts';
 import type { DisposableObjective, NetworkInput, ObjectiveSpec } from '../tf-objective.ts';
-import { layerResolution, VGG19_LAYERS, type Pooling } from '../vgg.ts';
+import { layerResolution, POOL_AFTER, VGG19_LAYERS, type Pooling } from '../vgg.ts';
 import { GraphBuilder } from './graph-builder.ts';
 
 /** VGG weights as plain arrays: kernel `[3, 3, in, out]` (TensorFlow layout) and bias. */
@@ -18,7 +18,6 @@ export interface OnnxObjectiveSpec extends Omit<ObjectiveSpec, 'network'> {
   readonly pooling: Pooling;
 }
 
-const POOL_AFTER = new Set(['conv1_2', 'conv2_2', 'conv3_4', 'conv4_4', 'conv5_4']);
 const sessions = new Map<string, Promise<InferenceSession>>();
 const MAX_CACHED_SESSIONS = 6;
 
