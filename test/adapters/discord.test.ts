@@ -80,6 +80,12 @@ function withAttachments(user: typeof alice, content: Record<string, unknown>, e
   return stylizeCommand(user, options, attachments);
 }
 
+/** The first edit of the original reply that reports progress of a job with `total` iterations. */
+function progressEdit(interaction: Record<string, unknown>, total: number): Promise<RecordedRequest> {
+  const pattern = new RegExp(`iteration \\d+/${total}`);
+  return fake.waitForRequest((request) => originalOf(interaction)(request) && pattern.test(String((request.json as { content?: string }).content)));
+}
+
 async function finalFiles(interaction: Record<string, unknown>): Promise<RecordedRequest> {
   return fake.waitForRequest((request) => originalOf(interaction)(request) && request.files.length === 2);
 }
@@ -130,7 +136,7 @@ describe('Discord', () => {
     expect((queued.json as { content: string }).content).toMatch(/Position 1 in the queue|It starts next/);
     await harness.bot.execute('cancel', { job: busy.jobId! }, contextFor('someone'));
 
-    const progress = await fake.waitForRequest((request) => originalOf(interaction)(request) && /iteration \d+\/4/.test(String((request.json as { content?: string }).content)));
+    const progress = await progressEdit(interaction, 4);
     expect((progress.json as { content: string }).content).toMatch(/▰|▱/);
     const final = await finalFiles(interaction);
     await expectValidResult(final);
@@ -210,7 +216,7 @@ describe('Discord', () => {
       { name: 'iterations', type: 4, value: 20 },
     ]);
     fake.dispatchInteraction(interaction);
-    const progress = await fake.waitForRequest((request) => originalOf(interaction)(request) && /iteration \d+\/20/.test(String((request.json as { content?: string }).content)));
+    const progress = await progressEdit(interaction, 20);
     const cancelId = (progress.json as { components: { components: { custom_id: string }[] }[] }).components[0]!.components[0]!.custom_id;
     expect(cancelId).toMatch(/^impasto:cancel:/);
     const press = interactionPayload({ type: 3, user: alice, data: { custom_id: cancelId, component_type: 2 }, message: userMessage({ id: '900000000000000001', username: 'impasto' }, []) });
@@ -261,7 +267,7 @@ describe('Discord', () => {
       { name: 'iterations', type: 4, value: 20 },
     ]);
     fake.dispatchInteraction(interaction);
-    await fake.waitForRequest((request) => originalOf(interaction)(request) && /iteration \d+\/20/.test(String((request.json as { content?: string }).content)));
+    await progressEdit(interaction, 20);
     clockOffset = 16 * 60_000; // the token has now expired
     try {
       const message = await fake.waitForRequest((request) => request.method === 'POST' && request.path === `/channels/${CHANNEL_ID}/messages` && request.files.length === 2);
@@ -280,7 +286,7 @@ describe('Discord', () => {
       { name: 'iterations', type: 4, value: 20 },
     ]);
     fake.dispatchInteraction(interaction);
-    await fake.waitForRequest((request) => originalOf(interaction)(request) && /iteration \d+\/20/.test(String((request.json as { content?: string }).content)));
+    await progressEdit(interaction, 20);
     const opsBefore = fake.gatewayOps.length;
     fake.dropGateway();
     await expect.poll(() => fake.gatewayOps.slice(opsBefore).includes(6), { timeout: 30_000 }).toBe(true); // RESUME
@@ -301,7 +307,7 @@ describe('Discord', () => {
       { name: 'iterations', type: 4, value: 10 },
     ]);
     fake.dispatchInteraction(interaction);
-    await fake.waitForRequest((request) => originalOf(interaction)(request) && /iteration \d+\/10/.test(String((request.json as { content?: string }).content)));
+    await progressEdit(interaction, 10);
     clockOffset = 16 * 60_000;
     try {
       await fake.waitForRequest((request) => request.method === 'POST' && request.path === `/channels/${CHANNEL_ID}/messages` && request.files.length === 2 && String((request.json as { content: string }).content).startsWith(`<@${bob.id}>`));
