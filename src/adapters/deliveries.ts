@@ -15,7 +15,7 @@ export function deliverJobEvents(
   platform: Platform,
   render: (event: BotEvent) => Promise<void>,
   handlers: { onError: (error: unknown, event: BotEvent) => void; onFinished?: (jobId: string) => void },
-): { stop(): Promise<void> } {
+): JobDeliveries {
   const pending = new Map<string, Promise<void>>();
   const unsubscribe = bot.onEvent((event) => {
     if (event.job.origin.platform !== platform) return;
@@ -30,11 +30,29 @@ export function deliverJobEvents(
     }
   });
   return {
+    whileQueued(jobId, work) {
+      const run = (pending.get(jobId) ?? Promise.resolve()).then(async () => {
+        if (bot.job(jobId)?.status === 'queued') await work();
+      });
+      // The chain goes on whatever this did; the caller hears of its failure.
+      if (pending.has(jobId)) pending.set(jobId, run.catch(() => undefined));
+      return run;
+    },
     async stop() {
       unsubscribe();
       await Promise.allSettled(pending.values());
     },
   };
+}
+
+export interface JobDeliveries {
+  /**
+   * Runs `work` (a command's own "queued" reply, say) in line with the job's event deliveries, and
+   * only if the job is still queued by then: a reply that would say "Queued" after the job started
+   * painting is dropped, so the later state always wins.
+   */
+  whileQueued(jobId: string, work: () => Promise<void>): Promise<void>;
+  stop(): Promise<void>;
 }
 
 /**

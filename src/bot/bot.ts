@@ -24,6 +24,7 @@ import { Scheduler, type BotEventListener, type QueueEntry } from './scheduler.t
 import type { BotServices, CommandLimits } from './services.ts';
 import { SpeedModel } from './speed.ts';
 import { importStyles } from './style-import.ts';
+import { seedDefaultLibrary } from './default-library.ts';
 import { renderContactSheet, StyleLibrary } from './styles.ts';
 import { Contests, type Contest, type ContestEvent } from './contests.ts';
 import { createContestEnterCommand } from './commands/contest-enter.ts';
@@ -106,6 +107,7 @@ export function createBot(options: BotOptions): Bot {
   const host = new EngineHost({
     workerData: { backend: env.IMPASTO_BACKEND, objectiveEngine: env.IMPASTO_ENGINE, weightsDir: env.IMPASTO_WEIGHTS_DIR, weightsUrl: env.IMPASTO_WEIGHTS_URL },
     logger: logger.child({ component: 'engine' }),
+    tempDir: dirs.temp,
     ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
   });
   const scheduler = new Scheduler(
@@ -126,7 +128,7 @@ export function createBot(options: BotOptions): Bot {
   const contests = new Contests({
     db,
     dir: join(dirs.root, 'contests'),
-    submitJob: (job, requester) => scheduler.submit(job, requester),
+    submitJob: (requester, prepare) => scheduler.submit(requester, prepare),
     job: (id) => store.get(id),
     entryParams: { size: limits.defaultSize, iterations: limits.defaultIterations },
   });
@@ -208,10 +210,16 @@ export function createBot(options: BotOptions): Bot {
         const paths = [job.contentPath, ...styleSharesOf(job).map((share) => share.path), ...(job.maskPath ? [job.maskPath] : [])];
         if (!(await filesExist(...paths))) throw new BotError('unknown_job', `The images of job ${jobId} have expired; send them again.`);
         const { contentPath, stylePath, styles, maskPath, styleLabel } = job;
-        const entry = await scheduler.submit(
-          { requester: context.requester, origin: context.origin, params: { ...job.params, ...overrides }, contentPath, stylePath, styles, maskPath, styleLabel },
-          context.requester,
-        );
+        const entry = await scheduler.submit(context.requester, () => ({
+          requester: context.requester,
+          origin: context.origin,
+          params: { ...job.params, ...overrides },
+          contentPath,
+          stylePath,
+          styles,
+          maskPath,
+          styleLabel,
+        }));
         return { text: `Queued job ${entry.job.id} (${job.styleLabel}, seed ${String(entry.job.params.seed)}). ${describePosition(entry.position, entry.etaMs)}`, jobId: entry.job.id };
       } catch (error) {
         const refusal = refusalOf(error);
@@ -243,6 +251,10 @@ export function createBot(options: BotOptions): Bot {
     },
     leaderboard,
     async start() {
+      if (env.IMPASTO_DEFAULT_LIBRARY) {
+        const added = await seedDefaultLibrary(db, library, limits.decode);
+        if (added.length > 0) logger.info({ added }, 'default style library imported (first start)');
+      }
       if (env.IMPASTO_STYLES_DIR) {
         const report = await importStyles(library, env.IMPASTO_STYLES_DIR, limits.decode);
         logger.info({ added: report.added, skipped: report.skipped.length }, 'style library seeded');

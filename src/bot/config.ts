@@ -60,6 +60,7 @@ export const botEnvironmentSchema = engineEnvironmentSchema
     IMPASTO_DATA_DIR: z.string().trim().min(1).default('data'),
     IMPASTO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     IMPASTO_STYLES_DIR: optionalText,
+    IMPASTO_DEFAULT_LIBRARY: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
     IMPASTO_MAX_QUEUED_PER_USER: count(2, 100),
     IMPASTO_MAX_QUEUE: count(20, 10_000),
     IMPASTO_JOB_TIMEOUT_MINUTES: z.coerce.number({ invalid_type_error: 'expected a number of minutes' }).positive('expected more than 0').max(24 * 60).default(20),
@@ -72,6 +73,10 @@ export const botEnvironmentSchema = engineEnvironmentSchema
     IMPASTO_WEB: z.enum(['auto', 'on', 'off']).default('auto'),
     IMPASTO_WEB_HOST: z.string().trim().min(1).default('127.0.0.1'),
     IMPASTO_WEB_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+    IMPASTO_WEB_ALLOWED_HOSTS: z
+      .string()
+      .default('localhost,127.0.0.1,[::1]')
+      .transform((value) => splitList(value.toLowerCase())),
     IMPASTO_WEB_TOKEN: optionalText.pipe(z.string().min(16, 'expected at least 16 characters').optional()),
     IMPASTO_WEB_LIBRARY_EDITS: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
     DISCORD_TOKEN: optionalText,

@@ -58,7 +58,8 @@ export interface ContestDependencies {
   /** Where contest style images are kept (outside upload retention: contests can run for weeks). */
   readonly dir: string;
   readonly now?: () => number;
-  readonly submitJob: (job: NewJob, requester: Requester) => Promise<QueueEntry>;
+  /** Admits a job (the queue's limits) and only then runs `prepare`, which stores its files. */
+  readonly submitJob: (requester: Requester, prepare: () => Promise<NewJob>) => Promise<QueueEntry>;
   readonly job: (id: string) => Job | undefined;
   /** Defaults per contest entry (the bot's default size and iterations). */
   readonly entryParams: StylizeOptionsInput;
@@ -224,8 +225,11 @@ export class Contests {
     return contest;
   }
 
-  /** Queues the member's photo, stylized with the contest's style and fixed parameters. */
-  async enter(requester: Requester, origin: JobOrigin, contentPath: string): Promise<{ entry: ContestEntry; queued: QueueEntry; contest: Contest }> {
+  /**
+   * Queues the member's photo, stylized with the contest's style and fixed parameters. `storeContent`
+   * saves the photo and runs only once the entry is admitted, so a refused entry leaves no file.
+   */
+  async enter(requester: Requester, origin: JobOrigin, storeContent: () => Promise<string>): Promise<{ entry: ContestEntry; queued: QueueEntry; contest: Contest }> {
     const contest = this.requireOpen(requester.platform, origin.channelId);
     const mine = (this.deps.db.prepare("SELECT COUNT(*) FROM contest_entries WHERE contest_id = ? AND user_id = ? AND status IN ('pending', 'posted')").pluck().get(contest.id, requester.userId) as number);
     if (mine >= contest.maxEntries) {
@@ -234,10 +238,14 @@ export class Contests {
     const key = `${requester.platform}:${requester.userId}`;
     const last = this.lastEntryAt.get(key) ?? 0;
     if (this.now() - last < ENTRY_COOLDOWN_MS) throw new BotError('limit_reached', 'Slow down: one contest entry every 10 seconds.');
-    const queued = await this.deps.submitJob(
-      { requester, origin, params: { ...contest.params, seed: randomInt(0, 2 ** 31 - 1) }, contentPath, stylePath: contest.stylePath, styleLabel: `${contest.styleLabel} (contest)` },
+    const queued = await this.deps.submitJob(requester, async () => ({
       requester,
-    );
+      origin,
+      params: { ...contest.params, seed: randomInt(0, 2 ** 31 - 1) },
+      contentPath: await storeContent(),
+      stylePath: contest.stylePath,
+      styleLabel: `${contest.styleLabel} (contest)`,
+    }));
     this.lastEntryAt.set(key, this.now());
     const id = randomBytes(5).toString('base64url');
     this.deps.db

@@ -1,4 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
@@ -32,6 +34,12 @@ export interface EngineHostOptions {
   readonly logger: Logger;
   /** The worker module; the real engine worker unless a test substitutes another. */
   readonly workerUrl?: URL;
+  /**
+   * The worker's TMPDIR. onnxruntime's telemetry library leaves an empty `mat-debug-<pid>.log` (and
+   * a `.ses` file) in TMPDIR in every process that uses it: this keeps them inside the data
+   * directory, and the logs of earlier workers are removed at each start.
+   */
+  readonly tempDir?: string;
 }
 
 interface PendingRun {
@@ -93,8 +101,15 @@ export class EngineHost {
   }
 
   private spawn(): Promise<EngineInfo> {
+    const { tempDir } = this.options;
+    if (tempDir) {
+      mkdirSync(tempDir, { recursive: true });
+      // Earlier workers have exited: their logs are garbage (tsx's compile cache beside them is kept).
+      for (const name of readdirSync(tempDir)) if (/^mat-debug-\d+\.log$/.test(name)) rmSync(join(tempDir, name), { force: true });
+    }
     const worker = fork(fileURLToPath(this.options.workerUrl ?? DEFAULT_WORKER_URL), [JSON.stringify(this.options.workerData)], {
       execArgv: ['--import', TSX_LOADER],
+      ...(tempDir ? { env: { ...process.env, TMPDIR: tempDir } } : {}),
       // 'advanced' carries Uint8Arrays (preview frames) without base64.
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

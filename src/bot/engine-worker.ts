@@ -17,6 +17,11 @@ const running = new Map<string, AbortController>();
 
 // The bot went away (even by kill -9): an orphaned engine must not keep the GPU busy.
 process.on('disconnect', () => process.exit(0));
+// A stray rejection (a native library cleaning up after a failed job) must not end the process and
+// with it another user's job: each job's own failures are caught in `run` below.
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`engine worker: unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+});
 
 function send(message: WorkerMessage): void {
   process.send?.(message);

@@ -15,10 +15,12 @@ export interface DataDirs {
   readonly results: string;
   /** The style library's images. */
   readonly styles: string;
+  /** The engine process's TMPDIR (native libraries write scratch files there). */
+  readonly temp: string;
 }
 
 export function createDataDirs(root: string): DataDirs {
-  const dirs = { root, database: join(root, 'impasto.sqlite'), uploads: join(root, 'uploads'), results: join(root, 'results'), styles: join(root, 'styles') };
+  const dirs = { root, database: join(root, 'impasto.sqlite'), uploads: join(root, 'uploads'), results: join(root, 'results'), styles: join(root, 'styles'), temp: join(root, 'tmp') };
   for (const dir of [dirs.uploads, dirs.results, dirs.styles]) mkdirSync(dir, { recursive: true });
   return dirs;
 }

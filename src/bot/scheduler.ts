@@ -59,6 +59,8 @@ export class Scheduler {
   private readonly listeners = new Set<BotEventListener>();
   private runningJobId: string | undefined;
   private timedOut = new Set<string>();
+  /** Places in the queue promised to admitted jobs whose files are still being prepared, per user. */
+  private readonly reserved = new Map<string, number>();
 
   constructor(
     private readonly store: JobStore,
@@ -87,28 +89,54 @@ export class Scheduler {
     if (interrupted.size > 0) this.logger.info({ jobs: [...interrupted] }, 'requeued jobs interrupted by a restart');
   }
 
-  /** Admits a job or refuses it with the limit that applies. */
-  async submit(job: NewJob, requester: Requester): Promise<QueueEntry> {
-    const active = this.store.countActive(requester.platform, requester.userId);
-    if (active.queued >= this.limits.maxQueuedPerUser) {
+  /**
+   * Admits a job or refuses it with the limit that applies. The place in the queue is taken before
+   * anything slow happens: `prepare` (decoding and storing the user's images) runs only for an
+   * admitted job, so a refused one writes nothing, and simultaneous requests cannot all pass the
+   * check before any of them is counted.
+   */
+  async submit(requester: Requester, prepare: () => NewJob | Promise<NewJob>): Promise<QueueEntry> {
+    const release = this.reserve(requester);
+    try {
+      const job = await prepare();
+      // The job gets its own copies of library styles, so removing a style cannot break it.
+      const own = (path: string) => (path.startsWith(this.dirs.styles) ? this.copyIntoUploads(path) : Promise.resolve(path));
+      const stylePath = await own(job.stylePath);
+      const styles = job.styles ? await Promise.all(job.styles.map(async (share) => ({ ...share, path: share.path === job.stylePath ? stylePath : await own(share.path) }))) : undefined;
+      const created = this.store.create({ ...job, stylePath, styles });
+      const entry = this.entryOf(created.id)!;
+      // Announce before scheduling: an idle queue starts the job at once, and 'started' follows 'queued'.
+      this.emit({ type: 'queued', job: created, position: entry.position, etaMs: entry.etaMs });
+      this.schedule(created.id);
+      return entry;
+    } finally {
+      release();
+    }
+  }
+
+  /** Checks the limits counting places already promised to jobs still being prepared, and takes one. */
+  private reserve(requester: Requester): () => void {
+    const key = `${requester.platform}:${requester.userId}`;
+    const mine = this.store.countActive(requester.platform, requester.userId).queued + (this.reserved.get(key) ?? 0);
+    if (mine >= this.limits.maxQueuedPerUser) {
       throw new BotError(
         'limit_reached',
-        `You already have ${active.queued} job${active.queued === 1 ? '' : 's'} waiting; the limit is ${this.limits.maxQueuedPerUser} per person. Wait for one to finish, or cancel one.`,
+        `You already have ${mine} job${mine === 1 ? '' : 's'} waiting; the limit is ${this.limits.maxQueuedPerUser} per person. Wait for one to finish, or cancel one.`,
       );
     }
-    if (this.store.queued().length >= this.limits.maxQueue) {
+    const reservedInAll = [...this.reserved.values()].reduce((sum, count) => sum + count, 0);
+    if (this.store.queued().length + reservedInAll >= this.limits.maxQueue) {
       throw new BotError('limit_reached', `The queue is full (${this.limits.maxQueue} jobs waiting). Try again in a few minutes.`);
     }
-    // The job gets its own copies of library styles, so removing a style cannot break it.
-    const own = (path: string) => (path.startsWith(this.dirs.styles) ? this.copyIntoUploads(path) : Promise.resolve(path));
-    const stylePath = await own(job.stylePath);
-    const styles = job.styles ? await Promise.all(job.styles.map(async (share) => ({ ...share, path: share.path === job.stylePath ? stylePath : await own(share.path) }))) : undefined;
-    const created = this.store.create({ ...job, stylePath, styles });
-    const entry = this.entryOf(created.id)!;
-    // Announce before scheduling: an idle queue starts the job at once, and 'started' follows 'queued'.
-    this.emit({ type: 'queued', job: created, position: entry.position, etaMs: entry.etaMs });
-    this.schedule(created.id);
-    return entry;
+    this.reserved.set(key, (this.reserved.get(key) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.reserved.get(key) ?? 1) - 1;
+      if (left > 0) this.reserved.set(key, left);
+      else this.reserved.delete(key);
+    };
   }
 
   /** Cancels a job: its owner may, a moderator may cancel anyone's. */

@@ -1,3 +1,4 @@
+import { guardProcess } from '../process-guard.ts';
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
@@ -112,6 +113,7 @@ program
   .description('run the bot: the web playground, and the chat adapters that are configured')
   .action(async () => {
     const app = await startApp();
+    guardProcess(app.logger);
     const shutDown = (signal: string) => {
       app.logger.info({ signal }, 'shutting down; running jobs resume at the next start');
       void app.stop().then(() => process.exit(0));

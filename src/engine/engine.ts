@@ -4,6 +4,7 @@ import { InputError, throwIfAborted } from './errors.ts';
 import { preserveContentColors } from './color.ts';
 import { blendWithMask, checkMaskShape, maskFromImage, type Mask } from './mask.ts';
 import { scaleSchedule, type Scale } from './multiscale.ts';
+import { checkAspectRatio, checkPaintableAt, smallestLongSide } from './proportions.ts';
 import { frameInterval } from './gif.ts';
 import { resizeExactly, resizeToLongSide, type RgbImage } from './image.ts';
 import { selectLayers, type LayerSelection } from './layers.ts';
@@ -182,9 +183,11 @@ async function runStylization(
   const layers = selectLayers(network.availableLayers, { content: options.contentLayers, style: options.styleLayers });
   const styles = normaliseStyles(request);
   if (request.mask) checkMaskShape(request.mask, request.content);
+  checkPaintableAt(request.content, options.size, 'content image', 'content');
+  for (const style of styles) checkAspectRatio(style.image, 'style image', 'style');
   throwIfAborted(request.signal);
 
-  const schedule = scaleSchedule(options.size, options.iterations, options.multiScale);
+  const schedule = scaleSchedule(options.size, options.iterations, options.multiScale, smallestLongSide(request.content));
   const totalWork = schedule.reduce((sum, scale) => sum + scale.iterations * scale.size * scale.size, 0);
   const every = frameInterval(options.iterations, options.frames);
   const frames: RgbImage[] = [];
@@ -273,7 +276,8 @@ async function prepareStage(request: StylizeRequest, styles: readonly WeightedSt
   const styleSize = Math.max(32, Math.round(size * options.styleScale));
   const styleInputs = await Promise.all(
     styles.map(async ({ image, weight }) => {
-      const resized = await resizeToLongSide(image, styleSize);
+      // A narrow painting is enlarged just enough to keep pixels at the deepest layer.
+      const resized = await resizeToLongSide(image, Math.max(styleSize, smallestLongSide(image)));
       return { input: { x: rgbToVggInput(resized), width: resized.width, height: resized.height }, weight };
     }),
   );

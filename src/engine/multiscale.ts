@@ -13,12 +13,14 @@ const RATIO = 1.5;
 /**
  * Coarse-to-fine sizes (×√2 steps from about 128 px up to the target) with the iterations spread so
  * that the coarsest scale gets the most. Single-scale, a small target, or too few iterations give
- * one stage.
+ * one stage. No stage is smaller than `smallestSize` (a narrow photo needs a longer side to keep
+ * pixels at the deepest layers).
  */
-export function scaleSchedule(targetSize: number, iterations: number, multiScale: boolean): Scale[] {
+export function scaleSchedule(targetSize: number, iterations: number, multiScale: boolean, smallestSize = SMALLEST): Scale[] {
   const sizes = [targetSize];
+  const floor = Math.max(SMALLEST * 0.95, smallestSize);
   if (multiScale) {
-    for (let size = targetSize / STEP; size >= SMALLEST * 0.95; size /= STEP) sizes.unshift(Math.round(size));
+    for (let size = targetSize / STEP; size >= floor; size /= STEP) sizes.unshift(Math.round(size));
   }
   const stages = sizes.slice(-Math.min(sizes.length, iterations));
   const weights = stages.map((_, index) => RATIO ** (stages.length - 1 - index));

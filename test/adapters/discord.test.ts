@@ -319,4 +319,46 @@ describe('Discord', () => {
     fake.dispatchInteraction(queue);
     await fake.waitForRequest((request) => originalOf(queue)(request));
   });
+
+  it('splits a reply over Discord’s 2000-character limit into several messages (/help)', async () => {
+    const help = interactionPayload({ type: 2, user: bob, data: { id: '800000000000000005', name: 'help', type: 1 } });
+    fake.dispatchInteraction(help);
+    const first = await fake.waitForRequest((request) => originalOf(help)(request));
+    const followUps = () => fake.requests.filter((request) => request.method === 'POST' && request.path === `/webhooks/${APPLICATION_ID}/${tokenOf(help)}`);
+    const expected = (await harness.bot.execute('help', {}, contextFor('bob'))).text;
+    expect(expected.length).toBeGreaterThan(2000);
+    await expect.poll(() => [first, ...followUps()].map((request) => (request.json as { content: string }).content).join('\n')).toBe(expected);
+    for (const request of [first, ...followUps()]) expect((request.json as { content: string }).content.length).toBeLessThanOrEqual(2000);
+    expect(followUps().every((request) => ((request.json as { flags?: number }).flags ?? 0) & 64)).toBe(true);
+  });
+
+  it('never shows "Queued" after the job has started painting', async () => {
+    await harness.bot.idle();
+    const interaction = withAttachments(alice, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), [
+      { name: 'style_name', type: 3, value: 'starry-night' },
+      { name: 'size', type: 4, value: 64 },
+      { name: 'iterations', type: 4, value: 3 },
+    ]);
+    fake.dispatchInteraction(interaction);
+    await finalFiles(interaction);
+    const contents = fake.requests.filter(originalOf(interaction)).map((request) => String((request.json as { content?: string }).content));
+    const firstPainting = contents.findIndex((content) => content.startsWith('Painting'));
+    expect(firstPainting).toBeGreaterThanOrEqual(0);
+    expect(contents.slice(firstPainting).filter((content) => content.startsWith('Queued'))).toEqual([]);
+  });
+
+  it('refuses at once and privately what the interaction itself shows is wrong', async () => {
+    const noStyle = withAttachments(alice, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000));
+    fake.dispatchInteraction(noStyle);
+    const reply = await fake.waitForRequest(callbackOf(noStyle));
+    expect(reply.json).toMatchObject({ type: 4, data: { flags: 64, content: 'Which style? Upload a style image, or name one from the library with style_name (see /styles).' } });
+
+    const textUrl = fake.addCdnFile('notes.txt', new TextEncoder().encode('just some text'), 'text/plain');
+    const notImage = withAttachments(alice, attachmentObject(textUrl, 'notes.txt', 'text/plain', 14), [{ name: 'style_name', type: 3, value: 'udnie' }]);
+    fake.dispatchInteraction(notImage);
+    const refused = await fake.waitForRequest(callbackOf(notImage));
+    expect(refused.json).toMatchObject({ type: 4, data: { flags: 64, content: 'The content image (notes.txt) is not an image; send a JPEG, PNG, WebP or GIF.' } });
+    // Nothing public was shown: no deferral, so no "thinking…" in the channel.
+    expect(fake.requests.filter((request) => callbackOf(noStyle)(request) || callbackOf(notImage)(request)).map((request) => (request.json as { type: number }).type)).toEqual([4, 4]);
+  });
 });

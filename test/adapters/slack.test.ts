@@ -235,6 +235,49 @@ describe('Slack in Socket Mode', () => {
     const ack = await fake.sendEnvelope('slash_commands', { command: '/impasto', text: 'queue', user_id: ALICE, user_name: 'alice', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 't7', response_url: `${fake.apiUrl}response` });
     expect(ack.envelope_id).toBeDefined();
   });
+
+  it('keeps the modal’s private_metadata small: only the file’s id, name and URL', async () => {
+    // A phone upload's file object, as Slack sends it: thumbnails, permalinks, a long camera name.
+    const thumbs = Object.fromEntries([64, 80, 160, 360, 480, 720, 800, 960, 1024].flatMap((size) => [
+      [`thumb_${size}`, `https://files.slack.com/files-tmb/${TEAM_ID}-F0123456789-abcdef0123/pxl_20261128_093512345_mp_${size}.jpg`],
+      [`thumb_${size}_w`, size],
+      [`thumb_${size}_h`, Math.round(size * 0.75)],
+    ]));
+    const phoneFile = {
+      ...photo,
+      name: 'PXL_20261128_093512345.MP.PORTRAIT.ORIGINAL.jpg',
+      title: 'PXL_20261128_093512345.MP.PORTRAIT.ORIGINAL.jpg',
+      ...thumbs,
+      permalink: `https://painters.slack.com/files/${ALICE}/F0123456789/pxl_20261128_093512345.mp.portrait.original.jpg`,
+      permalink_public: `https://slack-files.com/${TEAM_ID}-F0123456789-0123456789`,
+      original_w: 4032,
+      original_h: 3024,
+      is_external: false,
+      is_public: true,
+      user: ALICE,
+      pretty_type: 'JPEG',
+      media_display_type: 'unknown',
+      created: 1795858512,
+      shares: { public: { [CHANNEL_ID]: [{ reply_users: [], reply_users_count: 0, reply_count: 0, ts: '1795858512.000100', channel_name: 'general', team_id: TEAM_ID, share_user_id: ALICE }] } },
+    };
+    expect(JSON.stringify(phoneFile).length).toBeGreaterThan(2000);
+    const message = fake.postUserMessage(ALICE, '', [phoneFile]);
+    await shortcutOn(message, 'trigger-phone');
+    const open = await fake.waitForCall((call) => call.method === 'views.open' && call.args.trigger_id === 'trigger-phone');
+    const view = JSON.parse(String(open.args.view)) as { callback_id: string; private_metadata: string };
+    expect(view.private_metadata.length).toBeLessThan(600);
+    expect(JSON.parse(view.private_metadata)).toEqual({
+      channel: CHANNEL_ID,
+      threadTs: message.ts,
+      file: { id: photo.id, name: 'PXL_20261128_093512345.MP.PORTRAIT.ORIGINAL.jpg', url: photo.url_private_download },
+    });
+    await submitModal(view, {
+      style: { style_name: { type: 'static_select', selected_option: { value: 'udnie', text: { type: 'plain_text', text: 'udnie' } } } },
+      size: { size: { type: 'plain_text_input', value: '64' } },
+      iterations: { iterations: { type: 'plain_text_input', value: '2' } },
+    });
+    await fake.waitForCall(uploadsInThread(message.ts));
+  });
 });
 
 describe('Slack over HTTP (signed requests)', () => {
@@ -278,5 +321,19 @@ describe('Slack over HTTP (signed requests)', () => {
     const complete = await fake.waitForCall(uploadsInThread(message.ts));
     await expectTwoFiles(complete);
     expect(harness.bot.jobsOf('slack', ALICE)).toHaveLength(1);
+  });
+
+  it('refuses an exact replay of a signed request, and a timestamp from the future', async () => {
+    const message = fake.postUserMessage(ALICE, '', [photo]);
+    const body = slash('udnie size=64 iterations=2', 'replayed');
+    const headers = signRequest(body);
+    const jobsBefore = harness.bot.jobsOf('slack', ALICE).length;
+    expect(await post(body, headers)).toBe(200);
+    expect(await post(body, headers)).toBe(401);
+    const future = slash('udnie size=64 iterations=2', 'future');
+    expect(await post(future, signRequest(future, SIGNING_SECRET, Math.floor(Date.now() / 1000) + 10 * 60))).toBe(401);
+    await fake.waitForCall(uploadsInThread(message.ts));
+    await harness.bot.idle();
+    expect(harness.bot.jobsOf('slack', ALICE).length).toBe(jobsBefore + 1);
   });
 });

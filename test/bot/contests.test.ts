@@ -31,7 +31,7 @@ function createContests(): Contests {
     db,
     dir: join(tmpdir(), 'impasto-contests'),
     now: () => clock,
-    submitJob: async (job: NewJob): Promise<QueueEntry> => ({ job: store.create(job), position: 1, etaMs: 1000 }),
+    submitJob: async (_requester: Requester, prepare: () => Promise<NewJob>): Promise<QueueEntry> => ({ job: store.create(await prepare()), position: 1, etaMs: 1000 }),
     job: (id) => store.get(id),
     entryParams: { size: 256, iterations: 60 },
     timers: {
@@ -57,7 +57,7 @@ function advance(ms: number): void {
 }
 
 async function enterAndPost(user: Requester): Promise<string> {
-  const { entry } = await contests.enter(user, origin, '/tmp/photo.png');
+  const { entry } = await contests.enter(user, origin, async () => '/tmp/photo.png');
   clock += 10_000; // past the entry cooldown
   contests.handleJobEvent({ type: 'succeeded', job: store.get(entry.jobId)! } as BotEvent);
   return entry.id;
@@ -100,12 +100,12 @@ describe('contest rules', () => {
 
   it('makes entries through the queue with the contest style, and limits entries per member', async () => {
     await startContest(2, 1);
-    const { entry } = await contests.enter(member('alice'), origin, '/tmp/a.png');
+    const { entry } = await contests.enter(member('alice'), origin, async () => '/tmp/a.png');
     const job = store.get(entry.jobId) as Job;
     expect(job.styleLabel).toBe('starry-night (contest)');
     expect(job.params).toMatchObject({ size: 256, iterations: 60 });
     clock += 10_000;
-    await expect(contests.enter(member('alice'), origin, '/tmp/a2.png')).rejects.toThrow('You already have 1 entry in "Winter"; the limit is 1 per member.');
+    await expect(contests.enter(member('alice'), origin, async () => '/tmp/a2.png')).rejects.toThrow('You already have 1 entry in "Winter"; the limit is 1 per member.');
     expect(contests.entry(entry.id)!.status).toBe('pending');
     contests.handleJobEvent({ type: 'succeeded', job } as BotEvent);
     expect(contests.entry(entry.id)!.status).toBe('posted');
@@ -114,8 +114,8 @@ describe('contest rules', () => {
 
   it('throttles entries', async () => {
     await startContest(2, 5);
-    await contests.enter(member('alice'), origin, '/tmp/a.png');
-    await expect(contests.enter(member('alice'), origin, '/tmp/b.png')).rejects.toThrow('Slow down: one contest entry every 10 seconds.');
+    await contests.enter(member('alice'), origin, async () => '/tmp/a.png');
+    await expect(contests.enter(member('alice'), origin, async () => '/tmp/b.png')).rejects.toThrow('Slow down: one contest entry every 10 seconds.');
   });
 
   it('counts one vote per member per entry, refuses self-votes, and takes a vote back on a second click', async () => {

@@ -1,17 +1,15 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PublicJob } from '../../src/adapters/web/api-types.ts';
-import { appEnv, prepareAppDirs } from '../helpers/app.ts';
+import { appEnv, prepareAppDirs, startAppProcess } from '../helpers/app.ts';
 import { sharedImagePath } from '../helpers/shared.ts';
 
 /**
  * Nothing is lost when the process dies at the worst moment: a real `impasto start` child process,
  * jobs submitted over its web API, a real SIGKILL while a job runs, and a restart on the same data.
  */
-const BIN = fileURLToPath(new URL('../../bin/impasto.js', import.meta.url));
 const children: ChildProcess[] = [];
 let cookie = '';
 
@@ -19,22 +17,7 @@ afterAll(() => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
 });
 
-async function startChild(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; log: string[] }> {
-  const child = spawn(process.execPath, [BIN, 'start'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const log: string[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => log.push(chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /impasto playground: (http:\/\/\S+)/.exec(stderr);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`impasto start exited (${code}) before listening:\n${stderr}`)));
-  });
-  return { child, url, log };
-}
+const startChild = (env: Record<string, string>) => startAppProcess(env, children);
 
 async function call<T>(url: string, init: RequestInit = {}): Promise<T> {
   const response = await fetch(url, { ...init, headers: { ...(init.headers ?? {}), cookie } });

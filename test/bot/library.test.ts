@@ -67,4 +67,22 @@ describe('the style library', () => {
     const reply = await harness.bot.execute('style add', { name: 'Not OK!', image }, contextFor('mod', { isModerator: true }));
     expect(reply.text).toMatch(/1–32 lowercase letters, digits or dashes/);
   });
+
+  it('ships five public-domain paintings, imported once: a removed one stays removed', async () => {
+    const first = await startTestBot({ IMPASTO_DEFAULT_LIBRARY: 'true' });
+    try {
+      expect(first.bot.library.list().map((style) => style.name)).toEqual(['composition-vii', 'great-wave', 'shipwreck-minotaur', 'starry-night', 'the-scream']);
+      expect(first.bot.library.get('starry-night')!.title).toBe('The Starry Night, Vincent van Gogh (1889)');
+      const reply = await first.bot.execute('style remove', { name: 'the-scream' }, contextFor('mod', { isModerator: true }));
+      expect(reply.refusal).toBeUndefined();
+    } finally {
+      await first.stop({ keepData: true });
+    }
+    const restarted = await startTestBot({ IMPASTO_DEFAULT_LIBRARY: 'true' }, undefined, first.dataDir);
+    try {
+      expect(restarted.bot.library.list().map((style) => style.name)).toEqual(['composition-vii', 'great-wave', 'shipwreck-minotaur', 'starry-night']);
+    } finally {
+      await restarted.stop();
+    }
+  });
 });

@@ -106,4 +106,19 @@ describe.each(['tfjs', 'onnx'] as const)('stylize on the %s engine (64 px, a few
     await expect(run).rejects.toBeInstanceOf(InputError);
     await expect(run).rejects.toThrow('conv4_2 is not available; the loaded weights have conv1_1 … conv3_4.');
   });
+
+  it('refuses a strip of a photo, paints a narrow one, and the engine keeps working after both', async () => {
+    const strip = { width: 2000, height: 2, data: new Uint8Array(2000 * 2 * 3).fill(128) };
+    await expect(engine.stylize({ content: strip, style, options: { size: 64, iterations: 2 } })).rejects.toThrow('The content image is 2000×2: too narrow to paint.');
+    // 8:1, asked at the smallest size: refused with the size that would work.
+    const narrow = { width: 640, height: 80, data: new Uint8Array(640 * 80 * 3).fill(90) };
+    await expect(engine.stylize({ content: narrow, style, options: { size: 64, iterations: 2 } })).rejects.toThrow('ask for size 128 or more');
+    // A narrow painting is enlarged enough to keep pixels at every layer.
+    const narrowStyle = { width: 300, height: 30, data: new Uint8Array(300 * 30 * 3).fill(200) };
+    const result = await engine.stylize({ content: narrow, style: narrowStyle, options: { size: 256, iterations: 2 } });
+    expect([result.image.width, result.image.height]).toEqual([256, 32]);
+    expect(result.scales.every((scale) => scale.size >= 128)).toBe(true);
+    const after = await engine.stylize({ content, style, options: { size: 64, iterations: 2 } });
+    expect(after.iterations).toBe(2);
+  });
 });

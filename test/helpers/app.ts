@@ -1,6 +1,8 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SHARED_DIR, SHARED_VGG_DIR } from './shared.ts';
 
 /** A fresh data directory and a styles folder seeded with the shared paintings (copies, not commits). */
@@ -23,4 +25,30 @@ export function appEnv(dirs: { dataDir: string; stylesDir: string }, overrides: 
     IMPASTO_LOG_LEVEL: 'warn',
     ...overrides,
   };
+}
+
+const BIN = fileURLToPath(new URL('../../bin/impasto.js', import.meta.url));
+
+/**
+ * A real `impasto start` as a child process (so that a crash shows as an exit, not as a broken test
+ * runner). Resolves with the playground's address once it listens; `children` collects the process
+ * for the caller's cleanup.
+ */
+export async function startAppProcess(env: Record<string, string | undefined>, children: ChildProcess[]): Promise<{ child: ChildProcess; url: string; log: string[] }> {
+  // An `undefined` value removes a variable the test runner has (e.g. CI).
+  const merged = Object.fromEntries(Object.entries({ ...process.env, ...env }).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const child = spawn(process.execPath, [BIN, 'start'], { env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const log: string[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => log.push(chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /impasto playground: (http:\/\/\S+)/.exec(stderr);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`impasto start exited (${code}) before listening:\n${stderr}`)));
+  });
+  return { child, url, log };
 }

@@ -19,6 +19,8 @@ export async function startTestBot(overrides: Record<string, string> = {}, worke
     IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR,
     IMPASTO_BACKEND: 'wasm',
     IMPASTO_PROGRESS_INTERVAL_MS: '0',
+    // Tests bring their own styles; the shipped ones have a test of their own.
+    IMPASTO_DEFAULT_LIBRARY: 'false',
     ...overrides,
   });
   const logLines: string[] = [];

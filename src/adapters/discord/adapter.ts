@@ -23,7 +23,8 @@ import {
 } from 'discord.js';
 import type { Logger } from 'pino';
 import type { Bot } from '../../bot/bot.ts';
-import type { CommandContext, Reply, UploadedImage } from '../../bot/commands/types.ts';
+import type { CommandContext, CommandDefinition, Reply, UploadedImage } from '../../bot/commands/types.ts';
+import { parseArgs } from '../../bot/commands/validate.ts';
 import type { BotEnvironment } from '../../bot/config.ts';
 import { BotError, refusalOf, userMessageOf } from '../../bot/errors.ts';
 import { describeParameters, formatDuration, formatEta, progressBar } from '../../bot/format.ts';
@@ -31,6 +32,7 @@ import type { Job } from '../../bot/jobs.ts';
 import type { BotEvent } from '../../bot/scheduler.ts';
 import { downloadImage } from '../download.ts';
 import { deliverJobEvents } from '../deliveries.ts';
+import { MESSAGE_LIMITS, splitText } from '../message-limits.ts';
 import { STYLIZE_WITH, USE_AS_STYLE } from './application-commands.ts';
 import { renderContestsOnDiscord } from './contests.ts';
 
@@ -129,18 +131,55 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     return undefined;
   }
 
-  /** Shows a reply to a deferred interaction; a refusal becomes an ephemeral follow-up instead. */
+  /**
+   * Shows a reply to a deferred interaction; a refusal becomes an ephemeral follow-up instead. A
+   * text over Discord's limit continues in follow-ups. A job's "queued" reply waits its turn behind
+   * the job's own events, and is dropped if the job has started by then.
+   */
   async function answer(interaction: RepliableInteraction, reply: Reply, deferredPublicly: boolean): Promise<void> {
     if (reply.refusal && deferredPublicly) {
       await interaction.deleteReply().catch(() => undefined);
       await interaction.followUp({ content: reply.text, flags: MessageFlags.Ephemeral });
       return;
     }
-    await interaction.editReply({
-      content: reply.text,
-      files: (reply.files ?? []).map((file) => ({ attachment: Buffer.from(file.bytes), name: file.name })),
-      components: reply.jobId ? [cancelRow(reply.jobId)] : [],
-    });
+    const [first = '', ...rest] = splitText(reply.text, MESSAGE_LIMITS.discord);
+    const edit = () =>
+      interaction.editReply({
+        content: first,
+        files: (reply.files ?? []).map((file) => ({ attachment: Buffer.from(file.bytes), name: file.name })),
+        components: reply.jobId ? [cancelRow(reply.jobId)] : [],
+      });
+    if (reply.jobId) await deliveries.whileQueued(reply.jobId, async () => void (await edit()));
+    else await edit();
+    for (const piece of rest) await interaction.followUp({ content: piece, ...(deferredPublicly ? {} : { flags: MessageFlags.Ephemeral }) });
+  }
+
+  /**
+   * What can be refused from the interaction alone (a missing style, a number out of range, a file
+   * Discord itself says is no image), so that the refusal is private and immediate rather than a
+   * public "thinking…" that then vanishes.
+   */
+  function refuseEarly(interaction: ChatInputCommandInteraction, definition: CommandDefinition): string | undefined {
+    const raw: Record<string, unknown> = {};
+    for (const [option, spec] of Object.entries(definition.options)) {
+      if (spec.type === 'image') {
+        const attachment = interaction.options.getAttachment(option);
+        if (!attachment) continue;
+        const label = option === 'content' ? 'content image' : `${option} image`;
+        if (attachment.contentType && !attachment.contentType.startsWith('image/')) return `The ${label} (${attachment.name}) is not an image; send a JPEG, PNG, WebP or GIF.`;
+        if (attachment.size > env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024) return `The ${label} is ${(attachment.size / 1048576).toFixed(1)} MB; the limit is ${env.IMPASTO_MAX_UPLOAD_MB} MB.`;
+        raw[option] = { bytes: new Uint8Array(0), name: attachment.name };
+      } else {
+        const value = interaction.options.get(option)?.value;
+        if (value !== undefined) raw[option] = value;
+      }
+    }
+    try {
+      parseArgs(definition, raw);
+      return undefined;
+    } catch (error) {
+      return refusalOf(error)?.text;
+    }
   }
 
   async function onChatInput(interaction: ChatInputCommandInteraction): Promise<void> {
@@ -150,7 +189,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     if (!definition) return void interaction.reply({ content: `I don't know /${name}. Try /help.`, flags: MessageFlags.Ephemeral });
     const publicReply = PUBLIC_COMMANDS.has(name);
     if (publicReply) {
-      const problem = checkCanPostFiles(interaction);
+      const problem = checkCanPostFiles(interaction) ?? refuseEarly(interaction, definition);
       if (problem) return void interaction.reply({ content: problem, flags: MessageFlags.Ephemeral });
     }
     await interaction.deferReply(publicReply ? {} : { flags: MessageFlags.Ephemeral });
@@ -230,7 +269,8 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
         await interaction.webhook.deleteMessage(message.id).catch(() => undefined);
         await interaction.followUp({ content: reply.text, flags: MessageFlags.Ephemeral });
       } else {
-        await interaction.webhook.editMessage(message.id, { content: reply.text, components: reply.jobId ? [cancelRow(reply.jobId)] : [] });
+        const edit = async () => void (await interaction.webhook.editMessage(message.id, { content: reply.text, components: reply.jobId ? [cancelRow(reply.jobId)] : [] }));
+        await (reply.jobId ? deliveries.whileQueued(reply.jobId, edit) : edit());
       }
     });
   }
@@ -348,6 +388,11 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   const deliveries = deliverJobEvents(bot, 'discord', render, {
     onError: (error, event) => logger.warn({ err: error, jobId: event.job.id, event: event.type }, `could not deliver to Discord: ${describeDiscordError(error)}`),
   });
+
+  // An 'error' event nobody listens to is thrown, and would end the whole process (and with it the
+  // other adapters). discord.js reconnects by itself after these.
+  client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
+  client.on(Events.ShardError, (error, shardId) => logger.error({ err: error, shardId }, 'discord gateway error'));
 
   const stopContests = renderContestsOnDiscord(client, bot, logger);
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));

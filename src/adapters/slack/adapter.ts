@@ -1,4 +1,4 @@
-import { App, LogLevel, type BlockAction, type ButtonAction, type MessageShortcut, type ViewSubmitAction } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, type BlockAction, type ButtonAction, type MessageShortcut, type ViewSubmitAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +13,9 @@ import type { Job } from '../../bot/jobs.ts';
 import type { BotEvent } from '../../bot/scheduler.ts';
 import { downloadImage } from '../download.ts';
 import { deliverJobEvents } from '../deliveries.ts';
+import { MESSAGE_LIMITS, splitText } from '../message-limits.ts';
 import { renderContestsOnSlack, VOTE_ACTION } from './contests.ts';
+import { createReplayGuard } from './replay-guard.ts';
 import { parseCommandText, parseMessageLink, stripMentions } from './text.ts';
 
 export const STYLIZE_SHORTCUT = 'stylize_with';
@@ -69,7 +71,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   const socketMode = env.SLACK_MODE === 'socket';
   const app = new App({
     token: env.SLACK_BOT_TOKEN,
-    ...(socketMode ? { socketMode: true, appToken: env.SLACK_APP_TOKEN, installerOptions: { clientOptions } } : { signingSecret: env.SLACK_SIGNING_SECRET ?? '' }),
+    ...(socketMode ? { socketMode: true, appToken: env.SLACK_APP_TOKEN, installerOptions: { clientOptions } } : { receiver: guardedReceiver(env.SLACK_SIGNING_SECRET ?? '', logger) }),
     clientOptions,
     logLevel: LogLevel.ERROR,
     logger: boltLogger(logger),
@@ -112,7 +114,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   }
 
   async function tell(channel: string, user: string, text: string, threadTs?: string): Promise<void> {
-    await client.chat.postEphemeral({ channel, user, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
+    for (const piece of splitText(text, MESSAGE_LIMITS.slack)) await client.chat.postEphemeral({ channel, user, text: piece, ...(threadTs ? { thread_ts: threadTs } : {}) });
   }
 
   /** Runs stylize and says what happened: refusals privately, acceptance in the thread (via events). */
@@ -252,12 +254,12 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     const image = imageOf(shortcut.message as SlackMessageLike);
     if (!image) return tell(shortcut.channel.id, shortcut.user.id, 'That message has no image. Use "Stylize with…" on a message with a picture.');
     const threadTs = (shortcut.message as SlackMessageLike).thread_ts ?? shortcut.message.ts;
-    await client.views.open({ trigger_id: shortcut.trigger_id, view: stylizeModal(bot, { channel: shortcut.channel.id, threadTs, file: image }) });
+    await client.views.open({ trigger_id: shortcut.trigger_id, view: stylizeModal(bot, { channel: shortcut.channel.id, threadTs, file: fileRefOf(image) }) });
   }
 
   app.view<ViewSubmitAction>(MODAL, async ({ ack, view, body }) => {
     const values = view.state.values;
-    const metadata = JSON.parse(view.private_metadata) as { channel: string; threadTs: string; file: SlackFile };
+    const metadata = JSON.parse(view.private_metadata) as ModalMetadata;
     const chosen = values.style?.style_name?.selected_option?.value;
     const link = values.style_link?.link?.value?.trim();
     const numbers: Record<string, string> = {};
@@ -282,7 +284,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     const context = await contextOf(body.user.id, body.user.name, metadata.channel, metadata.threadTs);
     const raw: Record<string, unknown> = { ...numbers, ...(chosen && chosen !== OTHER_MESSAGE && !link ? { style_name: chosen } : {}) };
     await stylize(context, raw, async () => {
-      const images: Record<string, UploadedImage> = { content: await fetchFile(metadata.file, 'content image', 'content') };
+      const images: Record<string, UploadedImage> = { content: await fetchFile({ id: metadata.file.id, name: metadata.file.name, url_private_download: metadata.file.url }, 'content image', 'content') };
       const target = link ? parseMessageLink(link) : undefined;
       if (target) {
         const replies = await client.conversations.replies({ channel: target.channel, ts: target.ts, limit: 1 });
@@ -399,7 +401,21 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   };
 }
 
-function stylizeModal(bot: Bot, metadata: { channel: string; threadTs: string; file: SlackFile }) {
+/**
+ * What the modal carries to its submission, in Slack's 3000-character `private_metadata`: only what
+ * fetching the photo needs (a phone's file object with all its thumbnails nearly fills it).
+ */
+interface ModalMetadata {
+  readonly channel: string;
+  readonly threadTs: string;
+  readonly file: { readonly id: string; readonly name: string; readonly url: string };
+}
+
+function fileRefOf(file: SlackFile): ModalMetadata['file'] {
+  return { id: file.id ?? '', name: (file.name ?? 'image').slice(0, 200), url: file.url_private_download ?? file.url_private ?? '' };
+}
+
+function stylizeModal(bot: Bot, metadata: ModalMetadata) {
   const definition = bot.definition('stylize')!;
   const styles = bot.library.list().slice(0, 99);
   const numberInput = (name: (typeof MODAL_NUMBER_FIELDS)[number]) => {
@@ -457,6 +473,19 @@ function stylizeModal(bot: Bot, metadata: { channel: string; threadTs: string; f
       ...MODAL_NUMBER_FIELDS.map(numberInput),
     ],
   };
+}
+
+/** Bolt's HTTP receiver behind the replay guard: a replayed or future-dated request gets 401. */
+function guardedReceiver(signingSecret: string, logger: Logger): HTTPReceiver {
+  const receiver = new HTTPReceiver({ signingSecret, logLevel: LogLevel.ERROR, logger: boltLogger(logger) });
+  const admit = createReplayGuard();
+  const handle = receiver.requestListener;
+  receiver.requestListener = (request, response) => {
+    if (admit(request.headers)) return handle(request, response);
+    logger.warn({ url: request.url }, 'refused a replayed or future-dated Slack request');
+    response.writeHead(401).end();
+  };
+  return receiver;
 }
 
 /** Bolt's logger interface, writing into pino. */

@@ -10,7 +10,8 @@ export interface MultipartForm {
 
 /**
  * Reads a multipart form, stopping a file at `maxFileBytes` (the upload limit) so that an oversized
- * upload is refused without being held in memory.
+ * upload is refused without being held in memory. A malformed or cut-off body is the sender's error
+ * (an `InputError`, answered 400), never an unhandled stream error.
  */
 export function readMultipart(request: IncomingMessage, maxFileBytes: number): Promise<MultipartForm> {
   return new Promise((resolve, reject) => {
@@ -24,11 +25,24 @@ export function readMultipart(request: IncomingMessage, maxFileBytes: number): P
     const fields: Record<string, string> = {};
     const files: Record<string, UploadedImage> = {};
     let failure: Error | undefined;
+    let settled = false;
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      request.unpipe(parser);
+      // Read and drop the rest, so that the response can still be sent on this connection.
+      request.resume();
+      reject(error);
+    };
+    const malformed = () => fail(new InputError('invalid_option', 'The upload was cut off or is not a valid form; please send it again.'));
     parser.on('field', (name, value) => {
       fields[name] = value;
     });
     parser.on('file', (name, stream, info) => {
       const chunks: Buffer[] = [];
+      // busboy reports a body that ends inside this file on the file's stream (as well as on the
+      // parser): without a listener here that error would end the whole process.
+      stream.on('error', malformed);
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('limit', () => {
         failure ??= new InputError('too_many_bytes', `${info.filename || name} is over the ${(maxFileBytes / 1024 / 1024).toFixed(0)} MB upload limit.`, name);
@@ -40,8 +54,14 @@ export function readMultipart(request: IncomingMessage, maxFileBytes: number): P
         if (bytes.byteLength > 0 || info.filename) files[name] = { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), name: info.filename || name };
       });
     });
-    parser.on('error', (error: Error) => reject(error));
-    parser.on('close', () => (failure ? reject(failure) : resolve({ fields, files })));
+    parser.on('error', malformed);
+    request.on('aborted', malformed);
+    parser.on('close', () => {
+      if (settled) return;
+      settled = true;
+      if (failure) reject(failure);
+      else resolve({ fields, files });
+    });
     request.pipe(parser);
   });
 }

@@ -41,6 +41,7 @@ export async function startWebServer(options: { bot: Bot; env: BotEnvironment; l
   const assets = await loadAssets();
   const maxUploadBytes = env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024;
   const streams = new Set<ServerResponse>();
+  const allowedHosts = allowedHostsOf(env);
 
   const server: Server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
@@ -56,6 +57,8 @@ export async function startWebServer(options: { bot: Bot; env: BotEnvironment; l
     const url = new URL(request.url ?? '/', 'http://localhost');
     const method = request.method ?? 'GET';
     setSecurityHeaders(response);
+    checkHost(request, allowedHosts);
+    if (!SAFE_METHODS.has(method)) checkSameOrigin(request);
     authorize(request, response, url);
     const clientId = clientIdOf(request, response);
     const asset = method === 'GET' ? assets.get(url.pathname) : undefined;
@@ -213,6 +216,54 @@ export async function startWebServer(options: { bot: Bot; env: BotEnvironment; l
   };
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The names this playground answers to: the configured list, and always the address it listens on. */
+function allowedHostsOf(env: BotEnvironment): Set<string> {
+  const listening = env.IMPASTO_WEB_HOST.includes(':') ? `[${env.IMPASTO_WEB_HOST}]` : env.IMPASTO_WEB_HOST;
+  return new Set([...env.IMPASTO_WEB_ALLOWED_HOSTS, listening.toLowerCase()]);
+}
+
+/**
+ * Refuses a request addressed to a name we do not answer to. A page on another site can rebind its
+ * own domain name to 127.0.0.1 and then read this server as "same origin"; its requests still carry
+ * that other name in `Host`.
+ */
+function checkHost(request: IncomingMessage, allowed: ReadonlySet<string>): void {
+  const hostname = hostnameOf(request.headers.host);
+  if (!hostname || !allowed.has(hostname)) {
+    throw new HttpError(403, `This playground answers only at ${[...allowed].join(', ')}; "${request.headers.host ?? ''}" is not one of them (see IMPASTO_WEB_ALLOWED_HOSTS).`);
+  }
+}
+
+/**
+ * Refuses a state-changing request that a browser says came from another site (cross-site request
+ * forgery). Requests without these headers are not from a browser page (curl, scripts) and pass.
+ */
+function checkSameOrigin(request: IncomingMessage): void {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new HttpError(403, 'This playground accepts changes only from its own page (cross-site request refused).');
+  const origin = request.headers.origin;
+  if (origin === undefined) return;
+  let originHost: string | undefined;
+  try {
+    originHost = new URL(origin).host.toLowerCase();
+  } catch {
+    originHost = undefined;
+  }
+  if (originHost !== request.headers.host?.toLowerCase()) throw new HttpError(403, 'This playground accepts changes only from its own page (cross-site request refused).');
+}
+
+/** `localhost:8080` → `localhost`, `[::1]:8080` → `[::1]`; undefined for anything unparsable. */
+function hostnameOf(host: string | undefined): string | undefined {
+  if (!host) return undefined;
+  try {
+    return new URL(`http://${host}/`).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
 function notFound(message: string): never {
   throw new HttpError(404, message);
 }
@@ -235,8 +286,17 @@ function cookiesOf(request: IncomingMessage): Record<string, string> {
       .split(';')
       .map((pair) => pair.trim().split('='))
       .filter((pair): pair is [string, string] => pair.length === 2)
-      .map(([key, value]) => [key, decodeURIComponent(value)]),
+      .map(([key, value]) => [key, decodeCookieValue(value)]),
   );
+}
+
+/** Browsers send every localhost app's cookies to every port: one we cannot decode is not ours, and is kept as it is. */
+function decodeCookieValue(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }
 
 function bearerOf(request: IncomingMessage): string | undefined {

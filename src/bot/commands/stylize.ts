@@ -1,81 +1,110 @@
 import { randomInt } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import type { RgbImage } from '../../engine/image.ts';
+import { checkAspectRatio, checkPaintableAt } from '../../engine/proportions.ts';
 import { checkMaskShape } from '../../engine/mask.ts';
 import { INITS, OPTIMIZERS, STYLE_SCALE_RANGE, type StylizeOptionsInput } from '../../engine/options.ts';
 import { BotError } from '../errors.ts';
 import { storeImage } from '../files.ts';
 import { describePosition } from '../format.ts';
-import type { StyleShare } from '../jobs.ts';
-import type { BotServices } from '../services.ts';
+import type { NewJob, StyleShare } from '../jobs.ts';
+import type { BotServices, CommandLimits } from '../services.ts';
+import type { ArgsOf, CommandDefinition } from './types.ts';
 import { defineCommand } from './define.ts';
 import { decodeImageOption } from './images.ts';
 
 export function createStylizeCommand(services: BotServices) {
   const { limits } = services;
   return defineCommand(
-    {
-      name: 'stylize',
-      description: 'Paint a photo in the style of a painting',
-      options: {
-        content: { type: 'image', description: 'the photo to paint', required: true },
-        style: { type: 'image', description: 'a style image (or name a library style with style_name)' },
-        style_name: { type: 'text', description: 'a library style, or a blend: starry-night:0.7, the-scream:0.3', maxLength: 150, autocomplete: 'style' },
-        size: { type: 'integer', description: 'long side of the result in pixels', min: 64, max: limits.maxSize, default: limits.defaultSize },
-        iterations: { type: 'integer', description: 'optimisation steps (more is slower and more stylized)', min: 1, max: limits.maxIterations, default: limits.defaultIterations },
-        content_weight: { type: 'number', description: 'how much the photo is kept', min: 0, max: 1e12, default: 1e5 },
-        style_weight: { type: 'number', description: 'how strongly the style is applied', min: 0, max: 1e12, default: 3e4 },
-        tv_weight: { type: 'number', description: 'smoothness (total variation)', min: 0, max: 1e9, default: 1 },
-        optimizer: { type: 'choice', description: 'L-BFGS (sharper, default) or Adam', choices: OPTIMIZERS, default: 'lbfgs' },
-        init: { type: 'choice', description: 'start from the photo, the style, or noise', choices: INITS, default: 'content' },
-        seed: { type: 'integer', description: 'random seed (same seed, same result)', min: 0, max: 2 ** 31 - 1 },
-        preserve_colors: { type: 'boolean', description: "keep the photo's colours (stylize the light and dark only)", default: false },
-        style_scale: { type: 'number', description: 'style size vs the result: below 1 finer strokes, above 1 bolder', min: STYLE_SCALE_RANGE.min, max: STYLE_SCALE_RANGE.max, default: 1 },
-        multi_scale: { type: 'boolean', description: 'paint coarse to fine (bigger structures of the style)', default: true },
-        mask: { type: 'image', description: "where to stylize: white yes, black no (the photo's shape)" },
-      },
-    },
+    stylizeDefinition(limits),
     async (context, args) => {
-      if (args.style && args.style_name) throw new BotError('invalid_option', 'Give either a style image or a style_name, not both.', 'style');
-      const content = await decodeImageOption(args.content, limits.decode, 'content image', 'content');
-      let stylePath: string;
-      let styleLabel: string;
-      let styles: StyleShare[] | undefined;
-      if (args.style) {
-        const style = await decodeImageOption(args.style, limits.decode, 'style image', 'style');
-        stylePath = await storeImage(services.dirs.uploads, style, 'style');
-        styleLabel = 'uploaded image';
-      } else if (args.style_name) {
-        const blend = parseBlend(args.style_name).map(({ name, weight }) => ({ style: services.library.resolve(name), weight }));
-        stylePath = blend[0]!.style.path;
-        styleLabel = blend.length === 1 ? blend[0]!.style.name : blend.map(({ style, weight }) => `${style.name} ${Math.round(weight * 100)}%`).join(' + ');
-        if (blend.length > 1) styles = blend.map(({ style, weight }) => ({ path: style.path, weight }));
-      } else {
-        throw new BotError('missing_option', 'Which style? Upload a style image, or name one from the library with style_name (see /styles).', 'style');
-      }
-      let maskPath: string | undefined;
-      if (args.mask) {
-        const mask = await decodeImageOption(args.mask, limits.decode, 'mask', 'mask');
-        checkMaskShape(mask, content);
-        maskPath = await storeImage(services.dirs.uploads, mask, 'mask');
-      }
-      const contentPath = await storeImage(services.dirs.uploads, content, 'content');
-      const params: StylizeOptionsInput = {
-        size: args.size,
-        iterations: args.iterations,
-        contentWeight: args.content_weight,
-        styleWeight: args.style_weight,
-        tvWeight: args.tv_weight,
-        optimizer: args.optimizer,
-        init: args.init,
-        // A random seed unless one was given, recorded so that a result can be reproduced.
-        seed: args.seed ?? randomInt(0, 2 ** 31 - 1),
-        preserveColors: args.preserve_colors,
-        styleScale: args.style_scale,
-        multiScale: args.multi_scale,
+      // Names are checked before the queue is asked: they cost nothing.
+      const blend = args.style_name ? parseBlend(args.style_name).map(({ name, weight }) => ({ style: services.library.resolve(name), weight })) : undefined;
+      const written: string[] = [];
+      const store = async (image: RgbImage, prefix: string) => {
+        const path = await storeImage(services.dirs.uploads, image, prefix);
+        written.push(path);
+        return path;
       };
-      const entry = await services.scheduler.submit({ requester: context.requester, origin: context.origin, params, contentPath, stylePath, styleLabel, styles, maskPath }, context.requester);
-      return { text: `Queued job ${entry.job.id} (${styleLabel}). ${describePosition(entry.position, entry.etaMs)}`, jobId: entry.job.id };
+      let styleLabel = 'uploaded image';
+      try {
+        const entry = await services.scheduler.submit(context.requester, async (): Promise<NewJob> => {
+          const content = await decodeImageOption(args.content, limits.decode, 'content image', 'content');
+          checkPaintableAt(content, args.size, 'content image', 'content');
+          const style = args.style ? await decodeImageOption(args.style, limits.decode, 'style image', 'style') : undefined;
+          if (style) checkAspectRatio(style, 'style image', 'style');
+          const mask = args.mask ? await decodeImageOption(args.mask, limits.decode, 'mask', 'mask') : undefined;
+          if (mask) checkMaskShape(mask, content);
+          // Every check has passed: only now is anything written.
+          let stylePath: string;
+          let styles: StyleShare[] | undefined;
+          if (style) {
+            stylePath = await store(style, 'style');
+          } else {
+            stylePath = blend![0]!.style.path;
+            styleLabel = blend!.length === 1 ? blend![0]!.style.name : blend!.map(({ style: entry, weight }) => `${entry.name} ${Math.round(weight * 100)}%`).join(' + ');
+            if (blend!.length > 1) styles = blend!.map(({ style: entry, weight }) => ({ path: entry.path, weight }));
+          }
+          const maskPath = mask ? await store(mask, 'mask') : undefined;
+          const contentPath = await store(content, 'content');
+          return { requester: context.requester, origin: context.origin, params: paramsOf(args), contentPath, stylePath, styleLabel, styles, maskPath };
+        });
+        return { text: `Queued job ${entry.job.id} (${styleLabel}). ${describePosition(entry.position, entry.etaMs)}`, jobId: entry.job.id };
+      } catch (error) {
+        await Promise.all(written.map((path) => rm(path, { force: true })));
+        throw error;
+      }
     },
   );
+}
+
+/** The /stylize command as data; the chat commands, the web form and the Slack modal derive from it. */
+function stylizeDefinition(limits: CommandLimits) {
+  return {
+    name: 'stylize',
+    description: 'Paint a photo in the style of a painting',
+    oneOf: {
+      options: ['style', 'style_name'],
+      missing: 'Which style? Upload a style image, or name one from the library with style_name (see /styles).',
+      both: 'Give either a style image or a style_name, not both.',
+    },
+    options: {
+      content: { type: 'image', description: 'the photo to paint', required: true },
+      style: { type: 'image', description: 'a style image (or name a library style with style_name)' },
+      style_name: { type: 'text', description: 'a library style, or a blend: starry-night:0.7, the-scream:0.3', maxLength: 150, autocomplete: 'style' },
+      size: { type: 'integer', description: 'long side of the result in pixels', min: 64, max: limits.maxSize, default: limits.defaultSize },
+      iterations: { type: 'integer', description: 'optimisation steps (more is slower and more stylized)', min: 1, max: limits.maxIterations, default: limits.defaultIterations },
+      content_weight: { type: 'number', description: 'how much the photo is kept', min: 0, max: 1e12, default: 1e5 },
+      style_weight: { type: 'number', description: 'how strongly the style is applied', min: 0, max: 1e12, default: 3e4 },
+      tv_weight: { type: 'number', description: 'smoothness (total variation)', min: 0, max: 1e9, default: 1 },
+      optimizer: { type: 'choice', description: 'L-BFGS (sharper, default) or Adam', choices: OPTIMIZERS, default: 'lbfgs' },
+      init: { type: 'choice', description: 'start from the photo, the style, or noise', choices: INITS, default: 'content' },
+      seed: { type: 'integer', description: 'random seed (same seed, same result)', min: 0, max: 2 ** 31 - 1 },
+      preserve_colors: { type: 'boolean', description: "keep the photo's colours (stylize the light and dark only)", default: false },
+      style_scale: { type: 'number', description: 'style size vs the result: below 1 finer strokes, above 1 bolder', min: STYLE_SCALE_RANGE.min, max: STYLE_SCALE_RANGE.max, default: 1 },
+      multi_scale: { type: 'boolean', description: 'paint coarse to fine (bigger structures of the style)', default: true },
+      mask: { type: 'image', description: "where to stylize: white yes, black no (the photo's shape)" },
+    },
+  } as const satisfies CommandDefinition;
+}
+
+type StylizeArgs = ArgsOf<ReturnType<typeof stylizeDefinition>>;
+
+function paramsOf(args: StylizeArgs): StylizeOptionsInput {
+  return {
+    size: args.size,
+    iterations: args.iterations,
+    contentWeight: args.content_weight,
+    styleWeight: args.style_weight,
+    tvWeight: args.tv_weight,
+    optimizer: args.optimizer,
+    init: args.init,
+    // A random seed unless one was given, recorded so that a result can be reproduced.
+    seed: args.seed ?? randomInt(0, 2 ** 31 - 1),
+    preserveColors: args.preserve_colors,
+    styleScale: args.style_scale,
+    multiScale: args.multi_scale,
+  };
 }
 
 const MAX_BLEND = 4;

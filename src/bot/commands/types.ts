@@ -45,6 +45,11 @@ export interface CommandDefinition {
   /** Only moderators may run it. */
   readonly moderatorsOnly?: boolean;
   readonly options: Readonly<Record<string, OptionDefinition>>;
+  /**
+   * Exactly one of these options must be given (e.g. a style image or a style name), with what to
+   * say when none is and when both are. Checked with the other options, before any file is fetched.
+   */
+  readonly oneOf?: { readonly options: readonly string[]; readonly missing: string; readonly both: string };
 }
 
 type ValueOf<O extends OptionDefinition> = O extends ImageOption

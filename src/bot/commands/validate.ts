@@ -37,6 +37,11 @@ export function parseArgs<D extends CommandDefinition>(definition: D, raw: Reado
     const known = Object.keys(definition.options).join(', ');
     throw new BotError('invalid_option', `/${definition.name} has no option ${unknown.map((key) => `"${key}"`).join(', ')}. Its options are: ${known}.`, unknown[0]);
   }
+  if (definition.oneOf) {
+    const given = definition.oneOf.options.filter((name) => raw[name] !== undefined && raw[name] !== null && raw[name] !== '');
+    if (given.length === 0) throw new BotError('missing_option', definition.oneOf.missing, definition.oneOf.options[0]);
+    if (given.length > 1) throw new BotError('invalid_option', definition.oneOf.both, given[0]);
+  }
   const args: Record<string, unknown> = {};
   for (const [name, option] of Object.entries(definition.options)) {
     const value = raw[name];
@@ -59,5 +64,5 @@ export function formatNumber(value: number): string {
 /** Checks just some options of a command (e.g. a form's fields before the images are fetched). */
 export function checkOptions(definition: CommandDefinition, raw: Readonly<Record<string, unknown>>): void {
   const subset = Object.fromEntries(Object.entries(definition.options).filter(([name]) => name in raw).map(([name, option]) => [name, { ...option, required: false }]));
-  parseArgs({ ...definition, options: subset }, raw);
+  parseArgs({ name: definition.name, description: definition.description, options: subset }, raw);
 }

@@ -57,6 +57,8 @@ export interface FakeDiscord {
   addCdnFile(name: string, bytes: Uint8Array, contentType: string): string;
   /** Sends INTERACTION_CREATE to the connected bot. */
   dispatchInteraction(interaction: Record<string, unknown>): void;
+  /** Any gateway dispatch, as it is (malformed payloads too). */
+  dispatchRaw(type: string, data: unknown): void;
   /** Drops the gateway connection (as a network blip does); the client is expected to resume. */
   dropGateway(): void;
   /** Gateway opcodes received, in order (2 IDENTIFY, 6 RESUME, …). */
@@ -109,6 +111,11 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       response.end(JSON.stringify(json));
     };
     let match: RegExpExecArray | null;
+    // Discord refuses a message over 2000 characters (Invalid Form Body), as documented.
+    const content = contentOf(body.json);
+    if (content !== undefined && content.length > MAX_CONTENT_LENGTH) {
+      return send(400, { message: 'Invalid Form Body', code: 50035, errors: { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: `Must be ${MAX_CONTENT_LENGTH} or fewer in length.` }] } } });
+    }
     if (recorded.method === 'GET' && path === '/gateway/bot') {
       return send(200, { url: `ws://127.0.0.1:${port}/gateway`, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } });
     }
@@ -193,6 +200,9 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     dispatchInteraction(interaction) {
       for (const ws of sockets) ws.send(JSON.stringify({ op: 0, t: 'INTERACTION_CREATE', s: ++sequence, d: interaction }));
     },
+    dispatchRaw(type, data) {
+      for (const ws of sockets) ws.send(JSON.stringify({ op: 0, t: type, s: ++sequence, d: data }));
+    },
     dropGateway() {
       // 4000 "unknown error": a resumable close, as Discord documents.
       for (const ws of sockets) ws.close(4000, 'fake blip');
@@ -216,6 +226,16 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
         server.close(() => resolve());
       }),
   };
+}
+
+const MAX_CONTENT_LENGTH = 2000;
+
+/** A message's content, wherever the route carries it (an interaction callback nests it in `data`). */
+function contentOf(json: unknown): string | undefined {
+  if (!json || typeof json !== 'object' || Array.isArray(json)) return undefined;
+  const body = json as { content?: unknown; data?: { content?: unknown } };
+  const content = body.content ?? body.data?.content;
+  return typeof content === 'string' ? content : undefined;
 }
 
 async function readBody(request: IncomingMessage): Promise<{ json?: Record<string, unknown> | unknown[] | undefined; files: RecordedFile[] }> {

@@ -1,0 +1,41 @@
+import { InputError } from './errors.ts';
+
+/**
+ * The smallest side an image may have at the size it is painted: the deepest VGG-19 layers sit
+ * behind four 2×2 poolings, and a side under 16 px leaves them no pixels at all (onnxruntime then
+ * fails to even build the graph). The same bound for every layer preset keeps the rule simple.
+ */
+export const MIN_SIDE = 16;
+
+/** Long side over short side: beyond this a picture is a strip, not a photo (a 2000×2 upload, say). */
+export const MAX_ASPECT_RATIO = 16;
+
+export function aspectRatioOf(image: { readonly width: number; readonly height: number }): number {
+  return Math.max(image.width, image.height) / Math.min(image.width, image.height);
+}
+
+/** The long side an image needs so that its short side is at least MIN_SIDE. */
+export function smallestLongSide(image: { readonly width: number; readonly height: number }): number {
+  return Math.ceil(MIN_SIDE * aspectRatioOf(image));
+}
+
+/** Refuses a strip of an image, naming its size and the limit. */
+export function checkAspectRatio(image: { readonly width: number; readonly height: number }, label: string, field: string): void {
+  if (aspectRatioOf(image) > MAX_ASPECT_RATIO) {
+    throw new InputError(
+      'invalid_option',
+      `The ${label} is ${image.width}×${image.height}: too narrow to paint. Its long side may be at most ${MAX_ASPECT_RATIO} times its short side; crop it.`,
+      field,
+    );
+  }
+}
+
+/** Refuses a photo that would be too thin at the size asked for, and says which size would do. */
+export function checkPaintableAt(image: { readonly width: number; readonly height: number }, longSide: number, label: string, field: string): void {
+  checkAspectRatio(image, label, field);
+  const needed = smallestLongSide(image);
+  if (longSide < needed) {
+    const shortSide = Math.round(longSide / aspectRatioOf(image));
+    throw new InputError('invalid_option', `At size ${longSide} the ${label} would be only ${shortSide} px across; ask for size ${needed} or more, or crop it.`, 'size');
+  }
+}
