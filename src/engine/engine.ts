@@ -9,13 +9,14 @@ import { frameInterval } from './gif.ts';
 import { resizeExactly, resizeToLongSide, type RgbImage } from './image.ts';
 import { selectLayers, type LayerSelection } from './layers.ts';
 import { createAdam } from './optimizers/adam.ts';
+import type { Bounds } from './optimizers/bounds.ts';
 import { createLbfgs } from './optimizers/lbfgs.ts';
 import type { IterativeOptimizer, LossTerms } from './optimizers/objective.ts';
 import { resolveOptions, type StylizeOptions, type StylizeOptionsInput } from './options.ts';
 import { gaussianNoise } from './random.ts';
 import { createTfObjective, type DisposableObjective, type ObjectiveSpec } from './tf-objective.ts';
 import { arrayWeightsOf, createOnnxObjective } from './onnx/objective.ts';
-import { createFeatureNetwork, rgbToVggInput, vggInputToRgb, type FeatureNetwork, type Pooling } from './vgg.ts';
+import { BGR_MEAN, createFeatureNetwork, rgbToVggInput, vggInputToRgb, type FeatureNetwork, type Pooling } from './vgg.ts';
 import { loadVggWeights, locateWeights, type DownloadOptions, type VggWeights } from './weights.ts';
 
 export interface Progress {
@@ -158,6 +159,9 @@ export function createEngineFromWeights(choice: BackendChoice, weights: VggWeigh
   };
 }
 
+/** 0–255 per channel, in the network's input space (BGR, mean subtracted). */
+const PIXEL_BOUNDS: Bounds = { lower: BGR_MEAN.map((mean) => -mean), upper: BGR_MEAN.map((mean) => 255 - mean) };
+
 /** What either objective implementation needs, besides the network it brings itself. */
 type ObjectiveInputs = Omit<ObjectiveSpec, 'network'>;
 type ObjectiveFactory = (spec: ObjectiveInputs, pooling: Pooling) => Promise<DisposableObjective>;
@@ -209,7 +213,9 @@ async function runStylization(
       const snapshot = () => finishImage(vggInputToRgb(x!, stage.content.width, stage.content.height), stage, options);
       if (index === 0) frames.push(snapshot());
       const optimizer: IterativeOptimizer =
-        options.optimizer === 'lbfgs' ? createLbfgs(objective, x, { historySize: options.historySize }) : createAdam(objective, x, { learningRate: options.learningRate });
+        options.optimizer === 'lbfgs'
+          ? createLbfgs(objective, x, { historySize: options.historySize, bounds: PIXEL_BOUNDS })
+          : createAdam(objective, x, { learningRate: options.learningRate, bounds: PIXEL_BOUNDS });
       for (let step = 0; step < scale.iterations; step++) {
         throwIfAborted(request.signal);
         const result = await optimizer.step();

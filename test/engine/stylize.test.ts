@@ -48,6 +48,15 @@ describe.each(['tfjs', 'onnx'] as const)('stylize on the %s engine (64 px, a few
     expect(gif.delay!.at(-1)).toBeGreaterThan(gif.delay![0]!);
   });
 
+  it('keeps pixels in range while optimising: the saved picture has the loss last reported (within 2%)', async () => {
+    // Strong style, single scale: the setting that drove pixels furthest out of range unbounded.
+    const request = { content, style, options: { size: 96, iterations: 15, multiScale: false, contentWeight: 1e4, styleWeight: 1e6 } };
+    const result = await engine.stylize(request);
+    const [saved] = await engine.measureLoss(request, [result.image]);
+    const last = result.history.at(-1)!.total;
+    expect(Math.abs(saved!.total - last) / last).toBeLessThan(0.02);
+  });
+
   it('leaks no tensors: the count is flat across iterations and back to where it was after', async () => {
     const before = tf.memory().numTensors;
     const during: number[] = [];

@@ -1,3 +1,4 @@
+import { project, type Bounds } from './bounds.ts';
 import type { IterativeOptimizer, Objective } from './objective.ts';
 
 export interface AdamOptions {
@@ -6,6 +7,8 @@ export interface AdamOptions {
   readonly beta1?: number;
   readonly beta2?: number;
   readonly epsilon?: number;
+  /** Keep `x` inside these bounds (each step is projected back into the box). */
+  readonly bounds?: Bounds;
 }
 
 /** Adam (Kingma & Ba 2015) with bias correction, updating `x` in place. */
@@ -14,6 +17,7 @@ export function createAdam(objective: Objective, x: Float32Array, options: AdamO
   const firstMoment = new Float32Array(x.length);
   const secondMoment = new Float32Array(x.length);
   let t = 0;
+  if (options.bounds) project(x, options.bounds);
   return {
     async step() {
       const { gradient, terms } = await objective.evaluate(x);
@@ -26,6 +30,7 @@ export function createAdam(objective: Objective, x: Float32Array, options: AdamO
         const v = (secondMoment[i] = beta2 * secondMoment[i]! + (1 - beta2) * g * g);
         x[i] = x[i]! - (learningRate * (m / correction1)) / (Math.sqrt(v / correction2) + epsilon);
       }
+      if (options.bounds) project(x, options.bounds);
       return { terms, evaluations: 1, converged: false };
     },
   };
