@@ -1,9 +1,10 @@
+import { randomInt } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { BackendName } from '../engine/backend.ts';
-import { defaultsFor } from '../engine/options.ts';
+import { DEFAULT_STRENGTH, defaultsFor, RAW_WEIGHT_DEFAULTS, STRENGTH_RANGE } from '../engine/options.ts';
 import { createCancelCommand } from './commands/cancel.ts';
 import { createHelpCommand } from './commands/help.ts';
 import { createQueueCommand } from './commands/queue.ts';
@@ -18,7 +19,7 @@ import { openDatabase, type Db } from './database.ts';
 import { EngineHost, type EngineInfo } from './engine-host.ts';
 import { BotError, refusalOf } from './errors.ts';
 import { createDataDirs, deleteExpiredFiles, type DataDirs } from './files.ts';
-import { describePosition, formatWhen } from './format.ts';
+import { describePosition, describeWeights, formatWhen } from './format.ts';
 import { JobStore, styleSharesOf, type Job, type Platform } from './jobs.ts';
 import { Scheduler, type BotEventListener, type QueueEntry } from './scheduler.ts';
 import type { BotServices, CommandLimits } from './services.ts';
@@ -48,8 +49,8 @@ export interface Bot {
   definition(name: string): CommandDefinition | undefined;
   execute(name: string, raw: Readonly<Record<string, unknown>>, context: CommandContext): Promise<Reply>;
   onEvent(listener: BotEventListener): () => void;
-  /** Runs a finished job again with other parameters (e.g. "again with another seed"). */
-  rerun(jobId: string, context: CommandContext, overrides: Partial<Job['params']>): Promise<Reply>;
+  /** Runs a finished job again: with another seed, or a step less or more like the painting. */
+  rerun(jobId: string, context: CommandContext, change: RerunChange): Promise<Reply>;
   job(id: string): Job | undefined;
   /** Position and ETA of a queued or running job. */
   queueEntry(id: string): QueueEntry | undefined;
@@ -203,10 +204,11 @@ export function createBot(options: BotOptions): Bot {
       }
     },
     onEvent: (listener) => scheduler.onEvent(listener),
-    async rerun(jobId, context, overrides) {
+    async rerun(jobId, context, change) {
       try {
         const job = store.get(jobId);
         if (!job || job.requester.platform !== context.requester.platform) throw new BotError('unknown_job', `There is no job "${jobId}".`);
+        const overrides = rerunOverrides(job.params, change);
         const paths = [job.contentPath, ...styleSharesOf(job).map((share) => share.path), ...(job.maskPath ? [job.maskPath] : [])];
         if (!(await filesExist(...paths))) throw new BotError('unknown_job', `The images of job ${jobId} have expired; send them again.`);
         const { contentPath, stylePath, styles, maskPath, styleLabel } = job;
@@ -220,7 +222,7 @@ export function createBot(options: BotOptions): Bot {
           maskPath,
           styleLabel,
         }));
-        return { text: `Queued job ${entry.job.id} (${job.styleLabel}, seed ${String(entry.job.params.seed)}). ${describePosition(entry.position, entry.etaMs)}`, jobId: entry.job.id };
+        return { text: `Queued job ${entry.job.id} (${job.styleLabel}, ${describeWeights(entry.job.params)}, seed ${String(entry.job.params.seed)}). ${describePosition(entry.position, entry.etaMs)}`, jobId: entry.job.id };
       } catch (error) {
         const refusal = refusalOf(error);
         if (!refusal) throw error;
@@ -289,4 +291,19 @@ async function filesExist(...paths: string[]): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** What a result's buttons change: another seed, or one step less or more like the painting. */
+export type RerunChange = 'seed' | 'less' | 'more';
+
+/** A step of strength is 2 on the 1–10 scale; with raw weights, the style weight × or ÷ 3. */
+export function rerunOverrides(params: Job['params'], change: RerunChange): Partial<Job['params']> {
+  const seed = randomInt(0, 2 ** 31 - 1);
+  if (change === 'seed') return { seed };
+  const direction = change === 'more' ? 1 : -1;
+  if (params.contentWeight !== undefined || params.styleWeight !== undefined || params.tvWeight !== undefined) {
+    return { seed: params.seed, styleWeight: (params.styleWeight ?? RAW_WEIGHT_DEFAULTS.style) * 3 ** direction };
+  }
+  const strength = Math.min(STRENGTH_RANGE.max, Math.max(STRENGTH_RANGE.min, (params.strength ?? DEFAULT_STRENGTH) + 2 * direction));
+  return { seed: params.seed, strength };
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_STRENGTH, RAW_WEIGHT_DEFAULTS } from '../engine/options.ts';
 import type { Job, JobProgress } from './jobs.ts';
 
 /** "about 40 s", "about 3 min", "about 1 h 5 min": ETAs are estimates and read as such. */
@@ -32,7 +33,7 @@ export function describeParameters(job: Job): string {
     `style ${job.styleLabel}`,
     `${job.result ? `${job.result.width}×${job.result.height}` : `size ${p.size}`}`,
     `${p.iterations} iterations of ${p.optimizer === 'adam' ? 'Adam' : 'L-BFGS'}`,
-    `weights content ${p.contentWeight} / style ${p.styleWeight} / TV ${p.tvWeight}`,
+    describeWeights(p),
     `init ${p.init}`,
     `seed ${p.seed}`,
     ...(p.preserveColors ? ['colours preserved'] : []),
@@ -48,4 +49,10 @@ export function formatWhen(at: number, now = Date.now()): string {
   const date = new Date(at);
   const clock = `${date.getUTCDate()} ${date.toLocaleString('en-GB', { month: 'short', timeZone: 'UTC' })}, ${String(date.getUTCHours()).padStart(2, '0')}:${String(date.getUTCMinutes()).padStart(2, '0')} UTC`;
   return at > now ? `in ${formatEta(at - now).replace(/^about /, '')} (${clock})` : `on ${clock}`;
+}
+
+/** `strength 5`, or the raw weights when they were set (which override strength). */
+export function describeWeights(p: Job['params']): string {
+  if (p.contentWeight === undefined && p.styleWeight === undefined && p.tvWeight === undefined) return `strength ${p.strength ?? DEFAULT_STRENGTH}`;
+  return `weights content ${p.contentWeight ?? RAW_WEIGHT_DEFAULTS.content} / style ${p.styleWeight ?? RAW_WEIGHT_DEFAULTS.style} / TV ${p.tvWeight ?? RAW_WEIGHT_DEFAULTS.tv}`;
 }

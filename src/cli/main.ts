@@ -16,7 +16,7 @@ import { CancelledError, InputError, WeightsError } from '../engine/errors.ts';
 import { BotError } from '../bot/errors.ts';
 import { encodeGif } from '../engine/gif.ts';
 import { decodeImage, encodePng } from '../engine/image.ts';
-import { INITS, OPTIMIZERS, POOLINGS, type StylizeOptionsInput } from '../engine/options.ts';
+import { DEFAULT_STRENGTH, INITS, OPTIMIZERS, POOLINGS, RAW_WEIGHT_DEFAULTS, STRENGTH_RANGE, type StylizeOptionsInput } from '../engine/options.ts';
 import { downloadWeights } from '../engine/weights.ts';
 import { createDownloadProgressBar, createStylizeProgressBar, formatDuration } from './progress-bar.ts';
 
@@ -38,9 +38,10 @@ program
   .option('--gif <file>', 'also write an animated GIF of the optimisation')
   .option('--size <px>', 'long side of the output in pixels', toNumber)
   .option('--iterations <n>', 'optimiser iterations', toNumber)
-  .option('--content-weight <w>', 'content loss weight (default 1e5)', toNumber)
-  .option('--style-weight <w>', 'style loss weight (default 3e4)', toNumber)
-  .option('--tv-weight <w>', 'total variation weight (default 1)', toNumber)
+  .option('--strength <s>', `how much it looks like the painting, ${STRENGTH_RANGE.min}–${STRENGTH_RANGE.max} (default ${DEFAULT_STRENGTH})`, toNumber)
+  .option('--content-weight <w>', `advanced: raw content loss weight (overrides --strength; default ${RAW_WEIGHT_DEFAULTS.content})`, toNumber)
+  .option('--style-weight <w>', `advanced: raw style loss weight (overrides --strength; default ${RAW_WEIGHT_DEFAULTS.style})`, toNumber)
+  .option('--tv-weight <w>', `advanced: raw total variation weight (overrides --strength; default ${RAW_WEIGHT_DEFAULTS.tv})`, toNumber)
   .addOption(new Option('--optimizer <name>', 'optimiser').choices(OPTIMIZERS))
   .option('--learning-rate <lr>', 'Adam step size in 0–255 pixel units (default 10)', toNumber)
   .addOption(new Option('--init <from>', 'starting image').choices(INITS))
@@ -71,6 +72,7 @@ program
     const options: StylizeOptionsInput = {
       size: flags.size as number | undefined,
       iterations: flags.iterations as number | undefined,
+      strength: flags.strength as number | undefined,
       contentWeight: flags.contentWeight as number | undefined,
       styleWeight: flags.styleWeight as number | undefined,
       tvWeight: flags.tvWeight as number | undefined,

@@ -172,7 +172,9 @@ function objectiveInputsFor(stage: Stage, layers: LayerSelection, options: Styli
     content: { x: rgbToVggInput(stage.content), width: stage.content.width, height: stage.content.height },
     styles: stage.styles,
     mask: stage.mask?.values,
-    weights: { content: options.contentWeight, style: options.styleWeight, tv: options.tvWeight },
+    // Normalised TV is per pixel and channel, so that it means the same at every size.
+    weights: { content: options.contentWeight, style: options.styleWeight, tv: options.normalised ? options.tvWeight / (3 * stage.content.width * stage.content.height) : options.tvWeight },
+    normalise: options.normalised,
   };
 }
 
@@ -201,15 +203,15 @@ async function runStylization(
   let workDone = 0;
   let evaluations = 0;
   let x: Float32Array | undefined;
-  let previous: { width: number; height: number } | undefined;
+  let previous: { width: number; height: number; content: RgbImage } | undefined;
   let finalStage: Stage | undefined;
 
   for (const [index, scale] of schedule.entries()) {
     const stage = await prepareStage(request, styles, scale.size, options);
     const objective = await objectiveFactory(objectiveInputsFor(stage, layers, options), options.pooling);
     try {
-      x = !x || !previous ? await initialImage(options, stage.content, styles[0]!.image) : await upsample(x, previous, stage.content);
-      previous = { width: stage.content.width, height: stage.content.height };
+      x = !x || !previous ? await initialImage(options, stage.content, styles[0]!.image) : await refine(x, previous, stage.content);
+      previous = { width: stage.content.width, height: stage.content.height, content: stage.content };
       const snapshot = () => finishImage(vggInputToRgb(x!, stage.content.width, stage.content.height), stage, options);
       if (index === 0) frames.push(snapshot());
       const optimizer: IterativeOptimizer =
@@ -309,8 +311,23 @@ function normaliseStyles(request: StylizeRequest): WeightedStyle[] {
   return styles.map((style) => ({ image: style.image, weight: style.weight / total }));
 }
 
-async function upsample(x: Float32Array, from: { width: number; height: number }, to: RgbImage): Promise<Float32Array> {
-  return rgbToVggInput(await resizeExactly(vggInputToRgb(x, from.width, from.height), to.width, to.height));
+/**
+ * The start of a finer stage: the coarser result, upsampled, plus the photo's own detail at this
+ * scale (the photo minus its upsampled coarser version). Upsampling alone blurs, and the content
+ * loss at a deep layer never brings the photo's fine edges back: without this a multi-scale result
+ * kept less of the photo than a single-scale one even with no style at all.
+ */
+async function refine(x: Float32Array, from: { width: number; height: number; content: RgbImage }, to: RgbImage): Promise<Float32Array> {
+  const [upsampled, blurredPhoto] = await Promise.all([
+    resizeExactly(vggInputToRgb(x, from.width, from.height), to.width, to.height),
+    resizeExactly(from.content, to.width, to.height),
+  ]);
+  const start = rgbToVggInput(upsampled);
+  for (let i = 0; i < start.length; i += 3) {
+    // Channel order differs (BGR vs RGB) but the detail is a difference: add it channel by channel.
+    for (let c = 0; c < 3; c++) start[i + c]! += to.data[i + 2 - c]! - blurredPhoto.data[i + 2 - c]!;
+  }
+  return start;
 }
 
 function sameImage(a: RgbImage, b: RgbImage): boolean {

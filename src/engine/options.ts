@@ -10,6 +10,16 @@ export const SIZE_RANGE = { min: 64, max: 2048 } as const;
 export const ITERATIONS_RANGE = { min: 1, max: 5000 } as const;
 export const FRAMES_RANGE = { min: 2, max: 120 } as const;
 export const STYLE_SCALE_RANGE = { min: 0.1, max: 4 } as const;
+export const STRENGTH_RANGE = { min: 1, max: 10 } as const;
+
+/**
+ * The default strength, chosen with `npm run bench:quality` (README, "Quality"): the painting's
+ * palette and strokes are plainly there and the subject is recognisable at a glance.
+ */
+export const DEFAULT_STRENGTH = 5;
+
+/** The classic raw weights, used for any that is missing when the caller sets one of them. */
+export const RAW_WEIGHT_DEFAULTS = { content: 1e5, style: 3e4, tv: 1 } as const;
 
 const weight = (name: string) =>
   z
@@ -27,9 +37,12 @@ export const stylizeOptionsSchema = z
   .object({
     size: z.number().int().min(SIZE_RANGE.min).max(SIZE_RANGE.max).optional(),
     iterations: z.number().int().min(ITERATIONS_RANGE.min).max(ITERATIONS_RANGE.max).optional(),
-    contentWeight: weight('contentWeight').default(1e5),
-    styleWeight: weight('styleWeight').default(3e4),
-    tvWeight: weight('tvWeight').default(1),
+    /** How much the picture looks like the painting, 1 (a hint) to 10 (the painting's texture everywhere). */
+    strength: z.number().finite().min(STRENGTH_RANGE.min).max(STRENGTH_RANGE.max).optional(),
+    /** Raw loss weights (advanced): setting any of them overrides `strength`. */
+    contentWeight: weight('contentWeight').optional(),
+    styleWeight: weight('styleWeight').optional(),
+    tvWeight: weight('tvWeight').optional(),
     optimizer: z.enum(OPTIMIZERS).default('lbfgs'),
     /** Adam's step size, in 0–255 pixel units. */
     learningRate: z.number().finite().positive().max(255).default(10),
@@ -52,8 +65,22 @@ export const stylizeOptionsSchema = z
   .strict();
 
 export type StylizeOptionsInput = z.input<typeof stylizeOptionsSchema>;
-export type StylizeOptions = Required<Omit<z.output<typeof stylizeOptionsSchema>, 'contentLayers' | 'styleLayers'>> &
-  Pick<z.output<typeof stylizeOptionsSchema>, 'contentLayers' | 'styleLayers'>;
+type Parsed = z.output<typeof stylizeOptionsSchema>;
+export type StylizeOptions = Required<Omit<Parsed, 'contentLayers' | 'styleLayers' | 'strength'>> &
+  Pick<Parsed, 'contentLayers' | 'styleLayers' | 'strength'> & {
+    /** True when the weights come from `strength` (normalised terms); false for raw weights. */
+    readonly normalised: boolean;
+  };
+
+/**
+ * Strength → loss weights on the normalised objective (each term a relative error near 1). The
+ * style weight grows ×√10 per two steps, a range wide enough for a hint of the painting at 1 and
+ * its texture everywhere at 10; TV is per pixel, in grey levels, and only smooths the worst noise.
+ */
+export function weightsForStrength(strength: number): { content: number; style: number; tv: number } {
+  return { content: 1, style: STYLE_AT_DEFAULT * 10 ** ((strength - DEFAULT_STRENGTH) / 4), tv: 2e-4 };
+}
+const STYLE_AT_DEFAULT = 4.2;
 
 /** Per-backend defaults: a GPU affords a larger image and more iterations in the same wait. */
 export function defaultsFor(backend: BackendName): { size: number; iterations: number } {
@@ -69,7 +96,21 @@ export function resolveOptions(input: unknown, backend: BackendName): StylizeOpt
     throw new InputError('invalid_option', describeIssue(field, issue), field);
   }
   const defaults = defaultsFor(backend);
-  return { ...parsed.data, size: parsed.data.size ?? defaults.size, iterations: parsed.data.iterations ?? defaults.iterations };
+  const { contentWeight, styleWeight, tvWeight, strength } = parsed.data;
+  const raw = contentWeight !== undefined || styleWeight !== undefined || tvWeight !== undefined;
+  const weights = raw
+    ? { content: contentWeight ?? RAW_WEIGHT_DEFAULTS.content, style: styleWeight ?? RAW_WEIGHT_DEFAULTS.style, tv: tvWeight ?? RAW_WEIGHT_DEFAULTS.tv }
+    : weightsForStrength(strength ?? DEFAULT_STRENGTH);
+  return {
+    ...parsed.data,
+    size: parsed.data.size ?? defaults.size,
+    iterations: parsed.data.iterations ?? defaults.iterations,
+    strength: raw ? undefined : (strength ?? DEFAULT_STRENGTH),
+    contentWeight: weights.content,
+    styleWeight: weights.style,
+    tvWeight: weights.tv,
+    normalised: !raw,
+  };
 }
 
 function describeIssue(field: string, issue: z.ZodIssue): string {

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import type { LayerSelection } from './layers.ts';
 import { contentLoss, gramMatrix, styleLoss, totalVariationLoss } from './losses.ts';
+import { layerWeightsFor, meanSquare, squaredNorm } from './normalisation.ts';
 import type { Evaluation, LossTerms, Objective } from './optimizers/objective.ts';
 import { guidesFor } from './mask.ts';
 import { layerResolution, type FeatureNetwork } from './vgg.ts';
@@ -23,6 +24,8 @@ export interface ObjectiveSpec {
   /** Where to stylize (1) and not (0), at the content's size: the style loss is guided by it. */
   readonly mask?: Float32Array | undefined;
   readonly weights: { readonly content: number; readonly style: number; readonly tv: number };
+  /** Divide each layer's term by its target's size (see normalisation.ts); otherwise 1/L each. */
+  readonly normalise?: boolean;
 }
 
 export interface DisposableObjective extends Objective {
@@ -38,7 +41,6 @@ export function createTfObjective(spec: ObjectiveSpec): DisposableObjective {
   const { network, layers, weights } = spec;
   const contentLayers = new Set(layers.content);
   const styleLayers = new Set(layers.style);
-  const styleLayerWeight = 1 / layers.style.length;
 
   const contentTargets = tf.tidy(() => {
     const features = network.extract(toTensor(spec.content), contentLayers);
@@ -52,6 +54,11 @@ export function createTfObjective(spec: ObjectiveSpec): DisposableObjective {
     });
     return layers.style.map((_, index) => tf.addN(perStyle.map((grams) => grams[index]!)) as tf.Tensor2D);
   });
+  const layerWeights = layerWeightsFor(
+    spec.normalise ?? false,
+    contentTargets.map((target) => meanSquare(target.dataSync() as Float32Array)),
+    styleTargets.map((target) => squaredNorm(target.dataSync() as Float32Array)),
+  );
   const wanted = new Set([...contentLayers, ...styleLayers]);
   const { width, height } = spec.content;
   const guides = spec.mask ? createGuides(spec.mask, width, height, layers.style) : undefined;
@@ -63,11 +70,11 @@ export function createTfObjective(spec: ObjectiveSpec): DisposableObjective {
         const lossOf = (image: tf.Tensor): tf.Scalar => {
           const features = network.extract(image as tf.Tensor4D, wanted);
           const content = tf.mul(
-            tf.addN(layers.content.map((name, index) => contentLoss(features.get(name)!, contentTargets[index]!))),
-            weights.content / layers.content.length,
+            tf.addN(layers.content.map((name, index) => tf.mul(contentLoss(features.get(name)!, contentTargets[index]!), layerWeights.content[index]!))),
+            weights.content,
           ) as tf.Scalar;
           const grams = layers.style.map((name, index) => (guides ? guidedGram(features.get(name)!, guides[index]!) : gramMatrix(features.get(name)!)));
-          const style = tf.mul(styleLoss(grams, styleTargets, layers.style.map(() => styleLayerWeight)), weights.style) as tf.Scalar;
+          const style = tf.mul(styleLoss(grams, styleTargets, layerWeights.style), weights.style) as tf.Scalar;
           const tv = tf.mul(totalVariationLoss(image as tf.Tensor4D), weights.tv) as tf.Scalar;
           kept = [content, style, tv].map((term) => tf.keep(term));
           return tf.addN([content, style, tv]) as tf.Scalar;

@@ -142,7 +142,16 @@ describe('Discord', () => {
     await expectValidResult(final);
     const body = final.json as { content: string; components: { components: { custom_id: string; label: string }[] }[] };
     expect(body.content).toMatch(/^Done in \d+ s: style uploaded image · 64×48 · 4 iterations of L-BFGS/);
-    expect(body.components[0]!.components[0]!.label).toBe('Again with another seed');
+    expect(body.components[0]!.components.map((button) => button.label)).toEqual(['Less style', 'More style', 'Again with another seed']);
+
+    // "Less style" repaints the same photo a step less like the painting, with the same seed.
+    const less = body.components[0]!.components[0]!.custom_id;
+    const press = interactionPayload({ type: 3, user: alice, data: { custom_id: less, component_type: 2 }, message: userMessage({ id: '900000000000000002', username: 'impasto' }, []) });
+    fake.dispatchInteraction(press);
+    const repainted = await finalFiles(press);
+    expect((repainted.json as { content: string }).content).toMatch(/strength 3/);
+    const [previous, next] = harness.bot.jobsOf('discord', alice.id).slice(0, 2).reverse();
+    expect(next!.params).toMatchObject({ strength: 3, seed: previous!.params.seed });
   });
 
   it('autocompletes style names and runs a library style', async () => {

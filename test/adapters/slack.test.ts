@@ -221,6 +221,30 @@ describe('Slack in Socket Mode', () => {
     expect(fake.calls.some(uploadsInThread(message.ts))).toBe(false);
   });
 
+  it('offers less style, more style and another seed under a result; more style repaints in the same thread', async () => {
+    const message = fake.postUserMessage(ALICE, '', [photo]);
+    await fake.sendEnvelope('slash_commands', { command: '/stylize', text: 'udnie size=64 iterations=2', user_id: ALICE, user_name: 'alice', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 't6', response_url: `${fake.apiUrl}response` });
+    const offer = await fake.waitForCall((call) => call.method === 'chat.postMessage' && call.args.thread_ts === message.ts && /^Try it again/.test(String(call.args.text)));
+    const buttons = (JSON.parse(String(offer.args.blocks)) as { elements: { action_id: string; value: string; text: { text: string } }[] }[])[0]!.elements;
+    expect(buttons.map((button) => button.text.text)).toEqual(['Less style', 'More style', 'Again with another seed']);
+    const original = harness.bot.job(buttons[1]!.value)!;
+    expect(original.params.strength).toBe(5);
+    const uploadsBefore = fake.calls.filter(uploadsInThread(message.ts)).length;
+    await fake.sendEnvelope('interactive', {
+      type: 'block_actions',
+      team: { id: TEAM_ID },
+      user: { id: ALICE, name: 'alice', username: 'alice', team_id: TEAM_ID },
+      channel: { id: CHANNEL_ID, name: 'general' },
+      trigger_id: 't7',
+      container: { type: 'message', message_ts: String(offer.response!.ts), channel_id: CHANNEL_ID },
+      actions: [{ type: 'button', action_id: buttons[1]!.action_id, block_id: 'b', value: buttons[1]!.value, action_ts: '1' }],
+      response_url: `${fake.apiUrl}response`,
+    });
+    await expect.poll(() => fake.calls.filter(uploadsInThread(message.ts)).length, { timeout: 120_000 }).toBe(uploadsBefore + 1);
+    const again = harness.bot.jobsOf('slack', ALICE).find((job) => job.id !== original.id && job.createdAt > original.createdAt)!;
+    expect(again.params).toMatchObject({ strength: 7, seed: original.params.seed, size: 64 });
+  });
+
   it('finishes and delivers a job across a Socket Mode reconnect', async () => {
     const message = fake.postUserMessage(ALICE, '', [photo]);
     await fake.sendEnvelope('slash_commands', { command: '/stylize', text: 'great-wave size=64 iterations=20', user_id: ALICE, user_name: 'alice', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 't6', response_url: `${fake.apiUrl}response` });

@@ -33,7 +33,7 @@ describe('jobs through the queue and the engine worker', () => {
     expect(types.at(-1)).toBe('succeeded');
     const job = harness.bot.job(jobId)!;
     expect(job.status).toBe('succeeded');
-    expect(job.params).toMatchObject({ size: 64, iterations: 3, contentWeight: 1e5, optimizer: 'lbfgs' });
+    expect(job.params).toMatchObject({ size: 64, iterations: 3, strength: 5, optimizer: 'lbfgs' });
     expect(job.result).toMatchObject({ width: 64, height: 48, iterations: 3, backend: 'onnxruntime' });
     const files = await harness.bot.resultFiles(job);
     expect((await sharp(files.png).metadata()).format).toBe('png');

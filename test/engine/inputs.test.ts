@@ -103,6 +103,7 @@ describe('validating options', () => {
     ['contentWeight', { contentWeight: -1 }, /^contentWeight must be zero or more\.$/],
     ['styleWeight', { styleWeight: Number.POSITIVE_INFINITY }, /styleWeight must be a finite number/],
     ['tvWeight', { tvWeight: Number.NaN }, /tvWeight must be a number/],
+    ['strength', { strength: 0 }, /^strength must be at least 1\.$/],
     ['optimizer', { optimizer: 'sgd' }, /^optimizer must be one of lbfgs, adam\.$/],
     ['options', { colour: 'blue' }, /^Unknown option: colour\.$/],
   ];
@@ -120,6 +121,13 @@ describe('validating options', () => {
 
   it('fills smaller defaults on a CPU than on a GPU', () => {
     expect(resolveOptions({}, 'wasm').size).toBeLessThan(resolveOptions({}, 'tensorflow-gpu').size);
-    expect(resolveOptions({}, 'wasm')).toMatchObject({ contentWeight: 1e5, styleWeight: 3e4, tvWeight: 1, optimizer: 'lbfgs', learningRate: 10, init: 'content' });
+    expect(resolveOptions({}, 'wasm')).toMatchObject({ strength: 5, normalised: true, optimizer: 'lbfgs', learningRate: 10, init: 'content' });
+  });
+
+  it('uses strength unless a raw weight is given; then raw weights, the missing ones at their classic defaults', () => {
+    expect(resolveOptions({ strength: 7 }, 'wasm')).toMatchObject({ strength: 7, normalised: true, contentWeight: 1 });
+    expect(resolveOptions({ strength: 7 }, 'wasm').styleWeight).toBeCloseTo(resolveOptions({ strength: 5 }, 'wasm').styleWeight * Math.sqrt(10));
+    expect(resolveOptions({ strength: 7, styleWeight: 100 }, 'wasm')).toMatchObject({ strength: undefined, normalised: false, contentWeight: 1e5, styleWeight: 100, tvWeight: 1 });
+    expect(() => resolveOptions({ strength: 11 }, 'wasm')).toThrow('strength must be at most 10.');
   });
 });

@@ -46,12 +46,12 @@ beforeAll(async () => {
   for (let i = 0; i < x.length; i++) x[i]! += noise[i]!;
 });
 
-async function compare(layers: LayerSelection, pooling: Pooling, mask?: Float32Array, referenceBackend: 'wasm' | 'cpu' = 'wasm'): Promise<void> {
+async function compare(layers: LayerSelection, pooling: Pooling, mask?: Float32Array, referenceBackend: 'wasm' | 'cpu' = 'wasm', normalise = false): Promise<void> {
   await tf.setBackend(referenceBackend);
   const network = createFeatureNetwork(weights, pooling);
-  const termWeights = { content: 1e5, style: 3e4, tv: 1 };
-  const reference = createTfObjective({ network, layers, content, styles: [{ input: style, weight: 1 }], mask, weights: termWeights });
-  const native = await createOnnxObjective({ ort, vgg: arrays, pooling, layers, content, styles: [{ input: style, weight: 1 }], mask, weights: termWeights });
+  const termWeights = normalise ? { content: 1, style: 1, tv: 1e-6 } : { content: 1e5, style: 3e4, tv: 1 };
+  const reference = createTfObjective({ network, layers, content, styles: [{ input: style, weight: 1 }], mask, weights: termWeights, normalise });
+  const native = await createOnnxObjective({ ort, vgg: arrays, pooling, layers, content, styles: [{ input: style, weight: 1 }], mask, weights: termWeights, normalise });
   const expected = await reference.evaluate(x);
   const actual = await native.evaluate(x);
   reference.dispose();
@@ -71,6 +71,7 @@ describe('ONNX engine cross-check against TensorFlow.js', () => {
   // TensorFlow.js's own wasm and cpu backends differ by 2.9e-4 on the conv4_1 style loss. The
   // reference here is the cpu backend (plain sequential sums), which the native graph tracks to 2e-5.
   it('matches with Gatys’ layers to conv5_1', () => compare(GATYS_LAYERS, 'max', undefined, 'cpu'), 300_000);
+  it('matches with normalised terms (what strength uses), two content layers', () => compare({ content: ['conv2_2', 'conv3_2'], style: SHALLOW_LAYERS.style }, 'max', undefined, 'wasm', true));
   it('matches with other layers and average pooling', () => compare({ content: ['conv2_2', 'conv3_1'], style: ['conv1_2', 'conv2_2', 'conv3_3'] }, 'avg'));
   it('matches with a mask (guided Gram matrices)', () => {
     const mask = new Float32Array(width * height);

@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   ActionRowBuilder,
   ButtonBuilder,
@@ -33,6 +33,7 @@ import type { BotEvent } from '../../bot/scheduler.ts';
 import { downloadImage } from '../download.ts';
 import { deliverJobEvents } from '../deliveries.ts';
 import { MESSAGE_LIMITS, splitText } from '../message-limits.ts';
+import { RESULT_BUTTONS } from '../result-buttons.ts';
 import { STYLIZE_WITH, USE_AS_STYLE } from './application-commands.ts';
 import { renderContestsOnDiscord } from './contests.ts';
 
@@ -69,7 +70,7 @@ export interface DiscordAdapter {
 }
 
 const PUBLIC_COMMANDS = new Set(['stylize', 'styles', 'contest enter', 'contest status']);
-const CUSTOM_ID = /^impasto:(again|cancel|pick|vote):(.+)$/;
+const CUSTOM_ID = /^impasto:(again|less|more|cancel|pick|vote):(.+)$/;
 const REMEMBERED = '__remembered__';
 const OTHER_MESSAGE = '__other__';
 // Answer a little before the token's end rather than race it.
@@ -293,7 +294,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     const problem = checkCanPostFiles(interaction);
     if (problem) return void interaction.reply({ content: problem, flags: MessageFlags.Ephemeral });
     await interaction.deferReply();
-    const reply = await bot.rerun(jobId, contextOf(interaction), { seed: randomInt(0, 2 ** 31 - 1) });
+    const reply = await bot.rerun(jobId, contextOf(interaction), RESULT_BUTTONS.find((button) => button.change === action)?.rerun ?? 'seed');
     await answer(interaction, reply, true);
   }
 
@@ -373,7 +374,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
               { name: `impasto-${job.id}.png`, bytes: files.png },
               { name: `impasto-${job.id}.gif`, bytes: files.gif },
             ],
-            components: [new ActionRowBuilder<ButtonBuilder>().addComponents(new ButtonBuilder().setCustomId(`impasto:again:${job.id}`).setLabel('Again with another seed').setStyle(ButtonStyle.Secondary))],
+            components: [resultRow(job.id)],
           },
           true,
         );
@@ -407,6 +408,13 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
       await client.destroy();
     },
   };
+}
+
+/** A finished result's buttons: the same picture with less or more of the painting, or another seed. */
+function resultRow(jobId: string): ActionRowBuilder<ButtonBuilder> {
+  return new ActionRowBuilder<ButtonBuilder>().addComponents(
+    ...RESULT_BUTTONS.map(({ change, label }) => new ButtonBuilder().setCustomId(`impasto:${change}:${jobId}`).setLabel(label).setStyle(ButtonStyle.Secondary)),
+  );
 }
 
 function cancelRow(jobId: string): ActionRowBuilder<ButtonBuilder> {

@@ -14,6 +14,7 @@ import type { BotEvent } from '../../bot/scheduler.ts';
 import { downloadImage } from '../download.ts';
 import { deliverJobEvents } from '../deliveries.ts';
 import { MESSAGE_LIMITS, splitText } from '../message-limits.ts';
+import { RESULT_BUTTONS } from '../result-buttons.ts';
 import { renderContestsOnSlack, VOTE_ACTION } from './contests.ts';
 import { createReplayGuard } from './replay-guard.ts';
 import { parseCommandText, parseMessageLink, stripMentions } from './text.ts';
@@ -21,8 +22,9 @@ import { parseCommandText, parseMessageLink, stripMentions } from './text.ts';
 export const STYLIZE_SHORTCUT = 'stylize_with';
 const MODAL = 'impasto_stylize';
 const CANCEL_ACTION = 'impasto_cancel';
+const RERUN_ACTION_PREFIX = 'impasto_rerun_';
 const OTHER_MESSAGE = '__other__';
-const MODAL_NUMBER_FIELDS = ['iterations', 'size', 'content_weight', 'style_weight', 'style_scale'] as const;
+const MODAL_NUMBER_FIELDS = ['strength', 'size', 'iterations', 'style_scale'] as const;
 
 interface SlackFile {
   readonly id?: string;
@@ -297,6 +299,19 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     }, metadata.threadTs);
   });
 
+  app.action<BlockAction<ButtonAction>>(new RegExp(`^${RERUN_ACTION_PREFIX}`), async ({ ack, action, body }) => {
+    await ack();
+    const channel = body.channel?.id ?? '';
+    await guarded(channel, body.user.id, async () => {
+      const original = bot.job(action.value ?? '');
+      const change = RESULT_BUTTONS.find((button) => `${RERUN_ACTION_PREFIX}${button.change}` === action.action_id)?.rerun ?? 'seed';
+      // The new job answers in the same thread as the one it repaints.
+      const context = await contextOf(body.user.id, body.user.name ?? body.user.id, channel, original?.origin.threadId ?? '');
+      const reply = await bot.rerun(action.value ?? '', context, change);
+      if (reply.refusal) await tell(channel, body.user.id, reply.text, original?.origin.threadId);
+    });
+  });
+
   app.action<BlockAction<ButtonAction>>(CANCEL_ACTION, async ({ ack, action, body }) => {
     await ack();
     const channel = body.channel?.id ?? '';
@@ -370,6 +385,18 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
           file_uploads: [
             { file: files.png, filename: `impasto-${job.id}.png` },
             { file: files.gif, filename: `impasto-${job.id}.gif` },
+          ],
+        });
+        // Uploaded files carry no buttons: the result's buttons follow as a message of their own.
+        await client.chat.postMessage({
+          channel: ref.channel,
+          thread_ts: ref.threadTs,
+          text: 'Try it again: less style, more style, or another seed.',
+          blocks: [
+            {
+              type: 'actions',
+              elements: RESULT_BUTTONS.map(({ change, label }) => ({ type: 'button', action_id: `${RERUN_ACTION_PREFIX}${change}`, text: { type: 'plain_text', text: label }, value: job.id })),
+            },
           ],
         });
         return;

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import type { RgbImage } from '../../engine/image.ts';
 import { checkAspectRatio, checkPaintableAt } from '../../engine/proportions.ts';
 import { checkMaskShape } from '../../engine/mask.ts';
-import { INITS, OPTIMIZERS, STYLE_SCALE_RANGE, type StylizeOptionsInput } from '../../engine/options.ts';
+import { DEFAULT_STRENGTH, INITS, OPTIMIZERS, STRENGTH_RANGE, STYLE_SCALE_RANGE, type StylizeOptionsInput } from '../../engine/options.ts';
 import { BotError } from '../errors.ts';
 import { storeImage } from '../files.ts';
 import { describePosition } from '../format.ts';
@@ -74,9 +74,10 @@ function stylizeDefinition(limits: CommandLimits) {
       style_name: { type: 'text', description: 'a library style, or a blend: starry-night:0.7, the-scream:0.3', maxLength: 150, autocomplete: 'style' },
       size: { type: 'integer', description: 'long side of the result in pixels', min: 64, max: limits.maxSize, default: limits.defaultSize },
       iterations: { type: 'integer', description: 'optimisation steps (more is slower and more stylized)', min: 1, max: limits.maxIterations, default: limits.defaultIterations },
-      content_weight: { type: 'number', description: 'how much the photo is kept', min: 0, max: 1e12, default: 1e5 },
-      style_weight: { type: 'number', description: 'how strongly the style is applied', min: 0, max: 1e12, default: 3e4 },
-      tv_weight: { type: 'number', description: 'smoothness (total variation)', min: 0, max: 1e9, default: 1 },
+      strength: { type: 'number', description: 'how much it looks like the painting: 1 a hint, 10 the painting everywhere', min: STRENGTH_RANGE.min, max: STRENGTH_RANGE.max, default: DEFAULT_STRENGTH },
+      content_weight: { type: 'number', description: 'advanced: raw content loss weight (overrides strength)', min: 0, max: 1e12 },
+      style_weight: { type: 'number', description: 'advanced: raw style loss weight (overrides strength)', min: 0, max: 1e12 },
+      tv_weight: { type: 'number', description: 'advanced: raw smoothness weight (overrides strength)', min: 0, max: 1e9 },
       optimizer: { type: 'choice', description: 'L-BFGS (sharper, default) or Adam', choices: OPTIMIZERS, default: 'lbfgs' },
       init: { type: 'choice', description: 'start from the photo, the style, or noise', choices: INITS, default: 'content' },
       seed: { type: 'integer', description: 'random seed (same seed, same result)', min: 0, max: 2 ** 31 - 1 },
@@ -94,9 +95,11 @@ function paramsOf(args: StylizeArgs): StylizeOptionsInput {
   return {
     size: args.size,
     iterations: args.iterations,
-    contentWeight: args.content_weight,
-    styleWeight: args.style_weight,
-    tvWeight: args.tv_weight,
+    strength: args.strength,
+    // Raw weights only when given: any of them switches the engine from `strength` to raw weights.
+    ...(args.content_weight !== undefined ? { contentWeight: args.content_weight } : {}),
+    ...(args.style_weight !== undefined ? { styleWeight: args.style_weight } : {}),
+    ...(args.tv_weight !== undefined ? { tvWeight: args.tv_weight } : {}),
     optimizer: args.optimizer,
     init: args.init,
     // A random seed unless one was given, recorded so that a result can be reproduced.

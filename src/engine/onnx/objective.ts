@@ -1,3 +1,4 @@
+import { layerWeightsFor, meanSquare, squaredNorm } from '../normalisation.ts';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import type { LayerSelection } from '../layers.ts';
 import { guidesFor } from '../mask.ts';
@@ -51,6 +52,13 @@ export async function createOnnxObjective(spec: OnnxObjectiveSpec): Promise<Disp
   const constant: Record<string, OrtTensor> = {
     term_weights: new ort.Tensor('float32', Float32Array.of(spec.weights.content, spec.weights.style, spec.weights.tv), [3]),
   };
+  const layerWeights = layerWeightsFor(
+    spec.normalise ?? false,
+    layers.content.map((name) => meanSquare(contentTargets.get(`features_${name}`)!)),
+    layers.style.map((name) => squaredNorm(styleTargets.get(name)!)),
+  );
+  layers.content.forEach((name, index) => (constant[`content_layer_weight_${name}`] = new ort.Tensor('float32', Float32Array.of(layerWeights.content[index]!), [1])));
+  layers.style.forEach((name, index) => (constant[`style_layer_weight_${name}`] = new ort.Tensor('float32', Float32Array.of(layerWeights.style[index]!), [1])));
   for (const name of layers.content) {
     const { width: w, height: h } = layerResolution(name, width, height);
     constant[`target_${name}`] = new ort.Tensor('float32', contentTargets.get(`features_${name}`)!, [1, spec.vgg.get(name)!.outChannels, h, w]);
@@ -187,7 +195,7 @@ function buildLossGraph(weights: ArrayWeights, pooling: Pooling, layers: LayerSe
   const addSeed = (name: string, value: string) => seeds.set(name, [...(seeds.get(name) ?? []), value]);
   const sumAll = (value: string) => b.op('Reshape', [b.op('ReduceSum', [value], { keepdims: 0 }), b.int64s([1])]);
 
-  // Content: mean squared error, averaged over the content layers.
+  // Content: mean squared error, each layer weighted by its share.
   const contentTerms: string[] = [];
   for (const name of layers.content) {
     const { width: w, height: h } = layerResolution(name, width, height);
@@ -195,12 +203,14 @@ function buildLossGraph(weights: ArrayWeights, pooling: Pooling, layers: LayerSe
     const target = b.input(`target_${name}`, [1, channels, h, w]);
     const difference = b.op('Sub', [forward.activations.get(name)!, target]);
     const count = channels * h * w;
-    contentTerms.push(b.op('Mul', [sumAll(b.op('Mul', [difference, difference])), b.constant([1 / (count * layers.content.length)], [1])]));
-    addSeed(name, b.op('Mul', [difference, b.op('Mul', [contentWeight, b.constant([2 / (count * layers.content.length)], [1])])]));
+    // The layer's share (1/L, or normalised by its target: see normalisation.ts) is an input.
+    const share = b.op('Mul', [b.input(`content_layer_weight_${name}`, [1]), b.constant([1 / count], [1])]);
+    contentTerms.push(b.op('Mul', [sumAll(b.op('Mul', [difference, difference])), share]));
+    addSeed(name, b.op('Mul', [difference, b.op('Mul', [contentWeight, b.op('Mul', [share, b.constant([2], [1])])])]));
   }
   const content = b.op('Mul', [contentTerms.length > 1 ? b.op('Sum', contentTerms) : contentTerms[0]!, contentWeight]);
 
-  // Style: summed squared Gram differences, averaged over the style layers.
+  // Style: summed squared Gram differences, each layer weighted by its share.
   const styleTerms: string[] = [];
   for (const name of layers.style) {
     const { width: w, height: h } = layerResolution(name, width, height);
@@ -210,9 +220,10 @@ function buildLossGraph(weights: ArrayWeights, pooling: Pooling, layers: LayerSe
     const guide = masked ? { mask: b.input(`guide_${name}`, [1, pixels]), scale: b.input(`guide_scale_${name}`, [1]) } : undefined;
     const { gram, matrix } = gramOf(b, forward.activations.get(name)!, channels, pixels, guide);
     const difference = b.op('Sub', [gram, target]);
-    styleTerms.push(b.op('Mul', [sumAll(b.op('Mul', [difference, difference])), b.constant([1 / layers.style.length], [1])]));
-    // dG = 2·w/L·(G − A); dF = (dG + dGᵀ)·F / (C·H·W) (× guide scale, × mask).
-    const dGram = b.op('Mul', [difference, b.op('Mul', [styleWeight, b.constant([2 / layers.style.length], [1])])]);
+    const share = b.input(`style_layer_weight_${name}`, [1]);
+    styleTerms.push(b.op('Mul', [sumAll(b.op('Mul', [difference, difference])), share]));
+    // dG = 2·w·share·(G − A); dF = (dG + dGᵀ)·F / (C·H·W) (× guide scale, × mask).
+    const dGram = b.op('Mul', [difference, b.op('Mul', [styleWeight, b.op('Mul', [share, b.constant([2], [1])])])]);
     const symmetric = b.op('Add', [dGram, b.op('Transpose', [dGram], { perm: [1, 0] })]);
     let dMatrix = b.op('Mul', [b.op('MatMul', [symmetric, matrix]), b.constant([1 / (channels * pixels)], [1])]);
     if (guide) dMatrix = b.op('Mul', [b.op('Mul', [dMatrix, guide.scale]), guide.mask]);

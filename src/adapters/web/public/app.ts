@@ -249,7 +249,7 @@ function finish(job: PublicJob): void {
   $<HTMLAnchorElement>('#download-png').href = `${job.result.png}?download`;
   $<HTMLAnchorElement>('#download-gif').href = `${job.result.gif}?download`;
   const p = job.params;
-  $('#parameters').textContent = `${job.result.width}×${job.result.height} · ${job.styleLabel} · ${String(p.iterations)} iterations of ${p.optimizer === 'adam' ? 'Adam' : 'L-BFGS'} · content ${String(p.contentWeight)} / style ${String(p.styleWeight)} / TV ${String(p.tvWeight)} · init ${String(p.init)} · seed ${String(p.seed)}`;
+  $('#parameters').textContent = `${job.result.width}×${job.result.height} · ${job.styleLabel} · ${String(p.iterations)} iterations of ${p.optimizer === 'adam' ? 'Adam' : 'L-BFGS'} · ${p.contentWeight === undefined && p.styleWeight === undefined && p.tvWeight === undefined ? `strength ${String(p.strength)}` : `content ${String(p.contentWeight)} / style ${String(p.styleWeight)} / TV ${String(p.tvWeight)}`} · init ${String(p.init)} · seed ${String(p.seed)}`;
   $('#result').hidden = false;
 }
 
