@@ -203,7 +203,8 @@ async function runStylization(
   let workDone = 0;
   let evaluations = 0;
   let x: Float32Array | undefined;
-  let previous: { width: number; height: number; content: RgbImage } | undefined;
+  /** The previous stage's photo (and so its size). */
+  let previous: RgbImage | undefined;
   let finalStage: Stage | undefined;
 
   for (const [index, scale] of schedule.entries()) {
@@ -211,7 +212,7 @@ async function runStylization(
     const objective = await objectiveFactory(objectiveInputsFor(stage, layers, options), options.pooling);
     try {
       x = !x || !previous ? await initialImage(options, stage.content, styles[0]!.image) : await refine(x, previous, stage.content);
-      previous = { width: stage.content.width, height: stage.content.height, content: stage.content };
+      previous = stage.content;
       const snapshot = () => finishImage(vggInputToRgb(x!, stage.content.width, stage.content.height), stage, options);
       if (index === 0) frames.push(snapshot());
       const optimizer: IterativeOptimizer =
@@ -317,10 +318,10 @@ function normaliseStyles(request: StylizeRequest): WeightedStyle[] {
  * loss at a deep layer never brings the photo's fine edges back: without this a multi-scale result
  * kept less of the photo than a single-scale one even with no style at all.
  */
-async function refine(x: Float32Array, from: { width: number; height: number; content: RgbImage }, to: RgbImage): Promise<Float32Array> {
+async function refine(x: Float32Array, from: RgbImage, to: RgbImage): Promise<Float32Array> {
   const [upsampled, blurredPhoto] = await Promise.all([
     resizeExactly(vggInputToRgb(x, from.width, from.height), to.width, to.height),
-    resizeExactly(from.content, to.width, to.height),
+    resizeExactly(from, to.width, to.height),
   ]);
   const start = rgbToVggInput(upsampled);
   for (let i = 0; i < start.length; i += 3) {
