@@ -75,7 +75,7 @@ for (const photoName of photoNames) {
       rows.push(row);
       const path = join(outDir, `${photoName}-${paintingName}-${strength}.png`);
       await writeFile(path, await encodePng(result.image));
-      tiles.push({ path, label: `s${strength} edge ${row.edgeSsim.toFixed(2)} style ${row.styleMatch.toFixed(2)}` });
+      tiles.push({ path, label: `s${strength} · ${row.edgeSsim.toFixed(2)} · ${row.styleMatch.toFixed(2)}` });
       console.error(`${photoName} × ${paintingName} @ ${strength}: ${row.size}, edge SSIM ${row.edgeSsim.toFixed(3)}, style match ${row.styleMatch.toFixed(3)}, ${wallSeconds.toFixed(1)} s`);
     }
   }

@@ -87,7 +87,7 @@ export function commandLimitsFor(env: BotEnvironment): CommandLimits {
   const backend = likelyBackend(env.IMPASTO_BACKEND);
   const gpu = backend === 'tensorflow-gpu';
   const defaults = defaultsFor(backend);
-  const maxSize = env.IMPASTO_MAX_SIZE ?? (gpu ? 1024 : 512);
+  const maxSize = env.IMPASTO_MAX_SIZE ?? (gpu ? 2048 : 1024);
   const maxIterations = env.IMPASTO_MAX_ITERATIONS ?? (gpu ? 1000 : 300);
   return {
     maxSize,

@@ -285,8 +285,11 @@ async function prepareStage(request: StylizeRequest, styles: readonly WeightedSt
   const styleSize = Math.max(32, Math.round(size * options.styleScale));
   const styleInputs = await Promise.all(
     styles.map(async ({ image, weight }) => {
-      // A narrow painting is enlarged just enough to keep pixels at the deepest layer.
-      const resized = await resizeToLongSide(image, Math.max(styleSize, smallestLongSide(image)));
+      // A painting is not enlarged past its own size (times the style scale, when that asks for bolder
+      // strokes): an upscaled painting's Gram matrices describe blur, and HD results came out pale.
+      // A narrow one is enlarged just enough to keep pixels at the deepest layer.
+      const ownSize = Math.max(image.width, image.height) * Math.max(1, options.styleScale);
+      const resized = await resizeToLongSide(image, Math.max(Math.min(styleSize, ownSize), smallestLongSide(image)));
       return { input: { x: rgbToVggInput(resized), width: resized.width, height: resized.height }, weight };
     }),
   );

@@ -106,4 +106,16 @@ describe('jobs through the queue and the engine worker', () => {
     expect((await harness.bot.execute('stylize', { content }, contextFor('ivan'))).text).toMatch(/^Which style\?/);
     expect((await harness.bot.execute('stylize', { content, style, style_name: 'x' }, contextFor('ivan'))).text).toBe('Give either a style image or a style_name, not both.');
   });
+
+  it('paints at the default size, but never upscales a smaller photo unless asked', async () => {
+    const tiny = { bytes: await sharp(content.bytes).resize(200).jpeg().toBuffer(), name: 'tiny.jpg' };
+    const byDefault = await harness.bot.execute('stylize', { content: tiny, style, iterations: 1 }, contextFor('judy'));
+    expect(harness.bot.job(byDefault.jobId!)!.params.size).toBe(200);
+    const asked = await harness.bot.execute('stylize', { content: tiny, style, iterations: 1, size: 300 }, contextFor('judy'));
+    expect(harness.bot.job(asked.jobId!)!.params.size).toBe(300);
+    const large = await harness.bot.execute('stylize', { content, style, iterations: 1 }, contextFor('karl'));
+    expect(harness.bot.job(large.jobId!)!.params.size).toBe(512);
+    for (const reply of [byDefault, asked, large]) await harness.bot.execute('cancel', { job: reply.jobId! }, contextFor(reply === large ? 'karl' : 'judy'));
+    await harness.bot.idle();
+  });
 });

@@ -58,7 +58,7 @@ describe('the web playground', () => {
     await page.setInputFiles('#content-input', sharedImagePath('content_tubingen.jpg'));
     await setOption('size', '9999');
     await page.click('#stylize-button');
-    await expect.poll(() => page.textContent('.field-error[data-field="size"]')).toBe('size must be a whole number from 64 to 512.');
+    await expect.poll(() => page.textContent('.field-error[data-field="size"]')).toBe('size must be a whole number from 64 to 1024.');
   });
 
   it('stylizes tubingen with an uploaded Starry Night: live frames, a loss chart, then the PNG and GIF', async () => {

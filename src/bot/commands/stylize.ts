@@ -30,7 +30,8 @@ export function createStylizeCommand(services: BotServices) {
       try {
         const entry = await services.scheduler.submit(context.requester, async (): Promise<NewJob> => {
           const content = await decodeImageOption(args.content, limits.decode, 'content image', 'content');
-          checkPaintableAt(content, args.size, 'content image', 'content');
+          const size = sizeFor(content, args.size, limits.defaultSize);
+          checkPaintableAt(content, size, 'content image', 'content');
           const style = args.style ? await decodeImageOption(args.style, limits.decode, 'style image', 'style') : undefined;
           if (style) checkAspectRatio(style, 'style image', 'style');
           const mask = args.mask ? await decodeImageOption(args.mask, limits.decode, 'mask', 'mask') : undefined;
@@ -47,7 +48,7 @@ export function createStylizeCommand(services: BotServices) {
           }
           const maskPath = mask ? await store(mask, 'mask') : undefined;
           const contentPath = await store(content, 'content');
-          return { requester: context.requester, origin: context.origin, params: paramsOf(args), contentPath, stylePath, styleLabel, styles, maskPath };
+          return { requester: context.requester, origin: context.origin, params: { ...paramsOf(args), size }, contentPath, stylePath, styleLabel, styles, maskPath };
         });
         return { text: `Queued job ${entry.job.id} (${styleLabel}). ${describePosition(entry.position, entry.etaMs)}`, jobId: entry.job.id };
       } catch (error) {
@@ -72,7 +73,8 @@ function stylizeDefinition(limits: CommandLimits) {
       content: { type: 'image', description: 'the photo to paint', required: true },
       style: { type: 'image', description: 'a style image (or name a library style with style_name)' },
       style_name: { type: 'text', description: 'a library style, or a blend: starry-night:0.7, the-scream:0.3', maxLength: 150, autocomplete: 'style' },
-      size: { type: 'integer', description: 'long side of the result in pixels', min: 64, max: limits.maxSize, default: limits.defaultSize },
+      // No default here: it depends on the photo (see sizeFor).
+      size: { type: 'integer', description: `long side of the result in pixels (default ${limits.defaultSize}, or the photo's own size if smaller)`, min: 64, max: limits.maxSize },
       iterations: { type: 'integer', description: 'optimisation steps (more is slower and more stylized)', min: 1, max: limits.maxIterations, default: limits.defaultIterations },
       strength: { type: 'number', description: 'how much it looks like the painting: 1 a hint, 10 the painting everywhere', min: STRENGTH_RANGE.min, max: STRENGTH_RANGE.max, default: DEFAULT_STRENGTH },
       content_weight: { type: 'number', description: 'advanced: raw content loss weight (overrides strength)', min: 0, max: 1e12 },
@@ -90,6 +92,11 @@ function stylizeDefinition(limits: CommandLimits) {
 }
 
 type StylizeArgs = ArgsOf<ReturnType<typeof stylizeDefinition>>;
+
+/** The size asked for; otherwise the default, but never larger than the photo (a small photo is not upscaled unless asked). */
+function sizeFor(content: RgbImage, asked: number | undefined, defaultSize: number): number {
+  return asked ?? Math.max(64, Math.min(defaultSize, Math.max(content.width, content.height)));
+}
 
 function paramsOf(args: StylizeArgs): StylizeOptionsInput {
   return {
