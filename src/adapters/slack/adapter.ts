@@ -447,7 +447,7 @@ function stylizeModal(bot: Bot, metadata: ModalMetadata) {
   const styles = bot.library.list().slice(0, 99);
   const numberInput = (name: (typeof MODAL_NUMBER_FIELDS)[number]) => {
     const option = definition.options[name]!;
-    const hint = option.type === 'integer' || option.type === 'number' ? `${option.min}–${option.max}${option.default !== undefined ? `, default ${option.default}` : ''}` : '';
+    const hint = option.type === 'integer' || option.type === 'number' ? `${option.min}–${option.max}${option.default !== undefined ? `, default ${option.default}` : option.unset ? `, empty: ${option.unset}` : ''}` : '';
     return {
       type: 'input',
       block_id: name,

@@ -10,6 +10,8 @@ export interface UploadedImage {
 interface OptionBase {
   readonly description: string;
   readonly required?: boolean;
+  /** What leaving it empty means, for forms (e.g. "random" for a seed); the default's value otherwise. */
+  readonly unset?: string;
 }
 export interface ImageOption extends OptionBase {
   readonly type: 'image';

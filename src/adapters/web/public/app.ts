@@ -70,7 +70,7 @@ function fieldFor(name: string, option: OptionDefinition): HTMLElement {
       input.min = String(option.min);
       input.max = String(option.max);
       input.step = option.type === 'integer' ? '1' : 'any';
-      input.placeholder = option.default !== undefined ? String(option.default) : 'random';
+      input.placeholder = option.default !== undefined ? String(option.default) : (option.unset ?? '');
     } else if (option.type === 'text') {
       input.maxLength = option.maxLength;
     }
