@@ -129,10 +129,8 @@ export class Scheduler {
       throw new BotError('limit_reached', `The queue is full (${this.limits.maxQueue} jobs waiting). Try again in a few minutes.`);
     }
     this.reserved.set(key, (this.reserved.get(key) ?? 0) + 1);
-    let released = false;
+    // Called exactly once, by `submit`'s finally.
     return () => {
-      if (released) return;
-      released = true;
       const left = (this.reserved.get(key) ?? 1) - 1;
       if (left > 0) this.reserved.set(key, left);
       else this.reserved.delete(key);
