@@ -27,7 +27,7 @@ const toNumber = (value: string): number => {
 };
 const toLayerList = (value: string): string[] => value.split(',').map((layer) => layer.trim()).filter(Boolean);
 
-const program = new Command('impasto').description('Neural style transfer (Gatys et al.) on TensorFlow.js').showHelpAfterError();
+const program = new Command('impasto').description('Neural style transfer (Gatys et al.) on onnxruntime or TensorFlow.js').showHelpAfterError();
 
 program
   .command('stylize')
