@@ -24,9 +24,7 @@ export function layerWeightsFor(normalise: boolean, contentMeanSquares: readonly
 }
 
 export function meanSquare(values: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i]! * values[i]!;
-  return sum / values.length;
+  return squaredNorm(values) / values.length;
 }
 
 export function squaredNorm(values: Float32Array): number {

@@ -83,6 +83,20 @@ describe('Slack in Socket Mode', () => {
     });
   }
 
+  /** Alice presses a button of a message the bot posted. */
+  function pressButton(button: { action_id: string; value: string }, messageTs: string, trigger: string) {
+    return fake.sendEnvelope('interactive', {
+      type: 'block_actions',
+      team: { id: TEAM_ID },
+      user: { id: ALICE, name: 'alice', username: 'alice', team_id: TEAM_ID },
+      channel: { id: CHANNEL_ID, name: 'general' },
+      trigger_id: trigger,
+      container: { type: 'message', message_ts: messageTs, channel_id: CHANNEL_ID },
+      actions: [{ type: 'button', action_id: button.action_id, block_id: 'b', value: button.value, action_ts: '1' }],
+      response_url: `${fake.apiUrl}response`,
+    });
+  }
+
   function submitModal(view: Record<string, unknown>, values: Record<string, Record<string, Record<string, unknown>>>) {
     return fake.sendEnvelope('interactive', {
       type: 'view_submission',
@@ -206,16 +220,7 @@ describe('Slack in Socket Mode', () => {
     const progress = await fake.waitForCall((call) => call.method === 'chat.update' && call.args.ts === status.response!.ts && /iteration \d+\/20/.test(String(call.args.text)));
     const blocks = JSON.parse(String(progress.args.blocks)) as { type: string; elements?: { action_id: string; value: string }[] }[];
     const button = blocks.find((block) => block.type === 'actions')!.elements![0]!;
-    await fake.sendEnvelope('interactive', {
-      type: 'block_actions',
-      team: { id: TEAM_ID },
-      user: { id: ALICE, name: 'alice', username: 'alice', team_id: TEAM_ID },
-      channel: { id: CHANNEL_ID, name: 'general' },
-      trigger_id: 't5',
-      container: { type: 'message', message_ts: String(progress.args.ts), channel_id: CHANNEL_ID },
-      actions: [{ type: 'button', action_id: button.action_id, block_id: 'b', value: button.value, action_ts: '1' }],
-      response_url: `${fake.apiUrl}response`,
-    });
+    await pressButton(button, String(progress.args.ts), 't5');
     await fake.waitForCall((call) => call.method === 'chat.postEphemeral' && /^Cancelled job /.test(String(call.args.text)));
     await fake.waitForCall((call) => call.method === 'chat.update' && call.args.ts === status.response!.ts && /was cancelled/.test(String(call.args.text)));
     expect(fake.calls.some(uploadsInThread(message.ts))).toBe(false);
@@ -230,16 +235,7 @@ describe('Slack in Socket Mode', () => {
     const original = harness.bot.job(buttons[1]!.value)!;
     expect(original.params.strength).toBe(5);
     const uploadsBefore = fake.calls.filter(uploadsInThread(message.ts)).length;
-    await fake.sendEnvelope('interactive', {
-      type: 'block_actions',
-      team: { id: TEAM_ID },
-      user: { id: ALICE, name: 'alice', username: 'alice', team_id: TEAM_ID },
-      channel: { id: CHANNEL_ID, name: 'general' },
-      trigger_id: 't7',
-      container: { type: 'message', message_ts: String(offer.response!.ts), channel_id: CHANNEL_ID },
-      actions: [{ type: 'button', action_id: buttons[1]!.action_id, block_id: 'b', value: buttons[1]!.value, action_ts: '1' }],
-      response_url: `${fake.apiUrl}response`,
-    });
+    await pressButton(buttons[1]!, String(offer.response!.ts), 't7');
     await expect.poll(() => fake.calls.filter(uploadsInThread(message.ts)).length, { timeout: 120_000 }).toBe(uploadsBefore + 1);
     const again = harness.bot.jobsOf('slack', ALICE).find((job) => job.id !== original.id && job.createdAt > original.createdAt)!;
     expect(again.params).toMatchObject({ strength: 7, seed: original.params.seed, size: 64 });
