@@ -100,11 +100,15 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     field,
   });
 
+  /** Discord says how large an attachment is before we fetch it. */
+  function sizeProblemOf(attachment: Pick<Attachment, 'size'>, label: string): string | undefined {
+    if (attachment.size <= env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024) return undefined;
+    return `The ${label} is ${(attachment.size / 1048576).toFixed(1)} MB; the limit is ${env.IMPASTO_MAX_UPLOAD_MB} MB.`;
+  }
+
   async function fetchAttachment(attachment: Pick<Attachment, 'url' | 'name' | 'size'>, label: string, field: string): Promise<UploadedImage> {
-    const limit = env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024;
-    if (attachment.size > limit) {
-      throw new BotError('limit_reached', `The ${label} is ${(attachment.size / 1048576).toFixed(1)} MB; the limit is ${env.IMPASTO_MAX_UPLOAD_MB} MB.`, field);
-    }
+    const tooLarge = sizeProblemOf(attachment, label);
+    if (tooLarge) throw new BotError('limit_reached', tooLarge, field);
     return downloadImage(attachment.url, attachment.name, downloadPolicy(label, field));
   }
 
@@ -168,7 +172,8 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
         if (!attachment) continue;
         const label = option === 'content' ? 'content image' : `${option} image`;
         if (attachment.contentType && !attachment.contentType.startsWith('image/')) return `The ${label} (${attachment.name}) is not an image; send a JPEG, PNG, WebP or GIF.`;
-        if (attachment.size > env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024) return `The ${label} is ${(attachment.size / 1048576).toFixed(1)} MB; the limit is ${env.IMPASTO_MAX_UPLOAD_MB} MB.`;
+        const tooLarge = sizeProblemOf(attachment, label);
+        if (tooLarge) return tooLarge;
         raw[option] = { bytes: new Uint8Array(0), name: attachment.name };
       } else {
         const value = interaction.options.get(option)?.value;
