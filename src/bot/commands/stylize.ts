@@ -26,7 +26,8 @@ export function createStylizeCommand(services: BotServices) {
         written.push(path);
         return path;
       };
-      let styleLabel = 'uploaded image';
+      const styleLabel = !blend ? 'uploaded image' : blend.length === 1 ? blend[0]!.style.name : blend.map(({ style, weight }) => `${style.name} ${Math.round(weight * 100)}%`).join(' + ');
+      const styles: StyleShare[] | undefined = blend && blend.length > 1 ? blend.map(({ style, weight }) => ({ path: style.path, weight })) : undefined;
       try {
         const entry = await services.scheduler.submit(context.requester, async (): Promise<NewJob> => {
           const content = await decodeImageOption(args.content, limits.decode, 'content image', 'content');
@@ -37,15 +38,7 @@ export function createStylizeCommand(services: BotServices) {
           const mask = args.mask ? await decodeImageOption(args.mask, limits.decode, 'mask', 'mask') : undefined;
           if (mask) checkMaskShape(mask, content);
           // Every check has passed: only now is anything written.
-          let stylePath: string;
-          let styles: StyleShare[] | undefined;
-          if (style) {
-            stylePath = await store(style, 'style');
-          } else {
-            stylePath = blend![0]!.style.path;
-            styleLabel = blend!.length === 1 ? blend![0]!.style.name : blend!.map(({ style: entry, weight }) => `${entry.name} ${Math.round(weight * 100)}%`).join(' + ');
-            if (blend!.length > 1) styles = blend!.map(({ style: entry, weight }) => ({ path: entry.path, weight }));
-          }
+          const stylePath = style ? await store(style, 'style') : blend![0]!.style.path;
           const maskPath = mask ? await store(mask, 'mask') : undefined;
           const contentPath = await store(content, 'content');
           return { requester: context.requester, origin: context.origin, params: { ...paramsOf(args), size }, contentPath, stylePath, styleLabel, styles, maskPath };
