@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { BackendName } from '../engine/backend.ts';
-import { DEFAULT_STRENGTH, defaultsFor, RAW_WEIGHT_DEFAULTS, STRENGTH_RANGE } from '../engine/options.ts';
+import { DEFAULT_STRENGTH, defaultsFor, hasRawWeights, RAW_WEIGHT_DEFAULTS, STRENGTH_RANGE } from '../engine/options.ts';
 import { createCancelCommand } from './commands/cancel.ts';
 import { createHelpCommand } from './commands/help.ts';
 import { createQueueCommand } from './commands/queue.ts';
@@ -298,10 +298,9 @@ export type RerunChange = 'seed' | 'less' | 'more';
 
 /** A step of strength is 2 on the 1–10 scale; with raw weights, the style weight × or ÷ 3. */
 export function rerunOverrides(params: Job['params'], change: RerunChange): Partial<Job['params']> {
-  const seed = randomInt(0, 2 ** 31 - 1);
-  if (change === 'seed') return { seed };
+  if (change === 'seed') return { seed: randomInt(0, 2 ** 31 - 1) };
   const direction = change === 'more' ? 1 : -1;
-  if (params.contentWeight !== undefined || params.styleWeight !== undefined || params.tvWeight !== undefined) {
+  if (hasRawWeights(params)) {
     return { seed: params.seed, styleWeight: (params.styleWeight ?? RAW_WEIGHT_DEFAULTS.style) * 3 ** direction };
   }
   const strength = Math.min(STRENGTH_RANGE.max, Math.max(STRENGTH_RANGE.min, (params.strength ?? DEFAULT_STRENGTH) + 2 * direction));

@@ -1,4 +1,4 @@
-import { DEFAULT_STRENGTH, RAW_WEIGHT_DEFAULTS } from '../engine/options.ts';
+import { DEFAULT_STRENGTH, hasRawWeights, RAW_WEIGHT_DEFAULTS } from '../engine/options.ts';
 import type { Job, JobProgress } from './jobs.ts';
 
 /** "about 40 s", "about 3 min", "about 1 h 5 min": ETAs are estimates and read as such. */
@@ -53,6 +53,6 @@ export function formatWhen(at: number, now = Date.now()): string {
 
 /** `strength 5`, or the raw weights when they were set (which override strength). */
 export function describeWeights(p: Job['params']): string {
-  if (p.contentWeight === undefined && p.styleWeight === undefined && p.tvWeight === undefined) return `strength ${p.strength ?? DEFAULT_STRENGTH}`;
+  if (!hasRawWeights(p)) return `strength ${p.strength ?? DEFAULT_STRENGTH}`;
   return `weights content ${p.contentWeight ?? RAW_WEIGHT_DEFAULTS.content} / style ${p.styleWeight ?? RAW_WEIGHT_DEFAULTS.style} / TV ${p.tvWeight ?? RAW_WEIGHT_DEFAULTS.tv}`;
 }

@@ -91,6 +91,11 @@ export function defaultsFor(backend: BackendName): { size: number; iterations: n
   return backend === 'tensorflow-gpu' ? { size: 1024, iterations: 300 } : { size: 512, iterations: 60 };
 }
 
+/** Whether any raw weight was set: then the raw weights are used and `strength` is ignored. */
+export function hasRawWeights(options: Pick<StylizeOptionsInput, 'contentWeight' | 'styleWeight' | 'tvWeight'>): boolean {
+  return options.contentWeight !== undefined || options.styleWeight !== undefined || options.tvWeight !== undefined;
+}
+
 /** Validates options and fills in defaults; throws an `InputError` naming the first bad option. */
 export function resolveOptions(input: unknown, backend: BackendName): StylizeOptions {
   const parsed = stylizeOptionsSchema.safeParse(input ?? {});
@@ -101,7 +106,7 @@ export function resolveOptions(input: unknown, backend: BackendName): StylizeOpt
   }
   const defaults = defaultsFor(backend);
   const { contentWeight, styleWeight, tvWeight, strength } = parsed.data;
-  const raw = contentWeight !== undefined || styleWeight !== undefined || tvWeight !== undefined;
+  const raw = hasRawWeights(parsed.data);
   const weights = raw
     ? { content: contentWeight ?? RAW_WEIGHT_DEFAULTS.content, style: styleWeight ?? RAW_WEIGHT_DEFAULTS.style, tv: tvWeight ?? RAW_WEIGHT_DEFAULTS.tv }
     : weightsForStrength(strength ?? DEFAULT_STRENGTH);

@@ -217,6 +217,7 @@ export async function startWebServer(options: { bot: Bot; env: BotEnvironment; l
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const CROSS_SITE_REFUSAL = 'This playground accepts changes only from its own page (cross-site request refused).';
 
 /** The names this playground answers to: the configured list, and always the address it listens on. */
 function allowedHostsOf(env: BotEnvironment): Set<string> {
@@ -242,7 +243,7 @@ function checkHost(request: IncomingMessage, allowed: ReadonlySet<string>): void
  */
 function checkSameOrigin(request: IncomingMessage): void {
   const site = request.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new HttpError(403, 'This playground accepts changes only from its own page (cross-site request refused).');
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new HttpError(403, CROSS_SITE_REFUSAL);
   const origin = request.headers.origin;
   if (origin === undefined) return;
   let originHost: string | undefined;
@@ -251,7 +252,7 @@ function checkSameOrigin(request: IncomingMessage): void {
   } catch {
     originHost = undefined;
   }
-  if (originHost !== request.headers.host?.toLowerCase()) throw new HttpError(403, 'This playground accepts changes only from its own page (cross-site request refused).');
+  if (originHost !== request.headers.host?.toLowerCase()) throw new HttpError(403, CROSS_SITE_REFUSAL);
 }
 
 /** `localhost:8080` → `localhost`, `[::1]:8080` → `[::1]`; undefined for anything unparsable. */
