@@ -13,7 +13,7 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadEngineEnvironment } from '../src/bot/config.ts';
-import { renderContactSheet } from '../src/bot/styles.ts';
+import { renderContactSheet } from '../src/bot/styles/library.ts';
 import { chooseBackend } from '../src/engine/backend.ts';
 import { createEngine } from '../src/engine/engine.ts';
 import { decodeImage, encodePng } from '../src/engine/image.ts';

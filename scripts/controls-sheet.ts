@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { renderContactSheet } from '../src/bot/styles.ts';
+import { renderContactSheet } from '../src/bot/styles/library.ts';
 import { loadEngineEnvironment } from '../src/bot/config.ts';
 import { createEngine, type StylizeRequest } from '../src/engine/engine.ts';
 import { decodeImage, encodePng } from '../src/engine/image.ts';

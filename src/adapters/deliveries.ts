@@ -1,9 +1,9 @@
 import type { Bot } from '../bot/bot.ts';
-import type { ContestEvent } from '../bot/contests.ts';
-import type { Platform } from '../bot/jobs.ts';
-import type { BotEvent } from '../bot/scheduler.ts';
+import type { ContestEvent } from '../bot/contests/contests.ts';
+import type { Platform } from '../bot/jobs/store.ts';
+import type { JobEvent } from '../bot/jobs/queue.ts';
 
-const FINAL_EVENTS = new Set<BotEvent['type']>(['succeeded', 'failed', 'cancelled']);
+const FINAL_EVENTS = new Set<JobEvent['type']>(['succeeded', 'failed', 'cancelled']);
 
 /**
  * Feeds one platform's job events to `render`, one at a time per job (so that a job's edits arrive
@@ -13,8 +13,8 @@ const FINAL_EVENTS = new Set<BotEvent['type']>(['succeeded', 'failed', 'cancelle
 export function deliverJobEvents(
   bot: Bot,
   platform: Platform,
-  render: (event: BotEvent) => Promise<void>,
-  handlers: { onError: (error: unknown, event: BotEvent) => void; onFinished?: (jobId: string) => void },
+  render: (event: JobEvent) => Promise<void>,
+  handlers: { onError: (error: unknown, event: JobEvent) => void; onFinished?: (jobId: string) => void },
 ): JobDeliveries {
   const pending = new Map<string, Promise<void>>();
   const unsubscribe = bot.onEvent((event) => {

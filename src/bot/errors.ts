@@ -39,3 +39,14 @@ export function refusalOf(error: unknown): Reply | undefined {
   const message = userMessageOf(error);
   return message === undefined ? undefined : { text: message, ephemeral: true, refusal: { field: (error as { field?: string }).field } };
 }
+
+/** Runs `work`; a user's error becomes the reply that refuses it, anything else goes on up (to be logged). */
+export async function replyOrRefusal(work: () => Promise<Reply>): Promise<Reply> {
+  try {
+    return await work();
+  } catch (error) {
+    const refusal = refusalOf(error);
+    if (!refusal) throw error;
+    return refusal;
+  }
+}

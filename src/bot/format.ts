@@ -1,5 +1,5 @@
 import { DEFAULT_STRENGTH, hasRawWeights, RAW_WEIGHT_DEFAULTS } from '../engine/options.ts';
-import type { Job, JobProgress } from './jobs.ts';
+import type { Job, JobProgress } from './jobs/store.ts';
 
 /** "about 40 s", "about 3 min", "about 1 h 5 min": ETAs are estimates and read as such. */
 export function formatEta(ms: number): string {

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscordAdapter, type DiscordAdapter } from '../../src/adapters/discord/adapter.ts';
 import { startSlackAdapter, type SlackAdapter } from '../../src/adapters/slack/adapter.ts';
-import { importStyles } from '../../src/bot/style-import.ts';
+import { importStyles } from '../../src/bot/styles/import.ts';
 import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
 import { startTestBot } from '../helpers/bot.ts';
 import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSlackAdapter, type SlackAdapter } from '../../src/adapters/slack/adapter.ts';
-import { importStyles } from '../../src/bot/style-import.ts';
+import { importStyles } from '../../src/bot/styles/import.ts';
 import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
 import { startTestBot } from '../helpers/bot.ts';
 import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';

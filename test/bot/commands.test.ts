@@ -3,7 +3,7 @@ import { defineCommand } from '../../src/bot/commands/define.ts';
 import type { ArgsOf, UploadedImage } from '../../src/bot/commands/types.ts';
 import { parseArgs } from '../../src/bot/commands/validate.ts';
 import { BotError } from '../../src/bot/errors.ts';
-import { closestNames } from '../../src/bot/suggest.ts';
+import { closestNames } from '../../src/bot/styles/suggest.ts';
 
 const example = defineCommand(
   {

@@ -2,11 +2,11 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Contests, parseEndTime, type ContestEvent } from '../../src/bot/contests.ts';
+import { Contests, parseEndTime, type ContestEvent } from '../../src/bot/contests/contests.ts';
 import { openDatabase, type Db } from '../../src/bot/database.ts';
 import { BotError } from '../../src/bot/errors.ts';
-import { JobStore, type Job, type NewJob, type Requester } from '../../src/bot/jobs.ts';
-import type { BotEvent, QueueEntry } from '../../src/bot/scheduler.ts';
+import { JobStore, type Job, type NewJob, type Requester } from '../../src/bot/jobs/store.ts';
+import type { JobEvent, QueueEntry } from '../../src/bot/jobs/queue.ts';
 
 /**
  * The contest rules with an injectable clock and timers. Jobs are recorded in the real SQLite store
@@ -59,7 +59,7 @@ function advance(ms: number): void {
 async function enterAndPost(user: Requester): Promise<string> {
   const { entry } = await contests.enter(user, origin, async () => '/tmp/photo.png');
   clock += 10_000; // past the entry cooldown
-  contests.handleJobEvent({ type: 'succeeded', job: store.get(entry.jobId)! } as BotEvent);
+  contests.handleJobEvent({ type: 'succeeded', job: store.get(entry.jobId)! } as JobEvent);
   return entry.id;
 }
 
@@ -107,7 +107,7 @@ describe('contest rules', () => {
     clock += 10_000;
     await expect(contests.enter(member('alice'), origin, async () => '/tmp/a2.png')).rejects.toThrow('You already have 1 entry in "Winter"; the limit is 1 per member.');
     expect(contests.entry(entry.id)!.status).toBe('pending');
-    contests.handleJobEvent({ type: 'succeeded', job } as BotEvent);
+    contests.handleJobEvent({ type: 'succeeded', job } as JobEvent);
     expect(contests.entry(entry.id)!.status).toBe('posted');
     expect(events.at(-1)!.type).toBe('entry_posted');
   });

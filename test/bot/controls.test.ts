@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBlend } from '../../src/bot/commands/stylize.ts';
 import { openDatabase, schemaVersion } from '../../src/bot/database.ts';
-import { importStyles } from '../../src/bot/style-import.ts';
+import { importStyles } from '../../src/bot/styles/import.ts';
 import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
 import { contextFor, startTestBot, waitForEvent } from '../helpers/bot.ts';
 import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';

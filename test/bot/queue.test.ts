@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UploadedImage } from '../../src/bot/commands/types.ts';
-import type { BotEvent } from '../../src/bot/scheduler.ts';
+import type { JobEvent } from '../../src/bot/jobs/queue.ts';
 import { contextFor, startTestBot, waitForEvent } from '../helpers/bot.ts';
 import { sharedImagePath } from '../helpers/shared.ts';
 
@@ -40,7 +40,7 @@ describe('jobs through the queue and the engine worker', () => {
     const gif = await sharp(files.gif, { animated: true }).metadata();
     expect(gif.format).toBe('gif');
     expect(gif.pages).toBeGreaterThan(1);
-    const progress = eventsOf(jobId).filter((event): event is Extract<BotEvent, { type: 'progress' }> => event.type === 'progress');
+    const progress = eventsOf(jobId).filter((event): event is Extract<JobEvent, { type: 'progress' }> => event.type === 'progress');
     expect(progress.map((event) => event.progress.iteration)).toEqual([1, 2, 3]);
     expect(progress.some((event) => event.preview && event.preview.byteLength > 0)).toBe(true);
   });

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UploadedImage } from '../../src/bot/commands/types.ts';
-import type { BotEvent } from '../../src/bot/scheduler.ts';
+import type { JobEvent } from '../../src/bot/jobs/queue.ts';
 import { contextFor, startTestBot, waitForEvent } from '../helpers/bot.ts';
 import { sharedImagePath } from '../helpers/shared.ts';
 
@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => harness.stop());
 
-const finished = (jobId: string) => (event: BotEvent) => event.job.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(event.type);
+const finished = (jobId: string) => (event: JobEvent) => event.job.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(event.type);
 
 /** The engine's process: a child of this test process running engine-worker.ts. */
 function enginePid(): number {
@@ -45,13 +45,13 @@ describe('the bot stays up', () => {
       iterationRunning = false;
       return event;
     });
-    const firstProgress = harness.events.find((event) => event.job.id === jobId && event.type === 'progress') as Extract<BotEvent, { type: 'progress' }>;
+    const firstProgress = harness.events.find((event) => event.job.id === jobId && event.type === 'progress') as Extract<JobEvent, { type: 'progress' }>;
     while (iterationRunning) {
       const start = performance.now();
       await (await fetch(url)).text();
       roundTrips.push(performance.now() - start);
     }
-    const second = (await next) as Extract<BotEvent, { type: 'progress' }>;
+    const second = (await next) as Extract<JobEvent, { type: 'progress' }>;
     const iterationMs = second.progress.elapsedMs - firstProgress.progress.elapsedMs;
     expect(roundTrips.length).toBeGreaterThanOrEqual(3);
     // Relative, not absolute: no single answer waited anywhere near as long as the iteration took.

@@ -5,8 +5,8 @@ import { Writable } from 'node:stream';
 import { createBot, type Bot } from '../../src/bot/bot.ts';
 import type { CommandContext } from '../../src/bot/commands/types.ts';
 import { botEnvironmentSchema, type BotEnvironment } from '../../src/bot/config.ts';
-import type { Platform } from '../../src/bot/jobs.ts';
-import type { BotEvent } from '../../src/bot/scheduler.ts';
+import type { Platform } from '../../src/bot/jobs/store.ts';
+import type { JobEvent } from '../../src/bot/jobs/queue.ts';
 import { createLogger } from '../../src/bot/logger.ts';
 import { SHARED_VGG_DIR } from './shared.ts';
 
@@ -26,7 +26,7 @@ export async function startTestBot(overrides: Record<string, string> = {}, worke
   const logLines: string[] = [];
   const logger = createLogger({ level: 'debug', secrets: [], destination: new Writable({ write: (chunk, _encoding, done) => (logLines.push(String(chunk)), done()) }) });
   const bot: Bot = createBot({ env, logger, ...(workerUrl ? { workerUrl } : {}) });
-  const events: BotEvent[] = [];
+  const events: JobEvent[] = [];
   bot.onEvent((event) => events.push(event));
   await bot.start();
   return {
@@ -51,7 +51,7 @@ export function contextFor(userId: string, options: { platform?: Platform; isMod
 }
 
 /** Resolves at the first event that matches, or rejects if the job fails first. */
-export function waitForEvent(events: BotEvent[], bot: Bot, predicate: (event: BotEvent) => boolean): Promise<BotEvent> {
+export function waitForEvent(events: JobEvent[], bot: Bot, predicate: (event: JobEvent) => boolean): Promise<JobEvent> {
   const seen = events.find(predicate);
   if (seen) return Promise.resolve(seen);
   return new Promise((resolve) => {

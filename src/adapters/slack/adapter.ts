@@ -9,8 +9,8 @@ import { checkOptions } from '../../bot/commands/validate.ts';
 import type { BotEnvironment } from '../../bot/config.ts';
 import { BotError, refusalOf, userMessageOf } from '../../bot/errors.ts';
 import { describeParameters, formatDuration, formatEta, progressBar } from '../../bot/format.ts';
-import type { Job } from '../../bot/jobs.ts';
-import type { BotEvent } from '../../bot/scheduler.ts';
+import type { Job } from '../../bot/jobs/store.ts';
+import type { JobEvent } from '../../bot/jobs/queue.ts';
 import { downloadImage } from '../download.ts';
 import { deliverJobEvents } from '../deliveries.ts';
 import { MESSAGE_LIMITS, splitText } from '../message-limits.ts';
@@ -362,7 +362,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     }
   }
 
-  async function render(event: BotEvent): Promise<void> {
+  async function render(event: JobEvent): Promise<void> {
     const { job } = event;
     const who = `<@${refOf(job)?.userId ?? ''}>`;
     switch (event.type) {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Bot } from '../../bot/bot.ts';
-import type { Contest, ContestEntry, ContestEvent } from '../../bot/contests.ts';
+import type { Contest, ContestEntry, ContestEvent } from '../../bot/contests/contests.ts';
 import { formatWhen } from '../../bot/format.ts';
 import { deliverContestEvents } from '../deliveries.ts';
 

@@ -3,7 +3,7 @@
  * File paths never leave the server: results are URLs.
  */
 import type { CommandDefinition } from '../../bot/commands/types.ts';
-import type { JobStatus } from '../../bot/jobs.ts';
+import type { JobStatus } from '../../bot/jobs/store.ts';
 
 export interface PublicJob {
   readonly id: string;

@@ -8,8 +8,8 @@ import type { Bot } from '../../bot/bot.ts';
 import type { CommandContext, Reply } from '../../bot/commands/types.ts';
 import type { BotEnvironment } from '../../bot/config.ts';
 import { userMessageOf } from '../../bot/errors.ts';
-import { wasInterrupted, type Job, type Requester } from '../../bot/jobs.ts';
-import type { BotEvent } from '../../bot/scheduler.ts';
+import { wasInterrupted, type Job, type Requester } from '../../bot/jobs/store.ts';
+import type { JobEvent } from '../../bot/jobs/queue.ts';
 import type { ApiError, AppInfo, JobStreamEvent, PublicJob, PublicStyle } from './api-types.ts';
 import { loadAssets, type Asset } from './assets.ts';
 import { readMultipart } from './multipart.ts';
@@ -162,7 +162,7 @@ export async function startWebServer(options: { bot: Bot; env: BotEnvironment; l
     if (!['queued', 'running'].includes(job.status)) return void response.end();
     streams.add(response);
     const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), 15_000);
-    const unsubscribe = bot.onEvent((event: BotEvent) => {
+    const unsubscribe = bot.onEvent((event: JobEvent) => {
       if (event.job.id !== job.id) return;
       switch (event.type) {
         case 'queued':

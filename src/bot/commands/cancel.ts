@@ -12,14 +12,14 @@ export function createCancelCommand(services: BotServices) {
     async (context, args) => {
       let jobId = args.job;
       if (!jobId) {
-        const own = services.scheduler
+        const own = services.queue
           .entries()
           .filter(({ job }) => job.requester.platform === context.requester.platform && job.requester.userId === context.requester.userId);
         const latest = own.at(-1);
         if (!latest) throw new BotError('unknown_job', 'You have no job waiting or running.', 'job');
         jobId = latest.job.id;
       }
-      const job = services.scheduler.cancel(jobId, context.requester);
+      const job = services.queue.cancel(jobId, context.requester);
       return { text: `Cancelled job ${job.id}.`, ephemeral: true, jobId: job.id };
     },
   );

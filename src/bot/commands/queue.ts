@@ -4,7 +4,7 @@ import { defineCommand } from './define.ts';
 
 export function createQueueCommand(services: BotServices) {
   return defineCommand({ name: 'queue', description: 'Show what is running and waiting, with ETAs', options: {} }, async (context) => {
-    const entries = services.scheduler.entries();
+    const entries = services.queue.entries();
     if (entries.length === 0) return { text: 'The queue is empty: a new job starts at once.', ephemeral: true };
     const lines = entries.map(({ job, position, etaMs }) => {
       const mine = job.requester.platform === context.requester.platform && job.requester.userId === context.requester.userId ? ' (yours)' : '';

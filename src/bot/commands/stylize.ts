@@ -7,8 +7,9 @@ import { DEFAULT_STRENGTH, INITS, OPTIMIZERS, STRENGTH_RANGE, STYLE_SCALE_RANGE,
 import { BotError } from '../errors.ts';
 import { storeImage } from '../files.ts';
 import { describePosition } from '../format.ts';
-import type { NewJob, StyleShare } from '../jobs.ts';
-import type { BotServices, CommandLimits } from '../services.ts';
+import type { NewJob, StyleShare } from '../jobs/store.ts';
+import type { CommandLimits } from '../limits.ts';
+import type { BotServices } from '../services.ts';
 import type { ArgsOf, CommandDefinition } from './types.ts';
 import { defineCommand } from './define.ts';
 import { decodeImageOption } from './images.ts';
@@ -29,7 +30,7 @@ export function createStylizeCommand(services: BotServices) {
       const styleLabel = !blend ? 'uploaded image' : blend.length === 1 ? blend[0]!.style.name : blend.map(({ style, weight }) => `${style.name} ${Math.round(weight * 100)}%`).join(' + ');
       const styles: StyleShare[] | undefined = blend && blend.length > 1 ? blend.map(({ style, weight }) => ({ path: style.path, weight })) : undefined;
       try {
-        const entry = await services.scheduler.submit(context.requester, async (): Promise<NewJob> => {
+        const entry = await services.queue.submit(context.requester, async (): Promise<NewJob> => {
           const content = await decodeImageOption(args.content, limits.decode, 'content image', 'content');
           const size = sizeFor(content, args.size, limits.defaultSize);
           checkPaintableAt(content, size, 'content image', 'content');

@@ -1,4 +1,4 @@
-import type { Platform, Requester, JobOrigin } from '../jobs.ts';
+import type { Platform, Requester, JobOrigin } from '../jobs/store.ts';
 
 /** An image the adapter has fetched (from an allowed host, within the byte limit). */
 export interface UploadedImage {

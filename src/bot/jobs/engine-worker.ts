@@ -5,12 +5,12 @@
  */
 import { rename, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { createEngine, type Engine } from '../engine/engine.ts';
-import { CancelledError } from '../engine/errors.ts';
-import { encodeGif } from '../engine/gif.ts';
-import { encodePng, toSharp, type RgbImage } from '../engine/image.ts';
+import { createEngine, type Engine } from '../../engine/engine.ts';
+import { CancelledError } from '../../engine/errors.ts';
+import { encodeGif } from '../../engine/gif.ts';
+import { encodePng, toSharp, type RgbImage } from '../../engine/image.ts';
 import type { EngineWorkerData, HostMessage, RunRequest, WorkerMessage } from './engine-protocol.ts';
-import { userMessageOf } from './errors.ts';
+import { userMessageOf } from '../errors.ts';
 
 const settings = JSON.parse(process.argv[2] ?? '{}') as EngineWorkerData;
 const running = new Map<string, AbortController>();

@@ -1,9 +1,9 @@
 import { rm } from 'node:fs/promises';
 import sharp from 'sharp';
-import type { RgbImage } from '../engine/image.ts';
-import type { Db } from './database.ts';
-import { BotError } from './errors.ts';
-import { storeImage } from './files.ts';
+import type { RgbImage } from '../../engine/image.ts';
+import type { Db } from '../database.ts';
+import { BotError } from '../errors.ts';
+import { storeImage } from '../files.ts';
 import { closestNames } from './suggest.ts';
 
 export interface Style {

@@ -1,8 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { decodeImage, type DecodeLimits } from '../engine/image.ts';
-import { userMessageOf } from './errors.ts';
-import { styleNameFromFileName, type StyleLibrary } from './styles.ts';
+import { decodeImage, type DecodeLimits } from '../../engine/image.ts';
+import { userMessageOf } from '../errors.ts';
+import { styleNameFromFileName, type StyleLibrary } from './library.ts';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif']);
 

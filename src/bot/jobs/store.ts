@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { LossTerms } from '../engine/optimizers/objective.ts';
-import type { StylizeOptionsInput } from '../engine/options.ts';
-import type { Db } from './database.ts';
+import type { LossTerms } from '../../engine/optimizers/objective.ts';
+import type { StylizeOptionsInput } from '../../engine/options.ts';
+import type { Db } from '../database.ts';
 
 export const PLATFORMS = ['discord', 'slack', 'web'] as const;
 export type Platform = (typeof PLATFORMS)[number];

@@ -3,13 +3,14 @@ import { extname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
-import { CancelledError } from '../engine/errors.ts';
-import type { LossTerms } from '../engine/optimizers/objective.ts';
+import { CancelledError } from '../../engine/errors.ts';
+import type { LossTerms } from '../../engine/optimizers/objective.ts';
 import { EngineFailure, type EngineHost } from './engine-host.ts';
-import { BotError, userMessageOf } from './errors.ts';
-import { resultPaths, type DataDirs } from './files.ts';
-import { styleSharesOf, type Job, type JobProgress, type JobStore, type NewJob, type Requester } from './jobs.ts';
+import { BotError, userMessageOf } from '../errors.ts';
+import { resultPaths, type DataDirs } from '../files.ts';
+import { styleSharesOf, type Job, type JobProgress, type JobStore, type NewJob, type Requester } from './store.ts';
 import type { SpeedModel } from './speed.ts';
+import type { JobEvent, JobEventListener, JobQueue, QueueEntry } from './queue.ts';
 
 export interface QueueLimits {
   /** Jobs one user may have waiting (besides one running). */
@@ -22,56 +23,40 @@ export interface QueueLimits {
   readonly progressIntervalMs: number;
 }
 
-export type BotEvent =
-  | { readonly type: 'queued'; readonly job: Job; readonly position: number; readonly etaMs: number }
-  | { readonly type: 'resumed'; readonly job: Job; readonly position: number; readonly etaMs: number }
-  | { readonly type: 'started'; readonly job: Job }
-  | {
-      readonly type: 'progress';
-      readonly job: Job;
-      readonly progress: JobProgress;
-      /** The loss terms of every iteration since the previous progress event (for charts). */
-      readonly recentTerms: readonly LossTerms[];
-      /** The latest GIF frame since the previous event, as a small JPEG. */
-      readonly preview?: Uint8Array | undefined;
-    }
-  | { readonly type: 'succeeded'; readonly job: Job }
-  | { readonly type: 'failed'; readonly job: Job; readonly message: string }
-  | { readonly type: 'cancelled'; readonly job: Job; readonly byModerator: boolean };
-
-export type BotEventListener = (event: BotEvent) => void;
-
-export interface QueueEntry {
-  readonly job: Job;
-  /** 0 for the running job, then 1, 2, … in the order they will run. */
-  readonly position: number;
-  /** Milliseconds until it should be finished. */
-  readonly etaMs: number;
+export interface LocalQueueOptions {
+  readonly store: JobStore;
+  readonly host: EngineHost;
+  readonly dirs: DataDirs;
+  readonly speed: SpeedModel;
+  readonly limits: QueueLimits;
+  readonly logger: Logger;
 }
 
 /**
- * The one queue in front of the one engine: admission (limits), order, ETA, progress throttling,
- * cancellation, time limits and recovery after a restart. Every state lives in the JobStore first,
- * so a killed process loses nothing.
+ * The in-process `JobQueue` (p-queue, one job at a time) in front of the one engine: admission
+ * (limits), order, ETA, progress throttling, cancellation, time limits and recovery after a restart.
+ * Every state lives in the JobStore first, so a killed process loses nothing.
  */
-export class Scheduler {
+export class LocalQueue implements JobQueue {
   private readonly queue = new PQueue({ concurrency: 1 });
-  private readonly listeners = new Set<BotEventListener>();
+  private readonly listeners = new Set<JobEventListener>();
   private runningJobId: string | undefined;
   private timedOut = new Set<string>();
   /** Places in the queue promised to admitted jobs whose files are still being prepared, per user. */
   private readonly reserved = new Map<string, number>();
 
-  constructor(
-    private readonly store: JobStore,
-    private readonly host: EngineHost,
-    private readonly dirs: DataDirs,
-    private readonly speed: SpeedModel,
-    private readonly limits: QueueLimits,
-    private readonly logger: Logger,
-  ) {}
+  private readonly store: JobStore;
+  private readonly host: EngineHost;
+  private readonly dirs: DataDirs;
+  private readonly speed: SpeedModel;
+  private readonly limits: QueueLimits;
+  private readonly logger: Logger;
 
-  onEvent(listener: BotEventListener): () => void {
+  constructor(options: LocalQueueOptions) {
+    ({ store: this.store, host: this.host, dirs: this.dirs, speed: this.speed, limits: this.limits, logger: this.logger } = options);
+  }
+
+  onEvent(listener: JobEventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -254,7 +239,7 @@ export class Scheduler {
     this.emit({ type: 'failed', job: this.store.get(jobId)!, message });
   }
 
-  private emit(event: BotEvent): void {
+  private emit(event: JobEvent): void {
     for (const listener of this.listeners) {
       try {
         listener(event);

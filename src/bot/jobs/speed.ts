@@ -1,5 +1,5 @@
-import type { BackendName } from '../engine/backend.ts';
-import { defaultsFor, type StylizeOptionsInput } from '../engine/options.ts';
+import type { BackendName } from '../../engine/backend.ts';
+import { defaultsFor, type StylizeOptionsInput } from '../../engine/options.ts';
 
 /**
  * Milliseconds per iteration per megapixel, measured from finished jobs (an exponential average),

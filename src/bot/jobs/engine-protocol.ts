@@ -1,6 +1,6 @@
-import type { BackendName } from '../engine/backend.ts';
-import type { StylizeOptionsInput } from '../engine/options.ts';
-import type { JobProgress } from './jobs.ts';
+import type { BackendName } from '../../engine/backend.ts';
+import type { StylizeOptionsInput } from '../../engine/options.ts';
+import type { JobProgress } from './store.ts';
 
 /** Settings the engine worker starts with. */
 export interface EngineWorkerData {

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { decodeImage, type DecodeLimits } from '../engine/image.ts';
-import type { Db } from './database.ts';
-import type { StyleLibrary } from './styles.ts';
+import { decodeImage, type DecodeLimits } from '../../engine/image.ts';
+import type { Db } from '../database.ts';
+import type { StyleLibrary } from './library.ts';
 
 /** The public-domain paintings shipped with impasto (see library/README.md for their provenance). */
-const LIBRARY_DIR = new URL('../../library/', import.meta.url);
+const LIBRARY_DIR = new URL('../../../library/', import.meta.url);
 const SEEDED_KEY = 'default_library_seeded';
 
 const manifestSchema = z.object({

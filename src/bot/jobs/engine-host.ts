@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
-import type { BackendName } from '../engine/backend.ts';
-import { CancelledError } from '../engine/errors.ts';
+import type { BackendName } from '../../engine/backend.ts';
+import { CancelledError } from '../../engine/errors.ts';
 import type { EngineWorkerData, RunOutcome, RunRequest, WorkerMessage } from './engine-protocol.ts';
-import type { JobProgress } from './jobs.ts';
+import type { JobProgress } from './store.ts';
 
 /** The engine failed a job for a reason that is not the user's (a crash, a bug, out of memory). */
 export class EngineFailure extends Error {

@@ -1,11 +1,11 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import type { StylizeOptionsInput } from '../engine/options.ts';
-import type { Db } from './database.ts';
-import { BotError } from './errors.ts';
-import type { Job, JobOrigin, NewJob, Platform, Requester } from './jobs.ts';
-import type { BotEvent, QueueEntry } from './scheduler.ts';
+import type { StylizeOptionsInput } from '../../engine/options.ts';
+import type { Db } from '../database.ts';
+import { BotError } from '../errors.ts';
+import type { Job, JobOrigin, NewJob, Platform, Requester } from '../jobs/store.ts';
+import type { JobEvent, QueueEntry } from '../jobs/queue.ts';
 
 export type ContestStatus = 'open' | 'closed' | 'cancelled';
 export type EntryStatus = 'pending' | 'posted' | 'failed' | 'withdrawn' | 'removed';
@@ -170,7 +170,7 @@ export class Contests {
   }
 
   /** Follows the bot's job events: a finished entry job posts the entry. */
-  handleJobEvent(event: BotEvent): void {
+  handleJobEvent(event: JobEvent): void {
     if (event.type !== 'succeeded' && event.type !== 'failed' && event.type !== 'cancelled') return;
     const row = this.deps.db.prepare(`${ENTRY_SELECT} WHERE e.job_id = ? AND e.status = 'pending'`).get(event.job.id) as EntryRow | undefined;
     if (!row) return;
@@ -299,6 +299,11 @@ export class Contests {
   }
 
   /** Posted entries, most votes first; ties go to the earliest entry. */
+  /** The jobs whose pictures an open contest still shows: they are kept however long it runs. */
+  jobsInOpenContests(): string[] {
+    return this.deps.db.prepare("SELECT e.job_id FROM contest_entries e JOIN contests c ON c.id = e.contest_id WHERE c.status = 'open' AND e.status IN ('pending', 'posted')").pluck().all() as string[];
+  }
+
   ranking(contestId: string): ContestEntry[] {
     return (this.deps.db.prepare(`${ENTRY_SELECT} WHERE e.contest_id = ? AND e.status = 'posted' ORDER BY votes DESC, e.created_at ASC, e.id ASC`).all(contestId) as EntryRow[]).map(toEntry);
   }

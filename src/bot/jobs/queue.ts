@@ -1,0 +1,55 @@
+import type { LossTerms } from '../../engine/optimizers/objective.ts';
+import type { Job, JobProgress, NewJob, Requester } from './store.ts';
+
+/** What happens to a job, in order: queued (or resumed after a restart), started, progress…, then one final event. */
+export type JobEvent =
+  | { readonly type: 'queued'; readonly job: Job; readonly position: number; readonly etaMs: number }
+  | { readonly type: 'resumed'; readonly job: Job; readonly position: number; readonly etaMs: number }
+  | { readonly type: 'started'; readonly job: Job }
+  | {
+      readonly type: 'progress';
+      readonly job: Job;
+      readonly progress: JobProgress;
+      /** The loss terms of every iteration since the previous progress event (for charts). */
+      readonly recentTerms: readonly LossTerms[];
+      /** The latest GIF frame since the previous event, as a small JPEG. */
+      readonly preview?: Uint8Array | undefined;
+    }
+  | { readonly type: 'succeeded'; readonly job: Job }
+  | { readonly type: 'failed'; readonly job: Job; readonly message: string }
+  | { readonly type: 'cancelled'; readonly job: Job; readonly byModerator: boolean };
+
+export type JobEventListener = (event: JobEvent) => void;
+
+export const FINAL_EVENTS: ReadonlySet<JobEvent['type']> = new Set(['succeeded', 'failed', 'cancelled']);
+
+export interface QueueEntry {
+  readonly job: Job;
+  /** 0 for the running job, then 1, 2, … in the order they will run. */
+  readonly position: number;
+  /** Milliseconds until it should be finished. */
+  readonly etaMs: number;
+}
+
+/**
+ * The one queue in front of the engine. Commands and adapters see only this: the in-process queue
+ * (`local-queue.ts`) is the first implementation; a Redis-backed one can be a second.
+ */
+export interface JobQueue {
+  /**
+   * Admits a job or throws a `BotError` naming the limit. The place is taken before `prepare` (decoding
+   * and storing the user's images) runs, so a refused job writes nothing.
+   */
+  submit(requester: Requester, prepare: () => NewJob | Promise<NewJob>): Promise<QueueEntry>;
+  /** Cancels a job: its owner may, a moderator may cancel anyone's. */
+  cancel(jobId: string, requester: Requester): Job;
+  /** The running jobs and the waiting ones, in order, with ETAs. */
+  entries(): QueueEntry[];
+  onEvent(listener: JobEventListener): () => void;
+  /** Puts back what a previous process left: interrupted jobs first, in their old order. */
+  resume(): void;
+  /** Resolves when nothing is queued or running (tests and shutdown). */
+  onIdle(): Promise<void>;
+  /** Starts nothing more (shutdown); the running job is left to the engine host's stop. */
+  pause(): void;
+}

@@ -1,0 +1,75 @@
+import type { Logger } from 'pino';
+import type { BotEnvironment } from '../config.ts';
+import type { Db } from '../database.ts';
+import type { DataDirs } from '../files.ts';
+import { likelyBackend } from '../limits.ts';
+import { EngineHost, type EngineInfo } from './engine-host.ts';
+import { LocalQueue } from './local-queue.ts';
+import type { JobQueue } from './queue.ts';
+import { SpeedModel } from './speed.ts';
+import { JobStore } from './store.ts';
+
+/** The job runtime: where jobs are kept (SQLite), the queue in front of the engine, and the engine's process. */
+export interface JobRuntime {
+  readonly store: JobStore;
+  readonly queue: JobQueue;
+  /** What the engine reported when it started; undefined until then (it loads in the background). */
+  engineInfo(): EngineInfo | undefined;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface JobRuntimeOptions {
+  readonly env: BotEnvironment;
+  readonly logger: Logger;
+  readonly db: Db;
+  readonly dirs: DataDirs;
+  /** Substitute engine worker (tests of crash handling). */
+  readonly workerUrl?: URL | undefined;
+}
+
+export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
+  const { env, logger, db, dirs } = options;
+  const store = new JobStore(db);
+  const speed = new SpeedModel(likelyBackend(env.IMPASTO_BACKEND));
+  const host = new EngineHost({
+    workerData: { backend: env.IMPASTO_BACKEND, objectiveEngine: env.IMPASTO_ENGINE, weightsDir: env.IMPASTO_WEIGHTS_DIR, weightsUrl: env.IMPASTO_WEIGHTS_URL },
+    logger: logger.child({ component: 'engine' }),
+    tempDir: dirs.temp,
+    ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
+  });
+  const queue = new LocalQueue({
+    store,
+    host,
+    dirs,
+    speed,
+    limits: {
+      maxQueuedPerUser: env.IMPASTO_MAX_QUEUED_PER_USER,
+      maxQueue: env.IMPASTO_MAX_QUEUE,
+      jobTimeoutMs: env.IMPASTO_JOB_TIMEOUT_MINUTES * 60_000,
+      progressIntervalMs: env.IMPASTO_PROGRESS_INTERVAL_MS,
+    },
+    logger: logger.child({ component: 'queue' }),
+  });
+  let engineInfo: EngineInfo | undefined;
+  return {
+    store,
+    queue,
+    engineInfo: () => engineInfo,
+    start() {
+      // The engine loads its weights in the background; commands are answered meanwhile.
+      host.start().then(
+        (info) => {
+          engineInfo = info;
+          speed.useBackend(info.objectiveEngine === 'onnx' ? 'onnx' : info.backend);
+        },
+        (error: unknown) => logger.error({ err: error }, 'the engine could not start; jobs will fail until this is fixed'),
+      );
+      queue.resume();
+    },
+    async stop() {
+      queue.pause();
+      await host.stop();
+    },
+  };
+}

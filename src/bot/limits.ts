@@ -1,0 +1,43 @@
+import { createRequire } from 'node:module';
+import type { BackendName } from '../engine/backend.ts';
+import type { DecodeLimits } from '../engine/image.ts';
+import { defaultsFor } from '../engine/options.ts';
+import type { BotEnvironment } from './config.ts';
+
+/** Limits that shape the commands themselves (their ranges and defaults). */
+export interface CommandLimits {
+  readonly maxSize: number;
+  readonly defaultSize: number;
+  readonly maxIterations: number;
+  readonly defaultIterations: number;
+  readonly decode: DecodeLimits;
+}
+
+/** The backend the engine will most likely pick, known without loading it (for limits and defaults). */
+export function likelyBackend(forced: BackendName | undefined): BackendName {
+  if (forced) return forced;
+  for (const [specifier, name] of [['@tensorflow/tfjs-node-gpu', 'tensorflow-gpu'], ['@tensorflow/tfjs-node', 'tensorflow']] as const) {
+    try {
+      createRequire(import.meta.url).resolve(specifier);
+      return name;
+    } catch {
+      // not installed
+    }
+  }
+  return 'wasm';
+}
+
+export function commandLimitsFor(env: BotEnvironment): CommandLimits {
+  const backend = likelyBackend(env.IMPASTO_BACKEND);
+  const gpu = backend === 'tensorflow-gpu';
+  const defaults = defaultsFor(backend);
+  const maxSize = env.IMPASTO_MAX_SIZE ?? (gpu ? 2048 : 1024);
+  const maxIterations = env.IMPASTO_MAX_ITERATIONS ?? (gpu ? 1000 : 300);
+  return {
+    maxSize,
+    defaultSize: Math.min(defaults.size, maxSize),
+    maxIterations,
+    defaultIterations: Math.min(defaults.iterations, maxIterations),
+    decode: { maxBytes: env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024, maxPixels: env.IMPASTO_MAX_UPLOAD_MEGAPIXELS * 1e6 },
+  };
+}
