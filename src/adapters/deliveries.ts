@@ -1,28 +1,36 @@
 import type { Bot } from '../bot/bot.ts';
 import type { ContestEvent } from '../bot/contests/contests.ts';
-import type { Platform } from '../bot/jobs/store.ts';
+import { messageForEvent, type JobMessage } from '../bot/job-messages.ts';
 import type { JobEvent } from '../bot/jobs/queue.ts';
+import type { Job, Platform } from '../bot/jobs/store.ts';
 
-const FINAL_EVENTS = new Set<JobEvent['type']>(['succeeded', 'failed', 'cancelled']);
+/** One job event for one platform: its message parts, with the result files read (when it has any). */
+export interface JobDelivery {
+  readonly event: JobEvent;
+  readonly job: Job;
+  readonly message: JobMessage;
+  readonly files: readonly { readonly name: string; readonly bytes: Uint8Array }[];
+}
 
 /**
- * Feeds one platform's job events to `render`, one at a time per job (so that a job's edits arrive
- * in order) while different jobs proceed independently. A failed delivery is reported and does not
- * hold up the next one.
+ * Feeds one platform's job events, as message parts, to `deliver`, one at a time per job (so that a
+ * job's edits arrive in order) while different jobs proceed independently. A failed delivery is
+ * reported and does not hold up the next one.
  */
 export function deliverJobEvents(
   bot: Bot,
   platform: Platform,
-  render: (event: JobEvent) => Promise<void>,
+  deliver: (delivery: JobDelivery) => Promise<void>,
   handlers: { onError: (error: unknown, event: JobEvent) => void; onFinished?: (jobId: string) => void },
 ): JobDeliveries {
   const pending = new Map<string, Promise<void>>();
   const unsubscribe = bot.onEvent((event) => {
     if (event.job.origin.platform !== platform) return;
     const jobId = event.job.id;
-    const next = (pending.get(jobId) ?? Promise.resolve()).then(() => render(event)).catch((error: unknown) => handlers.onError(error, event));
+    const message = messageForEvent(event);
+    const next = (pending.get(jobId) ?? Promise.resolve()).then(async () => deliver({ event, job: event.job, message, files: await readFiles(bot, event.job, message) })).catch((error: unknown) => handlers.onError(error, event));
     pending.set(jobId, next);
-    if (FINAL_EVENTS.has(event.type)) {
+    if (message.final) {
       void next.then(() => {
         if (pending.get(jobId) === next) pending.delete(jobId);
         handlers.onFinished?.(jobId);
@@ -43,6 +51,12 @@ export function deliverJobEvents(
       await Promise.allSettled(pending.values());
     },
   };
+}
+
+async function readFiles(bot: Bot, job: Job, message: JobMessage): Promise<JobDelivery['files']> {
+  if (message.files.length === 0) return [];
+  const bytes = await bot.resultFiles(job);
+  return message.files.map((file) => ({ name: file.name, bytes: bytes[file.kind] }));
 }
 
 export interface JobDeliveries {

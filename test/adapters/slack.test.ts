@@ -124,7 +124,7 @@ describe('Slack in Socket Mode', () => {
     });
     expect(ack.payload ?? {}).toEqual({}); // a plain ack: the modal closes
     const posted = await fake.waitForCall((call) => call.method === 'chat.postMessage' && call.args.thread_ts === message.ts);
-    expect(String(posted.args.text)).toMatch(/queued job \S+ \(great-wave\)/);
+    expect(String(posted.args.text)).toMatch(/Queued job \S+ \(great-wave\)/);
     await fake.waitForCall((call) => call.method === 'chat.update' && /iteration \d+\/4/.test(String(call.args.text)));
     const complete = await fake.waitForCall(uploadsInThread(message.ts));
     expect(complete.args.channel_id).toBe(CHANNEL_ID);

@@ -1,0 +1,30 @@
+import { PermissionFlagsBits, type Attachment, type RepliableInteraction } from 'discord.js';
+import type { UploadedImage } from '../../bot/commands/types.ts';
+import type { BotEnvironment } from '../../bot/config.ts';
+import { BotError } from '../../bot/errors.ts';
+import { downloadImage } from '../download.ts';
+
+/** Discord says how large an attachment is before we fetch it. */
+export function sizeProblemOf(env: BotEnvironment, attachment: Pick<Attachment, 'size'>, label: string): string | undefined {
+  if (attachment.size <= env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024) return undefined;
+  return `The ${label} is ${(attachment.size / 1048576).toFixed(1)} MB; the limit is ${env.IMPASTO_MAX_UPLOAD_MB} MB.`;
+}
+
+/** Fetches an attachment from Discord's CDN only, within the upload limit. */
+export async function fetchAttachment(env: BotEnvironment, attachment: Pick<Attachment, 'url' | 'name' | 'size'>, label: string, field: string): Promise<UploadedImage> {
+  const tooLarge = sizeProblemOf(env, attachment, label);
+  if (tooLarge) throw new BotError('limit_reached', tooLarge, field);
+  return downloadImage(attachment.url, attachment.name, { allowedHosts: env.DISCORD_CDN_HOSTS, maxBytes: env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024, label, field });
+}
+
+export function labelOfImageOption(option: string): string {
+  return option === 'content' ? 'content image' : `${option} image`;
+}
+
+/** Refuses early when the bot could not post the result here. */
+export function checkCanPostFiles(interaction: RepliableInteraction): string | undefined {
+  if (interaction.appPermissions && !interaction.appPermissions.has(PermissionFlagsBits.AttachFiles)) {
+    return "I can't post images in this channel: I'm missing the Attach Files permission. Ask a moderator to grant it, or use me in another channel.";
+  }
+  return undefined;
+}

@@ -1,0 +1,18 @@
+import type { ButtonInteraction } from 'discord.js';
+import type { RerunChange } from '../../../bot/commands/rerun.ts';
+import { answer, tellPrivately } from '../answer.ts';
+import { checkCanPostFiles } from '../attachments.ts';
+import { contextOf } from '../interaction-context.ts';
+import type { DiscordState } from '../state.ts';
+
+/** Vote, Cancel (answered privately), and the result's Less / More / Again (a new public job). */
+export async function onButton(state: DiscordState, interaction: ButtonInteraction, action: string, id: string): Promise<void> {
+  if (action === 'vote') return tellPrivately(interaction, (await state.bot.vote(id, contextOf(interaction))).text);
+  if (action === 'cancel') return tellPrivately(interaction, (await state.bot.execute('cancel', { job: id }, contextOf(interaction))).text);
+  const problem = checkCanPostFiles(interaction);
+  if (problem) return tellPrivately(interaction, problem);
+  await interaction.deferReply();
+  // `again` (another seed) is the custom id of messages posted before the buttons were named by their change.
+  const change: RerunChange = action === 'less' || action === 'more' ? action : 'seed';
+  await answer(state, interaction, await state.bot.rerun(id, contextOf(interaction), change), true);
+}

@@ -1,0 +1,39 @@
+import { MessageFlags, type StringSelectMenuInteraction } from 'discord.js';
+import { cancelAction } from '../../../bot/job-messages.ts';
+import { replyOrRefusal } from '../../../bot/errors.ts';
+import { USE_AS_STYLE, STYLIZE_WITH } from '../application-commands.ts';
+import { fetchAttachment } from '../attachments.ts';
+import { contextOf } from '../interaction-context.ts';
+import { buttonRows } from '../render.ts';
+import type { DiscordState } from '../state.ts';
+import { OTHER_MESSAGE, REMEMBERED } from './message-menu.ts';
+
+/** The style chosen in a "Stylize with…" menu: the job answers in a public follow-up message. */
+export async function onStylePick(state: DiscordState, interaction: StringSelectMenuInteraction, key: string): Promise<void> {
+  const pick = state.pendingPicks.get(key);
+  const choice = interaction.values[0] ?? '';
+  if (!pick || pick.expires < state.now()) return void interaction.update({ content: 'This choice has expired; use Stylize with… again.', components: [] });
+  if (choice === OTHER_MESSAGE) {
+    return void interaction.update({
+      content: `Open the menu of the message that has the style image (right-click, or long-press) → Apps → **${USE_AS_STYLE}**, then use **${STYLIZE_WITH}** on this picture again.`,
+      components: [],
+    });
+  }
+  state.pendingPicks.delete(key);
+  await interaction.update({ content: `Painting ${pick.name}…`, components: [] });
+  const message = await interaction.followUp({ content: 'Fetching the images…' });
+  const reply = await replyOrRefusal(async () => {
+    const raw: Record<string, unknown> = { content: await fetchAttachment(state.env, { ...pick, size: 0 }, 'content image', 'content') };
+    const remembered = state.rememberedStyles.get(interaction.user.id);
+    if (choice === REMEMBERED && remembered) raw.style = await fetchAttachment(state.env, { ...remembered, size: 0 }, 'style image', 'style');
+    else raw.style_name = choice;
+    return state.bot.execute('stylize', raw, contextOf(interaction, message.id));
+  });
+  if (reply.refusal) {
+    await interaction.webhook.deleteMessage(message.id).catch(() => undefined);
+    await interaction.followUp({ content: reply.text, flags: MessageFlags.Ephemeral });
+    return;
+  }
+  const edit = async () => void (await interaction.webhook.editMessage(message.id, { content: reply.text, components: reply.jobId ? buttonRows([cancelAction({ id: reply.jobId })]) : [] }));
+  await (reply.jobId ? state.deliveries.whileQueued(reply.jobId, edit) : edit());
+}

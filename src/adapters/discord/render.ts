@@ -1,0 +1,71 @@
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, DiscordAPIError, Routes } from 'discord.js';
+import { userMessageOf } from '../../bot/errors.ts';
+import type { JobAction, JobMessage } from '../../bot/job-messages.ts';
+import type { Job } from '../../bot/jobs/store.ts';
+import type { JobDelivery } from '../deliveries.ts';
+import type { DiscordReplyRef } from './interaction-context.ts';
+import type { DiscordState } from './state.ts';
+
+// Answer a little before the token's end rather than race it.
+const TOKEN_MARGIN_MS = 60_000;
+
+/** The custom id of a job action's button (read back by the buttons listener). */
+export function customIdOf(action: JobAction): string {
+  // Another seed is `again`: messages already posted carry that id.
+  return `impasto:${action.kind === 'cancel' ? 'cancel' : action.change === 'seed' ? 'again' : action.change}:${action.jobId}`;
+}
+
+/** A message's actions as one row of buttons (none when it has no actions). */
+export function buttonRows(actions: readonly JobAction[]): ActionRowBuilder<ButtonBuilder>[] {
+  if (actions.length === 0) return [];
+  const buttons = actions.map((action) =>
+    new ButtonBuilder()
+      .setCustomId(customIdOf(action))
+      .setLabel(action.label)
+      .setStyle(action.kind === 'cancel' ? ButtonStyle.Danger : ButtonStyle.Secondary),
+  );
+  return [new ActionRowBuilder<ButtonBuilder>().addComponents(...buttons)];
+}
+
+/** Message parts as Discord content: a finished picture's parameters follow its status line. */
+export function contentOf(message: Pick<JobMessage, 'text' | 'details'>): string {
+  return message.details ? `${message.text}: ${message.details}` : message.text;
+}
+
+/**
+ * A job event → an edit of the original reply (through the interaction webhook, so it works after a
+ * restart too) or, once its token has expired and the message must arrive, a channel message that
+ * mentions the user. The command's own reply already says "Queued".
+ */
+export async function deliverToDiscord(state: DiscordState, { event, job, message, files }: JobDelivery): Promise<void> {
+  if (event.type === 'queued') return;
+  const ref = replyRefOf(job);
+  if (!ref) return;
+  const attachments = [...files, ...(message.preview ? [{ name: 'preview.jpg', bytes: message.preview }] : [])].map((file) => ({ name: file.name, data: Buffer.from(file.bytes) }));
+  const content = contentOf(message);
+  const body = {
+    content,
+    components: buttonRows(message.actions).map((row) => row.toJSON()),
+    attachments: attachments.map((file, index) => ({ id: index, filename: file.name })),
+  };
+  if (state.now() - ref.createdAt < state.lifetimeMs - TOKEN_MARGIN_MS) {
+    await state.client.rest.patch(Routes.webhookMessage(ref.applicationId, ref.token, ref.messageId ?? '@original'), { body, files: attachments, auth: false });
+  } else if (message.mustArrive) {
+    await state.client.rest.post(Routes.channelMessages(ref.channelId), {
+      body: { ...body, content: `<@${ref.userId}> ${content}`, allowed_mentions: { users: [ref.userId] } },
+      files: attachments,
+    });
+  }
+}
+
+function replyRefOf(job: Job): DiscordReplyRef | undefined {
+  const reply = job.origin.reply as DiscordReplyRef | undefined;
+  return job.origin.platform === 'discord' && reply?.token ? reply : undefined;
+}
+
+/** What to tell a user when a Discord call failed. */
+export function describeDiscordError(error: unknown): string {
+  if (error instanceof DiscordAPIError && error.code === 50013) return "I'm missing a permission in this channel (Discord said Missing Permissions). Ask a moderator to check my role.";
+  if (error instanceof DiscordAPIError && error.code === 10062) return 'Discord forgot this interaction (it took too long); please try again.';
+  return userMessageOf(error) ?? 'Something went wrong on our side; it has been logged.';
+}

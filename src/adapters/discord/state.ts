@@ -1,0 +1,30 @@
+import type { Client } from 'discord.js';
+import type { Logger } from 'pino';
+import type { Bot } from '../../bot/bot.ts';
+import type { BotEnvironment } from '../../bot/config.ts';
+import type { JobDeliveries } from '../deliveries.ts';
+
+/** An image someone pointed the bot at, remembered by reference (the bytes are fetched when used). */
+export interface ImageRef {
+  readonly url: string;
+  readonly name: string;
+}
+
+/** What the Discord listeners share: the bot, the client, the clock and the adapter's own short-lived memory. */
+export interface DiscordState {
+  readonly bot: Bot;
+  readonly env: BotEnvironment;
+  readonly logger: Logger;
+  readonly client: Client;
+  readonly now: () => number;
+  /** How long an interaction token lives (15 minutes; tests shorten it). */
+  readonly lifetimeMs: number;
+  readonly deliveries: JobDeliveries;
+  /** "Stylize with…" menus waiting for a style choice, by the key in the menu's custom id. */
+  readonly pendingPicks: Map<string, ImageRef & { readonly expires: number }>;
+  /** Each user's image saved with "Use as style". */
+  readonly rememberedStyles: Map<string, ImageRef>;
+}
+
+/** Custom ids of our components: `impasto:<action>:<id>`. */
+export const CUSTOM_ID = /^impasto:(again|less|more|cancel|pick|vote):(.+)$/;

@@ -1,0 +1,84 @@
+import type { CommandContext, UploadedImage } from '../../bot/commands/types.ts';
+import { downloadImage } from '../download.ts';
+import { MESSAGE_LIMITS, splitText } from '../message-limits.ts';
+import type { SlackState } from './state.ts';
+
+export interface SlackFile {
+  readonly id?: string;
+  readonly name?: string;
+  readonly mimetype?: string;
+  readonly url_private_download?: string;
+  readonly url_private?: string;
+}
+
+export interface SlackMessageLike {
+  readonly ts?: string;
+  readonly user?: string;
+  readonly thread_ts?: string;
+  readonly files?: readonly SlackFile[];
+}
+
+/** Where a Slack job answers: its thread (the image's), kept with the job. */
+export interface SlackReplyRef {
+  readonly channel: string;
+  readonly threadTs: string;
+  readonly userId: string;
+}
+
+/** Workspace admins and owners, and the users named in SLACK_MODERATORS. */
+async function isModerator(state: SlackState, userId: string): Promise<boolean> {
+  if (state.env.SLACK_MODERATORS.includes(userId)) return true;
+  const cached = state.moderatorCache.get(userId);
+  if (cached && cached.until > Date.now()) return cached.value;
+  const info = await state.client.users.info({ user: userId }).catch(() => undefined);
+  const value = Boolean(info?.user?.is_admin || info?.user?.is_owner);
+  state.moderatorCache.set(userId, { value, until: Date.now() + 5 * 60_000 });
+  return value;
+}
+
+/** Who asked, and the thread a job of theirs answers in. */
+export async function contextOf(state: SlackState, userId: string, userName: string, channel: string, threadTs: string): Promise<CommandContext> {
+  const reply: SlackReplyRef = { channel, threadTs, userId };
+  return {
+    requester: { platform: 'slack', userId, userName, isModerator: await isModerator(state, userId) },
+    origin: { platform: 'slack', channelId: channel, threadId: threadTs, reply: { ...reply } },
+  };
+}
+
+export function imageOf(message: SlackMessageLike | undefined): SlackFile | undefined {
+  return message?.files?.find((file) => file.mimetype?.startsWith('image/') && (file.url_private_download ?? file.url_private));
+}
+
+/** Fetches a file from Slack's file hosts only, with the bot's token, within the upload limit. */
+export async function fetchFile(state: SlackState, file: SlackFile, label: string, field: string): Promise<UploadedImage> {
+  return downloadImage(file.url_private_download ?? file.url_private ?? '', file.name ?? 'image', {
+    allowedHosts: state.env.SLACK_FILE_HOSTS,
+    maxBytes: state.env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024,
+    headers: { authorization: `Bearer ${state.env.SLACK_BOT_TOKEN}` },
+    label,
+    field,
+    htmlMeans: `Slack sent a sign-in page instead of the ${label}: the app may be missing the files:read scope. Ask whoever installed it.`,
+  });
+}
+
+/** The user's most recent image in the channel (slash commands cannot carry files). */
+export async function latestImageOf(state: SlackState, channel: string, user: string): Promise<SlackMessageLike | undefined> {
+  const history = await state.client.conversations.history({ channel, limit: 50 });
+  return (history.messages as SlackMessageLike[] | undefined)?.find((message) => message.user === user && imageOf(message));
+}
+
+/** The first message of a thread (the one it is under). */
+export async function threadStarterOf(state: SlackState, channel: string, ts: string): Promise<SlackMessageLike | undefined> {
+  const replies = await state.client.conversations.replies({ channel, ts, limit: 1 });
+  return (replies.messages as SlackMessageLike[] | undefined)?.[0];
+}
+
+/** A private message to one user, split to Slack's limit. */
+export async function tell(state: SlackState, channel: string, user: string, text: string, threadTs?: string): Promise<void> {
+  for (const piece of splitText(text, MESSAGE_LIMITS.slack)) await state.client.chat.postEphemeral({ channel, user, text: piece, ...(threadTs ? { thread_ts: threadTs } : {}) });
+}
+
+/** Posts a reply's text with its files (a gallery, a leaderboard) in the channel. */
+export async function postWithFiles(state: SlackState, channel: string, text: string, files: readonly { readonly name: string; readonly bytes: Uint8Array }[]): Promise<void> {
+  await state.client.filesUploadV2({ channel_id: channel, initial_comment: text, file_uploads: files.map((file) => ({ file: Buffer.from(file.bytes), filename: file.name })) });
+}

@@ -1,0 +1,28 @@
+import type { CommandContext, UploadedImage } from '../../bot/commands/types.ts';
+import { replyOrRefusal, userMessageOf } from '../../bot/errors.ts';
+import { tell, type SlackReplyRef } from './conversation.ts';
+import type { SlackState } from './state.ts';
+
+/** Any failure inside a listener reaches the user who caused it, privately, and the log. */
+export async function guarded(state: SlackState, channel: string, user: string, work: () => Promise<void>, threadTs?: string): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    state.logger.warn({ err: error }, 'slack request refused or failed');
+    await tell(state, channel, user, userMessageOf(error) ?? describeSlackError(error), threadTs).catch(() => undefined);
+  }
+}
+
+/** Runs stylize and says what happened: a refusal privately, acceptance in the thread (through the job's events). */
+export async function stylize(state: SlackState, context: CommandContext, raw: Record<string, unknown>, fetchImages: () => Promise<Record<string, UploadedImage>>): Promise<void> {
+  const ref = context.origin.reply as unknown as SlackReplyRef;
+  const reply = await replyOrRefusal(async () => state.bot.execute('stylize', { ...raw, ...(await fetchImages()) }, context));
+  if (reply.refusal) await tell(state, ref.channel, ref.userId, reply.text, ref.threadTs);
+}
+
+function describeSlackError(error: unknown): string {
+  const code = (error as { data?: { error?: string } } | null)?.data?.error;
+  if (code === 'not_in_channel' || code === 'channel_not_found') return 'I am not in this channel: invite me with /invite @impasto, then try again.';
+  if (code === 'missing_scope') return 'The app is missing a permission (scope) for this; ask whoever installed it to reinstall it from the manifest.';
+  return 'Something went wrong on our side; it has been logged.';
+}

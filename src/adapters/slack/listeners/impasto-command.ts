@@ -1,0 +1,76 @@
+import type { App } from '@slack/bolt';
+import type { CommandContext, Reply } from '../../../bot/commands/types.ts';
+import { contextOf, fetchFile, imageOf, latestImageOf, postWithFiles, tell } from '../conversation.ts';
+import { guarded } from '../guarded.ts';
+import type { SlackState } from '../state.ts';
+import { parseCommandText } from '../text.ts';
+
+interface SlashCommand {
+  readonly text: string;
+  readonly user_id: string;
+  readonly user_name: string;
+  readonly channel_id: string;
+}
+
+/** `/impasto styles | style add|remove | contest … | cancel | queue | help`. */
+export function registerImpastoCommand(app: App, state: SlackState): void {
+  app.command('/impasto', async ({ command, ack }) => {
+    await ack();
+    await guarded(state, command.channel_id, command.user_id, () => runImpastoCommand(state, command));
+  });
+}
+
+async function runImpastoCommand(state: SlackState, command: SlashCommand): Promise<void> {
+  const { bot } = state;
+  const { words, options: typed } = parseCommandText(command.text);
+  const [first = 'help', second] = words;
+  const context = await contextOf(state, command.user_id, command.user_name, command.channel_id, '');
+  let reply: Reply;
+  if (first === 'styles') {
+    reply = await bot.execute('styles', {}, context);
+  } else if (first === 'style' && second === 'add') {
+    const image = imageOf(await latestImageOf(state, command.channel_id, command.user_id));
+    if (!image) reply = { text: 'Share the style image in this channel first, then run /impasto style add <name>.' };
+    else reply = await bot.execute('style add', { name: words[2], title: words.slice(3).join(' ') || undefined, image: await fetchFile(state, image, 'style image', 'image') }, context);
+  } else if (first === 'style' && second === 'remove') {
+    reply = await bot.execute('style remove', { name: words[2] }, context);
+  } else if (first === 'contest') {
+    reply = await runContestCommand(state, second ?? 'status', words.slice(2), context);
+  } else if (first === 'cancel') {
+    reply = await bot.execute('cancel', { ...(second ? { job: second } : {}) }, context);
+  } else if (first === 'queue' || first === 'help') {
+    reply = await bot.execute(first, typed, context);
+  } else {
+    reply = { text: `I don't know "${first}". Try /impasto help.` };
+  }
+  // A reply with pictures (the gallery, a leaderboard) is for the channel; text alone is private.
+  if (reply.files?.length && !reply.refusal) await postWithFiles(state, command.channel_id, reply.text, reply.files);
+  else await tell(state, command.channel_id, command.user_id, reply.text);
+}
+
+/** `/impasto contest start <style> <ends> <title…>`, `enter` (your latest image), `withdraw`, `status`, `end`, `cancel`, `remove <entry>`. */
+async function runContestCommand(state: SlackState, sub: string, rest: string[], context: CommandContext): Promise<Reply> {
+  const { bot } = state;
+  const channel = context.origin.channelId;
+  const user = context.requester.userId;
+  switch (sub) {
+    case 'start':
+      return bot.execute('contest start', { style_name: rest[0], ends: rest[1], title: rest.slice(2).join(' ') || undefined }, context);
+    case 'enter': {
+      const message = await latestImageOf(state, channel, user);
+      const image = imageOf(message);
+      if (!message?.ts || !image) return { text: 'Share your photo in this channel first, then run /impasto contest enter.' };
+      const entryContext = await contextOf(state, user, context.requester.userName, channel, message.thread_ts ?? message.ts);
+      return bot.execute('contest enter', { content: await fetchFile(state, image, 'photo', 'content') }, entryContext);
+    }
+    case 'withdraw':
+    case 'remove':
+      return bot.execute(`contest ${sub}`, rest[0] ? { entry: rest[0] } : {}, context);
+    case 'status':
+    case 'end':
+    case 'cancel':
+      return bot.execute(`contest ${sub}`, {}, context);
+    default:
+      return { text: `I don't know "contest ${sub}". Try start, enter, withdraw, status, end, cancel or remove.` };
+  }
+}

@@ -1,0 +1,72 @@
+import type { App, ViewSubmitAction } from '@slack/bolt';
+import type { UploadedImage } from '../../../bot/commands/types.ts';
+import { checkOptions } from '../../../bot/commands/validate.ts';
+import { BotError } from '../../../bot/errors.ts';
+import { contextOf, fetchFile, imageOf, threadStarterOf } from '../conversation.ts';
+import { guarded, stylize } from '../guarded.ts';
+import { MODAL_NUMBER_FIELDS, OTHER_MESSAGE, type ModalMetadata } from '../modal.ts';
+import { IDS, type SlackState } from '../state.ts';
+import { parseMessageLink } from '../text.ts';
+
+type ModalValues = ViewSubmitAction['view']['state']['values'];
+
+/** The stylize modal submitted: cheap checks answer beside the field (inside Slack's 3 seconds), then the job starts. */
+export function registerModalSubmit(app: App, state: SlackState): void {
+  app.view<ViewSubmitAction>(IDS.modal, async ({ ack, view, body }) => {
+    const values = view.state.values;
+    const metadata = JSON.parse(view.private_metadata) as ModalMetadata;
+    const chosen = values.style?.style_name?.selected_option?.value;
+    const link = values.style_link?.link?.value?.trim();
+    const options = optionsOf(values);
+    const errors = fieldErrorsOf(state, chosen, link, options);
+    if (Object.keys(errors).length > 0) return void (await ack({ response_action: 'errors', errors }));
+    await ack();
+    await guarded(
+      state,
+      metadata.channel,
+      body.user.id,
+      async () => {
+        const context = await contextOf(state, body.user.id, body.user.name, metadata.channel, metadata.threadTs);
+        const raw: Record<string, unknown> = { ...options, ...(chosen && chosen !== OTHER_MESSAGE && !link ? { style_name: chosen } : {}) };
+        await stylize(state, context, raw, () => fetchModalImages(state, metadata, link));
+      },
+      metadata.threadTs,
+    );
+  });
+}
+
+function optionsOf(values: ModalValues): Record<string, string> {
+  const options: Record<string, string> = {};
+  for (const field of MODAL_NUMBER_FIELDS) {
+    const value = values[field]?.[field]?.value?.trim();
+    if (value) options[field] = value;
+  }
+  if (values.preserve_colors?.preserve_colors?.selected_options?.length) options.preserve_colors = 'true';
+  return options;
+}
+
+function fieldErrorsOf(state: SlackState, chosen: string | undefined, link: string | undefined, options: Record<string, string>): Record<string, string> {
+  const errors: Record<string, string> = {};
+  if (chosen === OTHER_MESSAGE && !link) errors.style_link = 'Paste the link of the message that has the style image (its menu → Copy link).';
+  if (link && !parseMessageLink(link)) errors.style_link = 'That is not a Slack message link (…/archives/C…/p…).';
+  try {
+    checkOptions(state.bot.definition('stylize')!, options);
+  } catch (error) {
+    if (error instanceof BotError && error.field) errors[error.field] = error.message;
+    else throw error;
+  }
+  return errors;
+}
+
+async function fetchModalImages(state: SlackState, metadata: ModalMetadata, link: string | undefined): Promise<Record<string, UploadedImage>> {
+  const images: Record<string, UploadedImage> = {
+    content: await fetchFile(state, { id: metadata.file.id, name: metadata.file.name, url_private_download: metadata.file.url }, 'content image', 'content'),
+  };
+  const target = link ? parseMessageLink(link) : undefined;
+  if (target) {
+    const styleImage = imageOf(await threadStarterOf(state, target.channel, target.ts));
+    if (!styleImage) throw new BotError('missing_image', 'The message you linked has no image.', 'style');
+    images.style = await fetchFile(state, styleImage, 'style image', 'style');
+  }
+  return images;
+}

@@ -1,0 +1,21 @@
+import type { App, MessageShortcut } from '@slack/bolt';
+import { imageOf, tell, type SlackMessageLike } from '../conversation.ts';
+import { guarded } from '../guarded.ts';
+import { fileRefOf, stylizeModal } from '../modal.ts';
+import { IDS, type SlackState } from '../state.ts';
+
+/** "Stylize with…" on a message with an image opens the stylize modal. */
+export function registerShortcut(app: App, state: SlackState): void {
+  app.shortcut<MessageShortcut>(IDS.stylizeShortcut, async ({ shortcut, ack }) => {
+    await ack();
+    await guarded(state, shortcut.channel.id, shortcut.user.id, () => openStylizeModal(state, shortcut));
+  });
+}
+
+async function openStylizeModal(state: SlackState, shortcut: MessageShortcut): Promise<void> {
+  const message = shortcut.message as SlackMessageLike;
+  const image = imageOf(message);
+  if (!image) return tell(state, shortcut.channel.id, shortcut.user.id, 'That message has no image. Use "Stylize with…" on a message with a picture.');
+  const threadTs = message.thread_ts ?? shortcut.message.ts;
+  await state.client.views.open({ trigger_id: shortcut.trigger_id, view: stylizeModal(state.bot, { channel: shortcut.channel.id, threadTs, file: fileRefOf(image) }) });
+}

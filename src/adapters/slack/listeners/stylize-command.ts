@@ -1,0 +1,36 @@
+import type { App } from '@slack/bolt';
+import { contextOf, fetchFile, imageOf, latestImageOf, tell } from '../conversation.ts';
+import { guarded, stylize } from '../guarded.ts';
+import type { SlackState } from '../state.ts';
+import { parseCommandText } from '../text.ts';
+
+interface SlashCommand {
+  readonly text: string;
+  readonly user_id: string;
+  readonly user_name: string;
+  readonly channel_id: string;
+}
+
+/** `/stylize <style> [size=… strength=…]`: paints the latest image the user shared in the channel, in its thread. */
+export function registerStylizeCommand(app: App, state: SlackState): void {
+  app.command('/stylize', async ({ command, ack }) => {
+    await ack();
+    await guarded(state, command.channel_id, command.user_id, () => runStylizeCommand(state, command));
+  });
+}
+
+async function runStylizeCommand(state: SlackState, command: SlashCommand): Promise<void> {
+  const { words, options: typed } = parseCommandText(command.text);
+  if (words[0] === 'help' || (words.length === 0 && Object.keys(typed).length === 0)) {
+    const help = await state.bot.execute('help', {}, await contextOf(state, command.user_id, command.user_name, command.channel_id, ''));
+    return tell(state, command.channel_id, command.user_id, `Usage: /stylize <style> [size=… iterations=…] works on the latest image you shared here.\n${help.text}`);
+  }
+  const message = await latestImageOf(state, command.channel_id, command.user_id);
+  const image = imageOf(message);
+  if (!message?.ts || !image) {
+    return tell(state, command.channel_id, command.user_id, 'I could not find an image you shared in this channel recently. Share one first (then run /stylize again), or use "Stylize with…" from any image\'s message menu.');
+  }
+  const context = await contextOf(state, command.user_id, command.user_name, command.channel_id, message.thread_ts ?? message.ts);
+  await tell(state, command.channel_id, command.user_id, `Using the latest image you shared here (${image.name ?? 'image'}); progress will appear in its thread.`);
+  await stylize(state, context, { ...typed, ...(words[0] ? { style_name: words[0] } : {}) }, async () => ({ content: await fetchFile(state, image, 'content image', 'content') }));
+}

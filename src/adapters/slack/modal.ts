@@ -1,0 +1,82 @@
+import type { Bot } from '../../bot/bot.ts';
+import type { SlackFile } from './conversation.ts';
+import { IDS } from './state.ts';
+
+export const OTHER_MESSAGE = '__other__';
+/** The stylize options the modal offers as text fields, beside the style and the colours checkbox. */
+export const MODAL_NUMBER_FIELDS = ['strength', 'size', 'iterations', 'style_scale'] as const;
+
+/**
+ * What the modal carries to its submission, in Slack's 3000-character `private_metadata`: only what
+ * fetching the photo needs (a phone's file object with all its thumbnails nearly fills it).
+ */
+export interface ModalMetadata {
+  readonly channel: string;
+  readonly threadTs: string;
+  readonly file: { readonly id: string; readonly name: string; readonly url: string };
+}
+
+export function fileRefOf(file: SlackFile): ModalMetadata['file'] {
+  return { id: file.id ?? '', name: (file.name ?? 'image').slice(0, 200), url: file.url_private_download ?? file.url_private ?? '' };
+}
+
+/** The "Stylize with…" modal: a library style or another message's image, and a few options with their ranges as hints. */
+export function stylizeModal(bot: Bot, metadata: ModalMetadata) {
+  const definition = bot.definition('stylize')!;
+  const styles = bot.library.list().slice(0, 99);
+  const numberInput = (name: (typeof MODAL_NUMBER_FIELDS)[number]) => {
+    const option = definition.options[name]!;
+    const hint = option.type === 'integer' || option.type === 'number' ? `${option.min}–${option.max}${option.default !== undefined ? `, default ${option.default}` : option.unset ? `, empty: ${option.unset}` : ''}` : '';
+    return {
+      type: 'input',
+      block_id: name,
+      optional: true,
+      label: { type: 'plain_text', text: name.replace('_', ' ') },
+      hint: { type: 'plain_text', text: `${option.description} (${hint})` },
+      element: { type: 'plain_text_input', action_id: name, placeholder: { type: 'plain_text', text: hint } },
+    };
+  };
+  return {
+    type: 'modal' as const,
+    callback_id: IDS.modal,
+    private_metadata: JSON.stringify({ channel: metadata.channel, threadTs: metadata.threadTs, file: metadata.file }),
+    title: { type: 'plain_text' as const, text: 'Stylize with…' },
+    submit: { type: 'plain_text' as const, text: 'Stylize' },
+    blocks: [
+      {
+        type: 'input',
+        block_id: 'style',
+        optional: true,
+        label: { type: 'plain_text', text: 'Style' },
+        element: {
+          type: 'static_select',
+          action_id: 'style_name',
+          placeholder: { type: 'plain_text', text: 'A style from the library' },
+          options: [
+            ...styles.map((style) => ({ text: { type: 'plain_text', text: style.name }, value: style.name })),
+            { text: { type: 'plain_text', text: 'The image in another message…' }, value: OTHER_MESSAGE },
+          ],
+        },
+      },
+      {
+        type: 'input',
+        block_id: 'style_link',
+        optional: true,
+        label: { type: 'plain_text', text: 'Or: link to a message with the style image' },
+        element: { type: 'plain_text_input', action_id: 'link', placeholder: { type: 'plain_text', text: 'https://…slack.com/archives/C…/p…' } },
+      },
+      {
+        type: 'input',
+        block_id: 'preserve_colors',
+        optional: true,
+        label: { type: 'plain_text', text: 'Colours' },
+        element: {
+          type: 'checkboxes',
+          action_id: 'preserve_colors',
+          options: [{ text: { type: 'plain_text', text: "Keep the photo's colours" }, value: 'true' }],
+        },
+      },
+      ...MODAL_NUMBER_FIELDS.map(numberInput),
+    ],
+  };
+}

@@ -1,0 +1,57 @@
+import type { ActionsBlock, KnownBlock } from '@slack/web-api';
+import type { JobAction } from '../../bot/job-messages.ts';
+import type { Job } from '../../bot/jobs/store.ts';
+import type { JobDelivery } from '../deliveries.ts';
+import type { SlackReplyRef } from './conversation.ts';
+import { IDS, type SlackState } from './state.ts';
+
+/** A message's actions as one Slack actions block (none when it has no actions). */
+export function actionBlocks(actions: readonly JobAction[]): ActionsBlock[] {
+  if (actions.length === 0) return [];
+  return [
+    {
+      type: 'actions',
+      elements: actions.map((action) =>
+        action.kind === 'cancel'
+          ? { type: 'button' as const, action_id: IDS.cancel, text: { type: 'plain_text' as const, text: action.label }, value: action.jobId, style: 'danger' as const }
+          : { type: 'button' as const, action_id: `${IDS.rerunPrefix}${action.change}`, text: { type: 'plain_text' as const, text: action.label }, value: action.jobId },
+      ),
+    },
+  ];
+}
+
+/**
+ * A job event → the job's one status message in its thread (posted, then updated), mentioning the
+ * user. A result's files are uploaded into the thread; uploads carry no buttons, so the result's
+ * buttons follow as a message of their own.
+ */
+export async function deliverToSlack(state: SlackState, { job, message, files }: JobDelivery): Promise<void> {
+  const ref = replyRefOf(job);
+  if (!ref) return;
+  const who = `<@${ref.userId}>`;
+  const text = `${who} ${message.text}`;
+  await postStatus(state, job, ref, text, message.files.length > 0 ? [] : message.actions);
+  if (files.length === 0) return;
+  await state.client.filesUploadV2({
+    channel_id: ref.channel,
+    thread_ts: ref.threadTs,
+    initial_comment: `${who} ${message.details ?? ''}`,
+    file_uploads: files.map((file) => ({ file: Buffer.from(file.bytes), filename: file.name })),
+  });
+  await state.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.threadTs, text: 'Try it again: less style, more style, or another seed.', blocks: actionBlocks(message.actions) });
+}
+
+async function postStatus(state: SlackState, job: Job, ref: SlackReplyRef, text: string, actions: readonly JobAction[]): Promise<void> {
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text } }, ...actionBlocks(actions)];
+  const ts = state.statusMessages.get(job.id);
+  if (ts) {
+    await state.client.chat.update({ channel: ref.channel, ts, text, blocks });
+  } else {
+    const posted = await state.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.threadTs, text, blocks });
+    if (posted.ts) state.statusMessages.set(job.id, posted.ts);
+  }
+}
+
+function replyRefOf(job: Job): SlackReplyRef | undefined {
+  return job.origin.platform === 'slack' ? (job.origin.reply as unknown as SlackReplyRef) : undefined;
+}

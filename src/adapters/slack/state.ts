@@ -1,0 +1,24 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { Bot } from '../../bot/bot.ts';
+import type { BotEnvironment } from '../../bot/config.ts';
+
+/** What the Slack listeners share: the bot, the Web API client and the adapter's own small memory. */
+export interface SlackState {
+  readonly bot: Bot;
+  readonly env: BotEnvironment;
+  readonly logger: Logger;
+  readonly client: WebClient;
+  /** Each job's status message in its thread (the `ts` to update), until the job ends. */
+  readonly statusMessages: Map<string, string>;
+  /** Whether a user is a workspace admin, asked of Slack at most every five minutes. */
+  readonly moderatorCache: Map<string, { readonly value: boolean; readonly until: number }>;
+}
+
+/** Ids of our interactive parts, read back by the listeners. */
+export const IDS = {
+  stylizeShortcut: 'stylize_with',
+  modal: 'impasto_stylize',
+  cancel: 'impasto_cancel',
+  rerunPrefix: 'impasto_rerun_',
+} as const;

@@ -1,0 +1,121 @@
+/**
+ * What to tell a user about their job, once for every platform: a job event (or a job's state, for a
+ * page that opens later) becomes platform-neutral message parts. Adapters only map the parts to
+ * Discord messages, Slack blocks or HTML. Imports nothing that needs Node: the web page bundles it.
+ */
+import type { RerunChange } from './commands/rerun.ts';
+import { describeParameters, describePosition, formatDuration, formatEta, progressBar } from './format.ts';
+import type { JobEvent } from './jobs/queue.ts';
+import type { Job, JobProgress } from './jobs/store.ts';
+
+/** A button under the message: cancel a waiting or running job, or paint a finished one again with one change. */
+export type JobAction =
+  | { readonly kind: 'cancel'; readonly label: string; readonly jobId: string }
+  | { readonly kind: 'rerun'; readonly change: RerunChange; readonly label: string; readonly jobId: string };
+
+/** The result files that go with a finished job's message. */
+export interface ResultFile {
+  readonly kind: 'png' | 'gif';
+  readonly name: string;
+}
+
+export interface JobMessage {
+  /** One line of plain text: what is happening now. */
+  readonly text: string;
+  /** The parameters a finished picture was made with. */
+  readonly details?: string | undefined;
+  /** The image as it is now (a small JPEG), while painting. */
+  readonly preview?: Uint8Array | undefined;
+  readonly files: readonly ResultFile[];
+  readonly actions: readonly JobAction[];
+  /** The job is over: nothing will follow this message. */
+  readonly final: boolean;
+  /**
+   * The user must see it even where the original reply can no longer be edited (a Discord token
+   * expires after 15 minutes): the result and a failure are; progress is not.
+   */
+  readonly mustArrive: boolean;
+}
+
+/** The buttons under a finished picture, in order: the same picture with less or more of the painting, or another seed. */
+export const RERUN_CHANGES: readonly { readonly change: RerunChange; readonly label: string }[] = [
+  { change: 'less', label: 'Less style' },
+  { change: 'more', label: 'More style' },
+  { change: 'seed', label: 'Again with another seed' },
+];
+
+/** The Cancel button of a waiting or running job. */
+export const cancelAction = (job: Pick<Job, 'id'>): JobAction => ({ kind: 'cancel', label: 'Cancel', jobId: job.id });
+const rerunActions = (job: Pick<Job, 'id'>): JobAction[] => RERUN_CHANGES.map(({ change, label }) => ({ kind: 'rerun', change, label, jobId: job.id }));
+
+/** What a job event says. */
+export function messageForEvent(event: JobEvent): JobMessage {
+  const { job } = event;
+  switch (event.type) {
+    case 'queued':
+      return waiting(queuedText(job, event.position, event.etaMs), job);
+    case 'resumed':
+      return waiting(`The bot restarted while job ${job.id} ran; it starts again from the beginning. ${describePosition(event.position, event.etaMs)}`, job);
+    case 'started':
+      return waiting(startedText(job), job);
+    case 'progress':
+      return { ...waiting(progressText(job, event.progress), job), preview: event.preview };
+    case 'succeeded':
+      return succeeded(job);
+    case 'failed':
+      return ended(`Job ${job.id} failed: ${event.message}`, true);
+    case 'cancelled':
+      return ended(`Job ${job.id} was cancelled${event.byModerator ? ' by a moderator' : ''}.`, false);
+  }
+}
+
+/** What a job's current state says (a page opened after the events): `place` is its queue entry while it waits or runs. */
+export function messageForJob(job: Job, place?: { readonly position: number; readonly etaMs: number }): JobMessage {
+  switch (job.status) {
+    case 'queued':
+      return waiting(place ? queuedText(job, place.position, place.etaMs) : `Job ${job.id} is waiting.`, job);
+    case 'running':
+      return waiting(job.progress ? progressText(job, job.progress) : startedText(job), job);
+    case 'succeeded':
+      return succeeded(job);
+    case 'failed':
+      return ended(`Job ${job.id} failed: ${job.error ?? 'unknown error'}`, true);
+    case 'cancelled':
+      return ended(`Job ${job.id} was cancelled.`, false);
+  }
+}
+
+/** The reply to a command that queued a job (the same words as its `queued` event). */
+export function queuedText(job: Pick<Job, 'id' | 'styleLabel'>, position: number, etaMs: number): string {
+  return `Queued job ${job.id} (${job.styleLabel}). ${describePosition(position, etaMs)}`;
+}
+
+function startedText(job: Job): string {
+  return `Painting with ${job.styleLabel}… (job ${job.id})`;
+}
+
+function progressText(job: Job, progress: JobProgress): string {
+  return `Painting with ${job.styleLabel}: ${progressBar(progress)} · iteration ${progress.iteration}/${progress.totalIterations} · ${formatEta(progress.etaMs)} left`;
+}
+
+function waiting(text: string, job: Job): JobMessage {
+  return { text, files: [], actions: [cancelAction(job)], final: false, mustArrive: false };
+}
+
+function succeeded(job: Job): JobMessage {
+  return {
+    text: `Done in ${formatDuration(job.result?.elapsedMs ?? 0)}`,
+    details: describeParameters(job),
+    files: [
+      { kind: 'png', name: `impasto-${job.id}.png` },
+      { kind: 'gif', name: `impasto-${job.id}.gif` },
+    ],
+    actions: rerunActions(job),
+    final: true,
+    mustArrive: true,
+  };
+}
+
+function ended(text: string, mustArrive: boolean): JobMessage {
+  return { text, files: [], actions: [], final: true, mustArrive };
+}
