@@ -6,7 +6,7 @@
 import type { RerunChange } from './commands/rerun.ts';
 import { describeParameters, describePosition, formatDuration, formatEta, progressBar } from './format.ts';
 import type { JobEvent } from './jobs/queue.ts';
-import type { Job, JobProgress } from './jobs/store.ts';
+import { wasInterrupted, type Job, type JobProgress } from './jobs/store.ts';
 
 /** A button under the message: cancel a waiting or running job, or paint a finished one again with one change. */
 export type JobAction =
@@ -71,11 +71,12 @@ export function messageForEvent(event: JobEvent): JobMessage {
 
 /** What a job's current state says (a page opened after the events): `place` is its queue entry while it waits or runs. */
 export function messageForJob(job: Job, place?: { readonly position: number; readonly etaMs: number }): JobMessage {
+  const restarted = wasInterrupted(job) ? ' (The bot restarted while this job ran; it started again from the beginning.)' : '';
   switch (job.status) {
     case 'queued':
-      return waiting(place ? queuedText(job, place.position, place.etaMs) : `Job ${job.id} is waiting.`, job);
+      return waiting(`${place ? queuedText(job, place.position, place.etaMs) : `Job ${job.id} is waiting.`}${restarted}`, job);
     case 'running':
-      return waiting(job.progress ? progressText(job, job.progress) : startedText(job), job);
+      return waiting(`${job.progress ? progressText(job, job.progress) : startedText(job)}${restarted}`, job);
     case 'succeeded':
       return succeeded(job);
     case 'failed':

@@ -75,7 +75,7 @@ describe('the web playground', () => {
       await page.waitForTimeout(100);
     }
     expect(previews.size).toBeGreaterThanOrEqual(2);
-    expect(await page.textContent('#status')).toMatch(/^Done in \d+ s \(12 iterations on onnxruntime\)\.$/);
+    expect(await page.textContent('#status')).toMatch(/^Done in \d+ s$/);
     expect(Number(await page.getAttribute('#loss-chart', 'data-points'))).toBe(12);
     const chartInk = await page.locator('#loss-chart').evaluate((canvas) => {
       const data = (canvas as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 420, 260).data;
@@ -84,13 +84,20 @@ describe('the web playground', () => {
       return coloured;
     });
     expect(chartInk).toBeGreaterThan(200);
-    expect(await page.textContent('#parameters')).toMatch(/^96×72 · uploaded image · 12 iterations of L-BFGS/);
+    expect(await page.textContent('#parameters')).toMatch(/^style uploaded image · 96×72 · 12 iterations of L-BFGS · strength 5 · .* · computed by onnxruntime$/);
 
     const png = await download('#download-png');
     expect(await sharp(png).metadata()).toMatchObject({ format: 'png', width: 96, height: 72 });
     const gif = await sharp(await download('#download-gif'), { animated: true }).metadata();
     expect(gif.format).toBe('gif');
     expect(gif.pages).toBeGreaterThan(2);
+
+    // The result's buttons are the chat's: More style paints the same photo again, a step stronger.
+    expect(await page.locator('#job-actions button').allTextContents()).toEqual(['Less style', 'More style', 'Again with another seed']);
+    await page.click('#job-actions button[data-action="more"]');
+    await expect.poll(() => page.textContent('#status')).toMatch(/^(Queued job|Painting with uploaded image)/);
+    await page.waitForSelector('#result:not([hidden])', { timeout: 60_000 });
+    expect(await page.textContent('#parameters')).toMatch(/ · strength 7 · /);
 
     const outputDir = resolve('test-output');
     await mkdir(outputDir, { recursive: true });
@@ -104,22 +111,22 @@ describe('the web playground', () => {
     await setOption('size', '160');
     await setOption('iterations', '200');
     await page.click('#stylize-button');
-    await expect.poll(() => page.textContent('#status'), { timeout: 60_000 }).toMatch(/^Iteration \d+ of 200/);
-    await page.click('#cancel-button');
-    await expect.poll(() => page.textContent('#status')).toBe('Cancelled.');
+    await expect.poll(() => page.textContent('#status'), { timeout: 60_000 }).toMatch(/^Painting with the-scream: .* iteration \d+\/200/);
+    await page.click('#job-actions button[data-action="cancel"]');
+    await expect.poll(() => page.textContent('#status')).toMatch(/^Job \S+ was cancelled\.$/);
   });
 
   it('keeps this browser’s history across a reload and a server restart', async () => {
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]');
-    expect(await page.locator('#history li').count()).toBe(2);
+    expect(await page.locator('#history li').count()).toBe(3);
     const port = new URL(app.web!.url).port;
     await app.stop();
     app = await startApp(appEnv(dirs, { IMPASTO_WEB_PORT: port, IMPASTO_LOG_LEVEL: 'silent' }));
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]');
     const items = await page.locator('#history li span').allTextContents();
-    expect(items).toEqual(['the-scream · cancelled', 'uploaded image · succeeded']);
+    expect(items).toEqual(['the-scream · cancelled', 'uploaded image · succeeded', 'uploaded image · succeeded']);
     await page.click('#history li:nth-child(2)');
     await page.waitForSelector('#result:not([hidden])');
     expect(await page.textContent('#status')).toMatch(/^Done in/);

@@ -3,12 +3,21 @@
  * File paths never leave the server: results are URLs.
  */
 import type { CommandDefinition } from '../../bot/commands/types.ts';
+import type { JobAction } from '../../bot/job-messages.ts';
 import type { JobStatus } from '../../bot/jobs/store.ts';
+
+/** What the job says now, in the same words as in chat (`bot/job-messages.ts`), and its buttons. */
+export interface PublicJobMessage {
+  readonly text: string;
+  readonly details?: string | undefined;
+  readonly actions: readonly JobAction[];
+}
 
 export interface PublicJob {
   readonly id: string;
   readonly status: JobStatus;
   readonly styleLabel: string;
+  readonly message: PublicJobMessage;
   readonly params: Readonly<Record<string, unknown>>;
   readonly position?: number | undefined;
   readonly etaMs?: number | undefined;
@@ -48,16 +57,18 @@ export interface AppInfo {
 
 export type JobStreamEvent =
   | { readonly type: 'snapshot'; readonly job: PublicJob }
-  | { readonly type: 'queued'; readonly position: number; readonly etaMs: number }
-  | { readonly type: 'started' }
   | {
-      readonly type: 'progress';
-      readonly iteration: number;
-      readonly totalIterations: number;
-      readonly etaMs: number;
-      readonly elapsedMs: number;
-      readonly terms: readonly (readonly [number, number, number])[];
-      readonly preview?: string | undefined;
+      readonly type: 'update';
+      readonly message: PublicJobMessage;
+      /** While painting: how far it is, the loss terms since the last update (for the chart), the image so far. */
+      readonly progress?:
+        | {
+            readonly iteration: number;
+            readonly totalIterations: number;
+            readonly terms: readonly (readonly [number, number, number])[];
+            readonly preview?: string | undefined;
+          }
+        | undefined;
     }
   | { readonly type: 'finished'; readonly job: PublicJob };
 

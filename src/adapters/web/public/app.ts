@@ -3,7 +3,8 @@
  * (fetched from /api/info), so the page cannot drift from what /stylize accepts on Discord or Slack.
  */
 import type { OptionDefinition } from '../../../bot/commands/types.ts';
-import type { ApiError, AppInfo, JobStreamEvent, PublicJob, PublicStyle } from '../api-types.ts';
+import type { JobAction } from '../../../bot/job-messages.ts';
+import type { ApiError, AppInfo, JobStreamEvent, PublicJob, PublicJobMessage, PublicStyle } from '../api-types.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(selector: string, root: ParentNode = document): T => {
   const element = root.querySelector<T>(selector);
@@ -28,11 +29,6 @@ async function api<T>(path: string, init?: RequestInit): Promise<T> {
   const body = (await response.json()) as T | ApiError;
   if (!response.ok) throw Object.assign(new Error((body as ApiError).error), { field: (body as ApiError).field });
   return body as T;
-}
-
-function formatEta(ms: number): string {
-  const seconds = Math.max(1, Math.round(ms / 1000));
-  return seconds < 90 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
 }
 
 // ---------- form ----------
@@ -190,22 +186,39 @@ function showJob(job: PublicJob, message?: string): void {
 }
 
 function renderStatus(job: PublicJob, message?: string): void {
-  const status = $('#status');
-  const progress = $<HTMLProgressElement>('#progress');
-  $('#cancel-button').hidden = !(job.status === 'queued' || job.status === 'running');
-  if (job.status === 'queued') status.textContent = message ?? `Waiting: position ${job.position ?? '?'} in the queue, done in about ${formatEta(job.etaMs ?? 0)}.`;
-  else if (job.status === 'running' && job.progress) setProgress(job.progress.iteration, job.progress.totalIterations, job.progress.etaMs);
-  else if (job.status === 'running') status.textContent = 'Starting…';
-  if (job.restarted && (job.status === 'queued' || job.status === 'running')) status.textContent += ' (The bot restarted while this job ran; it started again from the beginning.)';
-  else if (job.status === 'succeeded') status.textContent = `Done in ${formatEta(job.result?.elapsedMs ?? 0)} (${job.result?.iterations} iterations on ${job.result?.backend}).`;
-  else if (job.status === 'failed') status.textContent = `Failed: ${job.error ?? 'unknown error'}`;
-  else status.textContent = 'Cancelled.';
-  if (job.status !== 'running') progress.value = job.status === 'succeeded' ? 1 : 0;
+  showMessage(job.message, message);
+  if (job.status !== 'running') $<HTMLProgressElement>('#progress').value = job.status === 'succeeded' ? 1 : 0;
+  else if (job.progress) $<HTMLProgressElement>('#progress').value = job.progress.iteration / job.progress.totalIterations;
 }
 
-function setProgress(iteration: number, total: number, etaMs: number): void {
-  $<HTMLProgressElement>('#progress').value = iteration / total;
-  $('#status').textContent = `Iteration ${iteration} of ${total} · about ${formatEta(etaMs)} left`;
+/** What the job says now (the same words as in chat) and its buttons: Cancel, or Less / More / Again under a result. */
+function showMessage(message: PublicJobMessage, override?: string): void {
+  $('#status').textContent = override ?? message.text;
+  $('#job-actions').replaceChildren(
+    ...message.actions.map((action) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = action.label;
+      button.dataset.action = action.kind === 'cancel' ? 'cancel' : action.change;
+      if (action.kind === 'cancel') button.classList.add('danger');
+      button.addEventListener('click', () => void runAction(action));
+      return button;
+    }),
+  );
+}
+
+async function runAction(action: JobAction): Promise<void> {
+  try {
+    if (action.kind === 'cancel') {
+      await api(`/api/jobs/${action.jobId}`, { method: 'DELETE' });
+      return;
+    }
+    const created = await api<{ message: string; job: PublicJob }>(`/api/jobs/${action.jobId}/rerun/${action.change}`, { method: 'POST' });
+    showJob(created.job, created.message);
+    void renderHistory();
+  } catch (error) {
+    $('#status').textContent = (error as Error).message;
+  }
 }
 
 function follow(jobId: string): void {
@@ -217,17 +230,14 @@ function follow(jobId: string): void {
       case 'snapshot':
         renderStatus(event.job);
         break;
-      case 'queued':
-        $('#status').textContent = `Waiting: position ${event.position} in the queue, done in about ${formatEta(event.etaMs)}.`;
-        break;
-      case 'started':
-        $('#status').textContent = 'Started…';
-        break;
-      case 'progress':
-        setProgress(event.iteration, event.totalIterations, event.etaMs);
-        if (event.preview) $<HTMLImageElement>('#preview').src = event.preview;
-        lossHistory.push(...event.terms);
-        drawChart();
+      case 'update':
+        showMessage(event.message);
+        if (event.progress) {
+          $<HTMLProgressElement>('#progress').value = event.progress.iteration / event.progress.totalIterations;
+          if (event.progress.preview) $<HTMLImageElement>('#preview').src = event.progress.preview;
+          lossHistory.push(...event.progress.terms);
+          drawChart();
+        }
         break;
       case 'finished':
         stream.close();
@@ -248,8 +258,7 @@ function finish(job: PublicJob): void {
   $<HTMLImageElement>('#result-gif').src = job.result.gif;
   $<HTMLAnchorElement>('#download-png').href = `${job.result.png}?download`;
   $<HTMLAnchorElement>('#download-gif').href = `${job.result.gif}?download`;
-  const p = job.params;
-  $('#parameters').textContent = `${job.result.width}×${job.result.height} · ${job.styleLabel} · ${String(p.iterations)} iterations of ${p.optimizer === 'adam' ? 'Adam' : 'L-BFGS'} · ${p.contentWeight === undefined && p.styleWeight === undefined && p.tvWeight === undefined ? `strength ${String(p.strength)}` : `content ${String(p.contentWeight)} / style ${String(p.styleWeight)} / TV ${String(p.tvWeight)}`} · init ${String(p.init)} · seed ${String(p.seed)}`;
+  $('#parameters').textContent = `${job.message.details ?? ''} · computed by ${job.result.backend}`;
   $('#result').hidden = false;
 }
 
@@ -297,16 +306,6 @@ function drawChart(): void {
     context.fillText(series.label, pad.left + 8 + seriesIndex * 60, pad.top + 12);
   });
   canvas.dataset.points = String(lossHistory.length);
-}
-
-async function cancelActiveJob(): Promise<void> {
-  const id = $('#job-title').textContent?.match(/^Job (\S+)/)?.[1];
-  if (!id) return;
-  try {
-    await api(`/api/jobs/${id}`, { method: 'DELETE' });
-  } catch (error) {
-    $('#status').textContent = (error as Error).message;
-  }
 }
 
 async function renderHistory(): Promise<void> {
@@ -401,7 +400,6 @@ async function main(): Promise<void> {
   $<HTMLFormElement>('#stylize-form').addEventListener('submit', (event) => void submitStylize(event));
   $<HTMLFormElement>('#library-form').addEventListener('submit', (event) => void submitLibrary(event));
   $<HTMLFormElement>('#library-form').hidden = !info.libraryEdits;
-  $('#cancel-button').addEventListener('click', () => void cancelActiveJob());
   for (const tab of document.querySelectorAll<HTMLButtonElement>('.tab')) tab.addEventListener('click', () => selectTab(tab.dataset.tab ?? 'stylize'));
   await Promise.all([renderStyleChoices(), renderHistory()]);
   document.body.dataset.ready = 'true';

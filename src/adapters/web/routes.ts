@@ -1,0 +1,100 @@
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import sharp from 'sharp';
+import type { Bot } from '../../bot/bot.ts';
+import type { CommandContext } from '../../bot/commands/types.ts';
+import type { BotEnvironment } from '../../bot/config.ts';
+import type { AppInfo, PublicStyle } from './api-types.ts';
+import { HttpError, notFound, sendBytes, sendJson, sendReply } from './http.ts';
+import { streamJob } from './job-stream.ts';
+import { readMultipart } from './multipart.ts';
+import { publicJob } from './public-job.ts';
+
+export interface RouteContext {
+  readonly bot: Bot;
+  readonly env: BotEnvironment;
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+  readonly url: URL;
+  /** This browser's anonymous id (its jobs are its own). */
+  readonly clientId: string;
+  readonly context: CommandContext;
+  /** Keeps an event stream's closer until the stream ends (for shutdown). */
+  readonly trackStream: (close: () => void) => () => void;
+}
+
+const JOB_PATH = /^\/api\/jobs\/([\w-]+)(\/events|\/result\.png|\/result\.gif|\/content\.png|\/rerun\/(?:seed|less|more))?$/;
+
+/** The JSON API: each path to a bot call. */
+export async function route(route: RouteContext): Promise<void> {
+  const { bot, env, request, response, url, context } = route;
+  const method = request.method ?? 'GET';
+  const path = url.pathname;
+  const maxUploadBytes = env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024;
+  let match: RegExpExecArray | null;
+
+  if (method === 'GET' && path === '/api/info') {
+    const info: AppInfo = { commands: bot.commands.map((command) => command.definition), libraryEdits: env.IMPASTO_WEB_LIBRARY_EDITS, maxUploadBytes, backend: bot.engineInfo()?.label };
+    return sendJson(response, 200, info);
+  }
+  if (method === 'GET' && path === '/api/styles') {
+    const styles: PublicStyle[] = bot.library.list().map((style) => ({ name: style.name, title: style.title, imageUrl: `/api/styles/${style.name}/image` }));
+    return sendJson(response, 200, styles);
+  }
+  if (method === 'GET' && path === '/api/styles/sheet.png') {
+    const reply = await bot.execute('styles', {}, context);
+    return sendBytes(response, 'image/png', reply.files![0]!.bytes);
+  }
+  if (method === 'GET' && (match = /^\/api\/styles\/([a-z0-9-]+)\/image$/.exec(path))) {
+    const style = bot.library.get(match[1]!);
+    if (!style) throw new HttpError(404, `There is no style "${match[1]}".`);
+    return sendBytes(response, 'image/jpeg', await sharp(style.path).resize(320, 320, { fit: 'inside' }).jpeg({ quality: 85 }).toBuffer());
+  }
+  if (method === 'POST' && path === '/api/styles') {
+    const form = await readMultipart(request, maxUploadBytes);
+    return sendReply(response, await bot.execute('style add', { ...nonEmpty(form.fields), ...form.files }, context), 201);
+  }
+  if (method === 'DELETE' && (match = /^\/api\/styles\/([a-z0-9-]+)$/.exec(path))) {
+    return sendReply(response, await bot.execute('style remove', { name: match[1] }, context));
+  }
+  if (method === 'POST' && path === '/api/jobs') {
+    const form = await readMultipart(request, maxUploadBytes);
+    const reply = await bot.execute('stylize', { ...nonEmpty(form.fields), ...form.files }, context);
+    if (!reply.jobId) return sendReply(response, reply);
+    return sendJson(response, 201, { message: reply.text, job: publicJob(bot, bot.job(reply.jobId)!) });
+  }
+  if (method === 'GET' && path === '/api/jobs') return sendJson(response, 200, bot.jobsOf('web', route.clientId).map((job) => publicJob(bot, job)));
+  if (method === 'GET' && path === '/api/queue') return sendReply(response, await bot.execute('queue', {}, context));
+  if ((match = JOB_PATH.exec(path))) return routeJob(route, method, match[1]!, match[2]);
+  throw new HttpError(404, 'Not found.');
+}
+
+/** `/api/jobs/<id>…`: only this browser's own jobs. */
+async function routeJob({ bot, request, response, url, clientId, context, trackStream }: RouteContext, method: string, id: string, part: string | undefined): Promise<void> {
+  const job = bot.job(id);
+  // Another browser's job looks the same as no job at all.
+  if (!job || job.requester.platform !== 'web' || job.requester.userId !== clientId) throw new HttpError(404, `There is no job "${id}".`);
+  if (method === 'DELETE' && !part) return sendReply(response, await bot.execute('cancel', { job: job.id }, context));
+  if (method === 'POST' && part?.startsWith('/rerun/')) {
+    const change = part.slice('/rerun/'.length) as 'seed' | 'less' | 'more';
+    const reply = await bot.rerun(job.id, context, change);
+    if (!reply.jobId) return sendReply(response, reply);
+    return sendJson(response, 201, { message: reply.text, job: publicJob(bot, bot.job(reply.jobId)!) });
+  }
+  if (method !== 'GET') throw new HttpError(405, 'Method not allowed.');
+  if (!part) return sendJson(response, 200, publicJob(bot, job));
+  if (part === '/events') {
+    let untrack = () => {};
+    const close = streamJob(bot, request, response, job, () => untrack());
+    if (close) untrack = trackStream(close);
+    return;
+  }
+  if (part === '/content.png') return sendBytes(response, 'image/png', await readFile(job.contentPath).catch(() => notFound('The photo of this job has expired.')));
+  const files = await bot.resultFiles(job).catch(() => notFound('This result has expired or is not ready.'));
+  const download = url.searchParams.has('download') ? `attachment; filename="impasto-${job.id}.${part === '/result.png' ? 'png' : 'gif'}"` : undefined;
+  return part === '/result.png' ? sendBytes(response, 'image/png', files.png, download) : sendBytes(response, 'image/gif', files.gif, download);
+}
+
+function nonEmpty(fields: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value.trim() !== ''));
+}
