@@ -1,6 +1,6 @@
 import { guardProcess } from '../process-guard.ts';
 import { readFile, writeFile } from 'node:fs/promises';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { startApp } from '../app.ts';
 import { registerDiscordCommands } from '../adapters/discord/register.ts';
@@ -17,46 +17,25 @@ import { CancelledError, InputError, WeightsError } from '../engine/errors.ts';
 import { BotError } from '../bot/errors.ts';
 import { encodeGif } from '../engine/gif.ts';
 import { decodeImage, encodePng } from '../engine/image.ts';
-import { DEFAULT_STRENGTH, INITS, OPTIMIZERS, POOLINGS, RAW_WEIGHT_DEFAULTS, STRENGTH_RANGE, type StylizeOptionsInput } from '../engine/options.ts';
+import { STYLIZE_OPTIONS, type StylizeOptionsInput } from '../engine/options.ts';
 import { downloadWeights } from '../engine/weights.ts';
+import { engineOptionsOfFlags, flagsOf, toNumber } from './engine-flags.ts';
 import { createDownloadProgressBar, createStylizeProgressBar, formatDuration } from './progress-bar.ts';
-
-const toNumber = (value: string): number => {
-  const number = Number(value);
-  if (value.trim() === '' || !Number.isFinite(number)) throw new InvalidArgumentError('expected a number');
-  return number;
-};
-const toLayerList = (value: string): string[] => value.split(',').map((layer) => layer.trim()).filter(Boolean);
 
 const program = new Command('impasto').description('Neural style transfer (Gatys et al.) on onnxruntime or TensorFlow.js').showHelpAfterError();
 
-program
+const stylize = program
   .command('stylize')
   .description('paint the content image in the style of the style image')
   .argument('<content>', 'content image (JPEG, PNG, WebP, GIF)')
   .argument('<styles...>', 'style image, or several to blend (see --style-weights)')
   .option('-o, --output <file>', 'where to write the stylized PNG', 'stylized.png')
   .option('--gif <file>', 'also write an animated GIF of the optimisation')
-  .option('--size <px>', 'long side of the output in pixels', toNumber)
-  .option('--iterations <n>', 'optimiser iterations', toNumber)
-  .option('--strength <s>', `how much it looks like the painting, ${STRENGTH_RANGE.min}–${STRENGTH_RANGE.max} (default ${DEFAULT_STRENGTH})`, toNumber)
-  .option('--content-weight <w>', `advanced: raw content loss weight (overrides --strength; default ${RAW_WEIGHT_DEFAULTS.content})`, toNumber)
-  .option('--style-weight <w>', `advanced: raw style loss weight (overrides --strength; default ${RAW_WEIGHT_DEFAULTS.style})`, toNumber)
-  .option('--tv-weight <w>', `advanced: raw total variation weight (overrides --strength; default ${RAW_WEIGHT_DEFAULTS.tv})`, toNumber)
-  .addOption(new Option('--optimizer <name>', 'optimiser').choices(OPTIMIZERS))
-  .option('--learning-rate <lr>', 'Adam step size in 0–255 pixel units (default 10)', toNumber)
-  .addOption(new Option('--init <from>', 'starting image').choices(INITS))
-  .option('--seed <n>', 'seed for noise initialisation', toNumber)
-  .addOption(new Option('--pooling <kind>', 'VGG pooling').choices(POOLINGS))
-  .option('--content-layers <list>', 'comma-separated, e.g. conv4_2', toLayerList)
-  .option('--style-layers <list>', 'comma-separated, e.g. conv1_1,conv2_1,conv3_1', toLayerList)
-  .option('--frames <n>', 'GIF frame budget (default 30)', toNumber)
   .option('--style-weights <list>', 'blend weights for several styles, e.g. 0.7,0.3 (default: equal)', (value) => value.split(',').map(toNumber))
-  .option('--style-scale <s>', 'style size relative to the output, 0.1–4 (default 1)', toNumber)
-  .option('--preserve-colors', "keep the content's colours (luminance-only transfer)")
-  .option('--no-multi-scale', 'optimise at the final size only (default: coarse to fine)')
-  .option('--mask <file>', 'white = stylize, black = keep the content (the content image\'s shape)')
-  .action(async (contentPath: string, stylePaths: string[], flags: Record<string, unknown>) => {
+  .option('--mask <file>', 'white = stylize, black = keep the content (the content image\'s shape)');
+// Every engine option, with its range and default, from the engine's own table.
+for (const option of flagsOf(STYLIZE_OPTIONS)) stylize.addOption(option);
+stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<string, unknown>) => {
     const env = loadEngineEnvironment();
     const engine = await createEngine({
       backend: env.IMPASTO_BACKEND,
@@ -70,25 +49,7 @@ program
     const weights = (flags.styleWeights as number[] | undefined) ?? styleImages.map(() => 1);
     if (weights.length !== styleImages.length) throw new InputError('invalid_option', `--style-weights has ${weights.length} weights for ${styleImages.length} style images.`, 'styleWeights');
     const mask = typeof flags.mask === 'string' ? await decodeImage(await readFile(flags.mask), undefined, 'mask') : undefined;
-    const options: StylizeOptionsInput = {
-      size: flags.size as number | undefined,
-      iterations: flags.iterations as number | undefined,
-      strength: flags.strength as number | undefined,
-      contentWeight: flags.contentWeight as number | undefined,
-      styleWeight: flags.styleWeight as number | undefined,
-      tvWeight: flags.tvWeight as number | undefined,
-      optimizer: flags.optimizer as StylizeOptionsInput['optimizer'],
-      learningRate: flags.learningRate as number | undefined,
-      init: flags.init as StylizeOptionsInput['init'],
-      seed: flags.seed as number | undefined,
-      pooling: flags.pooling as StylizeOptionsInput['pooling'],
-      contentLayers: flags.contentLayers as string[] | undefined,
-      styleLayers: flags.styleLayers as string[] | undefined,
-      frames: flags.frames as number | undefined,
-      styleScale: flags.styleScale as number | undefined,
-      preserveColors: flags.preserveColors === true ? true : undefined,
-      multiScale: flags.multiScale === false ? false : undefined,
-    };
+    const options = engineOptionsOfFlags(STYLIZE_OPTIONS, flags) as StylizeOptionsInput;
     const bar = createStylizeProgressBar();
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
@@ -97,7 +58,7 @@ program
         content,
         styles: styleImages.map((image, index) => ({ image, weight: weights[index]! })),
         ...(mask ? { mask } : {}),
-        options: dropUndefined(options),
+        options,
         onProgress: (progress) => bar.update(progress),
         signal: controller.signal,
       })
@@ -175,10 +136,6 @@ function withDownloadBar() {
       if (received >= total) bar.stop();
     },
   };
-}
-
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
 }
 
 try {

@@ -1,16 +1,11 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { BackendName } from './backend.ts';
 import { InputError } from './errors.ts';
+import { schemaOf, type InputOf, type OptionSpecs, type ParsedOf } from './option-spec.ts';
 
 export const OPTIMIZERS = ['lbfgs', 'adam'] as const;
 export const INITS = ['content', 'style', 'noise'] as const;
 export const POOLINGS = ['max', 'avg'] as const;
-
-export const SIZE_RANGE = { min: 64, max: 2048 } as const;
-export const ITERATIONS_RANGE = { min: 1, max: 5000 } as const;
-export const FRAMES_RANGE = { min: 2, max: 120 } as const;
-export const STYLE_SCALE_RANGE = { min: 0.1, max: 4 } as const;
-export const STRENGTH_RANGE = { min: 1, max: 10 } as const;
 
 /**
  * The default strength, chosen with `npm run bench:quality` (README, "Quality"): the painting's
@@ -21,53 +16,42 @@ export const DEFAULT_STRENGTH = 5;
 /** The classic raw weights, used for any that is missing when the caller sets one of them. */
 export const RAW_WEIGHT_DEFAULTS = { content: 1e5, style: 3e4, tv: 1 } as const;
 
-const weight = (name: string) =>
-  z
-    .number({ invalid_type_error: `${name} must be a number` })
-    .finite(`${name} must be a finite number`)
-    .nonnegative(`${name} must be zero or more`);
-
-const layerList = z.array(z.string().regex(/^conv[1-5]_[1-4]$/, 'layer names look like conv3_2')).min(1).max(16);
-
 /**
- * Everything a caller may set on a stylization. Unset values get defaults that depend on the
- * backend (smaller images and fewer iterations on a CPU) in `resolveOptions`.
+ * Everything a caller may set on a stylization, written once: the engine validates with it, the chat
+ * command and the CLI flags are derived from it. Size and iterations have no fixed default: it depends
+ * on the backend (`resolveOptions`).
  */
-export const stylizeOptionsSchema = z
-  .object({
-    size: z.number().int().min(SIZE_RANGE.min).max(SIZE_RANGE.max).optional(),
-    iterations: z.number().int().min(ITERATIONS_RANGE.min).max(ITERATIONS_RANGE.max).optional(),
-    /** How much the picture looks like the painting, 1 (a hint) to 10 (the painting's texture everywhere). */
-    strength: z.number().finite().min(STRENGTH_RANGE.min).max(STRENGTH_RANGE.max).optional(),
-    /** Raw loss weights (advanced): setting any of them overrides `strength`. */
-    contentWeight: weight('contentWeight').optional(),
-    styleWeight: weight('styleWeight').optional(),
-    tvWeight: weight('tvWeight').optional(),
-    optimizer: z.enum(OPTIMIZERS).default('lbfgs'),
-    /** Adam's step size, in 0–255 pixel units. */
-    learningRate: z.number().finite().positive().max(255).default(10),
-    /** L-BFGS history size. */
-    historySize: z.number().int().min(1).max(100).default(20),
-    init: z.enum(INITS).default('content'),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
-    pooling: z.enum(POOLINGS).default('max'),
-    contentLayers: layerList.optional(),
-    styleLayers: layerList.optional(),
-    /** How many frames the optimisation GIF may have. */
-    frames: z.number().int().min(FRAMES_RANGE.min).max(FRAMES_RANGE.max).default(30),
-    /** Coarse-to-fine: optimise small first, then upsample and refine (larger brush strokes). */
-    multiScale: z.boolean().default(true),
-    /** Keep the photo's colours: only the luminance is stylized. */
-    preserveColors: z.boolean().default(false),
-    /** The style image's size relative to the output: below 1 gives finer strokes, above 1 bolder. */
-    styleScale: z.number().finite().min(STYLE_SCALE_RANGE.min).max(STYLE_SCALE_RANGE.max).default(1),
-  })
-  .strict();
+export const STYLIZE_OPTIONS = {
+  size: { type: 'integer', min: 64, max: 2048, help: 'long side of the result in pixels', unset: 'auto' },
+  iterations: { type: 'integer', min: 1, max: 5000, help: 'optimisation steps (more is slower and more stylized)', unset: 'auto' },
+  strength: { type: 'number', min: 1, max: 10, default: DEFAULT_STRENGTH, help: 'how much it looks like the painting: 1 a hint, 10 the painting everywhere' },
+  contentWeight: { type: 'number', min: 0, max: 1e12, help: `advanced: raw content loss weight (overrides strength; ${RAW_WEIGHT_DEFAULTS.content} if another is set)`, unset: 'from strength' },
+  styleWeight: { type: 'number', min: 0, max: 1e12, help: `advanced: raw style loss weight (overrides strength; ${RAW_WEIGHT_DEFAULTS.style} if another is set)`, unset: 'from strength' },
+  tvWeight: { type: 'number', min: 0, max: 1e9, help: `advanced: raw smoothness weight (overrides strength; ${RAW_WEIGHT_DEFAULTS.tv} if another is set)`, unset: 'from strength' },
+  optimizer: { type: 'choice', choices: OPTIMIZERS, default: 'lbfgs', help: 'L-BFGS (sharper) or Adam' },
+  learningRate: { type: 'number', min: 0.001, max: 255, default: 10, help: "Adam's step size, in 0–255 pixel units" },
+  historySize: { type: 'integer', min: 1, max: 100, default: 20, help: 'L-BFGS history size' },
+  init: { type: 'choice', choices: INITS, default: 'content', help: 'start from the photo, the style, or noise' },
+  seed: { type: 'integer', min: 0, max: 2 ** 31 - 1, default: 0, help: 'random seed (same seed, same result)' },
+  pooling: { type: 'choice', choices: POOLINGS, default: 'max', help: 'VGG pooling' },
+  contentLayers: { type: 'layers', help: 'VGG layers for the content, e.g. conv4_2' },
+  styleLayers: { type: 'layers', help: 'VGG layers for the style, e.g. conv1_1,conv2_1,conv3_1' },
+  frames: { type: 'integer', min: 2, max: 120, default: 30, help: 'how many frames the optimisation GIF may have' },
+  multiScale: { type: 'boolean', default: true, help: 'paint coarse to fine (bigger structures of the style)' },
+  preserveColors: { type: 'boolean', default: false, help: "keep the photo's colours (stylize the light and dark only)" },
+  styleScale: { type: 'number', min: 0.1, max: 4, default: 1, help: 'style size vs the result: below 1 finer strokes, above 1 bolder' },
+} as const satisfies OptionSpecs;
 
-export type StylizeOptionsInput = z.input<typeof stylizeOptionsSchema>;
-type Parsed = z.output<typeof stylizeOptionsSchema>;
+export const SIZE_RANGE = STYLIZE_OPTIONS.size;
+export const STRENGTH_RANGE = STYLIZE_OPTIONS.strength;
+
+export const stylizeOptionsSchema = schemaOf(STYLIZE_OPTIONS);
+
+export type StylizeOptionsInput = InputOf<typeof STYLIZE_OPTIONS>;
+type Parsed = ParsedOf<typeof STYLIZE_OPTIONS>;
 export type StylizeOptions = Required<Omit<Parsed, 'contentLayers' | 'styleLayers' | 'strength'>> &
-  Pick<Parsed, 'contentLayers' | 'styleLayers' | 'strength'> & {
+  Pick<Parsed, 'contentLayers' | 'styleLayers'> & {
+    readonly strength: number | undefined;
     /** True when the weights come from `strength` (normalised terms); false for raw weights. */
     readonly normalised: boolean;
   };

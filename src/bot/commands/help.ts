@@ -1,4 +1,4 @@
-import { formatNumber } from './validate.ts';
+import { formatNumber } from '../../engine/option-spec.ts';
 import type { CommandDefinition, OptionDefinition } from './types.ts';
 import { defineCommand } from './define.ts';
 

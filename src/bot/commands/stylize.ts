@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import type { RgbImage } from '../../engine/image.ts';
 import { checkAspectRatio, checkPaintableAt } from '../../engine/proportions.ts';
 import { checkMaskShape } from '../../engine/mask.ts';
-import { DEFAULT_STRENGTH, INITS, OPTIMIZERS, STRENGTH_RANGE, STYLE_SCALE_RANGE, type StylizeOptionsInput } from '../../engine/options.ts';
+import { STYLIZE_OPTIONS, type StylizeOptionsInput } from '../../engine/options.ts';
 import { BotError } from '../errors.ts';
 import { storeImage } from '../files.ts';
 import { describePosition } from '../format.ts';
@@ -12,6 +12,7 @@ import type { CommandLimits } from '../limits.ts';
 import type { BotServices } from '../services.ts';
 import type { ArgsOf, CommandDefinition } from './types.ts';
 import { defineCommand } from './define.ts';
+import { chatOptionsOf, engineOptionsFrom } from './engine-options.ts';
 import { decodeImageOption } from './images.ts';
 
 export function createStylizeCommand(services: BotServices) {
@@ -53,6 +54,9 @@ export function createStylizeCommand(services: BotServices) {
   );
 }
 
+/** The engine options a chat user may set, in the order forms show them. */
+const CHAT_ENGINE_OPTIONS = ['size', 'iterations', 'strength', 'contentWeight', 'styleWeight', 'tvWeight', 'optimizer', 'init', 'seed', 'preserveColors', 'styleScale', 'multiScale'] as const;
+
 /** The /stylize command as data; the chat commands, the web form and the Slack modal derive from it. */
 function stylizeDefinition(limits: CommandLimits) {
   return {
@@ -67,19 +71,13 @@ function stylizeDefinition(limits: CommandLimits) {
       content: { type: 'image', description: 'the photo to paint', required: true },
       style: { type: 'image', description: 'a style image (or name a library style with style_name)' },
       style_name: { type: 'text', description: 'a library style, or a blend: starry-night:0.7, the-scream:0.3', maxLength: 150, autocomplete: 'style' },
-      // No default here: it depends on the photo (see sizeFor).
-      size: { type: 'integer', description: `long side of the result in pixels (default ${limits.defaultSize}, or the photo's own size if smaller)`, min: 64, max: limits.maxSize, unset: 'auto' },
-      iterations: { type: 'integer', description: 'optimisation steps (more is slower and more stylized)', min: 1, max: limits.maxIterations, default: limits.defaultIterations },
-      strength: { type: 'number', description: 'how much it looks like the painting: 1 a hint, 10 the painting everywhere', min: STRENGTH_RANGE.min, max: STRENGTH_RANGE.max, default: DEFAULT_STRENGTH },
-      content_weight: { type: 'number', description: 'advanced: raw content loss weight (overrides strength)', min: 0, max: 1e12, unset: 'from strength' },
-      style_weight: { type: 'number', description: 'advanced: raw style loss weight (overrides strength)', min: 0, max: 1e12, unset: 'from strength' },
-      tv_weight: { type: 'number', description: 'advanced: raw smoothness weight (overrides strength)', min: 0, max: 1e9, unset: 'from strength' },
-      optimizer: { type: 'choice', description: 'L-BFGS (sharper, default) or Adam', choices: OPTIMIZERS, default: 'lbfgs' },
-      init: { type: 'choice', description: 'start from the photo, the style, or noise', choices: INITS, default: 'content' },
-      seed: { type: 'integer', description: 'random seed (same seed, same result)', min: 0, max: 2 ** 31 - 1, unset: 'random' },
-      preserve_colors: { type: 'boolean', description: "keep the photo's colours (stylize the light and dark only)", default: false },
-      style_scale: { type: 'number', description: 'style size vs the result: below 1 finer strokes, above 1 bolder', min: STYLE_SCALE_RANGE.min, max: STYLE_SCALE_RANGE.max, default: 1 },
-      multi_scale: { type: 'boolean', description: 'paint coarse to fine (bigger structures of the style)', default: true },
+      ...chatOptionsOf(STYLIZE_OPTIONS, CHAT_ENGINE_OPTIONS, {
+        // No default here: it depends on the photo (see sizeFor).
+        size: { max: limits.maxSize, help: `long side of the result in pixels (default ${limits.defaultSize}, or the photo's own size if smaller)` },
+        iterations: { max: limits.maxIterations, default: limits.defaultIterations },
+        // A random seed unless one is given, recorded so that a result can be reproduced.
+        seed: { unset: 'random' },
+      }),
       mask: { type: 'image', description: "where to stylize: white yes, black no (the photo's shape)" },
     },
   } as const satisfies CommandDefinition;
@@ -93,22 +91,8 @@ function sizeFor(content: RgbImage, asked: number | undefined, defaultSize: numb
 }
 
 function paramsOf(args: StylizeArgs): StylizeOptionsInput {
-  return {
-    size: args.size,
-    iterations: args.iterations,
-    strength: args.strength,
-    // Raw weights only when given: any of them switches the engine from `strength` to raw weights.
-    ...(args.content_weight !== undefined ? { contentWeight: args.content_weight } : {}),
-    ...(args.style_weight !== undefined ? { styleWeight: args.style_weight } : {}),
-    ...(args.tv_weight !== undefined ? { tvWeight: args.tv_weight } : {}),
-    optimizer: args.optimizer,
-    init: args.init,
-    // A random seed unless one was given, recorded so that a result can be reproduced.
-    seed: args.seed ?? randomInt(0, 2 ** 31 - 1),
-    preserveColors: args.preserve_colors,
-    styleScale: args.style_scale,
-    multiScale: args.multi_scale,
-  };
+  // Raw weights only when given: any of them switches the engine from `strength` to raw weights.
+  return { ...(engineOptionsFrom(CHAT_ENGINE_OPTIONS, args) as StylizeOptionsInput), seed: args.seed ?? randomInt(0, 2 ** 31 - 1) };
 }
 
 const MAX_BLEND = 4;

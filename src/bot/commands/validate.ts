@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatNumber } from '../../engine/option-spec.ts';
 import { BotError } from '../errors.ts';
 import type { ArgsOf, CommandDefinition, OptionDefinition } from './types.ts';
 
@@ -55,10 +56,6 @@ export function parseArgs<D extends CommandDefinition>(definition: D, raw: Reado
     args[name] = parsed.data;
   }
   return args as ArgsOf<D>;
-}
-
-export function formatNumber(value: number): string {
-  return Math.abs(value) >= 1e5 ? value.toExponential().replace('e+', 'e') : String(value);
 }
 
 /** Checks just some options of a command (e.g. a form's fields before the images are fetched). */

@@ -1,0 +1,107 @@
+/**
+ * Options as data: a name, a type, a range, a default and one line of help, written once. The engine
+ * validates with the zod schema built from them (`schemaOf`); the chat command and the CLI derive
+ * their options and flags from the same table (`bot/commands/engine-options.ts`, `cli/engine-flags.ts`).
+ */
+import { z } from 'zod';
+
+interface SpecBase {
+  /** One line for `--help`, the chat command's description and the web form. */
+  readonly help: string;
+  /** What leaving it empty means, for forms ("random" for a seed), when there is no fixed default. */
+  readonly unset?: string;
+}
+export interface NumberSpec extends SpecBase {
+  readonly type: 'integer' | 'number';
+  readonly min: number;
+  readonly max: number;
+  readonly default?: number;
+}
+export interface ChoiceSpec extends SpecBase {
+  readonly type: 'choice';
+  readonly choices: readonly [string, ...string[]];
+  readonly default?: string;
+}
+export interface BooleanSpec extends SpecBase {
+  readonly type: 'boolean';
+  readonly default?: boolean;
+}
+/** VGG layer names: `conv4_2`, or a list of them. */
+export interface LayersSpec extends SpecBase {
+  readonly type: 'layers';
+}
+export type OptionSpec = NumberSpec | ChoiceSpec | BooleanSpec | LayersSpec;
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+
+export type ValueOfSpec<S extends OptionSpec> = S extends NumberSpec ? number : S extends ChoiceSpec ? S['choices'][number] : S extends BooleanSpec ? boolean : string[];
+
+/** What a caller may pass: every option optional. */
+export type InputOf<T extends OptionSpecs> = { -readonly [K in keyof T]?: ValueOfSpec<T[K]> };
+
+/** After validation: options with a default are always there. */
+export type ParsedOf<T extends OptionSpecs> = { -readonly [K in keyof T as T[K] extends { default: unknown } ? K : never]: ValueOfSpec<T[K]> } & {
+  -readonly [K in keyof T as T[K] extends { default: unknown } ? never : K]?: ValueOfSpec<T[K]>;
+};
+
+const LAYER_NAME = /^conv[1-5]_[1-4]$/;
+
+/** The zod schema of a table of options: unknown keys are refused, defaults filled in. */
+export function schemaOf<T extends OptionSpecs>(specs: T): z.ZodType<ParsedOf<T>, z.ZodTypeDef, InputOf<T>> {
+  const shape = Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, fieldSchemaOf(name, spec)]));
+  return z.object(shape).strict() as unknown as z.ZodType<ParsedOf<T>, z.ZodTypeDef, InputOf<T>>;
+}
+
+function fieldSchemaOf(name: string, spec: OptionSpec): z.ZodTypeAny {
+  let schema: z.ZodTypeAny;
+  switch (spec.type) {
+    case 'integer':
+    case 'number': {
+      let number = z.number().finite(`${name} must be a finite number`).min(spec.min, spec.min === 0 ? `${name} must be zero or more` : undefined).max(spec.max);
+      if (spec.type === 'integer') number = number.int();
+      schema = number;
+      break;
+    }
+    case 'choice':
+      schema = z.enum(spec.choices);
+      break;
+    case 'boolean':
+      schema = z.boolean();
+      break;
+    case 'layers':
+      schema = z.array(z.string().regex(LAYER_NAME, 'layer names look like conv3_2')).min(1).max(16);
+      break;
+  }
+  return 'default' in spec && spec.default !== undefined ? schema.default(spec.default) : schema.optional();
+}
+
+/** `contentWeight` → `content_weight` (chat option names are lowercase). */
+export type SnakeCase<S extends string> = S extends `${infer Head}${infer Tail}` ? `${Head extends Lowercase<Head> ? Head : `_${Lowercase<Head>}`}${SnakeCase<Tail>}` : S;
+
+export function snakeCase<S extends string>(name: S): SnakeCase<S> {
+  return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`) as SnakeCase<S>;
+}
+
+/** `contentWeight` → `content-weight` (CLI flags). */
+export function kebabCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+/** "64–2048", "lbfgs, adam": what an option accepts, for help texts. */
+export function describeAccepted(spec: OptionSpec): string {
+  switch (spec.type) {
+    case 'integer':
+    case 'number':
+      return `${formatNumber(spec.min)}–${formatNumber(spec.max)}`;
+    case 'choice':
+      return spec.choices.join(', ');
+    case 'boolean':
+      return 'true or false';
+    case 'layers':
+      return 'comma-separated';
+  }
+}
+
+/** `1e12` rather than `1000000000000`; other numbers as they are. */
+export function formatNumber(value: number): string {
+  return Math.abs(value) >= 1e5 && Number.isInteger(Math.log10(Math.abs(value))) ? value.toExponential().replace('e+', 'e') : String(value);
+}
