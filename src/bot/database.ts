@@ -104,6 +104,11 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    // Which engine method paints a job (every earlier job was an optimisation).
+    version: 5,
+    sql: `ALTER TABLE jobs ADD COLUMN method TEXT NOT NULL DEFAULT 'optimise';`,
+  },
 ];
 
 /** Opens (creating if needed) the SQLite store in WAL mode and brings its schema up to date. */

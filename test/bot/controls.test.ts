@@ -74,9 +74,9 @@ describe('engine controls in the bot', () => {
 
   it('migrates the store to the current schema', () => {
     const db = openDatabase(':memory:');
-    expect(schemaVersion(db)).toBe(4);
+    expect(schemaVersion(db)).toBe(5);
     const columns = (db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).map((column) => column.name);
-    expect(columns).toEqual(expect.arrayContaining(['styles', 'mask_path']));
+    expect(columns).toEqual(expect.arrayContaining(['styles', 'mask_path', 'method']));
     db.close();
   });
 });

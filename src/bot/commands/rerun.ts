@@ -16,9 +16,9 @@ export async function rerunJob(services: Pick<BotServices, 'store' | 'queue'>, j
   if (!job || job.requester.platform !== context.requester.platform) throw new BotError('unknown_job', `There is no job "${jobId}".`);
   const paths = [job.contentPath, ...styleSharesOf(job).map((share) => share.path), ...(job.maskPath ? [job.maskPath] : [])];
   if (!(await filesExist(paths))) throw new BotError('unknown_job', `The images of job ${jobId} have expired; send them again.`);
-  const { contentPath, stylePath, styles, maskPath, styleLabel } = job;
+  const { method, contentPath, stylePath, styles, maskPath, styleLabel } = job;
   const params = { ...job.params, ...rerunOverrides(job.params, change) };
-  const entry = await services.queue.submit(context.requester, () => ({ requester: context.requester, origin: context.origin, params, contentPath, stylePath, styles, maskPath, styleLabel }));
+  const entry = await services.queue.submit(context.requester, () => ({ requester: context.requester, origin: context.origin, method, params, contentPath, stylePath, styles, maskPath, styleLabel }));
   return {
     text: `Queued job ${entry.job.id} (${styleLabel}, ${describeWeights(entry.job.params)}, seed ${String(entry.job.params.seed)}). ${describePosition(entry.position, entry.etaMs)}`,
     jobId: entry.job.id,

@@ -1,5 +1,5 @@
 import type { BackendName } from '../../engine/backend.ts';
-import type { StylizeOptionsInput } from '../../engine/options.ts';
+import type { MethodName } from '../../engine/methods/index.ts';
 import type { JobProgress } from './store.ts';
 
 /** Settings the engine worker starts with. */
@@ -10,16 +10,20 @@ export interface EngineWorkerData {
   readonly weightsUrl?: string | undefined;
 }
 
+/** One job for the worker: which method, from which files, with the method's own options, into which files. */
 export interface RunRequest {
   readonly type: 'run';
   readonly jobId: string;
-  readonly contentPath: string;
-  /** The style images and their blend weights. */
-  readonly styles: readonly { readonly path: string; readonly weight: number }[];
-  readonly maskPath?: string | undefined;
-  readonly options: StylizeOptionsInput;
-  readonly pngPath: string;
-  readonly gifPath: string;
+  readonly method: MethodName;
+  readonly inputs: {
+    readonly contentPath: string;
+    /** The style images and their blend weights. */
+    readonly styles: readonly { readonly path: string; readonly weight: number }[];
+    readonly maskPath?: string | undefined;
+  };
+  /** Validated by the method in the worker (the process boundary). */
+  readonly options: unknown;
+  readonly output: { readonly pngPath: string; readonly gifPath: string };
 }
 
 export type HostMessage = RunRequest | { readonly type: 'cancel'; readonly jobId: string };
@@ -30,7 +34,7 @@ export interface RunOutcome {
   readonly iterations: number;
   readonly elapsedMs: number;
   readonly frames: number;
-  /** [content, style, tv] after each iteration, for loss charts. */
+  /** [content, style, tv] after each iteration, for loss charts (empty for a method without a loss). */
   readonly lossHistory: readonly (readonly [number, number, number])[];
 }
 

@@ -1,7 +1,8 @@
 /**
  * The engine's process. It owns TensorFlow.js and the (one) accelerator, runs one job at a time, and
  * writes the PNG and GIF itself, so that the bot's event loop never waits on a tensor. Started by
- * EngineHost with its settings as argv[2]; speaks the protocol in engine-protocol.ts over IPC.
+ * EngineHost with its settings as argv[2]; speaks the protocol in engine-protocol.ts over IPC. A
+ * job names its engine method (`engine/methods/`), which validates its own options here.
  */
 import { rename, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
@@ -9,6 +10,7 @@ import { createEngine, type Engine } from '../../engine/engine.ts';
 import { CancelledError } from '../../engine/errors.ts';
 import { encodeGif } from '../../engine/gif.ts';
 import { encodePng, toSharp, type RgbImage } from '../../engine/image.ts';
+import { methodNamed } from '../../engine/methods/index.ts';
 import type { EngineWorkerData, HostMessage, RunRequest, WorkerMessage } from './engine-protocol.ts';
 import { userMessageOf } from '../errors.ts';
 
@@ -45,15 +47,11 @@ async function run(request: RunRequest): Promise<void> {
   const controller = new AbortController();
   running.set(request.jobId, controller);
   try {
-    const [content, mask, ...styles] = await Promise.all([
-      readImage(request.contentPath),
-      request.maskPath ? readImage(request.maskPath) : undefined,
-      ...request.styles.map((share) => readImage(share.path)),
-    ]);
-    const result = await engine.stylize({
-      content: content!,
-      styles: request.styles.map((share, index) => ({ image: styles[index]!, weight: share.weight })),
-      ...(mask ? { mask } : {}),
+    const method = methodNamed(request.method);
+    const { inputs, output } = request;
+    const [content, mask, ...styles] = await Promise.all([readImage(inputs.contentPath), inputs.maskPath ? readImage(inputs.maskPath) : undefined, ...inputs.styles.map((share) => readImage(share.path))]);
+    const result = await method.run(engine, {
+      inputs: { content: content!, styles: inputs.styles.map((share, index) => ({ image: styles[index]!, weight: share.weight })), mask },
       options: request.options,
       signal: controller.signal,
       onProgress: (progress) => {
@@ -68,8 +66,8 @@ async function run(request: RunRequest): Promise<void> {
         })();
       },
     });
-    await writeAtomically(request.pngPath, await encodePng(result.image));
-    await writeAtomically(request.gifPath, await encodeGif(result.frames));
+    await writeAtomically(output.pngPath, await encodePng(result.image));
+    await writeAtomically(output.gifPath, await encodeGif(result.frames));
     send({
       type: 'done',
       jobId: request.jobId,

@@ -196,10 +196,10 @@ export class LocalQueue implements JobQueue {
     let pendingTerms: LossTerms[] = [];
     try {
       const outcome = await this.host.run(
-        { type: 'run', jobId, contentPath: job.contentPath, styles: styleSharesOf(job), maskPath: job.maskPath, options: job.params, pngPath: png, gifPath: gif },
+        { type: 'run', jobId, method: job.method, inputs: { contentPath: job.contentPath, styles: styleSharesOf(job), maskPath: job.maskPath }, options: job.params, output: { pngPath: png, gifPath: gif } },
         (progress, preview) => {
           if (preview) pendingPreview = preview;
-          pendingTerms.push(progress.terms);
+          if (progress.terms) pendingTerms.push(progress.terms);
           const now = Date.now();
           const last = progress.iteration === progress.totalIterations;
           if (!last && now - lastEmitted < this.limits.progressIntervalMs) return;

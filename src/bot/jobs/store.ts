@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { LossTerms } from '../../engine/optimizers/objective.ts';
+import { DEFAULT_METHOD, type MethodName } from '../../engine/methods/index.ts';
 import type { StylizeOptionsInput } from '../../engine/options.ts';
 import type { Db } from '../database.ts';
 
@@ -28,7 +29,8 @@ export interface JobProgress {
   readonly totalIterations: number;
   readonly etaMs: number;
   readonly elapsedMs: number;
-  readonly terms: LossTerms;
+  /** The loss terms, for a method that has them. */
+  readonly terms?: LossTerms | undefined;
 }
 
 export interface JobResult {
@@ -51,7 +53,9 @@ export interface Job {
   readonly status: JobStatus;
   readonly requester: Omit<Requester, 'isModerator'>;
   readonly origin: JobOrigin;
-  /** Engine options, validated, with the bot's defaults applied. */
+  /** The engine method that paints it. */
+  readonly method: MethodName;
+  /** The method's options, validated, with the bot's defaults applied. */
   readonly params: StylizeOptionsInput;
   readonly contentPath: string;
   /** The style image; with a blend, the first of `styles`. */
@@ -77,7 +81,7 @@ export interface StyleShare {
   readonly weight: number;
 }
 
-export type NewJob = Pick<Job, 'requester' | 'origin' | 'params' | 'contentPath' | 'stylePath' | 'styleLabel'> & Partial<Pick<Job, 'styles' | 'maskPath'>>;
+export type NewJob = Pick<Job, 'requester' | 'origin' | 'params' | 'contentPath' | 'stylePath' | 'styleLabel'> & Partial<Pick<Job, 'method' | 'styles' | 'maskPath'>>;
 
 interface JobRow {
   id: string;
@@ -87,6 +91,7 @@ interface JobRow {
   user_id: string;
   user_name: string;
   origin: string;
+  method: MethodName;
   params: string;
   content_path: string;
   style_path: string;
@@ -109,6 +114,7 @@ function toJob(row: JobRow): Job {
     status: row.status,
     requester: { platform: row.platform, userId: row.user_id, userName: row.user_name },
     origin: JSON.parse(row.origin) as JobOrigin,
+    method: row.method,
     params: JSON.parse(row.params) as StylizeOptionsInput,
     contentPath: row.content_path,
     stylePath: row.style_path,
@@ -137,8 +143,8 @@ export class JobStore {
     const seq = ((this.db.prepare('SELECT MAX(seq) FROM jobs').pluck().get() as number | null) ?? 0) + 1;
     this.db
       .prepare(
-        `INSERT INTO jobs (id, seq, status, platform, user_id, user_name, origin, params, content_path, style_path, styles, mask_path, style_label, created_at)
-         VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO jobs (id, seq, status, platform, user_id, user_name, origin, method, params, content_path, style_path, styles, mask_path, style_label, created_at)
+         VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         id,
@@ -147,6 +153,7 @@ export class JobStore {
         job.requester.userId,
         job.requester.userName,
         JSON.stringify(job.origin),
+        job.method ?? DEFAULT_METHOD,
         JSON.stringify(job.params),
         job.contentPath,
         job.stylePath,

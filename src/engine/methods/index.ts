@@ -1,0 +1,19 @@
+import { InputError } from '../errors.ts';
+import type { EngineMethod } from './method.ts';
+import { optimiseMethod } from './optimise.ts';
+
+/** Every way the engine can paint, by name: a job names its method. */
+export const ENGINE_METHODS = {
+  optimise: optimiseMethod,
+} as const satisfies Record<string, EngineMethod>;
+
+export type MethodName = keyof typeof ENGINE_METHODS;
+export const DEFAULT_METHOD: MethodName = 'optimise';
+
+export function methodNamed(name: string): EngineMethod {
+  const method = (ENGINE_METHODS as Record<string, EngineMethod>)[name];
+  if (!method) throw new InputError('invalid_option', `There is no method "${name}"; the engine knows ${Object.keys(ENGINE_METHODS).join(', ')}.`, 'method');
+  return method;
+}
+
+export type { EngineMethod, MethodInputs, MethodProgress, MethodRequest, MethodResult } from './method.ts';

@@ -1,0 +1,54 @@
+import type { Engine, WeightedStyle } from '../engine.ts';
+import type { RgbImage } from '../image.ts';
+import type { OptionSpecs } from '../option-spec.ts';
+import type { LossTerms } from '../optimizers/objective.ts';
+
+/** The pictures a method paints from: the photo, the style (one, or a blend) and an optional mask. */
+export interface MethodInputs {
+  readonly content: RgbImage;
+  readonly styles: readonly WeightedStyle[];
+  /** White stylizes, black keeps the photo. */
+  readonly mask?: RgbImage | undefined;
+}
+
+export interface MethodProgress {
+  /** Steps done of all steps (iterations for an optimiser, tiles or frames for a network). */
+  readonly iteration: number;
+  readonly totalIterations: number;
+  readonly elapsedMs: number;
+  readonly etaMs: number;
+  /** The loss terms, for a method that has them. */
+  readonly terms?: LossTerms | undefined;
+  /** The picture as it is now, on the steps that make a GIF frame. */
+  readonly frame?: RgbImage | undefined;
+}
+
+export interface MethodRequest {
+  readonly inputs: MethodInputs;
+  /** The method's own options, as the caller gave them: the method validates them (an `InputError` names the first bad one). */
+  readonly options: unknown;
+  readonly onProgress?: ((progress: MethodProgress) => void) | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface MethodResult {
+  readonly image: RgbImage;
+  /** How the picture emerged, first to last, for the GIF. */
+  readonly frames: readonly RgbImage[];
+  readonly iterations: number;
+  readonly elapsedMs: number;
+  /** The loss terms after each step, for a method that has them (else empty). */
+  readonly history: readonly LossTerms[];
+}
+
+/**
+ * One way of painting a photo in a style. The engine loads the network and backend once; each
+ * method is a small module that runs on it with its own options (written as an option table, from
+ * which chat options and CLI flags can be derived), progress and result.
+ */
+export interface EngineMethod {
+  readonly name: string;
+  readonly description: string;
+  readonly options: OptionSpecs;
+  run(engine: Engine, request: MethodRequest): Promise<MethodResult>;
+}
