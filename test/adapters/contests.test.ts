@@ -167,7 +167,7 @@ describe('contests on Slack', () => {
     adapter = await startSlackAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
 
     const winners = await fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && /"Summer waves" has ended/.test(String(call.args.initial_comment)), 60_000);
-    expect(String(winners.args.initial_comment)).toMatch(/Winners: :first_place_medal: <@U0ALICE> \(1\)  :second_place_medal: <@U0BOB> \(0\)/);
+    expect(String(winners.args.initial_comment)).toMatch(/Winners: 🥇 <@U0ALICE> \(1\)  🥈 <@U0BOB> \(0\)/);
     const ids = (JSON.parse(String(winners.args.files)) as { id: string }[]).map((file) => file.id);
     const picture = fake.uploads.find((upload) => upload.fileId === ids[0])!;
     expect((await sharp(picture.bytes).metadata()).format).toBe('png');

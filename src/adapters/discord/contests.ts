@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, Routes, type Client } from 'discord.js';
 import type { Logger } from 'pino';
 import type { Bot } from '../../bot/bot.ts';
-import type { Contest, ContestEntry, ContestEvent } from '../../bot/contests/contests.ts';
-import { formatWhen } from '../../bot/format.ts';
+import type { ContestEntry, ContestEvent } from '../../bot/contests/contests.ts';
+import { contestMessages } from '../../bot/contests/contest-messages.ts';
 import { deliverContestEvents } from '../deliveries.ts';
 
 interface PostedMessage {
@@ -18,9 +18,8 @@ export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger
 
   const voteRow = (entry: ContestEntry, disabled = false) =>
     new ActionRowBuilder<ButtonBuilder>().addComponents(
-      new ButtonBuilder().setCustomId(`impasto:vote:${entry.id}`).setLabel(`Vote (${entry.votes})`).setStyle(ButtonStyle.Primary).setDisabled(disabled),
+      new ButtonBuilder().setCustomId(`impasto:vote:${entry.id}`).setLabel(contestMessages.voteLabel(entry)).setStyle(ButtonStyle.Primary).setDisabled(disabled),
     );
-  const entryText = (contest: Contest, entry: ContestEntry) => `Entry ${entry.id} by <@${entry.userId}>${entry.memberLeft ? ' (left)' : ''} for "${contest.title}": ${entry.votes} vote${entry.votes === 1 ? '' : 's'}`;
 
   async function render(event: ContestEvent): Promise<void> {
     const { contest } = event;
@@ -28,7 +27,7 @@ export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger
       case 'started': {
         const message = await post(
           contest.channelId,
-          { content: `Style contest "${contest.title}": paint your photo in ${contest.styleLabel}! Enter with /contest enter (up to ${contest.maxEntries} each), vote with the buttons. It ends ${formatWhen(contest.endsAt)}.` },
+          { content: contestMessages.announcement(contest, '/contest enter') },
           [{ name: 'contest-style.png', data: await readFile(contest.stylePath) }],
         );
         bot.contests.setAnnouncement(contest.id, { messageId: message.id });
@@ -36,28 +35,27 @@ export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger
       }
       case 'entry_posted': {
         const files = await bot.resultFiles(event.job);
-        const message = await post(contest.channelId, { content: entryText(contest, event.entry), components: [voteRow(event.entry).toJSON()], allowed_mentions: { parse: [] } }, [{ name: `entry-${event.entry.id}.png`, data: files.png }]);
+        const message = await post(contest.channelId, { content: contestMessages.entry(contest, event.entry), components: [voteRow(event.entry).toJSON()], allowed_mentions: { parse: [] } }, [{ name: `entry-${event.entry.id}.png`, data: files.png }]);
         bot.contests.setEntryMessage(event.entry.id, { messageId: message.id });
         return;
       }
       case 'votes_changed':
-        if (event.entry.message) await edit(contest.channelId, event.entry.message.messageId!, { content: entryText(contest, event.entry), components: [voteRow(event.entry).toJSON()], allowed_mentions: { parse: [] } });
+        if (event.entry.message) await edit(contest.channelId, event.entry.message.messageId!, { content: contestMessages.entry(contest, event.entry), components: [voteRow(event.entry).toJSON()], allowed_mentions: { parse: [] } });
         return;
       case 'entry_withdrawn':
-        if (event.entry.message) await edit(contest.channelId, event.entry.message.messageId!, { content: `Entry ${event.entry.id} was ${event.byModerator ? 'removed by a moderator' : 'withdrawn'}.`, components: [], attachments: [] });
+        if (event.entry.message) await edit(contest.channelId, event.entry.message.messageId!, { content: contestMessages.withdrawn(event.entry, event.byModerator), components: [], attachments: [] });
         return;
       case 'entry_failed':
         return;
       case 'closed': {
         const { text, picture } = await bot.leaderboard(contest, 3);
-        const winners = event.ranking.slice(0, 3).map((entry, index) => `${['🥇', '🥈', '🥉'][index]} <@${entry.userId}> (${entry.votes})`).join('  ');
-        await post(contest.channelId, { content: `"${contest.title}" has ended${event.early ? ' early' : ''}. ${winners ? `Winners: ${winners}` : 'There were no entries.'}\n${text}`, allowed_mentions: { parse: ['users'] } }, picture ? [{ name: 'winners.png', data: picture }] : []);
+        await post(contest.channelId, { content: contestMessages.closed(contest, event.ranking, event.early, text), allowed_mentions: { parse: ['users'] } }, picture ? [{ name: 'winners.png', data: picture }] : []);
         // Voting is frozen: the buttons go grey.
         for (const entry of event.ranking) if (entry.message) await edit(contest.channelId, entry.message.messageId!, { components: [voteRow(entry, true).toJSON()] });
         return;
       }
       case 'cancelled':
-        await post(contest.channelId, { content: `The contest "${contest.title}" was cancelled.` });
+        await post(contest.channelId, { content: contestMessages.cancelled(contest) });
         return;
     }
   }

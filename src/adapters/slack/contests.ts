@@ -3,18 +3,16 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Bot } from '../../bot/bot.ts';
 import type { Contest, ContestEntry, ContestEvent } from '../../bot/contests/contests.ts';
-import { formatWhen } from '../../bot/format.ts';
+import { contestMessages } from '../../bot/contests/contest-messages.ts';
 import { deliverContestEvents } from '../deliveries.ts';
 
 export const VOTE_ACTION = 'impasto_vote';
 
 /** Contest events → channel messages: the announcement, each entry with its Vote button, the winners. */
 export function renderContestsOnSlack(client: WebClient, bot: Bot, logger: Logger): () => void {
-  const entryText = (contest: Contest, entry: ContestEntry) =>
-    `Entry ${entry.id} by <@${entry.userId}>${entry.memberLeft ? ' (left)' : ''} for "${contest.title}": ${entry.votes} vote${entry.votes === 1 ? '' : 's'}`;
   const entryBlocks = (contest: Contest, entry: ContestEntry, open: boolean) => [
-    { type: 'section', text: { type: 'mrkdwn', text: entryText(contest, entry) } },
-    ...(open ? [{ type: 'actions', elements: [{ type: 'button', action_id: VOTE_ACTION, value: entry.id, text: { type: 'plain_text', text: `Vote (${entry.votes})` }, style: 'primary' }] }] : []),
+    { type: 'section', text: { type: 'mrkdwn', text: contestMessages.entry(contest, entry) } },
+    ...(open ? [{ type: 'actions', elements: [{ type: 'button', action_id: VOTE_ACTION, value: entry.id, text: { type: 'plain_text', text: contestMessages.voteLabel(entry) }, style: 'primary' }] }] : []),
   ];
 
   async function render(event: ContestEvent): Promise<void> {
@@ -24,7 +22,7 @@ export function renderContestsOnSlack(client: WebClient, bot: Bot, logger: Logge
       case 'started': {
         await client.filesUploadV2({
           channel_id: channel,
-          initial_comment: `Style contest "${contest.title}": paint your photo in ${contest.styleLabel}! Share a photo, then /impasto contest enter (up to ${contest.maxEntries} each). It ends ${formatWhen(contest.endsAt)}.`,
+          initial_comment: contestMessages.announcement(contest, '/impasto contest enter after sharing your photo'),
           file_uploads: [{ file: await readFile(contest.stylePath), filename: 'contest-style.png' }],
         });
         return;
@@ -32,30 +30,29 @@ export function renderContestsOnSlack(client: WebClient, bot: Bot, logger: Logge
       case 'entry_posted': {
         const files = await bot.resultFiles(event.job);
         await client.filesUploadV2({ channel_id: channel, initial_comment: `Entry ${event.entry.id} for "${contest.title}"`, file_uploads: [{ file: files.png, filename: `entry-${event.entry.id}.png` }] });
-        const posted = await client.chat.postMessage({ channel, text: entryText(contest, event.entry), blocks: entryBlocks(contest, event.entry, true) });
+        const posted = await client.chat.postMessage({ channel, text: contestMessages.entry(contest, event.entry), blocks: entryBlocks(contest, event.entry, true) });
         if (posted.ts) bot.contests.setEntryMessage(event.entry.id, { ts: posted.ts });
         return;
       }
       case 'votes_changed':
-        if (event.entry.message?.ts) await client.chat.update({ channel, ts: event.entry.message.ts, text: entryText(contest, event.entry), blocks: entryBlocks(contest, event.entry, true) });
+        if (event.entry.message?.ts) await client.chat.update({ channel, ts: event.entry.message.ts, text: contestMessages.entry(contest, event.entry), blocks: entryBlocks(contest, event.entry, true) });
         return;
       case 'entry_withdrawn':
-        if (event.entry.message?.ts) await client.chat.update({ channel, ts: event.entry.message.ts, text: `Entry ${event.entry.id} was ${event.byModerator ? 'removed by a moderator' : 'withdrawn'}.`, blocks: [] });
+        if (event.entry.message?.ts) await client.chat.update({ channel, ts: event.entry.message.ts, text: contestMessages.withdrawn(event.entry, event.byModerator), blocks: [] });
         return;
       case 'entry_failed':
         return;
       case 'closed': {
         const { text, picture } = await bot.leaderboard(contest, 3);
-        const winners = event.ranking.slice(0, 3).map((entry, index) => `${[':first_place_medal:', ':second_place_medal:', ':third_place_medal:'][index]} <@${entry.userId}> (${entry.votes})`).join('  ');
-        const comment = `"${contest.title}" has ended${event.early ? ' early' : ''}. ${winners ? `Winners: ${winners}` : 'There were no entries.'}\n${text}`;
+        const comment = contestMessages.closed(contest, event.ranking, event.early, text);
         if (picture) await client.filesUploadV2({ channel_id: channel, initial_comment: comment, file_uploads: [{ file: picture, filename: 'winners.png' }] });
         else await client.chat.postMessage({ channel, text: comment });
         // Voting is frozen: the buttons go away.
-        for (const entry of event.ranking) if (entry.message?.ts) await client.chat.update({ channel, ts: entry.message.ts, text: entryText(contest, entry), blocks: entryBlocks(contest, entry, false) });
+        for (const entry of event.ranking) if (entry.message?.ts) await client.chat.update({ channel, ts: entry.message.ts, text: contestMessages.entry(contest, entry), blocks: entryBlocks(contest, entry, false) });
         return;
       }
       case 'cancelled':
-        await client.chat.postMessage({ channel, text: `The contest "${contest.title}" was cancelled.` });
+        await client.chat.postMessage({ channel, text: contestMessages.cancelled(contest) });
         return;
     }
   }

@@ -18,6 +18,14 @@ export interface SlackMessageLike {
   readonly files?: readonly SlackFile[];
 }
 
+/** What a listener needs of a slash command's payload. */
+export interface SlashCommand {
+  readonly text: string;
+  readonly user_id: string;
+  readonly user_name: string;
+  readonly channel_id: string;
+}
+
 /** Where a Slack job answers: its thread (the image's), kept with the job. */
 export interface SlackReplyRef {
   readonly channel: string;

@@ -1,16 +1,9 @@
 import type { App } from '@slack/bolt';
 import type { CommandContext, Reply } from '../../../bot/commands/types.ts';
-import { contextOf, fetchFile, imageOf, latestImageOf, postWithFiles, tell } from '../conversation.ts';
+import { contextOf, fetchFile, imageOf, latestImageOf, postWithFiles, tell, type SlashCommand } from '../conversation.ts';
 import { guarded } from '../guarded.ts';
 import type { SlackState } from '../state.ts';
 import { parseCommandText } from '../text.ts';
-
-interface SlashCommand {
-  readonly text: string;
-  readonly user_id: string;
-  readonly user_name: string;
-  readonly channel_id: string;
-}
 
 /** `/impasto styles | style add|remove | contest … | cancel | queue | help`. */
 export function registerImpastoCommand(app: App, state: SlackState): void {

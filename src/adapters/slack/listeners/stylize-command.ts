@@ -1,15 +1,8 @@
 import type { App } from '@slack/bolt';
-import { contextOf, fetchFile, imageOf, latestImageOf, tell } from '../conversation.ts';
+import { contextOf, fetchFile, imageOf, latestImageOf, tell, type SlashCommand } from '../conversation.ts';
 import { guarded, stylize } from '../guarded.ts';
 import type { SlackState } from '../state.ts';
 import { parseCommandText } from '../text.ts';
-
-interface SlashCommand {
-  readonly text: string;
-  readonly user_id: string;
-  readonly user_name: string;
-  readonly channel_id: string;
-}
 
 /** `/stylize <style> [size=… strength=…]`: paints the latest image the user shared in the channel, in its thread. */
 export function registerStylizeCommand(app: App, state: SlackState): void {

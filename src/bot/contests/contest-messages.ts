@@ -1,0 +1,25 @@
+import { formatWhen } from '../format.ts';
+import type { Contest, ContestEntry } from './contests.ts';
+
+/**
+ * What a contest says in a channel, once for every platform. Users are mentioned as `<@id>`, which
+ * Discord and Slack both read as a mention.
+ */
+export const contestMessages = {
+  /** The announcement; `enterCommand` is how this platform's users enter (`/contest enter`). */
+  announcement: (contest: Contest, enterCommand: string) =>
+    `Style contest "${contest.title}": paint your photo in ${contest.styleLabel}! Enter with ${enterCommand} (up to ${contest.maxEntries} each), vote with the buttons. It ends ${formatWhen(contest.endsAt)}.`,
+  entry: (contest: Contest, entry: ContestEntry) =>
+    `Entry ${entry.id} by <@${entry.userId}>${entry.memberLeft ? ' (left)' : ''} for "${contest.title}": ${entry.votes} vote${entry.votes === 1 ? '' : 's'}`,
+  voteLabel: (entry: ContestEntry) => `Vote (${entry.votes})`,
+  withdrawn: (entry: ContestEntry, byModerator: boolean) => `Entry ${entry.id} was ${byModerator ? 'removed by a moderator' : 'withdrawn'}.`,
+  /** The end, the three winners, and the leaderboard's text. */
+  closed: (contest: Contest, ranking: readonly ContestEntry[], early: boolean, leaderboard: string) => {
+    const winners = ranking
+      .slice(0, 3)
+      .map((entry, index) => `${['🥇', '🥈', '🥉'][index]} <@${entry.userId}> (${entry.votes})`)
+      .join('  ');
+    return `"${contest.title}" has ended${early ? ' early' : ''}. ${winners ? `Winners: ${winners}` : 'There were no entries.'}\n${leaderboard}`;
+  },
+  cancelled: (contest: Contest) => `The contest "${contest.title}" was cancelled.`,
+} as const;
