@@ -1,0 +1,137 @@
+/**
+ * The stylize form. Its option fields are generated from the bot's own command definition (fetched
+ * from /api/info), so the page cannot drift from what /stylize accepts on Discord or Slack.
+ */
+import type { CommandDefinition, OptionDefinition } from '../../../bot/commands/types.ts';
+import type { PublicJob, PublicStyle } from '../api-types.ts';
+import { $, api, clearErrors, showError } from './dom.ts';
+import { refreshHistory, showJob } from './job-panel.ts';
+
+/** Options that have their own widgets (drop zones, the style grid). */
+const SPECIAL_OPTIONS = new Set(['content', 'style', 'style_name']);
+
+export function renderOptionFields(commands: readonly CommandDefinition[]): void {
+  const stylize = commands.find((command) => command.name === 'stylize');
+  if (!stylize) return;
+  const container = $('#options');
+  container.replaceChildren();
+  for (const [name, option] of Object.entries(stylize.options)) {
+    if (SPECIAL_OPTIONS.has(name)) continue;
+    container.append(fieldFor(name, option));
+  }
+}
+
+function fieldFor(name: string, option: OptionDefinition): HTMLElement {
+  const label = document.createElement('label');
+  label.textContent = name.replace(/_/g, ' ');
+  let input: HTMLInputElement | HTMLSelectElement;
+  if (option.type === 'choice') {
+    input = document.createElement('select');
+    for (const choice of option.choices) input.append(new Option(choice, choice, choice === option.default, choice === option.default));
+  } else if (option.type === 'boolean') {
+    // A select, not a checkbox: an unticked box sends nothing, which could not say "no" to a default "yes".
+    input = document.createElement('select');
+    for (const [label, value] of [['yes', 'true'], ['no', 'false']] as const) input.append(new Option(label, value, (option.default ?? false) === (value === 'true'), (option.default ?? false) === (value === 'true')));
+  } else if (option.type === 'image') {
+    input = document.createElement('input');
+    input.type = 'file';
+    input.accept = 'image/jpeg,image/png,image/webp,image/gif';
+  } else {
+    input = document.createElement('input');
+    if (option.type === 'number' || option.type === 'integer') {
+      input.type = 'number';
+      input.min = String(option.min);
+      input.max = String(option.max);
+      input.step = option.type === 'integer' ? '1' : 'any';
+      input.placeholder = option.default !== undefined ? String(option.default) : (option.unset ?? '');
+    } else if (option.type === 'text') {
+      input.maxLength = option.maxLength;
+    }
+  }
+  input.name = name;
+  input.id = `option-${name}`;
+  const hint = document.createElement('span');
+  hint.className = 'hint';
+  hint.textContent = option.description;
+  const error = document.createElement('p');
+  error.className = 'field-error';
+  error.dataset.field = name;
+  label.append(input, hint, error);
+  return label;
+}
+
+export function wireDropZone(zone: HTMLElement, input: HTMLInputElement, preview: HTMLImageElement, onChange?: () => void): void {
+  const show = () => {
+    const file = input.files?.[0];
+    preview.hidden = !file;
+    if (file) preview.src = URL.createObjectURL(file);
+    onChange?.();
+  };
+  input.addEventListener('change', show);
+  zone.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    zone.classList.add('dragging');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+  zone.addEventListener('drop', (event) => {
+    event.preventDefault();
+    zone.classList.remove('dragging');
+    if (event.dataTransfer?.files.length) {
+      input.files = event.dataTransfer.files;
+      show();
+    }
+  });
+}
+
+export async function renderStyleChoices(): Promise<void> {
+  const styles = await api<PublicStyle[]>('/api/styles');
+  const grid = $('#style-choices');
+  grid.replaceChildren(
+    ...styles.map((style, index) => {
+      const label = document.createElement('label');
+      label.className = 'style-choice';
+      label.title = style.title;
+      const radio = document.createElement('input');
+      radio.type = 'radio';
+      radio.name = 'style_name';
+      radio.value = style.name;
+      radio.checked = index === 0;
+      radio.addEventListener('change', () => {
+        const upload = $<HTMLInputElement>('#style-input');
+        upload.value = '';
+        $<HTMLImageElement>('#style-preview').hidden = true;
+      });
+      const image = document.createElement('img');
+      image.src = style.imageUrl;
+      image.alt = style.title;
+      image.loading = 'lazy';
+      const caption = document.createElement('span');
+      caption.textContent = style.name;
+      label.append(radio, image, caption);
+      return label;
+    }),
+  );
+}
+
+export async function submitStylize(event: SubmitEvent): Promise<void> {
+  event.preventDefault();
+  const form = event.currentTarget as HTMLFormElement;
+  clearErrors(form);
+  const data = new FormData(form);
+  const styleFile = data.get('style');
+  if (styleFile instanceof File && styleFile.size > 0) data.delete('style_name');
+  for (const [key, value] of [...data.entries()]) {
+    if (value instanceof File && value.size === 0 && !value.name) data.delete(key);
+  }
+  const button = $<HTMLButtonElement>('#stylize-button');
+  button.disabled = true;
+  try {
+    const { job, message } = await api<{ job: PublicJob; message: string }>('/api/jobs', { method: 'POST', body: data });
+    showJob(job, message);
+    void refreshHistory();
+  } catch (error) {
+    showError(form, (error as Error).message, (error as { field?: string }).field);
+  } finally {
+    button.disabled = false;
+  }
+}

@@ -1,0 +1,100 @@
+/** The job panel: what the job says now (the chat's words), its buttons, live frames and the result. */
+import type { JobAction } from '../../../bot/job-messages.ts';
+import type { JobStreamEvent, PublicJob, PublicJobMessage } from '../api-types.ts';
+import { $, api } from './dom.ts';
+import { renderHistory } from './history.ts';
+import { extendChart, resetChart } from './loss-chart.ts';
+
+let activeStream: EventSource | undefined;
+
+/** Re-reads the history list; opening an entry shows its job here. */
+export function refreshHistory(): Promise<void> {
+  return renderHistory((job) => showJob(job));
+}
+
+export function showJob(job: PublicJob, message?: string): void {
+  activeStream?.close();
+  $('#job').hidden = false;
+  $('#result').hidden = true;
+  $('#job-title').textContent = `Job ${job.id} · ${job.styleLabel}`;
+  $<HTMLImageElement>('#preview').src = job.result?.png ?? job.contentUrl;
+  renderStatus(job, message);
+  resetChart(job.result?.lossHistory ?? []);
+  if (job.status === 'queued' || job.status === 'running') follow(job.id);
+  else finish(job);
+}
+
+function renderStatus(job: PublicJob, message?: string): void {
+  showMessage(job.message, message);
+  if (job.status !== 'running') $<HTMLProgressElement>('#progress').value = job.status === 'succeeded' ? 1 : 0;
+  else if (job.progress) $<HTMLProgressElement>('#progress').value = job.progress.iteration / job.progress.totalIterations;
+}
+
+/** What the job says now (the same words as in chat) and its buttons: Cancel, or Less / More / Again under a result. */
+function showMessage(message: PublicJobMessage, override?: string): void {
+  $('#status').textContent = override ?? message.text;
+  $('#job-actions').replaceChildren(
+    ...message.actions.map((action) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = action.label;
+      button.dataset.action = action.kind === 'cancel' ? 'cancel' : action.change;
+      if (action.kind === 'cancel') button.classList.add('danger');
+      button.addEventListener('click', () => void runAction(action));
+      return button;
+    }),
+  );
+}
+
+async function runAction(action: JobAction): Promise<void> {
+  try {
+    if (action.kind === 'cancel') {
+      await api(`/api/jobs/${action.jobId}`, { method: 'DELETE' });
+      return;
+    }
+    const created = await api<{ message: string; job: PublicJob }>(`/api/jobs/${action.jobId}/rerun/${action.change}`, { method: 'POST' });
+    showJob(created.job, created.message);
+    void refreshHistory();
+  } catch (error) {
+    $('#status').textContent = (error as Error).message;
+  }
+}
+
+function follow(jobId: string): void {
+  const stream = new EventSource(`/api/jobs/${jobId}/events`);
+  activeStream = stream;
+  stream.onmessage = (message) => {
+    const event = JSON.parse(message.data as string) as JobStreamEvent;
+    switch (event.type) {
+      case 'snapshot':
+        renderStatus(event.job);
+        break;
+      case 'update':
+        showMessage(event.message);
+        if (event.progress) {
+          $<HTMLProgressElement>('#progress').value = event.progress.iteration / event.progress.totalIterations;
+          if (event.progress.preview) $<HTMLImageElement>('#preview').src = event.progress.preview;
+          extendChart(event.progress.terms);
+        }
+        break;
+      case 'finished':
+        stream.close();
+        finish(event.job);
+        void refreshHistory();
+        break;
+    }
+  };
+}
+
+function finish(job: PublicJob): void {
+  renderStatus(job);
+  if (job.status !== 'succeeded' || !job.result) return;
+  resetChart(job.result.lossHistory);
+  $<HTMLImageElement>('#preview').src = job.result.png;
+  $<HTMLImageElement>('#result-image').src = job.result.png;
+  $<HTMLImageElement>('#result-gif').src = job.result.gif;
+  $<HTMLAnchorElement>('#download-png').href = `${job.result.png}?download`;
+  $<HTMLAnchorElement>('#download-gif').href = `${job.result.gif}?download`;
+  $('#parameters').textContent = `${job.message.details ?? ''} · computed by ${job.result.backend}`;
+  $('#result').hidden = false;
+}
