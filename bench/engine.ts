@@ -4,7 +4,8 @@
  * For each configuration: median seconds per evaluation (forward + gradient to the image, which is
  * what one Adam iteration costs and what an L-BFGS iteration costs in most steps), after a warm-up,
  * the achieved GFLOP/s (convolutions and Gram products, forward and backward), and peak RSS; then
- * the wall time of one whole default job (decode, optimise, PNG and GIF), as a table and as JSON.
+ * the wall time of one whole default job (decode, optimise, PNG and GIF), and of the fast method
+ * (feed-forward networks) at 512 and 1024 px, as tables and as JSON.
  *
  * Both objective engines run side by side: TensorFlow.js on the chosen backend, and onnxruntime
  * (one native graph per evaluation). `--engines=onnx` or `--engines=tfjs` runs one.
@@ -14,6 +15,7 @@
  * random stand-ins of the right shape are used: speed does not depend on the values.
  */
 import { cpus, totalmem } from 'node:os';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -22,6 +24,7 @@ import { chooseBackend } from '../src/engine/backend.ts';
 import { chooseObjectiveEngine, createEngineFromWeights } from '../src/engine/engine.ts';
 import { arrayWeightsOf, createOnnxObjective } from '../src/engine/onnx/objective.ts';
 import { encodeGif } from '../src/engine/gif.ts';
+import { fastMethod } from '../src/engine/methods/fast.ts';
 import { decodeImage, encodePng, resizeExactly } from '../src/engine/image.ts';
 import { GATYS_LAYERS, SHALLOW_LAYERS, type LayerSelection } from '../src/engine/layers.ts';
 import { createTfObjective } from '../src/engine/tf-objective.ts';
@@ -124,6 +127,32 @@ for (const engineKind of engineKinds) {
   });
 }
 
+// The fast method (feed-forward networks, onnxruntime): a whole result from the JPEG's bytes to the
+// PNG's, at 512 and 1024 px. The first run of a size builds its graph (once per process and size):
+// reported apart from the median of the warm runs. The before/after GIF is timed on its own.
+const fastDir = env.IMPASTO_FAST_WEIGHTS_DIR ?? join(sharedImages, '..', 'weights', 'fast');
+const fastJobs = [];
+if (ort && existsSync(fastDir)) {
+  const jpeg = await readFile(join(sharedImages, 'content_tubingen.jpg'));
+  const context = { engine: () => Promise.reject(new Error('not needed')), fastWeightsDir: fastDir };
+  for (const size of [512, 1024]) {
+    const seconds: number[] = [];
+    let gifSeconds = 0;
+    for (let run = 0; run <= runs; run++) {
+      const start = performance.now();
+      const photo = await decodeImage(jpeg);
+      const result = await fastMethod.run(context, { inputs: { content: photo, styles: [] }, options: { network: 'wave', size } });
+      await encodePng(result.image);
+      seconds.push((performance.now() - start) / 1000);
+      const gifStart = performance.now();
+      if (run === runs) await encodeGif(result.frames);
+      gifSeconds = (performance.now() - gifStart) / 1000;
+    }
+    const warm = seconds.slice(1).sort((a, b) => a - b);
+    fastJobs.push({ method: 'fast (wave)', size: `${size} px`, firstRunSeconds: round(seconds[0]!, 2), medianSeconds: round(warm[Math.floor(warm.length / 2)]!, 2), gifSeconds: round(gifSeconds, 2) });
+  }
+}
+
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
 const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
 console.log(`impasto engine benchmark — backend ${choice.name}, ${machine}, Node ${process.version}`);
@@ -131,8 +160,12 @@ console.log(`median of ${runs} runs after a warm-up; one evaluation = VGG forwar
 console.table(rows);
 console.log('default job (defaults for this backend: size, iterations, multi-scale):');
 console.table(defaultJobs);
+if (fastJobs.length > 0) {
+  console.log('fast method (decode, network, PNG):');
+  console.table(fastJobs);
+}
 console.log(`peak RSS: ${peakRssMb} MB\n`);
-console.log(JSON.stringify({ backend: choice.name, machine, node: process.version, runs, rows, defaultJobs, peakRssMb }, null, 2));
+console.log(JSON.stringify({ backend: choice.name, machine, node: process.version, runs, rows, defaultJobs, fastJobs, peakRssMb }, null, 2));
 
 /** Multiply-adds ×2 of the convolutions and Gram products, forward and backward. */
 function evaluationFlops(size: number, layers: LayerSelection): number {

@@ -1,9 +1,10 @@
 /**
  * `npm run bench:quality`: is the default picture one a user would share? A fixed grid (every
  * shared content photo × three shared paintings) at the default settings and at two other
- * strengths. For each job: content fidelity (edge SSIM), style match and wall time (definitions in
- * src/engine/quality.ts). Prints a table, the averages per strength and JSON, and writes a contact
- * sheet (photo, painting, results labelled with their metrics) to test-output/quality.png.
+ * strengths. For each job: content fidelity (edge SSIM), style match, the wall time of the whole job
+ * (the picture, its PNG and its GIF) and the GIF's size (definitions in src/engine/quality.ts).
+ * Prints a table, the averages per strength and JSON, and writes a contact sheet (photo, painting,
+ * results labelled with their metrics) to test-output/quality.png.
  *
  * Options: --size=N (default: the engine's default output size), --iterations=N, --strengths=3,5,7,
  * --photos=tubingen,dog (default: all), --paintings=starry_night,the_scream,great_wave.
@@ -16,6 +17,7 @@ import { loadEngineEnvironment } from '../src/bot/config.ts';
 import { renderContactSheet } from '../src/bot/styles/library.ts';
 import { chooseBackend } from '../src/engine/backend.ts';
 import { createEngine } from '../src/engine/engine.ts';
+import { encodeGif } from '../src/engine/gif.ts';
 import { decodeImage, encodePng } from '../src/engine/image.ts';
 import { DEFAULT_STRENGTH } from '../src/engine/options.ts';
 import { edgeSimilarity, styleMatch } from '../src/engine/quality.ts';
@@ -47,6 +49,7 @@ interface Row {
   edgeSsim: number;
   styleMatch: number;
   wallSeconds: number;
+  gifMB: number;
 }
 const rows: Row[] = [];
 const tiles: { path: string; label: string }[] = [];
@@ -62,6 +65,9 @@ for (const photoName of photoNames) {
         style,
         options: { strength, seed: 1, ...(flags.size ? { size: Number(flags.size) } : {}), ...(flags.iterations ? { iterations: Number(flags.iterations) } : {}) },
       });
+      // The whole job as the worker runs it: the picture, then its PNG and GIF.
+      const png = await encodePng(result.image);
+      const gif = await encodeGif(result.frames);
       const wallSeconds = (performance.now() - started) / 1000;
       const row: Row = {
         photo: photoName,
@@ -71,12 +77,13 @@ for (const photoName of photoNames) {
         edgeSsim: await edgeSimilarity(result.image, content),
         styleMatch: await styleMatch(network, result.image, content, style),
         wallSeconds,
+        gifMB: gif.byteLength / 2 ** 20,
       };
       rows.push(row);
       const path = join(outDir, `${photoName}-${paintingName}-${strength}.png`);
-      await writeFile(path, await encodePng(result.image));
+      await writeFile(path, png);
       tiles.push({ path, label: `s${strength} · ${row.edgeSsim.toFixed(2)} · ${row.styleMatch.toFixed(2)}` });
-      console.error(`${photoName} × ${paintingName} @ ${strength}: ${row.size}, edge SSIM ${row.edgeSsim.toFixed(3)}, style match ${row.styleMatch.toFixed(3)}, ${wallSeconds.toFixed(1)} s`);
+      console.error(`${photoName} × ${paintingName} @ ${strength}: ${row.size}, edge SSIM ${row.edgeSsim.toFixed(3)}, style match ${row.styleMatch.toFixed(3)}, ${wallSeconds.toFixed(1)} s, GIF ${row.gifMB.toFixed(1)} MB`);
     }
   }
 }
@@ -91,12 +98,17 @@ const summary = strengths.map((strength) => {
     edgeSsim: Number(mean(mine.map((row) => row.edgeSsim)).toFixed(3)),
     styleMatch: Number(mean(mine.map((row) => row.styleMatch)).toFixed(3)),
     medianWallSeconds: Number(mine.map((row) => row.wallSeconds).sort((a, b) => a - b)[Math.floor(mine.length / 2)]!.toFixed(1)),
+    maxWallSeconds: Number(Math.max(...mine.map((row) => row.wallSeconds)).toFixed(1)),
+    largestGifMB: Number(Math.max(...mine.map((row) => row.gifMB)).toFixed(2)),
   };
 });
+// The bench process also holds the metric's network: this is an upper bound for a job's worker.
+const peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}; engine: ${engine.objectiveEngine === 'onnx' ? 'onnxruntime' : `TensorFlow.js ${engine.backend}`}; layers: ${engine.availableLayers.at(-1)}`);
-console.table(rows.map((row) => ({ ...row, edgeSsim: row.edgeSsim.toFixed(3), styleMatch: row.styleMatch.toFixed(3), wallSeconds: row.wallSeconds.toFixed(1) })));
+console.table(rows.map((row) => ({ ...row, edgeSsim: row.edgeSsim.toFixed(3), styleMatch: row.styleMatch.toFixed(3), wallSeconds: row.wallSeconds.toFixed(1), gifMB: row.gifMB.toFixed(2) })));
 console.table(summary);
-console.log(JSON.stringify({ rows, summary }, null, 2));
+console.log(`peak RSS of the bench process: ${peakRssMB} MB`);
+console.log(JSON.stringify({ rows, summary, peakRssMB }, null, 2));
 console.log(`contact sheet: ${sheet}`);
 network.dispose();
 engine.dispose();

@@ -84,7 +84,7 @@ export function createBot(options: BotOptions): Bot {
     dir: join(dirs.root, 'contests'),
     submitJob: (requester, prepare) => queue.submit(requester, prepare),
     job: (id) => store.get(id),
-    entryParams: { size: limits.defaultSize, iterations: limits.defaultIterations },
+    entryOptions: { size: limits.defaultSize, iterations: limits.defaultIterations },
   });
   queue.onEvent((event) => contests.handleJobEvent(event));
   const leaderboard = (contest: Contest, top: number) => renderLeaderboard(contests, store, contest, top);

@@ -20,6 +20,7 @@ export const engineEnvironmentSchema = z.object({
   IMPASTO_ENGINE: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
   IMPASTO_WEIGHTS_DIR: optionalText,
   IMPASTO_WEIGHTS_URL: optionalText.pipe(z.string().url().optional()),
+  IMPASTO_FAST_WEIGHTS_DIR: optionalText,
 });
 
 export type EngineEnvironment = z.infer<typeof engineEnvironmentSchema>;

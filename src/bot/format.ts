@@ -28,7 +28,7 @@ export function describePosition(position: number, etaMs: number): string {
 
 /** The parameters a result was made with, for the reply that carries it. */
 export function describeParameters(job: Job): string {
-  const p = job.params;
+  const p = job.options;
   const parts = [
     `style ${job.styleLabel}`,
     `${job.result ? `${job.result.width}×${job.result.height}` : `size ${p.size}`}`,
@@ -52,7 +52,7 @@ export function formatWhen(at: number, now = Date.now()): string {
 }
 
 /** `strength 5`, or the raw weights when they were set (which override strength). */
-export function describeWeights(p: Job['params']): string {
+export function describeWeights(p: Job['options']): string {
   if (!hasRawWeights(p)) return `strength ${p.strength ?? DEFAULT_STRENGTH}`;
   return `weights content ${p.contentWeight ?? RAW_WEIGHT_DEFAULTS.content} / style ${p.styleWeight ?? RAW_WEIGHT_DEFAULTS.style} / TV ${p.tvWeight ?? RAW_WEIGHT_DEFAULTS.tv}`;
 }

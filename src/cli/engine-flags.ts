@@ -21,7 +21,8 @@ function flagOf(name: string, spec: OptionSpec): Option {
   // Commander lists a choice's values itself.
   const accepted = spec.type === 'choice' ? [] : [describeAccepted(spec)];
   const fallback = 'default' in spec && spec.default !== undefined ? [`default ${String(spec.default)}`] : spec.unset ? [`default ${spec.unset}`] : [];
-  const help = `${spec.help} (${[...accepted, ...fallback].join('; ')})`;
+  const notes = [...accepted, ...fallback];
+  const help = notes.length > 0 ? `${spec.help} (${notes.join('; ')})` : spec.help;
   switch (spec.type) {
     case 'integer':
     case 'number':

@@ -17,6 +17,7 @@ import { CancelledError, InputError, WeightsError } from '../engine/errors.ts';
 import { BotError } from '../bot/errors.ts';
 import { encodeGif } from '../engine/gif.ts';
 import { decodeImage, encodePng } from '../engine/image.ts';
+import { FAST_OPTIONS, fastMethod } from '../engine/methods/fast.ts';
 import { STYLIZE_OPTIONS, type StylizeOptionsInput } from '../engine/options.ts';
 import { downloadWeights } from '../engine/weights.ts';
 import { engineOptionsOfFlags, flagsOf, toNumber } from './engine-flags.ts';
@@ -71,6 +72,23 @@ stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<s
     }
     engine.dispose();
   });
+
+const fast = program
+  .command('fast')
+  .description('paint a photo with a feed-forward network trained for one painting (seconds; see IMPASTO_FAST_WEIGHTS_DIR)')
+  .argument('<content>', 'content image (JPEG, PNG, WebP, GIF)')
+  .option('-o, --output <file>', 'where to write the stylized PNG', 'stylized.png')
+  .option('--gif <file>', 'also write the before/after GIF');
+// The fast method's options, with their ranges and defaults, from its own table.
+for (const option of flagsOf(FAST_OPTIONS)) fast.addOption(option);
+fast.action(async (contentPath: string, flags: Record<string, unknown>) => {
+  const env = loadEngineEnvironment();
+  const content = await decodeImage(await readFile(contentPath), undefined, 'content image');
+  const result = await fastMethod.run({ engine: () => Promise.reject(new Error('the fast method needs no VGG engine')), fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR }, { inputs: { content, styles: [] }, options: engineOptionsOfFlags(FAST_OPTIONS, flags) });
+  await writeFile(flags.output as string, await encodePng(result.image));
+  process.stderr.write(`wrote ${String(flags.output)} (${result.image.width}×${result.image.height}, ${formatDuration(result.elapsedMs)})\n`);
+  if (typeof flags.gif === 'string') await writeFile(flags.gif, await encodeGif(result.frames));
+});
 
 program
   .command('start')

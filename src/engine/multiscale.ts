@@ -6,27 +6,47 @@ export interface Scale {
 }
 
 const SMALLEST = 128;
-const STEP = Math.SQRT2;
+/** Below this, stages are ×√2 apart; above it, ×2 (each stage costs a setup and a first evaluation). */
+const FINE_STEPS_BELOW = 256;
 /** Each finer scale gets 1/RATIO of the previous one's iterations: most work at low resolution. */
 const RATIO = 1.5;
+/**
+ * A final stage above this size is a detail pass of one iteration. Measured at 1024 px on a CPU
+ * (README, "Quality"): more iterations there cost about 7 s each and *lowered* the style match,
+ * while the painting's structure is already set at 512.
+ */
+const DETAIL_PASS_ABOVE = 512;
 
 /**
- * Coarse-to-fine sizes (×√2 steps from about 128 px up to the target) with the iterations spread so
- * that the coarsest scale gets the most. Single-scale, a small target, or too few iterations give
- * one stage. No stage is smaller than `smallestSize` (a narrow photo needs a longer side to keep
- * pixels at the deepest layers).
+ * Coarse-to-fine sizes, counted down from the target: ÷2 while that stays at or above 256 px, then
+ * ÷√2 down to about 128 px (1024 → 512, 256, 181, 128; 384 → 272, 192, 136). The iterations are
+ * spread so that the coarsest scale gets the most; a final stage above 512 px gets one. Single-scale,
+ * a small target, or too few iterations give one stage. No stage is smaller than `smallestSize` (a
+ * narrow photo needs a longer side to keep pixels at the deepest layers).
  */
 export function scaleSchedule(targetSize: number, iterations: number, multiScale: boolean, smallestSize = SMALLEST): Scale[] {
   const sizes = [targetSize];
   const floor = Math.max(SMALLEST * 0.95, smallestSize);
   if (multiScale) {
-    for (let size = targetSize / STEP; size >= floor; size /= STEP) sizes.unshift(Math.round(size));
+    for (let size = targetSize; ; ) {
+      size = size / 2 >= FINE_STEPS_BELOW ? size / 2 : size / Math.SQRT2;
+      if (Math.round(size) < floor) break;
+      sizes.unshift(Math.round(size));
+    }
   }
   const stages = sizes.slice(-Math.min(sizes.length, iterations));
-  const weights = stages.map((_, index) => RATIO ** (stages.length - 1 - index));
-  const total = weights.reduce((sum, weight) => sum + weight, 0);
-  const counts = weights.map((weight) => Math.max(1, Math.floor((iterations * weight) / total)));
-  // Rounding leftovers go to the coarsest stage, so the total is exact.
-  counts[0]! += iterations - counts.reduce((sum, count) => sum + count, 0);
+  const detailPass = stages.length > 2 && targetSize > DETAIL_PASS_ABOVE;
+  const shared = detailPass ? stages.slice(0, -1) : stages;
+  const counts = spread(iterations - (detailPass ? 1 : 0), shared.length);
+  if (detailPass) counts.push(1);
   return stages.map((size, index) => ({ size, iterations: counts[index]! }));
+}
+
+/** `total` iterations over `count` stages, 1/RATIO as many at each finer one; rounding leftovers go to the coarsest. */
+function spread(total: number, count: number): number[] {
+  const weights = Array.from({ length: count }, (_, index) => RATIO ** (count - 1 - index));
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const counts = weights.map((weight) => Math.max(1, Math.floor((total * weight) / sum)));
+  counts[0]! += total - counts.reduce((a, b) => a + b, 0);
+  return counts;
 }

@@ -4,6 +4,7 @@
  * their options and flags from the same table (`bot/commands/engine-options.ts`, `cli/engine-flags.ts`).
  */
 import { z } from 'zod';
+import { InputError } from './errors.ts';
 
 interface SpecBase {
   /** One line for `--help`, the chat command's description and the web form. */
@@ -72,6 +73,34 @@ function fieldSchemaOf(name: string, spec: OptionSpec): z.ZodTypeAny {
       break;
   }
   return 'default' in spec && spec.default !== undefined ? schema.default(spec.default) : schema.optional();
+}
+
+/** Validates options against a table's schema; throws an `InputError` naming the first bad option. */
+export function parseOptions<Parsed, Input>(schema: z.ZodType<Parsed, z.ZodTypeDef, Input>, input: unknown): Parsed {
+  const parsed = schema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.join('.') || 'options';
+  throw new InputError('invalid_option', describeIssue(field, issue), field);
+}
+
+function describeIssue(field: string, issue: z.ZodIssue): string {
+  // Messages written in the schema (they start with the field's name) say it best.
+  if (issue.message.startsWith(field)) return `${issue.message}.`;
+  switch (issue.code) {
+    case 'too_small':
+      return `${field} must be at least ${String(issue.minimum)}${issue.type === 'number' && !issue.inclusive ? ' (exclusive)' : ''}.`;
+    case 'too_big':
+      return `${field} must be at most ${String(issue.maximum)}.`;
+    case 'invalid_enum_value':
+      return `${field} must be one of ${issue.options.join(', ')}.`;
+    case 'unrecognized_keys':
+      return `Unknown option${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}.`;
+    case 'invalid_type':
+      return issue.expected === 'integer' ? `${field} must be a whole number.` : `${field} must be a ${issue.expected} (got ${issue.received}).`;
+    default:
+      return `${field}: ${issue.message}.`;
+  }
 }
 
 /** `contentWeight` → `content_weight` (chat option names are lowercase). */

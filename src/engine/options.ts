@@ -1,7 +1,5 @@
-import type { z } from 'zod';
 import type { BackendName } from './backend.ts';
-import { InputError } from './errors.ts';
-import { schemaOf, type InputOf, type OptionSpecs, type ParsedOf } from './option-spec.ts';
+import { parseOptions, schemaOf, type InputOf, type OptionSpecs, type ParsedOf } from './option-spec.ts';
 
 export const OPTIMIZERS = ['lbfgs', 'adam'] as const;
 export const INITS = ['content', 'style', 'noise'] as const;
@@ -67,12 +65,12 @@ export function weightsForStrength(strength: number): { content: number; style: 
 const STYLE_AT_DEFAULT = 4.2;
 
 /**
- * Per-backend defaults: a GPU affords a larger image and more iterations in the same wait. On a CPU,
- * 512 px takes about 25 s with onnxruntime on 2 vCPUs (README, "Quality"); 1024 is not yet inside a
- * minute there.
+ * Per-backend defaults: 1024 px everywhere (a picture people share). A GPU affords more iterations
+ * in the same wait; on a CPU, 60 iterations at 1024 px take about 45–50 s with onnxruntime on
+ * 2 vCPUs, most of them at coarse scales (README, "Quality").
  */
 export function defaultsFor(backend: BackendName): { size: number; iterations: number } {
-  return backend === 'tensorflow-gpu' ? { size: 1024, iterations: 300 } : { size: 512, iterations: 60 };
+  return backend === 'tensorflow-gpu' ? { size: 1024, iterations: 300 } : { size: 1024, iterations: 60 };
 }
 
 /** Whether any raw weight was set: then the raw weights are used and `strength` is ignored. */
@@ -82,45 +80,21 @@ export function hasRawWeights(options: Pick<StylizeOptionsInput, 'contentWeight'
 
 /** Validates options and fills in defaults; throws an `InputError` naming the first bad option. */
 export function resolveOptions(input: unknown, backend: BackendName): StylizeOptions {
-  const parsed = stylizeOptionsSchema.safeParse(input ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.join('.') || 'options';
-    throw new InputError('invalid_option', describeIssue(field, issue), field);
-  }
+  const options = parseOptions(stylizeOptionsSchema, input);
   const defaults = defaultsFor(backend);
-  const { contentWeight, styleWeight, tvWeight, strength } = parsed.data;
-  const raw = hasRawWeights(parsed.data);
+  const { contentWeight, styleWeight, tvWeight, strength } = options;
+  const raw = hasRawWeights(options);
   const weights = raw
     ? { content: contentWeight ?? RAW_WEIGHT_DEFAULTS.content, style: styleWeight ?? RAW_WEIGHT_DEFAULTS.style, tv: tvWeight ?? RAW_WEIGHT_DEFAULTS.tv }
     : weightsForStrength(strength ?? DEFAULT_STRENGTH);
   return {
-    ...parsed.data,
-    size: parsed.data.size ?? defaults.size,
-    iterations: parsed.data.iterations ?? defaults.iterations,
+    ...options,
+    size: options.size ?? defaults.size,
+    iterations: options.iterations ?? defaults.iterations,
     strength: raw ? undefined : (strength ?? DEFAULT_STRENGTH),
     contentWeight: weights.content,
     styleWeight: weights.style,
     tvWeight: weights.tv,
     normalised: !raw,
   };
-}
-
-function describeIssue(field: string, issue: z.ZodIssue): string {
-  // Messages written in the schema (they start with the field's name) say it best.
-  if (issue.message.startsWith(field)) return `${issue.message}.`;
-  switch (issue.code) {
-    case 'too_small':
-      return `${field} must be at least ${String(issue.minimum)}${issue.type === 'number' && !issue.inclusive ? ' (exclusive)' : ''}.`;
-    case 'too_big':
-      return `${field} must be at most ${String(issue.maximum)}.`;
-    case 'invalid_enum_value':
-      return `${field} must be one of ${issue.options.join(', ')}.`;
-    case 'unrecognized_keys':
-      return `Unknown option${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}.`;
-    case 'invalid_type':
-      return issue.expected === 'integer' ? `${field} must be a whole number.` : `${field} must be a ${issue.expected} (got ${issue.received}).`;
-    default:
-      return `${field}: ${issue.message}.`;
-  }
 }

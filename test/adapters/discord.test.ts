@@ -151,7 +151,7 @@ describe('Discord', () => {
     const repainted = await finalFiles(press);
     expect((repainted.json as { content: string }).content).toMatch(/strength 3/);
     const [previous, next] = harness.bot.jobsOf('discord', alice.id).slice(0, 2).reverse();
-    expect(next!.params).toMatchObject({ strength: 3, seed: previous!.params.seed });
+    expect(next!.options).toMatchObject({ strength: 3, seed: previous!.options.seed });
   });
 
   it('autocompletes style names and runs a library style', async () => {

@@ -233,12 +233,12 @@ describe('Slack in Socket Mode', () => {
     const buttons = (JSON.parse(String(offer.args.blocks)) as { elements: { action_id: string; value: string; text: { text: string } }[] }[])[0]!.elements;
     expect(buttons.map((button) => button.text.text)).toEqual(['Less style', 'More style', 'Again with another seed']);
     const original = harness.bot.job(buttons[1]!.value)!;
-    expect(original.params.strength).toBe(5);
+    expect(original.options.strength).toBe(5);
     const uploadsBefore = fake.calls.filter(uploadsInThread(message.ts)).length;
     await pressButton(buttons[1]!, String(offer.response!.ts), 't7');
     await expect.poll(() => fake.calls.filter(uploadsInThread(message.ts)).length, { timeout: 120_000 }).toBe(uploadsBefore + 1);
     const again = harness.bot.jobsOf('slack', ALICE).find((job) => job.id !== original.id && job.createdAt > original.createdAt)!;
-    expect(again.params).toMatchObject({ strength: 7, seed: original.params.seed, size: 64 });
+    expect(again.options).toMatchObject({ strength: 7, seed: original.options.seed, size: 64 });
   });
 
   it('finishes and delivers a job across a Socket Mode reconnect', async () => {

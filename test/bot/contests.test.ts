@@ -33,7 +33,7 @@ function createContests(): Contests {
     now: () => clock,
     submitJob: async (_requester: Requester, prepare: () => Promise<NewJob>): Promise<QueueEntry> => ({ job: store.create(await prepare()), position: 1, etaMs: 1000 }),
     job: (id) => store.get(id),
-    entryParams: { size: 256, iterations: 60 },
+    entryOptions: { size: 256, iterations: 60 },
     timers: {
       set: (callback, ms) => {
         const timer = { at: clock + ms, callback, cleared: false };
@@ -95,7 +95,7 @@ describe('contest rules', () => {
     const contest = await startContest();
     expect(events.map((event) => event.type)).toEqual(['started']);
     await expect(startContest()).rejects.toThrow('"Winter" is still running in this channel');
-    expect(contest.params).toEqual({ size: 256, iterations: 60 });
+    expect(contest.options).toEqual({ size: 256, iterations: 60 });
   });
 
   it('makes entries through the queue with the contest style, and limits entries per member', async () => {
@@ -103,7 +103,7 @@ describe('contest rules', () => {
     const { entry } = await contests.enter(member('alice'), origin, async () => '/tmp/a.png');
     const job = store.get(entry.jobId) as Job;
     expect(job.styleLabel).toBe('starry-night (contest)');
-    expect(job.params).toMatchObject({ size: 256, iterations: 60 });
+    expect(job.options).toMatchObject({ size: 256, iterations: 60 });
     clock += 10_000;
     await expect(contests.enter(member('alice'), origin, async () => '/tmp/a2.png')).rejects.toThrow('You already have 1 entry in "Winter"; the limit is 1 per member.');
     expect(contests.entry(entry.id)!.status).toBe('pending');

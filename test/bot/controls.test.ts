@@ -46,7 +46,7 @@ describe('engine controls in the bot', () => {
     expect(job.styles!.map((share) => share.weight)).toEqual([0.7, 0.3]);
     // Each style is the job's own copy, not the library's file.
     for (const share of job.styles!) expect(share.path.startsWith(harness.bot.dirs.uploads)).toBe(true);
-    expect(job.params).toMatchObject({ preserveColors: true, styleScale: 0.5, multiScale: true });
+    expect(job.options).toMatchObject({ preserveColors: true, styleScale: 0.5, multiScale: true });
   });
 
   it('refuses an unknown style inside a blend, suggesting the closest', async () => {

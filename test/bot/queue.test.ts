@@ -33,7 +33,7 @@ describe('jobs through the queue and the engine worker', () => {
     expect(types.at(-1)).toBe('succeeded');
     const job = harness.bot.job(jobId)!;
     expect(job.status).toBe('succeeded');
-    expect(job.params).toMatchObject({ size: 64, iterations: 3, strength: 5, optimizer: 'lbfgs' });
+    expect(job.options).toMatchObject({ size: 64, iterations: 3, strength: 5, optimizer: 'lbfgs' });
     expect(job.result).toMatchObject({ width: 64, height: 48, iterations: 3, backend: 'onnxruntime' });
     const files = await harness.bot.resultFiles(job);
     expect((await sharp(files.png).metadata()).format).toBe('png');
@@ -110,11 +110,11 @@ describe('jobs through the queue and the engine worker', () => {
   it('paints at the default size, but never upscales a smaller photo unless asked', async () => {
     const tiny = { bytes: await sharp(content.bytes).resize(200).jpeg().toBuffer(), name: 'tiny.jpg' };
     const byDefault = await harness.bot.execute('stylize', { content: tiny, style, iterations: 1 }, contextFor('judy'));
-    expect(harness.bot.job(byDefault.jobId!)!.params.size).toBe(200);
+    expect(harness.bot.job(byDefault.jobId!)!.options.size).toBe(200);
     const asked = await harness.bot.execute('stylize', { content: tiny, style, iterations: 1, size: 300 }, contextFor('judy'));
-    expect(harness.bot.job(asked.jobId!)!.params.size).toBe(300);
+    expect(harness.bot.job(asked.jobId!)!.options.size).toBe(300);
     const large = await harness.bot.execute('stylize', { content, style, iterations: 1 }, contextFor('karl'));
-    expect(harness.bot.job(large.jobId!)!.params.size).toBe(512);
+    expect(harness.bot.job(large.jobId!)!.options.size).toBe(512);
     for (const reply of [byDefault, asked, large]) await harness.bot.execute('cancel', { job: reply.jobId! }, contextFor(reply === large ? 'karl' : 'judy'));
     await harness.bot.idle();
   });

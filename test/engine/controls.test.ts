@@ -38,7 +38,7 @@ function meanAbsDifference(a: Float32Array, b: Float32Array, channel: number): n
 }
 
 describe('multi-scale', () => {
-  it('steps by about √2 from ~128 px and spends most iterations at low resolution', () => {
+  it('steps by about √2 from ~128 px, by 2 above 256, and spends most iterations at low resolution', () => {
     const stages = scaleSchedule(384, 100, true);
     expect(stages.map((stage) => stage.size)).toEqual([136, 192, 272, 384]);
     expect(stages.reduce((sum, stage) => sum + stage.iterations, 0)).toBe(100);
@@ -46,6 +46,14 @@ describe('multi-scale', () => {
     expect(scaleSchedule(384, 100, false)).toEqual([{ size: 384, iterations: 100 }]);
     expect(scaleSchedule(100, 10, true)).toEqual([{ size: 100, iterations: 10 }]);
     expect(scaleSchedule(384, 2, true).map((stage) => stage.size)).toEqual([272, 384]);
+    // HD: ×2 steps above 256 px, and the full size is one detail pass.
+    expect(scaleSchedule(1024, 60, true)).toEqual([
+      { size: 128, iterations: 26 },
+      { size: 181, iterations: 16 },
+      { size: 256, iterations: 10 },
+      { size: 512, iterations: 7 },
+      { size: 1024, iterations: 1 },
+    ]);
   });
 
   it('runs coarse to fine with continuous progress, and the GIF shows every scale at the final size', async () => {

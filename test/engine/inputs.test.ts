@@ -119,8 +119,9 @@ describe('validating options', () => {
     expect((caught as InputError).message).toMatch(message);
   });
 
-  it('fills smaller defaults on a CPU than on a GPU', () => {
-    expect(resolveOptions({}, 'wasm').size).toBeLessThan(resolveOptions({}, 'tensorflow-gpu').size);
+  it('paints 1024 px by default everywhere, with fewer iterations on a CPU than on a GPU', () => {
+    expect([resolveOptions({}, 'wasm').size, resolveOptions({}, 'tensorflow-gpu').size]).toEqual([1024, 1024]);
+    expect(resolveOptions({}, 'wasm').iterations).toBeLessThan(resolveOptions({}, 'tensorflow-gpu').iterations);
     expect(resolveOptions({}, 'wasm')).toMatchObject({ strength: 5, normalised: true, optimizer: 'lbfgs', learningRate: 10, init: 'content' });
   });
 

@@ -9,7 +9,7 @@ describe('engine methods', () => {
     const engine = await sharedEngine('onnx');
     const [content, style] = await Promise.all([loadSharedImage('content_tubingen.jpg'), loadSharedImage('style_starry_night.jpg')]);
     const progress: MethodProgress[] = [];
-    const result = await methodNamed('optimise').run(engine, {
+    const result = await methodNamed('optimise').run({ engine: async () => engine }, {
       inputs: { content, styles: [{ image: style, weight: 1 }] },
       options: { size: 64, iterations: 4, frames: 3 },
       onProgress: (step) => progress.push(step),
@@ -22,10 +22,10 @@ describe('engine methods', () => {
   });
 
   it('refuses an unknown method, and a method’s bad option, naming it', async () => {
-    expect(() => methodNamed('fast')).toThrow(InputError);
-    expect(() => methodNamed('fast')).toThrow(/no method "fast".*optimise/);
+    expect(() => methodNamed('slow')).toThrow(InputError);
+    expect(() => methodNamed('slow')).toThrow(/no method "slow".*optimise, fast/);
     const engine = await sharedEngine('onnx');
     const content = await loadSharedImage('content_tubingen.jpg');
-    await expect(ENGINE_METHODS.optimise.run(engine, { inputs: { content, styles: [{ image: content, weight: 1 }] }, options: { size: 10 } })).rejects.toThrow(/size must be at least 64/);
+    await expect(ENGINE_METHODS.optimise.run({ engine: async () => engine }, { inputs: { content, styles: [{ image: content, weight: 1 }] }, options: { size: 10 } })).rejects.toThrow(/size must be at least 64/);
   });
 });

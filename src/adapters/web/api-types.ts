@@ -18,7 +18,7 @@ export interface PublicJob {
   readonly status: JobStatus;
   readonly styleLabel: string;
   readonly message: PublicJobMessage;
-  readonly params: Readonly<Record<string, unknown>>;
+  readonly options: Readonly<Record<string, unknown>>;
   readonly position?: number | undefined;
   readonly etaMs?: number | undefined;
   readonly progress?: { readonly iteration: number; readonly totalIterations: number; readonly etaMs: number; readonly elapsedMs: number } | undefined;

@@ -11,7 +11,7 @@ export function publicJob(bot: Bot, job: Job): PublicJob {
     status: job.status,
     styleLabel: job.styleLabel,
     message: publicMessage(messageForJob(job, entry)),
-    params: job.params,
+    options: job.options,
     position: entry?.position,
     etaMs: entry?.etaMs,
     progress: job.progress,

@@ -9,7 +9,7 @@ export function createQueueCommand(services: BotServices) {
     const lines = entries.map(({ job, position, etaMs }) => {
       const mine = job.requester.platform === context.requester.platform && job.requester.userId === context.requester.userId ? ' (yours)' : '';
       const state = position === 0 ? `running ${job.progress ? progressBar(job.progress) : ''}`.trim() : `#${position}`;
-      return `${state} · job ${job.id} by ${job.requester.userName}${mine} · ${job.styleLabel}, ${job.params.size} px · done in ${formatEta(etaMs)}`;
+      return `${state} · job ${job.id} by ${job.requester.userName}${mine} · ${job.styleLabel}, ${job.options.size} px · done in ${formatEta(etaMs)}`;
     });
     return { text: lines.join('\n'), ephemeral: true };
   });

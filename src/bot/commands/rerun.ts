@@ -17,23 +17,23 @@ export async function rerunJob(services: Pick<BotServices, 'store' | 'queue'>, j
   const paths = [job.contentPath, ...styleSharesOf(job).map((share) => share.path), ...(job.maskPath ? [job.maskPath] : [])];
   if (!(await filesExist(paths))) throw new BotError('unknown_job', `The images of job ${jobId} have expired; send them again.`);
   const { method, contentPath, stylePath, styles, maskPath, styleLabel } = job;
-  const params = { ...job.params, ...rerunOverrides(job.params, change) };
-  const entry = await services.queue.submit(context.requester, () => ({ requester: context.requester, origin: context.origin, method, params, contentPath, stylePath, styles, maskPath, styleLabel }));
+  const options = { ...job.options, ...rerunOverrides(job.options, change) };
+  const entry = await services.queue.submit(context.requester, () => ({ requester: context.requester, origin: context.origin, method, options, contentPath, stylePath, styles, maskPath, styleLabel }));
   return {
-    text: `Queued job ${entry.job.id} (${styleLabel}, ${describeWeights(entry.job.params)}, seed ${String(entry.job.params.seed)}). ${describePosition(entry.position, entry.etaMs)}`,
+    text: `Queued job ${entry.job.id} (${styleLabel}, ${describeWeights(entry.job.options)}, seed ${String(entry.job.options.seed)}). ${describePosition(entry.position, entry.etaMs)}`,
     jobId: entry.job.id,
   };
 }
 
 /** A step of strength is 2 on the 1–10 scale; with raw weights, the style weight × or ÷ 3. */
-export function rerunOverrides(params: Job['params'], change: RerunChange): Partial<Job['params']> {
+export function rerunOverrides(options: Job['options'], change: RerunChange): Partial<Job['options']> {
   if (change === 'seed') return { seed: randomInt(0, 2 ** 31 - 1) };
   const direction = change === 'more' ? 1 : -1;
-  if (hasRawWeights(params)) {
-    return { seed: params.seed, styleWeight: (params.styleWeight ?? RAW_WEIGHT_DEFAULTS.style) * 3 ** direction };
+  if (hasRawWeights(options)) {
+    return { seed: options.seed, styleWeight: (options.styleWeight ?? RAW_WEIGHT_DEFAULTS.style) * 3 ** direction };
   }
-  const strength = Math.min(STRENGTH_RANGE.max, Math.max(STRENGTH_RANGE.min, (params.strength ?? DEFAULT_STRENGTH) + 2 * direction));
-  return { seed: params.seed, strength };
+  const strength = Math.min(STRENGTH_RANGE.max, Math.max(STRENGTH_RANGE.min, (options.strength ?? DEFAULT_STRENGTH) + 2 * direction));
+  return { seed: options.seed, strength };
 }
 
 async function filesExist(paths: readonly string[]): Promise<boolean> {

@@ -6,7 +6,7 @@ import { checkMaskShape } from '../../engine/mask.ts';
 import { STYLIZE_OPTIONS, type StylizeOptionsInput } from '../../engine/options.ts';
 import { BotError } from '../errors.ts';
 import { storeImage } from '../files.ts';
-import { describePosition } from '../format.ts';
+import { queuedText } from '../job-messages.ts';
 import type { NewJob, StyleShare } from '../jobs/store.ts';
 import type { CommandLimits } from '../limits.ts';
 import type { BotServices } from '../services.ts';
@@ -43,9 +43,10 @@ export function createStylizeCommand(services: BotServices) {
           const stylePath = style ? await store(style, 'style') : blend![0]!.style.path;
           const maskPath = mask ? await store(mask, 'mask') : undefined;
           const contentPath = await store(content, 'content');
-          return { requester: context.requester, origin: context.origin, params: { ...paramsOf(args), size }, contentPath, stylePath, styleLabel, styles, maskPath };
+          return { requester: context.requester, origin: context.origin, options: { ...stylizeOptionsOf(args), size }, contentPath, stylePath, styleLabel, styles, maskPath };
         });
-        return { text: `Queued job ${entry.job.id} (${styleLabel}). ${describePosition(entry.position, entry.etaMs)}`, jobId: entry.job.id };
+        // The same words as the job's `queued` event.
+        return { text: queuedText(entry.job, entry.position, entry.etaMs), jobId: entry.job.id };
       } catch (error) {
         await Promise.all(written.map((path) => rm(path, { force: true })));
         throw error;
@@ -90,7 +91,7 @@ function sizeFor(content: RgbImage, asked: number | undefined, defaultSize: numb
   return asked ?? Math.max(64, Math.min(defaultSize, Math.max(content.width, content.height)));
 }
 
-function paramsOf(args: StylizeArgs): StylizeOptionsInput {
+function stylizeOptionsOf(args: StylizeArgs): StylizeOptionsInput {
   // Raw weights only when given: any of them switches the engine from `strength` to raw weights.
   return { ...(engineOptionsFrom(CHAT_ENGINE_OPTIONS, args) as StylizeOptionsInput), seed: args.seed ?? randomInt(0, 2 ** 31 - 1) };
 }

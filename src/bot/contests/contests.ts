@@ -20,7 +20,7 @@ export interface Contest {
   readonly stylePath: string;
   readonly styleLabel: string;
   /** The fixed parameters every entry is made with. */
-  readonly params: StylizeOptionsInput;
+  readonly options: StylizeOptionsInput;
   readonly maxEntries: number;
   readonly status: ContestStatus;
   readonly createdBy: string;
@@ -62,7 +62,7 @@ export interface ContestDependencies {
   readonly submitJob: (requester: Requester, prepare: () => Promise<NewJob>) => Promise<QueueEntry>;
   readonly job: (id: string) => Job | undefined;
   /** Defaults per contest entry (the bot's default size and iterations). */
-  readonly entryParams: StylizeOptionsInput;
+  readonly entryOptions: StylizeOptionsInput;
   /** Timers, injectable so tests can drive the clock. */
   readonly timers?: { set(callback: () => void, ms: number): unknown; clear(handle: unknown): void };
 }
@@ -108,7 +108,8 @@ const toContest = (row: ContestRow): Contest => ({
   title: row.title,
   stylePath: row.style_path,
   styleLabel: row.style_label,
-  params: JSON.parse(row.params) as StylizeOptionsInput,
+  // The column is still called `params`.
+  options: JSON.parse(row.params) as StylizeOptionsInput,
   maxEntries: row.max_entries,
   status: row.status,
   createdBy: row.created_by,
@@ -218,7 +219,7 @@ export class Contests {
         `INSERT INTO contests (id, platform, channel_id, title, style_path, style_label, params, max_entries, status, created_by, created_at, ends_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)`,
       )
-      .run(id, requester.platform, origin.channelId, input.title, stylePath, input.styleLabel, JSON.stringify(this.deps.entryParams), input.maxEntries, requester.userId, this.now(), input.endsAt);
+      .run(id, requester.platform, origin.channelId, input.title, stylePath, input.styleLabel, JSON.stringify(this.deps.entryOptions), input.maxEntries, requester.userId, this.now(), input.endsAt);
     const contest = this.get(id)!;
     this.armTimer();
     this.emit({ type: 'started', contest });
@@ -241,7 +242,7 @@ export class Contests {
     const queued = await this.deps.submitJob(requester, async () => ({
       requester,
       origin,
-      params: { ...contest.params, seed: randomInt(0, 2 ** 31 - 1) },
+      options: { ...contest.options, seed: randomInt(0, 2 ** 31 - 1) },
       contentPath: await storeContent(),
       stylePath: contest.stylePath,
       styleLabel: `${contest.styleLabel} (contest)`,

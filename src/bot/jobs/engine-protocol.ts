@@ -8,6 +8,7 @@ export interface EngineWorkerData {
   readonly objectiveEngine?: 'auto' | 'onnx' | 'tfjs' | undefined;
   readonly weightsDir?: string | undefined;
   readonly weightsUrl?: string | undefined;
+  readonly fastWeightsDir?: string | undefined;
 }
 
 /** One job for the worker: which method, from which files, with the method's own options, into which files. */

@@ -50,7 +50,7 @@ async function run(request: RunRequest): Promise<void> {
     const method = methodNamed(request.method);
     const { inputs, output } = request;
     const [content, mask, ...styles] = await Promise.all([readImage(inputs.contentPath), inputs.maskPath ? readImage(inputs.maskPath) : undefined, ...inputs.styles.map((share) => readImage(share.path))]);
-    const result = await method.run(engine, {
+    const result = await method.run({ engine: async () => engine, fastWeightsDir: settings.fastWeightsDir }, {
       inputs: { content: content!, styles: inputs.styles.map((share, index) => ({ image: styles[index]!, weight: share.weight })), mask },
       options: request.options,
       signal: controller.signal,

@@ -4,19 +4,16 @@ import { randomBytes } from 'node:crypto';
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import { CancelledError } from '../../engine/errors.ts';
-import type { LossTerms } from '../../engine/optimizers/objective.ts';
 import { EngineFailure, type EngineHost } from './engine-host.ts';
 import { BotError, userMessageOf } from '../errors.ts';
+import { Admission, type AdmissionLimits } from './admission.ts';
+import { throttleProgress } from './progress-throttle.ts';
 import { resultPaths, type DataDirs } from '../files.ts';
-import { styleSharesOf, type Job, type JobProgress, type JobStore, type NewJob, type Requester } from './store.ts';
+import { styleSharesOf, type Job, type JobStore, type NewJob, type Requester } from './store.ts';
 import type { SpeedModel } from './speed.ts';
 import type { JobEvent, JobEventListener, JobQueue, QueueEntry } from './queue.ts';
 
-export interface QueueLimits {
-  /** Jobs one user may have waiting (besides one running). */
-  readonly maxQueuedPerUser: number;
-  /** Jobs waiting in all. */
-  readonly maxQueue: number;
+export interface QueueLimits extends AdmissionLimits {
   /** A running job is stopped after this long. */
   readonly jobTimeoutMs: number;
   /** At most one progress event per job per this interval (chat platforms rate-limit edits). */
@@ -33,8 +30,9 @@ export interface LocalQueueOptions {
 }
 
 /**
- * The in-process `JobQueue` (p-queue, one job at a time) in front of the one engine: admission
- * (limits), order, ETA, progress throttling, cancellation, time limits and recovery after a restart.
+ * The in-process `JobQueue` (p-queue, one job at a time) in front of the one engine: order, ETAs,
+ * cancellation, time limits and recovery after a restart, with admission (`admission.ts`) and
+ * progress throttling (`progress-throttle.ts`) that any other implementation would share.
  * Every state lives in the JobStore first, so a killed process loses nothing.
  */
 export class LocalQueue implements JobQueue {
@@ -42,8 +40,7 @@ export class LocalQueue implements JobQueue {
   private readonly listeners = new Set<JobEventListener>();
   private runningJobId: string | undefined;
   private timedOut = new Set<string>();
-  /** Places in the queue promised to admitted jobs whose files are still being prepared, per user. */
-  private readonly reserved = new Map<string, number>();
+  private readonly admission: Admission;
 
   private readonly store: JobStore;
   private readonly host: EngineHost;
@@ -54,6 +51,7 @@ export class LocalQueue implements JobQueue {
 
   constructor(options: LocalQueueOptions) {
     ({ store: this.store, host: this.host, dirs: this.dirs, speed: this.speed, limits: this.limits, logger: this.logger } = options);
+    this.admission = new Admission(this.store, this.limits);
   }
 
   onEvent(listener: JobEventListener): () => void {
@@ -81,7 +79,7 @@ export class LocalQueue implements JobQueue {
    * check before any of them is counted.
    */
   async submit(requester: Requester, prepare: () => NewJob | Promise<NewJob>): Promise<QueueEntry> {
-    const release = this.reserve(requester);
+    const release = this.admission.reserve(requester);
     try {
       const job = await prepare();
       // The job gets its own copies of library styles, so removing a style cannot break it.
@@ -97,29 +95,6 @@ export class LocalQueue implements JobQueue {
     } finally {
       release();
     }
-  }
-
-  /** Checks the limits counting places already promised to jobs still being prepared, and takes one. */
-  private reserve(requester: Requester): () => void {
-    const key = `${requester.platform}:${requester.userId}`;
-    const mine = this.store.countActive(requester.platform, requester.userId).queued + (this.reserved.get(key) ?? 0);
-    if (mine >= this.limits.maxQueuedPerUser) {
-      throw new BotError(
-        'limit_reached',
-        `You already have ${mine} job${mine === 1 ? '' : 's'} waiting; the limit is ${this.limits.maxQueuedPerUser} per person. Wait for one to finish, or cancel one.`,
-      );
-    }
-    const reservedInAll = [...this.reserved.values()].reduce((sum, count) => sum + count, 0);
-    if (this.store.queued().length + reservedInAll >= this.limits.maxQueue) {
-      throw new BotError('limit_reached', `The queue is full (${this.limits.maxQueue} jobs waiting). Try again in a few minutes.`);
-    }
-    this.reserved.set(key, (this.reserved.get(key) ?? 0) + 1);
-    // Called exactly once, by `submit`'s finally.
-    return () => {
-      const left = (this.reserved.get(key) ?? 1) - 1;
-      if (left > 0) this.reserved.set(key, left);
-      else this.reserved.delete(key);
-    };
   }
 
   /** Cancels a job: its owner may, a moderator may cancel anyone's. */
@@ -141,12 +116,12 @@ export class LocalQueue implements JobQueue {
     const entries: QueueEntry[] = [];
     let elapsed = 0;
     for (const job of this.store.running()) {
-      const remaining = job.progress ? job.progress.etaMs : this.speed.estimateMs(job.params);
+      const remaining = job.progress ? job.progress.etaMs : this.speed.estimateMs(job.options);
       elapsed += remaining;
       entries.push({ job, position: 0, etaMs: elapsed });
     }
     this.store.queued().forEach((job, index) => {
-      elapsed += this.speed.estimateMs(job.params);
+      elapsed += this.speed.estimateMs(job.options);
       entries.push({ job, position: index + 1, etaMs: elapsed });
     });
     return entries;
@@ -191,26 +166,16 @@ export class LocalQueue implements JobQueue {
         if (this.runningJobId === jobId) void this.host.restart(`job ${jobId} did not stop after its time limit`);
       }, 30_000).unref();
     }, this.limits.jobTimeoutMs);
-    let lastEmitted = 0;
-    let pendingPreview: Uint8Array | undefined;
-    let pendingTerms: LossTerms[] = [];
+    const onProgress = throttleProgress(this.limits.progressIntervalMs, ({ progress, recentTerms, preview }) => {
+      this.store.recordProgress(jobId, progress);
+      this.emit({ type: 'progress', job: this.store.get(jobId)!, progress, recentTerms, preview });
+    });
     try {
       const outcome = await this.host.run(
-        { type: 'run', jobId, method: job.method, inputs: { contentPath: job.contentPath, styles: styleSharesOf(job), maskPath: job.maskPath }, options: job.params, output: { pngPath: png, gifPath: gif } },
-        (progress, preview) => {
-          if (preview) pendingPreview = preview;
-          if (progress.terms) pendingTerms.push(progress.terms);
-          const now = Date.now();
-          const last = progress.iteration === progress.totalIterations;
-          if (!last && now - lastEmitted < this.limits.progressIntervalMs) return;
-          lastEmitted = now;
-          this.store.recordProgress(jobId, progress);
-          this.emit({ type: 'progress', job: this.store.get(jobId)!, progress, recentTerms: pendingTerms, preview: pendingPreview });
-          pendingPreview = undefined;
-          pendingTerms = [];
-        },
+        { type: 'run', jobId, method: job.method, inputs: { contentPath: job.contentPath, styles: styleSharesOf(job), maskPath: job.maskPath }, options: job.options, output: { pngPath: png, gifPath: gif } },
+        onProgress,
       );
-      this.speed.record(outcome.width * outcome.height, outcome.iterations, outcome.elapsedMs);
+      this.speed.record(job.options, outcome.elapsedMs);
       this.store.markSucceeded(jobId, { pngPath: png, gifPath: gif, ...outcome, backend: (await this.host.start()).label });
       this.emit({ type: 'succeeded', job: this.store.get(jobId)! });
     } catch (error) {

@@ -33,7 +33,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
   const store = new JobStore(db);
   const speed = new SpeedModel(likelyBackend(env.IMPASTO_BACKEND));
   const host = new EngineHost({
-    workerData: { backend: env.IMPASTO_BACKEND, objectiveEngine: env.IMPASTO_ENGINE, weightsDir: env.IMPASTO_WEIGHTS_DIR, weightsUrl: env.IMPASTO_WEIGHTS_URL },
+    workerData: { backend: env.IMPASTO_BACKEND, objectiveEngine: env.IMPASTO_ENGINE, weightsDir: env.IMPASTO_WEIGHTS_DIR, weightsUrl: env.IMPASTO_WEIGHTS_URL, fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR },
     logger: logger.child({ component: 'engine' }),
     tempDir: dirs.temp,
     ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),

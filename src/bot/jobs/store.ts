@@ -56,7 +56,7 @@ export interface Job {
   /** The engine method that paints it. */
   readonly method: MethodName;
   /** The method's options, validated, with the bot's defaults applied. */
-  readonly params: StylizeOptionsInput;
+  readonly options: StylizeOptionsInput;
   readonly contentPath: string;
   /** The style image; with a blend, the first of `styles`. */
   readonly stylePath: string;
@@ -81,7 +81,7 @@ export interface StyleShare {
   readonly weight: number;
 }
 
-export type NewJob = Pick<Job, 'requester' | 'origin' | 'params' | 'contentPath' | 'stylePath' | 'styleLabel'> & Partial<Pick<Job, 'method' | 'styles' | 'maskPath'>>;
+export type NewJob = Pick<Job, 'requester' | 'origin' | 'options' | 'contentPath' | 'stylePath' | 'styleLabel'> & Partial<Pick<Job, 'method' | 'styles' | 'maskPath'>>;
 
 interface JobRow {
   id: string;
@@ -115,7 +115,8 @@ function toJob(row: JobRow): Job {
     requester: { platform: row.platform, userId: row.user_id, userName: row.user_name },
     origin: JSON.parse(row.origin) as JobOrigin,
     method: row.method,
-    params: JSON.parse(row.params) as StylizeOptionsInput,
+    // The column is still called `params`.
+    options: JSON.parse(row.params) as StylizeOptionsInput,
     contentPath: row.content_path,
     stylePath: row.style_path,
     styles: row.styles ? (JSON.parse(row.styles) as StyleShare[]) : undefined,
@@ -154,7 +155,7 @@ export class JobStore {
         job.requester.userName,
         JSON.stringify(job.origin),
         job.method ?? DEFAULT_METHOD,
-        JSON.stringify(job.params),
+        JSON.stringify(job.options),
         job.contentPath,
         job.stylePath,
         job.styles ? JSON.stringify(job.styles) : null,

@@ -1,10 +1,12 @@
 import { InputError } from '../errors.ts';
 import type { EngineMethod } from './method.ts';
+import { fastMethod } from './fast.ts';
 import { optimiseMethod } from './optimise.ts';
 
 /** Every way the engine can paint, by name: a job names its method. */
 export const ENGINE_METHODS = {
   optimise: optimiseMethod,
+  fast: fastMethod,
 } as const satisfies Record<string, EngineMethod>;
 
 export type MethodName = keyof typeof ENGINE_METHODS;
@@ -16,4 +18,4 @@ export function methodNamed(name: string): EngineMethod {
   return method;
 }
 
-export type { EngineMethod, MethodInputs, MethodProgress, MethodRequest, MethodResult } from './method.ts';
+export type { EngineMethod, MethodContext, MethodInputs, MethodProgress, MethodRequest, MethodResult } from './method.ts';

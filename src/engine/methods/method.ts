@@ -41,6 +41,13 @@ export interface MethodResult {
   readonly history: readonly LossTerms[];
 }
 
+/** What a method runs on: the engine (VGG-19 and its backend, loaded when first asked for), and where other networks live. */
+export interface MethodContext {
+  readonly engine: () => Promise<Engine>;
+  /** IMPASTO_FAST_WEIGHTS_DIR: the feed-forward networks of the `fast` method. */
+  readonly fastWeightsDir?: string | undefined;
+}
+
 /**
  * One way of painting a photo in a style. The engine loads the network and backend once; each
  * method is a small module that runs on it with its own options (written as an option table, from
@@ -50,5 +57,5 @@ export interface EngineMethod {
   readonly name: string;
   readonly description: string;
   readonly options: OptionSpecs;
-  run(engine: Engine, request: MethodRequest): Promise<MethodResult>;
+  run(context: MethodContext, request: MethodRequest): Promise<MethodResult>;
 }

@@ -1,0 +1,93 @@
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { InputError, WeightsError } from '../../src/engine/errors.ts';
+import { FAST_NETWORKS, loadFastNetwork, locateFastWeights, runFastNetwork } from '../../src/engine/fast/network.ts';
+import { decodeImage, resizeToLongSide, type RgbImage } from '../../src/engine/image.ts';
+import { methodNamed, type MethodContext } from '../../src/engine/methods/index.ts';
+import { edgeSimilarity } from '../../src/engine/quality.ts';
+import { sharedEngine } from '../helpers/engine.ts';
+import { loadSharedImage, SHARED_FAST_DIR } from '../helpers/shared.ts';
+
+const reference = async (name: string) => decodeImage(await readFile(join(SHARED_FAST_DIR, 'reference', name)));
+
+function difference(a: RgbImage, b: RgbImage): { mean: number; max: number } {
+  let sum = 0;
+  let max = 0;
+  for (let i = 0; i < a.data.length; i++) {
+    const d = Math.abs(a.data[i]! - b.data[i]!);
+    sum += d;
+    max = Math.max(max, d);
+  }
+  return { mean: sum / a.data.length, max };
+}
+
+describe('fast style networks', () => {
+  it.each(FAST_NETWORKS)('%s matches its reference output within one grey level', async (name) => {
+    const input = await reference('input_content_dog_256x192.png');
+    const expected = await reference(`${name}_content_dog_256x192.png`);
+    const painted = await runFastNetwork(ort, await loadFastNetwork(SHARED_FAST_DIR, name), input);
+    // The reference was floored to whole grey levels, ours is rounded: at most 1 apart.
+    const { mean, max } = difference(painted, expected);
+    expect(mean).toBeLessThanOrEqual(1);
+    expect(max).toBeLessThanOrEqual(1);
+  });
+
+  it('paints any size: pads to a multiple of 4 and crops back', async () => {
+    const photo = await loadSharedImage('content_tubingen.jpg');
+    const odd: RgbImage = { width: 101, height: 77, data: photo.data.slice(0, 101 * 77 * 3) };
+    const painted = await runFastNetwork(ort, await loadFastNetwork(SHARED_FAST_DIR, 'wave'), odd);
+    expect([painted.width, painted.height, painted.data.length]).toEqual([101, 77, 101 * 77 * 3]);
+  });
+
+  it('refuses missing or altered network files, naming what to do', async () => {
+    expect(() => locateFastWeights(join(tmpdir(), 'impasto-no-such-dir'))).toThrow(/IMPASTO_FAST_WEIGHTS_DIR/);
+    const dir = await mkdtemp(join(tmpdir(), 'impasto-fast-'));
+    try {
+      await expect(loadFastNetwork(dir, 'udnie')).rejects.toThrow(WeightsError);
+      const altered = await readFile(join(SHARED_FAST_DIR, 'udnie.f32.bin'));
+      altered[100] = altered[100]! ^ 0xff;
+      await writeFile(join(dir, 'udnie.f32.bin'), altered);
+      await expect(loadFastNetwork(dir, 'udnie')).rejects.toThrow(/not the expected file/);
+      await copyFile(join(SHARED_FAST_DIR, 'udnie.f32.bin'), join(dir, 'udnie.f32.bin'));
+      await expect(loadFastNetwork(dir, 'udnie')).resolves.toMatchObject({ name: 'udnie' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the fast engine method', () => {
+  let context: MethodContext;
+  let photo: RgbImage;
+  beforeAll(async () => {
+    context = { engine: () => sharedEngine('onnx'), fastWeightsDir: SHARED_FAST_DIR };
+    photo = await loadSharedImage('content_dog.jpg');
+  });
+
+  it('paints at the asked size in one step, with a before/after wipe for the GIF', async () => {
+    const steps: number[] = [];
+    const result = await methodNamed('fast').run(context, { inputs: { content: photo, styles: [] }, options: { network: 'scream', size: 200, frames: 6 }, onProgress: (step) => steps.push(step.iteration) });
+    expect([result.image.width, result.image.height]).toEqual([200, 150]);
+    expect(steps).toEqual([1]);
+    expect(result.frames).toHaveLength(6);
+    expect(result.frames[0]!.data).not.toEqual(result.image.data);
+    expect(result.frames.at(-1)).toBe(result.image);
+    expect(result.history).toEqual([]);
+  });
+
+  it('lets the photo show through at a lower strength', async () => {
+    const run = async (strength: number) => (await methodNamed('fast').run(context, { inputs: { content: photo, styles: [] }, options: { network: 'wreck', size: 160, strength } })).image;
+    const small = await resizeToLongSide(photo, 160);
+    expect(await edgeSimilarity(await run(3), small)).toBeGreaterThan(await edgeSimilarity(await run(10), small));
+  });
+
+  it('refuses an unknown network and a missing one, naming the choices', async () => {
+    const run = (options: object) => methodNamed('fast').run(context, { inputs: { content: photo, styles: [] }, options });
+    await expect(run({ network: 'mona-lisa' })).rejects.toThrow(InputError);
+    await expect(run({ network: 'mona-lisa' })).rejects.toThrow(/network must be one of scream, wave, wreck, udnie/);
+    await expect(run({})).rejects.toThrow(/Name a network: scream, wave, wreck, udnie/);
+  });
+});
