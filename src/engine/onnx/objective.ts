@@ -1,11 +1,13 @@
 import { layerWeightsFor, meanSquare, squaredNorm } from '../normalisation.ts';
-import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import type { Tensor as OrtTensor } from 'onnxruntime-node';
 import type { LayerSelection } from '../layers.ts';
 import { guidesFor } from '../mask.ts';
 import type { Evaluation, LossTerms } from '../optimizers/objective.ts';
 import type { DisposableObjective, NetworkInput, ObjectiveSpec } from '../tf-objective.ts';
 import { layerResolution, POOL_AFTER, VGG19_LAYERS, type Pooling } from '../vgg.ts';
 import { GraphBuilder } from './graph-builder.ts';
+import { hwioToOihw } from './kernels.ts';
+import { createSessionCache } from './sessions.ts';
 
 /** VGG weights as plain arrays: kernel `[3, 3, in, out]` (TensorFlow layout) and bias. */
 export type ArrayWeights = ReadonlyMap<string, { readonly kernel: Float32Array; readonly bias: Float32Array; readonly inChannels: number; readonly outChannels: number }>;
@@ -19,8 +21,12 @@ export interface OnnxObjectiveSpec extends Omit<ObjectiveSpec, 'network'> {
   readonly pooling: Pooling;
 }
 
-const sessions = new Map<string, Promise<InferenceSession>>();
-const MAX_CACHED_SESSIONS = 6;
+/**
+ * Sessions are shared between jobs, per graph and size. No memory arena: it keeps its high-water
+ * mark for the process's life, across the graphs of every scale. Measured at 512×512: 1.2 GB peak
+ * instead of 2.0 GB, for about 14% more time.
+ */
+const sessions = createSessionCache(6, false);
 
 /**
  * The Gatys objective as one native graph on onnxruntime: VGG forward, the three losses, and the
@@ -45,9 +51,8 @@ export async function createOnnxObjective(spec: OnnxObjectiveSpec): Promise<Disp
     }
   }
   const guides = spec.mask ? guidesFor(spec.mask, width, height, layers.style.map((name) => layerResolution(name, width, height))) : undefined;
-  const session = await cachedSession(`loss|${width}x${height}|${spec.pooling}|${layers.content.join(',')}|${layers.style.join(',')}|${guides ? 'masked' : ''}`, () =>
+  const session = await sessions.get(ort, `loss|${width}x${height}|${spec.pooling}|${layers.content.join(',')}|${layers.style.join(',')}|${guides ? 'masked' : ''}`, () =>
     buildLossGraph(spec.vgg, spec.pooling, layers, width, height, Boolean(guides)),
-    ort,
   );
   const constant: Record<string, OrtTensor> = {
     term_weights: new ort.Tensor('float32', Float32Array.of(spec.weights.content, spec.weights.style, spec.weights.tv), [3]),
@@ -87,34 +92,10 @@ export async function createOnnxObjective(spec: OnnxObjectiveSpec): Promise<Disp
   };
 }
 
-async function cachedSession(key: string, build: () => Uint8Array, ort: Ort): Promise<InferenceSession> {
-  let session = sessions.get(key);
-  if (!session) {
-    if (sessions.size >= MAX_CACHED_SESSIONS) {
-      const [oldest] = sessions.keys();
-      const evicted = sessions.get(oldest!)!;
-      sessions.delete(oldest!);
-      // A session that failed to build has nothing to release; a failed release harms no job.
-      evicted.then((old) => old.release()).catch(() => undefined);
-    }
-    // No memory arena: it keeps its high-water mark for the process's life, across the graphs of
-    // every scale. Measured at 512×512: 1.2 GB peak instead of 2.0 GB, for about 14% more time.
-    // Building the graph can throw synchronously too: both kinds of failure become a rejection.
-    session = Promise.resolve()
-      .then(() => ort.InferenceSession.create(build(), { graphOptimizationLevel: 'all', executionMode: 'sequential', enableCpuMemArena: false, enableMemPattern: true }));
-    sessions.set(key, session);
-    // A failed session is never kept: the next job of that size builds a fresh one.
-    session.catch(() => {
-      if (sessions.get(key) === session) sessions.delete(key);
-    });
-  }
-  return session;
-}
-
 /** Runs the forward graph on an image: activations of `featureLayers`, Gram matrices of `gramLayers`. */
 async function runFeatures(spec: OnnxObjectiveSpec, input: NetworkInput, featureLayers: readonly string[], gramLayers: readonly string[]): Promise<Map<string, Float32Array>> {
   const key = `features|${input.width}x${input.height}|${spec.pooling}|${featureLayers.join(',')}|${gramLayers.join(',')}`;
-  const session = await cachedSession(key, () => buildFeatureGraph(spec.vgg, spec.pooling, featureLayers, gramLayers, input.width, input.height), spec.ort);
+  const session = await sessions.get(spec.ort, key, () => buildFeatureGraph(spec.vgg, spec.pooling, featureLayers, gramLayers, input.width, input.height));
   const outputs = await session.run({ x: new spec.ort.Tensor('float32', input.x, [1, input.height, input.width, 3]) });
   return new Map(Object.entries(outputs).map(([name, tensor]) => [name, Float32Array.from(tensor.data as Float32Array)]));
 }
@@ -144,7 +125,7 @@ function buildForward(b: GraphBuilder, weights: ArrayWeights, pooling: Pooling, 
   let a = image;
   for (const name of order) {
     const layer = weights.get(name)!;
-    const kernel = b.constant(toOihw(layer.kernel, layer.inChannels, layer.outChannels), [layer.outChannels, layer.inChannels, 3, 3], `w_${name}`);
+    const kernel = b.constant(hwioToOihw(layer.kernel, 3, layer.inChannels, layer.outChannels), [layer.outChannels, layer.inChannels, 3, 3], `w_${name}`);
     const bias = b.constant(layer.bias, [layer.outChannels], `b_${name}`);
     const y = b.op('Relu', [b.op('Conv', [a, kernel, bias], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] })]);
     activations.set(name, y);
@@ -283,16 +264,6 @@ function buildLossGraph(weights: ArrayWeights, pooling: Pooling, layers: LayerSe
   const gradient = b.op('Transpose', [b.op('Add', [imageGradient, tvGradient!])], { perm: [0, 2, 3, 1] });
   b.output(b.alias(gradient, 'gradient'), [1, height, width, 3]);
   return b.build();
-}
-
-/** `[3, 3, in, out]` → ONNX's `[out, in, 3, 3]`. */
-function toOihw(kernel: Float32Array, inChannels: number, outChannels: number): Float32Array {
-  const out = new Float32Array(kernel.length);
-  for (let ky = 0; ky < 3; ky++)
-    for (let kx = 0; kx < 3; kx++)
-      for (let i = 0; i < inChannels; i++)
-        for (let o = 0; o < outChannels; o++) out[((o * inChannels + i) * 3 + ky) * 3 + kx] = kernel[((ky * 3 + kx) * inChannels + i) * outChannels + o]!;
-  return out;
 }
 
 /** The input-gradient kernel: flipped in both spatial axes, in and out swapped → `[in, out, 3, 3]`. */
