@@ -16,7 +16,7 @@ import { createEngine } from '../engine/engine.ts';
 import { CancelledError, InputError, WeightsError } from '../engine/errors.ts';
 import { BotError } from '../bot/errors.ts';
 import { encodeGif } from '../engine/gif.ts';
-import { decodeImage, encodePng } from '../engine/image.ts';
+import { decodeImage, encodePng, type RgbImage } from '../engine/image.ts';
 import { FAST_OPTIONS, fastMethod } from '../engine/methods/fast.ts';
 import { STYLIZE_OPTIONS, type StylizeOptionsInput } from '../engine/options.ts';
 import { downloadWeights } from '../engine/weights.ts';
@@ -37,41 +37,36 @@ const stylize = program
 // Every engine option, with its range and default, from the engine's own table.
 for (const option of flagsOf(STYLIZE_OPTIONS)) stylize.addOption(option);
 stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<string, unknown>) => {
-    const env = loadEngineEnvironment();
-    const engine = await createEngine({
-      backend: env.IMPASTO_BACKEND,
-      objectiveEngine: env.IMPASTO_ENGINE,
-      weightsDir: env.IMPASTO_WEIGHTS_DIR,
-      download: { baseUrl: env.IMPASTO_WEIGHTS_URL, ...withDownloadBar() },
-    });
-    process.stderr.write(`backend: ${engine.backend} (${engine.backendReasons.join('; ')})\nlayers available: ${engine.availableLayers.join(', ')}\n`);
-    const content = await decodeImage(await readFile(contentPath), undefined, 'content image');
-    const styleImages = await Promise.all(stylePaths.map(async (path) => decodeImage(await readFile(path), undefined, `style image ${path}`)));
-    const weights = (flags.styleWeights as number[] | undefined) ?? styleImages.map(() => 1);
-    if (weights.length !== styleImages.length) throw new InputError('invalid_option', `--style-weights has ${weights.length} weights for ${styleImages.length} style images.`, 'styleWeights');
-    const mask = typeof flags.mask === 'string' ? await decodeImage(await readFile(flags.mask), undefined, 'mask') : undefined;
-    const options = engineOptionsOfFlags(STYLIZE_OPTIONS, flags) as StylizeOptionsInput;
-    const bar = createStylizeProgressBar();
-    const controller = new AbortController();
-    process.once('SIGINT', () => controller.abort());
-    const result = await engine
-      .stylize({
-        content,
-        styles: styleImages.map((image, index) => ({ image, weight: weights[index]! })),
-        ...(mask ? { mask } : {}),
-        options,
-        onProgress: (progress) => bar.update(progress),
-        signal: controller.signal,
-      })
-      .finally(() => bar.stop());
-    await writeFile(flags.output as string, await encodePng(result.image));
-    process.stderr.write(`wrote ${String(flags.output)} (${result.image.width}×${result.image.height}, ${result.iterations} iterations, ${formatDuration(result.elapsedMs)})\n`);
-    if (typeof flags.gif === 'string') {
-      await writeFile(flags.gif, await encodeGif(result.frames));
-      process.stderr.write(`wrote ${flags.gif} (${result.frames.length} frames)\n`);
-    }
-    engine.dispose();
+  const env = loadEngineEnvironment();
+  const engine = await createEngine({
+    backend: env.IMPASTO_BACKEND,
+    objectiveEngine: env.IMPASTO_ENGINE,
+    weightsDir: env.IMPASTO_WEIGHTS_DIR,
+    download: { baseUrl: env.IMPASTO_WEIGHTS_URL, ...withDownloadBar() },
   });
+  process.stderr.write(`backend: ${engine.backend} (${engine.backendReasons.join('; ')})\nlayers available: ${engine.availableLayers.join(', ')}\n`);
+  const content = await decodeImage(await readFile(contentPath), undefined, 'content image');
+  const styleImages = await Promise.all(stylePaths.map(async (path) => decodeImage(await readFile(path), undefined, `style image ${path}`)));
+  const weights = (flags.styleWeights as number[] | undefined) ?? styleImages.map(() => 1);
+  if (weights.length !== styleImages.length) throw new InputError('invalid_option', `--style-weights has ${weights.length} weights for ${styleImages.length} style images.`, 'styleWeights');
+  const mask = typeof flags.mask === 'string' ? await decodeImage(await readFile(flags.mask), undefined, 'mask') : undefined;
+  const options = engineOptionsOfFlags(STYLIZE_OPTIONS, flags) as StylizeOptionsInput;
+  const bar = createStylizeProgressBar();
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  const result = await engine
+    .stylize({
+      content,
+      styles: styleImages.map((image, index) => ({ image, weight: weights[index]! })),
+      ...(mask ? { mask } : {}),
+      options,
+      onProgress: (progress) => bar.update(progress),
+      signal: controller.signal,
+    })
+    .finally(() => bar.stop());
+  await writeResult(flags, result, `${result.iterations} iterations`);
+  engine.dispose();
+});
 
 const fast = program
   .command('fast')
@@ -85,9 +80,7 @@ fast.action(async (contentPath: string, flags: Record<string, unknown>) => {
   const env = loadEngineEnvironment();
   const content = await decodeImage(await readFile(contentPath), undefined, 'content image');
   const result = await fastMethod.run({ engine: () => Promise.reject(new Error('the fast method needs no VGG engine')), fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR }, { inputs: { content, styles: [] }, options: engineOptionsOfFlags(FAST_OPTIONS, flags) });
-  await writeFile(flags.output as string, await encodePng(result.image));
-  process.stderr.write(`wrote ${String(flags.output)} (${result.image.width}×${result.image.height}, ${formatDuration(result.elapsedMs)})\n`);
-  if (typeof flags.gif === 'string') await writeFile(flags.gif, await encodeGif(result.frames));
+  await writeResult(flags, result, 'one pass');
 });
 
 program
@@ -145,6 +138,16 @@ program
     await downloadWeights({ baseUrl: flags.url ?? env.IMPASTO_WEIGHTS_URL, onProgress: bar.update }).finally(() => bar.stop());
     process.stderr.write('VGG-19 weights are in weights/cache/vgg19\n');
   });
+
+/** Writes the PNG (and the GIF when asked for) and says so. */
+async function writeResult(flags: Record<string, unknown>, result: { image: RgbImage; frames: readonly RgbImage[]; elapsedMs: number }, how: string): Promise<void> {
+  await writeFile(flags.output as string, await encodePng(result.image));
+  process.stderr.write(`wrote ${String(flags.output)} (${result.image.width}×${result.image.height}, ${how}, ${formatDuration(result.elapsedMs)})\n`);
+  if (typeof flags.gif === 'string') {
+    await writeFile(flags.gif, await encodeGif(result.frames));
+    process.stderr.write(`wrote ${flags.gif} (${result.frames.length} frames)\n`);
+  }
+}
 
 function withDownloadBar() {
   const bar = createDownloadProgressBar();
