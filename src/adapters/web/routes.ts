@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import sharp from 'sharp';
 import type { Bot } from '../../bot/bot.ts';
-import type { CommandContext } from '../../bot/commands/types.ts';
+import type { CommandContext, Reply } from '../../bot/commands/types.ts';
 import type { BotEnvironment } from '../../bot/config.ts';
 import type { AppInfo, PublicStyle } from './api-types.ts';
 import { HttpError, notFound, sendBytes, sendJson, sendReply } from './http.ts';
@@ -59,9 +59,7 @@ export async function route(route: RouteContext): Promise<void> {
   }
   if (method === 'POST' && path === '/api/jobs') {
     const form = await readMultipart(request, maxUploadBytes);
-    const reply = await bot.execute('stylize', { ...nonEmpty(form.fields), ...form.files }, context);
-    if (!reply.jobId) return sendReply(response, reply);
-    return sendJson(response, 201, { message: reply.text, job: publicJob(bot, bot.job(reply.jobId)!) });
+    return sendCreatedJob(bot, response, await bot.execute('stylize', { ...nonEmpty(form.fields), ...form.files }, context));
   }
   if (method === 'GET' && path === '/api/jobs') return sendJson(response, 200, bot.jobsOf('web', route.clientId).map((job) => publicJob(bot, job)));
   if (method === 'GET' && path === '/api/queue') return sendReply(response, await bot.execute('queue', {}, context));
@@ -77,9 +75,7 @@ async function routeJob({ bot, request, response, url, clientId, context, trackS
   if (method === 'DELETE' && !part) return sendReply(response, await bot.execute('cancel', { job: job.id }, context));
   if (method === 'POST' && part?.startsWith('/rerun/')) {
     const change = part.slice('/rerun/'.length) as 'seed' | 'less' | 'more';
-    const reply = await bot.rerun(job.id, context, change);
-    if (!reply.jobId) return sendReply(response, reply);
-    return sendJson(response, 201, { message: reply.text, job: publicJob(bot, bot.job(reply.jobId)!) });
+    return sendCreatedJob(bot, response, await bot.rerun(job.id, context, change));
   }
   if (method !== 'GET') throw new HttpError(405, 'Method not allowed.');
   if (!part) return sendJson(response, 200, publicJob(bot, job));
@@ -93,6 +89,12 @@ async function routeJob({ bot, request, response, url, clientId, context, trackS
   const files = await bot.resultFiles(job).catch(() => notFound('This result has expired or is not ready.'));
   const download = url.searchParams.has('download') ? `attachment; filename="impasto-${job.id}.${part === '/result.png' ? 'png' : 'gif'}"` : undefined;
   return part === '/result.png' ? sendBytes(response, 'image/png', files.png, download) : sendBytes(response, 'image/gif', files.gif, download);
+}
+
+/** A reply that queued a job: 201 with the job; a refusal: 400 naming the field. */
+function sendCreatedJob(bot: Bot, response: ServerResponse, reply: Reply): void {
+  if (!reply.jobId) return sendReply(response, reply);
+  sendJson(response, 201, { message: reply.text, job: publicJob(bot, bot.job(reply.jobId)!) });
 }
 
 function nonEmpty(fields: Record<string, string>): Record<string, string> {
