@@ -1,4 +1,4 @@
-import { MessageFlags, type RepliableInteraction } from 'discord.js';
+import { MessageFlags, type ActionRowBuilder, type ButtonBuilder, type RepliableInteraction } from 'discord.js';
 import type { Reply } from '../../bot/commands/types.ts';
 import { cancelAction } from '../../bot/job-messages.ts';
 import { MESSAGE_LIMITS, splitText } from '../message-limits.ts';
@@ -17,15 +17,19 @@ export async function answer(state: DiscordState, interaction: RepliableInteract
     return;
   }
   const [first = '', ...rest] = splitText(reply.text, MESSAGE_LIMITS.discord);
-  const edit = () =>
-    interaction.editReply({
-      content: first,
-      files: (reply.files ?? []).map((file) => ({ attachment: Buffer.from(file.bytes), name: file.name })),
-      components: reply.jobId ? buttonRows([cancelAction({ id: reply.jobId })]) : [],
-    });
-  if (reply.jobId) await state.deliveries.whileQueued(reply.jobId, async () => void (await edit()));
-  else await edit();
+  const files = (reply.files ?? []).map((file) => ({ attachment: Buffer.from(file.bytes), name: file.name }));
+  await showReply(state, reply, (components) => interaction.editReply({ content: first, files, components }));
   for (const piece of rest) await interaction.followUp({ content: piece, ...(deferredPublicly ? {} : { flags: MessageFlags.Ephemeral }) });
+}
+
+/**
+ * Shows a reply through `edit`. A job's reply (with its Cancel button) waits its turn behind the
+ * job's own events, and is dropped if the job has started by then.
+ */
+export async function showReply(state: DiscordState, reply: Reply, edit: (components: ActionRowBuilder<ButtonBuilder>[]) => Promise<unknown>): Promise<void> {
+  if (!reply.jobId) return void (await edit([]));
+  const components = buttonRows([cancelAction({ id: reply.jobId })]);
+  await state.deliveries.whileQueued(reply.jobId, async () => void (await edit(components)));
 }
 
 /** A private one-line answer to an interaction not yet answered. */

@@ -1,10 +1,9 @@
 import { MessageFlags, type StringSelectMenuInteraction } from 'discord.js';
-import { cancelAction } from '../../../bot/job-messages.ts';
 import { replyOrRefusal } from '../../../bot/errors.ts';
 import { USE_AS_STYLE, STYLIZE_WITH } from '../application-commands.ts';
+import { showReply } from '../answer.ts';
 import { fetchAttachment } from '../attachments.ts';
 import { contextOf } from '../interaction-context.ts';
-import { buttonRows } from '../render.ts';
 import type { DiscordState } from '../state.ts';
 import { OTHER_MESSAGE, REMEMBERED } from './message-menu.ts';
 
@@ -34,6 +33,5 @@ export async function onStylePick(state: DiscordState, interaction: StringSelect
     await interaction.followUp({ content: reply.text, flags: MessageFlags.Ephemeral });
     return;
   }
-  const edit = async () => void (await interaction.webhook.editMessage(message.id, { content: reply.text, components: reply.jobId ? buttonRows([cancelAction({ id: reply.jobId })]) : [] }));
-  await (reply.jobId ? state.deliveries.whileQueued(reply.jobId, edit) : edit());
+  await showReply(state, reply, (components) => interaction.webhook.editMessage(message.id, { content: reply.text, components }));
 }
