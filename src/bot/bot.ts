@@ -30,6 +30,7 @@ import type { Job, Platform } from './jobs/store.ts';
 import { commandLimitsFor } from './limits.ts';
 import type { BotServices } from './services.ts';
 import { seedDefaultLibrary } from './styles/defaults.ts';
+import { installedFastNetworks } from '../engine/fast/network.ts';
 import { importStyles } from './styles/import.ts';
 import { StyleLibrary } from './styles/library.ts';
 
@@ -77,7 +78,7 @@ export function createBot(options: BotOptions): Bot {
   const db = openDatabase(dirs.database);
   const runtime = createJobRuntime({ env, logger, db, dirs, workerUrl: options.workerUrl });
   const { store, queue } = runtime;
-  const library = new StyleLibrary(db, dirs.styles);
+  const library = new StyleLibrary(db, dirs.styles, () => installedFastNetworks(env.IMPASTO_FAST_WEIGHTS_DIR));
   const limits = commandLimitsFor(env);
   const contests = new Contests({
     db,

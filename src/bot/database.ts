@@ -109,6 +109,11 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
     version: 5,
     sql: `ALTER TABLE jobs ADD COLUMN method TEXT NOT NULL DEFAULT 'optimise';`,
   },
+  {
+    // A style may have a feed-forward network trained on it (the fast method): its name.
+    version: 6,
+    sql: `ALTER TABLE styles ADD COLUMN network TEXT;`,
+  },
 ];
 
 /** Opens (creating if needed) the SQLite store in WAL mode and brings its schema up to date. */

@@ -1,4 +1,4 @@
-import { DEFAULT_STRENGTH, hasRawWeights, RAW_WEIGHT_DEFAULTS } from '../engine/options.ts';
+import { DEFAULT_STRENGTH, hasRawWeights, RAW_WEIGHT_DEFAULTS, STRENGTH_RANGE } from '../engine/options.ts';
 import type { Job, JobProgress } from './jobs/store.ts';
 
 /** "about 40 s", "about 3 min", "about 1 h 5 min": ETAs are estimates and read as such. */
@@ -29,12 +29,16 @@ export function describePosition(position: number, etaMs: number): string {
 /** The parameters a result was made with, for the reply that carries it. */
 export function describeParameters(job: Job): string {
   const p = job.options;
+  const size = job.result ? `${job.result.width}×${job.result.height}` : `size ${p.size}`;
+  if (job.method === 'fast') {
+    return [`style ${job.styleLabel}`, size, `one pass of the ${p.network} network`, describeWeights(job.method, p), ...(p.preserveColors ? ['colours preserved'] : []), ...(job.maskPath ? ['masked'] : [])].join(' · ');
+  }
   const parts = [
     `style ${job.styleLabel}`,
-    `${job.result ? `${job.result.width}×${job.result.height}` : `size ${p.size}`}`,
+    size,
     `${p.iterations} iterations of ${p.optimizer === 'adam' ? 'Adam' : 'L-BFGS'}`,
-    describeWeights(p),
-    `init ${p.init}`,
+    describeWeights(job.method, p),
+    job.method === 'best' ? `started from the ${p.network} network's picture` : `init ${p.init}`,
     `seed ${p.seed}`,
     ...(p.preserveColors ? ['colours preserved'] : []),
     ...(p.styleScale !== undefined && p.styleScale !== 1 ? [`style scale ${p.styleScale}`] : []),
@@ -52,7 +56,8 @@ export function formatWhen(at: number, now = Date.now()): string {
 }
 
 /** `strength 5`, or the raw weights when they were set (which override strength). */
-export function describeWeights(p: Job['options']): string {
+export function describeWeights(method: Job['method'], p: Job['options']): string {
+  if (method === 'fast') return `strength ${p.strength ?? STRENGTH_RANGE.max}`;
   if (!hasRawWeights(p)) return `strength ${p.strength ?? DEFAULT_STRENGTH}`;
   return `weights content ${p.contentWeight ?? RAW_WEIGHT_DEFAULTS.content} / style ${p.styleWeight ?? RAW_WEIGHT_DEFAULTS.style} / TV ${p.tvWeight ?? RAW_WEIGHT_DEFAULTS.tv}`;
 }

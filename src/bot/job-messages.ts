@@ -3,7 +3,6 @@
  * page that opens later) becomes platform-neutral message parts. Adapters only map the parts to
  * Discord messages, Slack blocks or HTML. Imports nothing that needs Node: the web page bundles it.
  */
-import type { RerunChange } from './commands/rerun.ts';
 import { describeParameters, describePosition, formatDuration, formatEta, progressBar } from './format.ts';
 import type { JobEvent } from './jobs/queue.ts';
 import { wasInterrupted, type Job, type JobProgress } from './jobs/store.ts';
@@ -37,16 +36,41 @@ export interface JobMessage {
   readonly mustArrive: boolean;
 }
 
-/** The buttons under a finished picture, in order: the same picture with less or more of the painting, or another seed. */
-export const RERUN_CHANGES: readonly { readonly change: RerunChange; readonly label: string }[] = [
+/**
+ * The buttons under a finished picture, in order: the same picture with less or more of the
+ * painting, another seed, or (after a fast result) the optimisation started from it.
+ */
+export const RERUN_CHANGES = [
   { change: 'less', label: 'Less style' },
   { change: 'more', label: 'More style' },
   { change: 'seed', label: 'Again with another seed' },
-];
+  { change: 'best', label: 'Paint it properly' },
+] as const;
+
+/** What a result's button changes. */
+export type RerunChange = (typeof RERUN_CHANGES)[number]['change'];
+
+/** The change a button's id names, if any (platform ids carry it as text). */
+export function rerunChangeNamed(text: string): RerunChange | undefined {
+  return RERUN_CHANGES.find(({ change }) => change === text)?.change;
+}
+
+/**
+ * The buttons a finished job offers: a fast picture cannot take more of the painting than the full
+ * network, and has no seed; it offers the optimisation instead.
+ */
+export function rerunChangesFor(job: Pick<Job, 'method' | 'options'>): RerunChange[] {
+  if (job.method !== 'fast') return ['less', 'more', 'seed'];
+  return [...((job.options.strength ?? FAST_FULL_STRENGTH) > 1 ? (['less'] as const) : []), ...((job.options.strength ?? FAST_FULL_STRENGTH) < FAST_FULL_STRENGTH ? (['more'] as const) : []), 'best'];
+}
+
+/** A fast job's strength at which the picture is the network's alone (the fast method's default). */
+const FAST_FULL_STRENGTH = 10;
 
 /** The Cancel button of a waiting or running job. */
 export const cancelAction = (job: Pick<Job, 'id'>): JobAction => ({ kind: 'cancel', label: 'Cancel', jobId: job.id });
-const rerunActions = (job: Pick<Job, 'id'>): JobAction[] => RERUN_CHANGES.map(({ change, label }) => ({ kind: 'rerun', change, label, jobId: job.id }));
+const rerunActions = (job: Pick<Job, 'id' | 'method' | 'options'>): JobAction[] =>
+  rerunChangesFor(job).map((change) => ({ kind: 'rerun', change, label: RERUN_CHANGES.find((entry) => entry.change === change)!.label, jobId: job.id }));
 
 /** What a job event says. */
 export function messageForEvent(event: JobEvent): JobMessage {

@@ -44,6 +44,11 @@ export interface StylizeRequest {
   readonly styles?: readonly WeightedStyle[];
   /** Where to stylize: white stylizes, black keeps the photo (any size, the photo's shape). */
   readonly mask?: RgbImage;
+  /**
+   * A picture to start from instead of `options.init` (e.g. a fast network's result, the photo's
+   * shape), resized to the first scale: a start already near the painting.
+   */
+  readonly start?: RgbImage;
   readonly options?: StylizeOptionsInput;
   readonly onProgress?: (progress: Progress) => void;
   readonly signal?: AbortSignal;
@@ -211,7 +216,7 @@ async function runStylization(
     const stage = await prepareStage(request, styles, scale.size, options);
     const objective = await objectiveFactory(objectiveInputsFor(stage, layers, options), options.pooling);
     try {
-      x = !x || !previous ? await initialImage(options, stage.content, styles[0]!.image) : await refine(x, previous, stage.content);
+      x = !x || !previous ? await initialImage(options, stage.content, styles[0]!.image, request.start) : await refine(x, previous, stage.content);
       previous = stage.content;
       const snapshot = () => finishImage(vggInputToRgb(x!, stage.content.width, stage.content.height), stage, options);
       if (index === 0) frames.push(snapshot());
@@ -338,7 +343,8 @@ function sameImage(a: RgbImage, b: RgbImage): boolean {
   return a.width === b.width && a.height === b.height && Buffer.from(a.data).equals(Buffer.from(b.data));
 }
 
-async function initialImage(options: StylizeOptions, content: RgbImage, style: RgbImage): Promise<Float32Array> {
+async function initialImage(options: StylizeOptions, content: RgbImage, style: RgbImage, start: RgbImage | undefined): Promise<Float32Array> {
+  if (start) return rgbToVggInput(await resizeExactly(start, content.width, content.height));
   switch (options.init) {
     case 'content':
       return rgbToVggInput(content);

@@ -74,9 +74,10 @@ describe('engine controls in the bot', () => {
 
   it('migrates the store to the current schema', () => {
     const db = openDatabase(':memory:');
-    expect(schemaVersion(db)).toBe(5);
-    const columns = (db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).map((column) => column.name);
-    expect(columns).toEqual(expect.arrayContaining(['styles', 'mask_path', 'method']));
+    expect(schemaVersion(db)).toBe(6);
+    const columns = (table: string) => (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((column) => column.name);
+    expect(columns('jobs')).toEqual(expect.arrayContaining(['styles', 'mask_path', 'method']));
+    expect(columns('styles')).toContain('network');
     db.close();
   });
 });

@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importStyles } from '../../src/bot/styles/import.ts';
-import { styleNameFromFileName } from '../../src/bot/styles/library.ts';
+import { styleChoiceLabel, styleNameFromFileName } from '../../src/bot/styles/library.ts';
+import { openDatabase } from '../../src/bot/database.ts';
 import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
 import { contextFor, startTestBot } from '../helpers/bot.ts';
 import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 
 let harness: Awaited<ReturnType<typeof startTestBot>>;
 
@@ -56,7 +58,7 @@ describe('the style library', () => {
     expect(added.text).toBe('Added style "picabia" (Udnie, Picabia) to the library.');
     const duplicate = await harness.bot.execute('style add', { name: 'picabia', image }, contextFor('mod', { isModerator: true }));
     expect(duplicate.text).toMatch(/already a style called "picabia"/);
-    expect(harness.bot.library.suggest('pica')).toContain('picabia');
+    expect(harness.bot.library.suggest('pica').map((style) => style.name)).toContain('picabia');
     const removed = await harness.bot.execute('style remove', { name: 'picabia' }, contextFor('mod', { isModerator: true }));
     expect(removed.text).toMatch(/Removed style "picabia"/);
     expect(harness.bot.library.get('picabia')).toBeUndefined();
@@ -83,6 +85,50 @@ describe('the style library', () => {
       expect(restarted.bot.library.list().map((style) => style.name)).toEqual(['composition-vii', 'great-wave', 'shipwreck-minotaur', 'starry-night']);
     } finally {
       await restarted.stop();
+    }
+  });
+
+  it('links the shipped paintings to their fast networks, and marks only those whose network is installed', async () => {
+    const withNetworks = await startTestBot({ IMPASTO_DEFAULT_LIBRARY: 'true' });
+    try {
+      const networks = Object.fromEntries(withNetworks.bot.library.list().map((style) => [style.name, style.network]));
+      expect(networks).toEqual({ 'composition-vii': undefined, 'great-wave': 'wave', 'shipwreck-minotaur': 'wreck', 'starry-night': undefined, 'the-scream': 'scream' });
+      expect(withNetworks.bot.library.suggest('scre').map(styleChoiceLabel)).toContain('the-scream · fast');
+      const reply = await withNetworks.bot.execute('styles', {}, contextFor('anyone'));
+      expect(reply.text).toMatch(/the-scream/);
+    } finally {
+      await withNetworks.stop({ keepData: true });
+    }
+    // The same library where the networks are not installed: nothing is offered as fast.
+    const empty = await mkdtemp(join(tmpdir(), 'impasto-no-fast-'));
+    const without = await startTestBot({ IMPASTO_DEFAULT_LIBRARY: 'true', IMPASTO_FAST_WEIGHTS_DIR: empty }, undefined, withNetworks.dataDir);
+    try {
+      expect(without.bot.library.list().filter((style) => style.network)).toEqual([]);
+      const refused = await without.bot.execute('stylize', { content: { bytes: await readFile(sharedImagePath('content_dog.jpg')), name: 'dog.jpg' }, style_name: 'the-scream', mode: 'fast' }, contextFor('anyone'));
+      expect(refused.refusal?.field).toBe('mode');
+      expect(refused.text).toMatch(/"the-scream" has no fast network/);
+    } finally {
+      await without.stop();
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('gives a library seeded by an older version its network links, without bringing back removed paintings', async () => {
+    const first = await startTestBot({ IMPASTO_DEFAULT_LIBRARY: 'true' });
+    await first.bot.execute('style remove', { name: 'great-wave' }, contextFor('mod', { isModerator: true }));
+    await first.stop({ keepData: true });
+    // As the first version left it: no links, seeded at version 1.
+    const db = openDatabase(join(first.dataDir, 'impasto.sqlite'));
+    db.prepare('UPDATE styles SET network = NULL').run();
+    db.prepare("UPDATE settings SET value = '1' WHERE key = 'default_library_seeded'").run();
+    db.close();
+    const upgraded = await startTestBot({ IMPASTO_DEFAULT_LIBRARY: 'true' }, undefined, first.dataDir);
+    try {
+      expect(upgraded.bot.library.get('great-wave')).toBeUndefined();
+      expect(upgraded.bot.library.get('the-scream')?.network).toBe('scream');
+      expect(upgraded.bot.library.get('shipwreck-minotaur')?.network).toBe('wreck');
+    } finally {
+      await upgraded.stop();
     }
   });
 });

@@ -27,4 +27,4 @@ export interface DiscordState {
 }
 
 /** Custom ids of our components: `impasto:<action>:<id>`. */
-export const CUSTOM_ID = /^impasto:(again|less|more|cancel|pick|vote):(.+)$/;
+export const CUSTOM_ID = /^impasto:([a-z]+):(.+)$/;

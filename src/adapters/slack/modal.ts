@@ -1,5 +1,6 @@
 import type { Bot } from '../../bot/bot.ts';
 import type { SlackFile } from './conversation.ts';
+import { styleChoiceLabel } from '../../bot/styles/library.ts';
 import { IDS } from './state.ts';
 
 export const OTHER_MESSAGE = '__other__';
@@ -53,7 +54,7 @@ export function stylizeModal(bot: Bot, metadata: ModalMetadata) {
           action_id: 'style_name',
           placeholder: { type: 'plain_text', text: 'A style from the library' },
           options: [
-            ...styles.map((style) => ({ text: { type: 'plain_text', text: style.name }, value: style.name })),
+            ...styles.map((style) => ({ text: { type: 'plain_text', text: styleChoiceLabel(style) }, value: style.name })),
             { text: { type: 'plain_text', text: 'The image in another message…' }, value: OTHER_MESSAGE },
           ],
         },

@@ -46,6 +46,10 @@ export interface PublicStyle {
   readonly name: string;
   readonly title: string;
   readonly imageUrl: string;
+  /** The name as menus show it ("the-scream · fast"). */
+  readonly label: string;
+  /** A feed-forward network was trained on it: it paints in seconds. */
+  readonly fast: boolean;
 }
 
 export interface AppInfo {

@@ -4,6 +4,8 @@ import sharp from 'sharp';
 import type { Bot } from '../../bot/bot.ts';
 import type { CommandContext, Reply } from '../../bot/commands/types.ts';
 import type { BotEnvironment } from '../../bot/config.ts';
+import { rerunChangeNamed } from '../../bot/job-messages.ts';
+import { styleChoiceLabel } from '../../bot/styles/library.ts';
 import type { AppInfo, PublicStyle } from './api-types.ts';
 import { HttpError, notFound, sendBytes, sendJson, sendReply } from './http.ts';
 import { streamJob } from './job-stream.ts';
@@ -23,7 +25,7 @@ export interface RouteContext {
   readonly trackStream: (close: () => void) => () => void;
 }
 
-const JOB_PATH = /^\/api\/jobs\/([\w-]+)(\/events|\/result\.png|\/result\.gif|\/content\.png|\/rerun\/(?:seed|less|more))?$/;
+const JOB_PATH = /^\/api\/jobs\/([\w-]+)(\/events|\/result\.png|\/result\.gif|\/content\.png|\/rerun\/[a-z]+)?$/;
 
 /** The JSON API: each path to a bot call. */
 export async function route(route: RouteContext): Promise<void> {
@@ -38,7 +40,7 @@ export async function route(route: RouteContext): Promise<void> {
     return sendJson(response, 200, info);
   }
   if (method === 'GET' && path === '/api/styles') {
-    const styles: PublicStyle[] = bot.library.list().map((style) => ({ name: style.name, title: style.title, imageUrl: `/api/styles/${style.name}/image` }));
+    const styles: PublicStyle[] = bot.library.list().map((style) => ({ name: style.name, title: style.title, imageUrl: `/api/styles/${style.name}/image`, label: styleChoiceLabel(style), fast: style.network !== undefined }));
     return sendJson(response, 200, styles);
   }
   if (method === 'GET' && path === '/api/styles/sheet.png') {
@@ -74,7 +76,8 @@ async function routeJob({ bot, request, response, url, clientId, context, trackS
   if (!job || job.requester.platform !== 'web' || job.requester.userId !== clientId) throw new HttpError(404, `There is no job "${id}".`);
   if (method === 'DELETE' && !part) return sendReply(response, await bot.execute('cancel', { job: job.id }, context));
   if (method === 'POST' && part?.startsWith('/rerun/')) {
-    const change = part.slice('/rerun/'.length) as 'seed' | 'less' | 'more';
+    const change = rerunChangeNamed(part.slice('/rerun/'.length));
+    if (!change) throw new HttpError(404, `There is no way to repaint a job called "${part.slice('/rerun/'.length)}".`);
     return sendCreatedJob(bot, response, await bot.rerun(job.id, context, change));
   }
   if (method !== 'GET') throw new HttpError(405, 'Method not allowed.');

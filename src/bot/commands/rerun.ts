@@ -1,39 +1,52 @@
 import { randomInt } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { DEFAULT_STRENGTH, hasRawWeights, RAW_WEIGHT_DEFAULTS, STRENGTH_RANGE } from '../../engine/options.ts';
+import type { MethodName } from '../../engine/methods/index.ts';
 import { BotError } from '../errors.ts';
 import { describePosition, describeWeights } from '../format.ts';
-import { styleSharesOf, type Job } from '../jobs/store.ts';
+import { rerunChangesFor, type RerunChange } from '../job-messages.ts';
+import { styleSharesOf, type Job, type JobOptions } from '../jobs/store.ts';
 import type { BotServices } from '../services.ts';
 import type { CommandContext, Reply } from './types.ts';
 
-/** What a result's buttons change: another seed, or one step less or more like the painting. */
-export type RerunChange = 'seed' | 'less' | 'more';
+export type { RerunChange } from '../job-messages.ts';
 
 /** Runs a finished job again with one change, from the same images (if they have not expired). */
-export async function rerunJob(services: Pick<BotServices, 'store' | 'queue'>, jobId: string, context: CommandContext, change: RerunChange): Promise<Reply> {
+export async function rerunJob(services: Pick<BotServices, 'store' | 'queue' | 'limits'>, jobId: string, context: CommandContext, change: RerunChange): Promise<Reply> {
   const job = services.store.get(jobId);
   if (!job || job.requester.platform !== context.requester.platform) throw new BotError('unknown_job', `There is no job "${jobId}".`);
+  if (!rerunChangesFor(job).includes(change)) throw new BotError('invalid_option', `Job ${jobId} cannot be painted again that way.`);
   const paths = [job.contentPath, ...styleSharesOf(job).map((share) => share.path), ...(job.maskPath ? [job.maskPath] : [])];
   if (!(await filesExist(paths))) throw new BotError('unknown_job', `The images of job ${jobId} have expired; send them again.`);
-  const { method, contentPath, stylePath, styles, maskPath, styleLabel } = job;
-  const options = { ...job.options, ...rerunOverrides(job.options, change) };
+  const { contentPath, stylePath, styles, maskPath, styleLabel } = job;
+  const { method, options } = rerunOf(job, change, services.limits.defaultIterations);
   const entry = await services.queue.submit(context.requester, () => ({ requester: context.requester, origin: context.origin, method, options, contentPath, stylePath, styles, maskPath, styleLabel }));
+  const seed = method === 'fast' ? '' : `, seed ${String(entry.job.options.seed)}`;
   return {
-    text: `Queued job ${entry.job.id} (${styleLabel}, ${describeWeights(entry.job.options)}, seed ${String(entry.job.options.seed)}). ${describePosition(entry.position, entry.etaMs)}`,
+    text: `Queued job ${entry.job.id} (${styleLabel}, ${method === 'best' ? 'painted properly from the fast picture, ' : ''}${describeWeights(entry.job.method, entry.job.options)}${seed}). ${describePosition(entry.position, entry.etaMs)}`,
     jobId: entry.job.id,
   };
 }
 
-/** A step of strength is 2 on the 1–10 scale; with raw weights, the style weight × or ÷ 3. */
-export function rerunOverrides(options: Job['options'], change: RerunChange): Partial<Job['options']> {
-  if (change === 'seed') return { seed: randomInt(0, 2 ** 31 - 1) };
-  const direction = change === 'more' ? 1 : -1;
-  if (hasRawWeights(options)) {
-    return { seed: options.seed, styleWeight: (options.styleWeight ?? RAW_WEIGHT_DEFAULTS.style) * 3 ** direction };
+/**
+ * The job to queue for a button: its method and options. A step of strength is 2 on the 1–10 scale;
+ * with raw weights, the style weight × or ÷ 3. "Paint it properly" is the optimisation of the same
+ * photo and painting started from the network's picture, with the bot's usual optimisation options.
+ */
+export function rerunOf(job: Pick<Job, 'method' | 'options'>, change: RerunChange, defaultIterations: number): { method: MethodName; options: JobOptions } {
+  const { method, options } = job;
+  if (change === 'best') {
+    return { method: 'best', options: { network: options.network, size: options.size, preserveColors: options.preserveColors, iterations: defaultIterations, seed: randomSeed() } };
   }
-  const strength = Math.min(STRENGTH_RANGE.max, Math.max(STRENGTH_RANGE.min, (options.strength ?? DEFAULT_STRENGTH) + 2 * direction));
-  return { seed: options.seed, strength };
+  if (change === 'seed') return { method, options: { ...options, seed: randomSeed() } };
+  const direction = change === 'more' ? 1 : -1;
+  if (hasRawWeights(options)) return { method, options: { ...options, styleWeight: (options.styleWeight ?? RAW_WEIGHT_DEFAULTS.style) * 3 ** direction } };
+  const current = options.strength ?? (method === 'fast' ? STRENGTH_RANGE.max : DEFAULT_STRENGTH);
+  return { method, options: { ...options, strength: Math.min(STRENGTH_RANGE.max, Math.max(STRENGTH_RANGE.min, current + 2 * direction)) } };
+}
+
+function randomSeed(): number {
+  return randomInt(0, 2 ** 31 - 1);
 }
 
 async function filesExist(paths: readonly string[]): Promise<boolean> {

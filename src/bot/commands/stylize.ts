@@ -3,25 +3,29 @@ import { rm } from 'node:fs/promises';
 import type { RgbImage } from '../../engine/image.ts';
 import { checkAspectRatio, checkPaintableAt } from '../../engine/proportions.ts';
 import { checkMaskShape } from '../../engine/mask.ts';
-import { STYLIZE_OPTIONS, type StylizeOptionsInput } from '../../engine/options.ts';
+import { DEFAULT_STRENGTH, STYLIZE_OPTIONS, type StylizeOptionsInput } from '../../engine/options.ts';
+import type { FastNetworkName } from '../../engine/fast/network.ts';
 import { BotError } from '../errors.ts';
 import { storeImage } from '../files.ts';
 import { queuedText } from '../job-messages.ts';
-import type { NewJob, StyleShare } from '../jobs/store.ts';
+import type { JobOptions, NewJob, StyleShare } from '../jobs/store.ts';
 import type { CommandLimits } from '../limits.ts';
 import type { BotServices } from '../services.ts';
 import type { ArgsOf, CommandDefinition } from './types.ts';
 import { defineCommand } from './define.ts';
 import { chatOptionsOf, engineOptionsFrom } from './engine-options.ts';
 import { decodeImageOption } from './images.ts';
+import { chooseMethod, STYLIZE_MODES } from './stylize-mode.ts';
 
 export function createStylizeCommand(services: BotServices) {
   const { limits } = services;
+  const definition = stylizeDefinition(limits);
   return defineCommand(
-    stylizeDefinition(limits),
+    definition,
     async (context, args) => {
-      // Names are checked before the queue is asked: they cost nothing.
+      // Names and the mode are checked before the queue is asked: they cost nothing.
       const blend = args.style_name ? parseBlend(args.style_name).map(({ name, weight }) => ({ style: services.library.resolve(name), weight })) : undefined;
+      const { method, network } = chooseMethod({ asked: args.mode, style: blend?.length === 1 ? blend[0]!.style : undefined, args, options: definition.options });
       const written: string[] = [];
       const store = async (image: RgbImage, prefix: string) => {
         const path = await storeImage(services.dirs.uploads, image, prefix);
@@ -43,7 +47,8 @@ export function createStylizeCommand(services: BotServices) {
           const stylePath = style ? await store(style, 'style') : blend![0]!.style.path;
           const maskPath = mask ? await store(mask, 'mask') : undefined;
           const contentPath = await store(content, 'content');
-          return { requester: context.requester, origin: context.origin, options: { ...stylizeOptionsOf(args), size }, contentPath, stylePath, styleLabel, styles, maskPath };
+          const options = method === 'fast' ? fastOptionsOf(args, network!, size) : { ...stylizeOptionsOf(args), ...(network ? { network } : {}), size };
+          return { requester: context.requester, origin: context.origin, method, options, contentPath, stylePath, styleLabel, styles, maskPath };
         });
         // The same words as the job's `queued` event.
         return { text: queuedText(entry.job, entry.position, entry.etaMs), jobId: entry.job.id };
@@ -72,10 +77,13 @@ function stylizeDefinition(limits: CommandLimits) {
       content: { type: 'image', description: 'the photo to paint', required: true },
       style: { type: 'image', description: 'a style image (or name a library style with style_name)' },
       style_name: { type: 'text', description: 'a library style, or a blend: starry-night:0.7, the-scream:0.3', maxLength: 150, autocomplete: 'style' },
+      mode: { type: 'choice', choices: STYLIZE_MODES, description: 'fast: seconds (styles marked fast) · optimise: any painting, a minute · best: optimise from the fast picture', unset: 'fast where the style is marked fast, else optimise' },
       ...chatOptionsOf(STYLIZE_OPTIONS, CHAT_ENGINE_OPTIONS, {
         // No default here: it depends on the photo (see sizeFor).
         size: { max: limits.maxSize, help: `long side of the result in pixels (default ${limits.defaultSize}, or the photo's own size if smaller)` },
         iterations: { max: limits.maxIterations, default: limits.defaultIterations },
+        // Unset, so that each method applies its own: 5 for an optimisation, 10 (the network alone) for fast.
+        strength: { unset: `${DEFAULT_STRENGTH}, or 10 with mode fast` },
         // A random seed unless one is given, recorded so that a result can be reproduced.
         seed: { unset: 'random' },
       }),
@@ -91,9 +99,15 @@ function sizeFor(content: RgbImage, asked: number | undefined, defaultSize: numb
   return asked ?? Math.max(64, Math.min(defaultSize, Math.max(content.width, content.height)));
 }
 
+/** A fast job reads only these: the network, size, strength (10 unless given) and colours. */
+function fastOptionsOf(args: StylizeArgs, network: FastNetworkName, size: number): JobOptions {
+  return { network, size, ...(args.strength !== undefined ? { strength: args.strength } : {}), preserveColors: args.preserve_colors };
+}
+
 function stylizeOptionsOf(args: StylizeArgs): StylizeOptionsInput {
   // Raw weights only when given: any of them switches the engine from `strength` to raw weights.
-  return { ...(engineOptionsFrom(CHAT_ENGINE_OPTIONS, args) as StylizeOptionsInput), seed: args.seed ?? randomInt(0, 2 ** 31 - 1) };
+  // Strength and seed are recorded even when not given, so that a result can be reproduced.
+  return { ...(engineOptionsFrom(CHAT_ENGINE_OPTIONS, args) as StylizeOptionsInput), strength: args.strength ?? DEFAULT_STRENGTH, seed: args.seed ?? randomInt(0, 2 ** 31 - 1) };
 }
 
 const MAX_BLEND = 4;

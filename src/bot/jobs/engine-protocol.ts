@@ -9,6 +9,11 @@ export interface EngineWorkerData {
   readonly weightsDir?: string | undefined;
   readonly weightsUrl?: string | undefined;
   readonly fastWeightsDir?: string | undefined;
+  /**
+   * The fast lane's worker runs only the `fast` method: it never loads VGG-19, so it is ready in a
+   * moment and small beside the painting worker.
+   */
+  readonly fastOnly?: boolean | undefined;
 }
 
 /** One job for the worker: which method, from which files, with the method's own options, into which files. */

@@ -29,10 +29,14 @@ function send(message: WorkerMessage): void {
   process.send?.(message);
 }
 
-let engine: Engine;
+let engine: Engine | undefined;
 try {
-  engine = await createEngine({ backend: settings.backend, objectiveEngine: settings.objectiveEngine, weightsDir: settings.weightsDir, download: { baseUrl: settings.weightsUrl } });
-  send({ type: 'ready', backend: engine.backend, objectiveEngine: engine.objectiveEngine, reasons: engine.backendReasons, availableLayers: engine.availableLayers });
+  if (settings.fastOnly) {
+    send({ type: 'ready', backend: 'cpu', objectiveEngine: 'onnx', reasons: ['the fast lane: feed-forward networks on onnxruntime'], availableLayers: [] });
+  } else {
+    engine = await createEngine({ backend: settings.backend, objectiveEngine: settings.objectiveEngine, weightsDir: settings.weightsDir, download: { baseUrl: settings.weightsUrl } });
+    send({ type: 'ready', backend: engine.backend, objectiveEngine: engine.objectiveEngine, reasons: engine.backendReasons, availableLayers: engine.availableLayers });
+  }
 } catch (error) {
   send({ type: 'startup-failed', message: error instanceof Error ? error.message : String(error) });
   process.exit(1);
@@ -50,7 +54,7 @@ async function run(request: RunRequest): Promise<void> {
     const method = methodNamed(request.method);
     const { inputs, output } = request;
     const [content, mask, ...styles] = await Promise.all([readImage(inputs.contentPath), inputs.maskPath ? readImage(inputs.maskPath) : undefined, ...inputs.styles.map((share) => readImage(share.path))]);
-    const result = await method.run({ engine: async () => engine, fastWeightsDir: settings.fastWeightsDir }, {
+    const result = await method.run({ engine: async () => engine ?? Promise.reject(new Error(`the fast lane cannot run the ${request.method} method`)), fastWeightsDir: settings.fastWeightsDir }, {
       inputs: { content: content!, styles: inputs.styles.map((share, index) => ({ image: styles[index]!, weight: share.weight })), mask },
       options: request.options,
       signal: controller.signal,

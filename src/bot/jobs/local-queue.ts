@@ -11,7 +11,7 @@ import { throttleProgress } from './progress-throttle.ts';
 import { resultPaths, type DataDirs } from '../files.ts';
 import { styleSharesOf, type Job, type JobStore, type NewJob, type Requester } from './store.ts';
 import type { SpeedModel } from './speed.ts';
-import type { JobEvent, JobEventListener, JobQueue, QueueEntry } from './queue.ts';
+import { JOB_LANES, laneOf, type JobEvent, type JobEventListener, type JobLane, type JobQueue, type QueueEntry } from './queue.ts';
 
 export interface QueueLimits extends AdmissionLimits {
   /** A running job is stopped after this long. */
@@ -22,35 +22,43 @@ export interface QueueLimits extends AdmissionLimits {
 
 export interface LocalQueueOptions {
   readonly store: JobStore;
-  readonly host: EngineHost;
+  /** An engine process per lane (they may be the same host where a deployment wants one process). */
+  readonly hosts: Readonly<Record<JobLane, EngineHost>>;
   readonly dirs: DataDirs;
   readonly speed: SpeedModel;
   readonly limits: QueueLimits;
   readonly logger: Logger;
 }
 
+/** One lane: its own order (p-queue, one job at a time), its engine process, its running job. */
+interface Lane {
+  readonly queue: PQueue;
+  readonly host: EngineHost;
+  runningJobId: string | undefined;
+}
+
 /**
- * The in-process `JobQueue` (p-queue, one job at a time) in front of the one engine: order, ETAs,
- * cancellation, time limits and recovery after a restart, with admission (`admission.ts`) and
- * progress throttling (`progress-throttle.ts`) that any other implementation would share.
- * Every state lives in the JobStore first, so a killed process loses nothing.
+ * The in-process `JobQueue` in front of the engine: two lanes (`queue.ts`), each running one job at
+ * a time on its own engine process; order, ETAs, cancellation, time limits and recovery after a
+ * restart, with admission (`admission.ts`) and progress throttling (`progress-throttle.ts`) that any
+ * other implementation would share. Every state lives in the JobStore first, so a killed process
+ * loses nothing.
  */
 export class LocalQueue implements JobQueue {
-  private readonly queue = new PQueue({ concurrency: 1 });
+  private readonly lanes: Readonly<Record<JobLane, Lane>>;
   private readonly listeners = new Set<JobEventListener>();
-  private runningJobId: string | undefined;
   private timedOut = new Set<string>();
   private readonly admission: Admission;
 
   private readonly store: JobStore;
-  private readonly host: EngineHost;
   private readonly dirs: DataDirs;
   private readonly speed: SpeedModel;
   private readonly limits: QueueLimits;
   private readonly logger: Logger;
 
   constructor(options: LocalQueueOptions) {
-    ({ store: this.store, host: this.host, dirs: this.dirs, speed: this.speed, limits: this.limits, logger: this.logger } = options);
+    ({ store: this.store, dirs: this.dirs, speed: this.speed, limits: this.limits, logger: this.logger } = options);
+    this.lanes = { paint: { queue: new PQueue({ concurrency: 1 }), host: options.hosts.paint, runningJobId: undefined }, fast: { queue: new PQueue({ concurrency: 1 }), host: options.hosts.fast, runningJobId: undefined } };
     this.admission = new Admission(this.store, this.limits);
   }
 
@@ -63,7 +71,7 @@ export class LocalQueue implements JobQueue {
   resume(): void {
     const interrupted = new Set(this.store.requeueInterrupted().map((job) => job.id));
     for (const job of this.store.queued()) {
-      this.schedule(job.id);
+      this.schedule(job);
       if (interrupted.has(job.id)) {
         const entry = this.entryOf(job.id);
         this.emit({ type: 'resumed', job, position: entry?.position ?? 1, etaMs: entry?.etaMs ?? 0 });
@@ -90,7 +98,7 @@ export class LocalQueue implements JobQueue {
       const entry = this.entryOf(created.id)!;
       // Announce before scheduling: an idle queue starts the job at once, and 'started' follows 'queued'.
       this.emit({ type: 'queued', job: created, position: entry.position, etaMs: entry.etaMs });
-      this.schedule(created.id);
+      this.schedule(created);
       return entry;
     } finally {
       release();
@@ -105,43 +113,52 @@ export class LocalQueue implements JobQueue {
     if (!isOwner && !requester.isModerator) throw new BotError('not_allowed', 'You can cancel only your own jobs (moderators can cancel any).', 'job');
     if (job.status !== 'queued' && job.status !== 'running') throw new BotError('unknown_job', `Job ${jobId} has already ${job.status === 'cancelled' ? 'been cancelled' : 'finished'}.`, 'job');
     if (!this.store.markCancelled(jobId)) throw new BotError('unknown_job', `Job ${jobId} has already finished.`, 'job');
-    if (this.runningJobId === jobId) this.host.cancel(jobId);
+    const lane = this.lanes[laneOf(job)];
+    if (lane.runningJobId === jobId) lane.host.cancel(jobId);
     const cancelled = this.store.get(jobId)!;
     this.emit({ type: 'cancelled', job: cancelled, byModerator: !isOwner });
     return cancelled;
   }
 
-  /** The running job and the waiting ones, in order, with ETAs. */
+  /** The running jobs and the waiting ones, lane by lane, in order, with ETAs. */
   entries(): QueueEntry[] {
-    const entries: QueueEntry[] = [];
-    let elapsed = 0;
-    for (const job of this.store.running()) {
-      const remaining = job.progress ? job.progress.etaMs : this.speed.estimateMs(job.options);
-      elapsed += remaining;
-      entries.push({ job, position: 0, etaMs: elapsed });
-    }
-    this.store.queued().forEach((job, index) => {
-      elapsed += this.speed.estimateMs(job.options);
-      entries.push({ job, position: index + 1, etaMs: elapsed });
+    const [running, queued] = [this.store.running(), this.store.queued()];
+    return JOB_LANES.flatMap((lane) => {
+      const entries: QueueEntry[] = [];
+      let elapsed = 0;
+      for (const job of running.filter((candidate) => laneOf(candidate) === lane)) {
+        elapsed += job.progress ? job.progress.etaMs : this.speed.estimateMs(job.method, job.options);
+        entries.push({ job, lane, position: 0, etaMs: elapsed });
+      }
+      queued
+        .filter((candidate) => laneOf(candidate) === lane)
+        .forEach((job, index) => {
+          elapsed += this.speed.estimateMs(job.method, job.options);
+          entries.push({ job, lane, position: index + 1, etaMs: elapsed });
+        });
+      return entries;
     });
-    return entries;
   }
 
-  /** Resolves when nothing is queued or running (tests and shutdown). */
-  onIdle(): Promise<void> {
-    return this.queue.onIdle();
+  /** Resolves when nothing is queued or running in either lane (tests and shutdown). */
+  async onIdle(): Promise<void> {
+    // A fast job may queue while the other lane drains: wait until both are idle at once.
+    while (JOB_LANES.some((lane) => this.lanes[lane].queue.size + this.lanes[lane].queue.pending > 0)) {
+      await Promise.all(JOB_LANES.map((lane) => this.lanes[lane].queue.onIdle()));
+    }
   }
 
   pause(): void {
-    this.queue.pause();
+    for (const lane of JOB_LANES) this.lanes[lane].queue.pause();
   }
 
   private entryOf(jobId: string): QueueEntry | undefined {
     return this.entries().find((entry) => entry.job.id === jobId);
   }
 
-  private schedule(jobId: string): void {
-    void this.queue.add(() => this.run(jobId));
+  private schedule(job: Job): void {
+    const lane = this.lanes[laneOf(job)];
+    void lane.queue.add(() => this.run(job.id, lane));
   }
 
   private async copyIntoUploads(path: string): Promise<string> {
@@ -150,20 +167,20 @@ export class LocalQueue implements JobQueue {
     return copy;
   }
 
-  private async run(jobId: string): Promise<void> {
+  private async run(jobId: string, lane: Lane): Promise<void> {
     const queued = this.store.get(jobId);
     if (queued?.status !== 'queued') return; // cancelled while waiting
     this.store.markRunning(jobId);
-    this.runningJobId = jobId;
+    lane.runningJobId = jobId;
     const job = this.store.get(jobId)!;
     this.emit({ type: 'started', job });
     const { png, gif } = resultPaths(this.dirs, jobId);
     const timer = setTimeout(() => {
       this.timedOut.add(jobId);
-      this.host.cancel(jobId);
+      lane.host.cancel(jobId);
       // A job that ignores its cancellation (stuck in one huge iteration) loses its worker.
       setTimeout(() => {
-        if (this.runningJobId === jobId) void this.host.restart(`job ${jobId} did not stop after its time limit`);
+        if (lane.runningJobId === jobId) void lane.host.restart(`job ${jobId} did not stop after its time limit`);
       }, 30_000).unref();
     }, this.limits.jobTimeoutMs);
     const onProgress = throttleProgress(this.limits.progressIntervalMs, ({ progress, recentTerms, preview }) => {
@@ -171,18 +188,18 @@ export class LocalQueue implements JobQueue {
       this.emit({ type: 'progress', job: this.store.get(jobId)!, progress, recentTerms, preview });
     });
     try {
-      const outcome = await this.host.run(
+      const outcome = await lane.host.run(
         { type: 'run', jobId, method: job.method, inputs: { contentPath: job.contentPath, styles: styleSharesOf(job), maskPath: job.maskPath }, options: job.options, output: { pngPath: png, gifPath: gif } },
         onProgress,
       );
-      this.speed.record(job.options, outcome.elapsedMs);
-      this.store.markSucceeded(jobId, { pngPath: png, gifPath: gif, ...outcome, backend: (await this.host.start()).label });
+      this.speed.record(job.method, job.options, outcome.elapsedMs);
+      this.store.markSucceeded(jobId, { pngPath: png, gifPath: gif, ...outcome, backend: (await lane.host.start()).label });
       this.emit({ type: 'succeeded', job: this.store.get(jobId)! });
     } catch (error) {
       this.finishWithError(jobId, error);
     } finally {
       clearTimeout(timer);
-      this.runningJobId = undefined;
+      lane.runningJobId = undefined;
       this.timedOut.delete(jobId);
     }
   }

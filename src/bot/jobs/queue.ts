@@ -23,9 +23,21 @@ export type JobEventListener = (event: JobEvent) => void;
 
 export const FINAL_EVENTS: ReadonlySet<JobEvent['type']> = new Set(['succeeded', 'failed', 'cancelled']);
 
+/**
+ * Jobs wait in one of two lanes, each with its own engine process: `fast` for one-pass networks
+ * (seconds), `paint` for optimisations (a minute). An instant job is never stuck behind a long one.
+ */
+export const JOB_LANES = ['paint', 'fast'] as const;
+export type JobLane = (typeof JOB_LANES)[number];
+
+export function laneOf(job: Pick<Job, 'method'>): JobLane {
+  return job.method === 'fast' ? 'fast' : 'paint';
+}
+
 export interface QueueEntry {
   readonly job: Job;
-  /** 0 for the running job, then 1, 2, … in the order they will run. */
+  readonly lane: JobLane;
+  /** 0 for a running job, then 1, 2, … in the order they will run in its lane. */
   readonly position: number;
   /** Milliseconds until it should be finished. */
   readonly etaMs: number;
@@ -43,7 +55,7 @@ export interface JobQueue {
   submit(requester: Requester, prepare: () => NewJob | Promise<NewJob>): Promise<QueueEntry>;
   /** Cancels a job: its owner may, a moderator may cancel anyone's. */
   cancel(jobId: string, requester: Requester): Job;
-  /** The running jobs and the waiting ones, in order, with ETAs. */
+  /** The running jobs and the waiting ones, lane by lane, in order, with ETAs. */
   entries(): QueueEntry[];
   onEvent(listener: JobEventListener): () => void;
   /** Puts back what a previous process left: interrupted jobs first, in their old order. */

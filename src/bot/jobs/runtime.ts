@@ -5,7 +5,8 @@ import type { DataDirs } from '../files.ts';
 import { likelyBackend } from '../limits.ts';
 import { EngineHost, type EngineInfo } from './engine-host.ts';
 import { LocalQueue } from './local-queue.ts';
-import type { JobQueue } from './queue.ts';
+import type { JobLane, JobQueue } from './queue.ts';
+import { installedFastNetworks } from '../../engine/fast/network.ts';
 import { SpeedModel } from './speed.ts';
 import { JobStore } from './store.ts';
 
@@ -32,15 +33,19 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
   const { env, logger, db, dirs } = options;
   const store = new JobStore(db);
   const speed = new SpeedModel(likelyBackend(env.IMPASTO_BACKEND));
-  const host = new EngineHost({
-    workerData: { backend: env.IMPASTO_BACKEND, objectiveEngine: env.IMPASTO_ENGINE, weightsDir: env.IMPASTO_WEIGHTS_DIR, weightsUrl: env.IMPASTO_WEIGHTS_URL, fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR },
-    logger: logger.child({ component: 'engine' }),
-    tempDir: dirs.temp,
-    ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
-  });
+  const workerData = { backend: env.IMPASTO_BACKEND, objectiveEngine: env.IMPASTO_ENGINE, weightsDir: env.IMPASTO_WEIGHTS_DIR, weightsUrl: env.IMPASTO_WEIGHTS_URL, fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR };
+  const hostFor = (lane: JobLane) =>
+    new EngineHost({
+      workerData: { ...workerData, fastOnly: lane === 'fast' },
+      logger: logger.child({ component: 'engine', lane }),
+      tempDir: dirs.temp,
+      ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
+    });
+  const hosts = { paint: hostFor('paint'), fast: hostFor('fast') };
+  const host = hosts.paint;
   const queue = new LocalQueue({
     store,
-    host,
+    hosts,
     dirs,
     speed,
     limits: {
@@ -65,11 +70,13 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
         },
         (error: unknown) => logger.error({ err: error }, 'the engine could not start; jobs will fail until this is fixed'),
       );
+      // The fast lane's worker starts with the bot only where there are networks to run.
+      if (installedFastNetworks(env.IMPASTO_FAST_WEIGHTS_DIR).size > 0) hosts.fast.start().catch((error: unknown) => logger.error({ err: error }, 'the fast lane could not start'));
       queue.resume();
     },
     async stop() {
       queue.pause();
-      await host.stop();
+      await Promise.all([hosts.paint.stop(), hosts.fast.stop()]);
     },
   };
 }

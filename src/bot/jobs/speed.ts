@@ -1,6 +1,8 @@
 import type { BackendName } from '../../engine/backend.ts';
+import type { MethodName } from '../../engine/methods/index.ts';
 import { scaleSchedule } from '../../engine/multiscale.ts';
-import { defaultsFor, type StylizeOptionsInput } from '../../engine/options.ts';
+import { defaultsFor } from '../../engine/options.ts';
+import type { JobOptions } from './store.ts';
 
 /**
  * Milliseconds per megapixel-evaluation (one forward and backward pass over a megapixel), measured
@@ -14,42 +16,66 @@ const INITIAL_MS_PER_MEGAPIXEL_EVALUATION: Record<BackendName | 'onnx', number> 
   wasm: 28_000,
   cpu: 2_000_000,
 };
+/** A fast network's pass over a megapixel, with decoding and encoding (about 2 s at 1024×768 on 2 vCPUs). */
+const INITIAL_MS_PER_MEGAPIXEL_PASS = 2_800;
+/** What a fast pass costs whatever the size (loading the network, the GIF). */
+const FAST_OVERHEAD_MS = 500;
 
-export class SpeedModel {
-  private msPerMegapixelEvaluation: number;
+/** One exponential average of milliseconds per unit of work. */
+class Rate {
   private measured = false;
+  constructor(public msPerUnit: number) {}
+  learn(work: number, elapsedMs: number): void {
+    if (work <= 0 || elapsedMs <= 0) return;
+    const measured = elapsedMs / work;
+    this.msPerUnit = this.measured ? 0.5 * this.msPerUnit + 0.5 * measured : measured;
+    this.measured = true;
+  }
+  reset(msPerUnit: number): void {
+    if (!this.measured) this.msPerUnit = msPerUnit;
+  }
+}
+
+/** How long jobs take, learnt from finished ones: optimisations and fast passes separately. */
+export class SpeedModel {
+  private readonly optimisation: Rate;
+  private readonly pass = new Rate(INITIAL_MS_PER_MEGAPIXEL_PASS);
 
   constructor(private backend: BackendName | 'onnx' = 'wasm') {
-    this.msPerMegapixelEvaluation = INITIAL_MS_PER_MEGAPIXEL_EVALUATION[backend];
+    this.optimisation = new Rate(INITIAL_MS_PER_MEGAPIXEL_EVALUATION[backend]);
   }
 
   /** Called once the engine has started and its backend is known. */
   useBackend(backend: BackendName | 'onnx'): void {
     this.backend = backend;
-    if (!this.measured) this.msPerMegapixelEvaluation = INITIAL_MS_PER_MEGAPIXEL_EVALUATION[backend];
+    this.optimisation.reset(INITIAL_MS_PER_MEGAPIXEL_EVALUATION[backend]);
   }
 
-  /** Learns from a finished job: its options and how long it took. */
-  record(options: StylizeOptionsInput, elapsedMs: number): void {
-    const work = this.workOf(options);
-    if (work <= 0 || elapsedMs <= 0) return;
-    const measured = elapsedMs / work;
-    this.msPerMegapixelEvaluation = this.measured ? 0.5 * this.msPerMegapixelEvaluation + 0.5 * measured : measured;
-    this.measured = true;
+  /** Learns from a finished job: its method, options and how long it took. */
+  record(method: MethodName, options: JobOptions, elapsedMs: number): void {
+    if (method === 'fast') this.pass.learn(megapixels(options.size ?? 1024), Math.max(0, elapsedMs - FAST_OVERHEAD_MS));
+    else this.optimisation.learn(this.evaluationsOf(options), elapsedMs);
   }
 
-  /** Expected run time of a job with these options (4:3 images assumed). */
-  estimateMs(options: StylizeOptionsInput): number {
-    return Math.round(this.workOf(options) * this.msPerMegapixelEvaluation);
+  /** Expected run time of a job (4:3 images assumed). */
+  estimateMs(method: MethodName, options: JobOptions): number {
+    const pass = FAST_OVERHEAD_MS + megapixels(options.size ?? 1024) * this.pass.msPerUnit;
+    if (method === 'fast') return Math.round(pass);
+    // `best` starts from a fast pass (its reported time is the optimisation's alone).
+    return Math.round(this.evaluationsOf(options) * this.optimisation.msPerUnit + (method === 'best' ? pass : 0));
   }
 
   /**
-   * Megapixel-evaluations of a job: coarse-to-fine, most iterations are at small sizes, so the work
-   * follows the stage schedule, not the final size. Each stage also evaluates its starting point.
+   * Megapixel-evaluations of an optimisation: coarse-to-fine, most iterations are at small sizes, so
+   * the work follows the stage schedule, not the final size. Each stage also evaluates its starting point.
    */
-  private workOf(options: StylizeOptionsInput): number {
+  private evaluationsOf(options: JobOptions): number {
     const defaults = defaultsFor(this.backend === 'onnx' ? 'wasm' : this.backend);
     const stages = scaleSchedule(options.size ?? defaults.size, options.iterations ?? defaults.iterations, options.multiScale ?? true);
-    return stages.reduce((sum, stage) => sum + (stage.iterations + 1) * ((stage.size * stage.size * 0.75) / 1e6), 0);
+    return stages.reduce((sum, stage) => sum + (stage.iterations + 1) * megapixels(stage.size), 0);
   }
+}
+
+function megapixels(longSide: number): number {
+  return (longSide * longSide * 0.75) / 1e6;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { LossTerms } from '../../engine/optimizers/objective.ts';
 import { DEFAULT_METHOD, type MethodName } from '../../engine/methods/index.ts';
 import type { StylizeOptionsInput } from '../../engine/options.ts';
+import type { FastNetworkName } from '../../engine/fast/network.ts';
 import type { Db } from '../database.ts';
 
 export const PLATFORMS = ['discord', 'slack', 'web'] as const;
@@ -56,7 +57,7 @@ export interface Job {
   /** The engine method that paints it. */
   readonly method: MethodName;
   /** The method's options, validated, with the bot's defaults applied. */
-  readonly options: StylizeOptionsInput;
+  readonly options: JobOptions;
   readonly contentPath: string;
   /** The style image; with a blend, the first of `styles`. */
   readonly stylePath: string;
@@ -75,6 +76,12 @@ export interface Job {
   readonly startedAt?: number | undefined;
   readonly finishedAt?: number | undefined;
 }
+
+/**
+ * A job's options: the optimisation's, and for the methods that use a feed-forward network
+ * (`fast`, `best`) its name. The fast method reads only `size`, `strength`, `preserveColors`.
+ */
+export type JobOptions = StylizeOptionsInput & { readonly network?: FastNetworkName | undefined };
 
 export interface StyleShare {
   readonly path: string;
@@ -116,7 +123,7 @@ function toJob(row: JobRow): Job {
     origin: JSON.parse(row.origin) as JobOrigin,
     method: row.method,
     // The column is still called `params`.
-    options: JSON.parse(row.params) as StylizeOptionsInput,
+    options: JSON.parse(row.params) as JobOptions,
     contentPath: row.content_path,
     stylePath: row.style_path,
     styles: row.styles ? (JSON.parse(row.styles) as StyleShare[]) : undefined,

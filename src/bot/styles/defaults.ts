@@ -10,24 +10,31 @@ const SEEDED_KEY = 'default_library_seeded';
 
 const manifestSchema = z.object({
   version: z.number().int(),
-  paintings: z.array(z.object({ name: z.string(), file: z.string(), title: z.string() })),
+  paintings: z.array(z.object({ name: z.string(), file: z.string(), title: z.string(), network: z.string().optional() })),
 });
+const DEFAULT_LIBRARY = 'default library';
 
 /**
  * Imports the shipped paintings into the library once per data directory, so that a first start
- * has styles to offer. After that they are ordinary styles: one a moderator removes stays removed.
- * Returns the names added (none after the first start).
+ * has styles to offer, each linked to its fast network where one was trained on it. After that
+ * they are ordinary styles: one a moderator removes stays removed. A library seeded by an older
+ * manifest only gains the newer links to networks. Returns the names added (none after the first start).
  */
 export async function seedDefaultLibrary(db: Db, library: StyleLibrary, limits: DecodeLimits): Promise<string[]> {
-  if (db.prepare('SELECT value FROM settings WHERE key = ?').get(SEEDED_KEY)) return [];
+  const seeded = db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(SEEDED_KEY) as string | undefined;
   const manifest = manifestSchema.parse(JSON.parse(await readFile(new URL('paintings.json', LIBRARY_DIR), 'utf8')));
+  if (seeded !== undefined && Number(seeded) >= manifest.version) return [];
   const added: string[] = [];
   for (const painting of manifest.paintings) {
-    if (library.get(painting.name)) continue;
-    const image = await decodeImage(await readFile(new URL(painting.file, LIBRARY_DIR)), limits, painting.file);
-    await library.add(painting.name, image, 'default library', painting.title);
-    added.push(painting.name);
+    const existing = library.get(painting.name);
+    if (seeded === undefined && !existing) {
+      const image = await decodeImage(await readFile(new URL(painting.file, LIBRARY_DIR)), limits, painting.file);
+      await library.add(painting.name, image, DEFAULT_LIBRARY, painting.title);
+      added.push(painting.name);
+    }
+    // Only the shipped painting gets the link: a moderator's own style of the same name is another picture.
+    if (painting.network && (added.includes(painting.name) || existing?.addedBy === DEFAULT_LIBRARY)) library.setNetwork(painting.name, painting.network);
   }
-  db.prepare('INSERT INTO settings (key, value) VALUES (?, ?)').run(SEEDED_KEY, String(manifest.version));
+  db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(SEEDED_KEY, String(manifest.version));
   return added;
 }

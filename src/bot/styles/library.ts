@@ -12,6 +12,22 @@ export interface Style {
   readonly path: string;
   readonly addedBy: string;
   readonly createdAt: number;
+  /**
+   * The feed-forward network trained on this painting, when it is installed: the style can then be
+   * painted in seconds (the `fast` method) as well as by optimisation.
+   */
+  readonly network?: string | undefined;
+}
+
+interface StyleRow extends Omit<Style, 'network'> {
+  readonly network: string | null;
+}
+
+const COLUMNS = 'name, title, path, added_by AS addedBy, created_at AS createdAt, network';
+
+/** How a style is offered in menus and autocomplete: its name, and "fast" when it has a network. */
+export function styleChoiceLabel(style: Pick<Style, 'name' | 'network'>): string {
+  return style.network ? `${style.name} · fast` : style.name;
 }
 
 export const STYLE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
@@ -33,17 +49,32 @@ function titleFromName(name: string): string {
 
 /** The server's named styles: rows in SQLite, images on disk beside it. */
 export class StyleLibrary {
+  /**
+   * @param installedNetworks the fast networks whose weights are present now (asked each time, so
+   *   that networks downloaded while the bot runs are offered at once).
+   */
   constructor(
     private readonly db: Db,
     private readonly dir: string,
+    private readonly installedNetworks: () => ReadonlySet<string> = () => new Set(),
   ) {}
 
   list(): Style[] {
-    return (this.db.prepare('SELECT name, title, path, added_by AS addedBy, created_at AS createdAt FROM styles ORDER BY name').all() as Style[]);
+    return this.styleOf(this.db.prepare(`SELECT ${COLUMNS} FROM styles ORDER BY name`).all() as StyleRow[]);
   }
 
   get(name: string): Style | undefined {
-    return this.db.prepare('SELECT name, title, path, added_by AS addedBy, created_at AS createdAt FROM styles WHERE name = ?').get(name.toLowerCase()) as Style | undefined;
+    return this.styleOf(this.db.prepare(`SELECT ${COLUMNS} FROM styles WHERE name = ?`).all(name.toLowerCase()) as StyleRow[])[0];
+  }
+
+  /** Links a style to the fast network trained on its painting (or unlinks it with `undefined`). */
+  setNetwork(name: string, network: string | undefined): void {
+    this.db.prepare('UPDATE styles SET network = ? WHERE name = ?').run(network ?? null, name);
+  }
+
+  private styleOf(rows: readonly StyleRow[]): Style[] {
+    const installed = this.installedNetworks();
+    return rows.map(({ network, ...style }) => ({ ...style, network: network !== null && installed.has(network) ? network : undefined }));
   }
 
   /** The style called `name`, or a `BotError` that suggests the closest names. */
@@ -58,12 +89,13 @@ export class StyleLibrary {
   }
 
   /** Names for autocomplete: those containing the typed text first, then the closest. */
-  suggest(typed: string, limit = 25): string[] {
-    const names = this.list().map((style) => style.name);
+  suggest(typed: string, limit = 25): Style[] {
+    const styles = this.list();
+    const byName = new Map(styles.map((style) => [style.name, style]));
     const query = typed.trim().toLowerCase();
-    if (!query) return names.slice(0, limit);
-    const containing = names.filter((name) => name.includes(query));
-    return [...new Set([...containing, ...closestNames(query, names, limit)])].slice(0, limit);
+    if (!query) return styles.slice(0, limit);
+    const containing = styles.filter((style) => style.name.includes(query)).map((style) => style.name);
+    return [...new Set([...containing, ...closestNames(query, [...byName.keys()], limit)])].slice(0, limit).map((name) => byName.get(name)!);
   }
 
   async add(name: string, image: RgbImage, addedBy: string, title = titleFromName(name)): Promise<Style> {
@@ -86,7 +118,7 @@ export class StyleLibrary {
 
   /** The library as one picture: a labelled grid of thumbnails (PNG). */
   async contactSheet(styles: readonly Style[] = this.list(), columns = 4): Promise<Buffer> {
-    return renderContactSheet(styles.map((style) => ({ path: style.path, label: style.name })), columns);
+    return renderContactSheet(styles.map((style) => ({ path: style.path, label: styleChoiceLabel(style) })), columns);
   }
 }
 

@@ -5,7 +5,7 @@
  * objective is.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +78,19 @@ export function locateFastWeights(explicitDir: string | undefined): string {
     throw new WeightsError(`The fast style networks are not installed: put scream.f32.bin, wave.f32.bin, wreck.f32.bin and udnie.f32.bin in ${dir} or set IMPASTO_FAST_WEIGHTS_DIR.`);
   }
   return dir;
+}
+
+/**
+ * The networks whose files are in the folder (IMPASTO_FAST_WEIGHTS_DIR, else the cache): what the
+ * bot can offer. Their checksums are checked when one is loaded.
+ */
+export function installedFastNetworks(explicitDir: string | undefined): Set<FastNetworkName> {
+  const dir = explicitDir ?? CACHE_DIR;
+  const { styles } = JSON.parse(readFileSync(MANIFEST_PATH, 'utf8')) as FastManifest;
+  return new Set(FAST_NETWORKS.filter((name) => {
+    const file = styles.find((style) => style.name === name)?.file;
+    return file !== undefined && existsSync(join(dir, file));
+  }));
 }
 
 /** Loads one network (checked against the manifest's sha256 and layout), once per process. */

@@ -1,6 +1,7 @@
 import { preserveContentColors } from '../color.ts';
+import { blendWithMask, checkMaskShape, maskFromImage } from '../mask.ts';
 import { InputError, throwIfAborted } from '../errors.ts';
-import { FAST_NETWORKS, loadFastNetwork, locateFastWeights, runFastNetwork } from '../fast/network.ts';
+import { FAST_NETWORKS, loadFastNetwork, locateFastWeights, runFastNetwork, type FastNetworkName } from '../fast/network.ts';
 import { resizeToLongSide, type RgbImage } from '../image.ts';
 import { parseOptions, schemaOf, type OptionSpecs } from '../option-spec.ts';
 import type { EngineMethod } from './method.ts';
@@ -26,21 +27,28 @@ export const fastMethod: EngineMethod = {
   options: FAST_OPTIONS,
   async run({ fastWeightsDir }, { inputs, options: input, onProgress, signal }) {
     const options = parseOptions(fastOptionsSchema, input);
+    if (inputs.mask) checkMaskShape(inputs.mask, inputs.content);
     if (!options.network) throw new InputError('invalid_option', `Name a network: ${FAST_NETWORKS.join(', ')}.`, 'network');
     const started = performance.now();
-    const ort = await loadOnnxRuntime();
-    const network = await loadFastNetwork(locateFastWeights(fastWeightsDir), options.network);
-    throwIfAborted(signal);
     const photo = await resizeToLongSide(inputs.content, options.size);
-    const painted = await runFastNetwork(ort, network, photo);
+    throwIfAborted(signal);
+    const painted = await paintWithNetwork(fastWeightsDir, options.network, photo);
     let image = blend(photo, painted, options.strength / 10);
     if (options.preserveColors) image = preserveContentColors(image, photo);
+    // As the optimisation does: white paints, black keeps the photo, grey blends.
+    if (inputs.mask) image = blendWithMask(image, photo, await maskFromImage(inputs.mask, photo.width, photo.height));
     const frames = wipe(photo, image, options.frames);
     const elapsedMs = performance.now() - started;
     onProgress?.({ iteration: 1, totalIterations: 1, elapsedMs, etaMs: 0, frame: image });
     return { image, frames, iterations: 1, elapsedMs, history: [] };
   },
 };
+
+/** The network's picture of `photo`, at the photo's size. */
+export async function paintWithNetwork(fastWeightsDir: string | undefined, name: FastNetworkName, photo: RgbImage): Promise<RgbImage> {
+  const [ort, network] = await Promise.all([loadOnnxRuntime(), loadFastNetwork(locateFastWeights(fastWeightsDir), name)]);
+  return runFastNetwork(ort, network, photo);
+}
 
 async function loadOnnxRuntime(): Promise<typeof import('onnxruntime-node')> {
   try {

@@ -1,5 +1,6 @@
 import { InputError } from '../errors.ts';
 import type { EngineMethod } from './method.ts';
+import { bestMethod } from './best.ts';
 import { fastMethod } from './fast.ts';
 import { optimiseMethod } from './optimise.ts';
 
@@ -7,6 +8,7 @@ import { optimiseMethod } from './optimise.ts';
 export const ENGINE_METHODS = {
   optimise: optimiseMethod,
   fast: fastMethod,
+  best: bestMethod,
 } as const satisfies Record<string, EngineMethod>;
 
 export type MethodName = keyof typeof ENGINE_METHODS;

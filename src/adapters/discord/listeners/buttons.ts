@@ -1,18 +1,19 @@
 import type { ButtonInteraction } from 'discord.js';
-import type { RerunChange } from '../../../bot/commands/rerun.ts';
+import { rerunChangeNamed } from '../../../bot/job-messages.ts';
 import { answer, tellPrivately } from '../answer.ts';
 import { checkCanPostFiles } from '../attachments.ts';
 import { contextOf } from '../interaction-context.ts';
 import type { DiscordState } from '../state.ts';
 
-/** Vote, Cancel (answered privately), and the result's Less / More / Again (a new public job). */
+/** Vote, Cancel (answered privately), and the result's Less / More / Again / Paint it properly (a new public job). */
 export async function onButton(state: DiscordState, interaction: ButtonInteraction, action: string, id: string): Promise<void> {
   if (action === 'vote') return tellPrivately(interaction, (await state.bot.vote(id, contextOf(interaction))).text);
   if (action === 'cancel') return tellPrivately(interaction, (await state.bot.execute('cancel', { job: id }, contextOf(interaction))).text);
+  // `again` (another seed) is the custom id of messages posted before the buttons were named by their change.
+  const change = action === 'again' ? 'seed' : rerunChangeNamed(action);
+  if (!change) return tellPrivately(interaction, 'This button is from an older version of the bot and does nothing now.');
   const problem = checkCanPostFiles(interaction);
   if (problem) return tellPrivately(interaction, problem);
   await interaction.deferReply();
-  // `again` (another seed) is the custom id of messages posted before the buttons were named by their change.
-  const change: RerunChange = action === 'less' || action === 'more' ? action : 'seed';
   await answer(state, interaction, await state.bot.rerun(id, contextOf(interaction), change), true);
 }

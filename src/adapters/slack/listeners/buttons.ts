@@ -1,11 +1,11 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { RERUN_CHANGES } from '../../../bot/job-messages.ts';
+import { rerunChangeNamed } from '../../../bot/job-messages.ts';
 import { VOTE_ACTION } from '../contests.ts';
 import { contextOf, tell } from '../conversation.ts';
 import { guarded } from '../guarded.ts';
 import { IDS, type SlackState } from '../state.ts';
 
-/** Vote and Cancel (answered privately), and a result's Less / More / Again (a new job in the same thread). */
+/** Vote and Cancel (answered privately), and a result's Less / More / Again / Paint it properly (a new job in the same thread). */
 export function registerButtons(app: App, state: SlackState): void {
   const { bot } = state;
   app.action<BlockAction<ButtonAction>>(VOTE_ACTION, async ({ ack, action, body }) => {
@@ -27,7 +27,7 @@ export function registerButtons(app: App, state: SlackState): void {
     const channel = body.channel?.id ?? '';
     await guarded(state, channel, body.user.id, async () => {
       const original = bot.job(action.value ?? '');
-      const change = RERUN_CHANGES.find((rerun) => `${IDS.rerunPrefix}${rerun.change}` === action.action_id)?.change ?? 'seed';
+      const change = rerunChangeNamed(action.action_id.slice(IDS.rerunPrefix.length)) ?? 'seed';
       // The new job answers in the same thread as the one it repaints.
       const context = await contextOf(state, body.user.id, body.user.name ?? body.user.id, channel, original?.origin.threadId ?? '');
       const reply = await bot.rerun(action.value ?? '', context, change);

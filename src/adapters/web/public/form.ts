@@ -27,6 +27,8 @@ function fieldFor(name: string, option: OptionDefinition): HTMLElement {
   let input: HTMLInputElement | HTMLSelectElement;
   if (option.type === 'choice') {
     input = document.createElement('select');
+    // No default: an empty first entry says what leaving it means, and sends nothing.
+    if (option.default === undefined) input.append(new Option(option.unset ?? '', '', true, true));
     for (const choice of option.choices) input.append(new Option(choice, choice, choice === option.default, choice === option.default));
   } else if (option.type === 'boolean') {
     // A select, not a checkbox: an unticked box sends nothing, which could not say "no" to a default "yes".
@@ -106,7 +108,7 @@ export async function renderStyleChoices(): Promise<void> {
       image.alt = style.title;
       image.loading = 'lazy';
       const caption = document.createElement('span');
-      caption.textContent = style.name;
+      caption.textContent = style.label;
       label.append(radio, image, caption);
       return label;
     }),

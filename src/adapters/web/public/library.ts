@@ -14,7 +14,7 @@ export async function renderLibrary(libraryEdits: boolean): Promise<void> {
       image.alt = style.title;
       const footer = document.createElement('div');
       const name = document.createElement('span');
-      name.textContent = `${style.name}`;
+      name.textContent = style.label;
       name.title = style.title;
       footer.append(name);
       if (libraryEdits) {
