@@ -174,6 +174,34 @@ describe('Discord', () => {
     expect((final.json as { content: string }).content).toMatch(/style starry-night/);
   });
 
+  it('marks fast styles in autocomplete, answers one with the network’s picture, and paints it properly from its button', async () => {
+    harness.bot.library.setNetwork('great-wave', 'wave');
+    const autocomplete = interactionPayload({
+      type: 4,
+      user: alice,
+      data: { id: '800000000000000001', name: 'stylize', type: 1, options: [{ name: 'style_name', type: 3, value: 'wave', focused: true }] },
+    });
+    fake.dispatchInteraction(autocomplete);
+    const choices = await fake.waitForRequest(callbackOf(autocomplete));
+    expect((choices.json as { data: { choices: { name: string; value: string }[] } }).data.choices[0]).toEqual({ name: 'great-wave · fast', value: 'great-wave' });
+
+    const interaction = withAttachments(alice, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), [{ name: 'style_name', type: 3, value: 'great-wave' }]);
+    fake.dispatchInteraction(interaction);
+    const final = await finalFiles(interaction);
+    await expectValidResult(final);
+    const body = final.json as { content: string; components: { components: { custom_id: string; label: string }[] }[] };
+    expect(body.content).toMatch(/style great-wave · 128×96 · one pass of the wave network · strength 10/);
+    expect(body.components[0]!.components.map((button) => button.label)).toEqual(['Less style', 'Paint it properly']);
+
+    const properly = body.components[0]!.components[1]!.custom_id;
+    const press = interactionPayload({ type: 3, user: alice, data: { custom_id: properly, component_type: 2 }, message: userMessage({ id: '900000000000000003', username: 'impasto' }, []) });
+    fake.dispatchInteraction(press);
+    const painted = await finalFiles(press);
+    await expectValidResult(painted);
+    expect((painted.json as { content: string }).content).toMatch(/style great-wave · 128×96 · 20 iterations of L-BFGS · strength 5 · started from the wave network's picture/);
+    harness.bot.library.setNetwork('great-wave', undefined);
+  });
+
   it('stylizes an image someone posted, from the message context menu', async () => {
     const posted = userMessage(bob, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000)]);
     const menu = interactionPayload({

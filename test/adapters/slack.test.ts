@@ -241,6 +241,21 @@ describe('Slack in Socket Mode', () => {
     expect(again.options).toMatchObject({ strength: 7, seed: original.options.seed, size: 64 });
   });
 
+  it('answers a fast style with the network’s picture first, then paints it properly in the same thread', async () => {
+    harness.bot.library.setNetwork('the-scream', 'scream');
+    const message = fake.postUserMessage(ALICE, '', [photo]);
+    await fake.sendEnvelope('slash_commands', { command: '/stylize', text: 'the-scream size=64', user_id: ALICE, user_name: 'alice', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 't8', response_url: `${fake.apiUrl}response` });
+    const complete = await fake.waitForCall(uploadsInThread(message.ts));
+    await expectTwoFiles(complete);
+    expect(String(complete.args.initial_comment)).toMatch(/style the-scream · 64×48 · one pass of the scream network/);
+    const offer = await fake.waitForCall((call) => call.method === 'chat.postMessage' && call.args.thread_ts === message.ts && /^Try it again/.test(String(call.args.text)));
+    const buttons = (JSON.parse(String(offer.args.blocks)) as { elements: { action_id: string; value: string; text: { text: string } }[] }[])[0]!.elements;
+    expect(buttons.map((button) => button.text.text)).toEqual(['Less style', 'Paint it properly']);
+    await pressButton(buttons[1]!, String(offer.response!.ts), 't9');
+    const painted = await fake.waitForCall((call) => uploadsInThread(message.ts)(call) && /started from the scream network's picture/.test(String(call.args.initial_comment)));
+    await expectTwoFiles(painted);
+  });
+
   it('finishes and delivers a job across a Socket Mode reconnect', async () => {
     const message = fake.postUserMessage(ALICE, '', [photo]);
     await fake.sendEnvelope('slash_commands', { command: '/stylize', text: 'great-wave size=64 iterations=20', user_id: ALICE, user_name: 'alice', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 't6', response_url: `${fake.apiUrl}response` });

@@ -47,7 +47,7 @@ export function createStylizeCommand(services: BotServices) {
           const stylePath = style ? await store(style, 'style') : blend![0]!.style.path;
           const maskPath = mask ? await store(mask, 'mask') : undefined;
           const contentPath = await store(content, 'content');
-          const options = method === 'fast' ? fastOptionsOf(args, network!, size) : { ...stylizeOptionsOf(args), ...(network ? { network } : {}), size };
+          const options = method === 'fast' ? fastOptionsOf(args, network!, size) : { ...stylizeOptionsOf(args, limits), ...(network ? { network } : {}), size };
           return { requester: context.requester, origin: context.origin, method, options, contentPath, stylePath, styleLabel, styles, maskPath };
         });
         // The same words as the job's `queued` event.
@@ -81,7 +81,8 @@ function stylizeDefinition(limits: CommandLimits) {
       ...chatOptionsOf(STYLIZE_OPTIONS, CHAT_ENGINE_OPTIONS, {
         // No default here: it depends on the photo (see sizeFor).
         size: { max: limits.maxSize, help: `long side of the result in pixels (default ${limits.defaultSize}, or the photo's own size if smaller)` },
-        iterations: { max: limits.maxIterations, default: limits.defaultIterations },
+        // No default in chat: given, it asks for the optimisation (stylize-mode.ts); the bot's default is applied after.
+        iterations: { max: limits.maxIterations, unset: String(limits.defaultIterations) },
         // Unset, so that each method applies its own: 5 for an optimisation, 10 (the network alone) for fast.
         strength: { unset: `${DEFAULT_STRENGTH}, or 10 with mode fast` },
         // A random seed unless one is given, recorded so that a result can be reproduced.
@@ -104,10 +105,15 @@ function fastOptionsOf(args: StylizeArgs, network: FastNetworkName, size: number
   return { network, size, ...(args.strength !== undefined ? { strength: args.strength } : {}), preserveColors: args.preserve_colors };
 }
 
-function stylizeOptionsOf(args: StylizeArgs): StylizeOptionsInput {
+function stylizeOptionsOf(args: StylizeArgs, limits: CommandLimits): StylizeOptionsInput {
   // Raw weights only when given: any of them switches the engine from `strength` to raw weights.
-  // Strength and seed are recorded even when not given, so that a result can be reproduced.
-  return { ...(engineOptionsFrom(CHAT_ENGINE_OPTIONS, args) as StylizeOptionsInput), strength: args.strength ?? DEFAULT_STRENGTH, seed: args.seed ?? randomInt(0, 2 ** 31 - 1) };
+  // Iterations, strength and seed are recorded even when not given, so that a result can be reproduced.
+  return {
+    ...(engineOptionsFrom(CHAT_ENGINE_OPTIONS, args) as StylizeOptionsInput),
+    iterations: args.iterations ?? limits.defaultIterations,
+    strength: args.strength ?? DEFAULT_STRENGTH,
+    seed: args.seed ?? randomInt(0, 2 ** 31 - 1),
+  };
 }
 
 const MAX_BLEND = 4;
