@@ -1,6 +1,6 @@
 import { guardProcess } from '../process-guard.ts';
 import { readFile, writeFile } from 'node:fs/promises';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { startApp } from '../app.ts';
 import { registerDiscordCommands } from '../adapters/discord/register.ts';
@@ -20,6 +20,7 @@ import { decodeImage, encodePng, type RgbImage } from '../engine/image.ts';
 import { FAST_OPTIONS, fastMethod } from '../engine/methods/fast.ts';
 import { STYLIZE_OPTIONS, type StylizeOptionsInput } from '../engine/options.ts';
 import { downloadWeights } from '../engine/weights.ts';
+import { downloadFastNetworks } from '../engine/fast/download.ts';
 import { engineOptionsOfFlags, flagsOf, toNumber } from './engine-flags.ts';
 import { createDownloadProgressBar, createStylizeProgressBar, formatDuration } from './progress-bar.ts';
 
@@ -128,15 +129,25 @@ discord
 
 program
   .command('weights')
-  .description('manage the VGG-19 weights')
+  .description('manage the VGG-19 weights and the fast networks')
   .command('download')
-  .description('download the VGG-19 convolution weights into weights/cache/vgg19 (needs internet)')
-  .option('--url <base>', 'fetch from this base URL instead of the pinned upstream (IMPASTO_WEIGHTS_URL)')
-  .action(async (flags: { url?: string }) => {
+  .description('download the VGG-19 convolution weights into weights/cache/vgg19 and the fast networks into weights/cache/fast (needs internet)')
+  .option('--url <base>', 'fetch VGG-19 from this base URL instead of the pinned upstream (IMPASTO_WEIGHTS_URL)')
+  .option('--fast-url <base>', 'fetch the fast networks from this base URL instead of the pinned upstream (IMPASTO_FAST_WEIGHTS_URL)')
+  .option('--only <which>', 'vgg19 or fast')
+  .action(async (flags: { url?: string; fastUrl?: string; only?: string }) => {
     const env = loadEngineEnvironment();
-    const bar = createDownloadProgressBar();
-    await downloadWeights({ baseUrl: flags.url ?? env.IMPASTO_WEIGHTS_URL, onProgress: bar.update }).finally(() => bar.stop());
-    process.stderr.write('VGG-19 weights are in weights/cache/vgg19\n');
+    if (flags.only !== undefined && flags.only !== 'vgg19' && flags.only !== 'fast') throw new InvalidArgumentError('--only is vgg19 or fast');
+    if (flags.only !== 'fast') {
+      const bar = createDownloadProgressBar();
+      await downloadWeights({ baseUrl: flags.url ?? env.IMPASTO_WEIGHTS_URL, onProgress: bar.update }).finally(() => bar.stop());
+      process.stderr.write('VGG-19 weights are in weights/cache/vgg19\n');
+    }
+    if (flags.only !== 'vgg19') {
+      const bar = createDownloadProgressBar();
+      const fetched = await downloadFastNetworks({ baseUrl: flags.fastUrl ?? env.IMPASTO_FAST_WEIGHTS_URL, onProgress: bar.update }).finally(() => bar.stop());
+      process.stderr.write(`fast networks are in weights/cache/fast${fetched.length > 0 ? ` (fetched ${fetched.join(', ')})` : ' (all were there already)'}\n`);
+    }
   });
 
 /** Writes the PNG (and the GIF when asked for) and says so. */

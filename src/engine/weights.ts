@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
+import { ensureTrailingSlash, fetchVerified, sha256, writeAtomically } from './download.ts';
 import { WeightsError } from './errors.ts';
 
 const manifestSchema = z.object({
@@ -134,7 +134,8 @@ export async function downloadWeights(options: DownloadOptions = {}): Promise<vo
   const fetchImpl = options.fetchImpl ?? fetch;
   await mkdir(cacheDir, { recursive: true });
 
-  const modelJson = await fetchVerified(fetchImpl, baseUrl, 'model.json', manifest.sha256['model.json']);
+  const fetchOptions = { fetchImpl, hint: HOW_TO_GET_WEIGHTS };
+  const modelJson = await fetchVerified(new URL('model.json', baseUrl), manifest.sha256['model.json'], fetchOptions);
   const parsed = modelJsonSchema.safeParse(JSON.parse(new TextDecoder().decode(modelJson)));
   if (!parsed.success) throw new WeightsError(`${baseUrl}model.json is not a TensorFlow.js layers model.`);
   const groups = parsed.data.weightsManifest.filter(isConvGroup);
@@ -150,9 +151,12 @@ export async function downloadWeights(options: DownloadOptions = {}): Promise<vo
         options.onProgress?.(receivedBytes, totalBytes);
         continue;
       }
-      const bytes = await fetchVerified(fetchImpl, baseUrl, path, expected, (chunkBytes) => {
-        receivedBytes += chunkBytes;
-        options.onProgress?.(receivedBytes, totalBytes);
+      const bytes = await fetchVerified(new URL(path, baseUrl), expected, {
+        ...fetchOptions,
+        onChunk: (chunkBytes) => {
+          receivedBytes += chunkBytes;
+          options.onProgress?.(receivedBytes, totalBytes);
+        },
       });
       await writeAtomically(target, bytes);
     }
@@ -161,61 +165,11 @@ export async function downloadWeights(options: DownloadOptions = {}): Promise<vo
   await writeAtomically(join(cacheDir, 'model.json'), modelJson);
 }
 
-async function fetchVerified(
-  fetchImpl: typeof fetch,
-  baseUrl: string,
-  path: string,
-  expectedSha256: string | undefined,
-  onChunk?: (bytes: number) => void,
-): Promise<Uint8Array> {
-  const url = new URL(path, baseUrl);
-  let response: Response;
-  try {
-    response = await fetchImpl(url, { redirect: 'error' });
-  } catch (error) {
-    throw new WeightsError(`Could not download ${url.href} (${describeNetworkError(error)}). ${HOW_TO_GET_WEIGHTS}`);
-  }
-  if (!response.ok || !response.body) throw new WeightsError(`Downloading ${url.href} failed: HTTP ${response.status}.`);
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    chunks.push(chunk);
-    onChunk?.(chunk.byteLength);
-  }
-  const bytes = Buffer.concat(chunks);
-  if (expectedSha256 && sha256(bytes) !== expectedSha256) {
-    throw new WeightsError(`${url.href} failed its sha256 check (expected ${expectedSha256}); the download was discarded.`);
-  }
-  return bytes;
-}
-
-async function writeAtomically(target: string, bytes: Uint8Array): Promise<void> {
-  const temporary = `${target}.${process.pid}.partial`;
-  try {
-    await writeFile(temporary, bytes);
-    await rename(temporary, target);
-  } finally {
-    await rm(temporary, { force: true });
-  }
-}
-
 function groupBytes(group: WeightGroup): number {
   return group.weights.reduce((sum, weight) => sum + 4 * weight.shape.reduce((a, b) => a * b, 1), 0);
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 function toArrayBuffer(buffer: Buffer): ArrayBuffer {
   // Small Buffers share Node's pool at arbitrary offsets; Float32Array views need their own buffer.
   return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer;
-}
-
-function ensureTrailingSlash(url: string): string {
-  return url.endsWith('/') ? url : `${url}/`;
-}
-
-function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
 }

@@ -46,6 +46,10 @@ describe('the web playground', () => {
     const options = await page.locator('#options [name]').evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).name));
     const definition = app.bot.definition('stylize')!;
     expect(options).toEqual(Object.keys(definition.options).filter((name) => !['content', 'style', 'style_name'].includes(name)));
+    // The shipped paintings with an installed network are marked; the mode's empty choice says what it means.
+    const captions = await page.locator('#style-choices label').allTextContents();
+    expect(captions.filter((caption) => caption.endsWith('· fast'))).toEqual(['great-wave · fast', 'shipwreck-minotaur · fast', 'the-scream · fast']);
+    expect(await page.locator('#option-mode option').first().textContent()).toBe('fast where the style is marked fast, else optimise');
   });
 
   it('shows a bad file’s error beside its field', async () => {

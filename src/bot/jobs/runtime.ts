@@ -6,7 +6,8 @@ import { likelyBackend } from '../limits.ts';
 import { EngineHost, type EngineInfo } from './engine-host.ts';
 import { LocalQueue } from './local-queue.ts';
 import type { JobLane, JobQueue } from './queue.ts';
-import { installedFastNetworks } from '../../engine/fast/network.ts';
+import { downloadFastNetworks } from '../../engine/fast/download.ts';
+import { installedFastNetworks } from '../../engine/fast/manifest.ts';
 import { SpeedModel } from './speed.ts';
 import { JobStore } from './store.ts';
 
@@ -57,6 +58,23 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     logger: logger.child({ component: 'queue' }),
   });
   let engineInfo: EngineInfo | undefined;
+  /**
+   * The fast lane's worker starts with the bot only where there are networks to run. Without a
+   * folder of its own, the bot fetches the missing ones into the cache first, as it does the VGG
+   * weights; without internet, the styles are simply not offered as fast.
+   */
+  const prepareFastLane = async () => {
+    if (!env.IMPASTO_FAST_WEIGHTS_DIR) {
+      try {
+        const fetched = await downloadFastNetworks({ baseUrl: env.IMPASTO_FAST_WEIGHTS_URL });
+        if (fetched.length > 0) logger.info({ networks: fetched }, 'downloaded the fast style networks');
+      } catch (error) {
+        logger.warn({ err: error }, 'could not download the fast style networks; styles are painted by optimisation only');
+      }
+    }
+    if (installedFastNetworks(env.IMPASTO_FAST_WEIGHTS_DIR).size === 0) return;
+    await hosts.fast.start().catch((error: unknown) => logger.error({ err: error }, 'the fast lane could not start'));
+  };
   return {
     store,
     queue,
@@ -70,8 +88,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
         },
         (error: unknown) => logger.error({ err: error }, 'the engine could not start; jobs will fail until this is fixed'),
       );
-      // The fast lane's worker starts with the bot only where there are networks to run.
-      if (installedFastNetworks(env.IMPASTO_FAST_WEIGHTS_DIR).size > 0) hosts.fast.start().catch((error: unknown) => logger.error({ err: error }, 'the fast lane could not start'));
+      void prepareFastLane();
       queue.resume();
     },
     async stop() {

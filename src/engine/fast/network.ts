@@ -4,56 +4,19 @@
  * `weights/fast.manifest.json`; the network runs as one onnxruntime graph built here, as the VGG
  * objective is.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { sha256 } from '../download.ts';
 import { WeightsError } from '../errors.ts';
 import type { RgbImage } from '../image.ts';
 import { GraphBuilder } from '../onnx/graph-builder.ts';
 import { hwioToOihw } from '../onnx/kernels.ts';
 import { createSessionCache } from '../onnx/sessions.ts';
+import { manifestEntryOf, readFastManifest, type FastNetworkName, type ManifestLayer, type ManifestTensor } from './manifest.ts';
+
+export { FAST_NETWORKS, installedFastNetworks, locateFastWeights, type FastNetworkName } from './manifest.ts';
 
 type Ort = typeof import('onnxruntime-node');
-
-interface ManifestLayer {
-  readonly name: string;
-  readonly kind: 'conv' | 'conv_transpose';
-  readonly inChannels: number;
-  readonly outChannels: number;
-  readonly kernel: number;
-  readonly stride: number;
-  readonly relu: boolean;
-}
-interface ManifestTensor {
-  readonly layer: string;
-  readonly role: 'weights' | 'shift' | 'scale';
-  readonly shape: readonly number[];
-  readonly byteOffset: number;
-  readonly byteLength: number;
-}
-interface ManifestStyle {
-  readonly name: string;
-  readonly styleImage: string;
-  readonly file: string;
-  readonly byteLength: number;
-  readonly sha256: string;
-  readonly tensors: readonly ManifestTensor[];
-}
-interface FastManifest {
-  readonly layers: readonly ManifestLayer[];
-  readonly styles: readonly ManifestStyle[];
-}
-
-const MANIFEST_PATH = fileURLToPath(new URL('../../../weights/fast.manifest.json', import.meta.url));
-const CACHE_DIR = fileURLToPath(new URL('../../../weights/cache/fast/', import.meta.url));
-/** Instance norm's epsilon, as the networks were trained. */
-const EPSILON = 1e-3;
-
-/** The networks the manifest describes, by name (`scream`, `wave`, `wreck`, `udnie`). */
-export const FAST_NETWORKS = ['scream', 'wave', 'wreck', 'udnie'] as const;
-export type FastNetworkName = (typeof FAST_NETWORKS)[number];
 
 interface FastLayer extends ManifestLayer {
   readonly weights: Float32Array;
@@ -68,30 +31,10 @@ export interface FastNetwork {
   readonly layers: readonly FastLayer[];
 }
 
-let manifest: Promise<FastManifest> | undefined;
+/** Instance norm's epsilon, as the networks were trained. */
+const EPSILON = 1e-3;
+
 const networks = new Map<string, Promise<FastNetwork>>();
-
-/** The folder with the network files: IMPASTO_FAST_WEIGHTS_DIR, else weights/cache/fast. */
-export function locateFastWeights(explicitDir: string | undefined): string {
-  const dir = explicitDir ?? CACHE_DIR;
-  if (!existsSync(dir)) {
-    throw new WeightsError(`The fast style networks are not installed: put scream.f32.bin, wave.f32.bin, wreck.f32.bin and udnie.f32.bin in ${dir} or set IMPASTO_FAST_WEIGHTS_DIR.`);
-  }
-  return dir;
-}
-
-/**
- * The networks whose files are in the folder (IMPASTO_FAST_WEIGHTS_DIR, else the cache): what the
- * bot can offer. Their checksums are checked when one is loaded.
- */
-export function installedFastNetworks(explicitDir: string | undefined): Set<FastNetworkName> {
-  const dir = explicitDir ?? CACHE_DIR;
-  const { styles } = JSON.parse(readFileSync(MANIFEST_PATH, 'utf8')) as FastManifest;
-  return new Set(FAST_NETWORKS.filter((name) => {
-    const file = styles.find((style) => style.name === name)?.file;
-    return file !== undefined && existsSync(join(dir, file));
-  }));
-}
 
 /** Loads one network (checked against the manifest's sha256 and layout), once per process. */
 export function loadFastNetwork(dir: string, name: FastNetworkName): Promise<FastNetwork> {
@@ -106,16 +49,14 @@ export function loadFastNetwork(dir: string, name: FastNetworkName): Promise<Fas
 }
 
 async function readNetwork(dir: string, name: FastNetworkName): Promise<FastNetwork> {
-  manifest ??= readFile(MANIFEST_PATH, 'utf8').then((text) => JSON.parse(text) as FastManifest);
-  const { layers, styles } = await manifest;
-  const style = styles.find((entry) => entry.name === name);
-  if (!style) throw new WeightsError(`The manifest has no network "${name}".`);
+  const { layers } = readFastManifest();
+  const style = manifestEntryOf(name);
   const path = join(dir, style.file);
   const bytes = await readFile(path).catch(() => {
     throw new WeightsError(`The fast style network ${style.file} is missing from ${dir}.`);
   });
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (bytes.byteLength !== style.byteLength || sha256 !== style.sha256) throw new WeightsError(`${path} is not the expected file (sha256 ${sha256.slice(0, 12)}…, expected ${style.sha256.slice(0, 12)}…).`);
+  const digest = sha256(bytes);
+  if (bytes.byteLength !== style.byteLength || digest !== style.sha256) throw new WeightsError(`${path} is not the expected file (sha256 ${digest.slice(0, 12)}…, expected ${style.sha256.slice(0, 12)}…).`);
   // A fresh, aligned copy: small Buffers may sit at an offset that is not a multiple of 4.
   const buffer = new Uint8Array(bytes).buffer;
   const tensor = (layer: string, role: ManifestTensor['role']) => {
