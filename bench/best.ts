@@ -34,7 +34,7 @@ for (const photoFile of photos) {
   const content = await load(photoFile);
   for (const [styleFile, network] of PAIRS) {
     const style = await load(styleFile);
-    const start = await paintWithNetwork(env.IMPASTO_FAST_WEIGHTS_DIR, network, await resizeToLongSide(content, size));
+    const start = await paintWithNetwork({ fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR }, network, await resizeToLongSide(content, size));
     const row: Record<string, string | number> = { photo: photoFile.replace(/^content_|\.jpg$/g, ''), network };
     const pictures = [start];
     for (const iterations of iterationCounts) {

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError, WeightsError } from '../../src/engine/errors.ts';
 import { FAST_NETWORKS, loadFastNetwork, locateFastWeights, runFastNetwork } from '../../src/engine/fast/network.ts';
 import { planTiles } from '../../src/engine/fast/tiles.ts';
+import { chooseFastRunner } from '../../src/engine/fast/runner.ts';
 import { decodeImage, resizeToLongSide, type RgbImage } from '../../src/engine/image.ts';
 import { methodNamed, type MethodContext } from '../../src/engine/methods/index.ts';
 import { edgeSimilarity } from '../../src/engine/quality.ts';
@@ -57,6 +58,26 @@ describe('fast style networks', () => {
     const { mean, max } = difference(painted, expected);
     expect(mean).toBeLessThanOrEqual(1);
     expect(max).toBeLessThanOrEqual(1);
+  });
+
+  it('runs on TensorFlow.js too (the GPU path, here on wasm), matching the references and the ONNX graph', async () => {
+    const runner = await chooseFastRunner({ backend: 'wasm', engine: 'tfjs' });
+    expect(runner).toMatchObject({ kind: 'tfjs', label: 'TensorFlow.js wasm' });
+    const network = await loadFastNetwork(SHARED_FAST_DIR, 'wave');
+    const input = await reference('input_content_dog_256x192.png');
+    const painted = await runner.paint(network, input);
+    const { mean, max } = difference(painted, await reference('wave_content_dog_256x192.png'));
+    expect(mean).toBeLessThanOrEqual(1);
+    expect(max).toBeLessThanOrEqual(1);
+    // An odd size is padded and cropped as the ONNX path does it.
+    const odd: RgbImage = { width: 101, height: 77, data: input.data.slice(0, 101 * 77 * 3) };
+    expect(difference(await runner.paint(network, odd), await runFastNetwork(ort, network, odd)).max).toBeLessThanOrEqual(1);
+  });
+
+  it('chooses onnxruntime where no GPU backend starts, unless told otherwise', async () => {
+    // tfjs-node-gpu cannot be installed here, so `auto` finds no GPU.
+    expect(await chooseFastRunner({})).toMatchObject({ kind: 'onnx', label: 'onnxruntime' });
+    expect(await chooseFastRunner({ engine: 'onnx', backend: 'wasm' })).toMatchObject({ kind: 'onnx' });
   });
 
   it('paints any size: pads to a multiple of 4 and crops back', async () => {

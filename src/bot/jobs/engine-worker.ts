@@ -11,6 +11,7 @@ import { CancelledError } from '../../engine/errors.ts';
 import { encodeGif } from '../../engine/gif.ts';
 import { encodePng, toSharp, type RgbImage } from '../../engine/image.ts';
 import { methodNamed } from '../../engine/methods/index.ts';
+import { chooseFastRunner, onnxFastRunner, tfjsFastRunner, type FastRunner } from '../../engine/fast/runner.ts';
 import type { EngineWorkerData, HostMessage, RunRequest, WorkerMessage } from './engine-protocol.ts';
 import { userMessageOf } from '../errors.ts';
 
@@ -30,12 +31,18 @@ function send(message: WorkerMessage): void {
 }
 
 let engine: Engine | undefined;
+let fastRunner: Promise<FastRunner> | undefined;
 try {
   if (settings.fastOnly) {
-    send({ type: 'ready', backend: 'cpu', objectiveEngine: 'onnx', reasons: ['the fast lane: feed-forward networks on onnxruntime'], availableLayers: [] });
+    const chosen = await chooseFastRunner({ backend: settings.backend, engine: settings.objectiveEngine });
+    fastRunner = Promise.resolve(chosen);
+    send({ type: 'ready', backend: chosen.backend ?? 'cpu', objectiveEngine: chosen.kind, reasons: chosen.reasons, availableLayers: [] });
   } else {
-    engine = await createEngine({ backend: settings.backend, objectiveEngine: settings.objectiveEngine, weightsDir: settings.weightsDir, download: { baseUrl: settings.weightsUrl } });
-    send({ type: 'ready', backend: engine.backend, objectiveEngine: engine.objectiveEngine, reasons: engine.backendReasons, availableLayers: engine.availableLayers });
+    const created = await createEngine({ backend: settings.backend, objectiveEngine: settings.objectiveEngine, weightsDir: settings.weightsDir, download: { baseUrl: settings.weightsUrl } });
+    engine = created;
+    // `best` starts from a fast network's picture: on the same engine as the optimisation.
+    fastRunner = created.objectiveEngine === 'tfjs' ? Promise.resolve(tfjsFastRunner(created.backend)) : import('onnxruntime-node').then((ort) => onnxFastRunner(ort));
+    send({ type: 'ready', backend: created.backend, objectiveEngine: created.objectiveEngine, reasons: created.backendReasons, availableLayers: created.availableLayers });
   }
 } catch (error) {
   send({ type: 'startup-failed', message: error instanceof Error ? error.message : String(error) });
@@ -54,7 +61,12 @@ async function run(request: RunRequest): Promise<void> {
     const method = methodNamed(request.method);
     const { inputs, output } = request;
     const [content, mask, ...styles] = await Promise.all([readImage(inputs.contentPath), inputs.maskPath ? readImage(inputs.maskPath) : undefined, ...inputs.styles.map((share) => readImage(share.path))]);
-    const result = await method.run({ engine: async () => engine ?? Promise.reject(new Error(`the fast lane cannot run the ${request.method} method`)), fastWeightsDir: settings.fastWeightsDir }, {
+    const context = {
+      engine: async () => engine ?? Promise.reject(new Error(`the fast lane cannot run the ${request.method} method`)),
+      fastWeightsDir: settings.fastWeightsDir,
+      fastRunner: () => fastRunner!,
+    };
+    const result = await method.run(context, {
       inputs: { content: content!, styles: inputs.styles.map((share, index) => ({ image: styles[index]!, weight: share.weight })), mask },
       options: request.options,
       signal: controller.signal,

@@ -25,7 +25,7 @@ export const bestMethod: EngineMethod = {
     }
     const engine = await context.engine();
     const size = options.size ?? defaultsFor(engine.backend).size;
-    const start = await paintWithNetwork(context.fastWeightsDir, network as FastNetworkName, await resizeToLongSide(inputs.content, size));
+    const start = await paintWithNetwork(context, network as FastNetworkName, await resizeToLongSide(inputs.content, size));
     throwIfAborted(signal);
     // `engine.stylize` validates the rest against STYLIZE_OPTIONS.
     const result = await engine.stylize({ content: inputs.content, styles: inputs.styles, ...(inputs.mask ? { mask: inputs.mask } : {}), start, options, ...(onProgress ? { onProgress } : {}), ...(signal ? { signal } : {}) });

@@ -1,10 +1,11 @@
 import { preserveContentColors } from '../color.ts';
 import { blendWithMask, checkMaskShape, maskFromImage } from '../mask.ts';
 import { InputError, throwIfAborted } from '../errors.ts';
-import { FAST_NETWORKS, loadFastNetwork, locateFastWeights, runFastNetwork, type FastNetworkName } from '../fast/network.ts';
+import { FAST_NETWORKS, loadFastNetwork, locateFastWeights, type FastNetworkName } from '../fast/network.ts';
+import { onnxFastRunner, type FastRunner } from '../fast/runner.ts';
 import { resizeToLongSide, type RgbImage } from '../image.ts';
 import { parseOptions, schemaOf, type OptionSpecs } from '../option-spec.ts';
-import type { EngineMethod } from './method.ts';
+import type { EngineMethod, MethodContext } from './method.ts';
 
 /** The fast method's options, written once (the CLI's `impasto fast` flags derive from them). */
 export const FAST_OPTIONS = {
@@ -25,14 +26,14 @@ export const fastMethod: EngineMethod = {
   name: 'fast',
   description: 'one pass of a network trained for one painting (Johnson et al.): seconds, four paintings',
   options: FAST_OPTIONS,
-  async run({ fastWeightsDir }, { inputs, options: input, onProgress, signal }) {
+  async run(context, { inputs, options: input, onProgress, signal }) {
     const options = parseOptions(fastOptionsSchema, input);
     if (inputs.mask) checkMaskShape(inputs.mask, inputs.content);
     if (!options.network) throw new InputError('invalid_option', `Name a network: ${FAST_NETWORKS.join(', ')}.`, 'network');
     const started = performance.now();
     const photo = await resizeToLongSide(inputs.content, options.size);
     throwIfAborted(signal);
-    const painted = await paintWithNetwork(fastWeightsDir, options.network, photo);
+    const painted = await paintWithNetwork(context, options.network, photo);
     let image = blend(photo, painted, options.strength / 10);
     if (options.preserveColors) image = preserveContentColors(image, photo);
     // As the optimisation does: white paints, black keeps the photo, grey blends.
@@ -44,15 +45,15 @@ export const fastMethod: EngineMethod = {
   },
 };
 
-/** The network's picture of `photo`, at the photo's size. */
-export async function paintWithNetwork(fastWeightsDir: string | undefined, name: FastNetworkName, photo: RgbImage): Promise<RgbImage> {
-  const [ort, network] = await Promise.all([loadOnnxRuntime(), loadFastNetwork(locateFastWeights(fastWeightsDir), name)]);
-  return runFastNetwork(ort, network, photo);
+/** The network's picture of `photo`, at the photo's size, on the context's runner (onnxruntime by default). */
+export async function paintWithNetwork(context: Pick<MethodContext, 'fastWeightsDir' | 'fastRunner'>, name: FastNetworkName, photo: RgbImage): Promise<RgbImage> {
+  const [runner, network] = await Promise.all([context.fastRunner?.() ?? defaultRunner(), loadFastNetwork(locateFastWeights(context.fastWeightsDir), name)]);
+  return runner.paint(network, photo);
 }
 
-async function loadOnnxRuntime(): Promise<typeof import('onnxruntime-node')> {
+async function defaultRunner(): Promise<FastRunner> {
   try {
-    return await import('onnxruntime-node');
+    return onnxFastRunner(await import('onnxruntime-node'));
   } catch (error) {
     throw new Error(`The fast method needs onnxruntime-node, which cannot load here: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -2,6 +2,7 @@ import type { Engine, WeightedStyle } from '../engine.ts';
 import type { RgbImage } from '../image.ts';
 import type { OptionSpecs } from '../option-spec.ts';
 import type { LossTerms } from '../optimizers/objective.ts';
+import type { FastRunner } from '../fast/runner.ts';
 
 /** The pictures a method paints from: the photo, the style (one, or a blend) and an optional mask. */
 export interface MethodInputs {
@@ -46,6 +47,8 @@ export interface MethodContext {
   readonly engine: () => Promise<Engine>;
   /** IMPASTO_FAST_WEIGHTS_DIR: the feed-forward networks of the `fast` method. */
   readonly fastWeightsDir?: string | undefined;
+  /** What runs those networks (chosen once per process); onnxruntime when not given. */
+  readonly fastRunner?: (() => Promise<FastRunner>) | undefined;
 }
 
 /**
