@@ -15,6 +15,8 @@
  * random stand-ins of the right shape are used: speed does not depend on the values.
  */
 import { cpus, totalmem } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,6 +27,7 @@ import { chooseObjectiveEngine, createEngineFromWeights } from '../src/engine/en
 import { arrayWeightsOf, createOnnxObjective } from '../src/engine/onnx/objective.ts';
 import { encodeGif } from '../src/engine/gif.ts';
 import { fastMethod } from '../src/engine/methods/fast.ts';
+import { MAX_PIXELS_PER_PASS } from '../src/engine/fast/network.ts';
 import { decodeImage, encodePng, resizeExactly } from '../src/engine/image.ts';
 import { GATYS_LAYERS, SHALLOW_LAYERS, type LayerSelection } from '../src/engine/layers.ts';
 import { createTfObjective } from '../src/engine/tf-objective.ts';
@@ -132,6 +135,7 @@ for (const engineKind of engineKinds) {
 // reported apart from the median of the warm runs. The before/after GIF is timed on its own.
 const fastDir = env.IMPASTO_FAST_WEIGHTS_DIR ?? join(sharedImages, '..', 'weights', 'fast');
 const fastJobs = [];
+const fastPeaks = [];
 if (ort && existsSync(fastDir)) {
   const jpeg = await readFile(join(sharedImages, 'content_tubingen.jpg'));
   const context = { engine: () => Promise.reject(new Error('not needed')), fastWeightsDir: fastDir };
@@ -151,6 +155,12 @@ if (ort && existsSync(fastDir)) {
     const warm = seconds.slice(1).sort((a, b) => a - b);
     fastJobs.push({ method: 'fast (wave)', size: `${size} px`, firstRunSeconds: round(seconds[0]!, 2), medianSeconds: round(warm[Math.floor(warm.length / 2)]!, 2), gifSeconds: round(gifSeconds, 2) });
   }
+  // Peak memory belongs to one process: each size in a fresh one (2048 px is painted in tiles).
+  for (const size of [1024, 2048]) {
+    const output = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('fast-peak.ts', import.meta.url)), String(size), fastDir, join(sharedImages, 'content_tubingen.jpg')], { encoding: 'utf8' });
+    const measured = JSON.parse(output.trim().split('\n').at(-1)!) as { firstRunSeconds: number; warmSeconds: number; peakRssMb: number };
+    fastPeaks.push({ method: 'fast (wave), own process', size: `${size} px${size * size * 0.75 > MAX_PIXELS_PER_PASS ? ' (tiled)' : ''}`, firstRunSeconds: round(measured.firstRunSeconds, 2), warmSeconds: round(measured.warmSeconds, 2), peakRssMb: measured.peakRssMb });
+  }
 }
 
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
@@ -163,9 +173,10 @@ console.table(defaultJobs);
 if (fastJobs.length > 0) {
   console.log('fast method (decode, network, PNG):');
   console.table(fastJobs);
+  console.table(fastPeaks);
 }
 console.log(`peak RSS: ${peakRssMb} MB\n`);
-console.log(JSON.stringify({ backend: choice.name, machine, node: process.version, runs, rows, defaultJobs, fastJobs, peakRssMb }, null, 2));
+console.log(JSON.stringify({ backend: choice.name, machine, node: process.version, runs, rows, defaultJobs, fastJobs, fastPeaks, peakRssMb }, null, 2));
 
 /** Multiply-adds ×2 of the convolutions and Gram products, forward and backward. */
 function evaluationFlops(size: number, layers: LayerSelection): number {
