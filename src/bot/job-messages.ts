@@ -61,10 +61,15 @@ export function rerunChangeNamed(text: string): RerunChange | undefined {
  */
 export function rerunChangesFor(job: Pick<Job, 'method' | 'options'>): RerunChange[] {
   if (job.method !== 'fast') return ['less', 'more', 'seed'];
-  return [...((job.options.strength ?? FAST_FULL_STRENGTH) > 1 ? (['less'] as const) : []), ...((job.options.strength ?? FAST_FULL_STRENGTH) < FAST_FULL_STRENGTH ? (['more'] as const) : []), 'best'];
+  const strength = job.options.strength ?? FAST_FULL_STRENGTH;
+  const changes: RerunChange[] = [];
+  if (strength > 1) changes.push('less');
+  if (strength < FAST_FULL_STRENGTH) changes.push('more');
+  changes.push('best');
+  return changes;
 }
 
-/** A fast job's strength at which the picture is the network's alone (the fast method's default). */
+/** A fast job's strength at which the picture is the network's alone (the fast method's default, and the top of the 1–10 scale). */
 const FAST_FULL_STRENGTH = 10;
 
 /** The Cancel button of a waiting or running job. */

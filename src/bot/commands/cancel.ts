@@ -15,7 +15,8 @@ export function createCancelCommand(services: BotServices) {
         const own = services.queue
           .entries()
           .filter(({ job }) => job.requester.platform === context.requester.platform && job.requester.userId === context.requester.userId);
-        const latest = own.at(-1);
+        // Entries come lane by lane: the latest is the one submitted last.
+        const latest = own.sort((a, b) => a.job.seq - b.job.seq).at(-1);
         if (!latest) throw new BotError('unknown_job', 'You have no job waiting or running.', 'job');
         jobId = latest.job.id;
       }

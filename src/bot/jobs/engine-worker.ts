@@ -11,7 +11,7 @@ import { CancelledError } from '../../engine/errors.ts';
 import { encodeGif } from '../../engine/gif.ts';
 import { encodePng, toSharp, type RgbImage } from '../../engine/image.ts';
 import { methodNamed } from '../../engine/methods/index.ts';
-import { chooseFastRunner, onnxFastRunner, tfjsFastRunner, type FastRunner } from '../../engine/fast/runner.ts';
+import { chooseFastRunner, tfjsFastRunner, type FastRunner } from '../../engine/fast/runner.ts';
 import type { EngineWorkerData, HostMessage, RunRequest, WorkerMessage } from './engine-protocol.ts';
 import { userMessageOf } from '../errors.ts';
 
@@ -31,17 +31,18 @@ function send(message: WorkerMessage): void {
 }
 
 let engine: Engine | undefined;
-let fastRunner: Promise<FastRunner> | undefined;
+/** What runs the fast networks; unset: onnxruntime, loaded when a job first needs it. */
+let fastRunner: FastRunner | undefined;
 try {
   if (settings.fastOnly) {
     const chosen = await chooseFastRunner({ backend: settings.backend, engine: settings.objectiveEngine });
-    fastRunner = Promise.resolve(chosen);
+    fastRunner = chosen;
     send({ type: 'ready', backend: chosen.backend ?? 'cpu', objectiveEngine: chosen.kind, reasons: chosen.reasons, availableLayers: [] });
   } else {
     const created = await createEngine({ backend: settings.backend, objectiveEngine: settings.objectiveEngine, weightsDir: settings.weightsDir, download: { baseUrl: settings.weightsUrl } });
     engine = created;
-    // `best` starts from a fast network's picture: on the same engine as the optimisation.
-    fastRunner = created.objectiveEngine === 'tfjs' ? Promise.resolve(tfjsFastRunner(created.backend)) : import('onnxruntime-node').then((ort) => onnxFastRunner(ort));
+    // `best` starts from a fast network's picture: on TensorFlow.js where the optimisation is.
+    if (created.objectiveEngine === 'tfjs') fastRunner = tfjsFastRunner(created.backend);
     send({ type: 'ready', backend: created.backend, objectiveEngine: created.objectiveEngine, reasons: created.backendReasons, availableLayers: created.availableLayers });
   }
 } catch (error) {
@@ -64,7 +65,7 @@ async function run(request: RunRequest): Promise<void> {
     const context = {
       engine: async () => engine ?? Promise.reject(new Error(`the fast lane cannot run the ${request.method} method`)),
       fastWeightsDir: settings.fastWeightsDir,
-      fastRunner: () => fastRunner!,
+      fastRunner: fastRunner ? async () => fastRunner! : undefined,
     };
     const result = await method.run(context, {
       inputs: { content: content!, styles: inputs.styles.map((share, index) => ({ image: styles[index]!, weight: share.weight })), mask },

@@ -22,7 +22,7 @@ export interface QueueLimits extends AdmissionLimits {
 
 export interface LocalQueueOptions {
   readonly store: JobStore;
-  /** An engine process per lane (they may be the same host where a deployment wants one process). */
+  /** An engine process per lane (each runs one job at a time). */
   readonly hosts: Readonly<Record<JobLane, EngineHost>>;
   readonly dirs: DataDirs;
   readonly speed: SpeedModel;
@@ -58,7 +58,8 @@ export class LocalQueue implements JobQueue {
 
   constructor(options: LocalQueueOptions) {
     ({ store: this.store, dirs: this.dirs, speed: this.speed, limits: this.limits, logger: this.logger } = options);
-    this.lanes = { paint: { queue: new PQueue({ concurrency: 1 }), host: options.hosts.paint, runningJobId: undefined }, fast: { queue: new PQueue({ concurrency: 1 }), host: options.hosts.fast, runningJobId: undefined } };
+    const laneOn = (host: EngineHost): Lane => ({ queue: new PQueue({ concurrency: 1 }), host, runningJobId: undefined });
+    this.lanes = { paint: laneOn(options.hosts.paint), fast: laneOn(options.hosts.fast) };
     this.admission = new Admission(this.store, this.limits);
   }
 

@@ -43,7 +43,6 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
       ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
     });
   const hosts = { paint: hostFor('paint'), fast: hostFor('fast') };
-  const host = hosts.paint;
   const queue = new LocalQueue({
     store,
     hosts,
@@ -58,6 +57,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     logger: logger.child({ component: 'queue' }),
   });
   let engineInfo: EngineInfo | undefined;
+  let stopped = false;
   /**
    * The fast lane's worker starts with the bot only where there are networks to run. Without a
    * folder of its own, the bot fetches the missing ones into the cache first, as it does the VGG
@@ -72,7 +72,8 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
         logger.warn({ err: error }, 'could not download the fast style networks; styles are painted by optimisation only');
       }
     }
-    if (installedFastNetworks(env.IMPASTO_FAST_WEIGHTS_DIR).size === 0) return;
+    // A download can outlast the bot: a stopped bot starts no engine.
+    if (stopped || installedFastNetworks(env.IMPASTO_FAST_WEIGHTS_DIR).size === 0) return;
     await hosts.fast.start().catch((error: unknown) => logger.error({ err: error }, 'the fast lane could not start'));
   };
   return {
@@ -81,7 +82,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     engineInfo: () => engineInfo,
     start() {
       // The engine loads its weights in the background; commands are answered meanwhile.
-      host.start().then(
+      hosts.paint.start().then(
         (info) => {
           engineInfo = info;
           speed.useBackend(info.objectiveEngine === 'onnx' ? 'onnx' : info.backend);
@@ -92,6 +93,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
       queue.resume();
     },
     async stop() {
+      stopped = true;
       queue.pause();
       await Promise.all([hosts.paint.stop(), hosts.fast.stop()]);
     },
