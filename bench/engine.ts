@@ -115,6 +115,11 @@ for (const size of sizes) {
 const realWeights = new Map(realLayers.map((name) => [name, weights.get(name)!]));
 const defaultJobs = [];
 for (const engineKind of engineKinds) {
+  if (engineKind === 'tfjs' && (choice.name === 'wasm' || choice.name === 'cpu')) {
+    // The wasm heap (4 GB at most) cannot hold a 1024-px optimisation: it aborts inside a conv.
+    console.log(`default job on tfjs ${choice.name}: skipped (a 1024-px job does not fit in its memory)`);
+    continue;
+  }
   const engine = createEngineFromWeights(choice, realWeights, engineKind === 'onnx' ? ort : undefined);
   const jobStart = performance.now();
   const result = await engine.stylize({ content, style });

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createCancelCommand } from './commands/cancel.ts';
+import { createForgetMeCommand } from './commands/forget-me.ts';
 import { createContestEnterCommand } from './commands/contest-enter.ts';
 import { createContestCancelCommand, createContestEndCommand, createContestRemoveCommand } from './commands/contest-moderation.ts';
 import { createContestStartCommand } from './commands/contest-start.ts';
@@ -22,11 +23,11 @@ import { Contests, type Contest, type ContestEvent } from './contests/contests.t
 import { renderLeaderboard, type Leaderboard } from './contests/leaderboard.ts';
 import { openDatabase } from './database.ts';
 import { BotError, replyOrRefusal } from './errors.ts';
-import { createDataDirs, deleteExpiredFiles, type DataDirs } from './files.ts';
+import { createDataDirs, deleteExpiredFiles, deleteOwnFiles, type DataDirs } from './files.ts';
 import type { EngineInfo } from './jobs/engine-host.ts';
 import type { JobEventListener, QueueEntry } from './jobs/queue.ts';
 import { createJobRuntime } from './jobs/runtime.ts';
-import type { Job, Platform } from './jobs/store.ts';
+import type { Job, Platform, Requester } from './jobs/store.ts';
 import { commandLimitsFor } from './limits.ts';
 import type { BotServices } from './services.ts';
 import { seedDefaultLibrary } from './styles/defaults.ts';
@@ -63,6 +64,8 @@ export interface Bot {
   idle(): Promise<void>;
   readonly contests: Contests;
   onContestEvent(listener: (event: ContestEvent) => void): () => void;
+  /** Someone used /forget-me: adapters drop what they hold about them in memory. */
+  onForgotten(listener: (requester: Requester) => void): () => void;
   /** A vote button press: toggles the member's vote. */
   vote(entryId: string, context: CommandContext): Promise<Reply>;
   /** The ranking as text and a picture of the top entries. */
@@ -90,7 +93,10 @@ export function createBot(options: BotOptions): Bot {
   queue.onEvent((event) => contests.handleJobEvent(event));
   const leaderboard = (contest: Contest, top: number) => renderLeaderboard(contests, store, contest, top);
   const services: BotServices = { store, queue, library, dirs, limits, engineInfo: runtime.engineInfo, contests, leaderboard };
-  const commands = createCommands(services);
+  const forgottenListeners = new Set<(requester: Requester) => void>();
+  const commands = createCommands(services, (requester) => {
+    for (const listener of forgottenListeners) listener(requester);
+  });
   const byName = new Map(commands.map((command) => [command.definition.name, command]));
   let retentionTimer: NodeJS.Timeout | undefined;
 
@@ -101,8 +107,12 @@ export function createBot(options: BotOptions): Bot {
         const result = store.get(jobId)?.result;
         return result ? [result.pngPath, result.gifPath] : [];
       });
-      const removed = await deleteExpiredFiles(dirs, new Set([...store.livePaths(), ...contestPaths]), env.IMPASTO_RETENTION_DAYS * 86_400_000);
-      if (removed > 0) logger.info({ removed }, 'deleted expired uploads and results');
+      const retentionMs = env.IMPASTO_RETENTION_DAYS * 86_400_000;
+      // Job rows go with their files: names, reply tokens and all (contest entries stay while the contest runs).
+      const expiredRows = store.deleteFinishedBefore(Date.now() - retentionMs, new Set(contests.jobsInOpenContests()));
+      const live = new Set([...store.livePaths(), ...contestPaths]);
+      const removed = (await deleteOwnFiles(dirs, expiredRows.filter((path) => !live.has(path)))) + (await deleteExpiredFiles(dirs, live, retentionMs));
+      if (removed > 0) logger.info({ removed }, 'deleted expired jobs, uploads and results');
     } catch (error) {
       logger.warn({ err: error }, 'retention cleanup failed');
     }
@@ -127,6 +137,10 @@ export function createBot(options: BotOptions): Bot {
       }
     },
     onEvent: (listener) => queue.onEvent(listener),
+    onForgotten(listener) {
+      forgottenListeners.add(listener);
+      return () => forgottenListeners.delete(listener);
+    },
     rerun: (jobId, context, change) => replyOrRefusal(() => rerunJob(services, jobId, context, change)),
     job: (id) => store.get(id),
     queueEntry: (id) => queue.entries().find((entry) => entry.job.id === id),
@@ -166,7 +180,7 @@ export function createBot(options: BotOptions): Bot {
 }
 
 /** Every command, in the order help lists them. */
-function createCommands(services: BotServices): AnyCommand[] {
+function createCommands(services: BotServices, onForgotten: (requester: Requester) => void): AnyCommand[] {
   const commands: AnyCommand[] = [
     createStylizeCommand(services),
     createStylesCommand(services),
@@ -181,6 +195,7 @@ function createCommands(services: BotServices): AnyCommand[] {
     createContestEndCommand(services),
     createContestCancelCommand(services),
     createContestRemoveCommand(services),
+    createForgetMeCommand(services, onForgotten),
   ];
   commands.push(createHelpCommand(() => commands.map((command) => command.definition)));
   return commands;

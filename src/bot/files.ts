@@ -41,6 +41,16 @@ export function resultPaths(dirs: DataDirs, jobId: string): { png: string; gif: 
 }
 
 /**
+ * Deletes the given files that the bot owns (uploads and results); anything else (a library style,
+ * a contest's painting) is left alone. Returns how many were removed.
+ */
+export async function deleteOwnFiles(dirs: DataDirs, paths: Iterable<string>): Promise<number> {
+  const owned = [...new Set(paths)].filter((path) => [dirs.uploads, dirs.results].some((dir) => path.startsWith(`${dir}/`) || path.startsWith(`${dir}\\`)));
+  await Promise.all(owned.map((path) => rm(path, { force: true })));
+  return owned.length;
+}
+
+/**
  * Deletes uploads and results older than `retentionMs`, except files a queued or running job
  * still needs. Returns how many files were removed.
  */

@@ -68,6 +68,10 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   client.on(Events.ShardError, (error, shardId) => logger.error({ err: error, shardId }, 'discord gateway error'));
 
   const stopContests = renderContestsOnDiscord(client, bot, logger);
+  // "Use as style" is held in memory only: /forget-me clears it too.
+  const stopForgetting = bot.onForgotten((requester) => {
+    if (requester.platform === 'discord') state.rememberedStyles.delete(requester.userId);
+  });
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
   await client.login(env.DISCORD_TOKEN);
   await ready;
@@ -76,6 +80,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     client,
     async stop() {
       stopContests();
+      stopForgetting();
       await state.deliveries.stop();
       await client.destroy();
     },

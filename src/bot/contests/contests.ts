@@ -331,6 +331,25 @@ export class Contests {
     return cancelled;
   }
 
+  /**
+   * Forgets a person: their entries go (with the votes they got), their votes stay but no longer say
+   * whose they were, and contests they started no longer name them. Returns the entries' job ids.
+   */
+  forgetUser(platform: Platform, userId: string): string[] {
+    const { db } = this.deps;
+    return db.transaction(() => {
+      const entries = db.prepare('SELECT e.id, e.job_id FROM contest_entries e JOIN contests c ON c.id = e.contest_id WHERE c.platform = ? AND e.user_id = ?').all(platform, userId) as { id: string; job_id: string }[];
+      for (const entry of entries) {
+        db.prepare('DELETE FROM contest_votes WHERE entry_id = ?').run(entry.id);
+        db.prepare('DELETE FROM contest_entries WHERE id = ?').run(entry.id);
+      }
+      const votes = db.prepare('SELECT v.entry_id FROM contest_votes v JOIN contest_entries e ON e.id = v.entry_id JOIN contests c ON c.id = e.contest_id WHERE c.platform = ? AND v.user_id = ?').pluck().all(platform, userId) as string[];
+      for (const entryId of votes) db.prepare('UPDATE contest_votes SET user_id = ? WHERE entry_id = ? AND user_id = ?').run(`forgotten:${randomBytes(8).toString('hex')}`, entryId, userId);
+      db.prepare("UPDATE contests SET created_by = 'forgotten' WHERE platform = ? AND created_by = ?").run(platform, userId);
+      return entries.map((entry) => entry.job_id);
+    })();
+  }
+
   /** A member left: their entries stay (votes count), marked as such. */
   markMemberLeft(platform: Platform, userId: string): void {
     this.deps.db

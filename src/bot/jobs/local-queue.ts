@@ -8,7 +8,7 @@ import { EngineFailure, type EngineHost } from './engine-host.ts';
 import { BotError, userMessageOf } from '../errors.ts';
 import { Admission, type AdmissionLimits } from './admission.ts';
 import { throttleProgress } from './progress-throttle.ts';
-import { resultPaths, type DataDirs } from '../files.ts';
+import { deleteOwnFiles, resultPaths, type DataDirs } from '../files.ts';
 import { styleSharesOf, type Job, type JobStore, type NewJob, type Requester } from './store.ts';
 import type { SpeedModel } from './speed.ts';
 import { JOB_LANES, laneOf, type JobEvent, type JobEventListener, type JobLane, type JobQueue, type QueueEntry } from './queue.ts';
@@ -194,6 +194,11 @@ export class LocalQueue implements JobQueue {
         onProgress,
       );
       this.speed.record(job.method, job.options, outcome.elapsedMs);
+      // Its owner asked to be forgotten while it ran: nothing of it may stay.
+      if (!this.store.get(jobId)) {
+        await deleteOwnFiles(this.dirs, [png, gif]);
+        return;
+      }
       this.store.markSucceeded(jobId, { pngPath: png, gifPath: gif, ...outcome, backend: (await lane.host.start()).label });
       this.emit({ type: 'succeeded', job: this.store.get(jobId)! });
     } catch (error) {
@@ -206,7 +211,8 @@ export class LocalQueue implements JobQueue {
   }
 
   private finishWithError(jobId: string, error: unknown): void {
-    const job = this.store.get(jobId)!;
+    const job = this.store.get(jobId);
+    if (!job) return; // forgotten while it ran (cancelled first, and announced then)
     if (error instanceof CancelledError && !this.timedOut.has(jobId)) {
       // Cancelled by a user: `cancel` already recorded and announced it.
       if (job.status === 'running') this.store.markCancelled(jobId);

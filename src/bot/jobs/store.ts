@@ -230,6 +230,32 @@ export class JobStore {
     return interrupted.map((job) => this.get(job.id)!);
   }
 
+  /**
+   * Deletes every job of one person, whatever its state (the caller cancels active ones first), and
+   * returns the files those jobs referenced: their uploads and results.
+   */
+  deleteByUser(platform: Platform, userId: string): string[] {
+    return this.deleteWhere('platform = ? AND user_id = ?', [platform, userId]);
+  }
+
+  /**
+   * Deletes finished jobs older than `cutoff` (reply tokens, names and all), except `keep` (entries
+   * of running contests), and returns the files they referenced.
+   */
+  deleteFinishedBefore(cutoff: number, keep: ReadonlySet<string> = new Set()): string[] {
+    const ids = (this.db.prepare("SELECT id FROM jobs WHERE status IN ('succeeded', 'failed', 'cancelled') AND COALESCE(finished_at, created_at) < ?").pluck().all(cutoff) as string[]).filter((id) => !keep.has(id));
+    if (ids.length === 0) return [];
+    return this.deleteWhere(`id IN (${ids.map(() => '?').join(', ')})`, ids);
+  }
+
+  private deleteWhere(condition: string, parameters: readonly unknown[]): string[] {
+    return this.db.transaction(() => {
+      const rows = (this.db.prepare(`SELECT * FROM jobs WHERE ${condition}`).all(...parameters) as JobRow[]).map(toJob);
+      this.db.prepare(`DELETE FROM jobs WHERE ${condition}`).run(...parameters);
+      return rows.flatMap(filesOf);
+    })();
+  }
+
   /** Files referenced by queued or running jobs: retention must never delete these. */
   livePaths(): Set<string> {
     const rows = this.db.prepare("SELECT content_path, style_path, styles, mask_path FROM jobs WHERE status IN ('queued', 'running')").all() as {
@@ -247,6 +273,11 @@ export class JobStore {
       ]),
     );
   }
+}
+
+/** Every file a job refers to: its uploads and its result. */
+function filesOf(job: Job): string[] {
+  return [job.contentPath, ...styleSharesOf(job).map((share) => share.path), ...(job.maskPath ? [job.maskPath] : []), ...(job.result ? [job.result.pngPath, job.result.gifPath] : [])];
 }
 
 /** The job's style images with their weights (one style: weight 1). */

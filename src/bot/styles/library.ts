@@ -67,6 +67,11 @@ export class StyleLibrary {
     return this.styleOf(this.db.prepare(`SELECT ${COLUMNS} FROM styles WHERE name = ?`).all(name.toLowerCase()) as StyleRow[])[0];
   }
 
+  /** A forgotten person's styles stay in the library, no longer saying who added them. */
+  forgetAdder(platform: string, userId: string): void {
+    this.db.prepare("UPDATE styles SET added_by = 'forgotten' WHERE added_by = ?").run(`${platform}:${userId}`);
+  }
+
   /** Links a style to the fast network trained on its painting (or unlinks it with `undefined`). */
   setNetwork(name: string, network: string | undefined): void {
     this.db.prepare('UPDATE styles SET network = ? WHERE name = ?').run(network ?? null, name);
