@@ -22,7 +22,7 @@ const env = loadBotEnvironment({ ...process.env, IMPASTO_DATA_DIR: dataDir, IMPA
 const bot = createBot({ env, logger: createLogger({ level: 'silent', secrets: [] }) });
 await bot.start();
 const photo = { bytes: new Uint8Array(await readFile(join(images, 'content_tubingen.jpg'))), name: 'tubingen.jpg' };
-const context = (user: string) => ({ requester: { platform: 'web' as const, userId: user, userName: user, isModerator: false }, origin: { platform: 'web' as const, channelId: 'bench' } });
+const context = (user: string) => ({ requester: { platform: 'web' as const, community: 'web', userId: user, userName: user, isModerator: false }, origin: { platform: 'web' as const, channelId: 'bench' } });
 const finished = (jobId: string) =>
   new Promise<JobEvent>((resolve) => {
     const stop = bot.onEvent((event) => {

@@ -162,7 +162,7 @@ export function createBot(options: BotOptions): Bot {
         if (added.length > 0) logger.info({ added }, 'default style library imported (first start)');
       }
       if (env.IMPASTO_STYLES_DIR) {
-        const report = await importStyles(library, env.IMPASTO_STYLES_DIR, limits.decode);
+        const report = await importStyles(library.shared(), env.IMPASTO_STYLES_DIR, limits.decode);
         logger.info({ added: report.added, skipped: report.skipped.length }, 'style library seeded');
       }
       runtime.start();

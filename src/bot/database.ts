@@ -114,6 +114,31 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
     version: 6,
     sql: `ALTER TABLE styles ADD COLUMN network TEXT;`,
   },
+  {
+    // Communities (a Discord server, a Slack workspace, the playground): each has its own styles,
+    // jobs and contests. Styles from before are shared by all ('*'), as the shipped paintings are;
+    // a community hides a shared style instead of deleting it. Older jobs and contests belong to
+    // no community ('').
+    version: 7,
+    sql: `
+      CREATE TABLE styles_v7 (
+        community TEXT NOT NULL DEFAULT '*',
+        name TEXT NOT NULL,
+        title TEXT NOT NULL,
+        path TEXT NOT NULL,
+        added_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        network TEXT,
+        PRIMARY KEY (community, name)
+      );
+      INSERT INTO styles_v7 (community, name, title, path, added_by, created_at, network) SELECT '*', name, title, path, added_by, created_at, network FROM styles;
+      DROP TABLE styles;
+      ALTER TABLE styles_v7 RENAME TO styles;
+      CREATE TABLE hidden_styles (community TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (community, name));
+      ALTER TABLE jobs ADD COLUMN community TEXT NOT NULL DEFAULT '';
+      ALTER TABLE contests ADD COLUMN community TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ];
 
 /** Opens (creating if needed) the SQLite store in WAL mode and brings its schema up to date. */

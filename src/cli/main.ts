@@ -107,7 +107,7 @@ styles
     const env = loadBotEnvironment();
     const db = openDatabase(createDataDirs(resolve(env.IMPASTO_DATA_DIR)).database);
     const library = new StyleLibrary(db, createDataDirs(resolve(env.IMPASTO_DATA_DIR)).styles);
-    const report = await importStyles(library, dir, commandLimitsFor(env).decode);
+    const report = await importStyles(library.shared(), dir, commandLimitsFor(env).decode);
     db.close();
     for (const name of report.added) process.stderr.write(`added ${name}\n`);
     for (const { file, reason } of report.skipped) process.stderr.write(`skipped ${file}: ${reason}\n`);

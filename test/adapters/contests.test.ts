@@ -21,7 +21,7 @@ const quick = { IMPASTO_MAX_SIZE: '64', IMPASTO_MAX_ITERATIONS: '3' };
 
 async function bootBot(env: Record<string, string>, dataDir?: string) {
   const harness = await startTestBot({ ...quick, ...env }, undefined, dataDir);
-  if (!dataDir) await importStyles(harness.bot.library, join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+  if (!dataDir) await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
   return harness;
 }
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscordAdapter, type DiscordAdapter } from '../../src/adapters/discord/adapter.ts';
 import { registerDiscordCommands } from '../../src/adapters/discord/register.ts';
 import { importStyles } from '../../src/bot/styles/import.ts';
-import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
+import { decodeImage, DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
 import { contextFor, startTestBot, waitForEvent } from '../helpers/bot.ts';
 import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
 import {
@@ -46,7 +46,7 @@ beforeAll(async () => {
     IMPASTO_MAX_SIZE: '128',
     IMPASTO_MAX_ITERATIONS: '20',
   });
-  await importStyles(harness.bot.library, join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+  await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
   adapter = await startDiscordAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }), now: () => Date.now() + clockOffset });
   photoUrl = fake.addCdnFile('tubingen.jpg', await readFile(sharedImagePath('content_tubingen.jpg')), 'image/jpeg');
   styleUrl = fake.addCdnFile('starry.jpg', await readFile(sharedImagePath('style_starry_night.jpg')), 'image/jpeg');
@@ -200,6 +200,20 @@ describe('Discord', () => {
     await expectValidResult(painted);
     expect((painted.json as { content: string }).content).toMatch(/style great-wave · 128×96 · 20 iterations of L-BFGS · strength 5 · started from the wave network's picture/);
     harness.bot.library.setNetwork('great-wave', undefined);
+  });
+
+  it('keeps each server’s styles to itself: autocomplete in another server does not offer them', async () => {
+    await harness.bot.library.in(`discord:${GUILD_ID}`).add('guild-only', await decodeImage(await readFile(sharedImagePath('style_udnie.jpg'))), 'discord:mod');
+    const typed = (guildId?: string) => interactionPayload({ type: 4, user: alice, ...(guildId ? { guildId } : {}), data: { id: '800000000000000001', name: 'stylize', type: 1, options: [{ name: 'style_name', type: 3, value: 'guild', focused: true }] } });
+    const here = typed();
+    fake.dispatchInteraction(here);
+    expect(((await fake.waitForRequest(callbackOf(here))).json as { data: { choices: { value: string }[] } }).data.choices.map((choice) => choice.value)).toContain('guild-only');
+    const elsewhere = typed('300000000000000099');
+    fake.dispatchInteraction(elsewhere);
+    const offered = ((await fake.waitForRequest(callbackOf(elsewhere))).json as { data: { choices: { value: string }[] } }).data.choices.map((choice) => choice.value);
+    expect(offered).not.toContain('guild-only');
+    // The shared paintings are offered everywhere.
+    expect(offered.length).toBeGreaterThan(0);
   });
 
   it('stylizes an image someone posted, from the message context menu', async () => {

@@ -28,7 +28,7 @@ async function startHarness(overrides: Record<string, string>) {
     IMPASTO_MAX_QUEUED_PER_USER: '5',
     ...overrides,
   });
-  await importStyles(harness.bot.library, join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+  await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
   const adapter = await startSlackAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
   return { harness, adapter };
 }

@@ -14,7 +14,7 @@ import type { JobEvent, QueueEntry } from '../../src/bot/jobs/queue.ts';
  * entries through the real queue and engine).
  */
 const origin = { platform: 'discord' as const, channelId: 'channel-1' };
-const member = (id: string, isModerator = false): Requester => ({ platform: 'discord', userId: id, userName: id, isModerator });
+const member = (id: string, isModerator = false): Requester => ({ platform: 'discord', community: 'discord:guild-1', userId: id, userName: id, isModerator });
 const moderator = member('mod', true);
 const HOUR = 3_600_000;
 

@@ -14,7 +14,7 @@ let content: { bytes: Uint8Array; name: string };
 
 beforeAll(async () => {
   harness = await startTestBot({ IMPASTO_MAX_QUEUED_PER_USER: '5' });
-  await importStyles(harness.bot.library, join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+  await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
   content = { bytes: await readFile(sharedImagePath('content_tubingen.jpg')), name: 'tubingen.jpg' };
 });
 afterAll(() => harness.stop());

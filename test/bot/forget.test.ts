@@ -84,7 +84,7 @@ describe('/forget-me', () => {
     // Yan's entry, job and files are untouched; the library keeps the style, not who added it.
     const yanJob = harness.bot.job(yanEntry.jobId!)!;
     expect(filesOf(yanJob).every((path) => onDisk.has(path))).toBe(true);
-    expect(harness.bot.library.get('moderated-painting')?.addedBy).toBe('forgotten');
+    expect(harness.bot.library.in('web').get('moderated-painting')?.addedBy).toBe('forgotten');
     expect(onDisk.has(yanJob.stylePath)).toBe(true);
   });
 });
@@ -99,11 +99,11 @@ describe('retention', () => {
     const results = ['png', 'gif'].map((extension) => join(dirs.results, `old.${extension}`));
     for (const path of [...paths, ...results]) await writeFile(path, 'x');
     const origin = { platform: 'discord' as const, channelId: 'c', reply: { token: 'secret-reply-token' } };
-    const old = store.create({ requester: { platform: 'discord', userId: 'u1', userName: 'old-user' }, origin, options: {}, contentPath: paths[0]!, stylePath: paths[1]!, styleLabel: 'x' });
+    const old = store.create({ requester: { platform: 'discord', community: 'discord:1', userId: 'u1', userName: 'old-user' }, origin, options: {}, contentPath: paths[0]!, stylePath: paths[1]!, styleLabel: 'x' });
     store.markSucceeded(old.id, { pngPath: results[0]!, gifPath: results[1]!, width: 1, height: 1, iterations: 1, elapsedMs: 1, backend: 'onnxruntime', frames: 1, lossHistory: [] });
     now += 10 * 86_400_000;
-    const recent = store.create({ requester: { platform: 'discord', userId: 'u2', userName: 'new-user' }, origin, options: {}, contentPath: paths[0]!, stylePath: paths[1]!, styleLabel: 'x' });
-    const kept = store.create({ requester: { platform: 'discord', userId: 'u3', userName: 'entrant' }, origin, options: {}, contentPath: paths[0]!, stylePath: paths[1]!, styleLabel: 'x' });
+    const recent = store.create({ requester: { platform: 'discord', community: 'discord:1', userId: 'u2', userName: 'new-user' }, origin, options: {}, contentPath: paths[0]!, stylePath: paths[1]!, styleLabel: 'x' });
+    const kept = store.create({ requester: { platform: 'discord', community: 'discord:1', userId: 'u3', userName: 'entrant' }, origin, options: {}, contentPath: paths[0]!, stylePath: paths[1]!, styleLabel: 'x' });
     store.markFailed(kept.id, 'x');
     const expired = store.deleteFinishedBefore(now + 1, new Set([kept.id]));
     expect(store.get(old.id)).toBeUndefined();

@@ -25,11 +25,11 @@ describe('the style library', () => {
   });
 
   it('is seeded from a folder of images, once', async () => {
-    const report = await importStyles(harness.bot.library, join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+    const report = await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
     const expected = (await readdir(join(SHARED_DIR, 'images'))).filter((file) => file.startsWith('style_')).length;
     expect(report.added.filter((name) => !name.startsWith('content'))).toHaveLength(expected);
-    expect(harness.bot.library.get('starry-night')?.title).toBe('Starry Night');
-    const again = await importStyles(harness.bot.library, join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+    expect(harness.bot.library.in('web').get('starry-night')?.title).toBe('Starry Night');
+    const again = await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
     expect(again.added).toEqual([]);
   });
 
@@ -58,10 +58,10 @@ describe('the style library', () => {
     expect(added.text).toBe('Added style "picabia" (Udnie, Picabia) to the library.');
     const duplicate = await harness.bot.execute('style add', { name: 'picabia', image }, contextFor('mod', { isModerator: true }));
     expect(duplicate.text).toMatch(/already a style called "picabia"/);
-    expect(harness.bot.library.suggest('pica').map((style) => style.name)).toContain('picabia');
+    expect(harness.bot.library.in('web').suggest('pica').map((style) => style.name)).toContain('picabia');
     const removed = await harness.bot.execute('style remove', { name: 'picabia' }, contextFor('mod', { isModerator: true }));
     expect(removed.text).toMatch(/Removed style "picabia"/);
-    expect(harness.bot.library.get('picabia')).toBeUndefined();
+    expect(harness.bot.library.in('web').get('picabia')).toBeUndefined();
   });
 
   it('rejects a bad style name with the rule', async () => {
@@ -73,8 +73,8 @@ describe('the style library', () => {
   it('ships five public-domain paintings, imported once: a removed one stays removed', async () => {
     const first = await startTestBot({ IMPASTO_DEFAULT_LIBRARY: 'true' });
     try {
-      expect(first.bot.library.list().map((style) => style.name)).toEqual(['composition-vii', 'great-wave', 'shipwreck-minotaur', 'starry-night', 'the-scream']);
-      expect(first.bot.library.get('starry-night')!.title).toBe('The Starry Night, Vincent van Gogh (1889)');
+      expect(first.bot.library.in('web').list().map((style) => style.name)).toEqual(['composition-vii', 'great-wave', 'shipwreck-minotaur', 'starry-night', 'the-scream']);
+      expect(first.bot.library.in('web').get('starry-night')!.title).toBe('The Starry Night, Vincent van Gogh (1889)');
       const reply = await first.bot.execute('style remove', { name: 'the-scream' }, contextFor('mod', { isModerator: true }));
       expect(reply.refusal).toBeUndefined();
     } finally {
@@ -82,7 +82,7 @@ describe('the style library', () => {
     }
     const restarted = await startTestBot({ IMPASTO_DEFAULT_LIBRARY: 'true' }, undefined, first.dataDir);
     try {
-      expect(restarted.bot.library.list().map((style) => style.name)).toEqual(['composition-vii', 'great-wave', 'shipwreck-minotaur', 'starry-night']);
+      expect(restarted.bot.library.in('web').list().map((style) => style.name)).toEqual(['composition-vii', 'great-wave', 'shipwreck-minotaur', 'starry-night']);
     } finally {
       await restarted.stop();
     }
@@ -91,9 +91,9 @@ describe('the style library', () => {
   it('links the shipped paintings to their fast networks, and marks only those whose network is installed', async () => {
     const withNetworks = await startTestBot({ IMPASTO_DEFAULT_LIBRARY: 'true' });
     try {
-      const networks = Object.fromEntries(withNetworks.bot.library.list().map((style) => [style.name, style.network]));
+      const networks = Object.fromEntries(withNetworks.bot.library.in('web').list().map((style) => [style.name, style.network]));
       expect(networks).toEqual({ 'composition-vii': undefined, 'great-wave': 'wave', 'shipwreck-minotaur': 'wreck', 'starry-night': undefined, 'the-scream': 'scream' });
-      expect(withNetworks.bot.library.suggest('scre').map(styleChoiceLabel)).toContain('the-scream · fast');
+      expect(withNetworks.bot.library.in('web').suggest('scre').map(styleChoiceLabel)).toContain('the-scream · fast');
       const reply = await withNetworks.bot.execute('styles', {}, contextFor('anyone'));
       expect(reply.text).toMatch(/the-scream/);
     } finally {
@@ -103,7 +103,7 @@ describe('the style library', () => {
     const empty = await mkdtemp(join(tmpdir(), 'impasto-no-fast-'));
     const without = await startTestBot({ IMPASTO_DEFAULT_LIBRARY: 'true', IMPASTO_FAST_WEIGHTS_DIR: empty }, undefined, withNetworks.dataDir);
     try {
-      expect(without.bot.library.list().filter((style) => style.network)).toEqual([]);
+      expect(without.bot.library.in('web').list().filter((style) => style.network)).toEqual([]);
       const refused = await without.bot.execute('stylize', { content: { bytes: await readFile(sharedImagePath('content_dog.jpg')), name: 'dog.jpg' }, style_name: 'the-scream', mode: 'fast' }, contextFor('anyone'));
       expect(refused.refusal?.field).toBe('mode');
       expect(refused.text).toMatch(/"the-scream" has no fast network/);
@@ -124,9 +124,9 @@ describe('the style library', () => {
     db.close();
     const upgraded = await startTestBot({ IMPASTO_DEFAULT_LIBRARY: 'true' }, undefined, first.dataDir);
     try {
-      expect(upgraded.bot.library.get('great-wave')).toBeUndefined();
-      expect(upgraded.bot.library.get('the-scream')?.network).toBe('scream');
-      expect(upgraded.bot.library.get('shipwreck-minotaur')?.network).toBe('wreck');
+      expect(upgraded.bot.library.in('web').get('great-wave')).toBeUndefined();
+      expect(upgraded.bot.library.in('web').get('the-scream')?.network).toBe('scream');
+      expect(upgraded.bot.library.in('web').get('shipwreck-minotaur')?.network).toBe('wreck');
     } finally {
       await upgraded.stop();
     }

@@ -43,10 +43,11 @@ export async function startTestBot(overrides: Record<string, string> = {}, worke
   };
 }
 
-export function contextFor(userId: string, options: { platform?: Platform; isModerator?: boolean } = {}): CommandContext {
+/** A request from `userId`; the community is the playground's (`web`) unless given. */
+export function contextFor(userId: string, options: { platform?: Platform; isModerator?: boolean; community?: string } = {}): CommandContext {
   const platform = options.platform ?? 'web';
   return {
-    requester: { platform, userId, userName: `user-${userId}`, isModerator: options.isModerator ?? false },
+    requester: { platform, community: options.community ?? (platform === 'web' ? 'web' : `${platform}:test`), userId, userName: `user-${userId}`, isModerator: options.isModerator ?? false },
     origin: { platform, channelId: 'channel-1' },
   };
 }

@@ -13,6 +13,11 @@ export interface DiscordReplyRef {
   readonly messageId?: string;
 }
 
+/** The server an interaction came from (a direct message is a community of one). */
+export function communityOf(interaction: Interaction): string {
+  return interaction.guildId ? `discord:${interaction.guildId}` : `discord:dm-${interaction.user.id}`;
+}
+
 /** Who asked and where to answer; moderators are members who may manage the server. */
 export function contextOf(interaction: Interaction, messageId?: string): CommandContext {
   const permissions = interaction.memberPermissions;
@@ -26,7 +31,7 @@ export function contextOf(interaction: Interaction, messageId?: string): Command
     ...(messageId ? { messageId } : {}),
   };
   return {
-    requester: { platform: 'discord', userId: interaction.user.id, userName: interaction.user.username, isModerator },
+    requester: { platform: 'discord', community: communityOf(interaction), userId: interaction.user.id, userName: interaction.user.username, isModerator },
     origin: { platform: 'discord', channelId: interaction.channelId ?? '', reply: { ...reply } },
   };
 }

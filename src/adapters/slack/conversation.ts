@@ -48,7 +48,7 @@ async function isModerator(state: SlackState, userId: string): Promise<boolean> 
 export async function contextOf(state: SlackState, userId: string, userName: string, channel: string, threadTs: string): Promise<CommandContext> {
   const reply: SlackReplyRef = { channel, threadTs, userId };
   return {
-    requester: { platform: 'slack', userId, userName, isModerator: await isModerator(state, userId) },
+    requester: { platform: 'slack', community: state.community, userId, userName, isModerator: await isModerator(state, userId) },
     origin: { platform: 'slack', channelId: channel, threadId: threadTs, reply: { ...reply } },
   };
 }

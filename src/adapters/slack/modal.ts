@@ -22,9 +22,9 @@ export function fileRefOf(file: SlackFile): ModalMetadata['file'] {
 }
 
 /** The "Stylize with…" modal: a library style or another message's image, and a few options with their ranges as hints. */
-export function stylizeModal(bot: Bot, metadata: ModalMetadata) {
+export function stylizeModal(bot: Bot, community: string, metadata: ModalMetadata) {
   const definition = bot.definition('stylize')!;
-  const styles = bot.library.list().slice(0, 99);
+  const styles = bot.library.in(community).list().slice(0, 99);
   const numberInput = (name: (typeof MODAL_NUMBER_FIELDS)[number]) => {
     const option = definition.options[name]!;
     const hint = option.type === 'integer' || option.type === 'number' ? `${option.min}–${option.max}${option.default !== undefined ? `, default ${option.default}` : option.unset ? `, empty: ${option.unset}` : ''}` : '';

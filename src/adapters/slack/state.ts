@@ -13,6 +13,8 @@ export interface SlackState {
   readonly statusMessages: Map<string, string>;
   /** Whether a user is a workspace admin, asked of Slack at most every five minutes. */
   readonly moderatorCache: Map<string, { readonly value: boolean; readonly until: number }>;
+  /** The workspace's community (`slack:<team id>`): one bot token serves one workspace. */
+  readonly community: string;
 }
 
 /** Ids of our interactive parts, read back by the listeners. */

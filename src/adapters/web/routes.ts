@@ -40,7 +40,7 @@ export async function route(route: RouteContext): Promise<void> {
     return sendJson(response, 200, info);
   }
   if (method === 'GET' && path === '/api/styles') {
-    const styles: PublicStyle[] = bot.library.list().map((style) => ({ name: style.name, title: style.title, imageUrl: `/api/styles/${style.name}/image`, label: styleChoiceLabel(style), fast: style.network !== undefined }));
+    const styles: PublicStyle[] = bot.library.in(context.requester.community).list().map((style) => ({ name: style.name, title: style.title, imageUrl: `/api/styles/${style.name}/image`, label: styleChoiceLabel(style), fast: style.network !== undefined }));
     return sendJson(response, 200, styles);
   }
   if (method === 'GET' && path === '/api/styles/sheet.png') {
@@ -48,7 +48,7 @@ export async function route(route: RouteContext): Promise<void> {
     return sendBytes(response, 'image/png', reply.files![0]!.bytes);
   }
   if (method === 'GET' && (match = /^\/api\/styles\/([a-z0-9-]+)\/image$/.exec(path))) {
-    const style = bot.library.get(match[1]!);
+    const style = bot.library.in(context.requester.community).get(match[1]!);
     if (!style) throw new HttpError(404, `There is no style "${match[1]}".`);
     return sendBytes(response, 'image/jpeg', await sharp(style.path).resize(320, 320, { fit: 'inside' }).jpeg({ quality: 85 }).toBuffer());
   }

@@ -40,7 +40,7 @@ export async function startWebServer(options: { bot: Bot; env: BotEnvironment; l
       const clientId = clientIdOf(request, response);
       const asset = method === 'GET' ? assets.get(url.pathname) : undefined;
       if (asset) return sendAsset(response, asset);
-      const context = { requester: { platform: 'web' as const, userId: clientId, userName: 'you', isModerator: env.IMPASTO_WEB_LIBRARY_EDITS }, origin: { platform: 'web' as const, channelId: 'web' } };
+      const context = { requester: { platform: 'web' as const, community: 'web', userId: clientId, userName: 'you', isModerator: env.IMPASTO_WEB_LIBRARY_EDITS }, origin: { platform: 'web' as const, channelId: 'web' } };
       await route({ bot, env, request, response, url, clientId, context, trackStream });
     })().catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : userMessageOf(error) ? 400 : 500;

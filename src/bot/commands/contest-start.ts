@@ -28,7 +28,7 @@ export function createContestStartCommand(services: BotServices) {
         stylePath = await storeImage(services.dirs.uploads, await decodeImageOption(args.style, services.limits.decode, 'style image', 'style'), 'contest-style');
         styleLabel = 'the contest image';
       } else if (args.style_name) {
-        const style = services.library.resolve(args.style_name);
+        const style = services.library.in(context.requester.community).resolve(args.style_name);
         stylePath = style.path;
         styleLabel = style.name;
       } else {

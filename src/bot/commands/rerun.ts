@@ -6,6 +6,7 @@ import { BotError } from '../errors.ts';
 import { describePosition, describeWeights } from '../format.ts';
 import { rerunChangesFor, type RerunChange } from '../job-messages.ts';
 import { styleSharesOf, type Job, type JobOptions } from '../jobs/store.ts';
+import { isOfCommunity } from '../jobs/queue.ts';
 import type { BotServices } from '../services.ts';
 import type { CommandContext, Reply } from './types.ts';
 
@@ -14,7 +15,7 @@ export type { RerunChange } from '../job-messages.ts';
 /** Runs a finished job again with one change, from the same images (if they have not expired). */
 export async function rerunJob(services: Pick<BotServices, 'store' | 'queue' | 'limits'>, jobId: string, context: CommandContext, change: RerunChange): Promise<Reply> {
   const job = services.store.get(jobId);
-  if (!job || job.requester.platform !== context.requester.platform) throw new BotError('unknown_job', `There is no job "${jobId}".`);
+  if (!job || !isOfCommunity(job, context.requester)) throw new BotError('unknown_job', `There is no job "${jobId}".`);
   if (!rerunChangesFor(job).includes(change)) throw new BotError('invalid_option', `Job ${jobId} cannot be painted again that way.`);
   const paths = [job.contentPath, ...styleSharesOf(job).map((share) => share.path), ...(job.maskPath ? [job.maskPath] : [])];
   if (!(await filesExist(paths))) throw new BotError('unknown_job', `The images of job ${jobId} have expired; send them again.`);

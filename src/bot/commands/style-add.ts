@@ -16,7 +16,7 @@ export function createStyleAddCommand(services: BotServices) {
     },
     async (context, args) => {
       const image = await decodeImageOption(args.image, services.limits.decode, 'style image', 'image');
-      const style = await services.library.add(args.name.toLowerCase(), image, `${context.requester.platform}:${context.requester.userId}`, args.title);
+      const style = await services.library.in(context.requester.community).add(args.name.toLowerCase(), image, `${context.requester.platform}:${context.requester.userId}`, args.title);
       return { text: `Added style "${style.name}" (${style.title}) to the library.` };
     },
   );

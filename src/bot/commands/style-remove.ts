@@ -5,13 +5,14 @@ export function createStyleRemoveCommand(services: BotServices) {
   return defineCommand(
     {
       name: 'style remove',
-      description: 'Remove a style from the library (moderators)',
+      description: "Remove a style from this server's library (moderators)",
       moderatorsOnly: true,
       options: { name: { type: 'text', description: 'the style to remove', maxLength: 32, required: true, autocomplete: 'style' } },
     },
-    async (_context, args) => {
-      const style = await services.library.remove(args.name);
-      return { text: `Removed style "${style.name}" from the library. Jobs already queued with it still run.` };
+    async (context, args) => {
+      const style = await services.library.in(context.requester.community).remove(args.name);
+      // A shared style (a shipped painting) is only hidden here: other communities keep it.
+      return { text: `Removed style "${style.name}" from this server's library. Jobs already queued with it still run.` };
     },
   );
 }

@@ -2,9 +2,10 @@ import type { BotServices } from '../services.ts';
 import { defineCommand } from './define.ts';
 
 export function createStylesCommand(services: BotServices) {
-  return defineCommand({ name: 'styles', description: 'Show the style library as a gallery', options: {} }, async () => {
-    const styles = services.library.list();
-    const sheet = await services.library.contactSheet(styles);
+  return defineCommand({ name: 'styles', description: 'Show the style library as a gallery', options: {} }, async (context) => {
+    const library = services.library.in(context.requester.community);
+    const styles = library.list();
+    const sheet = await library.contactSheet(styles);
     const text =
       styles.length === 0
         ? 'The style library is empty. Moderators can add styles with /style add; anyone can upload a style image to /stylize.'

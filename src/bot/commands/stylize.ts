@@ -24,7 +24,7 @@ export function createStylizeCommand(services: BotServices) {
     definition,
     async (context, args) => {
       // Names and the mode are checked before the queue is asked: they cost nothing.
-      const blend = args.style_name ? parseBlend(args.style_name).map(({ name, weight }) => ({ style: services.library.resolve(name), weight })) : undefined;
+      const blend = args.style_name ? parseBlend(args.style_name).map(({ name, weight }) => ({ style: services.library.in(context.requester.community).resolve(name), weight })) : undefined;
       const { method, network } = chooseMethod({ asked: args.mode, style: blend?.length === 1 ? blend[0]!.style : undefined, args, options: definition.options });
       const written: string[] = [];
       const store = async (image: RgbImage, prefix: string) => {

@@ -15,6 +15,8 @@ export type MessageRef = Readonly<Record<string, string>>;
 export interface Contest {
   readonly id: string;
   readonly platform: Platform;
+  /** The community it runs in (see `Requester`); only its members vote. */
+  readonly community: string;
   readonly channelId: string;
   readonly title: string;
   readonly stylePath: string;
@@ -74,6 +76,7 @@ const VOTES_PER_MINUTE = 20;
 interface ContestRow {
   id: string;
   platform: Platform;
+  community: string;
   channel_id: string;
   title: string;
   style_path: string;
@@ -104,6 +107,7 @@ interface EntryRow {
 const toContest = (row: ContestRow): Contest => ({
   id: row.id,
   platform: row.platform,
+  community: row.community,
   channelId: row.channel_id,
   title: row.title,
   stylePath: row.style_path,
@@ -216,10 +220,10 @@ export class Contests {
     await copyFile(input.stylePath, stylePath);
     this.deps.db
       .prepare(
-        `INSERT INTO contests (id, platform, channel_id, title, style_path, style_label, params, max_entries, status, created_by, created_at, ends_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)`,
+        `INSERT INTO contests (id, platform, community, channel_id, title, style_path, style_label, params, max_entries, status, created_by, created_at, ends_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)`,
       )
-      .run(id, requester.platform, origin.channelId, input.title, stylePath, input.styleLabel, JSON.stringify(this.deps.entryOptions), input.maxEntries, requester.userId, this.now(), input.endsAt);
+      .run(id, requester.platform, requester.community, origin.channelId, input.title, stylePath, input.styleLabel, JSON.stringify(this.deps.entryOptions), input.maxEntries, requester.userId, this.now(), input.endsAt);
     const contest = this.get(id)!;
     this.armTimer();
     this.emit({ type: 'started', contest });
@@ -285,7 +289,9 @@ export class Contests {
   vote(requester: Requester, entryId: string): { entry: ContestEntry; voted: boolean } {
     const entry = this.entry(entryId);
     const contest = entry ? this.get(entry.contestId) : undefined;
-    if (!entry || !contest || contest.platform !== requester.platform || entry.status !== 'posted') throw new BotError('unknown_job', 'That entry is not in a contest any more.');
+    if (!entry || !contest || contest.platform !== requester.platform || !sameCommunity(contest.community, requester.community) || entry.status !== 'posted') {
+      throw new BotError('unknown_job', 'That entry is not in a contest any more.');
+    }
     if (contest.status !== 'open') throw new BotError('not_allowed', `"${contest.title}" has ended: voting is closed.`);
     if (entry.userId === requester.userId) throw new BotError('not_allowed', 'You cannot vote for your own entry.');
     const key = `${requester.platform}:${requester.userId}`;
@@ -418,4 +424,9 @@ export function parseEndTime(text: string, now: number): number {
   if (endsAt - now < DURATION_RANGE.minMs) throw new BotError('invalid_option', 'A contest must run for at least 10 seconds (and end in the future).', 'ends');
   if (endsAt - now > DURATION_RANGE.maxMs) throw new BotError('invalid_option', 'A contest can run for at most 30 days.', 'ends');
   return endsAt;
+}
+
+/** Rows from before communities existed ('') belong to whichever asks. */
+function sameCommunity(owner: string, asking: string): boolean {
+  return owner === '' || owner === asking;
 }

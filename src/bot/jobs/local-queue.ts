@@ -11,7 +11,7 @@ import { throttleProgress } from './progress-throttle.ts';
 import { deleteOwnFiles, resultPaths, type DataDirs } from '../files.ts';
 import { styleSharesOf, type Job, type JobStore, type NewJob, type Requester } from './store.ts';
 import type { SpeedModel } from './speed.ts';
-import { JOB_LANES, laneOf, type JobEvent, type JobEventListener, type JobLane, type JobQueue, type QueueEntry } from './queue.ts';
+import { isOfCommunity, JOB_LANES, laneOf, type JobEvent, type JobEventListener, type JobLane, type JobQueue, type QueueEntry } from './queue.ts';
 
 export interface QueueLimits extends AdmissionLimits {
   /** A running job is stopped after this long. */
@@ -109,9 +109,10 @@ export class LocalQueue implements JobQueue {
   /** Cancels a job: its owner may, a moderator may cancel anyone's. */
   cancel(jobId: string, requester: Requester): Job {
     const job = this.store.get(jobId);
-    if (!job || job.requester.platform !== requester.platform) throw new BotError('unknown_job', `There is no job "${jobId}".`, 'job');
-    const isOwner = job.requester.userId === requester.userId;
-    if (!isOwner && !requester.isModerator) throw new BotError('not_allowed', 'You can cancel only your own jobs (moderators can cancel any).', 'job');
+    const isOwner = job?.requester.platform === requester.platform && job.requester.userId === requester.userId;
+    // Another community's job looks the same as no job at all.
+    if (!job || (!isOwner && !isOfCommunity(job, requester))) throw new BotError('unknown_job', `There is no job "${jobId}".`, 'job');
+    if (!isOwner && !requester.isModerator) throw new BotError('not_allowed', 'You can cancel only your own jobs (moderators can cancel any here).', 'job');
     if (job.status !== 'queued' && job.status !== 'running') throw new BotError('unknown_job', `Job ${jobId} has already ${job.status === 'cancelled' ? 'been cancelled' : 'finished'}.`, 'job');
     if (!this.store.markCancelled(jobId)) throw new BotError('unknown_job', `Job ${jobId} has already finished.`, 'job');
     const lane = this.lanes[laneOf(job)];

@@ -9,9 +9,14 @@ export const PLATFORMS = ['discord', 'slack', 'web'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
-/** Who asked. `isModerator` is decided by the adapter from the platform's own permissions. */
+/**
+ * Who asked, and from which community: a Discord server (`discord:<guild>`), a Slack workspace
+ * (`slack:<team>`) or the playground (`web`). Styles, jobs and contests belong to one community, and
+ * `isModerator` (decided by the adapter from the platform's own permissions) holds in that one only.
+ */
 export interface Requester {
   readonly platform: Platform;
+  readonly community: string;
   readonly userId: string;
   readonly userName: string;
   readonly isModerator: boolean;
@@ -95,6 +100,7 @@ interface JobRow {
   seq: number;
   status: JobStatus;
   platform: Platform;
+  community: string;
   user_id: string;
   user_name: string;
   origin: string;
@@ -119,7 +125,7 @@ function toJob(row: JobRow): Job {
     id: row.id,
     seq: row.seq,
     status: row.status,
-    requester: { platform: row.platform, userId: row.user_id, userName: row.user_name },
+    requester: { platform: row.platform, community: row.community, userId: row.user_id, userName: row.user_name },
     origin: JSON.parse(row.origin) as JobOrigin,
     method: row.method,
     // The column is still called `params`.
@@ -151,13 +157,14 @@ export class JobStore {
     const seq = ((this.db.prepare('SELECT MAX(seq) FROM jobs').pluck().get() as number | null) ?? 0) + 1;
     this.db
       .prepare(
-        `INSERT INTO jobs (id, seq, status, platform, user_id, user_name, origin, method, params, content_path, style_path, styles, mask_path, style_label, created_at)
-         VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO jobs (id, seq, status, platform, community, user_id, user_name, origin, method, params, content_path, style_path, styles, mask_path, style_label, created_at)
+         VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         id,
         seq,
         job.requester.platform,
+        job.requester.community,
         job.requester.userId,
         job.requester.userName,
         JSON.stringify(job.origin),

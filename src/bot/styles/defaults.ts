@@ -26,10 +26,10 @@ export async function seedDefaultLibrary(db: Db, library: StyleLibrary, limits: 
   if (seeded !== undefined && Number(seeded) >= manifest.version) return [];
   const added: string[] = [];
   for (const painting of manifest.paintings) {
-    const existing = library.get(painting.name);
+    const existing = library.shared().get(painting.name);
     if (seeded === undefined && !existing) {
       const image = await decodeImage(await readFile(new URL(painting.file, LIBRARY_DIR)), limits, painting.file);
-      await library.add(painting.name, image, DEFAULT_LIBRARY, painting.title);
+      await library.shared().add(painting.name, image, DEFAULT_LIBRARY, painting.title);
       added.push(painting.name);
     }
     // Only the shipped painting gets the link: a moderator's own style of the same name is another picture.

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { decodeImage, type DecodeLimits } from '../../engine/image.ts';
 import { userMessageOf } from '../errors.ts';
-import { styleNameFromFileName, type StyleLibrary } from './library.ts';
+import { styleNameFromFileName, type CommunityStyles } from './library.ts';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif']);
 
@@ -11,8 +11,8 @@ export interface ImportReport {
   readonly skipped: { file: string; reason: string }[];
 }
 
-/** Adds every image in `dir` to the library, named after its file (`style_the_scream.jpg` → `the-scream`). */
-export async function importStyles(library: StyleLibrary, dir: string, limits: DecodeLimits, addedBy = 'import'): Promise<ImportReport> {
+/** Adds every image in `dir` to a library (the shared one, for the operator's imports), named after its file (`style_the_scream.jpg` → `the-scream`). */
+export async function importStyles(library: CommunityStyles, dir: string, limits: DecodeLimits, addedBy = 'import'): Promise<ImportReport> {
   const report: ImportReport = { added: [], skipped: [] };
   for (const file of (await readdir(dir)).sort()) {
     if (!IMAGE_EXTENSIONS.has(extname(file).toLowerCase())) continue;

@@ -47,7 +47,14 @@ function titleFromName(name: string): string {
   return name.replace(/-/g, ' ').replace(/\b\w/g, (letter) => letter.toUpperCase());
 }
 
-/** The server's named styles: rows in SQLite, images on disk beside it. */
+/** Styles every community sees (the shipped paintings, the operator's imports) unless it hides them. */
+export const SHARED_STYLES = '*';
+
+/**
+ * The named styles of every community: rows in SQLite, images on disk beside it. Commands reach
+ * them through `in(community)`, which sees that community's own styles and the shared ones it has
+ * not hidden, and changes only its own.
+ */
 export class StyleLibrary {
   /**
    * @param installedNetworks the fast networks whose weights are present now (asked each time, so
@@ -59,27 +66,54 @@ export class StyleLibrary {
     private readonly installedNetworks: () => ReadonlySet<string> = () => new Set(),
   ) {}
 
-  list(): Style[] {
-    return this.styleOf(this.db.prepare(`SELECT ${COLUMNS} FROM styles ORDER BY name`).all() as StyleRow[]);
+  /** One community's view of the library. */
+  in(community: string): CommunityStyles {
+    return new CommunityStyles(this.db, this.dir, community, this.installedNetworks);
   }
 
-  get(name: string): Style | undefined {
-    return this.styleOf(this.db.prepare(`SELECT ${COLUMNS} FROM styles WHERE name = ?`).all(name.toLowerCase()) as StyleRow[])[0];
+  /** The styles every community shares (`in('*')`): seeding and the operator's imports write here. */
+  shared(): CommunityStyles {
+    return this.in(SHARED_STYLES);
+  }
+
+  /** Links a shared style to the fast network trained on its painting (or unlinks it with `undefined`). */
+  setNetwork(name: string, network: string | undefined): void {
+    this.db.prepare('UPDATE styles SET network = ? WHERE community = ? AND name = ?').run(network ?? null, SHARED_STYLES, name);
   }
 
   /** A forgotten person's styles stay in the library, no longer saying who added them. */
   forgetAdder(platform: string, userId: string): void {
     this.db.prepare("UPDATE styles SET added_by = 'forgotten' WHERE added_by = ?").run(`${platform}:${userId}`);
   }
+}
 
-  /** Links a style to the fast network trained on its painting (or unlinks it with `undefined`). */
-  setNetwork(name: string, network: string | undefined): void {
-    this.db.prepare('UPDATE styles SET network = ? WHERE name = ?').run(network ?? null, name);
+/** The library as one community sees it. */
+export class CommunityStyles {
+  constructor(
+    private readonly db: Db,
+    private readonly dir: string,
+    readonly community: string,
+    private readonly installedNetworks: () => ReadonlySet<string>,
+  ) {}
+
+  /** Its own styles and the shared ones it has not hidden (its own win a name), by name. */
+  list(): Style[] {
+    const rows = this.db
+      .prepare(
+        `SELECT ${COLUMNS} FROM styles WHERE community = ?
+         UNION ALL
+         SELECT ${COLUMNS} FROM styles s WHERE community = ? AND ? != ?
+           AND NOT EXISTS (SELECT 1 FROM hidden_styles h WHERE h.community = ? AND h.name = s.name)
+           AND NOT EXISTS (SELECT 1 FROM styles own WHERE own.community = ? AND own.name = s.name)
+         ORDER BY name`,
+      )
+      .all(this.community, SHARED_STYLES, this.community, SHARED_STYLES, this.community, this.community) as StyleRow[];
+    return this.styleOf(rows);
   }
 
-  private styleOf(rows: readonly StyleRow[]): Style[] {
-    const installed = this.installedNetworks();
-    return rows.map(({ network, ...style }) => ({ ...style, network: network !== null && installed.has(network) ? network : undefined }));
+  get(name: string): Style | undefined {
+    const wanted = name.toLowerCase();
+    return this.list().find((style) => style.name === wanted);
   }
 
   /** The style called `name`, or a `BotError` that suggests the closest names. */
@@ -93,7 +127,7 @@ export class StyleLibrary {
     throw new BotError('unknown_style', `There is no style "${name}".${hint}`, 'style_name');
   }
 
-  /** Names for autocomplete: those containing the typed text first, then the closest. */
+  /** Styles for autocomplete: those whose name contains the typed text first, then the closest. */
   suggest(typed: string, limit = 25): Style[] {
     const styles = this.list();
     const byName = new Map(styles.map((style) => [style.name, style]));
@@ -109,21 +143,31 @@ export class StyleLibrary {
     }
     if (this.get(name)) throw new BotError('style_exists', `There is already a style called "${name}"; remove it first to replace it.`, 'name');
     const path = await storeImage(this.dir, image, name);
-    this.db.prepare('INSERT INTO styles (name, title, path, added_by, created_at) VALUES (?, ?, ?, ?, ?)').run(name, title, path, addedBy, Date.now());
+    this.db.prepare('INSERT INTO styles (community, name, title, path, added_by, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(this.community, name, title, path, addedBy, Date.now());
     return this.get(name)!;
   }
 
+  /** Deletes one of its own styles, or hides a shared one from this community only. */
   async remove(name: string): Promise<Style> {
     const style = this.resolve(name);
-    this.db.prepare('DELETE FROM styles WHERE name = ?').run(style.name);
-    // Jobs already queued with this style keep working: they reference their own copy (see Bot).
-    await rm(style.path, { force: true });
+    const own = this.db.prepare('DELETE FROM styles WHERE community = ? AND name = ?').run(this.community, style.name).changes > 0;
+    if (own) {
+      // Jobs already queued with this style keep working: they reference their own copy (see LocalQueue).
+      await rm(style.path, { force: true });
+    } else {
+      this.db.prepare('INSERT OR IGNORE INTO hidden_styles (community, name) VALUES (?, ?)').run(this.community, style.name);
+    }
     return style;
   }
 
   /** The library as one picture: a labelled grid of thumbnails (PNG). */
   async contactSheet(styles: readonly Style[] = this.list(), columns = 4): Promise<Buffer> {
     return renderContactSheet(styles.map((style) => ({ path: style.path, label: styleChoiceLabel(style) })), columns);
+  }
+
+  private styleOf(rows: readonly StyleRow[]): Style[] {
+    const installed = this.installedNetworks();
+    return rows.map(({ network, ...style }) => ({ ...style, network: network !== null && installed.has(network) ? network : undefined }));
   }
 }
 

@@ -334,16 +334,19 @@ export function interactionPayload(options: {
   permissions?: bigint;
   appPermissions?: bigint;
   message?: Record<string, unknown>;
+  /** Another server than the fake guild (the bot is in several). */
+  guildId?: string;
 }): Record<string, unknown> {
+  const guildId = options.guildId ?? GUILD_ID;
   return {
     id: snowflake(),
     application_id: APPLICATION_ID,
     type: options.type,
     token: `token-${randomBytes(12).toString('hex')}`,
     version: 1,
-    guild_id: GUILD_ID,
+    guild_id: guildId,
     channel_id: CHANNEL_ID,
-    channel: { id: CHANNEL_ID, type: 0, guild_id: GUILD_ID, name: 'general', permissions: (options.appPermissions ?? PERMISSIONS.all).toString() },
+    channel: { id: CHANNEL_ID, type: 0, guild_id: guildId, name: 'general', permissions: (options.appPermissions ?? PERMISSIONS.all).toString() },
     member: {
       user: userObject(options.user),
       roles: [],
@@ -357,7 +360,7 @@ export function interactionPayload(options: {
     locale: 'en-US',
     guild_locale: 'en-US',
     entitlements: [],
-    authorizing_integration_owners: { '0': GUILD_ID },
+    authorizing_integration_owners: { '0': guildId },
     context: 0,
     data: options.data,
     ...(options.message ? { message: options.message } : {}),

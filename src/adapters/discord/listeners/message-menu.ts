@@ -3,6 +3,7 @@ import { ActionRowBuilder, MessageFlags, StringSelectMenuBuilder, type MessageCo
 import { tellPrivately } from '../answer.ts';
 import { STYLIZE_WITH, USE_AS_STYLE } from '../application-commands.ts';
 import { checkCanPostFiles } from '../attachments.ts';
+import { communityOf } from '../interaction-context.ts';
 import { styleChoiceLabel } from '../../../bot/styles/library.ts';
 import type { DiscordState } from '../state.ts';
 
@@ -27,7 +28,7 @@ export async function onMessageCommand(state: DiscordState, interaction: Message
   const menu = new StringSelectMenuBuilder().setCustomId(`impasto:pick:${key}`).setPlaceholder('Choose a style');
   const remembered = state.rememberedStyles.get(interaction.user.id);
   if (remembered) menu.addOptions({ label: `Your saved style (${remembered.name})`.slice(0, 100), value: REMEMBERED });
-  for (const style of state.bot.library.list().slice(0, remembered ? 23 : 24)) menu.addOptions({ label: styleChoiceLabel(style), description: style.title.slice(0, 100), value: style.name });
+  for (const style of state.bot.library.in(communityOf(interaction)).list().slice(0, remembered ? 23 : 24)) menu.addOptions({ label: styleChoiceLabel(style), description: style.title.slice(0, 100), value: style.name });
   menu.addOptions({ label: 'Use an image from another message…', value: OTHER_MESSAGE });
   await interaction.reply({
     content: `Paint **${image.name}** in which style?`,

@@ -17,5 +17,5 @@ async function openStylizeModal(state: SlackState, shortcut: MessageShortcut): P
   const image = imageOf(message);
   if (!image) return tell(state, shortcut.channel.id, shortcut.user.id, 'That message has no image. Use "Stylize with…" on a message with a picture.');
   const threadTs = message.thread_ts ?? shortcut.message.ts;
-  await state.client.views.open({ trigger_id: shortcut.trigger_id, view: stylizeModal(state.bot, { channel: shortcut.channel.id, threadTs, file: fileRefOf(image) }) });
+  await state.client.views.open({ trigger_id: shortcut.trigger_id, view: stylizeModal(state.bot, state.community, { channel: shortcut.channel.id, threadTs, file: fileRefOf(image) }) });
 }

@@ -1,0 +1,71 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UploadedImage } from '../../src/bot/commands/types.ts';
+import { importStyles } from '../../src/bot/styles/import.ts';
+import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
+import { contextFor, startTestBot, waitForEvent } from '../helpers/bot.ts';
+import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
+
+// One bot serving two Discord servers, A and B, with the shared paintings imported for all.
+let harness: Awaited<ReturnType<typeof startTestBot>>;
+let photo: UploadedImage;
+let painting: UploadedImage;
+const inA = (user: string, isModerator = false) => contextFor(user, { platform: 'discord', community: 'discord:A', isModerator });
+const inB = (user: string, isModerator = false) => contextFor(user, { platform: 'discord', community: 'discord:B', isModerator });
+
+beforeAll(async () => {
+  harness = await startTestBot({ IMPASTO_MAX_SIZE: '64', IMPASTO_MAX_ITERATIONS: '300', IMPASTO_MAX_QUEUED_PER_USER: '5' });
+  await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+  photo = { bytes: await readFile(sharedImagePath('content_dog.jpg')), name: 'dog.jpg' };
+  painting = { bytes: await readFile(sharedImagePath('style_udnie.jpg')), name: 'udnie.jpg' };
+});
+afterAll(() => harness.stop());
+
+describe('communities', () => {
+  it('keep their styles to themselves: another server can neither see, use nor remove them', async () => {
+    expect((await harness.bot.execute('style add', { name: 'a-only', image: painting }, inA('mod-a', true))).refusal).toBeUndefined();
+    expect(harness.bot.library.in('discord:A').get('a-only')).toBeDefined();
+    expect(harness.bot.library.in('discord:B').get('a-only')).toBeUndefined();
+    expect((await harness.bot.execute('styles', {}, inB('bob'))).text).not.toMatch(/a-only/);
+    const used = await harness.bot.execute('stylize', { content: photo, style_name: 'a-only' }, inB('bob'));
+    expect(used.refusal?.field).toBe('style_name');
+    const removed = await harness.bot.execute('style remove', { name: 'a-only' }, inB('mod-b', true));
+    expect(removed.text).toMatch(/There is no style "a-only"/);
+    expect(harness.bot.library.in('discord:A').get('a-only')).toBeDefined();
+    // B may have its own style of the same name.
+    expect((await harness.bot.execute('style add', { name: 'a-only', image: painting }, inB('mod-b', true))).refusal).toBeUndefined();
+  });
+
+  it('remove a shared painting for themselves only', async () => {
+    await harness.bot.execute('style remove', { name: 'starry-night' }, inA('mod-a', true));
+    expect(harness.bot.library.in('discord:A').get('starry-night')).toBeUndefined();
+    expect(harness.bot.library.in('discord:B').get('starry-night')).toBeDefined();
+    expect(harness.bot.library.shared().get('starry-night')).toBeDefined();
+  });
+
+  it('see only their own jobs in the queue, and moderators cancel only their own server’s', async () => {
+    const long = await harness.bot.execute('stylize', { content: photo, style_name: 'the-scream', iterations: 300 }, inA('alice'));
+    await waitForEvent(harness.events, harness.bot, (event) => event.job.id === long.jobId && event.type === 'started');
+    const queueA = await harness.bot.execute('queue', {}, inA('alice'));
+    expect(queueA.text).toMatch(new RegExp(`job ${long.jobId} by user-alice \\(yours\\)`));
+    const queueB = await harness.bot.execute('queue', {}, inB('bob'));
+    expect(queueB.text).not.toMatch(/alice/);
+    expect(queueB.text).toMatch(/1 job from other servers is in the queue too/);
+    const refused = await harness.bot.execute('cancel', { job: long.jobId! }, inB('mod-b', true));
+    expect(refused.text).toMatch(/There is no job/);
+    expect(harness.bot.job(long.jobId!)!.status).toBe('running');
+    const cancelled = await harness.bot.execute('cancel', { job: long.jobId! }, inA('mod-a', true));
+    expect(cancelled.text).toMatch(/^Cancelled job/);
+    await harness.bot.idle();
+  });
+
+  it('vote only in their own contests', async () => {
+    await harness.bot.execute('contest start', { title: 'A only', ends: '1h', style_name: 'the-scream' }, { ...inA('mod-a', true), origin: { platform: 'discord', channelId: 'a-channel' } });
+    const entered = await harness.bot.execute('contest enter', { content: photo }, { ...inA('alice'), origin: { platform: 'discord', channelId: 'a-channel' } });
+    expect((await waitForEvent(harness.events, harness.bot, (event) => event.job.id === entered.jobId && ['succeeded', 'failed'].includes(event.type))).type).toBe('succeeded');
+    const entry = harness.bot.contests.ranking(harness.bot.contests.openIn('discord', 'a-channel')!.id)[0]!;
+    expect((await harness.bot.vote(entry.id, inB('bob'))).text).toMatch(/not in a contest any more/);
+    expect((await harness.bot.vote(entry.id, inA('carol'))).refusal).toBeUndefined();
+  });
+});
