@@ -71,7 +71,7 @@ describe('jobs through the queue and the engine worker', () => {
     const cancelQueued = await harness.bot.execute('cancel', { job: ids[2]! }, contextFor('bob'));
     expect(cancelQueued.text).toBe(`Cancelled job ${ids[2]}.`);
     const notYours = await harness.bot.execute('cancel', { job: ids[1]! }, contextFor('carol'));
-    expect(notYours.text).toBe('You can cancel only your own jobs (moderators can cancel any).');
+    expect(notYours.text).toBe("You can cancel only your own jobs (moderators can cancel anyone's here).");
     await waitForEvent(harness.events, harness.bot, (event) => event.job.id === ids[0] && event.type === 'progress');
     const byModerator = await harness.bot.execute('cancel', { job: ids[0]! }, contextFor('mod', { isModerator: true }));
     expect(byModerator.text).toBe(`Cancelled job ${ids[0]}.`);

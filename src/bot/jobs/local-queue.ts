@@ -112,7 +112,7 @@ export class LocalQueue implements JobQueue {
     const isOwner = job?.requester.platform === requester.platform && job.requester.userId === requester.userId;
     // Another community's job looks the same as no job at all.
     if (!job || (!isOwner && !isOfCommunity(job, requester))) throw new BotError('unknown_job', `There is no job "${jobId}".`, 'job');
-    if (!isOwner && !requester.isModerator) throw new BotError('not_allowed', 'You can cancel only your own jobs (moderators can cancel any here).', 'job');
+    if (!isOwner && !requester.isModerator) throw new BotError('not_allowed', "You can cancel only your own jobs (moderators can cancel anyone's here).", 'job');
     if (job.status !== 'queued' && job.status !== 'running') throw new BotError('unknown_job', `Job ${jobId} has already ${job.status === 'cancelled' ? 'been cancelled' : 'finished'}.`, 'job');
     if (!this.store.markCancelled(jobId)) throw new BotError('unknown_job', `Job ${jobId} has already finished.`, 'job');
     const lane = this.lanes[laneOf(job)];
