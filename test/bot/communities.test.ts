@@ -69,3 +69,43 @@ describe('communities', () => {
     expect((await harness.bot.vote(entry.id, inA('carol'))).refusal).toBeUndefined();
   });
 });
+
+describe('fair sharing between communities', () => {
+  let shared: Awaited<ReturnType<typeof startTestBot>>;
+  const finished = (jobId: string) => waitForEvent(shared.events, shared.bot, (event) => event.job.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(event.type));
+  const quick = () => ({ content: photo, style: painting, iterations: 2 });
+  beforeAll(async () => {
+    shared = await startTestBot({ IMPASTO_MAX_SIZE: '64', IMPASTO_MAX_ITERATIONS: '300', IMPASTO_MAX_QUEUED_PER_USER: '5', IMPASTO_MAX_QUEUED_PER_COMMUNITY: '2', IMPASTO_DAILY_JOBS_PER_USER: '2', IMPASTO_DAILY_JOBS_PER_COMMUNITY: '4' });
+  });
+  afterAll(() => shared.stop());
+  const inC = (user: string) => contextFor(user, { platform: 'discord', community: 'discord:C' });
+  const inD = (user: string) => contextFor(user, { platform: 'discord', community: 'discord:D' });
+  const inE = (user: string) => contextFor(user, { platform: 'discord', community: 'discord:E' });
+
+  it('caps one server’s waiting jobs, so that another server still gets in', async () => {
+    const running = await shared.bot.execute('stylize', { content: photo, style: painting, iterations: 300 }, inC('c1'));
+    await waitForEvent(shared.events, shared.bot, (event) => event.job.id === running.jobId && event.type === 'started');
+    const waiting = [await shared.bot.execute('stylize', quick(), inC('c2')), await shared.bot.execute('stylize', quick(), inC('c3'))];
+    const refused = await shared.bot.execute('stylize', quick(), inC('c4'));
+    expect(refused.text).toBe('This server already has 2 jobs waiting, its share of the queue. Try again when some have finished.');
+    const other = await shared.bot.execute('stylize', quick(), inD('d1'));
+    expect(other.refusal).toBeUndefined();
+    for (const reply of [running, ...waiting]) await shared.bot.execute('cancel', { job: reply.jobId! }, inC(reply === running ? 'c1' : reply === waiting[0] ? 'c2' : 'c3'));
+    await finished(other.jobId!);
+  });
+
+  it('counts a day’s pictures per person, result buttons included, and per server', async () => {
+    const first = await shared.bot.execute('stylize', quick(), inE('erin'));
+    await finished(first.jobId!);
+    const again = await shared.bot.rerun(first.jobId!, inE('erin'), 'seed');
+    expect(again.refusal).toBeUndefined();
+    await finished(again.jobId!);
+    const third = await shared.bot.execute('stylize', quick(), inE('erin'));
+    expect(third.text).toMatch(/^You have made 2 pictures in the last 24 hours, the most one person may; your next one can start in 2\d h \d+ min \(\d+ \w+, \d\d:\d\d UTC\)\.$/);
+    expect((await shared.bot.rerun(first.jobId!, inE('erin'), 'less')).text).toMatch(/^You have made 2 pictures/);
+    // Server E has made 2; two more people make it 4, its daily share.
+    for (const user of ['fay', 'gus']) await finished((await shared.bot.execute('stylize', quick(), inE(user))).jobId!);
+    const fifth = await shared.bot.execute('stylize', quick(), inE('hal'));
+    expect(fifth.text).toMatch(/^This server has made 4 pictures in the last 24 hours, its daily share/);
+  });
+});

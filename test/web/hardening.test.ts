@@ -23,7 +23,7 @@ beforeAll(async () => {
   dataDir = dirs.dataDir;
   // Jobs are refused or cancelled here: none needs to run for long.
   // onnxruntime's telemetry (whose scratch log item 12 is about) stays off where CI is set.
-  const env = { ...appEnv(dirs, { IMPASTO_MAX_QUEUE: '12', IMPASTO_MAX_QUEUED_PER_USER: '2', IMPASTO_LOG_LEVEL: 'silent' }), CI: undefined };
+  const env = { ...appEnv(dirs, { IMPASTO_MAX_QUEUE: '12', IMPASTO_MAX_QUEUED_PER_COMMUNITY: '12', IMPASTO_MAX_QUEUED_PER_USER: '2', IMPASTO_LOG_LEVEL: 'silent' }), CI: undefined };
   const started = await startAppProcess(env, children);
   base = new URL(started.url);
   child = started.child;

@@ -1,46 +1,68 @@
 import { BotError } from '../errors.ts';
+import { formatWhen } from '../format.ts';
 import type { JobStore, Requester } from './store.ts';
 
 export interface AdmissionLimits {
   /** Jobs one user may have waiting (besides one running). */
   readonly maxQueuedPerUser: number;
+  /** Jobs one community may have waiting: a busy server cannot fill the whole queue. */
+  readonly maxQueuedPerCommunity: number;
   /** Jobs waiting in all. */
   readonly maxQueue: number;
+  /** Jobs one person may start in 24 hours (commands and buttons alike). */
+  readonly dailyJobsPerUser: number;
+  /** Jobs one community may start in 24 hours. */
+  readonly dailyJobsPerCommunity: number;
 }
+
+const DAY_MS = 86_400_000;
 
 /**
  * Who may queue another job. A place is reserved before anything slow happens (decoding and storing
- * the user's images), so simultaneous requests cannot all pass the check before any of them is
+ * the user's images), so simultaneous requests cannot all pass the checks before any of them is
  * counted; the reservation is released once the job is stored (and counted) or refused.
  */
 export class Admission {
-  /** Places promised to admitted jobs whose files are still being prepared, per user. */
-  private readonly reserved = new Map<string, number>();
+  /** Places promised to admitted jobs whose files are still being prepared. */
+  private readonly reserved: { readonly user: string; readonly community: string }[] = [];
 
   constructor(
     private readonly store: JobStore,
     private readonly limits: AdmissionLimits,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Takes a place or throws a `BotError` naming the limit; call the returned function exactly once. */
   reserve(requester: Requester): () => void {
-    const key = `${requester.platform}:${requester.userId}`;
-    const mine = this.store.countActive(requester.platform, requester.userId).queued + (this.reserved.get(key) ?? 0);
+    const place = { user: `${requester.platform}:${requester.userId}`, community: requester.community };
+    const reservedFor = (test: (entry: typeof place) => boolean) => this.reserved.filter(test).length;
+    const mine = this.store.countActive(requester.platform, requester.userId).queued + reservedFor((entry) => entry.user === place.user);
     if (mine >= this.limits.maxQueuedPerUser) {
       throw new BotError(
         'limit_reached',
         `You already have ${mine} job${mine === 1 ? '' : 's'} waiting; the limit is ${this.limits.maxQueuedPerUser} per person. Wait for one to finish, or cancel one.`,
       );
     }
-    const reservedInAll = [...this.reserved.values()].reduce((sum, count) => sum + count, 0);
-    if (this.store.queued().length + reservedInAll >= this.limits.maxQueue) {
+    const ours = this.store.countQueuedIn(requester.community) + reservedFor((entry) => entry.community === place.community);
+    if (ours >= this.limits.maxQueuedPerCommunity) {
+      throw new BotError('limit_reached', `This server already has ${ours} jobs waiting, its share of the queue. Try again when some have finished.`);
+    }
+    if (this.store.queued().length + this.reserved.length >= this.limits.maxQueue) {
       throw new BotError('limit_reached', `The queue is full (${this.limits.maxQueue} jobs waiting). Try again in a few minutes.`);
     }
-    this.reserved.set(key, (this.reserved.get(key) ?? 0) + 1);
+    const since = this.now() - DAY_MS;
+    const today = this.store.createdSince({ platform: requester.platform, userId: requester.userId }, since);
+    if (today.count + reservedFor((entry) => entry.user === place.user) >= this.limits.dailyJobsPerUser) {
+      throw new BotError('limit_reached', `You have made ${this.limits.dailyJobsPerUser} pictures in the last 24 hours, the most one person may; your next one can start ${formatWhen(today.oldest + DAY_MS, this.now())}.`);
+    }
+    const ourDay = this.store.createdSince({ community: requester.community }, since);
+    if (ourDay.count + reservedFor((entry) => entry.community === place.community) >= this.limits.dailyJobsPerCommunity) {
+      throw new BotError('limit_reached', `This server has made ${this.limits.dailyJobsPerCommunity} pictures in the last 24 hours, its daily share; the next can start ${formatWhen(ourDay.oldest + DAY_MS, this.now())}.`);
+    }
+    this.reserved.push(place);
     return () => {
-      const left = (this.reserved.get(key) ?? 1) - 1;
-      if (left > 0) this.reserved.set(key, left);
-      else this.reserved.delete(key);
+      const index = this.reserved.indexOf(place);
+      if (index >= 0) this.reserved.splice(index, 1);
     };
   }
 }

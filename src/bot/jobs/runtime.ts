@@ -50,7 +50,10 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     speed,
     limits: {
       maxQueuedPerUser: env.IMPASTO_MAX_QUEUED_PER_USER,
+      maxQueuedPerCommunity: env.IMPASTO_MAX_QUEUED_PER_COMMUNITY,
       maxQueue: env.IMPASTO_MAX_QUEUE,
+      dailyJobsPerUser: env.IMPASTO_DAILY_JOBS_PER_USER,
+      dailyJobsPerCommunity: env.IMPASTO_DAILY_JOBS_PER_COMMUNITY,
       jobTimeoutMs: env.IMPASTO_JOB_TIMEOUT_MINUTES * 60_000,
       progressIntervalMs: env.IMPASTO_PROGRESS_INTERVAL_MS,
     },

@@ -206,6 +206,19 @@ export class JobStore {
     return { queued: rows.find((row) => row.status === 'queued')?.n ?? 0, running: rows.find((row) => row.status === 'running')?.n ?? 0 };
   }
 
+  /** Jobs waiting from one community. */
+  countQueuedIn(community: string): number {
+    return this.db.prepare("SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND community = ?").pluck().get(community) as number;
+  }
+
+  /** How many jobs a person (or a community) started since `since`, and when the oldest of them was. */
+  createdSince(who: { readonly platform: Platform; readonly userId: string } | { readonly community: string }, since: number): { count: number; oldest: number } {
+    const row = ('community' in who
+      ? this.db.prepare('SELECT COUNT(*) AS count, MIN(created_at) AS oldest FROM jobs WHERE community = ? AND created_at >= ?').get(who.community, since)
+      : this.db.prepare('SELECT COUNT(*) AS count, MIN(created_at) AS oldest FROM jobs WHERE platform = ? AND user_id = ? AND created_at >= ?').get(who.platform, who.userId, since)) as { count: number; oldest: number | null };
+    return { count: row.count, oldest: row.oldest ?? since };
+  }
+
   markRunning(id: string): void {
     this.db.prepare("UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = ?, progress = NULL WHERE id = ? AND status = 'queued'").run(this.now(), id);
   }
