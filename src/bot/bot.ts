@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createCancelCommand } from './commands/cancel.ts';
 import { createForgetMeCommand } from './commands/forget-me.ts';
+import { createSettingsCommand } from './commands/settings.ts';
+import { SettingsStore, type CommunitySettings } from './settings.ts';
 import { createContestEnterCommand } from './commands/contest-enter.ts';
 import { createContestCancelCommand, createContestEndCommand, createContestRemoveCommand } from './commands/contest-moderation.ts';
 import { createContestStartCommand } from './commands/contest-start.ts';
@@ -64,6 +66,8 @@ export interface Bot {
   idle(): Promise<void>;
   readonly contests: Contests;
   onContestEvent(listener: (event: ContestEvent) => void): () => void;
+  /** What a community's moderators chose (adapters: spoilers). */
+  settingsOf(community: string): CommunitySettings;
   /** Someone used /forget-me: adapters drop what they hold about them in memory. */
   onForgotten(listener: (requester: Requester) => void): () => void;
   /** A vote button press: toggles the member's vote. */
@@ -92,7 +96,8 @@ export function createBot(options: BotOptions): Bot {
   });
   queue.onEvent((event) => contests.handleJobEvent(event));
   const leaderboard = (contest: Contest, top: number) => renderLeaderboard(contests, store, contest, top);
-  const services: BotServices = { store, queue, library, dirs, limits, engineInfo: runtime.engineInfo, contests, leaderboard };
+  const settings = new SettingsStore(db, limits);
+  const services: BotServices = { store, queue, library, dirs, limits, settings, engineInfo: runtime.engineInfo, contests, leaderboard };
   const forgottenListeners = new Set<(requester: Requester) => void>();
   const commands = createCommands(services, (requester) => {
     for (const listener of forgottenListeners) listener(requester);
@@ -137,6 +142,7 @@ export function createBot(options: BotOptions): Bot {
       }
     },
     onEvent: (listener) => queue.onEvent(listener),
+    settingsOf: (community) => settings.get(community),
     onForgotten(listener) {
       forgottenListeners.add(listener);
       return () => forgottenListeners.delete(listener);
@@ -196,6 +202,7 @@ function createCommands(services: BotServices, onForgotten: (requester: Requeste
     createContestCancelCommand(services),
     createContestRemoveCommand(services),
     createForgetMeCommand(services, onForgotten),
+    createSettingsCommand(services),
   ];
   commands.push(createHelpCommand(() => commands.map((command) => command.definition)));
   return commands;

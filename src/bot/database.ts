@@ -139,6 +139,11 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       ALTER TABLE contests ADD COLUMN community TEXT NOT NULL DEFAULT '';
     `,
   },
+  {
+    // What a community's moderators chose (/settings): one row per setting they changed.
+    version: 8,
+    sql: `CREATE TABLE community_settings (community TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (community, key));`,
+  },
 ];
 
 /** Opens (creating if needed) the SQLite store in WAL mode and brings its schema up to date. */

@@ -6,6 +6,7 @@ import type { EngineInfo } from './jobs/engine-host.ts';
 import type { Contest, Contests } from './contests/contests.ts';
 import type { Leaderboard } from './contests/leaderboard.ts';
 import type { CommandLimits } from './limits.ts';
+import type { SettingsStore } from './settings.ts';
 
 
 /** What command handlers may use. Adapters never see these; they call `Bot.execute`. */
@@ -15,6 +16,8 @@ export interface BotServices {
   readonly library: StyleLibrary;
   readonly dirs: DataDirs;
   readonly limits: CommandLimits;
+  /** Each community's settings (its moderators' choices within `limits`). */
+  readonly settings: SettingsStore;
   readonly engineInfo: () => EngineInfo | undefined;
   readonly contests: Contests;
   /** The ranking as text and as a picture of the top entries. */

@@ -105,7 +105,7 @@ describe('Discord', () => {
     const put = await fake.waitForRequest((request) => request.method === 'PUT');
     expect(put.path).toBe(`/applications/${APPLICATION_ID}/guilds/${GUILD_ID}/commands`);
     const commands = put.json as { name: string; type: number; options?: { name: string; type: number; required?: boolean; min_value?: number; max_value?: number; autocomplete?: boolean; choices?: unknown[]; options?: { name: string }[] }[] }[];
-    expect(commands.map((command) => command.name)).toEqual(['stylize', 'styles', 'queue', 'cancel', 'forget-me', 'help', 'style', 'contest', 'Stylize with…', 'Use as style']);
+    expect(commands.map((command) => command.name)).toEqual(['stylize', 'styles', 'queue', 'cancel', 'forget-me', 'settings', 'help', 'style', 'contest', 'Stylize with…', 'Use as style']);
     const stylize = commands[0]!;
     const definition = harness.bot.definition('stylize')!;
     expect(stylize.options!.map((option) => option.name).sort()).toEqual(Object.keys(definition.options).sort());
@@ -113,9 +113,9 @@ describe('Discord', () => {
     expect(stylize.options!.find((option) => option.name === 'size')).toMatchObject({ type: 4, min_value: 64, max_value: 128 });
     expect(stylize.options!.find((option) => option.name === 'style_name')).toMatchObject({ type: 3, autocomplete: true });
     expect(stylize.options!.find((option) => option.name === 'optimizer')!.choices).toEqual([{ name: 'lbfgs', value: 'lbfgs' }, { name: 'adam', value: 'adam' }]);
-    expect(commands[6]!.options!.map((sub) => sub.name)).toEqual(['add', 'remove']);
-    expect(commands[7]!.options!.map((sub) => sub.name)).toEqual(['start', 'enter', 'withdraw', 'status', 'end', 'cancel', 'remove']);
-    expect(commands.slice(8).map((command) => command.type)).toEqual([3, 3]);
+    expect(commands[7]!.options!.map((sub) => sub.name)).toEqual(['add', 'remove']);
+    expect(commands[8]!.options!.map((sub) => sub.name)).toEqual(['start', 'enter', 'withdraw', 'status', 'end', 'cancel', 'remove']);
+    expect(commands.slice(9).map((command) => command.type)).toEqual([3, 3]);
   });
 
   it('defers at once while the engine is busy, edits progress, and replies with a PNG and a GIF', async () => {
@@ -214,6 +214,23 @@ describe('Discord', () => {
     expect(offered).not.toContain('guild-only');
     // The shared paintings are offered everywhere.
     expect(offered).toContain('starry-night');
+  });
+
+  it('posts results behind a spoiler where the server’s moderators asked for it', async () => {
+    const moderator = contextFor('mod', { platform: 'discord', community: `discord:${GUILD_ID}`, isModerator: true });
+    await harness.bot.execute('settings', { spoiler_results: true }, moderator);
+    try {
+      const interaction = withAttachments(alice, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), [
+        { name: 'style_name', type: 3, value: 'starry-night' },
+        { name: 'size', type: 4, value: 64 },
+        { name: 'iterations', type: 4, value: 2 },
+      ]);
+      fake.dispatchInteraction(interaction);
+      const final = await finalFiles(interaction);
+      expect(final.files.map((file) => file.filename)).toEqual([expect.stringMatching(/^SPOILER_impasto-.*\.png$/), expect.stringMatching(/^SPOILER_impasto-.*\.gif$/)]);
+    } finally {
+      await harness.bot.execute('settings', { spoiler_results: false }, moderator);
+    }
   });
 
   it('stylizes an image someone posted, from the message context menu', async () => {

@@ -15,7 +15,7 @@ const inA = (user: string, isModerator = false) => contextFor(user, { platform: 
 const inB = (user: string, isModerator = false) => contextFor(user, { platform: 'discord', community: 'discord:B', isModerator });
 
 beforeAll(async () => {
-  harness = await startTestBot({ IMPASTO_MAX_SIZE: '64', IMPASTO_MAX_ITERATIONS: '300', IMPASTO_MAX_QUEUED_PER_USER: '5' });
+  harness = await startTestBot({ IMPASTO_MAX_SIZE: '96', IMPASTO_MAX_ITERATIONS: '300', IMPASTO_MAX_QUEUED_PER_USER: '5' });
   await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
   photo = { bytes: await readFile(sharedImagePath('content_dog.jpg')), name: 'dog.jpg' };
   painting = { bytes: await readFile(sharedImagePath('style_udnie.jpg')), name: 'udnie.jpg' };
@@ -107,5 +107,25 @@ describe('fair sharing between communities', () => {
     for (const user of ['fay', 'gus']) await finished((await shared.bot.execute('stylize', quick(), inE(user))).jobId!);
     const fifth = await shared.bot.execute('stylize', quick(), inE('hal'));
     expect(fifth.text).toMatch(/^This server has made 4 pictures in the last 24 hours, its daily share/);
+  });
+});
+
+describe('community settings', () => {
+  it('let a server’s moderators lower its limits and let everyone add styles, for that server only', async () => {
+    const refusedToMember = await harness.bot.execute('settings', { max_size: 64 }, inA('alice'));
+    expect(refusedToMember.text).toBe('/settings is for moderators only.');
+    const saved = await harness.bot.execute('settings', { max_size: 64, style_adders: 'everyone' }, inA('mod-a', true));
+    expect(saved.text).toBe('Saved. Largest size 64 px · at most 300 iterations · styles added by everyone · results shown.');
+    expect((await harness.bot.execute('settings', {}, inA('mod-a', true))).text).toMatch(/^Largest size 64 px/);
+    const tooLarge = await harness.bot.execute('stylize', { content: photo, style: painting, size: 96 }, inA('alice'));
+    expect(tooLarge.refusal?.field).toBe('size');
+    expect(tooLarge.text).toBe('This server allows sizes up to 64 px (its moderators chose it).');
+    // Without asking, A's jobs get A's largest size; B keeps the deployment's.
+    const inAJob = await harness.bot.execute('stylize', { content: photo, style: painting, iterations: 2 }, inA('alice'));
+    expect(harness.bot.job(inAJob.jobId!)!.options.size).toBe(64);
+    expect((await harness.bot.execute('stylize', { content: photo, style: painting, size: 96, iterations: 2 }, inB('bob'))).refusal).toBeUndefined();
+    expect((await harness.bot.execute('style add', { name: 'alices-pick', image: painting }, inA('alice'))).refusal).toBeUndefined();
+    expect((await harness.bot.execute('style add', { name: 'bobs-pick', image: painting }, inB('bob'))).refusal).toBeDefined();
+    await harness.bot.idle();
   });
 });

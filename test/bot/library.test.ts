@@ -53,7 +53,7 @@ describe('the style library', () => {
   it('lets moderators add and remove styles, and nobody else', async () => {
     const image = { bytes: await readFile(sharedImagePath('style_udnie.jpg')), name: 'udnie.jpg' };
     const refused = await harness.bot.execute('style add', { name: 'picabia', image }, contextFor('bob'));
-    expect(refused.text).toBe('/style add is for moderators only.');
+    expect(refused.text).toBe('/style add is for moderators here (a moderator can let everyone add styles with /settings style_adders:everyone).');
     const added = await harness.bot.execute('style add', { name: 'picabia', image, title: 'Udnie, Picabia' }, contextFor('mod', { isModerator: true }));
     expect(added.text).toBe('Added style "picabia" (Udnie, Picabia) to the library.');
     const duplicate = await harness.bot.execute('style add', { name: 'picabia', image }, contextFor('mod', { isModerator: true }));

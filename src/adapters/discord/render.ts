@@ -41,7 +41,9 @@ export async function deliverToDiscord(state: DiscordState, { event, job, messag
   if (event.type === 'queued') return;
   const ref = replyRefOf(job);
   if (!ref) return;
-  const attachments = [...files, ...(message.preview ? [{ name: 'preview.jpg', bytes: message.preview }] : [])].map((file) => ({ name: file.name, data: Buffer.from(file.bytes) }));
+  // Discord hides an attachment whose name starts SPOILER_ until it is clicked.
+  const spoiler = files.length > 0 && state.bot.settingsOf(job.requester.community).spoilerResults ? 'SPOILER_' : '';
+  const attachments = [...files.map((file) => ({ ...file, name: `${spoiler}${file.name}` })), ...(message.preview ? [{ name: 'preview.jpg', bytes: message.preview }] : [])].map((file) => ({ name: file.name, data: Buffer.from(file.bytes) }));
   const content = contentOf(message);
   const body = {
     content,

@@ -1,3 +1,4 @@
+import { BotError } from '../errors.ts';
 import type { BotServices } from '../services.ts';
 import { defineCommand } from './define.ts';
 import { decodeImageOption } from './images.ts';
@@ -6,8 +7,8 @@ export function createStyleAddCommand(services: BotServices) {
   return defineCommand(
     {
       name: 'style add',
-      description: 'Add a style to the library (moderators)',
-      moderatorsOnly: true,
+      // Moderators, or everyone where a moderator allowed it (/settings style_adders).
+      description: "Add a style to this server's library",
       options: {
         name: { type: 'text', description: 'short name, e.g. starry-night', maxLength: 32, required: true },
         image: { type: 'image', description: 'the style image', required: true },
@@ -15,6 +16,9 @@ export function createStyleAddCommand(services: BotServices) {
       },
     },
     async (context, args) => {
+      if (!context.requester.isModerator && services.settings.get(context.requester.community).styleAdders !== 'everyone') {
+        throw new BotError('not_allowed', '/style add is for moderators here (a moderator can let everyone add styles with /settings style_adders:everyone).');
+      }
       const image = await decodeImageOption(args.image, services.limits.decode, 'style image', 'image');
       const style = await services.library.in(context.requester.community).add(args.name.toLowerCase(), image, `${context.requester.platform}:${context.requester.userId}`, args.title);
       return { text: `Added style "${style.name}" (${style.title}) to the library.` };

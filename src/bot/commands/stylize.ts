@@ -16,6 +16,7 @@ import { defineCommand } from './define.ts';
 import { chatOptionsOf, engineOptionsFrom } from './engine-options.ts';
 import { decodeImageOption } from './images.ts';
 import { chooseMethod, STYLIZE_MODES } from './stylize-mode.ts';
+import type { CommunitySettings } from '../settings.ts';
 
 export function createStylizeCommand(services: BotServices) {
   const { limits } = services;
@@ -26,6 +27,8 @@ export function createStylizeCommand(services: BotServices) {
       // Names and the mode are checked before the queue is asked: they cost nothing.
       const blend = args.style_name ? parseBlend(args.style_name).map(({ name, weight }) => ({ style: services.library.in(context.requester.community).resolve(name), weight })) : undefined;
       const { method, network } = chooseMethod({ asked: args.mode, style: blend?.length === 1 ? blend[0]!.style : undefined, args, options: definition.options });
+      const { community } = context.requester;
+      checkWithinSettings(services.settings.get(community), args);
       const written: string[] = [];
       const store = async (image: RgbImage, prefix: string) => {
         const path = await storeImage(services.dirs.uploads, image, prefix);
@@ -37,7 +40,7 @@ export function createStylizeCommand(services: BotServices) {
       try {
         const entry = await services.queue.submit(context.requester, async (): Promise<NewJob> => {
           const content = await decodeImageOption(args.content, limits.decode, 'content image', 'content');
-          const size = sizeFor(content, args.size, limits.defaultSize);
+          const size = sizeFor(content, args.size, services.settings.defaultSize(community));
           checkPaintableAt(content, size, 'content image', 'content');
           const style = args.style ? await decodeImageOption(args.style, limits.decode, 'style image', 'style') : undefined;
           if (style) checkAspectRatio(style, 'style image', 'style');
@@ -47,7 +50,7 @@ export function createStylizeCommand(services: BotServices) {
           const stylePath = style ? await store(style, 'style') : blend![0]!.style.path;
           const maskPath = mask ? await store(mask, 'mask') : undefined;
           const contentPath = await store(content, 'content');
-          const options = method === 'fast' ? fastOptionsOf(args, network!, size) : { ...stylizeOptionsOf(args, limits), ...(network ? { network } : {}), size };
+          const options = method === 'fast' ? fastOptionsOf(args, network!, size) : { ...stylizeOptionsOf(args, services.settings.defaultIterations(community)), ...(network ? { network } : {}), size };
           return { requester: context.requester, origin: context.origin, method, options, contentPath, stylePath, styleLabel, styles, maskPath };
         });
         // The same words as the job's `queued` event.
@@ -105,12 +108,20 @@ function fastOptionsOf(args: StylizeArgs, network: FastNetworkName, size: number
   return { network, size, ...(args.strength !== undefined ? { strength: args.strength } : {}), preserveColors: args.preserve_colors };
 }
 
-function stylizeOptionsOf(args: StylizeArgs, limits: CommandLimits): StylizeOptionsInput {
+/** A community's moderators may allow less than the deployment does (/settings). */
+function checkWithinSettings(settings: CommunitySettings, args: StylizeArgs): void {
+  if (args.size !== undefined && args.size > settings.maxSize) throw new BotError('invalid_option', `This server allows sizes up to ${settings.maxSize} px (its moderators chose it).`, 'size');
+  if (args.iterations !== undefined && args.iterations > settings.maxIterations) {
+    throw new BotError('invalid_option', `This server allows up to ${settings.maxIterations} iterations (its moderators chose it).`, 'iterations');
+  }
+}
+
+function stylizeOptionsOf(args: StylizeArgs, defaultIterations: number): StylizeOptionsInput {
   // Raw weights only when given: any of them switches the engine from `strength` to raw weights.
   // Iterations, strength and seed are recorded even when not given, so that a result can be reproduced.
   return {
     ...(engineOptionsFrom(CHAT_ENGINE_OPTIONS, args) as StylizeOptionsInput),
-    iterations: args.iterations ?? limits.defaultIterations,
+    iterations: args.iterations ?? defaultIterations,
     strength: args.strength ?? DEFAULT_STRENGTH,
     seed: args.seed ?? randomInt(0, 2 ** 31 - 1),
   };

@@ -5,7 +5,7 @@ import { guarded } from '../guarded.ts';
 import type { SlackState } from '../state.ts';
 import { parseCommandText } from '../text.ts';
 
-/** `/impasto styles | style add|remove | contest … | cancel | queue | forget-me [confirm=true] | help`. */
+/** `/impasto styles | style add|remove | contest … | cancel | queue | forget-me [confirm=true] | settings [max_size=…] | help`. */
 export function registerImpastoCommand(app: App, state: SlackState): void {
   app.command('/impasto', async ({ command, ack }) => {
     await ack();
@@ -31,8 +31,8 @@ async function runImpastoCommand(state: SlackState, command: SlashCommand): Prom
     reply = await runContestCommand(state, second ?? 'status', words.slice(2), context);
   } else if (first === 'cancel') {
     reply = await bot.execute('cancel', { ...(second ? { job: second } : {}) }, context);
-  } else if (first === 'forget-me') {
-    reply = await bot.execute('forget-me', typed, context);
+  } else if (first === 'forget-me' || first === 'settings') {
+    reply = await bot.execute(first, typed, context);
   } else if (first === 'queue' || first === 'help') {
     reply = await bot.execute(first, typed, context);
   } else {

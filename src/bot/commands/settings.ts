@@ -1,0 +1,27 @@
+import { describeSettings, STYLE_ADDERS } from '../settings.ts';
+import type { BotServices } from '../services.ts';
+import { defineCommand } from './define.ts';
+
+export function createSettingsCommand(services: BotServices) {
+  const { limits } = services;
+  return defineCommand(
+    {
+      name: 'settings',
+      description: "Show or change this server's settings (moderators)",
+      moderatorsOnly: true,
+      options: {
+        max_size: { type: 'integer', description: `largest size members may ask for (64–${limits.maxSize} px)`, min: 64, max: limits.maxSize },
+        max_iterations: { type: 'integer', description: `most iterations members may ask for (1–${limits.maxIterations})`, min: 1, max: limits.maxIterations },
+        style_adders: { type: 'choice', description: 'who may add styles to the library', choices: STYLE_ADDERS },
+        spoiler_results: { type: 'boolean', description: 'post results behind a spoiler (Discord)' },
+      },
+    },
+    async (context, args) => {
+      const { community } = context.requester;
+      const changes = { maxSize: args.max_size, maxIterations: args.max_iterations, styleAdders: args.style_adders, spoilerResults: args.spoiler_results };
+      const changed = Object.values(changes).some((value) => value !== undefined);
+      const settings = changed ? services.settings.set(community, changes) : services.settings.get(community);
+      return { text: `${changed ? 'Saved. ' : ''}${describeSettings(settings)}`, ephemeral: true };
+    },
+  );
+}
