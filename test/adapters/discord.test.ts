@@ -80,6 +80,11 @@ function withAttachments(user: typeof alice, content: Record<string, unknown>, e
   return stylizeCommand(user, options, attachments);
 }
 
+/** Alice typing in /stylize's style_name (an autocomplete interaction), in the fake guild or another. */
+function styleNameTyped(value: string, guildId?: string) {
+  return interactionPayload({ type: 4, user: alice, ...(guildId ? { guildId } : {}), data: { id: '800000000000000001', name: 'stylize', type: 1, options: [{ name: 'style_name', type: 3, value, focused: true }] } });
+}
+
 /** The first edit of the original reply that reports progress of a job with `total` iterations. */
 function progressEdit(interaction: Record<string, unknown>, total: number): Promise<RecordedRequest> {
   const pattern = new RegExp(`iteration \\d+/${total}`);
@@ -155,11 +160,7 @@ describe('Discord', () => {
   });
 
   it('autocompletes style names and runs a library style', async () => {
-    const autocomplete = interactionPayload({
-      type: 4,
-      user: alice,
-      data: { id: '800000000000000001', name: 'stylize', type: 1, options: [{ name: 'style_name', type: 3, value: 'star', focused: true }] },
-    });
+    const autocomplete = styleNameTyped('star');
     fake.dispatchInteraction(autocomplete);
     const choices = await fake.waitForRequest(callbackOf(autocomplete));
     expect(choices.json).toMatchObject({ type: 8, data: { choices: [{ name: 'starry-night', value: 'starry-night' }] } });
@@ -176,11 +177,7 @@ describe('Discord', () => {
 
   it('marks fast styles in autocomplete, answers one with the network’s picture, and paints it properly from its button', async () => {
     harness.bot.library.setNetwork('great-wave', 'wave');
-    const autocomplete = interactionPayload({
-      type: 4,
-      user: alice,
-      data: { id: '800000000000000001', name: 'stylize', type: 1, options: [{ name: 'style_name', type: 3, value: 'wave', focused: true }] },
-    });
+    const autocomplete = styleNameTyped('wave');
     fake.dispatchInteraction(autocomplete);
     const choices = await fake.waitForRequest(callbackOf(autocomplete));
     expect((choices.json as { data: { choices: { name: string; value: string }[] } }).data.choices[0]).toEqual({ name: 'great-wave · fast', value: 'great-wave' });
@@ -204,11 +201,10 @@ describe('Discord', () => {
 
   it('keeps each server’s styles to itself: autocomplete in another server does not offer them', async () => {
     await harness.bot.library.in(`discord:${GUILD_ID}`).add('guild-only', await decodeImage(await readFile(sharedImagePath('style_udnie.jpg'))), 'discord:mod');
-    const typed = (guildId?: string) => interactionPayload({ type: 4, user: alice, ...(guildId ? { guildId } : {}), data: { id: '800000000000000001', name: 'stylize', type: 1, options: [{ name: 'style_name', type: 3, value: '', focused: true }] } });
-    const here = typed();
+    const here = styleNameTyped('');
     fake.dispatchInteraction(here);
     expect(((await fake.waitForRequest(callbackOf(here))).json as { data: { choices: { value: string }[] } }).data.choices.map((choice) => choice.value)).toContain('guild-only');
-    const elsewhere = typed('300000000000000099');
+    const elsewhere = styleNameTyped('', '300000000000000099');
     fake.dispatchInteraction(elsewhere);
     const offered = ((await fake.waitForRequest(callbackOf(elsewhere))).json as { data: { choices: { value: string }[] } }).data.choices.map((choice) => choice.value);
     expect(offered).not.toContain('guild-only');
