@@ -29,7 +29,7 @@ import { createDataDirs, deleteExpiredFiles, deleteOwnFiles, type DataDirs } fro
 import type { EngineInfo } from './jobs/engine-host.ts';
 import type { JobEventListener, QueueEntry } from './jobs/queue.ts';
 import { createJobRuntime } from './jobs/runtime.ts';
-import type { Job, Platform, Requester } from './jobs/store.ts';
+import { filesOf, type Job, type Platform, type Requester } from './jobs/store.ts';
 import { commandLimitsFor } from './limits.ts';
 import type { BotServices } from './services.ts';
 import { seedDefaultLibrary } from './styles/defaults.ts';
@@ -114,9 +114,9 @@ export function createBot(options: BotOptions): Bot {
       });
       const retentionMs = env.IMPASTO_RETENTION_DAYS * 86_400_000;
       // Job rows go with their files: names, reply tokens and all (contest entries stay while the contest runs).
-      const expiredRows = store.deleteFinishedBefore(Date.now() - retentionMs, new Set(contests.jobsInOpenContests()));
+      const expired = store.deleteFinishedBefore(Date.now() - retentionMs, new Set(contests.jobsInOpenContests()));
       const live = new Set([...store.livePaths(), ...contestPaths]);
-      const removed = (await deleteOwnFiles(dirs, expiredRows.filter((path) => !live.has(path)))) + (await deleteExpiredFiles(dirs, live, retentionMs));
+      const removed = (await deleteOwnFiles(dirs, expired.flatMap(filesOf).filter((path) => !live.has(path)))) + (await deleteExpiredFiles(dirs, live, retentionMs));
       if (removed > 0) logger.info({ removed }, 'deleted expired jobs, uploads and results');
     } catch (error) {
       logger.warn({ err: error }, 'retention cleanup failed');

@@ -1,4 +1,4 @@
-import type { Requester } from './jobs/store.ts';
+import { filesOf, type Requester } from './jobs/store.ts';
 import { deleteOwnFiles } from './files.ts';
 import type { BotServices } from './services.ts';
 
@@ -20,8 +20,8 @@ export async function forgetUser(services: Pick<BotServices, 'queue' | 'store' |
     if (job.requester.platform === platform && job.requester.userId === userId) services.queue.cancel(job.id, requester);
   }
   const contestEntries = services.contests.forgetUser(platform, userId).length;
-  const jobs = services.store.byUser(platform, userId, Number.MAX_SAFE_INTEGER).length;
-  const files = await deleteOwnFiles(services.dirs, services.store.deleteByUser(platform, userId));
+  const deleted = services.store.deleteByUser(platform, userId);
+  const files = await deleteOwnFiles(services.dirs, deleted.flatMap(filesOf));
   services.library.forgetAdder(platform, userId);
-  return { jobs, files, contestEntries };
+  return { jobs: deleted.length, files, contestEntries };
 }

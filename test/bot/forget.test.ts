@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UploadedImage } from '../../src/bot/commands/types.ts';
 import { openDatabase, type Db } from '../../src/bot/database.ts';
 import { createDataDirs, deleteOwnFiles } from '../../src/bot/files.ts';
-import { JobStore, type Job } from '../../src/bot/jobs/store.ts';
+import { filesOf, JobStore } from '../../src/bot/jobs/store.ts';
 import { contextFor, startTestBot, waitForEvent } from '../helpers/bot.ts';
 import { sharedImagePath } from '../helpers/shared.ts';
 
@@ -110,13 +110,10 @@ describe('retention', () => {
     expect(store.get(recent.id)).toBeDefined(); // still queued
     expect(store.get(kept.id)).toBeDefined(); // an entry of a running contest
     expect(rowsMentioning(db, 'old-user')).toEqual([]);
-    expect(expired.sort()).toEqual([...paths, ...results].sort());
+    expect(expired.map((job) => job.id)).toEqual([old.id]);
+    expect(expired.flatMap(filesOf).sort()).toEqual([...paths, ...results].sort());
     // Files outside uploads and results (a library style, a contest's painting) are never deleted.
     expect(await deleteOwnFiles(dirs, [...results, join(dirs.styles, 'library.png')])).toBe(2);
     db.close();
   });
 });
-
-function filesOf(job: Job): string[] {
-  return [job.contentPath, job.stylePath, ...(job.result ? [job.result.pngPath, job.result.gifPath] : [])];
-}

@@ -5,7 +5,7 @@ import type { MethodName } from '../../engine/methods/index.ts';
 import { BotError } from '../errors.ts';
 import { describePosition, describeWeights } from '../format.ts';
 import { rerunChangesFor, type RerunChange } from '../job-messages.ts';
-import { styleSharesOf, type Job, type JobOptions } from '../jobs/store.ts';
+import { uploadsOf, type Job, type JobOptions } from '../jobs/store.ts';
 import { isOfCommunity } from '../jobs/queue.ts';
 import type { BotServices } from '../services.ts';
 import type { CommandContext, Reply } from './types.ts';
@@ -17,8 +17,7 @@ export async function rerunJob(services: Pick<BotServices, 'store' | 'queue' | '
   const job = services.store.get(jobId);
   if (!job || !isOfCommunity(job, context.requester)) throw new BotError('unknown_job', `There is no job "${jobId}".`);
   if (!rerunChangesFor(job).includes(change)) throw new BotError('invalid_option', `Job ${jobId} cannot be painted again that way.`);
-  const paths = [job.contentPath, ...styleSharesOf(job).map((share) => share.path), ...(job.maskPath ? [job.maskPath] : [])];
-  if (!(await filesExist(paths))) throw new BotError('unknown_job', `The images of job ${jobId} have expired; send them again.`);
+  if (!(await filesExist(uploadsOf(job)))) throw new BotError('unknown_job', `The images of job ${jobId} have expired; send them again.`);
   const { contentPath, stylePath, styles, maskPath, styleLabel } = job;
   const { method, options } = rerunOf(job, change, services.limits.defaultIterations);
   const entry = await services.queue.submit(context.requester, () => ({ requester: context.requester, origin: context.origin, method, options, contentPath, stylePath, styles, maskPath, styleLabel }));

@@ -252,52 +252,44 @@ export class JobStore {
 
   /**
    * Deletes every job of one person, whatever its state (the caller cancels active ones first), and
-   * returns the files those jobs referenced: their uploads and results.
+   * returns them (their files, `filesOf`, are the caller's to delete).
    */
-  deleteByUser(platform: Platform, userId: string): string[] {
+  deleteByUser(platform: Platform, userId: string): Job[] {
     return this.deleteWhere('platform = ? AND user_id = ?', [platform, userId]);
   }
 
   /**
    * Deletes finished jobs older than `cutoff` (reply tokens, names and all), except `keep` (entries
-   * of running contests), and returns the files they referenced.
+   * of running contests), and returns them.
    */
-  deleteFinishedBefore(cutoff: number, keep: ReadonlySet<string> = new Set()): string[] {
+  deleteFinishedBefore(cutoff: number, keep: ReadonlySet<string> = new Set()): Job[] {
     const ids = (this.db.prepare("SELECT id FROM jobs WHERE status IN ('succeeded', 'failed', 'cancelled') AND COALESCE(finished_at, created_at) < ?").pluck().all(cutoff) as string[]).filter((id) => !keep.has(id));
     if (ids.length === 0) return [];
     return this.deleteWhere(`id IN (${ids.map(() => '?').join(', ')})`, ids);
   }
 
-  private deleteWhere(condition: string, parameters: readonly unknown[]): string[] {
+  private deleteWhere(condition: string, parameters: readonly unknown[]): Job[] {
     return this.db.transaction(() => {
       const rows = (this.db.prepare(`SELECT * FROM jobs WHERE ${condition}`).all(...parameters) as JobRow[]).map(toJob);
       this.db.prepare(`DELETE FROM jobs WHERE ${condition}`).run(...parameters);
-      return rows.flatMap(filesOf);
+      return rows;
     })();
   }
 
   /** Files referenced by queued or running jobs: retention must never delete these. */
   livePaths(): Set<string> {
-    const rows = this.db.prepare("SELECT content_path, style_path, styles, mask_path FROM jobs WHERE status IN ('queued', 'running')").all() as {
-      content_path: string;
-      style_path: string;
-      styles: string | null;
-      mask_path: string | null;
-    }[];
-    return new Set(
-      rows.flatMap((row) => [
-        row.content_path,
-        row.style_path,
-        ...(row.styles ? (JSON.parse(row.styles) as StyleShare[]).map((share) => share.path) : []),
-        ...(row.mask_path ? [row.mask_path] : []),
-      ]),
-    );
+    return new Set([...this.running(), ...this.queued()].flatMap(uploadsOf));
   }
 }
 
+/** The images a job is painted from: the photo, its style images, its mask. */
+export function uploadsOf(job: Pick<Job, 'contentPath' | 'stylePath' | 'styles' | 'maskPath'>): string[] {
+  return [job.contentPath, ...styleSharesOf(job).map((share) => share.path), ...(job.maskPath ? [job.maskPath] : [])];
+}
+
 /** Every file a job refers to: its uploads and its result. */
-function filesOf(job: Job): string[] {
-  return [job.contentPath, ...styleSharesOf(job).map((share) => share.path), ...(job.maskPath ? [job.maskPath] : []), ...(job.result ? [job.result.pngPath, job.result.gifPath] : [])];
+export function filesOf(job: Job): string[] {
+  return [...uploadsOf(job), ...(job.result ? [job.result.pngPath, job.result.gifPath] : [])];
 }
 
 /** The job's style images with their weights (one style: weight 1). */
