@@ -1,5 +1,5 @@
 import { formatEta, progressBar } from '../format.ts';
-import { isOfCommunity } from '../jobs/queue.ts';
+import { isOfCommunity } from '../jobs/store.ts';
 import type { BotServices } from '../services.ts';
 import { defineCommand } from './define.ts';
 
@@ -7,7 +7,7 @@ export function createQueueCommand(services: BotServices) {
   return defineCommand({ name: 'queue', description: 'Show what is running and waiting, with ETAs', options: {} }, async (context) => {
     const all = services.queue.entries();
     // Only this community's jobs are listed; the others still count in positions and ETAs.
-    const entries = all.filter(({ job }) => isOfCommunity(job, context.requester));
+    const entries = all.filter(({ job }) => isOfCommunity(job.requester, context.requester));
     const elsewhere = all.length - entries.length;
     const others = elsewhere > 0 ? `${elsewhere} job${elsewhere === 1 ? '' : 's'} from other servers ${elsewhere === 1 ? 'is' : 'are'} in the queue too.` : '';
     if (entries.length === 0) return { text: all.length === 0 ? 'The queue is empty: a new job starts at once.' : `Nothing of this server's is waiting. ${others}`, ephemeral: true };

@@ -5,8 +5,7 @@ import type { MethodName } from '../../engine/methods/index.ts';
 import { BotError } from '../errors.ts';
 import { describePosition, describeWeights } from '../format.ts';
 import { rerunChangesFor, type RerunChange } from '../job-messages.ts';
-import { uploadsOf, type Job, type JobOptions } from '../jobs/store.ts';
-import { isOfCommunity } from '../jobs/queue.ts';
+import { isOfCommunity, uploadsOf, type Job, type JobOptions } from '../jobs/store.ts';
 import type { BotServices } from '../services.ts';
 import type { CommandContext, Reply } from './types.ts';
 
@@ -15,7 +14,7 @@ export type { RerunChange } from '../job-messages.ts';
 /** Runs a finished job again with one change, from the same images (if they have not expired). */
 export async function rerunJob(services: Pick<BotServices, 'store' | 'queue' | 'limits'>, jobId: string, context: CommandContext, change: RerunChange): Promise<Reply> {
   const job = services.store.get(jobId);
-  if (!job || !isOfCommunity(job, context.requester)) throw new BotError('unknown_job', `There is no job "${jobId}".`);
+  if (!job || !isOfCommunity(job.requester, context.requester)) throw new BotError('unknown_job', `There is no job "${jobId}".`);
   if (!rerunChangesFor(job).includes(change)) throw new BotError('invalid_option', `Job ${jobId} cannot be painted again that way.`);
   if (!(await filesExist(uploadsOf(job)))) throw new BotError('unknown_job', `The images of job ${jobId} have expired; send them again.`);
   const { contentPath, stylePath, styles, maskPath, styleLabel } = job;

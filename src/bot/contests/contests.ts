@@ -4,7 +4,7 @@ import { extname, join } from 'node:path';
 import type { StylizeOptionsInput } from '../../engine/options.ts';
 import type { Db } from '../database.ts';
 import { BotError } from '../errors.ts';
-import type { Job, JobOrigin, NewJob, Platform, Requester } from '../jobs/store.ts';
+import { isOfCommunity, type Job, type JobOrigin, type NewJob, type Platform, type Requester } from '../jobs/store.ts';
 import type { JobEvent, QueueEntry } from '../jobs/queue.ts';
 
 export type ContestStatus = 'open' | 'closed' | 'cancelled';
@@ -289,7 +289,7 @@ export class Contests {
   vote(requester: Requester, entryId: string): { entry: ContestEntry; voted: boolean } {
     const entry = this.entry(entryId);
     const contest = entry ? this.get(entry.contestId) : undefined;
-    if (!entry || !contest || contest.platform !== requester.platform || !sameCommunity(contest.community, requester.community) || entry.status !== 'posted') {
+    if (!entry || !contest || !isOfCommunity(contest, requester) || entry.status !== 'posted') {
       throw new BotError('unknown_job', 'That entry is not in a contest any more.');
     }
     if (contest.status !== 'open') throw new BotError('not_allowed', `"${contest.title}" has ended: voting is closed.`);
@@ -424,9 +424,4 @@ export function parseEndTime(text: string, now: number): number {
   if (endsAt - now < DURATION_RANGE.minMs) throw new BotError('invalid_option', 'A contest must run for at least 10 seconds (and end in the future).', 'ends');
   if (endsAt - now > DURATION_RANGE.maxMs) throw new BotError('invalid_option', 'A contest can run for at most 30 days.', 'ends');
   return endsAt;
-}
-
-/** Rows from before communities existed ('') belong to whichever asks. */
-function sameCommunity(owner: string, asking: string): boolean {
-  return owner === '' || owner === asking;
 }

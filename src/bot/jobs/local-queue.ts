@@ -9,9 +9,9 @@ import { BotError, userMessageOf } from '../errors.ts';
 import { Admission, type AdmissionLimits } from './admission.ts';
 import { throttleProgress } from './progress-throttle.ts';
 import { deleteOwnFiles, resultPaths, type DataDirs } from '../files.ts';
-import { styleSharesOf, type Job, type JobStore, type NewJob, type Requester } from './store.ts';
+import { isOfCommunity, styleSharesOf, type Job, type JobStore, type NewJob, type Requester } from './store.ts';
 import type { SpeedModel } from './speed.ts';
-import { isOfCommunity, JOB_LANES, laneOf, type JobEvent, type JobEventListener, type JobLane, type JobQueue, type QueueEntry } from './queue.ts';
+import { JOB_LANES, laneOf, type JobEvent, type JobEventListener, type JobLane, type JobQueue, type QueueEntry } from './queue.ts';
 
 export interface QueueLimits extends AdmissionLimits {
   /** A running job is stopped after this long. */
@@ -111,7 +111,7 @@ export class LocalQueue implements JobQueue {
     const job = this.store.get(jobId);
     const isOwner = job?.requester.platform === requester.platform && job.requester.userId === requester.userId;
     // Another community's job looks the same as no job at all.
-    if (!job || (!isOwner && !isOfCommunity(job, requester))) throw new BotError('unknown_job', `There is no job "${jobId}".`, 'job');
+    if (!job || (!isOwner && !isOfCommunity(job.requester, requester))) throw new BotError('unknown_job', `There is no job "${jobId}".`, 'job');
     if (!isOwner && !requester.isModerator) throw new BotError('not_allowed', "You can cancel only your own jobs (moderators can cancel anyone's here).", 'job');
     if (job.status !== 'queued' && job.status !== 'running') throw new BotError('unknown_job', `Job ${jobId} has already ${job.status === 'cancelled' ? 'been cancelled' : 'finished'}.`, 'job');
     if (!this.store.markCancelled(jobId)) throw new BotError('unknown_job', `Job ${jobId} has already finished.`, 'job');

@@ -34,11 +34,6 @@ export function laneOf(job: Pick<Job, 'method'>): JobLane {
   return job.method === 'fast' ? 'fast' : 'paint';
 }
 
-/** Whether a job belongs to the asker's community (jobs from before communities belong to all). */
-export function isOfCommunity(job: Pick<Job, 'requester'>, asker: Pick<Requester, 'platform' | 'community'>): boolean {
-  return job.requester.platform === asker.platform && (job.requester.community === '' || job.requester.community === asker.community);
-}
-
 export interface QueueEntry {
   readonly job: Job;
   readonly lane: JobLane;

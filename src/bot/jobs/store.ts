@@ -22,6 +22,14 @@ export interface Requester {
   readonly isModerator: boolean;
 }
 
+/**
+ * Whether what `owner` made (a job, a contest) belongs to the asker's community. Rows from before
+ * communities existed (community '') belong to every community of their platform.
+ */
+export function isOfCommunity(owner: Pick<Requester, 'platform' | 'community'>, asker: Pick<Requester, 'platform' | 'community'>): boolean {
+  return owner.platform === asker.platform && (owner.community === '' || owner.community === asker.community);
+}
+
 /** Where to answer: the core stores it and hands it back to the adapter; `reply` is the adapter's own. */
 export interface JobOrigin {
   readonly platform: Platform;
