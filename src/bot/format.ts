@@ -1,5 +1,5 @@
-import { DEFAULT_STRENGTH, hasRawWeights, RAW_WEIGHT_DEFAULTS, STRENGTH_RANGE } from '../engine/options.ts';
-import type { Job, JobProgress } from './jobs/store.ts';
+import { hasRawWeights, RAW_WEIGHT_DEFAULTS } from '../engine/options.ts';
+import { strengthOf, type Job, type JobProgress } from './jobs/store.ts';
 
 /** "about 40 s", "about 3 min", "about 1 h 5 min": ETAs are estimates and read as such. */
 export function formatEta(ms: number): string {
@@ -31,13 +31,13 @@ export function describeParameters(job: Job): string {
   const p = job.options;
   const size = job.result ? `${job.result.width}×${job.result.height}` : `size ${p.size}`;
   if (job.method === 'fast') {
-    return [`style ${job.styleLabel}`, size, `one pass of the ${p.network} network`, describeWeights(job.method, p), ...(p.preserveColors ? ['colours preserved'] : []), ...(job.maskPath ? ['masked'] : [])].join(' · ');
+    return [`style ${job.styleLabel}`, size, `one pass of the ${p.network} network`, describeWeights(job), ...(p.preserveColors ? ['colours preserved'] : []), ...(job.maskPath ? ['masked'] : [])].join(' · ');
   }
   const parts = [
     `style ${job.styleLabel}`,
     size,
     `${p.iterations} iterations of ${p.optimizer === 'adam' ? 'Adam' : 'L-BFGS'}`,
-    describeWeights(job.method, p),
+    describeWeights(job),
     job.method === 'best' ? `started from the ${p.network} network's picture` : `init ${p.init}`,
     `seed ${p.seed}`,
     ...(p.preserveColors ? ['colours preserved'] : []),
@@ -55,9 +55,9 @@ export function formatWhen(at: number, now = Date.now()): string {
   return at > now ? `in ${formatEta(at - now).replace(/^about /, '')} (${clock})` : `on ${clock}`;
 }
 
-/** `strength 5`, or the raw weights when they were set (which override strength). */
-export function describeWeights(method: Job['method'], p: Job['options']): string {
-  if (method === 'fast') return `strength ${p.strength ?? STRENGTH_RANGE.max}`;
-  if (!hasRawWeights(p)) return `strength ${p.strength ?? DEFAULT_STRENGTH}`;
+/** `strength 5`, or the raw weights when they were set (which override strength; a fast network has none). */
+export function describeWeights(job: Pick<Job, 'method' | 'options'>): string {
+  const p = job.options;
+  if (job.method === 'fast' || !hasRawWeights(p)) return `strength ${strengthOf(job)}`;
   return `weights content ${p.contentWeight ?? RAW_WEIGHT_DEFAULTS.content} / style ${p.styleWeight ?? RAW_WEIGHT_DEFAULTS.style} / TV ${p.tvWeight ?? RAW_WEIGHT_DEFAULTS.tv}`;
 }

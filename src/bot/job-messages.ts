@@ -5,7 +5,8 @@
  */
 import { describeParameters, describePosition, formatDuration, formatEta, progressBar } from './format.ts';
 import type { JobEvent } from './jobs/queue.ts';
-import { wasInterrupted, type Job, type JobProgress } from './jobs/store.ts';
+import { STRENGTH_RANGE } from '../engine/options.ts';
+import { strengthOf, wasInterrupted, type Job, type JobProgress } from './jobs/store.ts';
 
 /** A button under the message: cancel a waiting or running job, or paint a finished one again with one change. */
 export type JobAction =
@@ -61,16 +62,13 @@ export function rerunChangeNamed(text: string): RerunChange | undefined {
  */
 export function rerunChangesFor(job: Pick<Job, 'method' | 'options'>): RerunChange[] {
   if (job.method !== 'fast') return ['less', 'more', 'seed'];
-  const strength = job.options.strength ?? FAST_FULL_STRENGTH;
+  const strength = strengthOf(job);
   const changes: RerunChange[] = [];
-  if (strength > 1) changes.push('less');
-  if (strength < FAST_FULL_STRENGTH) changes.push('more');
+  if (strength > STRENGTH_RANGE.min) changes.push('less');
+  if (strength < STRENGTH_RANGE.max) changes.push('more');
   changes.push('best');
   return changes;
 }
-
-/** A fast job's strength at which the picture is the network's alone (the fast method's default, and the top of the 1–10 scale). */
-const FAST_FULL_STRENGTH = 10;
 
 /** The Cancel button of a waiting or running job. */
 export const cancelAction = (job: Pick<Job, 'id'>): JobAction => ({ kind: 'cancel', label: 'Cancel', jobId: job.id });

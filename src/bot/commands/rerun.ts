@@ -1,11 +1,11 @@
 import { randomInt } from 'node:crypto';
 import { access } from 'node:fs/promises';
-import { DEFAULT_STRENGTH, hasRawWeights, RAW_WEIGHT_DEFAULTS, STRENGTH_RANGE } from '../../engine/options.ts';
+import { hasRawWeights, RAW_WEIGHT_DEFAULTS, STRENGTH_RANGE } from '../../engine/options.ts';
 import type { MethodName } from '../../engine/methods/index.ts';
 import { BotError } from '../errors.ts';
 import { describePosition, describeWeights } from '../format.ts';
 import { rerunChangesFor, type RerunChange } from '../job-messages.ts';
-import { isOfCommunity, uploadsOf, type Job, type JobOptions } from '../jobs/store.ts';
+import { isOfCommunity, strengthOf, uploadsOf, type Job, type JobOptions } from '../jobs/store.ts';
 import type { BotServices } from '../services.ts';
 import type { CommandContext, Reply } from './types.ts';
 
@@ -22,7 +22,7 @@ export async function rerunJob(services: Pick<BotServices, 'store' | 'queue' | '
   const entry = await services.queue.submit(context.requester, () => ({ requester: context.requester, origin: context.origin, method, options, contentPath, stylePath, styles, maskPath, styleLabel }));
   const seed = method === 'fast' ? '' : `, seed ${String(entry.job.options.seed)}`;
   return {
-    text: `Queued job ${entry.job.id} (${styleLabel}, ${method === 'best' ? 'painted properly from the fast picture, ' : ''}${describeWeights(entry.job.method, entry.job.options)}${seed}). ${describePosition(entry.position, entry.etaMs)}`,
+    text: `Queued job ${entry.job.id} (${styleLabel}, ${method === 'best' ? 'painted properly from the fast picture, ' : ''}${describeWeights(entry.job)}${seed}). ${describePosition(entry.position, entry.etaMs)}`,
     jobId: entry.job.id,
   };
 }
@@ -40,8 +40,7 @@ export function rerunOf(job: Pick<Job, 'method' | 'options'>, change: RerunChang
   if (change === 'seed') return { method, options: { ...options, seed: randomSeed() } };
   const direction = change === 'more' ? 1 : -1;
   if (hasRawWeights(options)) return { method, options: { ...options, styleWeight: (options.styleWeight ?? RAW_WEIGHT_DEFAULTS.style) * 3 ** direction } };
-  const current = options.strength ?? (method === 'fast' ? STRENGTH_RANGE.max : DEFAULT_STRENGTH);
-  return { method, options: { ...options, strength: Math.min(STRENGTH_RANGE.max, Math.max(STRENGTH_RANGE.min, current + 2 * direction)) } };
+  return { method, options: { ...options, strength: Math.min(STRENGTH_RANGE.max, Math.max(STRENGTH_RANGE.min, strengthOf(job) + 2 * direction)) } };
 }
 
 function randomSeed(): number {

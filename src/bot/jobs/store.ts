@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LossTerms } from '../../engine/optimizers/objective.ts';
 import { DEFAULT_METHOD, type MethodName } from '../../engine/methods/index.ts';
-import type { StylizeOptionsInput } from '../../engine/options.ts';
+import { DEFAULT_STRENGTH, STRENGTH_RANGE, type StylizeOptionsInput } from '../../engine/options.ts';
 import type { FastNetworkName } from '../../engine/fast/network.ts';
 import type { Db } from '../database.ts';
 
@@ -95,6 +95,14 @@ export interface Job {
  * (`fast`, `best`) its name. The fast method reads only `size`, `strength`, `preserveColors`.
  */
 export type JobOptions = StylizeOptionsInput & { readonly network?: FastNetworkName | undefined };
+
+/**
+ * The strength a job is painted at: the one asked for, else its method's default (an optimisation's
+ * balanced 5; a fast network's picture alone, the top of the scale).
+ */
+export function strengthOf(job: Pick<Job, 'method' | 'options'>): number {
+  return job.options.strength ?? (job.method === 'fast' ? STRENGTH_RANGE.max : DEFAULT_STRENGTH);
+}
 
 export interface StyleShare {
   readonly path: string;

@@ -5,13 +5,15 @@ import { FAST_NETWORKS, loadFastNetwork, locateFastWeights, type FastNetworkName
 import { onnxFastRunner, type FastRunner } from '../fast/runner.ts';
 import { resizeToLongSide, type RgbImage } from '../image.ts';
 import { parseOptions, schemaOf, type OptionSpecs } from '../option-spec.ts';
+import { STRENGTH_RANGE } from '../options.ts';
 import type { EngineMethod, MethodContext } from './method.ts';
 
 /** The fast method's options, written once (the CLI's `impasto fast` flags derive from them). */
 export const FAST_OPTIONS = {
   network: { type: 'choice', choices: FAST_NETWORKS, help: 'the trained network: one per painting' },
   size: { type: 'integer', min: 64, max: 2048, default: 1024, help: 'long side of the result in pixels' },
-  strength: { type: 'number', min: 1, max: 10, default: 10, help: 'how much it looks like the painting: below 10 the photo shows through' },
+  // The optimisation's scale and direction; the top is the network's picture alone.
+  strength: { type: 'number', min: STRENGTH_RANGE.min, max: STRENGTH_RANGE.max, default: STRENGTH_RANGE.max, help: 'how much it looks like the painting: below 10 the photo shows through' },
   preserveColors: { type: 'boolean', default: false, help: "keep the photo's colours (stylize the light and dark only)" },
   frames: { type: 'integer', min: 2, max: 60, default: 12, help: 'frames of the before/after GIF' },
 } as const satisfies OptionSpecs;
@@ -34,7 +36,7 @@ export const fastMethod: EngineMethod = {
     const photo = await resizeToLongSide(inputs.content, options.size);
     throwIfAborted(signal);
     const painted = await paintWithNetwork(context, options.network, photo);
-    let image = blend(photo, painted, options.strength / 10);
+    let image = blend(photo, painted, options.strength / STRENGTH_RANGE.max);
     if (options.preserveColors) image = preserveContentColors(image, photo);
     // As the optimisation does: white paints, black keeps the photo, grey blends.
     if (inputs.mask) image = blendWithMask(image, photo, await maskFromImage(inputs.mask, photo.width, photo.height));
