@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError, WeightsError } from '../../src/engine/errors.ts';
 import { FAST_NETWORKS, loadFastNetwork, locateFastWeights, runFastNetwork } from '../../src/engine/fast/network.ts';
-import { planTiles } from '../../src/engine/fast/tiles.ts';
+import { alignUp, planTiles } from '../../src/engine/fast/tiles.ts';
 import { chooseFastRunner } from '../../src/engine/fast/runner.ts';
 import { decodeImage, resizeToLongSide, type RgbImage } from '../../src/engine/image.ts';
 import { methodNamed, type MethodContext } from '../../src/engine/methods/index.ts';
@@ -26,7 +26,6 @@ function difference(a: RgbImage, b: RgbImage): { mean: number; max: number } {
   return { mean: sum / a.data.length, max };
 }
 
-const alignTo4 = (value: number) => Math.ceil(value / 4) * 4;
 
 /** For each column (or row) index i > 0: the mean and largest difference between it and the one before. */
 function stepsAcross(image: RgbImage, axis: 'column' | 'row'): { mean: number; max: number }[] {
@@ -101,7 +100,7 @@ describe('fast style networks', () => {
 
   it('shows no seam where tiles meet: the step across a tile border is no larger than elsewhere, nor than beside it', async () => {
     const photo = await resizeToLongSide(await loadSharedImage('content_tubingen.jpg'), 512);
-    const plan = planTiles(512, alignTo4(photo.height), 60_000);
+    const plan = planTiles(512, alignUp(photo.height, 4), 60_000);
     expect(plan.x.starts.length * plan.y.starts.length).toBeGreaterThan(2);
     // Statistics measured on the picture downscaled, as for a real 2048-px picture.
     const tiled = await runFastNetwork(ort, await loadFastNetwork(SHARED_FAST_DIR, 'scream'), photo, { maxPixels: 60_000 });

@@ -12,7 +12,7 @@ import { resizeToLongSide, type RgbImage } from '../image.ts';
 import { GraphBuilder } from '../onnx/graph-builder.ts';
 import { hwioToOihw } from '../onnx/kernels.ts';
 import { createSessionCache } from '../onnx/sessions.ts';
-import { planTiles, type TilePlan } from './tiles.ts';
+import { alignUp, planTiles, type TilePlan } from './tiles.ts';
 import { manifestEntryOf, readFastManifest, type FastNetworkName, type ManifestLayer, type ManifestTensor } from './manifest.ts';
 
 export { FAST_NETWORKS, installedFastNetworks, locateFastWeights, type FastNetworkName } from './manifest.ts';
@@ -163,9 +163,8 @@ export interface FastRunOptions {
  */
 export async function runFastNetwork(ort: Ort, network: FastNetwork, image: RgbImage, options: FastRunOptions = {}): Promise<RgbImage> {
   const maxPixels = options.maxPixels ?? MAX_PIXELS_PER_PASS;
-  const width = alignUp(image.width, 4);
-  const height = alignUp(image.height, 4);
-  const padded = padToSize(image, width, height);
+  const padded = padToMultipleOf4(image);
+  const { width, height } = padded;
   let values: Float32Array;
   if (width * height <= maxPixels) {
     const session = await sessions.get(ort, `${network.name}|${width}x${height}`, () => buildFastGraph(network, width, height));
@@ -183,10 +182,10 @@ export async function runFastNetwork(ort: Ort, network: FastNetwork, image: RgbI
 
 /** Every layer's instance-norm mean and variance on `image`, folded with its scale and shift into `a·x + b` per channel. */
 async function measureStatistics(ort: Ort, network: FastNetwork, image: RgbImage): Promise<Record<string, InstanceType<Ort['Tensor']>>> {
-  const width = alignUp(image.width, 4);
-  const height = alignUp(image.height, 4);
+  const padded = padToMultipleOf4(image);
+  const { width, height } = padded;
   const session = await tiledSessions.get(ort, `${network.name}|${width}x${height}|measure`, () => buildFastGraph(network, width, height, 'measure'));
-  const outputs = await session.run({ x: tensorOf(ort, padToSize(image, width, height)) });
+  const outputs = await session.run({ x: tensorOf(ort, padded) });
   const feeds: Record<string, InstanceType<Ort['Tensor']>> = {};
   for (const spec of network.layers) {
     const mean = outputs[`mean_${spec.name}`]!.data as Float32Array;
@@ -237,12 +236,12 @@ async function downscaleToPixels(image: RgbImage, maxPixels: number): Promise<Rg
   return resizeToLongSide(image, Math.floor(Math.max(image.width, image.height) * scale));
 }
 
-function alignUp(value: number, step: number): number {
-  return Math.ceil(value / step) * step;
-}
-
-/** Repeats the last row and column out to the size (no dark border for the network to paint). */
-function padToSize(image: RgbImage, width: number, height: number): RgbImage {
+/**
+ * The picture edge-padded to multiples of 4 (the network's two stride-2 layers), repeating its last
+ * row and column (no dark border for the network to paint). Both runners crop their result back.
+ */
+export function padToMultipleOf4(image: RgbImage): RgbImage {
+  const [width, height] = [alignUp(image.width, 4), alignUp(image.height, 4)];
   if (width === image.width && height === image.height) return image;
   const data = new Uint8Array(width * height * 3);
   for (let row = 0; row < height; row++) {

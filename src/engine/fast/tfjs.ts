@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { RgbImage } from '../image.ts';
-import type { FastNetwork } from './network.ts';
+import { padToMultipleOf4, type FastNetwork } from './network.ts';
 
 /** Instance norm's epsilon, as the networks were trained. */
 const EPSILON = 1e-3;
@@ -14,11 +14,9 @@ type Layer = FastNetwork['layers'][number];
 
 /** Paints `image` (any size: edge-padded to multiples of 4 and cropped back) in one pass. */
 export async function runFastNetworkTfjs(network: FastNetwork, image: RgbImage): Promise<RgbImage> {
-  const width = Math.ceil(image.width / 4) * 4;
-  const height = Math.ceil(image.height / 4) * 4;
+  const padded = padToMultipleOf4(image);
   const painted = tf.tidy(() => {
-    const photo = tf.tensor4d(Float32Array.from(image.data), [1, image.height, image.width, 3]);
-    let x = padWithEdges(photo, height, width);
+    let x = tf.tensor4d(Float32Array.from(padded.data), [1, padded.height, padded.width, 3]);
     const byName = new Map(network.layers.map((spec) => [spec.name, spec]));
     const layer = (value: tf.Tensor4D, name: string) => applyLayer(value, byName.get(name)!);
     for (const name of ['conv1', 'conv2', 'conv3']) x = layer(x, name);
@@ -32,15 +30,6 @@ export async function runFastNetworkTfjs(network: FastNetwork, image: RgbImage):
   } finally {
     painted.dispose();
   }
-}
-
-/** Repeats the last row and column out to the size, as the ONNX path does (no dark border to paint). */
-function padWithEdges(image: tf.Tensor4D, height: number, width: number): tf.Tensor4D {
-  const [, h, w] = image.shape;
-  let padded = image;
-  if (height > h) padded = tf.concat([padded, tf.tile(tf.slice(padded, [0, h - 1, 0, 0], [1, 1, w, 3]), [1, height - h, 1, 1])], 1);
-  if (width > w) padded = tf.concat([padded, tf.tile(tf.slice(padded, [0, 0, w - 1, 0], [1, height, 1, 3]), [1, 1, width - w, 1])], 2);
-  return padded;
 }
 
 function applyLayer(x: tf.Tensor4D, spec: Layer): tf.Tensor4D {

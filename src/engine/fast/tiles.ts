@@ -50,6 +50,6 @@ function planAxis(length: number, count: number, overlap: number): AxisPlan {
   return { tileLength, starts, cuts };
 }
 
-function alignUp(value: number, step: number): number {
+export function alignUp(value: number, step: number): number {
   return Math.ceil(value / step) * step;
 }
