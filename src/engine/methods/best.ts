@@ -1,9 +1,8 @@
-import { InputError, throwIfAborted } from '../errors.ts';
-import { FAST_NETWORKS, type FastNetworkName } from '../fast/network.ts';
+import { throwIfAborted } from '../errors.ts';
 import { resizeToLongSide } from '../image.ts';
 import { defaultsFor, STYLIZE_OPTIONS, type StylizeOptionsInput } from '../options.ts';
 import type { OptionSpecs } from '../option-spec.ts';
-import { FAST_OPTIONS, paintWithNetwork } from './fast.ts';
+import { FAST_OPTIONS, networkNamed, paintWithNetwork } from './fast.ts';
 import type { EngineMethod } from './method.ts';
 
 /** The optimisation's options, and the network whose picture it starts from. */
@@ -19,13 +18,11 @@ export const bestMethod: EngineMethod = {
   description: "optimise (Gatys et al.) starting from the fast network's picture: any size, a minute or so",
   options: BEST_OPTIONS,
   async run(context, { inputs, options: input, onProgress, signal }) {
-    const { network, ...options } = (input ?? {}) as StylizeOptionsInput & { network?: unknown };
-    if (typeof network !== 'string' || !(FAST_NETWORKS as readonly string[]).includes(network)) {
-      throw new InputError('invalid_option', `Name a network: ${FAST_NETWORKS.join(', ')}.`, 'network');
-    }
+    const { network: named, ...options } = (input ?? {}) as StylizeOptionsInput & { network?: unknown };
+    const network = networkNamed(named);
     const engine = await context.engine();
     const size = options.size ?? defaultsFor(engine.backend).size;
-    const start = await paintWithNetwork(context, network as FastNetworkName, await resizeToLongSide(inputs.content, size));
+    const start = await paintWithNetwork(context, network, await resizeToLongSide(inputs.content, size));
     throwIfAborted(signal);
     // `engine.stylize` validates the rest against STYLIZE_OPTIONS.
     const result = await engine.stylize({ content: inputs.content, styles: inputs.styles, ...(inputs.mask ? { mask: inputs.mask } : {}), start, options, ...(onProgress ? { onProgress } : {}), ...(signal ? { signal } : {}) });

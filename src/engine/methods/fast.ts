@@ -31,11 +31,11 @@ export const fastMethod: EngineMethod = {
   async run(context, { inputs, options: input, onProgress, signal }) {
     const options = parseOptions(fastOptionsSchema, input);
     if (inputs.mask) checkMaskShape(inputs.mask, inputs.content);
-    if (!options.network) throw new InputError('invalid_option', `Name a network: ${FAST_NETWORKS.join(', ')}.`, 'network');
+    const network = networkNamed(options.network);
     const started = performance.now();
     const photo = await resizeToLongSide(inputs.content, options.size);
     throwIfAborted(signal);
-    const painted = await paintWithNetwork(context, options.network, photo);
+    const painted = await paintWithNetwork(context, network, photo);
     let image = blend(photo, painted, options.strength / STRENGTH_RANGE.max);
     if (options.preserveColors) image = preserveContentColors(image, photo);
     // As the optimisation does: white paints, black keeps the photo, grey blends.
@@ -46,6 +46,12 @@ export const fastMethod: EngineMethod = {
     return { image, frames, iterations: 1, elapsedMs, history: [] };
   },
 };
+
+/** The network a job names, or an `InputError` that lists them (fast and best share it). */
+export function networkNamed(value: unknown): FastNetworkName {
+  if (typeof value !== 'string' || !(FAST_NETWORKS as readonly string[]).includes(value)) throw new InputError('invalid_option', `Name a network: ${FAST_NETWORKS.join(', ')}.`, 'network');
+  return value as FastNetworkName;
+}
 
 /** The network's picture of `photo`, at the photo's size, on the context's runner (onnxruntime by default). */
 export async function paintWithNetwork(context: Pick<MethodContext, 'fastWeightsDir' | 'fastRunner'>, name: FastNetworkName, photo: RgbImage): Promise<RgbImage> {
