@@ -85,6 +85,15 @@ function styleNameTyped(value: string, guildId?: string) {
   return interactionPayload({ type: 4, user: alice, ...(guildId ? { guildId } : {}), data: { id: '800000000000000001', name: 'stylize', type: 1, options: [{ name: 'style_name', type: 3, value, focused: true }] } });
 }
 
+/** Alice's /stylize of the posted photo with the library's starry-night, small and quick. */
+function quickStarryNight() {
+  return withAttachments(alice, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), [
+    { name: 'style_name', type: 3, value: 'starry-night' },
+    { name: 'size', type: 4, value: 64 },
+    { name: 'iterations', type: 4, value: 2 },
+  ]);
+}
+
 /** The first edit of the original reply that reports progress of a job with `total` iterations. */
 function progressEdit(interaction: Record<string, unknown>, total: number): Promise<RecordedRequest> {
   const pattern = new RegExp(`iteration \\d+/${total}`);
@@ -165,11 +174,7 @@ describe('Discord', () => {
     const choices = await fake.waitForRequest(callbackOf(autocomplete));
     expect(choices.json).toMatchObject({ type: 8, data: { choices: [{ name: 'starry-night', value: 'starry-night' }] } });
 
-    const interaction = withAttachments(alice, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), [
-      { name: 'style_name', type: 3, value: 'starry-night' },
-      { name: 'size', type: 4, value: 64 },
-      { name: 'iterations', type: 4, value: 2 },
-    ]);
+    const interaction = quickStarryNight();
     fake.dispatchInteraction(interaction);
     const final = await finalFiles(interaction);
     expect((final.json as { content: string }).content).toMatch(/style starry-night/);
@@ -201,12 +206,13 @@ describe('Discord', () => {
 
   it('keeps each server’s styles to itself: autocomplete in another server does not offer them', async () => {
     await harness.bot.library.in(`discord:${GUILD_ID}`).add('guild-only', await decodeImage(await readFile(sharedImagePath('style_udnie.jpg'))), 'discord:mod');
-    const here = styleNameTyped('');
-    fake.dispatchInteraction(here);
-    expect(((await fake.waitForRequest(callbackOf(here))).json as { data: { choices: { value: string }[] } }).data.choices.map((choice) => choice.value)).toContain('guild-only');
-    const elsewhere = styleNameTyped('', '300000000000000099');
-    fake.dispatchInteraction(elsewhere);
-    const offered = ((await fake.waitForRequest(callbackOf(elsewhere))).json as { data: { choices: { value: string }[] } }).data.choices.map((choice) => choice.value);
+    const offeredIn = async (guildId?: string) => {
+      const typed = styleNameTyped('', guildId);
+      fake.dispatchInteraction(typed);
+      return ((await fake.waitForRequest(callbackOf(typed))).json as { data: { choices: { value: string }[] } }).data.choices.map((choice) => choice.value);
+    };
+    expect(await offeredIn()).toContain('guild-only');
+    const offered = await offeredIn('300000000000000099');
     expect(offered).not.toContain('guild-only');
     // The shared paintings are offered everywhere.
     expect(offered).toContain('starry-night');
@@ -216,11 +222,7 @@ describe('Discord', () => {
     const moderator = contextFor('mod', { platform: 'discord', community: `discord:${GUILD_ID}`, isModerator: true });
     await harness.bot.execute('settings', { spoiler_results: true }, moderator);
     try {
-      const interaction = withAttachments(alice, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), [
-        { name: 'style_name', type: 3, value: 'starry-night' },
-        { name: 'size', type: 4, value: 64 },
-        { name: 'iterations', type: 4, value: 2 },
-      ]);
+      const interaction = quickStarryNight();
       fake.dispatchInteraction(interaction);
       const final = await finalFiles(interaction);
       expect(final.files.map((file) => file.filename)).toEqual([expect.stringMatching(/^SPOILER_impasto-.*\.png$/), expect.stringMatching(/^SPOILER_impasto-.*\.gif$/)]);
