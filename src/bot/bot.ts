@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { createCancelCommand } from './commands/cancel.ts';
 import { createForgetMeCommand } from './commands/forget-me.ts';
+import { removeResult } from './forget.ts';
 import { createSettingsCommand } from './commands/settings.ts';
 import { SettingsStore, type CommunitySettings } from './settings.ts';
 import { createContestEnterCommand } from './commands/contest-enter.ts';
@@ -56,6 +57,8 @@ export interface Bot {
   onEvent(listener: JobEventListener): () => void;
   /** Runs a finished job again: with another seed, or a step less or more like the painting. */
   rerun(jobId: string, context: CommandContext, change: RerunChange): Promise<Reply>;
+  /** A Remove button press: takes a finished picture down (see `removeResult`); adapters then clear its message. */
+  remove(jobId: string, context: CommandContext): Promise<Reply>;
   job(id: string): Job | undefined;
   /** Position and ETA of a queued or running job. */
   queueEntry(id: string): QueueEntry | undefined;
@@ -148,6 +151,7 @@ export function createBot(options: BotOptions): Bot {
       return () => forgottenListeners.delete(listener);
     },
     rerun: (jobId, context, change) => replyOrRefusal(() => rerunJob(services, jobId, context, change)),
+    remove: (jobId, context) => replyOrRefusal(() => removeResult(services, jobId, context.requester)),
     job: (id) => store.get(id),
     queueEntry: (id) => queue.entries().find((entry) => entry.job.id === id),
     jobsOf: (platform, userId) => store.byUser(platform, userId),

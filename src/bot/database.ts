@@ -144,6 +144,11 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
     version: 8,
     sql: `CREATE TABLE community_settings (community TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (community, key));`,
   },
+  {
+    // Whose posted photo a job painted, when it was someone else's (they may remove the result).
+    version: 9,
+    sql: `ALTER TABLE jobs ADD COLUMN photo_owner TEXT;`,
+  },
 ];
 
 /** Opens (creating if needed) the SQLite store in WAL mode and brings its schema up to date. */

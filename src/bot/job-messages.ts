@@ -11,7 +11,8 @@ import { strengthOf, wasInterrupted, type Job, type JobProgress } from './jobs/s
 /** A button under the message: cancel a waiting or running job, or paint a finished one again with one change. */
 export type JobAction =
   | { readonly kind: 'cancel'; readonly label: string; readonly jobId: string }
-  | { readonly kind: 'rerun'; readonly change: RerunChange; readonly label: string; readonly jobId: string };
+  | { readonly kind: 'rerun'; readonly change: RerunChange; readonly label: string; readonly jobId: string }
+  | { readonly kind: 'remove'; readonly label: string; readonly jobId: string };
 
 /** The result files that go with a finished job's message. */
 export interface ResultFile {
@@ -69,6 +70,12 @@ export function rerunChangesFor(job: Pick<Job, 'method' | 'options'>): RerunChan
   changes.push('best');
   return changes;
 }
+
+/**
+ * Remove, under a picture painted from someone else's posted photo: its owner (or the requester, or a
+ * moderator) takes it down.
+ */
+export const removeAction = (job: Pick<Job, 'id'>): JobAction => ({ kind: 'remove', label: 'Remove', jobId: job.id });
 
 /** The Cancel button of a waiting or running job. */
 export const cancelAction = (job: Pick<Job, 'id'>): JobAction => ({ kind: 'cancel', label: 'Cancel', jobId: job.id });
@@ -138,7 +145,7 @@ function succeeded(job: Job): JobMessage {
       { kind: 'png', name: `impasto-${job.id}.png` },
       { kind: 'gif', name: `impasto-${job.id}.gif` },
     ],
-    actions: rerunActions(job),
+    actions: [...rerunActions(job), ...(job.photoOwner ? [removeAction(job)] : [])],
     final: true,
     mustArrive: true,
   };

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -259,6 +260,25 @@ describe('Discord', () => {
     const final = await fake.waitForRequest((request) => request.method === 'PATCH' && request.path.startsWith(`/webhooks/${APPLICATION_ID}/${tokenOf(choose)}/messages/`) && request.files.length === 2);
     expect((final.json as { content: string }).content).toMatch(/style the-scream/);
     await expectValidResult(final);
+
+    // Bob's photo: he may take the picture down; someone else may not.
+    const job = harness.bot.jobsOf('discord', alice.id)[0]!;
+    expect(job.photoOwner).toBe(bob.id);
+    const buttons = (final.json as { components: { components: { custom_id: string; label: string }[] }[] }).components[0]!.components;
+    const remove = buttons.find((button) => button.label === 'Remove')!.custom_id;
+    const pressBy = (user: typeof alice) => interactionPayload({ type: 3, user, data: { custom_id: remove, component_type: 2 }, message: userMessage({ id: '900000000000000004', username: 'impasto' }, []) });
+    const byCarol = pressBy({ id: '100000000000000003', username: 'carol' });
+    fake.dispatchInteraction(byCarol);
+    const refused = (await fake.waitForRequest(callbackOf(byCarol))).json as { type: number; data: { content: string; flags: number } };
+    expect(refused).toMatchObject({ type: 4, data: { content: expect.stringMatching(/^Only the person whose photo this is/), flags: 64 } });
+    expect(harness.bot.job(job.id)).toBeDefined();
+
+    const byBob = pressBy(bob);
+    fake.dispatchInteraction(byBob);
+    const removed = (await fake.waitForRequest(callbackOf(byBob))).json as { type: number; data: { content: string; attachments: unknown[]; components: unknown[] } };
+    expect(removed).toMatchObject({ type: 7, data: { content: expect.stringMatching(/removed at the request of the photo’s owner/), attachments: [], components: [] } });
+    expect(harness.bot.job(job.id)).toBeUndefined();
+    for (const path of [job.contentPath, job.result!.pngPath, job.result!.gifPath]) expect(existsSync(path)).toBe(false);
   });
 
   it('remembers an image as the user’s next style', async () => {

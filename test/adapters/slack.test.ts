@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +15,7 @@ import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID, SIGNING_SECRET, signRequest, startFak
 
 /** The real Bolt against a fake Slack on 127.0.0.1 (test/fakes/slack), in Socket Mode and HTTP mode. */
 const ALICE = 'U0ALICE';
+const BOB = 'U0BOB';
 let fake: FakeSlack;
 let photo: Record<string, unknown>;
 let painting: Record<string, unknown>;
@@ -83,15 +85,16 @@ describe('Slack in Socket Mode', () => {
     });
   }
 
-  /** Alice presses a button of a message the bot posted. */
-  function pressButton(button: { action_id: string; value: string }, messageTs: string, trigger: string) {
+  /** Alice (or another user) presses a button of a message the bot posted. */
+  function pressButton(button: { action_id: string; value: string }, messageTs: string, trigger: string, user = ALICE) {
     return fake.sendEnvelope('interactive', {
       type: 'block_actions',
       team: { id: TEAM_ID },
-      user: { id: ALICE, name: 'alice', username: 'alice', team_id: TEAM_ID },
+      user: { id: user, name: user.toLowerCase(), username: user.toLowerCase(), team_id: TEAM_ID },
       channel: { id: CHANNEL_ID, name: 'general' },
       trigger_id: trigger,
       container: { type: 'message', message_ts: messageTs, channel_id: CHANNEL_ID },
+      message: { type: 'message', ts: messageTs, text: '' },
       actions: [{ type: 'button', action_id: button.action_id, block_id: 'b', value: button.value, action_ts: '1' }],
       response_url: `${fake.apiUrl}response`,
     });
@@ -177,6 +180,45 @@ describe('Slack in Socket Mode', () => {
     });
     const complete = await fake.waitForCall(uploadsInThread(parent.ts));
     expect(String(complete.args.initial_comment)).toMatch(/style the-scream/);
+  });
+
+  it('paints another member’s photo from its thread, and lets that member remove the result', async () => {
+    const parent = fake.postUserMessage(BOB, 'my dog', [photo]);
+    await fake.sendEnvelope('events_api', {
+      token: 'verification',
+      team_id: TEAM_ID,
+      api_app_id: 'A0APP',
+      type: 'event_callback',
+      event_id: 'Ev2',
+      event_time: Math.floor(Date.now() / 1000),
+      event: { type: 'app_mention', user: ALICE, text: '<@U0BOT> udnie', ts: String(Date.now() / 1000), channel: CHANNEL_ID, thread_ts: parent.ts, event_ts: String(Date.now() / 1000) },
+    });
+    const complete = await fake.waitForCall(uploadsInThread(parent.ts));
+    const uploadedIds = (JSON.parse(String(complete.args.files)) as { id: string }[]).map((file) => file.id);
+    const offer = await fake.waitForCall((call) => call.method === 'chat.postMessage' && call.args.thread_ts === parent.ts && /^Try it again/.test(String(call.args.text)));
+    const remove = (JSON.parse(String(offer.args.blocks)) as { elements: { action_id: string; value: string; text: { text: string } }[] }[])[0]!.elements.find((button) => button.text.text === 'Remove')!;
+    const [jobId] = remove.value.split(' ');
+    const job = harness.bot.job(jobId!)!;
+    expect(job.photoOwner).toBe(BOB);
+
+    await pressButton(remove, String(offer.response!.ts), 't20', 'U0CAROL');
+    await fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.user === 'U0CAROL' && /^Only the person whose photo this is/.test(String(call.args.text)));
+    expect(harness.bot.job(job.id)).toBeDefined();
+
+    await pressButton(remove, String(offer.response!.ts), 't21', BOB);
+    await fake.waitForCall((call) => call.method === 'chat.update' && call.args.ts === offer.response!.ts && /removed at the request of the photo’s owner/.test(String(call.args.text)));
+    expect(fake.calls.filter((call) => call.method === 'files.delete').map((call) => call.args.file)).toEqual(expect.arrayContaining(uploadedIds));
+    expect(harness.bot.job(job.id)).toBeUndefined();
+    for (const path of [job.contentPath, job.result!.pngPath, job.result!.gifPath]) expect(existsSync(path)).toBe(false);
+  });
+
+  it('refuses /stylize in a channel it is not a member of, in the acknowledgement, before any work', async () => {
+    fake.notMemberOf.add('C0PRIVATE');
+    const jobsBefore = harness.bot.jobsOf('slack', ALICE).length;
+    const ack = await fake.sendEnvelope('slash_commands', { command: '/stylize', text: 'udnie', user_id: ALICE, user_name: 'alice', channel_id: 'C0PRIVATE', team_id: TEAM_ID, trigger_id: 't22', response_url: `${fake.apiUrl}response` });
+    expect(JSON.stringify(ack.payload)).toMatch(/I'm not a member of #c0private.*\/invite @impasto/);
+    expect(fake.calls.some((call) => call.method === 'conversations.history' && call.args.channel === 'C0PRIVATE')).toBe(false);
+    expect(harness.bot.jobsOf('slack', ALICE)).toHaveLength(jobsBefore);
   });
 
   it('explains the sign-in page Slack sends instead of a file', async () => {
@@ -271,7 +313,7 @@ describe('Slack in Socket Mode', () => {
     expect(ack.envelope_id).toBeDefined();
   });
 
-  it('keeps the modal’s private_metadata small: only the file’s id, name and URL', async () => {
+  it('keeps the modal’s private_metadata small: only the file’s id, name and URL, and who posted it', async () => {
     // A phone upload's file object, as Slack sends it: thumbnails, permalinks, a long camera name.
     const thumbs = Object.fromEntries([64, 80, 160, 360, 480, 720, 800, 960, 1024].flatMap((size) => [
       [`thumb_${size}`, `https://files.slack.com/files-tmb/${TEAM_ID}-F0123456789-abcdef0123/pxl_20261128_093512345_mp_${size}.jpg`],
@@ -305,6 +347,7 @@ describe('Slack in Socket Mode', () => {
       channel: CHANNEL_ID,
       threadTs: message.ts,
       file: { id: photo.id, name: 'PXL_20261128_093512345.MP.PORTRAIT.ORIGINAL.jpg', url: photo.url_private_download },
+      photoOwner: ALICE,
     });
     await submitModal(view, {
       style: { style_name: { type: 'static_select', selected_option: { value: 'udnie', text: { type: 'plain_text', text: 'udnie' } } } },

@@ -57,16 +57,19 @@ describe('/forget-me', () => {
     for (const reply of [zoeEntry, yanEntry, done]) expect((await finished(reply.jobId!)).type).toBe('succeeded');
     const yanEntryId = harness.bot.contests.ranking(harness.bot.contests.openIn('web', 'channel-1')!.id).find((entry) => entry.userId === 'yan')!.id;
     expect((await harness.bot.vote(yanEntryId, zoe)).refusal).toBeUndefined();
+    // Yan painted a photo zoe posted: it goes with her too.
+    const fromHerPhoto = await harness.bot.execute('stylize', { content: photo, style: painting }, { ...yan, photoOwner: 'zoe' });
+    expect((await finished(fromHerPhoto.jobId!)).type).toBe('succeeded');
     // One of zoe's jobs still waits when she asks.
     const waiting = await harness.bot.execute('stylize', { content: photo, style: painting, iterations: 3 }, zoe);
 
-    const zoeJobs = harness.bot.jobsOf('web', 'zoe');
+    const zoeJobs = [...harness.bot.jobsOf('web', 'zoe'), harness.bot.job(fromHerPhoto.jobId!)!];
     // Her entry's style image is the contest's own copy of the painting: the contest's, not hers.
     const contestDir = join(harness.dataDir, 'contests');
     const zoeFiles = zoeJobs.flatMap(filesOf).filter((path) => !path.startsWith(contestDir));
     expect(zoeFiles.length).toBeGreaterThan(4);
     const reply = await harness.bot.execute('forget-me', { confirm: true }, zoe);
-    expect(reply.text).toMatch(/^Done: deleted 3 jobs, \d+ files and 1 contest entry/);
+    expect(reply.text).toMatch(/^Done: deleted 4 jobs, \d+ files and 1 contest entry/);
     await harness.bot.idle();
 
     // Nothing of her in the database (by id or name), nor on disk.
@@ -81,6 +84,7 @@ describe('/forget-me', () => {
     const onDisk = new Set(await walk(harness.dataDir));
     expect(zoeFiles.filter((path) => onDisk.has(path))).toEqual([]);
     expect([...onDisk].filter((path) => zoeJobs.some((job) => path.includes(job.id)) || path.includes(waiting.jobId!))).toEqual([]);
+    expect(harness.bot.job(fromHerPhoto.jobId!)).toBeUndefined();
     // Yan's entry, job and files are untouched; the library keeps the style, not who added it.
     const yanJob = harness.bot.job(yanEntry.jobId!)!;
     expect(filesOf(yanJob).every((path) => onDisk.has(path))).toBe(true);

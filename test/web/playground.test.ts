@@ -97,7 +97,7 @@ describe('the web playground', () => {
     expect(gif.pages).toBeGreaterThan(2);
 
     // The result's buttons are the chat's: More style paints the same photo again, a step stronger.
-    expect(await page.locator('#job-actions button').allTextContents()).toEqual(['Less style', 'More style', 'Again with another seed']);
+    expect(await page.locator('#job-actions button').allTextContents()).toEqual(['Less style', 'More style', 'Again with another seed', 'Delete']);
     await page.click('#job-actions button[data-action="more"]');
     await expect.poll(() => page.textContent('#status')).toMatch(/^(Queued job|Painting with uploaded image)/);
     await page.waitForSelector('#result:not([hidden])', { timeout: 60_000 });
@@ -134,6 +134,19 @@ describe('the web playground', () => {
     await page.click('#history li:nth-child(2)');
     await page.waitForSelector('#result:not([hidden])');
     expect(await page.textContent('#status')).toMatch(/^Done in/);
+  });
+
+  it('deletes one picture, then everything of this browser’s (forget me)', async () => {
+    await page.click('#job-actions button[data-action="remove"]');
+    await expect.poll(() => page.textContent('#notice')).toMatch(/^This picture \(job \S+\) was removed by the person who asked for it\.$/);
+    expect(await page.isHidden('#job')).toBe(true);
+    await expect.poll(() => page.locator('#history li').count()).toBe(2);
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.click('#forget-me');
+    await expect.poll(() => page.textContent('#notice')).toMatch(/^Done: deleted 2 jobs, \d+ files and 0 contest entries/);
+    expect(await page.locator('#history li').count()).toBe(0);
+    expect(await page.isVisible('#history-empty')).toBe(true);
   });
 });
 

@@ -12,7 +12,7 @@ const TOKEN_MARGIN_MS = 60_000;
 /** The custom id of a job action's button (read back by the buttons listener). */
 export function customIdOf(action: JobAction): string {
   // Another seed is `again`: messages already posted carry that id.
-  return `impasto:${action.kind === 'cancel' ? 'cancel' : action.change === 'seed' ? 'again' : action.change}:${action.jobId}`;
+  return `impasto:${action.kind !== 'rerun' ? action.kind : action.change === 'seed' ? 'again' : action.change}:${action.jobId}`;
 }
 
 /** A message's actions as one row of buttons (none when it has no actions). */
@@ -22,7 +22,7 @@ export function buttonRows(actions: readonly JobAction[]): ActionRowBuilder<Butt
     new ButtonBuilder()
       .setCustomId(customIdOf(action))
       .setLabel(action.label)
-      .setStyle(action.kind === 'cancel' ? ButtonStyle.Danger : ButtonStyle.Secondary),
+      .setStyle(action.kind === 'rerun' ? ButtonStyle.Secondary : ButtonStyle.Danger),
   );
   return [new ActionRowBuilder<ButtonBuilder>().addComponents(...buttons)];
 }

@@ -21,7 +21,7 @@ export interface DiscordState {
   readonly lifetimeMs: number;
   readonly deliveries: JobDeliveries;
   /** "Stylize with…" menus waiting for a style choice, by the key in the menu's custom id. */
-  readonly pendingPicks: Map<string, ImageRef & { readonly expires: number }>;
+  readonly pendingPicks: Map<string, ImageRef & { readonly postedBy: string; readonly expires: number }>;
   /** Each user's image saved with "Use as style". */
   readonly rememberedStyles: Map<string, ImageRef>;
 }

@@ -53,6 +53,25 @@ export async function contextOf(state: SlackState, userId: string, userName: str
   };
 }
 
+/** What posting a picture in a channel needs from the install. */
+const POSTING_SCOPES = ['chat:write', 'files:write'] as const;
+
+/**
+ * Why the bot could not post a picture in this channel, if it could not: Slack lets anyone use a
+ * slash command or a message shortcut where the bot is not a member, and an install may lack a scope.
+ * Checked before any work starts; when Slack cannot tell (no channels:read), the job goes ahead.
+ */
+export async function whyCannotPostIn(state: SlackState, channel: string): Promise<string | undefined> {
+  const missing = POSTING_SCOPES.filter((scope) => state.scopes && !state.scopes.includes(scope));
+  if (missing.length > 0) return `I can't post pictures in Slack: the app is missing the ${missing.join(' and ')} permission. Ask whoever installed it to reinstall it from the manifest.`;
+  const info = await state.client.conversations.info({ channel }).catch(() => undefined);
+  const conversation = info?.channel;
+  if (conversation && !conversation.is_im && !conversation.is_mpim && conversation.is_member === false) {
+    return `I'm not a member of ${conversation.name ? `#${conversation.name}` : 'this channel'}, so I can't post the picture there: invite me with /invite @impasto, then try again.`;
+  }
+  return undefined;
+}
+
 export function imageOf(message: SlackMessageLike | undefined): SlackFile | undefined {
   return message?.files?.find((file) => file.mimetype?.startsWith('image/') && (file.url_private_download ?? file.url_private));
 }

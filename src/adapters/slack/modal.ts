@@ -15,6 +15,8 @@ export interface ModalMetadata {
   readonly channel: string;
   readonly threadTs: string;
   readonly file: { readonly id: string; readonly name: string; readonly url: string };
+  /** Who posted the photo (they may remove the result). */
+  readonly photoOwner?: string | undefined;
 }
 
 export function fileRefOf(file: SlackFile): ModalMetadata['file'] {
@@ -40,7 +42,7 @@ export function stylizeModal(bot: Bot, community: string, metadata: ModalMetadat
   return {
     type: 'modal' as const,
     callback_id: IDS.modal,
-    private_metadata: JSON.stringify({ channel: metadata.channel, threadTs: metadata.threadTs, file: metadata.file }),
+    private_metadata: JSON.stringify({ channel: metadata.channel, threadTs: metadata.threadTs, file: metadata.file, photoOwner: metadata.photoOwner }),
     title: { type: 'plain_text' as const, text: 'Stylize with…' },
     submit: { type: 'plain_text' as const, text: 'Stylize' },
     blocks: [

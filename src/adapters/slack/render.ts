@@ -1,23 +1,29 @@
-import type { ActionsBlock, KnownBlock } from '@slack/web-api';
+import type { ActionsBlock, Button, KnownBlock } from '@slack/web-api';
 import type { JobAction } from '../../bot/job-messages.ts';
 import type { Job } from '../../bot/jobs/store.ts';
 import type { JobDelivery } from '../deliveries.ts';
 import type { SlackReplyRef } from './conversation.ts';
 import { IDS, type SlackState } from './state.ts';
 
-/** A message's actions as one Slack actions block (none when it has no actions). */
-export function actionBlocks(actions: readonly JobAction[]): ActionsBlock[] {
+/**
+ * A message's actions as one Slack actions block (none when it has no actions). Remove carries the
+ * ids of the result's uploaded files in its value, so that it can delete them after a restart too.
+ */
+export function actionBlocks(actions: readonly JobAction[], uploadedFileIds: readonly string[] = []): ActionsBlock[] {
   if (actions.length === 0) return [];
-  return [
-    {
-      type: 'actions',
-      elements: actions.map((action) =>
-        action.kind === 'cancel'
-          ? { type: 'button' as const, action_id: IDS.cancel, text: { type: 'plain_text' as const, text: action.label }, value: action.jobId, style: 'danger' as const }
-          : { type: 'button' as const, action_id: `${IDS.rerunPrefix}${action.change}`, text: { type: 'plain_text' as const, text: action.label }, value: action.jobId },
-      ),
-    },
-  ];
+  return [{ type: 'actions', elements: actions.map((action) => buttonOf(action, uploadedFileIds)) }];
+}
+
+function buttonOf(action: JobAction, uploadedFileIds: readonly string[]): Button {
+  const text = { type: 'plain_text' as const, text: action.label };
+  switch (action.kind) {
+    case 'cancel':
+      return { type: 'button', action_id: IDS.cancel, text, value: action.jobId, style: 'danger' };
+    case 'remove':
+      return { type: 'button', action_id: IDS.remove, text, value: [action.jobId, ...uploadedFileIds].join(' '), style: 'danger' };
+    case 'rerun':
+      return { type: 'button', action_id: `${IDS.rerunPrefix}${action.change}`, text, value: action.jobId };
+  }
 }
 
 /**
@@ -32,13 +38,14 @@ export async function deliverToSlack(state: SlackState, { job, message, files }:
   const text = `${who} ${message.text}`;
   await postStatus(state, job, ref, text, message.files.length > 0 ? [] : message.actions);
   if (files.length === 0) return;
-  await state.client.filesUploadV2({
+  const uploaded = await state.client.filesUploadV2({
     channel_id: ref.channel,
     thread_ts: ref.threadTs,
     initial_comment: `${who} ${message.details ?? ''}`,
     file_uploads: files.map((file) => ({ file: Buffer.from(file.bytes), filename: file.name })),
   });
-  await state.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.threadTs, text: 'Try it again: less style, more style, or another seed.', blocks: actionBlocks(message.actions) });
+  const fileIds = uploaded.files.flatMap((completion) => completion.files?.flatMap((file) => (file.id ? [file.id] : [])) ?? []);
+  await state.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.threadTs, text: 'Try it again: less style, more style, or another seed.', blocks: actionBlocks(message.actions, fileIds) });
 }
 
 async function postStatus(state: SlackState, job: Job, ref: SlackReplyRef, text: string, actions: readonly JobAction[]): Promise<void> {

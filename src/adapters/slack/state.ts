@@ -15,6 +15,8 @@ export interface SlackState {
   readonly moderatorCache: Map<string, { readonly value: boolean; readonly until: number }>;
   /** The workspace's community (`slack:<team id>`): one bot token serves one workspace. */
   readonly community: string;
+  /** The bot token's scopes as Slack reported them at start (absent when it did not say). */
+  readonly scopes?: readonly string[] | undefined;
 }
 
 /** Ids of our interactive parts, read back by the listeners. */
@@ -23,4 +25,5 @@ export const IDS = {
   modal: 'impasto_stylize',
   cancel: 'impasto_cancel',
   rerunPrefix: 'impasto_rerun_',
+  remove: 'impasto_remove',
 } as const;

@@ -25,7 +25,7 @@ export function streamJob(bot: Bot, request: IncomingMessage, response: ServerRe
     }
     send({
       type: 'update',
-      message: publicMessage(message),
+      message: publicMessage(message, event.job),
       progress:
         event.type === 'progress'
           ? {

@@ -1,5 +1,5 @@
 import type { Bot } from '../../bot/bot.ts';
-import { messageForJob, type JobMessage } from '../../bot/job-messages.ts';
+import { messageForJob, removeAction, type JobMessage } from '../../bot/job-messages.ts';
 import { wasInterrupted, type Job } from '../../bot/jobs/store.ts';
 import type { PublicJob, PublicJobMessage } from './api-types.ts';
 
@@ -10,7 +10,7 @@ export function publicJob(bot: Bot, job: Job): PublicJob {
     id: job.id,
     status: job.status,
     styleLabel: job.styleLabel,
-    message: publicMessage(messageForJob(job, entry)),
+    message: publicMessage(messageForJob(job, entry), job),
     options: job.options,
     position: entry?.position,
     etaMs: entry?.etaMs,
@@ -33,6 +33,8 @@ export function publicJob(bot: Bot, job: Job): PublicJob {
   };
 }
 
-export function publicMessage(message: JobMessage): PublicJobMessage {
-  return { text: message.text, details: message.details, actions: message.actions };
+/** The page's words and buttons; on the page, where every picture is its browser's own, a result can also be deleted. */
+export function publicMessage(message: JobMessage, job: Pick<Job, 'id'>): PublicJobMessage {
+  const canDelete = message.files.length > 0 && !message.actions.some((action) => action.kind === 'remove');
+  return { text: message.text, details: message.details, actions: canDelete ? [...message.actions, { ...removeAction(job), label: 'Delete' }] : message.actions };
 }

@@ -25,7 +25,7 @@ export interface RouteContext {
   readonly trackStream: (close: () => void) => () => void;
 }
 
-const JOB_PATH = /^\/api\/jobs\/([\w-]+)(\/events|\/result\.png|\/result\.gif|\/content\.png|\/rerun\/[a-z]+)?$/;
+const JOB_PATH = /^\/api\/jobs\/([\w-]+)(\/events|\/result|\/result\.png|\/result\.gif|\/content\.png|\/rerun\/[a-z]+)?$/;
 
 /** The JSON API: each path to a bot call. */
 export async function route(route: RouteContext): Promise<void> {
@@ -65,6 +65,7 @@ export async function route(route: RouteContext): Promise<void> {
   }
   if (method === 'GET' && path === '/api/jobs') return sendJson(response, 200, bot.jobsOf('web', route.clientId).map((job) => publicJob(bot, job)));
   if (method === 'GET' && path === '/api/queue') return sendReply(response, await bot.execute('queue', {}, context));
+  if (method === 'POST' && path === '/api/forget-me') return sendReply(response, await bot.execute('forget-me', { confirm: true }, context));
   if ((match = JOB_PATH.exec(path))) return routeJob(route, method, match[1]!, match[2]);
   throw new HttpError(404, 'Not found.');
 }
@@ -75,6 +76,7 @@ async function routeJob({ bot, request, response, url, clientId, context, trackS
   // Another browser's job looks the same as no job at all.
   if (!job || job.requester.platform !== 'web' || job.requester.userId !== clientId) throw new HttpError(404, `There is no job "${id}".`);
   if (method === 'DELETE' && !part) return sendReply(response, await bot.execute('cancel', { job: job.id }, context));
+  if (method === 'DELETE' && part === '/result') return sendReply(response, await bot.remove(job.id, context));
   if (method === 'POST' && part?.startsWith('/rerun/')) {
     const change = rerunChangeNamed(part.slice('/rerun/'.length));
     if (!change) throw new HttpError(404, `There is no way to repaint a job called "${part.slice('/rerun/'.length)}".`);

@@ -51,7 +51,7 @@ export function createStylizeCommand(services: BotServices) {
           const maskPath = mask ? await store(mask, 'mask') : undefined;
           const contentPath = await store(content, 'content');
           const options = method === 'fast' ? fastOptionsOf(args, network!, size) : { ...stylizeOptionsOf(args, services.settings.defaultIterations(community)), ...(network ? { network } : {}), size };
-          return { requester: context.requester, origin: context.origin, method, options, contentPath, stylePath, styleLabel, styles, maskPath };
+          return { requester: context.requester, origin: context.origin, photoOwner: context.photoOwner, method, options, contentPath, stylePath, styleLabel, styles, maskPath };
         });
         // The same words as the job's `queued` event.
         return { text: queuedText(entry.job, entry.position, entry.etaMs), jobId: entry.job.id };

@@ -88,6 +88,8 @@ export interface Reply {
 export interface CommandContext {
   readonly requester: Requester;
   readonly origin: JobOrigin;
+  /** Who posted the photo, when the adapter took it from a message in the chat (see `Job.photoOwner`). */
+  readonly photoOwner?: string | undefined;
 }
 
 export type Handler<D extends CommandDefinition> = (context: CommandContext, args: ArgsOf<D>) => Promise<Reply>;

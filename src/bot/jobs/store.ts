@@ -78,6 +78,11 @@ export interface Job {
   readonly styles?: readonly StyleShare[] | undefined;
   /** White = stylize, black = keep the photo. */
   readonly maskPath?: string | undefined;
+  /**
+   * Who posted the photo, when the requester painted another member's picture (a message's Apps
+   * menu, a Slack thread): a user id on the requester's platform. They may remove the result.
+   */
+  readonly photoOwner?: string | undefined;
   /** The style's library name, "uploaded image", or the blend (e.g. "starry-night 70% + the-scream 30%"). */
   readonly styleLabel: string;
   /** How many times the job was started (more than one after a restart). */
@@ -109,7 +114,7 @@ export interface StyleShare {
   readonly weight: number;
 }
 
-export type NewJob = Pick<Job, 'requester' | 'origin' | 'options' | 'contentPath' | 'stylePath' | 'styleLabel'> & Partial<Pick<Job, 'method' | 'styles' | 'maskPath'>>;
+export type NewJob = Pick<Job, 'requester' | 'origin' | 'options' | 'contentPath' | 'stylePath' | 'styleLabel'> & Partial<Pick<Job, 'method' | 'styles' | 'maskPath' | 'photoOwner'>>;
 
 interface JobRow {
   id: string;
@@ -127,6 +132,7 @@ interface JobRow {
   style_label: string;
   styles: string | null;
   mask_path: string | null;
+  photo_owner: string | null;
   attempts: number;
   progress: string | null;
   result: string | null;
@@ -150,6 +156,7 @@ function toJob(row: JobRow): Job {
     stylePath: row.style_path,
     styles: row.styles ? (JSON.parse(row.styles) as StyleShare[]) : undefined,
     maskPath: row.mask_path ?? undefined,
+    photoOwner: row.photo_owner ?? undefined,
     styleLabel: row.style_label,
     attempts: row.attempts,
     progress: row.progress ? (JSON.parse(row.progress) as JobProgress) : undefined,
@@ -173,8 +180,8 @@ export class JobStore {
     const seq = ((this.db.prepare('SELECT MAX(seq) FROM jobs').pluck().get() as number | null) ?? 0) + 1;
     this.db
       .prepare(
-        `INSERT INTO jobs (id, seq, status, platform, community, user_id, user_name, origin, method, params, content_path, style_path, styles, mask_path, style_label, created_at)
-         VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO jobs (id, seq, status, platform, community, user_id, user_name, origin, method, params, content_path, style_path, styles, mask_path, photo_owner, style_label, created_at)
+         VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         id,
@@ -190,6 +197,7 @@ export class JobStore {
         job.stylePath,
         job.styles ? JSON.stringify(job.styles) : null,
         job.maskPath ?? null,
+        job.photoOwner && job.photoOwner !== job.requester.userId ? job.photoOwner : null,
         job.styleLabel,
         this.now(),
       );
@@ -267,11 +275,16 @@ export class JobStore {
   }
 
   /**
-   * Deletes every job of one person, whatever its state (the caller cancels active ones first), and
-   * returns them (their files, `filesOf`, are the caller's to delete).
+   * Deletes every job of one person, and every job painted from a photo they posted, whatever its
+   * state (the caller cancels active ones first), and returns them (their files, `filesOf`, are the caller's to delete).
    */
   deleteByUser(platform: Platform, userId: string): Job[] {
-    return this.deleteWhere('platform = ? AND user_id = ?', [platform, userId]);
+    return this.deleteWhere('platform = ? AND (user_id = ? OR photo_owner = ?)', [platform, userId, userId]);
+  }
+
+  /** Deletes one job (the caller cancels it first if it is active) and returns it. */
+  delete(id: string): Job | undefined {
+    return this.deleteWhere('id = ?', [id])[0];
   }
 
   /**
@@ -290,6 +303,11 @@ export class JobStore {
       this.db.prepare(`DELETE FROM jobs WHERE ${condition}`).run(...parameters);
       return rows;
     })();
+  }
+
+  /** Every file some job still refers to (uploads and results). */
+  pathsInUse(): Set<string> {
+    return new Set((this.db.prepare('SELECT * FROM jobs').all() as JobRow[]).map(toJob).flatMap(filesOf));
   }
 
   /** Files referenced by queued or running jobs: retention must never delete these. */

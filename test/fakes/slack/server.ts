@@ -49,6 +49,10 @@ export interface FakeSlack {
   /** Messages in the fake channel, newest last (conversations.history returns newest first). */
   readonly messages: SlackMessage[];
   readonly admins: Set<string>;
+  /** Channels the bot has not been invited to (conversations.info says is_member: false). */
+  readonly notMemberOf: Set<string>;
+  /** The bot token's scopes, sent as Slack does in the x-oauth-scopes header of every Web API answer. */
+  scopes: string[];
   /** Socket Mode connections opened so far (a reconnect makes it grow). */
   connections(): number;
   /** Hosts a file (private URL that needs the bot token) and returns Slack's file object. */
@@ -72,6 +76,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const uploads: Upload[] = [];
   const messages: SlackMessage[] = [];
   const admins = new Set<string>();
+  const notMemberOf = new Set<string>();
+  const state = { scopes: ['app_mentions:read', 'channels:read', 'channels:history', 'groups:history', 'chat:write', 'commands', 'files:read', 'files:write', 'users:read'] };
   const files = new Map<string, { bytes: Uint8Array; mimetype: string }>();
   const pendingUploads = new Map<string, string>();
   const waiters = new Set<{ predicate: (call: ApiCall) => boolean; resolve: (call: ApiCall) => void }>();
@@ -112,7 +118,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           waiter.resolve(call);
         }
       }
-      response.writeHead(200, { 'content-type': 'application/json' });
+      response.writeHead(200, { 'content-type': 'application/json', 'x-oauth-scopes': state.scopes.join(',') });
       response.end(JSON.stringify(call.response));
     })();
   });
@@ -135,6 +141,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         return { ok: true, messages: messages.filter((message) => !message.thread_ts || message.thread_ts === message.ts).slice().reverse(), has_more: false };
       case 'conversations.replies':
         return { ok: true, messages: messages.filter((message) => message.ts === args.ts || message.thread_ts === args.ts), has_more: false };
+      case 'conversations.info': {
+        const id = String(args.channel);
+        return { ok: true, channel: { id, name: id === CHANNEL_ID ? 'general' : id.toLowerCase(), is_channel: true, is_im: false, is_mpim: false, is_member: !notMemberOf.has(id) } };
+      }
+      case 'files.delete':
+        return { ok: true };
       case 'views.open':
         return { ok: true, view: { id: `V${randomBytes(4).toString('hex')}` } };
       case 'users.info':
@@ -180,6 +192,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     uploads,
     messages,
     admins,
+    notMemberOf,
+    get scopes() {
+      return state.scopes;
+    },
+    set scopes(scopes: string[]) {
+      state.scopes = scopes;
+    },
     connections: () => connectionCount,
     addFile(name, bytes, mimetype) {
       const id = `F${randomBytes(4).toString('hex').toUpperCase()}`;

@@ -5,10 +5,11 @@ import { checkCanPostFiles } from '../attachments.ts';
 import { contextOf } from '../interaction-context.ts';
 import type { DiscordState } from '../state.ts';
 
-/** Vote, Cancel (answered privately), and the result's Less / More / Again / Paint it properly (a new public job). */
+/** Vote, Cancel (answered privately), Remove (the message loses its picture), and the result's Less / More / Again / Paint it properly (a new public job). */
 export async function onButton(state: DiscordState, interaction: ButtonInteraction, action: string, id: string): Promise<void> {
   if (action === 'vote') return tellPrivately(interaction, (await state.bot.vote(id, contextOf(interaction))).text);
   if (action === 'cancel') return tellPrivately(interaction, (await state.bot.execute('cancel', { job: id }, contextOf(interaction))).text);
+  if (action === 'remove') return removePicture(state, interaction, id);
   // `again` (another seed) is the custom id of messages posted before the buttons were named by their change.
   const change = action === 'again' ? 'seed' : rerunChangeNamed(action);
   if (!change) return tellPrivately(interaction, 'This button is from an older version of the bot and does nothing now.');
@@ -16,4 +17,11 @@ export async function onButton(state: DiscordState, interaction: ButtonInteracti
   if (problem) return tellPrivately(interaction, problem);
   await interaction.deferReply();
   await answer(state, interaction, await state.bot.rerun(id, contextOf(interaction), change), true);
+}
+
+/** Remove: the bot forgets the picture, and its message keeps only a line saying why. */
+async function removePicture(state: DiscordState, interaction: ButtonInteraction, jobId: string): Promise<void> {
+  const reply = await state.bot.remove(jobId, contextOf(interaction));
+  if (reply.refusal) return tellPrivately(interaction, reply.text);
+  await interaction.update({ content: reply.text, attachments: [], components: [] });
 }

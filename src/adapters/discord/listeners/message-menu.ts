@@ -24,7 +24,7 @@ export async function onMessageCommand(state: DiscordState, interaction: Message
   const problem = checkCanPostFiles(interaction);
   if (problem) return tellPrivately(interaction, problem);
   const key = randomBytes(6).toString('base64url');
-  state.pendingPicks.set(key, { url: image.url, name: image.name, expires: state.now() + state.lifetimeMs });
+  state.pendingPicks.set(key, { url: image.url, name: image.name, postedBy: interaction.targetMessage.author.id, expires: state.now() + state.lifetimeMs });
   const menu = new StringSelectMenuBuilder().setCustomId(`impasto:pick:${key}`).setPlaceholder('Choose a style');
   const remembered = state.rememberedStyles.get(interaction.user.id);
   if (remembered) menu.addOptions({ label: `Your saved style (${remembered.name})`.slice(0, 100), value: REMEMBERED });

@@ -26,7 +26,7 @@ export async function onStylePick(state: DiscordState, interaction: StringSelect
     const remembered = state.rememberedStyles.get(interaction.user.id);
     if (choice === REMEMBERED && remembered) raw.style = await fetchAttachment(state.env, { ...remembered, size: 0 }, 'style image', 'style');
     else raw.style_name = choice;
-    return state.bot.execute('stylize', raw, contextOf(interaction, message.id));
+    return state.bot.execute('stylize', raw, { ...contextOf(interaction, message.id), photoOwner: pick.postedBy });
   });
   if (reply.refusal) {
     await interaction.webhook.deleteMessage(message.id).catch(() => undefined);

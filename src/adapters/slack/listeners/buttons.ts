@@ -1,11 +1,11 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { rerunChangeNamed } from '../../../bot/job-messages.ts';
 import { VOTE_ACTION } from '../contests.ts';
-import { contextOf, tell } from '../conversation.ts';
+import { contextOf, tell, whyCannotPostIn } from '../conversation.ts';
 import { guarded } from '../guarded.ts';
 import { IDS, type SlackState } from '../state.ts';
 
-/** Vote and Cancel (answered privately), and a result's Less / More / Again / Paint it properly (a new job in the same thread). */
+/** Vote and Cancel (answered privately), Remove, and a result's Less / More / Again / Paint it properly (a new job in the same thread). */
 export function registerButtons(app: App, state: SlackState): void {
   const { bot } = state;
   app.action<BlockAction<ButtonAction>>(VOTE_ACTION, async ({ ack, action, body }) => {
@@ -22,9 +22,17 @@ export function registerButtons(app: App, state: SlackState): void {
     await tell(state, channel, body.user.id, reply.text);
   });
 
-  app.action<BlockAction<ButtonAction>>(new RegExp(`^${IDS.rerunPrefix}`), async ({ ack, action, body }) => {
+  app.action<BlockAction<ButtonAction>>(IDS.remove, async ({ ack, action, body }) => {
     await ack();
     const channel = body.channel?.id ?? '';
+    await guarded(state, channel, body.user.id, () => removePicture(state, action.value ?? '', body, channel));
+  });
+
+  app.action<BlockAction<ButtonAction>>(new RegExp(`^${IDS.rerunPrefix}`), async ({ ack, action, body, respond }) => {
+    await ack();
+    const channel = body.channel?.id ?? '';
+    const problem = await whyCannotPostIn(state, channel);
+    if (problem) return void (await respond({ response_type: 'ephemeral', replace_original: false, text: problem }));
     await guarded(state, channel, body.user.id, async () => {
       const original = bot.job(action.value ?? '');
       const change = rerunChangeNamed(action.action_id.slice(IDS.rerunPrefix.length)) ?? 'seed';
@@ -34,4 +42,17 @@ export function registerButtons(app: App, state: SlackState): void {
       if (reply.refusal) await tell(state, channel, body.user.id, reply.text, original?.origin.threadId);
     });
   });
+}
+
+/**
+ * Remove: the bot forgets the picture, deletes the files it uploaded to Slack (their ids are in the
+ * button's value) and leaves one line in place of the buttons.
+ */
+async function removePicture(state: SlackState, value: string, body: BlockAction, channel: string): Promise<void> {
+  const [jobId = '', ...fileIds] = value.split(' ');
+  const reply = await state.bot.remove(jobId, await contextOf(state, body.user.id, body.user.name ?? body.user.id, channel, ''));
+  const threadTs = body.message?.thread_ts as string | undefined;
+  if (reply.refusal) return tell(state, channel, body.user.id, reply.text, threadTs);
+  for (const file of fileIds) await state.client.files.delete({ file }).catch((error: unknown) => state.logger.warn({ err: error, file }, 'could not delete a result from Slack'));
+  if (body.message?.ts) await state.client.chat.update({ channel, ts: body.message.ts, text: reply.text, blocks: [] });
 }

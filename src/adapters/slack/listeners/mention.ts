@@ -23,9 +23,10 @@ async function runMention(state: SlackState, event: Mention): Promise<void> {
   const threadTs = event.thread_ts;
   const style = stripMentions(event.text).split(/\s+/)[0];
   if (!threadTs) return tell(state, event.channel, user, 'Mention me in the thread under an image, with a style name: @impasto starry-night.');
-  const image = imageOf(await threadStarterOf(state, event.channel, threadTs));
+  const starter = await threadStarterOf(state, event.channel, threadTs);
+  const image = imageOf(starter);
   if (!image) return tell(state, event.channel, user, 'The message this thread is under has no image.', threadTs);
   if (!style) return tell(state, event.channel, user, 'Which style? Mention me with a style name, e.g. @impasto starry-night (see /impasto styles).', threadTs);
-  const context = await contextOf(state, user, user, event.channel, threadTs);
+  const context = { ...(await contextOf(state, user, user, event.channel, threadTs)), photoOwner: starter?.user };
   await stylize(state, context, { style_name: style }, async () => ({ content: await fetchFile(state, image, 'content image', 'content') }));
 }

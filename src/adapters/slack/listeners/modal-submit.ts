@@ -26,7 +26,7 @@ export function registerModalSubmit(app: App, state: SlackState): void {
       metadata.channel,
       body.user.id,
       async () => {
-        const context = await contextOf(state, body.user.id, body.user.name, metadata.channel, metadata.threadTs);
+        const context = { ...(await contextOf(state, body.user.id, body.user.name, metadata.channel, metadata.threadTs)), photoOwner: metadata.photoOwner };
         const raw: Record<string, unknown> = { ...options, ...(chosen && chosen !== OTHER_MESSAGE && !link ? { style_name: chosen } : {}) };
         await stylize(state, context, raw, () => fetchModalImages(state, metadata, link));
       },

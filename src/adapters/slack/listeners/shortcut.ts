@@ -1,13 +1,16 @@
 import type { App, MessageShortcut } from '@slack/bolt';
-import { imageOf, tell, type SlackMessageLike } from '../conversation.ts';
+import { imageOf, tell, whyCannotPostIn, type SlackMessageLike } from '../conversation.ts';
 import { guarded } from '../guarded.ts';
 import { fileRefOf, stylizeModal } from '../modal.ts';
 import { IDS, type SlackState } from '../state.ts';
 
 /** "Stylize with…" on a message with an image opens the stylize modal. */
 export function registerShortcut(app: App, state: SlackState): void {
-  app.shortcut<MessageShortcut>(IDS.stylizeShortcut, async ({ shortcut, ack }) => {
+  app.shortcut<MessageShortcut>(IDS.stylizeShortcut, async ({ shortcut, ack, respond }) => {
     await ack();
+    // Told through the shortcut's response URL: where the bot is not a member, it cannot post there.
+    const problem = await whyCannotPostIn(state, shortcut.channel.id);
+    if (problem) return void (await respond({ response_type: 'ephemeral', text: problem }));
     await guarded(state, shortcut.channel.id, shortcut.user.id, () => openStylizeModal(state, shortcut));
   });
 }
@@ -17,5 +20,5 @@ async function openStylizeModal(state: SlackState, shortcut: MessageShortcut): P
   const image = imageOf(message);
   if (!image) return tell(state, shortcut.channel.id, shortcut.user.id, 'That message has no image. Use "Stylize with…" on a message with a picture.');
   const threadTs = message.thread_ts ?? shortcut.message.ts;
-  await state.client.views.open({ trigger_id: shortcut.trigger_id, view: stylizeModal(state.bot, state.community, { channel: shortcut.channel.id, threadTs, file: fileRefOf(image) }) });
+  await state.client.views.open({ trigger_id: shortcut.trigger_id, view: stylizeModal(state.bot, state.community, { channel: shortcut.channel.id, threadTs, file: fileRefOf(image), photoOwner: message.user }) });
 }

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import { contextOf, fetchFile, imageOf, latestImageOf, tell, type SlashCommand } from '../conversation.ts';
+import { contextOf, fetchFile, imageOf, latestImageOf, tell, whyCannotPostIn, type SlashCommand } from '../conversation.ts';
 import { guarded, stylize } from '../guarded.ts';
 import type { SlackState } from '../state.ts';
 import { parseCommandText } from '../text.ts';
@@ -7,6 +7,9 @@ import { parseCommandText } from '../text.ts';
 /** `/stylize <style> [size=… strength=…]`: paints the latest image the user shared in the channel, in its thread. */
 export function registerStylizeCommand(app: App, state: SlackState): void {
   app.command('/stylize', async ({ command, ack }) => {
+    // Answered in the acknowledgement: where the bot is not a member, that is the only way to reach the user.
+    const problem = await whyCannotPostIn(state, command.channel_id);
+    if (problem) return ack(problem);
     await ack();
     await guarded(state, command.channel_id, command.user_id, () => runStylizeCommand(state, command));
   });

@@ -2,10 +2,11 @@
 import type { AppInfo } from '../api-types.ts';
 import { $, api } from './dom.ts';
 import { renderOptionFields, renderStyleChoices, submitStylize, wireDropZone } from './form.ts';
-import { refreshHistory } from './job-panel.ts';
+import { forgetMe, refreshHistory } from './job-panel.ts';
 import { renderLibrary, submitLibrary } from './library.ts';
 
 function selectTab(name: string, libraryEdits: boolean): void {
+  $('#forget-me').addEventListener('click', () => void forgetMe());
   for (const tab of document.querySelectorAll<HTMLButtonElement>('.tab')) tab.setAttribute('aria-selected', String(tab.dataset.tab === name));
   $('#tab-stylize').hidden = name !== 'stylize';
   $('#tab-library').hidden = name !== 'library';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
   $<HTMLFormElement>('#stylize-form').addEventListener('submit', (event) => void submitStylize(event));
   $<HTMLFormElement>('#library-form').addEventListener('submit', (event) => void submitLibrary(event, info.libraryEdits));
   $<HTMLFormElement>('#library-form').hidden = !info.libraryEdits;
+  $('#forget-me').addEventListener('click', () => void forgetMe());
   for (const tab of document.querySelectorAll<HTMLButtonElement>('.tab')) tab.addEventListener('click', () => selectTab(tab.dataset.tab ?? 'stylize', info.libraryEdits));
   await Promise.all([renderStyleChoices(), refreshHistory()]);
   document.body.dataset.ready = 'true';

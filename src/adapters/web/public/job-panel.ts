@@ -12,9 +12,19 @@ export function refreshHistory(): Promise<void> {
   return renderHistory((job) => showJob(job));
 }
 
+/** "Delete all my pictures now": the bot's /forget-me for this browser, after the browser's own confirmation. */
+export async function forgetMe(): Promise<void> {
+  if (!window.confirm('Delete every picture and photo of yours from this playground, and cancel any still painting? This cannot be undone.')) return;
+  activeStream?.close();
+  $('#job').hidden = true;
+  $('#notice').textContent = (await api<{ message: string }>('/api/forget-me', { method: 'POST' })).message;
+  await refreshHistory();
+}
+
 export function showJob(job: PublicJob, message?: string): void {
   activeStream?.close();
   $('#job').hidden = false;
+  $('#notice').textContent = '';
   $('#result').hidden = true;
   $('#job-title').textContent = `Job ${job.id} · ${job.styleLabel}`;
   $<HTMLImageElement>('#preview').src = job.result?.png ?? job.contentUrl;
@@ -38,8 +48,8 @@ function showMessage(message: PublicJobMessage, override?: string): void {
       const button = document.createElement('button');
       button.type = 'button';
       button.textContent = action.label;
-      button.dataset.action = action.kind === 'cancel' ? 'cancel' : action.change;
-      if (action.kind === 'cancel') button.classList.add('danger');
+      button.dataset.action = action.kind === 'rerun' ? action.change : action.kind;
+      if (action.kind !== 'rerun') button.classList.add('danger');
       button.addEventListener('click', () => void runAction(action));
       return button;
     }),
@@ -50,6 +60,13 @@ async function runAction(action: JobAction): Promise<void> {
   try {
     if (action.kind === 'cancel') {
       await api(`/api/jobs/${action.jobId}`, { method: 'DELETE' });
+      return;
+    }
+    if (action.kind === 'remove') {
+      const removed = await api<{ message: string }>(`/api/jobs/${action.jobId}/result`, { method: 'DELETE' });
+      $('#job').hidden = true;
+      $('#notice').textContent = removed.message;
+      void refreshHistory();
       return;
     }
     const created = await api<{ message: string; job: PublicJob }>(`/api/jobs/${action.jobId}/rerun/${action.change}`, { method: 'POST' });
