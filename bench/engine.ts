@@ -28,7 +28,9 @@ import { arrayWeightsOf, createOnnxObjective } from '../src/engine/onnx/objectiv
 import { encodeGif } from '../src/engine/gif.ts';
 import { fastMethod } from '../src/engine/methods/fast.ts';
 import { MAX_PIXELS_PER_PASS } from '../src/engine/fast/network.ts';
-import { decodeImage, encodePng, resizeExactly } from '../src/engine/image.ts';
+import { loadPersonSegmenter } from '../src/engine/segmentation/person.ts';
+import { hasSegmentationModel } from '../src/engine/segmentation/weights.ts';
+import { decodeImage, encodePng, resizeExactly, resizeToLongSide } from '../src/engine/image.ts';
 import { GATYS_LAYERS, SHALLOW_LAYERS, type LayerSelection } from '../src/engine/layers.ts';
 import { createTfObjective } from '../src/engine/tf-objective.ts';
 import { createFeatureNetwork, layerResolution, rgbToVggInput, VGG19_CHANNELS, VGG19_LAYERS } from '../src/engine/vgg.ts';
@@ -168,6 +170,29 @@ if (ort && existsSync(fastDir)) {
   }
 }
 
+// Person segmentation (target, background_style): the whole mask of a 1024-px photo (letterbox, the
+// model at 256², crop, resize, feather) on the TensorFlow.js backend chosen above.
+const segmentationDir = env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? join(sharedImages, '..', 'weights', 'segmentation', 'selfie');
+const segmentation = [];
+if (hasSegmentationModel(segmentationDir)) {
+  const loadStarted = performance.now();
+  const segmenter = await loadPersonSegmenter(segmentationDir);
+  const loadSeconds = (performance.now() - loadStarted) / 1000;
+  const person = await decodeImage(await readFile(join(sharedImages, 'content_person.jpg')));
+  for (const size of [512, 1024]) {
+    const photo = await resizeToLongSide(person, size);
+    const seconds: number[] = [];
+    for (let run = 0; run <= runs; run++) {
+      const started = performance.now();
+      await segmenter.segment(photo);
+      seconds.push((performance.now() - started) / 1000);
+    }
+    const warm = seconds.slice(1).sort((a, b) => a - b);
+    segmentation.push({ model: 'selfie (MediaPipe)', backend: `tfjs ${choice.name}`, size: `${photo.width}×${photo.height}`, loadSeconds: round(loadSeconds, 2), firstRunSeconds: round(seconds[0]!, 3), medianSeconds: round(warm[Math.floor(warm.length / 2)]!, 3) });
+  }
+  segmenter.dispose();
+}
+
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
 const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
 console.log(`impasto engine benchmark — backend ${choice.name}, ${machine}, Node ${process.version}`);
@@ -180,8 +205,12 @@ if (fastJobs.length > 0) {
   console.table(fastJobs);
   console.table(fastPeaks);
 }
+if (segmentation.length > 0) {
+  console.log('person segmentation (the mask of a photo, for target and background_style):');
+  console.table(segmentation);
+}
 console.log(`peak RSS: ${peakRssMb} MB\n`);
-console.log(JSON.stringify({ backend: choice.name, machine, node: process.version, runs, rows, defaultJobs, fastJobs, fastPeaks, peakRssMb }, null, 2));
+console.log(JSON.stringify({ backend: choice.name, machine, node: process.version, runs, rows, defaultJobs, fastJobs, fastPeaks, segmentation, peakRssMb }, null, 2));
 
 /** Multiply-adds ×2 of the convolutions and Gram products, forward and backward. */
 function evaluationFlops(size: number, layers: LayerSelection): number {

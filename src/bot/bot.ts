@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createCancelCommand } from './commands/cancel.ts';
 import { createForgetMeCommand } from './commands/forget-me.ts';
 import { removeResult } from './forget.ts';
+import { hasSegmentationModel, SEGMENTATION_CACHE_DIR } from '../engine/segmentation/weights.ts';
 import { createSettingsCommand } from './commands/settings.ts';
 import { SettingsStore, type CommunitySettings } from './settings.ts';
 import { createContestEnterCommand } from './commands/contest-enter.ts';
@@ -100,7 +101,8 @@ export function createBot(options: BotOptions): Bot {
   queue.onEvent((event) => contests.handleJobEvent(event));
   const leaderboard = (contest: Contest, top: number) => renderLeaderboard(contests, store, contest, top);
   const settings = new SettingsStore(db, limits);
-  const services: BotServices = { store, queue, library, dirs, limits, settings, engineInfo: runtime.engineInfo, contests, leaderboard };
+  const canSegment = () => hasSegmentationModel(env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR);
+  const services: BotServices = { store, queue, library, dirs, limits, settings, engineInfo: runtime.engineInfo, contests, leaderboard, canSegment };
   const forgottenListeners = new Set<(requester: Requester) => void>();
   const commands = createCommands(services, (requester) => {
     for (const listener of forgottenListeners) listener(requester);

@@ -21,6 +21,7 @@ export const engineEnvironmentSchema = z.object({
   IMPASTO_WEIGHTS_DIR: optionalText,
   IMPASTO_WEIGHTS_URL: optionalText.pipe(z.string().url().optional()),
   IMPASTO_FAST_WEIGHTS_DIR: optionalText,
+  IMPASTO_SEGMENTATION_WEIGHTS_DIR: optionalText,
   IMPASTO_FAST_WEIGHTS_URL: optionalText.pipe(z.string().url().optional()),
 });
 

@@ -149,6 +149,11 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
     version: 9,
     sql: `ALTER TABLE jobs ADD COLUMN photo_owner TEXT;`,
   },
+  {
+    // The background's style images (JSON, as \`styles\`) when a job paints the person and the background apart.
+    version: 10,
+    sql: `ALTER TABLE jobs ADD COLUMN background_styles TEXT;`,
+  },
 ];
 
 /** Opens (creating if needed) the SQLite store in WAL mode and brings its schema up to date. */

@@ -31,7 +31,8 @@ export function describeParameters(job: Job): string {
   const p = job.options;
   const size = job.result ? `${job.result.width}×${job.result.height}` : `size ${p.size}`;
   if (job.method === 'fast') {
-    return [`style ${job.styleLabel}`, size, `one pass of the ${p.network} network`, describeWeights(job), ...(p.preserveColors ? ['colours preserved'] : []), ...(job.maskPath ? ['masked'] : [])].join(' · ');
+    const networks = p.backgroundNetwork ? `the ${p.network} and ${p.backgroundNetwork} networks` : `the ${p.network} network`;
+    return [`style ${job.styleLabel}`, size, `one pass of ${networks}`, describeWeights(job), ...(p.preserveColors ? ['colours preserved'] : []), ...describeWhere(job)].join(' · ');
   }
   const parts = [
     `style ${job.styleLabel}`,
@@ -43,9 +44,17 @@ export function describeParameters(job: Job): string {
     ...(p.preserveColors ? ['colours preserved'] : []),
     ...(p.styleScale !== undefined && p.styleScale !== 1 ? [`style scale ${p.styleScale}`] : []),
     ...(p.multiScale === false ? ['single-scale'] : []),
-    ...(job.maskPath ? ['masked'] : []),
+    ...describeWhere(job),
   ];
   return parts.join(' · ');
+}
+
+/** Where it painted, when not everywhere alike. */
+function describeWhere(job: Job): string[] {
+  if (job.maskPath) return ['masked'];
+  if (job.options.target === 'person') return ['the person only'];
+  if (job.options.target === 'background') return ['the background only'];
+  return [];
 }
 
 /** "in 2 h (27 Nov, 20:30 UTC)": a moment in the future, readable on every platform. */

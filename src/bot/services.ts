@@ -8,7 +8,6 @@ import type { Leaderboard } from './contests/leaderboard.ts';
 import type { CommandLimits } from './limits.ts';
 import type { SettingsStore } from './settings.ts';
 
-
 /** What command handlers may use. Adapters never see these; they call `Bot.execute`. */
 export interface BotServices {
   readonly store: JobStore;
@@ -22,4 +21,6 @@ export interface BotServices {
   readonly contests: Contests;
   /** The ranking as text and as a picture of the top entries. */
   readonly leaderboard: (contest: Contest, top: number) => Promise<Leaderboard>;
+  /** Whether the person-segmentation model is installed (target and background_style need it). */
+  readonly canSegment: () => boolean;
 }

@@ -18,7 +18,10 @@ import { BotError } from '../bot/errors.ts';
 import { encodeGif } from '../engine/gif.ts';
 import { decodeImage, encodePng, type RgbImage } from '../engine/image.ts';
 import { FAST_OPTIONS, fastMethod } from '../engine/methods/fast.ts';
-import { STYLIZE_OPTIONS, type StylizeOptionsInput } from '../engine/options.ts';
+import { OPTIMISE_OPTIONS, optimiseMethod } from '../engine/methods/optimise.ts';
+import { chooseBackend } from '../engine/backend.ts';
+import { lazySegmenter } from '../engine/segmentation/person.ts';
+import { downloadSegmentationModel, hasSegmentationModel, SEGMENTATION_CACHE_DIR } from '../engine/segmentation/weights.ts';
 import { downloadWeights } from '../engine/weights.ts';
 import { downloadFastNetworks } from '../engine/fast/download.ts';
 import { engineOptionsOfFlags, flagsOf, toNumber } from './engine-flags.ts';
@@ -34,9 +37,11 @@ const stylize = program
   .option('-o, --output <file>', 'where to write the stylized PNG', 'stylized.png')
   .option('--gif <file>', 'also write an animated GIF of the optimisation')
   .option('--style-weights <list>', 'blend weights for several styles, e.g. 0.7,0.3 (default: equal)', (value) => value.split(',').map(toNumber))
-  .option('--mask <file>', 'white = stylize, black = keep the content (the content image\'s shape)');
-// Every engine option, with its range and default, from the engine's own table.
-for (const option of flagsOf(STYLIZE_OPTIONS)) stylize.addOption(option);
+  .option('--mask <file>', 'white = stylize, black = keep the content (the content image\'s shape)')
+  .option('--background-style <files...>', 'paint the background in this style (or a blend, with --background-weights) and the person in <styles>')
+  .option('--background-weights <list>', 'blend weights for several background styles (default: equal)', (value) => value.split(',').map(toNumber));
+// Every option of the optimisation, with its range and default, from the method's own table.
+for (const option of flagsOf(OPTIMISE_OPTIONS)) stylize.addOption(option);
 stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<string, unknown>) => {
   const env = loadEngineEnvironment();
   const engine = await createEngine({
@@ -51,19 +56,28 @@ stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<s
   const weights = (flags.styleWeights as number[] | undefined) ?? styleImages.map(() => 1);
   if (weights.length !== styleImages.length) throw new InputError('invalid_option', `--style-weights has ${weights.length} weights for ${styleImages.length} style images.`, 'styleWeights');
   const mask = typeof flags.mask === 'string' ? await decodeImage(await readFile(flags.mask), undefined, 'mask') : undefined;
-  const options = engineOptionsOfFlags(STYLIZE_OPTIONS, flags) as StylizeOptionsInput;
+  const backgroundPaths = (flags.backgroundStyle as string[] | undefined) ?? [];
+  const backgroundImages = await Promise.all(backgroundPaths.map(async (path) => decodeImage(await readFile(path), undefined, `background style ${path}`)));
+  const backgroundWeights = (flags.backgroundWeights as number[] | undefined) ?? backgroundImages.map(() => 1);
+  if (backgroundWeights.length !== backgroundImages.length) throw new InputError('invalid_option', `--background-weights has ${backgroundWeights.length} weights for ${backgroundImages.length} background styles.`, 'backgroundWeights');
   const bar = createStylizeProgressBar();
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
-  const result = await engine
-    .stylize({
-      content,
-      styles: styleImages.map((image, index) => ({ image, weight: weights[index]! })),
-      ...(mask ? { mask } : {}),
-      options,
-      onProgress: (progress) => bar.update(progress),
-      signal: controller.signal,
-    })
+  const result = await optimiseMethod
+    .run(
+      { engine: async () => engine, segmenter: lazySegmenter(env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR) },
+      {
+        inputs: {
+          content,
+          styles: styleImages.map((image, index) => ({ image, weight: weights[index]! })),
+          mask,
+          background: backgroundImages.length > 0 ? backgroundImages.map((image, index) => ({ image, weight: backgroundWeights[index]! })) : undefined,
+        },
+        options: engineOptionsOfFlags(OPTIMISE_OPTIONS, flags),
+        onProgress: (progress) => bar.update(progress),
+        signal: controller.signal,
+      },
+    )
     .finally(() => bar.stop());
   await writeResult(flags, result, `${result.iterations} iterations`);
   engine.dispose();
@@ -80,7 +94,8 @@ for (const option of flagsOf(FAST_OPTIONS)) fast.addOption(option);
 fast.action(async (contentPath: string, flags: Record<string, unknown>) => {
   const env = loadEngineEnvironment();
   const content = await decodeImage(await readFile(contentPath), undefined, 'content image');
-  const result = await fastMethod.run({ engine: () => Promise.reject(new Error('the fast method needs no VGG engine')), fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR }, { inputs: { content, styles: [] }, options: engineOptionsOfFlags(FAST_OPTIONS, flags) });
+  const segmenter = lazySegmenter(env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR, () => chooseBackend(env.IMPASTO_BACKEND));
+  const result = await fastMethod.run({ engine: () => Promise.reject(new Error('the fast method needs no VGG engine')), fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, segmenter }, { inputs: { content, styles: [] }, options: engineOptionsOfFlags(FAST_OPTIONS, flags) });
   await writeResult(flags, result, 'one pass');
 });
 
@@ -129,24 +144,30 @@ discord
 
 program
   .command('weights')
-  .description('manage the VGG-19 weights and the fast networks')
+  .description('manage the VGG-19 weights, the fast networks and the segmentation model')
   .command('download')
-  .description('download the VGG-19 convolution weights into weights/cache/vgg19 and the fast networks into weights/cache/fast (needs internet)')
+  .description('download the VGG-19 convolution weights, the fast networks and the person-segmentation model into weights/cache/ (needs internet)')
   .option('--url <base>', 'fetch VGG-19 from this base URL instead of the pinned upstream (IMPASTO_WEIGHTS_URL)')
   .option('--fast-url <base>', 'fetch the fast networks from this base URL instead of the pinned upstream (IMPASTO_FAST_WEIGHTS_URL)')
-  .option('--only <which>', 'vgg19 or fast')
+  .option('--only <which>', 'vgg19, fast or segmentation')
   .action(async (flags: { url?: string; fastUrl?: string; only?: string }) => {
     const env = loadEngineEnvironment();
-    if (flags.only !== undefined && flags.only !== 'vgg19' && flags.only !== 'fast') throw new InvalidArgumentError('--only is vgg19 or fast');
-    if (flags.only !== 'fast') {
+    if (flags.only !== undefined && !['vgg19', 'fast', 'segmentation'].includes(flags.only)) throw new InvalidArgumentError('--only is vgg19, fast or segmentation');
+    const wanted = (which: string) => flags.only === undefined || flags.only === which;
+    if (wanted('vgg19')) {
       const bar = createDownloadProgressBar();
       await downloadWeights({ baseUrl: flags.url ?? env.IMPASTO_WEIGHTS_URL, onProgress: bar.update }).finally(() => bar.stop());
       process.stderr.write('VGG-19 weights are in weights/cache/vgg19\n');
     }
-    if (flags.only !== 'vgg19') {
+    if (wanted('fast')) {
       const bar = createDownloadProgressBar();
       const fetched = await downloadFastNetworks({ baseUrl: flags.fastUrl ?? env.IMPASTO_FAST_WEIGHTS_URL, onProgress: bar.update }).finally(() => bar.stop());
       process.stderr.write(`fast networks are in weights/cache/fast${fetched.length > 0 ? ` (fetched ${fetched.join(', ')})` : ' (all were there already)'}\n`);
+    }
+    if (wanted('segmentation')) {
+      const dir = env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR;
+      if (!hasSegmentationModel(dir)) await downloadSegmentationModel(dir);
+      process.stderr.write(`the person-segmentation model is in ${dir}\n`);
     }
   });
 

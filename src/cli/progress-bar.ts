@@ -1,8 +1,8 @@
 import cliProgress from 'cli-progress';
-import type { Progress } from '../engine/engine.ts';
+import type { MethodProgress } from '../engine/methods/method.ts';
 
 /** A terminal progress bar for a stylization: iteration, losses and ETA on one line. */
-export function createStylizeProgressBar(): { update(progress: Progress): void; stop(): void } {
+export function createStylizeProgressBar(): { update(progress: MethodProgress): void; stop(): void } {
   const bar = new cliProgress.SingleBar(
     {
       format: '{bar} {value}/{total} | loss {loss} (content {content}, style {style}, tv {tv}) | {elapsed} elapsed, ETA {remaining}',
@@ -15,10 +15,10 @@ export function createStylizeProgressBar(): { update(progress: Progress): void; 
   return {
     update(progress) {
       const payload = {
-        loss: progress.terms.total.toExponential(2),
-        content: progress.terms.content.toExponential(2),
-        style: progress.terms.style.toExponential(2),
-        tv: progress.terms.tv.toExponential(2),
+        loss: progress.terms?.total.toExponential(2) ?? '–',
+        content: progress.terms?.content.toExponential(2) ?? '–',
+        style: progress.terms?.style.toExponential(2) ?? '–',
+        tv: progress.terms?.tv.toExponential(2) ?? '–',
         elapsed: formatDuration(progress.elapsedMs),
         remaining: formatDuration(progress.etaMs),
       };

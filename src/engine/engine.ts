@@ -45,6 +45,11 @@ export interface StylizeRequest {
   /** Where to stylize: white stylizes, black keeps the photo (any size, the photo's shape). */
   readonly mask?: RgbImage;
   /**
+   * With a mask: the style (one, or a blend) of where it is black, instead of keeping the photo
+   * there. Each side's style loss is guided by its part of the mask (two styles in one picture).
+   */
+  readonly background?: readonly WeightedStyle[];
+  /**
    * A picture to start from instead of `options.init` (e.g. a fast network's result, the photo's
    * shape), resized to the first scale: a start already near the painting.
    */
@@ -146,7 +151,7 @@ export function createEngineFromWeights(choice: BackendChoice, weights: VggWeigh
       const options = resolveOptions(request.options, choice.name);
       const network = networkFor(options.pooling);
       const layers = selectLayers(network.availableLayers, { content: options.contentLayers, style: options.styleLayers });
-      const stage = await prepareStage(request, normaliseStyles(request), options.size, options);
+      const stage = await prepareStage(request, normaliseStyles(request), request.background ? normaliseStyles({ styles: request.background }) : undefined, options.size, options);
       const { width, height } = stage.content;
       const objective = await objectiveFactory(objectiveInputsFor(stage, layers, options), options.pooling);
       try {
@@ -177,6 +182,7 @@ function objectiveInputsFor(stage: Stage, layers: LayerSelection, options: Styli
     content: { x: rgbToVggInput(stage.content), width: stage.content.width, height: stage.content.height },
     styles: stage.styles,
     mask: stage.mask?.values,
+    outside: stage.background,
     // Normalised TV is per pixel and channel, so that it means the same at every size.
     weights: { content: options.contentWeight, style: options.styleWeight, tv: options.normalised ? options.tvWeight / (3 * stage.content.width * stage.content.height) : options.tvWeight },
     normalise: options.normalised,
@@ -193,9 +199,11 @@ async function runStylization(
   const network = networkFor(options.pooling);
   const layers = selectLayers(network.availableLayers, { content: options.contentLayers, style: options.styleLayers });
   const styles = normaliseStyles(request);
+  const background = request.background ? normaliseStyles({ styles: request.background }) : undefined;
+  if (background && !request.mask) throw new InputError('invalid_option', 'A background style needs a mask that says where the background is.', 'mask');
   if (request.mask) checkMaskShape(request.mask, request.content);
   checkPaintableAt(request.content, options.size, 'content image', 'content');
-  for (const style of styles) checkAspectRatio(style.image, 'style image', 'style');
+  for (const style of [...styles, ...(background ?? [])]) checkAspectRatio(style.image, 'style image', 'style');
   throwIfAborted(request.signal);
 
   const schedule = scaleSchedule(options.size, options.iterations, options.multiScale, smallestLongSide(request.content));
@@ -213,7 +221,7 @@ async function runStylization(
   let finalStage: Stage | undefined;
 
   for (const [index, scale] of schedule.entries()) {
-    const stage = await prepareStage(request, styles, scale.size, options);
+    const stage = await prepareStage(request, styles, background, scale.size, options);
     const objective = await objectiveFactory(objectiveInputsFor(stage, layers, options), options.pooling);
     try {
       x = !x || !previous ? await initialImage(options, stage.content, styles[0]!.image, request.start) : await refine(x, previous, stage.content);
@@ -281,36 +289,45 @@ async function runStylization(
 /** The inputs of one scale: content, styles (scaled by styleScale) and mask at that size. */
 interface Stage {
   readonly content: RgbImage;
-  readonly styles: { readonly input: { x: Float32Array; width: number; height: number }; readonly weight: number }[];
+  readonly styles: StageStyle[];
   readonly mask?: Mask | undefined;
+  /** The styles of where the mask is 0 (a two-style split); without them the photo stays there. */
+  readonly background?: StageStyle[] | undefined;
 }
 
-async function prepareStage(request: StylizeRequest, styles: readonly WeightedStyle[], size: number, options: StylizeOptions): Promise<Stage> {
+interface StageStyle {
+  readonly input: { x: Float32Array; width: number; height: number };
+  readonly weight: number;
+}
+
+async function prepareStage(request: StylizeRequest, styles: readonly WeightedStyle[], background: readonly WeightedStyle[] | undefined, size: number, options: StylizeOptions): Promise<Stage> {
   const content = await resizeToLongSide(request.content, size);
   const styleSize = Math.max(32, Math.round(size * options.styleScale));
-  const styleInputs = await Promise.all(
-    styles.map(async ({ image, weight }) => {
-      // The painting at the output's scale (times styleScale), as Gatys et al. do, even when that
-      // enlarges it: measured at 1024 px, keeping a small painting at its own size instead made no
-      // visible difference and a slightly lower style match (README, "Quality"). A narrow one is
-      // enlarged just enough to keep pixels at the deepest layer.
-      const resized = await resizeToLongSide(image, Math.max(styleSize, smallestLongSide(image)));
-      return { input: { x: rgbToVggInput(resized), width: resized.width, height: resized.height }, weight };
-    }),
-  );
+  const inputsOf = (weighted: readonly WeightedStyle[]) =>
+    Promise.all(
+      weighted.map(async ({ image, weight }) => {
+        // The painting at the output's scale (times styleScale), as Gatys et al. do, even when that
+        // enlarges it: measured at 1024 px, keeping a small painting at its own size instead made no
+        // visible difference and a slightly lower style match (README, "Quality"). A narrow one is
+        // enlarged just enough to keep pixels at the deepest layer.
+        const resized = await resizeToLongSide(image, Math.max(styleSize, smallestLongSide(image)));
+        return { input: { x: rgbToVggInput(resized), width: resized.width, height: resized.height }, weight };
+      }),
+    );
   const mask = request.mask ? await maskFromImage(request.mask, content.width, content.height) : undefined;
-  return { content, styles: styleInputs, mask };
+  return { content, styles: await inputsOf(styles), mask, background: background ? await inputsOf(background) : undefined };
 }
 
 /** What the user sees: colours preserved and the mask applied, when asked. */
 function finishImage(image: RgbImage, stage: Stage, options: StylizeOptions): RgbImage {
   let out = options.preserveColors ? preserveContentColors(image, stage.content) : image;
-  if (stage.mask) out = blendWithMask(out, stage.content, stage.mask);
+  // A two-style split paints both sides; otherwise the photo stays where the mask is black.
+  if (stage.mask && !stage.background) out = blendWithMask(out, stage.content, stage.mask);
   return out;
 }
 
 /** One style, or a blend with weights normalised to sum to 1. */
-function normaliseStyles(request: StylizeRequest): WeightedStyle[] {
+function normaliseStyles(request: Pick<StylizeRequest, 'style' | 'styles'>): WeightedStyle[] {
   const styles = request.styles ?? (request.style ? [{ image: request.style, weight: 1 }] : []);
   if (styles.length === 0) throw new InputError('invalid_option', 'Give a style image.', 'style');
   if (styles.some((style) => !Number.isFinite(style.weight) || style.weight <= 0)) {

@@ -10,7 +10,8 @@ export type InputErrorCode =
   | 'corrupt_image'
   | 'too_many_pixels'
   | 'invalid_option'
-  | 'unknown_layer';
+  | 'unknown_layer'
+  | 'no_person';
 
 export class InputError extends Error {
   override readonly name = 'InputError';

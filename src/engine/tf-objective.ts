@@ -23,6 +23,11 @@ export interface ObjectiveSpec {
   readonly styles: readonly { readonly input: NetworkInput; readonly weight: number }[];
   /** Where to stylize (1) and not (0), at the content's size: the style loss is guided by it. */
   readonly mask?: Float32Array | undefined;
+  /**
+   * Styles for where the mask is 0: the picture is split between `styles` (inside) and these, each
+   * side's style loss guided by its own part of the mask. Needs `mask`.
+   */
+  readonly outside?: readonly { readonly input: NetworkInput; readonly weight: number }[] | undefined;
   readonly weights: { readonly content: number; readonly style: number; readonly tv: number };
   /** Divide each layer's term by its target's size (see normalisation.ts); otherwise 1/L each. */
   readonly normalise?: boolean;
@@ -47,21 +52,24 @@ export function createTfObjective(spec: ObjectiveSpec): DisposableObjective {
     return layers.content.map((name) => features.get(name)!);
   });
   // A blend's target is the weighted mix of each style's Gram matrices.
-  const styleTargets = tf.tidy(() => {
-    const perStyle = spec.styles.map(({ input, weight }) => {
-      const features = network.extract(toTensor(input), styleLayers);
-      return layers.style.map((name) => tf.mul(gramMatrix(features.get(name)!), weight) as tf.Tensor2D);
+  const gramTargetsOf = (styles: ObjectiveSpec['styles']) =>
+    tf.tidy(() => {
+      const perStyle = styles.map(({ input, weight }) => {
+        const features = network.extract(toTensor(input), styleLayers);
+        return layers.style.map((name) => tf.mul(gramMatrix(features.get(name)!), weight) as tf.Tensor2D);
+      });
+      return layers.style.map((_, index) => tf.addN(perStyle.map((grams) => grams[index]!)) as tf.Tensor2D);
     });
-    return layers.style.map((_, index) => tf.addN(perStyle.map((grams) => grams[index]!)) as tf.Tensor2D);
-  });
-  const layerWeights = layerWeightsFor(
-    spec.normalise ?? false,
-    contentTargets.map((target) => meanSquare(target.dataSync() as Float32Array)),
-    styleTargets.map((target) => squaredNorm(target.dataSync() as Float32Array)),
-  );
-  const wanted = new Set([...contentLayers, ...styleLayers]);
+  const contentMeans = contentTargets.map((target) => meanSquare(target.dataSync() as Float32Array));
   const { width, height } = spec.content;
-  const guides = spec.mask ? createGuides(spec.mask, width, height, layers.style) : undefined;
+  // One region (the whole picture, or the mask's inside), and with `outside` the mask's complement.
+  const regions = [{ styles: spec.styles, mask: spec.mask }, ...(spec.outside && spec.mask ? [{ styles: spec.outside, mask: spec.mask.map((value) => 1 - value) }] : [])].map((region) => {
+    const targets = gramTargetsOf(region.styles);
+    const weightsOf = layerWeightsFor(spec.normalise ?? false, contentMeans, targets.map((target) => squaredNorm(target.dataSync() as Float32Array)));
+    return { targets, layerWeights: weightsOf.style, guides: region.mask ? createGuides(region.mask, width, height, layers.style) : undefined };
+  });
+  const contentWeights = layerWeightsFor(spec.normalise ?? false, contentMeans, []).content;
+  const wanted = new Set([...contentLayers, ...styleLayers]);
 
   return {
     async evaluate(x: Float32Array): Promise<Evaluation> {
@@ -70,11 +78,14 @@ export function createTfObjective(spec: ObjectiveSpec): DisposableObjective {
         const lossOf = (image: tf.Tensor): tf.Scalar => {
           const features = network.extract(image as tf.Tensor4D, wanted);
           const content = tf.mul(
-            tf.addN(layers.content.map((name, index) => tf.mul(contentLoss(features.get(name)!, contentTargets[index]!), layerWeights.content[index]!))),
+            tf.addN(layers.content.map((name, index) => tf.mul(contentLoss(features.get(name)!, contentTargets[index]!), contentWeights[index]!))),
             weights.content,
           ) as tf.Scalar;
-          const grams = layers.style.map((name, index) => (guides ? guidedGram(features.get(name)!, guides[index]!) : gramMatrix(features.get(name)!)));
-          const style = tf.mul(styleLoss(grams, styleTargets, layerWeights.style), weights.style) as tf.Scalar;
+          const regionLosses = regions.map(({ targets, layerWeights, guides }) => {
+            const grams = layers.style.map((name, index) => (guides ? guidedGram(features.get(name)!, guides[index]!) : gramMatrix(features.get(name)!)));
+            return styleLoss(grams, targets, layerWeights);
+          });
+          const style = tf.mul(tf.addN(regionLosses), weights.style) as tf.Scalar;
           const tv = tf.mul(totalVariationLoss(image as tf.Tensor4D), weights.tv) as tf.Scalar;
           kept = [content, style, tv].map((term) => tf.keep(term));
           return tf.addN([content, style, tv]) as tf.Scalar;
@@ -92,7 +103,7 @@ export function createTfObjective(spec: ObjectiveSpec): DisposableObjective {
       }
     },
     dispose() {
-      tf.dispose([...contentTargets, ...styleTargets, ...(guides ?? []).map((guide) => guide.mask)]);
+      tf.dispose([...contentTargets, ...regions.flatMap(({ targets, guides }) => [...targets, ...(guides ?? []).map((guide) => guide.mask)])]);
     },
   };
 }

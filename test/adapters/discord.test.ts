@@ -33,6 +33,7 @@ let clockOffset = 0;
 const alice = { id: '100000000000000001', username: 'alice' };
 const bob = { id: '100000000000000002', username: 'bob' };
 let photoUrl: string;
+let personUrl: string;
 let styleUrl: string;
 
 beforeAll(async () => {
@@ -50,6 +51,7 @@ beforeAll(async () => {
   await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
   adapter = await startDiscordAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }), now: () => Date.now() + clockOffset });
   photoUrl = fake.addCdnFile('tubingen.jpg', await readFile(sharedImagePath('content_tubingen.jpg')), 'image/jpeg');
+  personUrl = fake.addCdnFile('person.jpg', await readFile(sharedImagePath('content_person.jpg')), 'image/jpeg');
   styleUrl = fake.addCdnFile('starry.jpg', await readFile(sharedImagePath('style_starry_night.jpg')), 'image/jpeg');
 });
 afterAll(async () => {
@@ -128,6 +130,8 @@ describe('Discord', () => {
     expect(stylize.options!.find((option) => option.name === 'size')).toMatchObject({ type: 4, min_value: 64, max_value: 128 });
     expect(stylize.options!.find((option) => option.name === 'style_name')).toMatchObject({ type: 3, autocomplete: true });
     expect(stylize.options!.find((option) => option.name === 'optimizer')!.choices).toEqual([{ name: 'lbfgs', value: 'lbfgs' }, { name: 'adam', value: 'adam' }]);
+    expect(stylize.options!.find((option) => option.name === 'target')!.choices).toEqual(['everything', 'person', 'background'].map((value) => ({ name: value, value })));
+    expect(stylize.options!.find((option) => option.name === 'background_style')).toMatchObject({ type: 3, autocomplete: true });
     expect(commands[7]!.options!.map((sub) => sub.name)).toEqual(['add', 'remove']);
     expect(commands[8]!.options!.map((sub) => sub.name)).toEqual(['start', 'enter', 'withdraw', 'status', 'end', 'cancel', 'remove']);
     expect(commands.slice(9).map((command) => command.type)).toEqual([3, 3]);
@@ -279,6 +283,19 @@ describe('Discord', () => {
     expect(removed).toMatchObject({ type: 7, data: { content: expect.stringMatching(/removed at the request of the photo’s owner/), attachments: [], components: [] } });
     expect(harness.bot.job(job.id)).toBeUndefined();
     for (const path of [job.contentPath, job.result!.pngPath, job.result!.gifPath]) expect(existsSync(path)).toBe(false);
+  });
+
+  it('paints only the person when target is person, and says so', async () => {
+    harness.bot.library.setNetwork('the-scream', 'scream');
+    const interaction = withAttachments(alice, attachmentObject(personUrl, 'person.jpg', 'image/jpeg', 40_000), [
+      { name: 'style_name', type: 3, value: 'the-scream' },
+      { name: 'target', type: 3, value: 'person' },
+      { name: 'size', type: 4, value: 128 },
+    ]);
+    fake.dispatchInteraction(interaction);
+    const final = await finalFiles(interaction);
+    expect((final.json as { content: string }).content).toMatch(/style the-scream · 128×85 · one pass of the scream network · strength 10 · the person only/);
+    await expectValidResult(final);
   });
 
   it('remembers an image as the user’s next style', async () => {

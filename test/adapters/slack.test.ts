@@ -19,6 +19,7 @@ const BOB = 'U0BOB';
 let fake: FakeSlack;
 let photo: Record<string, unknown>;
 let painting: Record<string, unknown>;
+let personPhoto: Record<string, unknown>;
 
 async function startHarness(overrides: Record<string, string>) {
   const harness = await startTestBot({
@@ -53,6 +54,7 @@ async function expectTwoFiles(complete: ApiCall): Promise<void> {
 beforeAll(async () => {
   fake = await startFakeSlack();
   photo = fake.addFile('tubingen.jpg', await readFile(sharedImagePath('content_tubingen.jpg')), 'image/jpeg');
+  personPhoto = fake.addFile('person.jpg', await readFile(sharedImagePath('content_person.jpg')), 'image/jpeg');
   painting = fake.addFile('starry.jpg', await readFile(sharedImagePath('style_starry_night.jpg')), 'image/jpeg');
 });
 afterAll(async () => {
@@ -132,6 +134,24 @@ describe('Slack in Socket Mode', () => {
     const complete = await fake.waitForCall(uploadsInThread(message.ts));
     expect(complete.args.channel_id).toBe(CHANNEL_ID);
     expect(String(complete.args.initial_comment)).toMatch(/style great-wave · 64×48 · 4 iterations/);
+    await expectTwoFiles(complete);
+  });
+
+  it('paints the person and the background in two styles from the modal’s fields', async () => {
+    const message = fake.postUserMessage(BOB, 'me at the fair', [personPhoto]);
+    await shortcutOn(message, 'trigger-split');
+    const open = await fake.waitForCall((call) => call.method === 'views.open' && call.args.trigger_id === 'trigger-split');
+    const view = JSON.parse(String(open.args.view)) as { callback_id: string; private_metadata: string; blocks: { block_id: string; element: { options?: { value: string }[] } }[] };
+    expect(view.blocks.find((block) => block.block_id === 'target')!.element.options!.map((option) => option.value)).toEqual(['everything', 'person', 'background']);
+    expect(view.blocks.find((block) => block.block_id === 'background_style')!.element.options!.map((option) => option.value)).toContain('great-wave');
+    await submitModal(view, {
+      style: { style_name: { type: 'static_select', selected_option: { value: 'udnie', text: { type: 'plain_text', text: 'udnie' } } } },
+      background_style: { background_style: { type: 'static_select', selected_option: { value: 'great-wave', text: { type: 'plain_text', text: 'great-wave' } } } },
+      size: { size: { type: 'plain_text_input', value: '96' } },
+      iterations: { iterations: { type: 'plain_text_input', value: '3' } },
+    });
+    const complete = await fake.waitForCall(uploadsInThread(message.ts));
+    expect(String(complete.args.initial_comment)).toMatch(/style udnie on the person, great-wave behind · 96×64 · 3 iterations/);
     await expectTwoFiles(complete);
   });
 

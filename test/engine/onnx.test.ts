@@ -6,7 +6,7 @@ import { GATYS_LAYERS, SHALLOW_LAYERS, type LayerSelection } from '../../src/eng
 import { arrayWeightsOf, createOnnxObjective, type ArrayWeights } from '../../src/engine/onnx/objective.ts';
 import { dot } from '../../src/engine/optimizers/objective.ts';
 import { gaussianNoise } from '../../src/engine/random.ts';
-import { createTfObjective, type NetworkInput } from '../../src/engine/tf-objective.ts';
+import { createTfObjective, type NetworkInput, type ObjectiveSpec } from '../../src/engine/tf-objective.ts';
 import { createFeatureNetwork, rgbToVggInput, VGG19_CHANNELS, VGG19_LAYERS, type Pooling } from '../../src/engine/vgg.ts';
 import { loadVggWeights, type ConvWeights, type VggWeights } from '../../src/engine/weights.ts';
 import * as tf from '@tensorflow/tfjs-core';
@@ -58,13 +58,13 @@ beforeAll(async () => {
   for (let i = 0; i < small.x.length; i++) small.x[i]! += smallNoise[i]!;
 });
 
-async function compare(layers: LayerSelection, pooling: Pooling, mask?: Float32Array, referenceBackend: 'wasm' | 'cpu' = 'wasm', normalise = false, input = { content, style, x }): Promise<void> {
+async function compare(layers: LayerSelection, pooling: Pooling, mask?: Float32Array, referenceBackend: 'wasm' | 'cpu' = 'wasm', normalise = false, input = { content, style, x }, outside?: ObjectiveSpec['outside']): Promise<void> {
   const { content, style, x } = input;
   await tf.setBackend(referenceBackend);
   const network = createFeatureNetwork(weights, pooling);
   const termWeights = normalise ? { content: 1, style: 1, tv: 1e-6 } : { content: 1e5, style: 3e4, tv: 1 };
-  const reference = createTfObjective({ network, layers, content, styles: [{ input: style, weight: 1 }], mask, weights: termWeights, normalise });
-  const native = await createOnnxObjective({ ort, vgg: arrays, pooling, layers, content, styles: [{ input: style, weight: 1 }], mask, weights: termWeights, normalise });
+  const reference = createTfObjective({ network, layers, content, styles: [{ input: style, weight: 1 }], mask, outside, weights: termWeights, normalise });
+  const native = await createOnnxObjective({ ort, vgg: arrays, pooling, layers, content, styles: [{ input: style, weight: 1 }], mask, outside, weights: termWeights, normalise });
   const expected = await reference.evaluate(x);
   const actual = await native.evaluate(x);
   reference.dispose();
@@ -90,5 +90,12 @@ describe('ONNX engine cross-check against TensorFlow.js', () => {
     const mask = new Float32Array(width * height);
     for (let y = 0; y < height; y++) for (let xx = 0; xx < width; xx++) mask[y * width + xx] = xx < width / 2 ? 1 : xx < (2 * width) / 3 ? 0.5 : 0;
     return compare(SHALLOW_LAYERS, 'max', mask);
+  });
+
+  it('matches with two styles split along a mask (each side guided by its own part)', () => {
+    const mask = new Float32Array(width * height);
+    for (let y = 0; y < height; y++) for (let xx = 0; xx < width; xx++) mask[y * width + xx] = Math.min(1, Math.max(0, (xx - width / 3) / (width / 3)));
+    // The photo as the second "painting": any other Gram target will do.
+    return compare(SHALLOW_LAYERS, 'max', mask, 'wasm', true, { content, style, x }, [{ input: content, weight: 1 }]);
   });
 });

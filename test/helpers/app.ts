@@ -3,7 +3,7 @@ import { copyFile, mkdir, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SHARED_DIR, SHARED_FAST_DIR, SHARED_VGG_DIR } from './shared.ts';
+import { SHARED_DIR, SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR, SHARED_VGG_DIR } from './shared.ts';
 
 /** A fresh data directory and a styles folder seeded with the shared paintings (copies, not commits). */
 export async function prepareAppDirs(): Promise<{ dataDir: string; stylesDir: string }> {
@@ -23,6 +23,7 @@ export function appEnv(dirs: { dataDir: string; stylesDir: string }, overrides: 
     IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR,
     // Set, so that the app never tries to download the fast networks during a test.
     IMPASTO_FAST_WEIGHTS_DIR: SHARED_FAST_DIR,
+    IMPASTO_SEGMENTATION_WEIGHTS_DIR: SHARED_SEGMENTATION_DIR,
     IMPASTO_WEB_PORT: '0',
     IMPASTO_LOG_LEVEL: 'warn',
     ...overrides,

@@ -8,7 +8,7 @@ import { botEnvironmentSchema, type BotEnvironment } from '../../src/bot/config.
 import type { Platform } from '../../src/bot/jobs/store.ts';
 import type { JobEvent } from '../../src/bot/jobs/queue.ts';
 import { createLogger } from '../../src/bot/logger.ts';
-import { SHARED_FAST_DIR, SHARED_VGG_DIR } from './shared.ts';
+import { SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR, SHARED_VGG_DIR } from './shared.ts';
 
 /** A bot on a fresh data directory, with the real engine worker and the shared weights. */
 export async function startTestBot(overrides: Record<string, string> = {}, workerUrl?: URL, existingDataDir?: string) {
@@ -18,6 +18,7 @@ export async function startTestBot(overrides: Record<string, string> = {}, worke
     IMPASTO_DATA_DIR: dataDir,
     IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR,
     IMPASTO_FAST_WEIGHTS_DIR: SHARED_FAST_DIR,
+    IMPASTO_SEGMENTATION_WEIGHTS_DIR: SHARED_SEGMENTATION_DIR,
     IMPASTO_BACKEND: 'wasm',
     IMPASTO_PROGRESS_INTERVAL_MS: '0',
     // Tests bring their own styles; the shipped ones have a test of their own.

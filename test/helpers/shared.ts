@@ -10,6 +10,7 @@ import { decodeImage, type RgbImage } from '../../src/engine/image.ts';
 export const SHARED_DIR = resolve(process.env.IMPASTO_SHARED_DIR ?? join(fileURLToPath(new URL('../../', import.meta.url)), '..', 'shared'));
 export const SHARED_VGG_DIR = join(SHARED_DIR, 'weights', 'vgg19');
 export const SHARED_FAST_DIR = join(SHARED_DIR, 'weights', 'fast');
+export const SHARED_SEGMENTATION_DIR = join(SHARED_DIR, 'weights', 'segmentation', 'selfie');
 
 export function sharedImagePath(name: string): string {
   return join(SHARED_DIR, 'images', name);

@@ -2,8 +2,10 @@ import type { Bot } from '../../bot/bot.ts';
 import type { SlackFile } from './conversation.ts';
 import { styleChoiceLabel } from '../../bot/styles/library.ts';
 import { IDS } from './state.ts';
+import { TARGETS, type Target } from '../../engine/segmentation/targets.ts';
 
 export const OTHER_MESSAGE = '__other__';
+const TARGET_LABELS: Record<Target, string> = { everything: 'Everything', person: 'Only the person', background: 'Only the background' };
 /** The stylize options the modal offers as text fields, beside the style and the colours checkbox. */
 export const MODAL_NUMBER_FIELDS = ['strength', 'size', 'iterations', 'style_scale'] as const;
 
@@ -67,6 +69,32 @@ export function stylizeModal(bot: Bot, community: string, metadata: ModalMetadat
         optional: true,
         label: { type: 'plain_text', text: 'Or: link to a message with the style image' },
         element: { type: 'plain_text_input', action_id: 'link', placeholder: { type: 'plain_text', text: 'https://…slack.com/archives/C…/p…' } },
+      },
+      {
+        type: 'input',
+        block_id: 'target',
+        optional: true,
+        label: { type: 'plain_text', text: 'Paint' },
+        hint: { type: 'plain_text', text: (definition.options.target?.description ?? '').slice(0, 150) },
+        element: {
+          type: 'static_select',
+          action_id: 'target',
+          placeholder: { type: 'plain_text', text: 'everything' },
+          options: TARGETS.map((target) => ({ text: { type: 'plain_text', text: TARGET_LABELS[target] }, value: target })),
+        },
+      },
+      {
+        type: 'input',
+        block_id: 'background_style',
+        optional: true,
+        label: { type: 'plain_text', text: 'Background style' },
+        hint: { type: 'plain_text', text: 'Paint the background in another style; the person gets the style above.' },
+        element: {
+          type: 'static_select',
+          action_id: 'background_style',
+          placeholder: { type: 'plain_text', text: 'none: one style for everything' },
+          options: styles.map((style) => ({ text: { type: 'plain_text', text: styleChoiceLabel(style) }, value: style.name })),
+        },
       },
       {
         type: 'input',

@@ -17,11 +17,11 @@ export async function rerunJob(services: Pick<BotServices, 'store' | 'queue' | '
   if (!job || !isOfCommunity(job.requester, context.requester)) throw new BotError('unknown_job', `There is no job "${jobId}".`);
   if (!rerunChangesFor(job).includes(change)) throw new BotError('invalid_option', `Job ${jobId} cannot be painted again that way.`);
   if (!(await filesExist(uploadsOf(job)))) throw new BotError('unknown_job', `The images of job ${jobId} have expired; send them again.`);
-  const { contentPath, stylePath, styles, maskPath, styleLabel } = job;
+  const { contentPath, stylePath, styles, maskPath, styleLabel, background } = job;
   // The photo stays its poster's: whoever repaints it, they may remove the new picture too.
   const photoOwner = job.photoOwner ?? job.requester.userId;
   const { method, options } = rerunOf(job, change, services.limits.defaultIterations);
-  const entry = await services.queue.submit(context.requester, () => ({ requester: context.requester, origin: context.origin, method, options, contentPath, stylePath, styles, maskPath, styleLabel, photoOwner }));
+  const entry = await services.queue.submit(context.requester, () => ({ requester: context.requester, origin: context.origin, method, options, contentPath, stylePath, styles, maskPath, styleLabel, photoOwner, background }));
   const seed = method === 'fast' ? '' : `, seed ${String(entry.job.options.seed)}`;
   return {
     text: `Queued job ${entry.job.id} (${styleLabel}, ${method === 'best' ? 'painted properly from the fast picture, ' : ''}${describeWeights(entry.job)}${seed}). ${describePosition(entry.position, entry.etaMs)}`,
@@ -37,7 +37,8 @@ export async function rerunJob(services: Pick<BotServices, 'store' | 'queue' | '
 export function rerunOf(job: Pick<Job, 'method' | 'options'>, change: RerunChange, defaultIterations: number): { method: MethodName; options: JobOptions } {
   const { method, options } = job;
   if (change === 'best') {
-    return { method: 'best', options: { network: options.network, size: options.size, preserveColors: options.preserveColors, iterations: defaultIterations, seed: randomSeed() } };
+    const { network, backgroundNetwork, target, size, preserveColors } = options;
+    return { method: 'best', options: { network, backgroundNetwork, target, size, preserveColors, iterations: defaultIterations, seed: randomSeed() } };
   }
   if (change === 'seed') return { method, options: { ...options, seed: randomSeed() } };
   const direction = change === 'more' ? 1 : -1;

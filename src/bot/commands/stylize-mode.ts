@@ -20,6 +20,8 @@ export interface ModeRequest {
   readonly asked: StylizeMode | undefined;
   /** The one library style named, or undefined for an upload or a blend (neither has a network). */
   readonly style: Style | undefined;
+  /** The background's style when one was given (`style` then paints the person): its one library style, or undefined for a blend. */
+  readonly background?: { readonly style: Style | undefined } | undefined;
   /** The chat arguments, to see which optimisation options were given. */
   readonly args: Readonly<Record<string, unknown>>;
   /** The command's options, for their defaults. */
@@ -30,18 +32,25 @@ export interface ModeRequest {
  * The method that paints a /stylize: the fast network when the style has one and nothing asked for
  * the optimisation, else the optimisation; a mode asked for is checked against the style and options.
  */
-export function chooseMethod({ asked, style, args, options }: ModeRequest): { method: MethodName; network?: FastNetworkName } {
+export function chooseMethod({ asked, style, background, args, options }: ModeRequest): { method: MethodName; network?: FastNetworkName; backgroundNetwork?: FastNetworkName } {
   const network = style?.network as FastNetworkName | undefined;
+  const backgroundNetwork = background?.style?.network as FastNetworkName | undefined;
+  // A split is fast only when both sides have a network.
+  const fastPossible = network !== undefined && (!background || backgroundNetwork !== undefined);
   const optimiseOnly = OPTIMISE_ONLY_OPTIONS.filter((name) => args[name] !== undefined && args[name] !== defaultOf(options[name]));
-  if (asked === 'optimise' || (asked === undefined && (!network || optimiseOnly.length > 0))) return { method: 'optimise' };
+  if (asked === 'optimise' || (asked === undefined && (!fastPossible || optimiseOnly.length > 0))) return { method: 'optimise' };
   if (!network) {
     const which = style ? `"${style.name}" has no fast network` : 'an uploaded style or a blend has no fast network';
     throw new BotError('invalid_option', `mode ${asked} needs a style marked "fast" in the library (see /styles): ${which}. Leave mode empty to paint it by optimisation.`, 'mode');
   }
+  if (background && !backgroundNetwork) {
+    const which = background.style ? `"${background.style.name}" has no fast network` : 'a blend has no fast network';
+    throw new BotError('invalid_option', `mode ${asked} needs a background style marked "fast" too: ${which}. Leave mode empty to paint it by optimisation.`, 'background_style');
+  }
   if (asked === 'fast' && optimiseOnly.length > 0) {
     throw new BotError('invalid_option', `${optimiseOnly[0]} does not apply to mode fast (one pass of a network): leave it empty, or choose mode best or optimise.`, optimiseOnly[0]);
   }
-  return { method: asked === 'best' ? 'best' : 'fast', network };
+  return { method: asked === 'best' ? 'best' : 'fast', network, ...(backgroundNetwork ? { backgroundNetwork } : {}) };
 }
 
 function defaultOf(option: OptionDefinition | undefined): unknown {

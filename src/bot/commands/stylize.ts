@@ -16,6 +16,7 @@ import { defineCommand } from './define.ts';
 import { chatOptionsOf, engineOptionsFrom } from './engine-options.ts';
 import { decodeImageOption } from './images.ts';
 import { chooseMethod, STYLIZE_MODES } from './stylize-mode.ts';
+import { REGION_OPTIONS } from '../../engine/segmentation/targets.ts';
 import type { CommunitySettings } from '../settings.ts';
 
 export function createStylizeCommand(services: BotServices) {
@@ -25,8 +26,26 @@ export function createStylizeCommand(services: BotServices) {
     definition,
     async (context, args) => {
       // Names and the mode are checked before the queue is asked: they cost nothing.
-      const blend = args.style_name ? parseBlend(args.style_name).map(({ name, weight }) => ({ style: services.library.in(context.requester.community).resolve(name), weight })) : undefined;
-      const { method, network } = chooseMethod({ asked: args.mode, style: blend?.length === 1 ? blend[0]!.style : undefined, args, options: definition.options });
+      const library = services.library.in(context.requester.community);
+      const blend = args.style_name ? parseBlend(args.style_name).map(({ name, weight }) => ({ style: library.resolve(name), weight })) : undefined;
+      const backgroundBlend = args.background_style ? parseBlend(args.background_style, 'background_style').map(({ name, weight }) => ({ style: library.resolve(name, 'background_style'), weight })) : undefined;
+      if (backgroundBlend && args.target !== undefined && args.target !== 'everything') {
+        throw new BotError('invalid_option', 'A background style already paints the person and the background each in its own style: leave target empty.', 'target');
+      }
+      const segments = backgroundBlend !== undefined || (args.target !== undefined && args.target !== 'everything');
+      if (segments && !services.canSegment()) {
+        throw new BotError('invalid_option', 'This bot has no person-segmentation model installed, so it cannot find the person in a photo (its operator can run `impasto weights download`). Leave target and background_style empty.', args.target ? 'target' : 'background_style');
+      }
+      if (args.mask && segments) {
+        throw new BotError('invalid_option', 'Give either a mask or a target (or a background style), not both: the target draws its own mask.', 'mask');
+      }
+      const { method, network, backgroundNetwork } = chooseMethod({
+        asked: args.mode,
+        style: blend?.length === 1 ? blend[0]!.style : undefined,
+        background: backgroundBlend ? { style: backgroundBlend.length === 1 ? backgroundBlend[0]!.style : undefined } : undefined,
+        args,
+        options: definition.options,
+      });
       const { community } = context.requester;
       checkWithinSettings(services.settings.get(community), args);
       const written: string[] = [];
@@ -37,6 +56,9 @@ export function createStylizeCommand(services: BotServices) {
       };
       const styleLabel = !blend ? 'uploaded image' : blend.length === 1 ? blend[0]!.style.name : blend.map(({ style, weight }) => `${style.name} ${Math.round(weight * 100)}%`).join(' + ');
       const styles: StyleShare[] | undefined = blend && blend.length > 1 ? blend.map(({ style, weight }) => ({ path: style.path, weight })) : undefined;
+      const background: StyleShare[] | undefined = backgroundBlend?.map(({ style, weight }) => ({ path: style.path, weight }));
+      const label = backgroundBlend ? `${styleLabel} on the person, ${backgroundBlend.map(({ style, weight }) => (backgroundBlend.length === 1 ? style.name : `${style.name} ${Math.round(weight * 100)}%`)).join(' + ')} behind` : styleLabel;
+      const where = { ...(args.target && args.target !== 'everything' ? { target: args.target } : {}), ...(backgroundNetwork ? { backgroundNetwork } : {}) };
       try {
         const entry = await services.queue.submit(context.requester, async (): Promise<NewJob> => {
           const content = await decodeImageOption(args.content, limits.decode, 'content image', 'content');
@@ -50,8 +72,8 @@ export function createStylizeCommand(services: BotServices) {
           const stylePath = style ? await store(style, 'style') : blend![0]!.style.path;
           const maskPath = mask ? await store(mask, 'mask') : undefined;
           const contentPath = await store(content, 'content');
-          const options = method === 'fast' ? fastOptionsOf(args, network!, size) : { ...stylizeOptionsOf(args, services.settings.defaultIterations(community)), ...(network ? { network } : {}), size };
-          return { requester: context.requester, origin: context.origin, photoOwner: context.photoOwner, method, options, contentPath, stylePath, styleLabel, styles, maskPath };
+          const options = { ...(method === 'fast' ? fastOptionsOf(args, network!, size) : { ...stylizeOptionsOf(args, services.settings.defaultIterations(community)), ...(network ? { network } : {}), size }), ...where };
+          return { requester: context.requester, origin: context.origin, photoOwner: context.photoOwner, method, options, contentPath, stylePath, styleLabel: label, styles, maskPath, background };
         });
         // The same words as the job's `queued` event.
         return { text: queuedText(entry.job, entry.position, entry.etaMs), jobId: entry.job.id };
@@ -91,6 +113,8 @@ function stylizeDefinition(limits: CommandLimits) {
         // A random seed unless one is given, recorded so that a result can be reproduced.
         seed: { unset: 'random' },
       }),
+      ...chatOptionsOf(REGION_OPTIONS, ['target']),
+      background_style: { type: 'text', description: 'paint the background in another library style (the person gets style_name)', maxLength: 150, autocomplete: 'style' },
       mask: { type: 'image', description: "where to stylize: white yes, black no (the photo's shape)" },
     },
   } as const satisfies CommandDefinition;
@@ -133,18 +157,18 @@ const MAX_BLEND = 4;
  * `starry-night` or `starry-night:0.7, the-scream:0.3` → names with weights normalised to sum to 1.
  * A name without a weight counts 1.
  */
-export function parseBlend(text: string): { name: string; weight: number }[] {
+export function parseBlend(text: string, field = 'style_name'): { name: string; weight: number }[] {
   const parts = text.split(',').map((part) => part.trim()).filter(Boolean);
-  if (parts.length > MAX_BLEND) throw new BotError('invalid_option', `A blend has at most ${MAX_BLEND} styles.`, 'style_name');
+  if (parts.length > MAX_BLEND) throw new BotError('invalid_option', `A blend has at most ${MAX_BLEND} styles.`, field);
   const entries = parts.map((part) => {
     const [name = '', weightText] = part.split(':').map((piece) => piece.trim());
     const weight = weightText === undefined ? 1 : Number(weightText);
     if (!name || !Number.isFinite(weight) || weight <= 0) {
-      throw new BotError('invalid_option', `"${part}" is not a style with a weight: write a blend as starry-night:0.7, the-scream:0.3 (weights above 0).`, 'style_name');
+      throw new BotError('invalid_option', `"${part}" is not a style with a weight: write a blend as starry-night:0.7, the-scream:0.3 (weights above 0).`, field);
     }
     return { name, weight };
   });
-  if (new Set(entries.map((entry) => entry.name)).size !== entries.length) throw new BotError('invalid_option', 'A blend names each style once.', 'style_name');
+  if (new Set(entries.map((entry) => entry.name)).size !== entries.length) throw new BotError('invalid_option', 'A blend names each style once.', field);
   const total = entries.reduce((sum, entry) => sum + entry.weight, 0);
   return entries.map((entry) => ({ name: entry.name, weight: entry.weight / total }));
 }

@@ -9,6 +9,8 @@ export interface EngineWorkerData {
   readonly weightsDir?: string | undefined;
   readonly weightsUrl?: string | undefined;
   readonly fastWeightsDir?: string | undefined;
+  /** IMPASTO_SEGMENTATION_WEIGHTS_DIR: the person-segmentation model (else the cache). */
+  readonly segmentationWeightsDir?: string | undefined;
   /**
    * The fast lane's worker runs only the `fast` method: it never loads VGG-19, so it is ready in a
    * moment and small beside the painting worker.
@@ -26,6 +28,8 @@ export interface RunRequest {
     /** The style images and their blend weights. */
     readonly styles: readonly { readonly path: string; readonly weight: number }[];
     readonly maskPath?: string | undefined;
+    /** The background's style images (a two-style split along the person's outline). */
+    readonly background?: readonly { readonly path: string; readonly weight: number }[] | undefined;
   };
   /** Validated by the method in the worker (the process boundary). */
   readonly options: unknown;

@@ -12,6 +12,9 @@ import { encodeGif } from '../../engine/gif.ts';
 import { encodePng, toSharp, type RgbImage } from '../../engine/image.ts';
 import { methodNamed } from '../../engine/methods/index.ts';
 import { chooseFastRunner, tfjsFastRunner, type FastRunner } from '../../engine/fast/runner.ts';
+import { chooseBackend } from '../../engine/backend.ts';
+import { lazySegmenter } from '../../engine/segmentation/person.ts';
+import { SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
 import type { EngineWorkerData, HostMessage, RunRequest, WorkerMessage } from './engine-protocol.ts';
 import { userMessageOf } from '../errors.ts';
 
@@ -50,6 +53,12 @@ try {
   process.exit(1);
 }
 
+/**
+ * The segmentation model, loaded when a job first asks for it, on the engine's TensorFlow.js backend
+ * (the fast lane has none of its own yet: it takes the fastest that loads, as the engine would).
+ */
+const loadSegmenter = lazySegmenter(settings.segmentationWeightsDir ?? SEGMENTATION_CACHE_DIR, () => (engine ? Promise.resolve() : chooseBackend(settings.backend)));
+
 process.on('message', (message: HostMessage) => {
   if (message.type === 'cancel') running.get(message.jobId)?.abort();
   else void run(message);
@@ -61,14 +70,21 @@ async function run(request: RunRequest): Promise<void> {
   try {
     const method = methodNamed(request.method);
     const { inputs, output } = request;
-    const [content, mask, ...styles] = await Promise.all([readImage(inputs.contentPath), inputs.maskPath ? readImage(inputs.maskPath) : undefined, ...inputs.styles.map((share) => readImage(share.path))]);
+    const readShares = (shares: readonly { path: string; weight: number }[]) => Promise.all(shares.map(async (share) => ({ image: await readImage(share.path), weight: share.weight })));
+    const [content, mask, styles, background] = await Promise.all([
+      readImage(inputs.contentPath),
+      inputs.maskPath ? readImage(inputs.maskPath) : undefined,
+      readShares(inputs.styles),
+      inputs.background ? readShares(inputs.background) : undefined,
+    ]);
     const context = {
       engine: async () => engine ?? Promise.reject(new Error(`the fast lane cannot run the ${request.method} method`)),
       fastWeightsDir: settings.fastWeightsDir,
       fastRunner: fastRunner ? async () => fastRunner! : undefined,
+      segmenter: loadSegmenter,
     };
     const result = await method.run(context, {
-      inputs: { content: content!, styles: inputs.styles.map((share, index) => ({ image: styles[index]!, weight: share.weight })), mask },
+      inputs: { content, styles, mask, background },
       options: request.options,
       signal: controller.signal,
       onProgress: (progress) => {

@@ -95,7 +95,8 @@ export class LocalQueue implements JobQueue {
       const own = (path: string) => (path.startsWith(this.dirs.styles) ? this.copyIntoUploads(path) : Promise.resolve(path));
       const stylePath = await own(job.stylePath);
       const styles = job.styles ? await Promise.all(job.styles.map(async (share) => ({ ...share, path: share.path === job.stylePath ? stylePath : await own(share.path) }))) : undefined;
-      const created = this.store.create({ ...job, stylePath, styles });
+      const background = job.background ? await Promise.all(job.background.map(async (share) => ({ ...share, path: await own(share.path) }))) : undefined;
+      const created = this.store.create({ ...job, stylePath, styles, background });
       const entry = this.entryOf(created.id)!;
       // Announce before scheduling: an idle queue starts the job at once, and 'started' follows 'queued'.
       this.emit({ type: 'queued', job: created, position: entry.position, etaMs: entry.etaMs });
@@ -191,7 +192,7 @@ export class LocalQueue implements JobQueue {
     });
     try {
       const outcome = await lane.host.run(
-        { type: 'run', jobId, method: job.method, inputs: { contentPath: job.contentPath, styles: styleSharesOf(job), maskPath: job.maskPath }, options: job.options, output: { pngPath: png, gifPath: gif } },
+        { type: 'run', jobId, method: job.method, inputs: { contentPath: job.contentPath, styles: styleSharesOf(job), maskPath: job.maskPath, background: job.background }, options: job.options, output: { pngPath: png, gifPath: gif } },
         onProgress,
       );
       this.speed.record(job.method, job.options, outcome.elapsedMs);

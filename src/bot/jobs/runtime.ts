@@ -6,6 +6,7 @@ import { likelyBackend } from '../limits.ts';
 import { EngineHost, type EngineInfo } from './engine-host.ts';
 import { LocalQueue } from './local-queue.ts';
 import type { JobLane, JobQueue } from './queue.ts';
+import { downloadSegmentationModel, hasSegmentationModel, SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
 import { downloadFastNetworks } from '../../engine/fast/download.ts';
 import { installedFastNetworks } from '../../engine/fast/manifest.ts';
 import { SpeedModel } from './speed.ts';
@@ -34,7 +35,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
   const { env, logger, db, dirs } = options;
   const store = new JobStore(db);
   const speed = new SpeedModel(likelyBackend(env.IMPASTO_BACKEND));
-  const workerData = { backend: env.IMPASTO_BACKEND, objectiveEngine: env.IMPASTO_ENGINE, weightsDir: env.IMPASTO_WEIGHTS_DIR, weightsUrl: env.IMPASTO_WEIGHTS_URL, fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR };
+  const workerData = { backend: env.IMPASTO_BACKEND, objectiveEngine: env.IMPASTO_ENGINE, weightsDir: env.IMPASTO_WEIGHTS_DIR, weightsUrl: env.IMPASTO_WEIGHTS_URL, fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, segmentationWeightsDir: env.IMPASTO_SEGMENTATION_WEIGHTS_DIR };
   const hostFor = (lane: JobLane) =>
     new EngineHost({
       workerData: { ...workerData, fastOnly: lane === 'fast' },
@@ -79,6 +80,16 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     if (stopped || installedFastNetworks(env.IMPASTO_FAST_WEIGHTS_DIR).size === 0) return;
     await hosts.fast.start().catch((error: unknown) => logger.error({ err: error }, 'the fast lane could not start'));
   };
+  /** Without a folder of its own, the bot fetches the segmentation model into the cache, once. */
+  const prepareSegmentation = async () => {
+    if (env.IMPASTO_SEGMENTATION_WEIGHTS_DIR || hasSegmentationModel(SEGMENTATION_CACHE_DIR)) return;
+    try {
+      await downloadSegmentationModel(SEGMENTATION_CACHE_DIR);
+      logger.info('downloaded the person-segmentation model');
+    } catch (error) {
+      logger.warn({ err: error }, 'could not download the person-segmentation model; target and background_style are not available');
+    }
+  };
   return {
     store,
     queue,
@@ -93,6 +104,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
         (error: unknown) => logger.error({ err: error }, 'the engine could not start; jobs will fail until this is fixed'),
       );
       void prepareFastLane();
+      void prepareSegmentation();
       queue.resume();
     },
     async stop() {

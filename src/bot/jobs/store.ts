@@ -3,6 +3,7 @@ import type { LossTerms } from '../../engine/optimizers/objective.ts';
 import { DEFAULT_METHOD, type MethodName } from '../../engine/methods/index.ts';
 import { DEFAULT_STRENGTH, STRENGTH_RANGE, type StylizeOptionsInput } from '../../engine/options.ts';
 import type { FastNetworkName } from '../../engine/fast/network.ts';
+import type { Target } from '../../engine/segmentation/targets.ts';
 import type { Db } from '../database.ts';
 
 export const PLATFORMS = ['discord', 'slack', 'web'] as const;
@@ -78,6 +79,8 @@ export interface Job {
   readonly styles?: readonly StyleShare[] | undefined;
   /** White = stylize, black = keep the photo. */
   readonly maskPath?: string | undefined;
+  /** The background's style images, when the person and the background are painted apart. */
+  readonly background?: readonly StyleShare[] | undefined;
   /**
    * Who posted the photo, when the requester painted another member's picture (a message's Apps
    * menu, a Slack thread): a user id on the requester's platform. They may remove the result.
@@ -97,9 +100,15 @@ export interface Job {
 
 /**
  * A job's options: the optimisation's, and for the methods that use a feed-forward network
- * (`fast`, `best`) its name. The fast method reads only `size`, `strength`, `preserveColors`.
+ * (`fast`, `best`) its name; where it paints (`target`). The fast method reads only `size`,
+ * `strength`, `preserveColors`, `target` and the networks.
  */
-export type JobOptions = StylizeOptionsInput & { readonly network?: FastNetworkName | undefined };
+export type JobOptions = StylizeOptionsInput & {
+  readonly network?: FastNetworkName | undefined;
+  /** The background's network, when the person and the background are painted apart. */
+  readonly backgroundNetwork?: FastNetworkName | undefined;
+  readonly target?: Target | undefined;
+};
 
 /**
  * The strength a job is painted at: the one asked for, else its method's default (an optimisation's
@@ -114,7 +123,7 @@ export interface StyleShare {
   readonly weight: number;
 }
 
-export type NewJob = Pick<Job, 'requester' | 'origin' | 'options' | 'contentPath' | 'stylePath' | 'styleLabel'> & Partial<Pick<Job, 'method' | 'styles' | 'maskPath' | 'photoOwner'>>;
+export type NewJob = Pick<Job, 'requester' | 'origin' | 'options' | 'contentPath' | 'stylePath' | 'styleLabel'> & Partial<Pick<Job, 'method' | 'styles' | 'maskPath' | 'photoOwner' | 'background'>>;
 
 interface JobRow {
   id: string;
@@ -133,6 +142,7 @@ interface JobRow {
   styles: string | null;
   mask_path: string | null;
   photo_owner: string | null;
+  background_styles: string | null;
   attempts: number;
   progress: string | null;
   result: string | null;
@@ -157,6 +167,7 @@ function toJob(row: JobRow): Job {
     styles: row.styles ? (JSON.parse(row.styles) as StyleShare[]) : undefined,
     maskPath: row.mask_path ?? undefined,
     photoOwner: row.photo_owner ?? undefined,
+    background: row.background_styles ? (JSON.parse(row.background_styles) as StyleShare[]) : undefined,
     styleLabel: row.style_label,
     attempts: row.attempts,
     progress: row.progress ? (JSON.parse(row.progress) as JobProgress) : undefined,
@@ -180,8 +191,8 @@ export class JobStore {
     const seq = ((this.db.prepare('SELECT MAX(seq) FROM jobs').pluck().get() as number | null) ?? 0) + 1;
     this.db
       .prepare(
-        `INSERT INTO jobs (id, seq, status, platform, community, user_id, user_name, origin, method, params, content_path, style_path, styles, mask_path, photo_owner, style_label, created_at)
-         VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO jobs (id, seq, status, platform, community, user_id, user_name, origin, method, params, content_path, style_path, styles, mask_path, photo_owner, background_styles, style_label, created_at)
+         VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         id,
@@ -198,6 +209,7 @@ export class JobStore {
         job.styles ? JSON.stringify(job.styles) : null,
         job.maskPath ?? null,
         job.photoOwner && job.photoOwner !== job.requester.userId ? job.photoOwner : null,
+        job.background ? JSON.stringify(job.background) : null,
         job.styleLabel,
         this.now(),
       );
@@ -316,9 +328,9 @@ export class JobStore {
   }
 }
 
-/** The images a job is painted from: the photo, its style images, its mask. */
-export function uploadsOf(job: Pick<Job, 'contentPath' | 'stylePath' | 'styles' | 'maskPath'>): string[] {
-  return [job.contentPath, ...styleSharesOf(job).map((share) => share.path), ...(job.maskPath ? [job.maskPath] : [])];
+/** The images a job is painted from: the photo, its style images (the background's too), its mask. */
+export function uploadsOf(job: Pick<Job, 'contentPath' | 'stylePath' | 'styles' | 'maskPath' | 'background'>): string[] {
+  return [job.contentPath, ...styleSharesOf(job).map((share) => share.path), ...(job.background ?? []).map((share) => share.path), ...(job.maskPath ? [job.maskPath] : [])];
 }
 
 /** Every file a job refers to: its uploads and its result. */

@@ -117,14 +117,14 @@ export class CommunityStyles {
   }
 
   /** The style called `name`, or a `BotError` that suggests the closest names. */
-  resolve(name: string): Style {
+  resolve(name: string, field = 'style_name'): Style {
     const style = this.get(name.trim());
     if (style) return style;
     const names = this.list().map((entry) => entry.name);
-    if (names.length === 0) throw new BotError('unknown_style', `There is no style "${name}": the style library is empty. Upload a style image instead.`, 'style_name');
+    if (names.length === 0) throw new BotError('unknown_style', `There is no style "${name}": the style library is empty. Upload a style image instead.`, field);
     const suggestions = closestNames(name, names);
     const hint = suggestions.length > 0 ? ` Did you mean ${suggestions.map((entry) => `"${entry}"`).join(' or ')}?` : ` Try one of: ${names.slice(0, 10).join(', ')}.`;
-    throw new BotError('unknown_style', `There is no style "${name}".${hint}`, 'style_name');
+    throw new BotError('unknown_style', `There is no style "${name}".${hint}`, field);
   }
 
   /** Styles for autocomplete: those whose name contains the typed text first, then the closest. */

@@ -3,7 +3,9 @@ import { blendWithMask, checkMaskShape, maskFromImage } from '../mask.ts';
 import { InputError, throwIfAborted } from '../errors.ts';
 import { FAST_NETWORKS, loadFastNetwork, locateFastWeights, type FastNetworkName } from '../fast/network.ts';
 import { onnxFastRunner, type FastRunner } from '../fast/runner.ts';
-import { resizeToLongSide, type RgbImage } from '../image.ts';
+import { resizeExactly, resizeToLongSide, type RgbImage } from '../image.ts';
+import { REGION_OPTIONS } from '../segmentation/targets.ts';
+import { regionsFor } from './regions.ts';
 import { parseOptions, schemaOf, type OptionSpecs } from '../option-spec.ts';
 import { STRENGTH_RANGE } from '../options.ts';
 import type { EngineMethod, MethodContext } from './method.ts';
@@ -11,11 +13,13 @@ import type { EngineMethod, MethodContext } from './method.ts';
 /** The fast method's options, written once (the CLI's `impasto fast` flags derive from them). */
 export const FAST_OPTIONS = {
   network: { type: 'choice', choices: FAST_NETWORKS, help: 'the trained network: one per painting' },
+  backgroundNetwork: { type: 'choice', choices: FAST_NETWORKS, help: "the background's network, while the person gets `network` (found by segmentation)" },
   size: { type: 'integer', min: 64, max: 2048, default: 1024, help: 'long side of the result in pixels' },
   // The optimisation's scale and direction; the top is the network's picture alone.
   strength: { type: 'number', min: STRENGTH_RANGE.min, max: STRENGTH_RANGE.max, default: STRENGTH_RANGE.max, help: 'how much it looks like the painting: below 10 the photo shows through' },
   preserveColors: { type: 'boolean', default: false, help: "keep the photo's colours (stylize the light and dark only)" },
   frames: { type: 'integer', min: 2, max: 60, default: 12, help: 'frames of the before/after GIF' },
+  ...REGION_OPTIONS,
 } as const satisfies OptionSpecs;
 
 const fastOptionsSchema = schemaOf(FAST_OPTIONS);
@@ -32,24 +36,39 @@ export const fastMethod: EngineMethod = {
     const options = parseOptions(fastOptionsSchema, input);
     if (inputs.mask) checkMaskShape(inputs.mask, inputs.content);
     const network = networkNamed(options.network);
+    const split = options.backgroundNetwork !== undefined;
+    if (inputs.background && !split) throw new InputError('invalid_option', 'The background style has no fast network: paint it by optimisation (mode optimise), or choose a background style marked fast.', 'backgroundNetwork');
     const started = performance.now();
+    const regions = await regionsFor(context, inputs, options.target, split);
     const photo = await resizeToLongSide(inputs.content, options.size);
     throwIfAborted(signal);
-    const painted = await paintWithNetwork(context, network, photo);
+    const painted = await paintSplitWithNetworks(context, photo, network, options.backgroundNetwork, split ? regions.mask : undefined);
     let image = blend(photo, painted, options.strength / STRENGTH_RANGE.max);
     if (options.preserveColors) image = preserveContentColors(image, photo);
     // As the optimisation does: white paints, black keeps the photo, grey blends.
-    if (inputs.mask) image = blendWithMask(image, photo, await maskFromImage(inputs.mask, photo.width, photo.height));
-    const frames = wipe(photo, image, options.frames);
+    if (regions.mask && !split) image = blendWithMask(image, photo, await maskFromImage(regions.mask, photo.width, photo.height));
+    const overlay = regions.overlay ? [await resizeExactly(regions.overlay, photo.width, photo.height)] : [];
+    const frames = [...overlay, ...wipe(photo, image, options.frames)];
     const elapsedMs = performance.now() - started;
     onProgress?.({ iteration: 1, totalIterations: 1, elapsedMs, etaMs: 0, frame: image });
     return { image, frames, iterations: 1, elapsedMs, history: [] };
   },
 };
 
+/**
+ * The network's picture of `photo`; with a background network and the person's mask, the person in
+ * the first and the rest in the second (each network paints the whole photo, then they are blended
+ * along the feathered outline).
+ */
+export async function paintSplitWithNetworks(context: Pick<MethodContext, 'fastWeightsDir' | 'fastRunner'>, photo: RgbImage, network: FastNetworkName, background: FastNetworkName | undefined, personMask: RgbImage | undefined): Promise<RgbImage> {
+  const person = await paintWithNetwork(context, network, photo);
+  if (!background || !personMask) return person;
+  return blendWithMask(person, await paintWithNetwork(context, background, photo), await maskFromImage(personMask, photo.width, photo.height));
+}
+
 /** The network a job names, or an `InputError` that lists them (fast and best share it). */
-export function networkNamed(value: unknown): FastNetworkName {
-  if (typeof value !== 'string' || !(FAST_NETWORKS as readonly string[]).includes(value)) throw new InputError('invalid_option', `Name a network: ${FAST_NETWORKS.join(', ')}.`, 'network');
+export function networkNamed(value: unknown, field = 'network'): FastNetworkName {
+  if (typeof value !== 'string' || !(FAST_NETWORKS as readonly string[]).includes(value)) throw new InputError('invalid_option', `Name a network: ${FAST_NETWORKS.join(', ')}.`, field);
   return value as FastNetworkName;
 }
 

@@ -3,6 +3,7 @@ import type { RgbImage } from '../image.ts';
 import type { OptionSpecs } from '../option-spec.ts';
 import type { LossTerms } from '../optimizers/objective.ts';
 import type { FastRunner } from '../fast/runner.ts';
+import type { PersonSegmenter } from '../segmentation/person.ts';
 
 /** The pictures a method paints from: the photo, the style (one, or a blend) and an optional mask. */
 export interface MethodInputs {
@@ -10,6 +11,8 @@ export interface MethodInputs {
   readonly styles: readonly WeightedStyle[];
   /** White stylizes, black keeps the photo. */
   readonly mask?: RgbImage | undefined;
+  /** The background's style (one, or a blend), while the person gets `styles`: found by segmentation. */
+  readonly background?: readonly WeightedStyle[] | undefined;
 }
 
 export interface MethodProgress {
@@ -49,6 +52,8 @@ export interface MethodContext {
   readonly fastWeightsDir?: string | undefined;
   /** What runs those networks (chosen once per process); onnxruntime when not given. */
   readonly fastRunner?: (() => Promise<FastRunner>) | undefined;
+  /** The person-segmentation model (loaded when a job first asks for a target or a background style). */
+  readonly segmenter?: (() => Promise<PersonSegmenter>) | undefined;
 }
 
 /**

@@ -1,5 +1,13 @@
+import { resizeExactly } from '../image.ts';
 import { STYLIZE_OPTIONS, type StylizeOptionsInput } from '../options.ts';
-import type { EngineMethod } from './method.ts';
+import { REGION_OPTIONS } from '../segmentation/targets.ts';
+import type { OptionSpecs } from '../option-spec.ts';
+import type { EngineMethod, MethodResult } from './method.ts';
+import { regionsFor, takeTarget, type Regions } from './regions.ts';
+import type { StylizeResult } from '../engine.ts';
+
+/** The optimisation's options and where it paints. */
+export const OPTIMISE_OPTIONS = { ...STYLIZE_OPTIONS, ...REGION_OPTIONS } as const satisfies OptionSpecs;
 
 /**
  * Gatys et al.: optimise the picture itself until its VGG features match the photo's content and
@@ -8,11 +16,24 @@ import type { EngineMethod } from './method.ts';
 export const optimiseMethod: EngineMethod = {
   name: 'optimise',
   description: 'optimise the picture against VGG-19 features (Gatys et al.): any painting, seconds to minutes',
-  options: STYLIZE_OPTIONS,
-  async run(context, { inputs, options, onProgress, signal }) {
+  options: OPTIMISE_OPTIONS,
+  async run(context, { inputs, options: input, onProgress, signal }) {
+    const { target, rest } = takeTarget(input);
     const engine = await context.engine();
-    // `engine.stylize` validates the options against STYLIZE_OPTIONS (resolveOptions).
-    const result = await engine.stylize({ content: inputs.content, styles: inputs.styles, ...(inputs.mask ? { mask: inputs.mask } : {}), options: options as StylizeOptionsInput, ...(onProgress ? { onProgress } : {}), ...(signal ? { signal } : {}) });
-    return { image: result.image, frames: result.frames, iterations: result.iterations, elapsedMs: result.elapsedMs, history: result.history };
+    const regions = await regionsFor(context, inputs, target);
+    // `engine.stylize` validates the rest against STYLIZE_OPTIONS (resolveOptions).
+    const result = await engine.stylize({ content: inputs.content, styles: inputs.styles, ...definedRegions(regions), options: rest as StylizeOptionsInput, ...(onProgress ? { onProgress } : {}), ...(signal ? { signal } : {}) });
+    return resultWithOverlay(result, regions);
   },
 };
+
+/** What the engine takes of the regions: the mask and the background's styles, when there are any. */
+export function definedRegions(regions: Regions): { mask?: Regions['mask'] & object; background?: Regions['background'] & object } {
+  return { ...(regions.mask ? { mask: regions.mask } : {}), ...(regions.background ? { background: regions.background } : {}) };
+}
+
+/** The optimisation's result, its GIF opening on the segmentation's overlay when there is one. */
+export async function resultWithOverlay(result: StylizeResult, regions: Regions): Promise<MethodResult> {
+  const overlay = regions.overlay ? [await resizeExactly(regions.overlay, result.image.width, result.image.height)] : [];
+  return { image: result.image, frames: [...overlay, ...result.frames], iterations: result.iterations, elapsedMs: result.elapsedMs, history: result.history };
+}

@@ -14,6 +14,9 @@ export type ArrayWeights = ReadonlyMap<string, { readonly kernel: Float32Array; 
 
 type Ort = typeof import('onnxruntime-node');
 
+/** The suffix of the graph inputs of the second region (a two-style split's outside). */
+const OUTSIDE = '_out';
+
 /** The same inputs as the TensorFlow.js objective, with the network as plain weights. */
 export interface OnnxObjectiveSpec extends Omit<ObjectiveSpec, 'network'> {
   readonly ort: Ort;
@@ -40,43 +43,53 @@ export async function createOnnxObjective(spec: OnnxObjectiveSpec): Promise<Disp
   const { width, height } = spec.content;
   const contentTargets = await runFeatures(spec, spec.content, layers.content, []);
   // A blend's target is the weighted mix of each style's Gram matrices.
-  const styleTargets = new Map<string, Float32Array>();
-  for (const { input, weight } of spec.styles) {
-    const grams = await runFeatures(spec, input, [], layers.style);
-    for (const name of layers.style) {
-      const gram = grams.get(`gram_${name}`)!;
-      const total = styleTargets.get(name) ?? new Float32Array(gram.length);
-      for (let i = 0; i < gram.length; i++) total[i]! += weight * gram[i]!;
-      styleTargets.set(name, total);
+  const gramTargetsOf = async (styles: OnnxObjectiveSpec['styles']) => {
+    const targets = new Map<string, Float32Array>();
+    for (const { input, weight } of styles) {
+      const grams = await runFeatures(spec, input, [], layers.style);
+      for (const name of layers.style) {
+        const gram = grams.get(`gram_${name}`)!;
+        const total = targets.get(name) ?? new Float32Array(gram.length);
+        for (let i = 0; i < gram.length; i++) total[i]! += weight * gram[i]!;
+        targets.set(name, total);
+      }
     }
-  }
-  const guides = spec.mask ? guidesFor(spec.mask, width, height, layers.style.map((name) => layerResolution(name, width, height))) : undefined;
-  const session = await sessions.get(ort, `loss|${width}x${height}|${spec.pooling}|${layers.content.join(',')}|${layers.style.join(',')}|${guides ? 'masked' : ''}`, () =>
-    buildLossGraph(spec.vgg, spec.pooling, layers, width, height, Boolean(guides)),
+    return targets;
+  };
+  const contentMeans = layers.content.map((name) => meanSquare(contentTargets.get(`features_${name}`)!));
+  const sizes = layers.style.map((name) => layerResolution(name, width, height));
+  // One region (the whole picture, or the mask's inside), and with `outside` the mask's complement:
+  // each has its own Gram targets, layer weights and guides, named with its suffix in the graph.
+  const regions = [
+    { suffix: '', styles: spec.styles, mask: spec.mask },
+    ...(spec.outside && spec.mask ? [{ suffix: OUTSIDE, styles: spec.outside, mask: spec.mask.map((value) => 1 - value) }] : []),
+  ];
+  const masked = spec.mask !== undefined;
+  const session = await sessions.get(ort, `loss|${width}x${height}|${spec.pooling}|${layers.content.join(',')}|${layers.style.join(',')}|${masked ? 'masked' : ''}|${regions.length}`, () =>
+    buildLossGraph(spec.vgg, spec.pooling, layers, width, height, masked, regions.map((region) => region.suffix)),
   );
   const constant: Record<string, OrtTensor> = {
     term_weights: new ort.Tensor('float32', Float32Array.of(spec.weights.content, spec.weights.style, spec.weights.tv), [3]),
   };
-  const layerWeights = layerWeightsFor(
-    spec.normalise ?? false,
-    layers.content.map((name) => meanSquare(contentTargets.get(`features_${name}`)!)),
-    layers.style.map((name) => squaredNorm(styleTargets.get(name)!)),
-  );
-  layers.content.forEach((name, index) => (constant[`content_layer_weight_${name}`] = new ort.Tensor('float32', Float32Array.of(layerWeights.content[index]!), [1])));
-  layers.style.forEach((name, index) => (constant[`style_layer_weight_${name}`] = new ort.Tensor('float32', Float32Array.of(layerWeights.style[index]!), [1])));
+  layerWeightsFor(spec.normalise ?? false, contentMeans, []).content.forEach((weight, index) => (constant[`content_layer_weight_${layers.content[index]!}`] = new ort.Tensor('float32', Float32Array.of(weight), [1])));
   for (const name of layers.content) {
     const { width: w, height: h } = layerResolution(name, width, height);
     constant[`target_${name}`] = new ort.Tensor('float32', contentTargets.get(`features_${name}`)!, [1, spec.vgg.get(name)!.outChannels, h, w]);
   }
-  for (const name of layers.style) {
-    const channels = spec.vgg.get(name)!.outChannels;
-    constant[`gram_target_${name}`] = new ort.Tensor('float32', styleTargets.get(name)!, [channels, channels]);
+  for (const region of regions) {
+    const targets = await gramTargetsOf(region.styles);
+    const layerWeights = layerWeightsFor(spec.normalise ?? false, contentMeans, layers.style.map((name) => squaredNorm(targets.get(name)!))).style;
+    const guides = region.mask ? guidesFor(region.mask, width, height, sizes) : undefined;
+    layers.style.forEach((name, index) => {
+      const channels = spec.vgg.get(name)!.outChannels;
+      constant[`style_layer_weight${region.suffix}_${name}`] = new ort.Tensor('float32', Float32Array.of(layerWeights[index]!), [1]);
+      constant[`gram_target${region.suffix}_${name}`] = new ort.Tensor('float32', targets.get(name)!, [channels, channels]);
+      const guide = guides?.[index];
+      if (!guide) return;
+      constant[`guide${region.suffix}_${name}`] = new ort.Tensor('float32', guide.values, [1, guide.height * guide.width]);
+      constant[`guide_scale${region.suffix}_${name}`] = new ort.Tensor('float32', Float32Array.of(guide.scale), [1]);
+    });
   }
-  guides?.forEach((guide, index) => {
-    const name = layers.style[index]!;
-    constant[`guide_${name}`] = new ort.Tensor('float32', guide.values, [1, guide.height * guide.width]);
-    constant[`guide_scale_${name}`] = new ort.Tensor('float32', Float32Array.of(guide.scale), [1]);
-  });
 
   return {
     async evaluate(x: Float32Array): Promise<Evaluation> {
@@ -166,7 +179,7 @@ function buildFeatureGraph(weights: ArrayWeights, pooling: Pooling, featureLayer
   return b.build();
 }
 
-function buildLossGraph(weights: ArrayWeights, pooling: Pooling, layers: LayerSelection, width: number, height: number, masked: boolean): Uint8Array {
+function buildLossGraph(weights: ArrayWeights, pooling: Pooling, layers: LayerSelection, width: number, height: number, masked: boolean, regions: readonly string[]): Uint8Array {
   const b = new GraphBuilder();
   const forward = buildForward(b, weights, pooling, deepestOf([...layers.content, ...layers.style]), width, height);
   const termWeights = b.input('term_weights', [3]);
@@ -191,24 +204,26 @@ function buildLossGraph(weights: ArrayWeights, pooling: Pooling, layers: LayerSe
   }
   const content = b.op('Mul', [contentTerms.length > 1 ? b.op('Sum', contentTerms) : contentTerms[0]!, contentWeight]);
 
-  // Style: summed squared Gram differences, each layer weighted by its share.
+  // Style: summed squared Gram differences, each layer weighted by its share, for each region.
   const styleTerms: string[] = [];
   for (const name of layers.style) {
     const { width: w, height: h } = layerResolution(name, width, height);
     const channels = weights.get(name)!.outChannels;
     const pixels = w * h;
-    const target = b.input(`gram_target_${name}`, [channels, channels]);
-    const guide = masked ? { mask: b.input(`guide_${name}`, [1, pixels]), scale: b.input(`guide_scale_${name}`, [1]) } : undefined;
-    const { gram, matrix } = gramOf(b, forward.activations.get(name)!, channels, pixels, guide);
-    const difference = b.op('Sub', [gram, target]);
-    const share = b.input(`style_layer_weight_${name}`, [1]);
-    styleTerms.push(b.op('Mul', [sumAll(b.op('Mul', [difference, difference])), share]));
-    // dG = 2·w·share·(G − A); dF = (dG + dGᵀ)·F / (C·H·W) (× guide scale, × mask).
-    const dGram = b.op('Mul', [difference, b.op('Mul', [styleWeight, b.op('Mul', [share, b.constant([2], [1])])])]);
-    const symmetric = b.op('Add', [dGram, b.op('Transpose', [dGram], { perm: [1, 0] })]);
-    let dMatrix = b.op('Mul', [b.op('MatMul', [symmetric, matrix]), b.constant([1 / (channels * pixels)], [1])]);
-    if (guide) dMatrix = b.op('Mul', [b.op('Mul', [dMatrix, guide.scale]), guide.mask]);
-    addSeed(name, b.op('Reshape', [dMatrix, b.int64s([1, channels, h, w])]));
+    for (const suffix of regions) {
+      const target = b.input(`gram_target${suffix}_${name}`, [channels, channels]);
+      const guide = masked ? { mask: b.input(`guide${suffix}_${name}`, [1, pixels]), scale: b.input(`guide_scale${suffix}_${name}`, [1]) } : undefined;
+      const { gram, matrix } = gramOf(b, forward.activations.get(name)!, channels, pixels, guide);
+      const difference = b.op('Sub', [gram, target]);
+      const share = b.input(`style_layer_weight${suffix}_${name}`, [1]);
+      styleTerms.push(b.op('Mul', [sumAll(b.op('Mul', [difference, difference])), share]));
+      // dG = 2·w·share·(G − A); dF = (dG + dGᵀ)·F / (C·H·W) (× guide scale, × mask).
+      const dGram = b.op('Mul', [difference, b.op('Mul', [styleWeight, b.op('Mul', [share, b.constant([2], [1])])])]);
+      const symmetric = b.op('Add', [dGram, b.op('Transpose', [dGram], { perm: [1, 0] })]);
+      let dMatrix = b.op('Mul', [b.op('MatMul', [symmetric, matrix]), b.constant([1 / (channels * pixels)], [1])]);
+      if (guide) dMatrix = b.op('Mul', [b.op('Mul', [dMatrix, guide.scale]), guide.mask]);
+      addSeed(name, b.op('Reshape', [dMatrix, b.int64s([1, channels, h, w])]));
+    }
   }
   const style = b.op('Mul', [styleTerms.length > 1 ? b.op('Sum', styleTerms) : styleTerms[0]!, styleWeight]);
 

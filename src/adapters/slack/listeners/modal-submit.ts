@@ -42,6 +42,10 @@ function optionsOf(values: ModalValues): Record<string, string> {
     if (value) options[field] = value;
   }
   if (values.preserve_colors?.preserve_colors?.selected_options?.length) options.preserve_colors = 'true';
+  for (const field of ['target', 'background_style'] as const) {
+    const chosen = values[field]?.[field]?.selected_option?.value;
+    if (chosen) options[field] = chosen;
+  }
   return options;
 }
 

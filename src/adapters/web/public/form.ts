@@ -48,6 +48,8 @@ function fieldFor(name: string, option: OptionDefinition): HTMLElement {
       input.placeholder = option.default !== undefined ? String(option.default) : (option.unset ?? '');
     } else if (option.type === 'text') {
       input.maxLength = option.maxLength;
+      // Library style names as suggestions (the page's autocomplete, as Discord's).
+      if (option.autocomplete === 'style') input.setAttribute('list', 'style-names');
     }
   }
   input.name = name;
@@ -87,6 +89,7 @@ export function wireDropZone(zone: HTMLElement, input: HTMLInputElement, preview
 
 export async function renderStyleChoices(): Promise<void> {
   const styles = await api<PublicStyle[]>('/api/styles');
+  $('#style-names').replaceChildren(...styles.map((style) => new Option(style.label, style.name)));
   const grid = $('#style-choices');
   grid.replaceChildren(
     ...styles.map((style, index) => {
