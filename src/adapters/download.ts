@@ -42,7 +42,8 @@ export async function downloadImage(url: string, name: string, policy: DownloadP
   if (response.status >= 300 && response.status < 400) throw new BotError('not_allowed', `The ${policy.label} link redirects elsewhere; I do not follow it.`, policy.field);
   if (!response.ok || !response.body) throw new BotError('missing_image', `I could not download the ${policy.label} (HTTP ${response.status}); try sending it again.`, policy.field);
   const type = response.headers.get('content-type') ?? '';
-  if (!type.startsWith('image/') && !type.startsWith('application/octet-stream')) {
+  // Videos too: a clip is painted frame by frame (the engine decides what the bytes are).
+  if (!type.startsWith('image/') && !type.startsWith('video/') && !type.startsWith('application/octet-stream')) {
     await response.body.cancel();
     if (type.startsWith('text/html') && policy.htmlMeans) throw new BotError('missing_image', policy.htmlMeans, policy.field);
     throw new InputError('not_an_image', `The ${policy.label} is not an image (the file host answered with ${type.split(';')[0] || 'no content type'}).`, policy.field);

@@ -36,6 +36,16 @@ export async function storeImage(dir: string, image: RgbImage, prefix: string): 
   return path;
 }
 
+/**
+ * Stores an uploaded clip as it came (its frames and timing are decoded again where it is painted);
+ * only called after `decodeClip` accepted it.
+ */
+export async function storeClip(dir: string, bytes: Uint8Array, kind: 'animation' | 'video'): Promise<string> {
+  const path = join(dir, `clip-${Date.now()}-${randomBytes(4).toString('hex')}.${kind === 'video' ? 'video' : 'anim'}`);
+  await writeFile(path, bytes);
+  return path;
+}
+
 export function resultPaths(dirs: DataDirs, jobId: string): { png: string; gif: string } {
   return { png: join(dirs.results, `${jobId}.png`), gif: join(dirs.results, `${jobId}.gif`) };
 }

@@ -49,8 +49,9 @@ export function describeParameters(job: Job): string {
   return parts.join(' · ');
 }
 
-/** Where it painted, when not everywhere alike. */
+/** Where it painted, when not everywhere alike; and for a clip, its frames. */
 function describeWhere(job: Job): string[] {
+  if (job.options.clipFrames) return [`${job.options.clipFrames} frames${job.method === 'fast' ? '' : ', each from the one before (temporally consistent)'}`];
   if (job.maskPath) return ['masked'];
   if (job.options.target === 'person') return ['the person only'];
   if (job.options.target === 'background') return ['the background only'];

@@ -130,7 +130,9 @@ function startedText(job: Job): string {
 }
 
 function progressText(job: Job, progress: JobProgress): string {
-  return `Painting with ${job.styleLabel}: ${progressBar(progress)} · iteration ${progress.iteration}/${progress.totalIterations} · ${formatEta(progress.etaMs)} left`;
+  // A clip counts frames; a picture, iterations.
+  const step = job.options.clipFrames ? `frame ${progress.iteration}/${progress.totalIterations}` : `iteration ${progress.iteration}/${progress.totalIterations}`;
+  return `Painting with ${job.styleLabel}: ${progressBar(progress)} · ${step} · ${formatEta(progress.etaMs)} left`;
 }
 
 function waiting(text: string, job: Job): JobMessage {

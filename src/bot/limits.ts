@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { BackendName } from '../engine/backend.ts';
 import type { DecodeLimits } from '../engine/image.ts';
+import { DEFAULT_CLIP_LIMITS, type ClipLimits } from '../engine/clip/decode.ts';
 import { defaultsFor } from '../engine/options.ts';
 import type { BotEnvironment } from './config.ts';
 
@@ -11,6 +12,10 @@ export interface CommandLimits {
   readonly maxIterations: number;
   readonly defaultIterations: number;
   readonly decode: DecodeLimits;
+  /** Animated GIF / WebP and video uploads: frames, seconds, bytes (IMPASTO_CLIP_*). */
+  readonly clip: ClipLimits;
+  /** A clip's long side when none is asked for: each frame costs as much as a picture. */
+  readonly defaultClipSize: number;
 }
 
 /** The backend the engine will most likely pick, known without loading it (for limits and defaults). */
@@ -39,5 +44,7 @@ export function commandLimitsFor(env: BotEnvironment): CommandLimits {
     maxIterations,
     defaultIterations: Math.min(defaults.iterations, maxIterations),
     decode: { maxBytes: env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024, maxPixels: env.IMPASTO_MAX_UPLOAD_MEGAPIXELS * 1e6 },
+    clip: { ...DEFAULT_CLIP_LIMITS, maxFrames: env.IMPASTO_CLIP_MAX_FRAMES, maxSeconds: env.IMPASTO_CLIP_MAX_SECONDS, maxBytes: env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024 },
+    defaultClipSize: Math.min(env.IMPASTO_CLIP_SIZE, maxSize),
   };
 }

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { chooseBackend, type BackendChoice, type BackendName } from './backend.ts';
 import { InputError, throwIfAborted } from './errors.ts';
 import { preserveContentColors } from './color.ts';
-import { blendWithMask, checkMaskShape, maskFromImage, type Mask } from './mask.ts';
+import { blendWithMask, checkMaskShape, maskFromImage, resizeMap, type Mask } from './mask.ts';
+import { withTemporalLoss } from './clip/temporal.ts';
 import { scaleSchedule, type Scale } from './multiscale.ts';
 import { checkAspectRatio, checkPaintableAt, smallestLongSide } from './proportions.ts';
 import { frameInterval } from './gif.ts';
@@ -54,6 +55,11 @@ export interface StylizeRequest {
    * shape), resized to the first scale: a start already near the painting.
    */
   readonly start?: RgbImage;
+  /**
+   * A frame of a clip: the previous stylized frame warped onto this one and where the flow is
+   * trusted (at the photo's size); the picture is held near it there (Ruder et al.'s temporal loss).
+   */
+  readonly temporal?: { readonly previous: RgbImage; readonly weights: Float32Array; readonly weight: number };
   readonly options?: StylizeOptionsInput;
   readonly onProgress?: (progress: Progress) => void;
   readonly signal?: AbortSignal;
@@ -222,7 +228,7 @@ async function runStylization(
 
   for (const [index, scale] of schedule.entries()) {
     const stage = await prepareStage(request, styles, background, scale.size, options);
-    const objective = await objectiveFactory(objectiveInputsFor(stage, layers, options), options.pooling);
+    const objective = await withTemporal(await objectiveFactory(objectiveInputsFor(stage, layers, options), options.pooling), request.temporal, stage.content);
     try {
       x = !x || !previous ? await initialImage(options, stage.content, styles[0]!.image, request.start) : await refine(x, previous, stage.content);
       previous = stage.content;
@@ -284,6 +290,14 @@ async function runStylization(
     elapsedMs: performance.now() - started,
     scales: schedule,
   };
+}
+
+/** The objective, with the temporal term of a clip's frame at this stage's size. */
+async function withTemporal(objective: DisposableObjective, temporal: StylizeRequest['temporal'], content: RgbImage): Promise<DisposableObjective> {
+  if (!temporal) return objective;
+  const previous = await resizeExactly(temporal.previous, content.width, content.height);
+  const weights = resizeMap(temporal.weights, temporal.previous.width, temporal.previous.height, content.width, content.height);
+  return withTemporalLoss(objective, { x: rgbToVggInput(previous), weights, weight: temporal.weight });
 }
 
 /** The inputs of one scale: content, styles (scaled by styleScale) and mask at that size. */

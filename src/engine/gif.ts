@@ -13,6 +13,8 @@ export interface GifOptions {
    * emerging, and at 1024 px it took tens of seconds to encode and came out over the upload limit.
    */
   readonly maxSide?: number;
+  /** Each frame's own delay (a clip's timing); overrides `frameDelayMs` and `finalHoldMs`. */
+  readonly delaysMs?: readonly number[];
 }
 
 /** Which iterations to keep as frames: about `budget` of them, evenly spaced, always the last. */
@@ -26,7 +28,7 @@ export function frameInterval(iterations: number, budget: number): number {
  * encoded again.
  */
 export async function encodeGif(frames: readonly RgbImage[], options: GifOptions = {}): Promise<Buffer> {
-  const { frameDelayMs = 120, finalHoldMs = 2000, maxBytes = 8 * 1024 * 1024, maxSide = 512 } = options;
+  const { frameDelayMs = 120, finalHoldMs = 2000, maxBytes = 8 * 1024 * 1024, maxSide = 512, delaysMs } = options;
   const first = frames[0];
   if (!first) throw new Error('encodeGif needs at least one frame');
   let scale = Math.min(1, maxSide / Math.max(first.width, first.height));
@@ -37,7 +39,7 @@ export async function encodeGif(frames: readonly RgbImage[], options: GifOptions
     const height = Math.max(16, Math.round(first.height * scale));
     const scaled = await Promise.all(frames.map((frame) => resizeExactly(frame, width, height)));
     const strip = Buffer.concat(scaled.map((frame) => frame.data));
-    const delays = scaled.map((_, index) => (index === scaled.length - 1 ? finalHoldMs : frameDelayMs));
+    const delays = delaysMs ? [...delaysMs] : scaled.map((_, index) => (index === scaled.length - 1 ? finalHoldMs : frameDelayMs));
     const gif = await sharp(strip, { raw: { width, height: height * scaled.length, channels: 3, pageHeight: height } })
       .gif({ loop: 0, delay: delays, effort: 2 })
       .toBuffer();

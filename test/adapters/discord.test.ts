@@ -11,7 +11,9 @@ import { registerDiscordCommands } from '../../src/adapters/discord/register.ts'
 import { importStyles } from '../../src/bot/styles/import.ts';
 import { decodeImage, DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
 import { contextFor, startTestBot, waitForEvent } from '../helpers/bot.ts';
-import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
+import { loadSharedImage, SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
+import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
+import { encodeGif } from '../../src/engine/gif.ts';
 import {
   APPLICATION_ID,
   attachmentObject,
@@ -296,6 +298,19 @@ describe('Discord', () => {
     const final = await finalFiles(interaction);
     expect((final.json as { content: string }).content).toMatch(/style the-scream · 128×85 · one pass of the scream network · strength 10 · the person only/);
     await expectValidResult(final);
+  });
+
+  it('paints an animated GIF frame by frame and answers with the animation', async () => {
+    harness.bot.library.setNetwork('the-scream', 'scream');
+    const clip = await syntheticClip(await loadSharedImage('content_tubingen.jpg'), await loadSharedImage('content_dog.jpg'), { frames: 5, width: 96, height: 72 });
+    const gifUrl = fake.addCdnFile('street.gif', await encodeGif(clip.frames, { delaysMs: [100, 100, 100, 100, 300], maxSide: 96 }), 'image/gif');
+    const interaction = withAttachments(alice, attachmentObject(gifUrl, 'street.gif', 'image/gif', 40_000), [{ name: 'style_name', type: 3, value: 'the-scream' }]);
+    fake.dispatchInteraction(interaction);
+    const final = await finalFiles(interaction);
+    expect((final.json as { content: string }).content).toMatch(/style the-scream · 96×72 · one pass of the scream network · strength 10 · 5 frames/);
+    const animation = await sharp(final.files.find((file) => file.filename.endsWith('.gif'))!.bytes, { animated: true }).metadata();
+    expect(animation.pages).toBe(5);
+    expect(animation.delay).toEqual([100, 100, 100, 100, 300]);
   });
 
   it('remembers an image as the user’s next style', async () => {

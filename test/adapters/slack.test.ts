@@ -10,7 +10,9 @@ import { startSlackAdapter, type SlackAdapter } from '../../src/adapters/slack/a
 import { importStyles } from '../../src/bot/styles/import.ts';
 import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
 import { startTestBot } from '../helpers/bot.ts';
-import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
+import { loadSharedImage, SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
+import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
+import { encodeGif } from '../../src/engine/gif.ts';
 import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID, SIGNING_SECRET, signRequest, startFakeSlack, TEAM_ID, type ApiCall, type FakeSlack } from '../fakes/slack/server.ts';
 
 /** The real Bolt against a fake Slack on 127.0.0.1 (test/fakes/slack), in Socket Mode and HTTP mode. */
@@ -230,6 +232,28 @@ describe('Slack in Socket Mode', () => {
     expect(fake.calls.filter((call) => call.method === 'files.delete').map((call) => call.args.file)).toEqual(expect.arrayContaining(uploadedIds));
     expect(harness.bot.job(job.id)).toBeUndefined();
     for (const path of [job.contentPath, job.result!.pngPath, job.result!.gifPath]) expect(existsSync(path)).toBe(false);
+  });
+
+  it('paints a GIF posted in the channel and uploads the animation into its thread', async () => {
+    const clip = await syntheticClip(await loadSharedImage('content_tubingen.jpg'), await loadSharedImage('content_dog.jpg'), { frames: 4, width: 96, height: 72 });
+    const gif = fake.addFile('street.gif', await encodeGif(clip.frames, { delaysMs: [120, 120, 120, 480], maxSide: 96 }), 'image/gif');
+    const parent = fake.postUserMessage(ALICE, 'a street', [gif]);
+    await fake.sendEnvelope('events_api', {
+      token: 'verification',
+      team_id: TEAM_ID,
+      api_app_id: 'A0APP',
+      type: 'event_callback',
+      event_id: 'Ev3',
+      event_time: Math.floor(Date.now() / 1000),
+      event: { type: 'app_mention', user: ALICE, text: '<@U0BOT> udnie', ts: String(Date.now() / 1000), channel: CHANNEL_ID, thread_ts: parent.ts, event_ts: String(Date.now() / 1000) },
+    });
+    const complete = await fake.waitForCall(uploadsInThread(parent.ts));
+    expect(String(complete.args.initial_comment)).toMatch(/style udnie · 96×72 · .* · 4 frames/);
+    const ids = (JSON.parse(String(complete.args.files)) as { id: string }[]).map((file) => file.id);
+    const animation = fake.uploads.find((upload) => ids.includes(upload.fileId) && upload.filename.endsWith('.gif'))!;
+    const metadata = await sharp(animation.bytes, { animated: true }).metadata();
+    expect(metadata.pages).toBe(4);
+    expect(metadata.delay).toEqual([120, 120, 120, 480]);
   });
 
   it('refuses /stylize in a channel it is not a member of, in the acknowledgement, before any work', async () => {

@@ -4,7 +4,9 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PublicJob } from '../../src/adapters/web/api-types.ts';
 import { appEnv, prepareAppDirs, startAppProcess } from '../helpers/app.ts';
-import { sharedImagePath } from '../helpers/shared.ts';
+import { loadSharedImage, sharedImagePath } from '../helpers/shared.ts';
+import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
+import { encodeGif } from '../../src/engine/gif.ts';
 
 /**
  * Nothing is lost when the process dies at the worst moment: a real `impasto start` child process,
@@ -27,9 +29,10 @@ async function call<T>(url: string, init: RequestInit = {}): Promise<T> {
   return (await response.json()) as T;
 }
 
-async function submit(base: string, fields: Record<string, string>): Promise<PublicJob> {
+async function submit(base: string, fields: Record<string, string>, content: { bytes: Uint8Array; type: string; name: string } = { bytes: new Uint8Array(0), type: '', name: '' }): Promise<PublicJob> {
   const form = new FormData();
-  form.set('content', new Blob([await readFile(sharedImagePath('content_dog.jpg'))], { type: 'image/jpeg' }), 'dog.jpg');
+  if (content.bytes.byteLength > 0) form.set('content', new Blob([Buffer.from(content.bytes)], { type: content.type }), content.name);
+  else form.set('content', new Blob([await readFile(sharedImagePath('content_dog.jpg'))], { type: 'image/jpeg' }), 'dog.jpg');
   for (const [key, value] of Object.entries(fields)) form.set(key, value);
   return (await call<{ job: PublicJob }>(`${base}api/jobs`, { method: 'POST', body: form })).job;
 }
@@ -105,5 +108,27 @@ describe('kill -9 and restart', () => {
     second.child.kill('SIGTERM');
     const code = await new Promise((resolve) => second.child.once('exit', resolve));
     expect(code).toBe(0);
+  }, 180_000);
+
+  it('resumes a clip after its last finished frame', async () => {
+    const dirs = await prepareAppDirs();
+    const env = appEnv(dirs, { IMPASTO_LOG_LEVEL: 'info', IMPASTO_PROGRESS_INTERVAL_MS: '0' });
+    const clip = await syntheticClip(await loadSharedImage('content_tubingen.jpg'), await loadSharedImage('content_dog.jpg'), { frames: 8, width: 96, height: 72 });
+    const gif = { bytes: await encodeGif(clip.frames, { maxSide: 96 }), type: 'image/gif', name: 'street.gif' };
+    const first = await startChild(env);
+    const job = await submit(first.url, { style_name: 'starry-night', size: '96', iterations: '30' }, gif);
+    await waitForJob(first.url, job.id, (current) => current.status === 'running' && (current.progress?.iteration ?? 0) >= 3);
+    first.child.kill('SIGKILL');
+    await new Promise((resolve) => first.child.once('exit', resolve));
+
+    const second = await startChild(env);
+    // The first frame count reported after the restart: the saved frames are not painted again.
+    const resumed = await waitForJob(second.url, job.id, (current) => current.status === 'succeeded' || (current.status === 'running' && current.progress !== undefined));
+    expect(resumed.progress?.iteration ?? 8).toBeGreaterThanOrEqual(3);
+    const done = await waitForJob(second.url, job.id, (current) => current.status === 'succeeded');
+    const animation = Buffer.from(await (await fetch(`${second.url}api/jobs/${done.id}/result.gif`, { headers: { cookie } })).arrayBuffer());
+    expect((await sharp(animation, { animated: true }).metadata()).pages).toBe(8);
+    second.child.kill('SIGTERM');
+    await new Promise((resolve) => second.child.once('exit', resolve));
   }, 180_000);
 });

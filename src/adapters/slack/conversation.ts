@@ -73,7 +73,8 @@ export async function whyCannotPostIn(state: SlackState, channel: string): Promi
 }
 
 export function imageOf(message: SlackMessageLike | undefined): SlackFile | undefined {
-  return message?.files?.find((file) => file.mimetype?.startsWith('image/') && (file.url_private_download ?? file.url_private));
+  // A video counts: as the photo it is painted frame by frame (as a style it is refused with a clear message).
+  return message?.files?.find((file) => (file.mimetype?.startsWith('image/') || file.mimetype?.startsWith('video/')) && (file.url_private_download ?? file.url_private));
 }
 
 /** Fetches a file from Slack's file hosts only, with the bot's token, within the upload limit. */

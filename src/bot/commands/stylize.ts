@@ -6,7 +6,8 @@ import { checkMaskShape } from '../../engine/mask.ts';
 import { DEFAULT_STRENGTH, STYLIZE_OPTIONS, type StylizeOptionsInput } from '../../engine/options.ts';
 import type { FastNetworkName } from '../../engine/fast/network.ts';
 import { BotError } from '../errors.ts';
-import { storeImage } from '../files.ts';
+import { storeClip, storeImage } from '../files.ts';
+import { clipKindOf, decodeClip, type Clip } from '../../engine/clip/decode.ts';
 import { queuedText } from '../job-messages.ts';
 import type { JobOptions, NewJob, StyleShare } from '../jobs/store.ts';
 import type { CommandLimits } from '../limits.ts';
@@ -61,8 +62,9 @@ export function createStylizeCommand(services: BotServices) {
       const where = { ...(args.target && args.target !== 'everything' ? { target: args.target } : {}), ...(backgroundNetwork ? { backgroundNetwork } : {}) };
       try {
         const entry = await services.queue.submit(context.requester, async (): Promise<NewJob> => {
-          const content = await decodeImageOption(args.content, limits.decode, 'content image', 'content');
-          const size = sizeFor(content, args.size, services.settings.defaultSize(community));
+          const clip = await clipOf(args, limits, method, segments);
+          const content = clip ? clip.frames[0]! : await decodeImageOption(args.content, limits.decode, 'content image', 'content');
+          const size = sizeFor(content, args.size, clip ? Math.min(limits.defaultClipSize, services.settings.defaultSize(community)) : services.settings.defaultSize(community));
           checkPaintableAt(content, size, 'content image', 'content');
           const style = args.style ? await decodeImageOption(args.style, limits.decode, 'style image', 'style') : undefined;
           if (style) checkAspectRatio(style, 'style image', 'style');
@@ -71,8 +73,9 @@ export function createStylizeCommand(services: BotServices) {
           // Every check has passed: only now is anything written.
           const stylePath = style ? await store(style, 'style') : blend![0]!.style.path;
           const maskPath = mask ? await store(mask, 'mask') : undefined;
-          const contentPath = await store(content, 'content');
-          const options = { ...(method === 'fast' ? fastOptionsOf(args, network!, size) : { ...stylizeOptionsOf(args, services.settings.defaultIterations(community)), ...(network ? { network } : {}), size }), ...where };
+          const contentPath = clip ? await storeClip(services.dirs.uploads, args.content.bytes, clip.kind) : await store(content, 'content');
+          if (clip) written.push(contentPath);
+          const options = { ...(method === 'fast' ? fastOptionsOf(args, network!, size) : { ...stylizeOptionsOf(args, services.settings.defaultIterations(community)), ...(network ? { network } : {}), size }), ...where, ...(clip ? { clipFrames: clip.frames.length } : {}) };
           return { requester: context.requester, origin: context.origin, photoOwner: context.photoOwner, method, options, contentPath, stylePath, styleLabel: label, styles, maskPath, background };
         });
         // The same words as the job's `queued` event.
@@ -99,7 +102,7 @@ function stylizeDefinition(limits: CommandLimits) {
       both: 'Give either a style image or a style_name, not both.',
     },
     options: {
-      content: { type: 'image', description: 'the photo to paint', required: true },
+      content: { type: 'image', description: 'the photo to paint (or an animated GIF / WebP, or a short video)', required: true },
       style: { type: 'image', description: 'a style image (or name a library style with style_name)' },
       style_name: { type: 'text', description: 'a library style, or a blend: starry-night:0.7, the-scream:0.3', maxLength: 150, autocomplete: 'style' },
       mode: { type: 'choice', choices: STYLIZE_MODES, description: 'fast: seconds (styles marked fast) · optimise: any painting, a minute · best: optimise from the fast picture', unset: 'fast where the style is marked fast, else optimise' },
@@ -121,6 +124,19 @@ function stylizeDefinition(limits: CommandLimits) {
 }
 
 type StylizeArgs = ArgsOf<ReturnType<typeof stylizeDefinition>>;
+
+/**
+ * The upload as a clip (an animated GIF / WebP or a video), checked against the clip limits before
+ * anything is stored; undefined for a still picture. A clip is painted by a network frame by frame,
+ * or by optimisation with temporal consistency; not from a fast start, nor by regions (yet).
+ */
+async function clipOf(args: StylizeArgs, limits: CommandLimits, method: string, segments: boolean): Promise<Clip | undefined> {
+  const kind = await clipKindOf(args.content.bytes);
+  if (kind === 'still') return undefined;
+  if (method === 'best') throw new BotError('invalid_option', 'Clips are painted by a fast network or by optimisation: choose mode fast or optimise.', 'mode');
+  if (segments || args.mask) throw new BotError('invalid_option', 'Clips are painted whole for now: leave target, background_style and mask empty.', segments ? 'target' : 'mask');
+  return decodeClip(args.content.bytes, limits.clip, kind === 'video' ? 'video' : 'animation');
+}
 
 /** The size asked for; otherwise the default, but never larger than the photo (a small photo is not upscaled unless asked). */
 function sizeFor(content: RgbImage, asked: number | undefined, defaultSize: number): number {

@@ -4,7 +4,12 @@
  * EngineHost with its settings as argv[2]; speaks the protocol in engine-protocol.ts over IPC. A
  * job names its engine method (`engine/methods/`), which validates its own options here.
  */
-import { rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { decodeClip, DEFAULT_CLIP_LIMITS } from '../../engine/clip/decode.ts';
+import { stylizeClip } from '../../engine/clip/stylize-clip.ts';
+import type { WeightedStyle } from '../../engine/engine.ts';
+import type { MethodContext } from '../../engine/methods/method.ts';
 import sharp from 'sharp';
 import { createEngine, type Engine } from '../../engine/engine.ts';
 import { CancelledError } from '../../engine/errors.ts';
@@ -71,8 +76,9 @@ async function run(request: RunRequest): Promise<void> {
     const method = methodNamed(request.method);
     const { inputs, output } = request;
     const readShares = (shares: readonly { path: string; weight: number }[]) => Promise.all(shares.map(async (share) => ({ image: await readImage(share.path), weight: share.weight })));
+    const isClip = typeof request.options === 'object' && request.options !== null && 'clipFrames' in request.options;
     const [content, mask, styles, background] = await Promise.all([
-      readImage(inputs.contentPath),
+      isClip ? undefined : readImage(inputs.contentPath),
       inputs.maskPath ? readImage(inputs.maskPath) : undefined,
       readShares(inputs.styles),
       inputs.background ? readShares(inputs.background) : undefined,
@@ -83,8 +89,9 @@ async function run(request: RunRequest): Promise<void> {
       fastRunner: fastRunner ? async () => fastRunner! : undefined,
       segmenter: loadSegmenter,
     };
+    if (isClip) return await runClip(request, context, styles, controller.signal);
     const result = await method.run(context, {
-      inputs: { content, styles, mask, background },
+      inputs: { content: content!, styles, mask, background },
       options: request.options,
       signal: controller.signal,
       onProgress: (progress) => {
@@ -124,6 +131,46 @@ async function run(request: RunRequest): Promise<void> {
   } finally {
     running.delete(request.jobId);
   }
+}
+
+/**
+ * A clip, frame by frame (`stylizeClip`): each finished frame is saved beside the result, so that a
+ * job interrupted by a restart resumes after the last saved frame. The GIF keeps the clip's timing;
+ * the PNG is its first frame.
+ */
+async function runClip(request: RunRequest, context: MethodContext, styles: WeightedStyle[], signal: AbortSignal): Promise<void> {
+  const { clipFrames: _frames, ...options } = request.options as Record<string, unknown>;
+  const clip = await decodeClip(await readFile(request.inputs.contentPath), { ...DEFAULT_CLIP_LIMITS, maxFrames: Number.MAX_SAFE_INTEGER, maxSeconds: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER, maxPixels: Number.MAX_SAFE_INTEGER });
+  const framesDir = `${request.output.pngPath}.frames`;
+  await mkdir(framesDir, { recursive: true });
+  const saved = (await readdir(framesDir)).filter((name) => /^\d{5}\.png$/.test(name)).sort();
+  // Only an unbroken run from the first frame counts (a frame half-written by a crash is never named .png).
+  const done: RgbImage[] = [];
+  for (const [index, name] of saved.entries()) {
+    if (name !== `${String(index).padStart(5, '0')}.png`) break;
+    done.push(await readImage(join(framesDir, name)));
+  }
+  const painting = stylizeClip(context, {
+    clip,
+    styles,
+    method: request.method === 'fast' ? 'fast' : 'optimise',
+    options,
+    done,
+    signal,
+    onFrame: async (index, image) => writeAtomically(join(framesDir, `${String(index).padStart(5, '0')}.png`), await encodePng(image)),
+    onProgress: (progress) =>
+      send({ type: 'progress', jobId: request.jobId, progress: { iteration: progress.frame, totalIterations: progress.totalFrames, etaMs: progress.etaMs, elapsedMs: progress.elapsedMs } }),
+  });
+  // Cancelled or failed: nothing to resume. (A crash leaves the frames for the next start.)
+  const result = await painting.catch(async (error: unknown) => {
+    await rm(framesDir, { recursive: true, force: true });
+    throw error;
+  });
+  const first = result.frames[0]!;
+  await writeAtomically(request.output.pngPath, await encodePng(first));
+  await writeAtomically(request.output.gifPath, await encodeGif(result.frames, { delaysMs: result.delaysMs, maxSide: Math.max(first.width, first.height) }));
+  await rm(framesDir, { recursive: true, force: true });
+  send({ type: 'done', jobId: request.jobId, outcome: { width: first.width, height: first.height, iterations: result.frames.length, elapsedMs: result.elapsedMs, frames: result.frames.length, lossHistory: [] } });
 }
 
 async function readImage(path: string): Promise<RgbImage> {

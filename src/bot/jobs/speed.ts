@@ -1,3 +1,4 @@
+import { LATER_FRAME_ITERATIONS } from '../../engine/clip/temporal.ts';
 import type { BackendName } from '../../engine/backend.ts';
 import type { MethodName } from '../../engine/methods/index.ts';
 import { scaleSchedule } from '../../engine/multiscale.ts';
@@ -53,16 +54,18 @@ export class SpeedModel {
 
   /** Learns from a finished job: its method, options and how long it took. */
   record(method: MethodName, options: JobOptions, elapsedMs: number): void {
-    if (method === 'fast') this.pass.learn(megapixels(options.size ?? 1024), Math.max(0, elapsedMs - FAST_OVERHEAD_MS));
-    else this.optimisation.learn(this.evaluationsOf(options), elapsedMs);
+    // A clip teaches the time of one frame, as if it were a picture.
+    const perFrame = elapsedMs / clipFactorOf(method, options);
+    if (method === 'fast') this.pass.learn(megapixels(options.size ?? 1024), Math.max(0, perFrame - FAST_OVERHEAD_MS));
+    else this.optimisation.learn(this.evaluationsOf(options), perFrame);
   }
 
   /** Expected run time of a job (4:3 images assumed). */
   estimateMs(method: MethodName, options: JobOptions): number {
     const pass = FAST_OVERHEAD_MS + megapixels(options.size ?? 1024) * this.pass.msPerUnit;
-    if (method === 'fast') return Math.round(pass);
+    if (method === 'fast') return Math.round(pass * clipFactorOf(method, options));
     // `best` starts from a fast pass (its reported time is the optimisation's alone).
-    return Math.round(this.evaluationsOf(options) * this.optimisation.msPerUnit + (method === 'best' ? pass : 0));
+    return Math.round((this.evaluationsOf(options) * this.optimisation.msPerUnit + (method === 'best' ? pass : 0)) * clipFactorOf(method, options));
   }
 
   /**
@@ -78,4 +81,13 @@ export class SpeedModel {
 
 function megapixels(longSide: number): number {
   return (longSide * longSide * 0.75) / 1e6;
+}
+
+/**
+ * How many pictures' worth of work a job is: 1, or for a clip its frames (an optimised clip's frames
+ * after the first start from the previous one and take half the iterations: see stylize-clip.ts).
+ */
+function clipFactorOf(method: MethodName, options: JobOptions): number {
+  const frames = options.clipFrames ?? 1;
+  return method === 'fast' ? frames : 1 + (frames - 1) * LATER_FRAME_ITERATIONS;
 }

@@ -108,6 +108,8 @@ export type JobOptions = StylizeOptionsInput & {
   /** The background's network, when the person and the background are painted apart. */
   readonly backgroundNetwork?: FastNetworkName | undefined;
   readonly target?: Target | undefined;
+  /** Set for a clip (animated GIF / WebP or video): how many frames it has. */
+  readonly clipFrames?: number | undefined;
 };
 
 /**

@@ -15,7 +15,7 @@ export const OTHER_MESSAGE = '__other__';
  * remembered one first) in a menu whose choice `onStylePick` handles.
  */
 export async function onMessageCommand(state: DiscordState, interaction: MessageContextMenuCommandInteraction): Promise<void> {
-  const image = interaction.targetMessage.attachments.find((attachment) => attachment.contentType?.startsWith('image/') ?? false);
+  const image = interaction.targetMessage.attachments.find((attachment) => /^(image|video)\//.test(attachment.contentType ?? ''));
   if (!image) return tellPrivately(interaction, 'That message has no image attached.');
   if (interaction.commandName === USE_AS_STYLE) {
     state.rememberedStyles.set(interaction.user.id, { url: image.url, name: image.name });

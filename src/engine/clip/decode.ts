@@ -1,0 +1,145 @@
+/**
+ * Clips in: animated GIF and WebP (sharp reads their frames and timing) and MP4 / WebM / MOV (decoded
+ * by ffmpeg, found on PATH when a video arrives). Every limit is checked from the header, before any
+ * frame is decoded.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { InputError } from '../errors.ts';
+import type { RgbImage } from '../image.ts';
+
+export interface Clip {
+  readonly frames: readonly RgbImage[];
+  /** How long each frame is shown, in milliseconds (the input's own timing). */
+  readonly delaysMs: readonly number[];
+  /** Where it came from: an animation (GIF, WebP) or a video (then an MP4 can go back). */
+  readonly kind: 'animation' | 'video';
+}
+
+export interface ClipLimits {
+  readonly maxFrames: number;
+  readonly maxSeconds: number;
+  /** Per frame, width × height. */
+  readonly maxPixels: number;
+  readonly maxBytes: number;
+  /** A video is sampled at this many frames per second at most. */
+  readonly maxFps: number;
+}
+
+/** Enough for a few seconds of a chat GIF; a CPU paints them within minutes (see the README). */
+export const DEFAULT_CLIP_LIMITS: ClipLimits = { maxFrames: 48, maxSeconds: 6, maxPixels: 1_000_000, maxBytes: 20 * 1024 * 1024, maxFps: 12 };
+
+const execFileAsync = promisify(execFile);
+
+/** What a file is, from its first bytes and header: a still image, an animation, or a video. */
+export async function clipKindOf(bytes: Uint8Array): Promise<Clip['kind'] | 'still'> {
+  if (isVideo(bytes)) return 'video';
+  const pages = await sharp(bytes, { animated: true })
+    .metadata()
+    .then((metadata) => metadata.pages ?? 1)
+    .catch(() => 1);
+  return pages > 1 ? 'animation' : 'still';
+}
+
+function isVideo(bytes: Uint8Array): boolean {
+  const ascii = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
+  // ISO media (MP4, MOV): a box named "ftyp" at offset 4; Matroska / WebM: the EBML magic.
+  return ascii(4, 8) === 'ftyp' || (bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3);
+}
+
+/** The frames and timing of an animated GIF / WebP or a video, within `limits`. */
+export async function decodeClip(bytes: Uint8Array, limits: ClipLimits = DEFAULT_CLIP_LIMITS, label = 'clip'): Promise<Clip> {
+  if (bytes.byteLength > limits.maxBytes) throw new InputError('too_many_bytes', `The ${label} is ${megabytes(bytes.byteLength)}; the limit is ${megabytes(limits.maxBytes)}.`, 'content');
+  return isVideo(bytes) ? decodeVideo(bytes, limits, label) : decodeAnimation(bytes, limits, label);
+}
+
+async function decodeAnimation(bytes: Uint8Array, limits: ClipLimits, label: string): Promise<Clip> {
+  const metadata = await sharp(bytes, { animated: true }).metadata();
+  const pages = metadata.pages ?? 1;
+  const width = metadata.width ?? 0;
+  const height = metadata.pageHeight ?? metadata.height ?? 0;
+  // GIFs often say 0 or 10 ms and mean "as fast as the viewer allows": browsers show those at 100 ms.
+  const delaysMs = Array.from({ length: pages }, (_, index) => normaliseDelay(metadata.delay?.[index]));
+  checkLimits(label, { frames: pages, seconds: delaysMs.reduce((sum, delay) => sum + delay, 0) / 1000, width, height }, limits);
+  const { data, info } = await sharp(bytes, { animated: true, limitInputPixels: false }).flatten({ background: '#ffffff' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const frameBytes = width * height * 3;
+  const frames = Array.from({ length: pages }, (_, index) => ({ width, height, data: new Uint8Array(data.buffer, data.byteOffset + index * frameBytes, frameBytes) }));
+  if (info.height !== height * pages) throw new InputError('corrupt_image', `The ${label} could not be read frame by frame.`, 'content');
+  return { frames, delaysMs, kind: 'animation' };
+}
+
+function normaliseDelay(delay: number | undefined): number {
+  return delay === undefined || delay <= 10 ? 100 : delay;
+}
+
+/** ffmpeg and ffprobe, or a message for the user that says what is missing. */
+export async function checkFfmpeg(): Promise<void> {
+  try {
+    await execFileAsync('ffmpeg', ['-version']);
+  } catch {
+    throw new InputError('not_an_image', 'Videos need ffmpeg, which is not installed where this bot runs: send the clip as an animated GIF instead.', 'content');
+  }
+}
+
+async function decodeVideo(bytes: Uint8Array, limits: ClipLimits, label: string): Promise<Clip> {
+  await checkFfmpeg();
+  const dir = await mkdtemp(join(tmpdir(), 'impasto-clip-'));
+  try {
+    const input = join(dir, 'input');
+    await writeFile(input, bytes);
+    const probe = await execFileAsync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,avg_frame_rate,duration:format=duration', '-of', 'json', input]).catch(() => {
+      throw new InputError('corrupt_image', `The ${label} is not a video ffmpeg can read.`, 'content');
+    });
+    const info = JSON.parse(probe.stdout) as { streams?: { width?: number; height?: number; avg_frame_rate?: string; duration?: string }[]; format?: { duration?: string } };
+    const stream = info.streams?.[0];
+    if (!stream?.width || !stream.height) throw new InputError('corrupt_image', `The ${label} has no video track.`, 'content');
+    const [numerator = 0, denominator = 1] = (stream.avg_frame_rate ?? '0/1').split('/').map(Number);
+    const sourceFps = denominator > 0 && numerator > 0 ? numerator / denominator : limits.maxFps;
+    const fps = Math.min(sourceFps, limits.maxFps);
+    const seconds = Number(stream.duration ?? info.format?.duration ?? 0);
+    checkLimits(label, { frames: Math.round(seconds * fps), seconds, width: stream.width, height: stream.height }, limits);
+    const raw = await runFfmpeg(['-v', 'error', '-i', input, '-vf', `fps=${fps}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], stream.width * stream.height * 3 * (limits.maxFrames + 2));
+    const frameBytes = stream.width * stream.height * 3;
+    const count = Math.min(limits.maxFrames, Math.floor(raw.byteLength / frameBytes));
+    if (count === 0) throw new InputError('corrupt_image', `The ${label} has no frames ffmpeg could decode.`, 'content');
+    const frames = Array.from({ length: count }, (_, index) => ({ width: stream.width!, height: stream.height!, data: new Uint8Array(raw.buffer, raw.byteOffset + index * frameBytes, frameBytes) }));
+    return { frames, delaysMs: frames.map(() => Math.round(1000 / fps)), kind: 'video' };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs ffmpeg and collects its stdout, stopping it past `maxBytes`. */
+export function runFfmpeg(args: readonly string[], maxBytes: number, stdin?: Uint8Array): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ffmpeg', args, { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let errors = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      total += chunk.byteLength;
+      if (total > maxBytes) child.kill('SIGKILL');
+      else chunks.push(chunk);
+    });
+    child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 || total > maxBytes ? resolve(Buffer.concat(chunks)) : reject(new Error(`ffmpeg failed: ${errors.trim().slice(0, 300)}`))));
+    if (stdin) child.stdin?.end(stdin);
+  });
+}
+
+function checkLimits(label: string, clip: { frames: number; seconds: number; width: number; height: number }, limits: ClipLimits): void {
+  if (clip.width * clip.height > limits.maxPixels) {
+    throw new InputError('too_many_pixels', `The ${label} is ${clip.width}×${clip.height} per frame; clips may have up to ${(limits.maxPixels / 1e6).toFixed(1)} megapixels per frame.`, 'content');
+  }
+  if (clip.seconds > limits.maxSeconds + 0.05) throw new InputError('invalid_option', `The ${label} lasts ${clip.seconds.toFixed(1)} s; clips may last up to ${limits.maxSeconds} s.`, 'content');
+  if (clip.frames > limits.maxFrames) throw new InputError('invalid_option', `The ${label} has ${clip.frames} frames; clips may have up to ${limits.maxFrames}.`, 'content');
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}

@@ -1,0 +1,101 @@
+/**
+ * A clip painted frame by frame: with a fast network (each frame on its own: quick), or by Gatys with
+ * temporal consistency (Ruder et al. 2016): each frame after the first starts from the previous
+ * stylized frame warped by the optical flow between the two input frames, and a temporal loss holds
+ * it there wherever the flow is trusted, so that the strokes follow the motion instead of flickering.
+ */
+import { throwIfAborted } from '../errors.ts';
+import type { WeightedStyle } from '../engine.ts';
+import { resizeExactly, type RgbImage } from '../image.ts';
+import { fastMethod } from '../methods/fast.ts';
+import type { MethodContext } from '../methods/method.ts';
+import type { StylizeOptionsInput } from '../options.ts';
+import type { Clip } from './decode.ts';
+import { consistency, opticalFlow, warp } from './flow.ts';
+import { LATER_FRAME_ITERATIONS } from './temporal.ts';
+
+/** The temporal loss's weight (see `withTemporalLoss`): chosen with `npm run bench:clip`. */
+export const DEFAULT_TEMPORAL_WEIGHT = 200;
+
+export interface ClipProgress {
+  /** Frames finished, and all of them. */
+  readonly frame: number;
+  readonly totalFrames: number;
+  /** The iteration within the current frame (1 of 1 for a network). */
+  readonly iteration: number;
+  readonly totalIterations: number;
+  readonly elapsedMs: number;
+  readonly etaMs: number;
+}
+
+export interface ClipRequest {
+  readonly clip: Clip;
+  readonly styles: readonly WeightedStyle[];
+  /** `fast` (the options are the fast method's) or `optimise` (the engine's stylize options). */
+  readonly method: 'fast' | 'optimise';
+  readonly options: Readonly<Record<string, unknown>>;
+  /** Gatys only: false paints every frame on its own (the flicker the temporal loss removes). */
+  readonly temporal?: boolean;
+  readonly temporalWeight?: number;
+  /** Frames already painted (a resumed job): painting continues after the last of them. */
+  readonly done?: readonly RgbImage[];
+  /** Each frame as it is finished, to be saved (a restart resumes after the last one saved). */
+  readonly onFrame?: (index: number, image: RgbImage) => Promise<void>;
+  readonly onProgress?: (progress: ClipProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface ClipResult {
+  readonly frames: readonly RgbImage[];
+  readonly delaysMs: readonly number[];
+  readonly elapsedMs: number;
+}
+
+export async function stylizeClip(context: MethodContext, request: ClipRequest): Promise<ClipResult> {
+  const { clip, signal } = request;
+  const started = performance.now();
+  const total = clip.frames.length;
+  const painted: RgbImage[] = [...(request.done ?? [])];
+  const resumedAt = painted.length;
+  /** `finished` frames done, and `iteration` of `of` into the next one. */
+  const report = (finished: number, iteration: number, of: number) => {
+    const elapsedMs = performance.now() - started;
+    const fraction = (finished - resumedAt + (finished < total ? iteration / of : 0)) / Math.max(1, total - resumedAt);
+    request.onProgress?.({ frame: finished, totalFrames: total, iteration, totalIterations: of, elapsedMs, etaMs: fraction > 0 ? (elapsedMs / fraction) * (1 - fraction) : 0 });
+  };
+  for (let index = resumedAt; index < total; index++) {
+    throwIfAborted(signal);
+    const frame = await (request.method === 'fast' ? paintFast(context, request, index) : paintOptimised(context, request, index, painted[index - 1], (iteration, of) => report(index, iteration, of)));
+    painted.push(frame);
+    await request.onFrame?.(index, frame);
+    report(index + 1, 1, 1);
+  }
+  return { frames: painted, delaysMs: clip.delaysMs, elapsedMs: performance.now() - started };
+}
+
+async function paintFast(context: MethodContext, request: ClipRequest, index: number): Promise<RgbImage> {
+  const result = await fastMethod.run(context, { inputs: { content: request.clip.frames[index]!, styles: [] }, options: { ...request.options, frames: 2 }, signal: request.signal });
+  return result.image;
+}
+
+async function paintOptimised(context: MethodContext, request: ClipRequest, index: number, previous: RgbImage | undefined, onIteration: (iteration: number, of: number) => void): Promise<RgbImage> {
+  const engine = await context.engine();
+  const options = request.options as StylizeOptionsInput;
+  const content = request.clip.frames[index]!;
+  const base = { content, styles: request.styles, signal: request.signal, onProgress: (progress: { iteration: number; totalIterations: number }) => onIteration(progress.iteration, progress.totalIterations) };
+  if (!previous || request.temporal === false) return (await engine.stylize({ ...base, options: { ...options, frames: 2 } })).image;
+  // The previous input frame and this one at the result's size: the flow between them moves the previous result here.
+  const [before, now] = await Promise.all([resizeExactly(request.clip.frames[index - 1]!, previous.width, previous.height), resizeExactly(content, previous.width, previous.height)]);
+  const backward = opticalFlow(before, now);
+  const forward = opticalFlow(now, before);
+  const warped = warp(previous, backward);
+  const iterations = Math.max(1, Math.round((options.iterations ?? 60) * LATER_FRAME_ITERATIONS));
+  const result = await engine.stylize({
+    ...base,
+    start: warped,
+    temporal: { previous: warped, weights: consistency(backward, forward), weight: request.temporalWeight ?? DEFAULT_TEMPORAL_WEIGHT },
+    // One scale: the warped frame is already the answer at this size, a coarse stage would blur it.
+    options: { ...options, iterations, multiScale: false, frames: 2 },
+  });
+  return result.image;
+}

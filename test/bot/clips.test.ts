@@ -1,0 +1,57 @@
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UploadedImage } from '../../src/bot/commands/types.ts';
+import { messageForEvent, messageForJob } from '../../src/bot/job-messages.ts';
+import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
+import { encodeGif } from '../../src/engine/gif.ts';
+import { contextFor, startTestBot, waitForEvent } from '../helpers/bot.ts';
+import { loadSharedImage } from '../helpers/shared.ts';
+
+// The real bot and engine workers with the shipped library; a GIF made here from the shared photos.
+let harness: Awaited<ReturnType<typeof startTestBot>>;
+let gif: UploadedImage;
+const DELAYS = [80, 80, 160, 80, 80, 400];
+
+beforeAll(async () => {
+  harness = await startTestBot({ IMPASTO_DEFAULT_LIBRARY: 'true', IMPASTO_MAX_ITERATIONS: '6', IMPASTO_CLIP_MAX_FRAMES: '8', IMPASTO_PROGRESS_INTERVAL_MS: '0' });
+  const clip = await syntheticClip(await loadSharedImage('content_tubingen.jpg'), await loadSharedImage('content_dog.jpg'), { frames: 6, width: 96, height: 72 });
+  gif = { bytes: await encodeGif(clip.frames, { delaysMs: DELAYS, maxSide: 96 }), name: 'street.gif' };
+});
+afterAll(() => harness.stop());
+
+const finished = (jobId: string) => waitForEvent(harness.events, harness.bot, (event) => event.job.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(event.type));
+
+describe('clips in chat', () => {
+  it('paints a GIF frame by frame with a fast style, keeping its timing', async () => {
+    const reply = await harness.bot.execute('stylize', { content: gif, style_name: 'the-scream' }, contextFor('alice'));
+    expect(reply.refusal).toBeUndefined();
+    expect((await finished(reply.jobId!)).type).toBe('succeeded');
+    const job = harness.bot.job(reply.jobId!)!;
+    expect(job.options).toMatchObject({ network: 'scream', clipFrames: 6, size: 96 });
+    expect(messageForJob(job).details).toMatch(/one pass of the scream network · strength 10 · 6 frames$/);
+    const animation = await sharp((await harness.bot.resultFiles(job)).gif, { animated: true }).metadata();
+    expect(animation.pages).toBe(6);
+    expect(animation.delay).toEqual(DELAYS);
+  });
+
+  it('paints a GIF by optimisation, each frame from the one before, counting frames as it goes', async () => {
+    const reply = await harness.bot.execute('stylize', { content: gif, style_name: 'starry-night', iterations: 4 }, contextFor('bob'));
+    const progress = await waitForEvent(harness.events, harness.bot, (event) => event.job.id === reply.jobId && event.type === 'progress');
+    expect(messageForEvent(progress).text).toMatch(/· frame \d\/6 ·/);
+    expect((await finished(reply.jobId!)).type).toBe('succeeded');
+    const job = harness.bot.job(reply.jobId!)!;
+    expect(job.method).toBe('optimise');
+    expect(messageForJob(job).details).toMatch(/6 frames, each from the one before \(temporally consistent\)/);
+    expect((await sharp((await harness.bot.resultFiles(job)).gif, { animated: true }).metadata()).pages).toBe(6);
+  });
+
+  it('refuses a clip past the frame limit at once, and what a clip cannot do', async () => {
+    const long = await syntheticClip(await loadSharedImage('content_tubingen.jpg'), await loadSharedImage('content_dog.jpg'), { frames: 10, width: 64, height: 48 });
+    const tooLong = await harness.bot.execute('stylize', { content: { bytes: await encodeGif(long.frames, { maxSide: 64 }), name: 'long.gif' }, style_name: 'the-scream' }, contextFor('carol'));
+    expect(tooLong.refusal?.field).toBe('content');
+    expect(tooLong.text).toBe('The animation has 10 frames; clips may have up to 8.');
+    const best = await harness.bot.execute('stylize', { content: gif, style_name: 'the-scream', mode: 'best' }, contextFor('carol'));
+    expect(best.refusal?.field).toBe('mode');
+    expect(harness.bot.jobsOf('web', 'carol')).toHaveLength(0);
+  });
+});

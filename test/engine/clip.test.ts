@@ -1,0 +1,121 @@
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeClip, clipKindOf, DEFAULT_CLIP_LIMITS, type Clip } from '../../src/engine/clip/decode.ts';
+import { encodeMp4 } from '../../src/engine/clip/encode.ts';
+import { measureFlicker } from '../../src/engine/clip/flicker.ts';
+import { consistency, opticalFlow, warp } from '../../src/engine/clip/flow.ts';
+import { stylizeClip } from '../../src/engine/clip/stylize-clip.ts';
+import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
+import { CancelledError, InputError } from '../../src/engine/errors.ts';
+import { encodeGif } from '../../src/engine/gif.ts';
+import type { RgbImage } from '../../src/engine/image.ts';
+import type { MethodContext } from '../../src/engine/methods/method.ts';
+import { sharedEngine } from '../helpers/engine.ts';
+import { loadSharedImage, SHARED_FAST_DIR } from '../helpers/shared.ts';
+
+// Clips made here from the shared photos (no video files): a patch of the dog photo sliding over Tübingen.
+let houses: RgbImage;
+let clip: Clip;
+let context: MethodContext;
+
+beforeAll(async () => {
+  houses = await loadSharedImage('content_tubingen.jpg');
+  clip = await syntheticClip(houses, await loadSharedImage('content_dog.jpg'), { frames: 5, width: 96, height: 72 });
+  context = { engine: () => sharedEngine('onnx'), fastWeightsDir: SHARED_FAST_DIR };
+});
+
+async function crop(image: RgbImage, left: number, top: number, width: number, height: number): Promise<RgbImage> {
+  const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).extract({ left, top, width, height }).raw().toBuffer();
+  return { width, height, data: new Uint8Array(data) };
+}
+
+describe('optical flow (pyramidal Lucas–Kanade)', () => {
+  it('finds a known motion, and warping by it lines the frames up', async () => {
+    const small = await sharp(houses.data, { raw: { width: houses.width, height: houses.height, channels: 3 } }).resize(200).raw().toBuffer({ resolveWithObject: true });
+    const scene = { width: small.info.width, height: small.info.height, data: new Uint8Array(small.data) };
+    // The camera moves: the second frame's pixel p shows what the first showed at p + (5, 2).
+    const [first, second] = [await crop(scene, 20, 10, 128, 96), await crop(scene, 25, 12, 128, 96)];
+    const flow = opticalFlow(first, second);
+    let [u, v, count] = [0, 0, 0];
+    for (let y = 16; y < 80; y++) for (let x = 16; x < 112; x++) [u, v, count] = [u + flow.u[y * 128 + x]!, v + flow.v[y * 128 + x]!, count + 1];
+    expect(u / count).toBeCloseTo(5, 0);
+    expect(v / count).toBeCloseTo(2, 0);
+    expect(Math.abs(u / count - 5)).toBeLessThan(0.3);
+    const error = (a: RgbImage) => {
+      let sum = 0;
+      for (let y = 16; y < 80; y++) for (let x = 16; x < 100; x++) for (let c = 0; c < 3; c++) sum += Math.abs(a.data[3 * (y * 128 + x) + c]! - second.data[3 * (y * 128 + x) + c]!);
+      return sum;
+    };
+    expect(error(warp(first, flow))).toBeLessThan(error(first) / 5);
+    // The strip that left the picture on the right cannot be trusted; the middle can.
+    const trusted = consistency(flow, opticalFlow(second, first));
+    expect(trusted[48 * 128 + 64]).toBe(1);
+    expect(trusted[48 * 128 + 126]).toBe(0);
+  });
+});
+
+describe('clips in and out', () => {
+  it('reads an animated GIF’s frames and timing', async () => {
+    const delays = [80, 80, 120, 80, 400];
+    const gif = await encodeGif(clip.frames, { delaysMs: delays, maxSide: 96 });
+    expect(await clipKindOf(gif)).toBe('animation');
+    const read = await decodeClip(gif);
+    expect(read.kind).toBe('animation');
+    expect(read.frames).toHaveLength(5);
+    expect(read.delaysMs).toEqual(delays);
+    expect([read.frames[0]!.width, read.frames[0]!.height]).toEqual([96, 72]);
+    expect(await clipKindOf(await sharp(clip.frames[0]!.data, { raw: { width: 96, height: 72, channels: 3 } }).png().toBuffer())).toBe('still');
+  });
+
+  it('refuses a clip past its limits before decoding a frame, naming the limit', async () => {
+    const gif = await encodeGif(clip.frames, { delaysMs: [1000, 1000, 1000, 1000, 1000], maxSide: 96 });
+    await expect(decodeClip(gif, { ...DEFAULT_CLIP_LIMITS, maxFrames: 4 })).rejects.toThrow('The clip has 5 frames; clips may have up to 4.');
+    await expect(decodeClip(gif, { ...DEFAULT_CLIP_LIMITS, maxSeconds: 3 })).rejects.toThrow('The clip lasts 5.0 s; clips may last up to 3 s.');
+    await expect(decodeClip(gif, { ...DEFAULT_CLIP_LIMITS, maxPixels: 5000 })).rejects.toBeInstanceOf(InputError);
+    await expect(decodeClip(gif, { ...DEFAULT_CLIP_LIMITS, maxBytes: 100 })).rejects.toMatchObject({ code: 'too_many_bytes', field: 'content' });
+  });
+
+  it('reads a video with ffmpeg, and writes one (frames and rate kept)', async () => {
+    const mp4 = await encodeMp4(clip.frames, clip.frames.map(() => 80));
+    expect(await clipKindOf(mp4)).toBe('video');
+    const read = await decodeClip(mp4);
+    expect(read.kind).toBe('video');
+    expect(read.frames).toHaveLength(5);
+    expect(read.delaysMs[0]).toBe(Math.round(1000 / 12));
+    expect([read.frames[0]!.width, read.frames[0]!.height]).toEqual([96, 72]);
+  });
+});
+
+describe('painting a clip', () => {
+  it('flickers much less with the temporal loss than frame by frame (Gatys)', async () => {
+    const styles = [{ image: await loadSharedImage('style_starry_night.jpg'), weight: 1 }];
+    const options = { size: 96, iterations: 30, seed: 1 };
+    const [alone, temporal] = [
+      await stylizeClip(context, { clip, styles, method: 'optimise', options, temporal: false }),
+      await stylizeClip(context, { clip, styles, method: 'optimise', options }),
+    ];
+    const [flickerAlone, flickerTemporal] = [await measureFlicker(clip.frames, alone.frames), await measureFlicker(clip.frames, temporal.frames)];
+    console.log('flicker (stylized change on still pixels ÷ the input’s)', { frameByFrame: flickerAlone, temporal: flickerTemporal });
+    expect(flickerTemporal.ratio).toBeLessThan(0.6 * flickerAlone.ratio);
+    expect(temporal.delaysMs).toEqual(clip.delaysMs);
+  });
+
+  it('resumes after the last finished frame, and stops between frames when cancelled', async () => {
+    const options = { network: 'udnie', size: 96 };
+    const whole = await stylizeClip(context, { clip, styles: [], method: 'fast', options });
+    const saved: number[] = [];
+    const resumed = await stylizeClip(context, { clip, styles: [], method: 'fast', options, done: whole.frames.slice(0, 2), onFrame: async (index) => void saved.push(index) });
+    expect(saved).toEqual([2, 3, 4]);
+    expect(resumed.frames).toHaveLength(5);
+    expect(Buffer.compare(Buffer.from(resumed.frames[4]!.data), Buffer.from(whole.frames[4]!.data))).toBe(0);
+
+    const controller = new AbortController();
+    const painted: number[] = [];
+    const run = stylizeClip(context, { clip, styles: [], method: 'fast', options, signal: controller.signal, onFrame: async (index) => {
+      painted.push(index);
+      controller.abort();
+    } });
+    await expect(run).rejects.toBeInstanceOf(CancelledError);
+    expect(painted).toEqual([0]);
+  });
+});
