@@ -89,6 +89,20 @@ describe('Slack in Socket Mode', () => {
     });
   }
 
+  /** Alice writes "@impasto <style>" in the thread under a message. */
+  function mentionInThread(threadTs: string, style: string, eventId: string) {
+    const ts = String(Date.now() / 1000);
+    return fake.sendEnvelope('events_api', {
+      token: 'verification',
+      team_id: TEAM_ID,
+      api_app_id: 'A0APP',
+      type: 'event_callback',
+      event_id: eventId,
+      event_time: Math.floor(Date.now() / 1000),
+      event: { type: 'app_mention', user: ALICE, text: `<@U0BOT> ${style}`, ts, channel: CHANNEL_ID, thread_ts: threadTs, event_ts: ts },
+    });
+  }
+
   /** Alice (or another user) presses a button of a message the bot posted. */
   function pressButton(button: { action_id: string; value: string }, messageTs: string, trigger: string, user = ALICE) {
     return fake.sendEnvelope('interactive', {
@@ -191,30 +205,14 @@ describe('Slack in Socket Mode', () => {
   it('a mention in an image’s thread with a style name starts a job there', async () => {
     const parent = fake.postUserMessage(ALICE, 'beach day', [photo]);
     fake.postUserMessage(ALICE, '<@U0BOT> the-scream', [], parent.ts);
-    await fake.sendEnvelope('events_api', {
-      token: 'verification',
-      team_id: TEAM_ID,
-      api_app_id: 'A0APP',
-      type: 'event_callback',
-      event_id: 'Ev1',
-      event_time: Math.floor(Date.now() / 1000),
-      event: { type: 'app_mention', user: ALICE, text: '<@U0BOT> the-scream', ts: String(Date.now() / 1000), channel: CHANNEL_ID, thread_ts: parent.ts, event_ts: String(Date.now() / 1000) },
-    });
+    await mentionInThread(parent.ts, 'the-scream', 'Ev1');
     const complete = await fake.waitForCall(uploadsInThread(parent.ts));
     expect(String(complete.args.initial_comment)).toMatch(/style the-scream/);
   });
 
   it('paints another member’s photo from its thread, and lets that member remove the result', async () => {
     const parent = fake.postUserMessage(BOB, 'my dog', [photo]);
-    await fake.sendEnvelope('events_api', {
-      token: 'verification',
-      team_id: TEAM_ID,
-      api_app_id: 'A0APP',
-      type: 'event_callback',
-      event_id: 'Ev2',
-      event_time: Math.floor(Date.now() / 1000),
-      event: { type: 'app_mention', user: ALICE, text: '<@U0BOT> udnie', ts: String(Date.now() / 1000), channel: CHANNEL_ID, thread_ts: parent.ts, event_ts: String(Date.now() / 1000) },
-    });
+    await mentionInThread(parent.ts, 'udnie', 'Ev2');
     const complete = await fake.waitForCall(uploadsInThread(parent.ts));
     const uploadedIds = (JSON.parse(String(complete.args.files)) as { id: string }[]).map((file) => file.id);
     const offer = await fake.waitForCall((call) => call.method === 'chat.postMessage' && call.args.thread_ts === parent.ts && /^Try it again/.test(String(call.args.text)));
@@ -238,15 +236,7 @@ describe('Slack in Socket Mode', () => {
     const clip = await syntheticClip(await loadSharedImage('content_tubingen.jpg'), await loadSharedImage('content_dog.jpg'), { frames: 4, width: 96, height: 72 });
     const gif = fake.addFile('street.gif', await encodeGif(clip.frames, { delaysMs: [120, 120, 120, 480], maxSide: 96 }), 'image/gif');
     const parent = fake.postUserMessage(ALICE, 'a street', [gif]);
-    await fake.sendEnvelope('events_api', {
-      token: 'verification',
-      team_id: TEAM_ID,
-      api_app_id: 'A0APP',
-      type: 'event_callback',
-      event_id: 'Ev3',
-      event_time: Math.floor(Date.now() / 1000),
-      event: { type: 'app_mention', user: ALICE, text: '<@U0BOT> udnie', ts: String(Date.now() / 1000), channel: CHANNEL_ID, thread_ts: parent.ts, event_ts: String(Date.now() / 1000) },
-    });
+    await mentionInThread(parent.ts, 'udnie', 'Ev3');
     const complete = await fake.waitForCall(uploadsInThread(parent.ts));
     expect(String(complete.args.initial_comment)).toMatch(/style udnie · 96×72 · .* · 4 frames/);
     const ids = (JSON.parse(String(complete.args.files)) as { id: string }[]).map((file) => file.id);
@@ -268,12 +258,7 @@ describe('Slack in Socket Mode', () => {
   it('explains the sign-in page Slack sends instead of a file', async () => {
     const broken = { ...photo, id: 'F0GONE', url_private_download: `http://${fake.fileHost}/files/${TEAM_ID}-F0GONE/gone.jpg` };
     const message = fake.postUserMessage(ALICE, '', [broken]);
-    await fake.sendEnvelope('events_api', {
-      type: 'event_callback',
-      team_id: TEAM_ID,
-      event_id: 'Ev2',
-      event: { type: 'app_mention', user: ALICE, text: '<@U0BOT> udnie', ts: '1.2', channel: CHANNEL_ID, thread_ts: message.ts, event_ts: '1.2' },
-    });
+    await mentionInThread(message.ts, 'udnie', 'Ev4');
     const told = await fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.thread_ts === message.ts);
     expect(told.args.text).toBe('Slack sent a sign-in page instead of the content image: the app may be missing the files:read scope. Ask whoever installed it.');
   });
@@ -287,12 +272,7 @@ describe('Slack in Socket Mode', () => {
     await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
     const foreign = { ...photo, id: 'F0FOREIGN', url_private_download: `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/cat.jpg` };
     const message = fake.postUserMessage(ALICE, '', [foreign]);
-    await fake.sendEnvelope('events_api', {
-      type: 'event_callback',
-      team_id: TEAM_ID,
-      event_id: 'Ev3',
-      event: { type: 'app_mention', user: ALICE, text: '<@U0BOT> udnie', ts: '1.3', channel: CHANNEL_ID, thread_ts: message.ts, event_ts: '1.3' },
-    });
+    await mentionInThread(message.ts, 'udnie', 'Ev5');
     const told = await fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.thread_ts === message.ts);
     expect(String(told.args.text)).toMatch(/^The content image is not hosted on this chat platform/);
     expect(seen).toEqual([]);
