@@ -157,7 +157,7 @@ export function createEngineFromWeights(choice: BackendChoice, weights: VggWeigh
       const options = resolveOptions(request.options, choice.name);
       const network = networkFor(options.pooling);
       const layers = selectLayers(network.availableLayers, { content: options.contentLayers, style: options.styleLayers });
-      const stage = await prepareStage(request, normaliseStyles(request), request.background ? normaliseStyles({ styles: request.background }) : undefined, options.size, options);
+      const stage = await prepareStage(request, normaliseStyles(request), normaliseBackground(request), options.size, options);
       const { width, height } = stage.content;
       const objective = await objectiveFactory(objectiveInputsFor(stage, layers, options), options.pooling);
       try {
@@ -205,7 +205,7 @@ async function runStylization(
   const network = networkFor(options.pooling);
   const layers = selectLayers(network.availableLayers, { content: options.contentLayers, style: options.styleLayers });
   const styles = normaliseStyles(request);
-  const background = request.background ? normaliseStyles({ styles: request.background }) : undefined;
+  const background = normaliseBackground(request);
   if (background && !request.mask) throw new InputError('invalid_option', 'A background style needs a mask that says where the background is.', 'mask');
   if (request.mask) checkMaskShape(request.mask, request.content);
   checkPaintableAt(request.content, options.size, 'content image', 'content');
@@ -338,6 +338,11 @@ function finishImage(image: RgbImage, stage: Stage, options: StylizeOptions): Rg
   // A two-style split paints both sides; otherwise the photo stays where the mask is black.
   if (stage.mask && !stage.background) out = blendWithMask(out, stage.content, stage.mask);
   return out;
+}
+
+/** The background's styles of a two-style split, normalised like the styles; none without one. */
+function normaliseBackground(request: StylizeRequest): WeightedStyle[] | undefined {
+  return request.background ? normaliseStyles({ styles: request.background }) : undefined;
 }
 
 /** One style, or a blend with weights normalised to sum to 1. */

@@ -17,7 +17,7 @@ import { defineCommand } from './define.ts';
 import { chatOptionsOf, engineOptionsFrom } from './engine-options.ts';
 import { decodeImageOption } from './images.ts';
 import { chooseMethod, STYLIZE_MODES } from './stylize-mode.ts';
-import { REGION_OPTIONS } from '../../engine/segmentation/targets.ts';
+import { checkRegionRequest, REGION_OPTIONS } from '../../engine/segmentation/targets.ts';
 import type { CommunitySettings } from '../settings.ts';
 
 export function createStylizeCommand(services: BotServices) {
@@ -30,15 +30,10 @@ export function createStylizeCommand(services: BotServices) {
       const library = services.library.in(context.requester.community);
       const blend = args.style_name ? parseBlend(args.style_name).map(({ name, weight }) => ({ style: library.resolve(name), weight })) : undefined;
       const backgroundBlend = args.background_style ? parseBlend(args.background_style, 'background_style').map(({ name, weight }) => ({ style: library.resolve(name, 'background_style'), weight })) : undefined;
-      if (backgroundBlend && args.target !== undefined && args.target !== 'everything') {
-        throw new BotError('invalid_option', 'A background style already paints the person and the background each in its own style: leave target empty.', 'target');
-      }
+      checkRegionRequest({ mask: args.mask !== undefined, target: args.target, split: backgroundBlend !== undefined });
       const segments = backgroundBlend !== undefined || (args.target !== undefined && args.target !== 'everything');
       if (segments && !services.canSegment()) {
         throw new BotError('invalid_option', 'This bot has no person-segmentation model installed, so it cannot find the person in a photo (its operator can run `impasto weights download`). Leave target and background_style empty.', args.target ? 'target' : 'background_style');
-      }
-      if (args.mask && segments) {
-        throw new BotError('invalid_option', 'Give either a mask or a target (or a background style), not both: the target draws its own mask.', 'mask');
       }
       const { method, network, backgroundNetwork } = chooseMethod({
         asked: args.mode,

@@ -4,12 +4,11 @@
  * method uses the same one, and shows it (the GIF's first frame, the first progress preview).
  */
 import type { WeightedStyle } from '../engine.ts';
-import { InputError } from '../errors.ts';
 import type { RgbImage } from '../image.ts';
 import type { Mask } from '../mask.ts';
 import { parseOptions, schemaOf } from '../option-spec.ts';
 import { maskForTarget } from '../segmentation/person.ts';
-import { REGION_OPTIONS, type Target } from '../segmentation/targets.ts';
+import { checkRegionRequest, REGION_OPTIONS, type Target } from '../segmentation/targets.ts';
 import type { MethodContext, MethodInputs } from './method.ts';
 
 const regionSchema = schemaOf(REGION_OPTIONS);
@@ -34,9 +33,8 @@ export function takeTarget(input: unknown): { target: Target; rest: Record<strin
  * given as styles or, for a network, by the caller).
  */
 export async function regionsFor(context: Pick<MethodContext, 'segmenter'>, inputs: MethodInputs, target: Target, split = Boolean(inputs.background)): Promise<Regions> {
+  checkRegionRequest({ mask: inputs.mask !== undefined, target, split });
   if (!split && target === 'everything') return { mask: inputs.mask };
-  if (inputs.mask) throw new InputError('invalid_option', 'Give either a mask or a target (or a background style), not both: the target draws its own mask.', 'mask');
-  if (split && target !== 'everything') throw new InputError('invalid_option', 'A background style already paints the person and the background each in its own style: leave target at everything.', 'target');
   if (!context.segmenter) throw new Error('person segmentation is not available in this engine process');
   const segmentation = await (await context.segmenter()).segment(inputs.content);
   const mask = maskForTarget(segmentation, target === 'everything' ? 'person' : target);
