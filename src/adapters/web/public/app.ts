@@ -6,7 +6,6 @@ import { forgetMe, refreshHistory } from './job-panel.ts';
 import { renderLibrary, submitLibrary } from './library.ts';
 
 function selectTab(name: string, libraryEdits: boolean): void {
-  $('#forget-me').addEventListener('click', () => void forgetMe());
   for (const tab of document.querySelectorAll<HTMLButtonElement>('.tab')) tab.setAttribute('aria-selected', String(tab.dataset.tab === name));
   $('#tab-stylize').hidden = name !== 'stylize';
   $('#tab-library').hidden = name !== 'library';
