@@ -56,7 +56,10 @@ export function deliverJobEvents(
 async function readFiles(bot: Bot, job: Job, message: JobMessage): Promise<JobDelivery['files']> {
   if (message.files.length === 0) return [];
   const bytes = await bot.resultFiles(job);
-  return message.files.map((file) => ({ name: file.name, bytes: bytes[file.kind] }));
+  return message.files.flatMap((file) => {
+    const content = bytes[file.kind];
+    return content ? [{ name: file.name, bytes: content }] : [];
+  });
 }
 
 export interface JobDeliveries {

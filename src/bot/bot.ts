@@ -64,7 +64,7 @@ export interface Bot {
   /** Position and ETA of a queued or running job. */
   queueEntry(id: string): QueueEntry | undefined;
   jobsOf(platform: Platform, userId: string): Job[];
-  resultFiles(job: Job): Promise<{ png: Buffer; gif: Buffer }>;
+  resultFiles(job: Job): Promise<{ png: Buffer; gif: Buffer; mp4?: Buffer | undefined }>;
   engineInfo(): EngineInfo | undefined;
   /** Waits until no job is queued or running. */
   idle(): Promise<void>;
@@ -159,8 +159,8 @@ export function createBot(options: BotOptions): Bot {
     jobsOf: (platform, userId) => store.byUser(platform, userId),
     async resultFiles(job) {
       if (!job.result) throw new BotError('unknown_job', `Job ${job.id} has no result.`);
-      const [png, gif] = await Promise.all([readFile(job.result.pngPath), readFile(job.result.gifPath)]);
-      return { png, gif };
+      const [png, gif, mp4] = await Promise.all([readFile(job.result.pngPath), readFile(job.result.gifPath), job.result.mp4Path ? readFile(job.result.mp4Path) : undefined]);
+      return { png, gif, mp4 };
     },
     engineInfo: runtime.engineInfo,
     idle: () => queue.onIdle(),

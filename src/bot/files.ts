@@ -46,8 +46,8 @@ export async function storeClip(dir: string, bytes: Uint8Array, kind: 'animation
   return path;
 }
 
-export function resultPaths(dirs: DataDirs, jobId: string): { png: string; gif: string } {
-  return { png: join(dirs.results, `${jobId}.png`), gif: join(dirs.results, `${jobId}.gif`) };
+export function resultPaths(dirs: DataDirs, jobId: string): { png: string; gif: string; mp4: string } {
+  return { png: join(dirs.results, `${jobId}.png`), gif: join(dirs.results, `${jobId}.gif`), mp4: join(dirs.results, `${jobId}.mp4`) };
 }
 
 /**

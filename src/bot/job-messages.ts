@@ -16,7 +16,7 @@ export type JobAction =
 
 /** The result files that go with a finished job's message. */
 export interface ResultFile {
-  readonly kind: 'png' | 'gif';
+  readonly kind: 'png' | 'gif' | 'mp4';
   readonly name: string;
 }
 
@@ -146,6 +146,8 @@ function succeeded(job: Job): JobMessage {
     files: [
       { kind: 'png', name: `impasto-${job.id}.png` },
       { kind: 'gif', name: `impasto-${job.id}.gif` },
+      // A video answered in kind.
+      ...(job.result?.mp4Path ? [{ kind: 'mp4' as const, name: `impasto-${job.id}.mp4` }] : []),
     ],
     actions: [...rerunActions(job), ...(job.photoOwner ? [removeAction(job)] : [])],
     final: true,

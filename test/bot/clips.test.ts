@@ -4,6 +4,8 @@ import type { UploadedImage } from '../../src/bot/commands/types.ts';
 import { messageForEvent, messageForJob } from '../../src/bot/job-messages.ts';
 import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
 import { encodeGif } from '../../src/engine/gif.ts';
+import { decodeClip } from '../../src/engine/clip/decode.ts';
+import { encodeMp4 } from '../../src/engine/clip/encode.ts';
 import { contextFor, startTestBot, waitForEvent } from '../helpers/bot.ts';
 import { loadSharedImage } from '../helpers/shared.ts';
 
@@ -43,6 +45,20 @@ describe('clips in chat', () => {
     expect(job.method).toBe('optimise');
     expect(messageForJob(job).details).toMatch(/6 frames, each from the one before \(temporally consistent\)/);
     expect((await sharp((await harness.bot.resultFiles(job)).gif, { animated: true }).metadata()).pages).toBe(6);
+  });
+
+  it('answers a video with a video (and the GIF), at the same frame count', async () => {
+    const clip = await syntheticClip(await loadSharedImage('content_tubingen.jpg'), await loadSharedImage('content_dog.jpg'), { frames: 5, width: 96, height: 72 });
+    const video = { bytes: await encodeMp4(clip.frames, clip.frames.map(() => 100)), name: 'street.mp4' };
+    const reply = await harness.bot.execute('stylize', { content: video, style_name: 'the-scream' }, contextFor('dora'));
+    expect((await finished(reply.jobId!)).type).toBe('succeeded');
+    const job = harness.bot.job(reply.jobId!)!;
+    expect(messageForJob(job).files.map((file) => file.kind)).toEqual(['png', 'gif', 'mp4']);
+    const files = await harness.bot.resultFiles(job);
+    const answered = await decodeClip(files.mp4!);
+    expect(answered.kind).toBe('video');
+    expect(answered.frames).toHaveLength(5);
+    expect((await sharp(files.gif, { animated: true }).metadata()).pages).toBe(5);
   });
 
   it('refuses a clip past the frame limit at once, and what a clip cannot do', async () => {

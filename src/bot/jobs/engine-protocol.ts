@@ -33,7 +33,8 @@ export interface RunRequest {
   };
   /** Validated by the method in the worker (the process boundary). */
   readonly options: unknown;
-  readonly output: { readonly pngPath: string; readonly gifPath: string };
+  /** Where to write the result; `mp4Path` is used only for a video clip (when ffmpeg can write one). */
+  readonly output: { readonly pngPath: string; readonly gifPath: string; readonly mp4Path: string };
 }
 
 export type HostMessage = RunRequest | { readonly type: 'cancel'; readonly jobId: string };
@@ -46,6 +47,8 @@ export interface RunOutcome {
   readonly frames: number;
   /** [content, style, tv] after each iteration, for loss charts (empty for a method without a loss). */
   readonly lossHistory: readonly (readonly [number, number, number])[];
+  /** An MP4 was written to `output.mp4Path` (a video clip answered in kind). */
+  readonly video?: boolean | undefined;
 }
 
 export type WorkerMessage =

@@ -8,6 +8,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { decodeClip, DEFAULT_CLIP_LIMITS } from '../../engine/clip/decode.ts';
 import { stylizeClip } from '../../engine/clip/stylize-clip.ts';
+import { encodeMp4 } from '../../engine/clip/encode.ts';
 import type { WeightedStyle } from '../../engine/engine.ts';
 import type { MethodContext } from '../../engine/methods/method.ts';
 import sharp from 'sharp';
@@ -169,8 +170,11 @@ async function runClip(request: RunRequest, context: MethodContext, styles: Weig
   const first = result.frames[0]!;
   await writeAtomically(request.output.pngPath, await encodePng(first));
   await writeAtomically(request.output.gifPath, await encodeGif(result.frames, { delaysMs: result.delaysMs, maxSide: Math.max(first.width, first.height) }));
+  // A video is answered with a video too (ffmpeg decoded it, so it is there to encode).
+  const video = clip.kind === 'video';
+  if (video) await writeAtomically(request.output.mp4Path, await encodeMp4(result.frames, result.delaysMs));
   await rm(framesDir, { recursive: true, force: true });
-  send({ type: 'done', jobId: request.jobId, outcome: { width: first.width, height: first.height, iterations: result.frames.length, elapsedMs: result.elapsedMs, frames: result.frames.length, lossHistory: [] } });
+  send({ type: 'done', jobId: request.jobId, outcome: { width: first.width, height: first.height, iterations: result.frames.length, elapsedMs: result.elapsedMs, frames: result.frames.length, lossHistory: [], video } });
 }
 
 async function readImage(path: string): Promise<RgbImage> {

@@ -177,7 +177,7 @@ export class LocalQueue implements JobQueue {
     lane.runningJobId = jobId;
     const job = this.store.get(jobId)!;
     this.emit({ type: 'started', job });
-    const { png, gif } = resultPaths(this.dirs, jobId);
+    const { png, gif, mp4 } = resultPaths(this.dirs, jobId);
     const timer = setTimeout(() => {
       this.timedOut.add(jobId);
       lane.host.cancel(jobId);
@@ -192,16 +192,17 @@ export class LocalQueue implements JobQueue {
     });
     try {
       const outcome = await lane.host.run(
-        { type: 'run', jobId, method: job.method, inputs: { contentPath: job.contentPath, styles: styleSharesOf(job), maskPath: job.maskPath, background: job.background }, options: job.options, output: { pngPath: png, gifPath: gif } },
+        { type: 'run', jobId, method: job.method, inputs: { contentPath: job.contentPath, styles: styleSharesOf(job), maskPath: job.maskPath, background: job.background }, options: job.options, output: { pngPath: png, gifPath: gif, mp4Path: mp4 } },
         onProgress,
       );
       this.speed.record(job.method, job.options, outcome.elapsedMs);
       // Its owner asked to be forgotten while it ran: nothing of it may stay.
       if (!this.store.get(jobId)) {
-        await deleteOwnFiles(this.dirs, [png, gif]);
+        await deleteOwnFiles(this.dirs, [png, gif, mp4]);
         return;
       }
-      this.store.markSucceeded(jobId, { pngPath: png, gifPath: gif, ...outcome, backend: (await lane.host.start()).label });
+      const { video, ...measured } = outcome;
+      this.store.markSucceeded(jobId, { pngPath: png, gifPath: gif, ...(video ? { mp4Path: mp4 } : {}), ...measured, backend: (await lane.host.start()).label });
       this.emit({ type: 'succeeded', job: this.store.get(jobId)! });
     } catch (error) {
       this.finishWithError(jobId, error);

@@ -51,6 +51,8 @@ export interface JobProgress {
 export interface JobResult {
   readonly pngPath: string;
   readonly gifPath: string;
+  /** A video clip's answer in kind (absent otherwise). */
+  readonly mp4Path?: string | undefined;
   readonly width: number;
   readonly height: number;
   readonly iterations: number;
@@ -337,7 +339,7 @@ export function uploadsOf(job: Pick<Job, 'contentPath' | 'stylePath' | 'styles' 
 
 /** Every file a job refers to: its uploads and its result. */
 export function filesOf(job: Job): string[] {
-  return [...uploadsOf(job), ...(job.result ? [job.result.pngPath, job.result.gifPath] : [])];
+  return [...uploadsOf(job), ...(job.result ? [job.result.pngPath, job.result.gifPath, ...(job.result.mp4Path ? [job.result.mp4Path] : [])] : [])];
 }
 
 /** The job's style images with their weights (one style: weight 1). */
