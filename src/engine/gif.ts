@@ -28,6 +28,11 @@ export function frameInterval(iterations: number, budget: number): number {
  * encoded again.
  */
 export async function encodeGif(frames: readonly RgbImage[], options: GifOptions = {}): Promise<Buffer> {
+  return (await encodeGifFitting(frames, options)).bytes;
+}
+
+/** `encodeGif`, saying the size it came out at (smaller than asked when it had to fit `maxBytes`). */
+export async function encodeGifFitting(frames: readonly RgbImage[], options: GifOptions = {}): Promise<{ bytes: Buffer; width: number; height: number }> {
   const { frameDelayMs = 120, finalHoldMs = 2000, maxBytes = 8 * 1024 * 1024, maxSide = 512, delaysMs } = options;
   const first = frames[0];
   if (!first) throw new Error('encodeGif needs at least one frame');
@@ -43,7 +48,7 @@ export async function encodeGif(frames: readonly RgbImage[], options: GifOptions
     const gif = await sharp(strip, { raw: { width, height: height * scaled.length, channels: 3, pageHeight: height } })
       .gif({ loop: 0, delay: delays, effort: 2 })
       .toBuffer();
-    if (gif.byteLength <= maxBytes || width <= 16) return gif;
+    if (gif.byteLength <= maxBytes || width <= 16) return { bytes: gif, width, height };
     scale *= 0.75;
   }
 }

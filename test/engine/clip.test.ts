@@ -7,7 +7,7 @@ import { consistency, opticalFlow, warp } from '../../src/engine/clip/flow.ts';
 import { stylizeClip } from '../../src/engine/clip/stylize-clip.ts';
 import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
 import { CancelledError, InputError } from '../../src/engine/errors.ts';
-import { encodeGif } from '../../src/engine/gif.ts';
+import { encodeGif, encodeGifFitting } from '../../src/engine/gif.ts';
 import type { RgbImage } from '../../src/engine/image.ts';
 import type { MethodContext } from '../../src/engine/methods/method.ts';
 import { sharedEngine } from '../helpers/engine.ts';
@@ -65,6 +65,16 @@ describe('clips in and out', () => {
     expect(read.delaysMs).toEqual(delays);
     expect([read.frames[0]!.width, read.frames[0]!.height]).toEqual([96, 72]);
     expect(await clipKindOf(await sharp(clip.frames[0]!.data, { raw: { width: 96, height: 72, channels: 3 } }).png().toBuffer())).toBe('still');
+  });
+
+  it('scales a GIF down until it fits the upload limit, and says how far', async () => {
+    const noise = Array.from({ length: 6 }, (_, index) => ({ width: 160, height: 120, data: Uint8Array.from({ length: 160 * 120 * 3 }, (_, i) => ((i * 2654435761 + index * 40503) >>> 13) & 255) }));
+    const full = await encodeGifFitting(noise, { maxSide: 160 });
+    expect(full.width).toBe(160);
+    const fitted = await encodeGifFitting(noise, { maxSide: 160, maxBytes: Math.round(full.bytes.byteLength / 3) });
+    expect(fitted.width).toBeLessThan(160);
+    expect(fitted.bytes.byteLength).toBeLessThanOrEqual(Math.round(full.bytes.byteLength / 3));
+    expect((await sharp(fitted.bytes, { animated: true }).metadata()).pages).toBe(6);
   });
 
   it('refuses a clip past its limits before decoding a frame, naming the limit', async () => {

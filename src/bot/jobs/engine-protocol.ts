@@ -49,6 +49,8 @@ export interface RunOutcome {
   readonly lossHistory: readonly (readonly [number, number, number])[];
   /** An MP4 was written to `output.mp4Path` (a video clip answered in kind). */
   readonly video?: boolean | undefined;
+  /** A clip's GIF, when it had to be made smaller than the frames to fit the upload limit: its width. */
+  readonly gifWidth?: number | undefined;
 }
 
 export type WorkerMessage =

@@ -14,7 +14,7 @@ import type { MethodContext } from '../../engine/methods/method.ts';
 import sharp from 'sharp';
 import { createEngine, type Engine } from '../../engine/engine.ts';
 import { CancelledError } from '../../engine/errors.ts';
-import { encodeGif } from '../../engine/gif.ts';
+import { encodeGif, encodeGifFitting } from '../../engine/gif.ts';
 import { encodePng, toSharp, type RgbImage } from '../../engine/image.ts';
 import { methodNamed } from '../../engine/methods/index.ts';
 import { chooseFastRunner, tfjsFastRunner, type FastRunner } from '../../engine/fast/runner.ts';
@@ -134,6 +134,9 @@ async function run(request: RunRequest): Promise<void> {
   }
 }
 
+/** A clip's GIF must fit Discord's upload limit without boosts (Slack's is far higher). */
+const CLIP_GIF_MAX_BYTES = 8 * 1024 * 1024;
+
 /**
  * A clip, frame by frame (`stylizeClip`): each finished frame is saved beside the result, so that a
  * job interrupted by a restart resumes after the last saved frame. The GIF keeps the clip's timing;
@@ -169,12 +172,13 @@ async function runClip(request: RunRequest, context: MethodContext, styles: Weig
   });
   const first = result.frames[0]!;
   await writeAtomically(request.output.pngPath, await encodePng(first));
-  await writeAtomically(request.output.gifPath, await encodeGif(result.frames, { delaysMs: result.delaysMs, maxSide: Math.max(first.width, first.height) }));
+  const gif = await encodeGifFitting(result.frames, { delaysMs: result.delaysMs, maxSide: Math.max(first.width, first.height), maxBytes: CLIP_GIF_MAX_BYTES });
+  await writeAtomically(request.output.gifPath, gif.bytes);
   // A video is answered with a video too (ffmpeg decoded it, so it is there to encode).
   const video = clip.kind === 'video';
   if (video) await writeAtomically(request.output.mp4Path, await encodeMp4(result.frames, result.delaysMs));
   await rm(framesDir, { recursive: true, force: true });
-  send({ type: 'done', jobId: request.jobId, outcome: { width: first.width, height: first.height, iterations: result.frames.length, elapsedMs: result.elapsedMs, frames: result.frames.length, lossHistory: [], video } });
+  send({ type: 'done', jobId: request.jobId, outcome: { width: first.width, height: first.height, iterations: result.frames.length, elapsedMs: result.elapsedMs, frames: result.frames.length, lossHistory: [], video, ...(gif.width < first.width ? { gifWidth: gif.width } : {}) } });
 }
 
 async function readImage(path: string): Promise<RgbImage> {

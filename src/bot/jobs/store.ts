@@ -53,6 +53,8 @@ export interface JobResult {
   readonly gifPath: string;
   /** A video clip's answer in kind (absent otherwise). */
   readonly mp4Path?: string | undefined;
+  /** A clip's GIF was scaled down to this width to fit the upload limit. */
+  readonly gifWidth?: number | undefined;
   readonly width: number;
   readonly height: number;
   readonly iterations: number;
