@@ -51,14 +51,11 @@ export function describeParameters(job: Job): string {
 
 /** Where it painted, when not everywhere alike; and for a clip, its frames. */
 function describeWhere(job: Job): string[] {
-  if (job.options.clipFrames) {
-    const shrunk = job.result?.gifWidth ? [`the GIF made ${job.result.gifWidth} px wide to fit the 8 MB upload limit`] : [];
-    return [`${job.options.clipFrames} frames${job.method === 'fast' ? '' : ', each from the one before (temporally consistent)'}`, ...shrunk];
-  }
-  if (job.maskPath) return ['masked'];
-  if (job.options.target === 'person') return ['the person only'];
-  if (job.options.target === 'background') return ['the background only'];
-  return [];
+  const where = job.maskPath ? ['masked'] : job.options.target === 'person' ? ['the person only'] : job.options.target === 'background' ? ['the background only'] : [];
+  if (!job.options.clipFrames) return where;
+  const frames = `${job.options.clipFrames} frames${job.method === 'fast' ? '' : ', each from the one before (temporally consistent)'}`;
+  const shrunk = job.result?.gifWidth ? [`the GIF made ${job.result.gifWidth} px wide to fit the 8 MB upload limit`] : [];
+  return [...where, frames, ...shrunk];
 }
 
 /** "in 2 h (27 Nov, 20:30 UTC)": a moment in the future, readable on every platform. */

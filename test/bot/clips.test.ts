@@ -61,6 +61,20 @@ describe('clips in chat', () => {
     expect((await sharp(files.gif, { animated: true }).metadata()).pages).toBe(5);
   });
 
+  it('paints only the person in a clip, found in every frame', async () => {
+    // The standing person, with the dog photo's patch sliding past beside them.
+    const clip = await syntheticClip(await loadSharedImage('content_person.jpg'), await loadSharedImage('content_dog.jpg'), { frames: 4, width: 192, height: 128, speed: 6 });
+    const reply = await harness.bot.execute('stylize', { content: { bytes: await encodeGif(clip.frames, { maxSide: 192 }), name: 'walk.gif' }, style_name: 'the-scream', target: 'person' }, contextFor('erin'));
+    expect((await finished(reply.jobId!)).type).toBe('succeeded');
+    const job = harness.bot.job(reply.jobId!)!;
+    expect(messageForJob(job).details).toMatch(/· the person only · 4 frames$/);
+    // The background stays the photo: the result's first frame is close to the input's far from the person.
+    const { data } = await sharp((await harness.bot.resultFiles(job)).png).raw().toBuffer({ resolveWithObject: true });
+    let change = 0;
+    for (let y = 0; y < 20; y++) for (let x = 0; x < 192; x++) for (let c = 0; c < 3; c++) change += Math.abs(data[3 * (y * 192 + x) + c]! - clip.frames[0]!.data[3 * (y * 192 + x) + c]!);
+    expect(change / (20 * 192 * 3)).toBeLessThan(4);
+  });
+
   it('refuses a clip past the frame limit at once, and what a clip cannot do', async () => {
     const long = await syntheticClip(await loadSharedImage('content_tubingen.jpg'), await loadSharedImage('content_dog.jpg'), { frames: 10, width: 64, height: 48 });
     const tooLong = await harness.bot.execute('stylize', { content: { bytes: await encodeGif(long.frames, { maxSide: 64 }), name: 'long.gif' }, style_name: 'the-scream' }, contextFor('carol'));

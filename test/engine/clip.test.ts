@@ -11,7 +11,8 @@ import { encodeGif, encodeGifFitting } from '../../src/engine/gif.ts';
 import type { RgbImage } from '../../src/engine/image.ts';
 import type { MethodContext } from '../../src/engine/methods/method.ts';
 import { sharedEngine } from '../helpers/engine.ts';
-import { loadSharedImage, SHARED_FAST_DIR } from '../helpers/shared.ts';
+import { loadSharedImage, SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR } from '../helpers/shared.ts';
+import { lazySegmenter } from '../../src/engine/segmentation/person.ts';
 
 // Clips made here from the shared photos (no video files): a patch of the dog photo sliding over Tübingen.
 let houses: RgbImage;
@@ -108,6 +109,20 @@ describe('painting a clip', () => {
     console.log('flicker (stylized change on still pixels ÷ the input’s)', { frameByFrame: flickerAlone, temporal: flickerTemporal });
     expect(flickerTemporal.ratio).toBeLessThan(0.6 * flickerAlone.ratio);
     expect(temporal.delaysMs).toEqual(clip.delaysMs);
+  });
+
+  it('paints only the person, found in every frame, by optimisation too', async () => {
+    const segmenter = lazySegmenter(SHARED_SEGMENTATION_DIR);
+    const walk = await syntheticClip(await loadSharedImage('content_person.jpg'), await loadSharedImage('content_dog.jpg'), { frames: 3, width: 192, height: 128, speed: 6 });
+    const styles = [{ image: await loadSharedImage('style_the_scream.jpg'), weight: 1 }];
+    const result = await stylizeClip({ ...context, segmenter }, { clip: walk, styles, method: 'optimise', options: { size: 192, iterations: 8, seed: 1, target: 'person' } });
+    // The sky (no person there) stays the photo in every frame; the person changes.
+    for (const [index, frame] of result.frames.entries()) {
+      let change = 0;
+      for (let i = 0; i < 20 * 192 * 3; i++) change += Math.abs(frame.data[i]! - walk.frames[index]!.data[i]!);
+      expect(change / (20 * 192 * 3)).toBeLessThan(1);
+    }
+    await expect(stylizeClip({ ...context, segmenter }, { clip, styles, method: 'optimise', options: { size: 96, iterations: 2, target: 'person' } })).rejects.toMatchObject({ code: 'no_person' });
   });
 
   it('resumes after the last finished frame, and stops between frames when cancelled', async () => {

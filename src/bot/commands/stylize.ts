@@ -57,7 +57,7 @@ export function createStylizeCommand(services: BotServices) {
       const where = { ...(args.target && args.target !== 'everything' ? { target: args.target } : {}), ...(backgroundNetwork ? { backgroundNetwork } : {}) };
       try {
         const entry = await services.queue.submit(context.requester, async (): Promise<NewJob> => {
-          const clip = await clipOf(args, limits, method, segments);
+          const clip = await clipOf(args, limits, method);
           const content = clip ? clip.frames[0]! : await decodeImageOption(args.content, limits.decode, 'content image', 'content');
           const size = sizeFor(content, args.size, clip ? Math.min(limits.defaultClipSize, services.settings.defaultSize(community)) : services.settings.defaultSize(community));
           checkPaintableAt(content, size, 'content image', 'content');
@@ -123,13 +123,13 @@ type StylizeArgs = ArgsOf<ReturnType<typeof stylizeDefinition>>;
 /**
  * The upload as a clip (an animated GIF / WebP or a video), checked against the clip limits before
  * anything is stored; undefined for a still picture. A clip is painted by a network frame by frame,
- * or by optimisation with temporal consistency; not from a fast start, nor by regions (yet).
+ * or by optimisation with temporal consistency (targets and background styles found frame by frame);
+ * not from a fast start.
  */
-async function clipOf(args: StylizeArgs, limits: CommandLimits, method: string, segments: boolean): Promise<Clip | undefined> {
+async function clipOf(args: StylizeArgs, limits: CommandLimits, method: string): Promise<Clip | undefined> {
   const kind = await clipKindOf(args.content.bytes);
   if (kind === 'still') return undefined;
   if (method === 'best') throw new BotError('invalid_option', 'Clips are painted by a fast network or by optimisation: choose mode fast or optimise.', 'mode');
-  if (segments || args.mask) throw new BotError('invalid_option', 'Clips are painted whole for now: leave target, background_style and mask empty.', segments ? 'target' : 'mask');
   return decodeClip(args.content.bytes, limits.clip, kind === 'video' ? 'video' : 'animation');
 }
 

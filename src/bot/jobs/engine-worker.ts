@@ -90,7 +90,7 @@ async function run(request: RunRequest): Promise<void> {
       fastRunner: fastRunner ? async () => fastRunner! : undefined,
       segmenter: loadSegmenter,
     };
-    if (isClip) return await runClip(request, context, styles, controller.signal);
+    if (isClip) return await runClip(request, context, { styles, mask, background }, controller.signal);
     const result = await method.run(context, {
       inputs: { content: content!, styles, mask, background },
       options: request.options,
@@ -142,7 +142,7 @@ const CLIP_GIF_MAX_BYTES = 8 * 1024 * 1024;
  * job interrupted by a restart resumes after the last saved frame. The GIF keeps the clip's timing;
  * the PNG is its first frame.
  */
-async function runClip(request: RunRequest, context: MethodContext, styles: WeightedStyle[], signal: AbortSignal): Promise<void> {
+async function runClip(request: RunRequest, context: MethodContext, inputs: { styles: WeightedStyle[]; mask: RgbImage | undefined; background: WeightedStyle[] | undefined }, signal: AbortSignal): Promise<void> {
   const { clipFrames: _frames, ...options } = request.options as Record<string, unknown>;
   const clip = await decodeClip(await readFile(request.inputs.contentPath), { ...DEFAULT_CLIP_LIMITS, maxFrames: Number.MAX_SAFE_INTEGER, maxSeconds: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER, maxPixels: Number.MAX_SAFE_INTEGER });
   const framesDir = `${request.output.pngPath}.frames`;
@@ -156,7 +156,7 @@ async function runClip(request: RunRequest, context: MethodContext, styles: Weig
   }
   const painting = stylizeClip(context, {
     clip,
-    styles,
+    ...inputs,
     method: request.method === 'fast' ? 'fast' : 'optimise',
     options,
     done,

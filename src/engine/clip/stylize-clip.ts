@@ -8,6 +8,8 @@ import { throwIfAborted } from '../errors.ts';
 import type { WeightedStyle } from '../engine.ts';
 import { resizeExactly, type RgbImage } from '../image.ts';
 import { fastMethod } from '../methods/fast.ts';
+import { definedRegions } from '../methods/optimise.ts';
+import { regionsFor, takeTarget } from '../methods/regions.ts';
 import type { MethodContext } from '../methods/method.ts';
 import type { StylizeOptionsInput } from '../options.ts';
 import type { Clip } from './decode.ts';
@@ -31,7 +33,10 @@ export interface ClipProgress {
 export interface ClipRequest {
   readonly clip: Clip;
   readonly styles: readonly WeightedStyle[];
-  /** `fast` (the options are the fast method's) or `optimise` (the engine's stylize options). */
+  /** As for a picture: an uploaded mask (the same for every frame), or the background's styles (a split). */
+  readonly mask?: RgbImage | undefined;
+  readonly background?: readonly WeightedStyle[] | undefined;
+  /** `fast` (the options are the fast method's) or `optimise` (the engine's stylize options, and `target`). */
   readonly method: 'fast' | 'optimise';
   readonly options: Readonly<Record<string, unknown>>;
   /** Gatys only: false paints every frame on its own (the flicker the temporal loss removes). */
@@ -74,15 +79,19 @@ export async function stylizeClip(context: MethodContext, request: ClipRequest):
 }
 
 async function paintFast(context: MethodContext, request: ClipRequest, index: number): Promise<RgbImage> {
-  const result = await fastMethod.run(context, { inputs: { content: request.clip.frames[index]!, styles: [] }, options: { ...request.options, frames: 2 }, signal: request.signal });
+  // The method finds the person in each frame itself when asked (a target, a background network).
+  const result = await fastMethod.run(context, { inputs: { content: request.clip.frames[index]!, styles: [], mask: request.mask, background: request.background }, options: { ...request.options, frames: 2 }, signal: request.signal });
   return result.image;
 }
 
 async function paintOptimised(context: MethodContext, request: ClipRequest, index: number, previous: RgbImage | undefined, onIteration: (iteration: number, of: number) => void): Promise<RgbImage> {
   const engine = await context.engine();
-  const options = request.options as StylizeOptionsInput;
+  const { target, rest } = takeTarget(request.options);
+  const options = rest as StylizeOptionsInput;
   const content = request.clip.frames[index]!;
-  const base = { content, styles: request.styles, signal: request.signal, onProgress: (progress: { iteration: number; totalIterations: number }) => onIteration(progress.iteration, progress.totalIterations) };
+  // Where to paint, found in this frame (the person moves).
+  const regions = await regionsFor(context, { content, styles: request.styles, mask: request.mask, background: request.background }, target);
+  const base = { content, styles: request.styles, ...definedRegions(regions), signal: request.signal, onProgress: (progress: { iteration: number; totalIterations: number }) => onIteration(progress.iteration, progress.totalIterations) };
   if (!previous || request.temporal === false) return (await engine.stylize({ ...base, options: { ...options, frames: 2 } })).image;
   // The previous input frame and this one at the result's size: the flow between them moves the previous result here.
   const [before, now] = await Promise.all([resizeExactly(request.clip.frames[index - 1]!, previous.width, previous.height), resizeExactly(content, previous.width, previous.height)]);
