@@ -37,8 +37,8 @@ export async function rerunJob(services: Pick<BotServices, 'store' | 'queue' | '
 export function rerunOf(job: Pick<Job, 'method' | 'options'>, change: RerunChange, defaultIterations: number): { method: MethodName; options: JobOptions } {
   const { method, options } = job;
   if (change === 'best') {
-    const { network, backgroundNetwork, target, size, preserveColors } = options;
-    return { method: 'best', options: { network, backgroundNetwork, target, size, preserveColors, iterations: defaultIterations, seed: randomSeed() } };
+    const { network, backgroundNetwork, target, size, preserveColors, clipFrames } = options;
+    return { method: 'best', options: { network, backgroundNetwork, target, size, preserveColors, clipFrames, iterations: defaultIterations, seed: randomSeed() } };
   }
   if (change === 'seed') return { method, options: { ...options, seed: randomSeed() } };
   const direction = change === 'more' ? 1 : -1;

@@ -57,7 +57,7 @@ export function createStylizeCommand(services: BotServices) {
       const where = { ...(args.target && args.target !== 'everything' ? { target: args.target } : {}), ...(backgroundNetwork ? { backgroundNetwork } : {}) };
       try {
         const entry = await services.queue.submit(context.requester, async (): Promise<NewJob> => {
-          const clip = await clipOf(args, limits, method);
+          const clip = await clipOf(args, limits);
           const content = clip ? clip.frames[0]! : await decodeImageOption(args.content, limits.decode, 'content image', 'content');
           const size = sizeFor(content, args.size, clip ? Math.min(limits.defaultClipSize, services.settings.defaultSize(community)) : services.settings.defaultSize(community));
           checkPaintableAt(content, size, 'content image', 'content');
@@ -123,13 +123,12 @@ type StylizeArgs = ArgsOf<ReturnType<typeof stylizeDefinition>>;
 /**
  * The upload as a clip (an animated GIF / WebP or a video), checked against the clip limits before
  * anything is stored; undefined for a still picture. A clip is painted by a network frame by frame,
- * or by optimisation with temporal consistency (targets and background styles found frame by frame);
- * not from a fast start.
+ * or by optimisation with temporal consistency (targets and background styles found frame by frame),
+ * its first frame started from the network's picture in mode best.
  */
-async function clipOf(args: StylizeArgs, limits: CommandLimits, method: string): Promise<Clip | undefined> {
+async function clipOf(args: StylizeArgs, limits: CommandLimits): Promise<Clip | undefined> {
   const kind = await clipKindOf(args.content.bytes);
   if (kind === 'still') return undefined;
-  if (method === 'best') throw new BotError('invalid_option', 'Clips are painted by a fast network or by optimisation: choose mode fast or optimise.', 'mode');
   return decodeClip(args.content.bytes, limits.clip, kind === 'video' ? 'video' : 'animation');
 }
 

@@ -157,7 +157,7 @@ async function runClip(request: RunRequest, context: MethodContext, inputs: { st
   const painting = stylizeClip(context, {
     clip,
     ...inputs,
-    method: request.method === 'fast' ? 'fast' : 'optimise',
+    method: request.method === 'fast' || request.method === 'best' ? request.method : 'optimise',
     options,
     done,
     signal,

@@ -6,8 +6,9 @@
  */
 import { throwIfAborted } from '../errors.ts';
 import type { WeightedStyle } from '../engine.ts';
-import { resizeExactly, type RgbImage } from '../image.ts';
-import { fastMethod } from '../methods/fast.ts';
+import { resizeExactly, resizeToLongSide, type RgbImage } from '../image.ts';
+import { fastMethod, networkNamed, paintSplitWithNetworks } from '../methods/fast.ts';
+import { defaultsFor } from '../options.ts';
 import { definedRegions } from '../methods/optimise.ts';
 import { regionsFor, takeTarget } from '../methods/regions.ts';
 import type { MethodContext } from '../methods/method.ts';
@@ -36,8 +37,11 @@ export interface ClipRequest {
   /** As for a picture: an uploaded mask (the same for every frame), or the background's styles (a split). */
   readonly mask?: RgbImage | undefined;
   readonly background?: readonly WeightedStyle[] | undefined;
-  /** `fast` (the options are the fast method's) or `optimise` (the engine's stylize options, and `target`). */
-  readonly method: 'fast' | 'optimise';
+  /**
+   * `fast` (the options are the fast method's), `optimise` (the engine's stylize options, and
+   * `target`) or `best` (the same, and the network(s) whose picture the first frame starts from).
+   */
+  readonly method: 'fast' | 'optimise' | 'best';
   readonly options: Readonly<Record<string, unknown>>;
   /** Gatys only: false paints every frame on its own (the flicker the temporal loss removes). */
   readonly temporal?: boolean;
@@ -87,12 +91,19 @@ async function paintFast(context: MethodContext, request: ClipRequest, index: nu
 async function paintOptimised(context: MethodContext, request: ClipRequest, index: number, previous: RgbImage | undefined, onIteration: (iteration: number, of: number) => void): Promise<RgbImage> {
   const engine = await context.engine();
   const { target, rest } = takeTarget(request.options);
-  const options = rest as StylizeOptionsInput;
+  const { network, backgroundNetwork, ...options } = rest as StylizeOptionsInput & { network?: unknown; backgroundNetwork?: unknown };
   const content = request.clip.frames[index]!;
   // Where to paint, found in this frame (the person moves).
   const regions = await regionsFor(context, { content, styles: request.styles, mask: request.mask, background: request.background }, target);
   const base = { content, styles: request.styles, ...definedRegions(regions), signal: request.signal, onProgress: (progress: { iteration: number; totalIterations: number }) => onIteration(progress.iteration, progress.totalIterations) };
-  if (!previous || request.temporal === false) return (await engine.stylize({ ...base, options: { ...options, frames: 2 } })).image;
+  if (!previous || request.temporal === false) {
+    // `best`: the first frame (or each, without temporal consistency) starts from the network's picture.
+    const start =
+      request.method === 'best'
+        ? await paintSplitWithNetworks(context, await resizeToLongSide(content, options.size ?? defaultsFor(engine.backend).size), networkNamed(network), backgroundNetwork === undefined ? undefined : networkNamed(backgroundNetwork, 'backgroundNetwork'), regions.background ? regions.mask : undefined)
+        : undefined;
+    return (await engine.stylize({ ...base, ...(start ? { start } : {}), options: { ...options, frames: 2 } })).image;
+  }
   // The previous input frame and this one at the result's size: the flow between them moves the previous result here.
   const [before, now] = await Promise.all([resizeExactly(request.clip.frames[index - 1]!, previous.width, previous.height), resizeExactly(content, previous.width, previous.height)]);
   const backward = opticalFlow(before, now);
