@@ -131,7 +131,8 @@ function startedText(job: Job): string {
 
 function progressText(job: Job, progress: JobProgress): string {
   // A clip counts frames; a picture, iterations.
-  const step = job.options.clipFrames ? `frame ${progress.iteration}/${progress.totalIterations}` : `iteration ${progress.iteration}/${progress.totalIterations}`;
+  const inFrame = progress.inFrame && progress.inFrame.totalIterations > 1 && progress.iteration < progress.totalIterations ? ` (iteration ${progress.inFrame.iteration}/${progress.inFrame.totalIterations})` : '';
+  const step = job.options.clipFrames ? `frame ${Math.min(progress.totalIterations, progress.iteration + 1)}/${progress.totalIterations}${inFrame}` : `iteration ${progress.iteration}/${progress.totalIterations}`;
   return `Painting with ${job.styleLabel}: ${progressBar(progress)} · ${step} · ${formatEta(progress.etaMs)} left`;
 }
 

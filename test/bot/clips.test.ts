@@ -39,7 +39,7 @@ describe('clips in chat', () => {
   it('paints a GIF by optimisation, each frame from the one before, counting frames as it goes', async () => {
     const reply = await harness.bot.execute('stylize', { content: gif, style_name: 'starry-night', iterations: 4 }, contextFor('bob'));
     const progress = await waitForEvent(harness.events, harness.bot, (event) => event.job.id === reply.jobId && event.type === 'progress');
-    expect(messageForEvent(progress).text).toMatch(/· frame \d\/6 ·/);
+    expect(messageForEvent(progress).text).toMatch(/· frame \d\/6 \(iteration \d\/\d\) ·/);
     expect((await finished(reply.jobId!)).type).toBe('succeeded');
     const job = harness.bot.job(reply.jobId!)!;
     expect(job.method).toBe('optimise');

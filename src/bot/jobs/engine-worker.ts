@@ -163,7 +163,7 @@ async function runClip(request: RunRequest, context: MethodContext, inputs: { st
     signal,
     onFrame: async (index, image) => writeAtomically(join(framesDir, `${String(index).padStart(5, '0')}.png`), await encodePng(image)),
     onProgress: (progress) =>
-      send({ type: 'progress', jobId: request.jobId, progress: { iteration: progress.frame, totalIterations: progress.totalFrames, etaMs: progress.etaMs, elapsedMs: progress.elapsedMs } }),
+      send({ type: 'progress', jobId: request.jobId, progress: { iteration: progress.frame, totalIterations: progress.totalFrames, etaMs: progress.etaMs, elapsedMs: progress.elapsedMs, inFrame: { iteration: progress.iteration, totalIterations: progress.totalIterations } } }),
   });
   // Cancelled or failed: nothing to resume. (A crash leaves the frames for the next start.)
   const result = await painting.catch(async (error: unknown) => {

@@ -46,6 +46,8 @@ export interface JobProgress {
   readonly elapsedMs: number;
   /** The loss terms, for a method that has them. */
   readonly terms?: LossTerms | undefined;
+  /** A clip's progress within the frame being painted (`iteration` then counts frames). */
+  readonly inFrame?: { readonly iteration: number; readonly totalIterations: number } | undefined;
 }
 
 export interface JobResult {
