@@ -12,6 +12,7 @@ import { loadEngineEnvironment } from '../src/bot/config.ts';
 import { measureFlicker } from '../src/engine/clip/flicker.ts';
 import { stylizeClip, type ClipRequest } from '../src/engine/clip/stylize-clip.ts';
 import { syntheticClip } from '../src/engine/clip/synthetic.ts';
+import { LATER_FRAME_ITERATIONS } from '../src/engine/clip/temporal.ts';
 import { createEngine } from '../src/engine/engine.ts';
 import { decodeImage } from '../src/engine/image.ts';
 
@@ -40,6 +41,6 @@ for (const [label, request] of runs) {
   console.log(`${label}: ${seconds.toFixed(1)} s, flicker ${flicker.ratio.toFixed(2)}`);
 }
 console.log(`\nclip benchmark — ${engine.objectiveEngine === 'onnx' ? 'onnxruntime' : `TensorFlow.js ${engine.backend}`}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
-console.log(`${frames} frames (${((frames * 1000) / 12 / 1000).toFixed(1)} s at 12 fps), Gatys ${iterations} iterations on the first frame and ${Math.round(iterations / 2)} on each later one (temporal) or ${iterations} on every frame`);
+console.log(`${frames} frames (${((frames * 1000) / 12 / 1000).toFixed(1)} s at 12 fps), Gatys ${iterations} iterations on the first frame and ${Math.round(iterations * LATER_FRAME_ITERATIONS)} on each later one (temporal) or ${iterations} on every frame`);
 console.table(rows);
 engine.dispose();

@@ -85,7 +85,7 @@ function megapixels(longSide: number): number {
 
 /**
  * How many pictures' worth of work a job is: 1, or for a clip its frames (an optimised clip's frames
- * after the first start from the previous one and take half the iterations: see stylize-clip.ts).
+ * after the first start from the previous one and take a share of the iterations: see clip/temporal.ts).
  */
 function clipFactorOf(method: MethodName, options: JobOptions): number {
   const frames = options.clipFrames ?? 1;
