@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../../src/app.ts';
 import { appEnv, prepareAppDirs } from '../helpers/app.ts';
 import { launchBrowser } from '../helpers/browser.ts';
-import { sharedImagePath } from '../helpers/shared.ts';
+import { loadSharedImage, sharedImagePath } from '../helpers/shared.ts';
+import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
+import { encodeGif } from '../../src/engine/gif.ts';
 
 /**
  * End to end: the real app (bot core, engine process, web adapter) and Debian's Chromium driven by
@@ -147,6 +149,20 @@ describe('the web playground', () => {
     await expect.poll(() => page.textContent('#notice')).toMatch(/^Done: deleted 2 jobs, \d+ files and 0 contest entries/);
     expect(await page.locator('#history li').count()).toBe(0);
     expect(await page.isVisible('#history-empty')).toBe(true);
+  });
+
+  it('paints an animated GIF dropped on the page, and shows the painted clip', async () => {
+    const clip = await syntheticClip(await loadSharedImage('content_tubingen.jpg'), await loadSharedImage('content_dog.jpg'), { frames: 4, width: 96, height: 72 });
+    await page.setInputFiles('#content-input', { name: 'street.gif', mimeType: 'image/gif', buffer: await encodeGif(clip.frames, { maxSide: 96 }) });
+    await page.click('#style-choices label:has(input[value="udnie"])');
+    await setOption('size', '64');
+    await setOption('iterations', '3');
+    await page.click('#stylize-button');
+    await page.waitForSelector('#result:not([hidden])', { timeout: 120_000 });
+    expect(await page.textContent('#result-gif-caption')).toBe('The clip, painted (4 frames)');
+    expect(await page.textContent('#parameters')).toMatch(/· 4 frames, each from the one before \(temporally consistent\)/);
+    const gif = await download('#download-gif');
+    expect((await sharp(gif, { animated: true }).metadata()).pages).toBe(4);
   });
 });
 

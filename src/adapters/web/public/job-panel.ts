@@ -110,6 +110,10 @@ function finish(job: PublicJob): void {
   $<HTMLImageElement>('#preview').src = job.result.png;
   $<HTMLImageElement>('#result-image').src = job.result.png;
   $<HTMLImageElement>('#result-gif').src = job.result.gif;
+  // A clip's GIF is the result itself, and its PNG only the first frame.
+  const clip = job.options.clipFrames !== undefined;
+  $('#result-image-caption').textContent = clip ? 'First frame' : 'Result';
+  $('#result-gif-caption').textContent = clip ? `The clip, painted (${job.options.clipFrames} frames)` : 'How it emerged';
   $<HTMLAnchorElement>('#download-png').href = `${job.result.png}?download`;
   $<HTMLAnchorElement>('#download-gif').href = `${job.result.gif}?download`;
   $('#parameters').textContent = `${job.message.details ?? ''} · computed by ${job.result.backend}`;
