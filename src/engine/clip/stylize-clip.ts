@@ -6,9 +6,9 @@
  */
 import { throwIfAborted } from '../errors.ts';
 import type { WeightedStyle } from '../engine.ts';
-import { resizeExactly, resizeToLongSide, type RgbImage } from '../image.ts';
-import { fastMethod, networkNamed, paintSplitWithNetworks } from '../methods/fast.ts';
-import { defaultsFor } from '../options.ts';
+import { resizeExactly, type RgbImage } from '../image.ts';
+import { startFromNetworks } from '../methods/best.ts';
+import { fastMethod } from '../methods/fast.ts';
 import { definedRegions } from '../methods/optimise.ts';
 import { regionsFor, takeTarget } from '../methods/regions.ts';
 import type { MethodContext } from '../methods/method.ts';
@@ -98,10 +98,7 @@ async function paintOptimised(context: MethodContext, request: ClipRequest, inde
   const base = { content, styles: request.styles, ...definedRegions(regions), signal: request.signal, onProgress: (progress: { iteration: number; totalIterations: number }) => onIteration(progress.iteration, progress.totalIterations) };
   if (!previous || request.temporal === false) {
     // `best`: the first frame (or each, without temporal consistency) starts from the network's picture.
-    const start =
-      request.method === 'best'
-        ? await paintSplitWithNetworks(context, await resizeToLongSide(content, options.size ?? defaultsFor(engine.backend).size), networkNamed(network), backgroundNetwork === undefined ? undefined : networkNamed(backgroundNetwork, 'backgroundNetwork'), regions.background ? regions.mask : undefined)
-        : undefined;
+    const start = request.method === 'best' ? await startFromNetworks(context, engine, content, { network, backgroundNetwork, size: options.size }, regions) : undefined;
     return (await engine.stylize({ ...base, ...(start ? { start } : {}), options: { ...options, frames: 2 } })).image;
   }
   // The previous input frame and this one at the result's size: the flow between them moves the previous result here.

@@ -1,11 +1,12 @@
 import { throwIfAborted } from '../errors.ts';
-import { resizeToLongSide } from '../image.ts';
+import type { Engine } from '../engine.ts';
+import { resizeToLongSide, type RgbImage } from '../image.ts';
 import { defaultsFor, type StylizeOptionsInput } from '../options.ts';
 import type { OptionSpecs } from '../option-spec.ts';
 import { FAST_OPTIONS, networkNamed, paintSplitWithNetworks } from './fast.ts';
-import type { EngineMethod } from './method.ts';
+import type { EngineMethod, MethodContext } from './method.ts';
 import { definedRegions, OPTIMISE_OPTIONS, resultWithOverlay } from './optimise.ts';
-import { regionsFor, takeTarget } from './regions.ts';
+import { regionsFor, takeTarget, type Regions } from './regions.ts';
 
 /** The optimisation's options, and the network(s) whose picture it starts from. */
 export const BEST_OPTIONS = { network: FAST_OPTIONS.network, backgroundNetwork: FAST_OPTIONS.backgroundNetwork, ...OPTIMISE_OPTIONS } as const satisfies OptionSpecs;
@@ -21,16 +22,30 @@ export const bestMethod: EngineMethod = {
   options: BEST_OPTIONS,
   async run(context, { inputs, options: input, onProgress, signal }) {
     const { target, rest } = takeTarget(input);
-    const { network: named, backgroundNetwork, ...options } = rest as StylizeOptionsInput & { network?: unknown; backgroundNetwork?: unknown };
-    const network = networkNamed(named);
-    const background = backgroundNetwork === undefined ? undefined : networkNamed(backgroundNetwork, 'backgroundNetwork');
+    const { network, backgroundNetwork, ...options } = rest as StylizeOptionsInput & { network?: unknown; backgroundNetwork?: unknown };
     const engine = await context.engine();
     const regions = await regionsFor(context, inputs, target);
-    const size = options.size ?? defaultsFor(engine.backend).size;
-    const start = await paintSplitWithNetworks(context, await resizeToLongSide(inputs.content, size), network, background, regions.background ? regions.mask : undefined);
+    const start = await startFromNetworks(context, engine, inputs.content, { network, backgroundNetwork, size: options.size }, regions);
     throwIfAborted(signal);
     // `engine.stylize` validates the rest against STYLIZE_OPTIONS.
     const result = await engine.stylize({ content: inputs.content, styles: inputs.styles, ...definedRegions(regions), start, options, ...(onProgress ? { onProgress } : {}), ...(signal ? { signal } : {}) });
     return resultWithOverlay(result, regions);
   },
 };
+
+/**
+ * The picture `best` starts from, at the optimisation's size: the network's, or with a background
+ * network and a split, the person in one network's picture and the rest in the other's.
+ */
+export async function startFromNetworks(
+  context: Pick<MethodContext, 'fastWeightsDir' | 'fastRunner'>,
+  engine: Engine,
+  content: RgbImage,
+  options: { readonly network: unknown; readonly backgroundNetwork: unknown; readonly size: number | undefined },
+  regions: Regions,
+): Promise<RgbImage> {
+  const network = networkNamed(options.network);
+  const background = options.backgroundNetwork === undefined ? undefined : networkNamed(options.backgroundNetwork, 'backgroundNetwork');
+  const photo = await resizeToLongSide(content, options.size ?? defaultsFor(engine.backend).size);
+  return paintSplitWithNetworks(context, photo, network, background, regions.background ? regions.mask : undefined);
+}
