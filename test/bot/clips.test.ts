@@ -6,7 +6,7 @@ import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
 import { encodeGif } from '../../src/engine/gif.ts';
 import { decodeClip } from '../../src/engine/clip/decode.ts';
 import { encodeMp4 } from '../../src/engine/clip/encode.ts';
-import { contextFor, startTestBot, waitForEvent } from '../helpers/bot.ts';
+import { contextFor, startTestBot, waitForEvent, waitForEnd } from '../helpers/bot.ts';
 import { loadSharedImage } from '../helpers/shared.ts';
 
 // The real bot and engine workers with the shipped library; a GIF made here from the shared photos.
@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => harness.stop());
 
-const finished = (jobId: string) => waitForEvent(harness.events, harness.bot, (event) => event.job.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(event.type));
+const finished = (jobId: string) => waitForEnd(harness.events, harness.bot, jobId);
 
 describe('clips in chat', () => {
   it('paints a GIF frame by frame with a fast style, keeping its timing', async () => {

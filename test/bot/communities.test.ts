@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UploadedImage } from '../../src/bot/commands/types.ts';
 import { importStyles } from '../../src/bot/styles/import.ts';
 import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
-import { contextFor, startTestBot, waitForEvent } from '../helpers/bot.ts';
+import { contextFor, startTestBot, waitForEvent, waitForEnd } from '../helpers/bot.ts';
 import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
 
 // One bot serving two Discord servers, A and B, with the shared paintings imported for all.
@@ -72,7 +72,7 @@ describe('communities', () => {
 
 describe('fair sharing between communities', () => {
   let shared: Awaited<ReturnType<typeof startTestBot>>;
-  const finished = (jobId: string) => waitForEvent(shared.events, shared.bot, (event) => event.job.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(event.type));
+  const finished = (jobId: string) => waitForEnd(shared.events, shared.bot, jobId);
   const quick = () => ({ content: photo, style: painting, iterations: 2 });
   beforeAll(async () => {
     shared = await startTestBot({ IMPASTO_MAX_SIZE: '64', IMPASTO_MAX_ITERATIONS: '300', IMPASTO_MAX_QUEUED_PER_USER: '5', IMPASTO_MAX_QUEUED_PER_COMMUNITY: '2', IMPASTO_DAILY_JOBS_PER_USER: '2', IMPASTO_DAILY_JOBS_PER_COMMUNITY: '4' });

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UploadedImage } from '../../src/bot/commands/types.ts';
 import { messageForJob } from '../../src/bot/job-messages.ts';
-import { contextFor, startTestBot, waitForEvent } from '../helpers/bot.ts';
+import { contextFor, startTestBot, waitForEvent, waitForEnd } from '../helpers/bot.ts';
 import { sharedImagePath } from '../helpers/shared.ts';
 
 // The real bot, engine workers (both lanes) and shipped library, with the shared fast networks.
@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => harness.stop());
 
-const finished = (jobId: string) => waitForEvent(harness.events, harness.bot, (event) => event.job.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(event.type));
+const finished = (jobId: string) => waitForEnd(harness.events, harness.bot, jobId);
 
 describe('fast styles in chat', () => {
   it('answers a style marked fast with the network’s picture first, offering to paint it properly', async () => {

@@ -5,7 +5,7 @@ import type { UploadedImage } from '../../src/bot/commands/types.ts';
 import { openDatabase, type Db } from '../../src/bot/database.ts';
 import { createDataDirs, deleteOwnFiles } from '../../src/bot/files.ts';
 import { filesOf, JobStore } from '../../src/bot/jobs/store.ts';
-import { contextFor, startTestBot, waitForEvent } from '../helpers/bot.ts';
+import { contextFor, startTestBot, waitForEnd } from '../helpers/bot.ts';
 import { sharedImagePath } from '../helpers/shared.ts';
 
 // The real bot and engine, with small limits so that every job (contest entries too) is quick.
@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => harness.stop());
 
-const finished = (jobId: string) => waitForEvent(harness.events, harness.bot, (event) => event.job.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(event.type));
+const finished = (jobId: string) => waitForEnd(harness.events, harness.bot, jobId);
 
 /** Every file under the data directory. */
 async function walk(dir: string): Promise<string[]> {

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UploadedImage } from '../../src/bot/commands/types.ts';
 import type { JobEvent } from '../../src/bot/jobs/queue.ts';
-import { contextFor, startTestBot, waitForEvent } from '../helpers/bot.ts';
+import { contextFor, startTestBot, waitForEvent, endsJob } from '../helpers/bot.ts';
 import { sharedImagePath } from '../helpers/shared.ts';
 
 let harness: Awaited<ReturnType<typeof startTestBot>>;
@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => harness.stop());
 
-const finished = (jobId: string) => (event: JobEvent) => event.job.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(event.type);
+const finished = endsJob;
 
 /** The engine's process: a child of this test process running engine-worker.ts. */
 function enginePid(): number {

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UploadedImage } from '../../src/bot/commands/types.ts';
 import { messageForJob } from '../../src/bot/job-messages.ts';
-import { contextFor, startTestBot, waitForEvent } from '../helpers/bot.ts';
+import { contextFor, startTestBot, waitForEnd } from '../helpers/bot.ts';
 import { sharedImagePath } from '../helpers/shared.ts';
 
 // The real bot and engine workers, the shipped library with its fast networks, and the shared selfie model.
@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => harness.stop());
 
-const finished = (jobId: string) => waitForEvent(harness.events, harness.bot, (event) => event.job.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(event.type));
+const finished = (jobId: string) => waitForEnd(harness.events, harness.bot, jobId);
 
 describe('target and background_style in chat', () => {
   it('paints only the person with a fast style, and says so with the result', async () => {

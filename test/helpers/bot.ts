@@ -53,6 +53,14 @@ export function contextFor(userId: string, options: { platform?: Platform; isMod
   };
 }
 
+/** Whether an event ends the job: it succeeded, failed or was cancelled. */
+export const endsJob = (jobId: string) => (event: JobEvent): boolean => event.job.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(event.type);
+
+/** Resolves with the event that ends the job. */
+export function waitForEnd(events: JobEvent[], bot: Bot, jobId: string): Promise<JobEvent> {
+  return waitForEvent(events, bot, endsJob(jobId));
+}
+
 /** Resolves at the first event that matches, or rejects if the job fails first. */
 export function waitForEvent(events: JobEvent[], bot: Bot, predicate: (event: JobEvent) => boolean): Promise<JobEvent> {
   const seen = events.find(predicate);

@@ -151,7 +151,7 @@ async function runClip(request: RunRequest, context: MethodContext, inputs: { st
   // Only an unbroken run from the first frame counts (a frame half-written by a crash is never named .png).
   const done: RgbImage[] = [];
   for (const [index, name] of saved.entries()) {
-    if (name !== `${String(index).padStart(5, '0')}.png`) break;
+    if (name !== frameFileName(index)) break;
     done.push(await readImage(join(framesDir, name)));
   }
   const painting = stylizeClip(context, {
@@ -161,7 +161,7 @@ async function runClip(request: RunRequest, context: MethodContext, inputs: { st
     options,
     done,
     signal,
-    onFrame: async (index, image) => writeAtomically(join(framesDir, `${String(index).padStart(5, '0')}.png`), await encodePng(image)),
+    onFrame: async (index, image) => writeAtomically(join(framesDir, frameFileName(index)), await encodePng(image)),
     onProgress: (progress) =>
       send({ type: 'progress', jobId: request.jobId, progress: { iteration: progress.frame, totalIterations: progress.totalFrames, etaMs: progress.etaMs, elapsedMs: progress.elapsedMs, inFrame: { iteration: progress.iteration, totalIterations: progress.totalIterations } } }),
   });
@@ -179,6 +179,11 @@ async function runClip(request: RunRequest, context: MethodContext, inputs: { st
   if (video) await writeAtomically(request.output.mp4Path, await encodeMp4(result.frames, result.delaysMs));
   await rm(framesDir, { recursive: true, force: true });
   send({ type: 'done', jobId: request.jobId, outcome: { width: first.width, height: first.height, iterations: result.frames.length, elapsedMs: result.elapsedMs, frames: result.frames.length, lossHistory: [], video, ...(gif.width < first.width ? { gifWidth: gif.width } : {}) } });
+}
+
+/** A saved clip frame's file: its index, zero-padded so that names sort in order. */
+function frameFileName(index: number): string {
+  return `${String(index).padStart(5, '0')}.png`;
 }
 
 async function readImage(path: string): Promise<RgbImage> {
