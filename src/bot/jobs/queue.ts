@@ -44,8 +44,9 @@ export interface QueueEntry {
 }
 
 /**
- * The one queue in front of the engine. Commands and adapters see only this: the in-process queue
- * (`local-queue.ts`) is the first implementation; a Redis-backed one can be a second.
+ * The one queue in front of the engine. Commands and adapters see only this: `bot-queue.ts`
+ * implements it, and its `Dispatch` decides where jobs run: this machine's
+ * engine processes (`local-dispatch.ts`) or, later, workers elsewhere.
  */
 export interface JobQueue {
   /**

@@ -4,7 +4,8 @@ import type { Db } from '../database.ts';
 import type { DataDirs } from '../files.ts';
 import { likelyBackend } from '../limits.ts';
 import { EngineHost, type EngineInfo } from './engine-host.ts';
-import { LocalQueue } from './local-queue.ts';
+import { BotQueue } from './bot-queue.ts';
+import { LocalDispatch } from './local-dispatch.ts';
 import type { JobLane, JobQueue } from './queue.ts';
 import { downloadSegmentationModel, hasSegmentationModel, SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
 import { downloadFastNetworks } from '../../engine/fast/download.ts';
@@ -44,9 +45,9 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
       ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
     });
   const hosts = { paint: hostFor('paint'), fast: hostFor('fast') };
-  const queue = new LocalQueue({
+  const queue = new BotQueue({
     store,
-    hosts,
+    dispatch: new LocalDispatch(hosts, env.IMPASTO_JOB_TIMEOUT_MINUTES * 60_000),
     dirs,
     speed,
     limits: {
@@ -55,7 +56,6 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
       maxQueue: env.IMPASTO_MAX_QUEUE,
       dailyJobsPerUser: env.IMPASTO_DAILY_JOBS_PER_USER,
       dailyJobsPerCommunity: env.IMPASTO_DAILY_JOBS_PER_COMMUNITY,
-      jobTimeoutMs: env.IMPASTO_JOB_TIMEOUT_MINUTES * 60_000,
       progressIntervalMs: env.IMPASTO_PROGRESS_INTERVAL_MS,
     },
     logger: logger.child({ component: 'queue' }),

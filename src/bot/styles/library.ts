@@ -152,7 +152,7 @@ export class CommunityStyles {
     const style = this.resolve(name);
     const own = this.db.prepare('DELETE FROM styles WHERE community = ? AND name = ?').run(this.community, style.name).changes > 0;
     if (own) {
-      // Jobs already queued with this style keep working: they reference their own copy (see LocalQueue).
+      // Jobs already queued with this style keep working: they reference their own copy (see BotQueue.submit).
       await rm(style.path, { force: true });
     } else {
       this.db.prepare('INSERT OR IGNORE INTO hidden_styles (community, name) VALUES (?, ?)').run(this.community, style.name);

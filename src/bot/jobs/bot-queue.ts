@@ -1,65 +1,53 @@
 import { copyFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import PQueue from 'p-queue';
 import type { Logger } from 'pino';
-import { CancelledError } from '../../engine/errors.ts';
-import { EngineFailure, type EngineHost } from './engine-host.ts';
-import { BotError, userMessageOf } from '../errors.ts';
+import { BotError } from '../errors.ts';
 import { Admission, type AdmissionLimits } from './admission.ts';
+import type { Dispatch, Dispatched } from './dispatch.ts';
+import type { RunRequest } from './engine-protocol.ts';
+import { endingOf } from './lane-runner.ts';
 import { throttleProgress } from './progress-throttle.ts';
 import { deleteOwnFiles, resultPaths, type DataDirs } from '../files.ts';
 import { isOfCommunity, styleSharesOf, type Job, type JobStore, type NewJob, type Requester } from './store.ts';
 import type { SpeedModel } from './speed.ts';
-import { JOB_LANES, laneOf, type JobEvent, type JobEventListener, type JobLane, type JobQueue, type QueueEntry } from './queue.ts';
+import { JOB_LANES, laneOf, type JobEvent, type JobEventListener, type JobQueue, type QueueEntry } from './queue.ts';
 
 export interface QueueLimits extends AdmissionLimits {
-  /** A running job is stopped after this long. */
-  readonly jobTimeoutMs: number;
   /** At most one progress event per job per this interval (chat platforms rate-limit edits). */
   readonly progressIntervalMs: number;
 }
 
-export interface LocalQueueOptions {
+export interface BotQueueOptions {
   readonly store: JobStore;
-  /** An engine process per lane (each runs one job at a time). */
-  readonly hosts: Readonly<Record<JobLane, EngineHost>>;
+  /** Where admitted jobs wait and run: this machine's engine processes or workers elsewhere. */
+  readonly dispatch: Dispatch;
   readonly dirs: DataDirs;
   readonly speed: SpeedModel;
   readonly limits: QueueLimits;
   readonly logger: Logger;
 }
 
-/** One lane: its own order (p-queue, one job at a time), its engine process, its running job. */
-interface Lane {
-  readonly queue: PQueue;
-  readonly host: EngineHost;
-  runningJobId: string | undefined;
-}
-
 /**
- * The in-process `JobQueue` in front of the engine: two lanes (`queue.ts`), each running one job at
- * a time on its own engine process; order, ETAs, cancellation, time limits and recovery after a
- * restart, with admission (`admission.ts`) and progress throttling (`progress-throttle.ts`) that any
- * other implementation would share. Every state lives in the JobStore first, so a killed process
- * loses nothing.
+ * The `JobQueue` in front of the engine: admission (`admission.ts`), order, ETAs, cancellation,
+ * recovery after a restart and progress throttling (`progress-throttle.ts`), whichever `Dispatch`
+ * runs the jobs. Every state lives in the JobStore first, so a killed process loses nothing.
  */
-export class LocalQueue implements JobQueue {
-  private readonly lanes: Readonly<Record<JobLane, Lane>>;
+export class BotQueue implements JobQueue {
   private readonly listeners = new Set<JobEventListener>();
-  private timedOut = new Set<string>();
   private readonly admission: Admission;
+  /** Dispatched jobs that have not ended yet. */
+  private readonly pending = new Set<Promise<void>>();
 
   private readonly store: JobStore;
+  private readonly dispatch: Dispatch;
   private readonly dirs: DataDirs;
   private readonly speed: SpeedModel;
   private readonly limits: QueueLimits;
   private readonly logger: Logger;
 
-  constructor(options: LocalQueueOptions) {
-    ({ store: this.store, dirs: this.dirs, speed: this.speed, limits: this.limits, logger: this.logger } = options);
-    const laneOn = (host: EngineHost): Lane => ({ queue: new PQueue({ concurrency: 1 }), host, runningJobId: undefined });
-    this.lanes = { paint: laneOn(options.hosts.paint), fast: laneOn(options.hosts.fast) };
+  constructor(options: BotQueueOptions) {
+    ({ store: this.store, dispatch: this.dispatch, dirs: this.dirs, speed: this.speed, limits: this.limits, logger: this.logger } = options);
     this.admission = new Admission(this.store, this.limits);
   }
 
@@ -116,8 +104,7 @@ export class LocalQueue implements JobQueue {
     if (!isOwner && !requester.isModerator) throw new BotError('not_allowed', "You can cancel only your own jobs (moderators can cancel anyone's here).", 'job');
     if (job.status !== 'queued' && job.status !== 'running') throw new BotError('unknown_job', `Job ${jobId} has already ${job.status === 'cancelled' ? 'been cancelled' : 'finished'}.`, 'job');
     if (!this.store.markCancelled(jobId)) throw new BotError('unknown_job', `Job ${jobId} has already finished.`, 'job');
-    const lane = this.lanes[laneOf(job)];
-    if (lane.runningJobId === jobId) lane.host.cancel(jobId);
+    this.dispatch.cancel(jobId, laneOf(job));
     const cancelled = this.store.get(jobId)!;
     this.emit({ type: 'cancelled', job: cancelled, byModerator: !isOwner });
     return cancelled;
@@ -145,14 +132,12 @@ export class LocalQueue implements JobQueue {
 
   /** Resolves when nothing is queued or running in either lane (tests and shutdown). */
   async onIdle(): Promise<void> {
-    // A fast job may queue while the other lane drains: wait until both are idle at once.
-    while (JOB_LANES.some((lane) => this.lanes[lane].queue.size + this.lanes[lane].queue.pending > 0)) {
-      await Promise.all(JOB_LANES.map((lane) => this.lanes[lane].queue.onIdle()));
-    }
+    // A job may be queued while others drain: wait until none is pending at once.
+    while (this.pending.size > 0) await Promise.all(this.pending);
   }
 
   pause(): void {
-    for (const lane of JOB_LANES) this.lanes[lane].queue.pause();
+    this.dispatch.pause();
   }
 
   private entryOf(jobId: string): QueueEntry | undefined {
@@ -160,8 +145,55 @@ export class LocalQueue implements JobQueue {
   }
 
   private schedule(job: Job): void {
-    const lane = this.lanes[laneOf(job)];
-    void lane.queue.add(() => this.run(job.id, lane));
+    const { png, gif, mp4 } = resultPaths(this.dirs, job.id);
+    const request: RunRequest = {
+      type: 'run',
+      jobId: job.id,
+      method: job.method,
+      inputs: { contentPath: job.contentPath, styles: styleSharesOf(job), maskPath: job.maskPath, background: job.background },
+      options: job.options,
+      output: { pngPath: png, gifPath: gif, mp4Path: mp4 },
+    };
+    const onProgress = throttleProgress(this.limits.progressIntervalMs, ({ progress, recentTerms, preview }) => {
+      this.store.recordProgress(job.id, progress);
+      this.emit({ type: 'progress', job: this.store.get(job.id)!, progress, recentTerms, preview });
+    });
+    const ended = this.dispatch
+      .run(request, laneOf(job), { begin: () => this.begin(job.id), progress: onProgress })
+      .then(
+        (ran) => (ran ? this.finish(job, request.output, ran) : undefined),
+        (error: unknown) => this.finishWithError(job.id, error),
+      )
+      .catch((error: unknown) => this.logger.error({ err: error, jobId: job.id }, 'could not record the end of a job'))
+      .finally(() => this.pending.delete(ended));
+    this.pending.add(ended);
+  }
+
+  /** The job has reached an engine: it starts unless it was cancelled or forgotten meanwhile. */
+  private begin(jobId: string): boolean {
+    const job = this.store.get(jobId);
+    // Picked up again after its worker died: it is still running, and was announced already.
+    if (job?.status === 'running') return true;
+    if (job?.status !== 'queued') return false;
+    this.store.markRunning(jobId);
+    this.emit({ type: 'started', job: this.store.get(jobId)! });
+    return true;
+  }
+
+  private async finish(dispatched: Job, { pngPath, gifPath, mp4Path }: RunRequest['output'], { outcome, backend }: Dispatched): Promise<void> {
+    const jobId = dispatched.id;
+    this.speed.record(dispatched.method, dispatched.options, outcome.elapsedMs);
+    const job = this.store.get(jobId);
+    // Its owner asked to be forgotten while it ran: nothing of it may stay.
+    if (!job) {
+      await deleteOwnFiles(this.dirs, [pngPath, gifPath, mp4Path]);
+      return;
+    }
+    // Ended already (cancelled just as it finished): one ending per job.
+    if (job.status !== 'running') return;
+    const { video, ...measured } = outcome;
+    this.store.markSucceeded(jobId, { pngPath, gifPath, ...(video ? { mp4Path } : {}), ...measured, backend });
+    this.emit({ type: 'succeeded', job: this.store.get(jobId)! });
   }
 
   private async copyIntoUploads(path: string): Promise<string> {
@@ -170,65 +202,19 @@ export class LocalQueue implements JobQueue {
     return copy;
   }
 
-  private async run(jobId: string, lane: Lane): Promise<void> {
-    const queued = this.store.get(jobId);
-    if (queued?.status !== 'queued') return; // cancelled while waiting
-    this.store.markRunning(jobId);
-    lane.runningJobId = jobId;
-    const job = this.store.get(jobId)!;
-    this.emit({ type: 'started', job });
-    const { png, gif, mp4 } = resultPaths(this.dirs, jobId);
-    const timer = setTimeout(() => {
-      this.timedOut.add(jobId);
-      lane.host.cancel(jobId);
-      // A job that ignores its cancellation (stuck in one huge iteration) loses its worker.
-      setTimeout(() => {
-        if (lane.runningJobId === jobId) void lane.host.restart(`job ${jobId} did not stop after its time limit`);
-      }, 30_000).unref();
-    }, this.limits.jobTimeoutMs);
-    const onProgress = throttleProgress(this.limits.progressIntervalMs, ({ progress, recentTerms, preview }) => {
-      this.store.recordProgress(jobId, progress);
-      this.emit({ type: 'progress', job: this.store.get(jobId)!, progress, recentTerms, preview });
-    });
-    try {
-      const outcome = await lane.host.run(
-        { type: 'run', jobId, method: job.method, inputs: { contentPath: job.contentPath, styles: styleSharesOf(job), maskPath: job.maskPath, background: job.background }, options: job.options, output: { pngPath: png, gifPath: gif, mp4Path: mp4 } },
-        onProgress,
-      );
-      this.speed.record(job.method, job.options, outcome.elapsedMs);
-      // Its owner asked to be forgotten while it ran: nothing of it may stay.
-      if (!this.store.get(jobId)) {
-        await deleteOwnFiles(this.dirs, [png, gif, mp4]);
-        return;
-      }
-      const { video, ...measured } = outcome;
-      this.store.markSucceeded(jobId, { pngPath: png, gifPath: gif, ...(video ? { mp4Path: mp4 } : {}), ...measured, backend: (await lane.host.start()).label });
-      this.emit({ type: 'succeeded', job: this.store.get(jobId)! });
-    } catch (error) {
-      this.finishWithError(jobId, error);
-    } finally {
-      clearTimeout(timer);
-      lane.runningJobId = undefined;
-      this.timedOut.delete(jobId);
-    }
-  }
-
   private finishWithError(jobId: string, error: unknown): void {
     const job = this.store.get(jobId);
     if (!job) return; // forgotten while it ran (cancelled first, and announced then)
-    if (error instanceof CancelledError && !this.timedOut.has(jobId)) {
+    const ending = endingOf(error);
+    if (ending.cancelled) {
       // Cancelled by a user: `cancel` already recorded and announced it.
       if (job.status === 'running') this.store.markCancelled(jobId);
       return;
     }
-    const message = this.timedOut.has(jobId)
-      ? `The job took longer than the ${describeLimit(this.limits.jobTimeoutMs)} limit and was stopped. Try a smaller size or fewer iterations.`
-      : error instanceof EngineFailure
-        ? error.userMessage
-        : (userMessageOf(error) ?? 'Something went wrong on our side while working on this job.');
+    if (job.status !== 'running' && job.status !== 'queued') return; // one ending per job
     this.logger.error({ err: error, jobId }, 'job failed');
-    this.store.markFailed(jobId, message);
-    this.emit({ type: 'failed', job: this.store.get(jobId)!, message });
+    this.store.markFailed(jobId, ending.message);
+    this.emit({ type: 'failed', job: this.store.get(jobId)!, message: ending.message });
   }
 
   private emit(event: JobEvent): void {
@@ -240,8 +226,4 @@ export class LocalQueue implements JobQueue {
       }
     }
   }
-}
-
-function describeLimit(ms: number): string {
-  return ms >= 60_000 ? `${Math.round(ms / 60_000)}-minute` : `${Math.round(ms / 1000)}-second`;
 }

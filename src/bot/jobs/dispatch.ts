@@ -1,0 +1,39 @@
+import type { RunOutcome, RunRequest } from './engine-protocol.ts';
+import type { ProgressHandler } from './lane-runner.ts';
+import type { JobLane } from './queue.ts';
+
+/** What the queue is told while a job it dispatched runs. */
+export interface DispatchHooks {
+  /**
+   * The job has reached an engine. Answering false means it no longer wants to run (it was cancelled
+   * or forgotten while it waited): the engine skips it.
+   */
+  readonly begin: () => boolean;
+  readonly progress: ProgressHandler;
+}
+
+/** A finished run: what the engine reported, with the result files written at the request's `output`. */
+export interface Dispatched {
+  readonly outcome: RunOutcome;
+  /** What computed it, for people: "onnxruntime" or a TensorFlow.js backend. */
+  readonly backend: string;
+}
+
+/**
+ * Where admitted jobs wait and run: the engine processes of this process (`local-dispatch.ts`) or
+ * `impasto worker`s on other machines through BullMQ on Redis (`redis/redis-dispatch.ts`). The queue
+ * in front (`bot-queue.ts`) keeps admission, the job store and the events the same for both.
+ */
+export interface Dispatch {
+  /**
+   * Runs a stored job once an engine of its lane is free. Resolves with the run, or undefined when
+   * the job did not run (`begin` declined, or it was cancelled while it waited); rejects with what
+   * ended it otherwise (`CancelledError`, `JobTimedOut`, an engine failure).
+   */
+  run(request: RunRequest, lane: JobLane, hooks: DispatchHooks): Promise<Dispatched | undefined>;
+  /** Stops a job, waiting or running. */
+  cancel(jobId: string, lane: JobLane): void;
+  /** Starts nothing more (shutdown). */
+  pause(): void;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,86 @@
+import { CancelledError } from '../../engine/errors.ts';
+import { userMessageOf } from '../errors.ts';
+import { EngineFailure, type EngineHost, type EngineInfo } from './engine-host.ts';
+import type { RunOutcome, RunRequest } from './engine-protocol.ts';
+import type { JobProgress } from './store.ts';
+
+/** A job ran past its time limit and was stopped. */
+export class JobTimedOut extends Error {
+  override readonly name = 'JobTimedOut';
+  constructor(limitMs: number) {
+    super(`The job took longer than the ${describeLimit(limitMs)} limit and was stopped. Try a smaller size or fewer iterations.`);
+  }
+}
+
+/** A job's progress as the engine reports it, with the latest GIF frame as a small JPEG. */
+export type ProgressHandler = (progress: JobProgress, preview?: Uint8Array) => void;
+
+/** How long a job that ignores its cancellation keeps its engine before the engine is killed. */
+const GRACE_AFTER_LIMIT_MS = 30_000;
+
+/**
+ * One engine process running one job at a time under a time limit. The bot's own lanes use it, and
+ * so does each `impasto worker` on another machine, so a job is stopped the same way everywhere.
+ */
+export class LaneRunner {
+  private runningJobId: string | undefined;
+
+  constructor(
+    readonly host: EngineHost,
+    private readonly jobTimeoutMs: number,
+  ) {}
+
+  /** Whether `jobId` is the job this lane is running now. */
+  isRunning(jobId: string): boolean {
+    return this.runningJobId === jobId;
+  }
+
+  start(): Promise<EngineInfo> {
+    return this.host.start();
+  }
+
+  /** Runs one job; throws `JobTimedOut` past the limit, `CancelledError` when cancelled, else the engine's error. */
+  async run(request: RunRequest, onProgress: ProgressHandler, timeoutMs = this.jobTimeoutMs): Promise<RunOutcome> {
+    this.runningJobId = request.jobId;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      this.host.cancel(request.jobId);
+      // A job that ignores its cancellation (stuck in one huge iteration) loses its worker.
+      setTimeout(() => {
+        if (this.runningJobId === request.jobId) void this.host.restart(`job ${request.jobId} did not stop after its time limit`);
+      }, GRACE_AFTER_LIMIT_MS).unref();
+    }, timeoutMs);
+    try {
+      return await this.host.run(request, onProgress);
+    } catch (error) {
+      throw timedOut ? new JobTimedOut(timeoutMs) : error;
+    } finally {
+      clearTimeout(timer);
+      this.runningJobId = undefined;
+    }
+  }
+
+  cancel(jobId: string): void {
+    if (this.runningJobId === jobId) this.host.cancel(jobId);
+  }
+
+  stop(): Promise<void> {
+    return this.host.stop();
+  }
+}
+
+/** How a job that did not succeed ended, in words for the person who asked for it. */
+export type JobEnding = { readonly cancelled: true } | { readonly cancelled: false; readonly message: string };
+
+/** Turns what a run threw into its ending: the same words whichever machine ran it. */
+export function endingOf(error: unknown): JobEnding {
+  if (error instanceof CancelledError) return { cancelled: true };
+  if (error instanceof JobTimedOut) return { cancelled: false, message: error.message };
+  if (error instanceof EngineFailure) return { cancelled: false, message: error.userMessage };
+  return { cancelled: false, message: userMessageOf(error) ?? 'Something went wrong on our side while working on this job.' };
+}
+
+function describeLimit(ms: number): string {
+  return ms >= 60_000 ? `${Math.round(ms / 60_000)}-minute` : `${Math.round(ms / 1000)}-second`;
+}
