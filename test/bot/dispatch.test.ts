@@ -1,0 +1,104 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/bot/database.ts';
+import { createDataDirs, type DataDirs } from '../../src/bot/files.ts';
+import { createLogger } from '../../src/bot/logger.ts';
+import { BotQueue } from '../../src/bot/jobs/bot-queue.ts';
+import type { Dispatch, DispatchHooks, Dispatched } from '../../src/bot/jobs/dispatch.ts';
+import type { RunRequest } from '../../src/bot/jobs/engine-protocol.ts';
+import type { JobEvent } from '../../src/bot/jobs/queue.ts';
+import { SpeedModel } from '../../src/bot/jobs/speed.ts';
+import { JobStore } from '../../src/bot/jobs/store.ts';
+
+/**
+ * The queue's contract with whatever runs its jobs (`Dispatch`), checked with a dispatch driven by
+ * hand: a stand-in for the engine on purpose, because what is under test is the order of events and
+ * states the queue keeps, including orders a real engine produces only by rare timing (a run that
+ * ends just after its job was cancelled, a job reached twice after its worker died).
+ */
+interface HeldRun {
+  readonly request: RunRequest;
+  readonly hooks: DispatchHooks;
+  readonly resolve: (ran: Dispatched | undefined) => void;
+}
+
+class HandDispatch implements Dispatch {
+  readonly runs: HeldRun[] = [];
+  readonly cancelled: string[] = [];
+  run(request: RunRequest, _lane: unknown, hooks: DispatchHooks): Promise<Dispatched | undefined> {
+    return new Promise((resolve) => this.runs.push({ request, hooks, resolve }));
+  }
+  cancel(jobId: string): void {
+    this.cancelled.push(jobId);
+  }
+  pause(): void {}
+  async stop(): Promise<void> {}
+}
+
+const outcome: Dispatched = { outcome: { width: 8, height: 8, iterations: 1, elapsedMs: 5, frames: 1, lossHistory: [] }, backend: 'hand' };
+const requester = { platform: 'web' as const, community: 'web', userId: 'u1', userName: 'user-u1', isModerator: false };
+
+let dirs: DataDirs;
+let root: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'impasto-dispatch-'));
+  dirs = createDataDirs(root);
+});
+
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+function queueOn(dispatch: Dispatch) {
+  const store = new JobStore(openDatabase(':memory:'));
+  const logger = createLogger({ level: 'silent', secrets: [], destination: new Writable({ write: (_chunk, _encoding, done) => done() }) });
+  const limits = { maxQueuedPerUser: 5, maxQueuedPerCommunity: 5, maxQueue: 5, dailyJobsPerUser: 50, dailyJobsPerCommunity: 50, progressIntervalMs: 0 };
+  const queue = new BotQueue({ store, dispatch, dirs, speed: new SpeedModel('onnx'), limits, logger });
+  const events: JobEvent[] = [];
+  queue.onEvent((event) => events.push(event));
+  const submit = () => queue.submit(requester, () => ({ requester, origin: { platform: 'web', channelId: 'c' }, options: {}, contentPath: join(dirs.uploads, 'c.png'), stylePath: join(dirs.uploads, 's.png'), styleLabel: 's' }));
+  return { queue, store, events, submit };
+}
+
+describe('the queue and its dispatch', () => {
+  it('announces one ending per job: a run that finishes just after its cancellation is not announced as a success', async () => {
+    const dispatch = new HandDispatch();
+    const { queue, store, events, submit } = queueOn(dispatch);
+    const { job } = await submit();
+    expect(dispatch.runs[0]!.hooks.begin()).toBe(true);
+    queue.cancel(job.id, requester);
+    expect(dispatch.cancelled).toEqual([job.id]);
+    dispatch.runs[0]!.resolve(outcome);
+    await queue.onIdle();
+    expect(events.map((event) => event.type)).toEqual(['queued', 'started', 'cancelled']);
+    expect(store.get(job.id)?.status).toBe('cancelled');
+  });
+
+  it('starts a job reached again after its worker died once, and finishes it once', async () => {
+    const dispatch = new HandDispatch();
+    const { queue, store, events, submit } = queueOn(dispatch);
+    const { job } = await submit();
+    const { hooks, resolve } = dispatch.runs[0]!;
+    expect(hooks.begin()).toBe(true);
+    expect(hooks.begin()).toBe(true);
+    resolve(outcome);
+    await queue.onIdle();
+    expect(events.map((event) => event.type)).toEqual(['queued', 'started', 'succeeded']);
+    expect(store.get(job.id)?.result?.backend).toBe('hand');
+  });
+
+  it('skips a job cancelled while it waited, and is idle afterwards', async () => {
+    const dispatch = new HandDispatch();
+    const { queue, store, events, submit } = queueOn(dispatch);
+    const { job } = await submit();
+    queue.cancel(job.id, requester);
+    const { hooks, resolve } = dispatch.runs[0]!;
+    expect(hooks.begin()).toBe(false);
+    resolve(undefined);
+    await queue.onIdle();
+    expect(events.map((event) => event.type)).toEqual(['queued', 'cancelled']);
+    expect(store.get(job.id)?.attempts).toBe(0);
+  });
+});
