@@ -134,9 +134,6 @@ async function run(request: RunRequest): Promise<void> {
   }
 }
 
-/** A clip's GIF must fit Discord's upload limit without boosts (Slack's is far higher). */
-const CLIP_GIF_MAX_BYTES = 8 * 1024 * 1024;
-
 /**
  * A clip, frame by frame (`stylizeClip`): each finished frame is saved beside the result, so that a
  * job interrupted by a restart resumes after the last saved frame. The GIF keeps the clip's timing;
@@ -172,7 +169,8 @@ async function runClip(request: RunRequest, context: MethodContext, inputs: { st
   });
   const first = result.frames[0]!;
   await writeAtomically(request.output.pngPath, await encodePng(first));
-  const gif = await encodeGifFitting(result.frames, { delaysMs: result.delaysMs, maxSide: Math.max(first.width, first.height), maxBytes: CLIP_GIF_MAX_BYTES });
+  // Shrunk, if need be, to the encoder's default byte limit: Discord's upload limit without boosts.
+  const gif = await encodeGifFitting(result.frames, { delaysMs: result.delaysMs, maxSide: Math.max(first.width, first.height) });
   await writeAtomically(request.output.gifPath, gif.bytes);
   // A video is answered with a video too (ffmpeg decoded it, so it is there to encode).
   const video = clip.kind === 'video';

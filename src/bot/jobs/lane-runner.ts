@@ -30,11 +30,6 @@ export class LaneRunner {
     private readonly jobTimeoutMs: number,
   ) {}
 
-  /** Whether `jobId` is the job this lane is running now. */
-  isRunning(jobId: string): boolean {
-    return this.runningJobId === jobId;
-  }
-
   start(): Promise<EngineInfo> {
     return this.host.start();
   }
