@@ -6,7 +6,7 @@ import { createBot, type Bot } from '../../src/bot/bot.ts';
 import type { CommandContext } from '../../src/bot/commands/types.ts';
 import { botEnvironmentSchema, type BotEnvironment } from '../../src/bot/config.ts';
 import type { Platform } from '../../src/bot/jobs/store.ts';
-import type { JobEvent } from '../../src/bot/jobs/queue.ts';
+import { FINAL_EVENTS, type JobEvent } from '../../src/bot/jobs/queue.ts';
 import { createLogger } from '../../src/bot/logger.ts';
 import { SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR, SHARED_VGG_DIR } from './shared.ts';
 
@@ -54,7 +54,7 @@ export function contextFor(userId: string, options: { platform?: Platform; isMod
 }
 
 /** Whether an event ends the job: it succeeded, failed or was cancelled. */
-export const endsJob = (jobId: string) => (event: JobEvent): boolean => event.job.id === jobId && ['succeeded', 'failed', 'cancelled'].includes(event.type);
+export const endsJob = (jobId: string) => (event: JobEvent): boolean => event.job.id === jobId && FINAL_EVENTS.has(event.type);
 
 /** Resolves with the event that ends the job. */
 export function waitForEnd(events: JobEvent[], bot: Bot, jobId: string): Promise<JobEvent> {
