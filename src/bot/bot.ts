@@ -66,6 +66,8 @@ export interface Bot {
   jobsOf(platform: Platform, userId: string): Job[];
   resultFiles(job: Job): Promise<{ png: Buffer; gif: Buffer; mp4?: Buffer | undefined }>;
   engineInfo(): EngineInfo | undefined;
+  /** The Prometheus endpoint, when IMPASTO_METRICS_PORT is set. */
+  metricsUrl(): string | undefined;
   /** Waits until no job is queued or running. */
   idle(): Promise<void>;
   readonly contests: Contests;
@@ -163,6 +165,7 @@ export function createBot(options: BotOptions): Bot {
       return { png, gif, mp4 };
     },
     engineInfo: runtime.engineInfo,
+    metricsUrl: runtime.metricsUrl,
     idle: () => queue.onIdle(),
     contests,
     onContestEvent: (listener) => contests.onEvent(listener),
@@ -177,7 +180,7 @@ export function createBot(options: BotOptions): Bot {
         const report = await importStyles(library.shared(), env.IMPASTO_STYLES_DIR, limits.decode);
         logger.info({ added: report.added, skipped: report.skipped.length }, 'style library seeded');
       }
-      runtime.start();
+      await runtime.start();
       contests.resume();
       await cleanUp();
       retentionTimer = setInterval(() => void cleanUp(), 3_600_000).unref();

@@ -53,12 +53,35 @@ export function loadEngineEnvironment(env: NodeJS.ProcessEnv = process.env): Eng
   return parseEnvironment(engineEnvironmentSchema, env);
 }
 
+/**
+ * The distributed queue (BullMQ on Redis), shared by the bot and `impasto worker`. Without REDIS_URL
+ * the bot runs every job on engine processes of its own.
+ */
+export const redisEnvironmentSchema = z.object({
+  REDIS_URL: optionalText.pipe(
+    z
+      .string()
+      .url()
+      .refine((url) => /^rediss?:\/\//.test(url), 'expected redis://[:password@]host:port[/db] (or rediss:// for TLS)')
+      .optional(),
+  ),
+  /** Keys and queue names start with this, so that several deployments can share one Redis. */
+  IMPASTO_REDIS_PREFIX: z.string().trim().regex(/^[a-z0-9_-]{1,40}$/i, 'expected letters, digits, - or _').default('impasto'),
+  /** Prometheus `/metrics` on this port (unset: no endpoint). */
+  IMPASTO_METRICS_PORT: z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().int().min(0).max(65_535).optional()),
+  IMPASTO_METRICS_HOST: z.string().trim().min(1).default('127.0.0.1'),
+});
+
+export type RedisEnvironment = z.infer<typeof redisEnvironmentSchema>;
+
 const count = (fallback: number, max = 1_000_000) => z.coerce.number({ invalid_type_error: 'expected a whole number' }).int('expected a whole number').min(1, 'expected 1 or more').max(max).default(fallback);
 const optionalCount = (max: number) =>
   z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number({ invalid_type_error: 'expected a whole number' }).int('expected a whole number').min(1, 'expected 1 or more').max(max).optional());
+const minutes = z.coerce.number({ invalid_type_error: 'expected a number of minutes' }).positive('expected more than 0').max(24 * 60);
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export const botEnvironmentSchema = engineEnvironmentSchema
+  .merge(redisEnvironmentSchema)
   .extend({
     IMPASTO_DATA_DIR: z.string().trim().min(1).default('data'),
     IMPASTO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -69,7 +92,7 @@ export const botEnvironmentSchema = engineEnvironmentSchema
     IMPASTO_MAX_QUEUE: count(20, 10_000),
     IMPASTO_DAILY_JOBS_PER_USER: count(50, 100_000),
     IMPASTO_DAILY_JOBS_PER_COMMUNITY: count(500, 1_000_000),
-    IMPASTO_JOB_TIMEOUT_MINUTES: z.coerce.number({ invalid_type_error: 'expected a number of minutes' }).positive('expected more than 0').max(24 * 60).default(20),
+    IMPASTO_JOB_TIMEOUT_MINUTES: minutes.default(20),
     IMPASTO_MAX_SIZE: optionalCount(2048),
     IMPASTO_MAX_ITERATIONS: optionalCount(5000),
     IMPASTO_MAX_UPLOAD_MB: count(10, 100),
@@ -121,8 +144,37 @@ export function loadBotEnvironment(env: NodeJS.ProcessEnv = process.env): BotEnv
 
 /** Values that must never reach a log line. */
 export function secretsOf(env: BotEnvironment): string[] {
-  return [env.IMPASTO_WEB_TOKEN, env.DISCORD_TOKEN, env.SLACK_BOT_TOKEN, env.SLACK_APP_TOKEN, env.SLACK_SIGNING_SECRET].filter((value): value is string => typeof value === 'string' && value.length > 0);
+  return [env.IMPASTO_WEB_TOKEN, env.DISCORD_TOKEN, env.SLACK_BOT_TOKEN, env.SLACK_APP_TOKEN, env.SLACK_SIGNING_SECRET, ...redisSecretsOf(env)].filter((value): value is string => typeof value === 'string' && value.length > 0);
 }
+
+/** Redis's password (and user), wherever REDIS_URL might be printed. */
+export function redisSecretsOf(env: RedisEnvironment): string[] {
+  if (!env.REDIS_URL) return [];
+  const url = new URL(env.REDIS_URL);
+  return [decodeURIComponent(url.password), url.password].filter((value) => value.length > 0);
+}
+
+/** `impasto worker`: the engine's settings, Redis, and how long a job and a silent worker may take. */
+export const workerEnvironmentSchema = engineEnvironmentSchema.merge(redisEnvironmentSchema).extend({
+  IMPASTO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  IMPASTO_JOB_TIMEOUT_MINUTES: minutes.default(20),
+  /** Which lanes this worker serves: paint (optimisations), fast (one-pass networks), or both. */
+  IMPASTO_WORKER_LANES: z
+    .string()
+    .default('paint,fast')
+    .transform(splitList)
+    .pipe(z.array(z.enum(['paint', 'fast'])).min(1, 'expected paint, fast or paint,fast')),
+  /**
+   * A worker that has not renewed its job's lock for this long is taken for dead, and its job is
+   * given to another worker (BullMQ's lock duration and stalled-job check).
+   */
+  IMPASTO_WORKER_STALLED_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  /** A job that has outlived this many workers is given up (a poison input) instead of being tried again. */
+  IMPASTO_WORKER_MAX_STALLS: z.coerce.number().int().min(0).max(10).default(2),
+  IMPASTO_WORKER_NAME: optionalText,
+});
+
+export type WorkerEnvironment = z.infer<typeof workerEnvironmentSchema>;
 
 function splitList(value: string): string[] {
   return value

@@ -7,7 +7,10 @@ import { registerDiscordCommands } from '../adapters/discord/register.ts';
 import { createBot } from '../bot/bot.ts';
 import { commandLimitsFor } from '../bot/limits.ts';
 import { createLogger } from '../bot/logger.ts';
-import { ConfigError, loadBotEnvironment, loadEngineEnvironment, secretsOf } from '../bot/config.ts';
+import { ConfigError, loadBotEnvironment, loadEngineEnvironment, parseEnvironment, redisSecretsOf, secretsOf, workerEnvironmentSchema } from '../bot/config.ts';
+import { startWorker } from '../bot/jobs/redis/worker.ts';
+import { formatClusterStatus, readClusterStatus } from '../bot/jobs/redis/status.ts';
+import { JobStore } from '../bot/jobs/store.ts';
 import { openDatabase } from '../bot/database.ts';
 import { createDataDirs } from '../bot/files.ts';
 import { importStyles } from '../bot/styles/import.ts';
@@ -111,6 +114,47 @@ program
     };
     process.once('SIGINT', () => shutDown('SIGINT'));
     process.once('SIGTERM', () => shutDown('SIGTERM'));
+  });
+
+program
+  .command('worker')
+  .description('run jobs from the Redis queue (REDIS_URL) on this machine: one engine per lane (IMPASTO_WORKER_LANES)')
+  .action(async () => {
+    const env = parseEnvironment(workerEnvironmentSchema, process.env);
+    if (!env.REDIS_URL) throw new ConfigError('impasto worker takes its jobs from Redis: set REDIS_URL (e.g. redis://:password@queue-host:6379), the same as the bot\'s.');
+    const logger = createLogger({ level: env.IMPASTO_LOG_LEVEL, secrets: redisSecretsOf(env) });
+    guardProcess(logger);
+    const worker = await startWorker({ env: { ...env, REDIS_URL: env.REDIS_URL }, logger }).catch((error: unknown) => {
+      // Almost always the weights (missing, or no internet to fetch them): say so in one line.
+      throw new ConfigError(`the engine could not start: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    process.stderr.write(`impasto worker ${worker.name}: taking ${env.IMPASTO_WORKER_LANES.join(' and ')} jobs${worker.metrics ? `; metrics at ${worker.metrics.url}` : ''}\n`);
+    const shutDown = (signal: string) => {
+      logger.info({ signal }, 'worker shutting down; its job goes back to the queue');
+      void worker.stop().then(() => process.exit(0));
+    };
+    process.once('SIGINT', () => shutDown('SIGINT'));
+    process.once('SIGTERM', () => shutDown('SIGTERM'));
+  });
+
+program
+  .command('status')
+  .description('print the queue and, with REDIS_URL set, the workers')
+  .option('--json', 'print JSON instead of lines')
+  .action(async (flags: { json?: boolean }) => {
+    const env = loadBotEnvironment();
+    if (env.REDIS_URL) {
+      const status = await readClusterStatus(env.REDIS_URL, env.IMPASTO_REDIS_PREFIX);
+      process.stdout.write(`${flags.json ? JSON.stringify(status, null, 2) : formatClusterStatus(status)}\n`);
+      return;
+    }
+    // The embedded queue: what the bot's job store says (running first, then waiting in order).
+    const db = openDatabase(createDataDirs(resolve(env.IMPASTO_DATA_DIR)).database);
+    const store = new JobStore(db);
+    const jobs = [...store.running(), ...store.queued()].map((job) => ({ jobId: job.id, method: job.method, state: job.status, by: job.requester.userName }));
+    db.close();
+    if (flags.json) process.stdout.write(`${JSON.stringify({ jobs }, null, 2)}\n`);
+    else process.stdout.write(`${jobs.length === 0 ? 'no job is queued or running' : jobs.map((job) => `${job.state} ${job.jobId} (${job.method}) for ${job.by}`).join('\n')}\n`);
   });
 
 const styles = program.command('styles').description('manage the style library');

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadBotEnvironment, secretsOf } from '../../src/bot/config.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadBotEnvironment, parseEnvironment, secretsOf, workerEnvironmentSchema } from '../../src/bot/config.ts';
 import { createDataDirs, deleteExpiredFiles } from '../../src/bot/files.ts';
 import { createLogger } from '../../src/bot/logger.ts';
 
@@ -40,6 +43,19 @@ describe('configuration', () => {
     expect(configError({ IMPASTO_WEIGHTS_URL: 'not a url' })).toMatch(/IMPASTO_WEIGHTS_URL: expected a URL/);
   });
 
+  it('checks the Redis settings of the bot and of `impasto worker`', async () => {
+    expect(configError({ REDIS_URL: 'http://queue:6379' })).toMatch(/REDIS_URL: expected redis:\/\/\[:password@\]host:port\[\/db\]/);
+    expect(loadBotEnvironment({ REDIS_URL: 'redis://:pw@queue:6379/2' }).REDIS_URL).toBe('redis://:pw@queue:6379/2');
+    const workerError = () => parseEnvironment(workerEnvironmentSchema, { IMPASTO_WORKER_LANES: 'paint,gpu' });
+    expect(workerError).toThrow(/IMPASTO_WORKER_LANES\.1: expected one of paint, fast \(got "gpu"\)/);
+    const example = parseEnv(await readFile(new URL('../../.env.example', import.meta.url), 'utf8'));
+    expect(parseEnvironment(workerEnvironmentSchema, example)).toMatchObject({ IMPASTO_WORKER_LANES: ['paint', 'fast'], IMPASTO_WORKER_STALLED_MS: 30_000, IMPASTO_WORKER_MAX_STALLS: 2 });
+    // A worker without Redis has nothing to do: one clear line, no stack.
+    const bin = fileURLToPath(new URL('../../bin/impasto.js', import.meta.url));
+    const run = promisify(execFile)(process.execPath, [bin, 'worker'], { env: { ...process.env, REDIS_URL: '' } });
+    await expect(run).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/^impasto: impasto worker takes its jobs from Redis: set REDIS_URL/) });
+  });
+
   it('requires an access token before the web page may listen beyond this machine', () => {
     expect(configError({ IMPASTO_WEB_HOST: '0.0.0.0' })).toMatch(/IMPASTO_WEB_TOKEN: required when IMPASTO_WEB_HOST is not a loopback address \(it is 0\.0\.0\.0\)/);
     expect(loadBotEnvironment({ IMPASTO_WEB_HOST: '0.0.0.0', IMPASTO_WEB_TOKEN: 'a-long-enough-secret-token' }).IMPASTO_WEB_TOKEN).toBe('a-long-enough-secret-token');
@@ -62,6 +78,18 @@ describe('logs', () => {
     expect(output).not.toContain('xoxb-123-456');
     expect(output).not.toContain('hunter2');
     expect(output.match(/\[REDACTED\]/g)!.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('never contain the Redis password', () => {
+    const env = loadBotEnvironment({ REDIS_URL: 'redis://impasto:r3dis%2Fpass-word@queue.internal:6379' });
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'debug', secrets: secretsOf(env), destination: new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }) });
+    logger.warn({ err: new Error(`cannot reach ${env.REDIS_URL}`) }, 'Redis connection error');
+    logger.info(`password was r3dis/pass-word`);
+    const output = lines.join('');
+    expect(output).not.toContain('r3dis%2Fpass-word');
+    expect(output).not.toContain('r3dis/pass-word');
+    expect(output).toContain('queue.internal');
   });
 });
 

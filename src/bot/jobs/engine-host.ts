@@ -40,6 +40,8 @@ export interface EngineHostOptions {
    * directory, and the logs of earlier workers are removed at each start.
    */
   readonly tempDir?: string;
+  /** Told each time the engine process dies, or is killed by `restart` (metrics count engine restarts). */
+  readonly onCrash?: (reason: string) => void;
 }
 
 interface PendingRun {
@@ -155,6 +157,7 @@ export class EngineHost {
         if (!started) reject(new Error(`the engine worker exited (${signal ?? `code ${code}`}) before it was ready`));
         if (this.stopping) return;
         this.options.logger.error({ code, signal }, 'engine worker exited');
+        this.options.onCrash?.(`exited (${signal ?? `code ${code}`})`);
         this.fail(new EngineFailure(`engine worker exited (${signal ?? `code ${code}`})`, 'The style engine crashed while working on this job (it has been restarted). Try again, perhaps with a smaller size.'));
       });
     });

@@ -6,6 +6,9 @@ import { likelyBackend } from '../limits.ts';
 import { EngineHost, type EngineInfo } from './engine-host.ts';
 import { BotQueue } from './bot-queue.ts';
 import { LocalDispatch } from './local-dispatch.ts';
+import type { Dispatch } from './dispatch.ts';
+import { createBotMetrics, serveMetrics, type EngineCrashCounter, type MetricsServer } from './metrics.ts';
+import { RedisDispatch } from './redis/redis-dispatch.ts';
 import type { JobLane, JobQueue } from './queue.ts';
 import { downloadSegmentationModel, hasSegmentationModel, SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
 import { downloadFastNetworks } from '../../engine/fast/download.ts';
@@ -17,9 +20,14 @@ import { JobStore } from './store.ts';
 export interface JobRuntime {
   readonly store: JobStore;
   readonly queue: JobQueue;
-  /** What the engine reported when it started; undefined until then (it loads in the background). */
+  /**
+   * What this machine's engine reported when it started; undefined until then (it loads in the
+   * background), and with REDIS_URL set, where the engines are the workers'.
+   */
   engineInfo(): EngineInfo | undefined;
-  start(): void;
+  /** The Prometheus endpoint, when IMPASTO_METRICS_PORT is set (after `start`). */
+  metricsUrl(): string | undefined;
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -32,22 +40,32 @@ export interface JobRuntimeOptions {
   readonly workerUrl?: URL | undefined;
 }
 
+/**
+ * The job runtime of one bot. Jobs run on this machine's engine processes (`LocalDispatch`), or with
+ * REDIS_URL set on `impasto worker`s anywhere (`RedisDispatch`); the queue in front is the same.
+ */
 export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
   const { env, logger, db, dirs } = options;
   const store = new JobStore(db);
   const speed = new SpeedModel(likelyBackend(env.IMPASTO_BACKEND));
+  const crashes: EngineCrashCounter = { engineCrashed: (lane) => metrics?.engineCrashed(lane) };
   const workerData = { backend: env.IMPASTO_BACKEND, objectiveEngine: env.IMPASTO_ENGINE, weightsDir: env.IMPASTO_WEIGHTS_DIR, weightsUrl: env.IMPASTO_WEIGHTS_URL, fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, segmentationWeightsDir: env.IMPASTO_SEGMENTATION_WEIGHTS_DIR };
   const hostFor = (lane: JobLane) =>
     new EngineHost({
       workerData: { ...workerData, fastOnly: lane === 'fast' },
       logger: logger.child({ component: 'engine', lane }),
       tempDir: dirs.temp,
+      onCrash: () => crashes.engineCrashed(lane),
       ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
     });
-  const hosts = { paint: hostFor('paint'), fast: hostFor('fast') };
+  // With Redis, the engines are the workers': this process starts none.
+  const hosts = env.REDIS_URL ? undefined : { paint: hostFor('paint'), fast: hostFor('fast') };
+  const dispatch: Dispatch = hosts
+    ? new LocalDispatch(hosts, env.IMPASTO_JOB_TIMEOUT_MINUTES * 60_000)
+    : new RedisDispatch({ url: env.REDIS_URL!, prefix: env.IMPASTO_REDIS_PREFIX, logger: logger.child({ component: 'redis' }) });
   const queue = new BotQueue({
     store,
-    dispatch: new LocalDispatch(hosts, env.IMPASTO_JOB_TIMEOUT_MINUTES * 60_000),
+    dispatch,
     dirs,
     speed,
     limits: {
@@ -60,6 +78,8 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     },
     logger: logger.child({ component: 'queue' }),
   });
+  const metrics = createBotMetrics(queue);
+  let metricsServer: MetricsServer | undefined;
   let engineInfo: EngineInfo | undefined;
   let stopped = false;
   /**
@@ -77,7 +97,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
       }
     }
     // A download can outlast the bot: a stopped bot starts no engine.
-    if (stopped || installedFastNetworks(env.IMPASTO_FAST_WEIGHTS_DIR).size === 0) return;
+    if (stopped || !hosts || installedFastNetworks(env.IMPASTO_FAST_WEIGHTS_DIR).size === 0) return;
     await hosts.fast.start().catch((error: unknown) => logger.error({ err: error }, 'the fast lane could not start'));
   };
   /** Without a folder of its own, the bot fetches the segmentation model into the cache, once. */
@@ -94,9 +114,11 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     store,
     queue,
     engineInfo: () => engineInfo,
-    start() {
+    metricsUrl: () => metricsServer?.url,
+    async start() {
+      if (env.IMPASTO_METRICS_PORT !== undefined) metricsServer = await serveMetrics(metrics.registry, { host: env.IMPASTO_METRICS_HOST, port: env.IMPASTO_METRICS_PORT }, logger.child({ component: 'metrics' }));
       // The engine loads its weights in the background; commands are answered meanwhile.
-      hosts.paint.start().then(
+      hosts?.paint.start().then(
         (info) => {
           engineInfo = info;
           speed.useBackend(info.objectiveEngine === 'onnx' ? 'onnx' : info.backend);
@@ -110,7 +132,8 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     async stop() {
       stopped = true;
       queue.pause();
-      await Promise.all([hosts.paint.stop(), hosts.fast.stop()]);
+      await dispatch.stop();
+      await metricsServer?.close();
     },
   };
 }

@@ -1,0 +1,115 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import { JOB_LANES, laneOf, type JobLane, type JobQueue } from './queue.ts';
+
+/**
+ * Prometheus metrics (`/metrics`, text format) of the bot and of each `impasto worker`, fed by the
+ * queue's events: a deployment's dashboards see the same jobs whichever process runs them.
+ */
+
+const DURATION_BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1200];
+
+export interface EngineCrashCounter {
+  /** An engine process of this lane died or was killed. */
+  engineCrashed(lane: JobLane): void;
+}
+
+function createRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'impasto_process_' });
+  return registry;
+}
+
+function engineRestarts(registry: Registry): Counter<'lane'> {
+  return new Counter({ name: 'impasto_engine_restarts_total', help: 'Engine processes that died or were killed (a crash, or a job that ignored its time limit)', labelNames: ['lane'], registers: [registry] });
+}
+
+/** The bot's view: jobs by method and state, how long they waited and ran. */
+export function createBotMetrics(queue: JobQueue): EngineCrashCounter & { readonly registry: Registry } {
+  const registry = createRegistry();
+  const submitted = new Counter({ name: 'impasto_jobs_submitted_total', help: 'Jobs accepted into the queue', labelNames: ['method'], registers: [registry] });
+  const finished = new Counter({ name: 'impasto_jobs_finished_total', help: 'Jobs that ended, by how (succeeded, failed, cancelled)', labelNames: ['method', 'outcome'], registers: [registry] });
+  const duration = new Histogram({ name: 'impasto_job_duration_seconds', help: 'From start to result, of jobs that succeeded', labelNames: ['method'], buckets: DURATION_BUCKETS, registers: [registry] });
+  const wait = new Histogram({ name: 'impasto_queue_wait_seconds', help: 'From acceptance to start', labelNames: ['lane'], buckets: DURATION_BUCKETS, registers: [registry] });
+  new Gauge({
+    name: 'impasto_jobs',
+    help: 'Jobs waiting (queued) and running now, per lane',
+    labelNames: ['lane', 'state'],
+    registers: [registry],
+    collect() {
+      const entries = queue.entries();
+      for (const lane of JOB_LANES) {
+        const ofLane = entries.filter((entry) => entry.lane === lane);
+        this.set({ lane, state: 'running' }, ofLane.filter((entry) => entry.position === 0).length);
+        this.set({ lane, state: 'queued' }, ofLane.filter((entry) => entry.position > 0).length);
+      }
+    },
+  });
+  const restarts = engineRestarts(registry);
+  queue.onEvent((event) => {
+    const { job } = event;
+    if (event.type === 'queued') submitted.inc({ method: job.method });
+    if (event.type === 'started' && job.startedAt) wait.observe({ lane: laneOf(job) }, (job.startedAt - job.createdAt) / 1000);
+    if (event.type === 'succeeded' || event.type === 'failed' || event.type === 'cancelled') finished.inc({ method: job.method, outcome: event.type });
+    if (event.type === 'succeeded' && job.startedAt && job.finishedAt) duration.observe({ method: job.method }, (job.finishedAt - job.startedAt) / 1000);
+  });
+  return { registry, engineCrashed: (lane) => restarts.inc({ lane }) };
+}
+
+export type WorkerJobOutcome = 'succeeded' | 'failed' | 'cancelled';
+
+/** A worker's view: the jobs it ran and how long they took. */
+export function createWorkerMetrics(): EngineCrashCounter & {
+  readonly registry: Registry;
+  jobStarted(lane: JobLane): void;
+  jobEnded(lane: JobLane, outcome: WorkerJobOutcome, seconds: number): void;
+} {
+  const registry = createRegistry();
+  const jobs = new Counter({ name: 'impasto_worker_jobs_total', help: 'Jobs this worker ran, by how they ended', labelNames: ['lane', 'outcome'], registers: [registry] });
+  const duration = new Histogram({ name: 'impasto_worker_job_duration_seconds', help: 'From taking a job to handing back its result, files included', labelNames: ['lane'], buckets: DURATION_BUCKETS, registers: [registry] });
+  const running = new Gauge({ name: 'impasto_worker_running', help: 'Jobs running on this worker now', labelNames: ['lane'], registers: [registry] });
+  const restarts = engineRestarts(registry);
+  return {
+    registry,
+    engineCrashed: (lane) => restarts.inc({ lane }),
+    jobStarted: (lane) => running.inc({ lane }),
+    jobEnded(lane, outcome, seconds) {
+      running.dec({ lane });
+      jobs.inc({ lane, outcome });
+      if (outcome === 'succeeded') duration.observe({ lane }, seconds);
+    },
+  };
+}
+
+export interface MetricsServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Serves `GET /metrics` and nothing else. */
+export async function serveMetrics(registry: Registry, options: { host: string; port: number }, logger: Logger): Promise<MetricsServer> {
+  const server = createServer((request, response) => {
+    if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: metrics are at /metrics\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      (error: unknown) => {
+        logger.error({ err: error }, 'could not collect metrics');
+        response.writeHead(500, { 'content-type': 'text/plain' }).end('could not collect metrics\n');
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const url = `http://${host}:${port}/metrics`;
+  logger.info({ url }, 'metrics listening');
+  return { url, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}

@@ -1,0 +1,104 @@
+import { Redis } from 'ioredis';
+import type { MethodName } from '../../../engine/methods/index.ts';
+import type { RunOutcome } from '../engine-protocol.ts';
+import type { JobLane } from '../queue.ts';
+import type { JobProgress } from '../store.ts';
+
+/**
+ * What the bot and `impasto worker` say to each other through Redis. A job's BullMQ data names its
+ * files by field of a Redis hash (no shared disk); its BullMQ id is the job store's id, so adding a
+ * job twice (after a restart of the bot or a loss in Redis) is harmless.
+ */
+
+/** A file of the job, kept as one field of a hash in Redis; `name` keeps the extension its decoder looks at. */
+export interface FileRef {
+  readonly field: string;
+  readonly name: string;
+}
+
+export interface RemoteJobData {
+  readonly jobId: string;
+  readonly method: MethodName;
+  readonly options: unknown;
+  readonly inputs: {
+    readonly content: FileRef;
+    readonly styles: readonly { readonly file: FileRef; readonly weight: number }[];
+    readonly mask?: FileRef | undefined;
+    readonly background?: readonly { readonly file: FileRef; readonly weight: number }[] | undefined;
+  };
+}
+
+/** A finished job's return value in BullMQ; its files are in the job's output hash. */
+export interface RemoteResult {
+  readonly outcome: RunOutcome;
+  readonly backend: string;
+  /** The worker that ran it (for logs and `impasto status`). */
+  readonly worker: string;
+}
+
+/** `job.updateProgress` data: JSON, so the preview JPEG travels as base64. */
+export interface RemoteProgress {
+  readonly progress: JobProgress;
+  readonly preview?: string | undefined;
+}
+
+/** What a worker writes in Redis about itself, refreshed while it lives. */
+export interface WorkerInfo {
+  readonly name: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly lanes: readonly JobLane[];
+  /** What computes its stylizations, once its painting engine has started. */
+  readonly backend?: string | undefined;
+  readonly startedAt: number;
+  readonly seenAt: number;
+  readonly running: readonly { readonly jobId: string; readonly lane: JobLane }[];
+  readonly finished: number;
+  readonly failed: number;
+}
+
+/**
+ * A failure reason a worker wrote for the person who asked: anything else in `failedReason` comes
+ * from BullMQ itself (a job that stalled too often) and is described by the bot.
+ */
+export const USER_FAILURE_PREFIX = 'impasto: ';
+export const CANCELLED_REASON = 'impasto-cancelled';
+/** BullMQ's words for a job whose workers kept dying (`moveStalledJobsToWait`). */
+export const STALLED_REASON = 'job stalled more than allowable limit';
+
+/** No file of a job is larger than this: uploads and results are bounded far below it. */
+export const MAX_TRANSFER_BYTES = 64 * 1024 * 1024;
+/** Inputs wait at most this long for a worker (then the job's files expire with it). */
+export const INPUT_TTL_SECONDS = 7 * 24 * 3600;
+/** Results wait at most this long for the bot to collect them. */
+export const OUTPUT_TTL_SECONDS = 24 * 3600;
+/** A worker that has not refreshed its entry for this long is gone. */
+export const WORKER_TTL_SECONDS = 15;
+
+/** The names of everything impasto keeps in Redis, under one prefix (`IMPASTO_REDIS_PREFIX`). */
+export function keysFor(prefix: string) {
+  return {
+    /** BullMQ's own prefix: its queues are `<prefix>:paint` and `<prefix>:fast`. */
+    bullPrefix: prefix,
+    inputs: (jobId: string) => `${prefix}:files:in:${jobId}`,
+    outputs: (jobId: string) => `${prefix}:files:out:${jobId}`,
+    cancelled: (jobId: string) => `${prefix}:cancelled:${jobId}`,
+    cancelChannel: `${prefix}:cancel`,
+    worker: (name: string) => `${prefix}:workers:${name}`,
+    workersPattern: `${prefix}:workers:*`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof keysFor>;
+
+/**
+ * A connection that waits through an outage instead of failing commands (BullMQ requires
+ * `maxRetriesPerRequest: null` for workers), reconnecting with a capped back-off.
+ */
+export function connectRedis(url: string, name: string): Redis {
+  return new Redis(url, {
+    connectionName: name,
+    maxRetriesPerRequest: null,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  });
+}

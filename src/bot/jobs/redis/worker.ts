@@ -1,0 +1,198 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { WorkerEnvironment } from '../../config.ts';
+import { EngineHost } from '../engine-host.ts';
+import { endingOf, LaneRunner } from '../lane-runner.ts';
+import { createWorkerMetrics, serveMetrics, type MetricsServer, type WorkerJobOutcome } from '../metrics.ts';
+import type { JobLane } from '../queue.ts';
+import {
+  CANCELLED_REASON,
+  connectRedis,
+  keysFor,
+  OUTPUT_TTL_SECONDS,
+  USER_FAILURE_PREFIX,
+  WORKER_TTL_SECONDS,
+  type RemoteJobData,
+  type RemoteProgress,
+  type RemoteResult,
+  type WorkerInfo,
+} from './remote-protocol.ts';
+import { downloadInputs, uploadOutputs } from './transfer.ts';
+
+export interface RunningWorker {
+  readonly name: string;
+  readonly metrics?: MetricsServer | undefined;
+  /** Stops taking jobs; a job still running goes back to the queue for another worker. */
+  stop(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  readonly env: WorkerEnvironment & { readonly REDIS_URL: string };
+  readonly logger: Logger;
+  /** Substitute engine process (tests of workers that die). */
+  readonly engineUrl?: URL | undefined;
+}
+
+/** One lane of a worker: its BullMQ worker and the engine process it feeds. */
+interface WorkerLane {
+  readonly runner: LaneRunner;
+  readonly bull: Worker<RemoteJobData, RemoteResult>;
+  /** The job in hand, with the lock token that lets this worker give it back. */
+  current?: { readonly job: Job<RemoteJobData, RemoteResult>; readonly token: string | undefined } | undefined;
+}
+
+/**
+ * `impasto worker`: takes jobs from BullMQ, one at a time per lane, runs each on an engine process of
+ * this machine (`LaneRunner`, as the bot's own lanes do), and hands the result back through Redis.
+ */
+export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Promise<RunningWorker> {
+  const keys = keysFor(env.IMPASTO_REDIS_PREFIX);
+  const name = env.IMPASTO_WORKER_NAME ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
+  /** BullMQ leaves connections it was given open: they are closed here, at `stop`. */
+  const connections: Redis[] = [];
+  const connect = (role: string): Redis => {
+    const connection = connectRedis(env.REDIS_URL, `impasto-worker-${name}-${role}`);
+    // ioredis reconnects by itself; an outage is worth a line, not a crash.
+    connection.on('error', (error) => logger.warn({ err: error, connection: role }, 'Redis connection error (retrying)'));
+    connections.push(connection);
+    return connection;
+  };
+  const redis = connect('files');
+  const subscriber = connect('cancel');
+  const metrics = createWorkerMetrics();
+  const tempRoot = join(tmpdir(), `impasto-worker-${name}`);
+  await mkdir(tempRoot, { recursive: true });
+  /** Jobs cancelled lately: checked before a job starts and at each progress report (a cancel that came between). */
+  const cancelled = new Set<string>();
+  const counts = { finished: 0, failed: 0 };
+  const startedAt = Date.now();
+  let backend: string | undefined;
+
+  const runJob = async (lane: WorkerLane, laneName: JobLane, job: Job<RemoteJobData, RemoteResult>, token: string | undefined): Promise<RemoteResult> => {
+    const { jobId } = job.data;
+    const dir = join(tempRoot, jobId);
+    const began = Date.now();
+    let outcome: WorkerJobOutcome = 'failed';
+    lane.current = { job, token };
+    metrics.jobStarted(laneName);
+    try {
+      if (cancelled.has(jobId) || (await redis.exists(keys.cancelled(jobId)))) throw new UnrecoverableError(CANCELLED_REASON);
+      const request = await downloadInputs(redis, keys.inputs(jobId), job.data, dir);
+      // Reports go out in order, and all of them before the result.
+      let reports = Promise.resolve();
+      const result = await lane.runner.run(request, (progress, preview) => {
+        if (cancelled.has(jobId)) lane.runner.cancel(jobId);
+        const data: RemoteProgress = { progress, ...(preview ? { preview: Buffer.from(preview).toString('base64') } : {}) };
+        reports = reports.then(() => job.updateProgress(data as unknown as object)).catch((error: unknown) => logger.debug({ err: error, jobId }, 'could not report progress'));
+      });
+      await reports;
+      await uploadOutputs(redis, keys.outputs(jobId), request.output, Boolean(result.video), OUTPUT_TTL_SECONDS);
+      outcome = 'succeeded';
+      counts.finished++;
+      return { outcome: result, backend: (await lane.runner.start()).label, worker: name };
+    } catch (error) {
+      if (error instanceof UnrecoverableError) throw error;
+      const ending = endingOf(error);
+      if (ending.cancelled) {
+        outcome = 'cancelled';
+        throw new UnrecoverableError(CANCELLED_REASON);
+      }
+      counts.failed++;
+      logger.warn({ err: error, jobId }, 'job failed');
+      // The words the person sees; the error itself stays in this worker's log.
+      throw new UnrecoverableError(`${USER_FAILURE_PREFIX}${ending.message}`);
+    } finally {
+      lane.current = undefined;
+      metrics.jobEnded(laneName, outcome, (Date.now() - began) / 1000);
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+
+  const lanes = new Map<JobLane, WorkerLane>();
+  for (const laneName of env.IMPASTO_WORKER_LANES) {
+    const host = new EngineHost({
+      workerData: {
+        backend: env.IMPASTO_BACKEND,
+        objectiveEngine: env.IMPASTO_ENGINE,
+        weightsDir: env.IMPASTO_WEIGHTS_DIR,
+        weightsUrl: env.IMPASTO_WEIGHTS_URL,
+        fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR,
+        segmentationWeightsDir: env.IMPASTO_SEGMENTATION_WEIGHTS_DIR,
+        fastOnly: laneName === 'fast',
+      },
+      logger: logger.child({ component: 'engine', lane: laneName }),
+      tempDir: join(tempRoot, 'engine'),
+      onCrash: () => metrics.engineCrashed(laneName),
+      ...(engineUrl ? { workerUrl: engineUrl } : {}),
+    });
+    const runner = new LaneRunner(host, env.IMPASTO_JOB_TIMEOUT_MINUTES * 60_000);
+    // The engine starts (loading its weights) before the worker takes any job.
+    const info = await runner.start();
+    if (laneName === 'paint' || !backend) backend = info.label;
+    const lane: WorkerLane = {
+      runner,
+      bull: new Worker<RemoteJobData, RemoteResult>(laneName, (job, token) => runJob(lane, laneName, job, token), {
+        connection: connect(laneName),
+        prefix: keys.bullPrefix,
+        name,
+        concurrency: 1,
+        lockDuration: env.IMPASTO_WORKER_STALLED_MS,
+        stalledInterval: env.IMPASTO_WORKER_STALLED_MS,
+        maxStalledCount: env.IMPASTO_WORKER_MAX_STALLS,
+      }),
+    };
+    lane.bull.on('error', (error) => logger.warn({ err: error, lane: laneName }, 'BullMQ worker error (retrying)'));
+    lanes.set(laneName, lane);
+  }
+
+  await subscriber.subscribe(keys.cancelChannel);
+  subscriber.on('message', (_channel: string, jobId: string) => {
+    cancelled.add(jobId);
+    // Only the most recent matter (a job about to start here); the Redis key covers the rest.
+    if (cancelled.size > 1000) cancelled.delete(cancelled.values().next().value!);
+    for (const lane of lanes.values()) lane.runner.cancel(jobId);
+  });
+
+  const describeSelf = (): WorkerInfo => ({
+    name,
+    host: hostname(),
+    pid: process.pid,
+    lanes: [...lanes.keys()],
+    backend,
+    startedAt,
+    seenAt: Date.now(),
+    running: [...lanes.entries()].flatMap(([lane, { current }]) => (current ? [{ jobId: current.job.data.jobId, lane }] : [])),
+    ...counts,
+  });
+  const announce = () => redis.set(keys.worker(name), JSON.stringify(describeSelf()), 'EX', WORKER_TTL_SECONDS).catch((error: unknown) => logger.debug({ err: error }, 'could not announce the worker'));
+  await announce();
+  const heartbeat = setInterval(() => void announce(), (WORKER_TTL_SECONDS * 1000) / 3);
+
+  const metricsServer = env.IMPASTO_METRICS_PORT === undefined ? undefined : await serveMetrics(metrics.registry, { host: env.IMPASTO_METRICS_HOST, port: env.IMPASTO_METRICS_PORT }, logger);
+  logger.info({ name, lanes: [...lanes.keys()], backend }, 'worker ready');
+
+  return {
+    name,
+    metrics: metricsServer,
+    async stop() {
+      clearInterval(heartbeat);
+      // The job in hand goes back to its queue at once, for another worker (or this
+      // one's next start), rather than waiting for its lock to expire as a dead worker's would.
+      for (const lane of lanes.values()) {
+        const current = lane.current;
+        if (current) await current.job.moveToWait(current.token).catch((error: unknown) => logger.warn({ err: error, jobId: current.job.data.jobId }, 'could not give a job back; it returns to the queue when its lock expires'));
+      }
+      await Promise.all([...lanes.values()].map((lane) => lane.bull.close(true)));
+      await Promise.all([...lanes.values()].map((lane) => lane.runner.stop()));
+      await redis.del(keys.worker(name)).catch(() => undefined);
+      await metricsServer?.close();
+      for (const connection of connections) connection.disconnect();
+      await rm(tempRoot, { recursive: true, force: true });
+    },
+  };
+}
