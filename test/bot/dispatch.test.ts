@@ -28,6 +28,10 @@ interface HeldRun {
 class HandDispatch implements Dispatch {
   readonly runs: HeldRun[] = [];
   readonly cancelled: string[] = [];
+  constructor(private readonly engines = 1) {}
+  capacity(): number {
+    return this.engines;
+  }
   run(request: RunRequest, _lane: unknown, hooks: DispatchHooks): Promise<Dispatched | undefined> {
     return new Promise((resolve) => this.runs.push({ request, hooks, resolve }));
   }
@@ -100,5 +104,18 @@ describe('the queue and its dispatch', () => {
     await queue.onIdle();
     expect(events.map((event) => event.type)).toEqual(['queued', 'cancelled']);
     expect(store.get(job.id)?.attempts).toBe(0);
+  });
+
+  it('counts on every engine of a lane for the waiting jobs\' ETAs', async () => {
+    const estimates = async (engines: number) => {
+      const { queue, submit } = queueOn(new HandDispatch(engines));
+      for (let i = 0; i < 4; i++) await submit();
+      return queue.entries().map((entry) => entry.etaMs);
+    };
+    const [one, two] = [await estimates(1), await estimates(2)];
+    const each = one[0]!;
+    expect(one).toEqual([each, 2 * each, 3 * each, 4 * each]);
+    // Two engines: two jobs at a time, so the fourth is done when the second would be with one.
+    expect(two).toEqual([each, each, 2 * each, 2 * each]);
   });
 });

@@ -213,6 +213,9 @@ describe('jobs through BullMQ on Redis', () => {
     const accepted = replies.filter((reply) => reply.jobId).map((reply) => reply.jobId!);
     expect(accepted).toHaveLength(3);
     for (const reply of replies.filter((candidate) => !candidate.jobId)) expect(reply.text).toBe('You already have 3 jobs waiting; the limit is 3 per person. Wait for one to finish, or cancel one.');
+    // Their ETAs count on both workers: two start at once, the third after one of them.
+    const [first, second, third] = accepted.map((id) => harness.bot.queueEntry(id)!.etaMs).sort((a, b) => a - b);
+    expect([second, third]).toEqual([first, 2 * first!]);
 
     const restartBot = async () => {
       const { dataDir } = harness;

@@ -114,18 +114,19 @@ export class BotQueue implements JobQueue {
   entries(): QueueEntry[] {
     const [running, queued] = [this.store.running(), this.store.queued()];
     return JOB_LANES.flatMap((lane) => {
-      const entries: QueueEntry[] = [];
-      let elapsed = 0;
-      for (const job of running.filter((candidate) => laneOf(candidate) === lane)) {
-        elapsed += job.progress ? job.progress.etaMs : this.speed.estimateMs(job.method, job.options);
-        entries.push({ job, lane, position: 0, etaMs: elapsed });
-      }
+      // Each engine serving the lane takes the next job when it is free: its job ends at `free + estimate`.
+      const engines = new Array<number>(Math.max(1, this.dispatch.capacity(lane))).fill(0);
+      const endOnFirstFree = (estimateMs: number): number => {
+        const first = engines.indexOf(Math.min(...engines));
+        engines[first] = engines[first]! + estimateMs;
+        return engines[first]!;
+      };
+      const entries: QueueEntry[] = running
+        .filter((candidate) => laneOf(candidate) === lane)
+        .map((job) => ({ job, lane, position: 0, etaMs: endOnFirstFree(job.progress ? job.progress.etaMs : this.speed.estimateMs(job.method, job.options)) }));
       queued
         .filter((candidate) => laneOf(candidate) === lane)
-        .forEach((job, index) => {
-          elapsed += this.speed.estimateMs(job.method, job.options);
-          entries.push({ job, lane, position: index + 1, etaMs: elapsed });
-        });
+        .forEach((job, index) => entries.push({ job, lane, position: index + 1, etaMs: endOnFirstFree(this.speed.estimateMs(job.method, job.options)) }));
       return entries;
     });
   }

@@ -31,6 +31,8 @@ export interface Dispatch {
    * ended it otherwise (`CancelledError`, `JobTimedOut`, an engine failure).
    */
   run(request: RunRequest, lane: JobLane, hooks: DispatchHooks): Promise<Dispatched | undefined>;
+  /** How many jobs of a lane run at once (engines serving it): the queue's ETAs count on it. */
+  capacity(lane: JobLane): number;
   /** Stops a job, waiting or running. */
   cancel(jobId: string, lane: JobLane): void;
   /** Starts nothing more (shutdown). */

@@ -30,6 +30,10 @@ export class LocalDispatch implements Dispatch {
     return ran ?? undefined;
   }
 
+  capacity(): number {
+    return 1;
+  }
+
   cancel(jobId: string, lane: JobLane): void {
     // A waiting job is skipped by `begin`; only a running one needs its engine told.
     this.lanes[lane].runner.cancel(jobId);

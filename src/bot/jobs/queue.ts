@@ -46,7 +46,7 @@ export interface QueueEntry {
 /**
  * The one queue in front of the engine. Commands and adapters see only this: `bot-queue.ts`
  * implements it, and its `Dispatch` decides where jobs run: this machine's
- * engine processes (`local-dispatch.ts`) or, later, workers elsewhere.
+ * engine processes (`local-dispatch.ts`) or `impasto worker`s through Redis (`redis/`).
  */
 export interface JobQueue {
   /**

@@ -7,8 +7,9 @@ import type { Dispatch, DispatchHooks, Dispatched } from '../dispatch.ts';
 import { EngineFailure } from '../engine-host.ts';
 import type { RunRequest } from '../engine-protocol.ts';
 import { JOB_LANES, type JobLane } from '../queue.ts';
-import { CANCELLED_REASON, connectRedis, INPUT_TTL_SECONDS, keysFor, STALLED_REASON, USER_FAILURE_PREFIX, type RedisKeys, type RemoteProgress, type RemoteResult } from './remote-protocol.ts';
+import { CANCELLED_REASON, connectRedis, INPUT_TTL_SECONDS, keysFor, STALLED_REASON, USER_FAILURE_PREFIX, type RedisKeys, type RemoteProgress, type RemoteResult, type WorkerInfo } from './remote-protocol.ts';
 import { downloadOutputs, uploadInputs } from './transfer.ts';
+import { listWorkers } from './status.ts';
 
 export interface RedisDispatchOptions {
   readonly url: string;
@@ -51,6 +52,8 @@ export class RedisDispatch implements Dispatch {
   /** BullMQ leaves connections it was given open: they are closed here, at `stop`. */
   private readonly connections: Redis[] = [];
   private readonly runs = new Map<string, RemoteRun>();
+  /** Workers alive per lane, as of the last sweep. */
+  private engines: Readonly<Record<JobLane, number>> = { paint: 1, fast: 1 };
   private readonly sweeper: NodeJS.Timeout;
   private readonly logger: Logger;
 
@@ -74,6 +77,10 @@ export class RedisDispatch implements Dispatch {
       this.runs.set(request.jobId, run);
       this.check(run);
     });
+  }
+
+  capacity(lane: JobLane): number {
+    return this.engines[lane];
   }
 
   cancel(jobId: string, lane: JobLane): void {
@@ -131,6 +138,10 @@ export class RedisDispatch implements Dispatch {
 
   private sweep(): void {
     for (const run of this.runs.values()) this.check(run);
+    void listWorkers(this.redis, this.keys).then(
+      (workers) => (this.engines = { paint: countServing(workers, 'paint'), fast: countServing(workers, 'fast') }),
+      (error: unknown) => this.logger.debug({ err: error }, 'could not count the workers'),
+    );
   }
 
   /** Brings one job in line with BullMQ: added if missing there, started, collected or failed. */
@@ -216,6 +227,11 @@ export class RedisDispatch implements Dispatch {
     }
     await this.redis.multi().set(this.keys.cancelled(jobId), '1', 'EX', INPUT_TTL_SECONDS).publish(this.keys.cancelChannel, jobId).exec();
   }
+}
+
+/** At least one, so that a queue without workers yet still gives an ETA. */
+function countServing(workers: readonly WorkerInfo[], lane: JobLane): number {
+  return Math.max(1, workers.filter((worker) => worker.lanes.includes(lane)).length);
 }
 
 /** What a BullMQ failure reason means for the person who asked. */

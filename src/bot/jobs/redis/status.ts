@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { JOB_LANES, type JobLane } from '../queue.ts';
-import { connectRedis, keysFor, type RemoteJobData, type WorkerInfo } from './remote-protocol.ts';
+import { connectRedis, keysFor, type RedisKeys, type RemoteJobData, type WorkerInfo } from './remote-protocol.ts';
 
 export interface LaneStatus {
   readonly lane: JobLane;
@@ -41,21 +42,26 @@ export async function readClusterStatus(url: string, prefix: string, listed = 10
         };
       }),
     );
-    const workerKeys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', keys.workersPattern, 'COUNT', 100);
-      cursor = next;
-      workerKeys.push(...found);
-    } while (cursor !== '0');
-    const workers = (workerKeys.length > 0 ? await redis.mget(workerKeys) : [])
-      .filter((value): value is string => value !== null)
-      .map((value) => JSON.parse(value) as WorkerInfo)
-      .sort((a, b) => a.name.localeCompare(b.name));
+    const workers = await listWorkers(redis, keys);
     return { lanes, workers };
   } finally {
     redis.disconnect();
   }
+}
+
+/** The workers alive now (each refreshes its entry while it lives), by name. */
+export async function listWorkers(redis: Redis, keys: RedisKeys): Promise<WorkerInfo[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', keys.workersPattern, 'COUNT', 100);
+    cursor = next;
+    found.push(...batch);
+  } while (cursor !== '0');
+  return (found.length > 0 ? await redis.mget(found) : [])
+    .filter((value): value is string => value !== null)
+    .map((value) => JSON.parse(value) as WorkerInfo)
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** The status as a few lines for a terminal. */
