@@ -13,7 +13,7 @@ let content: UploadedImage;
 let style: UploadedImage;
 
 beforeAll(async () => {
-  harness = await startTestBot({ IMPASTO_MAX_QUEUED_PER_USER: '5' });
+  harness = await startTestBot({ IMPASTO_MAX_QUEUED_PER_USER: '5', IMPASTO_METRICS_PORT: '0' });
   content = { bytes: await readFile(sharedImagePath('content_dog.jpg')), name: 'dog.jpg' };
   style = { bytes: await readFile(sharedImagePath('style_the_scream.jpg')), name: 'scream.jpg' };
 });
@@ -72,6 +72,9 @@ describe('the bot stays up', () => {
     expect(harness.bot.job(doomed)!.error).toBe('The style engine crashed while working on this job (it has been restarted). Try again, perhaps with a smaller size.');
     const next = await waitForEvent(harness.events, harness.bot, finished(after));
     expect(next.type).toBe('succeeded');
+    const metrics = await (await fetch(harness.bot.metricsUrl()!)).text();
+    expect(metrics).toMatch(/^impasto_engine_restarts_total\{lane="paint"\} 1$/m);
+    expect(metrics).toMatch(/^impasto_jobs_finished_total\{method="optimise",outcome="failed"\} 1$/m);
   });
 
   it('stops a job at its time limit and says so', async () => {
