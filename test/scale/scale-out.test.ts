@@ -159,6 +159,24 @@ describe('jobs through BullMQ on Redis', () => {
     workers.set(victim.name, await startWorkerProcess(redis.url, victim.name, WORKER_ENV));
   }, 180_000);
 
+  it('gives a job back at once when its worker is stopped (SIGTERM), and it finishes on the other', async () => {
+    const id = await submit('ida', { size: 96, iterations: 40 });
+    await waitForEvent(harness.events, harness.bot, (event) => event.job.id === id && event.type === 'progress' && event.progress.iteration >= 2);
+    const stopped = await workerRunning(id);
+    stopped.child.kill('SIGTERM');
+    await stopped.exited();
+    expect(stopped.child.exitCode).toBe(0);
+    workers.delete(stopped.name);
+    // Back in the queue without waiting for its lock to expire: not counted as a stall.
+    const job = await paintQueue.getJob(id);
+    expect(['waiting', 'active']).toContain(await job?.getState());
+    expect(job?.stalledCounter ?? 0).toBe(0);
+    expect((await waitForEnd(harness.events, harness.bot, id)).type).toBe('succeeded');
+    expect(collectedBy().find(({ jobId }) => jobId === id)?.worker).not.toBe(stopped.name);
+    expect(finalEventsOf(id)).toHaveLength(1);
+    workers.set(stopped.name, await startWorkerProcess(redis.url, stopped.name, WORKER_ENV));
+  }, 180_000);
+
   it('gives up a job that kills every worker that takes it, with a clear message, after a bounded number of tries', async () => {
     // The test plays the poison input: whichever worker takes the job is killed, as an input that
     // crashes the whole worker process would; a supervisor (here, the test) starts a new one.
