@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import type { BackendName } from '../../engine/backend.ts';
 import { CancelledError } from '../../engine/errors.ts';
 import type { EngineWorkerData, RunOutcome, RunRequest, WorkerMessage } from './engine-protocol.ts';
+import type { EngineEnvironment } from '../config.ts';
+import type { JobLane } from './queue.ts';
 import type { JobProgress } from './store.ts';
 
 /** The engine failed a job for a reason that is not the user's (a crash, a bug, out of memory). */
@@ -18,6 +20,19 @@ export class EngineFailure extends Error {
   ) {
     super(message);
   }
+}
+
+/** What an engine process of a lane starts with, from the environment (the bot's own lanes and workers alike). */
+export function engineSettingsOf(env: EngineEnvironment, lane: JobLane): EngineWorkerData {
+  return {
+    backend: env.IMPASTO_BACKEND,
+    objectiveEngine: env.IMPASTO_ENGINE,
+    weightsDir: env.IMPASTO_WEIGHTS_DIR,
+    weightsUrl: env.IMPASTO_WEIGHTS_URL,
+    fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR,
+    segmentationWeightsDir: env.IMPASTO_SEGMENTATION_WEIGHTS_DIR,
+    fastOnly: lane === 'fast',
+  };
 }
 
 export interface EngineInfo {

@@ -3,7 +3,7 @@ import type { BotEnvironment } from '../config.ts';
 import type { Db } from '../database.ts';
 import type { DataDirs } from '../files.ts';
 import { likelyBackend } from '../limits.ts';
-import { EngineHost, type EngineInfo } from './engine-host.ts';
+import { EngineHost, engineSettingsOf, type EngineInfo } from './engine-host.ts';
 import { BotQueue } from './bot-queue.ts';
 import { LocalDispatch } from './local-dispatch.ts';
 import type { Dispatch } from './dispatch.ts';
@@ -49,10 +49,9 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
   const store = new JobStore(db);
   const speed = new SpeedModel(likelyBackend(env.IMPASTO_BACKEND));
   const crashes: EngineCrashCounter = { engineCrashed: (lane) => metrics?.engineCrashed(lane) };
-  const workerData = { backend: env.IMPASTO_BACKEND, objectiveEngine: env.IMPASTO_ENGINE, weightsDir: env.IMPASTO_WEIGHTS_DIR, weightsUrl: env.IMPASTO_WEIGHTS_URL, fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, segmentationWeightsDir: env.IMPASTO_SEGMENTATION_WEIGHTS_DIR };
   const hostFor = (lane: JobLane) =>
     new EngineHost({
-      workerData: { ...workerData, fastOnly: lane === 'fast' },
+      workerData: engineSettingsOf(env, lane),
       logger: logger.child({ component: 'engine', lane }),
       tempDir: dirs.temp,
       onCrash: () => crashes.engineCrashed(lane),

@@ -100,11 +100,6 @@ export class RedisDispatch implements Dispatch {
     for (const connection of this.connections) connection.disconnect();
   }
 
-  /** Counts and jobs per lane (`impasto status`, metrics). */
-  queue(lane: JobLane): Queue {
-    return this.queues[lane];
-  }
-
   private connect(url: string, name: string): Redis {
     const connection = connectRedis(url, name);
     // ioredis reconnects by itself; an outage is worth a line, not a crash.

@@ -6,7 +6,8 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { WorkerEnvironment } from '../../config.ts';
-import { EngineHost } from '../engine-host.ts';
+import { EngineHost, engineSettingsOf } from '../engine-host.ts';
+import { CancelledError } from '../../../engine/errors.ts';
 import { endingOf, LaneRunner } from '../lane-runner.ts';
 import { createWorkerMetrics, serveMetrics, type MetricsServer, type WorkerJobOutcome } from '../metrics.ts';
 import type { JobLane } from '../queue.ts';
@@ -81,7 +82,7 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
     lane.current = { job, token };
     metrics.jobStarted(laneName);
     try {
-      if (cancelled.has(jobId) || (await redis.exists(keys.cancelled(jobId)))) throw new UnrecoverableError(CANCELLED_REASON);
+      if (cancelled.has(jobId) || (await redis.exists(keys.cancelled(jobId)))) throw new CancelledError();
       const request = await downloadInputs(redis, keys.inputs(jobId), job.data, dir);
       // Reports go out in order, and all of them before the result.
       let reports = Promise.resolve();
@@ -96,7 +97,6 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
       counts.finished++;
       return { outcome: result, backend: (await lane.runner.start()).label, worker: name };
     } catch (error) {
-      if (error instanceof UnrecoverableError) throw error;
       const ending = endingOf(error);
       if (ending.cancelled) {
         outcome = 'cancelled';
@@ -116,15 +116,7 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
   const lanes = new Map<JobLane, WorkerLane>();
   for (const laneName of env.IMPASTO_WORKER_LANES) {
     const host = new EngineHost({
-      workerData: {
-        backend: env.IMPASTO_BACKEND,
-        objectiveEngine: env.IMPASTO_ENGINE,
-        weightsDir: env.IMPASTO_WEIGHTS_DIR,
-        weightsUrl: env.IMPASTO_WEIGHTS_URL,
-        fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR,
-        segmentationWeightsDir: env.IMPASTO_SEGMENTATION_WEIGHTS_DIR,
-        fastOnly: laneName === 'fast',
-      },
+      workerData: engineSettingsOf(env, laneName),
       logger: logger.child({ component: 'engine', lane: laneName }),
       tempDir: join(tempRoot, 'engine'),
       onCrash: () => metrics.engineCrashed(laneName),
