@@ -1,6 +1,7 @@
 import { guardProcess } from '../process-guard.ts';
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
+import type { Logger } from 'pino';
 import { resolve } from 'node:path';
 import { startApp } from '../app.ts';
 import { registerDiscordCommands } from '../adapters/discord/register.ts';
@@ -108,12 +109,7 @@ program
   .action(async () => {
     const app = await startApp();
     guardProcess(app.logger);
-    const shutDown = (signal: string) => {
-      app.logger.info({ signal }, 'shutting down; running jobs resume at the next start');
-      void app.stop().then(() => process.exit(0));
-    };
-    process.once('SIGINT', () => shutDown('SIGINT'));
-    process.once('SIGTERM', () => shutDown('SIGTERM'));
+    stopOnSignal(app.logger, 'shutting down; running jobs resume at the next start', () => app.stop());
   });
 
 program
@@ -129,12 +125,7 @@ program
       throw new ConfigError(`the engine could not start: ${error instanceof Error ? error.message : String(error)}`);
     });
     process.stderr.write(`impasto worker ${worker.name}: taking ${env.IMPASTO_WORKER_LANES.join(' and ')} jobs${worker.metrics ? `; metrics at ${worker.metrics.url}` : ''}\n`);
-    const shutDown = (signal: string) => {
-      logger.info({ signal }, 'worker shutting down; its job goes back to the queue');
-      void worker.stop().then(() => process.exit(0));
-    };
-    process.once('SIGINT', () => shutDown('SIGINT'));
-    process.once('SIGTERM', () => shutDown('SIGTERM'));
+    stopOnSignal(logger, 'worker shutting down; its job goes back to the queue', () => worker.stop());
   });
 
 program
@@ -214,6 +205,16 @@ program
       process.stderr.write(`the person-segmentation model is in ${dir}\n`);
     }
   });
+
+/** Ctrl-C or a service manager's SIGTERM: stop cleanly, then exit 0. */
+function stopOnSignal(logger: Logger, message: string, stop: () => Promise<void>): void {
+  const shutDown = (signal: string) => {
+    logger.info({ signal }, message);
+    void stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => shutDown('SIGINT'));
+  process.once('SIGTERM', () => shutDown('SIGTERM'));
+}
 
 /** Writes the PNG (and the GIF when asked for) and says so. */
 async function writeResult(flags: Record<string, unknown>, result: { image: RgbImage; frames: readonly RgbImage[]; elapsedMs: number }, how: string): Promise<void> {
