@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { BackendName } from '../engine/backend.ts';
+import { isGpuBackend, type BackendName } from '../engine/backend.ts';
 import type { DecodeLimits } from '../engine/image.ts';
 import { DEFAULT_CLIP_LIMITS, type ClipLimits } from '../engine/clip/decode.ts';
 import { defaultsFor } from '../engine/options.ts';
@@ -34,7 +34,7 @@ export function likelyBackend(forced: BackendName | undefined): BackendName {
 
 export function commandLimitsFor(env: BotEnvironment): CommandLimits {
   const backend = likelyBackend(env.IMPASTO_BACKEND);
-  const gpu = backend === 'tensorflow-gpu';
+  const gpu = isGpuBackend(backend);
   const defaults = defaultsFor(backend);
   const maxSize = env.IMPASTO_MAX_SIZE ?? (gpu ? 2048 : 1024);
   const maxIterations = env.IMPASTO_MAX_ITERATIONS ?? (gpu ? 1000 : 300);

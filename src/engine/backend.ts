@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { describeAdapter, installWebGpuGlobals, probeWebGpu, type GpuAdapterInfo, type GpuProbe } from './webgpu.ts';
 
 /**
  * The TensorFlow.js backends impasto can run on, fastest first. The native packages cannot be
@@ -7,6 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 export const BACKEND_CANDIDATES = [
   { name: 'tensorflow-gpu', module: '@tensorflow/tfjs-node-gpu', tfBackend: 'tensorflow' },
+  // Any GPU with a Vulkan (Linux, Windows) or Metal (macOS) driver, through Dawn: installs from npm alone.
+  { name: 'webgpu', module: '@tensorflow/tfjs-backend-webgpu', tfBackend: 'webgpu' },
   { name: 'tensorflow', module: '@tensorflow/tfjs-node', tfBackend: 'tensorflow' },
   { name: 'wasm', module: '@tensorflow/tfjs-backend-wasm', tfBackend: 'wasm' },
   { name: 'cpu', module: '@tensorflow/tfjs-backend-cpu', tfBackend: 'cpu' },
@@ -15,10 +18,17 @@ export const BACKEND_CANDIDATES = [
 export type BackendName = (typeof BACKEND_CANDIDATES)[number]['name'];
 export const BACKEND_NAMES = BACKEND_CANDIDATES.map((candidate) => candidate.name) as readonly BackendName[];
 
+/** The backends that compute on a GPU: they get the GPU's defaults and limits, and TensorFlow.js's objective. */
+export function isGpuBackend(name: BackendName): boolean {
+  return name === 'tensorflow-gpu' || name === 'webgpu';
+}
+
 export interface BackendChoice {
   readonly name: BackendName;
   /** One line per candidate tried, e.g. "tensorflow-gpu: not installed". */
   readonly reasons: readonly string[];
+  /** The WebGPU adapter, when the choice is `webgpu`: its limits bound the picture's size. */
+  readonly adapter?: GpuAdapterInfo | undefined;
 }
 
 export interface BackendEnvironment {
@@ -26,10 +36,17 @@ export interface BackendEnvironment {
   readonly importModule: (specifier: string) => Promise<unknown>;
   /** Activates a registered TensorFlow.js backend; resolves false when it cannot start. */
   readonly activate: (tfBackend: string) => Promise<boolean>;
+  /** Looks for a WebGPU adapter (and makes `navigator.gpu` global for the backend); injected in tests. */
+  readonly probeGpu: () => Promise<GpuProbe>;
 }
 
 const realEnvironment: BackendEnvironment = {
   importModule: (specifier) => import(specifier),
+  probeGpu: async () => {
+    const probe = await probeWebGpu();
+    if (probe.found) await installWebGpuGlobals();
+    return probe;
+  },
   activate: async (tfBackend) => {
     const ok = await tf.setBackend(tfBackend);
     if (ok) await tf.ready();
@@ -48,6 +65,16 @@ export async function chooseBackend(
   const reasons: string[] = [];
   const candidates = forced ? BACKEND_CANDIDATES.filter((candidate) => candidate.name === forced) : BACKEND_CANDIDATES;
   for (const candidate of candidates) {
+    let adapter: GpuAdapterInfo | undefined;
+    if (candidate.name === 'webgpu') {
+      // Looked for before the backend is imported: it registers itself only where `navigator.gpu` exists.
+      const probe = await environment.probeGpu();
+      if (!probe.found) {
+        reasons.push(`webgpu: ${probe.reason}`);
+        continue;
+      }
+      adapter = probe.adapter;
+    }
     try {
       await environment.importModule(candidate.module);
     } catch (error) {
@@ -65,8 +92,8 @@ export async function chooseBackend(
       reasons.push(`${candidate.name}: installed but failed to start`);
       continue;
     }
-    reasons.push(`${candidate.name}: ${forced ? 'forced by IMPASTO_BACKEND' : 'selected'}`);
-    return { name: candidate.name, reasons };
+    reasons.push(`${candidate.name}: ${forced ? 'forced by IMPASTO_BACKEND' : 'selected'}${adapter ? ` on ${describeAdapter(adapter)}` : ''}`);
+    return { name: candidate.name, reasons, adapter };
   }
   const hint = forced ? `IMPASTO_BACKEND=${forced} was set, but that backend cannot run here` : 'no TensorFlow.js backend could start';
   throw new Error(`${hint}:\n  ${reasons.join('\n  ')}`);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { chooseBackend, type BackendChoice, type BackendName } from './backend.ts';
+import { chooseBackend, isGpuBackend, type BackendChoice, type BackendName } from './backend.ts';
+import { assertFitsGpu, type GpuAdapterInfo } from './webgpu.ts';
 import { InputError, throwIfAborted } from './errors.ts';
 import { preserveContentColors } from './color.ts';
 import { blendWithMask, checkMaskShape, maskFromImage, resizeMap, type Mask } from './mask.ts';
@@ -125,7 +126,7 @@ type Ort = typeof import('onnxruntime-node');
  */
 export async function chooseObjectiveEngine(wanted: (typeof OBJECTIVE_ENGINES)[number], backend: BackendName): Promise<{ ort?: Ort | undefined; reason: string }> {
   if (wanted === 'tfjs') return { reason: 'objective: TensorFlow.js (forced by IMPASTO_ENGINE)' };
-  if (wanted === 'auto' && backend === 'tensorflow-gpu') return { reason: 'objective: TensorFlow.js on the GPU' };
+  if (wanted === 'auto' && isGpuBackend(backend)) return { reason: 'objective: TensorFlow.js on the GPU' };
   try {
     const ort = (await import('onnxruntime-node')) as Ort;
     return { ort, reason: `objective: onnxruntime ${ort.env.versions.common} on the CPU${wanted === 'onnx' ? ' (forced by IMPASTO_ENGINE)' : ''}` };
@@ -152,7 +153,7 @@ export function createEngineFromWeights(choice: BackendChoice, weights: VggWeigh
     objectiveEngine: ort ? 'onnx' : 'tfjs',
     backendReasons: choice.reasons,
     availableLayers,
-    stylize: (request) => runStylization(request, choice.name, networkFor, objectiveFactory),
+    stylize: (request) => runStylization(request, choice.name, networkFor, objectiveFactory, choice.adapter),
     async measureLoss(request, images) {
       const options = resolveOptions(request.options, choice.name);
       const network = networkFor(options.pooling);
@@ -200,6 +201,8 @@ async function runStylization(
   backend: BackendName,
   networkFor: (pooling: Pooling) => FeatureNetwork,
   objectiveFactory: ObjectiveFactory,
+  /** On WebGPU: a picture whose activations exceed its buffers is refused before any work. */
+  adapter?: GpuAdapterInfo,
 ): Promise<StylizeResult> {
   const options = resolveOptions(request.options, backend);
   const network = networkFor(options.pooling);
@@ -209,6 +212,10 @@ async function runStylization(
   if (background && !request.mask) throw new InputError('invalid_option', 'A background style needs a mask that says where the background is.', 'mask');
   if (request.mask) checkMaskShape(request.mask, request.content);
   checkPaintableAt(request.content, options.size, 'content image', 'content');
+  if (adapter) {
+    const scale = options.size / Math.max(request.content.width, request.content.height);
+    assertFitsGpu(Math.round(request.content.width * scale), Math.round(request.content.height * scale), adapter.limits);
+  }
   for (const style of [...styles, ...(background ?? [])]) checkAspectRatio(style.image, 'style image', 'style');
   throwIfAborted(request.signal);
 

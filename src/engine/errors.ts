@@ -11,7 +11,8 @@ export type InputErrorCode =
   | 'too_many_pixels'
   | 'invalid_option'
   | 'unknown_layer'
-  | 'no_person';
+  | 'no_person'
+  | 'too_large_for_gpu';
 
 export class InputError extends Error {
   override readonly name = 'InputError';

@@ -1,4 +1,4 @@
-import type { BackendName } from './backend.ts';
+import { isGpuBackend, type BackendName } from './backend.ts';
 import { parseOptions, schemaOf, type InputOf, type OptionSpecs, type ParsedOf } from './option-spec.ts';
 
 export const OPTIMIZERS = ['lbfgs', 'adam'] as const;
@@ -70,7 +70,7 @@ const STYLE_AT_DEFAULT = 4.2;
  * 2 vCPUs, most of them at coarse scales (README, "Quality").
  */
 export function defaultsFor(backend: BackendName): { size: number; iterations: number } {
-  return backend === 'tensorflow-gpu' ? { size: 1024, iterations: 300 } : { size: 1024, iterations: 60 };
+  return isGpuBackend(backend) ? { size: 1024, iterations: 300 } : { size: 1024, iterations: 60 };
 }
 
 /** Whether any raw weight was set: then the raw weights are used and `strength` is ignored. */

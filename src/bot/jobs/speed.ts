@@ -12,6 +12,8 @@ import type { JobOptions } from './store.ts';
  */
 const INITIAL_MS_PER_MEGAPIXEL_EVALUATION: Record<BackendName | 'onnx', number> = {
   'tensorflow-gpu': 500,
+  // VGG-19 forward and gradient at 1024² in about 215 ms on an H200 (issue #20's probe).
+  webgpu: 250,
   tensorflow: 8_000,
   onnx: 9_000,
   wasm: 28_000,

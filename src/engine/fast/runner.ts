@@ -2,7 +2,7 @@
  * What runs the fast networks, chosen like the optimisation's engine (`chooseObjectiveEngine`):
  * TensorFlow.js on a GPU, else onnxruntime on the CPU, else TensorFlow.js on whatever backend loads.
  */
-import { chooseBackend, type BackendName } from '../backend.ts';
+import { chooseBackend, isGpuBackend, type BackendName } from '../backend.ts';
 import type { RgbImage } from '../image.ts';
 import { runFastNetwork, type FastNetwork } from './network.ts';
 import { runFastNetworkTfjs } from './tfjs.ts';
@@ -43,9 +43,8 @@ export async function chooseFastRunner(options: { readonly backend?: BackendName
     return { ...tfjsFastRunner(choice.name), backend: choice.name, reasons: [...choice.reasons, why] };
   };
   if (engine === 'tfjs') return onTfjs(options.backend, 'fast networks: TensorFlow.js (forced by IMPASTO_ENGINE)');
-  if (engine === 'auto' && (options.backend === 'tensorflow-gpu' || (options.backend === undefined && (await gpuStarts())))) {
-    return onTfjs('tensorflow-gpu', 'fast networks: TensorFlow.js on the GPU');
-  }
+  const gpu = engine === 'auto' ? (options.backend ? (isGpuBackend(options.backend) ? options.backend : undefined) : await firstGpuThatStarts()) : undefined;
+  if (gpu) return onTfjs(gpu, 'fast networks: TensorFlow.js on the GPU');
   try {
     const ort = (await import('onnxruntime-node')) as Ort;
     return { ...onnxFastRunner(ort), reasons: [`fast networks: onnxruntime ${ort.env.versions.common} on the CPU`] };
@@ -55,11 +54,13 @@ export async function chooseFastRunner(options: { readonly backend?: BackendName
   }
 }
 
-async function gpuStarts(): Promise<boolean> {
-  try {
-    await chooseBackend('tensorflow-gpu');
-    return true;
-  } catch {
-    return false;
+async function firstGpuThatStarts(): Promise<BackendName | undefined> {
+  for (const name of ['tensorflow-gpu', 'webgpu'] as const) {
+    try {
+      return (await chooseBackend(name)).name;
+    } catch {
+      // not here: the next one
+    }
   }
+  return undefined;
 }
