@@ -8,7 +8,8 @@ import { registerDiscordCommands } from '../adapters/discord/register.ts';
 import { createBot } from '../bot/bot.ts';
 import { commandLimitsFor } from '../bot/limits.ts';
 import { createLogger } from '../bot/logger.ts';
-import { ConfigError, loadBotEnvironment, loadEngineEnvironment, parseEnvironment, redisSecretsOf, secretsOf, workerEnvironmentSchema } from '../bot/config.ts';
+import { ConfigError, engineEnvironmentSchema, loadBotEnvironment, loadEngineEnvironment, parseEnvironment, redisEnvironmentSchema, redisSecretsOf, secretsOf, workerEnvironmentSchema } from '../bot/config.ts';
+import { examineMachine, formatReport } from './doctor.ts';
 import { startWorker } from '../bot/jobs/redis/worker.ts';
 import { formatClusterStatus, readClusterStatus } from '../bot/jobs/redis/status.ts';
 import { JobStore } from '../bot/jobs/store.ts';
@@ -126,6 +127,16 @@ program
     });
     process.stderr.write(`impasto worker ${worker.name}: taking ${env.IMPASTO_WORKER_LANES.join(' and ')} jobs${worker.metrics ? `; metrics at ${worker.metrics.url}` : ''}\n`);
     stopOnSignal(logger, 'worker shutting down; its job goes back to the queue', () => worker.stop());
+  });
+
+program
+  .command('doctor')
+  .description('print what this machine can use, and why not: engine and backend, GPU adapter, weights, ffmpeg, Redis')
+  .option('--json', 'print JSON instead of lines')
+  .action(async (flags: { json?: boolean }) => {
+    const env = parseEnvironment(engineEnvironmentSchema.merge(redisEnvironmentSchema), process.env);
+    const report = await examineMachine(env);
+    process.stdout.write(`${flags.json ? JSON.stringify(report, null, 2) : formatReport(report)}\n`);
   });
 
 program

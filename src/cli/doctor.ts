@@ -1,0 +1,121 @@
+import { execFile } from 'node:child_process';
+import { cpus } from 'node:os';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { chooseBackend } from '../engine/backend.ts';
+import { chooseObjectiveEngine } from '../engine/engine.ts';
+import { installedFastNetworks } from '../engine/fast/manifest.ts';
+import { hasSegmentationModel, SEGMENTATION_CACHE_DIR } from '../engine/segmentation/weights.ts';
+import { loadVggWeights, locateWeights } from '../engine/weights.ts';
+import { VGG19_LAYERS } from '../engine/vgg.ts';
+import { describeAdapter, largestSideFor, probeWebGpu } from '../engine/webgpu.ts';
+import type { EngineEnvironment, RedisEnvironment } from '../bot/config.ts';
+
+/**
+ * `impasto doctor`: what this machine can use, and why not, in one place: the TensorFlow.js backend
+ * and the objective engine the engine would pick, the GPU adapter, the weights, ffmpeg and Redis.
+ */
+export interface DoctorReport {
+  readonly machine: { readonly node: string; readonly platform: string; readonly cpus: string };
+  readonly engine: { readonly ok: boolean; readonly backend?: string | undefined; readonly objective?: string | undefined; readonly reasons: readonly string[] };
+  readonly gpu: { readonly found: boolean; readonly adapter?: string | undefined; readonly maxBufferMiB?: number | undefined; readonly largestSide?: number | undefined; readonly reason?: string | undefined };
+  readonly weights: {
+    readonly vgg19: { readonly ok: boolean; readonly dir?: string | undefined; readonly layers?: readonly string[] | undefined; readonly note: string };
+    readonly fastNetworks: readonly string[];
+    readonly segmentation: boolean;
+  };
+  readonly ffmpeg: { readonly ok: boolean; readonly version?: string | undefined; readonly note: string };
+  readonly redis: { readonly configured: boolean; readonly ok?: boolean | undefined; readonly version?: string | undefined; readonly persistence?: string | undefined; readonly note: string };
+}
+
+export async function examineMachine(env: EngineEnvironment & RedisEnvironment): Promise<DoctorReport> {
+  const [gpu, engine, weights, ffmpeg, redis] = await Promise.all([examineGpu(), examineEngine(env), examineWeights(env), examineFfmpeg(), examineRedis(env)]);
+  return { machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: `${cpus().length}× ${cpus()[0]?.model.trim() ?? 'CPU'}` }, engine, gpu, weights, ffmpeg, redis };
+}
+
+async function examineEngine(env: EngineEnvironment): Promise<DoctorReport['engine']> {
+  try {
+    const choice = await chooseBackend(env.IMPASTO_BACKEND);
+    const objective = await chooseObjectiveEngine(env.IMPASTO_ENGINE, choice.name);
+    return { ok: true, backend: choice.name, objective: objective.ort ? 'onnxruntime' : 'TensorFlow.js', reasons: [...choice.reasons, objective.reason] };
+  } catch (error) {
+    return { ok: false, reasons: [error instanceof Error ? error.message : String(error)] };
+  }
+}
+
+async function examineGpu(): Promise<DoctorReport['gpu']> {
+  const probe = await probeWebGpu();
+  if (!probe.found) return { found: false, reason: probe.reason };
+  const { limits } = probe.adapter;
+  return { found: true, adapter: describeAdapter(probe.adapter), maxBufferMiB: Math.round(Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize) / 2 ** 20), largestSide: largestSideFor(limits) };
+}
+
+async function examineWeights(env: EngineEnvironment): Promise<DoctorReport['weights']> {
+  let vgg19: DoctorReport['weights']['vgg19'];
+  try {
+    const dir = await locateWeights({ explicitDir: env.IMPASTO_WEIGHTS_DIR, download: false });
+    const layers = [...(await loadVggWeights(dir)).keys()];
+    const full = VGG19_LAYERS.every((layer) => layers.includes(layer));
+    vgg19 = { ok: true, dir, layers, note: full ? 'the full set' : `blocks up to ${layers.at(-1)} only: the full set needs \`npx impasto weights download\` (internet, once)` };
+  } catch (error) {
+    vgg19 = { ok: false, note: error instanceof Error ? error.message : String(error) };
+  }
+  return {
+    vgg19,
+    fastNetworks: [...installedFastNetworks(env.IMPASTO_FAST_WEIGHTS_DIR)].sort(),
+    segmentation: hasSegmentationModel(env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR),
+  };
+}
+
+async function examineFfmpeg(): Promise<DoctorReport['ffmpeg']> {
+  try {
+    const { stdout } = await promisify(execFile)('ffmpeg', ['-version']);
+    return { ok: true, version: stdout.split('\n')[0]?.trim(), note: 'video clips (MP4, WebM, MOV) in and out' };
+  } catch {
+    return { ok: false, note: 'not found: videos are refused with a clear message (animated GIF and WebP still work); install ffmpeg for them' };
+  }
+}
+
+async function examineRedis(env: RedisEnvironment): Promise<DoctorReport['redis']> {
+  if (!env.REDIS_URL) return { configured: false, note: 'REDIS_URL is not set: jobs run on this machine (the embedded queue)' };
+  const redis = new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3000, retryStrategy: () => null });
+  redis.on('error', () => undefined); // reported below
+  try {
+    await redis.connect();
+    const info = await redis.info('server');
+    const persistence = await redis.info('persistence');
+    // A managed Redis may refuse CONFIG: the fsync policy is then simply not shown.
+    const [, fsync] = (await redis.config('GET', 'appendfsync').catch(() => [])) as string[];
+    const version = /redis_version:(\S+)/.exec(info)?.[1];
+    const aof = /aof_enabled:1/.test(persistence);
+    return {
+      configured: true,
+      ok: true,
+      version,
+      persistence: aof ? `AOF${fsync ? `, appendfsync ${fsync}` : ''}` : 'no AOF',
+      note: aof ? 'reachable; jobs go to `impasto worker`s' : 'reachable, but without AOF a crash of Redis loses its queue (the bot adds lost jobs again from its store, and they are painted again): set appendonly yes, appendfsync everysec',
+    };
+  } catch (error) {
+    return { configured: true, ok: false, note: `cannot reach Redis (${error instanceof Error ? error.message : String(error)})` };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The report as lines for a terminal. */
+export function formatReport(report: DoctorReport): string {
+  const mark = (ok: boolean) => (ok ? 'ok  ' : 'no  ');
+  const { machine, engine, gpu, weights, ffmpeg, redis } = report;
+  const lines = [
+    `machine   node ${machine.node}, ${machine.platform}, ${machine.cpus}`,
+    `${mark(engine.ok)}engine    ${engine.ok ? `TensorFlow.js ${engine.backend}, objective on ${engine.objective}` : 'cannot start'}`,
+    ...engine.reasons.map((reason) => `            ${reason}`),
+    `${mark(gpu.found)}GPU       ${gpu.found ? `${gpu.adapter}: buffers up to ${gpu.maxBufferMiB} MiB, pictures up to about ${gpu.largestSide} px square` : gpu.reason}`,
+    `${mark(weights.vgg19.ok)}VGG-19    ${weights.vgg19.ok ? `${weights.vgg19.dir}: ${weights.vgg19.note}` : weights.vgg19.note}`,
+    `${mark(weights.fastNetworks.length > 0)}fast      ${weights.fastNetworks.length > 0 ? weights.fastNetworks.join(', ') : 'no networks: `npx impasto weights download --only fast`'}`,
+    `${mark(weights.segmentation)}person    ${weights.segmentation ? 'the segmentation model is there' : 'no model: `npx impasto weights download --only segmentation`'}`,
+    `${mark(ffmpeg.ok)}ffmpeg    ${ffmpeg.ok ? `${ffmpeg.version}: ${ffmpeg.note}` : ffmpeg.note}`,
+    `${mark(!redis.configured || redis.ok === true)}Redis     ${redis.configured && redis.ok ? `${redis.version}, ${redis.persistence}: ${redis.note}` : redis.note}`,
+  ];
+  return lines.join('\n');
+}

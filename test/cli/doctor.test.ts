@@ -1,0 +1,51 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DoctorReport } from '../../src/cli/doctor.ts';
+import { startRedis, type TestRedis } from '../helpers/redis.ts';
+import { SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR, SHARED_VGG_DIR } from '../helpers/shared.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/impasto.js', import.meta.url));
+let redis: TestRedis;
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(() => redis.stop());
+
+async function doctor(env: Record<string, string>): Promise<DoctorReport> {
+  // The runner's own engine settings stay out: the doctor is to find the backend by itself.
+  const { IMPASTO_BACKEND: _backend, IMPASTO_ENGINE: _engine, ...inherited } = process.env;
+  const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'doctor', '--json'], { env: { ...inherited, ...env } });
+  return JSON.parse(stdout) as DoctorReport;
+}
+
+describe('impasto doctor', () => {
+  it('says what this machine can use and why not', async () => {
+    const report = await doctor({ IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR, IMPASTO_FAST_WEIGHTS_DIR: SHARED_FAST_DIR, IMPASTO_SEGMENTATION_WEIGHTS_DIR: SHARED_SEGMENTATION_DIR, REDIS_URL: redis.url });
+    // This machine (and CI) has no GPU: the engine is the CPU one, and the reason for no GPU is given.
+    expect(report.engine).toMatchObject({ ok: true, backend: 'wasm', objective: 'onnxruntime' });
+    expect(report.engine.reasons.some((reason) => reason.startsWith('webgpu: '))).toBe(true);
+    expect(report.gpu.found).toBe(false);
+    expect(report.gpu.reason).toMatch(/Vulkan|adapter/);
+    expect(report.weights.vgg19).toMatchObject({ ok: true, dir: SHARED_VGG_DIR });
+    expect(report.weights.vgg19.layers).toContain('conv3_4');
+    expect(report.weights.vgg19.note).toMatch(/^blocks up to conv3_4 only/);
+    expect(report.weights.fastNetworks).toEqual(['scream', 'udnie', 'wave', 'wreck']);
+    expect(report.weights.segmentation).toBe(true);
+    expect(report.ffmpeg.ok).toBe(true);
+    // The test's Redis runs with AOF, fsync every second, as the README recommends.
+    expect(report.redis).toMatchObject({ configured: true, ok: true, persistence: 'AOF, appendfsync everysec' });
+  });
+
+  it('explains what is missing instead of failing', async () => {
+    const report = await doctor({ IMPASTO_WEIGHTS_DIR: '/nonexistent/vgg19', IMPASTO_FAST_WEIGHTS_DIR: '/nonexistent/fast', IMPASTO_SEGMENTATION_WEIGHTS_DIR: '/nonexistent/person', REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(report.weights.vgg19.ok).toBe(false);
+    expect(report.weights.vgg19.note).toMatch(/^IMPASTO_WEIGHTS_DIR is \/nonexistent\/vgg19, but there is no model.json there/);
+    expect(report.weights.fastNetworks).toEqual([]);
+    expect(report.weights.segmentation).toBe(false);
+    expect(report.redis).toMatchObject({ configured: true, ok: false });
+    expect(report.redis.note).toMatch(/^cannot reach Redis/);
+  });
+});
