@@ -38,7 +38,7 @@ describe('configuration', () => {
 
   it('names the variable and what it expects', () => {
     expect(configError({ IMPASTO_MAX_QUEUE: 'lots' })).toBe('Invalid configuration:\n  IMPASTO_MAX_QUEUE: expected a number (got "lots")');
-    expect(configError({ IMPASTO_BACKEND: 'gpu' })).toMatch(/IMPASTO_BACKEND: expected one of tensorflow-gpu, tensorflow, wasm, cpu \(got "gpu"\)/);
+    expect(configError({ IMPASTO_BACKEND: 'gpu' })).toMatch(/IMPASTO_BACKEND: expected one of tensorflow-gpu, webgpu, tensorflow, wasm, cpu \(got "gpu"\)/);
     expect(configError({ IMPASTO_WEB_PORT: '70000' })).toMatch(/IMPASTO_WEB_PORT: Number must be less than or equal to 65535/);
     expect(configError({ IMPASTO_WEIGHTS_URL: 'not a url' })).toMatch(/IMPASTO_WEIGHTS_URL: expected a URL/);
   });

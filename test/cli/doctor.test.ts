@@ -48,4 +48,12 @@ describe('impasto doctor', () => {
     expect(report.redis).toMatchObject({ configured: true, ok: false });
     expect(report.redis.note).toMatch(/^cannot reach Redis/);
   });
+
+  it('has `npm run check:gpu` say why it cannot check on a machine without a GPU (exit 2), rather than pass', async () => {
+    const script = fileURLToPath(new URL('../../scripts/check-gpu.ts', import.meta.url));
+    const run = promisify(execFile)(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR } });
+    const failure = (await run.then(() => undefined, (error: unknown) => error)) as { code: number; stdout: string } | undefined;
+    expect(failure?.code).toBe(2);
+    expect(JSON.parse(failure!.stdout)).toMatchObject({ ok: false, adapter: null, reason: expect.stringMatching(/Vulkan|adapter/) });
+  });
 });

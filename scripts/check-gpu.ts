@@ -1,0 +1,188 @@
+/**
+ * `npm run check:gpu`: is the WebGPU engine correct on this machine's GPU? Prints JSON; exit 0 only if
+ * every check passes (1 when something differs, 2 when there is no adapter to check).
+ *
+ * 1. Every TensorFlow.js op the objective uses, forward and gradient, at several sizes and channel
+ *    counts, on inputs like the objective's (pooling sees ReLU outputs): WebGPU against TensorFlow.js's
+ *    cpu backend (plain JavaScript, the reference), max error ≤ 1e-3 of the largest value (1e-2 for
+ *    sums over millions of values, where float32 summation order alone moves the result).
+ * 2. The whole objective (loss terms and gradient to the image) on WebGPU against onnxruntime, with
+ *    the cross-check's gradient tolerances (test/engine/onnx.test.ts: gradient norm within 1e-4,
+ *    cosine ≥ 0.9999) and loss terms within 1e-3: the wasm backend itself differs from onnxruntime
+ *    by 1.8e-4 on the Gatys set at 64 px (the cross-check's 1e-4 holds at its 32 px).
+ * 3. Where the objective differs, the same objective again under each of TensorFlow.js WebGPU's
+ *    alternative kernels (naive convolution, separate im2col, other matmul programs), to name the
+ *    kernel that is wrong.
+ *
+ *   IMPASTO_WEIGHTS_DIR=… npm run check:gpu -- [--sizes=64,256,512] [--backend=webgpu]
+ *
+ * `--backend=wasm` checks the check itself on a machine without a GPU (wasm against the same references).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as ort from 'onnxruntime-node';
+import { GATYS_LAYERS, SHALLOW_LAYERS, type LayerSelection } from '../src/engine/layers.ts';
+import { arrayWeightsOf, createOnnxObjective } from '../src/engine/onnx/objective.ts';
+import { dot } from '../src/engine/optimizers/objective.ts';
+import { gaussianNoise } from '../src/engine/random.ts';
+import { createTfObjective, type NetworkInput } from '../src/engine/tf-objective.ts';
+import { createFeatureNetwork, VGG19_CHANNELS, VGG19_LAYERS } from '../src/engine/vgg.ts';
+import { loadVggWeights, locateWeights, type ConvWeights } from '../src/engine/weights.ts';
+import { describeAdapter, installWebGpuGlobals, probeWebGpu, type GpuAdapterInfo } from '../src/engine/webgpu.ts';
+
+const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]));
+const sizes = (args.get('sizes') ?? '64,256,512').split(',').map(Number);
+const target = (args.get('backend') ?? 'webgpu') as 'webgpu' | 'wasm';
+
+let adapter: GpuAdapterInfo | undefined;
+if (target === 'webgpu') {
+  const probe = await probeWebGpu();
+  if (!probe.found) {
+    console.log(JSON.stringify({ ok: false, adapter: null, reason: probe.reason }, null, 2));
+    process.exit(2);
+  }
+  adapter = probe.adapter;
+  await installWebGpuGlobals();
+  await import('@tensorflow/tfjs-backend-webgpu');
+} else {
+  await import('@tensorflow/tfjs-backend-wasm');
+}
+if (!(await tf.setBackend(target))) {
+  console.log(JSON.stringify({ ok: false, adapter: adapter ? describeAdapter(adapter) : null, reason: `the ${target} backend did not start` }, null, 2));
+  process.exit(2);
+}
+
+/** Runs `compute` on a backend and returns its output's values. */
+async function valuesOn(backend: string, compute: () => tf.Tensor): Promise<Float32Array> {
+  await tf.setBackend(backend);
+  const output = tf.tidy(compute);
+  const values = (await output.data()) as Float32Array;
+  output.dispose();
+  return values;
+}
+
+function maxRelativeError(actual: Float32Array, expected: Float32Array): number {
+  let scale = 0;
+  for (const value of expected) scale = Math.max(scale, Math.abs(value));
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
+  return scale === 0 ? worst : worst / scale;
+}
+
+/** Deterministic inputs, made once as plain arrays so both backends see the same numbers. */
+function random(shape: number[], seed: number, std = 1): { shape: number[]; values: Float32Array } {
+  return { shape, values: gaussianNoise(shape.reduce((a, b) => a * b, 1), std, seed) };
+}
+const tensor = ({ shape, values }: { shape: number[]; values: Float32Array }) => tf.tensor(values, shape);
+
+interface OpCase {
+  readonly op: string;
+  readonly shape: string;
+  readonly compute: () => tf.Tensor;
+  /** Sums over millions of float32 values: the order of summation alone moves them by ~1e-3. */
+  readonly reduction?: boolean;
+}
+
+const cases: OpCase[] = [];
+for (const [size, cin, cout] of [[64, 3, 64], [256, 3, 64], [64, 64, 64], [256, 64, 64], [64, 64, 128], [32, 128, 256], [32, 256, 256], [16, 256, 512]] as const) {
+  const x = random([1, size, size, cin], 1);
+  const w = random([3, 3, cin, cout], 2, Math.sqrt(2 / (9 * cin)));
+  const upstream = random([1, size, size, cout], 3);
+  const shape = `${size}²×${cin}→${cout}`;
+  cases.push({ op: 'conv2d', shape, compute: () => tf.conv2d(tensor(x) as tf.Tensor4D, tensor(w) as tf.Tensor4D, 1, 'same') });
+  cases.push({ op: 'conv2d gradient', shape, compute: () => tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(input as tf.Tensor4D, tensor(w) as tf.Tensor4D, 1, 'same'), tensor(upstream))))(tensor(x) as tf.Tensor4D) });
+}
+for (const [size, channels] of [[64, 64], [256, 64], [32, 256]] as const) {
+  const x = random([1, size, size, channels], 4);
+  // Pooling follows a ReLU in VGG: its windows are never all negative (tfjs-backend-wasm's max-pool
+  // gradient drops such windows, which is harmless there but would blur this comparison).
+  const activations = { shape: x.shape, values: x.values.map(Math.abs) };
+  const upstream = random([1, size / 2, size / 2, channels], 5);
+  const shape = `${size}²×${channels}`;
+  cases.push({ op: 'relu gradient', shape, compute: () => tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.relu(input), tensor(x))))(tensor(x)) });
+  cases.push({ op: 'maxPool', shape, compute: () => tf.maxPool(tensor(activations) as tf.Tensor4D, 2, 2, 'valid') });
+  cases.push({ op: 'maxPool gradient', shape, compute: () => tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(input as tf.Tensor4D, 2, 2, 'valid'), tensor(upstream))))(tensor(activations) as tf.Tensor4D) });
+  cases.push({ op: 'avgPool', shape, compute: () => tf.avgPool(tensor(activations) as tf.Tensor4D, 2, 2, 'valid') });
+  cases.push({ op: 'avgPool gradient', shape, compute: () => tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.avgPool(input as tf.Tensor4D, 2, 2, 'valid'), tensor(upstream))))(tensor(activations) as tf.Tensor4D) });
+  // The Gram matrix and its gradient: features [positions, channels], Fᵀ F / positions.
+  const features = random([size * size, channels], 6);
+  cases.push({ op: 'gram', shape, compute: () => tf.div(tf.matMul(tensor(features) as tf.Tensor2D, tensor(features) as tf.Tensor2D, true, false), size * size) });
+  cases.push({ op: 'gram gradient', shape, compute: () => tf.grad((input: tf.Tensor) => tf.sum(tf.square(tf.matMul(input as tf.Tensor2D, input as tf.Tensor2D, true, false))))(tensor(features) as tf.Tensor2D) });
+  cases.push({ op: 'sum of squares', shape, compute: () => tf.sum(tf.square(tensor(x))), reduction: true });
+  cases.push({ op: 'mean', shape, compute: () => tf.mean(tensor(x)), reduction: true });
+}
+
+const ops = [];
+for (const { op, shape, compute, reduction } of cases) {
+  const expected = await valuesOn('cpu', compute);
+  const actual = await valuesOn(target, compute);
+  const error = maxRelativeError(actual, expected);
+  ops.push({ op, shape, maxRelativeError: Number(error.toExponential(2)), ok: error <= (reduction ? 1e-2 : 1e-3) });
+}
+
+// The whole objective, on the real weights (and seeded stand-ins for blocks 4–5 where they are missing).
+const weights = new Map(await loadVggWeights(await locateWeights({ explicitDir: process.env.IMPASTO_WEIGHTS_DIR, download: false })));
+const real = new Set(weights.keys());
+VGG19_LAYERS.forEach((name, index) => {
+  if (weights.has(name)) return;
+  const inChannels = index === 0 ? 3 : VGG19_CHANNELS[index - 1]!;
+  const stand: ConvWeights = { kernel: tf.randomNormal([3, 3, inChannels, VGG19_CHANNELS[index]!], 0, Math.sqrt(2 / (9 * inChannels)), 'float32', index), bias: tf.fill([VGG19_CHANNELS[index]!], 0.01) };
+  weights.set(name, stand);
+});
+const arrays = arrayWeightsOf(weights);
+const layerSets: Record<string, LayerSelection> = { shallow: SHALLOW_LAYERS, gatys: GATYS_LAYERS };
+
+async function compareObjective(size: number, layers: LayerSelection) {
+  const input = (seed: number): NetworkInput => ({ x: gaussianNoise(size * size * 3, 40, seed), width: size, height: size });
+  const [content, style] = [input(11), input(12)];
+  const x = gaussianNoise(size * size * 3, 40, 13);
+  const termWeights = { content: 1e5, style: 3e4, tv: 1 };
+  const spec = { layers, content, styles: [{ input: style, weight: 1 }], weights: termWeights, normalise: false };
+  const reference = await (await createOnnxObjective({ ...spec, ort, vgg: arrays, pooling: 'max' })).evaluate(x);
+  await tf.setBackend(target);
+  const network = createFeatureNetwork(weights, 'max');
+  const objective = createTfObjective({ ...spec, network });
+  const actual = await objective.evaluate(x);
+  objective.dispose();
+  network.dispose();
+  const norm = (v: Float32Array) => Math.sqrt(dot(v, v));
+  const terms = Object.fromEntries((['content', 'style', 'tv', 'total'] as const).map((term) => [term, Math.abs(actual.terms[term] - reference.terms[term]) / Math.abs(reference.terms[term])]));
+  const gradientNorm = Math.abs(norm(actual.gradient) - norm(reference.gradient)) / norm(reference.gradient);
+  const cosine = dot(actual.gradient, reference.gradient) / (norm(actual.gradient) * norm(reference.gradient));
+  const ok = Object.values(terms).every((error) => error <= 1e-3) && gradientNorm <= 1e-4 && cosine >= 0.9999;
+  return { terms: Object.fromEntries(Object.entries(terms).map(([term, error]) => [term, Number(error.toExponential(2))])), gradientNorm: Number(gradientNorm.toExponential(2)), cosine: Number(cosine.toFixed(6)), ok };
+}
+
+const objective = [];
+for (const size of sizes) {
+  for (const [name, layers] of Object.entries(layerSets)) {
+    try {
+      objective.push({ size, layers: name, ...(await compareObjective(size, layers)) });
+    } catch (error) {
+      objective.push({ size, layers: name, ok: false, error: error instanceof Error ? error.message.split('\n')[0] : String(error) });
+    }
+  }
+}
+
+// Where the objective differs: which of the backend's alternative kernels makes it agree.
+const ALTERNATIVES: Record<string, unknown>[] = [{ WEBGPU_USE_NAIVE_CONV2D_DEBUG: true }, { WEBGPU_CONV_SEPARATE_IM2COL_SHADER: true }, { WEBGPU_MATMUL_PROGRAM_TYPE: 0 }, { WEBGPU_MATMUL_PROGRAM_TYPE: 1 }, { WEBGPU_MATMUL_PROGRAM_TYPE: 2 }];
+const bisect = [];
+const failing = objective.filter((entry) => !entry.ok);
+if (failing.length > 0 && target === 'webgpu') {
+  const { size, layers } = failing[0]!;
+  for (const flags of ALTERNATIVES) {
+    const saved = Object.fromEntries(Object.keys(flags).map((flag) => [flag, tf.env().get(flag)]));
+    try {
+      for (const [flag, value] of Object.entries(flags)) tf.env().set(flag, value as number | boolean);
+      bisect.push({ flags, size, layers, ...(await compareObjective(size, layerSets[layers]!)) });
+    } catch (error) {
+      bisect.push({ flags, size, layers, ok: false, error: error instanceof Error ? error.message.split('\n')[0] : String(error) });
+    } finally {
+      for (const [flag, value] of Object.entries(saved)) tf.env().set(flag, value as number | boolean);
+    }
+  }
+}
+
+const ok = ops.every((entry) => entry.ok) && objective.every((entry) => entry.ok);
+console.log(JSON.stringify({ ok, backend: target, adapter: adapter ? describeAdapter(adapter) : null, limits: adapter?.limits, realLayers: [...real], ops, objective, bisect }, null, 2));
+process.exit(ok ? 0 : 1);
