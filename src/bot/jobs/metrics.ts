@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from 'pino';
-import { JOB_LANES, laneOf, type JobLane, type JobQueue } from './queue.ts';
+import { FINAL_EVENTS, JOB_LANES, laneOf, type JobLane, type JobQueue } from './queue.ts';
 
 /**
  * Prometheus metrics (`/metrics`, text format) of the bot and of each `impasto worker`, fed by the
@@ -26,20 +26,21 @@ function engineRestarts(registry: Registry): Counter<'lane'> {
   return new Counter({ name: 'impasto_engine_restarts_total', help: 'Engine processes that died or were killed (a crash, or a job that ignored its time limit)', labelNames: ['lane'], registers: [registry] });
 }
 
-/** The bot's view: jobs by method and state, how long they waited and ran. */
-export function createBotMetrics(queue: JobQueue): EngineCrashCounter & { readonly registry: Registry } {
+/** The bot's view: jobs by method and state, how long they waited and ran (once it `observe`s its queue). */
+export function createBotMetrics(): EngineCrashCounter & { readonly registry: Registry; observe(queue: JobQueue): void } {
   const registry = createRegistry();
   const submitted = new Counter({ name: 'impasto_jobs_submitted_total', help: 'Jobs accepted into the queue', labelNames: ['method'], registers: [registry] });
   const finished = new Counter({ name: 'impasto_jobs_finished_total', help: 'Jobs that ended, by how (succeeded, failed, cancelled)', labelNames: ['method', 'outcome'], registers: [registry] });
   const duration = new Histogram({ name: 'impasto_job_duration_seconds', help: 'From start to result, of jobs that succeeded', labelNames: ['method'], buckets: DURATION_BUCKETS, registers: [registry] });
   const wait = new Histogram({ name: 'impasto_queue_wait_seconds', help: 'From acceptance to start', labelNames: ['lane'], buckets: DURATION_BUCKETS, registers: [registry] });
+  let observed: JobQueue | undefined;
   new Gauge({
     name: 'impasto_jobs',
     help: 'Jobs waiting (queued) and running now, per lane',
     labelNames: ['lane', 'state'],
     registers: [registry],
     collect() {
-      const entries = queue.entries();
+      const entries = observed?.entries() ?? [];
       for (const lane of JOB_LANES) {
         const ofLane = entries.filter((entry) => entry.lane === lane);
         this.set({ lane, state: 'running' }, ofLane.filter((entry) => entry.position === 0).length);
@@ -48,14 +49,20 @@ export function createBotMetrics(queue: JobQueue): EngineCrashCounter & { readon
     },
   });
   const restarts = engineRestarts(registry);
-  queue.onEvent((event) => {
-    const { job } = event;
-    if (event.type === 'queued') submitted.inc({ method: job.method });
-    if (event.type === 'started' && job.startedAt) wait.observe({ lane: laneOf(job) }, (job.startedAt - job.createdAt) / 1000);
-    if (event.type === 'succeeded' || event.type === 'failed' || event.type === 'cancelled') finished.inc({ method: job.method, outcome: event.type });
-    if (event.type === 'succeeded' && job.startedAt && job.finishedAt) duration.observe({ method: job.method }, (job.finishedAt - job.startedAt) / 1000);
-  });
-  return { registry, engineCrashed: (lane) => restarts.inc({ lane }) };
+  return {
+    registry,
+    engineCrashed: (lane) => restarts.inc({ lane }),
+    observe(queue) {
+      observed = queue;
+      queue.onEvent((event) => {
+        const { job } = event;
+        if (event.type === 'queued') submitted.inc({ method: job.method });
+        if (event.type === 'started' && job.startedAt) wait.observe({ lane: laneOf(job) }, (job.startedAt - job.createdAt) / 1000);
+        if (FINAL_EVENTS.has(event.type)) finished.inc({ method: job.method, outcome: event.type });
+        if (event.type === 'succeeded' && job.startedAt && job.finishedAt) duration.observe({ method: job.method }, (job.finishedAt - job.startedAt) / 1000);
+      });
+    },
+  };
 }
 
 export type WorkerJobOutcome = 'succeeded' | 'failed' | 'cancelled';

@@ -7,7 +7,7 @@ import { EngineHost, engineSettingsOf, type EngineInfo } from './engine-host.ts'
 import { BotQueue } from './bot-queue.ts';
 import { LocalDispatch } from './local-dispatch.ts';
 import type { Dispatch } from './dispatch.ts';
-import { createBotMetrics, serveMetrics, type EngineCrashCounter, type MetricsServer } from './metrics.ts';
+import { createBotMetrics, serveMetrics, type MetricsServer } from './metrics.ts';
 import { RedisDispatch } from './redis/redis-dispatch.ts';
 import type { JobLane, JobQueue } from './queue.ts';
 import { downloadSegmentationModel, hasSegmentationModel, SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
@@ -48,13 +48,13 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
   const { env, logger, db, dirs } = options;
   const store = new JobStore(db);
   const speed = new SpeedModel(likelyBackend(env.IMPASTO_BACKEND));
-  const crashes: EngineCrashCounter = { engineCrashed: (lane) => metrics?.engineCrashed(lane) };
+  const metrics = createBotMetrics();
   const hostFor = (lane: JobLane) =>
     new EngineHost({
       workerData: engineSettingsOf(env, lane),
       logger: logger.child({ component: 'engine', lane }),
       tempDir: dirs.temp,
-      onCrash: () => crashes.engineCrashed(lane),
+      onCrash: () => metrics.engineCrashed(lane),
       ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
     });
   // With Redis, the engines are the workers': this process starts none.
@@ -77,7 +77,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     },
     logger: logger.child({ component: 'queue' }),
   });
-  const metrics = createBotMetrics(queue);
+  metrics.observe(queue);
   let metricsServer: MetricsServer | undefined;
   let engineInfo: EngineInfo | undefined;
   let stopped = false;
