@@ -29,7 +29,10 @@ export interface DoctorReport {
 }
 
 export async function examineMachine(env: EngineEnvironment & RedisEnvironment): Promise<DoctorReport> {
-  const [gpu, engine, weights, ffmpeg, redis] = await Promise.all([examineGpu(), examineEngine(env), examineWeights(env), examineFfmpeg(), examineRedis(env)]);
+  const [gpu, ffmpeg, redis] = await Promise.all([examineGpu(), examineFfmpeg(), examineRedis(env)]);
+  // The weights load into TensorFlow.js tensors: only once the engine's backend is set.
+  const engine = await examineEngine(env);
+  const weights = await examineWeights(env);
   return { machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: `${cpus().length}× ${cpus()[0]?.model.trim() ?? 'CPU'}` }, engine, gpu, weights, ffmpeg, redis };
 }
 
