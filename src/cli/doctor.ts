@@ -25,7 +25,7 @@ export interface DoctorReport {
     readonly segmentation: boolean;
   };
   readonly ffmpeg: { readonly ok: boolean; readonly version?: string | undefined; readonly note: string };
-  readonly redis: { readonly configured: boolean; readonly ok?: boolean | undefined; readonly version?: string | undefined; readonly persistence?: string | undefined; readonly note: string };
+  readonly redis: { readonly configured: boolean; readonly ok?: boolean | undefined; readonly version?: string | undefined; readonly persistence?: string | undefined; readonly eviction?: string | undefined; readonly note: string };
 }
 
 export async function examineMachine(env: EngineEnvironment & RedisEnvironment): Promise<DoctorReport> {
@@ -89,14 +89,20 @@ async function examineRedis(env: RedisEnvironment): Promise<DoctorReport['redis'
     const persistence = await redis.info('persistence');
     // A managed Redis may refuse CONFIG: the fsync policy is then simply not shown.
     const [, fsync] = (await redis.config('GET', 'appendfsync').catch(() => [])) as string[];
+    const [, eviction] = (await redis.config('GET', 'maxmemory-policy').catch(() => [])) as string[];
     const version = /redis_version:(\S+)/.exec(info)?.[1];
     const aof = /aof_enabled:1/.test(persistence);
+    const warnings = [
+      ...(aof ? [] : ['without AOF a crash of Redis loses its queue (the bot adds lost jobs again from its store, and they are painted again): set appendonly yes, appendfsync everysec']),
+      ...(eviction && eviction !== 'noeviction' ? [`maxmemory-policy is ${eviction}: Redis may evict a job or its files when full; set noeviction`] : []),
+    ];
     return {
       configured: true,
       ok: true,
       version,
       persistence: aof ? `AOF${fsync ? `, appendfsync ${fsync}` : ''}` : 'no AOF',
-      note: aof ? 'reachable; jobs go to `impasto worker`s' : 'reachable, but without AOF a crash of Redis loses its queue (the bot adds lost jobs again from its store, and they are painted again): set appendonly yes, appendfsync everysec',
+      eviction,
+      note: warnings.length === 0 ? 'reachable; jobs go to `impasto worker`s' : `reachable, but ${warnings.join('; and ')}`,
     };
   } catch (error) {
     return { configured: true, ok: false, note: `cannot reach Redis (${error instanceof Error ? error.message : String(error)})` };

@@ -36,7 +36,7 @@ describe('impasto doctor', () => {
     expect(report.weights.segmentation).toBe(true);
     expect(report.ffmpeg.ok).toBe(true);
     // The test's Redis runs with AOF, fsync every second, as the README recommends.
-    expect(report.redis).toMatchObject({ configured: true, ok: true, persistence: 'AOF, appendfsync everysec' });
+    expect(report.redis).toMatchObject({ configured: true, ok: true, persistence: 'AOF, appendfsync everysec', eviction: 'noeviction', note: 'reachable; jobs go to `impasto worker`s' });
   });
 
   it('explains what is missing instead of failing', async () => {
