@@ -41,6 +41,10 @@ export async function startRedis(): Promise<TestRedis> {
 
 async function launch(dir: string, port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--protected-mode', 'yes'], { stdio: 'ignore' });
+  // Stops with the test process however it ends (a failed test's process included).
+  const stopWithUs = () => child.kill('SIGKILL');
+  process.once('exit', stopWithUs);
+  child.once('exit', () => process.off('exit', stopWithUs));
   const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   // Refused connections while it starts are expected; each attempt's failure is handled below.
   probe.on('error', () => undefined);

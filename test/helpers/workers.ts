@@ -31,6 +31,10 @@ export async function startWorkerProcess(redisUrl: string, name: string, env: Re
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Stops with the test process however it ends, rather than waiting on a Redis that is gone.
+  const stopWithUs = () => child.kill('SIGKILL');
+  process.once('exit', stopWithUs);
+  child.once('exit', () => process.off('exit', stopWithUs));
   const log: string[] = [];
   child.stdout!.on('data', (chunk: Buffer) => log.push(chunk.toString()));
   const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
