@@ -8,7 +8,7 @@ import { withTemporalLoss } from './clip/temporal.ts';
 import { scaleSchedule, type Scale } from './multiscale.ts';
 import { checkAspectRatio, checkPaintableAt, smallestLongSide } from './proportions.ts';
 import { frameInterval } from './gif.ts';
-import { resizeExactly, resizeToLongSide, type RgbImage } from './image.ts';
+import { resizeExactly, resizeToLongSide, sizeAtLongSide, type RgbImage } from './image.ts';
 import { selectLayers, type LayerSelection } from './layers.ts';
 import { createAdam } from './optimizers/adam.ts';
 import type { Bounds } from './optimizers/bounds.ts';
@@ -213,8 +213,8 @@ async function runStylization(
   if (request.mask) checkMaskShape(request.mask, request.content);
   checkPaintableAt(request.content, options.size, 'content image', 'content');
   if (adapter) {
-    const scale = options.size / Math.max(request.content.width, request.content.height);
-    assertFitsGpu(Math.round(request.content.width * scale), Math.round(request.content.height * scale), adapter.limits);
+    const { width, height } = sizeAtLongSide(request.content, options.size);
+    assertFitsGpu(width, height, adapter.limits);
   }
   for (const style of [...styles, ...(background ?? [])]) checkAspectRatio(style.image, 'style image', 'style');
   throwIfAborted(request.signal);

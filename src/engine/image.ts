@@ -79,11 +79,15 @@ async function readMetadata(bytes: Uint8Array, label: string): Promise<sharp.Met
   }
 }
 
+/** The size of `image` with its longer side at `longSide` pixels, aspect ratio kept. */
+export function sizeAtLongSide(image: { readonly width: number; readonly height: number }, longSide: number): { width: number; height: number } {
+  const scale = longSide / Math.max(image.width, image.height);
+  return { width: Math.max(1, Math.round(image.width * scale)), height: Math.max(1, Math.round(image.height * scale)) };
+}
+
 /** Resizes so that the longer side is `longSide` pixels (Lanczos), keeping the aspect ratio. */
 export async function resizeToLongSide(image: RgbImage, longSide: number): Promise<RgbImage> {
-  const scale = longSide / Math.max(image.width, image.height);
-  const width = Math.max(1, Math.round(image.width * scale));
-  const height = Math.max(1, Math.round(image.height * scale));
+  const { width, height } = sizeAtLongSide(image, longSide);
   return resizeExactly(image, width, height);
 }
 

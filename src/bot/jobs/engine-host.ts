@@ -169,11 +169,12 @@ export class EngineHost {
           this.worker = undefined;
           this.ready = undefined;
         }
-        if (!started) reject(new Error(`the engine worker exited (${signal ?? `code ${code}`}) before it was ready`));
+        const how = signal ?? `code ${code}`;
+        if (!started) reject(new Error(`the engine worker exited (${how}) before it was ready`));
         if (this.stopping) return;
         this.options.logger.error({ code, signal }, 'engine worker exited');
-        this.options.onCrash?.(`exited (${signal ?? `code ${code}`})`);
-        this.fail(new EngineFailure(`engine worker exited (${signal ?? `code ${code}`})`, 'The style engine crashed while working on this job (it has been restarted). Try again, perhaps with a smaller size.'));
+        this.options.onCrash?.(`exited (${how})`);
+        this.fail(new EngineFailure(`engine worker exited (${how})`, 'The style engine crashed while working on this job (it has been restarted). Try again, perhaps with a smaller size.'));
       });
     });
   }
