@@ -28,7 +28,7 @@ import { gaussianNoise } from '../src/engine/random.ts';
 import { createTfObjective, type NetworkInput } from '../src/engine/tf-objective.ts';
 import { createFeatureNetwork, VGG19_CHANNELS, VGG19_LAYERS } from '../src/engine/vgg.ts';
 import { loadVggWeights, locateWeights, type ConvWeights } from '../src/engine/weights.ts';
-import { describeAdapter, installWebGpuGlobals, probeWebGpu, type GpuAdapterInfo } from '../src/engine/webgpu.ts';
+import { describeAdapter, probeWebGpu, type GpuAdapterInfo } from '../src/engine/webgpu.ts';
 
 const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]));
 const sizes = (args.get('sizes') ?? '64,256,512').split(',').map(Number);
@@ -42,7 +42,6 @@ if (target === 'webgpu') {
     process.exit(2);
   }
   adapter = probe.adapter;
-  await installWebGpuGlobals();
   await import('@tensorflow/tfjs-backend-webgpu');
 } else {
   await import('@tensorflow/tfjs-backend-wasm');

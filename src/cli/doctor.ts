@@ -8,7 +8,7 @@ import { installedFastNetworks } from '../engine/fast/manifest.ts';
 import { hasSegmentationModel, SEGMENTATION_CACHE_DIR } from '../engine/segmentation/weights.ts';
 import { loadVggWeights, locateWeights } from '../engine/weights.ts';
 import { VGG19_LAYERS } from '../engine/vgg.ts';
-import { describeAdapter, largestSideFor, probeWebGpu } from '../engine/webgpu.ts';
+import { describeAdapter, largestBufferAllowed, largestSideFor, probeWebGpu } from '../engine/webgpu.ts';
 import type { EngineEnvironment, RedisEnvironment } from '../bot/config.ts';
 
 /**
@@ -50,7 +50,7 @@ async function examineGpu(): Promise<DoctorReport['gpu']> {
   const probe = await probeWebGpu();
   if (!probe.found) return { found: false, reason: probe.reason };
   const { limits } = probe.adapter;
-  return { found: true, adapter: describeAdapter(probe.adapter), maxBufferMiB: Math.round(Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize) / 2 ** 20), largestSide: largestSideFor(limits) };
+  return { found: true, adapter: describeAdapter(probe.adapter), maxBufferMiB: Math.round(largestBufferAllowed(limits) / 2 ** 20), largestSide: largestSideFor(limits) };
 }
 
 async function examineWeights(env: EngineEnvironment): Promise<DoctorReport['weights']> {

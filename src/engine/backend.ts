@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeAdapter, installWebGpuGlobals, probeWebGpu, type GpuAdapterInfo, type GpuProbe } from './webgpu.ts';
+import { describeAdapter, probeWebGpu, type GpuAdapterInfo, type GpuProbe } from './webgpu.ts';
 
 /**
  * The TensorFlow.js backends impasto can run on, fastest first. The native packages cannot be
@@ -7,12 +7,14 @@ import { describeAdapter, installWebGpuGlobals, probeWebGpu, type GpuAdapterInfo
  * for at run time, and the first that loads wins.
  */
 export const BACKEND_CANDIDATES = [
-  { name: 'tensorflow-gpu', module: '@tensorflow/tfjs-node-gpu', tfBackend: 'tensorflow' },
-  // Any GPU with a Vulkan (Linux, Windows) or Metal (macOS) driver, through Dawn: installs from npm alone.
-  { name: 'webgpu', module: '@tensorflow/tfjs-backend-webgpu', tfBackend: 'webgpu' },
-  { name: 'tensorflow', module: '@tensorflow/tfjs-node', tfBackend: 'tensorflow' },
-  { name: 'wasm', module: '@tensorflow/tfjs-backend-wasm', tfBackend: 'wasm' },
-  { name: 'cpu', module: '@tensorflow/tfjs-backend-cpu', tfBackend: 'cpu' },
+  { name: 'tensorflow-gpu', module: '@tensorflow/tfjs-node-gpu', tfBackend: 'tensorflow', gpu: true },
+  // Any GPU with a Vulkan (Linux, Windows) or Metal (macOS) driver, through Dawn: installs from npm
+  // alone. It needs a hardware adapter, looked for before the backend is imported (it registers
+  // itself only where `navigator.gpu` exists).
+  { name: 'webgpu', module: '@tensorflow/tfjs-backend-webgpu', tfBackend: 'webgpu', gpu: true, needsAdapter: true },
+  { name: 'tensorflow', module: '@tensorflow/tfjs-node', tfBackend: 'tensorflow', gpu: false },
+  { name: 'wasm', module: '@tensorflow/tfjs-backend-wasm', tfBackend: 'wasm', gpu: false },
+  { name: 'cpu', module: '@tensorflow/tfjs-backend-cpu', tfBackend: 'cpu', gpu: false },
 ] as const;
 
 export type BackendName = (typeof BACKEND_CANDIDATES)[number]['name'];
@@ -20,8 +22,11 @@ export const BACKEND_NAMES = BACKEND_CANDIDATES.map((candidate) => candidate.nam
 
 /** The backends that compute on a GPU: they get the GPU's defaults and limits, and TensorFlow.js's objective. */
 export function isGpuBackend(name: BackendName): boolean {
-  return name === 'tensorflow-gpu' || name === 'webgpu';
+  return BACKEND_CANDIDATES.some((candidate) => candidate.name === name && candidate.gpu);
 }
+
+/** The GPU backends, fastest first. */
+export const GPU_BACKENDS: readonly BackendName[] = BACKEND_NAMES.filter(isGpuBackend);
 
 export interface BackendChoice {
   readonly name: BackendName;
@@ -42,11 +47,7 @@ export interface BackendEnvironment {
 
 const realEnvironment: BackendEnvironment = {
   importModule: (specifier) => import(specifier),
-  probeGpu: async () => {
-    const probe = await probeWebGpu();
-    if (probe.found) await installWebGpuGlobals();
-    return probe;
-  },
+  probeGpu: probeWebGpu,
   activate: async (tfBackend) => {
     const ok = await tf.setBackend(tfBackend);
     if (ok) await tf.ready();
@@ -66,8 +67,7 @@ export async function chooseBackend(
   const candidates = forced ? BACKEND_CANDIDATES.filter((candidate) => candidate.name === forced) : BACKEND_CANDIDATES;
   for (const candidate of candidates) {
     let adapter: GpuAdapterInfo | undefined;
-    if (candidate.name === 'webgpu') {
-      // Looked for before the backend is imported: it registers itself only where `navigator.gpu` exists.
+    if ('needsAdapter' in candidate) {
       const probe = await environment.probeGpu();
       if (!probe.found) {
         reasons.push(`webgpu: ${probe.reason}`);

@@ -33,22 +33,17 @@ interface DawnGpu {
   requestAdapter(options?: { powerPreference?: 'high-performance' | 'low-power' }): Promise<DawnAdapter | null>;
 }
 
-let installed: Promise<DawnGpu> | undefined;
-
 /**
  * Makes `navigator.gpu` and the WebGPU constants global, as in a browser, which is where
  * TensorFlow.js's WebGPU backend looks (it registers itself only if `navigator.gpu` exists when it
- * is imported, so this runs first).
+ * is imported, so this runs first). Called once, by `probeWebGpu`.
  */
-export function installWebGpuGlobals(): Promise<DawnGpu> {
-  installed ??= (async () => {
-    const { create, globals } = (await import('webgpu')) as unknown as { create: (flags: string[]) => DawnGpu; globals: object };
-    const gpu = create([]);
-    Object.assign(globalThis, globals);
-    Object.defineProperty(globalThis, 'navigator', { value: { ...(globalThis.navigator ?? {}), gpu }, configurable: true, writable: true });
-    return gpu;
-  })();
-  return installed;
+async function installWebGpuGlobals(): Promise<DawnGpu> {
+  const { create, globals } = (await import('webgpu')) as unknown as { create: (flags: string[]) => DawnGpu; globals: object };
+  const gpu = create([]);
+  Object.assign(globalThis, globals);
+  Object.defineProperty(globalThis, 'navigator', { value: { ...(globalThis.navigator ?? {}), gpu }, configurable: true, writable: true });
+  return gpu;
 }
 
 /** Where Vulkan's loader looks for drivers (ICD manifests) on Linux. */
@@ -63,8 +58,18 @@ export function hasVulkanDriver(env: NodeJS.ProcessEnv = process.env, dirs: read
   return dirs.some((dir) => existsSync(dir) && readdirSync(dir).some((name) => name.endsWith('.json')));
 }
 
-/** Looks for a hardware WebGPU adapter; says why not when there is none. */
-export async function probeWebGpu(): Promise<GpuProbe> {
+let probed: Promise<GpuProbe> | undefined;
+
+/**
+ * Looks for a hardware WebGPU adapter, once per process (the doctor and the backend choice ask
+ * alike), making `navigator.gpu` global on the way; says why not when there is none.
+ */
+export function probeWebGpu(): Promise<GpuProbe> {
+  probed ??= findAdapter();
+  return probed;
+}
+
+async function findAdapter(): Promise<GpuProbe> {
   if (process.platform === 'linux' && !hasVulkanDriver()) {
     return { found: false, reason: "no Vulkan driver is installed (WebGPU on Linux runs on Vulkan: install the GPU vendor's driver with its Vulkan ICD)" };
   }
@@ -102,16 +107,20 @@ export function largestBufferBytes(width: number, height: number): number {
   return width * height * WIDEST_CHANNELS * 4;
 }
 
+/** The largest buffer a shader can be given: the smaller of the two limits. */
+export function largestBufferAllowed(limits: GpuLimits): number {
+  return Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
+}
+
 /** The largest square side whose activations fit the adapter's buffers. */
 export function largestSideFor(limits: GpuLimits): number {
-  const bytes = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
-  return Math.floor(Math.sqrt(bytes / (WIDEST_CHANNELS * 4)));
+  return Math.floor(Math.sqrt(largestBufferAllowed(limits) / (WIDEST_CHANNELS * 4)));
 }
 
 /** Refuses, before any work, a picture whose activations would not fit in one of the GPU's buffers. */
 export function assertFitsGpu(width: number, height: number, limits: GpuLimits): void {
   const needed = largestBufferBytes(width, height);
-  const allowed = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
+  const allowed = largestBufferAllowed(limits);
   if (needed <= allowed) return;
   throw new InputError(
     'too_large_for_gpu',

@@ -2,7 +2,7 @@
  * What runs the fast networks, chosen like the optimisation's engine (`chooseObjectiveEngine`):
  * TensorFlow.js on a GPU, else onnxruntime on the CPU, else TensorFlow.js on whatever backend loads.
  */
-import { chooseBackend, isGpuBackend, type BackendName } from '../backend.ts';
+import { chooseBackend, GPU_BACKENDS, isGpuBackend, type BackendName } from '../backend.ts';
 import type { RgbImage } from '../image.ts';
 import { runFastNetwork, type FastNetwork } from './network.ts';
 import { runFastNetworkTfjs } from './tfjs.ts';
@@ -55,7 +55,7 @@ export async function chooseFastRunner(options: { readonly backend?: BackendName
 }
 
 async function firstGpuThatStarts(): Promise<BackendName | undefined> {
-  for (const name of ['tensorflow-gpu', 'webgpu'] as const) {
+  for (const name of GPU_BACKENDS) {
     try {
       return (await chooseBackend(name)).name;
     } catch {
