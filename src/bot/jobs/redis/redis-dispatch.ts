@@ -7,16 +7,17 @@ import type { Dispatch, DispatchHooks, Dispatched } from '../dispatch.ts';
 import { EngineFailure } from '../engine-host.ts';
 import type { RunRequest } from '../engine-protocol.ts';
 import { JOB_LANES, type JobLane } from '../queue.ts';
-import { CANCELLED_REASON, connectRedis, INPUT_TTL_SECONDS, keysFor, STALLED_REASON, USER_FAILURE_PREFIX, type RedisKeys, type RemoteProgress, type RemoteResult, type WorkerInfo } from './remote-protocol.ts';
+import { CANCELLED_REASON, INPUT_TTL_SECONDS, RedisConnections, keysFor, STALLED_REASON, USER_FAILURE_PREFIX, type RedisKeys, type RemoteProgress, type RemoteResult, type WorkerInfo } from './remote-protocol.ts';
 import { downloadOutputs, uploadInputs } from './transfer.ts';
 import { listWorkers } from './status.ts';
+
+/** How often every job in flight is checked against BullMQ, for what events missed during an outage. */
+const SWEEP_MS = 2000;
 
 export interface RedisDispatchOptions {
   readonly url: string;
   readonly prefix: string;
   readonly logger: Logger;
-  /** How often every job in flight is checked against BullMQ, for what events missed during an outage. */
-  readonly sweepMs?: number;
 }
 
 /** A job the bot has handed to BullMQ and waits for. */
@@ -41,7 +42,7 @@ interface RemoteRun {
  * id is its id in the job store, and its files travel through Redis (`transfer.ts`).
  *
  * The job store stays the source of truth: every job in flight is checked against BullMQ at start and
- * every `sweepMs`, so a job that Redis lost (a crash of Redis loses up to its last second of writes)
+ * every `SWEEP_MS`, so a job that Redis lost (a crash of Redis loses up to its last second of writes)
  * is added again, and one that ended while the bot was not listening is collected.
  */
 export class RedisDispatch implements Dispatch {
@@ -49,8 +50,7 @@ export class RedisDispatch implements Dispatch {
   private readonly redis: Redis;
   private readonly queues: Readonly<Record<JobLane, Queue>>;
   private readonly events: readonly QueueEvents[];
-  /** BullMQ leaves connections it was given open: they are closed here, at `stop`. */
-  private readonly connections: Redis[] = [];
+  private readonly connections: RedisConnections;
   private readonly runs = new Map<string, RemoteRun>();
   /** Workers alive per lane, as of the last sweep. */
   private engines: Readonly<Record<JobLane, number>> = { paint: 1, fast: 1 };
@@ -60,15 +60,16 @@ export class RedisDispatch implements Dispatch {
   constructor(options: RedisDispatchOptions) {
     this.logger = options.logger;
     this.keys = keysFor(options.prefix);
-    this.redis = this.connect(options.url, 'impasto-bot');
+    this.connections = new RedisConnections(options.url, this.logger);
+    this.redis = this.connections.open('impasto-bot');
     const queueOn = (lane: JobLane) => {
       const queue = new Queue(lane, { connection: this.redis, prefix: this.keys.bullPrefix });
       queue.on('error', (error) => this.logger.warn({ err: error, lane }, 'BullMQ queue error (retrying)'));
       return queue;
     };
     this.queues = { paint: queueOn('paint'), fast: queueOn('fast') };
-    this.events = JOB_LANES.map((lane) => this.listen(lane, this.connect(options.url, `impasto-bot-events-${lane}`)));
-    this.sweeper = setInterval(() => this.sweep(), options.sweepMs ?? 2000);
+    this.events = JOB_LANES.map((lane) => this.listen(lane, this.connections.open(`impasto-bot-events-${lane}`)));
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
   }
 
   run(request: RunRequest, lane: JobLane, hooks: DispatchHooks): Promise<Dispatched | undefined> {
@@ -97,15 +98,7 @@ export class RedisDispatch implements Dispatch {
     this.pause();
     await Promise.all(this.events.map((events) => events.close()));
     await Promise.all(JOB_LANES.map((lane) => this.queues[lane].close()));
-    for (const connection of this.connections) connection.disconnect();
-  }
-
-  private connect(url: string, name: string): Redis {
-    const connection = connectRedis(url, name);
-    // ioredis reconnects by itself; an outage is worth a line, not a crash.
-    connection.on('error', (error) => this.logger.warn({ err: error, connection: name }, 'Redis connection error (retrying)'));
-    this.connections.push(connection);
-    return connection;
+    this.connections.closeAll();
   }
 
   /** QueueEvents blocks on its connection: it gets one of its own. */

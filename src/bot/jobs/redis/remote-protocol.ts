@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import type { MethodName } from '../../../engine/methods/index.ts';
 import type { RunOutcome } from '../engine-protocol.ts';
 import type { JobLane } from '../queue.ts';
@@ -101,4 +102,29 @@ export function connectRedis(url: string, name: string): Redis {
     maxRetriesPerRequest: null,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
+}
+
+/**
+ * The Redis connections of the bot's dispatch or of a worker, closed together at `stop`: BullMQ
+ * leaves the connections it was given open. An outage is a logged line, not a crash (ioredis
+ * reconnects by itself).
+ */
+export class RedisConnections {
+  private readonly opened: Redis[] = [];
+
+  constructor(
+    private readonly url: string,
+    private readonly logger: Logger,
+  ) {}
+
+  open(name: string): Redis {
+    const connection = connectRedis(this.url, name);
+    connection.on('error', (error) => this.logger.warn({ err: error, connection: name }, 'Redis connection error (retrying)'));
+    this.opened.push(connection);
+    return connection;
+  }
+
+  closeAll(): void {
+    for (const connection of this.opened) connection.disconnect();
+  }
 }

@@ -3,7 +3,6 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { WorkerEnvironment } from '../../config.ts';
 import { EngineHost, engineSettingsOf } from '../engine-host.ts';
@@ -13,7 +12,7 @@ import { createWorkerMetrics, serveMetrics, type MetricsServer, type WorkerJobOu
 import type { JobLane } from '../queue.ts';
 import {
   CANCELLED_REASON,
-  connectRedis,
+  RedisConnections,
   keysFor,
   OUTPUT_TTL_SECONDS,
   USER_FAILURE_PREFIX,
@@ -54,15 +53,8 @@ interface WorkerLane {
 export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Promise<RunningWorker> {
   const keys = keysFor(env.IMPASTO_REDIS_PREFIX);
   const name = env.IMPASTO_WORKER_NAME ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
-  /** BullMQ leaves connections it was given open: they are closed here, at `stop`. */
-  const connections: Redis[] = [];
-  const connect = (role: string): Redis => {
-    const connection = connectRedis(env.REDIS_URL, `impasto-worker-${name}-${role}`);
-    // ioredis reconnects by itself; an outage is worth a line, not a crash.
-    connection.on('error', (error) => logger.warn({ err: error, connection: role }, 'Redis connection error (retrying)'));
-    connections.push(connection);
-    return connection;
-  };
+  const connections = new RedisConnections(env.REDIS_URL, logger);
+  const connect = (role: string) => connections.open(`impasto-worker-${name}-${role}`);
   const redis = connect('files');
   const subscriber = connect('cancel');
   const metrics = createWorkerMetrics();
@@ -183,7 +175,7 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
       await Promise.all([...lanes.values()].map((lane) => lane.runner.stop()));
       await redis.del(keys.worker(name)).catch(() => undefined);
       await metricsServer?.close();
-      for (const connection of connections) connection.disconnect();
+      connections.closeAll();
       await rm(tempRoot, { recursive: true, force: true });
     },
   };
