@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { IMPASTO_BIN } from '../helpers/app.ts';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { ConfigError, loadBotEnvironment, parseEnvironment, secretsOf, workerEnvironmentSchema } from '../../src/bot/config.ts';
 import { createDataDirs, deleteExpiredFiles } from '../../src/bot/files.ts';
 import { createLogger } from '../../src/bot/logger.ts';
@@ -51,8 +51,7 @@ describe('configuration', () => {
     const example = parseEnv(await readFile(new URL('../../.env.example', import.meta.url), 'utf8'));
     expect(parseEnvironment(workerEnvironmentSchema, example)).toMatchObject({ IMPASTO_WORKER_LANES: ['paint', 'fast'], IMPASTO_WORKER_STALLED_MS: 30_000, IMPASTO_WORKER_MAX_STALLS: 2 });
     // A worker without Redis has nothing to do: one clear line, no stack.
-    const bin = fileURLToPath(new URL('../../bin/impasto.js', import.meta.url));
-    const run = promisify(execFile)(process.execPath, [bin, 'worker'], { env: { ...process.env, REDIS_URL: '' } });
+    const run = promisify(execFile)(process.execPath, [IMPASTO_BIN, 'worker'], { env: { ...process.env, REDIS_URL: '' } });
     await expect(run).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/^impasto: impasto worker takes its jobs from Redis: set REDIS_URL/) });
   });
 

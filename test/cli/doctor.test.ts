@@ -2,11 +2,11 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IMPASTO_BIN } from '../helpers/app.ts';
 import type { DoctorReport } from '../../src/cli/doctor.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR, SHARED_VGG_DIR } from '../helpers/shared.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/impasto.js', import.meta.url));
 let redis: TestRedis;
 
 beforeAll(async () => {
@@ -17,7 +17,7 @@ afterAll(() => redis.stop());
 async function doctor(env: Record<string, string>): Promise<DoctorReport> {
   // The runner's own engine settings stay out: the doctor is to find the backend by itself.
   const { IMPASTO_BACKEND: _backend, IMPASTO_ENGINE: _engine, ...inherited } = process.env;
-  const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'doctor', '--json'], { env: { ...inherited, ...env } });
+  const { stdout } = await promisify(execFile)(process.execPath, [IMPASTO_BIN, 'doctor', '--json'], { env: { ...inherited, ...env } });
   return JSON.parse(stdout) as DoctorReport;
 }
 

@@ -30,7 +30,15 @@ export function appEnv(dirs: { dataDir: string; stylesDir: string }, overrides: 
   };
 }
 
-const BIN = fileURLToPath(new URL('../../bin/impasto.js', import.meta.url));
+/** The `impasto` command line, as users run it. */
+export const IMPASTO_BIN = fileURLToPath(new URL('../../bin/impasto.js', import.meta.url));
+
+/** A server or worker a test started dies with the test process, however that ends (a failed run included). */
+export function killWithTestProcess(child: ChildProcess): void {
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
+  child.once('exit', () => process.off('exit', kill));
+}
 
 /**
  * A real `impasto start` as a child process (so that a crash shows as an exit, not as a broken test
@@ -40,7 +48,7 @@ const BIN = fileURLToPath(new URL('../../bin/impasto.js', import.meta.url));
 export async function startAppProcess(env: Record<string, string | undefined>, children: ChildProcess[]): Promise<{ child: ChildProcess; url: string; log: string[] }> {
   // An `undefined` value removes a variable the test runner has (e.g. CI).
   const merged = Object.fromEntries(Object.entries({ ...process.env, ...env }).filter((entry): entry is [string, string] => entry[1] !== undefined));
-  const child = spawn(process.execPath, [BIN, 'start'], { env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [IMPASTO_BIN, 'start'], { env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   const log: string[] = [];
   child.stdout!.on('data', (chunk: Buffer) => log.push(chunk.toString()));

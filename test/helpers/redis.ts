@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { killWithTestProcess } from './app.ts';
 
 /**
  * A real Debian `redis-server` for a test: on 127.0.0.1, a free port and a temporary directory, with
@@ -41,10 +42,7 @@ export async function startRedis(): Promise<TestRedis> {
 
 async function launch(dir: string, port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--protected-mode', 'yes'], { stdio: 'ignore' });
-  // Stops with the test process however it ends (a failed test's process included).
-  const stopWithUs = () => child.kill('SIGKILL');
-  process.once('exit', stopWithUs);
-  child.once('exit', () => process.off('exit', stopWithUs));
+  killWithTestProcess(child);
   const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   // Refused connections while it starts are expected; each attempt's failure is handled below.
   probe.on('error', () => undefined);

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { IMPASTO_BIN, killWithTestProcess } from './app.ts';
 import { SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR, SHARED_VGG_DIR } from './shared.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/impasto.js', import.meta.url));
 
 export interface WorkerProcess {
   readonly name: string;
@@ -16,7 +15,7 @@ export interface WorkerProcess {
 
 /** A real `impasto worker` process on the shared weights, resolved once it takes jobs. */
 export async function startWorkerProcess(redisUrl: string, name: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [BIN, 'worker'], {
+  const child = spawn(process.execPath, [IMPASTO_BIN, 'worker'], {
     env: {
       ...process.env,
       REDIS_URL: redisUrl,
@@ -31,10 +30,8 @@ export async function startWorkerProcess(redisUrl: string, name: string, env: Re
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  // Stops with the test process however it ends, rather than waiting on a Redis that is gone.
-  const stopWithUs = () => child.kill('SIGKILL');
-  process.once('exit', stopWithUs);
-  child.once('exit', () => process.off('exit', stopWithUs));
+  // Rather than waiting on a Redis that is gone.
+  killWithTestProcess(child);
   const log: string[] = [];
   child.stdout!.on('data', (chunk: Buffer) => log.push(chunk.toString()));
   const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));

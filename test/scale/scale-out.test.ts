@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IMPASTO_BIN } from '../helpers/app.ts';
 import type { UploadedImage } from '../../src/bot/commands/types.ts';
 import { FINAL_EVENTS, type JobEvent } from '../../src/bot/jobs/queue.ts';
 import type { ClusterStatus } from '../../src/bot/jobs/redis/status.ts';
@@ -19,7 +19,6 @@ import { startWorkerProcess, type WorkerProcess } from '../helpers/workers.ts';
  * and two real `impasto worker` processes. Workers are killed with SIGKILL and Redis is restarted
  * and emptied while jobs wait; every accepted job must end exactly once.
  */
-const BIN = fileURLToPath(new URL('../../bin/impasto.js', import.meta.url));
 // Shortened from 30 s so that a dead worker's job moves on within the test.
 const WORKER_ENV = { IMPASTO_WORKER_STALLED_MS: '3000', IMPASTO_WORKER_MAX_STALLS: '1' };
 const BOT_ENV = { IMPASTO_MAX_QUEUED_PER_USER: '3', IMPASTO_METRICS_PORT: '0' };
@@ -87,7 +86,7 @@ async function killWorker(worker: WorkerProcess): Promise<void> {
 }
 
 async function status(): Promise<ClusterStatus> {
-  const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'status', '--json'], { env: { ...process.env, REDIS_URL: redis.url, IMPASTO_DATA_DIR: harness.dataDir } });
+  const { stdout } = await promisify(execFile)(process.execPath, [IMPASTO_BIN, 'status', '--json'], { env: { ...process.env, REDIS_URL: redis.url, IMPASTO_DATA_DIR: harness.dataDir } });
   return JSON.parse(stdout) as ClusterStatus;
 }
 
