@@ -1,8 +1,9 @@
 import { guardProcess } from '../process-guard.ts';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Logger } from 'pino';
-import { resolve } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import { startApp } from '../app.ts';
 import { registerDiscordCommands } from '../adapters/discord/register.ts';
 import { createBot } from '../bot/bot.ts';
@@ -21,7 +22,11 @@ import { createEngine } from '../engine/engine.ts';
 import { CancelledError, InputError, WeightsError } from '../engine/errors.ts';
 import { BotError } from '../bot/errors.ts';
 import { encodeGif } from '../engine/gif.ts';
-import { decodeImage, encodePng, type RgbImage } from '../engine/image.ts';
+import { decodeImage, encodePng, resizeToLongSide, type RgbImage } from '../engine/image.ts';
+import { saveTrainedNetwork, TRAINED_CACHE_DIR } from '../engine/fast/trained.ts';
+import { openTrainingPhotos } from '../engine/train/photos.ts';
+import { renderBeforeAfterSheet } from '../engine/train/sheet.ts';
+import { createTrainContext, cropToMultipleOf4, parseTrainOptions, TRAIN_OPTIONS, trainStyleNetwork } from '../engine/train/trainer.ts';
 import { FAST_OPTIONS, fastMethod } from '../engine/methods/fast.ts';
 import { OPTIMISE_OPTIONS, optimiseMethod } from '../engine/methods/optimise.ts';
 import { chooseBackend } from '../engine/backend.ts';
@@ -102,6 +107,50 @@ fast.action(async (contentPath: string, flags: Record<string, unknown>) => {
   const segmenter = lazySegmenter(env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR, () => chooseBackend(env.IMPASTO_BACKEND));
   const result = await fastMethod.run({ engine: () => Promise.reject(new Error('the fast method needs no VGG engine')), fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, segmenter }, { inputs: { content, styles: [] }, options: engineOptionsOfFlags(FAST_OPTIONS, flags) });
   await writeResult(flags, result, 'one pass');
+});
+
+const trainStyle = program
+  .command('train-style')
+  .description('train a fast network for a painting (Johnson et al.): afterwards `impasto fast --trained <name>` paints with it in seconds')
+  .argument('<painting>', 'the painting (JPEG, PNG, WebP, GIF)')
+  .requiredOption('--photos <folder>', 'folder of JPEG/PNG photos to learn from (a few thousand, e.g. MS COCO; a handful works, less well)')
+  .option('--name <name>', 'name of the network (lowercase letters, digits, - and _; default: the painting file\'s name)')
+  .option('--out <folder>', 'where the network, its checkpoint and samples go', TRAINED_CACHE_DIR)
+  .option('--sample <photo>', 'a photo kept out of training: painted every --sample-every steps into <out>/<name>-samples/, and beside the painting in <out>/<name>-sheet.png at the end');
+// Training's options, with their ranges and defaults, from the trainer's own table.
+for (const option of flagsOf(TRAIN_OPTIONS)) trainStyle.addOption(option);
+trainStyle.action(async (paintingPath: string, flags: Record<string, unknown>) => {
+  const env = loadEngineEnvironment();
+  const options = parseTrainOptions(engineOptionsOfFlags(TRAIN_OPTIONS, flags));
+  const name = (flags.name as string | undefined) ?? basename(paintingPath, extname(paintingPath)).toLowerCase().replace(/[^a-z0-9_-]+/g, '-');
+  const out = resolve(flags.out as string);
+  const painting = await decodeImage(await readFile(paintingPath), undefined, 'painting');
+  const samplePath = flags.sample as string | undefined;
+  const samplePhoto = samplePath ? cropToMultipleOf4(await resizeToLongSide(await decodeImage(await readFile(samplePath), undefined, 'sample photo'), options.size * 2)) : undefined;
+  const photos = await openTrainingPhotos(resolve(flags.photos as string), samplePath ? [basename(samplePath)] : []);
+  const context = await createTrainContext({ weightsDir: env.IMPASTO_WEIGHTS_DIR, download: { baseUrl: env.IMPASTO_WEIGHTS_URL, ...withDownloadBar() }, fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR });
+  await mkdir(join(out, `${name}-samples`), { recursive: true });
+  process.stderr.write(`training "${name}" on ${photos.paths.length} photos: ${options.steps} steps of ${options.batch} crops at ${options.size} px (onnxruntime, ${availableParallelism()} threads)\n`);
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  const result = await trainStyleNetwork(
+    context,
+    { painting, photos, samplePhoto, checkpointPath: join(out, `${name}.checkpoint`), options },
+    {
+      signal: controller.signal,
+      onStep: async (progress) => {
+        const { losses } = progress;
+        process.stderr.write(`step ${progress.step}/${progress.totalSteps}  loss ${losses.total.toFixed(3)} (content ${losses.content.toFixed(3)}, style ${losses.style.toFixed(3)}, tv ${losses.tv.toFixed(3)})  ${formatDuration(progress.elapsedMs)} elapsed, ${formatDuration(progress.etaMs)} left${progress.checkpointed ? '  [checkpoint]' : ''}\n`);
+        if (progress.sample) await writeFile(join(out, `${name}-samples`, `step-${String(progress.step).padStart(6, '0')}.png`), await encodePng(progress.sample));
+      },
+    },
+  ).catch((error: unknown) => {
+    if (error instanceof CancelledError) process.stderr.write(`stopped; run the same command again to resume from ${join(out, `${name}.checkpoint`)}\n`);
+    throw error;
+  });
+  await saveTrainedNetwork(out, name, result.parameters, { styleImage: basename(paintingPath), steps: options.steps, trainedAt: new Date().toISOString(), options });
+  if (samplePhoto && result.sample) await writeFile(join(out, `${name}-sheet.png`), await encodePng(await renderBeforeAfterSheet(painting, samplePhoto, result.sample)));
+  process.stderr.write(`${result.resumedAt > 0 ? `resumed at step ${result.resumedAt}; ` : ''}${options.steps - result.resumedAt} steps in ${formatDuration(result.elapsedMs)}; the network is ${join(out, `${name}.f32.bin`)}\n`);
 });
 
 program

@@ -56,6 +56,26 @@ export function readFastManifest(): FastManifest {
   return manifest;
 }
 
+/** Where each layer's tensors sit in a network's flat parameters (the `.f32.bin` files' order). */
+export interface ParameterLayout {
+  readonly layers: readonly ManifestLayer[];
+  readonly offsets: ReadonlyMap<string, { readonly weights: number; readonly shift: number; readonly scale: number }>;
+  /** Floats in all. */
+  readonly size: number;
+}
+
+export function parameterLayoutOf(layers: readonly ManifestLayer[]): ParameterLayout {
+  const offsets = new Map<string, { weights: number; shift: number; scale: number }>();
+  let offset = 0;
+  for (const layer of layers) {
+    const weights = offset;
+    offset += layer.kernel * layer.kernel * layer.inChannels * layer.outChannels;
+    offsets.set(layer.name, { weights, shift: offset, scale: offset + layer.outChannels });
+    offset += 2 * layer.outChannels;
+  }
+  return { layers, offsets, size: offset };
+}
+
 export function manifestEntryOf(name: FastNetworkName): ManifestStyle {
   const entry = readFastManifest().styles.find((style) => style.name === name);
   if (!entry) throw new WeightsError(`The manifest has no network "${name}".`);

@@ -26,7 +26,11 @@ interface FastLayer extends ManifestLayer {
 }
 
 export interface FastNetwork {
-  readonly name: FastNetworkName;
+  /**
+   * Unique per set of weights (it names the cached sessions): a pretrained network's name, or a
+   * trained one's `trained:<name>:<sha256 prefix>`.
+   */
+  readonly name: string;
   /** What it was trained on, e.g. "Edvard Munch, The Scream (1893)". */
   readonly styleImage: string;
   readonly layers: readonly FastLayer[];

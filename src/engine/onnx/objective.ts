@@ -22,6 +22,11 @@ export interface OnnxObjectiveSpec extends Omit<ObjectiveSpec, 'network'> {
   readonly ort: Ort;
   readonly vgg: ArrayWeights;
   readonly pooling: Pooling;
+  /**
+   * The styles' Gram matrices per style layer, when already known (`gramTargetsOf`): training
+   * evaluates thousands of photos against one painting, whose targets need computing once.
+   */
+  readonly gramTargets?: ReadonlyMap<string, Float32Array> | undefined;
 }
 
 /**
@@ -42,20 +47,6 @@ export async function createOnnxObjective(spec: OnnxObjectiveSpec): Promise<Disp
   const { ort, layers } = spec;
   const { width, height } = spec.content;
   const contentTargets = await runFeatures(spec, spec.content, layers.content, []);
-  // A blend's target is the weighted mix of each style's Gram matrices.
-  const gramTargetsOf = async (styles: OnnxObjectiveSpec['styles']) => {
-    const targets = new Map<string, Float32Array>();
-    for (const { input, weight } of styles) {
-      const grams = await runFeatures(spec, input, [], layers.style);
-      for (const name of layers.style) {
-        const gram = grams.get(`gram_${name}`)!;
-        const total = targets.get(name) ?? new Float32Array(gram.length);
-        for (let i = 0; i < gram.length; i++) total[i]! += weight * gram[i]!;
-        targets.set(name, total);
-      }
-    }
-    return targets;
-  };
   const contentMeans = layers.content.map((name) => meanSquare(contentTargets.get(`features_${name}`)!));
   const sizes = layers.style.map((name) => layerResolution(name, width, height));
   // One region (the whole picture, or the mask's inside), and with `outside` the mask's complement:
@@ -77,7 +68,7 @@ export async function createOnnxObjective(spec: OnnxObjectiveSpec): Promise<Disp
     constant[`target_${name}`] = new ort.Tensor('float32', contentTargets.get(`features_${name}`)!, [1, spec.vgg.get(name)!.outChannels, h, w]);
   }
   for (const region of regions) {
-    const targets = await gramTargetsOf(region.styles);
+    const targets = region.suffix === '' && spec.gramTargets ? spec.gramTargets : await gramTargetsOf(spec, region.styles);
     const layerWeights = layerWeightsFor(spec.normalise ?? false, contentMeans, layers.style.map((name) => squaredNorm(targets.get(name)!))).style;
     const guides = region.mask ? guidesFor(region.mask, width, height, sizes) : undefined;
     layers.style.forEach((name, index) => {
@@ -105,8 +96,23 @@ export async function createOnnxObjective(spec: OnnxObjectiveSpec): Promise<Disp
   };
 }
 
+/** The style layers' Gram matrices of `styles`; a blend's is the weighted mix of each style's. */
+export async function gramTargetsOf(spec: Omit<OnnxObjectiveSpec, 'content' | 'styles' | 'weights'>, styles: OnnxObjectiveSpec['styles']): Promise<Map<string, Float32Array>> {
+  const targets = new Map<string, Float32Array>();
+  for (const { input, weight } of styles) {
+    const grams = await runFeatures(spec, input, [], spec.layers.style);
+    for (const name of spec.layers.style) {
+      const gram = grams.get(`gram_${name}`)!;
+      const total = targets.get(name) ?? new Float32Array(gram.length);
+      for (let i = 0; i < gram.length; i++) total[i]! += weight * gram[i]!;
+      targets.set(name, total);
+    }
+  }
+  return targets;
+}
+
 /** Runs the forward graph on an image: activations of `featureLayers`, Gram matrices of `gramLayers`. */
-async function runFeatures(spec: OnnxObjectiveSpec, input: NetworkInput, featureLayers: readonly string[], gramLayers: readonly string[]): Promise<Map<string, Float32Array>> {
+async function runFeatures(spec: Pick<OnnxObjectiveSpec, 'ort' | 'vgg' | 'pooling'>, input: NetworkInput, featureLayers: readonly string[], gramLayers: readonly string[]): Promise<Map<string, Float32Array>> {
   const key = `features|${input.width}x${input.height}|${spec.pooling}|${featureLayers.join(',')}|${gramLayers.join(',')}`;
   const session = await sessions.get(spec.ort, key, () => buildFeatureGraph(spec.vgg, spec.pooling, featureLayers, gramLayers, input.width, input.height));
   const outputs = await session.run({ x: new spec.ort.Tensor('float32', input.x, [1, input.height, input.width, 3]) });

@@ -1,0 +1,92 @@
+/**
+ * The photos a style network learns from: any folder of JPEG and PNG files (MS COCO's few thousand,
+ * or a handful), cut into random square crops at random scales and flipped at random. Every draw
+ * comes from the step's own seeded generator, so a resumed run sees the same crops as an unbroken one.
+ */
+import { readdir } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import sharp from 'sharp';
+import { InputError } from '../errors.ts';
+import type { RgbImage } from '../image.ts';
+
+const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
+
+/** A crop's short side is drawn between 1 and this many times the crop (zooming in at random). */
+const MAX_ZOOM = 1.5;
+/** Decoded photos kept, resized for cropping (at 256 px about 0.4 MB each). */
+const CACHE_SIZE = 512;
+
+export interface TrainingPhotos {
+  readonly paths: readonly string[];
+  /** A `size`×`size` crop of photo `index` at a random scale and mirror, drawn from `random`. */
+  crop(index: number, size: number, random: () => number): Promise<RgbImage>;
+}
+
+/**
+ * The JPEG and PNG files of `dir` (not its subfolders), sorted so that a seed picks the same photos
+ * on every machine; `exclude` leaves some out (the photo kept back for the before/after sheet).
+ * Refuses, with a message saying why, a folder that is missing, empty, or has no photo that decodes.
+ */
+export async function openTrainingPhotos(dir: string, exclude: readonly string[] = []): Promise<TrainingPhotos> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => {
+    throw new InputError('invalid_option', `The photo folder ${dir} cannot be read: give a folder of JPEG or PNG photos.`, 'photos');
+  });
+  const left = new Set(exclude);
+  const candidates = entries
+    .filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && PHOTO_EXTENSIONS.has(extname(entry.name).toLowerCase()) && !left.has(entry.name))
+    .map((entry) => join(dir, entry.name))
+    .sort();
+  if (candidates.length === 0) throw new InputError('invalid_option', `The photo folder ${dir} has no JPEG or PNG photos to train on.`, 'photos');
+  const readable = (await Promise.all(candidates.map(async (path) => ((await isDecodable(path)) ? path : undefined)))).filter((path) => path !== undefined);
+  if (readable.length === 0) throw new InputError('invalid_option', `None of the ${candidates.length} photos in ${dir} can be read as an image.`, 'photos');
+
+  const cache = new Map<string, Promise<RgbImage>>();
+  const prepared = (path: string, size: number): Promise<RgbImage> => {
+    const key = `${path}|${size}`;
+    let photo = cache.get(key);
+    if (!photo) {
+      if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      photo = decodeShortSide(path, Math.round(size * MAX_ZOOM));
+      cache.set(key, photo);
+    }
+    return photo;
+  };
+  return {
+    paths: readable,
+    async crop(index, size, random) {
+      const photo = await prepared(readable[index % readable.length]!, size);
+      const zoom = 1 + random() * (MAX_ZOOM - 1);
+      const shortSide = Math.max(size, Math.round((size * MAX_ZOOM) / zoom));
+      const scale = shortSide / Math.min(photo.width, photo.height);
+      const [width, height] = [Math.max(size, Math.round(photo.width * scale)), Math.max(size, Math.round(photo.height * scale))];
+      const left = Math.floor(random() * (width - size + 1));
+      const top = Math.floor(random() * (height - size + 1));
+      const mirrored = random() < 0.5;
+      let pipeline = sharp(photo.data, { raw: { width: photo.width, height: photo.height, channels: 3 } }).resize(width, height, { fit: 'fill' }).extract({ left, top, width: size, height: size });
+      if (mirrored) pipeline = pipeline.flop();
+      const data = await pipeline.raw().toBuffer();
+      return { width: size, height: size, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    },
+  };
+}
+
+async function isDecodable(path: string): Promise<boolean> {
+  try {
+    const { width, height } = await sharp(path).metadata();
+    return (width ?? 0) > 0 && (height ?? 0) > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The photo upright, as RGB, with its short side `shortSide`. */
+async function decodeShortSide(path: string, shortSide: number): Promise<RgbImage> {
+  const { data, info } = await sharp(path, { limitInputPixels: 100_000_000 })
+    .rotate()
+    .removeAlpha()
+    .toColourspace('srgb')
+    .resize(shortSide, shortSide, { fit: 'outside' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}

@@ -1,0 +1,26 @@
+import sharp from 'sharp';
+import { resizeToLongSide, toSharp, type RgbImage } from '../image.ts';
+
+const GAP = 12;
+const BACKGROUND = { r: 244, g: 241, b: 234 };
+
+/**
+ * What training made, at a glance: the painting, a photo the network never saw, and the network's
+ * picture of it, side by side at the photo's height.
+ */
+export async function renderBeforeAfterSheet(painting: RgbImage, photo: RgbImage, painted: RgbImage): Promise<RgbImage> {
+  const height = photo.height;
+  const paintingThumb = await resizeToLongSide(painting, Math.round(Math.max(painting.width, painting.height) * (height / painting.height)));
+  const parts = [paintingThumb, photo, painted];
+  const width = parts.reduce((sum, part) => sum + part.width, 0) + GAP * (parts.length + 1);
+  let left = GAP;
+  const layers = await Promise.all(
+    parts.map(async (part) => {
+      const layer = { input: await toSharp(part).png().toBuffer(), left, top: GAP };
+      left += part.width + GAP;
+      return layer;
+    }),
+  );
+  const { data, info } = await sharp({ create: { width, height: height + 2 * GAP, channels: 3, background: BACKGROUND } }).composite(layers).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}

@@ -1,0 +1,290 @@
+/**
+ * Trains a fast network for one painting (Johnson et al. 2016): the transformation network of the
+ * fast method (same layout as the pretrained ones) learns, over random crops of many photos, to
+ * minimise the perceptual losses on VGG that the optimisation minimises for one photo: content
+ * (conv2_2, as Johnson), style (Gram matrices: conv1_1…conv3_1 with the partial weights, Gatys'
+ * five layers with the full set) and total variation, weighted by the same `strength`.
+ *
+ * One step: the network paints a batch (onnxruntime forward graph); each picture's loss and its
+ * gradient with respect to the picture come from the optimisation's own objective graph; the
+ * backward graph carries them into the network's parameters; Adam updates them. The state is
+ * checkpointed every few steps, and a run started again with the same settings resumes from it.
+ */
+import { createHash } from 'node:crypto';
+import { chooseBackend } from '../backend.ts';
+import { loadVggWeights, locateWeights, type DownloadOptions } from '../weights.ts';
+import { InputError, throwIfAborted } from '../errors.ts';
+import { FAST_NETWORKS, loadFastNetwork, locateFastWeights, type FastNetworkName } from '../fast/network.ts';
+import { parameterLayoutOf, readFastManifest, type ParameterLayout } from '../fast/manifest.ts';
+import type { RgbImage } from '../image.ts';
+import { resizeToLongSide } from '../image.ts';
+import { selectLayers, type LayerSelection } from '../layers.ts';
+import { arrayWeightsOf, createOnnxObjective, gramTargetsOf, type ArrayWeights } from '../onnx/objective.ts';
+import { createSessionCache } from '../onnx/sessions.ts';
+import { parseOptions, schemaOf, type OptionSpecs, type ParsedOf } from '../option-spec.ts';
+import { weightsForStrength } from '../options.ts';
+import { createRandom } from '../random.ts';
+import { BGR_MEAN, rgbToVggInput } from '../vgg.ts';
+import { readCheckpoint, writeCheckpoint, type StepRecord, type TrainingState } from './checkpoint.ts';
+import { buildTrainingBackwardGraph, buildTrainingForwardGraph } from './network-graph.ts';
+import type { TrainingPhotos } from './photos.ts';
+
+type Ort = typeof import('onnxruntime-node');
+
+/** Training's options, written once (`impasto train-style` derives its flags from them). */
+export const TRAIN_OPTIONS = {
+  steps: { type: 'integer', min: 1, max: 200_000, default: 1000, help: 'training steps (a batch of crops each)' },
+  batch: { type: 'integer', min: 1, max: 16, default: 4, help: 'photo crops per step' },
+  size: { type: 'integer', min: 32, max: 512, default: 256, help: 'side of the square crops, in pixels' },
+  styleSize: { type: 'integer', min: 64, max: 1024, default: 512, help: "long side of the painting when its style is measured (smaller: larger strokes)" },
+  strength: { type: 'number', min: 1, max: 10, default: 7, help: 'how much it looks like the painting (the optimisation’s scale)' },
+  learningRate: { type: 'number', min: 1e-6, max: 0.1, default: 1e-3, help: "Adam's step size" },
+  from: { type: 'choice', choices: ['scratch', ...FAST_NETWORKS], default: 'scratch', help: 'start from random weights, or from a pretrained network (fine-tuning: recognisable sooner)' },
+  seed: { type: 'integer', min: 0, max: 2 ** 31 - 1, default: 1, help: 'seed of the initial weights and of the crops drawn' },
+  checkpointEvery: { type: 'integer', min: 1, max: 100_000, default: 25, help: 'steps between checkpoints' },
+  sampleEvery: { type: 'integer', min: 1, max: 100_000, default: 50, help: 'steps between sample pictures' },
+} as const satisfies OptionSpecs;
+
+export type TrainOptions = ParsedOf<typeof TRAIN_OPTIONS>;
+const trainOptionsSchema = schemaOf(TRAIN_OPTIONS);
+
+export function parseTrainOptions(input: unknown): TrainOptions {
+  return parseOptions(trainOptionsSchema, input);
+}
+
+export interface TrainContext {
+  readonly ort: Ort;
+  readonly vgg: ArrayWeights;
+  /** Where the pretrained networks are, for `from`. */
+  readonly fastWeightsDir?: string | undefined;
+}
+
+export interface TrainRequest {
+  readonly painting: RgbImage;
+  readonly photos: TrainingPhotos;
+  /** A photo kept out of training: painted every `sampleEvery` steps and at the end. */
+  readonly samplePhoto?: RgbImage | undefined;
+  /** The checkpoint file: resumed from when it exists with the same settings. */
+  readonly checkpointPath: string;
+  readonly options?: unknown;
+}
+
+export interface TrainProgress {
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly losses: StepRecord;
+  readonly elapsedMs: number;
+  readonly etaMs: number;
+  /** The sample photo painted by the network as it is now (every `sampleEvery` steps). */
+  readonly sample?: RgbImage | undefined;
+  /** True once the step's state is on disk. */
+  readonly checkpointed: boolean;
+}
+
+export interface TrainHooks {
+  readonly onStep?: ((progress: TrainProgress) => void | Promise<void>) | undefined;
+  /** Checked between steps: a cancelled run stops there (its last checkpoint stays). */
+  readonly signal?: AbortSignal | undefined;
+  /** Awaited before each step: where a scheduler lets interactive jobs go first. */
+  readonly beforeStep?: (() => Promise<void>) | undefined;
+}
+
+export interface TrainResult {
+  /** The trained network's parameters, in the `.f32.bin` layout. */
+  readonly parameters: Float32Array;
+  readonly history: readonly StepRecord[];
+  /** Where it started (0 for a fresh run). */
+  readonly resumedAt: number;
+  /** Milliseconds of this run (not counting the steps before a resume). */
+  readonly elapsedMs: number;
+  readonly sample?: RgbImage | undefined;
+}
+
+/** Two graphs per batch shape and one per sample size: a small cache, with the arena (fixed shapes, many runs). */
+const sessions = createSessionCache(4, true);
+
+export async function trainStyleNetwork(context: TrainContext, request: TrainRequest, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const options = parseTrainOptions(request.options);
+  const { ort } = context;
+  const layout = parameterLayoutOf(readFastManifest().layers);
+  const layers = trainingLayers([...context.vgg.keys()]);
+  const painting = await resizeToLongSide(request.painting, options.styleSize);
+  const settings = settingsKeyOf(painting, layers, options);
+  const state = await startingState(context, request.checkpointPath, layout, settings, options);
+  const resumedAt = state.step;
+
+  const styleInput = { x: rgbToVggInput(painting), width: painting.width, height: painting.height };
+  const objectiveBase = { ort, vgg: context.vgg, pooling: 'max' as const, layers };
+  const gramTargets = await gramTargetsOf(objectiveBase, [{ input: styleInput, weight: 1 }]);
+  const { size, batch } = options;
+  const strengthWeights = weightsForStrength(options.strength);
+  const weights = { content: strengthWeights.content, style: strengthWeights.style, tv: strengthWeights.tv / (3 * size * size) };
+  const forward = await sessions.get(ort, `train-forward|${batch}|${size}`, () => buildTrainingForwardGraph(layout, batch, size, size));
+  const backward = await sessions.get(ort, `train-backward|${batch}|${size}`, () => buildTrainingBackwardGraph(layout, batch, size, size));
+
+  const parameters = state.parameters;
+  const adam = { first: state.firstMoment, second: state.secondMoment };
+  const history = [...state.history];
+  const started = performance.now();
+  let sample: RgbImage | undefined;
+  for (let step = state.step + 1; step <= options.steps; step++) {
+    throwIfAborted(hooks.signal);
+    await hooks.beforeStep?.();
+    throwIfAborted(hooks.signal);
+    const crops = await drawBatch(request.photos, options, step);
+    const x = new Float32Array(batch * size * size * 3);
+    crops.forEach((crop, index) => x.set(crop.data, index * size * size * 3));
+    const paramsTensor = new ort.Tensor('float32', parameters, [layout.size]);
+    const xTensor = new ort.Tensor('float32', x, [batch, size, size, 3]);
+    const painted = (await forward.run({ params: paramsTensor, x: xTensor })).y!.data as Float32Array;
+
+    const dy = new Float32Array(painted.length);
+    const sums = { content: 0, style: 0, tv: 0, total: 0 };
+    for (const [index, crop] of crops.entries()) {
+      const offset = index * size * size * 3;
+      const objective = await createOnnxObjective({ ...objectiveBase, content: { x: rgbToVggInput(crop), width: size, height: size }, styles: [{ input: styleInput, weight: 1 }], weights, normalise: true, gramTargets });
+      const { terms, gradient } = await objective.evaluate(rgbFloatsToVgg(painted.subarray(offset, offset + size * size * 3)));
+      for (const key of ['content', 'style', 'tv', 'total'] as const) sums[key] += terms[key] / batch;
+      // The batch's loss is the mean of its pictures': each gradient ÷ batch, BGR back to RGB.
+      for (let i = 0; i < size * size * 3; i += 3) {
+        dy[offset + i] = gradient[i + 2]! / batch;
+        dy[offset + i + 1] = gradient[i + 1]! / batch;
+        dy[offset + i + 2] = gradient[i]! / batch;
+      }
+    }
+    const gradient = (await backward.run({ params: paramsTensor, x: xTensor, dy: new ort.Tensor('float32', dy, [batch, size, size, 3]) })).gradient!.data as Float32Array;
+    applyAdam(parameters, gradient, adam, step, options.learningRate);
+    const losses: StepRecord = { step, ...sums };
+    history.push(losses);
+
+    const checkpointed = step % options.checkpointEvery === 0 || step === options.steps;
+    if (checkpointed) await writeCheckpoint(request.checkpointPath, { step, parameters, firstMoment: adam.first, secondMoment: adam.second, history, settings });
+    sample = request.samplePhoto && (step % options.sampleEvery === 0 || step === options.steps) ? await paintSample(ort, layout, parameters, request.samplePhoto) : undefined;
+    const elapsedMs = performance.now() - started;
+    const etaMs = (elapsedMs / (step - resumedAt)) * (options.steps - step);
+    await hooks.onStep?.({ step, totalSteps: options.steps, losses, elapsedMs, etaMs, sample, checkpointed });
+  }
+  if (request.samplePhoto && !sample) sample = await paintSample(ort, layout, parameters, request.samplePhoto);
+  return { parameters, history, resumedAt, elapsedMs: performance.now() - started, sample };
+}
+
+/**
+ * Content on conv2_2 (Johnson et al.: fine detail kept, as a network must for every photo); style
+ * on the first layer of each block the weights have.
+ */
+function trainingLayers(available: readonly string[]): LayerSelection {
+  return { content: ['conv2_2'], style: selectLayers(available).style };
+}
+
+/** The crops of one step: photos and crops drawn from the step's own generator (so a resume draws the same). */
+async function drawBatch(photos: TrainingPhotos, options: TrainOptions, step: number): Promise<RgbImage[]> {
+  const random = createRandom(Math.imul(options.seed + 1, 0x9e3779b1) ^ step);
+  const crops: RgbImage[] = [];
+  for (let index = 0; index < options.batch; index++) crops.push(await photos.crop(Math.floor(random() * photos.paths.length), options.size, random));
+  return crops;
+}
+
+/** A picture as floats (RGB, any range) → the VGG input (BGR, mean subtracted). */
+function rgbFloatsToVgg(values: Float32Array): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i += 3) {
+    out[i] = values[i + 2]! - BGR_MEAN[0];
+    out[i + 1] = values[i + 1]! - BGR_MEAN[1];
+    out[i + 2] = values[i]! - BGR_MEAN[2];
+  }
+  return out;
+}
+
+interface AdamMoments {
+  readonly first: Float32Array;
+  readonly second: Float32Array;
+}
+
+/** Adam (Kingma & Ba 2015) with bias correction, in place; `step` counts from 1. */
+function applyAdam(parameters: Float32Array, gradient: Float32Array, moments: AdamMoments, step: number, learningRate: number): void {
+  const [beta1, beta2, epsilon] = [0.9, 0.999, 1e-8];
+  const correction1 = 1 - beta1 ** step;
+  const correction2 = 1 - beta2 ** step;
+  for (let i = 0; i < parameters.length; i++) {
+    const g = gradient[i]!;
+    const m = (moments.first[i] = beta1 * moments.first[i]! + (1 - beta1) * g);
+    const v = (moments.second[i] = beta2 * moments.second[i]! + (1 - beta2) * g * g);
+    parameters[i] = parameters[i]! - (learningRate * (m / correction1)) / (Math.sqrt(v / correction2) + epsilon);
+  }
+}
+
+/** The checkpoint when it is this run's; else fresh parameters (random, or a pretrained network's). */
+async function startingState(context: TrainContext, checkpointPath: string, layout: ParameterLayout, settings: string, options: TrainOptions): Promise<TrainingState> {
+  const saved = await readCheckpoint(checkpointPath);
+  if (saved && saved.settings === settings && saved.parameters.length === layout.size) return saved;
+  const parameters = options.from === 'scratch' ? initialParameters(layout, options.seed) : await pretrainedParameters(context, layout, options.from);
+  return { step: 0, parameters, firstMoment: new Float32Array(layout.size), secondMoment: new Float32Array(layout.size), history: [], settings };
+}
+
+/** As upstream (Engstrom's fast-style-transfer): kernels ~ N(0, 0.1²) truncated at 2σ, norm scale 1, shift 0. */
+export function initialParameters(layout: ParameterLayout, seed: number): Float32Array {
+  const random = createRandom(seed);
+  const parameters = new Float32Array(layout.size);
+  for (const layer of layout.layers) {
+    const { weights, shift, scale } = layout.offsets.get(layer.name)!;
+    for (let i = weights; i < shift; i++) {
+      let value: number;
+      do value = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+      while (Math.abs(value) > 2);
+      parameters[i] = 0.1 * value;
+    }
+    parameters.fill(1, scale, scale + layer.outChannels);
+  }
+  return parameters;
+}
+
+async function pretrainedParameters(context: TrainContext, layout: ParameterLayout, name: FastNetworkName): Promise<Float32Array> {
+  const network = await loadFastNetwork(locateFastWeights(context.fastWeightsDir), name);
+  const parameters = new Float32Array(layout.size);
+  for (const layer of network.layers) {
+    const { weights, shift, scale } = layout.offsets.get(layer.name)!;
+    parameters.set(layer.weights, weights);
+    parameters.set(layer.shift, shift);
+    parameters.set(layer.scale, scale);
+  }
+  return parameters;
+}
+
+/** The sample photo painted by the network as it is (clipped to bytes). */
+async function paintSample(ort: Ort, layout: ParameterLayout, parameters: Float32Array, photo: RgbImage): Promise<RgbImage> {
+  if (photo.width % 4 || photo.height % 4) throw new InputError('invalid_option', 'The sample photo must be a multiple of 4 pixels wide and high.', 'sample');
+  const session = await sessions.get(ort, `train-sample|${photo.width}x${photo.height}`, () => buildTrainingForwardGraph(layout, 1, photo.width, photo.height));
+  const y = (await session.run({ params: new ort.Tensor('float32', parameters, [layout.size]), x: new ort.Tensor('float32', Float32Array.from(photo.data), [1, photo.height, photo.width, 3]) })).y!.data as Float32Array;
+  return { width: photo.width, height: photo.height, data: Uint8Array.from(y, (value) => Math.min(255, Math.max(0, Math.round(value)))) };
+}
+
+/** What makes two runs the same run: the painting's pixels, the layers and every option but the step counts and intervals. */
+function settingsKeyOf(painting: RgbImage, layers: LayerSelection, options: TrainOptions): string {
+  const { steps: _steps, checkpointEvery: _checkpointEvery, sampleEvery: _sampleEvery, ...rest } = options;
+  const paintingDigest = createHash('sha256').update(painting.data).digest('hex').slice(0, 16);
+  return JSON.stringify({ painting: paintingDigest, layers, ...rest });
+}
+
+/**
+ * What training needs: onnxruntime and the VGG weights as arrays. Training runs on onnxruntime
+ * alone; TensorFlow.js only decodes the weight files (on its plain-JS backend, which always loads).
+ */
+export async function createTrainContext(options: { readonly weightsDir?: string | undefined; readonly download?: DownloadOptions | undefined; readonly fastWeightsDir?: string | undefined }): Promise<TrainContext> {
+  await chooseBackend('cpu');
+  const ort = (await import('onnxruntime-node')) as Ort;
+  const weights = await loadVggWeights(await locateWeights({ explicitDir: options.weightsDir, download: options.download }));
+  const vgg = arrayWeightsOf(weights);
+  for (const { kernel, bias } of weights.values()) {
+    kernel.dispose();
+    bias.dispose();
+  }
+  return { ort, vgg, fastWeightsDir: options.fastWeightsDir };
+}
+
+/** The photo cropped to a multiple of 4 pixels each way (the network's two stride-2 layers), for samples. */
+export function cropToMultipleOf4(photo: RgbImage): RgbImage {
+  const [width, height] = [photo.width - (photo.width % 4), photo.height - (photo.height % 4)];
+  const data = new Uint8Array(width * height * 3);
+  for (let row = 0; row < height; row++) data.set(photo.data.subarray(row * photo.width * 3, (row * photo.width + width) * 3), row * width * 3);
+  return { width, height, data };
+}

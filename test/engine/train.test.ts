@@ -1,0 +1,154 @@
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CancelledError, InputError } from '../../src/engine/errors.ts';
+import { parameterLayoutOf, readFastManifest } from '../../src/engine/fast/manifest.ts';
+import { loadFastNetwork, runFastNetwork } from '../../src/engine/fast/network.ts';
+import { loadTrainedNetwork, networkOfParameters, saveTrainedNetwork } from '../../src/engine/fast/trained.ts';
+import { resizeExactly } from '../../src/engine/image.ts';
+import { readCheckpoint } from '../../src/engine/train/checkpoint.ts';
+import { buildTrainingBackwardGraph, buildTrainingForwardGraph } from '../../src/engine/train/network-graph.ts';
+import { openTrainingPhotos } from '../../src/engine/train/photos.ts';
+import { createTrainContext, initialParameters, trainStyleNetwork, type TrainContext } from '../../src/engine/train/trainer.ts';
+import { createRandom } from '../../src/engine/random.ts';
+import { loadSharedImage, SHARED_FAST_DIR, SHARED_VGG_DIR, sharedImagePath } from '../helpers/shared.ts';
+
+const layout = parameterLayoutOf(readFastManifest().layers);
+let dir: string;
+let photosDir: string;
+let context: TrainContext;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'impasto-train-'));
+  photosDir = join(dir, 'photos');
+  await mkdir(photosDir);
+  // The shared photos, but not Tübingen: it is the sample, kept out of training.
+  for (const name of ['content_beach_kites.jpg', 'content_dog.jpg', 'content_person.jpg']) await symlink(sharedImagePath(name), join(photosDir, name));
+  context = await createTrainContext({ weightsDir: SHARED_VGG_DIR, fastWeightsDir: SHARED_FAST_DIR });
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Tiny runs: 32-px crops, batch 2 (a step takes a fraction of a second). */
+const tiny = { size: 32, batch: 2, styleSize: 64, checkpointEvery: 3, sampleEvery: 1000 };
+
+describe('the trainable network graphs', () => {
+  it('paint what the inference graph paints, before clipping', async () => {
+    const network = await loadFastNetwork(SHARED_FAST_DIR, 'udnie');
+    const parameters = new Float32Array(layout.size);
+    for (const spec of network.layers) {
+      const offsets = layout.offsets.get(spec.name)!;
+      parameters.set(spec.weights, offsets.weights);
+      parameters.set(spec.shift, offsets.shift);
+      parameters.set(spec.scale, offsets.scale);
+    }
+    const photo = await resizeExactly(await loadSharedImage('content_dog.jpg'), 64, 48);
+    const session = await ort.InferenceSession.create(buildTrainingForwardGraph(layout, 1, 64, 48));
+    const y = (await session.run({ params: new ort.Tensor('float32', parameters, [layout.size]), x: new ort.Tensor('float32', Float32Array.from(photo.data), [1, 48, 64, 3]) })).y!.data as Float32Array;
+    const expected = await runFastNetwork(ort, network, photo);
+    let worst = 0;
+    for (let i = 0; i < y.length; i++) worst = Math.max(worst, Math.abs(Math.min(255, Math.max(0, y[i]!)) - expected.data[i]!));
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+
+  it('give every layer the gradient that finite differences measure', async () => {
+    // Loss = Σ y·r for a fixed random r, so dLoss/dy = r; checked on the largest gradient of each tensor.
+    const [batch, width, height] = [2, 8, 12];
+    const random = createRandom(7);
+    const x = Float32Array.from({ length: batch * width * height * 3 }, () => random() * 255);
+    const r = Float32Array.from({ length: x.length }, () => random() - 0.5);
+    const parameters = initialParameters(layout, 3);
+    const forward = await ort.InferenceSession.create(buildTrainingForwardGraph(layout, batch, width, height));
+    const backward = await ort.InferenceSession.create(buildTrainingBackwardGraph(layout, batch, width, height));
+    const tensors = (p: Float32Array) => ({ params: new ort.Tensor('float32', p, [layout.size]), x: new ort.Tensor('float32', x, [batch, height, width, 3]) });
+    const loss = async (p: Float32Array) => {
+      const y = (await forward.run(tensors(p))).y!.data as Float32Array;
+      return y.reduce((sum, value, index) => sum + value * r[index]!, 0);
+    };
+    const gradient = (await backward.run({ ...tensors(parameters), dy: new ort.Tensor('float32', r, [batch, height, width, 3]) })).gradient!.data as Float32Array;
+    const mismatches: string[] = [];
+    for (const spec of layout.layers) {
+      const offsets = layout.offsets.get(spec.name)!;
+      for (const [role, start, end] of [['weights', offsets.weights, offsets.shift], ['shift', offsets.shift, offsets.scale], ['scale', offsets.scale, offsets.scale + spec.outChannels]] as const) {
+        let index = start;
+        for (let i = start; i < end; i++) if (Math.abs(gradient[i]!) > Math.abs(gradient[index]!)) index = i;
+        const step = 3e-3 * Math.max(0.1, Math.abs(parameters[index]!));
+        const nudged = Float32Array.from(parameters);
+        nudged[index] = parameters[index]! + step;
+        const up = await loss(nudged);
+        nudged[index] = parameters[index]! - step;
+        const measured = (up - (await loss(nudged))) / (2 * step);
+        if (Math.abs(measured - gradient[index]!) > 0.05 * Math.abs(measured) + 1e-2) mismatches.push(`${spec.name} ${role}: ${gradient[index]} vs ${measured}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+});
+
+describe('training a style network', () => {
+  it('lowers the loss, and a run stopped at a checkpoint resumes to the same state as an unbroken one', async () => {
+    const painting = await loadSharedImage('style_starry_night.jpg');
+    const photos = await openTrainingPhotos(photosDir);
+    const unbroken = await trainStyleNetwork(context, { painting, photos, checkpointPath: join(dir, 'unbroken.checkpoint'), options: { ...tiny, steps: 6 } });
+    const losses = unbroken.history.map((record) => record.total);
+    expect(losses).toHaveLength(6);
+    expect(Math.max(...losses.slice(-2))).toBeLessThan(losses[0]!);
+
+    const path = join(dir, 'broken.checkpoint');
+    const controller = new AbortController();
+    const stopped = trainStyleNetwork(context, { painting, photos, checkpointPath: path, options: { ...tiny, steps: 6 } }, { signal: controller.signal, onStep: ({ step }) => void (step === 4 && controller.abort()) });
+    await expect(stopped).rejects.toBeInstanceOf(CancelledError);
+    // Cancelled after step 4: the checkpoint is step 3's (every 3 steps), written whole.
+    expect((await readCheckpoint(path))?.step).toBe(3);
+
+    const resumed = await trainStyleNetwork(context, { painting, photos, checkpointPath: path, options: { ...tiny, steps: 6 } });
+    expect(resumed.resumedAt).toBe(3);
+    expect(resumed.history.map((record) => record.total)).toEqual(losses);
+    expect(Array.from(resumed.parameters)).toEqual(Array.from(unbroken.parameters));
+  });
+
+  it('starts afresh from a checkpoint of another painting or other options', async () => {
+    const photos = await openTrainingPhotos(photosDir);
+    const path = join(dir, 'other.checkpoint');
+    await trainStyleNetwork(context, { painting: await loadSharedImage('style_the_scream.jpg'), photos, checkpointPath: path, options: { ...tiny, steps: 3 } });
+    const run = await trainStyleNetwork(context, { painting: await loadSharedImage('style_starry_night.jpg'), photos, checkpointPath: path, options: { ...tiny, steps: 3 } });
+    expect(run.resumedAt).toBe(0);
+  });
+
+  it('saves a network that the fast runner paints with, checked by its sha256', async () => {
+    const parameters = initialParameters(layout, 5);
+    await saveTrainedNetwork(join(dir, 'networks'), 'starry', parameters, { styleImage: 'Starry Night', steps: 1, trainedAt: new Date(0).toISOString(), options: {} });
+    const network = await loadTrainedNetwork(join(dir, 'networks'), 'starry');
+    expect(network.styleImage).toBe('Starry Night');
+    const photo = await resizeExactly(await loadSharedImage('content_dog.jpg'), 32, 24);
+    const painted = await runFastNetwork(ort, network, photo);
+    expect(painted.data).toEqual((await runFastNetwork(ort, networkOfParameters('same', 'Starry Night', parameters), photo)).data);
+    await writeFile(join(dir, 'networks', 'starry.f32.bin'), Buffer.alloc(layout.size * 4));
+    await expect(loadTrainedNetwork(join(dir, 'networks'), 'starry')).rejects.toThrow(/does not match/);
+  });
+});
+
+describe('training photos', () => {
+  it('refuses, saying why, a missing folder, an empty one, and one whose photos do not decode', async () => {
+    await expect(openTrainingPhotos(join(dir, 'nowhere'))).rejects.toThrow(/cannot be read/);
+    const empty = join(dir, 'empty');
+    await mkdir(empty);
+    await writeFile(join(empty, 'notes.txt'), 'not a photo');
+    await expect(openTrainingPhotos(empty)).rejects.toThrow(/no JPEG or PNG photos/);
+    const broken = join(dir, 'broken');
+    await mkdir(broken);
+    await writeFile(join(broken, 'photo.jpg'), 'not a jpeg');
+    await expect(openTrainingPhotos(broken)).rejects.toThrow(InputError);
+    await expect(openTrainingPhotos(broken)).rejects.toThrow(/None of the 1 photos/);
+  });
+
+  it('leaves out the photos it is told to, and crops squares of the size asked for', async () => {
+    const photos = await openTrainingPhotos(photosDir, ['content_dog.jpg']);
+    expect(photos.paths.map((path) => path.split('/').at(-1))).toEqual(['content_beach_kites.jpg', 'content_person.jpg']);
+    const crop = await photos.crop(0, 48, createRandom(1));
+    expect([crop.width, crop.height, crop.data.length]).toEqual([48, 48, 48 * 48 * 3]);
+  });
+});
