@@ -17,6 +17,8 @@ import { createQueueCommand } from './commands/queue.ts';
 import { rerunJob, type RerunChange } from './commands/rerun.ts';
 import { createStyleAddCommand } from './commands/style-add.ts';
 import { createStyleRemoveCommand } from './commands/style-remove.ts';
+import { createStyleTrainCommand } from './commands/style-train.ts';
+import { StyleTraining } from './styles/training.ts';
 import { createStylesCommand } from './commands/styles.ts';
 import { createStylizeCommand } from './commands/stylize.ts';
 import type { AnyCommand, CommandContext, CommandDefinition, Reply } from './commands/types.ts';
@@ -36,6 +38,7 @@ import { commandLimitsFor } from './limits.ts';
 import type { BotServices } from './services.ts';
 import { seedDefaultLibrary } from './styles/defaults.ts';
 import { installedFastNetworks } from '../engine/fast/network.ts';
+import { installedTrainedNetworks } from '../engine/fast/trained.ts';
 import { importStyles } from './styles/import.ts';
 import { StyleLibrary } from './styles/library.ts';
 
@@ -89,9 +92,11 @@ export function createBot(options: BotOptions): Bot {
   const { env, logger } = options;
   const dirs = createDataDirs(resolve(env.IMPASTO_DATA_DIR));
   const db = openDatabase(dirs.database);
-  const runtime = createJobRuntime({ env, logger, db, dirs, workerUrl: options.workerUrl });
+  // The bot's trained networks live with its data, unless the operator keeps them elsewhere.
+  const trainedNetworksDir = env.IMPASTO_TRAINED_NETWORKS_DIR ?? dirs.networks;
+  const runtime = createJobRuntime({ env: { ...env, IMPASTO_TRAINED_NETWORKS_DIR: trainedNetworksDir }, logger, db, dirs, workerUrl: options.workerUrl });
   const { store, queue } = runtime;
-  const library = new StyleLibrary(db, dirs.styles, () => installedFastNetworks(env.IMPASTO_FAST_WEIGHTS_DIR));
+  const library = new StyleLibrary(db, dirs.styles, () => new Set([...installedFastNetworks(env.IMPASTO_FAST_WEIGHTS_DIR), ...installedTrainedNetworks(trainedNetworksDir)]));
   const limits = commandLimitsFor(env);
   const contests = new Contests({
     db,
@@ -104,7 +109,14 @@ export function createBot(options: BotOptions): Bot {
   const leaderboard = (contest: Contest, top: number) => renderLeaderboard(contests, store, contest, top);
   const settings = new SettingsStore(db, limits);
   const canSegment = () => hasSegmentationModel(env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR);
-  const services: BotServices = { store, queue, library, dirs, limits, settings, engineInfo: runtime.engineInfo, contests, leaderboard, canSegment };
+  const training = new StyleTraining({
+    queue,
+    library,
+    dirs,
+    settings: { photosDir: env.IMPASTO_TRAINING_PHOTOS_DIR, steps: env.IMPASTO_TRAINING_STEPS, size: env.IMPASTO_TRAINING_SIZE, batch: env.IMPASTO_TRAINING_BATCH },
+  });
+  queue.onEvent((event) => training.handleJobEvent(event));
+  const services: BotServices = { store, queue, library, dirs, limits, settings, engineInfo: runtime.engineInfo, contests, leaderboard, canSegment, training };
   const forgottenListeners = new Set<(requester: Requester) => void>();
   const commands = createCommands(services, (requester) => {
     for (const listener of forgottenListeners) listener(requester);
@@ -201,6 +213,7 @@ function createCommands(services: BotServices, onForgotten: (requester: Requeste
     createStylesCommand(services),
     createStyleAddCommand(services),
     createStyleRemoveCommand(services),
+    createStyleTrainCommand(services),
     createQueueCommand(services),
     createCancelCommand(services),
     createContestStartCommand(services),

@@ -21,6 +21,9 @@ export const engineEnvironmentSchema = z.object({
   IMPASTO_WEIGHTS_DIR: optionalText,
   IMPASTO_WEIGHTS_URL: optionalText.pipe(z.string().url().optional()),
   IMPASTO_FAST_WEIGHTS_DIR: optionalText,
+  IMPASTO_TRAINED_NETWORKS_DIR: optionalText,
+  /** The photos style networks learn from (`/style train`); unset: training is off. */
+  IMPASTO_TRAINING_PHOTOS_DIR: optionalText,
   IMPASTO_SEGMENTATION_WEIGHTS_DIR: optionalText,
   IMPASTO_FAST_WEIGHTS_URL: optionalText.pipe(z.string().url().optional()),
 });
@@ -93,6 +96,10 @@ export const botEnvironmentSchema = engineEnvironmentSchema
     IMPASTO_DAILY_JOBS_PER_USER: count(50, 100_000),
     IMPASTO_DAILY_JOBS_PER_COMMUNITY: count(500, 1_000_000),
     IMPASTO_JOB_TIMEOUT_MINUTES: minutes.default(20),
+    IMPASTO_TRAINING_STEPS: count(2000, 200_000),
+    IMPASTO_TRAINING_SIZE: count(256, 512).pipe(z.number().min(32, 'expected 32 or more')),
+    IMPASTO_TRAINING_BATCH: count(4, 16),
+    IMPASTO_TRAINING_TIMEOUT_HOURS: z.coerce.number({ invalid_type_error: 'expected a number of hours' }).positive('expected more than 0').max(24 * 7).default(24),
     IMPASTO_MAX_SIZE: optionalCount(2048),
     IMPASTO_MAX_ITERATIONS: optionalCount(5000),
     IMPASTO_MAX_UPLOAD_MB: count(10, 100),
@@ -158,12 +165,16 @@ export function redisSecretsOf(env: RedisEnvironment): string[] {
 export const workerEnvironmentSchema = engineEnvironmentSchema.merge(redisEnvironmentSchema).extend({
   IMPASTO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   IMPASTO_JOB_TIMEOUT_MINUTES: minutes.default(20),
-  /** Which lanes this worker serves: paint (optimisations), fast (one-pass networks), or both. */
+  /**
+   * Which lanes this worker serves: paint (optimisations), fast (one-pass networks), train (style
+   * networks: only on a machine that shares IMPASTO_TRAINED_NETWORKS_DIR with the bot).
+   */
   IMPASTO_WORKER_LANES: z
     .string()
     .default('paint,fast')
     .transform(splitList)
-    .pipe(z.array(z.enum(['paint', 'fast'])).min(1, 'expected paint, fast or paint,fast')),
+    .pipe(z.array(z.enum(['paint', 'fast', 'train'])).min(1, 'expected paint, fast, train or a list such as paint,fast')),
+  IMPASTO_TRAINING_TIMEOUT_HOURS: z.coerce.number({ invalid_type_error: 'expected a number of hours' }).positive('expected more than 0').max(24 * 7).default(24),
   /**
    * A worker that has not renewed its job's lock for this long is taken for dead, and its job is
    * given to another worker (BullMQ's lock duration and stalled-job check).

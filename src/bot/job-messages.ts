@@ -62,6 +62,7 @@ export function rerunChangeNamed(text: string): RerunChange | undefined {
  * network, and has no seed; it offers the optimisation instead.
  */
 export function rerunChangesFor(job: Pick<Job, 'method' | 'options'>): RerunChange[] {
+  if (job.method === 'train') return [];
   if (job.method !== 'fast') return ['less', 'more', 'seed'];
   const strength = strengthOf(job);
   const changes: RerunChange[] = [];
@@ -126,10 +127,12 @@ export function queuedText(job: Pick<Job, 'id' | 'styleLabel'>, position: number
 }
 
 function startedText(job: Job): string {
+  if (job.method === 'train') return `Training a fast network for ${job.styleLabel}… (job ${job.id}; interactive jobs go first)`;
   return `Painting with ${job.styleLabel}… (job ${job.id})`;
 }
 
 function progressText(job: Job, progress: JobProgress): string {
+  if (job.method === 'train') return `Training ${job.styleLabel}: ${progressBar(progress)} · step ${progress.iteration}/${progress.totalIterations} · ${formatEta(progress.etaMs)} left`;
   // A clip counts frames; a picture, iterations.
   const inFrame = progress.inFrame && progress.inFrame.totalIterations > 1 && progress.iteration < progress.totalIterations ? ` (iteration ${progress.inFrame.iteration}/${progress.inFrame.totalIterations})` : '';
   const step = job.options.clipFrames ? `frame ${Math.min(progress.totalIterations, progress.iteration + 1)}/${progress.totalIterations}${inFrame}` : `iteration ${progress.iteration}/${progress.totalIterations}`;
@@ -142,7 +145,10 @@ function waiting(text: string, job: Job): JobMessage {
 
 function succeeded(job: Job): JobMessage {
   return {
-    text: `Done in ${formatDuration(job.result?.elapsedMs ?? 0)}`,
+    text:
+      job.method === 'train'
+        ? `Trained in ${formatDuration(job.result?.elapsedMs ?? 0)}: "${job.styleLabel}" is now a fast style (seconds with /stylize). Left: the painting, a photo it never saw, and the network's picture of it.`
+        : `Done in ${formatDuration(job.result?.elapsedMs ?? 0)}`,
     details: describeParameters(job),
     files: [
       { kind: 'png', name: `impasto-${job.id}.png` },

@@ -1,3 +1,4 @@
+import type { StyleTraining } from './styles/training.ts';
 import type { DataDirs } from './files.ts';
 import type { JobStore } from './jobs/store.ts';
 import type { JobQueue } from './jobs/queue.ts';
@@ -23,4 +24,6 @@ export interface BotServices {
   readonly leaderboard: (contest: Contest, top: number) => Promise<Leaderboard>;
   /** Whether the person-segmentation model is installed (target and background_style need it). */
   readonly canSegment: () => boolean;
+  /** Training fast networks for library styles (`/style train`). */
+  readonly training: StyleTraining;
 }

@@ -29,6 +29,8 @@ function flagOf(name: string, spec: OptionSpec): Option {
       return new Option(`--${flag} <value>`, help).argParser(toNumber);
     case 'choice':
       return new Option(`--${flag} <value>`, help).choices(spec.choices);
+    case 'network':
+      return new Option(`--${flag} <name>`, help);
     case 'layers':
       return new Option(`--${flag} <list>`, help).argParser(toLayerList);
     case 'boolean':

@@ -105,17 +105,17 @@ fast.action(async (contentPath: string, flags: Record<string, unknown>) => {
   const env = loadEngineEnvironment();
   const content = await decodeImage(await readFile(contentPath), undefined, 'content image');
   const segmenter = lazySegmenter(env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR, () => chooseBackend(env.IMPASTO_BACKEND));
-  const result = await fastMethod.run({ engine: () => Promise.reject(new Error('the fast method needs no VGG engine')), fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, segmenter }, { inputs: { content, styles: [] }, options: engineOptionsOfFlags(FAST_OPTIONS, flags) });
+  const result = await fastMethod.run({ engine: () => Promise.reject(new Error('the fast method needs no VGG engine')), fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, trainedNetworksDir: env.IMPASTO_TRAINED_NETWORKS_DIR, segmenter }, { inputs: { content, styles: [] }, options: engineOptionsOfFlags(FAST_OPTIONS, flags) });
   await writeResult(flags, result, 'one pass');
 });
 
 const trainStyle = program
   .command('train-style')
-  .description('train a fast network for a painting (Johnson et al.): afterwards `impasto fast --trained <name>` paints with it in seconds')
+  .description('train a fast network for a painting (Johnson et al.): afterwards `impasto fast --network trained:<name>` paints with it in seconds')
   .argument('<painting>', 'the painting (JPEG, PNG, WebP, GIF)')
   .requiredOption('--photos <folder>', 'folder of JPEG/PNG photos to learn from (a few thousand, e.g. MS COCO; a handful works, less well)')
   .option('--name <name>', 'name of the network (lowercase letters, digits, - and _; default: the painting file\'s name)')
-  .option('--out <folder>', 'where the network, its checkpoint and samples go', TRAINED_CACHE_DIR)
+  .option('--out <folder>', 'where the network, its checkpoint and samples go (default: IMPASTO_TRAINED_NETWORKS_DIR, else weights/cache/trained)')
   .option('--sample <photo>', 'a photo kept out of training: painted every --sample-every steps into <out>/<name>-samples/, and beside the painting in <out>/<name>-sheet.png at the end');
 // Training's options, with their ranges and defaults, from the trainer's own table.
 for (const option of flagsOf(TRAIN_OPTIONS)) trainStyle.addOption(option);
@@ -123,7 +123,7 @@ trainStyle.action(async (paintingPath: string, flags: Record<string, unknown>) =
   const env = loadEngineEnvironment();
   const options = parseTrainOptions(engineOptionsOfFlags(TRAIN_OPTIONS, flags));
   const name = (flags.name as string | undefined) ?? basename(paintingPath, extname(paintingPath)).toLowerCase().replace(/[^a-z0-9_-]+/g, '-');
-  const out = resolve(flags.out as string);
+  const out = resolve((flags.out as string | undefined) ?? env.IMPASTO_TRAINED_NETWORKS_DIR ?? TRAINED_CACHE_DIR);
   const painting = await decodeImage(await readFile(paintingPath), undefined, 'painting');
   const samplePath = flags.sample as string | undefined;
   const samplePhoto = samplePath ? cropToMultipleOf4(await resizeToLongSide(await decodeImage(await readFile(samplePath), undefined, 'sample photo'), options.size * 2)) : undefined;

@@ -31,10 +31,16 @@ export interface BooleanSpec extends SpecBase {
 export interface LayersSpec extends SpecBase {
   readonly type: 'layers';
 }
-export type OptionSpec = NumberSpec | ChoiceSpec | BooleanSpec | LayersSpec;
+/** A fast network: a pretrained one's name (`udnie`) or one trained here (`trained:starry-night`). */
+export interface NetworkSpec extends SpecBase {
+  readonly type: 'network';
+  /** The pretrained networks' names. */
+  readonly pretrained: readonly string[];
+}
+export type OptionSpec = NumberSpec | ChoiceSpec | BooleanSpec | LayersSpec | NetworkSpec;
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
-export type ValueOfSpec<S extends OptionSpec> = S extends NumberSpec ? number : S extends ChoiceSpec ? S['choices'][number] : S extends BooleanSpec ? boolean : string[];
+export type ValueOfSpec<S extends OptionSpec> = S extends NumberSpec ? number : S extends ChoiceSpec ? S['choices'][number] : S extends BooleanSpec ? boolean : S extends NetworkSpec ? string : string[];
 
 /** What a caller may pass: every option optional. */
 export type InputOf<T extends OptionSpecs> = { -readonly [K in keyof T]?: ValueOfSpec<T[K]> };
@@ -45,6 +51,8 @@ export type ParsedOf<T extends OptionSpecs> = { -readonly [K in keyof T as T[K] 
 };
 
 const LAYER_NAME = /^conv[1-5]_[1-4]$/;
+/** A network trained here (`impasto train-style`, `/style train`), by its name. */
+export const TRAINED_NETWORK = /^trained:[a-z0-9][a-z0-9_-]{0,63}$/;
 
 /** The zod schema of a table of options: unknown keys are refused, defaults filled in. */
 export function schemaOf<T extends OptionSpecs>(specs: T): z.ZodType<ParsedOf<T>, z.ZodTypeDef, InputOf<T>> {
@@ -70,6 +78,9 @@ function fieldSchemaOf(name: string, spec: OptionSpec): z.ZodTypeAny {
       break;
     case 'layers':
       schema = z.array(z.string().regex(LAYER_NAME, 'layer names look like conv3_2')).min(1).max(16);
+      break;
+    case 'network':
+      schema = z.string().refine((value) => spec.pretrained.includes(value) || TRAINED_NETWORK.test(value), `${name} must be one of ${spec.pretrained.join(', ')}, or trained:<name> for a network trained here`);
       break;
   }
   return 'default' in spec && spec.default !== undefined ? schema.default(spec.default) : schema.optional();
@@ -127,6 +138,8 @@ export function describeAccepted(spec: OptionSpec): string {
       return 'true or false';
     case 'layers':
       return 'comma-separated';
+    case 'network':
+      return `${spec.pretrained.join(', ')} or trained:<name>`;
   }
 }
 

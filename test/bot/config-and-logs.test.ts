@@ -47,7 +47,7 @@ describe('configuration', () => {
     expect(configError({ REDIS_URL: 'http://queue:6379' })).toMatch(/REDIS_URL: expected redis:\/\/\[:password@\]host:port\[\/db\]/);
     expect(loadBotEnvironment({ REDIS_URL: 'redis://:pw@queue:6379/2' }).REDIS_URL).toBe('redis://:pw@queue:6379/2');
     const workerError = () => parseEnvironment(workerEnvironmentSchema, { IMPASTO_WORKER_LANES: 'paint,gpu' });
-    expect(workerError).toThrow(/IMPASTO_WORKER_LANES\.1: expected one of paint, fast \(got "gpu"\)/);
+    expect(workerError).toThrow(/IMPASTO_WORKER_LANES\.1: expected one of paint, fast, train \(got "gpu"\)/);
     const example = parseEnv(await readFile(new URL('../../.env.example', import.meta.url), 'utf8'));
     expect(parseEnvironment(workerEnvironmentSchema, example)).toMatchObject({ IMPASTO_WORKER_LANES: ['paint', 'fast'], IMPASTO_WORKER_STALLED_MS: 30_000, IMPASTO_WORKER_MAX_STALLS: 2 });
     // A worker without Redis has nothing to do: one clear line, no stack.

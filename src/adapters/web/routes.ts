@@ -56,6 +56,9 @@ export async function route(route: RouteContext): Promise<void> {
     const form = await readMultipart(request, maxUploadBytes);
     return sendReply(response, await bot.execute('style add', { ...nonEmpty(form.fields), ...form.files }, context), 201);
   }
+  if (method === 'POST' && (match = /^\/api\/styles\/([a-z0-9-]+)\/train$/.exec(path))) {
+    return sendCreatedJob(bot, response, await bot.execute('style train', { name: match[1] }, context));
+  }
   if (method === 'DELETE' && (match = /^\/api\/styles\/([a-z0-9-]+)$/.exec(path))) {
     return sendReply(response, await bot.execute('style remove', { name: match[1] }, context));
   }

@@ -49,6 +49,8 @@ function chatOptionOf(spec: OptionSpec, override: ChatOverride | undefined): Opt
       return { type: 'boolean', description, ...(fallback(spec.default) as { default?: boolean }) };
     case 'layers':
       throw new Error('layer lists are not offered in chat');
+    case 'network':
+      throw new Error('networks are chosen in chat through the style, not by name');
   }
 }
 

@@ -1,4 +1,3 @@
-import type { FastNetworkName } from '../../engine/fast/network.ts';
 import type { MethodName } from '../../engine/methods/index.ts';
 import { BotError } from '../errors.ts';
 import type { Style } from '../styles/library.ts';
@@ -32,9 +31,9 @@ export interface ModeRequest {
  * The method that paints a /stylize: the fast network when the style has one and nothing asked for
  * the optimisation, else the optimisation; a mode asked for is checked against the style and options.
  */
-export function chooseMethod({ asked, style, background, args, options }: ModeRequest): { method: MethodName; network?: FastNetworkName; backgroundNetwork?: FastNetworkName } {
-  const network = style?.network as FastNetworkName | undefined;
-  const backgroundNetwork = background?.style?.network as FastNetworkName | undefined;
+export function chooseMethod({ asked, style, background, args, options }: ModeRequest): { method: MethodName; network?: string; backgroundNetwork?: string } {
+  const network = style?.network;
+  const backgroundNetwork = background?.style?.network;
   // A split is fast only when both sides have a network.
   const fastPossible = network !== undefined && (!background || backgroundNetwork !== undefined);
   const optimiseOnly = OPTIMISE_ONLY_OPTIONS.filter((name) => args[name] !== undefined && args[name] !== defaultOf(options[name]));

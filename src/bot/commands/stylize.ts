@@ -4,7 +4,6 @@ import type { RgbImage } from '../../engine/image.ts';
 import { checkAspectRatio, checkPaintableAt } from '../../engine/proportions.ts';
 import { checkMaskShape } from '../../engine/mask.ts';
 import { DEFAULT_STRENGTH, STYLIZE_OPTIONS, type StylizeOptionsInput } from '../../engine/options.ts';
-import type { FastNetworkName } from '../../engine/fast/network.ts';
 import { BotError } from '../errors.ts';
 import { storeClip, storeImage } from '../files.ts';
 import { clipKindOf, decodeClip, type Clip } from '../../engine/clip/decode.ts';
@@ -138,7 +137,7 @@ function sizeFor(content: RgbImage, asked: number | undefined, defaultSize: numb
 }
 
 /** A fast job reads only these: the network, size, strength (10 unless given) and colours. */
-function fastOptionsOf(args: StylizeArgs, network: FastNetworkName, size: number): JobOptions {
+function fastOptionsOf(args: StylizeArgs, network: string, size: number): JobOptions {
   return { network, size, ...(args.strength !== undefined ? { strength: args.strength } : {}), preserveColors: args.preserve_colors };
 }
 

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { BackendName } from '../../engine/backend.ts';
 import { CancelledError } from '../../engine/errors.ts';
 import type { EngineWorkerData, RunOutcome, RunRequest, WorkerMessage } from './engine-protocol.ts';
-import type { EngineEnvironment } from '../config.ts';
+import type { BotEnvironment } from '../config.ts';
 import type { JobLane } from './queue.ts';
 import type { JobProgress } from './store.ts';
 
@@ -22,16 +22,21 @@ export class EngineFailure extends Error {
   }
 }
 
+type EngineSettingsEnvironment = Pick<BotEnvironment, 'IMPASTO_BACKEND' | 'IMPASTO_ENGINE' | 'IMPASTO_WEIGHTS_DIR' | 'IMPASTO_WEIGHTS_URL' | 'IMPASTO_FAST_WEIGHTS_DIR' | 'IMPASTO_TRAINED_NETWORKS_DIR' | 'IMPASTO_SEGMENTATION_WEIGHTS_DIR' | 'IMPASTO_TRAINING_PHOTOS_DIR'>;
+
 /** What an engine process of a lane starts with, from the environment (the bot's own lanes and workers alike). */
-export function engineSettingsOf(env: EngineEnvironment, lane: JobLane): EngineWorkerData {
+export function engineSettingsOf(env: EngineSettingsEnvironment, lane: JobLane): EngineWorkerData {
   return {
     backend: env.IMPASTO_BACKEND,
     objectiveEngine: env.IMPASTO_ENGINE,
     weightsDir: env.IMPASTO_WEIGHTS_DIR,
     weightsUrl: env.IMPASTO_WEIGHTS_URL,
     fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR,
+    trainedNetworksDir: env.IMPASTO_TRAINED_NETWORKS_DIR,
     segmentationWeightsDir: env.IMPASTO_SEGMENTATION_WEIGHTS_DIR,
     fastOnly: lane === 'fast',
+    trainOnly: lane === 'train',
+    trainingPhotosDir: env.IMPASTO_TRAINING_PHOTOS_DIR,
   };
 }
 
@@ -80,6 +85,8 @@ export class EngineHost {
   private ready: Promise<EngineInfo> | undefined;
   private current: PendingRun | undefined;
   private stopping = false;
+  /** Whether the worker's training should wait (sent again to a restarted worker). */
+  private held = false;
 
   constructor(private readonly options: EngineHostOptions) {}
 
@@ -96,6 +103,13 @@ export class EngineHost {
       this.current = { request, onProgress, resolve, reject };
       this.worker!.send(request);
     });
+  }
+
+  /** Tells a training job to wait after its current step (`hold`) or to carry on (`go`). */
+  setHeld(held: boolean): void {
+    if (held === this.held) return;
+    this.held = held;
+    if (this.worker?.connected) this.worker.send({ type: held ? 'hold' : 'go' });
   }
 
   cancel(jobId: string): void {
@@ -138,6 +152,7 @@ export class EngineHost {
         switch (message.type) {
           case 'ready':
             started = true;
+            if (this.held) worker.send({ type: 'hold' });
             this.options.logger.info({ backend: message.backend, objective: message.objectiveEngine, reasons: message.reasons, layers: message.availableLayers }, 'engine ready');
             resolve({
               backend: message.backend,

@@ -9,6 +9,8 @@ export interface EngineWorkerData {
   readonly weightsDir?: string | undefined;
   readonly weightsUrl?: string | undefined;
   readonly fastWeightsDir?: string | undefined;
+  /** IMPASTO_TRAINED_NETWORKS_DIR: networks trained here; where a training job saves its network too. */
+  readonly trainedNetworksDir?: string | undefined;
   /** IMPASTO_SEGMENTATION_WEIGHTS_DIR: the person-segmentation model (else the cache). */
   readonly segmentationWeightsDir?: string | undefined;
   /**
@@ -16,6 +18,10 @@ export interface EngineWorkerData {
    * moment and small beside the painting worker.
    */
   readonly fastOnly?: boolean | undefined;
+  /** The training lane's worker runs only `train` jobs, on onnxruntime (VGG-19 as arrays, loaded at the first job). */
+  readonly trainOnly?: boolean | undefined;
+  /** IMPASTO_TRAINING_PHOTOS_DIR: what style networks learn from. */
+  readonly trainingPhotosDir?: string | undefined;
 }
 
 /** One job for the worker: which method, from which files, with the method's own options, into which files. */
@@ -37,7 +43,11 @@ export interface RunRequest {
   readonly output: { readonly pngPath: string; readonly gifPath: string; readonly mp4Path: string };
 }
 
-export type HostMessage = RunRequest | { readonly type: 'cancel'; readonly jobId: string };
+/**
+ * `hold`: finish the current training step, then wait (interactive jobs are running); `go`: carry on.
+ * Only a training job waits; other methods do not ask.
+ */
+export type HostMessage = RunRequest | { readonly type: 'cancel'; readonly jobId: string } | { readonly type: 'hold' } | { readonly type: 'go' };
 
 export interface RunOutcome {
   readonly width: number;

@@ -23,6 +23,7 @@ import { lazySegmenter } from '../../engine/segmentation/person.ts';
 import { SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
 import type { EngineWorkerData, HostMessage, RunRequest, WorkerMessage } from './engine-protocol.ts';
 import { userMessageOf } from '../errors.ts';
+import { createTrainContext, type TrainContext } from '../../engine/train/trainer.ts';
 
 const settings = JSON.parse(process.argv[2] ?? '{}') as EngineWorkerData;
 const running = new Map<string, AbortController>();
@@ -42,8 +43,13 @@ function send(message: WorkerMessage): void {
 let engine: Engine | undefined;
 /** What runs the fast networks; unset: onnxruntime, loaded when a job first needs it. */
 let fastRunner: FastRunner | undefined;
+/** What training runs on: loaded at the first training job (the training lane's worker only). */
+let trainer: Promise<TrainContext> | undefined;
+const loadTrainer = () => (trainer ??= createTrainContext({ weightsDir: settings.weightsDir, download: { baseUrl: settings.weightsUrl }, fastWeightsDir: settings.fastWeightsDir }));
 try {
-  if (settings.fastOnly) {
+  if (settings.trainOnly) {
+    send({ type: 'ready', backend: 'cpu', objectiveEngine: 'onnx', reasons: ['training: onnxruntime on the CPU'], availableLayers: [] });
+  } else if (settings.fastOnly) {
     const chosen = await chooseFastRunner({ backend: settings.backend, engine: settings.objectiveEngine });
     fastRunner = chosen;
     send({ type: 'ready', backend: chosen.backend ?? 'cpu', objectiveEngine: chosen.kind, reasons: chosen.reasons, availableLayers: [] });
@@ -65,9 +71,39 @@ try {
  */
 const loadSegmenter = lazySegmenter(settings.segmentationWeightsDir ?? SEGMENTATION_CACHE_DIR, () => (engine ? Promise.resolve() : chooseBackend(settings.backend)));
 
+/** Whether a training job should wait after its step (interactive jobs run meanwhile), and who waits. */
+let held = false;
+const waiting = new Set<() => void>();
+
+/** Resolves when training may take its next step: at once, on `go`, or when the job is cancelled. */
+function waitForTurn(signal: AbortSignal): Promise<void> {
+  if (!held || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      waiting.delete(done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    waiting.add(done);
+    signal.addEventListener('abort', done);
+  });
+}
+
 process.on('message', (message: HostMessage) => {
-  if (message.type === 'cancel') running.get(message.jobId)?.abort();
-  else void run(message);
+  switch (message.type) {
+    case 'cancel':
+      running.get(message.jobId)?.abort();
+      break;
+    case 'hold':
+      held = true;
+      break;
+    case 'go':
+      held = false;
+      for (const resume of [...waiting]) resume();
+      break;
+    case 'run':
+      void run(message);
+  }
 });
 
 async function run(request: RunRequest): Promise<void> {
@@ -87,14 +123,19 @@ async function run(request: RunRequest): Promise<void> {
     const context = {
       engine: async () => engine ?? Promise.reject(new Error(`the fast lane cannot run the ${request.method} method`)),
       fastWeightsDir: settings.fastWeightsDir,
+      trainedNetworksDir: settings.trainedNetworksDir,
       fastRunner: fastRunner ? async () => fastRunner! : undefined,
       segmenter: loadSegmenter,
+      trainer: settings.trainOnly ? loadTrainer : undefined,
+      trainingPhotosDir: settings.trainingPhotosDir,
     };
     if (isClip) return await runClip(request, context, { styles, mask, background }, controller.signal);
     const result = await method.run(context, {
       inputs: { content: content!, styles, mask, background },
       options: request.options,
       signal: controller.signal,
+      stateDir: stateDirOf(request),
+      waitForTurn: () => waitForTurn(controller.signal),
       onProgress: (progress) => {
         void (async () => {
           const preview = progress.frame ? await encodePreview(progress.frame) : undefined;
@@ -109,6 +150,7 @@ async function run(request: RunRequest): Promise<void> {
     });
     await writeAtomically(output.pngPath, await encodePng(result.image));
     await writeAtomically(output.gifPath, await encodeGif(result.frames));
+    await rm(stateDirOf(request), { recursive: true, force: true });
     send({
       type: 'done',
       jobId: request.jobId,
@@ -122,6 +164,8 @@ async function run(request: RunRequest): Promise<void> {
       },
     });
   } catch (error) {
+    // Cancelled or failed: nothing to resume. (A crash leaves the state for the next start.)
+    await rm(stateDirOf(request), { recursive: true, force: true }).catch(() => undefined);
     send({
       type: 'failed',
       jobId: request.jobId,
@@ -177,6 +221,11 @@ async function runClip(request: RunRequest, context: MethodContext, inputs: { st
   if (video) await writeAtomically(request.output.mp4Path, await encodeMp4(result.frames, result.delaysMs));
   await rm(framesDir, { recursive: true, force: true });
   send({ type: 'done', jobId: request.jobId, outcome: { width: first.width, height: first.height, iterations: result.frames.length, elapsedMs: result.elapsedMs, frames: result.frames.length, lossHistory: [], video, ...(gif.width < first.width ? { gifWidth: gif.width } : {}) } });
+}
+
+/** The job's own folder for what lets it resume after a crash (a training checkpoint). */
+function stateDirOf(request: RunRequest): string {
+  return `${request.output.pngPath}.state`;
 }
 
 /** A saved clip frame's file: its index, zero-padded so that names sort in order. */

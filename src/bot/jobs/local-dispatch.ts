@@ -2,6 +2,7 @@ import PQueue from 'p-queue';
 import type { EngineHost } from './engine-host.ts';
 import type { Dispatch, DispatchHooks, Dispatched } from './dispatch.ts';
 import type { RunRequest } from './engine-protocol.ts';
+import { InteractiveFirst } from './interactive-first.ts';
 import { LaneRunner } from './lane-runner.ts';
 import { JOB_LANES, type JobLane } from './queue.ts';
 
@@ -14,17 +15,20 @@ interface Lane {
 /** The embedded default: each lane runs its jobs one at a time, in order, on an engine process of this machine. */
 export class LocalDispatch implements Dispatch {
   private readonly lanes: Readonly<Record<JobLane, Lane>>;
+  private readonly interactiveFirst: InteractiveFirst;
 
-  constructor(hosts: Readonly<Record<JobLane, EngineHost>>, jobTimeoutMs: number) {
-    const laneOn = (host: EngineHost): Lane => ({ order: new PQueue({ concurrency: 1 }), runner: new LaneRunner(host, jobTimeoutMs) });
-    this.lanes = { paint: laneOn(hosts.paint), fast: laneOn(hosts.fast) };
+  /** `timeoutsMs`: each lane's time limit for one job (training's is hours). */
+  constructor(hosts: Readonly<Record<JobLane, EngineHost>>, timeoutsMs: Readonly<Record<JobLane, number>>) {
+    const laneOn = (lane: JobLane): Lane => ({ order: new PQueue({ concurrency: 1 }), runner: new LaneRunner(hosts[lane], timeoutsMs[lane]) });
+    this.lanes = { paint: laneOn('paint'), fast: laneOn('fast'), train: laneOn('train') };
+    this.interactiveFirst = new InteractiveFirst(hosts.train);
   }
 
   async run(request: RunRequest, laneName: JobLane, hooks: DispatchHooks): Promise<Dispatched | undefined> {
     const { order, runner } = this.lanes[laneName];
     const ran = await order.add(async () => {
       if (!hooks.begin()) return undefined;
-      const outcome = await runner.run(request, hooks.progress);
+      const outcome = await this.interactiveFirst.around(laneName, () => runner.run(request, hooks.progress));
       return { outcome, backend: (await runner.start()).label };
     });
     return ran ?? undefined;

@@ -24,14 +24,16 @@ export type JobEventListener = (event: JobEvent) => void;
 export const FINAL_EVENTS: ReadonlySet<JobEvent['type']> = new Set(['succeeded', 'failed', 'cancelled']);
 
 /**
- * Jobs wait in one of two lanes, each with its own engine process: `fast` for one-pass networks
- * (seconds), `paint` for optimisations (a minute). An instant job is never stuck behind a long one.
+ * Jobs wait in one of three lanes, each with its own engine process: `fast` for one-pass networks
+ * (seconds), `paint` for optimisations (a minute), `train` for training style networks (an hour
+ * or more, in the background: it waits while an interactive job runs). An instant job is never
+ * stuck behind a long one.
  */
-export const JOB_LANES = ['paint', 'fast'] as const;
+export const JOB_LANES = ['paint', 'fast', 'train'] as const;
 export type JobLane = (typeof JOB_LANES)[number];
 
 export function laneOf(job: Pick<Job, 'method'>): JobLane {
-  return job.method === 'fast' ? 'fast' : 'paint';
+  return job.method === 'fast' ? 'fast' : job.method === 'train' ? 'train' : 'paint';
 }
 
 export interface QueueEntry {

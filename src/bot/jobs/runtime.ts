@@ -58,9 +58,10 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
       ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
     });
   // With Redis, the engines are the workers': this process starts none.
-  const hosts = env.REDIS_URL ? undefined : { paint: hostFor('paint'), fast: hostFor('fast') };
+  const hosts = env.REDIS_URL ? undefined : { paint: hostFor('paint'), fast: hostFor('fast'), train: hostFor('train') };
+  const jobTimeoutMs = env.IMPASTO_JOB_TIMEOUT_MINUTES * 60_000;
   const dispatch: Dispatch = hosts
-    ? new LocalDispatch(hosts, env.IMPASTO_JOB_TIMEOUT_MINUTES * 60_000)
+    ? new LocalDispatch(hosts, { paint: jobTimeoutMs, fast: jobTimeoutMs, train: env.IMPASTO_TRAINING_TIMEOUT_HOURS * 3_600_000 })
     : new RedisDispatch({ url: env.REDIS_URL!, prefix: env.IMPASTO_REDIS_PREFIX, logger: logger.child({ component: 'redis' }) });
   const queue = new BotQueue({
     store,

@@ -56,6 +56,8 @@ export class SpeedModel {
 
   /** Learns from a finished job: its method, options and how long it took. */
   record(method: MethodName, options: JobOptions, elapsedMs: number): void {
+    // Training teaches nothing about painting (and its steps wait for interactive jobs).
+    if (method === 'train') return;
     // A clip teaches the time of one frame, as if it were a picture.
     const perFrame = elapsedMs / clipFactorOf(method, options);
     if (method === 'fast') this.pass.learn(megapixels(options.size ?? 1024), Math.max(0, perFrame - FAST_OVERHEAD_MS));
@@ -64,6 +66,7 @@ export class SpeedModel {
 
   /** Expected run time of a job (4:3 images assumed). */
   estimateMs(method: MethodName, options: JobOptions): number {
+    if (method === 'train') return Math.round((options.steps ?? 1) * TRAIN_STEP_MS * ((options.size ?? 256) / 256) ** 2 * ((options.batch ?? 4) / 4));
     const pass = FAST_OVERHEAD_MS + megapixels(options.size ?? 1024) * this.pass.msPerUnit;
     if (method === 'fast') return Math.round(pass * clipFactorOf(method, options));
     // `best` starts from a fast pass (its reported time is the optimisation's alone).
@@ -80,6 +83,9 @@ export class SpeedModel {
     return stages.reduce((sum, stage) => sum + (stage.iterations + 1) * megapixels(stage.size), 0);
   }
 }
+
+/** A training step of 4 crops at 256 px on onnxruntime, on 2 vCPUs (bench: about 8 s). */
+const TRAIN_STEP_MS = 8_000;
 
 function megapixels(longSide: number): number {
   return (longSide * longSide * 0.75) / 1e6;

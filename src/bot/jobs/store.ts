@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { LossTerms } from '../../engine/optimizers/objective.ts';
 import { DEFAULT_METHOD, type MethodName } from '../../engine/methods/index.ts';
 import { DEFAULT_STRENGTH, STRENGTH_RANGE, type StylizeOptionsInput } from '../../engine/options.ts';
-import type { FastNetworkName } from '../../engine/fast/network.ts';
 import type { Target } from '../../engine/segmentation/targets.ts';
 import type { Db } from '../database.ts';
 
@@ -110,12 +109,18 @@ export interface Job {
  * `strength`, `preserveColors`, `target` and the networks.
  */
 export type JobOptions = StylizeOptionsInput & {
-  readonly network?: FastNetworkName | undefined;
+  readonly network?: string | undefined;
   /** The background's network, when the person and the background are painted apart. */
-  readonly backgroundNetwork?: FastNetworkName | undefined;
+  readonly backgroundNetwork?: string | undefined;
   readonly target?: Target | undefined;
   /** Set for a clip (animated GIF / WebP or video): how many frames it has. */
   readonly clipFrames?: number | undefined;
+  /** A training job's: its steps, crops per step, and the network it saves (`trained:<name>`). */
+  readonly steps?: number | undefined;
+  readonly batch?: number | undefined;
+  readonly saveAs?: string | undefined;
+  readonly checkpointEvery?: number | undefined;
+  readonly sampleEvery?: number | undefined;
 };
 
 /**

@@ -81,6 +81,11 @@ export class StyleLibrary {
     this.db.prepare('UPDATE styles SET network = ? WHERE community = ? AND name = ?').run(network ?? null, SHARED_STYLES, name);
   }
 
+  /** Links the style (its own row: the community's, or the shared one) to a network, e.g. one trained for it. */
+  linkNetwork(style: Pick<Style, 'path'>, network: string): void {
+    this.db.prepare('UPDATE styles SET network = ? WHERE path = ?').run(network, style.path);
+  }
+
   /** A forgotten person's styles stay in the library, no longer saying who added them. */
   forgetAdder(platform: string, userId: string): void {
     this.db.prepare("UPDATE styles SET added_by = 'forgotten' WHERE added_by = ?").run(`${platform}:${userId}`);

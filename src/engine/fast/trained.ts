@@ -2,6 +2,7 @@
  * Networks trained here (`train/trainer.ts`): the parameters in the pretrained networks' `.f32.bin`
  * layout, beside a small JSON description, so that the fast method's runners paint with either.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +30,13 @@ const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 function pathsOf(dir: string, name: string): { weights: string; description: string } {
   if (!NAME.test(name)) throw new WeightsError(`"${name}" cannot name a trained network: use lowercase letters, digits, - and _.`);
   return { weights: join(dir, `${name}.f32.bin`), description: join(dir, `${name}.json`) };
+}
+
+/** The networks trained in `dir`, as the fast method names them (`trained:<name>`). */
+export function installedTrainedNetworks(dir: string | undefined): Set<string> {
+  const folder = dir ?? TRAINED_CACHE_DIR;
+  if (!existsSync(folder)) return new Set();
+  return new Set(readdirSync(folder).flatMap((file) => (file.endsWith('.json') && existsSync(join(folder, file.replace(/\.json$/, '.f32.bin'))) ? [`trained:${file.replace(/\.json$/, '')}`] : [])));
 }
 
 /** Writes the network (the weights, then its description, each atomically: a reader never sees half of one). */

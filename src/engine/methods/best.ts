@@ -38,7 +38,7 @@ export const bestMethod: EngineMethod = {
  * network and a split, the person in one network's picture and the rest in the other's.
  */
 export async function startFromNetworks(
-  context: Pick<MethodContext, 'fastWeightsDir' | 'fastRunner'>,
+  context: Pick<MethodContext, 'fastWeightsDir' | 'trainedNetworksDir' | 'fastRunner'>,
   engine: Engine,
   content: RgbImage,
   options: { readonly network: unknown; readonly backgroundNetwork: unknown; readonly size: number | undefined },

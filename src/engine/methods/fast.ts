@@ -1,19 +1,20 @@
 import { preserveContentColors } from '../color.ts';
 import { blendWithMask, checkMaskShape, maskFromImage } from '../mask.ts';
 import { InputError, throwIfAborted } from '../errors.ts';
-import { FAST_NETWORKS, loadFastNetwork, locateFastWeights, type FastNetworkName } from '../fast/network.ts';
+import { FAST_NETWORKS, loadFastNetwork, locateFastWeights, type FastNetwork, type FastNetworkName } from '../fast/network.ts';
+import { loadTrainedNetwork, TRAINED_CACHE_DIR } from '../fast/trained.ts';
 import { onnxFastRunner, type FastRunner } from '../fast/runner.ts';
 import { resizeExactly, resizeToLongSide, type RgbImage } from '../image.ts';
 import { REGION_OPTIONS } from '../segmentation/targets.ts';
 import { regionsFor } from './regions.ts';
-import { parseOptions, schemaOf, type OptionSpecs } from '../option-spec.ts';
+import { parseOptions, schemaOf, TRAINED_NETWORK, type OptionSpecs } from '../option-spec.ts';
 import { STRENGTH_RANGE } from '../options.ts';
 import type { EngineMethod, MethodContext } from './method.ts';
 
 /** The fast method's options, written once (the CLI's `impasto fast` flags derive from them). */
 export const FAST_OPTIONS = {
-  network: { type: 'choice', choices: FAST_NETWORKS, help: 'the trained network: one per painting' },
-  backgroundNetwork: { type: 'choice', choices: FAST_NETWORKS, help: "the background's network, while the person gets `network` (found by segmentation)" },
+  network: { type: 'network', pretrained: FAST_NETWORKS, help: 'the trained network: one per painting' },
+  backgroundNetwork: { type: 'network', pretrained: FAST_NETWORKS, help: "the background's network, while the person gets `network` (found by segmentation)" },
   size: { type: 'integer', min: 64, max: 2048, default: 1024, help: 'long side of the result in pixels' },
   // The optimisation's scale and direction; the top is the network's picture alone.
   strength: { type: 'number', min: STRENGTH_RANGE.min, max: STRENGTH_RANGE.max, default: STRENGTH_RANGE.max, help: 'how much it looks like the painting: below 10 the photo shows through' },
@@ -60,21 +61,32 @@ export const fastMethod: EngineMethod = {
  * the first and the rest in the second (each network paints the whole photo, then they are blended
  * along the feathered outline).
  */
-export async function paintSplitWithNetworks(context: Pick<MethodContext, 'fastWeightsDir' | 'fastRunner'>, photo: RgbImage, network: FastNetworkName, background: FastNetworkName | undefined, personMask: RgbImage | undefined): Promise<RgbImage> {
+export async function paintSplitWithNetworks(context: NetworkContext, photo: RgbImage, network: string, background: string | undefined, personMask: RgbImage | undefined): Promise<RgbImage> {
   const person = await paintWithNetwork(context, network, photo);
   if (!background || !personMask) return person;
   return blendWithMask(person, await paintWithNetwork(context, background, photo), await maskFromImage(personMask, photo.width, photo.height));
 }
 
-/** The network a job names, or an `InputError` that lists them (fast and best share it). */
-export function networkNamed(value: unknown, field = 'network'): FastNetworkName {
-  if (typeof value !== 'string' || !(FAST_NETWORKS as readonly string[]).includes(value)) throw new InputError('invalid_option', `Name a network: ${FAST_NETWORKS.join(', ')}.`, field);
-  return value as FastNetworkName;
+/** Where the networks are and what runs them. */
+type NetworkContext = Pick<MethodContext, 'fastWeightsDir' | 'trainedNetworksDir' | 'fastRunner'>;
+
+/** The network a job names (pretrained, or `trained:<name>`), or an `InputError` that lists them (fast and best share it). */
+export function networkNamed(value: unknown, field = 'network'): string {
+  if (typeof value !== 'string' || !((FAST_NETWORKS as readonly string[]).includes(value) || TRAINED_NETWORK.test(value))) {
+    throw new InputError('invalid_option', `Name a network: ${FAST_NETWORKS.join(', ')}, or trained:<name> for one trained here.`, field);
+  }
+  return value;
+}
+
+/** A network by name: a pretrained one (checked against the manifest) or one trained here (against its description). */
+export function loadNamedNetwork(context: NetworkContext, name: string): Promise<FastNetwork> {
+  if (TRAINED_NETWORK.test(name)) return loadTrainedNetwork(context.trainedNetworksDir ?? TRAINED_CACHE_DIR, name.slice('trained:'.length));
+  return loadFastNetwork(locateFastWeights(context.fastWeightsDir), name as FastNetworkName);
 }
 
 /** The network's picture of `photo`, at the photo's size, on the context's runner (onnxruntime by default). */
-export async function paintWithNetwork(context: Pick<MethodContext, 'fastWeightsDir' | 'fastRunner'>, name: FastNetworkName, photo: RgbImage): Promise<RgbImage> {
-  const [runner, network] = await Promise.all([context.fastRunner?.() ?? defaultRunner(), loadFastNetwork(locateFastWeights(context.fastWeightsDir), name)]);
+export async function paintWithNetwork(context: NetworkContext, name: string, photo: RgbImage): Promise<RgbImage> {
+  const [runner, network] = await Promise.all([context.fastRunner?.() ?? defaultRunner(), loadNamedNetwork(context, name)]);
   return runner.paint(network, photo);
 }
 

@@ -3,12 +3,14 @@ import type { EngineMethod } from './method.ts';
 import { bestMethod } from './best.ts';
 import { fastMethod } from './fast.ts';
 import { optimiseMethod } from './optimise.ts';
+import { trainMethod } from './train.ts';
 
 /** Every way the engine can paint, by name: a job names its method. */
 export const ENGINE_METHODS = {
   optimise: optimiseMethod,
   fast: fastMethod,
   best: bestMethod,
+  train: trainMethod,
 } as const satisfies Record<string, EngineMethod>;
 
 export type MethodName = keyof typeof ENGINE_METHODS;

@@ -4,6 +4,7 @@ import type { OptionSpecs } from '../option-spec.ts';
 import type { LossTerms } from '../optimizers/objective.ts';
 import type { FastRunner } from '../fast/runner.ts';
 import type { PersonSegmenter } from '../segmentation/person.ts';
+import type { TrainContext } from '../train/trainer.ts';
 
 /** The pictures a method paints from: the photo, the style (one, or a blend) and an optional mask. */
 export interface MethodInputs {
@@ -33,6 +34,16 @@ export interface MethodRequest {
   readonly options: unknown;
   readonly onProgress?: ((progress: MethodProgress) => void) | undefined;
   readonly signal?: AbortSignal | undefined;
+  /**
+   * A folder of the job's own that outlives a crash of the process: a long method keeps there what
+   * lets it resume (a training checkpoint). The runtime removes it when the job ends.
+   */
+  readonly stateDir?: string | undefined;
+  /**
+   * Awaited by a long background method between two units of work (a training step): resolves at
+   * once, or when the interactive jobs that go first are done.
+   */
+  readonly waitForTurn?: (() => Promise<void>) | undefined;
 }
 
 export interface MethodResult {
@@ -50,8 +61,14 @@ export interface MethodContext {
   readonly engine: () => Promise<Engine>;
   /** IMPASTO_FAST_WEIGHTS_DIR: the feed-forward networks of the `fast` method. */
   readonly fastWeightsDir?: string | undefined;
+  /** IMPASTO_TRAINED_NETWORKS_DIR: networks trained here (`trained:<name>`); weights/cache/trained by default. */
+  readonly trainedNetworksDir?: string | undefined;
   /** What runs those networks (chosen once per process); onnxruntime when not given. */
   readonly fastRunner?: (() => Promise<FastRunner>) | undefined;
+  /** What training runs on (onnxruntime and the VGG arrays), loaded when a training job first asks. */
+  readonly trainer?: (() => Promise<TrainContext>) | undefined;
+  /** IMPASTO_TRAINING_PHOTOS_DIR: the photos style networks learn from (never users' uploads). */
+  readonly trainingPhotosDir?: string | undefined;
   /** The person-segmentation model (loaded when a job first asks for a target or a background style). */
   readonly segmenter?: (() => Promise<PersonSegmenter>) | undefined;
 }

@@ -4,7 +4,7 @@
  * comes from the step's own seeded generator, so a resumed run sees the same crops as an unbroken one.
  */
 import { readdir } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import sharp from 'sharp';
 import { InputError } from '../errors.ts';
 import type { RgbImage } from '../image.ts';
@@ -89,4 +89,14 @@ async function decodeShortSide(path: string, shortSide: number): Promise<RgbImag
     .raw()
     .toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
+/**
+ * The folder's sample: its first photo (by name), which training leaves out so that the network is
+ * shown on a photo it never saw. The bot sends it as a training job's content for the same reason.
+ */
+export async function sampleOfTrainingPhotos(dir: string): Promise<{ readonly name: string; readonly path: string }> {
+  const { paths } = await openTrainingPhotos(dir);
+  const path = paths[0]!;
+  return { name: basename(path), path };
 }

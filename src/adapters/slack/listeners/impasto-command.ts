@@ -5,7 +5,7 @@ import { guarded } from '../guarded.ts';
 import type { SlackState } from '../state.ts';
 import { parseCommandText } from '../text.ts';
 
-/** `/impasto styles | style add|remove | contest … | cancel | queue | forget-me [confirm=true] | settings [max_size=…] | help`. */
+/** `/impasto styles | style add|remove|train | contest … | cancel | queue | forget-me [confirm=true] | settings [max_size=…] | help`. */
 export function registerImpastoCommand(app: App, state: SlackState): void {
   app.command('/impasto', async ({ command, ack }) => {
     await ack();
@@ -27,6 +27,8 @@ async function runImpastoCommand(state: SlackState, command: SlashCommand): Prom
     else reply = await bot.execute('style add', { name: words[2], title: words.slice(3).join(' ') || undefined, image: await fetchFile(state, image, 'style image', 'image') }, context);
   } else if (first === 'style' && second === 'remove') {
     reply = await bot.execute('style remove', { name: words[2] }, context);
+  } else if (first === 'style' && second === 'train') {
+    reply = await bot.execute('style train', { name: words[2], ...typed }, context);
   } else if (first === 'contest') {
     reply = await runContestCommand(state, second ?? 'status', words.slice(2), context);
   } else if (first === 'cancel') {

@@ -1,3 +1,4 @@
+import { InteractiveFirst } from '../interactive-first.ts';
 import { mkdir, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,11 +79,11 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
       const request = await downloadInputs(redis, keys.inputs(jobId), job.data, dir);
       // Reports go out in order, and all of them before the result.
       let reports = Promise.resolve();
-      const result = await lane.runner.run(request, (progress, preview) => {
+      const result = await interactiveFirst.around(laneName, () => lane.runner.run(request, (progress, preview) => {
         if (cancelled.has(jobId)) lane.runner.cancel(jobId);
         const data: RemoteProgress = { progress, ...(preview ? { preview: Buffer.from(preview).toString('base64') } : {}) };
         reports = reports.then(() => job.updateProgress(data as unknown as object)).catch((error: unknown) => logger.debug({ err: error, jobId }, 'could not report progress'));
-      });
+      }));
       await reports;
       await uploadOutputs(redis, keys.outputs(jobId), request.output, Boolean(result.video), OUTPUT_TTL_SECONDS);
       outcome = 'succeeded';
@@ -106,6 +107,7 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
   };
 
   const lanes = new Map<JobLane, WorkerLane>();
+  let interactiveFirst = new InteractiveFirst(undefined);
   for (const laneName of env.IMPASTO_WORKER_LANES) {
     const host = new EngineHost({
       workerData: engineSettingsOf(env, laneName),
@@ -114,7 +116,7 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
       onCrash: () => metrics.engineCrashed(laneName),
       ...(engineUrl ? { workerUrl: engineUrl } : {}),
     });
-    const runner = new LaneRunner(host, env.IMPASTO_JOB_TIMEOUT_MINUTES * 60_000);
+    const runner = new LaneRunner(host, laneName === 'train' ? env.IMPASTO_TRAINING_TIMEOUT_HOURS * 3_600_000 : env.IMPASTO_JOB_TIMEOUT_MINUTES * 60_000);
     // The engine starts (loading its weights) before the worker takes any job.
     const info = await runner.start();
     if (laneName === 'paint' || !backend) backend = info.label;
@@ -134,6 +136,8 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
     lanes.set(laneName, lane);
   }
 
+  // Interactive jobs go first here too: a training lane on this worker waits while they run.
+  interactiveFirst = new InteractiveFirst(lanes.get('train')?.runner.host);
   await subscriber.subscribe(keys.cancelChannel);
   subscriber.on('message', (_channel: string, jobId: string) => {
     cancelled.add(jobId);

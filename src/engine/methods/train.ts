@@ -1,0 +1,60 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InputError } from '../errors.ts';
+import { saveTrainedNetwork, TRAINED_CACHE_DIR } from '../fast/trained.ts';
+import { resizeToLongSide, type RgbImage } from '../image.ts';
+import { TRAINED_NETWORK, parseOptions, schemaOf, type OptionSpecs } from '../option-spec.ts';
+import type { LossTerms } from '../optimizers/objective.ts';
+import { openTrainingPhotos, sampleOfTrainingPhotos } from '../train/photos.ts';
+import { renderBeforeAfterSheet } from '../train/sheet.ts';
+import { cropToMultipleOf4, TRAIN_OPTIONS, trainStyleNetwork } from '../train/trainer.ts';
+import type { EngineMethod } from './method.ts';
+
+const TRAIN_METHOD_OPTIONS = {
+  ...TRAIN_OPTIONS,
+  saveAs: { type: 'network', pretrained: [], help: 'the name the network is saved as: trained:<name>' },
+} as const satisfies OptionSpecs;
+const trainMethodSchema = schemaOf(TRAIN_METHOD_OPTIONS);
+
+/**
+ * Trains a fast network for the style image (`train/trainer.ts`) on the configured photo folder and
+ * saves it as `saveAs`. The content input is the sample: a photo kept out of training, painted
+ * while it learns (the GIF) and beside the painting at the end (the PNG, a before/after sheet).
+ */
+export const trainMethod: EngineMethod = {
+  name: 'train',
+  description: 'train a fast network for the style (Johnson et al.): a background job of an hour or more on a CPU',
+  options: TRAIN_METHOD_OPTIONS,
+  async run(context, { inputs, options: input, onProgress, signal, stateDir, waitForTurn }) {
+    const { saveAs, ...options } = parseOptions(trainMethodSchema, input);
+    if (!saveAs || !TRAINED_NETWORK.test(saveAs)) throw new InputError('invalid_option', 'Name the network to train: saveAs trained:<name>.', 'saveAs');
+    if (!context.trainer || !context.trainingPhotosDir) throw new InputError('invalid_option', 'Training is not set up here: the operator sets IMPASTO_TRAINING_PHOTOS_DIR to a folder of photos.', 'photos');
+    if (!stateDir) throw new Error('a training job needs a state folder for its checkpoint');
+    const painting = inputs.styles[0]?.image;
+    if (!painting) throw new InputError('invalid_option', 'Training needs the painting as its style.', 'style');
+    const photos = await openTrainingPhotos(context.trainingPhotosDir, [(await sampleOfTrainingPhotos(context.trainingPhotosDir)).name]);
+    const sample = cropToMultipleOf4(await resizeToLongSide(inputs.content, options.size * 2));
+    await mkdir(stateDir, { recursive: true });
+    const frames: RgbImage[] = [sample];
+    const history: LossTerms[] = [];
+    const result = await trainStyleNetwork(
+      await context.trainer(),
+      { painting, photos, samplePhoto: sample, checkpointPath: join(stateDir, 'training.checkpoint'), options },
+      {
+        signal,
+        beforeStep: waitForTurn,
+        onStep: (progress) => {
+          if (progress.sample) frames.push(progress.sample);
+          onProgress?.({ iteration: progress.step, totalIterations: progress.totalSteps, elapsedMs: progress.elapsedMs, etaMs: progress.etaMs, terms: progress.losses, frame: progress.sample });
+        },
+      },
+    );
+    for (const record of result.history) history.push(record);
+    const name = saveAs.slice('trained:'.length);
+    const { steps, seed, size, batch, styleSize, strength, learningRate, from } = options;
+    await saveTrainedNetwork(context.trainedNetworksDir ?? TRAINED_CACHE_DIR, name, result.parameters, { styleImage: name, steps, trainedAt: new Date().toISOString(), options: { seed, size, batch, styleSize, strength, learningRate, from } });
+    if (result.sample && frames.at(-1) !== result.sample) frames.push(result.sample);
+    const image = await renderBeforeAfterSheet(painting, sample, result.sample ?? sample);
+    return { image, frames, iterations: steps, elapsedMs: result.elapsedMs, history };
+  },
+};
