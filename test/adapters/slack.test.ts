@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -437,5 +438,36 @@ describe('Slack over HTTP (signed requests)', () => {
     await fake.waitForCall(uploadsInThread(message.ts));
     await harness.bot.idle();
     expect(harness.bot.jobsOf('slack', ALICE).length).toBe(jobsBefore + 1);
+  });
+});
+
+describe('Slack: training a style', () => {
+  let harness: Awaited<ReturnType<typeof startTestBot>>;
+  let adapter: SlackAdapter;
+  let photosDir: string;
+  beforeAll(async () => {
+    // The shared photos as the training folder (the first by name is the sample); tiny crops.
+    photosDir = await mkdtemp(join(tmpdir(), 'impasto-slack-training-'));
+    for (const name of ['content_beach_kites.jpg', 'content_dog.jpg', 'content_tubingen.jpg']) await symlink(sharedImagePath(name), join(photosDir, name));
+    ({ harness, adapter } = await startHarness({ SLACK_APP_TOKEN: APP_TOKEN, SLACK_MODERATORS: BOB, IMPASTO_TRAINING_PHOTOS_DIR: photosDir, IMPASTO_TRAINING_SIZE: '32', IMPASTO_TRAINING_BATCH: '1' }));
+  });
+  afterAll(async () => {
+    await adapter?.stop();
+    await harness?.stop();
+    await rm(photosDir, { recursive: true, force: true });
+  });
+
+  const impasto = (user: string, text: string, trigger: string) =>
+    fake.sendEnvelope('slash_commands', { command: '/impasto', text, user_id: user, user_name: user.toLowerCase(), channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: trigger, response_url: `${fake.apiUrl}response` });
+
+  it('trains a library style for a moderator and posts the before/after sheet and the GIF of samples', async () => {
+    await impasto(ALICE, 'style train starry-night', 'train-1');
+    await fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.user === ALICE && /for moderators/.test(String(call.args.text)));
+    const calls = fake.calls.length;
+    await impasto(BOB, 'style train starry-night steps=10', 'train-2');
+    await fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.user === BOB && /training a fast network for "starry-night"/.test(String(call.args.text)));
+    const complete = await fake.waitForCall((call) => fake.calls.indexOf(call) >= calls && call.method === 'files.completeUploadExternal' && call.args.channel_id === CHANNEL_ID);
+    await expectTwoFiles(complete);
+    expect(harness.bot.library.in(`slack:${TEAM_ID}`).get('starry-night')?.network).toBe(`trained:slack-${TEAM_ID.toLowerCase()}-starry-night`);
   });
 });
