@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -20,10 +20,16 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 
-const start = () => startApp(appEnv(dirs, { IMPASTO_PROGRESS_INTERVAL_MS: '0', IMPASTO_LOG_LEVEL: 'silent' }));
+// Training is on (a folder of the shared photos, tiny runs), so the library offers "Make fast".
+let photosDir: string;
+const training = () => ({ IMPASTO_TRAINING_PHOTOS_DIR: photosDir, IMPASTO_TRAINING_STEPS: '3', IMPASTO_TRAINING_SIZE: '32', IMPASTO_TRAINING_BATCH: '1' });
+const start = () => startApp(appEnv(dirs, { IMPASTO_PROGRESS_INTERVAL_MS: '0', IMPASTO_LOG_LEVEL: 'silent', ...training() }));
 
 beforeAll(async () => {
   dirs = await prepareAppDirs();
+  photosDir = join(dirs.dataDir, '..', 'photos');
+  await mkdir(photosDir);
+  for (const name of ['content_dog.jpg', 'content_tubingen.jpg']) await symlink(sharedImagePath(name), join(photosDir, name));
   app = await start();
   browser = await launchBrowser();
   context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 1000 } });
@@ -128,7 +134,7 @@ describe('the web playground', () => {
     expect(await page.locator('#history li').count()).toBe(3);
     const port = new URL(app.web!.url).port;
     await app.stop();
-    app = await startApp(appEnv(dirs, { IMPASTO_WEB_PORT: port, IMPASTO_LOG_LEVEL: 'silent' }));
+    app = await startApp(appEnv(dirs, { IMPASTO_WEB_PORT: port, IMPASTO_LOG_LEVEL: 'silent', ...training() }));
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]');
     const items = await page.locator('#history li span').allTextContents();
@@ -164,6 +170,17 @@ describe('the web playground', () => {
     expect(await page.textContent('#parameters')).toMatch(/· 4 frames, each from the one before \(temporally consistent\)/);
     const gif = await download('#download-gif');
     expect((await sharp(gif, { animated: true }).metadata()).pages).toBe(4);
+  });
+
+  it('trains a library style into a fast one from the library tab', async () => {
+    await page.click('button[data-tab="library"]');
+    const card = page.locator('.library-card', { hasText: 'composition-vii' });
+    // Styles that are fast already offer no training.
+    await expect.poll(() => page.locator('.library-card', { hasText: 'great-wave' }).locator('button', { hasText: 'Make fast' }).count()).toBe(0);
+    await card.locator('button', { hasText: 'Make fast' }).click();
+    await expect.poll(() => card.locator('.library-note').textContent()).toMatch(/training a fast network for "composition-vii"/);
+    await expect.poll(() => app.bot.library.in('web').get('composition-vii')?.network, { timeout: 120_000 }).toBe('trained:web-composition-vii');
+    await page.click('button[data-tab="stylize"]');
   });
 });
 

@@ -55,6 +55,8 @@ export interface PublicStyle {
 export interface AppInfo {
   readonly commands: readonly CommandDefinition[];
   readonly libraryEdits: boolean;
+  /** Styles can be trained into fast ones here (IMPASTO_TRAINING_PHOTOS_DIR is set, and the library may be edited). */
+  readonly training: boolean;
   readonly maxUploadBytes: number;
   readonly backend?: string | undefined;
 }

@@ -5,11 +5,11 @@ import { renderOptionFields, renderStyleChoices, submitStylize, wireDropZone } f
 import { forgetMe, refreshHistory } from './job-panel.ts';
 import { renderLibrary, submitLibrary } from './library.ts';
 
-function selectTab(name: string, libraryEdits: boolean): void {
+function selectTab(name: string, permissions: Pick<AppInfo, 'libraryEdits' | 'training'>): void {
   for (const tab of document.querySelectorAll<HTMLButtonElement>('.tab')) tab.setAttribute('aria-selected', String(tab.dataset.tab === name));
   $('#tab-stylize').hidden = name !== 'stylize';
   $('#tab-library').hidden = name !== 'library';
-  if (name === 'library') void renderLibrary(libraryEdits);
+  if (name === 'library') void renderLibrary(permissions);
 }
 
 /** The engine loads its weights after the page can already be used; say which backend once known. */
@@ -31,10 +31,10 @@ async function main(): Promise<void> {
     for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="style_name"]')) radio.checked = false;
   });
   $<HTMLFormElement>('#stylize-form').addEventListener('submit', (event) => void submitStylize(event));
-  $<HTMLFormElement>('#library-form').addEventListener('submit', (event) => void submitLibrary(event, info.libraryEdits));
+  $<HTMLFormElement>('#library-form').addEventListener('submit', (event) => void submitLibrary(event, info));
   $<HTMLFormElement>('#library-form').hidden = !info.libraryEdits;
   $('#forget-me').addEventListener('click', () => void forgetMe());
-  for (const tab of document.querySelectorAll<HTMLButtonElement>('.tab')) tab.addEventListener('click', () => selectTab(tab.dataset.tab ?? 'stylize', info.libraryEdits));
+  for (const tab of document.querySelectorAll<HTMLButtonElement>('.tab')) tab.addEventListener('click', () => selectTab(tab.dataset.tab ?? 'stylize', info));
   await Promise.all([renderStyleChoices(), refreshHistory()]);
   document.body.dataset.ready = 'true';
 }

@@ -1,9 +1,13 @@
-/** The style library tab: the paintings, and (where allowed) adding and removing one. */
-import type { PublicStyle } from '../api-types.ts';
+/** The style library tab: the paintings, and (where allowed) adding, removing and training one. */
+import type { AppInfo, PublicJob, PublicStyle } from '../api-types.ts';
 import { $, api, clearErrors, showError } from './dom.ts';
 import { renderStyleChoices } from './form.ts';
+import { refreshHistory } from './job-panel.ts';
 
-export async function renderLibrary(libraryEdits: boolean): Promise<void> {
+type Permissions = Pick<AppInfo, 'libraryEdits' | 'training'>;
+
+export async function renderLibrary(permissions: Permissions): Promise<void> {
+  const { libraryEdits } = permissions;
   const styles = await api<PublicStyle[]>('/api/styles');
   $('#library').replaceChildren(
     ...styles.map((style) => {
@@ -23,24 +27,48 @@ export async function renderLibrary(libraryEdits: boolean): Promise<void> {
         remove.textContent = 'Remove';
         remove.addEventListener('click', async () => {
           await api(`/api/styles/${style.name}`, { method: 'DELETE' });
-          await Promise.all([renderLibrary(libraryEdits), renderStyleChoices()]);
+          await Promise.all([renderLibrary(permissions), renderStyleChoices()]);
         });
         footer.append(remove);
       }
+      if (permissions.training && !style.fast) footer.append(trainButton(style, card));
       card.append(image, footer);
       return card;
     }),
   );
 }
 
-export async function submitLibrary(event: SubmitEvent, libraryEdits: boolean): Promise<void> {
+/** "Make fast": queues the training of the style's network; its job is in the history. */
+function trainButton(style: PublicStyle, card: HTMLElement): HTMLButtonElement {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.textContent = 'Make fast';
+  button.title = 'Train a fast network for this painting (an hour or more; paintings go first)';
+  button.addEventListener('click', async () => {
+    const note = document.createElement('p');
+    note.className = 'library-note';
+    try {
+      const created = await api<{ message: string; job: PublicJob }>(`/api/styles/${style.name}/train`, { method: 'POST' });
+      note.textContent = created.message;
+      button.disabled = true;
+      await refreshHistory();
+    } catch (error) {
+      note.textContent = (error as Error).message;
+    }
+    card.querySelector('.library-note')?.remove();
+    card.append(note);
+  });
+  return button;
+}
+
+export async function submitLibrary(event: SubmitEvent, permissions: Permissions): Promise<void> {
   event.preventDefault();
   const form = event.currentTarget as HTMLFormElement;
   clearErrors(form);
   try {
     await api('/api/styles', { method: 'POST', body: new FormData(form) });
     form.reset();
-    await Promise.all([renderLibrary(libraryEdits), renderStyleChoices()]);
+    await Promise.all([renderLibrary(permissions), renderStyleChoices()]);
   } catch (error) {
     showError(form, (error as Error).message, (error as { field?: string }).field);
   }
