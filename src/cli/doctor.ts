@@ -1,3 +1,5 @@
+import { installedTrainedNetworks } from '../engine/fast/trained.ts';
+import { openTrainingPhotos } from '../engine/train/photos.ts';
 import { execFile } from 'node:child_process';
 import { cpus } from 'node:os';
 import { promisify } from 'node:util';
@@ -22,8 +24,12 @@ export interface DoctorReport {
   readonly weights: {
     readonly vgg19: { readonly ok: boolean; readonly dir?: string | undefined; readonly layers?: readonly string[] | undefined; readonly note: string };
     readonly fastNetworks: readonly string[];
+    /** Networks trained here, in IMPASTO_TRAINED_NETWORKS_DIR (else weights/cache/trained). */
+    readonly trainedNetworks: readonly string[];
     readonly segmentation: boolean;
   };
+  /** Whether styles can be trained into fast ones: the photo folder and how many photos it has. */
+  readonly training: { readonly ok: boolean; readonly note: string };
   readonly ffmpeg: { readonly ok: boolean; readonly version?: string | undefined; readonly note: string };
   readonly redis: { readonly configured: boolean; readonly ok?: boolean | undefined; readonly version?: string | undefined; readonly persistence?: string | undefined; readonly eviction?: string | undefined; readonly note: string };
 }
@@ -33,7 +39,8 @@ export async function examineMachine(env: EngineEnvironment & RedisEnvironment):
   // The weights load into TensorFlow.js tensors: only once the engine's backend is set.
   const engine = await examineEngine(env);
   const weights = await examineWeights(env);
-  return { machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: `${cpus().length}× ${cpus()[0]?.model.trim() ?? 'CPU'}` }, engine, gpu, weights, ffmpeg, redis };
+  const training = await examineTraining(env);
+  return { machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: `${cpus().length}× ${cpus()[0]?.model.trim() ?? 'CPU'}` }, engine, gpu, weights, training, ffmpeg, redis };
 }
 
 async function examineEngine(env: EngineEnvironment): Promise<DoctorReport['engine']> {
@@ -66,8 +73,19 @@ async function examineWeights(env: EngineEnvironment): Promise<DoctorReport['wei
   return {
     vgg19,
     fastNetworks: [...installedFastNetworks(env.IMPASTO_FAST_WEIGHTS_DIR)].sort(),
+    trainedNetworks: [...installedTrainedNetworks(env.IMPASTO_TRAINED_NETWORKS_DIR)].sort(),
     segmentation: hasSegmentationModel(env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR),
   };
+}
+
+async function examineTraining(env: EngineEnvironment): Promise<DoctorReport['training']> {
+  if (!env.IMPASTO_TRAINING_PHOTOS_DIR) return { ok: false, note: 'IMPASTO_TRAINING_PHOTOS_DIR is not set: /style train is off (`impasto train-style` takes a folder of its own)' };
+  try {
+    const photos = await openTrainingPhotos(env.IMPASTO_TRAINING_PHOTOS_DIR);
+    return { ok: true, note: `${photos.paths.length} photos in ${env.IMPASTO_TRAINING_PHOTOS_DIR} (the first is kept out, as the sample)${photos.paths.length < 1000 ? '; a few thousand train better' : ''}` };
+  } catch (error) {
+    return { ok: false, note: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 async function examineFfmpeg(): Promise<DoctorReport['ffmpeg']> {
@@ -114,7 +132,7 @@ async function examineRedis(env: RedisEnvironment): Promise<DoctorReport['redis'
 /** The report as lines for a terminal. */
 export function formatReport(report: DoctorReport): string {
   const mark = (ok: boolean) => (ok ? 'ok  ' : 'no  ');
-  const { machine, engine, gpu, weights, ffmpeg, redis } = report;
+  const { machine, engine, gpu, weights, training, ffmpeg, redis } = report;
   const lines = [
     `machine   node ${machine.node}, ${machine.platform}, ${machine.cpus}`,
     `${mark(engine.ok)}engine    ${engine.ok ? `TensorFlow.js ${engine.backend}, objective on ${engine.objective}` : 'cannot start'}`,
@@ -122,6 +140,8 @@ export function formatReport(report: DoctorReport): string {
     `${mark(gpu.found)}GPU       ${gpu.found ? `${gpu.adapter}: buffers up to ${gpu.maxBufferMiB} MiB, pictures up to about ${gpu.largestSide} px square` : gpu.reason}`,
     `${mark(weights.vgg19.ok)}VGG-19    ${weights.vgg19.ok ? `${weights.vgg19.dir}: ${weights.vgg19.note}` : weights.vgg19.note}`,
     `${mark(weights.fastNetworks.length > 0)}fast      ${weights.fastNetworks.length > 0 ? weights.fastNetworks.join(', ') : 'no networks: `npx impasto weights download --only fast`'}`,
+    `${mark(weights.trainedNetworks.length > 0)}trained   ${weights.trainedNetworks.length > 0 ? weights.trainedNetworks.join(', ') : 'none yet (`impasto train-style`, or /style train in chat)'}`,
+    `${mark(training.ok)}training  ${training.note}`,
     `${mark(weights.segmentation)}person    ${weights.segmentation ? 'the segmentation model is there' : 'no model: `npx impasto weights download --only segmentation`'}`,
     `${mark(ffmpeg.ok)}ffmpeg    ${ffmpeg.ok ? `${ffmpeg.version}: ${ffmpeg.note}` : ffmpeg.note}`,
     `${mark(!redis.configured || redis.ok === true)}Redis     ${redis.configured && redis.ok ? `${redis.version}, ${redis.persistence}: ${redis.note}` : redis.note}`,

@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMPASTO_BIN } from '../helpers/app.ts';
 import type { DoctorReport } from '../../src/cli/doctor.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
-import { SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR, SHARED_VGG_DIR } from '../helpers/shared.ts';
+import { SHARED_DIR, SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR, SHARED_VGG_DIR } from '../helpers/shared.ts';
 
 let redis: TestRedis;
 
@@ -23,7 +25,9 @@ async function doctor(env: Record<string, string>): Promise<DoctorReport> {
 
 describe('impasto doctor', () => {
   it('says what this machine can use and why not', async () => {
-    const report = await doctor({ IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR, IMPASTO_FAST_WEIGHTS_DIR: SHARED_FAST_DIR, IMPASTO_SEGMENTATION_WEIGHTS_DIR: SHARED_SEGMENTATION_DIR, REDIS_URL: redis.url });
+    const photos = join(SHARED_DIR, 'images');
+    const report = await doctor({ IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR, IMPASTO_FAST_WEIGHTS_DIR: SHARED_FAST_DIR, IMPASTO_SEGMENTATION_WEIGHTS_DIR: SHARED_SEGMENTATION_DIR, IMPASTO_TRAINING_PHOTOS_DIR: photos, REDIS_URL: redis.url });
+    expect(report.training).toEqual({ ok: true, note: `${(await readdir(photos)).filter((name) => name.endsWith('.jpg')).length} photos in ${photos} (the first is kept out, as the sample); a few thousand train better` });
     // This machine (and CI) has no GPU: the engine is the CPU one, and the reason for no GPU is given.
     expect(report.engine).toMatchObject({ ok: true, backend: 'wasm', objective: 'onnxruntime' });
     expect(report.engine.reasons.some((reason) => reason.startsWith('webgpu: '))).toBe(true);
@@ -44,6 +48,7 @@ describe('impasto doctor', () => {
     expect(report.weights.vgg19.ok).toBe(false);
     expect(report.weights.vgg19.note).toMatch(/^IMPASTO_WEIGHTS_DIR is \/nonexistent\/vgg19, but there is no model.json there/);
     expect(report.weights.fastNetworks).toEqual([]);
+    expect(report.training).toEqual({ ok: false, note: expect.stringMatching(/IMPASTO_TRAINING_PHOTOS_DIR is not set/) });
     expect(report.weights.segmentation).toBe(false);
     expect(report.redis).toMatchObject({ configured: true, ok: false });
     expect(report.redis.note).toMatch(/^cannot reach Redis/);
