@@ -9,14 +9,28 @@ export interface AdamOptions {
   readonly epsilon?: number;
   /** Keep `x` inside these bounds (each step is projected back into the box). */
   readonly bounds?: Bounds;
+  /** Where a previous run stopped (a training checkpoint): its moments, updated in place, and steps. */
+  readonly resume?: AdamState;
+}
+
+/** Adam's state: what a checkpoint must keep to carry on exactly. */
+export interface AdamState {
+  readonly firstMoment: Float32Array;
+  readonly secondMoment: Float32Array;
+  readonly steps: number;
+}
+
+export interface AdamOptimizer extends IterativeOptimizer {
+  /** The moments (live: updated in place by each step) and the steps taken. */
+  state(): AdamState;
 }
 
 /** Adam (Kingma & Ba 2015) with bias correction, updating `x` in place. */
-export function createAdam(objective: Objective, x: Float32Array, options: AdamOptions): IterativeOptimizer {
+export function createAdam(objective: Objective, x: Float32Array, options: AdamOptions): AdamOptimizer {
   const { learningRate, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 } = options;
-  const firstMoment = new Float32Array(x.length);
-  const secondMoment = new Float32Array(x.length);
-  let t = 0;
+  const firstMoment = options.resume?.firstMoment ?? new Float32Array(x.length);
+  const secondMoment = options.resume?.secondMoment ?? new Float32Array(x.length);
+  let t = options.resume?.steps ?? 0;
   if (options.bounds) project(x, options.bounds);
   return {
     async step() {
@@ -33,5 +47,6 @@ export function createAdam(objective: Objective, x: Float32Array, options: AdamO
       if (options.bounds) project(x, options.bounds);
       return { terms, evaluations: 1, converged: false };
     },
+    state: () => ({ firstMoment, secondMoment, steps: t }),
   };
 }

@@ -23,6 +23,8 @@ import { arrayWeightsOf, createOnnxObjective, gramTargetsOf, type ArrayWeights }
 import { createSessionCache } from '../onnx/sessions.ts';
 import { parseOptions, schemaOf, type OptionSpecs, type ParsedOf } from '../option-spec.ts';
 import { weightsForStrength } from '../options.ts';
+import { createAdam } from '../optimizers/adam.ts';
+import type { Objective } from '../optimizers/objective.ts';
 import { createRandom } from '../random.ts';
 import { BGR_MEAN, rgbToVggInput } from '../vgg.ts';
 import { readCheckpoint, writeCheckpoint, type StepRecord, type TrainingState } from './checkpoint.ts';
@@ -123,42 +125,51 @@ export async function trainStyleNetwork(context: TrainContext, request: TrainReq
   const backward = await sessions.get(ort, `train-backward|${batch}|${size}`, () => buildTrainingBackwardGraph(layout, batch, size, size));
 
   const parameters = state.parameters;
-  const adam = { first: state.firstMoment, second: state.secondMoment };
   const history = [...state.history];
+  let crops: RgbImage[] = [];
+  // One step's loss, as the optimizers see an objective: the batch's mean loss and its gradient with respect to the parameters.
+  const batchLoss: Objective = {
+    async evaluate(current) {
+      const x = new Float32Array(batch * size * size * 3);
+      crops.forEach((crop, index) => x.set(crop.data, index * size * size * 3));
+      const paramsTensor = new ort.Tensor('float32', current, [layout.size]);
+      const xTensor = new ort.Tensor('float32', x, [batch, size, size, 3]);
+      const painted = (await forward.run({ params: paramsTensor, x: xTensor })).y!.data as Float32Array;
+      const dy = new Float32Array(painted.length);
+      const sums = { content: 0, style: 0, tv: 0, total: 0 };
+      for (const [index, crop] of crops.entries()) {
+        const offset = index * size * size * 3;
+        const objective = await createOnnxObjective({ ...objectiveBase, content: { x: rgbToVggInput(crop), width: size, height: size }, styles: [{ input: styleInput, weight: 1 }], weights, normalise: true, gramTargets });
+        const { terms, gradient } = await objective.evaluate(rgbFloatsToVgg(painted.subarray(offset, offset + size * size * 3)));
+        for (const key of ['content', 'style', 'tv', 'total'] as const) sums[key] += terms[key] / batch;
+        // The batch's loss is the mean of its pictures': each gradient ÷ batch, BGR back to RGB.
+        for (let i = 0; i < size * size * 3; i += 3) {
+          dy[offset + i] = gradient[i + 2]! / batch;
+          dy[offset + i + 1] = gradient[i + 1]! / batch;
+          dy[offset + i + 2] = gradient[i]! / batch;
+        }
+      }
+      const gradient = (await backward.run({ params: paramsTensor, x: xTensor, dy: new ort.Tensor('float32', dy, [batch, size, size, 3]) })).gradient!.data as Float32Array;
+      return { loss: sums.total, gradient, terms: sums };
+    },
+  };
+  const adam = createAdam(batchLoss, parameters, { learningRate: options.learningRate, resume: { firstMoment: state.firstMoment, secondMoment: state.secondMoment, steps: state.step } });
   const started = performance.now();
   let sample: RgbImage | undefined;
   for (let step = state.step + 1; step <= options.steps; step++) {
     throwIfAborted(hooks.signal);
     await hooks.beforeStep?.();
     throwIfAborted(hooks.signal);
-    const crops = await drawBatch(request.photos, options, step);
-    const x = new Float32Array(batch * size * size * 3);
-    crops.forEach((crop, index) => x.set(crop.data, index * size * size * 3));
-    const paramsTensor = new ort.Tensor('float32', parameters, [layout.size]);
-    const xTensor = new ort.Tensor('float32', x, [batch, size, size, 3]);
-    const painted = (await forward.run({ params: paramsTensor, x: xTensor })).y!.data as Float32Array;
-
-    const dy = new Float32Array(painted.length);
-    const sums = { content: 0, style: 0, tv: 0, total: 0 };
-    for (const [index, crop] of crops.entries()) {
-      const offset = index * size * size * 3;
-      const objective = await createOnnxObjective({ ...objectiveBase, content: { x: rgbToVggInput(crop), width: size, height: size }, styles: [{ input: styleInput, weight: 1 }], weights, normalise: true, gramTargets });
-      const { terms, gradient } = await objective.evaluate(rgbFloatsToVgg(painted.subarray(offset, offset + size * size * 3)));
-      for (const key of ['content', 'style', 'tv', 'total'] as const) sums[key] += terms[key] / batch;
-      // The batch's loss is the mean of its pictures': each gradient ÷ batch, BGR back to RGB.
-      for (let i = 0; i < size * size * 3; i += 3) {
-        dy[offset + i] = gradient[i + 2]! / batch;
-        dy[offset + i + 1] = gradient[i + 1]! / batch;
-        dy[offset + i + 2] = gradient[i]! / batch;
-      }
-    }
-    const gradient = (await backward.run({ params: paramsTensor, x: xTensor, dy: new ort.Tensor('float32', dy, [batch, size, size, 3]) })).gradient!.data as Float32Array;
-    applyAdam(parameters, gradient, adam, step, options.learningRate);
-    const losses: StepRecord = { step, ...sums };
+    crops = await drawBatch(request.photos, options, step);
+    const { terms } = await adam.step();
+    const losses: StepRecord = { step, content: terms.content, style: terms.style, tv: terms.tv, total: terms.total };
     history.push(losses);
 
     const checkpointed = step % options.checkpointEvery === 0 || step === options.steps;
-    if (checkpointed) await writeCheckpoint(request.checkpointPath, { step, parameters, firstMoment: adam.first, secondMoment: adam.second, history, settings });
+    if (checkpointed) {
+      const { firstMoment, secondMoment } = adam.state();
+      await writeCheckpoint(request.checkpointPath, { step, parameters, firstMoment, secondMoment, history, settings });
+    }
     sample = request.samplePhoto && (step % options.sampleEvery === 0 || step === options.steps) ? await paintSample(ort, layout, parameters, request.samplePhoto) : undefined;
     const elapsedMs = performance.now() - started;
     const etaMs = (elapsedMs / (step - resumedAt)) * (options.steps - step);
@@ -193,24 +204,6 @@ function rgbFloatsToVgg(values: Float32Array): Float32Array {
     out[i + 2] = values[i]! - BGR_MEAN[2];
   }
   return out;
-}
-
-interface AdamMoments {
-  readonly first: Float32Array;
-  readonly second: Float32Array;
-}
-
-/** Adam (Kingma & Ba 2015) with bias correction, in place; `step` counts from 1. */
-function applyAdam(parameters: Float32Array, gradient: Float32Array, moments: AdamMoments, step: number, learningRate: number): void {
-  const [beta1, beta2, epsilon] = [0.9, 0.999, 1e-8];
-  const correction1 = 1 - beta1 ** step;
-  const correction2 = 1 - beta2 ** step;
-  for (let i = 0; i < parameters.length; i++) {
-    const g = gradient[i]!;
-    const m = (moments.first[i] = beta1 * moments.first[i]! + (1 - beta1) * g);
-    const v = (moments.second[i] = beta2 * moments.second[i]! + (1 - beta2) * g * g);
-    parameters[i] = parameters[i]! - (learningRate * (m / correction1)) / (Math.sqrt(v / correction2) + epsilon);
-  }
 }
 
 /** The checkpoint when it is this run's; else fresh parameters (random, or a pretrained network's). */
