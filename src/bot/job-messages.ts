@@ -147,7 +147,7 @@ function succeeded(job: Job): JobMessage {
   return {
     text:
       job.method === 'train'
-        ? `Trained in ${formatDuration(job.result?.elapsedMs ?? 0)}: "${job.styleLabel}" is now a fast style (seconds with /stylize). Left: the painting, a photo it never saw, and the network's picture of it.`
+        ? `Trained in ${formatDuration(job.result?.elapsedMs ?? 0)}: "${job.styleLabel}" is now a fast style (seconds with /stylize). From the left: the painting, a photo it never saw, and the network's picture of it.`
         : `Done in ${formatDuration(job.result?.elapsedMs ?? 0)}`,
     details: describeParameters(job),
     files: [

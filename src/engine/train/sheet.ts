@@ -13,14 +13,8 @@ export async function renderBeforeAfterSheet(painting: RgbImage, photo: RgbImage
   const paintingThumb = await resizeToLongSide(painting, Math.round(Math.max(painting.width, painting.height) * (height / painting.height)));
   const parts = [paintingThumb, photo, painted];
   const width = parts.reduce((sum, part) => sum + part.width, 0) + GAP * (parts.length + 1);
-  let left = GAP;
-  const layers = await Promise.all(
-    parts.map(async (part) => {
-      const layer = { input: await toSharp(part).png().toBuffer(), left, top: GAP };
-      left += part.width + GAP;
-      return layer;
-    }),
-  );
+  const lefts = parts.map((_, index) => GAP + parts.slice(0, index).reduce((sum, part) => sum + part.width + GAP, 0));
+  const layers = await Promise.all(parts.map(async (part, index) => ({ input: await toSharp(part).png().toBuffer(), left: lefts[index]!, top: GAP })));
   const { data, info } = await sharp({ create: { width, height: height + 2 * GAP, channels: 3, background: BACKGROUND } }).composite(layers).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
