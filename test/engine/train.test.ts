@@ -11,6 +11,7 @@ import { resizeExactly } from '../../src/engine/image.ts';
 import { readCheckpoint } from '../../src/engine/train/checkpoint.ts';
 import { buildTrainingBackwardGraph, buildTrainingForwardGraph } from '../../src/engine/train/network-graph.ts';
 import { openTrainingPhotos } from '../../src/engine/train/photos.ts';
+import { renderBeforeAfterSheet } from '../../src/engine/train/sheet.ts';
 import { createTrainContext, initialParameters, trainStyleNetwork, type TrainContext } from '../../src/engine/train/trainer.ts';
 import { createRandom } from '../../src/engine/random.ts';
 import { loadSharedImage, SHARED_FAST_DIR, SHARED_VGG_DIR, sharedImagePath } from '../helpers/shared.ts';
@@ -130,6 +131,16 @@ describe('training a style network', () => {
     expect(painted.data).toEqual((await runFastNetwork(ort, networkOfParameters('same', 'Starry Night', parameters), photo)).data);
     await writeFile(join(dir, 'networks', 'starry.f32.bin'), Buffer.alloc(layout.size * 4));
     await expect(loadTrainedNetwork(join(dir, 'networks'), 'starry')).rejects.toThrow(/does not match/);
+  });
+});
+
+describe('the before/after sheet', () => {
+  it('shows the painting, the photo and the network’s picture, from the left', async () => {
+    const solid = (width: number, height: number, rgb: [number, number, number]) => ({ width, height, data: Uint8Array.from({ length: width * height * 3 }, (_, index) => rgb[index % 3]!) });
+    const sheet = await renderBeforeAfterSheet(solid(80, 40, [255, 0, 0]), solid(60, 40, [0, 255, 0]), solid(60, 40, [0, 0, 255]));
+    const at = (x: number) => Array.from(sheet.data.subarray((20 * sheet.width + x) * 3, (20 * sheet.width + x) * 3 + 3));
+    // Each 12 px from the edge and apart: red from 12, green from 104, blue from 176.
+    expect([at(50), at(130), at(200)]).toEqual([[255, 0, 0], [0, 255, 0], [0, 0, 255]]);
   });
 });
 
