@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BACKEND_NAMES, type BackendName } from '../engine/backend.ts';
+import { JOB_LANES } from './jobs/queue.ts';
 
 /**
  * Every setting comes from the environment (or `.env`), is validated here once at start, and is
@@ -81,6 +82,8 @@ const count = (fallback: number, max = 1_000_000) => z.coerce.number({ invalid_t
 const optionalCount = (max: number) =>
   z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number({ invalid_type_error: 'expected a whole number' }).int('expected a whole number').min(1, 'expected 1 or more').max(max).optional());
 const minutes = z.coerce.number({ invalid_type_error: 'expected a number of minutes' }).positive('expected more than 0').max(24 * 60);
+/** A training job's time limit (it waits while pictures are painted, so it is long). */
+const trainingHours = z.coerce.number({ invalid_type_error: 'expected a number of hours' }).positive('expected more than 0').max(24 * 7).default(24);
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export const botEnvironmentSchema = engineEnvironmentSchema
@@ -99,7 +102,7 @@ export const botEnvironmentSchema = engineEnvironmentSchema
     IMPASTO_TRAINING_STEPS: count(2000, 200_000),
     IMPASTO_TRAINING_SIZE: count(256, 512).pipe(z.number().min(32, 'expected 32 or more')),
     IMPASTO_TRAINING_BATCH: count(4, 16),
-    IMPASTO_TRAINING_TIMEOUT_HOURS: z.coerce.number({ invalid_type_error: 'expected a number of hours' }).positive('expected more than 0').max(24 * 7).default(24),
+    IMPASTO_TRAINING_TIMEOUT_HOURS: trainingHours,
     IMPASTO_MAX_SIZE: optionalCount(2048),
     IMPASTO_MAX_ITERATIONS: optionalCount(5000),
     IMPASTO_MAX_UPLOAD_MB: count(10, 100),
@@ -173,8 +176,8 @@ export const workerEnvironmentSchema = engineEnvironmentSchema.merge(redisEnviro
     .string()
     .default('paint,fast')
     .transform(splitList)
-    .pipe(z.array(z.enum(['paint', 'fast', 'train'])).min(1, 'expected paint, fast, train or a list such as paint,fast')),
-  IMPASTO_TRAINING_TIMEOUT_HOURS: z.coerce.number({ invalid_type_error: 'expected a number of hours' }).positive('expected more than 0').max(24 * 7).default(24),
+    .pipe(z.array(z.enum(JOB_LANES)).min(1, `expected ${JOB_LANES.join(', ')} or a list such as paint,fast`)),
+  IMPASTO_TRAINING_TIMEOUT_HOURS: trainingHours,
   /**
    * A worker that has not renewed its job's lock for this long is taken for dead, and its job is
    * given to another worker (BullMQ's lock duration and stalled-job check).

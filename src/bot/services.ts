@@ -1,4 +1,3 @@
-import type { StyleTraining } from './styles/training.ts';
 import type { DataDirs } from './files.ts';
 import type { JobStore } from './jobs/store.ts';
 import type { JobQueue } from './jobs/queue.ts';
@@ -8,6 +7,7 @@ import type { Contest, Contests } from './contests/contests.ts';
 import type { Leaderboard } from './contests/leaderboard.ts';
 import type { CommandLimits } from './limits.ts';
 import type { SettingsStore } from './settings.ts';
+import type { StyleTraining } from './styles/training.ts';
 
 /** What command handlers may use. Adapters never see these; they call `Bot.execute`. */
 export interface BotServices {

@@ -2,7 +2,13 @@ import { CancelledError } from '../../engine/errors.ts';
 import { userMessageOf } from '../errors.ts';
 import { EngineFailure, type EngineHost, type EngineInfo } from './engine-host.ts';
 import type { RunOutcome, RunRequest } from './engine-protocol.ts';
+import type { JobLane } from './queue.ts';
 import type { JobProgress } from './store.ts';
+
+/** A lane's time limit for one job: training's in hours, the others' in minutes (the bot's lanes and workers alike). */
+export function jobTimeoutMsOf(env: { readonly IMPASTO_JOB_TIMEOUT_MINUTES: number; readonly IMPASTO_TRAINING_TIMEOUT_HOURS: number }, lane: JobLane): number {
+  return lane === 'train' ? env.IMPASTO_TRAINING_TIMEOUT_HOURS * 3_600_000 : env.IMPASTO_JOB_TIMEOUT_MINUTES * 60_000;
+}
 
 /** A job ran past its time limit and was stopped. */
 export class JobTimedOut extends Error {

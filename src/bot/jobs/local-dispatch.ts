@@ -4,7 +4,7 @@ import type { Dispatch, DispatchHooks, Dispatched } from './dispatch.ts';
 import type { RunRequest } from './engine-protocol.ts';
 import { InteractiveFirst } from './interactive-first.ts';
 import { LaneRunner } from './lane-runner.ts';
-import { JOB_LANES, type JobLane } from './queue.ts';
+import { byLane, JOB_LANES, type JobLane } from './queue.ts';
 
 /** One lane: its order (p-queue, one job at a time) and its engine process. */
 interface Lane {
@@ -20,7 +20,7 @@ export class LocalDispatch implements Dispatch {
   /** `timeoutsMs`: each lane's time limit for one job (training's is hours). */
   constructor(hosts: Readonly<Record<JobLane, EngineHost>>, timeoutsMs: Readonly<Record<JobLane, number>>) {
     const laneOn = (lane: JobLane): Lane => ({ order: new PQueue({ concurrency: 1 }), runner: new LaneRunner(hosts[lane], timeoutsMs[lane]) });
-    this.lanes = { paint: laneOn('paint'), fast: laneOn('fast'), train: laneOn('train') };
+    this.lanes = byLane(laneOn);
     this.interactiveFirst = new InteractiveFirst(hosts.train);
   }
 

@@ -32,6 +32,11 @@ export const FINAL_EVENTS: ReadonlySet<JobEvent['type']> = new Set(['succeeded',
 export const JOB_LANES = ['paint', 'fast', 'train'] as const;
 export type JobLane = (typeof JOB_LANES)[number];
 
+/** One value per lane, made by `make`: adding a lane adds it everywhere a record of lanes is built. */
+export function byLane<T>(make: (lane: JobLane) => T): Record<JobLane, T> {
+  return Object.fromEntries(JOB_LANES.map((lane) => [lane, make(lane)])) as Record<JobLane, T>;
+}
+
 export function laneOf(job: Pick<Job, 'method'>): JobLane {
   return job.method === 'fast' ? 'fast' : job.method === 'train' ? 'train' : 'paint';
 }

@@ -9,7 +9,8 @@ import { LocalDispatch } from './local-dispatch.ts';
 import type { Dispatch } from './dispatch.ts';
 import { createBotMetrics, serveMetrics, type MetricsServer } from './metrics.ts';
 import { RedisDispatch } from './redis/redis-dispatch.ts';
-import type { JobLane, JobQueue } from './queue.ts';
+import { byLane, type JobLane, type JobQueue } from './queue.ts';
+import { jobTimeoutMsOf } from './lane-runner.ts';
 import { downloadSegmentationModel, hasSegmentationModel, SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
 import { downloadFastNetworks } from '../../engine/fast/download.ts';
 import { installedFastNetworks } from '../../engine/fast/manifest.ts';
@@ -58,10 +59,9 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
       ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
     });
   // With Redis, the engines are the workers': this process starts none.
-  const hosts = env.REDIS_URL ? undefined : { paint: hostFor('paint'), fast: hostFor('fast'), train: hostFor('train') };
-  const jobTimeoutMs = env.IMPASTO_JOB_TIMEOUT_MINUTES * 60_000;
+  const hosts = env.REDIS_URL ? undefined : byLane(hostFor);
   const dispatch: Dispatch = hosts
-    ? new LocalDispatch(hosts, { paint: jobTimeoutMs, fast: jobTimeoutMs, train: env.IMPASTO_TRAINING_TIMEOUT_HOURS * 3_600_000 })
+    ? new LocalDispatch(hosts, byLane((lane) => jobTimeoutMsOf(env, lane)))
     : new RedisDispatch({ url: env.REDIS_URL!, prefix: env.IMPASTO_REDIS_PREFIX, logger: logger.child({ component: 'redis' }) });
   const queue = new BotQueue({
     store,

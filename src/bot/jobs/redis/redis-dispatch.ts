@@ -6,7 +6,7 @@ import { CancelledError } from '../../../engine/errors.ts';
 import type { Dispatch, DispatchHooks, Dispatched } from '../dispatch.ts';
 import { EngineFailure } from '../engine-host.ts';
 import type { RunRequest } from '../engine-protocol.ts';
-import { JOB_LANES, type JobLane } from '../queue.ts';
+import { byLane, JOB_LANES, type JobLane } from '../queue.ts';
 import { CANCELLED_REASON, INPUT_TTL_SECONDS, RedisConnections, keysFor, STALLED_REASON, USER_FAILURE_PREFIX, type RedisKeys, type RemoteProgress, type RemoteResult, type WorkerInfo } from './remote-protocol.ts';
 import { downloadOutputs, uploadInputs } from './transfer.ts';
 import { listWorkers } from './status.ts';
@@ -53,7 +53,7 @@ export class RedisDispatch implements Dispatch {
   private readonly connections: RedisConnections;
   private readonly runs = new Map<string, RemoteRun>();
   /** Workers alive per lane, as of the last sweep. */
-  private engines: Readonly<Record<JobLane, number>> = { paint: 1, fast: 1, train: 1 };
+  private engines: Readonly<Record<JobLane, number>> = byLane(() => 1);
   private readonly sweeper: NodeJS.Timeout;
   private readonly logger: Logger;
 
@@ -67,7 +67,7 @@ export class RedisDispatch implements Dispatch {
       queue.on('error', (error) => this.logger.warn({ err: error, lane }, 'BullMQ queue error (retrying)'));
       return queue;
     };
-    this.queues = { paint: queueOn('paint'), fast: queueOn('fast'), train: queueOn('train') };
+    this.queues = byLane(queueOn);
     this.events = JOB_LANES.map((lane) => this.listen(lane, this.connections.open(`impasto-bot-events-${lane}`)));
     this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
   }
@@ -127,7 +127,7 @@ export class RedisDispatch implements Dispatch {
   private sweep(): void {
     for (const run of this.runs.values()) this.check(run);
     void listWorkers(this.redis, this.keys).then(
-      (workers) => (this.engines = { paint: countServing(workers, 'paint'), fast: countServing(workers, 'fast'), train: countServing(workers, 'train') }),
+      (workers) => (this.engines = byLane((lane) => countServing(workers, lane))),
       (error: unknown) => this.logger.debug({ err: error }, 'could not count the workers'),
     );
   }

@@ -1,4 +1,3 @@
-import { InteractiveFirst } from '../interactive-first.ts';
 import { mkdir, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,8 @@ import type { Logger } from 'pino';
 import type { WorkerEnvironment } from '../../config.ts';
 import { EngineHost, engineSettingsOf } from '../engine-host.ts';
 import { CancelledError } from '../../../engine/errors.ts';
-import { endingOf, LaneRunner } from '../lane-runner.ts';
+import { InteractiveFirst } from '../interactive-first.ts';
+import { endingOf, jobTimeoutMsOf, LaneRunner } from '../lane-runner.ts';
 import { createWorkerMetrics, serveMetrics, type MetricsServer, type WorkerJobOutcome } from '../metrics.ts';
 import type { JobLane } from '../queue.ts';
 import {
@@ -116,7 +116,7 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
       onCrash: () => metrics.engineCrashed(laneName),
       ...(engineUrl ? { workerUrl: engineUrl } : {}),
     });
-    const runner = new LaneRunner(host, laneName === 'train' ? env.IMPASTO_TRAINING_TIMEOUT_HOURS * 3_600_000 : env.IMPASTO_JOB_TIMEOUT_MINUTES * 60_000);
+    const runner = new LaneRunner(host, jobTimeoutMsOf(env, laneName));
     // The engine starts (loading its weights) before the worker takes any job.
     const info = await runner.start();
     if (laneName === 'paint' || !backend) backend = info.label;
