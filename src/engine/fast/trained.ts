@@ -36,7 +36,8 @@ function pathsOf(dir: string, name: string): { weights: string; description: str
 export function installedTrainedNetworks(dir: string | undefined): Set<string> {
   const folder = dir ?? TRAINED_CACHE_DIR;
   if (!existsSync(folder)) return new Set();
-  return new Set(readdirSync(folder).flatMap((file) => (file.endsWith('.json') && existsSync(join(folder, file.replace(/\.json$/, '.f32.bin'))) ? [`trained:${file.replace(/\.json$/, '')}`] : [])));
+  const names = readdirSync(folder).flatMap((file) => (file.endsWith('.json') ? [file.slice(0, -'.json'.length)] : []));
+  return new Set(names.filter((name) => existsSync(join(folder, `${name}.f32.bin`))).map((name) => `trained:${name}`));
 }
 
 /** Writes the network (the weights, then its description, each atomically: a reader never sees half of one). */

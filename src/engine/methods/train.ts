@@ -4,8 +4,7 @@ import { InputError } from '../errors.ts';
 import { saveTrainedNetwork, TRAINED_CACHE_DIR } from '../fast/trained.ts';
 import { resizeToLongSide, type RgbImage } from '../image.ts';
 import { TRAINED_NETWORK, parseOptions, schemaOf, type OptionSpecs } from '../option-spec.ts';
-import type { LossTerms } from '../optimizers/objective.ts';
-import { openTrainingPhotos, sampleOfTrainingPhotos } from '../train/photos.ts';
+import { openTrainingPhotosWithSample } from '../train/photos.ts';
 import { renderBeforeAfterSheet } from '../train/sheet.ts';
 import { cropToMultipleOf4, TRAIN_OPTIONS, trainStyleNetwork } from '../train/trainer.ts';
 import type { EngineMethod } from './method.ts';
@@ -32,11 +31,11 @@ export const trainMethod: EngineMethod = {
     if (!stateDir) throw new Error('a training job needs a state folder for its checkpoint');
     const painting = inputs.styles[0]?.image;
     if (!painting) throw new InputError('invalid_option', 'Training needs the painting as its style.', 'style');
-    const photos = await openTrainingPhotos(context.trainingPhotosDir, [(await sampleOfTrainingPhotos(context.trainingPhotosDir)).name]);
+    // The job's content is the bot's copy of the folder's sample: training leaves that photo out.
+    const { photos } = await openTrainingPhotosWithSample(context.trainingPhotosDir);
     const sample = cropToMultipleOf4(await resizeToLongSide(inputs.content, options.size * 2));
     await mkdir(stateDir, { recursive: true });
     const frames: RgbImage[] = [sample];
-    const history: LossTerms[] = [];
     const result = await trainStyleNetwork(
       await context.trainer(),
       { painting, photos, samplePhoto: sample, checkpointPath: join(stateDir, 'training.checkpoint'), options },
@@ -49,12 +48,11 @@ export const trainMethod: EngineMethod = {
         },
       },
     );
-    for (const record of result.history) history.push(record);
     const name = saveAs.slice('trained:'.length);
     const { steps, seed, size, batch, styleSize, strength, learningRate, from } = options;
     await saveTrainedNetwork(context.trainedNetworksDir ?? TRAINED_CACHE_DIR, name, result.parameters, { styleImage: name, steps, trainedAt: new Date().toISOString(), options: { seed, size, batch, styleSize, strength, learningRate, from } });
     if (result.sample && frames.at(-1) !== result.sample) frames.push(result.sample);
     const image = await renderBeforeAfterSheet(painting, sample, result.sample ?? sample);
-    return { image, frames, iterations: steps, elapsedMs: result.elapsedMs, history };
+    return { image, frames, iterations: steps, elapsedMs: result.elapsedMs, history: result.history };
   },
 };

@@ -28,6 +28,30 @@ export interface TrainingPhotos {
  * Refuses, with a message saying why, a folder that is missing, empty, or has no photo that decodes.
  */
 export async function openTrainingPhotos(dir: string, exclude: readonly string[] = []): Promise<TrainingPhotos> {
+  return photosOf(await readablePhotosOf(dir, exclude));
+}
+
+/**
+ * The folder's sample, its first photo by name, and the rest to train on: so that the network is
+ * shown on a photo it never saw. The folder is read and checked once.
+ */
+export async function openTrainingPhotosWithSample(dir: string): Promise<{ readonly sample: { readonly name: string; readonly path: string }; readonly photos: TrainingPhotos }> {
+  const [sample, ...rest] = await readablePhotosOf(dir);
+  if (rest.length === 0) throw new InputError('invalid_option', `The photo folder ${dir} has no JPEG or PNG photos to train on besides its sample, ${basename(sample!)}.`, 'photos');
+  return { sample: { name: basename(sample!), path: sample! }, photos: photosOf(rest) };
+}
+
+/**
+ * The folder's sample: its first photo (by name), which training leaves out so that the network is
+ * shown on a photo it never saw. The bot sends it as a training job's content for the same reason.
+ */
+export async function sampleOfTrainingPhotos(dir: string): Promise<{ readonly name: string; readonly path: string }> {
+  const [path] = await readablePhotosOf(dir);
+  return { name: basename(path!), path: path! };
+}
+
+/** The paths of the folder's photos that decode, sorted; an `InputError` saying why when there are none. */
+async function readablePhotosOf(dir: string, exclude: readonly string[] = []): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => {
     throw new InputError('invalid_option', `The photo folder ${dir} cannot be read: give a folder of JPEG or PNG photos.`, 'photos');
   });
@@ -39,7 +63,11 @@ export async function openTrainingPhotos(dir: string, exclude: readonly string[]
   if (candidates.length === 0) throw new InputError('invalid_option', `The photo folder ${dir} has no JPEG or PNG photos to train on.`, 'photos');
   const readable = (await Promise.all(candidates.map(async (path) => ((await isDecodable(path)) ? path : undefined)))).filter((path) => path !== undefined);
   if (readable.length === 0) throw new InputError('invalid_option', `None of the ${candidates.length} photos in ${dir} can be read as an image.`, 'photos');
+  return readable;
+}
 
+/** Random crops of these photos, each decoded once (resized for cropping) and kept while it is used. */
+function photosOf(paths: readonly string[]): TrainingPhotos {
   const cache = new Map<string, Promise<RgbImage>>();
   const prepared = (path: string, size: number): Promise<RgbImage> => {
     const key = `${path}|${size}`;
@@ -52,9 +80,9 @@ export async function openTrainingPhotos(dir: string, exclude: readonly string[]
     return photo;
   };
   return {
-    paths: readable,
+    paths,
     async crop(index, size, random) {
-      const photo = await prepared(readable[index % readable.length]!, size);
+      const photo = await prepared(paths[index % paths.length]!, size);
       const zoom = 1 + random() * (MAX_ZOOM - 1);
       const shortSide = Math.max(size, Math.round((size * MAX_ZOOM) / zoom));
       const scale = shortSide / Math.min(photo.width, photo.height);
@@ -89,14 +117,4 @@ async function decodeShortSide(path: string, shortSide: number): Promise<RgbImag
     .raw()
     .toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-}
-
-/**
- * The folder's sample: its first photo (by name), which training leaves out so that the network is
- * shown on a photo it never saw. The bot sends it as a training job's content for the same reason.
- */
-export async function sampleOfTrainingPhotos(dir: string): Promise<{ readonly name: string; readonly path: string }> {
-  const { paths } = await openTrainingPhotos(dir);
-  const path = paths[0]!;
-  return { name: basename(path), path };
 }
