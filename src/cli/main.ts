@@ -215,8 +215,9 @@ styles
   .argument('<dir>', 'folder of images')
   .action(async (dir: string) => {
     const env = loadBotEnvironment();
-    const db = openDatabase(createDataDirs(resolve(env.IMPASTO_DATA_DIR)).database);
-    const library = new StyleLibrary(db, createDataDirs(resolve(env.IMPASTO_DATA_DIR)).styles);
+    const dirs = createDataDirs(resolve(env.IMPASTO_DATA_DIR));
+    const db = openDatabase(dirs.database);
+    const library = new StyleLibrary(db, dirs.styles);
     const report = await importStyles(library.shared(), dir, commandLimitsFor(env).decode);
     db.close();
     for (const name of report.added) process.stderr.write(`added ${name}\n`);
