@@ -8,7 +8,8 @@
  * (feed-forward networks) at 512 and 1024 px, as tables and as JSON.
  *
  * Both objective engines run side by side: TensorFlow.js on the chosen backend, and onnxruntime
- * (one native graph per evaluation). `--engines=onnx` or `--engines=tfjs` runs one.
+ * (one native graph per evaluation). `--engines=onnx` or `--engines=tfjs` runs one;
+ * `--sections=fast` (any of evaluations, job, gpu, fast, segmentation) runs only those parts.
  *
  * "gatys" runs VGG-19 to conv5_1 (content conv4_2) as in the paper and as the reference figures in
  * the issues were measured; where the weights for blocks 4–5 are missing (the shared partial set),
@@ -40,6 +41,7 @@ const env = loadEngineEnvironment();
 const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]));
 const sizes = (args.get('sizes') ?? '256').split(',').map(Number);
 const runs = Number(args.get('runs') ?? 5);
+const sections = new Set((args.get('sections') ?? 'evaluations,job,gpu,fast,segmentation').split(','));
 const sharedImages = process.env.IMPASTO_SHARED_DIR ? join(process.env.IMPASTO_SHARED_DIR, 'images') : join('..', 'shared', 'images');
 
 const choice = await chooseBackend(env.IMPASTO_BACKEND);
@@ -75,7 +77,7 @@ const presets: [string, LayerSelection][] = [
   ['gatys (to conv5_1)', GATYS_LAYERS],
   [`shallow (to conv3_2)`, SHALLOW_LAYERS],
 ];
-for (const size of sizes) {
+for (const size of sections.has('evaluations') ? sizes : []) {
   const image = await resizeExactly(content, size, size);
   const styleImage = await resizeExactly(style, size, size);
   for (const [name, layers] of presets) for (const engineKind of engineKinds) {
@@ -116,7 +118,7 @@ for (const size of sizes) {
 // One whole default job, as a chat user would get it, on the real (not stand-in) weights, per engine.
 const realWeights = new Map(realLayers.map((name) => [name, weights.get(name)!]));
 const defaultJobs = [];
-for (const engineKind of engineKinds) {
+for (const engineKind of sections.has('job') ? engineKinds : []) {
   if (engineKind === 'tfjs' && (choice.name === 'wasm' || choice.name === 'cpu')) {
     // The wasm heap (4 GB at most) cannot hold a 1024-px optimisation: it aborts inside a conv.
     console.log(`default job on tfjs ${choice.name}: skipped (a 1024-px job does not fit in its memory)`);
@@ -140,7 +142,7 @@ for (const engineKind of engineKinds) {
 // The GPU targets (issue #20): 300 iterations at 512 px under 10 s and at 1024 px under 30 s on an
 // H100/H200-class GPU, whole jobs on TensorFlow.js, multi-scale as a user gets it.
 const gpuJobs = [];
-if (isGpuBackend(choice.name)) {
+if (sections.has('gpu') && isGpuBackend(choice.name)) {
   const engine = createEngineFromWeights(choice, realWeights);
   for (const [size, targetSeconds] of [[512, 10], [1024, 30]] as const) {
     const start = performance.now();
@@ -155,7 +157,7 @@ if (isGpuBackend(choice.name)) {
 const fastDir = env.IMPASTO_FAST_WEIGHTS_DIR ?? join(sharedImages, '..', 'weights', 'fast');
 const fastJobs = [];
 const fastPeaks = [];
-if (ort && existsSync(fastDir)) {
+if (sections.has('fast') && ort && existsSync(fastDir)) {
   const jpeg = await readFile(join(sharedImages, 'content_tubingen.jpg'));
   const context = { engine: () => Promise.reject(new Error('not needed')), fastWeightsDir: fastDir };
   for (const size of [512, 1024]) {
@@ -186,7 +188,7 @@ if (ort && existsSync(fastDir)) {
 // model at 256², crop, resize, feather) on the TensorFlow.js backend chosen above.
 const segmentationDir = env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? join(sharedImages, '..', 'weights', 'segmentation', 'selfie');
 const segmentation = [];
-if (hasSegmentationModel(segmentationDir)) {
+if (sections.has('segmentation') && hasSegmentationModel(segmentationDir)) {
   const loadStarted = performance.now();
   const segmenter = await loadPersonSegmenter(segmentationDir);
   const loadSeconds = (performance.now() - loadStarted) / 1000;

@@ -10,7 +10,7 @@ import { sha256 } from '../download.ts';
 import { WeightsError } from '../errors.ts';
 import { resizeToLongSide, type RgbImage } from '../image.ts';
 import { GraphBuilder } from '../onnx/graph-builder.ts';
-import { hwioToOihw } from '../onnx/kernels.ts';
+import { hwioToOihw, spaceToDepthKernel } from '../onnx/kernels.ts';
 import { createSessionCache } from '../onnx/sessions.ts';
 import { alignUp, planTiles, type TilePlan } from './tiles.ts';
 import { manifestEntryOf, readFastManifest, type FastNetworkName, type ManifestLayer, type ManifestTensor } from './manifest.ts';
@@ -35,6 +35,12 @@ export interface FastNetwork {
   readonly styleImage: string;
   readonly layers: readonly FastLayer[];
 }
+
+/**
+ * Convolutions with fewer outputs than this run on the input's space-to-depth form: onnxruntime
+ * computes output channels in blocks of 8 (or 16), so 3 outputs would cost as much as 8.
+ */
+const FEW_CHANNELS = 8;
 
 /** Instance norm's epsilon, as the networks were trained. */
 const EPSILON = 1e-3;
@@ -88,7 +94,14 @@ export function buildFastGraph(network: FastNetwork, width: number, height: numb
   const layer = (value: string, spec: FastLayer): string => {
     const k = spec.kernel;
     let y: string;
-    if (spec.kind === 'conv') {
+    if (spec.kind === 'conv' && spec.stride === 1 && spec.outChannels < FEW_CHANNELS) {
+      // The last layer back to RGB: on the 2×2 space-to-depth form (see spaceToDepthKernel), twice as fast.
+      const s2d = spaceToDepthKernel(hwioToOihw(spec.weights, k, spec.inChannels, spec.outChannels), k, spec.inChannels, spec.outChannels, 2);
+      const kernel = b.constant(s2d.kernel, [spec.outChannels * 4, spec.inChannels * 4, s2d.taps, s2d.taps], `w_${spec.name}`);
+      const pads = [s2d.padBegin, s2d.padBegin, s2d.padEnd, s2d.padEnd];
+      y = b.op('Conv', [b.op('SpaceToDepth', [value], { blocksize: 2 }), kernel], { kernel_shape: [s2d.taps, s2d.taps], pads });
+      y = b.op('DepthToSpace', [y], { blocksize: 2, mode: 'DCR' });
+    } else if (spec.kind === 'conv') {
       const kernel = b.constant(hwioToOihw(spec.weights, k, spec.inChannels, spec.outChannels), [spec.outChannels, spec.inChannels, k, k], `w_${spec.name}`);
       const half = (k - 1) / 2;
       // SAME: stride 1 pads evenly; stride 2 (3×3, on an even size) needs one zero, at the end only.
