@@ -170,7 +170,7 @@ export const workerEnvironmentSchema = engineEnvironmentSchema.merge(redisEnviro
   IMPASTO_JOB_TIMEOUT_MINUTES: minutes.default(20),
   /**
    * Which lanes this worker serves: paint (optimisations), fast (one-pass networks), train (style
-   * networks: only on a machine that shares IMPASTO_TRAINED_NETWORKS_DIR with the bot).
+   * networks, sent back to the bot through Redis).
    */
   IMPASTO_WORKER_LANES: z
     .string()

@@ -36,6 +36,8 @@ export interface NetworkSpec extends SpecBase {
   readonly type: 'network';
   /** The pretrained networks' names. */
   readonly pretrained: readonly string[];
+  /** The network the job makes (a training job's name for it), not one it paints with. */
+  readonly made?: true;
 }
 export type OptionSpec = NumberSpec | ChoiceSpec | BooleanSpec | LayersSpec | NetworkSpec;
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/engine/errors.ts';
-import { ENGINE_METHODS, methodNamed, type MethodProgress } from '../../src/engine/methods/index.ts';
+import { ENGINE_METHODS, methodNamed, trainedNetworksOf, type MethodProgress } from '../../src/engine/methods/index.ts';
 import { sharedEngine } from '../helpers/engine.ts';
 import { loadSharedImage } from '../helpers/shared.ts';
 
@@ -27,5 +27,17 @@ describe('engine methods', () => {
     const engine = await sharedEngine('onnx');
     const content = await loadSharedImage('content_tubingen.jpg');
     await expect(ENGINE_METHODS.optimise.run({ engine: async () => engine }, { inputs: { content, styles: [{ image: content, weight: 1 }] }, options: { size: 10 } })).rejects.toThrow(/size must be at least 64/);
+  });
+});
+
+describe('the trained networks a job names', () => {
+  it('are those its network options paint with, and the one a training job makes', () => {
+    expect(trainedNetworksOf('fast', { network: 'trained:web-starry', backgroundNetwork: 'trained:web-sky', size: 512 })).toEqual({ uses: ['web-starry', 'web-sky'], makes: undefined });
+    expect(trainedNetworksOf('best', { network: 'udnie' })).toEqual({ uses: [], makes: undefined });
+    expect(trainedNetworksOf('train', { saveAs: 'trained:web-starry', from: 'wave' })).toEqual({ uses: [], makes: 'web-starry' });
+    // Values that are not networks trained here name none, whatever the option's name.
+    expect(trainedNetworksOf('optimise', { network: 'trained:web-starry' })).toEqual({ uses: [], makes: undefined });
+    expect(trainedNetworksOf('fast', { network: 'trained:../etc' })).toEqual({ uses: [], makes: undefined });
+    expect(trainedNetworksOf('nonsense', null)).toEqual({ uses: [], makes: undefined });
   });
 });

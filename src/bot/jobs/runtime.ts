@@ -62,7 +62,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
   const hosts = env.REDIS_URL ? undefined : byLane(hostFor);
   const dispatch: Dispatch = hosts
     ? new LocalDispatch(hosts, byLane((lane) => jobTimeoutMsOf(env, lane)))
-    : new RedisDispatch({ url: env.REDIS_URL!, prefix: env.IMPASTO_REDIS_PREFIX, logger: logger.child({ component: 'redis' }) });
+    : new RedisDispatch({ url: env.REDIS_URL!, prefix: env.IMPASTO_REDIS_PREFIX, logger: logger.child({ component: 'redis' }), trainedNetworksDir: env.IMPASTO_TRAINED_NETWORKS_DIR ?? dirs.networks });
   const queue = new BotQueue({
     store,
     dispatch,

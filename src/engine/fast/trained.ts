@@ -2,6 +2,7 @@
  * Networks trained here (`train/trainer.ts`): the parameters in the pretrained networks' `.f32.bin`
  * layout, beside a small JSON description, so that the fast method's runners paint with either.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -42,15 +43,52 @@ export function installedTrainedNetworks(dir: string | undefined): Set<string> {
 
 /** Writes the network (the weights, then its description, each atomically: a reader never sees half of one). */
 export async function saveTrainedNetwork(dir: string, name: string, parameters: Float32Array, description: Omit<TrainedNetworkDescription, 'sha256'>): Promise<TrainedNetworkDescription> {
+  const weights = Buffer.from(parameters.buffer, parameters.byteOffset, parameters.byteLength);
+  const full = { ...description, sha256: sha256(weights) };
+  await writeTrainedNetworkFiles(dir, name, { description: Buffer.from(`${JSON.stringify(full, null, 2)}\n`), weights });
+  return full;
+}
+
+/** A trained network's two files as they are on disk (to copy it elsewhere, e.g. through Redis). */
+export interface TrainedNetworkFiles {
+  readonly description: Buffer;
+  readonly weights: Buffer;
+}
+
+/** The network's files, or `undefined` when either is missing. */
+export async function readTrainedNetworkFiles(dir: string, name: string): Promise<TrainedNetworkFiles | undefined> {
+  const paths = pathsOf(dir, name);
+  try {
+    return { description: await readFile(paths.description), weights: await readFile(paths.weights) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes a network's files: the weights first, the description last, each to a temporary file of its
+ * own renamed into place, so that a reader (or a second writer of the same network) never sees half
+ * of one, and a description never names weights that are not there yet.
+ */
+export async function writeTrainedNetworkFiles(dir: string, name: string, files: TrainedNetworkFiles): Promise<void> {
   const paths = pathsOf(dir, name);
   await mkdir(dir, { recursive: true });
-  const bytes = Buffer.from(parameters.buffer, parameters.byteOffset, parameters.byteLength);
-  const full = { ...description, sha256: sha256(bytes) };
-  await writeFile(`${paths.weights}.partial`, bytes);
-  await rename(`${paths.weights}.partial`, paths.weights);
-  await writeFile(`${paths.description}.partial`, `${JSON.stringify(full, null, 2)}\n`);
-  await rename(`${paths.description}.partial`, paths.description);
-  return full;
+  const suffix = `.${process.pid}-${randomBytes(4).toString('hex')}.partial`;
+  for (const [path, bytes] of [[paths.weights, files.weights], [paths.description, files.description]] as const) {
+    await writeFile(`${path}${suffix}`, bytes);
+    await rename(`${path}${suffix}`, path);
+  }
+}
+
+/** The sha256 of the network's weights as its description gives it, or `undefined` when there is none. */
+export async function trainedNetworkSha256(dir: string, name: string): Promise<string | undefined> {
+  const text = await readFile(pathsOf(dir, name).description, 'utf8').catch(() => undefined);
+  try {
+    return text === undefined ? undefined : descriptionSchema.parse(JSON.parse(text)).sha256;
+  } catch {
+    // Unreadable: as good as missing (a fresh copy replaces it).
+    return undefined;
+  }
 }
 
 /** A trained network, checked against its description's size and sha256. */

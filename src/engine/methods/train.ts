@@ -11,7 +11,7 @@ import type { EngineMethod } from './method.ts';
 
 const TRAIN_METHOD_OPTIONS = {
   ...TRAIN_OPTIONS,
-  saveAs: { type: 'network', pretrained: [], help: 'the name the network is saved as: trained:<name>' },
+  saveAs: { type: 'network', pretrained: [], made: true, help: 'the name the network is saved as: trained:<name>' },
 } as const satisfies OptionSpecs;
 const trainMethodSchema = schemaOf(TRAIN_METHOD_OPTIONS);
 

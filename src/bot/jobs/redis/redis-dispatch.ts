@@ -8,6 +8,8 @@ import { EngineFailure } from '../engine-host.ts';
 import type { RunRequest } from '../engine-protocol.ts';
 import { byLane, JOB_LANES, type JobLane } from '../queue.ts';
 import { CANCELLED_REASON, INPUT_TTL_SECONDS, RedisConnections, keysFor, STALLED_REASON, USER_FAILURE_PREFIX, type RedisKeys, type RemoteProgress, type RemoteResult, type WorkerInfo } from './remote-protocol.ts';
+import { trainedNetworksOf } from '../../../engine/methods/index.ts';
+import { fetchNetwork, publishNetwork } from './networks.ts';
 import { downloadOutputs, uploadInputs } from './transfer.ts';
 import { listWorkers } from './status.ts';
 
@@ -18,6 +20,8 @@ export interface RedisDispatchOptions {
   readonly url: string;
   readonly prefix: string;
   readonly logger: Logger;
+  /** The bot's networks trained here: those a job paints with go to the workers, the ones trained there come back. */
+  readonly trainedNetworksDir: string;
 }
 
 /** A job the bot has handed to BullMQ and waits for. */
@@ -56,9 +60,11 @@ export class RedisDispatch implements Dispatch {
   private engines: Readonly<Record<JobLane, number>> = byLane(() => 1);
   private readonly sweeper: NodeJS.Timeout;
   private readonly logger: Logger;
+  private readonly trainedNetworksDir: string;
 
   constructor(options: RedisDispatchOptions) {
     this.logger = options.logger;
+    this.trainedNetworksDir = options.trainedNetworksDir;
     this.keys = keysFor(options.prefix);
     this.connections = new RedisConnections(options.url, this.logger);
     this.redis = this.connections.open('impasto-bot');
@@ -146,6 +152,7 @@ export class RedisDispatch implements Dispatch {
     const state = await queue.getJobState(jobId);
     if (state === 'unknown') {
       if (run.cancelled) return this.settle(run, () => run.resolve(undefined));
+      for (const name of trainedNetworksOf(run.request.method, run.request.options).uses) await publishNetwork(this.redis, this.keys.network(name), this.trainedNetworksDir, name);
       const data = await uploadInputs(this.redis, this.keys.inputs(jobId), run.request, INPUT_TTL_SECONDS);
       // removeOn…: a backstop only; the bot removes each job once it has recorded its end.
       await queue.add(run.request.method, data, { jobId, attempts: 1, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } });
@@ -174,7 +181,11 @@ export class RedisDispatch implements Dispatch {
     run.settled = true;
     const { jobId } = run.request;
     try {
-      if (!run.declined) await downloadOutputs(this.redis, this.keys.outputs(jobId), run.request.output, Boolean(result.outcome.video));
+      if (!run.declined) {
+        await downloadOutputs(this.redis, this.keys.outputs(jobId), run.request.output, Boolean(result.outcome.video));
+        const made = trainedNetworksOf(run.request.method, run.request.options).makes;
+        if (made) await fetchNetwork(this.redis, this.keys.network(made), this.trainedNetworksDir, made);
+      }
       this.logger.info({ jobId, worker: result.worker }, 'collected a job from a worker');
       this.settle(run, () => run.resolve(run.declined ? undefined : { outcome: result.outcome, backend: result.backend }));
     } catch (error) {

@@ -86,6 +86,8 @@ export function keysFor(prefix: string) {
     cancelled: (jobId: string) => `${prefix}:cancelled:${jobId}`,
     cancelChannel: `${prefix}:cancel`,
     worker: (name: string) => `${prefix}:workers:${name}`,
+    /** A network trained here (`networks.ts`). */
+    network: (name: string) => `${prefix}:networks:${name}`,
     workersPattern: `${prefix}:workers:*`,
   };
 }

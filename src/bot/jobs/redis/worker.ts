@@ -23,6 +23,9 @@ import {
   type RemoteResult,
   type WorkerInfo,
 } from './remote-protocol.ts';
+import { TRAINED_CACHE_DIR } from '../../../engine/fast/trained.ts';
+import { trainedNetworksOf } from '../../../engine/methods/index.ts';
+import { fetchNetwork, publishNetwork } from './networks.ts';
 import { downloadInputs, uploadOutputs } from './transfer.ts';
 
 export interface RunningWorker {
@@ -60,6 +63,7 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
   const subscriber = connect('cancel');
   const metrics = createWorkerMetrics();
   const tempRoot = join(tmpdir(), `impasto-worker-${name}`);
+  const trainedNetworksDir = env.IMPASTO_TRAINED_NETWORKS_DIR ?? TRAINED_CACHE_DIR;
   await mkdir(tempRoot, { recursive: true });
   /** Jobs cancelled lately: checked before a job starts and at each progress report (a cancel that came between). */
   const cancelled = new Set<string>();
@@ -77,6 +81,9 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
     try {
       if (cancelled.has(jobId) || (await redis.exists(keys.cancelled(jobId)))) throw new CancelledError();
       const request = await downloadInputs(redis, keys.inputs(jobId), job.data, dir);
+      // This machine's copy of the networks trained for the bot's styles, as the engine looks for them.
+      const networks = trainedNetworksOf(job.data.method, job.data.options);
+      for (const network of networks.uses) await fetchNetwork(redis, keys.network(network), trainedNetworksDir, network);
       // Reports go out in order, and all of them before the result.
       let reports = Promise.resolve();
       const result = await interactiveFirst.around(laneName, () => lane.runner.run(request, (progress, preview) => {
@@ -85,6 +92,7 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
         reports = reports.then(() => job.updateProgress(data as unknown as object)).catch((error: unknown) => logger.debug({ err: error, jobId }, 'could not report progress'));
       }));
       await reports;
+      if (networks.makes) await publishNetwork(redis, keys.network(networks.makes), trainedNetworksDir, networks.makes);
       await uploadOutputs(redis, keys.outputs(jobId), request.output, Boolean(result.video), OUTPUT_TTL_SECONDS);
       outcome = 'succeeded';
       counts.finished++;
