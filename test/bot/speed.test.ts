@@ -22,4 +22,17 @@ describe('ETAs', () => {
     expect(speed.estimateMs('fast', { size: 512 })).toBeLessThan(1_000);
     expect(speed.estimateMs('best', { size: 1024, iterations: 60 })).toBe(47_000);
   });
+
+  it('learns the training rate from a finished training job, apart from the painting rates', () => {
+    const speed = new SpeedModel('onnx');
+    speed.record('fast', { size: 1024 }, 2_000);
+    const before = speed.estimateMs('train', { steps: 100, size: 256, batch: 4 });
+    // 100 steps of 4 crops at 256 px in 300 s: 3 s a step, and in proportion for other batches and sizes.
+    speed.record('train', { steps: 100, size: 256, batch: 4 }, 300_000);
+    expect(speed.estimateMs('train', { steps: 100, size: 256, batch: 4 })).toBe(300_000);
+    expect(before).not.toBe(300_000);
+    expect(speed.estimateMs('train', { steps: 2000, size: 256, batch: 2 })).toBe(3_000_000);
+    expect(speed.estimateMs('train', { steps: 100, size: 512, batch: 4 })).toBe(1_200_000);
+    expect(speed.estimateMs('fast', { size: 1024 })).toBe(2_000);
+  });
 });

@@ -43,6 +43,8 @@ class Rate {
 export class SpeedModel {
   private readonly optimisation: Rate;
   private readonly pass = new Rate(INITIAL_MS_PER_MEGAPIXEL_PASS);
+  /** Per step of 4 crops at 256 px (other batches and sizes in proportion of their pixels). */
+  private readonly trainingStep = new Rate(TRAIN_STEP_MS);
 
   constructor(private backend: BackendName | 'onnx' = 'wasm') {
     this.optimisation = new Rate(INITIAL_MS_PER_MEGAPIXEL_EVALUATION[backend]);
@@ -56,8 +58,8 @@ export class SpeedModel {
 
   /** Learns from a finished job: its method, options and how long it took. */
   record(method: MethodName, options: JobOptions, elapsedMs: number): void {
-    // Training teaches nothing about painting (and its steps wait for interactive jobs).
-    if (method === 'train') return;
+    // Training teaches nothing about painting; it learns its own rate, time held for interactive jobs included (that is what waiting costs).
+    if (method === 'train') return this.trainingStep.learn(trainingStepsOf(options), elapsedMs);
     // A clip teaches the time of one frame, as if it were a picture.
     const perFrame = elapsedMs / clipFactorOf(method, options);
     if (method === 'fast') this.pass.learn(megapixels(options.size ?? 1024), Math.max(0, perFrame - FAST_OVERHEAD_MS));
@@ -66,7 +68,7 @@ export class SpeedModel {
 
   /** Expected run time of a job (4:3 images assumed). */
   estimateMs(method: MethodName, options: JobOptions): number {
-    if (method === 'train') return Math.round((options.steps ?? 1) * TRAIN_STEP_MS * ((options.size ?? 256) / 256) ** 2 * ((options.batch ?? 4) / 4));
+    if (method === 'train') return Math.round(trainingStepsOf(options) * this.trainingStep.msPerUnit);
     const pass = FAST_OVERHEAD_MS + megapixels(options.size ?? 1024) * this.pass.msPerUnit;
     if (method === 'fast') return Math.round(pass * clipFactorOf(method, options));
     // `best` starts from a fast pass (its reported time is the optimisation's alone).
@@ -84,8 +86,13 @@ export class SpeedModel {
   }
 }
 
-/** A training step of 4 crops at 256 px on onnxruntime, on 2 vCPUs (bench: about 8 s). */
+/** A training step of 4 crops at 256 px on onnxruntime, on 2 vCPUs (bench: about 8 s), until one is measured. */
 const TRAIN_STEP_MS = 8_000;
+
+/** A training job's steps, counted in steps of 4 crops at 256 px. */
+function trainingStepsOf(options: JobOptions): number {
+  return (options.steps ?? 1) * ((options.size ?? 256) / 256) ** 2 * ((options.batch ?? 4) / 4);
+}
 
 function megapixels(longSide: number): number {
   return (longSide * longSide * 0.75) / 1e6;
