@@ -1,4 +1,4 @@
-import type { EngineHost } from './engine-host.ts';
+import type { LaneRunner } from './lane-runner.ts';
 import type { JobLane } from './queue.ts';
 
 /**
@@ -9,7 +9,7 @@ import type { JobLane } from './queue.ts';
 export class InteractiveFirst {
   private running = 0;
 
-  constructor(private readonly training: EngineHost | undefined) {}
+  constructor(private readonly training: Pick<LaneRunner, 'setHeld'> | undefined) {}
 
   /** Runs a job of `lane`, holding training for the time of an interactive one. */
   async around<T>(lane: JobLane, work: () => Promise<T>): Promise<T> {

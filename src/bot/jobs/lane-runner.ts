@@ -30,6 +30,8 @@ const GRACE_AFTER_LIMIT_MS = 30_000;
  */
 export class LaneRunner {
   private runningJobId: string | undefined;
+  private held = false;
+  private deadline: Deadline | undefined;
 
   constructor(
     readonly host: EngineHost,
@@ -44,22 +46,37 @@ export class LaneRunner {
   async run(request: RunRequest, onProgress: ProgressHandler, timeoutMs = this.jobTimeoutMs): Promise<RunOutcome> {
     this.runningJobId = request.jobId;
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const deadline = new Deadline(timeoutMs, () => {
       timedOut = true;
       this.host.cancel(request.jobId);
       // A job that ignores its cancellation (stuck in one huge iteration) loses its worker.
       setTimeout(() => {
         if (this.runningJobId === request.jobId) void this.host.restart(`job ${request.jobId} did not stop after its time limit`);
       }, GRACE_AFTER_LIMIT_MS).unref();
-    }, timeoutMs);
+    });
+    this.deadline = deadline;
+    if (!this.held) deadline.resume();
     try {
       return await this.host.run(request, onProgress);
     } catch (error) {
       throw timedOut ? new JobTimedOut(timeoutMs) : error;
     } finally {
-      clearTimeout(timer);
+      deadline.pause();
+      this.deadline = undefined;
       this.runningJobId = undefined;
     }
+  }
+
+  /**
+   * Holds the engine between two steps of its job (training, while a picture is painted on this
+   * machine), or lets it go on. The time limit does not count the time held: a training run on a
+   * busy bot is stopped for taking too long, not for having waited.
+   */
+  setHeld(held: boolean): void {
+    this.held = held;
+    this.host.setHeld(held);
+    if (held) this.deadline?.pause();
+    else this.deadline?.resume();
   }
 
   cancel(jobId: string): void {
@@ -68,6 +85,30 @@ export class LaneRunner {
 
   stop(): Promise<void> {
     return this.host.stop();
+  }
+}
+
+/** A time limit that can stop counting for a while (started paused). */
+class Deadline {
+  private timer: NodeJS.Timeout | undefined;
+  private resumedAt = 0;
+
+  constructor(
+    private remainingMs: number,
+    private readonly onExpired: () => void,
+  ) {}
+
+  resume(): void {
+    if (this.timer) return;
+    this.resumedAt = Date.now();
+    this.timer = setTimeout(this.onExpired, Math.max(0, this.remainingMs));
+  }
+
+  pause(): void {
+    if (!this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.remainingMs -= Date.now() - this.resumedAt;
   }
 }
 

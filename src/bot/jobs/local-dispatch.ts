@@ -21,7 +21,7 @@ export class LocalDispatch implements Dispatch {
   constructor(hosts: Readonly<Record<JobLane, EngineHost>>, timeoutsMs: Readonly<Record<JobLane, number>>) {
     const laneOn = (lane: JobLane): Lane => ({ order: new PQueue({ concurrency: 1 }), runner: new LaneRunner(hosts[lane], timeoutsMs[lane]) });
     this.lanes = byLane(laneOn);
-    this.interactiveFirst = new InteractiveFirst(hosts.train);
+    this.interactiveFirst = new InteractiveFirst(this.lanes.train.runner);
   }
 
   async run(request: RunRequest, laneName: JobLane, hooks: DispatchHooks): Promise<Dispatched | undefined> {

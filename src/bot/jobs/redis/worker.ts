@@ -145,7 +145,7 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
   }
 
   // Interactive jobs go first here too: a training lane on this worker waits while they run.
-  interactiveFirst = new InteractiveFirst(lanes.get('train')?.runner.host);
+  interactiveFirst = new InteractiveFirst(lanes.get('train')?.runner);
   await subscriber.subscribe(keys.cancelChannel);
   subscriber.on('message', (_channel: string, jobId: string) => {
     cancelled.add(jobId);
