@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import type { WorkerEnvironment } from '../../config.ts';
 import { EngineHost, engineSettingsOf } from '../engine-host.ts';
 import { CancelledError } from '../../../engine/errors.ts';
+import { TRAINED_CACHE_DIR } from '../../../engine/fast/trained.ts';
+import { trainedNetworksOf } from '../../../engine/methods/index.ts';
 import { InteractiveFirst } from '../interactive-first.ts';
 import { endingOf, jobTimeoutMsOf, LaneRunner } from '../lane-runner.ts';
 import { createWorkerMetrics, serveMetrics, type MetricsServer, type WorkerJobOutcome } from '../metrics.ts';
@@ -23,8 +25,6 @@ import {
   type RemoteResult,
   type WorkerInfo,
 } from './remote-protocol.ts';
-import { TRAINED_CACHE_DIR } from '../../../engine/fast/trained.ts';
-import { trainedNetworksOf } from '../../../engine/methods/index.ts';
 import { fetchNetwork, publishNetwork } from './networks.ts';
 import { downloadInputs, uploadOutputs } from './transfer.ts';
 
