@@ -30,7 +30,7 @@ import { renderLeaderboard, type Leaderboard } from './contests/leaderboard.ts';
 import { openDatabase } from './database.ts';
 import { BotError, replyOrRefusal } from './errors.ts';
 import { createDataDirs, deleteExpiredFiles, deleteOwnFiles, type DataDirs } from './files.ts';
-import type { EngineInfo } from './jobs/engine-host.ts';
+import type { PaintEngine } from './jobs/dispatch.ts';
 import type { JobEventListener, QueueEntry } from './jobs/queue.ts';
 import { createJobRuntime } from './jobs/runtime.ts';
 import { filesOf, type Job, type Platform, type Requester } from './jobs/store.ts';
@@ -68,7 +68,7 @@ export interface Bot {
   queueEntry(id: string): QueueEntry | undefined;
   jobsOf(platform: Platform, userId: string): Job[];
   resultFiles(job: Job): Promise<{ png: Buffer; gif: Buffer; mp4?: Buffer | undefined }>;
-  engineInfo(): EngineInfo | undefined;
+  engineInfo(): PaintEngine | undefined;
   /** The Prometheus endpoint, when IMPASTO_METRICS_PORT is set. */
   metricsUrl(): string | undefined;
   /** Waits until no job is queued or running. */

@@ -2,7 +2,7 @@ import type { DataDirs } from './files.ts';
 import type { JobStore } from './jobs/store.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import type { StyleLibrary } from './styles/library.ts';
-import type { EngineInfo } from './jobs/engine-host.ts';
+import type { PaintEngine } from './jobs/dispatch.ts';
 import type { Contest, Contests } from './contests/contests.ts';
 import type { Leaderboard } from './contests/leaderboard.ts';
 import type { CommandLimits } from './limits.ts';
@@ -18,7 +18,7 @@ export interface BotServices {
   readonly limits: CommandLimits;
   /** Each community's settings (its moderators' choices within `limits`). */
   readonly settings: SettingsStore;
-  readonly engineInfo: () => EngineInfo | undefined;
+  readonly engineInfo: () => PaintEngine | undefined;
   readonly contests: Contests;
   /** The ranking as text and as a picture of the top entries. */
   readonly leaderboard: (contest: Contest, top: number) => Promise<Leaderboard>;

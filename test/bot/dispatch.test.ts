@@ -12,6 +12,8 @@ import type { RunRequest } from '../../src/bot/jobs/engine-protocol.ts';
 import type { JobEvent } from '../../src/bot/jobs/queue.ts';
 import { SpeedModel } from '../../src/bot/jobs/speed.ts';
 import { JobStore } from '../../src/bot/jobs/store.ts';
+import { paintEngineOf } from '../../src/bot/jobs/redis/redis-dispatch.ts';
+import type { WorkerInfo } from '../../src/bot/jobs/redis/remote-protocol.ts';
 
 /**
  * The queue's contract with whatever runs its jobs (`Dispatch`), checked with a dispatch driven by
@@ -117,5 +119,32 @@ describe('the queue and its dispatch', () => {
     expect(one).toEqual([each, 2 * each, 3 * each, 4 * each]);
     // Two engines: two jobs at a time, so the fourth is done when the second would be with one.
     expect(two).toEqual([each, each, 2 * each, 2 * each]);
+  });
+});
+
+describe('what paints on the workers', () => {
+  const worker = (name: string, lanes: WorkerInfo['lanes'], label?: string): WorkerInfo => ({
+    name,
+    host: 'h',
+    pid: 1,
+    lanes,
+    paintEngine: label ? { label, backend: label === 'onnxruntime' ? 'wasm' : 'tensorflow-gpu', objectiveEngine: label === 'onnxruntime' ? 'onnx' : 'tfjs' } : undefined,
+    startedAt: 0,
+    seenAt: 0,
+    running: [],
+    finished: 0,
+    failed: 0,
+  });
+
+  it('is the paint lane’s workers’ engines, the first one’s backend for the ETAs', () => {
+    expect(paintEngineOf([])).toBeUndefined();
+    // A worker still loading its engine, and one that serves only the fast lane, say nothing yet.
+    expect(paintEngineOf([worker('a', ['paint']), worker('b', ['fast'], 'onnxruntime')])).toBeUndefined();
+    expect(paintEngineOf([worker('a', ['paint', 'fast'], 'onnxruntime')])).toEqual({ label: 'onnxruntime on one worker', backend: 'wasm', objectiveEngine: 'onnx' });
+    expect(paintEngineOf([worker('g', ['paint'], 'TensorFlow.js tensorflow-gpu'), worker('a', ['paint'], 'onnxruntime'), worker('c', ['paint'], 'onnxruntime')])).toEqual({
+      label: 'TensorFlow.js tensorflow-gpu and onnxruntime on 3 workers',
+      backend: 'tensorflow-gpu',
+      objectiveEngine: 'tfjs',
+    });
   });
 });

@@ -127,6 +127,9 @@ describe('jobs through BullMQ on Redis', () => {
     const cluster = await status();
     expect(cluster.workers.map((worker) => worker.name)).toEqual(['w1', 'w2']);
     expect(cluster.workers.every((worker) => worker.backend === 'onnxruntime' && worker.lanes.includes('paint'))).toBe(true);
+    // What paints, as the playground says it (and the ETAs follow): the workers' engine.
+    expect(cluster.workers.every((worker) => worker.paintEngine?.objectiveEngine === 'onnx')).toBe(true);
+    await expect.poll(() => harness.bot.engineInfo()?.label, { timeout: 10_000 }).toBe('onnxruntime on 2 workers');
   }, 120_000);
 
   it('cancels a waiting job and a running one through Redis', async () => {

@@ -1,3 +1,4 @@
+import type { BackendName } from '../../engine/backend.ts';
 import type { RunOutcome, RunRequest } from './engine-protocol.ts';
 import type { ProgressHandler } from './lane-runner.ts';
 import type { JobLane } from './queue.ts';
@@ -17,6 +18,17 @@ export interface Dispatched {
   readonly outcome: RunOutcome;
   /** What computed it, for people: "onnxruntime" or a TensorFlow.js backend. */
   readonly backend: string;
+}
+
+/**
+ * What paints optimisations, once an engine has started: for people (the playground says it) and
+ * for the ETAs (whose first estimates depend on the backend).
+ */
+export interface PaintEngine {
+  /** For people: "onnxruntime", a TensorFlow.js backend, or with workers "onnxruntime on 2 workers". */
+  readonly label: string;
+  readonly backend: BackendName;
+  readonly objectiveEngine: 'onnx' | 'tfjs';
 }
 
 /**

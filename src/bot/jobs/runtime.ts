@@ -3,10 +3,10 @@ import type { BotEnvironment } from '../config.ts';
 import type { Db } from '../database.ts';
 import type { DataDirs } from '../files.ts';
 import { likelyBackend } from '../limits.ts';
-import { EngineHost, engineSettingsOf, type EngineInfo } from './engine-host.ts';
+import { EngineHost, engineSettingsOf } from './engine-host.ts';
 import { BotQueue } from './bot-queue.ts';
 import { LocalDispatch } from './local-dispatch.ts';
-import type { Dispatch } from './dispatch.ts';
+import type { Dispatch, PaintEngine } from './dispatch.ts';
 import { createBotMetrics, serveMetrics, type MetricsServer } from './metrics.ts';
 import { RedisDispatch } from './redis/redis-dispatch.ts';
 import { byLane, type JobLane, type JobQueue } from './queue.ts';
@@ -22,10 +22,10 @@ export interface JobRuntime {
   readonly store: JobStore;
   readonly queue: JobQueue;
   /**
-   * What this machine's engine reported when it started; undefined until then (it loads in the
-   * background), and with REDIS_URL set, where the engines are the workers'.
+   * What paints: this machine's engine once it has started (it loads in the background), or with
+   * REDIS_URL set, the paint lane's workers once one has announced its engine; undefined until then.
    */
-  engineInfo(): EngineInfo | undefined;
+  engineInfo(): PaintEngine | undefined;
   /** The Prometheus endpoint, when IMPASTO_METRICS_PORT is set (after `start`). */
   metricsUrl(): string | undefined;
   start(): Promise<void>;
@@ -62,7 +62,13 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
   const hosts = env.REDIS_URL ? undefined : byLane(hostFor);
   const dispatch: Dispatch = hosts
     ? new LocalDispatch(hosts, byLane((lane) => jobTimeoutMsOf(env, lane)))
-    : new RedisDispatch({ url: env.REDIS_URL!, prefix: env.IMPASTO_REDIS_PREFIX, logger: logger.child({ component: 'redis' }), trainedNetworksDir: env.IMPASTO_TRAINED_NETWORKS_DIR ?? dirs.networks });
+    : new RedisDispatch({
+        url: env.REDIS_URL!,
+        prefix: env.IMPASTO_REDIS_PREFIX,
+        logger: logger.child({ component: 'redis' }),
+        trainedNetworksDir: env.IMPASTO_TRAINED_NETWORKS_DIR ?? dirs.networks,
+        onPaintEngine: (engine) => usePaintEngine(engine),
+      });
   const queue = new BotQueue({
     store,
     dispatch,
@@ -80,7 +86,12 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
   });
   metrics.observe(queue);
   let metricsServer: MetricsServer | undefined;
-  let engineInfo: EngineInfo | undefined;
+  let engineInfo: PaintEngine | undefined;
+  /** What paints: said on the playground, and the ETAs' first estimates follow its backend. */
+  const usePaintEngine = (engine: PaintEngine) => {
+    engineInfo = engine;
+    speed.useBackend(engine.objectiveEngine === 'onnx' ? 'onnx' : engine.backend);
+  };
   let stopped = false;
   /**
    * The fast lane's worker starts with the bot only where there are networks to run. Without a
@@ -119,10 +130,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
       if (env.IMPASTO_METRICS_PORT !== undefined) metricsServer = await serveMetrics(metrics.registry, { host: env.IMPASTO_METRICS_HOST, port: env.IMPASTO_METRICS_PORT }, logger.child({ component: 'metrics' }));
       // The engine loads its weights in the background; commands are answered meanwhile.
       hosts?.paint.start().then(
-        (info) => {
-          engineInfo = info;
-          speed.useBackend(info.objectiveEngine === 'onnx' ? 'onnx' : info.backend);
-        },
+        (info) => usePaintEngine(info),
         (error: unknown) => logger.error({ err: error }, 'the engine could not start; jobs will fail until this is fixed'),
       );
       void prepareFastLane();

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CancelledError } from '../../../engine/errors.ts';
 import { trainedNetworksOf } from '../../../engine/methods/index.ts';
-import type { Dispatch, DispatchHooks, Dispatched } from '../dispatch.ts';
+import type { Dispatch, DispatchHooks, Dispatched, PaintEngine } from '../dispatch.ts';
 import { EngineFailure } from '../engine-host.ts';
 import type { RunRequest } from '../engine-protocol.ts';
 import { byLane, JOB_LANES, type JobLane } from '../queue.ts';
@@ -22,6 +22,8 @@ export interface RedisDispatchOptions {
   readonly logger: Logger;
   /** The bot's networks trained here: those a job paints with go to the workers, the ones trained there come back. */
   readonly trainedNetworksDir: string;
+  /** Told what paints on the workers serving the paint lane, when it is first known and when it changes. */
+  readonly onPaintEngine?: ((engine: PaintEngine) => void) | undefined;
 }
 
 /** A job the bot has handed to BullMQ and waits for. */
@@ -61,8 +63,11 @@ export class RedisDispatch implements Dispatch {
   private readonly sweeper: NodeJS.Timeout;
   private readonly logger: Logger;
   private readonly trainedNetworksDir: string;
+  private readonly onPaintEngine: ((engine: PaintEngine) => void) | undefined;
+  private paintEngine: PaintEngine | undefined;
 
   constructor(options: RedisDispatchOptions) {
+    this.onPaintEngine = options.onPaintEngine;
     this.logger = options.logger;
     this.trainedNetworksDir = options.trainedNetworksDir;
     this.keys = keysFor(options.prefix);
@@ -133,9 +138,20 @@ export class RedisDispatch implements Dispatch {
   private sweep(): void {
     for (const run of this.runs.values()) this.check(run);
     void listWorkers(this.redis, this.keys).then(
-      (workers) => (this.engines = byLane((lane) => countServing(workers, lane))),
+      (workers) => {
+        this.engines = byLane((lane) => countServing(workers, lane));
+        this.notePaintEngine(workers);
+      },
       (error: unknown) => this.logger.debug({ err: error }, 'could not count the workers'),
     );
+  }
+
+  /** Tells `onPaintEngine` what the paint lane's workers run, when that is new. */
+  private notePaintEngine(workers: readonly WorkerInfo[]): void {
+    const engine = paintEngineOf(workers);
+    if (!engine || engine.label === this.paintEngine?.label) return;
+    this.paintEngine = engine;
+    this.onPaintEngine?.(engine);
   }
 
   /** Brings one job in line with BullMQ: added if missing there, started, collected or failed. */
@@ -226,6 +242,18 @@ export class RedisDispatch implements Dispatch {
     }
     await this.redis.multi().set(this.keys.cancelled(jobId), '1', 'EX', INPUT_TTL_SECONDS).publish(this.keys.cancelChannel, jobId).exec();
   }
+}
+
+/**
+ * What the workers serving the paint lane paint with, as one: the first one's backend (for the
+ * ETAs), and every distinct engine in the label ("onnxruntime on 2 workers").
+ */
+export function paintEngineOf(workers: readonly WorkerInfo[]): PaintEngine | undefined {
+  const engines = workers.flatMap((worker) => (worker.lanes.includes('paint') && worker.paintEngine ? [worker.paintEngine] : []));
+  const first = engines[0];
+  if (!first) return undefined;
+  const labels = [...new Set(engines.map((engine) => engine.label))].join(' and ');
+  return { ...first, label: `${labels} on ${engines.length === 1 ? 'one worker' : `${engines.length} workers`}` };
 }
 
 /** At least one, so that a queue without workers yet still gives an ETA. */

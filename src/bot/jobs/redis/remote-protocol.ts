@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { MethodName } from '../../../engine/methods/index.ts';
+import type { PaintEngine } from '../dispatch.ts';
 import type { RunOutcome } from '../engine-protocol.ts';
 import type { JobLane } from '../queue.ts';
 import type { JobProgress } from '../store.ts';
@@ -51,6 +52,8 @@ export interface WorkerInfo {
   readonly lanes: readonly JobLane[];
   /** What computes its stylizations, once its painting engine has started. */
   readonly backend?: string | undefined;
+  /** Its paint lane's engine, once started (the bot's ETAs and playground follow it). */
+  readonly paintEngine?: PaintEngine | undefined;
   readonly startedAt: number;
   readonly seenAt: number;
   readonly running: readonly { readonly jobId: string; readonly lane: JobLane }[];

@@ -12,6 +12,7 @@ import { trainedNetworksOf } from '../../../engine/methods/index.ts';
 import { InteractiveFirst } from '../interactive-first.ts';
 import { endingOf, jobTimeoutMsOf, LaneRunner } from '../lane-runner.ts';
 import { createWorkerMetrics, serveMetrics, type MetricsServer, type WorkerJobOutcome } from '../metrics.ts';
+import type { PaintEngine } from '../dispatch.ts';
 import type { JobLane } from '../queue.ts';
 import {
   CANCELLED_REASON,
@@ -70,6 +71,7 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
   const counts = { finished: 0, failed: 0 };
   const startedAt = Date.now();
   let backend: string | undefined;
+  let paintEngine: PaintEngine | undefined;
 
   const runJob = async (lane: WorkerLane, laneName: JobLane, job: Job<RemoteJobData, RemoteResult>, token: string | undefined): Promise<RemoteResult> => {
     const { jobId } = job.data;
@@ -128,6 +130,7 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
     // The engine starts (loading its weights) before the worker takes any job.
     const info = await runner.start();
     if (laneName === 'paint' || !backend) backend = info.label;
+    if (laneName === 'paint') paintEngine = { label: info.label, backend: info.backend, objectiveEngine: info.objectiveEngine };
     const lane: WorkerLane = {
       runner,
       bull: new Worker<RemoteJobData, RemoteResult>(laneName, (job, token) => runJob(lane, laneName, job, token), {
@@ -160,6 +163,7 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
     pid: process.pid,
     lanes: [...lanes.keys()],
     backend,
+    paintEngine,
     startedAt,
     seenAt: Date.now(),
     running: [...lanes.entries()].flatMap(([lane, { current }]) => (current ? [{ jobId: current.job.data.jobId, lane }] : [])),
