@@ -23,7 +23,7 @@ import { CancelledError, InputError, WeightsError } from '../engine/errors.ts';
 import { BotError } from '../bot/errors.ts';
 import { encodeGif } from '../engine/gif.ts';
 import { decodeImage, encodePng, resizeToLongSide, type RgbImage } from '../engine/image.ts';
-import { saveTrainedNetwork, TRAINED_CACHE_DIR } from '../engine/fast/trained.ts';
+import { saveTrainedNetwork, trainedNetworksDirOf } from '../engine/fast/trained.ts';
 import { openTrainingPhotos } from '../engine/train/photos.ts';
 import { renderBeforeAfterSheet } from '../engine/train/sheet.ts';
 import { createTrainContext, cropToMultipleOf4, parseTrainOptions, TRAIN_OPTIONS, trainStyleNetwork } from '../engine/train/trainer.ts';
@@ -123,7 +123,7 @@ trainStyle.action(async (paintingPath: string, flags: Record<string, unknown>) =
   const env = loadEngineEnvironment();
   const options = parseTrainOptions(engineOptionsOfFlags(TRAIN_OPTIONS, flags));
   const name = (flags.name as string | undefined) ?? basename(paintingPath, extname(paintingPath)).toLowerCase().replace(/[^a-z0-9_-]+/g, '-');
-  const out = resolve((flags.out as string | undefined) ?? env.IMPASTO_TRAINED_NETWORKS_DIR ?? TRAINED_CACHE_DIR);
+  const out = resolve(trainedNetworksDirOf((flags.out as string | undefined) ?? env.IMPASTO_TRAINED_NETWORKS_DIR));
   const painting = await decodeImage(await readFile(paintingPath), undefined, 'painting');
   const samplePath = flags.sample as string | undefined;
   const samplePhoto = samplePath ? cropToMultipleOf4(await resizeToLongSide(await decodeImage(await readFile(samplePath), undefined, 'sample photo'), options.size * 2)) : undefined;

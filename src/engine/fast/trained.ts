@@ -22,8 +22,16 @@ const descriptionSchema = z.object({
 });
 export type TrainedNetworkDescription = z.infer<typeof descriptionSchema>;
 
-/** Where `impasto train-style` keeps networks by default (git-ignored, as the other weights). */
-export const TRAINED_CACHE_DIR = fileURLToPath(new URL('../../../weights/cache/trained/', import.meta.url));
+/** Where networks trained here are kept when no folder is configured (git-ignored, as the other weights). */
+const TRAINED_CACHE_DIR = fileURLToPath(new URL('../../../weights/cache/trained/', import.meta.url));
+
+/**
+ * The folder of networks trained here: the configured one, else the cache. One rule for every
+ * reader and writer (the engine, the CLI, a Redis worker fetching copies where its engine looks).
+ */
+export function trainedNetworksDirOf(configured: string | undefined): string {
+  return configured ?? TRAINED_CACHE_DIR;
+}
 
 /** A name that is safe as a file name: lowercase letters, digits, `-` and `_`. */
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -35,7 +43,7 @@ function pathsOf(dir: string, name: string): { weights: string; description: str
 
 /** The networks trained in `dir`, as the fast method names them (`trained:<name>`). */
 export function installedTrainedNetworks(dir: string | undefined): Set<string> {
-  const folder = dir ?? TRAINED_CACHE_DIR;
+  const folder = trainedNetworksDirOf(dir);
   if (!existsSync(folder)) return new Set();
   const names = readdirSync(folder).flatMap((file) => (file.endsWith('.json') ? [file.slice(0, -'.json'.length)] : []));
   return new Set(names.filter((name) => existsSync(join(folder, `${name}.f32.bin`))).map((name) => `trained:${name}`));

@@ -2,7 +2,7 @@ import { preserveContentColors } from '../color.ts';
 import { blendWithMask, checkMaskShape, maskFromImage } from '../mask.ts';
 import { InputError, throwIfAborted } from '../errors.ts';
 import { FAST_NETWORKS, loadFastNetwork, locateFastWeights, type FastNetwork, type FastNetworkName } from '../fast/network.ts';
-import { loadTrainedNetwork, TRAINED_CACHE_DIR } from '../fast/trained.ts';
+import { loadTrainedNetwork, trainedNetworksDirOf } from '../fast/trained.ts';
 import { onnxFastRunner, type FastRunner } from '../fast/runner.ts';
 import { resizeExactly, resizeToLongSide, type RgbImage } from '../image.ts';
 import { REGION_OPTIONS } from '../segmentation/targets.ts';
@@ -80,7 +80,7 @@ export function networkNamed(value: unknown, field = 'network'): string {
 
 /** A network by name: a pretrained one (checked against the manifest) or one trained here (against its description). */
 export function loadNamedNetwork(context: NetworkContext, name: string): Promise<FastNetwork> {
-  if (TRAINED_NETWORK.test(name)) return loadTrainedNetwork(context.trainedNetworksDir ?? TRAINED_CACHE_DIR, name.slice('trained:'.length));
+  if (TRAINED_NETWORK.test(name)) return loadTrainedNetwork(trainedNetworksDirOf(context.trainedNetworksDir), name.slice('trained:'.length));
   return loadFastNetwork(locateFastWeights(context.fastWeightsDir), name as FastNetworkName);
 }
 

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../errors.ts';
-import { saveTrainedNetwork, TRAINED_CACHE_DIR } from '../fast/trained.ts';
+import { saveTrainedNetwork, trainedNetworksDirOf } from '../fast/trained.ts';
 import { resizeToLongSide, type RgbImage } from '../image.ts';
 import { TRAINED_NETWORK, parseOptions, schemaOf, type OptionSpecs } from '../option-spec.ts';
 import { openTrainingPhotosWithSample } from '../train/photos.ts';
@@ -50,7 +50,7 @@ export const trainMethod: EngineMethod = {
     );
     const name = saveAs.slice('trained:'.length);
     const { steps, seed, size, batch, styleSize, strength, learningRate, from } = options;
-    await saveTrainedNetwork(context.trainedNetworksDir ?? TRAINED_CACHE_DIR, name, result.parameters, { styleImage: name, steps, trainedAt: new Date().toISOString(), options: { seed, size, batch, styleSize, strength, learningRate, from } });
+    await saveTrainedNetwork(trainedNetworksDirOf(context.trainedNetworksDir), name, result.parameters, { styleImage: name, steps, trainedAt: new Date().toISOString(), options: { seed, size, batch, styleSize, strength, learningRate, from } });
     if (result.sample && frames.at(-1) !== result.sample) frames.push(result.sample);
     const image = await renderBeforeAfterSheet(painting, sample, result.sample ?? sample);
     return { image, frames, iterations: steps, elapsedMs: result.elapsedMs, history: result.history };

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { WorkerEnvironment } from '../../config.ts';
 import { EngineHost, engineSettingsOf } from '../engine-host.ts';
 import { CancelledError } from '../../../engine/errors.ts';
-import { TRAINED_CACHE_DIR } from '../../../engine/fast/trained.ts';
+import { trainedNetworksDirOf } from '../../../engine/fast/trained.ts';
 import { trainedNetworksOf } from '../../../engine/methods/index.ts';
 import { InteractiveFirst } from '../interactive-first.ts';
 import { endingOf, jobTimeoutMsOf, LaneRunner } from '../lane-runner.ts';
@@ -64,7 +64,7 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
   const subscriber = connect('cancel');
   const metrics = createWorkerMetrics();
   const tempRoot = join(tmpdir(), `impasto-worker-${name}`);
-  const trainedNetworksDir = env.IMPASTO_TRAINED_NETWORKS_DIR ?? TRAINED_CACHE_DIR;
+  const trainedNetworksDir = trainedNetworksDirOf(env.IMPASTO_TRAINED_NETWORKS_DIR);
   await mkdir(tempRoot, { recursive: true });
   /** Jobs cancelled lately: checked before a job starts and at each progress report (a cancel that came between). */
   const cancelled = new Set<string>();
