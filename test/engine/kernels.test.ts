@@ -2,6 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../src/engine/onnx/graph-builder.ts';
 import { spaceToDepthKernel } from '../../src/engine/onnx/kernels.ts';
+import { winogradConv } from '../../src/engine/onnx/winograd.ts';
 import { gaussianNoise } from '../../src/engine/random.ts';
 
 /** Runs `y = f(x)` as a one-off onnxruntime graph. */
@@ -36,5 +37,27 @@ describe('a convolution on the space-to-depth form (the fast networks’ last la
     let largest = 0;
     for (let i = 0; i < plain.length; i++) largest = Math.max(largest, Math.abs(rewritten[i]! - plain[i]!));
     expect(largest).toBeLessThan(1e-4);
+  });
+});
+
+describe('a 3×3 convolution as Winograd F(4×4, 3×3) (the fast networks’ residual blocks)', () => {
+  it.each([
+    { inChannels: 8, outChannels: 8, height: 8, width: 12 },
+    { inChannels: 5, outChannels: 7, height: 9, width: 14 },
+    { inChannels: 16, outChannels: 4, height: 3, width: 5 },
+  ])('gives the plain convolution’s result: $inChannels → $outChannels on $height×$width', async ({ inChannels, outChannels, height, width }) => {
+    const kernel = gaussianNoise(outChannels * inChannels * 9, 0.1, 13);
+    const x = gaussianNoise(inChannels * height * width, 1, 14);
+    const [inDims, outDims] = [[1, inChannels, height, width], [1, outChannels, height, width]];
+    const plain = await run(inDims, outDims, (b, input) => b.op('Conv', [input, b.constant(kernel, [outChannels, inChannels, 3, 3])], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }), x);
+    const winograd = await run(inDims, outDims, (b, input) => winogradConv(b, input, kernel, { inChannels, outChannels, height, width }), x);
+    expect(winograd.length).toBe(plain.length);
+    let [largest, scale] = [0, 0];
+    for (let i = 0; i < plain.length; i++) {
+      largest = Math.max(largest, Math.abs(winograd[i]! - plain[i]!));
+      scale = Math.max(scale, Math.abs(plain[i]!));
+    }
+    expect(scale).toBeGreaterThan(0.1);
+    expect(largest).toBeLessThan(1e-4 * scale);
   });
 });

@@ -103,7 +103,7 @@ export interface TrainResult {
 }
 
 /** Two graphs per batch shape and one per sample size: a small cache, with the arena (fixed shapes, many runs). */
-const sessions = createSessionCache(4, true);
+const sessions = createSessionCache(4, { arena: true, pattern: true });
 
 export async function trainStyleNetwork(context: TrainContext, request: TrainRequest, hooks: TrainHooks = {}): Promise<TrainResult> {
   const options = parseTrainOptions(request.options);
