@@ -154,13 +154,13 @@ export type Normalisation = 'instance' | 'measure' | 'given';
 
 /**
  * Above this many pixels a picture is painted in tiles (peak memory grows with the pixels of one
- * pass: about 0.85 GB at 1024×768 and 3.2 GB at 2048×1536 in one pass, on 2 vCPUs).
+ * pass: about 1.0 GB at 1024×768 and 1.7 GB at 1460×1096, measured in a process of its own).
  */
 export const MAX_PIXELS_PER_PASS = 1_600_000;
 
 /**
- * With onnxruntime's memory arena: about 20% faster here, for 1.3 GB peak at 1024 px (one small graph
- * per size, unlike the VGG objective's many large ones).
+ * With onnxruntime's memory arena: about 20% faster here (one small graph per size, unlike the VGG
+ * objective's many large ones); without memory patterns, whose block the arena grows in powers of two.
  */
 const sessions = createSessionCache(4, { arena: true, pattern: false });
 /**
