@@ -13,6 +13,11 @@
  * 3. Where the objective differs, the same objective again under each of TensorFlow.js WebGPU's
  *    alternative kernels (naive convolution, separate im2col, other matmul programs), to name the
  *    kernel that is wrong.
+ * 4. onnxruntime's own WebGPU execution provider (Dawn is built into onnxruntime-node 1.30): the CPU
+ *    engine's graph (without its Winograd rewrite) on the GPU against the CPU engine, with the same
+ *    tolerances, and one evaluation's time on each. Reported apart (`onnxWebGpu`, not in `ok`): the
+ *    engine's GPU path is TensorFlow.js; this says whether onnxruntime's would be a correct, faster one.
+ *    The same for a fast network (wave, from IMPASTO_FAST_WEIGHTS_DIR) at 512 and 1024 px.
  *
  *   IMPASTO_WEIGHTS_DIR=… npm run check:gpu -- [--sizes=64,256,512] [--backend=webgpu]
  *
@@ -22,8 +27,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as ort from 'onnxruntime-node';
 import { GATYS_LAYERS, SHALLOW_LAYERS, type LayerSelection } from '../src/engine/layers.ts';
+import { loadFastNetwork, locateFastWeights, runFastNetwork, type FastNetwork } from '../src/engine/fast/network.ts';
+import { GraphBuilder } from '../src/engine/onnx/graph-builder.ts';
 import { arrayWeightsOf, createOnnxObjective } from '../src/engine/onnx/objective.ts';
-import { dot } from '../src/engine/optimizers/objective.ts';
+import { dot, type Evaluation } from '../src/engine/optimizers/objective.ts';
 import { gaussianNoise } from '../src/engine/random.ts';
 import { createTfObjective, type NetworkInput } from '../src/engine/tf-objective.ts';
 import { createFeatureNetwork, VGG19_CHANNELS, VGG19_LAYERS } from '../src/engine/vgg.ts';
@@ -131,12 +138,16 @@ VGG19_LAYERS.forEach((name, index) => {
 const arrays = arrayWeightsOf(weights);
 const layerSets: Record<string, LayerSelection> = { shallow: SHALLOW_LAYERS, gatys: GATYS_LAYERS };
 
-async function compareObjective(size: number, layers: LayerSelection) {
+/** The same seeded picture, painting and current image for every engine compared at `size`. */
+function objectiveInputs(size: number, layers: LayerSelection) {
   const input = (seed: number): NetworkInput => ({ x: gaussianNoise(size * size * 3, 40, seed), width: size, height: size });
   const [content, style] = [input(11), input(12)];
-  const x = gaussianNoise(size * size * 3, 40, 13);
   const termWeights = { content: 1e5, style: 3e4, tv: 1 };
-  const spec = { layers, content, styles: [{ input: style, weight: 1 }], weights: termWeights, normalise: false };
+  return { spec: { layers, content, styles: [{ input: style, weight: 1 }], weights: termWeights, normalise: false }, x: gaussianNoise(size * size * 3, 40, 13) };
+}
+
+async function compareObjective(size: number, layers: LayerSelection) {
+  const { spec, x } = objectiveInputs(size, layers);
   const reference = await (await createOnnxObjective({ ...spec, ort, vgg: arrays, pooling: 'max' })).evaluate(x);
   await tf.setBackend(target);
   const network = createFeatureNetwork(weights, 'max');
@@ -144,6 +155,11 @@ async function compareObjective(size: number, layers: LayerSelection) {
   const actual = await objective.evaluate(x);
   objective.dispose();
   network.dispose();
+  return agreementOf(actual, reference);
+}
+
+/** How far an evaluation is from the reference's: loss terms within 1e-3, the gradient as in the cross-check. */
+function agreementOf(actual: Evaluation, reference: Evaluation) {
   const norm = (v: Float32Array) => Math.sqrt(dot(v, v));
   const terms = Object.fromEntries((['content', 'style', 'tv', 'total'] as const).map((term) => [term, Math.abs(actual.terms[term] - reference.terms[term]) / Math.abs(reference.terms[term])]));
   const gradientNorm = Math.abs(norm(actual.gradient) - norm(reference.gradient)) / norm(reference.gradient);
@@ -182,6 +198,95 @@ if (failing.length > 0 && target === 'webgpu') {
   }
 }
 
+/** Why onnxruntime's WebGPU provider cannot start here (no adapter, no Vulkan driver), or undefined when it can. */
+async function onnxWebGpuUnavailable(): Promise<string | undefined> {
+  const b = new GraphBuilder();
+  b.output(b.alias(b.op('Relu', [b.input('x', [1, 4])]), 'y'), [1, 4]);
+  try {
+    const session = await ort.InferenceSession.create(b.build(), { executionProviders: ['webgpu'] });
+    await session.release();
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message.split('\n')[0] : String(error);
+  }
+}
+
+/** Median seconds of three evaluations (after the first, which builds the session). */
+async function secondsPerEvaluation(objective: { evaluate(x: Float32Array): Promise<Evaluation> }, x: Float32Array): Promise<number> {
+  const seconds: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    const started = performance.now();
+    await objective.evaluate(x);
+    seconds.push((performance.now() - started) / 1000);
+  }
+  return Number(seconds.sort((a, b) => a - b)[1]!.toFixed(3));
+}
+
+async function checkOnnxWebGpu() {
+  const unavailable = await onnxWebGpuUnavailable();
+  if (unavailable) return { available: false, reason: unavailable };
+  const results = [];
+  for (const size of sizes) {
+    for (const [name, layers] of Object.entries(layerSets)) {
+      try {
+        const { spec, x } = objectiveInputs(size, layers);
+        const cpu = await createOnnxObjective({ ...spec, ort, vgg: arrays, pooling: 'max' });
+        const gpu = await createOnnxObjective({ ...spec, ort, vgg: arrays, pooling: 'max', device: 'webgpu' });
+        const agreement = agreementOf(await gpu.evaluate(x), await cpu.evaluate(x));
+        results.push({ size, layers: name, ...agreement, secondsPerEvaluation: { webgpu: await secondsPerEvaluation(gpu, x), cpu: await secondsPerEvaluation(cpu, x) } });
+      } catch (error) {
+        results.push({ size, layers: name, ok: false, error: error instanceof Error ? error.message.split('\n')[0] : String(error) });
+      }
+    }
+  }
+  const fast = await checkFastNetworkOnWebGpu();
+  return { available: true, ok: results.every((entry) => entry.ok) && fast.every((entry) => entry.ok), objective: results, fast };
+}
+
+/**
+ * A fast network (wave) on onnxruntime's WebGPU provider against its CPU engine, on a smooth
+ * synthetic picture: the issue's criterion for the networks, within one grey level on average.
+ */
+async function checkFastNetworkOnWebGpu() {
+  const results = [];
+  let network: FastNetwork;
+  try {
+    network = await loadFastNetwork(locateFastWeights(process.env.IMPASTO_FAST_WEIGHTS_DIR), 'wave');
+  } catch (error) {
+    return [{ ok: false, error: error instanceof Error ? error.message : String(error) }];
+  }
+  for (const [width, height] of [[512, 384], [1024, 768]] as const) {
+    try {
+      const data = new Uint8Array(width * height * 3);
+      for (let i = 0; i < data.length; i++) data[i] = Math.round(127.5 + 127.5 * Math.sin(i / 3 / (7 + (i % 3))) * Math.cos(Math.floor(i / 3 / width) / 29));
+      const image = { width, height, data };
+      const paint = (device: 'cpu' | 'webgpu') => runFastNetwork(ort, network, image, { device });
+      const [expected, actual] = [await paint('cpu'), await paint('webgpu')];
+      let [sum, largest] = [0, 0];
+      for (let i = 0; i < data.length; i++) {
+        const difference = Math.abs(actual.data[i]! - expected.data[i]!);
+        sum += difference;
+        largest = Math.max(largest, difference);
+      }
+      const seconds = async (device: 'cpu' | 'webgpu') => {
+        const times: number[] = [];
+        for (let run = 0; run < 3; run++) {
+          const started = performance.now();
+          await paint(device);
+          times.push((performance.now() - started) / 1000);
+        }
+        return Number(times.sort((a, b) => a - b)[1]!.toFixed(3));
+      };
+      const meanGreyLevels = sum / data.length;
+      results.push({ network: 'wave', size: `${width}×${height}`, meanGreyLevels: Number(meanGreyLevels.toFixed(4)), maxGreyLevels: largest, ok: meanGreyLevels <= 1, seconds: { webgpu: await seconds('webgpu'), cpu: await seconds('cpu') } });
+    } catch (error) {
+      results.push({ network: 'wave', size: `${width}×${height}`, ok: false, error: error instanceof Error ? error.message.split('\n')[0] : String(error) });
+    }
+  }
+  return results;
+}
+const onnxWebGpu = await checkOnnxWebGpu();
+
 const ok = ops.every((entry) => entry.ok) && objective.every((entry) => entry.ok);
-console.log(JSON.stringify({ ok, backend: target, adapter: adapter ? describeAdapter(adapter) : null, limits: adapter?.limits, realLayers: [...real], ops, objective, bisect }, null, 2));
+console.log(JSON.stringify({ ok, backend: target, adapter: adapter ? describeAdapter(adapter) : null, limits: adapter?.limits, realLayers: [...real], ops, objective, bisect, onnxWebGpu }, null, 2));
 process.exit(ok ? 0 : 1);

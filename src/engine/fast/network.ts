@@ -11,7 +11,7 @@ import { WeightsError } from '../errors.ts';
 import { resizeToLongSide, type RgbImage } from '../image.ts';
 import { GraphBuilder } from '../onnx/graph-builder.ts';
 import { hwioToOihw, spaceToDepthKernel } from '../onnx/kernels.ts';
-import { createSessionCache } from '../onnx/sessions.ts';
+import { createSessionCache, type OnnxDevice } from '../onnx/sessions.ts';
 import { winogradConv } from '../onnx/winograd.ts';
 import { alignUp, planTiles, type TilePlan } from './tiles.ts';
 import { manifestEntryOf, readFastManifest, type FastNetworkName, type ManifestLayer, type ManifestTensor } from './manifest.ts';
@@ -87,20 +87,23 @@ async function readNetwork(dir: string, name: FastNetworkName): Promise<FastNetw
  * RGB 0–255 out. Every layer is IN(conv(x)) with TensorFlow's SAME padding (the extra zero of a
  * stride-2 conv at the bottom and right); residual blocks add without a ReLU after the sum.
  */
-export function buildFastGraph(network: FastNetwork, width: number, height: number, norm: Normalisation = 'instance'): Uint8Array {
+export function buildFastGraph(network: FastNetwork, width: number, height: number, norm: Normalisation = 'instance', device: OnnxDevice = 'cpu'): Uint8Array {
   const b = new GraphBuilder();
   const input = b.input('x', [1, height, width, 3]);
   const perChannel = (spec: FastLayer) => [1, spec.outChannels, 1, 1];
   let x = b.op('Transpose', [input], { perm: [0, 3, 1, 2] });
   // The size of the layer's input: the two stride-2 convs halve it, the two transposed ones double it.
   let size = { height, width };
+  // The two rewrites below (Winograd, space-to-depth) are for onnxruntime's CPU kernels; a GPU gets
+  // the plain convolutions.
+  const cpu = device === 'cpu';
   const layer = (value: string, spec: FastLayer): string => {
     const k = spec.kernel;
     let y: string;
-    if (spec.kind === 'conv' && spec.stride === 1 && k === 3) {
+    if (cpu && spec.kind === 'conv' && spec.stride === 1 && k === 3) {
       // The residual blocks' convolutions, 70% of the arithmetic: 4× fewer products (see winograd.ts).
       y = winogradConv(b, value, hwioToOihw(spec.weights, k, spec.inChannels, spec.outChannels), { ...spec, ...size });
-    } else if (spec.kind === 'conv' && spec.stride === 1 && spec.outChannels < FEW_CHANNELS) {
+    } else if (cpu && spec.kind === 'conv' && spec.stride === 1 && spec.outChannels < FEW_CHANNELS) {
       // The last layer back to RGB: on the 2×2 space-to-depth form (see spaceToDepthKernel), twice as fast.
       const s2d = spaceToDepthKernel(hwioToOihw(spec.weights, k, spec.inChannels, spec.outChannels), k, spec.inChannels, spec.outChannels, 2);
       const kernel = b.constant(s2d.kernel, [spec.outChannels * 4, spec.inChannels * 4, s2d.taps, s2d.taps], `w_${spec.name}`);
@@ -177,6 +180,8 @@ export interface FastRunOptions {
   readonly maxPixels?: number | undefined;
   /** Where the statistics of a tiled picture are measured; the picture at about 1024×768 by default (tests measure at full size). */
   readonly statisticsFrom?: RgbImage | undefined;
+  /** `cpu` (the default) or onnxruntime's WebGPU provider, for one pass (`npm run check:gpu`). */
+  readonly device?: OnnxDevice | undefined;
 }
 
 /**
@@ -191,7 +196,8 @@ export async function runFastNetwork(ort: Ort, network: FastNetwork, image: RgbI
   const { width, height } = padded;
   let values: Float32Array;
   if (width * height <= maxPixels) {
-    const session = await sessions.get(ort, `${network.name}|${width}x${height}`, () => buildFastGraph(network, width, height));
+    const device = options.device ?? 'cpu';
+    const session = await sessions.get(ort, `${network.name}|${width}x${height}`, () => buildFastGraph(network, width, height, 'instance', device), device);
     values = (await session.run({ x: tensorOf(ort, padded) })).y!.data as Float32Array;
   } else {
     const statistics = await measureStatistics(ort, network, options.statisticsFrom ?? (await downscaleToPixels(image, Math.min(maxPixels, STATISTICS_PIXELS))));

@@ -7,7 +7,7 @@ import type { DisposableObjective, NetworkInput, ObjectiveSpec } from '../tf-obj
 import { layerResolution, POOL_AFTER, VGG19_LAYERS, type Pooling } from '../vgg.ts';
 import { GraphBuilder } from './graph-builder.ts';
 import { hwioToOihw } from './kernels.ts';
-import { createSessionCache } from './sessions.ts';
+import { createSessionCache, type OnnxDevice } from './sessions.ts';
 import { winogradConv, type WinogradConvShape } from './winograd.ts';
 
 /** VGG weights as plain arrays: kernel `[3, 3, in, out]` (TensorFlow layout) and bias. */
@@ -28,6 +28,8 @@ export interface OnnxObjectiveSpec extends Omit<ObjectiveSpec, 'network'> {
    * evaluates thousands of photos against one painting, whose targets need computing once.
    */
   readonly gramTargets?: ReadonlyMap<string, Float32Array> | undefined;
+  /** `cpu` (the default) or onnxruntime's WebGPU provider (see sessions.ts). */
+  readonly device?: OnnxDevice | undefined;
 }
 
 /**
@@ -58,7 +60,8 @@ export async function createOnnxObjective(spec: OnnxObjectiveSpec): Promise<Disp
   ];
   const masked = spec.mask !== undefined;
   const session = await sessions.get(ort, `loss|${width}x${height}|${spec.pooling}|${layers.content.join(',')}|${layers.style.join(',')}|${masked ? 'masked' : ''}|${regions.length}`, () =>
-    buildLossGraph(spec.vgg, spec.pooling, layers, width, height, masked, regions.map((region) => region.suffix)),
+    buildLossGraph(spec.vgg, spec.pooling, layers, width, height, masked, regions.map((region) => region.suffix), spec.device ?? 'cpu'),
+    spec.device,
   );
   const constant: Record<string, OrtTensor> = {
     term_weights: new ort.Tensor('float32', Float32Array.of(spec.weights.content, spec.weights.style, spec.weights.tv), [3]),
@@ -113,9 +116,10 @@ export async function gramTargetsOf(spec: Omit<OnnxObjectiveSpec, 'content' | 's
 }
 
 /** Runs the forward graph on an image: activations of `featureLayers`, Gram matrices of `gramLayers`. */
-async function runFeatures(spec: Pick<OnnxObjectiveSpec, 'ort' | 'vgg' | 'pooling'>, input: NetworkInput, featureLayers: readonly string[], gramLayers: readonly string[]): Promise<Map<string, Float32Array>> {
+async function runFeatures(spec: Pick<OnnxObjectiveSpec, 'ort' | 'vgg' | 'pooling' | 'device'>, input: NetworkInput, featureLayers: readonly string[], gramLayers: readonly string[]): Promise<Map<string, Float32Array>> {
   const key = `features|${input.width}x${input.height}|${spec.pooling}|${featureLayers.join(',')}|${gramLayers.join(',')}`;
-  const session = await sessions.get(spec.ort, key, () => buildFeatureGraph(spec.vgg, spec.pooling, featureLayers, gramLayers, input.width, input.height));
+  const device = spec.device ?? 'cpu';
+  const session = await sessions.get(spec.ort, key, () => buildFeatureGraph(spec.vgg, spec.pooling, featureLayers, gramLayers, input.width, input.height, device), device);
   const outputs = await session.run({ x: new spec.ort.Tensor('float32', input.x, [1, input.height, input.width, 3]) });
   return new Map(Object.entries(outputs).map(([name, tensor]) => [name, Float32Array.from(tensor.data as Float32Array)]));
 }
@@ -136,7 +140,7 @@ function deepestOf(names: readonly string[]): number {
   return Math.max(...names.map((name) => VGG19_LAYERS.indexOf(name as (typeof VGG19_LAYERS)[number])));
 }
 
-function buildForward(b: GraphBuilder, weights: ArrayWeights, pooling: Pooling, deepest: number, width: number, height: number): ForwardPass {
+function buildForward(b: GraphBuilder, weights: ArrayWeights, pooling: Pooling, deepest: number, width: number, height: number, device: OnnxDevice): ForwardPass {
   const x = b.input('x', [1, height, width, 3]);
   const image = b.op('Transpose', [x], { perm: [0, 3, 1, 2] });
   const activations = new Map<string, string>();
@@ -146,7 +150,7 @@ function buildForward(b: GraphBuilder, weights: ArrayWeights, pooling: Pooling, 
   for (const name of order) {
     const layer = weights.get(name)!;
     const kernel = hwioToOihw(layer.kernel, 3, layer.inChannels, layer.outChannels);
-    const y = b.op('Relu', [convolve(b, a, kernel, { ...layer, ...layerResolution(name, width, height) }, layer.bias, name)]);
+    const y = b.op('Relu', [convolve(b, a, kernel, { ...layer, ...layerResolution(name, width, height) }, layer.bias, name, device)]);
     activations.set(name, y);
     a = y;
     if (POOL_AFTER.has(name) && name !== order.at(-1)) {
@@ -170,9 +174,9 @@ function gramOf(b: GraphBuilder, features: string, channels: number, pixels: num
   return { gram, matrix };
 }
 
-function buildFeatureGraph(weights: ArrayWeights, pooling: Pooling, featureLayers: readonly string[], gramLayers: readonly string[], width: number, height: number): Uint8Array {
+function buildFeatureGraph(weights: ArrayWeights, pooling: Pooling, featureLayers: readonly string[], gramLayers: readonly string[], width: number, height: number, device: OnnxDevice): Uint8Array {
   const b = new GraphBuilder();
-  const forward = buildForward(b, weights, pooling, deepestOf([...featureLayers, ...gramLayers]), width, height);
+  const forward = buildForward(b, weights, pooling, deepestOf([...featureLayers, ...gramLayers]), width, height, device);
   for (const name of featureLayers) {
     const { width: w, height: h } = layerResolution(name, width, height);
     b.output(b.alias(forward.activations.get(name)!, `features_${name}`), [1, weights.get(name)!.outChannels, h, w]);
@@ -185,9 +189,9 @@ function buildFeatureGraph(weights: ArrayWeights, pooling: Pooling, featureLayer
   return b.build();
 }
 
-function buildLossGraph(weights: ArrayWeights, pooling: Pooling, layers: LayerSelection, width: number, height: number, masked: boolean, regions: readonly string[]): Uint8Array {
+function buildLossGraph(weights: ArrayWeights, pooling: Pooling, layers: LayerSelection, width: number, height: number, masked: boolean, regions: readonly string[], device: OnnxDevice): Uint8Array {
   const b = new GraphBuilder();
-  const forward = buildForward(b, weights, pooling, deepestOf([...layers.content, ...layers.style]), width, height);
+  const forward = buildForward(b, weights, pooling, deepestOf([...layers.content, ...layers.style]), width, height, device);
   const termWeights = b.input('term_weights', [3]);
   const weightOf = (index: number) => b.op('Slice', [termWeights, b.int64s([index]), b.int64s([index + 1]), b.int64s([0])]);
   const [contentWeight, styleWeight, tvWeight] = [weightOf(0), weightOf(1), weightOf(2)];
@@ -262,7 +266,7 @@ function buildLossGraph(weights: ArrayWeights, pooling: Pooling, layers: LayerSe
     const activation = forward.activations.get(name)!;
     const dz = b.op('Mul', [dy, b.op('Cast', [b.op('Greater', [activation, b.constant([0], [1])])], { to: 1 })]);
     const flipped = flippedOihw(layer.kernel, layer.inChannels, layer.outChannels);
-    const da = convolve(b, dz, flipped, { inChannels: layer.outChannels, outChannels: layer.inChannels, ...layerResolution(name, width, height) }, undefined, `f_${name}`);
+    const da = convolve(b, dz, flipped, { inChannels: layer.outChannels, outChannels: layer.inChannels, ...layerResolution(name, width, height) }, undefined, `f_${name}`, device);
     if (index === 0) {
       imageGradient = da;
       break;
@@ -288,17 +292,18 @@ function buildLossGraph(weights: ArrayWeights, pooling: Pooling, layers: LayerSe
 }
 
 /**
- * Convolutions with at least this many channels in and out run as Winograd F(4×4, 3×3), the rest as
- * onnxruntime's Conv. Measured without the arena on 2 vCPUs (conv3/conv4 layers at 32–128 px): 0.4–0.9
- * of Conv's time from 256 channels (most at the small sizes, where Conv is least efficient), but up to
- * 1.9× at 64 channels, whose transforms move more memory than the products they save.
+ * On the CPU, convolutions with at least this many channels in and out run as Winograd F(4×4, 3×3),
+ * the rest as onnxruntime's Conv. Measured without the arena on 2 vCPUs (conv3/conv4 layers at
+ * 32–128 px): 0.4–0.9 of Conv's time from 256 channels (most at the small sizes, where Conv is least
+ * efficient), but up to 1.9× at 64 channels, whose transforms move more memory than the products
+ * they save. A GPU gets the plain Conv, whose kernels are the provider's to choose.
  */
 const WINOGRAD_FROM_CHANNELS = 256;
 
 /** A 3×3, stride-1, zero-padded convolution of a `[out, in, 3, 3]` kernel, with an optional bias. */
-function convolve(b: GraphBuilder, x: string, kernel: Float32Array, shape: WinogradConvShape, bias: Float32Array | undefined, name: string): string {
+function convolve(b: GraphBuilder, x: string, kernel: Float32Array, shape: WinogradConvShape, bias: Float32Array | undefined, name: string, device: OnnxDevice): string {
   const { inChannels, outChannels } = shape;
-  if (Math.min(inChannels, outChannels) >= WINOGRAD_FROM_CHANNELS) {
+  if (device === 'cpu' && Math.min(inChannels, outChannels) >= WINOGRAD_FROM_CHANNELS) {
     const y = winogradConv(b, x, kernel, shape);
     return bias ? b.op('Add', [y, b.constant(bias, [1, outChannels, 1, 1], `b_${name}`)]) : y;
   }

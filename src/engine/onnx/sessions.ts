@@ -2,9 +2,16 @@ import type { InferenceSession } from 'onnxruntime-node';
 
 type Ort = typeof import('onnxruntime-node');
 
+/**
+ * Where a session runs: onnxruntime's CPU kernels, or its WebGPU execution provider (Dawn, built into
+ * onnxruntime-node; nodes it has no kernel for run on the CPU). Only `npm run check:gpu` uses WebGPU
+ * so far: it has not yet been run on a GPU.
+ */
+export type OnnxDevice = 'cpu' | 'webgpu';
+
 export interface SessionCache {
-  /** The session for `key`, built from `build()`'s graph the first time. */
-  get(ort: Ort, key: string, build: () => Uint8Array): Promise<InferenceSession>;
+  /** The session for `key` on `device`, built from `build()`'s graph the first time. */
+  get(ort: Ort, key: string, build: () => Uint8Array, device?: OnnxDevice): Promise<InferenceSession>;
 }
 
 /** How a session gets its memory. */
@@ -22,13 +29,20 @@ export interface SessionMemory {
   readonly pattern: boolean;
 }
 
-/** onnxruntime sessions by key (a graph and its input size), the oldest released beyond `capacity`. */
+/** onnxruntime sessions by key (a graph and its input size), the least recently used released beyond `capacity`. */
 export function createSessionCache(capacity: number, memory: SessionMemory): SessionCache {
   const sessions = new Map<string, Promise<InferenceSession>>();
   return {
-    get(ort, key, build) {
+    get(ort, graphKey, build, device = 'cpu') {
+      const key = `${device}|${graphKey}`;
       let session = sessions.get(key);
-      if (session) return session;
+      if (session) {
+        // Least recently used goes first: a session in use (an objective holds its loss graph for a
+        // whole job) must not be the one released when another graph is built.
+        sessions.delete(key);
+        sessions.set(key, session);
+        return session;
+      }
       if (sessions.size >= capacity) {
         const [oldest] = sessions.keys();
         const evicted = sessions.get(oldest!)!;
@@ -38,7 +52,7 @@ export function createSessionCache(capacity: number, memory: SessionMemory): Ses
       }
       // Building the graph can throw synchronously too: both kinds of failure become a rejection.
       session = Promise.resolve().then(() =>
-        ort.InferenceSession.create(build(), { graphOptimizationLevel: 'all', executionMode: 'sequential', enableCpuMemArena: memory.arena, enableMemPattern: memory.pattern }),
+        ort.InferenceSession.create(build(), { executionProviders: [device], graphOptimizationLevel: 'all', executionMode: 'sequential', enableCpuMemArena: memory.arena, enableMemPattern: memory.pattern }),
       );
       sessions.set(key, session);
       // A failed session is never kept: the next request builds a fresh one.
