@@ -114,6 +114,10 @@ export function createBot(options: BotOptions): Bot {
     library,
     dirs,
     settings: { photosDir: env.IMPASTO_TRAINING_PHOTOS_DIR, steps: env.IMPASTO_TRAINING_STEPS, size: env.IMPASTO_TRAINING_SIZE, batch: env.IMPASTO_TRAINING_BATCH },
+    trainedNetworksDir,
+    liveJobs: () => [...store.queued(), ...store.running()],
+    releaseNetwork: (name) => runtime.releaseNetwork(name),
+    onCleanUpError: (error) => logger.warn({ err: error }, 'could not delete a removed style’s trained network; trying again after the next job'),
   });
   queue.onEvent((event) => training.handleJobEvent(event));
   const services: BotServices = { store, queue, library, dirs, limits, settings, engineInfo: runtime.engineInfo, contests, leaderboard, canSegment, training };
@@ -137,6 +141,9 @@ export function createBot(options: BotOptions): Bot {
       const live = new Set([...store.livePaths(), ...contestPaths]);
       const removed = (await deleteOwnFiles(dirs, expired.flatMap(filesOf).filter((path) => !live.has(path)))) + (await deleteExpiredFiles(dirs, live, retentionMs));
       if (removed > 0) logger.info({ removed }, 'deleted expired jobs, uploads and results');
+      // Removed styles' networks whose last job ended while the bot was stopped.
+      const networks = await training.deleteReleasedNetworks();
+      if (networks.length > 0) logger.info({ networks }, 'deleted the trained networks of removed styles');
     } catch (error) {
       logger.warn({ err: error }, 'retention cleanup failed');
     }

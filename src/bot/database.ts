@@ -154,6 +154,11 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
     version: 10,
     sql: `ALTER TABLE jobs ADD COLUMN background_styles TEXT;`,
   },
+  {
+    // Trained networks whose style was removed: deleted once no queued or running job needs them.
+    version: 11,
+    sql: `CREATE TABLE released_networks (network TEXT PRIMARY KEY, released_at INTEGER NOT NULL);`,
+  },
 ];
 
 /** Opens (creating if needed) the SQLite store in WAL mode and brings its schema up to date. */

@@ -40,6 +40,7 @@ class HandDispatch implements Dispatch {
   cancel(jobId: string): void {
     this.cancelled.push(jobId);
   }
+  async releaseNetwork(): Promise<void> {}
   pause(): void {}
   async stop(): Promise<void> {}
 }

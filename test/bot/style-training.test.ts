@@ -100,6 +100,27 @@ describe('training a library style in chat', () => {
     // The engine removes it as it stops (just after the bot has said so).
     await vi.waitFor(async () => expect((await readdir(join(harness.dataDir, 'results'))).filter((name) => name.endsWith('.state'))).toEqual([]), { timeout: 30_000 });
   });
+
+  it('deletes a removed style’s network once no job needs it, and only its own', async () => {
+    // "doomed" gets a copy of the network trained above; a training of it holds its name meanwhile.
+    const networks = harness.bot.dirs.networks;
+    const filesOf = (name: string) => [join(networks, `${name}.f32.bin`), join(networks, `${name}.json`)];
+    await addStyle(harness, 'doomed');
+    for (const [from, to] of filesOf('web-starry').map((path, index) => [path, filesOf('web-doomed')[index]!] as const)) await copyFile(from, to);
+    const library = harness.bot.library.in(moderator.requester.community);
+    harness.bot.library.linkNetwork(library.get('doomed')!, 'trained:web-doomed');
+    const training = await harness.bot.execute('style train', { name: 'doomed' }, moderator);
+    await waitForEvent(harness.events, harness.bot, (event) => event.type === 'progress' && event.job.id === training.jobId);
+
+    expect((await harness.bot.execute('style remove', { name: 'doomed' }, moderator)).text).toMatch(/Removed style "doomed"/);
+    // The training still runs under that name: nothing is deleted yet.
+    expect(filesOf('web-doomed').every((path) => existsSync(path))).toBe(true);
+    await harness.bot.execute('cancel', { job: training.jobId! }, moderator);
+    await vi.waitFor(() => expect(filesOf('web-doomed').some((path) => existsSync(path))).toBe(false), { timeout: 30_000 });
+    // The other style keeps its network, and is still fast.
+    expect(filesOf('web-starry').every((path) => existsSync(path))).toBe(true);
+    expect(library.get('starry')!.network).toBe('trained:web-starry');
+  });
 });
 
 describe('training across a restart', () => {

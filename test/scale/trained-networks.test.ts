@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { UploadedImage } from '../../src/bot/commands/types.ts';
 import { contextFor, startTestBot, waitForEnd } from '../helpers/bot.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
@@ -91,5 +91,15 @@ describe('trained networks through Redis', () => {
     expect(existsSync(join(workerNetworks, 'web-starry.json'))).toBe(false);
     await paintWithStyle('starry');
     expect(await digestOf(workerNetworks, 'web-starry')).toEqual(onWorker);
+
+    // The style removed (no job needs its network any more): gone from the bot's folder and from Redis.
+    expect((await harness.bot.execute('style remove', { name: 'starry' }, moderator)).text).toMatch(/Removed style "starry"/);
+    const checker = new Redis(redis.url);
+    try {
+      await vi.waitFor(async () => expect(await checker.exists('impasto:networks:web-starry')).toBe(0), { timeout: 15_000 });
+    } finally {
+      checker.disconnect();
+    }
+    expect(existsSync(join(botNetworks, 'web-starry.json')) || existsSync(join(botNetworks, 'web-starry.f32.bin'))).toBe(false);
   });
 });

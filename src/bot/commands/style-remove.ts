@@ -10,8 +10,10 @@ export function createStyleRemoveCommand(services: BotServices) {
       options: { name: { type: 'text', description: 'the style to remove', maxLength: 32, required: true, autocomplete: 'style' } },
     },
     async (context, args) => {
-      const style = await services.library.in(context.requester.community).remove(args.name);
-      // A shared style (a shipped painting) is only hidden here: other communities keep it.
+      const { community } = context.requester;
+      const { style, own } = await services.library.in(community).remove(args.name);
+      // A shared style (a shipped painting) is only hidden here: other communities keep it and its network.
+      if (own) await services.training.releaseNetworksOf(community, style);
       return { text: `Removed style "${style.name}" from this server's library. Jobs already queued with it still run.` };
     },
   );

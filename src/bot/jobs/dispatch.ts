@@ -47,6 +47,11 @@ export interface Dispatch {
   capacity(lane: JobLane): number;
   /** Stops a job, waiting or running. */
   cancel(jobId: string, lane: JobLane): void;
+  /**
+   * Drops the engines' shared copy of a trained network whose style is gone (Redis's; local engines
+   * read the bot's own folder, which the caller cleans).
+   */
+  releaseNetwork(name: string): Promise<void>;
   /** Starts nothing more (shutdown). */
   pause(): void;
   stop(): Promise<void>;

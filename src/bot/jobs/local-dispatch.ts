@@ -43,6 +43,10 @@ export class LocalDispatch implements Dispatch {
     this.lanes[lane].runner.cancel(jobId);
   }
 
+  async releaseNetwork(): Promise<void> {
+    // The engines here read the bot's own trained-networks folder: nothing of theirs to drop.
+  }
+
   pause(): void {
     for (const lane of JOB_LANES) this.lanes[lane].order.pause();
   }

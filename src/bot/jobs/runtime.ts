@@ -28,6 +28,8 @@ export interface JobRuntime {
   engineInfo(): PaintEngine | undefined;
   /** The Prometheus endpoint, when IMPASTO_METRICS_PORT is set (after `start`). */
   metricsUrl(): string | undefined;
+  /** Drops the engines' shared copy of a trained network (see `Dispatch.releaseNetwork`). */
+  releaseNetwork(name: string): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -126,6 +128,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     queue,
     engineInfo: () => engineInfo,
     metricsUrl: () => metricsServer?.url,
+    releaseNetwork: (name) => dispatch.releaseNetwork(name),
     async start() {
       if (env.IMPASTO_METRICS_PORT !== undefined) metricsServer = await serveMetrics(metrics.registry, { host: env.IMPASTO_METRICS_HOST, port: env.IMPASTO_METRICS_PORT }, logger.child({ component: 'metrics' }));
       // The engine loads its weights in the background; commands are answered meanwhile.

@@ -86,6 +86,27 @@ export class StyleLibrary {
     this.db.prepare('UPDATE styles SET network = ? WHERE path = ?').run(network, style.path);
   }
 
+  /** Marks trained networks (`trained:<name>`) as no longer wanted by the style they were made for. */
+  releaseNetworks(networks: readonly string[]): void {
+    const insert = this.db.prepare('INSERT OR IGNORE INTO released_networks (network, released_at) VALUES (?, ?)');
+    for (const network of networks) insert.run(network, Date.now());
+  }
+
+  /** Released networks, oldest first. */
+  releasedNetworks(): string[] {
+    return this.db.prepare('SELECT network FROM released_networks ORDER BY released_at').pluck().all() as string[];
+  }
+
+  /** Whether any style of any community is linked to the network (a style of the same name trained again). */
+  isNetworkLinked(network: string): boolean {
+    return this.db.prepare('SELECT 1 FROM styles WHERE network = ? LIMIT 1').get(network) !== undefined;
+  }
+
+  /** Forgets a release: the network was deleted, or is a style's again. */
+  dropRelease(network: string): void {
+    this.db.prepare('DELETE FROM released_networks WHERE network = ?').run(network);
+  }
+
   /** A forgotten person's styles stay in the library, no longer saying who added them. */
   forgetAdder(platform: string, userId: string): void {
     this.db.prepare("UPDATE styles SET added_by = 'forgotten' WHERE added_by = ?").run(`${platform}:${userId}`);
@@ -152,8 +173,8 @@ export class CommunityStyles {
     return this.get(name)!;
   }
 
-  /** Deletes one of its own styles, or hides a shared one from this community only. */
-  async remove(name: string): Promise<Style> {
+  /** Deletes one of its own styles (`own`), or hides a shared one from this community only. */
+  async remove(name: string): Promise<{ readonly style: Style; readonly own: boolean }> {
     const style = this.resolve(name);
     const own = this.db.prepare('DELETE FROM styles WHERE community = ? AND name = ?').run(this.community, style.name).changes > 0;
     if (own) {
@@ -162,7 +183,7 @@ export class CommunityStyles {
     } else {
       this.db.prepare('INSERT OR IGNORE INTO hidden_styles (community, name) VALUES (?, ?)').run(this.community, style.name);
     }
-    return style;
+    return { style, own };
   }
 
   /** The library as one picture: a labelled grid of thumbnails (PNG). */

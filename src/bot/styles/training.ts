@@ -1,16 +1,19 @@
 /**
  * Training fast networks for library styles (`/style train`): a queued background job on the
  * training lane, learning from the operator's photo folder (IMPASTO_TRAINING_PHOTOS_DIR, never users'
- * uploads). When it succeeds, the style is linked to its network and is fast from then on.
+ * uploads). When it succeeds, the style is linked to its network and is fast from then on. When the
+ * style is removed, its network goes too, once no queued or running job needs it.
  */
 import { copyFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { deleteTrainedNetwork } from '../../engine/fast/trained.ts';
+import { trainedNetworksOf } from '../../engine/methods/index.ts';
 import { sampleOfTrainingPhotos } from '../../engine/train/photos.ts';
 import { BotError } from '../errors.ts';
 import type { DataDirs } from '../files.ts';
 import type { JobEvent, JobQueue, QueueEntry } from '../jobs/queue.ts';
-import type { JobOrigin, Requester } from '../jobs/store.ts';
+import type { Job, JobOrigin, Requester } from '../jobs/store.ts';
 import type { Style, StyleLibrary } from './library.ts';
 
 export interface TrainingSettings {
@@ -21,10 +24,25 @@ export interface TrainingSettings {
   readonly batch: number;
 }
 
+export interface StyleTrainingDeps {
+  readonly queue: JobQueue;
+  readonly library: StyleLibrary;
+  readonly dirs: DataDirs;
+  readonly settings: TrainingSettings;
+  /** The bot's own trained networks (IMPASTO_TRAINED_NETWORKS_DIR). */
+  readonly trainedNetworksDir: string;
+  /** Queued and running jobs: the networks they name are kept. */
+  readonly liveJobs: () => readonly Job[];
+  /** Drops the engines' shared copy of a network (Redis's; nothing for local engines). */
+  readonly releaseNetwork: (name: string) => Promise<void>;
+  /** Where a failed clean-up is reported (it is tried again after the next job). */
+  readonly onCleanUpError: (error: unknown) => void;
+}
+
 export class StyleTraining {
-  constructor(
-    private readonly deps: { readonly queue: JobQueue; readonly library: StyleLibrary; readonly dirs: DataDirs; readonly settings: TrainingSettings },
-  ) {}
+  private sweeping: Promise<string[]> | undefined;
+
+  constructor(private readonly deps: StyleTrainingDeps) {}
 
   get defaultSteps(): number {
     return this.deps.settings.steps;
@@ -56,9 +74,60 @@ export class StyleTraining {
    */
   handleJobEvent(event: JobEvent): void {
     const { job } = event;
-    if (event.type !== 'succeeded' || job.method !== 'train' || !job.options.saveAs) return;
-    const style = this.deps.library.in(job.requester.community).get(job.styleLabel);
-    if (style) this.deps.library.linkNetwork(style, job.options.saveAs);
+    if (event.type === 'succeeded' && job.method === 'train' && job.options.saveAs) {
+      const style = this.deps.library.in(job.requester.community).get(job.styleLabel);
+      if (style) this.deps.library.linkNetwork(style, job.options.saveAs);
+    }
+    // A finished job may have been the last to need a removed style's network.
+    if (event.type === 'succeeded' || event.type === 'failed' || event.type === 'cancelled') void this.deleteReleasedNetworks();
+  }
+
+  /**
+   * A community's style was removed: its trained network (linked, or being trained under the name
+   * this bot gives it) is released, and deleted at once unless a queued or running job needs it.
+   */
+  async releaseNetworksOf(community: string, style: Pick<Style, 'name' | 'network'>): Promise<void> {
+    const networks = [`trained:${networkNameFor(community, style.name)}`, ...(style.network?.startsWith('trained:') ? [style.network] : [])];
+    this.deps.library.releaseNetworks([...new Set(networks)]);
+    await this.deleteReleasedNetworks();
+  }
+
+  /**
+   * Deletes released networks that no style is linked to again and no queued or running job names
+   * (uses, or is training); returns their names. One clean-up at a time; errors go to `onCleanUpError`.
+   */
+  deleteReleasedNetworks(): Promise<string[]> {
+    this.sweeping ??= this.sweepReleasedNetworks()
+      .catch((error: unknown) => {
+        this.deps.onCleanUpError(error);
+        return [];
+      })
+      .finally(() => (this.sweeping = undefined));
+    return this.sweeping;
+  }
+
+  private async sweepReleasedNetworks(): Promise<string[]> {
+    const { library } = this.deps;
+    const released = library.releasedNetworks();
+    if (released.length === 0) return [];
+    const needed = new Set(this.deps.liveJobs().flatMap((job) => {
+      const { uses, makes } = trainedNetworksOf(job.method, job.options);
+      return [...uses, ...(makes ? [makes] : [])];
+    }));
+    const deleted: string[] = [];
+    for (const network of released) {
+      if (library.isNetworkLinked(network)) {
+        library.dropRelease(network);
+        continue;
+      }
+      const name = network.slice('trained:'.length);
+      if (needed.has(name)) continue;
+      await deleteTrainedNetwork(this.deps.trainedNetworksDir, name);
+      await this.deps.releaseNetwork(name);
+      library.dropRelease(network);
+      deleted.push(name);
+    }
+    return deleted;
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -89,6 +89,13 @@ export async function writeTrainedNetworkFiles(dir: string, name: string, files:
 }
 
 /** The sha256 of the network's weights as its description gives it, or `undefined` when there is none. */
+/** Deletes a trained network's files (description first: without it the network is not listed). */
+export async function deleteTrainedNetwork(dir: string, name: string): Promise<void> {
+  const { weights, description } = pathsOf(dir, name);
+  await rm(description, { force: true });
+  await rm(weights, { force: true });
+}
+
 export async function trainedNetworkSha256(dir: string, name: string): Promise<string | undefined> {
   const text = await readFile(pathsOf(dir, name).description, 'utf8').catch(() => undefined);
   try {

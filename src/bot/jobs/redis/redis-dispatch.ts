@@ -101,6 +101,11 @@ export class RedisDispatch implements Dispatch {
     void this.cancelRemote(jobId, lane).catch((error: unknown) => this.logger.warn({ err: error, jobId }, 'could not cancel a job in Redis; it is cancelled when a worker reaches it'));
   }
 
+  async releaseNetwork(name: string): Promise<void> {
+    // Workers keep their own copies (6.7 MB each); a later job cannot ask for this network again.
+    await this.redis.del(this.keys.network(name));
+  }
+
   pause(): void {
     clearInterval(this.sweeper);
   }
