@@ -105,7 +105,9 @@ export function toSharp(image: RgbImage): sharp.Sharp {
 }
 
 export async function encodePng(image: RgbImage): Promise<Buffer> {
-  return toSharp(image).png({ compressionLevel: 9 }).toBuffer();
+  // zlib level 4: for a painted 1024×768 picture 80 ms and 2.11 MB, against 105–113 ms and 2.09 MB
+  // at level 9 (the fast method's whole result takes about 2 s).
+  return toSharp(image).png({ compressionLevel: 4 }).toBuffer();
 }
 
 function formatMegabytes(bytes: number): string {
