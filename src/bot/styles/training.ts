@@ -40,7 +40,8 @@ export interface StyleTrainingDeps {
 }
 
 export class StyleTraining {
-  private sweeping: Promise<string[]> | undefined;
+  /** The clean-ups, one after another: one asked for during another sweeps again, seeing what changed. */
+  private sweeps: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: StyleTrainingDeps) {}
 
@@ -97,13 +98,12 @@ export class StyleTraining {
    * (uses, or is training); returns their names. One clean-up at a time; errors go to `onCleanUpError`.
    */
   deleteReleasedNetworks(): Promise<string[]> {
-    this.sweeping ??= this.sweepReleasedNetworks()
-      .catch((error: unknown) => {
-        this.deps.onCleanUpError(error);
-        return [];
-      })
-      .finally(() => (this.sweeping = undefined));
-    return this.sweeping;
+    const sweep = this.sweeps.then(() => this.sweepReleasedNetworks()).catch((error: unknown) => {
+      this.deps.onCleanUpError(error);
+      return [];
+    });
+    this.sweeps = sweep;
+    return sweep;
   }
 
   private async sweepReleasedNetworks(): Promise<string[]> {

@@ -59,9 +59,10 @@ export async function createOnnxObjective(spec: OnnxObjectiveSpec): Promise<Disp
     ...(spec.outside && spec.mask ? [{ suffix: OUTSIDE, styles: spec.outside, mask: spec.mask.map((value) => 1 - value) }] : []),
   ];
   const masked = spec.mask !== undefined;
+  const device = spec.device ?? 'cpu';
   const session = await sessions.get(ort, `loss|${width}x${height}|${spec.pooling}|${layers.content.join(',')}|${layers.style.join(',')}|${masked ? 'masked' : ''}|${regions.length}`, () =>
-    buildLossGraph(spec.vgg, spec.pooling, layers, width, height, masked, regions.map((region) => region.suffix), spec.device ?? 'cpu'),
-    spec.device,
+    buildLossGraph(spec.vgg, spec.pooling, layers, width, height, masked, regions.map((region) => region.suffix), device),
+    device,
   );
   const constant: Record<string, OrtTensor> = {
     term_weights: new ort.Tensor('float32', Float32Array.of(spec.weights.content, spec.weights.style, spec.weights.tv), [3]),
