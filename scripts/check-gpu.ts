@@ -58,6 +58,22 @@ if (!(await tf.setBackend(target))) {
   process.exit(2);
 }
 
+/** An error as one line of the report. */
+function firstLineOf(error: unknown): string {
+  return error instanceof Error ? error.message.split('\n')[0]! : String(error);
+}
+
+/** Median seconds of three runs of `run` (after a first one elsewhere, which builds its session). */
+async function medianSecondsOf(run: () => Promise<unknown>): Promise<number> {
+  const seconds: number[] = [];
+  for (let index = 0; index < 3; index++) {
+    const started = performance.now();
+    await run();
+    seconds.push((performance.now() - started) / 1000);
+  }
+  return Number(seconds.sort((a, b) => a - b)[1]!.toFixed(3));
+}
+
 /** Runs `compute` on a backend and returns its output's values. */
 async function valuesOn(backend: string, compute: () => tf.Tensor): Promise<Float32Array> {
   await tf.setBackend(backend);
@@ -174,7 +190,7 @@ for (const size of sizes) {
     try {
       objective.push({ size, layers: name, ...(await compareObjective(size, layers)) });
     } catch (error) {
-      objective.push({ size, layers: name, ok: false, error: error instanceof Error ? error.message.split('\n')[0] : String(error) });
+      objective.push({ size, layers: name, ok: false, error: firstLineOf(error) });
     }
   }
 }
@@ -191,7 +207,7 @@ if (failing.length > 0 && target === 'webgpu') {
       for (const [flag, value] of Object.entries(flags)) tf.env().set(flag, value as number | boolean);
       bisect.push({ flags, size, layers, ...(await compareObjective(size, layerSets[layers]!)) });
     } catch (error) {
-      bisect.push({ flags, size, layers, ok: false, error: error instanceof Error ? error.message.split('\n')[0] : String(error) });
+      bisect.push({ flags, size, layers, ok: false, error: firstLineOf(error) });
     } finally {
       for (const [flag, value] of Object.entries(saved)) tf.env().set(flag, value as number | boolean);
     }
@@ -207,19 +223,8 @@ async function onnxWebGpuUnavailable(): Promise<string | undefined> {
     await session.release();
     return undefined;
   } catch (error) {
-    return error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return firstLineOf(error);
   }
-}
-
-/** Median seconds of three evaluations (after the first, which builds the session). */
-async function secondsPerEvaluation(objective: { evaluate(x: Float32Array): Promise<Evaluation> }, x: Float32Array): Promise<number> {
-  const seconds: number[] = [];
-  for (let run = 0; run < 3; run++) {
-    const started = performance.now();
-    await objective.evaluate(x);
-    seconds.push((performance.now() - started) / 1000);
-  }
-  return Number(seconds.sort((a, b) => a - b)[1]!.toFixed(3));
 }
 
 async function checkOnnxWebGpu() {
@@ -233,9 +238,9 @@ async function checkOnnxWebGpu() {
         const cpu = await createOnnxObjective({ ...spec, ort, vgg: arrays, pooling: 'max' });
         const gpu = await createOnnxObjective({ ...spec, ort, vgg: arrays, pooling: 'max', device: 'webgpu' });
         const agreement = agreementOf(await gpu.evaluate(x), await cpu.evaluate(x));
-        results.push({ size, layers: name, ...agreement, secondsPerEvaluation: { webgpu: await secondsPerEvaluation(gpu, x), cpu: await secondsPerEvaluation(cpu, x) } });
+        results.push({ size, layers: name, ...agreement, secondsPerEvaluation: { webgpu: await medianSecondsOf(() => gpu.evaluate(x)), cpu: await medianSecondsOf(() => cpu.evaluate(x)) } });
       } catch (error) {
-        results.push({ size, layers: name, ok: false, error: error instanceof Error ? error.message.split('\n')[0] : String(error) });
+        results.push({ size, layers: name, ok: false, error: firstLineOf(error) });
       }
     }
   }
@@ -268,19 +273,10 @@ async function checkFastNetworkOnWebGpu() {
         sum += difference;
         largest = Math.max(largest, difference);
       }
-      const seconds = async (device: 'cpu' | 'webgpu') => {
-        const times: number[] = [];
-        for (let run = 0; run < 3; run++) {
-          const started = performance.now();
-          await paint(device);
-          times.push((performance.now() - started) / 1000);
-        }
-        return Number(times.sort((a, b) => a - b)[1]!.toFixed(3));
-      };
       const meanGreyLevels = sum / data.length;
-      results.push({ network: 'wave', size: `${width}×${height}`, meanGreyLevels: Number(meanGreyLevels.toFixed(4)), maxGreyLevels: largest, ok: meanGreyLevels <= 1, seconds: { webgpu: await seconds('webgpu'), cpu: await seconds('cpu') } });
+      results.push({ network: 'wave', size: `${width}×${height}`, meanGreyLevels: Number(meanGreyLevels.toFixed(4)), maxGreyLevels: largest, ok: meanGreyLevels <= 1, seconds: { webgpu: await medianSecondsOf(() => paint('webgpu')), cpu: await medianSecondsOf(() => paint('cpu')) } });
     } catch (error) {
-      results.push({ network: 'wave', size: `${width}×${height}`, ok: false, error: error instanceof Error ? error.message.split('\n')[0] : String(error) });
+      results.push({ network: 'wave', size: `${width}×${height}`, ok: false, error: firstLineOf(error) });
     }
   }
   return results;

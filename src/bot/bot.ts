@@ -93,8 +93,8 @@ export function createBot(options: BotOptions): Bot {
   const dirs = createDataDirs(resolve(env.IMPASTO_DATA_DIR));
   const db = openDatabase(dirs.database);
   // The bot's trained networks live with its data, unless the operator keeps them elsewhere.
-  const trainedNetworksDir = env.IMPASTO_TRAINED_NETWORKS_DIR ?? dirs.networks;
-  const runtime = createJobRuntime({ env: { ...env, IMPASTO_TRAINED_NETWORKS_DIR: trainedNetworksDir }, logger, db, dirs, workerUrl: options.workerUrl });
+  const runtime = createJobRuntime({ env, logger, db, dirs, workerUrl: options.workerUrl });
+  const { trainedNetworksDir } = runtime;
   const { store, queue } = runtime;
   const library = new StyleLibrary(db, dirs.styles, () => new Set([...installedFastNetworks(env.IMPASTO_FAST_WEIGHTS_DIR), ...installedTrainedNetworks(trainedNetworksDir)]));
   const limits = commandLimitsFor(env);

@@ -26,6 +26,11 @@ export interface JobRuntime {
    * REDIS_URL set, the paint lane's workers once one has announced its engine; undefined until then.
    */
   engineInfo(): PaintEngine | undefined;
+  /**
+   * The bot's trained networks: IMPASTO_TRAINED_NETWORKS_DIR, else `networks/` in its data folder.
+   * Its engines read them there; with REDIS_URL, networks travel between it and the workers.
+   */
+  readonly trainedNetworksDir: string;
   /** The Prometheus endpoint, when IMPASTO_METRICS_PORT is set (after `start`). */
   metricsUrl(): string | undefined;
   /** Drops the engines' shared copy of a trained network (see `Dispatch.releaseNetwork`). */
@@ -48,7 +53,9 @@ export interface JobRuntimeOptions {
  * REDIS_URL set on `impasto worker`s anywhere (`RedisDispatch`); the queue in front is the same.
  */
 export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
-  const { env, logger, db, dirs } = options;
+  const { logger, db, dirs } = options;
+  const trainedNetworksDir = options.env.IMPASTO_TRAINED_NETWORKS_DIR ?? dirs.networks;
+  const env = { ...options.env, IMPASTO_TRAINED_NETWORKS_DIR: trainedNetworksDir };
   const store = new JobStore(db);
   const speed = new SpeedModel(likelyBackend(env.IMPASTO_BACKEND));
   const metrics = createBotMetrics();
@@ -68,7 +75,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
         url: env.REDIS_URL!,
         prefix: env.IMPASTO_REDIS_PREFIX,
         logger: logger.child({ component: 'redis' }),
-        trainedNetworksDir: env.IMPASTO_TRAINED_NETWORKS_DIR ?? dirs.networks,
+        trainedNetworksDir,
         onPaintEngine: (engine) => usePaintEngine(engine),
       });
   const queue = new BotQueue({
@@ -127,6 +134,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     store,
     queue,
     engineInfo: () => engineInfo,
+    trainedNetworksDir,
     metricsUrl: () => metricsServer?.url,
     releaseNetwork: (name) => dispatch.releaseNetwork(name),
     async start() {
