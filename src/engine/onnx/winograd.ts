@@ -82,13 +82,27 @@ export function winogradConv(b: GraphBuilder, x: string, kernel: Float32Array, s
   // folds the transpose into the product.
   const perPoint = b.op('Transpose', [b.op('Reshape', [window, b.int64s([inChannels, POINTS, tiles])])], { perm: [1, 0, 2] });
   const products = b.op('MatMul', [b.constant(winogradKernel(kernel, inChannels, outChannels), [POINTS, outChannels, inChannels], 'winograd_kernel'), perPoint]);
-  // The output transform Aᵀ m A: 16 outputs of each tile from its 36 points, then tiles back to pixels.
+  // The output transform Aᵀ m A: 16 outputs of each tile from its 36 points, then blocks to pixels.
   const outputs = new Float32Array(16 * POINTS);
   for (let p = 0; p < 4; p++) for (let q = 0; q < 4; q++) for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) outputs[(p * 4 + q) * POINTS + i * 6 + j] = OUTPUT_ROWS[p]![i]! * OUTPUT_ROWS[q]![j]!;
   const blocks = b.op('MatMul', [b.constant(outputs, [16, POINTS], 'winograd_outputs'), b.op('Reshape', [products, b.int64s([POINTS, outChannels * tiles])])]);
-  const y = b.op('DepthToSpace', [b.op('Reshape', [blocks, b.int64s([1, 16 * outChannels, tilesHigh, tilesWide])])], { blocksize: 4, mode: 'DCR' });
+  const y = placeBlocks(b, blocks, { channels: outChannels, tilesHigh, tilesWide });
   if (tilesHigh * 4 === height && tilesWide * 4 === width) return y;
   return b.op('Slice', [y, b.int64s([0, 0]), b.int64s([height, width]), b.int64s([2, 3])]);
+}
+
+/**
+ * `[16, channels · tiles]` (row-in-block × 4 + column-in-block first) → the `[1, channels, 4 ·
+ * tilesHigh, 4 · tilesWide]` picture: DepthToSpace's rearrangement, as two transposes. onnxruntime's
+ * DepthToSpace moves runs of 4 floats; here the first transpose gathers each block row's 4 columns,
+ * the second moves whole rows of 4 · tilesWide floats. A quarter of a fast network's Winograd time
+ * went into DepthToSpace; this takes half as long (whole network, interleaved: −7%).
+ */
+function placeBlocks(b: GraphBuilder, blocks: string, shape: { channels: number; tilesHigh: number; tilesWide: number }): string {
+  const { channels, tilesHigh, tilesWide } = shape;
+  const columnsInside = b.op('Transpose', [b.op('Reshape', [blocks, b.int64s([4, 4, channels, tilesHigh, tilesWide])])], { perm: [0, 2, 3, 4, 1] });
+  const rows = b.op('Transpose', [b.op('Reshape', [columnsInside, b.int64s([4, channels * tilesHigh, tilesWide * 4])])], { perm: [1, 0, 2] });
+  return b.op('Reshape', [rows, b.int64s([1, channels, tilesHigh * 4, tilesWide * 4])]);
 }
 
 /** `values` `times` times over, end to end. */
