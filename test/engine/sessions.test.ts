@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../src/engine/onnx/graph-builder.ts';
-import { createSessionCache } from '../../src/engine/onnx/sessions.ts';
+import { createSessionCache, createSessionLeases } from '../../src/engine/onnx/sessions.ts';
 
 /** A one-node graph: y = x · factor. */
 function scaleGraph(factor: number): Uint8Array {
@@ -36,5 +36,46 @@ describe('the onnxruntime session cache', () => {
     expect(gpu).not.toBe(cpu);
     expect(await cache.get(ort, 'graph', () => scaleGraph(7))).toBe(cpu);
     expect(await runOnce(cpu)).toBe(5);
+  });
+});
+
+describe('leased onnxruntime sessions (the loss graph, with its arena)', () => {
+  const graceMs = 20;
+  const afterGrace = () => new Promise((resolve) => setTimeout(resolve, graceMs * 3));
+
+  it('shares one session between leases and releases it once the last lease ends', async () => {
+    const leases = createSessionLeases({ arena: true, pattern: false }, graceMs);
+    const [first, second] = await Promise.all([leases.lease(ort, 'loss', () => scaleGraph(2)), leases.lease(ort, 'loss', () => scaleGraph(-1))]);
+    expect(second.session).toBe(first.session);
+    first.release();
+    first.release(); // a second release of the same lease must not end the other one
+    await afterGrace();
+    expect(await runOnce(second.session)).toBe(2);
+    second.release();
+    await afterGrace();
+    await expect(runOnce(second.session)).rejects.toThrow(/disposed/i);
+    // The next lease builds a fresh session from its own graph.
+    const fresh = await leases.lease(ort, 'loss', () => scaleGraph(3));
+    expect(await runOnce(fresh.session)).toBe(3);
+    fresh.release();
+  });
+
+  it('keeps the session for a lease taken within the grace period (one objective per training photo)', async () => {
+    const leases = createSessionLeases({ arena: true, pattern: false }, graceMs);
+    const photo = await leases.lease(ort, 'loss', () => scaleGraph(4));
+    photo.release();
+    const next = await leases.lease(ort, 'loss', () => scaleGraph(-1));
+    expect(next.session).toBe(photo.session);
+    await afterGrace();
+    expect(await runOnce(next.session)).toBe(4);
+    next.release();
+  });
+
+  it('forgets a session that failed to build, so that the next lease tries again', async () => {
+    const leases = createSessionLeases({ arena: true, pattern: false }, graceMs);
+    await expect(leases.lease(ort, 'loss', () => Uint8Array.of(1, 2, 3))).rejects.toThrow();
+    const retried = await leases.lease(ort, 'loss', () => scaleGraph(6));
+    expect(await runOnce(retried.session)).toBe(6);
+    retried.release();
   });
 });

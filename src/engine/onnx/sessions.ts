@@ -50,10 +50,7 @@ export function createSessionCache(capacity: number, memory: SessionMemory): Ses
         // A session that failed to build has nothing to release; a failed release harms no job.
         evicted.then((old) => old.release()).catch(() => undefined);
       }
-      // Building the graph can throw synchronously too: both kinds of failure become a rejection.
-      session = Promise.resolve().then(() =>
-        ort.InferenceSession.create(build(), { executionProviders: [device], graphOptimizationLevel: 'all', executionMode: 'sequential', enableCpuMemArena: memory.arena, enableMemPattern: memory.pattern }),
-      );
+      session = createSession(ort, build, memory, device);
       sessions.set(key, session);
       // A failed session is never kept: the next request builds a fresh one.
       const failed = session;
@@ -63,4 +60,66 @@ export function createSessionCache(capacity: number, memory: SessionMemory): Ses
       return session;
     },
   };
+}
+
+/** A session held while in use: `release()` ends this hold (once; later calls do nothing). */
+export interface SessionLease {
+  readonly session: InferenceSession;
+  release(): void;
+}
+
+export interface SessionLeases {
+  /** The session for `key` on `device`, shared by every lease of that key while any is held. */
+  lease(ort: Ort, key: string, build: () => Uint8Array, device?: OnnxDevice): Promise<SessionLease>;
+}
+
+/**
+ * Sessions that live while leased: built at the first lease of a key, released `graceMs` after its
+ * last lease ends, unless leased again before (training leases one per photo, one after another).
+ *
+ * Why: with the arena a session keeps its high-water mark, so a cached one would hold a job's
+ * largest scale for as long as the bot is idle. Leased, the memory goes when the job does.
+ */
+export function createSessionLeases(memory: SessionMemory, graceMs = 1000): SessionLeases {
+  const entries = new Map<string, { session: Promise<InferenceSession>; holders: number; timer?: NodeJS.Timeout | undefined }>();
+  return {
+    async lease(ort, graphKey, build, device = 'cpu') {
+      const key = `${device}|${graphKey}`;
+      let entry = entries.get(key);
+      if (!entry) {
+        const created = { session: createSession(ort, build, memory, device), holders: 0 };
+        // A failed session is never kept: the next lease builds a fresh one.
+        created.session.catch(() => {
+          if (entries.get(key) === created) entries.delete(key);
+        });
+        entries.set(key, created);
+        entry = created;
+      }
+      const held = entry;
+      clearTimeout(held.timer);
+      held.holders++;
+      const session = await held.session;
+      let released = false;
+      return {
+        session,
+        release() {
+          if (released) return;
+          released = true;
+          if (--held.holders > 0) return;
+          held.timer = setTimeout(() => {
+            if (entries.get(key) === held) entries.delete(key);
+            session.release().catch(() => undefined);
+          }, graceMs);
+          held.timer.unref();
+        },
+      };
+    },
+  };
+}
+
+function createSession(ort: Ort, build: () => Uint8Array, memory: SessionMemory, device: OnnxDevice): Promise<InferenceSession> {
+  // Building the graph can throw synchronously too: both kinds of failure become a rejection.
+  return Promise.resolve().then(() =>
+    ort.InferenceSession.create(build(), { executionProviders: [device], graphOptimizationLevel: 'all', executionMode: 'sequential', enableCpuMemArena: memory.arena, enableMemPattern: memory.pattern }),
+  );
 }

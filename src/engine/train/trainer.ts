@@ -25,6 +25,7 @@ import { parseOptions, schemaOf, type OptionSpecs, type ParsedOf } from '../opti
 import { weightsForStrength } from '../options.ts';
 import { createAdam } from '../optimizers/adam.ts';
 import type { Objective } from '../optimizers/objective.ts';
+import type { DisposableObjective } from '../tf-objective.ts';
 import { createRandom } from '../random.ts';
 import { BGR_MEAN, rgbToVggInput } from '../vgg.ts';
 import { readCheckpoint, writeCheckpoint, type StepRecord, type TrainingState } from './checkpoint.ts';
@@ -127,6 +128,9 @@ export async function trainStyleNetwork(context: TrainContext, request: TrainReq
   const parameters = state.parameters;
   const history = [...state.history];
   let crops: RgbImage[] = [];
+  // Each photo's objective is disposed when the next one exists: the loss graph's leased session
+  // (see onnx/objective.ts) passes from one to the next, across steps, and goes with the training.
+  let objectiveInUse: DisposableObjective | undefined;
   // One step's loss, as the optimizers see an objective: the batch's mean loss and its gradient with respect to the parameters.
   const batchLoss: Objective = {
     async evaluate(current) {
@@ -140,6 +144,8 @@ export async function trainStyleNetwork(context: TrainContext, request: TrainReq
       for (const [index, crop] of crops.entries()) {
         const offset = index * size * size * 3;
         const objective = await createOnnxObjective({ ...objectiveBase, content: { x: rgbToVggInput(crop), width: size, height: size }, styles: [{ input: styleInput, weight: 1 }], weights, normalise: true, gramTargets });
+        objectiveInUse?.dispose();
+        objectiveInUse = objective;
         const { terms, gradient } = await objective.evaluate(rgbFloatsToVgg(painted.subarray(offset, offset + size * size * 3)));
         for (const key of ['content', 'style', 'tv', 'total'] as const) sums[key] += terms[key] / batch;
         // The batch's loss is the mean of its pictures': each gradient ÷ batch, BGR back to RGB.
@@ -156,24 +162,28 @@ export async function trainStyleNetwork(context: TrainContext, request: TrainReq
   const adam = createAdam(batchLoss, parameters, { learningRate: options.learningRate, resume: { firstMoment: state.firstMoment, secondMoment: state.secondMoment, steps: state.step } });
   const started = performance.now();
   let sample: RgbImage | undefined;
-  for (let step = state.step + 1; step <= options.steps; step++) {
-    throwIfAborted(hooks.signal);
-    await hooks.beforeStep?.();
-    throwIfAborted(hooks.signal);
-    crops = await drawBatch(request.photos, options, step);
-    const { terms } = await adam.step();
-    const losses: StepRecord = { step, content: terms.content, style: terms.style, tv: terms.tv, total: terms.total };
-    history.push(losses);
+  try {
+    for (let step = state.step + 1; step <= options.steps; step++) {
+      throwIfAborted(hooks.signal);
+      await hooks.beforeStep?.();
+      throwIfAborted(hooks.signal);
+      crops = await drawBatch(request.photos, options, step);
+      const { terms } = await adam.step();
+      const losses: StepRecord = { step, content: terms.content, style: terms.style, tv: terms.tv, total: terms.total };
+      history.push(losses);
 
-    const checkpointed = step % options.checkpointEvery === 0 || step === options.steps;
-    if (checkpointed) {
-      const { firstMoment, secondMoment } = adam.state();
-      await writeCheckpoint(request.checkpointPath, { step, parameters, firstMoment, secondMoment, history, settings });
+      const checkpointed = step % options.checkpointEvery === 0 || step === options.steps;
+      if (checkpointed) {
+        const { firstMoment, secondMoment } = adam.state();
+        await writeCheckpoint(request.checkpointPath, { step, parameters, firstMoment, secondMoment, history, settings });
+      }
+      sample = request.samplePhoto && (step % options.sampleEvery === 0 || step === options.steps) ? await paintSample(ort, layout, parameters, request.samplePhoto) : undefined;
+      const elapsedMs = performance.now() - started;
+      const etaMs = (elapsedMs / (step - resumedAt)) * (options.steps - step);
+      await hooks.onStep?.({ step, totalSteps: options.steps, losses, elapsedMs, etaMs, sample, checkpointed });
     }
-    sample = request.samplePhoto && (step % options.sampleEvery === 0 || step === options.steps) ? await paintSample(ort, layout, parameters, request.samplePhoto) : undefined;
-    const elapsedMs = performance.now() - started;
-    const etaMs = (elapsedMs / (step - resumedAt)) * (options.steps - step);
-    await hooks.onStep?.({ step, totalSteps: options.steps, losses, elapsedMs, etaMs, sample, checkpointed });
+  } finally {
+    objectiveInUse?.dispose();
   }
   if (request.samplePhoto && !sample) sample = await paintSample(ort, layout, parameters, request.samplePhoto);
   return { parameters, history, resumedAt, elapsedMs: performance.now() - started, sample };
