@@ -11,7 +11,9 @@ import { FINAL_EVENTS, type JobEvent } from '../../src/bot/jobs/queue.ts';
 import type { ClusterStatus } from '../../src/bot/jobs/redis/status.ts';
 import { contextFor, startTestBot, waitForEnd, waitForEvent } from '../helpers/bot.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
-import { sharedImagePath } from '../helpers/shared.ts';
+import { loadSharedImage, sharedImagePath } from '../helpers/shared.ts';
+import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
+import { encodeGif } from '../../src/engine/gif.ts';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/workers.ts';
 
 /**
@@ -177,6 +179,30 @@ describe('jobs through BullMQ on Redis', () => {
     expect(collectedBy().find(({ jobId }) => jobId === id)?.worker).not.toBe(stopped.name);
     expect(finalEventsOf(id)).toHaveLength(1);
     workers.set(stopped.name, await startWorkerProcess(redis.url, stopped.name, WORKER_ENV));
+  }, 180_000);
+
+  it('resumes a clip on the other worker after the frames the killed one finished', async () => {
+    const clip = await syntheticClip(await loadSharedImage('content_tubingen.jpg'), await loadSharedImage('content_dog.jpg'), { frames: 6, width: 96, height: 72 });
+    const gif = { bytes: await encodeGif(clip.frames, { maxSide: 96 }), name: 'street.gif' };
+    const reply = await harness.bot.execute('stylize', { content: gif, style, iterations: 30 }, contextFor('kit'));
+    const id = reply.jobId!;
+    // Two frames finished (a clip's progress counts frames), and kept in Redis by the worker.
+    await waitForEvent(harness.events, harness.bot, (event) => event.job.id === id && event.type === 'progress' && event.progress.iteration >= 2);
+    const victim = await workerRunning(id);
+    while ((await bull.hlen(`impasto:files:resume:${id}`)) < 2) await new Promise((resolve) => setTimeout(resolve, 50));
+    await killWorker(victim);
+    const mark = harness.events.length;
+    const end = await waitForEnd(harness.events, harness.bot, id);
+    expect(end.type).toBe('succeeded');
+    expect(collectedBy().find(({ jobId }) => jobId === id)?.worker).not.toBe(victim.name);
+    // Painted again from the start, the new worker's first reports would count from frame 0.
+    const framesAfterKill = harness.events.slice(mark).filter((event) => event.job.id === id && event.type === 'progress').map((event) => (event.type === 'progress' ? event.progress.iteration : -1));
+    expect(framesAfterKill.length).toBeGreaterThan(0);
+    expect(Math.min(...framesAfterKill)).toBeGreaterThanOrEqual(2);
+    expect((await sharp((await harness.bot.resultFiles(harness.bot.job(id)!)).gif, { animated: true }).metadata()).pages).toBe(6);
+    // The bot deleted what the job kept in Redis when it ended.
+    await expect.poll(() => bull.exists(`impasto:files:resume:${id}`)).toBe(0);
+    workers.set(victim.name, await startWorkerProcess(redis.url, victim.name, WORKER_ENV));
   }, 180_000);
 
   it('gives up a job that kills every worker that takes it, with a clear message, after a bounded number of tries', async () => {

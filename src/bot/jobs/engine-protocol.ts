@@ -44,6 +44,16 @@ export interface RunRequest {
 }
 
 /**
+ * The folders, beside a job's result, where its run keeps what lets it resume after a crash: a
+ * clip's finished frames and a method's state (a training checkpoint). Each file in them is written
+ * whole (written elsewhere, then renamed), so whoever runs the engine may copy them at any time: a
+ * Redis worker keeps them in Redis for the worker that takes over its job.
+ */
+export function resumeDirsOf(output: RunRequest['output']): { readonly frames: string; readonly state: string } {
+  return { frames: `${output.pngPath}.frames`, state: `${output.pngPath}.state` };
+}
+
+/**
  * `hold`: finish the current training step, then wait (interactive jobs are running); `go`: carry on.
  * Only a training job waits; other methods do not ask.
  */

@@ -21,7 +21,7 @@ import { chooseFastRunner, tfjsFastRunner, type FastRunner } from '../../engine/
 import { chooseBackend } from '../../engine/backend.ts';
 import { lazySegmenter } from '../../engine/segmentation/person.ts';
 import { SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
-import type { EngineWorkerData, HostMessage, RunRequest, WorkerMessage } from './engine-protocol.ts';
+import { resumeDirsOf, type EngineWorkerData, type HostMessage, type RunRequest, type WorkerMessage } from './engine-protocol.ts';
 import { userMessageOf } from '../errors.ts';
 import { createTrainContext, type TrainContext } from '../../engine/train/trainer.ts';
 
@@ -134,7 +134,7 @@ async function run(request: RunRequest): Promise<void> {
       inputs: { content: content!, styles, mask, background },
       options: request.options,
       signal: controller.signal,
-      stateDir: stateDirOf(request),
+      stateDir: resumeDirsOf(request.output).state,
       waitForTurn: () => waitForTurn(controller.signal),
       onProgress: (progress) => {
         void (async () => {
@@ -150,7 +150,7 @@ async function run(request: RunRequest): Promise<void> {
     });
     await writeAtomically(output.pngPath, await encodePng(result.image));
     await writeAtomically(output.gifPath, await encodeGif(result.frames));
-    await rm(stateDirOf(request), { recursive: true, force: true });
+    await rm(resumeDirsOf(request.output).state, { recursive: true, force: true });
     send({
       type: 'done',
       jobId: request.jobId,
@@ -165,7 +165,7 @@ async function run(request: RunRequest): Promise<void> {
     });
   } catch (error) {
     // Cancelled or failed: nothing to resume. (A crash leaves the state for the next start.)
-    await rm(stateDirOf(request), { recursive: true, force: true }).catch(() => undefined);
+    await rm(resumeDirsOf(request.output).state, { recursive: true, force: true }).catch(() => undefined);
     send({
       type: 'failed',
       jobId: request.jobId,
@@ -186,7 +186,7 @@ async function run(request: RunRequest): Promise<void> {
 async function runClip(request: RunRequest, context: MethodContext, inputs: { styles: WeightedStyle[]; mask: RgbImage | undefined; background: WeightedStyle[] | undefined }, signal: AbortSignal): Promise<void> {
   const { clipFrames: _frames, ...options } = request.options as Record<string, unknown>;
   const clip = await decodeClip(await readFile(request.inputs.contentPath), { ...DEFAULT_CLIP_LIMITS, maxFrames: Number.MAX_SAFE_INTEGER, maxSeconds: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER, maxPixels: Number.MAX_SAFE_INTEGER });
-  const framesDir = `${request.output.pngPath}.frames`;
+  const framesDir = resumeDirsOf(request.output).frames;
   await mkdir(framesDir, { recursive: true });
   const saved = (await readdir(framesDir)).filter((name) => /^\d{5}\.png$/.test(name)).sort();
   // Only an unbroken run from the first frame counts (a frame half-written by a crash is never named .png).
@@ -221,11 +221,6 @@ async function runClip(request: RunRequest, context: MethodContext, inputs: { st
   if (video) await writeAtomically(request.output.mp4Path, await encodeMp4(result.frames, result.delaysMs));
   await rm(framesDir, { recursive: true, force: true });
   send({ type: 'done', jobId: request.jobId, outcome: { width: first.width, height: first.height, iterations: result.frames.length, elapsedMs: result.elapsedMs, frames: result.frames.length, lossHistory: [], video, ...(gif.width < first.width ? { gifWidth: gif.width } : {}) } });
-}
-
-/** The job's own folder for what lets it resume after a crash (a training checkpoint). */
-function stateDirOf(request: RunRequest): string {
-  return `${request.output.pngPath}.state`;
 }
 
 /** A saved clip frame's file: its index, zero-padded so that names sort in order. */

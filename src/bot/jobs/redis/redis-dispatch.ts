@@ -233,7 +233,7 @@ export class RedisDispatch implements Dispatch {
 
   private async forget(jobId: string, lane: JobLane): Promise<void> {
     await this.queues[lane].remove(jobId);
-    await this.redis.del(this.keys.inputs(jobId), this.keys.outputs(jobId), this.keys.cancelled(jobId));
+    await this.redis.del(this.keys.inputs(jobId), this.keys.outputs(jobId), this.keys.resume(jobId), this.keys.cancelled(jobId));
   }
 
   private async cancelRemote(jobId: string, lane: JobLane): Promise<void> {

@@ -86,6 +86,8 @@ export function keysFor(prefix: string) {
     bullPrefix: prefix,
     inputs: (jobId: string) => `${prefix}:files:in:${jobId}`,
     outputs: (jobId: string) => `${prefix}:files:out:${jobId}`,
+    /** What lets a job resume on another worker (`resume.ts`). */
+    resume: (jobId: string) => `${prefix}:files:resume:${jobId}`,
     cancelled: (jobId: string) => `${prefix}:cancelled:${jobId}`,
     cancelChannel: `${prefix}:cancel`,
     worker: (name: string) => `${prefix}:workers:${name}`,

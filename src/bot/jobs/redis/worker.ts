@@ -18,6 +18,7 @@ import {
   CANCELLED_REASON,
   RedisConnections,
   keysFor,
+  INPUT_TTL_SECONDS,
   OUTPUT_TTL_SECONDS,
   USER_FAILURE_PREFIX,
   WORKER_TTL_SECONDS,
@@ -27,6 +28,7 @@ import {
   type WorkerInfo,
 } from './remote-protocol.ts';
 import { fetchNetwork, publishNetwork } from './networks.ts';
+import { createResumeCopy } from './resume.ts';
 import { downloadInputs, uploadOutputs } from './transfer.ts';
 
 export interface RunningWorker {
@@ -83,6 +85,9 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
     try {
       if (cancelled.has(jobId) || (await redis.exists(keys.cancelled(jobId)))) throw new CancelledError();
       const request = await downloadInputs(redis, keys.inputs(jobId), job.data, dir);
+      const resume = createResumeCopy(redis, keys.resume(jobId), request.output, INPUT_TTL_SECONDS);
+      const restored = await resume.restore();
+      if (restored > 0) logger.info({ jobId, files: restored }, 'resuming a job where an earlier attempt stopped');
       // This machine's copy of the networks trained for the bot's styles, as the engine looks for them.
       const networks = trainedNetworksOf(job.data.method, job.data.options);
       for (const network of networks.uses) await fetchNetwork(redis, keys.network(network), trainedNetworksDir, network);
@@ -92,7 +97,10 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
         if (cancelled.has(jobId)) lane.runner.cancel(jobId);
         const data: RemoteProgress = { progress, ...(preview ? { preview: Buffer.from(preview).toString('base64') } : {}) };
         reports = reports.then(() => job.updateProgress(data as unknown as object)).catch((error: unknown) => logger.debug({ err: error, jobId }, 'could not report progress'));
-      }));
+        // A frame or a checkpoint finished since the last report goes to Redis, for a worker taking
+        // over; the last save ends before the job's end is reported (the bot then deletes its keys).
+        resume.save().catch((error: unknown) => logger.debug({ err: error, jobId }, 'could not keep the job\'s progress in Redis'));
+      })).finally(() => resume.save().catch(() => undefined));
       await reports;
       if (networks.makes) await publishNetwork(redis, keys.network(networks.makes), trainedNetworksDir, networks.makes);
       await uploadOutputs(redis, keys.outputs(jobId), request.output, Boolean(result.video), OUTPUT_TTL_SECONDS);
