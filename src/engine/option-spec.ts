@@ -55,6 +55,17 @@ export type ParsedOf<T extends OptionSpecs> = { -readonly [K in keyof T as T[K] 
 const LAYER_NAME = /^conv[1-5]_[1-4]$/;
 /** A network trained here (`impasto train-style`, `/style train`), by its name. */
 export const TRAINED_NETWORK = /^trained:[a-z0-9][a-z0-9_-]{0,63}$/;
+const TRAINED_PREFIX = 'trained:';
+
+/** The option value naming the network trained here as `name` (`trained:<name>`). */
+export function trainedNetworkOption(name: string): string {
+  return `${TRAINED_PREFIX}${name}`;
+}
+
+/** `trained:<name>` → `<name>`, its files' name; undefined for a pretrained network or anything else. */
+export function trainedNetworkName(option: string): string | undefined {
+  return TRAINED_NETWORK.test(option) ? option.slice(TRAINED_PREFIX.length) : undefined;
+}
 
 /** The zod schema of a table of options: unknown keys are refused, defaults filled in. */
 export function schemaOf<T extends OptionSpecs>(specs: T): z.ZodType<ParsedOf<T>, z.ZodTypeDef, InputOf<T>> {

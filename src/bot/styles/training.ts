@@ -8,6 +8,7 @@ import { copyFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { deleteTrainedNetwork } from '../../engine/fast/trained.ts';
+import { trainedNetworkName, trainedNetworkOption } from '../../engine/option-spec.ts';
 import { trainedNetworksOf } from '../../engine/methods/index.ts';
 import { sampleOfTrainingPhotos } from '../../engine/train/photos.ts';
 import { BotError } from '../errors.ts';
@@ -63,7 +64,7 @@ export class StyleTraining {
       await copyFile(sample.path, contentPath);
       // About ten samples for the GIF, and a checkpoint at least as often (a restart loses at most that).
       const every = Math.max(1, Math.floor(steps / 10));
-      const options = { steps, size, batch, checkpointEvery: Math.min(25, every), sampleEvery: Math.min(200, every), saveAs: `trained:${networkNameFor(requester.community, style.name)}` };
+      const options = { steps, size, batch, checkpointEvery: Math.min(25, every), sampleEvery: Math.min(200, every), saveAs: trainedNetworkOption(networkNameFor(requester.community, style.name)) };
       return { requester, origin, method: 'train', options, contentPath, stylePath: style.path, styleLabel: style.name };
     });
     return { ...entry, style };
@@ -88,7 +89,7 @@ export class StyleTraining {
    * this bot gives it) is released, and deleted at once unless a queued or running job needs it.
    */
   async releaseNetworksOf(community: string, style: Pick<Style, 'name' | 'network'>): Promise<void> {
-    const networks = [`trained:${networkNameFor(community, style.name)}`, ...(style.network?.startsWith('trained:') ? [style.network] : [])];
+    const networks = [trainedNetworkOption(networkNameFor(community, style.name)), ...(style.network && trainedNetworkName(style.network) ? [style.network] : [])];
     this.deps.library.releaseNetworks([...new Set(networks)]);
     await this.deleteReleasedNetworks();
   }
@@ -116,11 +117,11 @@ export class StyleTraining {
     }));
     const deleted: string[] = [];
     for (const network of released) {
-      if (library.isNetworkLinked(network)) {
+      const name = trainedNetworkName(network);
+      if (!name || library.isNetworkLinked(network)) {
         library.dropRelease(network);
         continue;
       }
-      const name = network.slice('trained:'.length);
       if (needed.has(name)) continue;
       await deleteTrainedNetwork(this.deps.trainedNetworksDir, name);
       await this.deps.releaseNetwork(name);

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { sha256 } from '../download.ts';
 import { WeightsError } from '../errors.ts';
+import { trainedNetworkOption } from '../option-spec.ts';
 import { parameterLayoutOf, readFastManifest } from './manifest.ts';
 import type { FastNetwork } from './network.ts';
 
@@ -46,7 +47,7 @@ export function installedTrainedNetworks(dir: string | undefined): Set<string> {
   const folder = trainedNetworksDirOf(dir);
   if (!existsSync(folder)) return new Set();
   const names = readdirSync(folder).flatMap((file) => (file.endsWith('.json') ? [file.slice(0, -'.json'.length)] : []));
-  return new Set(names.filter((name) => existsSync(join(folder, `${name}.f32.bin`))).map((name) => `trained:${name}`));
+  return new Set(names.filter((name) => existsSync(join(folder, `${name}.f32.bin`))).map(trainedNetworkOption));
 }
 
 /** Writes the network (the weights, then its description, each atomically: a reader never sees half of one). */

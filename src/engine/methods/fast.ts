@@ -7,7 +7,7 @@ import { onnxFastRunner, type FastRunner } from '../fast/runner.ts';
 import { resizeExactly, resizeToLongSide, type RgbImage } from '../image.ts';
 import { REGION_OPTIONS } from '../segmentation/targets.ts';
 import { regionsFor } from './regions.ts';
-import { parseOptions, schemaOf, TRAINED_NETWORK, type OptionSpecs } from '../option-spec.ts';
+import { parseOptions, schemaOf, TRAINED_NETWORK, trainedNetworkName, type OptionSpecs } from '../option-spec.ts';
 import { STRENGTH_RANGE } from '../options.ts';
 import type { EngineMethod, MethodContext } from './method.ts';
 
@@ -80,7 +80,8 @@ export function networkNamed(value: unknown, field = 'network'): string {
 
 /** A network by name: a pretrained one (checked against the manifest) or one trained here (against its description). */
 export function loadNamedNetwork(context: NetworkContext, name: string): Promise<FastNetwork> {
-  if (TRAINED_NETWORK.test(name)) return loadTrainedNetwork(trainedNetworksDirOf(context.trainedNetworksDir), name.slice('trained:'.length));
+  const trained = trainedNetworkName(name);
+  if (trained) return loadTrainedNetwork(trainedNetworksDirOf(context.trainedNetworksDir), trained);
   return loadFastNetwork(locateFastWeights(context.fastWeightsDir), name as FastNetworkName);
 }
 

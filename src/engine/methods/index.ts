@@ -1,5 +1,5 @@
 import { InputError } from '../errors.ts';
-import { TRAINED_NETWORK } from '../option-spec.ts';
+import { trainedNetworkName } from '../option-spec.ts';
 import type { EngineMethod } from './method.ts';
 import { bestMethod } from './best.ts';
 import { fastMethod } from './fast.ts';
@@ -37,8 +37,9 @@ export function trainedNetworksOf(method: string, options: unknown): { readonly 
   let makes: string | undefined;
   for (const [key, spec] of Object.entries(specs)) {
     const value = values[key];
-    if (spec.type !== 'network' || typeof value !== 'string' || !TRAINED_NETWORK.test(value)) continue;
-    const name = value.slice('trained:'.length);
+    if (spec.type !== 'network' || typeof value !== 'string') continue;
+    const name = trainedNetworkName(value);
+    if (!name) continue;
     if (spec.made) makes = name;
     else if (!uses.includes(name)) uses.push(name);
   }

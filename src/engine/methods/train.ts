@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InputError } from '../errors.ts';
 import { saveTrainedNetwork, trainedNetworksDirOf } from '../fast/trained.ts';
 import { resizeToLongSide, type RgbImage } from '../image.ts';
-import { TRAINED_NETWORK, parseOptions, schemaOf, type OptionSpecs } from '../option-spec.ts';
+import { trainedNetworkName, parseOptions, schemaOf, type OptionSpecs } from '../option-spec.ts';
 import { openTrainingPhotosWithSample } from '../train/photos.ts';
 import { renderBeforeAfterSheet } from '../train/sheet.ts';
 import { cropToMultipleOf4, TRAIN_OPTIONS, trainStyleNetwork } from '../train/trainer.ts';
@@ -26,7 +26,8 @@ export const trainMethod: EngineMethod = {
   options: TRAIN_METHOD_OPTIONS,
   async run(context, { inputs, options: input, onProgress, signal, stateDir, waitForTurn }) {
     const { saveAs, ...options } = parseOptions(trainMethodSchema, input);
-    if (!saveAs || !TRAINED_NETWORK.test(saveAs)) throw new InputError('invalid_option', 'Name the network to train: saveAs trained:<name>.', 'saveAs');
+    const name = saveAs ? trainedNetworkName(saveAs) : undefined;
+    if (!name) throw new InputError('invalid_option', 'Name the network to train: saveAs trained:<name>.', 'saveAs');
     if (!context.trainer || !context.trainingPhotosDir) throw new InputError('invalid_option', 'Training is not set up here: the operator sets IMPASTO_TRAINING_PHOTOS_DIR to a folder of photos.', 'photos');
     if (!stateDir) throw new Error('a training job needs a state folder for its checkpoint');
     const painting = inputs.styles[0]?.image;
@@ -48,7 +49,6 @@ export const trainMethod: EngineMethod = {
         },
       },
     );
-    const name = saveAs.slice('trained:'.length);
     const { steps, seed, size, batch, styleSize, strength, learningRate, from } = options;
     await saveTrainedNetwork(trainedNetworksDirOf(context.trainedNetworksDir), name, result.parameters, { styleImage: name, steps, trainedAt: new Date().toISOString(), options: { seed, size, batch, styleSize, strength, learningRate, from } });
     if (result.sample && frames.at(-1) !== result.sample) frames.push(result.sample);
