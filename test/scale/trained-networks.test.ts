@@ -101,5 +101,7 @@ describe('trained networks through Redis', () => {
       checker.disconnect();
     }
     expect(existsSync(join(botNetworks, 'web-starry.json')) || existsSync(join(botNetworks, 'web-starry.f32.bin'))).toBe(false);
+    // And from the worker's own folder, told through Redis.
+    await vi.waitFor(() => expect(existsSync(join(workerNetworks, 'web-starry.json')) || existsSync(join(workerNetworks, 'web-starry.f32.bin'))).toBe(false), { timeout: 15_000 });
   });
 });

@@ -102,8 +102,9 @@ export class RedisDispatch implements Dispatch {
   }
 
   async releaseNetwork(name: string): Promise<void> {
-    // Workers keep their own copies (6.7 MB each); a later job cannot ask for this network again.
-    await this.redis.del(this.keys.network(name));
+    // Each worker deletes its own copy (6.7 MB) when told; one that is down then keeps it. No later
+    // job can ask for this network again.
+    await this.redis.multi().del(this.keys.network(name)).publish(this.keys.releasedNetworksChannel, name).exec();
   }
 
   pause(): void {

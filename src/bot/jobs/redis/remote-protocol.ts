@@ -93,6 +93,8 @@ export function keysFor(prefix: string) {
     worker: (name: string) => `${prefix}:workers:${name}`,
     /** A network trained here (`networks.ts`). */
     network: (name: string) => `${prefix}:networks:${name}`,
+    /** A network no style needs any more (its name): each worker deletes its own copy. */
+    releasedNetworksChannel: `${prefix}:released-networks`,
     workersPattern: `${prefix}:workers:*`,
   };
 }

@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import type { WorkerEnvironment } from '../../config.ts';
 import { EngineHost, engineSettingsOf } from '../engine-host.ts';
 import { CancelledError } from '../../../engine/errors.ts';
-import { trainedNetworksDirOf } from '../../../engine/fast/trained.ts';
+import { deleteTrainedNetwork, trainedNetworksDirOf } from '../../../engine/fast/trained.ts';
+import { trainedNetworkName, trainedNetworkOption } from '../../../engine/option-spec.ts';
 import { trainedNetworksOf } from '../../../engine/methods/index.ts';
 import { InteractiveFirst } from '../interactive-first.ts';
 import { endingOf, jobTimeoutMsOf, LaneRunner } from '../lane-runner.ts';
@@ -157,13 +158,27 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
 
   // Interactive jobs go first here too: a training lane on this worker waits while they run.
   interactiveFirst = new InteractiveFirst(lanes.get('train')?.runner);
-  await subscriber.subscribe(keys.cancelChannel);
-  subscriber.on('message', (_channel: string, jobId: string) => {
+  await subscriber.subscribe(keys.cancelChannel, keys.releasedNetworksChannel);
+  subscriber.on('message', (channel: string, message: string) => {
+    if (channel === keys.releasedNetworksChannel) {
+      deleteReleasedNetwork(message);
+      return;
+    }
+    const jobId = message;
     cancelled.add(jobId);
     // Only the most recent matter (a job about to start here); the Redis key covers the rest.
     if (cancelled.size > 1000) cancelled.delete(cancelled.values().next().value!);
     for (const lane of lanes.values()) lane.runner.cancel(jobId);
   });
+
+  /** The bot released a network (its style was removed, and no job needs it): this machine's copy goes too. */
+  const deleteReleasedNetwork = (name: string) => {
+    // Only a network's own name: nothing from the channel reaches outside the networks folder.
+    if (!trainedNetworkName(trainedNetworkOption(name))) return;
+    deleteTrainedNetwork(trainedNetworksDir, name)
+      .then(() => logger.info({ network: name }, 'deleted a released network'))
+      .catch((error: unknown) => logger.warn({ err: error, network: name }, 'could not delete a released network'));
+  };
 
   const describeSelf = (): WorkerInfo => ({
     name,
