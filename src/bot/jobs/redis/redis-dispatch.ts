@@ -243,7 +243,7 @@ export class RedisDispatch implements Dispatch {
     const run = this.runs.get(jobId);
     if (removed === 1) {
       if (run && !run.settled) this.settle(run, () => run.resolve(undefined));
-      else await this.redis.del(this.keys.inputs(jobId));
+      else await this.redis.del(this.keys.inputs(jobId), this.keys.resume(jobId));
       return;
     }
     await this.redis.multi().set(this.keys.cancelled(jobId), '1', 'EX', INPUT_TTL_SECONDS).publish(this.keys.cancelChannel, jobId).exec();
