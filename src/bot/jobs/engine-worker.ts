@@ -148,8 +148,10 @@ async function run(request: RunRequest): Promise<void> {
         })();
       },
     });
-    await writeAtomically(output.pngPath, await encodePng(result.image));
-    await writeAtomically(output.gifPath, await encodeGif(result.frames));
+    // Encoded side by side (sharp works off the main thread): the PNG's time hides in the GIF's.
+    const [png, gif] = await Promise.all([encodePng(result.image), encodeGif(result.frames)]);
+    await writeAtomically(output.pngPath, png);
+    await writeAtomically(output.gifPath, gif);
     await rm(resumeDirsOf(request.output).state, { recursive: true, force: true });
     send({
       type: 'done',
