@@ -89,7 +89,6 @@ export async function writeTrainedNetworkFiles(dir: string, name: string, files:
   }
 }
 
-/** The sha256 of the network's weights as its description gives it, or `undefined` when there is none. */
 /** Deletes a trained network's files (description first: without it the network is not listed). */
 export async function deleteTrainedNetwork(dir: string, name: string): Promise<void> {
   const { weights, description } = pathsOf(dir, name);
@@ -97,6 +96,7 @@ export async function deleteTrainedNetwork(dir: string, name: string): Promise<v
   await rm(weights, { force: true });
 }
 
+/** The sha256 of the network's weights as its description gives it, or `undefined` when there is none. */
 export async function trainedNetworkSha256(dir: string, name: string): Promise<string | undefined> {
   const text = await readFile(pathsOf(dir, name).description, 'utf8').catch(() => undefined);
   try {

@@ -37,8 +37,8 @@ export function createSessionCache(capacity: number, memory: SessionMemory): Ses
       const key = `${device}|${graphKey}`;
       let session = sessions.get(key);
       if (session) {
-        // Least recently used goes first: a session in use (an objective holds its loss graph for a
-        // whole job) must not be the one released when another graph is built.
+        // Least recently used goes first: a session just handed out may still be running when
+        // another graph is built, and must not be the one released.
         sessions.delete(key);
         sessions.set(key, session);
         return session;
