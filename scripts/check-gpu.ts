@@ -164,7 +164,8 @@ function objectiveInputs(size: number, layers: LayerSelection) {
 
 async function compareObjective(size: number, layers: LayerSelection) {
   const { spec, x } = objectiveInputs(size, layers);
-  const reference = await (await createOnnxObjective({ ...spec, ort, vgg: arrays, pooling: 'max' })).evaluate(x);
+  const onnx = await createOnnxObjective({ ...spec, ort, vgg: arrays, pooling: 'max' });
+  const reference = await onnx.evaluate(x).finally(() => onnx.dispose());
   await tf.setBackend(target);
   const network = createFeatureNetwork(weights, 'max');
   const objective = createTfObjective({ ...spec, network });
@@ -235,10 +236,19 @@ async function checkOnnxWebGpu() {
     for (const [name, layers] of Object.entries(layerSets)) {
       try {
         const { spec, x } = objectiveInputs(size, layers);
+        // Each objective holds a leased loss graph (with its arena) until disposed.
         const cpu = await createOnnxObjective({ ...spec, ort, vgg: arrays, pooling: 'max' });
-        const gpu = await createOnnxObjective({ ...spec, ort, vgg: arrays, pooling: 'max', device: 'webgpu' });
-        const agreement = agreementOf(await gpu.evaluate(x), await cpu.evaluate(x));
-        results.push({ size, layers: name, ...agreement, secondsPerEvaluation: { webgpu: await medianSecondsOf(() => gpu.evaluate(x)), cpu: await medianSecondsOf(() => cpu.evaluate(x)) } });
+        try {
+          const gpu = await createOnnxObjective({ ...spec, ort, vgg: arrays, pooling: 'max', device: 'webgpu' });
+          try {
+            const agreement = agreementOf(await gpu.evaluate(x), await cpu.evaluate(x));
+            results.push({ size, layers: name, ...agreement, secondsPerEvaluation: { webgpu: await medianSecondsOf(() => gpu.evaluate(x)), cpu: await medianSecondsOf(() => cpu.evaluate(x)) } });
+          } finally {
+            gpu.dispose();
+          }
+        } finally {
+          cpu.dispose();
+        }
       } catch (error) {
         results.push({ size, layers: name, ok: false, error: firstLineOf(error) });
       }
@@ -258,7 +268,7 @@ async function checkFastNetworkOnWebGpu() {
   try {
     network = await loadFastNetwork(locateFastWeights(process.env.IMPASTO_FAST_WEIGHTS_DIR), 'wave');
   } catch (error) {
-    return [{ ok: false, error: error instanceof Error ? error.message : String(error) }];
+    return [{ ok: false, error: firstLineOf(error) }];
   }
   for (const [width, height] of [[512, 384], [1024, 768]] as const) {
     try {
