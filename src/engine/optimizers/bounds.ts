@@ -11,12 +11,13 @@ export interface Bounds {
 
 /** Clamps `x` into the bounds, in place. */
 export function project(x: Float32Array, bounds: Bounds): Float32Array {
-  const period = bounds.lower.length;
-  for (let i = 0; i < x.length; i++) {
-    const channel = i % period;
+  const { lower, upper } = bounds;
+  // The channel is counted rather than taken as i % period: the loop runs over every pixel of
+  // every trial point, and the modulo was most of its time.
+  for (let i = 0, channel = 0; i < x.length; i++, channel = channel + 1 === lower.length ? 0 : channel + 1) {
     const value = x[i]!;
-    if (value < bounds.lower[channel]!) x[i] = bounds.lower[channel]!;
-    else if (value > bounds.upper[channel]!) x[i] = bounds.upper[channel]!;
+    if (value < lower[channel]!) x[i] = lower[channel]!;
+    else if (value > upper[channel]!) x[i] = upper[channel]!;
   }
   return x;
 }
@@ -26,12 +27,11 @@ export function project(x: Float32Array, bounds: Bounds): Float32Array {
  * `sign` is +1 for a descent direction (moving along it), −1 for a gradient (moving against it).
  */
 export function freeComponents(x: Float32Array, vector: Float32Array, bounds: Bounds, sign: 1 | -1): Float32Array {
-  const period = bounds.lower.length;
+  const { lower, upper } = bounds;
   const out = Float32Array.from(vector);
-  for (let i = 0; i < x.length; i++) {
-    const channel = i % period;
+  for (let i = 0, channel = 0; i < x.length; i++, channel = channel + 1 === lower.length ? 0 : channel + 1) {
     const move = sign * out[i]!;
-    if ((move < 0 && x[i]! <= bounds.lower[channel]!) || (move > 0 && x[i]! >= bounds.upper[channel]!)) out[i] = 0;
+    if ((move < 0 && x[i]! <= lower[channel]!) || (move > 0 && x[i]! >= upper[channel]!)) out[i] = 0;
   }
   return out;
 }
