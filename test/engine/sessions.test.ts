@@ -44,7 +44,7 @@ describe('leased onnxruntime sessions (the loss graph, with its arena)', () => {
   const afterGrace = () => new Promise((resolve) => setTimeout(resolve, graceMs * 3));
 
   it('shares one session between leases and releases it once the last lease ends', async () => {
-    const leases = createSessionLeases({ arena: true, pattern: false }, graceMs);
+    const leases = createSessionLeases({ arena: true, pattern: false }, { graceMs });
     const [first, second] = await Promise.all([leases.lease(ort, 'loss', () => scaleGraph(2)), leases.lease(ort, 'loss', () => scaleGraph(-1))]);
     expect(second.session).toBe(first.session);
     first.release();
@@ -61,7 +61,7 @@ describe('leased onnxruntime sessions (the loss graph, with its arena)', () => {
   });
 
   it('keeps the session for a lease taken within the grace period (one objective per training photo)', async () => {
-    const leases = createSessionLeases({ arena: true, pattern: false }, graceMs);
+    const leases = createSessionLeases({ arena: true, pattern: false }, { graceMs });
     const photo = await leases.lease(ort, 'loss', () => scaleGraph(4));
     photo.release();
     const next = await leases.lease(ort, 'loss', () => scaleGraph(-1));
@@ -71,8 +71,26 @@ describe('leased onnxruntime sessions (the loss graph, with its arena)', () => {
     next.release();
   });
 
+  it('keeps at most maxIdle sessions without a lease: the longest idle goes at once (the fast networks, a minute each)', async () => {
+    const leases = createSessionLeases({ arena: true, pattern: false }, { graceMs: 60_000, maxIdle: 2 });
+    const [first, second, third] = await Promise.all([leases.lease(ort, 'first', () => scaleGraph(2)), leases.lease(ort, 'second', () => scaleGraph(3)), leases.lease(ort, 'third', () => scaleGraph(4))]);
+    first.release();
+    second.release();
+    // Two idle sessions: both kept, and a new lease of the first finds it warm.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const again = await leases.lease(ort, 'first', () => scaleGraph(-1));
+    expect(again.session).toBe(first.session);
+    again.release();
+    // The third becomes idle too: the longest idle (the second, since the first was leased again) goes.
+    third.release();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await expect(runOnce(second.session)).rejects.toThrow(/disposed/i);
+    expect(await runOnce(first.session)).toBe(2);
+    expect(await runOnce(third.session)).toBe(4);
+  });
+
   it('forgets a session that failed to build, so that the next lease tries again', async () => {
-    const leases = createSessionLeases({ arena: true, pattern: false }, graceMs);
+    const leases = createSessionLeases({ arena: true, pattern: false }, { graceMs });
     await expect(leases.lease(ort, 'loss', () => Uint8Array.of(1, 2, 3))).rejects.toThrow();
     const retried = await leases.lease(ort, 'loss', () => scaleGraph(6));
     expect(await runOnce(retried.session)).toBe(6);

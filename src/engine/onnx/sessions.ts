@@ -73,6 +73,13 @@ export interface SessionLeases {
   lease(ort: Ort, key: string, build: () => Uint8Array, device?: OnnxDevice): Promise<SessionLease>;
 }
 
+export interface LeaseOptions {
+  /** How long a session outlives its last lease: a lease taken within it finds the session warm. */
+  readonly graceMs?: number;
+  /** At most this many sessions are kept without a lease; beyond it the longest idle goes at once. */
+  readonly maxIdle?: number;
+}
+
 /**
  * Sessions that live while leased: built at the first lease of a key, released `graceMs` after its
  * last lease ends, unless leased again before (training leases one per photo, one after another).
@@ -80,14 +87,27 @@ export interface SessionLeases {
  * Why: with the arena a session keeps its high-water mark, so a cached one would hold a job's
  * largest scale for as long as the bot is idle. Leased, the memory goes when the job does.
  */
-export function createSessionLeases(memory: SessionMemory, graceMs = 1000): SessionLeases {
-  const entries = new Map<string, { session: Promise<InferenceSession>; holders: number; timer?: NodeJS.Timeout | undefined }>();
+export function createSessionLeases(memory: SessionMemory, { graceMs = 1000, maxIdle = Number.POSITIVE_INFINITY }: LeaseOptions = {}): SessionLeases {
+  interface Entry {
+    readonly session: Promise<InferenceSession>;
+    holders: number;
+    timer?: NodeJS.Timeout | undefined;
+  }
+  const entries = new Map<string, Entry>();
+  // Keys of the sessions without a lease, the longest idle first.
+  const idle = new Set<string>();
+  const releaseEntry = (key: string, entry: Entry) => {
+    clearTimeout(entry.timer);
+    idle.delete(key);
+    if (entries.get(key) === entry) entries.delete(key);
+    entry.session.then((session) => session.release()).catch(() => undefined);
+  };
   return {
     async lease(ort, graphKey, build, device = 'cpu') {
       const key = `${device}|${graphKey}`;
       let entry = entries.get(key);
       if (!entry) {
-        const created = { session: createSession(ort, build, memory, device), holders: 0 };
+        const created: Entry = { session: createSession(ort, build, memory, device), holders: 0 };
         // A failed session is never kept: the next lease builds a fresh one.
         created.session.catch(() => {
           if (entries.get(key) === created) entries.delete(key);
@@ -97,6 +117,7 @@ export function createSessionLeases(memory: SessionMemory, graceMs = 1000): Sess
       }
       const held = entry;
       clearTimeout(held.timer);
+      idle.delete(key);
       held.holders++;
       const session = await held.session;
       let released = false;
@@ -106,11 +127,13 @@ export function createSessionLeases(memory: SessionMemory, graceMs = 1000): Sess
           if (released) return;
           released = true;
           if (--held.holders > 0) return;
-          held.timer = setTimeout(() => {
-            if (entries.get(key) === held) entries.delete(key);
-            session.release().catch(() => undefined);
-          }, graceMs);
+          held.timer = setTimeout(() => releaseEntry(key, held), graceMs);
           held.timer.unref();
+          idle.add(key);
+          if (idle.size > maxIdle) {
+            const [longest] = idle;
+            releaseEntry(longest!, entries.get(longest!)!);
+          }
         },
       };
     },

@@ -20,7 +20,7 @@ import type { RgbImage } from '../image.ts';
 import { resizeToLongSide } from '../image.ts';
 import { selectLayers, type LayerSelection } from '../layers.ts';
 import { arrayWeightsOf, createOnnxObjective, gramTargetsOf, type ArrayWeights } from '../onnx/objective.ts';
-import { createSessionCache } from '../onnx/sessions.ts';
+import { createSessionLeases } from '../onnx/sessions.ts';
 import { parseOptions, schemaOf, type OptionSpecs, type ParsedOf } from '../option-spec.ts';
 import { weightsForStrength } from '../options.ts';
 import { createAdam } from '../optimizers/adam.ts';
@@ -103,8 +103,11 @@ export interface TrainResult {
   readonly sample?: RgbImage | undefined;
 }
 
-/** Two graphs per batch shape and one per sample size: a small cache, with the arena (fixed shapes, many runs). */
-const sessions = createSessionCache(4, { arena: true, pattern: true });
+/**
+ * Two graphs per batch shape and one per sample size, with the arena (fixed shapes, many runs).
+ * Leased for the training (and each sample): the arena's memory goes when the training does.
+ */
+const sessions = createSessionLeases({ arena: true, pattern: true });
 
 export async function trainStyleNetwork(context: TrainContext, request: TrainRequest, hooks: TrainHooks = {}): Promise<TrainResult> {
   const options = parseTrainOptions(request.options);
@@ -122,8 +125,12 @@ export async function trainStyleNetwork(context: TrainContext, request: TrainReq
   const { size, batch } = options;
   const strengthWeights = weightsForStrength(options.strength);
   const weights = { content: strengthWeights.content, style: strengthWeights.style, tv: strengthWeights.tv / (3 * size * size) };
-  const forward = await sessions.get(ort, `train-forward|${batch}|${size}`, () => buildTrainingForwardGraph(layout, batch, size, size));
-  const backward = await sessions.get(ort, `train-backward|${batch}|${size}`, () => buildTrainingBackwardGraph(layout, batch, size, size));
+  const forwardLease = await sessions.lease(ort, `train-forward|${batch}|${size}`, () => buildTrainingForwardGraph(layout, batch, size, size));
+  const backwardLease = await sessions.lease(ort, `train-backward|${batch}|${size}`, () => buildTrainingBackwardGraph(layout, batch, size, size)).catch((error: unknown) => {
+    forwardLease.release();
+    throw error;
+  });
+  const [forward, backward] = [forwardLease.session, backwardLease.session];
 
   const parameters = state.parameters;
   const history = [...state.history];
@@ -184,6 +191,8 @@ export async function trainStyleNetwork(context: TrainContext, request: TrainReq
     }
   } finally {
     objectiveInUse?.dispose();
+    forwardLease.release();
+    backwardLease.release();
   }
   if (request.samplePhoto && !sample) sample = await paintSample(ort, layout, parameters, request.samplePhoto);
   return { parameters, history, resumedAt, elapsedMs: performance.now() - started, sample };
@@ -256,8 +265,13 @@ async function pretrainedParameters(context: TrainContext, layout: ParameterLayo
 /** The sample photo painted by the network as it is (clipped to bytes). */
 async function paintSample(ort: Ort, layout: ParameterLayout, parameters: Float32Array, photo: RgbImage): Promise<RgbImage> {
   if (photo.width % 4 || photo.height % 4) throw new InputError('invalid_option', 'The sample photo must be a multiple of 4 pixels wide and high.', 'sample');
-  const session = await sessions.get(ort, `train-sample|${photo.width}x${photo.height}`, () => buildTrainingForwardGraph(layout, 1, photo.width, photo.height));
-  const y = (await session.run({ params: new ort.Tensor('float32', parameters, [layout.size]), x: new ort.Tensor('float32', Float32Array.from(photo.data), [1, photo.height, photo.width, 3]) })).y!.data as Float32Array;
+  const lease = await sessions.lease(ort, `train-sample|${photo.width}x${photo.height}`, () => buildTrainingForwardGraph(layout, 1, photo.width, photo.height));
+  let y: Float32Array;
+  try {
+    y = (await lease.session.run({ params: new ort.Tensor('float32', parameters, [layout.size]), x: new ort.Tensor('float32', Float32Array.from(photo.data), [1, photo.height, photo.width, 3]) })).y!.data as Float32Array;
+  } finally {
+    lease.release();
+  }
   return { width: photo.width, height: photo.height, data: Uint8Array.from(y, (value) => Math.min(255, Math.max(0, Math.round(value)))) };
 }
 
