@@ -94,8 +94,8 @@ export function buildFastGraph(network: FastNetwork, width: number, height: numb
   let x = b.op('Transpose', [input], { perm: [0, 3, 1, 2] });
   // The size of the layer's input: the two stride-2 convs halve it, the two transposed ones double it.
   let size = { height, width };
-  // The two rewrites below (Winograd, space-to-depth) are for onnxruntime's CPU kernels; a GPU gets
-  // the plain convolutions.
+  // The rewrites below (Winograd, space-to-depth, the last transposed conv's phases) are for
+  // onnxruntime's CPU kernels; a GPU gets the plain convolutions.
   const cpu = device === 'cpu';
   /**
    * `phases`: the layer's input (or output) is in the 2×2 space-to-depth form `[1, 4·C, H/2, W/2]`,
