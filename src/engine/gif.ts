@@ -17,6 +17,9 @@ export interface GifOptions {
   readonly delaysMs?: readonly number[];
 }
 
+/** The GIF's long side at most, unless asked otherwise: the PNG carries the full resolution. */
+export const GIF_MAX_SIDE = 512;
+
 /** Which iterations to keep as frames: about `budget` of them, evenly spaced, always the last. */
 export function frameInterval(iterations: number, budget: number): number {
   return Math.max(1, Math.ceil(iterations / Math.max(1, budget - 1)));
@@ -33,7 +36,7 @@ export async function encodeGif(frames: readonly RgbImage[], options: GifOptions
 
 /** `encodeGif`, saying the size it came out at (smaller than asked when it had to fit `maxBytes`). */
 export async function encodeGifFitting(frames: readonly RgbImage[], options: GifOptions = {}): Promise<{ bytes: Buffer; width: number; height: number }> {
-  const { frameDelayMs = 120, finalHoldMs = 2000, maxBytes = 8 * 1024 * 1024, maxSide = 512, delaysMs } = options;
+  const { frameDelayMs = 120, finalHoldMs = 2000, maxBytes = 8 * 1024 * 1024, maxSide = GIF_MAX_SIDE, delaysMs } = options;
   const first = frames[0];
   if (!first) throw new Error('encodeGif needs at least one frame');
   let scale = Math.min(1, maxSide / Math.max(first.width, first.height));

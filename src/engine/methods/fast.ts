@@ -4,6 +4,7 @@ import { InputError, throwIfAborted } from '../errors.ts';
 import { FAST_NETWORKS, loadFastNetwork, locateFastWeights, type FastNetwork, type FastNetworkName } from '../fast/network.ts';
 import { loadTrainedNetwork, trainedNetworksDirOf } from '../fast/trained.ts';
 import { onnxFastRunner, type FastRunner } from '../fast/runner.ts';
+import { GIF_MAX_SIDE } from '../gif.ts';
 import { resizeExactly, resizeToLongSide, type RgbImage } from '../image.ts';
 import { REGION_OPTIONS } from '../segmentation/targets.ts';
 import { regionsFor } from './regions.ts';
@@ -48,8 +49,11 @@ export const fastMethod: EngineMethod = {
     if (options.preserveColors) image = preserveContentColors(image, photo);
     // As the optimisation does: white paints, black keeps the photo, grey blends.
     if (regions.mask && !split) image = blendWithMask(image, photo, await maskFromImage(regions.mask, photo.width, photo.height));
-    const overlay = regions.overlay ? [await resizeExactly(regions.overlay, photo.width, photo.height)] : [];
-    const frames = [...overlay, ...wipe(photo, image, options.frames)];
+    // The wipe is made at the GIF's size: full-size frames would only be shrunk again, one by one.
+    const gifSide = Math.min(GIF_MAX_SIDE, Math.max(photo.width, photo.height));
+    const [before, after] = await Promise.all([resizeToLongSide(photo, gifSide), resizeToLongSide(image, gifSide)]);
+    const overlay = regions.overlay ? [await resizeExactly(regions.overlay, before.width, before.height)] : [];
+    const frames = [...overlay, ...wipe(before, after, options.frames)];
     const elapsedMs = performance.now() - started;
     onProgress?.({ iteration: 1, totalIterations: 1, elapsedMs, etaMs: 0, frame: image });
     return { image, frames, iterations: 1, elapsedMs, history: [] };
