@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError, InputError } from '../../src/engine/errors.ts';
 import { parameterLayoutOf, readFastManifest } from '../../src/engine/fast/manifest.ts';
 import { loadFastNetwork, runFastNetwork } from '../../src/engine/fast/network.ts';
-import { loadTrainedNetwork, networkOfParameters, saveTrainedNetwork } from '../../src/engine/fast/trained.ts';
+import { deleteTrainedNetwork, loadTrainedNetwork, networkOfParameters, saveTrainedNetwork } from '../../src/engine/fast/trained.ts';
 import { resizeExactly } from '../../src/engine/image.ts';
 import { readCheckpoint } from '../../src/engine/train/checkpoint.ts';
 import { buildTrainingBackwardGraph, buildTrainingForwardGraph } from '../../src/engine/train/network-graph.ts';
@@ -131,6 +131,18 @@ describe('training a style network', () => {
     expect(painted.data).toEqual((await runFastNetwork(ort, networkOfParameters('same', 'Starry Night', parameters), photo)).data);
     await writeFile(join(dir, 'networks', 'starry.f32.bin'), Buffer.alloc(layout.size * 4));
     await expect(loadTrainedNetwork(join(dir, 'networks'), 'starry')).rejects.toThrow(/does not match/);
+  });
+
+  it('deletes only a network’s own files: a name with a path in it is refused (a worker deletes what Redis names)', async () => {
+    const networks = join(dir, 'networks-deleted');
+    await mkdir(networks, { recursive: true });
+    const outside = join(dir, 'outside.json');
+    await writeFile(outside, '{}');
+    await expect(deleteTrainedNetwork(networks, '../outside')).rejects.toThrow(/cannot name a trained network/);
+    await expect(readFile(outside, 'utf8')).resolves.toBe('{}');
+    await saveTrainedNetwork(networks, 'gone', initialParameters(layout, 6), { styleImage: 'x', steps: 1, trainedAt: new Date(0).toISOString(), options: {} });
+    await deleteTrainedNetwork(networks, 'gone');
+    await expect(loadTrainedNetwork(networks, 'gone')).rejects.toThrow();
   });
 });
 

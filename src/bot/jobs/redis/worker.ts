@@ -8,7 +8,6 @@ import type { WorkerEnvironment } from '../../config.ts';
 import { EngineHost, engineSettingsOf } from '../engine-host.ts';
 import { CancelledError } from '../../../engine/errors.ts';
 import { deleteTrainedNetwork, trainedNetworksDirOf } from '../../../engine/fast/trained.ts';
-import { trainedNetworkName, trainedNetworkOption } from '../../../engine/option-spec.ts';
 import { trainedNetworksOf } from '../../../engine/methods/index.ts';
 import { InteractiveFirst } from '../interactive-first.ts';
 import { endingOf, jobTimeoutMsOf, LaneRunner } from '../lane-runner.ts';
@@ -173,8 +172,8 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
 
   /** The bot released a network (its style was removed, and no job needs it): this machine's copy goes too. */
   const deleteReleasedNetwork = (name: string) => {
-    // Only a network's own name: nothing from the channel reaches outside the networks folder.
-    if (!trainedNetworkName(trainedNetworkOption(name))) return;
+    // deleteTrainedNetwork refuses anything but a network's own name (letters, digits, - and _), so
+    // nothing from the channel reaches outside the networks folder: such a name is only logged.
     deleteTrainedNetwork(trainedNetworksDir, name)
       .then(() => logger.info({ network: name }, 'deleted a released network'))
       .catch((error: unknown) => logger.warn({ err: error, network: name }, 'could not delete a released network'));
