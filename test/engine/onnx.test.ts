@@ -60,8 +60,12 @@ beforeAll(async () => {
 
 async function compare(layers: LayerSelection, pooling: Pooling, mask?: Float32Array, referenceBackend: 'wasm' | 'cpu' = 'wasm', normalise = false, input = { content, style, x }, outside?: ObjectiveSpec['outside']): Promise<void> {
   const { content, style, x } = input;
-  await tf.setBackend(referenceBackend);
+  // The network (each kernel flipped for its gradient) is made on wasm: the cpu backend's reverse
+  // and transpose go element by element, and for the deep stand-ins held the event loop for about
+  // 27 s in one block, twice that beside another test file: past the test runner's 60-s message
+  // timeout. A flip is an exact permutation; the reference's arithmetic still runs on `referenceBackend`.
   const network = createFeatureNetwork(weights, pooling);
+  await tf.setBackend(referenceBackend);
   const termWeights = normalise ? { content: 1, style: 1, tv: 1e-6 } : { content: 1e5, style: 3e4, tv: 1 };
   const reference = createTfObjective({ network, layers, content, styles: [{ input: style, weight: 1 }], mask, outside, weights: termWeights, normalise });
   const native = await createOnnxObjective({ ort, vgg: arrays, pooling, layers, content, styles: [{ input: style, weight: 1 }], mask, outside, weights: termWeights, normalise });
