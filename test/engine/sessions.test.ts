@@ -89,6 +89,21 @@ describe('leased onnxruntime sessions (the loss graph, with its arena)', () => {
     expect(await runOnce(third.session)).toBe(4);
   });
 
+  it('withSession holds a lease only while its function runs, also when it throws (one fast-network pass)', async () => {
+    const leases = createSessionLeases({ arena: true, pattern: false }, { graceMs });
+    let used: ort.InferenceSession | undefined;
+    expect(await leases.withSession(ort, 'pass', () => scaleGraph(5), (session) => runOnce((used = session)))).toBe(5);
+    await afterGrace();
+    await expect(runOnce(used!)).rejects.toThrow(/disposed/i);
+    const failing = (session: ort.InferenceSession) => {
+      used = session;
+      return Promise.reject(new Error('the pass failed'));
+    };
+    await expect(leases.withSession(ort, 'pass', () => scaleGraph(6), failing)).rejects.toThrow(/the pass failed/);
+    await afterGrace();
+    await expect(runOnce(used!)).rejects.toThrow(/disposed/i);
+  });
+
   it('forgets a session that failed to build, so that the next lease tries again', async () => {
     const leases = createSessionLeases({ arena: true, pattern: false }, { graceMs });
     await expect(leases.lease(ort, 'loss', () => Uint8Array.of(1, 2, 3))).rejects.toThrow();

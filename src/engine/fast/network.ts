@@ -220,12 +220,8 @@ export async function runFastNetwork(ort: Ort, network: FastNetwork, image: RgbI
   let values: Float32Array;
   if (width * height <= maxPixels) {
     const device = options.device ?? 'cpu';
-    const lease = await sessions.lease(ort, `${network.name}|${width}x${height}`, () => buildFastGraph(network, width, height, 'instance', device), device);
-    try {
-      values = (await lease.session.run({ x: tensorOf(ort, padded) })).y!.data as Float32Array;
-    } finally {
-      lease.release();
-    }
+    const outputs = await sessions.withSession(ort, `${network.name}|${width}x${height}`, () => buildFastGraph(network, width, height, 'instance', device), (session) => session.run({ x: tensorOf(ort, padded) }), device);
+    values = outputs.y!.data as Float32Array;
   } else {
     const statistics = await measureStatistics(ort, network, options.statisticsFrom ?? (await downscaleToPixels(image, Math.min(maxPixels, STATISTICS_PIXELS))));
     values = await paintTiles(ort, network, padded, planTiles(width, height, maxPixels), statistics);

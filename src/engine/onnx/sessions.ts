@@ -71,6 +71,8 @@ export interface SessionLease {
 export interface SessionLeases {
   /** The session for `key` on `device`, shared by every lease of that key while any is held. */
   lease(ort: Ort, key: string, build: () => Uint8Array, device?: OnnxDevice): Promise<SessionLease>;
+  /** `use(session)` with the session for `key`, leased for just that long (one run, say). */
+  withSession<T>(ort: Ort, key: string, build: () => Uint8Array, use: (session: InferenceSession) => Promise<T>, device?: OnnxDevice): Promise<T>;
 }
 
 export interface LeaseOptions {
@@ -102,7 +104,7 @@ export function createSessionLeases(memory: SessionMemory, { graceMs = 1000, max
     if (entries.get(key) === entry) entries.delete(key);
     entry.session.then((session) => session.release()).catch(() => undefined);
   };
-  return {
+  const leases: SessionLeases = {
     async lease(ort, graphKey, build, device = 'cpu') {
       const key = `${device}|${graphKey}`;
       let entry = entries.get(key);
@@ -137,7 +139,16 @@ export function createSessionLeases(memory: SessionMemory, { graceMs = 1000, max
         },
       };
     },
+    async withSession(ort, key, build, use, device) {
+      const { session, release } = await leases.lease(ort, key, build, device);
+      try {
+        return await use(session);
+      } finally {
+        release();
+      }
+    },
   };
+  return leases;
 }
 
 function createSession(ort: Ort, build: () => Uint8Array, memory: SessionMemory, device: OnnxDevice): Promise<InferenceSession> {

@@ -265,13 +265,10 @@ async function pretrainedParameters(context: TrainContext, layout: ParameterLayo
 /** The sample photo painted by the network as it is (clipped to bytes). */
 async function paintSample(ort: Ort, layout: ParameterLayout, parameters: Float32Array, photo: RgbImage): Promise<RgbImage> {
   if (photo.width % 4 || photo.height % 4) throw new InputError('invalid_option', 'The sample photo must be a multiple of 4 pixels wide and high.', 'sample');
-  const lease = await sessions.lease(ort, `train-sample|${photo.width}x${photo.height}`, () => buildTrainingForwardGraph(layout, 1, photo.width, photo.height));
-  let y: Float32Array;
-  try {
-    y = (await lease.session.run({ params: new ort.Tensor('float32', parameters, [layout.size]), x: new ort.Tensor('float32', Float32Array.from(photo.data), [1, photo.height, photo.width, 3]) })).y!.data as Float32Array;
-  } finally {
-    lease.release();
-  }
+  const outputs = await sessions.withSession(ort, `train-sample|${photo.width}x${photo.height}`, () => buildTrainingForwardGraph(layout, 1, photo.width, photo.height), (session) =>
+    session.run({ params: new ort.Tensor('float32', parameters, [layout.size]), x: new ort.Tensor('float32', Float32Array.from(photo.data), [1, photo.height, photo.width, 3]) }),
+  );
+  const y = outputs.y!.data as Float32Array;
   return { width: photo.width, height: photo.height, data: Uint8Array.from(y, (value) => Math.min(255, Math.max(0, Math.round(value)))) };
 }
 
