@@ -48,10 +48,11 @@ export function createResumeCopy(redis: Redis, key: string, output: RunRequest['
       const files = await redis.hgetallBuffer(key);
       let count = 0;
       for (const [field, bytes] of Object.entries(files)) {
-        const [folder, name] = field.split('/');
+        const parts = field.split('/');
+        const [folder, name] = parts;
         const dir = dirs.find(([candidate]) => candidate === folder)?.[1];
         // Only the names this module writes: a field from elsewhere cannot reach outside the folders.
-        if (!dir || !name || name.startsWith('.') || field.split('/').length !== 2) continue;
+        if (!dir || !name || name.startsWith('.') || parts.length !== 2) continue;
         await mkdir(dir, { recursive: true });
         await writeFile(join(dir, name), bytes);
         // Already in Redis: not put back unless the engine rewrites it.
