@@ -12,7 +12,7 @@ export interface Mask {
 const ASPECT_TOLERANCE = 0.03;
 
 /** Checks that a mask image has the photo's shape (any size), so that resizing cannot distort it. */
-export function checkMaskShape(mask: RgbImage, content: RgbImage): void {
+export function checkMaskShape(mask: { readonly width: number; readonly height: number }, content: { readonly width: number; readonly height: number }): void {
   const maskAspect = mask.width / mask.height;
   const contentAspect = content.width / content.height;
   if (Math.abs(maskAspect - contentAspect) / contentAspect > ASPECT_TOLERANCE) {

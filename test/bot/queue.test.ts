@@ -118,4 +118,20 @@ describe('jobs through the queue and the engine worker', () => {
     for (const reply of [byDefault, asked, large]) await harness.bot.execute('cancel', { job: reply.jobId! }, contextFor(reply === large ? 'karl' : 'judy'));
     await harness.bot.idle();
   });
+
+  it('keeps the photo at the size it paints: a large one is shrunk as it is decoded, a small one is not enlarged', async () => {
+    const large = { bytes: await sharp(content.bytes).resize(2400, 1800).jpeg({ quality: 90 }).toBuffer(), name: 'phone.jpg' };
+    const tiny = { bytes: await sharp(content.bytes).resize(200).jpeg().toBuffer(), name: 'tiny.jpg' };
+    const shrunk = await harness.bot.execute('stylize', { content: large, style, iterations: 1, size: 300 }, contextFor('liam'));
+    const kept = await harness.bot.execute('stylize', { content: tiny, style, iterations: 1, size: 300 }, contextFor('mona'));
+    const sizeOf = async (jobId: string) => {
+      const { width, height } = await sharp(harness.bot.job(jobId)!.contentPath).metadata();
+      return [width, height];
+    };
+    expect(await sizeOf(shrunk.jobId!)).toEqual([300, 225]);
+    expect(await sizeOf(kept.jobId!)).toEqual([200, 150]);
+    await harness.bot.execute('cancel', { job: shrunk.jobId! }, contextFor('liam'));
+    await harness.bot.execute('cancel', { job: kept.jobId! }, contextFor('mona'));
+    await harness.bot.idle();
+  });
 });

@@ -3,7 +3,7 @@ import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/engine/errors.ts';
-import { decodeImage } from '../../src/engine/image.ts';
+import { decodeImage, inspectImage, resizeToLongSide } from '../../src/engine/image.ts';
 import { resolveOptions } from '../../src/engine/options.ts';
 import { sharedImagePath } from '../helpers/shared.ts';
 
@@ -91,6 +91,34 @@ describe('decoding uploads', () => {
 
   it('rejects an image whose header claims zero pixels', async () => {
     await expectInputError(decodeImage(await pngClaiming(0, 10)), 'corrupt_image', /./);
+  });
+
+  it('shrinks a large image to maxSide as it decodes it, like a full decode resized, and never enlarges', async () => {
+    const large = await sharp(await readFile(sharedImagePath('content_dog.jpg'))).resize(2048, 1536).jpeg({ quality: 92 }).toBuffer();
+    const shrunk = await decodeImage(large, undefined, 'photo', 400);
+    const resized = await resizeToLongSide(await decodeImage(large), 400);
+    expect([shrunk.width, shrunk.height]).toEqual([400, 300]);
+    let total = 0;
+    for (let index = 0; index < shrunk.data.length; index++) total += Math.abs(shrunk.data[index]! - resized.data[index]!);
+    // JPEG's shrink-on-load reads it at a quarter of its size first: close to, not the same as, the full decode.
+    expect(total / shrunk.data.length).toBeLessThan(1);
+    const small = await decodeImage(large, undefined, 'photo', 4000);
+    expect([small.width, small.height]).toEqual([2048, 1536]);
+    // The short side rounds as resizeToLongSide rounds it (339 · 96 / 512 = 63.6: 64, not 63), so
+    // the engine finds the photo at its size.
+    const person = await readFile(sharedImagePath('content_person.jpg'));
+    const decoded = await decodeImage(person, undefined, 'photo', 96);
+    const resizedPerson = await resizeToLongSide(await decodeImage(person), 96);
+    expect([decoded.width, decoded.height]).toEqual([resizedPerson.width, resizedPerson.height]);
+  });
+
+  it('inspects an upload from its header: its size as decoded, after the same refusals', async () => {
+    const rotated = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#ff0000' } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    expect(await inspectImage(rotated)).toEqual({ width: 20, height: 40 });
+    const shrunk = await decodeImage(rotated, undefined, 'photo', 10);
+    expect([shrunk.width, shrunk.height]).toEqual([5, 10]);
+    await expectInputError(inspectImage(await pngClaiming(60_000, 60_000)), 'too_many_pixels', /60000×60000/);
+    await expectInputError(inspectImage(new TextEncoder().encode('hello')), 'not_an_image', /not an image/);
   });
 });
 

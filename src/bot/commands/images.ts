@@ -1,11 +1,25 @@
 import { InputError } from '../../engine/errors.ts';
-import { decodeImage, type DecodeLimits, type RgbImage } from '../../engine/image.ts';
+import { decodeImage, inspectImage, type DecodeLimits, type RgbImage } from '../../engine/image.ts';
+import { SIZE_RANGE } from '../../engine/options.ts';
 import type { UploadedImage } from './types.ts';
 
-/** Decodes an image option, tying any refusal to that option so adapters can show it beside it. */
-export async function decodeImageOption(upload: UploadedImage, limits: DecodeLimits, label: string, field: string): Promise<RgbImage> {
+/**
+ * Decodes an image option, tying any refusal to that option so adapters can show it beside it. It
+ * comes out at most `maxSide` on its long side (no job paints larger than the largest size), shrunk
+ * as it is decoded: a phone photo is never held at its full 12 megapixels.
+ */
+export function decodeImageOption(upload: UploadedImage, limits: DecodeLimits, label: string, field: string, maxSide: number = SIZE_RANGE.max): Promise<RgbImage> {
+  return refusedAs(field, () => decodeImage(upload.bytes, limits, label, maxSide));
+}
+
+/** An image option's size as sent (`inspectImage`: its header only), with refusals tied to the option. */
+export function inspectImageOption(upload: UploadedImage, limits: DecodeLimits, label: string, field: string): Promise<{ width: number; height: number }> {
+  return refusedAs(field, () => inspectImage(upload.bytes, limits, label));
+}
+
+async function refusedAs<T>(field: string, read: () => Promise<T>): Promise<T> {
   try {
-    return await decodeImage(upload.bytes, limits, label);
+    return await read();
   } catch (error) {
     if (error instanceof InputError) throw new InputError(error.code, error.message, field);
     throw error;

@@ -14,7 +14,7 @@ import type { BotServices } from '../services.ts';
 import type { ArgsOf, CommandDefinition } from './types.ts';
 import { defineCommand } from './define.ts';
 import { chatOptionsOf, engineOptionsFrom } from './engine-options.ts';
-import { decodeImageOption } from './images.ts';
+import { decodeImageOption, inspectImageOption } from './images.ts';
 import { chooseMethod, STYLIZE_MODES } from './stylize-mode.ts';
 import { checkRegionRequest, REGION_OPTIONS } from '../../engine/segmentation/targets.ts';
 import type { CommunitySettings } from '../settings.ts';
@@ -57,13 +57,16 @@ export function createStylizeCommand(services: BotServices) {
       try {
         const entry = await services.queue.submit(context.requester, async (): Promise<NewJob> => {
           const clip = await clipOf(args, limits);
-          const content = clip ? clip.frames[0]! : await decodeImageOption(args.content, limits.decode, 'content image', 'content');
-          const size = sizeFor(content, args.size, clip ? Math.min(limits.defaultClipSize, services.settings.defaultSize(community)) : services.settings.defaultSize(community));
-          checkPaintableAt(content, size, 'content image', 'content');
+          const photo = clip ? clip.frames[0]! : await inspectImageOption(args.content, limits.decode, 'content image', 'content');
+          const size = sizeFor(photo, args.size, clip ? Math.min(limits.defaultClipSize, services.settings.defaultSize(community)) : services.settings.defaultSize(community));
+          checkPaintableAt(photo, size, 'content image', 'content');
           const style = args.style ? await decodeImageOption(args.style, limits.decode, 'style image', 'style') : undefined;
           if (style) checkAspectRatio(style, 'style image', 'style');
-          const mask = args.mask ? await decodeImageOption(args.mask, limits.decode, 'mask', 'mask') : undefined;
-          if (mask) checkMaskShape(mask, content);
+          if (args.mask) checkMaskShape(await inspectImageOption(args.mask, limits.decode, 'mask', 'mask'), photo);
+          // The photo and its mask are decoded at the size the job paints: a 12-megapixel phone
+          // photo is decoded, stored and read back by the engine at 1024 px, not 2048.
+          const content = clip ? clip.frames[0]! : await decodeImageOption(args.content, limits.decode, 'content image', 'content', size);
+          const mask = args.mask ? await decodeImageOption(args.mask, limits.decode, 'mask', 'mask', size) : undefined;
           // Every check has passed: only now is anything written.
           const stylePath = style ? await store(style, 'style') : blend![0]!.style.path;
           const maskPath = mask ? await store(mask, 'mask') : undefined;
@@ -132,7 +135,7 @@ async function clipOf(args: StylizeArgs, limits: CommandLimits): Promise<Clip | 
 }
 
 /** The size asked for; otherwise the default, but never larger than the photo (a small photo is not upscaled unless asked). */
-function sizeFor(content: RgbImage, asked: number | undefined, defaultSize: number): number {
+function sizeFor(content: { readonly width: number; readonly height: number }, asked: number | undefined, defaultSize: number): number {
   return asked ?? Math.max(64, Math.min(defaultSize, Math.max(content.width, content.height)));
 }
 
