@@ -9,6 +9,7 @@ import { alignUp, planTiles } from '../../src/engine/fast/tiles.ts';
 import { chooseFastRunner } from '../../src/engine/fast/runner.ts';
 import { decodeImage, resizeToLongSide, type RgbImage } from '../../src/engine/image.ts';
 import { methodNamed, type MethodContext } from '../../src/engine/methods/index.ts';
+import { paintFastPicture } from '../../src/engine/methods/fast.ts';
 import { edgeSimilarity } from '../../src/engine/quality.ts';
 import { sharedEngine } from '../helpers/engine.ts';
 import { loadSharedImage, SHARED_FAST_DIR } from '../helpers/shared.ts';
@@ -152,6 +153,14 @@ describe('the fast engine method', () => {
     expect(result.frames[0]!.data).not.toEqual(result.image.data);
     expect(result.frames.at(-1)).toBe(result.image);
     expect(result.history).toEqual([]);
+  });
+
+  it('paints the same picture without the GIF when only the picture is wanted (a clip’s frames)', async () => {
+    const options = { network: 'scream', size: 200, strength: 7, preserveColors: true };
+    const whole = await methodNamed('fast').run(context, { inputs: { content: photo, styles: [] }, options });
+    const picture = await paintFastPicture(context, { content: photo, styles: [] }, options);
+    expect([picture.width, picture.height]).toEqual([whole.image.width, whole.image.height]);
+    expect(Buffer.from(picture.data).equals(Buffer.from(whole.image.data))).toBe(true);
   });
 
   it('lets the photo show through at a lower strength', async () => {

@@ -8,7 +8,7 @@ import { throwIfAborted } from '../errors.ts';
 import type { WeightedStyle } from '../engine.ts';
 import { resizeExactly, type RgbImage } from '../image.ts';
 import { startFromNetworks } from '../methods/best.ts';
-import { fastMethod } from '../methods/fast.ts';
+import { paintFastPicture } from '../methods/fast.ts';
 import { definedRegions } from '../methods/optimise.ts';
 import { regionsFor, takeTarget } from '../methods/regions.ts';
 import type { MethodContext } from '../methods/method.ts';
@@ -84,8 +84,7 @@ export async function stylizeClip(context: MethodContext, request: ClipRequest):
 
 async function paintFast(context: MethodContext, request: ClipRequest, index: number): Promise<RgbImage> {
   // The method finds the person in each frame itself when asked (a target, a background network).
-  const result = await fastMethod.run(context, { inputs: { content: request.clip.frames[index]!, styles: [], mask: request.mask, background: request.background }, options: { ...request.options, frames: 2 }, signal: request.signal });
-  return result.image;
+  return paintFastPicture(context, { content: request.clip.frames[index]!, styles: [], mask: request.mask, background: request.background }, request.options, request.signal);
 }
 
 async function paintOptimised(context: MethodContext, request: ClipRequest, index: number, previous: RgbImage | undefined, onIteration: (iteration: number, of: number) => void): Promise<RgbImage> {

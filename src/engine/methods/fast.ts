@@ -10,7 +10,7 @@ import { REGION_OPTIONS } from '../segmentation/targets.ts';
 import { regionsFor } from './regions.ts';
 import { parseOptions, schemaOf, TRAINED_NETWORK, trainedNetworkName, type OptionSpecs } from '../option-spec.ts';
 import { STRENGTH_RANGE } from '../options.ts';
-import type { EngineMethod, MethodContext } from './method.ts';
+import type { EngineMethod, MethodContext, MethodInputs } from './method.ts';
 
 /** The fast method's options, written once (the CLI's `impasto fast` flags derive from them). */
 export const FAST_OPTIONS = {
@@ -35,30 +35,44 @@ export const fastMethod: EngineMethod = {
   description: 'one pass of a network trained for one painting (Johnson et al.): seconds, four paintings',
   options: FAST_OPTIONS,
   async run(context, { inputs, options: input, onProgress, signal }) {
-    const options = parseOptions(fastOptionsSchema, input);
-    if (inputs.mask) checkMaskShape(inputs.mask, inputs.content);
-    const network = networkNamed(options.network);
-    const split = options.backgroundNetwork !== undefined;
-    if (inputs.background && !split) throw new InputError('invalid_option', 'The background style has no fast network: paint it by optimisation (mode optimise), or choose a background style marked fast.', 'backgroundNetwork');
     const started = performance.now();
-    const regions = await regionsFor(context, inputs, options.target, split);
-    const photo = await resizeToLongSide(inputs.content, options.size);
-    throwIfAborted(signal);
-    const painted = await paintSplitWithNetworks(context, photo, network, options.backgroundNetwork, split ? regions.mask : undefined);
-    let image = blend(photo, painted, options.strength / STRENGTH_RANGE.max);
-    if (options.preserveColors) image = preserveContentColors(image, photo);
-    // As the optimisation does: white paints, black keeps the photo, grey blends.
-    if (regions.mask && !split) image = blendWithMask(image, photo, await maskFromImage(regions.mask, photo.width, photo.height));
+    const { image, photo, overlay, frames: count } = await paintPicture(context, inputs, input, signal);
     // The wipe is made at the GIF's size: full-size frames would only be shrunk again, one by one.
     const gifSide = Math.min(GIF_MAX_SIDE, Math.max(photo.width, photo.height));
     const [before, after] = await Promise.all([resizeToLongSide(photo, gifSide), resizeToLongSide(image, gifSide)]);
-    const overlay = regions.overlay ? [await resizeExactly(regions.overlay, before.width, before.height)] : [];
-    const frames = [...overlay, ...wipe(before, after, options.frames)];
+    const overlayFrame = overlay ? [await resizeExactly(overlay, before.width, before.height)] : [];
+    const frames = [...overlayFrame, ...wipe(before, after, count)];
     const elapsedMs = performance.now() - started;
     onProgress?.({ iteration: 1, totalIterations: 1, elapsedMs, etaMs: 0, frame: image });
     return { image, frames, iterations: 1, elapsedMs, history: [] };
   },
 };
+
+/** The fast method's picture without its GIF: each frame of a clip needs only this. */
+export async function paintFastPicture(context: MethodContext, inputs: MethodInputs, options: unknown, signal?: AbortSignal): Promise<RgbImage> {
+  return (await paintPicture(context, inputs, options, signal)).image;
+}
+
+/**
+ * The picture, with the photo at its size (the wipe's first frame), the regions' overlay if the
+ * person was found, and the GIF's frame count.
+ */
+async function paintPicture(context: MethodContext, inputs: MethodInputs, input: unknown, signal: AbortSignal | undefined): Promise<{ image: RgbImage; photo: RgbImage; overlay: RgbImage | undefined; frames: number }> {
+  const options = parseOptions(fastOptionsSchema, input);
+  if (inputs.mask) checkMaskShape(inputs.mask, inputs.content);
+  const network = networkNamed(options.network);
+  const split = options.backgroundNetwork !== undefined;
+  if (inputs.background && !split) throw new InputError('invalid_option', 'The background style has no fast network: paint it by optimisation (mode optimise), or choose a background style marked fast.', 'backgroundNetwork');
+  const regions = await regionsFor(context, inputs, options.target, split);
+  const photo = await resizeToLongSide(inputs.content, options.size);
+  throwIfAborted(signal);
+  const painted = await paintSplitWithNetworks(context, photo, network, options.backgroundNetwork, split ? regions.mask : undefined);
+  let image = blend(photo, painted, options.strength / STRENGTH_RANGE.max);
+  if (options.preserveColors) image = preserveContentColors(image, photo);
+  // As the optimisation does: white paints, black keeps the photo, grey blends.
+  if (regions.mask && !split) image = blendWithMask(image, photo, await maskFromImage(regions.mask, photo.width, photo.height));
+  return { image, photo, overlay: regions.overlay, frames: options.frames };
+}
 
 /**
  * The network's picture of `photo`; with a background network and the person's mask, the person in
