@@ -69,6 +69,25 @@ describe('L-BFGS', () => {
     for (let i = 1; i < losses.length; i++) expect(losses[i]).toBeLessThanOrEqual(losses[i - 1]!);
   });
 
+  it('within bounds per channel: every point it evaluates and steps to stays inside, and it ends at the box’s nearest point to the minimum', async () => {
+    // The quadratic's minimum (3, −2, 0.5, 7, −4, 1) lies outside the box in four coordinates; the
+    // bounds repeat every three, as an image's do per colour channel.
+    const bounds = { lower: [0, -1, 0], upper: [2, 1, 5] };
+    const inside = (x: Float32Array) => x.every((value, i) => value >= bounds.lower[i % 3]! && value <= bounds.upper[i % 3]!);
+    const seen: boolean[] = [];
+    const objective = objectiveOf((x) => {
+      seen.push(inside(x));
+      return quadratic(x);
+    });
+    const x = Float32Array.of(1, 0, 1, 1, 0, 1);
+    const losses = await run(createLbfgs(objective, x, { historySize: 5, bounds }), 100);
+    expect(seen.every(Boolean)).toBe(true);
+    for (let i = 1; i < losses.length; i++) expect(losses[i]).toBeLessThanOrEqual(losses[i - 1]!);
+    // The quadratic is separable, so the constrained minimum is the minimum clamped into the box.
+    const clamped = target.map((value, i) => Math.min(Math.max(value, bounds.lower[i % 3]!), bounds.upper[i % 3]!));
+    for (let i = 0; i < x.length; i++) expect(x[i]).toBeCloseTo(clamped[i]!, 3);
+  });
+
   it('reports convergence at a minimum instead of spinning', async () => {
     const objective = objectiveOf(quadratic);
     const x = Float32Array.from(target);

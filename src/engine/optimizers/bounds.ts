@@ -9,12 +9,16 @@ export interface Bounds {
   readonly upper: readonly number[];
 }
 
+/**
+ * The channel after `channel`. The loops below count channels rather than take i % period: they run
+ * over every pixel of every trial point, and the modulo was most of their time.
+ */
+const nextChannel = (channel: number, period: number): number => (channel + 1 === period ? 0 : channel + 1);
+
 /** Clamps `x` into the bounds, in place. */
 export function project(x: Float32Array, bounds: Bounds): Float32Array {
   const { lower, upper } = bounds;
-  // The channel is counted rather than taken as i % period: the loop runs over every pixel of
-  // every trial point, and the modulo was most of its time.
-  for (let i = 0, channel = 0; i < x.length; i++, channel = channel + 1 === lower.length ? 0 : channel + 1) {
+  for (let i = 0, channel = 0; i < x.length; i++, channel = nextChannel(channel, lower.length)) {
     const value = x[i]!;
     if (value < lower[channel]!) x[i] = lower[channel]!;
     else if (value > upper[channel]!) x[i] = upper[channel]!;
@@ -29,9 +33,24 @@ export function project(x: Float32Array, bounds: Bounds): Float32Array {
 export function freeComponents(x: Float32Array, vector: Float32Array, bounds: Bounds, sign: 1 | -1): Float32Array {
   const { lower, upper } = bounds;
   const out = Float32Array.from(vector);
-  for (let i = 0, channel = 0; i < x.length; i++, channel = channel + 1 === lower.length ? 0 : channel + 1) {
+  for (let i = 0, channel = 0; i < x.length; i++, channel = nextChannel(channel, lower.length)) {
     const move = sign * out[i]!;
     if ((move < 0 && x[i]! <= lower[channel]!) || (move > 0 && x[i]! >= upper[channel]!)) out[i] = 0;
   }
   return out;
+}
+
+/**
+ * The slope of the loss at `x` along `direction` within the bounds: `gradient · direction` over the
+ * coordinates the direction still moves. Those it pushes against a bound they sit on stay put.
+ */
+export function slopeWithin(gradient: Float32Array, direction: Float32Array, x: Float32Array, bounds: Bounds): number {
+  const { lower, upper } = bounds;
+  let slope = 0;
+  for (let i = 0, channel = 0; i < x.length; i++, channel = nextChannel(channel, lower.length)) {
+    const move = direction[i]!;
+    if ((move < 0 && x[i]! <= lower[channel]!) || (move > 0 && x[i]! >= upper[channel]!)) continue;
+    slope += gradient[i]! * move;
+  }
+  return slope;
 }

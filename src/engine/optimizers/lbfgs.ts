@@ -1,4 +1,4 @@
-import { freeComponents, project, type Bounds } from './bounds.ts';
+import { freeComponents, project, slopeWithin, type Bounds } from './bounds.ts';
 import { dot, maxAbs, type Evaluation, type IterativeOptimizer, type Objective } from './objective.ts';
 
 export interface LbfgsOptions {
@@ -49,10 +49,14 @@ export function createLbfgs(objective: Objective, x: Float32Array, options: Lbfg
 
   const { bounds } = options;
   if (bounds) project(x, bounds);
-  const evaluateAlong = (direction: Float32Array, t: number): Promise<Evaluation> => {
-    for (let i = 0; i < x.length; i++) trial[i] = x[i]! + t * direction[i]!;
-    if (bounds) project(trial, bounds);
-    return objective.evaluate(trial);
+  // With bounds the search walks the projected path, which bends where a coordinate meets its
+  // bound: from there on that coordinate stays put, so its share of the slope is gone. Counting it
+  // anyway made a pinned coordinate look like endless descent, and the search spent its budget on a
+  // flat stretch (a bounded quadratic stalled a third of the way to its minimum).
+  const probeAlong = async (direction: Float32Array, t: number): Promise<{ at: Evaluation; slope: number }> => {
+    const point = pointAlong(trial, x, direction, t, bounds);
+    const at = await objective.evaluate(point);
+    return { at, slope: bounds ? slopeWithin(at.gradient, direction, point, bounds) : dot(at.gradient, direction) };
   };
 
   return {
@@ -77,7 +81,7 @@ export function createLbfgs(objective: Objective, x: Float32Array, options: Lbfg
       // Without curvature information yet, try a step that moves the steepest coordinate by
       // `firstStepSize` (ten grey levels for an image): a scale-free start the line search refines.
       const initialStep = history.length === 0 ? firstStepSize / maxAbs(direction) : 1;
-      const search = await strongWolfeSearch(evaluateAlong, direction, current, slope, initialStep, maxEvaluations, changeTolerance);
+      const search = await strongWolfeSearch((t) => probeAlong(direction, t), direction, current, slope, initialStep, maxEvaluations, changeTolerance);
       evaluations += search.evaluations;
 
       // A dropped pair's arrays are reused: at 1024 px each is 9 MB, and allocating two per step
@@ -85,14 +89,10 @@ export function createLbfgs(objective: Objective, x: Float32Array, options: Lbfg
       const s = spare?.s ?? new Float32Array(x.length);
       const y = spare?.y ?? new Float32Array(x.length);
       spare = undefined;
-      const [lower, upper] = bounds ? [bounds.lower, bounds.upper] : [undefined, undefined];
-      for (let i = 0, channel = 0; i < x.length; i++) {
-        // The step actually taken: with bounds, to the projection of the point along the direction.
-        let next = x[i]! + search.t * direction[i]!;
-        if (lower && upper) {
-          next = Math.min(Math.max(next, lower[channel]!), upper[channel]!);
-          channel = channel + 1 === lower.length ? 0 : channel + 1;
-        }
+      // The step actually taken: to the point the search evaluated (with bounds, its projection).
+      pointAlong(s, x, direction, search.t, bounds);
+      for (let i = 0; i < x.length; i++) {
+        const next = s[i]!;
         s[i] = next - x[i]!;
         x[i] = next;
         y[i] = search.at.gradient[i]! - current.gradient[i]!;
@@ -195,7 +195,7 @@ interface SearchPoint {
  * the loss (C1) and a flattened slope (C2). Falls back to the best point found when out of budget.
  */
 async function strongWolfeSearch(
-  evaluateAlong: (direction: Float32Array, t: number) => Promise<Evaluation>,
+  probeAlong: (t: number) => Promise<{ at: Evaluation; slope: number }>,
   direction: Float32Array,
   start: Evaluation,
   startSlope: number,
@@ -206,9 +206,9 @@ async function strongWolfeSearch(
   const directionScale = maxAbs(direction);
   const origin: SearchPoint = { t: 0, at: start, slope: startSlope };
   const probe = async (t: number): Promise<SearchPoint> => {
-    const at = await evaluateAlong(direction, t);
+    const { at, slope } = await probeAlong(t);
     evaluations += 1;
-    return { t, at, slope: dot(at.gradient, direction) };
+    return { t, at, slope };
   };
   const sufficientDecrease = (point: SearchPoint) => point.at.loss <= start.loss + C1 * point.t * startSlope;
   const curvatureHolds = (point: SearchPoint) => Math.abs(point.slope) <= -C2 * startSlope;
@@ -267,6 +267,12 @@ async function strongWolfeSearch(
   }
   const best = bracket[0].at.loss <= bracket[1].at.loss ? bracket[0] : bracket[1];
   return { t: best.t, at: best.at, evaluations };
+}
+
+/** `x + t · direction`, projected into `bounds` if any, written into `out`. */
+function pointAlong(out: Float32Array, x: Float32Array, direction: Float32Array, t: number, bounds: Bounds | undefined): Float32Array {
+  for (let i = 0; i < x.length; i++) out[i] = x[i]! + t * direction[i]!;
+  return bounds ? project(out, bounds) : out;
 }
 
 /** Minimiser of the cubic through two points with their slopes, clamped to [lower, upper]. */
