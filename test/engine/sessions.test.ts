@@ -37,6 +37,12 @@ describe('the onnxruntime session cache', () => {
     expect(await cache.get(ort, 'graph', () => scaleGraph(7))).toBe(cpu);
     expect(await runOnce(cpu)).toBe(5);
   });
+
+  it('forgets a session that failed to build, so that the next request tries again', async () => {
+    const cache = createSessionCache(2, { arena: false, pattern: true });
+    await expect(cache.get(ort, 'features', () => Uint8Array.of(1, 2, 3))).rejects.toThrow();
+    expect(await runOnce(await cache.get(ort, 'features', () => scaleGraph(8)))).toBe(8);
+  });
 });
 
 describe('leased onnxruntime sessions (the loss graph, with its arena)', () => {

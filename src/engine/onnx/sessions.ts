@@ -34,7 +34,7 @@ export function createSessionCache(capacity: number, memory: SessionMemory): Ses
   const sessions = new Map<string, Promise<InferenceSession>>();
   return {
     get(ort, graphKey, build, device = 'cpu') {
-      const key = `${device}|${graphKey}`;
+      const key = keyOf(device, graphKey);
       let session = sessions.get(key);
       if (session) {
         // Least recently used goes first: a session just handed out may still be running when
@@ -50,14 +50,11 @@ export function createSessionCache(capacity: number, memory: SessionMemory): Ses
         // A session that failed to build has nothing to release; a failed release harms no job.
         evicted.then((old) => old.release()).catch(() => undefined);
       }
-      session = createSession(ort, build, memory, device);
-      sessions.set(key, session);
-      // A failed session is never kept: the next request builds a fresh one.
-      const failed = session;
-      failed.catch(() => {
-        if (sessions.get(key) === failed) sessions.delete(key);
+      const created = startSession(ort, build, memory, device, () => {
+        if (sessions.get(key) === created) sessions.delete(key);
       });
-      return session;
+      sessions.set(key, created);
+      return created;
     },
   };
 }
@@ -106,14 +103,15 @@ export function createSessionLeases(memory: SessionMemory, { graceMs = 1000, max
   };
   const leases: SessionLeases = {
     async lease(ort, graphKey, build, device = 'cpu') {
-      const key = `${device}|${graphKey}`;
+      const key = keyOf(device, graphKey);
       let entry = entries.get(key);
       if (!entry) {
-        const created: Entry = { session: createSession(ort, build, memory, device), holders: 0 };
-        // A failed session is never kept: the next lease builds a fresh one.
-        created.session.catch(() => {
-          if (entries.get(key) === created) entries.delete(key);
-        });
+        const created: Entry = {
+          session: startSession(ort, build, memory, device, () => {
+            if (entries.get(key) === created) entries.delete(key);
+          }),
+          holders: 0,
+        };
         entries.set(key, created);
         entry = created;
       }
@@ -149,6 +147,21 @@ export function createSessionLeases(memory: SessionMemory, { graceMs = 1000, max
     },
   };
   return leases;
+}
+
+/** Sessions of the same graph on different devices are different sessions. */
+function keyOf(device: OnnxDevice, graphKey: string): string {
+  return `${device}|${graphKey}`;
+}
+
+/**
+ * A new session; `forget` runs if it fails to build, so that its owner does not keep it and the
+ * next request builds a fresh one.
+ */
+function startSession(ort: Ort, build: () => Uint8Array, memory: SessionMemory, device: OnnxDevice, forget: () => void): Promise<InferenceSession> {
+  const session = createSession(ort, build, memory, device);
+  session.catch(forget);
+  return session;
 }
 
 function createSession(ort: Ort, build: () => Uint8Array, memory: SessionMemory, device: OnnxDevice): Promise<InferenceSession> {
