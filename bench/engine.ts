@@ -9,7 +9,7 @@
  *
  * Both objective engines run side by side: TensorFlow.js on the chosen backend, and onnxruntime
  * (one native graph per evaluation). `--engines=onnx` or `--engines=tfjs` runs one;
- * `--sections=fast` (any of evaluations, job, gpu, fast, segmentation) runs only those parts.
+ * `--sections=fast` (any of evaluations, job, gpu, fast, segmentation, uploads) runs only those parts.
  *
  * "gatys" runs VGG-19 to conv5_1 (content conv4_2) as in the paper and as the reference figures in
  * the issues were measured; where the weights for blocks 4–5 are missing (the shared partial set),
@@ -22,6 +22,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import sharp from 'sharp';
 import { loadEngineEnvironment } from '../src/bot/config.ts';
 import { chooseBackend, isGpuBackend } from '../src/engine/backend.ts';
 import { chooseObjectiveEngine, createEngineFromWeights } from '../src/engine/engine.ts';
@@ -41,7 +42,7 @@ const env = loadEngineEnvironment();
 const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]));
 const sizes = (args.get('sizes') ?? '256').split(',').map(Number);
 const runs = Number(args.get('runs') ?? 5);
-const sections = new Set((args.get('sections') ?? 'evaluations,job,gpu,fast,segmentation').split(','));
+const sections = new Set((args.get('sections') ?? 'evaluations,job,gpu,fast,segmentation,uploads').split(','));
 const sharedImages = process.env.IMPASTO_SHARED_DIR ? join(process.env.IMPASTO_SHARED_DIR, 'images') : join('..', 'shared', 'images');
 
 const choice = await chooseBackend(env.IMPASTO_BACKEND);
@@ -207,6 +208,29 @@ if (sections.has('segmentation') && hasSegmentationModel(segmentationDir)) {
   segmenter.dispose();
 }
 
+// A phone photo's way from the upload's bytes to the engine's input for a 1024-px job: decoded at
+// the job's size (shrink-on-load), stored as PNG and read back, as the bot and engine do; beside it
+// the way it went before (decoded whole, stored at the largest size, shrunk again in the engine).
+// The photo is the shared one enlarged to 4032×3024 (12 MP) and saved as a JPEG at quality 90.
+const uploads = [];
+if (sections.has('uploads')) {
+  const phone = await sharp(join(sharedImages, 'content_tubingen.jpg')).resize(4032, 3024).sharpen().jpeg({ quality: 90 }).toBuffer();
+  const paths = {
+    'at the job size': async () => decodeImage(await encodePng(await decodeImage(phone, undefined, 'photo', 1024))),
+    'whole, then 2048, then 1024 (before)': async () => resizeToLongSide(await decodeImage(await encodePng(await resizeToLongSide(await decodeImage(phone), 2048))), 1024),
+  };
+  const seconds = new Map<string, number[]>(Object.keys(paths).map((name) => [name, []]));
+  // Interleaved, so that both see the same machine.
+  for (let run = 0; run <= runs; run++) {
+    for (const [name, path] of Object.entries(paths)) {
+      const started = performance.now();
+      await path();
+      if (run > 0) seconds.get(name)!.push((performance.now() - started) / 1000);
+    }
+  }
+  for (const [name, values] of seconds) uploads.push({ photo: '4032×3024 JPEG (12 MP), 1024-px job', path: name, medianSeconds: round(values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!, 3) });
+}
+
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
 const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
 console.log(`impasto engine benchmark — backend ${choice.name}, ${machine}, Node ${process.version}`);
@@ -223,12 +247,16 @@ if (fastJobs.length > 0) {
   console.table(fastJobs);
   console.table(fastPeaks);
 }
+if (uploads.length > 0) {
+  console.log('an upload, from its bytes to the engine\'s input (decode, PNG in the uploads folder, read back):');
+  console.table(uploads);
+}
 if (segmentation.length > 0) {
   console.log('person segmentation (the mask of a photo, for target and background_style):');
   console.table(segmentation);
 }
 console.log(`peak RSS: ${peakRssMb} MB\n`);
-console.log(JSON.stringify({ backend: choice.name, adapter: choice.adapter, machine, node: process.version, runs, rows, defaultJobs, gpuJobs, fastJobs, fastPeaks, segmentation, peakRssMb }, null, 2));
+console.log(JSON.stringify({ backend: choice.name, adapter: choice.adapter, machine, node: process.version, runs, rows, defaultJobs, gpuJobs, fastJobs, fastPeaks, segmentation, uploads, peakRssMb }, null, 2));
 
 /** Multiply-adds ×2 of the convolutions and Gram products, forward and backward. */
 function evaluationFlops(size: number, layers: LayerSelection): number {
