@@ -122,6 +122,19 @@ export async function resizeExactly(image: RgbImage, width: number, height: numb
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
+/** The `width`×`height` part of `image` whose top left corner is (`left`, `top`). */
+export function cropImage(image: RgbImage, left: number, top: number, width: number, height: number): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let row = 0; row < height; row++) data.set(image.data.subarray(((top + row) * image.width + left) * 3, ((top + row) * image.width + left + width) * 3), row * width * 3);
+  return { width, height, data };
+}
+
+/** `image` with `margin` pixels more on every side, mirrored from inside it. */
+export async function extendMirrored(image: RgbImage, margin: number): Promise<RgbImage> {
+  const { data, info } = await toSharp(image).extend({ top: margin, bottom: margin, left: margin, right: margin, extendWith: 'mirror' }).raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
 export function toSharp(image: RgbImage): sharp.Sharp {
   return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } });
 }

@@ -6,8 +6,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError, WeightsError } from '../../src/engine/errors.ts';
 import { FAST_NETWORKS, loadFastNetwork, locateFastWeights, runFastNetwork } from '../../src/engine/fast/network.ts';
 import { alignUp, planTiles } from '../../src/engine/fast/tiles.ts';
-import { chooseFastRunner } from '../../src/engine/fast/runner.ts';
-import { decodeImage, resizeToLongSide, type RgbImage } from '../../src/engine/image.ts';
+import { chooseFastRunner, onnxFastRunner } from '../../src/engine/fast/runner.ts';
+import { runFastNetworkTfjs } from '../../src/engine/fast/tfjs.ts';
+import { cropImage, decodeImage, resizeToLongSide, type RgbImage } from '../../src/engine/image.ts';
 import { methodNamed, type MethodContext } from '../../src/engine/methods/index.ts';
 import { paintFastPicture } from '../../src/engine/methods/fast.ts';
 import { edgeSimilarity } from '../../src/engine/quality.ts';
@@ -65,13 +66,32 @@ describe('fast style networks', () => {
     expect(runner).toMatchObject({ kind: 'tfjs', label: 'TensorFlow.js wasm' });
     const network = await loadFastNetwork(SHARED_FAST_DIR, 'wave');
     const input = await reference('input_content_dog_256x192.png');
-    const painted = await runner.paint(network, input);
-    const { mean, max } = difference(painted, await reference('wave_content_dog_256x192.png'));
+    const { mean, max } = difference(await runFastNetworkTfjs(network, input), await reference('wave_content_dog_256x192.png'));
     expect(mean).toBeLessThanOrEqual(1);
     expect(max).toBeLessThanOrEqual(1);
     // An odd size is padded and cropped as the ONNX path does it.
     const odd: RgbImage = { width: 101, height: 77, data: input.data.slice(0, 101 * 77 * 3) };
-    expect(difference(await runner.paint(network, odd), await runFastNetwork(ort, network, odd)).max).toBeLessThanOrEqual(1);
+    expect(difference(await runFastNetworkTfjs(network, odd), await runFastNetwork(ort, network, odd)).max).toBeLessThanOrEqual(1);
+    // And the runners paint the same margin around a picture.
+    expect(difference(await runner.paint(network, odd), await onnxFastRunner(ort).paint(network, odd)).max).toBeLessThanOrEqual(1);
+  });
+
+  it('paints a mirrored margin around the picture: its edges come out closer to the same pixels painted inside a larger photo', async () => {
+    // The Scream's network paints an orange stripe just inside a picture's right edge without it.
+    const network = await loadFastNetwork(SHARED_FAST_DIR, 'scream');
+    const photo = await resizeToLongSide(await loadSharedImage('content_dog.jpg'), 448);
+    const cut = 64;
+    const inner = cropImage(photo, cut, cut, photo.width - 2 * cut, photo.height - 2 * cut);
+    const inside = cropImage(await runFastNetwork(ort, network, photo), cut, cut, inner.width, inner.height);
+    const edgeDifference = (painted: RgbImage) => {
+      const band = 16;
+      const columns = [cropImage(painted, 0, 0, band, painted.height), cropImage(painted, painted.width - band, 0, band, painted.height)];
+      const truths = [cropImage(inside, 0, 0, band, inside.height), cropImage(inside, inside.width - band, 0, band, inside.height)];
+      return (difference(columns[0]!, truths[0]!).mean + difference(columns[1]!, truths[1]!).mean) / 2;
+    };
+    const framed = await onnxFastRunner(ort).paint(network, inner);
+    expect([framed.width, framed.height]).toEqual([inner.width, inner.height]);
+    expect(edgeDifference(framed)).toBeLessThan(0.8 * edgeDifference(await runFastNetwork(ort, network, inner)));
   });
 
   it('chooses onnxruntime where no GPU backend starts, unless told otherwise', async () => {

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256 } from '../download.ts';
 import { WeightsError } from '../errors.ts';
-import { resizeToLongSide, type RgbImage } from '../image.ts';
+import { cropImage, resizeToLongSide, type RgbImage } from '../image.ts';
 import { GraphBuilder } from '../onnx/graph-builder.ts';
 import { hwioToOihw, spaceToDepthKernel, transposedConvPhases } from '../onnx/kernels.ts';
 import { createSessionCache, createSessionLeases, type OnnxDevice } from '../onnx/sessions.ts';
@@ -276,12 +276,6 @@ async function paintTiles(ort: Ort, network: FastNetwork, image: RgbImage, plan:
 
 function tensorOf(ort: Ort, image: RgbImage): InstanceType<Ort['Tensor']> {
   return new ort.Tensor('float32', Float32Array.from(image.data), [1, image.height, image.width, 3]);
-}
-
-function cropImage(image: RgbImage, left: number, top: number, width: number, height: number): RgbImage {
-  const data = new Uint8Array(width * height * 3);
-  for (let row = 0; row < height; row++) data.set(image.data.subarray(((top + row) * image.width + left) * 3, ((top + row) * image.width + left + width) * 3), row * width * 3);
-  return { width, height, data };
 }
 
 /** The picture at most `maxPixels` large, for measuring statistics in one pass. */

@@ -3,7 +3,7 @@
  * TensorFlow.js on a GPU, else onnxruntime on the CPU, else TensorFlow.js on whatever backend loads.
  */
 import { chooseBackend, GPU_BACKENDS, isGpuBackend, type BackendName } from '../backend.ts';
-import type { RgbImage } from '../image.ts';
+import { cropImage, extendMirrored, type RgbImage } from '../image.ts';
 import { runFastNetwork, type FastNetwork } from './network.ts';
 import { runFastNetworkTfjs } from './tfjs.ts';
 
@@ -24,12 +24,27 @@ export interface ChosenFastRunner extends FastRunner {
 
 /** onnxruntime, tiling pictures too large for one pass. */
 export function onnxFastRunner(ort: Ort): FastRunner {
-  return { kind: 'onnx', label: 'onnxruntime', paint: (network, image) => runFastNetwork(ort, network, image) };
+  return { kind: 'onnx', label: 'onnxruntime', paint: (network, image) => paintFramed(image, (framed) => runFastNetwork(ort, network, framed)) };
 }
 
 /** TensorFlow.js on its active backend, in one pass (a GPU has the memory for 2048 px). */
 export function tfjsFastRunner(backend: BackendName): FastRunner {
-  return { kind: 'tfjs', label: `TensorFlow.js ${backend}`, paint: (network, image) => runFastNetworkTfjs(network, image) };
+  return { kind: 'tfjs', label: `TensorFlow.js ${backend}`, paint: (network, image) => paintFramed(image, (framed) => runFastNetworkTfjs(network, framed)) };
+}
+
+/**
+ * Pixels of mirrored photo painted around the picture and cut off again. A network's convolutions
+ * see zeros past the photo's edge, and it paints bands there: The Scream's an orange stripe a few
+ * pixels inside every right edge. Measured against the same pixels painted inside a larger photo,
+ * a picture's outer 16 px differed by 19.5 grey levels without the margin and by 13.4 with it
+ * (means over the four networks on the four shared photos, each pair closer), for 7% more pixels
+ * at 1024×768.
+ */
+export const PAINTED_MARGIN = 16;
+
+async function paintFramed(image: RgbImage, paint: (framed: RgbImage) => Promise<RgbImage>): Promise<RgbImage> {
+  const painted = await paint(await extendMirrored(image, PAINTED_MARGIN));
+  return cropImage(painted, PAINTED_MARGIN, PAINTED_MARGIN, image.width, image.height);
 }
 
 /**
