@@ -129,9 +129,18 @@ export function cropImage(image: RgbImage, left: number, top: number, width: num
   return { width, height, data };
 }
 
-/** `image` with `margin` pixels more on every side, mirrored from inside it. */
-export async function extendMirrored(image: RgbImage, margin: number): Promise<RgbImage> {
-  const { data, info } = await toSharp(image).extend({ top: margin, bottom: margin, left: margin, right: margin, extendWith: 'mirror' }).raw().toBuffer({ resolveWithObject: true });
+/** Pixels to add on each side of an image. */
+export interface Margins {
+  readonly top: number;
+  readonly right: number;
+  readonly bottom: number;
+  readonly left: number;
+}
+
+/** `image` with `margins` more pixels on its sides, mirrored from inside it. */
+export async function extendMirrored(image: RgbImage, margins: Margins): Promise<RgbImage> {
+  const { top, right, bottom, left } = margins;
+  const { data, info } = await toSharp(image).extend({ top, right, bottom, left, extendWith: 'mirror' }).raw().toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
