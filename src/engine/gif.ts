@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import sharp from 'sharp';
+import { joinGifs } from './gif-join.ts';
 import { resizeExactly, type RgbImage } from './image.ts';
 
 export interface GifOptions {
@@ -27,8 +29,8 @@ export function frameInterval(iterations: number, budget: number): number {
 
 /**
  * Encodes frames (all the same size) as a looping animated GIF with sharp/libvips, at most `maxSide`
- * on its long side. When the result is over `maxBytes`, the frames are scaled down by 3/4 and
- * encoded again.
+ * on its long side: in parts, one per core, joined after (`gif-join.ts`). When the result is over
+ * `maxBytes`, the frames are scaled down by 3/4 and encoded again.
  */
 export async function encodeGif(frames: readonly RgbImage[], options: GifOptions = {}): Promise<Buffer> {
   return (await encodeGifFitting(frames, options)).bytes;
@@ -42,16 +44,36 @@ export async function encodeGifFitting(frames: readonly RgbImage[], options: Gif
   let scale = Math.min(1, maxSide / Math.max(first.width, first.height));
   // Quantiser effort 2: 30 frames at 512 px take about 5 s and come out within 5% of the size of
   // effort 7's, which took 35 s.
+  const delays = delaysMs ? [...delaysMs] : frames.map((_, index) => (index === frames.length - 1 ? finalHoldMs : frameDelayMs));
   for (;;) {
     const width = Math.max(16, Math.round(first.width * scale));
     const height = Math.max(16, Math.round(first.height * scale));
     const scaled = await Promise.all(frames.map((frame) => resizeExactly(frame, width, height)));
-    const strip = Buffer.concat(scaled.map((frame) => frame.data));
-    const delays = delaysMs ? [...delaysMs] : scaled.map((_, index) => (index === scaled.length - 1 ? finalHoldMs : frameDelayMs));
-    const gif = await sharp(strip, { raw: { width, height: height * scaled.length, channels: 3, pageHeight: height } })
-      .gif({ loop: 0, delay: delays, effort: 2 })
-      .toBuffer();
+    // libvips encodes a GIF on one thread: the frames go in parts, one per core, joined after.
+    const parts = splitEvenly(scaled.length, Math.min(availableParallelism(), Math.floor(scaled.length / MIN_FRAMES_PER_PART)));
+    const encoded = await Promise.all(parts.map(({ start, end }) => encodeFrames(scaled.slice(start, end), delays.slice(start, end), width, height)));
+    const gif = encoded.length === 1 ? encoded[0]! : joinGifs(encoded);
     if (gif.byteLength <= maxBytes || width <= 16) return { bytes: gif, width, height };
     scale *= 0.75;
   }
+}
+
+/**
+ * Each part's first frame is stored whole, where libvips stores later frames as what changed: the
+ * 12-frame before/after wipe of a fast picture took 0.8–1.0 s instead of 1.3–1.8 s in two parts,
+ * and 478 KB instead of 327 KB. Parts of fewer frames would pay that for little time.
+ */
+const MIN_FRAMES_PER_PART = 4;
+
+function encodeFrames(frames: readonly RgbImage[], delays: number[], width: number, height: number): Promise<Buffer> {
+  const strip = Buffer.concat(frames.map((frame) => frame.data));
+  return sharp(strip, { raw: { width, height: height * frames.length, channels: 3, pageHeight: height } })
+    .gif({ loop: 0, delay: delays, effort: 2 })
+    .toBuffer();
+}
+
+/** `count` items as at most `parts` runs of nearly equal length (at least one run). */
+function splitEvenly(count: number, parts: number): { start: number; end: number }[] {
+  const runs = Math.max(1, Math.min(parts, count));
+  return Array.from({ length: runs }, (_, index) => ({ start: Math.round((index * count) / runs), end: Math.round(((index + 1) * count) / runs) }));
 }
