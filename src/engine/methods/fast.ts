@@ -37,13 +37,14 @@ export const fastMethod: EngineMethod = {
   async run(context, { inputs, options: input, onProgress, signal }) {
     const started = performance.now();
     const { image, photo, overlay, frames: count } = await paintPicture(context, inputs, input, signal);
+    const elapsedMs = performance.now() - started;
+    // The picture goes to the chat as the preview before its GIF's frames are made.
+    onProgress?.({ iteration: 1, totalIterations: 1, elapsedMs, etaMs: 0, frame: image });
     // The wipe is made at the GIF's size: full-size frames would only be shrunk again, one by one.
     const gifSide = Math.min(GIF_MAX_SIDE, Math.max(photo.width, photo.height));
     const [before, after] = await Promise.all([resizeToLongSide(photo, gifSide), resizeToLongSide(image, gifSide)]);
     const overlayFrame = overlay ? [await resizeExactly(overlay, before.width, before.height)] : [];
     const frames = [...overlayFrame, ...wipe(before, after, count)];
-    const elapsedMs = performance.now() - started;
-    onProgress?.({ iteration: 1, totalIterations: 1, elapsedMs, etaMs: 0, frame: image });
     return { image, frames, iterations: 1, elapsedMs, history: [] };
   },
 };
