@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError, InputError } from '../../src/engine/errors.ts';
 import { parameterLayoutOf, readFastManifest } from '../../src/engine/fast/manifest.ts';
 import { loadFastNetwork, runFastNetwork } from '../../src/engine/fast/network.ts';
+import { onnxFastRunner } from '../../src/engine/fast/runner.ts';
 import { deleteTrainedNetwork, loadTrainedNetwork, networkOfParameters, saveTrainedNetwork } from '../../src/engine/fast/trained.ts';
 import { resizeExactly } from '../../src/engine/image.ts';
 import { readCheckpoint } from '../../src/engine/train/checkpoint.ts';
@@ -111,6 +112,18 @@ describe('training a style network', () => {
     // 1.7 million parameters: compared in a loop (a deep equality of that size blocks the test worker).
     expect(resumed.parameters.length).toBe(unbroken.parameters.length);
     expect(resumed.parameters.findIndex((value, index) => value !== unbroken.parameters[index])).toBe(-1);
+  });
+
+  it('paints its sample as the chat will paint with the network: with the runners’ margins', async () => {
+    const painting = await loadSharedImage('style_starry_night.jpg');
+    const photos = await openTrainingPhotos(photosDir);
+    const samplePhoto = await resizeExactly(await loadSharedImage('content_tubingen.jpg'), 64, 48);
+    const run = await trainStyleNetwork(context, { painting, photos, samplePhoto, checkpointPath: join(dir, 'sample.checkpoint'), options: { ...tiny, steps: 1 } });
+    const inChat = await onnxFastRunner(ort).paint(networkOfParameters('sample', 'Starry Night', run.parameters), samplePhoto);
+    expect([run.sample!.width, run.sample!.height]).toEqual([64, 48]);
+    let largest = 0;
+    for (let index = 0; index < inChat.data.length; index++) largest = Math.max(largest, Math.abs(inChat.data[index]! - run.sample!.data[index]!));
+    expect(largest).toBeLessThanOrEqual(1);
   });
 
   it('starts afresh from a checkpoint of another painting or other options', async () => {
