@@ -44,7 +44,8 @@ export function tfjsFastRunner(backend: BackendName): FastRunner {
  */
 export const PAINTED_MARGINS: Margins = { top: 16, right: 32, bottom: 16, left: 16 };
 
-async function paintFramed(image: RgbImage, paint: (framed: RgbImage) => Promise<RgbImage>): Promise<RgbImage> {
+/** `paint` of the picture with `PAINTED_MARGINS` around it, cut back to the picture. */
+export async function paintFramed(image: RgbImage, paint: (framed: RgbImage) => Promise<RgbImage>): Promise<RgbImage> {
   const painted = await paint(await extendMirrored(image, PAINTED_MARGINS));
   return cropImage(painted, PAINTED_MARGINS.left, PAINTED_MARGINS.top, image.width, image.height);
 }

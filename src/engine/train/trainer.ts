@@ -17,8 +17,8 @@ import { InputError, throwIfAborted } from '../errors.ts';
 import { FAST_NETWORKS, loadFastNetwork, locateFastWeights, type FastNetworkName } from '../fast/network.ts';
 import { parameterLayoutOf, readFastManifest, type ParameterLayout } from '../fast/manifest.ts';
 import type { RgbImage } from '../image.ts';
-import { cropImage, extendMirrored, resizeToLongSide } from '../image.ts';
-import { PAINTED_MARGINS } from '../fast/runner.ts';
+import { resizeToLongSide } from '../image.ts';
+import { paintFramed } from '../fast/runner.ts';
 import { selectLayers, type LayerSelection } from '../layers.ts';
 import { arrayWeightsOf, createOnnxObjective, gramTargetsOf, type ArrayWeights } from '../onnx/objective.ts';
 import { createSessionLeases } from '../onnx/sessions.ts';
@@ -267,13 +267,13 @@ async function pretrainedParameters(context: TrainContext, layout: ParameterLayo
 async function paintSample(ort: Ort, layout: ParameterLayout, parameters: Float32Array, photo: RgbImage): Promise<RgbImage> {
   if (photo.width % 4 || photo.height % 4) throw new InputError('invalid_option', 'The sample photo must be a multiple of 4 pixels wide and high.', 'sample');
   // With the runners' margins (multiples of 4 too), so that the sample is what the chat will get.
-  const framed = await extendMirrored(photo, PAINTED_MARGINS);
-  const outputs = await sessions.withSession(ort, `train-sample|${framed.width}x${framed.height}`, () => buildTrainingForwardGraph(layout, 1, framed.width, framed.height), (session) =>
-    session.run({ params: new ort.Tensor('float32', parameters, [layout.size]), x: new ort.Tensor('float32', Float32Array.from(framed.data), [1, framed.height, framed.width, 3]) }),
-  );
-  const y = outputs.y!.data as Float32Array;
-  const painted = { width: framed.width, height: framed.height, data: Uint8Array.from(y, (value) => Math.min(255, Math.max(0, Math.round(value)))) };
-  return cropImage(painted, PAINTED_MARGINS.left, PAINTED_MARGINS.top, photo.width, photo.height);
+  return paintFramed(photo, async (framed) => {
+    const outputs = await sessions.withSession(ort, `train-sample|${framed.width}x${framed.height}`, () => buildTrainingForwardGraph(layout, 1, framed.width, framed.height), (session) =>
+      session.run({ params: new ort.Tensor('float32', parameters, [layout.size]), x: new ort.Tensor('float32', Float32Array.from(framed.data), [1, framed.height, framed.width, 3]) }),
+    );
+    const y = outputs.y!.data as Float32Array;
+    return { width: framed.width, height: framed.height, data: Uint8Array.from(y, (value) => Math.min(255, Math.max(0, Math.round(value)))) };
+  });
 }
 
 /** What makes two runs the same run: the painting's pixels, the layers and every option but the step counts and intervals. */
