@@ -41,14 +41,9 @@ export async function decodeImage(
     // the other way), so that the engine finds the photo at its size and the mask at the photo's.
     const target = maxSide !== undefined && Math.max(size.width, size.height) > maxSide ? sizeAtLongSide(size, maxSide) : undefined;
     const sized = target ? oriented.resize(target.width, target.height, { fit: 'fill', kernel: 'lanczos3' }) : oriented;
-    const { data, info } = await sized
-      .flatten({ background: '#ffffff' })
-      .toColourspace('srgb')
-      .removeAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`unexpected channel count ${info.channels}`);
-    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    const image = await rgbImageOf(sized.flatten({ background: '#ffffff' }).toColourspace('srgb').removeAlpha());
+    if (image.data.length !== image.width * image.height * 3) throw new Error('unexpected channel count');
+    return image;
   } catch {
     throw new InputError('corrupt_image', `The ${label} could not be decoded; it looks damaged or truncated.`);
   }
@@ -115,11 +110,7 @@ export async function resizeToLongSide(image: RgbImage, longSide: number): Promi
 
 export async function resizeExactly(image: RgbImage, width: number, height: number): Promise<RgbImage> {
   if (image.width === width && image.height === height) return image;
-  const { data, info } = await toSharp(image)
-    .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  return rgbImageOf(toSharp(image).resize(width, height, { fit: 'fill', kernel: 'lanczos3' }));
 }
 
 /** The `width`×`height` part of `image` whose top left corner is (`left`, `top`). */
@@ -140,7 +131,12 @@ export interface Margins {
 /** `image` with `margins` more pixels on its sides, mirrored from inside it. */
 export async function extendMirrored(image: RgbImage, margins: Margins): Promise<RgbImage> {
   const { top, right, bottom, left } = margins;
-  const { data, info } = await toSharp(image).extend({ top, right, bottom, left, extendWith: 'mirror' }).raw().toBuffer({ resolveWithObject: true });
+  return rgbImageOf(toSharp(image).extend({ top, right, bottom, left, extendWith: 'mirror' }));
+}
+
+/** What a sharp pipeline makes, as raw pixels (the pipeline must end with three channels). */
+export async function rgbImageOf(pipeline: sharp.Sharp): Promise<RgbImage> {
+  const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 

@@ -15,7 +15,7 @@ import sharp from 'sharp';
 import { createEngine, type Engine } from '../../engine/engine.ts';
 import { CancelledError } from '../../engine/errors.ts';
 import { encodeGif, encodeGifFitting } from '../../engine/gif.ts';
-import { encodePng, toSharp, type RgbImage } from '../../engine/image.ts';
+import { encodePng, rgbImageOf, toSharp, type RgbImage } from '../../engine/image.ts';
 import { methodNamed } from '../../engine/methods/index.ts';
 import { chooseFastRunner, tfjsFastRunner, type FastRunner } from '../../engine/fast/runner.ts';
 import { chooseBackend } from '../../engine/backend.ts';
@@ -231,8 +231,7 @@ function frameFileName(index: number): string {
 }
 
 async function readImage(path: string): Promise<RgbImage> {
-  const { data, info } = await sharp(path).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  return rgbImageOf(sharp(path).removeAlpha());
 }
 
 /** A small JPEG of the current frame, for live previews in chat. */

@@ -7,7 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import sharp from 'sharp';
 import { InputError } from '../errors.ts';
-import type { RgbImage } from '../image.ts';
+import { rgbImageOf, type RgbImage } from '../image.ts';
 
 const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
 
@@ -109,12 +109,5 @@ async function isDecodable(path: string): Promise<boolean> {
 
 /** The photo upright, as RGB, with its short side `shortSide`. */
 async function decodeShortSide(path: string, shortSide: number): Promise<RgbImage> {
-  const { data, info } = await sharp(path, { limitInputPixels: 100_000_000 })
-    .rotate()
-    .removeAlpha()
-    .toColourspace('srgb')
-    .resize(shortSide, shortSide, { fit: 'outside' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  return rgbImageOf(sharp(path, { limitInputPixels: 100_000_000 }).rotate().removeAlpha().toColourspace('srgb').resize(shortSide, shortSide, { fit: 'outside' }));
 }

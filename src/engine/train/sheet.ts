@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { resizeToLongSide, toSharp, type RgbImage } from '../image.ts';
+import { resizeToLongSide, rgbImageOf, toSharp, type RgbImage } from '../image.ts';
 
 const GAP = 12;
 const BACKGROUND = { r: 244, g: 241, b: 234 };
@@ -15,6 +15,5 @@ export async function renderBeforeAfterSheet(painting: RgbImage, photo: RgbImage
   const width = parts.reduce((sum, part) => sum + part.width, 0) + GAP * (parts.length + 1);
   const lefts = parts.map((_, index) => GAP + parts.slice(0, index).reduce((sum, part) => sum + part.width + GAP, 0));
   const layers = await Promise.all(parts.map(async (part, index) => ({ input: await toSharp(part).png().toBuffer(), left: lefts[index]!, top: GAP })));
-  const { data, info } = await sharp({ create: { width, height: height + 2 * GAP, channels: 3, background: BACKGROUND } }).composite(layers).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  return rgbImageOf(sharp({ create: { width, height: height + 2 * GAP, channels: 3, background: BACKGROUND } }).composite(layers).removeAlpha());
 }
