@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { InputError } from './errors.ts';
 
@@ -73,6 +74,9 @@ async function findAdapter(): Promise<GpuProbe> {
   if (process.platform === 'linux' && !hasVulkanDriver()) {
     return { found: false, reason: "no Vulkan driver is installed (WebGPU on Linux runs on Vulkan: install the GPU vendor's driver with its Vulkan ICD)" };
   }
+  const searched = await searchAdapterApart();
+  if (!searched.found) return searched;
+  // There is hardware: this process asks Dawn too, and makes `navigator.gpu` global for TensorFlow.js.
   let gpu: DawnGpu;
   try {
     gpu = await installWebGpuGlobals();
@@ -80,18 +84,98 @@ async function findAdapter(): Promise<GpuProbe> {
     return { found: false, reason: `the webgpu package cannot load (${error instanceof Error ? error.message.split('\n')[0] : String(error)})` };
   }
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
-  if (!adapter) return { found: false, reason: 'Dawn found no usable GPU adapter (a software Vulkan such as lavapipe is refused)' };
+  return adapter ? probeOf(adapterFacts(adapter)) : { found: false, reason: NO_ADAPTER };
+}
+
+const NO_ADAPTER = 'Dawn found no usable GPU adapter (a software Vulkan such as lavapipe is refused)';
+
+/** What the search reads of an adapter: plain data, so that it can cross from a child process. */
+interface AdapterFacts {
+  readonly vendor?: string | undefined;
+  readonly architecture?: string | undefined;
+  readonly description?: string | undefined;
+  readonly isFallbackAdapter?: boolean | undefined;
+  readonly maxBufferSize: number;
+  readonly maxStorageBufferBindingSize: number;
+}
+
+function adapterFacts(adapter: DawnAdapter): AdapterFacts {
   const info = adapter.info ?? {};
-  if (info.isFallbackAdapter ?? adapter.isFallbackAdapter) return { found: false, reason: `only a fallback (software) adapter: ${info.description ?? 'unknown'}` };
+  return {
+    vendor: info.vendor,
+    architecture: info.architecture,
+    description: info.description || info.device,
+    isFallbackAdapter: info.isFallbackAdapter ?? adapter.isFallbackAdapter,
+    maxBufferSize: Number(adapter.limits.maxBufferSize),
+    maxStorageBufferBindingSize: Number(adapter.limits.maxStorageBufferBindingSize),
+  };
+}
+
+function probeOf(facts: AdapterFacts): GpuProbe {
+  if (facts.isFallbackAdapter) return { found: false, reason: `only a fallback (software) adapter: ${facts.description ?? 'unknown'}` };
   return {
     found: true,
     adapter: {
-      vendor: info.vendor ?? 'unknown',
-      architecture: info.architecture ?? '',
-      description: info.description || info.device || '',
-      limits: { maxBufferSize: Number(adapter.limits.maxBufferSize), maxStorageBufferBindingSize: Number(adapter.limits.maxStorageBufferBindingSize) },
+      vendor: facts.vendor ?? 'unknown',
+      architecture: facts.architecture ?? '',
+      description: facts.description ?? '',
+      limits: { maxBufferSize: facts.maxBufferSize, maxStorageBufferBindingSize: facts.maxStorageBufferBindingSize },
     },
   };
+}
+
+/** How long the child process may search before the answer is "no GPU". */
+const SEARCH_TIMEOUT_MS = 20_000;
+
+/**
+ * Dawn's first search for an adapter runs in a child process. Where it refuses a driver (lavapipe,
+ * which Debian installs beside Chromium) it writes warnings straight to stderr, twice per engine
+ * process, on every start of a bot that has no GPU; and a broken driver can crash the process that
+ * loads it. The child's stderr is kept, and Dawn's reason is quoted in ours (the doctor prints it).
+ */
+async function searchAdapterApart(): Promise<GpuProbe> {
+  let webgpu: string;
+  try {
+    webgpu = import.meta.resolve('webgpu');
+  } catch (error) {
+    return { found: false, reason: `the webgpu package cannot load (${error instanceof Error ? error.message.split('\n')[0] : String(error)})` };
+  }
+  const script = [
+    'const { create } = await import(process.argv[1]);',
+    "const adapter = await create([]).requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);",
+    'const info = adapter?.info ?? {};',
+    'const facts = adapter && { vendor: info.vendor, architecture: info.architecture, description: info.description || info.device, isFallbackAdapter: info.isFallbackAdapter ?? adapter.isFallbackAdapter, maxBufferSize: Number(adapter.limits.maxBufferSize), maxStorageBufferBindingSize: Number(adapter.limits.maxStorageBufferBindingSize) };',
+    'process.stdout.write(JSON.stringify(facts), () => process.exit(0));',
+  ].join('\n');
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script, webgpu], { timeout: SEARCH_TIMEOUT_MS, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+      resolve(readSearch({ failed: error ? (error.killed ? 'timeout' : (error.signal ?? `exit ${String(error.code)}`)) : undefined, stdout, stderr }));
+    });
+  });
+}
+
+/** The child's answer as a probe: its adapter, or why not, in Dawn's words where it gave any. */
+export function readSearch(search: { readonly failed: string | undefined; readonly stdout: string; readonly stderr: string }): GpuProbe {
+  const said = dawnSaid(search.stderr);
+  if (search.failed === 'timeout') return { found: false, reason: `the search for a GPU adapter did not finish within ${SEARCH_TIMEOUT_MS / 1000} s` };
+  if (search.failed) return { found: false, reason: `the search for a GPU adapter stopped (${search.failed})${said ? `: Dawn said "${said}"` : ''}` };
+  let facts: AdapterFacts | null;
+  try {
+    facts = JSON.parse(search.stdout) as AdapterFacts | null;
+  } catch {
+    return { found: false, reason: 'the search for a GPU adapter gave no answer' };
+  }
+  if (!facts) return { found: false, reason: said ? `${NO_ADAPTER}: Dawn said "${said}"` : NO_ADAPTER };
+  return probeOf(facts);
+}
+
+/** Dawn's first warning or error line, without the loader's noise about XDG_RUNTIME_DIR. */
+function dawnSaid(stderr: string): string | undefined {
+  const line = stderr
+    .split('\n')
+    .map((text) => text.trim())
+    .find((text) => /^(warning|error)\b/i.test(text) && !text.includes('XDG_RUNTIME_DIR'));
+  return line?.replace(/^(warning|error):\s*/i, '');
 }
 
 /** A short name for logs: "nvidia hopper (NVIDIA H200)". */
