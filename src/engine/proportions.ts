@@ -30,12 +30,17 @@ export function checkAspectRatio(image: { readonly width: number; readonly heigh
   }
 }
 
-/** Refuses a photo that would be too thin at the size asked for, and says which size would do. */
-export function checkPaintableAt(image: { readonly width: number; readonly height: number }, longSide: number, label: string, field: string): void {
+/**
+ * Refuses a photo that would be too thin at the size asked for, and says which size would do.
+ * `sizeField` is the option that chooses the size, or `false` where the sender cannot choose it (a
+ * contest's): then the refusal is the image's, and the remedy is to crop it.
+ */
+export function checkPaintableAt(image: { readonly width: number; readonly height: number }, longSide: number, label: string, field: string, sizeField: string | false = 'size'): void {
   checkAspectRatio(image, label, field);
   const needed = smallestLongSide(image);
   if (longSide < needed) {
     const shortSide = Math.round(longSide / aspectRatioOf(image));
-    throw new InputError('invalid_option', `At size ${longSide} the ${label} would be only ${shortSide} px across; ask for size ${needed} or more, or crop it.`, 'size');
+    const remedy = sizeField ? `ask for size ${needed} or more, or crop it` : 'crop it';
+    throw new InputError('invalid_option', `At size ${longSide} the ${label} would be only ${shortSide} px across; ${remedy}.`, sizeField || field);
   }
 }

@@ -1,3 +1,4 @@
+import { checkAspectRatio } from '../../engine/proportions.ts';
 import { BotError } from '../errors.ts';
 import { storeImage } from '../files.ts';
 import { formatWhen } from '../format.ts';
@@ -25,7 +26,10 @@ export function createContestStartCommand(services: BotServices) {
       let stylePath: string;
       let styleLabel: string;
       if (args.style) {
-        stylePath = await storeImage(services.dirs.uploads, await decodeImageOption(args.style, services.limits.decode, 'style image', 'style'), 'contest-style');
+        const style = await decodeImageOption(args.style, services.limits.decode, 'style image', 'style');
+        // Every entry would fail on a strip of a painting: refused before the contest starts.
+        checkAspectRatio(style, 'style image', 'style');
+        stylePath = await storeImage(services.dirs.uploads, style, 'contest-style');
         styleLabel = 'the contest image';
       } else if (args.style_name) {
         const style = services.library.in(context.requester.community).resolve(args.style_name);

@@ -387,7 +387,8 @@ export class Contests {
     this.timer = this.timers.set(() => this.closeDue(), Math.min(Math.max(0, next - this.now()), 2 ** 31 - 1));
   }
 
-  private requireOpen(platform: Platform, channelId: string): Contest {
+  /** The contest running in the channel, or the refusal that there is none. */
+  requireOpen(platform: Platform, channelId: string): Contest {
     const contest = this.openIn(platform, channelId);
     if (!contest) throw new BotError('unknown_job', 'There is no contest running in this channel.');
     return contest;
