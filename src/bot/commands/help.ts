@@ -13,7 +13,8 @@ export function createHelpCommand(definitions: () => readonly CommandDefinition[
   });
 }
 
-function describeRange(option: OptionDefinition): string {
+/** An option's range or choices and its default, as help and the README's command list show them. */
+export function describeRange(option: OptionDefinition): string {
   switch (option.type) {
     case 'number':
     case 'integer':

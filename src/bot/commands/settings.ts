@@ -10,8 +10,8 @@ export function createSettingsCommand(services: BotServices) {
       description: "Show or change this server's settings (moderators)",
       moderatorsOnly: true,
       options: {
-        max_size: { type: 'integer', description: `largest size members may ask for (64–${limits.maxSize} px)`, min: 64, max: limits.maxSize },
-        max_iterations: { type: 'integer', description: `most iterations members may ask for (1–${limits.maxIterations})`, min: 1, max: limits.maxIterations },
+        max_size: { type: 'integer', description: 'largest size members may ask for, in pixels', min: 64, max: limits.maxSize },
+        max_iterations: { type: 'integer', description: 'most iterations members may ask for', min: 1, max: limits.maxIterations },
         style_adders: { type: 'choice', description: 'who may add styles to the library', choices: STYLE_ADDERS },
         spoiler_results: { type: 'boolean', description: 'post results behind a spoiler (Discord)' },
       },
