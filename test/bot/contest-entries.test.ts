@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UploadedImage } from '../../src/bot/commands/types.ts';
@@ -32,6 +32,17 @@ describe('contest entries', () => {
     expect(harness.bot.contests.openIn('discord', channel.channelId)).toBeUndefined();
   });
 
+  it('starts one contest when two moderators start one in the same channel at once', async () => {
+    const where = { ...moderator, origin: { platform: 'discord' as const, channelId: 'race-channel' } };
+    const replies = await Promise.all([harness.bot.execute('contest start', { title: 'First', ends: '1h', style_name: 'the-scream' }, where), harness.bot.execute('contest start', { title: 'Second', ends: '1h', style_name: 'udnie' }, where)]);
+    expect(replies.filter((reply) => reply.text.startsWith('Started'))).toHaveLength(1);
+    expect(replies.find((reply) => !reply.text.startsWith('Started'))?.text).toMatch(/is still running in this channel; end it first/);
+    // The loser's copy of its style is not left behind.
+    const contest = harness.bot.contests.openIn('discord', 'race-channel')!;
+    expect(await readdir(dirname(contest.stylePath))).toEqual([basename(contest.stylePath)]);
+    await harness.bot.execute('contest cancel', {}, where);
+  });
+
   it('says there is no contest before it reads the photo', async () => {
     const damaged = { bytes: Buffer.from('not an image at all'), name: 'x.png' };
     expect((await harness.bot.execute('contest enter', { content: damaged }, member('ann'))).text).toMatch(/There is no contest running in this channel/);
@@ -51,6 +62,15 @@ describe('contest entries', () => {
     const entered = await harness.bot.execute('contest enter', { content: photo }, member('bea'));
     expect(entered.jobId).toBeDefined();
     await harness.bot.execute('cancel', { job: entered.jobId! }, member('bea'));
+    await harness.bot.idle();
+  });
+
+  it('counts entries sent at once against the member’s limit', async () => {
+    const replies = await Promise.all([1, 2, 3].map(() => harness.bot.execute('contest enter', { content: photo }, member('dee'))));
+    const queued = replies.filter((reply) => reply.jobId);
+    expect(queued).toHaveLength(1);
+    for (const reply of replies.filter((candidate) => !candidate.jobId)) expect(reply.text).toMatch(/You already have 1 entry in "Dogs"|Slow down: one contest entry every 10 seconds/);
+    await harness.bot.execute('cancel', { job: queued[0]!.jobId! }, member('dee'));
     await harness.bot.idle();
   });
 

@@ -118,6 +118,19 @@ describe('contest rules', () => {
     await expect(contests.enter(member('alice'), origin, async () => '/tmp/b.png')).rejects.toThrow('Slow down: one contest entry every 10 seconds.');
   });
 
+  it('counts an entry still being queued against the limit, and gives back the cooldown of one refused', async () => {
+    await startContest();
+    let stored!: (path: string) => void;
+    const first = contests.enter(member('alice'), origin, () => new Promise<string>((resolve) => (stored = resolve)));
+    clock += 20_000; // past the cooldown, while the first photo is still being stored
+    await expect(contests.enter(member('alice'), origin, async () => '/tmp/b.png')).rejects.toThrow('You already have 1 entry in "Winter"');
+    stored('/tmp/a.png');
+    await first;
+    // A submission that fails (here the photo cannot be stored) neither counts nor starts the cooldown.
+    await expect(contests.enter(member('bob'), origin, () => Promise.reject(new Error('disk full')))).rejects.toThrow('disk full');
+    expect((await contests.enter(member('bob'), origin, async () => '/tmp/c.png')).entry.userId).toBe('bob');
+  });
+
   it('counts one vote per member per entry, refuses self-votes, and takes a vote back on a second click', async () => {
     await startContest();
     const aliceEntry = await enterAndPost(member('alice'));

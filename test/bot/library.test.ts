@@ -64,6 +64,18 @@ describe('the style library', () => {
     expect(harness.bot.library.in('web').get('picabia')).toBeUndefined();
   });
 
+  it('adds one style when two moderators add the same name at once, and tells the other it exists', async () => {
+    const image = { bytes: await readFile(sharedImagePath('style_udnie.jpg')), name: 'udnie.jpg' };
+    const moderator = contextFor('mod', { isModerator: true });
+    const replies = await Promise.all([harness.bot.execute('style add', { name: 'twice', image }, moderator), harness.bot.execute('style add', { name: 'twice', image }, moderator)]);
+    expect(replies.map((reply) => reply.text).sort()).toEqual(['Added style "twice" (Twice) to the library.', 'There is already a style called "twice"; remove it first to replace it.']);
+    expect(replies.find((reply) => reply.refusal)?.refusal?.field).toBe('name');
+    // The second image was stored while the first was being inserted: it is not left behind.
+    const files = (await readdir(harness.bot.library.in('web').get('twice')!.path.replace(/\/[^/]+$/, ''))).filter((file) => file.startsWith('twice-'));
+    expect(files).toHaveLength(1);
+    await harness.bot.execute('style remove', { name: 'twice' }, moderator);
+  });
+
   it('rejects a bad style name with the rule', async () => {
     const image = { bytes: await readFile(sharedImagePath('style_udnie.jpg')), name: 'udnie.jpg' };
     const reply = await harness.bot.execute('style add', { name: 'Not OK!', image }, contextFor('mod', { isModerator: true }));

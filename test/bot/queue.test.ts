@@ -100,6 +100,9 @@ describe('jobs through the queue and the engine worker', () => {
     const fake = { bytes: new TextEncoder().encode('<html>not an image</html>'), name: 'photo.jpg' };
     const reply = await harness.bot.execute('stylize', { content: fake, style, ...small }, contextFor('heidi'));
     expect(reply).toEqual({ text: 'The content image is not an image; send a JPEG, PNG, WebP or GIF.', ephemeral: true, refusal: { field: 'content' } });
+    // An empty file is told as such, not failed as the bot's own error.
+    const empty = await harness.bot.execute('stylize', { content: { bytes: new Uint8Array(0), name: 'photo.jpg' }, style, ...small }, contextFor('heidi'));
+    expect(empty).toEqual({ text: 'The content image file is empty.', ephemeral: true, refusal: { field: 'content' } });
   });
 
   it('asks for a style when none is given, and refuses two', async () => {

@@ -80,6 +80,23 @@ describe('training a library style in chat', () => {
     expect(harness.bot.job(painted.jobId!)).toMatchObject({ method: 'fast', options: { network: 'trained:web-starry' } });
   });
 
+  it('trains a style once at a time: a second request, at once or later, is refused while the first is queued', async () => {
+    await addStyle(harness, 'twice');
+    const replies = await Promise.all([harness.bot.execute('style train', { name: 'twice' }, moderator), harness.bot.execute('style train', { name: 'twice' }, moderator)]);
+    const queued = replies.filter((reply) => reply.jobId);
+    expect(queued).toHaveLength(1);
+    expect(replies.find((reply) => !reply.jobId)).toMatchObject({ text: '"twice" is already being trained; cancel that job first to train it again.', refusal: { field: 'name' } });
+    const later = await harness.bot.execute('style train', { name: 'twice' }, moderator);
+    expect(later.text).toBe(`"twice" is already being trained (job ${queued[0]!.jobId}); cancel that job first to train it again.`);
+    await harness.bot.execute('cancel', { job: queued[0]!.jobId! }, moderator);
+    await waitForEnd(harness.events, harness.bot, queued[0]!.jobId!);
+    // Cancelled, it may be trained again.
+    const again = await harness.bot.execute('style train', { name: 'twice' }, moderator);
+    expect(again.jobId).toBeDefined();
+    await harness.bot.execute('cancel', { job: again.jobId! }, moderator);
+    await waitForEnd(harness.events, harness.bot, again.jobId!);
+  });
+
   it('lets an interactive job go first: at most one training step while it runs', async () => {
     await addStyle(harness, 'starry-two');
     const training = await harness.bot.execute('style train', { name: 'starry-two', steps: 40 }, moderator);

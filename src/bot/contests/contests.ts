@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { StylizeOptionsInput } from '../../engine/options.ts';
 import type { Db } from '../database.ts';
@@ -146,6 +146,8 @@ const ENTRY_SELECT = `SELECT e.*, (SELECT COUNT(*) FROM contest_votes v WHERE v.
 export class Contests {
   private readonly listeners = new Set<(event: ContestEvent) => void>();
   private readonly lastEntryAt = new Map<string, number>();
+  /** Entries each member has being queued right now (`platform:user`). */
+  private readonly entering = new Map<string, number>();
   private readonly recentVotes = new Map<string, number[]>();
   private timer: unknown;
   private readonly now: () => number;
@@ -212,18 +214,25 @@ export class Contests {
 
   async start(input: { title: string; stylePath: string; styleLabel: string; endsAt: number; maxEntries: number }, requester: Requester, origin: JobOrigin): Promise<Contest> {
     if (!requester.isModerator) throw new BotError('not_allowed', 'Only moderators can start a contest.');
-    const existing = this.openIn(requester.platform, origin.channelId);
-    if (existing) throw new BotError('limit_reached', `"${existing.title}" is still running in this channel; end it first (contest end).`);
+    this.refuseIfRunning(requester.platform, origin.channelId);
     await mkdir(this.deps.dir, { recursive: true });
     const id = randomBytes(5).toString('base64url');
     const stylePath = join(this.deps.dir, `${id}${extname(input.stylePath) || '.png'}`);
     await copyFile(input.stylePath, stylePath);
-    this.deps.db
-      .prepare(
-        `INSERT INTO contests (id, platform, community, channel_id, title, style_path, style_label, params, max_entries, status, created_by, created_at, ends_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)`,
-      )
-      .run(id, requester.platform, requester.community, origin.channelId, input.title, stylePath, input.styleLabel, JSON.stringify(this.deps.entryOptions), input.maxEntries, requester.userId, this.now(), input.endsAt);
+    try {
+      this.deps.db
+        .prepare(
+          `INSERT INTO contests (id, platform, community, channel_id, title, style_path, style_label, params, max_entries, status, created_by, created_at, ends_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)`,
+        )
+        .run(id, requester.platform, requester.community, origin.channelId, input.title, stylePath, input.styleLabel, JSON.stringify(this.deps.entryOptions), input.maxEntries, requester.userId, this.now(), input.endsAt);
+    } catch (error) {
+      await rm(stylePath, { force: true });
+      // Another start in this channel got in while the style was copied (one open contest per
+      // channel is a unique index): refused as if it had been there first.
+      this.refuseIfRunning(requester.platform, origin.channelId);
+      throw error;
+    }
     const contest = this.get(id)!;
     this.armTimer();
     this.emit({ type: 'started', contest });
@@ -236,22 +245,37 @@ export class Contests {
    */
   async enter(requester: Requester, origin: JobOrigin, storeContent: () => Promise<string>): Promise<{ entry: ContestEntry; queued: QueueEntry; contest: Contest }> {
     const contest = this.requireOpen(requester.platform, origin.channelId);
-    const mine = (this.deps.db.prepare("SELECT COUNT(*) FROM contest_entries WHERE contest_id = ? AND user_id = ? AND status IN ('pending', 'posted')").pluck().get(contest.id, requester.userId) as number);
+    const key = `${requester.platform}:${requester.userId}`;
+    // Entries still being queued count too: several sent at once must not all pass the limit.
+    const entering = this.entering.get(key) ?? 0;
+    const mine = (this.deps.db.prepare("SELECT COUNT(*) FROM contest_entries WHERE contest_id = ? AND user_id = ? AND status IN ('pending', 'posted')").pluck().get(contest.id, requester.userId) as number) + entering;
     if (mine >= contest.maxEntries) {
       throw new BotError('limit_reached', `You already have ${mine} entr${mine === 1 ? 'y' : 'ies'} in "${contest.title}"; the limit is ${contest.maxEntries} per member. Withdraw one to enter another.`);
     }
-    const key = `${requester.platform}:${requester.userId}`;
-    const last = this.lastEntryAt.get(key) ?? 0;
-    if (this.now() - last < ENTRY_COOLDOWN_MS) throw new BotError('limit_reached', 'Slow down: one contest entry every 10 seconds.');
-    const queued = await this.deps.submitJob(requester, async () => ({
-      requester,
-      origin,
-      options: { ...contest.options, seed: randomInt(0, 2 ** 31 - 1) },
-      contentPath: await storeContent(),
-      stylePath: contest.stylePath,
-      styleLabel: `${contest.styleLabel} (contest)`,
-    }));
+    const last = this.lastEntryAt.get(key);
+    if (this.now() - (last ?? 0) < ENTRY_COOLDOWN_MS) throw new BotError('limit_reached', 'Slow down: one contest entry every 10 seconds.');
+    // Checked and reserved with nothing awaited between; a refused submission gives the reservation back.
     this.lastEntryAt.set(key, this.now());
+    this.entering.set(key, entering + 1);
+    let queued: QueueEntry;
+    try {
+      queued = await this.deps.submitJob(requester, async () => ({
+        requester,
+        origin,
+        options: { ...contest.options, seed: randomInt(0, 2 ** 31 - 1) },
+        contentPath: await storeContent(),
+        stylePath: contest.stylePath,
+        styleLabel: `${contest.styleLabel} (contest)`,
+      }));
+    } catch (error) {
+      if (last === undefined) this.lastEntryAt.delete(key);
+      else this.lastEntryAt.set(key, last);
+      throw error;
+    } finally {
+      const left = (this.entering.get(key) ?? 1) - 1;
+      if (left > 0) this.entering.set(key, left);
+      else this.entering.delete(key);
+    }
     const id = randomBytes(5).toString('base64url');
     this.deps.db
       .prepare("INSERT INTO contest_entries (id, contest_id, user_id, user_name, job_id, status, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)")
@@ -385,6 +409,11 @@ export class Contests {
     if (next === null) return;
     // setTimeout takes at most ~24.8 days; a longer wait is re-armed when it fires.
     this.timer = this.timers.set(() => this.closeDue(), Math.min(Math.max(0, next - this.now()), 2 ** 31 - 1));
+  }
+
+  private refuseIfRunning(platform: Platform, channelId: string): void {
+    const existing = this.openIn(platform, channelId);
+    if (existing) throw new BotError('limit_reached', `"${existing.title}" is still running in this channel; end it first (contest end).`);
   }
 
   /** The contest running in the channel, or the refusal that there is none. */

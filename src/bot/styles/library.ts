@@ -167,9 +167,14 @@ export class CommunityStyles {
     if (!STYLE_NAME.test(name)) {
       throw new BotError('unknown_style', 'A style name is 1–32 lowercase letters, digits or dashes, such as "starry-night".', 'name');
     }
-    if (this.get(name)) throw new BotError('style_exists', `There is already a style called "${name}"; remove it first to replace it.`, 'name');
+    if (this.get(name)) throw styleExists(name);
     const path = await storeImage(this.dir, image, name);
-    this.db.prepare('INSERT INTO styles (community, name, title, path, added_by, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(this.community, name, title, path, addedBy, Date.now());
+    // Another add of the same name may have been inserted while the image was stored.
+    const inserted = this.db.prepare('INSERT OR IGNORE INTO styles (community, name, title, path, added_by, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(this.community, name, title, path, addedBy, Date.now());
+    if (inserted.changes === 0) {
+      await rm(path, { force: true });
+      throw styleExists(name);
+    }
     return this.get(name)!;
   }
 
@@ -246,4 +251,8 @@ function captionSvg(text: string, width: number, height: number, fontSize: numbe
   return Buffer.from(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><text x="${width / 2}" y="${height / 2 + fontSize / 3}" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="${fontSize}" fill="#222">${escaped}</text></svg>`,
   );
+}
+
+function styleExists(name: string): BotError {
+  return new BotError('style_exists', `There is already a style called "${name}"; remove it first to replace it.`, 'name');
 }

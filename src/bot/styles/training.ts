@@ -43,6 +43,8 @@ export interface StyleTrainingDeps {
 export class StyleTraining {
   /** The clean-ups, one after another: one asked for during another sweeps again, seeing what changed. */
   private sweeps: Promise<unknown> = Promise.resolve();
+  /** Networks whose training is being submitted (checked and added with nothing awaited between). */
+  private readonly submitting = new Set<string>();
 
   constructor(private readonly deps: StyleTrainingDeps) {}
 
@@ -55,19 +57,35 @@ export class StyleTraining {
     const { photosDir, size, batch } = this.deps.settings;
     if (!photosDir) throw new BotError('invalid_option', 'Training is not set up on this bot: its operator sets IMPASTO_TRAINING_PHOTOS_DIR to a folder of photos (a few thousand, such as MS COCO).', 'name');
     const style = this.deps.library.in(requester.community).resolve(styleName, 'name');
-    const sample = await sampleOfTrainingPhotos(photosDir).catch((error: unknown) => {
-      throw new BotError('invalid_option', `Training cannot start: ${error instanceof Error ? error.message : String(error)}`, 'name');
-    });
-    const entry = await this.deps.queue.submit(requester, async () => {
-      // The job's own copy of the sample, as every job has of its photo.
-      const contentPath = join(this.deps.dirs.uploads, `sample-${randomUUID()}${extname(sample.path).toLowerCase()}`);
-      await copyFile(sample.path, contentPath);
-      // About ten samples for the GIF, and a checkpoint at least as often (a restart loses at most that).
-      const every = Math.max(1, Math.floor(steps / 10));
-      const options = { steps, size, batch, checkpointEvery: Math.min(25, every), sampleEvery: Math.min(200, every), saveAs: trainedNetworkOption(networkNameFor(requester.community, style.name)) };
-      return { requester, origin, method: 'train', options, contentPath, stylePath: style.path, styleLabel: style.name };
-    });
-    return { ...entry, style };
+    const saveAs = trainedNetworkOption(networkNameFor(requester.community, style.name));
+    // Two trainings of one network would spend hours each, and the later would overwrite the other.
+    this.refuseIfTraining(style, saveAs);
+    this.submitting.add(saveAs);
+    try {
+      const sample = await sampleOfTrainingPhotos(photosDir).catch((error: unknown) => {
+        throw new BotError('invalid_option', `Training cannot start: ${error instanceof Error ? error.message : String(error)}`, 'name');
+      });
+      const entry = await this.deps.queue.submit(requester, async () => {
+        // The job's own copy of the sample, as every job has of its photo.
+        const contentPath = join(this.deps.dirs.uploads, `sample-${randomUUID()}${extname(sample.path).toLowerCase()}`);
+        await copyFile(sample.path, contentPath);
+        // About ten samples for the GIF, and a checkpoint at least as often (a restart loses at most that).
+        const every = Math.max(1, Math.floor(steps / 10));
+        const options = { steps, size, batch, checkpointEvery: Math.min(25, every), sampleEvery: Math.min(200, every), saveAs };
+        return { requester, origin, method: 'train', options, contentPath, stylePath: style.path, styleLabel: style.name };
+      });
+      return { ...entry, style };
+    } finally {
+      this.submitting.delete(saveAs);
+    }
+  }
+
+  /** Refuses a second training of a network that is queued, running, or being submitted right now. */
+  private refuseIfTraining(style: Style, saveAs: string): void {
+    const training = this.deps.liveJobs().find((job) => job.method === 'train' && job.options.saveAs === saveAs);
+    if (training || this.submitting.has(saveAs)) {
+      throw new BotError('limit_reached', `"${style.name}" is already being trained${training ? ` (job ${training.id})` : ''}; cancel that job first to train it again.`, 'name');
+    }
   }
 
   /**

@@ -38,11 +38,19 @@ const execFileAsync = promisify(execFile);
 /** What a file is, from its first bytes and header: a still image, an animation, or a video. */
 export async function clipKindOf(bytes: Uint8Array): Promise<Clip['kind'] | 'still'> {
   if (isVideo(bytes)) return 'video';
-  const pages = await sharp(bytes, { animated: true })
-    .metadata()
-    .then((metadata) => metadata.pages ?? 1)
-    .catch(() => 1);
-  return pages > 1 ? 'animation' : 'still';
+  return (await pageCountOf(bytes)) > 1 ? 'animation' : 'still';
+}
+
+/**
+ * Frames in an image file, 1 for anything libvips cannot read: such a file is refused, with its own
+ * message, when it is decoded as a still. (sharp throws at once, not in its promise, on empty bytes.)
+ */
+async function pageCountOf(bytes: Uint8Array): Promise<number> {
+  try {
+    return (await sharp(bytes, { animated: true }).metadata()).pages ?? 1;
+  } catch {
+    return 1;
+  }
 }
 
 function isVideo(bytes: Uint8Array): boolean {
