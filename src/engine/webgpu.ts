@@ -84,42 +84,21 @@ async function findAdapter(): Promise<GpuProbe> {
     return { found: false, reason: `the webgpu package cannot load (${error instanceof Error ? error.message.split('\n')[0] : String(error)})` };
   }
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
-  return adapter ? probeOf(adapterFacts(adapter)) : { found: false, reason: NO_ADAPTER };
+  return adapter ? probeOf(adapter) : { found: false, reason: NO_ADAPTER };
 }
 
 const NO_ADAPTER = 'Dawn found no usable GPU adapter (a software Vulkan such as lavapipe is refused)';
 
-/** What the search reads of an adapter: plain data, so that it can cross from a child process. */
-interface AdapterFacts {
-  readonly vendor?: string | undefined;
-  readonly architecture?: string | undefined;
-  readonly description?: string | undefined;
-  readonly isFallbackAdapter?: boolean | undefined;
-  readonly maxBufferSize: number;
-  readonly maxStorageBufferBindingSize: number;
-}
-
-function adapterFacts(adapter: DawnAdapter): AdapterFacts {
+function probeOf(adapter: DawnAdapter): GpuProbe {
   const info = adapter.info ?? {};
-  return {
-    vendor: info.vendor,
-    architecture: info.architecture,
-    description: info.description || info.device,
-    isFallbackAdapter: info.isFallbackAdapter ?? adapter.isFallbackAdapter,
-    maxBufferSize: Number(adapter.limits.maxBufferSize),
-    maxStorageBufferBindingSize: Number(adapter.limits.maxStorageBufferBindingSize),
-  };
-}
-
-function probeOf(facts: AdapterFacts): GpuProbe {
-  if (facts.isFallbackAdapter) return { found: false, reason: `only a fallback (software) adapter: ${facts.description ?? 'unknown'}` };
+  if (info.isFallbackAdapter ?? adapter.isFallbackAdapter) return { found: false, reason: `only a fallback (software) adapter: ${info.description ?? 'unknown'}` };
   return {
     found: true,
     adapter: {
-      vendor: facts.vendor ?? 'unknown',
-      architecture: facts.architecture ?? '',
-      description: facts.description ?? '',
-      limits: { maxBufferSize: facts.maxBufferSize, maxStorageBufferBindingSize: facts.maxStorageBufferBindingSize },
+      vendor: info.vendor ?? 'unknown',
+      architecture: info.architecture ?? '',
+      description: info.description || info.device || '',
+      limits: { maxBufferSize: Number(adapter.limits.maxBufferSize), maxStorageBufferBindingSize: Number(adapter.limits.maxStorageBufferBindingSize) },
     },
   };
 }
@@ -132,20 +111,24 @@ const SEARCH_TIMEOUT_MS = 20_000;
  * which Debian installs beside Chromium) it writes warnings straight to stderr, twice per engine
  * process, on every start of a bot that has no GPU; and a broken driver can crash the process that
  * loads it. The child's stderr is kept, and Dawn's reason is quoted in ours (the doctor prints it).
+ * `webgpuModule` (the `webgpu` package by default) lets a test stand in for Dawn.
  */
-async function searchAdapterApart(): Promise<GpuProbe> {
+export async function searchAdapterApart(webgpuModule?: string): Promise<GpuProbe> {
   let webgpu: string;
   try {
-    webgpu = import.meta.resolve('webgpu');
+    webgpu = webgpuModule ?? import.meta.resolve('webgpu');
   } catch (error) {
     return { found: false, reason: `the webgpu package cannot load (${error instanceof Error ? error.message.split('\n')[0] : String(error)})` };
   }
+  // The adapter as plain data, in the shape Dawn gives it (its objects' fields are getters, which
+  // JSON leaves out); this module reads it as it reads one found here.
   const script = [
     'const { create } = await import(process.argv[1]);',
     "const adapter = await create([]).requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);",
-    'const info = adapter?.info ?? {};',
-    'const facts = adapter && { vendor: info.vendor, architecture: info.architecture, description: info.description || info.device, isFallbackAdapter: info.isFallbackAdapter ?? adapter.isFallbackAdapter, maxBufferSize: Number(adapter.limits.maxBufferSize), maxStorageBufferBindingSize: Number(adapter.limits.maxStorageBufferBindingSize) };',
-    'process.stdout.write(JSON.stringify(facts), () => process.exit(0));',
+    'const { vendor, architecture, description, device, isFallbackAdapter } = adapter?.info ?? {};',
+    'const { maxBufferSize, maxStorageBufferBindingSize } = adapter?.limits ?? {};',
+    'const plain = adapter && { info: { vendor, architecture, description, device, isFallbackAdapter }, isFallbackAdapter: adapter.isFallbackAdapter, limits: { maxBufferSize, maxStorageBufferBindingSize } };',
+    'process.stdout.write(JSON.stringify(plain), () => process.exit(0));',
   ].join('\n');
   return new Promise((resolve) => {
     execFile(process.execPath, ['--input-type=module', '-e', script, webgpu], { timeout: SEARCH_TIMEOUT_MS, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
@@ -159,14 +142,14 @@ export function readSearch(search: { readonly failed: string | undefined; readon
   const said = dawnSaid(search.stderr);
   if (search.failed === 'timeout') return { found: false, reason: `the search for a GPU adapter did not finish within ${SEARCH_TIMEOUT_MS / 1000} s` };
   if (search.failed) return { found: false, reason: `the search for a GPU adapter stopped (${search.failed})${said ? `: Dawn said "${said}"` : ''}` };
-  let facts: AdapterFacts | null;
+  let adapter: DawnAdapter | null;
   try {
-    facts = JSON.parse(search.stdout) as AdapterFacts | null;
+    adapter = JSON.parse(search.stdout) as DawnAdapter | null;
   } catch {
     return { found: false, reason: 'the search for a GPU adapter gave no answer' };
   }
-  if (!facts) return { found: false, reason: said ? `${NO_ADAPTER}: Dawn said "${said}"` : NO_ADAPTER };
-  return probeOf(facts);
+  if (!adapter) return { found: false, reason: said ? `${NO_ADAPTER}: Dawn said "${said}"` : NO_ADAPTER };
+  return probeOf(adapter);
 }
 
 /** Dawn's first warning or error line, without the loader's noise about XDG_RUNTIME_DIR. */

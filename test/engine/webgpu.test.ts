@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { readSearch, type GpuProbe } from '../../src/engine/webgpu.ts';
+import { readSearch, searchAdapterApart, type GpuProbe } from '../../src/engine/webgpu.ts';
 
 const WEBGPU_MODULE = fileURLToPath(new URL('../../src/engine/webgpu.ts', import.meta.url));
 
@@ -15,6 +18,22 @@ describe('the search for a WebGPU adapter', () => {
     const probe = JSON.parse(stdout) as GpuProbe;
     expect(probe.found).toBe(false);
     expect(stderr).toBe('');
+  });
+
+  it('brings a hardware adapter back from the child process (Dawn stood in for: no GPU here)', async () => {
+    // Dawn's adapter objects keep their fields behind getters, as this stand-in does: JSON alone would lose them.
+    const dawn = join(await mkdtemp(join(tmpdir(), 'impasto-dawn-')), 'dawn.mjs');
+    await writeFile(
+      dawn,
+      `class Info { get vendor() { return 'nvidia'; } get architecture() { return 'hopper'; } get description() { return ''; } get device() { return 'NVIDIA H200'; } get isFallbackAdapter() { return false; } }
+       class Limits { get maxBufferSize() { return 2 ** 31; } get maxStorageBufferBindingSize() { return 2 ** 31 - 4; } }
+       class Adapter { get info() { return new Info(); } get limits() { return new Limits(); } }
+       export const create = () => ({ requestAdapter: async () => new Adapter() });`,
+    );
+    expect(await searchAdapterApart(pathToFileURL(dawn).href)).toEqual({
+      found: true,
+      adapter: { vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H200', limits: { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 - 4 } },
+    });
   });
 
   it('quotes Dawn’s own reason when it refuses every adapter, without the loader’s noise', () => {
@@ -31,12 +50,13 @@ describe('the search for a WebGPU adapter', () => {
   });
 
   it('reads the adapter the child found, and refuses a software fallback', () => {
-    const facts = { vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H200', maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 - 4 };
-    expect(readSearch({ failed: undefined, stdout: JSON.stringify(facts), stderr: '' })).toEqual({
+    // As the child writes it: Dawn's fields copied out (an empty description falls back to the device).
+    const adapter = (info: object) => JSON.stringify({ info: { vendor: 'nvidia', architecture: 'hopper', description: '', device: 'NVIDIA H200', ...info }, limits: { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 - 4 } });
+    expect(readSearch({ failed: undefined, stdout: adapter({}), stderr: '' })).toEqual({
       found: true,
       adapter: { vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H200', limits: { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 - 4 } },
     });
-    expect(readSearch({ failed: undefined, stdout: JSON.stringify({ ...facts, description: 'SwiftShader', isFallbackAdapter: true }), stderr: '' })).toEqual({ found: false, reason: 'only a fallback (software) adapter: SwiftShader' });
+    expect(readSearch({ failed: undefined, stdout: adapter({ description: 'SwiftShader', isFallbackAdapter: true }), stderr: '' })).toEqual({ found: false, reason: 'only a fallback (software) adapter: SwiftShader' });
   });
 
   it('answers "no GPU" with the cause when the search crashes, hangs or says nothing', () => {
