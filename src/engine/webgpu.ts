@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { z } from 'zod';
 import { InputError } from './errors.ts';
 
 /**
@@ -137,19 +138,30 @@ export async function searchAdapterApart(webgpuModule?: string): Promise<GpuProb
   });
 }
 
+/** What the child writes for an adapter it found (`DawnAdapter` as plain data). */
+const childAdapterSchema = z.object({
+  info: z
+    .object({ vendor: z.string().optional(), architecture: z.string().optional(), description: z.string().optional(), device: z.string().optional(), isFallbackAdapter: z.boolean().optional() })
+    .optional(),
+  isFallbackAdapter: z.boolean().optional(),
+  limits: z.object({ maxBufferSize: z.number(), maxStorageBufferBindingSize: z.number() }),
+});
+
 /** The child's answer as a probe: its adapter, or why not, in Dawn's words where it gave any. */
 export function readSearch(search: { readonly failed: string | undefined; readonly stdout: string; readonly stderr: string }): GpuProbe {
   const said = dawnSaid(search.stderr);
   if (search.failed === 'timeout') return { found: false, reason: `the search for a GPU adapter did not finish within ${SEARCH_TIMEOUT_MS / 1000} s` };
   if (search.failed) return { found: false, reason: `the search for a GPU adapter stopped (${search.failed})${said ? `: Dawn said "${said}"` : ''}` };
-  let adapter: DawnAdapter | null;
+  let answer: unknown;
   try {
-    adapter = JSON.parse(search.stdout) as DawnAdapter | null;
+    answer = JSON.parse(search.stdout);
   } catch {
-    return { found: false, reason: 'the search for a GPU adapter gave no answer' };
+    answer = undefined;
   }
-  if (!adapter) return { found: false, reason: said ? `${NO_ADAPTER}: Dawn said "${said}"` : NO_ADAPTER };
-  return probeOf(adapter);
+  if (answer === null) return { found: false, reason: said ? `${NO_ADAPTER}: Dawn said "${said}"` : NO_ADAPTER };
+  const adapter = childAdapterSchema.safeParse(answer);
+  // Read in a callback: a throw there would be uncaught, so anything unexpected is "no answer".
+  return adapter.success ? probeOf(adapter.data) : { found: false, reason: 'the search for a GPU adapter gave no answer' };
 }
 
 /** Dawn's first warning or error line, without the loader's noise about XDG_RUNTIME_DIR. */

@@ -63,5 +63,7 @@ describe('the search for a WebGPU adapter', () => {
     expect(readSearch({ failed: 'SIGSEGV', stdout: '', stderr: 'Error: device lost\n' })).toEqual({ found: false, reason: 'the search for a GPU adapter stopped (SIGSEGV): Dawn said "device lost"' });
     expect(readSearch({ failed: 'timeout', stdout: '', stderr: '' })).toEqual({ found: false, reason: 'the search for a GPU adapter did not finish within 20 s' });
     expect(readSearch({ failed: undefined, stdout: '', stderr: '' })).toEqual({ found: false, reason: 'the search for a GPU adapter gave no answer' });
+    // An adapter without its limits (a stand-in, or a future Dawn) is no answer either, not a throw.
+    expect(readSearch({ failed: undefined, stdout: '{"info":{}}', stderr: '' })).toEqual({ found: false, reason: 'the search for a GPU adapter gave no answer' });
   });
 });
