@@ -76,6 +76,28 @@ describe('the style library', () => {
     await harness.bot.execute('style remove', { name: 'twice' }, moderator);
   });
 
+  it('tells a painter whose style is removed while their photo is read, instead of failing', async () => {
+    const image = { bytes: await readFile(sharedImagePath('style_udnie.jpg')), name: 'udnie.jpg' };
+    const content = { bytes: await readFile(sharedImagePath('content_dog.jpg')), name: 'dog.jpg' };
+    const moderator = contextFor('mod', { isModerator: true });
+    await harness.bot.execute('style add', { name: 'fleeting', image }, moderator);
+    const [painted, removed] = await Promise.all([harness.bot.execute('stylize', { content, style_name: 'fleeting', size: 64, iterations: 1 }, contextFor('paula')), harness.bot.execute('style remove', { name: 'fleeting' }, moderator)]);
+    expect(removed.text).toMatch(/Removed style "fleeting"/);
+    if (painted.jobId) await harness.bot.execute('cancel', { job: painted.jobId }, contextFor('paula'));
+    else expect(painted).toMatchObject({ text: 'A style this picture uses was removed from the library just now; choose another.', refusal: { field: 'style_name' } });
+    await harness.bot.idle();
+    // In a blend, the copy of the style that was still there is not left behind.
+    await harness.bot.execute('style add', { name: 'fleeting', image }, moderator);
+    await harness.bot.execute('style add', { name: 'keeper', image }, moderator);
+    const copies = async () => (await readdir(harness.bot.dirs.uploads)).filter((file) => file.startsWith('style-')).length;
+    const before = await copies();
+    const [blended] = await Promise.all([harness.bot.execute('stylize', { content, style_name: 'keeper:0.5,fleeting:0.5', size: 64, iterations: 1 }, contextFor('paula')), harness.bot.execute('style remove', { name: 'fleeting' }, moderator)]);
+    expect(blended.refusal?.field).toBe('style_name');
+    expect(blended.text).toBe('A style this picture uses was removed from the library just now; choose another.');
+    expect(await copies()).toBe(before);
+    await harness.bot.execute('style remove', { name: 'keeper' }, moderator);
+  });
+
   it('rejects a bad style name with the rule', async () => {
     const image = { bytes: await readFile(sharedImagePath('style_udnie.jpg')), name: 'udnie.jpg' };
     const reply = await harness.bot.execute('style add', { name: 'Not OK!', image }, contextFor('mod', { isModerator: true }));

@@ -1,4 +1,4 @@
-import { copyFile } from 'node:fs/promises';
+import { copyFile, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -79,11 +79,7 @@ export class BotQueue implements JobQueue {
     const release = this.admission.reserve(requester);
     try {
       const job = await prepare();
-      // The job gets its own copies of library styles, so removing a style cannot break it.
-      const own = (path: string) => (path.startsWith(this.dirs.styles) ? this.copyIntoUploads(path) : Promise.resolve(path));
-      const stylePath = await own(job.stylePath);
-      const styles = job.styles ? await Promise.all(job.styles.map(async (share) => ({ ...share, path: share.path === job.stylePath ? stylePath : await own(share.path) }))) : undefined;
-      const background = job.background ? await Promise.all(job.background.map(async (share) => ({ ...share, path: await own(share.path) }))) : undefined;
+      const { stylePath, styles, background } = await this.ownStylesOf(job);
       const created = this.store.create({ ...job, stylePath, styles, background });
       const entry = this.entryOf(created.id)!;
       // Announce before scheduling: an idle queue starts the job at once, and 'started' follows 'queued'.
@@ -197,9 +193,41 @@ export class BotQueue implements JobQueue {
     this.emit({ type: 'succeeded', job: this.store.get(jobId)! });
   }
 
+  /**
+   * The job's own copies of the library styles it names, so that removing a style cannot break it.
+   * If one was removed meanwhile, the copies already made are not kept either.
+   */
+  private async ownStylesOf(job: NewJob): Promise<Pick<NewJob, 'stylePath' | 'styles' | 'background'>> {
+    const copies: string[] = [];
+    const own = async (path: string) => {
+      if (!path.startsWith(this.dirs.styles)) return path;
+      const copy = await this.copyIntoUploads(path);
+      copies.push(copy);
+      return copy;
+    };
+    // One after another (a few small files): when one fails, no other copy is still being made.
+    const ownShares = async (shares: NewJob['styles'], stylePath?: string) => {
+      if (!shares) return undefined;
+      const owned = [];
+      for (const share of shares) owned.push({ ...share, path: share.path === job.stylePath && stylePath ? stylePath : await own(share.path) });
+      return owned;
+    };
+    try {
+      const stylePath = await own(job.stylePath);
+      return { stylePath, styles: await ownShares(job.styles, stylePath), background: await ownShares(job.background) };
+    } catch (error) {
+      await Promise.allSettled(copies.map((copy) => rm(copy, { force: true })));
+      throw error;
+    }
+  }
+
   private async copyIntoUploads(path: string): Promise<string> {
     const copy = join(this.dirs.uploads, `style-${Date.now()}-${randomBytes(4).toString('hex')}${extname(path)}`);
-    await copyFile(path, copy);
+    await copyFile(path, copy).catch((error: unknown) => {
+      // Removed by a moderator while this job's photo was being read: the painter's to choose again.
+      if ((error as { code?: string }).code === 'ENOENT') throw new BotError('unknown_style', 'A style this picture uses was removed from the library just now; choose another.', 'style_name');
+      throw error;
+    });
     return copy;
   }
 
