@@ -22,7 +22,7 @@ export interface RunningApp {
  */
 export async function startApp(rawEnv: NodeJS.ProcessEnv = process.env): Promise<RunningApp> {
   const env = loadBotEnvironment(rawEnv);
-  const logger = createLogger({ level: env.IMPASTO_LOG_LEVEL, secrets: secretsOf(env) });
+  const logger = createLogger({ level: env.IMPASTO_LOG_LEVEL, format: env.IMPASTO_LOG_FORMAT, secrets: secretsOf(env) });
   const bot = createBot({ env, logger });
   const chatConfigured = Boolean(env.DISCORD_TOKEN || env.SLACK_BOT_TOKEN);
   const webEnabled = env.IMPASTO_WEB === 'on' || (env.IMPASTO_WEB === 'auto' && !chatConfigured);

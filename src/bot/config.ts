@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BACKEND_NAMES, type BackendName } from '../engine/backend.ts';
 import { JOB_LANES } from './jobs/queue.ts';
+import { LOG_FORMATS } from './logger.ts';
 
 /**
  * Every setting comes from the environment (or `.env`), is validated here once at start, and is
@@ -91,6 +92,7 @@ export const botEnvironmentSchema = engineEnvironmentSchema
   .extend({
     IMPASTO_DATA_DIR: z.string().trim().min(1).default('data'),
     IMPASTO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    IMPASTO_LOG_FORMAT: z.enum(LOG_FORMATS).default('auto'),
     IMPASTO_STYLES_DIR: optionalText,
     IMPASTO_DEFAULT_LIBRARY: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
     IMPASTO_MAX_QUEUED_PER_USER: count(2, 100),
@@ -167,6 +169,7 @@ export function redisSecretsOf(env: RedisEnvironment): string[] {
 /** `impasto worker`: the engine's settings, Redis, and how long a job and a silent worker may take. */
 export const workerEnvironmentSchema = engineEnvironmentSchema.merge(redisEnvironmentSchema).extend({
   IMPASTO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  IMPASTO_LOG_FORMAT: z.enum(LOG_FORMATS).default('auto'),
   IMPASTO_JOB_TIMEOUT_MINUTES: minutes.default(20),
   /**
    * Which lanes this worker serves: paint (optimisations), fast (one-pass networks), train (style

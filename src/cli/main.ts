@@ -168,7 +168,7 @@ program
   .action(async () => {
     const env = parseEnvironment(workerEnvironmentSchema, process.env);
     if (!env.REDIS_URL) throw new ConfigError('impasto worker takes its jobs from Redis: set REDIS_URL (e.g. redis://:password@queue-host:6379), the same as the bot\'s.');
-    const logger = createLogger({ level: env.IMPASTO_LOG_LEVEL, secrets: redisSecretsOf(env) });
+    const logger = createLogger({ level: env.IMPASTO_LOG_LEVEL, format: env.IMPASTO_LOG_FORMAT, secrets: redisSecretsOf(env) });
     guardProcess(logger);
     const worker = await startWorker({ env: { ...env, REDIS_URL: env.REDIS_URL }, logger }).catch((error: unknown) => {
       // Almost always the weights (missing, or no internet to fetch them): say so in one line.

@@ -92,6 +92,35 @@ describe('logs', () => {
   });
 });
 
+describe('log format', () => {
+  const capture = (terminal: boolean) => {
+    const lines: string[] = [];
+    const destination = Object.assign(new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }), terminal ? { isTTY: true } : {});
+    return { lines, destination };
+  };
+
+  it('is for people on a terminal (auto), and JSON lines elsewhere, as services and tests read them', () => {
+    const terminal = capture(true);
+    createLogger({ level: 'info', secrets: ['sUp3r-s3cret-web-token'], destination: terminal.destination, format: 'auto' }).warn({ url: 'http://x/?token=sUp3r-s3cret-web-token' }, 'web playground listening');
+    const printed = terminal.lines.join('');
+    expect(printed).toMatch(/WARN.*web playground listening/);
+    expect(printed).not.toMatch(/^\{/);
+    // Scrubbed before it is formatted.
+    expect(printed).toContain('[REDACTED]');
+    expect(printed).not.toContain('sUp3r-s3cret-web-token');
+
+    const piped = capture(false);
+    createLogger({ level: 'info', secrets: [], destination: piped.destination, format: 'auto' }).info('web playground listening');
+    expect(JSON.parse(piped.lines.join(''))).toMatchObject({ level: 30, msg: 'web playground listening' });
+  });
+
+  it('follows IMPASTO_LOG_FORMAT, and refuses a format it does not know', () => {
+    expect(loadBotEnvironment({}).IMPASTO_LOG_FORMAT).toBe('auto');
+    expect(loadBotEnvironment({ IMPASTO_LOG_FORMAT: 'json' }).IMPASTO_LOG_FORMAT).toBe('json');
+    expect(() => loadBotEnvironment({ IMPASTO_LOG_FORMAT: 'xml' })).toThrow(/IMPASTO_LOG_FORMAT/);
+  });
+});
+
 describe('retention', () => {
   it('deletes old uploads and results but never a file a live job needs', async () => {
     const root = await mkdtemp(join(tmpdir(), 'impasto-retention-'));
