@@ -9,6 +9,7 @@ import { loadAssets } from './assets.ts';
 import { HttpError, sendAsset, sendJson } from './http.ts';
 import { route } from './routes.ts';
 import { allowedHostsOf, authorize, checkHost, checkSameOrigin, clientIdOf, SAFE_METHODS, setSecurityHeaders } from './security.ts';
+import { listenOn } from '../../bot/listen.ts';
 
 export interface WebServer {
   readonly url: string;
@@ -51,7 +52,7 @@ export async function startWebServer(options: { bot: Bot; env: BotEnvironment; l
     });
   });
 
-  await new Promise<void>((resolve) => server.listen(env.IMPASTO_WEB_PORT, env.IMPASTO_WEB_HOST, resolve));
+  await listenOn(server, { port: env.IMPASTO_WEB_PORT, host: env.IMPASTO_WEB_HOST, portVariable: 'IMPASTO_WEB_PORT', hostVariable: 'IMPASTO_WEB_HOST' });
   const { port } = server.address() as AddressInfo;
   const host = env.IMPASTO_WEB_HOST.includes(':') ? `[${env.IMPASTO_WEB_HOST}]` : env.IMPASTO_WEB_HOST;
   return {

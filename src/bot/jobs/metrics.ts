@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { FINAL_EVENTS, JOB_LANES, laneOf, type JobLane, type JobQueue } from './queue.ts';
+import { listenOn } from '../listen.ts';
 
 /**
  * Prometheus metrics (`/metrics`, text format) of the bot and of each `impasto worker`, fed by the
@@ -110,10 +111,7 @@ export async function serveMetrics(registry: Registry, options: { host: string; 
       },
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
+  await listenOn(server, { port: options.port, host: options.host, portVariable: 'IMPASTO_METRICS_PORT', hostVariable: 'IMPASTO_METRICS_HOST' });
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${host}:${port}/metrics`;

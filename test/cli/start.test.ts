@@ -1,0 +1,42 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/bot/config.ts';
+import { listenOn } from '../../src/bot/listen.ts';
+import { IMPASTO_BIN } from '../helpers/app.ts';
+import { SHARED_VGG_DIR } from '../helpers/shared.ts';
+
+// A port another program already holds, on 127.0.0.1.
+let taken: Server;
+let port: number;
+beforeAll(async () => {
+  taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  port = (taken.address() as { port: number }).port;
+});
+afterAll(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+
+describe('a port that cannot be had', () => {
+  it('is refused in one line naming the setting to change', async () => {
+    const refusal = listenOn(createServer(), { port, host: '127.0.0.1', portVariable: 'IMPASTO_WEB_PORT', hostVariable: 'IMPASTO_WEB_HOST' });
+    await expect(refusal).rejects.toThrow(ConfigError);
+    await expect(refusal).rejects.toThrow(`port ${port} on 127.0.0.1 is already in use (another impasto?): stop it, or set IMPASTO_WEB_PORT to another port.`);
+    await expect(listenOn(createServer(), { port: 0, host: '192.0.2.1', portVariable: 'IMPASTO_METRICS_PORT', hostVariable: 'IMPASTO_METRICS_HOST' })).rejects.toThrow(
+      '192.0.2.1 is not an address of this machine: set IMPASTO_METRICS_HOST to one that is (127.0.0.1 by default).',
+    );
+  });
+
+  it('stops `impasto start` with that line and exit code 2, not a stack trace', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'impasto-port-'));
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(process.execPath, [IMPASTO_BIN, 'start'], { env: { ...process.env, IMPASTO_DATA_DIR: dataDir, IMPASTO_WEB_PORT: String(port), IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR, IMPASTO_DEFAULT_LIBRARY: 'false' }, timeout: 60_000 }, (error, _stdout, stderr) =>
+        resolve({ code: error ? (error.code as number | null) : 0, stderr }),
+      );
+    });
+    expect(result.stderr.trim()).toBe(`impasto: port ${port} on 127.0.0.1 is already in use (another impasto?): stop it, or set IMPASTO_WEB_PORT to another port.`);
+    expect(result.code).toBe(2);
+  });
+});
