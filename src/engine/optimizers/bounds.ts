@@ -15,6 +15,9 @@ export interface Bounds {
  */
 const nextChannel = (channel: number, period: number): number => (channel + 1 === period ? 0 : channel + 1);
 
+/** Whether moving a coordinate at `value` by `move` pushes it against a bound it already sits on. */
+const pushesAgainstBound = (value: number, move: number, lower: number, upper: number): boolean => (move < 0 && value <= lower) || (move > 0 && value >= upper);
+
 /** Clamps `x` into the bounds, in place. */
 export function project(x: Float32Array, bounds: Bounds): Float32Array {
   const { lower, upper } = bounds;
@@ -34,8 +37,7 @@ export function freeComponents(x: Float32Array, vector: Float32Array, bounds: Bo
   const { lower, upper } = bounds;
   const out = Float32Array.from(vector);
   for (let i = 0, channel = 0; i < x.length; i++, channel = nextChannel(channel, lower.length)) {
-    const move = sign * out[i]!;
-    if ((move < 0 && x[i]! <= lower[channel]!) || (move > 0 && x[i]! >= upper[channel]!)) out[i] = 0;
+    if (pushesAgainstBound(x[i]!, sign * out[i]!, lower[channel]!, upper[channel]!)) out[i] = 0;
   }
   return out;
 }
@@ -48,9 +50,7 @@ export function slopeWithin(gradient: Float32Array, direction: Float32Array, x: 
   const { lower, upper } = bounds;
   let slope = 0;
   for (let i = 0, channel = 0; i < x.length; i++, channel = nextChannel(channel, lower.length)) {
-    const move = direction[i]!;
-    if ((move < 0 && x[i]! <= lower[channel]!) || (move > 0 && x[i]! >= upper[channel]!)) continue;
-    slope += gradient[i]! * move;
+    if (!pushesAgainstBound(x[i]!, direction[i]!, lower[channel]!, upper[channel]!)) slope += gradient[i]! * direction[i]!;
   }
   return slope;
 }
