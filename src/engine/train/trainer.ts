@@ -16,8 +16,7 @@ import { loadVggWeights, locateWeights, type DownloadOptions } from '../weights.
 import { InputError, throwIfAborted } from '../errors.ts';
 import { FAST_NETWORKS, loadFastNetwork, locateFastWeights, type FastNetworkName } from '../fast/network.ts';
 import { parameterLayoutOf, readFastManifest, type ParameterLayout } from '../fast/manifest.ts';
-import type { RgbImage } from '../image.ts';
-import { resizeToLongSide } from '../image.ts';
+import { cropImage, resizeToLongSide, type RgbImage } from '../image.ts';
 import { paintFramed } from '../fast/runner.ts';
 import { selectLayers, type LayerSelection } from '../layers.ts';
 import { arrayWeightsOf, createOnnxObjective, gramTargetsOf, type ArrayWeights } from '../onnx/objective.ts';
@@ -301,8 +300,5 @@ export async function createTrainContext(options: { readonly weightsDir?: string
 
 /** The photo cropped to a multiple of 4 pixels each way (the network's two stride-2 layers), for samples. */
 export function cropToMultipleOf4(photo: RgbImage): RgbImage {
-  const [width, height] = [photo.width - (photo.width % 4), photo.height - (photo.height % 4)];
-  const data = new Uint8Array(width * height * 3);
-  for (let row = 0; row < height; row++) data.set(photo.data.subarray(row * photo.width * 3, (row * photo.width + width) * 3), row * width * 3);
-  return { width, height, data };
+  return cropImage(photo, 0, 0, photo.width - (photo.width % 4), photo.height - (photo.height % 4));
 }
