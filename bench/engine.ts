@@ -103,7 +103,7 @@ for (const size of sections.has('evaluations') ? sizes : []) {
     }
     objective.dispose();
     network.dispose();
-    const median = seconds.sort((a, b) => a - b)[Math.floor(seconds.length / 2)]!;
+    const median = medianOf(seconds);
     const gflops = evaluationFlops(size, layers) / 1e9;
     rows.push({
       engine: engineKind === 'onnx' ? 'onnxruntime (CPU)' : `tfjs ${choice.name}`,
@@ -174,8 +174,8 @@ if (sections.has('fast') && ort && existsSync(fastDir)) {
       if (run === runs) await encodeGif(result.frames);
       gifSeconds = (performance.now() - gifStart) / 1000;
     }
-    const warm = seconds.slice(1).sort((a, b) => a - b);
-    fastJobs.push({ method: 'fast (wave)', size: `${size} px`, firstRunSeconds: round(seconds[0]!, 2), medianSeconds: round(warm[Math.floor(warm.length / 2)]!, 2), gifSeconds: round(gifSeconds, 2) });
+    const warm = seconds.slice(1);
+    fastJobs.push({ method: 'fast (wave)', size: `${size} px`, firstRunSeconds: round(seconds[0]!, 2), medianSeconds: round(medianOf(warm), 2), gifSeconds: round(gifSeconds, 2) });
   }
   // Peak memory belongs to one process: each size in a fresh one (2048 px is painted in tiles).
   for (const size of [1024, 2048]) {
@@ -202,8 +202,8 @@ if (sections.has('segmentation') && hasSegmentationModel(segmentationDir)) {
       await segmenter.segment(photo);
       seconds.push((performance.now() - started) / 1000);
     }
-    const warm = seconds.slice(1).sort((a, b) => a - b);
-    segmentation.push({ model: 'selfie (MediaPipe)', backend: `tfjs ${choice.name}`, size: `${photo.width}×${photo.height}`, loadSeconds: round(loadSeconds, 2), firstRunSeconds: round(seconds[0]!, 3), medianSeconds: round(warm[Math.floor(warm.length / 2)]!, 3) });
+    const warm = seconds.slice(1);
+    segmentation.push({ model: 'selfie (MediaPipe)', backend: `tfjs ${choice.name}`, size: `${photo.width}×${photo.height}`, loadSeconds: round(loadSeconds, 2), firstRunSeconds: round(seconds[0]!, 3), medianSeconds: round(medianOf(warm), 3) });
   }
   segmenter.dispose();
 }
@@ -228,7 +228,7 @@ if (sections.has('uploads')) {
       if (run > 0) seconds.get(name)!.push((performance.now() - started) / 1000);
     }
   }
-  for (const [name, values] of seconds) uploads.push({ photo: '4032×3024 JPEG (12 MP), 1024-px job', path: name, medianSeconds: round(values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!, 3) });
+  for (const [name, values] of seconds) uploads.push({ photo: '4032×3024 JPEG (12 MP), 1024-px job', path: name, medianSeconds: round(medianOf(values), 3) });
 }
 
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
@@ -271,6 +271,11 @@ function evaluationFlops(size: number, layers: LayerSelection): number {
     if (layers.style.includes(name)) flops += 2 * (2 * width * height * outChannels * outChannels); // Gram forward + backward
   });
   return flops;
+}
+
+/** The middle value (the upper one of an even count), as every figure here is reported. */
+function medianOf(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 }
 
 function round(value: number, digits: number): number {
