@@ -479,4 +479,17 @@ describe('Discord', () => {
     // Nothing public was shown: no deferral, so no "thinking…" in the channel.
     expect(fake.requests.filter((request) => callbackOf(noStyle)(request) || callbackOf(notImage)(request)).map((request) => (request.json as { type: number }).type)).toEqual([4, 4]);
   });
+
+  it('explains a file option that Discord sends as another type (commands registered by an older bot), publicly or not', async () => {
+    // Discord sends the types of the registration it holds: after an upgrade that changed an option, the old ones.
+    const staleStylize = stylizeCommand(alice, [{ name: 'content', type: 3, value: 'tubingen.jpg' }, { name: 'style_name', type: 3, value: 'udnie' }]);
+    fake.dispatchInteraction(staleStylize);
+    const refused = await fake.waitForRequest(callbackOf(staleStylize));
+    expect(refused.json).toMatchObject({ type: 4, data: { flags: 64, content: expect.stringMatching(/^Discord sent content as another kind of value than a file: .*`npm run discord:register`/) } });
+
+    const staleStyleAdd = interactionPayload({ type: 2, user: alice, data: { id: '800000000000000002', name: 'style', type: 1, options: [{ name: 'add', type: 1, options: [{ name: 'name', type: 3, value: 'mine' }, { name: 'image', type: 5, value: true }] }] } });
+    fake.dispatchInteraction(staleStyleAdd);
+    const answered = await fake.waitForRequest((request) => originalOf(staleStyleAdd)(request) || (request.method === 'POST' && request.path === `/webhooks/${APPLICATION_ID}/${tokenOf(staleStyleAdd)}`));
+    expect((answered.json as { content: string }).content).toMatch(/^Discord sent image as another kind of value than a file/);
+  });
 });

@@ -1,7 +1,7 @@
-import { MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
+import { ApplicationCommandOptionType, MessageFlags, type Attachment, type ChatInputCommandInteraction } from 'discord.js';
 import type { CommandDefinition } from '../../../bot/commands/types.ts';
 import { parseArgs } from '../../../bot/commands/validate.ts';
-import { refusalOf, replyOrRefusal } from '../../../bot/errors.ts';
+import { BotError, refusalOf, replyOrRefusal } from '../../../bot/errors.ts';
 import { answer, tellPrivately } from '../answer.ts';
 import { checkCanPostFiles, fetchAttachment, labelOfImageOption, sizeProblemOf } from '../attachments.ts';
 import { contextOf } from '../interaction-context.ts';
@@ -23,16 +23,9 @@ export async function onChatInput(state: DiscordState, interaction: ChatInputCom
   }
   await interaction.deferReply(publicReply ? {} : { flags: MessageFlags.Ephemeral });
   const reply = await replyOrRefusal(async () => {
-    const raw: Record<string, unknown> = {};
-    for (const [option, spec] of Object.entries(definition.options)) {
-      if (spec.type === 'image') {
-        const attachment = interaction.options.getAttachment(option);
-        if (attachment) raw[option] = await fetchAttachment(state.env, attachment, labelOfImageOption(option), option);
-      } else {
-        const value = interaction.options.get(option)?.value;
-        if (value !== undefined) raw[option] = value;
-      }
-    }
+    const { values, attachments } = givenOptionsOf(interaction, definition);
+    const raw: Record<string, unknown> = { ...values };
+    for (const [option, attachment] of attachments) raw[option] = await fetchAttachment(state.env, attachment, labelOfImageOption(option), option);
     return state.bot.execute(name, raw, contextOf(interaction));
   });
   await answer(state, interaction, reply, publicReply);
@@ -44,25 +37,41 @@ export async function onChatInput(state: DiscordState, interaction: ChatInputCom
  * public "thinking…" that then vanishes.
  */
 function refuseEarly(state: DiscordState, interaction: ChatInputCommandInteraction, definition: CommandDefinition): string | undefined {
-  const raw: Record<string, unknown> = {};
-  for (const [option, spec] of Object.entries(definition.options)) {
-    if (spec.type === 'image') {
-      const attachment = interaction.options.getAttachment(option);
-      if (!attachment) continue;
+  try {
+    const { values, attachments } = givenOptionsOf(interaction, definition);
+    const raw: Record<string, unknown> = { ...values };
+    for (const [option, attachment] of attachments) {
       const label = labelOfImageOption(option);
       if (attachment.contentType && !attachment.contentType.startsWith('image/')) return `The ${label} (${attachment.name}) is not an image; send a JPEG, PNG, WebP or GIF.`;
       const tooLarge = sizeProblemOf(state.env, attachment, label);
       if (tooLarge) return tooLarge;
       raw[option] = { bytes: new Uint8Array(0), name: attachment.name };
-    } else {
-      const value = interaction.options.get(option)?.value;
-      if (value !== undefined) raw[option] = value;
     }
-  }
-  try {
     parseArgs(definition, raw);
     return undefined;
   } catch (error) {
     return refusalOf(error)?.text;
   }
+}
+
+/**
+ * The options Discord sent: values as they are (the definitions check them), files as attachments.
+ * Discord sends the types of the commands as they were registered, so a file option that arrives as
+ * another type means the registration is older than this bot.
+ */
+function givenOptionsOf(interaction: ChatInputCommandInteraction, definition: CommandDefinition): { values: Record<string, unknown>; attachments: Map<string, Attachment> } {
+  const values: Record<string, unknown> = {};
+  const attachments = new Map<string, Attachment>();
+  for (const [option, spec] of Object.entries(definition.options)) {
+    const given = interaction.options.get(option);
+    if (!given) continue;
+    if (spec.type !== 'image') {
+      if (given.value !== undefined) values[option] = given.value;
+    } else if (given.type !== ApplicationCommandOptionType.Attachment) {
+      throw new BotError('invalid_option', `Discord sent ${option} as another kind of value than a file: this server has an older version of the bot's commands. The bot's operator updates them with \`npm run discord:register\`.`, option);
+    } else if (!given.attachment) {
+      throw new BotError('missing_image', `Discord did not send the file for ${option}; try sending it again.`, option);
+    } else attachments.set(option, given.attachment);
+  }
+  return { values, attachments };
 }
