@@ -184,6 +184,13 @@ describe('Slack in Socket Mode', () => {
     });
   });
 
+  it('asks to reopen a form whose metadata it did not write (a form opened before an upgrade), beside the style field', async () => {
+    for (const privateMetadata of ['', 'not json', '{"channel":"C0GENERAL"}']) {
+      const ack = await submitModal({ callback_id: 'impasto_stylize', private_metadata: privateMetadata }, { style: { style_name: { type: 'static_select', selected_option: { value: 'udnie' } } } });
+      expect(ack.payload).toEqual({ response_action: 'errors', errors: { style: expect.stringMatching(/^This form is out of date .* choose Stylize with… on the message again\.$/) } });
+    }
+  });
+
   it('/stylize <style> works on the user’s latest image in the channel, and says so', async () => {
     const message = fake.postUserMessage(ALICE, 'my dog', [photo]);
     await fake.sendEnvelope('slash_commands', {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Bot } from '../../bot/bot.ts';
 import type { SlackFile } from './conversation.ts';
 import { styleChoiceLabel } from '../../bot/styles/library.ts';
@@ -11,14 +12,25 @@ export const MODAL_NUMBER_FIELDS = ['strength', 'size', 'iterations', 'style_sca
 
 /**
  * What the modal carries to its submission, in Slack's 3000-character `private_metadata`: only what
- * fetching the photo needs (a phone's file object with all its thumbnails nearly fills it).
+ * fetching the photo needs (a phone's file object with all its thumbnails nearly fills it), and who
+ * posted the photo (they may remove the result).
  */
-export interface ModalMetadata {
-  readonly channel: string;
-  readonly threadTs: string;
-  readonly file: { readonly id: string; readonly name: string; readonly url: string };
-  /** Who posted the photo (they may remove the result). */
-  readonly photoOwner?: string | undefined;
+const modalMetadataSchema = z.object({
+  channel: z.string(),
+  threadTs: z.string(),
+  file: z.object({ id: z.string(), name: z.string(), url: z.string() }),
+  photoOwner: z.string().optional(),
+});
+export type ModalMetadata = Readonly<z.infer<typeof modalMetadataSchema>>;
+
+/** A submitted modal's metadata, or undefined when it is not what `stylizeModal` writes (a form opened before an upgrade). */
+export function readModalMetadata(text: string): ModalMetadata | undefined {
+  try {
+    const parsed = modalMetadataSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function fileRefOf(file: SlackFile): ModalMetadata['file'] {

@@ -4,17 +4,20 @@ import { checkOptions } from '../../../bot/commands/validate.ts';
 import { BotError } from '../../../bot/errors.ts';
 import { contextOf, fetchFile, imageOf, threadStarterOf } from '../conversation.ts';
 import { guarded, stylize } from '../guarded.ts';
-import { MODAL_NUMBER_FIELDS, OTHER_MESSAGE, type ModalMetadata } from '../modal.ts';
+import { MODAL_NUMBER_FIELDS, OTHER_MESSAGE, readModalMetadata, type ModalMetadata } from '../modal.ts';
 import { IDS, type SlackState } from '../state.ts';
 import { parseMessageLink } from '../text.ts';
 
 type ModalValues = ViewSubmitAction['view']['state']['values'];
 
+const FORM_OUT_OF_DATE = 'This form is out of date (impasto was updated since it opened): close it and choose Stylize with… on the message again.';
+
 /** The stylize modal submitted: cheap checks answer beside the field (inside Slack's 3 seconds), then the job starts. */
 export function registerModalSubmit(app: App, state: SlackState): void {
   app.view<ViewSubmitAction>(IDS.modal, async ({ ack, view, body }) => {
     const values = view.state.values;
-    const metadata = JSON.parse(view.private_metadata) as ModalMetadata;
+    const metadata = readModalMetadata(view.private_metadata);
+    if (!metadata) return void (await ack({ response_action: 'errors', errors: { style: FORM_OUT_OF_DATE } }));
     const chosen = values.style?.style_name?.selected_option?.value;
     const link = values.style_link?.link?.value?.trim();
     const options = optionsOf(values);
