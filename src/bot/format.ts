@@ -1,6 +1,11 @@
 import { hasRawWeights, RAW_WEIGHT_DEFAULTS } from '../engine/options.ts';
 import { strengthOf, type Job, type JobProgress } from './jobs/store.ts';
 
+/** "1 job", "3 jobs", "1 contest entry", "2 contest entries": a count with its noun in the right number. */
+export function counted(count: number, noun: string, plural = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : plural}`;
+}
+
 /** "about 40 s", "about 3 min", "about 1 h 5 min": ETAs are estimates and read as such. */
 export function formatEta(ms: number): string {
   const seconds = Math.max(1, Math.round(ms / 1000));
@@ -37,7 +42,7 @@ export function describeParameters(job: Job): string {
   const parts = [
     `style ${job.styleLabel}`,
     size,
-    `${p.iterations} iterations of ${p.optimizer === 'adam' ? 'Adam' : 'L-BFGS'}`,
+    `${p.iterations === undefined ? 'the default iterations' : counted(p.iterations, 'iteration')} of ${p.optimizer === 'adam' ? 'Adam' : 'L-BFGS'}`,
     describeWeights(job),
     job.method === 'best' ? `started from the ${p.network} network's picture` : `init ${p.init}`,
     `seed ${p.seed}`,

@@ -1,5 +1,6 @@
 import type { Db } from './database.ts';
 import type { CommandLimits } from './limits.ts';
+import { counted } from './format.ts';
 
 /** What a community's moderators may choose for it, within the deployment's limits. */
 export interface CommunitySettings {
@@ -54,5 +55,5 @@ export class SettingsStore {
 
 /** The settings as one line, for the reply to /settings. */
 export function describeSettings(settings: CommunitySettings): string {
-  return `Largest size ${settings.maxSize} px · at most ${settings.maxIterations} iterations · styles added by ${settings.styleAdders} · results ${settings.spoilerResults ? 'behind a spoiler' : 'shown'}.`;
+  return `Largest size ${settings.maxSize} px · at most ${counted(settings.maxIterations, 'iteration')} · styles added by ${settings.styleAdders} · results ${settings.spoilerResults ? 'behind a spoiler' : 'shown'}.`;
 }

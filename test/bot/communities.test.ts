@@ -128,4 +128,12 @@ describe('community settings', () => {
     expect((await harness.bot.execute('style add', { name: 'bobs-pick', image: painting }, inB('bob'))).refusal).toBeDefined();
     await harness.bot.idle();
   });
+
+  it('count one iteration as one, not "1 iterations"', async () => {
+    const saved = await harness.bot.execute('settings', { max_iterations: 1 }, inA('mod-a', true));
+    expect(saved.text).toMatch(/ · at most 1 iteration · /);
+    const refused = await harness.bot.execute('stylize', { content: photo, style: painting, iterations: 2 }, inA('alice'));
+    expect(refused.text).toBe('This server allows up to 1 iteration (its moderators chose it).');
+    expect((await harness.bot.execute('settings', { max_iterations: 2 }, inA('mod-a', true))).text).toMatch(/ · at most 2 iterations · /);
+  });
 });

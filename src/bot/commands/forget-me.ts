@@ -1,6 +1,7 @@
 import { forgetUser } from '../forget.ts';
 import type { BotServices } from '../services.ts';
 import { defineCommand } from './define.ts';
+import { counted } from '../format.ts';
 
 export function createForgetMeCommand(services: BotServices, onForgotten: (requester: Parameters<typeof forgetUser>[1]) => void) {
   return defineCommand(
@@ -13,14 +14,14 @@ export function createForgetMeCommand(services: BotServices, onForgotten: (reque
       if (!args.confirm) {
         const jobs = services.store.byUser(context.requester.platform, context.requester.userId, Number.MAX_SAFE_INTEGER).length;
         return {
-          text: `This deletes your ${jobs} job${jobs === 1 ? '' : 's'} (with your photos and results), cancels any still waiting, and removes your contest entries; your votes stay, without your name. It cannot be undone. To do it, run it again with confirm set to true (Discord: /forget-me confirm:True; Slack: /impasto forget-me confirm=true).`,
+          text: `This deletes your ${counted(jobs, 'job')} (with your photos and results), cancels any still waiting, and removes your contest entries; your votes stay, without your name. It cannot be undone. To do it, run it again with confirm set to true (Discord: /forget-me confirm:True; Slack: /impasto forget-me confirm=true).`,
           ephemeral: true,
         };
       }
       const report = await forgetUser(services, context.requester);
       onForgotten(context.requester);
       return {
-        text: `Done: deleted ${report.jobs} job${report.jobs === 1 ? '' : 's'}, ${report.files} file${report.files === 1 ? '' : 's'} and ${report.contestEntries} contest entr${report.contestEntries === 1 ? 'y' : 'ies'}. Nothing else of yours is kept here (messages the bot already posted in chat are the platform's).`,
+        text: `Done: deleted ${counted(report.jobs, 'job')}, ${counted(report.files, 'file')} and ${counted(report.contestEntries, 'contest entry', 'contest entries')}. Nothing else of yours is kept here (messages the bot already posted in chat are the platform's).`,
         ephemeral: true,
       };
     },

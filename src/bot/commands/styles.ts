@@ -1,5 +1,6 @@
 import type { BotServices } from '../services.ts';
 import { defineCommand } from './define.ts';
+import { counted } from '../format.ts';
 
 export function createStylesCommand(services: BotServices) {
   return defineCommand({ name: 'styles', description: 'Show the style library as a gallery', options: {} }, async (context) => {
@@ -9,7 +10,7 @@ export function createStylesCommand(services: BotServices) {
     const text =
       styles.length === 0
         ? 'The style library is empty. Moderators can add styles with /style add; anyone can upload a style image to /stylize.'
-        : `${styles.length} style${styles.length === 1 ? '' : 's'}: ${styles.map((style) => style.name).join(', ')}. Use one with /stylize style_name:<name>.`;
+        : `${counted(styles.length, 'style')}: ${styles.map((style) => style.name).join(', ')}. Use one with /stylize style_name:<name>.`;
     return { text, files: [{ name: 'styles.png', bytes: sheet }] };
   });
 }

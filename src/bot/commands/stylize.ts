@@ -18,6 +18,7 @@ import { decodeImageOption, inspectImageOption } from './images.ts';
 import { chooseMethod, STYLIZE_MODES } from './stylize-mode.ts';
 import { checkRegionRequest, REGION_OPTIONS } from '../../engine/segmentation/targets.ts';
 import type { CommunitySettings } from '../settings.ts';
+import { counted } from '../format.ts';
 
 export function createStylizeCommand(services: BotServices) {
   const { limits } = services;
@@ -148,7 +149,7 @@ function fastOptionsOf(args: StylizeArgs, network: string, size: number): JobOpt
 function checkWithinSettings(settings: CommunitySettings, args: StylizeArgs): void {
   if (args.size !== undefined && args.size > settings.maxSize) throw new BotError('invalid_option', `This server allows sizes up to ${settings.maxSize} px (its moderators chose it).`, 'size');
   if (args.iterations !== undefined && args.iterations > settings.maxIterations) {
-    throw new BotError('invalid_option', `This server allows up to ${settings.maxIterations} iterations (its moderators chose it).`, 'iterations');
+    throw new BotError('invalid_option', `This server allows up to ${counted(settings.maxIterations, 'iteration')} (its moderators chose it).`, 'iterations');
   }
 }
 

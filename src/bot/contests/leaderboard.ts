@@ -1,4 +1,4 @@
-import { formatWhen } from '../format.ts';
+import { counted, formatWhen } from '../format.ts';
 import type { JobStore } from '../jobs/store.ts';
 import { renderContactSheet } from '../styles/library.ts';
 import type { Contest, Contests } from './contests.ts';
@@ -14,7 +14,7 @@ export async function renderLeaderboard(contests: Contests, store: JobStore, con
   const ranking = contests.ranking(contest.id);
   const state = contest.status === 'open' ? `ends ${formatWhen(contest.endsAt)}` : contest.status === 'closed' ? 'ended' : 'cancelled';
   if (ranking.length === 0) return { text: `"${contest.title}" (style ${contest.styleLabel}, ${state}): no entries yet.` };
-  const lines = ranking.map((entry, index) => `${index + 1}. ${entry.userName}${entry.memberLeft ? ' (left)' : ''}: ${entry.votes} vote${entry.votes === 1 ? '' : 's'} (entry ${entry.id})`);
+  const lines = ranking.map((entry, index) => `${index + 1}. ${entry.userName}${entry.memberLeft ? ' (left)' : ''}: ${counted(entry.votes, 'vote')} (entry ${entry.id})`);
   const tiles = ranking.slice(0, top).flatMap((entry, index) => {
     const path = store.get(entry.jobId)?.result?.pngPath;
     return path ? [{ path, label: `${index + 1}. ${entry.userName} · ${entry.votes}` }] : [];

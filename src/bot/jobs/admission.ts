@@ -1,5 +1,5 @@
 import { BotError } from '../errors.ts';
-import { formatWhen } from '../format.ts';
+import { counted, formatWhen } from '../format.ts';
 import type { JobStore, Requester } from './store.ts';
 
 export interface AdmissionLimits {
@@ -40,12 +40,12 @@ export class Admission {
     if (mine >= this.limits.maxQueuedPerUser) {
       throw new BotError(
         'limit_reached',
-        `You already have ${mine} job${mine === 1 ? '' : 's'} waiting; the limit is ${this.limits.maxQueuedPerUser} per person. Wait for one to finish, or cancel one.`,
+        `You already have ${counted(mine, 'job')} waiting; the limit is ${this.limits.maxQueuedPerUser} per person. Wait for one to finish, or cancel one.`,
       );
     }
     const ours = this.store.countQueuedIn(requester.community) + reservedFor((entry) => entry.community === place.community);
     if (ours >= this.limits.maxQueuedPerCommunity) {
-      throw new BotError('limit_reached', `This server already has ${ours} jobs waiting, its share of the queue. Try again when some have finished.`);
+      throw new BotError('limit_reached', `This server already has ${counted(ours, 'job')} waiting, its share of the queue. Try again when some have finished.`);
     }
     if (this.store.queued().length + this.reserved.length >= this.limits.maxQueue) {
       throw new BotError('limit_reached', `The queue is full (${this.limits.maxQueue} jobs waiting). Try again in a few minutes.`);
