@@ -8,81 +8,52 @@
  * or the app exiting. Not part of `npm test`: it is random and slow. Needs the shared weights and
  * photos (IMPASTO_SHARED_DIR, or ../shared).
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pick, SHARED_DIR, sleep, startFuzzedApp } from './fuzz/app.ts';
 
 const seconds = Number(process.argv[2] ?? 60);
 const workers = Number(process.argv[3] ?? 6);
-const shared = process.env.IMPASTO_SHARED_DIR ?? join('..', 'shared');
 const port = 20_000 + Math.floor(Math.random() * 10_000);
 const base = `http://127.0.0.1:${port}`;
-const dataDir = await mkdtemp(join(tmpdir(), 'impasto-fuzz-'));
-
-const app = spawn(process.execPath, ['bin/impasto.js', 'start'], {
-  env: {
-    ...process.env,
-    IMPASTO_DATA_DIR: dataDir,
-    IMPASTO_WEB_PORT: String(port),
-    IMPASTO_WEIGHTS_DIR: join(shared, 'weights', 'vgg19'),
-    IMPASTO_FAST_WEIGHTS_DIR: join(shared, 'weights', 'fast'),
-    IMPASTO_SEGMENTATION_WEIGHTS_DIR: join(shared, 'weights', 'segmentation', 'selfie'),
-    // Small pictures and room in the queue: the flood is about the bot, not the engine's speed.
-    IMPASTO_MAX_SIZE: '96',
-    IMPASTO_MAX_QUEUE: '200',
-    IMPASTO_MAX_QUEUED_PER_USER: '100',
-    IMPASTO_MAX_QUEUED_PER_COMMUNITY: '200',
-    IMPASTO_DAILY_JOBS_PER_USER: '100000',
-    IMPASTO_DAILY_JOBS_PER_COMMUNITY: '100000',
-  },
-  stdio: ['ignore', 'pipe', 'pipe'],
-});
-let log = '';
-app.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
-app.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-let exited: string | undefined;
-app.on('exit', (code, signal) => (exited = `exit ${code ?? signal}`));
+const app = await startFuzzedApp({ IMPASTO_WEB_PORT: String(port) });
 
 const findings: string[] = [];
 const answers = new Map<string, number>();
 const jobIds: string[] = [];
 const cookie = await waitForApp();
 
-const photo = await readFile(join(shared, 'images', 'content_dog.jpg'));
-const painting = await readFile(join(shared, 'images', 'style_udnie.jpg'));
+const photo = await readFile(join(SHARED_DIR, 'images', 'content_dog.jpg'));
+const painting = await readFile(join(SHARED_DIR, 'images', 'style_udnie.jpg'));
 const FILES = [photo, painting, Buffer.alloc(0), Buffer.from('GIF89a'), photo.subarray(0, 500), Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'), Buffer.alloc(3000, 0xff)];
 const FIELDS = ['style_name', 'mode', 'size', 'iterations', 'strength', 'content_weight', 'style_weight', 'tv_weight', 'optimizer', 'init', 'seed', 'preserve_colors', 'style_scale', 'multi_scale', 'target', 'background_style', 'frames', 'network', '__proto__', 'constructor'];
 const VALUES = ['', ' ', '0', '-1', '1', '3.5', '96', '97', '1e309', 'NaN', 'Infinity', '-0', '0x10', 'true', 'null', '[]', '{}', 'the-scream', 'starry-night', 'mine', 'mine:0.5,other:0.5', 'starry-night:0.5,the-scream:0.5', 'x'.repeat(5000), '../../etc/passwd', 'fast', 'best', 'optimise', 'adam', 'noise', 'person', 'background', '\u0000', '😀', 'starry-night:-1', 'a:b:c'];
 const JOB_ACTIONS = [['DELETE', ''], ['DELETE', '/result'], ['POST', '/rerun/less'], ['POST', '/rerun/seed'], ['POST', '/rerun/best'], ['POST', '/rerun/nope'], ['GET', ''], ['GET', '/result.png'], ['GET', '/result.gif'], ['GET', '/content.png']] as const;
 const STRAY_PATHS = ['/api/queue', '/api/jobs', '/api/styles', '/api/info', '/api/jobs/%00', '/api/jobs/..%2f..%2f', '/%2e%2e/etc/passwd', '/api/styles/sheet.png', '/api/nope'];
 
-const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 const deadline = Date.now() + seconds * 1000;
 await Promise.all(Array.from({ length: workers }, flood));
 const stillPaints = await paintOnce();
-app.kill('SIGTERM');
-await new Promise((resolve) => app.once('exit', resolve));
-await rm(dataDir, { recursive: true, force: true });
-
-const errors = log.split('\n').filter((line) => /"level":(50|60)/.test(line));
-for (const line of errors) findings.push(`logged: ${line.slice(0, 600)}`);
+const exited = app.exited();
+if (exited) findings.push(`the app stopped (${exited})`);
+for (const line of app.errorsLogged()) findings.push(`logged: ${line.slice(0, 600)}`);
+await app.stop();
 if (!stillPaints) findings.push('a plain job did not succeed after the flood');
 console.table([...answers].sort().map(([answer, count]) => ({ answer, count })));
 console.log(findings.length === 0 ? `no findings (${seconds} s, ${workers} workers, ${jobIds.length} jobs queued)` : findings.join('\n'));
 process.exit(findings.length === 0 ? 0 : 1);
 
 async function waitForApp(): Promise<string> {
-  for (let attempt = 0; attempt < 150 && !exited; attempt++) {
+  for (let attempt = 0; attempt < 150 && !app.exited(); attempt++) {
     try {
       const response = await fetch(`${base}/api/info`);
       // The playground's jobs belong to a browser, known by its cookie: every request sends this one.
       return (response.headers.get('set-cookie') ?? '').split(';')[0]!;
     } catch {
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     }
   }
-  throw new Error(`the app did not start (${exited ?? 'no answer'}):\n${log}`);
+  throw new Error(`the app did not start (${app.exited() ?? 'no answer'}):\n${app.log()}`);
 }
 
 async function send(method: string, path: string, body?: FormData): Promise<string> {
@@ -94,13 +65,13 @@ async function send(method: string, path: string, body?: FormData): Promise<stri
     if (response.status >= 500) findings.push(`${method} ${path} answered ${response.status}: ${text.slice(0, 200)}`);
     return text;
   } catch (error) {
-    if (!exited) findings.push(`${method} ${path} failed: ${String(error)}`);
+    if (!app.exited()) findings.push(`${method} ${path} failed: ${String(error)}`);
     return '';
   }
 }
 
 async function flood(): Promise<void> {
-  while (Date.now() < deadline && !exited) {
+  while (Date.now() < deadline && !app.exited()) {
     const roll = Math.random();
     if (roll < 0.55) await submitOddJob();
     else if (roll < 0.8 && jobIds.length > 0) {
@@ -115,7 +86,6 @@ async function flood(): Promise<void> {
     else if (roll < 0.9005) await send('POST', '/api/forget-me');
     else await send(pick(['GET', 'PUT', 'PATCH', 'POST']), pick(STRAY_PATHS));
   }
-  if (exited) findings.push(`the app stopped during the flood (${exited})`);
 }
 
 async function submitOddJob(): Promise<void> {
@@ -141,11 +111,11 @@ async function paintOnce(): Promise<boolean> {
   // The queue may be long after the flood: cancel what is left first.
   for (const id of jobIds) await send('DELETE', `/api/jobs/${id}`);
   const id = (JSON.parse((await send('POST', '/api/jobs', form)) || '{}') as { job?: { id?: string } }).job?.id;
-  for (let attempt = 0; id && attempt < 600 && !exited; attempt++) {
+  for (let attempt = 0; id && attempt < 600 && !app.exited(); attempt++) {
     const { status } = JSON.parse(await send('GET', `/api/jobs/${id}`)) as { status: string };
     if (status === 'succeeded') return true;
     if (status === 'failed' || status === 'cancelled') return false;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
   }
   return false;
 }

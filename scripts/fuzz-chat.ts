@@ -1,0 +1,371 @@
+/**
+ * `npm run fuzz:chat -- [seconds=60] [workers=4]`: a flood of what chat users can send, through the
+ * real discord.js and Bolt. Starts the loopback fakes of Discord and Slack (test/fakes), a stranger
+ * host that nobody should fetch from, and `impasto start` connected to both fakes; then for `seconds`
+ * sends every command with odd option values and types, damaged, empty and foreign attachments,
+ * message menus and shortcuts on odd messages, autocomplete, buttons, menus and modal submissions with
+ * made-up or other users' ids, mentions, and members leaving. It then checks that a plain job still
+ * succeeds on each platform, and fails (exit 1) on any error logged by the app, the app exiting, an
+ * interaction or envelope never answered, or any request to the stranger host. Not part of
+ * `npm test`: it is random and slow. Needs the shared weights and photos (IMPASTO_SHARED_DIR).
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { defaultCommandDefinitions } from '../src/bot/commands/reference.ts';
+import type { CommandDefinition, OptionDefinition } from '../src/bot/commands/types.ts';
+import { attachmentObject, BOT_USER, GUILD_ID, interactionPayload, PERMISSIONS, snowflake, startFakeDiscord, userMessage, type FakeUser } from '../test/fakes/discord/server.ts';
+import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID as SLACK_CHANNEL, startFakeSlack, TEAM_ID } from '../test/fakes/slack/server.ts';
+import { pick, SHARED_DIR, sleep, startFuzzedApp } from './fuzz/app.ts';
+
+const seconds = Number(process.argv[2] ?? 60);
+const workers = Number(process.argv[3] ?? 4);
+// A reply must come within Discord's three seconds; this is far more, so only a missing one counts.
+const ANSWER_WAIT_MS = 15_000;
+
+// What the flood says: users, names, texts and numbers, odd and ordinary.
+const DISCORD_USERS: { user: FakeUser; permissions: bigint }[] = [
+  { user: { id: '100000000000000001', username: 'alice' }, permissions: PERMISSIONS.member },
+  { user: { id: '100000000000000002', username: 'bob' }, permissions: PERMISSIONS.member },
+  { user: { id: '100000000000000003', username: 'carol' }, permissions: PERMISSIONS.member | PERMISSIONS.manageGuild },
+];
+const STYLE_TEXTS = ['starry-night', 'the-scream', 'udnie', 'mine', 'Starry Night', 'starry-night:0.5,the-scream:0.5', 'starry-night:-1', 'a:b:c', '', ' ', '../x', 'x'.repeat(3000), '😀', '\u0000', 'trained:../../x', '__other__', 'your saved style'];
+const TEXTS = [...STYLE_TEXTS, '2h', '0s', '-1d', '9999d', '2026-12-24T18:00Z', '1999-01-01T00:00Z', 'tomorrow', 'true', 'null', '{}', '1e309'];
+const NUMBERS = [0, -1, 1, 2, 3.5, 64, 96, 97, 1024, 2 ** 31, 2 ** 53, -(2 ** 53), 1e308, 0.1, 4, 10, 300, 200_000];
+const DISCORD_TYPE_OF: Record<OptionDefinition['type'], number> = { image: 11, integer: 4, number: 10, choice: 3, text: 3, boolean: 5 };
+
+// The plain jobs' style: one the flood never names, since its moderators remove the styles it names.
+const PLAIN_STYLE = 'great-wave';
+
+const SLACK_USERS = ['U0ALICE', 'U0BOB', 'U0CAROL'];
+const SLACK_CHANNELS = [SLACK_CHANNEL, SLACK_CHANNEL, SLACK_CHANNEL, 'C0ELSEWHERE', 'D0DIRECT'];
+const SLACK_ACTIONS = ['impasto_cancel', 'impasto_remove', 'impasto_rerun_less', 'impasto_rerun_more', 'impasto_rerun_seed', 'impasto_rerun_best', 'impasto_rerun_nope', 'impasto_vote'];
+// Only our own action and callback ids reach the bot: Slack routes no others to it, and Bolt leaves those unanswered.
+
+const findings: string[] = [];
+// How far collectJobIds has read what the bot sent.
+const seen = { discord: 0, slack: 0 };
+const counts = new Map<string, number>();
+const count = (what: string) => counts.set(what, (counts.get(what) ?? 0) + 1);
+
+const stranger = createServer((request, response) => {
+  findings.push(`the bot requested ${request.method} ${request.url} from a host it was not told to trust`);
+  response.writeHead(200, { 'content-type': 'image/jpeg' }).end();
+});
+await new Promise<void>((resolve) => stranger.listen(0, '127.0.0.1', resolve));
+const strangerUrl = `http://127.0.0.1:${(stranger.address() as AddressInfo).port}`;
+
+const discord = await startFakeDiscord();
+const slack = await startFakeSlack();
+const app = await startFuzzedApp({
+  DISCORD_TOKEN: 'fake-discord-token-0123456789',
+  DISCORD_API_URL: discord.apiUrl,
+  DISCORD_CDN_HOSTS: discord.cdnHost,
+  DISCORD_GUILD_ID: GUILD_ID,
+  SLACK_BOT_TOKEN: BOT_TOKEN,
+  SLACK_APP_TOKEN: APP_TOKEN,
+  SLACK_API_URL: slack.apiUrl,
+  SLACK_FILE_HOSTS: slack.fileHost,
+  SLACK_MODERATORS: 'U0CAROL',
+  // Few jobs each, so that the queue drains in time for the plain jobs at the end.
+  IMPASTO_MAX_QUEUED_PER_USER: '3',
+  IMPASTO_MAX_ITERATIONS: '4',
+  IMPASTO_WEB_PORT: String(20_000 + Math.floor(Math.random() * 10_000)),
+});
+
+try {
+  await waitForConnections();
+  const definitions = await defaultCommandDefinitions();
+  const files = await prepareFiles();
+  const jobIds = new Set<string>(['0', 'nope', '../../etc', 'x'.repeat(300)]);
+  const deadline = Date.now() + seconds * 1000;
+  const discordAnswers = new Map<string, string>();
+  const slackAcks: Promise<void>[] = [];
+
+  await Promise.all(
+    Array.from({ length: workers }, async (_, worker) => {
+      while (Date.now() < deadline && !app.exited()) {
+        if (worker % 2 === 0) floodDiscord(definitions, files, jobIds, discordAnswers);
+        else slackAcks.push(floodSlack(definitions, files, jobIds));
+        collectJobIds(jobIds);
+        await sleep(50 + Math.random() * 150);
+      }
+    }),
+  );
+  await Promise.all(slackAcks);
+  await sleep(ANSWER_WAIT_MS);
+  const answered = new Set(discord.requests.map((request) => /^\/interactions\/(\d+)\//.exec(request.path)?.[1]).filter(Boolean));
+  for (const [id, what] of discordAnswers) if (!answered.has(id)) findings.push(`Discord interaction never answered: ${what}`);
+
+  const painted = await Promise.all([paintOnDiscord(files.photo), paintOnSlack(files.slackPhoto)]);
+  if (!painted[0]) findings.push('a plain Discord /stylize did not finish after the flood');
+  if (!painted[1]) findings.push('a plain Slack /stylize did not finish after the flood');
+} finally {
+  const exited = app.exited();
+  if (exited) findings.push(`the app stopped (${exited})`);
+  for (const line of app.errorsLogged()) findings.push(`logged: ${line.slice(0, 600)}`);
+  for (const line of app.log().split('\n').filter((line) => line.includes('"level":40'))) count(`warned: ${warningOf(line)}`);
+  const unknownRoutes = discord.requests.filter((request) => request.method !== 'GET' && !/interactions|webhooks|channels|applications/.test(request.path));
+  for (const request of unknownRoutes) count(`Discord ${request.method} ${request.path.replace(/\d{6,}/g, ':id')}`);
+  await app.stop();
+  await Promise.all([discord.close(), slack.close(), new Promise((resolve) => stranger.close(resolve))]);
+}
+
+console.table([...counts].sort().map(([sent, times]) => ({ sent, times })));
+console.log(findings.length === 0 ? `no findings (${seconds} s, ${workers} workers)` : [...new Set(findings)].join('\n'));
+process.exit(findings.length === 0 ? 0 : 1);
+
+/** A warning line's message and its error's, short: warnings are counted, not findings (a refusal is one). */
+function warningOf(line: string): string {
+  const message = /"msg":"([^"]{0,80})/.exec(line)?.[1] ?? line.slice(0, 80);
+  const error = /"err":\{"type":"\w+","message":"([^"]{0,80})/.exec(line)?.[1];
+  return error ? `${message} (${error})` : message;
+}
+
+async function waitForConnections(): Promise<void> {
+  for (let attempt = 0; attempt < 300 && !app.exited(); attempt++) {
+    if (app.log().includes('"msg":"connected to Discord"') && app.log().includes('"msg":"connected to Slack"')) return;
+    await sleep(200);
+  }
+  throw new Error(`the app did not connect to both fakes (${app.exited() ?? 'still running'}):\n${app.log()}`);
+}
+
+interface Files {
+  readonly photo: string;
+  /** Discord attachment objects, good and odd: some on hosts the bot must not fetch from. */
+  readonly attachments: readonly (() => Record<string, unknown>)[];
+  readonly slackPhoto: Record<string, unknown>;
+  /** Slack file objects, good and odd. */
+  readonly slackFiles: readonly Record<string, unknown>[];
+}
+
+async function prepareFiles(): Promise<Files> {
+  const photo = await readFile(join(SHARED_DIR, 'images', 'content_dog.jpg'));
+  const painting = await readFile(join(SHARED_DIR, 'images', 'style_udnie.jpg'));
+  const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>');
+  const bodies: [string, Uint8Array, string][] = [
+    ['dog.jpg', photo, 'image/jpeg'],
+    ['udnie.jpg', painting, 'image/jpeg'],
+    ['empty.png', Buffer.alloc(0), 'image/png'],
+    ['cut.jpg', photo.subarray(0, 500), 'image/jpeg'],
+    ['drawing.svg', svg, 'image/svg+xml'],
+    ['noise.jpg', Buffer.alloc(3000, 0xff), 'image/jpeg'],
+    ['page.html', Buffer.from('<html>hi</html>'), 'text/html'],
+    ['clip.mp4', Buffer.from('not really a video'), 'video/mp4'],
+  ];
+  const photoUrl = discord.addCdnFile('dog.jpg', photo, 'image/jpeg');
+  const hosted = bodies.map(([name, bytes, type]) => ({ url: discord.addCdnFile(name, bytes, type), name, type, size: bytes.byteLength }));
+  const attachments = [
+    ...hosted.map((file) => () => attachmentObject(file.url, file.name, file.type, file.size)),
+    () => attachmentObject(`${strangerUrl}/photo.jpg`, 'photo.jpg', 'image/jpeg', 40_000),
+    () => attachmentObject('http://169.254.169.254/latest/meta-data', 'meta.jpg', 'image/jpeg', 400),
+    () => attachmentObject('file:///etc/passwd', 'passwd.jpg', 'image/jpeg', 400),
+    () => attachmentObject('not a url', 'x.jpg', 'image/jpeg', 400),
+    () => attachmentObject(photoUrl, 'huge.jpg', 'image/jpeg', 900_000_000),
+    () => attachmentObject(photoUrl, 'dog.txt', 'text/plain', photo.byteLength),
+  ];
+  const slackHosted = bodies.map(([name, bytes, type]) => slack.addFile(name, bytes, type));
+  const slackFiles = [
+    ...slackHosted,
+    { id: 'FSTRANGE', name: 'photo.jpg', mimetype: 'image/jpeg', filetype: 'jpg', size: 40_000, url_private: `${strangerUrl}/photo.jpg`, url_private_download: `${strangerUrl}/photo.jpg` },
+    { id: 'FNOURL', name: 'photo.jpg', mimetype: 'image/jpeg', filetype: 'jpg', size: 40_000 },
+    { ...slackHosted[0], size: 900_000_000 },
+  ];
+  return { photo: photoUrl, attachments, slackPhoto: slackHosted[0]!, slackFiles };
+}
+
+/** Job ids the bot has told anyone about, for buttons and /cancel: read from what it sent since the last look. */
+function collectJobIds(jobIds: Set<string>): void {
+  const texts = [...discord.requests.slice(seen.discord).map((request) => JSON.stringify(request.json ?? '')), ...slack.calls.slice(seen.slack).map((call) => String(call.args.text ?? ''))];
+  seen.discord = discord.requests.length;
+  seen.slack = slack.calls.length;
+  for (const text of texts) for (const match of text.matchAll(/\bjob ([A-Za-z0-9_-]{4,40})\b/g)) jobIds.add(match[1]!);
+}
+// ---- Discord ----------------------------------------------------------------------------------
+
+function floodDiscord(definitions: readonly CommandDefinition[], files: Files, jobIds: Set<string>, answers: Map<string, string>): void {
+  const { user, permissions } = pick(DISCORD_USERS);
+  const roll = Math.random();
+  let interaction: Record<string, unknown>;
+  let what: string;
+  if (roll < 0.5) {
+    const definition = pick(definitions);
+    const attachments: Record<string, Record<string, unknown>> = {};
+    const options = oddDiscordOptions(definition.options, files, attachments, jobIds);
+    const [name, sub] = definition.name.split(' ');
+    const data = { id: snowflake(), name, type: 1, options: sub ? [{ name: sub, type: 1, options }] : options, resolved: { attachments } };
+    interaction = interactionPayload({ type: 2, user, permissions, appPermissions: Math.random() < 0.1 ? PERMISSIONS.member : PERMISSIONS.all, data });
+    what = `/${definition.name} ${JSON.stringify(options).slice(0, 300)}`;
+  } else if (roll < 0.62) {
+    const name = pick(['Stylize with…', 'Use as style']);
+    const attached = Array.from({ length: Math.floor(Math.random() * 3) }, () => pick(files.attachments)());
+    const targetId = snowflake();
+    const message = userMessage(pick(DISCORD_USERS).user, attached);
+    interaction = interactionPayload({ type: 2, user, permissions, data: { id: snowflake(), name, type: 3, target_id: targetId, resolved: { messages: { [targetId]: { ...message, id: targetId } } } } });
+    what = `${name} on a message with ${attached.map((attachment) => attachment.filename).join(', ') || 'no attachments'}`;
+  } else if (roll < 0.75) {
+    const focused = pick(['style_name', 'background_style', 'name']);
+    const command = pick(['stylize', 'contest']);
+    const value = pick(TEXTS);
+    interaction = interactionPayload({ type: 4, user, permissions, data: { id: snowflake(), name: command, type: 1, options: [{ name: focused, type: 3, value, focused: true }] } });
+    what = `autocomplete of ${command} ${focused} "${value.slice(0, 40)}"`;
+  } else if (roll < 0.95) {
+    const customId = `impasto:${pick(['cancel', 'remove', 'again', 'less', 'more', 'best', 'vote', 'nope'])}:${pick([...jobIds])}`;
+    interaction = interactionPayload({ type: 3, user, permissions, message: userMessage(BOT_USER, []), data: { custom_id: customId, component_type: 2 } });
+    what = `button ${customId}`;
+  } else {
+    const customId = `impasto:pick:${pick(['0', 'nope', snowflake(), 'x'.repeat(90)])}`;
+    const values = [pick(STYLE_TEXTS)];
+    interaction = interactionPayload({ type: 3, user, permissions, message: userMessage(BOT_USER, []), data: { custom_id: customId, component_type: 3, values } });
+    what = `menu ${customId} → ${values[0]!.slice(0, 40)}`;
+  }
+  answers.set(interaction.id as string, what);
+  count(`Discord ${what.split(' ')[0]}`);
+  discord.dispatchInteraction(interaction);
+}
+
+function oddDiscordOptions(options: Readonly<Record<string, OptionDefinition>>, files: Files, attachments: Record<string, Record<string, unknown>>, jobIds: Set<string>): { name: string; type: number; value: unknown }[] {
+  const chosen = Object.entries(options).filter(([, option]) => (option.required ? Math.random() < 0.9 : Math.random() < 0.3));
+  if (Math.random() < 0.05) chosen.push(['nope', { type: 'text', description: '', maxLength: 10 }]);
+  return chosen.map(([name, option]) => {
+    // Discord checks an option's type and range before it sends it: mostly right, sometimes not, as a stale registration would be.
+    const type = Math.random() < 0.9 ? DISCORD_TYPE_OF[option.type] : pick([3, 4, 5, 10, 11]);
+    if (type === 11) {
+      const attachment = pick(files.attachments)();
+      if (Math.random() < 0.95) attachments[attachment.id as string] = attachment;
+      return { name, type, value: attachment.id };
+    }
+    if (type === 5) return { name, type, value: Math.random() < 0.9 ? Math.random() < 0.5 : 'true' };
+    if (type === 4 || type === 10) {
+      const inRange = option.type === 'integer' || option.type === 'number' ? option.min + Math.random() * (option.max - option.min) : 1;
+      const value = Math.random() < 0.6 ? inRange : pick(NUMBERS);
+      return { name, type, value: type === 4 ? Math.round(value) : value };
+    }
+    if (option.type === 'choice' && Math.random() < 0.8) return { name, type, value: pick(option.choices) };
+    return { name, type, value: pick(name === 'job' || name === 'entry' ? [...jobIds, ...TEXTS] : TEXTS) };
+  });
+}
+
+/** A plain /stylize from a member who has sent nothing yet: it must be painted. */
+async function paintOnDiscord(photoUrl: string): Promise<boolean> {
+  const dave = { id: '100000000000000004', username: 'dave' };
+  const attachment = attachmentObject(photoUrl, 'dog.jpg', 'image/jpeg', 40_000);
+  const options = [
+    { name: 'content', type: 11, value: attachment.id },
+    { name: 'style_name', type: 3, value: PLAIN_STYLE },
+    { name: 'mode', type: 3, value: 'optimise' },
+    // The smallest values: the flood's moderators may have narrowed this server's settings.
+    { name: 'size', type: 4, value: 64 },
+    { name: 'iterations', type: 4, value: 1 },
+  ];
+  const interaction = interactionPayload({ type: 2, user: dave, data: { id: snowflake(), name: 'stylize', type: 1, options, resolved: { attachments: { [attachment.id]: attachment } } } });
+  discord.dispatchInteraction(interaction);
+  const original = `/messages/@original`;
+  const finished = await discord
+    .waitForRequest((request) => request.path.includes(interaction.token as string) && request.path.endsWith(original) && request.files.length === 2, 120_000)
+    .then(() => true, () => false);
+  if (!finished) for (const request of discord.requests.filter((request) => request.path.includes(interaction.token as string))) findings.push(`dave's /stylize on Discord: ${request.method} ${request.path.replace(/token-\w+/, 'token')} ${JSON.stringify(request.json ?? null).slice(0, 300)}`);
+  return finished;
+}
+
+// ---- Slack ------------------------------------------------------------------------------------
+
+async function floodSlack(definitions: readonly CommandDefinition[], files: Files, jobIds: Set<string>): Promise<void> {
+  const user = pick(SLACK_USERS);
+  const channel = pick(SLACK_CHANNELS);
+  const roll = Math.random();
+  let what: string;
+  let envelope: Promise<Record<string, unknown>>;
+  // Slash commands and mentions paint the latest image in the channel: one is often there.
+  const shared = Math.random() < 0.6 ? slack.postUserMessage(user, pick(['', 'look', '<@U0BOT> udnie']), Array.from({ length: 1 + Math.floor(Math.random() * 2) }, () => pick(files.slackFiles))) : undefined;
+  const slash = { user_id: user, user_name: user.toLowerCase(), channel_id: channel, team_id: TEAM_ID, trigger_id: snowflake(), response_url: `${slack.apiUrl}response`, token: 'verification' };
+  const identity = { team: { id: TEAM_ID, domain: 'painters' }, user: { id: user, name: user.toLowerCase(), username: user.toLowerCase(), team_id: TEAM_ID }, trigger_id: snowflake(), token: 'verification' };
+  if (roll < 0.25) {
+    const text = [pick(STYLE_TEXTS), ...oddSlackPairs(definitions.find((definition) => definition.name === 'stylize')!)].join(' ');
+    what = `/stylize ${text}`;
+    envelope = slack.sendEnvelope('slash_commands', { ...slash, command: '/stylize', text });
+  } else if (roll < 0.5) {
+    const definition = pick(definitions);
+    const words = [definition.name, ...(definition.name.startsWith('style ') ? [pick(STYLE_TEXTS)] : []), ...oddSlackPairs(definition, jobIds)];
+    const text = Math.random() < 0.05 ? pick(TEXTS) : words.join(' ');
+    what = `/impasto ${text}`;
+    envelope = slack.sendEnvelope('slash_commands', { ...slash, command: '/impasto', text });
+  } else if (roll < 0.62) {
+    const message = shared ?? { ts: `${Date.now() / 1000}`, user, text: '' };
+    what = `shortcut Stylize with… on a message with ${(message as { files?: unknown[] }).files?.length ?? 0} files`;
+    envelope = slack.sendEnvelope('interactive', { ...identity, type: 'message_action', callback_id: 'stylize_with', channel: { id: channel, name: 'general' }, message, message_ts: message.ts, response_url: `${slack.apiUrl}response` });
+  } else if (roll < 0.75) {
+    const opened = slack.calls.filter((call) => call.method === 'views.open').map((call) => JSON.parse(String(call.args.view)) as { callback_id: string; private_metadata: string });
+    const view = opened.length > 0 && Math.random() < 0.8 ? pick(opened) : { callback_id: 'impasto_stylize', private_metadata: pick(['', '{}', 'not json', '{"channel":"C0GENERAL","ts":"1.2"}']) };
+    const values = oddModalValues();
+    what = `form Stylize with… with ${JSON.stringify(values).slice(0, 200)}`;
+    envelope = slack.sendEnvelope('interactive', { ...identity, type: 'view_submission', view: { id: 'V1', team_id: TEAM_ID, type: 'modal', callback_id: view.callback_id, private_metadata: view.private_metadata, state: { values }, hash: 'h' } });
+  } else if (roll < 0.92) {
+    const action = pick(SLACK_ACTIONS);
+    const value = pick([...jobIds, `${pick([...jobIds])} F123 F456`, '']);
+    what = `button ${action} ${value.slice(0, 40)}`;
+    const ts = `${Date.now() / 1000}`;
+    envelope = slack.sendEnvelope('interactive', {
+      ...identity,
+      type: 'block_actions',
+      channel: { id: channel, name: 'general' },
+      container: { type: 'message', message_ts: ts, channel_id: channel },
+      message: { type: 'message', ts, text: '' },
+      actions: [{ type: 'button', action_id: action, block_id: 'b', value, action_ts: '1' }],
+      response_url: `${slack.apiUrl}response`,
+    });
+  } else if (roll < 0.98) {
+    const ts = `${Date.now() / 1000}`;
+    const text = `<@U0BOT> ${pick(STYLE_TEXTS)} ${oddSlackPairs(definitions.find((definition) => definition.name === 'stylize')!).join(' ')}`;
+    what = `mention ${text.slice(0, 60)}`;
+    const thread = shared && Math.random() < 0.8 ? { thread_ts: shared.ts } : {};
+    envelope = slack.sendEnvelope('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: `Ev${snowflake()}`, event_time: Math.floor(Date.now() / 1000), event: { type: 'app_mention', user, text, ts, channel, event_ts: ts, ...thread } });
+  } else {
+    what = 'member left';
+    envelope = slack.sendEnvelope('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: `Ev${snowflake()}`, event_time: Math.floor(Date.now() / 1000), event: { type: 'member_left_channel', user, channel, channel_type: 'C', team: TEAM_ID } });
+  }
+  count(`Slack ${what.split(' ')[0]}`);
+  const acked = await Promise.race([envelope.then(() => true), sleep(ANSWER_WAIT_MS).then(() => false)]);
+  if (!acked) findings.push(`Slack envelope never acknowledged: ${what}`);
+}
+
+/** `key=value` words for a command: its own options with odd values, sometimes unknown keys. */
+function oddSlackPairs(definition: CommandDefinition, jobIds: Set<string> = new Set()): string[] {
+  const names = Object.keys(definition.options).filter((name) => definition.options[name]!.type !== 'image');
+  const pairs = names.filter(() => Math.random() < 0.3).map((name) => {
+    const option = definition.options[name]!;
+    if (option.type === 'choice' && Math.random() < 0.7) return `${name}=${pick(option.choices)}`;
+    if ((option.type === 'integer' || option.type === 'number') && Math.random() < 0.6) return `${name}=${Math.round(option.min + Math.random() * (option.max - option.min))}`;
+    return `${name}=${pick([...TEXTS, ...NUMBERS.map(String), ...(name === 'job' || name === 'entry' ? jobIds : [])])}`;
+  });
+  if (Math.random() < 0.1) pairs.push(pick(['=', 'size=', '=3', 'size==3', 'nope=1', 'size=64 size=96', '"quoted value"', 'title="a b"']));
+  return pairs;
+}
+
+function oddModalValues(): Record<string, Record<string, Record<string, unknown>>> {
+  const text = (value: string) => ({ type: 'plain_text_input', value });
+  const select = (value: string) => ({ type: 'static_select', selected_option: { value, text: { type: 'plain_text', text: value } } });
+  const values: Record<string, Record<string, Record<string, unknown>>> = {};
+  if (Math.random() < 0.9) values.style = { style_name: select(pick(STYLE_TEXTS)) };
+  if (Math.random() < 0.3) values.style_link = { link: text(pick(['https://painters.slack.com/archives/C0GENERAL/p1700000000000100', `${strangerUrl}/archives/C0GENERAL/p1`, 'not a link', ''])) };
+  if (Math.random() < 0.5) values.size = { size: text(pick([...NUMBERS.map(String), '', 'big'])) };
+  if (Math.random() < 0.5) values.iterations = { iterations: text(pick([...NUMBERS.map(String), '', 'many'])) };
+  if (Math.random() < 0.3) values.target = { target: select(pick(['everything', 'person', 'background', 'nope'])) };
+  if (Math.random() < 0.3) values.background_style = { background_style: select(pick(STYLE_TEXTS)) };
+  if (Math.random() < 0.2) values.preserve_colors = { preserve_colors: { type: 'checkboxes', selected_options: [{ value: pick(['yes', 'no', '']) }] } };
+  return values;
+}
+
+/** A plain /stylize from a member who has shared a photo and sent nothing else: it must be painted. */
+async function paintOnSlack(photo: Record<string, unknown>): Promise<boolean> {
+  const message = slack.postUserMessage('U0DAVE', 'my dog', [photo]);
+  const command = slack.sendEnvelope('slash_commands', { command: '/stylize', text: `${PLAIN_STYLE} mode=optimise size=64 iterations=1`, user_id: 'U0DAVE', user_name: 'dave', channel_id: SLACK_CHANNEL, team_id: TEAM_ID, trigger_id: snowflake(), response_url: `${slack.apiUrl}response`, token: 'verification' });
+  if (!(await Promise.race([command.then(() => true), sleep(ANSWER_WAIT_MS).then(() => false)]))) return false;
+  const finished = await slack
+    .waitForCall((call) => call.method === 'files.completeUploadExternal' && call.args.thread_ts === message.ts, 120_000)
+    .then(() => true, () => false);
+  const toDave = slack.calls.filter((call) => call.args.user === 'U0DAVE' || call.args.thread_ts === message.ts);
+  if (!finished) for (const call of toDave) findings.push(`dave's /stylize on Slack: ${call.method} ${JSON.stringify(call.args).slice(0, 300)}`);
+  return finished;
+}
