@@ -150,6 +150,10 @@ describe('degenerate photos (item 3)', () => {
     } while (finished.status === 'queued' || finished.status === 'running');
     expect(finished.status).toBe('succeeded');
     expect(finished.result).toMatchObject({ width: 128, height: 16 });
+    // The result's pictures have their own paths; `/result` itself is only removed.
+    const picture = await send('GET', `/api/jobs/${job.id}/result`, { cookie: other });
+    expect([picture.status, JSON.parse(picture.body)]).toEqual([405, { error: 'Method not allowed: DELETE removes the result; its pictures are result.png and result.gif.' }]);
+    expect((await send('GET', `/api/jobs/${job.id}/result.gif`, { cookie: other })).status).toBe(200);
     await expectAlive();
   });
 });

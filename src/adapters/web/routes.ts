@@ -93,6 +93,8 @@ async function routeJob({ bot, request, response, url, clientId, context, trackS
     if (close) untrack = trackStream(close);
     return;
   }
+  // `/result` is the result as a thing to remove; its pictures are `/result.png` and `/result.gif`.
+  if (part === '/result') throw new HttpError(405, 'Method not allowed: DELETE removes the result; its pictures are result.png and result.gif.');
   if (part === '/content.png') return sendBytes(response, 'image/png', await readFile(job.contentPath).catch(() => notFound('The photo of this job has expired.')));
   const files = await bot.resultFiles(job).catch(() => notFound('This result has expired or is not ready.'));
   const download = url.searchParams.has('download') ? `attachment; filename="impasto-${job.id}.${part === '/result.png' ? 'png' : 'gif'}"` : undefined;
