@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,11 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webApi } from '@slack/bolt';
 import { startSlackAdapter, type SlackAdapter } from '../../src/adapters/slack/adapter.ts';
+import { guarded } from '../../src/adapters/slack/guarded.ts';
+import type { SlackState } from '../../src/adapters/slack/state.ts';
+import { BotError } from '../../src/bot/errors.ts';
 import { importStyles } from '../../src/bot/styles/import.ts';
 import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
 import { startTestBot } from '../helpers/bot.ts';
@@ -476,5 +481,28 @@ describe('Slack: training a style', () => {
     const complete = await fake.waitForCall((call) => fake.calls.indexOf(call) >= calls && call.method === 'files.completeUploadExternal' && call.args.channel_id === CHANNEL_ID);
     await expectTwoFiles(complete);
     expect(harness.bot.library.in(`slack:${TEAM_ID}`).get('starry-night')?.network).toBe(`trained:slack-${TEAM_ID.toLowerCase()}-starry-night`);
+  });
+});
+
+describe('Slack: failures inside a listener', () => {
+  /** `guarded` with a real Web API client talking to the fake, and the log as JSON lines. */
+  async function guard(failure: unknown): Promise<{ levels: number[]; told: string }> {
+    const lines: { level: number }[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number }) });
+    const client = new webApi.WebClient(BOT_TOKEN, { slackApiUrl: fake.apiUrl });
+    // guarded reads only the logger and the client of the adapter's state.
+    const state = { logger, client } as unknown as SlackState;
+    const user = `U0GUARD${randomBytes(3).toString('hex').toUpperCase()}`;
+    await guarded(state, CHANNEL_ID, user, async () => {
+      throw failure;
+    });
+    const told = await fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.user === user);
+    return { levels: lines.map((line) => line.level), told: String(told.args.text) };
+  }
+
+  it('logs a refusal as information, the workspace’s setup as a warning, and anything else as an error, and tells the user each time', async () => {
+    expect(await guard(new BotError('unknown_style', 'There is no style "x".', 'style_name'))).toEqual({ levels: [30], told: 'There is no style "x".' });
+    expect(await guard(Object.assign(new Error('An API error occurred: not_in_channel'), { data: { ok: false, error: 'not_in_channel' } }))).toEqual({ levels: [40], told: 'I am not in this channel: invite me with /invite @impasto, then try again.' });
+    expect(await guard(new TypeError('Cannot read properties of undefined'))).toEqual({ levels: [50], told: 'Something went wrong on our side; it has been logged.' });
   });
 });

@@ -3,13 +3,21 @@ import { replyOrRefusal, userMessageOf } from '../../bot/errors.ts';
 import { tell, type SlackReplyRef } from './conversation.ts';
 import type { SlackState } from './state.ts';
 
-/** Any failure inside a listener reaches the user who caused it, privately, and the log. */
+/**
+ * Any failure inside a listener reaches the user who caused it, privately, and the log: a refusal
+ * as information, a workspace's setup (the bot not invited, a scope missing) as a warning, and
+ * anything else as an error, as the other adapters log their failures.
+ */
 export async function guarded(state: SlackState, channel: string, user: string, work: () => Promise<void>, threadTs?: string): Promise<void> {
   try {
     await work();
   } catch (error) {
-    state.logger.warn({ err: error }, 'slack request refused or failed');
-    await tell(state, channel, user, userMessageOf(error) ?? describeSlackError(error), threadTs).catch(() => undefined);
+    const refusal = userMessageOf(error);
+    const setup = setupProblemOf(error);
+    if (refusal !== undefined) state.logger.info({ err: error }, 'slack request refused');
+    else if (setup !== undefined) state.logger.warn({ err: error }, 'slack request failed: the workspace\'s setup');
+    else state.logger.error({ err: error }, 'slack request failed');
+    await tell(state, channel, user, refusal ?? setup ?? 'Something went wrong on our side; it has been logged.', threadTs).catch(() => undefined);
   }
 }
 
@@ -20,9 +28,10 @@ export async function stylize(state: SlackState, context: CommandContext, raw: R
   if (reply.refusal) await tell(state, ref.channel, ref.userId, reply.text, ref.threadTs);
 }
 
-function describeSlackError(error: unknown): string {
+/** What the workspace must change, for Slack's answers that mean the app is not set up for this. */
+function setupProblemOf(error: unknown): string | undefined {
   const code = (error as { data?: { error?: string } } | null)?.data?.error;
   if (code === 'not_in_channel' || code === 'channel_not_found') return 'I am not in this channel: invite me with /invite @impasto, then try again.';
   if (code === 'missing_scope') return 'The app is missing a permission (scope) for this; ask whoever installed it to reinstall it from the manifest.';
-  return 'Something went wrong on our side; it has been logged.';
+  return undefined;
 }
