@@ -1,13 +1,16 @@
 /**
- * `npm run fuzz:chat -- [seconds=60] [workers=4]`: a flood of what chat users can send, through the
- * real discord.js and Bolt. Starts the loopback fakes of Discord and Slack (test/fakes), a stranger
- * host that nobody should fetch from, and `impasto start` connected to both fakes; then for `seconds`
- * sends every command with odd option values and types, damaged, empty and foreign attachments,
- * message menus and shortcuts on odd messages, autocomplete, buttons, menus and modal submissions with
- * made-up or other users' ids, mentions, and members leaving. It then checks that a plain job still
- * succeeds on each platform, and fails (exit 1) on any error logged by the app, the app exiting, an
- * interaction or envelope never answered, or any request to the stranger host. Not part of
- * `npm test`: it is random and slow. Needs the shared weights and photos (IMPASTO_SHARED_DIR).
+ * `npm run fuzz:chat -- [seconds=60] [workers=4] [--restarts=N]`: a flood of what chat users can
+ * send, through the real discord.js and Bolt. Starts the loopback fakes of Discord and Slack
+ * (test/fakes), a stranger host that nobody should fetch from, and `impasto start` connected to both
+ * fakes; then for `seconds` sends every command with odd option values and types, damaged, empty and
+ * foreign attachments, message menus and shortcuts on odd messages, autocomplete, buttons, menus and
+ * modal submissions with made-up or other users' ids, mentions, and members leaving. With
+ * `--restarts` it kills the app that many times meanwhile (by turns SIGKILL and SIGTERM) and starts
+ * it again on the same data; what was sent around a restart may go unanswered, as on the platforms.
+ * It then checks that a plain job still succeeds on each platform, and fails (exit 1) on any error
+ * logged by the app, the app exiting, an interaction or envelope never answered, or any request to
+ * the stranger host. Not part of `npm test`: it is random and slow. Needs the shared weights and
+ * photos (IMPASTO_SHARED_DIR).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,8 +22,8 @@ import { attachmentObject, BOT_USER, GUILD_ID, interactionPayload, PERMISSIONS, 
 import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID as SLACK_CHANNEL, startFakeSlack, TEAM_ID } from '../test/fakes/slack/server.ts';
 import { pick, SHARED_DIR, sleep, startFuzzedApp } from './fuzz/app.ts';
 
-const seconds = Number(process.argv[2] ?? 60);
-const workers = Number(process.argv[3] ?? 4);
+const [seconds = 60, workers = 4] = process.argv.slice(2).filter((arg) => !arg.startsWith('--')).map(Number);
+const restarts = Number(process.argv.find((arg) => arg.startsWith('--restarts='))?.slice('--restarts='.length) ?? 0);
 // A reply must come within Discord's three seconds; this is far more, so only a missing one counts.
 const ANSWER_WAIT_MS = 15_000;
 
@@ -44,6 +47,8 @@ const SLACK_ACTIONS = ['impasto_cancel', 'impasto_remove', 'impasto_rerun_less',
 // Only our own action and callback ids reach the bot: Slack routes no others to it, and Bolt leaves those unanswered.
 
 const findings: string[] = [];
+const restartWindows: { from: number; to: number }[] = [];
+const RESTART_MARGIN_MS = 5_000;
 // How far collectJobIds has read what the bot sent.
 const seen = { discord: 0, slack: 0 };
 const counts = new Map<string, number>();
@@ -80,23 +85,32 @@ try {
   const files = await prepareFiles();
   const jobIds = new Set<string>(['0', 'nope', '../../etc', 'x'.repeat(300)]);
   const deadline = Date.now() + seconds * 1000;
-  const discordAnswers = new Map<string, string>();
+  const discordAnswers = new Map<string, { what: string; at: number }>();
   const slackAcks: Promise<void>[] = [];
 
-  await Promise.all(
-    Array.from({ length: workers }, async (_, worker) => {
+  await Promise.all([
+    ...Array.from({ length: workers }, async (_, worker) => {
       while (Date.now() < deadline && !app.exited()) {
+        if (app.restarting()) {
+          await sleep(100);
+          continue;
+        }
         if (worker % 2 === 0) floodDiscord(definitions, files, jobIds, discordAnswers);
         else slackAcks.push(floodSlack(definitions, files, jobIds));
         collectJobIds(jobIds);
         await sleep(50 + Math.random() * 150);
       }
     }),
-  );
+    restartNowAndThen(),
+  ]);
   await Promise.all(slackAcks);
   await sleep(ANSWER_WAIT_MS);
   const answered = new Set(discord.requests.map((request) => /^\/interactions\/(\d+)\//.exec(request.path)?.[1]).filter(Boolean));
-  for (const [id, what] of discordAnswers) if (!answered.has(id)) findings.push(`Discord interaction never answered: ${what}`);
+  for (const [id, { what, at }] of discordAnswers) {
+    if (answered.has(id)) continue;
+    if (nearRestart(at)) count('Discord unanswered (restarting)');
+    else findings.push(`Discord interaction never answered: ${what}`);
+  }
 
   const painted = await Promise.all([paintOnDiscord(files.photo), paintOnSlack(files.slackPhoto)]);
   if (!painted[0]) findings.push('a plain Discord /stylize did not finish after the flood');
@@ -113,7 +127,7 @@ try {
 }
 
 console.table([...counts].sort().map(([sent, times]) => ({ sent, times })));
-console.log(findings.length === 0 ? `no findings (${seconds} s, ${workers} workers)` : [...new Set(findings)].join('\n'));
+console.log(findings.length === 0 ? `no findings (${seconds} s, ${workers} workers, ${restarts} restarts)` : [...new Set(findings)].join('\n'));
 process.exit(findings.length === 0 ? 0 : 1);
 
 /** A warning line's message and its error's, short: warnings are counted, not findings (a refusal is one). */
@@ -121,6 +135,23 @@ function warningOf(line: string): string {
   const message = /"msg":"([^"]{0,80})/.exec(line)?.[1] ?? line.slice(0, 80);
   const error = /"err":\{"type":"\w+","message":"([^"]{0,80})/.exec(line)?.[1];
   return error ? `${message} (${error})` : message;
+}
+
+/** Kills the app `restarts` times during the flood, by turns as a crash (SIGKILL) and as a deploy (SIGTERM). */
+async function restartNowAndThen(): Promise<void> {
+  for (let index = 1; index <= restarts && !app.exited(); index++) {
+    await sleep((seconds * 1000) / (restarts + 1));
+    // What was sent a little before the kill may die with the process, as it would on the platforms.
+    const from = Date.now() - RESTART_MARGIN_MS;
+    const signal = index % 2 === 1 ? 'SIGKILL' : 'SIGTERM';
+    await app.restart(signal, ['connected to Discord', 'connected to Slack']);
+    restartWindows.push({ from, to: Date.now() });
+    count(`restarted after ${signal}, ready in ${((Date.now() - from - RESTART_MARGIN_MS) / 1000).toFixed(1)} s`);
+  }
+}
+
+function nearRestart(at: number): boolean {
+  return app.restarting() || restartWindows.some((window) => at >= window.from && at <= window.to);
 }
 
 async function waitForConnections(): Promise<void> {
@@ -184,7 +215,7 @@ function collectJobIds(jobIds: Set<string>): void {
 }
 // ---- Discord ----------------------------------------------------------------------------------
 
-function floodDiscord(definitions: readonly CommandDefinition[], files: Files, jobIds: Set<string>, answers: Map<string, string>): void {
+function floodDiscord(definitions: readonly CommandDefinition[], files: Files, jobIds: Set<string>, answers: Map<string, { what: string; at: number }>): void {
   const { user, permissions } = pick(DISCORD_USERS);
   const roll = Math.random();
   let interaction: Record<string, unknown>;
@@ -220,7 +251,7 @@ function floodDiscord(definitions: readonly CommandDefinition[], files: Files, j
     interaction = interactionPayload({ type: 3, user, permissions, message: userMessage(BOT_USER, []), data: { custom_id: customId, component_type: 3, values } });
     what = `menu ${customId} → ${values[0]!.slice(0, 40)}`;
   }
-  answers.set(interaction.id as string, what);
+  answers.set(interaction.id as string, { what, at: Date.now() });
   count(`Discord ${what.split(' ')[0]}`);
   discord.dispatchInteraction(interaction);
 }
@@ -326,8 +357,12 @@ async function floodSlack(definitions: readonly CommandDefinition[], files: File
     envelope = slack.sendEnvelope('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: `Ev${snowflake()}`, event_time: Math.floor(Date.now() / 1000), event: { type: 'member_left_channel', user, channel, channel_type: 'C', team: TEAM_ID } });
   }
   count(`Slack ${what.split(' ')[0]}`);
-  const acked = await Promise.race([envelope.then(() => true), sleep(ANSWER_WAIT_MS).then(() => false)]);
-  if (!acked) findings.push(`Slack envelope never acknowledged: ${what}`);
+  const sentAt = Date.now();
+  // Sending throws when the bot has no Socket Mode connection: that happens only around a restart.
+  const acked = await Promise.race([envelope.then(() => true, () => false), sleep(ANSWER_WAIT_MS).then(() => false)]);
+  if (acked) return;
+  if (nearRestart(sentAt)) count('Slack unanswered (restarting)');
+  else findings.push(`Slack envelope never acknowledged: ${what}`);
 }
 
 /** `key=value` words for a command: its own options with odd values, sometimes unknown keys. */

@@ -1,19 +1,21 @@
 /**
- * `npm run fuzz:web -- [seconds=60] [workers=6]`: a flood of odd requests against the real app, as an
- * outside harness would send. Starts `impasto start` (the playground) on 127.0.0.1 in a fresh data
- * directory, then for `seconds` sends random stylize forms (odd values, damaged and empty files,
- * unknown options), job actions on its own jobs (cancel, remove, repaint, downloads), style adds and
- * removes of the same few names at once, and stray methods and paths. It then checks that a plain
- * job still succeeds, and fails (exit 1) on any answer of 500 or more, any error logged by the app,
- * or the app exiting. Not part of `npm test`: it is random and slow. Needs the shared weights and
- * photos (IMPASTO_SHARED_DIR, or ../shared).
+ * `npm run fuzz:web -- [seconds=60] [workers=6] [--restarts=N]`: a flood of odd requests against the
+ * real app, as an outside harness would send. Starts `impasto start` (the playground) on 127.0.0.1 in
+ * a fresh data directory, then for `seconds` sends random stylize forms (odd values, damaged and empty
+ * files, unknown options), job actions on its own jobs (cancel, remove, repaint, downloads), style
+ * adds and removes of the same few names at once, and stray methods and paths; with `--restarts`, it
+ * kills the app that many times meanwhile (by turns SIGKILL and SIGTERM) and starts it again on the
+ * same data. It then checks that no accepted job is gone or stuck and that a plain job still
+ * succeeds, and fails (exit 1) on any answer of 500 or more outside a restart, any error logged by
+ * the app, or the app exiting. Not part of `npm test`: it is random and slow. Needs the shared
+ * weights and photos (IMPASTO_SHARED_DIR, or ../shared).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pick, SHARED_DIR, sleep, startFuzzedApp } from './fuzz/app.ts';
 
-const seconds = Number(process.argv[2] ?? 60);
-const workers = Number(process.argv[3] ?? 6);
+const [seconds = 60, workers = 6] = process.argv.slice(2).filter((arg) => !arg.startsWith('--')).map(Number);
+const restarts = Number(process.argv.find((arg) => arg.startsWith('--restarts='))?.slice('--restarts='.length) ?? 0);
 const port = 20_000 + Math.floor(Math.random() * 10_000);
 const base = `http://127.0.0.1:${port}`;
 const app = await startFuzzedApp({ IMPASTO_WEB_PORT: String(port) });
@@ -21,6 +23,9 @@ const app = await startFuzzedApp({ IMPASTO_WEB_PORT: String(port) });
 const findings: string[] = [];
 const answers = new Map<string, number>();
 const jobIds: string[] = [];
+/** When each accepted job was asked for: one asked for before a forget-me finished may rightly be gone. */
+const askedAt = new Map<string, number>();
+let forgottenUntil = 0;
 const cookie = await waitForApp();
 
 const photo = await readFile(join(SHARED_DIR, 'images', 'content_dog.jpg'));
@@ -32,7 +37,8 @@ const JOB_ACTIONS = [['DELETE', ''], ['DELETE', '/result'], ['POST', '/rerun/les
 const STRAY_PATHS = ['/api/queue', '/api/jobs', '/api/styles', '/api/info', '/api/jobs/%00', '/api/jobs/..%2f..%2f', '/%2e%2e/etc/passwd', '/api/styles/sheet.png', '/api/nope'];
 
 const deadline = Date.now() + seconds * 1000;
-await Promise.all(Array.from({ length: workers }, flood));
+await Promise.all([...Array.from({ length: workers }, flood), restartNowAndThen()]);
+await findLostJobs();
 const stillPaints = await paintOnce();
 const exited = app.exited();
 if (exited) findings.push(`the app stopped (${exited})`);
@@ -40,7 +46,7 @@ for (const line of app.errorsLogged()) findings.push(`logged: ${line.slice(0, 60
 await app.stop();
 if (!stillPaints) findings.push('a plain job did not succeed after the flood');
 console.table([...answers].sort().map(([answer, count]) => ({ answer, count })));
-console.log(findings.length === 0 ? `no findings (${seconds} s, ${workers} workers, ${jobIds.length} jobs queued)` : findings.join('\n'));
+console.log(findings.length === 0 ? `no findings (${seconds} s, ${workers} workers, ${restarts} restarts, ${jobIds.length} jobs queued)` : findings.join('\n'));
 process.exit(findings.length === 0 ? 0 : 1);
 
 async function waitForApp(): Promise<string> {
@@ -60,12 +66,16 @@ async function send(method: string, path: string, body?: FormData): Promise<stri
   try {
     const response = await fetch(base + path, { method, body, headers: { origin: base, cookie } });
     const text = await response.text();
-    const answer = `${method} ${response.status}`;
+    const answer = `${method} ${response.status}${app.restarting() ? ' (restarting)' : ''}`;
     answers.set(answer, (answers.get(answer) ?? 0) + 1);
-    if (response.status >= 500) findings.push(`${method} ${path} answered ${response.status}: ${text.slice(0, 200)}`);
+    if (response.status >= 500 && !app.restarting()) findings.push(`${method} ${path} answered ${response.status}: ${text.slice(0, 200)}`);
     return text;
   } catch (error) {
-    if (!app.exited()) findings.push(`${method} ${path} failed: ${String(error)}`);
+    if (app.restarting()) {
+      answers.set(`${method} refused (restarting)`, (answers.get(`${method} refused (restarting)`) ?? 0) + 1);
+      await sleep(50);
+    }
+    else if (!app.exited()) findings.push(`${method} ${path} failed: ${String(error)}`);
     return '';
   }
 }
@@ -83,7 +93,10 @@ async function flood(): Promise<void> {
       form.append('image', new Blob([pick(FILES)]), 'style.jpg');
       await send('POST', '/api/styles', form);
     } else if (roll < 0.9) await send('DELETE', `/api/styles/${pick(['mine', 'other', 'the-scream', 'nope'])}`);
-    else if (roll < 0.9005) await send('POST', '/api/forget-me');
+    else if (roll < 0.9005) {
+      await send('POST', '/api/forget-me');
+      forgottenUntil = Date.now();
+    }
     else await send(pick(['GET', 'PUT', 'PATCH', 'POST']), pick(STRAY_PATHS));
   }
 }
@@ -96,9 +109,28 @@ async function submitOddJob(): Promise<void> {
   for (let index = Math.floor(Math.random() * 5); index > 0; index--) form.append(pick(FIELDS), pick(VALUES));
   form.append('size', '64');
   form.append('iterations', '2');
+  const asked = Date.now();
   const text = await send('POST', '/api/jobs', form);
   const id = (JSON.parse(text || '{}') as { job?: { id?: string } }).job?.id;
   if (id) jobIds.push(id);
+  if (id) askedAt.set(id, asked);
+}
+
+/** Kills the app `restarts` times during the flood, by turns as a crash (SIGKILL) and as a deploy (SIGTERM). */
+async function restartNowAndThen(): Promise<void> {
+  for (let index = 1; index <= restarts && !app.exited(); index++) {
+    await sleep((seconds * 1000) / (restarts + 1));
+    await app.restart(index % 2 === 1 ? 'SIGKILL' : 'SIGTERM', ['web playground listening']);
+  }
+}
+
+/** Every job the app accepted is still there (restarts lose none), unless a forget-me deleted it. */
+async function findLostJobs(): Promise<void> {
+  for (const id of jobIds) {
+    if (askedAt.get(id)! < forgottenUntil) continue;
+    const response = await fetch(`${base}/api/jobs/${id}`, { headers: { cookie } });
+    if (response.status === 404) findings.push(`job ${id} was accepted, and is gone`);
+  }
 }
 
 /** A plain job after the flood: it must still be painted. */
@@ -110,6 +142,7 @@ async function paintOnce(): Promise<boolean> {
   form.append('iterations', '2');
   // The queue may be long after the flood: cancel what is left first.
   for (const id of jobIds) await send('DELETE', `/api/jobs/${id}`);
+  await findStuckJobs();
   const id = (JSON.parse((await send('POST', '/api/jobs', form)) || '{}') as { job?: { id?: string } }).job?.id;
   for (let attempt = 0; id && attempt < 600 && !app.exited(); attempt++) {
     const { status } = JSON.parse(await send('GET', `/api/jobs/${id}`)) as { status: string };
@@ -118,4 +151,15 @@ async function paintOnce(): Promise<boolean> {
     await sleep(500);
   }
   return false;
+}
+
+/** After every job was cancelled, none stays queued or running (a job a restart left behind would). */
+async function findStuckJobs(): Promise<void> {
+  let unfinished = jobIds;
+  for (let attempt = 0; attempt < 240 && unfinished.length > 0 && !app.exited(); attempt++) {
+    const statuses = await Promise.all(unfinished.map(async (id) => ({ id, status: (JSON.parse((await send('GET', `/api/jobs/${id}`)) || '{}') as { status?: string }).status })));
+    unfinished = statuses.filter((job) => job.status === 'queued' || job.status === 'running').map((job) => job.id);
+    if (unfinished.length > 0) await sleep(500);
+  }
+  if (unfinished.length > 0) findings.push(`jobs still queued or running two minutes after all were cancelled: ${unfinished.join(', ')}`);
 }

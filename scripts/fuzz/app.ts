@@ -13,8 +13,15 @@ export const SHARED_DIR = process.env.IMPASTO_SHARED_DIR ?? join('..', 'shared')
 export interface FuzzedApp {
   /** Everything the app wrote on stdout and stderr so far (JSON lines: stdout is not a terminal). */
   log(): string;
-  /** How the app ended, while it has not been stopped by `stop`. */
+  /** How the app ended, while it has not been stopped by `stop` or `restart`. */
   exited(): string | undefined;
+  /** True from `restart`'s kill until the new process is ready (requests may fail meanwhile). */
+  restarting(): boolean;
+  /**
+   * Kills the app as a crash or a deploy would, starts it again on the same data directory, and
+   * resolves once the new process has logged each of `readyMessages`.
+   */
+  restart(signal: 'SIGKILL' | 'SIGTERM', readyMessages: readonly string[]): Promise<void>;
   /** The app's error lines (pino levels 50 and 60). */
   errorsLogged(): string[];
   stop(): Promise<void>;
@@ -23,40 +30,60 @@ export interface FuzzedApp {
 /** Starts the app with the shared weights and library, small limits, and `env` on top. */
 export async function startFuzzedApp(env: Record<string, string>): Promise<FuzzedApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'impasto-fuzz-'));
-  const app = spawn(process.execPath, ['bin/impasto.js', 'start'], {
-    env: {
-      ...process.env,
-      IMPASTO_DATA_DIR: dataDir,
-      IMPASTO_WEIGHTS_DIR: join(SHARED_DIR, 'weights', 'vgg19'),
-      IMPASTO_FAST_WEIGHTS_DIR: join(SHARED_DIR, 'weights', 'fast'),
-      IMPASTO_SEGMENTATION_WEIGHTS_DIR: join(SHARED_DIR, 'weights', 'segmentation', 'selfie'),
-      // Small pictures and room in the queue: a flood is about the bot, not the engine's speed.
-      IMPASTO_MAX_SIZE: '96',
-      IMPASTO_MAX_QUEUE: '200',
-      IMPASTO_MAX_QUEUED_PER_USER: '100',
-      IMPASTO_MAX_QUEUED_PER_COMMUNITY: '200',
-      IMPASTO_DAILY_JOBS_PER_USER: '100000',
-      IMPASTO_DAILY_JOBS_PER_COMMUNITY: '100000',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const appEnv = {
+    ...process.env,
+    IMPASTO_DATA_DIR: dataDir,
+    IMPASTO_WEIGHTS_DIR: join(SHARED_DIR, 'weights', 'vgg19'),
+    IMPASTO_FAST_WEIGHTS_DIR: join(SHARED_DIR, 'weights', 'fast'),
+    IMPASTO_SEGMENTATION_WEIGHTS_DIR: join(SHARED_DIR, 'weights', 'segmentation', 'selfie'),
+    // Small pictures and room in the queue: a flood is about the bot, not the engine's speed.
+    IMPASTO_MAX_SIZE: '96',
+    IMPASTO_MAX_QUEUE: '200',
+    IMPASTO_MAX_QUEUED_PER_USER: '100',
+    IMPASTO_MAX_QUEUED_PER_COMMUNITY: '200',
+    IMPASTO_DAILY_JOBS_PER_USER: '100000',
+    IMPASTO_DAILY_JOBS_PER_COMMUNITY: '100000',
+    ...env,
+  };
   let log = '';
-  app.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  app.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
   let exited: string | undefined;
-  let stopping = false;
-  app.on('exit', (code, signal) => (exited = stopping ? undefined : `exit ${code ?? signal}`));
+  let expectingExit = false;
+  const launch = () => {
+    const child = spawn(process.execPath, ['bin/impasto.js', 'start'], { env: appEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    child.on('exit', (code, signal) => (exited = expectingExit ? undefined : `exit ${code ?? signal}`));
+    return child;
+  };
+  let restarting = false;
+  const kill = async (signal: 'SIGKILL' | 'SIGTERM') => {
+    expectingExit = true;
+    restarting = true;
+    if (app.exitCode === null && app.signalCode === null) {
+      app.kill(signal);
+      await new Promise((resolve) => app.once('exit', resolve));
+    }
+  };
+  let app = launch();
   return {
     log: () => log,
     exited: () => exited,
+    restarting: () => restarting,
     errorsLogged: () => log.split('\n').filter((line) => /"level":(50|60)/.test(line)),
-    async stop() {
-      stopping = true;
-      if (app.exitCode === null && app.signalCode === null) {
-        app.kill('SIGTERM');
-        await new Promise((resolve) => app.once('exit', resolve));
+    async restart(signal, readyMessages) {
+      await kill(signal);
+      log += `--- ${signal}, restarted ---\n`;
+      const from = log.length;
+      expectingExit = false;
+      app = launch();
+      for (let waited = 0; !readyMessages.every((message) => log.includes(`"msg":"${message}"`, from)); waited += 200) {
+        if (exited || waited > 60_000) throw new Error(`the app did not start again (${exited ?? 'no ready line'}):\n${log.slice(from)}`);
+        await sleep(200);
       }
+      restarting = false;
+    },
+    async stop() {
+      await kill('SIGTERM');
       await rm(dataDir, { recursive: true, force: true });
     },
   };
