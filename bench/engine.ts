@@ -233,17 +233,20 @@ if (sections.has('uploads')) {
 
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
 const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-console.log(`impasto engine benchmark — backend ${choice.name}, ${machine}, Node ${process.version}`);
+// The fast method always runs on onnxruntime; the tfjs backend is the one the tfjs rows used.
+console.log(`impasto engine benchmark — engines ${engineKinds.join(' and ')} (tfjs backend ${choice.name}), ${machine}, Node ${process.version}`);
 console.log(`median of ${runs} runs after a warm-up; one evaluation = VGG forward + gradient to the image\n`);
-console.table(rows);
-console.log('default job (defaults for this backend: size, iterations, multi-scale):');
-console.table(defaultJobs);
+if (rows.length > 0) console.table(rows);
+if (defaultJobs.length > 0) {
+  console.log('default job (defaults for this backend: size, iterations, multi-scale):');
+  console.table(defaultJobs);
+}
 if (gpuJobs.length > 0) {
   console.log(`300 iterations on the GPU (${choice.reasons.at(-1)}):`);
   console.table(gpuJobs);
 }
 if (fastJobs.length > 0) {
-  console.log('fast method (decode, network, PNG):');
+  console.log('fast method on onnxruntime (decode, network, PNG):');
   console.table(fastJobs);
   console.table(fastPeaks);
 }
