@@ -8,9 +8,9 @@
  * `--restarts` it kills the app that many times meanwhile (by turns SIGKILL and SIGTERM) and starts
  * it again on the same data; what was sent around a restart may go unanswered, as on the platforms.
  * It then checks that a plain job still succeeds on each platform, and fails (exit 1) on any error
- * logged by the app, the app exiting, an interaction or envelope never answered, or any request to
- * the stranger host. Not part of `npm test`: it is random and slow. Needs the shared weights and
- * photos (IMPASTO_SHARED_DIR).
+ * logged by the app, the app exiting, an interaction or envelope never answered, a Discord refusal
+ * lost after its public "thinking…" reply was deleted, or any request to the stranger host. Not
+ * part of `npm test`: it is random and slow. Needs the shared weights and photos (IMPASTO_SHARED_DIR).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -85,7 +85,7 @@ try {
   const files = await prepareFiles();
   const jobIds = new Set<string>(['0', 'nope', '../../etc', 'x'.repeat(300)]);
   const deadline = Date.now() + seconds * 1000;
-  const discordAnswers = new Map<string, { what: string; at: number }>();
+  const discordAnswers = new Map<string, { what: string; token: string; at: number }>();
   const slackAcks: Promise<void>[] = [];
 
   await Promise.all([
@@ -106,10 +106,12 @@ try {
   await Promise.all(slackAcks);
   await sleep(ANSWER_WAIT_MS);
   const answered = new Set(discord.requests.map((request) => /^\/interactions\/(\d+)\//.exec(request.path)?.[1]).filter(Boolean));
-  for (const [id, { what, at }] of discordAnswers) {
-    if (answered.has(id)) continue;
-    if (nearRestart(at)) count('Discord unanswered (restarting)');
-    else findings.push(`Discord interaction never answered: ${what}`);
+  const refusalsLost = refusalsLostOnDiscord();
+  for (const [id, { what, token, at }] of discordAnswers) {
+    if (answered.has(id) && !refusalsLost.has(token)) continue;
+    const lost = answered.has(id) ? 'Discord refusal lost after its "thinking…" reply was deleted' : 'Discord interaction never answered';
+    if (nearRestart(at)) count(`${lost} (restarting)`);
+    else findings.push(`${lost}: ${what}`);
   }
 
   const painted = await Promise.all([paintOnDiscord(files.photo), paintOnSlack(files.slackPhoto)]);
@@ -129,6 +131,27 @@ try {
 console.table([...counts].sort().map(([sent, times]) => ({ sent, times })));
 console.log(findings.length === 0 ? `no findings (${seconds} s, ${workers} workers, ${restarts} restarts)` : [...new Set(findings)].join('\n'));
 process.exit(findings.length === 0 ? 0 : 1);
+
+/**
+ * Interaction tokens whose deferred reply was deleted with nothing said after it. A refusal found
+ * after a public deferral deletes the "thinking…" reply and says why privately in a follow-up; a
+ * result's Remove button deletes a reply that had been edited first, and says nothing more.
+ */
+function refusalsLostOnDiscord(): Set<string> {
+  const tokenOf = (path: string) => /^\/webhooks\/\d+\/([^/]+)/.exec(path)?.[1];
+  const edited = new Set<string>();
+  const deleted = new Set<string>();
+  const followedUp = new Set<string>();
+  for (const request of discord.requests) {
+    const token = tokenOf(request.path);
+    if (!token) continue;
+    if (request.method === 'PATCH') edited.add(token);
+    else if (request.method === 'DELETE' && !edited.has(token)) deleted.add(token);
+    else if (request.method === 'POST') followedUp.add(token);
+  }
+  counts.set('Discord refusals after a public deferral', deleted.size);
+  return new Set([...deleted].filter((token) => !followedUp.has(token)));
+}
 
 /** A warning line's message and its error's, short: warnings are counted, not findings (a refusal is one). */
 function warningOf(line: string): string {
@@ -215,7 +238,7 @@ function collectJobIds(jobIds: Set<string>): void {
 }
 // ---- Discord ----------------------------------------------------------------------------------
 
-function floodDiscord(definitions: readonly CommandDefinition[], files: Files, jobIds: Set<string>, answers: Map<string, { what: string; at: number }>): void {
+function floodDiscord(definitions: readonly CommandDefinition[], files: Files, jobIds: Set<string>, answers: Map<string, { what: string; token: string; at: number }>): void {
   const { user, permissions } = pick(DISCORD_USERS);
   const roll = Math.random();
   let interaction: Record<string, unknown>;
@@ -251,7 +274,7 @@ function floodDiscord(definitions: readonly CommandDefinition[], files: Files, j
     interaction = interactionPayload({ type: 3, user, permissions, message: userMessage(BOT_USER, []), data: { custom_id: customId, component_type: 3, values } });
     what = `menu ${customId} → ${values[0]!.slice(0, 40)}`;
   }
-  answers.set(interaction.id as string, { what, at: Date.now() });
+  answers.set(interaction.id as string, { what, token: interaction.token as string, at: Date.now() });
   count(`Discord ${what.split(' ')[0]}`);
   discord.dispatchInteraction(interaction);
 }
