@@ -20,7 +20,7 @@ import { defaultCommandDefinitions } from '../src/bot/commands/reference.ts';
 import type { CommandDefinition, OptionDefinition } from '../src/bot/commands/types.ts';
 import { attachmentObject, BOT_USER, GUILD_ID, interactionPayload, PERMISSIONS, snowflake, startFakeDiscord, userMessage, type FakeUser } from '../test/fakes/discord/server.ts';
 import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID as SLACK_CHANNEL, startFakeSlack, TEAM_ID } from '../test/fakes/slack/server.ts';
-import { pick, SHARED_DIR, sleep, startFuzzedApp } from './fuzz/app.ts';
+import { pick, SHARED_DIR, sleep, startFuzzedApp, waitForLogLine } from './fuzz/app.ts';
 
 const [seconds = 60, workers = 4] = process.argv.slice(2).filter((arg) => !arg.startsWith('--')).map(Number);
 const restarts = Number(process.argv.find((arg) => arg.startsWith('--restarts='))?.slice('--restarts='.length) ?? 0);
@@ -80,7 +80,7 @@ const app = await startFuzzedApp({
 });
 
 try {
-  await waitForConnections();
+  for (const platform of ['Discord', 'Slack']) await waitForLogLine(app, `connected to ${platform}`);
   const definitions = await defaultCommandDefinitions();
   const files = await prepareFiles();
   const jobIds = new Set<string>(['0', 'nope', '../../etc', 'x'.repeat(300)]);
@@ -177,14 +177,6 @@ function nearRestart(at: number): boolean {
   return app.restarting() || restartWindows.some((window) => at >= window.from && at <= window.to);
 }
 
-async function waitForConnections(): Promise<void> {
-  for (let attempt = 0; attempt < 300 && !app.exited(); attempt++) {
-    if (app.log().includes('"msg":"connected to Discord"') && app.log().includes('"msg":"connected to Slack"')) return;
-    await sleep(200);
-  }
-  throw new Error(`the app did not connect to both fakes (${app.exited() ?? 'still running'}):\n${app.log()}`);
-}
-
 interface Files {
   readonly photo: string;
   /** Discord attachment objects, good and odd: some on hosts the bot must not fetch from. */
@@ -236,6 +228,7 @@ function collectJobIds(jobIds: Set<string>): void {
   seen.slack = slack.calls.length;
   for (const text of texts) for (const match of text.matchAll(/\bjob ([A-Za-z0-9_-]{4,40})\b/g)) jobIds.add(match[1]!);
 }
+
 // ---- Discord ----------------------------------------------------------------------------------
 
 function floodDiscord(definitions: readonly CommandDefinition[], files: Files, jobIds: Set<string>, answers: Map<string, { what: string; token: string; at: number }>): void {
