@@ -2,9 +2,13 @@ import sharp from 'sharp';
 import { InputError } from './errors.ts';
 
 /** An 8-bit RGB image, row-major, 3 bytes a pixel: the engine's only image type. */
-export interface RgbImage {
+/** A picture's size in pixels. */
+export interface PictureSize {
   readonly width: number;
   readonly height: number;
+}
+
+export interface RgbImage extends PictureSize {
   readonly data: Uint8Array;
 }
 
@@ -55,7 +59,7 @@ export async function decodeImage(
  * pixels. Checks of a photo's shape use it, so that they speak of the photo as it was sent even
  * when it is decoded smaller.
  */
-export async function inspectImage(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS, label = 'image'): Promise<{ width: number; height: number }> {
+export async function inspectImage(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS, label = 'image'): Promise<PictureSize> {
   if (bytes.byteLength === 0) throw new InputError('empty_file', `The ${label} file is empty.`);
   if (bytes.byteLength > limits.maxBytes) {
     throw new InputError(
@@ -97,7 +101,7 @@ async function readMetadata(bytes: Uint8Array, label: string): Promise<sharp.Met
 }
 
 /** The size of `image` with its longer side at `longSide` pixels, aspect ratio kept. */
-export function sizeAtLongSide(image: { readonly width: number; readonly height: number }, longSide: number): { width: number; height: number } {
+export function sizeAtLongSide(image: PictureSize, longSide: number): PictureSize {
   const scale = longSide / Math.max(image.width, image.height);
   return { width: Math.max(1, Math.round(image.width * scale)), height: Math.max(1, Math.round(image.height * scale)) };
 }

@@ -1,5 +1,5 @@
 import { InputError } from './errors.ts';
-import { resizeExactly, type RgbImage } from './image.ts';
+import { resizeExactly, type PictureSize, type RgbImage } from './image.ts';
 
 /** A soft mask, one value in 0..1 per pixel (1 = stylize, 0 = keep the content). */
 export interface Mask {
@@ -12,7 +12,7 @@ export interface Mask {
 const ASPECT_TOLERANCE = 0.03;
 
 /** Checks that a mask image has the photo's shape (any size), so that resizing cannot distort it. */
-export function checkMaskShape(mask: { readonly width: number; readonly height: number }, content: { readonly width: number; readonly height: number }): void {
+export function checkMaskShape(mask: PictureSize, content: PictureSize): void {
   const maskAspect = mask.width / mask.height;
   const contentAspect = content.width / content.height;
   if (Math.abs(maskAspect - contentAspect) / contentAspect > ASPECT_TOLERANCE) {
@@ -71,7 +71,7 @@ export function resizeMap(values: Float32Array, width: number, height: number, t
 }
 
 /** The mask at each style layer's resolution, with the Gram rescale h·w / Σmask (0 when empty). */
-export function guidesFor(mask: Float32Array, width: number, height: number, sizes: readonly { width: number; height: number }[]): { values: Float32Array; width: number; height: number; scale: number }[] {
+export function guidesFor(mask: Float32Array, width: number, height: number, sizes: readonly PictureSize[]): { values: Float32Array; width: number; height: number; scale: number }[] {
   return sizes.map((size) => {
     const values = resizeMap(mask, width, height, size.width, size.height);
     const total = values.reduce((sum, value) => sum + value, 0);

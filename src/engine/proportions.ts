@@ -1,4 +1,5 @@
 import { InputError } from './errors.ts';
+import type { PictureSize } from './image.ts';
 
 /**
  * The smallest side an image may have at the size it is painted: the deepest VGG-19 layers sit
@@ -10,17 +11,17 @@ export const MIN_SIDE = 16;
 /** Long side over short side: beyond this a picture is a strip, not a photo (a 2000×2 upload, say). */
 export const MAX_ASPECT_RATIO = 16;
 
-export function aspectRatioOf(image: { readonly width: number; readonly height: number }): number {
+export function aspectRatioOf(image: PictureSize): number {
   return Math.max(image.width, image.height) / Math.min(image.width, image.height);
 }
 
 /** The long side an image needs so that its short side is at least MIN_SIDE. */
-export function smallestLongSide(image: { readonly width: number; readonly height: number }): number {
+export function smallestLongSide(image: PictureSize): number {
   return Math.ceil(MIN_SIDE * aspectRatioOf(image));
 }
 
 /** Refuses a strip of an image, naming its size and the limit. */
-export function checkAspectRatio(image: { readonly width: number; readonly height: number }, label: string, field: string): void {
+export function checkAspectRatio(image: PictureSize, label: string, field: string): void {
   if (aspectRatioOf(image) > MAX_ASPECT_RATIO) {
     throw new InputError(
       'invalid_option',
@@ -35,7 +36,7 @@ export function checkAspectRatio(image: { readonly width: number; readonly heigh
  * `sizeField` is the option that chooses the size, or `false` where the sender cannot choose it (a
  * contest's): then the refusal is the image's, and the remedy is to crop it.
  */
-export function checkPaintableAt(image: { readonly width: number; readonly height: number }, longSide: number, label: string, field: string, sizeField: string | false = 'size'): void {
+export function checkPaintableAt(image: PictureSize, longSide: number, label: string, field: string, sizeField: string | false = 'size'): void {
   checkAspectRatio(image, label, field);
   const needed = smallestLongSide(image);
   if (longSide < needed) {

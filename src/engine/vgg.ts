@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { RgbImage } from './image.ts';
+import type { PictureSize, RgbImage } from './image.ts';
 import type { ConvWeights, VggWeights } from './weights.ts';
 
 /** VGG-19's sixteen convolution layers in order; each name stands for the layer's ReLU output. */
@@ -20,7 +20,7 @@ export const POOL_AFTER: ReadonlySet<string> = new Set(['conv1_2', 'conv2_2', 'c
 export type Pooling = 'max' | 'avg';
 
 /** The spatial size of a layer's activations for an input of `width`×`height` (each pool halves it). */
-export function layerResolution(layer: string, width: number, height: number): { width: number; height: number } {
+export function layerResolution(layer: string, width: number, height: number): PictureSize {
   const index = VGG19_LAYERS.indexOf(layer as (typeof VGG19_LAYERS)[number]);
   const pools = VGG19_LAYERS.slice(0, index).filter((name) => POOL_AFTER.has(name)).length;
   let w = width;

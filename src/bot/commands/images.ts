@@ -1,5 +1,5 @@
 import { InputError } from '../../engine/errors.ts';
-import { decodeImage, inspectImage, type DecodeLimits, type RgbImage } from '../../engine/image.ts';
+import { decodeImage, inspectImage, type DecodeLimits, type PictureSize, type RgbImage } from '../../engine/image.ts';
 import { SIZE_RANGE } from '../../engine/options.ts';
 import type { UploadedImage } from './types.ts';
 
@@ -13,7 +13,7 @@ export function decodeImageOption(upload: UploadedImage, limits: DecodeLimits, l
 }
 
 /** An image option's size as sent (`inspectImage`: its header only), with refusals tied to the option. */
-export function inspectImageOption(upload: UploadedImage, limits: DecodeLimits, label: string, field: string): Promise<{ width: number; height: number }> {
+export function inspectImageOption(upload: UploadedImage, limits: DecodeLimits, label: string, field: string): Promise<PictureSize> {
   return refusedAs(field, () => inspectImage(upload.bytes, limits, label));
 }
 

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import type { RgbImage } from '../../engine/image.ts';
+import type { PictureSize, RgbImage } from '../../engine/image.ts';
 import { checkAspectRatio, checkPaintableAt } from '../../engine/proportions.ts';
 import { checkMaskShape } from '../../engine/mask.ts';
 import { DEFAULT_STRENGTH, STYLIZE_OPTIONS, type StylizeOptionsInput } from '../../engine/options.ts';
@@ -136,7 +136,7 @@ async function clipOf(args: StylizeArgs, limits: CommandLimits): Promise<Clip | 
 }
 
 /** The size asked for; otherwise the default, but never larger than the photo (a small photo is not upscaled unless asked). */
-function sizeFor(content: { readonly width: number; readonly height: number }, asked: number | undefined, defaultSize: number): number {
+function sizeFor(content: PictureSize, asked: number | undefined, defaultSize: number): number {
   return asked ?? Math.max(64, Math.min(defaultSize, Math.max(content.width, content.height)));
 }
 

@@ -8,6 +8,7 @@
  */
 import type { ManifestLayer, ParameterLayout } from '../fast/manifest.ts';
 import { GraphBuilder } from '../onnx/graph-builder.ts';
+import type { PictureSize } from '../image.ts';
 
 /** Instance norm's epsilon, as the pretrained networks were trained. */
 const EPSILON = 1e-3;
@@ -162,7 +163,7 @@ function inputGradientOfConv(b: GraphBuilder, layer: ManifestLayer, dz: string, 
  * layout. onnxruntime runs this several times faster than the equivalent convolution with a huge,
  * dilated kernel.
  */
-function weightGradientByPatches(b: GraphBuilder, source: string, channels: number, other: string, otherChannels: number, k: number, stride: number, size: { readonly width: number; readonly height: number }, batch: number): string {
+function weightGradientByPatches(b: GraphBuilder, source: string, channels: number, other: string, otherChannels: number, k: number, stride: number, size: PictureSize, batch: number): string {
   const { width, height } = size;
   const slices: string[] = [];
   for (let ky = 0; ky < k; ky++) {
@@ -178,8 +179,8 @@ function weightGradientByPatches(b: GraphBuilder, source: string, channels: numb
 }
 
 /** Each layer's input and output size (H, W): stride-2 convs halve, transposed ones double. */
-function layerSizes(layout: ParameterLayout, width: number, height: number): Map<string, { input: { width: number; height: number }; output: { width: number; height: number } }> {
-  const sizes = new Map<string, { input: { width: number; height: number }; output: { width: number; height: number } }>();
+function layerSizes(layout: ParameterLayout, width: number, height: number): Map<string, { input: PictureSize; output: PictureSize }> {
+  const sizes = new Map<string, { input: PictureSize; output: PictureSize }>();
   let current = { width, height };
   for (const layer of layout.layers) {
     const output = layer.stride === 1 ? current : layer.kind === 'conv' ? { width: current.width / 2, height: current.height / 2 } : { width: current.width * 2, height: current.height * 2 };
