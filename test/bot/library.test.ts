@@ -84,7 +84,7 @@ describe('the style library', () => {
     const [painted, removed] = await Promise.all([harness.bot.execute('stylize', { content, style_name: 'fleeting', size: 64, iterations: 1 }, contextFor('paula')), harness.bot.execute('style remove', { name: 'fleeting' }, moderator)]);
     expect(removed.text).toMatch(/Removed style "fleeting"/);
     if (painted.jobId) await harness.bot.execute('cancel', { job: painted.jobId }, contextFor('paula'));
-    else expect(painted).toMatchObject({ text: 'A style this picture uses was removed from the library just now; choose another.', refusal: { field: 'style_name' } });
+    else expect(painted).toMatchObject({ text: 'A style of this picture (fleeting) was removed from the library just now; choose another.', refusal: { field: 'style_name' } });
     await harness.bot.idle();
     // In a blend, the copy of the style that was still there is not left behind.
     await harness.bot.execute('style add', { name: 'fleeting', image }, moderator);
@@ -93,7 +93,7 @@ describe('the style library', () => {
     const before = await copies();
     const [blended] = await Promise.all([harness.bot.execute('stylize', { content, style_name: 'keeper:0.5,fleeting:0.5', size: 64, iterations: 1 }, contextFor('paula')), harness.bot.execute('style remove', { name: 'fleeting' }, moderator)]);
     expect(blended.refusal?.field).toBe('style_name');
-    expect(blended.text).toBe('A style this picture uses was removed from the library just now; choose another.');
+    expect(blended.text).toBe('A style of this picture (keeper 50% + fleeting 50%) was removed from the library just now; choose another.');
     expect(await copies()).toBe(before);
     await harness.bot.execute('style remove', { name: 'keeper' }, moderator);
   });

@@ -201,7 +201,7 @@ export class BotQueue implements JobQueue {
     const copies: string[] = [];
     const own = async (path: string) => {
       if (!path.startsWith(this.dirs.styles)) return path;
-      const copy = await this.copyIntoUploads(path);
+      const copy = await this.copyIntoUploads(path, job.styleLabel);
       copies.push(copy);
       return copy;
     };
@@ -221,11 +221,11 @@ export class BotQueue implements JobQueue {
     }
   }
 
-  private async copyIntoUploads(path: string): Promise<string> {
+  private async copyIntoUploads(path: string, styleLabel: string): Promise<string> {
     const copy = join(this.dirs.uploads, `style-${Date.now()}-${randomBytes(4).toString('hex')}${extname(path)}`);
     await copyFile(path, copy).catch((error: unknown) => {
       // Removed by a moderator while this job's photo was being read: the painter's to choose again.
-      if ((error as { code?: string }).code === 'ENOENT') throw new BotError('unknown_style', 'A style this picture uses was removed from the library just now; choose another.', 'style_name');
+      if ((error as { code?: string }).code === 'ENOENT') throw new BotError('unknown_style', `A style of this picture (${styleLabel}) was removed from the library just now; choose another.`, 'style_name');
       throw error;
     });
     return copy;
