@@ -26,6 +26,7 @@ const jobIds: string[] = [];
 /** When each accepted job was asked for: one asked for before a forget-me finished may rightly be gone. */
 const askedAt = new Map<string, number>();
 let forgottenUntil = 0;
+const removalsAsked = new Set<string>();
 const cookie = await waitForApp();
 
 const photo = await readFile(join(SHARED_DIR, 'images', 'content_dog.jpg'));
@@ -86,7 +87,10 @@ async function flood(): Promise<void> {
     if (roll < 0.55) await submitOddJob();
     else if (roll < 0.8 && jobIds.length > 0) {
       const [method, part] = pick(JOB_ACTIONS);
-      await send(method, `/api/jobs/${pick(jobIds)}${part}`);
+      const id = pick(jobIds);
+      // A finished job's owner may remove it (the result's Remove): then it is rightly gone.
+      if (method === 'DELETE' && part === '/result') removalsAsked.add(id);
+      await send(method, `/api/jobs/${id}${part}`);
     } else if (roll < 0.87) {
       const form = new FormData();
       form.append('name', pick(['mine', 'other', 'UPPER', '../a', 'a'.repeat(40), 'the-scream', '']));
@@ -124,12 +128,14 @@ async function restartNowAndThen(): Promise<void> {
   }
 }
 
-/** Every job the app accepted is still there (restarts lose none), unless a forget-me deleted it. */
+/** Every job the app accepted is still there (restarts lose none), unless a forget-me or its Remove deleted it. */
 async function findLostJobs(): Promise<void> {
   for (const id of jobIds) {
     if (askedAt.get(id)! < forgottenUntil) continue;
     const response = await fetch(`${base}/api/jobs/${id}`, { headers: { cookie } });
-    if (response.status === 404) findings.push(`job ${id} was accepted, and is gone`);
+    if (response.status !== 404) continue;
+    if (removalsAsked.has(id)) answers.set('gone after its Remove', (answers.get('gone after its Remove') ?? 0) + 1);
+    else findings.push(`job ${id} was accepted, and is gone`);
   }
 }
 
