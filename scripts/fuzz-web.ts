@@ -40,6 +40,9 @@ const STRAY_PATHS = ['/api/queue', '/api/jobs', '/api/styles', '/api/info', '/ap
 const deadline = Date.now() + seconds * 1000;
 await Promise.all([...Array.from({ length: workers }, flood), restartNowAndThen()]);
 await findLostJobs();
+// The queue may be long after the flood: what is left is cancelled before the plain job.
+for (const id of jobIds) await send('DELETE', `/api/jobs/${id}`);
+await findStuckJobs();
 const stillPaints = await paintOnce();
 const exited = app.exited();
 if (exited) findings.push(`the app stopped (${exited})`);
@@ -116,8 +119,9 @@ async function submitOddJob(): Promise<void> {
   const asked = Date.now();
   const text = await send('POST', '/api/jobs', form);
   const id = (JSON.parse(text || '{}') as { job?: { id?: string } }).job?.id;
-  if (id) jobIds.push(id);
-  if (id) askedAt.set(id, asked);
+  if (!id) return;
+  jobIds.push(id);
+  askedAt.set(id, asked);
 }
 
 /** Kills the app `restarts` times during the flood, by turns as a crash (SIGKILL) and as a deploy (SIGTERM). */
@@ -146,9 +150,6 @@ async function paintOnce(): Promise<boolean> {
   form.append('style_name', 'starry-night');
   form.append('size', '64');
   form.append('iterations', '2');
-  // The queue may be long after the flood: cancel what is left first.
-  for (const id of jobIds) await send('DELETE', `/api/jobs/${id}`);
-  await findStuckJobs();
   const id = (JSON.parse((await send('POST', '/api/jobs', form)) || '{}') as { job?: { id?: string } }).job?.id;
   for (let attempt = 0; id && attempt < 600 && !app.exited(); attempt++) {
     const { status } = JSON.parse(await send('GET', `/api/jobs/${id}`)) as { status: string };
