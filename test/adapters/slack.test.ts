@@ -13,6 +13,7 @@ import { startSlackAdapter, type SlackAdapter } from '../../src/adapters/slack/a
 import { guarded } from '../../src/adapters/slack/guarded.ts';
 import type { SlackState } from '../../src/adapters/slack/state.ts';
 import { BotError } from '../../src/bot/errors.ts';
+import { WeightsError } from '../../src/engine/errors.ts';
 import { importStyles } from '../../src/bot/styles/import.ts';
 import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
 import { startTestBot } from '../helpers/bot.ts';
@@ -504,5 +505,7 @@ describe('Slack: failures inside a listener', () => {
     expect(await guard(new BotError('unknown_style', 'There is no style "x".', 'style_name'))).toEqual({ levels: [30], told: 'There is no style "x".' });
     expect(await guard(Object.assign(new Error('An API error occurred: not_in_channel'), { data: { ok: false, error: 'not_in_channel' } }))).toEqual({ levels: [40], told: 'I am not in this channel: invite me with /invite @impasto, then try again.' });
     expect(await guard(new TypeError('Cannot read properties of undefined'))).toEqual({ levels: [50], told: 'Something went wrong on our side; it has been logged.' });
+    // The member is told an operator has been: the log says so at error level.
+    expect(await guard(new WeightsError('VGG-19 weights not found'))).toEqual({ levels: [50], told: 'The style engine is not set up yet (its VGG-19 weights are missing). An operator has been told.' });
   });
 });

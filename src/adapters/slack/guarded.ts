@@ -1,12 +1,14 @@
 import type { CommandContext, UploadedImage } from '../../bot/commands/types.ts';
 import { replyOrRefusal, userMessageOf } from '../../bot/errors.ts';
+import { WeightsError } from '../../engine/errors.ts';
 import { tell, type SlackReplyRef } from './conversation.ts';
 import type { SlackState } from './state.ts';
 
 /**
- * Any failure inside a listener reaches the user who caused it, privately, and the log: a refusal
- * as information, a workspace's setup (the bot not invited, a scope missing) as a warning, and
- * anything else as an error, as the other adapters log their failures.
+ * Any failure inside a listener reaches the user who caused it, privately, and the log: a member's
+ * refusal as information, a workspace's setup (the bot not invited, a scope missing) as a warning,
+ * and anything else as an error, as the other adapters log their failures (missing weights too: the
+ * member is told an operator has been).
  */
 export async function guarded(state: SlackState, channel: string, user: string, work: () => Promise<void>, threadTs?: string): Promise<void> {
   try {
@@ -14,7 +16,7 @@ export async function guarded(state: SlackState, channel: string, user: string, 
   } catch (error) {
     const refusal = userMessageOf(error);
     const setup = setupProblemOf(error);
-    if (refusal !== undefined) state.logger.info({ err: error }, 'slack request refused');
+    if (refusal !== undefined && !(error instanceof WeightsError)) state.logger.info({ err: error }, 'slack request refused');
     else if (setup !== undefined) state.logger.warn({ err: error }, 'slack request failed: the workspace\'s setup');
     else state.logger.error({ err: error }, 'slack request failed');
     await tell(state, channel, user, refusal ?? setup ?? 'Something went wrong on our side; it has been logged.', threadTs).catch(() => undefined);
