@@ -6,6 +6,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BotEnvironment } from '../../bot/config.ts';
+import { hostInUrl } from '../../bot/listen.ts';
 import { HttpError } from './http.ts';
 
 const CLIENT_COOKIE = 'impasto_client';
@@ -25,8 +26,7 @@ const CROSS_SITE_REFUSAL = 'This playground accepts changes only from its own pa
 
 /** The names this playground answers to: the configured list, and always the address it listens on. */
 export function allowedHostsOf(env: BotEnvironment): Set<string> {
-  const listening = env.IMPASTO_WEB_HOST.includes(':') ? `[${env.IMPASTO_WEB_HOST}]` : env.IMPASTO_WEB_HOST;
-  return new Set([...env.IMPASTO_WEB_ALLOWED_HOSTS, listening.toLowerCase()]);
+  return new Set([...env.IMPASTO_WEB_ALLOWED_HOSTS, hostInUrl(env.IMPASTO_WEB_HOST).toLowerCase()]);
 }
 
 /**

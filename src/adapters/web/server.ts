@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Bot } from '../../bot/bot.ts';
 import type { BotEnvironment } from '../../bot/config.ts';
@@ -52,11 +51,9 @@ export async function startWebServer(options: { bot: Bot; env: BotEnvironment; l
     });
   });
 
-  await listenOn(server, { port: env.IMPASTO_WEB_PORT, host: env.IMPASTO_WEB_HOST, portVariable: 'IMPASTO_WEB_PORT', hostVariable: 'IMPASTO_WEB_HOST' });
-  const { port } = server.address() as AddressInfo;
-  const host = env.IMPASTO_WEB_HOST.includes(':') ? `[${env.IMPASTO_WEB_HOST}]` : env.IMPASTO_WEB_HOST;
+  const origin = await listenOn(server, { port: env.IMPASTO_WEB_PORT, host: env.IMPASTO_WEB_HOST, portVariable: 'IMPASTO_WEB_PORT', hostVariable: 'IMPASTO_WEB_HOST' });
   return {
-    url: `http://${host}:${port}/`,
+    url: `${origin}/`,
     close: () =>
       new Promise<void>((resolve) => {
         for (const close of [...streams]) close();

@@ -1,5 +1,4 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { FINAL_EVENTS, JOB_LANES, laneOf, type JobLane, type JobQueue } from './queue.ts';
@@ -111,10 +110,7 @@ export async function serveMetrics(registry: Registry, options: { host: string; 
       },
     );
   });
-  await listenOn(server, { port: options.port, host: options.host, portVariable: 'IMPASTO_METRICS_PORT', hostVariable: 'IMPASTO_METRICS_HOST' });
-  const { port } = server.address() as AddressInfo;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const url = `http://${host}:${port}/metrics`;
+  const url = `${await listenOn(server, { port: options.port, host: options.host, portVariable: 'IMPASTO_METRICS_PORT', hostVariable: 'IMPASTO_METRICS_HOST' })}/metrics`;
   logger.info({ url }, 'metrics listening');
   return { url, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
