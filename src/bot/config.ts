@@ -86,13 +86,17 @@ const minutes = z.coerce.number({ invalid_type_error: 'expected a number of minu
 /** A training job's time limit (it waits while pictures are painted, so it is long). */
 const trainingHours = z.coerce.number({ invalid_type_error: 'expected a number of hours' }).positive('expected more than 0').max(24 * 7).default(24);
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+/** How the bot and each worker log (`createLogger`). */
+const loggingSettings = {
+  IMPASTO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  IMPASTO_LOG_FORMAT: z.enum(LOG_FORMATS).default('auto'),
+};
 
 export const botEnvironmentSchema = engineEnvironmentSchema
   .merge(redisEnvironmentSchema)
   .extend({
     IMPASTO_DATA_DIR: z.string().trim().min(1).default('data'),
-    IMPASTO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    IMPASTO_LOG_FORMAT: z.enum(LOG_FORMATS).default('auto'),
+    ...loggingSettings,
     IMPASTO_STYLES_DIR: optionalText,
     IMPASTO_DEFAULT_LIBRARY: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
     IMPASTO_MAX_QUEUED_PER_USER: count(2, 100),
@@ -168,8 +172,7 @@ export function redisSecretsOf(env: RedisEnvironment): string[] {
 
 /** `impasto worker`: the engine's settings, Redis, and how long a job and a silent worker may take. */
 export const workerEnvironmentSchema = engineEnvironmentSchema.merge(redisEnvironmentSchema).extend({
-  IMPASTO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  IMPASTO_LOG_FORMAT: z.enum(LOG_FORMATS).default('auto'),
+  ...loggingSettings,
   IMPASTO_JOB_TIMEOUT_MINUTES: minutes.default(20),
   /**
    * Which lanes this worker serves: paint (optimisations), fast (one-pass networks), train (style
