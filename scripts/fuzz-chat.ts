@@ -20,10 +20,9 @@ import { defaultCommandDefinitions } from '../src/bot/commands/reference.ts';
 import type { CommandDefinition, OptionDefinition } from '../src/bot/commands/types.ts';
 import { attachmentObject, BOT_USER, GUILD_ID, interactionPayload, PERMISSIONS, snowflake, startFakeDiscord, userMessage, type FakeUser } from '../test/fakes/discord/server.ts';
 import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID as SLACK_CHANNEL, startFakeSlack, TEAM_ID } from '../test/fakes/slack/server.ts';
-import { pick, SHARED_DIR, sleep, startFuzzedApp, waitForLogLine } from './fuzz/app.ts';
+import { floodArguments, pick, restartDuringFlood, SHARED_DIR, sleep, startFuzzedApp, waitForLogLine } from './fuzz/app.ts';
 
-const [seconds = 60, workers = 4] = process.argv.slice(2).filter((arg) => !arg.startsWith('--')).map(Number);
-const restarts = Number(process.argv.find((arg) => arg.startsWith('--restarts='))?.slice('--restarts='.length) ?? 0);
+const { seconds, workers, restarts } = floodArguments({ seconds: 60, workers: 4 });
 // A reply must come within Discord's three seconds; this is far more, so only a missing one counts.
 const ANSWER_WAIT_MS = 15_000;
 
@@ -101,7 +100,7 @@ try {
         await sleep(50 + Math.random() * 150);
       }
     }),
-    restartNowAndThen(),
+    restartDuringFlood(app, { seconds, restarts, readyMessages: ['connected to Discord', 'connected to Slack'], restarted: noteRestart }),
   ]);
   await Promise.all(slackAcks);
   await sleep(ANSWER_WAIT_MS);
@@ -118,9 +117,7 @@ try {
   if (!painted[0]) findings.push('a plain Discord /stylize did not finish after the flood');
   if (!painted[1]) findings.push('a plain Slack /stylize did not finish after the flood');
 } finally {
-  const exited = app.exited();
-  if (exited) findings.push(`the app stopped (${exited})`);
-  for (const line of app.errorsLogged()) findings.push(`logged: ${line.slice(0, 600)}`);
+  findings.push(...app.problems());
   for (const line of app.log().split('\n').filter((line) => line.includes('"level":40'))) count(`warned: ${warningOf(line)}`);
   const unknownRoutes = discord.requests.filter((request) => request.method !== 'GET' && !/interactions|webhooks|channels|applications/.test(request.path));
   for (const request of unknownRoutes) count(`Discord ${request.method} ${request.path.replace(/\d{6,}/g, ':id')}`);
@@ -160,17 +157,10 @@ function warningOf(line: string): string {
   return error ? `${message} (${error})` : message;
 }
 
-/** Kills the app `restarts` times during the flood, by turns as a crash (SIGKILL) and as a deploy (SIGTERM). */
-async function restartNowAndThen(): Promise<void> {
-  for (let index = 1; index <= restarts && !app.exited(); index++) {
-    await sleep((seconds * 1000) / (restarts + 1));
-    // What was sent a little before the kill may die with the process, as it would on the platforms.
-    const from = Date.now() - RESTART_MARGIN_MS;
-    const signal = index % 2 === 1 ? 'SIGKILL' : 'SIGTERM';
-    await app.restart(signal, ['connected to Discord', 'connected to Slack']);
-    restartWindows.push({ from, to: Date.now() });
-    count(`restarted after ${signal}, ready in ${((Date.now() - from - RESTART_MARGIN_MS) / 1000).toFixed(1)} s`);
-  }
+/** A restart's window: what was sent a little before the kill may die with the process, as it would on the platforms. */
+function noteRestart(signal: 'SIGKILL' | 'SIGTERM', killedAt: number): void {
+  restartWindows.push({ from: killedAt - RESTART_MARGIN_MS, to: Date.now() });
+  count(`restarted after ${signal}, ready in ${((Date.now() - killedAt) / 1000).toFixed(1)} s`);
 }
 
 function nearRestart(at: number): boolean {

@@ -12,10 +12,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pick, SHARED_DIR, sleep, startFuzzedApp } from './fuzz/app.ts';
+import { floodArguments, pick, restartDuringFlood, SHARED_DIR, sleep, startFuzzedApp } from './fuzz/app.ts';
 
-const [seconds = 60, workers = 6] = process.argv.slice(2).filter((arg) => !arg.startsWith('--')).map(Number);
-const restarts = Number(process.argv.find((arg) => arg.startsWith('--restarts='))?.slice('--restarts='.length) ?? 0);
+const { seconds, workers, restarts } = floodArguments({ seconds: 60, workers: 6 });
 const port = 20_000 + Math.floor(Math.random() * 10_000);
 const base = `http://127.0.0.1:${port}`;
 const app = await startFuzzedApp({ IMPASTO_WEB_PORT: String(port) });
@@ -38,15 +37,13 @@ const JOB_ACTIONS = [['DELETE', ''], ['DELETE', '/result'], ['POST', '/rerun/les
 const STRAY_PATHS = ['/api/queue', '/api/jobs', '/api/styles', '/api/info', '/api/jobs/%00', '/api/jobs/..%2f..%2f', '/%2e%2e/etc/passwd', '/api/styles/sheet.png', '/api/nope'];
 
 const deadline = Date.now() + seconds * 1000;
-await Promise.all([...Array.from({ length: workers }, flood), restartNowAndThen()]);
+await Promise.all([...Array.from({ length: workers }, flood), restartDuringFlood(app, { seconds, restarts, readyMessages: ['web playground listening'] })]);
 await findLostJobs();
 // The queue may be long after the flood: what is left is cancelled before the plain job.
 for (const id of jobIds) await send('DELETE', `/api/jobs/${id}`);
 await findStuckJobs();
 const stillPaints = await paintOnce();
-const exited = app.exited();
-if (exited) findings.push(`the app stopped (${exited})`);
-for (const line of app.errorsLogged()) findings.push(`logged: ${line.slice(0, 600)}`);
+findings.push(...app.problems());
 await app.stop();
 if (!stillPaints) findings.push('a plain job did not succeed after the flood');
 console.table([...answers].sort().map(([answer, count]) => ({ answer, count })));
@@ -122,14 +119,6 @@ async function submitOddJob(): Promise<void> {
   if (!id) return;
   jobIds.push(id);
   askedAt.set(id, asked);
-}
-
-/** Kills the app `restarts` times during the flood, by turns as a crash (SIGKILL) and as a deploy (SIGTERM). */
-async function restartNowAndThen(): Promise<void> {
-  for (let index = 1; index <= restarts && !app.exited(); index++) {
-    await sleep((seconds * 1000) / (restarts + 1));
-    await app.restart(index % 2 === 1 ? 'SIGKILL' : 'SIGTERM', ['web playground listening']);
-  }
 }
 
 /** Every job the app accepted is still there (restarts lose none), unless a forget-me or its Remove deleted it. */

@@ -22,8 +22,8 @@ export interface FuzzedApp {
    * resolves once the new process has logged each of `readyMessages`.
    */
   restart(signal: 'SIGKILL' | 'SIGTERM', readyMessages: readonly string[]): Promise<void>;
-  /** The app's error lines (pino levels 50 and 60). */
-  errorsLogged(): string[];
+  /** What every flood reports of the app itself: that it stopped, and each error line it logged (pino levels 50 and 60). */
+  problems(): string[];
   stop(): Promise<void>;
 }
 
@@ -69,7 +69,7 @@ export async function startFuzzedApp(env: Record<string, string>): Promise<Fuzze
     log: () => log,
     exited: () => exited,
     restarting: () => restarting,
-    errorsLogged: () => log.split('\n').filter((line) => /"level":(50|60)/.test(line)),
+    problems: () => [...(exited ? [`the app stopped (${exited})`] : []), ...log.split('\n').filter((line) => /"level":(50|60)/.test(line)).map((line) => `logged: ${line.slice(0, 600)}`)],
     async restart(signal, readyMessages) {
       await kill(signal);
       log += `--- ${signal}, restarted ---\n`;
@@ -87,6 +87,27 @@ export async function startFuzzedApp(env: Record<string, string>): Promise<Fuzze
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A flood's command line: `[seconds] [workers] [--restarts=N]`. */
+export function floodArguments(defaults: { readonly seconds: number; readonly workers: number }): { seconds: number; workers: number; restarts: number } {
+  const [seconds = defaults.seconds, workers = defaults.workers] = process.argv.slice(2).filter((arg) => !arg.startsWith('--')).map(Number);
+  const restarts = Number(process.argv.find((arg) => arg.startsWith('--restarts='))?.slice('--restarts='.length) ?? 0);
+  return { seconds, workers, restarts };
+}
+
+/**
+ * Kills the app `restarts` times, evenly spread over `seconds`, by turns as a crash (SIGKILL) and
+ * as a deploy (SIGTERM); `restarted` hears of each once the new process has logged `readyMessages`.
+ */
+export async function restartDuringFlood(app: FuzzedApp, options: { readonly seconds: number; readonly restarts: number; readonly readyMessages: readonly string[]; readonly restarted?: (signal: 'SIGKILL' | 'SIGTERM', killedAt: number) => void }): Promise<void> {
+  for (let index = 1; index <= options.restarts && !app.exited(); index++) {
+    await sleep((options.seconds * 1000) / (options.restarts + 1));
+    const signal = index % 2 === 1 ? 'SIGKILL' : 'SIGTERM';
+    const killedAt = Date.now();
+    await app.restart(signal, options.readyMessages);
+    options.restarted?.(signal, killedAt);
+  }
 }
 
 /** Waits until the app's log has a line with `message`; throws with the log if it stops first. */
