@@ -73,6 +73,8 @@ export interface Bot {
   metricsUrl(): string | undefined;
   /** Waits until no job is queued or running. */
   idle(): Promise<void>;
+  /** Starts no more jobs until the next start; queued ones wait, kept in the store (tests hold a job queued with it). */
+  pauseQueue(): void;
   readonly contests: Contests;
   onContestEvent(listener: (event: ContestEvent) => void): () => void;
   /** What a community's moderators chose (adapters: spoilers). */
@@ -186,6 +188,7 @@ export function createBot(options: BotOptions): Bot {
     engineInfo: runtime.engineInfo,
     metricsUrl: runtime.metricsUrl,
     idle: () => queue.onIdle(),
+    pauseQueue: () => queue.pause(),
     contests,
     onContestEvent: (listener) => contests.onEvent(listener),
     vote: (entryId, context) => replyOrRefusal(async () => voteOnEntry(contests, entryId, context)),

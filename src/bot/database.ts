@@ -159,6 +159,11 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
     version: 11,
     sql: `CREATE TABLE released_networks (network TEXT PRIMARY KEY, released_at INTEGER NOT NULL);`,
   },
+  {
+    // Contest entries painted after their contest ended: shown, but not in the running.
+    version: 12,
+    sql: `ALTER TABLE contest_entries ADD COLUMN late INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
 
 /** Opens (creating if needed) the SQLite store in WAL mode and brings its schema up to date. */

@@ -100,6 +100,36 @@ describe('contests on Discord', () => {
     fake.dispatchInteraction(late);
     expect(await replyTo(late)).toBe('"Winter" has ended: voting is closed.');
   }, 120_000);
+
+  it('posts an entry painted after the contest ended without a Vote button', async () => {
+    const start = contestCommand(users.mod, 'start', [
+      { name: 'title', type: 3, value: 'Spring' },
+      { name: 'ends', type: 3, value: '1h' },
+      { name: 'style_name', type: 3, value: 'udnie' },
+    ], {}, discord.PERMISSIONS.member | discord.PERMISSIONS.manageGuild);
+    fake.dispatchInteraction(start);
+    await replyTo(start);
+    // The engine takes nothing more, so carol's photo is still waiting when the contest ends.
+    harness.bot.pauseQueue();
+    const photo = fake.addCdnFile('spring.jpg', await readFile(sharedImagePath('content_person.jpg')), 'image/jpeg');
+    const attachment = discord.attachmentObject(photo, 'spring.jpg', 'image/jpeg', 40_000);
+    const enter = contestCommand(users.carol, 'enter', [{ name: 'content', type: 11, value: attachment.id }], { attachments: { [attachment.id]: attachment } });
+    fake.dispatchInteraction(enter);
+    await fake.waitForRequest((request) => request.method === 'PATCH' && request.path.includes(enter.token as string) && /Entered "Spring"/.test(String((request.json as { content?: string }).content)));
+    const end = contestCommand(users.mod, 'end', [], {}, discord.PERMISSIONS.member | discord.PERMISSIONS.manageGuild);
+    fake.dispatchInteraction(end);
+    await fake.waitForRequest((request) => request.method === 'POST' && /"Spring" has ended early\. There were no entries\./.test(String((request.json as { content?: string }).content)));
+
+    // After a restart the queue paints the waiting photo.
+    await adapter.stop();
+    await harness.stop({ keepData: true });
+    harness = await bootBot(env(), harness.dataDir);
+    adapter = await startDiscordAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
+    const entry = await fake.waitForRequest((request) => request.method === 'POST' && String((request.json as { content?: string }).content).includes(`by <@${users.carol.id}> for "Spring"`), 60_000);
+    expect((entry.json as { content: string }).content).toMatch(/was painted after the contest ended: here it is, not in the running\.$/);
+    expect((entry.json as { components: unknown[] }).components).toEqual([]);
+    expect((await sharp(entry.files[0]!.bytes).metadata()).format).toBe('png');
+  }, 120_000);
 });
 
 describe('contests on Slack', () => {
@@ -171,5 +201,28 @@ describe('contests on Slack', () => {
     const ids = (JSON.parse(String(winners.args.files)) as { id: string }[]).map((file) => file.id);
     const picture = fake.uploads.find((upload) => upload.fileId === ids[0])!;
     expect((await sharp(picture.bytes).metadata()).format).toBe('png');
+  }, 120_000);
+
+  it('posts an entry painted after the contest ended without a Vote button', async () => {
+    await command('U0MOD', 'contest start great-wave 1h Autumn leaves');
+    await fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && /Style contest "Autumn leaves"/.test(String(call.args.initial_comment)));
+    // The engine takes nothing more, so carol's photo is still waiting when the contest ends.
+    harness.bot.pauseQueue();
+    const photo = fake.addFile('autumn.jpg', await readFile(sharedImagePath('content_person.jpg')), 'image/jpeg');
+    fake.postUserMessage('U0CAROL', 'my entry', [photo]);
+    const since = fake.calls.length;
+    await command('U0CAROL', 'contest enter');
+    expect(String((await toldAfter('U0CAROL', since)).args.text)).toMatch(/^Entered "Autumn leaves"/);
+    await command('U0MOD', 'contest end');
+    await fake.waitForCall((call) => call.method === 'chat.postMessage' && /"Autumn leaves" has ended early\. There were no entries\./.test(String(call.args.text)));
+
+    // After a restart the queue paints the waiting photo.
+    await adapter.stop();
+    await harness.stop({ keepData: true });
+    harness = await bootBot(env(), harness.dataDir);
+    adapter = await startSlackAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
+    const entry = await fake.waitForCall((call) => call.method === 'chat.postMessage' && String(call.args.text).includes('by <@U0CAROL> for "Autumn leaves"'), 60_000);
+    expect(String(entry.args.text)).toMatch(/was painted after the contest ended: here it is, not in the running\.$/);
+    expect(JSON.stringify(entry.args.blocks)).not.toContain('impasto_vote');
   }, 120_000);
 });

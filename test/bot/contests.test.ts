@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Contests, parseEndTime, type ContestEvent } from '../../src/bot/contests/contests.ts';
+import { contestMessages } from '../../src/bot/contests/contest-messages.ts';
 import { openDatabase, type Db } from '../../src/bot/database.ts';
 import { BotError } from '../../src/bot/errors.ts';
 import { JobStore, type Job, type NewJob, type Requester } from '../../src/bot/jobs/store.ts';
@@ -211,6 +212,30 @@ describe('contest rules', () => {
     expect(closed.status).toBe('closed');
     await startContest();
     expect(contests.cancel(moderator, origin.channelId).status).toBe('cancelled');
+  });
+
+  it('posts an entry painted after the end for its member, unranked and without votes', async () => {
+    const contest = await startContest(2, 5);
+    const onTime = await enterAndPost(member('alice'));
+    const { entry: pending } = await contests.enter(member('bob'), origin, async () => '/tmp/photo.png');
+    advance(2 * HOUR); // the queue was long: bob's photo is still being painted at the end
+    expect(events.find((event) => event.type === 'closed')).toMatchObject({ ranking: [{ id: onTime }] });
+    contests.handleJobEvent({ type: 'succeeded', job: store.get(pending.jobId)! } as JobEvent);
+    const posted = events.at(-1)!;
+    expect(posted).toMatchObject({ type: 'entry_posted', entry: { id: pending.id, status: 'posted', late: true } });
+    expect(contestMessages.entry(contests.get(contest.id)!, contests.entry(pending.id)!)).toBe(`Entry ${pending.id} by <@bob> for "Winter" was painted after the contest ended: here it is, not in the running.`);
+    expect(contests.ranking(contest.id).map((entry) => entry.id)).toEqual([onTime]);
+    expect(() => contests.vote(member('carol'), pending.id)).toThrow('"Winter" has ended: voting is closed.');
+    // Entries finished in time are not late.
+    expect(contests.entry(onTime)!.late).toBe(false);
+  });
+
+  it('says so when an entry is painted after its contest was cancelled', async () => {
+    const contest = await startContest();
+    const { entry } = await contests.enter(member('alice'), origin, async () => '/tmp/photo.png');
+    contests.cancel(moderator, origin.channelId);
+    contests.handleJobEvent({ type: 'succeeded', job: store.get(entry.jobId)! } as JobEvent);
+    expect(contestMessages.entry(contests.get(contest.id)!, contests.entry(entry.id)!)).toContain('was painted after the contest was cancelled: here it is, not in the running.');
   });
 
   it('keeps the entries of members who left, marked', async () => {

@@ -74,7 +74,7 @@ describe('engine controls in the bot', () => {
 
   it('migrates the store to the current schema', () => {
     const db = openDatabase(':memory:');
-    expect(schemaVersion(db)).toBe(11);
+    expect(schemaVersion(db)).toBe(12);
     const columns = (table: string) => (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((column) => column.name);
     expect(columns('jobs')).toEqual(expect.arrayContaining(['styles', 'mask_path', 'method', 'photo_owner', 'background_styles']));
     expect(columns('styles')).toEqual(expect.arrayContaining(['network', 'community']));

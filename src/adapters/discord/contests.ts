@@ -35,7 +35,9 @@ export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger
       }
       case 'entry_posted': {
         const files = await bot.resultFiles(event.job);
-        const message = await post(contest.channelId, { content: contestMessages.entry(contest, event.entry), components: [voteRow(event.entry).toJSON()], allowed_mentions: { parse: [] } }, [{ name: `entry-${event.entry.id}.png`, data: files.png }]);
+        // A late entry (painted after the end) has no vote to take.
+        const components = event.entry.late ? [] : [voteRow(event.entry).toJSON()];
+        const message = await post(contest.channelId, { content: contestMessages.entry(contest, event.entry), components, allowed_mentions: { parse: [] } }, [{ name: `entry-${event.entry.id}.png`, data: files.png }]);
         bot.contests.setEntryMessage(event.entry.id, { messageId: message.id });
         return;
       }

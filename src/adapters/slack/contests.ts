@@ -30,7 +30,7 @@ export function renderContestsOnSlack(client: WebClient, bot: Bot, logger: Logge
       case 'entry_posted': {
         const files = await bot.resultFiles(event.job);
         await client.filesUploadV2({ channel_id: channel, initial_comment: `Entry ${event.entry.id} for "${contest.title}"`, file_uploads: [{ file: files.png, filename: `entry-${event.entry.id}.png` }] });
-        const posted = await client.chat.postMessage({ channel, text: contestMessages.entry(contest, event.entry), blocks: entryBlocks(contest, event.entry, true) });
+        const posted = await client.chat.postMessage({ channel, text: contestMessages.entry(contest, event.entry), blocks: entryBlocks(contest, event.entry, !event.entry.late) });
         if (posted.ts) bot.contests.setEntryMessage(event.entry.id, { ts: posted.ts });
         return;
       }

@@ -10,7 +10,9 @@ export const contestMessages = {
   announcement: (contest: Contest, enterCommand: string) =>
     `Style contest "${contest.title}": paint your photo in ${contest.styleLabel}! Enter with ${enterCommand} (up to ${contest.maxEntries} each), vote with the buttons. It ends ${formatWhen(contest.endsAt)}.`,
   entry: (contest: Contest, entry: ContestEntry) =>
-    `Entry ${entry.id} by <@${entry.userId}>${entry.memberLeft ? ' (left)' : ''} for "${contest.title}": ${counted(entry.votes, 'vote')}`,
+    entry.late
+      ? `Entry ${entry.id} by <@${entry.userId}>${entry.memberLeft ? ' (left)' : ''} for "${contest.title}" was painted after the contest ${contest.status === 'cancelled' ? 'was cancelled' : 'ended'}: here it is, not in the running.`
+      : `Entry ${entry.id} by <@${entry.userId}>${entry.memberLeft ? ' (left)' : ''} for "${contest.title}": ${counted(entry.votes, 'vote')}`,
   voteLabel: (entry: ContestEntry) => `Vote (${entry.votes})`,
   withdrawn: (entry: ContestEntry, byModerator: boolean) => `Entry ${entry.id} was ${byModerator ? 'removed by a moderator' : 'withdrawn'}.`,
   /** The end, the three winners, and the leaderboard's text. */

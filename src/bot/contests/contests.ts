@@ -4,6 +4,7 @@ import { extname, join } from 'node:path';
 import type { StylizeOptionsInput } from '../../engine/options.ts';
 import type { Db } from '../database.ts';
 import { BotError } from '../errors.ts';
+import { counted } from '../format.ts';
 import { isOfCommunity, type Job, type JobOrigin, type NewJob, type Platform, type Requester } from '../jobs/store.ts';
 import type { JobEvent, QueueEntry } from '../jobs/queue.ts';
 
@@ -41,6 +42,11 @@ export interface ContestEntry {
   readonly status: EntryStatus;
   /** The member has left the server; the entry stays, marked. */
   readonly memberLeft: boolean;
+  /**
+   * Painted after its contest ended (or was cancelled): entered in time, but the queue was long.
+   * It is posted for the member all the same, without a vote, and is not ranked.
+   */
+  readonly late: boolean;
   readonly createdAt: number;
   readonly message?: MessageRef | undefined;
   readonly votes: number;
@@ -99,6 +105,7 @@ interface EntryRow {
   job_id: string;
   status: EntryStatus;
   member_left: number;
+  late: number;
   created_at: number;
   message: string | null;
   votes: number;
@@ -131,6 +138,7 @@ const toEntry = (row: EntryRow): ContestEntry => ({
   jobId: row.job_id,
   status: row.status,
   memberLeft: row.member_left === 1,
+  late: row.late === 1,
   createdAt: row.created_at,
   message: row.message ? (JSON.parse(row.message) as MessageRef) : undefined,
   votes: row.votes,
@@ -183,7 +191,7 @@ export class Contests {
     if (!row) return;
     const contest = this.get(row.contest_id)!;
     if (event.type === 'succeeded') {
-      this.deps.db.prepare("UPDATE contest_entries SET status = 'posted' WHERE id = ?").run(row.id);
+      this.deps.db.prepare("UPDATE contest_entries SET status = 'posted', late = ? WHERE id = ?").run(contest.status === 'open' ? 0 : 1, row.id);
       this.emit({ type: 'entry_posted', contest, entry: this.entry(row.id)!, job: event.job });
     } else {
       this.deps.db.prepare("UPDATE contest_entries SET status = 'failed' WHERE id = ?").run(row.id);
@@ -250,7 +258,7 @@ export class Contests {
     const entering = this.entering.get(key) ?? 0;
     const mine = (this.deps.db.prepare("SELECT COUNT(*) FROM contest_entries WHERE contest_id = ? AND user_id = ? AND status IN ('pending', 'posted')").pluck().get(contest.id, requester.userId) as number) + entering;
     if (mine >= contest.maxEntries) {
-      throw new BotError('limit_reached', `You already have ${mine} entr${mine === 1 ? 'y' : 'ies'} in "${contest.title}"; the limit is ${contest.maxEntries} per member. Withdraw one to enter another.`);
+      throw new BotError('limit_reached', `You already have ${counted(mine, 'entry', 'entries')} in "${contest.title}"; the limit is ${contest.maxEntries} per member. Withdraw one to enter another.`);
     }
     const last = this.lastEntryAt.get(key);
     if (this.now() - (last ?? 0) < ENTRY_COOLDOWN_MS) throw new BotError('limit_reached', 'Slow down: one contest entry every 10 seconds.');
@@ -329,14 +337,14 @@ export class Contests {
     return { entry: updated, voted: !removed };
   }
 
-  /** Posted entries, most votes first; ties go to the earliest entry. */
   /** The jobs whose pictures an open contest still shows: they are kept however long it runs. */
   jobsInOpenContests(): string[] {
     return this.deps.db.prepare("SELECT e.job_id FROM contest_entries e JOIN contests c ON c.id = e.contest_id WHERE c.status = 'open' AND e.status IN ('pending', 'posted')").pluck().all() as string[];
   }
 
+  /** Posted entries in the running, most votes first; ties go to the earliest entry. */
   ranking(contestId: string): ContestEntry[] {
-    return (this.deps.db.prepare(`${ENTRY_SELECT} WHERE e.contest_id = ? AND e.status = 'posted' ORDER BY votes DESC, e.created_at ASC, e.id ASC`).all(contestId) as EntryRow[]).map(toEntry);
+    return (this.deps.db.prepare(`${ENTRY_SELECT} WHERE e.contest_id = ? AND e.status = 'posted' AND e.late = 0 ORDER BY votes DESC, e.created_at ASC, e.id ASC`).all(contestId) as EntryRow[]).map(toEntry);
   }
 
   /** Closes a contest now (a moderator's `contest end`, or its end time). */
