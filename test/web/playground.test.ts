@@ -88,6 +88,7 @@ describe('the web playground', () => {
     }
     expect(previews.size).toBeGreaterThanOrEqual(2);
     expect(await page.textContent('#status')).toMatch(/^Done in \d+ s$/);
+    expect(await page.isVisible('#loss-chart')).toBe(true);
     expect(Number(await page.getAttribute('#loss-chart', 'data-points'))).toBe(12);
     const chartInk = await page.locator('#loss-chart').evaluate((canvas) => {
       const data = (canvas as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 420, 260).data;
@@ -170,6 +171,22 @@ describe('the web playground', () => {
     expect(await page.textContent('#parameters')).toMatch(/· 4 frames, each from the one before \(temporally consistent\)/);
     const gif = await download('#download-gif');
     expect((await sharp(gif, { animated: true }).metadata()).pages).toBe(4);
+  });
+
+  it('shows a fast picture with its before/after GIF and no loss chart (one pass has no loss)', async () => {
+    await page.setInputFiles('#content-input', sharedImagePath('content_person.jpg'));
+    await page.click('#style-choices label:has(input[value="great-wave"])');
+    await setOption('size', '96');
+    // An iteration count would ask for the optimisation (the clip above gave one).
+    await setOption('iterations', '');
+    await page.click('#stylize-button');
+    // The clip's result stays on show until the new job replaces it.
+    await expect.poll(() => page.textContent('#job-title')).toMatch(/great-wave$/);
+    await page.waitForSelector('#result:not([hidden])', { timeout: 60_000 });
+    expect(await page.textContent('#parameters')).toMatch(/one pass of the wave network/);
+    expect(await page.isHidden('#loss-figure')).toBe(true);
+    expect(await page.textContent('#result-gif-caption')).toBe('Before and after');
+    expect(await page.getAttribute('#result-gif', 'alt')).toBe('The photo wiped into the painting');
   });
 
   it('trains a library style into a fast one from the library tab', async () => {

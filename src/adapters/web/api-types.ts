@@ -5,6 +5,7 @@
 import type { CommandDefinition } from '../../bot/commands/types.ts';
 import type { JobAction } from '../../bot/job-messages.ts';
 import type { JobStatus } from '../../bot/jobs/store.ts';
+import type { MethodName } from '../../engine/methods/index.ts';
 
 /** What the job says now, in the same words as in chat (`bot/job-messages.ts`), and its buttons. */
 export interface PublicJobMessage {
@@ -17,6 +18,8 @@ export interface PublicJob {
   readonly id: string;
   readonly status: JobStatus;
   readonly styleLabel: string;
+  /** What paints it: `fast` has no loss to chart, and its GIF is a before/after wipe. */
+  readonly method: MethodName;
   readonly message: PublicJobMessage;
   readonly options: Readonly<Record<string, unknown>>;
   readonly position?: number | undefined;

@@ -10,6 +10,7 @@ export function publicJob(bot: Bot, job: Job): PublicJob {
     id: job.id,
     status: job.status,
     styleLabel: job.styleLabel,
+    method: job.method,
     message: publicMessage(messageForJob(job, entry), job),
     options: job.options,
     position: entry?.position,

@@ -28,6 +28,8 @@ export function showJob(job: PublicJob, message?: string): void {
   $('#result').hidden = true;
   $('#job-title').textContent = `Job ${job.id} · ${job.styleLabel}`;
   $<HTMLImageElement>('#preview').src = job.result?.png ?? job.contentUrl;
+  // One pass of a network has no loss to chart: an empty chart would only look broken.
+  $('#loss-figure').hidden = job.method === 'fast';
   renderStatus(job, message);
   resetChart(job.result?.lossHistory ?? []);
   if (job.status === 'queued' || job.status === 'running') follow(job.id);
@@ -113,7 +115,8 @@ function finish(job: PublicJob): void {
   // A clip's GIF is the result itself, and its PNG only the first frame.
   const clip = job.options.clipFrames !== undefined;
   $('#result-image-caption').textContent = clip ? 'First frame' : 'Result';
-  $('#result-gif-caption').textContent = clip ? `The clip, painted (${job.options.clipFrames} frames)` : 'How it emerged';
+  $('#result-gif-caption').textContent = clip ? `The clip, painted (${job.options.clipFrames} frames)` : job.method === 'fast' ? 'Before and after' : 'How it emerged';
+  $<HTMLImageElement>('#result-gif').alt = clip ? 'The clip, painted' : job.method === 'fast' ? 'The photo wiped into the painting' : 'The optimisation, frame by frame';
   $<HTMLAnchorElement>('#download-png').href = `${job.result.png}?download`;
   $<HTMLAnchorElement>('#download-gif').href = `${job.result.gif}?download`;
   $('#parameters').textContent = `${job.message.details ?? ''} · computed by ${job.result.backend}`;
