@@ -5,7 +5,7 @@
  */
 import { describeParameters, describePosition, formatDuration, formatEta, progressBar } from './format.ts';
 import type { JobEvent } from './jobs/queue.ts';
-import { STRENGTH_RANGE } from '../engine/options.ts';
+import { hasRawWeights, STRENGTH_RANGE } from '../engine/options.ts';
 import { strengthOf, wasInterrupted, type Job, type JobProgress } from './jobs/store.ts';
 
 /** A button under the message: cancel a waiting or running job, or paint a finished one again with one change. */
@@ -58,17 +58,19 @@ export function rerunChangeNamed(text: string): RerunChange | undefined {
 }
 
 /**
- * The buttons a finished job offers: a fast picture cannot take more of the painting than the full
- * network, and has no seed; it offers the optimisation instead.
+ * The buttons a finished job offers: a step of strength only where one is left on the 1–10 scale
+ * (at 10 a fast picture is the network alone), and a seed for the optimisation, where a fast
+ * picture offers the optimisation itself instead.
  */
 export function rerunChangesFor(job: Pick<Job, 'method' | 'options'>): RerunChange[] {
   if (job.method === 'train') return [];
-  if (job.method !== 'fast') return ['less', 'more', 'seed'];
-  const strength = strengthOf(job);
+  // Raw weights have no top or bottom: a step multiplies the style weight.
+  const strength = hasRawWeights(job.options) ? undefined : strengthOf(job);
   const changes: RerunChange[] = [];
-  if (strength > STRENGTH_RANGE.min) changes.push('less');
-  if (strength < STRENGTH_RANGE.max) changes.push('more');
-  changes.push('best');
+  if (strength === undefined || strength > STRENGTH_RANGE.min) changes.push('less');
+  if (strength === undefined || strength < STRENGTH_RANGE.max) changes.push('more');
+  // A network has no seed; its picture can be painted properly instead.
+  changes.push(job.method === 'fast' ? 'best' : 'seed');
   return changes;
 }
 

@@ -207,7 +207,7 @@ describe('Discord', () => {
     fake.dispatchInteraction(press);
     const painted = await finalFiles(press);
     await expectValidResult(painted);
-    expect((painted.json as { content: string }).content).toMatch(/style great-wave · 128×96 · 20 iterations of L-BFGS · strength 5 · started from the wave network's picture/);
+    expect((painted.json as { content: string }).content).toMatch(/style great-wave · 128×96 · 20 iterations of L-BFGS · strength 10 · started from the wave network's picture/);
     harness.bot.library.setNetwork('great-wave', undefined);
   });
 

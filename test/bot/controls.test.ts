@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rerunOf } from '../../src/bot/commands/rerun.ts';
 import { parseBlend } from '../../src/bot/commands/stylize.ts';
+import { rerunChangesFor } from '../../src/bot/job-messages.ts';
 import { openDatabase, schemaVersion } from '../../src/bot/database.ts';
 import { importStyles } from '../../src/bot/styles/import.ts';
 import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
@@ -70,6 +72,19 @@ describe('engine controls in the bot', () => {
     let maxDifference = 0;
     for (let i = 0; i < result.length; i++) maxDifference = Math.max(maxDifference, Math.abs(result[i]! - photo[i]!));
     expect(maxDifference).toBeLessThanOrEqual(2);
+  });
+
+  it('offers Less and More style only where a step is left, and steps raw weights without end', () => {
+    const changes = (method: 'optimise' | 'best' | 'fast', options: Record<string, unknown>) => rerunChangesFor({ method, options });
+    expect(changes('optimise', {})).toEqual(['less', 'more', 'seed']);
+    expect(changes('optimise', { strength: 10 })).toEqual(['less', 'seed']);
+    expect(changes('best', { strength: 1 })).toEqual(['more', 'seed']);
+    expect(changes('optimise', { strength: 10, styleWeight: 1e4 })).toEqual(['less', 'more', 'seed']);
+    expect(changes('fast', {})).toEqual(['less', 'best']);
+    expect(changes('fast', { strength: 6 })).toEqual(['less', 'more', 'best']);
+    // The step of a rerun stays within the scale.
+    expect(rerunOf({ method: 'optimise', options: { strength: 9 } }, 'more', 60).options.strength).toBe(10);
+    expect(rerunOf({ method: 'fast', options: { network: 'wave', strength: 8 } }, 'best', 60).options).toMatchObject({ network: 'wave', strength: 8, iterations: 60 });
   });
 
   it('migrates the store to the current schema', () => {

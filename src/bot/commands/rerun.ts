@@ -32,13 +32,16 @@ export async function rerunJob(services: Pick<BotServices, 'store' | 'queue' | '
 /**
  * The job to queue for a button: its method and options. A step of strength is 2 on the 1–10 scale;
  * with raw weights, the style weight × or ÷ 3. "Paint it properly" is the optimisation of the same
- * photo and painting started from the network's picture, with the bot's usual optimisation options.
+ * photo and painting started from the network's picture, with the bot's usual optimisation options
+ * and the picture's strength: at the optimisation's default (5) it pulled the network's picture most
+ * of the way back to the photo (the Great Wave's waves gone from the grass), at 10 it keeps them and
+ * sharpens the subject (README, "Paint it properly").
  */
 export function rerunOf(job: Pick<Job, 'method' | 'options'>, change: RerunChange, defaultIterations: number): { method: MethodName; options: JobOptions } {
   const { method, options } = job;
   if (change === 'best') {
     const { network, backgroundNetwork, target, size, preserveColors, clipFrames } = options;
-    return { method: 'best', options: { network, backgroundNetwork, target, size, preserveColors, clipFrames, iterations: defaultIterations, seed: randomSeed() } };
+    return { method: 'best', options: { network, backgroundNetwork, target, size, preserveColors, clipFrames, strength: strengthOf(job), iterations: defaultIterations, seed: randomSeed() } };
   }
   if (change === 'seed') return { method, options: { ...options, seed: randomSeed() } };
   const direction = change === 'more' ? 1 : -1;
