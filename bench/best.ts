@@ -3,9 +3,10 @@
  * lower loss than starting from the photo, at equal iterations? For each shared photo and each
  * library painting with a network, runs both starts with the same options and seed, and measures
  * every result's loss the same way, at the target size (single scale). Also measures the fast
- * picture itself (0 iterations). Prints a table and JSON.
+ * picture itself (0 iterations). Prints a table and JSON. The strength is the Paint it properly
+ * button's for a default fast picture (10), unless given; the loss is measured at that strength.
  *
- *   npm run bench:best -- [size=512] [iterations=20,60]
+ *   npm run bench:best -- [size=512] [iterations=20,60] [strength=10]
  */
 import { cpus } from 'node:os';
 import { readdir, readFile } from 'node:fs/promises';
@@ -15,10 +16,12 @@ import { createEngine } from '../src/engine/engine.ts';
 import type { FastNetworkName } from '../src/engine/fast/network.ts';
 import { decodeImage, resizeToLongSide } from '../src/engine/image.ts';
 import { paintWithNetwork } from '../src/engine/methods/fast.ts';
+import { STRENGTH_RANGE } from '../src/engine/options.ts';
 
 const images = process.env.IMPASTO_SHARED_DIR ? join(process.env.IMPASTO_SHARED_DIR, 'images') : join('..', 'shared', 'images');
 const size = Number(process.argv[2] ?? 512);
 const iterationCounts = (process.argv[3] ?? '20,60').split(',').map(Number);
+const strength = Number(process.argv[4] ?? STRENGTH_RANGE.max);
 const PAIRS: readonly [string, FastNetworkName][] = [
   ['style_the_scream.jpg', 'scream'],
   ['style_great_wave.jpg', 'wave'],
@@ -38,12 +41,12 @@ for (const photoFile of photos) {
     const row: Record<string, string | number> = { photo: photoFile.replace(/^content_|\.jpg$/g, ''), network };
     const pictures = [start];
     for (const iterations of iterationCounts) {
-      const options = { size, iterations, seed: 1 };
+      const options = { size, iterations, seed: 1, strength };
       const fromPhoto = await engine.stylize({ content, style, options });
       const fromFast = await engine.stylize({ content, style, start, options });
       pictures.push(fromPhoto.image, fromFast.image);
     }
-    const losses = await engine.measureLoss({ content, style, options: { size, multiScale: false } }, pictures);
+    const losses = await engine.measureLoss({ content, style, options: { size, multiScale: false, strength } }, pictures);
     row.fastOnly = Number(losses[0]!.total.toExponential(3));
     iterationCounts.forEach((iterations, index) => {
       row[`photo@${iterations}`] = Number(losses[1 + 2 * index]!.total.toExponential(3));
@@ -54,11 +57,11 @@ for (const photoFile of photos) {
     console.error(JSON.stringify(row));
   }
 }
-console.log(`best vs photo start · ${engine.objectiveEngine === 'onnx' ? 'onnxruntime' : `TensorFlow.js ${engine.backend}`} · ${cpus().length}× ${cpus()[0]?.model ?? 'CPU'} · ${size} px`);
+console.log(`best vs photo start · ${engine.objectiveEngine === 'onnx' ? 'onnxruntime' : `TensorFlow.js ${engine.backend}`} · ${cpus().length}× ${cpus()[0]?.model ?? 'CPU'} · ${size} px · strength ${strength}`);
 console.table(rows);
 for (const iterations of iterationCounts) {
   const ratios = rows.map((row) => row[`ratio@${iterations}`] as number).sort((a, b) => a - b);
   console.log(`${iterations} iterations: fast start / photo start, median ratio of final loss ${ratios[Math.floor(ratios.length / 2)]!.toFixed(3)}; lower in ${ratios.filter((ratio) => ratio < 1).length} of ${ratios.length}`);
 }
-console.log(JSON.stringify({ size, iterationCounts, rows }));
+console.log(JSON.stringify({ size, iterationCounts, strength, rows }));
 engine.dispose();
