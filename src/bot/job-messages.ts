@@ -5,8 +5,8 @@
  */
 import { describeParameters, describePosition, formatDuration, formatEta, progressBar } from './format.ts';
 import type { JobEvent } from './jobs/queue.ts';
-import { hasRawWeights, STRENGTH_RANGE } from '../engine/options.ts';
-import { strengthOf, wasInterrupted, type Job, type JobProgress } from './jobs/store.ts';
+import { hasRawWeights, RAW_WEIGHT_DEFAULTS, STRENGTH_RANGE, STYLIZE_OPTIONS } from '../engine/options.ts';
+import { strengthOf, wasInterrupted, type Job, type JobOptions, type JobProgress } from './jobs/store.ts';
 
 /** A button under the message: cancel a waiting or running job, or paint a finished one again with one change. */
 export type JobAction =
@@ -58,20 +58,36 @@ export function rerunChangeNamed(text: string): RerunChange | undefined {
 }
 
 /**
- * The buttons a finished job offers: a step of strength only where one is left on the 1–10 scale
- * (at 10 a fast picture is the network alone), and a seed for the optimisation, where a fast
- * picture offers the optimisation itself instead.
+ * The buttons a finished job offers: Less and More style only where a step is left (see
+ * `stepStrength`), and a seed for the optimisation, where a fast picture offers the optimisation
+ * itself instead.
  */
 export function rerunChangesFor(job: Pick<Job, 'method' | 'options'>): RerunChange[] {
   if (job.method === 'train') return [];
-  // Raw weights have no top or bottom: a step multiplies the style weight.
-  const strength = hasRawWeights(job.options) ? undefined : strengthOf(job);
   const changes: RerunChange[] = [];
-  if (strength === undefined || strength > STRENGTH_RANGE.min) changes.push('less');
-  if (strength === undefined || strength < STRENGTH_RANGE.max) changes.push('more');
+  if (stepStrength(job, -1)) changes.push('less');
+  if (stepStrength(job, 1)) changes.push('more');
   // A network has no seed; its picture can be painted properly instead.
   changes.push(job.method === 'fast' ? 'best' : 'seed');
   return changes;
+}
+
+/**
+ * The job's options one step less (-1) or more (1) like the painting, or `undefined` where no step
+ * is left: a step of strength is 2 on the 1–10 scale (at 10 a fast picture is the network alone);
+ * with raw weights, the style weight × or ÷ 3, up to the most the engine takes (a style weight of 0
+ * has no step).
+ */
+export function stepStrength(job: Pick<Job, 'method' | 'options'>, direction: 1 | -1): JobOptions | undefined {
+  const { options } = job;
+  if (hasRawWeights(options)) {
+    const styleWeight = options.styleWeight ?? RAW_WEIGHT_DEFAULTS.style;
+    const next = styleWeight * 3 ** direction;
+    return styleWeight > 0 && next <= STYLIZE_OPTIONS.styleWeight.max ? { ...options, styleWeight: next } : undefined;
+  }
+  const strength = strengthOf(job);
+  const next = Math.min(STRENGTH_RANGE.max, Math.max(STRENGTH_RANGE.min, strength + 2 * direction));
+  return next === strength ? undefined : { ...options, strength: next };
 }
 
 /**

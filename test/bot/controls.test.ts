@@ -74,16 +74,22 @@ describe('engine controls in the bot', () => {
     expect(maxDifference).toBeLessThanOrEqual(2);
   });
 
-  it('offers Less and More style only where a step is left, and steps raw weights without end', () => {
+  it('offers Less and More style only where a step is left, raw weights as far as the engine takes them', () => {
     const changes = (method: 'optimise' | 'best' | 'fast', options: Record<string, unknown>) => rerunChangesFor({ method, options });
     expect(changes('optimise', {})).toEqual(['less', 'more', 'seed']);
     expect(changes('optimise', { strength: 10 })).toEqual(['less', 'seed']);
     expect(changes('best', { strength: 1 })).toEqual(['more', 'seed']);
     expect(changes('optimise', { strength: 10, styleWeight: 1e4 })).toEqual(['less', 'more', 'seed']);
+    // Raw weights step × or ÷ 3, up to the engine's most (a flood pressed More until the engine refused it).
+    expect(changes('optimise', { styleWeight: 5e11 })).toEqual(['less', 'seed']);
+    expect(changes('optimise', { contentWeight: 1e5 })).toEqual(['less', 'more', 'seed']);
+    expect(changes('optimise', { styleWeight: 0 })).toEqual(['seed']);
     expect(changes('fast', {})).toEqual(['less', 'best']);
     expect(changes('fast', { strength: 6 })).toEqual(['less', 'more', 'best']);
     // The step of a rerun stays within the scale.
     expect(rerunOf({ method: 'optimise', options: { strength: 9 } }, 'more', 60).options.strength).toBe(10);
+    expect(rerunOf({ method: 'optimise', options: { styleWeight: 3e4 } }, 'less', 60).options.styleWeight).toBe(1e4);
+    expect(() => rerunOf({ method: 'optimise', options: { strength: 10 } }, 'more', 60)).toThrow('This picture cannot take more of the painting.');
     expect(rerunOf({ method: 'fast', options: { network: 'wave', strength: 8 } }, 'best', 60).options).toMatchObject({ network: 'wave', strength: 8, iterations: 60 });
   });
 

@@ -1,10 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { access } from 'node:fs/promises';
-import { hasRawWeights, RAW_WEIGHT_DEFAULTS, STRENGTH_RANGE } from '../../engine/options.ts';
 import type { MethodName } from '../../engine/methods/index.ts';
 import { BotError } from '../errors.ts';
 import { describePosition, describeWeights } from '../format.ts';
-import { rerunChangesFor, type RerunChange } from '../job-messages.ts';
+import { rerunChangesFor, stepStrength, type RerunChange } from '../job-messages.ts';
 import { isOfCommunity, strengthOf, uploadsOf, type Job, type JobOptions } from '../jobs/store.ts';
 import type { BotServices } from '../services.ts';
 import type { CommandContext, Reply } from './types.ts';
@@ -30,8 +29,8 @@ export async function rerunJob(services: Pick<BotServices, 'store' | 'queue' | '
 }
 
 /**
- * The job to queue for a button: its method and options. A step of strength is 2 on the 1–10 scale;
- * with raw weights, the style weight × or ÷ 3. "Paint it properly" is the optimisation of the same
+ * The job to queue for a button: its method and options. Less and More style take a step (see
+ * `stepStrength`; the button is offered only where one is left). "Paint it properly" is the optimisation of the same
  * photo and painting started from the network's picture, with the bot's usual optimisation options
  * and the picture's strength: at the optimisation's default (5) it pulled the network's picture most
  * of the way back to the photo (the Great Wave's waves gone from the grass), at 10 it keeps them and
@@ -44,9 +43,9 @@ export function rerunOf(job: Pick<Job, 'method' | 'options'>, change: RerunChang
     return { method: 'best', options: { network, backgroundNetwork, target, size, preserveColors, clipFrames, strength: strengthOf(job), iterations: defaultIterations, seed: randomSeed() } };
   }
   if (change === 'seed') return { method, options: { ...options, seed: randomSeed() } };
-  const direction = change === 'more' ? 1 : -1;
-  if (hasRawWeights(options)) return { method, options: { ...options, styleWeight: (options.styleWeight ?? RAW_WEIGHT_DEFAULTS.style) * 3 ** direction } };
-  return { method, options: { ...options, strength: Math.min(STRENGTH_RANGE.max, Math.max(STRENGTH_RANGE.min, strengthOf(job) + 2 * direction)) } };
+  const stepped = stepStrength(job, change === 'more' ? 1 : -1);
+  if (!stepped) throw new BotError('invalid_option', `This picture cannot take ${change === 'more' ? 'more' : 'less'} of the painting.`);
+  return { method, options: stepped };
 }
 
 function randomSeed(): number {
