@@ -49,14 +49,25 @@ describe('contests on Discord', () => {
     discord.interactionPayload({ type: 3, user, data: { custom_id: customId, component_type: 2 }, message: discord.userMessage(discord.BOT_USER, []) });
   const replyTo = async (interaction: Record<string, unknown>) =>
     ((await fake.waitForRequest((request) => request.path === `/interactions/${interaction.id as string}/${interaction.token as string}/callback`)).json as { data: { content: string } }).data.content;
+  const moderatorCommand = (sub: string, options: Record<string, unknown>[] = []) => contestCommand(users.mod, sub, options, {}, discord.PERMISSIONS.member | discord.PERMISSIONS.manageGuild);
+  const startContest = (title: string, ends: string) => {
+    const start = moderatorCommand('start', [
+      { name: 'title', type: 3, value: title },
+      { name: 'ends', type: 3, value: ends },
+      { name: 'style_name', type: 3, value: 'udnie' },
+    ]);
+    fake.dispatchInteraction(start);
+    return start;
+  };
+  const restartBot = async () => {
+    await adapter.stop();
+    await harness.stop({ keepData: true });
+    harness = await bootBot(env(), harness.dataDir);
+    adapter = await startDiscordAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
+  };
 
   it('runs a contest from start to winners, across a restart', async () => {
-    const start = contestCommand(users.mod, 'start', [
-      { name: 'title', type: 3, value: 'Winter' },
-      { name: 'ends', type: 3, value: '25s' },
-      { name: 'style_name', type: 3, value: 'udnie' },
-    ], {}, discord.PERMISSIONS.member | discord.PERMISSIONS.manageGuild);
-    fake.dispatchInteraction(start);
+    startContest('Winter', '25s');
     const announcement = await fake.waitForRequest((request) => request.method === 'POST' && request.path === `/channels/${discord.CHANNEL_ID}/messages` && /Style contest "Winter"/.test(String((request.json as { content?: string }).content)));
     expect(announcement.files[0]!.filename).toBe('contest-style.png');
 
@@ -85,10 +96,7 @@ describe('contests on Discord', () => {
     await fake.waitForRequest((request) => request.method === 'PATCH' && /\/channels\/\d+\/messages\/\d+/.test(request.path) && /: 1 vote$/.test(String((request.json as { content?: string }).content)));
 
     // The bot restarts in the middle of the contest.
-    await adapter.stop();
-    await harness.stop({ keepData: true });
-    harness = await bootBot(env(), harness.dataDir);
-    adapter = await startDiscordAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
+    await restartBot();
 
     const winners = await fake.waitForRequest((request) => request.method === 'POST' && /"Winter" has ended/.test(String((request.json as { content?: string }).content)), 60_000);
     const content = (winners.json as { content: string }).content;
@@ -102,13 +110,7 @@ describe('contests on Discord', () => {
   }, 120_000);
 
   it('posts an entry painted after the contest ended without a Vote button', async () => {
-    const start = contestCommand(users.mod, 'start', [
-      { name: 'title', type: 3, value: 'Spring' },
-      { name: 'ends', type: 3, value: '1h' },
-      { name: 'style_name', type: 3, value: 'udnie' },
-    ], {}, discord.PERMISSIONS.member | discord.PERMISSIONS.manageGuild);
-    fake.dispatchInteraction(start);
-    await replyTo(start);
+    await replyTo(startContest('Spring', '1h'));
     // The engine takes nothing more, so carol's photo is still waiting when the contest ends.
     harness.bot.pauseQueue();
     const photo = fake.addCdnFile('spring.jpg', await readFile(sharedImagePath('content_person.jpg')), 'image/jpeg');
@@ -116,15 +118,11 @@ describe('contests on Discord', () => {
     const enter = contestCommand(users.carol, 'enter', [{ name: 'content', type: 11, value: attachment.id }], { attachments: { [attachment.id]: attachment } });
     fake.dispatchInteraction(enter);
     await fake.waitForRequest((request) => request.method === 'PATCH' && request.path.includes(enter.token as string) && /Entered "Spring"/.test(String((request.json as { content?: string }).content)));
-    const end = contestCommand(users.mod, 'end', [], {}, discord.PERMISSIONS.member | discord.PERMISSIONS.manageGuild);
-    fake.dispatchInteraction(end);
+    fake.dispatchInteraction(moderatorCommand('end'));
     await fake.waitForRequest((request) => request.method === 'POST' && /"Spring" has ended early\. There were no entries\./.test(String((request.json as { content?: string }).content)));
 
     // After a restart the queue paints the waiting photo.
-    await adapter.stop();
-    await harness.stop({ keepData: true });
-    harness = await bootBot(env(), harness.dataDir);
-    adapter = await startDiscordAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
+    await restartBot();
     const entry = await fake.waitForRequest((request) => request.method === 'POST' && String((request.json as { content?: string }).content).includes(`by <@${users.carol.id}> for "Spring"`), 60_000);
     expect((entry.json as { content: string }).content).toMatch(/was painted after the contest ended: here it is, not in the running\.$/);
     expect((entry.json as { components: unknown[] }).components).toEqual([]);
@@ -162,6 +160,12 @@ describe('contests on Slack', () => {
       actions: [{ type: 'button', action_id: 'impasto_vote', block_id: 'b', value: entryId, action_ts: '1' }],
     });
   const toldAfter = (user: string, since: number) => fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.user === user && fake.calls.indexOf(call) >= since);
+  const restartBot = async () => {
+    await adapter.stop();
+    await harness.stop({ keepData: true });
+    harness = await bootBot(env(), harness.dataDir);
+    adapter = await startSlackAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
+  };
 
   it('runs a contest from start to winners, across a restart', async () => {
     await command('U0MOD', 'contest start great-wave 25s Summer waves');
@@ -191,10 +195,7 @@ describe('contests on Slack', () => {
     expect((await toldAfter('U0CAROL', since)).args.text).toBe('You took back your vote (0 now).');
     await fake.waitForCall((call) => call.method === 'chat.update' && call.args.ts === alice.response!.ts && /: 1 vote$/.test(String(call.args.text)));
 
-    await adapter.stop();
-    await harness.stop({ keepData: true });
-    harness = await bootBot(env(), harness.dataDir);
-    adapter = await startSlackAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
+    await restartBot();
 
     const winners = await fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && /"Summer waves" has ended/.test(String(call.args.initial_comment)), 60_000);
     expect(String(winners.args.initial_comment)).toMatch(/Winners: 🥇 <@U0ALICE> \(1\)  🥈 <@U0BOB> \(0\)/);
@@ -217,10 +218,7 @@ describe('contests on Slack', () => {
     await fake.waitForCall((call) => call.method === 'chat.postMessage' && /"Autumn leaves" has ended early\. There were no entries\./.test(String(call.args.text)));
 
     // After a restart the queue paints the waiting photo.
-    await adapter.stop();
-    await harness.stop({ keepData: true });
-    harness = await bootBot(env(), harness.dataDir);
-    adapter = await startSlackAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
+    await restartBot();
     const entry = await fake.waitForCall((call) => call.method === 'chat.postMessage' && String(call.args.text).includes('by <@U0CAROL> for "Autumn leaves"'), 60_000);
     expect(String(entry.args.text)).toMatch(/was painted after the contest ended: here it is, not in the running\.$/);
     expect(JSON.stringify(entry.args.blocks)).not.toContain('impasto_vote');
