@@ -30,11 +30,11 @@ export async function rerunJob(services: Pick<BotServices, 'store' | 'queue' | '
 
 /**
  * The job to queue for a button: its method and options. Less and More style take a step (see
- * `stepStrength`; the button is offered only where one is left). "Paint it properly" is the optimisation of the same
- * photo and painting started from the network's picture, with the bot's usual optimisation options
- * and the picture's strength: at the optimisation's default (5) it pulled the network's picture most
- * of the way back to the photo (the Great Wave's waves gone from the grass), at 10 it keeps them and
- * sharpens the subject (README, "Paint it properly").
+ * `stepStrength`; the button is offered only where one is left). "Paint it properly" is the
+ * optimisation of the same photo and painting started from the network's picture, with the bot's
+ * usual optimisation options and the picture's strength: at the optimisation's default (5) it pulled
+ * the network's picture most of the way back to the photo (the Great Wave's waves gone from the
+ * grass), at 10 it keeps them and sharpens the subject (README, "Paint it properly").
  */
 export function rerunOf(job: Pick<Job, 'method' | 'options'>, change: RerunChange, defaultIterations: number): { method: MethodName; options: JobOptions } {
   const { method, options } = job;
