@@ -21,8 +21,19 @@ export function formatDuration(ms: number): string {
 }
 
 /** A text progress bar: `▰▰▰▰▱▱▱▱▱▱ 40%`. */
-export function progressBar(progress: Pick<JobProgress, 'iteration' | 'totalIterations'>, width = 10): string {
-  const fraction = Math.min(1, progress.iteration / Math.max(1, progress.totalIterations));
+/**
+ * How far a job is, 0–1: by time where the engine estimates the time left, else by count. An
+ * iteration at the finest scale costs many coarse ones: counting iterations, a default job showed 82%
+ * with two thirds of its time still to come.
+ */
+export function progressFraction(progress: Pick<JobProgress, 'iteration' | 'totalIterations' | 'elapsedMs' | 'etaMs'>): number {
+  if (progress.iteration >= progress.totalIterations) return 1;
+  if (progress.etaMs > 0 && progress.elapsedMs > 0) return progress.elapsedMs / (progress.elapsedMs + progress.etaMs);
+  return progress.iteration / Math.max(1, progress.totalIterations);
+}
+
+export function progressBar(progress: Pick<JobProgress, 'iteration' | 'totalIterations' | 'elapsedMs' | 'etaMs'>, width = 10): string {
+  const fraction = progressFraction(progress);
   const filled = Math.round(fraction * width);
   return `${'▰'.repeat(filled)}${'▱'.repeat(width - filled)} ${Math.round(fraction * 100)}%`;
 }

@@ -24,7 +24,8 @@ export interface PublicJob {
   readonly options: Readonly<Record<string, unknown>>;
   readonly position?: number | undefined;
   readonly etaMs?: number | undefined;
-  readonly progress?: { readonly iteration: number; readonly totalIterations: number; readonly etaMs: number; readonly elapsedMs: number } | undefined;
+  /** `fraction`: how far it is, 0–1, as the chat's progress bar says (`progressFraction`). */
+  readonly progress?: { readonly iteration: number; readonly totalIterations: number; readonly etaMs: number; readonly elapsedMs: number; readonly fraction: number } | undefined;
   readonly result?:
     | {
         readonly width: number;
@@ -74,6 +75,8 @@ export type JobStreamEvent =
         | {
             readonly iteration: number;
             readonly totalIterations: number;
+            /** How far it is, 0–1 (`progressFraction`). */
+            readonly fraction: number;
             readonly terms: readonly (readonly [number, number, number])[];
             readonly preview?: string | undefined;
           }

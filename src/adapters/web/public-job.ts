@@ -1,4 +1,5 @@
 import type { Bot } from '../../bot/bot.ts';
+import { progressFraction } from '../../bot/format.ts';
 import { messageForJob, removeAction, type JobMessage } from '../../bot/job-messages.ts';
 import { wasInterrupted, type Job } from '../../bot/jobs/store.ts';
 import type { PublicJob, PublicJobMessage } from './api-types.ts';
@@ -15,7 +16,7 @@ export function publicJob(bot: Bot, job: Job): PublicJob {
     options: job.options,
     position: entry?.position,
     etaMs: entry?.etaMs,
-    progress: job.progress,
+    progress: job.progress && { iteration: job.progress.iteration, totalIterations: job.progress.totalIterations, etaMs: job.progress.etaMs, elapsedMs: job.progress.elapsedMs, fraction: progressFraction(job.progress) },
     result: job.result && {
       width: job.result.width,
       height: job.result.height,

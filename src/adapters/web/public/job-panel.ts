@@ -39,7 +39,7 @@ export function showJob(job: PublicJob, message?: string): void {
 function renderStatus(job: PublicJob, message?: string): void {
   showMessage(job.message, message);
   if (job.status !== 'running') $<HTMLProgressElement>('#progress').value = job.status === 'succeeded' ? 1 : 0;
-  else if (job.progress) $<HTMLProgressElement>('#progress').value = job.progress.iteration / job.progress.totalIterations;
+  else if (job.progress) $<HTMLProgressElement>('#progress').value = job.progress.fraction;
 }
 
 /** What the job says now (the same words as in chat) and its buttons: Cancel, or Less / More / Again under a result. */
@@ -91,7 +91,7 @@ function follow(jobId: string): void {
       case 'update':
         showMessage(event.message);
         if (event.progress) {
-          $<HTMLProgressElement>('#progress').value = event.progress.iteration / event.progress.totalIterations;
+          $<HTMLProgressElement>('#progress').value = event.progress.fraction;
           if (event.progress.preview) $<HTMLImageElement>('#preview').src = event.progress.preview;
           extendChart(event.progress.terms);
         }
