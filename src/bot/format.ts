@@ -20,7 +20,6 @@ export function formatDuration(ms: number): string {
   return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
-/** A text progress bar: `▰▰▰▰▱▱▱▱▱▱ 40%`. */
 /**
  * How far a job is, 0–1: by time where the engine estimates the time left, else by count. An
  * iteration at the finest scale costs many coarse ones: counting iterations, a default job showed 82%
@@ -32,6 +31,7 @@ export function progressFraction(progress: Pick<JobProgress, 'iteration' | 'tota
   return progress.iteration / Math.max(1, progress.totalIterations);
 }
 
+/** A text progress bar: `▰▰▰▰▱▱▱▱▱▱ 40%`. */
 export function progressBar(progress: Pick<JobProgress, 'iteration' | 'totalIterations' | 'elapsedMs' | 'etaMs'>, width = 10): string {
   const fraction = progressFraction(progress);
   const filled = Math.round(fraction * width);
