@@ -1,13 +1,13 @@
 import sharp from 'sharp';
 import { InputError } from './errors.ts';
 
-/** An 8-bit RGB image, row-major, 3 bytes a pixel: the engine's only image type. */
 /** A picture's size in pixels. */
 export interface PictureSize {
   readonly width: number;
   readonly height: number;
 }
 
+/** An 8-bit RGB image, row-major, 3 bytes a pixel: the engine's only image type. */
 export interface RgbImage extends PictureSize {
   readonly data: Uint8Array;
 }
