@@ -105,6 +105,13 @@ function follow(jobId: string): void {
   };
 }
 
+/** What the result's GIF shows: the painted clip, a fast picture's before/after wipe, or the optimisation's frames. */
+function describeGif(job: PublicJob, clip: boolean): { caption: string; alt: string } {
+  if (clip) return { caption: `The clip, painted (${String(job.options.clipFrames)} frames)`, alt: 'The clip, painted' };
+  if (job.method === 'fast') return { caption: 'Before and after', alt: 'The photo wiped into the painting' };
+  return { caption: 'How it emerged', alt: 'The optimisation, frame by frame' };
+}
+
 function finish(job: PublicJob): void {
   renderStatus(job);
   if (job.status !== 'succeeded' || !job.result) return;
@@ -115,8 +122,9 @@ function finish(job: PublicJob): void {
   // A clip's GIF is the result itself, and its PNG only the first frame.
   const clip = job.options.clipFrames !== undefined;
   $('#result-image-caption').textContent = clip ? 'First frame' : 'Result';
-  $('#result-gif-caption').textContent = clip ? `The clip, painted (${job.options.clipFrames} frames)` : job.method === 'fast' ? 'Before and after' : 'How it emerged';
-  $<HTMLImageElement>('#result-gif').alt = clip ? 'The clip, painted' : job.method === 'fast' ? 'The photo wiped into the painting' : 'The optimisation, frame by frame';
+  const gif = describeGif(job, clip);
+  $('#result-gif-caption').textContent = gif.caption;
+  $<HTMLImageElement>('#result-gif').alt = gif.alt;
   $<HTMLAnchorElement>('#download-png').href = `${job.result.png}?download`;
   $<HTMLAnchorElement>('#download-gif').href = `${job.result.gif}?download`;
   $('#parameters').textContent = `${job.message.details ?? ''} · computed by ${job.result.backend}`;
