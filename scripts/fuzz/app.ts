@@ -65,7 +65,7 @@ export async function startFuzzedApp(env: Record<string, string>): Promise<Fuzze
     }
   };
   let app = launch();
-  return {
+  const fuzzed: FuzzedApp = {
     log: () => log,
     exited: () => exited,
     restarting: () => restarting,
@@ -76,10 +76,7 @@ export async function startFuzzedApp(env: Record<string, string>): Promise<Fuzze
       const from = log.length;
       expectingExit = false;
       app = launch();
-      for (let waited = 0; !readyMessages.every((message) => log.includes(`"msg":"${message}"`, from)); waited += 200) {
-        if (exited || waited > 60_000) throw new Error(`the app did not start again (${exited ?? 'no ready line'}):\n${log.slice(from)}`);
-        await sleep(200);
-      }
+      for (const message of readyMessages) await waitForLogLine(fuzzed, message, { from });
       restarting = false;
     },
     async stop() {
@@ -87,6 +84,7 @@ export async function startFuzzedApp(env: Record<string, string>): Promise<Fuzze
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+  return fuzzed;
 }
 
 /** A flood's command line: `[seconds] [workers] [--restarts=N]`. */
@@ -110,14 +108,17 @@ export async function restartDuringFlood(app: FuzzedApp, options: { readonly sec
   }
 }
 
-/** Waits until the app's log has a line with `message`; throws with the log if it stops first. */
-export async function waitForLogLine(app: FuzzedApp, message: string, timeoutMs = 60_000): Promise<void> {
+/**
+ * Waits until the app's log has a line with `message` (after its first `from` characters: a restart
+ * waits for the new process's lines); throws with that log if the app stops first.
+ */
+export async function waitForLogLine(app: FuzzedApp, message: string, { timeoutMs = 60_000, from = 0 }: { readonly timeoutMs?: number; readonly from?: number } = {}): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
-    if (app.log().includes(`"msg":"${message}"`)) return;
+    if (app.log().includes(`"msg":"${message}"`, from)) return;
     if (app.exited()) break;
     await sleep(200);
   }
-  throw new Error(`the app did not log "${message}" (${app.exited() ?? 'still running'}):\n${app.log()}`);
+  throw new Error(`the app did not log "${message}" (${app.exited() ?? 'still running'}):\n${app.log().slice(from)}`);
 }
 
 export const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
