@@ -25,6 +25,14 @@ export class BotError extends Error {
 }
 
 /**
+ * Whether the error came from what a person sent or asked (their image, an option, a photo removed
+ * before it was painted), not from the bot: such failures are logged as information, the rest as errors.
+ */
+export function isInputFault(error: unknown): boolean {
+  return error instanceof BotError || error instanceof InputError;
+}
+
+/**
  * The message to show a user for an error, or undefined when it is not theirs to fix (a bug or an
  * outage: the adapter then says something went wrong and logs the details).
  */

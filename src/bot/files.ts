@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { InputError } from '../engine/errors.ts';
 import { encodePng, resizeToLongSide, type RgbImage } from '../engine/image.ts';
 import { SIZE_RANGE } from '../engine/options.ts';
 
@@ -46,6 +47,23 @@ export async function storeClip(dir: string, bytes: Uint8Array, kind: 'animation
   const path = join(dir, `clip-${Date.now()}-${randomBytes(4).toString('hex')}.${kind === 'video' ? 'video' : 'anim'}`);
   await writeFile(path, bytes);
   return path;
+}
+
+/**
+ * One of a job's stored images, read where it is painted (or sent to a worker). A file that is gone
+ * (its picture removed, its owner forgotten, or the uploads folder cleared by hand while the job
+ * waited) is the person's to send again, in words that do not show the server's paths.
+ */
+export async function readJobInput(path: string): Promise<Buffer> {
+  return readFile(path).catch((error: unknown) => {
+    if ((error as { code?: string }).code === 'ENOENT') throw missingInput();
+    throw error;
+  });
+}
+
+/** The error for a job whose photo or painting was deleted before it was painted. */
+export function missingInput(): InputError {
+  return new InputError('missing_file', 'The photo or painting of this job was deleted before it could be painted; send it again.');
 }
 
 export function resultPaths(dirs: DataDirs, jobId: string): { png: string; gif: string; mp4: string } {

@@ -12,7 +12,8 @@ export type InputErrorCode =
   | 'invalid_option'
   | 'unknown_layer'
   | 'no_person'
-  | 'too_large_for_gpu';
+  | 'too_large_for_gpu'
+  | 'missing_file';
 
 export class InputError extends Error {
   override readonly name = 'InputError';

@@ -1,20 +1,21 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { access, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UploadedImage } from '../../src/bot/commands/types.ts';
 import { openDatabase, type Db } from '../../src/bot/database.ts';
 import { createDataDirs, deleteOwnFiles } from '../../src/bot/files.ts';
-import { filesOf, JobStore } from '../../src/bot/jobs/store.ts';
+import { filesOf, JobStore, uploadsOf } from '../../src/bot/jobs/store.ts';
 import { contextFor, startTestBot, waitForEnd } from '../helpers/bot.ts';
 import { sharedImagePath } from '../helpers/shared.ts';
 
 // The real bot and engine, with small limits so that every job (contest entries too) is quick.
+const SMALL_LIMITS = { IMPASTO_MAX_SIZE: '64', IMPASTO_MAX_ITERATIONS: '3', IMPASTO_MAX_QUEUED_PER_USER: '5' };
 let harness: Awaited<ReturnType<typeof startTestBot>>;
 let photo: UploadedImage;
 let painting: UploadedImage;
 
 beforeAll(async () => {
-  harness = await startTestBot({ IMPASTO_MAX_SIZE: '64', IMPASTO_MAX_ITERATIONS: '3', IMPASTO_MAX_QUEUED_PER_USER: '5' });
+  harness = await startTestBot(SMALL_LIMITS);
   photo = { bytes: await readFile(sharedImagePath('content_dog.jpg')), name: 'dog.jpg' };
   painting = { bytes: await readFile(sharedImagePath('style_starry_night.jpg')), name: 'starry.jpg' };
 });
@@ -90,6 +91,44 @@ describe('/forget-me', () => {
     expect(filesOf(yanJob).every((path) => onDisk.has(path))).toBe(true);
     expect(harness.bot.library.in('web').get('moderated-painting')?.addedBy).toBe('forgotten');
     expect(onDisk.has(yanJob.stylePath)).toBe(true);
+  });
+});
+
+describe('Remove', () => {
+  it('keeps the photo of a picture removed while it is being painted again, and deletes it with the last picture', async () => {
+    const rita = contextFor('rita');
+    const first = await harness.bot.execute('stylize', { content: photo, style: painting }, rita);
+    await finished(first.jobId!);
+    // Pressed at once: Again reads the job and then awaits; Remove takes the job down in that gap.
+    const [again, removed] = await Promise.all([harness.bot.rerun(first.jobId!, rita, 'seed'), harness.bot.remove(first.jobId!, rita)]);
+    expect(removed.text).toMatch(/was removed by the person who asked for it/);
+    expect(again.text).toMatch(/^Queued job/);
+    // Checked at once: the engine may have read the photo before a deletion, and succeed by luck.
+    const repaint = harness.bot.job(again.jobId!)!;
+    for (const path of uploadsOf(repaint)) await expect(access(path)).resolves.toBeUndefined();
+    expect((await finished(repaint.id)).type).toBe('succeeded');
+
+    expect((await harness.bot.remove(repaint.id, rita)).text).toMatch(/was removed/);
+    for (const path of uploadsOf(repaint)) await expect(access(path)).rejects.toThrow();
+  });
+
+  it('fails a job whose photo was deleted while it waited in words for its painter, not as the bot’s error', async () => {
+    const first = await startTestBot(SMALL_LIMITS);
+    // Held in the queue over a restart, with its photo deleted meanwhile (as by hand, or by a race).
+    first.bot.pauseQueue();
+    const queued = await first.bot.execute('stylize', { content: photo, style: painting }, contextFor('sam'));
+    const { contentPath } = first.bot.job(queued.jobId!)!;
+    await first.stop({ keepData: true });
+    await rm(contentPath);
+    const second = await startTestBot(SMALL_LIMITS, undefined, first.dataDir);
+    try {
+      const ended = await waitForEnd(second.events, second.bot, queued.jobId!);
+      expect(ended).toMatchObject({ type: 'failed', message: 'The photo or painting of this job was deleted before it could be painted; send it again.' });
+      expect(second.logLines.filter((line) => /"level":(50|60)/.test(line))).toEqual([]);
+      expect(second.logLines.filter((line) => line.includes('job failed on its input') && line.includes(queued.jobId!))).toHaveLength(1);
+    } finally {
+      await second.stop();
+    }
   });
 });
 

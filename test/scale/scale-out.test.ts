@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -248,6 +248,18 @@ describe('jobs through BullMQ on Redis', () => {
     const ends = await Promise.all(ids.map((id) => waitForEnd(harness.events, harness.bot, id)));
     expect(ends.map((event) => event.type)).toEqual(ids.map(() => 'succeeded'));
     for (const id of ids) expect(finalEventsOf(id)).toHaveLength(1);
+  }, 240_000);
+
+  it('fails, once and in words for its painter, a job whose photo was deleted before it reached Redis again', async () => {
+    const id = await submit('pia', { iterations: 20 });
+    await waitForEvent(harness.events, harness.bot, (event) => event.job.id === id && event.type === 'progress');
+    // Its photo deleted (as by a race with Remove), then Redis loses the job: the bot cannot send it again.
+    await rm(harness.bot.job(id)!.contentPath);
+    await bull.flushall();
+    const end = await waitForEnd(harness.events, harness.bot, id);
+    expect(end).toMatchObject({ type: 'failed', message: 'The photo or painting of this job was deleted before it could be painted; send it again.' });
+    expect(finalEventsOf(id)).toHaveLength(1);
+    expect(harness.logLines.filter((line) => /"level":(50|60)/.test(line) && line.includes(id))).toEqual([]);
   }, 240_000);
 
   it('keeps the per-user limit under simultaneous submissions and across restarts of the bot, which lose no job', async () => {

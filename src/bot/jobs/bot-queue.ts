@@ -241,7 +241,9 @@ export class BotQueue implements JobQueue {
       return;
     }
     if (job.status !== 'running' && job.status !== 'queued') return; // one ending per job
-    this.logger.error({ err: error, jobId }, 'job failed');
+    // A photo that was not an image, or was removed before its turn, is not the bot's to fix.
+    if (ending.byInput) this.logger.info({ jobId, reason: ending.message }, 'job failed on its input');
+    else this.logger.error({ err: error, jobId }, 'job failed');
     this.store.markFailed(jobId, ending.message);
     this.emit({ type: 'failed', job: this.store.get(jobId)!, message: ending.message });
   }

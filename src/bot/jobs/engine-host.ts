@@ -17,6 +17,8 @@ export class EngineFailure extends Error {
   constructor(
     message: string,
     readonly userMessage: string,
+    /** The job's own input caused it (see `isInputFault`), as the engine process judged. */
+    readonly byInput = false,
   ) {
     super(message);
   }
@@ -174,7 +176,7 @@ export class EngineHost {
           case 'failed':
             if (this.current?.request.jobId !== message.jobId) break;
             if (message.cancelled) this.settle().reject(new CancelledError());
-            else this.settle().reject(new EngineFailure(message.message, message.userMessage ?? 'The style engine failed on this job. Try again, perhaps with a smaller size.'));
+            else this.settle().reject(new EngineFailure(message.message, message.userMessage ?? 'The style engine failed on this job. Try again, perhaps with a smaller size.', message.byInput));
             break;
         }
       });

@@ -78,4 +78,4 @@ export type WorkerMessage =
   | { readonly type: 'startup-failed'; readonly message: string }
   | { readonly type: 'progress'; readonly jobId: string; readonly progress: JobProgress; readonly preview?: Uint8Array | undefined }
   | { readonly type: 'done'; readonly jobId: string; readonly outcome: RunOutcome }
-  | { readonly type: 'failed'; readonly jobId: string; readonly message: string; readonly userMessage?: string | undefined; readonly cancelled: boolean };
+  | { readonly type: 'failed'; readonly jobId: string; readonly message: string; readonly userMessage?: string | undefined; readonly byInput: boolean; readonly cancelled: boolean };

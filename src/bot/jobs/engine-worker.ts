@@ -22,7 +22,8 @@ import { chooseBackend } from '../../engine/backend.ts';
 import { lazySegmenter } from '../../engine/segmentation/person.ts';
 import { SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
 import { resumeDirsOf, type EngineWorkerData, type HostMessage, type RunRequest, type WorkerMessage } from './engine-protocol.ts';
-import { userMessageOf } from '../errors.ts';
+import { isInputFault, userMessageOf } from '../errors.ts';
+import { readJobInput } from '../files.ts';
 import { createTrainContext, type TrainContext } from '../../engine/train/trainer.ts';
 
 const settings = JSON.parse(process.argv[2] ?? '{}') as EngineWorkerData;
@@ -173,6 +174,7 @@ async function run(request: RunRequest): Promise<void> {
       jobId: request.jobId,
       message: error instanceof Error ? error.message : String(error),
       userMessage: userMessageOf(error),
+      byInput: isInputFault(error),
       cancelled: error instanceof CancelledError,
     });
   } finally {
@@ -187,7 +189,7 @@ async function run(request: RunRequest): Promise<void> {
  */
 async function runClip(request: RunRequest, context: MethodContext, inputs: { styles: WeightedStyle[]; mask: RgbImage | undefined; background: WeightedStyle[] | undefined }, signal: AbortSignal): Promise<void> {
   const { clipFrames: _frames, ...options } = request.options as Record<string, unknown>;
-  const clip = await decodeClip(await readFile(request.inputs.contentPath), { ...DEFAULT_CLIP_LIMITS, maxFrames: Number.MAX_SAFE_INTEGER, maxSeconds: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER, maxPixels: Number.MAX_SAFE_INTEGER });
+  const clip = await decodeClip(await readJobInput(request.inputs.contentPath), { ...DEFAULT_CLIP_LIMITS, maxFrames: Number.MAX_SAFE_INTEGER, maxSeconds: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER, maxPixels: Number.MAX_SAFE_INTEGER });
   const framesDir = resumeDirsOf(request.output).frames;
   await mkdir(framesDir, { recursive: true });
   const saved = (await readdir(framesDir)).filter((name) => /^\d{5}\.png$/.test(name)).sort();
@@ -231,7 +233,7 @@ function frameFileName(index: number): string {
 }
 
 async function readImage(path: string): Promise<RgbImage> {
-  return rgbImageOf(sharp(path).removeAlpha());
+  return rgbImageOf(sharp(await readJobInput(path)).removeAlpha());
 }
 
 /** A small JPEG of the current frame, for live previews in chat. */

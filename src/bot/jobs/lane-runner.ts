@@ -1,5 +1,5 @@
 import { CancelledError } from '../../engine/errors.ts';
-import { userMessageOf } from '../errors.ts';
+import { isInputFault, userMessageOf } from '../errors.ts';
 import { EngineFailure, type EngineHost, type EngineInfo } from './engine-host.ts';
 import type { RunOutcome, RunRequest } from './engine-protocol.ts';
 import type { JobLane } from './queue.ts';
@@ -113,14 +113,14 @@ class Deadline {
 }
 
 /** How a job that did not succeed ended, in words for the person who asked for it. */
-export type JobEnding = { readonly cancelled: true } | { readonly cancelled: false; readonly message: string };
+export type JobEnding = { readonly cancelled: true } | { readonly cancelled: false; readonly message: string; readonly byInput: boolean };
 
 /** Turns what a run threw into its ending: the same words whichever machine ran it. */
 export function endingOf(error: unknown): JobEnding {
   if (error instanceof CancelledError) return { cancelled: true };
-  if (error instanceof JobTimedOut) return { cancelled: false, message: error.message };
-  if (error instanceof EngineFailure) return { cancelled: false, message: error.userMessage };
-  return { cancelled: false, message: userMessageOf(error) ?? 'Something went wrong on our side while working on this job.' };
+  if (error instanceof JobTimedOut) return { cancelled: false, message: error.message, byInput: false };
+  if (error instanceof EngineFailure) return { cancelled: false, message: error.userMessage, byInput: error.byInput };
+  return { cancelled: false, message: userMessageOf(error) ?? 'Something went wrong on our side while working on this job.', byInput: isInputFault(error) };
 }
 
 function describeLimit(ms: number): string {

@@ -2,13 +2,13 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { CancelledError } from '../../../engine/errors.ts';
+import { CancelledError, InputError } from '../../../engine/errors.ts';
 import { trainedNetworksOf } from '../../../engine/methods/index.ts';
 import type { Dispatch, DispatchHooks, Dispatched, PaintEngine } from '../dispatch.ts';
 import { EngineFailure } from '../engine-host.ts';
 import type { RunRequest } from '../engine-protocol.ts';
 import { byLane, JOB_LANES, type JobLane } from '../queue.ts';
-import { CANCELLED_REASON, INPUT_TTL_SECONDS, RedisConnections, keysFor, STALLED_REASON, USER_FAILURE_PREFIX, type RedisKeys, type RemoteProgress, type RemoteResult, type WorkerInfo } from './remote-protocol.ts';
+import { CANCELLED_REASON, INPUT_TTL_SECONDS, RedisConnections, keysFor, STALLED_REASON, INPUT_FAILURE_PREFIX, USER_FAILURE_PREFIX, type RedisKeys, type RemoteProgress, type RemoteResult, type WorkerInfo } from './remote-protocol.ts';
 import { fetchNetwork, publishNetwork } from './networks.ts';
 import { downloadOutputs, uploadInputs } from './transfer.ts';
 import { listWorkers } from './status.ts';
@@ -175,7 +175,12 @@ export class RedisDispatch implements Dispatch {
     if (state === 'unknown') {
       if (run.cancelled) return this.settle(run, () => run.resolve(undefined));
       for (const name of trainedNetworksOf(run.request.method, run.request.options).uses) await publishNetwork(this.redis, this.keys.network(name), this.trainedNetworksDir, name);
-      const data = await uploadInputs(this.redis, this.keys.inputs(jobId), run.request, INPUT_TTL_SECONDS);
+      const data = await uploadInputs(this.redis, this.keys.inputs(jobId), run.request, INPUT_TTL_SECONDS).catch((error: unknown) => {
+        // A deleted photo will not come back by the next sweep: the job ends now (Redis being down is retried).
+        if (error instanceof InputError) return this.settle(run, () => run.reject(error));
+        throw error;
+      });
+      if (!data) return;
       // removeOn…: a backstop only; the bot removes each job once it has recorded its end.
       await queue.add(run.request.method, data, { jobId, attempts: 1, removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } });
     } else if (state === 'active') {
@@ -270,9 +275,10 @@ function countServing(workers: readonly WorkerInfo[], lane: JobLane): number {
 /** What a BullMQ failure reason means for the person who asked. */
 export function errorOfReason(reason: string): Error {
   if (reason === CANCELLED_REASON) return new CancelledError();
-  if (reason.startsWith(USER_FAILURE_PREFIX)) {
-    const message = reason.slice(USER_FAILURE_PREFIX.length);
-    return new EngineFailure(message, message);
+  for (const [prefix, byInput] of [[USER_FAILURE_PREFIX, false], [INPUT_FAILURE_PREFIX, true]] as const) {
+    if (!reason.startsWith(prefix)) continue;
+    const message = reason.slice(prefix.length);
+    return new EngineFailure(message, message, byInput);
   }
   if (reason.includes(STALLED_REASON)) {
     return new EngineFailure(reason, 'Each worker that took this job died while painting it, so it was given up. It may be an image the engine cannot handle: try a smaller size, or another image.');

@@ -66,6 +66,8 @@ export interface WorkerInfo {
  * from BullMQ itself (a job that stalled too often) and is described by the bot.
  */
 export const USER_FAILURE_PREFIX = 'impasto: ';
+/** The same, for a failure the job's own input caused (`isInputFault`): the bot logs it as information. */
+export const INPUT_FAILURE_PREFIX = 'impasto-input: ';
 export const CANCELLED_REASON = 'impasto-cancelled';
 /** BullMQ's words for a job whose workers kept dying (`moveStalledJobsToWait`). */
 export const STALLED_REASON = 'job stalled more than allowable limit';

@@ -1,6 +1,7 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Redis } from 'ioredis';
+import { readJobInput } from '../../files.ts';
 import type { RunRequest } from '../engine-protocol.ts';
 import { MAX_TRANSFER_BYTES, type FileRef, type RemoteJobData } from './remote-protocol.ts';
 
@@ -15,7 +16,8 @@ export async function uploadInputs(redis: Redis, key: string, request: RunReques
   const files = new Map<string, Buffer>();
   const refOf = async (path: string): Promise<FileRef> => {
     const field = String(files.size);
-    files.set(field, await readBounded(path));
+    // A photo deleted while its job waited fails the job in words for its painter (`readJobInput`).
+    files.set(field, await readBounded(path, readJobInput));
     return { field, name: `${field}-${basename(path)}` };
   };
   const { contentPath, styles, maskPath, background } = request.inputs;
@@ -83,8 +85,8 @@ export async function downloadOutputs(redis: Redis, key: string, output: RunRequ
   }
 }
 
-async function readBounded(path: string): Promise<Buffer> {
-  const { size } = await stat(path);
-  if (size > MAX_TRANSFER_BYTES) throw new Error(`${basename(path)} is ${size} bytes, over the ${MAX_TRANSFER_BYTES}-byte limit of a file sent through Redis`);
-  return readFile(path);
+async function readBounded(path: string, read: (path: string) => Promise<Buffer> = readFile): Promise<Buffer> {
+  const bytes = await read(path);
+  if (bytes.byteLength > MAX_TRANSFER_BYTES) throw new Error(`${basename(path)} is ${bytes.byteLength} bytes, over the ${MAX_TRANSFER_BYTES}-byte limit of a file sent through Redis`);
+  return bytes;
 }

@@ -20,6 +20,7 @@ import {
   keysFor,
   INPUT_TTL_SECONDS,
   OUTPUT_TTL_SECONDS,
+  INPUT_FAILURE_PREFIX,
   USER_FAILURE_PREFIX,
   WORKER_TTL_SECONDS,
   type RemoteJobData,
@@ -114,9 +115,10 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
         throw new UnrecoverableError(CANCELLED_REASON);
       }
       counts.failed++;
-      logger.warn({ err: error, jobId }, 'job failed');
+      if (ending.byInput) logger.info({ jobId, reason: ending.message }, 'job failed on its input');
+      else logger.warn({ err: error, jobId }, 'job failed');
       // The words the person sees; the error itself stays in this worker's log.
-      throw new UnrecoverableError(`${USER_FAILURE_PREFIX}${ending.message}`);
+      throw new UnrecoverableError(`${ending.byInput ? INPUT_FAILURE_PREFIX : USER_FAILURE_PREFIX}${ending.message}`);
     } finally {
       lane.current = undefined;
       metrics.jobEnded(laneName, outcome, (Date.now() - began) / 1000);
