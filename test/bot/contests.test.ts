@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -228,6 +228,24 @@ describe('contest rules', () => {
     expect(() => contests.vote(member('carol'), pending.id)).toThrow('"Winter" has ended: voting is closed.');
     // Entries finished in time are not late.
     expect(contests.entry(onTime)!.late).toBe(false);
+  });
+
+  it('refuses an entry whose contest ends while its photo is being stored, and keeps nothing of it', async () => {
+    const contest = await startContest(2, 5);
+    const photo = join(await mkdtemp(join(tmpdir(), 'impasto-entry-')), 'photo.png');
+    for (const [user, end] of [['bob', () => advance(2 * HOUR)], ['carol', () => contests.cancel(moderator, origin.channelId)]] as const) {
+      if (user === 'carol') await startContest(2, 5);
+      const entering = contests.enter(member(user), origin, async () => {
+        await writeFile(photo, 'photo bytes');
+        end();
+        return photo;
+      });
+      await expect(entering).rejects.toThrow(`"Winter" ${user === 'bob' ? 'ended' : 'was cancelled'} just as your photo came in, so it was not entered.`);
+      await expect(access(photo)).rejects.toThrow();
+      expect(store.byUser('discord', user)).toEqual([]);
+    }
+    expect(contests.ranking(contest.id)).toEqual([]);
+    expect(db.prepare('SELECT COUNT(*) FROM contest_entries').pluck().get()).toBe(0);
   });
 
   it('says so when an entry is painted after its contest was cancelled', async () => {

@@ -267,14 +267,18 @@ export class Contests {
     this.entering.set(key, entering + 1);
     let queued: QueueEntry;
     try {
-      queued = await this.deps.submitJob(requester, async () => ({
-        requester,
-        origin,
-        options: { ...contest.options, seed: randomInt(0, 2 ** 31 - 1) },
-        contentPath: await storeContent(),
-        stylePath: contest.stylePath,
-        styleLabel: `${contest.styleLabel} (contest)`,
-      }));
+      queued = await this.deps.submitJob(requester, async () => {
+        const contentPath = await storeContent();
+        // The contest may have ended while the photo was being stored. Checked last, so that the job
+        // and its entry are written with no other event in between: otherwise the member would be
+        // told "posted with a Vote button" of an entry that can only be late.
+        const ended = this.endedSince(contest);
+        if (ended) {
+          await rm(contentPath, { force: true });
+          throw ended;
+        }
+        return { requester, origin, options: { ...contest.options, seed: randomInt(0, 2 ** 31 - 1) }, contentPath, stylePath: contest.stylePath, styleLabel: `${contest.styleLabel} (contest)` };
+      });
     } catch (error) {
       if (last === undefined) this.lastEntryAt.delete(key);
       else this.lastEntryAt.set(key, last);
@@ -425,6 +429,13 @@ export class Contests {
   }
 
   /** The contest running in the channel, or the refusal that there is none. */
+  /** The refusal of an entry whose contest ended or was cancelled since it was looked up, if it did. */
+  private endedSince(contest: Contest): BotError | undefined {
+    const now = this.get(contest.id);
+    if (now?.status === 'open') return undefined;
+    return new BotError('unknown_job', `"${contest.title}" ${now?.status === 'cancelled' ? 'was cancelled' : 'ended'} just as your photo came in, so it was not entered.`);
+  }
+
   requireOpen(platform: Platform, channelId: string): Contest {
     const contest = this.openIn(platform, channelId);
     if (!contest) throw new BotError('unknown_job', 'There is no contest running in this channel.');
