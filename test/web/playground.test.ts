@@ -159,7 +159,7 @@ describe('the web playground', () => {
     expect(await page.isVisible('#history-empty')).toBe(true);
   });
 
-  it('paints an animated GIF dropped on the page, and shows the painted clip', async () => {
+  it('paints an animated GIF dropped on the page, and shows the painted clip (with no loss chart: each frame has its own)', async () => {
     const clip = await syntheticClip(await loadSharedImage('content_tubingen.jpg'), await loadSharedImage('content_dog.jpg'), { frames: 4, width: 96, height: 72 });
     await page.setInputFiles('#content-input', { name: 'street.gif', mimeType: 'image/gif', buffer: await encodeGif(clip.frames, { maxSide: 96 }) });
     await page.click('#style-choices label:has(input[value="udnie"])');
@@ -168,6 +168,7 @@ describe('the web playground', () => {
     await page.click('#stylize-button');
     await page.waitForSelector('#result:not([hidden])', { timeout: 120_000 });
     expect(await page.textContent('#result-gif-caption')).toBe('The clip, painted (4 frames)');
+    expect(await page.isHidden('#loss-figure')).toBe(true);
     expect(await page.textContent('#parameters')).toMatch(/· 4 frames, each from the one before \(temporally consistent\)/);
     const gif = await download('#download-gif');
     expect((await sharp(gif, { animated: true }).metadata()).pages).toBe(4);

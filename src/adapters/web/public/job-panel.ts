@@ -28,8 +28,8 @@ export function showJob(job: PublicJob, message?: string): void {
   $('#result').hidden = true;
   $('#job-title').textContent = `Job ${job.id} · ${job.styleLabel}`;
   $<HTMLImageElement>('#preview').src = job.result?.png ?? job.contentUrl;
-  // One pass of a network has no loss to chart: an empty chart would only look broken.
-  $('#loss-figure').hidden = job.method === 'fast';
+  // One pass of a network, or a clip's frames each painted apart, has no one loss to chart: an empty chart would only look broken.
+  $('#loss-figure').hidden = job.method === 'fast' || isClip(job);
   renderStatus(job, message);
   resetChart(job.result?.lossHistory ?? []);
   if (job.status === 'queued' || job.status === 'running') follow(job.id);
@@ -105,6 +105,10 @@ function follow(jobId: string): void {
   };
 }
 
+function isClip(job: PublicJob): boolean {
+  return job.options.clipFrames !== undefined;
+}
+
 /** What the result's GIF shows: the painted clip, a fast picture's before/after wipe, or the optimisation's frames. */
 function describeGif(job: PublicJob, clip: boolean): { caption: string; alt: string } {
   if (clip) return { caption: `The clip, painted (${String(job.options.clipFrames)} frames)`, alt: 'The clip, painted' };
@@ -120,7 +124,7 @@ function finish(job: PublicJob): void {
   $<HTMLImageElement>('#result-image').src = job.result.png;
   $<HTMLImageElement>('#result-gif').src = job.result.gif;
   // A clip's GIF is the result itself, and its PNG only the first frame.
-  const clip = job.options.clipFrames !== undefined;
+  const clip = isClip(job);
   $('#result-image-caption').textContent = clip ? 'First frame' : 'Result';
   const gif = describeGif(job, clip);
   $('#result-gif-caption').textContent = gif.caption;
