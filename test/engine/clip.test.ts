@@ -5,6 +5,7 @@ import { encodeMp4 } from '../../src/engine/clip/encode.ts';
 import { measureFlicker } from '../../src/engine/clip/flicker.ts';
 import { consistency, opticalFlow, warp } from '../../src/engine/clip/flow.ts';
 import { stylizeClip } from '../../src/engine/clip/stylize-clip.ts';
+import { createClipClock } from '../../src/engine/clip/clip-clock.ts';
 import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
 import { CancelledError, InputError } from '../../src/engine/errors.ts';
 import { encodeGif, encodeGifFitting } from '../../src/engine/gif.ts';
@@ -142,5 +143,48 @@ describe('painting a clip', () => {
     } });
     await expect(run).rejects.toBeInstanceOf(CancelledError);
     expect(painted).toEqual([0]);
+  });
+});
+
+describe('the time left in a clip', () => {
+  // As measured on the playground: 8 frames at 256 px, the first 15 s, each later one 7.5 s (a third
+  // of the iterations, plus the flow and the temporal loss). Counting frames alike said 112 s left
+  // halfway through the first, with 60 s to go.
+  it('expects later frames to cost what finished later frames cost, or what the one being painted is on course to', () => {
+    let now = 0;
+    const clock = createClipClock(8, 1 / 3, () => now);
+    expect(clock.etaMs(0, 0)).toBe(0); // nothing known yet
+    now = 7_500;
+    // Before any later frame: the first's course, and later frames at a third of it.
+    expect(clock.etaMs(0, 0.5)).toBeCloseTo(7_500 + 7 * 5_000);
+    now = 15_000;
+    clock.frameDone(0);
+    expect(clock.etaMs(1, 0)).toBeCloseTo(5_000 + 6 * 5_000);
+    now = 18_750;
+    // Halfway through the first later frame, its course (7.5 s) and the first's share (5 s) count half each.
+    expect(clock.etaMs(1, 0.5)).toBeCloseTo(6_250 - 3_750 + 6 * 6_250);
+    // Near its end, mostly its course.
+    now = 22_125;
+    expect(clock.etaMs(1, 0.95)).toBeCloseTo(0.95 * 7_500 + 0.05 * 5_000 - 7_125 + 6 * (0.95 * 7_500 + 0.05 * 5_000));
+    now = 22_500;
+    clock.frameDone(1);
+    expect(clock.etaMs(2, 0)).toBeCloseTo(45_000);
+    // Its first iteration (0.5 s of 20, with the flow: 1.5 s) does not make the frame look 30 s long.
+    now = 24_000;
+    expect(clock.etaMs(2, 0.05)).toBeCloseTo(0.05 * 30_000 + 0.95 * 7_500 - 1_500 + 5 * 7_500);
+    now = 30_000;
+    clock.frameDone(2);
+    expect(clock.etaMs(8, 0)).toBe(0);
+  });
+
+  it('takes a resumed clip’s first frame in this run for a later one, and every frame alike at a share of 1', () => {
+    let now = 0;
+    const resumed = createClipClock(8, 1 / 3, () => now);
+    now = 6_000;
+    expect(resumed.etaMs(5, 0.5)).toBeCloseTo(6_000 + 2 * 12_000);
+    const alike = createClipClock(4, 1, () => now);
+    now = 10_000;
+    alike.frameDone(0);
+    expect(alike.etaMs(1, 0)).toBeCloseTo(3 * 4_000);
   });
 });

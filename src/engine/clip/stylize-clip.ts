@@ -16,6 +16,7 @@ import type { StylizeOptionsInput } from '../options.ts';
 import type { Clip } from './decode.ts';
 import { consistency, opticalFlow, warp } from './flow.ts';
 import { LATER_FRAME_ITERATIONS } from './temporal.ts';
+import { createClipClock } from './clip-clock.ts';
 
 /** The temporal loss's weight (see `withTemporalLoss`): chosen with `npm run bench:clip`. */
 export const DEFAULT_TEMPORAL_WEIGHT = 200;
@@ -65,19 +66,19 @@ export async function stylizeClip(context: MethodContext, request: ClipRequest):
   const started = performance.now();
   const total = clip.frames.length;
   const painted: RgbImage[] = [...(request.done ?? [])];
-  const resumedAt = painted.length;
+  // Frames after the first take a third of its iterations, unless each is painted on its own (or by a network).
+  const clock = createClipClock(total, request.method === 'fast' || request.temporal === false ? 1 : LATER_FRAME_ITERATIONS);
   /** `finished` frames done, and `iteration` of `of` into the next one. */
   const report = (finished: number, iteration: number, of: number) => {
-    const elapsedMs = performance.now() - started;
-    const fraction = (finished - resumedAt + (finished < total ? iteration / of : 0)) / Math.max(1, total - resumedAt);
-    request.onProgress?.({ frame: finished, totalFrames: total, iteration, totalIterations: of, elapsedMs, etaMs: fraction > 0 ? (elapsedMs / fraction) * (1 - fraction) : 0 });
+    request.onProgress?.({ frame: finished, totalFrames: total, iteration, totalIterations: of, elapsedMs: performance.now() - started, etaMs: clock.etaMs(finished, iteration / Math.max(1, of)) });
   };
-  for (let index = resumedAt; index < total; index++) {
+  for (let index = painted.length; index < total; index++) {
     throwIfAborted(signal);
     const frame = await (request.method === 'fast' ? paintFast(context, request, index) : paintOptimised(context, request, index, painted[index - 1], (iteration, of) => report(index, iteration, of)));
     painted.push(frame);
+    clock.frameDone(index);
     await request.onFrame?.(index, frame);
-    report(index + 1, 1, 1);
+    report(index + 1, 0, 1);
   }
   return { frames: painted, delaysMs: clip.delaysMs, elapsedMs: performance.now() - started };
 }
