@@ -196,6 +196,18 @@ function objectiveInputsFor(stage: Stage, layers: LayerSelection, options: Styli
   };
 }
 
+/**
+ * The time left of an optimisation: the steps left at the rate measured so far per unit of work
+ * (pixels × iterations: finer scales cost more per iteration than coarse ones), and each stage still
+ * to prepare at what preparing one has cost. Preparing is kept apart because it is not spread over
+ * the steps: the first stage's (the style's Gram matrices, the objective's session) counted as the
+ * first iteration's time said "about 3 min left" of a 21-s job.
+ */
+export function remainingMs(spent: { readonly stepsMs: number; readonly setupMs: number; readonly workDone: number; readonly stagesPrepared: number }, left: { readonly work: number; readonly stages: number }): number {
+  if (spent.workDone <= 0) return 0;
+  return (spent.stepsMs / spent.workDone) * left.work + (spent.setupMs / Math.max(1, spent.stagesPrepared)) * left.stages;
+}
+
 async function runStylization(
   request: StylizeRequest,
   backend: BackendName,
@@ -227,6 +239,8 @@ async function runStylization(
   const started = performance.now();
   let iteration = 0;
   let workDone = 0;
+  /** Time spent in the optimiser's steps, apart from preparing stages (see `remainingMs`). */
+  let stepsMs = 0;
   let evaluations = 0;
   let x: Float32Array | undefined;
   /** The previous stage's photo (and so its size). */
@@ -247,7 +261,9 @@ async function runStylization(
           : createAdam(objective, x, { learningRate: options.learningRate, bounds: PIXEL_BOUNDS });
       for (let step = 0; step < scale.iterations; step++) {
         throwIfAborted(request.signal);
+        const stepStarted = performance.now();
         const result = await optimizer.step();
+        stepsMs += performance.now() - stepStarted;
         iteration += 1;
         workDone += scale.size * scale.size;
         evaluations += result.evaluations;
@@ -262,8 +278,7 @@ async function runStylization(
           totalIterations: options.iterations,
           terms: result.terms,
           elapsedMs,
-          // Finer scales cost more per iteration: estimate from the work left, not the count.
-          etaMs: lastOfRun ? 0 : (elapsedMs / workDone) * (totalWork - workDone),
+          etaMs: lastOfRun ? 0 : remainingMs({ stepsMs, setupMs: elapsedMs - stepsMs, workDone, stagesPrepared: index + 1 }, { work: totalWork - workDone, stages: schedule.length - index - 1 }),
           ...(frame ? { frame } : {}),
         });
         if (stageEnds) {

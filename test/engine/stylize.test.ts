@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Engine, Progress } from '../../src/engine/engine.ts';
+import { remainingMs, type Engine, type Progress } from '../../src/engine/engine.ts';
 import { CancelledError, InputError } from '../../src/engine/errors.ts';
 import { encodeGif } from '../../src/engine/gif.ts';
 import { encodePng, type RgbImage } from '../../src/engine/image.ts';
@@ -129,5 +129,15 @@ describe.each(['tfjs', 'onnx'] as const)('stylize on the %s engine (64 px, a few
     expect(result.scales.every((scale) => scale.size >= 128)).toBe(true);
     const after = await engine.stylize({ content, style, options: { size: 64, iterations: 2 } });
     expect(after.iterations).toBe(2);
+  });
+});
+
+describe('the time left of an optimisation', () => {
+  it('counts the steps left at the measured rate per pixel-iteration, and each stage still to prepare at what one cost', () => {
+    // 1 s of steps for 100 units of work, 2 s preparing the first of three stages.
+    expect(remainingMs({ stepsMs: 1_000, setupMs: 2_000, workDone: 100, stagesPrepared: 1 }, { work: 900, stages: 2 })).toBe(9_000 + 2 * 2_000);
+    // Preparing counted as step time would have said (3 s / 100) × 900 = 27 s.
+    expect(remainingMs({ stepsMs: 5_000, setupMs: 3_000, workDone: 500, stagesPrepared: 3 }, { work: 0, stages: 0 })).toBe(0);
+    expect(remainingMs({ stepsMs: 0, setupMs: 2_000, workDone: 0, stagesPrepared: 1 }, { work: 900, stages: 2 })).toBe(0);
   });
 });
