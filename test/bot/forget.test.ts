@@ -95,21 +95,17 @@ describe('/forget-me', () => {
 });
 
 describe('Remove', () => {
-  it('keeps the photo of a picture removed while it is being painted again, and deletes it with the last picture', async () => {
+  it('does not paint again a picture removed while its repaint was being queued', async () => {
     const rita = contextFor('rita');
     const first = await harness.bot.execute('stylize', { content: photo, style: painting }, rita);
     await finished(first.jobId!);
-    // Pressed at once: Again reads the job and then awaits; Remove takes the job down in that gap.
+    const photos = uploadsOf(harness.bot.job(first.jobId!)!);
+    // Pressed at once: Again reads the job and then awaits; Remove takes the job and its photo down in that gap.
     const [again, removed] = await Promise.all([harness.bot.rerun(first.jobId!, rita, 'seed'), harness.bot.remove(first.jobId!, rita)]);
     expect(removed.text).toMatch(/was removed by the person who asked for it/);
-    expect(again.text).toMatch(/^Queued job/);
-    // Checked at once: the engine may have read the photo before a deletion, and succeed by luck.
-    const repaint = harness.bot.job(again.jobId!)!;
-    for (const path of uploadsOf(repaint)) await expect(access(path)).resolves.toBeUndefined();
-    expect((await finished(repaint.id)).type).toBe('succeeded');
-
-    expect((await harness.bot.remove(repaint.id, rita)).text).toMatch(/was removed/);
-    for (const path of uploadsOf(repaint)) await expect(access(path)).rejects.toThrow();
+    expect(again).toMatchObject({ text: `Job ${first.jobId!} was removed just now, so it was not painted again.`, refusal: {} });
+    expect(harness.bot.jobsOf('web', 'rita')).toEqual([]);
+    for (const path of photos) await expect(access(path)).rejects.toThrow();
   });
 
   it('fails a job whose photo was deleted while it waited in words for its painter, not as the bot’s error', async () => {

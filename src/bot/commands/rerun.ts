@@ -15,24 +15,25 @@ export async function rerunJob(services: Pick<BotServices, 'store' | 'queue' | '
   const job = services.store.get(jobId);
   if (!job || !isOfCommunity(job.requester, context.requester)) throw new BotError('unknown_job', `There is no job "${jobId}".`);
   if (!rerunChangesFor(job).includes(change)) throw new BotError('invalid_option', `Job ${jobId} cannot be painted again that way.`);
-  // Held from the moment the job was read until the new row exists: a Remove of this picture pressed
-  // meanwhile would otherwise delete the photo under the new job (a flood found it failing so).
-  const release = services.store.claimFiles(uploadsOf(job));
-  try {
-    if (!(await filesExist(uploadsOf(job)))) throw new BotError('unknown_job', `The images of job ${jobId} have expired; send them again.`);
-    const { contentPath, stylePath, styles, maskPath, styleLabel, background } = job;
-    // The photo stays its poster's: whoever repaints it, they may remove the new picture too.
-    const photoOwner = job.photoOwner ?? job.requester.userId;
-    const { method, options } = rerunOf(job, change, services.limits.defaultIterations);
-    const entry = await services.queue.submit(context.requester, () => ({ requester: context.requester, origin: context.origin, method, options, contentPath, stylePath, styles, maskPath, styleLabel, photoOwner, background }));
-    const seed = method === 'fast' ? '' : `, seed ${String(entry.job.options.seed)}`;
-    return {
-      text: `Queued job ${entry.job.id} (${styleLabel}, ${method === 'best' ? 'painted properly from the fast picture, ' : ''}${describeWeights(entry.job)}${seed}). ${describePosition(entry.position, entry.etaMs)}`,
-      jobId: entry.job.id,
-    };
-  } finally {
-    release();
-  }
+  const { contentPath, stylePath, styles, maskPath, styleLabel, background } = job;
+  // The photo stays its poster's: whoever repaints it, they may remove the new picture too.
+  const photoOwner = job.photoOwner ?? job.requester.userId;
+  const { method, options } = rerunOf(job, change, services.limits.defaultIterations);
+  const filesThere = await filesExist(uploadsOf(job));
+  const entry = await services.queue.submit(context.requester, () => {
+    // Checked as the new job is written (nothing else runs between here and its row: `submit` calls
+    // this at once, and the job's files are its own already): a picture removed while its files were
+    // checked, or whose photo's owner was forgotten, is not painted again. A flood found such a repaint
+    // queued with its photo deleted under it.
+    if (!services.store.get(jobId)) throw new BotError('unknown_job', `Job ${jobId} was removed just now, so it was not painted again.`);
+    if (!filesThere) throw new BotError('unknown_job', `The images of job ${jobId} have expired; send them again.`);
+    return { requester: context.requester, origin: context.origin, method, options, contentPath, stylePath, styles, maskPath, styleLabel, photoOwner, background };
+  });
+  const seed = method === 'fast' ? '' : `, seed ${String(entry.job.options.seed)}`;
+  return {
+    text: `Queued job ${entry.job.id} (${styleLabel}, ${method === 'best' ? 'painted properly from the fast picture, ' : ''}${describeWeights(entry.job)}${seed}). ${describePosition(entry.position, entry.etaMs)}`,
+    jobId: entry.job.id,
+  };
 }
 
 /**

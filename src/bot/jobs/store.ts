@@ -194,32 +194,10 @@ function toJob(row: JobRow): Job {
 
 /** The job table. Every state change is one committed statement, so a crash never half-applies one. */
 export class JobStore {
-  /** Files held for jobs not yet written (see `claimFiles`), with how many hold each. */
-  private readonly claimed = new Map<string, number>();
-
   constructor(
     private readonly db: Db,
     private readonly now: () => number = Date.now,
   ) {}
-
-  /**
-   * Holds files that a job about to be written will be painted from: until the returned release is
-   * called they count as in use, so that a Remove or the retention sweep that runs while the new job
-   * is being admitted does not delete its photo (a repaint reads its source job, then awaits).
-   */
-  claimFiles(paths: readonly string[]): () => void {
-    for (const path of paths) this.claimed.set(path, (this.claimed.get(path) ?? 0) + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      for (const path of paths) {
-        const holders = (this.claimed.get(path) ?? 1) - 1;
-        if (holders > 0) this.claimed.set(path, holders);
-        else this.claimed.delete(path);
-      }
-    };
-  }
 
   create(job: NewJob): Job {
     const id = randomBytes(6).toString('base64url');
@@ -352,14 +330,14 @@ export class JobStore {
     })();
   }
 
-  /** Every file some job still refers to (uploads and results), or that a job being admitted holds. */
+  /** Every file some job still refers to (uploads and results). */
   pathsInUse(): Set<string> {
-    return new Set([...(this.db.prepare('SELECT * FROM jobs').all() as JobRow[]).map(toJob).flatMap(filesOf), ...this.claimed.keys()]);
+    return new Set((this.db.prepare('SELECT * FROM jobs').all() as JobRow[]).map(toJob).flatMap(filesOf));
   }
 
-  /** Files referenced by queued or running jobs, or held for one being admitted: retention must never delete these. */
+  /** Files referenced by queued or running jobs: retention must never delete these. */
   livePaths(): Set<string> {
-    return new Set([...[...this.running(), ...this.queued()].flatMap(uploadsOf), ...this.claimed.keys()]);
+    return new Set([...this.running(), ...this.queued()].flatMap(uploadsOf));
   }
 }
 
