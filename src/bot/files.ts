@@ -56,14 +56,9 @@ export async function storeClip(dir: string, bytes: Uint8Array, kind: 'animation
  */
 export async function readJobInput(path: string): Promise<Buffer> {
   return readFile(path).catch((error: unknown) => {
-    if ((error as { code?: string }).code === 'ENOENT') throw missingInput();
+    if ((error as { code?: string }).code === 'ENOENT') throw new InputError('missing_file', 'The photo or painting of this job was deleted before it could be painted; send it again.');
     throw error;
   });
-}
-
-/** The error for a job whose photo or painting was deleted before it was painted. */
-export function missingInput(): InputError {
-  return new InputError('missing_file', 'The photo or painting of this job was deleted before it could be painted; send it again.');
 }
 
 export function resultPaths(dirs: DataDirs, jobId: string): { png: string; gif: string; mp4: string } {

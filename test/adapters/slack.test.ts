@@ -27,7 +27,6 @@ const ALICE = 'U0ALICE';
 const BOB = 'U0BOB';
 let fake: FakeSlack;
 let photo: Record<string, unknown>;
-let painting: Record<string, unknown>;
 let personPhoto: Record<string, unknown>;
 
 async function startHarness(overrides: Record<string, string>) {
@@ -64,7 +63,6 @@ beforeAll(async () => {
   fake = await startFakeSlack();
   photo = fake.addFile('tubingen.jpg', await readFile(sharedImagePath('content_tubingen.jpg')), 'image/jpeg');
   personPhoto = fake.addFile('person.jpg', await readFile(sharedImagePath('content_person.jpg')), 'image/jpeg');
-  painting = fake.addFile('starry.jpg', await readFile(sharedImagePath('style_starry_night.jpg')), 'image/jpeg');
 });
 afterAll(async () => {
   await fake?.close();

@@ -11,7 +11,6 @@ import { maskFromImage, resizeMap } from '../../src/engine/mask.ts';
 import { maskImageOf } from '../../src/engine/methods/regions.ts';
 import { fastMethod } from '../../src/engine/methods/fast.ts';
 import type { MethodContext } from '../../src/engine/methods/method.ts';
-import { optimiseMethod } from '../../src/engine/methods/optimise.ts';
 import { letterbox, loadPersonSegmenter, maskForTarget, MIN_PERSON_SHARE, SEGMENTATION_SIZE, type PersonSegmenter } from '../../src/engine/segmentation/person.ts';
 import { createFeatureNetwork, layerResolution, rgbToVggInput, type FeatureNetwork } from '../../src/engine/vgg.ts';
 import { loadVggWeights } from '../../src/engine/weights.ts';

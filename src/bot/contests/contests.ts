@@ -428,7 +428,6 @@ export class Contests {
     if (existing) throw new BotError('limit_reached', `"${existing.title}" is still running in this channel; end it first (contest end).`);
   }
 
-  /** The contest running in the channel, or the refusal that there is none. */
   /** The refusal of an entry whose contest ended or was cancelled since it was looked up, if it did. */
   private endedSince(contest: Contest): BotError | undefined {
     const now = this.get(contest.id);
@@ -436,6 +435,7 @@ export class Contests {
     return new BotError('unknown_job', `"${contest.title}" ${now?.status === 'cancelled' ? 'was cancelled' : 'ended'} just as your photo came in, so it was not entered.`);
   }
 
+  /** The contest running in the channel, or the refusal that there is none. */
   requireOpen(platform: Platform, channelId: string): Contest {
     const contest = this.openIn(platform, channelId);
     if (!contest) throw new BotError('unknown_job', 'There is no contest running in this channel.');

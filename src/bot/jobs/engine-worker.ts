@@ -4,7 +4,7 @@
  * EngineHost with its settings as argv[2]; speaks the protocol in engine-protocol.ts over IPC. A
  * job names its engine method (`engine/methods/`), which validates its own options here.
  */
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeClip, DEFAULT_CLIP_LIMITS } from '../../engine/clip/decode.ts';
 import { stylizeClip } from '../../engine/clip/stylize-clip.ts';
