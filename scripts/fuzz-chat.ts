@@ -1,5 +1,5 @@
 /**
- * `npm run fuzz:chat -- [seconds=60] [workers=4] [--restarts=N]`: a flood of what chat users can
+ * `npm run fuzz:chat -- [seconds=60] [workers=4] [--restarts=N] [--slack=http]`: a flood of what chat users can
  * send, through the real discord.js and Bolt. Starts the loopback fakes of Discord and Slack
  * (test/fakes), a stranger host that nobody should fetch from, and `impasto start` connected to both
  * fakes; then for `seconds` sends every command with odd option values and types, damaged, empty and
@@ -7,6 +7,8 @@
  * modal submissions with made-up or other users' ids, mentions, and members leaving. With
  * `--restarts` it kills the app that many times meanwhile (by turns SIGKILL and SIGTERM) and starts
  * it again on the same data; what was sent around a restart may go unanswered, as on the platforms.
+ * Slack's side goes over Socket Mode, or with `--slack=http` as signed requests to Bolt's own HTTP
+ * server (the replay guard and Bolt's three-second acknowledgement in the path).
  * It then checks that a plain job still succeeds on each platform, and fails (exit 1) on any error
  * logged by the app, the app exiting, an interaction or envelope never answered, a Discord refusal
  * lost after its public "thinking…" reply was deleted, or any request to the stranger host. Not
@@ -19,10 +21,12 @@ import { join } from 'node:path';
 import { defaultCommandDefinitions } from '../src/bot/commands/reference.ts';
 import type { CommandDefinition, OptionDefinition } from '../src/bot/commands/types.ts';
 import { attachmentObject, BOT_USER, GUILD_ID, interactionPayload, PERMISSIONS, snowflake, startFakeDiscord, userMessage, type FakeUser } from '../test/fakes/discord/server.ts';
-import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID as SLACK_CHANNEL, startFakeSlack, TEAM_ID } from '../test/fakes/slack/server.ts';
+import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID as SLACK_CHANNEL, SIGNING_SECRET, signRequest, startFakeSlack, TEAM_ID } from '../test/fakes/slack/server.ts';
 import { floodArguments, pick, restartDuringFlood, SHARED_DIR, sleep, startFuzzedApp, waitForLogLine } from './fuzz/app.ts';
 
 const { seconds, workers, restarts } = floodArguments({ seconds: 60, workers: 4 });
+const slackOverHttp = process.argv.includes('--slack=http');
+const SLACK_HTTP_PORT = 30_000 + Math.floor(Math.random() * 10_000);
 // A reply must come within Discord's three seconds; this is far more, so only a missing one counts.
 const ANSWER_WAIT_MS = 15_000;
 
@@ -68,7 +72,7 @@ const app = await startFuzzedApp({
   DISCORD_CDN_HOSTS: discord.cdnHost,
   DISCORD_GUILD_ID: GUILD_ID,
   SLACK_BOT_TOKEN: BOT_TOKEN,
-  SLACK_APP_TOKEN: APP_TOKEN,
+  ...(slackOverHttp ? { SLACK_MODE: 'http', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_PORT: String(SLACK_HTTP_PORT) } : { SLACK_APP_TOKEN: APP_TOKEN }),
   SLACK_API_URL: slack.apiUrl,
   SLACK_FILE_HOSTS: slack.fileHost,
   SLACK_MODERATORS: 'U0CAROL',
@@ -313,7 +317,7 @@ async function floodSlack(definitions: readonly CommandDefinition[], files: File
   const channel = pick(SLACK_CHANNELS);
   const roll = Math.random();
   let what: string;
-  let envelope: Promise<Record<string, unknown>>;
+  let envelope: Promise<void>;
   // Slash commands and mentions paint the latest image in the channel: one is often there.
   const shared = Math.random() < 0.6 ? slack.postUserMessage(user, pick(['', 'look', '<@U0BOT> udnie']), Array.from({ length: 1 + Math.floor(Math.random() * 2) }, () => pick(files.slackFiles))) : undefined;
   const slash = { user_id: user, user_name: user.toLowerCase(), channel_id: channel, team_id: TEAM_ID, trigger_id: snowflake(), response_url: `${slack.apiUrl}response`, token: 'verification' };
@@ -321,29 +325,29 @@ async function floodSlack(definitions: readonly CommandDefinition[], files: File
   if (roll < 0.25) {
     const text = [pick(STYLE_TEXTS), ...oddSlackPairs(definitions.find((definition) => definition.name === 'stylize')!)].join(' ');
     what = `/stylize ${text}`;
-    envelope = slack.sendEnvelope('slash_commands', { ...slash, command: '/stylize', text });
+    envelope = sendToSlackBot('slash_commands', { ...slash, command: '/stylize', text });
   } else if (roll < 0.5) {
     const definition = pick(definitions);
     const words = [definition.name, ...(definition.name.startsWith('style ') ? [pick(STYLE_TEXTS)] : []), ...oddSlackPairs(definition, jobIds)];
     const text = Math.random() < 0.05 ? pick(TEXTS) : words.join(' ');
     what = `/impasto ${text}`;
-    envelope = slack.sendEnvelope('slash_commands', { ...slash, command: '/impasto', text });
+    envelope = sendToSlackBot('slash_commands', { ...slash, command: '/impasto', text });
   } else if (roll < 0.62) {
     const message = shared ?? { ts: `${Date.now() / 1000}`, user, text: '' };
     what = `shortcut Stylize with… on a message with ${(message as { files?: unknown[] }).files?.length ?? 0} files`;
-    envelope = slack.sendEnvelope('interactive', { ...identity, type: 'message_action', callback_id: 'stylize_with', channel: { id: channel, name: 'general' }, message, message_ts: message.ts, response_url: `${slack.apiUrl}response` });
+    envelope = sendToSlackBot('interactive', { ...identity, type: 'message_action', callback_id: 'stylize_with', channel: { id: channel, name: 'general' }, message, message_ts: message.ts, response_url: `${slack.apiUrl}response` });
   } else if (roll < 0.75) {
     const opened = slack.calls.filter((call) => call.method === 'views.open').map((call) => JSON.parse(String(call.args.view)) as { callback_id: string; private_metadata: string });
     const view = opened.length > 0 && Math.random() < 0.8 ? pick(opened) : { callback_id: 'impasto_stylize', private_metadata: pick(['', '{}', 'not json', '{"channel":"C0GENERAL","ts":"1.2"}']) };
     const values = oddModalValues();
     what = `form Stylize with… with ${JSON.stringify(values).slice(0, 200)}`;
-    envelope = slack.sendEnvelope('interactive', { ...identity, type: 'view_submission', view: { id: 'V1', team_id: TEAM_ID, type: 'modal', callback_id: view.callback_id, private_metadata: view.private_metadata, state: { values }, hash: 'h' } });
+    envelope = sendToSlackBot('interactive', { ...identity, type: 'view_submission', view: { id: 'V1', team_id: TEAM_ID, type: 'modal', callback_id: view.callback_id, private_metadata: view.private_metadata, state: { values }, hash: 'h' } });
   } else if (roll < 0.92) {
     const action = pick(SLACK_ACTIONS);
     const value = pick([...jobIds, `${pick([...jobIds])} F123 F456`, '']);
     what = `button ${action} ${value.slice(0, 40)}`;
     const ts = `${Date.now() / 1000}`;
-    envelope = slack.sendEnvelope('interactive', {
+    envelope = sendToSlackBot('interactive', {
       ...identity,
       type: 'block_actions',
       channel: { id: channel, name: 'general' },
@@ -357,18 +361,34 @@ async function floodSlack(definitions: readonly CommandDefinition[], files: File
     const text = `<@U0BOT> ${pick(STYLE_TEXTS)} ${oddSlackPairs(definitions.find((definition) => definition.name === 'stylize')!).join(' ')}`;
     what = `mention ${text.slice(0, 60)}`;
     const thread = shared && Math.random() < 0.8 ? { thread_ts: shared.ts } : {};
-    envelope = slack.sendEnvelope('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: `Ev${snowflake()}`, event_time: Math.floor(Date.now() / 1000), event: { type: 'app_mention', user, text, ts, channel, event_ts: ts, ...thread } });
+    envelope = sendToSlackBot('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: `Ev${snowflake()}`, event_time: Math.floor(Date.now() / 1000), event: { type: 'app_mention', user, text, ts, channel, event_ts: ts, ...thread } });
   } else {
     what = 'member left';
-    envelope = slack.sendEnvelope('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: `Ev${snowflake()}`, event_time: Math.floor(Date.now() / 1000), event: { type: 'member_left_channel', user, channel, channel_type: 'C', team: TEAM_ID } });
+    envelope = sendToSlackBot('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: `Ev${snowflake()}`, event_time: Math.floor(Date.now() / 1000), event: { type: 'member_left_channel', user, channel, channel_type: 'C', team: TEAM_ID } });
   }
   count(`Slack ${what.split(' ')[0]}`);
   const sentAt = Date.now();
-  // Sending throws when the bot has no Socket Mode connection: that happens only around a restart.
-  const acked = await Promise.race([envelope.then(() => true, () => false), sleep(ANSWER_WAIT_MS).then(() => false)]);
-  if (acked) return;
+  // Sending fails when the bot has no Socket Mode connection or HTTP server: only around a restart.
+  const refused = await Promise.race([envelope.then(() => undefined, (error: unknown) => (error instanceof Error ? error.message : String(error))), sleep(ANSWER_WAIT_MS).then(() => 'no answer')]);
+  if (refused === undefined) return;
   if (nearRestart(sentAt)) count('Slack unanswered (restarting)');
-  else findings.push(`Slack envelope never acknowledged: ${what}`);
+  else findings.push(`Slack envelope never acknowledged (${refused}): ${what}`);
+}
+
+/**
+ * Delivers what Slack would send the bot: an envelope over Socket Mode, or the same payload as
+ * Slack's signed HTTP request (slash commands and interactions form-encoded, events as JSON).
+ * Resolves once the bot has acknowledged it (HTTP 200).
+ */
+async function sendToSlackBot(type: 'slash_commands' | 'interactive' | 'events_api', payload: Record<string, unknown>): Promise<void> {
+  if (!slackOverHttp) return void (await slack.sendEnvelope(type, payload));
+  const [body, contentType] =
+    type === 'events_api'
+      ? [JSON.stringify(payload), 'application/json']
+      : [new URLSearchParams(type === 'interactive' ? { payload: JSON.stringify(payload) } : (payload as Record<string, string>)).toString(), 'application/x-www-form-urlencoded'];
+  const response = await fetch(`http://127.0.0.1:${SLACK_HTTP_PORT}/slack/events`, { method: 'POST', body, headers: { 'content-type': contentType, ...signRequest(body) } });
+  await response.text();
+  if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
 }
 
 /** `key=value` words for a command: its own options with odd values, sometimes unknown keys. */
@@ -401,8 +421,8 @@ function oddModalValues(): Record<string, Record<string, Record<string, unknown>
 /** A plain /stylize from a member who has shared a photo and sent nothing else: it must be painted. */
 async function paintOnSlack(photo: Record<string, unknown>): Promise<boolean> {
   const message = slack.postUserMessage('U0DAVE', 'my dog', [photo]);
-  const command = slack.sendEnvelope('slash_commands', { command: '/stylize', text: `${PLAIN_STYLE} mode=optimise size=64 iterations=1`, user_id: 'U0DAVE', user_name: 'dave', channel_id: SLACK_CHANNEL, team_id: TEAM_ID, trigger_id: snowflake(), response_url: `${slack.apiUrl}response`, token: 'verification' });
-  if (!(await Promise.race([command.then(() => true), sleep(ANSWER_WAIT_MS).then(() => false)]))) return false;
+  const command = sendToSlackBot('slash_commands', { command: '/stylize', text: `${PLAIN_STYLE} mode=optimise size=64 iterations=1`, user_id: 'U0DAVE', user_name: 'dave', channel_id: SLACK_CHANNEL, team_id: TEAM_ID, trigger_id: snowflake(), response_url: `${slack.apiUrl}response`, token: 'verification' });
+  if (!(await Promise.race([command.then(() => true, () => false), sleep(ANSWER_WAIT_MS).then(() => false)]))) return false;
   const finished = await slack
     .waitForCall((call) => call.method === 'files.completeUploadExternal' && call.args.thread_ts === message.ts, 120_000)
     .then(() => true, () => false);
