@@ -129,7 +129,8 @@ describe('the style library', () => {
       expect(networks).toEqual({ 'composition-vii': undefined, 'great-wave': 'wave', 'shipwreck-minotaur': 'wreck', 'starry-night': undefined, 'the-scream': 'scream' });
       expect(withNetworks.bot.library.in('web').suggest('scre').map(styleChoiceLabel)).toContain('the-scream · fast');
       const reply = await withNetworks.bot.execute('styles', {}, contextFor('anyone'));
-      expect(reply.text).toMatch(/the-scream/);
+      // The list says which paint in seconds, as the gallery's captions and autocomplete do.
+      expect(reply.text).toBe('5 styles: composition-vii, great-wave · fast, shipwreck-minotaur · fast, starry-night, the-scream · fast. Use one with /stylize style_name:<name> (those marked fast paint in seconds).');
     } finally {
       await withNetworks.stop({ keepData: true });
     }

@@ -1,6 +1,7 @@
 import type { BotServices } from '../services.ts';
 import { defineCommand } from './define.ts';
 import { counted } from '../format.ts';
+import { styleChoiceLabel } from '../styles/library.ts';
 
 export function createStylesCommand(services: BotServices) {
   return defineCommand({ name: 'styles', description: 'Show the style library as a gallery', options: {} }, async (context) => {
@@ -10,7 +11,7 @@ export function createStylesCommand(services: BotServices) {
     const text =
       styles.length === 0
         ? 'The style library is empty. Moderators can add styles with /style add; anyone can upload a style image to /stylize.'
-        : `${counted(styles.length, 'style')}: ${styles.map((style) => style.name).join(', ')}. Use one with /stylize style_name:<name>.`;
+        : `${counted(styles.length, 'style')}: ${styles.map(styleChoiceLabel).join(', ')}. Use one with /stylize style_name:<name>${styles.some((style) => style.network) ? ' (those marked fast paint in seconds)' : ''}.`;
     return { text, files: [{ name: 'styles.png', bytes: sheet }] };
   });
 }
