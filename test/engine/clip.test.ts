@@ -187,4 +187,14 @@ describe('the time left in a clip', () => {
     alike.frameDone(0);
     expect(alike.etaMs(1, 0)).toBeCloseTo(3 * 4_000);
   });
+
+  it('takes the frame’s own optimisation’s estimate of its time left where it gives one', () => {
+    let now = 0;
+    const clock = createClipClock(4, 1 / 3, () => now);
+    // 3 s into the first frame at 1 iteration of 60 (its stages' setup in those 3 s), which expects 12 s more.
+    now = 3_000;
+    expect(clock.etaMs(0, 1 / 60, 12_000)).toBeCloseTo(12_000 + 3 * 5_000);
+    // Without it, the 3 s would count as one iteration's time: 3 minutes for the frame.
+    expect(clock.etaMs(0, 1 / 60)).toBeCloseTo(180_000 - 3_000 + 3 * 60_000);
+  });
 });

@@ -10,8 +10,12 @@
 export interface ClipClock {
   /** The frame `index` is finished. */
   frameDone(index: number): void;
-  /** The time left, painting frame `index` and `part` (0–1) into it; 0 while nothing is known yet. */
-  etaMs(index: number, part: number): number;
+  /**
+   * The time left, painting frame `index` and `part` (0–1) into it, with what its optimisation
+   * expects to take still (`frameLeftMs`, where it says: its own setup kept apart); 0 while nothing
+   * is known yet.
+   */
+  etaMs(index: number, part: number, frameLeftMs?: number): number;
 }
 
 export function createClipClock(totalFrames: number, laterFrameShare: number, now: () => number = () => performance.now()): ClipClock {
@@ -26,11 +30,11 @@ export function createClipClock(totalFrames: number, laterFrameShare: number, no
       else laterMs.push(at - frameStartedAt);
       frameStartedAt = at;
     },
-    etaMs(index, part) {
+    etaMs(index, part, frameLeftMs) {
       if (index >= totalFrames) return 0;
       const spentMs = now() - frameStartedAt;
       // What the frame being painted is on course to cost, from how far it has come.
-      const courseMs = part > 0 ? spentMs / part : undefined;
+      const courseMs = frameLeftMs !== undefined && frameLeftMs > 0 ? spentMs + frameLeftMs : part > 0 ? spentMs / part : undefined;
       if (index === 0) return courseMs === undefined ? 0 : courseMs - spentMs + (totalFrames - 1) * courseMs * laterFrameShare;
       const expectedMs = meanOf(laterMs) ?? (firstMs === undefined ? undefined : firstMs * laterFrameShare);
       // Trusted as far as the frame has come: its first iteration also carries the optical flow, and

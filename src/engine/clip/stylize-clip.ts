@@ -68,13 +68,13 @@ export async function stylizeClip(context: MethodContext, request: ClipRequest):
   const painted: RgbImage[] = [...(request.done ?? [])];
   // Frames after the first take a third of its iterations, unless each is painted on its own (or by a network).
   const clock = createClipClock(total, request.method === 'fast' || request.temporal === false ? 1 : LATER_FRAME_ITERATIONS);
-  /** `finished` frames done, and `iteration` of `of` into the next one. */
-  const report = (finished: number, iteration: number, of: number) => {
-    request.onProgress?.({ frame: finished, totalFrames: total, iteration, totalIterations: of, elapsedMs: performance.now() - started, etaMs: clock.etaMs(finished, iteration / Math.max(1, of)) });
+  /** `finished` frames done, and `iteration` of `of` into the next one (whose optimisation expects `frameLeftMs` more). */
+  const report = (finished: number, iteration: number, of: number, frameLeftMs?: number) => {
+    request.onProgress?.({ frame: finished, totalFrames: total, iteration, totalIterations: of, elapsedMs: performance.now() - started, etaMs: clock.etaMs(finished, iteration / Math.max(1, of), frameLeftMs) });
   };
   for (let index = painted.length; index < total; index++) {
     throwIfAborted(signal);
-    const frame = await (request.method === 'fast' ? paintFast(context, request, index) : paintOptimised(context, request, index, painted[index - 1], (iteration, of) => report(index, iteration, of)));
+    const frame = await (request.method === 'fast' ? paintFast(context, request, index) : paintOptimised(context, request, index, painted[index - 1], (iteration, of, leftMs) => report(index, iteration, of, leftMs)));
     painted.push(frame);
     clock.frameDone(index);
     await request.onFrame?.(index, frame);
@@ -88,14 +88,14 @@ async function paintFast(context: MethodContext, request: ClipRequest, index: nu
   return paintFastPicture(context, { content: request.clip.frames[index]!, styles: [], mask: request.mask, background: request.background }, request.options, request.signal);
 }
 
-async function paintOptimised(context: MethodContext, request: ClipRequest, index: number, previous: RgbImage | undefined, onIteration: (iteration: number, of: number) => void): Promise<RgbImage> {
+async function paintOptimised(context: MethodContext, request: ClipRequest, index: number, previous: RgbImage | undefined, onIteration: (iteration: number, of: number, leftMs: number) => void): Promise<RgbImage> {
   const engine = await context.engine();
   const { target, rest } = takeTarget(request.options);
   const { network, backgroundNetwork, ...options } = rest as StylizeOptionsInput & { network?: unknown; backgroundNetwork?: unknown };
   const content = request.clip.frames[index]!;
   // Where to paint, found in this frame (the person moves).
   const regions = await regionsFor(context, { content, styles: request.styles, mask: request.mask, background: request.background }, target);
-  const base = { content, styles: request.styles, ...definedRegions(regions), signal: request.signal, onProgress: (progress: { iteration: number; totalIterations: number }) => onIteration(progress.iteration, progress.totalIterations) };
+  const base = { content, styles: request.styles, ...definedRegions(regions), signal: request.signal, onProgress: (progress: { iteration: number; totalIterations: number; etaMs: number }) => onIteration(progress.iteration, progress.totalIterations, progress.etaMs) };
   if (!previous || request.temporal === false) {
     // `best`: the first frame (or each, without temporal consistency) starts from the network's picture.
     const start = request.method === 'best' ? await startFromNetworks(context, engine, content, { network, backgroundNetwork, size: options.size }, regions) : undefined;
