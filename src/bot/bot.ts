@@ -14,7 +14,7 @@ import { createContestStatusCommand } from './commands/contest-status.ts';
 import { createContestWithdrawCommand } from './commands/contest-withdraw.ts';
 import { createHelpCommand } from './commands/help.ts';
 import { createQueueCommand } from './commands/queue.ts';
-import { rerunJob, type RerunChange } from './commands/rerun.ts';
+import { createRerun, type RerunChange } from './commands/rerun.ts';
 import { createStyleAddCommand } from './commands/style-add.ts';
 import { createStyleRemoveCommand } from './commands/style-remove.ts';
 import { createStyleTrainCommand } from './commands/style-train.ts';
@@ -123,6 +123,7 @@ export function createBot(options: BotOptions): Bot {
   });
   queue.onEvent((event) => training.handleJobEvent(event));
   const services: BotServices = { store, queue, library, dirs, limits, settings, engineInfo: runtime.engineInfo, contests, leaderboard, canSegment, training };
+  const rerun = createRerun(services);
   const forgottenListeners = new Set<(requester: Requester) => void>();
   const commands = createCommands(services, (requester) => {
     for (const listener of forgottenListeners) listener(requester);
@@ -175,7 +176,7 @@ export function createBot(options: BotOptions): Bot {
       forgottenListeners.add(listener);
       return () => forgottenListeners.delete(listener);
     },
-    rerun: (jobId, context, change) => replyOrRefusal(() => rerunJob(services, jobId, context, change)),
+    rerun: (jobId, context, change) => replyOrRefusal(() => rerun(jobId, context, change)),
     remove: (jobId, context) => replyOrRefusal(() => removeResult(services, jobId, context.requester)),
     job: (id) => store.get(id),
     queueEntry: (id) => queue.entries().find((entry) => entry.job.id === id),

@@ -1,8 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rerunOf } from '../../src/bot/commands/rerun.ts';
+import { createRerun, rerunOf } from '../../src/bot/commands/rerun.ts';
+import type { Job, NewJob } from '../../src/bot/jobs/store.ts';
+import type { QueueEntry } from '../../src/bot/jobs/queue.ts';
 import { parseBlend } from '../../src/bot/commands/stylize.ts';
 import { rerunChangesFor } from '../../src/bot/job-messages.ts';
 import { openDatabase, schemaVersion } from '../../src/bot/database.ts';
@@ -103,5 +106,38 @@ describe('engine controls in the bot', () => {
     expect(columns('community_settings')).toEqual(['community', 'key', 'value']);
     expect(columns('released_networks')).toEqual(['network', 'released_at']);
     db.close();
+  });
+});
+
+describe('double presses', () => {
+  // The store and queue are stand-ins here (jobs are not painted), so that the clock can be moved.
+  it('takes the same member pressing the same button again while its job waits for a double press', async () => {
+    const photo = join(await mkdtemp(join(tmpdir(), 'impasto-press-')), 'photo.png');
+    await writeFile(photo, 'photo');
+    const dana = contextFor('dana');
+    const jobs = new Map<string, Job>();
+    jobs.set('src', { id: 'src', seq: 1, requester: dana.requester, origin: dana.origin, status: 'succeeded', method: 'optimise', options: { strength: 5, seed: 1 }, contentPath: photo, stylePath: photo, styleLabel: 'x', attempts: 0, createdAt: 0 });
+    const submit = async (_requester: unknown, prepare: () => NewJob | Promise<NewJob>): Promise<QueueEntry> => {
+      const job = { ...(await prepare()), id: `j${jobs.size}`, status: 'queued' } as Job;
+      jobs.set(job.id, job);
+      return { job, lane: 'paint', position: 1, etaMs: 1_000 };
+    };
+    let clock = 0;
+    const rerun = createRerun({ store: { get: (id: string) => jobs.get(id) }, queue: { submit }, limits: { defaultIterations: 60 } } as unknown as Parameters<typeof createRerun>[0], () => clock);
+
+    // A double click: two presses at once, one job.
+    const [first, second] = await Promise.allSettled([rerun('src', dana, 'seed'), rerun('src', dana, 'seed')]);
+    expect(first).toMatchObject({ status: 'fulfilled', value: { jobId: 'j1' } });
+    expect(second).toMatchObject({ status: 'rejected', reason: { message: 'You pressed that a moment ago: it is being queued.' } });
+    clock += 2_000;
+    await expect(rerun('src', dana, 'seed')).rejects.toThrow('You pressed that a moment ago: it is job j1.');
+    // Another member, or another button, is another request.
+    expect((await rerun('src', contextFor('eli'), 'seed')).jobId).toBe('j2');
+    expect((await rerun('src', dana, 'more')).jobId).toBe('j3');
+    // Once the first job has ended, or a few seconds on, the same press asks again.
+    jobs.set('j1', { ...jobs.get('j1')!, status: 'succeeded' });
+    expect((await rerun('src', dana, 'seed')).jobId).toBe('j4');
+    clock += 6_000;
+    expect((await rerun('src', dana, 'seed')).jobId).toBe('j5');
   });
 });

@@ -105,12 +105,16 @@ describe('the web playground', () => {
     expect(gif.format).toBe('gif');
     expect(gif.pages).toBeGreaterThan(2);
 
-    // The result's buttons are the chat's: More style paints the same photo again, a step stronger.
+    // The result's buttons are the chat's: More style paints the same photo again, a step stronger;
+    // a double click asks once.
     expect(await page.locator('#job-actions button').allTextContents()).toEqual(['Less style', 'More style', 'Again with another seed', 'Delete']);
-    await page.click('#job-actions button[data-action="more"]');
+    const reruns: string[] = [];
+    page.on('request', (request) => void (request.url().includes('/rerun/') && reruns.push(request.url())));
+    await page.dblclick('#job-actions button[data-action="more"]');
     await expect.poll(() => page.textContent('#status')).toMatch(/^(Queued job|Painting with uploaded image)/);
     await page.waitForSelector('#result:not([hidden])', { timeout: 60_000 });
     expect(await page.textContent('#parameters')).toMatch(/ · strength 7 · /);
+    expect(reruns).toHaveLength(1);
 
     const outputDir = resolve('test-output');
     await mkdir(outputDir, { recursive: true });

@@ -10,6 +10,41 @@ import type { CommandContext, Reply } from './types.ts';
 
 export type { RerunChange } from '../job-messages.ts';
 
+/** How long a second press of the same button by the same member is taken for a double press. */
+export const DOUBLE_PRESS_MS = 5_000;
+
+/**
+ * `rerunJob` with double presses caught: the same member pressing the same button of the same
+ * picture again within `DOUBLE_PRESS_MS`, while the first press's job is being queued or still
+ * waits or runs, is told so instead of queueing the same picture twice (Discord and Slack send each
+ * press of a button as its own interaction, and a double click is two).
+ */
+export function createRerun(services: Pick<BotServices, 'store' | 'queue' | 'limits'>, now: () => number = Date.now) {
+  const presses = new Map<string, { readonly at: number; jobId?: string }>();
+  return async (jobId: string, context: CommandContext, change: RerunChange): Promise<Reply> => {
+    const key = `${context.requester.platform}:${context.requester.userId}|${jobId}|${change}`;
+    for (const [other, press] of presses) if (now() - press.at > DOUBLE_PRESS_MS) presses.delete(other);
+    const earlier = presses.get(key);
+    if (earlier) {
+      const job = earlier.jobId === undefined ? undefined : services.store.get(earlier.jobId);
+      if (earlier.jobId === undefined || job?.status === 'queued' || job?.status === 'running') {
+        throw new BotError('limit_reached', earlier.jobId === undefined ? 'You pressed that a moment ago: it is being queued.' : `You pressed that a moment ago: it is job ${earlier.jobId}.`);
+      }
+    }
+    // Taken before anything is awaited, so that two presses at once cannot both pass.
+    const press: { readonly at: number; jobId?: string } = { at: now() };
+    presses.set(key, press);
+    try {
+      const reply = await rerunJob(services, jobId, context, change);
+      press.jobId = reply.jobId;
+      return reply;
+    } catch (error) {
+      if (presses.get(key) === press) presses.delete(key);
+      throw error;
+    }
+  };
+}
+
 /** Runs a finished job again with one change, from the same images (if they have not expired). */
 export async function rerunJob(services: Pick<BotServices, 'store' | 'queue' | 'limits'>, jobId: string, context: CommandContext, change: RerunChange): Promise<Reply> {
   const job = services.store.get(jobId);

@@ -59,6 +59,9 @@ function showMessage(message: PublicJobMessage, override?: string): void {
 }
 
 async function runAction(action: JobAction): Promise<void> {
+  // One press at a time: a double click queued the same repaint twice (the page then followed only the second).
+  const buttons = [...document.querySelectorAll<HTMLButtonElement>('#job-actions button')];
+  for (const button of buttons) button.disabled = true;
   try {
     if (action.kind === 'cancel') {
       await api(`/api/jobs/${action.jobId}`, { method: 'DELETE' });
@@ -76,6 +79,8 @@ async function runAction(action: JobAction): Promise<void> {
     void refreshHistory();
   } catch (error) {
     $('#status').textContent = (error as Error).message;
+  } finally {
+    for (const button of buttons) button.disabled = false;
   }
 }
 
