@@ -11,7 +11,13 @@ import type { CommandContext, Reply } from './types.ts';
 export type { RerunChange } from '../job-messages.ts';
 
 /** How long a second press of the same button by the same member is taken for a double press. */
-export const DOUBLE_PRESS_MS = 5_000;
+const DOUBLE_PRESS_MS = 5_000;
+
+/** A press being answered: when it came, and once queued, its job. */
+interface Press {
+  readonly at: number;
+  jobId?: string | undefined;
+}
 
 /**
  * `rerunJob` with double presses caught: the same member pressing the same button of the same
@@ -20,7 +26,7 @@ export const DOUBLE_PRESS_MS = 5_000;
  * press of a button as its own interaction, and a double click is two).
  */
 export function createRerun(services: Pick<BotServices, 'store' | 'queue' | 'limits'>, now: () => number = Date.now) {
-  const presses = new Map<string, { readonly at: number; jobId?: string }>();
+  const presses = new Map<string, Press>();
   return async (jobId: string, context: CommandContext, change: RerunChange): Promise<Reply> => {
     const key = `${context.requester.platform}:${context.requester.userId}|${jobId}|${change}`;
     for (const [other, press] of presses) if (now() - press.at > DOUBLE_PRESS_MS) presses.delete(other);
@@ -32,7 +38,7 @@ export function createRerun(services: Pick<BotServices, 'store' | 'queue' | 'lim
       }
     }
     // Taken before anything is awaited, so that two presses at once cannot both pass.
-    const press: { readonly at: number; jobId?: string } = { at: now() };
+    const press: Press = { at: now() };
     presses.set(key, press);
     try {
       const reply = await rerunJob(services, jobId, context, change);
