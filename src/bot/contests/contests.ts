@@ -430,9 +430,9 @@ export class Contests {
 
   /** The refusal of an entry whose contest ended or was cancelled since it was looked up, if it did. */
   private endedSince(contest: Contest): BotError | undefined {
-    const now = this.get(contest.id);
-    if (now?.status === 'open') return undefined;
-    return new BotError('unknown_job', `"${contest.title}" ${now?.status === 'cancelled' ? 'was cancelled' : 'ended'} just as your photo came in, so it was not entered.`);
+    const current = this.get(contest.id);
+    if (current?.status === 'open') return undefined;
+    return new BotError('unknown_job', `"${contest.title}" ${current?.status === 'cancelled' ? 'was cancelled' : 'ended'} just as your photo came in, so it was not entered.`);
   }
 
   /** The contest running in the channel, or the refusal that there is none. */

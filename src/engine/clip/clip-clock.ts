@@ -36,12 +36,13 @@ export function createClipClock(totalFrames: number, laterFrameShare: number, no
       // What the frame being painted is on course to cost, from how far it has come.
       const courseMs = frameLeftMs !== undefined && frameLeftMs > 0 ? spentMs + frameLeftMs : part > 0 ? spentMs / part : undefined;
       if (index === 0) return courseMs === undefined ? 0 : courseMs - spentMs + (totalFrames - 1) * courseMs * laterFrameShare;
-      const expectedMs = meanOf(laterMs) ?? (firstMs === undefined ? undefined : firstMs * laterFrameShare);
+      const laterMeanMs = meanOf(laterMs);
+      const expectedMs = laterMeanMs ?? (firstMs === undefined ? undefined : firstMs * laterFrameShare);
       // Trusted as far as the frame has come: its first iteration also carries the optical flow, and
       // taken alone said "about 3 min left" of a minute.
       const thisFrameMs = courseMs === undefined ? expectedMs : expectedMs === undefined ? courseMs : part * courseMs + (1 - part) * expectedMs;
       if (thisFrameMs === undefined) return 0;
-      return Math.max(0, thisFrameMs - spentMs) + (totalFrames - index - 1) * (meanOf(laterMs) ?? thisFrameMs);
+      return Math.max(0, thisFrameMs - spentMs) + (totalFrames - index - 1) * (laterMeanMs ?? thisFrameMs);
     },
   };
 }
