@@ -36,7 +36,7 @@ const DISCORD_USERS: { user: FakeUser; permissions: bigint }[] = [
   { user: { id: '100000000000000002', username: 'bob' }, permissions: PERMISSIONS.member },
   { user: { id: '100000000000000003', username: 'carol' }, permissions: PERMISSIONS.member | PERMISSIONS.manageGuild },
 ];
-const STYLE_TEXTS = ['starry-night', 'the-scream', 'udnie', 'mine', 'Starry Night', 'starry-night:0.5,the-scream:0.5', 'starry-night:-1', 'a:b:c', '', ' ', '../x', 'x'.repeat(3000), '😀', '\u0000', 'trained:../../x', '__other__', 'your saved style'];
+const STYLE_TEXTS = ['starry-night', 'the-scream', 'udnie', 'mine', 'Starry Night', 'starry-night:0.5,the-scream:0.5', 'starry-night:-1', 'a:b:c', '', ' ', '../x', 'x'.repeat(3000), '😀', '\u0000', 'trained:../../x', '__other__', '__saved__', 'your saved style'];
 const TEXTS = [...STYLE_TEXTS, '2h', '0s', '-1d', '9999d', '2026-12-24T18:00Z', '1999-01-01T00:00Z', 'tomorrow', 'true', 'null', '{}', '1e309'];
 const NUMBERS = [0, -1, 1, 2, 3.5, 64, 96, 97, 1024, 2 ** 31, 2 ** 53, -(2 ** 53), 1e308, 0.1, 4, 10, 300, 200_000];
 const DISCORD_TYPE_OF: Record<OptionDefinition['type'], number> = { image: 11, integer: 4, number: 10, choice: 3, text: 3, boolean: 5 };
@@ -334,8 +334,9 @@ async function floodSlack(definitions: readonly CommandDefinition[], files: File
     envelope = sendToSlackBot('slash_commands', { ...slash, command: '/impasto', text });
   } else if (roll < 0.62) {
     const message = shared ?? { ts: `${Date.now() / 1000}`, user, text: '' };
-    what = `shortcut Stylize with… on a message with ${(message as { files?: unknown[] }).files?.length ?? 0} files`;
-    envelope = sendToSlackBot('interactive', { ...identity, type: 'message_action', callback_id: 'stylize_with', channel: { id: channel, name: 'general' }, message, message_ts: message.ts, response_url: `${slack.apiUrl}response` });
+    const shortcut = pick([{ id: 'stylize_with', name: 'Stylize with…' }, { id: 'use_as_style', name: 'Use as style' }]);
+    what = `shortcut ${shortcut.name} on a message with ${(message as { files?: unknown[] }).files?.length ?? 0} files`;
+    envelope = sendToSlackBot('interactive', { ...identity, type: 'message_action', callback_id: shortcut.id, channel: { id: channel, name: 'general' }, message, message_ts: message.ts, response_url: `${slack.apiUrl}response` });
   } else if (roll < 0.75) {
     const opened = slack.calls.filter((call) => call.method === 'views.open').map((call) => JSON.parse(String(call.args.view)) as { callback_id: string; private_metadata: string });
     const view = opened.length > 0 && Math.random() < 0.8 ? pick(opened) : { callback_id: 'impasto_stylize', private_metadata: pick(['', '{}', 'not json', '{"channel":"C0GENERAL","ts":"1.2"}']) };

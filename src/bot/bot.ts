@@ -33,7 +33,7 @@ import { createDataDirs, deleteExpiredFiles, deleteOwnFiles, type DataDirs } fro
 import type { PaintEngine } from './jobs/dispatch.ts';
 import type { JobEventListener, QueueEntry } from './jobs/queue.ts';
 import { createJobRuntime } from './jobs/runtime.ts';
-import { filesOf, type Job, type Platform, type Requester } from './jobs/store.ts';
+import { filesOf, type Job, type Platform } from './jobs/store.ts';
 import { commandLimitsFor } from './limits.ts';
 import type { BotServices } from './services.ts';
 import { seedDefaultLibrary } from './styles/defaults.ts';
@@ -41,6 +41,7 @@ import { installedFastNetworks } from '../engine/fast/network.ts';
 import { installedTrainedNetworks } from '../engine/fast/trained.ts';
 import { importStyles } from './styles/import.ts';
 import { StyleLibrary } from './styles/library.ts';
+import { SavedStyles } from './styles/saved.ts';
 
 
 export interface BotOptions {
@@ -55,6 +56,8 @@ export interface Bot {
   readonly commands: readonly AnyCommand[];
   readonly dirs: DataDirs;
   readonly library: StyleLibrary;
+  /** Each person's saved style (Discord's "Use as style"); /forget-me deletes it with the rest. */
+  readonly savedStyles: SavedStyles;
   definition(name: string): CommandDefinition | undefined;
   /** Runs a command; a user's error comes back as a refusal, never as a throw. */
   execute(name: string, raw: Readonly<Record<string, unknown>>, context: CommandContext): Promise<Reply>;
@@ -79,8 +82,6 @@ export interface Bot {
   onContestEvent(listener: (event: ContestEvent) => void): () => void;
   /** What a community's moderators chose (adapters: spoilers). */
   settingsOf(community: string): CommunitySettings;
-  /** Someone used /forget-me: adapters drop what they hold about them in memory. */
-  onForgotten(listener: (requester: Requester) => void): () => void;
   /** A vote button press: toggles the member's vote. */
   vote(entryId: string, context: CommandContext): Promise<Reply>;
   /** The ranking as text and a picture of the top entries. */
@@ -100,6 +101,7 @@ export function createBot(options: BotOptions): Bot {
   const { store, queue } = runtime;
   const library = new StyleLibrary(db, dirs.styles, () => new Set([...installedFastNetworks(env.IMPASTO_FAST_WEIGHTS_DIR), ...installedTrainedNetworks(trainedNetworksDir)]));
   const limits = commandLimitsFor(env);
+  const savedStyles = new SavedStyles(db, dirs.savedStyles, limits.decode);
   const contests = new Contests({
     db,
     dir: join(dirs.root, 'contests'),
@@ -122,12 +124,9 @@ export function createBot(options: BotOptions): Bot {
     onCleanUpError: (error) => logger.warn({ err: error }, 'could not delete a removed style’s trained network; trying again after the next job'),
   });
   queue.onEvent((event) => training.handleJobEvent(event));
-  const services: BotServices = { store, queue, library, dirs, limits, settings, engineInfo: runtime.engineInfo, contests, leaderboard, canSegment, training };
+  const services: BotServices = { store, queue, library, savedStyles, dirs, limits, settings, engineInfo: runtime.engineInfo, contests, leaderboard, canSegment, training };
   const rerun = createRerun(services);
-  const forgottenListeners = new Set<(requester: Requester) => void>();
-  const commands = createCommands(services, (requester) => {
-    for (const listener of forgottenListeners) listener(requester);
-  });
+  const commands = createCommands(services);
   const byName = new Map(commands.map((command) => [command.definition.name, command]));
   let retentionTimer: NodeJS.Timeout | undefined;
 
@@ -156,6 +155,7 @@ export function createBot(options: BotOptions): Bot {
     commands,
     dirs,
     library,
+    savedStyles,
     definition: (name) => byName.get(name)?.definition,
     async execute(name, raw, context) {
       try {
@@ -172,10 +172,6 @@ export function createBot(options: BotOptions): Bot {
     },
     onEvent: (listener) => queue.onEvent(listener),
     settingsOf: (community) => settings.get(community),
-    onForgotten(listener) {
-      forgottenListeners.add(listener);
-      return () => forgottenListeners.delete(listener);
-    },
     rerun: (jobId, context, change) => replyOrRefusal(() => rerun(jobId, context, change)),
     remove: (jobId, context) => replyOrRefusal(() => removeResult(services, jobId, context.requester)),
     job: (id) => store.get(id),
@@ -218,7 +214,7 @@ export function createBot(options: BotOptions): Bot {
 }
 
 /** Every command, in the order help lists them. */
-function createCommands(services: BotServices, onForgotten: (requester: Requester) => void): AnyCommand[] {
+function createCommands(services: BotServices): AnyCommand[] {
   const commands: AnyCommand[] = [
     createStylizeCommand(services),
     createStylesCommand(services),
@@ -234,7 +230,7 @@ function createCommands(services: BotServices, onForgotten: (requester: Requeste
     createContestEndCommand(services),
     createContestCancelCommand(services),
     createContestRemoveCommand(services),
-    createForgetMeCommand(services, onForgotten),
+    createForgetMeCommand(services),
     createSettingsCommand(services),
   ];
   commands.push(createHelpCommand(() => commands.map((command) => command.definition)));

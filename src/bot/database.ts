@@ -164,6 +164,11 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
     version: 12,
     sql: `ALTER TABLE contest_entries ADD COLUMN late INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    // Each person's saved style ("Use as style"), kept on disk since it was held in memory only.
+    version: 13,
+    sql: `CREATE TABLE saved_styles (platform TEXT NOT NULL, user_id TEXT NOT NULL, name TEXT NOT NULL, path TEXT NOT NULL, saved_at INTEGER NOT NULL, PRIMARY KEY (platform, user_id));`,
+  },
 ];
 
 /** Opens (creating if needed) the SQLite store in WAL mode and brings its schema up to date. */

@@ -16,6 +16,8 @@ export interface DataDirs {
   readonly results: string;
   /** The style library's images. */
   readonly styles: string;
+  /** Each person's saved style ("Use as style"). */
+  readonly savedStyles: string;
   /** Fast networks trained for the library's styles (unless IMPASTO_TRAINED_NETWORKS_DIR says elsewhere). */
   readonly networks: string;
   /** The engine process's TMPDIR (native libraries write scratch files there). */
@@ -23,7 +25,7 @@ export interface DataDirs {
 }
 
 export function createDataDirs(root: string): DataDirs {
-  const dirs = { root, database: join(root, 'impasto.sqlite'), uploads: join(root, 'uploads'), results: join(root, 'results'), styles: join(root, 'styles'), networks: join(root, 'networks'), temp: join(root, 'tmp') };
+  const dirs = { root, database: join(root, 'impasto.sqlite'), uploads: join(root, 'uploads'), results: join(root, 'results'), styles: join(root, 'styles'), savedStyles: join(root, 'saved-styles'), networks: join(root, 'networks'), temp: join(root, 'tmp') };
   for (const dir of [dirs.uploads, dirs.results, dirs.styles]) mkdirSync(dir, { recursive: true });
   return dirs;
 }

@@ -6,6 +6,7 @@ import type { BotServices } from './services.ts';
 
 export interface ForgetReport {
   readonly jobs: number;
+  /** Uploads and results, and the saved style's image if there was one. */
   readonly files: number;
   readonly contestEntries: number;
 }
@@ -13,10 +14,10 @@ export interface ForgetReport {
 /**
  * Deletes what the bot holds about one person on one platform: their jobs (rows with names and
  * reply tokens, uploads, results) and the jobs painted from photos they posted, their contest entries; their votes are kept without their id, and
- * styles and contests they added no longer name them. Their waiting and running jobs are cancelled
+ * styles and contests they added no longer name them, and their saved style is deleted. Their waiting and running jobs are cancelled
  * first, so that no engine writes a file after it.
  */
-export async function forgetUser(services: Pick<BotServices, 'queue' | 'store' | 'contests' | 'library' | 'dirs'>, requester: Requester): Promise<ForgetReport> {
+export async function forgetUser(services: Pick<BotServices, 'queue' | 'store' | 'contests' | 'library' | 'savedStyles' | 'dirs'>, requester: Requester): Promise<ForgetReport> {
   const { platform, userId } = requester;
   for (const { job } of services.queue.entries()) {
     if (job.requester.platform !== platform) continue;
@@ -27,7 +28,8 @@ export async function forgetUser(services: Pick<BotServices, 'queue' | 'store' |
   const deleted = services.store.deleteByUser(platform, userId);
   const files = await deleteOwnFiles(services.dirs, deleted.flatMap(filesOf));
   services.library.forgetAdder(platform, userId);
-  return { jobs: deleted.length, files, contestEntries };
+  const savedStyle = await services.savedStyles.forget(requester);
+  return { jobs: deleted.length, files: files + (savedStyle ? 1 : 0), contestEntries };
 }
 
 /**

@@ -8,12 +8,15 @@ import type { Leaderboard } from './contests/leaderboard.ts';
 import type { CommandLimits } from './limits.ts';
 import type { SettingsStore } from './settings.ts';
 import type { StyleTraining } from './styles/training.ts';
+import type { SavedStyles } from './styles/saved.ts';
 
 /** What command handlers may use. Adapters never see these; they call `Bot.execute`. */
 export interface BotServices {
   readonly store: JobStore;
   readonly queue: JobQueue;
   readonly library: StyleLibrary;
+  /** Each person's saved style (Discord's "Use as style"). */
+  readonly savedStyles: SavedStyles;
   readonly dirs: DataDirs;
   readonly limits: CommandLimits;
   /** Each community's settings (its moderators' choices within `limits`). */

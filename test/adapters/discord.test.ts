@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -40,16 +40,7 @@ let styleUrl: string;
 
 beforeAll(async () => {
   fake = await startFakeDiscord();
-  harness = await startTestBot({
-    DISCORD_TOKEN: 'fake-discord-token-0123456789',
-    DISCORD_API_URL: fake.apiUrl,
-    DISCORD_CDN_HOSTS: fake.cdnHost,
-    DISCORD_GUILD_ID: GUILD_ID,
-    IMPASTO_MAX_QUEUED_PER_USER: '5',
-    // Small limits make the defaults small too (the context menu has no options): quick jobs.
-    IMPASTO_MAX_SIZE: '128',
-    IMPASTO_MAX_ITERATIONS: '20',
-  });
+  harness = await startTestBot(botEnvironment());
   await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
   adapter = await startDiscordAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }), now: () => Date.now() + clockOffset });
   photoUrl = fake.addCdnFile('tubingen.jpg', await readFile(sharedImagePath('content_tubingen.jpg')), 'image/jpeg');
@@ -61,6 +52,19 @@ afterAll(async () => {
   await harness?.stop();
   await fake?.close();
 });
+
+function botEnvironment(): Record<string, string> {
+  return {
+    DISCORD_TOKEN: 'fake-discord-token-0123456789',
+    DISCORD_API_URL: fake.apiUrl,
+    DISCORD_CDN_HOSTS: fake.cdnHost,
+    DISCORD_GUILD_ID: GUILD_ID,
+    IMPASTO_MAX_QUEUED_PER_USER: '5',
+    // Small limits make the defaults small too (the context menu has no options): quick jobs.
+    IMPASTO_MAX_SIZE: '128',
+    IMPASTO_MAX_ITERATIONS: '20',
+  };
+}
 
 const tokenOf = (interaction: Record<string, unknown>) => interaction.token as string;
 const callbackOf = (interaction: Record<string, unknown>) => (request: RecordedRequest) => request.path === `/interactions/${interaction.id as string}/${tokenOf(interaction)}/callback`;
@@ -313,18 +317,61 @@ describe('Discord', () => {
     expect(animation.delay).toEqual([100, 100, 100, 100, 300]);
   });
 
-  it('remembers an image as the user’s next style', async () => {
-    const posted = userMessage(bob, [attachmentObject(styleUrl, 'starry.jpg', 'image/jpeg', 40_000)]);
+  it('keeps a saved style over a restart and after its link expires, paints with it, and forgets it with /forget-me', async () => {
+    // A link of its own, so that expiring it leaves the other tests' starry.jpg alone.
+    const savedUrl = fake.addCdnFile('starry.jpg', await readFile(sharedImagePath('style_starry_night.jpg')), 'image/jpeg');
+    const posted = userMessage(bob, [attachmentObject(savedUrl, 'starry.jpg', 'image/jpeg', 40_000)]);
     const remember = interactionPayload({ type: 2, user: alice, data: { id: '800000000000000010', name: 'Use as style', type: 3, target_id: posted.id, resolved: { messages: { [posted.id]: posted } } } });
     fake.dispatchInteraction(remember);
-    const saved = await fake.waitForRequest(callbackOf(remember));
-    expect((saved.json as { data: { content: string } }).data.content).toMatch(/^Saved starry\.jpg as your style/);
+    expect((await fake.waitForRequest(callbackOf(remember))).json).toMatchObject({ type: 5, data: { flags: 64 } });
+    const saved = await fake.waitForRequest(originalOf(remember));
+    expect((saved.json as { content: string }).content).toMatch(/^Saved starry\.jpg as your style/);
+
+    // The bot restarts, and Discord's link to the painting no longer answers.
+    fake.removeCdnFile(savedUrl);
+    await adapter.stop();
+    await harness.stop({ keepData: true });
+    harness = await startTestBot(botEnvironment(), undefined, harness.dataDir);
+    adapter = await startDiscordAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }), now: () => Date.now() + clockOffset });
+
     const photo = userMessage(bob, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000)]);
-    const menu = interactionPayload({ type: 2, user: alice, data: { id: '800000000000000009', name: 'Stylize with…', type: 3, target_id: photo.id, resolved: { messages: { [photo.id]: photo } } } });
-    fake.dispatchInteraction(menu);
-    const picker = await fake.waitForRequest(callbackOf(menu));
-    const options = (picker.json as { data: { components: { components: { options: { value: string; label: string }[] }[] }[] } }).data.components[0]!.components[0]!.options;
-    expect(options[0]).toMatchObject({ value: '__remembered__', label: 'Your saved style (starry.jpg)' });
+    const openMenu = () => {
+      const menu = interactionPayload({ type: 2, user: alice, data: { id: '800000000000000009', name: 'Stylize with…', type: 3, target_id: photo.id, resolved: { messages: { [photo.id]: photo } } } });
+      fake.dispatchInteraction(menu);
+      return fake.waitForRequest(callbackOf(menu)).then((picker) => (picker.json as { data: { components: { components: { custom_id: string; options: { value: string; label: string }[] }[] }[] } }).data.components[0]!.components[0]!);
+    };
+    const select = await openMenu();
+    expect(select.options[0]).toEqual({ value: '__saved__', label: 'Your saved style (starry.jpg)' });
+    const choose = interactionPayload({
+      type: 3,
+      user: alice,
+      data: { custom_id: select.custom_id, component_type: 3, values: ['__saved__'] },
+      message: { ...userMessage({ id: '900000000000000005', username: 'impasto' }, []), flags: 64 },
+    });
+    fake.dispatchInteraction(choose);
+    const final = await fake.waitForRequest((request) => request.method === 'PATCH' && request.path.startsWith(`/webhooks/${APPLICATION_ID}/${tokenOf(choose)}/messages/`) && request.files.length === 2);
+    expect((final.json as { content: string }).content).toMatch(/style uploaded image/);
+    await expectValidResult(final);
+    const job = harness.bot.jobsOf('discord', alice.id)[0]!;
+    const [painted, original] = await Promise.all([decodeImage(await readFile(job.stylePath), DEFAULT_DECODE_LIMITS), loadSharedImage('style_starry_night.jpg')]);
+    expect(painted.width / painted.height).toBeCloseTo(original.width / original.height, 2);
+
+    const forget = interactionPayload({ type: 2, user: alice, data: { id: '800000000000000005', name: 'forget-me', type: 1, options: [{ name: 'confirm', type: 5, value: true }] } });
+    fake.dispatchInteraction(forget);
+    expect(String(((await fake.waitForRequest(originalOf(forget))).json as { content: string }).content)).toMatch(/^Done: deleted/);
+    const savedFiles = await readdir(join(harness.dataDir, 'saved-styles'));
+    expect(savedFiles).toEqual([]);
+    expect((await openMenu()).options[0]!.value).not.toBe('__saved__');
+  });
+
+  it('refuses to save a file that is not an image as a style, privately, and keeps no trace of it', async () => {
+    const textUrl = fake.addCdnFile('notes.png', new TextEncoder().encode('just some text'), 'image/png');
+    const posted = userMessage(bob, [attachmentObject(textUrl, 'notes.png', 'image/png', 14)]);
+    const remember = interactionPayload({ type: 2, user: bob, data: { id: '800000000000000010', name: 'Use as style', type: 3, target_id: posted.id, resolved: { messages: { [posted.id]: posted } } } });
+    fake.dispatchInteraction(remember);
+    const answer = await fake.waitForRequest(originalOf(remember));
+    expect((answer.json as { content: string }).content).toMatch(/^The style image /);
+    expect(harness.bot.savedStyles.find({ platform: 'discord', userId: bob.id })).toBeUndefined();
   });
 
   it('cancels a running job from its Cancel button', async () => {

@@ -158,6 +158,43 @@ describe('Slack in Socket Mode', () => {
     await expectTwoFiles(complete);
   });
 
+  it('saves an image as the member’s style with "Use as style", offers it first in the modal, and paints with it', async () => {
+    const useAsStyleOn = (message: { ts: string; user: string; files?: Record<string, unknown>[] }) =>
+      fake.sendEnvelope('interactive', {
+        type: 'message_action',
+        callback_id: 'use_as_style',
+        trigger_id: 'trigger-save',
+        team: { id: TEAM_ID, domain: 'painters' },
+        user: { id: ALICE, name: 'alice', username: 'alice', team_id: TEAM_ID },
+        channel: { id: CHANNEL_ID, name: 'general' },
+        message,
+        message_ts: message.ts,
+        response_url: `${fake.apiUrl}response`,
+        token: 'verification',
+      });
+    const answered = (pattern: RegExp) => fake.waitForCall((call) => call.method === 'response' && pattern.test(String(call.args.text)));
+    await useAsStyleOn(fake.postUserMessage(BOB, 'no picture here'));
+    expect((await answered(/no image/)).args).toMatchObject({ response_type: 'ephemeral', text: 'That message has no image. Use "Use as style" on a message with a painting.' });
+    const painting = fake.addFile('starry.jpg', await readFile(sharedImagePath('style_starry_night.jpg')), 'image/jpeg');
+    await useAsStyleOn(fake.postUserMessage(BOB, 'my favourite', [painting]));
+    expect((await answered(/^Saved/)).args.text).toMatch(/^Saved starry\.jpg as your style: choose "Your saved style" in Stylize with…/);
+
+    const message = fake.postUserMessage(ALICE, 'the old town', [photo]);
+    await shortcutOn(message, 'trigger-saved');
+    const open = await fake.waitForCall((call) => call.method === 'views.open' && call.args.trigger_id === 'trigger-saved');
+    const view = JSON.parse(String(open.args.view)) as { callback_id: string; private_metadata: string; blocks: { block_id: string; element: { options?: { value: string; text: { text: string } }[] } }[] };
+    const first = view.blocks.find((block) => block.block_id === 'style')!.element.options![0]!;
+    expect(first).toEqual({ value: '__saved__', text: { type: 'plain_text', text: 'Your saved style (starry.jpg)' } });
+    await submitModal(view, {
+      style: { style_name: { type: 'static_select', selected_option: { value: '__saved__', text: first.text } } },
+      size: { size: { type: 'plain_text_input', value: '64' } },
+      iterations: { iterations: { type: 'plain_text_input', value: '3' } },
+    });
+    const complete = await fake.waitForCall(uploadsInThread(message.ts));
+    expect(String(complete.args.initial_comment)).toMatch(/style uploaded image · 64×48 · 3 iterations/);
+    await expectTwoFiles(complete);
+  });
+
   it('paints the person and the background in two styles from the modal’s fields', async () => {
     const message = fake.postUserMessage(BOB, 'me at the fair', [personPhoto]);
     await shortcutOn(message, 'trigger-split');

@@ -98,13 +98,14 @@ describe('engine controls in the bot', () => {
 
   it('migrates the store to the current schema', () => {
     const db = openDatabase(':memory:');
-    expect(schemaVersion(db)).toBe(12);
+    expect(schemaVersion(db)).toBe(13);
     const columns = (table: string) => (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((column) => column.name);
     expect(columns('jobs')).toEqual(expect.arrayContaining(['styles', 'mask_path', 'method', 'photo_owner', 'background_styles']));
     expect(columns('styles')).toEqual(expect.arrayContaining(['network', 'community']));
     expect(columns('jobs')).toContain('community');
     expect(columns('community_settings')).toEqual(['community', 'key', 'value']);
     expect(columns('released_networks')).toEqual(['network', 'released_at']);
+    expect(columns('saved_styles')).toEqual(['platform', 'user_id', 'name', 'path', 'saved_at']);
     db.close();
   });
 });

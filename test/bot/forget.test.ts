@@ -42,8 +42,11 @@ describe('/forget-me', () => {
   it('says what it would delete, and deletes nothing, until confirmed', async () => {
     const job = await harness.bot.execute('stylize', { content: photo, style: painting }, contextFor('quinn'));
     await finished(job.jobId!);
+    expect((await harness.bot.execute('forget-me', {}, contextFor('quinn'))).text).not.toMatch(/saved style/);
+    await harness.bot.savedStyles.save({ platform: 'web', userId: 'quinn' }, painting);
     const reply = await harness.bot.execute('forget-me', {}, contextFor('quinn'));
-    expect(reply.text).toMatch(/This deletes your 1 job .* run it again with confirm set to true/);
+    expect(reply.text).toMatch(/This deletes your 1 job .*, deletes your saved style, .* run it again with confirm set to true/);
+    expect(harness.bot.savedStyles.find({ platform: 'web', userId: 'quinn' })).toBeDefined();
     expect(harness.bot.job(job.jobId!)).toBeDefined();
   });
 
@@ -63,12 +66,13 @@ describe('/forget-me', () => {
     expect((await finished(fromHerPhoto.jobId!)).type).toBe('succeeded');
     // One of zoe's jobs still waits when she asks.
     const waiting = await harness.bot.execute('stylize', { content: photo, style: painting, iterations: 3 }, zoe);
+    const savedStyle = await harness.bot.savedStyles.save(zoe.requester, painting);
 
     const zoeJobs = [...harness.bot.jobsOf('web', 'zoe'), harness.bot.job(fromHerPhoto.jobId!)!];
     // Her entry's style image is the contest's own copy of the painting: the contest's, not hers.
     const contestDir = join(harness.dataDir, 'contests');
-    const zoeFiles = zoeJobs.flatMap(filesOf).filter((path) => !path.startsWith(contestDir));
-    expect(zoeFiles.length).toBeGreaterThan(4);
+    const zoeFiles = [...zoeJobs.flatMap(filesOf).filter((path) => !path.startsWith(contestDir)), savedStyle.path];
+    expect(zoeFiles.length).toBeGreaterThan(5);
     const reply = await harness.bot.execute('forget-me', { confirm: true }, zoe);
     expect(reply.text).toMatch(/^Done: deleted 4 jobs, \d+ files and 1 contest entry/);
     await harness.bot.idle();

@@ -51,7 +51,6 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
       onError: (error, event) => logger.warn({ err: error, jobId: event.job.id, event: event.type }, `could not deliver to Discord: ${describeDiscordError(error)}`),
     }),
     pendingPicks: new Map(),
-    rememberedStyles: new Map(),
   };
 
   client.on(Events.InteractionCreate, (interaction) => {
@@ -68,10 +67,6 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   client.on(Events.ShardError, (error, shardId) => logger.error({ err: error, shardId }, 'discord gateway error'));
 
   const stopContests = renderContestsOnDiscord(client, bot, logger);
-  // "Use as style" is held in memory only: /forget-me clears it too.
-  const stopForgetting = bot.onForgotten((requester) => {
-    if (requester.platform === 'discord') state.rememberedStyles.delete(requester.userId);
-  });
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
   await client.login(env.DISCORD_TOKEN);
   await ready;
@@ -80,7 +75,6 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     client,
     async stop() {
       stopContests();
-      stopForgetting();
       await state.deliveries.stop();
       await client.destroy();
     },

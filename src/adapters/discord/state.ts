@@ -22,8 +22,6 @@ export interface DiscordState {
   readonly deliveries: JobDeliveries;
   /** "Stylize with…" menus waiting for a style choice, by the key in the menu's custom id. */
   readonly pendingPicks: Map<string, ImageRef & { readonly postedBy: string; readonly expires: number }>;
-  /** Each user's image saved with "Use as style". */
-  readonly rememberedStyles: Map<string, ImageRef>;
 }
 
 /** Custom ids of our components: `impasto:<action>:<id>`. */

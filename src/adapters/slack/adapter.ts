@@ -12,6 +12,7 @@ import { registerMemberLeft } from './listeners/member-left.ts';
 import { registerMention } from './listeners/mention.ts';
 import { registerModalSubmit } from './listeners/modal-submit.ts';
 import { registerShortcut } from './listeners/shortcut.ts';
+import { registerUseAsStyle } from './listeners/use-as-style.ts';
 import { registerStylizeCommand } from './listeners/stylize-command.ts';
 import { boltLogger, guardedReceiver } from './receiver.ts';
 import { deliverToSlack } from './render.ts';
@@ -50,7 +51,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   // One bot token is one workspace: its team id names the community of everything said here.
   const identity = await app.client.auth.test({ token: env.SLACK_BOT_TOKEN });
   const state: SlackState = { bot, env, logger, client: app.client, statusMessages: new Map(), moderatorCache: new Map(), community: `slack:${identity.team_id ?? 'unknown'}`, scopes: identity.response_metadata?.scopes };
-  for (const register of [registerStylizeCommand, registerImpastoCommand, registerShortcut, registerModalSubmit, registerButtons, registerMention, registerMemberLeft]) register(app, state);
+  for (const register of [registerStylizeCommand, registerImpastoCommand, registerShortcut, registerUseAsStyle, registerModalSubmit, registerButtons, registerMention, registerMemberLeft]) register(app, state);
   app.error(async (error) => {
     logger.error({ err: error }, 'slack handler failed');
   });

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import type { Bot } from '../../bot/bot.ts';
+import { savedStyleLabel, type SavedStyle } from '../../bot/styles/saved.ts';
 import type { SlackFile } from './conversation.ts';
 import { styleChoiceLabel } from '../../bot/styles/library.ts';
 import { IDS } from './state.ts';
 import { TARGETS, type Target } from '../../engine/segmentation/targets.ts';
 
 export const OTHER_MESSAGE = '__other__';
+export const SAVED_STYLE = '__saved__';
 const TARGET_LABELS: Record<Target, string> = { everything: 'Everything', person: 'Only the person', background: 'Only the background' };
 /** The stylize options the modal offers as text fields, beside the style and the colours checkbox. */
 export const MODAL_NUMBER_FIELDS = ['strength', 'size', 'iterations', 'style_scale'] as const;
@@ -37,8 +39,11 @@ export function fileRefOf(file: SlackFile): ModalMetadata['file'] {
   return { id: file.id ?? '', name: (file.name ?? 'image').slice(0, 200), url: file.url_private_download ?? file.url_private ?? '' };
 }
 
-/** The "Stylize with…" modal: a library style or another message's image, and a few options with their ranges as hints. */
-export function stylizeModal(bot: Bot, community: string, metadata: ModalMetadata) {
+/**
+ * The "Stylize with…" modal: the member's saved style ("Use as style"), a library style or another
+ * message's image, and a few options with their ranges as hints.
+ */
+export function stylizeModal(bot: Bot, community: string, metadata: ModalMetadata, saved?: Pick<SavedStyle, 'name'>) {
   const definition = bot.definition('stylize')!;
   const styles = bot.library.in(community).list().slice(0, 99);
   const numberInput = (name: (typeof MODAL_NUMBER_FIELDS)[number]) => {
@@ -70,7 +75,9 @@ export function stylizeModal(bot: Bot, community: string, metadata: ModalMetadat
           action_id: 'style_name',
           placeholder: { type: 'plain_text', text: 'A style from the library' },
           options: [
-            ...styles.map((style) => ({ text: { type: 'plain_text', text: styleChoiceLabel(style) }, value: style.name })),
+            // Slack allows 100 options of at most 75 characters.
+            ...(saved ? [{ text: { type: 'plain_text', text: savedStyleLabel(saved).slice(0, 75) }, value: SAVED_STYLE }] : []),
+            ...styles.slice(0, saved ? 98 : 99).map((style) => ({ text: { type: 'plain_text', text: styleChoiceLabel(style) }, value: style.name })),
             { text: { type: 'plain_text', text: 'The image in another message…' }, value: OTHER_MESSAGE },
           ],
         },

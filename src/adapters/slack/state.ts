@@ -22,6 +22,7 @@ export interface SlackState {
 /** Ids of our interactive parts, read back by the listeners. */
 export const IDS = {
   stylizeShortcut: 'stylize_with',
+  useAsStyleShortcut: 'use_as_style',
   modal: 'impasto_stylize',
   cancel: 'impasto_cancel',
   rerunPrefix: 'impasto_rerun_',

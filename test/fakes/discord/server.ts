@@ -55,6 +55,8 @@ export interface FakeDiscord {
   readonly requests: RecordedRequest[];
   /** Serves bytes at a CDN URL and returns that URL. */
   addCdnFile(name: string, bytes: Uint8Array, contentType: string): string;
+  /** Stops serving a CDN URL (Discord's attachment links expire, and go with their message). */
+  removeCdnFile(url: string): void;
   /** Sends INTERACTION_CREATE to the connected bot. */
   dispatchInteraction(interaction: Record<string, unknown>): void;
   /** Any gateway dispatch, as it is (malformed payloads too). */
@@ -196,6 +198,9 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       const path = `/cdn/attachments/${CHANNEL_ID}/${snowflake()}/${name}`;
       cdn.set(path, { bytes, contentType });
       return `http://127.0.0.1:${port}${path}`;
+    },
+    removeCdnFile(url) {
+      cdn.delete(new URL(url).pathname);
     },
     dispatchInteraction(interaction) {
       for (const ws of sockets) ws.send(JSON.stringify({ op: 0, t: 'INTERACTION_CREATE', s: ++sequence, d: interaction }));

@@ -5,7 +5,7 @@ import { showReply } from '../answer.ts';
 import { fetchAttachment } from '../attachments.ts';
 import { contextOf } from '../interaction-context.ts';
 import type { DiscordState } from '../state.ts';
-import { OTHER_MESSAGE, REMEMBERED } from './message-menu.ts';
+import { OTHER_MESSAGE, SAVED_STYLE } from './message-menu.ts';
 
 /** The style chosen in a "Stylize with…" menu: the job answers in a public follow-up message. */
 export async function onStylePick(state: DiscordState, interaction: StringSelectMenuInteraction, key: string): Promise<void> {
@@ -23,8 +23,7 @@ export async function onStylePick(state: DiscordState, interaction: StringSelect
   const message = await interaction.followUp({ content: 'Fetching the images…' });
   const reply = await replyOrRefusal(async () => {
     const raw: Record<string, unknown> = { content: await fetchAttachment(state.env, { ...pick, size: 0 }, 'content image', 'content') };
-    const remembered = state.rememberedStyles.get(interaction.user.id);
-    if (choice === REMEMBERED && remembered) raw.style = await fetchAttachment(state.env, { ...remembered, size: 0 }, 'style image', 'style');
+    if (choice === SAVED_STYLE) raw.style = await state.bot.savedStyles.imageOf({ platform: 'discord', userId: interaction.user.id });
     else raw.style_name = choice;
     return state.bot.execute('stylize', raw, { ...contextOf(interaction, message.id), photoOwner: pick.postedBy });
   });

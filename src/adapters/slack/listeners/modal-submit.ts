@@ -4,7 +4,7 @@ import { checkOptions } from '../../../bot/commands/validate.ts';
 import { BotError } from '../../../bot/errors.ts';
 import { contextOf, fetchFile, imageOf, threadStarterOf } from '../conversation.ts';
 import { guarded, stylize } from '../guarded.ts';
-import { MODAL_NUMBER_FIELDS, OTHER_MESSAGE, readModalMetadata, type ModalMetadata } from '../modal.ts';
+import { MODAL_NUMBER_FIELDS, OTHER_MESSAGE, readModalMetadata, SAVED_STYLE, type ModalMetadata } from '../modal.ts';
 import { IDS, type SlackState } from '../state.ts';
 import { parseMessageLink } from '../text.ts';
 
@@ -30,8 +30,8 @@ export function registerModalSubmit(app: App, state: SlackState): void {
       body.user.id,
       async () => {
         const context = { ...(await contextOf(state, body.user.id, body.user.name, metadata.channel, metadata.threadTs)), photoOwner: metadata.photoOwner };
-        const raw: Record<string, unknown> = { ...options, ...(chosen && chosen !== OTHER_MESSAGE && !link ? { style_name: chosen } : {}) };
-        await stylize(state, context, raw, () => fetchModalImages(state, metadata, link));
+        const raw: Record<string, unknown> = { ...options, ...(chosen && chosen !== OTHER_MESSAGE && chosen !== SAVED_STYLE && !link ? { style_name: chosen } : {}) };
+        await stylize(state, context, raw, () => fetchModalImages(state, metadata, link ? { link } : chosen === SAVED_STYLE ? { savedBy: body.user.id } : {}));
       },
       metadata.threadTs,
     );
@@ -65,11 +65,13 @@ function fieldErrorsOf(state: SlackState, chosen: string | undefined, link: stri
   return errors;
 }
 
-async function fetchModalImages(state: SlackState, metadata: ModalMetadata, link: string | undefined): Promise<Record<string, UploadedImage>> {
+/** The photo, and the style image when it is not a library style: a linked message's (a link wins over the menu), or the member's saved style. */
+async function fetchModalImages(state: SlackState, metadata: ModalMetadata, style: { readonly link?: string; readonly savedBy?: string }): Promise<Record<string, UploadedImage>> {
   const images: Record<string, UploadedImage> = {
     content: await fetchFile(state, { id: metadata.file.id, name: metadata.file.name, url_private_download: metadata.file.url }, 'content image', 'content'),
   };
-  const target = link ? parseMessageLink(link) : undefined;
+  if (style.savedBy) return { ...images, style: await state.bot.savedStyles.imageOf({ platform: 'slack', userId: style.savedBy }) };
+  const target = style.link ? parseMessageLink(style.link) : undefined;
   if (target) {
     const styleImage = imageOf(await threadStarterOf(state, target.channel, target.ts));
     if (!styleImage) throw new BotError('missing_image', 'The message you linked has no image.', 'style');

@@ -4,7 +4,7 @@ import { guarded } from '../guarded.ts';
 import { fileRefOf, stylizeModal } from '../modal.ts';
 import { IDS, type SlackState } from '../state.ts';
 
-/** "Stylize with…" on a message with an image opens the stylize modal. */
+/** "Stylize with…" on a message with an image opens the stylize modal (the member's saved style first). */
 export function registerShortcut(app: App, state: SlackState): void {
   app.shortcut<MessageShortcut>(IDS.stylizeShortcut, async ({ shortcut, ack, respond }) => {
     await ack();
@@ -20,5 +20,5 @@ async function openStylizeModal(state: SlackState, shortcut: MessageShortcut): P
   const image = imageOf(message);
   if (!image) return tell(state, shortcut.channel.id, shortcut.user.id, 'That message has no image. Use "Stylize with…" on a message with a picture.');
   const threadTs = message.thread_ts ?? shortcut.message.ts;
-  await state.client.views.open({ trigger_id: shortcut.trigger_id, view: stylizeModal(state.bot, state.community, { channel: shortcut.channel.id, threadTs, file: fileRefOf(image), photoOwner: message.user }) });
+  await state.client.views.open({ trigger_id: shortcut.trigger_id, view: stylizeModal(state.bot, state.community, { channel: shortcut.channel.id, threadTs, file: fileRefOf(image), photoOwner: message.user }, state.bot.savedStyles.find({ platform: 'slack', userId: shortcut.user.id })) });
 }

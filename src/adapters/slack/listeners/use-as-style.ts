@@ -1,0 +1,29 @@
+import type { App, MessageShortcut } from '@slack/bolt';
+import { replyOrRefusal } from '../../../bot/errors.ts';
+import { savedStyleText } from '../../../bot/styles/saved.ts';
+import { fetchFile, imageOf, type SlackMessageLike } from '../conversation.ts';
+import { IDS, type SlackState } from '../state.ts';
+
+/** "Use as style" on a message with an image saves it as the member's style, offered first in "Stylize with…". */
+export function registerUseAsStyle(app: App, state: SlackState): void {
+  app.shortcut<MessageShortcut>(IDS.useAsStyleShortcut, async ({ shortcut, ack, respond }) => {
+    await ack();
+    // Answered through the response URL, which works where the bot is not a member.
+    const text = await saveStyle(state, shortcut).catch((error: unknown) => {
+      state.logger.error({ err: error }, 'slack: could not save a style');
+      return 'Something went wrong on our side; it has been logged.';
+    });
+    await respond({ response_type: 'ephemeral', text });
+  });
+}
+
+/** Fetches and keeps the image now (checked as a style), so that it outlives a restart; says what happened. */
+async function saveStyle(state: SlackState, shortcut: MessageShortcut): Promise<string> {
+  const image = imageOf(shortcut.message as SlackMessageLike);
+  if (!image) return 'That message has no image. Use "Use as style" on a message with a painting.';
+  const reply = await replyOrRefusal(async () => {
+    const saved = await state.bot.savedStyles.save({ platform: 'slack', userId: shortcut.user.id }, await fetchFile(state, image, 'style image', 'style'));
+    return { text: savedStyleText(saved) };
+  });
+  return reply.text;
+}

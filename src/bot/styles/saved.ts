@@ -1,0 +1,90 @@
+import { mkdirSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { type DecodeLimits } from '../../engine/image.ts';
+import { checkAspectRatio } from '../../engine/proportions.ts';
+import type { UploadedImage } from '../commands/types.ts';
+import { decodeImageOption } from '../commands/images.ts';
+import type { Db } from '../database.ts';
+import { BotError } from '../errors.ts';
+import { storeImage } from '../files.ts';
+import type { Requester } from '../jobs/store.ts';
+
+/** Whose saved style: one per person per platform, whichever community they saved it in. */
+export type Member = Pick<Requester, 'platform' | 'userId'>;
+
+export interface SavedStyle {
+  /** The image's file name as it was posted, for menus. */
+  readonly name: string;
+  readonly path: string;
+  readonly savedAt: number;
+}
+
+/** How menus offer a saved style. */
+export function savedStyleLabel(saved: Pick<SavedStyle, 'name'>): string {
+  return `Your saved style (${saved.name})`;
+}
+
+/** What "Use as style" answers, on every platform. */
+export function savedStyleText(saved: Pick<SavedStyle, 'name'>): string {
+  return `Saved ${saved.name} as your style: choose "Your saved style" in Stylize with… on any picture. It stays until you save another, or use forget-me.`;
+}
+
+/**
+ * Each person's saved style (Discord's "Use as style"): an image they picked from a message, to
+ * paint other pictures with later. It is stored as soon as it is saved, checked and re-encoded as
+ * a job's style would be, so that it outlives a restart and the platform's expiring file links.
+ * Kept until it is replaced or its owner uses /forget-me (it is theirs, not a job's upload, so the
+ * retention period does not apply).
+ */
+export class SavedStyles {
+  constructor(
+    private readonly db: Db,
+    private readonly dir: string,
+    private readonly limits: DecodeLimits,
+  ) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  /** Checks the image as a style (refusals name the `style` option) and keeps it in place of the member's last one. */
+  async save(member: Member, upload: UploadedImage): Promise<SavedStyle> {
+    const image = await decodeImageOption(upload, this.limits, 'style image', 'style');
+    checkAspectRatio(image, 'style image', 'style');
+    const saved: SavedStyle = { name: upload.name, path: await storeImage(this.dir, image, 'saved'), savedAt: Date.now() };
+    const previous = this.find(member);
+    this.db
+      .prepare('INSERT INTO saved_styles (platform, user_id, name, path, saved_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, user_id) DO UPDATE SET name = excluded.name, path = excluded.path, saved_at = excluded.saved_at')
+      .run(member.platform, member.userId, saved.name, saved.path, saved.savedAt);
+    if (previous) await rm(previous.path, { force: true });
+    return saved;
+  }
+
+  find(member: Member): SavedStyle | undefined {
+    return this.db.prepare('SELECT name, path, saved_at AS savedAt FROM saved_styles WHERE platform = ? AND user_id = ?').get(member.platform, member.userId) as SavedStyle | undefined;
+  }
+
+  /**
+   * The saved image, as if uploaded again as the `style` option. Refused when there is none: a menu
+   * offered it before forget-me, or its file was deleted by hand (which forgets it).
+   */
+  async imageOf(member: Member): Promise<UploadedImage> {
+    const saved = this.find(member);
+    const gone = () => new BotError('missing_image', 'Your saved style is gone (forget-me deleted it). Save one again with "Use as style" on a message with a painting.', 'style');
+    if (!saved) throw gone();
+    try {
+      return { bytes: await readFile(saved.path), name: saved.name };
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ENOENT') throw error;
+      await this.forget(member);
+      throw gone();
+    }
+  }
+
+  /** Deletes the member's saved style; returns whether there was one. */
+  async forget(member: Member): Promise<boolean> {
+    const saved = this.find(member);
+    if (!saved) return false;
+    this.db.prepare('DELETE FROM saved_styles WHERE platform = ? AND user_id = ?').run(member.platform, member.userId);
+    await rm(saved.path, { force: true });
+    return true;
+  }
+}

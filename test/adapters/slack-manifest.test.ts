@@ -1,0 +1,15 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { IDS } from '../../src/adapters/slack/state.ts';
+
+/**
+ * The manifest is what a workspace installs: a shortcut the adapter listens for but the manifest
+ * lacks would never reach the bot. Read as text (no YAML parser is a dependency).
+ */
+describe('slack-app-manifest.yml', () => {
+  it('declares exactly the message shortcuts the adapter listens for', async () => {
+    const manifest = await readFile(new URL('../../slack-app-manifest.yml', import.meta.url), 'utf8');
+    const declared = [...manifest.matchAll(/^\s+callback_id: (\S+)$/gm)].map((match) => match[1]);
+    expect(declared.sort()).toEqual([IDS.stylizeShortcut, IDS.useAsStyleShortcut].sort());
+  });
+});

@@ -1,0 +1,75 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../../src/bot/database.ts';
+import { SavedStyles } from '../../src/bot/styles/saved.ts';
+import { InputError } from '../../src/engine/errors.ts';
+import { decodeImage, DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
+import { sharedImagePath } from '../helpers/shared.ts';
+
+// Real SQLite and real files in a temporary data directory.
+let root: string;
+let db: Db;
+let saved: SavedStyles;
+const alice = { platform: 'discord', userId: 'alice' } as const;
+const dir = () => join(root, 'saved-styles');
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'impasto-saved-'));
+  db = openDatabase(join(root, 'impasto.sqlite'));
+  saved = new SavedStyles(db, dir(), DEFAULT_DECODE_LIMITS);
+});
+afterEach(async () => {
+  db.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+const painting = async (file: string, name: string) => ({ bytes: await readFile(sharedImagePath(file)), name });
+
+describe('saved styles', () => {
+  it('keeps one per person: a new one replaces the last, whose file goes', async () => {
+    const first = await saved.save(alice, await painting('style_starry_night.jpg', 'starry.jpg'));
+    const second = await saved.save(alice, await painting('style_the_scream.jpg', 'scream.jpg'));
+    expect(saved.find(alice)).toMatchObject({ name: 'scream.jpg', path: second.path });
+    expect(await readdir(dir())).toEqual([second.path.slice(dir().length + 1)]);
+    expect(first.path).not.toBe(second.path);
+    // Someone else's, on another platform with the same id, is theirs.
+    expect(saved.find({ platform: 'slack', userId: 'alice' })).toBeUndefined();
+  });
+
+  it('outlives the process: the image is read back from disk, re-encoded, no larger than a job paints', async () => {
+    await saved.save(alice, await painting('style_starry_night.jpg', 'starry.jpg'));
+    db.close();
+    db = openDatabase(join(root, 'impasto.sqlite'));
+    const again = new SavedStyles(db, dir(), DEFAULT_DECODE_LIMITS);
+    const image = await again.imageOf(alice);
+    expect(image?.name).toBe('starry.jpg');
+    expect((await sharp(image!.bytes).metadata()).format).toBe('png');
+    const decoded = await decodeImage(image!.bytes, DEFAULT_DECODE_LIMITS);
+    expect(Math.max(decoded.width, decoded.height)).toBeLessThanOrEqual(1024);
+  });
+
+  it('refuses what a job would refuse as a style, naming the style option, and keeps nothing', async () => {
+    const narrow = { bytes: await sharp({ create: { width: 40, height: 800, channels: 3, background: '#335' } }).png().toBuffer(), name: 'strip.png' };
+    const error = await saved.save(alice, narrow).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InputError);
+    expect(error).toMatchObject({ field: 'style', message: expect.stringMatching(/^The style image is 40×800: too narrow to paint/) });
+    const text = await saved.save(alice, { bytes: new TextEncoder().encode('not a picture'), name: 'notes.png' }).catch((caught: unknown) => caught);
+    expect(text).toMatchObject({ field: 'style', message: expect.stringMatching(/^The style image /) });
+    expect(saved.find(alice)).toBeUndefined();
+    expect(await readdir(dir())).toEqual([]);
+  });
+
+  it('forgets one whose file was deleted by hand, and says whether there was one to forget', async () => {
+    const { path } = await saved.save(alice, await painting('style_starry_night.jpg', 'starry.jpg'));
+    await rm(path);
+    await expect(saved.imageOf(alice)).rejects.toMatchObject({ field: 'style', message: expect.stringMatching(/^Your saved style is gone/) });
+    expect(saved.find(alice)).toBeUndefined();
+    await saved.save(alice, await painting('style_starry_night.jpg', 'starry.jpg'));
+    expect(await saved.forget(alice)).toBe(true);
+    expect(await saved.forget(alice)).toBe(false);
+    expect(await readdir(dir())).toEqual([]);
+  });
+});
