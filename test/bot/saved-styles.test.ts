@@ -62,6 +62,17 @@ describe('saved styles', () => {
     expect(await readdir(dir())).toEqual([]);
   });
 
+  it('keeps nothing of a save still under way when its owner is forgotten', async () => {
+    const saving = saved.save(alice, await painting('style_starry_night.jpg', 'starry.jpg'));
+    expect(await saved.forget(alice)).toBe(false);
+    await expect(saving).rejects.toMatchObject({ field: 'style', message: 'You used forget-me while this style was being saved, so it was not kept.' });
+    expect(saved.find(alice)).toBeUndefined();
+    expect(await readdir(dir())).toEqual([]);
+    // A save after it is kept.
+    await saved.save(alice, await painting('style_starry_night.jpg', 'starry.jpg'));
+    expect(saved.find(alice)?.name).toBe('starry.jpg');
+  });
+
   it('forgets one whose file was deleted by hand, and says whether there was one to forget', async () => {
     const { path } = await saved.save(alice, await painting('style_starry_night.jpg', 'starry.jpg'));
     await rm(path);

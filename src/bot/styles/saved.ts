@@ -37,6 +37,9 @@ export function savedStyleText(saved: Pick<SavedStyle, 'name'>): string {
  * retention period does not apply).
  */
 export class SavedStyles {
+  /** How many times each member was forgotten in this process: a save that began before the last one keeps nothing. */
+  private readonly forgets = new Map<string, number>();
+
   constructor(
     private readonly db: Db,
     private readonly dir: string,
@@ -47,9 +50,15 @@ export class SavedStyles {
 
   /** Checks the image as a style (refusals name the `style` option) and keeps it in place of the member's last one. */
   async save(member: Member, upload: UploadedImage): Promise<SavedStyle> {
+    const forgets = this.forgetsOf(member);
     const image = await decodeImageOption(upload, this.limits, 'style image', 'style');
     checkAspectRatio(image, 'style image', 'style');
     const saved: SavedStyle = { name: upload.name, path: await storeImage(this.dir, image, 'saved'), savedAt: Date.now() };
+    if (this.forgetsOf(member) !== forgets) {
+      await rm(saved.path, { force: true });
+      throw new BotError('not_allowed', 'You used forget-me while this style was being saved, so it was not kept.', 'style');
+    }
+    // From here to the row, nothing awaits: a concurrent save or forget sees one or the other.
     const previous = this.find(member);
     this.db
       .prepare('INSERT INTO saved_styles (platform, user_id, name, path, saved_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, user_id) DO UPDATE SET name = excluded.name, path = excluded.path, saved_at = excluded.saved_at')
@@ -74,17 +83,30 @@ export class SavedStyles {
       return { bytes: await readFile(saved.path), name: saved.name };
     } catch (error) {
       if ((error as { code?: string }).code !== 'ENOENT') throw error;
-      await this.forget(member);
+      await this.delete(member, saved);
       throw gone();
     }
   }
 
   /** Deletes the member's saved style; returns whether there was one. */
   async forget(member: Member): Promise<boolean> {
+    this.forgets.set(keyOf(member), this.forgetsOf(member) + 1);
     const saved = this.find(member);
     if (!saved) return false;
-    this.db.prepare('DELETE FROM saved_styles WHERE platform = ? AND user_id = ?').run(member.platform, member.userId);
-    await rm(saved.path, { force: true });
+    await this.delete(member, saved);
     return true;
   }
+
+  private async delete(member: Member, saved: SavedStyle): Promise<void> {
+    this.db.prepare('DELETE FROM saved_styles WHERE platform = ? AND user_id = ?').run(member.platform, member.userId);
+    await rm(saved.path, { force: true });
+  }
+
+  private forgetsOf(member: Member): number {
+    return this.forgets.get(keyOf(member)) ?? 0;
+  }
+}
+
+function keyOf(member: Member): string {
+  return `${member.platform}:${member.userId}`;
 }
