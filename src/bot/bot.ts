@@ -29,7 +29,7 @@ import { Contests, type Contest, type ContestEvent } from './contests/contests.t
 import { renderLeaderboard, type Leaderboard } from './contests/leaderboard.ts';
 import { openDatabase } from './database.ts';
 import { BotError, replyOrRefusal } from './errors.ts';
-import { createDataDirs, deleteExpiredFiles, deleteOwnFiles, type DataDirs } from './files.ts';
+import { createDataDirs, deleteExpiredFiles, deleteOwnFiles, resultPaths, type DataDirs } from './files.ts';
 import type { PaintEngine } from './jobs/dispatch.ts';
 import type { JobEventListener, QueueEntry } from './jobs/queue.ts';
 import { createJobRuntime } from './jobs/runtime.ts';
@@ -140,7 +140,9 @@ export function createBot(options: BotOptions): Bot {
       const retentionMs = env.IMPASTO_RETENTION_DAYS * 86_400_000;
       // Job rows go with their files: names, reply tokens and all (contest entries stay while the contest runs).
       const expired = store.deleteFinishedBefore(Date.now() - retentionMs, new Set(contests.jobsInOpenContests()));
-      const live = new Set([...store.livePaths(), ...contestPaths]);
+      // A live job's result path keeps its resume folder (a clip's finished frames) too.
+      const liveResults = [...store.queued(), ...store.running()].map((job) => resultPaths(dirs, job.id).png);
+      const live = new Set([...store.livePaths(), ...contestPaths, ...liveResults]);
       const removed = (await deleteOwnFiles(dirs, expired.flatMap(filesOf).filter((path) => !live.has(path)))) + (await deleteExpiredFiles(dirs, live, retentionMs));
       if (removed > 0) logger.info({ removed }, 'deleted expired jobs, uploads and results');
       // Removed styles' networks whose last job ended while the bot was stopped.

@@ -79,17 +79,21 @@ export async function deleteOwnFiles(dirs: DataDirs, paths: Iterable<string>): P
 
 /**
  * Deletes uploads and results older than `retentionMs`, except files a queued or running job
- * still needs. Returns how many files were removed.
+ * still needs (`livePaths`: its uploads and its result's PNG path). A result's resume folder (a
+ * clip's finished frames, a training checkpoint: `<png>.frames`, `<png>.state`) goes likewise unless
+ * its PNG path is live: the runtime removes it when its job ends, so one left is a job's that was
+ * deleted or lost while the bot was down. Returns how many files and folders were removed.
  */
 export async function deleteExpiredFiles(dirs: DataDirs, livePaths: ReadonlySet<string>, retentionMs: number, now = Date.now()): Promise<number> {
   let removed = 0;
   for (const dir of [dirs.uploads, dirs.results]) {
     for (const name of await readdir(dir)) {
       const path = join(dir, name);
-      if (livePaths.has(path)) continue;
+      const resumeOf = dir === dirs.results ? /^(.+\.png)\.(?:frames|state)$/.exec(name)?.[1] : undefined;
+      if (livePaths.has(resumeOf ? join(dir, resumeOf) : path)) continue;
       const info = await stat(path).catch(() => undefined);
-      if (!info?.isFile() || now - info.mtimeMs < retentionMs) continue;
-      await rm(path, { force: true });
+      if (!info || !(info.isFile() || (resumeOf && info.isDirectory())) || now - info.mtimeMs < retentionMs) continue;
+      await rm(path, { recursive: true, force: true });
       removed += 1;
     }
   }

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { parseEnv } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,11 +128,18 @@ describe('retention', () => {
     const old = Date.now() / 1000 - 10 * 86_400;
     const files = { oldUpload: join(dirs.uploads, 'old.png'), liveUpload: join(dirs.uploads, 'live.png'), oldResult: join(dirs.results, 'old.gif'), fresh: join(dirs.results, 'new.png') };
     for (const path of Object.values(files)) await writeFile(path, 'x');
+    // Resume folders (a clip's finished frames): one of a job gone, one of a job that waits, and a folder that is no one's.
+    const folders = { orphan: join(dirs.results, 'gone.png.frames'), waiting: join(dirs.results, 'waiting.png.frames'), stray: join(dirs.results, 'stray') };
+    for (const folder of Object.values(folders)) {
+      await mkdir(folder);
+      await writeFile(join(folder, '0001.png'), 'x');
+      await utimes(folder, old, old);
+    }
     for (const path of [files.oldUpload, files.liveUpload, files.oldResult]) await utimes(path, old, old);
-    const removed = await deleteExpiredFiles(dirs, new Set([files.liveUpload]), 7 * 86_400_000);
-    expect(removed).toBe(2);
+    const removed = await deleteExpiredFiles(dirs, new Set([files.liveUpload, join(dirs.results, 'waiting.png')]), 7 * 86_400_000);
+    expect(removed).toBe(3);
     expect((await readdir(dirs.uploads)).sort()).toEqual(['live.png']);
-    expect(await readdir(dirs.results)).toEqual(['new.png']);
+    expect((await readdir(dirs.results)).sort()).toEqual(['new.png', 'stray', 'waiting.png.frames']);
     await rm(root, { recursive: true, force: true });
   });
 });
