@@ -11,6 +11,7 @@ import { createContestEnterCommand } from './commands/contest-enter.ts';
 import { createContestCancelCommand, createContestEndCommand, createContestRemoveCommand } from './commands/contest-moderation.ts';
 import { createContestStartCommand } from './commands/contest-start.ts';
 import { createContestStatusCommand } from './commands/contest-status.ts';
+import { createContestHistoryCommand } from './commands/contest-history.ts';
 import { createContestWithdrawCommand } from './commands/contest-withdraw.ts';
 import { createHelpCommand } from './commands/help.ts';
 import { createQueueCommand } from './commands/queue.ts';
@@ -229,6 +230,7 @@ function createCommands(services: BotServices): AnyCommand[] {
     createContestEnterCommand(services),
     createContestWithdrawCommand(services),
     createContestStatusCommand(services),
+    createContestHistoryCommand(services),
     createContestEndCommand(services),
     createContestCancelCommand(services),
     createContestRemoveCommand(services),

@@ -107,6 +107,11 @@ describe('contests on Discord', () => {
     const late = press(users.carol, voteId(aliceEntry));
     fake.dispatchInteraction(late);
     expect(await replyTo(late)).toBe('"Winter" has ended: voting is closed.');
+    // The channel's history lists it, its winners by name (an old result pings no one).
+    const history = contestCommand(users.carol, 'history');
+    fake.dispatchInteraction(history);
+    const listed = await fake.waitForRequest((request) => request.method === 'PATCH' && request.path.includes(history.token as string));
+    expect((listed.json as { content: string }).content).toMatch(/^Past contests in this channel, latest first:\n• "Winter" \(style udnie\), ended on .+: 🥇 alice \(1 vote\)  🥈 bob \(0 votes\), of 2 entries$/);
   }, 120_000);
 
   it('posts an entry painted after the contest ended without a Vote button', async () => {

@@ -139,7 +139,7 @@ describe('Discord', () => {
     expect(stylize.options!.find((option) => option.name === 'target')!.choices).toEqual(['everything', 'person', 'background'].map((value) => ({ name: value, value })));
     expect(stylize.options!.find((option) => option.name === 'background_style')).toMatchObject({ type: 3, autocomplete: true });
     expect(commands[7]!.options!.map((sub) => sub.name)).toEqual(['add', 'remove', 'train']);
-    expect(commands[8]!.options!.map((sub) => sub.name)).toEqual(['start', 'enter', 'withdraw', 'status', 'end', 'cancel', 'remove']);
+    expect(commands[8]!.options!.map((sub) => sub.name)).toEqual(['start', 'enter', 'withdraw', 'status', 'history', 'end', 'cancel', 'remove']);
     expect(commands.slice(9).map((command) => command.type)).toEqual([3, 3]);
   });
 

@@ -214,6 +214,41 @@ describe('contest rules', () => {
     expect(contests.cancel(moderator, origin.channelId).status).toBe('cancelled');
   });
 
+  it('lists a channel’s past contests, latest first, with their winners by name', async () => {
+    const history = () => contests.pastIn('discord', origin.channelId, 10);
+    expect(history()).toEqual({ contests: [], total: 0 });
+    const first = await startContest(1);
+    const alice = await enterAndPost(member('alice'));
+    const bob = await enterAndPost(member('bob'));
+    await enterAndPost(member('carol'));
+    contests.vote(member('dave'), bob);
+    contests.vote(member('erin'), bob);
+    contests.vote(member('dave'), alice);
+    advance(HOUR);
+    await startContest(1);
+    clock += 60_000;
+    contests.cancel(moderator, origin.channelId);
+    await startContest(1);
+    contests.close(moderator, origin.channelId);
+    // Another channel's contest is not this channel's history.
+    await contests.start({ title: 'Elsewhere', stylePath, styleLabel: 'udnie', endsAt: clock + HOUR, maxEntries: 1 }, moderator, { ...origin, channelId: 'channel-2' });
+    contests.close(moderator, 'channel-2');
+    const running = await startContest(1);
+
+    const { contests: past, total } = history();
+    expect(total).toBe(3);
+    expect(past.map((contest) => contest.status)).toEqual(['closed', 'cancelled', 'closed']);
+    expect(past.map((contest) => contest.id)).not.toContain(running.id);
+    expect(past.at(-1)!.id).toBe(first.id);
+    expect(contests.pastIn('discord', origin.channelId, 2)).toMatchObject({ total: 3, contests: [{ status: 'closed' }, { status: 'cancelled' }] });
+    const lines = past.map((contest) => contestMessages.past(contest, contests.ranking(contest.id)));
+    expect(lines).toEqual([
+      '"Winter" (style starry-night), ended on 27 Nov, 13:01 UTC: no entries',
+      '"Winter" (style starry-night), cancelled on 27 Nov, 13:01 UTC',
+      '"Winter" (style starry-night), ended on 27 Nov, 13:00 UTC: 🥇 bob (2 votes)  🥈 alice (1 vote)  🥉 carol (0 votes), of 3 entries',
+    ]);
+  });
+
   it('posts an entry painted after the end for its member, unranked and without votes', async () => {
     const contest = await startContest(2, 5);
     const onTime = await enterAndPost(member('alice'));

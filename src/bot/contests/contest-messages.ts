@@ -24,4 +24,16 @@ export const contestMessages = {
     return `"${contest.title}" has ended${early ? ' early' : ''}. ${winners ? `Winners: ${winners}` : 'There were no entries.'}\n${leaderboard}`;
   },
   cancelled: (contest: Contest) => `The contest "${contest.title}" was cancelled.`,
+  /** A line of `/contest history`: when it ended and its winners, by name (a list of old results pings no one). */
+  past: (contest: Contest, ranking: readonly ContestEntry[]) => {
+    const when = formatWhen(contest.closedAt ?? contest.endsAt);
+    const head = `"${contest.title}" (style ${contest.styleLabel}), ${contest.status === 'cancelled' ? 'cancelled' : 'ended'} ${when}`;
+    if (contest.status === 'cancelled') return head;
+    if (ranking.length === 0) return `${head}: no entries`;
+    const winners = ranking
+      .slice(0, 3)
+      .map((entry, index) => `${['🥇', '🥈', '🥉'][index]} ${entry.userName}${entry.memberLeft ? ' (left)' : ''} (${counted(entry.votes, 'vote')})`)
+      .join('  ');
+    return `${head}: ${winners}, of ${counted(ranking.length, 'entry', 'entries')}`;
+  },
 } as const;

@@ -215,6 +215,14 @@ export class Contests {
     return row ? toContest(row) : undefined;
   }
 
+  /** A channel's contests that are over (ended or cancelled), the latest `limit` of them first, and how many there are. */
+  pastIn(platform: Platform, channelId: string, limit: number): { readonly contests: Contest[]; readonly total: number } {
+    const where = "FROM contests WHERE platform = ? AND channel_id = ? AND status != 'open'";
+    const rows = this.deps.db.prepare(`SELECT * ${where} ORDER BY COALESCE(closed_at, ends_at) DESC, created_at DESC LIMIT ?`).all(platform, channelId, limit) as ContestRow[];
+    const total = this.deps.db.prepare(`SELECT COUNT(*) ${where}`).pluck().get(platform, channelId) as number;
+    return { contests: rows.map(toContest), total };
+  }
+
   entry(id: string): ContestEntry | undefined {
     const row = this.deps.db.prepare(`${ENTRY_SELECT} WHERE e.id = ?`).get(id) as EntryRow | undefined;
     return row ? toEntry(row) : undefined;
