@@ -57,7 +57,7 @@ export interface Bot {
   readonly commands: readonly AnyCommand[];
   readonly dirs: DataDirs;
   readonly library: StyleLibrary;
-  /** Each person's saved style (Discord's "Use as style"); /forget-me deletes it with the rest. */
+  /** Each person's saved style ("Use as style"); /forget-me deletes it with the rest. */
   readonly savedStyles: SavedStyles;
   definition(name: string): CommandDefinition | undefined;
   /** Runs a command; a user's error comes back as a refusal, never as a throw. */

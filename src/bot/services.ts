@@ -15,7 +15,7 @@ export interface BotServices {
   readonly store: JobStore;
   readonly queue: JobQueue;
   readonly library: StyleLibrary;
-  /** Each person's saved style (Discord's "Use as style"). */
+  /** Each person's saved style ("Use as style"). */
   readonly savedStyles: SavedStyles;
   readonly dirs: DataDirs;
   readonly limits: CommandLimits;

@@ -30,7 +30,7 @@ export function savedStyleText(saved: Pick<SavedStyle, 'name'>): string {
 }
 
 /**
- * Each person's saved style (Discord's "Use as style"): an image they picked from a message, to
+ * Each person's saved style ("Use as style" on a message, on Discord and Slack): an image they picked, to
  * paint other pictures with later. It is stored as soon as it is saved, checked and re-encoded as
  * a job's style would be, so that it outlives a restart and the platform's expiring file links.
  * Kept until it is replaced or its owner uses /forget-me (it is theirs, not a job's upload, so the
