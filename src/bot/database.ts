@@ -169,6 +169,11 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
     version: 13,
     sql: `CREATE TABLE saved_styles (platform TEXT NOT NULL, user_id TEXT NOT NULL, name TEXT NOT NULL, path TEXT NOT NULL, saved_at INTEGER NOT NULL, PRIMARY KEY (platform, user_id));`,
   },
+  {
+    // When a long contest's channel was reminded that it ends soon (once).
+    version: 14,
+    sql: `ALTER TABLE contests ADD COLUMN reminded_at INTEGER;`,
+  },
 ];
 
 /** Opens (creating if needed) the SQLite store in WAL mode and brings its schema up to date. */

@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscordAdapter, type DiscordAdapter } from '../../src/adapters/discord/adapter.ts';
 import { startSlackAdapter, type SlackAdapter } from '../../src/adapters/slack/adapter.ts';
+import { openDatabase } from '../../src/bot/database.ts';
 import { importStyles } from '../../src/bot/styles/import.ts';
 import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
 import { startTestBot } from '../helpers/bot.ts';
@@ -19,10 +20,29 @@ import * as slack from '../fakes/slack/server.ts';
  */
 const quick = { IMPASTO_MAX_SIZE: '64', IMPASTO_MAX_ITERATIONS: '3' };
 
-async function bootBot(env: Record<string, string>, dataDir?: string) {
-  const harness = await startTestBot({ ...quick, ...env }, undefined, dataDir);
-  if (!dataDir) await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+async function bootBot(env: Record<string, string>) {
+  const harness = await startTestBot({ ...quick, ...env });
+  await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
   return harness;
+}
+
+/** The same bot after a restart, not yet started: the app starts its adapters first (`src/app.ts`), to hear what it says as it starts. */
+function rebootBot(env: Record<string, string>, dataDir: string) {
+  return startTestBot({ ...quick, ...env }, undefined, dataDir, { start: false });
+}
+
+/**
+ * While the bot is down: the running contest `title` started two days ago and ends in half an hour,
+ * so that its reminder (an hour before the end) is due when the bot starts again.
+ */
+function bringContestEndNear(dataDir: string, title: string): void {
+  const db = openDatabase(join(dataDir, 'impasto.sqlite'));
+  try {
+    const changed = db.prepare("UPDATE contests SET created_at = ?, ends_at = ? WHERE title = ? AND status = 'open'").run(Date.now() - 2 * 86_400_000, Date.now() + 30 * 60_000, title);
+    expect(changed.changes).toBe(1);
+  } finally {
+    db.close();
+  }
 }
 
 describe('contests on Discord', () => {
@@ -59,11 +79,13 @@ describe('contests on Discord', () => {
     fake.dispatchInteraction(start);
     return start;
   };
-  const restartBot = async () => {
+  const restartBot = async (whileDown?: () => void) => {
     await adapter.stop();
     await harness.stop({ keepData: true });
-    harness = await bootBot(env(), harness.dataDir);
+    whileDown?.();
+    harness = await rebootBot(env(), harness.dataDir);
     adapter = await startDiscordAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
+    await harness.bot.start();
   };
 
   it('runs a contest from start to winners, across a restart', async () => {
@@ -133,6 +155,16 @@ describe('contests on Discord', () => {
     expect((entry.json as { components: unknown[] }).components).toEqual([]);
     expect((await sharp(entry.files[0]!.bytes).metadata()).format).toBe('png');
   }, 120_000);
+
+  it('reminds the channel of a long contest an hour before its end, when that time passed during a restart', async () => {
+    startContest('Harvest', '2d');
+    await fake.waitForRequest((request) => request.method === 'POST' && /Style contest "Harvest"/.test(String((request.json as { content?: string }).content)));
+    await restartBot(() => bringContestEndNear(harness.dataDir, 'Harvest'));
+    const reminder = await fake.waitForRequest((request) => request.method === 'POST' && request.path === `/channels/${discord.CHANNEL_ID}/messages` && /^"Harvest" ends/.test(String((request.json as { content?: string }).content)));
+    expect((reminder.json as { content: string }).content).toMatch(/^"Harvest" ends in \d+ min \(.+ UTC\) and has no entries yet: enter with \/contest enter while there is time\.$/);
+    fake.dispatchInteraction(moderatorCommand('cancel'));
+    await fake.waitForRequest((request) => request.method === 'POST' && /"Harvest" was cancelled/.test(String((request.json as { content?: string }).content)));
+  }, 60_000);
 });
 
 describe('contests on Slack', () => {
@@ -165,11 +197,13 @@ describe('contests on Slack', () => {
       actions: [{ type: 'button', action_id: 'impasto_vote', block_id: 'b', value: entryId, action_ts: '1' }],
     });
   const toldAfter = (user: string, since: number) => fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.user === user && fake.calls.indexOf(call) >= since);
-  const restartBot = async () => {
+  const restartBot = async (whileDown?: () => void) => {
     await adapter.stop();
     await harness.stop({ keepData: true });
-    harness = await bootBot(env(), harness.dataDir);
+    whileDown?.();
+    harness = await rebootBot(env(), harness.dataDir);
     adapter = await startSlackAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
+    await harness.bot.start();
   };
 
   it('runs a contest from start to winners, across a restart', async () => {
@@ -228,4 +262,15 @@ describe('contests on Slack', () => {
     expect(String(entry.args.text)).toMatch(/was painted after the contest ended: here it is, not in the running\.$/);
     expect(JSON.stringify(entry.args.blocks)).not.toContain('impasto_vote');
   }, 120_000);
+
+  it('reminds the channel of a long contest an hour before its end, when that time passed during a restart', async () => {
+    await command('U0MOD', 'contest start great-wave 2d Harvest');
+    await fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && /Style contest "Harvest"/.test(String(call.args.initial_comment)));
+    await restartBot(() => bringContestEndNear(harness.dataDir, 'Harvest'));
+    const reminder = await fake.waitForCall((call) => call.method === 'chat.postMessage' && /^"Harvest" ends/.test(String(call.args.text)));
+    expect(reminder.args.channel).toBe(slack.CHANNEL_ID);
+    expect(String(reminder.args.text)).toMatch(/^"Harvest" ends in \d+ min \(.+ UTC\) and has no entries yet: enter with \/impasto contest enter after sharing your photo while there is time\.$/);
+    await command('U0MOD', 'contest cancel');
+    await fake.waitForCall((call) => call.method === 'chat.postMessage' && /"Harvest" was cancelled/.test(String(call.args.text)));
+  }, 60_000);
 });

@@ -214,6 +214,52 @@ describe('contest rules', () => {
     expect(contests.cancel(moderator, origin.channelId).status).toBe('cancelled');
   });
 
+  it('reminds a long contest’s channel once, an hour before its end; a short one not at all', async () => {
+    const reminders = () => events.filter((event) => event.type === 'closing_soon');
+    const long = await startContest(24);
+    await enterAndPost(member('alice'));
+    advance(23 * HOUR - 60_000 - 10_000);
+    expect(reminders()).toEqual([]);
+    advance(60_000);
+    expect(reminders()).toMatchObject([{ contest: { id: long.id }, entries: 1, at: long.endsAt - HOUR }]);
+    const said = reminders()[0]!;
+    if (said.type !== 'closing_soon') throw new Error('not a reminder');
+    expect(contestMessages.closingSoon(said.contest, said.entries, said.at, '/contest enter')).toBe(
+      '"Winter" ends in 60 min (28 Nov, 12:00 UTC), with 1 entry so far: vote for your favourites with their buttons, or enter with /contest enter while there is time.',
+    );
+    advance(HOUR);
+    expect(reminders()).toHaveLength(1);
+    expect(contests.get(long.id)!.status).toBe('closed');
+
+    await startContest(3);
+    advance(3 * HOUR);
+    expect(reminders()).toHaveLength(1);
+  });
+
+  it('reminds at start of a contest whose reminder time passed while the bot was down, unless its end is too near', async () => {
+    const reminders = () => events.filter((event) => event.type === 'closing_soon');
+    const contest = await startContest(24);
+    contests.stop();
+    clock += 23 * HOUR + 30 * 60_000; // down through the reminder's time: half an hour is left
+    contests = createContests();
+    contests.resume();
+    expect(reminders()).toMatchObject([{ contest: { id: contest.id }, entries: 0 }]);
+    // Reminded once, whatever the restarts.
+    contests.stop();
+    contests = createContests();
+    contests.resume();
+    expect(reminders()).toHaveLength(1);
+    contests.close(moderator, origin.channelId);
+
+    const late = await contests.start({ title: 'Late', stylePath, styleLabel: 'udnie', endsAt: clock + 24 * HOUR, maxEntries: 1 }, moderator, origin);
+    contests.stop();
+    clock += 24 * HOUR - 5 * 60_000; // five minutes left: too late to help
+    contests = createContests();
+    contests.resume();
+    expect(reminders()).toHaveLength(1);
+    expect(contests.get(late.id)!.status).toBe('open');
+  });
+
   it('lists a channel’s past contests, latest first, with their winners by name', async () => {
     const history = () => contests.pastIn('discord', origin.channelId, 10);
     expect(history()).toEqual({ contests: [], total: 0 });

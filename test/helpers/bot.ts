@@ -10,8 +10,12 @@ import { FINAL_EVENTS, type JobEvent } from '../../src/bot/jobs/queue.ts';
 import { createLogger } from '../../src/bot/logger.ts';
 import { SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR, SHARED_VGG_DIR } from './shared.ts';
 
-/** A bot on a fresh data directory, with the real engine worker and the shared weights. */
-export async function startTestBot(overrides: Record<string, string> = {}, workerUrl?: URL, existingDataDir?: string) {
+/**
+ * A bot on a fresh data directory, with the real engine worker and the shared weights. Started at
+ * once unless `start` is false: the app starts its adapters first (`src/app.ts`), so that they hear
+ * what the bot says as it starts (a contest that ended or is due a reminder while it was down).
+ */
+export async function startTestBot(overrides: Record<string, string> = {}, workerUrl?: URL, existingDataDir?: string, options: { start?: boolean } = {}) {
   // A given data directory is a restart: the same store, a new process's worth of objects.
   const dataDir = existingDataDir ?? (await mkdtemp(join(tmpdir(), 'impasto-bot-')));
   const env: BotEnvironment = botEnvironmentSchema.parse({
@@ -30,7 +34,7 @@ export async function startTestBot(overrides: Record<string, string> = {}, worke
   const bot: Bot = createBot({ env, logger, ...(workerUrl ? { workerUrl } : {}) });
   const events: JobEvent[] = [];
   bot.onEvent((event) => events.push(event));
-  await bot.start();
+  if (options.start !== false) await bot.start();
   return {
     bot,
     env,

@@ -59,6 +59,9 @@ export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger
       case 'cancelled':
         await post(contest.channelId, { content: contestMessages.cancelled(contest) });
         return;
+      case 'closing_soon':
+        await post(contest.channelId, { content: contestMessages.closingSoon(contest, event.entries, event.at, '/contest enter') });
+        return;
     }
   }
 

@@ -54,6 +54,9 @@ export function renderContestsOnSlack(client: WebClient, bot: Bot, logger: Logge
       case 'cancelled':
         await client.chat.postMessage({ channel, text: contestMessages.cancelled(contest) });
         return;
+      case 'closing_soon':
+        await client.chat.postMessage({ channel, text: contestMessages.closingSoon(contest, event.entries, event.at, '/impasto contest enter after sharing your photo') });
+        return;
     }
   }
 

@@ -24,6 +24,13 @@ export const contestMessages = {
     return `"${contest.title}" has ended${early ? ' early' : ''}. ${winners ? `Winners: ${winners}` : 'There were no entries.'}\n${leaderboard}`;
   },
   cancelled: (contest: Contest) => `The contest "${contest.title}" was cancelled.`,
+  /** A long contest's reminder, `at` the time it is said; `enterCommand` as in the announcement. */
+  closingSoon: (contest: Contest, entries: number, at: number, enterCommand: string) => {
+    const ends = `"${contest.title}" ends ${formatWhen(contest.endsAt, at)}`;
+    return entries === 0
+      ? `${ends} and has no entries yet: enter with ${enterCommand} while there is time.`
+      : `${ends}, with ${counted(entries, 'entry', 'entries')} so far: vote for your favourites with their buttons, or enter with ${enterCommand} while there is time.`;
+  },
   /** A line of `/contest history`: when it ended and its winners, by name (a list of old results pings no one). */
   past: (contest: Contest, ranking: readonly ContestEntry[]) => {
     const when = formatWhen(contest.closedAt ?? contest.endsAt);

@@ -59,7 +59,9 @@ export type ContestEvent =
   | { readonly type: 'entry_withdrawn'; readonly contest: Contest; readonly entry: ContestEntry; readonly byModerator: boolean }
   | { readonly type: 'votes_changed'; readonly contest: Contest; readonly entry: ContestEntry }
   | { readonly type: 'closed'; readonly contest: Contest; readonly ranking: readonly ContestEntry[]; readonly early: boolean }
-  | { readonly type: 'cancelled'; readonly contest: Contest };
+  | { readonly type: 'cancelled'; readonly contest: Contest }
+  /** A long contest ends within the hour: `entries` in the running so far, said `at` this time. */
+  | { readonly type: 'closing_soon'; readonly contest: Contest; readonly entries: number; readonly at: number };
 
 export interface ContestDependencies {
   readonly db: Db;
@@ -76,8 +78,13 @@ export interface ContestDependencies {
 }
 
 export const DURATION_RANGE = { minMs: 10_000, maxMs: 30 * 86_400_000 } as const;
+/** A contest that runs at least `minRunMs` is reminded of once in its channel, `leadMs` before it ends (not later than `latestMs` before). */
+export const REMINDER = { leadMs: 3_600_000, minRunMs: 4 * 3_600_000, latestMs: 10 * 60_000 } as const;
 const ENTRY_COOLDOWN_MS = 10_000;
 const VOTES_PER_MINUTE = 20;
+
+/** A contest that runs long enough for a reminder, and has not had it (one parameter: `REMINDER.minRunMs`). */
+const UNREMINDED = 'reminded_at IS NULL AND ends_at - created_at >= ?';
 
 interface ContestRow {
   id: string;
@@ -415,17 +422,35 @@ export class Contests {
     this.deps.db.prepare('UPDATE contest_entries SET message = ? WHERE id = ?').run(JSON.stringify(ref), entryId);
   }
 
-  /** Closes every open contest whose end time has passed, then re-arms the timer. */
+  /** Closes every open contest whose end time has passed, reminds the channels of long ones ending soon, then re-arms the timer. */
   closeDue(): void {
     const due = (this.deps.db.prepare("SELECT id FROM contests WHERE status = 'open' AND ends_at <= ?").pluck().all(this.now()) as string[]);
     for (const id of due) this.close(undefined, undefined, id);
+    this.remindDue();
     this.armTimer();
+  }
+
+  /**
+   * Says once in a long contest's channel that it ends within the hour (votes and late entrants come
+   * then). One whose reminder time passed while the bot was down is reminded at start, unless its
+   * end is too near for that to help.
+   */
+  private remindDue(): void {
+    const now = this.now();
+    const due = this.deps.db.prepare(`SELECT * FROM contests WHERE status = 'open' AND ${UNREMINDED} AND ends_at - ? <= ?`).all(REMINDER.minRunMs, now, REMINDER.leadMs) as ContestRow[];
+    for (const row of due) {
+      this.deps.db.prepare('UPDATE contests SET reminded_at = ? WHERE id = ?').run(now, row.id);
+      if (row.ends_at - now < REMINDER.latestMs) continue;
+      const contest = toContest(row);
+      this.emit({ type: 'closing_soon', contest, entries: this.ranking(contest.id).length, at: now });
+    }
   }
 
   private armTimer(): void {
     if (this.timer !== undefined) this.timers.clear(this.timer);
     this.timer = undefined;
-    const next = this.deps.db.prepare("SELECT MIN(ends_at) FROM contests WHERE status = 'open'").pluck().get() as number | null;
+    // The next end, or the next reminder.
+    const next = this.deps.db.prepare(`SELECT MIN(CASE WHEN ${UNREMINDED} THEN ends_at - ? ELSE ends_at END) FROM contests WHERE status = 'open'`).pluck().get(REMINDER.minRunMs, REMINDER.leadMs) as number | null;
     if (next === null) return;
     // setTimeout takes at most ~24.8 days; a longer wait is re-armed when it fires.
     this.timer = this.timers.set(() => this.closeDue(), Math.min(Math.max(0, next - this.now()), 2 ** 31 - 1));
