@@ -88,6 +88,9 @@ describe('the web playground', () => {
     }
     expect(previews.size).toBeGreaterThanOrEqual(2);
     expect(await page.textContent('#status')).toMatch(/^Done in \d+ s$/);
+    // Done, the result shows the picture once: the live frame goes, the loss chart stays.
+    expect(await page.isVisible('#preview')).toBe(false);
+    expect(await page.isVisible('#result-image')).toBe(true);
     expect(await page.isVisible('#loss-chart')).toBe(true);
     expect(Number(await page.getAttribute('#loss-chart', 'data-points'))).toBe(12);
     const chartInk = await page.locator('#loss-chart').evaluate((canvas) => {

@@ -28,6 +28,7 @@ export function showJob(job: PublicJob, message?: string): void {
   $('#result').hidden = true;
   $('#job-title').textContent = `Job ${job.id} · ${job.styleLabel}`;
   $<HTMLImageElement>('#preview').src = job.result?.png ?? job.contentUrl;
+  $('#preview-figure').hidden = false;
   // One pass of a network, or a clip's frames each painted apart, has no one loss to chart: an empty chart would only look broken.
   $('#loss-figure').hidden = job.method === 'fast' || isClip(job);
   renderStatus(job, message);
@@ -125,7 +126,8 @@ function finish(job: PublicJob): void {
   renderStatus(job);
   if (job.status !== 'succeeded' || !job.result) return;
   resetChart(job.result.lossHistory);
-  $<HTMLImageElement>('#preview').src = job.result.png;
+  // The result below shows the finished picture: the live frame above would only repeat it.
+  $('#preview-figure').hidden = true;
   $<HTMLImageElement>('#result-image').src = job.result.png;
   $<HTMLImageElement>('#result-gif').src = job.result.gif;
   // A clip's GIF is the result itself, and its PNG only the first frame.
