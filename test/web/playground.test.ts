@@ -55,8 +55,8 @@ describe('the web playground', () => {
     const definition = app.bot.definition('stylize')!;
     expect(options).toEqual(Object.keys(definition.options).filter((name) => !['content', 'style', 'style_name'].includes(name)));
     // The shipped paintings with an installed network are marked; the mode's empty choice says what it means.
-    const captions = await page.locator('#style-choices label').allTextContents();
-    expect(captions.filter((caption) => caption.endsWith('· fast'))).toEqual(['great-wave · fast', 'shipwreck-minotaur · fast', 'the-scream · fast']);
+    const fast = await page.locator('#style-choices label:has(.badge)').evaluateAll((labels) => labels.map((label) => `${label.querySelector('.caption')!.textContent} · ${label.querySelector('.badge')!.textContent}`));
+    expect(fast).toEqual(['great-wave · fast', 'shipwreck-minotaur · fast', 'the-scream · fast']);
     expect(await page.locator('#option-mode option').first().textContent()).toBe('fast where the style is marked fast, else optimise');
   });
 

@@ -95,7 +95,7 @@ export async function renderStyleChoices(): Promise<void> {
     ...styles.map((style, index) => {
       const label = document.createElement('label');
       label.className = 'style-choice';
-      label.title = style.title;
+      label.title = style.fast ? `${style.title} (fast: paints in seconds)` : style.title;
       const radio = document.createElement('input');
       radio.type = 'radio';
       radio.name = 'style_name';
@@ -111,11 +111,21 @@ export async function renderStyleChoices(): Promise<void> {
       image.alt = style.title;
       image.loading = 'lazy';
       const caption = document.createElement('span');
-      caption.textContent = style.label;
+      caption.className = 'caption';
+      caption.textContent = style.name;
       label.append(radio, image, caption);
+      // On the picture, where a long name cannot cut it off.
+      if (style.fast) label.append(fastBadge());
       return label;
     }),
   );
+}
+
+function fastBadge(): HTMLElement {
+  const badge = document.createElement('span');
+  badge.className = 'badge';
+  badge.textContent = 'fast';
+  return badge;
 }
 
 export async function submitStylize(event: SubmitEvent): Promise<void> {
