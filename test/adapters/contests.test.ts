@@ -241,6 +241,13 @@ describe('contests on Slack', () => {
     const ids = (JSON.parse(String(winners.args.files)) as { id: string }[]).map((file) => file.id);
     const picture = fake.uploads.find((upload) => upload.fileId === ids[0])!;
     expect((await sharp(picture.bytes).metadata()).format).toBe('png');
+    // The channel's history lists it, privately (text alone), its winners by name.
+    const beforeHistory = fake.calls.length;
+    await command('U0CAROL', 'contest history');
+    expect(String((await toldAfter('U0CAROL', beforeHistory)).args.text)).toMatch(/^Past contests in this channel, latest first:\n• "Summer waves" \(style great-wave\), ended on .+: 🥇 u0alice \(1 vote\)  🥈 u0bob \(0 votes\), of 2 entries$/);
+    const beforeUnknown = fake.calls.length;
+    await command('U0CAROL', 'contest nope');
+    expect((await toldAfter('U0CAROL', beforeUnknown)).args.text).toBe('I don\'t know "contest nope". Try start, enter, withdraw, status, history, end, cancel, remove.');
   }, 120_000);
 
   it('posts an entry painted after the contest ended without a Vote button', async () => {

@@ -30,7 +30,7 @@ async function runImpastoCommand(state: SlackState, command: SlashCommand): Prom
   } else if (first === 'style' && second === 'train') {
     reply = await bot.execute('style train', { name: words[2], ...typed }, context);
   } else if (first === 'contest') {
-    reply = await runContestCommand(state, second ?? 'status', words.slice(2), context);
+    reply = await runContestCommand(state, second ?? 'status', words.slice(2), typed, context);
   } else if (first === 'cancel') {
     reply = await bot.execute('cancel', { ...(second ? { job: second } : {}) }, context);
   } else if (first === 'forget-me' || first === 'settings') {
@@ -45,8 +45,12 @@ async function runImpastoCommand(state: SlackState, command: SlashCommand): Prom
   else await tell(state, command.channel_id, command.user_id, reply.text);
 }
 
-/** `/impasto contest start <style> <ends> <title…>`, `enter` (your latest image), `withdraw`, `status`, `end`, `cancel`, `remove <entry>`. */
-async function runContestCommand(state: SlackState, sub: string, rest: string[], context: CommandContext): Promise<Reply> {
+/**
+ * `/impasto contest start <style> <ends> <title…>`, `enter` (your latest image), `withdraw [entry]`,
+ * `remove <entry>`; any other contest command (`status`, `history`, `end`, `cancel`) as it is defined,
+ * with key=value options.
+ */
+async function runContestCommand(state: SlackState, sub: string, rest: string[], typed: Record<string, string>, context: CommandContext): Promise<Reply> {
   const { bot } = state;
   const channel = context.origin.channelId;
   const user = context.requester.userId;
@@ -63,11 +67,10 @@ async function runContestCommand(state: SlackState, sub: string, rest: string[],
     case 'withdraw':
     case 'remove':
       return bot.execute(`contest ${sub}`, rest[0] ? { entry: rest[0] } : {}, context);
-    case 'status':
-    case 'end':
-    case 'cancel':
-      return bot.execute(`contest ${sub}`, {}, context);
-    default:
-      return { text: `I don't know "contest ${sub}". Try start, enter, withdraw, status, end, cancel or remove.` };
+    default: {
+      if (bot.definition(`contest ${sub}`)) return bot.execute(`contest ${sub}`, typed, context);
+      const known = bot.commands.map((command) => command.definition.name).filter((name) => name.startsWith('contest ')).map((name) => name.slice('contest '.length));
+      return { text: `I don't know "contest ${sub}". Try ${known.join(', ')}.` };
+    }
   }
 }
