@@ -103,6 +103,16 @@ function quickStarryNight() {
   ]);
 }
 
+/** Alice picks `value` in a "Stylize with…" menu (the bot's private message `messageId`). */
+function styleChosen(customId: string, value: string, messageId: string) {
+  return interactionPayload({
+    type: 3,
+    user: alice,
+    data: { custom_id: customId, component_type: 3, values: [value] },
+    message: { ...userMessage({ id: messageId, username: 'impasto' }, []), flags: 64 },
+  });
+}
+
 /** The first edit of the original reply that reports progress of a job with `total` iterations. */
 function progressEdit(interaction: Record<string, unknown>, total: number): Promise<RecordedRequest> {
   const pattern = new RegExp(`iteration \\d+/${total}`);
@@ -258,12 +268,7 @@ describe('Discord', () => {
     expect(select.options.map((option) => option.value)).toContain('the-scream');
     expect(select.options.at(-1)!.value).toBe('__other__');
 
-    const choose = interactionPayload({
-      type: 3,
-      user: alice,
-      data: { custom_id: select.custom_id, component_type: 3, values: ['the-scream'] },
-      message: { ...userMessage({ id: '900000000000000001', username: 'impasto' }, []), flags: 64 },
-    });
+    const choose = styleChosen(select.custom_id, 'the-scream', '900000000000000001');
     fake.dispatchInteraction(choose);
     const followUp = await fake.waitForRequest((request) => request.method === 'POST' && request.path === `/webhooks/${APPLICATION_ID}/${tokenOf(choose)}`);
     expect((followUp.json as { content: string }).content).toBe('Fetching the images…');
@@ -342,12 +347,7 @@ describe('Discord', () => {
     };
     const select = await openMenu();
     expect(select.options[0]).toEqual({ value: '__saved__', label: 'Your saved style (starry.jpg)' });
-    const choose = interactionPayload({
-      type: 3,
-      user: alice,
-      data: { custom_id: select.custom_id, component_type: 3, values: ['__saved__'] },
-      message: { ...userMessage({ id: '900000000000000005', username: 'impasto' }, []), flags: 64 },
-    });
+    const choose = styleChosen(select.custom_id, '__saved__', '900000000000000005');
     fake.dispatchInteraction(choose);
     const final = await fake.waitForRequest((request) => request.method === 'PATCH' && request.path.startsWith(`/webhooks/${APPLICATION_ID}/${tokenOf(choose)}/messages/`) && request.files.length === 2);
     expect((final.json as { content: string }).content).toMatch(/style uploaded image/);

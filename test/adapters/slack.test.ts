@@ -79,10 +79,11 @@ describe('Slack in Socket Mode', () => {
     await harness?.stop();
   });
 
-  function shortcutOn(message: { ts: string; user: string; files?: Record<string, unknown>[] }, trigger: string) {
+  /** Alice uses a message shortcut: "Stylize with…" unless another callback id is given ("Use as style" is `use_as_style`). */
+  function shortcutOn(message: { ts: string; user: string; files?: Record<string, unknown>[] }, trigger: string, callbackId = 'stylize_with') {
     return fake.sendEnvelope('interactive', {
       type: 'message_action',
-      callback_id: 'stylize_with',
+      callback_id: callbackId,
       trigger_id: trigger,
       team: { id: TEAM_ID, domain: 'painters' },
       user: { id: ALICE, name: 'alice', username: 'alice', team_id: TEAM_ID },
@@ -159,19 +160,7 @@ describe('Slack in Socket Mode', () => {
   });
 
   it('saves an image as the member’s style with "Use as style", offers it first in the modal, and paints with it', async () => {
-    const useAsStyleOn = (message: { ts: string; user: string; files?: Record<string, unknown>[] }) =>
-      fake.sendEnvelope('interactive', {
-        type: 'message_action',
-        callback_id: 'use_as_style',
-        trigger_id: 'trigger-save',
-        team: { id: TEAM_ID, domain: 'painters' },
-        user: { id: ALICE, name: 'alice', username: 'alice', team_id: TEAM_ID },
-        channel: { id: CHANNEL_ID, name: 'general' },
-        message,
-        message_ts: message.ts,
-        response_url: `${fake.apiUrl}response`,
-        token: 'verification',
-      });
+    const useAsStyleOn = (message: { ts: string; user: string; files?: Record<string, unknown>[] }) => shortcutOn(message, 'trigger-save', 'use_as_style');
     const answered = (pattern: RegExp) => fake.waitForCall((call) => call.method === 'response' && pattern.test(String(call.args.text)));
     await useAsStyleOn(fake.postUserMessage(BOB, 'no picture here'));
     expect((await answered(/no image/)).args).toMatchObject({ response_type: 'ephemeral', text: 'That message has no image. Use "Use as style" on a message with a painting.' });
