@@ -331,6 +331,14 @@ describe('Discord', () => {
     expect((await fake.waitForRequest(callbackOf(remember))).json).toMatchObject({ type: 5, data: { flags: 64 } });
     const saved = await fake.waitForRequest(originalOf(remember));
     expect((saved.json as { content: string }).content).toMatch(/^Saved starry\.jpg as your style/);
+    // /stylize's style name offers it first while what is typed could be its name.
+    for (const [typed, first] of [['my', 'my-style'], ['', 'my-style'], ['star', 'starry-night']] as const) {
+      const autocomplete = styleNameTyped(typed);
+      fake.dispatchInteraction(autocomplete);
+      const choices = ((await fake.waitForRequest(callbackOf(autocomplete))).json as { data: { choices: { name: string; value: string }[] } }).data.choices;
+      expect(choices[0]!.value).toBe(first);
+      if (first === 'my-style') expect(choices[0]!.name).toBe('my-style · Your saved style (starry.jpg)');
+    }
 
     // The bot restarts, and Discord's link to the painting no longer answers.
     fake.removeCdnFile(savedUrl);

@@ -2,11 +2,12 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/bot/database.ts';
 import { SavedStyles } from '../../src/bot/styles/saved.ts';
 import { InputError } from '../../src/engine/errors.ts';
 import { decodeImage, DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
+import { contextFor, startTestBot, waitForEnd } from '../helpers/bot.ts';
 import { sharedImagePath } from '../helpers/shared.ts';
 
 // Real SQLite and real files in a temporary data directory.
@@ -76,11 +77,49 @@ describe('saved styles', () => {
   it('forgets one whose file was deleted by hand, and says whether there was one to forget', async () => {
     const { path } = await saved.save(alice, await painting('style_starry_night.jpg', 'starry.jpg'));
     await rm(path);
-    await expect(saved.imageOf(alice)).rejects.toMatchObject({ field: 'style', message: expect.stringMatching(/^Your saved style is gone/) });
+    await expect(saved.imageOf(alice)).rejects.toMatchObject({ field: 'style', message: expect.stringMatching(/^You have no saved style \(any more\)/) });
     expect(saved.find(alice)).toBeUndefined();
     await saved.save(alice, await painting('style_starry_night.jpg', 'starry.jpg'));
     expect(await saved.forget(alice)).toBe(true);
     expect(await saved.forget(alice)).toBe(false);
     expect(await readdir(dir())).toEqual([]);
+  });
+});
+
+describe('a saved style in /stylize', () => {
+  // The real bot and engine, with small limits so that the job is quick.
+  let harness: Awaited<ReturnType<typeof startTestBot>>;
+  beforeAll(async () => {
+    harness = await startTestBot({ IMPASTO_MAX_SIZE: '64', IMPASTO_MAX_ITERATIONS: '3' });
+  });
+  afterAll(() => harness.stop());
+  const photo = () => painting('content_dog.jpg', 'dog.jpg');
+
+  it('paints with it by its name, from a copy of its own (replacing it later cannot touch the job)', async () => {
+    const member = contextFor('mia', { platform: 'discord' });
+    const refused = await harness.bot.execute('stylize', { content: await photo(), style_name: 'my-style' }, member);
+    expect(refused).toMatchObject({ refusal: {}, text: 'You have no saved style (any more): save one with "Use as style" on a message with a painting.' });
+
+    const saved = await harness.bot.savedStyles.save(member.requester, await painting('style_starry_night.jpg', 'starry.jpg'));
+    const reply = await harness.bot.execute('stylize', { content: await photo(), style_name: ' my-style ' }, member);
+    expect(reply.refusal).toBeUndefined();
+    const job = harness.bot.job(reply.jobId!)!;
+    expect(job.styleLabel).toBe('saved style starry.jpg');
+    expect(job.stylePath.startsWith(join(harness.dataDir, 'uploads'))).toBe(true);
+    expect(job.stylePath).not.toBe(saved.path);
+    // Saved again while the job waits: the old file goes, the job's copy stays.
+    await harness.bot.savedStyles.save(member.requester, await painting('style_the_scream.jpg', 'scream.jpg'));
+    expect((await waitForEnd(harness.events, harness.bot, job.id)).type).toBe('succeeded');
+    await expect(readFile(saved.path)).rejects.toThrow();
+  });
+
+  it('is taken alone: not in a blend, not behind a person, and no library style may take its name', async () => {
+    const member = contextFor('noa', { platform: 'discord', isModerator: true });
+    await harness.bot.savedStyles.save(member.requester, await painting('style_starry_night.jpg', 'starry.jpg'));
+    await harness.bot.execute('style add', { name: 'wave', image: await painting('style_great_wave.jpg', 'wave.jpg') }, member);
+    const blended = await harness.bot.execute('stylize', { content: await photo(), style_name: 'my-style:0.5, wave:0.5' }, member);
+    expect(blended.text).toBe('"my-style" is your saved style: name it alone in /stylize (it cannot be blended, painted behind a person or set for a contest).');
+    const added = await harness.bot.execute('style add', { name: 'my-style', image: await painting('style_the_scream.jpg', 'scream.jpg') }, member);
+    expect(added.text).toBe('"my-style" is the name of each member\'s own saved style ("Use as style"); choose another.');
   });
 });

@@ -19,13 +19,17 @@ import { chooseMethod, STYLIZE_MODES } from './stylize-mode.ts';
 import { checkRegionRequest, REGION_OPTIONS } from '../../engine/segmentation/targets.ts';
 import type { CommunitySettings } from '../settings.ts';
 import { counted } from '../format.ts';
+import { SAVED_STYLE_NAME } from '../styles/saved.ts';
 
 export function createStylizeCommand(services: BotServices) {
   const { limits } = services;
   const definition = stylizeDefinition(limits);
   return defineCommand(
     definition,
-    async (context, args) => {
+    async (context, given) => {
+      // The member's saved style by its name: as if its image were uploaded again.
+      const saved = given.style_name?.trim() === SAVED_STYLE_NAME ? await services.savedStyles.imageOf(context.requester) : undefined;
+      const args = saved ? { ...given, style: saved, style_name: undefined } : given;
       // Names and the mode are checked before the queue is asked: they cost nothing.
       const library = services.library.in(context.requester.community);
       const blend = args.style_name ? parseBlend(args.style_name).map(({ name, weight }) => ({ style: library.resolve(name), weight })) : undefined;
@@ -50,7 +54,7 @@ export function createStylizeCommand(services: BotServices) {
         written.push(path);
         return path;
       };
-      const styleLabel = !blend ? 'uploaded image' : blend.length === 1 ? blend[0]!.style.name : blend.map(({ style, weight }) => `${style.name} ${Math.round(weight * 100)}%`).join(' + ');
+      const styleLabel = saved ? `saved style ${saved.name}` : !blend ? 'uploaded image' : blend.length === 1 ? blend[0]!.style.name : blend.map(({ style, weight }) => `${style.name} ${Math.round(weight * 100)}%`).join(' + ');
       const styles: StyleShare[] | undefined = blend && blend.length > 1 ? blend.map(({ style, weight }) => ({ path: style.path, weight })) : undefined;
       const background: StyleShare[] | undefined = backgroundBlend?.map(({ style, weight }) => ({ path: style.path, weight }));
       const label = backgroundBlend ? `${styleLabel} on the person, ${backgroundBlend.map(({ style, weight }) => (backgroundBlend.length === 1 ? style.name : `${style.name} ${Math.round(weight * 100)}%`)).join(' + ')} behind` : styleLabel;

@@ -4,6 +4,7 @@ import type { RgbImage } from '../../engine/image.ts';
 import type { Db } from '../database.ts';
 import { BotError } from '../errors.ts';
 import { storeImage } from '../files.ts';
+import { SAVED_STYLE_NAME } from './saved.ts';
 import { closestNames } from './suggest.ts';
 
 export interface Style {
@@ -146,6 +147,10 @@ export class CommunityStyles {
   resolve(name: string, field = 'style_name'): Style {
     const style = this.get(name.trim());
     if (style) return style;
+    // /stylize takes the saved style alone, before any library name is looked up.
+    if (name.trim() === SAVED_STYLE_NAME) {
+      throw new BotError('invalid_option', `"${SAVED_STYLE_NAME}" is your saved style: name it alone in /stylize (it cannot be blended, painted behind a person or set for a contest).`, field);
+    }
     const names = this.list().map((entry) => entry.name);
     if (names.length === 0) throw new BotError('unknown_style', `There is no style "${name}": the style library is empty. Upload a style image instead.`, field);
     const suggestions = closestNames(name, names);
@@ -167,6 +172,7 @@ export class CommunityStyles {
     if (!STYLE_NAME.test(name)) {
       throw new BotError('unknown_style', 'A style name is 1–32 lowercase letters, digits or dashes, such as "starry-night".', 'name');
     }
+    if (name === SAVED_STYLE_NAME) throw new BotError('invalid_option', `"${SAVED_STYLE_NAME}" is the name of each member's own saved style ("Use as style"); choose another.`, 'name');
     if (this.get(name)) throw styleExists(name);
     const path = await storeImage(this.dir, image, name);
     // Another add of the same name may have been inserted while the image was stored.

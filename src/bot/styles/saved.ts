@@ -19,6 +19,12 @@ export interface SavedStyle {
   readonly savedAt: number;
 }
 
+/**
+ * The name a member's saved style goes by in `/stylize` (style_name): reserved in the library, so that
+ * it always means the member's own.
+ */
+export const SAVED_STYLE_NAME = 'my-style';
+
 /** How menus offer a saved style. */
 export function savedStyleLabel(saved: Pick<SavedStyle, 'name'>): string {
   return `Your saved style (${saved.name})`;
@@ -26,7 +32,7 @@ export function savedStyleLabel(saved: Pick<SavedStyle, 'name'>): string {
 
 /** What "Use as style" answers, on every platform. */
 export function savedStyleText(saved: Pick<SavedStyle, 'name'>): string {
-  return `Saved ${saved.name} as your style: choose "Your saved style" in Stylize with… on any picture. It stays until you save another, or use forget-me.`;
+  return `Saved ${saved.name} as your style: choose "Your saved style" in Stylize with… on any picture, or name it ${SAVED_STYLE_NAME} in /stylize. It stays until you save another, or use forget-me.`;
 }
 
 /**
@@ -72,12 +78,12 @@ export class SavedStyles {
   }
 
   /**
-   * The saved image, as if uploaded again as the `style` option. Refused when there is none: a menu
-   * offered it before forget-me, or its file was deleted by hand (which forgets it).
+   * The saved image, as if uploaded again as the `style` option. Refused when there is none (never
+   * saved, deleted by forget-me since a menu offered it, or its file deleted by hand, which forgets it).
    */
   async imageOf(member: Member): Promise<UploadedImage> {
     const saved = this.find(member);
-    const gone = () => new BotError('missing_image', 'Your saved style is gone (forget-me deleted it). Save one again with "Use as style" on a message with a painting.', 'style');
+    const gone = () => new BotError('missing_image', 'You have no saved style (any more): save one with "Use as style" on a message with a painting.', 'style');
     if (!saved) throw gone();
     try {
       return { bytes: await readFile(saved.path), name: saved.name };
