@@ -182,6 +182,12 @@ describe('Slack in Socket Mode', () => {
     const complete = await fake.waitForCall(uploadsInThread(message.ts));
     expect(String(complete.args.initial_comment)).toMatch(/style uploaded image · 64×48 · 3 iterations/);
     await expectTwoFiles(complete);
+
+    // By its name in /stylize, on the latest image Alice shared.
+    const latest = fake.postUserMessage(ALICE, 'and this one', [photo]);
+    await fake.sendEnvelope('slash_commands', { command: '/stylize', text: 'my-style size=64 iterations=2', user_id: ALICE, user_name: 'alice', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 'trigger-mine', response_url: `${fake.apiUrl}response`, token: 'verification' });
+    const painted = await fake.waitForCall(uploadsInThread(latest.ts));
+    expect(String(painted.args.initial_comment)).toMatch(/style saved style starry\.jpg · 64×48 · 2 iterations/);
   });
 
   it('paints the person and the background in two styles from the modal’s fields', async () => {
