@@ -34,7 +34,7 @@ import { createDataDirs, deleteExpiredFiles, deleteOwnFiles, resultPaths, type D
 import type { PaintEngine } from './jobs/dispatch.ts';
 import type { JobEventListener, QueueEntry } from './jobs/queue.ts';
 import { createJobRuntime } from './jobs/runtime.ts';
-import { filesOf, type Job, type Platform } from './jobs/store.ts';
+import { filesOf, uploadsOf, type Job, type Platform } from './jobs/store.ts';
 import { commandLimitsFor } from './limits.ts';
 import type { BotServices } from './services.ts';
 import { seedDefaultLibrary } from './styles/defaults.ts';
@@ -134,16 +134,17 @@ export function createBot(options: BotOptions): Bot {
   const cleanUp = async () => {
     try {
       // Entries of running contests keep their pictures, however long the contest runs.
-      const contestPaths = contests.jobsInOpenContests().flatMap((jobId) => {
+      const contestJobs = contests.jobsInOpenContests();
+      const contestPaths = contestJobs.flatMap((jobId) => {
         const result = store.get(jobId)?.result;
         return result ? [result.pngPath, result.gifPath] : [];
       });
       const retentionMs = env.IMPASTO_RETENTION_DAYS * 86_400_000;
       // Job rows go with their files: names, reply tokens and all (contest entries stay while the contest runs).
-      const expired = store.deleteFinishedBefore(Date.now() - retentionMs, new Set(contests.jobsInOpenContests()));
-      // A live job's result path keeps its resume folder (a clip's finished frames) too.
-      const liveResults = [...store.queued(), ...store.running()].map((job) => resultPaths(dirs, job.id).png);
-      const live = new Set([...store.livePaths(), ...contestPaths, ...liveResults]);
+      const expired = store.deleteFinishedBefore(Date.now() - retentionMs, new Set(contestJobs));
+      // Queued and running jobs keep their uploads, and their result path keeps its resume folder (a clip's finished frames).
+      const liveJobs = [...store.queued(), ...store.running()];
+      const live = new Set([...liveJobs.flatMap(uploadsOf), ...liveJobs.map((job) => resultPaths(dirs, job.id).png), ...contestPaths]);
       const removed = (await deleteOwnFiles(dirs, expired.flatMap(filesOf).filter((path) => !live.has(path)))) + (await deleteExpiredFiles(dirs, live, retentionMs));
       if (removed > 0) logger.info({ removed }, 'deleted expired jobs, uploads and results');
       // Removed styles' networks whose last job ended while the bot was stopped.

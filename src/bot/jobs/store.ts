@@ -334,11 +334,6 @@ export class JobStore {
   pathsInUse(): Set<string> {
     return new Set((this.db.prepare('SELECT * FROM jobs').all() as JobRow[]).map(toJob).flatMap(filesOf));
   }
-
-  /** Files referenced by queued or running jobs: retention must never delete these. */
-  livePaths(): Set<string> {
-    return new Set([...this.running(), ...this.queued()].flatMap(uploadsOf));
-  }
 }
 
 /** The images a job is painted from: the photo, its style images (the background's too), its mask. */
