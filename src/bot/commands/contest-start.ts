@@ -1,11 +1,10 @@
-import { checkAspectRatio } from '../../engine/proportions.ts';
 import { BotError } from '../errors.ts';
 import { storeImage } from '../files.ts';
 import { formatWhen } from '../format.ts';
 import { parseEndTime } from '../contests/contests.ts';
 import type { BotServices } from '../services.ts';
 import { defineCommand } from './define.ts';
-import { decodeImageOption } from './images.ts';
+import { decodeStyleOption } from './images.ts';
 
 export function createContestStartCommand(services: BotServices) {
   return defineCommand(
@@ -26,9 +25,8 @@ export function createContestStartCommand(services: BotServices) {
       let stylePath: string;
       let styleLabel: string;
       if (args.style) {
-        const style = await decodeImageOption(args.style, services.limits.decode, 'style image', 'style');
         // Every entry would fail on a strip of a painting: refused before the contest starts.
-        checkAspectRatio(style, 'style image', 'style');
+        const style = await decodeStyleOption(args.style, services.limits.decode);
         stylePath = await storeImage(services.dirs.uploads, style, 'contest-style');
         styleLabel = 'the contest image';
       } else if (args.style_name) {

@@ -1,6 +1,7 @@
 import { InputError } from '../../engine/errors.ts';
 import { decodeImage, inspectImage, type DecodeLimits, type PictureSize, type RgbImage } from '../../engine/image.ts';
 import { SIZE_RANGE } from '../../engine/options.ts';
+import { checkAspectRatio } from '../../engine/proportions.ts';
 import type { UploadedImage } from './types.ts';
 
 /**
@@ -10,6 +11,16 @@ import type { UploadedImage } from './types.ts';
  */
 export function decodeImageOption(upload: UploadedImage, limits: DecodeLimits, label: string, field: string, maxSide: number = SIZE_RANGE.max): Promise<RgbImage> {
   return refusedAs(field, () => decodeImage(upload.bytes, limits, label, maxSide));
+}
+
+/**
+ * The `style` option decoded and checked as a painting to paint with: a strip too narrow to paint
+ * is refused here, before anything is stored (every job with it would fail).
+ */
+export async function decodeStyleOption(upload: UploadedImage, limits: DecodeLimits): Promise<RgbImage> {
+  const style = await decodeImageOption(upload, limits, 'style image', 'style');
+  checkAspectRatio(style, 'style image', 'style');
+  return style;
 }
 
 /** An image option's size as sent (`inspectImage`: its header only), with refusals tied to the option. */

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { PictureSize, RgbImage } from '../../engine/image.ts';
-import { checkAspectRatio, checkPaintableAt } from '../../engine/proportions.ts';
+import { checkPaintableAt } from '../../engine/proportions.ts';
 import { checkMaskShape } from '../../engine/mask.ts';
 import { DEFAULT_STRENGTH, STYLIZE_OPTIONS, type StylizeOptionsInput } from '../../engine/options.ts';
 import { BotError } from '../errors.ts';
@@ -14,7 +14,7 @@ import type { BotServices } from '../services.ts';
 import type { ArgsOf, CommandDefinition } from './types.ts';
 import { defineCommand } from './define.ts';
 import { chatOptionsOf, engineOptionsFrom } from './engine-options.ts';
-import { decodeImageOption, inspectImageOption } from './images.ts';
+import { decodeImageOption, decodeStyleOption, inspectImageOption } from './images.ts';
 import { chooseMethod, STYLIZE_MODES } from './stylize-mode.ts';
 import { checkRegionRequest, REGION_OPTIONS } from '../../engine/segmentation/targets.ts';
 import type { CommunitySettings } from '../settings.ts';
@@ -65,8 +65,7 @@ export function createStylizeCommand(services: BotServices) {
           const photo = clip ? clip.frames[0]! : await inspectImageOption(args.content, limits.decode, 'content image', 'content');
           const size = sizeFor(photo, args.size, clip ? Math.min(limits.defaultClipSize, services.settings.defaultSize(community)) : services.settings.defaultSize(community));
           checkPaintableAt(photo, size, 'content image', 'content');
-          const style = args.style ? await decodeImageOption(args.style, limits.decode, 'style image', 'style') : undefined;
-          if (style) checkAspectRatio(style, 'style image', 'style');
+          const style = args.style ? await decodeStyleOption(args.style, limits.decode) : undefined;
           if (args.mask) checkMaskShape(await inspectImageOption(args.mask, limits.decode, 'mask', 'mask'), photo);
           // The photo and its mask are decoded at the size the job paints: a 12-megapixel phone
           // photo is decoded, stored and read back by the engine at 1024 px, not 2048.

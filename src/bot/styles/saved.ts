@@ -1,9 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { type DecodeLimits } from '../../engine/image.ts';
-import { checkAspectRatio } from '../../engine/proportions.ts';
 import type { UploadedImage } from '../commands/types.ts';
-import { decodeImageOption } from '../commands/images.ts';
+import { decodeStyleOption } from '../commands/images.ts';
 import type { Db } from '../database.ts';
 import { BotError } from '../errors.ts';
 import { storeImage } from '../files.ts';
@@ -57,8 +56,7 @@ export class SavedStyles {
   /** Checks the image as a style (refusals name the `style` option) and keeps it in place of the member's last one. */
   async save(member: Member, upload: UploadedImage): Promise<SavedStyle> {
     const forgets = this.forgetsOf(member);
-    const image = await decodeImageOption(upload, this.limits, 'style image', 'style');
-    checkAspectRatio(image, 'style image', 'style');
+    const image = await decodeStyleOption(upload, this.limits);
     const saved: SavedStyle = { name: upload.name, path: await storeImage(this.dir, image, 'saved'), savedAt: Date.now() };
     if (this.forgetsOf(member) !== forgets) {
       await rm(saved.path, { force: true });
