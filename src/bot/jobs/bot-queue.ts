@@ -153,7 +153,10 @@ export class BotQueue implements JobQueue {
     };
     const onProgress = throttleProgress(this.limits.progressIntervalMs, ({ progress, recentTerms, preview }) => {
       this.store.recordProgress(job.id, progress);
-      this.emit({ type: 'progress', job: this.store.get(job.id)!, progress, recentTerms, preview });
+      // Forgotten while it runs (/forget-me cancels it, then deletes its row): the engine's last
+      // reports before it stops have no job left to be about.
+      const current = this.store.get(job.id);
+      if (current) this.emit({ type: 'progress', job: current, progress, recentTerms, preview });
     });
     const ended = this.dispatch
       .run(request, laneOf(job), { begin: () => this.begin(job.id), progress: onProgress })
