@@ -24,7 +24,7 @@ import { attachmentObject, BOT_USER, GUILD_ID, interactionPayload, PERMISSIONS, 
 import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID as SLACK_CHANNEL, SIGNING_SECRET, signRequest, startFakeSlack, TEAM_ID } from '../test/fakes/slack/server.ts';
 import { floodArguments, pick, restartDuringFlood, SHARED_DIR, sleep, startFuzzedApp, waitForLogLine } from './fuzz/app.ts';
 
-const { seconds, workers, restarts } = floodArguments({ seconds: 60, workers: 4 });
+const { seconds, workers, restarts, redisWorkers } = floodArguments({ seconds: 60, workers: 4 });
 const slackOverHttp = process.argv.includes('--slack=http');
 const SLACK_HTTP_PORT = 30_000 + Math.floor(Math.random() * 10_000);
 // A reply must come within Discord's three seconds; this is far more, so only a missing one counts.
@@ -80,7 +80,7 @@ const app = await startFuzzedApp({
   IMPASTO_MAX_QUEUED_PER_USER: '3',
   IMPASTO_MAX_ITERATIONS: '4',
   IMPASTO_WEB_PORT: String(20_000 + Math.floor(Math.random() * 10_000)),
-});
+}, { redisWorkers });
 
 try {
   for (const platform of ['Discord', 'Slack']) await waitForLogLine(app, `connected to ${platform}`);
@@ -130,7 +130,7 @@ try {
 }
 
 console.table([...counts].sort().map(([sent, times]) => ({ sent, times })));
-console.log(findings.length === 0 ? `no findings (${seconds} s, ${workers} workers, ${restarts} restarts)` : [...new Set(findings)].join('\n'));
+console.log(findings.length === 0 ? `no findings (${seconds} s, ${workers} workers, ${restarts} restarts${redisWorkers > 0 ? `, ${redisWorkers} engine workers on Redis` : ''})` : [...new Set(findings)].join('\n'));
 process.exit(findings.length === 0 ? 0 : 1);
 
 /**

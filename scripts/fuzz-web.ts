@@ -14,10 +14,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { floodArguments, pick, restartDuringFlood, SHARED_DIR, sleep, startFuzzedApp } from './fuzz/app.ts';
 
-const { seconds, workers, restarts } = floodArguments({ seconds: 60, workers: 6 });
+const { seconds, workers, restarts, redisWorkers } = floodArguments({ seconds: 60, workers: 6 });
 const port = 20_000 + Math.floor(Math.random() * 10_000);
 const base = `http://127.0.0.1:${port}`;
-const app = await startFuzzedApp({ IMPASTO_WEB_PORT: String(port) });
+const app = await startFuzzedApp({ IMPASTO_WEB_PORT: String(port) }, { redisWorkers });
 
 const findings: string[] = [];
 const answers = new Map<string, number>();
@@ -47,7 +47,7 @@ findings.push(...app.problems());
 await app.stop();
 if (!stillPaints) findings.push('a plain job did not succeed after the flood');
 console.table([...answers].sort().map(([answer, count]) => ({ answer, count })));
-console.log(findings.length === 0 ? `no findings (${seconds} s, ${workers} workers, ${restarts} restarts, ${jobIds.length} jobs queued)` : findings.join('\n'));
+console.log(findings.length === 0 ? `no findings (${seconds} s, ${workers} workers, ${restarts} restarts${redisWorkers > 0 ? `, ${redisWorkers} engine workers on Redis` : ''}, ${jobIds.length} jobs queued)` : findings.join('\n'));
 process.exit(findings.length === 0 ? 0 : 1);
 
 async function waitForApp(): Promise<string> {

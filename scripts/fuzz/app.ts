@@ -3,10 +3,11 @@
  * 127.0.0.1 in a fresh data directory, with small pictures and room in the queue, its log kept, and
  * the checks every flood ends with.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startRedis, type TestRedis } from '../../test/helpers/redis.ts';
 
 export const SHARED_DIR = process.env.IMPASTO_SHARED_DIR ?? join('..', 'shared');
 
@@ -27,15 +28,27 @@ export interface FuzzedApp {
   stop(): Promise<void>;
 }
 
-/** Starts the app with the shared weights and library, small limits, and `env` on top. */
-export async function startFuzzedApp(env: Record<string, string>): Promise<FuzzedApp> {
+/** The shared weights, for the app and for its workers. */
+const WEIGHTS_ENV = {
+  IMPASTO_WEIGHTS_DIR: join(SHARED_DIR, 'weights', 'vgg19'),
+  IMPASTO_FAST_WEIGHTS_DIR: join(SHARED_DIR, 'weights', 'fast'),
+  IMPASTO_SEGMENTATION_WEIGHTS_DIR: join(SHARED_DIR, 'weights', 'segmentation', 'selfie'),
+};
+
+/**
+ * Starts the app with the shared weights and library, small limits, and `env` on top. With
+ * `redisWorkers`, it runs as on several machines: a local `redis-server` (AOF on, as the README
+ * asks) and that many `impasto worker`s, each in a data directory of its own; every restart then
+ * also kills one worker (in turn) and starts it again, and every third restarts Redis too.
+ */
+export async function startFuzzedApp(env: Record<string, string>, { redisWorkers = 0 }: { readonly redisWorkers?: number } = {}): Promise<FuzzedApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'impasto-fuzz-'));
+  const redis = redisWorkers > 0 ? await startRedis() : undefined;
   const appEnv = {
     ...process.env,
     IMPASTO_DATA_DIR: dataDir,
-    IMPASTO_WEIGHTS_DIR: join(SHARED_DIR, 'weights', 'vgg19'),
-    IMPASTO_FAST_WEIGHTS_DIR: join(SHARED_DIR, 'weights', 'fast'),
-    IMPASTO_SEGMENTATION_WEIGHTS_DIR: join(SHARED_DIR, 'weights', 'segmentation', 'selfie'),
+    ...WEIGHTS_ENV,
+    ...(redis ? { REDIS_URL: redis.url } : {}),
     // Small pictures and room in the queue: a flood is about the bot, not the engine's speed.
     IMPASTO_MAX_SIZE: '96',
     IMPASTO_MAX_QUEUE: '200',
@@ -65,14 +78,22 @@ export async function startFuzzedApp(env: Record<string, string>): Promise<Fuzze
     }
   };
   let app = launch();
+  const workers = redis ? await startWorkers(redis, redisWorkers, (line) => (log += line)) : undefined;
+  let restarts = 0;
   const fuzzed: FuzzedApp = {
     log: () => log,
     exited: () => exited,
     restarting: () => restarting,
     problems: () => [...(exited ? [`the app stopped (${exited})`] : []), ...log.split('\n').filter((line) => /"level":(50|60)/.test(line)).map((line) => `logged: ${line.slice(0, 600)}`)],
     async restart(signal, readyMessages) {
+      restarts++;
       await kill(signal);
       log += `--- ${signal}, restarted ---\n`;
+      if (workers) await workers.restart(restarts % workers.count, signal);
+      if (redis && restarts % 3 === 0) {
+        await redis.restart({ downMs: 1000 });
+        log += '--- Redis restarted ---\n';
+      }
       const from = log.length;
       expectingExit = false;
       app = launch();
@@ -81,17 +102,77 @@ export async function startFuzzedApp(env: Record<string, string>): Promise<Fuzze
     },
     async stop() {
       await kill('SIGTERM');
+      await workers?.stop();
+      await redis?.stop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
   return fuzzed;
 }
 
-/** A flood's command line: `[seconds] [workers] [--restarts=N]`. */
-export function floodArguments(defaults: { readonly seconds: number; readonly workers: number }): { seconds: number; workers: number; restarts: number } {
+interface FuzzedWorkers {
+  readonly count: number;
+  /** Kills worker `index` and starts it again on its data directory, resolving once it takes jobs. */
+  restart(index: number, signal: 'SIGKILL' | 'SIGTERM'): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * `count` `impasto worker`s on `redis`, their log lines (JSON, pino) handed to `append` so that the
+ * flood's checks see a worker's errors and a worker's exit as the app's. Resolves once all take jobs.
+ */
+async function startWorkers(redis: TestRedis, count: number, append: (line: string) => void): Promise<FuzzedWorkers> {
+  const dataDirs = await Promise.all(Array.from({ length: count }, () => mkdtemp(join(tmpdir(), 'impasto-fuzz-worker-'))));
+  const expected = new Set<ChildProcess>();
+  const launch = (index: number) =>
+    new Promise<ChildProcess>((resolve, reject) => {
+      const child = spawn(process.execPath, ['bin/impasto.js', 'worker'], {
+        env: { ...process.env, ...WEIGHTS_ENV, REDIS_URL: redis.url, IMPASTO_DATA_DIR: dataDirs[index]!, IMPASTO_WORKER_NAME: `fuzz-${index}`, IMPASTO_WORKER_STALLED_MS: '5000' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let ready = false;
+      const take = (chunk: Buffer) => {
+        const text = chunk.toString();
+        append(text);
+        if (!ready && text.includes('"msg":"worker ready"')) {
+          ready = true;
+          resolve(child);
+        }
+      };
+      child.stdout.on('data', take);
+      child.stderr.on('data', take);
+      child.on('exit', (code, signal) => {
+        if (!ready) reject(new Error(`impasto worker ${index} exited before it was ready (${code ?? signal})`));
+        else if (!expected.has(child)) append(`{"level":60,"msg":"worker ${index} stopped (${code ?? signal})"}\n`);
+      });
+    });
+  const children = await Promise.all(dataDirs.map((_, index) => launch(index)));
+  const stopChild = async (child: ChildProcess, signal: 'SIGKILL' | 'SIGTERM') => {
+    expected.add(child);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  };
+  return {
+    count,
+    async restart(index, signal) {
+      await stopChild(children[index]!, signal);
+      append(`--- worker ${index}: ${signal}, restarted ---\n`);
+      children[index] = await launch(index);
+    },
+    async stop() {
+      await Promise.all(children.map((child) => stopChild(child, 'SIGTERM')));
+      await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+    },
+  };
+}
+
+/** A flood's command line: `[seconds] [workers] [--restarts=N] [--redis=W]` (W engine workers on a local Redis). */
+export function floodArguments(defaults: { readonly seconds: number; readonly workers: number }): { seconds: number; workers: number; restarts: number; redisWorkers: number } {
   const [seconds = defaults.seconds, workers = defaults.workers] = process.argv.slice(2).filter((arg) => !arg.startsWith('--')).map(Number);
-  const restarts = Number(process.argv.find((arg) => arg.startsWith('--restarts='))?.slice('--restarts='.length) ?? 0);
-  return { seconds, workers, restarts };
+  const flag = (name: string) => Number(process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) ?? 0);
+  return { seconds, workers, restarts: flag('restarts'), redisWorkers: flag('redis') };
 }
 
 /**
