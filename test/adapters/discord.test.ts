@@ -524,7 +524,7 @@ describe('Discord', () => {
     const noStyle = withAttachments(alice, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000));
     fake.dispatchInteraction(noStyle);
     const reply = await fake.waitForRequest(callbackOf(noStyle));
-    expect(reply.json).toMatchObject({ type: 4, data: { flags: 64, content: 'Which style? Upload a style image, or name one from the library with style_name (see /styles).' } });
+    expect(reply.json).toMatchObject({ type: 4, data: { flags: 64, content: 'Which style? Upload a style image, or name one with style_name: a library style (see /styles), or my-style for the one you saved with Use as style.' } });
 
     const textUrl = fake.addCdnFile('notes.txt', new TextEncoder().encode('just some text'), 'text/plain');
     const notImage = withAttachments(alice, attachmentObject(textUrl, 'notes.txt', 'text/plain', 14), [{ name: 'style_name', type: 3, value: 'udnie' }]);

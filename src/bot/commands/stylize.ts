@@ -99,7 +99,7 @@ function stylizeDefinition(limits: CommandLimits) {
     description: 'Paint a photo in the style of a painting',
     oneOf: {
       options: ['style', 'style_name'],
-      missing: 'Which style? Upload a style image, or name one from the library with style_name (see /styles).',
+      missing: `Which style? Upload a style image, or name one with style_name: a library style (see /styles), or ${SAVED_STYLE_NAME} for the one you saved with Use as style.`,
       both: 'Give either a style image or a style_name, not both.',
     },
     options: {
