@@ -23,7 +23,9 @@ let page: Page;
 // Training is on (a folder of the shared photos, tiny runs), so the library offers "Make fast".
 let photosDir: string;
 const training = () => ({ IMPASTO_TRAINING_PHOTOS_DIR: photosDir, IMPASTO_TRAINING_STEPS: '3', IMPASTO_TRAINING_SIZE: '32', IMPASTO_TRAINING_BATCH: '1' });
-const start = () => startApp(appEnv(dirs, { IMPASTO_PROGRESS_INTERVAL_MS: '0', IMPASTO_LOG_LEVEL: 'silent', ...training() }));
+// Not the default (7), so that the page's privacy line is seen to come from the configuration.
+const retention = { IMPASTO_RETENTION_DAYS: '3' };
+const start = () => startApp(appEnv(dirs, { IMPASTO_PROGRESS_INTERVAL_MS: '0', IMPASTO_LOG_LEVEL: 'silent', ...training(), ...retention }));
 
 beforeAll(async () => {
   dirs = await prepareAppDirs();
@@ -58,6 +60,7 @@ describe('the web playground', () => {
     const fast = await page.locator('#style-choices label:has(.badge)').evaluateAll((labels) => labels.map((label) => `${label.querySelector('.caption')!.textContent} · ${label.querySelector('.badge')!.textContent}`));
     expect(fast).toEqual(['great-wave · fast', 'shipwreck-minotaur · fast', 'the-scream · fast']);
     expect(await page.locator('#option-mode option').first().textContent()).toBe('fast where the style is marked fast, else optimise');
+    expect(await page.textContent('#retention')).toBe('Pictures are deleted 3 days after they are painted.');
   });
 
   it('shows a bad file’s error beside its field', async () => {
@@ -142,7 +145,7 @@ describe('the web playground', () => {
     expect(await page.locator('#history li').count()).toBe(3);
     const port = new URL(app.web!.url).port;
     await app.stop();
-    app = await startApp(appEnv(dirs, { IMPASTO_WEB_PORT: port, IMPASTO_LOG_LEVEL: 'silent', ...training() }));
+    app = await startApp(appEnv(dirs, { IMPASTO_WEB_PORT: port, IMPASTO_LOG_LEVEL: 'silent', ...training(), ...retention }));
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]');
     const items = await page.locator('#history li span').allTextContents();

@@ -62,6 +62,8 @@ export interface AppInfo {
   /** Styles can be trained into fast ones here (IMPASTO_TRAINING_PHOTOS_DIR is set, and the library may be edited). */
   readonly training: boolean;
   readonly maxUploadBytes: number;
+  /** Days a finished job's pictures are kept (IMPASTO_RETENTION_DAYS), for the page's privacy line. */
+  readonly retentionDays: number;
   readonly backend?: string | undefined;
 }
 

@@ -25,6 +25,7 @@ async function showBackend(backend: string | undefined): Promise<void> {
 async function main(): Promise<void> {
   const info = await api<AppInfo>('/api/info');
   void showBackend(info.backend);
+  $('#retention').textContent = `Pictures are deleted ${info.retentionDays === 1 ? 'a day' : `${info.retentionDays} days`} after they are painted.`;
   renderOptionFields(info.commands);
   wireDropZone($('#content-drop'), $<HTMLInputElement>('#content-input'), $<HTMLImageElement>('#content-preview'));
   wireDropZone($('#style-drop'), $<HTMLInputElement>('#style-input'), $<HTMLImageElement>('#style-preview'), () => {
