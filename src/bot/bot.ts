@@ -125,7 +125,7 @@ export function createBot(options: BotOptions): Bot {
     onCleanUpError: (error) => logger.warn({ err: error }, 'could not delete a removed style’s trained network; trying again after the next job'),
   });
   queue.onEvent((event) => training.handleJobEvent(event));
-  const services: BotServices = { store, queue, library, savedStyles, dirs, limits, settings, engineInfo: runtime.engineInfo, contests, leaderboard, canSegment, training };
+  const services: BotServices = { store, queue, library, savedStyles, dirs, limits, settings, engineInfo: runtime.engineInfo, contests, leaderboard, canSegment, training, retentionDays: env.IMPASTO_RETENTION_DAYS };
   const rerun = createRerun(services);
   const commands = createCommands(services);
   const byName = new Map(commands.map((command) => [command.definition.name, command]));

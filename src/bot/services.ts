@@ -29,4 +29,6 @@ export interface BotServices {
   readonly canSegment: () => boolean;
   /** Training fast networks for library styles (`/style train`). */
   readonly training: StyleTraining;
+  /** Days a finished job is kept before the retention sweep deletes it (IMPASTO_RETENTION_DAYS). */
+  readonly retentionDays: number;
 }

@@ -15,7 +15,7 @@ let photo: UploadedImage;
 let painting: UploadedImage;
 
 beforeAll(async () => {
-  harness = await startTestBot(SMALL_LIMITS);
+  harness = await startTestBot({ ...SMALL_LIMITS, IMPASTO_RETENTION_DAYS: '2' });
   photo = { bytes: await readFile(sharedImagePath('content_dog.jpg')), name: 'dog.jpg' };
   painting = { bytes: await readFile(sharedImagePath('style_starry_night.jpg')), name: 'starry.jpg' };
 });
@@ -46,6 +46,8 @@ describe('/forget-me', () => {
     await harness.bot.savedStyles.save({ platform: 'web', userId: 'quinn' }, painting);
     const reply = await harness.bot.execute('forget-me', {}, contextFor('quinn'));
     expect(reply.text).toMatch(/This deletes your 1 job .*, deletes your saved style, .* run it again with confirm set to true/);
+    // The retention period as configured (the harness sets 2, not the default 7).
+    expect(reply.text).toContain('(Without it, your photos and results are deleted 2 days after they are painted, contest entries once their contest has ended.)');
     expect(harness.bot.savedStyles.find({ platform: 'web', userId: 'quinn' })).toBeDefined();
     expect(harness.bot.job(job.jobId!)).toBeDefined();
   });
