@@ -78,13 +78,15 @@ export async function startFuzzedApp(env: Record<string, string>, { redisWorkers
     }
   };
   let app = launch();
-  const workers = redis ? await startWorkers(redis, redisWorkers, (line) => (log += line)) : undefined;
+  // Apart from the app's: its `log()` is searched from offsets, and chunks of two processes would interleave mid-line.
+  const workerLogs: string[] = [];
+  const workers = redis ? await startWorkers(redis, redisWorkers, (index, text) => (workerLogs[index] = (workerLogs[index] ?? '') + text)) : undefined;
   let restarts = 0;
   const fuzzed: FuzzedApp = {
     log: () => log,
     exited: () => exited,
     restarting: () => restarting,
-    problems: () => [...(exited ? [`the app stopped (${exited})`] : []), ...log.split('\n').filter((line) => /"level":(50|60)/.test(line)).map((line) => `logged: ${line.slice(0, 600)}`)],
+    problems: () => [...(exited ? [`the app stopped (${exited})`] : []), ...[log, ...workerLogs].join('\n').split('\n').filter((line) => /"level":(50|60)/.test(line)).map((line) => `logged: ${line.slice(0, 600)}`)],
     async restart(signal, readyMessages) {
       restarts++;
       await kill(signal);
@@ -118,10 +120,10 @@ interface FuzzedWorkers {
 }
 
 /**
- * `count` `impasto worker`s on `redis`, their log lines (JSON, pino) handed to `append` so that the
- * flood's checks see a worker's errors and a worker's exit as the app's. Resolves once all take jobs.
+ * `count` `impasto worker`s on `redis`, what each writes (JSON lines, pino) handed to `append` with its
+ * index, so that the flood's checks see a worker's errors and a worker's exit as the app's. Resolves once all take jobs.
  */
-async function startWorkers(redis: TestRedis, count: number, append: (line: string) => void): Promise<FuzzedWorkers> {
+async function startWorkers(redis: TestRedis, count: number, append: (index: number, text: string) => void): Promise<FuzzedWorkers> {
   const dataDirs = await Promise.all(Array.from({ length: count }, () => mkdtemp(join(tmpdir(), 'impasto-fuzz-worker-'))));
   const expected = new Set<ChildProcess>();
   const launch = (index: number) =>
@@ -131,10 +133,14 @@ async function startWorkers(redis: TestRedis, count: number, append: (line: stri
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let ready = false;
+      // Until ready, what it wrote so far: a chunk may end mid-line.
+      let early = '';
       const take = (chunk: Buffer) => {
         const text = chunk.toString();
-        append(text);
-        if (!ready && text.includes('"msg":"worker ready"')) {
+        append(index, text);
+        if (ready) return;
+        early += text;
+        if (early.includes('"msg":"worker ready"')) {
           ready = true;
           resolve(child);
         }
@@ -143,7 +149,7 @@ async function startWorkers(redis: TestRedis, count: number, append: (line: stri
       child.stderr.on('data', take);
       child.on('exit', (code, signal) => {
         if (!ready) reject(new Error(`impasto worker ${index} exited before it was ready (${code ?? signal})`));
-        else if (!expected.has(child)) append(`{"level":60,"msg":"worker ${index} stopped (${code ?? signal})"}\n`);
+        else if (!expected.has(child)) append(index, `\n{"level":60,"msg":"worker ${index} stopped (${code ?? signal})"}\n`);
       });
     });
   const children = await Promise.all(dataDirs.map((_, index) => launch(index)));
@@ -158,7 +164,7 @@ async function startWorkers(redis: TestRedis, count: number, append: (line: stri
     count,
     async restart(index, signal) {
       await stopChild(children[index]!, signal);
-      append(`--- worker ${index}: ${signal}, restarted ---\n`);
+      append(index, `\n--- ${signal}, restarted ---\n`);
       children[index] = await launch(index);
     },
     async stop() {
