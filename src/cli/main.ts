@@ -22,7 +22,7 @@ import { createEngine } from '../engine/engine.ts';
 import { CancelledError, InputError, WeightsError } from '../engine/errors.ts';
 import { BotError } from '../bot/errors.ts';
 import { encodeGif } from '../engine/gif.ts';
-import { decodeImage, encodePng, resizeToLongSide, type RgbImage } from '../engine/image.ts';
+import { decodeImage, encodePng, READABLE_FORMATS, resizeToLongSide, type RgbImage } from '../engine/image.ts';
 import { saveTrainedNetwork, trainedNetworksDirOf } from '../engine/fast/trained.ts';
 import { openTrainingPhotos } from '../engine/train/photos.ts';
 import { renderBeforeAfterSheet } from '../engine/train/sheet.ts';
@@ -42,7 +42,7 @@ const program = new Command('impasto').description('Neural style transfer (Gatys
 const stylize = program
   .command('stylize')
   .description('paint the content image in the style of the style image')
-  .argument('<content>', 'content image (JPEG, PNG, WebP, GIF)')
+  .argument('<content>', `content image (${READABLE_FORMATS})`)
   .argument('<styles...>', 'style image, or several to blend (see --style-weights)')
   .option('-o, --output <file>', 'where to write the stylized PNG', 'stylized.png')
   .option('--gif <file>', 'also write an animated GIF of the optimisation')
@@ -96,7 +96,7 @@ stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<s
 const fast = program
   .command('fast')
   .description('paint a photo with a feed-forward network trained for one painting (seconds; see IMPASTO_FAST_WEIGHTS_DIR)')
-  .argument('<content>', 'content image (JPEG, PNG, WebP, GIF)')
+  .argument('<content>', `content image (${READABLE_FORMATS})`)
   .option('-o, --output <file>', 'where to write the stylized PNG', 'stylized.png')
   .option('--gif <file>', 'also write the before/after GIF');
 // The fast method's options, with their ranges and defaults, from its own table.
@@ -112,7 +112,7 @@ fast.action(async (contentPath: string, flags: Record<string, unknown>) => {
 const trainStyle = program
   .command('train-style')
   .description('train a fast network for a painting (Johnson et al.): afterwards `impasto fast --network trained:<name>` paints with it in seconds')
-  .argument('<painting>', 'the painting (JPEG, PNG, WebP, GIF)')
+  .argument('<painting>', `the painting (${READABLE_FORMATS})`)
   .requiredOption('--photos <folder>', 'folder of JPEG/PNG photos to learn from (a few thousand, e.g. MS COCO; a handful works, less well)')
   .option('--name <name>', 'name of the network (lowercase letters, digits, - and _; default: the painting file\'s name)')
   .option('--out <folder>', 'where the network, its checkpoint and samples go (default: IMPASTO_TRAINED_NETWORKS_DIR, else weights/cache/trained)')

@@ -23,8 +23,23 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxBytes: 10 * 1024 * 1024,
 
 const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif']);
 
+/** The formats `decodeImage` reads, as people name them: for refusals and help. */
+export const READABLE_FORMATS = 'JPEG, PNG, WebP, AVIF or GIF';
+
 /**
- * Decodes an uploaded file into RGB: JPEG, PNG, WebP or GIF (first frame), EXIF orientation applied,
+ * Why an image in this format cannot be painted, or `undefined` when it can. AVIF comes as a HEIF
+ * file with AV1 inside, which libvips decodes; HEIC (HEVC inside: iPhones' photos, copied off the
+ * phone) it cannot, and the person is told so by that name rather than as "a HEIF file".
+ */
+export function formatRefusal(metadata: Pick<sharp.Metadata, 'format' | 'compression'>, label: string): string | undefined {
+  const { format, compression } = metadata;
+  if (format && (ACCEPTED_FORMATS.has(format) || (format === 'heif' && compression === 'av1'))) return undefined;
+  if (format === 'heif') return `The ${label} is a HEIC file (an iPhone photo's format), which I cannot read; convert it to JPEG, or send a ${READABLE_FORMATS}.`;
+  return `The ${label} is ${format ? `a ${format.toUpperCase()} file` : 'not an image'}; send a ${READABLE_FORMATS}.`;
+}
+
+/**
+ * Decodes an uploaded file into RGB: JPEG, PNG, WebP, AVIF or GIF (first frame), EXIF orientation applied,
  * transparency flattened onto white. Anything else is an `InputError` naming what is wrong.
  *
  * With `maxSide`, a larger image comes out shrunk to that long side (Lanczos), never enlarged. The
@@ -68,12 +83,8 @@ export async function inspectImage(bytes: Uint8Array, limits: DecodeLimits = DEF
     );
   }
   const metadata = await readMetadata(bytes, label);
-  if (!metadata.format || !ACCEPTED_FORMATS.has(metadata.format)) {
-    throw new InputError(
-      'not_an_image',
-      `The ${label} is ${metadata.format ? `a ${metadata.format.toUpperCase()} file` : 'not an image'}; send a JPEG, PNG, WebP or GIF.`,
-    );
-  }
+  const refusal = formatRefusal(metadata, label);
+  if (refusal) throw new InputError('not_an_image', refusal);
   const width = metadata.width ?? 0;
   const height = metadata.pageHeight ?? metadata.height ?? 0;
   if (width < 1 || height < 1) throw new InputError('corrupt_image', `The ${label} has no pixels.`);
@@ -94,7 +105,7 @@ async function readMetadata(bytes: Uint8Array, label: string): Promise<sharp.Met
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     if (/unsupported image format/i.test(text)) {
-      throw new InputError('not_an_image', `The ${label} is not an image; send a JPEG, PNG, WebP or GIF.`);
+      throw new InputError('not_an_image', `The ${label} is not an image; send a ${READABLE_FORMATS}.`);
     }
     throw new InputError('corrupt_image', `The ${label} could not be read; it looks damaged or truncated.`);
   }

@@ -67,6 +67,9 @@ describe('clips in and out', () => {
     expect(read.delaysMs).toEqual(delays);
     expect([read.frames[0]!.width, read.frames[0]!.height]).toEqual([96, 72]);
     expect(await clipKindOf(await sharp(clip.frames[0]!.data, { raw: { width: 96, height: 72, channels: 3 } }).png().toBuffer())).toBe('still');
+    // An AVIF is an ISO media file, as an MP4 is ("ftyp" at offset 4), but a picture: taken for a
+    // video, it was painted as a clip of one frame.
+    expect(await clipKindOf(await sharp(clip.frames[0]!.data, { raw: { width: 96, height: 72, channels: 3 } }).avif().toBuffer())).toBe('still');
   });
 
   it('scales a GIF down until it fits the upload limit, and says how far', async () => {

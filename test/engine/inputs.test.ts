@@ -3,7 +3,7 @@ import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/engine/errors.ts';
-import { decodeImage, inspectImage, resizeToLongSide } from '../../src/engine/image.ts';
+import { decodeImage, formatRefusal, inspectImage, resizeToLongSide } from '../../src/engine/image.ts';
 import { resolveOptions } from '../../src/engine/options.ts';
 import { sharedImagePath } from '../helpers/shared.ts';
 
@@ -15,6 +15,12 @@ async function expectInputError(promise: Promise<unknown>, code: string, message
   expect(error).toBeInstanceOf(InputError);
   expect((error as InputError).code).toBe(code);
   expect((error as InputError).message).toMatch(message);
+}
+
+function meanDifference(a: Uint8Array, b: Uint8Array): number {
+  let sum = 0;
+  for (let index = 0; index < a.length; index++) sum += Math.abs(a[index]! - b[index]!);
+  return sum / a.length;
 }
 
 /** A real PNG whose header claims `width`×`height`: a decompression bomb's calling card. */
@@ -37,6 +43,21 @@ describe('decoding uploads', () => {
       const decoded = await decodeImage(converted);
       expect([decoded.width, decoded.height]).toEqual([64, 48]);
     }
+  });
+
+  it('decodes AVIF (a HEIF file with AV1 inside), and refuses HEIC by that name', async () => {
+    const jpeg = await readFile(sharedImagePath('content_dog.jpg'));
+    const avif = await sharp(jpeg).resize(64, 48).avif().toBuffer();
+    expect((await sharp(avif).metadata()).format).toBe('heif');
+    const decoded = await decodeImage(avif);
+    expect([decoded.width, decoded.height]).toEqual([64, 48]);
+    // The dog's photo, not a blank: within a few grey levels of the JPEG at that size.
+    const reference = await decodeImage(await sharp(jpeg).resize(64, 48).png().toBuffer());
+    expect(meanDifference(decoded.data, reference.data)).toBeLessThan(8);
+    // No HEVC encoder here to make a real HEIC: what libvips reports for one is given directly.
+    expect(formatRefusal({ format: 'heif', compression: 'hevc' }, 'photo')).toBe('The photo is a HEIC file (an iPhone photo\'s format), which I cannot read; convert it to JPEG, or send a JPEG, PNG, WebP, AVIF or GIF.');
+    expect(formatRefusal({ format: 'heif', compression: 'av1' }, 'photo')).toBeUndefined();
+    expect(formatRefusal({ format: 'tiff' }, 'photo')).toBe('The photo is a TIFF file; send a JPEG, PNG, WebP, AVIF or GIF.');
   });
 
   it('takes the first frame of an animated GIF', async () => {
@@ -67,7 +88,7 @@ describe('decoding uploads', () => {
   });
 
   it('rejects a file that is not an image', async () => {
-    await expectInputError(decodeImage(new TextEncoder().encode('hello, this is a text file')), 'not_an_image', /not an image; send a JPEG, PNG, WebP or GIF/);
+    await expectInputError(decodeImage(new TextEncoder().encode('hello, this is a text file')), 'not_an_image', /not an image; send a JPEG, PNG, WebP, AVIF or GIF/);
   });
 
   it('rejects formats it does not accept, such as SVG (which may reference other hosts)', async () => {

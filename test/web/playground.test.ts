@@ -66,7 +66,7 @@ describe('the web playground', () => {
   it('shows a bad file’s error beside its field', async () => {
     await page.setInputFiles('#content-input', { name: 'holiday.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('this is not a picture') });
     await page.click('#stylize-button');
-    await expect.poll(() => page.textContent('.field-error[data-field="content"]')).toBe('The content image is not an image; send a JPEG, PNG, WebP or GIF.');
+    await expect.poll(() => page.textContent('.field-error[data-field="content"]')).toBe('The content image is not an image; send a JPEG, PNG, WebP, AVIF or GIF.');
   });
 
   it('shows an out-of-range option’s error beside it', async () => {

@@ -53,10 +53,16 @@ async function pageCountOf(bytes: Uint8Array): Promise<number> {
   }
 }
 
+/**
+ * The major brands of HEIF stills (AVIF, HEIC): ISO media files like an MP4, but pictures, for
+ * `decodeImage`. Taken for videos, an AVIF photo was painted as a one-frame clip.
+ */
+const STILL_IMAGE_BRANDS = new Set(['avif', 'avis', 'heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'mif1', 'msf1']);
+
 function isVideo(bytes: Uint8Array): boolean {
   const ascii = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
-  // ISO media (MP4, MOV): a box named "ftyp" at offset 4; Matroska / WebM: the EBML magic.
-  return ascii(4, 8) === 'ftyp' || (bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3);
+  // ISO media (MP4, MOV): a box named "ftyp" at offset 4, then its major brand; Matroska / WebM: the EBML magic.
+  return (ascii(4, 8) === 'ftyp' && !STILL_IMAGE_BRANDS.has(ascii(8, 12))) || (bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3);
 }
 
 /** The frames and timing of an animated GIF / WebP or a video, within `limits`. */
