@@ -15,6 +15,7 @@
  * part of `npm test`: it is random and slow. Needs the shared weights and photos (IMPASTO_SHARED_DIR).
  */
 import { createServer } from 'node:http';
+import sharp from 'sharp';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -184,7 +185,10 @@ async function prepareFiles(): Promise<Files> {
   const photo = await readFile(join(SHARED_DIR, 'images', 'content_dog.jpg'));
   const painting = await readFile(join(SHARED_DIR, 'images', 'style_udnie.jpg'));
   const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>');
+  const avif = await sharp(photo).resize(96).avif().toBuffer();
   const bodies: [string, Uint8Array, string][] = [
+    ['dog.avif', avif, 'image/avif'],
+    ['cut.avif', avif.subarray(0, avif.length / 2), 'image/avif'],
     ['dog.jpg', photo, 'image/jpeg'],
     ['udnie.jpg', painting, 'image/jpeg'],
     ['empty.png', Buffer.alloc(0), 'image/png'],
