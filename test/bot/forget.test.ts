@@ -47,7 +47,7 @@ describe('/forget-me', () => {
     const reply = await harness.bot.execute('forget-me', {}, contextFor('quinn'));
     expect(reply.text).toMatch(/This deletes your 1 job .*, deletes your saved style, .* run it again with confirm set to true/);
     // The retention period as configured (the harness sets 2, not the default 7).
-    expect(reply.text).toContain('(Without it, your photos and results are deleted 2 days after they are painted, contest entries once their contest has ended.)');
+    expect(reply.text).toContain('(Without it, your photos and results are deleted 2 days after they are painted, contest entries not before their contest ends.)');
     expect(harness.bot.savedStyles.find({ platform: 'web', userId: 'quinn' })).toBeDefined();
     expect(harness.bot.job(job.jobId!)).toBeDefined();
   });
