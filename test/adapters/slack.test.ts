@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webApi } from '@slack/bolt';
 import { startSlackAdapter, type SlackAdapter } from '../../src/adapters/slack/adapter.ts';
 import { guarded } from '../../src/adapters/slack/guarded.ts';
+import { whyNoFile } from '../../src/adapters/slack/conversation.ts';
 import type { SlackState } from '../../src/adapters/slack/state.ts';
 import { BotError } from '../../src/bot/errors.ts';
 import { WeightsError } from '../../src/engine/errors.ts';
@@ -304,7 +305,11 @@ describe('Slack in Socket Mode', () => {
     const message = fake.postUserMessage(ALICE, '', [broken]);
     await mentionInThread(message.ts, 'udnie', 'Ev4');
     const told = await fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.thread_ts === message.ts);
-    expect(told.args.text).toBe('Slack sent a sign-in page instead of the content image: the app may be missing the files:read scope. Ask whoever installed it.');
+    // The fake's token has files:read: the file is out of reach, not the scope missing.
+    expect(told.args.text).toBe('Slack would not give me the content image: it may have been deleted, or shared in a conversation I am not in (invite me there with /invite @impasto).');
+    // What the same page means with other scopes (read once, at start).
+    expect(whyNoFile(['chat:write', 'commands'], 'style image')).toBe('Slack sent a sign-in page instead of the style image: the app is missing the files:read scope. Ask whoever installed it to reinstall it from the manifest.');
+    expect(whyNoFile(undefined, 'style image')).toMatch(/^Slack would not give me the style image: .*, or the app may be missing the files:read scope\.$/);
   });
 
   it('never fetches a file from a host outside the allow-list', async () => {

@@ -85,8 +85,21 @@ export async function fetchFile(state: SlackState, file: SlackFile, label: strin
     headers: { authorization: `Bearer ${state.env.SLACK_BOT_TOKEN}` },
     label,
     field,
-    htmlMeans: `Slack sent a sign-in page instead of the ${label}: the app may be missing the files:read scope. Ask whoever installed it.`,
+    htmlMeans: whyNoFile(state.scopes, label),
   });
+}
+
+/**
+ * What a sign-in page in place of a file means. Slack sends one when the token may not read files
+ * at all (no files:read), and also for a file out of the bot's reach: deleted, or shared in a
+ * conversation the bot is not in (a message shortcut works in any channel). The scopes, read at
+ * start, tell the two apart when they are known.
+ */
+export function whyNoFile(scopes: readonly string[] | undefined, label: string): string {
+  const canRead = scopes?.includes('files:read');
+  if (canRead === false) return `Slack sent a sign-in page instead of the ${label}: the app is missing the files:read scope. Ask whoever installed it to reinstall it from the manifest.`;
+  const outOfReach = `Slack would not give me the ${label}: it may have been deleted, or shared in a conversation I am not in (invite me there with /invite @impasto)`;
+  return canRead ? `${outOfReach}.` : `${outOfReach}, or the app may be missing the files:read scope.`;
 }
 
 /** The user's most recent image in the channel (slash commands cannot carry files). */
