@@ -201,7 +201,10 @@ describe('the web playground', () => {
   });
 
   it('trains a library style into a fast one from the library tab', async () => {
-    await page.click('button[data-tab="library"]');
+    // The pages are tabs to assistive technology too: found by role and name, the panel by its tab.
+    await page.getByRole('tab', { name: 'Style library' }).click();
+    expect(await page.getByRole('tab', { name: 'Style library' }).getAttribute('aria-selected')).toBe('true');
+    expect(await page.getByRole('tabpanel', { name: 'Style library' }).isVisible()).toBe(true);
     const card = page.locator('.library-card', { hasText: 'composition-vii' });
     // Styles that are fast already offer no training.
     await expect.poll(() => page.locator('.library-card', { hasText: 'great-wave' }).locator('button', { hasText: 'Make fast' }).count()).toBe(0);
