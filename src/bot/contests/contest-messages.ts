@@ -17,10 +17,7 @@ export const contestMessages = {
   withdrawn: (entry: ContestEntry, byModerator: boolean) => `Entry ${entry.id} was ${byModerator ? 'removed by a moderator' : 'withdrawn'}.`,
   /** The end, the three winners, and the leaderboard's text. */
   closed: (contest: Contest, ranking: readonly ContestEntry[], early: boolean, leaderboard: string) => {
-    const winners = ranking
-      .slice(0, 3)
-      .map((entry, index) => `${['🥇', '🥈', '🥉'][index]} <@${entry.userId}> (${entry.votes})`)
-      .join('  ');
+    const winners = podium(ranking, (entry) => `<@${entry.userId}> (${entry.votes})`);
     return `"${contest.title}" has ended${early ? ' early' : ''}. ${winners ? `Winners: ${winners}` : 'There were no entries.'}\n${leaderboard}`;
   },
   cancelled: (contest: Contest) => `The contest "${contest.title}" was cancelled.`,
@@ -37,10 +34,15 @@ export const contestMessages = {
     const head = `"${contest.title}" (style ${contest.styleLabel}), ${contest.status === 'cancelled' ? 'cancelled' : 'ended'} ${when}`;
     if (contest.status === 'cancelled') return head;
     if (ranking.length === 0) return `${head}: no entries`;
-    const winners = ranking
-      .slice(0, 3)
-      .map((entry, index) => `${['🥇', '🥈', '🥉'][index]} ${entry.userName}${entry.memberLeft ? ' (left)' : ''} (${counted(entry.votes, 'vote')})`)
-      .join('  ');
+    const winners = podium(ranking, (entry) => `${entry.userName}${entry.memberLeft ? ' (left)' : ''} (${counted(entry.votes, 'vote')})`);
     return `${head}: ${winners}, of ${counted(ranking.length, 'entry', 'entries')}`;
   },
 } as const;
+
+/** The first three of a ranking behind their medals, each as `describe` words it; empty with no entries. */
+function podium(ranking: readonly ContestEntry[], describe: (entry: ContestEntry) => string): string {
+  return ranking
+    .slice(0, 3)
+    .map((entry, index) => `${['🥇', '🥈', '🥉'][index]} ${describe(entry)}`)
+    .join('  ');
+}
