@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRedis, type TestRedis } from '../../test/helpers/redis.ts';
+import { startWorkerProcess, type WorkerProcess } from '../../test/helpers/workers.ts';
 
 export const SHARED_DIR = process.env.IMPASTO_SHARED_DIR ?? join('..', 'shared');
 
@@ -78,15 +79,13 @@ export async function startFuzzedApp(env: Record<string, string>, { redisWorkers
     }
   };
   let app = launch();
-  // Apart from the app's: its `log()` is searched from offsets, and chunks of two processes would interleave mid-line.
-  const workerLogs: string[] = [];
-  const workers = redis ? await startWorkers(redis, redisWorkers, (index, text) => (workerLogs[index] = (workerLogs[index] ?? '') + text)) : undefined;
+  const workers = redis ? await startWorkers(redis, redisWorkers) : undefined;
   let restarts = 0;
   const fuzzed: FuzzedApp = {
     log: () => log,
     exited: () => exited,
     restarting: () => restarting,
-    problems: () => [...(exited ? [`the app stopped (${exited})`] : []), ...[log, ...workerLogs].join('\n').split('\n').filter((line) => /"level":(50|60)/.test(line)).map((line) => `logged: ${line.slice(0, 600)}`)],
+    problems: () => [...(exited ? [`the app stopped (${exited})`] : []), ...[log, ...(workers?.logs() ?? [])].join('\n').split('\n').filter((line) => /"level":(50|60)/.test(line)).map((line) => `logged: ${line.slice(0, 600)}`)],
     async restart(signal, readyMessages) {
       restarts++;
       await kill(signal);
@@ -116,59 +115,45 @@ interface FuzzedWorkers {
   readonly count: number;
   /** Kills worker `index` and starts it again on its data directory, resolving once it takes jobs. */
   restart(index: number, signal: 'SIGKILL' | 'SIGTERM'): Promise<void>;
+  /** What each worker wrote so far (JSON lines, pino), its earlier processes first; a worker that stopped by itself, as an error line. */
+  logs(): string[];
   stop(): Promise<void>;
 }
 
 /**
- * `count` `impasto worker`s on `redis`, what each writes (JSON lines, pino) handed to `append` with its
- * index, so that the flood's checks see a worker's errors and a worker's exit as the app's. Resolves once all take jobs.
+ * `count` `impasto worker`s on `redis` (the tests' `startWorkerProcess`), each in a data directory of
+ * its own, kept apart from the app's log (chunks of two processes would interleave mid-line).
+ * Resolves once all take jobs.
  */
-async function startWorkers(redis: TestRedis, count: number, append: (index: number, text: string) => void): Promise<FuzzedWorkers> {
+async function startWorkers(redis: TestRedis, count: number): Promise<FuzzedWorkers> {
   const dataDirs = await Promise.all(Array.from({ length: count }, () => mkdtemp(join(tmpdir(), 'impasto-fuzz-worker-'))));
+  // What each worker's earlier processes wrote, and the lines that stand for an exit nobody asked for.
+  const earlier = dataDirs.map(() => '');
   const expected = new Set<ChildProcess>();
-  const launch = (index: number) =>
-    new Promise<ChildProcess>((resolve, reject) => {
-      const child = spawn(process.execPath, ['bin/impasto.js', 'worker'], {
-        env: { ...process.env, ...WEIGHTS_ENV, REDIS_URL: redis.url, IMPASTO_DATA_DIR: dataDirs[index]!, IMPASTO_WORKER_NAME: `fuzz-${index}`, IMPASTO_WORKER_STALLED_MS: '5000' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let ready = false;
-      // Until ready, what it wrote so far: a chunk may end mid-line.
-      let early = '';
-      const take = (chunk: Buffer) => {
-        const text = chunk.toString();
-        append(index, text);
-        if (ready) return;
-        early += text;
-        if (early.includes('"msg":"worker ready"')) {
-          ready = true;
-          resolve(child);
-        }
-      };
-      child.stdout.on('data', take);
-      child.stderr.on('data', take);
-      child.on('exit', (code, signal) => {
-        if (!ready) reject(new Error(`impasto worker ${index} exited before it was ready (${code ?? signal})`));
-        else if (!expected.has(child)) append(index, `\n{"level":60,"msg":"worker ${index} stopped (${code ?? signal})"}\n`);
-      });
+  const launch = async (index: number): Promise<WorkerProcess> => {
+    const worker = await startWorkerProcess(redis.url, `fuzz-${index}`, { IMPASTO_DATA_DIR: dataDirs[index]!, IMPASTO_WORKER_STALLED_MS: '5000' });
+    worker.child.on('exit', (code, signal) => {
+      if (!expected.has(worker.child)) earlier[index] += `\n{"level":60,"msg":"worker ${index} stopped (${code ?? signal})"}\n`;
     });
-  const children = await Promise.all(dataDirs.map((_, index) => launch(index)));
-  const stopChild = async (child: ChildProcess, signal: 'SIGKILL' | 'SIGTERM') => {
-    expected.add(child);
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill(signal);
-    await exited;
+    return worker;
+  };
+  const workers = await Promise.all(dataDirs.map((_, index) => launch(index)));
+  const stop = async (worker: WorkerProcess, signal: 'SIGKILL' | 'SIGTERM') => {
+    expected.add(worker.child);
+    if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill(signal);
+    await worker.exited();
   };
   return {
     count,
     async restart(index, signal) {
-      await stopChild(children[index]!, signal);
-      append(index, `\n--- ${signal}, restarted ---\n`);
-      children[index] = await launch(index);
+      const old = workers[index]!;
+      await stop(old, signal);
+      earlier[index] += `${old.log.join('')}\n--- ${signal}, restarted ---\n`;
+      workers[index] = await launch(index);
     },
+    logs: () => workers.map((worker, index) => earlier[index] + worker.log.join('')),
     async stop() {
-      await Promise.all(children.map((child) => stopChild(child, 'SIGTERM')));
+      await Promise.all(workers.map((worker) => stop(worker, 'SIGTERM')));
       await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
     },
   };
