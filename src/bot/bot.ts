@@ -29,7 +29,7 @@ import type { BotEnvironment } from './config.ts';
 import { Contests, type Contest, type ContestEvent } from './contests/contests.ts';
 import { renderLeaderboard, type Leaderboard } from './contests/leaderboard.ts';
 import { openDatabase } from './database.ts';
-import { BotError, replyOrRefusal } from './errors.ts';
+import { BotError, refusalOf, replyOrRefusal } from './errors.ts';
 import { createDataDirs, deleteExpiredFiles, deleteOwnFiles, resultPaths, type DataDirs } from './files.ts';
 import type { PaintEngine } from './jobs/dispatch.ts';
 import type { JobEventListener, QueueEntry } from './jobs/queue.ts';
@@ -62,6 +62,12 @@ export interface Bot {
   definition(name: string): CommandDefinition | undefined;
   /** Runs a command; a user's error comes back as a refusal, never as a throw. */
   execute(name: string, raw: Readonly<Record<string, unknown>>, context: CommandContext): Promise<Reply>;
+  /**
+   * What `execute` would refuse before fetching any file, so that an adapter can refuse at once and
+   * privately: the options against the definition, then the command's own check. Images in `raw`
+   * may be stand-ins (a name, no bytes). The refusal, or undefined.
+   */
+  precheck(name: string, raw: Readonly<Record<string, unknown>>, context: CommandContext): Reply | undefined;
   onEvent(listener: JobEventListener): () => void;
   /** Runs a finished job again: with another seed, or a step less or more like the painting. */
   rerun(jobId: string, context: CommandContext, change: RerunChange): Promise<Reply>;
@@ -129,6 +135,13 @@ export function createBot(options: BotOptions): Bot {
   const rerun = createRerun(services);
   const commands = createCommands(services);
   const byName = new Map(commands.map((command) => [command.definition.name, command]));
+  /** The command, if it exists and the requester may run it. */
+  const commandFor = (name: string, context: CommandContext): AnyCommand => {
+    const command = byName.get(name);
+    if (!command) throw new BotError('unknown_command', `There is no command "${name}". Try /help.`);
+    if (command.definition.moderatorsOnly && !context.requester.isModerator) throw new BotError('not_allowed', `/${name} is for moderators only.`);
+    return command;
+  };
   let retentionTimer: NodeJS.Timeout | undefined;
 
   const cleanUp = async () => {
@@ -164,14 +177,26 @@ export function createBot(options: BotOptions): Bot {
     async execute(name, raw, context) {
       try {
         return await replyOrRefusal(async () => {
-          const command = byName.get(name);
-          if (!command) throw new BotError('unknown_command', `There is no command "${name}". Try /help.`);
-          if (command.definition.moderatorsOnly && !context.requester.isModerator) throw new BotError('not_allowed', `/${name} is for moderators only.`);
-          return command.handle(context, parseArgs(command.definition, raw) as never);
+          const command = commandFor(name, context);
+          const args = parseArgs(command.definition, raw) as never;
+          command.check?.(context, args);
+          return command.handle(context, args);
         });
       } catch (error) {
         logger.error({ err: error, command: name }, 'command failed');
         return { text: 'Something went wrong on our side; it has been logged. Please try again.', ephemeral: true };
+      }
+    },
+    precheck(name, raw, context) {
+      try {
+        const command = commandFor(name, context);
+        command.check?.(context, parseArgs(command.definition, raw) as never);
+        return undefined;
+      } catch (error) {
+        const refusal = refusalOf(error);
+        if (refusal) return refusal;
+        // Anything else is the bot's own fault: execute, which the adapter calls next, logs it and says so.
+        return undefined;
       }
     },
     onEvent: (listener) => queue.onEvent(listener),

@@ -363,6 +363,13 @@ describe('Discord', () => {
     const job = harness.bot.jobsOf('discord', alice.id)[0]!;
     const [painted, original] = await Promise.all([decodeImage(await readFile(job.stylePath), DEFAULT_DECODE_LIMITS), loadSharedImage('style_starry_night.jpg')]);
     expect(painted.width / painted.height).toBeCloseTo(original.width / original.height, 2);
+    // /stylize naming no style paints with it as well.
+    const styleless = withAttachments(alice, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), [
+      { name: 'size', type: 4, value: 64 },
+      { name: 'iterations', type: 4, value: 3 },
+    ]);
+    fake.dispatchInteraction(styleless);
+    expect(((await finalFiles(styleless)).json as { content: string }).content).toMatch(/style saved style starry\.jpg · 64×48 · 3 iterations/);
 
     const forget = interactionPayload({ type: 2, user: alice, data: { id: '800000000000000005', name: 'forget-me', type: 1, options: [{ name: 'confirm', type: 5, value: true }] } });
     fake.dispatchInteraction(forget);
@@ -524,7 +531,7 @@ describe('Discord', () => {
     const noStyle = withAttachments(alice, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000));
     fake.dispatchInteraction(noStyle);
     const reply = await fake.waitForRequest(callbackOf(noStyle));
-    expect(reply.json).toMatchObject({ type: 4, data: { flags: 64, content: 'Which style? Upload a style image, or name one with style_name: a library style (see /styles), or my-style for the one you saved with Use as style.' } });
+    expect(reply.json).toMatchObject({ type: 4, data: { flags: 64, content: 'Which style? Upload a style image, or name a library style with style_name (see /styles). A painting you save with Use as style (on its message) is then used whenever you name none.' } });
 
     const textUrl = fake.addCdnFile('notes.txt', new TextEncoder().encode('just some text'), 'text/plain');
     const notImage = withAttachments(alice, attachmentObject(textUrl, 'notes.txt', 'text/plain', 14), [{ name: 'style_name', type: 3, value: 'udnie' }]);

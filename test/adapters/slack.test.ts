@@ -96,8 +96,8 @@ describe('Slack in Socket Mode', () => {
     });
   }
 
-  /** Alice writes "@impasto <style>" in the thread under a message. */
-  function mentionInThread(threadTs: string, style: string, eventId: string) {
+  /** Alice (or another user) writes "@impasto <style>" in the thread under a message. */
+  function mentionInThread(threadTs: string, style: string, eventId: string, user = ALICE) {
     const ts = String(Date.now() / 1000);
     return fake.sendEnvelope('events_api', {
       token: 'verification',
@@ -106,7 +106,7 @@ describe('Slack in Socket Mode', () => {
       type: 'event_callback',
       event_id: eventId,
       event_time: Math.floor(Date.now() / 1000),
-      event: { type: 'app_mention', user: ALICE, text: `<@U0BOT> ${style}`, ts, channel: CHANNEL_ID, thread_ts: threadTs, event_ts: ts },
+      event: { type: 'app_mention', user, text: `<@U0BOT> ${style}`, ts, channel: CHANNEL_ID, thread_ts: threadTs, event_ts: ts },
     });
   }
 
@@ -167,7 +167,7 @@ describe('Slack in Socket Mode', () => {
     expect((await answered(/no image/)).args).toMatchObject({ response_type: 'ephemeral', text: 'That message has no image. Use "Use as style" on a message with a painting.' });
     const painting = fake.addFile('starry.jpg', await readFile(sharedImagePath('style_starry_night.jpg')), 'image/jpeg');
     await useAsStyleOn(fake.postUserMessage(BOB, 'my favourite', [painting]));
-    expect((await answered(/^Saved/)).args.text).toMatch(/^Saved starry\.jpg as your style: choose "Your saved style" in Stylize with…/);
+    expect((await answered(/^Saved/)).args.text).toMatch(/^Saved starry\.jpg as your style: \/stylize paints with it when you name no style \(or name it my-style\), and Stylize with… on any picture offers it first\./);
 
     const message = fake.postUserMessage(ALICE, 'the old town', [photo]);
     await shortcutOn(message, 'trigger-saved');
@@ -189,6 +189,24 @@ describe('Slack in Socket Mode', () => {
     await fake.sendEnvelope('slash_commands', { command: '/stylize', text: 'my-style size=64 iterations=2', user_id: ALICE, user_name: 'alice', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 'trigger-mine', response_url: `${fake.apiUrl}response`, token: 'verification' });
     const painted = await fake.waitForCall(uploadsInThread(latest.ts));
     expect(String(painted.args.initial_comment)).toMatch(/style saved style starry\.jpg · 64×48 · 2 iterations/);
+
+    // Named nowhere, in a mention: the saved style too (at the bot's default size and iterations).
+    const parent = fake.postUserMessage(BOB, 'the harbour', [photo]);
+    await mentionInThread(parent.ts, '', 'Ev-saved');
+    const mentioned = await fake.waitForCall(uploadsInThread(parent.ts));
+    expect(String(mentioned.args.initial_comment)).toMatch(/style saved style starry\.jpg · 128×96 · 20 iterations/);
+  });
+
+  it('asks a member with no saved style which style, when a mention or /stylize names none', async () => {
+    const parent = fake.postUserMessage(ALICE, 'the harbour', [photo]);
+    await mentionInThread(parent.ts, '', 'Ev-none', BOB);
+    const asked = await fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.user === BOB && /^Which style\?/.test(String(call.args.text)));
+    expect(asked.args).toMatchObject({ thread_ts: parent.ts, text: 'Which style? Mention me with a style name, e.g. @impasto starry-night (see /impasto styles), or save a painting with Use as style (on its message) to be painted with it by default.' });
+    fake.postUserMessage(BOB, 'my cat', [photo]);
+    await fake.sendEnvelope('slash_commands', { command: '/stylize', text: '', user_id: BOB, user_name: 'bob', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 'trigger-bare', response_url: `${fake.apiUrl}response`, token: 'verification' });
+    const usage = await fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.user === BOB && /^Usage: /.test(String(call.args.text)));
+    expect(String(usage.args.text)).toMatch(/^Usage: \/stylize <style> \[size=… iterations=…\] works on the latest image you shared here \(no style: the one you saved with Use as style\)\./);
+    expect(fake.calls.filter((call) => call.method === 'chat.postMessage' && (call.args.thread_ts === parent.ts))).toEqual([]);
   });
 
   it('paints the person and the background in two styles from the modal’s fields', async () => {

@@ -113,6 +113,25 @@ describe('a saved style in /stylize', () => {
     await expect(readFile(saved.path)).rejects.toThrow();
   });
 
+  it('stands in for a style not given, and only then: refused early and plainly for a member who has none', async () => {
+    const member = contextFor('ola', { platform: 'slack' });
+    const noStyle = 'Which style? Upload a style image, or name a library style with style_name (see /styles). A painting you save with Use as style (on its message) is then used whenever you name none.';
+    // Before any file is fetched (the photo a stand-in), and when run.
+    expect(harness.bot.precheck('stylize', { content: { bytes: new Uint8Array(0), name: 'dog.jpg' } }, member)).toMatchObject({ refusal: { field: 'style' }, text: noStyle });
+    expect(await harness.bot.execute('stylize', { content: await photo(), size: 64 }, member)).toMatchObject({ refusal: { field: 'style' }, text: noStyle });
+
+    await harness.bot.savedStyles.save(member.requester, await painting('style_starry_night.jpg', 'starry.jpg'));
+    expect(harness.bot.precheck('stylize', { content: { bytes: new Uint8Array(0), name: 'dog.jpg' } }, member)).toBeUndefined();
+    const styleless = await harness.bot.execute('stylize', { content: await photo(), size: 64 }, member);
+    expect(harness.bot.job(styleless.jobId!)?.styleLabel).toBe('saved style starry.jpg');
+    // A style given wins over it; both given is still refused.
+    expect(await harness.bot.execute('stylize', { content: await photo(), size: 64, style_name: 'nonesuch' }, member)).toMatchObject({ refusal: { field: 'style_name' }, text: expect.stringMatching(/nonesuch/) });
+    const uploaded = await harness.bot.execute('stylize', { content: await photo(), size: 64, style: await painting('style_the_scream.jpg', 'scream.jpg') }, member);
+    expect(harness.bot.job(uploaded.jobId!)?.styleLabel).toBe('uploaded image');
+    expect(harness.bot.precheck('stylize', { content: { bytes: new Uint8Array(0), name: 'dog.jpg' }, style: { bytes: new Uint8Array(0), name: 'a.jpg' }, style_name: 'wave' }, member)).toMatchObject({ text: 'Give either a style image or a style_name, not both.' });
+    for (const id of [styleless.jobId, uploaded.jobId]) await waitForEnd(harness.events, harness.bot, id!);
+  });
+
   it('is taken alone: not in a blend, not behind a person, and no library style may take its name', async () => {
     const member = contextFor('noa', { platform: 'discord', isModerator: true });
     await harness.bot.savedStyles.save(member.requester, await painting('style_starry_night.jpg', 'starry.jpg'));

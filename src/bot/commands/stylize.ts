@@ -11,7 +11,7 @@ import { queuedText } from '../job-messages.ts';
 import type { JobOptions, NewJob, StyleShare } from '../jobs/store.ts';
 import type { CommandLimits } from '../limits.ts';
 import type { BotServices } from '../services.ts';
-import type { ArgsOf, CommandDefinition } from './types.ts';
+import type { ArgsOf, CommandDefinition, Platform } from './types.ts';
 import { defineCommand } from './define.ts';
 import { chatOptionsOf, engineOptionsFrom } from './engine-options.ts';
 import { decodeImageOption, decodeStyleOption, inspectImageOption } from './images.ts';
@@ -27,8 +27,8 @@ export function createStylizeCommand(services: BotServices) {
   return defineCommand(
     definition,
     async (context, given) => {
-      // The member's saved style by its name: as if its image were uploaded again.
-      const saved = given.style_name?.trim() === SAVED_STYLE_NAME ? await services.savedStyles.imageOf(context.requester) : undefined;
+      // The member's saved style, named or standing in for a style not given: as if its image were uploaded again.
+      const saved = given.style_name?.trim() === SAVED_STYLE_NAME || isStyleless(given) ? await services.savedStyles.imageOf(context.requester) : undefined;
       const args = saved ? { ...given, style: saved, style_name: undefined } : given;
       // Names and the mode are checked before the queue is asked: they cost nothing.
       const library = services.library.in(context.requester.community);
@@ -86,7 +86,21 @@ export function createStylizeCommand(services: BotServices) {
         throw error;
       }
     },
+    (context, args) => {
+      if (isStyleless(args) && !services.savedStyles.find(context.requester)) throw new BotError('missing_option', noStyleText(context.requester.platform), 'style');
+    },
   );
+}
+
+/** Neither a style image nor a style name: the member's saved style, if there is one. */
+function isStyleless(args: Pick<StylizeArgs, 'style' | 'style_name'>): boolean {
+  return args.style === undefined && args.style_name === undefined;
+}
+
+/** The refusal for no style at all; saving one ("Use as style", a message menu) is for the chats. */
+function noStyleText(platform: Platform): string {
+  const which = 'Which style? Upload a style image, or name a library style with style_name (see /styles).';
+  return platform === 'web' ? which : `${which} A painting you save with Use as style (on its message) is then used whenever you name none.`;
 }
 
 /** The engine options a chat user may set, in the order forms show them. */
@@ -97,14 +111,11 @@ function stylizeDefinition(limits: CommandLimits) {
   return {
     name: 'stylize',
     description: 'Paint a photo in the style of a painting',
-    oneOf: {
-      options: ['style', 'style_name'],
-      missing: `Which style? Upload a style image, or name one with style_name: a library style (see /styles), or ${SAVED_STYLE_NAME} for the one you saved with Use as style.`,
-      both: 'Give either a style image or a style_name, not both.',
-    },
+    // Neither given, the member's saved style stands in (see isStyleless); without one, the check refuses.
+    oneOf: { options: ['style', 'style_name'], both: 'Give either a style image or a style_name, not both.' },
     options: {
       content: { type: 'image', description: 'the photo to paint (or an animated GIF / WebP, or a short video)', required: true },
-      style: { type: 'image', description: 'a style image (or name a library style with style_name)' },
+      style: { type: 'image', description: 'a style image (or name a library style with style_name; neither: your saved style)' },
       style_name: { type: 'text', description: 'a library style, or a blend: starry-night:0.7, the-scream:0.3', maxLength: 150, autocomplete: 'style' },
       mode: { type: 'choice', choices: STYLIZE_MODES, description: 'fast: seconds (styles marked fast) · optimise: any painting, a minute · best: optimise from the fast picture', unset: 'fast where the style is marked fast, else optimise' },
       ...chatOptionsOf(STYLIZE_OPTIONS, CHAT_ENGINE_OPTIONS, {

@@ -48,10 +48,12 @@ export interface CommandDefinition {
   readonly moderatorsOnly?: boolean;
   readonly options: Readonly<Record<string, OptionDefinition>>;
   /**
-   * Exactly one of these options must be given (e.g. a style image or a style name), with what to
-   * say when none is and when both are. Checked with the other options, before any file is fetched.
+   * At most one of these options may be given (e.g. a style image or a style name), with what to say
+   * when both are; and, with `missing`, exactly one. Without `missing`, giving none is for the
+   * command's `check` to judge (stylize: the member's saved style stands in). Checked with the other
+   * options, before any file is fetched.
    */
-  readonly oneOf?: { readonly options: readonly string[]; readonly missing: string; readonly both: string };
+  readonly oneOf?: { readonly options: readonly string[]; readonly missing?: string; readonly both: string };
 }
 
 type ValueOf<O extends OptionDefinition> = O extends ImageOption
@@ -94,15 +96,23 @@ export interface CommandContext {
 
 export type Handler<D extends CommandDefinition> = (context: CommandContext, args: ArgsOf<D>) => Promise<Reply>;
 
+/**
+ * What a command refuses beyond its definition before any file is fetched, from the requester and
+ * the options alone (throws a `BotError`). Its images may be stand-ins without their bytes.
+ */
+export type Check<D extends CommandDefinition> = (context: CommandContext, args: ArgsOf<D>) => void;
+
 export interface Command<D extends CommandDefinition = CommandDefinition> {
   readonly definition: D;
   readonly handle: Handler<D>;
+  readonly check?: Check<D> | undefined;
 }
 
 /** Any command, for lists: its handler is called only with arguments parsed from its own definition. */
 export interface AnyCommand {
   readonly definition: CommandDefinition;
   readonly handle: (context: CommandContext, args: never) => Promise<Reply>;
+  readonly check?: ((context: CommandContext, args: never) => void) | undefined;
 }
 
 export type { Platform };

@@ -40,7 +40,7 @@ export function parseArgs<D extends CommandDefinition>(definition: D, raw: Reado
   }
   if (definition.oneOf) {
     const given = definition.oneOf.options.filter((name) => raw[name] !== undefined && raw[name] !== null && raw[name] !== '');
-    if (given.length === 0) throw new BotError('missing_option', definition.oneOf.missing, definition.oneOf.options[0]);
+    if (given.length === 0 && definition.oneOf.missing) throw new BotError('missing_option', definition.oneOf.missing, definition.oneOf.options[0]);
     if (given.length > 1) throw new BotError('invalid_option', definition.oneOf.both, given[0]);
   }
   const args: Record<string, unknown> = {};

@@ -31,7 +31,7 @@ export function savedStyleLabel(saved: Pick<SavedStyle, 'name'>): string {
 
 /** What "Use as style" answers, on every platform. */
 export function savedStyleText(saved: Pick<SavedStyle, 'name'>): string {
-  return `Saved ${saved.name} as your style: choose "Your saved style" in Stylize with… on any picture, or name it ${SAVED_STYLE_NAME} in /stylize. It stays until you save another, or use forget-me.`;
+  return `Saved ${saved.name} as your style: /stylize paints with it when you name no style (or name it ${SAVED_STYLE_NAME}), and Stylize with… on any picture offers it first. It stays until you save another, or use forget-me.`;
 }
 
 /**

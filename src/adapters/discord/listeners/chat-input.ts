@@ -1,7 +1,6 @@
 import { ApplicationCommandOptionType, MessageFlags, type Attachment, type ChatInputCommandInteraction } from 'discord.js';
 import type { CommandDefinition } from '../../../bot/commands/types.ts';
 import { READABLE_FORMATS } from '../../../engine/image.ts';
-import { parseArgs } from '../../../bot/commands/validate.ts';
 import { BotError, refusalOf, replyOrRefusal } from '../../../bot/errors.ts';
 import { answer, tellPrivately } from '../answer.ts';
 import { checkCanPostFiles, fetchAttachment, labelOfImageOption, sizeProblemOf } from '../attachments.ts';
@@ -19,7 +18,7 @@ export async function onChatInput(state: DiscordState, interaction: ChatInputCom
   if (!definition) return tellPrivately(interaction, `I don't know /${name}. Try /help.`);
   const publicReply = PUBLIC_COMMANDS.has(name);
   if (publicReply) {
-    const problem = checkCanPostFiles(interaction) ?? refuseEarly(state, interaction, definition);
+    const problem = checkCanPostFiles(interaction) ?? refuseEarly(state, interaction, name, definition);
     if (problem) return tellPrivately(interaction, problem);
   }
   await interaction.deferReply(publicReply ? {} : { flags: MessageFlags.Ephemeral });
@@ -33,11 +32,11 @@ export async function onChatInput(state: DiscordState, interaction: ChatInputCom
 }
 
 /**
- * What can be refused from the interaction alone (a missing style, a number out of range, a file
- * Discord itself says is no image), so that the refusal is private and immediate rather than a
- * public "thinking…" that then vanishes.
+ * What can be refused from the interaction alone (a number out of range, a file Discord itself says
+ * is no image, no style given and none saved), so that the refusal is private and immediate rather
+ * than a public "thinking…" that then vanishes.
  */
-function refuseEarly(state: DiscordState, interaction: ChatInputCommandInteraction, definition: CommandDefinition): string | undefined {
+function refuseEarly(state: DiscordState, interaction: ChatInputCommandInteraction, name: string, definition: CommandDefinition): string | undefined {
   try {
     const { values, attachments } = givenOptionsOf(interaction, definition);
     const raw: Record<string, unknown> = { ...values };
@@ -48,8 +47,7 @@ function refuseEarly(state: DiscordState, interaction: ChatInputCommandInteracti
       if (tooLarge) return tooLarge;
       raw[option] = { bytes: new Uint8Array(0), name: attachment.name };
     }
-    parseArgs(definition, raw);
-    return undefined;
+    return state.bot.precheck(name, raw, contextOf(interaction))?.text;
   } catch (error) {
     return refusalOf(error)?.text;
   }

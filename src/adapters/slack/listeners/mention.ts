@@ -11,7 +11,7 @@ interface Mention {
   readonly channel: string;
 }
 
-/** `@impasto starry-night` in the thread under an image paints that image. */
+/** `@impasto starry-night` in the thread under an image paints that image (`@impasto` alone: with the member's saved style). */
 export function registerMention(app: App, state: SlackState): void {
   app.event('app_mention', async ({ event }) => {
     await guarded(state, event.channel, event.user ?? '', () => runMention(state, event), event.thread_ts);
@@ -26,7 +26,10 @@ async function runMention(state: SlackState, event: Mention): Promise<void> {
   const starter = await threadStarterOf(state, event.channel, threadTs);
   const image = imageOf(starter);
   if (!image) return tell(state, event.channel, user, 'The message this thread is under has no image.', threadTs);
-  if (!style) return tell(state, event.channel, user, 'Which style? Mention me with a style name, e.g. @impasto starry-night (see /impasto styles).', threadTs);
+  // No style named: the member's saved style, as in /stylize.
+  if (!style && !state.bot.savedStyles.find({ platform: 'slack', userId: user })) {
+    return tell(state, event.channel, user, 'Which style? Mention me with a style name, e.g. @impasto starry-night (see /impasto styles), or save a painting with Use as style (on its message) to be painted with it by default.', threadTs);
+  }
   const context = { ...(await contextOf(state, user, user, event.channel, threadTs)), photoOwner: starter?.user };
-  await stylize(state, context, { style_name: style }, async () => ({ content: await fetchFile(state, image, 'content image', 'content') }));
+  await stylize(state, context, style ? { style_name: style } : {}, async () => ({ content: await fetchFile(state, image, 'content image', 'content') }));
 }

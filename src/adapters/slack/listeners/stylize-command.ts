@@ -4,7 +4,7 @@ import { guarded, stylize } from '../guarded.ts';
 import type { SlackState } from '../state.ts';
 import { parseCommandText } from '../text.ts';
 
-/** `/stylize <style> [size=… strength=…]`: paints the latest image the user shared in the channel, in its thread. */
+/** `/stylize [style] [size=… strength=…]`: paints the latest image the user shared in the channel, in its thread. */
 export function registerStylizeCommand(app: App, state: SlackState): void {
   app.command('/stylize', async ({ command, ack }) => {
     // Answered in the acknowledgement: where the bot is not a member, that is the only way to reach the user.
@@ -17,9 +17,11 @@ export function registerStylizeCommand(app: App, state: SlackState): void {
 
 async function runStylizeCommand(state: SlackState, command: SlashCommand): Promise<void> {
   const { words, options: typed } = parseCommandText(command.text);
-  if (words[0] === 'help' || (words.length === 0 && Object.keys(typed).length === 0)) {
+  // Bare, it paints with the member's saved style if there is one (as /stylize does on Discord), else explains itself.
+  const bare = words.length === 0 && Object.keys(typed).length === 0;
+  if (words[0] === 'help' || (bare && !state.bot.savedStyles.find({ platform: 'slack', userId: command.user_id }))) {
     const help = await state.bot.execute('help', {}, await contextOf(state, command.user_id, command.user_name, command.channel_id, ''));
-    return tell(state, command.channel_id, command.user_id, `Usage: /stylize <style> [size=… iterations=…] works on the latest image you shared here.\n${help.text}`);
+    return tell(state, command.channel_id, command.user_id, `Usage: /stylize <style> [size=… iterations=…] works on the latest image you shared here (no style: the one you saved with Use as style).\n${help.text}`);
   }
   const message = await latestImageOf(state, command.channel_id, command.user_id);
   const image = imageOf(message);
