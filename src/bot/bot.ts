@@ -79,6 +79,8 @@ export interface Bot {
   jobsOf(platform: Platform, userId: string): Job[];
   resultFiles(job: Job): Promise<{ png: Buffer; gif: Buffer; mp4?: Buffer | undefined }>;
   engineInfo(): PaintEngine | undefined;
+  /** Why this machine's engine is not painting, while its last start failed (see `JobRuntime.engineProblem`). */
+  engineProblem(): string | undefined;
   /** The Prometheus endpoint, when IMPASTO_METRICS_PORT is set. */
   metricsUrl(): string | undefined;
   /** Waits until no job is queued or running. */
@@ -212,6 +214,7 @@ export function createBot(options: BotOptions): Bot {
       return { png, gif, mp4 };
     },
     engineInfo: runtime.engineInfo,
+    engineProblem: runtime.engineProblem,
     metricsUrl: runtime.metricsUrl,
     idle: () => queue.onIdle(),
     pauseQueue: () => queue.pause(),

@@ -1,12 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UploadedImage } from '../../src/bot/commands/types.ts';
 import type { JobEvent } from '../../src/bot/jobs/queue.ts';
 import { contextFor, startTestBot, waitForEvent, endsJob } from '../helpers/bot.ts';
-import { sharedImagePath } from '../helpers/shared.ts';
+import { SHARED_VGG_DIR, sharedImagePath } from '../helpers/shared.ts';
 
 let harness: Awaited<ReturnType<typeof startTestBot>>;
 let content: UploadedImage;
@@ -89,6 +91,30 @@ describe('the bot stays up', () => {
       expect(limited.bot.job(slow)!.progress?.iteration ?? 0).toBeLessThan(300);
     } finally {
       await limited.stop();
+    }
+  });
+
+  it('says the weights are missing, to the job and in the engine\'s state, and finds them once they are put in place', async () => {
+    const weightsDir = await mkdtemp(join(tmpdir(), 'impasto-no-weights-'));
+    const bare = await startTestBot({ IMPASTO_WEIGHTS_DIR: weightsDir });
+    try {
+      await expect.poll(() => bare.bot.engineProblem(), { timeout: 60_000 }).toBe('its VGG-19 weights are missing');
+      expect(bare.bot.engineInfo()).toBeUndefined();
+      const early = (await bare.bot.execute('stylize', { content, style, size: 64, iterations: 2 }, contextFor('erin'))).jobId!;
+      expect((await waitForEvent(bare.events, bare.bot, finished(early))).type).toBe('failed');
+      // Not "something went wrong": what is missing, and that the operator knows (the log says how to fix it).
+      expect(bare.bot.job(early)!.error).toBe('The style engine is not set up yet (its VGG-19 weights are missing). An operator has been told.');
+      expect(bare.logLines.some((line) => line.includes('no model.json there'))).toBe(true);
+
+      // The operator copies the weights in without restarting the bot: the next job starts an engine that finds them.
+      await cp(SHARED_VGG_DIR, weightsDir, { recursive: true });
+      const later = (await bare.bot.execute('stylize', { content, style, size: 64, iterations: 2 }, contextFor('erin'))).jobId!;
+      expect((await waitForEvent(bare.events, bare.bot, finished(later))).type).toBe('succeeded');
+      expect(bare.bot.engineProblem()).toBeUndefined();
+      expect(bare.bot.engineInfo()?.label).toBe('onnxruntime');
+    } finally {
+      await bare.stop();
+      await rm(weightsDir, { recursive: true, force: true });
     }
   });
 });

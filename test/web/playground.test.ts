@@ -213,6 +213,19 @@ describe('the web playground', () => {
     await expect.poll(() => app.bot.library.in('web').get('composition-vii')?.network, { timeout: 120_000 }).toBe('trained:web-composition-vii');
     await page.click('button[data-tab="stylize"]');
   });
+
+  it('says in its header why there is no engine, as soon as it knows (a newcomer offline, without the weights)', async () => {
+    const empty = await prepareAppDirs();
+    const bare = await startApp(appEnv(empty, { IMPASTO_LOG_LEVEL: 'silent', IMPASTO_WEIGHTS_DIR: join(empty.dataDir, 'no-weights') }));
+    const other = await context.newPage();
+    try {
+      await other.goto(bare.web!.url);
+      await expect.poll(() => other.textContent('#backend'), { timeout: 60_000 }).toBe('engine: not available: its VGG-19 weights are missing (see the server log)');
+    } finally {
+      await other.close();
+      await bare.stop();
+    }
+  });
 });
 
 async function download(selector: string): Promise<Buffer> {

@@ -64,7 +64,10 @@ export interface AppInfo {
   readonly maxUploadBytes: number;
   /** Days a finished job's pictures are kept (IMPASTO_RETENTION_DAYS), for the page's privacy line. */
   readonly retentionDays: number;
+  /** What paints, once the engine has started. */
   readonly backend?: string | undefined;
+  /** Why the engine is not painting, while its last start failed ("its VGG-19 weights are missing"). */
+  readonly engineProblem?: string | undefined;
 }
 
 export type JobStreamEvent =

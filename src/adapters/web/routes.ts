@@ -36,7 +36,7 @@ export async function route(route: RouteContext): Promise<void> {
   let match: RegExpExecArray | null;
 
   if (method === 'GET' && path === '/api/info') {
-    const info: AppInfo = { commands: bot.commands.map((command) => command.definition), libraryEdits: env.IMPASTO_WEB_LIBRARY_EDITS, training: env.IMPASTO_WEB_LIBRARY_EDITS && env.IMPASTO_TRAINING_PHOTOS_DIR !== undefined, maxUploadBytes, retentionDays: env.IMPASTO_RETENTION_DAYS, backend: bot.engineInfo()?.label };
+    const info: AppInfo = { commands: bot.commands.map((command) => command.definition), libraryEdits: env.IMPASTO_WEB_LIBRARY_EDITS, training: env.IMPASTO_WEB_LIBRARY_EDITS && env.IMPASTO_TRAINING_PHOTOS_DIR !== undefined, maxUploadBytes, retentionDays: env.IMPASTO_RETENTION_DAYS, backend: bot.engineInfo()?.label, engineProblem: bot.engineProblem() };
     return sendJson(response, 200, info);
   }
   if (method === 'GET' && path === '/api/styles') {

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import type { BackendName } from '../../engine/backend.ts';
-import { CancelledError } from '../../engine/errors.ts';
+import { CancelledError, WeightsError } from '../../engine/errors.ts';
 import type { EngineWorkerData, RunOutcome, RunRequest, WorkerMessage } from './engine-protocol.ts';
 import type { BotEnvironment } from '../config.ts';
 import type { JobLane } from './queue.ts';
@@ -64,6 +64,11 @@ export interface EngineHostOptions {
   readonly tempDir?: string;
   /** Told each time the engine process dies, or is killed by `restart` (metrics count engine restarts). */
   readonly onCrash?: (reason: string) => void;
+  /**
+   * Told each time a worker starts, or fails to (a job starts one again after a failure: weights put
+   * in place meanwhile are found then), so that what the bot says of its engine stays true.
+   */
+  readonly onStart?: (outcome: { readonly info: EngineInfo } | { readonly error: Error }) => void;
 }
 
 interface PendingRun {
@@ -94,7 +99,13 @@ export class EngineHost {
 
   /** Starts the worker (loading weights) if it is not running; resolves when it can take a job. */
   start(): Promise<EngineInfo> {
-    this.ready ??= this.spawn();
+    if (!this.ready) {
+      this.ready = this.spawn();
+      this.ready.then(
+        (info) => this.options.onStart?.({ info }),
+        (error: unknown) => this.options.onStart?.({ error: error instanceof Error ? error : new Error(String(error)) }),
+      );
+    }
     return this.ready;
   }
 
@@ -165,7 +176,8 @@ export class EngineHost {
             });
             break;
           case 'startup-failed':
-            reject(new Error(message.message));
+            // Its kind crosses the process boundary, so that a job waiting on it says what is missing.
+            reject(message.missingWeights ? new WeightsError(message.message) : new Error(message.message));
             break;
           case 'progress':
             if (this.current?.request.jobId === message.jobId) this.current.onProgress(message.progress, message.preview);

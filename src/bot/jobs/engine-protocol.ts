@@ -75,7 +75,8 @@ export interface RunOutcome {
 
 export type WorkerMessage =
   | { readonly type: 'ready'; readonly backend: BackendName; readonly objectiveEngine: 'onnx' | 'tfjs'; readonly reasons: readonly string[]; readonly availableLayers: readonly string[] }
-  | { readonly type: 'startup-failed'; readonly message: string }
+  /** `missingWeights`: a `WeightsError` (the user is told the engine is not set up, not that something broke). */
+  | { readonly type: 'startup-failed'; readonly message: string; readonly missingWeights: boolean }
   | { readonly type: 'progress'; readonly jobId: string; readonly progress: JobProgress; readonly preview?: Uint8Array | undefined }
   | { readonly type: 'done'; readonly jobId: string; readonly outcome: RunOutcome }
   | { readonly type: 'failed'; readonly jobId: string; readonly message: string; readonly userMessage?: string | undefined; readonly byInput: boolean; readonly cancelled: boolean };

@@ -13,7 +13,7 @@ import type { WeightedStyle } from '../../engine/engine.ts';
 import type { MethodContext } from '../../engine/methods/method.ts';
 import sharp from 'sharp';
 import { createEngine, type Engine } from '../../engine/engine.ts';
-import { CancelledError } from '../../engine/errors.ts';
+import { CancelledError, WeightsError } from '../../engine/errors.ts';
 import { encodeGif, encodeGifFitting } from '../../engine/gif.ts';
 import { encodePng, rgbImageOf, toSharp, type RgbImage } from '../../engine/image.ts';
 import { methodNamed } from '../../engine/methods/index.ts';
@@ -62,7 +62,7 @@ try {
     send({ type: 'ready', backend: created.backend, objectiveEngine: created.objectiveEngine, reasons: created.backendReasons, availableLayers: created.availableLayers });
   }
 } catch (error) {
-  send({ type: 'startup-failed', message: error instanceof Error ? error.message : String(error) });
+  send({ type: 'startup-failed', message: error instanceof Error ? error.message : String(error), missingWeights: error instanceof WeightsError });
   process.exit(1);
 }
 

@@ -16,6 +16,7 @@ import { downloadFastNetworks } from '../../engine/fast/download.ts';
 import { installedFastNetworks } from '../../engine/fast/manifest.ts';
 import { SpeedModel } from './speed.ts';
 import { JobStore } from './store.ts';
+import { WeightsError } from '../../engine/errors.ts';
 
 /** The job runtime: where jobs are kept (SQLite), the queue in front of the engine, and the engine's process. */
 export interface JobRuntime {
@@ -26,6 +27,11 @@ export interface JobRuntime {
    * REDIS_URL set, the paint lane's workers once one has announced its engine; undefined until then.
    */
   engineInfo(): PaintEngine | undefined;
+  /**
+   * Why this machine's engine is not painting, in a few words for people ("its VGG-19 weights are
+   * missing"), while its last start failed; undefined otherwise, and with REDIS_URL (workers log theirs).
+   */
+  engineProblem(): string | undefined;
   /**
    * The bot's trained networks: IMPASTO_TRAINED_NETWORKS_DIR, else `networks/` in its data folder.
    * Its engines read them there; with REDIS_URL, networks travel between it and the workers.
@@ -59,12 +65,21 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
   const store = new JobStore(db);
   const speed = new SpeedModel(likelyBackend(env.IMPASTO_BACKEND));
   const metrics = createBotMetrics();
+  let engineInfo: PaintEngine | undefined;
+  let engineProblem: string | undefined;
+  /** What paints: said on the playground, and the ETAs' first estimates follow its backend. */
+  const usePaintEngine = (engine: PaintEngine) => {
+    engineInfo = engine;
+    engineProblem = undefined;
+    speed.useBackend(engine.objectiveEngine === 'onnx' ? 'onnx' : engine.backend);
+  };
   const hostFor = (lane: JobLane) =>
     new EngineHost({
       workerData: engineSettingsOf(env, lane),
       logger: logger.child({ component: 'engine', lane }),
       tempDir: dirs.temp,
       onCrash: () => metrics.engineCrashed(lane),
+      ...(lane === 'paint' ? { onStart: (outcome) => ('info' in outcome ? usePaintEngine(outcome.info) : (engineProblem = problemOf(outcome.error))) } : {}),
       ...(options.workerUrl ? { workerUrl: options.workerUrl } : {}),
     });
   // With Redis, the engines are the workers': this process starts none.
@@ -95,12 +110,6 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
   });
   metrics.observe(queue);
   let metricsServer: MetricsServer | undefined;
-  let engineInfo: PaintEngine | undefined;
-  /** What paints: said on the playground, and the ETAs' first estimates follow its backend. */
-  const usePaintEngine = (engine: PaintEngine) => {
-    engineInfo = engine;
-    speed.useBackend(engine.objectiveEngine === 'onnx' ? 'onnx' : engine.backend);
-  };
   let stopped = false;
   /**
    * The fast lane's worker starts with the bot only where there are networks to run. Without a
@@ -134,16 +143,15 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     store,
     queue,
     engineInfo: () => engineInfo,
+    engineProblem: () => engineProblem,
     trainedNetworksDir,
     metricsUrl: () => metricsServer?.url,
     releaseNetwork: (name) => dispatch.releaseNetwork(name),
     async start() {
       if (env.IMPASTO_METRICS_PORT !== undefined) metricsServer = await serveMetrics(metrics.registry, { host: env.IMPASTO_METRICS_HOST, port: env.IMPASTO_METRICS_PORT }, logger.child({ component: 'metrics' }));
       // The engine loads its weights in the background; commands are answered meanwhile.
-      hosts?.paint.start().then(
-        (info) => usePaintEngine(info),
-        (error: unknown) => logger.error({ err: error }, 'the engine could not start; jobs will fail until this is fixed'),
-      );
+      // (What it says of itself, ready or not, reaches engineInfo and engineProblem through onStart.)
+      hosts?.paint.start().catch((error: unknown) => logger.error({ err: error }, 'the engine could not start; jobs will fail until this is fixed'));
       void prepareFastLane();
       void prepareSegmentation();
       queue.resume();
@@ -155,4 +163,9 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
       await metricsServer?.close();
     },
   };
+}
+
+/** Why an engine did not start, for people: the fix itself (paths and all) is for the log. */
+function problemOf(error: Error): string {
+  return error instanceof WeightsError ? 'its VGG-19 weights are missing' : 'it could not start';
 }

@@ -12,19 +12,23 @@ function selectTab(name: string, permissions: Pick<AppInfo, 'libraryEdits' | 'tr
   if (name === 'library') void renderLibrary(permissions);
 }
 
-/** The engine loads its weights after the page can already be used; say which backend once known. */
-async function showBackend(backend: string | undefined): Promise<void> {
-  for (let attempt = 0; !backend && attempt < 60; attempt++) {
+/**
+ * The engine loads its weights after the page can already be used: say which backend once known, or
+ * why there is none (the fix, with its paths, is in the server's log).
+ */
+async function showBackend(info: Pick<AppInfo, 'backend' | 'engineProblem'>): Promise<void> {
+  for (let attempt = 0; !info.backend && !info.engineProblem && attempt < 60; attempt++) {
     $('#backend').textContent = 'engine: starting…';
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    backend = (await api<AppInfo>('/api/info')).backend;
+    info = await api<AppInfo>('/api/info');
   }
-  $('#backend').textContent = backend ? `engine: ${backend}` : 'engine: not available (see the server log)';
+  // A problem is the latest word: an engine that started once may fail to start again.
+  $('#backend').textContent = info.engineProblem || !info.backend ? `engine: not available${info.engineProblem ? `: ${info.engineProblem}` : ''} (see the server log)` : `engine: ${info.backend}`;
 }
 
 async function main(): Promise<void> {
   const info = await api<AppInfo>('/api/info');
-  void showBackend(info.backend);
+  void showBackend(info);
   $('#retention').textContent = `Pictures are deleted ${info.retentionDays === 1 ? 'a day' : `${info.retentionDays} days`} after they are painted.`;
   renderOptionFields(info.commands);
   wireDropZone($('#content-drop'), $<HTMLInputElement>('#content-input'), $<HTMLImageElement>('#content-preview'));
