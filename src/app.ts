@@ -27,9 +27,26 @@ export async function startApp(rawEnv: NodeJS.ProcessEnv = process.env): Promise
   const chatConfigured = Boolean(env.DISCORD_TOKEN || env.SLACK_BOT_TOKEN);
   const webEnabled = env.IMPASTO_WEB === 'on' || (env.IMPASTO_WEB === 'auto' && !chatConfigured);
   // Adapters attach before the bot starts, so that they hear about jobs resumed after a restart.
-  const web = webEnabled ? await startWebServer({ bot, env, logger: logger.child({ component: 'web' }) }) : undefined;
-  const discord = env.DISCORD_TOKEN ? await startDiscordAdapter({ bot, env, logger: logger.child({ component: 'discord' }) }) : undefined;
-  const slack = env.SLACK_BOT_TOKEN ? await startSlackAdapter({ bot, env, logger: logger.child({ component: 'slack' }) }) : undefined;
+  // One that cannot start (a refused token, no network) stops the others: the process then exits
+  // with its reason, rather than half-running or hanging on an open port.
+  const started: (() => Promise<void>)[] = [];
+  const attach = async <T>(start: () => Promise<T>, stop: (adapter: T) => Promise<void>): Promise<T> => {
+    const adapter = await start();
+    started.unshift(() => stop(adapter));
+    return adapter;
+  };
+  let web: WebServer | undefined;
+  let discord: DiscordAdapter | undefined;
+  let slack: SlackAdapter | undefined;
+  try {
+    if (webEnabled) web = await attach(() => startWebServer({ bot, env, logger: logger.child({ component: 'web' }) }), (server) => server.close());
+    if (env.DISCORD_TOKEN) discord = await attach(() => startDiscordAdapter({ bot, env, logger: logger.child({ component: 'discord' }) }), (adapter) => adapter.stop());
+    if (env.SLACK_BOT_TOKEN) slack = await attach(() => startSlackAdapter({ bot, env, logger: logger.child({ component: 'slack' }) }), (adapter) => adapter.stop());
+  } catch (error) {
+    for (const stop of started) await stop().catch(() => undefined);
+    await bot.stop();
+    throw error;
+  }
   await bot.start();
   if (web) {
     const address = env.IMPASTO_WEB_TOKEN ? `${web.url}?token=<IMPASTO_WEB_TOKEN>` : web.url;

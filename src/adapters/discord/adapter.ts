@@ -1,7 +1,8 @@
 import { Client, Events, GatewayIntentBits, MessageFlags, type ClientOptions, type Interaction } from 'discord.js';
 import type { Logger } from 'pino';
 import type { Bot } from '../../bot/bot.ts';
-import type { BotEnvironment } from '../../bot/config.ts';
+import { ConfigError, type BotEnvironment } from '../../bot/config.ts';
+import { networkCodeOf, unreachableText } from '../connection-errors.ts';
 import { deliverJobEvents } from '../deliveries.ts';
 import { renderContestsOnDiscord } from './contests.ts';
 import { onAutocomplete } from './listeners/autocomplete.ts';
@@ -68,8 +69,16 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
 
   const stopContests = renderContestsOnDiscord(client, bot, logger);
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-  await client.login(env.DISCORD_TOKEN);
-  await ready;
+  try {
+    await client.login(env.DISCORD_TOKEN);
+    await ready;
+  } catch (error) {
+    // Nothing of this adapter may stay behind (a process that should exit would not).
+    stopContests();
+    await state.deliveries.stop();
+    await client.destroy();
+    throw new ConfigError(describeLoginFailure(error, env), { cause: error });
+  }
   logger.info({ user: client.user?.tag }, 'connected to Discord');
   return {
     client,
@@ -90,4 +99,14 @@ async function dispatch(state: DiscordState, interaction: Interaction): Promise<
   if (!match) return;
   if (interaction.isStringSelectMenu() && match[1] === 'pick') return onStylePick(state, interaction, match[2]!);
   if (interaction.isButton()) return onButton(state, interaction, match[1]!, match[2]!);
+}
+
+/** Why Discord could not be connected to at start, and what to do about it. */
+export function describeLoginFailure(error: unknown, env: Pick<BotEnvironment, 'DISCORD_API_URL'>): string {
+  if ((error as { code?: unknown }).code === 'TokenInvalid') {
+    return 'Discord refused DISCORD_TOKEN: it is not a valid bot token. Copy it again from the Discord developer portal (your application → Bot → Reset Token).';
+  }
+  const network = networkCodeOf(error);
+  if (network) return unreachableText('Discord', network, 'DISCORD_API_URL', env.DISCORD_API_URL !== undefined);
+  return `Could not connect to Discord: ${error instanceof Error ? error.message : String(error)}`;
 }

@@ -1,9 +1,10 @@
-import { App, LogLevel } from '@slack/bolt';
+import { App, LogLevel, webApi } from '@slack/bolt';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Bot } from '../../bot/bot.ts';
-import type { BotEnvironment } from '../../bot/config.ts';
+import { ConfigError, type BotEnvironment } from '../../bot/config.ts';
+import { networkCodeOf, unreachableText } from '../connection-errors.ts';
 import { deliverJobEvents } from '../deliveries.ts';
 import { renderContestsOnSlack } from './contests.ts';
 import { registerButtons } from './listeners/buttons.ts';
@@ -41,15 +42,22 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   const { bot, env, logger } = options;
   const clientOptions = { ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}), retryConfig: { retries: 2, factor: 1.5, minTimeout: 200 } };
   const socketMode = env.SLACK_MODE === 'socket';
+  // One bot token is one workspace: its team id names the community of everything said here. Asked
+  // once, before Bolt: told who the bot is, Bolt asks nothing itself (it would otherwise call
+  // auth.test as it is built, and a refusal there would be a stray rejection, not this message).
+  const identity = await new webApi.WebClient(env.SLACK_BOT_TOKEN, { ...clientOptions, logger: boltLogger(logger), logLevel: LogLevel.ERROR })
+    .auth.test()
+    .catch((error: unknown) => {
+      throw new ConfigError(describeStartFailure(error, 'SLACK_BOT_TOKEN', env), { cause: error });
+    });
   const app = new App({
     token: env.SLACK_BOT_TOKEN,
+    ...(identity.bot_id && identity.user_id ? { botId: identity.bot_id, botUserId: identity.user_id, tokenVerificationEnabled: false } : {}),
     ...(socketMode ? { socketMode: true, appToken: env.SLACK_APP_TOKEN, installerOptions: { clientOptions } } : { receiver: guardedReceiver(env.SLACK_SIGNING_SECRET ?? '', logger) }),
     clientOptions,
     logLevel: LogLevel.ERROR,
     logger: boltLogger(logger),
   });
-  // One bot token is one workspace: its team id names the community of everything said here.
-  const identity = await app.client.auth.test({ token: env.SLACK_BOT_TOKEN });
   const state: SlackState = { bot, env, logger, client: app.client, statusMessages: new Map(), moderatorCache: new Map(), community: `slack:${identity.team_id ?? 'unknown'}`, scopes: identity.response_metadata?.scopes };
   for (const register of [registerStylizeCommand, registerImpastoCommand, registerShortcut, registerUseAsStyle, registerModalSubmit, registerButtons, registerMention, registerMemberLeft]) register(app, state);
   app.error(async (error) => {
@@ -61,7 +69,16 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     onFinished: (jobId) => state.statusMessages.delete(jobId),
   });
   const stopContests = renderContestsOnSlack(app.client, bot, logger);
-  const started: unknown = socketMode ? await app.start() : await app.start(env.SLACK_PORT);
+  let started: unknown;
+  try {
+    started = socketMode ? await app.start() : await app.start(env.SLACK_PORT);
+  } catch (error) {
+    // Nothing of this adapter may stay behind (a process that should exit would not).
+    stopContests();
+    await deliveries.stop();
+    await app.stop().catch(() => undefined);
+    throw new ConfigError(describeStartFailure(error, socketMode ? 'SLACK_APP_TOKEN' : undefined, env), { cause: error });
+  }
   const port = socketMode ? undefined : ((started as Server).address() as AddressInfo).port;
   logger.info({ mode: env.SLACK_MODE, port }, 'connected to Slack');
   return {
@@ -73,4 +90,24 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       await app.stop();
     },
   };
+}
+
+/** Slack's answers that mean the token itself is wrong (or no longer valid). */
+const REFUSED_TOKEN = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'not_allowed_token_type']);
+
+/**
+ * Why Slack could not be connected to at start, and what to do about it: `token` is the one the
+ * failed step used (the bot token for auth.test, the app-level token for Socket Mode's connection).
+ */
+export function describeStartFailure(error: unknown, token: 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN' | undefined, env: Pick<BotEnvironment, 'SLACK_API_URL' | 'SLACK_PORT'>): string {
+  const answer = (error as { data?: { error?: unknown } }).data?.error;
+  if (token && typeof answer === 'string' && REFUSED_TOKEN.has(answer)) {
+    return token === 'SLACK_BOT_TOKEN'
+      ? `Slack refused SLACK_BOT_TOKEN (${answer}). Copy the Bot User OAuth Token (xoxb-…) again from your app's OAuth & Permissions page (reinstall the app if it was revoked).`
+      : `Slack refused SLACK_APP_TOKEN (${answer}). Create an app-level token (xapp-…) with the connections:write scope under your app's Basic Information, and set it.`;
+  }
+  if ((error as { code?: unknown }).code === 'EADDRINUSE') return `port ${env.SLACK_PORT} is already in use (another impasto?): stop it, or set SLACK_PORT to another port.`;
+  const network = networkCodeOf(error);
+  if (network) return unreachableText('Slack', network, 'SLACK_API_URL', env.SLACK_API_URL !== undefined);
+  return `Could not connect to Slack: ${error instanceof Error ? error.message : String(error)}`;
 }

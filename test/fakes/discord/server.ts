@@ -31,6 +31,8 @@ export interface FakeUser {
 }
 
 export const BOT_USER: FakeUser = { id: '900000000000000001', username: 'impasto' };
+/** The bot token the fake accepts; a request carrying another is refused with 401, as Discord does. */
+export const BOT_TOKEN = 'fake-discord-token-0123456789';
 export const APPLICATION_ID = '900000000000000002';
 export const GUILD_ID = '900000000000000003';
 export const CHANNEL_ID = '900000000000000004';
@@ -118,6 +120,9 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     if (content !== undefined && content.length > MAX_CONTENT_LENGTH) {
       return send(400, { message: 'Invalid Form Body', code: 50035, errors: { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: `Must be ${MAX_CONTENT_LENGTH} or fewer in length.` }] } } });
     }
+    // Interaction callbacks and webhooks carry no token; anything that does must carry the bot's.
+    const authorization = request.headers.authorization;
+    if (authorization !== undefined && authorization !== `Bot ${BOT_TOKEN}`) return send(401, { message: '401: Unauthorized', code: 0 });
     if (recorded.method === 'GET' && path === '/gateway/bot') {
       return send(200, { url: `ws://127.0.0.1:${port}/gateway`, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } });
     }
