@@ -234,10 +234,19 @@ describe('jobs through BullMQ on Redis', () => {
   it('loses no job when Redis restarts mid-queue', async () => {
     const ids = await Promise.all(['ivy', 'jon', 'kim', 'lou', 'ivy', 'jon'].map((user) => submit(user, { iterations: 20 })));
     await waitForEvent(harness.events, harness.bot, (event) => ids.includes(event.job.id) && event.type === 'progress');
+    const linesBefore = harness.logLines.length;
     await redis.restart({ downMs: 1500 });
     const ends = await Promise.all(ids.map((id) => waitForEnd(harness.events, harness.bot, id)));
     expect(ends.map((event) => event.type)).toEqual(ids.map(() => 'succeeded'));
     for (const id of ids) expect(finalEventsOf(id)).toHaveLength(1);
+    // The outage is said, and its end, each once (one warning, where every connection's retries were
+    // many lines a second); should connections come back at different moments, each gap is a pair.
+    const said = harness.logLines
+      .slice(linesBefore)
+      .filter((line) => /"level":(40|50)/.test(line) || line.includes('Redis answers again'))
+      .map((line) => ((JSON.parse(line) as { msg: string }).msg.endsWith('further errors are logged at debug level)') ? 'outage' : (JSON.parse(line) as { msg: string }).msg));
+    expect(said.length).toBeGreaterThanOrEqual(2);
+    expect(said).toEqual(said.map((_, index) => (index % 2 === 0 ? 'outage' : 'Redis answers again')));
   }, 240_000);
 
   it('adds back, from the job store, jobs that Redis lost entirely', async () => {

@@ -75,7 +75,7 @@ export class RedisDispatch implements Dispatch {
     this.redis = this.connections.open('impasto-bot');
     const queueOn = (lane: JobLane) => {
       const queue = new Queue(lane, { connection: this.redis, prefix: this.keys.bullPrefix });
-      queue.on('error', (error) => this.logger.warn({ err: error, lane }, 'BullMQ queue error (retrying)'));
+      queue.on('error', (error) => this.connections.reportError(error, { lane }, 'BullMQ queue error'));
       return queue;
     };
     this.queues = byLane(queueOn);
@@ -121,7 +121,7 @@ export class RedisDispatch implements Dispatch {
   /** QueueEvents blocks on its connection: it gets one of its own. */
   private listen(lane: JobLane, connection: Redis): QueueEvents {
     const events = new QueueEvents(lane, { connection, prefix: this.keys.bullPrefix });
-    events.on('error', (error) => this.logger.warn({ err: error, lane }, 'BullMQ events error (retrying)'));
+    events.on('error', (error) => this.connections.reportError(error, { lane }, 'BullMQ events error'));
     events.on('active', ({ jobId }) => this.whenRunning(jobId, (run) => this.begin(run)));
     events.on('progress', ({ jobId, data }) =>
       this.whenRunning(jobId, (run) => {

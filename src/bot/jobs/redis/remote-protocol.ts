@@ -117,11 +117,13 @@ export function connectRedis(url: string, name: string): Redis {
 
 /**
  * The Redis connections of the bot's dispatch or of a worker, closed together at `stop`: BullMQ
- * leaves the connections it was given open. An outage is a logged line, not a crash (ioredis
- * reconnects by itself).
+ * leaves the connections it was given open. An outage is logged, not a crash (ioredis reconnects by
+ * itself): its first error as a warning, and the end of it; the errors between (every connection,
+ * and BullMQ on each, retrying every 2 s) at debug level, where they were many lines a second.
  */
 export class RedisConnections {
   private readonly opened: Redis[] = [];
+  private outageSince: number | undefined;
 
   constructor(
     private readonly url: string,
@@ -130,9 +132,21 @@ export class RedisConnections {
 
   open(name: string): Redis {
     const connection = connectRedis(this.url, name);
-    connection.on('error', (error) => this.logger.warn({ err: error, connection: name }, 'Redis connection error (retrying)'));
+    connection.on('error', (error) => this.reportError(error, { connection: name }, 'Redis connection error'));
+    connection.on('ready', () => {
+      if (this.outageSince === undefined) return;
+      this.logger.info({ seconds: Math.round((Date.now() - this.outageSince) / 1000) }, 'Redis answers again');
+      this.outageSince = undefined;
+    });
     this.opened.push(connection);
     return connection;
+  }
+
+  /** An error of a connection, or of BullMQ on one (`what` says which, `context` where). */
+  reportError(error: unknown, context: Readonly<Record<string, unknown>>, what: string): void {
+    if (this.outageSince !== undefined) return this.logger.debug({ err: error, ...context }, `${what} (retrying)`);
+    this.outageSince = Date.now();
+    this.logger.warn({ err: error, ...context }, `${what} (retrying; until Redis answers again, further errors are logged at debug level)`);
   }
 
   closeAll(): void {

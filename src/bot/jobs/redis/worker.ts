@@ -153,7 +153,7 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
         maxStalledCount: env.IMPASTO_WORKER_MAX_STALLS,
       }),
     };
-    lane.bull.on('error', (error) => logger.warn({ err: error, lane: laneName }, 'BullMQ worker error (retrying)'));
+    lane.bull.on('error', (error) => connections.reportError(error, { lane: laneName }, 'BullMQ worker error'));
     lanes.set(laneName, lane);
   }
 
