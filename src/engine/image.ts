@@ -26,6 +26,18 @@ const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif']);
 /** The formats `decodeImage` reads, as people name them: for refusals and help. */
 export const READABLE_FORMATS = 'JPEG, PNG, WebP, AVIF or GIF';
 
+/** ISO media (MP4, MOV, HEIF): a box named "ftyp" at offset 4, then the file's major brand. */
+export function isoBrandOf(bytes: Uint8Array): string | undefined {
+  const ascii = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
+  return ascii(4, 8) === 'ftyp' ? ascii(8, 12) : undefined;
+}
+
+/**
+ * An animated AVIF's major brand: its frames are a track, which ffmpeg reads as it reads a video's
+ * (`clip/decode.ts`); libvips reads at most the still that some such files also carry.
+ */
+export const AVIF_SEQUENCE_BRAND = 'avis';
+
 /**
  * Why an image in this format cannot be painted, or `undefined` when it can. AVIF comes as a HEIF
  * file with AV1 inside, which libvips decodes; HEIC (HEVC inside: iPhones' photos, copied off the
@@ -105,6 +117,7 @@ async function readMetadata(bytes: Uint8Array, label: string): Promise<sharp.Met
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     if (/unsupported image format/i.test(text)) {
+      if (isoBrandOf(bytes) === AVIF_SEQUENCE_BRAND) throw new InputError('not_an_image', `The ${label} is an animated AVIF with no still picture in it; send a still ${READABLE_FORMATS}.`);
       throw new InputError('not_an_image', `The ${label} is not an image; send a ${READABLE_FORMATS}.`);
     }
     throw new InputError('corrupt_image', `The ${label} could not be read; it looks damaged or truncated.`);

@@ -6,6 +6,7 @@ import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
 import { encodeGif } from '../../src/engine/gif.ts';
 import { decodeClip } from '../../src/engine/clip/decode.ts';
 import { encodeMp4 } from '../../src/engine/clip/encode.ts';
+import { animatedAvif } from '../helpers/avif.ts';
 import { contextFor, startTestBot, waitForEvent, waitForEnd } from '../helpers/bot.ts';
 import { loadSharedImage } from '../helpers/shared.ts';
 
@@ -59,6 +60,20 @@ describe('clips in chat', () => {
     expect(answered.kind).toBe('video');
     expect(answered.frames).toHaveLength(5);
     expect((await sharp(files.gif, { animated: true }).metadata()).pages).toBe(5);
+  });
+
+  it('answers an animated AVIF with an animation: the GIF, and no MP4', async () => {
+    const clip = await syntheticClip(await loadSharedImage('content_tubingen.jpg'), await loadSharedImage('content_dog.jpg'), { frames: 4, width: 96, height: 72 });
+    const avif = { bytes: await animatedAvif(clip.frames, 8), name: 'street.avif' };
+    const reply = await harness.bot.execute('stylize', { content: avif, style_name: 'the-scream' }, contextFor('eli'));
+    expect((await finished(reply.jobId!)).type).toBe('succeeded');
+    const job = harness.bot.job(reply.jobId!)!;
+    expect(job.options).toMatchObject({ clipFrames: 4 });
+    expect(messageForJob(job).files.map((file) => file.kind)).toEqual(['png', 'gif']);
+    const animation = await sharp((await harness.bot.resultFiles(job)).gif, { animated: true }).metadata();
+    expect(animation.pages).toBe(4);
+    // 8 frames a second: 125 ms each, which a GIF (in hundredths) keeps as 120.
+    expect(animation.delay).toEqual([120, 120, 120, 120]);
   });
 
   it('paints only the person in a clip, found in every frame', async () => {

@@ -9,8 +9,9 @@ import { createClipClock } from '../../src/engine/clip/clip-clock.ts';
 import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
 import { CancelledError, InputError } from '../../src/engine/errors.ts';
 import { encodeGif, encodeGifFitting } from '../../src/engine/gif.ts';
-import type { RgbImage } from '../../src/engine/image.ts';
+import { decodeImage, DEFAULT_DECODE_LIMITS, type RgbImage } from '../../src/engine/image.ts';
 import type { MethodContext } from '../../src/engine/methods/method.ts';
+import { animatedAvif } from '../helpers/avif.ts';
 import { sharedEngine } from '../helpers/engine.ts';
 import { loadSharedImage, SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR } from '../helpers/shared.ts';
 import { lazySegmenter } from '../../src/engine/segmentation/person.ts';
@@ -99,7 +100,32 @@ describe('clips in and out', () => {
     expect(read.delaysMs[0]).toBe(Math.round(1000 / 12));
     expect([read.frames[0]!.width, read.frames[0]!.height]).toEqual([96, 72]);
   });
+
+  it('reads an animated AVIF’s frames with ffmpeg, as an animation (a GIF goes back, not an MP4)', async () => {
+    const avif = await animatedAvif(clip.frames, 8);
+    expect(String.fromCharCode(...avif.subarray(4, 12))).toBe('ftypavis');
+    expect(await clipKindOf(avif)).toBe('animation');
+    const read = await decodeClip(avif);
+    expect(read.kind).toBe('animation');
+    expect(read.frames).toHaveLength(5);
+    expect(read.delaysMs).toEqual(read.frames.map(() => 125));
+    // Its own pictures, not a first frame repeated: each frame within a few grey levels of the one sent.
+    for (const [index, frame] of read.frames.entries()) {
+      expect([frame.width, frame.height]).toEqual([96, 72]);
+      expect(meanDifference(frame, clip.frames[index]!)).toBeLessThan(6);
+    }
+    expect(meanDifference(read.frames[0]!, read.frames[4]!)).toBeGreaterThan(10);
+    // Where a still is needed (a painting, a mask), this one, which carries none, is refused by what it is.
+    await expect(decodeImage(avif, DEFAULT_DECODE_LIMITS, 'style image')).rejects.toThrow('The style image is an animated AVIF with no still picture in it; send a still JPEG, PNG, WebP, AVIF or GIF.');
+  });
 });
+
+/** Mean absolute difference of two pictures of one size, in grey levels. */
+function meanDifference(a: RgbImage, b: RgbImage): number {
+  let sum = 0;
+  for (let i = 0; i < a.data.length; i++) sum += Math.abs(a.data[i]! - b.data[i]!);
+  return sum / a.data.length;
+}
 
 describe('painting a clip', () => {
   it('flickers much less with the temporal loss than frame by frame (Gatys)', async () => {

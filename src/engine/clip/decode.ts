@@ -1,6 +1,6 @@
 /**
- * Clips in: animated GIF and WebP (sharp reads their frames and timing) and MP4 / WebM / MOV (decoded
- * by ffmpeg, found on PATH when a video arrives). Every limit is checked from the header, before any
+ * Clips in: animated GIF and WebP (sharp reads their frames and timing), and MP4 / WebM / MOV and
+ * animated AVIF (decoded by ffmpeg, found on PATH when one arrives). Every limit is checked from the header, before any
  * frame is decoded.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { InputError } from '../errors.ts';
-import type { RgbImage } from '../image.ts';
+import { AVIF_SEQUENCE_BRAND, isoBrandOf, type RgbImage } from '../image.ts';
 
 export interface Clip {
   readonly frames: readonly RgbImage[];
@@ -38,6 +38,7 @@ const execFileAsync = promisify(execFile);
 /** What a file is, from its first bytes and header: a still image, an animation, or a video. */
 export async function clipKindOf(bytes: Uint8Array): Promise<Clip['kind'] | 'still'> {
   if (isVideo(bytes)) return 'video';
+  if (isAvifSequence(bytes)) return 'animation';
   return (await pageCountOf(bytes)) > 1 ? 'animation' : 'still';
 }
 
@@ -57,18 +58,25 @@ async function pageCountOf(bytes: Uint8Array): Promise<number> {
  * The major brands of HEIF stills (AVIF, HEIC): ISO media files like an MP4, but pictures, for
  * `decodeImage`. Taken for videos, an AVIF photo was painted as a one-frame clip.
  */
-const STILL_IMAGE_BRANDS = new Set(['avif', 'avis', 'heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'mif1', 'msf1']);
+const STILL_IMAGE_BRANDS = new Set(['avif', 'heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'mif1', 'msf1']);
 
 function isVideo(bytes: Uint8Array): boolean {
-  const ascii = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
-  // ISO media (MP4, MOV): a box named "ftyp" at offset 4, then its major brand; Matroska / WebM: the EBML magic.
-  return (ascii(4, 8) === 'ftyp' && !STILL_IMAGE_BRANDS.has(ascii(8, 12))) || (bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3);
+  const brand = isoBrandOf(bytes);
+  // Matroska / WebM: the EBML magic.
+  return (brand !== undefined && brand !== AVIF_SEQUENCE_BRAND && !STILL_IMAGE_BRANDS.has(brand)) || (bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3);
 }
 
-/** The frames and timing of an animated GIF / WebP or a video, within `limits`. */
+function isAvifSequence(bytes: Uint8Array): boolean {
+  return isoBrandOf(bytes) === AVIF_SEQUENCE_BRAND;
+}
+
+/** The frames and timing of an animated GIF / WebP / AVIF or a video, within `limits`. */
 export async function decodeClip(bytes: Uint8Array, limits: ClipLimits = DEFAULT_CLIP_LIMITS, label = 'clip'): Promise<Clip> {
   if (bytes.byteLength > limits.maxBytes) throw new InputError('too_many_bytes', `The ${label} is ${megabytes(bytes.byteLength)}; the limit is ${megabytes(limits.maxBytes)}.`, 'content');
-  return isVideo(bytes) ? decodeVideo(bytes, limits, label) : decodeAnimation(bytes, limits, label);
+  if (isVideo(bytes)) return decodeVideo(bytes, limits, label, 'video');
+  // An animation all the same: it goes back as one (a GIF), not as an MP4.
+  if (isAvifSequence(bytes)) return decodeVideo(bytes, limits, label, 'animation');
+  return decodeAnimation(bytes, limits, label);
 }
 
 async function decodeAnimation(bytes: Uint8Array, limits: ClipLimits, label: string): Promise<Clip> {
@@ -95,18 +103,18 @@ export async function checkFfmpeg(): Promise<void> {
   try {
     await execFileAsync('ffmpeg', ['-version']);
   } catch {
-    throw new InputError('not_an_image', 'Videos need ffmpeg, which is not installed where this bot runs: send the clip as an animated GIF instead.', 'content');
+    throw new InputError('not_an_image', 'Videos and animated AVIFs need ffmpeg, which is not installed where this bot runs: send the clip as an animated GIF instead.', 'content');
   }
 }
 
-async function decodeVideo(bytes: Uint8Array, limits: ClipLimits, label: string): Promise<Clip> {
+async function decodeVideo(bytes: Uint8Array, limits: ClipLimits, label: string, kind: Clip['kind']): Promise<Clip> {
   await checkFfmpeg();
   const dir = await mkdtemp(join(tmpdir(), 'impasto-clip-'));
   try {
     const input = join(dir, 'input');
     await writeFile(input, bytes);
     const probe = await execFileAsync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,avg_frame_rate,duration:format=duration', '-of', 'json', input]).catch(() => {
-      throw new InputError('corrupt_image', `The ${label} is not a video ffmpeg can read.`, 'content');
+      throw new InputError('corrupt_image', `The ${label} is not ${kind === 'video' ? 'a video' : 'an animated AVIF'} ffmpeg can read.`, 'content');
     });
     const info = JSON.parse(probe.stdout) as { streams?: { width?: number; height?: number; avg_frame_rate?: string; duration?: string }[]; format?: { duration?: string } };
     const stream = info.streams?.[0];
@@ -121,7 +129,7 @@ async function decodeVideo(bytes: Uint8Array, limits: ClipLimits, label: string)
     const count = Math.min(limits.maxFrames, Math.floor(raw.byteLength / frameBytes));
     if (count === 0) throw new InputError('corrupt_image', `The ${label} has no frames ffmpeg could decode.`, 'content');
     const frames = Array.from({ length: count }, (_, index) => ({ width: stream.width!, height: stream.height!, data: new Uint8Array(raw.buffer, raw.byteOffset + index * frameBytes, frameBytes) }));
-    return { frames, delaysMs: frames.map(() => Math.round(1000 / fps)), kind: 'video' };
+    return { frames, delaysMs: frames.map(() => Math.round(1000 / fps)), kind };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
