@@ -12,7 +12,7 @@ export interface CommandLimits {
   readonly maxIterations: number;
   readonly defaultIterations: number;
   readonly decode: DecodeLimits;
-  /** Animated GIF / WebP and video uploads: frames, seconds, bytes (IMPASTO_CLIP_*). */
+  /** Animated GIF / WebP / AVIF and video uploads: frames, seconds, bytes (IMPASTO_CLIP_*). */
   readonly clip: ClipLimits;
   /** A clip's long side when none is asked for: each frame costs as much as a picture. */
   readonly defaultClipSize: number;

@@ -138,7 +138,7 @@ function stylizeDefinition(limits: CommandLimits) {
 type StylizeArgs = ArgsOf<ReturnType<typeof stylizeDefinition>>;
 
 /**
- * The upload as a clip (an animated GIF / WebP or a video), checked against the clip limits before
+ * The upload as a clip (an animated GIF / WebP / AVIF or a video), checked against the clip limits before
  * anything is stored; undefined for a still picture. A clip is painted by a network frame by frame,
  * or by optimisation with temporal consistency (targets and background styles found frame by frame),
  * its first frame started from the network's picture in mode best.

@@ -113,7 +113,7 @@ export type JobOptions = StylizeOptionsInput & {
   /** The background's network, when the person and the background are painted apart. */
   readonly backgroundNetwork?: string | undefined;
   readonly target?: Target | undefined;
-  /** Set for a clip (animated GIF / WebP or video): how many frames it has. */
+  /** Set for a clip (animated GIF / WebP / AVIF or video): how many frames it has. */
   readonly clipFrames?: number | undefined;
   /** A training job's: its steps, crops per step, and the network it saves (`trained:<name>`). */
   readonly steps?: number | undefined;

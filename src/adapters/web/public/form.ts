@@ -37,7 +37,7 @@ function fieldFor(name: string, option: OptionDefinition): HTMLElement {
   } else if (option.type === 'image') {
     input = document.createElement('input');
     input.type = 'file';
-    input.accept = 'image/jpeg,image/png,image/webp,image/gif';
+    input.accept = 'image/jpeg,image/png,image/webp,image/avif,image/gif';
   } else {
     input = document.createElement('input');
     if (option.type === 'number' || option.type === 'integer') {
