@@ -12,6 +12,7 @@ import { createLogger } from '../bot/logger.ts';
 import { ConfigError, engineEnvironmentSchema, loadBotEnvironment, loadEngineEnvironment, parseEnvironment, redisEnvironmentSchema, redisSecretsOf, secretsOf, workerEnvironmentSchema } from '../bot/config.ts';
 import { examineMachine, formatReport } from './doctor.ts';
 import { startWorker } from '../bot/jobs/redis/worker.ts';
+import { isRedisAuthError, redisAuthText } from '../bot/jobs/redis/remote-protocol.ts';
 import { formatClusterStatus, readClusterStatus } from '../bot/jobs/redis/status.ts';
 import { JobStore } from '../bot/jobs/store.ts';
 import { openDatabase } from '../bot/database.ts';
@@ -171,11 +172,12 @@ program
     const logger = createLogger({ level: env.IMPASTO_LOG_LEVEL, format: env.IMPASTO_LOG_FORMAT, secrets: redisSecretsOf(env) });
     guardProcess(logger);
     const worker = await startWorker({ env: { ...env, REDIS_URL: env.REDIS_URL }, logger }).catch((error: unknown) => {
-      // Almost always the weights (missing, or no internet to fetch them): say so in one line.
-      throw new ConfigError(`the engine could not start: ${error instanceof Error ? error.message : String(error)}`);
+      // Redis refusing the password, or else almost always the weights (missing, or no internet to fetch them): one line.
+      throw new ConfigError(isRedisAuthError(error) ? redisAuthText(error) : `the engine could not start: ${error instanceof Error ? error.message : String(error)}`);
     });
-    process.stderr.write(`impasto worker ${worker.name}: taking ${env.IMPASTO_WORKER_LANES.join(' and ')} jobs${worker.metrics ? `; metrics at ${worker.metrics.url}` : ''}\n`);
+    // Ready to be stopped before it says it is ready (a supervisor may stop it as soon as it reads that).
     stopOnSignal(logger, 'worker shutting down; its job goes back to the queue', () => worker.stop());
+    process.stderr.write(`impasto worker ${worker.name}: taking ${env.IMPASTO_WORKER_LANES.join(' and ')} jobs${worker.metrics ? `; metrics at ${worker.metrics.url}` : ''}\n`);
   });
 
 program
@@ -268,9 +270,18 @@ program
   });
 
 /** Ctrl-C or a service manager's SIGTERM: stop cleanly, then exit 0. */
+/** How long a graceful stop may take before the process ends anyway (e.g. Redis gone, so BullMQ cannot close). */
+const STOP_GRACE_MS = 30_000;
+
 function stopOnSignal(logger: Logger, message: string, stop: () => Promise<void>): void {
   const shutDown = (signal: string) => {
     logger.info({ signal }, message);
+    // A second signal ends it at once; a stop that hangs, after the grace period.
+    for (const again of ['SIGINT', 'SIGTERM'] as const) process.once(again, () => process.exit(1));
+    setTimeout(() => {
+      logger.warn({ graceMs: STOP_GRACE_MS }, 'could not stop cleanly in time; exiting anyway');
+      process.exit(1);
+    }, STOP_GRACE_MS).unref();
     void stop().then(() => process.exit(0));
   };
   process.once('SIGINT', () => shutDown('SIGINT'));
@@ -303,7 +314,8 @@ try {
   // Problems a user can fix get one clear line; anything else is a bug and keeps its stack.
   if (error instanceof InputError || error instanceof WeightsError || error instanceof ConfigError || error instanceof CancelledError || error instanceof BotError) {
     process.stderr.write(`impasto: ${error.message}\n`);
-    process.exitCode = error instanceof CancelledError ? 130 : 2;
+    // At once: what a failed start had opened (a Redis connection, an engine) must not keep the process up.
+    process.exit(error instanceof CancelledError ? 130 : 2);
   } else if ((error as { code?: string }).code === 'ENOENT') {
     process.stderr.write(`impasto: ${(error as Error).message}\n`);
     process.exitCode = 2;

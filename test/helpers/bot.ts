@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createBot, type Bot } from '../../src/bot/bot.ts';
 import type { CommandContext } from '../../src/bot/commands/types.ts';
-import { botEnvironmentSchema, type BotEnvironment } from '../../src/bot/config.ts';
+import { botEnvironmentSchema, secretsOf, type BotEnvironment } from '../../src/bot/config.ts';
 import type { Platform } from '../../src/bot/jobs/store.ts';
 import { FINAL_EVENTS, type JobEvent } from '../../src/bot/jobs/queue.ts';
 import { createLogger } from '../../src/bot/logger.ts';
@@ -30,7 +30,8 @@ export async function startTestBot(overrides: Record<string, string> = {}, worke
     ...overrides,
   });
   const logLines: string[] = [];
-  const logger = createLogger({ level: 'debug', secrets: [], destination: new Writable({ write: (chunk, _encoding, done) => (logLines.push(String(chunk)), done()) }) });
+  // Scrubbed of the configured secrets, as the app's log is (a test may look for a leak).
+  const logger = createLogger({ level: 'debug', secrets: secretsOf(env), destination: new Writable({ write: (chunk, _encoding, done) => (logLines.push(String(chunk)), done()) }) });
   const bot: Bot = createBot({ env, logger, ...(workerUrl ? { workerUrl } : {}) });
   const events: JobEvent[] = [];
   bot.onEvent((event) => events.push(event));

@@ -20,18 +20,20 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-export async function startRedis(): Promise<TestRedis> {
+/** `password`: Redis asks for it (requirepass), and the URL carries it. */
+export async function startRedis(options: { password?: string } = {}): Promise<TestRedis> {
   const dir = await mkdtemp(join(tmpdir(), 'impasto-redis-'));
   const port = await freePort();
-  let child: ChildProcess = await launch(dir, port);
+  const { password } = options;
+  let child: ChildProcess = await launch(dir, port, password);
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${password ? `:${password}@` : ''}127.0.0.1:${port}`,
     port,
     dir,
     async restart({ downMs = 0 } = {}) {
       await terminate(child);
       if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
-      child = await launch(dir, port);
+      child = await launch(dir, port, password);
     },
     async stop() {
       await terminate(child);
@@ -40,10 +42,10 @@ export async function startRedis(): Promise<TestRedis> {
   };
 }
 
-async function launch(dir: string, port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--protected-mode', 'yes'], { stdio: 'ignore' });
+async function launch(dir: string, port: number, password: string | undefined): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--protected-mode', 'yes', ...(password ? ['--requirepass', password] : [])], { stdio: 'ignore' });
   killWithTestProcess(child);
-  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const probe = new Redis({ port, host: '127.0.0.1', ...(password ? { password } : {}), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   // Refused connections while it starts are expected; each attempt's failure is handled below.
   probe.on('error', () => undefined);
   try {

@@ -113,8 +113,11 @@ export class RedisDispatch implements Dispatch {
 
   async stop(): Promise<void> {
     this.pause();
-    await Promise.all(this.events.map((events) => events.close()));
-    await Promise.all(JOB_LANES.map((lane) => this.queues[lane].close()));
+    // Without Redis (down, or refusing the password) BullMQ cannot close: the connections just go.
+    if (this.connections.allReady()) {
+      await Promise.all(this.events.map((events) => events.close()));
+      await Promise.all(JOB_LANES.map((lane) => this.queues[lane].close()));
+    }
     this.connections.closeAll();
   }
 

@@ -142,14 +142,38 @@ export class RedisConnections {
     return connection;
   }
 
-  /** An error of a connection, or of BullMQ on one (`what` says which, `context` where). */
+  /**
+   * An error of a connection, or of BullMQ on one (`what` says which, `context` where). A refused
+   * password is an error, said as such: nothing is queued or taken until the operator mends it.
+   */
   reportError(error: unknown, context: Readonly<Record<string, unknown>>, what: string): void {
     if (this.outageSince !== undefined) return this.logger.debug({ err: error, ...context }, `${what} (retrying)`);
     this.outageSince = Date.now();
+    if (isRedisAuthError(error)) return this.logger.error({ err: error, ...context }, `${redisAuthText(error)} Nothing is queued or taken until then.`);
     this.logger.warn({ err: error, ...context }, `${what} (retrying; until Redis answers again, further errors are logged at debug level)`);
+  }
+
+  /**
+   * Whether every connection is up. Closing BullMQ's queues and workers, and handing a job back,
+   * wait for Redis: with it down or refusing the password they would never end, and there is
+   * nothing Redis could be told then anyway.
+   */
+  allReady(): boolean {
+    return this.opened.every((connection) => connection.status === 'ready');
   }
 
   closeAll(): void {
     for (const connection of this.opened) connection.disconnect();
   }
+}
+
+/** Redis's refusal of REDIS_URL's credentials: a wrong password, or none where one is required (or one where none is). */
+export function isRedisAuthError(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : '';
+  return /^(WRONGPASS|NOAUTH)\b/.test(message) || /^ERR (AUTH\b|invalid password)/.test(message);
+}
+
+/** What to do about it (the URL itself, password and all, is never repeated). */
+export function redisAuthText(error: unknown): string {
+  return `Redis refused the password in REDIS_URL (${(error instanceof Error ? error.message : String(error)).replace(/\.$/, '')}): use the one Redis was given (its requirepass, or its ACL user's), as redis://:password@host:6379.`;
 }

@@ -205,15 +205,18 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
     metrics: metricsServer,
     async stop() {
       clearInterval(heartbeat);
+      // Without Redis (down, or refusing the password) nothing can be handed back or closed there:
+      // the engines stop, the connections go, and a job in hand returns when its lock expires.
+      const reachable = connections.allReady();
       // The job in hand goes back to its queue at once, for another worker (or this
       // one's next start), rather than waiting for its lock to expire as a dead worker's would.
-      for (const lane of lanes.values()) {
+      for (const lane of reachable ? lanes.values() : []) {
         const current = lane.current;
         if (current) await current.job.moveToWait(current.token).catch((error: unknown) => logger.warn({ err: error, jobId: current.job.data.jobId }, 'could not give a job back; it returns to the queue when its lock expires'));
       }
-      await Promise.all([...lanes.values()].map((lane) => lane.bull.close(true)));
+      if (reachable) await Promise.all([...lanes.values()].map((lane) => lane.bull.close(true)));
       await Promise.all([...lanes.values()].map((lane) => lane.runner.stop()));
-      await redis.del(keys.worker(name)).catch(() => undefined);
+      if (reachable) await redis.del(keys.worker(name)).catch(() => undefined);
       await metricsServer?.close();
       connections.closeAll();
       await rm(tempRoot, { recursive: true, force: true });

@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IMPASTO_BIN, killWithTestProcess } from '../helpers/app.ts';
+import { startTestBot } from '../helpers/bot.ts';
+import { startRedis, type TestRedis } from '../helpers/redis.ts';
+import { SHARED_VGG_DIR } from '../helpers/shared.ts';
+import { startWorkerProcess } from '../helpers/workers.ts';
+
+/**
+ * A Redis that asks for a password (a real Debian redis-server with requirepass), given the wrong
+ * one, or not there at all: each process says what is wrong and stops when told, where the worker
+ * said "the engine could not start" and stayed up, and the bot's stop waited for Redis for ever.
+ */
+let redis: TestRedis;
+const PASSWORD = 'the-right-password';
+
+beforeAll(async () => {
+  redis = await startRedis({ password: PASSWORD });
+});
+afterAll(() => redis?.stop());
+
+const withPassword = (password: string) => `redis://:${password}@127.0.0.1:${redis.port}`;
+
+describe('Redis credentials', () => {
+  it('a worker given the wrong password says so in one line and exits, without repeating it', async () => {
+    const child = spawn(process.execPath, [IMPASTO_BIN, 'worker'], {
+      env: { ...process.env, REDIS_URL: withPassword('not-the-password'), IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR, IMPASTO_WORKER_LANES: 'paint', IMPASTO_LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    killWithTestProcess(child);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(2);
+    expect(stderr).toContain('impasto: Redis refused the password in REDIS_URL (WRONGPASS invalid username-password pair or user is disabled): use the one Redis was given');
+    expect(stderr).not.toContain('not-the-password');
+  });
+
+  it('a worker given the right one starts', async () => {
+    const worker = await startWorkerProcess(redis.url, 'keyholder', { IMPASTO_WORKER_LANES: 'paint' });
+    expect(redis.url).toContain(PASSWORD);
+    worker.child.kill('SIGTERM');
+    await worker.exited();
+    expect([worker.child.exitCode, worker.child.signalCode]).toEqual([0, null]);
+  });
+
+  it('the bot given the wrong password logs it as an error, once, and still stops; so it does with no Redis at all', async () => {
+    const refused = await startTestBot({ REDIS_URL: withPassword('not-the-password') });
+    await expect.poll(() => refused.logLines.filter((line) => line.includes('Redis refused the password in REDIS_URL'))).toHaveLength(1);
+    expect(refused.logLines.find((line) => line.includes('Redis refused the password'))).toMatch(/"level":50/);
+    expect(refused.logLines.join('\n')).not.toContain('not-the-password');
+    await refused.stop();
+
+    const nowhere = await startTestBot({ REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
+    await expect.poll(() => nowhere.logLines.some((line) => line.includes('Redis connection error (retrying'))).toBe(true);
+    await nowhere.stop();
+  });
+});
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
