@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeDiscord, type FakeDiscord } from '../fakes/discord/server.ts';
@@ -23,7 +23,10 @@ beforeAll(async () => {
   closedPort = (probe.address() as { port: number }).port;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
 });
+const children: ChildProcess[] = [];
 afterAll(async () => {
+  // One that did not exit by itself (the failure these tests look for) is not left running.
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await Promise.all([discord?.close(), slack?.close()]);
 });
 
@@ -32,6 +35,7 @@ async function startToEnd(overrides: Record<string, string>): Promise<{ code: nu
   const env = { ...process.env, ...appEnv(await prepareAppDirs(), { IMPASTO_LOG_LEVEL: 'error', ...overrides }) };
   const child = spawn(process.execPath, [IMPASTO_BIN, 'start'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   killWithTestProcess(child);
+  children.push(child);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
