@@ -269,10 +269,10 @@ program
     }
   });
 
-/** Ctrl-C or a service manager's SIGTERM: stop cleanly, then exit 0. */
 /** How long a graceful stop may take before the process ends anyway (e.g. Redis gone, so BullMQ cannot close). */
 const STOP_GRACE_MS = 30_000;
 
+/** Ctrl-C or a service manager's SIGTERM: stop cleanly, then exit 0. */
 function stopOnSignal(logger: Logger, message: string, stop: () => Promise<void>): void {
   const shutDown = (signal: string) => {
     logger.info({ signal }, message);

@@ -1,7 +1,7 @@
 /**
  * Clips in: animated GIF and WebP (sharp reads their frames and timing), and MP4 / WebM / MOV and
- * animated AVIF (decoded by ffmpeg, found on PATH when one arrives). Every limit is checked from the header, before any
- * frame is decoded.
+ * animated AVIF (decoded by ffmpeg, found on PATH when one arrives). Every limit is checked from the
+ * header, before any frame is decoded.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
