@@ -36,6 +36,19 @@ describe('Redis credentials', () => {
     expect(stderr).not.toContain('not-the-password');
   });
 
+  it('impasto status answers in one line, with the wrong password and with no Redis, rather than waiting', async () => {
+    const wrong = await runStatus(withPassword('not-the-password'));
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toBe('impasto: Redis refused the password in REDIS_URL (WRONGPASS invalid username-password pair or user is disabled): use the one Redis was given (its requirepass, or its ACL user\'s), as redis://:password@host:6379.\n');
+    const port = await closedPort();
+    const nowhere = await runStatus(`redis://127.0.0.1:${port}`);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toBe(`impasto: Could not reach Redis at 127.0.0.1:${port} (ECONNREFUSED): is it running, and is REDIS_URL right?\n`);
+    const right = await runStatus(redis.url);
+    expect(right.code).toBe(0);
+    expect(right.stdout).toMatch(/^paint: 0 running, 0 waiting/);
+  });
+
   it('a worker given the right one starts', async () => {
     const worker = await startWorkerProcess(redis.url, 'keyholder', { IMPASTO_WORKER_LANES: 'paint' });
     expect(redis.url).toContain(PASSWORD);
@@ -65,4 +78,15 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** `impasto status` to its end. */
+async function runStatus(url: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [IMPASTO_BIN, 'status'], { env: { ...process.env, REDIS_URL: url }, stdio: ['ignore', 'pipe', 'pipe'] });
+  killWithTestProcess(child);
+  let [stdout, stderr] = ['', ''];
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, stdout, stderr };
 }

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { ConfigError } from '../../config.ts';
 import type { MethodName } from '../../../engine/methods/index.ts';
 import type { PaintEngine } from '../dispatch.ts';
 import type { RunOutcome } from '../engine-protocol.ts';
@@ -113,6 +114,29 @@ export function connectRedis(url: string, name: string): Redis {
     maxRetriesPerRequest: null,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
+}
+
+/**
+ * A connection for a one-shot command (`impasto status`): no retries and no waiting for Redis, so
+ * that a Redis out of reach, or refusing the password, is an answer in one line, not a wait.
+ */
+export async function connectOnce(url: string, name: string): Promise<Redis> {
+  const redis = new Redis(url, { connectionName: name, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  // The cause (ECONNREFUSED, WRONGPASS) comes as an 'error' event; the connect then rejects with
+  // only "Connection is closed".
+  let cause: unknown;
+  redis.on('error', (error) => (cause ??= error));
+  try {
+    await redis.connect();
+    await redis.ping();
+    return redis;
+  } catch (rejection) {
+    redis.disconnect();
+    const error = cause ?? rejection;
+    const { hostname, port } = new URL(url);
+    const code = (error as { code?: unknown }).code;
+    throw new ConfigError(isRedisAuthError(error) ? redisAuthText(error) : `Could not reach Redis at ${hostname}:${port || 6379} (${typeof code === 'string' ? code : error instanceof Error ? error.message : String(error)}): is it running, and is REDIS_URL right?`);
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { JOB_LANES, type JobLane } from '../queue.ts';
-import { connectRedis, keysFor, type RedisKeys, type RemoteJobData, type WorkerInfo } from './remote-protocol.ts';
+import { connectOnce, keysFor, type RedisKeys, type RemoteJobData, type WorkerInfo } from './remote-protocol.ts';
 
 export interface LaneStatus {
   readonly lane: JobLane;
@@ -21,7 +21,7 @@ export interface ClusterStatus {
 /** What `impasto status` shows with REDIS_URL set: BullMQ's queues and the workers alive now. */
 export async function readClusterStatus(url: string, prefix: string, listed = 10): Promise<ClusterStatus> {
   const keys = keysFor(prefix);
-  const redis = connectRedis(url, 'impasto-status');
+  const redis = await connectOnce(url, 'impasto-status');
   try {
     const lanes = await Promise.all(
       JOB_LANES.map(async (lane): Promise<LaneStatus> => {
