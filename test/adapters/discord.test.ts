@@ -13,6 +13,7 @@ import { decodeImage, DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
 import { contextFor, startTestBot, waitForEvent } from '../helpers/bot.ts';
 import { loadSharedImage, SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
 import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
+import { encodeMp4 } from '../../src/engine/clip/encode.ts';
 import { encodeGif } from '../../src/engine/gif.ts';
 import {
   APPLICATION_ID,
@@ -320,6 +321,15 @@ describe('Discord', () => {
     const animation = await sharp(final.files.find((file) => file.filename.endsWith('.gif'))!.bytes, { animated: true }).metadata();
     expect(animation.pages).toBe(5);
     expect(animation.delay).toEqual([100, 100, 100, 100, 300]);
+  });
+
+  it('paints a video attached to /stylize, answering with an MP4 (not refused early as "not an image")', async () => {
+    const clip = await syntheticClip(await loadSharedImage('content_tubingen.jpg'), await loadSharedImage('content_dog.jpg'), { frames: 4, width: 96, height: 72 });
+    const videoUrl = fake.addCdnFile('street.mp4', await encodeMp4(clip.frames, clip.frames.map(() => 100)), 'video/mp4');
+    const interaction = withAttachments(alice, attachmentObject(videoUrl, 'street.mp4', 'video/mp4', 40_000), [{ name: 'style_name', type: 3, value: 'the-scream' }]);
+    fake.dispatchInteraction(interaction);
+    const final = await fake.waitForRequest((request) => originalOf(interaction)(request) && request.files.length >= 2);
+    expect(final.files.map((file) => file.filename.split('.').pop())).toEqual(['png', 'gif', 'mp4']);
   });
 
   it('keeps a saved style over a restart and after its link expires, paints with it, and forgets it with /forget-me', async () => {

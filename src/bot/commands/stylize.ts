@@ -114,7 +114,7 @@ function stylizeDefinition(limits: CommandLimits) {
     // Neither given, the member's saved style stands in (see isStyleless); without one, the check refuses.
     oneOf: { options: ['style', 'style_name'], both: 'Give either a style image or a style_name, not both.' },
     options: {
-      content: { type: 'image', description: 'the photo to paint (or an animated GIF / WebP / AVIF, or a short video)', required: true },
+      content: { type: 'image', description: 'the photo to paint (or an animated GIF / WebP / AVIF, or a short video)', required: true, clips: true },
       style: { type: 'image', description: 'a style image (or name a library style with style_name; neither: your saved style)' },
       style_name: { type: 'text', description: 'a library style, or a blend: starry-night:0.7, the-scream:0.3', maxLength: 150, autocomplete: 'style' },
       mode: { type: 'choice', choices: STYLIZE_MODES, description: 'fast: seconds (styles marked fast) · optimise: any painting, a minute · best: optimise from the fast picture', unset: 'fast where the style is marked fast, else optimise' },

@@ -15,6 +15,8 @@ interface OptionBase {
 }
 export interface ImageOption extends OptionBase {
   readonly type: 'image';
+  /** It also takes clips: animations and short videos (adapters let video files through). */
+  readonly clips?: boolean;
 }
 export interface NumberOption extends OptionBase {
   readonly type: 'number' | 'integer';

@@ -1,5 +1,5 @@
 import { ApplicationCommandOptionType, MessageFlags, type Attachment, type ChatInputCommandInteraction } from 'discord.js';
-import type { CommandDefinition } from '../../../bot/commands/types.ts';
+import type { CommandDefinition, ImageOption } from '../../../bot/commands/types.ts';
 import { READABLE_FORMATS } from '../../../engine/image.ts';
 import { BotError, refusalOf, replyOrRefusal } from '../../../bot/errors.ts';
 import { answer, tellPrivately } from '../answer.ts';
@@ -42,7 +42,9 @@ function refuseEarly(state: DiscordState, interaction: ChatInputCommandInteracti
     const raw: Record<string, unknown> = { ...values };
     for (const [option, attachment] of attachments) {
       const label = labelOfImageOption(option);
-      if (attachment.contentType && !attachment.contentType.startsWith('image/')) return `The ${label} (${attachment.name}) is not an image; send a ${READABLE_FORMATS}.`;
+      const clips = (definition.options[option] as ImageOption).clips === true;
+      const type = attachment.contentType;
+      if (type && !type.startsWith('image/') && !(clips && type.startsWith('video/'))) return `The ${label} (${attachment.name}) is not an image; send a ${READABLE_FORMATS}.`;
       const tooLarge = sizeProblemOf(state.env, attachment, label);
       if (tooLarge) return tooLarge;
       raw[option] = { bytes: new Uint8Array(0), name: attachment.name };
