@@ -37,9 +37,7 @@ const execFileAsync = promisify(execFile);
 
 /** What a file is, from its first bytes and header: a still image, an animation, or a video. */
 export async function clipKindOf(bytes: Uint8Array): Promise<Clip['kind'] | 'still'> {
-  if (isVideo(bytes)) return 'video';
-  if (isAvifSequence(bytes)) return 'animation';
-  return (await pageCountOf(bytes)) > 1 ? 'animation' : 'still';
+  return ffmpegClipKindOf(bytes) ?? ((await pageCountOf(bytes)) > 1 ? 'animation' : 'still');
 }
 
 /**
@@ -60,23 +58,23 @@ async function pageCountOf(bytes: Uint8Array): Promise<number> {
  */
 const STILL_IMAGE_BRANDS = new Set(['avif', 'heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'mif1', 'msf1']);
 
-function isVideo(bytes: Uint8Array): boolean {
+/**
+ * A clip ffmpeg decodes, from its first bytes: a video (ISO media other than a HEIF still, or
+ * Matroska / WebM by its EBML magic), or an animated AVIF, an animation all the same (a GIF goes
+ * back, not an MP4); undefined for what sharp reads.
+ */
+function ffmpegClipKindOf(bytes: Uint8Array): Clip['kind'] | undefined {
   const brand = isoBrandOf(bytes);
-  // Matroska / WebM: the EBML magic.
-  return (brand !== undefined && brand !== AVIF_SEQUENCE_BRAND && !STILL_IMAGE_BRANDS.has(brand)) || (bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3);
-}
-
-function isAvifSequence(bytes: Uint8Array): boolean {
-  return isoBrandOf(bytes) === AVIF_SEQUENCE_BRAND;
+  if (brand === AVIF_SEQUENCE_BRAND) return 'animation';
+  if ((brand !== undefined && !STILL_IMAGE_BRANDS.has(brand)) || (bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3)) return 'video';
+  return undefined;
 }
 
 /** The frames and timing of an animated GIF / WebP / AVIF or a video, within `limits`. */
 export async function decodeClip(bytes: Uint8Array, limits: ClipLimits = DEFAULT_CLIP_LIMITS, label = 'clip'): Promise<Clip> {
   if (bytes.byteLength > limits.maxBytes) throw new InputError('too_many_bytes', `The ${label} is ${megabytes(bytes.byteLength)}; the limit is ${megabytes(limits.maxBytes)}.`, 'content');
-  if (isVideo(bytes)) return decodeVideo(bytes, limits, label, 'video');
-  // An animation all the same: it goes back as one (a GIF), not as an MP4.
-  if (isAvifSequence(bytes)) return decodeVideo(bytes, limits, label, 'animation');
-  return decodeAnimation(bytes, limits, label);
+  const viaFfmpeg = ffmpegClipKindOf(bytes);
+  return viaFfmpeg ? decodeVideo(bytes, limits, label, viaFfmpeg) : decodeAnimation(bytes, limits, label);
 }
 
 async function decodeAnimation(bytes: Uint8Array, limits: ClipLimits, label: string): Promise<Clip> {
