@@ -44,7 +44,7 @@ export function commandLimitsFor(env: BotEnvironment): CommandLimits {
     maxIterations,
     defaultIterations: Math.min(defaults.iterations, maxIterations),
     decode: { maxBytes: env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024, maxPixels: env.IMPASTO_MAX_UPLOAD_MEGAPIXELS * 1e6 },
-    clip: { ...DEFAULT_CLIP_LIMITS, maxFrames: env.IMPASTO_CLIP_MAX_FRAMES, maxSeconds: env.IMPASTO_CLIP_MAX_SECONDS, maxBytes: env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024 },
+    clip: { ...DEFAULT_CLIP_LIMITS, maxFrames: env.IMPASTO_CLIP_MAX_FRAMES, maxSeconds: env.IMPASTO_CLIP_MAX_SECONDS, maxBytes: env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024, maxSourcePixels: env.IMPASTO_MAX_UPLOAD_MEGAPIXELS * 1e6 },
     defaultClipSize: Math.min(env.IMPASTO_CLIP_SIZE, maxSize),
   };
 }

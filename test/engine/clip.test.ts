@@ -7,11 +7,12 @@ import { consistency, opticalFlow, warp } from '../../src/engine/clip/flow.ts';
 import { stylizeClip } from '../../src/engine/clip/stylize-clip.ts';
 import { createClipClock } from '../../src/engine/clip/clip-clock.ts';
 import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
-import { CancelledError, InputError } from '../../src/engine/errors.ts';
+import { CancelledError } from '../../src/engine/errors.ts';
 import { encodeGif, encodeGifFitting } from '../../src/engine/gif.ts';
-import { decodeImage, DEFAULT_DECODE_LIMITS, type RgbImage } from '../../src/engine/image.ts';
+import { decodeImage, DEFAULT_DECODE_LIMITS, resizeExactly, type RgbImage } from '../../src/engine/image.ts';
 import type { MethodContext } from '../../src/engine/methods/method.ts';
 import { animatedAvif } from '../helpers/avif.ts';
+import { withTurnInMetadata } from '../helpers/video.ts';
 import { sharedEngine } from '../helpers/engine.ts';
 import { loadSharedImage, SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR } from '../helpers/shared.ts';
 import { lazySegmenter } from '../../src/engine/segmentation/person.ts';
@@ -87,7 +88,7 @@ describe('clips in and out', () => {
     const gif = await encodeGif(clip.frames, { delaysMs: [1000, 1000, 1000, 1000, 1000], maxSide: 96 });
     await expect(decodeClip(gif, { ...DEFAULT_CLIP_LIMITS, maxFrames: 4 })).rejects.toThrow('The clip has 5 frames; clips may have up to 4.');
     await expect(decodeClip(gif, { ...DEFAULT_CLIP_LIMITS, maxSeconds: 3 })).rejects.toThrow('The clip lasts 5.0 s; clips may last up to 3 s.');
-    await expect(decodeClip(gif, { ...DEFAULT_CLIP_LIMITS, maxPixels: 5000 })).rejects.toBeInstanceOf(InputError);
+    await expect(decodeClip(gif, { ...DEFAULT_CLIP_LIMITS, maxSourcePixels: 5000 })).rejects.toMatchObject({ code: 'too_many_pixels', message: 'The clip is 96×72 per frame; clips may have up to 0.0 megapixels per frame.' });
     await expect(decodeClip(gif, { ...DEFAULT_CLIP_LIMITS, maxBytes: 100 })).rejects.toMatchObject({ code: 'too_many_bytes', field: 'content' });
   });
 
@@ -99,6 +100,29 @@ describe('clips in and out', () => {
     expect(read.frames).toHaveLength(5);
     expect(read.delaysMs[0]).toBe(Math.round(1000 / 12));
     expect([read.frames[0]!.width, read.frames[0]!.height]).toEqual([96, 72]);
+  });
+
+  it('scales frames larger than a clip’s down as it reads them (a phone’s 1080p video), shape kept', async () => {
+    const small = { ...DEFAULT_CLIP_LIMITS, maxPixels: 48 * 36 };
+    const gif = await encodeGif(clip.frames, { delaysMs: clip.frames.map(() => 100), maxSide: 96 });
+    const mp4 = await encodeMp4(clip.frames, clip.frames.map(() => 80));
+    for (const read of [await decodeClip(gif, small), await decodeClip(mp4, small)]) {
+      expect(read.frames).toHaveLength(5);
+      expect(read.frames.map((frame) => [frame.width, frame.height])).toEqual(clip.frames.map(() => [48, 36]));
+      // The pictures themselves, smaller: each within a few grey levels of the frame sent, halved.
+      for (const [index, frame] of read.frames.entries()) expect(meanDifference(frame, await resizeExactly(clip.frames[index]!, 48, 36))).toBeLessThan(8);
+    }
+  });
+
+  it('reads a video stored on its side with a turn in its metadata (a phone’s portrait video) upright', async () => {
+    const mp4 = await encodeMp4(clip.frames, clip.frames.map(() => 80));
+    const read = await decodeClip(await withTurnInMetadata(mp4, 90));
+    expect(read.frames).toHaveLength(5);
+    expect([read.frames[0]!.width, read.frames[0]!.height]).toEqual([72, 96]);
+    // Turned as the matrix says (a quarter counter-clockwise), as a player shows it; read as stored, its rows were cut at the wrong width.
+    for (const [index, frame] of read.frames.entries()) expect(meanDifference(frame, await turnCounterClockwise(clip.frames[index]!))).toBeLessThan(8);
+    const upsideDown = await decodeClip(await withTurnInMetadata(mp4, 180));
+    expect([upsideDown.frames[0]!.width, upsideDown.frames[0]!.height]).toEqual([96, 72]);
   });
 
   it('reads an animated AVIF’s frames with ffmpeg, as an animation (a GIF goes back, not an MP4)', async () => {
@@ -119,6 +143,11 @@ describe('clips in and out', () => {
     await expect(decodeImage(avif, DEFAULT_DECODE_LIMITS, 'style image')).rejects.toThrow('The style image is an animated AVIF with no still picture in it; send a still JPEG, PNG, WebP, AVIF or GIF.');
   });
 });
+
+async function turnCounterClockwise(image: RgbImage): Promise<RgbImage> {
+  const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).rotate(270).raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data) };
+}
 
 /** Mean absolute difference of two pictures of one size, in grey levels. */
 function meanDifference(a: RgbImage, b: RgbImage): number {

@@ -189,7 +189,8 @@ async function run(request: RunRequest): Promise<void> {
  */
 async function runClip(request: RunRequest, context: MethodContext, inputs: { styles: WeightedStyle[]; mask: RgbImage | undefined; background: WeightedStyle[] | undefined }, signal: AbortSignal): Promise<void> {
   const { clipFrames: _frames, ...options } = request.options as Record<string, unknown>;
-  const clip = await decodeClip(await readJobInput(request.inputs.contentPath), { ...DEFAULT_CLIP_LIMITS, maxFrames: Number.MAX_SAFE_INTEGER, maxSeconds: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER, maxPixels: Number.MAX_SAFE_INTEGER });
+  // The command checked the limits when it took the clip; its frames come out the size they did then.
+  const clip = await decodeClip(await readJobInput(request.inputs.contentPath), { ...DEFAULT_CLIP_LIMITS, maxFrames: Number.MAX_SAFE_INTEGER, maxSeconds: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER, maxSourcePixels: Number.MAX_SAFE_INTEGER });
   const framesDir = resumeDirsOf(request.output).frames;
   await mkdir(framesDir, { recursive: true });
   const saved = (await readdir(framesDir)).filter((name) => /^\d{5}\.png$/.test(name)).sort();

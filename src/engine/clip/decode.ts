@@ -1,7 +1,7 @@
 /**
  * Clips in: animated GIF and WebP (sharp reads their frames and timing), and MP4 / WebM / MOV and
  * animated AVIF (decoded by ffmpeg, found on PATH when one arrives). Every limit is checked from the
- * header, before any frame is decoded.
+ * header, before any frame is decoded; frames larger than a clip's are scaled down as they are read.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -23,15 +23,20 @@ export interface Clip {
 export interface ClipLimits {
   readonly maxFrames: number;
   readonly maxSeconds: number;
-  /** Per frame, width × height. */
+  /**
+   * Per frame as read, width × height: larger frames are scaled down to it as they are decoded (a
+   * phone's 1080p or 4K video; the picture is painted at a few hundred pixels anyway).
+   */
   readonly maxPixels: number;
+  /** Per frame as sent: past it the clip is refused before decoding (as a still past its limit is). */
+  readonly maxSourcePixels: number;
   readonly maxBytes: number;
   /** A video is sampled at this many frames per second at most. */
   readonly maxFps: number;
 }
 
 /** Enough for a few seconds of a chat GIF; a CPU paints them within minutes (see the README). */
-export const DEFAULT_CLIP_LIMITS: ClipLimits = { maxFrames: 48, maxSeconds: 6, maxPixels: 1_000_000, maxBytes: 20 * 1024 * 1024, maxFps: 12 };
+export const DEFAULT_CLIP_LIMITS: ClipLimits = { maxFrames: 48, maxSeconds: 6, maxPixels: 1_000_000, maxSourcePixels: 40_000_000, maxBytes: 20 * 1024 * 1024, maxFps: 12 };
 
 const execFileAsync = promisify(execFile);
 
@@ -80,12 +85,15 @@ export async function decodeClip(bytes: Uint8Array, limits: ClipLimits = DEFAULT
 async function decodeAnimation(bytes: Uint8Array, limits: ClipLimits, label: string): Promise<Clip> {
   const metadata = await sharp(bytes, { animated: true }).metadata();
   const pages = metadata.pages ?? 1;
-  const width = metadata.width ?? 0;
-  const height = metadata.pageHeight ?? metadata.height ?? 0;
+  const source = { width: metadata.width ?? 0, height: metadata.pageHeight ?? metadata.height ?? 0 };
   // GIFs often say 0 or 10 ms and mean "as fast as the viewer allows": browsers show those at 100 ms.
   const delaysMs = Array.from({ length: pages }, (_, index) => normaliseDelay(metadata.delay?.[index]));
-  checkLimits(label, { frames: pages, seconds: delaysMs.reduce((sum, delay) => sum + delay, 0) / 1000, width, height }, limits);
-  const { data, info } = await sharp(bytes, { animated: true, limitInputPixels: false }).flatten({ background: '#ffffff' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  checkLimits(label, { frames: pages, seconds: delaysMs.reduce((sum, delay) => sum + delay, 0) / 1000, ...source }, limits);
+  const { width, height } = fitWithin(source, limits.maxPixels);
+  // sharp resizes an animation page by page.
+  const read = sharp(bytes, { animated: true, limitInputPixels: false });
+  if (width !== source.width || height !== source.height) read.resize({ width, height, fit: 'fill' });
+  const { data, info } = await read.flatten({ background: '#ffffff' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const frameBytes = width * height * 3;
   const frames = Array.from({ length: pages }, (_, index) => ({ width, height, data: new Uint8Array(data.buffer, data.byteOffset + index * frameBytes, frameBytes) }));
   if (info.height !== height * pages) throw new InputError('corrupt_image', `The ${label} could not be read frame by frame.`, 'content');
@@ -111,26 +119,52 @@ async function decodeVideo(bytes: Uint8Array, limits: ClipLimits, label: string,
   try {
     const input = join(dir, 'input');
     await writeFile(input, bytes);
-    const probe = await execFileAsync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,avg_frame_rate,duration:format=duration', '-of', 'json', input]).catch(() => {
+    const probe = await execFileAsync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,avg_frame_rate,duration:stream_side_data=rotation:stream_tags=rotate:format=duration', '-of', 'json', input]).catch(() => {
       throw new InputError('corrupt_image', `The ${label} is not ${kind === 'video' ? 'a video' : 'an animated AVIF'} ffmpeg can read.`, 'content');
     });
-    const info = JSON.parse(probe.stdout) as { streams?: { width?: number; height?: number; avg_frame_rate?: string; duration?: string }[]; format?: { duration?: string } };
+    const info = JSON.parse(probe.stdout) as { streams?: ProbedStream[]; format?: { duration?: string } };
     const stream = info.streams?.[0];
     if (!stream?.width || !stream.height) throw new InputError('corrupt_image', `The ${label} has no video track.`, 'content');
     const [numerator = 0, denominator = 1] = (stream.avg_frame_rate ?? '0/1').split('/').map(Number);
     const sourceFps = denominator > 0 && numerator > 0 ? numerator / denominator : limits.maxFps;
     const fps = Math.min(sourceFps, limits.maxFps);
     const seconds = Number(stream.duration ?? info.format?.duration ?? 0);
-    checkLimits(label, { frames: Math.round(seconds * fps), seconds, width: stream.width, height: stream.height }, limits);
-    const raw = await runFfmpeg(['-v', 'error', '-i', input, '-vf', `fps=${fps}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], stream.width * stream.height * 3 * (limits.maxFrames + 2));
-    const frameBytes = stream.width * stream.height * 3;
+    const source = shownSizeOf(stream, { width: stream.width, height: stream.height });
+    checkLimits(label, { frames: Math.round(seconds * fps), seconds, ...source }, limits);
+    const { width, height } = fitWithin(source, limits.maxPixels);
+    // ffmpeg turns the frames upright first (a phone's portrait video is stored on its side, with the
+    // turn in its metadata); the scale then gives exactly the size the bytes are cut by.
+    const raw = await runFfmpeg(['-v', 'error', '-i', input, '-vf', `fps=${fps},scale=${width}:${height}:flags=area`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], width * height * 3 * (limits.maxFrames + 2));
+    const frameBytes = width * height * 3;
     const count = Math.min(limits.maxFrames, Math.floor(raw.byteLength / frameBytes));
     if (count === 0) throw new InputError('corrupt_image', `The ${label} has no frames ffmpeg could decode.`, 'content');
-    const frames = Array.from({ length: count }, (_, index) => ({ width: stream.width!, height: stream.height!, data: new Uint8Array(raw.buffer, raw.byteOffset + index * frameBytes, frameBytes) }));
+    const frames = Array.from({ length: count }, (_, index) => ({ width, height, data: new Uint8Array(raw.buffer, raw.byteOffset + index * frameBytes, frameBytes) }));
     return { frames, delaysMs: frames.map(() => Math.round(1000 / fps)), kind };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+interface ProbedStream {
+  readonly width?: number;
+  readonly height?: number;
+  readonly avg_frame_rate?: string;
+  readonly duration?: string;
+  readonly side_data_list?: readonly { readonly rotation?: number }[];
+  readonly tags?: { readonly rotate?: string };
+}
+
+/** A video's frame as shown: stored sideways with a quarter turn in its display matrix (or older files' `rotate` tag), it is shown with width and height swapped. */
+function shownSizeOf(stream: ProbedStream, stored: { width: number; height: number }): { width: number; height: number } {
+  const rotation = stream.side_data_list?.find((data) => data.rotation !== undefined)?.rotation ?? Number(stream.tags?.rotate ?? 0);
+  const sideways = Math.abs(Math.round(rotation / 90)) % 2 === 1;
+  return sideways ? { width: stored.height, height: stored.width } : stored;
+}
+
+/** `size`, or scaled down (shape kept) to `maxPixels`. */
+function fitWithin(size: { width: number; height: number }, maxPixels: number): { width: number; height: number } {
+  const scale = Math.min(1, Math.sqrt(maxPixels / (size.width * size.height)));
+  return scale === 1 ? size : { width: Math.max(1, Math.floor(size.width * scale)), height: Math.max(1, Math.floor(size.height * scale)) };
 }
 
 /** Runs ffmpeg and collects its stdout, stopping it past `maxBytes`. */
@@ -153,8 +187,8 @@ export function runFfmpeg(args: readonly string[], maxBytes: number, stdin?: Uin
 }
 
 function checkLimits(label: string, clip: { frames: number; seconds: number; width: number; height: number }, limits: ClipLimits): void {
-  if (clip.width * clip.height > limits.maxPixels) {
-    throw new InputError('too_many_pixels', `The ${label} is ${clip.width}×${clip.height} per frame; clips may have up to ${(limits.maxPixels / 1e6).toFixed(1)} megapixels per frame.`, 'content');
+  if (clip.width * clip.height > limits.maxSourcePixels) {
+    throw new InputError('too_many_pixels', `The ${label} is ${clip.width}×${clip.height} per frame; clips may have up to ${(limits.maxSourcePixels / 1e6).toFixed(1)} megapixels per frame.`, 'content');
   }
   if (clip.seconds > limits.maxSeconds + 0.05) throw new InputError('invalid_option', `The ${label} lasts ${clip.seconds.toFixed(1)} s; clips may last up to ${limits.maxSeconds} s.`, 'content');
   if (clip.frames > limits.maxFrames) throw new InputError('invalid_option', `The ${label} has ${clip.frames} frames; clips may have up to ${limits.maxFrames}.`, 'content');
