@@ -92,6 +92,15 @@ const loggingSettings = {
   IMPASTO_LOG_FORMAT: z.enum(LOG_FORMATS).default('auto'),
 };
 
+/** Clips (animated GIFs, videos), for the bot and for `impasto stylize` / `impasto fast` alike. */
+const clipSettings = {
+  IMPASTO_CLIP_MAX_FRAMES: count(48, 600),
+  IMPASTO_CLIP_MAX_SECONDS: count(6, 120),
+  IMPASTO_CLIP_SIZE: count(256, 2048),
+};
+export const clipEnvironmentSchema = z.object(clipSettings);
+export type ClipEnvironment = z.infer<typeof clipEnvironmentSchema>;
+
 export const botEnvironmentSchema = engineEnvironmentSchema
   .merge(redisEnvironmentSchema)
   .extend({
@@ -113,9 +122,7 @@ export const botEnvironmentSchema = engineEnvironmentSchema
     IMPASTO_MAX_ITERATIONS: optionalCount(5000),
     IMPASTO_MAX_UPLOAD_MB: count(10, 100),
     IMPASTO_MAX_UPLOAD_MEGAPIXELS: count(40, 400),
-    IMPASTO_CLIP_MAX_FRAMES: count(48, 600),
-    IMPASTO_CLIP_MAX_SECONDS: count(6, 120),
-    IMPASTO_CLIP_SIZE: count(256, 2048),
+    ...clipSettings,
     IMPASTO_RETENTION_DAYS: count(7, 3650),
     IMPASTO_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
     IMPASTO_WEB: z.enum(['auto', 'on', 'off']).default('auto'),

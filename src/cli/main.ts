@@ -9,7 +9,7 @@ import { registerDiscordCommands } from '../adapters/discord/register.ts';
 import { createBot } from '../bot/bot.ts';
 import { commandLimitsFor } from '../bot/limits.ts';
 import { createLogger } from '../bot/logger.ts';
-import { ConfigError, engineEnvironmentSchema, loadBotEnvironment, loadEngineEnvironment, parseEnvironment, redisEnvironmentSchema, redisSecretsOf, secretsOf, workerEnvironmentSchema } from '../bot/config.ts';
+import { clipEnvironmentSchema, ConfigError, engineEnvironmentSchema, loadBotEnvironment, loadEngineEnvironment, parseEnvironment, redisEnvironmentSchema, redisSecretsOf, secretsOf, workerEnvironmentSchema } from '../bot/config.ts';
 import { examineMachine, formatReport } from './doctor.ts';
 import { startWorker } from '../bot/jobs/redis/worker.ts';
 import { isRedisAuthError, redisAuthText } from '../bot/jobs/redis/remote-protocol.ts';
@@ -36,17 +36,22 @@ import { downloadSegmentationModel, hasSegmentationModel, SEGMENTATION_CACHE_DIR
 import { downloadWeights } from '../engine/weights.ts';
 import { downloadFastNetworks } from '../engine/fast/download.ts';
 import { engineOptionsOfFlags, flagsOf, toNumber } from './engine-flags.ts';
+import { clipOutputOf, clipSizeOf, paintClip, readClip } from './clips.ts';
 import { createDownloadProgressBar, createStylizeProgressBar, formatDuration } from './progress-bar.ts';
+
+/** What `<content>` takes besides a picture, and where a painted clip may go. */
+const CLIP_FORMATS = 'an animated GIF, WebP or AVIF, or an MP4, WebM or MOV video: painted frame by frame';
+const CLIP_OUTPUT_HELP = 'a clip goes to a .gif or .mp4 (default stylized.gif)';
 
 const program = new Command('impasto').description('Neural style transfer (Gatys et al.) on onnxruntime or TensorFlow.js').showHelpAfterError();
 
 const stylize = program
   .command('stylize')
   .description('paint the content image in the style of the style image')
-  .argument('<content>', `content image (${READABLE_FORMATS})`)
+  .argument('<content>', `content image (${READABLE_FORMATS}), or a clip (${CLIP_FORMATS})`)
   .argument('<styles...>', 'style image, or several to blend (see --style-weights)')
-  .option('-o, --output <file>', 'where to write the stylized PNG', 'stylized.png')
-  .option('--gif <file>', 'also write an animated GIF of the optimisation')
+  .option('-o, --output <file>', `where to write the stylized PNG (default stylized.png); ${CLIP_OUTPUT_HELP}`)
+  .option('--gif <file>', 'also write an animated GIF of the optimisation (of a clip: the painted clip)')
   .option('--style-weights <list>', 'blend weights for several styles, e.g. 0.7,0.3 (default: equal)', (value) => value.split(',').map(toNumber))
   .option('--mask <file>', 'white = stylize, black = keep the content (the content image\'s shape)')
   .option('--background-style <files...>', 'paint the background in this style (or a blend, with --background-weights) and the person in <styles>')
@@ -54,7 +59,11 @@ const stylize = program
 // Every option of the optimisation, with its range and default, from the method's own table.
 for (const option of flagsOf(OPTIMISE_OPTIONS)) stylize.addOption(option);
 stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<string, unknown>) => {
-  const env = loadEngineEnvironment();
+  const env = parseEnvironment(engineEnvironmentSchema.merge(clipEnvironmentSchema), process.env);
+  const contentBytes = await readFile(contentPath);
+  const clip = await readClip(contentBytes, env);
+  // Refused before the engine starts: a clip cannot go to a PNG.
+  const output = clip ? clipOutputOf(flags.output as string | undefined, clip) : ((flags.output as string | undefined) ?? 'stylized.png');
   const engine = await createEngine({
     backend: env.IMPASTO_BACKEND,
     objectiveEngine: env.IMPASTO_ENGINE,
@@ -62,7 +71,6 @@ stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<s
     download: { baseUrl: env.IMPASTO_WEIGHTS_URL, ...withDownloadBar() },
   });
   process.stderr.write(`backend: ${engine.backend} (${engine.backendReasons.join('; ')})\nlayers available: ${engine.availableLayers.join(', ')}\n`);
-  const content = await decodeImage(await readFile(contentPath), undefined, 'content image');
   const styleImages = await Promise.all(stylePaths.map(async (path) => decodeImage(await readFile(path), undefined, `style image ${path}`)));
   const weights = (flags.styleWeights as number[] | undefined) ?? styleImages.map(() => 1);
   if (weights.length !== styleImages.length) throw new InputError('invalid_option', `--style-weights has ${weights.length} weights for ${styleImages.length} style images.`, 'styleWeights');
@@ -71,43 +79,47 @@ stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<s
   const backgroundImages = await Promise.all(backgroundPaths.map(async (path) => decodeImage(await readFile(path), undefined, `background style ${path}`)));
   const backgroundWeights = (flags.backgroundWeights as number[] | undefined) ?? backgroundImages.map(() => 1);
   if (backgroundWeights.length !== backgroundImages.length) throw new InputError('invalid_option', `--background-weights has ${backgroundWeights.length} weights for ${backgroundImages.length} background styles.`, 'backgroundWeights');
+  const context = { engine: async () => engine, segmenter: lazySegmenter(env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR) };
+  const styles = styleImages.map((image, index) => ({ image, weight: weights[index]! }));
+  const background = backgroundImages.length > 0 ? backgroundImages.map((image, index) => ({ image, weight: backgroundWeights[index]! })) : undefined;
+  const options = engineOptionsOfFlags(OPTIMISE_OPTIONS, flags);
+  if (clip) {
+    await paintClip(context, { clip, styles, mask, background, method: 'optimise', options: { ...options, size: clipSizeOf(clip, options.size, env) }, output, gif: flags.gif as string | undefined });
+    engine.dispose();
+    return;
+  }
+  const content = await decodeImage(contentBytes, undefined, 'content image');
   const bar = createStylizeProgressBar();
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
-  const result = await optimiseMethod
-    .run(
-      { engine: async () => engine, segmenter: lazySegmenter(env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR) },
-      {
-        inputs: {
-          content,
-          styles: styleImages.map((image, index) => ({ image, weight: weights[index]! })),
-          mask,
-          background: backgroundImages.length > 0 ? backgroundImages.map((image, index) => ({ image, weight: backgroundWeights[index]! })) : undefined,
-        },
-        options: engineOptionsOfFlags(OPTIMISE_OPTIONS, flags),
-        onProgress: (progress) => bar.update(progress),
-        signal: controller.signal,
-      },
-    )
-    .finally(() => bar.stop());
-  await writeResult(flags, result, `${result.iterations} iterations`);
+  const result = await optimiseMethod.run(context, { inputs: { content, styles, mask, background }, options, onProgress: (progress) => bar.update(progress), signal: controller.signal }).finally(() => bar.stop());
+  await writeResult(output, flags, result, `${result.iterations} iterations`);
   engine.dispose();
 });
 
 const fast = program
   .command('fast')
   .description('paint a photo with a feed-forward network trained for one painting (seconds; see IMPASTO_FAST_WEIGHTS_DIR)')
-  .argument('<content>', `content image (${READABLE_FORMATS})`)
-  .option('-o, --output <file>', 'where to write the stylized PNG', 'stylized.png')
-  .option('--gif <file>', 'also write the before/after GIF');
+  .argument('<content>', `content image (${READABLE_FORMATS}), or a clip (${CLIP_FORMATS})`)
+  .option('-o, --output <file>', `where to write the stylized PNG (default stylized.png); ${CLIP_OUTPUT_HELP}`)
+  .option('--gif <file>', 'also write the before/after GIF (of a clip: the painted clip)');
 // The fast method's options, with their ranges and defaults, from its own table.
 for (const option of flagsOf(FAST_OPTIONS)) fast.addOption(option);
 fast.action(async (contentPath: string, flags: Record<string, unknown>) => {
-  const env = loadEngineEnvironment();
-  const content = await decodeImage(await readFile(contentPath), undefined, 'content image');
+  const env = parseEnvironment(engineEnvironmentSchema.merge(clipEnvironmentSchema), process.env);
+  const contentBytes = await readFile(contentPath);
+  const clip = await readClip(contentBytes, env);
   const segmenter = lazySegmenter(env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR, () => chooseBackend(env.IMPASTO_BACKEND));
-  const result = await fastMethod.run({ engine: () => Promise.reject(new Error('the fast method needs no VGG engine')), fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, trainedNetworksDir: env.IMPASTO_TRAINED_NETWORKS_DIR, segmenter }, { inputs: { content, styles: [] }, options: engineOptionsOfFlags(FAST_OPTIONS, flags) });
-  await writeResult(flags, result, 'one pass');
+  const context = { engine: () => Promise.reject(new Error('the fast method needs no VGG engine')), fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, trainedNetworksDir: env.IMPASTO_TRAINED_NETWORKS_DIR, segmenter };
+  const options = engineOptionsOfFlags(FAST_OPTIONS, flags);
+  if (clip) {
+    const output = clipOutputOf(flags.output as string | undefined, clip);
+    await paintClip(context, { clip, styles: [], method: 'fast', options: { ...options, size: clipSizeOf(clip, options.size, env) }, output, gif: flags.gif as string | undefined });
+    return;
+  }
+  const content = await decodeImage(contentBytes, undefined, 'content image');
+  const result = await fastMethod.run(context, { inputs: { content, styles: [] }, options });
+  await writeResult((flags.output as string | undefined) ?? 'stylized.png', flags, result, 'one pass');
 });
 
 const trainStyle = program
@@ -289,9 +301,9 @@ function stopOnSignal(logger: Logger, message: string, stop: () => Promise<void>
 }
 
 /** Writes the PNG (and the GIF when asked for) and says so. */
-async function writeResult(flags: Record<string, unknown>, result: { image: RgbImage; frames: readonly RgbImage[]; elapsedMs: number }, how: string): Promise<void> {
-  await writeFile(flags.output as string, await encodePng(result.image));
-  process.stderr.write(`wrote ${String(flags.output)} (${result.image.width}×${result.image.height}, ${how}, ${formatDuration(result.elapsedMs)})\n`);
+async function writeResult(output: string, flags: Record<string, unknown>, result: { image: RgbImage; frames: readonly RgbImage[]; elapsedMs: number }, how: string): Promise<void> {
+  await writeFile(output, await encodePng(result.image));
+  process.stderr.write(`wrote ${output} (${result.image.width}×${result.image.height}, ${how}, ${formatDuration(result.elapsedMs)})\n`);
   if (typeof flags.gif === 'string') {
     await writeFile(flags.gif, await encodeGif(result.frames));
     process.stderr.write(`wrote ${flags.gif} (${result.frames.length} frames)\n`);

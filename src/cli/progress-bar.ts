@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import type { ClipProgress } from '../engine/clip/stylize-clip.ts';
 import type { MethodProgress } from '../engine/methods/method.ts';
 
 /** A terminal progress bar for a stylization: iteration, losses and ETA on one line. */
@@ -27,6 +28,29 @@ export function createStylizeProgressBar(): { update(progress: MethodProgress): 
         started = true;
       } else {
         bar.update(progress.iteration, payload);
+      }
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+/** A terminal progress bar for a clip: frames done, the iteration within the next one, and ETA. */
+export function createClipProgressBar(): { update(progress: ClipProgress): void; stop(): void } {
+  const bar = new cliProgress.SingleBar(
+    { format: '{bar} frame {value}/{total}{within} | {elapsed} elapsed, ETA {remaining}', hideCursor: true, stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update(progress) {
+      // A network paints a frame in one step: only an optimisation has iterations to show.
+      const within = progress.frame < progress.totalFrames && progress.totalIterations > 1 ? ` (iteration ${progress.iteration}/${progress.totalIterations})` : '';
+      const payload = { within, elapsed: formatDuration(progress.elapsedMs), remaining: formatDuration(progress.etaMs) };
+      if (!started) {
+        bar.start(progress.totalFrames, progress.frame, payload);
+        started = true;
+      } else {
+        bar.update(progress.frame, payload);
       }
     },
     stop: () => bar.stop(),

@@ -1,0 +1,71 @@
+/**
+ * `impasto stylize` and `impasto fast` with a clip for the photo (an animated GIF, WebP or AVIF, or a
+ * video): painted frame by frame as the bot paints one (`stylizeClip`), and written as a GIF or an MP4
+ * at the clip's own timing. Before, the command painted the first frame and said nothing of the rest.
+ */
+import { writeFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import type { ClipEnvironment } from '../bot/config.ts';
+import { clipKindOf, decodeClip, DEFAULT_CLIP_LIMITS, type Clip } from '../engine/clip/decode.ts';
+import { encodeMp4 } from '../engine/clip/encode.ts';
+import { stylizeClip, type ClipRequest } from '../engine/clip/stylize-clip.ts';
+import { InputError } from '../engine/errors.ts';
+import { encodeGif } from '../engine/gif.ts';
+import type { MethodContext } from '../engine/methods/method.ts';
+import { createClipProgressBar, formatDuration } from './progress-bar.ts';
+
+/** The file a painted clip goes to: `-o`'s, which must name a GIF or an MP4, else `stylized.gif`. */
+export function clipOutputOf(output: string | undefined, clip: Clip): string {
+  if (output === undefined) return 'stylized.gif';
+  const extension = extname(output).toLowerCase();
+  if (extension === '.gif' || extension === '.mp4') return output;
+  const what = clip.kind === 'video' ? 'a video' : 'an animation';
+  throw new InputError('invalid_option', `The photo is ${what} of ${clip.frames.length} frames, painted frame by frame: name a .gif or .mp4 file to write it to (-o painted.gif), not ${output}.`, 'output');
+}
+
+/**
+ * The content as a clip, or undefined for a still picture. The limits are the bot's settings (the
+ * same variables); the file is the user's own, so its size in bytes is not limited.
+ */
+export async function readClip(bytes: Uint8Array, env: ClipEnvironment): Promise<Clip | undefined> {
+  const kind = await clipKindOf(bytes);
+  if (kind === 'still') return undefined;
+  const limits = { ...DEFAULT_CLIP_LIMITS, maxFrames: env.IMPASTO_CLIP_MAX_FRAMES, maxSeconds: env.IMPASTO_CLIP_MAX_SECONDS, maxBytes: Number.MAX_SAFE_INTEGER };
+  return decodeClip(bytes, limits, kind === 'video' ? 'video' : 'animation').catch((error: unknown) => {
+    // Too long or too many frames: say which settings allow more.
+    if (error instanceof InputError && error.code === 'invalid_option') throw new InputError(error.code, `${error.message} IMPASTO_CLIP_MAX_SECONDS (up to 120) and IMPASTO_CLIP_MAX_FRAMES (up to 600) allow more.`, error.field);
+    throw error;
+  });
+}
+
+/** A clip's size when none is asked for: `IMPASTO_CLIP_SIZE`, or the clip's own if smaller (every frame costs as much as a picture). */
+export function clipSizeOf(clip: Clip, asked: unknown, env: ClipEnvironment): number {
+  if (typeof asked === 'number') return asked;
+  const frame = clip.frames[0]!;
+  return Math.max(64, Math.min(env.IMPASTO_CLIP_SIZE, Math.max(frame.width, frame.height)));
+}
+
+export interface CliClipJob extends Omit<ClipRequest, 'onProgress' | 'signal' | 'onFrame' | 'done'> {
+  /** Where the clip goes (`clipOutputOf`), and where a GIF of it also goes (`--gif`). */
+  readonly output: string;
+  readonly gif?: string | undefined;
+}
+
+/** Paints the clip with a progress bar (Ctrl-C stops between frames, or within one), and writes it. */
+export async function paintClip(context: MethodContext, job: CliClipJob): Promise<void> {
+  const { output, gif, ...request } = job;
+  const bar = createClipProgressBar();
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  const result = await stylizeClip(context, { ...request, signal: controller.signal, onProgress: (progress) => bar.update(progress) }).finally(() => bar.stop());
+  const first = result.frames[0]!;
+  // At the clip's size and timing, however large: it is not going to a chat's upload limit.
+  const writeGif = async (path: string) => writeFile(path, await encodeGif(result.frames, { delaysMs: result.delaysMs, maxSide: Math.max(first.width, first.height), maxBytes: Number.MAX_SAFE_INTEGER }));
+  if (extname(output).toLowerCase() === '.mp4') await writeFile(output, await encodeMp4(result.frames, result.delaysMs));
+  else await writeGif(output);
+  process.stderr.write(`wrote ${output} (${result.frames.length} frames, ${first.width}×${first.height}, ${formatDuration(result.elapsedMs)})\n`);
+  if (gif !== undefined && gif !== output) {
+    await writeGif(gif);
+    process.stderr.write(`wrote ${gif}\n`);
+  }
+}
