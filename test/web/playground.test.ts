@@ -1,4 +1,4 @@
-import { mkdir, readFile, symlink } from 'node:fs/promises';
+import { cp, mkdir, readFile, symlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../../src/app.ts';
 import { appEnv, prepareAppDirs } from '../helpers/app.ts';
 import { launchBrowser } from '../helpers/browser.ts';
-import { loadSharedImage, sharedImagePath } from '../helpers/shared.ts';
+import { loadSharedImage, SHARED_VGG_DIR, sharedImagePath } from '../helpers/shared.ts';
 import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
 import { encodeGif } from '../../src/engine/gif.ts';
 
@@ -214,13 +214,24 @@ describe('the web playground', () => {
     await page.click('button[data-tab="stylize"]');
   });
 
-  it('says in its header why there is no engine, as soon as it knows (a newcomer offline, without the weights)', async () => {
+  it('says in its header why there is no engine, as soon as it knows (a newcomer offline, without the weights), and when it is mended', async () => {
     const empty = await prepareAppDirs();
-    const bare = await startApp(appEnv(empty, { IMPASTO_LOG_LEVEL: 'silent', IMPASTO_WEIGHTS_DIR: join(empty.dataDir, 'no-weights') }));
+    const weightsDir = join(empty.dataDir, 'no-weights');
+    const bare = await startApp(appEnv(empty, { IMPASTO_LOG_LEVEL: 'silent', IMPASTO_WEIGHTS_DIR: weightsDir }));
     const other = await context.newPage();
     try {
       await other.goto(bare.web!.url);
       await expect.poll(() => other.textContent('#backend'), { timeout: 60_000 }).toBe('engine: not available: its VGG-19 weights are missing (see the server log)');
+      // The newcomer puts the weights in place and paints again, on the same page: the header follows, without a reload.
+      await cp(SHARED_VGG_DIR, weightsDir, { recursive: true });
+      await other.setInputFiles('#content-input', sharedImagePath('content_tubingen.jpg'));
+      await other.setInputFiles('#style-input', sharedImagePath('style_starry_night.jpg'));
+      await other.locator('details').evaluate((details) => ((details as HTMLDetailsElement).open = true));
+      await other.fill('#option-size', '64');
+      await other.fill('#option-iterations', '2');
+      await other.click('#stylize-button');
+      await other.waitForSelector('#result-image', { state: 'visible', timeout: 120_000 });
+      await expect.poll(() => other.textContent('#backend'), { timeout: 30_000 }).toBe('engine: onnxruntime');
     } finally {
       await other.close();
       await bare.stop();

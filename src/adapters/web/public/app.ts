@@ -12,9 +12,14 @@ function selectTab(name: string, permissions: Pick<AppInfo, 'libraryEdits' | 'tr
   if (name === 'library') void renderLibrary(permissions);
 }
 
+/** How often the header asks again while the engine is not available (an operator may be mending it). */
+const PROBLEM_RECHECK_MS = 5000;
+
 /**
  * The engine loads its weights after the page can already be used: say which backend once known, or
- * why there is none (the fix, with its paths, is in the server's log).
+ * why there is none (the fix, with its paths, is in the server's log). While there is none, keep
+ * asking: the weights put in place, the next job's engine finds them, and the header says so
+ * without a reload.
  */
 async function showBackend(info: Pick<AppInfo, 'backend' | 'engineProblem'>): Promise<void> {
   for (let attempt = 0; !info.backend && !info.engineProblem && attempt < 60; attempt++) {
@@ -23,7 +28,9 @@ async function showBackend(info: Pick<AppInfo, 'backend' | 'engineProblem'>): Pr
     info = await api<AppInfo>('/api/info');
   }
   // A problem is the latest word: an engine that started once may fail to start again.
-  $('#backend').textContent = info.engineProblem || !info.backend ? `engine: not available${info.engineProblem ? `: ${info.engineProblem}` : ''} (see the server log)` : `engine: ${info.backend}`;
+  const unavailable = Boolean(info.engineProblem) || !info.backend;
+  $('#backend').textContent = unavailable ? `engine: not available${info.engineProblem ? `: ${info.engineProblem}` : ''} (see the server log)` : `engine: ${info.backend}`;
+  if (unavailable) setTimeout(() => void api<AppInfo>('/api/info').then(showBackend, () => showBackend(info)), PROBLEM_RECHECK_MS);
 }
 
 async function main(): Promise<void> {
