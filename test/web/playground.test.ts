@@ -61,6 +61,10 @@ describe('the web playground', () => {
     expect(fast).toEqual(['great-wave · fast', 'shipwreck-minotaur · fast', 'the-scream · fast']);
     expect(await page.locator('#option-mode option').first().textContent()).toBe('fast where the style is marked fast, else optimise');
     expect(await page.textContent('#retention')).toBe('Pictures are deleted 3 days after they are painted.');
+    // Every file picker offers what its option takes: the photo may be a video, the painting and the mask may not.
+    const pictures = 'image/jpeg,image/png,image/webp,image/avif,image/gif';
+    const accepts = await page.locator('input[type="file"]').evaluateAll((inputs) => inputs.map((input) => `${input.id || (input as HTMLInputElement).name} ${(input as HTMLInputElement).accept}`));
+    expect(accepts.sort()).toEqual([`content-input ${pictures},video/mp4,video/webm,video/quicktime`, `image ${pictures}`, `option-mask ${pictures}`, `style-input ${pictures}`]);
   });
 
   it('shows a bad file’s error beside its field', async () => {

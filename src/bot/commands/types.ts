@@ -18,6 +18,15 @@ export interface ImageOption extends OptionBase {
   /** It also takes clips: animations and short videos (adapters let video files through). */
   readonly clips?: boolean;
 }
+
+/** The pictures an image option takes (what the engine decodes), and the videos of one that takes clips (ffmpeg decodes them). */
+const PICTURE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/gif'];
+const VIDEO_TYPES = ['video/mp4', 'video/webm', 'video/quicktime'];
+
+/** What a file picker for `option` offers, as an HTML `accept` list. */
+export function acceptListOf(option: Pick<ImageOption, 'clips'>): string {
+  return [...PICTURE_TYPES, ...(option.clips ? VIDEO_TYPES : [])].join(',');
+}
 export interface NumberOption extends OptionBase {
   readonly type: 'number' | 'integer';
   readonly min: number;

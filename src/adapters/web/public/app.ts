@@ -1,7 +1,7 @@
 /** The playground page: wires the form, the job panel, the history and the library tab. */
 import type { AppInfo } from '../api-types.ts';
 import { $, api } from './dom.ts';
-import { renderOptionFields, renderStyleChoices, submitStylize, wireDropZone } from './form.ts';
+import { offerAcceptedFiles, renderOptionFields, renderStyleChoices, submitStylize, wireDropZone } from './form.ts';
 import { forgetMe, refreshHistory } from './job-panel.ts';
 import { renderLibrary, submitLibrary } from './library.ts';
 
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
   void showBackend(info);
   $('#retention').textContent = `Pictures are deleted ${info.retentionDays === 1 ? 'a day' : `${info.retentionDays} days`} after they are painted.`;
   renderOptionFields(info.commands);
+  offerAcceptedFiles(info.commands);
   wireDropZone($('#content-drop'), $<HTMLInputElement>('#content-input'), $<HTMLImageElement>('#content-preview'));
   wireDropZone($('#style-drop'), $<HTMLInputElement>('#style-input'), $<HTMLImageElement>('#style-preview'), () => {
     for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="style_name"]')) radio.checked = false;

@@ -2,7 +2,7 @@
  * The stylize form. Its option fields are generated from the bot's own command definition (fetched
  * from /api/info), so the page cannot drift from what /stylize accepts on Discord or Slack.
  */
-import type { CommandDefinition, OptionDefinition } from '../../../bot/commands/types.ts';
+import { acceptListOf, type CommandDefinition, type OptionDefinition } from '../../../bot/commands/types.ts';
 import type { PublicJob, PublicStyle } from '../api-types.ts';
 import { $, api, clearErrors, showError } from './dom.ts';
 import { refreshHistory, showJob } from './job-panel.ts';
@@ -18,6 +18,21 @@ export function renderOptionFields(commands: readonly CommandDefinition[]): void
   for (const [name, option] of Object.entries(stylize.options)) {
     if (SPECIAL_OPTIONS.has(name)) continue;
     container.append(fieldFor(name, option));
+  }
+}
+
+/** The page's own file pickers, and the command option each stands for. */
+const PICKERS = [
+  { command: 'stylize', option: 'content', selector: '#content-input' },
+  { command: 'stylize', option: 'style', selector: '#style-input' },
+  { command: 'style add', option: 'image', selector: '#library-form input[name="image"]' },
+] as const;
+
+/** Each picker offers the files its option takes (the photo may be a clip), from the command definitions. */
+export function offerAcceptedFiles(commands: readonly CommandDefinition[]): void {
+  for (const picker of PICKERS) {
+    const option = commands.find((command) => command.name === picker.command)?.options[picker.option];
+    if (option?.type === 'image') $<HTMLInputElement>(picker.selector).accept = acceptListOf(option);
   }
 }
 
@@ -37,7 +52,7 @@ function fieldFor(name: string, option: OptionDefinition): HTMLElement {
   } else if (option.type === 'image') {
     input = document.createElement('input');
     input.type = 'file';
-    input.accept = 'image/jpeg,image/png,image/webp,image/avif,image/gif';
+    input.accept = acceptListOf(option);
   } else {
     input = document.createElement('input');
     if (option.type === 'number' || option.type === 'integer') {
