@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError, WeightsError } from '../../src/engine/errors.ts';
-import { FAST_NETWORKS, loadFastNetwork, locateFastWeights, runFastNetwork } from '../../src/engine/fast/network.ts';
+import { FAST_NETWORKS, fastGraphFor, loadFastNetwork, locateFastWeights, runFastNetwork } from '../../src/engine/fast/network.ts';
 import { alignUp, planTiles } from '../../src/engine/fast/tiles.ts';
 import { chooseFastRunner, onnxFastRunner } from '../../src/engine/fast/runner.ts';
 import { runFastNetworkTfjs } from '../../src/engine/fast/tfjs.ts';
@@ -105,6 +105,22 @@ describe('fast style networks', () => {
     const odd: RgbImage = { width: 101, height: 77, data: photo.data.slice(0, 101 * 77 * 3) };
     const painted = await runFastNetwork(ort, await loadFastNetwork(SHARED_FAST_DIR, 'wave'), odd);
     expect([painted.width, painted.height, painted.data.length]).toEqual([101, 77, 101 * 77 * 3]);
+  });
+
+  it('keeps the graphs of the last two picture shapes, so that a cold job at a shape seen before is not built again', async () => {
+    const network = await loadFastNetwork(SHARED_FAST_DIR, 'udnie');
+    // Compared as references (a failing toBe would print 26 MB of graph).
+    const same = (a: Uint8Array, b: Uint8Array) => a === b;
+    const landscape = fastGraphFor(network, 96, 72);
+    expect(same(fastGraphFor(network, 96, 72), landscape)).toBe(true);
+    const portrait = fastGraphFor(network, 72, 96);
+    expect(same(portrait, landscape)).toBe(false);
+    expect(same(fastGraphFor(network, 96, 72), landscape)).toBe(true);
+    // A third shape: the least recently used (the portrait) goes; another network is another graph.
+    fastGraphFor(network, 64, 64);
+    expect(same(fastGraphFor(network, 96, 72), landscape)).toBe(true);
+    expect(same(fastGraphFor(network, 72, 96), portrait)).toBe(false);
+    expect(same(fastGraphFor(await loadFastNetwork(SHARED_FAST_DIR, 'wave'), 96, 72), landscape)).toBe(false);
   });
 
   it('paints a large picture in tiles exactly as in one pass, given the whole picture’s statistics', async () => {
