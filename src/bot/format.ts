@@ -87,3 +87,23 @@ export function describeWeights(job: Pick<Job, 'method' | 'options'>): string {
   if (job.method === 'fast' || !hasRawWeights(p)) return `strength ${strengthOf(job)}`;
   return `weights content ${p.contentWeight ?? RAW_WEIGHT_DEFAULTS.content} / style ${p.styleWeight ?? RAW_WEIGHT_DEFAULTS.style} / TV ${p.tvWeight ?? RAW_WEIGHT_DEFAULTS.tv}`;
 }
+
+/**
+ * `sentence` (a message has no picture), and, when the message shows one from a link (a GIF from
+ * Tenor, a pasted image address), why that one is not taken: the bot fetches only files attached to
+ * the platform's own messages, never from hosts it did not choose. To the member it looked like a picture.
+ */
+export function noPictureText(sentence: string, linkedFrom: string | undefined): string {
+  return linkedFrom ? `${sentence} The picture it shows is a link to ${linkedFrom}, and I only paint files attached to a message: save it and attach it.` : sentence;
+}
+
+/** The host of a link, for `noPictureText`; undefined for anything that is not a web address. */
+export function hostOfLink(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const { protocol, hostname } = new URL(url);
+    return protocol === 'https:' || protocol === 'http:' ? hostname.replace(/^www\./, '') : undefined;
+  } catch {
+    return undefined;
+  }
+}

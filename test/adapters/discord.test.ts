@@ -297,6 +297,23 @@ describe('Discord', () => {
     for (const path of [job.contentPath, job.result!.pngPath, job.result!.gifPath]) expect(existsSync(path)).toBe(false);
   });
 
+  it('says privately why a picture shown from a link (a Tenor GIF) is not taken, and fetches nothing', async () => {
+    const gifLink = { ...userMessage(bob, []), content: 'https://tenor.com/view/dancing-cat-123', embeds: [{ type: 'gifv', url: 'https://tenor.com/view/dancing-cat-123', provider: { name: 'Tenor', url: 'https://tenor.co' }, thumbnail: { url: 'https://media.tenor.com/abc/cat.png', width: 498, height: 280 }, video: { url: 'https://media.tenor.com/abc/cat.mp4', width: 498, height: 280 } }] };
+    const plain = { ...userMessage(bob, []), content: 'no picture here' };
+    const requestsBefore = fake.requests.length;
+    for (const [posted, said] of [
+      [gifLink, 'That message has no image attached. The picture it shows is a link to tenor.com, and I only paint files attached to a message: save it and attach it.'],
+      [plain, 'That message has no image attached.'],
+    ] as const) {
+      const menu = interactionPayload({ type: 2, user: alice, data: { id: '800000000000000009', name: 'Stylize with…', type: 3, target_id: posted.id, resolved: { messages: { [posted.id]: posted } } } });
+      fake.dispatchInteraction(menu);
+      const answer = (await fake.waitForRequest(callbackOf(menu))).json as { type: number; data: { content: string; flags: number } };
+      expect(answer).toMatchObject({ type: 4, data: { content: said, flags: 64 } });
+    }
+    // Nothing but the two answers reached the fake: no fetch of the link from anywhere.
+    expect(fake.requests.slice(requestsBefore).every((request) => request.path.startsWith('/interactions/'))).toBe(true);
+  });
+
   it('paints only the person when target is person, and says so', async () => {
     harness.bot.library.setNetwork('the-scream', 'scream');
     const interaction = withAttachments(alice, attachmentObject(personUrl, 'person.jpg', 'image/jpeg', 40_000), [

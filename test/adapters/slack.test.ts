@@ -165,6 +165,10 @@ describe('Slack in Socket Mode', () => {
     const answered = (pattern: RegExp) => fake.waitForCall((call) => call.method === 'response' && pattern.test(String(call.args.text)));
     await useAsStyleOn(fake.postUserMessage(BOB, 'no picture here'));
     expect((await answered(/no image/)).args).toMatchObject({ response_type: 'ephemeral', text: 'That message has no image. Use "Use as style" on a message with a painting.' });
+    // A pasted image address shows a picture (Slack's preview of the link), but no file: said so.
+    const linked = { ...fake.postUserMessage(BOB, '<https://upload.wikimedia.org/starry.jpg>'), attachments: [{ from_url: 'https://upload.wikimedia.org/starry.jpg', image_url: 'https://upload.wikimedia.org/starry.jpg', image_width: 800, image_height: 600 }] };
+    await useAsStyleOn(linked);
+    expect((await answered(/is a link to/)).args.text).toBe('That message has no image. Use "Use as style" on a message with a painting. The picture it shows is a link to upload.wikimedia.org, and I only paint files attached to a message: save it and attach it.');
     const painting = fake.addFile('starry.jpg', await readFile(sharedImagePath('style_starry_night.jpg')), 'image/jpeg');
     await useAsStyleOn(fake.postUserMessage(BOB, 'my favourite', [painting]));
     expect((await answered(/^Saved/)).args.text).toMatch(/^Saved starry\.jpg as your style: \/stylize paints with it when you name no style \(or name it my-style\), and Stylize with… on any picture offers it first\./);

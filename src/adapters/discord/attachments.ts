@@ -1,4 +1,5 @@
-import { PermissionFlagsBits, type Attachment, type RepliableInteraction } from 'discord.js';
+import { PermissionFlagsBits, type Attachment, type Message, type RepliableInteraction } from 'discord.js';
+import { hostOfLink } from '../../bot/format.ts';
 import type { UploadedImage } from '../../bot/commands/types.ts';
 import type { BotEnvironment } from '../../bot/config.ts';
 import { BotError } from '../../bot/errors.ts';
@@ -15,6 +16,12 @@ export async function fetchAttachment(env: BotEnvironment, attachment: Pick<Atta
   const tooLarge = sizeProblemOf(env, attachment, label);
   if (tooLarge) throw new BotError('limit_reached', tooLarge, field);
   return downloadImage(attachment.url, attachment.name, { allowedHosts: env.DISCORD_CDN_HOSTS, maxBytes: env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024, label, field });
+}
+
+/** Where a message's embedded picture points (a Tenor GIF, a pasted image address), when it shows one (for `noPictureText`). */
+export function linkedPictureHostOf(message: Pick<Message, 'embeds'>): string | undefined {
+  const embed = message.embeds.find((candidate) => candidate.image ?? candidate.thumbnail ?? candidate.video);
+  return embed ? hostOfLink(embed.url ?? embed.image?.url ?? embed.thumbnail?.url) : undefined;
 }
 
 export function labelOfImageOption(option: string): string {

@@ -1,4 +1,5 @@
 import type { CommandContext, UploadedImage } from '../../bot/commands/types.ts';
+import { hostOfLink } from '../../bot/format.ts';
 import { downloadImage } from '../download.ts';
 import { MESSAGE_LIMITS, splitText } from '../message-limits.ts';
 import type { SlackState } from './state.ts';
@@ -16,6 +17,16 @@ export interface SlackMessageLike {
   readonly user?: string;
   readonly thread_ts?: string;
   readonly files?: readonly SlackFile[];
+  /** A link's preview (an unfurl): what a pasted image address or a GIF link shows. */
+  readonly attachments?: readonly SlackUnfurl[];
+}
+
+export interface SlackUnfurl {
+  readonly image_url?: string;
+  readonly thumb_url?: string;
+  readonly video_url?: string;
+  readonly from_url?: string;
+  readonly original_url?: string;
 }
 
 /** What a listener needs of a slash command's payload. */
@@ -75,6 +86,12 @@ export async function whyCannotPostIn(state: SlackState, channel: string): Promi
 export function imageOf(message: SlackMessageLike | undefined): SlackFile | undefined {
   // A video counts: as the photo it is painted frame by frame (as a style it is refused with a clear message).
   return message?.files?.find((file) => (file.mimetype?.startsWith('image/') || file.mimetype?.startsWith('video/')) && (file.url_private_download ?? file.url_private));
+}
+
+/** Where a message's link preview with a picture points, when it shows one (for `noPictureText`). */
+export function linkedPictureHostOf(message: SlackMessageLike | undefined): string | undefined {
+  const unfurl = message?.attachments?.find((preview) => preview.image_url ?? preview.thumb_url ?? preview.video_url);
+  return unfurl ? hostOfLink(unfurl.from_url ?? unfurl.original_url ?? unfurl.image_url ?? unfurl.thumb_url) : undefined;
 }
 
 /** Fetches a file from Slack's file hosts only, with the bot's token, within the upload limit. */

@@ -3,7 +3,8 @@ import { ActionRowBuilder, MessageFlags, StringSelectMenuBuilder, type Attachmen
 import { replyOrRefusal } from '../../../bot/errors.ts';
 import { tellPrivately } from '../answer.ts';
 import { USE_AS_STYLE } from '../application-commands.ts';
-import { checkCanPostFiles, fetchAttachment } from '../attachments.ts';
+import { checkCanPostFiles, fetchAttachment, linkedPictureHostOf } from '../attachments.ts';
+import { noPictureText } from '../../../bot/format.ts';
 import { communityOf } from '../interaction-context.ts';
 import { styleChoiceLabel } from '../../../bot/styles/library.ts';
 import { savedStyleLabel, savedStyleText } from '../../../bot/styles/saved.ts';
@@ -18,7 +19,7 @@ export const OTHER_MESSAGE = '__other__';
  */
 export async function onMessageCommand(state: DiscordState, interaction: MessageContextMenuCommandInteraction): Promise<void> {
   const image = interaction.targetMessage.attachments.find((attachment) => /^(image|video)\//.test(attachment.contentType ?? ''));
-  if (!image) return tellPrivately(interaction, 'That message has no image attached.');
+  if (!image) return tellPrivately(interaction, noPictureText('That message has no image attached.', linkedPictureHostOf(interaction.targetMessage)));
   if (interaction.commandName === USE_AS_STYLE) return saveStyle(state, interaction, image);
   const problem = checkCanPostFiles(interaction);
   if (problem) return tellPrivately(interaction, problem);

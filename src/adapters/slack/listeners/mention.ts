@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
-import { contextOf, fetchFile, imageOf, tell, threadStarterOf } from '../conversation.ts';
+import { contextOf, fetchFile, imageOf, linkedPictureHostOf, tell, threadStarterOf } from '../conversation.ts';
+import { noPictureText } from '../../../bot/format.ts';
 import { guarded, stylize } from '../guarded.ts';
 import type { SlackState } from '../state.ts';
 import { stripMentions } from '../text.ts';
@@ -25,7 +26,7 @@ async function runMention(state: SlackState, event: Mention): Promise<void> {
   if (!threadTs) return tell(state, event.channel, user, 'Mention me in the thread under an image, with a style name: @impasto starry-night.');
   const starter = await threadStarterOf(state, event.channel, threadTs);
   const image = imageOf(starter);
-  if (!image) return tell(state, event.channel, user, 'The message this thread is under has no image.', threadTs);
+  if (!image) return tell(state, event.channel, user, noPictureText('The message this thread is under has no image.', linkedPictureHostOf(starter)), threadTs);
   // No style named: the member's saved style, as in /stylize.
   if (!style && !state.bot.savedStyles.find({ platform: 'slack', userId: user })) {
     return tell(state, event.channel, user, 'Which style? Mention me with a style name, e.g. @impasto starry-night (see /impasto styles), or save a painting with Use as style (on its message) to be painted with it by default.', threadTs);

@@ -2,7 +2,8 @@ import type { App, ViewSubmitAction } from '@slack/bolt';
 import type { UploadedImage } from '../../../bot/commands/types.ts';
 import { checkOptions } from '../../../bot/commands/validate.ts';
 import { BotError } from '../../../bot/errors.ts';
-import { contextOf, fetchFile, imageOf, threadStarterOf } from '../conversation.ts';
+import { contextOf, fetchFile, imageOf, linkedPictureHostOf, threadStarterOf } from '../conversation.ts';
+import { noPictureText } from '../../../bot/format.ts';
 import { guarded, stylize } from '../guarded.ts';
 import { MODAL_NUMBER_FIELDS, OTHER_MESSAGE, readModalMetadata, SAVED_STYLE, type ModalMetadata } from '../modal.ts';
 import { IDS, type SlackState } from '../state.ts';
@@ -73,8 +74,9 @@ async function fetchModalImages(state: SlackState, metadata: ModalMetadata, styl
   if (style.savedBy) return { ...images, style: await state.bot.savedStyles.imageOf({ platform: 'slack', userId: style.savedBy }) };
   const target = style.link ? parseMessageLink(style.link) : undefined;
   if (target) {
-    const styleImage = imageOf(await threadStarterOf(state, target.channel, target.ts));
-    if (!styleImage) throw new BotError('missing_image', 'The message you linked has no image.', 'style');
+    const linked = await threadStarterOf(state, target.channel, target.ts);
+    const styleImage = imageOf(linked);
+    if (!styleImage) throw new BotError('missing_image', noPictureText('The message you linked has no image.', linkedPictureHostOf(linked)), 'style');
     images.style = await fetchFile(state, styleImage, 'style image', 'style');
   }
   return images;

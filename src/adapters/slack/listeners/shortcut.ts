@@ -1,5 +1,6 @@
 import type { App, MessageShortcut } from '@slack/bolt';
-import { imageOf, tell, whyCannotPostIn, type SlackMessageLike } from '../conversation.ts';
+import { imageOf, linkedPictureHostOf, tell, whyCannotPostIn, type SlackMessageLike } from '../conversation.ts';
+import { noPictureText } from '../../../bot/format.ts';
 import { guarded } from '../guarded.ts';
 import { fileRefOf, stylizeModal } from '../modal.ts';
 import { IDS, type SlackState } from '../state.ts';
@@ -18,7 +19,7 @@ export function registerShortcut(app: App, state: SlackState): void {
 async function openStylizeModal(state: SlackState, shortcut: MessageShortcut): Promise<void> {
   const message = shortcut.message as SlackMessageLike;
   const image = imageOf(message);
-  if (!image) return tell(state, shortcut.channel.id, shortcut.user.id, 'That message has no image. Use "Stylize with…" on a message with a picture.');
+  if (!image) return tell(state, shortcut.channel.id, shortcut.user.id, noPictureText('That message has no image. Use "Stylize with…" on a message with a picture.', linkedPictureHostOf(message)));
   const threadTs = message.thread_ts ?? shortcut.message.ts;
   await state.client.views.open({ trigger_id: shortcut.trigger_id, view: stylizeModal(state.bot, state.community, { channel: shortcut.channel.id, threadTs, file: fileRefOf(image), photoOwner: message.user }, state.bot.savedStyles.find({ platform: 'slack', userId: shortcut.user.id })) });
 }

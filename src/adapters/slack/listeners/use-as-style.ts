@@ -1,7 +1,8 @@
 import type { App, MessageShortcut } from '@slack/bolt';
 import { replyOrRefusal } from '../../../bot/errors.ts';
 import { savedStyleText } from '../../../bot/styles/saved.ts';
-import { fetchFile, imageOf, type SlackMessageLike } from '../conversation.ts';
+import { fetchFile, imageOf, linkedPictureHostOf, type SlackMessageLike } from '../conversation.ts';
+import { noPictureText } from '../../../bot/format.ts';
 import { IDS, type SlackState } from '../state.ts';
 
 /** "Use as style" on a message with an image saves it as the member's style, offered first in "Stylize with…". */
@@ -19,8 +20,9 @@ export function registerUseAsStyle(app: App, state: SlackState): void {
 
 /** Fetches and keeps the image now (checked as a style), so that it outlives a restart; says what happened. */
 async function saveStyle(state: SlackState, shortcut: MessageShortcut): Promise<string> {
-  const image = imageOf(shortcut.message as SlackMessageLike);
-  if (!image) return 'That message has no image. Use "Use as style" on a message with a painting.';
+  const message = shortcut.message as SlackMessageLike;
+  const image = imageOf(message);
+  if (!image) return noPictureText('That message has no image. Use "Use as style" on a message with a painting.', linkedPictureHostOf(message));
   const reply = await replyOrRefusal(async () => {
     const saved = await state.bot.savedStyles.save({ platform: 'slack', userId: shortcut.user.id }, await fetchFile(state, image, 'style image', 'style'));
     return { text: savedStyleText(saved) };
