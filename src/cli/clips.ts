@@ -14,15 +14,6 @@ import { encodeGif } from '../engine/gif.ts';
 import type { MethodContext } from '../engine/methods/method.ts';
 import { createClipProgressBar, formatDuration } from './progress-bar.ts';
 
-/** The file a painted clip goes to: `-o`'s, which must name a GIF or an MP4, else `stylized.gif`. */
-export function clipOutputOf(output: string | undefined, clip: Clip): string {
-  if (output === undefined) return 'stylized.gif';
-  const extension = extname(output).toLowerCase();
-  if (extension === '.gif' || extension === '.mp4') return output;
-  const what = clip.kind === 'video' ? 'a video' : 'an animation';
-  throw new InputError('invalid_option', `The photo is ${what} of ${clip.frames.length} frames, painted frame by frame: name a .gif or .mp4 file to write it to (-o painted.gif), not ${output}.`, 'output');
-}
-
 /**
  * The content as a clip, or undefined for a still picture. The limits are the bot's settings (the
  * same variables); the file is the user's own, so its size in bytes is not limited.
@@ -46,7 +37,7 @@ export function clipSizeOf(clip: Clip, asked: unknown, env: ClipEnvironment): nu
 }
 
 export interface CliClipJob extends Omit<ClipRequest, 'onProgress' | 'signal' | 'onFrame' | 'done'> {
-  /** Where the clip goes (`clipOutputOf`), and where a GIF of it also goes (`--gif`). */
+  /** Where the clip goes (`clipOutputOf` in outputs.ts), and where a GIF of it also goes (`--gif`). */
   readonly output: string;
   readonly gif?: string | undefined;
 }

@@ -36,12 +36,13 @@ import { downloadSegmentationModel, hasSegmentationModel, SEGMENTATION_CACHE_DIR
 import { downloadWeights } from '../engine/weights.ts';
 import { downloadFastNetworks } from '../engine/fast/download.ts';
 import { engineOptionsOfFlags, flagsOf, toNumber } from './engine-flags.ts';
-import { clipOutputOf, clipSizeOf, paintClip, readClip } from './clips.ts';
+import { clipSizeOf, paintClip, readClip } from './clips.ts';
+import { clipOutputOf, encodePictureFor, pictureOutputOf } from './outputs.ts';
 import { createDownloadProgressBar, createStylizeProgressBar, formatDuration } from './progress-bar.ts';
 
 /** What `<content>` takes besides a picture, and where a painted clip may go. */
 const CLIP_FORMATS = 'an animated GIF, WebP or AVIF, or an MP4, WebM or MOV video: painted frame by frame';
-const CLIP_OUTPUT_HELP = 'a clip goes to a .gif or .mp4 (default stylized.gif)';
+const CLIP_OUTPUT_HELP = '.jpg, .webp or .avif write those; a clip goes to a .gif or .mp4 (default stylized.gif)';
 
 const program = new Command('impasto').description('Neural style transfer (Gatys et al.) on onnxruntime or TensorFlow.js').showHelpAfterError();
 
@@ -50,7 +51,7 @@ const stylize = program
   .description('paint the content image in the style of the style image')
   .argument('<content>', `content image (${READABLE_FORMATS}), or a clip (${CLIP_FORMATS})`)
   .argument('<styles...>', 'style image, or several to blend (see --style-weights)')
-  .option('-o, --output <file>', `where to write the stylized PNG (default stylized.png); ${CLIP_OUTPUT_HELP}`)
+  .option('-o, --output <file>', `where to write the stylized picture (default stylized.png); ${CLIP_OUTPUT_HELP}`)
   .option('--gif <file>', 'also write an animated GIF of the optimisation (of a clip: the painted clip)')
   .option('--style-weights <list>', 'blend weights for several styles, e.g. 0.7,0.3 (default: equal)', (value) => value.split(',').map(toNumber))
   .option('--mask <file>', 'white = stylize, black = keep the content (the content image\'s shape)')
@@ -63,7 +64,7 @@ stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<s
   const contentBytes = await readFile(contentPath);
   const clip = await readClip(contentBytes, env);
   // Refused before the engine starts: a clip cannot go to a PNG.
-  const output = clip ? clipOutputOf(flags.output as string | undefined, clip) : ((flags.output as string | undefined) ?? 'stylized.png');
+  const output = clip ? clipOutputOf(flags.output as string | undefined, clip) : pictureOutputOf(flags.output as string | undefined);
   const engine = await createEngine({
     backend: env.IMPASTO_BACKEND,
     objectiveEngine: env.IMPASTO_ENGINE,
@@ -101,7 +102,7 @@ const fast = program
   .command('fast')
   .description('paint a photo with a feed-forward network trained for one painting (seconds; see IMPASTO_FAST_WEIGHTS_DIR)')
   .argument('<content>', `content image (${READABLE_FORMATS}), or a clip (${CLIP_FORMATS})`)
-  .option('-o, --output <file>', `where to write the stylized PNG (default stylized.png); ${CLIP_OUTPUT_HELP}`)
+  .option('-o, --output <file>', `where to write the stylized picture (default stylized.png); ${CLIP_OUTPUT_HELP}`)
   .option('--gif <file>', 'also write the before/after GIF (of a clip: the painted clip)');
 // The fast method's options, with their ranges and defaults, from its own table.
 for (const option of flagsOf(FAST_OPTIONS)) fast.addOption(option);
@@ -112,14 +113,14 @@ fast.action(async (contentPath: string, flags: Record<string, unknown>) => {
   const segmenter = lazySegmenter(env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR, () => chooseBackend(env.IMPASTO_BACKEND));
   const context = { engine: () => Promise.reject(new Error('the fast method needs no VGG engine')), fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, trainedNetworksDir: env.IMPASTO_TRAINED_NETWORKS_DIR, segmenter };
   const options = engineOptionsOfFlags(FAST_OPTIONS, flags);
+  const output = clip ? clipOutputOf(flags.output as string | undefined, clip) : pictureOutputOf(flags.output as string | undefined);
   if (clip) {
-    const output = clipOutputOf(flags.output as string | undefined, clip);
     await paintClip(context, { clip, styles: [], method: 'fast', options: { ...options, size: clipSizeOf(clip, options.size, env) }, output, gif: flags.gif as string | undefined });
     return;
   }
   const content = await decodeImage(contentBytes, undefined, 'content image');
   const result = await fastMethod.run(context, { inputs: { content, styles: [] }, options });
-  await writeResult((flags.output as string | undefined) ?? 'stylized.png', flags, result, 'one pass');
+  await writeResult(output, flags, result, 'one pass');
 });
 
 const trainStyle = program
@@ -300,9 +301,9 @@ function stopOnSignal(logger: Logger, message: string, stop: () => Promise<void>
   process.once('SIGTERM', () => shutDown('SIGTERM'));
 }
 
-/** Writes the PNG (and the GIF when asked for) and says so. */
+/** Writes the picture (and the GIF when asked for) and says so. */
 async function writeResult(output: string, flags: Record<string, unknown>, result: { image: RgbImage; frames: readonly RgbImage[]; elapsedMs: number }, how: string): Promise<void> {
-  await writeFile(output, await encodePng(result.image));
+  await writeFile(output, await encodePictureFor(output, result.image));
   process.stderr.write(`wrote ${output} (${result.image.width}×${result.image.height}, ${how}, ${formatDuration(result.elapsedMs)})\n`);
   if (typeof flags.gif === 'string') {
     await writeFile(flags.gif, await encodeGif(result.frames));

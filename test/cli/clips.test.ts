@@ -61,10 +61,14 @@ describe('the command line with a clip for the photo', () => {
     expect(long).toEqual({ code: 2, stderr: 'impasto: The animation has 4 frames; clips may have up to 3. IMPASTO_CLIP_MAX_SECONDS (up to 120) and IMPASTO_CLIP_MAX_FRAMES (up to 600) allow more.\n' });
   });
 
-  it('still writes a PNG for a still photo', async () => {
-    const run = await impasto(['fast', sharedImagePath('content_dog.jpg'), '--network', 'wave', '--size', '128', '-o', 'dog.png']);
-    expect(run.code).toBe(0);
-    expect(await sharp(join(dir, 'dog.png')).metadata()).toMatchObject({ format: 'png', width: 128, height: 96 });
+  it('writes a still picture in the format its name says, and refuses one it cannot be (it wrote PNG bytes under any name)', async () => {
+    for (const [name, format] of [['dog.png', 'png'], ['dog.jpg', 'jpeg'], ['dog.webp', 'webp']] as const) {
+      const run = await impasto(['fast', sharedImagePath('content_dog.jpg'), '--network', 'wave', '--size', '128', '-o', name]);
+      expect(run.code).toBe(0);
+      expect(await sharp(join(dir, name)).metadata()).toMatchObject({ format, width: 128, height: 96 });
+    }
+    const gif = await impasto(['fast', sharedImagePath('content_dog.jpg'), '--network', 'wave', '-o', 'dog.gif']);
+    expect(gif).toEqual({ code: 2, stderr: 'impasto: A picture is written as .png, .jpg, .webp or .avif, not dog.gif (the GIF of how it emerged goes to --gif).\n' });
   });
 });
 
