@@ -63,7 +63,7 @@ stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<s
   const env = parseEnvironment(engineEnvironmentSchema.merge(clipEnvironmentSchema), process.env);
   const contentBytes = await readFile(contentPath);
   const clip = await readClip(contentBytes, env);
-  // Refused before the engine starts: a clip cannot go to a PNG.
+  // Refused before the engine starts: a clip goes to a GIF or an MP4, a picture to a PNG, JPEG, WebP or AVIF.
   const output = clip ? clipOutputOf(flags.output as string | undefined, clip) : pictureOutputOf(flags.output as string | undefined);
   const engine = await createEngine({
     backend: env.IMPASTO_BACKEND,

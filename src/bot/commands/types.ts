@@ -27,6 +27,7 @@ const VIDEO_TYPES = ['video/mp4', 'video/webm', 'video/quicktime'];
 export function acceptListOf(option: Pick<ImageOption, 'clips'>): string {
   return [...PICTURE_TYPES, ...(option.clips ? VIDEO_TYPES : [])].join(',');
 }
+
 export interface NumberOption extends OptionBase {
   readonly type: 'number' | 'integer';
   readonly min: number;
