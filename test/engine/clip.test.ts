@@ -12,7 +12,7 @@ import { encodeGif, encodeGifFitting } from '../../src/engine/gif.ts';
 import { decodeImage, DEFAULT_DECODE_LIMITS, resizeExactly, type RgbImage } from '../../src/engine/image.ts';
 import type { MethodContext } from '../../src/engine/methods/method.ts';
 import { animatedAvif } from '../helpers/avif.ts';
-import { withTurnInMetadata } from '../helpers/video.ts';
+import { hlgVideo, withTurnInMetadata } from '../helpers/video.ts';
 import { sharedEngine } from '../helpers/engine.ts';
 import { loadSharedImage, SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR } from '../helpers/shared.ts';
 import { lazySegmenter } from '../../src/engine/segmentation/person.ts';
@@ -125,6 +125,16 @@ describe('clips in and out', () => {
     expect([upsideDown.frames[0]!.width, upsideDown.frames[0]!.height]).toEqual([96, 72]);
   });
 
+  it('reads an HDR video (HLG, as an iPhone records by default) in SDR colours, not washed out', async () => {
+    const photo = await resizeExactly(await loadSharedImage('content_person.jpg'), 128, 84);
+    const read = await decodeClip(await hlgVideo([photo, photo, photo], 12));
+    expect(read.frames).toHaveLength(3);
+    expect([read.frames[0]!.width, read.frames[0]!.height]).toEqual([128, 84]);
+    // Read as SDR, its colours had half the photo's saturation; tone-mapped, within 30% of it.
+    const sent = saturationOf(photo);
+    expect(Math.abs(saturationOf(read.frames[1]!) - sent) / sent).toBeLessThan(0.3);
+  });
+
   it('reads an animated AVIF’s frames with ffmpeg, as an animation (a GIF goes back, not an MP4)', async () => {
     const avif = await animatedAvif(clip.frames, 8);
     expect(String.fromCharCode(...avif.subarray(4, 12))).toBe('ftypavis');
@@ -147,6 +157,13 @@ describe('clips in and out', () => {
 async function turnCounterClockwise(image: RgbImage): Promise<RgbImage> {
   const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).rotate(270).raw().toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, data: new Uint8Array(data) };
+}
+
+/** Mean saturation (a pixel's largest channel less its smallest), in grey levels. */
+function saturationOf(image: RgbImage): number {
+  let sum = 0;
+  for (let i = 0; i < image.data.length; i += 3) sum += Math.max(image.data[i]!, image.data[i + 1]!, image.data[i + 2]!) - Math.min(image.data[i]!, image.data[i + 1]!, image.data[i + 2]!);
+  return sum / (image.data.length / 3);
 }
 
 /** Mean absolute difference of two pictures of one size, in grey levels. */

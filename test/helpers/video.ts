@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runFfmpeg } from '../../src/engine/clip/decode.ts';
+import type { RgbImage } from '../../src/engine/image.ts';
 
 /**
  * The same MP4 stored as a phone stores a portrait video: its frames untouched, and a turn for players
@@ -15,6 +16,24 @@ export async function withTurnInMetadata(mp4: Uint8Array, degrees: 90 | 180 | 27
     const output = join(dir, 'turned.mp4');
     await writeFile(input, mp4);
     await runFfmpeg(['-v', 'error', '-i', input, '-c', 'copy', '-metadata:s:v:0', `rotate=${degrees}`, '-y', output], 1024);
+    return await readFile(output);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * An HDR video as an iPhone records one by default: HLG transfer, BT.2020 primaries, 10-bit HEVC,
+ * made from SDR frames with libzimg (their white at HLG's reference 203 nits). Frames of one even size.
+ */
+export async function hlgVideo(frames: readonly RgbImage[], fps: number): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'impasto-hlg-'));
+  try {
+    const output = join(dir, 'hlg.mp4');
+    const { width, height } = frames[0]!;
+    const toHlg = 'format=gbrpf32le,zscale=tin=bt709:pin=bt709:min=gbr:rin=full:t=linear:p=bt709:m=gbr:npl=203,zscale=tin=linear:pin=bt709:min=gbr:p=bt2020:t=arib-std-b67:m=bt2020nc:r=tv:npl=1000,format=yuv420p10le';
+    const tags = ['-color_primaries', 'bt2020', '-color_trc', 'arib-std-b67', '-colorspace', 'bt2020nc'];
+    await runFfmpeg(['-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0', '-vf', toHlg, '-c:v', 'libx265', '-x265-params', 'log-level=error', ...tags, '-y', output], 1024, Buffer.concat(frames.map((frame) => frame.data)));
     return await readFile(output);
   } finally {
     await rm(dir, { recursive: true, force: true });

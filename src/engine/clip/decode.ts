@@ -119,7 +119,7 @@ async function decodeVideo(bytes: Uint8Array, limits: ClipLimits, label: string,
   try {
     const input = join(dir, 'input');
     await writeFile(input, bytes);
-    const probe = await execFileAsync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,avg_frame_rate,duration:stream_side_data=rotation:stream_tags=rotate:format=duration', '-of', 'json', input]).catch(() => {
+    const probe = await execFileAsync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,avg_frame_rate,duration,color_transfer:stream_side_data=rotation:stream_tags=rotate:format=duration', '-of', 'json', input]).catch(() => {
       throw new InputError('corrupt_image', `The ${label} is not ${kind === 'video' ? 'a video' : 'an animated AVIF'} ffmpeg can read.`, 'content');
     });
     const info = JSON.parse(probe.stdout) as { streams?: ProbedStream[]; format?: { duration?: string } };
@@ -133,8 +133,10 @@ async function decodeVideo(bytes: Uint8Array, limits: ClipLimits, label: string,
     checkLimits(label, { frames: Math.round(seconds * fps), seconds, ...source }, limits);
     const { width, height } = fitWithin(source, limits.maxPixels);
     // ffmpeg turns the frames upright first (a phone's portrait video is stored on its side, with the
-    // turn in its metadata); the scale then gives exactly the size the bytes are cut by.
-    const raw = await runFfmpeg(['-v', 'error', '-i', input, '-vf', `fps=${fps},scale=${width}:${height}:flags=area`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], width * height * 3 * (limits.maxFrames + 2));
+    // turn in its metadata); the last scale gives exactly the size the bytes are cut by.
+    const toneMap = HDR_TRANSFERS.has(stream.color_transfer ?? '') && (await canToneMap());
+    const filters = [`fps=${fps}`, ...(toneMap ? [`scale=${2 * Math.ceil(width / 2)}:${2 * Math.ceil(height / 2)}:flags=area`, TONE_MAP] : []), `scale=${width}:${height}:flags=area`];
+    const raw = await runFfmpeg(['-v', 'error', '-i', input, '-vf', filters.join(','), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], width * height * 3 * (limits.maxFrames + 2));
     const frameBytes = width * height * 3;
     const count = Math.min(limits.maxFrames, Math.floor(raw.byteLength / frameBytes));
     if (count === 0) throw new InputError('corrupt_image', `The ${label} has no frames ffmpeg could decode.`, 'content');
@@ -145,11 +147,36 @@ async function decodeVideo(bytes: Uint8Array, limits: ClipLimits, label: string,
   }
 }
 
+/**
+ * HDR transfers: PQ, and HLG, which iPhones record by default. Read as if they were SDR, the frames
+ * come out washed out (an HLG test clip at half its photo's saturation).
+ */
+const HDR_TRANSFERS = new Set(['smpte2084', 'arib-std-b67']);
+
+/**
+ * HDR to SDR: linear light, BT.709 primaries, Hable's tone curve, BT.709's transfer, 8-bit RGB
+ * (libzimg's `zscale`; it wants even sizes in 4:2:0, hence the scale before it). The HLG test clip
+ * comes out within 21% of its photo's saturation.
+ */
+const TONE_MAP = 'zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,zscale=t=bt709,format=gbrp';
+
+let toneMapping: Promise<boolean> | undefined;
+
+/** Whether this ffmpeg has the filters `TONE_MAP` needs (Debian's does; a build without libzimg reads HDR as SDR). */
+function canToneMap(): Promise<boolean> {
+  toneMapping ??= execFileAsync('ffmpeg', ['-hide_banner', '-filters']).then(
+    ({ stdout }) => /\szscale\s/.test(stdout) && /\stonemap\s/.test(stdout),
+    () => false,
+  );
+  return toneMapping;
+}
+
 interface ProbedStream {
   readonly width?: number;
   readonly height?: number;
   readonly avg_frame_rate?: string;
   readonly duration?: string;
+  readonly color_transfer?: string;
   readonly side_data_list?: readonly { readonly rotation?: number }[];
   readonly tags?: { readonly rotate?: string };
 }
