@@ -5,6 +5,8 @@ import { createCancelCommand } from './commands/cancel.ts';
 import { createForgetMeCommand } from './commands/forget-me.ts';
 import { removeResult } from './forget.ts';
 import { hasSegmentationModel, SEGMENTATION_CACHE_DIR } from '../engine/segmentation/weights.ts';
+import { decodeFirstFrame } from '../engine/clip/decode.ts';
+import { encodePng } from '../engine/image.ts';
 import { createSettingsCommand } from './commands/settings.ts';
 import { SettingsStore, type CommunitySettings } from './settings.ts';
 import { createContestEnterCommand } from './commands/contest-enter.ts';
@@ -78,6 +80,8 @@ export interface Bot {
   queueEntry(id: string): QueueEntry | undefined;
   jobsOf(platform: Platform, userId: string): Job[];
   resultFiles(job: Job): Promise<{ png: Buffer; gif: Buffer; mp4?: Buffer | undefined }>;
+  /** The job's photo as a PNG: a clip's first frame (its stored file is the clip itself). */
+  contentPicture(job: Job): Promise<Buffer>;
   engineInfo(): PaintEngine | undefined;
   /** Why this machine's engine is not painting, while its last start failed (see `JobRuntime.engineProblem`). */
   engineProblem(): string | undefined;
@@ -212,6 +216,10 @@ export function createBot(options: BotOptions): Bot {
       if (!job.result) throw new BotError('unknown_job', `Job ${job.id} has no result.`);
       const [png, gif, mp4] = await Promise.all([readFile(job.result.pngPath), readFile(job.result.gifPath), job.result.mp4Path ? readFile(job.result.mp4Path) : undefined]);
       return { png, gif, mp4 };
+    },
+    async contentPicture(job) {
+      const stored = await readFile(job.contentPath);
+      return job.options.clipFrames ? encodePng(await decodeFirstFrame(stored)) : stored;
     },
     engineInfo: runtime.engineInfo,
     engineProblem: runtime.engineProblem,

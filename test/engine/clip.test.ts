@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeClip, clipKindOf, DEFAULT_CLIP_LIMITS, type Clip } from '../../src/engine/clip/decode.ts';
+import { decodeClip, decodeFirstFrame, clipKindOf, DEFAULT_CLIP_LIMITS, type Clip } from '../../src/engine/clip/decode.ts';
 import { encodeMp4 } from '../../src/engine/clip/encode.ts';
 import { measureFlicker } from '../../src/engine/clip/flicker.ts';
 import { consistency, opticalFlow, warp } from '../../src/engine/clip/flow.ts';
@@ -123,6 +123,16 @@ describe('clips in and out', () => {
     for (const [index, frame] of read.frames.entries()) expect(meanDifference(frame, await turnCounterClockwise(clip.frames[index]!))).toBeLessThan(8);
     const upsideDown = await decodeClip(await withTurnInMetadata(mp4, 180));
     expect([upsideDown.frames[0]!.width, upsideDown.frames[0]!.height]).toEqual([96, 72]);
+  });
+
+  it('reads a clip’s first frame alone as the whole clip reads it (the picture that stands for it until painted)', async () => {
+    const gif = await encodeGif(clip.frames, { delaysMs: clip.frames.map(() => 100), maxSide: 96 });
+    const turned = await withTurnInMetadata(await encodeMp4(clip.frames, clip.frames.map(() => 80)), 90);
+    for (const bytes of [gif, turned]) {
+      const [first, whole] = await Promise.all([decodeFirstFrame(bytes), decodeClip(bytes)]);
+      expect([first.width, first.height]).toEqual([whole.frames[0]!.width, whole.frames[0]!.height]);
+      expect(meanDifference(first, whole.frames[0]!)).toBeLessThan(1);
+    }
   });
 
   it('reads an HDR video (HLG, as an iPhone records by default) in SDR colours, not washed out', async () => {

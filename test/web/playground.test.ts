@@ -9,6 +9,7 @@ import { launchBrowser } from '../helpers/browser.ts';
 import { loadSharedImage, SHARED_VGG_DIR, sharedImagePath } from '../helpers/shared.ts';
 import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
 import { encodeGif } from '../../src/engine/gif.ts';
+import { encodeMp4 } from '../../src/engine/clip/encode.ts';
 
 /**
  * End to end: the real app (bot core, engine process, web adapter) and Debian's Chromium driven by
@@ -186,6 +187,27 @@ describe('the web playground', () => {
     expect(await page.textContent('#parameters')).toMatch(/· 4 frames, each from the one before \(temporally consistent\)/);
     const gif = await download('#download-gif');
     expect((await sharp(gif, { animated: true }).metadata()).pages).toBe(4);
+  });
+
+  it('previews a chosen video as a video, and shows a video job’s photo as its first frame', async () => {
+    const clip = await syntheticClip(await loadSharedImage('content_tubingen.jpg'), await loadSharedImage('content_dog.jpg'), { frames: 4, width: 96, height: 72 });
+    await page.setInputFiles('#content-input', { name: 'street.mp4', mimeType: 'video/mp4', buffer: await encodeMp4(clip.frames, clip.frames.map(() => 100)) });
+    // An <img> cannot show a video (it showed a broken picture); the page's policy lets the <video> load it.
+    expect(await page.isHidden('#content-preview')).toBe(true);
+    await expect.poll(() => page.locator('#content-video-preview').evaluate((video) => (video as HTMLVideoElement).videoWidth)).toBe(96);
+    await page.click('#style-choices label:has(input[value="the-scream"])');
+    await setOption('size', '64');
+    await setOption('iterations', '');
+    await page.click('#stylize-button');
+    await page.waitForSelector('#result:not([hidden])', { timeout: 120_000 });
+    const id = (await page.textContent('#job-title'))!.match(/^Job (\S+)/)![1]!;
+    // The stored photo is the video itself: its picture is the first frame, as a PNG (it was the MP4's bytes).
+    const poster = await page.evaluate(async (url) => Array.from(new Uint8Array(await (await fetch(url)).arrayBuffer())), `/api/jobs/${id}/content.png`);
+    expect(await sharp(Buffer.from(poster)).metadata()).toMatchObject({ format: 'png', width: 96, height: 72 });
+    // The next job's photo is a picture again.
+    await page.setInputFiles('#content-input', sharedImagePath('content_person.jpg'));
+    expect(await page.isHidden('#content-video-preview')).toBe(true);
+    expect(await page.isVisible('#content-preview')).toBe(true);
   });
 
   it('shows a fast picture with its before/after GIF and no loss chart (one pass has no loss)', async () => {

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import sharp from 'sharp';
 import type { Bot } from '../../bot/bot.ts';
@@ -95,7 +94,7 @@ async function routeJob({ bot, request, response, url, clientId, context, trackS
   }
   // `/result` is the result as a thing to remove; its pictures are `/result.png` and `/result.gif`.
   if (part === '/result') throw new HttpError(405, 'Method not allowed: DELETE removes the result; its pictures are result.png and result.gif.');
-  if (part === '/content.png') return sendBytes(response, 'image/png', await readFile(job.contentPath).catch(() => notFound('The photo of this job has expired.')));
+  if (part === '/content.png') return sendBytes(response, 'image/png', await bot.contentPicture(job).catch(() => notFound('The photo of this job has expired.')));
   const files = await bot.resultFiles(job).catch(() => notFound('This result has expired or is not ready.'));
   const download = url.searchParams.has('download') ? `attachment; filename="impasto-${job.id}.${part === '/result.png' ? 'png' : 'gif'}"` : undefined;
   return part === '/result.png' ? sendBytes(response, 'image/png', files.png, download) : sendBytes(response, 'image/gif', files.gif, download);

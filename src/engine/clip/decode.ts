@@ -82,6 +82,21 @@ export async function decodeClip(bytes: Uint8Array, limits: ClipLimits = DEFAULT
   return viaFfmpeg ? decodeVideo(bytes, limits, label, viaFfmpeg) : decodeAnimation(bytes, limits, label);
 }
 
+/**
+ * A clip's first frame as `decodeClip` reads it (turned upright, tone-mapped, at most `maxPixels`),
+ * decoding no more: the picture that stands for a clip until it is painted. No limit but the pixels
+ * is checked (the clip was accepted when it came).
+ */
+export async function decodeFirstFrame(bytes: Uint8Array, maxPixels = DEFAULT_CLIP_LIMITS.maxPixels): Promise<RgbImage> {
+  const unlimited: ClipLimits = { ...DEFAULT_CLIP_LIMITS, maxFrames: Number.MAX_SAFE_INTEGER, maxSeconds: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER, maxSourcePixels: Number.MAX_SAFE_INTEGER, maxPixels };
+  const viaFfmpeg = ffmpegClipKindOf(bytes);
+  if (viaFfmpeg) return (await decodeVideo(bytes, unlimited, 'clip', viaFfmpeg, 1)).frames[0]!;
+  const metadata = await sharp(bytes).metadata();
+  const { width, height } = fitWithin({ width: metadata.width ?? 0, height: metadata.pageHeight ?? metadata.height ?? 0 }, maxPixels);
+  const { data } = await sharp(bytes, { pages: 1, limitInputPixels: false }).resize({ width, height, fit: 'fill' }).flatten({ background: '#ffffff' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
 async function decodeAnimation(bytes: Uint8Array, limits: ClipLimits, label: string): Promise<Clip> {
   const metadata = await sharp(bytes, { animated: true }).metadata();
   const pages = metadata.pages ?? 1;
@@ -113,7 +128,8 @@ export async function checkFfmpeg(): Promise<void> {
   }
 }
 
-async function decodeVideo(bytes: Uint8Array, limits: ClipLimits, label: string, kind: Clip['kind']): Promise<Clip> {
+/** `take`: frames to decode, the limit's by default (the first frame alone for `decodeFirstFrame`). */
+async function decodeVideo(bytes: Uint8Array, limits: ClipLimits, label: string, kind: Clip['kind'], take = limits.maxFrames): Promise<Clip> {
   await checkFfmpeg();
   const dir = await mkdtemp(join(tmpdir(), 'impasto-clip-'));
   try {
@@ -136,9 +152,9 @@ async function decodeVideo(bytes: Uint8Array, limits: ClipLimits, label: string,
     // turn in its metadata); the last scale gives exactly the size the bytes are cut by.
     const toneMap = HDR_TRANSFERS.has(stream.color_transfer ?? '') && (await canToneMap());
     const filters = [`fps=${fps}`, ...(toneMap ? [`scale=${2 * Math.ceil(width / 2)}:${2 * Math.ceil(height / 2)}:flags=area`, TONE_MAP] : []), `scale=${width}:${height}:flags=area`];
-    const raw = await runFfmpeg(['-v', 'error', '-i', input, '-vf', filters.join(','), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], width * height * 3 * (limits.maxFrames + 2));
+    const raw = await runFfmpeg(['-v', 'error', '-i', input, '-vf', filters.join(','), '-frames:v', String(take), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], width * height * 3 * (take + 2));
     const frameBytes = width * height * 3;
-    const count = Math.min(limits.maxFrames, Math.floor(raw.byteLength / frameBytes));
+    const count = Math.min(take, Math.floor(raw.byteLength / frameBytes));
     if (count === 0) throw new InputError('corrupt_image', `The ${label} has no frames ffmpeg could decode.`, 'content');
     const frames = Array.from({ length: count }, (_, index) => ({ width, height, data: new Uint8Array(raw.buffer, raw.byteOffset + index * frameBytes, frameBytes) }));
     return { frames, delaysMs: frames.map(() => Math.round(1000 / fps)), kind };

@@ -39,8 +39,8 @@ async function main(): Promise<void> {
   $('#retention').textContent = `Pictures are deleted ${info.retentionDays === 1 ? 'a day' : `${info.retentionDays} days`} after they are painted.`;
   renderOptionFields(info.commands);
   offerAcceptedFiles(info.commands);
-  wireDropZone($('#content-drop'), $<HTMLInputElement>('#content-input'), $<HTMLImageElement>('#content-preview'));
-  wireDropZone($('#style-drop'), $<HTMLInputElement>('#style-input'), $<HTMLImageElement>('#style-preview'), () => {
+  wireDropZone($('#content-drop'), $<HTMLInputElement>('#content-input'), { image: $<HTMLImageElement>('#content-preview'), video: $<HTMLVideoElement>('#content-video-preview') });
+  wireDropZone($('#style-drop'), $<HTMLInputElement>('#style-input'), { image: $<HTMLImageElement>('#style-preview') }, () => {
     for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="style_name"]')) radio.checked = false;
   });
   $<HTMLFormElement>('#stylize-form').addEventListener('submit', (event) => void submitStylize(event));

@@ -79,11 +79,19 @@ function fieldFor(name: string, option: OptionDefinition): HTMLElement {
   return label;
 }
 
-export function wireDropZone(zone: HTMLElement, input: HTMLInputElement, preview: HTMLImageElement, onChange?: () => void): void {
+/** A drop zone's previews: a picture's, and a video's where the zone takes videos (an <img> cannot show one). */
+export interface DropPreviews {
+  readonly image: HTMLImageElement;
+  readonly video?: HTMLVideoElement | undefined;
+}
+
+export function wireDropZone(zone: HTMLElement, input: HTMLInputElement, previews: DropPreviews, onChange?: () => void): void {
   const show = () => {
     const file = input.files?.[0];
-    preview.hidden = !file;
-    if (file) preview.src = URL.createObjectURL(file);
+    const video = file?.type.startsWith('video/') ? previews.video : undefined;
+    previews.image.hidden = !file || video !== undefined;
+    if (previews.video) previews.video.hidden = video === undefined;
+    if (file) (video ?? previews.image).src = URL.createObjectURL(file);
     onChange?.();
   };
   input.addEventListener('change', show);
