@@ -40,11 +40,13 @@ export interface CliClipJob extends Omit<ClipRequest, 'onProgress' | 'signal' | 
   /** Where the clip goes (`clipOutputOf` in outputs.ts), and where a GIF of it also goes (`--gif`). */
   readonly output: string;
   readonly gif?: string | undefined;
+  /** The clip's file: an MP4 keeps its sound. */
+  readonly source: Uint8Array;
 }
 
 /** Paints the clip with a progress bar (Ctrl-C stops between frames, or within one), and writes it. */
 export async function paintClip(context: MethodContext, job: CliClipJob): Promise<void> {
-  const { output, gif, ...request } = job;
+  const { output, gif, source, ...request } = job;
   const bar = createClipProgressBar();
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
@@ -52,7 +54,7 @@ export async function paintClip(context: MethodContext, job: CliClipJob): Promis
   const first = result.frames[0]!;
   // At the clip's size and timing, however large: it is not going to a chat's upload limit.
   const writeGif = async (path: string) => writeFile(path, await encodeGif(result.frames, { delaysMs: result.delaysMs, maxSide: Math.max(first.width, first.height), maxBytes: Number.MAX_SAFE_INTEGER }));
-  if (extname(output).toLowerCase() === '.mp4') await writeFile(output, await encodeMp4(result.frames, result.delaysMs));
+  if (extname(output).toLowerCase() === '.mp4') await writeFile(output, await encodeMp4(result.frames, result.delaysMs, { soundFrom: source }));
   else await writeGif(output);
   process.stderr.write(`wrote ${output} (${result.frames.length} frames, ${first.width}×${first.height}, ${formatDuration(result.elapsedMs)})\n`);
   if (gif !== undefined && gif !== output) {

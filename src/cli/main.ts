@@ -85,7 +85,7 @@ stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<s
   const background = backgroundImages.length > 0 ? backgroundImages.map((image, index) => ({ image, weight: backgroundWeights[index]! })) : undefined;
   const options = engineOptionsOfFlags(OPTIMISE_OPTIONS, flags);
   if (clip) {
-    await paintClip(context, { clip, styles, mask, background, method: 'optimise', options: { ...options, size: clipSizeOf(clip, options.size, env) }, output, gif: flags.gif as string | undefined });
+    await paintClip(context, { clip, styles, mask, background, method: 'optimise', options: { ...options, size: clipSizeOf(clip, options.size, env) }, output, gif: flags.gif as string | undefined, source: contentBytes });
     engine.dispose();
     return;
   }
@@ -115,7 +115,7 @@ fast.action(async (contentPath: string, flags: Record<string, unknown>) => {
   const options = engineOptionsOfFlags(FAST_OPTIONS, flags);
   const output = clip ? clipOutputOf(flags.output as string | undefined, clip) : pictureOutputOf(flags.output as string | undefined);
   if (clip) {
-    await paintClip(context, { clip, styles: [], method: 'fast', options: { ...options, size: clipSizeOf(clip, options.size, env) }, output, gif: flags.gif as string | undefined });
+    await paintClip(context, { clip, styles: [], method: 'fast', options: { ...options, size: clipSizeOf(clip, options.size, env) }, output, gif: flags.gif as string | undefined, source: contentBytes });
     return;
   }
   const content = await decodeImage(contentBytes, undefined, 'content image');

@@ -12,7 +12,7 @@ import { encodeGif, encodeGifFitting } from '../../src/engine/gif.ts';
 import { decodeImage, DEFAULT_DECODE_LIMITS, resizeExactly, type RgbImage } from '../../src/engine/image.ts';
 import type { MethodContext } from '../../src/engine/methods/method.ts';
 import { animatedAvif } from '../helpers/avif.ts';
-import { hlgVideo, withTurnInMetadata } from '../helpers/video.ts';
+import { hlgVideo, streamsOf, withSound, withTurnInMetadata } from '../helpers/video.ts';
 import { sharedEngine } from '../helpers/engine.ts';
 import { loadSharedImage, SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR } from '../helpers/shared.ts';
 import { lazySegmenter } from '../../src/engine/segmentation/person.ts';
@@ -100,6 +100,20 @@ describe('clips in and out', () => {
     expect(read.frames).toHaveLength(5);
     expect(read.delaysMs[0]).toBe(Math.round(1000 / 12));
     expect([read.frames[0]!.width, read.frames[0]!.height]).toEqual([96, 72]);
+  });
+
+  it('keeps a video’s sound in the painted MP4, cut to the painted frames (a phone video came back silent)', async () => {
+    const silent = await encodeMp4(clip.frames, clip.frames.map(() => 200));
+    const source = await withSound(silent);
+    expect((await streamsOf(source)).map((stream) => stream.kind)).toEqual(['video', 'audio']);
+    // Painted: 3 of its frames at 5 a second, so the sound is cut to about 0.6 s.
+    const painted = await encodeMp4(clip.frames.slice(0, 3), [200, 200, 200], { soundFrom: source });
+    const streams = await streamsOf(painted);
+    expect(streams.map((stream) => stream.kind)).toEqual(['video', 'audio']);
+    expect(streams[1]!.seconds).toBeGreaterThan(0.4);
+    expect(streams[1]!.seconds).toBeLessThan(0.8);
+    // A source without sound gives none, and no error.
+    expect((await streamsOf(await encodeMp4(clip.frames, clip.frames.map(() => 200), { soundFrom: silent }))).map((stream) => stream.kind)).toEqual(['video']);
   });
 
   it('scales frames larger than a clip’s down as it reads them (a phone’s 1080p video), shape kept', async () => {

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { runFfmpeg } from '../../src/engine/clip/decode.ts';
 import type { RgbImage } from '../../src/engine/image.ts';
 
@@ -35,6 +37,32 @@ export async function hlgVideo(frames: readonly RgbImage[], fps: number): Promis
     const tags = ['-color_primaries', 'bt2020', '-color_trc', 'arib-std-b67', '-colorspace', 'bt2020nc'];
     await runFfmpeg(['-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0', '-vf', toHlg, '-c:v', 'libx265', '-x265-params', 'log-level=error', ...tags, '-y', output], 1024, Buffer.concat(frames.map((frame) => frame.data)));
     return await readFile(output);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The same MP4 with a sound track (a 440 Hz tone, AAC) as long as the video, as a phone's video has. */
+export async function withSound(mp4: Uint8Array): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'impasto-sound-'));
+  try {
+    const [input, output] = [join(dir, 'silent.mp4'), join(dir, 'sound.mp4')];
+    await writeFile(input, mp4);
+    await runFfmpeg(['-v', 'error', '-i', input, '-f', 'lavfi', '-i', 'sine=frequency=440:duration=10', '-map', '0:v', '-map', '1:a', '-c:v', 'copy', '-c:a', 'aac', '-shortest', '-y', output], 1024);
+    return await readFile(output);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A video's streams as ffprobe lists them: their kinds and durations in seconds. */
+export async function streamsOf(video: Uint8Array): Promise<{ kind: string; seconds: number }[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'impasto-probe-'));
+  try {
+    const path = join(dir, 'video.mp4');
+    await writeFile(path, video);
+    const { stdout } = await promisify(execFile)('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,duration', '-of', 'json', path]);
+    return (JSON.parse(stdout) as { streams: { codec_type: string; duration?: string }[] }).streams.map((stream) => ({ kind: stream.codec_type, seconds: Number(stream.duration ?? 0) }));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

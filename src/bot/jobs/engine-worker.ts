@@ -190,7 +190,8 @@ async function run(request: RunRequest): Promise<void> {
 async function runClip(request: RunRequest, context: MethodContext, inputs: { styles: WeightedStyle[]; mask: RgbImage | undefined; background: WeightedStyle[] | undefined }, signal: AbortSignal): Promise<void> {
   const { clipFrames: _frames, ...options } = request.options as Record<string, unknown>;
   // The command checked the limits when it took the clip; its frames come out the size they did then.
-  const clip = await decodeClip(await readJobInput(request.inputs.contentPath), { ...DEFAULT_CLIP_LIMITS, maxFrames: Number.MAX_SAFE_INTEGER, maxSeconds: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER, maxSourcePixels: Number.MAX_SAFE_INTEGER });
+  const source = await readJobInput(request.inputs.contentPath);
+  const clip = await decodeClip(source, { ...DEFAULT_CLIP_LIMITS, maxFrames: Number.MAX_SAFE_INTEGER, maxSeconds: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER, maxSourcePixels: Number.MAX_SAFE_INTEGER });
   const framesDir = resumeDirsOf(request.output).frames;
   await mkdir(framesDir, { recursive: true });
   const saved = (await readdir(framesDir)).filter((name) => /^\d{5}\.png$/.test(name)).sort();
@@ -223,7 +224,7 @@ async function runClip(request: RunRequest, context: MethodContext, inputs: { st
   await writeAtomically(request.output.gifPath, gif.bytes);
   // A video is answered with a video too (ffmpeg decoded it, so it is there to encode).
   const video = clip.kind === 'video';
-  if (video) await writeAtomically(request.output.mp4Path, await encodeMp4(result.frames, result.delaysMs));
+  if (video) await writeAtomically(request.output.mp4Path, await encodeMp4(result.frames, result.delaysMs, { soundFrom: source }));
   await rm(framesDir, { recursive: true, force: true });
   send({ type: 'done', jobId: request.jobId, outcome: { width: first.width, height: first.height, iterations: result.frames.length, elapsedMs: result.elapsedMs, frames: result.frames.length, lossHistory: [], video, ...(gif.width < first.width ? { gifWidth: gif.width } : {}) } });
 }
