@@ -2,33 +2,38 @@ import cliProgress from 'cli-progress';
 import type { ClipProgress } from '../engine/clip/stylize-clip.ts';
 import type { MethodProgress } from '../engine/methods/method.ts';
 
-/** A terminal progress bar for a stylization: iteration, losses and ETA on one line. */
-export function createStylizeProgressBar(): { update(progress: MethodProgress): void; stop(): void } {
-  const bar = new cliProgress.SingleBar(
-    {
-      format: '{bar} {value}/{total} | loss {loss} (content {content}, style {style}, tv {tv}) | {elapsed} elapsed, ETA {remaining}',
-      hideCursor: true,
-      stream: process.stderr,
-    },
-    cliProgress.Presets.shades_classic,
-  );
+/** A progress bar on stderr that starts at its first update, when its total is known. */
+interface Bar<P extends object> {
+  show(value: number, total: number, payload: P): void;
+  stop(): void;
+}
+
+function startingBar<P extends object>(options: cliProgress.Options): Bar<P> {
+  const bar = new cliProgress.SingleBar({ stream: process.stderr, ...options }, cliProgress.Presets.shades_classic);
   let started = false;
   return {
+    show(value, total, payload) {
+      if (started) return bar.update(value, payload);
+      bar.start(total, value, payload);
+      started = true;
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+/** A terminal progress bar for a stylization: iteration, losses and ETA on one line. */
+export function createStylizeProgressBar(): { update(progress: MethodProgress): void; stop(): void } {
+  const bar = startingBar({ format: '{bar} {value}/{total} | loss {loss} (content {content}, style {style}, tv {tv}) | {elapsed} elapsed, ETA {remaining}', hideCursor: true });
+  return {
     update(progress) {
-      const payload = {
+      bar.show(progress.iteration, progress.totalIterations, {
         loss: progress.terms?.total.toExponential(2) ?? '–',
         content: progress.terms?.content.toExponential(2) ?? '–',
         style: progress.terms?.style.toExponential(2) ?? '–',
         tv: progress.terms?.tv.toExponential(2) ?? '–',
         elapsed: formatDuration(progress.elapsedMs),
         remaining: formatDuration(progress.etaMs),
-      };
-      if (!started) {
-        bar.start(progress.totalIterations, progress.iteration, payload);
-        started = true;
-      } else {
-        bar.update(progress.iteration, payload);
-      }
+      });
     },
     stop: () => bar.stop(),
   };
@@ -36,41 +41,21 @@ export function createStylizeProgressBar(): { update(progress: MethodProgress): 
 
 /** A terminal progress bar for a clip: frames done, the iteration within the next one, and ETA. */
 export function createClipProgressBar(): { update(progress: ClipProgress): void; stop(): void } {
-  const bar = new cliProgress.SingleBar(
-    { format: '{bar} frame {value}/{total}{within} | {elapsed} elapsed, ETA {remaining}', hideCursor: true, stream: process.stderr },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
+  const bar = startingBar({ format: '{bar} frame {value}/{total}{within} | {elapsed} elapsed, ETA {remaining}', hideCursor: true });
   return {
     update(progress) {
       // A network paints a frame in one step: only an optimisation has iterations to show.
       const within = progress.frame < progress.totalFrames && progress.totalIterations > 1 ? ` (iteration ${progress.iteration}/${progress.totalIterations})` : '';
-      const payload = { within, elapsed: formatDuration(progress.elapsedMs), remaining: formatDuration(progress.etaMs) };
-      if (!started) {
-        bar.start(progress.totalFrames, progress.frame, payload);
-        started = true;
-      } else {
-        bar.update(progress.frame, payload);
-      }
+      bar.show(progress.frame, progress.totalFrames, { within, elapsed: formatDuration(progress.elapsedMs), remaining: formatDuration(progress.etaMs) });
     },
     stop: () => bar.stop(),
   };
 }
 
 export function createDownloadProgressBar(): { update(received: number, total: number): void; stop(): void } {
-  const bar = new cliProgress.SingleBar(
-    { format: 'VGG-19 weights {bar} {percentage}% | {receivedMb}/{totalMb} MB', stream: process.stderr },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
+  const bar = startingBar({ format: 'VGG-19 weights {bar} {percentage}% | {receivedMb}/{totalMb} MB' });
   return {
-    update(received, total) {
-      const payload = { receivedMb: (received / 1e6).toFixed(1), totalMb: (total / 1e6).toFixed(1) };
-      if (!started) {
-        bar.start(total, received, payload);
-        started = true;
-      } else bar.update(received, payload);
-    },
+    update: (received, total) => bar.show(received, total, { receivedMb: (received / 1e6).toFixed(1), totalMb: (total / 1e6).toFixed(1) }),
     stop: () => bar.stop(),
   };
 }
