@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { ClipEnvironment } from '../bot/config.ts';
-import { clipKindOf, decodeClip, DEFAULT_CLIP_LIMITS, type Clip } from '../engine/clip/decode.ts';
+import { checkFfmpeg, clipKindOf, decodeClip, DEFAULT_CLIP_LIMITS, needsFfmpeg, type Clip } from '../engine/clip/decode.ts';
 import { encodeMp4 } from '../engine/clip/encode.ts';
 import { stylizeClip, type ClipRequest } from '../engine/clip/stylize-clip.ts';
 import { InputError } from '../engine/errors.ts';
@@ -21,6 +21,12 @@ import { createClipProgressBar, formatDuration } from './progress-bar.ts';
 export async function readClip(bytes: Uint8Array, env: ClipEnvironment): Promise<Clip | undefined> {
   const kind = await clipKindOf(bytes);
   if (kind === 'still') return undefined;
+  // The bot's words ("not installed where this bot runs: send a GIF") are for a chat; here the user can install it.
+  if (needsFfmpeg(bytes)) {
+    await checkFfmpeg().catch(() => {
+      throw new InputError('not_an_image', 'Videos and animated AVIFs are read with ffmpeg, which is not on this machine: install it (on Debian or Ubuntu: apt-get install ffmpeg), or paint an animated GIF.', 'content');
+    });
+  }
   const limits = { ...DEFAULT_CLIP_LIMITS, maxFrames: env.IMPASTO_CLIP_MAX_FRAMES, maxSeconds: env.IMPASTO_CLIP_MAX_SECONDS, maxBytes: Number.MAX_SAFE_INTEGER };
   return decodeClip(bytes, limits, kind === 'video' ? 'video' : 'animation').catch((error: unknown) => {
     // Too long or too many frames: say which settings allow more.

@@ -61,6 +61,12 @@ describe('the command line with a clip for the photo', () => {
     expect(long).toEqual({ code: 2, stderr: 'impasto: The animation has 4 frames; clips may have up to 3. IMPASTO_CLIP_MAX_SECONDS (up to 120) and IMPASTO_CLIP_MAX_FRAMES (up to 600) allow more.\n' });
   });
 
+  it('says how to get ffmpeg when a video is given on a machine without it (the bot says to send a GIF)', async () => {
+    // node is started by its full path; ffmpeg and ffprobe are looked up on PATH, here an empty folder.
+    const run = await impasto(['fast', 'street.mp4', '--network', 'wave', '-o', 'painted.mp4'], { PATH: dir });
+    expect(run).toEqual({ code: 2, stderr: 'impasto: Videos and animated AVIFs are read with ffmpeg, which is not on this machine: install it (on Debian or Ubuntu: apt-get install ffmpeg), or paint an animated GIF.\n' });
+  });
+
   it('writes a still picture in the format its name says, and refuses one it cannot be (it wrote PNG bytes under any name)', async () => {
     for (const [name, format] of [['dog.png', 'png'], ['dog.jpg', 'jpeg'], ['dog.webp', 'webp']] as const) {
       const run = await impasto(['fast', sharedImagePath('content_dog.jpg'), '--network', 'wave', '--size', '128', '-o', name]);

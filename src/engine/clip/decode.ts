@@ -75,6 +75,11 @@ function ffmpegClipKindOf(bytes: Uint8Array): Clip['kind'] | undefined {
   return undefined;
 }
 
+/** Whether ffmpeg decodes this clip (a video, an animated AVIF), rather than sharp. */
+export function needsFfmpeg(bytes: Uint8Array): boolean {
+  return ffmpegClipKindOf(bytes) !== undefined;
+}
+
 /** The frames and timing of an animated GIF / WebP / AVIF or a video, within `limits`. */
 export async function decodeClip(bytes: Uint8Array, limits: ClipLimits = DEFAULT_CLIP_LIMITS, label = 'clip'): Promise<Clip> {
   if (bytes.byteLength > limits.maxBytes) throw new InputError('too_many_bytes', `The ${label} is ${megabytes(bytes.byteLength)}; the limit is ${megabytes(limits.maxBytes)}.`, 'content');
