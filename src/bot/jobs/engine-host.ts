@@ -176,6 +176,12 @@ export class EngineHost {
             });
             break;
           case 'startup-failed':
+            // Let go of it now, though it is still exiting: a start meanwhile (weights put in place,
+            // a job) must spawn a new worker, not be handed this failure again (a loaded CI run did).
+            if (this.worker === worker) {
+              this.worker = undefined;
+              this.ready = undefined;
+            }
             // Its kind crosses the process boundary, so that a job waiting on it says what is missing.
             reject(message.missingWeights ? new WeightsError(message.message) : new Error(message.message));
             break;
@@ -194,7 +200,8 @@ export class EngineHost {
       });
       worker.on('error', (error) => this.options.logger.error({ err: error }, 'engine worker error'));
       worker.on('exit', (code, signal) => {
-        if (this.worker === worker) {
+        const current = this.worker === worker;
+        if (current) {
           this.worker = undefined;
           this.ready = undefined;
         }
@@ -203,7 +210,8 @@ export class EngineHost {
         if (this.stopping) return;
         this.options.logger.error({ code, signal }, 'engine worker exited');
         this.options.onCrash?.(`exited (${how})`);
-        this.fail(new EngineFailure(`engine worker exited (${how})`, 'The style engine crashed while working on this job (it has been restarted). Try again, perhaps with a smaller size.'));
+        // A worker already let go (restarted, or its start failed) has no job: the one running now is another worker's.
+        if (current) this.fail(new EngineFailure(`engine worker exited (${how})`, 'The style engine crashed while working on this job (it has been restarted). Try again, perhaps with a smaller size.'));
       });
     });
   }

@@ -1,0 +1,33 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/bot/logger.ts';
+import { EngineHost } from '../../src/bot/jobs/engine-host.ts';
+import type { EngineWorkerData } from '../../src/bot/jobs/engine-protocol.ts';
+import { WeightsError } from '../../src/engine/errors.ts';
+
+describe('the engine host', () => {
+  it('spawns a new worker for the next start after a failed one, even while the failed worker is still exiting', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'impasto-host-'));
+    const crashes: string[] = [];
+    // A stand-in worker (no engine): the first start fails, and that process lingers 3 s before it exits.
+    const host = new EngineHost({
+      workerData: { startedMarker: join(dir, 'started') } as unknown as EngineWorkerData,
+      logger: createLogger({ level: 'silent', secrets: [] }),
+      workerUrl: new URL('../helpers/failing-start-worker.ts', import.meta.url),
+      onCrash: (reason) => crashes.push(reason),
+    });
+    try {
+      await expect(host.start()).rejects.toBeInstanceOf(WeightsError);
+      // The weights are put in place: the next start finds them at once (it was handed the old failure until that process exited).
+      await expect(host.start()).resolves.toMatchObject({ label: 'onnxruntime', availableLayers: ['conv1_1'] });
+      // The failed worker's exit, when it comes, is not taken for the new one's crash.
+      await expect.poll(() => crashes, { timeout: 10_000 }).toEqual(['exited (code 1)']);
+      await expect(host.start()).resolves.toMatchObject({ label: 'onnxruntime' });
+    } finally {
+      await host.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
