@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { ClipEnvironment } from '../bot/config.ts';
-import { checkFfmpeg, clipKindOf, decodeClip, DEFAULT_CLIP_LIMITS, needsFfmpeg, type Clip } from '../engine/clip/decode.ts';
+import { checkFfmpeg, decodeClipIfAny, DEFAULT_CLIP_LIMITS, needsFfmpeg, type Clip } from '../engine/clip/decode.ts';
 import { encodeMp4 } from '../engine/clip/encode.ts';
 import { stylizeClip, type ClipRequest } from '../engine/clip/stylize-clip.ts';
 import { InputError } from '../engine/errors.ts';
@@ -19,8 +19,6 @@ import { createClipProgressBar, formatDuration } from './progress-bar.ts';
  * same variables); the file is the user's own, so its size in bytes is not limited.
  */
 export async function readClip(bytes: Uint8Array, env: ClipEnvironment): Promise<Clip | undefined> {
-  const kind = await clipKindOf(bytes);
-  if (kind === 'still') return undefined;
   // The bot's words ("not installed where this bot runs: send a GIF") are for a chat; here the user can install it.
   if (needsFfmpeg(bytes)) {
     await checkFfmpeg().catch(() => {
@@ -28,7 +26,7 @@ export async function readClip(bytes: Uint8Array, env: ClipEnvironment): Promise
     });
   }
   const limits = { ...DEFAULT_CLIP_LIMITS, maxFrames: env.IMPASTO_CLIP_MAX_FRAMES, maxSeconds: env.IMPASTO_CLIP_MAX_SECONDS, maxBytes: Number.MAX_SAFE_INTEGER };
-  return decodeClip(bytes, limits, kind === 'video' ? 'video' : 'animation').catch((error: unknown) => {
+  return decodeClipIfAny(bytes, limits).catch((error: unknown) => {
     // Too long or too many frames: say which settings allow more.
     if (error instanceof InputError && error.code === 'invalid_option') throw new InputError(error.code, `${error.message} IMPASTO_CLIP_MAX_SECONDS (up to 120) and IMPASTO_CLIP_MAX_FRAMES (up to 600) allow more.`, error.field);
     throw error;
@@ -36,7 +34,7 @@ export async function readClip(bytes: Uint8Array, env: ClipEnvironment): Promise
 }
 
 /** A clip's size when none is asked for: `IMPASTO_CLIP_SIZE`, or the clip's own if smaller (every frame costs as much as a picture). */
-export function clipSizeOf(clip: Clip, asked: unknown, env: ClipEnvironment): number {
+function clipSizeOf(clip: Clip, asked: unknown, env: ClipEnvironment): number {
   if (typeof asked === 'number') return asked;
   const frame = clip.frames[0]!;
   return Math.max(64, Math.min(env.IMPASTO_CLIP_SIZE, Math.max(frame.width, frame.height)));
@@ -50,13 +48,17 @@ export interface CliClipJob extends Omit<ClipRequest, 'onProgress' | 'signal' | 
   readonly source: Uint8Array;
 }
 
-/** Paints the clip with a progress bar (Ctrl-C stops between frames, or within one), and writes it. */
-export async function paintClip(context: MethodContext, job: CliClipJob): Promise<void> {
+/**
+ * Paints the clip (at `IMPASTO_CLIP_SIZE` unless a size is asked for) with a progress bar (Ctrl-C
+ * stops between frames, or within one), and writes it.
+ */
+export async function paintClip(context: MethodContext, job: CliClipJob, env: ClipEnvironment): Promise<void> {
   const { output, gif, source, ...request } = job;
   const bar = createClipProgressBar();
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
-  const result = await stylizeClip(context, { ...request, signal: controller.signal, onProgress: (progress) => bar.update(progress) }).finally(() => bar.stop());
+  const options = { ...request.options, size: clipSizeOf(request.clip, request.options.size, env) };
+  const result = await stylizeClip(context, { ...request, options, signal: controller.signal, onProgress: (progress) => bar.update(progress) }).finally(() => bar.stop());
   const first = result.frames[0]!;
   // At the clip's size and timing, however large: it is not going to a chat's upload limit.
   const writeGif = async (path: string) => writeFile(path, await encodeGif(result.frames, { delaysMs: result.delaysMs, maxSide: Math.max(first.width, first.height), maxBytes: Number.MAX_SAFE_INTEGER }));

@@ -36,13 +36,16 @@ import { downloadSegmentationModel, hasSegmentationModel, SEGMENTATION_CACHE_DIR
 import { downloadWeights } from '../engine/weights.ts';
 import { downloadFastNetworks } from '../engine/fast/download.ts';
 import { engineOptionsOfFlags, flagsOf, toNumber } from './engine-flags.ts';
-import { clipSizeOf, paintClip, readClip } from './clips.ts';
-import { clipOutputOf, encodePictureFor, pictureOutputOf } from './outputs.ts';
+import { paintClip, readClip } from './clips.ts';
+import { encodePictureFor, outputOf } from './outputs.ts';
 import { createDownloadProgressBar, createStylizeProgressBar, formatDuration } from './progress-bar.ts';
 
 /** What `<content>` takes besides a picture, and where a painted clip may go. */
 const CLIP_FORMATS = 'an animated GIF, WebP or AVIF, or an MP4, WebM or MOV video: painted frame by frame';
 const CLIP_OUTPUT_HELP = '.jpg, .webp or .avif write those; a clip goes to a .gif or .mp4 (default stylized.gif)';
+
+/** The settings `stylize` and `fast` read: the engine's, and the clip limits the bot uses too. */
+const CLI_ENVIRONMENT = engineEnvironmentSchema.merge(clipEnvironmentSchema);
 
 const program = new Command('impasto').description('Neural style transfer (Gatys et al.) on onnxruntime or TensorFlow.js').showHelpAfterError();
 
@@ -60,11 +63,11 @@ const stylize = program
 // Every option of the optimisation, with its range and default, from the method's own table.
 for (const option of flagsOf(OPTIMISE_OPTIONS)) stylize.addOption(option);
 stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<string, unknown>) => {
-  const env = parseEnvironment(engineEnvironmentSchema.merge(clipEnvironmentSchema), process.env);
+  const env = parseEnvironment(CLI_ENVIRONMENT, process.env);
   const contentBytes = await readFile(contentPath);
   const clip = await readClip(contentBytes, env);
   // Refused before the engine starts: a clip goes to a GIF or an MP4, a picture to a PNG, JPEG, WebP or AVIF.
-  const output = clip ? clipOutputOf(flags.output as string | undefined, clip) : pictureOutputOf(flags.output as string | undefined);
+  const output = outputOf(flags.output as string | undefined, clip);
   const engine = await createEngine({
     backend: env.IMPASTO_BACKEND,
     objectiveEngine: env.IMPASTO_ENGINE,
@@ -85,7 +88,7 @@ stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<s
   const background = backgroundImages.length > 0 ? backgroundImages.map((image, index) => ({ image, weight: backgroundWeights[index]! })) : undefined;
   const options = engineOptionsOfFlags(OPTIMISE_OPTIONS, flags);
   if (clip) {
-    await paintClip(context, { clip, styles, mask, background, method: 'optimise', options: { ...options, size: clipSizeOf(clip, options.size, env) }, output, gif: flags.gif as string | undefined, source: contentBytes });
+    await paintClip(context, { clip, styles, mask, background, method: 'optimise', options, output, gif: flags.gif as string | undefined, source: contentBytes }, env);
     engine.dispose();
     return;
   }
@@ -107,15 +110,15 @@ const fast = program
 // The fast method's options, with their ranges and defaults, from its own table.
 for (const option of flagsOf(FAST_OPTIONS)) fast.addOption(option);
 fast.action(async (contentPath: string, flags: Record<string, unknown>) => {
-  const env = parseEnvironment(engineEnvironmentSchema.merge(clipEnvironmentSchema), process.env);
+  const env = parseEnvironment(CLI_ENVIRONMENT, process.env);
   const contentBytes = await readFile(contentPath);
   const clip = await readClip(contentBytes, env);
   const segmenter = lazySegmenter(env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR, () => chooseBackend(env.IMPASTO_BACKEND));
   const context = { engine: () => Promise.reject(new Error('the fast method needs no VGG engine')), fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, trainedNetworksDir: env.IMPASTO_TRAINED_NETWORKS_DIR, segmenter };
   const options = engineOptionsOfFlags(FAST_OPTIONS, flags);
-  const output = clip ? clipOutputOf(flags.output as string | undefined, clip) : pictureOutputOf(flags.output as string | undefined);
+  const output = outputOf(flags.output as string | undefined, clip);
   if (clip) {
-    await paintClip(context, { clip, styles: [], method: 'fast', options: { ...options, size: clipSizeOf(clip, options.size, env) }, output, gif: flags.gif as string | undefined, source: contentBytes });
+    await paintClip(context, { clip, styles: [], method: 'fast', options, output, gif: flags.gif as string | undefined, source: contentBytes }, env);
     return;
   }
   const content = await decodeImage(contentBytes, undefined, 'content image');

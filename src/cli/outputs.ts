@@ -14,8 +14,13 @@ type PictureExtension = keyof typeof PICTURE_FORMATS;
 /** A painted clip's formats by extension. */
 export const CLIP_EXTENSIONS = ['.gif', '.mp4'] as const;
 
+/** Where the result goes: `clipOutputOf` for a clip, else `pictureOutputOf`. */
+export function outputOf(output: string | undefined, clip: Clip | undefined): string {
+  return clip ? clipOutputOf(output, clip) : pictureOutputOf(output);
+}
+
 /** The file a picture goes to: `-o`'s, named .png, .jpg, .webp or .avif, else `stylized.png`. */
-export function pictureOutputOf(output: string | undefined): string {
+function pictureOutputOf(output: string | undefined): string {
   if (output === undefined) return 'stylized.png';
   if (extname(output).toLowerCase() in PICTURE_FORMATS) return output;
   const gif = extname(output).toLowerCase() === '.gif' ? ' (the GIF of how it emerged goes to --gif)' : '';
@@ -23,7 +28,7 @@ export function pictureOutputOf(output: string | undefined): string {
 }
 
 /** The file a painted clip goes to: `-o`'s, which must name a GIF or an MP4, else `stylized.gif`. */
-export function clipOutputOf(output: string | undefined, clip: Clip): string {
+function clipOutputOf(output: string | undefined, clip: Clip): string {
   if (output === undefined) return 'stylized.gif';
   if ((CLIP_EXTENSIONS as readonly string[]).includes(extname(output).toLowerCase())) return output;
   const what = clip.kind === 'video' ? 'a video' : 'an animation';

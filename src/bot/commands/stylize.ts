@@ -6,7 +6,7 @@ import { checkMaskShape } from '../../engine/mask.ts';
 import { DEFAULT_STRENGTH, STYLIZE_OPTIONS, type StylizeOptionsInput } from '../../engine/options.ts';
 import { BotError } from '../errors.ts';
 import { storeClip, storeImage } from '../files.ts';
-import { clipKindOf, decodeClip, type Clip } from '../../engine/clip/decode.ts';
+import { decodeClipIfAny, type Clip } from '../../engine/clip/decode.ts';
 import { queuedText } from '../job-messages.ts';
 import type { JobOptions, NewJob, StyleShare } from '../jobs/store.ts';
 import type { CommandLimits } from '../limits.ts';
@@ -143,10 +143,8 @@ type StylizeArgs = ArgsOf<ReturnType<typeof stylizeDefinition>>;
  * or by optimisation with temporal consistency (targets and background styles found frame by frame),
  * its first frame started from the network's picture in mode best.
  */
-async function clipOf(args: StylizeArgs, limits: CommandLimits): Promise<Clip | undefined> {
-  const kind = await clipKindOf(args.content.bytes);
-  if (kind === 'still') return undefined;
-  return decodeClip(args.content.bytes, limits.clip, kind === 'video' ? 'video' : 'animation');
+function clipOf(args: StylizeArgs, limits: CommandLimits): Promise<Clip | undefined> {
+  return decodeClipIfAny(args.content.bytes, limits.clip);
 }
 
 /** The size asked for; otherwise the default, but never larger than the photo (a small photo is not upscaled unless asked). */

@@ -6,7 +6,7 @@
  */
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeClip, DEFAULT_CLIP_LIMITS } from '../../engine/clip/decode.ts';
+import { ACCEPTED_CLIP_LIMITS, decodeClip } from '../../engine/clip/decode.ts';
 import { stylizeClip } from '../../engine/clip/stylize-clip.ts';
 import { encodeMp4 } from '../../engine/clip/encode.ts';
 import type { WeightedStyle } from '../../engine/engine.ts';
@@ -189,9 +189,8 @@ async function run(request: RunRequest): Promise<void> {
  */
 async function runClip(request: RunRequest, context: MethodContext, inputs: { styles: WeightedStyle[]; mask: RgbImage | undefined; background: WeightedStyle[] | undefined }, signal: AbortSignal): Promise<void> {
   const { clipFrames: _frames, ...options } = request.options as Record<string, unknown>;
-  // The command checked the limits when it took the clip; its frames come out the size they did then.
   const source = await readJobInput(request.inputs.contentPath);
-  const clip = await decodeClip(source, { ...DEFAULT_CLIP_LIMITS, maxFrames: Number.MAX_SAFE_INTEGER, maxSeconds: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER, maxSourcePixels: Number.MAX_SAFE_INTEGER });
+  const clip = await decodeClip(source, ACCEPTED_CLIP_LIMITS);
   const framesDir = resumeDirsOf(request.output).frames;
   await mkdir(framesDir, { recursive: true });
   const saved = (await readdir(framesDir)).filter((name) => /^\d{5}\.png$/.test(name)).sort();

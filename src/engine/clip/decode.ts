@@ -38,6 +38,12 @@ export interface ClipLimits {
 /** Enough for a few seconds of a chat GIF; a CPU paints them within minutes (see the README). */
 export const DEFAULT_CLIP_LIMITS: ClipLimits = { maxFrames: 48, maxSeconds: 6, maxPixels: 1_000_000, maxSourcePixels: 40_000_000, maxBytes: 20 * 1024 * 1024, maxFps: 12 };
 
+/**
+ * For reading again a clip that was accepted when it came (the engine's worker, its first frame
+ * for the playground): its frames come out as they did then, and nothing is refused.
+ */
+export const ACCEPTED_CLIP_LIMITS: ClipLimits = { ...DEFAULT_CLIP_LIMITS, maxFrames: Number.MAX_SAFE_INTEGER, maxSeconds: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER, maxSourcePixels: Number.MAX_SAFE_INTEGER };
+
 const execFileAsync = promisify(execFile);
 
 /** What a file is, from its first bytes and header: a still image, an animation, or a video. */
@@ -80,6 +86,12 @@ export function needsFfmpeg(bytes: Uint8Array): boolean {
   return ffmpegClipKindOf(bytes) !== undefined;
 }
 
+/** The file as a clip within `limits`, or undefined for a still picture (for `decodeImage`). */
+export async function decodeClipIfAny(bytes: Uint8Array, limits: ClipLimits): Promise<Clip | undefined> {
+  const kind = await clipKindOf(bytes);
+  return kind === 'still' ? undefined : decodeClip(bytes, limits, kind === 'video' ? 'video' : 'animation');
+}
+
 /** The frames and timing of an animated GIF / WebP / AVIF or a video, within `limits`. */
 export async function decodeClip(bytes: Uint8Array, limits: ClipLimits = DEFAULT_CLIP_LIMITS, label = 'clip'): Promise<Clip> {
   if (bytes.byteLength > limits.maxBytes) throw new InputError('too_many_bytes', `The ${label} is ${megabytes(bytes.byteLength)}; the limit is ${megabytes(limits.maxBytes)}.`, 'content');
@@ -88,21 +100,17 @@ export async function decodeClip(bytes: Uint8Array, limits: ClipLimits = DEFAULT
 }
 
 /**
- * A clip's first frame as `decodeClip` reads it (turned upright, tone-mapped, at most `maxPixels`),
- * decoding no more: the picture that stands for a clip until it is painted. No limit but the pixels
- * is checked (the clip was accepted when it came).
+ * An accepted clip's first frame as `decodeClip` reads it (turned upright, tone-mapped, scaled),
+ * decoding no more: the picture that stands for a clip until it is painted.
  */
-export async function decodeFirstFrame(bytes: Uint8Array, maxPixels = DEFAULT_CLIP_LIMITS.maxPixels): Promise<RgbImage> {
-  const unlimited: ClipLimits = { ...DEFAULT_CLIP_LIMITS, maxFrames: Number.MAX_SAFE_INTEGER, maxSeconds: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER, maxSourcePixels: Number.MAX_SAFE_INTEGER, maxPixels };
+export async function decodeFirstFrame(bytes: Uint8Array): Promise<RgbImage> {
   const viaFfmpeg = ffmpegClipKindOf(bytes);
-  if (viaFfmpeg) return (await decodeVideo(bytes, unlimited, 'clip', viaFfmpeg, 1)).frames[0]!;
-  const metadata = await sharp(bytes).metadata();
-  const { width, height } = fitWithin({ width: metadata.width ?? 0, height: metadata.pageHeight ?? metadata.height ?? 0 }, maxPixels);
-  const { data } = await sharp(bytes, { pages: 1, limitInputPixels: false }).resize({ width, height, fit: 'fill' }).flatten({ background: '#ffffff' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  const clip = await (viaFfmpeg ? decodeVideo(bytes, ACCEPTED_CLIP_LIMITS, 'clip', viaFfmpeg, 1) : decodeAnimation(bytes, ACCEPTED_CLIP_LIMITS, 'clip', 1));
+  return clip.frames[0]!;
 }
 
-async function decodeAnimation(bytes: Uint8Array, limits: ClipLimits, label: string): Promise<Clip> {
+/** `take`: frames to decode, all by default (the first alone for `decodeFirstFrame`). */
+async function decodeAnimation(bytes: Uint8Array, limits: ClipLimits, label: string, take = Number.MAX_SAFE_INTEGER): Promise<Clip> {
   const metadata = await sharp(bytes, { animated: true }).metadata();
   const pages = metadata.pages ?? 1;
   const source = { width: metadata.width ?? 0, height: metadata.pageHeight ?? metadata.height ?? 0 };
@@ -110,14 +118,15 @@ async function decodeAnimation(bytes: Uint8Array, limits: ClipLimits, label: str
   const delaysMs = Array.from({ length: pages }, (_, index) => normaliseDelay(metadata.delay?.[index]));
   checkLimits(label, { frames: pages, seconds: delaysMs.reduce((sum, delay) => sum + delay, 0) / 1000, ...source }, limits);
   const { width, height } = fitWithin(source, limits.maxPixels);
+  const count = Math.min(pages, take);
   // sharp resizes an animation page by page.
-  const read = sharp(bytes, { animated: true, limitInputPixels: false });
+  const read = sharp(bytes, { pages: count, limitInputPixels: false });
   if (width !== source.width || height !== source.height) read.resize({ width, height, fit: 'fill' });
   const { data, info } = await read.flatten({ background: '#ffffff' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const frameBytes = width * height * 3;
-  const frames = Array.from({ length: pages }, (_, index) => ({ width, height, data: new Uint8Array(data.buffer, data.byteOffset + index * frameBytes, frameBytes) }));
-  if (info.height !== height * pages) throw new InputError('corrupt_image', `The ${label} could not be read frame by frame.`, 'content');
-  return { frames, delaysMs, kind: 'animation' };
+  const frames = Array.from({ length: count }, (_, index) => ({ width, height, data: new Uint8Array(data.buffer, data.byteOffset + index * frameBytes, frameBytes) }));
+  if (info.height !== height * count) throw new InputError('corrupt_image', `The ${label} could not be read frame by frame.`, 'content');
+  return { frames, delaysMs: delaysMs.slice(0, count), kind: 'animation' };
 }
 
 function normaliseDelay(delay: number | undefined): number {
