@@ -160,6 +160,22 @@ describe('Slack in Socket Mode', () => {
     await expectTwoFiles(complete);
   });
 
+  it('paints a picture shared from another organisation (Slack Connect), which the event names by its ID alone', async () => {
+    // Slack sends such a file as { id, file_access: 'check_file_info' }: files.info tells its type and address.
+    const latest = fake.postUserMessage(ALICE, 'from our partners', [fake.sharedFromAnotherOrganisation(photo)]);
+    await fake.sendEnvelope('slash_commands', { command: '/stylize', text: 'great-wave size=64 iterations=2', user_id: ALICE, user_name: 'alice', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 'trigger-connect', response_url: `${fake.apiUrl}response`, token: 'verification' });
+    const painted = await fake.waitForCall(uploadsInThread(latest.ts));
+    expect(String(painted.args.initial_comment)).toMatch(/style great-wave · 64×48 · 2 iterations/);
+    expect(fake.calls.some((call) => call.method === 'files.info' && call.args.file === photo.id)).toBe(true);
+
+    // When Slack won't tell (the file is gone, or out of the bot's reach), the member hears why, not "no image".
+    const unreadable = fake.postUserMessage(BOB, 'a deleted picture', [{ id: 'F0GONE', mode: 'file_access', file_access: 'check_file_info', created: 0, timestamp: 0, user: '' }]);
+    await shortcutOn(unreadable, 'trigger-connect-gone');
+    const told = await fake.waitForCall((call) => call.method === 'chat.postEphemeral' && /Slack Connect/.test(String(call.args.text)));
+    expect(told.args).toMatchObject({ user: ALICE, text: "That message's file was shared from another organisation (Slack Connect), and Slack won't let me read it (file_not_found). Save it and share it here yourself." });
+    expect(fake.calls.some((call) => call.method === 'views.open' && call.args.trigger_id === 'trigger-connect-gone')).toBe(false);
+  });
+
   it('saves an image as the member’s style with "Use as style", offers it first in the modal, and paints with it', async () => {
     const useAsStyleOn = (message: { ts: string; user: string; files?: Record<string, unknown>[] }) => shortcutOn(message, 'trigger-save', 'use_as_style');
     const answered = (pattern: RegExp) => fake.waitForCall((call) => call.method === 'response' && pattern.test(String(call.args.text)));

@@ -1,4 +1,5 @@
 import type { CommandContext, UploadedImage } from '../../bot/commands/types.ts';
+import { BotError } from '../../bot/errors.ts';
 import { hostOfLink } from '../../bot/format.ts';
 import { downloadImage } from '../download.ts';
 import { MESSAGE_LIMITS, splitText } from '../message-limits.ts';
@@ -10,6 +11,8 @@ export interface SlackFile {
   readonly mimetype?: string;
   readonly url_private_download?: string;
   readonly url_private?: string;
+  /** 'check_file_info': a file shared from another organisation (Slack Connect), sent as its ID alone. */
+  readonly file_access?: string;
 }
 
 export interface SlackMessageLike {
@@ -83,9 +86,34 @@ export async function whyCannotPostIn(state: SlackState, channel: string): Promi
   return undefined;
 }
 
-export function imageOf(message: SlackMessageLike | undefined): SlackFile | undefined {
-  // A video counts: as the photo it is painted frame by frame (as a style it is refused with a clear message).
-  return message?.files?.find((file) => (file.mimetype?.startsWith('image/') || file.mimetype?.startsWith('video/')) && (file.url_private_download ?? file.url_private));
+/**
+ * The message's first picture or video (a video counts: as the photo it is painted frame by frame;
+ * as a style it is refused with a clear message). A file shared from another organisation through
+ * Slack Connect comes in the event as its ID alone, and files.info tells the rest; when Slack won't
+ * tell, the member learns why instead of hearing that the message has no image.
+ */
+export async function imageOf(state: SlackState, message: SlackMessageLike | undefined): Promise<SlackFile | undefined> {
+  let unreadable: string | undefined;
+  for (const file of message?.files ?? []) {
+    if (file.file_access !== 'check_file_info') {
+      if (isPictureFile(file)) return file;
+      continue;
+    }
+    const info = await state.client.files.info({ file: file.id ?? '' }).catch((error: unknown) => ({ ok: false, error: slackErrorOf(error), file: undefined }));
+    const full = info.file as SlackFile | undefined;
+    if (full && isPictureFile(full)) return full;
+    if (!full) unreadable ??= info.error ?? 'no answer';
+  }
+  if (unreadable) throw new BotError('missing_image', `That message's file was shared from another organisation (Slack Connect), and Slack won't let me read it (${unreadable}). Save it and share it here yourself.`);
+  return undefined;
+}
+
+function isPictureFile(file: SlackFile): boolean {
+  return Boolean((file.mimetype?.startsWith('image/') || file.mimetype?.startsWith('video/')) && (file.url_private_download ?? file.url_private));
+}
+
+function slackErrorOf(error: unknown): string {
+  return (error as { data?: { error?: string } } | null)?.data?.error ?? 'no answer';
 }
 
 /** Where a message's link preview with a picture points, when it shows one (for `noPictureText`). */
@@ -119,10 +147,15 @@ export function whyNoFile(scopes: readonly string[] | undefined, label: string):
   return canRead ? `${outOfReach}.` : `${outOfReach}, or the app may be missing the files:read scope.`;
 }
 
-/** The user's most recent image in the channel (slash commands cannot carry files). */
-export async function latestImageOf(state: SlackState, channel: string, user: string): Promise<SlackMessageLike | undefined> {
+/** The user's most recent image in the channel, and its message (slash commands cannot carry files). */
+export async function latestImageOf(state: SlackState, channel: string, user: string): Promise<{ readonly message: SlackMessageLike; readonly image: SlackFile } | undefined> {
   const history = await state.client.conversations.history({ channel, limit: 50 });
-  return (history.messages as SlackMessageLike[] | undefined)?.find((message) => message.user === user && imageOf(message));
+  for (const message of (history.messages as SlackMessageLike[] | undefined) ?? []) {
+    if (message.user !== user || !message.files?.length) continue;
+    const image = await imageOf(state, message);
+    if (image) return { message, image };
+  }
+  return undefined;
 }
 
 /** The first message of a thread (the one it is under). */

@@ -57,6 +57,8 @@ export interface FakeSlack {
   connections(): number;
   /** Hosts a file (private URL that needs the bot token) and returns Slack's file object. */
   addFile(name: string, bytes: Uint8Array, mimetype: string): Record<string, unknown>;
+  /** The file as a message from another organisation (Slack Connect) carries it: its ID alone; files.info tells the rest. */
+  sharedFromAnotherOrganisation(file: Record<string, unknown>): Record<string, unknown>;
   postUserMessage(user: string, text: string, files?: Record<string, unknown>[], threadTs?: string): SlackMessage;
   /** Sends an envelope over Socket Mode and resolves with the client's ack. */
   sendEnvelope(type: 'slash_commands' | 'interactive' | 'events_api', payload: Record<string, unknown>): Promise<Record<string, unknown>>;
@@ -79,6 +81,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const notMemberOf = new Set<string>();
   const state = { scopes: ['app_mentions:read', 'channels:read', 'channels:history', 'groups:history', 'chat:write', 'commands', 'files:read', 'files:write', 'users:read'] };
   const files = new Map<string, { bytes: Uint8Array; mimetype: string }>();
+  const fileObjects = new Map<string, Record<string, unknown>>();
   const pendingUploads = new Map<string, string>();
   const waiters = new Set<{ predicate: (call: ApiCall) => boolean; resolve: (call: ApiCall) => void }>();
   const acks = new Map<string, (ack: Record<string, unknown>) => void>();
@@ -147,6 +150,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       }
       case 'files.delete':
         return { ok: true };
+      case 'files.info': {
+        if (!state.scopes.includes('files:read')) return { ok: false, error: 'missing_scope', needed: 'files:read', provided: state.scopes.join(',') };
+        const file = fileObjects.get(String(args.file));
+        return file ? { ok: true, file: { ...file, file_access: 'visible' } } : { ok: false, error: 'file_not_found' };
+      }
       case 'views.open':
         return { ok: true, view: { id: `V${randomBytes(4).toString('hex')}` } };
       case 'users.info':
@@ -204,7 +212,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const id = `F${randomBytes(4).toString('hex').toUpperCase()}`;
       const path = `/files/${TEAM_ID}-${id}/${name}`;
       files.set(path, { bytes, mimetype });
-      return { id, name, mimetype, filetype: name.split('.').pop(), size: bytes.byteLength, url_private: `http://127.0.0.1:${port}${path}`, url_private_download: `http://127.0.0.1:${port}${path}` };
+      const file = { id, name, mimetype, filetype: name.split('.').pop(), size: bytes.byteLength, url_private: `http://127.0.0.1:${port}${path}`, url_private_download: `http://127.0.0.1:${port}${path}` };
+      fileObjects.set(id, file);
+      return file;
+    },
+    sharedFromAnotherOrganisation(file) {
+      // As Slack documents a Slack Connect file in an event: no name, type or address.
+      return { id: file.id, mode: 'file_access', file_access: 'check_file_info', created: 0, timestamp: 0, user: '' };
     },
     postUserMessage(user, text, attached, threadTs) {
       const ts = nextTs();

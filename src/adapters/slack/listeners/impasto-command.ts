@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { CommandContext, Reply } from '../../../bot/commands/types.ts';
-import { contextOf, fetchFile, imageOf, latestImageOf, postWithFiles, tell, type SlashCommand } from '../conversation.ts';
+import { contextOf, fetchFile, latestImageOf, postWithFiles, tell, type SlashCommand } from '../conversation.ts';
 import { guarded } from '../guarded.ts';
 import type { SlackState } from '../state.ts';
 import { parseCommandText } from '../text.ts';
@@ -22,7 +22,7 @@ async function runImpastoCommand(state: SlackState, command: SlashCommand): Prom
   if (first === 'styles') {
     reply = await bot.execute('styles', {}, context);
   } else if (first === 'style' && second === 'add') {
-    const image = imageOf(await latestImageOf(state, command.channel_id, command.user_id));
+    const image = (await latestImageOf(state, command.channel_id, command.user_id))?.image;
     if (!image) reply = { text: 'Share the style image in this channel first, then run /impasto style add <name>.' };
     else reply = await bot.execute('style add', { name: words[2], title: words.slice(3).join(' ') || undefined, image: await fetchFile(state, image, 'style image', 'image') }, context);
   } else if (first === 'style' && second === 'remove') {
@@ -58,10 +58,10 @@ async function runContestCommand(state: SlackState, sub: string, rest: string[],
     case 'start':
       return bot.execute('contest start', { style_name: rest[0], ends: rest[1], title: rest.slice(2).join(' ') || undefined }, context);
     case 'enter': {
-      const message = await latestImageOf(state, channel, user);
-      const image = imageOf(message);
-      if (!message?.ts || !image) return { text: 'Share your photo in this channel first, then run /impasto contest enter.' };
-      const entryContext = await contextOf(state, user, context.requester.userName, channel, message.thread_ts ?? message.ts);
+      const latest = await latestImageOf(state, channel, user);
+      if (!latest?.message.ts) return { text: 'Share your photo in this channel first, then run /impasto contest enter.' };
+      const { message, image } = latest;
+      const entryContext = await contextOf(state, user, context.requester.userName, channel, message.thread_ts ?? latest.message.ts);
       return bot.execute('contest enter', { content: await fetchFile(state, image, 'photo', 'content') }, entryContext);
     }
     case 'withdraw':

@@ -25,7 +25,7 @@ async function runMention(state: SlackState, event: Mention): Promise<void> {
   const style = stripMentions(event.text).split(/\s+/)[0];
   if (!threadTs) return tell(state, event.channel, user, 'Mention me in the thread under an image, with a style name: @impasto starry-night.');
   const starter = await threadStarterOf(state, event.channel, threadTs);
-  const image = imageOf(starter);
+  const image = await imageOf(state, starter);
   if (!image) return tell(state, event.channel, user, noPictureText('The message this thread is under has no image.', linkedPictureHostOf(starter)), threadTs);
   // No style named: the member's saved style, as in /stylize.
   if (!style && !state.bot.savedStyles.find({ platform: 'slack', userId: user })) {

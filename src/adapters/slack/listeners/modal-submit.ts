@@ -75,7 +75,7 @@ async function fetchModalImages(state: SlackState, metadata: ModalMetadata, styl
   const target = style.link ? parseMessageLink(style.link) : undefined;
   if (target) {
     const linked = await threadStarterOf(state, target.channel, target.ts);
-    const styleImage = imageOf(linked);
+    const styleImage = await imageOf(state, linked);
     if (!styleImage) throw new BotError('missing_image', noPictureText('The message you linked has no image.', linkedPictureHostOf(linked)), 'style');
     images.style = await fetchFile(state, styleImage, 'style image', 'style');
   }

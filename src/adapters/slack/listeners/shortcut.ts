@@ -18,7 +18,7 @@ export function registerShortcut(app: App, state: SlackState): void {
 
 async function openStylizeModal(state: SlackState, shortcut: MessageShortcut): Promise<void> {
   const message = shortcut.message as SlackMessageLike;
-  const image = imageOf(message);
+  const image = await imageOf(state, message);
   if (!image) return tell(state, shortcut.channel.id, shortcut.user.id, noPictureText('That message has no image. Use "Stylize with…" on a message with a picture.', linkedPictureHostOf(message)));
   const threadTs = message.thread_ts ?? shortcut.message.ts;
   await state.client.views.open({ trigger_id: shortcut.trigger_id, view: stylizeModal(state.bot, state.community, { channel: shortcut.channel.id, threadTs, file: fileRefOf(image), photoOwner: message.user }, state.bot.savedStyles.find({ platform: 'slack', userId: shortcut.user.id })) });

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import { contextOf, fetchFile, imageOf, latestImageOf, tell, whyCannotPostIn, type SlashCommand } from '../conversation.ts';
+import { contextOf, fetchFile, latestImageOf, tell, whyCannotPostIn, type SlashCommand } from '../conversation.ts';
 import { guarded, stylize } from '../guarded.ts';
 import type { SlackState } from '../state.ts';
 import { parseCommandText } from '../text.ts';
@@ -23,12 +23,12 @@ async function runStylizeCommand(state: SlackState, command: SlashCommand): Prom
     const help = await state.bot.execute('help', {}, await contextOf(state, command.user_id, command.user_name, command.channel_id, ''));
     return tell(state, command.channel_id, command.user_id, `Usage: /stylize <style> [size=… iterations=…] works on the latest image you shared here (no style: the one you saved with Use as style).\n${help.text}`);
   }
-  const message = await latestImageOf(state, command.channel_id, command.user_id);
-  const image = imageOf(message);
-  if (!message?.ts || !image) {
+  const latest = await latestImageOf(state, command.channel_id, command.user_id);
+  if (!latest?.message.ts) {
     return tell(state, command.channel_id, command.user_id, 'I could not find an image you shared in this channel recently. Share one first (then run /stylize again), or use "Stylize with…" from any image\'s message menu.');
   }
-  const context = await contextOf(state, command.user_id, command.user_name, command.channel_id, message.thread_ts ?? message.ts);
+  const { message, image } = latest;
+  const context = await contextOf(state, command.user_id, command.user_name, command.channel_id, message.thread_ts ?? latest.message.ts);
   await tell(state, command.channel_id, command.user_id, `Using the latest image you shared here (${image.name ?? 'image'}); progress will appear in its thread.`);
   await stylize(state, context, { ...typed, ...(words[0] ? { style_name: words[0] } : {}) }, async () => ({ content: await fetchFile(state, image, 'content image', 'content') }));
 }

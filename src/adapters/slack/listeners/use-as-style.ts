@@ -21,9 +21,9 @@ export function registerUseAsStyle(app: App, state: SlackState): void {
 /** Fetches and keeps the image now (checked as a style), so that it outlives a restart; says what happened. */
 async function saveStyle(state: SlackState, shortcut: MessageShortcut): Promise<string> {
   const message = shortcut.message as SlackMessageLike;
-  const image = imageOf(message);
-  if (!image) return noPictureText('That message has no image. Use "Use as style" on a message with a painting.', linkedPictureHostOf(message));
   const reply = await replyOrRefusal(async () => {
+    const image = await imageOf(state, message);
+    if (!image) return { text: noPictureText('That message has no image. Use "Use as style" on a message with a painting.', linkedPictureHostOf(message)) };
     const saved = await state.bot.savedStyles.save({ platform: 'slack', userId: shortcut.user.id }, await fetchFile(state, image, 'style image', 'style'));
     return { text: savedStyleText(saved) };
   });
