@@ -37,6 +37,7 @@ export function isInputFault(error: unknown): boolean {
  * outage: the adapter then says something went wrong and logs the details).
  */
 export function userMessageOf(error: unknown): string | undefined {
+  if (error instanceof InputError && error.code === 'needs_ffmpeg') return 'Videos and animated AVIFs need ffmpeg, which is not installed where this bot runs: send the clip as an animated GIF instead.';
   if (error instanceof BotError || error instanceof InputError || error instanceof CancelledError) return error.message;
   if (error instanceof WeightsError) return 'The style engine is not set up yet (its VGG-19 weights are missing). An operator has been told.';
   return undefined;

@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { ClipEnvironment } from '../bot/config.ts';
-import { checkFfmpeg, decodeClipIfAny, DEFAULT_CLIP_LIMITS, needsFfmpeg, type Clip } from '../engine/clip/decode.ts';
+import { decodeClipIfAny, DEFAULT_CLIP_LIMITS, type Clip } from '../engine/clip/decode.ts';
 import { encodeMp4 } from '../engine/clip/encode.ts';
 import { stylizeClip, type ClipRequest } from '../engine/clip/stylize-clip.ts';
 import { InputError } from '../engine/errors.ts';
@@ -19,14 +19,10 @@ import { createClipProgressBar, formatDuration } from './progress-bar.ts';
  * same variables); the file is the user's own, so its size in bytes is not limited.
  */
 export async function readClip(bytes: Uint8Array, env: ClipEnvironment): Promise<Clip | undefined> {
-  // The bot's words ("not installed where this bot runs: send a GIF") are for a chat; here the user can install it.
-  if (needsFfmpeg(bytes)) {
-    await checkFfmpeg().catch(() => {
-      throw new InputError('not_an_image', 'Videos and animated AVIFs are read with ffmpeg, which is not on this machine: install it (on Debian or Ubuntu: apt-get install ffmpeg), or paint an animated GIF.', 'content');
-    });
-  }
   const limits = { ...DEFAULT_CLIP_LIMITS, maxFrames: env.IMPASTO_CLIP_MAX_FRAMES, maxSeconds: env.IMPASTO_CLIP_MAX_SECONDS, maxBytes: Number.MAX_SAFE_INTEGER };
   return decodeClipIfAny(bytes, limits).catch((error: unknown) => {
+    // Here, unlike in a chat, the user can install it.
+    if (error instanceof InputError && error.code === 'needs_ffmpeg') throw new InputError(error.code, 'Videos and animated AVIFs are read with ffmpeg, which is not on this machine: install it (on Debian or Ubuntu: apt-get install ffmpeg), or paint an animated GIF.', error.field);
     // Too long or too many frames: say which settings allow more.
     if (error instanceof InputError && error.code === 'invalid_option') throw new InputError(error.code, `${error.message} IMPASTO_CLIP_MAX_SECONDS (up to 120) and IMPASTO_CLIP_MAX_FRAMES (up to 600) allow more.`, error.field);
     throw error;

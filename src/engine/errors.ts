@@ -13,7 +13,9 @@ export type InputErrorCode =
   | 'unknown_layer'
   | 'no_person'
   | 'too_large_for_gpu'
-  | 'missing_file';
+  | 'missing_file'
+  /** A video or animated AVIF where ffmpeg is not installed: each caller says what to do in its own words. */
+  | 'needs_ffmpeg';
 
 export class InputError extends Error {
   override readonly name = 'InputError';

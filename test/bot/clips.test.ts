@@ -109,4 +109,18 @@ describe('clips in chat', () => {
     expect(tooLong.text).toBe('The animation has 10 frames; clips may have up to 8.');
     expect(harness.bot.jobsOf('web', 'frank')).toHaveLength(0);
   });
+
+  it('refuses a video where ffmpeg is missing in a chat’s words: send a GIF instead', async () => {
+    const clip = await syntheticClip(await loadSharedImage('content_tubingen.jpg'), await loadSharedImage('content_dog.jpg'), { frames: 3, width: 64, height: 48 });
+    const video = { bytes: await encodeMp4(clip.frames, clip.frames.map(() => 100)), name: 'street.mp4' };
+    // ffmpeg is looked up on PATH: emptied here, in this test's process only, for the one command.
+    const path = process.env.PATH;
+    process.env.PATH = '';
+    const refused = await harness.bot.execute('stylize', { content: video, style_name: 'the-scream' }, contextFor('gina')).finally(() => {
+      process.env.PATH = path;
+    });
+    expect(refused.refusal?.field).toBe('content');
+    expect(refused.text).toBe('Videos and animated AVIFs need ffmpeg, which is not installed where this bot runs: send the clip as an animated GIF instead.');
+    expect(harness.bot.jobsOf('web', 'gina')).toHaveLength(0);
+  });
 });

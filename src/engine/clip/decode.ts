@@ -81,11 +81,6 @@ function ffmpegClipKindOf(bytes: Uint8Array): Clip['kind'] | undefined {
   return undefined;
 }
 
-/** Whether ffmpeg decodes this clip (a video, an animated AVIF), rather than sharp. */
-export function needsFfmpeg(bytes: Uint8Array): boolean {
-  return ffmpegClipKindOf(bytes) !== undefined;
-}
-
 /** The file as a clip within `limits`, or undefined for a still picture (for `decodeImage`). */
 export async function decodeClipIfAny(bytes: Uint8Array, limits: ClipLimits): Promise<Clip | undefined> {
   const kind = await clipKindOf(bytes);
@@ -133,12 +128,12 @@ function normaliseDelay(delay: number | undefined): number {
   return delay === undefined || delay <= 10 ? 100 : delay;
 }
 
-/** ffmpeg and ffprobe, or a message for the user that says what is missing. */
-export async function checkFfmpeg(): Promise<void> {
+/** ffmpeg, or an error (`needs_ffmpeg`) that the bot and the command line each word for their user. */
+async function checkFfmpeg(): Promise<void> {
   try {
     await execFileAsync('ffmpeg', ['-version']);
   } catch {
-    throw new InputError('not_an_image', 'Videos and animated AVIFs need ffmpeg, which is not installed where this bot runs: send the clip as an animated GIF instead.', 'content');
+    throw new InputError('needs_ffmpeg', 'Videos and animated AVIFs are read with ffmpeg, which is not installed on this machine.', 'content');
   }
 }
 
