@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { InputError } from './errors.ts';
+import { decodeHeic } from './heic.ts';
 
 /** A picture's size in pixels. */
 export interface PictureSize {
@@ -24,7 +25,7 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxBytes: 10 * 1024 * 1024,
 const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif']);
 
 /** The formats `decodeImage` reads, as people name them: for refusals and help. */
-export const READABLE_FORMATS = 'JPEG, PNG, WebP, AVIF or GIF';
+export const READABLE_FORMATS = 'JPEG, PNG, WebP, HEIC, AVIF or GIF';
 
 /** ISO media (MP4, MOV, HEIF): a box named "ftyp" at offset 4, then the file's major brand. */
 export function isoBrandOf(bytes: Uint8Array): string | undefined {
@@ -39,19 +40,24 @@ export function isoBrandOf(bytes: Uint8Array): string | undefined {
 export const AVIF_SEQUENCE_BRAND = 'avis';
 
 /**
- * Why an image in this format cannot be painted, or `undefined` when it can. AVIF comes as a HEIF
- * file with AV1 inside, which libvips decodes; HEIC (HEVC inside: iPhones' photos, copied off the
- * phone) it cannot, and the person is told so by that name rather than as "a HEIF file".
+ * Why an image in this format cannot be painted, or `undefined` when it can. A HEIF file is read
+ * with AV1 inside (AVIF), which libvips decodes, and with HEVC inside (HEIC: iPhones' photos), which
+ * `heic.ts` decodes; another codec in it is named, rather than called "a HEIF file".
  */
 export function formatRefusal(metadata: Pick<sharp.Metadata, 'format' | 'compression'>, label: string): string | undefined {
   const { format, compression } = metadata;
-  if (format && (ACCEPTED_FORMATS.has(format) || (format === 'heif' && compression === 'av1'))) return undefined;
-  if (format === 'heif') return `The ${label} is a HEIC file (an iPhone photo's format), which I cannot read; convert it to JPEG, or send a ${READABLE_FORMATS}.`;
+  if (format && (ACCEPTED_FORMATS.has(format) || (format === 'heif' && (compression === 'av1' || compression === 'hevc')))) return undefined;
+  if (format === 'heif') return `The ${label} is a HEIF file in a form I cannot read${compression ? ` (${compression.toUpperCase()})` : ''}; send a ${READABLE_FORMATS}.`;
   return `The ${label} is ${format ? `a ${format.toUpperCase()} file` : 'not an image'}; send a ${READABLE_FORMATS}.`;
 }
 
+/** A HEIF file with HEVC inside, which libvips reads the header of but not the pixels. */
+function isHeic(metadata: Pick<sharp.Metadata, 'format' | 'compression'>): boolean {
+  return metadata.format === 'heif' && metadata.compression === 'hevc';
+}
+
 /**
- * Decodes an uploaded file into RGB: JPEG, PNG, WebP, AVIF or GIF (first frame), EXIF orientation applied,
+ * Decodes an uploaded file into RGB: JPEG, PNG, WebP, HEIC, AVIF or GIF (first frame), EXIF orientation applied,
  * transparency flattened onto white. Anything else is an `InputError` naming what is wrong.
  *
  * With `maxSide`, a larger image comes out shrunk to that long side (Lanczos), never enlarged. The
@@ -65,9 +71,11 @@ export async function decodeImage(
   label = 'image',
   maxSide?: number,
 ): Promise<RgbImage> {
-  const size = await inspectImage(bytes, limits, label);
+  const { size, heic } = await inspect(bytes, limits, label);
+  // HEIC's pixels come from libheif, upright already; the rest of the way is the same for every format.
+  const source = heic ? await heicAsSharp(bytes, label) : undefined;
   try {
-    const oriented = sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'truncated' }).rotate();
+    const oriented = source ?? sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'truncated' }).rotate();
     // Exactly the size resizeToLongSide gives (libvips's own "inside" fit can round the short side
     // the other way), so that the engine finds the photo at its size and the mask at the photo's.
     const target = maxSide !== undefined && Math.max(size.width, size.height) > maxSide ? sizeAtLongSide(size, maxSide) : undefined;
@@ -87,6 +95,10 @@ export async function decodeImage(
  * when it is decoded smaller.
  */
 export async function inspectImage(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS, label = 'image'): Promise<PictureSize> {
+  return (await inspect(bytes, limits, label)).size;
+}
+
+async function inspect(bytes: Uint8Array, limits: DecodeLimits, label: string): Promise<{ readonly size: PictureSize; readonly heic: boolean }> {
   if (bytes.byteLength === 0) throw new InputError('empty_file', `The ${label} file is empty.`);
   if (bytes.byteLength > limits.maxBytes) {
     throw new InputError(
@@ -106,8 +118,20 @@ export async function inspectImage(bytes: Uint8Array, limits: DecodeLimits = DEF
       `The ${label} is ${width}×${height} (${(width * height / 1e6).toFixed(1)} megapixels); the limit is ${(limits.maxPixels / 1e6).toFixed(1)} megapixels.`,
     );
   }
-  // EXIF orientations 5–8 turn the picture a quarter: decoded, it is as wide as it was high.
-  return (metadata.orientation ?? 1) >= 5 ? { width: height, height: width } : { width, height };
+  const heic = isHeic(metadata);
+  // EXIF orientations 5–8 turn the picture a quarter: decoded, it is as wide as it was high. A HEIF
+  // file's own turn is in its header's size already, and its EXIF orientation is not applied again.
+  const size = !heic && (metadata.orientation ?? 1) >= 5 ? { width: height, height: width } : { width, height };
+  return { size, heic };
+}
+
+/** A HEIC's primary picture as a sharp pipeline of its pixels (RGBA). */
+async function heicAsSharp(bytes: Uint8Array, label: string): Promise<sharp.Sharp> {
+  const picture = await decodeHeic(bytes, label).catch((error: unknown) => {
+    if (error instanceof InputError) throw error;
+    throw new InputError('corrupt_image', `The ${label} could not be decoded; it looks damaged or truncated.`);
+  });
+  return sharp(picture.data, { raw: { width: picture.width, height: picture.height, channels: 4 } });
 }
 
 async function readMetadata(bytes: Uint8Array, label: string): Promise<sharp.Metadata> {

@@ -564,7 +564,7 @@ describe('Discord', () => {
     const notImage = withAttachments(alice, attachmentObject(textUrl, 'notes.txt', 'text/plain', 14), [{ name: 'style_name', type: 3, value: 'udnie' }]);
     fake.dispatchInteraction(notImage);
     const refused = await fake.waitForRequest(callbackOf(notImage));
-    expect(refused.json).toMatchObject({ type: 4, data: { flags: 64, content: 'The content image (notes.txt) is not an image; send a JPEG, PNG, WebP, AVIF or GIF.' } });
+    expect(refused.json).toMatchObject({ type: 4, data: { flags: 64, content: 'The content image (notes.txt) is not an image; send a JPEG, PNG, WebP, HEIC, AVIF or GIF.' } });
     // Nothing public was shown: no deferral, so no "thinking…" in the channel.
     expect(fake.requests.filter((request) => callbackOf(noStyle)(request) || callbackOf(notImage)(request)).map((request) => (request.json as { type: number }).type)).toEqual([4, 4]);
   });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UploadedImage } from '../../src/bot/commands/types.ts';
 import type { JobEvent } from '../../src/bot/jobs/queue.ts';
 import { contextFor, startTestBot, waitForEvent } from '../helpers/bot.ts';
+import { heicOf } from '../helpers/heic.ts';
 import { sharedImagePath } from '../helpers/shared.ts';
 
 let harness: Awaited<ReturnType<typeof startTestBot>>;
@@ -99,10 +100,18 @@ describe('jobs through the queue and the engine worker', () => {
   it('checks uploads before queueing: a text file named .jpg is refused with a specific message', async () => {
     const fake = { bytes: new TextEncoder().encode('<html>not an image</html>'), name: 'photo.jpg' };
     const reply = await harness.bot.execute('stylize', { content: fake, style, ...small }, contextFor('heidi'));
-    expect(reply).toEqual({ text: 'The content image is not an image; send a JPEG, PNG, WebP, AVIF or GIF.', ephemeral: true, refusal: { field: 'content' } });
+    expect(reply).toEqual({ text: 'The content image is not an image; send a JPEG, PNG, WebP, HEIC, AVIF or GIF.', ephemeral: true, refusal: { field: 'content' } });
     // An empty file is told as such, not failed as the bot's own error.
     const empty = await harness.bot.execute('stylize', { content: { bytes: new Uint8Array(0), name: 'photo.jpg' }, style, ...small }, contextFor('heidi'));
     expect(empty).toEqual({ text: 'The content image file is empty.', ephemeral: true, refusal: { field: 'content' } });
+  });
+
+  it('paints an iPhone’s HEIC photo with a HEIC painting, as it paints a JPEG', async () => {
+    const [photo, painting] = await Promise.all([heicOf(content.bytes), heicOf(style.bytes)]);
+    const reply = await harness.bot.execute('stylize', { content: { bytes: photo, name: 'IMG_0042.HEIC' }, style: { bytes: painting, name: 'starry.heic' }, ...small }, contextFor('ivan'));
+    const ended = await waitForEvent(harness.events, harness.bot, (event) => event.job.id === reply.jobId && ['succeeded', 'failed'].includes(event.type));
+    expect(ended.type).toBe('succeeded');
+    expect(harness.bot.job(reply.jobId!)!.result).toMatchObject({ width: 64, height: 48 });
   });
 
   it('asks for a style when none is given, and refuses two', async () => {

@@ -175,7 +175,7 @@ describe('clips in and out', () => {
     }
     expect(meanDifference(read.frames[0]!, read.frames[4]!)).toBeGreaterThan(10);
     // Where a still is needed (a painting, a mask), this one, which carries none, is refused by what it is.
-    await expect(decodeImage(avif, DEFAULT_DECODE_LIMITS, 'style image')).rejects.toThrow('The style image is an animated AVIF with no still picture in it; send a still JPEG, PNG, WebP, AVIF or GIF.');
+    await expect(decodeImage(avif, DEFAULT_DECODE_LIMITS, 'style image')).rejects.toThrow('The style image is an animated AVIF with no still picture in it; send a still JPEG, PNG, WebP, HEIC, AVIF or GIF.');
   });
 });
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/engine/errors.ts';
 import { decodeImage, formatRefusal, inspectImage, resizeToLongSide } from '../../src/engine/image.ts';
 import { resolveOptions } from '../../src/engine/options.ts';
+import { heicOf } from '../helpers/heic.ts';
 import { sharedImagePath } from '../helpers/shared.ts';
 
 async function expectInputError(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
@@ -45,7 +46,7 @@ describe('decoding uploads', () => {
     }
   });
 
-  it('decodes AVIF (a HEIF file with AV1 inside), and refuses HEIC by that name', async () => {
+  it('decodes AVIF (a HEIF file with AV1 inside), and names another codec in a HEIF file it cannot read', async () => {
     const jpeg = await readFile(sharedImagePath('content_dog.jpg'));
     const avif = await sharp(jpeg).resize(64, 48).avif().toBuffer();
     expect((await sharp(avif).metadata()).format).toBe('heif');
@@ -54,10 +55,29 @@ describe('decoding uploads', () => {
     // The dog's photo, not a blank: within a few grey levels of the JPEG at that size.
     const reference = await decodeImage(await sharp(jpeg).resize(64, 48).png().toBuffer());
     expect(meanDifference(decoded.data, reference.data)).toBeLessThan(8);
-    // No HEVC encoder here to make a real HEIC: what libvips reports for one is given directly.
-    expect(formatRefusal({ format: 'heif', compression: 'hevc' }, 'photo')).toBe('The photo is a HEIC file (an iPhone photo\'s format), which I cannot read; convert it to JPEG, or send a JPEG, PNG, WebP, AVIF or GIF.');
     expect(formatRefusal({ format: 'heif', compression: 'av1' }, 'photo')).toBeUndefined();
-    expect(formatRefusal({ format: 'tiff' }, 'photo')).toBe('The photo is a TIFF file; send a JPEG, PNG, WebP, AVIF or GIF.');
+    expect(formatRefusal({ format: 'heif', compression: 'hevc' }, 'photo')).toBeUndefined();
+    // What libvips reports for a HEIF with a JPEG inside (no encoder here makes one).
+    expect(formatRefusal({ format: 'heif', compression: 'jpeg' } as unknown as Parameters<typeof formatRefusal>[0], 'photo')).toBe('The photo is a HEIF file in a form I cannot read (JPEG); send a JPEG, PNG, WebP, HEIC, AVIF or GIF.');
+    expect(formatRefusal({ format: 'tiff' }, 'photo')).toBe('The photo is a TIFF file; send a JPEG, PNG, WebP, HEIC, AVIF or GIF.');
+  });
+
+  it('decodes HEIC (HEVC inside a HEIF file: an iPhone’s photos), at its size or shrunk, and refuses a damaged one in words', async () => {
+    const jpeg = await sharp(await readFile(sharedImagePath('content_dog.jpg'))).resize(320, 240).jpeg({ quality: 95 }).toBuffer();
+    const heic = await heicOf(jpeg);
+    expect(await sharp(heic).metadata()).toMatchObject({ format: 'heif', compression: 'hevc', width: 320, height: 240 });
+    expect(await inspectImage(heic)).toEqual({ width: 320, height: 240 });
+    const decoded = await decodeImage(heic, undefined, 'photo');
+    expect([decoded.width, decoded.height, decoded.data.length]).toEqual([320, 240, 320 * 240 * 3]);
+    // The dog, in its colours: within a few grey levels of the JPEG it was made from.
+    const reference = await decodeImage(jpeg);
+    expect(meanDifference(decoded.data, reference.data)).toBeLessThan(6);
+    const shrunk = await decodeImage(heic, undefined, 'photo', 160);
+    expect([shrunk.width, shrunk.height]).toEqual([160, 120]);
+    // Its header is read as any picture's, before a pixel is decoded: the pixel limit holds.
+    await expectInputError(decodeImage(heic, { maxBytes: 10_000_000, maxPixels: 320 * 239 }, 'photo'), 'too_many_pixels', /^The photo is 320×240/);
+    // Cut short (the header intact, the picture's data not): refused, not a crash.
+    await expectInputError(decodeImage(heic.subarray(0, Math.floor(heic.length * 0.6)), undefined, 'photo'), 'corrupt_image', /^The photo .*damaged/);
   });
 
   it('takes the first frame of an animated GIF', async () => {
@@ -88,7 +108,7 @@ describe('decoding uploads', () => {
   });
 
   it('rejects a file that is not an image', async () => {
-    await expectInputError(decodeImage(new TextEncoder().encode('hello, this is a text file')), 'not_an_image', /not an image; send a JPEG, PNG, WebP, AVIF or GIF/);
+    await expectInputError(decodeImage(new TextEncoder().encode('hello, this is a text file')), 'not_an_image', /not an image; send a JPEG, PNG, WebP, HEIC, AVIF or GIF/);
   });
 
   it('rejects formats it does not accept, such as SVG (which may reference other hosts)', async () => {

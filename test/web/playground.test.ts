@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../../src/app.ts';
 import { appEnv, prepareAppDirs } from '../helpers/app.ts';
+import { heicOf } from '../helpers/heic.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { loadSharedImage, SHARED_VGG_DIR, sharedImagePath } from '../helpers/shared.ts';
 import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
@@ -63,7 +64,7 @@ describe('the web playground', () => {
     expect(await page.locator('#option-mode option').first().textContent()).toBe('fast where the style is marked fast, else optimise');
     expect(await page.textContent('#retention')).toBe('Pictures are deleted 3 days after they are painted.');
     // Every file picker offers what its option takes: the photo may be a video, the painting and the mask may not.
-    const pictures = 'image/jpeg,image/png,image/webp,image/avif,image/gif';
+    const pictures = 'image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif,image/avif,image/gif';
     const accepts = await page.locator('input[type="file"]').evaluateAll((inputs) => inputs.map((input) => `${input.id || (input as HTMLInputElement).name} ${(input as HTMLInputElement).accept}`));
     expect(accepts.sort()).toEqual([`content-input ${pictures},video/mp4,video/webm,video/quicktime`, `image ${pictures}`, `option-mask ${pictures}`, `style-input ${pictures}`]);
   });
@@ -71,7 +72,7 @@ describe('the web playground', () => {
   it('shows a bad file’s error beside its field', async () => {
     await page.setInputFiles('#content-input', { name: 'holiday.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('this is not a picture') });
     await page.click('#stylize-button');
-    await expect.poll(() => page.textContent('.field-error[data-field="content"]')).toBe('The content image is not an image; send a JPEG, PNG, WebP, AVIF or GIF.');
+    await expect.poll(() => page.textContent('.field-error[data-field="content"]')).toBe('The content image is not an image; send a JPEG, PNG, WebP, HEIC, AVIF or GIF.');
   });
 
   it('shows an out-of-range option’s error beside it', async () => {
@@ -208,6 +209,19 @@ describe('the web playground', () => {
     await page.setInputFiles('#content-input', sharedImagePath('content_person.jpg'));
     expect(await page.isHidden('#content-video-preview')).toBe(true);
     expect(await page.isVisible('#content-preview')).toBe(true);
+  });
+
+  it('paints an iPhone’s HEIC photo, which Chromium cannot preview: the file’s name shows in its place', async () => {
+    const heic = await heicOf(await sharp(sharedImagePath('content_tubingen.jpg')).resize(128, 96).jpeg().toBuffer());
+    await page.setInputFiles('#content-input', { name: 'IMG_0042.HEIC', mimeType: 'image/heic', buffer: heic });
+    expect(await page.getAttribute('#content-preview', 'alt')).toBe('IMG_0042.HEIC');
+    await page.click('#style-choices label:has(input[value="udnie"])');
+    await setOption('size', '64');
+    await setOption('iterations', '2');
+    await page.click('#stylize-button');
+    await page.waitForSelector('#result:not([hidden])', { timeout: 120_000 });
+    const png = await download('#download-png');
+    expect(await sharp(png).metadata()).toMatchObject({ format: 'png', width: 64, height: 48 });
   });
 
   it('shows a fast picture with its before/after GIF and no loss chart (one pass has no loss)', async () => {

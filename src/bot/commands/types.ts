@@ -19,8 +19,12 @@ export interface ImageOption extends OptionBase {
   readonly clips?: boolean;
 }
 
-/** The pictures an image option takes (what the engine decodes), and the videos of one that takes clips (ffmpeg decodes them). */
-const PICTURE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/gif'];
+/**
+ * The pictures an image option takes (what the engine decodes), and the videos of one that takes
+ * clips (ffmpeg decodes them). HEIC by its extensions too: systems that don't know the format give
+ * its files no type.
+ */
+const PICTURE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif', '.heic', '.heif', 'image/avif', 'image/gif'];
 const VIDEO_TYPES = ['video/mp4', 'video/webm', 'video/quicktime'];
 
 /** What a file picker for `option` offers, as an HTML `accept` list. */

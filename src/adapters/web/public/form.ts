@@ -91,6 +91,8 @@ export function wireDropZone(zone: HTMLElement, input: HTMLInputElement, preview
     const video = file?.type.startsWith('video/') ? previews.video : undefined;
     previews.image.hidden = !file || video !== undefined;
     if (previews.video) previews.video.hidden = video === undefined;
+    // Its name shows where this browser cannot draw the picture (Chromium and a HEIC): it is painted all the same.
+    previews.image.alt = file?.name ?? '';
     if (file) (video ?? previews.image).src = URL.createObjectURL(file);
     onChange?.();
   };
