@@ -4,6 +4,7 @@
  * build). libheif compiled to WebAssembly (`libheif-js`, with libde265) decodes them instead. A
  * 12-megapixel HEIC takes about 0.6–0.9 s on one core.
  */
+import { deflateSync } from 'node:zlib';
 import type { heif_image, heif_image_handle, MainModule } from 'libheif-js/libheif-wasm/libheif.js';
 import { InputError } from './errors.ts';
 
@@ -42,9 +43,9 @@ async function startLibHeif(): Promise<LibHeif> {
 /**
  * The file's primary picture, upright: libheif applies the file's own rotation and mirroring
  * (`irot`, `imir`), which are what HEIF viewers show; its EXIF orientation, if any, is not applied
- * again. The picture's colour profile (an iPhone's Display P3) is not converted: read as sRGB, its
- * colours come out a little less saturated. (libheif-js's own `HeifDecoder` is not used: it writes
- * its failures to the console, which is the bot's JSON log.)
+ * again. Its pixels are in the file's colour profile (`withColourProfile` lets libvips convert them).
+ * (libheif-js's own `HeifDecoder` is not used: it writes its failures to the console, which is the
+ * bot's JSON log.)
  */
 export async function decodeHeic(bytes: Uint8Array, label: string): Promise<RgbaPicture> {
   const heif = await startLibHeif();
@@ -79,4 +80,33 @@ function packedRows(channel: DecodedChannel): Uint8Array {
   const packed = new Uint8Array(rowBytes * channel.height);
   for (let row = 0; row < channel.height; row++) packed.set(channel.data.subarray(row * channel.stride, row * channel.stride + rowBytes), row * rowBytes);
   return packed;
+}
+
+/**
+ * The PNG with `icc` in an iCCP chunk after its header (sharp can convert pixels *to* a profile, but
+ * not say which profile raw pixels are *in*). The PNG must carry no profile of its own.
+ */
+export function withColourProfile(png: Buffer, icc: Uint8Array): Buffer {
+  const headerEnd = 8 + 4 + 4 + 13 + 4; // the signature, then IHDR: length, type, 13 bytes, CRC
+  const data = Buffer.concat([Buffer.from('ICC profile\0\0', 'latin1'), deflateSync(icc)]); // name, NUL, method 0 (zlib)
+  return Buffer.concat([png.subarray(0, headerEnd), pngChunk('iCCP', data), png.subarray(headerEnd)]);
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([length, body, crc]);
+}
+
+/** CRC-32 as PNG computes it (zlib's `crc32` arrived in Node 20.15; this project supports all of 20). */
+function crc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let bit = 0; bit < 8; bit++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return (crc ^ 0xffffffff) >>> 0;
 }

@@ -24,6 +24,16 @@ function meanDifference(a: Uint8Array, b: Uint8Array): number {
   return sum / a.length;
 }
 
+/** The mean spread between a pixel's largest and smallest channel. */
+function saturationOf(image: { readonly data: Uint8Array }): number {
+  let sum = 0;
+  for (let index = 0; index < image.data.length; index += 3) {
+    const [red, green, blue] = [image.data[index]!, image.data[index + 1]!, image.data[index + 2]!];
+    sum += Math.max(red, green, blue) - Math.min(red, green, blue);
+  }
+  return sum / (image.data.length / 3);
+}
+
 /** A real PNG whose header claims `width`×`height`: a decompression bomb's calling card. */
 async function pngClaiming(width: number, height: number): Promise<Buffer> {
   const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#808080' } }).png().toBuffer();
@@ -76,6 +86,10 @@ describe('decoding uploads', () => {
     expect([shrunk.width, shrunk.height]).toEqual([160, 120]);
     // Its header is read as any picture's, before a pixel is decoded: the pixel limit holds.
     await expectInputError(decodeImage(heic, { maxBytes: 10_000_000, maxPixels: 320 * 239 }, 'photo'), 'too_many_pixels', /^The photo is 320×240/);
+    // An iPhone's photo is in Display P3: converted to sRGB, as a JPEG in P3 is (read as sRGB, it lost a seventh of its saturation).
+    const p3 = await decodeImage(await heicOf(await sharp(jpeg).withIccProfile('p3').jpeg({ quality: 95 }).toBuffer()), undefined, 'photo');
+    expect(meanDifference(p3.data, reference.data)).toBeLessThan(4);
+    expect(Math.abs(saturationOf(p3) / saturationOf(reference) - 1)).toBeLessThan(0.05);
     // Cut short (the header intact, the picture's data not): refused, not a crash.
     await expectInputError(decodeImage(heic.subarray(0, Math.floor(heic.length * 0.6)), undefined, 'photo'), 'corrupt_image', /^The photo .*damaged/);
   });
