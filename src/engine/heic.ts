@@ -5,6 +5,7 @@
  * thread of its own: about 1.3 s for a 12-megapixel HEIC shrunk to 1024 px, 0.3 s for a small one.
  */
 import { Worker } from 'node:worker_threads';
+import PQueue from 'p-queue';
 import { deflateSync } from 'node:zlib';
 import { InputError } from './errors.ts';
 
@@ -21,21 +22,31 @@ export type HeicThreadAnswer = { readonly picture: RgbaPicture } | { readonly da
 const HEIC_THREAD = new URL('./heic-thread.mjs', import.meta.url);
 
 /**
+ * At most two HEICs decode at once (each thread is a core, and may need 0.5 GB): a flood of them
+ * waits its turn rather than starting a thread each.
+ */
+const heicThreads = new PQueue({ concurrency: 2 });
+
+/**
  * The HEIC's primary picture, upright, decoded on a thread of its own (`heic-thread.mjs`, about
  * 0.15 s to start): libheif holds the thread it runs on for up to a second, and a WebAssembly memory
  * only grows, so a thread per picture keeps the bot answering meanwhile and gives back what the
  * picture needed (about 0.5 GB at 40 megapixels) when it ends.
  */
 export async function decodeHeic(bytes: Uint8Array, label: string): Promise<RgbaPicture> {
+  const answer = await heicThreads.add(() => decodeOnThread(bytes), { throwOnTimeout: true });
+  if ('damaged' in answer) throw new InputError('corrupt_image', `The ${label} is a HEIC file libheif could not decode; it looks damaged or truncated.`);
+  return answer.picture;
+}
+
+async function decodeOnThread(bytes: Uint8Array): Promise<HeicThreadAnswer> {
   const thread = new Worker(HEIC_THREAD, { workerData: { bytes } });
   try {
-    const answer = await new Promise<HeicThreadAnswer>((resolve, reject) => {
+    return await new Promise<HeicThreadAnswer>((resolve, reject) => {
       thread.once('message', resolve);
       thread.once('error', reject);
       thread.once('exit', (code) => reject(new Error(`the HEIC thread ended (${code}) without an answer`)));
     });
-    if ('damaged' in answer) throw new InputError('corrupt_image', `The ${label} is a HEIC file libheif could not decode; it looks damaged or truncated.`);
-    return answer.picture;
   } finally {
     await thread.terminate();
   }
