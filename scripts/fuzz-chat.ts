@@ -23,6 +23,7 @@ import { defaultCommandDefinitions } from '../src/bot/commands/reference.ts';
 import type { CommandDefinition, OptionDefinition } from '../src/bot/commands/types.ts';
 import { attachmentObject, BOT_USER, GUILD_ID, interactionPayload, PERMISSIONS, snowflake, startFakeDiscord, userMessage, type FakeUser } from '../test/fakes/discord/server.ts';
 import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID as SLACK_CHANNEL, SIGNING_SECRET, signRequest, startFakeSlack, TEAM_ID } from '../test/fakes/slack/server.ts';
+import { heicOf } from '../test/helpers/heic.ts';
 import { floodArguments, pick, restartDuringFlood, SHARED_DIR, sleep, startFuzzedApp, waitForLogLine } from './fuzz/app.ts';
 
 const { seconds, workers, restarts, redisWorkers } = floodArguments({ seconds: 60, workers: 4 });
@@ -186,9 +187,12 @@ async function prepareFiles(): Promise<Files> {
   const painting = await readFile(join(SHARED_DIR, 'images', 'style_udnie.jpg'));
   const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>');
   const avif = await sharp(photo).resize(96).avif().toBuffer();
+  const heic = await heicOf(await sharp(photo).resize(96).jpeg().toBuffer());
   const bodies: [string, Uint8Array, string][] = [
     ['dog.avif', avif, 'image/avif'],
     ['cut.avif', avif.subarray(0, avif.length / 2), 'image/avif'],
+    ['IMG_0001.HEIC', heic, 'image/heic'],
+    ['cut.heic', heic.subarray(0, heic.length / 2), 'image/heic'],
     ['dog.jpg', photo, 'image/jpeg'],
     ['udnie.jpg', painting, 'image/jpeg'],
     ['empty.png', Buffer.alloc(0), 'image/png'],
@@ -215,6 +219,9 @@ async function prepareFiles(): Promise<Files> {
     { id: 'FSTRANGE', name: 'photo.jpg', mimetype: 'image/jpeg', filetype: 'jpg', size: 40_000, url_private: `${strangerUrl}/photo.jpg`, url_private_download: `${strangerUrl}/photo.jpg` },
     { id: 'FNOURL', name: 'photo.jpg', mimetype: 'image/jpeg', filetype: 'jpg', size: 40_000 },
     { ...slackHosted[0], size: 900_000_000 },
+    // From another organisation (Slack Connect): the ID alone, known to files.info or not.
+    slack.sharedFromAnotherOrganisation(slackHosted[0]!),
+    { id: 'F0GONE', mode: 'file_access', file_access: 'check_file_info', created: 0, timestamp: 0, user: '' },
   ];
   return { photo: photoUrl, attachments, slackPhoto: slackHosted[0]!, slackFiles };
 }

@@ -5,8 +5,8 @@
  * thread of its own: about 1.3 s for a 12-megapixel HEIC shrunk to 1024 px, 0.3 s for a small one.
  */
 import { Worker } from 'node:worker_threads';
-import PQueue from 'p-queue';
 import { deflateSync } from 'node:zlib';
+import PQueue from 'p-queue';
 import { InputError } from './errors.ts';
 
 /** The decoded primary picture: RGBA, row-major, 4 bytes a pixel, in the file's colour profile. */
@@ -16,7 +16,7 @@ export interface RgbaPicture {
   readonly data: Uint8Array;
 }
 
-/** What `heic-thread.ts` answers. */
+/** What `heic-thread.mjs` answers. */
 export type HeicThreadAnswer = { readonly picture: RgbaPicture } | { readonly damaged: true };
 
 const HEIC_THREAD = new URL('./heic-thread.mjs', import.meta.url);
