@@ -27,6 +27,9 @@ const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif']);
 /** The formats `decodeImage` reads, as people name them: for refusals and help. */
 export const READABLE_FORMATS = 'JPEG, PNG, WebP, HEIC, AVIF or GIF';
 
+/** The same formats' file extensions, for reading a folder of pictures. */
+export const READABLE_EXTENSIONS: ReadonlySet<string> = new Set(['.jpg', '.jpeg', '.png', '.webp', '.heic', '.heif', '.avif', '.gif']);
+
 /** ISO media (MP4, MOV, HEIF): a box named "ftyp" at offset 4, then the file's major brand. */
 export function isoBrandOf(bytes: Uint8Array): string | undefined {
   const ascii = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));

@@ -1,4 +1,3 @@
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,8 +6,9 @@ import { styleChoiceLabel, styleNameFromFileName } from '../../src/bot/styles/li
 import { openDatabase } from '../../src/bot/database.ts';
 import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
 import { contextFor, startTestBot } from '../helpers/bot.ts';
+import { heicOf } from '../helpers/heic.ts';
 import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 
 let harness: Awaited<ReturnType<typeof startTestBot>>;
@@ -31,6 +31,20 @@ describe('the style library', () => {
     expect(harness.bot.library.in('web').get('starry-night')?.title).toBe('Starry Night');
     const again = await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
     expect(again.added).toEqual([]);
+  });
+
+  it('imports every picture format it reads (a HEIC, an AVIF), and passes over other files', async () => {
+    const painting = await sharp(sharedImagePath('style_udnie.jpg')).resize(128).jpeg().toBuffer();
+    const dir = await mkdtemp(join(tmpdir(), 'impasto-import-'));
+    try {
+      await writeFile(join(dir, 'udnie_iphone.HEIC'), await heicOf(painting));
+      await writeFile(join(dir, 'udnie_web.avif'), await sharp(painting).avif().toBuffer());
+      await writeFile(join(dir, 'notes.txt'), 'not a painting');
+      const report = await importStyles(harness.bot.library.shared(), dir, DEFAULT_DECODE_LIMITS);
+      expect(report).toEqual({ added: ['udnie-iphone', 'udnie-web'], skipped: [] });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('shows the library as a labelled gallery picture', async () => {

@@ -1,10 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { decodeImage, type DecodeLimits } from '../../engine/image.ts';
+import { decodeImage, READABLE_EXTENSIONS, type DecodeLimits } from '../../engine/image.ts';
 import { userMessageOf } from '../errors.ts';
 import { styleNameFromFileName, type CommunityStyles } from './library.ts';
-
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif']);
 
 export interface ImportReport {
   readonly added: string[];
@@ -15,7 +13,7 @@ export interface ImportReport {
 export async function importStyles(library: CommunityStyles, dir: string, limits: DecodeLimits, addedBy = 'import'): Promise<ImportReport> {
   const report: ImportReport = { added: [], skipped: [] };
   for (const file of (await readdir(dir)).sort()) {
-    if (!IMAGE_EXTENSIONS.has(extname(file).toLowerCase())) continue;
+    if (!READABLE_EXTENSIONS.has(extname(file).toLowerCase())) continue;
     const name = styleNameFromFileName(file);
     if (library.get(name)) {
       report.skipped.push({ file, reason: `"${name}" is already in the library` });
