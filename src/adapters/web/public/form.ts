@@ -86,12 +86,21 @@ export interface DropPreviews {
 }
 
 export function wireDropZone(zone: HTMLElement, input: HTMLInputElement, previews: DropPreviews, onChange?: () => void): void {
+  const hint = zone.querySelector<HTMLElement>('.drop-hint');
+  const emptyHint = hint?.textContent ?? '';
+  // A picture this browser cannot draw (a HEIC in Chromium) is said so by name, not shown as a broken image: the bot paints it all the same.
+  previews.image.addEventListener('error', () => {
+    const name = input.files?.[0]?.name;
+    if (!name || !hint) return;
+    previews.image.hidden = true;
+    hint.textContent = `${name}: this browser cannot show it, but it will be painted all the same.`;
+  });
   const show = () => {
     const file = input.files?.[0];
     const video = file?.type.startsWith('video/') ? previews.video : undefined;
+    if (hint) hint.textContent = emptyHint;
     previews.image.hidden = !file || video !== undefined;
     if (previews.video) previews.video.hidden = video === undefined;
-    // Its name shows where this browser cannot draw the picture (Chromium and a HEIC): it is painted all the same.
     previews.image.alt = file?.name ?? '';
     if (file) (video ?? previews.image).src = URL.createObjectURL(file);
     onChange?.();
