@@ -297,6 +297,25 @@ describe('Discord', () => {
     for (const path of [job.contentPath, job.result!.pngPath, job.result!.gifPath]) expect(existsSync(path)).toBe(false);
   });
 
+  it('stylizes the picture of a forwarded message, which Discord carries in the forward’s snapshot', async () => {
+    // A forward has no attachments of its own: the original's are in message_snapshots.
+    const original = userMessage(alice, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000)]);
+    const forward = {
+      ...userMessage(bob, []),
+      message_reference: { type: 1, channel_id: '300000000000000099', message_id: original.id, guild_id: GUILD_ID },
+      message_snapshots: [{ message: { type: 0, content: '', attachments: original.attachments, embeds: [], timestamp: original.timestamp, edited_timestamp: null, flags: 0, mentions: [], mention_roles: [], components: [] } }],
+    };
+    const menu = interactionPayload({ type: 2, user: alice, data: { id: '800000000000000009', name: 'Stylize with…', type: 3, target_id: forward.id, resolved: { messages: { [forward.id]: forward } } } });
+    fake.dispatchInteraction(menu);
+    const picker = (await fake.waitForRequest(callbackOf(menu))).json as { data: { content: string; components: { components: { custom_id: string }[] }[] } };
+    expect(picker.data.content).toBe('Paint **tubingen.jpg** in which style?');
+    const choose = styleChosen(picker.data.components[0]!.components[0]!.custom_id, 'the-scream', '900000000000000011');
+    fake.dispatchInteraction(choose);
+    const final = await fake.waitForRequest((request) => request.method === 'PATCH' && request.path.startsWith(`/webhooks/${APPLICATION_ID}/${tokenOf(choose)}/messages/`) && request.files.length === 2);
+    expect((final.json as { content: string }).content).toMatch(/style the-scream/);
+    await expectValidResult(final);
+  });
+
   it('says privately why a picture shown from a link (a Tenor GIF) is not taken, and fetches nothing', async () => {
     const gifLink = { ...userMessage(bob, []), content: 'https://tenor.com/view/dancing-cat-123', embeds: [{ type: 'gifv', url: 'https://tenor.com/view/dancing-cat-123', provider: { name: 'Tenor', url: 'https://tenor.co' }, thumbnail: { url: 'https://media.tenor.com/abc/cat.png', width: 498, height: 280 }, video: { url: 'https://media.tenor.com/abc/cat.mp4', width: 498, height: 280 } }] };
     const plain = { ...userMessage(bob, []), content: 'no picture here' };

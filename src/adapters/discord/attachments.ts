@@ -18,9 +18,21 @@ export async function fetchAttachment(env: BotEnvironment, attachment: Pick<Atta
   return downloadImage(attachment.url, attachment.name, { allowedHosts: env.DISCORD_CDN_HOSTS, maxBytes: env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024, label, field });
 }
 
-/** Where a message's embedded picture points (a Tenor GIF, a pasted image address), when it shows one (for `noPictureText`). */
-export function linkedPictureHostOf(message: Pick<Message, 'embeds'>): string | undefined {
-  const embed = message.embeds.find((candidate) => candidate.image ?? candidate.thumbnail ?? candidate.video);
+type MessageParts = Pick<Message, 'attachments' | 'embeds' | 'messageSnapshots'>;
+
+/**
+ * A message's first picture or video: attached to it, or to the message it forwards (a forward
+ * carries the original's attachments in a snapshot, and none of its own).
+ */
+export function pictureAttachmentOf(message: MessageParts): Attachment | undefined {
+  const isPicture = (attachment: Attachment) => /^(image|video)\//.test(attachment.contentType ?? '');
+  return message.attachments.find(isPicture) ?? message.messageSnapshots.find((snapshot) => snapshot.attachments.some(isPicture))?.attachments.find(isPicture);
+}
+
+/** Where a message's embedded picture points (a Tenor GIF, a pasted image address; a forward's too), when it shows one (for `noPictureText`). */
+export function linkedPictureHostOf(message: MessageParts): string | undefined {
+  const embeds = [...message.embeds, ...[...message.messageSnapshots.values()].flatMap((snapshot) => snapshot.embeds)];
+  const embed = embeds.find((candidate) => candidate.image ?? candidate.thumbnail ?? candidate.video);
   return embed ? hostOfLink(embed.url ?? embed.image?.url ?? embed.thumbnail?.url) : undefined;
 }
 

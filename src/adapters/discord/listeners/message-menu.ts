@@ -3,7 +3,7 @@ import { ActionRowBuilder, MessageFlags, StringSelectMenuBuilder, type Attachmen
 import { replyOrRefusal } from '../../../bot/errors.ts';
 import { tellPrivately } from '../answer.ts';
 import { USE_AS_STYLE } from '../application-commands.ts';
-import { checkCanPostFiles, fetchAttachment, linkedPictureHostOf } from '../attachments.ts';
+import { checkCanPostFiles, fetchAttachment, linkedPictureHostOf, pictureAttachmentOf } from '../attachments.ts';
 import { noPictureText } from '../../../bot/format.ts';
 import { communityOf } from '../interaction-context.ts';
 import { styleChoiceLabel } from '../../../bot/styles/library.ts';
@@ -18,7 +18,7 @@ export const OTHER_MESSAGE = '__other__';
  * the styles (the saved one first) in a menu whose choice `onStylePick` handles.
  */
 export async function onMessageCommand(state: DiscordState, interaction: MessageContextMenuCommandInteraction): Promise<void> {
-  const image = interaction.targetMessage.attachments.find((attachment) => /^(image|video)\//.test(attachment.contentType ?? ''));
+  const image = pictureAttachmentOf(interaction.targetMessage);
   if (!image) return tellPrivately(interaction, noPictureText('That message has no image attached.', linkedPictureHostOf(interaction.targetMessage)));
   if (interaction.commandName === USE_AS_STYLE) return saveStyle(state, interaction, image);
   const problem = checkCanPostFiles(interaction);
