@@ -226,7 +226,31 @@ describe('the web playground', () => {
     // The next photo, one this browser draws, is shown, and the zone's words are its own again.
     await page.setInputFiles('#content-input', sharedImagePath('content_person.jpg'));
     await expect.poll(() => page.isVisible('#content-preview')).toBe(true);
-    expect(await page.textContent('#content-drop .drop-hint')).toBe('Drop a photo here, or click to choose one');
+    expect(await page.textContent('#content-drop .drop-hint')).toBe('Drop a photo here, paste one, or click to choose one');
+  });
+
+  it('takes a picture pasted on the page as the photo (a screenshot), and leaves a paste of text alone', async () => {
+    const png = await sharp(sharedImagePath('content_dog.jpg')).resize(96, 72).png().toBuffer();
+    // What the browser hands the page for Ctrl+V with an image on the clipboard.
+    const paste = (file: { name: string; type: string; bytes: number[] } | undefined, text?: string) =>
+      page.evaluate(({ file, text }) => {
+        const data = new DataTransfer();
+        if (file) data.items.add(new File([new Uint8Array(file.bytes)], file.name, { type: file.type }));
+        if (text) data.setData('text/plain', text);
+        document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+      }, { file, text });
+    await page.setInputFiles('#content-input', sharedImagePath('content_person.jpg'));
+    await paste(undefined, 'just some words');
+    expect(await page.evaluate(() => (document.querySelector('#content-input') as HTMLInputElement).files?.[0]?.name)).toBe('content_person.jpg');
+    await paste({ name: 'image.png', type: 'image/png', bytes: [...png] });
+    expect(await page.evaluate(() => (document.querySelector('#content-input') as HTMLInputElement).files?.[0]?.name)).toBe('image.png');
+    await expect.poll(() => page.locator('#content-preview').evaluate((image) => (image as HTMLImageElement).naturalWidth)).toBe(96);
+    await page.click('#style-choices label:has(input[value="udnie"])');
+    await setOption('size', '64');
+    await setOption('iterations', '2');
+    await page.click('#stylize-button');
+    await page.waitForSelector('#result:not([hidden])', { timeout: 120_000 });
+    expect(await sharp(await download('#download-png')).metadata()).toMatchObject({ width: 64, height: 48 });
   });
 
   it('shows a fast picture with its before/after GIF and no loss chart (one pass has no loss)', async () => {

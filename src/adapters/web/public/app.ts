@@ -1,7 +1,7 @@
 /** The playground page: wires the form, the job panel, the history and the library tab. */
 import type { AppInfo } from '../api-types.ts';
 import { $, api } from './dom.ts';
-import { offerAcceptedFiles, renderOptionFields, renderStyleChoices, submitStylize, wireDropZone } from './form.ts';
+import { offerAcceptedFiles, renderOptionFields, renderStyleChoices, submitStylize, wireDropZone, wirePastedPhoto } from './form.ts';
 import { forgetMe, refreshHistory } from './job-panel.ts';
 import { renderLibrary, submitLibrary } from './library.ts';
 
@@ -40,6 +40,7 @@ async function main(): Promise<void> {
   renderOptionFields(info.commands);
   offerAcceptedFiles(info.commands);
   wireDropZone($('#content-drop'), $<HTMLInputElement>('#content-input'), { image: $<HTMLImageElement>('#content-preview'), video: $<HTMLVideoElement>('#content-video-preview') });
+  wirePastedPhoto($<HTMLInputElement>('#content-input'), () => !$('#tab-stylize').hidden);
   wireDropZone($('#style-drop'), $<HTMLInputElement>('#style-input'), { image: $<HTMLImageElement>('#style-preview') }, () => {
     for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="style_name"]')) radio.checked = false;
   });

@@ -121,6 +121,22 @@ export function wireDropZone(zone: HTMLElement, input: HTMLInputElement, preview
   });
 }
 
+/**
+ * A picture pasted on the page while `isActive` (a screenshot, an image copied in another tab)
+ * becomes the photo, as if dropped on its zone; a paste of text is left alone.
+ */
+export function wirePastedPhoto(input: HTMLInputElement, isActive: () => boolean): void {
+  document.addEventListener('paste', (event) => {
+    const file = [...(event.clipboardData?.files ?? [])].find((candidate) => candidate.type.startsWith('image/'));
+    if (!file || !isActive()) return;
+    event.preventDefault();
+    const pasted = new DataTransfer();
+    pasted.items.add(file);
+    input.files = pasted.files;
+    input.dispatchEvent(new Event('change'));
+  });
+}
+
 export async function renderStyleChoices(): Promise<void> {
   const styles = await api<PublicStyle[]>('/api/styles');
   $('#style-names').replaceChildren(...styles.map((style) => new Option(style.label, style.name)));
