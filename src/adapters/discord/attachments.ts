@@ -26,7 +26,11 @@ type MessageParts = Pick<Message, 'attachments' | 'embeds' | 'messageSnapshots'>
  */
 export function pictureAttachmentOf(message: MessageParts): Attachment | undefined {
   const isPicture = (attachment: Attachment) => /^(image|video)\//.test(attachment.contentType ?? '');
-  return message.attachments.find(isPicture) ?? message.messageSnapshots.find((snapshot) => snapshot.attachments.some(isPicture))?.attachments.find(isPicture);
+  for (const source of [message, ...message.messageSnapshots.values()]) {
+    const picture = source.attachments.find(isPicture);
+    if (picture) return picture;
+  }
+  return undefined;
 }
 
 /** Where a message's embedded picture points (a Tenor GIF, a pasted image address; a forward's too), when it shows one (for `noPictureText`). */

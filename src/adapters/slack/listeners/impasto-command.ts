@@ -60,9 +60,8 @@ async function runContestCommand(state: SlackState, sub: string, rest: string[],
     case 'enter': {
       const latest = await latestImageOf(state, channel, user);
       if (!latest?.message.ts) return { text: 'Share your photo in this channel first, then run /impasto contest enter.' };
-      const { message, image } = latest;
-      const entryContext = await contextOf(state, user, context.requester.userName, channel, message.thread_ts ?? latest.message.ts);
-      return bot.execute('contest enter', { content: await fetchFile(state, image, 'photo', 'content') }, entryContext);
+      const entryContext = await contextOf(state, user, context.requester.userName, channel, latest.message.thread_ts ?? latest.message.ts);
+      return bot.execute('contest enter', { content: await fetchFile(state, latest.image, 'photo', 'content') }, entryContext);
     }
     case 'withdraw':
     case 'remove':

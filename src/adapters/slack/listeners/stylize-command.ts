@@ -27,8 +27,7 @@ async function runStylizeCommand(state: SlackState, command: SlashCommand): Prom
   if (!latest?.message.ts) {
     return tell(state, command.channel_id, command.user_id, 'I could not find an image you shared in this channel recently. Share one first (then run /stylize again), or use "Stylize with…" from any image\'s message menu.');
   }
-  const { message, image } = latest;
-  const context = await contextOf(state, command.user_id, command.user_name, command.channel_id, message.thread_ts ?? latest.message.ts);
-  await tell(state, command.channel_id, command.user_id, `Using the latest image you shared here (${image.name ?? 'image'}); progress will appear in its thread.`);
-  await stylize(state, context, { ...typed, ...(words[0] ? { style_name: words[0] } : {}) }, async () => ({ content: await fetchFile(state, image, 'content image', 'content') }));
+  const context = await contextOf(state, command.user_id, command.user_name, command.channel_id, latest.message.thread_ts ?? latest.message.ts);
+  await tell(state, command.channel_id, command.user_id, `Using the latest image you shared here (${latest.image.name ?? 'image'}); progress will appear in its thread.`);
+  await stylize(state, context, { ...typed, ...(words[0] ? { style_name: words[0] } : {}) }, async () => ({ content: await fetchFile(state, latest.image, 'content image', 'content') }));
 }
