@@ -176,6 +176,17 @@ describe('Slack in Socket Mode', () => {
     expect(fake.calls.some((call) => call.method === 'views.open' && call.args.trigger_id === 'trigger-connect-gone')).toBe(false);
   });
 
+  it('paints the picture of a forwarded message, which Slack nests in the share’s attachment', async () => {
+    const original = fake.postUserMessage(BOB, 'the old town', [photo]);
+    // What Slack stores for a forward: no files of its own, the original in an attachment flagged is_share.
+    const forward = Object.assign(fake.postUserMessage(ALICE, 'look at this one'), {
+      attachments: [{ is_share: true, is_msg_unfurl: true, author_id: BOB, channel_id: CHANNEL_ID, ts: original.ts, text: original.text, from_url: `https://painters.slack.com/archives/${CHANNEL_ID}/p${original.ts.replace('.', '')}`, files: [photo] }],
+    });
+    await fake.sendEnvelope('slash_commands', { command: '/stylize', text: 'great-wave size=64 iterations=2', user_id: ALICE, user_name: 'alice', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 'trigger-forward', response_url: `${fake.apiUrl}response`, token: 'verification' });
+    const painted = await fake.waitForCall(uploadsInThread(forward.ts));
+    expect(String(painted.args.initial_comment)).toMatch(/style great-wave · 64×48 · 2 iterations/);
+  });
+
   it('saves an image as the member’s style with "Use as style", offers it first in the modal, and paints with it', async () => {
     const useAsStyleOn = (message: { ts: string; user: string; files?: Record<string, unknown>[] }) => shortcutOn(message, 'trigger-save', 'use_as_style');
     const answered = (pattern: RegExp) => fake.waitForCall((call) => call.method === 'response' && pattern.test(String(call.args.text)));

@@ -30,6 +30,10 @@ export interface SlackUnfurl {
   readonly video_url?: string;
   readonly from_url?: string;
   readonly original_url?: string;
+  /** A forwarded (shared) message comes as an attachment so flagged, with the original's files. */
+  readonly is_share?: boolean;
+  readonly is_msg_unfurl?: boolean;
+  readonly files?: readonly SlackFile[];
 }
 
 /** What a listener needs of a slash command's payload. */
@@ -87,14 +91,15 @@ export async function whyCannotPostIn(state: SlackState, channel: string): Promi
 }
 
 /**
- * The message's first picture or video (a video counts: as the photo it is painted frame by frame;
- * as a style it is refused with a clear message). A file shared from another organisation through
- * Slack Connect comes in the event as its ID alone, and files.info tells the rest; when Slack won't
- * tell, the member learns why instead of hearing that the message has no image.
+ * The message's first picture or video, or that of the message it forwards (a video counts: as the
+ * photo it is painted frame by frame; as a style it is refused with a clear message). A file shared
+ * from another organisation through Slack Connect comes in the event as its ID alone, and files.info
+ * tells the rest; when Slack won't tell, the member learns why instead of hearing that the message
+ * has no image.
  */
 export async function imageOf(state: SlackState, message: SlackMessageLike | undefined): Promise<SlackFile | undefined> {
   let unreadable: string | undefined;
-  for (const file of message?.files ?? []) {
+  for (const file of filesOf(message)) {
     if (file.file_access !== 'check_file_info') {
       if (isPictureFile(file)) return file;
       continue;
@@ -106,6 +111,15 @@ export async function imageOf(state: SlackState, message: SlackMessageLike | und
   }
   if (unreadable) throw new BotError('missing_image', `That message's file was shared from another organisation (Slack Connect), and Slack won't let me read it (${unreadable}). Save it and share it here yourself.`);
   return undefined;
+}
+
+/**
+ * A message's files: its own, then those of a message it forwards (Slack puts a forward's in the
+ * share's attachment, not in `files`).
+ */
+function filesOf(message: SlackMessageLike | undefined): SlackFile[] {
+  const forwarded = (message?.attachments ?? []).filter((attachment) => attachment.is_share || attachment.is_msg_unfurl).flatMap((share) => share.files ?? []);
+  return [...(message?.files ?? []), ...forwarded];
 }
 
 function isPictureFile(file: SlackFile): boolean {
@@ -151,7 +165,7 @@ export function whyNoFile(scopes: readonly string[] | undefined, label: string):
 export async function latestImageOf(state: SlackState, channel: string, user: string): Promise<{ readonly message: SlackMessageLike; readonly image: SlackFile } | undefined> {
   const history = await state.client.conversations.history({ channel, limit: 50 });
   for (const message of (history.messages as SlackMessageLike[] | undefined) ?? []) {
-    if (message.user !== user || !message.files?.length) continue;
+    if (message.user !== user || filesOf(message).length === 0) continue;
     const image = await imageOf(state, message);
     if (image) return { message, image };
   }
