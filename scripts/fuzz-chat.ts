@@ -253,9 +253,13 @@ function floodDiscord(definitions: readonly CommandDefinition[], files: Files, j
     const name = pick(['Stylize with…', 'Use as style']);
     const attached = Array.from({ length: Math.floor(Math.random() * 3) }, () => pick(files.attachments)());
     const targetId = snowflake();
-    const message = userMessage(pick(DISCORD_USERS).user, attached);
+    // One time in four a forward: no attachments of its own, the original's in a snapshot.
+    const forwarded = Math.random() < 0.25;
+    const message = forwarded
+      ? { ...userMessage(pick(DISCORD_USERS).user, []), message_reference: { type: 1, channel_id: snowflake(), message_id: snowflake(), guild_id: GUILD_ID }, message_snapshots: [{ message: { type: 0, content: '', attachments: attached, embeds: [], timestamp: new Date().toISOString(), edited_timestamp: null, flags: 0, mentions: [], mention_roles: [], components: [] } }] }
+      : userMessage(pick(DISCORD_USERS).user, attached);
     interaction = interactionPayload({ type: 2, user, permissions, data: { id: snowflake(), name, type: 3, target_id: targetId, resolved: { messages: { [targetId]: { ...message, id: targetId } } } } });
-    what = `${name} on a message with ${attached.map((attachment) => attachment.filename).join(', ') || 'no attachments'}`;
+    what = `${name} on a ${forwarded ? 'forward' : 'message'} with ${attached.map((attachment) => attachment.filename).join(', ') || 'no attachments'}`;
   } else if (roll < 0.75) {
     const focused = pick(['style_name', 'background_style', 'name']);
     const command = pick(['stylize', 'contest']);
@@ -323,6 +327,13 @@ async function paintOnDiscord(photoUrl: string): Promise<boolean> {
 
 // ---- Slack ------------------------------------------------------------------------------------
 
+/** A message with one or two files; one time in five a forward, its files in the share's attachment. */
+function postSlackPicture(user: string, files: Files): ReturnType<typeof slack.postUserMessage> {
+  const attached = Array.from({ length: 1 + Math.floor(Math.random() * 2) }, () => pick(files.slackFiles));
+  if (Math.random() < 0.8) return slack.postUserMessage(user, pick(['', 'look', '<@U0BOT> udnie']), attached);
+  return Object.assign(slack.postUserMessage(user, 'look at this one'), { attachments: [{ is_share: true, is_msg_unfurl: true, files: attached }] });
+}
+
 async function floodSlack(definitions: readonly CommandDefinition[], files: Files, jobIds: Set<string>): Promise<void> {
   const user = pick(SLACK_USERS);
   const channel = pick(SLACK_CHANNELS);
@@ -330,7 +341,7 @@ async function floodSlack(definitions: readonly CommandDefinition[], files: File
   let what: string;
   let envelope: Promise<void>;
   // Slash commands and mentions paint the latest image in the channel: one is often there.
-  const shared = Math.random() < 0.6 ? slack.postUserMessage(user, pick(['', 'look', '<@U0BOT> udnie']), Array.from({ length: 1 + Math.floor(Math.random() * 2) }, () => pick(files.slackFiles))) : undefined;
+  const shared = Math.random() < 0.6 ? postSlackPicture(user, files) : undefined;
   const slash = { user_id: user, user_name: user.toLowerCase(), channel_id: channel, team_id: TEAM_ID, trigger_id: snowflake(), response_url: `${slack.apiUrl}response`, token: 'verification' };
   const identity = { team: { id: TEAM_ID, domain: 'painters' }, user: { id: user, name: user.toLowerCase(), username: user.toLowerCase(), team_id: TEAM_ID }, trigger_id: snowflake(), token: 'verification' };
   if (roll < 0.25) {
