@@ -236,8 +236,21 @@ function collectJobIds(jobIds: Set<string>): void {
 
 // ---- Discord ----------------------------------------------------------------------------------
 
+/** "@impasto <style>" in a reply to a message with random attachments (or none), or with them attached to the mention itself. */
+function mentionOnDiscord(user: FakeUser, files: Files): void {
+  const attached = Array.from({ length: Math.floor(Math.random() * 3) }, () => pick(files.attachments)());
+  const replyTo = Math.random() < 0.7;
+  const target = userMessage(pick(DISCORD_USERS).user, replyTo ? attached : []);
+  if (replyTo && Math.random() < 0.9) discord.postMessage(target);
+  const bot = { id: BOT_USER.id, username: BOT_USER.username, discriminator: '0', avatar: null, global_name: null, bot: true };
+  const content = `<@${BOT_USER.id}> ${Math.random() < 0.8 ? pick(STYLE_TEXTS) : ''}`;
+  discord.postMessage({ ...userMessage(user, replyTo ? [] : attached), content, mentions: [bot], ...(replyTo ? { type: 19, message_reference: { type: 0, channel_id: target.channel_id, message_id: target.id, guild_id: GUILD_ID } } : {}) });
+  count('Discord mention');
+}
+
 function floodDiscord(definitions: readonly CommandDefinition[], files: Files, jobIds: Set<string>, answers: Map<string, { what: string; token: string; at: number }>): void {
   const { user, permissions } = pick(DISCORD_USERS);
+  if (Math.random() < 0.1) return mentionOnDiscord(user, files);
   const roll = Math.random();
   let interaction: Record<string, unknown>;
   let what: string;

@@ -18,6 +18,7 @@ import { encodeGif } from '../../src/engine/gif.ts';
 import {
   APPLICATION_ID,
   attachmentObject,
+  BOT_USER,
   CHANNEL_ID,
   GUILD_ID,
   interactionPayload,
@@ -314,6 +315,37 @@ describe('Discord', () => {
     const final = await fake.waitForRequest((request) => request.method === 'PATCH' && request.path.startsWith(`/webhooks/${APPLICATION_ID}/${tokenOf(choose)}/messages/`) && request.files.length === 2);
     expect((final.json as { content: string }).content).toMatch(/style the-scream/);
     await expectValidResult(final);
+  });
+
+  it('paints a picture replied to with "@impasto the-scream", in a reply of its own that the job edits', async () => {
+    harness.bot.library.setNetwork('the-scream', 'scream');
+    const botUser = { id: BOT_USER.id, username: BOT_USER.username, discriminator: '0', avatar: null, global_name: null, bot: true };
+    const mentionOf = (author: typeof alice, content: string, extra: Record<string, unknown> = {}) => ({ ...userMessage(author, []), content, mentions: [botUser], ...extra });
+    const photo = userMessage(bob, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000)]);
+    fake.postMessage(photo);
+    const mention = mentionOf(alice, `<@${BOT_USER.id}> the-scream`, { type: 19, message_reference: { type: 0, channel_id: CHANNEL_ID, message_id: photo.id, guild_id: GUILD_ID } });
+    fake.postMessage(mention);
+    const answered = await fake.waitForRequest((request) => request.method === 'POST' && request.path === `/channels/${CHANNEL_ID}/messages` && (request.json as { message_reference?: { message_id?: string } }).message_reference?.message_id === mention.id);
+    expect((answered.json as { content: string; allowed_mentions: unknown }).content).toBe('Fetching the picture…');
+    const final = await fake.waitForRequest((request) => request.method === 'PATCH' && request.path.startsWith(`/channels/${CHANNEL_ID}/messages/`) && request.files.length === 2);
+    expect((final.json as { content: string }).content).toMatch(/style the-scream · 128×96 · one pass of the scream network/);
+    await expectValidResult(final);
+    // Bob's photo: the result offers him its removal.
+    const buttons = (final.json as { components: { components: { label: string }[] }[] }).components[0]!.components.map((button) => button.label);
+    expect(buttons).toContain('Remove');
+
+    // A mention with no picture in reach says how to ask; one on a message replying to the bot's own is no mention.
+    const lonely = mentionOf(alice, `<@${BOT_USER.id}> the-scream`);
+    fake.postMessage(lonely);
+    const hint = await fake.waitForRequest((request) => request.method === 'POST' && (request.json as { message_reference?: { message_id?: string } }).message_reference?.message_id === lonely.id);
+    expect((hint.json as { content: string }).content).toBe('Reply to a picture with @impasto and a style (@impasto starry-night; see /styles), or attach one to the mention.');
+    const before = fake.requests.length;
+    const thanks = { ...userMessage(alice, []), content: 'thanks!', mentions: [botUser], type: 19, message_reference: { type: 0, channel_id: CHANNEL_ID, message_id: photo.id, guild_id: GUILD_ID }, referenced_message: { ...userMessage(BOT_USER, []), id: photo.id } };
+    fake.postMessage(thanks);
+    const marker = mentionOf(alice, `<@${BOT_USER.id}>`);
+    fake.postMessage(marker);
+    await fake.waitForRequest((request) => request.method === 'POST' && (request.json as { message_reference?: { message_id?: string } }).message_reference?.message_id === marker.id);
+    expect(fake.requests.slice(before).some((request) => (request.json as { message_reference?: { message_id?: string } } | undefined)?.message_reference?.message_id === thanks.id)).toBe(false);
   });
 
   it('says privately why a picture shown from a link (a Tenor GIF) is not taken, and fetches nothing', async () => {

@@ -8,6 +8,7 @@ import { renderContestsOnDiscord } from './contests.ts';
 import { onAutocomplete } from './listeners/autocomplete.ts';
 import { onButton } from './listeners/buttons.ts';
 import { onChatInput } from './listeners/chat-input.ts';
+import { onMessage } from './listeners/mention.ts';
 import { onMessageCommand } from './listeners/message-menu.ts';
 import { onStylePick } from './listeners/style-pick.ts';
 import { deliverToDiscord, describeDiscordError } from './render.ts';
@@ -37,7 +38,8 @@ export interface DiscordAdapter {
 export async function startDiscordAdapter(options: DiscordAdapterOptions): Promise<DiscordAdapter> {
   const { bot, env, logger } = options;
   const client = new Client({
-    intents: [GatewayIntentBits.Guilds],
+    // Guild messages for mentions of the bot, whose text Discord sends without the privileged message-content intent.
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages],
     ...options.clientOptions,
     rest: { ...(env.DISCORD_API_URL ? { api: env.DISCORD_API_URL } : {}), ...options.clientOptions?.rest },
   });
@@ -60,6 +62,12 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
       if (!interaction.isRepliable()) return;
       const respond = interaction.deferred || interaction.replied ? interaction.followUp.bind(interaction) : interaction.reply.bind(interaction);
       await respond({ content: describeDiscordError(error), flags: MessageFlags.Ephemeral }).catch(() => undefined);
+    });
+  });
+  client.on(Events.MessageCreate, (message) => {
+    onMessage(state, message).catch((error: unknown) => {
+      logger.error({ err: error, message: message.id }, 'discord mention failed');
+      void message.reply({ content: describeDiscordError(error), allowedMentions: { repliedUser: false, parse: [] } }).catch(() => undefined);
     });
   });
   // An 'error' event nobody listens to is thrown, and would end the whole process (and with it the

@@ -1,4 +1,4 @@
-import { PermissionFlagsBits, type Interaction } from 'discord.js';
+import { PermissionFlagsBits, type Interaction, type Message, type PermissionsBitField } from 'discord.js';
 import type { CommandContext } from '../../bot/commands/types.ts';
 
 /** What the core stores for a Discord job so that any later process can answer it. */
@@ -13,15 +13,30 @@ export interface DiscordReplyRef {
   readonly messageId?: string;
 }
 
+/**
+ * Where a job started from a message (a mention) answers: the bot's own reply, which it edits with
+ * its bot token (no interaction token, so no 15 minutes' limit).
+ */
+export interface DiscordMessageReplyRef {
+  readonly kind: 'message';
+  readonly channelId: string;
+  readonly messageId: string;
+  readonly userId: string;
+}
+
 /** The server an interaction came from (a direct message is a community of one). */
 export function communityOf(interaction: Interaction): string {
   return interaction.guildId ? `discord:${interaction.guildId}` : `discord:dm-${interaction.user.id}`;
 }
 
-/** Who asked and where to answer; moderators are members who may manage the server. */
+/** Moderators are members who may manage the server. */
+function isModeratorWith(permissions: Readonly<PermissionsBitField> | null | undefined): boolean {
+  return Boolean(permissions?.has(PermissionFlagsBits.ManageGuild) || permissions?.has(PermissionFlagsBits.Administrator));
+}
+
+/** Who asked and where to answer. */
 export function contextOf(interaction: Interaction, messageId?: string): CommandContext {
-  const permissions = interaction.memberPermissions;
-  const isModerator = Boolean(permissions?.has(PermissionFlagsBits.ManageGuild) || permissions?.has(PermissionFlagsBits.Administrator));
+  const isModerator = isModeratorWith(interaction.memberPermissions);
   const reply: DiscordReplyRef = {
     applicationId: interaction.applicationId,
     token: interaction.token,
@@ -33,5 +48,20 @@ export function contextOf(interaction: Interaction, messageId?: string): Command
   return {
     requester: { platform: 'discord', community: communityOf(interaction), userId: interaction.user.id, userName: interaction.user.username, isModerator },
     origin: { platform: 'discord', channelId: interaction.channelId ?? '', reply: { ...reply } },
+  };
+}
+
+/** Who wrote `message` (a mention), and the bot's reply (`answerId`) where the job answers. */
+export function contextOfMessage(message: Message, answerId: string): CommandContext {
+  const reply: DiscordMessageReplyRef = { kind: 'message', channelId: message.channelId, messageId: answerId, userId: message.author.id };
+  return {
+    requester: {
+      platform: 'discord',
+      community: message.guildId ? `discord:${message.guildId}` : `discord:dm-${message.author.id}`,
+      userId: message.author.id,
+      userName: message.author.username,
+      isModerator: isModeratorWith(message.member?.permissions),
+    },
+    origin: { platform: 'discord', channelId: message.channelId, reply: { ...reply } },
   };
 }

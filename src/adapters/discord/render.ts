@@ -3,7 +3,7 @@ import { userMessageOf } from '../../bot/errors.ts';
 import type { JobAction, JobMessage } from '../../bot/job-messages.ts';
 import type { Job } from '../../bot/jobs/store.ts';
 import type { JobDelivery } from '../deliveries.ts';
-import type { DiscordReplyRef } from './interaction-context.ts';
+import type { DiscordMessageReplyRef, DiscordReplyRef } from './interaction-context.ts';
 import type { DiscordState } from './state.ts';
 
 // Answer a little before the token's end rather than race it.
@@ -35,7 +35,8 @@ export function contentOf(message: Pick<JobMessage, 'text' | 'details'>): string
 /**
  * A job event → an edit of the original reply (through the interaction webhook, so it works after a
  * restart too) or, once its token has expired and the message must arrive, a channel message that
- * mentions the user. The command's own reply already says "Queued".
+ * mentions the user. A job started by a mention edits the bot's own reply, with no expiry. The
+ * command's own reply already says "Queued".
  */
 export async function deliverToDiscord(state: DiscordState, { event, job, message, files }: JobDelivery): Promise<void> {
   if (event.type === 'queued') return;
@@ -50,7 +51,9 @@ export async function deliverToDiscord(state: DiscordState, { event, job, messag
     components: buttonRows(message.actions).map((row) => row.toJSON()),
     attachments: attachments.map((file, index) => ({ id: index, filename: file.name })),
   };
-  if (state.now() - ref.createdAt < state.lifetimeMs - TOKEN_MARGIN_MS) {
+  if ('kind' in ref) {
+    await state.client.rest.patch(Routes.channelMessage(ref.channelId, ref.messageId), { body, files: attachments });
+  } else if (state.now() - ref.createdAt < state.lifetimeMs - TOKEN_MARGIN_MS) {
     await state.client.rest.patch(Routes.webhookMessage(ref.applicationId, ref.token, ref.messageId ?? '@original'), { body, files: attachments, auth: false });
   } else if (message.mustArrive) {
     await state.client.rest.post(Routes.channelMessages(ref.channelId), {
@@ -60,9 +63,11 @@ export async function deliverToDiscord(state: DiscordState, { event, job, messag
   }
 }
 
-function replyRefOf(job: Job): DiscordReplyRef | undefined {
-  const reply = job.origin.reply as DiscordReplyRef | undefined;
-  return job.origin.platform === 'discord' && reply?.token ? reply : undefined;
+function replyRefOf(job: Job): DiscordReplyRef | DiscordMessageReplyRef | undefined {
+  if (job.origin.platform !== 'discord') return undefined;
+  const reply = job.origin.reply as Partial<DiscordReplyRef> | Partial<DiscordMessageReplyRef> | undefined;
+  if (reply && 'kind' in reply && reply.kind === 'message') return reply as DiscordMessageReplyRef;
+  return reply && 'token' in reply && reply.token ? (reply as DiscordReplyRef) : undefined;
 }
 
 /** What to tell a user when a Discord call failed. */

@@ -63,6 +63,8 @@ export interface FakeDiscord {
   dispatchInteraction(interaction: Record<string, unknown>): void;
   /** Any gateway dispatch, as it is (malformed payloads too). */
   dispatchRaw(type: string, data: unknown): void;
+  /** Posts a member's message in the channel: kept (GET /channels/:id/messages/:id finds it) and sent as MESSAGE_CREATE. */
+  postMessage(message: Record<string, unknown>): void;
   /** Drops the gateway connection (as a network blip does); the client is expected to resume. */
   dropGateway(): void;
   /** Gateway opcodes received, in order (2 IDENTIFY, 6 RESUME, …). */
@@ -77,6 +79,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
   const requests: RecordedRequest[] = [];
   const waiters = new Set<{ predicate: (request: RecordedRequest) => boolean; resolve: (request: RecordedRequest) => void }>();
   const cdn = new Map<string, { bytes: Uint8Array; contentType: string }>();
+  const channelMessages = new Map<string, Record<string, unknown>>();
   const sockets = new Set<WebSocket>();
   const gatewayOps: number[] = [];
   const sessionId = randomBytes(8).toString('hex');
@@ -136,6 +139,10 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       return send(200, messageObject({ content: (body.json as { content?: string } | undefined)?.content ?? '', files: body.files }));
     }
     if ((match = /^\/channels\/(\d+)$/.exec(path)) && recorded.method === 'GET') return send(200, channelObject(match[1]!));
+    if ((match = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path)) && recorded.method === 'GET') {
+      const kept = channelMessages.get(match[2]!);
+      return kept ? send(200, kept) : send(404, { message: 'Unknown Message', code: 10008 });
+    }
     if ((match = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path)) && recorded.method === 'PATCH') {
       return send(200, { ...messageObject({ content: (body.json as { content?: string } | undefined)?.content ?? '', files: body.files, channelId: match[1]! }), id: match[2]! });
     }
@@ -209,6 +216,10 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     },
     dispatchInteraction(interaction) {
       for (const ws of sockets) ws.send(JSON.stringify({ op: 0, t: 'INTERACTION_CREATE', s: ++sequence, d: interaction }));
+    },
+    postMessage(message) {
+      channelMessages.set(String(message.id), message);
+      for (const ws of sockets) ws.send(JSON.stringify({ op: 0, t: 'MESSAGE_CREATE', s: ++sequence, d: { ...message, guild_id: GUILD_ID } }));
     },
     dispatchRaw(type, data) {
       for (const ws of sockets) ws.send(JSON.stringify({ op: 0, t: type, s: ++sequence, d: data }));

@@ -1,0 +1,39 @@
+import type { Message } from 'discord.js';
+import { replyOrRefusal } from '../../../bot/errors.ts';
+import { noPictureText } from '../../../bot/format.ts';
+import { showReply } from '../answer.ts';
+import { fetchAttachment, linkedPictureHostOf, pictureAttachmentOf } from '../attachments.ts';
+import { contextOfMessage } from '../interaction-context.ts';
+import type { DiscordState } from '../state.ts';
+
+/** No reply pings the member: they asked, and they are reading. */
+const QUIET = { allowedMentions: { repliedUser: false, parse: [] } } as const;
+
+/**
+ * "@impasto starry-night" in a reply to a picture (or with one attached) paints it, as a mention in
+ * a thread does on Slack; "@impasto" alone paints with the member's saved style. The bot answers in
+ * a reply of its own, which the job then edits as it goes. A reply to the bot's own message, which
+ * Discord marks as a mention of it, is not one unless it names the bot.
+ */
+export async function onMessage(state: DiscordState, message: Message): Promise<void> {
+  const me = state.client.user;
+  if (!me || message.author.bot) return;
+  // Discord counts a reply to the bot's message as a mention of it; a mention written out still counts there.
+  const mentioned = message.mentions.has(me, { ignoreEveryone: true, ignoreRoles: true, ignoreRepliedUser: true }) || message.content.includes(`<@${me.id}>`) || message.content.includes(`<@!${me.id}>`);
+  if (!mentioned) return;
+  const style = message.content.replace(/<@!?\d+>/g, '').trim().split(/\s+/)[0] || undefined;
+  const replied = message.reference?.messageId ? await message.fetchReference().catch(() => undefined) : undefined;
+  const source = pictureAttachmentOf(message) ? message : replied;
+  const picture = source ? pictureAttachmentOf(source) : undefined;
+  if (!source || !picture) {
+    const hint = 'Reply to a picture with @impasto and a style (@impasto starry-night; see /styles), or attach one to the mention.';
+    return void (await message.reply({ content: noPictureText(hint, replied && linkedPictureHostOf(replied)), ...QUIET }));
+  }
+  if (!style && !state.bot.savedStyles.find({ platform: 'discord', userId: message.author.id })) {
+    return void (await message.reply({ content: 'Which style? Mention me with a style name, e.g. @impasto starry-night (see /styles), or save a painting with Use as style (on its message) to be painted with it by default.', ...QUIET }));
+  }
+  const answer = await message.reply({ content: 'Fetching the picture…', ...QUIET });
+  const context = { ...contextOfMessage(message, answer.id), photoOwner: source.author?.id ?? message.author.id };
+  const reply = await replyOrRefusal(async () => state.bot.execute('stylize', { content: await fetchAttachment(state.env, picture, 'content image', 'content'), ...(style ? { style_name: style } : {}) }, context));
+  await showReply(state, reply, (components) => answer.edit({ content: reply.text, components }));
+}
