@@ -51,6 +51,15 @@ async function setOption(name: string, value: string): Promise<void> {
   await page.fill(`#option-${name}`, value);
 }
 
+/** Paints the chosen photo with a library style at `size` and `iterations` ('' for the default), and waits for the result. */
+async function paintWithLibraryStyle(style: string, size: string, iterations: string): Promise<void> {
+  await page.click(`#style-choices label:has(input[value="${style}"])`);
+  await setOption('size', size);
+  await setOption('iterations', iterations);
+  await page.click('#stylize-button');
+  await page.waitForSelector('#result:not([hidden])', { timeout: 120_000 });
+}
+
 describe('the web playground', () => {
   it('offers the library styles and the options of the /stylize command', async () => {
     const styleNames = await page.locator('#style-choices input[name="style_name"]').evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value));
@@ -178,11 +187,7 @@ describe('the web playground', () => {
   it('paints an animated GIF dropped on the page, and shows the painted clip (with no loss chart: each frame has its own)', async () => {
     const clip = await syntheticClip(await loadSharedImage('content_tubingen.jpg'), await loadSharedImage('content_dog.jpg'), { frames: 4, width: 96, height: 72 });
     await page.setInputFiles('#content-input', { name: 'street.gif', mimeType: 'image/gif', buffer: await encodeGif(clip.frames, { maxSide: 96 }) });
-    await page.click('#style-choices label:has(input[value="udnie"])');
-    await setOption('size', '64');
-    await setOption('iterations', '3');
-    await page.click('#stylize-button');
-    await page.waitForSelector('#result:not([hidden])', { timeout: 120_000 });
+    await paintWithLibraryStyle('udnie', '64', '3');
     expect(await page.textContent('#result-gif-caption')).toBe('The clip, painted (4 frames)');
     expect(await page.isHidden('#loss-figure')).toBe(true);
     expect(await page.textContent('#parameters')).toMatch(/· 4 frames, each from the one before \(temporally consistent\)/);
@@ -196,11 +201,7 @@ describe('the web playground', () => {
     // An <img> cannot show a video (it showed a broken picture); the page's policy lets the <video> load it.
     expect(await page.isHidden('#content-preview')).toBe(true);
     await expect.poll(() => page.locator('#content-video-preview').evaluate((video) => (video as HTMLVideoElement).videoWidth)).toBe(96);
-    await page.click('#style-choices label:has(input[value="the-scream"])');
-    await setOption('size', '64');
-    await setOption('iterations', '');
-    await page.click('#stylize-button');
-    await page.waitForSelector('#result:not([hidden])', { timeout: 120_000 });
+    await paintWithLibraryStyle('the-scream', '64', '');
     const id = (await page.textContent('#job-title'))!.match(/^Job (\S+)/)![1]!;
     // The stored photo is the video itself: its picture is the first frame, as a PNG (it was the MP4's bytes).
     const poster = await page.evaluate(async (url) => Array.from(new Uint8Array(await (await fetch(url)).arrayBuffer())), `/api/jobs/${id}/content.png`);
@@ -216,11 +217,7 @@ describe('the web playground', () => {
     await page.setInputFiles('#content-input', { name: 'IMG_0042.HEIC', mimeType: 'image/heic', buffer: heic });
     await expect.poll(() => page.textContent('#content-drop .drop-hint')).toBe('IMG_0042.HEIC: this browser cannot show it, but it will be painted all the same.');
     expect(await page.isHidden('#content-preview')).toBe(true);
-    await page.click('#style-choices label:has(input[value="udnie"])');
-    await setOption('size', '64');
-    await setOption('iterations', '2');
-    await page.click('#stylize-button');
-    await page.waitForSelector('#result:not([hidden])', { timeout: 120_000 });
+    await paintWithLibraryStyle('udnie', '64', '2');
     const png = await download('#download-png');
     expect(await sharp(png).metadata()).toMatchObject({ format: 'png', width: 64, height: 48 });
     // The next photo, one this browser draws, is shown, and the zone's words are its own again.
@@ -245,11 +242,7 @@ describe('the web playground', () => {
     await paste({ name: 'image.png', type: 'image/png', bytes: [...png] });
     expect(await page.evaluate(() => (document.querySelector('#content-input') as HTMLInputElement).files?.[0]?.name)).toBe('image.png');
     await expect.poll(() => page.locator('#content-preview').evaluate((image) => (image as HTMLImageElement).naturalWidth)).toBe(96);
-    await page.click('#style-choices label:has(input[value="udnie"])');
-    await setOption('size', '64');
-    await setOption('iterations', '2');
-    await page.click('#stylize-button');
-    await page.waitForSelector('#result:not([hidden])', { timeout: 120_000 });
+    await paintWithLibraryStyle('udnie', '64', '2');
     expect(await sharp(await download('#download-png')).metadata()).toMatchObject({ width: 64, height: 48 });
   });
 
