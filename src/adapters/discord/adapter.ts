@@ -1,4 +1,4 @@
-import { Client, Events, GatewayIntentBits, MessageFlags, type ClientOptions, type Interaction } from 'discord.js';
+import { Client, Events, GatewayIntentBits, MessageFlags, Options, type ClientOptions, type Interaction } from 'discord.js';
 import type { Logger } from 'pino';
 import type { Bot } from '../../bot/bot.ts';
 import { ConfigError, type BotEnvironment } from '../../bot/config.ts';
@@ -40,6 +40,8 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   const client = new Client({
     // Guild messages for mentions of the bot, whose text Discord sends without the privileged message-content intent.
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages],
+    // Every message of every channel now arrives; none is kept (a mention reads what it replies to with one request).
+    makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
     ...options.clientOptions,
     rest: { ...(env.DISCORD_API_URL ? { api: env.DISCORD_API_URL } : {}), ...options.clientOptions?.rest },
   });
