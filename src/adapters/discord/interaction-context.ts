@@ -26,7 +26,11 @@ export interface DiscordMessageReplyRef {
 
 /** The server an interaction came from (a direct message is a community of one). */
 export function communityOf(interaction: Interaction): string {
-  return interaction.guildId ? `discord:${interaction.guildId}` : `discord:dm-${interaction.user.id}`;
+  return communityIn(interaction.guildId, interaction.user.id);
+}
+
+function communityIn(guildId: string | null, userId: string): string {
+  return guildId ? `discord:${guildId}` : `discord:dm-${userId}`;
 }
 
 /** Moderators are members who may manage the server. */
@@ -57,7 +61,7 @@ export function contextOfMessage(message: Message, answerId: string): CommandCon
   return {
     requester: {
       platform: 'discord',
-      community: message.guildId ? `discord:${message.guildId}` : `discord:dm-${message.author.id}`,
+      community: communityIn(message.guildId, message.author.id),
       userId: message.author.id,
       userName: message.author.username,
       isModerator: isModeratorWith(message.member?.permissions),
