@@ -176,6 +176,23 @@ describe('Slack in Socket Mode', () => {
     expect(fake.calls.some((call) => call.method === 'views.open' && call.args.trigger_id === 'trigger-connect-gone')).toBe(false);
   });
 
+  it('paints a picture sent with the mention itself, in its thread; a bare mention outside a thread says how to ask', async () => {
+    const mention = (eventId: string, text: string, files?: Record<string, unknown>[]) => {
+      const ts = `${Math.floor(Date.now() / 1000)}.${eventId.replace(/\D/g, '').padStart(6, '0')}`;
+      return { ts, sent: fake.sendEnvelope('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: eventId, event_time: Math.floor(Date.now() / 1000), event: { type: 'app_mention', user: ALICE, text, ts, channel: CHANNEL_ID, event_ts: ts, ...(files ? { files } : {}) } }) };
+    };
+    harness.bot.library.setNetwork('the-scream', 'scream');
+    const withPhoto = mention('Ev-own-1', '<@U0BOT> the-scream', [photo]);
+    await withPhoto.sent;
+    const painted = await fake.waitForCall(uploadsInThread(withPhoto.ts));
+    expect(String(painted.args.initial_comment)).toMatch(/style the-scream · \d+×\d+ · one pass of the scream network/);
+
+    const bare = mention('Ev-own-2', '<@U0BOT> the-scream');
+    await bare.sent;
+    const told = await fake.waitForCall((call) => call.method === 'chat.postEphemeral' && /Mention me with a picture attached/.test(String(call.args.text)));
+    expect(told.args).toMatchObject({ user: ALICE, text: 'Mention me with a picture attached, or in the thread under one, with a style name: @impasto starry-night.' });
+  });
+
   it('paints the picture of a forwarded message, which Slack nests in the share’s attachment', async () => {
     const original = fake.postUserMessage(BOB, 'the old town', [photo]);
     // What Slack stores for a forward: no files of its own, the original in an attachment flagged is_share.
