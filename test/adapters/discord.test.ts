@@ -346,6 +346,18 @@ describe('Discord', () => {
     fake.postMessage(marker);
     await fake.waitForRequest((request) => request.method === 'POST' && (request.json as { message_reference?: { message_id?: string } }).message_reference?.message_id === marker.id);
     expect(fake.requests.slice(before).some((request) => (request.json as { message_reference?: { message_id?: string } } | undefined)?.message_reference?.message_id === thanks.id)).toBe(false);
+
+    // Where the bot may not attach files, it says so at once instead of painting.
+    const channel = { id: CHANNEL_ID, type: 0, guild_id: GUILD_ID, name: 'general', position: 0, nsfw: false, parent_id: null };
+    fake.dispatchRaw('CHANNEL_UPDATE', { ...channel, permission_overwrites: [{ id: BOT_USER.id, type: 1, allow: '0', deny: PERMISSIONS.attachFiles.toString() }] });
+    try {
+      const denied = mentionOf(alice, `<@${BOT_USER.id}> the-scream`, { type: 19, message_reference: { type: 0, channel_id: CHANNEL_ID, message_id: photo.id, guild_id: GUILD_ID } });
+      fake.postMessage(denied);
+      const refused = await fake.waitForRequest((request) => request.method === 'POST' && (request.json as { message_reference?: { message_id?: string } }).message_reference?.message_id === denied.id);
+      expect((refused.json as { content: string }).content).toBe("I can't post images in this channel: I'm missing the Attach Files permission. Ask a moderator to grant it, or use me in another channel.");
+    } finally {
+      fake.dispatchRaw('CHANNEL_UPDATE', { ...channel, permission_overwrites: [] });
+    }
   });
 
   it('says privately why a picture shown from a link (a Tenor GIF) is not taken, and fetches nothing', async () => {

@@ -44,10 +44,9 @@ export function labelOfImageOption(option: string): string {
   return option === 'content' ? 'content image' : `${option} image`;
 }
 
+export const CANNOT_ATTACH_FILES = "I can't post images in this channel: I'm missing the Attach Files permission. Ask a moderator to grant it, or use me in another channel.";
+
 /** Refuses early when the bot could not post the result here. */
 export function checkCanPostFiles(interaction: RepliableInteraction): string | undefined {
-  if (interaction.appPermissions && !interaction.appPermissions.has(PermissionFlagsBits.AttachFiles)) {
-    return "I can't post images in this channel: I'm missing the Attach Files permission. Ask a moderator to grant it, or use me in another channel.";
-  }
-  return undefined;
+  return interaction.appPermissions && !interaction.appPermissions.has(PermissionFlagsBits.AttachFiles) ? CANNOT_ATTACH_FILES : undefined;
 }

@@ -332,7 +332,8 @@ function guildObject() {
     system_channel_flags: 0,
     channels: [channelObject(CHANNEL_ID)],
     threads: [],
-    members: [],
+    // The bot's own member, as Discord sends it: what it may do in a channel follows from its roles and the channel's overwrites.
+    members: [{ user: userObject(BOT_USER), roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 }],
     voice_states: [],
     presences: [],
     stage_instances: [],

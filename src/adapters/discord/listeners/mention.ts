@@ -1,8 +1,8 @@
-import type { Message } from 'discord.js';
+import { PermissionFlagsBits, type Message } from 'discord.js';
 import { replyOrRefusal } from '../../../bot/errors.ts';
 import { noPictureText } from '../../../bot/format.ts';
 import { showReply } from '../answer.ts';
-import { fetchAttachment, linkedPictureHostOf, pictureAttachmentOf } from '../attachments.ts';
+import { CANNOT_ATTACH_FILES, fetchAttachment, linkedPictureHostOf, pictureAttachmentOf } from '../attachments.ts';
 import { contextOfMessage } from '../interaction-context.ts';
 import type { DiscordState } from '../state.ts';
 
@@ -31,6 +31,10 @@ export async function onMessage(state: DiscordState, message: Message): Promise<
   }
   if (!style && !state.bot.savedStyles.find({ platform: 'discord', userId: message.author.id })) {
     return void (await message.reply({ content: 'Which style? Mention me with a style name, e.g. @impasto starry-night (see /styles), or save a painting with Use as style (on its message) to be painted with it by default.', ...QUIET }));
+  }
+  // As a command checks its interaction's permissions: known once the bot's member is (Discord sends it with the server).
+  if (message.inGuild() && message.channel.permissionsFor(me)?.has(PermissionFlagsBits.AttachFiles) === false) {
+    return void (await message.reply({ content: CANNOT_ATTACH_FILES, ...QUIET }));
   }
   const answer = await message.reply({ content: 'Fetching the picture…', ...QUIET });
   const context = { ...contextOfMessage(message, answer.id), photoOwner: source.author?.id ?? message.author.id };
