@@ -37,7 +37,7 @@ function clipSizeOf(clip: Clip, asked: unknown, env: ClipEnvironment): number {
 }
 
 export interface CliClipJob extends Omit<ClipRequest, 'onProgress' | 'signal' | 'onFrame' | 'done'> {
-  /** Where the clip goes (`clipOutputOf` in outputs.ts), and where a GIF of it also goes (`--gif`). */
+  /** Where the clip goes (`outputOf` in outputs.ts), and where a GIF of it also goes (`--gif`). */
   readonly output: string;
   readonly gif?: string | undefined;
   /** The clip's file: an MP4 keeps its sound. */

@@ -12,7 +12,7 @@ const PICTURE_FORMATS = { '.png': 'png', '.jpg': 'jpeg', '.jpeg': 'jpeg', '.webp
 type PictureExtension = keyof typeof PICTURE_FORMATS;
 
 /** A painted clip's formats by extension. */
-export const CLIP_EXTENSIONS = ['.gif', '.mp4'] as const;
+const CLIP_EXTENSIONS = ['.gif', '.mp4'] as const;
 
 /** Where the result goes: `clipOutputOf` for a clip, else `pictureOutputOf`. */
 export function outputOf(output: string | undefined, clip: Clip | undefined): string {

@@ -87,11 +87,14 @@ export async function decodeClipIfAny(bytes: Uint8Array, limits: ClipLimits): Pr
   return kind === 'still' ? undefined : decodeClip(bytes, limits, kind === 'video' ? 'video' : 'animation');
 }
 
-/** The frames and timing of an animated GIF / WebP / AVIF or a video, within `limits`. */
-export async function decodeClip(bytes: Uint8Array, limits: ClipLimits = DEFAULT_CLIP_LIMITS, label = 'clip'): Promise<Clip> {
+/**
+ * The frames and timing of an animated GIF / WebP / AVIF or a video, within `limits`; `take`: only
+ * the first frames (all that the limits allow by default).
+ */
+export async function decodeClip(bytes: Uint8Array, limits: ClipLimits = DEFAULT_CLIP_LIMITS, label = 'clip', take?: number): Promise<Clip> {
   if (bytes.byteLength > limits.maxBytes) throw new InputError('too_many_bytes', `The ${label} is ${megabytes(bytes.byteLength)}; the limit is ${megabytes(limits.maxBytes)}.`, 'content');
   const viaFfmpeg = ffmpegClipKindOf(bytes);
-  return viaFfmpeg ? decodeVideo(bytes, limits, label, viaFfmpeg) : decodeAnimation(bytes, limits, label);
+  return viaFfmpeg ? decodeVideo(bytes, limits, label, viaFfmpeg, take) : decodeAnimation(bytes, limits, label, take);
 }
 
 /**
@@ -99,9 +102,7 @@ export async function decodeClip(bytes: Uint8Array, limits: ClipLimits = DEFAULT
  * decoding no more: the picture that stands for a clip until it is painted.
  */
 export async function decodeFirstFrame(bytes: Uint8Array): Promise<RgbImage> {
-  const viaFfmpeg = ffmpegClipKindOf(bytes);
-  const clip = await (viaFfmpeg ? decodeVideo(bytes, ACCEPTED_CLIP_LIMITS, 'clip', viaFfmpeg, 1) : decodeAnimation(bytes, ACCEPTED_CLIP_LIMITS, 'clip', 1));
-  return clip.frames[0]!;
+  return (await decodeClip(bytes, ACCEPTED_CLIP_LIMITS, 'clip', 1)).frames[0]!;
 }
 
 /** `take`: frames to decode, all by default (the first alone for `decodeFirstFrame`). */
