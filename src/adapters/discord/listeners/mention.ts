@@ -1,6 +1,6 @@
 import { PermissionFlagsBits, type Message } from 'discord.js';
 import { replyOrRefusal } from '../../../bot/errors.ts';
-import { noPictureText } from '../../../bot/format.ts';
+import { mentionStyleHint, noPictureText } from '../../../bot/format.ts';
 import { showReply } from '../answer.ts';
 import { CANNOT_ATTACH_FILES, fetchAttachment, linkedPictureHostOf, pictureAttachmentOf } from '../attachments.ts';
 import { contextOfMessage } from '../interaction-context.ts';
@@ -30,7 +30,7 @@ export async function onMessage(state: DiscordState, message: Message): Promise<
     return void (await message.reply({ content: noPictureText(hint, replied && linkedPictureHostOf(replied)), ...QUIET }));
   }
   if (!style && !state.bot.savedStyles.find({ platform: 'discord', userId: message.author.id })) {
-    return void (await message.reply({ content: 'Which style? Mention me with a style name, e.g. @impasto starry-night (see /styles), or save a painting with Use as style (on its message) to be painted with it by default.', ...QUIET }));
+    return void (await message.reply({ content: mentionStyleHint('/styles'), ...QUIET }));
   }
   // As a command checks its interaction's permissions: known once the bot's member is (Discord sends it with the server).
   if (message.inGuild() && message.channel.permissionsFor(me)?.has(PermissionFlagsBits.AttachFiles) === false) {

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { contextOf, fetchFile, imageOf, linkedPictureHostOf, tell, threadStarterOf, type SlackFile } from '../conversation.ts';
-import { noPictureText } from '../../../bot/format.ts';
+import { mentionStyleHint, noPictureText } from '../../../bot/format.ts';
 import { guarded, stylize } from '../guarded.ts';
 import type { SlackState } from '../state.ts';
 import { stripMentions } from '../text.ts';
@@ -37,7 +37,7 @@ async function runMention(state: SlackState, event: Mention): Promise<void> {
   const threadTs = event.thread_ts ?? event.ts;
   // No style named: the member's saved style, as in /stylize.
   if (!style && !state.bot.savedStyles.find({ platform: 'slack', userId: user })) {
-    return tell(state, event.channel, user, 'Which style? Mention me with a style name, e.g. @impasto starry-night (see /impasto styles), or save a painting with Use as style (on its message) to be painted with it by default.', threadTs);
+    return tell(state, event.channel, user, mentionStyleHint('/impasto styles'), threadTs);
   }
   const context = { ...(await contextOf(state, user, user, event.channel, threadTs)), photoOwner: source.user };
   await stylize(state, context, style ? { style_name: style } : {}, async () => ({ content: await fetchFile(state, image, 'content image', 'content') }));
