@@ -22,9 +22,11 @@ export async function onMessage(state: DiscordState, message: Message): Promise<
   const mentioned = message.mentions.has(me, { ignoreEveryone: true, ignoreRoles: true, ignoreRepliedUser: true }) || message.content.includes(`<@${me.id}>`) || message.content.includes(`<@!${me.id}>`);
   if (!mentioned) return;
   const style = message.content.replace(/<@!?\d+>/g, '').trim().split(/\s+/)[0] || undefined;
-  const replied = message.reference?.messageId ? await message.fetchReference().catch(() => undefined) : undefined;
-  const source = pictureAttachmentOf(message) ? message : replied;
-  const picture = source ? pictureAttachmentOf(source) : undefined;
+  // The message replied to is fetched only when the mention brings no picture of its own.
+  const own = pictureAttachmentOf(message);
+  const replied = !own && message.reference?.messageId ? await message.fetchReference().catch(() => undefined) : undefined;
+  const source = own ? message : replied;
+  const picture = own ?? (replied ? pictureAttachmentOf(replied) : undefined);
   if (!source || !picture) {
     const hint = 'Reply to a picture with @impasto and a style (@impasto starry-night; see /styles), or attach one to the mention.';
     return void (await message.reply({ content: noPictureText(hint, replied && linkedPictureHostOf(replied)), ...QUIET }));
