@@ -3,9 +3,9 @@ import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/engine/errors.ts';
-import { decodeImage, formatRefusal, inspectImage, resizeToLongSide } from '../../src/engine/image.ts';
+import { decodeImage, formatRefusal, inspectImage, resizeToLongSide, type RgbImage } from '../../src/engine/image.ts';
 import { resolveOptions } from '../../src/engine/options.ts';
-import { heicOf } from '../helpers/heic.ts';
+import { heicOf, turnedHeic } from '../helpers/heic.ts';
 import { sharedImagePath } from '../helpers/shared.ts';
 
 async function expectInputError(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
@@ -92,6 +92,33 @@ describe('decoding uploads', () => {
     expect(Math.abs(saturationOf(p3) / saturationOf(reference) - 1)).toBeLessThan(0.05);
     // Cut short (the header intact, the picture's data not): refused, not a crash.
     await expectInputError(decodeImage(heic.subarray(0, Math.floor(heic.length * 0.6)), undefined, 'photo'), 'corrupt_image', /^The photo .*damaged/);
+  });
+
+  it('turns a HEIC as its own irot says (an iPhone’s portrait photo), once, even with an EXIF orientation beside it', async () => {
+    // Red on the left half, blue on the right, stored 64×32; and the same stored pixels with EXIF orientation 6 (turn clockwise).
+    const halves = sharp({ create: { width: 64, height: 32, channels: 3, background: '#ff0000' } })
+      .composite([{ input: { create: { width: 32, height: 32, channels: 3, background: '#0000ff' } }, left: 32, top: 0 }]);
+    const stored = await halves.clone().jpeg().toBuffer();
+    const withExifTurn = await halves.clone().jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const colourAt = (image: RgbImage, x: number, y: number): string => {
+      const [r = 0, , b = 0] = image.data.subarray((y * image.width + x) * 3);
+      return r > 200 && b < 50 ? 'red' : b > 200 && r < 50 ? 'blue' : 'other';
+    };
+    const cases = [
+      { heic: turnedHeic(await heicOf(stored), 1), size: [32, 64], top: 'blue' }, // a quarter anticlockwise: the right half goes up
+      { heic: turnedHeic(await heicOf(stored), 2), size: [64, 32], top: 'blue' }, // a half: the right half comes left
+      { heic: turnedHeic(await heicOf(stored), 3), size: [32, 64], top: 'red' }, // a quarter clockwise: the left half goes up
+      // As an iPhone writes it: irot and an EXIF orientation saying the same turn. Applied twice, it would come out 64×32.
+      { heic: turnedHeic(await heicOf(withExifTurn), 3), size: [32, 64], top: 'red' },
+    ];
+    for (const { heic, size, top } of cases) {
+      expect(Object.values(await inspectImage(heic))).toEqual(size);
+      const decoded = await decodeImage(heic, undefined, 'photo');
+      expect([decoded.width, decoded.height, colourAt(decoded, 2, 2), colourAt(decoded, decoded.width - 3, decoded.height - 3)]).toEqual([...size, top, top === 'red' ? 'blue' : 'red']);
+      // Shrunk while decoding, to the size the header promised, turned.
+      const shrunk = await decodeImage(heic, undefined, 'photo', 32);
+      expect([shrunk.width, shrunk.height]).toEqual(size.map((side) => side / 2));
+    }
   });
 
   it('takes the first frame of an animated GIF', async () => {
