@@ -323,16 +323,25 @@ describe('Discord', () => {
     const mentionOf = (author: typeof alice, content: string, extra: Record<string, unknown> = {}) => ({ ...userMessage(author, []), content, mentions: [botUser], ...extra });
     const photo = userMessage(bob, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000)]);
     fake.postMessage(photo);
-    const mention = mentionOf(alice, `<@${BOT_USER.id}> the-scream`, { type: 19, message_reference: { type: 0, channel_id: CHANNEL_ID, message_id: photo.id, guild_id: GUILD_ID } });
+    // Options follow the style as in Slack's /stylize.
+    const mention = mentionOf(alice, `<@${BOT_USER.id}> the-scream size=64`, { type: 19, message_reference: { type: 0, channel_id: CHANNEL_ID, message_id: photo.id, guild_id: GUILD_ID } });
     fake.postMessage(mention);
     const answered = await fake.waitForRequest((request) => request.method === 'POST' && request.path === `/channels/${CHANNEL_ID}/messages` && (request.json as { message_reference?: { message_id?: string } }).message_reference?.message_id === mention.id);
     expect((answered.json as { content: string; allowed_mentions: unknown }).content).toBe('Fetching the picture…');
     const final = await fake.waitForRequest((request) => request.method === 'PATCH' && request.path.startsWith(`/channels/${CHANNEL_ID}/messages/`) && request.files.length === 2);
-    expect((final.json as { content: string }).content).toMatch(/style the-scream · 128×96 · one pass of the scream network/);
+    expect((final.json as { content: string }).content).toMatch(/style the-scream · 64×48 · one pass of the scream network/);
     await expectValidResult(final);
     // Bob's photo: the result offers him its removal.
     const buttons = (final.json as { components: { components: { label: string }[] }[] }).components[0]!.components.map((button) => button.label);
     expect(buttons).toContain('Remove');
+
+    // An option it cannot take is named in the bot's reply, and nothing is queued.
+    const jobsBefore = harness.bot.jobsOf('discord', alice.id).length;
+    const oversized = mentionOf(alice, `<@${BOT_USER.id}> the-scream size=huge`, { type: 19, message_reference: { type: 0, channel_id: CHANNEL_ID, message_id: photo.id, guild_id: GUILD_ID } });
+    fake.postMessage(oversized);
+    const refused = await fake.waitForRequest((request) => request.method === 'PATCH' && request.path.startsWith(`/channels/${CHANNEL_ID}/messages/`) && /^size must be/.test((request.json as { content?: string }).content ?? ''));
+    expect((refused.json as { content: string }).content).toMatch(/^size must be a whole number from 64 to \d+\.$/);
+    expect(harness.bot.jobsOf('discord', alice.id)).toHaveLength(jobsBefore);
 
     // A mention with no picture in reach says how to ask; one on a message replying to the bot's own is no mention.
     const lonely = mentionOf(alice, `<@${BOT_USER.id}> the-scream`);

@@ -182,10 +182,16 @@ describe('Slack in Socket Mode', () => {
       return { ts, sent: fake.sendEnvelope('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: eventId, event_time: Math.floor(Date.now() / 1000), event: { type: 'app_mention', user: ALICE, text, ts, channel: CHANNEL_ID, event_ts: ts, ...(files ? { files } : {}) } }) };
     };
     harness.bot.library.setNetwork('the-scream', 'scream');
-    const withPhoto = mention('Ev-own-1', '<@U0BOT> the-scream', [photo]);
+    // Options follow the style as in /stylize.
+    const withPhoto = mention('Ev-own-1', '<@U0BOT> the-scream size=64', [photo]);
     await withPhoto.sent;
     const painted = await fake.waitForCall(uploadsInThread(withPhoto.ts));
-    expect(String(painted.args.initial_comment)).toMatch(/style the-scream · \d+×\d+ · one pass of the scream network/);
+    expect(String(painted.args.initial_comment)).toMatch(/style the-scream · 64×\d+ · one pass of the scream network/);
+    // One it cannot take is named to the member who typed it.
+    const mistyped = mention('Ev-own-3', '<@U0BOT> the-scream strength=11', [photo]);
+    await mistyped.sent;
+    const refused = await fake.waitForCall((call) => call.method === 'chat.postEphemeral' && /^strength must/.test(String(call.args.text)));
+    expect(refused.args).toMatchObject({ user: ALICE, thread_ts: mistyped.ts, text: 'strength must be a number from 1 to 10.' });
 
     const bare = mention('Ev-own-2', '<@U0BOT> the-scream');
     await bare.sent;

@@ -1,6 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { defineCommand } from '../../src/bot/commands/define.ts';
 import type { ArgsOf, UploadedImage } from '../../src/bot/commands/types.ts';
+import { parseCommandText, stylizeArgsOfText } from '../../src/bot/commands/text.ts';
 import { parseArgs } from '../../src/bot/commands/validate.ts';
 import { BotError } from '../../src/bot/errors.ts';
 import { closestNames } from '../../src/bot/styles/suggest.ts';
@@ -64,11 +65,22 @@ describe('command definitions', () => {
     [{ photo, name: 'much-too-long' }, 'name', 'name must be at most 8 characters.'],
     [{ photo, flag: 'perhaps' }, 'flag', 'flag must be true or false.'],
     [{}, 'photo', 'photo is required: a photo.'],
+    // Typed as text in a Slack command or a mention.
+    [{ photo: 'holiday.jpg' }, 'photo', 'photo takes an uploaded picture, not text: a photo.'],
     [{ photo, colour: 'red' }, 'colour', '/example has no option "colour". Its options are: photo, size, weight, optimizer, name, flag.'],
   ])('name the option and what it accepts: %j', (raw, field, message) => {
     const error = refusal(raw);
     expect(error.field).toBe(field);
     expect(error.message).toBe(message);
+  });
+});
+
+describe('commands typed as text', () => {
+  it('take the words and key=value options; for stylize the first word names the style', () => {
+    expect(parseCommandText('  style add  Monet size=64 Strength=8 mode= ')).toEqual({ words: ['style', 'add', 'Monet'], options: { size: '64', strength: '8', mode: '' } });
+    expect(stylizeArgsOfText(' starry-night please size=1536 ')).toEqual({ style_name: 'starry-night', size: '1536' });
+    expect(stylizeArgsOfText('size=1536')).toEqual({ size: '1536' });
+    expect(stylizeArgsOfText('')).toEqual({});
   });
 });
 

@@ -1,20 +1,4 @@
-/** Parsing what Slack users type: `/stylize starry-night size=384 iterations=100`. */
-export interface ParsedText {
-  /** Words that are not `key=value`, in order. */
-  readonly words: string[];
-  readonly options: Record<string, string>;
-}
-
-export function parseCommandText(text: string): ParsedText {
-  const words: string[] = [];
-  const options: Record<string, string> = {};
-  for (const token of text.trim().split(/\s+/).filter(Boolean)) {
-    const match = /^([a-z_]+)=(.*)$/i.exec(token);
-    if (match) options[match[1]!.toLowerCase()] = match[2]!;
-    else words.push(token);
-  }
-  return { words, options };
-}
+/** Slack's forms of text: mentions and message links (typed commands: `bot/commands/text.ts`). */
 
 /** `<@U123> starry-night` → `starry-night`: the text of a mention without the mention. */
 export function stripMentions(text: string): string {

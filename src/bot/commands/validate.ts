@@ -8,7 +8,8 @@ const imageSchema = z.object({ bytes: z.instanceof(Uint8Array), name: z.string()
 function schemaFor(name: string, option: OptionDefinition): z.ZodTypeAny {
   switch (option.type) {
     case 'image':
-      return imageSchema;
+      // Typed as text (`style=starry-night` in Slack's /stylize or a mention): say what it takes instead.
+      return z.custom<z.infer<typeof imageSchema>>((value) => imageSchema.safeParse(value).success, `${name} takes an uploaded picture, not text: ${option.description}`);
     case 'number':
     case 'integer': {
       const range = `${name} must be ${option.type === 'integer' ? 'a whole number' : 'a number'} from ${formatNumber(option.min)} to ${formatNumber(option.max)}`;

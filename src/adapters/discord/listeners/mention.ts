@@ -1,4 +1,5 @@
 import { PermissionFlagsBits, type Message } from 'discord.js';
+import { stylizeArgsOfText } from '../../../bot/commands/text.ts';
 import { replyOrRefusal } from '../../../bot/errors.ts';
 import { mentionStyleHint, noPictureText } from '../../../bot/format.ts';
 import { showReply } from '../answer.ts';
@@ -11,7 +12,8 @@ const QUIET = { allowedMentions: { repliedUser: false, parse: [] } } as const;
 
 /**
  * "@impasto starry-night" in a reply to a picture (or with one attached) paints it, as a mention in
- * a thread does on Slack; "@impasto" alone paints with the member's saved style. The bot answers in
+ * a thread does on Slack, with options typed after it as on Slack ("@impasto starry-night
+ * strength=8 size=1536"); "@impasto" alone paints with the member's saved style. The bot answers in
  * a reply of its own, which the job then edits as it goes. A reply to the bot's own message, which
  * Discord marks as a mention of it, is not one unless it names the bot.
  */
@@ -21,7 +23,7 @@ export async function onMessage(state: DiscordState, message: Message): Promise<
   // Discord counts a reply to the bot's message as a mention of it; a mention written out still counts there.
   const mentioned = message.mentions.has(me, { ignoreEveryone: true, ignoreRoles: true, ignoreRepliedUser: true }) || message.content.includes(`<@${me.id}>`) || message.content.includes(`<@!${me.id}>`);
   if (!mentioned) return;
-  const style = message.content.replace(/<@!?\d+>/g, '').trim().split(/\s+/)[0] || undefined;
+  const args = stylizeArgsOfText(message.content.replace(/<@!?\d+>/g, ''));
   // The message replied to is fetched only when the mention brings no picture of its own.
   const own = pictureAttachmentOf(message);
   const replied = !own && message.reference?.messageId ? await message.fetchReference().catch(() => undefined) : undefined;
@@ -31,7 +33,7 @@ export async function onMessage(state: DiscordState, message: Message): Promise<
     const hint = 'Reply to a picture with @impasto and a style (@impasto starry-night; see /styles), or attach one to the mention.';
     return void (await message.reply({ content: noPictureText(hint, replied && linkedPictureHostOf(replied)), ...QUIET }));
   }
-  if (!style && !state.bot.savedStyles.find({ platform: 'discord', userId: message.author.id })) {
+  if (!args.style_name && !state.bot.savedStyles.find({ platform: 'discord', userId: message.author.id })) {
     return void (await message.reply({ content: mentionStyleHint('/styles'), ...QUIET }));
   }
   // As a command checks its interaction's permissions: known once the bot's member is (Discord sends it with the server).
@@ -40,6 +42,6 @@ export async function onMessage(state: DiscordState, message: Message): Promise<
   }
   const answer = await message.reply({ content: 'Fetching the picture…', ...QUIET });
   const context = { ...contextOfMessage(message, answer.id), photoOwner: source.author?.id ?? message.author.id };
-  const reply = await replyOrRefusal(async () => state.bot.execute('stylize', { content: await fetchAttachment(state.env, picture, 'content image', 'content'), ...(style ? { style_name: style } : {}) }, context));
+  const reply = await replyOrRefusal(async () => state.bot.execute('stylize', { ...args, content: await fetchAttachment(state.env, picture, 'content image', 'content') }, context));
   await showReply(state, reply, (components) => answer.edit({ content: reply.text, components }));
 }

@@ -3,7 +3,7 @@ import type { CommandContext, Reply } from '../../../bot/commands/types.ts';
 import { contextOf, fetchFile, latestImageOf, postWithFiles, tell, type SlashCommand } from '../conversation.ts';
 import { guarded } from '../guarded.ts';
 import type { SlackState } from '../state.ts';
-import { parseCommandText } from '../text.ts';
+import { parseCommandText } from '../../../bot/commands/text.ts';
 
 /** `/impasto styles | style add|remove|train | contest … | cancel | queue | forget-me [confirm=true] | settings [max_size=…] | help`. */
 export function registerImpastoCommand(app: App, state: SlackState): void {

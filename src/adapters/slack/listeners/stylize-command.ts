@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import { contextOf, fetchFile, latestImageOf, tell, whyCannotPostIn, type SlashCommand } from '../conversation.ts';
 import { guarded, stylize } from '../guarded.ts';
 import type { SlackState } from '../state.ts';
-import { parseCommandText } from '../text.ts';
+import { parseCommandText, stylizeArgsOfText } from '../../../bot/commands/text.ts';
 
 /** `/stylize [style] [size=… strength=…]`: paints the latest image the user shared in the channel, in its thread. */
 export function registerStylizeCommand(app: App, state: SlackState): void {
@@ -29,5 +29,5 @@ async function runStylizeCommand(state: SlackState, command: SlashCommand): Prom
   }
   const context = await contextOf(state, command.user_id, command.user_name, command.channel_id, latest.message.thread_ts ?? latest.message.ts);
   await tell(state, command.channel_id, command.user_id, `Using the latest image you shared here (${latest.image.name ?? 'image'}); progress will appear in its thread.`);
-  await stylize(state, context, { ...typed, ...(words[0] ? { style_name: words[0] } : {}) }, async () => ({ content: await fetchFile(state, latest.image, 'content image', 'content') }));
+  await stylize(state, context, stylizeArgsOfText(command.text), async () => ({ content: await fetchFile(state, latest.image, 'content image', 'content') }));
 }
