@@ -236,21 +236,21 @@ function collectJobIds(jobIds: Set<string>): void {
 
 // ---- Discord ----------------------------------------------------------------------------------
 
-/** "@impasto <style>" in a reply to a message with random attachments (or none), or with them attached to the mention itself. */
-function mentionOnDiscord(user: FakeUser, files: Files): void {
+/** "@impasto <style> key=value…" in a reply to a message with random attachments (or none), or with them attached to the mention itself. */
+function mentionOnDiscord(user: FakeUser, files: Files, stylize: CommandDefinition): void {
   const attached = Array.from({ length: Math.floor(Math.random() * 3) }, () => pick(files.attachments)());
   const replyTo = Math.random() < 0.7;
   const target = userMessage(pick(DISCORD_USERS).user, replyTo ? attached : []);
   if (replyTo && Math.random() < 0.9) discord.postMessage(target);
   const bot = { id: BOT_USER.id, username: BOT_USER.username, discriminator: '0', avatar: null, global_name: null, bot: true };
-  const content = `<@${BOT_USER.id}> ${Math.random() < 0.8 ? pick(STYLE_TEXTS) : ''}`;
+  const content = `<@${BOT_USER.id}> ${Math.random() < 0.8 ? pick(STYLE_TEXTS) : ''} ${oddTypedPairs(stylize).join(' ')}`;
   discord.postMessage({ ...userMessage(user, replyTo ? [] : attached), content, mentions: [bot], ...(replyTo ? { type: 19, message_reference: { type: 0, channel_id: target.channel_id, message_id: target.id, guild_id: GUILD_ID } } : {}) });
   count('Discord mention');
 }
 
 function floodDiscord(definitions: readonly CommandDefinition[], files: Files, jobIds: Set<string>, answers: Map<string, { what: string; token: string; at: number }>): void {
   const { user, permissions } = pick(DISCORD_USERS);
-  if (Math.random() < 0.1) return mentionOnDiscord(user, files);
+  if (Math.random() < 0.1) return mentionOnDiscord(user, files, definitions.find((definition) => definition.name === 'stylize')!);
   const roll = Math.random();
   let interaction: Record<string, unknown>;
   let what: string;
@@ -358,12 +358,12 @@ async function floodSlack(definitions: readonly CommandDefinition[], files: File
   const slash = { user_id: user, user_name: user.toLowerCase(), channel_id: channel, team_id: TEAM_ID, trigger_id: snowflake(), response_url: `${slack.apiUrl}response`, token: 'verification' };
   const identity = { team: { id: TEAM_ID, domain: 'painters' }, user: { id: user, name: user.toLowerCase(), username: user.toLowerCase(), team_id: TEAM_ID }, trigger_id: snowflake(), token: 'verification' };
   if (roll < 0.25) {
-    const text = [pick(STYLE_TEXTS), ...oddSlackPairs(definitions.find((definition) => definition.name === 'stylize')!)].join(' ');
+    const text = [pick(STYLE_TEXTS), ...oddTypedPairs(definitions.find((definition) => definition.name === 'stylize')!)].join(' ');
     what = `/stylize ${text}`;
     envelope = sendToSlackBot('slash_commands', { ...slash, command: '/stylize', text });
   } else if (roll < 0.5) {
     const definition = pick(definitions);
-    const words = [definition.name, ...(definition.name.startsWith('style ') ? [pick(STYLE_TEXTS)] : []), ...oddSlackPairs(definition, jobIds)];
+    const words = [definition.name, ...(definition.name.startsWith('style ') ? [pick(STYLE_TEXTS)] : []), ...oddTypedPairs(definition, jobIds)];
     const text = Math.random() < 0.05 ? pick(TEXTS) : words.join(' ');
     what = `/impasto ${text}`;
     envelope = sendToSlackBot('slash_commands', { ...slash, command: '/impasto', text });
@@ -394,7 +394,7 @@ async function floodSlack(definitions: readonly CommandDefinition[], files: File
     });
   } else if (roll < 0.98) {
     const ts = `${Date.now() / 1000}`;
-    const text = `<@U0BOT> ${pick(STYLE_TEXTS)} ${oddSlackPairs(definitions.find((definition) => definition.name === 'stylize')!).join(' ')}`;
+    const text = `<@U0BOT> ${pick(STYLE_TEXTS)} ${oddTypedPairs(definitions.find((definition) => definition.name === 'stylize')!).join(' ')}`;
     what = `mention ${text.slice(0, 60)}`;
     const thread = shared && Math.random() < 0.8 ? { thread_ts: shared.ts } : {};
     envelope = sendToSlackBot('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: `Ev${snowflake()}`, event_time: Math.floor(Date.now() / 1000), event: { type: 'app_mention', user, text, ts, channel, event_ts: ts, ...thread } });
@@ -427,8 +427,8 @@ async function sendToSlackBot(type: 'slash_commands' | 'interactive' | 'events_a
   if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
 }
 
-/** `key=value` words for a command: its own options with odd values, sometimes unknown keys. */
-function oddSlackPairs(definition: CommandDefinition, jobIds: Set<string> = new Set()): string[] {
+/** `key=value` words for a command typed as text (Slack commands, mentions): its own options with odd values, sometimes unknown keys or pictures typed. */
+function oddTypedPairs(definition: CommandDefinition, jobIds: Set<string> = new Set()): string[] {
   const names = Object.keys(definition.options).filter((name) => definition.options[name]!.type !== 'image');
   const pairs = names.filter(() => Math.random() < 0.3).map((name) => {
     const option = definition.options[name]!;
@@ -436,7 +436,7 @@ function oddSlackPairs(definition: CommandDefinition, jobIds: Set<string> = new 
     if ((option.type === 'integer' || option.type === 'number') && Math.random() < 0.6) return `${name}=${Math.round(option.min + Math.random() * (option.max - option.min))}`;
     return `${name}=${pick([...TEXTS, ...NUMBERS.map(String), ...(name === 'job' || name === 'entry' ? jobIds : [])])}`;
   });
-  if (Math.random() < 0.1) pairs.push(pick(['=', 'size=', '=3', 'size==3', 'nope=1', 'size=64 size=96', '"quoted value"', 'title="a b"']));
+  if (Math.random() < 0.1) pairs.push(pick(['=', 'size=', '=3', 'size==3', 'nope=1', 'size=64 size=96', '"quoted value"', 'title="a b"', 'style=starry-night', 'content=photo.jpg']));
   return pairs;
 }
 
