@@ -108,7 +108,10 @@ export function hostOfLink(url: string | undefined): string | undefined {
   }
 }
 
-/** A mention that names no style, from a member with no saved style: how to name one (`stylesCommand`: the platform's way to list them). */
-export function mentionStyleHint(stylesCommand: string): string {
-  return `Which style? Mention me with a style name, e.g. @impasto starry-night (see ${stylesCommand}), or save a painting with Use as style (on its message) to be painted with it by default.`;
+/**
+ * A message to the bot that names no style, from a member with no saved style: how to name one
+ * (`stylesCommand`: the platform's way to list them; `howToName`: in a mention, or in a direct message).
+ */
+export function whichStyleHint(stylesCommand: string, howToName = 'Mention me with a style name, e.g. @impasto starry-night'): string {
+  return `Which style? ${howToName} (see ${stylesCommand}), or save a painting with Use as style (on its message) to be painted with it by default.`;
 }

@@ -369,6 +369,31 @@ describe('Discord', () => {
     }
   });
 
+  it('paints a picture sent to it in a direct message, no mention needed; says how to ask otherwise', async () => {
+    const carol = { id: '100000000000000003', username: 'carol' };
+    const answerTo = (message: Record<string, unknown>) => (request: RecordedRequest) =>
+      request.method === 'POST' && request.path === `/channels/${message.channel_id as string}/messages` && (request.json as { message_reference?: { message_id?: string } }).message_reference?.message_id === message.id;
+    // A picture with a style name and an option: painted, in a reply the job edits.
+    const sent = fake.postDirectMessage(carol, { ...userMessage(carol, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000)]), content: 'the-scream size=64' });
+    expect((await fake.waitForRequest(answerTo(sent))).json).toMatchObject({ content: 'Fetching the picture…' });
+    const final = await fake.waitForRequest((request) => request.method === 'PATCH' && request.path.startsWith(`/channels/${sent.channel_id as string}/messages/`) && request.files.length === 2);
+    expect((final.json as { content: string }).content).toMatch(/style the-scream · 64×48 · one pass of the scream network/);
+    await expectValidResult(final);
+    // The job is Carol's, in a community of her own.
+    expect(harness.bot.jobsOf('discord', carol.id)[0]).toMatchObject({ requester: { community: `discord:dm-${carol.id}` } });
+
+    // A forwarded picture carries no text: with no saved style, she is asked which, in this conversation's words.
+    const forward = fake.postDirectMessage(carol, {
+      ...userMessage(carol, []),
+      message_reference: { type: 1, channel_id: CHANNEL_ID, message_id: '300000000000000098', guild_id: GUILD_ID },
+      message_snapshots: [{ message: { type: 0, content: '', attachments: [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000)], embeds: [], timestamp: new Date().toISOString(), edited_timestamp: null, flags: 0, mentions: [], mention_roles: [], components: [] } }],
+    });
+    expect((await fake.waitForRequest(answerTo(forward))).json).toMatchObject({ content: 'Which style? Write a style name with the picture, e.g. starry-night (see /styles), or save a painting with Use as style (on its message) to be painted with it by default.' });
+    // Words alone: how to send one.
+    const words = fake.postDirectMessage(carol, { ...userMessage(carol, []), content: 'hello' });
+    expect((await fake.waitForRequest(answerTo(words))).json).toMatchObject({ content: 'Send me a picture with a style name (starry-night; see /styles), or forward one to me, or reply to a picture here with a style name.' });
+  });
+
   it('says privately why a picture shown from a link (a Tenor GIF) is not taken, and fetches nothing', async () => {
     const gifLink = { ...userMessage(bob, []), content: 'https://tenor.com/view/dancing-cat-123', embeds: [{ type: 'gifv', url: 'https://tenor.com/view/dancing-cat-123', provider: { name: 'Tenor', url: 'https://tenor.co' }, thumbnail: { url: 'https://media.tenor.com/abc/cat.png', width: 498, height: 280 }, video: { url: 'https://media.tenor.com/abc/cat.mp4', width: 498, height: 280 } }] };
     const plain = { ...userMessage(bob, []), content: 'no picture here' };

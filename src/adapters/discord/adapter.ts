@@ -1,4 +1,4 @@
-import { Client, Events, GatewayIntentBits, MessageFlags, Options, type ClientOptions, type Interaction } from 'discord.js';
+import { Client, Events, GatewayIntentBits, MessageFlags, Options, Partials, type ClientOptions, type Interaction } from 'discord.js';
 import type { Logger } from 'pino';
 import type { Bot } from '../../bot/bot.ts';
 import { ConfigError, type BotEnvironment } from '../../bot/config.ts';
@@ -38,8 +38,11 @@ export interface DiscordAdapter {
 export async function startDiscordAdapter(options: DiscordAdapterOptions): Promise<DiscordAdapter> {
   const { bot, env, logger } = options;
   const client = new Client({
-    // Guild messages for mentions of the bot, whose text Discord sends without the privileged message-content intent.
-    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages],
+    // Guild messages for mentions of the bot, whose text Discord sends without the privileged
+    // message-content intent; direct messages, whose text it always sends, for pictures sent to the bot.
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages],
+    // A direct message's channel is not in the cache when its first message arrives.
+    partials: [Partials.Channel],
     // Every message of every channel now arrives; none is kept (a mention reads what it replies to with one request).
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
     ...options.clientOptions,

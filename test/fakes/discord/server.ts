@@ -38,6 +38,9 @@ export const GUILD_ID = '900000000000000003';
 export const CHANNEL_ID = '900000000000000004';
 
 /** Permission bits used by the tests. */
+/** The gateway intents whose events the fake sends only to a bot that asked for them. */
+const INTENTS = { guildMessages: 1 << 9, directMessages: 1 << 12 } as const;
+
 export const PERMISSIONS = {
   all: (1n << 50n) - 1n,
   member: (1n << 10n) | (1n << 11n) | (1n << 15n) | (1n << 31n), // view, send, attach files, use app commands
@@ -63,8 +66,16 @@ export interface FakeDiscord {
   dispatchInteraction(interaction: Record<string, unknown>): void;
   /** Any gateway dispatch, as it is (malformed payloads too). */
   dispatchRaw(type: string, data: unknown): void;
-  /** Posts a member's message in the channel: kept (GET /channels/:id/messages/:id finds it) and sent as MESSAGE_CREATE. */
+  /**
+   * Posts a member's message in the channel: kept (GET /channels/:id/messages/:id finds it) and sent
+   * as MESSAGE_CREATE, as Discord does, only to a bot that asked for the Guild Messages intent.
+   */
   postMessage(message: Record<string, unknown>): void;
+  /**
+   * Posts `message` in `author`'s direct messages with the bot (its channel is made up, and kept for
+   * GET /channels/:id): sent only to a bot that asked for the Direct Messages intent. Returns it as posted.
+   */
+  postDirectMessage(author: FakeUser, message: Record<string, unknown>): Record<string, unknown>;
   /** Drops the gateway connection (as a network blip does); the client is expected to resume. */
   dropGateway(): void;
   /** Gateway opcodes received, in order (2 IDENTIFY, 6 RESUME, …). */
@@ -80,7 +91,15 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
   const waiters = new Set<{ predicate: (request: RecordedRequest) => boolean; resolve: (request: RecordedRequest) => void }>();
   const cdn = new Map<string, { bytes: Uint8Array; contentType: string }>();
   const channelMessages = new Map<string, Record<string, unknown>>();
+  /** Direct-message channels by id, with the member at the other end. */
+  const directChannels = new Map<string, FakeUser>();
   const sockets = new Set<WebSocket>();
+  /** The intents each connection identified with: Discord sends message events only to those that asked. */
+  const intentsOf = new Map<WebSocket, number>();
+  let sessionIntents = 0;
+  const dispatchTo = (intent: number, type: string, data: unknown) => {
+    for (const ws of sockets) if (((intentsOf.get(ws) ?? 0) & intent) !== 0) ws.send(JSON.stringify({ op: 0, t: type, s: ++sequence, d: data }));
+  };
   const gatewayOps: number[] = [];
   const sessionId = randomBytes(8).toString('hex');
   let sequence = 0;
@@ -138,7 +157,10 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     if (recorded.method === 'POST' && /^\/webhooks\/[^/]+\/[^/]+$/.test(path)) {
       return send(200, messageObject({ content: (body.json as { content?: string } | undefined)?.content ?? '', files: body.files }));
     }
-    if ((match = /^\/channels\/(\d+)$/.exec(path)) && recorded.method === 'GET') return send(200, channelObject(match[1]!));
+    if ((match = /^\/channels\/(\d+)$/.exec(path)) && recorded.method === 'GET') {
+      const member = directChannels.get(match[1]!);
+      return send(200, member ? { id: match[1]!, type: 1, recipients: [userObject(member)], last_message_id: null, flags: 0 } : channelObject(match[1]!));
+    }
     if ((match = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path)) && recorded.method === 'GET') {
       const kept = channelMessages.get(match[2]!);
       return kept ? send(200, kept) : send(404, { message: 'Unknown Message', code: 10008 });
@@ -164,12 +186,18 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
 
   function acceptGateway(ws: WebSocket): void {
     sockets.add(ws);
-    ws.on('close', () => sockets.delete(ws));
+    ws.on('close', () => {
+      sockets.delete(ws);
+      intentsOf.delete(ws);
+    });
     const sendPayload = (payload: Record<string, unknown>) => ws.send(JSON.stringify(payload));
     sendPayload({ op: 10, d: { heartbeat_interval: 30_000 }, s: null, t: null });
     ws.on('message', (raw) => {
       const payload = JSON.parse(raw.toString()) as { op: number; d: unknown };
       gatewayOps.push(payload.op);
+      if (payload.op === 2) sessionIntents = Number((payload.d as { intents?: unknown }).intents ?? 0);
+      // A resumed session keeps the intents it identified with.
+      if (payload.op === 2 || payload.op === 6) intentsOf.set(ws, sessionIntents);
       if (payload.op === 1) return sendPayload({ op: 11, d: null, s: null, t: null });
       if (payload.op === 2) {
         sendPayload({
@@ -219,7 +247,17 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     },
     postMessage(message) {
       channelMessages.set(String(message.id), message);
-      for (const ws of sockets) ws.send(JSON.stringify({ op: 0, t: 'MESSAGE_CREATE', s: ++sequence, d: { ...message, guild_id: GUILD_ID } }));
+      // The gateway's MESSAGE_CREATE names the channel's type (0: a server's text channel, 1: a direct message).
+      dispatchTo(INTENTS.guildMessages, 'MESSAGE_CREATE', { ...message, guild_id: GUILD_ID, channel_type: 0 });
+    },
+    postDirectMessage(author, message) {
+      const known = [...directChannels].find(([, user]) => user.id === author.id)?.[0];
+      const channelId = known ?? snowflake();
+      directChannels.set(channelId, author);
+      const posted: Record<string, unknown> = { ...message, channel_id: channelId, author: userObject(author) };
+      channelMessages.set(String(posted.id), posted);
+      dispatchTo(INTENTS.directMessages, 'MESSAGE_CREATE', { ...posted, channel_type: 1 });
+      return posted;
     },
     dispatchRaw(type, data) {
       for (const ws of sockets) ws.send(JSON.stringify({ op: 0, t: type, s: ++sequence, d: data }));

@@ -1,7 +1,7 @@
 import { PermissionFlagsBits, type Message } from 'discord.js';
 import { stylizeArgsOfText } from '../../../bot/commands/text.ts';
 import { replyOrRefusal } from '../../../bot/errors.ts';
-import { mentionStyleHint, noPictureText } from '../../../bot/format.ts';
+import { noPictureText, whichStyleHint } from '../../../bot/format.ts';
 import { showReply } from '../answer.ts';
 import { CANNOT_ATTACH_FILES, fetchAttachment, linkedPictureHostOf, pictureAttachmentOf } from '../attachments.ts';
 import { contextOfMessage } from '../interaction-context.ts';
@@ -10,31 +10,40 @@ import type { DiscordState } from '../state.ts';
 /** No reply pings the member: they asked, and they are reading. */
 const QUIET = { allowedMentions: { repliedUser: false, parse: [] } } as const;
 
+/** How to ask, where a message to the bot has no picture in reach: in a server, and in a direct message. */
+const NO_PICTURE_HINT = {
+  mention: 'Reply to a picture with @impasto and a style (@impasto starry-night; see /styles), or attach one to the mention.',
+  direct: 'Send me a picture with a style name (starry-night; see /styles), or forward one to me, or reply to a picture here with a style name.',
+} as const;
+
 /**
  * "@impasto starry-night" in a reply to a picture (or with one attached) paints it, as a mention in
  * a thread does on Slack, with options typed after it as on Slack ("@impasto starry-night
- * strength=8 size=1536"); "@impasto" alone paints with the member's saved style. The bot answers in
- * a reply of its own, which the job then edits as it goes. A reply to the bot's own message, which
- * Discord marks as a mention of it, is not one unless it names the bot.
+ * strength=8 size=1536"); "@impasto" alone paints with the member's saved style. In a direct
+ * message every message is for the bot, so no mention is needed: a picture sent, forwarded or
+ * replied to with "starry-night" is painted. The bot answers in a reply of its own, which the job
+ * then edits as it goes. A reply to the bot's own message in a server, which Discord marks as a
+ * mention of it, is not one unless it names the bot.
  */
 export async function onMessage(state: DiscordState, message: Message): Promise<void> {
   const me = state.client.user;
   if (!me || message.author.bot) return;
+  const direct = !message.inGuild();
   // Discord counts a reply to the bot's message as a mention of it; a mention written out still counts there.
   const mentioned = message.mentions.has(me, { ignoreEveryone: true, ignoreRoles: true, ignoreRepliedUser: true }) || message.content.includes(`<@${me.id}>`) || message.content.includes(`<@!${me.id}>`);
-  if (!mentioned) return;
+  if (!direct && !mentioned) return;
   const args = stylizeArgsOfText(message.content.replace(/<@!?\d+>/g, ''));
-  // The message replied to is fetched only when the mention brings no picture of its own.
+  // The message replied to is fetched only when the message brings no picture of its own.
   const own = pictureAttachmentOf(message);
   const replied = !own && message.reference?.messageId ? await message.fetchReference().catch(() => undefined) : undefined;
   const source = own ? message : replied;
   const picture = own ?? (replied ? pictureAttachmentOf(replied) : undefined);
   if (!source || !picture) {
-    const hint = 'Reply to a picture with @impasto and a style (@impasto starry-night; see /styles), or attach one to the mention.';
-    return void (await message.reply({ content: noPictureText(hint, replied && linkedPictureHostOf(replied)), ...QUIET }));
+    return void (await message.reply({ content: noPictureText(direct ? NO_PICTURE_HINT.direct : NO_PICTURE_HINT.mention, replied && linkedPictureHostOf(replied)), ...QUIET }));
   }
   if (!args.style_name && !state.bot.savedStyles.find({ platform: 'discord', userId: message.author.id })) {
-    return void (await message.reply({ content: mentionStyleHint('/styles'), ...QUIET }));
+    const hint = direct ? whichStyleHint('/styles', 'Write a style name with the picture, e.g. starry-night') : whichStyleHint('/styles');
+    return void (await message.reply({ content: hint, ...QUIET }));
   }
   // As a command checks its interaction's permissions: known once the bot's member is (Discord sends it with the server).
   if (message.inGuild() && message.channel.permissionsFor(me)?.has(PermissionFlagsBits.AttachFiles) === false) {

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { contextOf, fetchFile, imageOf, linkedPictureHostOf, tell, threadStarterOf, type SlackFile } from '../conversation.ts';
-import { mentionStyleHint, noPictureText } from '../../../bot/format.ts';
+import { whichStyleHint, noPictureText } from '../../../bot/format.ts';
 import { stylizeArgsOfText } from '../../../bot/commands/text.ts';
 import { guarded, stylize } from '../guarded.ts';
 import type { SlackState } from '../state.ts';
@@ -39,7 +39,7 @@ async function runMention(state: SlackState, event: Mention): Promise<void> {
   const threadTs = event.thread_ts ?? event.ts;
   // No style named: the member's saved style, as in /stylize.
   if (!args.style_name && !state.bot.savedStyles.find({ platform: 'slack', userId: user })) {
-    return tell(state, event.channel, user, mentionStyleHint('/impasto styles'), threadTs);
+    return tell(state, event.channel, user, whichStyleHint('/impasto styles'), threadTs);
   }
   const context = { ...(await contextOf(state, user, user, event.channel, threadTs)), photoOwner: source.user };
   await stylize(state, context, args, async () => ({ content: await fetchFile(state, image, 'content image', 'content') }));
