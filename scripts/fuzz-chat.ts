@@ -236,7 +236,7 @@ function collectJobIds(jobIds: Set<string>): void {
 
 // ---- Discord ----------------------------------------------------------------------------------
 
-/** "@impasto <style> key=value…" in a reply to a message with random attachments (or none), or with them attached to the mention itself. */
+/** "@impasto <style> key=value…" in a reply to a message with random attachments (or none), or with them attached to the mention itself; or a direct message. */
 function mentionOnDiscord(user: FakeUser, files: Files, stylize: CommandDefinition): void {
   const attached = Array.from({ length: Math.floor(Math.random() * 3) }, () => pick(files.attachments)());
   const replyTo = Math.random() < 0.7;
@@ -244,7 +244,14 @@ function mentionOnDiscord(user: FakeUser, files: Files, stylize: CommandDefiniti
   if (replyTo && Math.random() < 0.9) discord.postMessage(target);
   const bot = { id: BOT_USER.id, username: BOT_USER.username, discriminator: '0', avatar: null, global_name: null, bot: true };
   const content = `<@${BOT_USER.id}> ${Math.random() < 0.8 ? pick(STYLE_TEXTS) : ''} ${oddTypedPairs(stylize).join(' ')}`;
-  discord.postMessage({ ...userMessage(user, replyTo ? [] : attached), content, mentions: [bot], ...(replyTo ? { type: 19, message_reference: { type: 0, channel_id: target.channel_id, message_id: target.id, guild_id: GUILD_ID } } : {}) });
+  const message = { ...userMessage(user, replyTo ? [] : attached), content, mentions: [bot], ...(replyTo ? { type: 19, message_reference: { type: 0, channel_id: target.channel_id, message_id: target.id, guild_id: GUILD_ID } } : {}) };
+  // Sometimes in a direct message, where no mention is needed (and the words may be anything).
+  if (Math.random() < 0.3) {
+    discord.postDirectMessage(user, { ...message, content: Math.random() < 0.5 ? content : pick(TEXTS), mentions: [] });
+    count('Discord direct message');
+    return;
+  }
+  discord.postMessage(message);
   count('Discord mention');
 }
 
