@@ -12,4 +12,13 @@ describe('slack-app-manifest.yml', () => {
     const declared = [...manifest.matchAll(/^\s+callback_id: (\S+)$/gm)].map((match) => match[1]);
     expect(declared.sort()).toEqual([IDS.stylizeShortcut, IDS.useAsStyleShortcut].sort());
   });
+
+  it('lets members write to the bot, and subscribes to what they write there', async () => {
+    // Without all three, Slack greys out the Messages tab or never sends the bot its direct messages.
+    const manifest = await readFile(new URL('../../slack-app-manifest.yml', import.meta.url), 'utf8');
+    expect(manifest).toMatch(/^ {4}messages_tab_enabled: true$/m);
+    expect(manifest).toMatch(/^ {4}messages_tab_read_only_enabled: false$/m);
+    expect(manifest).toMatch(/^ {6}- im:history\b/m);
+    expect(manifest).toMatch(/^ {6}- message\.im$/m);
+  });
 });

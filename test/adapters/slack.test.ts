@@ -21,7 +21,7 @@ import { startTestBot } from '../helpers/bot.ts';
 import { loadSharedImage, SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
 import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
 import { encodeGif } from '../../src/engine/gif.ts';
-import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID, SIGNING_SECRET, signRequest, startFakeSlack, TEAM_ID, type ApiCall, type FakeSlack } from '../fakes/slack/server.ts';
+import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID, nextTs, SIGNING_SECRET, signRequest, startFakeSlack, TEAM_ID, type ApiCall, type FakeSlack } from '../fakes/slack/server.ts';
 
 /** The real Bolt against a fake Slack on 127.0.0.1 (test/fakes/slack), in Socket Mode and HTTP mode. */
 const ALICE = 'U0ALICE';
@@ -197,6 +197,40 @@ describe('Slack in Socket Mode', () => {
     await bare.sent;
     const told = await fake.waitForCall((call) => call.method === 'chat.postEphemeral' && /Mention me with a picture attached/.test(String(call.args.text)));
     expect(told.args).toMatchObject({ user: ALICE, text: 'Mention me with a picture attached, or in the thread under one, with a style name: @impasto starry-night.' });
+  });
+
+  it('paints a picture sent to it in a direct message (its Messages tab), no mention needed; ignores its own posts there', async () => {
+    const DM = 'D0ALICE';
+    const directMessage = (eventId: string, event: Record<string, unknown>) => {
+      const ts = String(event.ts ?? nextTs());
+      return { ts, sent: fake.sendEnvelope('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: eventId, event_time: Math.floor(Date.now() / 1000), event: { type: 'message', channel: DM, channel_type: 'im', event_ts: ts, ...event, ts } }) };
+    };
+    harness.bot.library.setNetwork('the-scream', 'scream');
+    // A picture with a style name and an option: painted in its thread, in the conversation.
+    const sent = directMessage('Ev-dm-1', { subtype: 'file_share', user: ALICE, text: 'the-scream size=64', files: [photo] });
+    await sent.sent;
+    const painted = await fake.waitForCall(uploadsInThread(sent.ts));
+    expect(painted.args.channel_id).toBe(DM);
+    expect(String(painted.args.initial_comment)).toMatch(/style the-scream · 64×\d+ · one pass of the scream network/);
+    // A style written in the thread under a picture there paints that picture.
+    const picture = fake.postUserMessage(ALICE, '', [photo]);
+    const inThread = directMessage('Ev-dm-5', { user: ALICE, text: 'the-scream size=64', thread_ts: picture.ts });
+    await inThread.sent;
+    expect((await fake.waitForCall(uploadsInThread(picture.ts))).args.channel_id).toBe(DM);
+    const jobs = harness.bot.jobsOf('slack', ALICE).length;
+
+    // The bot's own posts there (its progress, its results) come back as message events, and are not
+    // requests (Bolt drops the bot's own by its ids from auth.test; other subtypes are edits, joins…).
+    const callsBefore = fake.calls.length;
+    await directMessage('Ev-dm-2', { subtype: 'bot_message', bot_id: 'B0BOT', text: 'the-scream', files: [photo] }).sent;
+    await directMessage('Ev-dm-3', { bot_id: 'B0BOT', user: 'U0BOT', text: 'Queued: the-scream' }).sent;
+    await directMessage('Ev-dm-6', { subtype: 'message_changed', user: ALICE, text: 'the-scream', files: [photo] }).sent;
+    // Words alone: how to send one (which also shows the two before it were passed over, in order).
+    await directMessage('Ev-dm-4', { user: ALICE, text: 'hello' }).sent;
+    const told = await fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.channel === DM);
+    expect(told.args).toMatchObject({ user: ALICE, text: 'Send me a picture with a style name (starry-night; see /impasto styles), or forward one to me, or write a style name in the thread under a picture here.' });
+    expect(fake.calls.slice(callsBefore).filter((call) => call.method === 'chat.postEphemeral' && call.args.channel === DM).map((call) => call.args.user)).toEqual([ALICE]);
+    expect(harness.bot.jobsOf('slack', ALICE)).toHaveLength(jobs);
   });
 
   it('paints the picture of a forwarded message, which Slack nests in the share’s attachment', async () => {

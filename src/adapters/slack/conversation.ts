@@ -7,7 +7,7 @@ import type { SlackState } from './state.ts';
 
 export interface SlackFile {
   readonly id?: string;
-  readonly name?: string;
+  readonly name?: string | null;
   readonly mimetype?: string;
   readonly url_private_download?: string;
   readonly url_private?: string;

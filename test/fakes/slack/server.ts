@@ -79,7 +79,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const messages: SlackMessage[] = [];
   const admins = new Set<string>();
   const notMemberOf = new Set<string>();
-  const state = { scopes: ['app_mentions:read', 'channels:read', 'channels:history', 'groups:history', 'chat:write', 'commands', 'files:read', 'files:write', 'users:read'] };
+  const state = { scopes: ['app_mentions:read', 'channels:read', 'channels:history', 'groups:history', 'im:history', 'chat:write', 'commands', 'files:read', 'files:write', 'users:read'] };
   const files = new Map<string, { bytes: Uint8Array; mimetype: string }>();
   const fileObjects = new Map<string, Record<string, unknown>>();
   const pendingUploads = new Map<string, string>();
