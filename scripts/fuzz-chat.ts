@@ -404,7 +404,14 @@ async function floodSlack(definitions: readonly CommandDefinition[], files: File
     const text = `<@U0BOT> ${pick(STYLE_TEXTS)} ${oddTypedPairs(definitions.find((definition) => definition.name === 'stylize')!).join(' ')}`;
     what = `mention ${text.slice(0, 60)}`;
     const thread = shared && Math.random() < 0.8 ? { thread_ts: shared.ts } : {};
-    envelope = sendToSlackBot('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: `Ev${snowflake()}`, event_time: Math.floor(Date.now() / 1000), event: { type: 'app_mention', user, text, ts, channel, event_ts: ts, ...thread } });
+    // Sometimes the same words in a direct message to the bot (no mention needed), with pictures or in a picture's thread.
+    const direct = Math.random() < 0.3;
+    if (direct) what = `direct ${what}`;
+    const attached = direct && Math.random() < 0.5 ? { subtype: 'file_share', files: [pick(files.slackFiles)] } : {};
+    const event = direct
+      ? { type: 'message', user, text: Math.random() < 0.5 ? text.replace('<@U0BOT> ', '') : pick(TEXTS), ts, channel: `D${user}`, channel_type: 'im', event_ts: ts, ...thread, ...attached }
+      : { type: 'app_mention', user, text, ts, channel, event_ts: ts, ...thread };
+    envelope = sendToSlackBot('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: `Ev${snowflake()}`, event_time: Math.floor(Date.now() / 1000), event });
   } else {
     what = 'member left';
     envelope = sendToSlackBot('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: `Ev${snowflake()}`, event_time: Math.floor(Date.now() / 1000), event: { type: 'member_left_channel', user, channel, channel_type: 'C', team: TEAM_ID } });
