@@ -600,7 +600,8 @@ describe('Discord', () => {
     const help = interactionPayload({ type: 2, user: bob, data: { id: '800000000000000003', name: 'help', type: 1 } });
     fake.dispatchInteraction(help);
     const helpReply = await fake.waitForRequest((request) => originalOf(help)(request));
-    expect((helpReply.json as { content: string }).content).toMatch(/^\/stylize: Paint a photo/);
+    // It begins with the ways to ask that are not commands (the menus, mentions, direct messages), then the commands.
+    expect((helpReply.json as { content: string }).content).toMatch(/^Ways to ask: \/stylize; on any message with a picture, Apps → Stylize with….*direct message\.\n\n\/stylize: Paint a photo/s);
   });
 
   it('logs, and does not crash, when the channel refuses its message', async () => {
@@ -629,7 +630,7 @@ describe('Discord', () => {
     fake.dispatchInteraction(help);
     const first = await fake.waitForRequest((request) => originalOf(help)(request));
     const followUps = () => fake.requests.filter((request) => request.method === 'POST' && request.path === `/webhooks/${APPLICATION_ID}/${tokenOf(help)}`);
-    const expected = (await harness.bot.execute('help', {}, contextFor('bob'))).text;
+    const expected = (await harness.bot.execute('help', {}, contextFor('bob', { platform: 'discord' }))).text;
     expect(expected.length).toBeGreaterThan(2000);
     await expect.poll(() => [first, ...followUps()].map((request) => (request.json as { content: string }).content).join('\n')).toBe(expected);
     for (const request of [first, ...followUps()]) expect((request.json as { content: string }).content.length).toBeLessThanOrEqual(2000);

@@ -50,7 +50,7 @@ describe('adapter isolation', () => {
     const help = interactionPayload({ type: 2, user: { id: '100000000000000003', username: 'carol' }, data: { id: '800000000000000003', name: 'help', type: 1 } });
     fake.dispatchInteraction(help);
     const answered = await fake.waitForRequest((request) => request.method === 'PATCH' && request.path === `/webhooks/${APPLICATION_ID}/${help.token as string}/messages/@original`);
-    expect((answered.json as { content: string }).content).toMatch(/^\/stylize: Paint a photo/);
+    expect((answered.json as { content: string }).content).toMatch(/^Ways to ask: .*\n\n\/stylize: Paint a photo/s);
     expect(child.exitCode).toBeNull();
   });
 });

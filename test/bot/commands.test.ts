@@ -1,7 +1,10 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { defineCommand } from '../../src/bot/commands/define.ts';
 import type { ArgsOf, UploadedImage } from '../../src/bot/commands/types.ts';
+import { createHelpCommand } from '../../src/bot/commands/help.ts';
 import { parseCommandText, stylizeArgsOfText } from '../../src/bot/commands/text.ts';
+import type { Platform } from '../../src/bot/commands/types.ts';
+import { contextFor } from '../helpers/bot.ts';
 import { parseArgs } from '../../src/bot/commands/validate.ts';
 import { BotError } from '../../src/bot/errors.ts';
 import { closestNames } from '../../src/bot/styles/suggest.ts';
@@ -72,6 +75,16 @@ describe('command definitions', () => {
     const error = refusal(raw);
     expect(error.field).toBe(field);
     expect(error.message).toBe(message);
+  });
+});
+
+describe('/help', () => {
+  it('begins, in a chat, with the ways to ask that are not commands; the playground is its own form', async () => {
+    const help = createHelpCommand(() => [example.definition]);
+    const textFor = async (platform: Platform) => (await help.handle(contextFor('someone', { platform }), {})).text;
+    expect(await textFor('discord')).toMatch(/^Ways to ask: .*reply to a picture with @impasto starry-night.*direct message\.\n\n\/example: an example\n/s);
+    expect(await textFor('slack')).toMatch(/^Ways to ask: .*@impasto starry-night in a picture's thread.*Messages tab.*\n\n\/example: an example\n/s);
+    expect(await textFor('web')).toMatch(/^\/example: an example\n/);
   });
 });
 

@@ -1,15 +1,28 @@
 import { formatNumber } from '../../engine/option-spec.ts';
-import type { CommandDefinition, OptionDefinition } from './types.ts';
+import type { CommandDefinition, OptionDefinition, Platform } from './types.ts';
 import { defineCommand } from './define.ts';
+
+/**
+ * The ways to ask for a painting besides the commands, which the definitions cannot tell: each
+ * platform's menus, mentions and direct messages (the playground is its own form).
+ */
+const WAYS_TO_ASK: Readonly<Record<Platform, string | undefined>> = {
+  discord:
+    'Ways to ask: /stylize; on any message with a picture, Apps → Stylize with… (or Use as style, to save a painting as yours); reply to a picture with @impasto starry-night (options follow: @impasto starry-night strength=8 size=1536); or send me a picture with a style name in a direct message.',
+  slack:
+    'Ways to ask: /stylize starry-night (paints the latest picture you shared in the channel); the Stylize with… and Use as style shortcuts on a message with a picture; @impasto starry-night in a picture\'s thread; or send me a picture with a style name in my Messages tab. Options follow the style: strength=8 size=1536.',
+  web: undefined,
+};
 
 /** Help text is generated from the definitions, so it cannot drift from what the commands accept. */
 export function createHelpCommand(definitions: () => readonly CommandDefinition[]) {
-  return defineCommand({ name: 'help', description: 'How to use the bot', options: {} }, async () => {
+  return defineCommand({ name: 'help', description: 'How to use the bot', options: {} }, async (context) => {
     const sections = definitions().map((definition) => {
       const options = Object.entries(definition.options).map(([name, option]) => `  • ${name}${option.required ? ' (required)' : ''}: ${option.description}${describeRange(option)}`);
       return [`/${definition.name}: ${definition.description}`, ...options].join('\n');
     });
-    return { text: sections.join('\n'), ephemeral: true };
+    const ways = WAYS_TO_ASK[context.requester.platform];
+    return { text: [...(ways ? [ways, ''] : []), ...sections].join('\n'), ephemeral: true };
   });
 }
 
