@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/engine/errors.ts';
 import { decodeImage, formatRefusal, inspectImage, resizeToLongSide, type RgbImage } from '../../src/engine/image.ts';
 import { resolveOptions } from '../../src/engine/options.ts';
-import { heicOf, turnedHeic } from '../helpers/heic.ts';
+import { heicFromPng, heicOf, turnedHeic } from '../helpers/heic.ts';
 import { sharedImagePath } from '../helpers/shared.ts';
 
 async function expectInputError(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
@@ -90,6 +90,14 @@ describe('decoding uploads', () => {
     const p3 = await decodeImage(await heicOf(await sharp(jpeg).withIccProfile('p3').jpeg({ quality: 95 }).toBuffer()), undefined, 'photo');
     expect(meanDifference(p3.data, reference.data)).toBeLessThan(4);
     expect(Math.abs(saturationOf(p3) / saturationOf(reference) - 1)).toBeLessThan(0.05);
+    // With transparency (an alpha picture beside the primary one): flattened onto white, as a transparent PNG is.
+    const halfClear = await sharp({ create: { width: 64, height: 32, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 0 } } })
+      .composite([{ input: { create: { width: 32, height: 32, channels: 4, background: { r: 0, g: 0, b: 255, alpha: 1 } } }, left: 32, top: 0 }])
+      .png()
+      .toBuffer();
+    const flattened = await decodeImage(await heicFromPng(halfClear), undefined, 'photo');
+    expect([...flattened.data.subarray((2 * 64 + 2) * 3, (2 * 64 + 2) * 3 + 3)].every((level) => level > 245)).toBe(true);
+    expect([...flattened.data.subarray((20 * 64 + 50) * 3, (20 * 64 + 50) * 3 + 3)]).toEqual([0, 0, expect.any(Number)]);
     // Cut short (the header intact, the picture's data not): refused, not a crash.
     await expectInputError(decodeImage(heic.subarray(0, Math.floor(heic.length * 0.6)), undefined, 'photo'), 'corrupt_image', /^The photo .*damaged/);
   });

@@ -11,9 +11,18 @@ const execFileAsync = promisify(execFile);
  * (`heif-enc` from libheif-examples, with x265; `.ci/run` installs it).
  */
 export function heicOf(jpeg: Uint8Array, quality = 90): Promise<Buffer> {
+  return encodeHeic(jpeg, 'photo.jpg', quality);
+}
+
+/** A HEIC of a PNG: with the PNG's transparency, as an alpha picture beside the primary one. */
+export function heicFromPng(png: Uint8Array, quality = 90): Promise<Buffer> {
+  return encodeHeic(png, 'picture.png', quality);
+}
+
+function encodeHeic(bytes: Uint8Array, name: string, quality: number): Promise<Buffer> {
   return inTempDir(async (dir) => {
-    const [input, output] = [join(dir, 'photo.jpg'), join(dir, 'photo.heic')];
-    await writeFile(input, jpeg);
+    const [input, output] = [join(dir, name), join(dir, 'photo.heic')];
+    await writeFile(input, bytes);
     await execFileAsync('heif-enc', ['-q', String(quality), input, '-o', output]);
     return readFile(output);
   });
