@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import { contextOf, fetchFile, latestImageOf, tell, whyCannotPostIn, type SlashCommand } from '../conversation.ts';
 import { guarded, stylize } from '../guarded.ts';
 import type { SlackState } from '../state.ts';
-import { parseCommandText, stylizeArgsOfText } from '../../../bot/commands/text.ts';
+import { stylizeArgsOfText } from '../../../bot/commands/text.ts';
 
 /** `/stylize [style] [size=… strength=…]`: paints the latest image the user shared in the channel, in its thread. */
 export function registerStylizeCommand(app: App, state: SlackState): void {
@@ -16,10 +16,10 @@ export function registerStylizeCommand(app: App, state: SlackState): void {
 }
 
 async function runStylizeCommand(state: SlackState, command: SlashCommand): Promise<void> {
-  const { words, options: typed } = parseCommandText(command.text);
+  const args = stylizeArgsOfText(command.text);
   // Bare, it paints with the member's saved style if there is one (as /stylize does on Discord), else explains itself.
-  const bare = words.length === 0 && Object.keys(typed).length === 0;
-  if (words[0] === 'help' || (bare && !state.bot.savedStyles.find({ platform: 'slack', userId: command.user_id }))) {
+  const bare = Object.keys(args).length === 0;
+  if (args.style_name === 'help' || (bare && !state.bot.savedStyles.find({ platform: 'slack', userId: command.user_id }))) {
     const help = await state.bot.execute('help', {}, await contextOf(state, command.user_id, command.user_name, command.channel_id, ''));
     return tell(state, command.channel_id, command.user_id, `Usage: /stylize <style> [size=… iterations=…] works on the latest image you shared here (no style: the one you saved with Use as style).\n${help.text}`);
   }
@@ -29,5 +29,5 @@ async function runStylizeCommand(state: SlackState, command: SlashCommand): Prom
   }
   const context = await contextOf(state, command.user_id, command.user_name, command.channel_id, latest.message.thread_ts ?? latest.message.ts);
   await tell(state, command.channel_id, command.user_id, `Using the latest image you shared here (${latest.image.name ?? 'image'}); progress will appear in its thread.`);
-  await stylize(state, context, stylizeArgsOfText(command.text), async () => ({ content: await fetchFile(state, latest.image, 'content image', 'content') }));
+  await stylize(state, context, args, async () => ({ content: await fetchFile(state, latest.image, 'content image', 'content') }));
 }
