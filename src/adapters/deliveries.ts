@@ -1,6 +1,6 @@
 import type { Bot } from '../bot/bot.ts';
 import type { ContestEvent } from '../bot/contests/contests.ts';
-import { messageForEvent, type JobMessage } from '../bot/job-messages.ts';
+import { messageForEvent, type JobMessage, type ResultFile } from '../bot/job-messages.ts';
 import type { JobEvent } from '../bot/jobs/queue.ts';
 import type { Job, Platform } from '../bot/jobs/store.ts';
 
@@ -9,7 +9,7 @@ export interface JobDelivery {
   readonly event: JobEvent;
   readonly job: Job;
   readonly message: JobMessage;
-  readonly files: readonly { readonly name: string; readonly bytes: Uint8Array }[];
+  readonly files: readonly (ResultFile & { readonly bytes: Uint8Array })[];
 }
 
 /**
@@ -58,7 +58,7 @@ async function readFiles(bot: Bot, job: Job, message: JobMessage): Promise<JobDe
   const bytes = await bot.resultFiles(job);
   return message.files.flatMap((file) => {
     const content = bytes[file.kind];
-    return content ? [{ name: file.name, bytes: content }] : [];
+    return content ? [{ ...file, bytes: content }] : [];
   });
 }
 

@@ -18,6 +18,8 @@ export type JobAction =
 export interface ResultFile {
   readonly kind: 'png' | 'gif' | 'mp4';
   readonly name: string;
+  /** What it shows, for people who cannot see it: Discord's attachment description, Slack's alt text, the page's `alt`. */
+  readonly description: string;
 }
 
 export interface JobMessage {
@@ -168,16 +170,38 @@ function succeeded(job: Job): JobMessage {
         ? `Trained in ${formatDuration(job.result?.elapsedMs ?? 0)}: "${job.styleLabel}" is now a fast style (seconds with /stylize). From the left: the painting, a photo it never saw, and the network's picture of it.`
         : `Done in ${formatDuration(job.result?.elapsedMs ?? 0)}`,
     details: describeParameters(job),
-    files: [
-      { kind: 'png', name: `impasto-${job.id}.png` },
-      { kind: 'gif', name: `impasto-${job.id}.gif` },
-      // A video answered in kind.
-      ...(job.result?.mp4Path ? [{ kind: 'mp4' as const, name: `impasto-${job.id}.mp4` }] : []),
-    ],
+    files: resultFilesOf(job),
     actions: [...rerunActions(job), ...(job.photoOwner ? [removeAction(job)] : [])],
     final: true,
     mustArrive: true,
   };
+}
+
+/** A finished job's picture, its GIF and, for a video, its MP4 (a video is answered in kind), each described. */
+function resultFilesOf(job: Job): ResultFile[] {
+  const described = describeResultFiles(job);
+  return [
+    { kind: 'png', name: `impasto-${job.id}.png`, description: described.png },
+    { kind: 'gif', name: `impasto-${job.id}.gif`, description: described.gif },
+    ...(job.result?.mp4Path ? [{ kind: 'mp4' as const, name: `impasto-${job.id}.mp4`, description: described.mp4 }] : []),
+  ];
+}
+
+/** What each of a finished job's files shows, in words. */
+export function describeResultFiles(job: Pick<Job, 'method' | 'options' | 'styleLabel'>): Record<ResultFile['kind'], string> {
+  const style = `in the style of ${job.styleLabel}`;
+  if (job.method === 'train') {
+    return {
+      png: `From the left: the painting ${job.styleLabel}, a photo the network never saw, and the network's picture of it.`,
+      gif: `The network's picture of that photo as it learned ${job.styleLabel}, step by step.`,
+      mp4: `The network's picture of that photo as it learned ${job.styleLabel}, step by step.`,
+    };
+  }
+  if (job.options.clipFrames !== undefined) {
+    return { png: `The clip's first frame, painted ${style}.`, gif: `The clip, painted ${style}.`, mp4: `The clip, painted ${style}.` };
+  }
+  const gif = job.method === 'fast' ? `The photo wiped into its painting ${style}.` : `The photo turning into a painting ${style}, step by step.`;
+  return { png: `The photo, painted ${style}.`, gif, mp4: gif };
 }
 
 function ended(text: string, mustArrive: boolean): JobMessage {

@@ -331,6 +331,11 @@ describe('Discord', () => {
     const final = await fake.waitForRequest((request) => request.method === 'PATCH' && request.path.startsWith(`/channels/${CHANNEL_ID}/messages/`) && request.files.length === 2);
     expect((final.json as { content: string }).content).toMatch(/style the-scream · 64×48 · one pass of the scream network/);
     await expectValidResult(final);
+    // Each file is described (its alt text, for screen readers).
+    expect((final.json as { attachments: { description?: string }[] }).attachments.map((attachment) => attachment.description)).toEqual([
+      'The photo, painted in the style of the-scream.',
+      'The photo wiped into its painting in the style of the-scream.',
+    ]);
     // Bob's photo: the result offers him its removal.
     const buttons = (final.json as { components: { components: { label: string }[] }[] }).components[0]!.components.map((button) => button.label);
     expect(buttons).toContain('Remove');

@@ -259,7 +259,9 @@ describe('the web playground', () => {
     expect(await page.textContent('#parameters')).toMatch(/one pass of the wave network/);
     expect(await page.isHidden('#loss-figure')).toBe(true);
     expect(await page.textContent('#result-gif-caption')).toBe('Before and after');
-    expect(await page.getAttribute('#result-gif', 'alt')).toBe('The photo wiped into the painting');
+    // Described for screen readers in the same words as in the chats (Discord's attachment descriptions).
+    expect(await page.getAttribute('#result-gif', 'alt')).toBe('The photo wiped into its painting in the style of great-wave.');
+    expect(await page.getAttribute('#result-image', 'alt')).toBe('The photo, painted in the style of great-wave.');
   });
 
   it('trains a library style into a fast one from the library tab', async () => {

@@ -32,6 +32,9 @@ export function contentOf(message: Pick<JobMessage, 'text' | 'details'>): string
   return message.details ? `${message.text}: ${message.details}` : message.text;
 }
 
+/** Discord's limit on an attachment's description. */
+const MAX_DESCRIPTION = 1024;
+
 /**
  * A job event → an edit of the original reply (through the interaction webhook, so it works after a
  * restart too) or, once its token has expired and the message must arrive, a channel message that
@@ -44,12 +47,17 @@ export async function deliverToDiscord(state: DiscordState, { event, job, messag
   if (!ref) return;
   // Discord hides an attachment whose name starts SPOILER_ until it is clicked.
   const spoiler = files.length > 0 && state.bot.settingsOf(job.requester.community).spoilerResults ? 'SPOILER_' : '';
-  const attachments = [...files.map((file) => ({ ...file, name: `${spoiler}${file.name}` })), ...(message.preview ? [{ name: 'preview.jpg', bytes: message.preview }] : [])].map((file) => ({ name: file.name, data: Buffer.from(file.bytes) }));
+  const described = [
+    ...files.map((file) => ({ name: `${spoiler}${file.name}`, bytes: file.bytes, description: file.description })),
+    ...(message.preview ? [{ name: 'preview.jpg', bytes: message.preview, description: 'The picture so far.' }] : []),
+  ];
+  const attachments = described.map((file) => ({ name: file.name, data: Buffer.from(file.bytes) }));
   const content = contentOf(message);
   const body = {
     content,
     components: buttonRows(message.actions).map((row) => row.toJSON()),
-    attachments: attachments.map((file, index) => ({ id: index, filename: file.name })),
+    // The description is the attachment's alt text, which screen readers read out.
+    attachments: described.map((file, index) => ({ id: index, filename: file.name, description: file.description.slice(0, MAX_DESCRIPTION) })),
   };
   if ('kind' in ref) {
     await state.client.rest.patch(Routes.channelMessage(ref.channelId, ref.messageId), { body, files: attachments });

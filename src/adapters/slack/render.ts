@@ -42,6 +42,8 @@ export async function deliverToSlack(state: SlackState, { job, message, files }:
     channel_id: ref.channel,
     thread_ts: ref.threadTs,
     initial_comment: `${who} ${message.details ?? ''}`,
+    // No alt text (the files' descriptions): uploads that carry one have been reported to go
+    // unshared, silently (python-slack-sdk#1818, a server-side issue, open), and the result is the product.
     file_uploads: files.map((file) => ({ file: Buffer.from(file.bytes), filename: file.name })),
   });
   const fileIds = uploaded.files.flatMap((completion) => completion.files?.flatMap((file) => (file.id ? [file.id] : [])) ?? []);

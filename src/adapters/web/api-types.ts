@@ -3,7 +3,7 @@
  * File paths never leave the server: results are URLs.
  */
 import type { CommandDefinition } from '../../bot/commands/types.ts';
-import type { JobAction } from '../../bot/job-messages.ts';
+import type { JobAction, ResultFile } from '../../bot/job-messages.ts';
 import type { JobStatus } from '../../bot/jobs/store.ts';
 import type { MethodName } from '../../engine/methods/index.ts';
 
@@ -12,6 +12,8 @@ export interface PublicJobMessage {
   readonly text: string;
   readonly details?: string | undefined;
   readonly actions: readonly JobAction[];
+  /** A finished job's files, each with what it shows (the pictures' `alt`). */
+  readonly files: readonly Pick<ResultFile, 'kind' | 'description'>[];
 }
 
 export interface PublicJob {

@@ -38,5 +38,10 @@ export function publicJob(bot: Bot, job: Job): PublicJob {
 /** The page's words and buttons; on the page, where every picture is its browser's own, a result can also be deleted. */
 export function publicMessage(message: JobMessage, job: Pick<Job, 'id'>): PublicJobMessage {
   const canDelete = message.files.length > 0 && !message.actions.some((action) => action.kind === 'remove');
-  return { text: message.text, details: message.details, actions: canDelete ? [...message.actions, { ...removeAction(job), label: 'Delete' }] : message.actions };
+  return {
+    text: message.text,
+    details: message.details,
+    actions: canDelete ? [...message.actions, { ...removeAction(job), label: 'Delete' }] : message.actions,
+    files: message.files.map(({ kind, description }) => ({ kind, description })),
+  };
 }

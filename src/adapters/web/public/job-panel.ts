@@ -116,10 +116,14 @@ function isClip(job: PublicJob): boolean {
 }
 
 /** What the result's GIF shows: the painted clip, a fast picture's before/after wipe, or the optimisation's frames. */
-function describeGif(job: PublicJob, clip: boolean): { caption: string; alt: string } {
-  if (clip) return { caption: `The clip, painted (${String(job.options.clipFrames)} frames)`, alt: 'The clip, painted' };
-  if (job.method === 'fast') return { caption: 'Before and after', alt: 'The photo wiped into the painting' };
-  return { caption: 'How it emerged', alt: 'The optimisation, frame by frame' };
+function gifCaptionOf(job: PublicJob, clip: boolean): string {
+  if (clip) return `The clip, painted (${String(job.options.clipFrames)} frames)`;
+  return job.method === 'fast' ? 'Before and after' : 'How it emerged';
+}
+
+/** What a result file shows, in the words the chats give it too. */
+function descriptionOf(job: PublicJob, kind: 'png' | 'gif'): string {
+  return job.message.files.find((file) => file.kind === kind)?.description ?? '';
 }
 
 function finish(job: PublicJob): void {
@@ -133,9 +137,9 @@ function finish(job: PublicJob): void {
   // A clip's GIF is the result itself, and its PNG only the first frame.
   const clip = isClip(job);
   $('#result-image-caption').textContent = clip ? 'First frame' : 'Result';
-  const gif = describeGif(job, clip);
-  $('#result-gif-caption').textContent = gif.caption;
-  $<HTMLImageElement>('#result-gif').alt = gif.alt;
+  $('#result-gif-caption').textContent = gifCaptionOf(job, clip);
+  $<HTMLImageElement>('#result-image').alt = descriptionOf(job, 'png');
+  $<HTMLImageElement>('#result-gif').alt = descriptionOf(job, 'gif');
   $<HTMLAnchorElement>('#download-png').href = `${job.result.png}?download`;
   $<HTMLAnchorElement>('#download-gif').href = `${job.result.gif}?download`;
   $('#parameters').textContent = `${job.message.details ?? ''} · computed by ${job.result.backend}`;
