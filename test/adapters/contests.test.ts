@@ -92,6 +92,9 @@ describe('contests on Discord', () => {
     startContest('Winter', '25s');
     const announcement = await fake.waitForRequest((request) => request.method === 'POST' && request.path === `/channels/${discord.CHANNEL_ID}/messages` && /Style contest "Winter"/.test(String((request.json as { content?: string }).content)));
     expect(announcement.files[0]!.filename).toBe('contest-style.png');
+    // Every picture the contest posts is described for screen readers.
+    const descriptionOf = (request: discord.RecordedRequest) => (request.json as { attachments: { description?: string }[] }).attachments[0]?.description;
+    expect(descriptionOf(announcement)).toMatch(/^The contest's style: .+\.$/);
 
     const photo = fake.addCdnFile('me.jpg', await readFile(sharedImagePath('content_person.jpg')), 'image/jpeg');
     for (const user of [users.alice, users.bob]) {
@@ -101,6 +104,7 @@ describe('contests on Discord', () => {
     const entryPost = (user: { id: string }) => fake.waitForRequest((request) => request.method === 'POST' && request.path === `/channels/${discord.CHANNEL_ID}/messages` && String((request.json as { content?: string }).content).includes(`by <@${user.id}>`));
     const [aliceEntry, bobEntry] = await Promise.all([entryPost(users.alice), entryPost(users.bob)]);
     expect((await sharp(aliceEntry.files[0]!.bytes).metadata()).format).toBe('png');
+    expect(descriptionOf(aliceEntry)).toMatch(/^The photo, painted in the style of .+\.$/);
     const voteId = (request: discord.RecordedRequest) => (request.json as { components: { components: { custom_id: string }[] }[] }).components[0]!.components[0]!.custom_id;
 
     const selfVote = press(users.alice, voteId(aliceEntry));
@@ -125,6 +129,7 @@ describe('contests on Discord', () => {
     expect(content).toMatch(new RegExp(`^"Winter" has ended\\. Winners: 🥇 <@${users.alice.id}> \\(1\\)  🥈 <@${users.bob.id}> \\(0\\)`));
     expect(content).toContain('ties go to the earliest entry');
     expect((await sharp(winners.files[0]!.bytes).metadata()).format).toBe('png');
+    expect(descriptionOf(winners)).toBe('The top entries of "Winter", each labelled with its place, its author and its votes.');
     // Voting is frozen.
     const late = press(users.carol, voteId(aliceEntry));
     fake.dispatchInteraction(late);

@@ -191,6 +191,14 @@ describe('Discord', () => {
     expect(next!.options).toMatchObject({ strength: 3, seed: previous!.options.seed });
   });
 
+  it('shows the library as a gallery picture, described for screen readers', async () => {
+    const styles = interactionPayload({ type: 2, user: bob, data: { id: '800000000000000006', name: 'styles', type: 1 } });
+    fake.dispatchInteraction(styles);
+    const reply = await fake.waitForRequest((request) => originalOf(styles)(request) && request.files.length === 1);
+    expect(reply.files[0]!.filename).toBe('styles.png');
+    expect((reply.json as { attachments: { description?: string }[] }).attachments).toEqual([expect.objectContaining({ description: "The library's paintings side by side, each labelled with its name." })]);
+  });
+
   it('autocompletes style names and runs a library style', async () => {
     const autocomplete = styleNameTyped('star');
     fake.dispatchInteraction(autocomplete);

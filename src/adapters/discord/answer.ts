@@ -17,7 +17,7 @@ export async function answer(state: DiscordState, interaction: RepliableInteract
     return;
   }
   const [first = '', ...rest] = splitText(reply.text, MESSAGE_LIMITS.discord);
-  const files = (reply.files ?? []).map((file) => ({ attachment: Buffer.from(file.bytes), name: file.name }));
+  const files = (reply.files ?? []).map((file) => ({ attachment: Buffer.from(file.bytes), name: file.name, ...(file.description ? { description: file.description } : {}) }));
   await showReply(state, reply, (components) => interaction.editReply({ content: first, files, components }));
   for (const piece of rest) await interaction.followUp({ content: piece, ...(deferredPublicly ? {} : { flags: MessageFlags.Ephemeral }) });
 }

@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import type { Bot } from '../../bot/bot.ts';
 import type { ContestEntry, ContestEvent } from '../../bot/contests/contests.ts';
 import { contestMessages } from '../../bot/contests/contest-messages.ts';
+import { describeLeaderboard } from '../../bot/contests/leaderboard.ts';
+import { describeResultFiles } from '../../bot/job-messages.ts';
 import { deliverContestEvents } from '../deliveries.ts';
 
 interface PostedMessage {
@@ -12,8 +14,12 @@ interface PostedMessage {
 
 /** Contest events → channel messages: the announcement, each entry with its Vote button, the winners. */
 export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger): () => void {
-  const post = async (channelId: string, body: Record<string, unknown>, files: { name: string; data: Buffer }[] = []): Promise<PostedMessage> =>
-    (await client.rest.post(Routes.channelMessages(channelId), { body: { ...body, attachments: files.map((file, id) => ({ id, filename: file.name })) }, files })) as PostedMessage;
+  // Each picture described (its alt text, for screen readers), as a job's results are.
+  const post = async (channelId: string, body: Record<string, unknown>, files: { name: string; data: Buffer; description: string }[] = []): Promise<PostedMessage> =>
+    (await client.rest.post(Routes.channelMessages(channelId), {
+      body: { ...body, attachments: files.map((file, id) => ({ id, filename: file.name, description: file.description })) },
+      files: files.map(({ name, data }) => ({ name, data })),
+    })) as PostedMessage;
   const edit = (channelId: string, messageId: string, body: Record<string, unknown>) => client.rest.patch(Routes.channelMessage(channelId, messageId), { body });
 
   const voteRow = (entry: ContestEntry, disabled = false) =>
@@ -28,7 +34,7 @@ export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger
         const message = await post(
           contest.channelId,
           { content: contestMessages.announcement(contest, '/contest enter') },
-          [{ name: 'contest-style.png', data: await readFile(contest.stylePath) }],
+          [{ name: 'contest-style.png', data: await readFile(contest.stylePath), description: `The contest's style: ${contest.styleLabel}.` }],
         );
         bot.contests.setAnnouncement(contest.id, { messageId: message.id });
         return;
@@ -37,7 +43,7 @@ export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger
         const files = await bot.resultFiles(event.job);
         // A late entry (painted after the end) has no vote to take.
         const components = event.entry.late ? [] : [voteRow(event.entry).toJSON()];
-        const message = await post(contest.channelId, { content: contestMessages.entry(contest, event.entry), components, allowed_mentions: { parse: [] } }, [{ name: `entry-${event.entry.id}.png`, data: files.png }]);
+        const message = await post(contest.channelId, { content: contestMessages.entry(contest, event.entry), components, allowed_mentions: { parse: [] } }, [{ name: `entry-${event.entry.id}.png`, data: files.png, description: describeResultFiles(event.job).png }]);
         bot.contests.setEntryMessage(event.entry.id, { messageId: message.id });
         return;
       }
@@ -51,7 +57,7 @@ export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger
         return;
       case 'closed': {
         const { text, picture } = await bot.leaderboard(contest, 3);
-        await post(contest.channelId, { content: contestMessages.closed(contest, event.ranking, event.early, text), allowed_mentions: { parse: ['users'] } }, picture ? [{ name: 'winners.png', data: picture }] : []);
+        await post(contest.channelId, { content: contestMessages.closed(contest, event.ranking, event.early, text), allowed_mentions: { parse: ['users'] } }, picture ? [{ name: 'winners.png', data: picture, description: describeLeaderboard(contest) }] : []);
         // Voting is frozen: the buttons go grey.
         for (const entry of event.ranking) if (entry.message) await edit(contest.channelId, entry.message.messageId!, { components: [voteRow(entry, true).toJSON()] });
         return;

@@ -12,6 +12,6 @@ export function createStylesCommand(services: BotServices) {
       styles.length === 0
         ? 'The style library is empty. Moderators can add styles with /style add; anyone can upload a style image to /stylize.'
         : `${counted(styles.length, 'style')}: ${styles.map(styleChoiceLabel).join(', ')}. Use one with /stylize style_name:<name>${styles.some((style) => style.network) ? ' (those marked fast paint in seconds)' : ''}.`;
-    return { text, files: [{ name: 'styles.png', bytes: sheet }] };
+    return { text, files: [{ name: 'styles.png', bytes: sheet, description: "The library's paintings side by side, each labelled with its name." }] };
   });
 }

@@ -94,7 +94,8 @@ export type ArgsOf<D extends CommandDefinition> = {
 /** What a handler returns; each adapter renders it in its platform's terms. */
 export interface Reply {
   readonly text: string;
-  readonly files?: readonly { readonly name: string; readonly bytes: Uint8Array }[];
+  /** `description`: what a picture shows, in words (alt text, for screen readers). */
+  readonly files?: readonly { readonly name: string; readonly bytes: Uint8Array; readonly description?: string }[];
   /** Only the requester should see it (errors, queue positions). */
   readonly ephemeral?: boolean;
   /** The job this reply is about; adapters follow its events. */

@@ -9,6 +9,11 @@ export interface Leaderboard {
   readonly picture?: Buffer | undefined;
 }
 
+/** What the leaderboard's picture shows, in words (alt text). */
+export function describeLeaderboard(contest: Pick<Contest, 'title'>): string {
+  return `The top entries of "${contest.title}", each labelled with its place, its author and its votes.`;
+}
+
 /** The ranking as text (every entry) and as a picture of the top `top` entries. */
 export async function renderLeaderboard(contests: Contests, store: JobStore, contest: Contest, top: number): Promise<Leaderboard> {
   const ranking = contests.ranking(contest.id);
