@@ -348,11 +348,11 @@ describe('Discord', () => {
     const buttons = (final.json as { components: { components: { label: string }[] }[] }).components[0]!.components.map((button) => button.label);
     expect(buttons).toContain('Remove');
 
-    // An option it cannot take is named in the bot's reply, and nothing is queued.
+    // An option it cannot take is named in the bot's reply, before the picture is fetched (no "Fetching the picture…"), and nothing is queued.
     const jobsBefore = harness.bot.jobsOf('discord', alice.id).length;
     const oversized = mentionOf(alice, `<@${BOT_USER.id}> the-scream size=huge`, { type: 19, message_reference: { type: 0, channel_id: CHANNEL_ID, message_id: photo.id, guild_id: GUILD_ID } });
     fake.postMessage(oversized);
-    const refused = await fake.waitForRequest((request) => request.method === 'PATCH' && request.path.startsWith(`/channels/${CHANNEL_ID}/messages/`) && /^size must be/.test((request.json as { content?: string }).content ?? ''));
+    const refused = await fake.waitForRequest((request) => request.method === 'POST' && (request.json as { message_reference?: { message_id?: string } }).message_reference?.message_id === oversized.id);
     expect((refused.json as { content: string }).content).toMatch(/^size must be a whole number from 64 to \d+\.$/);
     expect(harness.bot.jobsOf('discord', alice.id)).toHaveLength(jobsBefore);
 

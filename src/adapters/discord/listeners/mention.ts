@@ -49,6 +49,9 @@ export async function onMessage(state: DiscordState, message: Message): Promise<
   if (message.inGuild() && message.channel.permissionsFor(me)?.has(PermissionFlagsBits.AttachFiles) === false) {
     return void (await message.reply({ content: CANNOT_ATTACH_FILES, ...QUIET }));
   }
+  // A typed option it cannot take (size=huge) is refused before the picture is fetched.
+  const refusal = state.bot.precheck('stylize', { ...args, content: { bytes: new Uint8Array(0), name: picture.name } }, contextOfMessage(message, ''));
+  if (refusal) return void (await message.reply({ content: refusal.text, ...QUIET }));
   const answer = await message.reply({ content: 'Fetching the picture…', ...QUIET });
   const context = { ...contextOfMessage(message, answer.id), photoOwner: source.author?.id ?? message.author.id };
   const reply = await replyOrRefusal(async () => state.bot.execute('stylize', { ...args, content: await fetchAttachment(state.env, picture, 'content image', 'content') }, context));
