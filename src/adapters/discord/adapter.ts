@@ -8,7 +8,7 @@ import { renderContestsOnDiscord } from './contests.ts';
 import { onAutocomplete } from './listeners/autocomplete.ts';
 import { onButton } from './listeners/buttons.ts';
 import { onChatInput } from './listeners/chat-input.ts';
-import { onMessage } from './listeners/mention.ts';
+import { onMessage } from './listeners/message.ts';
 import { onMessageCommand } from './listeners/message-menu.ts';
 import { onStylePick } from './listeners/style-pick.ts';
 import { deliverToDiscord, describeDiscordError } from './render.ts';
@@ -71,7 +71,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   });
   client.on(Events.MessageCreate, (message) => {
     onMessage(state, message).catch((error: unknown) => {
-      logger.error({ err: error, message: message.id }, 'discord mention failed');
+      logger.error({ err: error, message: message.id }, 'discord message failed');
       void message.reply({ content: describeDiscordError(error), allowedMentions: { repliedUser: false, parse: [] } }).catch(() => undefined);
     });
   });
