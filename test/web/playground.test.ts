@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../../src/app.ts';
 import { appEnv, prepareAppDirs } from '../helpers/app.ts';
 import { heicOf } from '../helpers/heic.ts';
-import { launchBrowser } from '../helpers/browser.ts';
+import { accessibilityViolations, launchBrowser } from '../helpers/browser.ts';
 import { loadSharedImage, SHARED_VGG_DIR, sharedImagePath } from '../helpers/shared.ts';
 import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
 import { encodeGif } from '../../src/engine/gif.ts';
@@ -76,6 +76,16 @@ describe('the web playground', () => {
     const pictures = 'image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif,image/avif,image/gif';
     const accepts = await page.locator('input[type="file"]').evaluateAll((inputs) => inputs.map((input) => `${input.id || (input as HTMLInputElement).name} ${(input as HTMLInputElement).accept}`));
     expect(accepts.sort()).toEqual([`content-input ${pictures},video/mp4,video/webm,video/quicktime`, `image ${pictures}`, `option-mask ${pictures}`, `style-input ${pictures}`]);
+  });
+
+  it('passes axe-core’s WCAG 2 A and AA checks: the form with its options open, and the library tab', async () => {
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.locator('details').evaluate((details) => ((details as HTMLDetailsElement).open = true));
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByRole('tab', { name: 'Style library' }).click();
+    await page.waitForSelector('.library-card');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.getByRole('tab', { name: 'Stylize' }).click();
   });
 
   it('shows a bad file’s error beside its field', async () => {
@@ -262,6 +272,8 @@ describe('the web playground', () => {
     // Described for screen readers in the same words as in the chats (Discord's attachment descriptions).
     expect(await page.getAttribute('#result-gif', 'alt')).toBe('The photo wiped into its painting in the style of great-wave.');
     expect(await page.getAttribute('#result-image', 'alt')).toBe('The photo, painted in the style of great-wave.');
+    // The page with a result on show passes the accessibility checks too.
+    expect(await accessibilityViolations(page)).toEqual([]);
   });
 
   it('trains a library style into a fast one from the library tab', async () => {

@@ -38,7 +38,7 @@ function drawChart(): void {
   const x = (index: number) => pad.left + (index / Math.max(1, lossHistory.length - 1)) * (width - pad.left - pad.right);
   const y = (log: number) => pad.top + (1 - (log - low) / (high - low)) * (height - pad.top - pad.bottom);
   context.strokeStyle = '#e2dccf';
-  context.fillStyle = '#7a7268';
+  context.fillStyle = '#6f675d';
   context.font = '11px DejaVu Sans, sans-serif';
   for (let decade = low; decade <= high; decade++) {
     context.beginPath();
