@@ -67,6 +67,9 @@ describe('Discord direct-message jobs across a restart', () => {
     const cancelEdit = await fake.waitForRequest((request) => afterRestart(request) && editsOf(String(long.channel_id), /^Job \w+ was cancelled\.$/)(request));
     const later = await fake.waitForRequest((request) => afterRestart(request) && request.path === waitingReply && request.files.length === 2);
     expect(cancelEdit.path).not.toBe(waitingReply);
+    // Cancelled while the new engine was still loading, it was never painted: its reply says
+    // "cancelled" to the end (its progress used to overwrite that, and held up the job behind it).
+    expect(fake.requests.slice(fake.requests.indexOf(cancelEdit) + 1).filter((request) => request.path === cancelEdit.path)).toEqual([]);
     expect((later.json as { content: string }).content).toMatch(/style starry-night · 64×\d+/);
     expect((await sharp(later.files[0]!.bytes).metadata()).format).toBe('png');
   }, 180_000);

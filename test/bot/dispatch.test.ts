@@ -74,12 +74,17 @@ describe('the queue and its dispatch', () => {
     const dispatch = new HandDispatch();
     const { queue, store, events, submit } = queueOn(dispatch);
     const { job } = await submit();
-    expect(dispatch.runs[0]!.hooks.begin()).toBe(true);
+    const { hooks } = dispatch.runs[0]!;
+    expect(hooks.begin()).toBe(true);
+    hooks.progress({ iteration: 1, totalIterations: 3, etaMs: 20, elapsedMs: 10 });
     queue.cancel(job.id, requester);
     expect(dispatch.cancelled).toEqual([job.id]);
+    // The engine's report sent before it heard of the cancellation is dropped: it would say
+    // "Painting…" over "cancelled" in the chat.
+    hooks.progress({ iteration: 2, totalIterations: 3, etaMs: 10, elapsedMs: 20 });
     dispatch.runs[0]!.resolve(outcome);
     await queue.onIdle();
-    expect(events.map((event) => event.type)).toEqual(['queued', 'started', 'cancelled']);
+    expect(events.map((event) => event.type)).toEqual(['queued', 'started', 'progress', 'cancelled']);
     expect(store.get(job.id)?.status).toBe('cancelled');
   });
 

@@ -1,11 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/bot/logger.ts';
 import { EngineHost } from '../../src/bot/jobs/engine-host.ts';
 import type { EngineWorkerData } from '../../src/bot/jobs/engine-protocol.ts';
-import { WeightsError } from '../../src/engine/errors.ts';
+import { CancelledError, WeightsError } from '../../src/engine/errors.ts';
 
 describe('the engine host', () => {
   it('spawns a new worker for the next start after a failed one, even while the failed worker is still exiting', async () => {
@@ -25,6 +25,29 @@ describe('the engine host', () => {
       // The failed worker's exit, when it comes, is not taken for the new one's crash.
       await expect.poll(() => crashes, { timeout: 10_000 }).toEqual(['exited (code 1)']);
       await expect(host.start()).resolves.toMatchObject({ label: 'onnxruntime' });
+    } finally {
+      await host.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('never sends a job cancelled while the worker was starting (after a restart, the first job waits for it)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'impasto-host-'));
+    const runsFile = join(dir, 'runs');
+    const host = new EngineHost({
+      workerData: { runsFile } as unknown as EngineWorkerData,
+      logger: createLogger({ level: 'silent', secrets: [] }),
+      workerUrl: new URL('../helpers/recording-worker.ts', import.meta.url),
+    });
+    const runOf = (jobId: string) => host.run({ type: 'run', jobId, method: 'optimise', inputs: { contentPath: '', styles: [] }, options: {}, output: { pngPath: '', gifPath: '', mp4Path: '' } }, () => undefined);
+    try {
+      // The worker is not started: the run waits for it, and is cancelled meanwhile (the Cancel button, pressed at once).
+      const cancelled = runOf('job-cancelled');
+      host.cancel('job-cancelled');
+      await expect(cancelled).rejects.toBeInstanceOf(CancelledError);
+      // The worker is up and takes the next job; the cancelled one never reached it (it would have painted it whole).
+      await expect(runOf('job-next')).resolves.toMatchObject({ iterations: 1 });
+      expect((await readFile(runsFile, 'utf8')).split('\n').filter(Boolean)).toEqual(['job-next']);
     } finally {
       await host.stop();
       await rm(dir, { recursive: true, force: true });

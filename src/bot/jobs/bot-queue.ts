@@ -153,10 +153,11 @@ export class BotQueue implements JobQueue {
     };
     const onProgress = throttleProgress(this.limits.progressIntervalMs, ({ progress, recentTerms, preview }) => {
       this.store.recordProgress(job.id, progress);
-      // Forgotten while it runs (/forget-me cancels it, then deletes its row): the engine's last
-      // reports before it stops have no job left to be about.
+      // Cancelled or forgotten while it runs (/forget-me cancels it, then deletes its row): the
+      // engine's last reports before it stops are dropped, or they would paint "Painting…" over
+      // "cancelled" in the chat.
       const current = this.store.get(job.id);
-      if (current) this.emit({ type: 'progress', job: current, progress, recentTerms, preview });
+      if (current?.status === 'running') this.emit({ type: 'progress', job: current, progress, recentTerms, preview });
     });
     const ended = this.dispatch
       .run(request, laneOf(job), { begin: () => this.begin(job.id), progress: onProgress })

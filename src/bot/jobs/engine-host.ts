@@ -91,6 +91,11 @@ export class EngineHost {
   private worker: ChildProcess | undefined;
   private ready: Promise<EngineInfo> | undefined;
   private current: PendingRun | undefined;
+  /**
+   * The job waiting for the worker to start (it loads weights for seconds: after a restart, or a
+   * crash), and whether it was cancelled meanwhile: such a job must not be sent once the worker is up.
+   */
+  private starting: { readonly jobId: string; cancelled: boolean } | undefined;
   private stopping = false;
   /** Whether the worker's training should wait (sent again to a restarted worker). */
   private held = false;
@@ -110,7 +115,14 @@ export class EngineHost {
   }
 
   async run(request: RunRequest, onProgress: PendingRun['onProgress']): Promise<RunOutcome> {
-    await this.start();
+    const starting = { jobId: request.jobId, cancelled: false };
+    this.starting = starting;
+    try {
+      await this.start();
+    } finally {
+      if (this.starting === starting) this.starting = undefined;
+    }
+    if (starting.cancelled) throw new CancelledError();
     if (this.current) throw new Error('EngineHost runs one job at a time');
     return new Promise<RunOutcome>((resolve, reject) => {
       this.current = { request, onProgress, resolve, reject };
@@ -126,7 +138,8 @@ export class EngineHost {
   }
 
   cancel(jobId: string): void {
-    if (this.current?.request.jobId === jobId && this.worker?.connected) this.worker.send({ type: 'cancel', jobId });
+    if (this.starting?.jobId === jobId) this.starting.cancelled = true;
+    else if (this.current?.request.jobId === jobId && this.worker?.connected) this.worker.send({ type: 'cancel', jobId });
   }
 
   /** Kills the worker outright (a job that will not stop); the next `run` starts a new one. */
