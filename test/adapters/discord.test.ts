@@ -404,7 +404,7 @@ describe('Discord', () => {
     expect((await fake.waitForRequest(answerTo(forward))).json).toMatchObject({ content: 'Which style? Write a style name with the picture, e.g. starry-night (see /styles), or save a painting with Use as style (on its message) to be painted with it by default.' });
     // Words alone: how to send one.
     const words = fake.postDirectMessage(carol, { ...userMessage(carol, []), content: 'hello' });
-    expect((await fake.waitForRequest(answerTo(words))).json).toMatchObject({ content: 'Send me a picture with a style name (starry-night; see /styles), or forward one to me, or reply to a picture here with a style name.' });
+    expect((await fake.waitForRequest(answerTo(words))).json).toMatchObject({ content: 'Send me a picture with a style name (starry-night; see /styles), or forward one to me, or reply to a picture here with a style name. /help says all I can do.' });
   });
 
   it('says privately why a picture shown from a link (a Tenor GIF) is not taken, and fetches nothing', async () => {

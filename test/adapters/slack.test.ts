@@ -228,7 +228,7 @@ describe('Slack in Socket Mode', () => {
     // Words alone: how to send one (which also shows the two before it were passed over, in order).
     await directMessage('Ev-dm-4', { user: ALICE, text: 'hello' }).sent;
     const told = await fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.channel === DM);
-    expect(told.args).toMatchObject({ user: ALICE, text: 'Send me a picture with a style name (starry-night; see /impasto styles), or forward one to me, or write a style name in the thread under a picture here.' });
+    expect(told.args).toMatchObject({ user: ALICE, text: 'Send me a picture with a style name (starry-night; see /impasto styles), or forward one to me, or write a style name in the thread under a picture here. /impasto help says all I can do.' });
     expect(fake.calls.slice(callsBefore).filter((call) => call.method === 'chat.postEphemeral' && call.args.channel === DM).map((call) => call.args.user)).toEqual([ALICE]);
     expect(harness.bot.jobsOf('slack', ALICE)).toHaveLength(jobs);
   });

@@ -19,7 +19,7 @@ const HOW_TO_ASK = {
     nameStyle: 'Mention me with a style name, e.g. @impasto starry-night',
   },
   direct: {
-    noPicture: 'Send me a picture with a style name (starry-night; see /impasto styles), or forward one to me, or write a style name in the thread under a picture here.',
+    noPicture: 'Send me a picture with a style name (starry-night; see /impasto styles), or forward one to me, or write a style name in the thread under a picture here. /impasto help says all I can do.',
     nameStyle: 'Write a style name with the picture, e.g. starry-night',
   },
 } as const;

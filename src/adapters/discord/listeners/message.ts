@@ -13,7 +13,7 @@ const QUIET = { allowedMentions: { repliedUser: false, parse: [] } } as const;
 /** How to ask, where a message to the bot has no picture in reach: in a server, and in a direct message. */
 const NO_PICTURE_HINT = {
   mention: 'Reply to a picture with @impasto and a style (@impasto starry-night; see /styles), or attach one to the mention.',
-  direct: 'Send me a picture with a style name (starry-night; see /styles), or forward one to me, or reply to a picture here with a style name.',
+  direct: 'Send me a picture with a style name (starry-night; see /styles), or forward one to me, or reply to a picture here with a style name. /help says all I can do.',
 } as const;
 
 /**
