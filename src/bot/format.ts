@@ -112,6 +112,6 @@ export function hostOfLink(url: string | undefined): string | undefined {
  * A message to the bot that names no style, from a member with no saved style: how to name one
  * (`stylesCommand`: the platform's way to list them; `howToName`: in a mention, or in a direct message).
  */
-export function whichStyleHint(stylesCommand: string, howToName = 'Mention me with a style name, e.g. @impasto starry-night'): string {
+export function whichStyleHint(stylesCommand: string, howToName: string): string {
   return `Which style? ${howToName} (see ${stylesCommand}), or save a painting with Use as style (on its message) to be painted with it by default.`;
 }
