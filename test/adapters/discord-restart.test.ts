@@ -64,7 +64,7 @@ describe('Discord direct-message jobs across a restart', () => {
     expect(wasInterrupted(udnie)).toBe(true);
     const cancelled = await harness.bot.execute('cancel', { job: udnie.id }, contextFor(dana.id, { platform: 'discord', community: `discord:dm-${dana.id}` }));
     expect(cancelled.refusal).toBeUndefined();
-    const cancelEdit = await fake.waitForRequest((request) => afterRestart(request) && editsOf(String(long.channel_id), /^Job \w+ was cancelled\.$/)(request));
+    const cancelEdit = await fake.waitForRequest((request) => afterRestart(request) && editsOf(String(long.channel_id), new RegExp(`^Job ${udnie.id} was cancelled\\.$`))(request));
     const later = await fake.waitForRequest((request) => afterRestart(request) && request.path === waitingReply && request.files.length === 2);
     expect(cancelEdit.path).not.toBe(waitingReply);
     // Cancelled while the new engine was still loading, it was never painted: its reply says
