@@ -139,6 +139,13 @@ describe('contests on Discord', () => {
     fake.dispatchInteraction(history);
     const listed = await fake.waitForRequest((request) => request.method === 'PATCH' && request.path.includes(history.token as string));
     expect((listed.json as { content: string }).content).toMatch(/^Past contests in this channel, latest first:\n• "Winter" \(style udnie\), ended on .+: 🥇 alice \(1 vote\)  🥈 bob \(0 votes\), of 2 entries$/);
+    // With no contest open, an entry is refused at once and privately, before its photo is fetched.
+    const fetchesBefore = fake.cdnFetches.length;
+    const attachment = discord.attachmentObject(photo, 'me.jpg', 'image/jpeg', 40_000);
+    const tooLate = contestCommand(users.carol, 'enter', [{ name: 'content', type: 11, value: attachment.id }], { attachments: { [attachment.id]: attachment } });
+    fake.dispatchInteraction(tooLate);
+    expect(await replyTo(tooLate)).toBe('There is no contest running in this channel.');
+    expect(fake.cdnFetches.length).toBe(fetchesBefore);
   }, 120_000);
 
   it('posts an entry painted after the contest ended without a Vote button', async () => {

@@ -348,12 +348,20 @@ describe('Discord', () => {
     const buttons = (final.json as { components: { components: { label: string }[] }[] }).components[0]!.components.map((button) => button.label);
     expect(buttons).toContain('Remove');
 
-    // An option it cannot take is named in the bot's reply, before the picture is fetched (no "Fetching the picture…"), and nothing is queued.
+    // An option it cannot take, or a style it does not have, is named in the bot's reply before the
+    // picture is fetched (no "Fetching the picture…", no download), and nothing is queued.
     const jobsBefore = harness.bot.jobsOf('discord', alice.id).length;
-    const oversized = mentionOf(alice, `<@${BOT_USER.id}> the-scream size=huge`, { type: 19, message_reference: { type: 0, channel_id: CHANNEL_ID, message_id: photo.id, guild_id: GUILD_ID } });
-    fake.postMessage(oversized);
-    const refused = await fake.waitForRequest((request) => request.method === 'POST' && (request.json as { message_reference?: { message_id?: string } }).message_reference?.message_id === oversized.id);
-    expect((refused.json as { content: string }).content).toMatch(/^size must be a whole number from 64 to \d+\.$/);
+    const fetchesBefore = fake.cdnFetches.length;
+    for (const [words, said] of [
+      ['the-scream size=huge', /^size must be a whole number from 64 to \d+\.$/],
+      ['the-screem', /^There is no style "the-screem"\. Did you mean "the-scream"/],
+    ] as const) {
+      const refusedMention = mentionOf(alice, `<@${BOT_USER.id}> ${words}`, { type: 19, message_reference: { type: 0, channel_id: CHANNEL_ID, message_id: photo.id, guild_id: GUILD_ID } });
+      fake.postMessage(refusedMention);
+      const refused = await fake.waitForRequest((request) => request.method === 'POST' && (request.json as { message_reference?: { message_id?: string } }).message_reference?.message_id === refusedMention.id);
+      expect((refused.json as { content: string }).content).toMatch(said);
+    }
+    expect(fake.cdnFetches.length).toBe(fetchesBefore);
     expect(harness.bot.jobsOf('discord', alice.id)).toHaveLength(jobsBefore);
 
     // A mention with no picture in reach says how to ask; one on a message replying to the bot's own is no mention.
@@ -411,6 +419,7 @@ describe('Discord', () => {
     const gifLink = { ...userMessage(bob, []), content: 'https://tenor.com/view/dancing-cat-123', embeds: [{ type: 'gifv', url: 'https://tenor.com/view/dancing-cat-123', provider: { name: 'Tenor', url: 'https://tenor.co' }, thumbnail: { url: 'https://media.tenor.com/abc/cat.png', width: 498, height: 280 }, video: { url: 'https://media.tenor.com/abc/cat.mp4', width: 498, height: 280 } }] };
     const plain = { ...userMessage(bob, []), content: 'no picture here' };
     const requestsBefore = fake.requests.length;
+    const fetchesBefore = fake.cdnFetches.length;
     for (const [posted, said] of [
       [gifLink, 'That message has no image attached. The picture it shows is a link to tenor.com, and I only paint files attached to a message: save it and attach it.'],
       [plain, 'That message has no image attached.'],
@@ -422,6 +431,7 @@ describe('Discord', () => {
     }
     // Nothing but the two answers reached the fake: no fetch of the link from anywhere.
     expect(fake.requests.slice(requestsBefore).every((request) => request.path.startsWith('/interactions/'))).toBe(true);
+    expect(fake.cdnFetches.length).toBe(fetchesBefore);
   });
 
   it('paints only the person when target is person, and says so', async () => {
@@ -495,7 +505,8 @@ describe('Discord', () => {
     const choose = styleChosen(select.custom_id, '__saved__', '900000000000000005');
     fake.dispatchInteraction(choose);
     const final = await fake.waitForRequest((request) => request.method === 'PATCH' && request.path.startsWith(`/webhooks/${APPLICATION_ID}/${tokenOf(choose)}/messages/`) && request.files.length === 2);
-    expect((final.json as { content: string }).content).toMatch(/style uploaded image/);
+    // Named as the saved style it is, as /stylize my-style names it.
+    expect((final.json as { content: string }).content).toMatch(/style saved style starry\.jpg/);
     await expectValidResult(final);
     const job = harness.bot.jobsOf('discord', alice.id)[0]!;
     const [painted, original] = await Promise.all([decodeImage(await readFile(job.stylePath), DEFAULT_DECODE_LIMITS), loadSharedImage('style_starry_night.jpg')]);

@@ -269,7 +269,8 @@ describe('Slack in Socket Mode', () => {
       iterations: { iterations: { type: 'plain_text_input', value: '3' } },
     });
     const complete = await fake.waitForCall(uploadsInThread(message.ts));
-    expect(String(complete.args.initial_comment)).toMatch(/style uploaded image · 64×48 · 3 iterations/);
+    // Named as the saved style it is, as /stylize my-style names it.
+    expect(String(complete.args.initial_comment)).toMatch(/style saved style starry\.jpg · 64×48 · 3 iterations/);
     await expectTwoFiles(complete);
 
     // By its name in /stylize, on the latest image Alice shared.
@@ -295,6 +296,20 @@ describe('Slack in Socket Mode', () => {
     const usage = await fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.user === BOB && /^Usage: /.test(String(call.args.text)));
     expect(String(usage.args.text)).toMatch(/^Usage: \/stylize <style> \[size=… iterations=…\] works on the latest image you shared here \(no style: the one you saved with Use as style\)\./);
     expect(fake.calls.filter((call) => call.method === 'chat.postMessage' && (call.args.thread_ts === parent.ts))).toEqual([]);
+  });
+
+  it('refuses a style it does not have, or an entry with no contest, before downloading the picture', async () => {
+    fake.postUserMessage(BOB, 'the pier', [photo]);
+    const downloadsBefore = fake.downloads.length;
+    const callsBefore = fake.calls.length;
+    const toldBob = (pattern: RegExp) => fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.user === BOB && pattern.test(String(call.args.text)));
+    await fake.sendEnvelope('slash_commands', { command: '/stylize', text: 'udine size=64', user_id: BOB, user_name: 'bob', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 'trigger-typo', response_url: `${fake.apiUrl}response`, token: 'verification' });
+    expect(String((await toldBob(/^There is no style "udine"/)).args.text)).toMatch(/Did you mean "udnie"/);
+    await fake.sendEnvelope('slash_commands', { command: '/impasto', text: 'contest enter', user_id: BOB, user_name: 'bob', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 'trigger-enter', response_url: `${fake.apiUrl}response`, token: 'verification' });
+    await toldBob(/^There is no contest running in this channel\.$/);
+    expect(fake.downloads.length).toBe(downloadsBefore);
+    // Nor does it say it is using the picture.
+    expect(fake.calls.slice(callsBefore).some((call) => call.method === 'chat.postEphemeral' && /^Using the latest image/.test(String(call.args.text)))).toBe(false);
   });
 
   it('paints the person and the background in two styles from the modal’s fields', async () => {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UploadedImage } from '../../src/bot/commands/types.ts';
+import { pictureToFetch } from '../../src/bot/commands/images.ts';
 import { importStyles } from '../../src/bot/styles/import.ts';
 import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
 import { contextFor, startTestBot, waitForEvent, waitForEnd } from '../helpers/bot.ts';
@@ -88,6 +89,8 @@ describe('fair sharing between communities', () => {
     const waiting = [await shared.bot.execute('stylize', quick(), inC('c2')), await shared.bot.execute('stylize', quick(), inC('c3'))];
     const refused = await shared.bot.execute('stylize', quick(), inC('c4'));
     expect(refused.text).toBe('This server already has 2 jobs waiting, its share of the queue. Try again when some have finished.');
+    // The chats ask before fetching a member's picture, and are told the same.
+    expect(shared.bot.precheck('stylize', { ...quick(), content: pictureToFetch('photo.jpg') }, inC('c4'))?.text).toBe(refused.text);
     const other = await shared.bot.execute('stylize', quick(), inD('d1'));
     expect(other.refusal).toBeUndefined();
     for (const reply of [running, ...waiting]) await shared.bot.execute('cancel', { job: reply.jobId! }, inC(reply === running ? 'c1' : reply === waiting[0] ? 'c2' : 'c3'));
@@ -102,6 +105,7 @@ describe('fair sharing between communities', () => {
     await finished(again.jobId!);
     const third = await shared.bot.execute('stylize', quick(), inE('erin'));
     expect(third.text).toMatch(/^You have made 2 pictures in the last 24 hours, the most one person may; your next one can start in 2\d h \d+ min \(\d+ \w+, \d\d:\d\d UTC\)\.$/);
+    expect(shared.bot.precheck('stylize', { content: pictureToFetch('photo.jpg'), style: pictureToFetch('painting.jpg') }, inE('erin'))?.text).toBe(third.text);
     expect((await shared.bot.rerun(first.jobId!, inE('erin'), 'less')).text).toMatch(/^You have made 2 pictures/);
     // Server E has made 2; two more people make it 4, its daily share.
     for (const user of ['fay', 'gus']) await finished((await shared.bot.execute('stylize', quick(), inE(user))).jobId!);

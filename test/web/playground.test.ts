@@ -118,6 +118,10 @@ describe('the web playground', () => {
     expect(await page.textContent('#status')).toMatch(/^Done in \d+ s$/);
     // Done, the result shows the picture once: the live frame goes, the loss chart stays.
     expect(await page.isVisible('#preview')).toBe(false);
+    // An <img> still fetching its bytes has no size, so Playwright calls it hidden: on a loaded
+    // machine the result shows a moment before its picture has arrived. Wait for the picture, then
+    // ask whether it shows.
+    await page.waitForFunction(() => ((document.querySelector('#result-image') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0);
     expect(await page.isVisible('#result-image')).toBe(true);
     expect(await page.isVisible('#loss-chart')).toBe(true);
     expect(Number(await page.getAttribute('#loss-chart', 'data-points'))).toBe(12);

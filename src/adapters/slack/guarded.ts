@@ -1,4 +1,5 @@
-import type { CommandContext, UploadedImage } from '../../bot/commands/types.ts';
+import { pictureToFetch } from '../../bot/commands/images.ts';
+import type { CommandContext, Reply, UploadedImage } from '../../bot/commands/types.ts';
 import { replyOrRefusal, userMessageOf } from '../../bot/errors.ts';
 import { WeightsError } from '../../engine/errors.ts';
 import { tell, type SlackReplyRef } from './conversation.ts';
@@ -24,10 +25,27 @@ export async function guarded(state: SlackState, channel: string, user: string, 
 }
 
 /** Runs stylize and says what happened: a refusal privately, acceptance in the thread (through the job's events). */
-export async function stylize(state: SlackState, context: CommandContext, raw: Record<string, unknown>, fetchImages: () => Promise<Record<string, UploadedImage>>): Promise<void> {
+export async function stylize(state: SlackState, context: CommandContext, raw: Record<string, unknown>, pictures: PicturesToFetch): Promise<void> {
   const ref = context.origin.reply as unknown as SlackReplyRef;
-  const reply = await replyOrRefusal(async () => state.bot.execute('stylize', { ...raw, ...(await fetchImages()) }, context));
+  const reply = await replyOrRefusal(() => executeFetching(state, 'stylize', raw, context, pictures));
   if (reply.refusal) await tell(state, ref.channel, ref.userId, reply.text, ref.threadTs);
+}
+
+/** The image options a request brings from Slack's files, and how to fetch them. */
+export interface PicturesToFetch {
+  readonly options: readonly string[];
+  readonly fetch: () => Promise<Record<string, UploadedImage>>;
+}
+
+/**
+ * Runs a command whose pictures are still on Slack. What the request alone shows to be refused (an
+ * option, a style name, a limit reached) is refused before any picture is downloaded.
+ */
+export async function executeFetching(state: SlackState, name: string, raw: Record<string, unknown>, context: CommandContext, pictures: PicturesToFetch): Promise<Reply> {
+  const standIns = Object.fromEntries(pictures.options.map((option) => [option, pictureToFetch(option)]));
+  const refusal = state.bot.precheck(name, { ...raw, ...standIns }, context);
+  if (refusal) return refusal;
+  return state.bot.execute(name, { ...raw, ...(await pictures.fetch()) }, context);
 }
 
 /** What the workspace must change, for Slack's answers that mean the app is not set up for this. */

@@ -44,8 +44,5 @@ export async function answerPictureRequest(state: SlackState, request: PictureRe
     return tell(state, request.channel, user, whichStyleHint('/impasto styles', words.nameStyle), threadTs);
   }
   const context = { ...(await contextOf(state, user, user, request.channel, threadTs)), photoOwner: source.user };
-  // A typed option it cannot take (size=huge) is refused before the picture is fetched.
-  const refusal = state.bot.precheck('stylize', { ...args, content: { bytes: new Uint8Array(0), name: image.name ?? 'image' } }, context);
-  if (refusal) return tell(state, request.channel, user, refusal.text, threadTs);
-  await stylize(state, context, args, async () => ({ content: await fetchFile(state, image, 'content image', 'content') }));
+  await stylize(state, context, args, { options: ['content'], fetch: async () => ({ content: await fetchFile(state, image, 'content image', 'content') }) });
 }

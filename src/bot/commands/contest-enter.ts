@@ -24,5 +24,10 @@ export function createContestEnterCommand(services: BotServices) {
         jobId: queued.job.id,
       };
     },
+    // Refused before the photo is fetched: no contest here, the member's entries used up, or a full queue.
+    (context) => {
+      services.contests.checkEntry(context.requester, context.origin.channelId);
+      services.queue.checkAdmission(context.requester);
+    },
   );
 }

@@ -36,3 +36,11 @@ async function refusedAs<T>(field: string, read: () => Promise<T>): Promise<T> {
     throw error;
   }
 }
+
+/**
+ * A picture the adapter has not fetched yet, standing in for it in `Bot.precheck`, which refuses what
+ * it can from the request alone: its bytes are never read.
+ */
+export function pictureToFetch(name: string): UploadedImage {
+  return { bytes: new Uint8Array(0), name };
+}

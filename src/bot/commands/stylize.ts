@@ -11,7 +11,7 @@ import { queuedText } from '../job-messages.ts';
 import type { JobOptions, NewJob, StyleShare } from '../jobs/store.ts';
 import type { CommandLimits } from '../limits.ts';
 import type { BotServices } from '../services.ts';
-import type { ArgsOf, CommandDefinition, Platform } from './types.ts';
+import type { ArgsOf, CommandContext, CommandDefinition, Platform } from './types.ts';
 import { defineCommand } from './define.ts';
 import { chatOptionsOf, engineOptionsFrom } from './engine-options.ts';
 import { decodeImageOption, decodeStyleOption, inspectImageOption } from './images.ts';
@@ -28,26 +28,10 @@ export function createStylizeCommand(services: BotServices) {
     definition,
     async (context, given) => {
       // The member's saved style, named or standing in for a style not given: as if its image were uploaded again.
-      const saved = given.style_name?.trim() === SAVED_STYLE_NAME || isStyleless(given) ? await services.savedStyles.imageOf(context.requester) : undefined;
+      const saved = usesSavedStyle(given) ? await services.savedStyles.imageOf(context.requester) : undefined;
       const args = saved ? { ...given, style: saved, style_name: undefined } : given;
-      // Names and the mode are checked before the queue is asked: they cost nothing.
-      const library = services.library.in(context.requester.community);
-      const blend = args.style_name ? parseBlend(args.style_name).map(({ name, weight }) => ({ style: library.resolve(name), weight })) : undefined;
-      const backgroundBlend = args.background_style ? parseBlend(args.background_style, 'background_style').map(({ name, weight }) => ({ style: library.resolve(name, 'background_style'), weight })) : undefined;
-      checkRegionRequest({ mask: args.mask !== undefined, target: args.target, split: backgroundBlend !== undefined });
-      const segments = backgroundBlend !== undefined || (args.target !== undefined && args.target !== 'everything');
-      if (segments && !services.canSegment()) {
-        throw new BotError('invalid_option', 'This bot has no person-segmentation model installed, so it cannot find the person in a photo (its operator can run `impasto weights download`). Leave target and background_style empty.', args.target ? 'target' : 'background_style');
-      }
-      const { method, network, backgroundNetwork } = chooseMethod({
-        asked: args.mode,
-        style: blend?.length === 1 ? blend[0]!.style : undefined,
-        background: backgroundBlend ? { style: backgroundBlend.length === 1 ? backgroundBlend[0]!.style : undefined } : undefined,
-        args,
-        options: definition.options,
-      });
+      const { blend, backgroundBlend, method, network, backgroundNetwork } = planStylize(services, definition, context, args);
       const { community } = context.requester;
-      checkWithinSettings(services.settings.get(community), args);
       const written: string[] = [];
       const store = async (image: RgbImage, prefix: string) => {
         const path = await storeImage(services.dirs.uploads, image, prefix);
@@ -86,10 +70,46 @@ export function createStylizeCommand(services: BotServices) {
         throw error;
       }
     },
-    (context, args) => {
-      if (isStyleless(args) && !services.savedStyles.find(context.requester)) throw new BotError('missing_option', noStyleText(context.requester.platform), 'style');
+    // All that costs nothing to know, so that a chat refuses it before fetching the picture.
+    (context, given) => {
+      if (usesSavedStyle(given)) {
+        if (isStyleless(given) && !services.savedStyles.find(context.requester)) throw new BotError('missing_option', noStyleText(context.requester.platform), 'style');
+        services.savedStyles.require(context.requester);
+      }
+      // A saved style is painted as an upload is: its picture is not needed to plan.
+      planStylize(services, definition, context, usesSavedStyle(given) ? { ...given, style_name: undefined } : given);
+      services.queue.checkAdmission(context.requester);
     },
   );
+}
+
+/**
+ * The styles named (resolved in the member's library), the method, and the checks of names, mode,
+ * regions and the server's settings: refused here (a `BotError`) before the queue is asked.
+ */
+function planStylize(services: BotServices, definition: StylizeDefinition, context: CommandContext, args: StylizeArgs) {
+  const library = services.library.in(context.requester.community);
+  const blend = args.style_name ? parseBlend(args.style_name).map(({ name, weight }) => ({ style: library.resolve(name), weight })) : undefined;
+  const backgroundBlend = args.background_style ? parseBlend(args.background_style, 'background_style').map(({ name, weight }) => ({ style: library.resolve(name, 'background_style'), weight })) : undefined;
+  checkRegionRequest({ mask: args.mask !== undefined, target: args.target, split: backgroundBlend !== undefined });
+  const segments = backgroundBlend !== undefined || (args.target !== undefined && args.target !== 'everything');
+  if (segments && !services.canSegment()) {
+    throw new BotError('invalid_option', 'This bot has no person-segmentation model installed, so it cannot find the person in a photo (its operator can run `impasto weights download`). Leave target and background_style empty.', args.target ? 'target' : 'background_style');
+  }
+  const { method, network, backgroundNetwork } = chooseMethod({
+    asked: args.mode,
+    style: blend?.length === 1 ? blend[0]!.style : undefined,
+    background: backgroundBlend ? { style: backgroundBlend.length === 1 ? backgroundBlend[0]!.style : undefined } : undefined,
+    args,
+    options: definition.options,
+  });
+  checkWithinSettings(services.settings.get(context.requester.community), args);
+  return { blend, backgroundBlend, method, network, backgroundNetwork };
+}
+
+/** The member's saved style is used: named (my-style), or standing in for a style not given. */
+function usesSavedStyle(args: Pick<StylizeArgs, 'style' | 'style_name'>): boolean {
+  return args.style_name?.trim() === SAVED_STYLE_NAME || isStyleless(args);
 }
 
 /** Neither a style image nor a style name: the member's saved style, if there is one. */
@@ -135,7 +155,8 @@ function stylizeDefinition(limits: CommandLimits) {
   } as const satisfies CommandDefinition;
 }
 
-type StylizeArgs = ArgsOf<ReturnType<typeof stylizeDefinition>>;
+type StylizeDefinition = ReturnType<typeof stylizeDefinition>;
+type StylizeArgs = ArgsOf<StylizeDefinition>;
 
 /**
  * The upload as a clip (an animated GIF / WebP / AVIF or a video), checked against the clip limits before

@@ -267,16 +267,10 @@ export class Contests {
    * saves the photo and runs only once the entry is admitted, so a refused entry leaves no file.
    */
   async enter(requester: Requester, origin: JobOrigin, storeContent: () => Promise<string>): Promise<{ entry: ContestEntry; queued: QueueEntry; contest: Contest }> {
-    const contest = this.requireOpen(requester.platform, origin.channelId);
-    const key = `${requester.platform}:${requester.userId}`;
-    // Entries still being queued count too: several sent at once must not all pass the limit.
+    const contest = this.checkEntry(requester, origin.channelId);
+    const key = keyOf(requester);
     const entering = this.entering.get(key) ?? 0;
-    const mine = (this.deps.db.prepare("SELECT COUNT(*) FROM contest_entries WHERE contest_id = ? AND user_id = ? AND status IN ('pending', 'posted')").pluck().get(contest.id, requester.userId) as number) + entering;
-    if (mine >= contest.maxEntries) {
-      throw new BotError('limit_reached', `You already have ${counted(mine, 'entry', 'entries')} in "${contest.title}"; the limit is ${contest.maxEntries} per member. Withdraw one to enter another.`);
-    }
     const last = this.lastEntryAt.get(key);
-    if (this.now() - (last ?? 0) < ENTRY_COOLDOWN_MS) throw new BotError('limit_reached', 'Slow down: one contest entry every 10 seconds.');
     // Checked and reserved with nothing awaited between; a refused submission gives the reservation back.
     this.lastEntryAt.set(key, this.now());
     this.entering.set(key, entering + 1);
@@ -308,6 +302,23 @@ export class Contests {
       .prepare("INSERT INTO contest_entries (id, contest_id, user_id, user_name, job_id, status, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)")
       .run(id, contest.id, requester.userId, requester.userName, queued.job.id, this.now());
     return { entry: this.entry(id)!, queued, contest };
+  }
+
+  /**
+   * The open contest the member may enter now, or the refusal: no contest here, their entries'
+   * limit, or the pause between entries. Asked before the photo is fetched, and again by `enter`.
+   */
+  checkEntry(requester: Requester, channelId: string): Contest {
+    const contest = this.requireOpen(requester.platform, channelId);
+    const key = keyOf(requester);
+    // Entries still being queued count too: several sent at once must not all pass the limit.
+    const entering = this.entering.get(key) ?? 0;
+    const mine = (this.deps.db.prepare("SELECT COUNT(*) FROM contest_entries WHERE contest_id = ? AND user_id = ? AND status IN ('pending', 'posted')").pluck().get(contest.id, requester.userId) as number) + entering;
+    if (mine >= contest.maxEntries) {
+      throw new BotError('limit_reached', `You already have ${counted(mine, 'entry', 'entries')} in "${contest.title}"; the limit is ${contest.maxEntries} per member. Withdraw one to enter another.`);
+    }
+    if (this.now() - (this.lastEntryAt.get(key) ?? 0) < ENTRY_COOLDOWN_MS) throw new BotError('limit_reached', 'Slow down: one contest entry every 10 seconds.');
+    return contest;
   }
 
   /** Withdraws the member's entry (the latest, or the one named) until the contest ends. */
@@ -345,7 +356,7 @@ export class Contests {
     }
     if (contest.status !== 'open') throw new BotError('not_allowed', `"${contest.title}" has ended: voting is closed.`);
     if (entry.userId === requester.userId) throw new BotError('not_allowed', 'You cannot vote for your own entry.');
-    const key = `${requester.platform}:${requester.userId}`;
+    const key = keyOf(requester);
     const recent = (this.recentVotes.get(key) ?? []).filter((at) => this.now() - at < 60_000);
     if (recent.length >= VOTES_PER_MINUTE) throw new BotError('limit_reached', `Slow down: at most ${VOTES_PER_MINUTE} votes a minute.`);
     this.recentVotes.set(key, [...recent, this.now()]);
@@ -506,4 +517,9 @@ export function parseEndTime(text: string, now: number): number {
   if (endsAt - now < DURATION_RANGE.minMs) throw new BotError('invalid_option', 'A contest must run for at least 10 seconds (and end in the future).', 'ends');
   if (endsAt - now > DURATION_RANGE.maxMs) throw new BotError('invalid_option', 'A contest can run for at most 30 days.', 'ends');
   return endsAt;
+}
+
+/** A member's key in the limits on entries and votes. */
+function keyOf(requester: Requester): string {
+  return `${requester.platform}:${requester.userId}`;
 }

@@ -32,6 +32,14 @@ export class Admission {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * Throws the `BotError` that `reserve` would, taking no place: asked before a member's picture is
+   * fetched, so that a request over a limit is refused without the download. `reserve` asks again.
+   */
+  check(requester: Requester): void {
+    this.reserve(requester)();
+  }
+
   /** Takes a place or throws a `BotError` naming the limit; call the returned function exactly once. */
   reserve(requester: Requester): () => void {
     const place = { user: `${requester.platform}:${requester.userId}`, community: requester.community };

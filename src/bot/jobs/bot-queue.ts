@@ -91,6 +91,10 @@ export class BotQueue implements JobQueue {
     }
   }
 
+  checkAdmission(requester: Requester): void {
+    this.admission.check(requester);
+  }
+
   /** Cancels a job: its owner may, a moderator may cancel anyone's. */
   cancel(jobId: string, requester: Requester): Job {
     const job = this.store.get(jobId);

@@ -61,6 +61,8 @@ export interface JobQueue {
    * and storing the user's images) runs, so a refused job writes nothing.
    */
   submit(requester: Requester, prepare: () => NewJob | Promise<NewJob>): Promise<QueueEntry>;
+  /** Throws the `BotError` that `submit` would refuse the requester with now, taking no place (before a picture is fetched). */
+  checkAdmission(requester: Requester): void;
   /** Cancels a job: its owner may, a moderator may cancel anyone's. */
   cancel(jobId: string, requester: Requester): Job;
   /** The running jobs and the waiting ones, lane by lane, in order, with ETAs. */

@@ -80,16 +80,21 @@ export class SavedStyles {
    * saved, deleted by forget-me since a menu offered it, or its file deleted by hand, which forgets it).
    */
   async imageOf(member: Member): Promise<UploadedImage> {
-    const saved = this.find(member);
-    const gone = () => new BotError('missing_image', 'You have no saved style (any more): save one with "Use as style" on a message with a painting.', 'style');
-    if (!saved) throw gone();
+    const saved = this.require(member);
     try {
       return { bytes: await readFile(saved.path), name: saved.name };
     } catch (error) {
       if ((error as { code?: string }).code !== 'ENOENT') throw error;
       await this.delete(member, saved);
-      throw gone();
+      throw noSavedStyle();
     }
+  }
+
+  /** The member's saved style, or the refusal that they have none. */
+  require(member: Member): SavedStyle {
+    const saved = this.find(member);
+    if (!saved) throw noSavedStyle();
+    return saved;
   }
 
   /** Deletes the member's saved style; returns whether there was one. */
@@ -113,4 +118,8 @@ export class SavedStyles {
 
 function keyOf(member: Member): string {
   return `${member.platform}:${member.userId}`;
+}
+
+function noSavedStyle(): BotError {
+  return new BotError('missing_image', 'You have no saved style (any more): save one with "Use as style" on a message with a painting.', 'style');
 }

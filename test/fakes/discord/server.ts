@@ -58,6 +58,8 @@ export interface FakeDiscord {
   readonly apiUrl: string;
   readonly cdnHost: string;
   readonly requests: RecordedRequest[];
+  /** The CDN paths the bot fetched, in order (the API's requests are in `requests`). */
+  readonly cdnFetches: string[];
   /** Serves bytes at a CDN URL and returns that URL. */
   addCdnFile(name: string, bytes: Uint8Array, contentType: string): string;
   /** Stops serving a CDN URL (Discord's attachment links expire, and go with their message). */
@@ -88,6 +90,7 @@ export interface FakeDiscord {
 
 export async function startFakeDiscord(): Promise<FakeDiscord> {
   const requests: RecordedRequest[] = [];
+  const cdnFetches: string[] = [];
   const waiters = new Set<{ predicate: (request: RecordedRequest) => boolean; resolve: (request: RecordedRequest) => void }>();
   const cdn = new Map<string, { bytes: Uint8Array; contentType: string }>();
   const channelMessages = new Map<string, Record<string, unknown>>();
@@ -117,6 +120,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     const url = new URL(request.url ?? '/', `http://127.0.0.1:${port}`);
     if (url.pathname.startsWith('/cdn/')) {
       const file = cdn.get(url.pathname);
+      cdnFetches.push(url.pathname);
       if (!file) return void response.writeHead(404).end();
       response.writeHead(200, { 'content-type': file.contentType, 'content-length': file.bytes.byteLength });
       return void response.end(file.bytes);
@@ -227,6 +231,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     apiUrl: `http://127.0.0.1:${port}/api`,
     cdnHost: `127.0.0.1:${port}`,
     requests,
+    cdnFetches,
     gatewayOps,
     get denyChannelMessages() {
       return state.denyChannelMessages;

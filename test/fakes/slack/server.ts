@@ -46,6 +46,8 @@ export interface FakeSlack {
   readonly fileHost: string;
   readonly calls: ApiCall[];
   readonly uploads: Upload[];
+  /** The paths of the files the bot downloaded, in order. */
+  readonly downloads: string[];
   /** Messages in the fake channel, newest last (conversations.history returns newest first). */
   readonly messages: SlackMessage[];
   readonly admins: Set<string>;
@@ -76,6 +78,7 @@ export function nextTs(): string {
 export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: ApiCall[] = [];
   const uploads: Upload[] = [];
+  const downloads: string[] = [];
   const messages: SlackMessage[] = [];
   const admins = new Set<string>();
   const notMemberOf = new Set<string>();
@@ -94,6 +97,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const url = new URL(request.url ?? '/', `http://127.0.0.1:${port}`);
       if (url.pathname.startsWith('/files/')) {
         const file = files.get(url.pathname);
+        downloads.push(url.pathname);
         if (file && request.headers.authorization === `Bearer ${BOT_TOKEN}`) {
           response.writeHead(200, { 'content-type': file.mimetype });
           return void response.end(file.bytes);
@@ -198,6 +202,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     fileHost: `127.0.0.1:${port}`,
     calls,
     uploads,
+    downloads,
     messages,
     admins,
     notMemberOf,

@@ -1,4 +1,5 @@
 import { ApplicationCommandOptionType, MessageFlags, type Attachment, type ChatInputCommandInteraction } from 'discord.js';
+import { pictureToFetch } from '../../../bot/commands/images.ts';
 import type { CommandDefinition, ImageOption } from '../../../bot/commands/types.ts';
 import { READABLE_FORMATS } from '../../../engine/image.ts';
 import { BotError, refusalOf, replyOrRefusal } from '../../../bot/errors.ts';
@@ -47,7 +48,7 @@ function refuseEarly(state: DiscordState, interaction: ChatInputCommandInteracti
       if (type && !type.startsWith('image/') && !(clips && type.startsWith('video/'))) return `The ${label} (${attachment.name}) is not an image; send a ${READABLE_FORMATS}.`;
       const tooLarge = sizeProblemOf(state.env, attachment, label);
       if (tooLarge) return tooLarge;
-      raw[option] = { bytes: new Uint8Array(0), name: attachment.name };
+      raw[option] = pictureToFetch(attachment.name);
     }
     return state.bot.precheck(name, raw, contextOf(interaction))?.text;
   } catch (error) {

@@ -1,4 +1,5 @@
 import { PermissionFlagsBits, type Message } from 'discord.js';
+import { pictureToFetch } from '../../../bot/commands/images.ts';
 import { stylizeArgsOfText } from '../../../bot/commands/text.ts';
 import { replyOrRefusal } from '../../../bot/errors.ts';
 import { noPictureText, whichStyleHint } from '../../../bot/format.ts';
@@ -55,8 +56,8 @@ export async function onMessage(state: DiscordState, message: Message): Promise<
   if (message.inGuild() && message.channel.permissionsFor(me)?.has(PermissionFlagsBits.AttachFiles) === false) {
     return void (await message.reply({ content: CANNOT_ATTACH_FILES, ...QUIET }));
   }
-  // A typed option it cannot take (size=huge) is refused before the picture is fetched.
-  const refusal = state.bot.precheck('stylize', { ...args, content: { bytes: new Uint8Array(0), name: picture.name } }, contextOfMessage(message, ''));
+  // What the request alone shows to be refused (size=huge, an unknown style, a limit reached) is refused before the picture is fetched.
+  const refusal = state.bot.precheck('stylize', { ...args, content: pictureToFetch(picture.name) }, contextOfMessage(message, ''));
   if (refusal) return void (await message.reply({ content: refusal.text, ...QUIET }));
   const answer = await message.reply({ content: 'Fetching the picture…', ...QUIET });
   const context = { ...contextOfMessage(message, answer.id), photoOwner: source.author?.id ?? message.author.id };

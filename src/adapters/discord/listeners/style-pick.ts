@@ -6,6 +6,8 @@ import { fetchAttachment } from '../attachments.ts';
 import { contextOf } from '../interaction-context.ts';
 import type { DiscordState } from '../state.ts';
 import { OTHER_MESSAGE, SAVED_STYLE } from './message-menu.ts';
+import { pictureToFetch } from '../../../bot/commands/images.ts';
+import { SAVED_STYLE_NAME } from '../../../bot/styles/saved.ts';
 
 /** The style chosen in a "Stylize with…" menu: the job answers in a public follow-up message. */
 export async function onStylePick(state: DiscordState, interaction: StringSelectMenuInteraction, key: string): Promise<void> {
@@ -19,13 +21,15 @@ export async function onStylePick(state: DiscordState, interaction: StringSelect
     });
   }
   state.pendingPicks.delete(key);
+  const raw = { style_name: choice === SAVED_STYLE ? SAVED_STYLE_NAME : choice };
+  // A limit reached (or a style removed since the menu opened) is said in place of the menu, before the picture is fetched.
+  const refusal = state.bot.precheck('stylize', { ...raw, content: pictureToFetch(pick.name) }, { ...contextOf(interaction, ''), photoOwner: pick.postedBy });
+  if (refusal) return void (await interaction.update({ content: refusal.text, components: [] }));
   await interaction.update({ content: `Painting ${pick.name}…`, components: [] });
   const message = await interaction.followUp({ content: 'Fetching the images…' });
   const reply = await replyOrRefusal(async () => {
-    const raw: Record<string, unknown> = { content: await fetchAttachment(state.env, { ...pick, size: 0 }, 'content image', 'content') };
-    if (choice === SAVED_STYLE) raw.style = await state.bot.savedStyles.imageOf({ platform: 'discord', userId: interaction.user.id });
-    else raw.style_name = choice;
-    return state.bot.execute('stylize', raw, { ...contextOf(interaction, message.id), photoOwner: pick.postedBy });
+    const content = await fetchAttachment(state.env, { ...pick, size: 0 }, 'content image', 'content');
+    return state.bot.execute('stylize', { ...raw, content }, { ...contextOf(interaction, message.id), photoOwner: pick.postedBy });
   });
   if (reply.refusal) {
     await interaction.webhook.deleteMessage(message.id).catch(() => undefined);

@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { CommandContext, Reply } from '../../../bot/commands/types.ts';
 import { contextOf, fetchFile, latestImageOf, postWithFiles, tell, type SlashCommand } from '../conversation.ts';
-import { guarded } from '../guarded.ts';
+import { executeFetching, guarded } from '../guarded.ts';
 import type { SlackState } from '../state.ts';
 import { parseCommandText } from '../../../bot/commands/text.ts';
 
@@ -24,7 +24,7 @@ async function runImpastoCommand(state: SlackState, command: SlashCommand): Prom
   } else if (first === 'style' && second === 'add') {
     const image = (await latestImageOf(state, command.channel_id, command.user_id))?.image;
     if (!image) reply = { text: 'Share the style image in this channel first, then run /impasto style add <name>.' };
-    else reply = await bot.execute('style add', { name: words[2], title: words.slice(3).join(' ') || undefined, image: await fetchFile(state, image, 'style image', 'image') }, context);
+    else reply = await executeFetching(state, 'style add', { name: words[2], title: words.slice(3).join(' ') || undefined }, context, { options: ['image'], fetch: async () => ({ image: await fetchFile(state, image, 'style image', 'image') }) });
   } else if (first === 'style' && second === 'remove') {
     reply = await bot.execute('style remove', { name: words[2] }, context);
   } else if (first === 'style' && second === 'train') {
@@ -61,7 +61,7 @@ async function runContestCommand(state: SlackState, sub: string, rest: string[],
       const latest = await latestImageOf(state, channel, user);
       if (!latest?.message.ts) return { text: 'Share your photo in this channel first, then run /impasto contest enter.' };
       const entryContext = await contextOf(state, user, context.requester.userName, channel, latest.message.thread_ts ?? latest.message.ts);
-      return bot.execute('contest enter', { content: await fetchFile(state, latest.image, 'photo', 'content') }, entryContext);
+      return executeFetching(state, 'contest enter', {}, entryContext, { options: ['content'], fetch: async () => ({ content: await fetchFile(state, latest.image, 'photo', 'content') }) });
     }
     case 'withdraw':
     case 'remove':

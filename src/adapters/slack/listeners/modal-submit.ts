@@ -8,6 +8,7 @@ import { guarded, stylize } from '../guarded.ts';
 import { MODAL_NUMBER_FIELDS, OTHER_MESSAGE, readModalMetadata, SAVED_STYLE, type ModalMetadata } from '../modal.ts';
 import { IDS, type SlackState } from '../state.ts';
 import { parseMessageLink } from '../text.ts';
+import { SAVED_STYLE_NAME } from '../../../bot/styles/saved.ts';
 
 type ModalValues = ViewSubmitAction['view']['state']['values'];
 
@@ -31,8 +32,8 @@ export function registerModalSubmit(app: App, state: SlackState): void {
       body.user.id,
       async () => {
         const context = { ...(await contextOf(state, body.user.id, body.user.name, metadata.channel, metadata.threadTs)), photoOwner: metadata.photoOwner };
-        const raw: Record<string, unknown> = { ...options, ...(chosen && chosen !== OTHER_MESSAGE && chosen !== SAVED_STYLE && !link ? { style_name: chosen } : {}) };
-        await stylize(state, context, raw, () => fetchModalImages(state, metadata, link ? { link } : chosen === SAVED_STYLE ? { savedBy: body.user.id } : {}));
+        const raw: Record<string, unknown> = { ...options, ...(link ? {} : chosen === SAVED_STYLE ? { style_name: SAVED_STYLE_NAME } : chosen && chosen !== OTHER_MESSAGE ? { style_name: chosen } : {}) };
+        await stylize(state, context, raw, { options: link ? ['content', 'style'] : ['content'], fetch: () => fetchModalImages(state, metadata, link) });
       },
       metadata.threadTs,
     );
@@ -66,13 +67,12 @@ function fieldErrorsOf(state: SlackState, chosen: string | undefined, link: stri
   return errors;
 }
 
-/** The photo, and the style image when it is not a library style: a linked message's (a link wins over the menu), or the member's saved style. */
-async function fetchModalImages(state: SlackState, metadata: ModalMetadata, style: { readonly link?: string; readonly savedBy?: string }): Promise<Record<string, UploadedImage>> {
+/** The photo, and the style image when a message's link was given (it wins over the menu). */
+async function fetchModalImages(state: SlackState, metadata: ModalMetadata, link: string | undefined): Promise<Record<string, UploadedImage>> {
   const images: Record<string, UploadedImage> = {
     content: await fetchFile(state, { id: metadata.file.id, name: metadata.file.name, url_private_download: metadata.file.url }, 'content image', 'content'),
   };
-  if (style.savedBy) return { ...images, style: await state.bot.savedStyles.imageOf({ platform: 'slack', userId: style.savedBy }) };
-  const target = style.link ? parseMessageLink(style.link) : undefined;
+  const target = link ? parseMessageLink(link) : undefined;
   if (target) {
     const linked = await threadStarterOf(state, target.channel, target.ts);
     const styleImage = await imageOf(state, linked);

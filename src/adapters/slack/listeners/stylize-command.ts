@@ -28,6 +28,10 @@ async function runStylizeCommand(state: SlackState, command: SlashCommand): Prom
     return tell(state, command.channel_id, command.user_id, 'I could not find an image you shared in this channel recently. Share one first (then run /stylize again), or use "Stylize with…" from any image\'s message menu.');
   }
   const context = await contextOf(state, command.user_id, command.user_name, command.channel_id, latest.message.thread_ts ?? latest.message.ts);
-  await tell(state, command.channel_id, command.user_id, `Using the latest image you shared here (${latest.image.name ?? 'image'}); progress will appear in its thread.`);
-  await stylize(state, context, args, async () => ({ content: await fetchFile(state, latest.image, 'content image', 'content') }));
+  const fetchLatest = async () => {
+    // Said once the request has passed its checks, as the picture is fetched.
+    await tell(state, command.channel_id, command.user_id, `Using the latest image you shared here (${latest.image.name ?? 'image'}); progress will appear in its thread.`);
+    return { content: await fetchFile(state, latest.image, 'content image', 'content') };
+  };
+  await stylize(state, context, args, { options: ['content'], fetch: fetchLatest });
 }
