@@ -1,4 +1,4 @@
-import { hasRawWeights, RAW_WEIGHT_DEFAULTS } from '../engine/options.ts';
+import { hasRawWeights, RAW_WEIGHT_DEFAULTS, STYLIZE_OPTIONS } from '../engine/options.ts';
 import { strengthOf, type Job, type JobProgress } from './jobs/store.ts';
 
 /** "1 job", "3 jobs", "1 contest entry", "2 contest entries": a count with its noun in the right number. */
@@ -55,7 +55,8 @@ export function describeParameters(job: Job): string {
     size,
     `${p.iterations === undefined ? 'the default iterations' : counted(p.iterations, 'iteration')} of ${p.optimizer === 'adam' ? 'Adam' : 'L-BFGS'}`,
     describeWeights(job),
-    job.method === 'best' ? `started from the ${p.network} network's picture` : `init ${p.init}`,
+    // A contest's entries are stored with its fixed options only: the rest are the engine's defaults.
+    job.method === 'best' ? `started from the ${p.network} network's picture` : `init ${p.init ?? STYLIZE_OPTIONS.init.default}`,
     `seed ${p.seed}`,
     ...(p.preserveColors ? ['colours preserved'] : []),
     ...(p.styleScale !== undefined && p.styleScale !== 1 ? [`style scale ${p.styleScale}`] : []),

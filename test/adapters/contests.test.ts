@@ -149,7 +149,9 @@ describe('contests on Discord', () => {
   }, 120_000);
 
   it('posts an entry painted after the contest ended without a Vote button', async () => {
-    await replyTo(startContest('Spring', '1h'));
+    startContest('Spring', '1h');
+    // Its announcement, not the deferral: the contest exists once it is posted.
+    await fake.waitForRequest((request) => request.method === 'POST' && /Style contest "Spring"/.test(String((request.json as { content?: string }).content)));
     // The engine takes nothing more, so carol's photo is still waiting when the contest ends.
     harness.bot.pauseQueue();
     const photo = fake.addCdnFile('spring.jpg', await readFile(sharedImagePath('content_person.jpg')), 'image/jpeg');

@@ -306,6 +306,21 @@ describe('Discord', () => {
     for (const path of [job.contentPath, job.result!.pngPath, job.result!.gifPath]) expect(existsSync(path)).toBe(false);
   });
 
+  it('answers in place of the style menu when the style chosen has gone since, fetching nothing', async () => {
+    const photo = userMessage(bob, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000)]);
+    const menu = interactionPayload({ type: 2, user: alice, data: { id: '800000000000000009', name: 'Stylize with…', type: 3, target_id: photo.id, resolved: { messages: { [photo.id]: photo } } } });
+    fake.dispatchInteraction(menu);
+    const picker = (await fake.waitForRequest(callbackOf(menu))).json as { data: { components: { components: { custom_id: string }[] }[] } };
+    const fetchesBefore = fake.cdnFetches.length;
+    // A menu opened before a moderator removed the style it offers.
+    const choose = styleChosen(picker.data.components[0]!.components[0]!.custom_id, 'removed-since', '900000000000000012');
+    fake.dispatchInteraction(choose);
+    const answer = (await fake.waitForRequest(callbackOf(choose))).json as { type: number; data: { content: string; components: unknown[] } };
+    expect(answer).toMatchObject({ type: 7, data: { content: expect.stringMatching(/^There is no style "removed-since"\./), components: [] } });
+    expect(fake.cdnFetches.length).toBe(fetchesBefore);
+    expect(fake.requests.some((request) => request.path === `/webhooks/${APPLICATION_ID}/${tokenOf(choose)}`)).toBe(false);
+  });
+
   it('stylizes the picture of a forwarded message, which Discord carries in the forward’s snapshot', async () => {
     // A forward has no attachments of its own: the original's are in message_snapshots.
     const original = userMessage(alice, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000)]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { counted, progressBar, progressFraction } from '../../src/bot/format.ts';
+import { counted, describeParameters, progressBar, progressFraction } from '../../src/bot/format.ts';
+import type { Job } from '../../src/bot/jobs/store.ts';
 
 describe('progress', () => {
   it('goes by the time left where the engine estimates it: a fine scale’s iteration costs many coarse ones', () => {
@@ -21,5 +22,13 @@ describe('counted', () => {
     expect(counted(1, 'entry', 'entries')).toBe('1 entry');
     expect(counted(2, 'entry', 'entries')).toBe('2 entries');
     expect(counted(0, 'vote')).toBe('0 votes');
+  });
+});
+
+describe('describeParameters', () => {
+  it('names the engine’s defaults for options a job was stored without (a contest entry’s)', () => {
+    // Only what describeParameters reads; a contest stores its size and iterations, and the entry its seed.
+    const entry = { method: 'optimise', styleLabel: 'udnie (contest)', options: { size: 96, iterations: 60, seed: 7 } } as Pick<Job, 'method' | 'styleLabel' | 'options'>;
+    expect(describeParameters(entry as Job)).toBe('style udnie (contest) · size 96 · 60 iterations of L-BFGS · strength 5 · init content · seed 7');
   });
 });
