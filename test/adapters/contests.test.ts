@@ -8,7 +8,7 @@ import { startSlackAdapter, type SlackAdapter } from '../../src/adapters/slack/a
 import { openDatabase } from '../../src/bot/database.ts';
 import { importStyles } from '../../src/bot/styles/import.ts';
 import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
-import { startTestBot } from '../helpers/bot.ts';
+import { restartWithAdapter, startTestBot } from '../helpers/bot.ts';
 import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
 import * as discord from '../fakes/discord/server.ts';
 import * as slack from '../fakes/slack/server.ts';
@@ -24,11 +24,6 @@ async function bootBot(env: Record<string, string>) {
   const harness = await startTestBot({ ...quick, ...env });
   await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
   return harness;
-}
-
-/** The same bot after a restart, not yet started: the app starts its adapters first (`src/app.ts`), to hear what it says as it starts. */
-function rebootBot(env: Record<string, string>, dataDir: string) {
-  return startTestBot({ ...quick, ...env }, undefined, dataDir, { start: false });
 }
 
 /**
@@ -80,12 +75,7 @@ describe('contests on Discord', () => {
     return start;
   };
   const restartBot = async (whileDown?: () => void) => {
-    await adapter.stop();
-    await harness.stop({ keepData: true });
-    whileDown?.();
-    harness = await rebootBot(env(), harness.dataDir);
-    adapter = await startDiscordAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
-    await harness.bot.start();
+    ({ harness, adapter } = await restartWithAdapter({ harness, adapter }, { ...quick, ...env() }, (next) => startDiscordAdapter({ bot: next.bot, env: next.env, logger: pino({ level: 'silent' }) }), whileDown));
   };
 
   it('runs a contest from start to winners, across a restart', async () => {
@@ -212,12 +202,7 @@ describe('contests on Slack', () => {
     });
   const toldAfter = (user: string, since: number) => fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.user === user && fake.calls.indexOf(call) >= since);
   const restartBot = async (whileDown?: () => void) => {
-    await adapter.stop();
-    await harness.stop({ keepData: true });
-    whileDown?.();
-    harness = await rebootBot(env(), harness.dataDir);
-    adapter = await startSlackAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
-    await harness.bot.start();
+    ({ harness, adapter } = await restartWithAdapter({ harness, adapter }, { ...quick, ...env() }, (next) => startSlackAdapter({ bot: next.bot, env: next.env, logger: pino({ level: 'silent' }) }), whileDown));
   };
 
   it('runs a contest from start to winners, across a restart', async () => {

@@ -8,7 +8,7 @@ import { wasInterrupted } from '../../src/bot/jobs/store.ts';
 import { importStyles } from '../../src/bot/styles/import.ts';
 import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
 import { attachmentObject, startFakeDiscord, userMessage, type FakeDiscord, type RecordedRequest } from '../fakes/discord/server.ts';
-import { contextFor, startTestBot } from '../helpers/bot.ts';
+import { contextFor, restartWithAdapter, startTestBot } from '../helpers/bot.ts';
 import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
 
 /**
@@ -50,11 +50,7 @@ describe('Discord direct-message jobs across a restart', () => {
     const waitingReply = queued.path;
 
     const beforeRestart = fake.requests.length;
-    await adapter.stop();
-    await harness.stop({ keepData: true });
-    harness = await startTestBot(env(), undefined, harness.dataDir, { start: false });
-    adapter = await startDiscordAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
-    await harness.bot.start();
+    ({ harness, adapter } = await restartWithAdapter({ harness, adapter }, env(), (next) => startDiscordAdapter({ bot: next.bot, env: next.env, logger: pino({ level: 'silent' }) })));
 
     // The first was painting when the bot stopped: it is started again, from the store. Cancelled
     // now, it says so in its reply; the one waiting behind it then paints, and its picture arrives in

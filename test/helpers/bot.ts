@@ -49,6 +49,28 @@ export async function startTestBot(overrides: Record<string, string> = {}, worke
   };
 }
 
+export type TestBot = Awaited<ReturnType<typeof startTestBot>>;
+
+/**
+ * A restart of the bot and its chat adapter, as of the process: both stopped with the store kept
+ * (`whileDown` may change it, as if time had passed), then the adapter started before the bot, as
+ * `src/app.ts` does, to hear what the bot says as it starts.
+ */
+export async function restartWithAdapter<A extends { stop(): Promise<void> }>(
+  running: { readonly harness: TestBot; readonly adapter: A },
+  overrides: Record<string, string>,
+  startAdapter: (harness: TestBot) => Promise<A>,
+  whileDown?: () => void,
+): Promise<{ harness: TestBot; adapter: A }> {
+  await running.adapter.stop();
+  await running.harness.stop({ keepData: true });
+  whileDown?.();
+  const harness = await startTestBot(overrides, undefined, running.harness.dataDir, { start: false });
+  const adapter = await startAdapter(harness);
+  await harness.bot.start();
+  return { harness, adapter };
+}
+
 /** A request from `userId`; the community is the playground's (`web`) unless given. */
 export function contextFor(userId: string, options: { platform?: Platform; isModerator?: boolean; community?: string } = {}): CommandContext {
   const platform = options.platform ?? 'web';
