@@ -42,8 +42,7 @@ export async function downloadImage(url: string, name: string, policy: DownloadP
   if (response.status >= 300 && response.status < 400) throw new BotError('not_allowed', `The ${policy.label} link redirects elsewhere; I do not follow it.`, policy.field);
   if (!response.ok || !response.body) throw new BotError('missing_image', `I could not download the ${policy.label} (HTTP ${response.status}); try sending it again.`, policy.field);
   const type = response.headers.get('content-type') ?? '';
-  // Videos too: a clip is painted frame by frame (the engine decides what the bytes are).
-  if (!type.startsWith('image/') && !type.startsWith('video/') && !type.startsWith('application/octet-stream')) {
+  if (!isPictureOrClipType(type) && !type.startsWith('application/octet-stream')) {
     await response.body.cancel();
     if (type.startsWith('text/html') && policy.htmlMeans) throw new BotError('missing_image', policy.htmlMeans, policy.field);
     throw new InputError('not_an_image', `The ${policy.label} is not an image (the file host answered with ${type.split(';')[0] || 'no content type'}).`, policy.field);
@@ -62,4 +61,12 @@ export async function downloadImage(url: string, name: string, policy: DownloadP
   }
   const bytes = Buffer.concat(chunks);
   return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), name };
+}
+
+/**
+ * Whether a file's declared type is one the bot may paint: a picture, or a video (a clip is painted
+ * frame by frame). The engine decides from the bytes what they are; this only chooses which files to take.
+ */
+export function isPictureOrClipType(type: string | null | undefined): boolean {
+  return /^(image|video)\//.test(type ?? '');
 }

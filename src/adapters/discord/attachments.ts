@@ -3,7 +3,7 @@ import { hostOfLink } from '../../bot/format.ts';
 import type { UploadedImage } from '../../bot/commands/types.ts';
 import type { BotEnvironment } from '../../bot/config.ts';
 import { BotError } from '../../bot/errors.ts';
-import { downloadImage } from '../download.ts';
+import { downloadImage, isPictureOrClipType } from '../download.ts';
 
 /** Discord says how large an attachment is before we fetch it. */
 export function sizeProblemOf(env: BotEnvironment, attachment: Pick<Attachment, 'size'>, label: string): string | undefined {
@@ -25,7 +25,7 @@ type MessageParts = Pick<Message, 'attachments' | 'embeds' | 'messageSnapshots'>
  * carries the original's attachments in a snapshot, and none of its own).
  */
 export function pictureAttachmentOf(message: MessageParts): Attachment | undefined {
-  const isPicture = (attachment: Attachment) => /^(image|video)\//.test(attachment.contentType ?? '');
+  const isPicture = (attachment: Attachment) => isPictureOrClipType(attachment.contentType);
   for (const source of [message, ...message.messageSnapshots.values()]) {
     const picture = source.attachments.find(isPicture);
     if (picture) return picture;

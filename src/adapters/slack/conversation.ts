@@ -1,7 +1,7 @@
 import type { CommandContext, UploadedImage } from '../../bot/commands/types.ts';
 import { BotError } from '../../bot/errors.ts';
 import { hostOfLink } from '../../bot/format.ts';
-import { downloadImage } from '../download.ts';
+import { downloadImage, isPictureOrClipType } from '../download.ts';
 import { MESSAGE_LIMITS, splitText } from '../message-limits.ts';
 import type { SlackState } from './state.ts';
 
@@ -123,7 +123,7 @@ function filesOf(message: SlackMessageLike | undefined): SlackFile[] {
 }
 
 function isPictureFile(file: SlackFile): boolean {
-  return Boolean((file.mimetype?.startsWith('image/') || file.mimetype?.startsWith('video/')) && (file.url_private_download ?? file.url_private));
+  return isPictureOrClipType(file.mimetype) && Boolean(file.url_private_download ?? file.url_private);
 }
 
 function slackErrorOf(error: unknown): string {
