@@ -124,6 +124,7 @@ describe('the web playground', () => {
     await page.waitForFunction(() => ((document.querySelector('#result-image') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0);
     expect(await page.isVisible('#result-image')).toBe(true);
     expect(await page.isVisible('#loss-chart')).toBe(true);
+    expect(await page.textContent('#loss-caption')).toBe('Loss (log scale). Painted small first, then larger: it jumps at each new size.');
     expect(Number(await page.getAttribute('#loss-chart', 'data-points'))).toBe(12);
     const chartInk = await page.locator('#loss-chart').evaluate((canvas) => {
       const data = (canvas as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 420, 260).data;
