@@ -704,6 +704,26 @@ describe('Discord', () => {
     expect(refused.json).toMatchObject({ type: 4, data: { flags: 64, content: 'The content image (notes.txt) is not an image; send a JPEG, PNG, WebP, HEIC, AVIF or GIF.' } });
     // Nothing public was shown: no deferral, so no "thinking…" in the channel.
     expect(fake.requests.filter((request) => callbackOf(noStyle)(request) || callbackOf(notImage)(request)).map((request) => (request.json as { type: number }).type)).toEqual([4, 4]);
+
+    // What the request alone shows is refused before its image is fetched: a member adding a style
+    // (moderators only, here), and a contest whose end cannot be read.
+    const fetchesBefore = fake.cdnFetches.length;
+    const withImage = (user: typeof alice, command: string, sub: string, options: { name: string; type: number; value: unknown }[], permissions?: bigint) => {
+      const attachment = attachmentObject(styleUrl, 'starry.jpg', 'image/jpeg', 40_000);
+      return interactionPayload({
+        type: 2,
+        user,
+        ...(permissions !== undefined ? { permissions } : {}),
+        data: { id: '800000000000000002', name: command, type: 1, options: [{ name: sub, type: 1, options: [...options, { name: sub === 'add' ? 'image' : 'style', type: 11, value: attachment.id }] }], resolved: { attachments: { [attachment.id]: attachment } } },
+      });
+    };
+    const addByMember = withImage(alice, 'style', 'add', [{ name: 'name', type: 3, value: 'mine' }]);
+    fake.dispatchInteraction(addByMember);
+    expect((await fake.waitForRequest(callbackOf(addByMember))).json).toMatchObject({ type: 4, data: { flags: 64, content: expect.stringMatching(/^\/style add is for moderators here/) } });
+    const badEnd = withImage(alice, 'contest', 'start', [{ name: 'title', type: 3, value: 'Winter' }, { name: 'ends', type: 3, value: 'someday' }], PERMISSIONS.member | PERMISSIONS.manageGuild);
+    fake.dispatchInteraction(badEnd);
+    expect((await fake.waitForRequest(callbackOf(badEnd))).json).toMatchObject({ type: 4, data: { flags: 64, content: expect.stringContaining('someday') } });
+    expect(fake.cdnFetches.length).toBe(fetchesBefore);
   });
 
   it('explains a file option that Discord sends as another type (commands registered by an older bot), publicly or not', async () => {
@@ -715,7 +735,8 @@ describe('Discord', () => {
 
     const staleStyleAdd = interactionPayload({ type: 2, user: alice, data: { id: '800000000000000002', name: 'style', type: 1, options: [{ name: 'add', type: 1, options: [{ name: 'name', type: 3, value: 'mine' }, { name: 'image', type: 5, value: true }] }] } });
     fake.dispatchInteraction(staleStyleAdd);
-    const answered = await fake.waitForRequest((request) => originalOf(staleStyleAdd)(request) || (request.method === 'POST' && request.path === `/webhooks/${APPLICATION_ID}/${tokenOf(staleStyleAdd)}`));
-    expect((answered.json as { content: string }).content).toMatch(/^Discord sent image as another kind of value than a file/);
+    // A private command is refused as early: no deferral, no fetch.
+    const answered = await fake.waitForRequest(callbackOf(staleStyleAdd));
+    expect(answered.json).toMatchObject({ type: 4, data: { flags: 64, content: expect.stringMatching(/^Discord sent image as another kind of value than a file/) } });
   });
 });

@@ -298,7 +298,7 @@ describe('Slack in Socket Mode', () => {
     expect(fake.calls.filter((call) => call.method === 'chat.postMessage' && (call.args.thread_ts === parent.ts))).toEqual([]);
   });
 
-  it('refuses a style it does not have, or an entry with no contest, before downloading the picture', async () => {
+  it('refuses a style it does not have, an entry with no contest, or a member adding a style, before downloading the picture', async () => {
     fake.postUserMessage(BOB, 'the pier', [photo]);
     const downloadsBefore = fake.downloads.length;
     const callsBefore = fake.calls.length;
@@ -307,6 +307,8 @@ describe('Slack in Socket Mode', () => {
     expect(String((await toldBob(/^There is no style "udine"/)).args.text)).toMatch(/Did you mean "udnie"/);
     await fake.sendEnvelope('slash_commands', { command: '/impasto', text: 'contest enter', user_id: BOB, user_name: 'bob', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 'trigger-enter', response_url: `${fake.apiUrl}response`, token: 'verification' });
     await toldBob(/^There is no contest running in this channel\.$/);
+    await fake.sendEnvelope('slash_commands', { command: '/impasto', text: 'style add pier', user_id: BOB, user_name: 'bob', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 'trigger-add', response_url: `${fake.apiUrl}response`, token: 'verification' });
+    await toldBob(/^\/style add is for moderators here/);
     expect(fake.downloads.length).toBe(downloadsBefore);
     // Nor does it say it is using the picture.
     expect(fake.calls.slice(callsBefore).some((call) => call.method === 'chat.postEphemeral' && /^Using the latest image/.test(String(call.args.text)))).toBe(false);

@@ -39,5 +39,11 @@ export function createContestStartCommand(services: BotServices) {
       const contest = await services.contests.start({ title: args.title, stylePath, styleLabel, endsAt, maxEntries: args.max_entries }, context.requester, context.origin);
       return { text: `Started "${contest.title}" (style ${contest.styleLabel}); it ends ${formatWhen(contest.endsAt)}.`, ephemeral: true };
     },
+    // All but the image is checked before it is fetched: the end, a contest already running, the style named.
+    (context, args) => {
+      parseEndTime(args.ends, Date.now());
+      services.contests.refuseIfRunning(context.requester.platform, context.origin.channelId);
+      if (!args.style && args.style_name) services.library.in(context.requester.community).resolve(args.style_name);
+    },
   );
 }

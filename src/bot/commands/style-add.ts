@@ -16,12 +16,16 @@ export function createStyleAddCommand(services: BotServices) {
       },
     },
     async (context, args) => {
-      if (!context.requester.isModerator && services.settings.get(context.requester.community).styleAdders !== 'everyone') {
-        throw new BotError('not_allowed', '/style add is for moderators here (a moderator can let everyone add styles with /settings style_adders:everyone).');
-      }
       const image = await decodeImageOption(args.image, services.limits.decode, 'style image', 'image');
       const style = await services.library.in(context.requester.community).add(args.name.toLowerCase(), image, `${context.requester.platform}:${context.requester.userId}`, args.title);
       return { text: `Added style "${style.name}" (${style.title}) to the library.` };
+    },
+    // Who may add, and the name, are known before the image is fetched.
+    (context, args) => {
+      if (!context.requester.isModerator && services.settings.get(context.requester.community).styleAdders !== 'everyone') {
+        throw new BotError('not_allowed', '/style add is for moderators here (a moderator can let everyone add styles with /settings style_adders:everyone).');
+      }
+      services.library.in(context.requester.community).checkNewName(args.name.toLowerCase());
     },
   );
 }

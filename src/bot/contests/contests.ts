@@ -467,7 +467,8 @@ export class Contests {
     this.timer = this.timers.set(() => this.closeDue(), Math.min(Math.max(0, next - this.now()), 2 ** 31 - 1));
   }
 
-  private refuseIfRunning(platform: Platform, channelId: string): void {
+  /** Refuses a second contest in a channel that has one running. */
+  refuseIfRunning(platform: Platform, channelId: string): void {
     const existing = this.openIn(platform, channelId);
     if (existing) throw new BotError('limit_reached', `"${existing.title}" is still running in this channel; end it first (contest end).`);
   }

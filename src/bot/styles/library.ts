@@ -169,11 +169,7 @@ export class CommunityStyles {
   }
 
   async add(name: string, image: RgbImage, addedBy: string, title = titleFromName(name)): Promise<Style> {
-    if (!STYLE_NAME.test(name)) {
-      throw new BotError('unknown_style', 'A style name is 1–32 lowercase letters, digits or dashes, such as "starry-night".', 'name');
-    }
-    if (name === SAVED_STYLE_NAME) throw new BotError('invalid_option', `"${SAVED_STYLE_NAME}" is the name of each member's own saved style ("Use as style"); choose another.`, 'name');
-    if (this.get(name)) throw styleExists(name);
+    this.checkNewName(name);
     const path = await storeImage(this.dir, image, name);
     // Another add of the same name may have been inserted while the image was stored.
     const inserted = this.db.prepare('INSERT OR IGNORE INTO styles (community, name, title, path, added_by, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(this.community, name, title, path, addedBy, Date.now());
@@ -182,6 +178,15 @@ export class CommunityStyles {
       throw styleExists(name);
     }
     return this.get(name)!;
+  }
+
+  /** Refuses a name a new style cannot take: not a style name, the saved style's, or taken here. */
+  checkNewName(name: string): void {
+    if (!STYLE_NAME.test(name)) {
+      throw new BotError('unknown_style', 'A style name is 1–32 lowercase letters, digits or dashes, such as "starry-night".', 'name');
+    }
+    if (name === SAVED_STYLE_NAME) throw new BotError('invalid_option', `"${SAVED_STYLE_NAME}" is the name of each member's own saved style ("Use as style"); choose another.`, 'name');
+    if (this.get(name)) throw styleExists(name);
   }
 
   /** Deletes one of its own styles (`own`), or hides a shared one from this community only. */

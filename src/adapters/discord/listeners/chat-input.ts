@@ -18,10 +18,8 @@ export async function onChatInput(state: DiscordState, interaction: ChatInputCom
   const definition = state.bot.definition(name);
   if (!definition) return tellPrivately(interaction, `I don't know /${name}. Try /help.`);
   const publicReply = PUBLIC_COMMANDS.has(name);
-  if (publicReply) {
-    const problem = checkCanPostFiles(interaction) ?? refuseEarly(state, interaction, name, definition);
-    if (problem) return tellPrivately(interaction, problem);
-  }
+  const problem = (publicReply ? checkCanPostFiles(interaction) : undefined) ?? refuseEarly(state, interaction, name, definition);
+  if (problem) return tellPrivately(interaction, problem);
   await interaction.deferReply(publicReply ? {} : { flags: MessageFlags.Ephemeral });
   const reply = await replyOrRefusal(async () => {
     const { values, attachments } = givenOptionsOf(interaction, definition);
@@ -34,8 +32,8 @@ export async function onChatInput(state: DiscordState, interaction: ChatInputCom
 
 /**
  * What can be refused from the interaction alone (a number out of range, a file Discord itself says
- * is no image, no style given and none saved), so that the refusal is private and immediate rather
- * than a public "thinking…" that then vanishes.
+ * is no image, no style given and none saved, a limit reached), so that the refusal is private and
+ * immediate rather than a public "thinking…" that then vanishes, and no file is fetched for nothing.
  */
 function refuseEarly(state: DiscordState, interaction: ChatInputCommandInteraction, name: string, definition: CommandDefinition): string | undefined {
   try {
