@@ -1,13 +1,13 @@
 import { MessageFlags, type StringSelectMenuInteraction } from 'discord.js';
+import { pictureToFetch } from '../../../bot/commands/images.ts';
 import { replyOrRefusal } from '../../../bot/errors.ts';
+import { SAVED_STYLE_NAME } from '../../../bot/styles/saved.ts';
 import { USE_AS_STYLE, STYLIZE_WITH } from '../application-commands.ts';
 import { showReply } from '../answer.ts';
 import { fetchAttachment } from '../attachments.ts';
 import { contextOf } from '../interaction-context.ts';
 import type { DiscordState } from '../state.ts';
 import { OTHER_MESSAGE, SAVED_STYLE } from './message-menu.ts';
-import { pictureToFetch } from '../../../bot/commands/images.ts';
-import { SAVED_STYLE_NAME } from '../../../bot/styles/saved.ts';
 
 /** The style chosen in a "Stylize with…" menu: the job answers in a public follow-up message. */
 export async function onStylePick(state: DiscordState, interaction: StringSelectMenuInteraction, key: string): Promise<void> {

@@ -2,13 +2,13 @@ import type { App, ViewSubmitAction } from '@slack/bolt';
 import type { UploadedImage } from '../../../bot/commands/types.ts';
 import { checkOptions } from '../../../bot/commands/validate.ts';
 import { BotError } from '../../../bot/errors.ts';
+import { SAVED_STYLE_NAME } from '../../../bot/styles/saved.ts';
 import { contextOf, fetchFile, imageOf, linkedPictureHostOf, threadStarterOf } from '../conversation.ts';
 import { noPictureText } from '../../../bot/format.ts';
 import { guarded, stylize } from '../guarded.ts';
 import { MODAL_NUMBER_FIELDS, OTHER_MESSAGE, readModalMetadata, SAVED_STYLE, type ModalMetadata } from '../modal.ts';
 import { IDS, type SlackState } from '../state.ts';
 import { parseMessageLink } from '../text.ts';
-import { SAVED_STYLE_NAME } from '../../../bot/styles/saved.ts';
 
 type ModalValues = ViewSubmitAction['view']['state']['values'];
 
