@@ -12,16 +12,10 @@ export interface PictureRequest extends SlackMessageLike {
   readonly channel: string;
 }
 
-/** How to ask, in the words of where the member asked. */
-const HOW_TO_ASK = {
-  mention: {
-    noPicture: 'Mention me with a picture attached, or in the thread under one, with a style name: @impasto starry-night.',
-    nameStyle: 'Mention me with a style name, e.g. @impasto starry-night',
-  },
-  direct: {
-    noPicture: 'Send me a picture with a style name (starry-night; see /impasto styles), or forward one to me, or write a style name in the thread under a picture here. /impasto help says all I can do.',
-    nameStyle: 'Write a style name with the picture, e.g. starry-night',
-  },
+/** How to send a picture, in the words of where the member asked. */
+const HOW_TO_SEND_A_PICTURE = {
+  mention: 'Mention me with a picture attached, or in the thread under one, with a style name: @impasto starry-night.',
+  direct: 'Send me a picture with a style name (starry-night; see /impasto styles), or forward one to me, or write a style name in the thread under a picture here. /impasto help says all I can do.',
 } as const;
 
 /**
@@ -29,19 +23,18 @@ const HOW_TO_ASK = {
  * the style its text names (`starry-night strength=8`; none: the member's saved style). The answer
  * goes in the picture's thread: the one the message is in, or the one it starts.
  */
-export async function answerPictureRequest(state: SlackState, request: PictureRequest, where: keyof typeof HOW_TO_ASK): Promise<void> {
+export async function answerPictureRequest(state: SlackState, request: PictureRequest, where: keyof typeof HOW_TO_SEND_A_PICTURE): Promise<void> {
   const user = request.user ?? '';
-  const words = HOW_TO_ASK[where];
   const args = stylizeArgsOfText(stripMentions(request.text));
   const own = await imageOf(state, request);
   const source = own ? request : request.thread_ts ? await threadStarterOf(state, request.channel, request.thread_ts) : undefined;
-  if (!source) return tell(state, request.channel, user, words.noPicture);
+  if (!source) return tell(state, request.channel, user, HOW_TO_SEND_A_PICTURE[where]);
   const image = own ?? (await imageOf(state, source));
   if (!image) return tell(state, request.channel, user, noPictureText('The message this thread is under has no image.', linkedPictureHostOf(source)), request.thread_ts);
   const threadTs = request.thread_ts ?? request.ts;
   // No style named: the member's saved style, as in /stylize.
   if (!args.style_name && !state.bot.savedStyles.find({ platform: 'slack', userId: user })) {
-    return tell(state, request.channel, user, whichStyleHint('/impasto styles', words.nameStyle), threadTs);
+    return tell(state, request.channel, user, whichStyleHint('/impasto styles', where), threadTs);
   }
   const context = { ...(await contextOf(state, user, user, request.channel, threadTs)), photoOwner: source.user };
   await stylize(state, context, args, { options: ['content'], fetch: async () => ({ content: await fetchFile(state, image, 'content image', 'content') }) });

@@ -11,16 +11,10 @@ import type { DiscordState } from '../state.ts';
 /** No reply pings the member: they asked, and they are reading. */
 const QUIET = { allowedMentions: { repliedUser: false, parse: [] } } as const;
 
-/** How to ask, in the words of where the member asked: in a server (a mention), or in a direct message. */
-const HOW_TO_ASK = {
-  mention: {
-    noPicture: 'Reply to a picture with @impasto and a style (@impasto starry-night; see /styles), or attach one to the mention.',
-    nameStyle: 'Mention me with a style name, e.g. @impasto starry-night',
-  },
-  direct: {
-    noPicture: 'Send me a picture with a style name (starry-night; see /styles), or forward one to me, or reply to a picture here with a style name. /help says all I can do.',
-    nameStyle: 'Write a style name with the picture, e.g. starry-night',
-  },
+/** How to send a picture, in the words of where the member asked: in a server (a mention), or in a direct message. */
+const HOW_TO_SEND_A_PICTURE = {
+  mention: 'Reply to a picture with @impasto and a style (@impasto starry-night; see /styles), or attach one to the mention.',
+  direct: 'Send me a picture with a style name (starry-night; see /styles), or forward one to me, or reply to a picture here with a style name. /help says all I can do.',
 } as const;
 
 /**
@@ -36,7 +30,7 @@ export async function onMessage(state: DiscordState, message: Message): Promise<
   const me = state.client.user;
   if (!me || message.author.bot) return;
   const direct = !message.inGuild();
-  const words = HOW_TO_ASK[direct ? 'direct' : 'mention'];
+  const where = direct ? 'direct' : 'mention';
   // Discord counts a reply to the bot's message as a mention of it; a mention written out still counts there.
   const mentioned = message.mentions.has(me, { ignoreEveryone: true, ignoreRoles: true, ignoreRepliedUser: true }) || message.content.includes(`<@${me.id}>`) || message.content.includes(`<@!${me.id}>`);
   if (!direct && !mentioned) return;
@@ -47,10 +41,10 @@ export async function onMessage(state: DiscordState, message: Message): Promise<
   const source = own ? message : replied;
   const picture = own ?? (replied ? pictureAttachmentOf(replied) : undefined);
   if (!source || !picture) {
-    return void (await message.reply({ content: noPictureText(words.noPicture, replied && linkedPictureHostOf(replied)), ...QUIET }));
+    return void (await message.reply({ content: noPictureText(HOW_TO_SEND_A_PICTURE[where], replied && linkedPictureHostOf(replied)), ...QUIET }));
   }
   if (!args.style_name && !state.bot.savedStyles.find({ platform: 'discord', userId: message.author.id })) {
-    return void (await message.reply({ content: whichStyleHint('/styles', words.nameStyle), ...QUIET }));
+    return void (await message.reply({ content: whichStyleHint('/styles', where), ...QUIET }));
   }
   // As a command checks its interaction's permissions: known once the bot's member is (Discord sends it with the server).
   if (message.inGuild() && message.channel.permissionsFor(me)?.has(PermissionFlagsBits.AttachFiles) === false) {
