@@ -109,16 +109,19 @@ export function hostOfLink(url: string | undefined): string | undefined {
   }
 }
 
-/** How to name a style, where the member asked: in a mention, or in a direct message (the same on every platform). */
-const HOW_TO_NAME_A_STYLE = {
+/** Where a member asked the bot for a picture by writing to it: in a mention, or in a direct message. */
+export type WhereAsked = 'mention' | 'direct';
+
+/** How to name a style, where the member asked (the same on every platform). */
+const HOW_TO_NAME_A_STYLE: Readonly<Record<WhereAsked, string>> = {
   mention: 'Mention me with a style name, e.g. @impasto starry-night',
   direct: 'Write a style name with the picture, e.g. starry-night',
-} as const;
+};
 
 /**
  * A message to the bot that names no style, from a member with no saved style: how to name one
  * (`stylesCommand`: the platform's way to list them), in the words of where they asked.
  */
-export function whichStyleHint(stylesCommand: string, where: keyof typeof HOW_TO_NAME_A_STYLE): string {
+export function whichStyleHint(stylesCommand: string, where: WhereAsked): string {
   return `Which style? ${HOW_TO_NAME_A_STYLE[where]} (see ${stylesCommand}), or save a painting with Use as style (on its message) to be painted with it by default.`;
 }

@@ -1,5 +1,5 @@
 import { stylizeArgsOfText } from '../../bot/commands/text.ts';
-import { noPictureText, whichStyleHint } from '../../bot/format.ts';
+import { noPictureText, whichStyleHint, type WhereAsked } from '../../bot/format.ts';
 import { contextOf, fetchFile, imageOf, linkedPictureHostOf, tell, threadStarterOf, type SlackMessageLike } from './conversation.ts';
 import { stylize } from './guarded.ts';
 import type { SlackState } from './state.ts';
@@ -13,17 +13,17 @@ export interface PictureRequest extends SlackMessageLike {
 }
 
 /** How to send a picture, in the words of where the member asked. */
-const HOW_TO_SEND_A_PICTURE = {
+const HOW_TO_SEND_A_PICTURE: Readonly<Record<WhereAsked, string>> = {
   mention: 'Mention me with a picture attached, or in the thread under one, with a style name: @impasto starry-night.',
   direct: 'Send me a picture with a style name (starry-night; see /impasto styles), or forward one to me, or write a style name in the thread under a picture here. /impasto help says all I can do.',
-} as const;
+};
 
 /**
  * Paints the picture the message brings (attached or forwarded), or the one its thread is under, in
  * the style its text names (`starry-night strength=8`; none: the member's saved style). The answer
  * goes in the picture's thread: the one the message is in, or the one it starts.
  */
-export async function answerPictureRequest(state: SlackState, request: PictureRequest, where: keyof typeof HOW_TO_SEND_A_PICTURE): Promise<void> {
+export async function answerPictureRequest(state: SlackState, request: PictureRequest, where: WhereAsked): Promise<void> {
   const user = request.user ?? '';
   const args = stylizeArgsOfText(stripMentions(request.text));
   const own = await imageOf(state, request);

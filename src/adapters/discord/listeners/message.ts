@@ -2,7 +2,7 @@ import { PermissionFlagsBits, type Message } from 'discord.js';
 import { pictureToFetch } from '../../../bot/commands/images.ts';
 import { stylizeArgsOfText } from '../../../bot/commands/text.ts';
 import { replyOrRefusal } from '../../../bot/errors.ts';
-import { noPictureText, whichStyleHint } from '../../../bot/format.ts';
+import { noPictureText, whichStyleHint, type WhereAsked } from '../../../bot/format.ts';
 import { showReply } from '../answer.ts';
 import { CANNOT_ATTACH_FILES, fetchAttachment, linkedPictureHostOf, pictureAttachmentOf } from '../attachments.ts';
 import { contextOfMessage } from '../interaction-context.ts';
@@ -12,10 +12,10 @@ import type { DiscordState } from '../state.ts';
 const QUIET = { allowedMentions: { repliedUser: false, parse: [] } } as const;
 
 /** How to send a picture, in the words of where the member asked: in a server (a mention), or in a direct message. */
-const HOW_TO_SEND_A_PICTURE = {
+const HOW_TO_SEND_A_PICTURE: Readonly<Record<WhereAsked, string>> = {
   mention: 'Reply to a picture with @impasto and a style (@impasto starry-night; see /styles), or attach one to the mention.',
   direct: 'Send me a picture with a style name (starry-night; see /styles), or forward one to me, or reply to a picture here with a style name. /help says all I can do.',
-} as const;
+};
 
 /**
  * "@impasto starry-night" in a reply to a picture (or with one attached) paints it, as a mention in
@@ -30,7 +30,7 @@ export async function onMessage(state: DiscordState, message: Message): Promise<
   const me = state.client.user;
   if (!me || message.author.bot) return;
   const direct = !message.inGuild();
-  const where = direct ? 'direct' : 'mention';
+  const where: WhereAsked = direct ? 'direct' : 'mention';
   // Discord counts a reply to the bot's message as a mention of it; a mention written out still counts there.
   const mentioned = message.mentions.has(me, { ignoreEveryone: true, ignoreRoles: true, ignoreRepliedUser: true }) || message.content.includes(`<@${me.id}>`) || message.content.includes(`<@!${me.id}>`);
   if (!direct && !mentioned) return;
