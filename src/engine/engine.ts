@@ -137,6 +137,7 @@ export async function chooseObjectiveEngine(wanted: (typeof OBJECTIVE_ENGINES)[n
 }
 
 export function createEngineFromWeights(choice: BackendChoice, weights: VggWeights, ort?: Ort): Engine {
+  // Read once, on the first objective (reading a tensor is asynchronous on every backend).
   const arrays = ort ? arrayWeightsOf(weights) : undefined;
   const networks = new Map<Pooling, FeatureNetwork>();
   const networkFor = (pooling: Pooling): FeatureNetwork => {
@@ -146,7 +147,7 @@ export function createEngineFromWeights(choice: BackendChoice, weights: VggWeigh
   };
   const availableLayers = networkFor('max').availableLayers;
   const objectiveFactory: ObjectiveFactory = ort && arrays
-    ? (spec, pooling) => createOnnxObjective({ ...spec, ort, vgg: arrays, pooling })
+    ? async (spec, pooling) => createOnnxObjective({ ...spec, ort, vgg: await arrays, pooling })
     : async (spec, pooling) => createTfObjective({ ...spec, network: networkFor(pooling) });
   return {
     backend: choice.name,

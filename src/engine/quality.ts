@@ -24,7 +24,7 @@ export async function styleMatch(network: FeatureNetwork, output: RgbImage, cont
   const [photo, painting] = await Promise.all([resizeExactly(content, output.width, output.height), resizeExactly(style, output.width, output.height)]);
   const target = gramsOf(network, painting);
   try {
-    return 1 - styleDistance(network, output, target) / styleDistance(network, photo, target);
+    return 1 - (await styleDistance(network, output, target)) / (await styleDistance(network, photo, target));
   } finally {
     tf.dispose(target);
   }
@@ -37,13 +37,15 @@ function gramsOf(network: FeatureNetwork, image: RgbImage): tf.Tensor2D[] {
   });
 }
 
-function styleDistance(network: FeatureNetwork, image: RgbImage, target: readonly tf.Tensor2D[]): number {
+async function styleDistance(network: FeatureNetwork, image: RgbImage, target: readonly tf.Tensor2D[]): Promise<number> {
   const grams = gramsOf(network, image);
+  const ratioTensors = grams.map((gram, index) => tf.tidy(() => tf.div(tf.sum(tf.squaredDifference(gram, target[index]!)), tf.sum(tf.square(target[index]!)))));
   try {
-    const ratios = grams.map((gram, index) => tf.tidy(() => tf.div(tf.sum(tf.squaredDifference(gram, target[index]!)), tf.sum(tf.square(target[index]!))).dataSync()[0]!));
+    // Read asynchronously: a GPU backend has no synchronous read in Node.
+    const ratios = await Promise.all(ratioTensors.map(async (ratio) => (await ratio.data())[0]!));
     return ratios.reduce((sum, ratio) => sum + ratio, 0) / ratios.length;
   } finally {
-    tf.dispose(grams);
+    tf.dispose([...grams, ...ratioTensors]);
   }
 }
 

@@ -41,8 +41,12 @@ export interface DisposableObjective extends Objective {
  * The Gatys et al. objective on TensorFlow.js: content loss on the content layers, Gram-matrix style
  * loss on the style layers, total variation, and the gradient of their weighted sum with respect to
  * the image. Targets are computed once and kept; every evaluation runs inside `tidy`.
+ *
+ * Every read of a tensor's values is asynchronous (`data()`, never `dataSync()`): WebGPU has no
+ * synchronous read-back, and TensorFlow.js's WebGPU backend emulates one with an OffscreenCanvas,
+ * which Node does not have (found on the first run on a real GPU: every job failed there).
  */
-export function createTfObjective(spec: ObjectiveSpec): DisposableObjective {
+export async function createTfObjective(spec: ObjectiveSpec): Promise<DisposableObjective> {
   const { network, layers, weights } = spec;
   const contentLayers = new Set(layers.content);
   const styleLayers = new Set(layers.style);
@@ -60,14 +64,16 @@ export function createTfObjective(spec: ObjectiveSpec): DisposableObjective {
       });
       return layers.style.map((_, index) => tf.addN(perStyle.map((grams) => grams[index]!)) as tf.Tensor2D);
     });
-  const contentMeans = contentTargets.map((target) => meanSquare(target.dataSync() as Float32Array));
+  const contentMeans = (await valuesOf(contentTargets)).map(meanSquare);
   const { width, height } = spec.content;
   // One region (the whole picture, or the mask's inside), and with `outside` the mask's complement.
-  const regions = [{ styles: spec.styles, mask: spec.mask }, ...(spec.outside && spec.mask ? [{ styles: spec.outside, mask: spec.mask.map((value) => 1 - value) }] : [])].map((region) => {
+  const regionSpecs = [{ styles: spec.styles, mask: spec.mask }, ...(spec.outside && spec.mask ? [{ styles: spec.outside, mask: spec.mask.map((value) => 1 - value) }] : [])];
+  const regions: { targets: tf.Tensor2D[]; layerWeights: ReturnType<typeof layerWeightsFor>['style']; guides: Guide[] | undefined }[] = [];
+  for (const region of regionSpecs) {
     const targets = gramTargetsOf(region.styles);
-    const weightsOf = layerWeightsFor(spec.normalise ?? false, contentMeans, targets.map((target) => squaredNorm(target.dataSync() as Float32Array)));
-    return { targets, layerWeights: weightsOf.style, guides: region.mask ? createGuides(region.mask, width, height, layers.style) : undefined };
-  });
+    const weightsOf = layerWeightsFor(spec.normalise ?? false, contentMeans, (await valuesOf(targets)).map(squaredNorm));
+    regions.push({ targets, layerWeights: weightsOf.style, guides: region.mask ? createGuides(region.mask, width, height, layers.style) : undefined });
+  }
   const contentWeights = layerWeightsFor(spec.normalise ?? false, contentMeans, []).content;
   const wanted = new Set([...contentLayers, ...styleLayers]);
 
@@ -94,10 +100,13 @@ export function createTfObjective(spec: ObjectiveSpec): DisposableObjective {
         return { total: value, gradient: grad, parts: kept };
       });
       try {
-        const [content, style, tv] = parts.map((part) => part.dataSync()[0]!) as [number, number, number];
-        const loss = total.dataSync()[0]!;
+        // One read for the terms and the gradient together: on a GPU each read waits for the device.
+        const packed = tf.tidy(() => tf.concat([tf.stack([...parts, total]), tf.reshape(gradient, [-1])]));
+        const values = (await packed.data()) as Float32Array;
+        packed.dispose();
+        const [content, style, tv, loss] = values.subarray(0, 4) as unknown as [number, number, number, number];
         const terms: LossTerms = { content, style, tv, total: loss };
-        return { loss, gradient: gradient.dataSync() as Float32Array, terms };
+        return { loss, gradient: values.slice(4), terms };
       } finally {
         tf.dispose([total, gradient, ...parts]);
       }
@@ -127,6 +136,11 @@ function createGuides(mask: Float32Array, width: number, height: number, styleLa
 
 function guidedGram(features: tf.Tensor4D, guide: Guide): tf.Tensor2D {
   return tf.mul(gramMatrix(tf.mul(features, guide.mask) as tf.Tensor4D), guide.scale) as tf.Tensor2D;
+}
+
+/** The values of float32 tensors, read without blocking (see `createTfObjective`). */
+function valuesOf(tensors: readonly tf.Tensor[]): Promise<Float32Array[]> {
+  return Promise.all(tensors.map((tensor) => tensor.data() as Promise<Float32Array>));
 }
 
 function toTensor(input: NetworkInput): tf.Tensor4D {

@@ -93,7 +93,7 @@ describe('style blends', () => {
     const input = (image: RgbImage) => ({ x: rgbToVggInput(image), width: image.width, height: image.height });
     const losses: number[] = [];
     for (const w of [0, 0.25, 0.5, 0.75, 1]) {
-      const objective = createTfObjective({
+      const objective = await createTfObjective({
         network,
         layers: SHALLOW_LAYERS,
         content: input(a),
@@ -154,8 +154,8 @@ describe('spatial masks', () => {
     const mask = new Float32Array(128 * 64);
     for (let y = 0; y < 64; y++) for (let x = 0; x < 32; x++) mask[y * 128 + x] = 1;
     const spec = { network, layers: SHALLOW_LAYERS, content: { x: rgbToVggInput(photo), width: 128, height: 64 }, styles: [{ input: { x: rgbToVggInput(await resizeExactly(starry, 64, 40)), width: 64, height: 40 }, weight: 1 }], weights: { content: 0, style: 1, tv: 0 } };
-    const guided = createTfObjective({ ...spec, mask });
-    const unguided = createTfObjective(spec);
+    const guided = await createTfObjective({ ...spec, mask });
+    const unguided = await createTfObjective(spec);
     const gradientOf = async (objective: typeof guided) => (await objective.evaluate(rgbToVggInput(photo))).gradient;
     const [withMask, withoutMask] = [await gradientOf(guided), await gradientOf(unguided)];
     const farRight = (gradient: Float32Array) => {

@@ -74,7 +74,7 @@ describe('the style transfer objective', () => {
   beforeAll(async () => {
     const content = await resizeExactly(await loadSharedImage('content_dog.jpg'), width, height);
     const style = await resizeExactly(await loadSharedImage('style_the_scream.jpg'), 8, 12);
-    objective = createTfObjective({
+    objective = await createTfObjective({
       network,
       layers: SHALLOW_LAYERS,
       content: { x: rgbToVggInput(content), width, height },

@@ -42,7 +42,7 @@ beforeAll(async () => {
     loaded.set(name, stand);
   });
   weights = loaded;
-  arrays = arrayWeightsOf(weights);
+  arrays = await arrayWeightsOf(weights);
   const photo = await resizeExactly(await loadSharedImage('content_tubingen.jpg'), width, height);
   const painting = await resizeExactly(await loadSharedImage('style_starry_night.jpg'), 64, 40);
   content = { x: rgbToVggInput(photo), width, height };
@@ -67,7 +67,7 @@ async function compare(layers: LayerSelection, pooling: Pooling, mask?: Float32A
   const network = createFeatureNetwork(weights, pooling);
   await tf.setBackend(referenceBackend);
   const termWeights = normalise ? { content: 1, style: 1, tv: 1e-6 } : { content: 1e5, style: 3e4, tv: 1 };
-  const reference = createTfObjective({ network, layers, content, styles: [{ input: style, weight: 1 }], mask, outside, weights: termWeights, normalise });
+  const reference = await createTfObjective({ network, layers, content, styles: [{ input: style, weight: 1 }], mask, outside, weights: termWeights, normalise });
   const native = await createOnnxObjective({ ort, vgg: arrays, pooling, layers, content, styles: [{ input: style, weight: 1 }], mask, outside, weights: termWeights, normalise });
   const expected = await reference.evaluate(x);
   const actual = await native.evaluate(x);

@@ -327,12 +327,16 @@ function flippedOihw(kernel: Float32Array, inChannels: number, outChannels: numb
   return out;
 }
 
-/** Copies the loaded tensors into plain arrays once (the ONNX graphs embed them as initializers). */
-export function arrayWeightsOf(weights: ReadonlyMap<string, { kernel: { dataSync(): unknown; shape: number[] }; bias: { dataSync(): unknown } }>): ArrayWeights {
-  return new Map(
-    [...weights].map(([name, { kernel, bias }]) => [
-      name,
-      { kernel: Float32Array.from(kernel.dataSync() as Float32Array), bias: Float32Array.from(bias.dataSync() as Float32Array), inChannels: kernel.shape[2]!, outChannels: kernel.shape[3]! },
-    ]),
+/**
+ * Copies the loaded tensors into plain arrays once (the ONNX graphs embed them as initializers).
+ * Read asynchronously: on a GPU backend a synchronous read is impossible in Node.
+ */
+export async function arrayWeightsOf(weights: ReadonlyMap<string, { kernel: { data(): Promise<unknown>; shape: number[] }; bias: { data(): Promise<unknown> } }>): Promise<ArrayWeights> {
+  const entries = await Promise.all(
+    [...weights].map(async ([name, { kernel, bias }]) => {
+      const [kernelValues, biasValues] = (await Promise.all([kernel.data(), bias.data()])) as [Float32Array, Float32Array];
+      return [name, { kernel: Float32Array.from(kernelValues), bias: Float32Array.from(biasValues), inChannels: kernel.shape[2]!, outChannels: kernel.shape[3]! }] as const;
+    }),
   );
+  return new Map(entries);
 }

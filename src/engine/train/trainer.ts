@@ -290,7 +290,7 @@ export async function createTrainContext(options: { readonly weightsDir?: string
   await chooseBackend('cpu');
   const ort = (await import('onnxruntime-node')) as Ort;
   const weights = await loadVggWeights(await locateWeights({ explicitDir: options.weightsDir, download: options.download }));
-  const vgg = arrayWeightsOf(weights);
+  const vgg = await arrayWeightsOf(weights);
   for (const { kernel, bias } of weights.values()) {
     kernel.dispose();
     bias.dispose();
