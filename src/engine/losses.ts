@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { multiplyInRowBlocks, positionsPerPass } from './gpu-passes.ts';
 
 /**
  * The Gram matrix of `[1, H, W, C]` features, normalised by C·H·W: G = FᵀF / (C·H·W) with F the
@@ -6,19 +7,22 @@ import * as tf from '@tensorflow/tfjs-core';
  *
  * It has its own gradient, dF = F·(dG + dGᵀ) / (C·H·W), and transposes explicitly, because
  * tfjs-backend-wasm's BatchMatMul takes its fast path only without transpose flags: `matMul(F, F,
- * true)` and matMul's generic gradient fall into a slow loop (half of an iteration's time).
+ * true)` and matMul's generic gradient fall into a slow loop (half of an iteration's time). On
+ * WebGPU the opposite holds: its transpose of a tall matrix dispatches one workgroup per 16 rows and
+ * fails past about a million positions, while its matMul reads a transposed operand in place; and
+ * the gradient's tall product runs in row blocks there (see gpu-passes.ts).
  */
-export function gramMatrix(features: tf.Tensor4D): tf.Tensor2D {
+export function gramMatrix(features: tf.Tensor4D, positions: number = positionsPerPass()): tf.Tensor2D {
   const [, height, width, channels] = features.shape;
   const scale = 1 / (channels * height * width);
   const gram = tf.customGrad((input, save) => {
     const matrix = tf.reshape(input as tf.Tensor, [height * width, channels]) as tf.Tensor2D;
     (save as tf.GradSaveFunc)([matrix]);
     return {
-      value: tf.mul(tf.matMul(tf.transpose(matrix), matrix), scale) as tf.Tensor2D,
+      value: tf.mul(Number.isFinite(positions) ? tf.matMul(matrix, matrix, true, false) : tf.matMul(tf.transpose(matrix), matrix), scale) as tf.Tensor2D,
       gradFunc: (dy: tf.Tensor2D, [saved]: tf.Tensor[]) => {
-        const symmetric = tf.add(dy, tf.transpose(dy));
-        return tf.reshape(tf.mul(tf.matMul(saved as tf.Tensor2D, symmetric), scale), [1, height, width, channels]);
+        const symmetric = tf.add(dy, tf.transpose(dy)) as tf.Tensor2D;
+        return tf.reshape(tf.mul(multiplyInRowBlocks(saved as tf.Tensor2D, symmetric, positions), scale), [1, height, width, channels]);
       },
     };
   }) as (input: tf.Tensor4D) => tf.Tensor2D;

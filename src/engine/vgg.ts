@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { PictureSize, RgbImage } from './image.ts';
+import { convolveInBands, positionsPerPass } from './gpu-passes.ts';
 import type { ConvWeights, VggWeights } from './weights.ts';
 
 /** VGG-19's sixteen convolution layers in order; each name stands for the layer's ReLU output. */
@@ -72,9 +73,13 @@ export interface FeatureNetwork {
   dispose(): void;
 }
 
-export function createFeatureNetwork(weights: VggWeights, pooling: Pooling): FeatureNetwork {
+/**
+ * `positions`: how many positions one convolution may cover (the GPU's dispatch limit, see
+ * gpu-passes.ts); larger activations are convolved in bands. Unlimited on the CPU backends.
+ */
+export function createFeatureNetwork(weights: VggWeights, pooling: Pooling, positions: number = positionsPerPass()): FeatureNetwork {
   const availableLayers = VGG19_LAYERS.filter((name) => weights.has(name));
-  const convolutions = new Map(availableLayers.map((name) => [name, createConvRelu(weights.get(name)!)] as const));
+  const convolutions = new Map(availableLayers.map((name) => [name, createConvRelu(weights.get(name)!, positions)] as const));
   return {
     availableLayers,
     extract(input, wanted) {
@@ -107,14 +112,14 @@ interface ConvRelu {
  * channels swapped, which runs on the fast (XNNPACK) forward path. The kernel is a constant, so no
  * filter gradient is needed.
  */
-function createConvRelu({ kernel, bias }: ConvWeights): ConvRelu {
+function createConvRelu({ kernel, bias }: ConvWeights, positions: number): ConvRelu {
   const flippedKernel = tf.tidy(() => tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D);
   const convolve = tf.customGrad((x, save) => {
-    const y = tf.fused.conv2d({ x: x as tf.Tensor4D, filter: kernel, bias, strides: 1, pad: 'same', activation: 'relu' });
+    const y = convolveInBands(x as tf.Tensor4D, positions, (band) => tf.fused.conv2d({ x: band, filter: kernel, bias, strides: 1, pad: 'same', activation: 'relu' }));
     (save as tf.GradSaveFunc)([y]);
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor4D, [saved]: tf.Tensor[]) => tf.conv2d(tf.mul(dy, tf.step(saved!)) as tf.Tensor4D, flippedKernel, 1, 'same'),
+      gradFunc: (dy: tf.Tensor4D, [saved]: tf.Tensor[]) => convolveInBands(tf.mul(dy, tf.step(saved!)) as tf.Tensor4D, positions, (band) => tf.conv2d(band, flippedKernel, 1, 'same')),
     };
   }) as (x: tf.Tensor4D) => tf.Tensor4D;
   return {
