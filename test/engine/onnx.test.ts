@@ -102,4 +102,27 @@ describe('ONNX engine cross-check against TensorFlow.js', () => {
     // The photo as the second "painting": any other Gram target will do.
     return compare(SHALLOW_LAYERS, 'max', mask, 'wasm', true, { content, style, x }, [{ input: content, weight: 1 }]);
   });
+
+  // onnxruntime's WebGPU provider has no MaxPool indices output ("The Indices output is not supported
+  // yet", on an H200): its graph takes max pooling's gradient through where each window's maximum
+  // was. No GPU here: that graph runs on the CPU provider against the CPU's own graph, at an odd size
+  // (pooling drops a row and a column) and through block 5.
+  it.each([['the shallow layers at 45×37', SHALLOW_LAYERS, 45, 37], ['Gatys’ layers at 34×34', GATYS_LAYERS, 34, 34]] as const)(
+    "the WebGPU provider's graph (max pooling's gradient without indices) matches the CPU's: %s",
+    async (_, layers, w, h) => {
+      const inputOf = async (file: string): Promise<NetworkInput> => ({ x: rgbToVggInput(await resizeExactly(await loadSharedImage(file), w, h)), width: w, height: h });
+      const [photo, painting] = await Promise.all([inputOf('content_tubingen.jpg'), inputOf('style_starry_night.jpg')]);
+      const noise = gaussianNoise(photo.x.length, 15, 5);
+      const noisy = Float32Array.from(photo.x, (value, i) => value + noise[i]!);
+      const spec = { ort, vgg: arrays, pooling: 'max' as const, layers, content: photo, styles: [{ input: painting, weight: 1 }], weights: { content: 1e5, style: 3e4, tv: 1 } };
+      const cpu = await createOnnxObjective(spec);
+      const portable = await createOnnxObjective({ ...spec, portableGraph: true });
+      const [expected, actual] = [await cpu.evaluate(noisy), await portable.evaluate(noisy)];
+      [cpu, portable].forEach((objective) => objective.dispose());
+      for (const term of ['content', 'style', 'tv', 'total'] as const) expect(Math.abs(actual.terms[term] - expected.terms[term]) / Math.abs(expected.terms[term]), `${term} loss`).toBeLessThanOrEqual(1e-4);
+      const norm = (v: Float32Array) => Math.sqrt(dot(v, v));
+      expect(Math.abs(norm(actual.gradient) - norm(expected.gradient)) / norm(expected.gradient), 'gradient norm').toBeLessThanOrEqual(1e-4);
+      expect(dot(actual.gradient, expected.gradient) / (norm(actual.gradient) * norm(expected.gradient)), 'gradient cosine').toBeGreaterThanOrEqual(0.9999);
+    },
+  );
 });

@@ -30,6 +30,16 @@ export interface OnnxObjectiveSpec extends Omit<ObjectiveSpec, 'network'> {
   readonly gramTargets?: ReadonlyMap<string, Float32Array> | undefined;
   /** `cpu` (the default) or onnxruntime's WebGPU provider (see sessions.ts). */
   readonly device?: OnnxDevice | undefined;
+  /**
+   * Build the graph that `device: 'webgpu'` runs (no CPU rewrites; max pooling's gradient through a
+   * mask, not MaxPool's indices output, which that provider lacks) even on the CPU: for the tests.
+   */
+  readonly portableGraph?: boolean | undefined;
+}
+
+/** Which graph a spec runs: the CPU's (with its rewrites) or the one for any provider. */
+function graphFlavourOf(spec: Pick<OnnxObjectiveSpec, 'device' | 'portableGraph'>): OnnxDevice {
+  return spec.portableGraph || spec.device === 'webgpu' ? 'webgpu' : 'cpu';
 }
 
 /**
@@ -47,7 +57,8 @@ const lossSessions = createSessionLeases({ arena: true, pattern: false });
 /**
  * The Gatys objective as one native graph on onnxruntime: VGG forward, the three losses, and the
  * backward pass written out analytically (convolution input gradients as convolutions with the
- * flipped kernel, ReLU by its mask, max pooling by MaxUnpool of the forward pass's indices, average
+ * flipped kernel, ReLU by its mask, max pooling by MaxUnpool of the forward pass's indices (or, on
+ * WebGPU, by where each window's maximum was), average
  * pooling by a transposed depthwise convolution, Gram and MSE gradients in closed form). One
  * `session.run` per evaluation. Graphs are built once per image size and layer set: the feature
  * graphs cached, the loss graph leased (see `lossSessions`).
@@ -90,8 +101,9 @@ export async function createOnnxObjective(spec: OnnxObjectiveSpec): Promise<Disp
   }
 
   // Leased last, when nothing before it can fail and leave the lease held.
-  const { session, release } = await lossSessions.lease(ort, `loss|${width}x${height}|${spec.pooling}|${layers.content.join(',')}|${layers.style.join(',')}|${masked ? 'masked' : ''}|${regions.length}`, () =>
-    buildLossGraph(spec.vgg, spec.pooling, layers, width, height, masked, regions.map((region) => region.suffix), device),
+  const graph = graphFlavourOf(spec);
+  const { session, release } = await lossSessions.lease(ort, `loss|${graph}|${width}x${height}|${spec.pooling}|${layers.content.join(',')}|${layers.style.join(',')}|${masked ? 'masked' : ''}|${regions.length}`, () =>
+    buildLossGraph(spec.vgg, spec.pooling, layers, width, height, masked, regions.map((region) => region.suffix), graph),
     device,
   );
   return {
@@ -122,10 +134,11 @@ export async function gramTargetsOf(spec: Omit<OnnxObjectiveSpec, 'content' | 's
 }
 
 /** Runs the forward graph on an image: activations of `featureLayers`, Gram matrices of `gramLayers`. */
-async function runFeatures(spec: Pick<OnnxObjectiveSpec, 'ort' | 'vgg' | 'pooling' | 'device'>, input: NetworkInput, featureLayers: readonly string[], gramLayers: readonly string[]): Promise<Map<string, Float32Array>> {
-  const key = `features|${input.width}x${input.height}|${spec.pooling}|${featureLayers.join(',')}|${gramLayers.join(',')}`;
+async function runFeatures(spec: Pick<OnnxObjectiveSpec, 'ort' | 'vgg' | 'pooling' | 'device' | 'portableGraph'>, input: NetworkInput, featureLayers: readonly string[], gramLayers: readonly string[]): Promise<Map<string, Float32Array>> {
+  const graph = graphFlavourOf(spec);
+  const key = `features|${graph}|${input.width}x${input.height}|${spec.pooling}|${featureLayers.join(',')}|${gramLayers.join(',')}`;
   const device = spec.device ?? 'cpu';
-  const session = await sessions.get(spec.ort, key, () => buildFeatureGraph(spec.vgg, spec.pooling, featureLayers, gramLayers, input.width, input.height, device), device);
+  const session = await sessions.get(spec.ort, key, () => buildFeatureGraph(spec.vgg, spec.pooling, featureLayers, gramLayers, input.width, input.height, graph), device);
   const outputs = await session.run({ x: new spec.ort.Tensor('float32', input.x, [1, input.height, input.width, 3]) });
   return new Map(Object.entries(outputs).map(([name, tensor]) => [name, Float32Array.from(tensor.data as Float32Array)]));
 }
@@ -135,8 +148,10 @@ async function runFeatures(spec: Pick<OnnxObjectiveSpec, 'ort' | 'vgg' | 'poolin
 interface ForwardPass {
   /** ReLU outputs per layer, NCHW. */
   readonly activations: Map<string, string>;
-  /** MaxPool indices per pooled layer. */
+  /** MaxPool indices per pooled layer (the CPU's graph). */
   readonly indices: Map<string, string>;
+  /** MaxPool's output per pooled layer (the WebGPU graph, which has no indices). */
+  readonly pooled: Map<string, string>;
   /** The input as NCHW. */
   readonly image: string;
   readonly order: readonly string[];
@@ -151,6 +166,7 @@ function buildForward(b: GraphBuilder, weights: ArrayWeights, pooling: Pooling, 
   const image = b.op('Transpose', [x], { perm: [0, 3, 1, 2] });
   const activations = new Map<string, string>();
   const indices = new Map<string, string>();
+  const pooled = new Map<string, string>();
   const order = VGG19_LAYERS.slice(0, deepest + 1);
   let a = image;
   for (const name of order) {
@@ -160,16 +176,19 @@ function buildForward(b: GraphBuilder, weights: ArrayWeights, pooling: Pooling, 
     activations.set(name, y);
     a = y;
     if (POOL_AFTER.has(name) && name !== order.at(-1)) {
-      if (pooling === 'max') {
-        const [pooled, index] = b.node('MaxPool', [y], { kernel_shape: [2, 2], strides: [2, 2] }, 2);
+      if (pooling === 'max' && device === 'webgpu') {
+        a = b.op('MaxPool', [y], { kernel_shape: [2, 2], strides: [2, 2] });
+        pooled.set(name, a);
+      } else if (pooling === 'max') {
+        const [output, index] = b.node('MaxPool', [y], { kernel_shape: [2, 2], strides: [2, 2] }, 2);
         indices.set(name, index!);
-        a = pooled!;
+        a = output!;
       } else {
         a = b.op('AveragePool', [y], { kernel_shape: [2, 2], strides: [2, 2] });
       }
     }
   }
-  return { activations, indices, image, order };
+  return { activations, indices, pooled, image, order };
 }
 
 function gramOf(b: GraphBuilder, features: string, channels: number, pixels: number, guide?: { mask: string; scale: string }): { gram: string; matrix: string } {
@@ -284,12 +303,22 @@ function buildLossGraph(weights: ArrayWeights, pooling: Pooling, layers: LayerSe
     }
     const { width: w, height: h } = layerResolution(previous, width, height);
     const channels = weights.get(previous)!.outChannels;
-    if (pooling === 'max') {
+    // Each pooled value back over its 2×2 window (a depthwise transposed convolution), the odd last
+    // row and column (which pooling dropped) padded with zeros.
+    const spreadOver = (value: string, fill: number) => {
+      const spread = b.op('ConvTranspose', [value, b.constant(new Float32Array(channels * 4).fill(fill), [channels, 1, 2, 2])], { kernel_shape: [2, 2], strides: [2, 2], group: channels });
+      return h % 2 || w % 2 ? b.op('Pad', [spread, b.int64s([0, 0, 0, 0, 0, 0, h % 2, w % 2])]) : spread;
+    };
+    if (pooling === 'max' && forward.indices.has(previous)) {
       upstream = b.op('MaxUnpool', [da, forward.indices.get(previous)!, b.int64s([1, channels, h, w])], { kernel_shape: [2, 2], strides: [2, 2] });
+    } else if (pooling === 'max') {
+      // Where the window's maximum was. Tied maxima would each take the whole gradient, but the ties
+      // are ReLU's zeros (equal positive values in float32 are rare), whose gradient the next step's
+      // ReLU mask drops: the same as MaxUnpool's.
+      const atMaximum = b.op('Cast', [b.op('Equal', [forward.activations.get(previous)!, spreadOver(forward.pooled.get(previous)!, 1)])], { to: 1 });
+      upstream = b.op('Mul', [spreadOver(da, 1), atMaximum]);
     } else {
-      const quarter = b.constant(new Float32Array(channels * 4).fill(0.25), [channels, 1, 2, 2]);
-      const spread = b.op('ConvTranspose', [da, quarter], { kernel_shape: [2, 2], strides: [2, 2], group: channels });
-      upstream = h % 2 || w % 2 ? b.op('Pad', [spread, b.int64s([0, 0, 0, 0, 0, 0, h % 2, w % 2])]) : spread;
+      upstream = spreadOver(da, 0.25);
     }
   }
   const gradient = b.op('Transpose', [b.op('Add', [imageGradient, tvGradient!])], { perm: [0, 2, 3, 1] });
