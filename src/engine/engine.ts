@@ -17,7 +17,7 @@ import type { IterativeOptimizer, LossTerms } from './optimizers/objective.ts';
 import { resolveOptions, type StylizeOptions, type StylizeOptionsInput } from './options.ts';
 import { gaussianNoise } from './random.ts';
 import { createTfObjective, type DisposableObjective, type ObjectiveSpec } from './tf-objective.ts';
-import { arrayWeightsOf, createOnnxObjective } from './onnx/objective.ts';
+import { arrayWeightsOf, createOnnxObjective, type ArrayWeights } from './onnx/objective.ts';
 import { BGR_MEAN, createFeatureNetwork, rgbToVggInput, vggInputToRgb, type FeatureNetwork, type Pooling } from './vgg.ts';
 import { loadVggWeights, locateWeights, type DownloadOptions, type VggWeights } from './weights.ts';
 
@@ -137,8 +137,10 @@ export async function chooseObjectiveEngine(wanted: (typeof OBJECTIVE_ENGINES)[n
 }
 
 export function createEngineFromWeights(choice: BackendChoice, weights: VggWeights, ort?: Ort): Engine {
-  // Read once, on the first objective (reading a tensor is asynchronous on every backend).
-  const arrays = ort ? arrayWeightsOf(weights) : undefined;
+  // The weights as arrays for onnxruntime, read once, by the first objective (reading a tensor is
+  // asynchronous; started there, a failure is that job's error rather than an unhandled rejection).
+  let arrays: Promise<ArrayWeights> | undefined;
+  const arraysOnce = () => (arrays ??= arrayWeightsOf(weights));
   const networks = new Map<Pooling, FeatureNetwork>();
   const networkFor = (pooling: Pooling): FeatureNetwork => {
     let network = networks.get(pooling);
@@ -146,8 +148,8 @@ export function createEngineFromWeights(choice: BackendChoice, weights: VggWeigh
     return network;
   };
   const availableLayers = networkFor('max').availableLayers;
-  const objectiveFactory: ObjectiveFactory = ort && arrays
-    ? async (spec, pooling) => createOnnxObjective({ ...spec, ort, vgg: await arrays, pooling })
+  const objectiveFactory: ObjectiveFactory = ort
+    ? async (spec, pooling) => createOnnxObjective({ ...spec, ort, vgg: await arraysOnce(), pooling })
     : async (spec, pooling) => createTfObjective({ ...spec, network: networkFor(pooling) });
   return {
     backend: choice.name,

@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
  * dimension, 32 per workgroup, and WebGPU caps a dimension at the device's
  * `maxComputeWorkgroupsPerDimension` (65,535 on the H200 and in WebGPU's defaults): about 2.1 million
  * positions, so a 2048×1536 picture failed with "Dispatch size exceeds WebGPU limits" on a real GPU.
- * Past this, the engine runs those ops in bands (`rowsPerBand`). Other backends have no such limit.
+ * Past this, the engine runs those ops in bands (`convolveInBands`, `multiplyInRowBlocks`). Other
+ * backends have no such limit.
  */
 export function positionsPerPass(): number {
   if (tf.getBackend() !== 'webgpu') return Number.POSITIVE_INFINITY;
@@ -18,9 +19,9 @@ export function positionsPerPass(): number {
 const POSITIONS_PER_WORKGROUP = 32;
 
 /**
- * Runs a 3×3 "same" convolution of `[1, H, W, C]` in horizontal bands of at most `rows` rows, each
- * given one row of its neighbours above and below so that its edge rows see what they would in one
- * pass, and joins them: the same result as `convolve(x)`, in passes that fit `positionsPerPass`.
+ * Runs a 3×3 "same" convolution of `[1, H, W, C]` in horizontal bands of at most `positions`
+ * positions each, every band given one row of its neighbours above and below so that its edge rows
+ * see what they would in one pass, and joins them: the same result as `convolve(x)`.
  */
 export function convolveInBands(x: tf.Tensor4D, positions: number, convolve: (band: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
   const [, height, width] = x.shape;
@@ -37,7 +38,7 @@ export function convolveInBands(x: tf.Tensor4D, positions: number, convolve: (ba
   return tf.concat(bands, 1);
 }
 
-/** `a · b` for a tall `a` (`[positions, k]`), in row blocks that fit `positionsPerPass`. */
+/** `a · b` for a tall `a` (`[rows, k]`), in blocks of at most `positions` rows. */
 export function multiplyInRowBlocks(a: tf.Tensor2D, b: tf.Tensor2D, positions: number): tf.Tensor2D {
   const rows = a.shape[0];
   if (rows <= positions) return tf.matMul(a, b);
