@@ -8,7 +8,9 @@
  * (feed-forward networks) at 512 and 1024 px, as tables and as JSON.
  *
  * Both objective engines run side by side: TensorFlow.js on the chosen backend, and onnxruntime
- * (one native graph per evaluation). `--engines=onnx` or `--engines=tfjs` runs one;
+ * (one native graph per evaluation). `--engines=onnx` or `--engines=tfjs` runs one, and
+ * `--engines=onnx-webgpu` onnxruntime's graphs on its WebGPU provider (with IMPASTO_ENGINE=onnx-webgpu
+ * the GPU section's jobs run on it too);
  * `--sections=fast` (any of evaluations, job, gpu, fast, segmentation, uploads) runs only those parts.
  *
  * "gatys" runs VGG-19 to conv5_1 (content conv4_2) as in the paper and as the reference figures in
@@ -27,6 +29,7 @@ import { loadEngineEnvironment } from '../src/bot/config.ts';
 import { chooseBackend, isGpuBackend } from '../src/engine/backend.ts';
 import { chooseObjectiveEngine, createEngineFromWeights } from '../src/engine/engine.ts';
 import { arrayWeightsOf, createOnnxObjective } from '../src/engine/onnx/objective.ts';
+import type { OnnxDevice } from '../src/engine/onnx/sessions.ts';
 import { encodeGif } from '../src/engine/gif.ts';
 import { fastMethod } from '../src/engine/methods/fast.ts';
 import { MAX_PIXELS_PER_PASS } from '../src/engine/fast/network.ts';
@@ -47,7 +50,9 @@ const sharedImages = process.env.IMPASTO_SHARED_DIR ? join(process.env.IMPASTO_S
 
 const choice = await chooseBackend(env.IMPASTO_BACKEND);
 const { ort } = await chooseObjectiveEngine(env.IMPASTO_ENGINE === 'tfjs' ? 'tfjs' : 'onnx', choice.name).catch(() => ({ ort: undefined }));
-const engineKinds = (args.get('engines') ?? (ort ? 'tfjs,onnx' : 'tfjs')).split(',') as ('tfjs' | 'onnx')[];
+// `onnx-webgpu`: onnxruntime's graphs on its WebGPU provider (where a GPU adapter exists).
+const engineKinds = (args.get('engines') ?? (ort ? 'tfjs,onnx' : 'tfjs')).split(',') as ('tfjs' | 'onnx' | 'onnx-webgpu')[];
+const onnxDeviceOf = (engineKind: string): OnnxDevice => (engineKind === 'onnx-webgpu' ? 'webgpu' : 'cpu');
 const weights = new Map(await loadVggWeights(await locateWeights({ explicitDir: env.IMPASTO_WEIGHTS_DIR, download: { baseUrl: env.IMPASTO_WEIGHTS_URL } })));
 const realLayers = [...weights.keys()];
 const inChannelsOf = (index: number) => (index === 0 ? 3 : VGG19_CHANNELS[index - 1]!);
@@ -90,8 +95,8 @@ for (const size of sections.has('evaluations') ? sizes : []) {
       weights: { content: 1e5, style: 3e4, tv: 1 },
     };
     const objective =
-      engineKind === 'onnx'
-        ? await createOnnxObjective({ ...spec, ort: ort!, vgg: arrayWeights!, pooling: 'max' })
+      engineKind !== 'tfjs'
+        ? await createOnnxObjective({ ...spec, ort: ort!, vgg: arrayWeights!, pooling: 'max', device: onnxDeviceOf(engineKind) })
         : await createTfObjective({ ...spec, network });
     const x = rgbToVggInput(image);
     await objective.evaluate(x); // warm-up: kernel compilation, memory growth
@@ -106,7 +111,7 @@ for (const size of sections.has('evaluations') ? sizes : []) {
     const median = medianOf(seconds);
     const gflops = evaluationFlops(size, layers) / 1e9;
     rows.push({
-      engine: engineKind === 'onnx' ? 'onnxruntime (CPU)' : `tfjs ${choice.name}`,
+      engine: engineKind === 'tfjs' ? `tfjs ${choice.name}` : engineKind === 'onnx' ? 'onnxruntime (CPU)' : 'onnxruntime (WebGPU)',
       configuration: name,
       size: `${size}×${size}`,
       secondsPerEvaluation: round(median, 3),
@@ -125,7 +130,7 @@ for (const engineKind of sections.has('job') ? engineKinds : []) {
     console.log(`default job on tfjs ${choice.name}: skipped (a 1024-px job does not fit in its memory)`);
     continue;
   }
-  const engine = createEngineFromWeights(choice, realWeights, engineKind === 'onnx' ? ort : undefined);
+  const engine = createEngineFromWeights(choice, realWeights, engineKind === 'tfjs' ? undefined : ort, onnxDeviceOf(engineKind));
   const jobStart = performance.now();
   const result = await engine.stylize({ content, style });
   await encodePng(result.image);
@@ -141,10 +146,12 @@ for (const engineKind of sections.has('job') ? engineKinds : []) {
 }
 
 // The GPU targets (issue #20): 300 iterations at 512 px under 10 s and at 1024 px under 30 s on an
-// H100/H200-class GPU, whole jobs on TensorFlow.js, multi-scale as a user gets it.
+// H100/H200-class GPU, whole jobs, multi-scale as a user gets it: on TensorFlow.js, or with
+// IMPASTO_ENGINE=onnx-webgpu on onnxruntime's WebGPU provider.
 const gpuJobs = [];
-if (sections.has('gpu') && isGpuBackend(choice.name)) {
-  const engine = createEngineFromWeights(choice, realWeights);
+const gpuObjective = env.IMPASTO_ENGINE === 'onnx-webgpu' && ort ? 'onnxruntime (WebGPU)' : `tfjs ${choice.name}`;
+if (sections.has('gpu') && (isGpuBackend(choice.name) || gpuObjective === 'onnxruntime (WebGPU)')) {
+  const engine = gpuObjective === 'onnxruntime (WebGPU)' ? createEngineFromWeights(choice, realWeights, ort, 'webgpu') : createEngineFromWeights(choice, realWeights);
   // The first job of a process compiles the GPU's shaders (seconds, once): a short job takes it.
   const warmUpStart = performance.now();
   await engine.stylize({ content, style, options: { size: 1024, iterations: 20 } });
@@ -152,7 +159,7 @@ if (sections.has('gpu') && isGpuBackend(choice.name)) {
   for (const [size, targetSeconds] of [[512, 10], [1024, 30]] as const) {
     const start = performance.now();
     const result = await engine.stylize({ content, style, options: { size, iterations: 300 } });
-    const job = { size: `${result.image.width}×${result.image.height}`, iterations: result.iterations, wallSeconds: round((performance.now() - start) / 1000, 1), targetSeconds };
+    const job = { objective: gpuObjective, size: `${result.image.width}×${result.image.height}`, iterations: result.iterations, wallSeconds: round((performance.now() - start) / 1000, 1), targetSeconds };
     console.log(`gpu job: ${JSON.stringify(job)}`); // as each ends: a run stopped at a time limit still reports it
     gpuJobs.push(job);
   }

@@ -28,8 +28,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as ort from 'onnxruntime-node';
 import { GATYS_LAYERS, SHALLOW_LAYERS, type LayerSelection } from '../src/engine/layers.ts';
 import { loadFastNetwork, locateFastWeights, runFastNetwork, type FastNetwork } from '../src/engine/fast/network.ts';
-import { GraphBuilder } from '../src/engine/onnx/graph-builder.ts';
 import { arrayWeightsOf, createOnnxObjective } from '../src/engine/onnx/objective.ts';
+import { webGpuProviderProblem } from '../src/engine/onnx/sessions.ts';
 import { dot, type Evaluation } from '../src/engine/optimizers/objective.ts';
 import { gaussianNoise } from '../src/engine/random.ts';
 import { createTfObjective, type NetworkInput } from '../src/engine/tf-objective.ts';
@@ -221,21 +221,8 @@ if (failing.length > 0 && target === 'webgpu') {
   }
 }
 
-/** Why onnxruntime's WebGPU provider cannot start here (no adapter, no Vulkan driver), or undefined when it can. */
-async function onnxWebGpuUnavailable(): Promise<string | undefined> {
-  const b = new GraphBuilder();
-  b.output(b.alias(b.op('Relu', [b.input('x', [1, 4])]), 'y'), [1, 4]);
-  try {
-    const session = await ort.InferenceSession.create(b.build(), { executionProviders: ['webgpu'] });
-    await session.release();
-    return undefined;
-  } catch (error) {
-    return firstLineOf(error);
-  }
-}
-
 async function checkOnnxWebGpu() {
-  const unavailable = await onnxWebGpuUnavailable();
+  const unavailable = await webGpuProviderProblem(ort);
   if (unavailable) return { available: false, reason: unavailable };
   const results = [];
   for (const size of sizes) {

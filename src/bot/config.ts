@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BACKEND_NAMES, type BackendName } from '../engine/backend.ts';
+import { BACKEND_NAMES, OBJECTIVE_ENGINES, type BackendName } from '../engine/backend.ts';
 import { JOB_LANES } from './jobs/queue.ts';
 import { LOG_FORMATS } from './logger.ts';
 
@@ -19,7 +19,7 @@ export const engineEnvironmentSchema = z.object({
     .enum(BACKEND_NAMES as [BackendName, ...BackendName[]])
     .optional()
     .or(z.literal('').transform(() => undefined)),
-  IMPASTO_ENGINE: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
+  IMPASTO_ENGINE: z.enum(OBJECTIVE_ENGINES).default('auto'),
   IMPASTO_WEIGHTS_DIR: optionalText,
   IMPASTO_WEIGHTS_URL: optionalText.pipe(z.string().url().optional()),
   IMPASTO_FAST_WEIGHTS_DIR: optionalText,

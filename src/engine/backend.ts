@@ -18,6 +18,15 @@ export const BACKEND_CANDIDATES = [
 ] as const;
 
 export type BackendName = (typeof BACKEND_CANDIDATES)[number]['name'];
+
+/**
+ * IMPASTO_ENGINE's values: what computes the loss and its gradient (and runs the fast networks).
+ * `auto`: TensorFlow.js on a GPU, else onnxruntime on the CPU; `onnx-webgpu`: onnxruntime's graphs on
+ * its WebGPU provider (not yet run on a GPU). Here, beside IMPASTO_BACKEND's names, so that the
+ * configuration reads both from one module.
+ */
+export const OBJECTIVE_ENGINES = ['auto', 'onnx', 'onnx-webgpu', 'tfjs'] as const;
+export type ObjectiveEngineSetting = (typeof OBJECTIVE_ENGINES)[number];
 export const BACKEND_NAMES = BACKEND_CANDIDATES.map((candidate) => candidate.name) as readonly BackendName[];
 
 /** The backends that compute on a GPU: they get the GPU's defaults and limits, and TensorFlow.js's objective. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { chooseBackend, isGpuBackend, type BackendChoice, type BackendName } from './backend.ts';
+import { chooseBackend, isGpuBackend, type BackendChoice, type BackendName, type ObjectiveEngineSetting } from './backend.ts';
 import { assertFitsGpu, type GpuAdapterInfo } from './webgpu.ts';
 import { InputError, throwIfAborted } from './errors.ts';
 import { preserveContentColors } from './color.ts';
@@ -18,6 +18,7 @@ import { resolveOptions, type StylizeOptions, type StylizeOptionsInput } from '.
 import { gaussianNoise } from './random.ts';
 import { createTfObjective, type DisposableObjective, type ObjectiveSpec } from './tf-objective.ts';
 import { arrayWeightsOf, createOnnxObjective, type ArrayWeights } from './onnx/objective.ts';
+import { webGpuProviderProblem, type OnnxDevice } from './onnx/sessions.ts';
 import { BGR_MEAN, createFeatureNetwork, rgbToVggInput, vggInputToRgb, type FeatureNetwork, type Pooling } from './vgg.ts';
 import { loadVggWeights, locateWeights, type DownloadOptions, type VggWeights } from './weights.ts';
 
@@ -84,7 +85,6 @@ export interface StylizeResult {
 
 /** Which implementation computes the loss and its gradient. */
 export type ObjectiveEngine = 'onnx' | 'tfjs';
-export const OBJECTIVE_ENGINES = ['auto', 'onnx', 'tfjs'] as const;
 
 export interface Engine {
   readonly backend: BackendName;
@@ -105,8 +105,8 @@ export interface EngineOptions {
   readonly weightsDir?: string | undefined;
   readonly cacheDir?: string;
   readonly download?: false | DownloadOptions;
-  /** IMPASTO_ENGINE: `auto` (TensorFlow.js on a GPU, else onnxruntime when it loads), `onnx`, `tfjs`. */
-  readonly objectiveEngine?: (typeof OBJECTIVE_ENGINES)[number] | undefined;
+  /** IMPASTO_ENGINE (see `OBJECTIVE_ENGINES`). */
+  readonly objectiveEngine?: ObjectiveEngineSetting | undefined;
 }
 
 /** Loads a backend and the VGG-19 weights once; the engine then runs any number of jobs. */
@@ -115,7 +115,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   const dir = await locateWeights({ explicitDir: options.weightsDir, cacheDir: options.cacheDir, download: options.download });
   const weights = await loadVggWeights(dir);
   const objective = await chooseObjectiveEngine(options.objectiveEngine ?? 'auto', choice.name);
-  return createEngineFromWeights({ ...choice, reasons: [...choice.reasons, objective.reason] }, weights, objective.ort);
+  return createEngineFromWeights({ ...choice, reasons: [...choice.reasons, objective.reason] }, weights, objective.ort, objective.device);
 }
 
 type Ort = typeof import('onnxruntime-node');
@@ -124,8 +124,14 @@ type Ort = typeof import('onnxruntime-node');
  * On a GPU, TensorFlow.js (CUDA) is fastest; on a CPU, one onnxruntime graph per evaluation runs at
  * native speed, several times the wasm backend. onnxruntime-node is optional at run time.
  */
-export async function chooseObjectiveEngine(wanted: (typeof OBJECTIVE_ENGINES)[number], backend: BackendName): Promise<{ ort?: Ort | undefined; reason: string }> {
+export async function chooseObjectiveEngine(wanted: ObjectiveEngineSetting, backend: BackendName): Promise<{ ort?: Ort | undefined; device?: OnnxDevice | undefined; reason: string }> {
   if (wanted === 'tfjs') return { reason: 'objective: TensorFlow.js (forced by IMPASTO_ENGINE)' };
+  if (wanted === 'onnx-webgpu') {
+    const ort = await importOnnxRuntime(wanted);
+    const problem = await webGpuProviderProblem(ort);
+    if (problem) throw new Error(`IMPASTO_ENGINE=onnx-webgpu, but onnxruntime's WebGPU provider cannot start here: ${problem}`);
+    return { ort, device: 'webgpu', reason: `objective: onnxruntime ${ort.env.versions.common} on the GPU (WebGPU provider, forced by IMPASTO_ENGINE)` };
+  }
   if (wanted === 'auto' && isGpuBackend(backend)) return { reason: 'objective: TensorFlow.js on the GPU' };
   try {
     const ort = (await import('onnxruntime-node')) as Ort;
@@ -136,7 +142,17 @@ export async function chooseObjectiveEngine(wanted: (typeof OBJECTIVE_ENGINES)[n
   }
 }
 
-export function createEngineFromWeights(choice: BackendChoice, weights: VggWeights, ort?: Ort): Engine {
+/** onnxruntime-node, or an error that names the setting that needed it. */
+async function importOnnxRuntime(wanted: ObjectiveEngineSetting): Promise<Ort> {
+  try {
+    return (await import('onnxruntime-node')) as Ort;
+  } catch (error) {
+    throw new Error(`IMPASTO_ENGINE=${wanted}, but onnxruntime-node cannot load: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** `device`: where onnxruntime runs the objective when `ort` is given (its CPU by default). */
+export function createEngineFromWeights(choice: BackendChoice, weights: VggWeights, ort?: Ort, device: OnnxDevice = 'cpu'): Engine {
   // The weights as arrays for onnxruntime, read once, by the first objective (reading a tensor is
   // asynchronous; started there, a failure is that job's error rather than an unhandled rejection).
   let arrays: Promise<ArrayWeights> | undefined;
@@ -149,7 +165,7 @@ export function createEngineFromWeights(choice: BackendChoice, weights: VggWeigh
   };
   const availableLayers = networkFor('max').availableLayers;
   const objectiveFactory: ObjectiveFactory = ort
-    ? async (spec, pooling) => createOnnxObjective({ ...spec, ort, vgg: await arraysOnce(), pooling })
+    ? async (spec, pooling) => createOnnxObjective({ ...spec, ort, vgg: await arraysOnce(), pooling, device })
     : async (spec, pooling) => createTfObjective({ ...spec, network: networkFor(pooling) });
   return {
     backend: choice.name,

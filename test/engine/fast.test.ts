@@ -7,6 +7,7 @@ import { InputError, WeightsError } from '../../src/engine/errors.ts';
 import { FAST_NETWORKS, fastGraphFor, loadFastNetwork, locateFastWeights, runFastNetwork } from '../../src/engine/fast/network.ts';
 import { alignUp, planTiles } from '../../src/engine/fast/tiles.ts';
 import { chooseFastRunner, onnxFastRunner } from '../../src/engine/fast/runner.ts';
+import { chooseObjectiveEngine } from '../../src/engine/engine.ts';
 import { runFastNetworkTfjs } from '../../src/engine/fast/tfjs.ts';
 import { cropImage, decodeImage, resizeToLongSide, type RgbImage } from '../../src/engine/image.ts';
 import { methodNamed, type MethodContext } from '../../src/engine/methods/index.ts';
@@ -98,6 +99,12 @@ describe('fast style networks', () => {
     // tfjs-node-gpu cannot be installed here, so `auto` finds no GPU.
     expect(await chooseFastRunner({})).toMatchObject({ kind: 'onnx', label: 'onnxruntime' });
     expect(await chooseFastRunner({ engine: 'onnx', backend: 'wasm' })).toMatchObject({ kind: 'onnx' });
+  });
+
+  it("refuses IMPASTO_ENGINE=onnx-webgpu clearly where onnxruntime's WebGPU provider cannot start (no GPU here)", async () => {
+    const refusal = /^IMPASTO_ENGINE=onnx-webgpu, but onnxruntime's WebGPU provider cannot start here: .*adapter/;
+    await expect(chooseFastRunner({ engine: 'onnx-webgpu', backend: 'wasm' })).rejects.toThrow(refusal);
+    await expect(chooseObjectiveEngine('onnx-webgpu', 'wasm')).rejects.toThrow(refusal);
   });
 
   it('paints any size: pads to a multiple of 4 and crops back', async () => {

@@ -1,11 +1,11 @@
-import type { BackendName } from '../../engine/backend.ts';
+import type { BackendName, ObjectiveEngineSetting } from '../../engine/backend.ts';
 import type { MethodName } from '../../engine/methods/index.ts';
 import type { JobProgress } from './store.ts';
 
 /** Settings the engine worker starts with. */
 export interface EngineWorkerData {
   readonly backend?: BackendName | undefined;
-  readonly objectiveEngine?: 'auto' | 'onnx' | 'tfjs' | undefined;
+  readonly objectiveEngine?: ObjectiveEngineSetting | undefined;
   readonly weightsDir?: string | undefined;
   readonly weightsUrl?: string | undefined;
   readonly fastWeightsDir?: string | undefined;

@@ -2,7 +2,8 @@
  * What runs the fast networks, chosen like the optimisation's engine (`chooseObjectiveEngine`):
  * TensorFlow.js on a GPU, else onnxruntime on the CPU, else TensorFlow.js on whatever backend loads.
  */
-import { chooseBackend, GPU_BACKENDS, isGpuBackend, type BackendName } from '../backend.ts';
+import { chooseBackend, GPU_BACKENDS, isGpuBackend, type BackendName, type ObjectiveEngineSetting } from '../backend.ts';
+import { webGpuProviderProblem, type OnnxDevice } from '../onnx/sessions.ts';
 import { cropImage, extendMirrored, type Margins, type RgbImage } from '../image.ts';
 import { runFastNetwork, type FastNetwork } from './network.ts';
 import { runFastNetworkTfjs } from './tfjs.ts';
@@ -22,9 +23,10 @@ export interface ChosenFastRunner extends FastRunner {
   readonly reasons: readonly string[];
 }
 
-/** onnxruntime, tiling pictures too large for one pass. */
-export function onnxFastRunner(ort: Ort): FastRunner {
-  return { kind: 'onnx', label: 'onnxruntime', paint: (network, image) => paintFramed(image, (framed) => runFastNetwork(ort, network, framed)) };
+/** onnxruntime (on its CPU, or its WebGPU provider), tiling pictures too large for one pass. */
+export function onnxFastRunner(ort: Ort, device: OnnxDevice = 'cpu'): FastRunner {
+  const label = device === 'cpu' ? 'onnxruntime' : 'onnxruntime on the GPU';
+  return { kind: 'onnx', label, paint: (network, image) => paintFramed(image, (framed) => runFastNetwork(ort, network, framed, { device })) };
 }
 
 /** TensorFlow.js on its active backend, in one pass (a GPU has the memory for 2048 px). */
@@ -51,11 +53,20 @@ export async function paintFramed(image: RgbImage, paint: (framed: RgbImage) => 
 }
 
 /**
- * IMPASTO_ENGINE decides as for the optimisation: `tfjs` or `onnx` when forced; `auto` takes
- * TensorFlow.js where the GPU backend starts, else onnxruntime, else TensorFlow.js on any backend.
+ * IMPASTO_ENGINE decides as for the optimisation: `tfjs`, `onnx` or `onnx-webgpu` when forced; `auto`
+ * takes TensorFlow.js where the GPU backend starts, else onnxruntime, else TensorFlow.js on any backend.
  */
-export async function chooseFastRunner(options: { readonly backend?: BackendName | undefined; readonly engine?: 'auto' | 'onnx' | 'tfjs' | undefined }): Promise<ChosenFastRunner> {
+export async function chooseFastRunner(options: { readonly backend?: BackendName | undefined; readonly engine?: ObjectiveEngineSetting | undefined }): Promise<ChosenFastRunner> {
   const engine = options.engine ?? 'auto';
+  if (engine === 'onnx-webgpu') {
+    const ort = await import('onnxruntime-node').then(
+      (module) => module as Ort,
+      (error: unknown) => Promise.reject(new Error(`IMPASTO_ENGINE=onnx-webgpu, but onnxruntime-node cannot load: ${error instanceof Error ? error.message : String(error)}`)),
+    );
+    const problem = await webGpuProviderProblem(ort);
+    if (problem) throw new Error(`IMPASTO_ENGINE=onnx-webgpu, but onnxruntime's WebGPU provider cannot start here: ${problem}`);
+    return { ...onnxFastRunner(ort, 'webgpu'), reasons: [`fast networks: onnxruntime ${ort.env.versions.common} on the GPU (WebGPU provider, forced by IMPASTO_ENGINE)`] };
+  }
   const onTfjs = async (forced: BackendName | undefined, why: string): Promise<ChosenFastRunner> => {
     const choice = await chooseBackend(forced);
     return { ...tfjsFastRunner(choice.name), backend: choice.name, reasons: [...choice.reasons, why] };

@@ -1,13 +1,28 @@
 import type { InferenceSession } from 'onnxruntime-node';
+import { GraphBuilder } from './graph-builder.ts';
 
 type Ort = typeof import('onnxruntime-node');
 
 /**
  * Where a session runs: onnxruntime's CPU kernels, or its WebGPU execution provider (Dawn, built into
- * onnxruntime-node; nodes it has no kernel for run on the CPU). Only `npm run check:gpu` uses WebGPU
- * so far: it has not yet been run on a GPU.
+ * onnxruntime-node; nodes it has no kernel for run on the CPU). WebGPU runs the fast networks
+ * correctly on an H200; the objective there only with `IMPASTO_ENGINE=onnx-webgpu`, not yet run on a
+ * GPU (see the README's "On a GPU").
  */
 export type OnnxDevice = 'cpu' | 'webgpu';
+
+/** Why onnxruntime's WebGPU provider cannot start here (no adapter, no Vulkan driver), or undefined when it can. */
+export async function webGpuProviderProblem(ort: Ort): Promise<string | undefined> {
+  const b = new GraphBuilder();
+  b.output(b.alias(b.op('Relu', [b.input('x', [1, 4])]), 'y'), [1, 4]);
+  try {
+    const session = await ort.InferenceSession.create(b.build(), { executionProviders: ['webgpu'] });
+    await session.release();
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message.split('\n')[0]! : String(error);
+  }
+}
 
 export interface SessionCache {
   /** The session for `key` on `device`, built from `build()`'s graph the first time. */
