@@ -19,4 +19,6 @@ IMPASTO_BACKEND=webgpu step bench ${BENCH_S:-150} ./node a/b/c/engine.mjs --size
 step check-gpu ${CHECK_S:-200} ./node a/b/c/check-gpu.mjs --sizes=${CHECK_SIZES:-64,256,512}
 IMPASTO_BACKEND=webgpu IMPASTO_ENGINE=onnx-webgpu step bench-onnx ${BENCH_ONNX_S:-120} ./node a/b/c/engine.mjs --sizes=256,512,1024 --runs=3 --engines=onnx-webgpu --sections=evaluations,gpu
 IMPASTO_BACKEND=webgpu step large ${LARGE_S:-90} ./node a/b/c/large.mjs ${LARGE_JOBS:-2048:60}
+# Only when asked (STEPS=profile): where a 512-px job's time goes, as a V8 CPU profile in $OUT/prof.
+IMPASTO_BACKEND=webgpu step profile ${PROFILE_S:-90} ./node --cpu-prof --cpu-prof-dir="$OUT/prof" a/b/c/large.mjs 512:300
 cat "$OUT/machine.txt"; grep -ah '^gpu \|^objective: \|^  "ok"\|^{"size"' "$OUT"/*.txt
