@@ -57,8 +57,10 @@ try {
   } else {
     const created = await createEngine({ backend: settings.backend, objectiveEngine: settings.objectiveEngine, weightsDir: settings.weightsDir, download: { baseUrl: settings.weightsUrl } });
     engine = created;
-    // `best` starts from a fast network's picture: on TensorFlow.js where the optimisation is.
+    // `best` starts from a fast network's picture: on TensorFlow.js where the optimisation is, and
+    // on onnxruntime's WebGPU provider where the optimisation runs there.
     if (created.objectiveEngine === 'tfjs') fastRunner = tfjsFastRunner(created.backend);
+    else if (settings.objectiveEngine === 'onnx-webgpu') fastRunner = await chooseFastRunner({ engine: 'onnx-webgpu' });
     send({ type: 'ready', backend: created.backend, objectiveEngine: created.objectiveEngine, reasons: created.backendReasons, availableLayers: created.availableLayers });
   }
 } catch (error) {
