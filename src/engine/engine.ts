@@ -18,7 +18,7 @@ import { resolveOptions, type StylizeOptions, type StylizeOptionsInput } from '.
 import { gaussianNoise } from './random.ts';
 import { createTfObjective, type DisposableObjective, type ObjectiveSpec } from './tf-objective.ts';
 import { arrayWeightsOf, createOnnxObjective, type ArrayWeights } from './onnx/objective.ts';
-import { webGpuProviderProblem, type OnnxDevice } from './onnx/sessions.ts';
+import { loadOnnxRuntimeOnWebGpu, type OnnxDevice } from './onnx/sessions.ts';
 import { BGR_MEAN, createFeatureNetwork, rgbToVggInput, vggInputToRgb, type FeatureNetwork, type Pooling } from './vgg.ts';
 import { loadVggWeights, locateWeights, type DownloadOptions, type VggWeights } from './weights.ts';
 
@@ -127,9 +127,7 @@ type Ort = typeof import('onnxruntime-node');
 export async function chooseObjectiveEngine(wanted: ObjectiveEngineSetting, backend: BackendName): Promise<{ ort?: Ort | undefined; device?: OnnxDevice | undefined; reason: string }> {
   if (wanted === 'tfjs') return { reason: 'objective: TensorFlow.js (forced by IMPASTO_ENGINE)' };
   if (wanted === 'onnx-webgpu') {
-    const ort = await importOnnxRuntime(wanted);
-    const problem = await webGpuProviderProblem(ort);
-    if (problem) throw new Error(`IMPASTO_ENGINE=onnx-webgpu, but onnxruntime's WebGPU provider cannot start here: ${problem}`);
+    const ort = await loadOnnxRuntimeOnWebGpu();
     return { ort, device: 'webgpu', reason: `objective: onnxruntime ${ort.env.versions.common} on the GPU (WebGPU provider, forced by IMPASTO_ENGINE)` };
   }
   if (wanted === 'auto' && isGpuBackend(backend)) return { reason: 'objective: TensorFlow.js on the GPU' };
@@ -139,15 +137,6 @@ export async function chooseObjectiveEngine(wanted: ObjectiveEngineSetting, back
   } catch (error) {
     if (wanted === 'onnx') throw new Error(`IMPASTO_ENGINE=onnx, but onnxruntime-node cannot load: ${error instanceof Error ? error.message : String(error)}`);
     return { reason: 'objective: TensorFlow.js (onnxruntime-node is not available)' };
-  }
-}
-
-/** onnxruntime-node, or an error that names the setting that needed it. */
-async function importOnnxRuntime(wanted: ObjectiveEngineSetting): Promise<Ort> {
-  try {
-    return (await import('onnxruntime-node')) as Ort;
-  } catch (error) {
-    throw new Error(`IMPASTO_ENGINE=${wanted}, but onnxruntime-node cannot load: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

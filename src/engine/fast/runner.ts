@@ -3,7 +3,7 @@
  * TensorFlow.js on a GPU, else onnxruntime on the CPU, else TensorFlow.js on whatever backend loads.
  */
 import { chooseBackend, GPU_BACKENDS, isGpuBackend, type BackendName, type ObjectiveEngineSetting } from '../backend.ts';
-import { webGpuProviderProblem, type OnnxDevice } from '../onnx/sessions.ts';
+import { loadOnnxRuntimeOnWebGpu, type OnnxDevice } from '../onnx/sessions.ts';
 import { cropImage, extendMirrored, type Margins, type RgbImage } from '../image.ts';
 import { runFastNetwork, type FastNetwork } from './network.ts';
 import { runFastNetworkTfjs } from './tfjs.ts';
@@ -59,12 +59,7 @@ export async function paintFramed(image: RgbImage, paint: (framed: RgbImage) => 
 export async function chooseFastRunner(options: { readonly backend?: BackendName | undefined; readonly engine?: ObjectiveEngineSetting | undefined }): Promise<ChosenFastRunner> {
   const engine = options.engine ?? 'auto';
   if (engine === 'onnx-webgpu') {
-    const ort = await import('onnxruntime-node').then(
-      (module) => module as Ort,
-      (error: unknown) => Promise.reject(new Error(`IMPASTO_ENGINE=onnx-webgpu, but onnxruntime-node cannot load: ${error instanceof Error ? error.message : String(error)}`)),
-    );
-    const problem = await webGpuProviderProblem(ort);
-    if (problem) throw new Error(`IMPASTO_ENGINE=onnx-webgpu, but onnxruntime's WebGPU provider cannot start here: ${problem}`);
+    const ort = await loadOnnxRuntimeOnWebGpu();
     return { ...onnxFastRunner(ort, 'webgpu'), reasons: [`fast networks: onnxruntime ${ort.env.versions.common} on the GPU (WebGPU provider, forced by IMPASTO_ENGINE)`] };
   }
   const onTfjs = async (forced: BackendName | undefined, why: string): Promise<ChosenFastRunner> => {

@@ -11,6 +11,22 @@ type Ort = typeof import('onnxruntime-node');
  */
 export type OnnxDevice = 'cpu' | 'webgpu';
 
+/**
+ * onnxruntime-node with its WebGPU provider able to start (`IMPASTO_ENGINE=onnx-webgpu`, for the
+ * optimisation and the fast networks alike), or an error that says why not.
+ */
+export async function loadOnnxRuntimeOnWebGpu(): Promise<Ort> {
+  let ort: Ort;
+  try {
+    ort = (await import('onnxruntime-node')) as Ort;
+  } catch (error) {
+    throw new Error(`IMPASTO_ENGINE=onnx-webgpu, but onnxruntime-node cannot load: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const problem = await webGpuProviderProblem(ort);
+  if (problem) throw new Error(`IMPASTO_ENGINE=onnx-webgpu, but onnxruntime's WebGPU provider cannot start here: ${problem}`);
+  return ort;
+}
+
 /** Why onnxruntime's WebGPU provider cannot start here (no adapter, no Vulkan driver), or undefined when it can. */
 export async function webGpuProviderProblem(ort: Ort): Promise<string | undefined> {
   const b = new GraphBuilder();
