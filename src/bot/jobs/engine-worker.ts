@@ -17,7 +17,7 @@ import { CancelledError, WeightsError } from '../../engine/errors.ts';
 import { encodeGif, encodeGifFitting } from '../../engine/gif.ts';
 import { encodePng, rgbImageOf, toSharp, type RgbImage } from '../../engine/image.ts';
 import { methodNamed } from '../../engine/methods/index.ts';
-import { chooseFastRunner, tfjsFastRunner, type FastRunner } from '../../engine/fast/runner.ts';
+import { chooseFastRunner, onnxFastRunner, tfjsFastRunner, type FastRunner } from '../../engine/fast/runner.ts';
 import { chooseBackend } from '../../engine/backend.ts';
 import { lazySegmenter } from '../../engine/segmentation/person.ts';
 import { SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
@@ -58,9 +58,10 @@ try {
     const created = await createEngine({ backend: settings.backend, objectiveEngine: settings.objectiveEngine, weightsDir: settings.weightsDir, download: { baseUrl: settings.weightsUrl } });
     engine = created;
     // `best` starts from a fast network's picture: on TensorFlow.js where the optimisation is, and
-    // on onnxruntime's WebGPU provider where the optimisation runs there.
+    // on onnxruntime's WebGPU provider where the optimisation runs there (createEngine has already
+    // found that provider able to start: no second probe).
     if (created.objectiveEngine === 'tfjs') fastRunner = tfjsFastRunner(created.backend);
-    else if (settings.objectiveEngine === 'onnx-webgpu') fastRunner = await chooseFastRunner({ engine: 'onnx-webgpu' });
+    else if (settings.objectiveEngine === 'onnx-webgpu') fastRunner = onnxFastRunner(await import('onnxruntime-node'), 'webgpu');
     send({ type: 'ready', backend: created.backend, objectiveEngine: created.objectiveEngine, reasons: created.backendReasons, availableLayers: created.availableLayers });
   }
 } catch (error) {
