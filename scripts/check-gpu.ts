@@ -25,8 +25,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+// The pooling gradients are checked through `tf.grad`: the union package registers the gradients.
+import '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { GATYS_LAYERS, SHALLOW_LAYERS, type LayerSelection } from '../src/engine/layers.ts';
+import { createTotalVariationTerm } from '../src/engine/losses.ts';
 import { loadFastNetwork, locateFastWeights, runFastNetwork, type FastNetwork } from '../src/engine/fast/network.ts';
 import { arrayWeightsOf, createOnnxObjective } from '../src/engine/onnx/objective.ts';
 import { webGpuProviderProblem } from '../src/engine/onnx/sessions.ts';
@@ -112,7 +115,10 @@ for (const [size, cin, cout] of [[64, 3, 64], [256, 3, 64], [64, 64, 64], [256, 
   const upstream = random([1, size, size, cout], 3);
   const shape = `${size}²×${cin}→${cout}`;
   cases.push({ op: 'conv2d', shape, compute: () => tf.conv2d(tensor(x) as tf.Tensor4D, tensor(w) as tf.Tensor4D, 1, 'same') });
-  cases.push({ op: 'conv2d gradient', shape, compute: () => tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(input as tf.Tensor4D, tensor(w) as tf.Tensor4D, 1, 'same'), tensor(upstream))))(tensor(x) as tf.Tensor4D) });
+  const bias = random([cout], 7);
+  // The network's forward pass: convolution, bias and ReLU in one kernel (its backward pass is plain conv2d).
+  cases.push({ op: 'fused conv2d (bias, ReLU)', shape, compute: () => tf.fused.conv2d({ x: tensor(x) as tf.Tensor4D, filter: tensor(w) as tf.Tensor4D, bias: tensor(bias), strides: 1, pad: 'same', activation: 'relu' }) });
+  cases.push({ op: 'ReLU mask', shape, compute: () => tf.mul(tensor(upstream), tf.step(tensor(upstream))) });
 }
 for (const [size, channels] of [[64, 64], [256, 64], [32, 256]] as const) {
   const x = random([1, size, size, channels], 4);
@@ -121,7 +127,6 @@ for (const [size, channels] of [[64, 64], [256, 64], [32, 256]] as const) {
   const activations = { shape: x.shape, values: x.values.map(Math.abs) };
   const upstream = random([1, size / 2, size / 2, channels], 5);
   const shape = `${size}²×${channels}`;
-  cases.push({ op: 'relu gradient', shape, compute: () => tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.relu(input), tensor(x))))(tensor(x)) });
   cases.push({ op: 'maxPool', shape, compute: () => tf.maxPool(tensor(activations) as tf.Tensor4D, 2, 2, 'valid') });
   cases.push({ op: 'maxPool gradient', shape, compute: () => tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(input as tf.Tensor4D, 2, 2, 'valid'), tensor(upstream))))(tensor(activations) as tf.Tensor4D) });
   cases.push({ op: 'avgPool', shape, compute: () => tf.avgPool(tensor(activations) as tf.Tensor4D, 2, 2, 'valid') });
@@ -129,7 +134,10 @@ for (const [size, channels] of [[64, 64], [256, 64], [32, 256]] as const) {
   // The Gram matrix and its gradient: features [positions, channels], Fᵀ F / positions.
   const features = random([size * size, channels], 6);
   cases.push({ op: 'gram', shape, compute: () => tf.div(tf.matMul(tensor(features) as tf.Tensor2D, tensor(features) as tf.Tensor2D, true, false), size * size) });
-  cases.push({ op: 'gram gradient', shape, compute: () => tf.grad((input: tf.Tensor) => tf.sum(tf.square(tf.matMul(input as tf.Tensor2D, input as tf.Tensor2D, true, false))))(tensor(features) as tf.Tensor2D) });
+  // The style term's gradient: the tall feature matrix times the (symmetric) Gram difference.
+  const difference = random([channels, channels], 8);
+  cases.push({ op: 'gram gradient', shape, compute: () => tf.matMul(tensor(features) as tf.Tensor2D, tf.add(tensor(difference), tf.transpose(tensor(difference))) as tf.Tensor2D) });
+  cases.push({ op: 'total variation gradient', shape, compute: () => createTotalVariationTerm(1).evaluate(tensor(x) as tf.Tensor4D).gradient });
   cases.push({ op: 'sum of squares', shape, compute: () => tf.sum(tf.square(tensor(x))), reduction: true });
   cases.push({ op: 'mean', shape, compute: () => tf.mean(tensor(x)), reduction: true });
 }

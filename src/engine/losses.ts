@@ -2,53 +2,119 @@ import * as tf from '@tensorflow/tfjs-core';
 import { multiplyInRowBlocks, positionsPerPass } from './gpu-passes.ts';
 
 /**
- * The Gram matrix of `[1, H, W, C]` features, normalised by C·H·W: G = FᵀF / (C·H·W) with F the
- * `[H·W, C]` feature matrix.
+ * The loss terms of the Gatys et al. objective, each with its gradient written out (the feature
+ * network's backward pass takes it from there, see `Trace`).
  *
- * It has its own gradient, dF = F·(dG + dGᵀ) / (C·H·W), and transposes explicitly, because
- * tfjs-backend-wasm's BatchMatMul takes its fast path only without transpose flags: `matMul(F, F,
- * true)` and matMul's generic gradient fall into a slow loop (half of an iteration's time). On
- * WebGPU the opposite holds: its transpose of a tall matrix dispatches one workgroup per 16 rows and
- * fails past about a million positions, while its matMul reads a transposed operand in place; and
- * the gradient's tall product runs in row blocks there (see gpu-passes.ts).
+ * A term's value comes back as a raw sum, which the caller multiplies by `factor` on the CPU: every
+ * term's sum then returns in the one read an evaluation makes, and no scalar arithmetic is launched
+ * on the device. Its gradient is already weighted, by constants made once per term.
  */
-export function gramMatrix(features: tf.Tensor4D, positions: number = positionsPerPass()): tf.Tensor2D {
-  const [, height, width, channels] = features.shape;
-  const scale = 1 / (channels * height * width);
-  const gram = tf.customGrad((input, save) => {
-    const matrix = tf.reshape(input as tf.Tensor, [height * width, channels]) as tf.Tensor2D;
-    (save as tf.GradSaveFunc)([matrix]);
-    return {
-      value: tf.mul(Number.isFinite(positions) ? tf.matMul(matrix, matrix, true, false) : tf.matMul(tf.transpose(matrix), matrix), scale) as tf.Tensor2D,
-      gradFunc: (dy: tf.Tensor2D, [saved]: tf.Tensor[]) => {
-        const symmetric = tf.add(dy, tf.transpose(dy)) as tf.Tensor2D;
-        return tf.reshape(tf.mul(multiplyInRowBlocks(saved as tf.Tensor2D, symmetric, positions), scale), [1, height, width, channels]);
-      },
-    };
-  }) as (input: tf.Tensor4D) => tf.Tensor2D;
-  return gram(features);
+export interface TermEvaluation {
+  readonly sum: tf.Scalar;
+  /** ∂(factor · sum)/∂input. */
+  readonly gradient: tf.Tensor4D;
 }
 
-/** Mean squared error between the image's features and the content target. */
-export function contentLoss(features: tf.Tensor, target: tf.Tensor): tf.Scalar {
-  return tf.mean(tf.squaredDifference(features, target));
+export interface LossTerm {
+  /** The term's value is `factor · sum`. */
+  readonly factor: number;
+  evaluate(input: tf.Tensor4D): TermEvaluation;
+  dispose(): void;
 }
 
 /**
- * Summed squared error between Gram matrices, combined over the style layers with the given weights
- * (which callers normalise to sum to 1, so the style weight means the same for any layer set).
- * With the C·H·W-normalised Gram this is the scale for which content 1e5 / style 3e4 / TV 1 are
- * balanced (the defaults of the widely used gordicaleksa/pytorch-neural-style-transfer).
+ * FᵀF of a `[positions, C]` matrix. Transposed explicitly on the CPU backends, because
+ * tfjs-backend-wasm's BatchMatMul takes its fast path only without transpose flags; on WebGPU with
+ * matMul's flag, because its transpose of a tall matrix dispatches one workgroup per 16 rows and
+ * fails past about a million positions, while its matMul reads a transposed operand in place.
  */
-export function styleLoss(grams: readonly tf.Tensor2D[], targets: readonly tf.Tensor2D[], layerWeights: readonly number[]): tf.Scalar {
-  const terms = grams.map((gram, index) => tf.mul(tf.sum(tf.squaredDifference(gram, targets[index]!)), layerWeights[index]!));
-  return tf.addN(terms) as tf.Scalar;
+function gramProduct(matrix: tf.Tensor2D, positions: number): tf.Tensor2D {
+  return Number.isFinite(positions) ? tf.matMul(matrix, matrix, true, false) : tf.matMul(tf.transpose(matrix), matrix);
 }
 
-/** Absolute differences between neighbouring pixels, summed (anisotropic L1 total variation). */
-export function totalVariationLoss(image: tf.Tensor4D): tf.Scalar {
-  const [, height, width] = image.shape;
-  const down = tf.abs(tf.sub(tf.slice(image, [0, 1, 0, 0], [-1, height - 1, -1, -1]), tf.slice(image, [0, 0, 0, 0], [-1, height - 1, -1, -1])));
-  const right = tf.abs(tf.sub(tf.slice(image, [0, 0, 1, 0], [-1, -1, width - 1, -1]), tf.slice(image, [0, 0, 0, 0], [-1, -1, width - 1, -1])));
-  return tf.add(tf.sum(down), tf.sum(right));
+/**
+ * The Gram matrix of `[1, H, W, C]` features, normalised by C·H·W: G = FᵀF / (C·H·W) with F the
+ * `[H·W, C]` feature matrix. For the style targets and the quality metric (no gradient).
+ */
+export function gramMatrix(features: tf.Tensor4D, positions: number = positionsPerPass()): tf.Tensor2D {
+  const [, height, width, channels] = features.shape;
+  return tf.tidy(() => tf.mul(gramProduct(tf.reshape(features, [height * width, channels]) as tf.Tensor2D, positions), 1 / (channels * height * width)) as tf.Tensor2D);
+}
+
+/** Mean squared error against the content target, times `weight`. */
+export function createContentTerm(target: tf.Tensor4D, weight: number): LossTerm {
+  const gradientScale = tf.scalar((2 * weight) / target.size);
+  return {
+    factor: weight / target.size,
+    evaluate(features) {
+      const difference = tf.sub(features, target) as tf.Tensor4D;
+      return { sum: tf.sum(tf.square(difference)), gradient: tf.mul(difference, gradientScale) };
+    },
+    dispose: () => gradientScale.dispose(),
+  };
+}
+
+/**
+ * Where a style term looks (Gatys et al. 2017, "Controlling Perceptual Factors"): features outside
+ * the mask do not count towards the Gram matrix, which `scale` (h·w / Σmask) rescales so that a
+ * half-masked image is compared like a whole one.
+ */
+export interface Guide {
+  /** The mask at the layer's resolution, `[1, h, w, 1]`. */
+  readonly mask: tf.Tensor4D;
+  readonly scale: number;
+}
+
+/**
+ * Summed squared difference between the features' Gram matrix (guided, if given) and the target
+ * Gram matrix, times `weight`. With the C·H·W-normalised Gram this is the scale for which content
+ * 1e5 / style 3e4 / TV 1 are balanced (the defaults of the widely used
+ * gordicaleksa/pytorch-neural-style-transfer).
+ *
+ * Computed on the unnormalised FᵀF against the target divided by the normalisation s, so that no
+ * `[H·W, C]`-sized product is scaled: Σ(s·FᵀF − A)² = s²·Σ(FᵀF − A/s)², and since the difference D
+ * is symmetric, the gradient is F·(D + Dᵀ)·2·s² = F·D·4·s² (then masked, when guided).
+ * `features`: `[1, height, width, channels]`, the shape the term is made for.
+ */
+export function createGramTerm(target: tf.Tensor2D, features: { readonly height: number; readonly width: number; readonly channels: number }, weight: number, guide?: Guide, positions: number = positionsPerPass()): LossTerm {
+  const { height, width, channels } = features;
+  const normalisation = (guide?.scale ?? 1) / (channels * height * width);
+  const unnormalisedTarget = tf.tidy(() => tf.div(target, normalisation) as tf.Tensor2D);
+  const gradientScale = tf.scalar(4 * weight * normalisation ** 2);
+  return {
+    factor: weight * normalisation ** 2,
+    evaluate(input) {
+      const guided = guide ? (tf.mul(input, guide.mask) as tf.Tensor4D) : input;
+      const matrix = tf.reshape(guided, [height * width, channels]) as tf.Tensor2D;
+      const difference = tf.sub(gramProduct(matrix, positions), unnormalisedTarget) as tf.Tensor2D;
+      const gradient = tf.reshape(multiplyInRowBlocks(matrix, tf.mul(difference, gradientScale) as tf.Tensor2D, positions), [1, height, width, channels]) as tf.Tensor4D;
+      return { sum: tf.sum(tf.square(difference)), gradient: guide ? tf.mul(gradient, guide.mask) : gradient };
+    },
+    dispose: () => tf.dispose([unnormalisedTarget, gradientScale]),
+  };
+}
+
+/**
+ * Absolute differences between neighbouring pixels, summed (anisotropic L1 total variation), times
+ * `weight`. At a zero difference the gradient takes TensorFlow's subgradient of |x|, −1, as the
+ * onnxruntime objective does, so that both engines agree.
+ */
+export function createTotalVariationTerm(weight: number): LossTerm {
+  const gradientScale = tf.scalar(weight);
+  return {
+    factor: weight,
+    evaluate(image) {
+      const [, height, width] = image.shape;
+      const parts = ([[1, height], [2, width]] as const).map(([axis, size]) => {
+        const extent = [-1, -1, -1, -1].map((value, index) => (index === axis ? size - 1 : value));
+        const difference = tf.sub(tf.slice(image, [0, 1, 2, 3].map((index) => (index === axis ? 1 : 0)), extent), tf.slice(image, [0, 0, 0, 0], extent));
+        const sign = tf.step(difference, -1);
+        // d|x[i+1] − x[i]| is +sign at i+1 and −sign at i: the signs padded before and after the axis.
+        const padded = (side: [number, number]) => tf.pad(sign, [0, 1, 2, 3].map((index) => (index === axis ? side : ([0, 0] as [number, number]))));
+        return { sum: tf.sum(tf.abs(difference)), gradient: tf.sub(padded([1, 0]), padded([0, 1])) };
+      });
+      return { sum: tf.add(parts[0]!.sum, parts[1]!.sum), gradient: tf.mul(tf.add(parts[0]!.gradient, parts[1]!.gradient), gradientScale) as tf.Tensor4D };
+    },
+    dispose: () => gradientScale.dispose(),
+  };
 }

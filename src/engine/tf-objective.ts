@@ -1,8 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core's Node bundle registers no gradients; the union package's bundle does (as a side effect).
-import '@tensorflow/tfjs';
 import type { LayerSelection } from './layers.ts';
-import { contentLoss, gramMatrix, styleLoss, totalVariationLoss } from './losses.ts';
+import { createContentTerm, createGramTerm, createTotalVariationTerm, gramMatrix, type Guide, type LossTerm } from './losses.ts';
 import { layerWeightsFor, meanSquare, squaredNorm } from './normalisation.ts';
 import type { Evaluation, LossTerms, Objective } from './optimizers/objective.ts';
 import { guidesFor } from './mask.ts';
@@ -42,6 +40,10 @@ export interface DisposableObjective extends Objective {
  * loss on the style layers, total variation, and the gradient of their weighted sum with respect to
  * the image. Targets are computed once and kept; every evaluation runs inside `tidy`.
  *
+ * The gradient is written out (each term's own, then the network's backward pass), not taken from
+ * TensorFlow.js's tape: see `createFeatureNetwork`. The same arithmetic as the onnxruntime
+ * objective's graph.
+ *
  * Every read of a tensor's values is asynchronous (`data()`, never `dataSync()`): WebGPU has no
  * synchronous read-back, and TensorFlow.js's WebGPU backend emulates one with an OffscreenCanvas,
  * which Node does not have (found on the first run on a real GPU: every job failed there).
@@ -66,62 +68,62 @@ export async function createTfObjective(spec: ObjectiveSpec): Promise<Disposable
     });
   const contentMeans = (await valuesOf(contentTargets)).map(meanSquare);
   const { width, height } = spec.content;
+  const normalise = spec.normalise ?? false;
+  const contentShares = layerWeightsFor(normalise, contentMeans, []).content;
+  const layerTerms: { layer: string; kind: 'content' | 'style'; term: LossTerm }[] = layers.content.map((layer, index) => ({
+    layer,
+    kind: 'content',
+    term: createContentTerm(contentTargets[index]!, weights.content * contentShares[index]!),
+  }));
+  const guides: Guide[] = [];
   // One region (the whole picture, or the mask's inside), and with `outside` the mask's complement.
-  const regionSpecs = [{ styles: spec.styles, mask: spec.mask }, ...(spec.outside && spec.mask ? [{ styles: spec.outside, mask: spec.mask.map((value) => 1 - value) }] : [])];
-  const regions: { targets: tf.Tensor2D[]; layerWeights: ReturnType<typeof layerWeightsFor>['style']; guides: Guide[] | undefined }[] = [];
-  for (const region of regionSpecs) {
+  const regions = [{ styles: spec.styles, mask: spec.mask }, ...(spec.outside && spec.mask ? [{ styles: spec.outside, mask: spec.mask.map((value) => 1 - value) }] : [])];
+  for (const region of regions) {
     const targets = gramTargetsOf(region.styles);
-    const weightsOf = layerWeightsFor(spec.normalise ?? false, contentMeans, (await valuesOf(targets)).map(squaredNorm));
-    regions.push({ targets, layerWeights: weightsOf.style, guides: region.mask ? createGuides(region.mask, width, height, layers.style) : undefined });
+    const shares = layerWeightsFor(normalise, contentMeans, (await valuesOf(targets)).map(squaredNorm)).style;
+    const regionGuides = region.mask ? createGuides(region.mask, width, height, layers.style) : undefined;
+    guides.push(...(regionGuides ?? []));
+    layers.style.forEach((layer, index) => {
+      const shape = { ...layerResolution(layer, width, height), channels: targets[index]!.shape[0] };
+      layerTerms.push({ layer, kind: 'style', term: createGramTerm(targets[index]!, shape, weights.style * shares[index]!, regionGuides?.[index]) });
+    });
+    // Each term keeps its own (unnormalised) copy of its target.
+    tf.dispose(targets);
   }
-  const contentWeights = layerWeightsFor(spec.normalise ?? false, contentMeans, []).content;
+  const variation = createTotalVariationTerm(weights.tv);
   const wanted = new Set([...contentLayers, ...styleLayers]);
 
   return {
     async evaluate(x: Float32Array): Promise<Evaluation> {
-      const { total, gradient, parts } = tf.tidy(() => {
-        let kept: tf.Scalar[] = [];
-        const lossOf = (image: tf.Tensor): tf.Scalar => {
-          const features = network.extract(image as tf.Tensor4D, wanted);
-          const content = tf.mul(
-            tf.addN(layers.content.map((name, index) => tf.mul(contentLoss(features.get(name)!, contentTargets[index]!), contentWeights[index]!))),
-            weights.content,
-          ) as tf.Scalar;
-          const regionLosses = regions.map(({ targets, layerWeights, guides }) => {
-            const grams = layers.style.map((name, index) => (guides ? guidedGram(features.get(name)!, guides[index]!) : gramMatrix(features.get(name)!)));
-            return styleLoss(grams, targets, layerWeights);
-          });
-          const style = tf.mul(tf.addN(regionLosses), weights.style) as tf.Scalar;
-          const tv = tf.mul(totalVariationLoss(image as tf.Tensor4D), weights.tv) as tf.Scalar;
-          kept = [content, style, tv].map((term) => tf.keep(term));
-          return tf.addN([content, style, tv]) as tf.Scalar;
-        };
-        const { value, grad } = tf.valueAndGrad(lossOf)(tf.tensor4d(x, [1, height, width, 3]));
-        return { total: value, gradient: grad, parts: kept };
+      const packed = tf.tidy(() => {
+        const image = tf.tensor4d(x, [1, height, width, 3]);
+        const trace = network.trace(image, wanted);
+        const seeds = new Map<string, tf.Tensor4D[]>();
+        const sums = layerTerms.map(({ layer, term }) => {
+          const { sum, gradient } = term.evaluate(trace.features.get(layer)!);
+          seeds.set(layer, [...(seeds.get(layer) ?? []), gradient]);
+          return sum;
+        });
+        const tv = variation.evaluate(image);
+        const gradient = tf.add(trace.backward(seeds), tv.gradient);
+        // One read for the sums and the gradient together: on a GPU each read waits for the device.
+        return tf.concat([tf.stack([...sums, tv.sum]), tf.reshape(gradient, [-1])]);
       });
-      try {
-        // One read for the terms and the gradient together: on a GPU each read waits for the device.
-        const packed = tf.tidy(() => tf.concat([tf.stack([...parts, total]), tf.reshape(gradient, [-1])]));
-        const values = (await packed.data()) as Float32Array;
-        packed.dispose();
-        const [content, style, tv, loss] = values.subarray(0, 4) as unknown as [number, number, number, number];
-        const terms: LossTerms = { content, style, tv, total: loss };
-        return { loss, gradient: values.slice(4), terms };
-      } finally {
-        tf.dispose([total, gradient, ...parts]);
-      }
+      const values = (await packed.data()) as Float32Array;
+      packed.dispose();
+      const parts = { content: 0, style: 0 };
+      layerTerms.forEach(({ kind, term }, index) => (parts[kind] += term.factor * values[index]!));
+      const tv = variation.factor * values[layerTerms.length]!;
+      const total = parts.content + parts.style + tv;
+      const terms: LossTerms = { content: parts.content, style: parts.style, tv, total };
+      return { loss: total, gradient: values.slice(layerTerms.length + 1), terms };
     },
     dispose() {
-      tf.dispose([...contentTargets, ...regions.flatMap(({ targets, guides }) => [...targets, ...(guides ?? []).map((guide) => guide.mask)])]);
+      for (const { term } of layerTerms) term.dispose();
+      variation.dispose();
+      tf.dispose([...contentTargets, ...guides.map((guide) => guide.mask)]);
     },
   };
-}
-
-interface Guide {
-  /** The mask at this layer's resolution, `[1, h, w, 1]`. */
-  readonly mask: tf.Tensor4D;
-  /** h·w / Σmask: rescales the Gram so that a half-masked image is compared like a whole one. */
-  readonly scale: number;
 }
 
 /**
@@ -132,10 +134,6 @@ interface Guide {
 function createGuides(mask: Float32Array, width: number, height: number, styleLayers: readonly string[]): Guide[] {
   const guides = guidesFor(mask, width, height, styleLayers.map((name) => layerResolution(name, width, height)));
   return guides.map((guide) => ({ mask: tf.tensor4d(guide.values, [1, guide.height, guide.width, 1]), scale: guide.scale }));
-}
-
-function guidedGram(features: tf.Tensor4D, guide: Guide): tf.Tensor2D {
-  return tf.mul(gramMatrix(tf.mul(features, guide.mask) as tf.Tensor4D), guide.scale) as tf.Tensor2D;
 }
 
 /** The values of float32 tensors, read without blocking (see `createTfObjective`). */

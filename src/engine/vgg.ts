@@ -65,65 +65,92 @@ function clampByte(value: number): number {
 export interface FeatureNetwork {
   /** The layers whose weights are loaded, in network order. */
   readonly availableLayers: readonly string[];
-  /**
-   * Runs the network on a `[1, H, W, 3]` input up to the deepest wanted layer and returns those
-   * layers' activations. Differentiable with respect to the input.
-   */
+  /** Runs the network on a `[1, H, W, 3]` input up to the deepest wanted layer and returns those layers' activations. */
   extract(input: tf.Tensor4D, wanted: ReadonlySet<string>): Map<string, tf.Tensor4D>;
+  /** The same forward pass, keeping what its backward pass needs (see `Trace`). */
+  trace(input: tf.Tensor4D, wanted: ReadonlySet<string>): Trace;
   dispose(): void;
+}
+
+/** A forward pass that can be run backwards: the loss's gradient with respect to the input. */
+export interface Trace {
+  readonly features: ReadonlyMap<string, tf.Tensor4D>;
+  /**
+   * From the loss's gradients with respect to some of the traced layers' activations (several per
+   * layer are summed) to its gradient with respect to the input, written out: ReLU by its mask,
+   * pooling by its own gradient kernel, each convolution as a convolution with the flipped kernel.
+   */
+  backward(seeds: ReadonlyMap<string, readonly tf.Tensor4D[]>): tf.Tensor4D;
 }
 
 /**
  * `positions`: how many positions one convolution may cover (the GPU's dispatch limit, see
  * gpu-passes.ts); larger activations are convolved in bands. Unlimited on the CPU backends.
+ *
+ * The backward pass is written out rather than taken from TensorFlow.js's tape. Why: on a GPU an
+ * evaluation at the small scales costs what launching its kernels costs on the CPU (measured on
+ * Dawn's null adapter, README "On a GPU"), and the tape launched 212 kernels per evaluation to
+ * conv5_1 (bias and ReLU apart from each convolution, since a fused op is not differentiable there,
+ * and every scalar factor twice); and on wasm, Conv2DBackpropInput is a single-threaded scalar loop
+ * (about 7× slower than the forward conv) while the flipped-kernel forward convolution runs on
+ * XNNPACK. The kernels are constants, so no filter gradient is needed.
  */
 export function createFeatureNetwork(weights: VggWeights, pooling: Pooling, positions: number = positionsPerPass()): FeatureNetwork {
   const availableLayers = VGG19_LAYERS.filter((name) => weights.has(name));
-  const convolutions = new Map(availableLayers.map((name) => [name, createConvRelu(weights.get(name)!, positions)] as const));
+  const layers = availableLayers.map((name) => ({ name, ...convolutionOf(weights.get(name)!) }));
+  const pool = (x: tf.Tensor4D) => (pooling === 'max' ? tf.maxPool(x, 2, 2, 'valid') : tf.avgPool(x, 2, 2, 'valid'));
+  const poolGradient = (dy: tf.Tensor4D, input: tf.Tensor4D, output: tf.Tensor4D): tf.Tensor4D =>
+    (pooling === 'max'
+      ? tf.engine().runKernel(tf.MaxPoolGrad, { dy, input, output }, { filterSize: 2, strides: 2, pad: 'valid' })
+      : tf.engine().runKernel(tf.AvgPoolGrad, { dy, input }, { filterSize: 2, strides: 2, pad: 'valid' })) as tf.Tensor4D;
+
+  const trace = (input: tf.Tensor4D, wanted: ReadonlySet<string>): Trace => {
+    const features = new Map<string, tf.Tensor4D>();
+    /** Per layer run: its ReLU output, and its pooled output where a pool follows. */
+    const steps: { activation: tf.Tensor4D; pooled?: tf.Tensor4D }[] = [];
+    let x = input;
+    for (const { name, kernel, bias } of layers) {
+      if (features.size === wanted.size) break;
+      const activation = convolveInBands(x, positions, (band) => tf.fused.conv2d({ x: band, filter: kernel, bias, strides: 1, pad: 'same', activation: 'relu' }));
+      if (wanted.has(name)) features.set(name, activation);
+      x = activation;
+      if (POOL_AFTER.has(name)) x = pool(activation);
+      steps.push({ activation, ...(x !== activation ? { pooled: x } : {}) });
+    }
+    return {
+      features,
+      backward(seeds) {
+        let upstream: tf.Tensor4D | undefined;
+        for (let index = steps.length - 1; index >= 0; index--) {
+          const contributions = [...(upstream ? [upstream] : []), ...(seeds.get(layers[index]!.name) ?? [])];
+          if (contributions.length === 0) continue;
+          const dy = contributions.length > 1 ? (tf.addN(contributions) as tf.Tensor4D) : contributions[0]!;
+          const dz = tf.mul(dy, tf.step(steps[index]!.activation)) as tf.Tensor4D;
+          const dx = convolveInBands(dz, positions, (band) => tf.conv2d(band, layers[index]!.flippedKernel, 1, 'same'));
+          if (index === 0) return dx;
+          const previous = steps[index - 1]!;
+          upstream = previous.pooled ? poolGradient(dx, previous.activation, previous.pooled) : dx;
+        }
+        return tf.zerosLike(input);
+      },
+    };
+  };
   return {
     availableLayers,
-    extract(input, wanted) {
-      const features = new Map<string, tf.Tensor4D>();
-      let x = input;
-      for (const name of availableLayers) {
-        if (features.size === wanted.size) break;
-        x = convolutions.get(name)!.apply(x);
-        if (wanted.has(name)) features.set(name, x);
-        if (POOL_AFTER.has(name)) x = pooling === 'max' ? tf.maxPool(x, 2, 2, 'valid') : tf.avgPool(x, 2, 2, 'valid');
-      }
-      return features;
-    },
+    extract: (input, wanted) => new Map(trace(input, wanted).features),
+    trace,
     dispose() {
-      for (const convolution of convolutions.values()) convolution.dispose();
+      for (const { flippedKernel } of layers) flippedKernel.dispose();
     },
   };
-}
-
-interface ConvRelu {
-  apply(x: tf.Tensor4D): tf.Tensor4D;
-  dispose(): void;
 }
 
 /**
- * 3×3 "same" convolution + bias + ReLU with a hand-written gradient with respect to its input.
- * Why: tfjs-backend-wasm's Conv2DBackpropInput is a single-threaded scalar loop (about 7× slower
- * than its forward conv). The input gradient of a stride-1 "same" convolution is itself a forward
- * convolution of the upstream gradient with the kernel flipped in both spatial axes and its in/out
- * channels swapped, which runs on the fast (XNNPACK) forward path. The kernel is a constant, so no
- * filter gradient is needed.
+ * A 3×3 "same" convolution's weights, and the kernel of its input gradient: the input gradient of a
+ * stride-1 "same" convolution is itself a forward convolution of the upstream gradient with the
+ * kernel flipped in both spatial axes and its in/out channels swapped.
  */
-function createConvRelu({ kernel, bias }: ConvWeights, positions: number): ConvRelu {
+function convolutionOf({ kernel, bias }: ConvWeights): { kernel: tf.Tensor4D; bias: tf.Tensor1D; flippedKernel: tf.Tensor4D } {
   const flippedKernel = tf.tidy(() => tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D);
-  const convolve = tf.customGrad((x, save) => {
-    const y = convolveInBands(x as tf.Tensor4D, positions, (band) => tf.fused.conv2d({ x: band, filter: kernel, bias, strides: 1, pad: 'same', activation: 'relu' }));
-    (save as tf.GradSaveFunc)([y]);
-    return {
-      value: y,
-      gradFunc: (dy: tf.Tensor4D, [saved]: tf.Tensor[]) => convolveInBands(tf.mul(dy, tf.step(saved!)) as tf.Tensor4D, positions, (band) => tf.conv2d(band, flippedKernel, 1, 'same')),
-    };
-  }) as (x: tf.Tensor4D) => tf.Tensor4D;
-  return {
-    apply: convolve,
-    dispose: () => flippedKernel.dispose(),
-  };
+  return { kernel, bias, flippedKernel };
 }

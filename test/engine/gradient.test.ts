@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseBackend } from '../../src/engine/backend.ts';
 import { resizeExactly } from '../../src/engine/image.ts';
 import { SHALLOW_LAYERS } from '../../src/engine/layers.ts';
-import { gramMatrix } from '../../src/engine/losses.ts';
+import { createContentTerm, createGramTerm, createTotalVariationTerm, gramMatrix } from '../../src/engine/losses.ts';
 import { maxAbs } from '../../src/engine/optimizers/objective.ts';
 import { createRandom, gaussianNoise } from '../../src/engine/random.ts';
 import { createTfObjective, type DisposableObjective } from '../../src/engine/tf-objective.ts';
@@ -33,34 +33,55 @@ function relativeDifference(a: Float32Array | Int32Array | Uint8Array, b: Float3
   return Math.sqrt(difference / norm);
 }
 
-describe('hand-written gradients (the wasm fast path)', () => {
-  it("the convolution's input gradient equals TensorFlow.js's own Conv2DBackpropInput", () => {
-    const { kernel, bias } = weights.get('conv2_1')!;
-    const x = tf.randomNormal([1, 12, 10, 64], 0, 50, 'float32', 1) as tf.Tensor4D;
-    const upstream = tf.randomNormal([1, 12, 10, 128], 0, 1, 'float32', 2);
-    const reference = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.relu(tf.add(tf.conv2d(input as tf.Tensor4D, kernel, 1, 'same'), bias)), upstream)))(x);
-    // A one-layer network built from conv2_1's weights, so that the layer is compared in isolation.
-    const single = createFeatureNetwork(new Map([['conv1_1', { kernel, bias }]]), 'max');
-    const custom = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(single.extract(input as tf.Tensor4D, new Set(['conv1_1'])).get('conv1_1')!, upstream)))(x);
-    expect(relativeDifference(custom.dataSync(), reference.dataSync())).toBeLessThan(1e-5);
-    single.dispose();
-    tf.dispose([x, upstream, reference, custom]);
+describe('hand-written gradients (written out, not taken from the tape)', () => {
+  it("the network's backward pass equals the tape's, through convolutions, ReLUs and both poolings", () => {
+    for (const pooling of ['max', 'avg'] as const) {
+      const traced = createFeatureNetwork(weights, pooling);
+      const layers = new Set(['conv1_2', 'conv2_1', 'conv3_1']);
+      // 11 × 9: odd sizes, so each pooling drops a row and a column.
+      const x = tf.randomNormal([1, 11, 9, 3], 0, 50, 'float32', 1) as tf.Tensor4D;
+      const trace = traced.trace(x, layers);
+      const upstream = new Map([...layers].map((name, index) => [name, tf.randomNormal(trace.features.get(name)!.shape, 0, 1, 'float32', index + 2) as tf.Tensor4D]));
+      const written = trace.backward(new Map([...upstream].map(([name, seed]) => [name, [seed]])));
+      // The tape differentiates TensorFlow.js's own ops (a fused convolution is unfused under it).
+      const reference = tf.grad((input) => {
+        const features = traced.extract(input as tf.Tensor4D, layers);
+        return tf.addN([...layers].map((name) => tf.sum(tf.mul(features.get(name)!, upstream.get(name)!)))) as tf.Scalar;
+      })(x);
+      expect(relativeDifference(written.dataSync(), reference.dataSync()), pooling).toBeLessThan(1e-5);
+      traced.dispose();
+      tf.dispose([x, written, reference, ...upstream.values(), ...trace.features.values()]);
+    }
   });
 
-  it("the Gram matrix's gradient equals matMul's generic gradient", () => {
+  it("each loss term's gradient and value equal the tape's and the formula's", () => {
     const features = tf.randomNormal([1, 9, 7, 32], 0, 20, 'float32', 3) as tf.Tensor4D;
-    const upstream = tf.randomNormal([32, 32], 0, 1, 'float32', 4);
-    const generic = tf.grad((f: tf.Tensor) => {
+    const target = tf.tidy(() => gramMatrix(tf.randomNormal([1, 8, 6, 32], 0, 20, 'float32', 4) as tf.Tensor4D));
+    const mask = tf.tidy(() => tf.div(tf.add(tf.randomUniform([1, 9, 7, 1], 0, 1, 'float32', 5), 0.5), 1.5) as tf.Tensor4D);
+    const contentTarget = tf.randomNormal([1, 9, 7, 32], 0, 20, 'float32', 6) as tf.Tensor4D;
+    const gramOf = (f: tf.Tensor) => {
       const matrix = tf.reshape(f, [63, 32]) as tf.Tensor2D;
-      return tf.sum(tf.mul(tf.div(tf.matMul(matrix, matrix, true, false), 32 * 63), upstream));
-    })(features);
-    const custom = tf.grad((f: tf.Tensor) => tf.sum(tf.mul(gramMatrix(f as tf.Tensor4D), upstream)))(features);
-    expect(relativeDifference(custom.dataSync(), generic.dataSync())).toBeLessThan(1e-5);
-    const gram = gramMatrix(features);
-    const matrix = tf.reshape(features, [63, 32]) as tf.Tensor2D;
-    const expected = tf.div(tf.matMul(matrix, matrix, true, false), 32 * 63);
-    expect(relativeDifference(gram.dataSync(), expected.dataSync())).toBeLessThan(1e-5);
-    tf.dispose([features, upstream, generic, custom, gram, matrix, expected]);
+      return tf.div(tf.matMul(matrix, matrix, true, false), 32 * 63);
+    };
+    const cases: [string, ReturnType<typeof createGramTerm>, tf.Tensor4D, (input: tf.Tensor) => tf.Scalar][] = [
+      ['gram', createGramTerm(target, { height: 9, width: 7, channels: 32 }, 0.7), features, (f) => tf.mul(tf.sum(tf.squaredDifference(gramOf(f), target)), 0.7)],
+      ['guided gram', createGramTerm(target, { height: 9, width: 7, channels: 32 }, 0.7, { mask, scale: 1.8 }), features, (f) => tf.mul(tf.sum(tf.squaredDifference(tf.mul(gramOf(tf.mul(f, mask)), 1.8), target)), 0.7)],
+      ['content', createContentTerm(contentTarget, 3), features, (f) => tf.mul(tf.mean(tf.squaredDifference(f, contentTarget)), 3)],
+      ['total variation', createTotalVariationTerm(2), tf.randomNormal([1, 6, 5, 3], 0, 30, 'float32', 7) as tf.Tensor4D, (image) => {
+        const [, h, w] = image.shape;
+        const down = tf.sub(tf.slice(image, [0, 1, 0, 0], [-1, h! - 1, -1, -1]), tf.slice(image, [0, 0, 0, 0], [-1, h! - 1, -1, -1]));
+        const right = tf.sub(tf.slice(image, [0, 0, 1, 0], [-1, -1, w! - 1, -1]), tf.slice(image, [0, 0, 0, 0], [-1, -1, w! - 1, -1]));
+        return tf.mul(tf.add(tf.sum(tf.abs(down)), tf.sum(tf.abs(right))), 2);
+      }],
+    ];
+    for (const [name, term, input, loss] of cases) {
+      const { sum, gradient } = term.evaluate(input);
+      const value = loss(input);
+      expect(Math.abs(term.factor * sum.dataSync()[0]! - value.dataSync()[0]!) / value.dataSync()[0]!, name).toBeLessThan(1e-5);
+      expect(relativeDifference(gradient.dataSync(), tf.grad(loss)(input).dataSync()), name).toBeLessThan(1e-5);
+      term.dispose();
+    }
+    tf.dispose([features, target, mask, contentTarget]);
   });
 });
 

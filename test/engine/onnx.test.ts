@@ -10,6 +10,8 @@ import { createTfObjective, type NetworkInput, type ObjectiveSpec } from '../../
 import { createFeatureNetwork, rgbToVggInput, VGG19_CHANNELS, VGG19_LAYERS, type Pooling } from '../../src/engine/vgg.ts';
 import { loadVggWeights, type ConvWeights, type VggWeights } from '../../src/engine/weights.ts';
 import * as tf from '@tensorflow/tfjs-core';
+// The cross-check's deep reference runs on the cpu backend (below), which this file registers itself.
+import '@tensorflow/tfjs-backend-cpu';
 import { loadSharedImage, SHARED_VGG_DIR } from '../helpers/shared.ts';
 
 /**
