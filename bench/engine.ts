@@ -11,7 +11,8 @@
  * (one native graph per evaluation). `--engines=onnx` or `--engines=tfjs` runs one, and
  * `--engines=onnx-webgpu` onnxruntime's graphs on its WebGPU provider (with IMPASTO_ENGINE=onnx-webgpu
  * the GPU section's jobs run on it too);
- * `--sections=fast` (any of evaluations, job, gpu, fast, segmentation, uploads) runs only those parts.
+ * `--sections=fast` (any of evaluations, job, gpu, gpu-host, fast, segmentation, uploads) runs only those parts.
+ * `gpu-host` needs no GPU: what an evaluation costs the CPU on WebGPU, on Dawn's null adapter (bench/gpu-host.ts).
  *
  * "gatys" runs VGG-19 to conv5_1 (content conv4_2) as in the paper and as the reference figures in
  * the issues were measured; where the weights for blocks 4–5 are missing (the shared partial set),
@@ -45,7 +46,7 @@ const env = loadEngineEnvironment();
 const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]));
 const sizes = (args.get('sizes') ?? '256').split(',').map(Number);
 const runs = Number(args.get('runs') ?? 5);
-const sections = new Set((args.get('sections') ?? 'evaluations,job,gpu,fast,segmentation,uploads').split(','));
+const sections = new Set((args.get('sections') ?? 'evaluations,job,gpu,gpu-host,fast,segmentation,uploads').split(','));
 const sharedImages = process.env.IMPASTO_SHARED_DIR ? join(process.env.IMPASTO_SHARED_DIR, 'images') : join('..', 'shared', 'images');
 
 const choice = await chooseBackend(env.IMPASTO_BACKEND);
@@ -165,6 +166,21 @@ if (sections.has('gpu') && (isGpuBackend(choice.name) || gpuObjective === 'onnxr
   }
 }
 
+// What a WebGPU evaluation costs the CPU (kernel launches, command recording) on Dawn's null
+// adapter, in a process of its own: no GPU needed. At the small scales this bounds a GPU's speed.
+const gpuHost: unknown[] = [];
+if (sections.has('gpu-host')) {
+  // The two smallest scales of a job, where most of its iterations run.
+  for (const size of [128, 181]) {
+    try {
+      const output = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('gpu-host.ts', import.meta.url)), String(size), String(Math.max(runs, 20))], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      gpuHost.push(...(JSON.parse(output.trim().split('\n').at(-1)!) as unknown[]));
+    } catch (error) {
+      gpuHost.push({ size: `${size}×${size}`, error: error instanceof Error ? error.message.split('\n')[0] : String(error) });
+    }
+  }
+}
+
 // The fast method (feed-forward networks, onnxruntime): a whole result from the JPEG's bytes to the
 // PNG's, at 512 and 1024 px. The first run of a size builds its graph (once per process and size):
 // reported apart from the median of the warm runs. The before/after GIF is timed on its own.
@@ -265,6 +281,10 @@ if (gpuJobs.length > 0) {
   console.log(`300 iterations on the GPU (${choice.reasons.at(-1)}):`);
   console.table(gpuJobs);
 }
+if (gpuHost.length > 0) {
+  console.log("an evaluation's cost to the CPU on WebGPU (Dawn's null adapter: kernels launched, none run):");
+  console.table(gpuHost);
+}
 if (fastJobs.length > 0) {
   console.log('fast method on onnxruntime (decode, network, PNG):');
   console.table(fastJobs);
@@ -279,7 +299,7 @@ if (segmentation.length > 0) {
   console.table(segmentation);
 }
 console.log(`peak RSS: ${peakRssMb} MB\n`);
-console.log(JSON.stringify({ backend: choice.name, adapter: choice.adapter, machine, node: process.version, runs, rows, defaultJobs, gpuJobs, fastJobs, fastPeaks, segmentation, uploads, peakRssMb }, null, 2));
+console.log(JSON.stringify({ backend: choice.name, adapter: choice.adapter, machine, node: process.version, runs, rows, defaultJobs, gpuJobs, gpuHost, fastJobs, fastPeaks, segmentation, uploads, peakRssMb }, null, 2));
 
 /** Multiply-adds ×2 of the convolutions and Gram products, forward and backward. */
 function evaluationFlops(size: number, layers: LayerSelection): number {

@@ -1,0 +1,88 @@
+/**
+ * What one evaluation costs the CPU on WebGPU before the GPU computes anything: TensorFlow.js's
+ * kernels and Dawn's command recording, measured on Dawn's null adapter (it accepts every command
+ * and runs none), so on any machine, GPU or not. At the small scales of a multi-scale job this, not
+ * the arithmetic, is what a GPU evaluation costs (README, "On a GPU"). Run by `npm run bench`
+ * (section `gpu-host`) in a process of its own, since it replaces the TensorFlow.js backend.
+ *
+ *   tsx bench/gpu-host.ts <size> <runs>
+ *
+ * Prints JSON: per layer set, the median host milliseconds and the kernels dispatched per evaluation.
+ * Dawn's null device caps its memory at a few hundred MB: at 256 px its buffers run out.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { loadEngineEnvironment } from '../src/bot/config.ts';
+import { GATYS_LAYERS, SHALLOW_LAYERS } from '../src/engine/layers.ts';
+import { gaussianNoise } from '../src/engine/random.ts';
+import { createTfObjective } from '../src/engine/tf-objective.ts';
+import { createFeatureNetwork, VGG19_CHANNELS, VGG19_LAYERS } from '../src/engine/vgg.ts';
+import { loadVggWeights, locateWeights, type ConvWeights } from '../src/engine/weights.ts';
+
+const [size, runs] = [Number(process.argv[2] ?? 128), Number(process.argv[3] ?? 20)];
+
+interface CountingEncoder {
+  beginComputePass(...args: unknown[]): { dispatchWorkgroups(...args: unknown[]): void };
+}
+interface NullGpu {
+  requestAdapter(): Promise<unknown>;
+}
+const { create, globals } = (await import('webgpu')) as unknown as { create: (flags: string[]) => NullGpu; globals: object };
+Object.assign(globalThis, globals);
+Object.defineProperty(globalThis, 'navigator', { value: { gpu: create(['backend=null']) }, configurable: true, writable: true });
+await import('@tensorflow/tfjs-backend-webgpu');
+if (!(await tf.setBackend('webgpu'))) throw new Error("TensorFlow.js's WebGPU backend did not start on Dawn's null adapter");
+
+// Count the dispatches: every compute pass comes from a command encoder of this device.
+let dispatches = 0;
+const device = (tf.backend() as unknown as { device: { createCommandEncoder(...args: unknown[]): CountingEncoder } }).device;
+const createEncoder = device.createCommandEncoder.bind(device);
+device.createCommandEncoder = (...args) => {
+  const encoder = createEncoder(...args);
+  const beginPass = encoder.beginComputePass.bind(encoder);
+  encoder.beginComputePass = (...passArgs) => {
+    const pass = beginPass(...passArgs);
+    const dispatch = pass.dispatchWorkgroups.bind(pass);
+    pass.dispatchWorkgroups = (...dispatchArgs) => {
+      dispatches += 1;
+      dispatch(...dispatchArgs);
+    };
+    return pass;
+  };
+  return encoder;
+};
+
+// Deep layers the shared partial weights lack get random stand-ins: the cost does not depend on values.
+const env = loadEngineEnvironment();
+const weights = new Map(await loadVggWeights(await locateWeights({ explicitDir: env.IMPASTO_WEIGHTS_DIR, download: { baseUrl: env.IMPASTO_WEIGHTS_URL } })));
+VGG19_LAYERS.forEach((name, index) => {
+  if (weights.has(name)) return;
+  const inChannels = index === 0 ? 3 : VGG19_CHANNELS[index - 1]!;
+  const stand: ConvWeights = { kernel: tf.randomNormal([3, 3, inChannels, VGG19_CHANNELS[index]!], 0, 0.05, 'float32', index), bias: tf.zeros([VGG19_CHANNELS[index]!]) };
+  weights.set(name, stand);
+});
+
+const rows = [];
+for (const [layerSet, layers] of [['gatys (to conv5_1)', GATYS_LAYERS], ['shallow (to conv3_2)', SHALLOW_LAYERS]] as const) {
+  const network = createFeatureNetwork(weights, 'max');
+  const input = { x: gaussianNoise(size * size * 3, 50, 1), width: size, height: size };
+  const objective = await createTfObjective({ network, layers, content: input, styles: [{ input, weight: 1 }], weights: { content: 1e5, style: 3e4, tv: 1 } });
+  await objective.evaluate(input.x); // warm-up: shader compilation
+  const milliseconds: number[] = [];
+  dispatches = 0;
+  for (let run = 0; run < runs; run++) {
+    const start = performance.now();
+    await objective.evaluate(input.x);
+    milliseconds.push(performance.now() - start);
+  }
+  rows.push({ layers: layerSet, size: `${size}×${size}`, hostMsPerEvaluation: Math.round(median(milliseconds) * 10) / 10, dispatchesPerEvaluation: dispatches / runs });
+  objective.dispose();
+  network.dispose();
+}
+console.log(JSON.stringify(rows));
+// Dawn keeps the event loop alive while its instance exists.
+process.exit(0);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
