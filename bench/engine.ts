@@ -11,7 +11,7 @@
  * (one native graph per evaluation). `--engines=onnx` or `--engines=tfjs` runs one, and
  * `--engines=onnx-webgpu` onnxruntime's graphs on its WebGPU provider (with IMPASTO_ENGINE=onnx-webgpu
  * the GPU section's jobs run on it too);
- * `--sections=fast` (any of evaluations, job, gpu, gpu-host, fast, segmentation, uploads) runs only those parts.
+ * `--sections=fast` (any of evaluations, job, gpu, gpu-host, optimizer, fast, segmentation, uploads) runs only those parts.
  * `gpu-host` needs no GPU: what an evaluation costs the CPU on WebGPU, on Dawn's null adapter (bench/gpu-host.ts).
  *
  * "gatys" runs VGG-19 to conv5_1 (content conv4_2) as in the paper and as the reference figures in
@@ -38,15 +38,18 @@ import { loadPersonSegmenter } from '../src/engine/segmentation/person.ts';
 import { hasSegmentationModel } from '../src/engine/segmentation/weights.ts';
 import { decodeImage, encodePng, resizeExactly, resizeToLongSide } from '../src/engine/image.ts';
 import { GATYS_LAYERS, SHALLOW_LAYERS, type LayerSelection } from '../src/engine/layers.ts';
+import { createLbfgs } from '../src/engine/optimizers/lbfgs.ts';
+import { STYLIZE_OPTIONS } from '../src/engine/options.ts';
+import { createRandom } from '../src/engine/random.ts';
 import { createTfObjective } from '../src/engine/tf-objective.ts';
-import { createFeatureNetwork, layerResolution, rgbToVggInput, VGG19_CHANNELS, VGG19_LAYERS } from '../src/engine/vgg.ts';
+import { BGR_MEAN, createFeatureNetwork, layerResolution, rgbToVggInput, VGG19_CHANNELS, VGG19_LAYERS } from '../src/engine/vgg.ts';
 import { loadVggWeights, locateWeights, type ConvWeights } from '../src/engine/weights.ts';
 
 const env = loadEngineEnvironment();
 const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]));
 const sizes = (args.get('sizes') ?? '256').split(',').map(Number);
 const runs = Number(args.get('runs') ?? 5);
-const sections = new Set((args.get('sections') ?? 'evaluations,job,gpu,gpu-host,fast,segmentation,uploads').split(','));
+const sections = new Set((args.get('sections') ?? 'evaluations,job,gpu,gpu-host,optimizer,fast,segmentation,uploads').split(','));
 const sharedImages = process.env.IMPASTO_SHARED_DIR ? join(process.env.IMPASTO_SHARED_DIR, 'images') : join('..', 'shared', 'images');
 
 const choice = await chooseBackend(env.IMPASTO_BACKEND);
@@ -181,6 +184,43 @@ if (sections.has('gpu-host')) {
   }
 }
 
+// What L-BFGS itself costs per iteration (its two-loop recursion, line search and bounds, in
+// JavaScript on the CPU), apart from the evaluations: on a GPU it runs while the GPU waits. A cheap
+// ill-conditioned quadratic stands in for the objective (its own time is left out), the history full.
+const optimizerSteps = [];
+if (sections.has('optimizer')) {
+  const historySize = STYLIZE_OPTIONS.historySize.default;
+  const bounds = { lower: BGR_MEAN.map((mean) => -mean), upper: BGR_MEAN.map((mean) => 255 - mean) };
+  for (const size of [128, 256, 512]) {
+    const random = createRandom(size);
+    const n = size * size * 3;
+    const curvature = Float32Array.from({ length: n }, () => Math.exp(-12 * random()));
+    const minimum = Float32Array.from({ length: n }, () => 200 * random() - 100);
+    let evaluationMs = 0;
+    const objective = {
+      async evaluate(x: Float32Array) {
+        const started = performance.now();
+        const gradient = new Float32Array(n);
+        let loss = 0;
+        for (let i = 0; i < n; i++) {
+          const difference = x[i]! - minimum[i]!;
+          loss += curvature[i]! * difference * difference;
+          gradient[i] = 2 * curvature[i]! * difference;
+        }
+        evaluationMs += performance.now() - started;
+        return { loss, gradient, terms: { content: loss, style: 0, tv: 0, total: loss } };
+      },
+    };
+    const optimizer = createLbfgs(objective, new Float32Array(n), { historySize, bounds });
+    for (let step = 0; step < historySize; step++) await optimizer.step();
+    const [steps, started, evaluatedBefore] = [2 * historySize, performance.now(), evaluationMs];
+    let evaluations = 0;
+    for (let step = 0; step < steps; step++) evaluations += (await optimizer.step()).evaluations;
+    const optimizerMs = performance.now() - started - (evaluationMs - evaluatedBefore);
+    optimizerSteps.push({ optimizer: `L-BFGS, history ${historySize}`, size: `${size}×${size}`, msPerIteration: round(optimizerMs / steps, 1), evaluationsPerIteration: round(evaluations / steps, 2) });
+  }
+}
+
 // The fast method (feed-forward networks, onnxruntime): a whole result from the JPEG's bytes to the
 // PNG's, at 512 and 1024 px. The first run of a size builds its graph (once per process and size):
 // reported apart from the median of the warm runs. The before/after GIF is timed on its own.
@@ -285,6 +325,10 @@ if (gpuHost.length > 0) {
   console.log("an evaluation's cost to the CPU on WebGPU (Dawn's null adapter: kernels launched, none run):");
   console.table(gpuHost);
 }
+if (optimizerSteps.length > 0) {
+  console.log("the optimiser's own time per iteration (CPU, JavaScript), apart from the evaluations:");
+  console.table(optimizerSteps);
+}
 if (fastJobs.length > 0) {
   console.log('fast method on onnxruntime (decode, network, PNG):');
   console.table(fastJobs);
@@ -299,7 +343,7 @@ if (segmentation.length > 0) {
   console.table(segmentation);
 }
 console.log(`peak RSS: ${peakRssMb} MB\n`);
-console.log(JSON.stringify({ backend: choice.name, adapter: choice.adapter, machine, node: process.version, runs, rows, defaultJobs, gpuJobs, gpuHost, fastJobs, fastPeaks, segmentation, uploads, peakRssMb }, null, 2));
+console.log(JSON.stringify({ backend: choice.name, adapter: choice.adapter, machine, node: process.version, runs, rows, defaultJobs, gpuJobs, gpuHost, optimizerSteps, fastJobs, fastPeaks, segmentation, uploads, peakRssMb }, null, 2));
 
 /** Multiply-adds ×2 of the convolutions and Gram products, forward and backward. */
 function evaluationFlops(size: number, layers: LayerSelection): number {

@@ -114,7 +114,8 @@ export function createFeatureNetwork(weights: VggWeights, pooling: Pooling, posi
       const activation = convolveInBands(x, positions, (band) => tf.fused.conv2d({ x: band, filter: kernel, bias, strides: 1, pad: 'same', activation: 'relu' }));
       if (wanted.has(name)) features.set(name, activation);
       x = activation;
-      if (POOL_AFTER.has(name)) x = pool(activation);
+      // The deepest wanted layer's pool would feed nothing.
+      if (POOL_AFTER.has(name) && features.size < wanted.size) x = pool(activation);
       steps.push({ activation, ...(x !== activation ? { pooled: x } : {}) });
     }
     return {
