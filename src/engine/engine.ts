@@ -12,10 +12,11 @@ import { resizeExactly, resizeToLongSide, sizeAtLongSide, type RgbImage } from '
 import { selectLayers, type LayerSelection } from './layers.ts';
 import { createAdam } from './optimizers/adam.ts';
 import type { Bounds } from './optimizers/bounds.ts';
-import { createLbfgs } from './optimizers/lbfgs.ts';
+import { createLbfgs, type InverseHessian } from './optimizers/lbfgs.ts';
 import type { IterativeOptimizer, LossTerms } from './optimizers/objective.ts';
 import { resolveOptions, type StylizeOptions, type StylizeOptionsInput } from './options.ts';
 import { gaussianNoise } from './random.ts';
+import { createTfInverseHessian, pairsFitOnDevice } from './tf-inverse-hessian.ts';
 import { createTfObjective, type DisposableObjective, type ObjectiveSpec } from './tf-objective.ts';
 import { arrayWeightsOf, createOnnxObjective, type ArrayWeights } from './onnx/objective.ts';
 import { loadOnnxRuntimeOnWebGpu, type OnnxDevice } from './onnx/sessions.ts';
@@ -140,8 +141,19 @@ export async function chooseObjectiveEngine(wanted: ObjectiveEngineSetting, back
   }
 }
 
+export interface EngineTuning {
+  /**
+   * Keep L-BFGS's pairs on the TensorFlow.js backend (`tf-inverse-hessian.ts`) rather than in
+   * arrays: by default on a GPU backend with the TensorFlow.js objective, where the two-loop
+   * recursion in JavaScript kept the GPU waiting. Where they would not fit in one of the GPU's
+   * buffers, they stay in arrays.
+   */
+  readonly pairsOnDevice?: boolean;
+}
+
 /** `device`: where onnxruntime runs the objective when `ort` is given (its CPU by default). */
-export function createEngineFromWeights(choice: BackendChoice, weights: VggWeights, ort?: Ort, device: OnnxDevice = 'cpu'): Engine {
+export function createEngineFromWeights(choice: BackendChoice, weights: VggWeights, ort?: Ort, device: OnnxDevice = 'cpu', tuning: EngineTuning = {}): Engine {
+  const pairsOnDevice = tuning.pairsOnDevice ?? (!ort && isGpuBackend(choice.name));
   // The weights as arrays for onnxruntime, read once, by the first objective (reading a tensor is
   // asynchronous; started there, a failure is that job's error rather than an unhandled rejection).
   let arrays: Promise<ArrayWeights> | undefined;
@@ -161,7 +173,7 @@ export function createEngineFromWeights(choice: BackendChoice, weights: VggWeigh
     objectiveEngine: ort ? 'onnx' : 'tfjs',
     backendReasons: choice.reasons,
     availableLayers,
-    stylize: (request) => runStylization(request, choice.name, networkFor, objectiveFactory, choice.adapter),
+    stylize: (request) => runStylization(request, choice.name, networkFor, objectiveFactory, choice.adapter, pairsOnDevice),
     async measureLoss(request, images) {
       const options = resolveOptions(request.options, choice.name);
       const network = networkFor(options.pooling);
@@ -222,7 +234,8 @@ async function runStylization(
   networkFor: (pooling: Pooling) => FeatureNetwork,
   objectiveFactory: ObjectiveFactory,
   /** On WebGPU: a picture whose activations exceed its buffers is refused before any work. */
-  adapter?: GpuAdapterInfo,
+  adapter: GpuAdapterInfo | undefined,
+  pairsOnDevice: boolean,
 ): Promise<StylizeResult> {
   const options = resolveOptions(request.options, backend);
   const network = networkFor(options.pooling);
@@ -258,14 +271,18 @@ async function runStylization(
   for (const [index, scale] of schedule.entries()) {
     const stage = await prepareStage(request, styles, background, scale.size, options);
     const objective = await withTemporal(await objectiveFactory(objectiveInputsFor(stage, layers, options), options.pooling), request.temporal, stage.content);
+    let inverseHessian: InverseHessian | undefined;
     try {
       x = !x || !previous ? await initialImage(options, stage.content, styles[0]!.image, request.start) : await refine(x, previous, stage.content);
       previous = stage.content;
       const snapshot = () => finishImage(vggInputToRgb(x!, stage.content.width, stage.content.height), stage, options);
       if (index === 0) frames.push(snapshot());
+      if (options.optimizer === 'lbfgs' && pairsOnDevice && pairsFitOnDevice(options.historySize, x.length, adapter?.limits)) {
+        inverseHessian = createTfInverseHessian(options.historySize, x.length);
+      }
       const optimizer: IterativeOptimizer =
         options.optimizer === 'lbfgs'
-          ? createLbfgs(objective, x, { historySize: options.historySize, bounds: PIXEL_BOUNDS })
+          ? createLbfgs(objective, x, { historySize: options.historySize, bounds: PIXEL_BOUNDS, ...(inverseHessian ? { inverseHessian } : {}) })
           : createAdam(objective, x, { learningRate: options.learningRate, bounds: PIXEL_BOUNDS });
       for (let step = 0; step < scale.iterations; step++) {
         throwIfAborted(request.signal);
@@ -300,6 +317,7 @@ async function runStylization(
       }
       finalStage = stage;
     } finally {
+      inverseHessian?.dispose();
       objective.dispose();
     }
   }

@@ -3,8 +3,9 @@
  * `dataSync()` with an OffscreenCanvas, which Node does not have, so on the first run on a real GPU
  * (an H200) every job failed at its first read. There is no GPU here: these tests stand in for one by
  * making the synchronous reads throw, as they do there (a mock of what cannot run here), and run
- * each path that reads tensors on the GPU engine: a whole job on the TensorFlow.js objective, the
- * weights copied for onnxruntime, and the quality metric.
+ * each path that reads tensors on the GPU engine: a whole job on the TensorFlow.js objective (with
+ * L-BFGS's pairs in arrays, and on the device as on a GPU), the weights copied for onnxruntime, and
+ * the quality metric.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { arrayWeightsOf } from '../../src/engine/onnx/objective.ts';
 import { styleMatch } from '../../src/engine/quality.ts';
 import { createFeatureNetwork } from '../../src/engine/vgg.ts';
 import { loadVggWeights, type VggWeights } from '../../src/engine/weights.ts';
-import type { Engine } from '../../src/engine/engine.ts';
+import { createEngineFromWeights, type Engine } from '../../src/engine/engine.ts';
 import type { RgbImage } from '../../src/engine/image.ts';
 import { sharedEngine } from '../helpers/engine.ts';
 import { loadSharedImage, SHARED_VGG_DIR } from '../helpers/shared.ts';
@@ -56,6 +57,15 @@ describe('the engine reads tensors only asynchronously (as a GPU backend require
     const result = await engine.stylize({ content, style, options: { size: 64, iterations: 3 } });
     expect(result.iterations).toBe(3);
     expect(result.history.at(-1)!.total).toBeLessThan(result.history[0]!.total);
+  });
+
+  it("a whole job with L-BFGS's pairs on the device (as on a GPU), close to the one with them in arrays", async () => {
+    const onDevice = createEngineFromWeights({ name: engine.backend, reasons: [] }, weights, undefined, 'cpu', { pairsOnDevice: true });
+    const options = { size: 64, iterations: 8, multiScale: false };
+    const [device, arrays] = [await onDevice.stylize({ content, style, options }), await engine.stylize({ content, style, options })];
+    expect(device.iterations).toBe(8);
+    expect(device.history.at(-1)!.total).toBeLessThan(device.history[0]!.total / 2);
+    expect(Math.abs(device.history.at(-1)!.total - arrays.history.at(-1)!.total) / arrays.history.at(-1)!.total).toBeLessThan(0.02);
   });
 
   it("the weights copied into plain arrays for onnxruntime's graphs", async () => {

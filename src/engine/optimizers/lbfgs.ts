@@ -14,7 +14,31 @@ export interface LbfgsOptions {
   readonly maxLineSearchEvaluations?: number;
   /** Keep `x` inside these bounds (a projected L-BFGS, see below). */
   readonly bounds?: Bounds;
+  /** Where the pairs live and how −H·g is found: the two-loop recursion on arrays by default. */
+  readonly inverseHessian?: InverseHessian;
 }
+
+/**
+ * L-BFGS's approximation H of the inverse Hessian, from the last `historySize` steps' pairs (s, the
+ * step; y, the gradient's change along it), with H₀ = γI scaled by the newest pair. Two
+ * implementations: the two-loop recursion on arrays (`createTwoLoopInverseHessian`), and the compact
+ * form with the pairs on the GPU (`tf-inverse-hessian.ts`), where the recursion's passes over
+ * the vectors were most of the CPU's time per iteration while the GPU waited.
+ */
+export interface InverseHessian {
+  /** −H·g, written into `out`. */
+  direction(gradient: Float32Array, out: Float32Array): Promise<Float32Array>;
+  /** Adds the pair of a step taken (the oldest goes past the history size), unless its curvature sᵀy is not positive. */
+  update(s: Float32Array, y: Float32Array): Promise<void>;
+  /** Forgets every pair (H = I again). */
+  clear(): void;
+  /** Pairs held. */
+  readonly size: number;
+  dispose(): void;
+}
+
+/** Below this, a pair's curvature sᵀy counts as not positive: it would break H's positivity. */
+export const MIN_CURVATURE = 1e-10;
 
 // Wolfe constants as in Nocedal & Wright (and PyTorch's LBFGS): sufficient decrease and curvature.
 const C1 = 1e-4;
@@ -39,13 +63,12 @@ export function createLbfgs(objective: Objective, x: Float32Array, options: Lbfg
   const changeTolerance = options.changeTolerance ?? 1e-9;
   const maxEvaluations = options.maxLineSearchEvaluations ?? 25;
   const firstStepSize = options.firstStepSize ?? 10;
-  const history: HistoryEntry[] = [];
+  const inverseHessian = options.inverseHessian ?? createTwoLoopInverseHessian(options.historySize);
   let current: Evaluation | undefined;
-  let hessianScale = 1;
   let converged = false;
-  let spare: HistoryEntry | undefined;
   const trial = new Float32Array(x.length);
   const unboundedDirection = new Float32Array(x.length);
+  const [s, y] = [new Float32Array(x.length), new Float32Array(x.length)];
 
   const { bounds } = options;
   if (bounds) project(x, bounds);
@@ -57,6 +80,11 @@ export function createLbfgs(objective: Objective, x: Float32Array, options: Lbfg
     const point = pointAlong(trial, x, direction, t, bounds);
     const at = await objective.evaluate(point);
     return { at, slope: bounds ? slopeWithin(at.gradient, direction, point, bounds) : dot(at.gradient, direction) };
+  };
+  const directionFrom = async (gradient: Float32Array): Promise<{ direction: Float32Array; slope: number }> => {
+    const unbounded = await inverseHessian.direction(gradient, unboundedDirection);
+    const direction = bounds ? freeComponents(x, unbounded, bounds, 1) : unbounded;
+    return { direction, slope: dot(current!.gradient, direction) };
   };
 
   return {
@@ -71,24 +99,23 @@ export function createLbfgs(objective: Objective, x: Float32Array, options: Lbfg
         converged = true;
         return { terms: current.terms, evaluations, converged };
       }
-      const unbounded = searchDirection(gradient, history, hessianScale, unboundedDirection);
-      const direction = bounds ? freeComponents(x, unbounded, bounds, 1) : unbounded;
-      const slope = dot(current.gradient, direction);
+      let { direction, slope } = await directionFrom(gradient);
+      if (!(slope < -changeTolerance) && inverseHessian.size > 0) {
+        // H is positive definite in exact arithmetic; where rounding made its direction climb
+        // (float32 products on a GPU), start it afresh from the gradient rather than stop here.
+        inverseHessian.clear();
+        ({ direction, slope } = await directionFrom(gradient));
+      }
       if (!(slope < -changeTolerance)) {
         converged = true;
         return { terms: current.terms, evaluations, converged };
       }
       // Without curvature information yet, try a step that moves the steepest coordinate by
       // `firstStepSize` (ten grey levels for an image): a scale-free start the line search refines.
-      const initialStep = history.length === 0 ? firstStepSize / maxAbs(direction) : 1;
+      const initialStep = inverseHessian.size === 0 ? firstStepSize / maxAbs(direction) : 1;
       const search = await strongWolfeSearch((t) => probeAlong(direction, t), direction, current, slope, initialStep, maxEvaluations, changeTolerance);
       evaluations += search.evaluations;
 
-      // A dropped pair's arrays are reused: at 1024 px each is 9 MB, and allocating two per step
-      // kept the garbage collector busy.
-      const s = spare?.s ?? new Float32Array(x.length);
-      const y = spare?.y ?? new Float32Array(x.length);
-      spare = undefined;
       // The step actually taken: to the point the search evaluated (with bounds, its projection).
       pointAlong(s, x, direction, search.t, bounds);
       for (let i = 0; i < x.length; i++) {
@@ -97,19 +124,48 @@ export function createLbfgs(objective: Objective, x: Float32Array, options: Lbfg
         x[i] = next;
         y[i] = search.at.gradient[i]! - current.gradient[i]!;
       }
-      const ys = dot(y, s);
-      // Skip the update when curvature is not positive: it would break the Hessian's positivity.
-      if (ys > 1e-10) {
-        if (history.length === options.historySize) spare = history.shift();
-        history.push({ s, y, rho: 1 / ys });
-        hessianScale = ys / dot(y, y);
-      } else {
-        spare = { s, y, rho: 0 };
-      }
+      await inverseHessian.update(s, y);
       const lossChange = Math.abs(search.at.loss - current.loss);
       current = search.at;
       if (lossChange < changeTolerance || search.t * maxAbs(direction) < changeTolerance) converged = true;
       return { terms: current.terms, evaluations, converged };
+    },
+  };
+}
+
+/** The two-loop recursion (Nocedal & Wright, Algorithm 7.4) over pairs kept as arrays. */
+export function createTwoLoopInverseHessian(historySize: number): InverseHessian {
+  const history: HistoryEntry[] = [];
+  let hessianScale = 1;
+  // A dropped pair's arrays are reused: at 1024 px each is 9 MB, and allocating two per step kept
+  // the garbage collector busy.
+  let spare: HistoryEntry | undefined;
+  return {
+    get size() {
+      return history.length;
+    },
+    async direction(gradient, out) {
+      return searchDirection(gradient, history, hessianScale, out);
+    },
+    async update(s, y) {
+      const ys = dot(y, s);
+      if (!(ys > MIN_CURVATURE)) return;
+      const entry = history.length === historySize ? history.shift()! : spare;
+      spare = undefined;
+      const kept = { s: entry?.s ?? new Float32Array(s.length), y: entry?.y ?? new Float32Array(y.length), rho: 1 / ys };
+      kept.s.set(s);
+      kept.y.set(y);
+      history.push(kept);
+      hessianScale = ys / dot(y, y);
+    },
+    clear() {
+      spare = history[0];
+      history.length = 0;
+      hessianScale = 1;
+    },
+    dispose() {
+      history.length = 0;
+      spare = undefined;
     },
   };
 }

@@ -1,0 +1,160 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { positionsPerPass } from './gpu-passes.ts';
+import type { GpuLimits } from './webgpu.ts';
+import { MIN_CURVATURE, type InverseHessian } from './optimizers/lbfgs.ts';
+import { dot } from './optimizers/objective.ts';
+
+/**
+ * L-BFGS's inverse Hessian with its pairs on the TensorFlow.js backend (the GPU), in the compact
+ * form of Byrd, Nocedal & Schnabel (1994; Nocedal & Wright eq. 7.24, as L-BFGS-B uses it):
+ *
+ *   H = γI + [S  γY] · [[R⁻ᵀ(D + γYᵀY)R⁻¹, −R⁻ᵀ], [−R⁻¹, 0]] · [Sᵀ; γYᵀ]
+ *
+ * with S and Y the pairs as columns, R the upper triangle of SᵀY and D its diagonal. −H·g then
+ * takes two products with the stacked pairs [S; Y] on the device (its 2k dot products with g, and
+ * the combination of the 2k vectors) and a little float64 algebra on k×k matrices here, instead of
+ * the two-loop recursion's 2k dependent passes over the vectors in JavaScript: on a GPU those
+ * passes were most of an iteration's CPU time (215 ms at 512² on 2 vCPUs, README "On a GPU") while
+ * the GPU waited. The same H as the two-loop recursion, up to float32 rounding in the products.
+ *
+ * `positions`: the most columns one product may cover (WebGPU's dispatch limit, gpu-passes.ts).
+ */
+export function createTfInverseHessian(historySize: number, length: number, positions: number = positionsPerPass()): InverseHessian {
+  let pairs: { s: tf.Tensor2D; y: tf.Tensor2D }[] = [];
+  /** [S; Y]: the pairs' s then their y, one per row (2k × length). */
+  let stacked: tf.Tensor2D | undefined;
+  /** sy[i][j] = sᵢ·yⱼ for i ≤ j (R), yy[i][j] = yᵢ·yⱼ (YᵀY). */
+  let sy: number[][] = [];
+  let yy: number[][] = [];
+  let scale = 1;
+
+  const restack = () => {
+    stacked?.dispose();
+    stacked = pairs.length > 0 ? (tf.concat([...pairs.map((pair) => pair.s), ...pairs.map((pair) => pair.y)]) as tf.Tensor2D) : undefined;
+  };
+  const clear = () => {
+    tf.dispose(pairs.flatMap((pair) => [pair.s, pair.y]));
+    pairs = [];
+    sy = [];
+    yy = [];
+    scale = 1;
+    restack();
+  };
+
+  return {
+    get size() {
+      return pairs.length;
+    },
+    async direction(gradient, out) {
+      const k = pairs.length;
+      if (k === 0 || !stacked) {
+        for (let i = 0; i < gradient.length; i++) out[i] = Math.fround(-gradient[i]!) * scale;
+        return out;
+      }
+      const g = tf.tensor2d(gradient, [1, length]);
+      try {
+        const products = await readAndDispose(productsWith(stacked, g, positions));
+        const coefficients = compactCoefficients(products.subarray(0, k), products.subarray(k), sy, yy, scale);
+        const direction = tf.tidy(() => tf.neg(tf.add(tf.mul(g, scale), combinationOf(tf.tensor2d(coefficients, [1, 2 * k]), stacked!, positions))));
+        out.set(await readAndDispose(direction));
+        return out;
+      } finally {
+        g.dispose();
+      }
+    },
+    async update(s, y) {
+      const ys = dot(y, s);
+      if (!(ys > MIN_CURVATURE)) return;
+      const yyNew = dot(y, y);
+      const pair = { s: tf.tensor2d(s, [1, length]), y: tf.tensor2d(y, [1, length]) };
+      // The new y against every pair held: sᵢ·y (R's new column) and yᵢ·y (YᵀY's new row).
+      const k = pairs.length;
+      const products = stacked ? await readAndDispose(productsWith(stacked, pair.y, positions)) : new Float32Array(0);
+      sy.forEach((row, i) => row.push(products[i]!));
+      sy.push([...new Array<number>(k).fill(0), ys]);
+      const column = Array.from(products.subarray(k));
+      yy.forEach((row, i) => row.push(column[i]!));
+      yy.push([...column, yyNew]);
+      pairs.push(pair);
+      if (pairs.length > historySize) {
+        tf.dispose([pairs[0]!.s, pairs[0]!.y]);
+        pairs = pairs.slice(1);
+        sy = sy.slice(1).map((row) => row.slice(1));
+        yy = yy.slice(1).map((row) => row.slice(1));
+      }
+      scale = ys / yyNew;
+      restack();
+    },
+    clear,
+    dispose: clear,
+  };
+}
+
+/**
+ * Whether `historySize` pairs of `length` floats fit in one of the GPU's buffers, as the stacked
+ * pairs must (at 1024 px with 20 pairs: 377 MB; many GPUs allow 256 MB to 2 GB). No limits: yes.
+ */
+export function pairsFitOnDevice(historySize: number, length: number, limits: GpuLimits | undefined): boolean {
+  return !limits || 2 * historySize * length * 4 <= Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
+}
+
+/**
+ * The coefficients c of −H·g = −γg − cᵀ[S; Y], from p = Sᵀg and q = Yᵀg: with a = R⁻¹p, the S part
+ * is R⁻ᵀ((D + γYᵀY)a − γq) and the Y part −γa.
+ */
+function compactCoefficients(p: Float32Array, q: Float32Array, sy: readonly number[][], yy: readonly number[][], scale: number): Float32Array {
+  const k = p.length;
+  const a = new Float64Array(k);
+  for (let i = k - 1; i >= 0; i--) {
+    let sum = p[i]!;
+    for (let j = i + 1; j < k; j++) sum -= sy[i]![j]! * a[j]!;
+    a[i] = sum / sy[i]![i]!;
+  }
+  const t = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    let sum = sy[i]![i]! * a[i]! - scale * q[i]!;
+    for (let j = 0; j < k; j++) sum += scale * yy[i]![j]! * a[j]!;
+    t[i] = sum;
+  }
+  const coefficients = new Float32Array(2 * k);
+  for (let i = 0; i < k; i++) {
+    let sum = t[i]!;
+    for (let j = 0; j < i; j++) sum -= sy[j]![i]! * coefficients[j]!;
+    coefficients[i] = sum / sy[i]![i]!;
+    coefficients[k + i] = -scale * a[i]!;
+  }
+  return coefficients;
+}
+
+/** Each row of `stacked` dotted with `vector` (`[1, length]`): a `[rows, 1]` column, in blocks of columns. */
+function productsWith(stacked: tf.Tensor2D, vector: tf.Tensor2D, positions: number): tf.Tensor {
+  return tf.tidy(() => {
+    const blocks = blocksOf(stacked.shape[1], positions).map(([start, size]) => tf.matMul(columns(stacked, start, size), columns(vector, start, size), false, true));
+    return blocks.length === 1 ? blocks[0]! : tf.addN(blocks);
+  });
+}
+
+/** `coefficients` (`[1, rows]`) times `stacked`: a `[1, length]` vector, in blocks of columns. */
+function combinationOf(coefficients: tf.Tensor2D, stacked: tf.Tensor2D, positions: number): tf.Tensor2D {
+  const blocks = blocksOf(stacked.shape[1], positions).map(([start, size]) => tf.matMul(coefficients, columns(stacked, start, size)) as tf.Tensor2D);
+  return blocks.length === 1 ? blocks[0]! : (tf.concat(blocks, 1) as tf.Tensor2D);
+}
+
+function columns(matrix: tf.Tensor2D, start: number, size: number): tf.Tensor2D {
+  return size === matrix.shape[1] ? matrix : tf.slice(matrix, [0, start], [-1, size]);
+}
+
+/** [start, size] of consecutive blocks of at most `positions` of `length` columns. */
+function blocksOf(length: number, positions: number): [number, number][] {
+  const blocks: [number, number][] = [];
+  for (let start = 0; start < length; start += positions) blocks.push([start, Math.min(positions, length - start)]);
+  return blocks;
+}
+
+async function readAndDispose(tensor: tf.Tensor): Promise<Float32Array> {
+  try {
+    return (await tensor.data()) as Float32Array;
+  } finally {
+    tensor.dispose();
+  }
+}
