@@ -5,20 +5,26 @@
  * the arithmetic, is what a GPU evaluation costs (README, "On a GPU"). Run by `npm run bench`
  * (section `gpu-host`) in a process of its own, since it replaces the TensorFlow.js backend.
  *
- *   tsx bench/gpu-host.ts <size> <runs>
+ *   tsx bench/gpu-host.ts <size> <runs> <evaluations|lbfgs>
  *
- * Prints JSON: per layer set, the median host milliseconds and the kernels dispatched per evaluation.
- * Dawn's null device caps its memory at a few hundred MB: at 256 px its buffers run out.
+ * Prints JSON: per layer set, the median host milliseconds and the kernels dispatched per evaluation;
+ * then L-BFGS's share of an iteration (its direction and its history's update, with a full history),
+ * with the pairs on the device and, for comparison, in arrays (which costs the CPU alike on any backend).
+ * Dawn's null device caps its memory at a few hundred MB (at 256 px its buffers run out), and
+ * TensorFlow.js keeps the buffers it frees for reuse: each part runs in a process of its own.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { loadEngineEnvironment } from '../src/bot/config.ts';
 import { GATYS_LAYERS, SHALLOW_LAYERS } from '../src/engine/layers.ts';
+import { createTwoLoopInverseHessian } from '../src/engine/optimizers/lbfgs.ts';
+import { STYLIZE_OPTIONS } from '../src/engine/options.ts';
 import { gaussianNoise } from '../src/engine/random.ts';
+import { createTfInverseHessian } from '../src/engine/tf-inverse-hessian.ts';
 import { createTfObjective } from '../src/engine/tf-objective.ts';
 import { createFeatureNetwork, VGG19_CHANNELS, VGG19_LAYERS } from '../src/engine/vgg.ts';
 import { loadVggWeights, locateWeights, type ConvWeights } from '../src/engine/weights.ts';
 
-const [size, runs] = [Number(process.argv[2] ?? 128), Number(process.argv[3] ?? 20)];
+const [size, runs, part] = [Number(process.argv[2] ?? 128), Number(process.argv[3] ?? 20), process.argv[4] ?? 'evaluations'];
 
 interface CountingEncoder {
   beginComputePass(...args: unknown[]): { dispatchWorkgroups(...args: unknown[]): void };
@@ -62,7 +68,7 @@ VGG19_LAYERS.forEach((name, index) => {
 });
 
 const rows = [];
-for (const [layerSet, layers] of [['gatys (to conv5_1)', GATYS_LAYERS], ['shallow (to conv3_2)', SHALLOW_LAYERS]] as const) {
+for (const [layerSet, layers] of part !== 'evaluations' ? [] :  [['gatys (to conv5_1)', GATYS_LAYERS], ['shallow (to conv3_2)', SHALLOW_LAYERS]] as const) {
   const network = createFeatureNetwork(weights, 'max');
   const input = { x: gaussianNoise(size * size * 3, 50, 1), width: size, height: size };
   const objective = await createTfObjective({ network, layers, content: input, styles: [{ input, weight: 1 }], weights: { content: 1e5, style: 3e4, tv: 1 } });
@@ -74,13 +80,39 @@ for (const [layerSet, layers] of [['gatys (to conv5_1)', GATYS_LAYERS], ['shallo
     await objective.evaluate(input.x);
     milliseconds.push(performance.now() - start);
   }
-  rows.push({ layers: layerSet, size: `${size}×${size}`, hostMsPerEvaluation: Math.round(median(milliseconds) * 10) / 10, dispatchesPerEvaluation: dispatches / runs });
+  rows.push({ part: `evaluation, ${layerSet}`, size: `${size}×${size}`, hostMs: round(median(milliseconds)), dispatches: dispatches / runs });
   objective.dispose();
   network.dispose();
+}
+
+const historySize = STYLIZE_OPTIONS.historySize.default;
+const length = size * size * 3;
+const vector = () => gaussianNoise(length, 1, rows.length);
+const inverseHessians = part !== 'lbfgs' ? [] : ([['on the device', createTfInverseHessian(historySize, length)], ['in arrays', createTwoLoopInverseHessian(historySize)]] as const);
+for (const [where, inverseHessian] of inverseHessians) {
+  const direction = new Float32Array(length);
+  const [s, gradient] = [vector(), vector()];
+  // Dawn's null device reads back zeros: curvature comes from the arrays, so every pair is kept.
+  const y = s.map((value) => 2 * value);
+  for (let pair = 0; pair < historySize; pair++) await inverseHessian.update(s, y);
+  const milliseconds: number[] = [];
+  dispatches = 0;
+  for (let run = 0; run < runs; run++) {
+    const start = performance.now();
+    await inverseHessian.direction(gradient, direction);
+    await inverseHessian.update(s, y);
+    milliseconds.push(performance.now() - start);
+  }
+  rows.push({ part: `L-BFGS direction and update, history ${historySize}, pairs ${where}`, size: `${size}×${size}`, hostMs: round(median(milliseconds)), dispatches: dispatches / runs });
+  inverseHessian.dispose();
 }
 console.log(JSON.stringify(rows));
 // Dawn keeps the event loop alive while its instance exists.
 process.exit(0);
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
