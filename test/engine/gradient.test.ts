@@ -12,6 +12,7 @@ import { createFeatureNetwork, rgbToVggInput, type FeatureNetwork } from '../../
 import { loadVggWeights, type VggWeights } from '../../src/engine/weights.ts';
 import { createReferenceLoss, toMap64 } from '../helpers/reference-objective.ts';
 import { loadSharedImage, SHARED_VGG_DIR } from '../helpers/shared.ts';
+import { relativeDifference } from '../helpers/difference.ts';
 
 let weights: VggWeights;
 let network: FeatureNetwork;
@@ -22,16 +23,6 @@ beforeAll(async () => {
   network = createFeatureNetwork(weights, 'max');
 });
 afterAll(() => network.dispose());
-
-function relativeDifference(a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array): number {
-  let difference = 0;
-  let norm = 0;
-  for (let i = 0; i < a.length; i++) {
-    difference += (a[i]! - b[i]!) ** 2;
-    norm += b[i]! ** 2;
-  }
-  return Math.sqrt(difference / norm);
-}
 
 describe('hand-written gradients (written out, not taken from the tape)', () => {
   it("the network's backward pass equals the tape's, through convolutions, ReLUs and both poolings", () => {

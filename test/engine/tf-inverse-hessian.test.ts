@@ -9,6 +9,7 @@ import { createLbfgs, createTwoLoopInverseHessian, type InverseHessian } from '.
 import type { Evaluation } from '../../src/engine/optimizers/objective.ts';
 import { createRandom } from '../../src/engine/random.ts';
 import { createTfInverseHessian, pairsFitOnDevice } from '../../src/engine/tf-inverse-hessian.ts';
+import { relativeDifference } from '../helpers/difference.ts';
 
 beforeAll(async () => {
   await chooseBackend('wasm');
@@ -19,16 +20,6 @@ const random = createRandom(11);
 /** A diagonal curvature from 0.1 to 10: y = A·s for a quadratic with that Hessian. */
 const curvature = Float32Array.from({ length }, () => 0.1 + 9.9 * random());
 const vector = () => Float32Array.from({ length }, () => random() * 2 - 1);
-
-function relativeDifference(a: Float32Array, b: Float32Array): number {
-  let difference = 0;
-  let norm = 0;
-  for (let i = 0; i < a.length; i++) {
-    difference += (a[i]! - b[i]!) ** 2;
-    norm += b[i]! ** 2;
-  }
-  return Math.sqrt(difference / norm);
-}
 
 describe('the inverse Hessian on the device (compact form)', () => {
   it('gives the two-loop recursion’s direction as pairs come, are skipped and drop out of the history', async () => {
