@@ -57,61 +57,74 @@ device.createCommandEncoder = (...args) => {
   return encoder;
 };
 
-// Deep layers the shared partial weights lack get random stand-ins: the cost does not depend on values.
-const env = loadEngineEnvironment();
-const weights = new Map(await loadVggWeights(await locateWeights({ explicitDir: env.IMPASTO_WEIGHTS_DIR, download: { baseUrl: env.IMPASTO_WEIGHTS_URL } })));
-VGG19_LAYERS.forEach((name, index) => {
-  if (weights.has(name)) return;
-  const inChannels = index === 0 ? 3 : VGG19_CHANNELS[index - 1]!;
-  const stand: ConvWeights = { kernel: tf.randomNormal([3, 3, inChannels, VGG19_CHANNELS[index]!], 0, 0.05, 'float32', index), bias: tf.zeros([VGG19_CHANNELS[index]!]) };
-  weights.set(name, stand);
-});
-
-const rows = [];
-for (const [layerSet, layers] of part !== 'evaluations' ? [] :  [['gatys (to conv5_1)', GATYS_LAYERS], ['shallow (to conv3_2)', SHALLOW_LAYERS]] as const) {
-  const network = createFeatureNetwork(weights, 'max');
-  const input = { x: gaussianNoise(size * size * 3, 50, 1), width: size, height: size };
-  const objective = await createTfObjective({ network, layers, content: input, styles: [{ input, weight: 1 }], weights: { content: 1e5, style: 3e4, tv: 1 } });
-  await objective.evaluate(input.x); // warm-up: shader compilation
-  const milliseconds: number[] = [];
-  dispatches = 0;
-  for (let run = 0; run < runs; run++) {
-    const start = performance.now();
-    await objective.evaluate(input.x);
-    milliseconds.push(performance.now() - start);
-  }
-  rows.push({ part: `evaluation, ${layerSet}`, size: `${size}×${size}`, hostMs: round(median(milliseconds)), dispatches: dispatches / runs });
-  objective.dispose();
-  network.dispose();
+interface Row {
+  part: string;
+  size: string;
+  hostMs: number;
+  dispatches: number;
 }
 
-const historySize = STYLIZE_OPTIONS.historySize.default;
-const length = size * size * 3;
-const vector = () => gaussianNoise(length, 1, rows.length);
-const inverseHessians = part !== 'lbfgs' ? [] : ([['on the device', createTfInverseHessian(historySize, length)], ['in arrays', createTwoLoopInverseHessian(historySize)]] as const);
-for (const [where, inverseHessian] of inverseHessians) {
-  const direction = new Float32Array(length);
-  const [s, gradient] = [vector(), vector()];
-  // Dawn's null device reads back zeros: curvature comes from the arrays, so every pair is kept.
-  const y = s.map((value) => 2 * value);
-  for (let pair = 0; pair < historySize; pair++) await inverseHessian.update(s, y);
-  const milliseconds: number[] = [];
-  dispatches = 0;
-  for (let run = 0; run < runs; run++) {
-    const start = performance.now();
-    await inverseHessian.direction(gradient, direction);
-    await inverseHessian.update(s, y);
-    milliseconds.push(performance.now() - start);
-  }
-  rows.push({ part: `L-BFGS direction and update, history ${historySize}, pairs ${where}`, size: `${size}×${size}`, hostMs: round(median(milliseconds)), dispatches: dispatches / runs });
-  inverseHessian.dispose();
-}
-console.log(JSON.stringify(rows));
+console.log(JSON.stringify(part === 'lbfgs' ? await measureInverseHessians() : await measureEvaluations()));
 // Dawn keeps the event loop alive while its instance exists.
 process.exit(0);
 
-function round(value: number): number {
-  return Math.round(value * 10) / 10;
+/** The TensorFlow.js objective's evaluation, to conv5_1 and with the shallow layers. */
+async function measureEvaluations(): Promise<Row[]> {
+  // Deep layers the shared partial weights lack get random stand-ins: the cost does not depend on values.
+  const env = loadEngineEnvironment();
+  const weights = new Map(await loadVggWeights(await locateWeights({ explicitDir: env.IMPASTO_WEIGHTS_DIR, download: { baseUrl: env.IMPASTO_WEIGHTS_URL } })));
+  VGG19_LAYERS.forEach((name, index) => {
+    if (weights.has(name)) return;
+    const inChannels = index === 0 ? 3 : VGG19_CHANNELS[index - 1]!;
+    const stand: ConvWeights = { kernel: tf.randomNormal([3, 3, inChannels, VGG19_CHANNELS[index]!], 0, 0.05, 'float32', index), bias: tf.zeros([VGG19_CHANNELS[index]!]) };
+    weights.set(name, stand);
+  });
+  const rows: Row[] = [];
+  for (const [layerSet, layers] of [['gatys (to conv5_1)', GATYS_LAYERS], ['shallow (to conv3_2)', SHALLOW_LAYERS]] as const) {
+    const network = createFeatureNetwork(weights, 'max');
+    const input = { x: gaussianNoise(size * size * 3, 50, 1), width: size, height: size };
+    const objective = await createTfObjective({ network, layers, content: input, styles: [{ input, weight: 1 }], weights: { content: 1e5, style: 3e4, tv: 1 } });
+    await objective.evaluate(input.x); // warm-up: shader compilation
+    rows.push({ part: `evaluation, ${layerSet}`, ...(await timed(() => objective.evaluate(input.x))) });
+    objective.dispose();
+    network.dispose();
+  }
+  return rows;
+}
+
+/** L-BFGS's direction and its history's update, the history full, with the pairs on the device and in arrays. */
+async function measureInverseHessians(): Promise<Row[]> {
+  const historySize = STYLIZE_OPTIONS.historySize.default;
+  const length = size * size * 3;
+  const rows: Row[] = [];
+  for (const [where, inverseHessian] of [['on the device', createTfInverseHessian(historySize, length)], ['in arrays', createTwoLoopInverseHessian(historySize)]] as const) {
+    const direction = new Float32Array(length);
+    const [s, gradient] = [gaussianNoise(length, 1, 1), gaussianNoise(length, 1, 2)];
+    // Dawn's null device reads back zeros: curvature comes from the arrays, so every pair is kept.
+    const y = s.map((value) => 2 * value);
+    for (let pair = 0; pair < historySize; pair++) await inverseHessian.update(s, y);
+    rows.push({
+      part: `L-BFGS direction and update, history ${historySize}, pairs ${where}`,
+      ...(await timed(async () => {
+        await inverseHessian.direction(gradient, direction);
+        await inverseHessian.update(s, y);
+      })),
+    });
+    inverseHessian.dispose();
+  }
+  return rows;
+}
+
+/** The median host milliseconds of `runs` calls, and the kernels each dispatched. */
+async function timed(run: () => Promise<unknown>): Promise<Omit<Row, 'part'>> {
+  const milliseconds: number[] = [];
+  dispatches = 0;
+  for (let index = 0; index < runs; index++) {
+    const start = performance.now();
+    await run();
+    milliseconds.push(performance.now() - start);
+  }
+  return { size: `${size}×${size}`, hostMs: Math.round(median(milliseconds) * 10) / 10, dispatches: dispatches / runs };
 }
 
 function median(values: number[]): number {
