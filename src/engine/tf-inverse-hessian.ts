@@ -69,7 +69,12 @@ export function createTfInverseHessian(historySize: number, length: number, posi
       const pair = { s: tf.tensor2d(s, [1, length]), y: tf.tensor2d(y, [1, length]) };
       // The new y against every pair held: sᵢ·y (R's new column) and yᵢ·y (YᵀY's new row).
       const k = pairs.length;
-      const products = stacked ? await readAndDispose(productsWith(stacked, pair.y, positions)) : new Float32Array(0);
+      const products = stacked
+        ? await readAndDispose(productsWith(stacked, pair.y, positions)).catch((error: unknown) => {
+            tf.dispose([pair.s, pair.y]);
+            throw error;
+          })
+        : new Float32Array(0);
       sy.forEach((row, i) => row.push(products[i]!));
       sy.push([...new Array<number>(k).fill(0), ys]);
       const column = Array.from(products.subarray(k));
