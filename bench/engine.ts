@@ -43,7 +43,7 @@ import { STYLIZE_OPTIONS } from '../src/engine/options.ts';
 import { createRandom } from '../src/engine/random.ts';
 import { createTfInverseHessian } from '../src/engine/tf-inverse-hessian.ts';
 import { createTfObjective } from '../src/engine/tf-objective.ts';
-import { BGR_MEAN, createFeatureNetwork, layerResolution, rgbToVggInput, VGG19_CHANNELS, VGG19_LAYERS } from '../src/engine/vgg.ts';
+import { createFeatureNetwork, layerResolution, PIXEL_BOUNDS, rgbToVggInput, VGG19_CHANNELS, VGG19_LAYERS } from '../src/engine/vgg.ts';
 import { loadVggWeights, locateWeights, type ConvWeights } from '../src/engine/weights.ts';
 
 const env = loadEngineEnvironment();
@@ -195,7 +195,6 @@ if (sections.has('gpu-host')) {
 const optimizerSteps = [];
 if (sections.has('optimizer')) {
   const historySize = STYLIZE_OPTIONS.historySize.default;
-  const bounds = { lower: BGR_MEAN.map((mean) => -mean), upper: BGR_MEAN.map((mean) => 255 - mean) };
   for (const size of [128, 256, 512]) {
     const random = createRandom(size);
     const n = size * size * 3;
@@ -219,7 +218,7 @@ if (sections.has('optimizer')) {
     // On a GPU backend the engine keeps the pairs there (tf-inverse-hessian.ts): both are timed.
     for (const pairsOnDevice of isGpuBackend(choice.name) ? [false, true] : [false]) {
       const inverseHessian = pairsOnDevice ? createTfInverseHessian(historySize, n) : undefined;
-      const optimizer = createLbfgs(objective, new Float32Array(n), { historySize, bounds, ...(inverseHessian ? { inverseHessian } : {}) });
+      const optimizer = createLbfgs(objective, new Float32Array(n), { historySize, bounds: PIXEL_BOUNDS, ...(inverseHessian ? { inverseHessian } : {}) });
       for (let step = 0; step < historySize; step++) await optimizer.step();
       const [steps, started, evaluatedBefore] = [2 * historySize, performance.now(), evaluationMs];
       let evaluations = 0;

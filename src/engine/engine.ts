@@ -11,7 +11,6 @@ import { frameInterval } from './gif.ts';
 import { resizeExactly, resizeToLongSide, sizeAtLongSide, type RgbImage } from './image.ts';
 import { selectLayers, type LayerSelection } from './layers.ts';
 import { createAdam } from './optimizers/adam.ts';
-import type { Bounds } from './optimizers/bounds.ts';
 import { createLbfgs, type InverseHessian } from './optimizers/lbfgs.ts';
 import type { IterativeOptimizer, LossTerms } from './optimizers/objective.ts';
 import { resolveOptions, type StylizeOptions, type StylizeOptionsInput } from './options.ts';
@@ -20,7 +19,7 @@ import { createTfInverseHessian, pairsFitOnDevice } from './tf-inverse-hessian.t
 import { createTfObjective, type DisposableObjective, type ObjectiveSpec } from './tf-objective.ts';
 import { arrayWeightsOf, createOnnxObjective, type ArrayWeights } from './onnx/objective.ts';
 import { loadOnnxRuntimeOnWebGpu, type OnnxDevice } from './onnx/sessions.ts';
-import { BGR_MEAN, createFeatureNetwork, rgbToVggInput, vggInputToRgb, type FeatureNetwork, type Pooling } from './vgg.ts';
+import { createFeatureNetwork, PIXEL_BOUNDS, rgbToVggInput, vggInputToRgb, type FeatureNetwork, type Pooling } from './vgg.ts';
 import { loadVggWeights, locateWeights, type DownloadOptions, type VggWeights } from './weights.ts';
 
 export interface Progress {
@@ -196,8 +195,6 @@ export function createEngineFromWeights(choice: BackendChoice, weights: VggWeigh
   };
 }
 
-/** 0–255 per channel, in the network's input space (BGR, mean subtracted). */
-const PIXEL_BOUNDS: Bounds = { lower: BGR_MEAN.map((mean) => -mean), upper: BGR_MEAN.map((mean) => 255 - mean) };
 
 /** What either objective implementation needs, besides the network it brings itself. */
 type ObjectiveInputs = Omit<ObjectiveSpec, 'network'>;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { PictureSize, RgbImage } from './image.ts';
+import type { Bounds } from './optimizers/bounds.ts';
 import { convolveInBands, positionsPerPass } from './gpu-passes.ts';
 import type { ConvWeights, VggWeights } from './weights.ts';
 
@@ -35,6 +36,9 @@ export function layerResolution(layer: string, width: number, height: number): P
 
 /** The Caffe VGG weights expect BGR, 0–255, minus the ImageNet mean (B, G, R). */
 export const BGR_MEAN = [103.939, 116.779, 123.68] as const;
+
+/** 0–255 per channel, in the network's input space (BGR, mean subtracted): where the optimisers keep the picture. */
+export const PIXEL_BOUNDS: Bounds = { lower: BGR_MEAN.map((mean) => -mean), upper: BGR_MEAN.map((mean) => 255 - mean) };
 
 /** RGB bytes → the network's input space: BGR, 0–255, mean subtracted, HWC, as a flat vector. */
 export function rgbToVggInput(image: RgbImage): Float32Array {
