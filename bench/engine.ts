@@ -24,7 +24,6 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
 import { loadEngineEnvironment } from '../src/bot/config.ts';
 import { chooseBackend, isGpuBackend } from '../src/engine/backend.ts';
@@ -44,7 +43,7 @@ import { createRandom } from '../src/engine/random.ts';
 import { createTfInverseHessian } from '../src/engine/tf-inverse-hessian.ts';
 import { createTfObjective } from '../src/engine/tf-objective.ts';
 import { createFeatureNetwork, layerResolution, PIXEL_BOUNDS, rgbToVggInput, VGG19_CHANNELS, VGG19_LAYERS } from '../src/engine/vgg.ts';
-import { loadVggWeights, locateWeights, type ConvWeights } from '../src/engine/weights.ts';
+import { loadVggWeights, locateWeights, withStandInLayers } from '../src/engine/weights.ts';
 
 const env = loadEngineEnvironment();
 const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]));
@@ -58,18 +57,9 @@ const { ort } = await chooseObjectiveEngine(env.IMPASTO_ENGINE === 'tfjs' ? 'tfj
 // `onnx-webgpu`: onnxruntime's graphs on its WebGPU provider (where a GPU adapter exists).
 const engineKinds = (args.get('engines') ?? (ort ? 'tfjs,onnx' : 'tfjs')).split(',') as ('tfjs' | 'onnx' | 'onnx-webgpu')[];
 const onnxDeviceOf = (engineKind: string): OnnxDevice => (engineKind === 'onnx-webgpu' ? 'webgpu' : 'cpu');
-const weights = new Map(await loadVggWeights(await locateWeights({ explicitDir: env.IMPASTO_WEIGHTS_DIR, download: { baseUrl: env.IMPASTO_WEIGHTS_URL } })));
-const realLayers = [...weights.keys()];
+const realWeights = await loadVggWeights(await locateWeights({ explicitDir: env.IMPASTO_WEIGHTS_DIR, download: { baseUrl: env.IMPASTO_WEIGHTS_URL } }));
+const weights = withStandInLayers(realWeights);
 const inChannelsOf = (index: number) => (index === 0 ? 3 : VGG19_CHANNELS[index - 1]!);
-VGG19_LAYERS.forEach((name, index) => {
-  if (weights.has(name)) return;
-  const inChannels = inChannelsOf(index);
-  const stand: ConvWeights = {
-    kernel: tf.randomNormal([3, 3, inChannels, VGG19_CHANNELS[index]!], 0, Math.sqrt(2 / (9 * inChannels)), 'float32', index),
-    bias: tf.zeros([VGG19_CHANNELS[index]!]),
-  };
-  weights.set(name, stand);
-});
 
 const arrayWeights = ort ? await arrayWeightsOf(weights) : undefined;
 const content = await decodeImage(await readFile(join(sharedImages, 'content_tubingen.jpg')));
@@ -127,7 +117,6 @@ for (const size of sections.has('evaluations') ? sizes : []) {
 }
 
 // One whole default job, as a chat user would get it, on the real (not stand-in) weights, per engine.
-const realWeights = new Map(realLayers.map((name) => [name, weights.get(name)!]));
 const defaultJobs = [];
 for (const engineKind of sections.has('job') ? engineKinds : []) {
   if (engineKind === 'tfjs' && (choice.name === 'wasm' || choice.name === 'cpu')) {

@@ -21,8 +21,8 @@ import { STYLIZE_OPTIONS } from '../src/engine/options.ts';
 import { gaussianNoise } from '../src/engine/random.ts';
 import { createTfInverseHessian } from '../src/engine/tf-inverse-hessian.ts';
 import { createTfObjective } from '../src/engine/tf-objective.ts';
-import { createFeatureNetwork, VGG19_CHANNELS, VGG19_LAYERS } from '../src/engine/vgg.ts';
-import { loadVggWeights, locateWeights, type ConvWeights } from '../src/engine/weights.ts';
+import { createFeatureNetwork } from '../src/engine/vgg.ts';
+import { loadVggWeights, locateWeights, withStandInLayers } from '../src/engine/weights.ts';
 
 const [size, runs, part] = [Number(process.argv[2] ?? 128), Number(process.argv[3] ?? 20), process.argv[4] ?? 'evaluations'];
 
@@ -72,13 +72,7 @@ process.exit(0);
 async function measureEvaluations(): Promise<Row[]> {
   // Deep layers the shared partial weights lack get random stand-ins: the cost does not depend on values.
   const env = loadEngineEnvironment();
-  const weights = new Map(await loadVggWeights(await locateWeights({ explicitDir: env.IMPASTO_WEIGHTS_DIR, download: { baseUrl: env.IMPASTO_WEIGHTS_URL } })));
-  VGG19_LAYERS.forEach((name, index) => {
-    if (weights.has(name)) return;
-    const inChannels = index === 0 ? 3 : VGG19_CHANNELS[index - 1]!;
-    const stand: ConvWeights = { kernel: tf.randomNormal([3, 3, inChannels, VGG19_CHANNELS[index]!], 0, 0.05, 'float32', index), bias: tf.zeros([VGG19_CHANNELS[index]!]) };
-    weights.set(name, stand);
-  });
+  const weights = withStandInLayers(await loadVggWeights(await locateWeights({ explicitDir: env.IMPASTO_WEIGHTS_DIR, download: { baseUrl: env.IMPASTO_WEIGHTS_URL } })));
   const rows: Row[] = [];
   for (const [layerSet, layers] of [['gatys (to conv5_1)', GATYS_LAYERS], ['shallow (to conv3_2)', SHALLOW_LAYERS]] as const) {
     const network = createFeatureNetwork(weights, 'max');

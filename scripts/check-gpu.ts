@@ -36,8 +36,8 @@ import { webGpuProviderProblem } from '../src/engine/onnx/sessions.ts';
 import { dot, type Evaluation } from '../src/engine/optimizers/objective.ts';
 import { gaussianNoise } from '../src/engine/random.ts';
 import { createTfObjective, type NetworkInput } from '../src/engine/tf-objective.ts';
-import { createFeatureNetwork, VGG19_CHANNELS, VGG19_LAYERS } from '../src/engine/vgg.ts';
-import { loadVggWeights, locateWeights, type ConvWeights } from '../src/engine/weights.ts';
+import { createFeatureNetwork } from '../src/engine/vgg.ts';
+import { loadVggWeights, locateWeights, withStandInLayers } from '../src/engine/weights.ts';
 import { describeAdapter, probeWebGpu, type GpuAdapterInfo } from '../src/engine/webgpu.ts';
 
 const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]));
@@ -151,14 +151,9 @@ for (const { op, shape, compute, reduction } of cases) {
 }
 
 // The whole objective, on the real weights (and seeded stand-ins for blocks 4–5 where they are missing).
-const weights = new Map(await loadVggWeights(await locateWeights({ explicitDir: process.env.IMPASTO_WEIGHTS_DIR, download: false })));
-const real = new Set(weights.keys());
-VGG19_LAYERS.forEach((name, index) => {
-  if (weights.has(name)) return;
-  const inChannels = index === 0 ? 3 : VGG19_CHANNELS[index - 1]!;
-  const stand: ConvWeights = { kernel: tf.randomNormal([3, 3, inChannels, VGG19_CHANNELS[index]!], 0, Math.sqrt(2 / (9 * inChannels)), 'float32', index), bias: tf.fill([VGG19_CHANNELS[index]!], 0.01) };
-  weights.set(name, stand);
-});
+const loaded = await loadVggWeights(await locateWeights({ explicitDir: process.env.IMPASTO_WEIGHTS_DIR, download: false }));
+const real = new Set(loaded.keys());
+const weights = withStandInLayers(loaded, 0.01);
 const arrays = await arrayWeightsOf(weights);
 const layerSets: Record<string, LayerSelection> = { shallow: SHALLOW_LAYERS, gatys: GATYS_LAYERS };
 

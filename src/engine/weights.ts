@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { ensureTrailingSlash, fetchVerified, sha256, writeAtomically } from './download.ts';
 import { WeightsError } from './errors.ts';
+import { VGG19_CHANNELS, VGG19_LAYERS } from './vgg.ts';
 
 const manifestSchema = z.object({
   upstream: z.object({ repository: z.string(), commit: z.string(), baseUrl: z.string().url() }),
@@ -172,4 +173,21 @@ function groupBytes(group: WeightGroup): number {
 function toArrayBuffer(buffer: Buffer): ArrayBuffer {
   // Small Buffers share Node's pool at arbitrary offsets; Float32Array views need their own buffer.
   return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer;
+}
+
+/**
+ * `weights` with the VGG-19 layers it lacks (the shared offline set has blocks 1–3) as seeded random
+ * stand-ins of the right shape (He-scaled kernels, biases `bias`): for the checks and benchmarks of
+ * the deep layer sets, whose speed and agreement between engines do not depend on the values. Never
+ * for pictures.
+ */
+export function withStandInLayers(weights: VggWeights, bias = 0): Map<string, ConvWeights> {
+  const completed = new Map(weights);
+  VGG19_LAYERS.forEach((name, index) => {
+    if (completed.has(name)) return;
+    const inChannels = index === 0 ? 3 : VGG19_CHANNELS[index - 1]!;
+    const kernel = tf.randomNormal([3, 3, inChannels, VGG19_CHANNELS[index]!], 0, Math.sqrt(2 / (9 * inChannels)), 'float32', index) as tf.Tensor4D;
+    completed.set(name, { kernel, bias: tf.fill([VGG19_CHANNELS[index]!], bias) as tf.Tensor1D });
+  });
+  return completed;
 }

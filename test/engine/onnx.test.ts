@@ -7,8 +7,8 @@ import { arrayWeightsOf, createOnnxObjective, type ArrayWeights } from '../../sr
 import { dot, type Evaluation } from '../../src/engine/optimizers/objective.ts';
 import { gaussianNoise } from '../../src/engine/random.ts';
 import { createTfObjective, type NetworkInput, type ObjectiveSpec } from '../../src/engine/tf-objective.ts';
-import { createFeatureNetwork, rgbToVggInput, VGG19_CHANNELS, VGG19_LAYERS, type Pooling } from '../../src/engine/vgg.ts';
-import { loadVggWeights, type ConvWeights, type VggWeights } from '../../src/engine/weights.ts';
+import { createFeatureNetwork, rgbToVggInput, type Pooling } from '../../src/engine/vgg.ts';
+import { loadVggWeights, withStandInLayers, type VggWeights } from '../../src/engine/weights.ts';
 import * as tf from '@tensorflow/tfjs-core';
 // The cross-check's deep reference runs on the cpu backend (below), which this file registers itself.
 import '@tensorflow/tfjs-backend-cpu';
@@ -35,15 +35,8 @@ let small: { content: NetworkInput; style: NetworkInput; x: Float32Array };
 
 beforeAll(async () => {
   await chooseBackend('wasm');
-  const loaded = new Map(await loadVggWeights(SHARED_VGG_DIR));
   // Blocks 4–5 are not in the shared set: deterministic stand-ins exercise the Gatys layer set.
-  VGG19_LAYERS.forEach((name, index) => {
-    if (loaded.has(name)) return;
-    const inChannels = VGG19_CHANNELS[index - 1]!;
-    const stand: ConvWeights = { kernel: tf.randomNormal([3, 3, inChannels, VGG19_CHANNELS[index]!], 0, Math.sqrt(2 / (9 * inChannels)), 'float32', index), bias: tf.fill([VGG19_CHANNELS[index]!], 0.01) };
-    loaded.set(name, stand);
-  });
-  weights = loaded;
+  weights = withStandInLayers(await loadVggWeights(SHARED_VGG_DIR), 0.01);
   arrays = await arrayWeightsOf(weights);
   const photo = await resizeExactly(await loadSharedImage('content_tubingen.jpg'), width, height);
   const painting = await resizeExactly(await loadSharedImage('style_starry_night.jpg'), 64, 40);
