@@ -26,6 +26,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { loadEngineEnvironment } from '../src/bot/config.ts';
+import { medianOf } from './median.ts';
 import { chooseBackend, isGpuBackend } from '../src/engine/backend.ts';
 import { chooseObjectiveEngine, createEngineFromWeights } from '../src/engine/engine.ts';
 import { arrayWeightsOf, createOnnxObjective } from '../src/engine/onnx/objective.ts';
@@ -357,11 +358,6 @@ function evaluationFlops(size: number, layers: LayerSelection): number {
     if (layers.style.includes(name)) flops += 2 * (2 * width * height * outChannels * outChannels); // Gram forward + backward
   });
   return flops;
-}
-
-/** The middle value (the upper one of an even count), as every figure here is reported. */
-function medianOf(values: readonly number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 }
 
 function round(value: number, digits: number): number {

@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { loadEngineEnvironment } from '../src/bot/config.ts';
+import { medianOf } from './median.ts';
 import { GATYS_LAYERS, SHALLOW_LAYERS } from '../src/engine/layers.ts';
 import { createTwoLoopInverseHessian } from '../src/engine/optimizers/lbfgs.ts';
 import { STYLIZE_OPTIONS } from '../src/engine/options.ts';
@@ -118,10 +119,5 @@ async function timed(run: () => Promise<unknown>): Promise<Omit<Row, 'part'>> {
     await run();
     milliseconds.push(performance.now() - start);
   }
-  return { size: `${size}×${size}`, hostMs: Math.round(median(milliseconds) * 10) / 10, dispatches: dispatches / runs };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  return { size: `${size}×${size}`, hostMs: Math.round(medianOf(milliseconds) * 10) / 10, dispatches: dispatches / runs };
 }

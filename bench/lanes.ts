@@ -14,6 +14,7 @@ import { loadBotEnvironment } from '../src/bot/config.ts';
 import type { JobEvent } from '../src/bot/jobs/queue.ts';
 import { createLogger } from '../src/bot/logger.ts';
 import { commandLimitsFor } from '../src/bot/limits.ts';
+import { medianOf } from './median.ts';
 
 const count = Number(process.argv[2] ?? 5);
 const images = process.env.IMPASTO_SHARED_DIR ? join(process.env.IMPASTO_SHARED_DIR, 'images') : join('..', 'shared', 'images');
@@ -43,7 +44,6 @@ async function timeJob(args: Record<string, unknown>, user: string): Promise<num
   return (performance.now() - start) / 1000;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 // The shared photos are 512 px wide, and without a size the bot paints at the photo's own size when
 // it is smaller than the default: the default size is asked for, as a larger photo would get it.
 const size = commandLimitsFor(env).defaultSize;
@@ -62,8 +62,8 @@ for (let i = 0; i < count; i++) beside.push(await timeJob({ style_name: 'the-scr
 const optimisationBeside = await optimisation;
 
 const rows = [
-  { job: `fast, ${size} px, alone`, medianSeconds: Number(median(alone).toFixed(2)) },
-  { job: 'fast, while an optimisation runs', medianSeconds: Number(median(beside).toFixed(2)) },
+  { job: `fast, ${size} px, alone`, medianSeconds: Number(medianOf(alone).toFixed(2)) },
+  { job: 'fast, while an optimisation runs', medianSeconds: Number(medianOf(beside).toFixed(2)) },
   { job: `optimisation (defaults, ${size} px), alone`, medianSeconds: Number(optimisationAlone.toFixed(1)) },
   { job: `optimisation, with ${count} fast jobs beside it`, medianSeconds: Number(optimisationBeside.toFixed(1)) },
 ];

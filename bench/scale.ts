@@ -17,6 +17,7 @@ import { createLogger } from '../src/bot/logger.ts';
 import { startRedis } from '../test/helpers/redis.ts';
 import { SHARED_FAST_DIR, SHARED_VGG_DIR, sharedImagePath } from '../test/helpers/shared.ts';
 import { startWorkerProcess, type WorkerProcess } from '../test/helpers/workers.ts';
+import { medianOf } from './median.ts';
 
 const jobsPerRun = Number(process.argv[2] ?? 12);
 const runs = Number(process.argv[3] ?? 3);
@@ -69,12 +70,11 @@ async function measure(label: string, extraEnv: Record<string, string>, before?:
   for (let i = 0; i < runs; i++) results.push(await runQueue(bot, jobsPerRun));
   await bot.stop();
   await rm(dataDir, { recursive: true, force: true });
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const waits = results.flatMap((result) => result.waitsS);
   return {
     setup: label,
-    jobsPerMinute: Number(median(results.map((result) => result.jobsPerMinute)).toFixed(1)),
-    medianWaitS: Number(median(waits).toFixed(1)),
+    jobsPerMinute: Number(medianOf(results.map((result) => result.jobsPerMinute)).toFixed(1)),
+    medianWaitS: Number(medianOf(waits).toFixed(1)),
     maxWaitS: Number(Math.max(...waits).toFixed(1)),
   };
 }
