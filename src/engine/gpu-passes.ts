@@ -42,7 +42,12 @@ export function convolveInBands(x: tf.Tensor4D, positions: number, convolve: (ba
 export function multiplyInRowBlocks(a: tf.Tensor2D, b: tf.Tensor2D, positions: number): tf.Tensor2D {
   const rows = a.shape[0];
   if (rows <= positions) return tf.matMul(a, b);
-  const blocks: tf.Tensor2D[] = [];
-  for (let top = 0; top < rows; top += positions) blocks.push(tf.matMul(tf.slice(a, [top, 0], [Math.min(positions, rows - top), -1]), b));
-  return tf.concat(blocks, 0);
+  return tf.concat(blocksOf(rows, positions).map(([top, size]) => tf.matMul(tf.slice(a, [top, 0], [size, -1]), b)), 0) as tf.Tensor2D;
+}
+
+/** [start, size] of consecutive blocks of at most `positions` out of `length`. */
+export function blocksOf(length: number, positions: number): [number, number][] {
+  const blocks: [number, number][] = [];
+  for (let start = 0; start < length; start += positions) blocks.push([start, Math.min(positions, length - start)]);
+  return blocks;
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { positionsPerPass } from './gpu-passes.ts';
+import { blocksOf, positionsPerPass } from './gpu-passes.ts';
 import type { GpuLimits } from './webgpu.ts';
 import { MIN_CURVATURE, type InverseHessian } from './optimizers/lbfgs.ts';
 import { dot } from './optimizers/objective.ts';
@@ -147,13 +147,6 @@ function combinationOf(coefficients: tf.Tensor2D, stacked: tf.Tensor2D, position
 
 function columns(matrix: tf.Tensor2D, start: number, size: number): tf.Tensor2D {
   return size === matrix.shape[1] ? matrix : tf.slice(matrix, [0, start], [-1, size]);
-}
-
-/** [start, size] of consecutive blocks of at most `positions` of `length` columns. */
-function blocksOf(length: number, positions: number): [number, number][] {
-  const blocks: [number, number][] = [];
-  for (let start = 0; start < length; start += positions) blocks.push([start, Math.min(positions, length - start)]);
-  return blocks;
 }
 
 async function readAndDispose(tensor: tf.Tensor): Promise<Float32Array> {
