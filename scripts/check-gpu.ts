@@ -29,7 +29,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { GATYS_LAYERS, SHALLOW_LAYERS, type LayerSelection } from '../src/engine/layers.ts';
-import { createTotalVariationTerm } from '../src/engine/losses.ts';
+import { createTotalVariationTerm, sumOfProducts } from '../src/engine/losses.ts';
 import { loadFastNetwork, locateFastWeights, runFastNetwork, type FastNetwork } from '../src/engine/fast/network.ts';
 import { arrayWeightsOf, createOnnxObjective } from '../src/engine/onnx/objective.ts';
 import { webGpuProviderProblem } from '../src/engine/onnx/sessions.ts';
@@ -138,7 +138,8 @@ for (const [size, channels] of [[64, 64], [256, 64], [32, 256]] as const) {
   const difference = random([channels, channels], 8);
   cases.push({ op: 'gram gradient', shape, compute: () => tf.matMul(tensor(features) as tf.Tensor2D, tf.add(tensor(difference), tf.transpose(tensor(difference))) as tf.Tensor2D) });
   cases.push({ op: 'total variation gradient', shape, compute: () => createTotalVariationTerm(1).evaluate(tensor(x) as tf.Tensor4D).gradient });
-  cases.push({ op: 'sum of squares', shape, compute: () => tf.sum(tf.square(tensor(x))), reduction: true });
+  // As the loss terms sum their squares: one 1×n by n×1 product.
+  cases.push({ op: 'sum of squares', shape, compute: () => sumOfProducts(tensor(x), tensor(x)), reduction: true });
   cases.push({ op: 'mean', shape, compute: () => tf.mean(tensor(x)), reduction: true });
 }
 
