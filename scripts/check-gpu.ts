@@ -137,7 +137,9 @@ for (const [size, channels] of [[64, 64], [256, 64], [32, 256]] as const) {
   // The style term's gradient: the tall feature matrix times the (symmetric) Gram difference.
   const difference = random([channels, channels], 8);
   cases.push({ op: 'gram gradient', shape, compute: () => tf.matMul(tensor(features) as tf.Tensor2D, tf.add(tensor(difference), tf.transpose(tensor(difference))) as tf.Tensor2D) });
-  cases.push({ op: 'total variation gradient', shape, compute: () => createTotalVariationTerm(1).evaluate(tensor(x) as tf.Tensor4D).gradient });
+  // Total variation is taken of the picture: three channels.
+  const picture = random([1, size, size, 3], 9);
+  cases.push({ op: 'total variation gradient', shape: `${size}²×3`, compute: () => createTotalVariationTerm(1).evaluate(tensor(picture) as tf.Tensor4D).gradient });
   // As the loss terms sum their squares: one 1×n by n×1 product.
   cases.push({ op: 'sum of squares', shape, compute: () => sumOfProducts(tensor(x), tensor(x)), reduction: true });
   cases.push({ op: 'mean', shape, compute: () => tf.mean(tensor(x)), reduction: true });

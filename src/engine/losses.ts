@@ -95,8 +95,8 @@ export function createGramTerm(target: tf.Tensor2D, features: { readonly height:
 }
 
 /**
- * Absolute differences between neighbouring pixels, summed (anisotropic L1 total variation), times
- * `weight`. At a zero difference the gradient takes TensorFlow's subgradient of |x|, −1, as the
+ * Absolute differences between neighbouring pixels of a `[1, H, W, 3]` picture, summed (anisotropic
+ * L1 total variation), times `weight`. At a zero difference the gradient takes TensorFlow's subgradient of |x|, −1, as the
  * onnxruntime objective does, so that both engines agree.
  *
  * Along each axis the differences are a depthwise convolution with [−1, 1], and the gradient one
