@@ -46,7 +46,9 @@ export function userMessageOf(error: unknown): string | undefined {
 /** A user's error as the private reply that refuses their request (naming the option at fault), or undefined for anything else. */
 export function refusalOf(error: unknown): Reply | undefined {
   const message = userMessageOf(error);
-  return message === undefined ? undefined : { text: message, ephemeral: true, refusal: { field: (error as { field?: string }).field } };
+  if (message === undefined) return undefined;
+  const { field, code } = error as Partial<Pick<BotError | InputError, 'field' | 'code'>>;
+  return { text: message, ephemeral: true, refusal: { field, code } };
 }
 
 /** Runs `work`; a user's error becomes the reply that refuses it, anything else goes on up (to be logged). */

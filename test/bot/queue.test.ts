@@ -100,10 +100,10 @@ describe('jobs through the queue and the engine worker', () => {
   it('checks uploads before queueing: a text file named .jpg is refused with a specific message', async () => {
     const fake = { bytes: new TextEncoder().encode('<html>not an image</html>'), name: 'photo.jpg' };
     const reply = await harness.bot.execute('stylize', { content: fake, style, ...small }, contextFor('heidi'));
-    expect(reply).toEqual({ text: 'The content image is not an image; send a JPEG, PNG, WebP, HEIC, AVIF or GIF.', ephemeral: true, refusal: { field: 'content' } });
+    expect(reply).toEqual({ text: 'The content image is not an image; send a JPEG, PNG, WebP, HEIC, AVIF or GIF.', ephemeral: true, refusal: { field: 'content', code: 'not_an_image' } });
     // An empty file is told as such, not failed as the bot's own error.
     const empty = await harness.bot.execute('stylize', { content: { bytes: new Uint8Array(0), name: 'photo.jpg' }, style, ...small }, contextFor('heidi'));
-    expect(empty).toEqual({ text: 'The content image file is empty.', ephemeral: true, refusal: { field: 'content' } });
+    expect(empty).toEqual({ text: 'The content image file is empty.', ephemeral: true, refusal: { field: 'content', code: 'empty_file' } });
   });
 
   it('paints an iPhone’s HEIC photo with a HEIC painting, as it paints a JPEG', async () => {

@@ -126,6 +126,43 @@ describe('queue limits under simultaneous requests (items 2 and 4)', () => {
   });
 });
 
+describe('a member over the limits, refused before the upload is read', () => {
+  it('answers while the photo is still being sent, and keeps running', async () => {
+    const photo = await readFile(sharedImagePath('content_dog.jpg'));
+    const member = await newClient();
+    // Long jobs (cancelled below), so that none ends and frees a place meanwhile.
+    const fields = { style_name: 'starry-night', size: '256', iterations: '300' };
+    let refused: RawResponse | undefined;
+    for (let attempt = 0; attempt < 4 && !refused; attempt++) {
+      const response = await submitAs(member, fields, photo);
+      if (response.status !== 201) refused = response;
+    }
+    expect(JSON.parse(refused!.body).error).toMatch(/the limit is 2 per person/);
+
+    // As the playground sends a form: its fields, then the photo, here a photo whose upload never ends.
+    const answer = await new Promise<RawResponse>((resolve, reject) => {
+      const boundary = 'impasto-test-boundary';
+      const request = httpRequest({ host: base.hostname, port: base.port, method: 'POST', path: '/api/jobs', headers: { host: base.host, cookie: member, 'content-type': `multipart/form-data; boundary=${boundary}` } }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString(), setCookie: undefined });
+          request.destroy();
+        });
+      });
+      request.on('error', reject);
+      const parts = Object.entries(fields).map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);
+      request.write(`${parts.join('')}--${boundary}\r\nContent-Disposition: form-data; name="content"; filename="photo.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`);
+      // Never ended: only an answer given before the photo is read can arrive.
+      request.write(photo.subarray(0, 64 * 1024));
+    });
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body).error).toMatch(/the limit is 2 per person/);
+    await cancelAll(member);
+    await expectAlive();
+  });
+});
+
 describe('degenerate photos (item 3)', () => {
   it('refuses a 2000×2 photo at once, and the next job of another user still succeeds', async () => {
     const strip = await sharp({ create: { width: 2000, height: 2, channels: 3, background: '#808080' } }).jpeg().toBuffer();

@@ -12,8 +12,13 @@ export interface MultipartForm {
  * Reads a multipart form, stopping a file at `maxFileBytes` (the upload limit) so that an oversized
  * upload is refused without being held in memory. A malformed or cut-off body is the sender's error
  * (an `InputError`, answered 400), never an unhandled stream error.
+ *
+ * `admitFiles` is asked once, when the first file begins, with the fields sent before it (the
+ * playground sends its fields first): if it says no, the files are not read, the form resolves at
+ * once with the fields alone, and the rest of the body is drained unread. So a request the fields
+ * already refuse (a member over the queue's limits) costs no upload held in memory.
  */
-export function readMultipart(request: IncomingMessage, maxFileBytes: number): Promise<MultipartForm> {
+export function readMultipart(request: IncomingMessage, maxFileBytes: number, admitFiles?: (fields: Readonly<Record<string, string>>) => boolean): Promise<MultipartForm> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
@@ -26,19 +31,28 @@ export function readMultipart(request: IncomingMessage, maxFileBytes: number): P
     const files: Record<string, UploadedImage> = {};
     let failure: Error | undefined;
     let settled = false;
-    const fail = (error: Error) => {
+    let filesAdmitted: boolean | undefined;
+    /** Settles now, reading no more of the body. */
+    const stop = (settle: () => void) => {
       if (settled) return;
       settled = true;
       request.unpipe(parser);
       // Read and drop the rest, so that the response can still be sent on this connection.
       request.resume();
-      reject(error);
+      settle();
     };
+    const fail = (error: Error) => stop(() => reject(error));
     const malformed = () => fail(new InputError('invalid_option', 'The upload was cut off or is not a valid form; please send it again.'));
     parser.on('field', (name, value) => {
       fields[name] = value;
     });
     parser.on('file', (name, stream, info) => {
+      filesAdmitted ??= admitFiles?.(fields) ?? true;
+      if (!filesAdmitted) {
+        stream.resume();
+        stop(() => resolve({ fields, files: {} }));
+        return;
+      }
       const chunks: Buffer[] = [];
       // busboy reports a body that ends inside this file on the file's stream (as well as on the
       // parser): without a listener here that error would end the whole process.

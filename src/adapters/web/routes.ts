@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import sharp from 'sharp';
 import type { Bot } from '../../bot/bot.ts';
+import { pictureToFetch } from '../../bot/commands/images.ts';
 import type { CommandContext, Reply } from '../../bot/commands/types.ts';
 import type { BotEnvironment } from '../../bot/config.ts';
 import { rerunChangeNamed } from '../../bot/job-messages.ts';
@@ -8,7 +9,7 @@ import { styleChoiceLabel } from '../../bot/styles/library.ts';
 import type { AppInfo, PublicStyle } from './api-types.ts';
 import { HttpError, notFound, sendBytes, sendJson, sendReply } from './http.ts';
 import { streamJob } from './job-stream.ts';
-import { readMultipart } from './multipart.ts';
+import { readMultipart, type MultipartForm } from './multipart.ts';
 import { publicJob } from './public-job.ts';
 
 export interface RouteContext {
@@ -52,8 +53,8 @@ export async function route(route: RouteContext): Promise<void> {
     return sendBytes(response, 'image/jpeg', await sharp(style.path).resize(320, 320, { fit: 'inside' }).jpeg({ quality: 85 }).toBuffer());
   }
   if (method === 'POST' && path === '/api/styles') {
-    const form = await readMultipart(request, maxUploadBytes);
-    return sendReply(response, await bot.execute('style add', { ...nonEmpty(form.fields), ...form.files }, context), 201);
+    const { form, refusal } = await readPrechecked(route, 'style add', (fields) => ({ ...fields, image: pictureToFetch('image') }));
+    return sendReply(response, refusal ?? (await bot.execute('style add', { ...nonEmpty(form.fields), ...form.files }, context)), 201);
   }
   if (method === 'POST' && (match = /^\/api\/styles\/([a-z0-9-]+)\/train$/.exec(path))) {
     return sendCreatedJob(bot, response, await bot.execute('style train', { name: match[1] }, context));
@@ -62,14 +63,31 @@ export async function route(route: RouteContext): Promise<void> {
     return sendReply(response, await bot.execute('style remove', { name: match[1] }, context));
   }
   if (method === 'POST' && path === '/api/jobs') {
-    const form = await readMultipart(request, maxUploadBytes);
-    return sendCreatedJob(bot, response, await bot.execute('stylize', { ...nonEmpty(form.fields), ...form.files }, context));
+    // A style file is taken to follow unless a library style is named; a mask is not assumed (none is needed).
+    const { form, refusal } = await readPrechecked(route, 'stylize', (fields) => ({ content: pictureToFetch('content'), ...(fields.style_name ? {} : { style: pictureToFetch('style') }), ...fields }));
+    return sendCreatedJob(bot, response, refusal ?? (await bot.execute('stylize', { ...nonEmpty(form.fields), ...form.files }, context)));
   }
   if (method === 'GET' && path === '/api/jobs') return sendJson(response, 200, bot.jobsOf('web', route.clientId).map((job) => publicJob(bot, job)));
   if (method === 'GET' && path === '/api/queue') return sendReply(response, await bot.execute('queue', {}, context));
   if (method === 'POST' && path === '/api/forget-me') return sendReply(response, await bot.execute('forget-me', { confirm: true }, context));
   if ((match = JOB_PATH.exec(path))) return routeJob(route, method, match[1]!, match[2]);
   throw new HttpError(404, 'Not found.');
+}
+
+/**
+ * Reads a command's form, refusing before any of its files is read what no option can change: a
+ * limit reached (the member's, the server's, the queue's) or no permission (`Bot.precheck`, with
+ * `standIns` for the pictures not yet read). Other refusals wait for the whole form, since they may
+ * hinge on a field sent after a file (the playground sends its files last; other clients may not).
+ */
+async function readPrechecked({ bot, env, request, context }: RouteContext, command: string, standIns: (fields: Record<string, string>) => Record<string, unknown>): Promise<{ form: MultipartForm; refusal: Reply | undefined }> {
+  let refusal: Reply | undefined;
+  const form = await readMultipart(request, env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024, (fields) => {
+    const early = bot.precheck(command, standIns(nonEmpty(fields)), context);
+    if (early?.refusal?.code === 'limit_reached' || early?.refusal?.code === 'not_allowed') refusal = early;
+    return refusal === undefined;
+  });
+  return { form, refusal };
 }
 
 /** `/api/jobs/<id>…`: only this browser's own jobs. */

@@ -1,3 +1,5 @@
+import type { InputErrorCode } from '../../engine/errors.ts';
+import type { BotErrorCode } from '../errors.ts';
 import type { Platform, Requester, JobOrigin } from '../jobs/store.ts';
 
 /** An image the adapter has fetched (from an allowed host, within the byte limit). */
@@ -100,8 +102,8 @@ export interface Reply {
   readonly ephemeral?: boolean;
   /** The job this reply is about; adapters follow its events. */
   readonly jobId?: string;
-  /** Set when the request was refused (bad input, a limit, no permission), naming the option at fault. */
-  readonly refusal?: { readonly field?: string | undefined };
+  /** Set when the request was refused (bad input, a limit, no permission), naming the option at fault and why. */
+  readonly refusal?: { readonly field?: string | undefined; readonly code?: BotErrorCode | InputErrorCode | undefined };
 }
 
 export interface CommandContext {

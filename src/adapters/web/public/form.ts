@@ -191,7 +191,7 @@ export async function submitStylize(event: SubmitEvent): Promise<void> {
   const button = $<HTMLButtonElement>('#stylize-button');
   button.disabled = true;
   try {
-    const { job, message } = await api<{ job: PublicJob; message: string }>('/api/jobs', { method: 'POST', body: data });
+    const { job, message } = await api<{ job: PublicJob; message: string }>('/api/jobs', { method: 'POST', body: filesLast(data) });
     showJob(job, message);
     void refreshHistory();
   } catch (error) {
@@ -199,4 +199,16 @@ export async function submitStylize(event: SubmitEvent): Promise<void> {
   } finally {
     button.disabled = false;
   }
+}
+
+/**
+ * The form with its text fields first and its files last: the server refuses what the fields alone
+ * can (a full queue, a limit reached) before it reads a photo, and answers at once.
+ */
+export function filesLast(data: FormData): FormData {
+  const ordered = new FormData();
+  const entries = [...data.entries()];
+  for (const [key, value] of entries) if (typeof value === 'string') ordered.append(key, value);
+  for (const [key, value] of entries) if (typeof value !== 'string') ordered.append(key, value);
+  return ordered;
 }

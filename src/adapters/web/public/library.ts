@@ -1,7 +1,7 @@
 /** The style library tab: the paintings, and (where allowed) adding, removing and training one. */
 import type { AppInfo, PublicJob, PublicStyle } from '../api-types.ts';
 import { $, api, clearErrors, showError } from './dom.ts';
-import { renderStyleChoices } from './form.ts';
+import { filesLast, renderStyleChoices } from './form.ts';
 import { refreshHistory } from './job-panel.ts';
 
 type Permissions = Pick<AppInfo, 'libraryEdits' | 'training'>;
@@ -66,7 +66,7 @@ export async function submitLibrary(event: SubmitEvent, permissions: Permissions
   const form = event.currentTarget as HTMLFormElement;
   clearErrors(form);
   try {
-    await api('/api/styles', { method: 'POST', body: new FormData(form) });
+    await api('/api/styles', { method: 'POST', body: filesLast(new FormData(form)) });
     form.reset();
     await Promise.all([renderLibrary(permissions), renderStyleChoices()]);
   } catch (error) {
