@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAdam } from '../../src/engine/optimizers/adam.ts';
+import { clampedAlong, freeComponents, project, slopeWithin } from '../../src/engine/optimizers/bounds.ts';
 import { createLbfgs } from '../../src/engine/optimizers/lbfgs.ts';
 import type { Evaluation, IterativeOptimizer, Objective } from '../../src/engine/optimizers/objective.ts';
 
@@ -94,6 +95,37 @@ describe('L-BFGS', () => {
     const step = await createLbfgs(objective, x, { historySize: 3 }).step();
     expect(step.converged).toBe(true);
     expect(objective.calls).toBe(1);
+  });
+});
+
+describe('the box, per channel (bounds.ts)', () => {
+  // Two channels; coordinates inside, on each bound and past it, moved both ways.
+  const bounds = { lower: [-1, 0], upper: [1, 2] };
+  const x = Float32Array.from([0.5, 2, -1, 1, 1, 0, -1, 2, 0.25, 1.5]);
+  const direction = Float32Array.from([0.3, 1, -2, -0.5, 4, -1, 1, 0.1, -0.2, 3]);
+  const lowerOf = (i: number) => bounds.lower[i % 2]!;
+  const upperOf = (i: number) => bounds.upper[i % 2]!;
+  const pinned = (i: number, move: number) => (move < 0 && x[i]! <= lowerOf(i)) || (move > 0 && x[i]! >= upperOf(i));
+
+  it('clampedAlong is a step and then a projection, in one pass', () => {
+    for (const t of [0, 0.3, 1, 7]) {
+      const stepped = Float32Array.from(x, (value, i) => value + t * direction[i]!);
+      expect(clampedAlong(new Float32Array(x.length), x, direction, t, bounds)).toEqual(project(stepped, bounds));
+    }
+  });
+
+  it('freeComponents zeroes what pushes against a bound it sits on, into the buffer given', () => {
+    const out = new Float32Array(x.length).fill(9);
+    expect(freeComponents(x, direction, bounds, 1, out)).toBe(out);
+    expect(Array.from(out)).toEqual(Array.from(direction, (move, i) => (pinned(i, move) ? 0 : move)));
+    // A gradient is moved against: its sign flips which bound holds.
+    expect(Array.from(freeComponents(x, direction, bounds, -1))).toEqual(Array.from(direction, (move, i) => (pinned(i, -move) ? 0 : move)));
+  });
+
+  it('slopeWithin counts only the coordinates the direction moves', () => {
+    const gradient = Float32Array.from(x, (_, i) => i - 4.5);
+    const expected = Array.from(direction).reduce((sum, move, i) => (pinned(i, move) ? sum : sum + gradient[i]! * move), 0);
+    expect(slopeWithin(gradient, direction, x, bounds)).toBeCloseTo(expected, 12);
   });
 });
 

@@ -30,14 +30,29 @@ export function project(x: Float32Array, bounds: Bounds): Float32Array {
 }
 
 /**
- * Zeroes the components of `vector` that would move a coordinate already on its bound further out:
- * `sign` is +1 for a descent direction (moving along it), −1 for a gradient (moving against it).
+ * `x + t · direction` clamped into the bounds, written into `out`: one pass where a step and then
+ * a projection took two, with the same float32 roundings.
  */
-export function freeComponents(x: Float32Array, vector: Float32Array, bounds: Bounds, sign: 1 | -1): Float32Array {
+export function clampedAlong(out: Float32Array, x: Float32Array, direction: Float32Array, t: number, bounds: Bounds): Float32Array {
   const { lower, upper } = bounds;
-  const out = Float32Array.from(vector);
   for (let i = 0, channel = 0; i < x.length; i++, channel = nextChannel(channel, lower.length)) {
-    if (pushesAgainstBound(x[i]!, sign * out[i]!, lower[channel]!, upper[channel]!)) out[i] = 0;
+    const value = Math.fround(x[i]! + t * direction[i]!);
+    out[i] = value < lower[channel]! ? lower[channel]! : value > upper[channel]! ? upper[channel]! : value;
+  }
+  return out;
+}
+
+/**
+ * Zeroes the components of `vector` that would move a coordinate already on its bound further out,
+ * written into `out`: `sign` is +1 for a descent direction (moving along it), −1 for a gradient
+ * (moving against it).
+ */
+export function freeComponents(x: Float32Array, vector: Float32Array, bounds: Bounds, sign: 1 | -1, out: Float32Array = new Float32Array(vector.length)): Float32Array {
+  const { lower, upper } = bounds;
+  for (let i = 0, channel = 0; i < x.length; i++, channel = nextChannel(channel, lower.length)) {
+    const value = x[i]!;
+    // Most coordinates lie inside the box: one test that the branch predictor gets right.
+    out[i] = (value > lower[channel]! && value < upper[channel]!) || !pushesAgainstBound(value, sign * vector[i]!, lower[channel]!, upper[channel]!) ? vector[i]! : 0;
   }
   return out;
 }
@@ -50,7 +65,8 @@ export function slopeWithin(gradient: Float32Array, direction: Float32Array, x: 
   const { lower, upper } = bounds;
   let slope = 0;
   for (let i = 0, channel = 0; i < x.length; i++, channel = nextChannel(channel, lower.length)) {
-    if (!pushesAgainstBound(x[i]!, direction[i]!, lower[channel]!, upper[channel]!)) slope += gradient[i]! * direction[i]!;
+    const value = x[i]!;
+    if ((value > lower[channel]! && value < upper[channel]!) || !pushesAgainstBound(value, direction[i]!, lower[channel]!, upper[channel]!)) slope += gradient[i]! * direction[i]!;
   }
   return slope;
 }

@@ -1,4 +1,4 @@
-import { freeComponents, project, slopeWithin, type Bounds } from './bounds.ts';
+import { clampedAlong, freeComponents, project, slopeWithin, type Bounds } from './bounds.ts';
 import { dot, maxAbs, type Evaluation, type IterativeOptimizer, type Objective } from './objective.ts';
 
 export interface LbfgsOptions {
@@ -66,9 +66,14 @@ export function createLbfgs(objective: Objective, x: Float32Array, options: Lbfg
   const inverseHessian = options.inverseHessian ?? createTwoLoopInverseHessian(options.historySize);
   let current: Evaluation | undefined;
   let converged = false;
+  // Buffers reused by every step: at 512 px each is 3 MB, and a step's passes over them are, with a
+  // GPU evaluating, most of what the CPU does per iteration.
   const trial = new Float32Array(x.length);
   const unboundedDirection = new Float32Array(x.length);
+  const [freeGradient, freeDirection] = [new Float32Array(x.length), new Float32Array(x.length)];
   const [s, y] = [new Float32Array(x.length), new Float32Array(x.length)];
+  /** The step along the current direction whose point `trial` holds. */
+  let trialStep = Number.NaN;
 
   const { bounds } = options;
   if (bounds) project(x, bounds);
@@ -78,12 +83,13 @@ export function createLbfgs(objective: Objective, x: Float32Array, options: Lbfg
   // flat stretch (a bounded quadratic stalled a third of the way to its minimum).
   const probeAlong = async (direction: Float32Array, t: number): Promise<{ at: Evaluation; slope: number }> => {
     const point = pointAlong(trial, x, direction, t, bounds);
+    trialStep = t;
     const at = await objective.evaluate(point);
     return { at, slope: bounds ? slopeWithin(at.gradient, direction, point, bounds) : dot(at.gradient, direction) };
   };
   const directionFrom = async (gradient: Float32Array): Promise<{ direction: Float32Array; slope: number }> => {
     const unbounded = await inverseHessian.direction(gradient, unboundedDirection);
-    const direction = bounds ? freeComponents(x, unbounded, bounds, 1) : unbounded;
+    const direction = bounds ? freeComponents(x, unbounded, bounds, 1, freeDirection) : unbounded;
     return { direction, slope: dot(current!.gradient, direction) };
   };
 
@@ -94,7 +100,7 @@ export function createLbfgs(objective: Objective, x: Float32Array, options: Lbfg
         current = await objective.evaluate(x);
         evaluations += 1;
       }
-      const gradient = bounds ? freeComponents(x, current.gradient, bounds, -1) : current.gradient;
+      const gradient = bounds ? freeComponents(x, current.gradient, bounds, -1, freeGradient) : current.gradient;
       if (converged || maxAbs(gradient) <= gradientTolerance) {
         converged = true;
         return { terms: current.terms, evaluations, converged };
@@ -112,14 +118,17 @@ export function createLbfgs(objective: Objective, x: Float32Array, options: Lbfg
       }
       // Without curvature information yet, try a step that moves the steepest coordinate by
       // `firstStepSize` (ten grey levels for an image): a scale-free start the line search refines.
-      const initialStep = inverseHessian.size === 0 ? firstStepSize / maxAbs(direction) : 1;
-      const search = await strongWolfeSearch((t) => probeAlong(direction, t), direction, current, slope, initialStep, maxEvaluations, changeTolerance);
+      const directionScale = maxAbs(direction);
+      const initialStep = inverseHessian.size === 0 ? firstStepSize / directionScale : 1;
+      const search = await strongWolfeSearch((t) => probeAlong(direction, t), directionScale, current, slope, initialStep, maxEvaluations, changeTolerance);
       evaluations += search.evaluations;
 
-      // The step actually taken: to the point the search evaluated (with bounds, its projection).
-      pointAlong(s, x, direction, search.t, bounds);
+      // The step actually taken: to the point the search evaluated (with bounds, its projection),
+      // which `trial` still holds unless the search settled on an earlier one.
+      if (search.t !== trialStep) pointAlong(trial, x, direction, search.t, bounds);
+      trialStep = Number.NaN;
       for (let i = 0; i < x.length; i++) {
-        const next = s[i]!;
+        const next = trial[i]!;
         s[i] = next - x[i]!;
         x[i] = next;
         y[i] = search.at.gradient[i]! - current.gradient[i]!;
@@ -127,7 +136,7 @@ export function createLbfgs(objective: Objective, x: Float32Array, options: Lbfg
       await inverseHessian.update(s, y);
       const lossChange = Math.abs(search.at.loss - current.loss);
       current = search.at;
-      if (lossChange < changeTolerance || search.t * maxAbs(direction) < changeTolerance) converged = true;
+      if (lossChange < changeTolerance || search.t * directionScale < changeTolerance) converged = true;
       return { terms: current.terms, evaluations, converged };
     },
   };
@@ -252,14 +261,13 @@ interface SearchPoint {
  */
 async function strongWolfeSearch(
   probeAlong: (t: number) => Promise<{ at: Evaluation; slope: number }>,
-  direction: Float32Array,
+  directionScale: number,
   start: Evaluation,
   startSlope: number,
   initialStep: number,
   maxEvaluations: number,
   changeTolerance: number,
 ): Promise<{ t: number; at: Evaluation; evaluations: number }> {
-  const directionScale = maxAbs(direction);
   const origin: SearchPoint = { t: 0, at: start, slope: startSlope };
   const probe = async (t: number): Promise<SearchPoint> => {
     const { at, slope } = await probeAlong(t);
@@ -327,8 +335,9 @@ async function strongWolfeSearch(
 
 /** `x + t · direction`, projected into `bounds` if any, written into `out`. */
 function pointAlong(out: Float32Array, x: Float32Array, direction: Float32Array, t: number, bounds: Bounds | undefined): Float32Array {
+  if (bounds) return clampedAlong(out, x, direction, t, bounds);
   for (let i = 0; i < x.length; i++) out[i] = x[i]! + t * direction[i]!;
-  return bounds ? project(out, bounds) : out;
+  return out;
 }
 
 /** Minimiser of the cubic through two points with their slopes, clamped to [lower, upper]. */
