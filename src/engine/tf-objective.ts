@@ -116,7 +116,8 @@ export async function createTfObjective(spec: ObjectiveSpec): Promise<Disposable
       const tv = variation.factor * values[layerTerms.length]!;
       const total = parts.content + parts.style + tv;
       const terms: LossTerms = { content: parts.content, style: parts.style, tv, total };
-      return { loss: total, gradient: values.slice(layerTerms.length + 1), terms };
+      // A view, not a copy: the packed tensor is disposed after its read, so nothing else holds these values.
+      return { loss: total, gradient: values.subarray(layerTerms.length + 1), terms };
     },
     dispose() {
       for (const { term } of layerTerms) term.dispose();
