@@ -47,7 +47,13 @@ export function readMultipart(request: IncomingMessage, maxFileBytes: number, ad
       fields[name] = value;
     });
     parser.on('file', (name, stream, info) => {
-      filesAdmitted ??= admitFiles?.(fields) ?? true;
+      try {
+        filesAdmitted ??= admitFiles?.(fields) ?? true;
+      } catch (error) {
+        // Thrown here, inside busboy's write, it would end the process: it fails this request instead.
+        filesAdmitted = false;
+        fail(error instanceof Error ? error : new Error(String(error)));
+      }
       if (!filesAdmitted) {
         stream.resume();
         stop(() => resolve({ fields, files: {} }));
