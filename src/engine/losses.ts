@@ -96,12 +96,12 @@ export function createGramTerm(target: tf.Tensor2D, features: { readonly height:
 
 /**
  * Absolute differences between neighbouring pixels of a `[1, H, W, 3]` picture, summed (anisotropic
- * L1 total variation), times `weight`. At a zero difference the gradient takes TensorFlow's subgradient of |x|, −1, as the
- * onnxruntime objective does, so that both engines agree.
+ * L1 total variation), times `weight`. At a zero difference the gradient takes TensorFlow's
+ * subgradient of |x|, −1, as the onnxruntime objective does, so that both engines agree.
  *
  * Along each axis the differences are a depthwise convolution with [−1, 1], and the gradient one
  * with weight·[1, −1] over the signs padded by one on both sides (d|x[i+1] − x[i]| is +sign at i+1
- * and −sign at i): 10 kernels per evaluation where slices, pads and subtractions launched 22, which
+ * and −sign at i): 10 kernels per evaluation where slices, pads and subtractions launched 21, which
  * on a GPU is what the term costs (see `createFeatureNetwork`).
  */
 export function createTotalVariationTerm(weight: number): LossTerm {
