@@ -155,7 +155,9 @@ function progressText(job: Job, progress: JobProgress): string {
   if (job.method === 'train') return `Training ${job.styleLabel}: ${progressBar(progress)} · step ${progress.iteration}/${progress.totalIterations} · ${formatEta(progress.etaMs)} left`;
   // A clip counts frames; a picture, iterations.
   const inFrame = progress.inFrame && progress.inFrame.totalIterations > 1 && progress.iteration < progress.totalIterations ? ` (iteration ${progress.inFrame.iteration}/${progress.inFrame.totalIterations})` : '';
-  const step = job.options.clipFrames ? `frame ${Math.min(progress.totalIterations, progress.iteration + 1)}/${progress.totalIterations}${inFrame}` : `iteration ${progress.iteration}/${progress.totalIterations}`;
+  // The size tells why the preview sharpens and the loss jumps: each scale starts from the last, enlarged.
+  const scale = progress.size ? ` at ${progress.size} px` : '';
+  const step = job.options.clipFrames ? `frame ${Math.min(progress.totalIterations, progress.iteration + 1)}/${progress.totalIterations}${inFrame}` : `iteration ${progress.iteration}/${progress.totalIterations}${scale}`;
   return `Painting with ${job.styleLabel}: ${progressBar(progress)} · ${step} · ${formatEta(progress.etaMs)} left`;
 }
 

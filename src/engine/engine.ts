@@ -25,6 +25,8 @@ import { loadVggWeights, locateWeights, type DownloadOptions, type VggWeights } 
 export interface Progress {
   readonly iteration: number;
   readonly totalIterations: number;
+  /** The long side, in pixels, of the scale this iteration ran at (coarse to fine). */
+  readonly size: number;
   readonly terms: LossTerms;
   readonly elapsedMs: number;
   /** Estimated time left, from the time per pixel-iteration so far (finer scales cost more). */
@@ -298,6 +300,7 @@ async function runStylization(
         request.onProgress?.({
           iteration,
           totalIterations: options.iterations,
+          size: Math.max(stage.content.width, stage.content.height),
           terms: result.terms,
           elapsedMs,
           etaMs: lastOfRun ? 0 : remainingMs({ stepsMs, setupMs: elapsedMs - stepsMs, workDone, stagesPrepared: index + 1 }, { work: totalWork - workDone, stages: schedule.length - index - 1 }),

@@ -153,7 +153,8 @@ describe('Slack in Socket Mode', () => {
     expect(ack.payload ?? {}).toEqual({}); // a plain ack: the modal closes
     const posted = await fake.waitForCall((call) => call.method === 'chat.postMessage' && call.args.thread_ts === message.ts);
     expect(String(posted.args.text)).toMatch(/Queued job \S+ \(great-wave\)/);
-    await fake.waitForCall((call) => call.method === 'chat.update' && /iteration \d+\/4/.test(String(call.args.text)));
+    // The progress says the size being painted (an optimisation paints coarse to fine; this one is one scale).
+    await fake.waitForCall((call) => call.method === 'chat.update' && /iteration \d+\/4 at 64 px/.test(String(call.args.text)));
     const complete = await fake.waitForCall(uploadsInThread(message.ts));
     expect(complete.args.channel_id).toBe(CHANNEL_ID);
     expect(String(complete.args.initial_comment)).toMatch(/style great-wave · 64×48 · 4 iterations/);

@@ -58,9 +58,12 @@ describe('multi-scale', () => {
 
   it('runs coarse to fine with continuous progress, and the GIF shows every scale at the final size', async () => {
     const iterations: number[] = [];
-    const result = await engine.stylize({ content, style: starry, options: { size: 192, iterations: 6, frames: 7 }, onProgress: (p) => iterations.push(p.iteration) });
+    const sizes: number[] = [];
+    const result = await engine.stylize({ content, style: starry, options: { size: 192, iterations: 6, frames: 7 }, onProgress: (p) => (iterations.push(p.iteration), sizes.push(p.size)) });
     expect(result.scales.map((scale) => scale.size)).toEqual([136, 192]);
     expect(iterations).toEqual([1, 2, 3, 4, 5, 6]);
+    // Each iteration says the scale it ran at: the schedule's, in order.
+    expect(sizes).toEqual(result.scales.flatMap((scale) => new Array<number>(scale.iterations).fill(scale.size)));
     expect([result.image.width, result.image.height]).toEqual([192, 144]);
     expect(result.frames.length).toBeGreaterThanOrEqual(4);
     for (const frame of result.frames) expect([frame.width, frame.height]).toEqual([192, 144]);

@@ -146,7 +146,7 @@ async function run(request: RunRequest): Promise<void> {
           send({
             type: 'progress',
             jobId: request.jobId,
-            progress: { iteration: progress.iteration, totalIterations: progress.totalIterations, etaMs: progress.etaMs, elapsedMs: progress.elapsedMs, terms: progress.terms },
+            progress: { iteration: progress.iteration, totalIterations: progress.totalIterations, etaMs: progress.etaMs, elapsedMs: progress.elapsedMs, terms: progress.terms, size: progress.size },
             preview,
           });
         })();

@@ -45,6 +45,8 @@ export interface JobProgress {
   readonly elapsedMs: number;
   /** The loss terms, for a method that has them. */
   readonly terms?: LossTerms | undefined;
+  /** The long side of the picture an optimiser paints now (coarse to fine): chats say it. */
+  readonly size?: number | undefined;
   /** A clip's progress within the frame being painted (`iteration` then counts frames). */
   readonly inFrame?: { readonly iteration: number; readonly totalIterations: number } | undefined;
 }

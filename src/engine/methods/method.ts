@@ -24,6 +24,8 @@ export interface MethodProgress {
   readonly etaMs: number;
   /** The loss terms, for a method that has them. */
   readonly terms?: LossTerms | undefined;
+  /** The long side of the picture being painted now, for an optimiser (it paints coarse to fine). */
+  readonly size?: number | undefined;
   /** The picture as it is now, on the steps that make a GIF frame. */
   readonly frame?: RgbImage | undefined;
 }
