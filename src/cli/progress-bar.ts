@@ -23,10 +23,12 @@ function startingBar<P extends object>(options: cliProgress.Options): Bar<P> {
 
 /** A terminal progress bar for a stylization: iteration, losses and ETA on one line. */
 export function createStylizeProgressBar(): { update(progress: MethodProgress): void; stop(): void } {
-  const bar = startingBar({ format: '{bar} {value}/{total} | loss {loss} (content {content}, style {style}, tv {tv}) | {elapsed} elapsed, ETA {remaining}', hideCursor: true });
+  const bar = startingBar({ format: '{bar} {value}/{total}{scale} | loss {loss} (content {content}, style {style}, tv {tv}) | {elapsed} elapsed, ETA {remaining}', hideCursor: true });
   return {
     update(progress) {
       bar.show(progress.iteration, progress.totalIterations, {
+        // The scale being painted, as the chats say it (an optimisation paints coarse to fine).
+        scale: progress.size ? ` at ${progress.size} px` : '',
         loss: progress.terms?.total.toExponential(2) ?? '–',
         content: progress.terms?.content.toExponential(2) ?? '–',
         style: progress.terms?.style.toExponential(2) ?? '–',
