@@ -256,8 +256,9 @@ interface SearchPoint {
 }
 
 /**
- * Finds a step t along `direction` satisfying the strong Wolfe conditions: a sufficient decrease of
- * the loss (C1) and a flattened slope (C2). Falls back to the best point found when out of budget.
+ * Finds a step t along the direction `probeAlong` follows (its largest component `directionScale`)
+ * satisfying the strong Wolfe conditions: a sufficient decrease of the loss (C1) and a flattened
+ * slope (C2). Falls back to the best point found when out of budget.
  */
 async function strongWolfeSearch(
   probeAlong: (t: number) => Promise<{ at: Evaluation; slope: number }>,
