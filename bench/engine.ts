@@ -322,35 +322,13 @@ const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
 console.log(`impasto engine benchmark — engines ${engineKinds.join(' and ')} (tfjs backend ${choice.name}), ${machine}, Node ${process.version}`);
 console.log(`median of ${runs} runs after a warm-up; one evaluation = VGG forward + gradient to the image\n`);
 if (rows.length > 0) console.table(rows);
-if (defaultJobs.length > 0) {
-  console.log('default job (defaults for this backend: size, iterations, multi-scale):');
-  console.table(defaultJobs);
-}
-if (gpuJobs.length > 0) {
-  console.log(`300 iterations on the GPU (${choice.reasons.at(-1)}):`);
-  console.table(gpuJobs);
-}
-if (gpuHost.length > 0) {
-  console.log("what a GPU job's iteration costs the CPU on WebGPU (Dawn's null adapter: kernels launched, none run):");
-  console.table(gpuHost);
-}
-if (optimizerSteps.length > 0) {
-  console.log("the optimiser's own time per iteration (CPU, JavaScript), apart from the evaluations:");
-  console.table(optimizerSteps);
-}
-if (fastJobs.length > 0) {
-  console.log('fast method on onnxruntime (decode, network, PNG):');
-  console.table(fastJobs);
-  console.table(fastPeaks);
-}
-if (uploads.length > 0) {
-  console.log('an upload, from its bytes to the engine\'s input (decode, PNG in the uploads folder, read back):');
-  console.table(uploads);
-}
-if (segmentation.length > 0) {
-  console.log('person segmentation (the mask of a photo, for target and background_style):');
-  console.table(segmentation);
-}
+printTables('default job (defaults for this backend: size, iterations, multi-scale):', defaultJobs);
+printTables(`300 iterations on the GPU (${choice.reasons.at(-1)}):`, gpuJobs);
+printTables("what a GPU job's iteration costs the CPU on WebGPU (Dawn's null adapter: kernels launched, none run):", gpuHost);
+printTables("the optimiser's own time per iteration (CPU, JavaScript), apart from the evaluations:", optimizerSteps);
+printTables('fast method on onnxruntime (decode, network, PNG):', fastJobs, fastPeaks);
+printTables('an upload, from its bytes to the engine\'s input (decode, PNG in the uploads folder, read back):', uploads);
+printTables('person segmentation (the mask of a photo, for target and background_style):', segmentation);
 console.log(`peak RSS: ${peakRssMb} MB\n`);
 console.log(JSON.stringify({ backend: choice.name, adapter: choice.adapter, machine, node: process.version, runs, rows, defaultJobs, gpuJobs, gpuHost, optimizerSteps, fastJobs, fastPeaks, segmentation, uploads, peakRssMb }, null, 2));
 
@@ -396,4 +374,11 @@ function timedInverseHessian(inner: InverseHessian): InverseHessian & { readonly
     },
     dispose: () => inner.dispose(),
   };
+}
+
+/** A section's tables under its title, when the section ran (its first table has rows). */
+function printTables(title: string, ...tables: readonly (readonly unknown[])[]): void {
+  if (tables[0]!.length === 0) return;
+  console.log(title);
+  for (const table of tables) console.table(table);
 }
