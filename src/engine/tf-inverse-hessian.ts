@@ -20,37 +20,32 @@ import { dot } from './optimizers/objective.ts';
  * `positions`: the most columns one product may cover (WebGPU's dispatch limit, gpu-passes.ts).
  */
 export function createTfInverseHessian(historySize: number, length: number, positions: number = positionsPerPass()): InverseHessian {
-  let pairs: { s: tf.Tensor2D; y: tf.Tensor2D }[] = [];
-  /** [S; Y]: the pairs' s then their y, one per row (2k × length). */
+  /** The k pairs held: [S; Y], their s then their y, one per row (2k × length); none: undefined. */
   let stacked: tf.Tensor2D | undefined;
+  const pairsHeld = () => (stacked?.shape[0] ?? 0) / 2;
   /** sy[i][j] = sᵢ·yⱼ for i ≤ j (R), yy[i][j] = yᵢ·yⱼ (YᵀY). */
   let sy: number[][] = [];
   let yy: number[][] = [];
   let scale = 1;
 
-  const restack = () => {
-    stacked?.dispose();
-    stacked = pairs.length > 0 ? (tf.concat([...pairs.map((pair) => pair.s), ...pairs.map((pair) => pair.y)]) as tf.Tensor2D) : undefined;
-  };
   const clear = () => {
-    tf.dispose(pairs.flatMap((pair) => [pair.s, pair.y]));
-    pairs = [];
+    stacked?.dispose();
+    stacked = undefined;
     sy = [];
     yy = [];
     scale = 1;
-    restack();
   };
 
   return {
     get size() {
-      return pairs.length;
+      return pairsHeld();
     },
     async direction(gradient, out) {
-      const k = pairs.length;
-      if (k === 0 || !stacked) {
+      if (!stacked) {
         for (let i = 0; i < gradient.length; i++) out[i] = Math.fround(-gradient[i]!) * scale;
         return out;
       }
+      const k = pairsHeld();
       const g = tf.tensor2d(gradient, [1, length]);
       try {
         const products = await readAndDispose(productsWith(stacked, g, positions));
@@ -66,29 +61,35 @@ export function createTfInverseHessian(historySize: number, length: number, posi
       const ys = dot(y, s);
       if (!(ys > MIN_CURVATURE)) return;
       const yyNew = dot(y, y);
-      const pair = { s: tf.tensor2d(s, [1, length]), y: tf.tensor2d(y, [1, length]) };
-      // The new y against every pair held: sᵢ·y (R's new column) and yᵢ·y (YᵀY's new row).
-      const k = pairs.length;
-      const products = stacked
-        ? await readAndDispose(productsWith(stacked, pair.y, positions)).catch((error: unknown) => {
-            tf.dispose([pair.s, pair.y]);
-            throw error;
-          })
-        : new Float32Array(0);
-      sy.forEach((row, i) => row.push(products[i]!));
-      sy.push([...new Array<number>(k).fill(0), ys]);
-      const column = Array.from(products.subarray(k));
-      yy.forEach((row, i) => row.push(column[i]!));
-      yy.push([...column, yyNew]);
-      pairs.push(pair);
-      if (pairs.length > historySize) {
-        tf.dispose([pairs[0]!.s, pairs[0]!.y]);
-        pairs = pairs.slice(1);
-        sy = sy.slice(1).map((row) => row.slice(1));
-        yy = yy.slice(1).map((row) => row.slice(1));
+      // Made, used and released here: TensorFlow.js's cpu backend keeps the very array a tensor is
+      // made from, and the caller reuses `s` and `y` for the next step.
+      const [sRow, yRow] = [tf.tensor2d(s, [1, length]), tf.tensor2d(y, [1, length])];
+      const k = pairsHeld();
+      try {
+        // The new y against every pair held: sᵢ·y (R's new column) and yᵢ·y (YᵀY's new row).
+        const products = stacked ? await readAndDispose(productsWith(stacked, yRow, positions)) : new Float32Array(0);
+        sy.forEach((row, i) => row.push(products[i]!));
+        sy.push([...new Array<number>(k).fill(0), ys]);
+        const column = Array.from(products.subarray(k));
+        yy.forEach((row, i) => row.push(column[i]!));
+        yy.push([...column, yyNew]);
+        // The oldest pair drops out past the history's size: its rows are left out of the new stack.
+        const dropped = k === historySize ? 1 : 0;
+        const kept = k - dropped;
+        const next = tf.tidy(() => {
+          const rowsOf = (from: number) => (kept > 0 && stacked ? [tf.slice(stacked, [from + dropped, 0], [kept, -1])] : []);
+          return tf.concat([...rowsOf(0), sRow, ...rowsOf(k), yRow]) as tf.Tensor2D;
+        });
+        stacked?.dispose();
+        stacked = next;
+        if (dropped) {
+          sy = sy.slice(1).map((row) => row.slice(1));
+          yy = yy.slice(1).map((row) => row.slice(1));
+        }
+        scale = ys / yyNew;
+      } finally {
+        tf.dispose([sRow, yRow]);
       }
-      scale = ys / yyNew;
-      restack();
     },
     clear,
     dispose: clear,

@@ -45,6 +45,28 @@ describe('the inverse Hessian on the device (compact form)', () => {
     expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 
+  it('keeps nothing of the arrays it is given, which L-BFGS reuses every step (the cpu backend keeps a tensor’s array as given)', async () => {
+    await chooseBackend('cpu');
+    try {
+      const [onArrays, onDevice] = [createTwoLoopInverseHessian(3), createTfInverseHessian(3, length)];
+      const [s, y] = [new Float32Array(length), new Float32Array(length)];
+      for (let pair = 0; pair < 6; pair++) {
+        s.set(vector());
+        y.set(s.map((value, i) => value * curvature[i]!));
+        for (const implementation of [onArrays, onDevice]) await implementation.update(s, y);
+        // Overwritten, as the next step does, before the direction is asked for.
+        s.fill(7);
+        y.fill(-7);
+        const gradient = vector();
+        const [expected, actual] = await Promise.all([onArrays, onDevice].map((implementation) => implementation.direction(gradient, new Float32Array(length))));
+        expect(relativeDifference(actual!, expected!), `after pair ${pair}`).toBeLessThan(1e-4);
+      }
+      [onArrays, onDevice].forEach((implementation) => implementation.dispose());
+    } finally {
+      await chooseBackend('wasm');
+    }
+  });
+
   it('lets L-BFGS find a bounded quadratic’s minimum as the two-loop recursion does', async () => {
     const target = vector().map((value) => 3 * value);
     const objective = {
