@@ -364,7 +364,7 @@ function timedInverseHessian(inner: InverseHessian): InverseHessian & { readonly
   };
   return {
     direction: (gradient, out) => timed(() => inner.direction(gradient, out)),
-    update: (s, y) => timed(() => inner.update(s, y)),
+    update: (pair) => timed(() => inner.update(pair)),
     clear: () => inner.clear(),
     get size() {
       return inner.size;

@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadEngineEnvironment } from '../src/bot/config.ts';
 import { medianOf } from './median.ts';
 import { GATYS_LAYERS, SHALLOW_LAYERS } from '../src/engine/layers.ts';
-import { createTwoLoopInverseHessian } from '../src/engine/optimizers/lbfgs.ts';
+import { createTwoLoopInverseHessian, pairOf } from '../src/engine/optimizers/lbfgs.ts';
 import { STYLIZE_OPTIONS } from '../src/engine/options.ts';
 import { gaussianNoise } from '../src/engine/random.ts';
 import { createTfInverseHessian } from '../src/engine/tf-inverse-hessian.ts';
@@ -97,12 +97,12 @@ async function measureInverseHessians(): Promise<Row[]> {
     const [s, gradient] = [gaussianNoise(length, 1, 1), gaussianNoise(length, 1, 2)];
     // Dawn's null device reads back zeros: curvature comes from the arrays, so every pair is kept.
     const y = s.map((value) => 2 * value);
-    for (let pair = 0; pair < historySize; pair++) await inverseHessian.update(s, y);
+    for (let pair = 0; pair < historySize; pair++) await inverseHessian.update(pairOf(s, y));
     rows.push({
       part: `L-BFGS direction and update, history ${historySize}, pairs ${where}`,
       ...(await timed(async () => {
         await inverseHessian.direction(gradient, direction);
-        await inverseHessian.update(s, y);
+        await inverseHessian.update(pairOf(s, y));
       })),
     });
     inverseHessian.dispose();

@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { blocksOf, positionsPerPass } from './gpu-passes.ts';
 import type { GpuLimits } from './webgpu.ts';
 import { MIN_CURVATURE, type InverseHessian } from './optimizers/lbfgs.ts';
-import { dot } from './optimizers/objective.ts';
 
 /**
  * L-BFGS's inverse Hessian with its pairs on the TensorFlow.js backend (the GPU), in the compact
@@ -57,10 +56,8 @@ export function createTfInverseHessian(historySize: number, length: number, posi
         g.dispose();
       }
     },
-    async update(s, y) {
-      const ys = dot(y, s);
+    async update({ s, y, sy: ys, yy: yyNew }) {
       if (!(ys > MIN_CURVATURE)) return;
-      const yyNew = dot(y, y);
       // Made, used and released here: TensorFlow.js's cpu backend keeps the very array a tensor is
       // made from, and the caller reuses `s` and `y` for the next step.
       const [sRow, yRow] = [tf.tensor2d(s, [1, length]), tf.tensor2d(y, [1, length])];

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createAdam } from '../../src/engine/optimizers/adam.ts';
 import { clampedAlong, freeComponents, project, slopeWithin } from '../../src/engine/optimizers/bounds.ts';
 import { createLbfgs } from '../../src/engine/optimizers/lbfgs.ts';
-import type { Evaluation, IterativeOptimizer, Objective } from '../../src/engine/optimizers/objective.ts';
+import { dot, maxAbs, type Evaluation, type IterativeOptimizer, type Objective } from '../../src/engine/optimizers/objective.ts';
 
 function objectiveOf(f: (x: Float32Array) => { loss: number; gradient: Float32Array }): Objective & { calls: number } {
   const objective = {
@@ -114,18 +114,38 @@ describe('the box, per channel (bounds.ts)', () => {
     }
   });
 
-  it('freeComponents zeroes what pushes against a bound it sits on, into the buffer given', () => {
-    const out = new Float32Array(x.length).fill(9);
-    expect(freeComponents(x, direction, bounds, 1, out)).toBe(out);
-    expect(Array.from(out)).toEqual(Array.from(direction, (move, i) => (pinned(i, move) ? 0 : move)));
-    // A gradient is moved against: its sign flips which bound holds.
-    expect(Array.from(freeComponents(x, direction, bounds, -1))).toEqual(Array.from(direction, (move, i) => (pinned(i, -move) ? 0 : move)));
+  it('freeComponents zeroes what pushes against a bound it sits on, into the buffer given, with its largest component and slope', () => {
+    const against = Float32Array.from(x, (_, i) => 3 - i);
+    for (const sign of [1, -1] as const) {
+      const out = new Float32Array(x.length).fill(9);
+      // A gradient (sign −1) is moved against: its sign flips which bound holds.
+      const expected = Array.from(direction, (move, i) => (pinned(i, sign * move) ? 0 : move));
+      const { largest, dot } = freeComponents(x, direction, bounds, sign, out, against);
+      expect(Array.from(out)).toEqual(expected);
+      expect(largest).toBe(Math.max(...expected.map(Math.abs)));
+      expect(dot).toBeCloseTo(expected.reduce((sum, value, i) => sum + value * against[i]!, 0), 12);
+    }
+  });
+
+  it('project clamps each channel into its own range', () => {
+    expect(Array.from(project(Float32Array.from(x, (value, i) => value + direction[i]!), bounds))).toEqual(Array.from(x, (value, i) => Math.min(Math.max(Math.fround(value + direction[i]!), lowerOf(i)), upperOf(i))));
   });
 
   it('slopeWithin counts only the coordinates the direction moves', () => {
     const gradient = Float32Array.from(x, (_, i) => i - 4.5);
     const expected = Array.from(direction).reduce((sum, move, i) => (pinned(i, move) ? sum : sum + gradient[i]! * move), 0);
     expect(slopeWithin(gradient, direction, x, bounds)).toBeCloseTo(expected, 12);
+  });
+});
+
+describe('dot and maxAbs (objective.ts)', () => {
+  it('match plain loops at every length, whatever the remainder of the unrolled sums', () => {
+    for (let length = 0; length <= 11; length++) {
+      const a = Float32Array.from({ length }, (_, i) => Math.sin(i + 1) * 10);
+      const b = Float32Array.from({ length }, (_, i) => Math.cos(3 * i) - 0.5);
+      expect(dot(a, b)).toBeCloseTo(Array.from(a).reduce((sum, value, i) => sum + value * b[i]!, 0), 12);
+      expect(maxAbs(a)).toBe(Math.max(0, ...Array.from(a, Math.abs)));
+    }
   });
 });
 

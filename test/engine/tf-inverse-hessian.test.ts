@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chooseBackend } from '../../src/engine/backend.ts';
-import { createLbfgs, createTwoLoopInverseHessian, type InverseHessian } from '../../src/engine/optimizers/lbfgs.ts';
+import { createLbfgs, createTwoLoopInverseHessian, pairOf, type InverseHessian } from '../../src/engine/optimizers/lbfgs.ts';
 import type { Evaluation } from '../../src/engine/optimizers/objective.ts';
 import { createRandom } from '../../src/engine/random.ts';
 import { createTfInverseHessian, pairsFitOnDevice } from '../../src/engine/tf-inverse-hessian.ts';
@@ -29,7 +29,7 @@ describe('the inverse Hessian on the device (compact form)', () => {
       const s = vector();
       // Pair 3 has negative curvature (y = −s): every implementation must skip it.
       const y = pair === 3 ? s.map((value) => -value) : s.map((value, i) => value * curvature[i]!);
-      for (const implementation of implementations) await implementation.update(s, y);
+      for (const implementation of implementations) await implementation.update(pairOf(s, y));
       expect(implementations.map((implementation) => implementation.size)).toEqual(Array(3).fill(Math.min(5, pair + (pair >= 3 ? 0 : 1))));
       const gradient = vector();
       const [expected, ...actual] = await Promise.all(implementations.map((implementation) => implementation.direction(gradient, new Float32Array(length))));
@@ -53,7 +53,7 @@ describe('the inverse Hessian on the device (compact form)', () => {
       for (let pair = 0; pair < 6; pair++) {
         s.set(vector());
         y.set(s.map((value, i) => value * curvature[i]!));
-        for (const implementation of [onArrays, onDevice]) await implementation.update(s, y);
+        for (const implementation of [onArrays, onDevice]) await implementation.update(pairOf(s, y));
         // Overwritten, as the next step does, before the direction is asked for.
         s.fill(7);
         y.fill(-7);

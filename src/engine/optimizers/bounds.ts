@@ -10,18 +10,20 @@ export interface Bounds {
 }
 
 /**
- * The channel after `channel`. The loops below count channels rather than take i % period: they run
- * over every pixel of every trial point, and the modulo was most of their time.
+ * The channel after `channel`. `project` and `clampedAlong` count channels rather than take
+ * i % period: they run over every pixel of every trial point, and the modulo was most of their time.
  */
 const nextChannel = (channel: number, period: number): number => (channel + 1 === period ? 0 : channel + 1);
 
 /**
- * Whether moving a coordinate at `value` by `move` pushes it against a bound it already sits on.
- * Most coordinates lie inside the box: asked first, that is one branch the predictor gets right,
- * where the move's sign alone (random from one coordinate to the next) made these loops 2× slower.
+ * The box's inner envelope: a value strictly inside it is inside every channel's range.
+ * `freeComponents` and `slopeWithin` ask this first (one predictable branch: most coordinates lie
+ * inside), and need a coordinate's channel only near a bound; a fifth faster than counting channels.
  */
-const pushesAgainstBound = (value: number, move: number, lower: number, upper: number): boolean =>
-  value > lower && value < upper ? false : (move < 0 && value <= lower) || (move > 0 && value >= upper);
+const envelopeOf = ({ lower, upper }: Bounds): { low: number; high: number } => ({ low: Math.max(...lower), high: Math.min(...upper) });
+
+/** Whether moving a coordinate at `value` by `move` pushes it against a bound it sits on (or lies past). */
+const pushesAgainstBound = (value: number, move: number, lower: number, upper: number): boolean => (move < 0 && value <= lower) || (move > 0 && value >= upper);
 
 /** Clamps `x` into the bounds, in place. */
 export function project(x: Float32Array, bounds: Bounds): Float32Array {
@@ -47,17 +49,37 @@ export function clampedAlong(out: Float32Array, x: Float32Array, direction: Floa
   return out;
 }
 
+/** What `freeComponents` found of the vector it wrote, in the same pass. */
+export interface FreeComponents {
+  /** Its largest magnitude. */
+  readonly largest: number;
+  /** Its dot product with `against`. */
+  readonly dot: number;
+}
+
 /**
  * Zeroes the components of `vector` that would move a coordinate already on its bound further out,
  * written into `out`: `sign` is +1 for a descent direction (moving along it), −1 for a gradient
- * (moving against it).
+ * (moving against it). L-BFGS needs the result's largest component and its slope along the
+ * gradient next: they are taken in the same pass rather than in two more.
  */
-export function freeComponents(x: Float32Array, vector: Float32Array, bounds: Bounds, sign: 1 | -1, out: Float32Array = new Float32Array(vector.length)): Float32Array {
+export function freeComponents(x: Float32Array, vector: Float32Array, bounds: Bounds, sign: 1 | -1, out: Float32Array, against: Float32Array): FreeComponents {
   const { lower, upper } = bounds;
-  for (let i = 0, channel = 0; i < x.length; i++, channel = nextChannel(channel, lower.length)) {
-    out[i] = pushesAgainstBound(x[i]!, sign * vector[i]!, lower[channel]!, upper[channel]!) ? 0 : vector[i]!;
+  const { low, high } = envelopeOf(bounds);
+  let largest = 0, dot = 0;
+  for (let i = 0; i < x.length; i++) {
+    const value = x[i]!;
+    let component = vector[i]!;
+    if (!(value > low && value < high)) {
+      const channel = i % lower.length;
+      if (pushesAgainstBound(value, sign * component, lower[channel]!, upper[channel]!)) component = 0;
+    }
+    out[i] = component;
+    const magnitude = Math.abs(component);
+    if (magnitude > largest) largest = magnitude;
+    dot += component * against[i]!;
   }
-  return out;
+  return { largest, dot };
 }
 
 /**
@@ -66,9 +88,16 @@ export function freeComponents(x: Float32Array, vector: Float32Array, bounds: Bo
  */
 export function slopeWithin(gradient: Float32Array, direction: Float32Array, x: Float32Array, bounds: Bounds): number {
   const { lower, upper } = bounds;
+  const { low, high } = envelopeOf(bounds);
   let slope = 0;
-  for (let i = 0, channel = 0; i < x.length; i++, channel = nextChannel(channel, lower.length)) {
-    if (!pushesAgainstBound(x[i]!, direction[i]!, lower[channel]!, upper[channel]!)) slope += gradient[i]! * direction[i]!;
+  for (let i = 0; i < x.length; i++) {
+    const value = x[i]!;
+    if (value > low && value < high) {
+      slope += gradient[i]! * direction[i]!;
+      continue;
+    }
+    const channel = i % lower.length;
+    if (!pushesAgainstBound(value, direction[i]!, lower[channel]!, upper[channel]!)) slope += gradient[i]! * direction[i]!;
   }
   return slope;
 }

@@ -1,4 +1,4 @@
-import { clampedAlong, freeComponents, project, slopeWithin, type Bounds } from './bounds.ts';
+import { clampedAlong, freeComponents, project, slopeWithin, type Bounds, type FreeComponents } from './bounds.ts';
 import { dot, maxAbs, type Evaluation, type IterativeOptimizer, type Objective } from './objective.ts';
 
 export interface LbfgsOptions {
@@ -29,12 +29,28 @@ export interface InverseHessian {
   /** −H·g, written into `out`. */
   direction(gradient: Float32Array, out: Float32Array): Promise<Float32Array>;
   /** Adds the pair of a step taken (the oldest goes past the history size), unless its curvature sᵀy is not positive. */
-  update(s: Float32Array, y: Float32Array): Promise<void>;
+  update(pair: Pair): Promise<void>;
   /** Forgets every pair (H = I again). */
   clear(): void;
   /** Pairs held. */
   readonly size: number;
   dispose(): void;
+}
+
+/**
+ * A step's pair: s, the step, and y, the gradient's change along it, with the products sᵀy and yᵀy
+ * the inverse Hessian needs of them (L-BFGS takes them in the pass that writes s and y; `pairOf`
+ * computes them for other callers).
+ */
+export interface Pair {
+  readonly s: Float32Array;
+  readonly y: Float32Array;
+  readonly sy: number;
+  readonly yy: number;
+}
+
+export function pairOf(s: Float32Array, y: Float32Array): Pair {
+  return { s, y, sy: dot(s, y), yy: dot(y, y) };
 }
 
 /** Below this, a pair's curvature sᵀy counts as not positive: it would break H's positivity. */
@@ -87,10 +103,16 @@ export function createLbfgs(objective: Objective, x: Float32Array, options: Lbfg
     const at = await objective.evaluate(point);
     return { at, slope: bounds ? slopeWithin(at.gradient, direction, point, bounds) : dot(at.gradient, direction) };
   };
-  const directionFrom = async (gradient: Float32Array): Promise<{ direction: Float32Array; slope: number }> => {
-    const unbounded = await inverseHessian.direction(gradient, unboundedDirection);
-    const direction = bounds ? freeComponents(x, unbounded, bounds, 1, freeDirection) : unbounded;
-    return { direction, slope: dot(current!.gradient, direction) };
+  // The free part of the gradient, or of the direction, with its largest component and its slope
+  // along the gradient (see `freeComponents`: one pass for all three).
+  const freePartOf = (vector: Float32Array, sign: 1 | -1, out: Float32Array): FreeComponents & { vector: Float32Array } => {
+    const gradient = current!.gradient;
+    if (!bounds) return { vector, largest: maxAbs(vector), dot: dot(vector, gradient) };
+    return { vector: out, ...freeComponents(x, vector, bounds, sign, out, gradient) };
+  };
+  const directionFrom = async (gradient: Float32Array): Promise<{ direction: Float32Array; slope: number; directionScale: number }> => {
+    const free = freePartOf(await inverseHessian.direction(gradient, unboundedDirection), 1, freeDirection);
+    return { direction: free.vector, slope: free.dot, directionScale: free.largest };
   };
 
   return {
@@ -100,17 +122,17 @@ export function createLbfgs(objective: Objective, x: Float32Array, options: Lbfg
         current = await objective.evaluate(x);
         evaluations += 1;
       }
-      const gradient = bounds ? freeComponents(x, current.gradient, bounds, -1, freeGradient) : current.gradient;
-      if (converged || maxAbs(gradient) <= gradientTolerance) {
+      const { vector: gradient, largest } = freePartOf(current.gradient, -1, freeGradient);
+      if (converged || largest <= gradientTolerance) {
         converged = true;
         return { terms: current.terms, evaluations, converged };
       }
-      let { direction, slope } = await directionFrom(gradient);
+      let { direction, slope, directionScale } = await directionFrom(gradient);
       if (!(slope < -changeTolerance) && inverseHessian.size > 0) {
         // H is positive definite in exact arithmetic; where rounding made its direction climb
         // (float32 products on a GPU), start it afresh from the gradient rather than stop here.
         inverseHessian.clear();
-        ({ direction, slope } = await directionFrom(gradient));
+        ({ direction, slope, directionScale } = await directionFrom(gradient));
       }
       if (!(slope < -changeTolerance)) {
         converged = true;
@@ -118,7 +140,6 @@ export function createLbfgs(objective: Objective, x: Float32Array, options: Lbfg
       }
       // Without curvature information yet, try a step that moves the steepest coordinate by
       // `firstStepSize` (ten grey levels for an image): a scale-free start the line search refines.
-      const directionScale = maxAbs(direction);
       const initialStep = inverseHessian.size === 0 ? firstStepSize / directionScale : 1;
       const search = await strongWolfeSearch((t) => probeAlong(direction, t), directionScale, current, slope, initialStep, maxEvaluations, changeTolerance);
       evaluations += search.evaluations;
@@ -127,13 +148,18 @@ export function createLbfgs(objective: Objective, x: Float32Array, options: Lbfg
       // which `trial` still holds unless the search settled on an earlier one.
       if (search.t !== trialStep) pointAlong(trial, x, direction, search.t, bounds);
       trialStep = Number.NaN;
+      let sy = 0, yy = 0;
       for (let i = 0; i < x.length; i++) {
         const next = trial[i]!;
-        s[i] = next - x[i]!;
+        const step = Math.fround(next - x[i]!);
+        const change = Math.fround(search.at.gradient[i]! - current.gradient[i]!);
+        s[i] = step;
         x[i] = next;
-        y[i] = search.at.gradient[i]! - current.gradient[i]!;
+        y[i] = change;
+        sy += step * change;
+        yy += change * change;
       }
-      await inverseHessian.update(s, y);
+      await inverseHessian.update({ s, y, sy, yy });
       const lossChange = Math.abs(search.at.loss - current.loss);
       current = search.at;
       if (lossChange < changeTolerance || search.t * directionScale < changeTolerance) converged = true;
@@ -156,8 +182,7 @@ export function createTwoLoopInverseHessian(historySize: number): InverseHessian
     async direction(gradient, out) {
       return searchDirection(gradient, history, hessianScale, out);
     },
-    async update(s, y) {
-      const ys = dot(y, s);
+    async update({ s, y, sy: ys, yy }) {
       if (!(ys > MIN_CURVATURE)) return;
       const entry = history.length === historySize ? history.shift()! : spare;
       spare = undefined;
@@ -165,7 +190,7 @@ export function createTwoLoopInverseHessian(historySize: number): InverseHessian
       kept.s.set(s);
       kept.y.set(y);
       history.push(kept);
-      hessianScale = ys / dot(y, y);
+      hessianScale = ys / yy;
     },
     clear() {
       spare = history[0];
@@ -181,66 +206,67 @@ export function createTwoLoopInverseHessian(historySize: number): InverseHessian
 
 /**
  * The two-loop recursion: returns −H·g for the L-BFGS inverse Hessian approximation H, in `q`.
- * Each pass over the vectors updates q and takes the dot product the next entry needs at once:
- * half the passes of writing them apart, with the same float32 roundings (so the same result).
- * At the default history of 20 this was 4% of a default job's time (1.9 s of 47 s).
+ * Each pass over the vectors updates q and takes the dot product the next entry needs at once
+ * (`updateAndDot`): half the passes of writing them apart. At 512 px with the default history of 20
+ * this is most of what L-BFGS costs the CPU per iteration (README, "Benchmark").
  */
 function searchDirection(gradient: Float32Array, history: readonly HistoryEntry[], hessianScale: number, q: Float32Array): Float32Array {
-  const n = q.length;
   const m = history.length;
-  if (m === 0) {
-    for (let i = 0; i < n; i++) q[i] = Math.fround(-gradient[i]!) * hessianScale;
-    return q;
-  }
+  // Without pairs, H is the initial Hessian's scaling alone.
+  const scale = m === 0 ? hessianScale : 1;
+  for (let i = 0; i < q.length; i++) q[i] = -gradient[i]! * scale;
+  if (m === 0) return q;
   const alphas = new Float64Array(m);
-  // First loop, newest to oldest: q −= α_k y_k, with α_k = ρ_k s_k·q.
-  let sq = 0;
-  const newest = history[m - 1]!.s;
-  for (let i = 0; i < n; i++) {
-    const value = -gradient[i]!;
-    q[i] = value;
-    sq += newest[i]! * value;
-  }
-  let yq = 0;
+  // First loop, newest to oldest: q −= α_k y_k, with α_k = ρ_k s_k·q; the last update also scales
+  // by the initial Hessian and takes the second loop's first product.
+  let product = dot(history[m - 1]!.s, q);
   for (let k = m - 1; k >= 0; k--) {
-    const alpha = history[k]!.rho * sq;
+    const alpha = history[k]!.rho * product;
     alphas[k] = alpha;
-    const y = history[k]!.y;
-    if (k > 0) {
-      const next = history[k - 1]!.s;
-      sq = 0;
-      for (let i = 0; i < n; i++) {
-        const value = Math.fround(q[i]! - alpha * y[i]!);
-        q[i] = value;
-        sq += next[i]! * value;
-      }
-    } else {
-      // The last update, the scaling by the initial Hessian, and the second loop's first product.
-      const next = history[0]!.y;
-      for (let i = 0; i < n; i++) {
-        const value = Math.fround(Math.fround(q[i]! - alpha * y[i]!) * hessianScale);
-        q[i] = value;
-        yq += next[i]! * value;
-      }
-    }
+    product = k > 0 ? updateAndDot(q, -alpha, history[k]!.y, 1, history[k - 1]!.s) : updateAndDot(q, -alpha, history[k]!.y, hessianScale, history[0]!.y);
   }
   // Second loop, oldest to newest: q += (α_k − β_k) s_k, with β_k = ρ_k y_k·q.
   for (let k = 0; k < m; k++) {
-    const coefficient = alphas[k]! - history[k]!.rho * yq;
-    const s = history[k]!.s;
-    if (k < m - 1) {
-      const next = history[k + 1]!.y;
-      yq = 0;
-      for (let i = 0; i < n; i++) {
-        const value = Math.fround(q[i]! + coefficient * s[i]!);
-        q[i] = value;
-        yq += next[i]! * value;
-      }
-    } else {
-      for (let i = 0; i < n; i++) q[i] = q[i]! + coefficient * s[i]!;
-    }
+    const coefficient = alphas[k]! - history[k]!.rho * product;
+    product = updateAndDot(q, coefficient, history[k]!.s, 1, history[k + 1]?.y);
   }
   return q;
+}
+
+/**
+ * q ← (q + coefficient·v)·scale, rounded to float32 as it is stored, returning next·q (0 without
+ * `next`). The products run in four sums, as in `dot`: one sum's chain of additions was this
+ * loop's limit.
+ */
+function updateAndDot(q: Float32Array, coefficient: number, v: Float32Array, scale: number, next: Float32Array | undefined): number {
+  const n = q.length;
+  if (!next) {
+    for (let i = 0; i < n; i++) q[i] = (q[i]! + coefficient * v[i]!) * scale;
+    return 0;
+  }
+  const whole = n - (n % 4);
+  let sum0 = 0, sum1 = 0, sum2 = 0, sum3 = 0;
+  let i = 0;
+  for (; i < whole; i += 4) {
+    const value0 = Math.fround(Math.fround(q[i]! + coefficient * v[i]!) * scale);
+    const value1 = Math.fround(Math.fround(q[i + 1]! + coefficient * v[i + 1]!) * scale);
+    const value2 = Math.fround(Math.fround(q[i + 2]! + coefficient * v[i + 2]!) * scale);
+    const value3 = Math.fround(Math.fround(q[i + 3]! + coefficient * v[i + 3]!) * scale);
+    q[i] = value0;
+    q[i + 1] = value1;
+    q[i + 2] = value2;
+    q[i + 3] = value3;
+    sum0 += next[i]! * value0;
+    sum1 += next[i + 1]! * value1;
+    sum2 += next[i + 2]! * value2;
+    sum3 += next[i + 3]! * value3;
+  }
+  for (; i < n; i++) {
+    const value = Math.fround(Math.fround(q[i]! + coefficient * v[i]!) * scale);
+    q[i] = value;
+    sum0 += next[i]! * value;
+  }
+  return sum0 + sum1 + (sum2 + sum3);
 }
 
 interface HistoryEntry {

@@ -37,10 +37,24 @@ export interface IterativeOptimizer {
   step(): Promise<StepResult>;
 }
 
+/**
+ * a·b in four running sums: one sum's chain of dependent additions was the loop's limit (this runs
+ * over a whole picture several times per L-BFGS iteration, while a GPU waits); four took a third
+ * less time.
+ */
 export function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
-  return sum;
+  const n = a.length;
+  const whole = n - (n % 4);
+  let sum0 = 0, sum1 = 0, sum2 = 0, sum3 = 0;
+  let i = 0;
+  for (; i < whole; i += 4) {
+    sum0 += a[i]! * b[i]!;
+    sum1 += a[i + 1]! * b[i + 1]!;
+    sum2 += a[i + 2]! * b[i + 2]!;
+    sum3 += a[i + 3]! * b[i + 3]!;
+  }
+  for (; i < n; i++) sum0 += a[i]! * b[i]!;
+  return sum0 + sum1 + (sum2 + sum3);
 }
 
 export function maxAbs(a: Float32Array): number {
