@@ -73,8 +73,8 @@ export interface StylizeResult {
   readonly image: RgbImage;
   /** Snapshots of the optimisation for the GIF, the initial image first and the result last. */
   readonly frames: readonly RgbImage[];
-  /** Loss terms after each iteration. */
-  readonly history: readonly LossTerms[];
+  /** Loss terms after each iteration, and the long side of the picture it painted (coarse to fine). */
+  readonly history: readonly (LossTerms & { readonly size: number })[];
   readonly options: StylizeOptions;
   readonly layers: LayerSelection;
   readonly backend: BackendName;
@@ -255,7 +255,7 @@ async function runStylization(
   const totalWork = schedule.reduce((sum, scale) => sum + scale.iterations * scale.size * scale.size, 0);
   const every = frameInterval(options.iterations, options.frames);
   const frames: RgbImage[] = [];
-  const history: LossTerms[] = [];
+  const history: (LossTerms & { size: number })[] = [];
   const started = performance.now();
   let iteration = 0;
   let workDone = 0;
@@ -291,7 +291,8 @@ async function runStylization(
         iteration += 1;
         workDone += scale.size * scale.size;
         evaluations += result.evaluations;
-        history.push(result.terms);
+        const size = Math.max(stage.content.width, stage.content.height);
+        history.push({ ...result.terms, size });
         const lastOfRun = iteration === options.iterations;
         const stageEnds = step === scale.iterations - 1 || result.converged;
         const frame = iteration % every === 0 || lastOfRun ? snapshot() : undefined;
@@ -300,7 +301,7 @@ async function runStylization(
         request.onProgress?.({
           iteration,
           totalIterations: options.iterations,
-          size: Math.max(stage.content.width, stage.content.height),
+          size,
           terms: result.terms,
           elapsedMs,
           etaMs: lastOfRun ? 0 : remainingMs({ stepsMs, setupMs: elapsedMs - stepsMs, workDone, stagesPrepared: index + 1 }, { work: totalWork - workDone, stages: schedule.length - index - 1 }),

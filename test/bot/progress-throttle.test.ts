@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { throttleProgress, type ThrottledProgress } from '../../src/bot/jobs/progress-throttle.ts';
 
-const step = (iteration: number) => ({ iteration, totalIterations: 5, etaMs: 0, elapsedMs: 0, terms: { content: iteration, style: 0, tv: 0, total: iteration } });
+// Coarse to fine: two iterations at 128 px, then 181.
+const step = (iteration: number) => ({ iteration, totalIterations: 5, etaMs: 0, elapsedMs: 0, terms: { content: iteration, style: 0, tv: 0, total: iteration }, size: iteration <= 2 ? 128 : 181 });
 
 describe('progress throttling', () => {
-  it('reports at most once per interval and always the last step, losing no loss terms and keeping the latest preview', () => {
+  it('reports at most once per interval and always the last step, losing no loss terms (nor their sizes) and keeping the latest preview', () => {
     let clock = 0;
     const reports: ThrottledProgress[] = [];
     const onProgress = throttleProgress(1000, (update) => reports.push(update), () => clock);
@@ -21,6 +22,7 @@ describe('progress throttling', () => {
     onProgress(step(5));
     expect(reports.map((report) => report.progress.iteration)).toEqual([1, 4, 5]);
     expect(reports.map((report) => report.recentTerms.map((terms) => terms.content))).toEqual([[1], [2, 3, 4], [5]]);
+    expect(reports.map((report) => report.recentTerms.map((terms) => terms.size))).toEqual([[128], [128, 181, 181], [181]]);
     expect(reports.map((report) => report.preview?.[0])).toEqual([1, 2, undefined]);
   });
 });

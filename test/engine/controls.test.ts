@@ -64,6 +64,8 @@ describe('multi-scale', () => {
     expect(iterations).toEqual([1, 2, 3, 4, 5, 6]);
     // Each iteration says the scale it ran at: the schedule's, in order.
     expect(sizes).toEqual(result.scales.flatMap((scale) => new Array<number>(scale.iterations).fill(scale.size)));
+    // And so does its loss history (the playground's chart marks where the size grew).
+    expect(result.history.map((record) => record.size)).toEqual(sizes);
     expect([result.image.width, result.image.height]).toEqual([192, 144]);
     expect(result.frames.length).toBeGreaterThanOrEqual(4);
     for (const frame of result.frames) expect([frame.width, frame.height]).toEqual([192, 144]);

@@ -101,20 +101,25 @@ describe('the web playground', () => {
     await expect.poll(() => page.textContent('.field-error[data-field="size"]')).toBe('size must be a whole number from 64 to 1024.');
   });
 
-  it('stylizes tubingen with an uploaded Starry Night: live frames, a loss chart, then the PNG and GIF', async () => {
+  it('stylizes tubingen with an uploaded Starry Night: live frames, a loss chart marking each size, then the PNG and GIF', async () => {
     await page.setInputFiles('#content-input', sharedImagePath('content_tubingen.jpg'));
     await page.setInputFiles('#style-input', sharedImagePath('style_starry_night.jpg'));
-    await setOption('size', '96');
+    // Large enough for two sizes, coarse to fine: 136 px, then 192.
+    await setOption('size', '192');
     await setOption('iterations', '12');
     await page.click('#stylize-button');
     await page.waitForSelector('#job:not([hidden])');
     const previews = new Set<string>();
+    const liveStages = new Set<string>();
     while (!(await page.isVisible('#result'))) {
       const src = await page.getAttribute('#preview', 'src');
       if (src?.startsWith('data:image/jpeg')) previews.add(src);
+      liveStages.add((await page.getAttribute('#loss-chart', 'data-stages')) ?? '');
       await page.waitForTimeout(100);
     }
     expect(previews.size).toBeGreaterThanOrEqual(2);
+    // The chart knew each iteration's size while it painted, not only from the stored result.
+    expect([...liveStages].some((stages) => stages.startsWith('136'))).toBe(true);
     expect(await page.textContent('#status')).toMatch(/^Done in \d+ s$/);
     // Done, the result shows the picture once: the live frame goes, the loss chart stays.
     expect(await page.isVisible('#preview')).toBe(false);
@@ -124,8 +129,9 @@ describe('the web playground', () => {
     await page.waitForFunction(() => ((document.querySelector('#result-image') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0);
     expect(await page.isVisible('#result-image')).toBe(true);
     expect(await page.isVisible('#loss-chart')).toBe(true);
-    expect(await page.textContent('#loss-caption')).toBe('Loss (log scale). Painted small first, then larger: it jumps at each new size.');
+    expect(await page.textContent('#loss-caption')).toBe('Loss (log scale), painted at 136 and 192 px: it jumps at each new size.');
     expect(Number(await page.getAttribute('#loss-chart', 'data-points'))).toBe(12);
+    expect(await page.getAttribute('#loss-chart', 'data-stages')).toBe('136,192');
     const chartInk = await page.locator('#loss-chart').evaluate((canvas) => {
       const data = (canvas as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 420, 260).data;
       let coloured = 0;
@@ -133,10 +139,10 @@ describe('the web playground', () => {
       return coloured;
     });
     expect(chartInk).toBeGreaterThan(200);
-    expect(await page.textContent('#parameters')).toMatch(/^style uploaded image · 96×72 · 12 iterations of L-BFGS · strength 5 · .* · computed by onnxruntime$/);
+    expect(await page.textContent('#parameters')).toMatch(/^style uploaded image · 192×144 · 12 iterations of L-BFGS · strength 5 · .* · computed by onnxruntime$/);
 
     const png = await download('#download-png');
-    expect(await sharp(png).metadata()).toMatchObject({ format: 'png', width: 96, height: 72 });
+    expect(await sharp(png).metadata()).toMatchObject({ format: 'png', width: 192, height: 144 });
     const gif = await sharp(await download('#download-gif'), { animated: true }).metadata();
     expect(gif.format).toBe('gif');
     expect(gif.pages).toBeGreaterThan(2);

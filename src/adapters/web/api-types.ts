@@ -4,7 +4,7 @@
  */
 import type { CommandDefinition } from '../../bot/commands/types.ts';
 import type { JobAction, ResultFile } from '../../bot/job-messages.ts';
-import type { JobStatus } from '../../bot/jobs/store.ts';
+import type { JobStatus, LossPoint } from '../../bot/jobs/store.ts';
 import type { MethodName } from '../../engine/methods/index.ts';
 
 /** What the job says now, in the same words as in chat (`bot/job-messages.ts`), and its buttons. */
@@ -37,7 +37,7 @@ export interface PublicJob {
         readonly backend: string;
         readonly png: string;
         readonly gif: string;
-        readonly lossHistory: readonly (readonly [number, number, number])[];
+        readonly lossHistory: readonly LossPoint[];
       }
     | undefined;
   readonly error?: string | undefined;
@@ -84,7 +84,7 @@ export type JobStreamEvent =
             readonly totalIterations: number;
             /** How far it is, 0–1 (`progressFraction`). */
             readonly fraction: number;
-            readonly terms: readonly (readonly [number, number, number])[];
+            readonly terms: readonly LossPoint[];
             readonly preview?: string | undefined;
           }
         | undefined;

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Bot } from '../../bot/bot.ts';
 import { progressFraction } from '../../bot/format.ts';
 import { messageForEvent } from '../../bot/job-messages.ts';
-import type { Job } from '../../bot/jobs/store.ts';
+import { lossPointOf, type Job } from '../../bot/jobs/store.ts';
 import type { JobStreamEvent } from './api-types.ts';
 import { publicJob, publicMessage } from './public-job.ts';
 
@@ -33,7 +33,7 @@ export function streamJob(bot: Bot, request: IncomingMessage, response: ServerRe
               iteration: event.progress.iteration,
               totalIterations: event.progress.totalIterations,
               fraction: progressFraction(event.progress),
-              terms: event.recentTerms.map((terms) => [terms.content, terms.style, terms.tv] as const),
+              terms: event.recentTerms.map(lossPointOf),
               preview: event.preview ? `data:image/jpeg;base64,${Buffer.from(event.preview).toString('base64')}` : undefined,
             }
           : undefined,

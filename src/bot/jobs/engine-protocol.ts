@@ -1,6 +1,6 @@
 import type { BackendName, ObjectiveEngineSetting } from '../../engine/backend.ts';
 import type { MethodName } from '../../engine/methods/index.ts';
-import type { JobProgress } from './store.ts';
+import type { JobProgress, LossPoint } from './store.ts';
 
 /** Settings the engine worker starts with. */
 export interface EngineWorkerData {
@@ -65,8 +65,8 @@ export interface RunOutcome {
   readonly iterations: number;
   readonly elapsedMs: number;
   readonly frames: number;
-  /** [content, style, tv] after each iteration, for loss charts (empty for a method without a loss). */
-  readonly lossHistory: readonly (readonly [number, number, number])[];
+  /** Each iteration's loss terms and size, for loss charts (empty for a method without a loss). */
+  readonly lossHistory: readonly LossPoint[];
   /** An MP4 was written to `output.mp4Path` (a video clip answered in kind). */
   readonly video?: boolean | undefined;
   /** A clip's GIF, when it had to be made smaller than the frames to fit the upload limit: its width. */

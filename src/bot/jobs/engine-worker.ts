@@ -24,6 +24,7 @@ import { SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
 import { resumeDirsOf, type EngineWorkerData, type HostMessage, type RunRequest, type WorkerMessage } from './engine-protocol.ts';
 import { isInputFault, userMessageOf } from '../errors.ts';
 import { readJobInput } from '../files.ts';
+import { lossPointOf } from './store.ts';
 import { createTrainContext, type TrainContext } from '../../engine/train/trainer.ts';
 
 const settings = JSON.parse(process.argv[2] ?? '{}') as EngineWorkerData;
@@ -166,7 +167,7 @@ async function run(request: RunRequest): Promise<void> {
         iterations: result.iterations,
         elapsedMs: result.elapsedMs,
         frames: result.frames.length,
-        lossHistory: result.history.map((terms) => [terms.content, terms.style, terms.tv] as const),
+        lossHistory: result.history.map(lossPointOf),
       },
     });
   } catch (error) {

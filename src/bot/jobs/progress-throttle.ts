@@ -1,10 +1,10 @@
-import type { LossTerms } from '../../engine/optimizers/objective.ts';
+import type { LossRecord } from '../../engine/methods/method.ts';
 import type { JobProgress } from './store.ts';
 
 export interface ThrottledProgress {
   readonly progress: JobProgress;
-  /** The loss terms of every step since the previous report (for charts). */
-  readonly recentTerms: readonly LossTerms[];
+  /** The loss terms (and size) of every step since the previous report (for charts). */
+  readonly recentTerms: readonly LossRecord[];
   /** The latest preview frame since the previous report. */
   readonly preview?: Uint8Array | undefined;
 }
@@ -16,10 +16,10 @@ export interface ThrottledProgress {
 export function throttleProgress(intervalMs: number, report: (update: ThrottledProgress) => void, now: () => number = Date.now): (progress: JobProgress, preview?: Uint8Array) => void {
   let lastReported = 0;
   let preview: Uint8Array | undefined;
-  let terms: LossTerms[] = [];
+  let terms: LossRecord[] = [];
   return (progress, latestPreview) => {
     if (latestPreview) preview = latestPreview;
-    if (progress.terms) terms.push(progress.terms);
+    if (progress.terms) terms.push({ ...progress.terms, size: progress.size });
     const last = progress.iteration === progress.totalIterations;
     if (!last && now() - lastReported < intervalMs) return;
     lastReported = now();

@@ -1,4 +1,4 @@
-import type { LossTerms } from '../../engine/optimizers/objective.ts';
+import type { LossRecord } from '../../engine/methods/method.ts';
 import type { Job, JobProgress, NewJob, Requester } from './store.ts';
 
 /** What happens to a job, in order: queued (or resumed after a restart), started, progress…, then one final event. */
@@ -10,8 +10,8 @@ export type JobEvent =
       readonly type: 'progress';
       readonly job: Job;
       readonly progress: JobProgress;
-      /** The loss terms of every iteration since the previous progress event (for charts). */
-      readonly recentTerms: readonly LossTerms[];
+      /** The loss terms (and size) of every iteration since the previous progress event (for charts). */
+      readonly recentTerms: readonly LossRecord[];
       /** The latest GIF frame since the previous event, as a small JPEG. */
       readonly preview?: Uint8Array | undefined;
     }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { LossRecord } from '../../engine/methods/method.ts';
 import type { LossTerms } from '../../engine/optimizers/objective.ts';
 import { DEFAULT_METHOD, type MethodName } from '../../engine/methods/index.ts';
 import { DEFAULT_STRENGTH, STRENGTH_RANGE, type StylizeOptionsInput } from '../../engine/options.ts';
@@ -65,8 +66,18 @@ export interface JobResult {
   /** What computed it: "onnxruntime", or "TensorFlow.js <backend>". */
   readonly backend: string;
   readonly frames: number;
-  /** [content, style, tv] after each iteration. */
-  readonly lossHistory: readonly (readonly [number, number, number])[];
+  /** Each iteration's loss terms and size, for the playground's chart. */
+  readonly lossHistory: readonly LossPoint[];
+}
+
+/**
+ * An iteration's loss terms, and the long side of the picture it painted (coarse to fine: the chart
+ * marks where it grew). No size in results stored before it was kept.
+ */
+export type LossPoint = readonly [content: number, style: number, tv: number, size?: number];
+
+export function lossPointOf(record: LossRecord): LossPoint {
+  return record.size === undefined ? [record.content, record.style, record.tv] : [record.content, record.style, record.tv, record.size];
 }
 
 export interface Job {

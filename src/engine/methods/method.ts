@@ -16,6 +16,9 @@ export interface MethodInputs {
   readonly background?: readonly WeightedStyle[] | undefined;
 }
 
+/** One step's loss terms and, for an optimiser, the long side of the picture it painted (it paints coarse to fine). */
+export type LossRecord = LossTerms & { readonly size?: number | undefined };
+
 export interface MethodProgress {
   /** Steps done of all steps (iterations for an optimiser, tiles or frames for a network). */
   readonly iteration: number;
@@ -55,7 +58,7 @@ export interface MethodResult {
   readonly iterations: number;
   readonly elapsedMs: number;
   /** The loss terms after each step, for a method that has them (else empty). */
-  readonly history: readonly LossTerms[];
+  readonly history: readonly LossRecord[];
 }
 
 /** What a method runs on: the engine (VGG-19 and its backend, loaded when first asked for), and where other networks live. */

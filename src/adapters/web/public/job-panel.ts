@@ -31,10 +31,8 @@ export function showJob(job: PublicJob, message?: string): void {
   $('#preview-figure').hidden = false;
   // One pass of a network, or a clip's frames each painted apart, has no one loss to chart: an empty chart would only look broken.
   $('#loss-figure').hidden = job.method === 'fast' || isClip(job);
-  // Coarse to fine, each larger size starts with a jump in the loss, which looks like a fault unless said.
-  $('#loss-caption').textContent = job.options.multiScale === false ? 'Loss (log scale)' : 'Loss (log scale). Painted small first, then larger: it jumps at each new size.';
   renderStatus(job, message);
-  resetChart(job.result?.lossHistory ?? []);
+  resetChart(job.result?.lossHistory ?? [], job.options.multiScale !== false);
   if (job.status === 'queued' || job.status === 'running') follow(job.id);
   else finish(job);
 }
@@ -131,7 +129,7 @@ function descriptionOf(job: PublicJob, kind: 'png' | 'gif'): string {
 function finish(job: PublicJob): void {
   renderStatus(job);
   if (job.status !== 'succeeded' || !job.result) return;
-  resetChart(job.result.lossHistory);
+  resetChart(job.result.lossHistory, job.options.multiScale !== false);
   // The result below shows the finished picture: the live frame above would only repeat it.
   $('#preview-figure').hidden = true;
   $<HTMLImageElement>('#result-image').src = job.result.png;

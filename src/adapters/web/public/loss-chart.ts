@@ -1,4 +1,9 @@
-/** The loss chart: content, style and TV loss per iteration, on a log scale, on a canvas. */
+/**
+ * The loss chart: content, style and TV loss per iteration, on a log scale, on a canvas, with a
+ * dashed line where the picture grew (coarse to fine, each new size starts with a jump in the loss,
+ * which looks like a fault unless shown), and a caption that says so.
+ */
+import type { LossPoint } from '../../../bot/jobs/store.ts';
 import { $ } from './dom.ts';
 
 const SERIES = [
@@ -7,23 +12,46 @@ const SERIES = [
   { label: 'TV', color: '#5a8f3a' },
 ] as const;
 
-let lossHistory: (readonly [number, number, number])[] = [];
+let points: LossPoint[] = [];
+let multiScale = true;
 
-/** Starts the chart over from a job's known history (empty for a new job). */
-export function resetChart(history: readonly (readonly [number, number, number])[]): void {
-  lossHistory = [...history];
+/** Starts the chart over from a job's known history (empty for a new job); `paintsCoarseToFine`: the job's multi-scale option. */
+export function resetChart(history: readonly LossPoint[], paintsCoarseToFine: boolean): void {
+  points = [...history];
+  multiScale = paintsCoarseToFine;
   drawChart();
 }
 
 /** Adds the loss terms of the latest iterations. */
-export function extendChart(terms: readonly (readonly [number, number, number])[]): void {
-  lossHistory.push(...terms);
+export function extendChart(latest: readonly LossPoint[]): void {
+  points.push(...latest);
   drawChart();
+}
+
+/** Where each size began: the index of its first iteration. Results stored before sizes were kept have none. */
+function stagesOf(history: readonly LossPoint[]): { start: number; size: number }[] {
+  const stages: { start: number; size: number }[] = [];
+  history.forEach(([, , , size], index) => {
+    if (size !== undefined && size !== stages.at(-1)?.size) stages.push({ start: index, size });
+  });
+  return stages;
+}
+
+/** "Loss (log scale), painted at 136 and 192 px: it jumps at each new size." */
+function captionOf(stages: readonly { size: number }[]): string {
+  if (stages.length === 0) return multiScale ? 'Loss (log scale). Painted small first, then larger: it jumps at each new size.' : 'Loss (log scale)';
+  const sizes = stages.map(({ size }) => String(size));
+  if (sizes.length === 1) return `Loss (log scale), painted at ${sizes[0]} px`;
+  return `Loss (log scale), painted at ${sizes.slice(0, -1).join(', ')} and ${sizes.at(-1)} px: it jumps at each new size.`;
 }
 
 /** Content, style and TV loss per iteration on a log scale, drawn on a canvas. */
 function drawChart(): void {
   const canvas = $<HTMLCanvasElement>('#loss-chart');
+  const stages = stagesOf(points);
+  $('#loss-caption').textContent = captionOf(stages);
+  canvas.dataset.points = String(points.length);
+  canvas.dataset.stages = stages.map(({ size }) => size).join(',');
   const context = canvas.getContext('2d');
   if (!context) return;
   const { width, height } = canvas;
@@ -31,11 +59,11 @@ function drawChart(): void {
   context.clearRect(0, 0, width, height);
   context.fillStyle = '#fffdf8';
   context.fillRect(0, 0, width, height);
-  const values = lossHistory.flatMap((terms) => terms.filter((value) => value > 0).map(Math.log10));
+  const values = points.flatMap(([content, style, tv]) => [content, style, tv].filter((value) => value > 0).map(Math.log10));
   if (values.length === 0) return;
   const low = Math.floor(Math.min(...values));
   const high = Math.ceil(Math.max(...values)) === low ? low + 1 : Math.ceil(Math.max(...values));
-  const x = (index: number) => pad.left + (index / Math.max(1, lossHistory.length - 1)) * (width - pad.left - pad.right);
+  const x = (index: number) => pad.left + (index / Math.max(1, points.length - 1)) * (width - pad.left - pad.right);
   const y = (log: number) => pad.top + (1 - (log - low) / (high - low)) * (height - pad.top - pad.bottom);
   context.strokeStyle = '#e2dccf';
   context.fillStyle = '#6f675d';
@@ -47,14 +75,15 @@ function drawChart(): void {
     context.stroke();
     context.fillText(`1e${decade}`, 4, y(decade) + 4);
   }
-  context.fillText(`iteration ${lossHistory.length}`, width - 100, height - 6);
+  context.fillText(`iteration ${points.length}`, width - 100, height - 6);
+  drawStages(context, stages, x, { top: pad.top, bottom: height - pad.bottom, right: width - pad.right });
   SERIES.forEach((series, seriesIndex) => {
     context.strokeStyle = series.color;
     context.lineWidth = 2;
     context.beginPath();
     let started = false;
-    lossHistory.forEach((terms, index) => {
-      const value = terms[seriesIndex]!;
+    points.forEach((point, index) => {
+      const value = point[seriesIndex]!;
       if (value <= 0) return;
       if (started) context.lineTo(x(index), y(Math.log10(value)));
       else context.moveTo(x(index), y(Math.log10(value)));
@@ -64,5 +93,30 @@ function drawChart(): void {
     context.fillStyle = series.color;
     context.fillText(series.label, pad.left + 8 + seriesIndex * 60, pad.top + 12);
   });
-  canvas.dataset.points = String(lossHistory.length);
+}
+
+/**
+ * A dashed line between the last iteration of one size and the first of the next, and each size
+ * labelled where it begins: on two rows taking turns, as the last, short stages lie close together.
+ */
+function drawStages(context: CanvasRenderingContext2D, stages: readonly { start: number; size: number }[], x: (index: number) => number, box: { top: number; bottom: number; right: number }): void {
+  if (stages.length < 2) return;
+  context.save();
+  context.strokeStyle = '#a39a8c';
+  context.fillStyle = '#6f675d';
+  context.lineWidth = 1;
+  context.setLineDash([4, 3]);
+  stages.forEach(({ start, size }, index) => {
+    const at = index === 0 ? x(0) : x(start - 0.5);
+    if (index > 0) {
+      context.beginPath();
+      context.moveTo(at, box.top);
+      context.lineTo(at, box.bottom);
+      context.stroke();
+    }
+    const label = `${size} px`;
+    const left = Math.min(at + 3, box.right - context.measureText(label).width);
+    context.fillText(label, left, box.top + 28 + (index % 2) * 13);
+  });
+  context.restore();
 }
