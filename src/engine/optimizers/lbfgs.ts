@@ -1,5 +1,5 @@
 import { clampedAlong, freeComponents, project, slopeWithin, type Bounds, type FreeComponents } from './bounds.ts';
-import { dot, maxAbs, type Evaluation, type IterativeOptimizer, type Objective } from './objective.ts';
+import { dot, maxAbs, type IterativeOptimizer, type LossTerms, type Objective } from './objective.ts';
 
 export interface LbfgsOptions {
   /** How many (s, y) pairs approximate the inverse Hessian. */
@@ -60,6 +60,45 @@ export const MIN_CURVATURE = 1e-10;
 const C1 = 1e-4;
 const C2 = 0.9;
 
+/** A point L-BFGS evaluated: its loss, terms and gradient (`G`: wherever the vectors live). */
+export interface Probe<G> {
+  readonly loss: number;
+  readonly terms: LossTerms;
+  readonly gradient: G;
+}
+
+/**
+ * Where L-BFGS's vectors (the point, gradients, direction, pairs) live, and the passes over them it
+ * asks for: in arrays on the CPU (`arrayVectors`, below), or as tensors on the GPU
+ * (`tf-lbfgs.ts`), where those passes were most of the CPU's work per iteration while the GPU
+ * waited. The algorithm (`lbfgsOver`) is written once, over this; each method returns only the
+ * few numbers it decides with.
+ */
+export interface LbfgsVectors<G> {
+  /** Evaluates the current point. */
+  evaluate(): Promise<Probe<G>>;
+  /**
+   * Computes the free part of the gradient at the current point (the components not held at a
+   * bound), kept for `searchDirection`; returns its largest component.
+   */
+  freeGradient(gradient: G): Promise<number>;
+  /**
+   * Computes the search direction from the free gradient (−H·g, then its free part), kept for
+   * `probe` and `accept`; returns its slope along the gradient and its largest component.
+   */
+  searchDirection(): Promise<{ slope: number; scale: number }>;
+  /** Evaluates the current point moved t along the direction (projected into the box), and the slope there within the box. */
+  probe(t: number): Promise<{ at: Probe<G>; slope: number }>;
+  /** Moves the current point t along the direction (`at` is the probe there; `from`, the point before) and adds the step's pair. */
+  accept(t: number, from: Probe<G>, at: Probe<G>): Promise<void>;
+  /** Lets go of a probe's gradient nothing uses any more. */
+  release(probe: Probe<G>): void;
+  /** Pairs held by the inverse Hessian. */
+  readonly pairs: number;
+  /** Forgets every pair (H = I again). */
+  clearPairs(): void;
+}
+
 /**
  * Limited-memory BFGS with a strong-Wolfe line search (cubic interpolation, bracketing then zoom;
  * Nocedal & Wright, Algorithms 3.5–3.6), updating `x` in place. Each `step` is one quasi-Newton
@@ -75,64 +114,35 @@ const C2 = 0.9;
  * as fast as the unbounded method did.
  */
 export function createLbfgs(objective: Objective, x: Float32Array, options: LbfgsOptions): IterativeOptimizer {
+  return lbfgsOver(arrayVectors(objective, x, options), options);
+}
+
+/** L-BFGS's iterations (see `createLbfgs`) over vectors wherever they live. */
+export function lbfgsOver<G>(vectors: LbfgsVectors<G>, options: Omit<LbfgsOptions, 'bounds' | 'inverseHessian'>): IterativeOptimizer {
   const gradientTolerance = options.gradientTolerance ?? 1e-7;
   const changeTolerance = options.changeTolerance ?? 1e-9;
   const maxEvaluations = options.maxLineSearchEvaluations ?? 25;
   const firstStepSize = options.firstStepSize ?? 10;
-  const inverseHessian = options.inverseHessian ?? createTwoLoopInverseHessian(options.historySize);
-  let current: Evaluation | undefined;
+  let current: Probe<G> | undefined;
   let converged = false;
-  // Buffers reused by every step: at 512 px each is 3 MB, and a step's passes over them are, with a
-  // GPU evaluating, most of what the CPU does per iteration.
-  const trial = new Float32Array(x.length);
-  const unboundedDirection = new Float32Array(x.length);
-  const [freeGradient, freeDirection] = [new Float32Array(x.length), new Float32Array(x.length)];
-  const [s, y] = [new Float32Array(x.length), new Float32Array(x.length)];
-  /** The step along the current direction whose point `trial` holds. */
-  let trialStep = Number.NaN;
-
-  const { bounds } = options;
-  if (bounds) project(x, bounds);
-  // With bounds the search walks the projected path, which bends where a coordinate meets its
-  // bound: from there on that coordinate stays put, so its share of the slope is gone. Counting it
-  // anyway made a pinned coordinate look like endless descent, and the search spent its budget on a
-  // flat stretch (a bounded quadratic stalled a third of the way to its minimum).
-  const probeAlong = async (direction: Float32Array, t: number): Promise<{ at: Evaluation; slope: number }> => {
-    const point = pointAlong(trial, x, direction, t, bounds);
-    trialStep = t;
-    const at = await objective.evaluate(point);
-    return { at, slope: bounds ? slopeWithin(at.gradient, direction, point, bounds) : dot(at.gradient, direction) };
-  };
-  // The free part of the gradient, or of the direction, with its largest component and its slope
-  // along the gradient (see `freeComponents`: one pass for all three).
-  const freePartOf = (vector: Float32Array, sign: 1 | -1, out: Float32Array): FreeComponents & { vector: Float32Array } => {
-    const gradient = current!.gradient;
-    if (!bounds) return { vector, largest: maxAbs(vector), dot: dot(vector, gradient) };
-    return { vector: out, ...freeComponents(x, vector, bounds, sign, out, gradient) };
-  };
-  const directionFrom = async (gradient: Float32Array): Promise<{ direction: Float32Array; slope: number; directionScale: number }> => {
-    const free = freePartOf(await inverseHessian.direction(gradient, unboundedDirection), 1, freeDirection);
-    return { direction: free.vector, slope: free.dot, directionScale: free.largest };
-  };
 
   return {
     async step() {
       let evaluations = 0;
       if (!current) {
-        current = await objective.evaluate(x);
+        current = await vectors.evaluate();
         evaluations += 1;
       }
-      const { vector: gradient, largest } = freePartOf(current.gradient, -1, freeGradient);
-      if (converged || largest <= gradientTolerance) {
+      if (converged || (await vectors.freeGradient(current.gradient)) <= gradientTolerance) {
         converged = true;
         return { terms: current.terms, evaluations, converged };
       }
-      let { direction, slope, directionScale } = await directionFrom(gradient);
-      if (!(slope < -changeTolerance) && inverseHessian.size > 0) {
+      let { slope, scale } = await vectors.searchDirection();
+      if (!(slope < -changeTolerance) && vectors.pairs > 0) {
         // H is positive definite in exact arithmetic; where rounding made its direction climb
         // (float32 products on a GPU), start it afresh from the gradient rather than stop here.
-        inverseHessian.clear();
-        ({ direction, slope, directionScale } = await directionFrom(gradient));
+        vectors.clearPairs();
+        ({ slope, scale } = await vectors.searchDirection());
       }
       if (!(slope < -changeTolerance)) {
         converged = true;
@@ -140,19 +150,81 @@ export function createLbfgs(objective: Objective, x: Float32Array, options: Lbfg
       }
       // Without curvature information yet, try a step that moves the steepest coordinate by
       // `firstStepSize` (ten grey levels for an image): a scale-free start the line search refines.
-      const initialStep = inverseHessian.size === 0 ? firstStepSize / directionScale : 1;
-      const search = await strongWolfeSearch((t) => probeAlong(direction, t), directionScale, current, slope, initialStep, maxEvaluations, changeTolerance);
+      const initialStep = vectors.pairs === 0 ? firstStepSize / scale : 1;
+      const probes: Probe<G>[] = [];
+      const probe = async (t: number) => {
+        const result = await vectors.probe(t);
+        probes.push(result.at);
+        return result;
+      };
+      const search = await strongWolfeSearch(probe, scale, current, slope, initialStep, maxEvaluations, changeTolerance);
       evaluations += search.evaluations;
+      await vectors.accept(search.t, current, search.at);
+      for (const unused of [current, ...probes]) if (unused !== search.at) vectors.release(unused);
+      const lossChange = Math.abs(search.at.loss - current.loss);
+      current = search.at;
+      if (lossChange < changeTolerance || search.t * scale < changeTolerance) converged = true;
+      return { terms: current.terms, evaluations, converged };
+    },
+  };
+}
 
+/** L-BFGS's vectors in arrays, `x` updated in place; its pairs in `options.inverseHessian` (arrays by default). */
+function arrayVectors(objective: Objective, x: Float32Array, options: LbfgsOptions): LbfgsVectors<Float32Array> {
+  const inverseHessian = options.inverseHessian ?? createTwoLoopInverseHessian(options.historySize);
+  const { bounds } = options;
+  if (bounds) project(x, bounds);
+  // Buffers reused by every step: at 512 px each is 3 MB, and a step's passes over them are, with a
+  // GPU evaluating, most of what the CPU does per iteration.
+  const trial = new Float32Array(x.length);
+  const unboundedDirection = new Float32Array(x.length);
+  const [freeGradient, freeDirection] = [new Float32Array(x.length), new Float32Array(x.length)];
+  const [s, y] = [new Float32Array(x.length), new Float32Array(x.length)];
+  /** The gradient at the current point, its free part, and the direction (`freeGradient`, `searchDirection`). */
+  let gradient: Float32Array = freeGradient;
+  let free: Float32Array = freeGradient;
+  let direction: Float32Array = freeDirection;
+  /** The step along the current direction whose point `trial` holds. */
+  let trialStep = Number.NaN;
+  // The free part of the gradient, or of the direction, with its largest component and its slope
+  // along the gradient (see `freeComponents`: one pass for all three).
+  const freePartOf = (vector: Float32Array, sign: 1 | -1, out: Float32Array, gradient: Float32Array): FreeComponents & { vector: Float32Array } => {
+    if (!bounds) return { vector, largest: maxAbs(vector), dot: dot(vector, gradient) };
+    return { vector: out, ...freeComponents(x, vector, bounds, sign, out, gradient) };
+  };
+  return {
+    evaluate: () => objective.evaluate(x),
+    async freeGradient(at) {
+      const part = freePartOf(at, -1, freeGradient, at);
+      gradient = at;
+      free = part.vector;
+      return part.largest;
+    },
+    async searchDirection() {
+      const part = freePartOf(await inverseHessian.direction(free, unboundedDirection), 1, freeDirection, gradient);
+      direction = part.vector;
+      return { slope: part.dot, scale: part.largest };
+    },
+    // With bounds the search walks the projected path, which bends where a coordinate meets its
+    // bound: from there on that coordinate stays put, so its share of the slope is gone. Counting it
+    // anyway made a pinned coordinate look like endless descent, and the search spent its budget on
+    // a flat stretch (a bounded quadratic stalled a third of the way to its minimum).
+    async probe(t) {
+      const point = pointAlong(trial, x, direction, t, bounds);
+      trialStep = t;
+      const at = await objective.evaluate(point);
+      return { at, slope: bounds ? slopeWithin(at.gradient, direction, point, bounds) : dot(at.gradient, direction) };
+    },
+    async accept(t, from, at) {
       // The step actually taken: to the point the search evaluated (with bounds, its projection),
       // which `trial` still holds unless the search settled on an earlier one.
-      if (search.t !== trialStep) pointAlong(trial, x, direction, search.t, bounds);
+      if (t !== trialStep) pointAlong(trial, x, direction, t, bounds);
       trialStep = Number.NaN;
       let sy = 0, yy = 0;
       for (let i = 0; i < x.length; i++) {
         const next = trial[i]!;
         const step = Math.fround(next - x[i]!);
-        const change = Math.fround(search.at.gradient[i]! - current.gradient[i]!);
+        const change = Math.fround(at.gradient[i]! - from.gradient[i]!);
         s[i] = step;
         x[i] = next;
         y[i] = change;
@@ -160,11 +232,12 @@ export function createLbfgs(objective: Objective, x: Float32Array, options: Lbfg
         yy += change * change;
       }
       await inverseHessian.update({ s, y, sy, yy });
-      const lossChange = Math.abs(search.at.loss - current.loss);
-      current = search.at;
-      if (lossChange < changeTolerance || search.t * directionScale < changeTolerance) converged = true;
-      return { terms: current.terms, evaluations, converged };
     },
+    release() {},
+    get pairs() {
+      return inverseHessian.size;
+    },
+    clearPairs: () => inverseHessian.clear(),
   };
 }
 
@@ -275,10 +348,11 @@ interface HistoryEntry {
   readonly rho: number;
 }
 
-interface SearchPoint {
-  t: number;
-  at: Evaluation;
-  slope: number;
+/** A point of a line search: its step along the direction, what was evaluated there, and the slope. */
+interface LinePoint {
+  readonly t: number;
+  readonly at: { readonly loss: number };
+  readonly slope: number;
 }
 
 /**
@@ -286,15 +360,16 @@ interface SearchPoint {
  * satisfying the strong Wolfe conditions: a sufficient decrease of the loss (C1) and a flattened
  * slope (C2). Falls back to the best point found when out of budget.
  */
-async function strongWolfeSearch(
-  probeAlong: (t: number) => Promise<{ at: Evaluation; slope: number }>,
+async function strongWolfeSearch<P extends { readonly loss: number }>(
+  probeAlong: (t: number) => Promise<{ at: P; slope: number }>,
   directionScale: number,
-  start: Evaluation,
+  start: P,
   startSlope: number,
   initialStep: number,
   maxEvaluations: number,
   changeTolerance: number,
-): Promise<{ t: number; at: Evaluation; evaluations: number }> {
+): Promise<{ t: number; at: P; evaluations: number }> {
+  type SearchPoint = { t: number; at: P; slope: number };
   const origin: SearchPoint = { t: 0, at: start, slope: startSlope };
   const probe = async (t: number): Promise<SearchPoint> => {
     const { at, slope } = await probeAlong(t);
@@ -368,7 +443,7 @@ function pointAlong(out: Float32Array, x: Float32Array, direction: Float32Array,
 }
 
 /** Minimiser of the cubic through two points with their slopes, clamped to [lower, upper]. */
-function cubicMinimum(a: SearchPoint, b: SearchPoint, lower: number, upper: number): number {
+function cubicMinimum(a: LinePoint, b: LinePoint, lower: number, upper: number): number {
   const d1 = a.slope + b.slope - (3 * (a.at.loss - b.at.loss)) / (a.t - b.t);
   const d2Squared = d1 * d1 - a.slope * b.slope;
   if (!(d2Squared >= 0)) return (lower + upper) / 2;
