@@ -37,8 +37,14 @@ export function layerResolution(layer: string, width: number, height: number): P
 /** The Caffe VGG weights expect BGR, 0–255, minus the ImageNet mean (B, G, R). */
 export const BGR_MEAN = [103.939, 116.779, 123.68] as const;
 
-/** 0–255 per channel, in the network's input space (BGR, mean subtracted): where the optimisers keep the picture. */
-export const PIXEL_BOUNDS: Bounds = { lower: BGR_MEAN.map((mean) => -mean), upper: BGR_MEAN.map((mean) => 255 - mean) };
+/**
+ * 0–255 per channel, in the network's input space (BGR, mean subtracted): where the optimisers keep
+ * the picture. Rounded to float32, as the picture is: −116.779 is not a float32, so a coordinate
+ * clamped to it held −116.77899932…, above the bound, and never counted as sitting on it — the
+ * optimiser kept pushing a third of the pinned coordinates outward and the line search saw descent
+ * where they could not move (found by comparing L-BFGS on arrays with the same on the device).
+ */
+export const PIXEL_BOUNDS: Bounds = { lower: BGR_MEAN.map((mean) => Math.fround(-mean)), upper: BGR_MEAN.map((mean) => Math.fround(255 - mean)) };
 
 /** RGB bytes → the network's input space: BGR, 0–255, mean subtracted, HWC, as a flat vector. */
 export function rgbToVggInput(image: RgbImage): Float32Array {

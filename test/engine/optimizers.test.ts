@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createAdam } from '../../src/engine/optimizers/adam.ts';
 import { clampedAlong, freeComponents, project, slopeWithin } from '../../src/engine/optimizers/bounds.ts';
 import { createLbfgs } from '../../src/engine/optimizers/lbfgs.ts';
+import { PIXEL_BOUNDS } from '../../src/engine/vgg.ts';
 import { dot, maxAbs, type Evaluation, type IterativeOptimizer, type Objective } from '../../src/engine/optimizers/objective.ts';
 
 function objectiveOf(f: (x: Float32Array) => { loss: number; gradient: Float32Array }): Objective & { calls: number } {
@@ -161,5 +162,16 @@ describe('Adam', () => {
     const x = new Float32Array(6);
     await createAdam(objectiveOf(quadratic), x, { learningRate: 10 }).step();
     for (let i = 0; i < x.length; i++) expect(Math.abs(x[i]!)).toBeCloseTo(10, 3);
+  });
+});
+
+describe('the picture’s bounds (PIXEL_BOUNDS)', () => {
+  it('are float32 values, so a coordinate clamped to one sits on it and is not pushed further out', () => {
+    const x = project(Float32Array.of(-1000, -1000, -1000, 1000, 1000, 1000), PIXEL_BOUNDS);
+    // Outward from each bound: down for the first pixel, up for the second.
+    const outward = Float32Array.of(-1, -1, -1, 1, 1, 1);
+    const out = new Float32Array(6);
+    expect(freeComponents(x, outward, PIXEL_BOUNDS, 1, out, outward).largest).toBe(0);
+    expect(slopeWithin(outward, outward, x, PIXEL_BOUNDS)).toBe(0);
   });
 });

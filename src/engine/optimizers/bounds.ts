@@ -2,7 +2,8 @@
  * Box constraints on the image vector, per channel (the vector repeats B, G, R): the optimisers
  * keep every pixel inside the range a PNG can hold, so the saved picture is the one that was
  * optimised. Without them L-BFGS pushes pixels far past 0 and 255 and clamping afterwards changed
- * the style loss of one result seven-fold.
+ * the style loss of one result seven-fold. Each bound must be a float32 value (`Math.fround`), as
+ * the vector is: a coordinate clamped to any other lies beside it, and never counts as on it.
  */
 export interface Bounds {
   readonly lower: readonly number[];
