@@ -28,7 +28,7 @@ import sharp from 'sharp';
 import { loadEngineEnvironment } from '../src/bot/config.ts';
 import { medianOf } from './median.ts';
 import { chooseBackend, isGpuBackend } from '../src/engine/backend.ts';
-import { chooseObjectiveEngine, createEngineFromWeights } from '../src/engine/engine.ts';
+import { chooseObjectiveEngine, createEngineFromWeights, type LbfgsPlacement } from '../src/engine/engine.ts';
 import { arrayWeightsOf, createOnnxObjective } from '../src/engine/onnx/objective.ts';
 import type { OnnxDevice } from '../src/engine/onnx/sessions.ts';
 import { encodeGif } from '../src/engine/gif.ts';
@@ -151,14 +151,27 @@ if (sections.has('gpu') && (isGpuBackend(choice.name) || gpuObjective === 'onnxr
   const warmUpStart = performance.now();
   await engine.stylize({ content, style, options: { size: 1024, iterations: 20 } });
   console.log(`gpu warm-up job (shader compilation, once per process): ${round((performance.now() - warmUpStart) / 1000, 1)} s`);
-  // The 512-px job again with L-BFGS's pairs in arrays, as before they moved to the GPU: what that move gives.
-  const withPairsInArrays = gpuObjective === 'onnxruntime (WebGPU)' ? undefined : createEngineFromWeights(choice, realWeights, undefined, 'cpu', { pairsOnDevice: false });
-  const jobs = [[engine, 512, 10], [engine, 1024, 30], ...(withPairsInArrays ? [[withPairsInArrays, 512, 10] as const] : [])] as const;
-  for (const [jobEngine, size, targetSeconds] of jobs) {
+  // The 512-px job again with L-BFGS's vectors elsewhere: all on the GPU at every scale (the
+  // default keeps them there from 256×256 px up), only its pairs there, then all in arrays (as
+  // before either moved there): what each placement gives.
+  const tfjsObjective = gpuObjective !== 'onnxruntime (WebGPU)';
+  const placedEngine = (lbfgsVectors: LbfgsPlacement) => createEngineFromWeights(choice, realWeights, undefined, 'cpu', { lbfgsVectors });
+  const defaultVectors = tfjsObjective ? 'on the GPU from 256×256 px, only the pairs below' : 'in arrays (onnxruntime)';
+  const jobs = [
+    { jobEngine: engine, size: 512, targetSeconds: 10, vectors: defaultVectors },
+    { jobEngine: engine, size: 1024, targetSeconds: 30, vectors: defaultVectors },
+    ...(tfjsObjective
+      ? [
+          { jobEngine: placedEngine('device'), size: 512, targetSeconds: 10, vectors: 'all on the GPU at every size' },
+          { jobEngine: placedEngine('pairs'), size: 512, targetSeconds: 10, vectors: 'pairs on the GPU' },
+          { jobEngine: placedEngine('arrays'), size: 512, targetSeconds: 10, vectors: 'in arrays' },
+        ]
+      : []),
+  ];
+  for (const { jobEngine, size, targetSeconds, vectors } of jobs) {
     const start = performance.now();
     const result = await jobEngine.stylize({ content, style, options: { size, iterations: 300 } });
-    const pairs = jobEngine === withPairsInArrays ? 'in arrays' : gpuObjective === 'onnxruntime (WebGPU)' ? 'in arrays (onnxruntime)' : 'on the GPU';
-    const job = { objective: gpuObjective, size: `${result.image.width}×${result.image.height}`, iterations: result.iterations, evaluations: result.evaluations, lbfgsPairs: pairs, wallSeconds: round((performance.now() - start) / 1000, 1), targetSeconds };
+    const job = { objective: gpuObjective, size: `${result.image.width}×${result.image.height}`, iterations: result.iterations, evaluations: result.evaluations, lbfgsVectors: vectors, finalLoss: result.history.at(-1)?.total, wallSeconds: round((performance.now() - start) / 1000, 1), targetSeconds };
     console.log(`gpu job: ${JSON.stringify(job)}`); // as each ends: a run stopped at a time limit still reports it
     gpuJobs.push(job);
   }
@@ -168,8 +181,9 @@ if (sections.has('gpu') && (isGpuBackend(choice.name) || gpuObjective === 'onnxr
 // adapter, in a process of its own: no GPU needed. At the small scales this bounds a GPU's speed.
 const gpuHost: unknown[] = [];
 if (sections.has('gpu-host')) {
-  // The two smallest scales of a job, where most of its iterations run.
-  for (const [part, size] of [['evaluations', 128], ['evaluations', 181], ['lbfgs', 128], ['lbfgs', 181]] as const) {
+  // The two smallest scales of a job, where most of its iterations run; L-BFGS's passes with its
+  // vectors on the device at the smallest and the 512-px scale (in arrays: the optimizer section's restMs).
+  for (const [part, size] of [['evaluations', 128], ['evaluations', 181], ['lbfgs', 128], ['lbfgs', 181], ['lbfgs-passes', 128], ['lbfgs-passes', 512]] as const) {
     try {
       const output = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('gpu-host.ts', import.meta.url)), String(size), String(Math.max(runs, 20)), part], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
       gpuHost.push(...(JSON.parse(output.trim().split('\n').at(-1)!) as unknown[]));

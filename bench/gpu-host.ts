@@ -5,11 +5,13 @@
  * the arithmetic, is what a GPU evaluation costs (README, "On a GPU"). Run by `npm run bench`
  * (section `gpu-host`) in a process of its own, since it replaces the TensorFlow.js backend.
  *
- *   tsx bench/gpu-host.ts <size> <runs> <evaluations|lbfgs>
+ *   tsx bench/gpu-host.ts <size> <runs> <evaluations|lbfgs|lbfgs-passes>
  *
  * Prints JSON: per layer set, the median host milliseconds and the kernels dispatched per evaluation;
  * then L-BFGS's share of an iteration (its direction and its history's update, with a full history),
- * with the pairs on the device and, for comparison, in arrays (which costs the CPU alike on any backend).
+ * with the pairs on the device and, for comparison, in arrays (which costs the CPU alike on any backend);
+ * then, with all of L-BFGS's vectors on the device, the rest of an iteration: its passes over the
+ * picture for the box, the trial point, the slopes and the step.
  * Dawn's null device caps its memory at a few hundred MB (at 256 px its buffers run out), and
  * TensorFlow.js keeps the buffers it frees for reuse: each part runs in a process of its own.
  */
@@ -21,8 +23,9 @@ import { createTwoLoopInverseHessian, pairOf } from '../src/engine/optimizers/lb
 import { STYLIZE_OPTIONS } from '../src/engine/options.ts';
 import { gaussianNoise } from '../src/engine/random.ts';
 import { createTfInverseHessian } from '../src/engine/tf-inverse-hessian.ts';
+import { createDeviceVectors } from '../src/engine/tf-lbfgs.ts';
 import { createTfObjective } from '../src/engine/tf-objective.ts';
-import { createFeatureNetwork } from '../src/engine/vgg.ts';
+import { createFeatureNetwork, PIXEL_BOUNDS } from '../src/engine/vgg.ts';
 import { loadVggWeights, locateWeights, withStandInLayers } from '../src/engine/weights.ts';
 
 const [size, runs, part] = [Number(process.argv[2] ?? 128), Number(process.argv[3] ?? 20), process.argv[4] ?? 'evaluations'];
@@ -65,7 +68,8 @@ interface Row {
   dispatches: number;
 }
 
-console.log(JSON.stringify(part === 'lbfgs' ? await measureInverseHessians() : await measureEvaluations()));
+const parts: Record<string, () => Promise<Row[]>> = { evaluations: measureEvaluations, lbfgs: measureInverseHessians, 'lbfgs-passes': measureDevicePasses };
+console.log(JSON.stringify(await parts[part]!()));
 // Dawn keeps the event loop alive while its instance exists.
 process.exit(0);
 
@@ -108,6 +112,32 @@ async function measureInverseHessians(): Promise<Row[]> {
     inverseHessian.dispose();
   }
   return rows;
+}
+
+/**
+ * One L-BFGS iteration's passes with its vectors on the device, apart from its evaluation (a stand-in
+ * hands back a gradient) and its inverse Hessian (`lbfgs`, above): the free gradient and
+ * direction with their largest components and slope, a trial point with the slope there, the step.
+ * On arrays the same passes are the optimizer section's `restMs`.
+ */
+async function measureDevicePasses(): Promise<Row[]> {
+  const length = size * size * 3;
+  const gradient = tf.tensor1d(gaussianNoise(length, 1, 2));
+  const objective = { evaluateOnDevice: async () => ({ loss: 1, terms: { content: 1, style: 0, tv: 0, total: 1 }, gradient: tf.clone(gradient) }) };
+  const vectors = createDeviceVectors(objective, gaussianNoise(length, 50, 1), { historySize: STYLIZE_OPTIONS.historySize.default, bounds: PIXEL_BOUNDS });
+  let current = await vectors.evaluate();
+  const iteration = async () => {
+    await vectors.freeGradient(current.gradient);
+    await vectors.searchDirection();
+    const { at } = await vectors.probe(1);
+    await vectors.accept(1, current, at);
+    vectors.release(current);
+    current = at;
+  };
+  await iteration(); // warm-up: shader compilation
+  const row = { part: 'L-BFGS passes apart from evaluation and inverse Hessian, all vectors on the device', ...(await timed(iteration)) };
+  vectors.dispose();
+  return [row];
 }
 
 /** The median host milliseconds of `runs` calls, and the kernels each dispatched. */

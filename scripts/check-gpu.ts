@@ -18,6 +18,10 @@
  *    tolerances, and one evaluation's time on each. Reported apart (`onnxWebGpu`, not in `ok`): the
  *    engine's GPU path is TensorFlow.js; this says whether onnxruntime's would be a correct, faster one.
  *    The same for a fast network (wave, from IMPASTO_FAST_WEIGHTS_DIR) at 512 and 1024 px.
+ * 5. L-BFGS with all its vectors on the device (`tf-lbfgs.ts`, the engine's from 256×256 px): ten
+ *    iterations on a bounded quadratic the size of a 512-px picture, against the same on arrays on
+ *    the CPU: each iteration's loss within 1e-3 (float32 sums on the device round differently, and
+ *    the quadratic's flat directions let the points drift apart at the same loss).
  *
  *   IMPASTO_WEIGHTS_DIR=… npm run check:gpu -- [--sizes=64,256,512] [--backend=webgpu] [--onnx-webgpu=skip]
  *
@@ -33,10 +37,12 @@ import { createTotalVariationTerm, sumOfProducts } from '../src/engine/losses.ts
 import { loadFastNetwork, locateFastWeights, runFastNetwork, type FastNetwork } from '../src/engine/fast/network.ts';
 import { arrayWeightsOf, createOnnxObjective } from '../src/engine/onnx/objective.ts';
 import { webGpuProviderProblem } from '../src/engine/onnx/sessions.ts';
+import { createLbfgs } from '../src/engine/optimizers/lbfgs.ts';
 import { dot, type Evaluation } from '../src/engine/optimizers/objective.ts';
 import { gaussianNoise } from '../src/engine/random.ts';
 import { createTfObjective, type NetworkInput } from '../src/engine/tf-objective.ts';
-import { createFeatureNetwork } from '../src/engine/vgg.ts';
+import { createDeviceLbfgs } from '../src/engine/tf-lbfgs.ts';
+import { createFeatureNetwork, PIXEL_BOUNDS } from '../src/engine/vgg.ts';
 import { loadVggWeights, locateWeights, withStandInLayers } from '../src/engine/weights.ts';
 import { describeAdapter, probeWebGpu, type GpuAdapterInfo } from '../src/engine/webgpu.ts';
 
@@ -292,6 +298,48 @@ async function checkFastNetworkOnWebGpu() {
 }
 const onnxWebGpu = args.get('onnx-webgpu') === 'skip' ? { skipped: true } : await checkOnnxWebGpu();
 
-const ok = ops.every((entry) => entry.ok) && objective.every((entry) => entry.ok);
-console.log(JSON.stringify({ ok, backend: target, adapter: adapter ? describeAdapter(adapter) : null, limits: adapter?.limits, realLayers: [...real], ops, objective, bisect, onnxWebGpu }, null, 2));
+/** Ten L-BFGS iterations with the vectors on the device against the same on arrays (see 5. above). */
+async function checkDeviceLbfgs() {
+  await tf.setBackend(target);
+  const length = 512 * 512 * 3;
+  const [curvature, minimum, start] = [gaussianNoise(length, 1, 21).map((value) => Math.exp(-3 * Math.abs(value))), gaussianNoise(length, 150, 22), gaussianNoise(length, 40, 23)];
+  const [c, m] = [tf.tensor1d(curvature), tf.tensor1d(minimum)];
+  const onArrays = async (x: Float32Array): Promise<Evaluation> => {
+    const gradient = new Float32Array(length);
+    let loss = 0;
+    for (let i = 0; i < length; i++) {
+      const difference = x[i]! - minimum[i]!;
+      loss += curvature[i]! * difference * difference;
+      gradient[i] = 2 * curvature[i]! * difference;
+    }
+    return { loss, gradient, terms: { content: loss, style: 0, tv: 0, total: loss } };
+  };
+  const onDevice = async (x: tf.Tensor1D) => {
+    const [loss, gradient] = tf.tidy(() => [tf.sum(tf.mul(c, tf.square(tf.sub(x, m)))), tf.mul(tf.mul(c, tf.sub(x, m)), 2) as tf.Tensor1D] as const);
+    const value = (await loss.data())[0]!;
+    loss.dispose();
+    return { loss: value, gradient, terms: { content: value, style: 0, tv: 0, total: value } };
+  };
+  const [xArrays, xDevice] = [Float32Array.from(start), Float32Array.from(start)];
+  const options = { historySize: 20, bounds: PIXEL_BOUNDS };
+  const arrays = createLbfgs({ evaluate: onArrays }, xArrays, options);
+  const device = createDeviceLbfgs({ evaluate: onArrays, evaluateOnDevice: onDevice, dispose: () => {} }, xDevice, options);
+  try {
+    let worst = 0;
+    for (let step = 0; step < 10; step++) {
+      const [onCpu, onGpu] = [await arrays.step(), await device.step()];
+      worst = Math.max(worst, Math.abs(onGpu.terms.total - onCpu.terms.total) / onCpu.terms.total);
+    }
+    return { size: '512×512', iterations: 10, maxLossDifference: Number(worst.toExponential(2)), ok: worst <= 1e-3 };
+  } catch (error) {
+    return { size: '512×512', ok: false, error: firstLineOf(error) };
+  } finally {
+    device.dispose();
+    tf.dispose([c, m]);
+  }
+}
+const deviceLbfgs = await checkDeviceLbfgs();
+
+const ok = ops.every((entry) => entry.ok) && objective.every((entry) => entry.ok) && deviceLbfgs.ok;
+console.log(JSON.stringify({ ok, backend: target, adapter: adapter ? describeAdapter(adapter) : null, limits: adapter?.limits, realLayers: [...real], ops, objective, bisect, onnxWebGpu, deviceLbfgs }, null, 2));
 process.exit(ok ? 0 : 1);

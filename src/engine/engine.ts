@@ -11,12 +11,13 @@ import { frameInterval } from './gif.ts';
 import { resizeExactly, resizeToLongSide, sizeAtLongSide, type RgbImage } from './image.ts';
 import { selectLayers, type LayerSelection } from './layers.ts';
 import { createAdam } from './optimizers/adam.ts';
-import { createLbfgs, type InverseHessian } from './optimizers/lbfgs.ts';
+import { createLbfgs } from './optimizers/lbfgs.ts';
 import type { IterativeOptimizer, LossTerms } from './optimizers/objective.ts';
 import { resolveOptions, type StylizeOptions, type StylizeOptionsInput } from './options.ts';
 import { gaussianNoise } from './random.ts';
 import { createTfInverseHessian, pairsFitOnDevice } from './tf-inverse-hessian.ts';
-import { createTfObjective, type DisposableObjective, type ObjectiveSpec } from './tf-objective.ts';
+import { createDeviceLbfgs } from './tf-lbfgs.ts';
+import { createTfObjective, isDeviceObjective, type DisposableObjective, type ObjectiveSpec } from './tf-objective.ts';
 import { arrayWeightsOf, createOnnxObjective, type ArrayWeights } from './onnx/objective.ts';
 import { loadOnnxRuntimeOnWebGpu, type OnnxDevice } from './onnx/sessions.ts';
 import { createFeatureNetwork, PIXEL_BOUNDS, rgbToVggInput, vggInputToRgb, type FeatureNetwork, type Pooling } from './vgg.ts';
@@ -142,19 +143,34 @@ export async function chooseObjectiveEngine(wanted: ObjectiveEngineSetting, back
   }
 }
 
+/**
+ * Where L-BFGS keeps its vectors with the TensorFlow.js objective: `device`, all of them on the
+ * backend (`tf-lbfgs.ts`); `pairs`, only its pairs there (`tf-inverse-hessian.ts`), the rest in
+ * arrays; `arrays`; or `by-size`, all on the device for a picture of `DEVICE_VECTORS_FROM` pixels
+ * or more and only the pairs below.
+ */
+export type LbfgsPlacement = 'by-size' | 'device' | 'pairs' | 'arrays';
+
+/**
+ * On the device an iteration's passes over the picture are about 40 kernels whatever its size:
+ * on Dawn's null adapter 6–8 ms of the CPU's time, where in arrays they take 3 ms at 128², 9–12 at
+ * 256² and 35–45 at 512² (`npm run bench`, sections gpu-host and optimizer). From 256×256 up the
+ * device is ahead, and each evaluation no longer uploads the point nor reads back the gradient.
+ */
+const DEVICE_VECTORS_FROM = 256 * 256;
+
 export interface EngineTuning {
   /**
-   * Keep L-BFGS's pairs on the TensorFlow.js backend (`tf-inverse-hessian.ts`) rather than in
-   * arrays: by default on a GPU backend with the TensorFlow.js objective, where the two-loop
-   * recursion in JavaScript kept the GPU waiting. Where they would not fit in one of the GPU's
-   * buffers, they stay in arrays.
+   * By default `by-size` on a GPU backend, where L-BFGS's passes in JavaScript kept the GPU
+   * waiting, and `arrays` elsewhere. Where the pairs would not fit in one of the GPU's buffers, everything
+   * stays in arrays; a clip's frames (whose temporal loss is added in arrays) keep only the pairs there.
    */
-  readonly pairsOnDevice?: boolean;
+  readonly lbfgsVectors?: LbfgsPlacement;
 }
 
 /** `device`: where onnxruntime runs the objective when `ort` is given (its CPU by default). */
 export function createEngineFromWeights(choice: BackendChoice, weights: VggWeights, ort?: Ort, device: OnnxDevice = 'cpu', tuning: EngineTuning = {}): Engine {
-  const pairsOnDevice = tuning.pairsOnDevice ?? (!ort && isGpuBackend(choice.name));
+  const lbfgsVectors = tuning.lbfgsVectors ?? (!ort && isGpuBackend(choice.name) ? 'by-size' : 'arrays');
   // The weights as arrays for onnxruntime, read once, by the first objective (reading a tensor is
   // asynchronous; started there, a failure is that job's error rather than an unhandled rejection).
   let arrays: Promise<ArrayWeights> | undefined;
@@ -174,7 +190,7 @@ export function createEngineFromWeights(choice: BackendChoice, weights: VggWeigh
     objectiveEngine: ort ? 'onnx' : 'tfjs',
     backendReasons: choice.reasons,
     availableLayers,
-    stylize: (request) => runStylization(request, choice.name, networkFor, objectiveFactory, choice.adapter, pairsOnDevice),
+    stylize: (request) => runStylization(request, choice.name, networkFor, objectiveFactory, choice.adapter, lbfgsVectors),
     async measureLoss(request, images) {
       const options = resolveOptions(request.options, choice.name);
       const network = networkFor(options.pooling);
@@ -234,7 +250,7 @@ async function runStylization(
   objectiveFactory: ObjectiveFactory,
   /** On WebGPU: a picture whose activations exceed its buffers is refused before any work. */
   adapter: GpuAdapterInfo | undefined,
-  pairsOnDevice: boolean,
+  lbfgsVectors: LbfgsPlacement,
 ): Promise<StylizeResult> {
   const options = resolveOptions(request.options, backend);
   const network = networkFor(options.pooling);
@@ -270,19 +286,13 @@ async function runStylization(
   for (const [index, scale] of schedule.entries()) {
     const stage = await prepareStage(request, styles, background, scale.size, options);
     const objective = await withTemporal(await objectiveFactory(objectiveInputsFor(stage, layers, options), options.pooling), request.temporal, stage.content);
-    let inverseHessian: InverseHessian | undefined;
+    let optimizer: StageOptimizer | undefined;
     try {
       x = !x || !previous ? await initialImage(options, stage.content, styles[0]!.image, request.start) : await refine(x, previous, stage.content);
       previous = stage.content;
       const snapshot = () => finishImage(vggInputToRgb(x!, stage.content.width, stage.content.height), stage, options);
       if (index === 0) frames.push(snapshot());
-      if (options.optimizer === 'lbfgs' && pairsOnDevice && pairsFitOnDevice(options.historySize, x.length, adapter?.limits)) {
-        inverseHessian = createTfInverseHessian(options.historySize, x.length);
-      }
-      const optimizer: IterativeOptimizer =
-        options.optimizer === 'lbfgs'
-          ? createLbfgs(objective, x, { historySize: options.historySize, bounds: PIXEL_BOUNDS, ...(inverseHessian ? { inverseHessian } : {}) })
-          : createAdam(objective, x, { learningRate: options.learningRate, bounds: PIXEL_BOUNDS });
+      optimizer = createOptimizer(options, objective, x, lbfgsVectors, adapter);
       for (let step = 0; step < scale.iterations; step++) {
         throwIfAborted(request.signal);
         const stepStarted = performance.now();
@@ -295,7 +305,9 @@ async function runStylization(
         history.push({ ...result.terms, size });
         const lastOfRun = iteration === options.iterations;
         const stageEnds = step === scale.iterations - 1 || result.converged;
-        const frame = iteration % every === 0 || lastOfRun ? snapshot() : undefined;
+        const frameDue = iteration % every === 0 || lastOfRun;
+        if (frameDue || stageEnds) await optimizer.writeBack();
+        const frame = frameDue ? snapshot() : undefined;
         if (frame) frames.push(frame);
         const elapsedMs = performance.now() - started;
         request.onProgress?.({
@@ -318,7 +330,7 @@ async function runStylization(
       }
       finalStage = stage;
     } finally {
-      inverseHessian?.dispose();
+      optimizer?.dispose();
       objective.dispose();
     }
   }
@@ -342,6 +354,31 @@ async function runStylization(
 }
 
 /** The objective, with the temporal term of a clip's frame at this stage's size. */
+/** Where a stage's L-BFGS keeps its vectors (see `LbfgsPlacement`), for a picture of `pixels`. */
+export function placeLbfgsVectors(placement: LbfgsPlacement, pixels: number, pairsFit: boolean): 'device' | 'pairs' | 'arrays' {
+  if (placement === 'arrays' || !pairsFit) return 'arrays';
+  if (placement === 'by-size') return pixels >= DEVICE_VECTORS_FROM ? 'device' : 'pairs';
+  return placement;
+}
+
+/** A stage's optimiser; one keeping the point elsewhere (on a GPU) writes it into `x` when asked. */
+interface StageOptimizer extends IterativeOptimizer {
+  writeBack(): Promise<void>;
+  dispose(): void;
+}
+
+/** L-BFGS with its vectors where `placement` says (see `LbfgsPlacement`), or Adam, for one stage. */
+function createOptimizer(options: StylizeOptions, objective: DisposableObjective, x: Float32Array, placement: LbfgsPlacement, adapter: GpuAdapterInfo | undefined): StageOptimizer {
+  const inArrays = (optimizer: IterativeOptimizer, dispose = () => {}): StageOptimizer => ({ step: () => optimizer.step(), writeBack: async () => {}, dispose });
+  if (options.optimizer === 'adam') return inArrays(createAdam(objective, x, { learningRate: options.learningRate, bounds: PIXEL_BOUNDS }));
+  const lbfgs = { historySize: options.historySize, bounds: PIXEL_BOUNDS };
+  const where = placeLbfgsVectors(placement, x.length / 3, pairsFitOnDevice(options.historySize, x.length, adapter?.limits));
+  if (where === 'arrays') return inArrays(createLbfgs(objective, x, lbfgs));
+  if (where === 'device' && isDeviceObjective(objective)) return createDeviceLbfgs(objective, x, lbfgs);
+  const inverseHessian = createTfInverseHessian(options.historySize, x.length);
+  return inArrays(createLbfgs(objective, x, { ...lbfgs, inverseHessian }), () => inverseHessian.dispose());
+}
+
 async function withTemporal(objective: DisposableObjective, temporal: StylizeRequest['temporal'], content: RgbImage): Promise<DisposableObjective> {
   if (!temporal) return objective;
   const previous = await resizeExactly(temporal.previous, content.width, content.height);

@@ -17,8 +17,58 @@ import { MIN_CURVATURE, type InverseHessian } from './optimizers/lbfgs.ts';
  * the GPU waited. The same H as the two-loop recursion, up to float32 rounding in the products.
  *
  * `positions`: the most columns one product may cover (WebGPU's dispatch limit, gpu-passes.ts).
+ * This one serves L-BFGS with its other vectors in arrays: each direction uploads the gradient and
+ * reads the direction back; with them on the device too (`tf-lbfgs.ts`), `createDeviceInverseHessian`.
  */
 export function createTfInverseHessian(historySize: number, length: number, positions: number = positionsPerPass()): InverseHessian {
+  const device = createDeviceInverseHessian(historySize, positions);
+  return {
+    get size() {
+      return device.size;
+    },
+    async direction(gradient, out) {
+      if (device.size === 0) {
+        for (let i = 0; i < gradient.length; i++) out[i] = Math.fround(-gradient[i]!) * device.scale;
+        return out;
+      }
+      const g = tf.tensor2d(gradient, [1, length]);
+      try {
+        out.set(await readAndDispose(await device.directionOf(g)));
+        return out;
+      } finally {
+        g.dispose();
+      }
+    },
+    async update({ s, y, sy, yy }) {
+      // Made, used and released here: TensorFlow.js's cpu backend keeps the very array a tensor is
+      // made from, and the caller reuses `s` and `y` for the next step.
+      const [sRow, yRow] = [tf.tensor2d(s, [1, length]), tf.tensor2d(y, [1, length])];
+      try {
+        await device.add(sRow, yRow, sy, yy);
+      } finally {
+        tf.dispose([sRow, yRow]);
+      }
+    },
+    clear: () => device.clear(),
+    dispose: () => device.dispose(),
+  };
+}
+
+/** The compact form on the device, for vectors given as `[1, length]` tensors (by `createTfInverseHessian`, or by `tf-lbfgs.ts` where all of L-BFGS's vectors live there). */
+export interface DeviceInverseHessian {
+  /** −H·g: a new tensor, the caller's to dispose. */
+  directionOf(gradient: tf.Tensor2D): Promise<tf.Tensor2D>;
+  /** Adds a step's pair (not kept past this call) with its products sᵀy and yᵀy, unless its curvature sᵀy is not positive. */
+  add(s: tf.Tensor2D, y: tf.Tensor2D, sy: number, yy: number): Promise<void>;
+  /** Pairs held. */
+  readonly size: number;
+  /** γ of H₀ = γI, from the newest pair (1 without pairs). */
+  readonly scale: number;
+  clear(): void;
+  dispose(): void;
+}
+
+export function createDeviceInverseHessian(historySize: number, positions: number = positionsPerPass()): DeviceInverseHessian {
   /** The k pairs held: [S; Y], their s then their y, one per row (2k × length); none: undefined. */
   let stacked: tf.Tensor2D | undefined;
   const pairsHeld = () => (stacked?.shape[0] ?? 0) / 2;
@@ -39,54 +89,40 @@ export function createTfInverseHessian(historySize: number, length: number, posi
     get size() {
       return pairsHeld();
     },
-    async direction(gradient, out) {
-      if (!stacked) {
-        for (let i = 0; i < gradient.length; i++) out[i] = Math.fround(-gradient[i]!) * scale;
-        return out;
-      }
-      const k = pairsHeld();
-      const g = tf.tensor2d(gradient, [1, length]);
-      try {
-        const products = await readAndDispose(productsWith(stacked, g, positions));
-        const coefficients = compactCoefficients(products.subarray(0, k), products.subarray(k), sy, yy, scale);
-        const direction = tf.tidy(() => tf.neg(tf.add(tf.mul(g, scale), combinationOf(tf.tensor2d(coefficients, [1, 2 * k]), stacked!, positions))));
-        out.set(await readAndDispose(direction));
-        return out;
-      } finally {
-        g.dispose();
-      }
+    get scale() {
+      return scale;
     },
-    async update({ s, y, sy: ys, yy: yyNew }) {
-      if (!(ys > MIN_CURVATURE)) return;
-      // Made, used and released here: TensorFlow.js's cpu backend keeps the very array a tensor is
-      // made from, and the caller reuses `s` and `y` for the next step.
-      const [sRow, yRow] = [tf.tensor2d(s, [1, length]), tf.tensor2d(y, [1, length])];
+    async directionOf(g) {
+      if (!stacked) return tf.mul(g, -scale) as tf.Tensor2D;
       const k = pairsHeld();
-      try {
-        // The new y against every pair held: sᵢ·y (R's new column) and yᵢ·y (YᵀY's new row).
-        const products = stacked ? await readAndDispose(productsWith(stacked, yRow, positions)) : new Float32Array(0);
-        sy.forEach((row, i) => row.push(products[i]!));
-        sy.push([...new Array<number>(k).fill(0), ys]);
-        const column = Array.from(products.subarray(k));
-        yy.forEach((row, i) => row.push(column[i]!));
-        yy.push([...column, yyNew]);
-        // The oldest pair drops out past the history's size: its rows are left out of the new stack.
-        const dropped = k === historySize ? 1 : 0;
-        const kept = k - dropped;
-        const next = tf.tidy(() => {
-          const rowsOf = (from: number) => (kept > 0 && stacked ? [tf.slice(stacked, [from + dropped, 0], [kept, -1])] : []);
-          return tf.concat([...rowsOf(0), sRow, ...rowsOf(k), yRow]) as tf.Tensor2D;
-        });
-        stacked?.dispose();
-        stacked = next;
-        if (dropped) {
-          sy = sy.slice(1).map((row) => row.slice(1));
-          yy = yy.slice(1).map((row) => row.slice(1));
-        }
-        scale = ys / yyNew;
-      } finally {
-        tf.dispose([sRow, yRow]);
+      const products = await readAndDispose(productsWith(stacked, g, positions));
+      const coefficients = compactCoefficients(products.subarray(0, k), products.subarray(k), sy, yy, scale);
+      return tf.tidy(() => tf.neg(tf.add(tf.mul(g, scale), combinationOf(tf.tensor2d(coefficients, [1, 2 * k]), stacked!, positions))) as tf.Tensor2D);
+    },
+    async add(sRow, yRow, ys, yyNew) {
+      if (!(ys > MIN_CURVATURE)) return;
+      const k = pairsHeld();
+      // The new y against every pair held: sᵢ·y (R's new column) and yᵢ·y (YᵀY's new row).
+      const products = stacked ? await readAndDispose(productsWith(stacked, yRow, positions)) : new Float32Array(0);
+      sy.forEach((row, i) => row.push(products[i]!));
+      sy.push([...new Array<number>(k).fill(0), ys]);
+      const column = Array.from(products.subarray(k));
+      yy.forEach((row, i) => row.push(column[i]!));
+      yy.push([...column, yyNew]);
+      // The oldest pair drops out past the history's size: its rows are left out of the new stack.
+      const dropped = k === historySize ? 1 : 0;
+      const kept = k - dropped;
+      const next = tf.tidy(() => {
+        const rowsOf = (from: number) => (kept > 0 && stacked ? [tf.slice(stacked, [from + dropped, 0], [kept, -1])] : []);
+        return tf.concat([...rowsOf(0), sRow, ...rowsOf(k), yRow]) as tf.Tensor2D;
+      });
+      stacked?.dispose();
+      stacked = next;
+      if (dropped) {
+        sy = sy.slice(1).map((row) => row.slice(1));
+        yy = yy.slice(1).map((row) => row.slice(1));
       }
+      scale = ys / yyNew;
     },
     clear,
     dispose: clear,

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayerSelection } from './layers.ts';
 import { createContentTerm, createGramTerm, createTotalVariationTerm, gramMatrix, type Guide, type LossTerm } from './losses.ts';
 import { layerWeightsFor, meanSquare, squaredNorm } from './normalisation.ts';
+import type { Probe } from './optimizers/lbfgs.ts';
 import type { Evaluation, LossTerms, Objective } from './optimizers/objective.ts';
 import { guidesFor } from './mask.ts';
 import { layerResolution, type FeatureNetwork } from './vgg.ts';
@@ -35,6 +36,16 @@ export interface DisposableObjective extends Objective {
   dispose(): void;
 }
 
+/** An objective that can also evaluate a point already on the TensorFlow.js backend, leaving the gradient there (`tf-lbfgs.ts`). */
+export interface DeviceObjective extends DisposableObjective {
+  /** The loss terms at `x` (the image as a flat vector), and the gradient as a tensor the caller disposes. */
+  evaluateOnDevice(x: tf.Tensor1D): Promise<Probe<tf.Tensor1D>>;
+}
+
+export function isDeviceObjective(objective: Objective): objective is DeviceObjective {
+  return 'evaluateOnDevice' in objective;
+}
+
 /**
  * The Gatys et al. objective on TensorFlow.js: content loss on the content layers, Gram-matrix style
  * loss on the style layers, total variation, and the gradient of their weighted sum with respect to
@@ -48,7 +59,7 @@ export interface DisposableObjective extends Objective {
  * synchronous read-back, and TensorFlow.js's WebGPU backend emulates one with an OffscreenCanvas,
  * which Node does not have (found on the first run on a real GPU: every job failed there).
  */
-export async function createTfObjective(spec: ObjectiveSpec): Promise<DisposableObjective> {
+export async function createTfObjective(spec: ObjectiveSpec): Promise<DeviceObjective> {
   const { network, layers, weights } = spec;
   const contentLayers = new Set(layers.content);
   const styleLayers = new Set(layers.style);
@@ -93,31 +104,51 @@ export async function createTfObjective(spec: ObjectiveSpec): Promise<Disposable
   const variation = createTotalVariationTerm(weights.tv);
   const wanted = new Set([...contentLayers, ...styleLayers]);
 
+  /** The terms' sums (each layer's, then TV's) and the gradient, for the image as a flat vector. */
+  const run = (x: tf.Tensor): { sums: tf.Tensor1D; gradient: tf.Tensor1D } => {
+    const image = tf.reshape(x, [1, height, width, 3]) as tf.Tensor4D;
+    const trace = network.trace(image, wanted);
+    const seeds = new Map<string, tf.Tensor4D[]>();
+    const sums = layerTerms.map(({ layer, term }) => {
+      const { sum, gradient } = term.evaluate(trace.features.get(layer)!);
+      seeds.set(layer, [...(seeds.get(layer) ?? []), gradient]);
+      return sum;
+    });
+    const tv = variation.evaluate(image);
+    const gradient = tf.add(trace.backward(seeds), tv.gradient);
+    return { sums: tf.stack([...sums, tv.sum]) as tf.Tensor1D, gradient: tf.reshape(gradient, [-1]) };
+  };
+  const termsOf = (sums: Float32Array): LossTerms => {
+    const parts = { content: 0, style: 0 };
+    layerTerms.forEach(({ kind, term }, index) => (parts[kind] += term.factor * sums[index]!));
+    const tv = variation.factor * sums[layerTerms.length]!;
+    return { content: parts.content, style: parts.style, tv, total: parts.content + parts.style + tv };
+  };
+
   return {
     async evaluate(x: Float32Array): Promise<Evaluation> {
       const packed = tf.tidy(() => {
-        const image = tf.tensor4d(x, [1, height, width, 3]);
-        const trace = network.trace(image, wanted);
-        const seeds = new Map<string, tf.Tensor4D[]>();
-        const sums = layerTerms.map(({ layer, term }) => {
-          const { sum, gradient } = term.evaluate(trace.features.get(layer)!);
-          seeds.set(layer, [...(seeds.get(layer) ?? []), gradient]);
-          return sum;
-        });
-        const tv = variation.evaluate(image);
-        const gradient = tf.add(trace.backward(seeds), tv.gradient);
+        const { sums, gradient } = run(tf.tensor1d(x));
         // One read for the sums and the gradient together: on a GPU each read waits for the device.
-        return tf.concat([tf.stack([...sums, tv.sum]), tf.reshape(gradient, [-1])]);
+        return tf.concat([sums, gradient]);
       });
       const values = (await packed.data()) as Float32Array;
       packed.dispose();
-      const parts = { content: 0, style: 0 };
-      layerTerms.forEach(({ kind, term }, index) => (parts[kind] += term.factor * values[index]!));
-      const tv = variation.factor * values[layerTerms.length]!;
-      const total = parts.content + parts.style + tv;
-      const terms: LossTerms = { content: parts.content, style: parts.style, tv, total };
+      const terms = termsOf(values);
       // A view, not a copy: the packed tensor is disposed after its read, so nothing else holds these values.
-      return { loss: total, gradient: values.subarray(layerTerms.length + 1), terms };
+      return { loss: terms.total, gradient: values.subarray(layerTerms.length + 1), terms };
+    },
+    async evaluateOnDevice(x: tf.Tensor1D) {
+      const { sums, gradient } = tf.tidy(() => run(x));
+      try {
+        const terms = termsOf((await sums.data()) as Float32Array);
+        return { loss: terms.total, terms, gradient };
+      } catch (error) {
+        gradient.dispose();
+        throw error;
+      } finally {
+        sums.dispose();
+      }
     },
     dispose() {
       for (const { term } of layerTerms) term.dispose();

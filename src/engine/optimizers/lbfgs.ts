@@ -117,8 +117,8 @@ export function createLbfgs(objective: Objective, x: Float32Array, options: Lbfg
   return lbfgsOver(arrayVectors(objective, x, options), options);
 }
 
-/** L-BFGS's iterations (see `createLbfgs`) over vectors wherever they live. */
-export function lbfgsOver<G>(vectors: LbfgsVectors<G>, options: Omit<LbfgsOptions, 'bounds' | 'inverseHessian'>): IterativeOptimizer {
+/** L-BFGS's iterations (see `createLbfgs`) over vectors wherever they live; `dispose` releases the last point's gradient. */
+export function lbfgsOver<G>(vectors: LbfgsVectors<G>, options: Omit<LbfgsOptions, 'bounds' | 'inverseHessian'>): IterativeOptimizer & { dispose(): void } {
   const gradientTolerance = options.gradientTolerance ?? 1e-7;
   const changeTolerance = options.changeTolerance ?? 1e-9;
   const maxEvaluations = options.maxLineSearchEvaluations ?? 25;
@@ -165,6 +165,10 @@ export function lbfgsOver<G>(vectors: LbfgsVectors<G>, options: Omit<LbfgsOption
       current = search.at;
       if (lossChange < changeTolerance || search.t * scale < changeTolerance) converged = true;
       return { terms: current.terms, evaluations, converged };
+    },
+    dispose() {
+      if (current) vectors.release(current);
+      current = undefined;
     },
   };
 }

@@ -1,0 +1,100 @@
+/**
+ * L-BFGS with all its vectors on the TensorFlow.js backend (`tf-lbfgs.ts`), which the engine uses
+ * on a GPU. No GPU here: it runs on wasm against the same iterations on arrays, on a bounded
+ * quadratic whose minimum lies partly outside the box (so coordinates come to rest on its bounds).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chooseBackend } from '../../src/engine/backend.ts';
+import { placeLbfgsVectors } from '../../src/engine/engine.ts';
+import { createLbfgs } from '../../src/engine/optimizers/lbfgs.ts';
+import type { Evaluation } from '../../src/engine/optimizers/objective.ts';
+import { createRandom } from '../../src/engine/random.ts';
+import { createDeviceLbfgs } from '../../src/engine/tf-lbfgs.ts';
+import type { DeviceObjective } from '../../src/engine/tf-objective.ts';
+import { relativeDifference } from '../helpers/difference.ts';
+
+beforeAll(async () => {
+  await chooseBackend('wasm');
+});
+
+// Three channels, as a picture: per-channel bounds, as the engine's.
+const bounds = { lower: [-100, -110, -120], upper: [150, 140, 130] };
+const length = 3 * 400;
+const random = createRandom(5);
+const curvature = Float32Array.from({ length }, () => Math.exp(-6 * random()));
+const minimum = Float32Array.from({ length }, () => 400 * random() - 200);
+const start = Float32Array.from({ length }, () => 100 * random() - 50);
+
+/** Σ c (x − m)², on arrays and on the device. */
+function quadratic(): DeviceObjective & { evaluations: number } {
+  const [c, m] = [tf.tensor1d(curvature), tf.tensor1d(minimum)];
+  const objective = {
+    evaluations: 0,
+    async evaluate(x: Float32Array): Promise<Evaluation> {
+      objective.evaluations += 1;
+      const gradient = new Float32Array(length);
+      let loss = 0;
+      for (let i = 0; i < length; i++) {
+        const difference = x[i]! - minimum[i]!;
+        loss += curvature[i]! * difference * difference;
+        gradient[i] = 2 * curvature[i]! * difference;
+      }
+      return { loss, gradient, terms: { content: loss, style: 0, tv: 0, total: loss } };
+    },
+    async evaluateOnDevice(x: tf.Tensor1D) {
+      objective.evaluations += 1;
+      const [loss, gradient] = tf.tidy(() => {
+        const difference = tf.sub(x, m);
+        return [tf.sum(tf.mul(c, tf.square(difference))), tf.mul(tf.mul(c, difference), 2) as tf.Tensor1D] as const;
+      });
+      const value = (await loss.data())[0]!;
+      loss.dispose();
+      return { loss: value, gradient, terms: { content: value, style: 0, tv: 0, total: value } };
+    },
+    dispose: () => tf.dispose([c, m]),
+  };
+  return objective;
+}
+
+describe('L-BFGS with its vectors on the device', () => {
+  it('takes the steps L-BFGS takes on arrays, keeps every point inside the box, and releases every tensor', async () => {
+    const tensorsBefore = tf.memory().numTensors;
+    const [onArrays, onDevice] = [quadratic(), quadratic()];
+    const [xArrays, xDevice] = [Float32Array.from(start), Float32Array.from(start)];
+    const arrays = createLbfgs(onArrays, xArrays, { historySize: 5, bounds });
+    const device = createDeviceLbfgs(onDevice, xDevice, { historySize: 5, bounds });
+    const losses: number[] = [];
+    for (let step = 0; step < 12; step++) {
+      const [a, d] = [await arrays.step(), await device.step()];
+      await device.writeBack();
+      // Sums in float32 on the device round differently: the same path, not the same bits.
+      expect(relativeDifference(xDevice, xArrays), `step ${step}`).toBeLessThan(1e-3);
+      expect(Math.abs(d.terms.total - a.terms.total) / a.terms.total, `step ${step}`).toBeLessThan(1e-3);
+      losses.push(d.terms.total);
+    }
+    for (let i = 1; i < losses.length; i++) expect(losses[i]).toBeLessThanOrEqual(losses[i - 1]!);
+    expect(onDevice.evaluations).toBe(onArrays.evaluations);
+    // Inside the box, with coordinates resting on its bounds where the minimum lies outside.
+    const channelOf = (i: number) => i % 3;
+    expect(xDevice.every((value, i) => value >= bounds.lower[channelOf(i)]! && value <= bounds.upper[channelOf(i)]!)).toBe(true);
+    expect(xDevice.filter((value, i) => value === bounds.lower[channelOf(i)] || value === bounds.upper[channelOf(i)]).length).toBeGreaterThan(length / 10);
+    device.dispose();
+    onDevice.dispose();
+    onArrays.dispose();
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+});
+
+describe('where the engine keeps L-BFGS’s vectors (placeLbfgsVectors)', () => {
+  it('by size on a GPU: all on the device from 256×256 px, only the pairs below, all in arrays where the pairs do not fit', () => {
+    expect(placeLbfgsVectors('by-size', 512 * 384, true)).toBe('device');
+    expect(placeLbfgsVectors('by-size', 256 * 256, true)).toBe('device');
+    expect(placeLbfgsVectors('by-size', 256 * 192, true)).toBe('pairs');
+    expect(placeLbfgsVectors('by-size', 1024 * 768, false)).toBe('arrays');
+    expect(placeLbfgsVectors('device', 64 * 48, true)).toBe('device');
+    expect(placeLbfgsVectors('device', 64 * 48, false)).toBe('arrays');
+    expect(placeLbfgsVectors('pairs', 512 * 512, true)).toBe('pairs');
+    expect(placeLbfgsVectors('arrays', 512 * 512, true)).toBe('arrays');
+  });
+});
