@@ -17,10 +17,10 @@ export interface DeviceOptimizer extends IterativeOptimizer {
  * backend: the point, the gradients (never read back), the direction, the trial points and the
  * pairs (`createDeviceInverseHessian`). What L-BFGS decides with comes back as a few numbers per
  * pass: a largest component, a slope, the losses. On a GPU its passes over the picture were, at
- * 512 px, most of what the CPU did per iteration while the GPU waited (45–53 ms on 2 vCPUs, README
+ * 512 px, most of what the CPU did per iteration while the GPU waited (35–45 ms on 2 vCPUs, README
  * "On a GPU"); here each is a few kernels, and the 3-MB upload of each trial point and read-back of
- * each gradient are gone. Sums run in float32 on the device, so the iterates differ from the
- * arrays' in rounding (a job ends within a fraction of a percent of the same loss).
+ * each gradient are gone. Sums run in float32 on the device, so the iterates part from the
+ * arrays' by rounding (a whole job ends within 2% of the same loss).
  */
 export function createDeviceLbfgs(objective: DeviceObjective, x: Float32Array, options: LbfgsOptions & { readonly bounds: Bounds }): DeviceOptimizer {
   const vectors = createDeviceVectors(objective, x, options);
@@ -49,9 +49,9 @@ export function createDeviceVectors(objective: Pick<DeviceObjective, 'evaluateOn
   /**
    * `vector` with the components zeroed that would move a coordinate of `at` sitting on its bound
    * further out (`freeComponents` in bounds.ts): `sign` +1 for a direction, −1 for a gradient.
-   * Written as the room left in the direction each coordinate moves, kept where positive (a
-   * component that does not move may go either way): 6 kernels where the comparisons took 9, and
-   * at the small scales each kernel's launch, not its arithmetic, is the cost.
+   * Written as the room left in the direction each coordinate moves, kept where positive (a zero
+   * component is zero either way): 6 kernels where the comparisons took 9, and at the small scales
+   * each kernel's launch, not its arithmetic, is the cost.
    */
   const freePart = (at: tf.Tensor, vector: tf.Tensor, sign: 1 | -1): tf.Tensor1D => {
     const [point, moves] = [byChannel(at), byChannel(vector)];
