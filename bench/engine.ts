@@ -40,6 +40,7 @@ import { decodeImage, encodePng, resizeExactly, resizeToLongSide } from '../src/
 import { GATYS_LAYERS, SHALLOW_LAYERS, type LayerSelection } from '../src/engine/layers.ts';
 import { createLbfgs, createTwoLoopInverseHessian, type InverseHessian } from '../src/engine/optimizers/lbfgs.ts';
 import { STYLIZE_OPTIONS } from '../src/engine/options.ts';
+import { separableQuadratic } from '../src/engine/quadratic.ts';
 import { createRandom } from '../src/engine/random.ts';
 import { createTfInverseHessian } from '../src/engine/tf-inverse-hessian.ts';
 import { createTfObjective } from '../src/engine/tf-objective.ts';
@@ -204,19 +205,14 @@ if (sections.has('optimizer')) {
     const n = size * size * 3;
     const curvature = Float32Array.from({ length: n }, () => Math.exp(-12 * random()));
     const minimum = Float32Array.from({ length: n }, () => 200 * random() - 100);
+    const quadratic = separableQuadratic(curvature, minimum);
     let evaluationMs = 0;
     const objective = {
       async evaluate(x: Float32Array) {
         const started = performance.now();
-        const gradient = new Float32Array(n);
-        let loss = 0;
-        for (let i = 0; i < n; i++) {
-          const difference = x[i]! - minimum[i]!;
-          loss += curvature[i]! * difference * difference;
-          gradient[i] = 2 * curvature[i]! * difference;
-        }
+        const evaluation = await quadratic.evaluate(x);
         evaluationMs += performance.now() - started;
-        return { loss, gradient, terms: { content: loss, style: 0, tv: 0, total: loss } };
+        return evaluation;
       },
     };
     // On a GPU backend the engine keeps the pairs there (tf-inverse-hessian.ts): both are timed.

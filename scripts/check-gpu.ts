@@ -43,6 +43,7 @@ import { createLbfgs } from '../src/engine/optimizers/lbfgs.ts';
 import { dot, type Evaluation } from '../src/engine/optimizers/objective.ts';
 import { gaussianNoise } from '../src/engine/random.ts';
 import { createTfObjective, type NetworkInput } from '../src/engine/tf-objective.ts';
+import { separableQuadratic } from '../src/engine/quadratic.ts';
 import { createDeviceLbfgs } from '../src/engine/tf-lbfgs.ts';
 import { createFeatureNetwork, PIXEL_BOUNDS } from '../src/engine/vgg.ts';
 import { loadVggWeights, locateWeights, withStandInLayers } from '../src/engine/weights.ts';
@@ -305,27 +306,11 @@ async function checkDeviceLbfgs() {
   await tf.setBackend(target);
   const length = 512 * 512 * 3;
   const [curvature, minimum, start] = [gaussianNoise(length, 1, 21).map((value) => Math.exp(-3 * Math.abs(value))), gaussianNoise(length, 150, 22), gaussianNoise(length, 40, 23)];
-  const [c, m] = [tf.tensor1d(curvature), tf.tensor1d(minimum)];
-  const onArrays = async (x: Float32Array): Promise<Evaluation> => {
-    const gradient = new Float32Array(length);
-    let loss = 0;
-    for (let i = 0; i < length; i++) {
-      const difference = x[i]! - minimum[i]!;
-      loss += curvature[i]! * difference * difference;
-      gradient[i] = 2 * curvature[i]! * difference;
-    }
-    return { loss, gradient, terms: { content: loss, style: 0, tv: 0, total: loss } };
-  };
-  const onDevice = async (x: tf.Tensor1D) => {
-    const [loss, gradient] = tf.tidy(() => [tf.sum(tf.mul(c, tf.square(tf.sub(x, m)))), tf.mul(tf.mul(c, tf.sub(x, m)), 2) as tf.Tensor1D] as const);
-    const value = (await loss.data())[0]!;
-    loss.dispose();
-    return { loss: value, gradient, terms: { content: value, style: 0, tv: 0, total: value } };
-  };
+  const [onArrays, onDevice] = [separableQuadratic(curvature, minimum), separableQuadratic(curvature, minimum)];
   const [xArrays, xDevice] = [Float32Array.from(start), Float32Array.from(start)];
   const options = { historySize: 20, bounds: PIXEL_BOUNDS };
-  const arrays = createLbfgs({ evaluate: onArrays }, xArrays, options);
-  const device = createDeviceLbfgs({ evaluate: onArrays, evaluateOnDevice: onDevice, dispose: () => {} }, xDevice, options);
+  const arrays = createLbfgs(onArrays, xArrays, options);
+  const device = createDeviceLbfgs(onDevice, xDevice, options);
   try {
     const onCpu: number[] = [];
     const onGpu: number[] = [];
@@ -340,7 +325,7 @@ async function checkDeviceLbfgs() {
     return { size: '512×512', ok: false, error: firstLineOf(error) };
   } finally {
     device.dispose();
-    tf.dispose([c, m]);
+    onDevice.dispose();
   }
 }
 const deviceLbfgs = await checkDeviceLbfgs();

@@ -8,10 +8,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { chooseBackend } from '../../src/engine/backend.ts';
 import { placeLbfgsVectors } from '../../src/engine/engine.ts';
 import { createLbfgs } from '../../src/engine/optimizers/lbfgs.ts';
-import type { Evaluation } from '../../src/engine/optimizers/objective.ts';
+import { separableQuadratic } from '../../src/engine/quadratic.ts';
 import { createRandom } from '../../src/engine/random.ts';
 import { createDeviceLbfgs } from '../../src/engine/tf-lbfgs.ts';
-import type { DeviceObjective } from '../../src/engine/tf-objective.ts';
 import { relativeDifference } from '../helpers/difference.ts';
 
 beforeAll(async () => {
@@ -26,36 +25,7 @@ const curvature = Float32Array.from({ length }, () => Math.exp(-6 * random()));
 const minimum = Float32Array.from({ length }, () => 400 * random() - 200);
 const start = Float32Array.from({ length }, () => 100 * random() - 50);
 
-/** Σ c (x − m)², on arrays and on the device. */
-function quadratic(): DeviceObjective & { evaluations: number } {
-  const [c, m] = [tf.tensor1d(curvature), tf.tensor1d(minimum)];
-  const objective = {
-    evaluations: 0,
-    async evaluate(x: Float32Array): Promise<Evaluation> {
-      objective.evaluations += 1;
-      const gradient = new Float32Array(length);
-      let loss = 0;
-      for (let i = 0; i < length; i++) {
-        const difference = x[i]! - minimum[i]!;
-        loss += curvature[i]! * difference * difference;
-        gradient[i] = 2 * curvature[i]! * difference;
-      }
-      return { loss, gradient, terms: { content: loss, style: 0, tv: 0, total: loss } };
-    },
-    async evaluateOnDevice(x: tf.Tensor1D) {
-      objective.evaluations += 1;
-      const [loss, gradient] = tf.tidy(() => {
-        const difference = tf.sub(x, m);
-        return [tf.sum(tf.mul(c, tf.square(difference))), tf.mul(tf.mul(c, difference), 2) as tf.Tensor1D] as const;
-      });
-      const value = (await loss.data())[0]!;
-      loss.dispose();
-      return { loss: value, gradient, terms: { content: value, style: 0, tv: 0, total: value } };
-    },
-    dispose: () => tf.dispose([c, m]),
-  };
-  return objective;
-}
+const quadratic = () => separableQuadratic(curvature, minimum);
 
 describe('L-BFGS with its vectors on the device', () => {
   it('takes the steps L-BFGS takes on arrays, keeps every point inside the box, and releases every tensor', async () => {
