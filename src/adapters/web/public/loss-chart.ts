@@ -29,8 +29,8 @@ export function extendChart(latest: readonly LossPoint[]): void {
 }
 
 /** Where each size began: the index of its first iteration. Results stored before sizes were kept have none. */
-function stagesOf(history: readonly LossPoint[]): { start: number; size: number }[] {
-  const stages: { start: number; size: number }[] = [];
+function stagesOf(history: readonly LossPoint[]): Stage[] {
+  const stages: Stage[] = [];
   history.forEach(([, , , size], index) => {
     if (size !== undefined && size !== stages.at(-1)?.size) stages.push({ start: index, size });
   });
@@ -76,7 +76,8 @@ function drawChart(): void {
     context.fillText(`1e${decade}`, 4, y(decade) + 4);
   }
   context.fillText(`iteration ${points.length}`, width - 100, height - 6);
-  drawStages(context, stages, x, { top: pad.top, bottom: height - pad.bottom, right: width - pad.right });
+  const box = { top: pad.top, bottom: height - pad.bottom, right: width - pad.right };
+  drawStageLines(context, stages, x, box);
   SERIES.forEach((series, seriesIndex) => {
     context.strokeStyle = series.color;
     context.lineWidth = 2;
@@ -93,30 +94,49 @@ function drawChart(): void {
     context.fillStyle = series.color;
     context.fillText(series.label, pad.left + 8 + seriesIndex * 60, pad.top + 12);
   });
+  // One size needs no label: the caption names it.
+  if (stages.length > 1) drawStageLabels(context, stages, x, box);
+}
+
+/** A dashed line between the last iteration of one size and the first of the next, behind the loss lines. */
+function drawStageLines(context: CanvasRenderingContext2D, stages: readonly Stage[], x: (index: number) => number, box: Box): void {
+  context.save();
+  context.strokeStyle = '#a39a8c';
+  context.lineWidth = 1;
+  context.setLineDash([4, 3]);
+  for (const { start } of stages.slice(1)) {
+    context.beginPath();
+    context.moveTo(x(start - 0.5), box.top);
+    context.lineTo(x(start - 0.5), box.bottom);
+    context.stroke();
+  }
+  context.restore();
 }
 
 /**
- * A dashed line between the last iteration of one size and the first of the next, and each size
- * labelled where it begins: on two rows taking turns, as the last, short stages lie close together.
+ * Each size labelled where it begins, over the loss lines on a patch of the chart's paper: on two
+ * rows taking turns, as the last, short stages lie close together.
  */
-function drawStages(context: CanvasRenderingContext2D, stages: readonly { start: number; size: number }[], x: (index: number) => number, box: { top: number; bottom: number; right: number }): void {
-  if (stages.length < 2) return;
-  context.save();
-  context.strokeStyle = '#a39a8c';
-  context.fillStyle = '#6f675d';
-  context.lineWidth = 1;
-  context.setLineDash([4, 3]);
+function drawStageLabels(context: CanvasRenderingContext2D, stages: readonly Stage[], x: (index: number) => number, box: Box): void {
   stages.forEach(({ start, size }, index) => {
-    const at = index === 0 ? x(0) : x(start - 0.5);
-    if (index > 0) {
-      context.beginPath();
-      context.moveTo(at, box.top);
-      context.lineTo(at, box.bottom);
-      context.stroke();
-    }
     const label = `${size} px`;
-    const left = Math.min(at + 3, box.right - context.measureText(label).width);
-    context.fillText(label, left, box.top + 28 + (index % 2) * 13);
+    const width = context.measureText(label).width;
+    const left = Math.min((index === 0 ? x(0) : x(start - 0.5)) + 3, box.right - width);
+    const baseline = box.top + 28 + (index % 2) * 13;
+    context.fillStyle = 'rgba(255, 253, 248, 0.85)';
+    context.fillRect(left - 1, baseline - 10, width + 2, 13);
+    context.fillStyle = '#6f675d';
+    context.fillText(label, left, baseline);
   });
-  context.restore();
+}
+
+interface Stage {
+  readonly start: number;
+  readonly size: number;
+}
+
+interface Box {
+  readonly top: number;
+  readonly bottom: number;
+  readonly right: number;
 }
