@@ -56,6 +56,22 @@ describe('L-BFGS with its vectors on the device', () => {
   });
 });
 
+describe('L-BFGS on the device when an evaluation fails', () => {
+  it('rejects that step and leaves no tensor once disposed', async () => {
+    const tensorsBefore = tf.memory().numTensors;
+    const objective = quadratic();
+    // The third evaluation fails: the first step's second probe, after one it made.
+    const failing = { ...objective, evaluateOnDevice: (x: tf.Tensor1D) => (objective.evaluations === 2 ? Promise.reject(new Error('out of GPU memory')) : objective.evaluateOnDevice(x)) };
+    const device = createDeviceLbfgs(failing, Float32Array.from(start), { historySize: 5, bounds });
+    await expect((async () => {
+      for (let step = 0; step < 5; step++) await device.step();
+    })()).rejects.toThrow('out of GPU memory');
+    device.dispose();
+    objective.dispose();
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+});
+
 describe('where the engine keeps L-BFGS’s vectors (placeLbfgsVectors)', () => {
   it('by size on a GPU: all on the device from 256×256 px, only the pairs below, all in arrays where the pairs do not fit', () => {
     expect(placeLbfgsVectors('by-size', 512 * 384, true)).toBe('device');

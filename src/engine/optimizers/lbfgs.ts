@@ -157,9 +157,16 @@ export function lbfgsOver<G>(vectors: LbfgsVectors<G>, options: Omit<LbfgsOption
         probes.push(result.at);
         return result;
       };
-      const search = await strongWolfeSearch(probe, scale, current, slope, initialStep, maxEvaluations, changeTolerance);
+      let search: Awaited<ReturnType<typeof strongWolfeSearch<Probe<G>>>>;
+      try {
+        search = await strongWolfeSearch(probe, scale, current, slope, initialStep, maxEvaluations, changeTolerance);
+        await vectors.accept(search.t, current, search.at);
+      } catch (error) {
+        // A failed evaluation (the GPU out of memory, say) fails the job: what this step probed goes now.
+        for (const unused of probes) vectors.release(unused);
+        throw error;
+      }
       evaluations += search.evaluations;
-      await vectors.accept(search.t, current, search.at);
       for (const unused of [current, ...probes]) if (unused !== search.at) vectors.release(unused);
       const lossChange = Math.abs(search.at.loss - current.loss);
       current = search.at;
