@@ -353,7 +353,6 @@ async function runStylization(
   };
 }
 
-/** The objective, with the temporal term of a clip's frame at this stage's size. */
 /** Where a stage's L-BFGS keeps its vectors (see `LbfgsPlacement`), for a picture of `pixels`. */
 export function placeLbfgsVectors(placement: LbfgsPlacement, pixels: number, pairsFit: boolean): 'device' | 'pairs' | 'arrays' {
   if (placement === 'arrays' || !pairsFit) return 'arrays';
@@ -379,6 +378,7 @@ function createOptimizer(options: StylizeOptions, objective: DisposableObjective
   return inArrays(createLbfgs(objective, x, { ...lbfgs, inverseHessian }), () => inverseHessian.dispose());
 }
 
+/** The objective, with the temporal term of a clip's frame at this stage's size. */
 async function withTemporal(objective: DisposableObjective, temporal: StylizeRequest['temporal'], content: RgbImage): Promise<DisposableObjective> {
   if (!temporal) return objective;
   const previous = await resizeExactly(temporal.previous, content.width, content.height);

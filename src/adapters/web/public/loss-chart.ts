@@ -38,7 +38,7 @@ function stagesOf(history: readonly LossPoint[]): Stage[] {
 }
 
 /** "Loss (log scale), painted at 136 and 192 px: it jumps at each new size." */
-function captionOf(stages: readonly { size: number }[]): string {
+function captionOf(stages: readonly Stage[]): string {
   if (stages.length === 0) return multiScale ? 'Loss (log scale). Painted small first, then larger: it jumps at each new size.' : 'Loss (log scale)';
   const sizes = stages.map(({ size }) => String(size));
   if (sizes.length === 1) return `Loss (log scale), painted at ${sizes[0]} px`;
