@@ -171,8 +171,17 @@ if (sections.has('gpu') && (isGpuBackend(choice.name) || gpuObjective === 'onnxr
   ];
   for (const { jobEngine, size, targetSeconds, vectors } of jobs) {
     const start = performance.now();
-    const result = await jobEngine.stylize({ content, style, options: { size, iterations: 300 } });
-    const job = { objective: gpuObjective, size: `${result.image.width}×${result.image.height}`, iterations: result.iterations, evaluations: result.evaluations, lbfgsVectors: vectors, finalLoss: result.history.at(-1)?.total, wallSeconds: round((performance.now() - start) / 1000, 1), targetSeconds };
+    // Seconds spent at each size, coarse to fine (from the end of one iteration to the next's):
+    // where the placements differ, and so where DEVICE_VECTORS_FROM should lie.
+    const secondsBySize: Record<string, number> = {};
+    let lastProgressMs = 0;
+    const onProgress = ({ size: at, elapsedMs }: { size?: number | undefined; elapsedMs: number }) => {
+      const key = `${at ?? '?'} px`;
+      secondsBySize[key] = round((secondsBySize[key] ?? 0) + (elapsedMs - lastProgressMs) / 1000, 2);
+      lastProgressMs = elapsedMs;
+    };
+    const result = await jobEngine.stylize({ content, style, options: { size, iterations: 300 }, onProgress });
+    const job = { objective: gpuObjective, size: `${result.image.width}×${result.image.height}`, iterations: result.iterations, evaluations: result.evaluations, lbfgsVectors: vectors, finalLoss: result.history.at(-1)?.total, wallSeconds: round((performance.now() - start) / 1000, 1), targetSeconds, secondsBySize };
     console.log(`gpu job: ${JSON.stringify(job)}`); // as each ends: a run stopped at a time limit still reports it
     gpuJobs.push(job);
   }
