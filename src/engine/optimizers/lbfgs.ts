@@ -296,14 +296,16 @@ export function createTwoLoopInverseHessian(historySize: number): InverseHessian
  */
 function searchDirection(gradient: Float32Array, history: readonly HistoryEntry[], hessianScale: number, q: Float32Array): Float32Array {
   const m = history.length;
-  // Without pairs, H is the initial Hessian's scaling alone.
-  const scale = m === 0 ? hessianScale : 1;
-  for (let i = 0; i < q.length; i++) q[i] = -gradient[i]! * scale;
-  if (m === 0) return q;
+  if (m === 0) {
+    // Without pairs, H is the initial Hessian's scaling alone.
+    for (let i = 0; i < q.length; i++) q[i] = -gradient[i]! * hessianScale;
+    return q;
+  }
   const alphas = new Float64Array(m);
   // First loop, newest to oldest: q −= α_k y_k, with α_k = ρ_k s_k·q; the last update also scales
-  // by the initial Hessian and takes the second loop's first product.
-  let product = dot(history[m - 1]!.s, q);
+  // by the initial Hessian and takes the second loop's first product. It starts from q = −g, with
+  // the newest s·q taken in the same pass (0 − g is −g exactly).
+  let product = updateAndDot(q.fill(0), -1, gradient, 1, history[m - 1]!.s);
   for (let k = m - 1; k >= 0; k--) {
     const alpha = history[k]!.rho * product;
     alphas[k] = alpha;
