@@ -6,6 +6,15 @@ export function counted(count: number, noun: string, plural = `${noun}s`): strin
   return `${count} ${count === 1 ? noun : plural}`;
 }
 
+/**
+ * " at 256 px" after an optimisation's step count, in chats and on the command line alike: the size
+ * tells why the preview sharpens and the loss jumps (each scale starts from the last, enlarged).
+ * Empty for a method that does not paint coarse to fine.
+ */
+export function describeScale(size: number | undefined): string {
+  return size ? ` at ${size} px` : '';
+}
+
 /** "about 40 s", "about 3 min", "about 1 h 5 min": ETAs are estimates and read as such. */
 export function formatEta(ms: number): string {
   const seconds = Math.max(1, Math.round(ms / 1000));

@@ -3,7 +3,7 @@
  * page that opens later) becomes platform-neutral message parts. Adapters only map the parts to
  * Discord messages, Slack blocks or HTML. Imports nothing that needs Node: the web page bundles it.
  */
-import { describeParameters, describePosition, formatDuration, formatEta, progressBar } from './format.ts';
+import { describeParameters, describePosition, describeScale, formatDuration, formatEta, progressBar } from './format.ts';
 import type { JobEvent } from './jobs/queue.ts';
 import { hasRawWeights, RAW_WEIGHT_DEFAULTS, STRENGTH_RANGE, STYLIZE_OPTIONS } from '../engine/options.ts';
 import { strengthOf, wasInterrupted, type Job, type JobOptions, type JobProgress } from './jobs/store.ts';
@@ -155,9 +155,7 @@ function progressText(job: Job, progress: JobProgress): string {
   if (job.method === 'train') return `Training ${job.styleLabel}: ${progressBar(progress)} · step ${progress.iteration}/${progress.totalIterations} · ${formatEta(progress.etaMs)} left`;
   // A clip counts frames; a picture, iterations.
   const inFrame = progress.inFrame && progress.inFrame.totalIterations > 1 && progress.iteration < progress.totalIterations ? ` (iteration ${progress.inFrame.iteration}/${progress.inFrame.totalIterations})` : '';
-  // The size tells why the preview sharpens and the loss jumps: each scale starts from the last, enlarged.
-  const scale = progress.size ? ` at ${progress.size} px` : '';
-  const step = job.options.clipFrames ? `frame ${Math.min(progress.totalIterations, progress.iteration + 1)}/${progress.totalIterations}${inFrame}` : `iteration ${progress.iteration}/${progress.totalIterations}${scale}`;
+  const step = job.options.clipFrames ? `frame ${Math.min(progress.totalIterations, progress.iteration + 1)}/${progress.totalIterations}${inFrame}` : `iteration ${progress.iteration}/${progress.totalIterations}${describeScale(progress.size)}`;
   return `Painting with ${job.styleLabel}: ${progressBar(progress)} · ${step} · ${formatEta(progress.etaMs)} left`;
 }
 

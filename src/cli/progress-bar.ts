@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { ClipProgress } from '../engine/clip/stylize-clip.ts';
 import type { MethodProgress } from '../engine/methods/method.ts';
+import { describeScale } from '../bot/format.ts';
 
 /** A progress bar on stderr that starts at its first update, when its total is known. */
 interface Bar<P extends object> {
@@ -27,8 +28,7 @@ export function createStylizeProgressBar(): { update(progress: MethodProgress): 
   return {
     update(progress) {
       bar.show(progress.iteration, progress.totalIterations, {
-        // The scale being painted, as the chats say it (an optimisation paints coarse to fine).
-        scale: progress.size ? ` at ${progress.size} px` : '',
+        scale: describeScale(progress.size),
         loss: progress.terms?.total.toExponential(2) ?? '–',
         content: progress.terms?.content.toExponential(2) ?? '–',
         style: progress.terms?.style.toExponential(2) ?? '–',
