@@ -11,12 +11,13 @@ import { readFile } from 'node:fs/promises';
 import { loadEngineEnvironment } from '../src/bot/config.ts';
 import { decodeImage } from '../src/engine/image.ts';
 import { openTrainingPhotos } from '../src/engine/train/photos.ts';
-import { createTrainContext, trainStyleNetwork } from '../src/engine/train/trainer.ts';
+import { trainStyleNetwork } from '../src/engine/train/trainer.ts';
+import { createTrainContext } from '../src/engine/train/choose.ts';
 
 const [measured = 5, size = 256] = process.argv.slice(2).map(Number);
 const images = process.env.IMPASTO_SHARED_DIR ? join(process.env.IMPASTO_SHARED_DIR, 'images') : join('..', 'shared', 'images');
 const env = loadEngineEnvironment();
-const context = await createTrainContext({ weightsDir: env.IMPASTO_WEIGHTS_DIR, fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR });
+const context = await createTrainContext({ weightsDir: env.IMPASTO_WEIGHTS_DIR, fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, backend: env.IMPASTO_BACKEND, engine: env.IMPASTO_ENGINE });
 const folder = await mkdtemp(join(tmpdir(), 'impasto-bench-train-'));
 for (const name of ['content_beach_kites.jpg', 'content_dog.jpg', 'content_person.jpg']) await symlink(join(images, name), join(folder, name));
 const painting = await decodeImage(await readFile(join(images, 'style_starry_night.jpg')));
@@ -44,6 +45,6 @@ for (const batch of [4, 1]) {
 }
 await rm(folder, { recursive: true, force: true });
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}`;
-console.log(`training a fast network: onnxruntime ${context.ort.env.versions.common} on ${machine}`);
+console.log(`training a fast network: ${context.engine.label} on ${machine}`);
 console.table(rows);
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);

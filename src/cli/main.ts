@@ -27,7 +27,8 @@ import { decodeImage, encodePng, READABLE_FORMATS, resizeToLongSide, type RgbIma
 import { saveTrainedNetwork, trainedNetworksDirOf } from '../engine/fast/trained.ts';
 import { openTrainingPhotos } from '../engine/train/photos.ts';
 import { renderBeforeAfterSheet } from '../engine/train/sheet.ts';
-import { createTrainContext, cropToMultipleOf4, parseTrainOptions, TRAIN_OPTIONS, trainStyleNetwork } from '../engine/train/trainer.ts';
+import { cropToMultipleOf4, parseTrainOptions, TRAIN_OPTIONS, trainStyleNetwork } from '../engine/train/trainer.ts';
+import { createTrainContext } from '../engine/train/choose.ts';
 import { FAST_OPTIONS, fastMethod } from '../engine/methods/fast.ts';
 import { OPTIMISE_OPTIONS, optimiseMethod } from '../engine/methods/optimise.ts';
 import { chooseBackend } from '../engine/backend.ts';
@@ -145,9 +146,9 @@ trainStyle.action(async (paintingPath: string, flags: Record<string, unknown>) =
   const samplePath = flags.sample as string | undefined;
   const samplePhoto = samplePath ? cropToMultipleOf4(await resizeToLongSide(await decodeImage(await readFile(samplePath), undefined, 'sample photo'), options.size * 2)) : undefined;
   const photos = await openTrainingPhotos(resolve(flags.photos as string), samplePath ? [basename(samplePath)] : []);
-  const context = await createTrainContext({ weightsDir: env.IMPASTO_WEIGHTS_DIR, download: { baseUrl: env.IMPASTO_WEIGHTS_URL, ...withDownloadBar() }, fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR });
+  const context = await createTrainContext({ weightsDir: env.IMPASTO_WEIGHTS_DIR, download: { baseUrl: env.IMPASTO_WEIGHTS_URL, ...withDownloadBar() }, fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, backend: env.IMPASTO_BACKEND, engine: env.IMPASTO_ENGINE });
   await mkdir(join(out, `${name}-samples`), { recursive: true });
-  process.stderr.write(`training "${name}" on ${photos.paths.length} photos: ${options.steps} steps of ${options.batch} crops at ${options.size} px (onnxruntime, ${availableParallelism()} threads)\n`);
+  process.stderr.write(`training "${name}" on ${photos.paths.length} photos: ${options.steps} steps of ${options.batch} crops at ${options.size} px (${context.engine.label}${context.choice.kind === 'onnx' ? `, ${availableParallelism()} threads` : ''})\n`);
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   const result = await trainStyleNetwork(

@@ -72,8 +72,30 @@ export async function chooseBackend(
   forced: BackendName | undefined,
   environment: BackendEnvironment = realEnvironment,
 ): Promise<BackendChoice> {
-  const reasons: string[] = [];
   const candidates = forced ? BACKEND_CANDIDATES.filter((candidate) => candidate.name === forced) : BACKEND_CANDIDATES;
+  const { choice, reasons } = await startFirst(candidates, forced ? 'forced by IMPASTO_BACKEND' : 'selected', environment);
+  if (choice) return choice;
+  const hint = forced ? `IMPASTO_BACKEND=${forced} was set, but that backend cannot run here` : 'no TensorFlow.js backend could start';
+  throw new Error(`${hint}:\n  ${reasons.join('\n  ')}`);
+}
+
+/** The first of `names` (fastest first) that starts here, activated; undefined when none does. */
+export async function firstThatStarts(names: readonly BackendName[], environment: BackendEnvironment = realEnvironment): Promise<BackendChoice | undefined> {
+  return (await startFirst(BACKEND_CANDIDATES.filter((candidate) => names.includes(candidate.name)), 'selected', environment)).choice;
+}
+
+/**
+ * Where IMPASTO_ENGINE=auto computes on a GPU: IMPASTO_BACKEND when it names a GPU's backend (none
+ * when it names a CPU's), else the fastest GPU backend that starts here; activated.
+ */
+export async function gpuBackendFor(forced: BackendName | undefined, environment: BackendEnvironment = realEnvironment): Promise<BackendChoice | undefined> {
+  if (forced) return isGpuBackend(forced) ? chooseBackend(forced, environment) : undefined;
+  return firstThatStarts(GPU_BACKENDS, environment);
+}
+
+/** Tries `candidates` in order; the first that imports and activates is the choice, `outcome` its reason's wording. */
+async function startFirst(candidates: readonly (typeof BACKEND_CANDIDATES)[number][], outcome: string, environment: BackendEnvironment): Promise<{ choice?: BackendChoice; reasons: string[] }> {
+  const reasons: string[] = [];
   for (const candidate of candidates) {
     let adapter: GpuAdapterInfo | undefined;
     if ('needsAdapter' in candidate) {
@@ -101,11 +123,10 @@ export async function chooseBackend(
       reasons.push(`${candidate.name}: installed but failed to start`);
       continue;
     }
-    reasons.push(`${candidate.name}: ${forced ? 'forced by IMPASTO_BACKEND' : 'selected'}${adapter ? ` on ${describeAdapter(adapter)}` : ''}`);
-    return { name: candidate.name, reasons, adapter };
+    reasons.push(`${candidate.name}: ${outcome}${adapter ? ` on ${describeAdapter(adapter)}` : ''}`);
+    return { choice: { name: candidate.name, reasons, adapter }, reasons };
   }
-  const hint = forced ? `IMPASTO_BACKEND=${forced} was set, but that backend cannot run here` : 'no TensorFlow.js backend could start';
-  throw new Error(`${hint}:\n  ${reasons.join('\n  ')}`);
+  return { reasons };
 }
 
 function describeImportFailure(specifier: string, error: unknown): string {

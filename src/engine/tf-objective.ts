@@ -30,6 +30,11 @@ export interface ObjectiveSpec {
   readonly weights: { readonly content: number; readonly style: number; readonly tv: number };
   /** Divide each layer's term by its target's size (see normalisation.ts); otherwise 1/L each. */
   readonly normalise?: boolean;
+  /**
+   * The styles' Gram matrices per style layer, when already known (`gramTargetsOf`): training
+   * measures one painting once for thousands of crops, as the onnxruntime objective's `gramTargets`.
+   */
+  readonly gramTargets?: ReadonlyMap<string, Float32Array> | undefined;
 }
 
 export interface DisposableObjective extends Objective {
@@ -68,15 +73,6 @@ export async function createTfObjective(spec: ObjectiveSpec): Promise<DeviceObje
     const features = network.extract(toTensor(spec.content), contentLayers);
     return layers.content.map((name) => features.get(name)!);
   });
-  // A blend's target is the weighted mix of each style's Gram matrices.
-  const gramTargetsOf = (styles: ObjectiveSpec['styles']) =>
-    tf.tidy(() => {
-      const perStyle = styles.map(({ input, weight }) => {
-        const features = network.extract(toTensor(input), styleLayers);
-        return layers.style.map((name) => tf.mul(gramMatrix(features.get(name)!), weight) as tf.Tensor2D);
-      });
-      return layers.style.map((_, index) => tf.addN(perStyle.map((grams) => grams[index]!)) as tf.Tensor2D);
-    });
   const contentMeans = (await valuesOf(contentTargets)).map(meanSquare);
   const { width, height } = spec.content;
   const normalise = spec.normalise ?? false;
@@ -89,9 +85,10 @@ export async function createTfObjective(spec: ObjectiveSpec): Promise<DeviceObje
   const guides: Guide[] = [];
   // One region (the whole picture, or the mask's inside), and with `outside` the mask's complement.
   const regions = [{ styles: spec.styles, mask: spec.mask }, ...(spec.outside && spec.mask ? [{ styles: spec.outside, mask: spec.mask.map((value) => 1 - value) }] : [])];
-  for (const region of regions) {
-    const targets = gramTargetsOf(region.styles);
-    const shares = layerWeightsFor(normalise, contentMeans, (await valuesOf(targets)).map(squaredNorm)).style;
+  for (const [index, region] of regions.entries()) {
+    const known = index === 0 ? spec.gramTargets : undefined;
+    const targets = known ? layers.style.map((name) => tensorOfGram(known.get(name)!)) : mixedGramsOf(network, layers.style, region.styles);
+    const shares = layerWeightsFor(normalise, contentMeans, (known ? layers.style.map((name) => known.get(name)!) : await valuesOf(targets)).map(squaredNorm)).style;
     const regionGuides = region.mask ? createGuides(region.mask, width, height, layers.style) : undefined;
     guides.push(...(regionGuides ?? []));
     layers.style.forEach((layer, index) => {
@@ -166,6 +163,38 @@ export async function createTfObjective(spec: ObjectiveSpec): Promise<DeviceObje
 function createGuides(mask: Float32Array, width: number, height: number, styleLayers: readonly string[]): Guide[] {
   const guides = guidesFor(mask, width, height, styleLayers.map((name) => layerResolution(name, width, height)));
   return guides.map((guide) => ({ mask: tf.tensor4d(guide.values, [1, guide.height, guide.width, 1]), scale: guide.scale }));
+}
+
+/**
+ * The styles' Gram matrices per style layer, mixed by their weights (the targets of `createTfObjective`),
+ * as arrays: for `ObjectiveSpec.gramTargets`.
+ */
+export async function gramTargetsOf(network: FeatureNetwork, styleLayers: readonly string[], styles: ObjectiveSpec['styles']): Promise<Map<string, Float32Array>> {
+  const mixed = mixedGramsOf(network, styleLayers, styles);
+  try {
+    const values = await valuesOf(mixed);
+    return new Map(styleLayers.map((name, index) => [name, values[index]!]));
+  } finally {
+    tf.dispose(mixed);
+  }
+}
+
+/** A blend's target: the weighted mix of each style's Gram matrices, per style layer. */
+function mixedGramsOf(network: FeatureNetwork, styleLayers: readonly string[], styles: ObjectiveSpec['styles']): tf.Tensor2D[] {
+  const wanted = new Set(styleLayers);
+  return tf.tidy(() => {
+    const perStyle = styles.map(({ input, weight }) => {
+      const features = network.extract(toTensor(input), wanted);
+      return styleLayers.map((name) => tf.mul(gramMatrix(features.get(name)!), weight) as tf.Tensor2D);
+    });
+    return styleLayers.map((_, index) => tf.addN(perStyle.map((grams) => grams[index]!)) as tf.Tensor2D);
+  });
+}
+
+/** A square Gram matrix given as its values. */
+function tensorOfGram(values: Float32Array): tf.Tensor2D {
+  const channels = Math.round(Math.sqrt(values.length));
+  return tf.tensor2d(values, [channels, channels]);
 }
 
 /** The values of float32 tensors, read without blocking (see `createTfObjective`). */

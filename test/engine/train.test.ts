@@ -13,7 +13,8 @@ import { readCheckpoint } from '../../src/engine/train/checkpoint.ts';
 import { buildTrainingBackwardGraph, buildTrainingForwardGraph } from '../../src/engine/train/network-graph.ts';
 import { openTrainingPhotos } from '../../src/engine/train/photos.ts';
 import { renderBeforeAfterSheet } from '../../src/engine/train/sheet.ts';
-import { createTrainContext, initialParameters, trainStyleNetwork, type TrainContext } from '../../src/engine/train/trainer.ts';
+import { initialParameters, trainStyleNetwork, type TrainContext } from '../../src/engine/train/trainer.ts';
+import { createTrainContext } from '../../src/engine/train/choose.ts';
 import { createRandom } from '../../src/engine/random.ts';
 import { loadSharedImage, SHARED_FAST_DIR, SHARED_VGG_DIR, sharedImagePath } from '../helpers/shared.ts';
 
@@ -28,7 +29,7 @@ beforeAll(async () => {
   await mkdir(photosDir);
   // The shared photos, but not Tübingen: it is the sample, kept out of training.
   for (const name of ['content_beach_kites.jpg', 'content_dog.jpg', 'content_person.jpg']) await symlink(sharedImagePath(name), join(photosDir, name));
-  context = await createTrainContext({ weightsDir: SHARED_VGG_DIR, fastWeightsDir: SHARED_FAST_DIR });
+  context = await createTrainContext({ weightsDir: SHARED_VGG_DIR, fastWeightsDir: SHARED_FAST_DIR, engine: 'onnx' });
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

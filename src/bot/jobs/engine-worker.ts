@@ -25,7 +25,8 @@ import { resumeDirsOf, type EngineWorkerData, type HostMessage, type RunRequest,
 import { isInputFault, userMessageOf } from '../errors.ts';
 import { readJobInput } from '../files.ts';
 import { lossPointOf } from './store.ts';
-import { createTrainContext, type TrainContext } from '../../engine/train/trainer.ts';
+import type { TrainContext } from '../../engine/train/trainer.ts';
+import { chooseTrainingEngine, createTrainContext, type TrainingEngineChoice } from '../../engine/train/choose.ts';
 
 const settings = JSON.parse(process.argv[2] ?? '{}') as EngineWorkerData;
 const running = new Map<string, AbortController>();
@@ -45,12 +46,15 @@ function send(message: WorkerMessage): void {
 let engine: Engine | undefined;
 /** What runs the fast networks; unset: onnxruntime, loaded when a job first needs it. */
 let fastRunner: FastRunner | undefined;
-/** What training runs on: loaded at the first training job (the training lane's worker only). */
+/** What training runs on (the training lane's worker only): chosen at start, its weights loaded at the first training job. */
+let trainingChoice: TrainingEngineChoice | undefined;
 let trainer: Promise<TrainContext> | undefined;
-const loadTrainer = () => (trainer ??= createTrainContext({ weightsDir: settings.weightsDir, download: { baseUrl: settings.weightsUrl }, fastWeightsDir: settings.fastWeightsDir }));
+const loadTrainer = () => (trainer ??= createTrainContext({ weightsDir: settings.weightsDir, download: { baseUrl: settings.weightsUrl }, fastWeightsDir: settings.fastWeightsDir, choice: trainingChoice }));
 try {
   if (settings.trainOnly) {
-    send({ type: 'ready', backend: 'cpu', objectiveEngine: 'onnx', reasons: ['training: onnxruntime on the CPU'], availableLayers: [] });
+    const chosen = await chooseTrainingEngine({ backend: settings.backend, engine: settings.objectiveEngine });
+    trainingChoice = chosen;
+    send({ type: 'ready', backend: chosen.backend, objectiveEngine: chosen.kind, reasons: chosen.reasons, availableLayers: [] });
   } else if (settings.fastOnly) {
     const chosen = await chooseFastRunner({ backend: settings.backend, engine: settings.objectiveEngine });
     fastRunner = chosen;

@@ -2,7 +2,7 @@
  * What runs the fast networks, chosen like the optimisation's engine (`chooseObjectiveEngine`):
  * TensorFlow.js on a GPU, else onnxruntime on the CPU, else TensorFlow.js on whatever backend loads.
  */
-import { chooseBackend, GPU_BACKENDS, isGpuBackend, type BackendName, type ObjectiveEngineSetting } from '../backend.ts';
+import { chooseBackend, gpuBackendFor, type BackendChoice, type BackendName, type ObjectiveEngineSetting } from '../backend.ts';
 import { loadOnnxRuntimeOnWebGpu, type OnnxDevice } from '../onnx/sessions.ts';
 import { cropImage, extendMirrored, type Margins, type RgbImage } from '../image.ts';
 import { runFastNetwork, type FastNetwork } from './network.ts';
@@ -62,29 +62,15 @@ export async function chooseFastRunner(options: { readonly backend?: BackendName
     const ort = await loadOnnxRuntimeOnWebGpu();
     return { ...onnxFastRunner(ort, 'webgpu'), reasons: [`fast networks: onnxruntime ${ort.env.versions.common} on the GPU (WebGPU provider, forced by IMPASTO_ENGINE)`] };
   }
-  const onTfjs = async (forced: BackendName | undefined, why: string): Promise<ChosenFastRunner> => {
-    const choice = await chooseBackend(forced);
-    return { ...tfjsFastRunner(choice.name), backend: choice.name, reasons: [...choice.reasons, why] };
-  };
-  if (engine === 'tfjs') return onTfjs(options.backend, 'fast networks: TensorFlow.js (forced by IMPASTO_ENGINE)');
-  const gpu = engine === 'auto' ? (options.backend ? (isGpuBackend(options.backend) ? options.backend : undefined) : await firstGpuThatStarts()) : undefined;
+  const onTfjs = (choice: BackendChoice, why: string): ChosenFastRunner => ({ ...tfjsFastRunner(choice.name), backend: choice.name, reasons: [...choice.reasons, why] });
+  if (engine === 'tfjs') return onTfjs(await chooseBackend(options.backend), 'fast networks: TensorFlow.js (forced by IMPASTO_ENGINE)');
+  const gpu = engine === 'auto' ? await gpuBackendFor(options.backend) : undefined;
   if (gpu) return onTfjs(gpu, 'fast networks: TensorFlow.js on the GPU');
   try {
     const ort = (await import('onnxruntime-node')) as Ort;
     return { ...onnxFastRunner(ort), reasons: [`fast networks: onnxruntime ${ort.env.versions.common} on the CPU`] };
   } catch (error) {
     if (engine === 'onnx') throw new Error(`IMPASTO_ENGINE=onnx, but onnxruntime-node cannot load: ${error instanceof Error ? error.message : String(error)}`);
-    return onTfjs(options.backend, 'fast networks: TensorFlow.js (onnxruntime-node is not available)');
+    return onTfjs(await chooseBackend(options.backend), 'fast networks: TensorFlow.js (onnxruntime-node is not available)');
   }
-}
-
-async function firstGpuThatStarts(): Promise<BackendName | undefined> {
-  for (const name of GPU_BACKENDS) {
-    try {
-      return (await chooseBackend(name)).name;
-    } catch {
-      // not here: the next one
-    }
-  }
-  return undefined;
 }

@@ -5,34 +5,26 @@
  * (conv2_2, as Johnson), style (Gram matrices: conv1_1…conv3_1 with the partial weights, Gatys'
  * five layers with the full set) and total variation, weighted by the same `strength`.
  *
- * One step: the network paints a batch (onnxruntime forward graph); each picture's loss and its
- * gradient with respect to the picture come from the optimisation's own objective graph; the
- * backward graph carries them into the network's parameters; Adam updates them. The state is
- * checkpointed every few steps, and a run started again with the same settings resumes from it.
+ * One step: the network paints a batch; each picture's loss and its gradient with respect to the
+ * picture come from the optimisation's own objective; the network's backward pass carries them into
+ * its parameters (all three on the context's `TrainingEngine`: onnxruntime on the CPU, or
+ * TensorFlow.js on a GPU); Adam updates them. The state is checkpointed every few steps, and a run
+ * started again with the same settings resumes from it (on either engine: the parameters are the same).
  */
 import { createHash } from 'node:crypto';
-import { chooseBackend } from '../backend.ts';
-import { loadVggWeights, locateWeights, type DownloadOptions } from '../weights.ts';
 import { InputError, throwIfAborted } from '../errors.ts';
 import { FAST_NETWORKS, loadFastNetwork, locateFastWeights, type FastNetworkName } from '../fast/network.ts';
 import { parameterLayoutOf, readFastManifest, type ParameterLayout } from '../fast/manifest.ts';
 import { cropImage, resizeToLongSide, type RgbImage } from '../image.ts';
-import { paintFramed } from '../fast/runner.ts';
 import { selectLayers, type LayerSelection } from '../layers.ts';
-import { arrayWeightsOf, createOnnxObjective, gramTargetsOf, type ArrayWeights } from '../onnx/objective.ts';
-import { createSessionLeases } from '../onnx/sessions.ts';
 import { parseOptions, schemaOf, type OptionSpecs, type ParsedOf } from '../option-spec.ts';
 import { weightsForStrength } from '../options.ts';
 import { createAdam } from '../optimizers/adam.ts';
 import type { Objective } from '../optimizers/objective.ts';
-import type { DisposableObjective } from '../tf-objective.ts';
 import { createRandom } from '../random.ts';
-import { BGR_MEAN, rgbToVggInput } from '../vgg.ts';
 import { readCheckpoint, writeCheckpoint, type StepRecord, type TrainingState } from './checkpoint.ts';
-import { buildTrainingBackwardGraph, buildTrainingForwardGraph } from './network-graph.ts';
 import type { TrainingPhotos } from './photos.ts';
-
-type Ort = typeof import('onnxruntime-node');
+import type { TrainingEngine } from './training-engine.ts';
 
 /** Training's options, written once (`impasto train-style` derives its flags from them). */
 export const TRAIN_OPTIONS = {
@@ -56,8 +48,8 @@ export function parseTrainOptions(input: unknown): TrainOptions {
 }
 
 export interface TrainContext {
-  readonly ort: Ort;
-  readonly vgg: ArrayWeights;
+  /** What the steps compute on (`choose.ts`: `createTrainContext`). */
+  readonly engine: TrainingEngine;
   /** Where the pretrained networks are, for `from`. */
   readonly fastWeightsDir?: string | undefined;
 }
@@ -103,70 +95,25 @@ export interface TrainResult {
   readonly sample?: RgbImage | undefined;
 }
 
-/**
- * Two graphs per batch shape and one per sample size, with the arena (fixed shapes, many runs).
- * Leased for the training (and each sample): the arena's memory goes when the training does.
- */
-const sessions = createSessionLeases({ arena: true, pattern: true });
-
 export async function trainStyleNetwork(context: TrainContext, request: TrainRequest, hooks: TrainHooks = {}): Promise<TrainResult> {
   const options = parseTrainOptions(request.options);
-  const { ort } = context;
   const layout = parameterLayoutOf(readFastManifest().layers);
-  const layers = trainingLayers([...context.vgg.keys()]);
+  const layers = trainingLayers(context.engine.availableLayers);
   const painting = await resizeToLongSide(request.painting, options.styleSize);
   const settings = settingsKeyOf(painting, layers, options);
   const state = await startingState(context, request.checkpointPath, layout, settings, options);
   const resumedAt = state.step;
 
-  const styleInput = { x: rgbToVggInput(painting), width: painting.width, height: painting.height };
-  const objectiveBase = { ort, vgg: context.vgg, pooling: 'max' as const, layers };
-  const gramTargets = await gramTargetsOf(objectiveBase, [{ input: styleInput, weight: 1 }]);
   const { size, batch } = options;
   const strengthWeights = weightsForStrength(options.strength);
   const weights = { content: strengthWeights.content, style: strengthWeights.style, tv: strengthWeights.tv / (3 * size * size) };
-  const forwardLease = await sessions.lease(ort, `train-forward|${batch}|${size}`, () => buildTrainingForwardGraph(layout, batch, size, size));
-  const backwardLease = await sessions.lease(ort, `train-backward|${batch}|${size}`, () => buildTrainingBackwardGraph(layout, batch, size, size)).catch((error: unknown) => {
-    forwardLease.release();
-    throw error;
-  });
-  const [forward, backward] = [forwardLease.session, backwardLease.session];
-
+  const batchLoss = await context.engine.prepareBatches({ layout, batch, size, painting, layers, weights });
   const parameters = state.parameters;
   const history = [...state.history];
   let crops: RgbImage[] = [];
-  // Each photo's objective is disposed when the next one exists: the loss graph's leased session
-  // (see onnx/objective.ts) passes from one to the next, across steps, and goes with the training.
-  let objectiveInUse: DisposableObjective | undefined;
   // One step's loss, as the optimizers see an objective: the batch's mean loss and its gradient with respect to the parameters.
-  const batchLoss: Objective = {
-    async evaluate(current) {
-      const x = new Float32Array(batch * size * size * 3);
-      crops.forEach((crop, index) => x.set(crop.data, index * size * size * 3));
-      const paramsTensor = new ort.Tensor('float32', current, [layout.size]);
-      const xTensor = new ort.Tensor('float32', x, [batch, size, size, 3]);
-      const painted = (await forward.run({ params: paramsTensor, x: xTensor })).y!.data as Float32Array;
-      const dy = new Float32Array(painted.length);
-      const sums = { content: 0, style: 0, tv: 0, total: 0 };
-      for (const [index, crop] of crops.entries()) {
-        const offset = index * size * size * 3;
-        const objective = await createOnnxObjective({ ...objectiveBase, content: { x: rgbToVggInput(crop), width: size, height: size }, styles: [{ input: styleInput, weight: 1 }], weights, normalise: true, gramTargets });
-        objectiveInUse?.dispose();
-        objectiveInUse = objective;
-        const { terms, gradient } = await objective.evaluate(rgbFloatsToVgg(painted.subarray(offset, offset + size * size * 3)));
-        for (const key of ['content', 'style', 'tv', 'total'] as const) sums[key] += terms[key] / batch;
-        // The batch's loss is the mean of its pictures': each gradient ÷ batch, BGR back to RGB.
-        for (let i = 0; i < size * size * 3; i += 3) {
-          dy[offset + i] = gradient[i + 2]! / batch;
-          dy[offset + i + 1] = gradient[i + 1]! / batch;
-          dy[offset + i + 2] = gradient[i]! / batch;
-        }
-      }
-      const gradient = (await backward.run({ params: paramsTensor, x: xTensor, dy: new ort.Tensor('float32', dy, [batch, size, size, 3]) })).gradient!.data as Float32Array;
-      return { loss: sums.total, gradient, terms: sums };
-    },
-  };
-  const adam = createAdam(batchLoss, parameters, { learningRate: options.learningRate, resume: { firstMoment: state.firstMoment, secondMoment: state.secondMoment, steps: state.step } });
+  const objective: Objective = { evaluate: (current) => batchLoss.evaluate(current, crops) };
+  const adam = createAdam(objective, parameters, { learningRate: options.learningRate, resume: { firstMoment: state.firstMoment, secondMoment: state.secondMoment, steps: state.step } });
   const started = performance.now();
   let sample: RgbImage | undefined;
   try {
@@ -184,17 +131,15 @@ export async function trainStyleNetwork(context: TrainContext, request: TrainReq
         const { firstMoment, secondMoment } = adam.state();
         await writeCheckpoint(request.checkpointPath, { step, parameters, firstMoment, secondMoment, history, settings });
       }
-      sample = request.samplePhoto && (step % options.sampleEvery === 0 || step === options.steps) ? await paintSample(ort, layout, parameters, request.samplePhoto) : undefined;
+      sample = request.samplePhoto && (step % options.sampleEvery === 0 || step === options.steps) ? await paintSample(context, layout, parameters, request.samplePhoto) : undefined;
       const elapsedMs = performance.now() - started;
       const etaMs = (elapsedMs / (step - resumedAt)) * (options.steps - step);
       await hooks.onStep?.({ step, totalSteps: options.steps, losses, elapsedMs, etaMs, sample, checkpointed });
     }
   } finally {
-    objectiveInUse?.dispose();
-    forwardLease.release();
-    backwardLease.release();
+    batchLoss.dispose();
   }
-  if (request.samplePhoto && !sample) sample = await paintSample(ort, layout, parameters, request.samplePhoto);
+  if (request.samplePhoto && !sample) sample = await paintSample(context, layout, parameters, request.samplePhoto);
   return { parameters, history, resumedAt, elapsedMs: performance.now() - started, sample };
 }
 
@@ -212,17 +157,6 @@ async function drawBatch(photos: TrainingPhotos, options: TrainOptions, step: nu
   const crops: RgbImage[] = [];
   for (let index = 0; index < options.batch; index++) crops.push(await photos.crop(Math.floor(random() * photos.paths.length), options.size, random));
   return crops;
-}
-
-/** A picture as floats (RGB, any range) → the VGG input (BGR, mean subtracted). */
-function rgbFloatsToVgg(values: Float32Array): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let i = 0; i < values.length; i += 3) {
-    out[i] = values[i + 2]! - BGR_MEAN[0];
-    out[i + 1] = values[i + 1]! - BGR_MEAN[1];
-    out[i + 2] = values[i]! - BGR_MEAN[2];
-  }
-  return out;
 }
 
 /** The checkpoint when it is this run's; else fresh parameters (random, or a pretrained network's). */
@@ -263,16 +197,9 @@ async function pretrainedParameters(context: TrainContext, layout: ParameterLayo
 }
 
 /** The sample photo painted by the network as it is (clipped to bytes). */
-async function paintSample(ort: Ort, layout: ParameterLayout, parameters: Float32Array, photo: RgbImage): Promise<RgbImage> {
+async function paintSample(context: TrainContext, layout: ParameterLayout, parameters: Float32Array, photo: RgbImage): Promise<RgbImage> {
   if (photo.width % 4 || photo.height % 4) throw new InputError('invalid_option', 'The sample photo must be a multiple of 4 pixels wide and high.', 'sample');
-  // With the runners' margins (multiples of 4 too), so that the sample is what the chat will get.
-  return paintFramed(photo, async (framed) => {
-    const outputs = await sessions.withSession(ort, `train-sample|${framed.width}x${framed.height}`, () => buildTrainingForwardGraph(layout, 1, framed.width, framed.height), (session) =>
-      session.run({ params: new ort.Tensor('float32', parameters, [layout.size]), x: new ort.Tensor('float32', Float32Array.from(framed.data), [1, framed.height, framed.width, 3]) }),
-    );
-    const y = outputs.y!.data as Float32Array;
-    return { width: framed.width, height: framed.height, data: Uint8Array.from(y, (value) => Math.min(255, Math.max(0, Math.round(value)))) };
-  });
+  return context.engine.paintSample(layout, parameters, photo);
 }
 
 /** What makes two runs the same run: the painting's pixels, the layers and every option but the step counts and intervals. */
@@ -280,22 +207,6 @@ function settingsKeyOf(painting: RgbImage, layers: LayerSelection, options: Trai
   const { steps: _steps, checkpointEvery: _checkpointEvery, sampleEvery: _sampleEvery, ...rest } = options;
   const paintingDigest = createHash('sha256').update(painting.data).digest('hex').slice(0, 16);
   return JSON.stringify({ painting: paintingDigest, layers, ...rest });
-}
-
-/**
- * What training needs: onnxruntime and the VGG weights as arrays. Training runs on onnxruntime
- * alone; TensorFlow.js only decodes the weight files (on its plain-JS backend, which always loads).
- */
-export async function createTrainContext(options: { readonly weightsDir?: string | undefined; readonly download?: DownloadOptions | undefined; readonly fastWeightsDir?: string | undefined }): Promise<TrainContext> {
-  await chooseBackend('cpu');
-  const ort = (await import('onnxruntime-node')) as Ort;
-  const weights = await loadVggWeights(await locateWeights({ explicitDir: options.weightsDir, download: options.download }));
-  const vgg = await arrayWeightsOf(weights);
-  for (const { kernel, bias } of weights.values()) {
-    kernel.dispose();
-    bias.dispose();
-  }
-  return { ort, vgg, fastWeightsDir: options.fastWeightsDir };
 }
 
 /** The photo cropped to a multiple of 4 pixels each way (the network's two stride-2 layers), for samples. */

@@ -1,0 +1,89 @@
+/**
+ * Training on TensorFlow.js, on its active backend (a GPU's: WebGPU or tfjs-node-gpu). Each crop's
+ * loss and its gradient with respect to the picture come from the optimisation's own objective
+ * (`tf-objective.ts`, its backward pass written out), left on the device; the network's backward
+ * pass is TensorFlow.js's tape over the same layers as inference (`fast/tfjs.ts`). One read per
+ * crop for its loss and one for the parameters' gradient: the picture never leaves the device.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+// Registers the tape's gradient of every op (the core package registers none): the network's backward pass is the tape's.
+import '@tensorflow/tfjs';
+import type { BackendName } from '../backend.ts';
+import { tfjsFastRunner } from '../fast/runner.ts';
+import { paintUnclipped, type LayerTensors } from '../fast/tfjs.ts';
+import { networkOfParameters } from '../fast/trained.ts';
+import type { ParameterLayout } from '../fast/manifest.ts';
+import { createTfObjective, gramTargetsOf } from '../tf-objective.ts';
+import { BGR_MEAN, rgbToVggInput, type FeatureNetwork } from '../vgg.ts';
+import { addMean, type TrainingEngine } from './training-engine.ts';
+
+export function tfjsTrainingEngine(network: FeatureNetwork, backend: BackendName): TrainingEngine {
+  return {
+    label: `TensorFlow.js ${backend}`,
+    availableLayers: network.availableLayers,
+    async prepareBatches({ layout, batch, size, painting, layers, weights }) {
+      const style = { input: { x: rgbToVggInput(painting), width: painting.width, height: painting.height }, weight: 1 };
+      const gramTargets = await gramTargetsOf(network, layers.style, [style]);
+      // y (RGB, 0–255) → the VGG input (BGR, mean subtracted), and the gradient's way back (a reversal is its own inverse).
+      const mean = tf.tensor1d([...BGR_MEAN]);
+      const paint = (parameters: tf.Tensor1D, x: tf.Tensor4D) => paintUnclipped(x, layout.layers, layerTensorsOf(layout, parameters));
+      return {
+        async evaluate(parameters, crops) {
+          const x = tf.tensor4d(concatenated(crops.map((crop) => crop.data), batch * size * size * 3), [batch, size, size, 3]);
+          const params = tf.tensor1d(parameters);
+          const painted = tf.tidy(() => paint(params, x));
+          const upstream: tf.Tensor[] = [];
+          const sums = { content: 0, style: 0, tv: 0, total: 0 };
+          try {
+            for (const [index, crop] of crops.entries()) {
+              const objective = await createTfObjective({ network, layers, content: { x: rgbToVggInput(crop), width: size, height: size }, styles: [style], weights, normalise: true, gramTargets });
+              try {
+                const input = tf.tidy(() => tf.reshape(tf.sub(tf.reverse(tf.slice(painted, [index, 0, 0, 0], [1, size, size, 3]), -1), mean), [-1]) as tf.Tensor1D);
+                const probe = await objective.evaluateOnDevice(input).finally(() => input.dispose());
+                addMean(sums, probe.terms, batch);
+                // The batch's loss is the mean of its pictures': each gradient ÷ batch, BGR back to RGB.
+                upstream.push(tf.tidy(() => tf.div(tf.reverse(tf.reshape(probe.gradient, [1, size, size, 3]), -1), batch)));
+                probe.gradient.dispose();
+              } finally {
+                objective.dispose();
+              }
+            }
+            const gradient = tf.tidy(() => tf.grad((p: tf.Tensor) => paint(p as tf.Tensor1D, x))(params, tf.concat(upstream)));
+            const values = (await gradient.data()) as Float32Array;
+            gradient.dispose();
+            return { loss: sums.total, gradient: values, terms: sums };
+          } finally {
+            tf.dispose([x, params, painted, ...upstream]);
+          }
+        },
+        dispose: () => mean.dispose(),
+      };
+    },
+    paintSample: (_layout, parameters, photo) => tfjsFastRunner(backend).paint(networkOfParameters('sample', 'sample', parameters), photo),
+  };
+}
+
+/** Each layer's tensors, cut from the flat parameters (in the `.f32.bin` layout) so that their gradient is one flat tensor too. */
+function layerTensorsOf(layout: ParameterLayout, parameters: tf.Tensor1D): (name: string) => LayerTensors {
+  const sizes = layout.layers.flatMap((layer) => [layer.kernel * layer.kernel * layer.inChannels * layer.outChannels, layer.outChannels, layer.outChannels]);
+  const parts = tf.split(parameters, sizes);
+  const byName = new Map(
+    layout.layers.map((layer, index) => {
+      const k = layer.kernel;
+      const shape: [number, number, number, number] = layer.kind === 'conv' ? [k, k, layer.inChannels, layer.outChannels] : [k, k, layer.outChannels, layer.inChannels];
+      const [weights, shift, scale] = parts.slice(3 * index, 3 * index + 3) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+      return [layer.name, { kernel: tf.reshape(weights, shape) as tf.Tensor4D, shift, scale }];
+    }),
+  );
+  return (name) => byName.get(name)!;
+}
+
+function concatenated(parts: readonly Uint8Array[], length: number): Float32Array {
+  const out = new Float32Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
