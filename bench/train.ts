@@ -1,8 +1,9 @@
 /**
  * `npm run bench:train`: the time of one training step of a fast network (forward, perceptual
- * losses, backward, Adam) at 256-px crops, batches of 4 and of 1, from random weights, on
- * onnxruntime; the median of several steps after a warm-up, and the process's peak RSS. Not a test.
- * Arguments: steps measured (5), crop size (256).
+ * losses, backward, Adam) at 256-px crops, batches of 4 and of 1, from random weights, on the
+ * training engine chosen as the bot would (IMPASTO_ENGINE, IMPASTO_BACKEND: TensorFlow.js on a GPU,
+ * else onnxruntime); the median of several steps after a warm-up, and the process's peak RSS. Not a
+ * test. Arguments: steps measured (5), crop size (256).
  */
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';

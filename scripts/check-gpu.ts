@@ -25,6 +25,13 @@
  *    along a nearly straight stretch, a slope 1e-5 apart picks another step (on wasm, whose sums
  *    run in order, the losses part by up to a third in between and meet again).
  *
+ * 6. Training a fast network on TensorFlow.js (`train/tfjs-training.ts`, the GPU's training engine):
+ *    one batch's loss and its gradient with respect to the network's 1.7 million parameters (2 crops
+ *    of 64 px, the real layers' training selection) against onnxruntime's training on the CPU, with
+ *    the objective's tolerances (loss terms within 1e-3, cosine ≥ 0.9999, distance ≤ 1e-2); and the
+ *    median time of one batch of 4 crops at 256 px (the default step, without Adam). With
+ *    `--backend=wasm` it runs on the cpu backend at 16 px (wasm has no filter-gradient kernel).
+ *
  *   IMPASTO_WEIGHTS_DIR=… npm run check:gpu -- [--sizes=64,256,512] [--backend=webgpu] [--onnx-webgpu=skip]
  *
  * `--backend=wasm` checks the check itself on a machine without a GPU (wasm against the same references).
@@ -46,6 +53,13 @@ import { createTfObjective, type NetworkInput } from '../src/engine/tf-objective
 import { separableQuadratic } from '../src/engine/quadratic.ts';
 import { createDeviceLbfgs } from '../src/engine/tf-lbfgs.ts';
 import { createFeatureNetwork, PIXEL_BOUNDS } from '../src/engine/vgg.ts';
+import { parameterLayoutOf, readFastManifest } from '../src/engine/fast/manifest.ts';
+import type { RgbImage } from '../src/engine/image.ts';
+import { weightsForStrength } from '../src/engine/options.ts';
+import { onnxTrainingEngine } from '../src/engine/train/onnx-training.ts';
+import { tfjsTrainingEngine } from '../src/engine/train/tfjs-training.ts';
+import { initialParameters } from '../src/engine/train/trainer.ts';
+import type { BatchSpec, TrainingEngine } from '../src/engine/train/training-engine.ts';
 import { loadVggWeights, locateWeights, withStandInLayers } from '../src/engine/weights.ts';
 import { describeAdapter, probeWebGpu, type GpuAdapterInfo } from '../src/engine/webgpu.ts';
 
@@ -330,6 +344,68 @@ async function checkDeviceLbfgs() {
 }
 const deviceLbfgs = await checkDeviceLbfgs();
 
-const ok = ops.every((entry) => entry.ok) && objective.every((entry) => entry.ok) && deviceLbfgs.ok;
-console.log(JSON.stringify({ ok, backend: target, adapter: adapter ? describeAdapter(adapter) : null, limits: adapter?.limits, realLayers: [...real], ops, objective, bisect, onnxWebGpu, deviceLbfgs }, null, 2));
+/** One training batch on TensorFlow.js against onnxruntime's (see 6. above), and its time at the default size. */
+async function checkTraining() {
+  const backend = target === 'webgpu' ? 'webgpu' : 'cpu';
+  const size = target === 'webgpu' ? 64 : 16;
+  const layout = parameterLayoutOf(readFastManifest().layers);
+  const strength = weightsForStrength(7);
+  const specAt = (crop: number, batch: number): BatchSpec => ({
+    layout,
+    batch,
+    size: crop,
+    painting: syntheticPicture(96, 64, 31),
+    layers: { content: ['conv2_2'], style: ['conv1_1', 'conv2_1', 'conv3_1'] },
+    weights: { content: strength.content, style: strength.style, tv: strength.tv / (3 * crop * crop) },
+  });
+  const cropsOf = (crop: number, batch: number) => Array.from({ length: batch }, (_, index) => syntheticPicture(crop, crop, 40 + index));
+  const parameters = initialParameters(layout, 3);
+  try {
+    await tf.setBackend(backend);
+    const onDevice = tfjsTrainingEngine(createFeatureNetwork(loaded, 'max'), backend);
+    const onCpu = onnxTrainingEngine(ort, arrays);
+    const evaluateOn = async (engine: TrainingEngine, spec: BatchSpec, crops: RgbImage[]) => {
+      const loss = await engine.prepareBatches(spec);
+      try {
+        return await loss.evaluate(parameters, crops);
+      } finally {
+        loss.dispose();
+      }
+    };
+    const [expected, actual] = [await evaluateOn(onCpu, specAt(size, 2), cropsOf(size, 2)), await evaluateOn(onDevice, specAt(size, 2), cropsOf(size, 2))];
+    const terms = Math.max(...(['content', 'style', 'tv', 'total'] as const).map((key) => Math.abs(actual.terms[key] - expected.terms[key]) / Math.abs(expected.terms[key])));
+    const cosine = dot(actual.gradient, expected.gradient) / Math.sqrt(dot(actual.gradient, actual.gradient) * dot(expected.gradient, expected.gradient));
+    const difference = Float32Array.from(actual.gradient, (value, index) => value - expected.gradient[index]!);
+    const distance = Math.sqrt(dot(difference, difference) / dot(expected.gradient, expected.gradient));
+    const ok = terms <= 1e-3 && cosine >= 0.9999 && distance <= 1e-2;
+    let stepSeconds: number | undefined;
+    if (target === 'webgpu') {
+      const loss = await onDevice.prepareBatches(specAt(256, 4));
+      const crops = cropsOf(256, 4);
+      await loss.evaluate(parameters, crops);
+      stepSeconds = await medianSecondsOf(() => loss.evaluate(parameters, crops));
+      loss.dispose();
+    }
+    return { backend, crops: `2 × ${size}²`, termsDifference: Number(terms.toExponential(2)), cosine: Number(cosine.toFixed(6)), distance: Number(distance.toExponential(2)), ok, ...(stepSeconds === undefined ? {} : { secondsPerBatchOf4At256: stepSeconds }) };
+  } catch (error) {
+    return { backend, ok: false, error: firstLineOf(error) };
+  } finally {
+    await tf.setBackend(target);
+  }
+}
+
+/** A smooth, deterministic picture (no file needed). */
+function syntheticPicture(width: number, height: number, seed: number): RgbImage {
+  const noise = gaussianNoise(3, 1, seed);
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0; i < data.length; i++) {
+    const [x, y, channel] = [Math.floor(i / 3) % width, Math.floor(i / 3 / width), i % 3];
+    data[i] = Math.round(127.5 + 127.5 * Math.sin(x / (5 + 3 * channel + noise[channel]!)) * Math.cos(y / (7 + seed % 5)));
+  }
+  return { width, height, data };
+}
+const training = await checkTraining();
+
+const ok = ops.every((entry) => entry.ok) && objective.every((entry) => entry.ok) && deviceLbfgs.ok && training.ok;
+console.log(JSON.stringify({ ok, backend: target, adapter: adapter ? describeAdapter(adapter) : null, limits: adapter?.limits, realLayers: [...real], ops, objective, bisect, onnxWebGpu, deviceLbfgs, training }, null, 2));
 process.exit(ok ? 0 : 1);

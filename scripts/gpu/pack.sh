@@ -23,7 +23,7 @@ rm -rf $P && mkdir -p $P/node_modules $P/shared/images $P/shared/weights/fast $P
 # weights/ manifests (../../weights, ../../../weights) land inside the pack. TensorFlow.js stays a
 # package (the engine imports its backends by name, and they must share one tfjs-core), and so do
 # the native modules.
-npx esbuild scripts/check-gpu.ts bench/engine.ts scripts/gpu/doctor.ts scripts/gpu/large.ts --bundle --splitting \
+npx esbuild scripts/check-gpu.ts bench/engine.ts bench/train.ts scripts/gpu/doctor.ts scripts/gpu/large.ts --bundle --splitting \
   --platform=node --format=esm --target=node20 --ignore-annotations --log-level=warning \
   --external:webgpu --external:onnxruntime-node --external:sharp --external:'@tensorflow/*' --external:better-sqlite3 --external:libheif-js \
   --banner:js='import { createRequire as __cr } from "module"; const require = __cr(import.meta.url);' \
@@ -36,7 +36,7 @@ for m in tfjs tfjs-core tfjs-backend-cpu tfjs-backend-webgpu tfjs-backend-webgl 
   d=$nm/@tensorflow/$m; mkdir -p $P/$d/dist; cp $d/package.json $P/$d/; main=$(node -p "require('./$d/package.json').main"); cp $d/$main $P/$d/$main
 done
 for m in long seedrandom node-fetch whatwg-url tr46 webidl-conversions sharp detect-libc semver @img/colour @img/sharp-linux-x64 @img/sharp-libvips-linux-x64; do mkdir -p $P/$nm/$(dirname $m); cp -r $nm/$m $P/$nm/$m; done
-cp $SHARED/images/{content_tubingen.jpg,style_starry_night.jpg,content_person.jpg} $P/shared/images/
+cp $SHARED/images/{content_tubingen.jpg,style_starry_night.jpg,content_person.jpg,content_dog.jpg,content_beach_kites.jpg} $P/shared/images/
 cp -r $SHARED/weights/vgg19 $P/shared/weights/
 cp $SHARED/weights/fast/{manifest.json,wave.f32.bin} $P/shared/weights/fast/
 cp -r $SHARED/weights/segmentation/selfie $P/shared/weights/segmentation/

@@ -1,5 +1,6 @@
 import { installedTrainedNetworks } from '../engine/fast/trained.ts';
 import { openTrainingPhotos } from '../engine/train/photos.ts';
+import { chooseTrainingEngine } from '../engine/train/choose.ts';
 import { execFile } from 'node:child_process';
 import { cpus } from 'node:os';
 import { promisify } from 'node:util';
@@ -28,8 +29,8 @@ export interface DoctorReport {
     readonly trainedNetworks: readonly string[];
     readonly segmentation: boolean;
   };
-  /** Whether styles can be trained into fast ones: the photo folder and how many photos it has. */
-  readonly training: { readonly ok: boolean; readonly note: string };
+  /** Whether styles can be trained into fast ones: the photo folder and how many photos it has, and what would train. */
+  readonly training: { readonly ok: boolean; readonly note: string; readonly engine: string };
   readonly ffmpeg: { readonly ok: boolean; readonly version?: string | undefined; readonly note: string };
   readonly redis: { readonly configured: boolean; readonly ok?: boolean | undefined; readonly version?: string | undefined; readonly persistence?: string | undefined; readonly eviction?: string | undefined; readonly note: string };
 }
@@ -79,12 +80,16 @@ async function examineWeights(env: EngineEnvironment): Promise<DoctorReport['wei
 }
 
 async function examineTraining(env: EngineEnvironment): Promise<DoctorReport['training']> {
-  if (!env.IMPASTO_TRAINING_PHOTOS_DIR) return { ok: false, note: 'IMPASTO_TRAINING_PHOTOS_DIR is not set: /style train is off (`impasto train-style` takes a folder of its own)' };
+  const engine = await chooseTrainingEngine({ backend: env.IMPASTO_BACKEND, engine: env.IMPASTO_ENGINE }).then(
+    (choice) => choice.reasons.at(-1)!.replace(/^training: /, ''),
+    (error: unknown) => `none (${error instanceof Error ? error.message : String(error)})`,
+  );
+  if (!env.IMPASTO_TRAINING_PHOTOS_DIR) return { ok: false, note: 'IMPASTO_TRAINING_PHOTOS_DIR is not set: /style train is off (`impasto train-style` takes a folder of its own)', engine };
   try {
     const photos = await openTrainingPhotos(env.IMPASTO_TRAINING_PHOTOS_DIR);
-    return { ok: true, note: `${photos.paths.length} photos in ${env.IMPASTO_TRAINING_PHOTOS_DIR} (the first is kept out, as the sample)${photos.paths.length < 1000 ? '; a few thousand train better' : ''}` };
+    return { ok: true, note: `${photos.paths.length} photos in ${env.IMPASTO_TRAINING_PHOTOS_DIR} (the first is kept out, as the sample)${photos.paths.length < 1000 ? '; a few thousand train better' : ''}`, engine };
   } catch (error) {
-    return { ok: false, note: error instanceof Error ? error.message : String(error) };
+    return { ok: false, note: error instanceof Error ? error.message : String(error), engine };
   }
 }
 
@@ -142,6 +147,7 @@ export function formatReport(report: DoctorReport): string {
     `${mark(weights.fastNetworks.length > 0)}fast      ${weights.fastNetworks.length > 0 ? weights.fastNetworks.join(', ') : 'no networks: `npx impasto weights download --only fast`'}`,
     `${mark(weights.trainedNetworks.length > 0)}trained   ${weights.trainedNetworks.length > 0 ? weights.trainedNetworks.join(', ') : 'none yet (`impasto train-style`, or /style train in chat)'}`,
     `${mark(training.ok)}training  ${training.note}`,
+    `            trains on ${training.engine}`,
     `${mark(weights.segmentation)}person    ${weights.segmentation ? 'the segmentation model is there' : 'no model: `npx impasto weights download --only segmentation`'}`,
     `${mark(ffmpeg.ok)}ffmpeg    ${ffmpeg.ok ? `${ffmpeg.version}: ${ffmpeg.note}` : ffmpeg.note}`,
     `${mark(!redis.configured || redis.ok === true)}Redis     ${redis.configured && redis.ok ? `${redis.version}, ${redis.persistence}: ${redis.note}` : redis.note}`,

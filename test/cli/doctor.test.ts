@@ -27,7 +27,7 @@ describe('impasto doctor', () => {
   it('says what this machine can use and why not', async () => {
     const photos = join(SHARED_DIR, 'images');
     const report = await doctor({ IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR, IMPASTO_FAST_WEIGHTS_DIR: SHARED_FAST_DIR, IMPASTO_SEGMENTATION_WEIGHTS_DIR: SHARED_SEGMENTATION_DIR, IMPASTO_TRAINING_PHOTOS_DIR: photos, REDIS_URL: redis.url });
-    expect(report.training).toEqual({ ok: true, note: `${(await readdir(photos)).filter((name) => name.endsWith('.jpg')).length} photos in ${photos} (the first is kept out, as the sample); a few thousand train better` });
+    expect(report.training).toEqual({ ok: true, note: `${(await readdir(photos)).filter((name) => name.endsWith('.jpg')).length} photos in ${photos} (the first is kept out, as the sample); a few thousand train better`, engine: expect.stringMatching(/^onnxruntime [\d.]+ on the CPU$/) });
     // This machine (and CI) has no GPU: the engine is the CPU one, and the reason for no GPU is given.
     expect(report.engine).toMatchObject({ ok: true, backend: 'wasm', objective: 'onnxruntime' });
     expect(report.engine.reasons.some((reason) => reason.startsWith('webgpu: '))).toBe(true);
@@ -48,7 +48,7 @@ describe('impasto doctor', () => {
     expect(report.weights.vgg19.ok).toBe(false);
     expect(report.weights.vgg19.note).toMatch(/^IMPASTO_WEIGHTS_DIR is \/nonexistent\/vgg19, but there is no model.json there/);
     expect(report.weights.fastNetworks).toEqual([]);
-    expect(report.training).toEqual({ ok: false, note: expect.stringMatching(/IMPASTO_TRAINING_PHOTOS_DIR is not set/) });
+    expect(report.training).toEqual({ ok: false, note: expect.stringMatching(/IMPASTO_TRAINING_PHOTOS_DIR is not set/), engine: expect.stringMatching(/^onnxruntime/) });
     expect(report.weights.segmentation).toBe(false);
     expect(report.redis).toMatchObject({ configured: true, ok: false });
     expect(report.redis.note).toMatch(/^cannot reach Redis/);
