@@ -192,8 +192,9 @@ if (sections.has('gpu') && (isGpuBackend(choice.name) || gpuObjective === 'onnxr
 const gpuHost: unknown[] = [];
 if (sections.has('gpu-host')) {
   // The two smallest scales of a job, where most of its iterations run; L-BFGS's passes with its
-  // vectors on the device at the smallest and the 512-px scale (in arrays: the optimizer section's restMs).
-  for (const [part, size] of [['evaluations', 128], ['evaluations', 181], ['lbfgs', 128], ['lbfgs', 181], ['lbfgs-passes', 128], ['lbfgs-passes', 512]] as const) {
+  // vectors on the device at the smallest and the 512-px scale (in arrays: the optimizer section's
+  // restMs); a training batch of 2 crops at 64 px (the null device's memory holds no larger).
+  for (const [part, size] of [['evaluations', 128], ['evaluations', 181], ['lbfgs', 128], ['lbfgs', 181], ['lbfgs-passes', 128], ['lbfgs-passes', 512], ['training', 64]] as const) {
     try {
       const output = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('gpu-host.ts', import.meta.url)), String(size), String(Math.max(runs, 20)), part], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
       gpuHost.push(...(JSON.parse(output.trim().split('\n').at(-1)!) as unknown[]));

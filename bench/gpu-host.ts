@@ -5,13 +5,14 @@
  * the arithmetic, is what a GPU evaluation costs (README, "On a GPU"). Run by `npm run bench`
  * (section `gpu-host`) in a process of its own, since it replaces the TensorFlow.js backend.
  *
- *   tsx bench/gpu-host.ts <size> <runs> <evaluations|lbfgs|lbfgs-passes>
+ *   tsx bench/gpu-host.ts <size> <runs> <evaluations|lbfgs|lbfgs-passes|training>
  *
  * Prints JSON: per layer set, the median host milliseconds and the kernels dispatched per evaluation;
  * then L-BFGS's share of an iteration (its direction and its history's update, with a full history),
  * with the pairs on the device and, for comparison, in arrays (which costs the CPU alike on any backend);
  * then, with all of L-BFGS's vectors on the device, the rest of an iteration: its passes over the
- * picture for the box, the trial point, the slopes and the step.
+ * picture for the box, the trial point, the slopes and the step; or a fast network's training batch
+ * (2 crops of `size` px) on TensorFlow.js, which also shows that every op of its tape has a WebGPU kernel.
  * Dawn's null device caps its memory at a few hundred MB (at 256 px its buffers run out), and
  * TensorFlow.js keeps the buffers it frees for reuse: each part runs in a process of its own.
  */
@@ -20,12 +21,15 @@ import { loadEngineEnvironment } from '../src/bot/config.ts';
 import { medianOf } from './median.ts';
 import { GATYS_LAYERS, SHALLOW_LAYERS } from '../src/engine/layers.ts';
 import { createTwoLoopInverseHessian, pairOf } from '../src/engine/optimizers/lbfgs.ts';
-import { STYLIZE_OPTIONS } from '../src/engine/options.ts';
+import { STYLIZE_OPTIONS, weightsForStrength } from '../src/engine/options.ts';
 import { gaussianNoise } from '../src/engine/random.ts';
 import { createTfInverseHessian } from '../src/engine/tf-inverse-hessian.ts';
 import { createDeviceVectors } from '../src/engine/tf-lbfgs.ts';
 import { createTfObjective } from '../src/engine/tf-objective.ts';
 import { createFeatureNetwork, PIXEL_BOUNDS } from '../src/engine/vgg.ts';
+import { parameterLayoutOf, readFastManifest } from '../src/engine/fast/manifest.ts';
+import { tfjsTrainingEngine } from '../src/engine/train/tfjs-training.ts';
+import { initialParameters } from '../src/engine/train/trainer.ts';
 import { loadVggWeights, locateWeights, withStandInLayers } from '../src/engine/weights.ts';
 
 const [size, runs, part] = [Number(process.argv[2] ?? 128), Number(process.argv[3] ?? 20), process.argv[4] ?? 'evaluations'];
@@ -68,7 +72,7 @@ interface Row {
   dispatches: number;
 }
 
-const parts: Record<string, () => Promise<Row[]>> = { evaluations: measureEvaluations, lbfgs: measureInverseHessians, 'lbfgs-passes': measureDevicePasses };
+const parts: Record<string, () => Promise<Row[]>> = { evaluations: measureEvaluations, lbfgs: measureInverseHessians, 'lbfgs-passes': measureDevicePasses, training: measureTraining };
 console.log(JSON.stringify(await parts[part]!()));
 // Dawn keeps the event loop alive while its instance exists.
 process.exit(0);
@@ -137,6 +141,29 @@ async function measureDevicePasses(): Promise<Row[]> {
   await iteration(); // warm-up: shader compilation
   const row = { part: 'L-BFGS passes apart from evaluation and inverse Hessian, all vectors on the device', ...(await timed(iteration)) };
   vectors.dispose();
+  return [row];
+}
+
+/** One training batch on TensorFlow.js (`train/tfjs-training.ts`): 2 crops, the painting twice their size. */
+async function measureTraining(): Promise<Row[]> {
+  const env = loadEngineEnvironment();
+  const weights = await loadVggWeights(await locateWeights({ explicitDir: env.IMPASTO_WEIGHTS_DIR, download: { baseUrl: env.IMPASTO_WEIGHTS_URL } }));
+  const engine = tfjsTrainingEngine(createFeatureNetwork(weights, 'max'), 'webgpu');
+  const layout = parameterLayoutOf(readFastManifest().layers);
+  const picture = (side: number, seed: number) => ({ width: side, height: side, data: Uint8Array.from(gaussianNoise(side * side * 3, 60, seed), (value) => Math.min(255, Math.max(0, 128 + value))) });
+  const strength = weightsForStrength(7);
+  const batch = await engine.prepareBatches({
+    layout,
+    batch: 2,
+    size,
+    painting: picture(2 * size, 1),
+    layers: { content: ['conv2_2'], style: ['conv1_1', 'conv2_1', 'conv3_1'] },
+    weights: { content: strength.content, style: strength.style, tv: strength.tv / (3 * size * size) },
+  });
+  const [parameters, crops] = [initialParameters(layout, 1), [picture(size, 2), picture(size, 3)]];
+  await batch.evaluate(parameters, crops); // warm-up: shader compilation
+  const row = { part: 'training batch of 2 crops (network forward and tape backward, VGG loss and gradient per crop)', ...(await timed(() => batch.evaluate(parameters, crops))) };
+  batch.dispose();
   return [row];
 }
 
