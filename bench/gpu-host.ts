@@ -162,7 +162,7 @@ async function measureTraining(): Promise<Row[]> {
   });
   const [parameters, crops] = [initialParameters(layout, 1), [picture(size, 2), picture(size, 3)]];
   await batch.evaluate(parameters, crops); // warm-up: shader compilation
-  const row = { part: 'training batch of 2 crops (network forward and tape backward, VGG loss and gradient per crop)', ...(await timed(() => batch.evaluate(parameters, crops))) };
+  const row = { part: 'training batch of 2 crops (network forward, VGG loss and gradient per crop, tape backward)', ...(await timed(() => batch.evaluate(parameters, crops))) };
   batch.dispose();
   return [row];
 }

@@ -47,6 +47,17 @@ export interface DeviceObjective extends DisposableObjective {
   evaluateOnDevice(x: tf.Tensor1D): Promise<Probe<tf.Tensor1D>>;
 }
 
+/** The TensorFlow.js objective, which can also evaluate without reading anything back. */
+export interface TfObjective extends DeviceObjective {
+  /**
+   * The terms' raw sums at `x`, which `termsOf` turns into the loss terms once read, and the
+   * gradient, synchronously and all left on the device: for a caller that reads later (training
+   * reads a whole batch's at once) or evaluates inside a `tf.customGrad`.
+   */
+  traceOnDevice(x: tf.Tensor1D): { readonly sums: tf.Tensor1D; readonly gradient: tf.Tensor1D };
+  termsOf(sums: Float32Array): LossTerms;
+}
+
 export function isDeviceObjective(objective: Objective): objective is DeviceObjective {
   return 'evaluateOnDevice' in objective;
 }
@@ -64,7 +75,7 @@ export function isDeviceObjective(objective: Objective): objective is DeviceObje
  * synchronous read-back, and TensorFlow.js's WebGPU backend emulates one with an OffscreenCanvas,
  * which Node does not have (found on the first run on a real GPU: every job failed there).
  */
-export async function createTfObjective(spec: ObjectiveSpec): Promise<DeviceObjective> {
+export async function createTfObjective(spec: ObjectiveSpec): Promise<TfObjective> {
   const { network, layers, weights } = spec;
   const contentLayers = new Set(layers.content);
   const styleLayers = new Set(layers.style);
@@ -135,6 +146,8 @@ export async function createTfObjective(spec: ObjectiveSpec): Promise<DeviceObje
       // A view, not a copy: the packed tensor is disposed after its read, so nothing else holds these values.
       return { loss: terms.total, gradient: values.subarray(layerTerms.length + 1), terms };
     },
+    traceOnDevice: (x) => tf.tidy(() => run(x)),
+    termsOf,
     async evaluateOnDevice(x: tf.Tensor1D) {
       const { sums, gradient } = tf.tidy(() => run(x));
       try {

@@ -1,9 +1,11 @@
 /**
- * Training on TensorFlow.js, on its active backend (a GPU's: WebGPU or tfjs-node-gpu). Each crop's
- * loss and its gradient with respect to the picture come from the optimisation's own objective
- * (`tf-objective.ts`, its backward pass written out), left on the device; the network's backward
- * pass is TensorFlow.js's tape over the same layers as inference (`fast/tfjs.ts`). One read per
- * crop for its loss and one for the parameters' gradient: the picture never leaves the device.
+ * Training on TensorFlow.js, on its active backend (a GPU's: WebGPU or tfjs-node-gpu). The network
+ * paints the batch (the same layers as inference, `fast/tfjs.ts`); each crop's loss and its
+ * gradient with respect to the picture come from the optimisation's own objective (`tf-objective.ts`,
+ * its backward pass written out) inside a custom gradient, and TensorFlow.js's tape carries that
+ * gradient back through the network into its parameters. One read per crop (its content target's
+ * scale, when its objective is made) and one for the losses and the parameters' gradient: the
+ * pictures never leave the device.
  */
 import * as tf from '@tensorflow/tfjs-core';
 // Registers the tape's gradient of every op (the core package registers none): the network's backward pass is the tape's.
@@ -13,7 +15,7 @@ import { tfjsFastRunner } from '../fast/runner.ts';
 import { paintUnclipped, type LayerTensors } from '../fast/tfjs.ts';
 import { networkOfParameters } from '../fast/trained.ts';
 import type { ParameterLayout } from '../fast/manifest.ts';
-import { createTfObjective, gramTargetsOf } from '../tf-objective.ts';
+import { createTfObjective, gramTargetsOf, type TfObjective } from '../tf-objective.ts';
 import { BGR_MEAN, rgbToVggInput, type FeatureNetwork } from '../vgg.ts';
 import { addMean, type TrainingEngine } from './training-engine.ts';
 
@@ -29,31 +31,36 @@ export function tfjsTrainingEngine(network: FeatureNetwork, backend: BackendName
       const paint = (parameters: tf.Tensor1D, x: tf.Tensor4D) => paintUnclipped(x, layout.layers, layerTensorsOf(layout, parameters));
       return {
         async evaluate(parameters, crops) {
+          const objectives: TfObjective[] = [];
           const x = tf.tensor4d(concatenated(crops.map((crop) => crop.data), batch * size * size * 3), [batch, size, size, 3]);
           const params = tf.tensor1d(parameters);
-          const painted = tf.tidy(() => paint(params, x));
-          const upstream: tf.Tensor[] = [];
-          const sums = { content: 0, style: 0, tv: 0, total: 0 };
           try {
-            for (const [index, crop] of crops.entries()) {
-              const objective = await createTfObjective({ network, layers, content: { x: rgbToVggInput(crop), width: size, height: size }, styles: [style], weights, normalise: true, gramTargets });
-              try {
-                const input = tf.tidy(() => tf.reshape(tf.sub(tf.reverse(tf.slice(painted, [index, 0, 0, 0], [1, size, size, 3]), -1), mean), [-1]) as tf.Tensor1D);
-                const probe = await objective.evaluateOnDevice(input).finally(() => input.dispose());
-                addMean(sums, probe.terms, batch);
-                // The batch's loss is the mean of its pictures': each gradient ÷ batch, BGR back to RGB.
-                upstream.push(tf.tidy(() => tf.div(tf.reverse(tf.reshape(probe.gradient, [1, size, size, 3]), -1), batch)));
-                probe.gradient.dispose();
-              } finally {
-                objective.dispose();
-              }
-            }
-            const gradient = tf.tidy(() => tf.grad((p: tf.Tensor) => paint(p as tf.Tensor1D, x))(params, tf.concat(upstream)));
-            const values = (await gradient.data()) as Float32Array;
-            gradient.dispose();
-            return { loss: sums.total, gradient: values, terms: sums };
+            for (const crop of crops) objectives.push(await createTfObjective({ network, layers, content: { x: rgbToVggInput(crop), width: size, height: size }, styles: [style], weights, normalise: true, gramTargets }));
+            // The network's picture goes to the crops' objectives inside a custom gradient: the
+            // objectives' own backward passes give the picture's gradient, which the tape carries
+            // on into the parameters, and the network runs forward once.
+            const perceptualLoss = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
+              const [painted, save] = inputs as [tf.Tensor4D, tf.GradSaveFunc];
+              const traces = objectives.map((objective, index) => objective.traceOnDevice(tf.reshape(tf.sub(tf.reverse(tf.slice(painted, [index, 0, 0, 0], [1, size, size, 3]), -1), mean), [-1]) as tf.Tensor1D));
+              // The batch's loss is the mean of its pictures': each gradient ÷ batch, BGR back to RGB.
+              save([tf.div(tf.concat(traces.map(({ gradient }) => tf.reverse(tf.reshape(gradient, [1, size, size, 3]), -1))), batch)]);
+              // The value is every crop's raw sums, read once; its gradient is the loss's whatever the upstream.
+              return { value: tf.concat(traces.map(({ sums }) => sums)), gradFunc: (_upstream: tf.Tensor, [pictureGradient]: tf.Tensor[]) => pictureGradient! };
+            });
+            const packed = tf.tidy(() => {
+              const { value, grad } = tf.valueAndGrad((p: tf.Tensor) => perceptualLoss(paint(p as tf.Tensor1D, x)))(params);
+              // One read for every crop's sums and the parameters' gradient.
+              return tf.concat([value, grad]);
+            });
+            const values = (await packed.data()) as Float32Array;
+            packed.dispose();
+            const sums = { content: 0, style: 0, tv: 0, total: 0 };
+            const perCrop = (values.length - layout.size) / batch;
+            objectives.forEach((objective, index) => addMean(sums, objective.termsOf(values.subarray(index * perCrop, (index + 1) * perCrop)), batch));
+            return { loss: sums.total, gradient: values.subarray(batch * perCrop), terms: sums };
           } finally {
-            tf.dispose([x, params, painted, ...upstream]);
+            for (const objective of objectives) objective.dispose();
+            tf.dispose([x, params]);
           }
         },
         dispose: () => mean.dispose(),
