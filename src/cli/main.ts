@@ -148,7 +148,7 @@ trainStyle.action(async (paintingPath: string, flags: Record<string, unknown>) =
   const photos = await openTrainingPhotos(resolve(flags.photos as string), samplePath ? [basename(samplePath)] : []);
   const context = await createTrainContext({ weightsDir: env.IMPASTO_WEIGHTS_DIR, download: { baseUrl: env.IMPASTO_WEIGHTS_URL, ...withDownloadBar() }, fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, backend: env.IMPASTO_BACKEND, engine: env.IMPASTO_ENGINE });
   await mkdir(join(out, `${name}-samples`), { recursive: true });
-  process.stderr.write(`training "${name}" on ${photos.paths.length} photos: ${options.steps} steps of ${options.batch} crops at ${options.size} px (${context.engine.label}${context.choice.kind === 'onnx' ? `, ${availableParallelism()} threads` : ''})\n`);
+  process.stderr.write(`training "${name}" on ${photos.paths.length} photos: ${options.steps} step${options.steps === 1 ? '' : 's'} of ${options.batch} crop${options.batch === 1 ? '' : 's'} at ${options.size} px (${context.engine.label}${context.choice.kind === 'onnx' ? `, ${availableParallelism()} threads` : ''})\n`);
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   const result = await trainStyleNetwork(
