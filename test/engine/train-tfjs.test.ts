@@ -17,6 +17,8 @@ import { resizeExactly, resizeToLongSide } from '../../src/engine/image.ts';
 import { weightsForStrength } from '../../src/engine/options.ts';
 import type { Evaluation } from '../../src/engine/optimizers/objective.ts';
 import { chooseTrainingEngine, createTrainContext } from '../../src/engine/train/choose.ts';
+import { assertBatchFitsGpu } from '../../src/engine/train/tfjs-training.ts';
+import { InputError } from '../../src/engine/errors.ts';
 import { openTrainingPhotos } from '../../src/engine/train/photos.ts';
 import { initialParameters, trainStyleNetwork, type TrainContext } from '../../src/engine/train/trainer.ts';
 import type { BatchSpec } from '../../src/engine/train/training-engine.ts';
@@ -105,9 +107,11 @@ describe('training on TensorFlow.js', () => {
   });
 });
 
-/** Backends as `chooseBackend` finds them, injected (CI has no GPU): only `gpu`'s adapter is found, and `startable` start. */
-function backends(startable: string[], gpu: boolean): BackendEnvironment {
-  const adapter = { vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H200', limits: { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 - 4 } };
+/** An adapter as Dawn describes an H200, injected (CI has no GPU). */
+const H200 = { vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H200', limits: { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 - 4 } };
+
+/** Backends as `chooseBackend` finds them, injected: only `gpu`'s adapter is found, and `startable` start. */
+function backends(startable: string[], gpu: boolean, adapter = H200): BackendEnvironment {
   return {
     probeGpu: async () => (gpu ? { found: true, adapter } : { found: false, reason: 'no adapter' }),
     importModule: async (specifier) => {
@@ -121,7 +125,7 @@ function backends(startable: string[], gpu: boolean): BackendEnvironment {
 describe('the training engine chosen', () => {
   it('is TensorFlow.js where a GPU backend starts, and onnxruntime on the CPU elsewhere', async () => {
     const onGpu = await chooseTrainingEngine({}, backends(['webgpu', 'cpu'], true));
-    expect(onGpu).toEqual({ kind: 'tfjs', backend: 'webgpu', reasons: ['tensorflow-gpu: not installed', 'webgpu: selected on nvidia hopper (NVIDIA H200)', 'training: TensorFlow.js on the GPU'] });
+    expect(onGpu).toEqual({ kind: 'tfjs', backend: 'webgpu', reasons: ['tensorflow-gpu: not installed', 'webgpu: selected on nvidia hopper (NVIDIA H200)', 'training: TensorFlow.js on the GPU'], adapter: H200 });
     const onCpu = await chooseTrainingEngine({}, backends(['cpu'], false));
     expect(onCpu.kind).toBe('onnx');
     expect(onCpu.reasons).toEqual([expect.stringMatching(/^training: onnxruntime [\d.]+ on the CPU$/)]);
@@ -131,5 +135,21 @@ describe('the training engine chosen', () => {
 
   it('refuses, saying why, to train on the wasm backend', async () => {
     await expect(chooseTrainingEngine({ engine: 'tfjs', backend: 'wasm' }, backends(['wasm'], false))).rejects.toThrow(/IMPASTO_BACKEND=wasm: training cannot run on that backend \(it lacks a convolution's filter gradient\)/);
+  });
+});
+
+describe('a training batch on a GPU', () => {
+  it('is refused, before any work, when its tensors would not fit one of the GPU’s buffers, saying what fits', async () => {
+    // WebGPU's default limits (256 MiB buffers, 128 MiB bindings), as a smaller GPU may have.
+    const adapter = { ...H200, limits: { maxBufferSize: 2 ** 28, maxStorageBufferBindingSize: 2 ** 27 } };
+    expect(() => assertBatchFitsGpu(4, 256, adapter.limits)).not.toThrow();
+    const context = await createTrainContext({ weightsDir: SHARED_VGG_DIR, choice: { kind: 'tfjs', backend: 'cpu', reasons: [], adapter } });
+    const size = 512;
+    const spec: BatchSpec = { layout, batch: 16, size, painting: await loadSharedImage('style_starry_night.jpg'), layers: { content: ['conv2_2'], style: ['conv1_1'] }, weights: { content: 1, style: 1, tv: 1 } };
+    const before = tf.memory().numTensors;
+    const refusal = context.engine.prepareBatches(spec);
+    await expect(refusal).rejects.toBeInstanceOf(InputError);
+    await expect(refusal).rejects.toThrow('A training batch of 16 crops of 512 px needs 512 MiB in one GPU buffer; this GPU allows 128 MiB, so at most 4 crops of 512 px fit. Choose fewer or smaller crops.');
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

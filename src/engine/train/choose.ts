@@ -7,6 +7,7 @@ import { chooseBackend, firstThatStarts, gpuBackendFor, type BackendChoice, type
 import { arrayWeightsOf } from '../onnx/objective.ts';
 import { createFeatureNetwork } from '../vgg.ts';
 import { loadVggWeights, locateWeights, type DownloadOptions } from '../weights.ts';
+import type { GpuAdapterInfo } from '../webgpu.ts';
 import { onnxTrainingEngine } from './onnx-training.ts';
 import { tfjsTrainingEngine } from './tfjs-training.ts';
 import type { TrainContext } from './trainer.ts';
@@ -19,6 +20,8 @@ export interface TrainingEngineChoice {
   readonly backend: BackendName;
   /** One line per decision, for the log and `doctor`. */
   readonly reasons: readonly string[];
+  /** The WebGPU adapter, when TensorFlow.js trains on it: its limits bound a batch. */
+  readonly adapter?: GpuAdapterInfo | undefined;
 }
 
 /**
@@ -32,7 +35,7 @@ export async function chooseTrainingEngine(options: { readonly backend?: Backend
   const engine = options.engine ?? 'auto';
   const onTfjs = (choice: BackendChoice, why: string): TrainingEngineChoice => {
     if (!TRAINING_BACKENDS.includes(choice.name)) throw new Error(`IMPASTO_BACKEND=${choice.name}: training cannot run on that backend (it lacks a convolution's filter gradient); use ${TRAINING_BACKENDS.join(', ')}, or onnxruntime`);
-    return { kind: 'tfjs', backend: choice.name, reasons: [...choice.reasons, why] };
+    return { kind: 'tfjs', backend: choice.name, reasons: [...choice.reasons, why], ...(choice.adapter ? { adapter: choice.adapter } : {}) };
   };
   /** IMPASTO_BACKEND when set, else the fastest backend that can train. */
   const trainingBackend = async () => (options.backend ? chooseBackend(options.backend, environment) : ((await firstThatStarts(TRAINING_BACKENDS, environment)) ?? chooseBackend('cpu', environment)));
@@ -63,7 +66,7 @@ export async function createTrainContext(options: {
 }): Promise<TrainContext & { readonly choice: TrainingEngineChoice }> {
   const choice = options.choice ?? (await chooseTrainingEngine(options));
   const weights = await loadVggWeights(await locateWeights({ explicitDir: options.weightsDir, download: options.download }));
-  if (choice.kind === 'tfjs') return { engine: tfjsTrainingEngine(createFeatureNetwork(weights, 'max'), choice.backend), fastWeightsDir: options.fastWeightsDir, choice };
+  if (choice.kind === 'tfjs') return { engine: tfjsTrainingEngine(createFeatureNetwork(weights, 'max'), choice.backend, choice.adapter?.limits), fastWeightsDir: options.fastWeightsDir, choice };
   const ort = (await import('onnxruntime-node')) as Ort;
   const vgg = await arrayWeightsOf(weights);
   for (const { kernel, bias } of weights.values()) {

@@ -17,13 +17,17 @@ import { networkOfParameters } from '../fast/trained.ts';
 import type { ParameterLayout } from '../fast/manifest.ts';
 import { createTfObjective, gramTargetsOf, type TfObjective } from '../tf-objective.ts';
 import { BGR_MEAN, rgbToVggInput, type FeatureNetwork } from '../vgg.ts';
+import { InputError } from '../errors.ts';
+import { largestBufferAllowed, type GpuLimits } from '../webgpu.ts';
 import { addMean, type TrainingEngine } from './training-engine.ts';
 
-export function tfjsTrainingEngine(network: FeatureNetwork, backend: BackendName): TrainingEngine {
+/** `limits`: the WebGPU adapter's, when the backend is WebGPU: a batch whose tensors would not fit its buffers is refused before any work. */
+export function tfjsTrainingEngine(network: FeatureNetwork, backend: BackendName, limits?: GpuLimits): TrainingEngine {
   return {
     label: `TensorFlow.js ${backend}`,
     availableLayers: network.availableLayers,
     async prepareBatches({ layout, batch, size, painting, layers, weights }) {
+      if (limits) assertBatchFitsGpu(batch, size, limits);
       const style = { input: { x: rgbToVggInput(painting), width: painting.width, height: painting.height }, weight: 1 };
       const gramTargets = await gramTargetsOf(network, layers.style, [style]);
       // y (RGB, 0–255) → the VGG input (BGR, mean subtracted), and the gradient's way back (a reversal is its own inverse).
@@ -68,6 +72,19 @@ export function tfjsTrainingEngine(network: FeatureNetwork, backend: BackendName
     },
     paintSample: (_layout, parameters, photo) => tfjsFastRunner(backend).paint(networkOfParameters('sample', 'sample', parameters), photo),
   };
+}
+
+/**
+ * The widest tensor of a training step: the network's 32-channel layers at the crops' full size,
+ * for the whole batch (VGG's 64-channel first block holds one crop at a time, which is less from 2 crops up).
+ */
+export function assertBatchFitsGpu(batch: number, size: number, limits: GpuLimits): void {
+  const needed = Math.max(batch * 32, 64) * size * size * 4;
+  const allowed = largestBufferAllowed(limits);
+  if (needed <= allowed) return;
+  const largestBatch = Math.floor(allowed / (32 * size * size * 4));
+  const advice = largestBatch >= 1 ? `at most ${largestBatch} crops of ${size} px fit` : `crops of ${size} px do not fit even one at a time`;
+  throw new InputError('too_large_for_gpu', `A training batch of ${batch} crops of ${size} px needs ${Math.round(needed / 2 ** 20)} MiB in one GPU buffer; this GPU allows ${Math.round(allowed / 2 ** 20)} MiB, so ${advice}. Choose fewer or smaller crops.`, 'batch');
 }
 
 /** Each layer's tensors, cut from the flat parameters (in the `.f32.bin` layout) so that their gradient is one flat tensor too. */
