@@ -35,4 +35,14 @@ describe('ETAs', () => {
     expect(speed.estimateMs('train', { steps: 100, size: 512, batch: 4 })).toBe(1_200_000);
     expect(speed.estimateMs('fast', { size: 1024 })).toBe(2_000);
   });
+
+  it('expects training to be faster where the engine is on a GPU (training is there too), until a step is measured', () => {
+    const onCpu = new SpeedModel('onnx');
+    const onGpu = new SpeedModel('onnx');
+    onGpu.useBackend('webgpu');
+    expect(onGpu.estimateMs('train', { steps: 100 })).toBeLessThan(onCpu.estimateMs('train', { steps: 100 }) / 4);
+    onGpu.record('train', { steps: 100 }, 50_000);
+    onGpu.useBackend('webgpu');
+    expect(onGpu.estimateMs('train', { steps: 100 })).toBe(50_000);
+  });
 });

@@ -1,5 +1,5 @@
 import { LATER_FRAME_ITERATIONS } from '../../engine/clip/temporal.ts';
-import type { BackendName } from '../../engine/backend.ts';
+import { isGpuBackend, type BackendName } from '../../engine/backend.ts';
 import type { MethodName } from '../../engine/methods/index.ts';
 import { scaleSchedule } from '../../engine/multiscale.ts';
 import { defaultsFor } from '../../engine/options.ts';
@@ -44,16 +44,18 @@ export class SpeedModel {
   private readonly optimisation: Rate;
   private readonly pass = new Rate(INITIAL_MS_PER_MEGAPIXEL_PASS);
   /** Per step of 4 crops at 256 px (other batches and sizes in proportion of their pixels). */
-  private readonly trainingStep = new Rate(TRAIN_STEP_MS);
+  private readonly trainingStep: Rate;
 
   constructor(private backend: BackendName | 'onnx' = 'wasm') {
     this.optimisation = new Rate(INITIAL_MS_PER_MEGAPIXEL_EVALUATION[backend]);
+    this.trainingStep = new Rate(initialTrainingStepMs(backend));
   }
 
   /** Called once the engine has started and its backend is known. */
   useBackend(backend: BackendName | 'onnx'): void {
     this.backend = backend;
     this.optimisation.reset(INITIAL_MS_PER_MEGAPIXEL_EVALUATION[backend]);
+    this.trainingStep.reset(initialTrainingStepMs(backend));
   }
 
   /** Learns from a finished job: its method, options and how long it took. */
@@ -86,8 +88,15 @@ export class SpeedModel {
   }
 }
 
-/** A training step of 4 crops at 256 px on onnxruntime, on 2 vCPUs (bench: about 8 s), until one is measured. */
-const TRAIN_STEP_MS = 8_000;
+/**
+ * A training step of 4 crops at 256 px until one is measured: on onnxruntime, on 2 vCPUs, about 8 s
+ * (`npm run bench:train`); where the engine is on a GPU, training is too (TensorFlow.js), guessed at
+ * 1 s (unmeasured on a GPU: about 1,500 kernels, whose launches cost the CPU 0.1–0.2 s on Dawn's null
+ * adapter, and the GPU's own work).
+ */
+function initialTrainingStepMs(backend: BackendName | 'onnx'): number {
+  return backend !== 'onnx' && isGpuBackend(backend) ? 1_000 : 8_000;
+}
 
 /** A training job's steps, counted in steps of 4 crops at 256 px. */
 function trainingStepsOf(options: JobOptions): number {
