@@ -53,4 +53,27 @@ describe('the engine host', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('starts the training lane on the engine that will train, and says which: onnxruntime here, TensorFlow.js when forced', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'impasto-host-'));
+    const startTrainingLane = async (settings: Pick<EngineWorkerData, 'objectiveEngine' | 'backend'>) => {
+      const host = new EngineHost({ workerData: { ...settings, trainOnly: true }, logger: createLogger({ level: 'silent', secrets: [] }), tempDir: dir });
+      try {
+        return await host.start();
+      } finally {
+        await host.stop();
+      }
+    };
+    try {
+      // No GPU here: auto trains on onnxruntime (the weights load at the first job, not at start).
+      await expect(startTrainingLane({})).resolves.toMatchObject({ objectiveEngine: 'onnx', reasons: [expect.stringMatching(/^training: onnxruntime [\d.]+ on the CPU$/)] });
+      const forced = await startTrainingLane({ objectiveEngine: 'tfjs', backend: 'cpu' });
+      expect(forced).toMatchObject({ objectiveEngine: 'tfjs', backend: 'cpu' });
+      expect(forced.reasons.at(-1)).toBe('training: TensorFlow.js (forced by IMPASTO_ENGINE)');
+      // wasm cannot train: the lane refuses to start, saying why.
+      await expect(startTrainingLane({ objectiveEngine: 'tfjs', backend: 'wasm' })).rejects.toThrow(/IMPASTO_BACKEND=wasm: training cannot run on that backend/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
