@@ -56,6 +56,12 @@ export function readFastManifest(): FastManifest {
   return manifest;
 }
 
+/** A layer's kernel as stored: conv `[k, k, in, out]`, transposed conv `[k, k, out, in]` (TensorFlow's own layouts). */
+export function storedKernelShape(layer: ManifestLayer): [number, number, number, number] {
+  const { kernel: k } = layer;
+  return layer.kind === 'conv' ? [k, k, layer.inChannels, layer.outChannels] : [k, k, layer.outChannels, layer.inChannels];
+}
+
 /** Where each layer's tensors sit in a network's flat parameters (the `.f32.bin` files' order). */
 export interface ParameterLayout {
   readonly layers: readonly ManifestLayer[];

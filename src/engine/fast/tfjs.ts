@@ -6,13 +6,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { RgbImage } from '../image.ts';
-import type { ManifestLayer } from './manifest.ts';
+import { storedKernelShape, type ManifestLayer } from './manifest.ts';
 import { padToMultipleOf4, type FastNetwork } from './network.ts';
 
 /** Instance norm's epsilon, as the networks were trained. */
 const EPSILON = 1e-3;
 
-/** A layer's parameters as tensors: the kernel as stored (conv `[k, k, in, out]`, transposed `[k, k, out, in]`: TensorFlow's own layouts), instance norm's scale and shift. */
+/** A layer's parameters as tensors: the kernel as stored (`storedKernelShape`), instance norm's scale and shift. */
 export interface LayerTensors {
   readonly kernel: tf.Tensor4D;
   readonly scale: tf.Tensor1D;
@@ -27,9 +27,7 @@ export async function runFastNetworkTfjs(network: FastNetwork, image: RgbImage):
     const byName = new Map(network.layers.map((spec) => [spec.name, spec]));
     const tensorsOf = (name: string): LayerTensors => {
       const spec = byName.get(name)!;
-      const k = spec.kernel;
-      const shape: [number, number, number, number] = spec.kind === 'conv' ? [k, k, spec.inChannels, spec.outChannels] : [k, k, spec.outChannels, spec.inChannels];
-      return { kernel: tf.tensor4d(spec.weights, shape), scale: tf.tensor1d(spec.scale), shift: tf.tensor1d(spec.shift) };
+      return { kernel: tf.tensor4d(spec.weights, storedKernelShape(spec)), scale: tf.tensor1d(spec.scale), shift: tf.tensor1d(spec.shift) };
     };
     const rgb = tf.clipByValue(paintUnclipped(x, network.layers, tensorsOf), 0, 255);
     return tf.round(tf.slice(rgb, [0, 0, 0, 0], [1, image.height, image.width, 3]));

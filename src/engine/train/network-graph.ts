@@ -6,18 +6,12 @@
  * objective's is: convolution weight gradients as convolutions of the input by the output gradient
  * (dilated by the stride), input gradients as transposed convolutions, instance norm in closed form.
  */
-import type { ManifestLayer, ParameterLayout } from '../fast/manifest.ts';
+import { storedKernelShape, type ManifestLayer, type ParameterLayout } from '../fast/manifest.ts';
 import { GraphBuilder } from '../onnx/graph-builder.ts';
 import type { PictureSize } from '../image.ts';
 
 /** Instance norm's epsilon, as the pretrained networks were trained. */
 const EPSILON = 1e-3;
-
-/** Kernel shape as stored: conv `[k, k, in, out]`, transposed conv `[k, k, out, in]` (TensorFlow's). */
-function storedKernelShape(layer: ManifestLayer): number[] {
-  const { kernel: k } = layer;
-  return layer.kind === 'conv' ? [k, k, layer.inChannels, layer.outChannels] : [k, k, layer.outChannels, layer.inChannels];
-}
 
 interface LayerValues {
   readonly layer: ManifestLayer;

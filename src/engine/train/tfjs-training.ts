@@ -14,7 +14,7 @@ import type { BackendName } from '../backend.ts';
 import { tfjsFastRunner } from '../fast/runner.ts';
 import { paintUnclipped, type LayerTensors } from '../fast/tfjs.ts';
 import { networkOfParameters } from '../fast/trained.ts';
-import type { ParameterLayout } from '../fast/manifest.ts';
+import { storedKernelShape, type ParameterLayout } from '../fast/manifest.ts';
 import { createTfObjective, gramTargetsOf, type TfObjective } from '../tf-objective.ts';
 import { BGR_MEAN, rgbToVggInput, type FeatureNetwork } from '../vgg.ts';
 import { InputError } from '../errors.ts';
@@ -93,10 +93,8 @@ function layerTensorsOf(layout: ParameterLayout, parameters: tf.Tensor1D): (name
   const parts = tf.split(parameters, sizes);
   const byName = new Map(
     layout.layers.map((layer, index) => {
-      const k = layer.kernel;
-      const shape: [number, number, number, number] = layer.kind === 'conv' ? [k, k, layer.inChannels, layer.outChannels] : [k, k, layer.outChannels, layer.inChannels];
       const [weights, shift, scale] = parts.slice(3 * index, 3 * index + 3) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
-      return [layer.name, { kernel: tf.reshape(weights, shape) as tf.Tensor4D, shift, scale }];
+      return [layer.name, { kernel: tf.reshape(weights, storedKernelShape(layer)) as tf.Tensor4D, shift, scale }];
     }),
   );
   return (name) => byName.get(name)!;
