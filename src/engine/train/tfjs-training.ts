@@ -89,7 +89,10 @@ export function assertBatchFitsGpu(batch: number, size: number, limits: GpuLimit
 
 /** Each layer's tensors, cut from the flat parameters (in the `.f32.bin` layout) so that their gradient is one flat tensor too. */
 function layerTensorsOf(layout: ParameterLayout, parameters: tf.Tensor1D): (name: string) => LayerTensors {
-  const sizes = layout.layers.flatMap((layer) => [layer.kernel * layer.kernel * layer.inChannels * layer.outChannels, layer.outChannels, layer.outChannels]);
+  const sizes = layout.layers.flatMap((layer) => {
+    const { weights, shift, scale } = layout.offsets.get(layer.name)!;
+    return [shift - weights, scale - shift, layer.outChannels];
+  });
   const parts = tf.split(parameters, sizes);
   const byName = new Map(
     layout.layers.map((layer, index) => {
