@@ -39,7 +39,11 @@ export function tfjsTrainingEngine(network: FeatureNetwork, backend: BackendName
           const x = tf.tensor4d(concatenated(crops.map((crop) => crop.data), batch * size * size * 3), [batch, size, size, 3]);
           const params = tf.tensor1d(parameters);
           try {
-            for (const crop of crops) objectives.push(await createTfObjective({ network, layers, content: { x: rgbToVggInput(crop), width: size, height: size }, styles: [style], weights, normalise: true, gramTargets }));
+            // Made side by side: on a GPU each waits on a read (its content target's scale), and the reads overlap.
+            const made = await Promise.allSettled(crops.map((crop) => createTfObjective({ network, layers, content: { x: rgbToVggInput(crop), width: size, height: size }, styles: [style], weights, normalise: true, gramTargets })));
+            for (const outcome of made) if (outcome.status === 'fulfilled') objectives.push(outcome.value);
+            const failed = made.find((outcome) => outcome.status === 'rejected');
+            if (failed) throw failed.reason;
             // The network's picture goes to the crops' objectives inside a custom gradient: the
             // objectives' own backward passes give the picture's gradient, which the tape carries
             // on into the parameters, and the network runs forward once.
