@@ -48,7 +48,7 @@ export function onnxTrainingEngine(ort: Ort, vgg: ArrayWeights): TrainingEngine 
           const sums = { content: 0, style: 0, tv: 0, total: 0 };
           for (const [index, crop] of crops.entries()) {
             const offset = index * size * size * 3;
-            const objective = await createOnnxObjective({ ...objectiveBase, content: { x: rgbToVggInput(crop), width: size, height: size }, styles: [{ input: styleInput, weight: 1 }], weights, normalise: true, gramTargets });
+            const objective = await createOnnxObjective({ ...objectiveBase, content: { x: rgbToVggInput(crop), width: size, height: size }, styles: [{ input: styleInput, weight: 1 }], weights, normalise: true, gramTargets, repeatedContent: true });
             objectiveInUse?.dispose();
             objectiveInUse = objective;
             const { terms, gradient } = await objective.evaluate(rgbFloatsToVgg(painted.subarray(offset, offset + size * size * 3)));
