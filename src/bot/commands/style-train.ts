@@ -6,7 +6,7 @@ export function createStyleTrainCommand(services: BotServices) {
   return defineCommand(
     {
       name: 'style train',
-      description: 'Train a fast network for a library style, so it paints in seconds (moderators; takes an hour or more)',
+      description: 'Train a fast network for a library style, so it paints in seconds (moderators; hours on a CPU)',
       moderatorsOnly: true,
       options: {
         name: { type: 'text', description: 'the library style to train', maxLength: 32, required: true, autocomplete: 'style' },

@@ -43,7 +43,7 @@ function trainButton(style: PublicStyle, card: HTMLElement): HTMLButtonElement {
   const button = document.createElement('button');
   button.type = 'button';
   button.textContent = 'Make fast';
-  button.title = 'Train a fast network for this painting (an hour or more; paintings go first)';
+  button.title = 'Train a fast network for this painting (hours on a CPU; paintings go first)';
   button.addEventListener('click', async () => {
     const note = document.createElement('p');
     note.className = 'library-note';
