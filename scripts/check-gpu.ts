@@ -6,6 +6,9 @@
  *    counts, on inputs like the objective's (pooling sees ReLU outputs): WebGPU against TensorFlow.js's
  *    cpu backend (plain JavaScript, the reference), max error ≤ 1e-3 of the largest value (1e-2 for
  *    sums over millions of values, where float32 summation order alone moves the result).
+ *    Also the fast network's layers as training's tape differentiates them (section 6): each kind of
+ *    convolution with its filter's and input's gradients, instance norm with ReLU and its gradient
+ *    (the filter gradients skipped on wasm, which has no kernel for them).
  * 2. The whole objective (loss terms and gradient to the image) on WebGPU against onnxruntime, with
  *    the cross-check's gradient tolerances (test/engine/onnx.test.ts: gradient norm within 1e-4,
  *    cosine ≥ 0.9999) and loss terms within 1e-3: the wasm backend itself differs from onnxruntime
@@ -129,6 +132,8 @@ interface OpCase {
   readonly compute: () => tf.Tensor;
   /** Sums over millions of float32 values: the order of summation alone moves them by ~1e-3. */
   readonly reduction?: boolean;
+  /** A convolution's filter gradient, which training's tape takes (section 6) and wasm lacks. */
+  readonly filterGradient?: boolean;
 }
 
 const cases: OpCase[] = [];
@@ -168,9 +173,40 @@ for (const [size, channels] of [[64, 64], [256, 64], [32, 256]] as const) {
   cases.push({ op: 'mean', shape, compute: () => tf.mean(tensor(x)), reduction: true });
 }
 
+// The fast network's layers as training's tape differentiates them (`train/tfjs-training.ts`), at
+// 64-px crops, 2 at a time: each kind of convolution forward, with its filter's and its input's gradients,
+// and instance norm with ReLU.
+for (const [kind, size, cin, cout, k, stride] of [['conv', 64, 3, 32, 9, 1], ['conv', 64, 32, 64, 3, 2], ['conv', 16, 128, 128, 3, 1], ['transposed', 16, 128, 64, 3, 2], ['conv', 64, 32, 3, 9, 1]] as const) {
+  const outSize = kind === 'conv' ? size / stride : size * stride;
+  const x = random([2, size, size, cin], 11);
+  const w = random(kind === 'conv' ? [k, k, cin, cout] : [k, k, cout, cin], 12, Math.sqrt(2 / (k * k * cin)));
+  const upstream = random([2, outSize, outSize, cout], 13);
+  const layer = (input: tf.Tensor, filter: tf.Tensor) =>
+    kind === 'conv' ? tf.conv2d(input as tf.Tensor4D, filter as tf.Tensor4D, stride, 'same') : tf.conv2dTranspose(input as tf.Tensor4D, filter as tf.Tensor4D, [2, outSize, outSize, cout], stride, 'same');
+  const shape = `2×${size}²×${cin}→${cout}, ${k}×${k}${stride > 1 ? `, stride ${stride}` : ''}`;
+  const name = kind === 'conv' ? 'network conv2d' : 'network conv2dTranspose';
+  cases.push({ op: name, shape, compute: () => layer(tensor(x), tensor(w)) });
+  cases.push({ op: `${name} filter gradient`, shape, compute: () => tf.grad((filter: tf.Tensor) => tf.sum(tf.mul(layer(tensor(x), filter), tensor(upstream))))(tensor(w)), filterGradient: true });
+  cases.push({ op: `${name} input gradient`, shape, compute: () => tf.grad((input: tf.Tensor) => tf.sum(tf.mul(layer(input, tensor(w)), tensor(upstream))))(tensor(x)) });
+}
+{
+  const x = random([2, 32, 32, 64], 14);
+  const upstream = random([2, 32, 32, 64], 15);
+  const instanceNorm = (input: tf.Tensor) => {
+    const { mean, variance } = tf.moments(input, [1, 2], true);
+    return tf.relu(tf.div(tf.sub(input, mean), tf.sqrt(tf.add(variance, 1e-3))));
+  };
+  cases.push({ op: 'network instance norm and ReLU', shape: '2×32²×64', compute: () => instanceNorm(tensor(x)) });
+  cases.push({ op: 'network instance norm and ReLU gradient', shape: '2×32²×64', compute: () => tf.grad((input: tf.Tensor) => tf.sum(tf.mul(instanceNorm(input), tensor(upstream))))(tensor(x)) });
+}
+
 const ops = [];
-for (const { op, shape, compute, reduction } of cases) {
+for (const { op, shape, compute, reduction, filterGradient } of cases) {
   const expected = await valuesOn('cpu', compute);
+  if (filterGradient && target === 'wasm') {
+    ops.push({ op, shape, skipped: 'wasm has no filter-gradient kernel (it does not train)', ok: true });
+    continue;
+  }
   const actual = await valuesOn(target, compute);
   const error = maxRelativeError(actual, expected);
   ops.push({ op, shape, maxRelativeError: Number(error.toExponential(2)), ok: error <= (reduction ? 1e-2 : 1e-3) });
