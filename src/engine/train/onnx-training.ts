@@ -10,7 +10,7 @@ import { createSessionLeases } from '../onnx/sessions.ts';
 import type { DisposableObjective } from '../tf-objective.ts';
 import { BGR_MEAN, rgbToVggInput } from '../vgg.ts';
 import { buildTrainingBackwardGraph, buildTrainingForwardGraph } from './network-graph.ts';
-import { addMean, type TrainingEngine } from './training-engine.ts';
+import { addMean, batchOf, type TrainingEngine } from './training-engine.ts';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -39,10 +39,8 @@ export function onnxTrainingEngine(ort: Ort, vgg: ArrayWeights): TrainingEngine 
       let objectiveInUse: DisposableObjective | undefined;
       return {
         async evaluate(parameters, crops) {
-          const x = new Float32Array(batch * size * size * 3);
-          crops.forEach((crop, index) => x.set(crop.data, index * size * size * 3));
           const paramsTensor = new ort.Tensor('float32', parameters, [layout.size]);
-          const xTensor = new ort.Tensor('float32', x, [batch, size, size, 3]);
+          const xTensor = new ort.Tensor('float32', batchOf(crops), [batch, size, size, 3]);
           const painted = (await forward.run({ params: paramsTensor, x: xTensor })).y!.data as Float32Array;
           const dy = new Float32Array(painted.length);
           const sums = { content: 0, style: 0, tv: 0, total: 0 };

@@ -19,7 +19,7 @@ import { createTfObjective, gramTargetsOf, type TfObjective } from '../tf-object
 import { BGR_MEAN, rgbToVggInput, type FeatureNetwork } from '../vgg.ts';
 import { InputError } from '../errors.ts';
 import { largestBufferAllowed, type GpuLimits } from '../webgpu.ts';
-import { addMean, type TrainingEngine } from './training-engine.ts';
+import { addMean, batchOf, type TrainingEngine } from './training-engine.ts';
 
 /** `limits`: the WebGPU adapter's, when the backend is WebGPU: a batch whose tensors would not fit its buffers is refused before any work. */
 export function tfjsTrainingEngine(network: FeatureNetwork, backend: BackendName, limits?: GpuLimits): TrainingEngine {
@@ -36,7 +36,7 @@ export function tfjsTrainingEngine(network: FeatureNetwork, backend: BackendName
       return {
         async evaluate(parameters, crops) {
           const objectives: TfObjective[] = [];
-          const x = tf.tensor4d(concatenated(crops.map((crop) => crop.data), batch * size * size * 3), [batch, size, size, 3]);
+          const x = tf.tensor4d(batchOf(crops), [batch, size, size, 3]);
           const params = tf.tensor1d(parameters);
           try {
             // Made side by side: on a GPU each waits on a read (its content target's scale), and the reads overlap.
@@ -105,14 +105,4 @@ function layerTensorsOf(layout: ParameterLayout, parameters: tf.Tensor1D): (name
     }),
   );
   return (name) => byName.get(name)!;
-}
-
-function concatenated(parts: readonly Uint8Array[], length: number): Float32Array {
-  const out = new Float32Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

@@ -47,3 +47,14 @@ export interface BatchLoss {
 export function addMean(sums: { content: number; style: number; tv: number; total: number }, terms: LossTerms, count: number): void {
   for (const key of ['content', 'style', 'tv', 'total'] as const) sums[key] += terms[key] / count;
 }
+
+/** The crops side by side as one `[batch, size, size, 3]` array of floats, for a network's input. */
+export function batchOf(crops: readonly RgbImage[]): Float32Array {
+  const out = new Float32Array(crops.reduce((sum, crop) => sum + crop.data.length, 0));
+  let offset = 0;
+  for (const crop of crops) {
+    out.set(crop.data, offset);
+    offset += crop.data.length;
+  }
+  return out;
+}
