@@ -208,6 +208,7 @@ export function assertFitsGpu(width: number, height: number, limits: GpuLimits):
   );
 }
 
-function formatMiB(bytes: number): string {
+/** "512 MiB": a GPU buffer's size in the refusals' words. */
+export function formatMiB(bytes: number): string {
   return `${Math.round(bytes / 2 ** 20)} MiB`;
 }

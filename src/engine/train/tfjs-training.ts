@@ -18,7 +18,7 @@ import { storedKernelShape, type ParameterLayout } from '../fast/manifest.ts';
 import { createTfObjective, gramTargetsOf, type TfObjective } from '../tf-objective.ts';
 import { BGR_MEAN, rgbToVggInput, type FeatureNetwork } from '../vgg.ts';
 import { InputError } from '../errors.ts';
-import { largestBufferAllowed, type GpuLimits } from '../webgpu.ts';
+import { formatMiB, largestBufferAllowed, type GpuLimits } from '../webgpu.ts';
 import { addMean, batchOf, type TrainingEngine } from './training-engine.ts';
 
 /** `limits`: the WebGPU adapter's, when the backend is WebGPU: a batch whose tensors would not fit its buffers is refused before any work. */
@@ -88,7 +88,7 @@ export function assertBatchFitsGpu(batch: number, size: number, limits: GpuLimit
   if (needed <= allowed) return;
   const largestBatch = Math.floor(allowed / (32 * size * size * 4));
   const advice = largestBatch >= 1 ? `at most ${largestBatch} crops of ${size} px fit` : `crops of ${size} px do not fit even one at a time`;
-  throw new InputError('too_large_for_gpu', `A training batch of ${batch} crops of ${size} px needs ${Math.round(needed / 2 ** 20)} MiB in one GPU buffer; this GPU allows ${Math.round(allowed / 2 ** 20)} MiB, so ${advice}. Choose fewer or smaller crops.`, 'batch');
+  throw new InputError('too_large_for_gpu', `A training batch of ${batch} crops of ${size} px needs ${formatMiB(needed)} in one GPU buffer; this GPU allows ${formatMiB(allowed)}, so ${advice}. Choose fewer or smaller crops.`, 'batch');
 }
 
 /** Each layer's tensors, cut from the flat parameters (in the `.f32.bin` layout) so that their gradient is one flat tensor too. */
