@@ -330,9 +330,8 @@ async function checkFastNetworkOnWebGpu() {
   }
   for (const [width, height] of [[512, 384], [1024, 768]] as const) {
     try {
-      const data = new Uint8Array(width * height * 3);
-      for (let i = 0; i < data.length; i++) data[i] = Math.round(127.5 + 127.5 * Math.sin(i / 3 / (7 + (i % 3))) * Math.cos(Math.floor(i / 3 / width) / 29));
-      const image = { width, height, data };
+      const image = smoothPicture(width, height);
+      const { data } = image;
       const paint = (device: 'cpu' | 'webgpu') => runFastNetwork(ort, network, image, { device });
       const [expected, actual] = [await paint('cpu'), await paint('webgpu')];
       let [sum, largest] = [0, 0];
@@ -390,11 +389,11 @@ async function checkTraining() {
     layout,
     batch,
     size: crop,
-    painting: syntheticPicture(96, 64, 31),
+    painting: smoothPicture(96, 64, 31),
     layers: { content: ['conv2_2'], style: ['conv1_1', 'conv2_1', 'conv3_1'] },
     weights: { content: strength.content, style: strength.style, tv: strength.tv / (3 * crop * crop) },
   });
-  const cropsOf = (crop: number, batch: number) => Array.from({ length: batch }, (_, index) => syntheticPicture(crop, crop, 40 + index));
+  const cropsOf = (crop: number, batch: number) => Array.from({ length: batch }, (_, index) => smoothPicture(crop, crop, 40 + index));
   const parameters = initialParameters(layout, 3);
   try {
     await tf.setBackend(backend);
@@ -430,14 +429,10 @@ async function checkTraining() {
   }
 }
 
-/** A smooth, deterministic picture (no file needed). */
-function syntheticPicture(width: number, height: number, seed: number): RgbImage {
-  const noise = gaussianNoise(3, 1, seed);
+/** A smooth, deterministic picture (no file needed): waves per channel, which `seed` shifts. */
+function smoothPicture(width: number, height: number, seed = 0): RgbImage {
   const data = new Uint8Array(width * height * 3);
-  for (let i = 0; i < data.length; i++) {
-    const [x, y, channel] = [Math.floor(i / 3) % width, Math.floor(i / 3 / width), i % 3];
-    data[i] = Math.round(127.5 + 127.5 * Math.sin(x / (5 + 3 * channel + noise[channel]!)) * Math.cos(y / (7 + seed % 5)));
-  }
+  for (let i = 0; i < data.length; i++) data[i] = Math.round(127.5 + 127.5 * Math.sin((i / 3 + 37 * seed) / (7 + (i % 3))) * Math.cos((Math.floor(i / 3 / width) + 11 * seed) / 29));
   return { width, height, data };
 }
 const training = await checkTraining();
