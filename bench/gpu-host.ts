@@ -7,7 +7,7 @@
  *
  *   tsx bench/gpu-host.ts <size> <runs> <evaluations|lbfgs|lbfgs-passes|training>
  *
- * Prints JSON: per layer set, the median host milliseconds and the kernels dispatched per evaluation;
+ * Prints JSON: per layer set, the median host milliseconds, the kernels dispatched and the reads per evaluation;
  * then L-BFGS's share of an iteration (its direction and its history's update, with a full history),
  * with the pairs on the device and, for comparison, in arrays (which costs the CPU alike on any backend);
  * then, with all of L-BFGS's vectors on the device, the rest of an iteration: its passes over the
@@ -65,11 +65,21 @@ device.createCommandEncoder = (...args) => {
   return encoder;
 };
 
+// Count the reads: on a GPU each waits for everything queued before it to finish.
+let reads = 0;
+const backend = tf.backend() as unknown as { read(dataId: object): Promise<unknown> };
+const readData = backend.read.bind(backend);
+backend.read = (dataId) => {
+  reads += 1;
+  return readData(dataId);
+};
+
 interface Row {
   part: string;
   size: string;
   hostMs: number;
   dispatches: number;
+  reads: number;
 }
 
 const parts: Record<string, () => Promise<Row[]>> = { evaluations: measureEvaluations, lbfgs: measureInverseHessians, 'lbfgs-passes': measureDevicePasses, training: measureTraining };
@@ -127,7 +137,7 @@ async function measureInverseHessians(): Promise<Row[]> {
 async function measureDevicePasses(): Promise<Row[]> {
   const length = size * size * 3;
   const gradient = tf.tensor1d(gaussianNoise(length, 1, 2));
-  const objective = { evaluateOnDevice: async () => ({ loss: 1, terms: { content: 1, style: 0, tv: 0, total: 1 }, gradient: tf.clone(gradient) }) };
+  const objective = { traceOnDevice: () => ({ sums: tf.ones([1]) as tf.Tensor1D, gradient: tf.clone(gradient) }), termsOf: () => ({ content: 1, style: 0, tv: 0, total: 1 }) };
   const vectors = createDeviceVectors(objective, gaussianNoise(length, 50, 1), { historySize: STYLIZE_OPTIONS.historySize.default, bounds: PIXEL_BOUNDS });
   let current = await vectors.evaluate();
   const iteration = async () => {
@@ -167,14 +177,15 @@ async function measureTraining(): Promise<Row[]> {
   return [row];
 }
 
-/** The median host milliseconds of `runs` calls, and the kernels each dispatched. */
+/** The median host milliseconds of `runs` calls, and the kernels each dispatched and the reads each waited on. */
 async function timed(run: () => Promise<unknown>): Promise<Omit<Row, 'part'>> {
   const milliseconds: number[] = [];
   dispatches = 0;
+  reads = 0;
   for (let index = 0; index < runs; index++) {
     const start = performance.now();
     await run();
     milliseconds.push(performance.now() - start);
   }
-  return { size: `${size}×${size}`, hostMs: Math.round(medianOf(milliseconds) * 10) / 10, dispatches: dispatches / runs };
+  return { size: `${size}×${size}`, hostMs: Math.round(medianOf(milliseconds) * 10) / 10, dispatches: dispatches / runs, reads: reads / runs };
 }

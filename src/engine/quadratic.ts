@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Probe } from './optimizers/lbfgs.ts';
 import type { Evaluation, LossTerms } from './optimizers/objective.ts';
 
 /** The stand-in objective: on arrays, and on the TensorFlow.js backend for L-BFGS with its vectors there. */
 export interface Quadratic {
   evaluate(x: Float32Array): Promise<Evaluation>;
-  evaluateOnDevice(x: tf.Tensor1D): Promise<Probe<tf.Tensor1D>>;
+  /** As `DeviceObjective`'s: the loss as the one sum, and the gradient, left on the backend. */
+  traceOnDevice(x: tf.Tensor1D): { readonly sums: tf.Tensor1D; readonly gradient: tf.Tensor1D };
+  termsOf(sums: Float32Array): LossTerms;
   /** Evaluations so far, on either side. */
   readonly evaluations: number;
   dispose(): void;
@@ -37,17 +38,16 @@ export function separableQuadratic(curvature: Float32Array, minimum: Float32Arra
       }
       return { loss, gradient, terms: termsOf(loss) };
     },
-    async evaluateOnDevice(x) {
+    traceOnDevice(x) {
       evaluations += 1;
-      const { c, m } = (onDevice ??= { c: tf.tensor1d(curvature), m: tf.tensor1d(minimum) });
-      const [sum, gradient] = tf.tidy(() => {
+      // Kept: the first trace may run inside the caller's `tidy`.
+      const { c, m } = (onDevice ??= { c: tf.keep(tf.tensor1d(curvature)), m: tf.keep(tf.tensor1d(minimum)) });
+      return tf.tidy(() => {
         const difference = tf.sub(x, m);
-        return [tf.sum(tf.mul(c, tf.square(difference))), tf.mul(tf.mul(c, difference), 2) as tf.Tensor1D] as const;
+        return { sums: tf.reshape(tf.sum(tf.mul(c, tf.square(difference))), [1]) as tf.Tensor1D, gradient: tf.mul(tf.mul(c, difference), 2) as tf.Tensor1D };
       });
-      const loss = (await sum.data())[0]!;
-      sum.dispose();
-      return { loss, gradient, terms: termsOf(loss) };
     },
+    termsOf: (sums) => termsOf(sums[0]!),
     dispose() {
       if (onDevice) tf.dispose([onDevice.c, onDevice.m]);
       onDevice = undefined;

@@ -44,7 +44,7 @@ export function createTfInverseHessian(historySize: number, length: number, posi
       // made from, and the caller reuses `s` and `y` for the next step.
       const [sRow, yRow] = [tf.tensor2d(s, [1, length]), tf.tensor2d(y, [1, length])];
       try {
-        await device.add(sRow, yRow, sy, yy);
+        await device.add(sRow, yRow, { sy, yy });
       } finally {
         tf.dispose([sRow, yRow]);
       }
@@ -58,14 +58,24 @@ export function createTfInverseHessian(historySize: number, length: number, posi
 export interface DeviceInverseHessian {
   /** −H·g: a new tensor, the caller's to dispose. */
   directionOf(gradient: tf.Tensor2D): Promise<tf.Tensor2D>;
-  /** Adds a step's pair (not kept past this call) with its products sᵀy and yᵀy, unless its curvature sᵀy is not positive. */
-  add(s: tf.Tensor2D, y: tf.Tensor2D, sy: number, yy: number): Promise<void>;
+  /**
+   * Adds a step's pair (not kept past this call), unless its curvature sᵀy is not positive. Its
+   * products sᵀy and yᵀy, when not `known`, are read with the new y's products with the pairs held:
+   * one read either way.
+   */
+  add(s: tf.Tensor2D, y: tf.Tensor2D, known?: PairProducts): Promise<void>;
   /** Pairs held. */
   readonly size: number;
   /** γ of H₀ = γI, from the newest pair (1 without pairs). */
   readonly scale: number;
   clear(): void;
   dispose(): void;
+}
+
+/** A step's pair's products sᵀy (its curvature) and yᵀy. */
+export interface PairProducts {
+  readonly sy: number;
+  readonly yy: number;
 }
 
 export function createDeviceInverseHessian(historySize: number, positions: number = positionsPerPass()): DeviceInverseHessian {
@@ -99,14 +109,20 @@ export function createDeviceInverseHessian(historySize: number, positions: numbe
       const coefficients = compactCoefficients(products.subarray(0, k), products.subarray(k), sy, yy, scale);
       return tf.tidy(() => tf.neg(tf.add(tf.mul(g, scale), combinationOf(tf.tensor2d(coefficients, [1, 2 * k]), stacked!, positions))) as tf.Tensor2D);
     },
-    async add(sRow, yRow, ys, yyNew) {
-      if (!(ys > MIN_CURVATURE)) return;
+    async add(sRow, yRow, known) {
+      if (known && !(known.sy > MIN_CURVATURE)) return;
       const k = pairsHeld();
-      // The new y against every pair held: sᵢ·y (R's new column) and yᵢ·y (YᵀY's new row).
-      const products = stacked ? await readAndDispose(productsWith(stacked, yRow, positions)) : new Float32Array(0);
+      // The new y against every pair held: sᵢ·y (R's new column) and yᵢ·y (YᵀY's new row); then, unless known, s·y and y·y.
+      const read = !stacked && known ? undefined : tf.tidy(() => {
+        const held = stacked ? [tf.reshape(productsWith(stacked, yRow, positions), [-1])] : [];
+        return tf.concat([...held, ...(known ? [] : [tf.stack([tf.sum(tf.mul(sRow, yRow)), tf.sum(tf.mul(yRow, yRow))])])]);
+      });
+      const products = read ? await readAndDispose(read) : new Float32Array(0);
+      const { sy: ys, yy: yyNew } = known ?? { sy: products[2 * k]!, yy: products[2 * k + 1]! };
+      if (!(ys > MIN_CURVATURE)) return;
       sy.forEach((row, i) => row.push(products[i]!));
       sy.push([...new Array<number>(k).fill(0), ys]);
-      const column = Array.from(products.subarray(k));
+      const column = Array.from(products.subarray(k, 2 * k));
       yy.forEach((row, i) => row.push(column[i]!));
       yy.push([...column, yyNew]);
       // The oldest pair drops out past the history's size: its rows are left out of the new stack.

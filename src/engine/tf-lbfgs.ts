@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Bounds } from './optimizers/bounds.ts';
-import { lbfgsOver, type LbfgsOptions, type LbfgsVectors } from './optimizers/lbfgs.ts';
+import { lbfgsOver, type LbfgsOptions, type LbfgsVectors, type Probe } from './optimizers/lbfgs.ts';
 import type { IterativeOptimizer } from './optimizers/objective.ts';
 import { createDeviceInverseHessian } from './tf-inverse-hessian.ts';
 import type { DeviceObjective } from './tf-objective.ts';
@@ -38,7 +38,7 @@ export function createDeviceLbfgs(objective: DeviceObjective, x: Float32Array, o
 }
 
 /** L-BFGS's vectors as tensors, starting from `x` projected into the box (exported for the bench's host-cost part). */
-export function createDeviceVectors(objective: Pick<DeviceObjective, 'evaluateOnDevice'>, x: Float32Array, options: LbfgsOptions & { readonly bounds: Bounds }): LbfgsVectors<tf.Tensor1D> & { point(): tf.Tensor1D; dispose(): void } {
+export function createDeviceVectors(objective: Pick<DeviceObjective, 'traceOnDevice' | 'termsOf'>, x: Float32Array, options: LbfgsOptions & { readonly bounds: Bounds }): LbfgsVectors<tf.Tensor1D> & { point(): tf.Tensor1D; dispose(): void } {
   const { bounds } = options;
   const period = bounds.lower.length;
   const [lower, upper] = [tf.tensor1d(bounds.lower as number[]), tf.tensor1d(bounds.upper as number[])];
@@ -82,14 +82,58 @@ export function createDeviceVectors(objective: Pick<DeviceObjective, 'evaluateOn
     trials.clear();
   };
   const trialAt = (t: number): tf.Tensor1D => trials.get(t) ?? tf.tidy(() => clamped(tf.add(point, tf.mul(direction!, t))));
+  /**
+   * Each evaluation's free gradient with its largest component, by the gradient, made with the
+   * evaluation: L-BFGS asks for it next wherever it moves (`freeGradient`), and reading it then
+   * would wait for the device once more.
+   */
+  const freeGradients = new Map<tf.Tensor, { at: tf.Tensor; free: tf.Tensor1D; largest: number }>();
+  const forgetFreeGradient = (of: tf.Tensor) => {
+    freeGradients.get(of)?.free.dispose();
+    freeGradients.delete(of);
+  };
+
+  /**
+   * Evaluates `at` and reads, with the loss terms, the largest component of the free gradient there
+   * and, given a direction, the slope along it within the box (as `slopeWithin` in bounds.ts:
+   * components the direction pushes against a bound `at` sits on do not count): one read, where
+   * these took three.
+   */
+  const evaluateAt = async (at: tf.Tensor1D, along?: tf.Tensor1D): Promise<{ probe: Probe<tf.Tensor1D>; slope: number }> => {
+    const traced = tf.tidy(() => {
+      const { sums, gradient } = objective.traceOnDevice(at);
+      const free = freePart(at, gradient, -1);
+      const numbers = [largestOf(free), ...(along ? [dotOf(gradient, freePart(at, along, 1))] : [])];
+      return { gradient, free, values: tf.concat([sums, tf.stack(numbers)]), terms: sums.shape[0] };
+    });
+    let values: Float32Array;
+    try {
+      values = (await traced.values.data()) as Float32Array;
+    } catch (error) {
+      tf.dispose([traced.gradient, traced.free]);
+      throw error;
+    } finally {
+      traced.values.dispose();
+    }
+    const terms = objective.termsOf(values.subarray(0, traced.terms));
+    freeGradients.set(traced.gradient, { at, free: traced.free, largest: values[traced.terms]! });
+    return { probe: { loss: terms.total, terms, gradient: traced.gradient }, slope: values[traced.terms + 1] ?? Number.NaN };
+  };
 
   return {
     point: () => point,
-    evaluate: () => objective.evaluateOnDevice(point),
+    evaluate: async () => (await evaluateAt(point)).probe,
     async freeGradient(at) {
       free?.dispose();
-      free = tf.tidy(() => freePart(point, at, -1));
       gradient = at;
+      const known = freeGradients.get(at);
+      freeGradients.delete(at);
+      if (known?.at === point) {
+        free = known.free;
+        return known.largest;
+      }
+      known?.free.dispose();
+      free = tf.tidy(() => freePart(point, at, -1));
       const [largest] = await numbersOf([tf.tidy(() => largestOf(free!))]);
       return largest!;
     },
@@ -103,35 +147,37 @@ export function createDeviceVectors(objective: Pick<DeviceObjective, 'evaluateOn
       const [slope, scale] = await numbersOf(tf.tidy(() => [dotOf(direction!, gradient!), largestOf(direction!)]));
       return { slope: slope!, scale: scale! };
     },
-    // The slope within the box, as `slopeWithin` in bounds.ts: components the direction pushes
-    // against a bound the trial point sits on do not count.
     async probe(t) {
       const trial = trialAt(t);
       trials.set(t, trial);
-      const at = await objective.evaluateOnDevice(trial);
-      const [slope] = await numbersOf([tf.tidy(() => dotOf(at.gradient, freePart(trial, direction!, 1)))]);
-      return { at, slope: slope! };
+      const { probe, slope } = await evaluateAt(trial, direction!);
+      return { at: probe, slope };
     },
     async accept(t, from, at) {
       const next = trialAt(t);
       forgetTrials(next);
       const [s, y] = tf.tidy(() => [tf.reshape(tf.sub(next, point), [1, -1]), tf.reshape(tf.sub(at.gradient, from.gradient), [1, -1])] as tf.Tensor2D[]);
       try {
-        const [sy, yy] = await numbersOf(tf.tidy(() => [dotOf(s!, y!), dotOf(y!, y!)]));
-        await inverseHessian.add(s!, y!, sy!, yy!);
+        // sᵀy and yᵀy are read with the pair's products with the pairs held: one read.
+        await inverseHessian.add(s!, y!);
       } finally {
         tf.dispose([s!, y!]);
       }
       point.dispose();
       point = next;
     },
-    release: (probe) => probe.gradient.dispose(),
+    release(probe) {
+      forgetFreeGradient(probe.gradient);
+      probe.gradient.dispose();
+    },
     get pairs() {
       return inverseHessian.size;
     },
     clearPairs: () => inverseHessian.clear(),
     dispose() {
       forgetTrials();
+      for (const known of freeGradients.values()) known.free.dispose();
+      freeGradients.clear();
       tf.dispose([point, lower, upper, ...(free ? [free] : []), ...(direction ? [direction] : [])]);
       inverseHessian.dispose();
     },

@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayerSelection } from './layers.ts';
 import { createContentTerm, createGramTerm, createTotalVariationTerm, gramMatrix, type Guide, type LossTerm } from './losses.ts';
 import { layerWeightsFor, meanSquare, squaredNorm } from './normalisation.ts';
-import type { Probe } from './optimizers/lbfgs.ts';
 import type { Evaluation, LossTerms, Objective } from './optimizers/objective.ts';
 import { guidesFor } from './mask.ts';
 import { layerResolution, type FeatureNetwork } from './vgg.ts';
@@ -41,25 +40,21 @@ export interface DisposableObjective extends Objective {
   dispose(): void;
 }
 
-/** An objective that can also evaluate a point already on the TensorFlow.js backend, leaving the gradient there (`tf-lbfgs.ts`). */
+/**
+ * An objective that evaluates a point already on the TensorFlow.js backend and leaves everything
+ * there: for a caller that reads the loss together with numbers of its own (`tf-lbfgs.ts` reads a
+ * trial point's loss, slope and free gradient's largest component at once) or a whole batch's at
+ * once (training), or that evaluates inside a `tf.customGrad`.
+ */
 export interface DeviceObjective extends DisposableObjective {
-  /** The loss terms at `x` (the image as a flat vector), and the gradient as a tensor the caller disposes. */
-  evaluateOnDevice(x: tf.Tensor1D): Promise<Probe<tf.Tensor1D>>;
-}
-
-/** The TensorFlow.js objective, which can also evaluate without reading anything back. */
-export interface TfObjective extends DeviceObjective {
-  /**
-   * The terms' raw sums at `x`, which `termsOf` turns into the loss terms once read, and the
-   * gradient, synchronously and all left on the device: for a caller that reads later (training
-   * reads a whole batch's at once) or evaluates inside a `tf.customGrad`.
-   */
+  /** The terms' raw sums at `x` (the image as a flat vector) and the gradient, synchronously: new tensors, the caller's to dispose. */
   traceOnDevice(x: tf.Tensor1D): { readonly sums: tf.Tensor1D; readonly gradient: tf.Tensor1D };
+  /** The loss terms from the sums' values, once read. */
   termsOf(sums: Float32Array): LossTerms;
 }
 
 export function isDeviceObjective(objective: Objective): objective is DeviceObjective {
-  return 'evaluateOnDevice' in objective;
+  return 'traceOnDevice' in objective;
 }
 
 /**
@@ -75,7 +70,7 @@ export function isDeviceObjective(objective: Objective): objective is DeviceObje
  * synchronous read-back, and TensorFlow.js's WebGPU backend emulates one with an OffscreenCanvas,
  * which Node does not have (found on the first run on a real GPU: every job failed there).
  */
-export async function createTfObjective(spec: ObjectiveSpec): Promise<TfObjective> {
+export async function createTfObjective(spec: ObjectiveSpec): Promise<DeviceObjective> {
   const { network, layers, weights } = spec;
   const contentLayers = new Set(layers.content);
   const styleLayers = new Set(layers.style);
@@ -148,18 +143,6 @@ export async function createTfObjective(spec: ObjectiveSpec): Promise<TfObjectiv
     },
     traceOnDevice: (x) => tf.tidy(() => run(x)),
     termsOf,
-    async evaluateOnDevice(x: tf.Tensor1D) {
-      const { sums, gradient } = tf.tidy(() => run(x));
-      try {
-        const terms = termsOf((await sums.data()) as Float32Array);
-        return { loss: terms.total, terms, gradient };
-      } catch (error) {
-        gradient.dispose();
-        throw error;
-      } finally {
-        sums.dispose();
-      }
-    },
     dispose() {
       for (const { term } of layerTerms) term.dispose();
       variation.dispose();

@@ -4,7 +4,7 @@
  * quadratic whose minimum lies partly outside the box (so coordinates come to rest on its bounds).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { chooseBackend } from '../../src/engine/backend.ts';
 import { placeLbfgsVectors } from '../../src/engine/engine.ts';
 import { createLbfgs } from '../../src/engine/optimizers/lbfgs.ts';
@@ -56,12 +56,39 @@ describe('L-BFGS with its vectors on the device', () => {
   });
 });
 
+describe('L-BFGS on the device reads little back', () => {
+  it('waits on the device once per evaluation and three times more per step (on a GPU each read drains its queue)', async () => {
+    const objective = quadratic();
+    const device = createDeviceLbfgs(objective, Float32Array.from(start), { historySize: 5, bounds });
+    const read = vi.spyOn(tf.backend(), 'read');
+    const steps = 8;
+    try {
+      for (let step = 0; step < steps; step++) await device.step();
+      // Each evaluation's read brings its loss, the slope there and its free gradient's largest
+      // component; a step adds the direction's products with the pairs, its slope and scale, and
+      // the new pair's products (with sᵀy and yᵀy). Before: 2 per evaluation and 5 per step.
+      expect(read.mock.calls.length).toBeLessThanOrEqual(objective.evaluations + 3 * steps);
+      expect(objective.evaluations).toBeGreaterThanOrEqual(steps);
+    } finally {
+      read.mockRestore();
+      device.dispose();
+      objective.dispose();
+    }
+  });
+});
+
 describe('L-BFGS on the device when an evaluation fails', () => {
   it('rejects that step and leaves no tensor once disposed', async () => {
     const tensorsBefore = tf.memory().numTensors;
     const objective = quadratic();
     // The third evaluation fails: the first step's second probe, after one it made.
-    const failing = { ...objective, evaluateOnDevice: (x: tf.Tensor1D) => (objective.evaluations === 2 ? Promise.reject(new Error('out of GPU memory')) : objective.evaluateOnDevice(x)) };
+    const failing = {
+      ...objective,
+      traceOnDevice: (x: tf.Tensor1D) => {
+        if (objective.evaluations === 2) throw new Error('out of GPU memory');
+        return objective.traceOnDevice(x);
+      },
+    };
     const device = createDeviceLbfgs(failing, Float32Array.from(start), { historySize: 5, bounds });
     await expect((async () => {
       for (let step = 0; step < 5; step++) await device.step();

@@ -15,7 +15,7 @@ import { tfjsFastRunner } from '../fast/runner.ts';
 import { paintUnclipped, type LayerTensors } from '../fast/tfjs.ts';
 import { networkOfParameters } from '../fast/trained.ts';
 import { storedKernelShape, type ParameterLayout } from '../fast/manifest.ts';
-import { createTfObjective, gramTargetsOf, type TfObjective } from '../tf-objective.ts';
+import { createTfObjective, gramTargetsOf, type DeviceObjective } from '../tf-objective.ts';
 import { BGR_MEAN, rgbToVggInput, type FeatureNetwork } from '../vgg.ts';
 import { InputError } from '../errors.ts';
 import { formatMiB, largestBufferAllowed, type GpuLimits } from '../webgpu.ts';
@@ -35,7 +35,7 @@ export function tfjsTrainingEngine(network: FeatureNetwork, backend: BackendName
       const paint = (parameters: tf.Tensor1D, x: tf.Tensor4D) => paintUnclipped(x, layout.layers, layerTensorsOf(layout, parameters));
       return {
         async evaluate(parameters, crops) {
-          const objectives: TfObjective[] = [];
+          const objectives: DeviceObjective[] = [];
           const x = tf.tensor4d(batchOf(crops), [batch, size, size, 3]);
           const params = tf.tensor1d(parameters);
           try {
