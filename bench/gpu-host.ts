@@ -2,7 +2,7 @@
  * What one evaluation costs the CPU on WebGPU before the GPU computes anything: TensorFlow.js's
  * kernels and Dawn's command recording, measured on Dawn's null adapter (it accepts every command
  * and runs none), so on any machine, GPU or not. At the small scales of a multi-scale job this, not
- * the arithmetic, is what a GPU evaluation costs (README, "On a GPU"). Run by `npm run bench`
+ * the arithmetic, is what a GPU evaluation costs (docs/performance.md, "On a GPU"). Run by `npm run bench`
  * (section `gpu-host`) in a process of its own, since it replaces the TensorFlow.js backend.
  *
  *   tsx bench/gpu-host.ts <size> <runs> <evaluations|lbfgs|lbfgs-passes|training>

@@ -13,7 +13,7 @@ import { MIN_CURVATURE, type InverseHessian } from './optimizers/lbfgs.ts';
  * takes two products with the stacked pairs [S; Y] on the device (its 2k dot products with g, and
  * the combination of the 2k vectors) and a little float64 algebra on k×k matrices here, instead of
  * the two-loop recursion's 2k dependent passes over the vectors in JavaScript: on a GPU those
- * passes were most of an iteration's CPU time (215 ms at 512² on 2 vCPUs, README "On a GPU") while
+ * passes were most of an iteration's CPU time (215 ms at 512² on 2 vCPUs, docs/performance.md) while
  * the GPU waited. The same H as the two-loop recursion, up to float32 rounding in the products.
  *
  * `positions`: the most columns one product may cover (WebGPU's dispatch limit, gpu-passes.ts).

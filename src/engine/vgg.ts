@@ -99,7 +99,7 @@ export interface Trace {
  *
  * The backward pass is written out rather than taken from TensorFlow.js's tape. Why: on a GPU an
  * evaluation at the small scales costs what launching its kernels costs on the CPU (measured on
- * Dawn's null adapter, README "On a GPU"), and the tape launched 212 kernels per evaluation to
+ * Dawn's null adapter, docs/performance.md), and the tape launched 212 kernels per evaluation to
  * conv5_1 (bias and ReLU apart from each convolution, since a fused op is not differentiable there,
  * and every scalar factor twice); and on wasm, Conv2DBackpropInput is a single-threaded scalar loop
  * (about 7× slower than the forward conv) while the flipped-kernel forward convolution runs on

@@ -292,7 +292,7 @@ export function createTwoLoopInverseHessian(historySize: number): InverseHessian
  * The two-loop recursion: returns −H·g for the L-BFGS inverse Hessian approximation H, in `q`.
  * Each pass over the vectors updates q and takes the dot product the next entry needs at once
  * (`updateAndDot`): half the passes of writing them apart. At 512 px with the default history of 20
- * this is most of what L-BFGS costs the CPU per iteration (README, "Benchmark").
+ * this is most of what L-BFGS costs the CPU per iteration (docs/performance.md, "On a GPU").
  */
 function searchDirection(gradient: Float32Array, history: readonly HistoryEntry[], hessianScale: number, q: Float32Array): Float32Array {
   const m = history.length;
