@@ -11,7 +11,8 @@
  * (one native graph per evaluation). `--engines=onnx` or `--engines=tfjs` runs one, and
  * `--engines=onnx-webgpu` onnxruntime's graphs on its WebGPU provider (with IMPASTO_ENGINE=onnx-webgpu
  * the GPU section's jobs run on it too);
- * `--sections=fast` (any of evaluations, job, gpu, gpu-host, optimizer, fast, segmentation, uploads) runs only those parts.
+ * `--sections=fast` (any of evaluations, job, gpu, kernels, gpu-host, optimizer, fast, segmentation, uploads) runs only those parts.
+ * `kernels` (on a GPU backend): an evaluation's wall time against its kernels' GPU time, by program (bench/kernel-times.ts).
  * `gpu-host` needs no GPU: what an evaluation costs the CPU on WebGPU, on Dawn's null adapter (bench/gpu-host.ts).
  *
  * "gatys" runs VGG-19 to conv5_1 (content conv4_2) as in the paper and as the reference figures in
@@ -26,6 +27,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { loadEngineEnvironment } from '../src/bot/config.ts';
+import * as tf from '@tensorflow/tfjs-core';
+import { measureKernelTimes } from './kernel-times.ts';
 import { medianOf } from './median.ts';
 import { chooseBackend, isGpuBackend } from '../src/engine/backend.ts';
 import { chooseObjectiveEngine, createEngineFromWeights, type LbfgsPlacement } from '../src/engine/engine.ts';
@@ -37,7 +40,7 @@ import { MAX_PIXELS_PER_PASS } from '../src/engine/fast/network.ts';
 import { loadPersonSegmenter } from '../src/engine/segmentation/person.ts';
 import { hasSegmentationModel } from '../src/engine/segmentation/weights.ts';
 import { decodeImage, encodePng, resizeExactly, resizeToLongSide } from '../src/engine/image.ts';
-import { GATYS_LAYERS, SHALLOW_LAYERS, type LayerSelection } from '../src/engine/layers.ts';
+import { GATYS_LAYERS, SHALLOW_LAYERS, selectLayers, type LayerSelection } from '../src/engine/layers.ts';
 import { createLbfgs, createTwoLoopInverseHessian, type InverseHessian } from '../src/engine/optimizers/lbfgs.ts';
 import { STYLIZE_OPTIONS } from '../src/engine/options.ts';
 import { separableQuadratic } from '../src/engine/quadratic.ts';
@@ -51,7 +54,7 @@ const env = loadEngineEnvironment();
 const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]));
 const sizes = (args.get('sizes') ?? '256').split(',').map(Number);
 const runs = Number(args.get('runs') ?? 5);
-const sections = new Set((args.get('sections') ?? 'evaluations,job,gpu,gpu-host,optimizer,fast,segmentation,uploads').split(','));
+const sections = new Set((args.get('sections') ?? 'evaluations,job,gpu,kernels,gpu-host,optimizer,fast,segmentation,uploads').split(','));
 const sharedImages = process.env.IMPASTO_SHARED_DIR ? join(process.env.IMPASTO_SHARED_DIR, 'images') : join('..', 'shared', 'images');
 
 const choice = await chooseBackend(env.IMPASTO_BACKEND);
@@ -139,6 +142,28 @@ for (const engineKind of sections.has('job') ? engineKinds : []) {
     scales: result.scales.map((scale) => `${scale.size}:${scale.iterations}`).join(' '),
     wallSeconds: round((performance.now() - jobStart) / 1000, 1),
   });
+}
+
+// Where a GPU evaluation's time goes, at the scales a 512-px and a 1024-px job run at: its wall
+// time against its kernels' GPU time, and the programs that take most (bench/kernel-times.ts).
+const gpuKernels: unknown[] = [];
+if (sections.has('kernels') && isGpuBackend(choice.name)) {
+  const network = createFeatureNetwork(realWeights, 'max');
+  const layers = selectLayers(network.availableLayers);
+  for (const size of [128, 181, 256, 512, 1024]) {
+    const image = await resizeExactly(content, size, size);
+    const input = { x: rgbToVggInput(image), width: size, height: size };
+    const styleInput = { x: rgbToVggInput(await resizeExactly(style, size, size)), width: size, height: size };
+    const objective = await createTfObjective({ network, layers, content: input, styles: [{ input: styleInput, weight: 1 }], weights: { content: 1e5, style: 3e4, tv: 1 } });
+    const x = tf.tensor1d(input.x);
+    const { top, ...times } = await measureKernelTimes(objective, x, runs);
+    x.dispose();
+    objective.dispose();
+    const row = { size: `${size}×${size}`, ...times, gpuShare: round(times.kernelMs / times.wallMs, 2), top: top.map(({ program, launches, ms }) => `${program} ×${launches}: ${ms} ms`).join('; ') };
+    console.log(`gpu kernels: ${JSON.stringify(row)}`); // as each ends: a run stopped at a time limit still reports it
+    gpuKernels.push(row);
+  }
+  network.dispose();
 }
 
 // The GPU targets (issue #20): 300 iterations at 512 px under 10 s and at 1024 px under 30 s on an
@@ -344,13 +369,14 @@ console.log(`median of ${runs} runs after a warm-up; one evaluation = VGG forwar
 if (rows.length > 0) console.table(rows);
 printTables('default job (defaults for this backend: size, iterations, multi-scale):', defaultJobs);
 printTables(`300 iterations on the GPU (${choice.reasons.at(-1)}):`, gpuJobs);
+printTables("a GPU evaluation's wall time against its kernels' GPU time (timestamp queries), and the programs that take most:", gpuKernels);
 printTables("what a GPU job's iteration costs the CPU on WebGPU (Dawn's null adapter: kernels launched, none run):", gpuHost);
 printTables("the optimiser's own time per iteration (CPU, JavaScript), apart from the evaluations:", optimizerSteps);
 printTables('fast method on onnxruntime (decode, network, PNG):', fastJobs, fastPeaks);
 printTables('an upload, from its bytes to the engine\'s input (decode, PNG in the uploads folder, read back):', uploads);
 printTables('person segmentation (the mask of a photo, for target and background_style):', segmentation);
 console.log(`peak RSS: ${peakRssMb} MB\n`);
-console.log(JSON.stringify({ backend: choice.name, adapter: choice.adapter, machine, node: process.version, runs, rows, defaultJobs, gpuJobs, gpuHost, optimizerSteps, fastJobs, fastPeaks, segmentation, uploads, peakRssMb }, null, 2));
+console.log(JSON.stringify({ backend: choice.name, adapter: choice.adapter, machine, node: process.version, runs, rows, defaultJobs, gpuJobs, gpuKernels, gpuHost, optimizerSteps, fastJobs, fastPeaks, segmentation, uploads, peakRssMb }, null, 2));
 
 /** Multiply-adds ×2 of the convolutions and Gram products, forward and backward. */
 function evaluationFlops(size: number, layers: LayerSelection): number {

@@ -15,7 +15,7 @@ step() { # name, seconds, command…
 }
 { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader; lscpu | grep 'Model name'; } > "$OUT/machine.txt" 2>&1
 step doctor 20 ./node a/b/c/doctor.mjs
-IMPASTO_BACKEND=webgpu step bench ${BENCH_S:-240} ./node a/b/c/engine.mjs --sizes=256,512,1024 --runs=3 --engines=tfjs --sections=evaluations,gpu,optimizer,fast,segmentation
+IMPASTO_BACKEND=webgpu step bench ${BENCH_S:-240} ./node a/b/c/engine.mjs --sizes=256,512,1024 --runs=3 --engines=tfjs --sections=evaluations,gpu,kernels,optimizer,fast,segmentation
 step check-gpu ${CHECK_S:-200} ./node a/b/c/check-gpu.mjs --sizes=${CHECK_SIZES:-64,256,512}
 IMPASTO_BACKEND=webgpu step bench-train ${TRAIN_S:-90} ./node a/b/c/train.mjs 5 256
 IMPASTO_BACKEND=webgpu IMPASTO_ENGINE=onnx-webgpu step bench-onnx ${BENCH_ONNX_S:-120} ./node a/b/c/engine.mjs --sizes=256,512,1024 --runs=3 --engines=onnx-webgpu --sections=evaluations,gpu

@@ -1,0 +1,81 @@
+/**
+ * Where an evaluation's time goes on a GPU: its wall time (launch, run, read back the loss) against
+ * the time its kernels ran on the GPU, and the programs that took most. TensorFlow.js's WebGPU
+ * backend times each program with timestamp queries inside `tf.time` (where the adapter offers
+ * `timestamp-query`). A wall time far above the kernels' says the GPU waits for the CPU (launches,
+ * reads); close to it, the kernels are the cost, and the top programs say which. The H200 took
+ * 16.2 s for a 512-px job of 300 iterations where its evaluations alone, at 36–83 ms, would have
+ * explained most of it (docs/performance.md): this says whether those milliseconds were the GPU's.
+ * Dawn quantizes timestamps (to tens of microseconds) unless told otherwise: a small kernel reads
+ * as 0 or one quantum, so single launches are rough, sums over many fair. On Dawn's null adapter
+ * the times are meaningless (nothing runs).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { DeviceObjective } from '../src/engine/tf-objective.ts';
+import { medianOf } from './median.ts';
+
+export interface KernelTimes {
+  /** Median wall milliseconds of an evaluation with its read, untimed. */
+  wallMs: number;
+  /** Milliseconds the evaluation's kernels ran, as the backend timed them (one timed evaluation). */
+  kernelMs: number;
+  /** Kernels timed (0 where the backend times the whole call, as the CPU backends do). */
+  kernels: number;
+  /** The programs with the most time, summed over their launches. */
+  top: { program: string; launches: number; ms: number }[];
+}
+
+/**
+ * The programs' times from TensorFlow.js's WebGPU backend, which lists them as one string
+ * ("Conv2DMMProgram: 0.41, ReduceProgram: 0.02, …"); the CPU backends list none.
+ */
+function programTimesOf(timing: tf.TimingInfo): { name: string; ms: number }[] {
+  const listed = (timing as tf.TimingInfo & { getExtraProfileInfo?: () => unknown }).getExtraProfileInfo?.();
+  if (typeof listed !== 'string' || listed === '') return [];
+  return listed.split(', ').map((entry) => {
+    const colon = entry.lastIndexOf(': ');
+    return { name: entry.slice(0, colon), ms: Number(entry.slice(colon + 2)) };
+  });
+}
+
+export async function measureKernelTimes(objective: Pick<DeviceObjective, 'traceOnDevice'>, x: tf.Tensor1D, runs: number, topCount = 6): Promise<KernelTimes> {
+  const evaluateOnce = async () => {
+    const { sums, gradient } = objective.traceOnDevice(x);
+    try {
+      // The read waits for every kernel queued before it, the gradient's included.
+      await sums.data();
+    } finally {
+      tf.dispose([sums, gradient]);
+    }
+  };
+  await evaluateOnce(); // warm-up: shader compilation
+  const wall: number[] = [];
+  for (let index = 0; index < runs; index++) {
+    const start = performance.now();
+    await evaluateOnce();
+    wall.push(performance.now() - start);
+  }
+  // Timed apart: under `tf.time` each program runs in a pass and a submission of its own, so the
+  // wall time there would be the timing's, not the evaluation's.
+  let traced: tf.Tensor[] = [];
+  const timing = await tf.time(() => {
+    const { sums, gradient } = objective.traceOnDevice(x);
+    traced = [sums, gradient];
+  });
+  tf.dispose(traced);
+  const programs = programTimesOf(timing);
+  const byProgram = new Map<string, { launches: number; ms: number }>();
+  for (const { name, ms } of programs) {
+    const entry = byProgram.get(name) ?? { launches: 0, ms: 0 };
+    byProgram.set(name, { launches: entry.launches + 1, ms: entry.ms + ms });
+  }
+  const top = [...byProgram]
+    .sort(([, a], [, b]) => b.ms - a.ms)
+    .slice(0, topCount)
+    .map(([program, { launches, ms }]) => ({ program, launches, ms: round(ms) }));
+  return { wallMs: round(medianOf(wall)), kernelMs: typeof timing.kernelMs === 'number' ? round(timing.kernelMs) : Number.NaN, kernels: programs.length, top };
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
