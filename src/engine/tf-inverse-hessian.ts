@@ -13,8 +13,9 @@ import { MIN_CURVATURE, type InverseHessian } from './optimizers/lbfgs.ts';
  * takes two products with the stacked pairs [S; Y] on the device (its 2k dot products with g, and
  * the combination of the 2k vectors) and a little float64 algebra on k×k matrices here, instead of
  * the two-loop recursion's 2k dependent passes over the vectors in JavaScript: on a GPU those
- * passes were most of an iteration's CPU time (215 ms at 512² on 2 vCPUs, docs/performance.md) while
- * the GPU waited. The same H as the two-loop recursion, up to float32 rounding in the products.
+ * passes were most of an iteration's CPU time (215 ms at 512² on 2 vCPUs, docs/performance.md)
+ * while the GPU waited. The same H as the two-loop recursion, up to float32 rounding in the
+ * products.
  *
  * `positions`: the most columns one product may cover (WebGPU's dispatch limit, gpu-passes.ts).
  * This one serves L-BFGS with its other vectors in arrays: each direction uploads the gradient and
@@ -112,7 +113,8 @@ export function createDeviceInverseHessian(historySize: number, positions: numbe
     async add(sRow, yRow, known) {
       if (known && !(known.sy > MIN_CURVATURE)) return;
       const k = pairsHeld();
-      // The new y against every pair held: sᵢ·y (R's new column) and yᵢ·y (YᵀY's new row); then, unless known, s·y and y·y.
+      // The new y against every pair held: sᵢ·y (R's new column) and yᵢ·y (YᵀY's new row); then,
+      // unless known, s·y and y·y.
       const read = !stacked && known ? undefined : tf.tidy(() => {
         const held = stacked ? [tf.reshape(productsWith(stacked, yRow, positions), [-1])] : [];
         return tf.concat([...held, ...(known ? [] : [tf.stack([tf.sum(tf.mul(sRow, yRow)), tf.sum(tf.mul(yRow, yRow))])])]);

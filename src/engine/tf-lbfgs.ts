@@ -18,9 +18,9 @@ export interface DeviceOptimizer extends IterativeOptimizer {
  * pairs (`createDeviceInverseHessian`). What L-BFGS decides with comes back as a few numbers per
  * pass: a largest component, a slope, the losses. On a GPU its passes over the picture were, at
  * 512 px, most of what the CPU did per iteration while the GPU waited (35–45 ms on 2 vCPUs,
- * docs/performance.md); here each is a few kernels, and the 3-MB upload of each trial point and read-back of
- * each gradient are gone. Sums run in float32 on the device, so the iterates part from the
- * arrays' by rounding (a whole job ends within 2% of the same loss).
+ * docs/performance.md); here each is a few kernels, and the 3-MB upload of each trial point and
+ * read-back of each gradient are gone. Sums run in float32 on the device, so the iterates part
+ * from the arrays' by rounding (a whole job ends within 2% of the same loss).
  */
 export function createDeviceLbfgs(objective: DeviceObjective, x: Float32Array, options: LbfgsOptions & { readonly bounds: Bounds }): DeviceOptimizer {
   const vectors = createDeviceVectors(objective, x, options);
