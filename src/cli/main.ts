@@ -1,5 +1,5 @@
 import { guardProcess } from '../process-guard.ts';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Logger } from 'pino';
@@ -37,6 +37,8 @@ import { downloadSegmentationModel, hasSegmentationModel, SEGMENTATION_CACHE_DIR
 import { downloadWeights } from '../engine/weights.ts';
 import { downloadFastNetworks } from '../engine/fast/download.ts';
 import { engineOptionsOfFlags, flagsOf, toNumber } from './engine-flags.ts';
+import { assertWritable, readNamedFile } from './files.ts';
+import { parseOptions, schemaOf } from '../engine/option-spec.ts';
 import { paintClip, readClip } from './clips.ts';
 import { encodePictureFor, outputOf } from './outputs.ts';
 import { createDownloadProgressBar, createStylizeProgressBar, formatDuration } from './progress-bar.ts';
@@ -65,10 +67,22 @@ const stylize = program
 for (const option of flagsOf(OPTIMISE_OPTIONS)) stylize.addOption(option);
 stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<string, unknown>) => {
   const env = parseEnvironment(CLI_ENVIRONMENT, process.env);
-  const contentBytes = await readFile(contentPath);
+  const contentBytes = await readNamedFile(contentPath, 'content image');
   const clip = await readClip(contentBytes, env);
-  // Refused before the engine starts: a clip goes to a GIF or an MP4, a picture to a PNG, JPEG, WebP or AVIF.
+  // Everything the command names is read and checked before the engine starts (which may first
+  // download its weights): a clip goes to a GIF or an MP4, a picture to a PNG, JPEG, WebP or AVIF.
   const output = outputOf(flags.output as string | undefined, clip);
+  await assertOutputs(output, flags);
+  const styleImages = await Promise.all(stylePaths.map(async (path) => decodeImage(await readNamedFile(path, 'style image'), undefined, `style image ${path}`)));
+  const weights = (flags.styleWeights as number[] | undefined) ?? styleImages.map(() => 1);
+  if (weights.length !== styleImages.length) throw new InputError('invalid_option', `--style-weights has ${weights.length} weights for ${styleImages.length} style images.`, 'styleWeights');
+  const mask = typeof flags.mask === 'string' ? await decodeImage(await readNamedFile(flags.mask, 'mask'), undefined, 'mask') : undefined;
+  const backgroundPaths = (flags.backgroundStyle as string[] | undefined) ?? [];
+  const backgroundImages = await Promise.all(backgroundPaths.map(async (path) => decodeImage(await readNamedFile(path, 'background style'), undefined, `background style ${path}`)));
+  const backgroundWeights = (flags.backgroundWeights as number[] | undefined) ?? backgroundImages.map(() => 1);
+  if (backgroundWeights.length !== backgroundImages.length) throw new InputError('invalid_option', `--background-weights has ${backgroundWeights.length} weights for ${backgroundImages.length} background styles.`, 'backgroundWeights');
+  const options = engineOptionsOfFlags(OPTIMISE_OPTIONS, flags);
+  parseOptions(schemaOf(OPTIMISE_OPTIONS), options);
   const engine = await createEngine({
     backend: env.IMPASTO_BACKEND,
     objectiveEngine: env.IMPASTO_ENGINE,
@@ -76,18 +90,9 @@ stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<s
     download: { baseUrl: env.IMPASTO_WEIGHTS_URL, ...withDownloadBar() },
   });
   process.stderr.write(`backend: ${engine.backend} (${engine.backendReasons.join('; ')})\nlayers available: ${engine.availableLayers.join(', ')}\n`);
-  const styleImages = await Promise.all(stylePaths.map(async (path) => decodeImage(await readFile(path), undefined, `style image ${path}`)));
-  const weights = (flags.styleWeights as number[] | undefined) ?? styleImages.map(() => 1);
-  if (weights.length !== styleImages.length) throw new InputError('invalid_option', `--style-weights has ${weights.length} weights for ${styleImages.length} style images.`, 'styleWeights');
-  const mask = typeof flags.mask === 'string' ? await decodeImage(await readFile(flags.mask), undefined, 'mask') : undefined;
-  const backgroundPaths = (flags.backgroundStyle as string[] | undefined) ?? [];
-  const backgroundImages = await Promise.all(backgroundPaths.map(async (path) => decodeImage(await readFile(path), undefined, `background style ${path}`)));
-  const backgroundWeights = (flags.backgroundWeights as number[] | undefined) ?? backgroundImages.map(() => 1);
-  if (backgroundWeights.length !== backgroundImages.length) throw new InputError('invalid_option', `--background-weights has ${backgroundWeights.length} weights for ${backgroundImages.length} background styles.`, 'backgroundWeights');
   const context = { engine: async () => engine, segmenter: lazySegmenter(env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR) };
   const styles = styleImages.map((image, index) => ({ image, weight: weights[index]! }));
   const background = backgroundImages.length > 0 ? backgroundImages.map((image, index) => ({ image, weight: backgroundWeights[index]! })) : undefined;
-  const options = engineOptionsOfFlags(OPTIMISE_OPTIONS, flags);
   if (clip) {
     await paintClip(context, { clip, styles, mask, background, method: 'optimise', options, output, gif: flags.gif as string | undefined, source: contentBytes }, env);
     engine.dispose();
@@ -112,12 +117,14 @@ const fast = program
 for (const option of flagsOf(FAST_OPTIONS)) fast.addOption(option);
 fast.action(async (contentPath: string, flags: Record<string, unknown>) => {
   const env = parseEnvironment(CLI_ENVIRONMENT, process.env);
-  const contentBytes = await readFile(contentPath);
+  const contentBytes = await readNamedFile(contentPath, 'content image');
   const clip = await readClip(contentBytes, env);
   const segmenter = lazySegmenter(env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR, () => chooseBackend(env.IMPASTO_BACKEND));
   const context = { engine: () => Promise.reject(new Error('the fast method needs no VGG engine')), fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, trainedNetworksDir: env.IMPASTO_TRAINED_NETWORKS_DIR, segmenter };
   const options = engineOptionsOfFlags(FAST_OPTIONS, flags);
+  parseOptions(schemaOf(FAST_OPTIONS), options);
   const output = outputOf(flags.output as string | undefined, clip);
+  await assertOutputs(output, flags);
   if (clip) {
     await paintClip(context, { clip, styles: [], method: 'fast', options, output, gif: flags.gif as string | undefined, source: contentBytes }, env);
     return;
@@ -142,9 +149,9 @@ trainStyle.action(async (paintingPath: string, flags: Record<string, unknown>) =
   const options = parseTrainOptions(engineOptionsOfFlags(TRAIN_OPTIONS, flags));
   const name = (flags.name as string | undefined) ?? basename(paintingPath, extname(paintingPath)).toLowerCase().replace(/[^a-z0-9_-]+/g, '-');
   const out = resolve(trainedNetworksDirOf((flags.out as string | undefined) ?? env.IMPASTO_TRAINED_NETWORKS_DIR));
-  const painting = await decodeImage(await readFile(paintingPath), undefined, 'painting');
+  const painting = await decodeImage(await readNamedFile(paintingPath, 'painting'), undefined, 'painting');
   const samplePath = flags.sample as string | undefined;
-  const samplePhoto = samplePath ? cropToMultipleOf4(await resizeToLongSide(await decodeImage(await readFile(samplePath), undefined, 'sample photo'), options.size * 2)) : undefined;
+  const samplePhoto = samplePath ? cropToMultipleOf4(await resizeToLongSide(await decodeImage(await readNamedFile(samplePath, 'sample photo'), undefined, 'sample photo'), options.size * 2)) : undefined;
   const photos = await openTrainingPhotos(resolve(flags.photos as string), samplePath ? [basename(samplePath)] : []);
   const context = await createTrainContext({ weightsDir: env.IMPASTO_WEIGHTS_DIR, download: { baseUrl: env.IMPASTO_WEIGHTS_URL, ...withDownloadBar() }, fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, backend: env.IMPASTO_BACKEND, engine: env.IMPASTO_ENGINE });
   await mkdir(join(out, `${name}-samples`), { recursive: true });
@@ -303,6 +310,14 @@ function stopOnSignal(logger: Logger, message: string, stop: () => Promise<void>
   };
   process.once('SIGINT', () => shutDown('SIGINT'));
   process.once('SIGTERM', () => shutDown('SIGTERM'));
+}
+
+/** Refuses, before any work, a result or GIF that could not be written where the flags say. */
+async function assertOutputs(output: string, flags: Record<string, unknown>): Promise<void> {
+  await assertWritable(output, '--output');
+  if (typeof flags.gif !== 'string') return;
+  if (extname(flags.gif).toLowerCase() !== '.gif') throw new InputError('invalid_option', `--gif writes a GIF: name a .gif file, not ${flags.gif}.`, 'gif');
+  await assertWritable(flags.gif, '--gif');
 }
 
 /** Writes the picture (and the GIF when asked for) and says so. */

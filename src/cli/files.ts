@@ -1,0 +1,47 @@
+/**
+ * The files a command names: read with a message that says which file and what is wrong with it,
+ * and, for those it will write, checked before any work starts. A painting takes a minute on a
+ * CPU, and a result lost to a mistyped folder after it (Node's own "ENOENT: no such file or
+ * directory, open …") is the worst moment to learn of it.
+ */
+import { constants } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { InputError } from '../engine/errors.ts';
+
+/** The bytes of the file at `path`; `what` names it for the message ("style image"). */
+export async function readNamedFile(path: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new InputError('missing_file', `Cannot read the ${what} ${path}: ${reasonOf(error)}.`);
+  }
+}
+
+/** Refuses, before any work, a file that could not be written at `path`; `option` names its flag ("--gif"). */
+export async function assertWritable(path: string, option: string): Promise<void> {
+  const folder = dirname(resolve(path));
+  const refuse = (reason: string) => new InputError('invalid_option', `Cannot write ${path} (${option}): ${reason}.`, option.replace(/^-+/, ''));
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory()) throw refuse('it is a folder');
+  const parent = await stat(folder).catch(() => undefined);
+  if (!parent) throw refuse(`the folder ${dirname(path)} does not exist`);
+  if (!parent.isDirectory()) throw refuse(`${dirname(path)} is not a folder`);
+  await access(existing ? path : folder, constants.W_OK).catch(() => {
+    throw refuse(existing ? 'it may not be overwritten (permission denied)' : `the folder ${dirname(path)} may not be written to (permission denied)`);
+  });
+}
+
+function reasonOf(error: unknown): string {
+  switch ((error as { code?: string }).code) {
+    case 'ENOENT':
+      return 'there is no such file';
+    case 'EISDIR':
+      return 'it is a folder';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    default:
+      return (error as Error).message;
+  }
+}

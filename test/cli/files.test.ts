@@ -1,0 +1,59 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IMPASTO_BIN } from '../helpers/app.ts';
+import { SHARED_FAST_DIR, SHARED_VGG_DIR, sharedImagePath } from '../helpers/shared.ts';
+
+// `impasto stylize`, `fast` and `train-style` as a user runs them, with the files mistyped: each is
+// refused in one line naming the file, before the engine starts (the engine's first line, "backend:
+// …", is never printed), so no minute of painting is lost to a folder that does not exist.
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'impasto-cli-files-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+function impasto(args: readonly string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [IMPASTO_BIN, ...args], { cwd: dir, env: { ...process.env, IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR, IMPASTO_FAST_WEIGHTS_DIR: SHARED_FAST_DIR }, timeout: 60_000 }, (error, _stdout, stderr) =>
+      resolve({ code: error ? Number(error.code) : 0, stderr }),
+    );
+  });
+}
+
+const photo = sharedImagePath('content_dog.jpg');
+const painting = sharedImagePath('style_udnie.jpg');
+
+describe('the command line with files it cannot read or write', () => {
+  it('names an input that is missing or a folder', async () => {
+    expect(await impasto(['stylize', photo, 'no-such-painting.jpg'])).toEqual({ code: 2, stderr: 'impasto: Cannot read the style image no-such-painting.jpg: there is no such file.\n' });
+    expect(await impasto(['stylize', 'no-such-photo.jpg', painting])).toEqual({ code: 2, stderr: 'impasto: Cannot read the content image no-such-photo.jpg: there is no such file.\n' });
+    expect(await impasto(['stylize', photo, painting, '--mask', '.'])).toEqual({ code: 2, stderr: 'impasto: Cannot read the mask .: it is a folder.\n' });
+    expect(await impasto(['train-style', 'gone.jpg', '--photos', '.'])).toEqual({ code: 2, stderr: 'impasto: Cannot read the painting gone.jpg: there is no such file.\n' });
+  });
+
+  it('refuses a result or GIF in a folder that does not exist, or a GIF not named .gif, before painting', async () => {
+    expect(await impasto(['stylize', photo, painting, '-o', 'results/out.png'])).toEqual({ code: 2, stderr: 'impasto: Cannot write results/out.png (--output): the folder results does not exist.\n' });
+    expect(await impasto(['fast', photo, '--network', 'wave', '--gif', 'gifs/out.gif'])).toEqual({ code: 2, stderr: 'impasto: Cannot write gifs/out.gif (--gif): the folder gifs does not exist.\n' });
+    expect(await impasto(['stylize', photo, painting, '--gif', 'emerging.png'])).toEqual({ code: 2, stderr: 'impasto: --gif writes a GIF: name a .gif file, not emerging.png.\n' });
+    await writeFile(join(dir, 'a-file'), 'not a folder');
+    expect(await impasto(['fast', photo, '--network', 'wave', '-o', 'a-file/out.png'])).toEqual({ code: 2, stderr: 'impasto: Cannot write a-file/out.png (--output): a-file is not a folder.\n' });
+    // Nothing was written.
+    expect(await readdir(dir)).toEqual(['a-file']);
+  });
+
+  it('refuses an option out of its range before the engine starts', async () => {
+    expect(await impasto(['stylize', photo, painting, '--iterations', '0'])).toEqual({ code: 2, stderr: 'impasto: iterations must be at least 1.\n' });
+    expect(await impasto(['fast', photo, '--strength', '11'])).toEqual({ code: 2, stderr: 'impasto: strength must be at most 10.\n' });
+  });
+
+  it('writes where it was told once the folder is there', async () => {
+    const run = await impasto(['fast', photo, '--network', 'wave', '--size', '64', '-o', 'out.png', '--gif', 'out.gif']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^wrote out\.png \(64×\d+, one pass, /m);
+    expect((await readdir(dir)).sort()).toEqual(['a-file', 'out.gif', 'out.png']);
+  });
+});
