@@ -27,8 +27,9 @@ export async function startApp(rawEnv: NodeJS.ProcessEnv = process.env): Promise
   const chatConfigured = Boolean(env.DISCORD_TOKEN || env.SLACK_BOT_TOKEN);
   const webEnabled = env.IMPASTO_WEB === 'on' || (env.IMPASTO_WEB === 'auto' && !chatConfigured);
   // Adapters attach before the bot starts, so that they hear about jobs resumed after a restart.
-  // One that cannot start (a refused token, no network) stops the others: the process then exits
-  // with its reason, rather than half-running or hanging on an open port.
+  // One that cannot start (a refused token, no network), or the bot itself (a style folder that is
+  // not there), stops the others: the process then exits with its reason, rather than half-running
+  // or hanging on an open port.
   const started: (() => Promise<void>)[] = [];
   const attach = async <T>(start: () => Promise<T>, stop: (adapter: T) => Promise<void>): Promise<T> => {
     const adapter = await start();
@@ -42,12 +43,12 @@ export async function startApp(rawEnv: NodeJS.ProcessEnv = process.env): Promise
     if (webEnabled) web = await attach(() => startWebServer({ bot, env, logger: logger.child({ component: 'web' }) }), (server) => server.close());
     if (env.DISCORD_TOKEN) discord = await attach(() => startDiscordAdapter({ bot, env, logger: logger.child({ component: 'discord' }) }), (adapter) => adapter.stop());
     if (env.SLACK_BOT_TOKEN) slack = await attach(() => startSlackAdapter({ bot, env, logger: logger.child({ component: 'slack' }) }), (adapter) => adapter.stop());
+    await bot.start();
   } catch (error) {
     for (const stop of started) await stop().catch(() => undefined);
     await bot.stop();
     throw error;
   }
-  await bot.start();
   if (web) {
     const address = env.IMPASTO_WEB_TOKEN ? `${web.url}?token=<IMPASTO_WEB_TOKEN>` : web.url;
     logger.info({ url: web.url }, 'web playground listening');

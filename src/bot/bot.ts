@@ -7,6 +7,7 @@ import { removeResult } from './forget.ts';
 import { hasSegmentationModel, SEGMENTATION_CACHE_DIR } from '../engine/segmentation/weights.ts';
 import { decodeFirstFrame } from '../engine/clip/decode.ts';
 import { encodePng } from '../engine/image.ts';
+import { InputError } from '../engine/errors.ts';
 import { createSettingsCommand } from './commands/settings.ts';
 import { SettingsStore, type CommunitySettings } from './settings.ts';
 import { createContestEnterCommand } from './commands/contest-enter.ts';
@@ -27,7 +28,7 @@ import { createStylizeCommand } from './commands/stylize.ts';
 import type { AnyCommand, CommandContext, CommandDefinition, Reply } from './commands/types.ts';
 import { parseArgs } from './commands/validate.ts';
 import { voteOnEntry } from './commands/vote.ts';
-import type { BotEnvironment } from './config.ts';
+import { ConfigError, type BotEnvironment } from './config.ts';
 import { Contests, type Contest, type ContestEvent } from './contests/contests.ts';
 import { renderLeaderboard, type Leaderboard } from './contests/leaderboard.ts';
 import { openDatabase } from './database.ts';
@@ -236,7 +237,9 @@ export function createBot(options: BotOptions): Bot {
         if (added.length > 0) logger.info({ added }, 'default style library imported (first start)');
       }
       if (env.IMPASTO_STYLES_DIR) {
-        const report = await importStyles(library.shared(), env.IMPASTO_STYLES_DIR, limits.decode);
+        const report = await importStyles(library.shared(), env.IMPASTO_STYLES_DIR, limits.decode).catch((error: unknown) => {
+          throw error instanceof InputError ? new ConfigError(`IMPASTO_STYLES_DIR: ${error.message}`) : error;
+        });
         logger.info({ added: report.added, skipped: report.skipped.length }, 'style library seeded');
       }
       await runtime.start();

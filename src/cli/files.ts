@@ -7,14 +7,14 @@
 import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { InputError } from '../engine/errors.ts';
+import { describeFileError, InputError } from '../engine/errors.ts';
 
 /** The bytes of the file at `path`; `what` names it for the message ("style image"). */
 export async function readNamedFile(path: string, what: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (error) {
-    throw new InputError('missing_file', `Cannot read the ${what} ${path}: ${reasonOf(error)}.`);
+    throw new InputError('missing_file', `Cannot read the ${what} ${path}: ${describeFileError(error)}.`);
   }
 }
 
@@ -30,18 +30,4 @@ export async function assertWritable(path: string, option: string): Promise<void
   await access(existing ? path : folder, constants.W_OK).catch(() => {
     throw refuse(existing ? 'it may not be overwritten (permission denied)' : `the folder ${dirname(path)} may not be written to (permission denied)`);
   });
-}
-
-function reasonOf(error: unknown): string {
-  switch ((error as { code?: string }).code) {
-    case 'ENOENT':
-      return 'there is no such file';
-    case 'EISDIR':
-      return 'it is a folder';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    default:
-      return (error as Error).message;
-  }
 }

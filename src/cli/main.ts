@@ -1,7 +1,7 @@
 import { guardProcess } from '../process-guard.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, Option } from 'commander';
 import type { Logger } from 'pino';
 import { basename, extname, join, resolve } from 'node:path';
 import { startApp } from '../app.ts';
@@ -271,10 +271,9 @@ program
   .description('download the VGG-19 convolution weights, the fast networks and the person-segmentation model into weights/cache/ (needs internet)')
   .option('--url <base>', 'fetch VGG-19 from this base URL instead of the pinned upstream (IMPASTO_WEIGHTS_URL)')
   .option('--fast-url <base>', 'fetch the fast networks from this base URL instead of the pinned upstream (IMPASTO_FAST_WEIGHTS_URL)')
-  .option('--only <which>', 'vgg19, fast or segmentation')
+  .addOption(new Option('--only <which>', 'only one of them').choices(['vgg19', 'fast', 'segmentation']))
   .action(async (flags: { url?: string; fastUrl?: string; only?: string }) => {
     const env = loadEngineEnvironment();
-    if (flags.only !== undefined && !['vgg19', 'fast', 'segmentation'].includes(flags.only)) throw new InvalidArgumentError('--only is vgg19, fast or segmentation');
     const wanted = (which: string) => flags.only === undefined || flags.only === which;
     if (wanted('vgg19')) {
       const bar = createDownloadProgressBar();
@@ -350,7 +349,7 @@ try {
     process.exit(error instanceof CancelledError ? 130 : 2);
   } else if ((error as { code?: string }).code === 'ENOENT') {
     process.stderr.write(`impasto: ${(error as Error).message}\n`);
-    process.exitCode = 2;
+    process.exit(2);
   } else {
     throw error;
   }

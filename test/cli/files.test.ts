@@ -29,10 +29,10 @@ const painting = sharedImagePath('style_udnie.jpg');
 
 describe('the command line with files it cannot read or write', () => {
   it('names an input that is missing or a folder', async () => {
-    expect(await impasto(['stylize', photo, 'no-such-painting.jpg'])).toEqual({ code: 2, stderr: 'impasto: Cannot read the style image no-such-painting.jpg: there is no such file.\n' });
-    expect(await impasto(['stylize', 'no-such-photo.jpg', painting])).toEqual({ code: 2, stderr: 'impasto: Cannot read the content image no-such-photo.jpg: there is no such file.\n' });
+    expect(await impasto(['stylize', photo, 'no-such-painting.jpg'])).toEqual({ code: 2, stderr: 'impasto: Cannot read the style image no-such-painting.jpg: there is no such file or folder.\n' });
+    expect(await impasto(['stylize', 'no-such-photo.jpg', painting])).toEqual({ code: 2, stderr: 'impasto: Cannot read the content image no-such-photo.jpg: there is no such file or folder.\n' });
     expect(await impasto(['stylize', photo, painting, '--mask', '.'])).toEqual({ code: 2, stderr: 'impasto: Cannot read the mask .: it is a folder.\n' });
-    expect(await impasto(['train-style', 'gone.jpg', '--photos', '.'])).toEqual({ code: 2, stderr: 'impasto: Cannot read the painting gone.jpg: there is no such file.\n' });
+    expect(await impasto(['train-style', 'gone.jpg', '--photos', '.'])).toEqual({ code: 2, stderr: 'impasto: Cannot read the painting gone.jpg: there is no such file or folder.\n' });
   });
 
   it('refuses a result or GIF in a folder that does not exist, or a GIF not named .gif, before painting', async () => {

@@ -40,3 +40,27 @@ describe('a port that cannot be had', () => {
     expect(result.code).toBe(2);
   });
 });
+
+describe('a style folder that is not there', () => {
+  const run = (args: string[], env: Record<string, string>) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(process.execPath, [IMPASTO_BIN, ...args], { env: { ...process.env, IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR, IMPASTO_DEFAULT_LIBRARY: 'false', ...env }, timeout: 60_000 }, (error, _stdout, stderr) =>
+        resolve({ code: error ? (error.code as number | null) : 0, stderr }),
+      );
+    });
+
+  it('stops `impasto start` naming the setting, with exit code 2 (it printed ENOENT and kept the playground up)', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'impasto-styles-dir-'));
+    const missing = join(dataDir, 'paintings');
+    const result = await run(['start'], { IMPASTO_DATA_DIR: dataDir, IMPASTO_WEB_PORT: '0', IMPASTO_STYLES_DIR: missing });
+    expect(result.stderr.trim().split('\n').at(-1)).toBe(`impasto: IMPASTO_STYLES_DIR: Cannot read the folder ${missing}: there is no such file or folder.`);
+    expect(result.code).toBe(2);
+  });
+
+  it('is named by `impasto styles import`', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'impasto-styles-import-'));
+    const result = await run(['styles', 'import', join(dataDir, 'paintings')], { IMPASTO_DATA_DIR: dataDir });
+    expect(result).toEqual({ code: 2, stderr: `impasto: Cannot read the folder ${join(dataDir, 'paintings')}: there is no such file or folder.\n` });
+  });
+});
+

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { describeFileError, InputError } from '../../engine/errors.ts';
 import { decodeImage, READABLE_EXTENSIONS, type DecodeLimits } from '../../engine/image.ts';
 import { userMessageOf } from '../errors.ts';
 import { styleNameFromFileName, type CommunityStyles } from './library.ts';
@@ -12,7 +13,10 @@ export interface ImportReport {
 /** Adds every image in `dir` to a library (the shared one, for the operator's imports), named after its file (`style_the_scream.jpg` → `the-scream`). */
 export async function importStyles(library: CommunityStyles, dir: string, limits: DecodeLimits, addedBy = 'import'): Promise<ImportReport> {
   const report: ImportReport = { added: [], skipped: [] };
-  for (const file of (await readdir(dir)).sort()) {
+  const files = await readdir(dir).catch((error: unknown) => {
+    throw new InputError('missing_file', `Cannot read the folder ${dir}: ${describeFileError(error)}.`);
+  });
+  for (const file of files.sort()) {
     if (!READABLE_EXTENSIONS.has(extname(file).toLowerCase())) continue;
     const name = styleNameFromFileName(file);
     if (library.get(name)) {
