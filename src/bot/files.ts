@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError } from '../engine/errors.ts';
+import { describeFileError, InputError } from '../engine/errors.ts';
+import { ConfigError } from './config.ts';
 import { encodePng, resizeToLongSide, type RgbImage } from '../engine/image.ts';
 import { SIZE_RANGE } from '../engine/options.ts';
 
@@ -24,9 +25,14 @@ export interface DataDirs {
   readonly temp: string;
 }
 
+/** The data folders under `root` (IMPASTO_DATA_DIR), made where missing; a root that cannot hold them stops the start, naming the setting. */
 export function createDataDirs(root: string): DataDirs {
   const dirs = { root, database: join(root, 'impasto.sqlite'), uploads: join(root, 'uploads'), results: join(root, 'results'), styles: join(root, 'styles'), savedStyles: join(root, 'saved-styles'), networks: join(root, 'networks'), temp: join(root, 'tmp') };
-  for (const dir of [dirs.uploads, dirs.results, dirs.styles]) mkdirSync(dir, { recursive: true });
+  try {
+    for (const dir of [dirs.uploads, dirs.results, dirs.styles]) mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new ConfigError(`IMPASTO_DATA_DIR: cannot make the data folders in ${root}: ${describeFileError(error)}.`);
+  }
   return dirs;
 }
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +41,7 @@ describe('a port that cannot be had', () => {
   });
 });
 
-describe('a style folder that is not there', () => {
+describe('a folder of the settings that is not there', () => {
   const run = (args: string[], env: Record<string, string>) =>
     new Promise<{ code: number | null; stderr: string }>((resolve) => {
       execFile(process.execPath, [IMPASTO_BIN, ...args], { env: { ...process.env, IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR, IMPASTO_DEFAULT_LIBRARY: 'false', ...env }, timeout: 60_000 }, (error, _stdout, stderr) =>
@@ -55,6 +55,14 @@ describe('a style folder that is not there', () => {
     const result = await run(['start'], { IMPASTO_DATA_DIR: dataDir, IMPASTO_WEB_PORT: '0', IMPASTO_STYLES_DIR: missing });
     expect(result.stderr.trim().split('\n').at(-1)).toBe(`impasto: IMPASTO_STYLES_DIR: Cannot read the folder ${missing}: there is no such file or folder.`);
     expect(result.code).toBe(2);
+  });
+
+  it('likewise a data folder that cannot be made (it threw a stack trace)', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'impasto-data-file-'));
+    const file = join(dataDir, 'not-a-folder');
+    await writeFile(file, 'a file');
+    const result = await run(['start'], { IMPASTO_DATA_DIR: file, IMPASTO_WEB_PORT: '0' });
+    expect(result).toEqual({ code: 2, stderr: `impasto: IMPASTO_DATA_DIR: cannot make the data folders in ${file}: it is not a folder.\n` });
   });
 
   it('is named by `impasto styles import`', async () => {
