@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { loadEngineEnvironment } from '../src/bot/config.ts';
 import * as tf from '@tensorflow/tfjs-core';
-import { measureKernelTimes } from './kernel-times.ts';
+import { measureFlagVariants, measureKernelTimes } from './kernel-times.ts';
 import { medianOf } from './median.ts';
 import { chooseBackend, isGpuBackend } from '../src/engine/backend.ts';
 import { chooseObjectiveEngine, createEngineFromWeights, type LbfgsPlacement } from '../src/engine/engine.ts';
@@ -157,9 +157,11 @@ if (sections.has('kernels') && isGpuBackend(choice.name)) {
     const objective = await createTfObjective({ network, layers, content: input, styles: [{ input: styleInput, weight: 1 }], weights: { content: 1e5, style: 3e4, tv: 1 } });
     const x = tf.tensor1d(input.x);
     const { top, ...times } = await measureKernelTimes(objective, x, runs);
+    // Where most of a job's iterations run (256) and the 512-px job's last scale: the backend's settings.
+    const variants = choice.name === 'webgpu' && (size === 256 || size === 512) ? await measureFlagVariants(objective, x, runs) : [];
     x.dispose();
     objective.dispose();
-    const row = { size: `${size}×${size}`, ...times, gpuShare: round(times.kernelMs / times.wallMs, 2), top: top.map(({ program, launches, ms }) => `${program} ×${launches}: ${ms} ms`).join('; ') };
+    const row = { size: `${size}×${size}`, ...times, gpuShare: round(times.kernelMs / times.wallMs, 2), top: top.map(({ program, launches, ms }) => `${program} ×${launches}: ${ms} ms`).join('; '), ...(variants.length > 0 ? { variants: variants.map(({ flags, wallMs, lossDifference }) => `${flags}: ${wallMs} ms${lossDifference > 1e-4 ? ` (loss ${lossDifference.toExponential(1)} apart)` : ''}`).join('; ') } : {}) };
     console.log(`gpu kernels: ${JSON.stringify(row)}`); // as each ends: a run stopped at a time limit still reports it
     gpuKernels.push(row);
   }

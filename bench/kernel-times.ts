@@ -76,6 +76,59 @@ export async function measureKernelTimes(objective: Pick<DeviceObjective, 'trace
   return { wallMs: round(medianOf(wall)), kernelMs: typeof timing.kernelMs === 'number' ? round(timing.kernelMs) : Number.NaN, kernels: programs.length, top };
 }
 
+/**
+ * TensorFlow.js WebGPU settings that change how an evaluation is launched or computed, each
+ * against the default: submitting the queued kernels once per evaluation rather than every 15, or
+ * after each, and convolutions as a separate im2col pass and a matrix product. If one is clearly
+ * quicker on a GPU, the engine can set it where the backend starts.
+ */
+export const FLAG_VARIANTS: readonly Readonly<Record<string, number | boolean>>[] = [
+  {},
+  { WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: 1000 },
+  { WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: 1 },
+  { WEBGPU_CONV_SEPARATE_IM2COL_SHADER: true },
+];
+
+export interface VariantTime {
+  flags: string;
+  wallMs: number;
+  /** The loss against the default settings' (relative): the variant must compute the same. */
+  lossDifference: number;
+}
+
+/** Median wall milliseconds of an evaluation with its read under each of `FLAG_VARIANTS`. */
+export async function measureFlagVariants(objective: Pick<DeviceObjective, 'traceOnDevice'>, x: tf.Tensor1D, runs: number): Promise<VariantTime[]> {
+  const lossOnce = async (): Promise<number> => {
+    const { sums, gradient } = objective.traceOnDevice(x);
+    try {
+      return Array.from((await sums.data()) as Float32Array).reduce((total, value) => total + value, 0);
+    } finally {
+      tf.dispose([sums, gradient]);
+    }
+  };
+  const times: VariantTime[] = [];
+  let reference: number | undefined;
+  for (const flags of FLAG_VARIANTS) {
+    const saved = Object.fromEntries(Object.keys(flags).map((flag) => [flag, tf.env().get(flag)]));
+    for (const [flag, value] of Object.entries(flags)) tf.env().set(flag, value);
+    try {
+      const loss = await lossOnce(); // warm-up: a variant's shaders compile on first use
+      reference ??= loss;
+      const wall: number[] = [];
+      for (let index = 0; index < runs; index++) {
+        const start = performance.now();
+        await lossOnce();
+        wall.push(performance.now() - start);
+      }
+      const described = Object.entries(flags).map(([flag, value]) => `${flag}=${String(value)}`).join(' ') || 'default';
+      times.push({ flags: described, wallMs: round(medianOf(wall)), lossDifference: Math.abs(loss - reference) / Math.max(Math.abs(reference), Number.MIN_VALUE) });
+    } finally {
+      for (const [flag, value] of Object.entries(saved)) tf.env().set(flag, value as number | boolean);
+    }
+  }
+  return times;
+}
+
 function round(value: number): number {
   return Math.round(value * 100) / 100;
 }
