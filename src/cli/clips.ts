@@ -12,6 +12,7 @@ import { stylizeClip, type ClipRequest } from '../engine/clip/stylize-clip.ts';
 import { InputError } from '../engine/errors.ts';
 import { encodeGif } from '../engine/gif.ts';
 import type { MethodContext } from '../engine/methods/method.ts';
+import { resultSizeFor } from '../engine/options.ts';
 import { createClipProgressBar, formatDuration } from './progress-bar.ts';
 
 /**
@@ -31,9 +32,7 @@ export async function readClip(bytes: Uint8Array, env: ClipEnvironment): Promise
 
 /** A clip's size when none is asked for: `IMPASTO_CLIP_SIZE`, or the clip's own if smaller (every frame costs as much as a picture). */
 function clipSizeOf(clip: Clip, asked: unknown, env: ClipEnvironment): number {
-  if (typeof asked === 'number') return asked;
-  const frame = clip.frames[0]!;
-  return Math.max(64, Math.min(env.IMPASTO_CLIP_SIZE, Math.max(frame.width, frame.height)));
+  return resultSizeFor(clip.frames[0]!, typeof asked === 'number' ? asked : undefined, env.IMPASTO_CLIP_SIZE);
 }
 
 export interface CliClipJob extends Omit<ClipRequest, 'onProgress' | 'signal' | 'onFrame' | 'done'> {

@@ -39,6 +39,7 @@ import { downloadFastNetworks } from '../engine/fast/download.ts';
 import { engineOptionsOfFlags, flagsOf, toNumber } from './engine-flags.ts';
 import { assertWritable, readNamedFile } from './files.ts';
 import { parseOptions, schemaOf } from '../engine/option-spec.ts';
+import { defaultsFor, resultSizeFor } from '../engine/options.ts';
 import { paintClip, readClip } from './clips.ts';
 import { encodePictureFor, outputOf } from './outputs.ts';
 import { createDownloadProgressBar, createStylizeProgressBar, formatDuration } from './progress-bar.ts';
@@ -99,10 +100,11 @@ stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<s
     return;
   }
   const content = await decodeImage(contentBytes, undefined, 'content image');
+  const sized = { ...options, size: resultSizeFor(content, options.size as number | undefined, defaultsFor(engine.backend).size) };
   const bar = createStylizeProgressBar();
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
-  const result = await optimiseMethod.run(context, { inputs: { content, styles, mask, background }, options, onProgress: (progress) => bar.update(progress), signal: controller.signal }).finally(() => bar.stop());
+  const result = await optimiseMethod.run(context, { inputs: { content, styles, mask, background }, options: sized, onProgress: (progress) => bar.update(progress), signal: controller.signal }).finally(() => bar.stop());
   await writeResult(output, flags, result, `${result.iterations} iterations`);
   engine.dispose();
 });
@@ -130,7 +132,8 @@ fast.action(async (contentPath: string, flags: Record<string, unknown>) => {
     return;
   }
   const content = await decodeImage(contentBytes, undefined, 'content image');
-  const result = await fastMethod.run(context, { inputs: { content, styles: [] }, options });
+  const sized = { ...options, size: resultSizeFor(content, options.size as number | undefined, FAST_OPTIONS.size.default) };
+  const result = await fastMethod.run(context, { inputs: { content, styles: [] }, options: sized });
   await writeResult(output, flags, result, 'one pass');
 });
 

@@ -73,6 +73,15 @@ export function defaultsFor(backend: BackendName): { size: number; iterations: n
   return isGpuBackend(backend) ? { size: 1024, iterations: 300 } : { size: 1024, iterations: 60 };
 }
 
+/**
+ * The long side of a result: the size asked for; otherwise the default, but never larger than the
+ * photo (a small photo is not enlarged unless asked: a 512-px photo painted at 1024 px is its
+ * pixels doubled, and a 1-px one a square of 1024), nor below the smallest size.
+ */
+export function resultSizeFor(photo: { readonly width: number; readonly height: number }, asked: number | undefined, defaultSize: number): number {
+  return asked ?? Math.max(SIZE_RANGE.min, Math.min(defaultSize, Math.max(photo.width, photo.height)));
+}
+
 /** Whether any raw weight was set: then the raw weights are used and `strength` is ignored. */
 export function hasRawWeights(options: Pick<StylizeOptionsInput, 'contentWeight' | 'styleWeight' | 'tvWeight'>): boolean {
   return options.contentWeight !== undefined || options.styleWeight !== undefined || options.tvWeight !== undefined;

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMPASTO_BIN } from '../helpers/app.ts';
 import { SHARED_FAST_DIR, SHARED_VGG_DIR, sharedImagePath } from '../helpers/shared.ts';
@@ -48,6 +49,15 @@ describe('the command line with files it cannot read or write', () => {
   it('refuses an option out of its range before the engine starts', async () => {
     expect(await impasto(['stylize', photo, painting, '--iterations', '0'])).toEqual({ code: 2, stderr: 'impasto: iterations must be at least 1.\n' });
     expect(await impasto(['fast', photo, '--strength', '11'])).toEqual({ code: 2, stderr: 'impasto: strength must be at most 10.\n' });
+  });
+
+  it('paints a small photo at its own size unless a size is asked for, as the bot does (it enlarged a 512-px photo to 1024)', async () => {
+    await sharp(photo).resize(96).toFile(join(dir, 'small.png'));
+    expect((await impasto(['fast', 'small.png', '--network', 'wave', '-o', 'small-painted.png'])).code).toBe(0);
+    expect(await sharp(join(dir, 'small-painted.png')).metadata()).toMatchObject({ width: 96, height: 72 });
+    expect((await impasto(['fast', 'small.png', '--network', 'wave', '--size', '128', '-o', 'small-enlarged.png'])).code).toBe(0);
+    expect(await sharp(join(dir, 'small-enlarged.png')).metadata()).toMatchObject({ width: 128, height: 96 });
+    await Promise.all(['small.png', 'small-painted.png', 'small-enlarged.png'].map((name) => rm(join(dir, name))));
   });
 
   it('writes where it was told once the folder is there', async () => {

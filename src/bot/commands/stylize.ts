@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import type { PictureSize, RgbImage } from '../../engine/image.ts';
+import type { RgbImage } from '../../engine/image.ts';
 import { checkPaintableAt } from '../../engine/proportions.ts';
 import { checkMaskShape } from '../../engine/mask.ts';
-import { DEFAULT_STRENGTH, STYLIZE_OPTIONS, type StylizeOptionsInput } from '../../engine/options.ts';
+import { DEFAULT_STRENGTH, resultSizeFor, STYLIZE_OPTIONS, type StylizeOptionsInput } from '../../engine/options.ts';
 import { BotError } from '../errors.ts';
 import { storeClip, storeImage } from '../files.ts';
 import { decodeClipIfAny, type Clip } from '../../engine/clip/decode.ts';
@@ -47,7 +47,7 @@ export function createStylizeCommand(services: BotServices) {
         const entry = await services.queue.submit(context.requester, async (): Promise<NewJob> => {
           const clip = await clipOf(args, limits);
           const photo = clip ? clip.frames[0]! : await inspectImageOption(args.content, limits.decode, 'content image', 'content');
-          const size = sizeFor(photo, args.size, clip ? Math.min(limits.defaultClipSize, services.settings.defaultSize(community)) : services.settings.defaultSize(community));
+          const size = resultSizeFor(photo, args.size, clip ? Math.min(limits.defaultClipSize, services.settings.defaultSize(community)) : services.settings.defaultSize(community));
           checkPaintableAt(photo, size, 'content image', 'content');
           const style = args.style ? await decodeStyleOption(args.style, limits.decode) : undefined;
           if (args.mask) checkMaskShape(await inspectImageOption(args.mask, limits.decode, 'mask', 'mask'), photo);
@@ -139,7 +139,7 @@ function stylizeDefinition(limits: CommandLimits) {
       style_name: { type: 'text', description: 'a library style, or a blend: starry-night:0.7, the-scream:0.3', maxLength: 150, autocomplete: 'style' },
       mode: { type: 'choice', choices: STYLIZE_MODES, description: 'fast: seconds (styles marked fast) · optimise: any painting, a minute · best: optimise from the fast picture', unset: 'fast where the style is marked fast, else optimise' },
       ...chatOptionsOf(STYLIZE_OPTIONS, CHAT_ENGINE_OPTIONS, {
-        // No default here: it depends on the photo (see sizeFor).
+        // No default here: it depends on the photo (see resultSizeFor).
         size: { max: limits.maxSize, help: `long side of the result in pixels (default ${limits.defaultSize}, or the photo's own size if smaller)` },
         // No default in chat: given, it asks for the optimisation (stylize-mode.ts); the bot's default is applied after.
         iterations: { max: limits.maxIterations, unset: String(limits.defaultIterations) },
@@ -166,11 +166,6 @@ type StylizeArgs = ArgsOf<StylizeDefinition>;
  */
 function clipOf(args: StylizeArgs, limits: CommandLimits): Promise<Clip | undefined> {
   return decodeClipIfAny(args.content.bytes, limits.clip);
-}
-
-/** The size asked for; otherwise the default, but never larger than the photo (a small photo is not upscaled unless asked). */
-function sizeFor(content: PictureSize, asked: number | undefined, defaultSize: number): number {
-  return asked ?? Math.max(64, Math.min(defaultSize, Math.max(content.width, content.height)));
 }
 
 /** A fast job reads only these: the network, size, strength (10 unless given) and colours. */
