@@ -212,6 +212,15 @@ describe('the fast engine method', () => {
     expect(await edgeSimilarity(await run(3), small)).toBeGreaterThan(await edgeSimilarity(await run(10), small));
   });
 
+  it('refuses a strip, as the optimisation does (it painted a 4000×8 picture as 1024×2)', async () => {
+    const strip = { width: 4000, height: 8, data: new Uint8Array(4000 * 8 * 3) };
+    await expect(methodNamed('fast').run(context, { inputs: { content: strip, styles: [] }, options: { network: 'wave' } })).rejects.toThrow(
+      'The content image is 4000×8: too narrow to paint. Its long side may be at most 16 times its short side; crop it.',
+    );
+    const wide = { width: 600, height: 60, data: new Uint8Array(600 * 60 * 3) };
+    await expect(methodNamed('fast').run(context, { inputs: { content: wide, styles: [] }, options: { network: 'wave', size: 100 } })).rejects.toThrow('At size 100 the content image would be only 10 px across');
+  });
+
   it('refuses an unknown network and a missing one, naming the choices', async () => {
     const run = (options: object) => methodNamed('fast').run(context, { inputs: { content: photo, styles: [] }, options });
     await expect(run({ network: 'mona-lisa' })).rejects.toThrow(InputError);

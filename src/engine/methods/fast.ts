@@ -10,6 +10,7 @@ import { REGION_OPTIONS } from '../segmentation/targets.ts';
 import { regionsFor } from './regions.ts';
 import { parseOptions, schemaOf, TRAINED_NETWORK, trainedNetworkName, type OptionSpecs } from '../option-spec.ts';
 import { STRENGTH_RANGE } from '../options.ts';
+import { checkPaintableAt } from '../proportions.ts';
 import type { EngineMethod, MethodContext, MethodInputs } from './method.ts';
 
 /** The fast method's options, written once (the CLI's `impasto fast` flags derive from them). */
@@ -60,6 +61,8 @@ export async function paintFastPicture(context: MethodContext, inputs: MethodInp
  */
 async function paintPicture(context: MethodContext, inputs: MethodInputs, input: unknown, signal: AbortSignal | undefined): Promise<{ image: RgbImage; photo: RgbImage; overlay: RgbImage | undefined; frames: number }> {
   const options = parseOptions(fastOptionsSchema, input);
+  // As the optimisation refuses it (engine.ts) and the bot before queueing: a strip is no photo.
+  checkPaintableAt(inputs.content, options.size, 'content image', 'content');
   if (inputs.mask) checkMaskShape(inputs.mask, inputs.content);
   const network = networkNamed(options.network);
   const split = options.backgroundNetwork !== undefined;
