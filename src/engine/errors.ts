@@ -45,7 +45,7 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new CancelledError();
 }
 
-/** Why a file or folder could not be read, in words for its user ("there is no such file"). */
+/** Why a file or folder could not be read or made, in words for its user ("there is no such file or folder"). */
 export function describeFileError(error: unknown): string {
   switch ((error as { code?: string }).code) {
     case 'ENOENT':
