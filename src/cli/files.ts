@@ -5,7 +5,7 @@
  * directory, open …") is the worst moment to learn of it.
  */
 import { constants } from 'node:fs';
-import { access, readFile, stat } from 'node:fs/promises';
+import { access, mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { describeFileError, InputError } from '../engine/errors.ts';
 
@@ -29,5 +29,12 @@ export async function assertWritable(path: string, option: string): Promise<void
   if (!parent.isDirectory()) throw refuse(`${dirname(path)} is not a folder`);
   await access(existing ? path : folder, constants.W_OK).catch(() => {
     throw refuse(existing ? 'it may not be overwritten (permission denied)' : `the folder ${dirname(path)} may not be written to (permission denied)`);
+  });
+}
+
+/** Makes the folder `path` (with its parents) for a command's output before any work; `option` names its flag ("--out"). */
+export async function makeOutputFolder(path: string, option: string): Promise<void> {
+  await mkdir(path, { recursive: true }).catch((error: unknown) => {
+    throw new InputError('invalid_option', `Cannot make the folder ${path} (${option}): ${describeFileError(error)}.`, option.replace(/^-+/, ''));
   });
 }

@@ -1,5 +1,5 @@
 import { guardProcess } from '../process-guard.ts';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import type { Logger } from 'pino';
@@ -37,7 +37,7 @@ import { downloadSegmentationModel, hasSegmentationModel, SEGMENTATION_CACHE_DIR
 import { downloadWeights } from '../engine/weights.ts';
 import { downloadFastNetworks } from '../engine/fast/download.ts';
 import { engineOptionsOfFlags, flagsOf, toNumber } from './engine-flags.ts';
-import { assertWritable, readNamedFile } from './files.ts';
+import { assertWritable, makeOutputFolder, readNamedFile } from './files.ts';
 import { parseOptions, schemaOf } from '../engine/option-spec.ts';
 import { defaultsFor, resultSizeFor } from '../engine/options.ts';
 import { paintClip, readClip } from './clips.ts';
@@ -156,8 +156,8 @@ trainStyle.action(async (paintingPath: string, flags: Record<string, unknown>) =
   const samplePath = flags.sample as string | undefined;
   const samplePhoto = samplePath ? cropToMultipleOf4(await resizeToLongSide(await decodeImage(await readNamedFile(samplePath, 'sample photo'), undefined, 'sample photo'), options.size * 2)) : undefined;
   const photos = await openTrainingPhotos(resolve(flags.photos as string), samplePath ? [basename(samplePath)] : []);
+  await makeOutputFolder(join(out, `${name}-samples`), '--out');
   const context = await createTrainContext({ weightsDir: env.IMPASTO_WEIGHTS_DIR, download: { baseUrl: env.IMPASTO_WEIGHTS_URL, ...withDownloadBar() }, fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, backend: env.IMPASTO_BACKEND, engine: env.IMPASTO_ENGINE });
-  await mkdir(join(out, `${name}-samples`), { recursive: true });
   process.stderr.write(`training "${name}" on ${photos.paths.length} photos: ${options.steps} step${options.steps === 1 ? '' : 's'} of ${options.batch} crop${options.batch === 1 ? '' : 's'} at ${options.size} px (${context.engine.label}${context.choice.kind === 'onnx' ? `, ${availableParallelism()} threads` : ''})\n`);
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());

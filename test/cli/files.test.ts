@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMPASTO_BIN } from '../helpers/app.ts';
@@ -36,12 +36,15 @@ describe('the command line with files it cannot read or write', () => {
     expect(await impasto(['train-style', 'gone.jpg', '--photos', '.'])).toEqual({ code: 2, stderr: 'impasto: Cannot read the painting gone.jpg: there is no such file or folder.\n' });
   });
 
-  it('refuses a result or GIF in a folder that does not exist, or a GIF not named .gif, before painting', async () => {
+  it('refuses a result, GIF or training folder where none can be, or a GIF not named .gif, before painting', async () => {
     expect(await impasto(['stylize', photo, painting, '-o', 'results/out.png'])).toEqual({ code: 2, stderr: 'impasto: Cannot write results/out.png (--output): the folder results does not exist.\n' });
     expect(await impasto(['fast', photo, '--network', 'wave', '--gif', 'gifs/out.gif'])).toEqual({ code: 2, stderr: 'impasto: Cannot write gifs/out.gif (--gif): the folder gifs does not exist.\n' });
     expect(await impasto(['stylize', photo, painting, '--gif', 'emerging.png'])).toEqual({ code: 2, stderr: 'impasto: --gif writes a GIF: name a .gif file, not emerging.png.\n' });
     await writeFile(join(dir, 'a-file'), 'not a folder');
     expect(await impasto(['fast', photo, '--network', 'wave', '-o', 'a-file/out.png'])).toEqual({ code: 2, stderr: 'impasto: Cannot write a-file/out.png (--output): a-file is not a folder.\n' });
+    // Training makes its folder before the engine starts (it threw a stack trace after loading it).
+    const trained = await impasto(['train-style', painting, '--photos', dirname(photo), '--name', 'udnie', '--out', 'a-file', '--steps', '1']);
+    expect(trained).toEqual({ code: 2, stderr: `impasto: Cannot make the folder ${join(dir, 'a-file', 'udnie-samples')} (--out): it is not a folder.\n` });
     // Nothing was written.
     expect(await readdir(dir)).toEqual(['a-file']);
   });
