@@ -24,7 +24,7 @@ import { CancelledError, InputError, WeightsError } from '../engine/errors.ts';
 import { BotError } from '../bot/errors.ts';
 import { encodeGif } from '../engine/gif.ts';
 import { decodeImage, encodePng, READABLE_FORMATS, resizeToLongSide, type RgbImage } from '../engine/image.ts';
-import { saveTrainedNetwork, trainedNetworksDirOf } from '../engine/fast/trained.ts';
+import { checkTrainedNetworkName, saveTrainedNetwork, trainedNetworksDirOf } from '../engine/fast/trained.ts';
 import { openTrainingPhotos } from '../engine/train/photos.ts';
 import { renderBeforeAfterSheet } from '../engine/train/sheet.ts';
 import { cropToMultipleOf4, parseTrainOptions, TRAIN_OPTIONS, trainStyleNetwork } from '../engine/train/trainer.ts';
@@ -151,6 +151,8 @@ trainStyle.action(async (paintingPath: string, flags: Record<string, unknown>) =
   const env = loadEngineEnvironment();
   const options = parseTrainOptions(engineOptionsOfFlags(TRAIN_OPTIONS, flags));
   const name = (flags.name as string | undefined) ?? basename(paintingPath, extname(paintingPath)).toLowerCase().replace(/[^a-z0-9_-]+/g, '-');
+  // Before its checkpoint and samples are written under it: "../x" wrote them outside the folder.
+  checkTrainedNetworkName(name);
   const out = resolve(trainedNetworksDirOf((flags.out as string | undefined) ?? env.IMPASTO_TRAINED_NETWORKS_DIR));
   const painting = await decodeImage(await readNamedFile(paintingPath, 'painting'), undefined, 'painting');
   const samplePath = flags.sample as string | undefined;

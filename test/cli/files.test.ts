@@ -34,6 +34,12 @@ describe('the command line with files it cannot read or write', () => {
     expect(await impasto(['stylize', 'no-such-photo.jpg', painting])).toEqual({ code: 2, stderr: 'impasto: Cannot read the content image no-such-photo.jpg: there is no such file or folder.\n' });
     expect(await impasto(['stylize', photo, painting, '--mask', '.'])).toEqual({ code: 2, stderr: 'impasto: Cannot read the mask .: it is a folder.\n' });
     expect(await impasto(['train-style', 'gone.jpg', '--photos', '.'])).toEqual({ code: 2, stderr: 'impasto: Cannot read the painting gone.jpg: there is no such file or folder.\n' });
+    // A name is a file name: "../../evil" wrote a checkpoint and a samples folder two levels up.
+    expect(await impasto(['train-style', painting, '--photos', dirname(photo), '--name', '../../evil', '--out', 'trained', '--steps', '1'])).toEqual({
+      code: 2,
+      stderr: 'impasto: "../../evil" cannot name a trained network: use lowercase letters, digits, - and _.\n',
+    });
+    expect((await readdir(dirname(dir))).filter((file) => file.startsWith('evil'))).toEqual([]);
   });
 
   it('refuses a result, GIF or training folder where none can be, or a GIF not named .gif, before painting', async () => {

@@ -37,8 +37,13 @@ export function trainedNetworksDirOf(configured: string | undefined): string {
 /** A name that is safe as a file name: lowercase letters, digits, `-` and `_`. */
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
-function pathsOf(dir: string, name: string): { weights: string; description: string } {
+/** Refuses a name that is not safe as a file name: called before anything is written under it (checkpoints and samples are). */
+export function checkTrainedNetworkName(name: string): void {
   if (!NAME.test(name)) throw new WeightsError(`"${name}" cannot name a trained network: use lowercase letters, digits, - and _.`);
+}
+
+function pathsOf(dir: string, name: string): { weights: string; description: string } {
+  checkTrainedNetworkName(name);
   return { weights: join(dir, `${name}.f32.bin`), description: join(dir, `${name}.json`) };
 }
 
