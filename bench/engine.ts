@@ -39,7 +39,7 @@ import { fastMethod } from '../src/engine/methods/fast.ts';
 import { MAX_PIXELS_PER_PASS } from '../src/engine/fast/network.ts';
 import { loadPersonSegmenter } from '../src/engine/segmentation/person.ts';
 import { hasSegmentationModel } from '../src/engine/segmentation/weights.ts';
-import { decodeImage, encodePng, resizeExactly, resizeToLongSide } from '../src/engine/image.ts';
+import { decodeImage, encodePng, resizeExactly, resizeToLongSide, type RgbImage } from '../src/engine/image.ts';
 import { GATYS_LAYERS, SHALLOW_LAYERS, selectLayers, type LayerSelection } from '../src/engine/layers.ts';
 import { createLbfgs, createTwoLoopInverseHessian, type InverseHessian } from '../src/engine/optimizers/lbfgs.ts';
 import { STYLIZE_OPTIONS } from '../src/engine/options.ts';
@@ -88,12 +88,7 @@ for (const size of sections.has('evaluations') ? sizes : []) {
   const styleImage = await resizeExactly(style, size, size);
   for (const [name, layers] of presets) for (const engineKind of engineKinds) {
     const network = createFeatureNetwork(weights, 'max');
-    const spec = {
-      layers,
-      content: { x: rgbToVggInput(image), width: size, height: size },
-      styles: [{ input: { x: rgbToVggInput(styleImage), width: size, height: size }, weight: 1 }],
-      weights: { content: 1e5, style: 3e4, tv: 1 },
-    };
+    const spec = objectiveSpecOf(image, styleImage, layers);
     const objective =
       engineKind !== 'tfjs'
         ? await createOnnxObjective({ ...spec, ort: ort!, vgg: arrayWeights!, pooling: 'max', device: onnxDeviceOf(engineKind) })
@@ -151,11 +146,9 @@ if (sections.has('kernels') && isGpuBackend(choice.name)) {
   const network = createFeatureNetwork(realWeights, 'max');
   const layers = selectLayers(network.availableLayers);
   for (const size of [128, 181, 256, 512, 1024]) {
-    const image = await resizeExactly(content, size, size);
-    const input = { x: rgbToVggInput(image), width: size, height: size };
-    const styleInput = { x: rgbToVggInput(await resizeExactly(style, size, size)), width: size, height: size };
-    const objective = await createTfObjective({ network, layers, content: input, styles: [{ input: styleInput, weight: 1 }], weights: { content: 1e5, style: 3e4, tv: 1 } });
-    const x = tf.tensor1d(input.x);
+    const spec = objectiveSpecOf(await resizeExactly(content, size, size), await resizeExactly(style, size, size), layers);
+    const objective = await createTfObjective({ ...spec, network });
+    const x = tf.tensor1d(spec.content.x);
     const { top, ...times } = await measureKernelTimes(objective, x, runs);
     // Where most of a job's iterations run (256) and the 512-px job's last scale: the backend's settings.
     const variants = choice.name === 'webgpu' && (size === 256 || size === 512) ? await measureFlagVariants(objective, x, runs) : [];
@@ -421,6 +414,17 @@ function timedInverseHessian(inner: InverseHessian): InverseHessian & { readonly
       return ms;
     },
     dispose: () => inner.dispose(),
+  };
+}
+
+/** The objective the bench measures: the photo and the painting at the same size, the paper's weights. */
+function objectiveSpecOf(image: RgbImage, styleImage: RgbImage, layers: LayerSelection) {
+  const { width, height } = image;
+  return {
+    layers,
+    content: { x: rgbToVggInput(image), width, height },
+    styles: [{ input: { x: rgbToVggInput(styleImage), width, height }, weight: 1 }],
+    weights: { content: 1e5, style: 3e4, tv: 1 },
   };
 }
 

@@ -39,22 +39,8 @@ function programTimesOf(timing: tf.TimingInfo): { name: string; ms: number }[] {
 }
 
 export async function measureKernelTimes(objective: Pick<DeviceObjective, 'traceOnDevice'>, x: tf.Tensor1D, runs: number, topCount = 6): Promise<KernelTimes> {
-  const evaluateOnce = async () => {
-    const { sums, gradient } = objective.traceOnDevice(x);
-    try {
-      // The read waits for every kernel queued before it, the gradient's included.
-      await sums.data();
-    } finally {
-      tf.dispose([sums, gradient]);
-    }
-  };
-  await evaluateOnce(); // warm-up: shader compilation
-  const wall: number[] = [];
-  for (let index = 0; index < runs; index++) {
-    const start = performance.now();
-    await evaluateOnce();
-    wall.push(performance.now() - start);
-  }
+  await evaluateAndRead(objective, x); // warm-up: shader compilation
+  const wallMs = await medianMsOf(() => evaluateAndRead(objective, x), runs);
   // Timed apart: under `tf.time` each program runs in a pass and a submission of its own, so the
   // wall time there would be the timing's, not the evaluation's.
   let traced: tf.Tensor[] = [];
@@ -73,7 +59,7 @@ export async function measureKernelTimes(objective: Pick<DeviceObjective, 'trace
     .sort(([, a], [, b]) => b.ms - a.ms)
     .slice(0, topCount)
     .map(([program, { launches, ms }]) => ({ program, launches, ms: round(ms) }));
-  return { wallMs: round(medianOf(wall)), kernelMs: typeof timing.kernelMs === 'number' ? round(timing.kernelMs) : Number.NaN, kernels: programs.length, top };
+  return { wallMs: round(wallMs), kernelMs: typeof timing.kernelMs === 'number' ? round(timing.kernelMs) : Number.NaN, kernels: programs.length, top };
 }
 
 /**
@@ -98,35 +84,43 @@ export interface VariantTime {
 
 /** Median wall milliseconds of an evaluation with its read under each of `FLAG_VARIANTS`. */
 export async function measureFlagVariants(objective: Pick<DeviceObjective, 'traceOnDevice'>, x: tf.Tensor1D, runs: number): Promise<VariantTime[]> {
-  const lossOnce = async (): Promise<number> => {
-    const { sums, gradient } = objective.traceOnDevice(x);
-    try {
-      return Array.from((await sums.data()) as Float32Array).reduce((total, value) => total + value, 0);
-    } finally {
-      tf.dispose([sums, gradient]);
-    }
-  };
   const times: VariantTime[] = [];
   let reference: number | undefined;
   for (const flags of FLAG_VARIANTS) {
     const saved = Object.fromEntries(Object.keys(flags).map((flag) => [flag, tf.env().get(flag)]));
     for (const [flag, value] of Object.entries(flags)) tf.env().set(flag, value);
     try {
-      const loss = await lossOnce(); // warm-up: a variant's shaders compile on first use
+      const loss = await evaluateAndRead(objective, x); // warm-up: a variant's shaders compile on first use
       reference ??= loss;
-      const wall: number[] = [];
-      for (let index = 0; index < runs; index++) {
-        const start = performance.now();
-        await lossOnce();
-        wall.push(performance.now() - start);
-      }
+      const wallMs = await medianMsOf(() => evaluateAndRead(objective, x), runs);
       const described = Object.entries(flags).map(([flag, value]) => `${flag}=${String(value)}`).join(' ') || 'default';
-      times.push({ flags: described, wallMs: round(medianOf(wall)), lossDifference: Math.abs(loss - reference) / Math.max(Math.abs(reference), Number.MIN_VALUE) });
+      times.push({ flags: described, wallMs: round(wallMs), lossDifference: Math.abs(loss - reference) / Math.max(Math.abs(reference), Number.MIN_VALUE) });
     } finally {
       for (const [flag, value] of Object.entries(saved)) tf.env().set(flag, value as number | boolean);
     }
   }
   return times;
+}
+
+/** Evaluates at `x` and reads the terms' sums, whose total it returns: the read waits for every kernel queued before it, the gradient's included. */
+async function evaluateAndRead(objective: Pick<DeviceObjective, 'traceOnDevice'>, x: tf.Tensor1D): Promise<number> {
+  const { sums, gradient } = objective.traceOnDevice(x);
+  try {
+    return ((await sums.data()) as Float32Array).reduce((total, value) => total + value, 0);
+  } finally {
+    tf.dispose([sums, gradient]);
+  }
+}
+
+/** The median wall milliseconds of `runs` calls of `run`. */
+async function medianMsOf(run: () => Promise<unknown>, runs: number): Promise<number> {
+  const milliseconds: number[] = [];
+  for (let index = 0; index < runs; index++) {
+    const start = performance.now();
+    await run();
+    milliseconds.push(performance.now() - start);
+  }
+  return medianOf(milliseconds);
 }
 
 function round(value: number): number {
