@@ -22,7 +22,7 @@ export function separableQuadratic(curvature: Float32Array, minimum: Float32Arra
   let evaluations = 0;
   // Made on the first evaluation on the device: on arrays nothing touches TensorFlow.js.
   let onDevice: { c: tf.Tensor1D; m: tf.Tensor1D } | undefined;
-  const termsOf = (loss: number): LossTerms => ({ content: loss, style: 0, tv: 0, total: loss });
+  const termsOfLoss = (loss: number): LossTerms => ({ content: loss, style: 0, tv: 0, total: loss });
   return {
     get evaluations() {
       return evaluations;
@@ -36,7 +36,7 @@ export function separableQuadratic(curvature: Float32Array, minimum: Float32Arra
         loss += curvature[i]! * difference * difference;
         gradient[i] = 2 * curvature[i]! * difference;
       }
-      return { loss, gradient, terms: termsOf(loss) };
+      return { loss, gradient, terms: termsOfLoss(loss) };
     },
     traceOnDevice(x) {
       evaluations += 1;
@@ -47,7 +47,7 @@ export function separableQuadratic(curvature: Float32Array, minimum: Float32Arra
         return { sums: tf.reshape(tf.sum(tf.mul(c, tf.square(difference))), [1]) as tf.Tensor1D, gradient: tf.mul(tf.mul(c, difference), 2) as tf.Tensor1D };
       });
     },
-    termsOf: (sums) => termsOf(sums[0]!),
+    termsOf: (sums) => termsOfLoss(sums[0]!),
     dispose() {
       if (onDevice) tf.dispose([onDevice.c, onDevice.m]);
       onDevice = undefined;
