@@ -24,11 +24,7 @@ export async function runFastNetworkTfjs(network: FastNetwork, image: RgbImage):
   const padded = padToMultipleOf4(image);
   const painted = tf.tidy(() => {
     const x = tf.tensor4d(Float32Array.from(padded.data), [1, padded.height, padded.width, 3]);
-    const byName = new Map(network.layers.map((spec) => [spec.name, spec]));
-    const tensorsOf = (name: string): LayerTensors => {
-      const spec = byName.get(name)!;
-      return { kernel: tf.tensor4d(spec.weights, storedKernelShape(spec)), scale: tf.tensor1d(spec.scale), shift: tf.tensor1d(spec.shift) };
-    };
+    const tensorsOf = (spec: FastNetwork['layers'][number]): LayerTensors => ({ kernel: tf.tensor4d(spec.weights, storedKernelShape(spec)), scale: tf.tensor1d(spec.scale), shift: tf.tensor1d(spec.shift) });
     const rgb = tf.clipByValue(paintUnclipped(x, network.layers, tensorsOf), 0, 255);
     return tf.round(tf.slice(rgb, [0, 0, 0, 0], [1, image.height, image.width, 3]));
   });
@@ -43,9 +39,12 @@ export async function runFastNetworkTfjs(network: FastNetwork, image: RgbImage):
  * The network's picture of `x` (`[N, H, W, 3]`, RGB 0–255, H and W multiples of 4) before it is
  * clipped: 150·tanh + 127.5, as trained upstream.
  */
-export function paintUnclipped(x: tf.Tensor4D, layers: readonly ManifestLayer[], tensorsOf: (name: string) => LayerTensors): tf.Tensor4D {
+export function paintUnclipped<L extends ManifestLayer>(x: tf.Tensor4D, layers: readonly L[], tensorsOf: (layer: L) => LayerTensors): tf.Tensor4D {
   const byName = new Map(layers.map((spec) => [spec.name, spec]));
-  const layer = (value: tf.Tensor4D, name: string) => applyLayer(value, byName.get(name)!, tensorsOf(name));
+  const layer = (value: tf.Tensor4D, name: string) => {
+    const spec = byName.get(name)!;
+    return applyLayer(value, spec, tensorsOf(spec));
+  };
   let y = x;
   for (const name of ['conv1', 'conv2', 'conv3']) y = layer(y, name);
   for (let block = 1; block <= 5; block++) y = tf.add(y, layer(layer(y, `res${block}_a`), `res${block}_b`));

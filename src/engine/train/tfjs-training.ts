@@ -14,7 +14,7 @@ import type { BackendName } from '../backend.ts';
 import { tfjsFastRunner } from '../fast/runner.ts';
 import { paintUnclipped, type LayerTensors } from '../fast/tfjs.ts';
 import { networkOfParameters } from '../fast/trained.ts';
-import { storedKernelShape, type ParameterLayout } from '../fast/manifest.ts';
+import { storedKernelShape, type ManifestLayer, type ParameterLayout } from '../fast/manifest.ts';
 import { createTfObjective, gramTargetsOf, type DeviceObjective } from '../tf-objective.ts';
 import { BGR_MEAN, rgbToVggInput, type FeatureNetwork } from '../vgg.ts';
 import { InputError } from '../errors.ts';
@@ -92,7 +92,7 @@ export function assertBatchFitsGpu(batch: number, size: number, limits: GpuLimit
 }
 
 /** Each layer's tensors, cut from the flat parameters (in the `.f32.bin` layout) so that their gradient is one flat tensor too. */
-function layerTensorsOf(layout: ParameterLayout, parameters: tf.Tensor1D): (name: string) => LayerTensors {
+function layerTensorsOf(layout: ParameterLayout, parameters: tf.Tensor1D): (layer: ManifestLayer) => LayerTensors {
   const sizes = layout.layers.flatMap((layer) => {
     const { weights, shift, scale } = layout.offsets.get(layer.name)!;
     return [shift - weights, scale - shift, layer.outChannels];
@@ -104,5 +104,5 @@ function layerTensorsOf(layout: ParameterLayout, parameters: tf.Tensor1D): (name
       return [layer.name, { kernel: tf.reshape(weights, storedKernelShape(layer)) as tf.Tensor4D, shift, scale }];
     }),
   );
-  return (name) => byName.get(name)!;
+  return (layer) => byName.get(layer.name)!;
 }
