@@ -165,12 +165,21 @@ describe('the web playground', () => {
     console.log(`screenshot of the finished page: ${screenshot}`);
   });
 
-  it('cancels a running job', async () => {
+  it('follows a running job again after a reload, and cancels it', async () => {
     await page.click('#style-choices label:has(input[value="the-scream"])');
     await setOption('size', '160');
     await setOption('iterations', '200');
     await page.click('#stylize-button');
     await expect.poll(() => page.textContent('#status'), { timeout: 60_000 }).toMatch(/^Painting with the-scream: .* iteration \d+\/200/);
+    const title = await page.textContent('#job-title');
+    // Reloaded mid-job, the page opens that job again and goes on showing its progress and frames.
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await page.isVisible('#job')).toBe(true);
+    expect(await page.textContent('#job-title')).toBe(title);
+    const iterationNow = async () => Number(/iteration (\d+)\/200/.exec((await page.textContent('#status')) ?? '')?.[1] ?? 0);
+    const reached = await iterationNow();
+    await expect.poll(iterationNow, { timeout: 60_000 }).toBeGreaterThan(reached);
     await page.click('#job-actions button[data-action="cancel"]');
     await expect.poll(() => page.textContent('#status')).toMatch(/^Job \S+ was cancelled\.$/);
   });
@@ -186,7 +195,12 @@ describe('the web playground', () => {
     await page.waitForSelector('body[data-ready="true"]');
     const items = await page.locator('#history li span').allTextContents();
     expect(items).toEqual(['the-scream · cancelled', 'uploaded image · succeeded', 'uploaded image · succeeded']);
-    await page.click('#history li:nth-child(2)');
+    // Nothing is painting, so no job opens by itself.
+    expect(await page.isHidden('#job')).toBe(true);
+    // Each entry is a button: reached from the keyboard and opened with Enter.
+    expect(await page.getByRole('button', { name: 'uploaded image · succeeded' }).count()).toBe(2);
+    await page.focus('#history li:nth-child(2) button');
+    await page.keyboard.press('Enter');
     await page.waitForSelector('#result:not([hidden])');
     expect(await page.textContent('#status')).toMatch(/^Done in/);
   });

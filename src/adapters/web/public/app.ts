@@ -2,7 +2,7 @@
 import type { AppInfo } from '../api-types.ts';
 import { $, api } from './dom.ts';
 import { offerAcceptedFiles, renderOptionFields, renderStyleChoices, submitStylize, wireDropZone, wirePastedPhoto } from './form.ts';
-import { forgetMe, refreshHistory } from './job-panel.ts';
+import { forgetMe, refreshHistory, showJob } from './job-panel.ts';
 import { renderLibrary, submitLibrary } from './library.ts';
 
 function selectTab(name: string, permissions: Pick<AppInfo, 'libraryEdits' | 'training'>): void {
@@ -49,7 +49,10 @@ async function main(): Promise<void> {
   $<HTMLFormElement>('#library-form').hidden = !info.libraryEdits;
   $('#forget-me').addEventListener('click', () => void forgetMe());
   for (const tab of document.querySelectorAll<HTMLButtonElement>('.tab')) tab.addEventListener('click', () => selectTab(tab.dataset.tab ?? 'stylize', info));
-  await Promise.all([renderStyleChoices(), refreshHistory()]);
+  const [, jobs] = await Promise.all([renderStyleChoices(), refreshHistory()]);
+  // Reloaded, or come back, while a picture is still painting: follow it again, as before the reload.
+  const unfinished = jobs.find((job) => job.status === 'queued' || job.status === 'running');
+  if (unfinished) showJob(unfinished);
   document.body.dataset.ready = 'true';
 }
 

@@ -7,8 +7,8 @@ import { extendChart, resetChart } from './loss-chart.ts';
 
 let activeStream: EventSource | undefined;
 
-/** Re-reads the history list; opening an entry shows its job here. */
-export function refreshHistory(): Promise<void> {
+/** Re-reads the history list (and returns it, newest first); opening an entry shows its job here. */
+export function refreshHistory(): Promise<PublicJob[]> {
   return renderHistory((job) => showJob(job));
 }
 
