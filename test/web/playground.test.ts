@@ -88,6 +88,25 @@ describe('the web playground', () => {
     await page.getByRole('tab', { name: 'Stylize' }).click();
   });
 
+  it('shows where the keyboard is at each stop of the form, the hidden file and style pickers included', async () => {
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    const stops: string[] = [];
+    // The tabs, the photo, the styles, the painting, the options, up to Stylize.
+    while (stops.at(-1) !== 'stylize-button' && stops.length < 40) {
+      await page.keyboard.press('Tab');
+      const { name, outlined } = await page.evaluate(() => {
+        const focused = document.activeElement as HTMLElement;
+        // A picker's own input is invisible (opacity 0): its drop zone or style card must show the focus.
+        const shown = getComputedStyle(focused).opacity === '0' ? (focused.closest('.drop, .style-choice') as HTMLElement) : focused;
+        const style = getComputedStyle(shown);
+        return { name: focused.id || focused.getAttribute('name') || focused.tagName, outlined: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0 };
+      });
+      stops.push(name);
+      expect(outlined, `the focus on ${name} is not shown`).toBe(true);
+    }
+    expect(stops).toEqual(expect.arrayContaining(['content-input', 'style_name', 'style-input', 'stylize-button']));
+  });
+
   it('shows a bad file’s error beside its field', async () => {
     await page.setInputFiles('#content-input', { name: 'holiday.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('this is not a picture') });
     await page.click('#stylize-button');
@@ -309,7 +328,9 @@ describe('the web playground', () => {
     const card = page.locator('.library-card', { hasText: 'composition-vii' });
     // Styles that are fast already offer no training.
     await expect.poll(() => page.locator('.library-card', { hasText: 'great-wave' }).locator('button', { hasText: 'Make fast' }).count()).toBe(0);
-    await card.locator('button', { hasText: 'Make fast' }).click();
+    // Each card's buttons are named for their style, not five alike "Remove" and "Make fast".
+    expect(await page.getByRole('button', { name: 'Remove composition-vii', exact: true }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Make fast: composition-vii' }).click();
     await expect.poll(() => card.locator('.library-note').textContent()).toMatch(/training a fast network for "composition-vii"/);
     await expect.poll(() => app.bot.library.in('web').get('composition-vii')?.network, { timeout: 120_000 }).toBe('trained:web-composition-vii');
     await page.click('button[data-tab="stylize"]');

@@ -25,6 +25,8 @@ export async function renderLibrary(permissions: Permissions): Promise<void> {
         const remove = document.createElement('button');
         remove.type = 'button';
         remove.textContent = 'Remove';
+        // Every card has one: the name says whose (the visible word first, as WCAG's label-in-name asks).
+        remove.setAttribute('aria-label', `Remove ${style.name}`);
         remove.addEventListener('click', async () => {
           await api(`/api/styles/${style.name}`, { method: 'DELETE' });
           await Promise.all([renderLibrary(permissions), renderStyleChoices()]);
@@ -43,6 +45,7 @@ function trainButton(style: PublicStyle, card: HTMLElement): HTMLButtonElement {
   const button = document.createElement('button');
   button.type = 'button';
   button.textContent = 'Make fast';
+  button.setAttribute('aria-label', `Make fast: ${style.name}`);
   button.title = 'Train a fast network for this painting (hours on a CPU; paintings go first)';
   button.addEventListener('click', async () => {
     const note = document.createElement('p');
