@@ -320,6 +320,19 @@ describe('the web playground', () => {
     expect(await accessibilityViolations(page)).toEqual([]);
   });
 
+  it('on a phone, where the job shows below the form, brings it into view when Stylize is pressed', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.click('#stylize-button');
+      await page.waitForSelector('#result:not([hidden])', { timeout: 60_000 });
+      const top = await page.locator('#job').evaluate((panel) => panel.getBoundingClientRect().top);
+      expect(top).toBeGreaterThanOrEqual(0);
+      expect(top).toBeLessThan(844 / 2);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 1000 });
+    }
+  });
+
   it('trains a library style into a fast one from the library tab', async () => {
     // The pages are tabs to assistive technology too: found by role and name, the panel by its tab.
     await page.getByRole('tab', { name: 'Style library' }).click();

@@ -35,6 +35,16 @@ export function showJob(job: PublicJob, message?: string): void {
   resetChart(job.result?.lossHistory ?? [], job.options.multiScale !== false);
   if (job.status === 'queued' || job.status === 'running') follow(job.id);
   else finish(job);
+  reveal($('#job'));
+}
+
+/**
+ * On a phone the panel is below the form, and an entry of the history is below the panel: the job
+ * just asked for or opened is brought into view, where it would otherwise appear out of sight.
+ */
+function reveal(panel: HTMLElement): void {
+  const { top } = panel.getBoundingClientRect();
+  if (top < 0 || top > window.innerHeight / 2) panel.scrollIntoView({ block: 'start' });
 }
 
 function renderStatus(job: PublicJob, message?: string): void {
