@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeAdapter, probeWebGpu, type GpuAdapterInfo, type GpuProbe } from './webgpu.ts';
+import { describeAdapter, probeWebGpu, type GpuAdapterInfo, type GpuProbe, type ProbeOptions } from './webgpu.ts';
 
 /**
  * The TensorFlow.js backends impasto can run on, fastest first. The native packages cannot be
@@ -63,6 +63,14 @@ const realEnvironment: BackendEnvironment = {
     return ok;
   },
 };
+
+/**
+ * This machine's backends, with the WebGPU adapter searched for as `probe` says: `{ software: true }`
+ * accepts a software adapter, for checking WebGPU's kernels where there is no GPU (never to paint).
+ */
+export function backendEnvironment(probe: ProbeOptions = {}): BackendEnvironment {
+  return { ...realEnvironment, probeGpu: () => probeWebGpu(probe) };
+}
 
 /**
  * Picks the fastest backend that loads, or exactly `forced` when given (then failing loudly if it

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { InputError } from './errors.ts';
 
@@ -60,22 +62,31 @@ export function hasVulkanDriver(env: NodeJS.ProcessEnv = process.env, dirs: read
   return dirs.some((dir) => existsSync(dir) && readdirSync(dir).some((name) => name.endsWith('.json')));
 }
 
-let probed: Promise<GpuProbe> | undefined;
+export interface ProbeOptions {
+  /**
+   * Accept a software (fallback) adapter such as Mesa's lavapipe: WebGPU's kernels then run for
+   * real on the CPU's cores, far slower than the CPU engine. Never for painting; for checking the
+   * kernels' numbers on a machine without a GPU (`check:gpu --software`, the tests).
+   */
+  readonly software?: boolean;
+}
+
+const probed = new Map<boolean, Promise<GpuProbe>>();
 
 /**
  * Looks for a hardware WebGPU adapter, once per process (the doctor and the backend choice ask
  * alike), making `navigator.gpu` global on the way; says why not when there is none.
  */
-export function probeWebGpu(): Promise<GpuProbe> {
-  probed ??= findAdapter();
-  return probed;
+export function probeWebGpu({ software = false }: ProbeOptions = {}): Promise<GpuProbe> {
+  if (!probed.has(software)) probed.set(software, findAdapter(software));
+  return probed.get(software)!;
 }
 
-async function findAdapter(): Promise<GpuProbe> {
+async function findAdapter(software: boolean): Promise<GpuProbe> {
   if (process.platform === 'linux' && !hasVulkanDriver()) {
     return { found: false, reason: "no Vulkan driver is installed (WebGPU on Linux runs on Vulkan: install the GPU vendor's driver with its Vulkan ICD)" };
   }
-  const searched = await searchAdapterApart();
+  const searched = await searchAdapterApart(undefined, { software });
   if (!searched.found) return searched;
   // There is hardware: this process asks Dawn too, and makes `navigator.gpu` global for TensorFlow.js.
   let gpu: DawnGpu;
@@ -85,14 +96,14 @@ async function findAdapter(): Promise<GpuProbe> {
     return { found: false, reason: `the webgpu package cannot load (${error instanceof Error ? error.message.split('\n')[0] : String(error)})` };
   }
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
-  return adapter ? probeOf(adapter) : { found: false, reason: NO_ADAPTER };
+  return adapter ? probeOf(adapter, { software }) : { found: false, reason: NO_ADAPTER };
 }
 
 const NO_ADAPTER = 'Dawn found no usable GPU adapter (a software Vulkan such as lavapipe is refused)';
 
-function probeOf(adapter: DawnAdapter): GpuProbe {
+function probeOf(adapter: DawnAdapter, { software = false }: ProbeOptions): GpuProbe {
   const info = adapter.info ?? {};
-  if (info.isFallbackAdapter ?? adapter.isFallbackAdapter) return { found: false, reason: `only a fallback (software) adapter: ${info.description ?? 'unknown'}` };
+  if ((info.isFallbackAdapter ?? adapter.isFallbackAdapter) && !software) return { found: false, reason: `only a fallback (software) adapter: ${info.description ?? 'unknown'}` };
   return {
     found: true,
     adapter: {
@@ -114,10 +125,10 @@ const SEARCH_TIMEOUT_MS = 20_000;
  * loads it. The child's stderr is kept, and Dawn's reason is quoted in ours (the doctor prints it).
  * `webgpuModule` (the `webgpu` package by default) lets a test stand in for Dawn.
  */
-export async function searchAdapterApart(webgpuModule?: string): Promise<GpuProbe> {
+export async function searchAdapterApart(webgpuModule?: string, options: ProbeOptions = {}): Promise<GpuProbe> {
   let webgpu: string;
   try {
-    webgpu = webgpuModule ?? import.meta.resolve('webgpu');
+    webgpu = webgpuModule ?? resolveWebGpuModule();
   } catch (error) {
     return { found: false, reason: `the webgpu package cannot load (${error instanceof Error ? error.message.split('\n')[0] : String(error)})` };
   }
@@ -133,9 +144,17 @@ export async function searchAdapterApart(webgpuModule?: string): Promise<GpuProb
   ].join('\n');
   return new Promise((resolve) => {
     execFile(process.execPath, ['--input-type=module', '-e', script, webgpu], { timeout: SEARCH_TIMEOUT_MS, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-      resolve(readSearch({ failed: error ? (error.killed ? 'timeout' : (error.signal ?? `exit ${String(error.code)}`)) : undefined, stdout, stderr }));
+      resolve(readSearch({ failed: error ? (error.killed ? 'timeout' : (error.signal ?? `exit ${String(error.code)}`)) : undefined, stdout, stderr }, options));
     });
   });
+}
+
+/**
+ * Where the `webgpu` package is, for the child to import. `import.meta.resolve` where Node runs this
+ * module itself; a transform (vitest's) may not offer it, and the package has one entry either way.
+ */
+function resolveWebGpuModule(): string {
+  return typeof import.meta.resolve === 'function' ? import.meta.resolve('webgpu') : pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
 }
 
 /** What the child writes for an adapter it found (`DawnAdapter` as plain data). */
@@ -148,7 +167,7 @@ const childAdapterSchema = z.object({
 });
 
 /** The child's answer as a probe: its adapter, or why not, in Dawn's words where it gave any. */
-export function readSearch(search: { readonly failed: string | undefined; readonly stdout: string; readonly stderr: string }): GpuProbe {
+export function readSearch(search: { readonly failed: string | undefined; readonly stdout: string; readonly stderr: string }, options: ProbeOptions = {}): GpuProbe {
   const said = dawnSaid(search.stderr);
   if (search.failed === 'timeout') return { found: false, reason: `the search for a GPU adapter did not finish within ${SEARCH_TIMEOUT_MS / 1000} s` };
   if (search.failed) return { found: false, reason: `the search for a GPU adapter stopped (${search.failed})${said ? `: Dawn said "${said}"` : ''}` };
@@ -161,7 +180,7 @@ export function readSearch(search: { readonly failed: string | undefined; readon
   if (answer === null) return { found: false, reason: said ? `${NO_ADAPTER}: Dawn said "${said}"` : NO_ADAPTER };
   const adapter = childAdapterSchema.safeParse(answer);
   // Read in a callback: a throw there would be uncaught, so anything unexpected is "no answer".
-  return adapter.success ? probeOf(adapter.data) : { found: false, reason: 'the search for a GPU adapter gave no answer' };
+  return adapter.success ? probeOf(adapter.data, options) : { found: false, reason: 'the search for a GPU adapter gave no answer' };
 }
 
 /** Dawn's first warning or error line, without the loader's noise about XDG_RUNTIME_DIR. */

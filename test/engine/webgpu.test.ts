@@ -57,6 +57,8 @@ describe('the search for a WebGPU adapter', () => {
       adapter: { vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H200', limits: { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 - 4 } },
     });
     expect(readSearch({ failed: undefined, stdout: adapter({ description: 'SwiftShader', isFallbackAdapter: true }), stderr: '' })).toEqual({ found: false, reason: 'only a fallback (software) adapter: SwiftShader' });
+    // Asked for, to check WebGPU's kernels where there is no GPU (check:gpu --software, the tests): found.
+    expect(readSearch({ failed: undefined, stdout: adapter({ description: 'SwiftShader', isFallbackAdapter: true }), stderr: '' }, { software: true })).toMatchObject({ found: true, adapter: { description: 'SwiftShader' } });
   });
 
   it('answers "no GPU" with the cause when the search crashes, hangs or says nothing', () => {

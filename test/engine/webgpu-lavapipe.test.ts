@@ -1,0 +1,132 @@
+/**
+ * TensorFlow.js's WebGPU kernels, run for real. There is no GPU here, but Mesa's lavapipe (24 or
+ * later: a Vulkan driver that runs on the CPU) is an adapter Dawn accepts, as a software one. The
+ * engine never paints there (it is far slower than the CPU engine); it is where every shader runs,
+ * so that what the other tests check on wasm or with stand-ins (the reads a GPU requires, the bands
+ * past its dispatch limit, L-BFGS on the device, its buffer limits) is checked on WebGPU's own
+ * kernels, and `check:gpu` runs whole. `scripts/install-lavapipe.sh` unpacks lavapipe into this
+ * checkout (.ci/run runs it); `test/helpers/lavapipe.ts` points Vulkan at it and at nothing else.
+ */
+import { execFile } from 'node:child_process';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backendEnvironment, chooseBackend, type BackendChoice } from '../../src/engine/backend.ts';
+import { createEngineFromWeights, type Engine, type StylizeRequest } from '../../src/engine/engine.ts';
+import type { RgbImage } from '../../src/engine/image.ts';
+import { createFeatureNetwork } from '../../src/engine/vgg.ts';
+import { loadVggWeights, type VggWeights } from '../../src/engine/weights.ts';
+import { largestSideFor, searchAdapterApart } from '../../src/engine/webgpu.ts';
+import { useLavapipe } from '../helpers/lavapipe.ts';
+import { loadSharedImage, SHARED_FAST_DIR, SHARED_VGG_DIR } from '../helpers/shared.ts';
+
+let content: RgbImage;
+let style: RgbImage;
+
+beforeAll(async () => {
+  useLavapipe();
+  [content, style] = await Promise.all([loadSharedImage('content_dog.jpg'), loadSharedImage('style_the_scream.jpg')]);
+});
+
+/** An engine on `choice`'s backend with the shared weights, L-BFGS's vectors all on the backend (as on a GPU from 256² up). */
+async function engineOn(choice: BackendChoice): Promise<{ engine: Engine; weights: VggWeights; release: () => void }> {
+  const weights = await loadVggWeights(SHARED_VGG_DIR);
+  const engine = createEngineFromWeights(choice, weights, undefined, 'cpu', { lbfgsVectors: 'device' });
+  return { engine, weights, release: () => (engine.dispose(), tf.dispose([...weights.values()].flatMap(({ kernel, bias }) => [kernel, bias]))) };
+}
+
+/** Runs a command to its end and returns what it wrote, whatever its exit code. */
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(command, args, { env, maxBuffer: 1 << 24, timeout: 600_000 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+describe('WebGPU’s kernels on a software adapter (Mesa’s lavapipe)', () => {
+  it('is never an adapter to paint on: found only when asked for, to check', async () => {
+    expect(await searchAdapterApart()).toMatchObject({ found: false, reason: expect.stringMatching(/^only a fallback \(software\) adapter: llvmpipe/) });
+    expect(await searchAdapterApart(undefined, { software: true })).toMatchObject({ found: true, adapter: { vendor: 'mesa', architecture: 'software' } });
+  });
+
+  it('passes `check:gpu`: every op and its gradient, the whole objective, L-BFGS on the device and training, against the CPU', async () => {
+    const { code, stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'scripts/check-gpu.ts', '--software', '--sizes=64', '--onnx-webgpu=skip'], {
+      ...process.env,
+      IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR,
+      IMPASTO_FAST_WEIGHTS_DIR: SHARED_FAST_DIR,
+    });
+    const report = JSON.parse(stdout) as { ok: boolean; adapter: string; ops: { op: string; shape: string; ok: boolean }[]; objective: { ok: boolean }[]; deviceLbfgs: { ok: boolean }; training: { ok: boolean } };
+    expect(report.adapter, stderr).toMatch(/llvmpipe/);
+    expect(report.ops.filter((op) => !op.ok)).toEqual([]);
+    expect(report.ops.length).toBeGreaterThan(60);
+    expect(report.objective.map(({ ok }) => ok)).toEqual([true, true]);
+    expect(report.deviceLbfgs).toMatchObject({ ok: true });
+    expect(report.training).toMatchObject({ ok: true });
+    expect(report.ok).toBe(true);
+    expect(code).toBe(0);
+  });
+
+  describe('the engine on WebGPU', () => {
+    const job: StylizeRequest = { content: undefined as unknown as RgbImage, style: undefined as unknown as RgbImage, options: { size: 64, iterations: 12, seed: 1 } };
+    let onWasm: { total: number; image: RgbImage };
+    let gpu: Awaited<ReturnType<typeof engineOn>>;
+    let choice: BackendChoice;
+
+    beforeAll(async () => {
+      Object.assign(job, { content, style });
+      // The reference first, on wasm with the same code (the TensorFlow.js objective, L-BFGS on the backend).
+      const wasm = await engineOn(await chooseBackend('wasm'));
+      const result = await wasm.engine.stylize(job);
+      onWasm = { total: result.history.at(-1)!.total, image: result.image };
+      wasm.release();
+      choice = await chooseBackend('webgpu', backendEnvironment({ software: true }));
+      gpu = await engineOn(choice);
+    });
+    afterAll(() => gpu?.release());
+
+    it('paints a whole job that ends where the same job on wasm does', async () => {
+      expect(tf.getBackend()).toBe('webgpu');
+      const result = await gpu.engine.stylize(job);
+      expect(result.backend).toBe('webgpu');
+      expect(result.iterations).toBe(12);
+      const total = result.history.at(-1)!.total;
+      expect(total).toBeLessThan(result.history[0]!.total);
+      // float32 sums in another order move the line search's steps a little (3e-5 apart here, on an
+      // AMD EPYC); a CPU without FMA may compile the shaders' arithmetic otherwise, hence the margin.
+      expect(Math.abs(total - onWasm.total) / onWasm.total).toBeLessThan(1e-3);
+      expect([result.image.width, result.image.height]).toEqual([onWasm.image.width, onWasm.image.height]);
+    });
+
+    it('cannot read a tensor synchronously there, as gpu-reads.test.ts stands in for (and the engine never does)', async () => {
+      // Computed on the GPU: a tensor made from an array, or a small op's result, may still be held on the CPU side.
+      const tensor = tf.tidy(() => tf.mul(tf.fill([64, 64], 1.5), tf.fill([64, 64], 2)));
+      try {
+        expect(() => tensor.dataSync()).toThrow();
+        expect(new Set(await tensor.data())).toEqual(new Set([3]));
+      } finally {
+        tensor.dispose();
+      }
+    });
+
+    it('runs the feature network in bands of rows (past a GPU’s dispatch limit) as in one pass, forward and gradient', async () => {
+      const layers = new Set(['conv1_2', 'conv2_1', 'conv3_1']);
+      const [whole, banded] = [createFeatureNetwork(gpu.weights, 'max'), createFeatureNetwork(gpu.weights, 'max', 42)];
+      const input = tf.randomNormal([1, 23, 14, 3], 0, 50, 'float32', 7) as tf.Tensor4D;
+      const seeds = new Map([...layers].map((name, index) => [name, [tf.randomNormal(whole.trace(input, new Set([name])).features.get(name)!.shape, 0, 1, 'float32', index) as tf.Tensor4D]]));
+      const [wholeTrace, bandedTrace] = [whole.trace(input, layers), banded.trace(input, layers)];
+      const difference = async (actual: tf.Tensor, expected: tf.Tensor) => (await tf.div(tf.max(tf.abs(tf.sub(actual, expected))), tf.max(tf.abs(expected))).data())[0]!;
+      for (const name of layers) expect(await difference(bandedTrace.features.get(name)!, wholeTrace.features.get(name)!)).toBeLessThan(1e-5);
+      expect(await difference(bandedTrace.backward(seeds), wholeTrace.backward(seeds))).toBeLessThan(1e-5);
+    });
+
+    it('refuses, before any work, a picture past the adapter’s own buffer limit, in words that say the largest it takes', async () => {
+      // lavapipe binds at most 128 MiB to a shader: 1024×768 × 64 channels × 4 bytes is 192 MiB.
+      const side = largestSideFor(choice.adapter!.limits);
+      expect(side).toBe(724);
+      let progressed = false;
+      await expect(gpu.engine.stylize({ ...job, options: { size: 1024, iterations: 1 }, onProgress: () => (progressed = true) })).rejects.toThrow(
+        'A 1024×768 picture needs 192 MiB in one GPU buffer; this GPU allows 128 MiB, so about 724×724 pixels at most. Choose a smaller size.',
+      );
+      expect(progressed).toBe(false);
+    });
+  });
+});
