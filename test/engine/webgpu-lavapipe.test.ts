@@ -4,7 +4,7 @@
  * engine never paints there (it is far slower than the CPU engine); it is where every shader runs,
  * so that what the other tests check on wasm or with stand-ins (the reads a GPU requires, the bands
  * past its dispatch limit, L-BFGS on the device, its buffer limits) is checked on WebGPU's own
- * kernels, and `check:gpu` runs whole. `scripts/install-lavapipe.sh` unpacks lavapipe into this
+ * kernels, and `check:gpu` runs whole (onnxruntime's WebGPU provider, which brings its own Dawn, too). `scripts/install-lavapipe.sh` unpacks lavapipe into this
  * checkout (.ci/run runs it); `test/helpers/lavapipe.ts` points Vulkan at it and at nothing else.
  */
 import { execFile } from 'node:child_process';
@@ -48,13 +48,22 @@ describe('WebGPU’s kernels on a software adapter (Mesa’s lavapipe)', () => {
     expect(await searchAdapterApart(undefined, { software: true })).toMatchObject({ found: true, adapter: { vendor: 'mesa', architecture: 'software' } });
   });
 
-  it('passes `check:gpu`: every op and its gradient, the whole objective, L-BFGS on the device and training, against the CPU', async () => {
-    const { code, stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'scripts/check-gpu.ts', '--software', '--sizes=64', '--onnx-webgpu=skip'], {
+  // About three minutes alone, twice that beside another test file.
+  it('passes `check:gpu`: every op and its gradient, the whole objective, L-BFGS on the device and training, and onnxruntime’s WebGPU provider, against the CPU', { timeout: 900_000 }, async () => {
+    const { code, stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'scripts/check-gpu.ts', '--software', '--sizes=64'], {
       ...process.env,
       IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR,
       IMPASTO_FAST_WEIGHTS_DIR: SHARED_FAST_DIR,
     });
-    const report = JSON.parse(stdout) as { ok: boolean; adapter: string; ops: { op: string; shape: string; ok: boolean }[]; objective: { ok: boolean }[]; deviceLbfgs: { ok: boolean }; training: { ok: boolean } };
+    const report = JSON.parse(stdout) as {
+      ok: boolean;
+      adapter: string;
+      ops: { op: string; shape: string; ok: boolean }[];
+      objective: { ok: boolean }[];
+      deviceLbfgs: { ok: boolean };
+      training: { ok: boolean };
+      onnxWebGpu: { available: boolean; ok: boolean; objective: { ok: boolean }[]; fast: { ok: boolean }[] };
+    };
     expect(report.adapter, stderr).toMatch(/llvmpipe/);
     expect(report.ops.filter((op) => !op.ok)).toEqual([]);
     expect(report.ops.length).toBeGreaterThan(60);
@@ -62,6 +71,11 @@ describe('WebGPU’s kernels on a software adapter (Mesa’s lavapipe)', () => {
     expect(report.deviceLbfgs).toMatchObject({ ok: true });
     expect(report.training).toMatchObject({ ok: true });
     expect(report.ok).toBe(true);
+    // onnxruntime's own WebGPU provider (IMPASTO_ENGINE=onnx-webgpu; not in check:gpu's exit code):
+    // the objective's graph, with max pooling's gradient taken without the indices it lacks, and a fast network.
+    expect(report.onnxWebGpu).toMatchObject({ available: true, ok: true });
+    expect(report.onnxWebGpu.objective.map(({ ok }) => ok)).toEqual([true, true]);
+    expect(report.onnxWebGpu.fast.map(({ ok }) => ok)).toEqual([true]);
     expect(code).toBe(0);
   });
 
