@@ -12,7 +12,10 @@
  * `--engines=onnx-webgpu` onnxruntime's graphs on its WebGPU provider (with IMPASTO_ENGINE=onnx-webgpu
  * the GPU section's jobs run on it too);
  * `--sections=fast` (any of evaluations, job, gpu, kernels, gpu-host, optimizer, fast, segmentation, uploads) runs only those parts.
- * `kernels` (on a GPU backend): an evaluation's wall time against its kernels' GPU time, by program (bench/kernel-times.ts).
+ * `kernels` (on a GPU backend): an evaluation's wall time against its kernels' GPU time, by program (bench/kernel-times.ts),
+ * at `--kernel-sizes` (128,181,256,512,1024: the scales of a 512- and a 1024-px job).
+ * `--software` (with IMPASTO_BACKEND=webgpu) accepts a software adapter such as Mesa's lavapipe: for
+ * trying a GPU section's code on a machine without a GPU; its figures are the CPU's, not a GPU's.
  * `gpu-host` needs no GPU: what an evaluation costs the CPU on WebGPU, on Dawn's null adapter (bench/gpu-host.ts).
  *
  * "gatys" runs VGG-19 to conv5_1 (content conv4_2) as in the paper and as the reference figures in
@@ -30,7 +33,7 @@ import { loadEngineEnvironment } from '../src/bot/config.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { measureFlagVariants, measureKernelTimes } from './kernel-times.ts';
 import { medianOf } from './median.ts';
-import { chooseBackend, isGpuBackend } from '../src/engine/backend.ts';
+import { backendEnvironment, chooseBackend, isGpuBackend } from '../src/engine/backend.ts';
 import { chooseObjectiveEngine, createEngineFromWeights, type LbfgsPlacement } from '../src/engine/engine.ts';
 import { arrayWeightsOf, createOnnxObjective } from '../src/engine/onnx/objective.ts';
 import type { OnnxDevice } from '../src/engine/onnx/sessions.ts';
@@ -57,7 +60,7 @@ const runs = Number(args.get('runs') ?? 5);
 const sections = new Set((args.get('sections') ?? 'evaluations,job,gpu,kernels,gpu-host,optimizer,fast,segmentation,uploads').split(','));
 const sharedImages = process.env.IMPASTO_SHARED_DIR ? join(process.env.IMPASTO_SHARED_DIR, 'images') : join('..', 'shared', 'images');
 
-const choice = await chooseBackend(env.IMPASTO_BACKEND);
+const choice = await chooseBackend(env.IMPASTO_BACKEND, backendEnvironment({ software: args.has('software') }));
 const { ort } = await chooseObjectiveEngine(env.IMPASTO_ENGINE === 'tfjs' ? 'tfjs' : 'onnx', choice.name).catch(() => ({ ort: undefined }));
 // `onnx-webgpu`: onnxruntime's graphs on its WebGPU provider (where a GPU adapter exists).
 const engineKinds = (args.get('engines') ?? (ort ? 'tfjs,onnx' : 'tfjs')).split(',') as ('tfjs' | 'onnx' | 'onnx-webgpu')[];
@@ -145,7 +148,7 @@ const gpuKernels: unknown[] = [];
 if (sections.has('kernels') && isGpuBackend(choice.name)) {
   const network = createFeatureNetwork(realWeights, 'max');
   const layers = selectLayers(network.availableLayers);
-  for (const size of [128, 181, 256, 512, 1024]) {
+  for (const size of (args.get('kernel-sizes') ?? '128,181,256,512,1024').split(',').map(Number)) {
     const spec = objectiveSpecOf(await resizeExactly(content, size, size), await resizeExactly(style, size, size), layers);
     const objective = await createTfObjective({ ...spec, network });
     const x = tf.tensor1d(spec.content.x);
