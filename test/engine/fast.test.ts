@@ -14,20 +14,10 @@ import { methodNamed, type MethodContext } from '../../src/engine/methods/index.
 import { paintFastPicture } from '../../src/engine/methods/fast.ts';
 import { edgeSimilarity } from '../../src/engine/quality.ts';
 import { sharedEngine } from '../helpers/engine.ts';
+import { greyLevelDifference as difference } from '../helpers/difference.ts';
 import { loadSharedImage, SHARED_FAST_DIR } from '../helpers/shared.ts';
 
 const reference = async (name: string) => decodeImage(await readFile(join(SHARED_FAST_DIR, 'reference', name)));
-
-function difference(a: RgbImage, b: RgbImage): { mean: number; max: number } {
-  let sum = 0;
-  let max = 0;
-  for (let i = 0; i < a.data.length; i++) {
-    const d = Math.abs(a.data[i]! - b.data[i]!);
-    sum += d;
-    max = Math.max(max, d);
-  }
-  return { mean: sum / a.data.length, max };
-}
 
 
 /** For each column (or row) index i > 0: the mean and largest difference between it and the one before. */

@@ -16,6 +16,7 @@ import { createFeatureNetwork, layerResolution, rgbToVggInput, type FeatureNetwo
 import { loadVggWeights } from '../../src/engine/weights.ts';
 import { downloadSegmentationModel, hasSegmentationModel, readSegmentationModel } from '../../src/engine/segmentation/weights.ts';
 import { sharedEngine } from '../helpers/engine.ts';
+import { greyPng, greyPngRgb, iou } from '../helpers/masks.ts';
 import { startStaticServer } from '../helpers/static-server.ts';
 import { loadSharedImage, SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR, SHARED_VGG_DIR } from '../helpers/shared.ts';
 
@@ -32,23 +33,6 @@ beforeAll(async () => {
   houses = await loadSharedImage('content_tubingen.jpg');
 });
 afterAll(() => segmenter?.dispose());
-
-async function greyPng(path: string): Promise<Float32Array> {
-  const { data, info } = await sharp(path).raw().toBuffer({ resolveWithObject: true });
-  return Float32Array.from({ length: info.width * info.height }, (_, p) => data[p * info.channels]! / 255);
-}
-
-/** Intersection over union of two maps thresholded at 0.5. */
-function iou(a: Float32Array, b: Float32Array): number {
-  let both = 0;
-  let either = 0;
-  for (let i = 0; i < a.length; i++) {
-    const [inA, inB] = [a[i]! > 0.5, b[i]! > 0.5];
-    if (inA && inB) both += 1;
-    if (inA || inB) either += 1;
-  }
-  return both / either;
-}
 
 describe('person segmentation', () => {
   it('matches the reference mask when fed the reference input as is', async () => {
@@ -227,9 +211,4 @@ describe('two styles split along the person’s outline', () => {
 /** The person's mask as the methods use it: found in the whole photo, then resized to the picture. */
 async function methodMaskAt(picture: RgbImage): Promise<Float32Array> {
   return (await maskFromImage(maskImageOf((await segmenter.segment(person)).mask), picture.width, picture.height)).values;
-}
-
-async function greyPngRgb(path: string): Promise<Float32Array> {
-  const { data } = await sharp(path).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return Float32Array.from(data, (value) => value / 255);
 }

@@ -3,22 +3,30 @@
  * later: a Vulkan driver that runs on the CPU) is an adapter Dawn accepts, as a software one. The
  * engine never paints there (it is far slower than the CPU engine); it is where every shader runs,
  * so that what the other tests check on wasm or with stand-ins (the reads a GPU requires, the bands
- * past its dispatch limit, L-BFGS on the device, its buffer limits) is checked on WebGPU's own
+ * past its dispatch limit, L-BFGS on the device, its buffer limits, the fast networks and the person
+ * model on TensorFlow.js) is checked on WebGPU's own
  * kernels, and `check:gpu` runs whole (onnxruntime's WebGPU provider, which brings its own Dawn, too). `scripts/install-lavapipe.sh` unpacks lavapipe into this
  * checkout (.ci/run runs it); `test/helpers/lavapipe.ts` points Vulkan at it and at nothing else.
  */
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendEnvironment, chooseBackend, type BackendChoice } from '../../src/engine/backend.ts';
 import { createEngineFromWeights, type Engine, type StylizeRequest } from '../../src/engine/engine.ts';
-import type { RgbImage } from '../../src/engine/image.ts';
+import { loadFastNetwork } from '../../src/engine/fast/network.ts';
+import { runFastNetworkTfjs } from '../../src/engine/fast/tfjs.ts';
+import { decodeImage, type RgbImage } from '../../src/engine/image.ts';
+import { loadPersonSegmenter } from '../../src/engine/segmentation/person.ts';
 import { createFeatureNetwork } from '../../src/engine/vgg.ts';
 import { loadVggWeights, type VggWeights } from '../../src/engine/weights.ts';
 import { largestSideFor, searchAdapterApart } from '../../src/engine/webgpu.ts';
+import { greyLevelDifference } from '../helpers/difference.ts';
 import { useLavapipe } from '../helpers/lavapipe.ts';
-import { loadSharedImage, SHARED_FAST_DIR, SHARED_VGG_DIR } from '../helpers/shared.ts';
+import { greyPng, greyPngRgb, iou } from '../helpers/masks.ts';
+import { loadSharedImage, SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR, SHARED_VGG_DIR } from '../helpers/shared.ts';
 
 let content: RgbImage;
 let style: RgbImage;
@@ -130,6 +138,25 @@ describe('WebGPU’s kernels on a software adapter (Mesa’s lavapipe)', () => {
       const difference = async (actual: tf.Tensor, expected: tf.Tensor) => (await tf.div(tf.max(tf.abs(tf.sub(actual, expected))), tf.max(tf.abs(expected))).data())[0]!;
       for (const name of layers) expect(await difference(bandedTrace.features.get(name)!, wholeTrace.features.get(name)!)).toBeLessThan(1e-5);
       expect(await difference(bandedTrace.backward(seeds), wholeTrace.backward(seeds))).toBeLessThan(1e-5);
+    });
+
+    it('paints a fast network and finds the person there, as their references say (the GPU’s fast path)', async () => {
+      expect(tf.getBackend()).toBe('webgpu');
+      const network = await loadFastNetwork(SHARED_FAST_DIR, 'wave');
+      const reference = (name: string) => readFile(join(SHARED_FAST_DIR, 'reference', name)).then((bytes) => decodeImage(bytes));
+      // The references were floored to whole grey levels, ours are rounded: at most 1 apart.
+      const painted = greyLevelDifference(await runFastNetworkTfjs(network, await reference('input_content_dog_256x192.png')), await reference('wave_content_dog_256x192.png'));
+      expect(painted.mean).toBeLessThanOrEqual(1);
+      expect(painted.max).toBeLessThanOrEqual(1);
+      const segmenter = await loadPersonSegmenter(SHARED_SEGMENTATION_DIR);
+      try {
+        const found = await segmenter.probabilities(await greyPngRgb(join(SHARED_SEGMENTATION_DIR, 'reference', 'input_content_person_256x256.png')));
+        const expected = await greyPng(join(SHARED_SEGMENTATION_DIR, 'reference', 'mask_content_person_256x256.png'));
+        expect(found.reduce((sum, value, i) => sum + Math.abs(value - expected[i]!), 0) / found.length).toBeLessThan(0.005);
+        expect(iou(found, expected)).toBeGreaterThan(0.98);
+      } finally {
+        segmenter.dispose();
+      }
     });
 
     it('refuses, before any work, a picture past the adapter’s own buffer limit, in words that say the largest it takes', async () => {
