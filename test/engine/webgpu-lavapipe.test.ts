@@ -4,9 +4,9 @@
  * engine never paints there (it is far slower than the CPU engine); it is where every shader runs,
  * so that what the other tests check on wasm or with stand-ins (the reads a GPU requires, the bands
  * past its dispatch limit, L-BFGS on the device, its buffer limits, the fast networks and the person
- * model on TensorFlow.js) is checked on WebGPU's own
- * kernels, and `check:gpu` runs whole (onnxruntime's WebGPU provider, which brings its own Dawn, too). `scripts/install-lavapipe.sh` unpacks lavapipe into this
- * checkout (.ci/run runs it); `test/helpers/lavapipe.ts` points Vulkan at it and at nothing else.
+ * model on TensorFlow.js, onnxruntime's WebGPU provider) is checked on WebGPU's own kernels, and
+ * `check:gpu` runs whole. `scripts/install-lavapipe.sh` unpacks lavapipe into this checkout
+ * (.ci/run runs it); `test/helpers/lavapipe.ts` points Vulkan at it and at nothing else.
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -19,6 +19,7 @@ import { createEngineFromWeights, type Engine, type StylizeRequest } from '../..
 import { loadFastNetwork } from '../../src/engine/fast/network.ts';
 import { runFastNetworkTfjs } from '../../src/engine/fast/tfjs.ts';
 import { decodeImage, type RgbImage } from '../../src/engine/image.ts';
+import { loadOnnxRuntimeOnWebGpu } from '../../src/engine/onnx/sessions.ts';
 import { loadPersonSegmenter } from '../../src/engine/segmentation/person.ts';
 import { createFeatureNetwork } from '../../src/engine/vgg.ts';
 import { loadVggWeights, type VggWeights } from '../../src/engine/weights.ts';
@@ -40,13 +41,14 @@ beforeAll(async () => {
 async function engineOn(choice: BackendChoice): Promise<{ engine: Engine; weights: VggWeights; release: () => void }> {
   const weights = await loadVggWeights(SHARED_VGG_DIR);
   const engine = createEngineFromWeights(choice, weights, undefined, 'cpu', { lbfgsVectors: 'device' });
-  return { engine, weights, release: () => (engine.dispose(), tf.dispose([...weights.values()].flatMap(({ kernel, bias }) => [kernel, bias]))) };
+  // The engine's dispose releases its weights too.
+  return { engine, weights, release: () => engine.dispose() };
 }
 
 /** Runs a command to its end and returns what it wrote, whatever its exit code. */
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(command, args, { env, maxBuffer: 1 << 24, timeout: 600_000 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+    execFile(command, args, { env, maxBuffer: 1 << 24, timeout: 840_000 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
   });
 }
 
@@ -63,6 +65,7 @@ describe('WebGPU’s kernels on a software adapter (Mesa’s lavapipe)', () => {
       IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR,
       IMPASTO_FAST_WEIGHTS_DIR: SHARED_FAST_DIR,
     });
+    if (!stdout.trim().startsWith('{')) throw new Error(`check:gpu printed no report (exit ${code}):\n${stderr.slice(-4000)}`);
     const report = JSON.parse(stdout) as {
       ok: boolean;
       adapter: string;
@@ -88,13 +91,13 @@ describe('WebGPU’s kernels on a software adapter (Mesa’s lavapipe)', () => {
   });
 
   describe('the engine on WebGPU', () => {
-    const job: StylizeRequest = { content: undefined as unknown as RgbImage, style: undefined as unknown as RgbImage, options: { size: 64, iterations: 12, seed: 1 } };
+    let job: StylizeRequest;
     let onWasm: { total: number; image: RgbImage };
     let gpu: Awaited<ReturnType<typeof engineOn>>;
     let choice: BackendChoice;
 
     beforeAll(async () => {
-      Object.assign(job, { content, style });
+      job = { content, style, options: { size: 64, iterations: 12, seed: 1 } };
       // The reference first, on wasm with the same code (the TensorFlow.js objective, L-BFGS on the backend).
       const wasm = await engineOn(await chooseBackend('wasm'));
       const result = await wasm.engine.stylize(job);
@@ -118,6 +121,22 @@ describe('WebGPU’s kernels on a software adapter (Mesa’s lavapipe)', () => {
       expect([result.image.width, result.image.height]).toEqual([onWasm.image.width, onWasm.image.height]);
     });
 
+    it('paints the same job on onnxruntime’s WebGPU provider (IMPASTO_ENGINE=onnx-webgpu) as on its CPU', async () => {
+      const ort = await loadOnnxRuntimeOnWebGpu();
+      // Each engine its own weights: an engine's dispose releases them.
+      const [onCpu, onWebGpu] = [createEngineFromWeights(choice, await loadVggWeights(SHARED_VGG_DIR), ort, 'cpu'), createEngineFromWeights(choice, await loadVggWeights(SHARED_VGG_DIR), ort, 'webgpu')];
+      try {
+        const [expected, actual] = [await onCpu.stylize(job), await onWebGpu.stylize(job)];
+        expect(actual.iterations).toBe(12);
+        const [total, reference] = [actual.history.at(-1)!.total, expected.history.at(-1)!.total];
+        expect(total).toBeLessThan(actual.history[0]!.total);
+        expect(Math.abs(total - reference) / reference).toBeLessThan(1e-3);
+      } finally {
+        onCpu.dispose();
+        onWebGpu.dispose();
+      }
+    });
+
     it('cannot read a tensor synchronously there, as gpu-reads.test.ts stands in for (and the engine never does)', async () => {
       // Computed on the GPU: a tensor made from an array, or a small op's result, may still be held on the CPU side.
       const tensor = tf.tidy(() => tf.mul(tf.fill([64, 64], 1.5), tf.fill([64, 64], 2)));
@@ -136,8 +155,13 @@ describe('WebGPU’s kernels on a software adapter (Mesa’s lavapipe)', () => {
       const seeds = new Map([...layers].map((name, index) => [name, [tf.randomNormal(whole.trace(input, new Set([name])).features.get(name)!.shape, 0, 1, 'float32', index) as tf.Tensor4D]]));
       const [wholeTrace, bandedTrace] = [whole.trace(input, layers), banded.trace(input, layers)];
       const difference = async (actual: tf.Tensor, expected: tf.Tensor) => (await tf.div(tf.max(tf.abs(tf.sub(actual, expected))), tf.max(tf.abs(expected))).data())[0]!;
-      for (const name of layers) expect(await difference(bandedTrace.features.get(name)!, wholeTrace.features.get(name)!)).toBeLessThan(1e-5);
-      expect(await difference(bandedTrace.backward(seeds), wholeTrace.backward(seeds))).toBeLessThan(1e-5);
+      try {
+        for (const name of layers) expect(await difference(bandedTrace.features.get(name)!, wholeTrace.features.get(name)!)).toBeLessThan(1e-5);
+        expect(await difference(bandedTrace.backward(seeds), wholeTrace.backward(seeds))).toBeLessThan(1e-5);
+      } finally {
+        whole.dispose();
+        banded.dispose();
+      }
     });
 
     it('paints a fast network and finds the person there, as their references say (the GPU’s fast path)', async () => {

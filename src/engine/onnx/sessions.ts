@@ -6,8 +6,8 @@ type Ort = typeof import('onnxruntime-node');
 /**
  * Where a session runs: onnxruntime's CPU kernels, or its WebGPU execution provider (Dawn, built into
  * onnxruntime-node; nodes it has no kernel for run on the CPU). WebGPU runs the fast networks
- * correctly on an H200; the objective there only with `IMPASTO_ENGINE=onnx-webgpu`, not yet run on a
- * GPU (see the README's "On a GPU").
+ * correctly on an H200; the objective there only with `IMPASTO_ENGINE=onnx-webgpu`, checked on Mesa's
+ * lavapipe (WebGPU on the CPU, in the tests) but not yet run on a GPU (see the README's "On a GPU").
  */
 export type OnnxDevice = 'cpu' | 'webgpu';
 
