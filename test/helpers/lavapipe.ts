@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Mesa's lavapipe as `scripts/install-lavapipe.sh` unpacks it into this checkout (git-ignored). */
@@ -10,7 +10,9 @@ export const LAVAPIPE_MANIFEST = fileURLToPath(new URL('../../.cache/lavapipe/lv
  * left out: `npm run check:gpu` is for that one).
  */
 export function useLavapipe(): NodeJS.ProcessEnv {
-  if (!existsSync(LAVAPIPE_MANIFEST)) {
+  // The manifest names the driver by its full path: a checkout moved since has none there.
+  const driver = existsSync(LAVAPIPE_MANIFEST) ? (JSON.parse(readFileSync(LAVAPIPE_MANIFEST, 'utf8')) as { ICD?: { library_path?: string } }).ICD?.library_path : undefined;
+  if (!driver || !existsSync(driver)) {
     throw new Error(`The WebGPU tests run on Mesa's lavapipe, which is not unpacked here (${LAVAPIPE_MANIFEST}): run \`bash scripts/install-lavapipe.sh\` once (.ci/run does).`);
   }
   process.env.VK_ICD_FILENAMES = LAVAPIPE_MANIFEST;
