@@ -9,15 +9,14 @@ import { alignUp, planTiles } from '../../src/engine/fast/tiles.ts';
 import { chooseFastRunner, onnxFastRunner } from '../../src/engine/fast/runner.ts';
 import { chooseObjectiveEngine } from '../../src/engine/engine.ts';
 import { runFastNetworkTfjs } from '../../src/engine/fast/tfjs.ts';
-import { cropImage, decodeImage, resizeToLongSide, type RgbImage } from '../../src/engine/image.ts';
+import { cropImage, resizeToLongSide, type RgbImage } from '../../src/engine/image.ts';
 import { methodNamed, type MethodContext } from '../../src/engine/methods/index.ts';
 import { paintFastPicture } from '../../src/engine/methods/fast.ts';
 import { edgeSimilarity } from '../../src/engine/quality.ts';
 import { sharedEngine } from '../helpers/engine.ts';
 import { greyLevelDifference as difference } from '../helpers/difference.ts';
-import { loadSharedImage, SHARED_FAST_DIR } from '../helpers/shared.ts';
+import { loadFastReference, loadSharedImage, SHARED_FAST_DIR } from '../helpers/shared.ts';
 
-const reference = async (name: string) => decodeImage(await readFile(join(SHARED_FAST_DIR, 'reference', name)));
 
 
 /** For each column (or row) index i > 0: the mean and largest difference between it and the one before. */
@@ -43,8 +42,8 @@ function stepsAcross(image: RgbImage, axis: 'column' | 'row'): { mean: number; m
 
 describe('fast style networks', () => {
   it.each(FAST_NETWORKS)('%s matches its reference output within one grey level', async (name) => {
-    const input = await reference('input_content_dog_256x192.png');
-    const expected = await reference(`${name}_content_dog_256x192.png`);
+    const input = await loadFastReference('input_content_dog_256x192.png');
+    const expected = await loadFastReference(`${name}_content_dog_256x192.png`);
     const painted = await runFastNetwork(ort, await loadFastNetwork(SHARED_FAST_DIR, name), input);
     // The reference was floored to whole grey levels, ours is rounded: at most 1 apart.
     const { mean, max } = difference(painted, expected);
@@ -56,8 +55,8 @@ describe('fast style networks', () => {
     const runner = await chooseFastRunner({ backend: 'wasm', engine: 'tfjs' });
     expect(runner).toMatchObject({ kind: 'tfjs', label: 'TensorFlow.js wasm' });
     const network = await loadFastNetwork(SHARED_FAST_DIR, 'wave');
-    const input = await reference('input_content_dog_256x192.png');
-    const { mean, max } = difference(await runFastNetworkTfjs(network, input), await reference('wave_content_dog_256x192.png'));
+    const input = await loadFastReference('input_content_dog_256x192.png');
+    const { mean, max } = difference(await runFastNetworkTfjs(network, input), await loadFastReference('wave_content_dog_256x192.png'));
     expect(mean).toBeLessThanOrEqual(1);
     expect(max).toBeLessThanOrEqual(1);
     // An odd size is padded and cropped as the ONNX path does it.

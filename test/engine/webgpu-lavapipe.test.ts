@@ -9,7 +9,6 @@
  * (.ci/run runs it); `test/helpers/lavapipe.ts` points Vulkan at it and at nothing else.
  */
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
@@ -18,16 +17,16 @@ import { backendEnvironment, chooseBackend, type BackendChoice } from '../../src
 import { createEngineFromWeights, type Engine, type StylizeRequest } from '../../src/engine/engine.ts';
 import { loadFastNetwork } from '../../src/engine/fast/network.ts';
 import { runFastNetworkTfjs } from '../../src/engine/fast/tfjs.ts';
-import { decodeImage, type RgbImage } from '../../src/engine/image.ts';
+import type { RgbImage } from '../../src/engine/image.ts';
 import { loadOnnxRuntimeOnWebGpu } from '../../src/engine/onnx/sessions.ts';
 import { loadPersonSegmenter } from '../../src/engine/segmentation/person.ts';
-import { createFeatureNetwork } from '../../src/engine/vgg.ts';
 import { loadVggWeights, type VggWeights } from '../../src/engine/weights.ts';
 import { largestSideFor, searchAdapterApart } from '../../src/engine/webgpu.ts';
+import { bandsAgainstOnePass } from '../helpers/bands.ts';
 import { greyLevelDifference } from '../helpers/difference.ts';
 import { useLavapipe } from '../helpers/lavapipe.ts';
 import { greyPng, greyPngRgb, iou } from '../helpers/masks.ts';
-import { loadSharedImage, SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR, SHARED_VGG_DIR } from '../helpers/shared.ts';
+import { loadFastReference, loadSharedImage, SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR, SHARED_VGG_DIR } from '../helpers/shared.ts';
 
 let content: RgbImage;
 let style: RgbImage;
@@ -149,27 +148,17 @@ describe('WebGPU’s kernels on a software adapter (Mesa’s lavapipe)', () => {
     });
 
     it('runs the feature network in bands of rows (past a GPU’s dispatch limit) as in one pass, forward and gradient', async () => {
-      const layers = new Set(['conv1_2', 'conv2_1', 'conv3_1']);
-      const [whole, banded] = [createFeatureNetwork(gpu.weights, 'max'), createFeatureNetwork(gpu.weights, 'max', 42)];
-      const input = tf.randomNormal([1, 23, 14, 3], 0, 50, 'float32', 7) as tf.Tensor4D;
-      const seeds = new Map([...layers].map((name, index) => [name, [tf.randomNormal(whole.trace(input, new Set([name])).features.get(name)!.shape, 0, 1, 'float32', index) as tf.Tensor4D]]));
-      const [wholeTrace, bandedTrace] = [whole.trace(input, layers), banded.trace(input, layers)];
-      const difference = async (actual: tf.Tensor, expected: tf.Tensor) => (await tf.div(tf.max(tf.abs(tf.sub(actual, expected))), tf.max(tf.abs(expected))).data())[0]!;
-      try {
-        for (const name of layers) expect(await difference(bandedTrace.features.get(name)!, wholeTrace.features.get(name)!)).toBeLessThan(1e-5);
-        expect(await difference(bandedTrace.backward(seeds), wholeTrace.backward(seeds))).toBeLessThan(1e-5);
-      } finally {
-        whole.dispose();
-        banded.dispose();
-      }
+      const { features, gradient } = await bandsAgainstOnePass(gpu.weights);
+      expect(features).toHaveLength(3);
+      for (const difference of features) expect(difference).toBeLessThan(1e-5);
+      expect(gradient).toBeLessThan(1e-5);
     });
 
     it('paints a fast network and finds the person there, as their references say (the GPU’s fast path)', async () => {
       expect(tf.getBackend()).toBe('webgpu');
       const network = await loadFastNetwork(SHARED_FAST_DIR, 'wave');
-      const reference = (name: string) => readFile(join(SHARED_FAST_DIR, 'reference', name)).then((bytes) => decodeImage(bytes));
       // The references were floored to whole grey levels, ours are rounded: at most 1 apart.
-      const painted = greyLevelDifference(await runFastNetworkTfjs(network, await reference('input_content_dog_256x192.png')), await reference('wave_content_dog_256x192.png'));
+      const painted = greyLevelDifference(await runFastNetworkTfjs(network, await loadFastReference('input_content_dog_256x192.png')), await loadFastReference('wave_content_dog_256x192.png'));
       expect(painted.mean).toBeLessThanOrEqual(1);
       expect(painted.max).toBeLessThanOrEqual(1);
       const segmenter = await loadPersonSegmenter(SHARED_SEGMENTATION_DIR);

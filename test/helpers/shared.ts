@@ -19,3 +19,8 @@ export function sharedImagePath(name: string): string {
 export async function loadSharedImage(name: string): Promise<RgbImage> {
   return decodeImage(await readFile(sharedImagePath(name)));
 }
+
+/** A fast network's reference picture (its input, or its output painted upstream), as shipped beside the networks. */
+export async function loadFastReference(name: string): Promise<RgbImage> {
+  return decodeImage(await readFile(join(SHARED_FAST_DIR, 'reference', name)));
+}
