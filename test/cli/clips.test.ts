@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +7,8 @@ import { decodeClip, type Clip } from '../../src/engine/clip/decode.ts';
 import { encodeMp4 } from '../../src/engine/clip/encode.ts';
 import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
 import { encodeGif } from '../../src/engine/gif.ts';
-import { IMPASTO_BIN } from '../helpers/app.ts';
-import { loadSharedImage, SHARED_FAST_DIR, SHARED_VGG_DIR, sharedImagePath } from '../helpers/shared.ts';
+import { runImpasto } from '../helpers/app.ts';
+import { loadSharedImage, SHARED_FAST_DIR, sharedImagePath } from '../helpers/shared.ts';
 
 // `impasto stylize` and `impasto fast` run as a user runs them, on clips made from the shared photos.
 let dir: string;
@@ -23,12 +22,8 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-function impasto(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [IMPASTO_BIN, ...args], { cwd: dir, env: { ...process.env, IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR, IMPASTO_FAST_WEIGHTS_DIR: SHARED_FAST_DIR, ...env }, timeout: 180_000 }, (error, _stdout, stderr) =>
-      resolve({ code: error ? Number(error.code) : 0, stderr }),
-    );
-  });
+function impasto(args: readonly string[], env: Record<string, string> = {}) {
+  return runImpasto(args, { cwd: dir, env: { IMPASTO_FAST_WEIGHTS_DIR: SHARED_FAST_DIR, ...env }, timeoutMs: 180_000 });
 }
 
 describe('the command line with a clip for the photo', () => {

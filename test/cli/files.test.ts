@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMPASTO_BIN } from '../helpers/app.ts';
-import { SHARED_FAST_DIR, SHARED_VGG_DIR, sharedImagePath } from '../helpers/shared.ts';
+import { runImpasto } from '../helpers/app.ts';
+import { SHARED_FAST_DIR, sharedImagePath } from '../helpers/shared.ts';
 
 // `impasto stylize`, `fast` and `train-style` as a user runs them, with the files mistyped: each is
 // refused in one line naming the file, before the engine starts (the engine's first line, "backend:
@@ -17,12 +16,8 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-function impasto(args: readonly string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [IMPASTO_BIN, ...args], { cwd: dir, env: { ...process.env, IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR, IMPASTO_FAST_WEIGHTS_DIR: SHARED_FAST_DIR }, timeout: 60_000 }, (error, _stdout, stderr) =>
-      resolve({ code: error ? Number(error.code) : 0, stderr }),
-    );
-  });
+function impasto(args: readonly string[]) {
+  return runImpasto(args, { cwd: dir, env: { IMPASTO_FAST_WEIGHTS_DIR: SHARED_FAST_DIR } });
 }
 
 const photo = sharedImagePath('content_dog.jpg');

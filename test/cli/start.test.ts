@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,8 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/bot/config.ts';
 import { listenOn } from '../../src/bot/listen.ts';
-import { IMPASTO_BIN } from '../helpers/app.ts';
-import { SHARED_VGG_DIR } from '../helpers/shared.ts';
+import { runImpasto } from '../helpers/app.ts';
 
 // A port another program already holds, on 127.0.0.1.
 let taken: Server;
@@ -31,23 +29,14 @@ describe('a port that cannot be had', () => {
 
   it('stops `impasto start` with that line and exit code 2, not a stack trace', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'impasto-port-'));
-    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile(process.execPath, [IMPASTO_BIN, 'start'], { env: { ...process.env, IMPASTO_DATA_DIR: dataDir, IMPASTO_WEB_PORT: String(port), IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR, IMPASTO_DEFAULT_LIBRARY: 'false' }, timeout: 60_000 }, (error, _stdout, stderr) =>
-        resolve({ code: error ? (error.code as number | null) : 0, stderr }),
-      );
-    });
+    const result = await runImpasto(['start'], { env: { IMPASTO_DATA_DIR: dataDir, IMPASTO_WEB_PORT: String(port), IMPASTO_DEFAULT_LIBRARY: 'false' } });
     expect(result.stderr.trim()).toBe(`impasto: port ${port} on 127.0.0.1 is already in use (another impasto?): stop it, or set IMPASTO_WEB_PORT to another port.`);
     expect(result.code).toBe(2);
   });
 });
 
 describe('a folder of the settings that is not there', () => {
-  const run = (args: string[], env: Record<string, string>) =>
-    new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile(process.execPath, [IMPASTO_BIN, ...args], { env: { ...process.env, IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR, IMPASTO_DEFAULT_LIBRARY: 'false', ...env }, timeout: 60_000 }, (error, _stdout, stderr) =>
-        resolve({ code: error ? (error.code as number | null) : 0, stderr }),
-      );
-    });
+  const run = (args: string[], env: Record<string, string>) => runImpasto(args, { env: { IMPASTO_DEFAULT_LIBRARY: 'false', ...env } });
 
   it('stops `impasto start` naming the setting, with exit code 2 (it printed ENOENT and kept the playground up)', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'impasto-styles-dir-'));

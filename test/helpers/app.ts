@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,18 @@ export function appEnv(dirs: { dataDir: string; stylesDir: string }, overrides: 
 
 /** The `impasto` command line, as users run it. */
 export const IMPASTO_BIN = fileURLToPath(new URL('../../bin/impasto.js', import.meta.url));
+
+/**
+ * Runs `impasto <args>` to its end, on the shared VGG weights: its exit code (null when it was
+ * killed, by `timeoutMs` say) and what it wrote to stderr.
+ */
+export function runImpasto(args: readonly string[], options: { readonly cwd?: string; readonly env?: Readonly<Record<string, string>>; readonly timeoutMs?: number } = {}): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [IMPASTO_BIN, ...args], { cwd: options.cwd, env: { ...process.env, IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR, ...options.env }, timeout: options.timeoutMs ?? 60_000 }, (error, _stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr }),
+    );
+  });
+}
 
 /** A server or worker a test started dies with the test process, however that ends (a failed run included). */
 export function killWithTestProcess(child: ChildProcess): void {
