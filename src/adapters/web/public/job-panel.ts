@@ -154,4 +154,6 @@ function finish(job: PublicJob): void {
   $<HTMLAnchorElement>('#download-gif').href = `${job.result.gif}?download`;
   $('#parameters').textContent = `${job.message.details ?? ''} · computed by ${job.result.backend}`;
   $('#result').hidden = false;
+  // Shown, the result makes the page taller: a scroll that stopped short at the page's end (a phone's) can now reach the panel.
+  reveal($('#job'));
 }
