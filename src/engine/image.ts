@@ -74,14 +74,14 @@ export async function decodeImage(
   label = 'image',
   maxSide?: number,
 ): Promise<RgbImage> {
-  const { size, heic } = await inspect(bytes, limits, label);
+  const { size, heic, page } = await inspect(bytes, limits, label);
   // Exactly the size resizeToLongSide gives (libvips's own "inside" fit can round the short side
   // the other way), so that the engine finds the photo at its size and the mask at the photo's.
   const target = maxSide !== undefined && Math.max(size.width, size.height) > maxSide ? sizeAtLongSide(size, maxSide) : undefined;
   // HEIC's pixels come from libheif, upright and at the target size already; the rest of the way is the same for every format.
   const source = heic ? await heicAsSharp(bytes, label, heic.icc, target) : undefined;
   try {
-    const oriented = source ?? sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'truncated' }).rotate();
+    const oriented = source ?? sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'truncated', ...(page ? { page } : {}) }).rotate();
     const sized = target && !source ? oriented.resize(target.width, target.height, { fit: 'fill', kernel: 'lanczos3' }) : oriented;
     const image = await rgbImageOf(sized.flatten({ background: '#ffffff' }).toColourspace('srgb').removeAlpha());
     if (image.data.length !== image.width * image.height * 3) throw new Error('unexpected channel count');
@@ -101,8 +101,11 @@ export async function inspectImage(bytes: Uint8Array, limits: DecodeLimits = DEF
   return (await inspect(bytes, limits, label)).size;
 }
 
-/** `heic`: for a HEIC, its colour profile as its header gives it. */
-async function inspect(bytes: Uint8Array, limits: DecodeLimits, label: string): Promise<{ readonly size: PictureSize; readonly heic?: { readonly icc?: Buffer | undefined } }> {
+/**
+ * `heic`: for a HEIC, its colour profile as its header gives it. `page`: the picture to decode, where
+ * the file holds several and says which is its own (see `readMetadata`).
+ */
+async function inspect(bytes: Uint8Array, limits: DecodeLimits, label: string): Promise<{ readonly size: PictureSize; readonly heic?: { readonly icc?: Buffer | undefined }; readonly page?: number | undefined }> {
   if (bytes.byteLength === 0) throw new InputError('empty_file', `The ${label} file is empty.`);
   if (bytes.byteLength > limits.maxBytes) {
     throw new InputError(
@@ -110,7 +113,7 @@ async function inspect(bytes: Uint8Array, limits: DecodeLimits, label: string): 
       `The ${label} is ${formatMegabytes(bytes.byteLength)}; the limit is ${formatMegabytes(limits.maxBytes)}.`,
     );
   }
-  const metadata = await readMetadata(bytes, label);
+  const { metadata, page } = await readMetadata(bytes, label);
   const refusal = formatRefusal(metadata, label);
   if (refusal) throw new InputError('not_an_image', refusal);
   const width = metadata.width ?? 0;
@@ -125,7 +128,7 @@ async function inspect(bytes: Uint8Array, limits: DecodeLimits, label: string): 
   // EXIF orientations 5–8 turn the picture a quarter: decoded, it is as wide as it was high. A HEIF
   // file's own turn is in its header's size already, and its EXIF orientation is not applied again.
   if (isHeic(metadata)) return { size: { width, height }, heic: { icc: metadata.icc } };
-  return { size: (metadata.orientation ?? 1) >= 5 ? { width: height, height: width } : { width, height } };
+  return { size: (metadata.orientation ?? 1) >= 5 ? { width: height, height: width } : { width, height }, page };
 }
 
 /**
@@ -145,10 +148,19 @@ async function heicAsSharp(bytes: Uint8Array, label: string, icc: Buffer | undef
   return sharp(withColourProfile(await pixels.png({ compressionLevel: 0 }).toBuffer(), icc));
 }
 
-async function readMetadata(bytes: Uint8Array, label: string): Promise<sharp.Metadata> {
+/**
+ * The header of the picture the file itself calls its own. A HEIF file (HEIC, AVIF) may hold several
+ * pictures (a burst, an edit beside its original) and name one its primary, which need not be the
+ * first; sharp reads the first unless told a page, so a primary stored second was checked and shrunk
+ * by the first one's size (a 32×48 picture came out 24×16). `page`: the primary's, when not the first.
+ */
+async function readMetadata(bytes: Uint8Array, label: string): Promise<{ readonly metadata: sharp.Metadata; readonly page?: number | undefined }> {
   try {
     // Reads the header only, so a bomb's size is known before any pixel is decoded.
-    return await sharp(bytes, { limitInputPixels: false }).metadata();
+    const first = await sharp(bytes, { limitInputPixels: false }).metadata();
+    const page = first.pagePrimary;
+    if (!page) return { metadata: first };
+    return { metadata: await sharp(bytes, { limitInputPixels: false, page }).metadata(), page };
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     if (/unsupported image format/i.test(text)) {

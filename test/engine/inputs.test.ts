@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/engine/errors.ts';
 import { decodeImage, formatRefusal, inspectImage, resizeToLongSide, type RgbImage } from '../../src/engine/image.ts';
 import { resolveOptions } from '../../src/engine/options.ts';
-import { heicFromPng, heicOf, turnedHeic } from '../helpers/heic.ts';
+import { heicFromPng, heicOf, heifOfPictures, turnedHeic } from '../helpers/heic.ts';
 import { sharedImagePath } from '../helpers/shared.ts';
 
 async function expectInputError(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
@@ -126,6 +126,27 @@ describe('decoding uploads', () => {
       // Shrunk while decoding, to the size the header promised, turned.
       const shrunk = await decodeImage(heic, undefined, 'photo', 32);
       expect([shrunk.width, shrunk.height]).toEqual(size.map((side) => side / 2));
+    }
+  });
+
+  it('paints a HEIC or AVIF holding several pictures (a burst, an edit beside its original) from its primary one, wherever it is stored', async () => {
+    const red = await sharp({ create: { width: 48, height: 32, channels: 3, background: '#ff0000' } }).jpeg().toBuffer();
+    const blue = await sharp({ create: { width: 32, height: 48, channels: 3, background: '#0000ff' } }).jpeg().toBuffer();
+    const colourOf = (image: RgbImage): string => {
+      const [r = 0, , b = 0] = image.data.subarray(((image.height >> 1) * image.width + (image.width >> 1)) * 3);
+      return r > 200 && b < 50 ? 'red' : b > 200 && r < 50 ? 'blue' : 'other';
+    };
+    for (const format of ['heic', 'avif'] as const) {
+      for (const [primary, size, colour] of [[0, [48, 32], 'red'], [1, [32, 48], 'blue']] as const) {
+        const file = await heifOfPictures([red, blue], primary, format);
+        // The size checked before the picture is decoded (its limits, its shape) is the primary's too.
+        expect([format, ...Object.values(await inspectImage(file))]).toEqual([format, ...size]);
+        const decoded = await decodeImage(file, undefined, 'photo');
+        expect([format, decoded.width, decoded.height, colourOf(decoded)]).toEqual([format, ...size, colour]);
+        // Shrunk while decoding: to the primary's shape (by the first one's, a 32×48 primary came out 24×16).
+        const shrunk = await decodeImage(file, undefined, 'photo', 24);
+        expect([format, shrunk.width, shrunk.height, colourOf(shrunk)]).toEqual([format, ...size.map((side) => side / 2), colour]);
+      }
     }
   });
 

@@ -19,6 +19,48 @@ export function heicFromPng(png: Uint8Array, quality = 90): Promise<Buffer> {
   return encodeHeic(png, 'picture.png', quality);
 }
 
+/**
+ * One HEIC (or AVIF) holding several JPEGs as pictures of their own (as a camera's burst, or a
+ * photo with its edited version, is stored), with the one at `primary` (from 0) marked as the
+ * primary picture: `heif-enc` marks the first, so its `pitm` box is rewritten.
+ */
+export function heifOfPictures(jpegs: readonly Uint8Array[], primary: number, format: 'heic' | 'avif' = 'heic'): Promise<Buffer> {
+  return inTempDir(async (dir) => {
+    const inputs = jpegs.map((_, index) => join(dir, `picture-${index}.jpg`));
+    await Promise.all(jpegs.map((jpeg, index) => writeFile(inputs[index]!, jpeg)));
+    const output = join(dir, `pictures.${format}`);
+    await execFileAsync('heif-enc', [...(format === 'avif' ? ['-A'] : []), '-q', '90', ...inputs, '-o', output]);
+    const heic = await readFile(output);
+    const meta = childBoxes(heic, 0, heic.length).find((box) => box.type === 'meta');
+    const metaChildren = meta ? childBoxes(heic, meta.start + 12, meta.end) : [];
+    const [pitm, iinf] = ['pitm', 'iinf'].map((type) => metaChildren.find((box) => box.type === type));
+    if (!pitm || !iinf || heic[pitm.start + 8] !== 0 || heic[iinf.start + 8] !== 0) throw new Error('no pitm and iinf boxes of version 0');
+    const pictures = shownPictureIds(heic, iinf);
+    if (pictures.length !== jpegs.length) throw new Error(`heif-enc stored ${pictures.length} pictures of ${jpegs.length}`);
+    heic.writeUInt16BE(pictures[primary]!, pitm.start + 12);
+    return heic;
+  });
+}
+
+/**
+ * The ids of the pictures a viewer shows, in the file's order: `iinf`'s items (`infe` version 2 or
+ * 3) that are images and not hidden. A picture too small for the encoder is stored as a hidden coded
+ * image with a shown one derived from it, so the ids are not simply 1, 2, ….
+ */
+function shownPictureIds(heic: Buffer, iinf: Box): number[] {
+  const ids: number[] = [];
+  for (const infe of childBoxes(heic, iinf.start + 14, iinf.end)) {
+    const version = heic[infe.start + 8]!;
+    if (infe.type !== 'infe' || version < 2) throw new Error('an item entry this helper does not handle');
+    const hidden = (heic[infe.start + 11]! & 1) === 1;
+    const idBytes = version === 2 ? 2 : 4;
+    const id = idBytes === 2 ? heic.readUInt16BE(infe.start + 12) : heic.readUInt32BE(infe.start + 12);
+    const type = heic.toString('latin1', infe.start + 12 + idBytes + 2, infe.start + 16 + idBytes + 2);
+    if (!hidden && ['hvc1', 'av01', 'grid', 'iden', 'iovl'].includes(type)) ids.push(id);
+  }
+  return ids;
+}
+
 function encodeHeic(bytes: Uint8Array, name: string, quality: number): Promise<Buffer> {
   return inTempDir(async (dir) => {
     const [input, output] = [join(dir, name), join(dir, 'photo.heic')];
