@@ -69,6 +69,14 @@ export async function readJobInput(path: string): Promise<Buffer> {
   });
 }
 
+/** A file's bytes, or undefined when it is not there (deleted meanwhile: the caller does without it). */
+export async function readFileIfPresent(path: string): Promise<Buffer | undefined> {
+  return readFile(path).catch((error: unknown) => {
+    if ((error as { code?: string }).code === 'ENOENT') return undefined;
+    throw error;
+  });
+}
+
 export function resultPaths(dirs: DataDirs, jobId: string): { png: string; gif: string; mp4: string } {
   return { png: join(dirs.results, `${jobId}.png`), gif: join(dirs.results, `${jobId}.gif`), mp4: join(dirs.results, `${jobId}.mp4`) };
 }

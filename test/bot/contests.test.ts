@@ -1,9 +1,11 @@
-import { access, mkdtemp, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Contests, parseEndTime, type ContestEvent } from '../../src/bot/contests/contests.ts';
 import { contestMessages } from '../../src/bot/contests/contest-messages.ts';
+import { renderLeaderboard } from '../../src/bot/contests/leaderboard.ts';
 import { openDatabase, type Db } from '../../src/bot/database.ts';
 import { BotError } from '../../src/bot/errors.ts';
 import { JobStore, type Job, type NewJob, type Requester } from '../../src/bot/jobs/store.ts';
@@ -99,6 +101,14 @@ describe('contest rules', () => {
     expect(contest.options).toEqual({ size: 256, iterations: 60 });
   });
 
+  it('refuses in words to start with a library style removed while the command ran, and starts nothing', async () => {
+    const removed = join(tmpdir(), 'impasto-no-such-style.png');
+    const start = contests.start({ title: 'Winter', stylePath: removed, styleLabel: 'fleeting', endsAt: clock + HOUR, maxEntries: 1 }, moderator, origin);
+    await expect(start).rejects.toMatchObject({ code: 'unknown_style', field: 'style_name', message: 'The style fleeting was removed from the library just now; choose another.' });
+    expect(events).toEqual([]);
+    expect(contests.openIn('discord', origin.channelId)).toBeUndefined();
+  });
+
   it('makes entries through the queue with the contest style, and limits entries per member', async () => {
     await startContest(2, 1);
     const { entry } = await contests.enter(member('alice'), origin, async () => '/tmp/a.png');
@@ -160,6 +170,29 @@ describe('contest rules', () => {
     expect(contests.ranking(contest.id).map((entry) => entry.id)).toEqual([third, first, second]);
     contests.vote(member('dave'), second);
     expect(contests.ranking(contest.id).map((entry) => entry.id)).toEqual([second, third, first]);
+  });
+
+  it('draws the leaderboard without an entry whose picture was deleted while it was drawn, and says so when none is left', async () => {
+    const contest = await startContest();
+    const dir = await mkdtemp(join(tmpdir(), 'impasto-results-'));
+    const paint = async (user: string, colour: string): Promise<string> => {
+      const id = await enterAndPost(member(user));
+      const pngPath = join(dir, `${user}.png`);
+      await sharp({ create: { width: 64, height: 48, channels: 3, background: colour } }).png().toFile(pngPath);
+      store.markSucceeded(contests.entry(id)!.jobId, { pngPath, gifPath: join(dir, `${user}.gif`), width: 64, height: 48, iterations: 1, elapsedMs: 1, backend: 'test', frames: 1, lossHistory: [] });
+      return pngPath;
+    };
+    const alices = await paint('alice', '#ff0000');
+    const bobs = await paint('bob', '#0000ff');
+    const widthOf = async () => (await sharp((await renderLeaderboard(contests, store, contests.get(contest.id)!, 3)).picture!).metadata()).width;
+    expect(await widthOf()).toBe(2 * 200 + 3 * 8);
+    // Deleted after the store was read (a member's /forget-me, the retention purge): left out, not an error.
+    await rm(alices);
+    expect(await widthOf()).toBe(200 + 2 * 8);
+    await rm(bobs);
+    const board = await renderLeaderboard(contests, store, contests.get(contest.id)!, 3);
+    expect(board.text).toMatch(/1\. alice: 0 votes/);
+    expect((await sharp(board.picture!).metadata()).width).toBe(480);
   });
 
   it('closes itself at the end time, freezing the votes', async () => {

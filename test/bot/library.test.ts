@@ -57,6 +57,20 @@ describe('the style library', () => {
     expect(metadata.width).toBe(4 * 200 + 5 * 8);
   });
 
+  it('draws the gallery without a style removed while it is drawn', async () => {
+    const moderator = contextFor('mod', { isModerator: true });
+    const image = { bytes: await readFile(sharedImagePath('style_udnie.jpg')), name: 'udnie.jpg' };
+    await harness.bot.execute('style add', { name: 'passing', image }, moderator);
+    const library = harness.bot.library.in(moderator.requester.community);
+    const styles = library.list();
+    const columnsOf = async () => ((await sharp(await library.contactSheet(styles, 100)).metadata()).width! - 8) / 208;
+    expect(await columnsOf()).toBe(styles.length);
+    // Its file deleted after the list was read, as a moderator's remove does between the two.
+    await rm(styles.find((style) => style.name === 'passing')!.path);
+    expect(await columnsOf()).toBe(styles.length - 1);
+    await harness.bot.execute('style remove', { name: 'passing' }, moderator);
+  });
+
   it('suggests the closest style name for a typo', async () => {
     const content = { bytes: await readFile(sharedImagePath('content_dog.jpg')), name: 'dog.jpg' };
     const reply = await harness.bot.execute('stylize', { content, style_name: 'stary-night' }, contextFor('alice'));

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -223,6 +223,20 @@ describe('cookies of other apps (item 6)', () => {
     const response = await send('GET', '/api/info', { cookie: 'other_app=100%; another=%E0%A4%A' });
     expect(response.status).toBe(200);
     expect(JSON.parse(response.body).commands.length).toBeGreaterThan(0);
+  });
+});
+
+describe('a style removed while its pictures are asked for', () => {
+  it('answers 404 for its thumbnail and leaves it out of the gallery, instead of failing', async () => {
+    const stored = (await readdir(join(dataDir, 'styles'))).find((name) => name.startsWith('the-scream'));
+    expect(stored).toBeDefined();
+    // Its file deleted after the library was read, as a remove does between the two.
+    await rm(join(dataDir, 'styles', stored!));
+    const thumbnail = await send('GET', '/api/styles/the-scream/image', {});
+    expect([thumbnail.status, JSON.parse(thumbnail.body)]).toEqual([404, { error: 'There is no style "the-scream".' }]);
+    const sheet = await send('GET', '/api/styles/sheet.png', {});
+    expect(sheet.status).toBe(200);
+    expect(child.exitCode).toBeNull();
   });
 });
 

@@ -4,9 +4,10 @@ import type { Bot } from '../../bot/bot.ts';
 import { pictureToFetch } from '../../bot/commands/images.ts';
 import type { CommandContext, Reply } from '../../bot/commands/types.ts';
 import type { BotEnvironment } from '../../bot/config.ts';
+import { readFileIfPresent } from '../../bot/files.ts';
 import { rerunChangeNamed } from '../../bot/job-messages.ts';
 import { styleChoiceLabel } from '../../bot/styles/library.ts';
-import type { AppInfo, PublicStyle } from './api-types.ts';
+import type { ApiError, AppInfo, PublicStyle } from './api-types.ts';
 import { HttpError, notFound, sendBytes, sendJson, sendReply } from './http.ts';
 import { streamJob } from './job-stream.ts';
 import { readMultipart, type MultipartForm } from './multipart.ts';
@@ -45,12 +46,17 @@ export async function route(route: RouteContext): Promise<void> {
   }
   if (method === 'GET' && path === '/api/styles/sheet.png') {
     const reply = await bot.execute('styles', {}, context);
-    return sendBytes(response, 'image/png', reply.files![0]!.bytes);
+    const sheet = reply.files?.[0];
+    // No picture: the command failed, logged why, and its reply says so.
+    if (!sheet) return sendJson(response, 500, { error: reply.text } satisfies ApiError);
+    return sendBytes(response, 'image/png', sheet.bytes);
   }
   if (method === 'GET' && (match = /^\/api\/styles\/([a-z0-9-]+)\/image$/.exec(path))) {
     const style = bot.library.in(context.requester.community).get(match[1]!);
-    if (!style) throw new HttpError(404, `There is no style "${match[1]}".`);
-    return sendBytes(response, 'image/jpeg', await sharp(style.path).resize(320, 320, { fit: 'inside' }).jpeg({ quality: 85 }).toBuffer());
+    // Its file is gone when the style was removed after it was looked up.
+    const bytes = style && (await readFileIfPresent(style.path));
+    if (!bytes) throw new HttpError(404, `There is no style "${match[1]}".`);
+    return sendBytes(response, 'image/jpeg', await sharp(bytes).resize(320, 320, { fit: 'inside' }).jpeg({ quality: 85 }).toBuffer());
   }
   if (method === 'POST' && path === '/api/styles') {
     const { form, refusal } = await readPrechecked(route, 'style add', (fields) => ({ ...fields, image: pictureToFetch('image') }));

@@ -241,7 +241,11 @@ export class Contests {
     await mkdir(this.deps.dir, { recursive: true });
     const id = randomBytes(5).toString('base64url');
     const stylePath = join(this.deps.dir, `${id}${extname(input.stylePath) || '.png'}`);
-    await copyFile(input.stylePath, stylePath);
+    await copyFile(input.stylePath, stylePath).catch((error: unknown) => {
+      // A library style removed by another moderator while this command ran.
+      if ((error as { code?: string }).code === 'ENOENT') throw new BotError('unknown_style', `The style ${input.styleLabel} was removed from the library just now; choose another.`, 'style_name');
+      throw error;
+    });
     try {
       this.deps.db
         .prepare(

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import type { RgbImage } from '../../engine/image.ts';
 import type { Db } from '../database.ts';
 import { BotError } from '../errors.ts';
-import { storeImage } from '../files.ts';
+import { readFileIfPresent, storeImage } from '../files.ts';
 import { SAVED_STYLE_NAME } from './saved.ts';
 import { closestNames } from './suggest.ts';
 
@@ -204,7 +204,7 @@ export class CommunityStyles {
 
   /** The library as one picture: a labelled grid of thumbnails (PNG). */
   async contactSheet(styles: readonly Style[] = this.list(), columns = 4): Promise<Buffer> {
-    return renderContactSheet(styles.map((style) => ({ path: style.path, label: styleChoiceLabel(style) })), columns);
+    return renderContactSheet(styles.map((style) => ({ path: style.path, label: styleChoiceLabel(style) })), columns, 'cover', 'The style library is empty.');
   }
 
   private styleOf(rows: readonly StyleRow[]): Style[] {
@@ -225,31 +225,39 @@ const GAP = 8;
 /**
  * A grid of square thumbnails with a caption under each, drawn with sharp (SVG text for captions).
  * `cover` crops to fill each square (a gallery); `contain` shows whole pictures (comparisons).
+ * A tile whose file is deleted before it is read (a style removed, an entry's picture forgotten,
+ * while the sheet is drawn) is left out: the sheet shows what is still there, and `empty` says
+ * so when nothing is.
  */
-export async function renderContactSheet(tiles: readonly SheetTile[], columns = 4, fit: 'cover' | 'contain' = 'cover'): Promise<Buffer> {
-  if (tiles.length === 0) {
+export async function renderContactSheet(tiles: readonly SheetTile[], columns = 4, fit: 'cover' | 'contain' = 'cover', empty = 'Nothing to show.'): Promise<Buffer> {
+  const thumbnails = (
+    await Promise.all(
+      tiles.map(async (tile) => {
+        const bytes = await readFileIfPresent(tile.path);
+        return bytes && { label: tile.label, thumbnail: await sharp(bytes).resize(TILE, TILE, { fit, background: '#f4f1ea' }).flatten({ background: '#f4f1ea' }).png().toBuffer() };
+      }),
+    )
+  ).filter((tile) => tile !== undefined);
+  if (thumbnails.length === 0) {
     return sharp({ create: { width: 480, height: 80, channels: 3, background: '#f4f1ea' } })
-      .composite([{ input: captionSvg('The style library is empty.', 480, 80, 20), top: 0, left: 0 }])
+      .composite([{ input: captionSvg(empty, 480, 80, 20), top: 0, left: 0 }])
       .png()
       .toBuffer();
   }
-  const cols = Math.min(columns, tiles.length);
-  const rows = Math.ceil(tiles.length / cols);
+  const cols = Math.min(columns, thumbnails.length);
+  const rows = Math.ceil(thumbnails.length / cols);
   const width = cols * TILE + (cols + 1) * GAP;
   const height = rows * (TILE + LABEL_HEIGHT) + (rows + 1) * GAP;
-  const layers = await Promise.all(
-    tiles.map(async (tile, index) => {
-      const left = GAP + (index % cols) * (TILE + GAP);
-      const top = GAP + Math.floor(index / cols) * (TILE + LABEL_HEIGHT + GAP);
-      const thumbnail = await sharp(tile.path).resize(TILE, TILE, { fit, background: '#f4f1ea' }).flatten({ background: '#f4f1ea' }).png().toBuffer();
-      return [
-        { input: thumbnail, left, top },
-        { input: captionSvg(tile.label, TILE, LABEL_HEIGHT, 16), left, top: top + TILE },
-      ];
-    }),
-  );
+  const layers = thumbnails.flatMap(({ label, thumbnail }, index) => {
+    const left = GAP + (index % cols) * (TILE + GAP);
+    const top = GAP + Math.floor(index / cols) * (TILE + LABEL_HEIGHT + GAP);
+    return [
+      { input: thumbnail, left, top },
+      { input: captionSvg(label, TILE, LABEL_HEIGHT, 16), left, top: top + TILE },
+    ];
+  });
   return sharp({ create: { width, height, channels: 3, background: '#f4f1ea' } })
-    .composite(layers.flat())
+    .composite(layers)
     .png()
     .toBuffer();
 }
