@@ -23,7 +23,7 @@ import { defaultCommandDefinitions } from '../src/bot/commands/reference.ts';
 import type { CommandDefinition, OptionDefinition } from '../src/bot/commands/types.ts';
 import { attachmentObject, BOT_USER, GUILD_ID, interactionPayload, PERMISSIONS, snowflake, startFakeDiscord, userMessage, type FakeUser } from '../test/fakes/discord/server.ts';
 import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID as SLACK_CHANNEL, SIGNING_SECRET, signRequest, startFakeSlack, TEAM_ID } from '../test/fakes/slack/server.ts';
-import { heicOf } from '../test/helpers/heic.ts';
+import { heicOf, heifOfPictures } from '../test/helpers/heic.ts';
 import { floodArguments, pick, restartDuringFlood, SHARED_DIR, sleep, startFuzzedApp, waitForLogLine } from './fuzz/app.ts';
 
 const { seconds, workers, restarts, redisWorkers } = floodArguments({ seconds: 60, workers: 4 });
@@ -188,8 +188,11 @@ async function prepareFiles(): Promise<Files> {
   const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>');
   const avif = await sharp(photo).resize(96).avif().toBuffer();
   const heic = await heicOf(await sharp(photo).resize(96).jpeg().toBuffer());
+  // A burst: the primary picture (a narrow one) stored second.
+  const burst = await heifOfPictures([await sharp(photo).resize(96).jpeg().toBuffer(), await sharp(photo).resize(40, 96, { fit: 'fill' }).jpeg().toBuffer()], 1);
   const bodies: [string, Uint8Array, string][] = [
     ['dog.avif', avif, 'image/avif'],
+    ['IMG_0002.HEIC', burst, 'image/heic'],
     ['cut.avif', avif.subarray(0, avif.length / 2), 'image/avif'],
     ['IMG_0001.HEIC', heic, 'image/heic'],
     ['cut.heic', heic.subarray(0, heic.length / 2), 'image/heic'],

@@ -13,7 +13,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { heicOf } from '../test/helpers/heic.ts';
+import { heicOf, heifOfPictures } from '../test/helpers/heic.ts';
 import { floodArguments, pick, restartDuringFlood, SHARED_DIR, sleep, startFuzzedApp } from './fuzz/app.ts';
 
 const { seconds, workers, restarts, redisWorkers } = floodArguments({ seconds: 60, workers: 6 });
@@ -34,7 +34,9 @@ const photo = await readFile(join(SHARED_DIR, 'images', 'content_dog.jpg'));
 const painting = await readFile(join(SHARED_DIR, 'images', 'style_udnie.jpg'));
 const avif = Buffer.from(await sharp(photo).resize(96).avif().toBuffer());
 const heic = Buffer.from(await heicOf(await sharp(photo).resize(96).jpeg().toBuffer()));
-const FILES = [photo, painting, avif, avif.subarray(0, avif.length / 2), heic, heic.subarray(0, heic.length / 2), Buffer.alloc(0), Buffer.from('GIF89a'), photo.subarray(0, 500), Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'), Buffer.alloc(3000, 0xff)];
+// A burst: the primary picture (a narrow one) stored second.
+const burst = Buffer.from(await heifOfPictures([await sharp(photo).resize(96).jpeg().toBuffer(), await sharp(photo).resize(40, 96, { fit: 'fill' }).jpeg().toBuffer()], 1));
+const FILES = [photo, painting, avif, avif.subarray(0, avif.length / 2), heic, heic.subarray(0, heic.length / 2), burst, Buffer.alloc(0), Buffer.from('GIF89a'), photo.subarray(0, 500), Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'), Buffer.alloc(3000, 0xff)];
 const FIELDS = ['style_name', 'mode', 'size', 'iterations', 'strength', 'content_weight', 'style_weight', 'tv_weight', 'optimizer', 'init', 'seed', 'preserve_colors', 'style_scale', 'multi_scale', 'target', 'background_style', 'frames', 'network', '__proto__', 'constructor'];
 const VALUES = ['', ' ', '0', '-1', '1', '3.5', '96', '97', '1e309', 'NaN', 'Infinity', '-0', '0x10', 'true', 'null', '[]', '{}', 'the-scream', 'starry-night', 'mine', 'mine:0.5,other:0.5', 'starry-night:0.5,the-scream:0.5', 'x'.repeat(5000), '../../etc/passwd', 'fast', 'best', 'optimise', 'adam', 'noise', 'person', 'background', '\u0000', '😀', 'starry-night:-1', 'a:b:c'];
 const JOB_ACTIONS = [['DELETE', ''], ['DELETE', '/result'], ['POST', '/rerun/less'], ['POST', '/rerun/seed'], ['POST', '/rerun/best'], ['POST', '/rerun/nope'], ['GET', ''], ['GET', '/result.png'], ['GET', '/result.gif'], ['GET', '/content.png']] as const;
