@@ -193,6 +193,7 @@ describe('contest rules', () => {
     const board = await renderLeaderboard(contests, store, contests.get(contest.id)!, 3);
     expect(board.text).toMatch(/1\. alice: 0 votes/);
     expect((await sharp(board.picture!).metadata()).width).toBe(480);
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('closes itself at the end time, freezing the votes', async () => {
