@@ -349,6 +349,37 @@ describe('the web playground', () => {
     await page.click('button[data-tab="stylize"]');
   });
 
+  it('shows a style added again under a removed one’s name with its own picture, not the old one’s', async () => {
+    await page.getByRole('tab', { name: 'Style library' }).click();
+    const card = page.locator('.library-card', { hasText: 'swatch' });
+    const add = async (background: string) => {
+      await page.fill('#library-name', 'swatch');
+      await page.setInputFiles('#library-form input[name="image"]', { name: 'swatch.png', mimeType: 'image/png', buffer: await sharp({ create: { width: 120, height: 120, channels: 3, background } }).png().toBuffer() });
+      await page.click('#library-form button[type="submit"]');
+      await card.locator('img').waitFor();
+    };
+    // What the card's picture shows, in the middle, as the browser drew it.
+    const colourShown = () =>
+      card.locator('img').evaluate(async (image: HTMLImageElement) => {
+        await image.decode();
+        const canvas = document.createElement('canvas');
+        [canvas.width, canvas.height] = [image.naturalWidth, image.naturalHeight];
+        const drawing = canvas.getContext('2d')!;
+        drawing.drawImage(image, 0, 0);
+        const [r = 0, , b = 0] = drawing.getImageData(image.naturalWidth >> 1, image.naturalHeight >> 1, 1, 1).data;
+        return r > 200 && b < 60 ? 'red' : b > 200 && r < 60 ? 'blue' : 'other';
+      });
+    await add('#ff0000');
+    await expect.poll(colourShown).toBe('red');
+    await page.getByRole('button', { name: 'Remove swatch', exact: true }).click();
+    await expect.poll(() => card.count()).toBe(0);
+    await add('#0000ff');
+    await expect.poll(colourShown).toBe('blue');
+    await page.getByRole('button', { name: 'Remove swatch', exact: true }).click();
+    await expect.poll(() => card.count()).toBe(0);
+    await page.click('button[data-tab="stylize"]');
+  });
+
   it('says in its header why there is no engine, as soon as it knows (a newcomer offline, without the weights), and when it is mended', async () => {
     const empty = await prepareAppDirs();
     const weightsDir = join(empty.dataDir, 'no-weights');

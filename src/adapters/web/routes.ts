@@ -41,7 +41,9 @@ export async function route(route: RouteContext): Promise<void> {
     return sendJson(response, 200, info);
   }
   if (method === 'GET' && path === '/api/styles') {
-    const styles: PublicStyle[] = bot.library.in(context.requester.community).list().map((style) => ({ name: style.name, title: style.title, imageUrl: `/api/styles/${style.name}/image`, label: styleChoiceLabel(style), fast: style.network !== undefined }));
+    // The thumbnail's address names the style's version: browsers keep a picture for an hour, and a
+    // style removed and added again under its name showed the old painting.
+    const styles: PublicStyle[] = bot.library.in(context.requester.community).list().map((style) => ({ name: style.name, title: style.title, imageUrl: `/api/styles/${style.name}/image?v=${style.createdAt}`, label: styleChoiceLabel(style), fast: style.network !== undefined }));
     return sendJson(response, 200, styles);
   }
   if (method === 'GET' && path === '/api/styles/sheet.png') {
