@@ -8,6 +8,12 @@ import { resolveOptions } from '../../src/engine/options.ts';
 import { heicFromPng, heicOf, heifOfPictures, turnedHeic } from '../helpers/heic.ts';
 import { sharedImagePath } from '../helpers/shared.ts';
 
+/** A test picture's pure colour at (x, y), as its name. */
+function colourAt(image: RgbImage, x: number, y: number): 'red' | 'blue' | 'other' {
+  const [r = 0, , b = 0] = image.data.subarray((y * image.width + x) * 3);
+  return r > 200 && b < 50 ? 'red' : b > 200 && r < 50 ? 'blue' : 'other';
+}
+
 async function expectInputError(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
   const error = await promise.then(
     () => undefined,
@@ -108,10 +114,6 @@ describe('decoding uploads', () => {
       .composite([{ input: { create: { width: 32, height: 32, channels: 3, background: '#0000ff' } }, left: 32, top: 0 }]);
     const stored = await halves.clone().jpeg().toBuffer();
     const withExifTurn = await halves.clone().jpeg().withMetadata({ orientation: 6 }).toBuffer();
-    const colourAt = (image: RgbImage, x: number, y: number): string => {
-      const [r = 0, , b = 0] = image.data.subarray((y * image.width + x) * 3);
-      return r > 200 && b < 50 ? 'red' : b > 200 && r < 50 ? 'blue' : 'other';
-    };
     const cases = [
       { heic: turnedHeic(await heicOf(stored), 1), size: [32, 64], top: 'blue' }, // a quarter anticlockwise: the right half goes up
       { heic: turnedHeic(await heicOf(stored), 2), size: [64, 32], top: 'blue' }, // a half: the right half comes left
@@ -132,10 +134,7 @@ describe('decoding uploads', () => {
   it('paints a HEIC or AVIF holding several pictures (a burst, an edit beside its original) from its primary one, wherever it is stored', async () => {
     const red = await sharp({ create: { width: 48, height: 32, channels: 3, background: '#ff0000' } }).jpeg().toBuffer();
     const blue = await sharp({ create: { width: 32, height: 48, channels: 3, background: '#0000ff' } }).jpeg().toBuffer();
-    const colourOf = (image: RgbImage): string => {
-      const [r = 0, , b = 0] = image.data.subarray(((image.height >> 1) * image.width + (image.width >> 1)) * 3);
-      return r > 200 && b < 50 ? 'red' : b > 200 && r < 50 ? 'blue' : 'other';
-    };
+    const colourOf = (image: RgbImage) => colourAt(image, image.width >> 1, image.height >> 1);
     for (const format of ['heic', 'avif'] as const) {
       for (const [primary, size, colour] of [[0, [48, 32], 'red'], [1, [32, 48], 'blue']] as const) {
         const file = await heifOfPictures([red, blue], primary, format);

@@ -37,11 +37,10 @@ beforeAll(async () => {
 });
 
 /** An engine on `choice`'s backend with the shared weights, L-BFGS's vectors all on the backend (as on a GPU from 256² up). */
-async function engineOn(choice: BackendChoice): Promise<{ engine: Engine; weights: VggWeights; release: () => void }> {
+/** An engine with L-BFGS on the device, and its weights (its dispose releases them too). */
+async function engineOn(choice: BackendChoice): Promise<{ engine: Engine; weights: VggWeights }> {
   const weights = await loadVggWeights(SHARED_VGG_DIR);
-  const engine = createEngineFromWeights(choice, weights, undefined, 'cpu', { lbfgsVectors: 'device' });
-  // The engine's dispose releases its weights too.
-  return { engine, weights, release: () => engine.dispose() };
+  return { engine: createEngineFromWeights(choice, weights, undefined, 'cpu', { lbfgsVectors: 'device' }), weights };
 }
 
 /** Runs a command to its end and returns what it wrote, whatever its exit code. */
@@ -101,11 +100,11 @@ describe('WebGPU’s kernels on a software adapter (Mesa’s lavapipe)', () => {
       const wasm = await engineOn(await chooseBackend('wasm'));
       const result = await wasm.engine.stylize(job);
       onWasm = { total: result.history.at(-1)!.total, image: result.image };
-      wasm.release();
+      wasm.engine.dispose();
       choice = await chooseBackend('webgpu', backendEnvironment({ software: true }));
       gpu = await engineOn(choice);
     });
-    afterAll(() => gpu?.release());
+    afterAll(() => gpu?.engine.dispose());
 
     it('paints a whole job that ends where the same job on wasm does', async () => {
       expect(tf.getBackend()).toBe('webgpu');
