@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeFileError, InputError } from '../engine/errors.ts';
 import { ConfigError } from './config.ts';
+import { BotError } from './errors.ts';
 import { encodePng, resizeToLongSide, type RgbImage } from '../engine/image.ts';
 import { SIZE_RANGE } from '../engine/options.ts';
 
@@ -64,15 +65,31 @@ export async function storeClip(dir: string, bytes: Uint8Array, kind: 'animation
  */
 export async function readJobInput(path: string): Promise<Buffer> {
   return readFile(path).catch((error: unknown) => {
-    if ((error as { code?: string }).code === 'ENOENT') throw new InputError('missing_file', 'The photo or painting of this job was deleted before it could be painted; send it again.');
+    if (isMissingFile(error)) throw new InputError('missing_file', 'The photo or painting of this job was deleted before it could be painted; send it again.');
     throw error;
   });
+}
+
+/** Whether a file operation failed because the file is not there (deleted meanwhile, as a rule). */
+export function isMissingFile(error: unknown): boolean {
+  return (error as { code?: string } | undefined)?.code === 'ENOENT';
 }
 
 /** A file's bytes, or undefined when it is not there (deleted meanwhile: the caller does without it). */
 export async function readFileIfPresent(path: string): Promise<Buffer | undefined> {
   return readFile(path).catch((error: unknown) => {
-    if ((error as { code?: string }).code === 'ENOENT') return undefined;
+    if (isMissingFile(error)) return undefined;
+    throw error;
+  });
+}
+
+/**
+ * Copies a library style's file for a job or a contest to keep as its own. A style removed by a
+ * moderator after it was looked up is gone by then: the asker's to choose again, in `removed`'s words.
+ */
+export async function copyLibraryStyle(path: string, copy: string, removed: string): Promise<void> {
+  await copyFile(path, copy).catch((error: unknown) => {
+    if (isMissingFile(error)) throw new BotError('unknown_style', removed, 'style_name');
     throw error;
   });
 }

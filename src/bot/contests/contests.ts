@@ -1,9 +1,10 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { StylizeOptionsInput } from '../../engine/options.ts';
 import type { Db } from '../database.ts';
 import { BotError } from '../errors.ts';
+import { copyLibraryStyle } from '../files.ts';
 import { counted } from '../format.ts';
 import { isOfCommunity, type Job, type JobOrigin, type NewJob, type Platform, type Requester } from '../jobs/store.ts';
 import type { JobEvent, QueueEntry } from '../jobs/queue.ts';
@@ -241,11 +242,8 @@ export class Contests {
     await mkdir(this.deps.dir, { recursive: true });
     const id = randomBytes(5).toString('base64url');
     const stylePath = join(this.deps.dir, `${id}${extname(input.stylePath) || '.png'}`);
-    await copyFile(input.stylePath, stylePath).catch((error: unknown) => {
-      // A library style removed by another moderator while this command ran.
-      if ((error as { code?: string }).code === 'ENOENT') throw new BotError('unknown_style', `The style ${input.styleLabel} was removed from the library just now; choose another.`, 'style_name');
-      throw error;
-    });
+    // A library style may have been removed by another moderator while this command ran.
+    await copyLibraryStyle(input.stylePath, stylePath, `The style ${input.styleLabel} was removed from the library just now; choose another.`);
     try {
       this.deps.db
         .prepare(

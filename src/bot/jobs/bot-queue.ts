@@ -1,4 +1,4 @@
-import { copyFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -8,7 +8,7 @@ import type { Dispatch, Dispatched } from './dispatch.ts';
 import type { RunRequest } from './engine-protocol.ts';
 import { endingOf } from './lane-runner.ts';
 import { throttleProgress } from './progress-throttle.ts';
-import { deleteOwnFiles, resultPaths, type DataDirs } from '../files.ts';
+import { copyLibraryStyle, deleteOwnFiles, resultPaths, type DataDirs } from '../files.ts';
 import { isOfCommunity, styleSharesOf, type Job, type JobStore, type NewJob, type Requester } from './store.ts';
 import type { SpeedModel } from './speed.ts';
 import { JOB_LANES, laneOf, type JobEvent, type JobEventListener, type JobQueue, type QueueEntry } from './queue.ts';
@@ -231,11 +231,8 @@ export class BotQueue implements JobQueue {
 
   private async copyIntoUploads(path: string, styleLabel: string): Promise<string> {
     const copy = join(this.dirs.uploads, `style-${Date.now()}-${randomBytes(4).toString('hex')}${extname(path)}`);
-    await copyFile(path, copy).catch((error: unknown) => {
-      // Removed by a moderator while this job's photo was being read: the painter's to choose again.
-      if ((error as { code?: string }).code === 'ENOENT') throw new BotError('unknown_style', `A style of this picture (${styleLabel}) was removed from the library just now; choose another.`, 'style_name');
-      throw error;
-    });
+    // Removed while this job's photo was being read.
+    await copyLibraryStyle(path, copy, `A style of this picture (${styleLabel}) was removed from the library just now; choose another.`);
     return copy;
   }
 

@@ -5,7 +5,7 @@ import type { UploadedImage } from '../commands/types.ts';
 import { decodeStyleOption } from '../commands/images.ts';
 import type { Db } from '../database.ts';
 import { BotError } from '../errors.ts';
-import { storeImage } from '../files.ts';
+import { isMissingFile, storeImage } from '../files.ts';
 import type { Requester } from '../jobs/store.ts';
 
 /** Whose saved style: one per person per platform, whichever community they saved it in. */
@@ -84,7 +84,7 @@ export class SavedStyles {
     try {
       return { bytes: await readFile(saved.path), name: saved.name };
     } catch (error) {
-      if ((error as { code?: string }).code !== 'ENOENT') throw error;
+      if (!isMissingFile(error)) throw error;
       await this.delete(member, saved);
       throw noSavedStyle();
     }
