@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BACKEND_NAMES, OBJECTIVE_ENGINES, type BackendName } from '../engine/backend.ts';
+import { SIZE_RANGE } from '../engine/options.ts';
 import { JOB_LANES } from './jobs/queue.ts';
 import { LOG_FORMATS } from './logger.ts';
 
@@ -51,6 +52,8 @@ function describeConfigIssue(issue: z.ZodIssue, raw: string | undefined): string
   }
   if (issue.code === 'invalid_enum_value') return `expected one of ${issue.options.join(', ')} (got "${String(issue.received)}")`;
   if (issue.code === 'invalid_string' && issue.validation === 'url') return 'expected a URL such as https://example.org/path/';
+  if (issue.code === 'too_small' && issue.type === 'number') return `expected ${issue.inclusive ? `${issue.minimum} or more` : `more than ${issue.minimum}`} (got "${raw ?? ''}")`;
+  if (issue.code === 'too_big' && issue.type === 'number') return `expected ${issue.inclusive ? `${issue.maximum} or less` : `less than ${issue.maximum}`} (got "${raw ?? ''}")`;
   return issue.message;
 }
 
@@ -66,8 +69,7 @@ export const redisEnvironmentSchema = z.object({
   REDIS_URL: optionalText.pipe(
     z
       .string()
-      .url()
-      .refine((url) => /^rediss?:\/\//.test(url), 'expected redis://[:password@]host:port[/db] (or rediss:// for TLS)')
+      .refine((url) => URL.canParse(url) && /^rediss?:\/\//.test(url), 'expected redis://[:password@]host:port[/db] (or rediss:// for TLS)')
       .optional(),
   ),
   /** Keys and queue names start with this, so that several deployments can share one Redis. */
@@ -82,6 +84,8 @@ export type RedisEnvironment = z.infer<typeof redisEnvironmentSchema>;
 const count = (fallback: number, max = 1_000_000) => z.coerce.number({ invalid_type_error: 'expected a whole number' }).int('expected a whole number').min(1, 'expected 1 or more').max(max).default(fallback);
 const optionalCount = (max: number) =>
   z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number({ invalid_type_error: 'expected a whole number' }).int('expected a whole number').min(1, 'expected 1 or more').max(max).optional());
+/** A long side in pixels: a deployment cannot offer sizes below the smallest a job may have (the commands' own minimum). */
+const atLeastJobSize = z.number().min(SIZE_RANGE.min);
 const minutes = z.coerce.number({ invalid_type_error: 'expected a number of minutes' }).positive('expected more than 0').max(24 * 60);
 /** A training job's time limit (it waits while pictures are painted, so it is long). */
 const trainingHours = z.coerce.number({ invalid_type_error: 'expected a number of hours' }).positive('expected more than 0').max(24 * 7).default(24);
@@ -96,7 +100,7 @@ const loggingSettings = {
 const clipSettings = {
   IMPASTO_CLIP_MAX_FRAMES: count(48, 600),
   IMPASTO_CLIP_MAX_SECONDS: count(6, 120),
-  IMPASTO_CLIP_SIZE: count(256, 2048),
+  IMPASTO_CLIP_SIZE: count(256, SIZE_RANGE.max).pipe(atLeastJobSize),
 };
 export const clipEnvironmentSchema = z.object(clipSettings);
 export type ClipEnvironment = z.infer<typeof clipEnvironmentSchema>;
@@ -118,7 +122,7 @@ export const botEnvironmentSchema = engineEnvironmentSchema
     IMPASTO_TRAINING_SIZE: count(256, 512).pipe(z.number().min(32, 'expected 32 or more')),
     IMPASTO_TRAINING_BATCH: count(4, 16),
     IMPASTO_TRAINING_TIMEOUT_HOURS: trainingHours,
-    IMPASTO_MAX_SIZE: optionalCount(2048),
+    IMPASTO_MAX_SIZE: optionalCount(SIZE_RANGE.max).pipe(atLeastJobSize.optional()),
     IMPASTO_MAX_ITERATIONS: optionalCount(5000),
     IMPASTO_MAX_UPLOAD_MB: count(10, 100),
     IMPASTO_MAX_UPLOAD_MEGAPIXELS: count(40, 400),

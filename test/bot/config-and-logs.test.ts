@@ -39,12 +39,24 @@ describe('configuration', () => {
   it('names the variable and what it expects', () => {
     expect(configError({ IMPASTO_MAX_QUEUE: 'lots' })).toBe('Invalid configuration:\n  IMPASTO_MAX_QUEUE: expected a number (got "lots")');
     expect(configError({ IMPASTO_BACKEND: 'gpu' })).toMatch(/IMPASTO_BACKEND: expected one of tensorflow-gpu, webgpu, tensorflow, wasm, cpu \(got "gpu"\)/);
-    expect(configError({ IMPASTO_WEB_PORT: '70000' })).toMatch(/IMPASTO_WEB_PORT: Number must be less than or equal to 65535/);
+    expect(configError({ IMPASTO_WEB_PORT: '70000' })).toBe('Invalid configuration:\n  IMPASTO_WEB_PORT: expected 65535 or less (got "70000")');
+    expect(configError({ IMPASTO_JOB_TIMEOUT_MINUTES: '0' })).toBe('Invalid configuration:\n  IMPASTO_JOB_TIMEOUT_MINUTES: expected more than 0 (got "0")');
     expect(configError({ IMPASTO_WEIGHTS_URL: 'not a url' })).toMatch(/IMPASTO_WEIGHTS_URL: expected a URL/);
   });
 
+  it('refuses a largest or clip size below the smallest a job may have, which no command could then offer', () => {
+    // Discord refuses to register an option whose minimum (64) is above its maximum: the bot would not start there.
+    expect(configError({ IMPASTO_MAX_SIZE: '10' })).toBe('Invalid configuration:\n  IMPASTO_MAX_SIZE: expected 64 or more (got "10")');
+    expect(configError({ IMPASTO_CLIP_SIZE: '32' })).toBe('Invalid configuration:\n  IMPASTO_CLIP_SIZE: expected 64 or more (got "32")');
+    expect(configError({ IMPASTO_MAX_SIZE: '4096' })).toBe('Invalid configuration:\n  IMPASTO_MAX_SIZE: expected 2048 or less (got "4096")');
+    expect(loadBotEnvironment({ IMPASTO_MAX_SIZE: '64', IMPASTO_CLIP_SIZE: '64' })).toMatchObject({ IMPASTO_MAX_SIZE: 64, IMPASTO_CLIP_SIZE: 64 });
+  });
+
   it('checks the Redis settings of the bot and of `impasto worker`', async () => {
-    expect(configError({ REDIS_URL: 'http://queue:6379' })).toMatch(/REDIS_URL: expected redis:\/\/\[:password@\]host:port\[\/db\]/);
+    // One line for what is wrong, whether or not it is a URL at all.
+    for (const url of ['http://queue:6379', 'queue:6379', 'not a url']) {
+      expect(configError({ REDIS_URL: url })).toBe('Invalid configuration:\n  REDIS_URL: expected redis://[:password@]host:port[/db] (or rediss:// for TLS)');
+    }
     expect(loadBotEnvironment({ REDIS_URL: 'redis://:pw@queue:6379/2' }).REDIS_URL).toBe('redis://:pw@queue:6379/2');
     const workerError = () => parseEnvironment(workerEnvironmentSchema, { IMPASTO_WORKER_LANES: 'paint,gpu' });
     expect(workerError).toThrow(/IMPASTO_WORKER_LANES\.1: expected one of paint, fast, train \(got "gpu"\)/);
