@@ -93,6 +93,27 @@ describe('contest rules', () => {
     expect(() => parseEndTime('2020-01-01', clock)).toThrow('at least 10 seconds (and end in the future)');
   });
 
+  it('reads a date without an offset in UTC, as the bot writes times, whatever the server\'s time zone', () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      const sixPm = Date.parse('2026-12-24T18:00Z');
+      for (const text of ['2026-12-24T18:00', '2026-12-24 18:00', '2026-12-24 18:00 UTC', '2026-12-24t18:00:00.000z']) expect(parseEndTime(text, clock), text).toBe(sixPm);
+      expect(parseEndTime('2026-12-24', clock)).toBe(Date.parse('2026-12-24T00:00Z'));
+      expect(parseEndTime('2026-12-24T18:00+01:00', clock)).toBe(sixPm - HOUR);
+      expect(parseEndTime('2026-12-24 18:00 -0530', clock)).toBe(sixPm + 5.5 * HOUR);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
+  it('refuses a day the calendar lacks or an hour the clock lacks, rather than rolling over', () => {
+    expect(() => parseEndTime('2026-11-31', clock)).toThrow('"2026-11-31": that day is not in the calendar.');
+    expect(() => parseEndTime('2026-12-24T24:00Z', clock)).toThrow('"2026-12-24T24:00Z": that is not a time of day (00:00 to 23:59).');
+    expect(() => parseEndTime('2026-12-24 6pm', clock)).toThrow('"2026-12-24 6pm" is not a duration or a date');
+  });
+
   it('lets only moderators start one, one at a time per channel', async () => {
     await expect(contests.start({ title: 'x', stylePath, styleLabel: 's', endsAt: clock + HOUR, maxEntries: 1 }, member('alice'), origin)).rejects.toThrow('Only moderators can start a contest.');
     const contest = await startContest();
