@@ -269,6 +269,22 @@ describe('contests on Slack', () => {
     expect(JSON.stringify(entry.args.blocks)).not.toContain('impasto_vote');
   }, 120_000);
 
+  it('starts a contest from its words or from key=value options, an end with a time of day included', async () => {
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await command('U0MOD', `contest start great-wave ${tomorrow} 18:00 UTC Winter fair`);
+    const started = await fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && /Style contest "Winter fair"/.test(String(call.args.initial_comment)));
+    const day = Number(tomorrow.slice(8));
+    expect(String(started.args.initial_comment)).toMatch(new RegExp(`It ends in .+ \\(${day} \\w+, 18:00 UTC\\)\\.$`));
+    await command('U0MOD', 'contest cancel');
+    await fake.waitForCall((call) => call.method === 'chat.postMessage' && /"Winter fair" was cancelled/.test(String(call.args.text)));
+
+    await command('U0MOD', 'contest start style_name=great-wave ends=3h title="Spring rain" max_entries=2');
+    const spring = await fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && /Style contest "Spring rain"/.test(String(call.args.initial_comment)));
+    expect(String(spring.args.initial_comment)).toContain('(up to 2 each)');
+    await command('U0MOD', 'contest cancel');
+    await fake.waitForCall((call) => call.method === 'chat.postMessage' && /"Spring rain" was cancelled/.test(String(call.args.text)));
+  }, 60_000);
+
   it('reminds the channel of a long contest an hour before its end, when that time passed during a restart', async () => {
     await command('U0MOD', 'contest start great-wave 2d Harvest');
     await fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && /Style contest "Harvest"/.test(String(call.args.initial_comment)));

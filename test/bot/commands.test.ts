@@ -95,6 +95,13 @@ describe('commands typed as text', () => {
     expect(stylizeArgsOfText('size=1536')).toEqual({ size: '1536' });
     expect(stylizeArgsOfText('')).toEqual({});
   });
+
+  it('take a value with spaces in straight or curly quotes', () => {
+    expect(parseCommandText('contest start title="Winter waves" ends=2h')).toEqual({ words: ['contest', 'start'], options: { title: 'Winter waves', ends: '2h' } });
+    expect(parseCommandText('style add monet title=“Impression, Sunrise”')).toEqual({ words: ['style', 'add', 'monet'], options: { title: 'Impression, Sunrise' } });
+    // A quote left open is part of the value (the option's own check then says what is wrong), not a swallowed rest.
+    expect(parseCommandText('title="Winter waves ends=2h')).toEqual({ words: ['waves'], options: { title: '"Winter', ends: '2h' } });
+  });
 });
 
 describe('closest names', () => {

@@ -12,13 +12,19 @@ export interface ParsedText {
 export function parseCommandText(text: string): ParsedText {
   const words: string[] = [];
   const options: Record<string, string> = {};
-  for (const token of text.trim().split(/\s+/).filter(Boolean)) {
-    const match = /^([a-z_]+)=(.*)$/i.exec(token);
-    if (match) options[match[1]!.toLowerCase()] = match[2]!;
-    else words.push(token);
+  for (const match of text.matchAll(TOKEN)) {
+    const [, key, straight, curly, plain, word] = match;
+    if (key) options[key.toLowerCase()] = straight ?? curly ?? plain ?? '';
+    else words.push(word!);
   }
   return { words, options };
 }
+
+/**
+ * `key=value`, where a value with spaces is quoted (`title="Winter waves"`, or in the curly quotes a
+ * phone or a Mac types for straight ones); or a word.
+ */
+const TOKEN = /(?<=^|\s)(?:([a-z_]+)=(?:"([^"]*)"|“([^”]*)”|(\S*))(?=\s|$)|(\S+))/gi;
 
 /**
  * Stylize's arguments from typed text: the first word names the style (`style_name`), the rest is

@@ -24,15 +24,15 @@ async function runImpastoCommand(state: SlackState, command: SlashCommand): Prom
   } else if (first === 'style' && second === 'add') {
     const image = (await latestImageOf(state, command.channel_id, command.user_id))?.image;
     if (!image) reply = { text: 'Share the style image in this channel first, then run /impasto style add <name>.' };
-    else reply = await executeFetching(state, 'style add', { name: words[2], title: words.slice(3).join(' ') || undefined }, context, { options: ['image'], fetch: async () => ({ image: await fetchFile(state, image, 'style image', 'image') }) });
+    else reply = await executeFetching(state, 'style add', { name: words[2], title: words.slice(3).join(' ') || undefined, ...typed }, context, { options: ['image'], fetch: async () => ({ image: await fetchFile(state, image, 'style image', 'image') }) });
   } else if (first === 'style' && second === 'remove') {
-    reply = await bot.execute('style remove', { name: words[2] }, context);
+    reply = await bot.execute('style remove', { name: words[2], ...typed }, context);
   } else if (first === 'style' && second === 'train') {
     reply = await bot.execute('style train', { name: words[2], ...typed }, context);
   } else if (first === 'contest') {
     reply = await runContestCommand(state, second ?? 'status', words.slice(2), typed, context);
   } else if (first === 'cancel') {
-    reply = await bot.execute('cancel', { ...(second ? { job: second } : {}) }, context);
+    reply = await bot.execute('cancel', { ...(second ? { job: second } : {}), ...typed }, context);
   } else if (first === 'forget-me' || first === 'settings') {
     reply = await bot.execute(first, typed, context);
   } else if (first === 'queue' || first === 'help') {
@@ -47,16 +47,18 @@ async function runImpastoCommand(state: SlackState, command: SlashCommand): Prom
 
 /**
  * `/impasto contest start <style> <ends> <title…>`, `enter` (your latest image), `withdraw [entry]`,
- * `remove <entry>`; any other contest command (`status`, `history`, `end`, `cancel`) as it is defined,
- * with key=value options.
+ * `remove <entry>`; any other contest command (`status`, `history`, `end`, `cancel`) as it is defined.
+ * Each also takes its options as key=value (`title="Winter waves"`), which /impasto help lists.
  */
 async function runContestCommand(state: SlackState, sub: string, rest: string[], typed: Record<string, string>, context: CommandContext): Promise<Reply> {
   const { bot } = state;
   const channel = context.origin.channelId;
   const user = context.requester.userId;
   switch (sub) {
-    case 'start':
-      return bot.execute('contest start', { style_name: rest[0], ends: rest[1], title: rest.slice(2).join(' ') || undefined }, context);
+    case 'start': {
+      const { ends, title } = endsAndTitleOf(rest.slice(1));
+      return bot.execute('contest start', { style_name: rest[0], ends, title: title.join(' ') || undefined, ...typed }, context);
+    }
     case 'enter': {
       const latest = await latestImageOf(state, channel, user);
       if (!latest?.message.ts) return { text: 'Share your photo in this channel first, then run /impasto contest enter.' };
@@ -65,11 +67,25 @@ async function runContestCommand(state: SlackState, sub: string, rest: string[],
     }
     case 'withdraw':
     case 'remove':
-      return bot.execute(`contest ${sub}`, rest[0] ? { entry: rest[0] } : {}, context);
+      return bot.execute(`contest ${sub}`, { ...(rest[0] ? { entry: rest[0] } : {}), ...typed }, context);
     default: {
       if (bot.definition(`contest ${sub}`)) return bot.execute(`contest ${sub}`, typed, context);
       const known = bot.commands.map((command) => command.definition.name).filter((name) => name.startsWith('contest ')).map((name) => name.slice('contest '.length));
       return { text: `I don't know "contest ${sub}". Try ${known.join(', ')}.` };
     }
   }
+}
+
+/**
+ * `<ends> <title…>`: an end written as a date with a time of day ("2026-12-24 18:00", "… 18:00 UTC",
+ * "… 18:00 +01:00") is several words, which belong to the end and not to the title.
+ */
+function endsAndTitleOf(words: readonly string[]): { ends: string | undefined; title: string[] } {
+  const [first, ...title] = words;
+  const ends = first === undefined ? [] : [first];
+  if (first && /^\d{4}-\d{2}-\d{2}$/.test(first) && /^\d{1,2}:\d{2}(:\d{2})?$/.test(title[0] ?? '')) {
+    ends.push(title.shift()!);
+    if (/^(utc|z|[+-]\d{2}:?\d{2})$/i.test(title[0] ?? '')) ends.push(title.shift()!);
+  }
+  return { ends: ends.join(' ') || undefined, title };
 }
