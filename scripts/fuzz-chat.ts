@@ -39,7 +39,7 @@ const DISCORD_USERS: { user: FakeUser; permissions: bigint }[] = [
   { user: { id: '100000000000000003', username: 'carol' }, permissions: PERMISSIONS.member | PERMISSIONS.manageGuild },
 ];
 const STYLE_TEXTS = ['starry-night', 'the-scream', 'udnie', 'mine', 'Starry Night', 'starry-night:0.5,the-scream:0.5', 'starry-night:-1', 'a:b:c', '', ' ', '../x', 'x'.repeat(3000), '😀', '\u0000', 'trained:../../x', '__other__', '__saved__', 'your saved style', 'my-style', 'my-style:0.5,udnie:0.5'];
-const TEXTS = [...STYLE_TEXTS, '2h', '0s', '-1d', '9999d', '2026-12-24T18:00Z', '1999-01-01T00:00Z', 'tomorrow', 'true', 'null', '{}', '1e309'];
+const TEXTS = [...STYLE_TEXTS, '2h', '0s', '-1d', '9999d', '2026-12-24T18:00Z', '2026-12-24T18:00+14:00', '2026-02-30', '1999-01-01T00:00Z', 'tomorrow', 'true', 'null', '{}', '1e309'];
 const NUMBERS = [0, -1, 1, 2, 3.5, 64, 96, 97, 1024, 2 ** 31, 2 ** 53, -(2 ** 53), 1e308, 0.1, 4, 10, 300, 200_000];
 const DISCORD_TYPE_OF: Record<OptionDefinition['type'], number> = { image: 11, integer: 4, number: 10, choice: 3, text: 3, boolean: 5 };
 
@@ -453,7 +453,7 @@ function oddTypedPairs(definition: CommandDefinition, jobIds: Set<string> = new 
     if ((option.type === 'integer' || option.type === 'number') && Math.random() < 0.6) return `${name}=${Math.round(option.min + Math.random() * (option.max - option.min))}`;
     return `${name}=${pick([...TEXTS, ...NUMBERS.map(String), ...(name === 'job' || name === 'entry' ? jobIds : [])])}`;
   });
-  if (Math.random() < 0.1) pairs.push(pick(['=', 'size=', '=3', 'size==3', 'nope=1', 'size=64 size=96', '"quoted value"', 'title="a b"', 'style=starry-night', 'content=photo.jpg']));
+  if (Math.random() < 0.1) pairs.push(pick(['=', 'size=', '=3', 'size==3', 'nope=1', 'size=64 size=96', '"quoted value"', 'title="a b"', 'title=“a b”', 'title="open', 'ends="2h"', '2026-12-24 18:00 UTC', '2026-02-30 25:00', 'style=starry-night', 'content=photo.jpg']));
   return pairs;
 }
 

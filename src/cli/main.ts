@@ -22,6 +22,7 @@ import { StyleLibrary } from '../bot/styles/library.ts';
 import { createEngine } from '../engine/engine.ts';
 import { CancelledError, InputError, WeightsError } from '../engine/errors.ts';
 import { BotError } from '../bot/errors.ts';
+import { counted } from '../bot/format.ts';
 import { encodeGif } from '../engine/gif.ts';
 import { decodeImage, encodePng, READABLE_FORMATS, resizeToLongSide, type RgbImage } from '../engine/image.ts';
 import { checkTrainedNetworkName, saveTrainedNetwork, trainedNetworksDirOf } from '../engine/fast/trained.ts';
@@ -105,7 +106,7 @@ stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<s
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   const result = await optimiseMethod.run(context, { inputs: { content, styles, mask, background }, options: sized, onProgress: (progress) => bar.update(progress), signal: controller.signal }).finally(() => bar.stop());
-  await writeResult(output, flags, result, `${result.iterations} iterations`);
+  await writeResult(output, flags, result, counted(result.iterations, 'iteration'));
   engine.dispose();
 });
 

@@ -56,7 +56,7 @@ export class Admission {
       throw new BotError('limit_reached', `This server already has ${counted(ours, 'job')} waiting, its share of the queue. Try again when some have finished.`);
     }
     if (this.store.queued().length + this.reserved.length >= this.limits.maxQueue) {
-      throw new BotError('limit_reached', `The queue is full (${this.limits.maxQueue} jobs waiting). Try again in a few minutes.`);
+      throw new BotError('limit_reached', `The queue is full (${counted(this.limits.maxQueue, 'job')} waiting). Try again in a few minutes.`);
     }
     const since = this.now() - DAY_MS;
     const today = this.store.createdSince({ platform: requester.platform, userId: requester.userId }, since);
