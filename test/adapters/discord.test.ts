@@ -155,6 +155,17 @@ describe('Discord', () => {
     expect(commands.slice(9).map((command) => command.type)).toEqual([3, 3]);
   });
 
+  it('registers only what Discord accepts (the fake checks the rules Discord documents)', async () => {
+    const long = 'a description far past the hundred characters that Discord allows a command or an option to have, and then some';
+    // A description past 100 characters is shortened, and a required option is put first, as Discord requires.
+    const probe = { name: 'probe', description: long, options: { later: { type: 'text', description: long, maxLength: 10 }, first: { type: 'image', description: 'a picture', required: true } } } as const;
+    await expect(registerDiscordCommands(harness.env, [probe])).resolves.toMatchObject({ count: 3 });
+    // What Discord refuses is refused here: a range whose least is above its most, an upper-case name.
+    const emptyRange = { name: 'probe', description: 'a probe', options: { size: { type: 'integer', description: 'a size', min: 64, max: 10 } } } as const;
+    await expect(registerDiscordCommands(harness.env, [emptyRange])).rejects.toThrow(/Invalid Form Body[\s\S]*min_value 64 is above max_value 10/);
+    await expect(registerDiscordCommands(harness.env, [{ ...probe, name: 'Probe' }])).rejects.toThrow(/the name "Probe" must be 1 to 32 lower-case/);
+  });
+
   it('defers at once while the engine is busy, edits progress, and replies with a PNG and a GIF', async () => {
     const busy = await harness.bot.execute('stylize', { content: { bytes: await readFile(sharedImagePath('content_dog.jpg')), name: 'dog.jpg' }, style_name: 'udnie', size: 128, iterations: 20 }, contextFor('someone'));
     await waitForEvent(harness.events, harness.bot, (event) => event.job.id === busy.jobId && event.type === 'progress');

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import busboy from 'busboy';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { registrationErrors } from './registration.ts';
 
 export interface RecordedFile {
   readonly field: string;
@@ -177,6 +178,8 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       return send(200, messageObject({ content: (body.json as { content?: string } | undefined)?.content ?? '', files: body.files, channelId: match[1]! }));
     }
     if (recorded.method === 'PUT' && /^\/applications\/\d+(\/guilds\/\d+)?\/commands$/.test(path)) {
+      const faults = registrationErrors(body.json);
+      if (faults.length > 0) return send(400, { message: 'Invalid Form Body', code: 50035, errors: { _errors: faults.map((message) => ({ code: 'APPLICATION_COMMAND_INVALID', message })) } });
       return send(200, ((body.json as unknown[]) ?? []).map((command) => ({ ...(command as object), id: snowflake(), application_id: APPLICATION_ID, version: snowflake() })));
     }
     return send(404, { message: `fake Discord has no route for ${recorded.method} ${path}`, code: 0 });
