@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Bot } from '../../bot/bot.ts';
 import { savedStyleLabel, type SavedStyle } from '../../bot/styles/saved.ts';
 import type { SlackFile } from './conversation.ts';
-import { styleChoiceLabel } from '../../bot/styles/library.ts';
+import { styleChoiceLabel, type Style } from '../../bot/styles/library.ts';
 import { IDS } from './state.ts';
 import { TARGETS, type Target } from '../../engine/segmentation/targets.ts';
 
@@ -102,19 +102,8 @@ export function stylizeModal(bot: Bot, community: string, metadata: ModalMetadat
           options: TARGETS.map((target) => ({ text: { type: 'plain_text', text: TARGET_LABELS[target] }, value: target })),
         },
       },
-      {
-        type: 'input',
-        block_id: 'background_style',
-        optional: true,
-        label: { type: 'plain_text', text: 'Background style' },
-        hint: { type: 'plain_text', text: 'Paint the background in another style; the person gets the style above.' },
-        element: {
-          type: 'static_select',
-          action_id: 'background_style',
-          placeholder: { type: 'plain_text', text: 'none: one style for everything' },
-          options: styles.map((style) => ({ text: { type: 'plain_text', text: styleChoiceLabel(style) }, value: style.name })),
-        },
-      },
+      // Slack refuses a select without options: a workspace whose library is empty has no background to offer.
+      ...(styles.length === 0 ? [] : [backgroundStyleInput(styles)]),
       {
         type: 'input',
         block_id: 'preserve_colors',
@@ -128,5 +117,22 @@ export function stylizeModal(bot: Bot, community: string, metadata: ModalMetadat
       },
       ...MODAL_NUMBER_FIELDS.map(numberInput),
     ],
+  };
+}
+
+/** The modal's optional second style, for the background (the person gets the first). */
+function backgroundStyleInput(styles: readonly Style[]) {
+  return {
+    type: 'input',
+    block_id: 'background_style',
+    optional: true,
+    label: { type: 'plain_text', text: 'Background style' },
+    hint: { type: 'plain_text', text: 'Paint the background in another style; the person gets the style above.' },
+    element: {
+      type: 'static_select',
+      action_id: 'background_style',
+      placeholder: { type: 'plain_text', text: 'none: one style for everything' },
+      options: styles.map((style) => ({ text: { type: 'plain_text', text: styleChoiceLabel(style) }, value: style.name })),
+    },
   };
 }

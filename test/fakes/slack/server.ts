@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { parse as parseQuery } from 'node:querystring';
 import busboy from 'busboy';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { messageBlockErrors, viewErrors } from './blocks.ts';
 
 export const BOT_TOKEN = 'xoxb-fake-bot-token-0123456789';
 export const APP_TOKEN = 'xapp-fake-app-token-0123456789';
@@ -139,11 +140,16 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         return call.token === APP_TOKEN ? { ok: true, url: `ws://127.0.0.1:${port}/socket?ticket=${randomBytes(4).toString('hex')}` } : { ok: false, error: 'invalid_auth' };
       case 'chat.postMessage':
       case 'chat.postEphemeral': {
+        const blockFaults = messageBlockErrors(args.blocks);
+        if (blockFaults.length > 0) return { ok: false, error: 'invalid_blocks', errors: blockFaults };
         const ts = nextTs();
         return { ok: true, channel: args.channel, ts, message_ts: ts, message: { ts, text: args.text } };
       }
-      case 'chat.update':
+      case 'chat.update': {
+        const blockFaults = messageBlockErrors(args.blocks);
+        if (blockFaults.length > 0) return { ok: false, error: 'invalid_blocks', errors: blockFaults };
         return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
+      }
       case 'conversations.history':
         return { ok: true, messages: messages.filter((message) => !message.thread_ts || message.thread_ts === message.ts).slice().reverse(), has_more: false };
       case 'conversations.replies':
@@ -159,8 +165,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         const file = fileObjects.get(String(args.file));
         return file ? { ok: true, file: { ...file, file_access: 'visible' } } : { ok: false, error: 'file_not_found' };
       }
-      case 'views.open':
+      case 'views.open': {
+        const viewFaults = viewErrors(args.view);
+        if (viewFaults.length > 0) return { ok: false, error: 'invalid_arguments', response_metadata: { messages: viewFaults.map((fault) => `[ERROR] ${fault}`) } };
         return { ok: true, view: { id: `V${randomBytes(4).toString('hex')}` } };
+      }
       case 'users.info':
         return { ok: true, user: { id: args.user, name: String(args.user).toLowerCase(), is_admin: admins.has(String(args.user)), is_owner: false } };
       case 'files.getUploadURLExternal': {

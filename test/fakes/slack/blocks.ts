@@ -1,0 +1,101 @@
+/**
+ * The limits Slack's Block Kit reference gives for the blocks and elements the bot sends (sections,
+ * actions, inputs, buttons, selects, checkboxes, text inputs) and for a modal. The fake answers a
+ * message that breaks one with `invalid_blocks` and a view with `invalid_arguments`, as Slack does,
+ * so a form or a message Slack would refuse fails a test here rather than in a workspace.
+ */
+
+type Json = Record<string, unknown>;
+
+/** What is wrong with a message's blocks (none when Slack would take them). */
+export function messageBlockErrors(raw: unknown): string[] {
+  const blocks = parsed(raw);
+  if (blocks === undefined) return [];
+  if (!Array.isArray(blocks)) return ['blocks must be a list'];
+  return [...(blocks.length > 50 ? [`${blocks.length} blocks; a message has at most 50`] : []), ...blocks.flatMap((block, index) => blockErrors(block as Json, `blocks/${index}`))];
+}
+
+/** What is wrong with a modal (views.open). */
+export function viewErrors(raw: unknown): string[] {
+  const view = parsed(raw) as Json | undefined;
+  if (!view || typeof view !== 'object') return ['a view is required'];
+  const errors: string[] = [];
+  if (view.type !== 'modal') errors.push('view/type: modal');
+  errors.push(...text(view.title, 'view/title', 24, true));
+  if (view.submit !== undefined) errors.push(...text(view.submit, 'view/submit', 24, true));
+  if (view.close !== undefined) errors.push(...text(view.close, 'view/close', 24, true));
+  if (typeof view.private_metadata === 'string' && view.private_metadata.length > 3000) errors.push(`view/private_metadata: ${view.private_metadata.length} characters; at most 3000`);
+  if (typeof view.callback_id === 'string' && view.callback_id.length > 255) errors.push('view/callback_id: at most 255 characters');
+  const blocks = Array.isArray(view.blocks) ? (view.blocks as Json[]) : [];
+  if (blocks.length === 0 || blocks.length > 100) errors.push(`view/blocks: 1 to 100 (it has ${blocks.length})`);
+  if (blocks.some((block) => block.type === 'input') && view.submit === undefined) errors.push('view/submit: required with input blocks');
+  return [...errors, ...blocks.flatMap((block, index) => blockErrors(block, `view/blocks/${index}`))];
+}
+
+function blockErrors(block: Json, at: string): string[] {
+  const errors = typeof block.block_id === 'string' && block.block_id.length > 255 ? [`${at}/block_id: at most 255 characters`] : [];
+  switch (block.type) {
+    case 'section':
+      return [...errors, ...text(block.text, `${at}/text`, 3000, false)];
+    case 'actions': {
+      const elements = Array.isArray(block.elements) ? (block.elements as Json[]) : [];
+      if (elements.length === 0 || elements.length > 25) errors.push(`${at}/elements: 1 to 25 (it has ${elements.length})`);
+      return [...errors, ...elements.flatMap((element, index) => elementErrors(element, `${at}/elements/${index}`))];
+    }
+    case 'input':
+      errors.push(...text(block.label, `${at}/label`, 2000, true));
+      if (block.hint !== undefined) errors.push(...text(block.hint, `${at}/hint`, 2000, true));
+      return [...errors, ...elementErrors((block.element ?? {}) as Json, `${at}/element`)];
+    case 'context':
+    case 'divider':
+    case 'header':
+    case 'image':
+      return errors;
+    default:
+      return [...errors, `${at}: a block type the fake does not know (${String(block.type)})`];
+  }
+}
+
+function elementErrors(element: Json, at: string): string[] {
+  const errors = typeof element.action_id === 'string' && element.action_id.length > 255 ? [`${at}/action_id: at most 255 characters`] : [];
+  if (element.placeholder !== undefined) errors.push(...text(element.placeholder, `${at}/placeholder`, 150, true));
+  switch (element.type) {
+    case 'button':
+      errors.push(...text(element.text, `${at}/text`, 75, true));
+      if (typeof element.value === 'string' && element.value.length > 2000) errors.push(`${at}/value: at most 2000 characters`);
+      return errors;
+    case 'static_select':
+    case 'checkboxes': {
+      const options = Array.isArray(element.options) ? (element.options as Json[]) : [];
+      const most = element.type === 'checkboxes' ? 10 : 100;
+      if (options.length === 0 || options.length > most) errors.push(`${at}/options: 1 to ${most} (it has ${options.length}); \`options\` or \`option_groups\` must be specified`);
+      for (const [index, option] of options.entries()) {
+        errors.push(...text(option.text, `${at}/options/${index}/text`, 75, element.type === 'static_select'));
+        if (typeof option.value !== 'string' || option.value.length === 0 || option.value.length > 150) errors.push(`${at}/options/${index}/value: 1 to 150 characters`);
+      }
+      return errors;
+    }
+    case 'plain_text_input':
+      return errors;
+    default:
+      return [...errors, `${at}: an element type the fake does not know (${String(element.type)})`];
+  }
+}
+
+function text(value: unknown, at: string, most: number, plainOnly: boolean): string[] {
+  const object = value as Json | undefined;
+  if (!object || typeof object.text !== 'string') return [`${at}: a text object is required`];
+  if (plainOnly && object.type !== 'plain_text') return [`${at}: must be plain_text`];
+  if (object.text.length === 0 || object.text.length > most) return [`${at}: 1 to ${most} characters (it has ${object.text.length})`];
+  return [];
+}
+
+/** Form-encoded calls carry blocks and views as JSON text, JSON calls as objects. */
+function parsed(raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return null;
+  }
+}
