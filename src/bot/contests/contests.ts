@@ -532,8 +532,9 @@ function parseDate(trimmed: string, text: string): number | undefined {
   const match = DATE_PATTERN.exec(trimmed);
   if (!match) return undefined;
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
-  const at = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   if (hour > 23 || minute > 59 || second > 59) throw new BotError('invalid_option', `"${text}": that is not a time of day (00:00 to 23:59).`, 'ends');
+  // Date.UTC rolls 30 February over to March: a day that comes back different is not in the calendar.
+  const at = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   if (at.getUTCFullYear() !== year || at.getUTCMonth() !== month - 1 || at.getUTCDate() !== day) throw new BotError('invalid_option', `"${text}": that day is not in the calendar.`, 'ends');
   return at.getTime() - offsetMinutes(match[7]) * 60_000;
 }
