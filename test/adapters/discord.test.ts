@@ -581,6 +581,19 @@ describe('Discord', () => {
     expect(done).toBeDefined();
   });
 
+  it('tells only the asker that a server\'s library is empty, though /styles answers the channel', async () => {
+    // Another server, whose moderator hides every shared style there (the fake guild keeps its own).
+    const elsewhere = '900000000000000077';
+    const moderator = contextFor('mod', { isModerator: true, community: `discord:${elsewhere}` });
+    for (const style of harness.bot.library.in(moderator.requester.community).list()) await harness.bot.execute('style remove', { name: style.name }, moderator);
+    const interaction = interactionPayload({ type: 2, user: alice, guildId: elsewhere, data: { id: '800000000000000006', name: 'styles', type: 1 } });
+    fake.dispatchInteraction(interaction);
+    const followUp = await fake.waitForRequest((request) => request.method === 'POST' && request.path === `/webhooks/${APPLICATION_ID}/${tokenOf(interaction)}`);
+    expect(followUp.json).toMatchObject({ content: expect.stringMatching(/^The style library is empty\./), flags: 64 });
+    expect(followUp.files).toEqual([]);
+    expect(fake.requests.some((request) => request.method === 'DELETE' && request.path.includes(tokenOf(interaction)))).toBe(true);
+  });
+
   it('answers a non-image attachment with a private, specific error', async () => {
     const textUrl = fake.addCdnFile('notes.jpg', new TextEncoder().encode('just some text'), 'text/plain');
     const interaction = withAttachments(alice, attachmentObject(textUrl, 'notes.jpg', 'image/jpeg', 14), [{ name: 'style_name', type: 3, value: 'udnie' }]);

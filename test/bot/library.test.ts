@@ -24,6 +24,12 @@ describe('the style library', () => {
     expect(styleNameFromFileName('The Great Wave (1831).PNG')).toBe('the-great-wave-1831');
   });
 
+  it('says privately that the library is empty, rather than showing the channel a picture of nothing', async () => {
+    // Before any import: this bot starts with no style.
+    const reply = await harness.bot.execute('styles', {}, contextFor('alice'));
+    expect(reply).toEqual({ text: 'The style library is empty. Moderators can add styles with /style add; anyone can upload a style image to /stylize.', ephemeral: true });
+  });
+
   it('is seeded from a folder of images, once', async () => {
     const report = await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
     const expected = (await readdir(join(SHARED_DIR, 'images'))).filter((file) => file.startsWith('style_')).length;

@@ -6,12 +6,13 @@ import { buttonRows } from './render.ts';
 import type { DiscordState } from './state.ts';
 
 /**
- * Shows a command's reply in a deferred interaction; a refusal becomes an ephemeral follow-up
- * instead. A text over Discord's limit continues in follow-ups. A job's "queued" reply waits its turn
- * behind the job's own events, and is dropped if the job has started by then.
+ * Shows a command's reply in a deferred interaction; a refusal, or a reply for the asker alone (an
+ * empty gallery, an error of ours), becomes an ephemeral follow-up instead of the public "thinking…".
+ * A text over Discord's limit continues in follow-ups. A job's "queued" reply waits its turn behind
+ * the job's own events, and is dropped if the job has started by then.
  */
 export async function answer(state: DiscordState, interaction: RepliableInteraction, reply: Reply, deferredPublicly: boolean): Promise<void> {
-  if (reply.refusal && deferredPublicly) {
+  if ((reply.refusal || reply.ephemeral) && deferredPublicly) {
     await interaction.deleteReply().catch(() => undefined);
     await interaction.followUp({ content: reply.text, flags: MessageFlags.Ephemeral });
     return;

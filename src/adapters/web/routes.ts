@@ -49,8 +49,8 @@ export async function route(route: RouteContext): Promise<void> {
   if (method === 'GET' && path === '/api/styles/sheet.png') {
     const reply = await bot.execute('styles', {}, context);
     const sheet = reply.files?.[0];
-    // No picture: the command failed, logged why, and its reply says so.
-    if (!sheet) return sendJson(response, 500, { error: reply.text } satisfies ApiError);
+    // No picture: the library is empty, or the command failed (it logged why); its reply says which.
+    if (!sheet) return sendJson(response, reply.refusal ? 500 : 404, { error: reply.text } satisfies ApiError);
     return sendBytes(response, 'image/png', sheet.bytes);
   }
   if (method === 'GET' && (match = /^\/api\/styles\/([a-z0-9-]+)\/image$/.exec(path))) {
