@@ -14,7 +14,7 @@ export function createContestStartCommand(services: BotServices) {
       moderatorsOnly: true,
       options: {
         title: { type: 'text', description: 'what the contest is called', maxLength: 100, required: true },
-        ends: { type: 'text', description: 'a duration (2h, 3d, 1d12h) or a date (2026-12-24T18:00Z)', maxLength: 40, required: true },
+        ends: { type: 'text', description: 'a duration (2h, 3d, 1d12h) or a date, in UTC unless it says (2026-12-24 18:00)', maxLength: 40, required: true },
         style_name: { type: 'text', description: 'the contest style, from the library', maxLength: 32, autocomplete: 'style' },
         style: { type: 'image', description: 'or the contest style as an image' },
         max_entries: { type: 'integer', description: 'entries per member', min: 1, max: 10, default: 1 },
