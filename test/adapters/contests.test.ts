@@ -82,6 +82,8 @@ describe('contests on Discord', () => {
     startContest('Winter', '25s');
     const announcement = await fake.waitForRequest((request) => request.method === 'POST' && request.path === `/channels/${discord.CHANNEL_ID}/messages` && /Style contest "Winter"/.test(String((request.json as { content?: string }).content)));
     expect(announcement.files[0]!.filename).toBe('contest-style.png');
+    // A moderator's title (it could say @everyone) pings no one.
+    expect((announcement.json as { allowed_mentions?: unknown }).allowed_mentions).toEqual({ parse: [] });
     // Every picture the contest posts is described for screen readers.
     const descriptionOf = (request: discord.RecordedRequest) => (request.json as { attachments: { description?: string }[] }).attachments[0]?.description;
     expect(descriptionOf(announcement)).toMatch(/^The contest's style: .+\.$/);
@@ -166,8 +168,10 @@ describe('contests on Discord', () => {
     await restartBot(() => bringContestEndNear(harness.dataDir, 'Harvest'));
     const reminder = await fake.waitForRequest((request) => request.method === 'POST' && request.path === `/channels/${discord.CHANNEL_ID}/messages` && /^"Harvest" ends/.test(String((request.json as { content?: string }).content)));
     expect((reminder.json as { content: string }).content).toMatch(/^"Harvest" ends in \d+ min \(.+ UTC\) and has no entries yet: enter with \/contest enter while there is time\.$/);
+    expect((reminder.json as { allowed_mentions?: unknown }).allowed_mentions).toEqual({ parse: [] });
     fake.dispatchInteraction(moderatorCommand('cancel'));
-    await fake.waitForRequest((request) => request.method === 'POST' && /"Harvest" was cancelled/.test(String((request.json as { content?: string }).content)));
+    const cancelled = await fake.waitForRequest((request) => request.method === 'POST' && /"Harvest" was cancelled/.test(String((request.json as { content?: string }).content)));
+    expect((cancelled.json as { allowed_mentions?: unknown }).allowed_mentions).toEqual({ parse: [] });
   }, 60_000);
 });
 
@@ -278,11 +282,12 @@ describe('contests on Slack', () => {
     await command('U0MOD', 'contest cancel');
     await fake.waitForCall((call) => call.method === 'chat.postMessage' && /"Winter fair" was cancelled/.test(String(call.args.text)));
 
-    await command('U0MOD', 'contest start style_name=great-wave ends=3h title="Spring rain" max_entries=2');
-    const spring = await fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && /Style contest "Spring rain"/.test(String(call.args.initial_comment)));
+    // The title is shown as written: Slack's markup in it (<!channel>) would ping the whole channel.
+    await command('U0MOD', 'contest start style_name=great-wave ends=3h title="Spring <!channel> rain" max_entries=2');
+    const spring = await fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && /Style contest "Spring &lt;!channel&gt; rain"/.test(String(call.args.initial_comment)));
     expect(String(spring.args.initial_comment)).toContain('(up to 2 each)');
     await command('U0MOD', 'contest cancel');
-    await fake.waitForCall((call) => call.method === 'chat.postMessage' && /"Spring rain" was cancelled/.test(String(call.args.text)));
+    await fake.waitForCall((call) => call.method === 'chat.postMessage' && /"Spring &lt;!channel&gt; rain" was cancelled/.test(String(call.args.text)));
   }, 60_000);
 
   it('reminds the channel of a long contest an hour before its end, when that time passed during a restart', async () => {

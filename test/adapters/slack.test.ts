@@ -295,7 +295,8 @@ describe('Slack in Socket Mode', () => {
     fake.postUserMessage(BOB, 'my cat', [photo]);
     await fake.sendEnvelope('slash_commands', { command: '/stylize', text: '', user_id: BOB, user_name: 'bob', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 'trigger-bare', response_url: `${fake.apiUrl}response`, token: 'verification' });
     const usage = await fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.user === BOB && /^Usage: /.test(String(call.args.text)));
-    expect(String(usage.args.text)).toMatch(/^Usage: \/stylize <style> \[size=… iterations=…\] works on the latest image you shared here \(no style: the one you saved with Use as style\)\./);
+    // Escaped, as Slack asks: a bare <style> would be read as its markup (a link), not shown.
+    expect(String(usage.args.text)).toMatch(/^Usage: \/stylize &lt;style&gt; \[size=… iterations=…\] works on the latest image you shared here \(no style: the one you saved with Use as style\)\./);
     expect(fake.calls.filter((call) => call.method === 'chat.postMessage' && (call.args.thread_ts === parent.ts))).toEqual([]);
   });
 

@@ -45,6 +45,9 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     partials: [Partials.Channel],
     // Every message of every channel now arrives; none is kept (a mention reads what it replies to with one request).
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
+    // What the bot writes may carry members' words (a contest's title, a name typed in a refusal):
+    // never an @everyone, @here or role ping, whatever the bot's permissions.
+    allowedMentions: { parse: ['users'], repliedUser: true },
     ...options.clientOptions,
     rest: { ...(env.DISCORD_API_URL ? { api: env.DISCORD_API_URL } : {}), ...options.clientOptions?.rest },
   });

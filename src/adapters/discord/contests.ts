@@ -17,7 +17,8 @@ export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger
   // Each picture described (its alt text, for screen readers), as a job's results are.
   const post = async (channelId: string, body: Record<string, unknown>, files: { name: string; data: Buffer; description: string }[] = []): Promise<PostedMessage> =>
     (await client.rest.post(Routes.channelMessages(channelId), {
-      body: { ...body, attachments: files.map((file, id) => ({ id, filename: file.name, description: file.description })) },
+      // A contest's title is a moderator's words: it pings no one unless a message names whom (the winners).
+      body: { allowed_mentions: { parse: [] }, ...body, attachments: files.map((file, id) => ({ id, filename: file.name, description: file.description })) },
       files: files.map(({ name, data }) => ({ name, data })),
     })) as PostedMessage;
   const edit = (channelId: string, messageId: string, body: Record<string, unknown>) => client.rest.patch(Routes.channelMessage(channelId, messageId), { body });

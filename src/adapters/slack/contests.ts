@@ -5,6 +5,7 @@ import type { Bot } from '../../bot/bot.ts';
 import type { Contest, ContestEntry, ContestEvent } from '../../bot/contests/contests.ts';
 import { contestMessages } from '../../bot/contests/contest-messages.ts';
 import { deliverContestEvents } from '../deliveries.ts';
+import { escapeForSlack } from './text.ts';
 
 export const VOTE_ACTION = 'impasto_vote';
 
@@ -16,7 +17,8 @@ export function renderContestsOnSlack(client: WebClient, bot: Bot, logger: Logge
   ];
 
   async function render(event: ContestEvent): Promise<void> {
-    const { contest } = event;
+    // The title in the messages is shown as written, never read as Slack's markup.
+    const contest = { ...event.contest, title: escapeForSlack(event.contest.title) };
     const channel = contest.channelId;
     switch (event.type) {
       case 'started': {
@@ -43,8 +45,8 @@ export function renderContestsOnSlack(client: WebClient, bot: Bot, logger: Logge
       case 'entry_failed':
         return;
       case 'closed': {
-        const { text, picture } = await bot.leaderboard(contest, 3);
-        const comment = contestMessages.closed(contest, event.ranking, event.early, text);
+        const { text, picture } = await bot.leaderboard(event.contest, 3);
+        const comment = contestMessages.closed(contest, event.ranking, event.early, escapeForSlack(text));
         if (picture) await client.filesUploadV2({ channel_id: channel, initial_comment: comment, file_uploads: [{ file: picture, filename: 'winners.png' }] });
         else await client.chat.postMessage({ channel, text: comment });
         // Voting is frozen: the buttons go away.

@@ -10,3 +10,12 @@ export function parseMessageLink(link: string): { channel: string; ts: string } 
   const match = /\/archives\/([A-Z0-9]+)\/p(\d{10})(\d{6})/.exec(link);
   return match ? { channel: match[1]!, ts: `${match[2]}.${match[3]}` } : undefined;
 }
+
+/**
+ * Members' words as Slack shows them, not as its markup: `<!channel>`, `<@U123>` and `<https://…|…>`
+ * in a contest's title would otherwise ping the channel, a member, or hide a link. Slack asks for
+ * exactly these three characters to be escaped.
+ */
+export function escapeForSlack(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

@@ -4,6 +4,7 @@ import { noPictureText } from '../../../bot/format.ts';
 import { guarded } from '../guarded.ts';
 import { fileRefOf, stylizeModal } from '../modal.ts';
 import { IDS, type SlackState } from '../state.ts';
+import { escapeForSlack } from '../text.ts';
 
 /** "Stylize with…" on a message with an image opens the stylize modal (the member's saved style first). */
 export function registerShortcut(app: App, state: SlackState): void {
@@ -11,7 +12,7 @@ export function registerShortcut(app: App, state: SlackState): void {
     await ack();
     // Told through the shortcut's response URL: where the bot is not a member, it cannot post there.
     const problem = await whyCannotPostIn(state, shortcut.channel.id);
-    if (problem) return void (await respond({ response_type: 'ephemeral', text: problem }));
+    if (problem) return void (await respond({ response_type: 'ephemeral', text: escapeForSlack(problem) }));
     await guarded(state, shortcut.channel.id, shortcut.user.id, () => openStylizeModal(state, shortcut));
   });
 }
