@@ -3,7 +3,6 @@
  * video): painted frame by frame as the bot paints one (`stylizeClip`), and written as a GIF or an MP4
  * at the clip's own timing. Before, the command painted the first frame and said nothing of the rest.
  */
-import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { ClipEnvironment } from '../bot/config.ts';
 import { decodeClipIfAny, DEFAULT_CLIP_LIMITS, type Clip } from '../engine/clip/decode.ts';
@@ -13,6 +12,7 @@ import { InputError } from '../engine/errors.ts';
 import { encodeGif } from '../engine/gif.ts';
 import type { MethodContext } from '../engine/methods/method.ts';
 import { resultSizeFor } from '../engine/options.ts';
+import { writeOutput } from './files.ts';
 import { createClipProgressBar, formatDuration } from './progress-bar.ts';
 
 /**
@@ -56,12 +56,12 @@ export async function paintClip(context: MethodContext, job: CliClipJob, env: Cl
   const result = await stylizeClip(context, { ...request, options, signal: controller.signal, onProgress: (progress) => bar.update(progress) }).finally(() => bar.stop());
   const first = result.frames[0]!;
   // At the clip's size and timing, however large: it is not going to a chat's upload limit.
-  const writeGif = async (path: string) => writeFile(path, await encodeGif(result.frames, { delaysMs: result.delaysMs, maxSide: Math.max(first.width, first.height), maxBytes: Number.MAX_SAFE_INTEGER }));
-  if (extname(output).toLowerCase() === '.mp4') await writeFile(output, await encodeMp4(result.frames, result.delaysMs, { soundFrom: source }));
-  else await writeGif(output);
+  const writeGif = async (path: string, option: string) => writeOutput(path, await encodeGif(result.frames, { delaysMs: result.delaysMs, maxSide: Math.max(first.width, first.height), maxBytes: Number.MAX_SAFE_INTEGER }), option);
+  if (extname(output).toLowerCase() === '.mp4') await writeOutput(output, await encodeMp4(result.frames, result.delaysMs, { soundFrom: source }), '--output');
+  else await writeGif(output, '--output');
   process.stderr.write(`wrote ${output} (${result.frames.length} frames, ${first.width}×${first.height}, ${formatDuration(result.elapsedMs)})\n`);
   if (gif !== undefined && gif !== output) {
-    await writeGif(gif);
+    await writeGif(gif, '--gif');
     process.stderr.write(`wrote ${gif}\n`);
   }
 }

@@ -5,7 +5,7 @@
  * directory, open …") is the worst moment to learn of it.
  */
 import { constants } from 'node:fs';
-import { access, mkdir, readFile, stat } from 'node:fs/promises';
+import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { describeFileError, InputError } from '../engine/errors.ts';
 
@@ -29,6 +29,17 @@ export async function assertWritable(path: string, option: string): Promise<void
   if (!parent.isDirectory()) throw refuse(`${dirname(path)} is not a folder`);
   await access(existing ? path : folder, constants.W_OK).catch(() => {
     throw refuse(existing ? 'it may not be overwritten (permission denied)' : `the folder ${dirname(path)} may not be written to (permission denied)`);
+  });
+}
+
+/**
+ * Writes a result; `option` names its flag ("--output"). Checked before the work, a write can still
+ * fail after it (a full disk, a folder removed meanwhile, a place no file can be made such as /proc):
+ * then one line says which file and why, not Node's "ENOENT: …, open …".
+ */
+export async function writeOutput(path: string, bytes: Uint8Array, option: string): Promise<void> {
+  await writeFile(path, bytes).catch((error: unknown) => {
+    throw new InputError('invalid_option', `Cannot write ${path} (${option}): ${describeFileError(error)}.`, option.replace(/^-+/, ''));
   });
 }
 

@@ -1,5 +1,4 @@
 import { guardProcess } from '../process-guard.ts';
-import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import type { Logger } from 'pino';
@@ -38,7 +37,7 @@ import { downloadSegmentationModel, hasSegmentationModel, SEGMENTATION_CACHE_DIR
 import { downloadWeights } from '../engine/weights.ts';
 import { downloadFastNetworks } from '../engine/fast/download.ts';
 import { engineOptionsOfFlags, flagsOf, toNumber } from './engine-flags.ts';
-import { assertWritable, makeOutputFolder, readNamedFile } from './files.ts';
+import { assertWritable, makeOutputFolder, readNamedFile, writeOutput } from './files.ts';
 import { parseOptions, schemaOf } from '../engine/option-spec.ts';
 import { defaultsFor, resultSizeFor } from '../engine/options.ts';
 import { paintClip, readClip } from './clips.ts';
@@ -77,12 +76,12 @@ stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<s
   await assertOutputs(output, flags);
   const styleImages = await Promise.all(stylePaths.map(async (path) => decodeImage(await readNamedFile(path, 'style image'), undefined, `style image ${path}`)));
   const weights = (flags.styleWeights as number[] | undefined) ?? styleImages.map(() => 1);
-  if (weights.length !== styleImages.length) throw new InputError('invalid_option', `--style-weights has ${weights.length} weights for ${styleImages.length} style images.`, 'styleWeights');
+  if (weights.length !== styleImages.length) throw new InputError('invalid_option', `--style-weights has ${counted(weights.length, 'weight')} for ${counted(styleImages.length, 'style image')}.`, 'styleWeights');
   const mask = typeof flags.mask === 'string' ? await decodeImage(await readNamedFile(flags.mask, 'mask'), undefined, 'mask') : undefined;
   const backgroundPaths = (flags.backgroundStyle as string[] | undefined) ?? [];
   const backgroundImages = await Promise.all(backgroundPaths.map(async (path) => decodeImage(await readNamedFile(path, 'background style'), undefined, `background style ${path}`)));
   const backgroundWeights = (flags.backgroundWeights as number[] | undefined) ?? backgroundImages.map(() => 1);
-  if (backgroundWeights.length !== backgroundImages.length) throw new InputError('invalid_option', `--background-weights has ${backgroundWeights.length} weights for ${backgroundImages.length} background styles.`, 'backgroundWeights');
+  if (backgroundWeights.length !== backgroundImages.length) throw new InputError('invalid_option', `--background-weights has ${counted(backgroundWeights.length, 'weight')} for ${counted(backgroundImages.length, 'background style')}.`, 'backgroundWeights');
   const options = engineOptionsOfFlags(OPTIMISE_OPTIONS, flags);
   parseOptions(schemaOf(OPTIMISE_OPTIONS), options);
   const engine = await createEngine({
@@ -172,7 +171,7 @@ trainStyle.action(async (paintingPath: string, flags: Record<string, unknown>) =
       onStep: async (progress) => {
         const { losses } = progress;
         process.stderr.write(`step ${progress.step}/${progress.totalSteps}  loss ${losses.total.toFixed(3)} (content ${losses.content.toFixed(3)}, style ${losses.style.toFixed(3)}, tv ${losses.tv.toFixed(3)})  ${formatDuration(progress.elapsedMs)} elapsed, ${formatDuration(progress.etaMs)} left${progress.checkpointed ? '  [checkpoint]' : ''}\n`);
-        if (progress.sample) await writeFile(join(out, `${name}-samples`, `step-${String(progress.step).padStart(6, '0')}.png`), await encodePng(progress.sample));
+        if (progress.sample) await writeOutput(join(out, `${name}-samples`, `step-${String(progress.step).padStart(6, '0')}.png`), await encodePng(progress.sample), '--out');
       },
     },
   ).catch((error: unknown) => {
@@ -180,7 +179,7 @@ trainStyle.action(async (paintingPath: string, flags: Record<string, unknown>) =
     throw error;
   });
   await saveTrainedNetwork(out, name, result.parameters, { styleImage: basename(paintingPath), steps: options.steps, trainedAt: new Date().toISOString(), options });
-  if (samplePhoto && result.sample) await writeFile(join(out, `${name}-sheet.png`), await encodePng(await renderBeforeAfterSheet(painting, samplePhoto, result.sample)));
+  if (samplePhoto && result.sample) await writeOutput(join(out, `${name}-sheet.png`), await encodePng(await renderBeforeAfterSheet(painting, samplePhoto, result.sample)), '--out');
   process.stderr.write(`${result.resumedAt > 0 ? `resumed at step ${result.resumedAt}; ` : ''}${options.steps - result.resumedAt} steps in ${formatDuration(result.elapsedMs)}; the network is ${join(out, `${name}.f32.bin`)}\n`);
 });
 
@@ -327,10 +326,10 @@ async function assertOutputs(output: string, flags: Record<string, unknown>): Pr
 
 /** Writes the picture (and the GIF when asked for) and says so. */
 async function writeResult(output: string, flags: Record<string, unknown>, result: { image: RgbImage; frames: readonly RgbImage[]; elapsedMs: number }, how: string): Promise<void> {
-  await writeFile(output, await encodePictureFor(output, result.image));
+  await writeOutput(output, await encodePictureFor(output, result.image), '--output');
   process.stderr.write(`wrote ${output} (${result.image.width}×${result.image.height}, ${how}, ${formatDuration(result.elapsedMs)})\n`);
   if (typeof flags.gif === 'string') {
-    await writeFile(flags.gif, await encodeGif(result.frames));
+    await writeOutput(flags.gif, await encodeGif(result.frames), '--gif');
     process.stderr.write(`wrote ${flags.gif} (${result.frames.length} frames)\n`);
   }
 }

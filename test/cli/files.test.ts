@@ -50,6 +50,13 @@ describe('the command line with files it cannot read or write', () => {
     expect(await readdir(dir)).toEqual(['a-file']);
   });
 
+  it('says which result it could not write when the write fails after the painting', async () => {
+    // /proc passes the checks made before the work (for root it is a writable folder), yet takes no file.
+    const failed = await impasto(['fast', photo, '--network', 'wave', '--size', '64', '-o', '/proc/impasto-result.png']);
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toMatch(/^impasto: Cannot write \/proc\/impasto-result\.png \(--output\): [^\n]+\.\n$/);
+  });
+
   it('refuses an option out of its range before the engine starts', async () => {
     expect(await impasto(['stylize', photo, painting, '--iterations', '0'])).toEqual({ code: 2, stderr: 'impasto: iterations must be at least 1.\n' });
     expect(await impasto(['fast', photo, '--strength', '11'])).toEqual({ code: 2, stderr: 'impasto: strength must be at most 10.\n' });
