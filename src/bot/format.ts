@@ -79,7 +79,7 @@ export function describeParameters(job: Job): string {
 function describeWhere(job: Job): string[] {
   const where = job.maskPath ? ['masked'] : job.options.target === 'person' ? ['the person only'] : job.options.target === 'background' ? ['the background only'] : [];
   if (!job.options.clipFrames) return where;
-  const frames = `${job.options.clipFrames} frames${job.method === 'fast' ? '' : ', each from the one before (temporally consistent)'}`;
+  const frames = `${counted(job.options.clipFrames, 'frame')}${job.method === 'fast' ? '' : ', each from the one before (temporally consistent)'}`;
   const shrunk = job.result?.gifWidth ? [`the GIF made ${job.result.gifWidth} px wide to fit the 8 MB upload limit`] : [];
   return [...where, frames, ...shrunk];
 }

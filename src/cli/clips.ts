@@ -14,6 +14,7 @@ import type { MethodContext } from '../engine/methods/method.ts';
 import { resultSizeFor } from '../engine/options.ts';
 import { writeOutput } from './files.ts';
 import { createClipProgressBar, formatDuration } from './progress-bar.ts';
+import { counted } from '../bot/format.ts';
 
 /**
  * The content as a clip, or undefined for a still picture. The limits are the bot's settings (the
@@ -59,7 +60,7 @@ export async function paintClip(context: MethodContext, job: CliClipJob, env: Cl
   const writeGif = async (path: string, option: string) => writeOutput(path, await encodeGif(result.frames, { delaysMs: result.delaysMs, maxSide: Math.max(first.width, first.height), maxBytes: Number.MAX_SAFE_INTEGER }), option);
   if (extname(output).toLowerCase() === '.mp4') await writeOutput(output, await encodeMp4(result.frames, result.delaysMs, { soundFrom: source }), '--output');
   else await writeGif(output, '--output');
-  process.stderr.write(`wrote ${output} (${result.frames.length} frames, ${first.width}×${first.height}, ${formatDuration(result.elapsedMs)})\n`);
+  process.stderr.write(`wrote ${output} (${counted(result.frames.length, 'frame')}, ${first.width}×${first.height}, ${formatDuration(result.elapsedMs)})\n`);
   if (gif !== undefined && gif !== output) {
     await writeGif(gif, '--gif');
     process.stderr.write(`wrote ${gif}\n`);

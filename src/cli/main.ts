@@ -330,7 +330,7 @@ async function writeResult(output: string, flags: Record<string, unknown>, resul
   process.stderr.write(`wrote ${output} (${result.image.width}×${result.image.height}, ${how}, ${formatDuration(result.elapsedMs)})\n`);
   if (typeof flags.gif === 'string') {
     await writeOutput(flags.gif, await encodeGif(result.frames), '--gif');
-    process.stderr.write(`wrote ${flags.gif} (${result.frames.length} frames)\n`);
+    process.stderr.write(`wrote ${flags.gif} (${counted(result.frames.length, 'frame')})\n`);
   }
 }
 

@@ -6,6 +6,7 @@ import { extname } from 'node:path';
 import { InputError } from '../engine/errors.ts';
 import type { Clip } from '../engine/clip/decode.ts';
 import { encodePng, toSharp, type RgbImage } from '../engine/image.ts';
+import { counted } from '../bot/format.ts';
 
 /** A picture's formats by extension (sharp writes each). */
 const PICTURE_FORMATS = { '.png': 'png', '.jpg': 'jpeg', '.jpeg': 'jpeg', '.webp': 'webp', '.avif': 'avif' } as const;
@@ -32,7 +33,7 @@ function clipOutputOf(output: string | undefined, clip: Clip): string {
   if (output === undefined) return 'stylized.gif';
   if ((CLIP_EXTENSIONS as readonly string[]).includes(extname(output).toLowerCase())) return output;
   const what = clip.kind === 'video' ? 'a video' : 'an animation';
-  throw new InputError('invalid_option', `The photo is ${what} of ${clip.frames.length} frames, painted frame by frame: name a .gif or .mp4 file to write it to (-o painted.gif), not ${output}.`, 'output');
+  throw new InputError('invalid_option', `The photo is ${what} of ${counted(clip.frames.length, 'frame')}, painted frame by frame: name a .gif or .mp4 file to write it to (-o painted.gif), not ${output}.`, 'output');
 }
 
 /** The picture in the format its file's name says (`pictureOutputOf` has checked it). */

@@ -116,6 +116,13 @@ describe('clips in and out', () => {
     expect((await streamsOf(await encodeMp4(clip.frames, clip.frames.map(() => 200), { soundFrom: silent }))).map((stream) => stream.kind)).toEqual(['video']);
   });
 
+  it('reads a video of a single frame (shorter than one frame at the clip rate), which ffmpeg’s fps filter left empty', async () => {
+    const mp4 = await encodeMp4(clip.frames.slice(0, 1), [40]);
+    const read = await decodeClip(mp4);
+    expect(read.frames).toHaveLength(1);
+    expect([read.frames[0]!.width, read.frames[0]!.height]).toEqual([96, 72]);
+  });
+
   it('scales frames larger than a clip’s down as it reads them (a phone’s 1080p video), shape kept', async () => {
     const small = { ...DEFAULT_CLIP_LIMITS, maxPixels: 48 * 36 };
     const gif = await encodeGif(clip.frames, { delaysMs: clip.frames.map(() => 100), maxSide: 96 });

@@ -161,9 +161,15 @@ async function decodeVideo(bytes: Uint8Array, limits: ClipLimits, label: string,
     // ffmpeg turns the frames upright first (a phone's portrait video is stored on its side, with the
     // turn in its metadata); the last scale gives exactly the size the bytes are cut by.
     const toneMap = HDR_TRANSFERS.has(stream.color_transfer ?? '') && (await canToneMap());
-    const filters = [`fps=${fps}`, ...(toneMap ? [`scale=${2 * Math.ceil(width / 2)}:${2 * Math.ceil(height / 2)}:flags=area`, TONE_MAP] : []), `scale=${width}:${height}:flags=area`];
-    const raw = await runFfmpeg(['-v', 'error', '-i', input, '-vf', filters.join(','), '-frames:v', String(take), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], width * height * 3 * (take + 2));
+    const decodeFrames = (fpsFilter: string) => {
+      const filters = [fpsFilter, ...(toneMap ? [`scale=${2 * Math.ceil(width / 2)}:${2 * Math.ceil(height / 2)}:flags=area`, TONE_MAP] : []), `scale=${width}:${height}:flags=area`];
+      return runFfmpeg(['-v', 'error', '-i', input, '-vf', filters.join(','), '-frames:v', String(take), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], width * height * 3 * (take + 2));
+    };
     const frameBytes = width * height * 3;
+    // A video shorter than one frame at `fps` (a single frame, 40 ms) gets none from the fps filter,
+    // which drops what is left at the end: then its last frame is passed on.
+    let raw = await decodeFrames(`fps=${fps}`);
+    if (raw.byteLength < frameBytes) raw = await decodeFrames(`fps=${fps}:eof_action=pass`);
     const count = Math.min(take, Math.floor(raw.byteLength / frameBytes));
     if (count === 0) throw new InputError('corrupt_image', `The ${label} has no frames ffmpeg could decode.`, 'content');
     const frames = Array.from({ length: count }, (_, index) => ({ width, height, data: new Uint8Array(raw.buffer, raw.byteOffset + index * frameBytes, frameBytes) }));

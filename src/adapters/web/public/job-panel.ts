@@ -127,7 +127,7 @@ function isClip(job: PublicJob): boolean {
 
 /** What the result's GIF shows: the painted clip, a fast picture's before/after wipe, or the optimisation's frames. */
 function gifCaptionOf(job: PublicJob, clip: boolean): string {
-  if (clip) return `The clip, painted (${String(job.options.clipFrames)} frames)`;
+  if (clip) return `The clip, painted (${String(job.options.clipFrames)} frame${job.options.clipFrames === 1 ? '' : 's'})`;
   return job.method === 'fast' ? 'Before and after' : 'How it emerged';
 }
 
