@@ -88,6 +88,7 @@ describe('contest rules', () => {
     expect(parseEndTime('90m', 0)).toBe(90 * 60_000);
     expect(parseEndTime('2026-12-24T18:00Z', clock)).toBe(Date.parse('2026-12-24T18:00Z'));
     expect(() => parseEndTime('5s', 0)).toThrow('at least 10 seconds');
+    expect(() => parseEndTime('0h', clock)).toThrow('at least 10 seconds');
     expect(() => parseEndTime('40d', 0)).toThrow('at most 30 days');
     expect(() => parseEndTime('soon', 0)).toThrow('"soon" is not a duration or a date');
     expect(() => parseEndTime('2020-01-01', clock)).toThrow('"2020-01-01" has passed: it was on 1 Jan, 00:00 UTC (a date without an offset is read in UTC).');
