@@ -83,8 +83,17 @@ describe('/help', () => {
     const help = createHelpCommand(() => [example.definition]);
     const textFor = async (platform: Platform) => (await help.handle(contextFor('someone', { platform }), {})).text;
     expect(await textFor('discord')).toMatch(/^Ways to ask: .*reply to a picture with @impasto starry-night.*direct message\.\n\n\/example: an example\n/s);
-    expect(await textFor('slack')).toMatch(/^Ways to ask: .*@impasto starry-night in a picture's thread.*Messages tab.*\n\n\/example: an example\n/s);
+    expect(await textFor('slack')).toMatch(/^Ways to ask: .*@impasto starry-night in a picture's thread.*Messages tab.*\n\n\/impasto example: an example\n/s);
     expect(await textFor('web')).toMatch(/^\/example: an example\n/);
+  });
+
+  it('names each command as it is typed there: on Slack the rest go through /impasto', async () => {
+    const stylize = { ...example.definition, name: 'stylize' };
+    const help = createHelpCommand(() => [stylize, example.definition]);
+    const slack = (await help.handle(contextFor('someone', { platform: 'slack' }), {})).text;
+    expect(slack).toMatch(/\n\/stylize: an example\n[\s\S]*\n\/impasto example: an example\n/);
+    expect(slack).toContain('The other commands are /impasto <command>, with options as key=value');
+    expect((await help.handle(contextFor('someone', { platform: 'discord' }), {})).text).toMatch(/\n\/example: an example\n/);
   });
 });
 

@@ -10,7 +10,7 @@ const WAYS_TO_ASK: Readonly<Record<Platform, string | undefined>> = {
   discord:
     'Ways to ask: /stylize; on any message with a picture, Apps → Stylize with… (or Use as style, to save a painting as yours); reply to a picture with @impasto starry-night (options follow: @impasto starry-night strength=8 size=1536); or send me a picture with a style name in a direct message.',
   slack:
-    'Ways to ask: /stylize starry-night (paints the latest picture you shared in the channel); the Stylize with… and Use as style shortcuts on a message with a picture; @impasto starry-night in a picture\'s thread; or send me a picture with a style name in my Messages tab. Options follow the style: strength=8 size=1536.',
+    'Ways to ask: /stylize starry-night (paints the latest picture you shared in the channel); the Stylize with… and Use as style shortcuts on a message with a picture; @impasto starry-night in a picture\'s thread; or send me a picture with a style name in my Messages tab. Options follow the style: strength=8 size=1536. The other commands are /impasto <command>, with options as key=value (a value with spaces in quotes: title="Winter waves").',
   web: undefined,
 };
 
@@ -19,11 +19,16 @@ export function createHelpCommand(definitions: () => readonly CommandDefinition[
   return defineCommand({ name: 'help', description: 'How to use the bot', options: {} }, async (context) => {
     const sections = definitions().map((definition) => {
       const options = Object.entries(definition.options).map(([name, option]) => `  • ${name}${option.required ? ' (required)' : ''}: ${option.description}${describeRange(option)}`);
-      return [`/${definition.name}: ${definition.description}`, ...options].join('\n');
+      return [`${invocationOf(definition.name, context.requester.platform)}: ${definition.description}`, ...options].join('\n');
     });
     const ways = WAYS_TO_ASK[context.requester.platform];
     return { text: [...(ways ? [ways, ''] : []), ...sections].join('\n'), ephemeral: true };
   });
+}
+
+/** How a command is typed there: on Slack only /stylize is a slash command of its own, the rest go through /impasto. */
+function invocationOf(name: string, platform: Platform): string {
+  return platform === 'slack' && name !== 'stylize' ? `/impasto ${name}` : `/${name}`;
 }
 
 /** An option's range or choices and its default, as help and the README's command list show them. */
