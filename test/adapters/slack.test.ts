@@ -310,7 +310,8 @@ describe('Slack in Socket Mode', () => {
     await fake.sendEnvelope('slash_commands', { command: '/impasto', text: 'contest enter', user_id: BOB, user_name: 'bob', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 'trigger-enter', response_url: `${fake.apiUrl}response`, token: 'verification' });
     await toldBob(/^There is no contest running in this channel\.$/);
     await fake.sendEnvelope('slash_commands', { command: '/impasto', text: 'style add pier', user_id: BOB, user_name: 'bob', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 'trigger-add', response_url: `${fake.apiUrl}response`, token: 'verification' });
-    await toldBob(/^\/style add is for moderators here/);
+    // Named as it is typed on Slack.
+    await toldBob(/^\/impasto style add is for moderators here/);
     expect(fake.downloads.length).toBe(downloadsBefore);
     // Nor does it say it is using the picture.
     expect(fake.calls.slice(callsBefore).some((call) => call.method === 'chat.postEphemeral' && /^Using the latest image/.test(String(call.args.text)))).toBe(false);
@@ -651,8 +652,8 @@ describe('Slack: failures inside a listener', () => {
     const lines: { level: number }[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { level: number }) });
     const client = new webApi.WebClient(BOT_TOKEN, { slackApiUrl: fake.apiUrl });
-    // guarded reads only the logger and the client of the adapter's state.
-    const state = { logger, client } as unknown as SlackState;
+    // guarded reads only the logger, the client and the commands' names (for its words) of the adapter's state.
+    const state = { logger, client, bot: { commands: [] } } as unknown as SlackState;
     const user = `U0GUARD${randomBytes(3).toString('hex').toUpperCase()}`;
     await guarded(state, CHANNEL_ID, user, async () => {
       throw failure;

@@ -4,7 +4,7 @@ import { hostOfLink } from '../../bot/format.ts';
 import { downloadImage, isPictureOrClipType } from '../download.ts';
 import { MESSAGE_LIMITS, splitText } from '../message-limits.ts';
 import type { SlackState } from './state.ts';
-import { escapeForSlack } from './text.ts';
+import { escapeForSlack, withSlackCommands } from './text.ts';
 
 export interface SlackFile {
   readonly id?: string;
@@ -181,10 +181,15 @@ export async function threadStarterOf(state: SlackState, channel: string, ts: st
 
 /** A private message to one user, split to Slack's limit. */
 export async function tell(state: SlackState, channel: string, user: string, text: string, threadTs?: string): Promise<void> {
-  for (const piece of splitText(text, MESSAGE_LIMITS.slack)) await state.client.chat.postEphemeral({ channel, user, text: escapeForSlack(piece), ...(threadTs ? { thread_ts: threadTs } : {}) });
+  for (const piece of splitText(slackTextOf(state, text), MESSAGE_LIMITS.slack)) await state.client.chat.postEphemeral({ channel, user, text: piece, ...(threadTs ? { thread_ts: threadTs } : {}) });
+}
+
+/** A bot's reply as Slack shows it: its commands as typed there, and no character read as Slack's markup. */
+export function slackTextOf(state: SlackState, text: string): string {
+  return escapeForSlack(withSlackCommands(text, state.bot.commands.map((command) => command.definition.name)));
 }
 
 /** Posts a reply's text with its files (a gallery, a leaderboard) in the channel. */
 export async function postWithFiles(state: SlackState, channel: string, text: string, files: readonly { readonly name: string; readonly bytes: Uint8Array }[]): Promise<void> {
-  await state.client.filesUploadV2({ channel_id: channel, initial_comment: escapeForSlack(text), file_uploads: files.map((file) => ({ file: Buffer.from(file.bytes), filename: file.name })) });
+  await state.client.filesUploadV2({ channel_id: channel, initial_comment: slackTextOf(state, text), file_uploads: files.map((file) => ({ file: Buffer.from(file.bytes), filename: file.name })) });
 }

@@ -12,6 +12,18 @@ export function parseMessageLink(link: string): { channel: string; ts: string } 
 }
 
 /**
+ * A reply's command names as Slack users type them: the bot's texts say `/styles` or `/help`, which
+ * on Slack are `/impasto styles` and `/impasto help` (only /stylize is a command of its own there).
+ * A name after "Discord: " is that platform's and stays.
+ */
+export function withSlackCommands(text: string, commandNames: readonly string[]): string {
+  const names = commandNames.filter((name) => name !== 'stylize').sort((a, b) => b.length - a.length);
+  if (names.length === 0) return text;
+  const pattern = new RegExp(`(?<!Discord: )(?<=^|[\\s(])/(${names.map((name) => name.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')).join('|')})(?![\\w-])`, 'g');
+  return text.replace(pattern, '/impasto $1');
+}
+
+/**
  * Members' words as Slack shows them, not as its markup: `<!channel>`, `<@U123>` and `<https://…|…>`
  * in a contest's title would otherwise ping the channel, a member, or hide a link. Slack asks for
  * exactly these three characters to be escaped.
