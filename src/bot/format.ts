@@ -21,7 +21,10 @@ export function formatEta(ms: number): string {
   if (seconds < 90) return `about ${seconds} s`;
   const minutes = Math.round(seconds / 60);
   if (minutes < 90) return `about ${minutes} min`;
-  return `about ${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  if (minutes < 48 * 60) return `about ${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  // A contest may run 30 days: "550 h 0 min" said three weeks badly.
+  const hours = Math.round(minutes / 60);
+  return `about ${Math.floor(hours / 24)} d${hours % 24 === 0 ? '' : ` ${hours % 24} h`}`;
 }
 
 export function formatDuration(ms: number): string {
@@ -87,7 +90,9 @@ function describeWhere(job: Job): string[] {
 /** "in 2 h (27 Nov, 20:30 UTC)": a moment in the future, readable on every platform. */
 export function formatWhen(at: number, now = Date.now()): string {
   const date = new Date(at);
-  const clock = `${date.getUTCDate()} ${date.toLocaleString('en-GB', { month: 'short', timeZone: 'UTC' })}, ${String(date.getUTCHours()).padStart(2, '0')}:${String(date.getUTCMinutes()).padStart(2, '0')} UTC`;
+  // The year only when it is not this one: a contest in /contest history may be a year old.
+  const year = date.getUTCFullYear() === new Date(now).getUTCFullYear() ? '' : ` ${date.getUTCFullYear()}`;
+  const clock = `${date.getUTCDate()} ${date.toLocaleString('en-GB', { month: 'short', timeZone: 'UTC' })}${year}, ${String(date.getUTCHours()).padStart(2, '0')}:${String(date.getUTCMinutes()).padStart(2, '0')} UTC`;
   return at > now ? `in ${formatEta(at - now).replace(/^about /, '')} (${clock})` : `on ${clock}`;
 }
 

@@ -91,7 +91,7 @@ describe('contest rules', () => {
     expect(() => parseEndTime('0h', clock)).toThrow('at least 10 seconds');
     expect(() => parseEndTime('40d', 0)).toThrow('at most 30 days');
     expect(() => parseEndTime('soon', 0)).toThrow('"soon" is not a duration or a date');
-    expect(() => parseEndTime('2020-01-01', clock)).toThrow('"2020-01-01" has passed: it was on 1 Jan, 00:00 UTC (a date without an offset is read in UTC).');
+    expect(() => parseEndTime('2020-01-01', clock)).toThrow('"2020-01-01" has passed: it was on 1 Jan 2020, 00:00 UTC (a date without an offset is read in UTC).');
   });
 
   it('reads a date without an offset in UTC, as the bot writes times, whatever the server\'s time zone', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { counted, describeParameters, progressBar, progressFraction } from '../../src/bot/format.ts';
+import { counted, describeParameters, formatWhen, progressBar, progressFraction } from '../../src/bot/format.ts';
 import type { Job } from '../../src/bot/jobs/store.ts';
 
 describe('progress', () => {
@@ -22,6 +22,20 @@ describe('counted', () => {
     expect(counted(1, 'entry', 'entries')).toBe('1 entry');
     expect(counted(2, 'entry', 'entries')).toBe('2 entries');
     expect(counted(0, 'vote')).toBe('0 votes');
+  });
+});
+
+describe('formatWhen', () => {
+  it('says a time in UTC, with its year only when it is not this one', () => {
+    const now = Date.parse('2026-12-01T20:00Z');
+    expect(formatWhen(Date.parse('2026-12-24T18:00Z'), now)).toBe('in 22 d 22 h (24 Dec, 18:00 UTC)');
+    expect(formatWhen(Date.parse('2026-03-07T09:05Z'), now)).toBe('on 7 Mar, 09:05 UTC');
+    // A contest of last year in /contest history.
+    expect(formatWhen(Date.parse('2025-12-31T23:00Z'), now)).toBe('on 31 Dec 2025, 23:00 UTC');
+    expect(formatWhen(Date.parse('2027-01-02T10:00Z'), now)).toMatch(/^in .+ \(2 Jan 2027, 10:00 UTC\)$/);
+    // Days past two, whole hours; hours and minutes below.
+    expect(formatWhen(now + 3 * 86_400_000, now)).toBe('in 3 d (4 Dec, 20:00 UTC)');
+    expect(formatWhen(now + 47 * 3_600_000 + 30 * 60_000, now)).toBe('in 47 h 30 min (3 Dec, 19:30 UTC)');
   });
 });
 
