@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { counted, describeParameters, formatWhen, progressBar, progressFraction } from '../../src/bot/format.ts';
+import { counted, describeParameters, formatDuration, formatWhen, progressBar, progressFraction } from '../../src/bot/format.ts';
 import type { Job } from '../../src/bot/jobs/store.ts';
 
 describe('progress', () => {
@@ -22,6 +22,14 @@ describe('counted', () => {
     expect(counted(1, 'entry', 'entries')).toBe('1 entry');
     expect(counted(2, 'entry', 'entries')).toBe('2 entries');
     expect(counted(0, 'vote')).toBe('0 votes');
+  });
+});
+
+describe('formatDuration', () => {
+  it('says how long a job took in seconds, minutes, or hours for a training', () => {
+    expect(formatDuration(17_400)).toBe('17 s');
+    expect(formatDuration(125_000)).toBe('2 min 5 s');
+    expect(formatDuration((2 * 3600 + 5 * 60 + 3) * 1000)).toBe('2 h 5 min');
   });
 });
 
