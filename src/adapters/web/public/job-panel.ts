@@ -142,8 +142,14 @@ function finish(job: PublicJob): void {
   resetChart(job.result.lossHistory, job.options.multiScale !== false);
   // The result below shows the finished picture: the live frame above would only repeat it.
   $('#preview-figure').hidden = true;
-  $<HTMLImageElement>('#result-image').src = job.result.png;
-  $<HTMLImageElement>('#result-gif').src = job.result.gif;
+  // Sized before they load (the GIF has the picture's shape), so that the page is as tall as it will
+  // be when the panel is brought into view below: on a phone it stopped short while they loaded.
+  for (const [id, src] of [['#result-image', job.result.png], ['#result-gif', job.result.gif]] as const) {
+    const image = $<HTMLImageElement>(id);
+    image.width = job.result.width;
+    image.height = job.result.height;
+    image.src = src;
+  }
   // A clip's GIF is the result itself, and its PNG only the first frame.
   const clip = isClip(job);
   $('#result-image-caption').textContent = clip ? 'First frame' : 'Result';
