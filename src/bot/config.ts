@@ -44,6 +44,7 @@ export function parseEnvironment<T extends z.ZodTypeAny>(schema: T, env: NodeJS.
   throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
 }
 
+/** Every schema's bounds are worded here, alike ("expected 1 or more (got "0")"), not each at its own `.min()`. */
 function describeConfigIssue(issue: z.ZodIssue, raw: string | undefined): string {
   if (issue.code === 'invalid_type' && issue.expected === 'number') return `expected a number (got "${raw ?? ''}")`;
   if (issue.code === 'invalid_union') {
@@ -81,14 +82,14 @@ export const redisEnvironmentSchema = z.object({
 
 export type RedisEnvironment = z.infer<typeof redisEnvironmentSchema>;
 
-const count = (fallback: number, max = 1_000_000) => z.coerce.number({ invalid_type_error: 'expected a whole number' }).int('expected a whole number').min(1, 'expected 1 or more').max(max).default(fallback);
+const count = (fallback: number, max = 1_000_000) => z.coerce.number({ invalid_type_error: 'expected a whole number' }).int('expected a whole number').min(1).max(max).default(fallback);
 const optionalCount = (max: number) =>
-  z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number({ invalid_type_error: 'expected a whole number' }).int('expected a whole number').min(1, 'expected 1 or more').max(max).optional());
+  z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number({ invalid_type_error: 'expected a whole number' }).int('expected a whole number').min(1).max(max).optional());
 /** A long side in pixels: a deployment cannot offer sizes below the smallest a job may have (the commands' own minimum). */
 const atLeastJobSize = z.number().min(SIZE_RANGE.min);
-const minutes = z.coerce.number({ invalid_type_error: 'expected a number of minutes' }).positive('expected more than 0').max(24 * 60);
+const minutes = z.coerce.number({ invalid_type_error: 'expected a number of minutes' }).positive().max(24 * 60);
 /** A training job's time limit (it waits while pictures are painted, so it is long). */
-const trainingHours = z.coerce.number({ invalid_type_error: 'expected a number of hours' }).positive('expected more than 0').max(24 * 7).default(24);
+const trainingHours = z.coerce.number({ invalid_type_error: 'expected a number of hours' }).positive().max(24 * 7).default(24);
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 /** How the bot and each worker log (`createLogger`). */
 const loggingSettings = {
@@ -119,7 +120,7 @@ export const botEnvironmentSchema = engineEnvironmentSchema
     IMPASTO_DAILY_JOBS_PER_COMMUNITY: count(500, 1_000_000),
     IMPASTO_JOB_TIMEOUT_MINUTES: minutes.default(20),
     IMPASTO_TRAINING_STEPS: count(2000, 200_000),
-    IMPASTO_TRAINING_SIZE: count(256, 512).pipe(z.number().min(32, 'expected 32 or more')),
+    IMPASTO_TRAINING_SIZE: count(256, 512).pipe(z.number().min(32)),
     IMPASTO_TRAINING_BATCH: count(4, 16),
     IMPASTO_TRAINING_TIMEOUT_HOURS: trainingHours,
     IMPASTO_MAX_SIZE: optionalCount(SIZE_RANGE.max).pipe(atLeastJobSize.optional()),
