@@ -525,6 +525,11 @@ export function parseEndTime(text: string, now: number): number {
 
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})(?:[t ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(z|utc|[+-]\d{2}:?\d{2})?$/;
 
+/** Whether `text` is written as a date `parseEndTime` reads (a day, with a time of day and an offset or not). */
+export function isDateText(text: string): boolean {
+  return DATE_PATTERN.test(text.trim().toLowerCase());
+}
+
 /**
  * A date and time of day, in UTC unless it names an offset: the bot writes every time in UTC, and
  * the server's own time zone is nobody's in the chat (Date.parse would read "2026-12-24T18:00" in

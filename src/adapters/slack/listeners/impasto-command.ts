@@ -4,6 +4,7 @@ import { contextOf, fetchFile, latestImageOf, postWithFiles, tell, type SlashCom
 import { executeFetching, guarded } from '../guarded.ts';
 import type { SlackState } from '../state.ts';
 import { parseCommandText } from '../../../bot/commands/text.ts';
+import { isDateText } from '../../../bot/contests/contests.ts';
 
 /** `/impasto styles | style add|remove|train | contest … | cancel | queue | forget-me [confirm=true] | settings [max_size=…] | help`. */
 export function registerImpastoCommand(app: App, state: SlackState): void {
@@ -78,14 +79,13 @@ async function runContestCommand(state: SlackState, sub: string, rest: string[],
 
 /**
  * `<ends> <title…>`: an end written as a date with a time of day ("2026-12-24 18:00", "… 18:00 UTC",
- * "… 18:00 +01:00") is several words, which belong to the end and not to the title.
+ * "… 18:00 +01:00") is several words, which belong to the end and not to the title: the most words,
+ * up to three, that read as one date.
  */
 function endsAndTitleOf(words: readonly string[]): { ends: string | undefined; title: string[] } {
-  const [first, ...title] = words;
-  const ends = first === undefined ? [] : [first];
-  if (first && /^\d{4}-\d{2}-\d{2}$/.test(first) && /^\d{1,2}:\d{2}(:\d{2})?$/.test(title[0] ?? '')) {
-    ends.push(title.shift()!);
-    if (/^(utc|z|[+-]\d{2}:?\d{2})$/i.test(title[0] ?? '')) ends.push(title.shift()!);
+  for (let count = Math.min(3, words.length); count > 1; count--) {
+    const ends = words.slice(0, count).join(' ');
+    if (isDateText(ends)) return { ends, title: words.slice(count) };
   }
-  return { ends: ends.join(' ') || undefined, title };
+  return { ends: words[0], title: words.slice(1) };
 }
