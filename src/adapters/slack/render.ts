@@ -2,9 +2,8 @@ import type { ActionsBlock, Button, KnownBlock } from '@slack/web-api';
 import type { JobAction } from '../../bot/job-messages.ts';
 import type { Job } from '../../bot/jobs/store.ts';
 import type { JobDelivery } from '../deliveries.ts';
-import type { SlackReplyRef } from './conversation.ts';
+import { slackTextOf, type SlackReplyRef } from './conversation.ts';
 import { IDS, type SlackState } from './state.ts';
-import { escapeForSlack } from './text.ts';
 
 /**
  * A message's actions as one Slack actions block (none when it has no actions). Remove carries the
@@ -36,13 +35,13 @@ export async function deliverToSlack(state: SlackState, { job, message, files }:
   const ref = replyRefOf(job);
   if (!ref) return;
   const who = `<@${ref.userId}>`;
-  const text = `${who} ${escapeForSlack(message.text)}`;
+  const text = `${who} ${slackTextOf(state, message.text)}`;
   await postStatus(state, job, ref, text, message.files.length > 0 ? [] : message.actions);
   if (files.length === 0) return;
   const uploaded = await state.client.filesUploadV2({
     channel_id: ref.channel,
     thread_ts: ref.threadTs,
-    initial_comment: `${who} ${escapeForSlack(message.details ?? '')}`,
+    initial_comment: `${who} ${slackTextOf(state, message.details ?? '')}`,
     // No alt text (the files' descriptions): uploads that carry one have been reported to go
     // unshared, silently (python-slack-sdk#1818, a server-side issue, open), and the result is the product.
     file_uploads: files.map((file) => ({ file: Buffer.from(file.bytes), filename: file.name })),

@@ -1,10 +1,9 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { rerunChangeNamed } from '../../../bot/job-messages.ts';
 import { VOTE_ACTION } from '../contests.ts';
-import { contextOf, tell, whyCannotPostIn } from '../conversation.ts';
+import { contextOf, slackTextOf, tell, whyCannotPostIn } from '../conversation.ts';
 import { guarded } from '../guarded.ts';
 import { IDS, type SlackState } from '../state.ts';
-import { escapeForSlack } from '../text.ts';
 
 /** Vote and Cancel (answered privately), Remove, and a result's Less / More / Again / Paint it properly (a new job in the same thread). */
 export function registerButtons(app: App, state: SlackState): void {
@@ -33,7 +32,7 @@ export function registerButtons(app: App, state: SlackState): void {
     await ack();
     const channel = body.channel?.id ?? '';
     const problem = await whyCannotPostIn(state, channel);
-    if (problem) return void (await respond({ response_type: 'ephemeral', replace_original: false, text: escapeForSlack(problem) }));
+    if (problem) return void (await respond({ response_type: 'ephemeral', replace_original: false, text: slackTextOf(state, problem) }));
     await guarded(state, channel, body.user.id, async () => {
       const original = bot.job(action.value ?? '');
       const change = rerunChangeNamed(action.action_id.slice(IDS.rerunPrefix.length)) ?? 'seed';
@@ -55,5 +54,5 @@ async function removePicture(state: SlackState, value: string, body: BlockAction
   const threadTs = body.message?.thread_ts as string | undefined;
   if (reply.refusal) return tell(state, channel, body.user.id, reply.text, threadTs);
   for (const file of fileIds) await state.client.files.delete({ file }).catch((error: unknown) => state.logger.warn({ err: error, file }, 'could not delete a result from Slack'));
-  if (body.message?.ts) await state.client.chat.update({ channel, ts: body.message.ts, text: escapeForSlack(reply.text), blocks: [] });
+  if (body.message?.ts) await state.client.chat.update({ channel, ts: body.message.ts, text: slackTextOf(state, reply.text), blocks: [] });
 }

@@ -1,10 +1,9 @@
 import type { App, MessageShortcut } from '@slack/bolt';
-import { imageOf, linkedPictureHostOf, tell, whyCannotPostIn, type SlackMessageLike } from '../conversation.ts';
+import { imageOf, linkedPictureHostOf, slackTextOf, tell, whyCannotPostIn, type SlackMessageLike } from '../conversation.ts';
 import { noPictureText } from '../../../bot/format.ts';
 import { guarded } from '../guarded.ts';
 import { fileRefOf, stylizeModal } from '../modal.ts';
 import { IDS, type SlackState } from '../state.ts';
-import { escapeForSlack } from '../text.ts';
 
 /** "Stylize with…" on a message with an image opens the stylize modal (the member's saved style first). */
 export function registerShortcut(app: App, state: SlackState): void {
@@ -12,7 +11,7 @@ export function registerShortcut(app: App, state: SlackState): void {
     await ack();
     // Told through the shortcut's response URL: where the bot is not a member, it cannot post there.
     const problem = await whyCannotPostIn(state, shortcut.channel.id);
-    if (problem) return void (await respond({ response_type: 'ephemeral', text: escapeForSlack(problem) }));
+    if (problem) return void (await respond({ response_type: 'ephemeral', text: slackTextOf(state, problem) }));
     await guarded(state, shortcut.channel.id, shortcut.user.id, () => openStylizeModal(state, shortcut));
   });
 }

@@ -1,10 +1,9 @@
 import type { App, MessageShortcut } from '@slack/bolt';
 import { replyOrRefusal } from '../../../bot/errors.ts';
 import { savedStyleText } from '../../../bot/styles/saved.ts';
-import { fetchFile, imageOf, linkedPictureHostOf, type SlackMessageLike } from '../conversation.ts';
+import { fetchFile, imageOf, linkedPictureHostOf, slackTextOf, type SlackMessageLike } from '../conversation.ts';
 import { noPictureText } from '../../../bot/format.ts';
 import { IDS, type SlackState } from '../state.ts';
-import { escapeForSlack } from '../text.ts';
 
 /** "Use as style" on a message with an image saves it as the member's style, offered first in "Stylize with…". */
 export function registerUseAsStyle(app: App, state: SlackState): void {
@@ -15,7 +14,7 @@ export function registerUseAsStyle(app: App, state: SlackState): void {
       state.logger.error({ err: error }, 'slack: could not save a style');
       return 'Something went wrong on our side; it has been logged.';
     });
-    await respond({ response_type: 'ephemeral', text: escapeForSlack(text) });
+    await respond({ response_type: 'ephemeral', text: slackTextOf(state, text) });
   });
 }
 
