@@ -12,6 +12,8 @@ import busboy from 'busboy';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { messageBlockErrors, viewErrors } from './blocks.ts';
 
+const MESSAGE_METHODS = new Set(['chat.postMessage', 'chat.postEphemeral', 'chat.update']);
+
 export const BOT_TOKEN = 'xoxb-fake-bot-token-0123456789';
 export const APP_TOKEN = 'xapp-fake-app-token-0123456789';
 export const SIGNING_SECRET = 'fake-signing-secret-0123456789';
@@ -133,6 +135,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
 
   function answer(call: ApiCall): Record<string, unknown> {
     const { method, args } = call;
+    // A message whose blocks Slack would refuse is refused, whichever call posts or changes it.
+    const blockFaults = MESSAGE_METHODS.has(method) ? messageBlockErrors(args.blocks) : [];
+    if (blockFaults.length > 0) return { ok: false, error: 'invalid_blocks', errors: blockFaults };
     switch (method) {
       case 'auth.test':
         return call.token === BOT_TOKEN ? { ok: true, url: 'https://fake.slack/', team: 'Painters', user: 'impasto', team_id: TEAM_ID, user_id: BOT_USER_ID, bot_id: 'B0BOT' } : { ok: false, error: 'invalid_auth' };
@@ -140,16 +145,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         return call.token === APP_TOKEN ? { ok: true, url: `ws://127.0.0.1:${port}/socket?ticket=${randomBytes(4).toString('hex')}` } : { ok: false, error: 'invalid_auth' };
       case 'chat.postMessage':
       case 'chat.postEphemeral': {
-        const blockFaults = messageBlockErrors(args.blocks);
-        if (blockFaults.length > 0) return { ok: false, error: 'invalid_blocks', errors: blockFaults };
         const ts = nextTs();
         return { ok: true, channel: args.channel, ts, message_ts: ts, message: { ts, text: args.text } };
       }
-      case 'chat.update': {
-        const blockFaults = messageBlockErrors(args.blocks);
-        if (blockFaults.length > 0) return { ok: false, error: 'invalid_blocks', errors: blockFaults };
+      case 'chat.update':
         return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
-      }
       case 'conversations.history':
         return { ok: true, messages: messages.filter((message) => !message.thread_ts || message.thread_ts === message.ts).slice().reverse(), has_more: false };
       case 'conversations.replies':
