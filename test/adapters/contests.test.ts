@@ -288,6 +288,12 @@ describe('contests on Slack', () => {
     expect(String(spring.args.initial_comment)).toContain('(up to 2 each)');
     await command('U0MOD', 'contest cancel');
     await fake.waitForCall((call) => call.method === 'chat.postMessage' && /"Spring &lt;!channel&gt; rain" was cancelled/.test(String(call.args.text)));
+
+    // Words and key=value together: the words fill what the options left.
+    await command('U0MOD', 'contest start great-wave ends=2h Snow at dusk');
+    await fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && /Style contest "Snow at dusk"/.test(String(call.args.initial_comment)));
+    await command('U0MOD', 'contest cancel');
+    await fake.waitForCall((call) => call.method === 'chat.postMessage' && /"Snow at dusk" was cancelled/.test(String(call.args.text)));
   }, 60_000);
 
   it('reminds the channel of a long contest an hour before its end, when that time passed during a restart', async () => {

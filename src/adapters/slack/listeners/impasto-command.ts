@@ -56,10 +56,8 @@ async function runContestCommand(state: SlackState, sub: string, rest: string[],
   const channel = context.origin.channelId;
   const user = context.requester.userId;
   switch (sub) {
-    case 'start': {
-      const { ends, title } = endsAndTitleOf(rest.slice(1));
-      return bot.execute('contest start', { style_name: rest[0], ends, title: title.join(' ') || undefined, ...typed }, context);
-    }
+    case 'start':
+      return bot.execute('contest start', contestStartOptionsOf(rest, typed), context);
     case 'enter': {
       const latest = await latestImageOf(state, channel, user);
       if (!latest?.message.ts) return { text: 'Share your photo in this channel first, then run /impasto contest enter.' };
@@ -78,14 +76,27 @@ async function runContestCommand(state: SlackState, sub: string, rest: string[],
 }
 
 /**
- * `<ends> <title…>`: an end written as a date with a time of day ("2026-12-24 18:00", "… 18:00 UTC",
- * "… 18:00 +01:00") is several words, which belong to the end and not to the title: the most words,
- * up to three, that read as one date.
+ * `<style> <ends> <title…>`, where the words fill, in that order, what was not given as key=value:
+ * `great-wave ends=2h Winter waves` is titled "Winter waves".
  */
-function endsAndTitleOf(words: readonly string[]): { ends: string | undefined; title: string[] } {
+function contestStartOptionsOf(words: readonly string[], typed: Readonly<Record<string, string>>): Record<string, string | undefined> {
+  let rest = words;
+  const options: Record<string, string | undefined> = {};
+  if (typed.style_name === undefined) [options.style_name, rest] = [rest[0], rest.slice(1)];
+  if (typed.ends === undefined) [options.ends, rest] = splitEnds(rest);
+  if (typed.title === undefined && rest.length > 0) options.title = rest.join(' ');
+  return { ...options, ...typed };
+}
+
+/**
+ * An end written as a date with a time of day ("2026-12-24 18:00", "… 18:00 UTC", "… 18:00 +01:00")
+ * is several words, which belong to the end and not to the title: the most words, up to three, that
+ * read as one date.
+ */
+function splitEnds(words: readonly string[]): [ends: string | undefined, rest: readonly string[]] {
   for (let count = Math.min(3, words.length); count > 1; count--) {
     const ends = words.slice(0, count).join(' ');
-    if (isDateText(ends)) return { ends, title: words.slice(count) };
+    if (isDateText(ends)) return [ends, words.slice(count)];
   }
-  return { ends: words[0], title: words.slice(1) };
+  return [words[0], words.slice(1)];
 }
