@@ -380,14 +380,24 @@ describe('the web playground', () => {
     await page.click('button[data-tab="stylize"]');
   });
 
-  it('says in its header why there is no engine, as soon as it knows (a newcomer offline, without the weights), and when it is mended', async () => {
+  it('says in its header why there is no engine, as soon as it knows (a newcomer offline, without the weights), and when it is mended; and that the library is empty', async () => {
     const empty = await prepareAppDirs();
     const weightsDir = join(empty.dataDir, 'no-weights');
     const bare = await startApp(appEnv(empty, { IMPASTO_LOG_LEVEL: 'silent', IMPASTO_WEIGHTS_DIR: weightsDir }));
+    // And every painting was removed from its library: the page says so where the choices would be.
+    const styles = bare.bot.library.in('web');
+    for (const style of styles.list()) await styles.remove(style.name);
     const other = await context.newPage();
     try {
       await other.goto(bare.web!.url);
       await expect.poll(() => other.textContent('#backend'), { timeout: 60_000 }).toBe('engine: not available: its VGG-19 weights are missing (see the server log)');
+      expect(await other.isVisible('#style-choices-empty')).toBe(true);
+      expect(await other.isHidden('#style-choices')).toBe(true);
+      expect(await other.textContent('#style-drop .drop-hint')).toBe('Drop a painting here, or click to choose one');
+      await other.getByRole('tab', { name: 'Style library' }).click();
+      await expect.poll(() => other.locator('#library-empty').textContent()).toBe('The style library is empty: add a painting with the form below.');
+      expect(await other.isVisible('#library-empty')).toBe(true);
+      await other.getByRole('tab', { name: 'Stylize' }).click();
       // The newcomer puts the weights in place and paints again, on the same page: the header follows, without a reload.
       await cp(SHARED_VGG_DIR, weightsDir, { recursive: true });
       await other.setInputFiles('#content-input', sharedImagePath('content_tubingen.jpg'));

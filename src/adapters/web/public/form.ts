@@ -87,7 +87,9 @@ export interface DropPreviews {
 
 export function wireDropZone(zone: HTMLElement, input: HTMLInputElement, previews: DropPreviews, onChange?: () => void): void {
   const hint = zone.querySelector<HTMLElement>('.drop-hint');
-  const emptyHint = hint?.textContent ?? '';
+  // A zone's own words for "nothing chosen" may change (the style's, when the library is empty).
+  const emptyHint = () => zone.dataset.emptyHint ?? '';
+  zone.dataset.emptyHint = hint?.textContent ?? '';
   // A picture this browser cannot draw (a HEIC in Chromium) is said so by name, not shown as a broken image: the bot paints it all the same.
   previews.image.addEventListener('error', () => {
     const name = input.files?.[0]?.name;
@@ -98,7 +100,7 @@ export function wireDropZone(zone: HTMLElement, input: HTMLInputElement, preview
   const show = () => {
     const file = input.files?.[0];
     const video = file?.type.startsWith('video/') ? previews.video : undefined;
-    if (hint) hint.textContent = emptyHint;
+    if (hint) hint.textContent = emptyHint();
     previews.image.hidden = !file || video !== undefined;
     if (previews.video) previews.video.hidden = video === undefined;
     previews.image.alt = file?.name ?? '';
@@ -140,7 +142,10 @@ export function wirePastedPhoto(input: HTMLInputElement, isActive: () => boolean
 export async function renderStyleChoices(): Promise<void> {
   const styles = await api<PublicStyle[]>('/api/styles');
   $('#style-names').replaceChildren(...styles.map((style) => new Option(style.label, style.name)));
+  $('#style-choices-empty').hidden = styles.length > 0;
+  setStyleDropHint(styles.length > 0 ? '…or drop your own style image' : 'Drop a painting here, or click to choose one');
   const grid = $('#style-choices');
+  grid.hidden = styles.length === 0;
   grid.replaceChildren(
     ...styles.map((style, index) => {
       const label = document.createElement('label');
@@ -169,6 +174,13 @@ export async function renderStyleChoices(): Promise<void> {
       return label;
     }),
   );
+}
+
+/** Shown while no style image is chosen: "…or" follows the library's paintings, and reads oddly without them. */
+function setStyleDropHint(text: string): void {
+  const zone = $('#style-drop');
+  zone.dataset.emptyHint = text;
+  if (!$<HTMLInputElement>('#style-input').files?.length) $('#style-drop .drop-hint').textContent = text;
 }
 
 function fastBadge(): HTMLElement {

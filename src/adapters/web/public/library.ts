@@ -9,6 +9,9 @@ type Permissions = Pick<AppInfo, 'libraryEdits' | 'training'>;
 export async function renderLibrary(permissions: Permissions): Promise<void> {
   const { libraryEdits } = permissions;
   const styles = await api<PublicStyle[]>('/api/styles');
+  const empty = $('#library-empty');
+  empty.hidden = styles.length > 0;
+  empty.textContent = libraryEdits ? 'The style library is empty: add a painting with the form below.' : 'The style library is empty.';
   $('#library').replaceChildren(
     ...styles.map((style) => {
       const card = document.createElement('div');
