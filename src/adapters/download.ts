@@ -14,6 +14,8 @@ export interface DownloadPolicy {
   readonly field: string;
   /** What an HTML answer means on this platform (Slack sends its login page for a bad token). */
   readonly htmlMeans?: string;
+  /** For the whole download, the body included (30 s unless given). */
+  readonly timeoutMs?: number;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -33,11 +35,12 @@ export async function downloadImage(url: string, name: string, policy: DownloadP
   }
   const allowed = policy.allowedHosts.includes(parsed.host) && (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && LOOPBACK.has(parsed.hostname)));
   if (!allowed) throw new BotError('not_allowed', `The ${policy.label} is not hosted on this chat platform (${parsed.host}); I only fetch files from it.`, policy.field);
+  const failed = () => new BotError('missing_image', `I could not download the ${policy.label}; try sending it again.`, policy.field);
   let response: Response;
   try {
-    response = await fetch(parsed, { redirect: 'manual', headers: policy.headers, signal: AbortSignal.timeout(30_000) });
+    response = await fetch(parsed, { redirect: 'manual', headers: policy.headers, signal: AbortSignal.timeout(policy.timeoutMs ?? 30_000) });
   } catch {
-    throw new BotError('missing_image', `I could not download the ${policy.label}; try sending it again.`, policy.field);
+    throw failed();
   }
   if (response.status >= 300 && response.status < 400) throw new BotError('not_allowed', `The ${policy.label} link redirects elsewhere; I do not follow it.`, policy.field);
   if (!response.ok || !response.body) throw new BotError('missing_image', `I could not download the ${policy.label} (HTTP ${response.status}); try sending it again.`, policy.field);
@@ -52,15 +55,23 @@ export async function downloadImage(url: string, name: string, policy: DownloadP
     await response.body.cancel();
     throw new InputError('too_many_bytes', `The ${policy.label} is ${(declared / 1048576).toFixed(1)} MB; the limit is ${(policy.maxBytes / 1048576).toFixed(0)} MB.`, policy.field);
   }
+  const bytes = Buffer.concat(await readBody(response.body, policy).catch((error: unknown) => {
+    // The host dropped the connection or was too slow partway through the file: fetch's own words
+    // ("terminated") would mean nothing to the sender.
+    throw error instanceof InputError ? error : failed();
+  }));
+  return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), name };
+}
+
+async function readBody(body: ReadableStream<Uint8Array>, policy: DownloadPolicy): Promise<Uint8Array[]> {
   const chunks: Uint8Array[] = [];
   let received = 0;
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
     received += chunk.byteLength;
     if (received > policy.maxBytes) throw new InputError('too_many_bytes', `The ${policy.label} is over the ${(policy.maxBytes / 1048576).toFixed(0)} MB limit.`, policy.field);
     chunks.push(chunk);
   }
-  const bytes = Buffer.concat(chunks);
-  return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), name };
+  return chunks;
 }
 
 /**
