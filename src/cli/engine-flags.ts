@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { describeAccepted, kebabCase, type OptionSpec, type OptionSpecs } from '../engine/option-spec.ts';
+import { describeAccepted, kebabCase, parseOptions, schemaOf, type OptionSpec, type OptionSpecs } from '../engine/option-spec.ts';
 
 export const toNumber = (value: string): number => {
   const number = Number(value);
@@ -42,4 +42,9 @@ function flagOf(name: string, spec: OptionSpec): Option {
 /** The engine's options from parsed flags (commander names them in camelCase, as the engine does). */
 export function engineOptionsOfFlags<T extends OptionSpecs>(specs: T, flags: Readonly<Record<string, unknown>>): { [K in keyof T]?: unknown } {
   return Object.fromEntries(Object.keys(specs).flatMap((name) => (flags[name] !== undefined ? [[name, flags[name]]] : []))) as { [K in keyof T]?: unknown };
+}
+
+/** Refuses, before any work, an option out of its table's range, naming it as typed (`--style-scale`). */
+export function checkFlags(specs: OptionSpecs, options: Readonly<Record<string, unknown>>): void {
+  parseOptions(schemaOf(specs), options, (name) => `--${kebabCase(name)}`);
 }

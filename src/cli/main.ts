@@ -36,9 +36,8 @@ import { lazySegmenter } from '../engine/segmentation/person.ts';
 import { downloadSegmentationModel, hasSegmentationModel, SEGMENTATION_CACHE_DIR } from '../engine/segmentation/weights.ts';
 import { downloadWeights } from '../engine/weights.ts';
 import { downloadFastNetworks } from '../engine/fast/download.ts';
-import { engineOptionsOfFlags, flagsOf, toNumber } from './engine-flags.ts';
+import { checkFlags, engineOptionsOfFlags, flagsOf, toNumber } from './engine-flags.ts';
 import { assertWritable, makeOutputFolder, readNamedFile, writeOutput } from './files.ts';
-import { parseOptions, schemaOf } from '../engine/option-spec.ts';
 import { defaultsFor, resultSizeFor } from '../engine/options.ts';
 import { paintClip, readClip } from './clips.ts';
 import { encodePictureFor, outputOf } from './outputs.ts';
@@ -51,7 +50,13 @@ const CLIP_OUTPUT_HELP = '.jpg, .webp or .avif write those; a clip goes to a .gi
 /** The settings `stylize` and `fast` read: the engine's, and the clip limits the bot uses too. */
 const CLI_ENVIRONMENT = engineEnvironmentSchema.merge(clipEnvironmentSchema);
 
-const program = new Command('impasto').description('Neural style transfer (Gatys et al.) on onnxruntime or TensorFlow.js').showHelpAfterError();
+// A mistyped option is one line, as the engine's refusals are, with the way to the rest (the whole
+// help after it pushed the line off the screen), and exits 2 as they do; the subcommands inherit this.
+const program = new Command('impasto')
+  .description('Neural style transfer (Gatys et al.) on onnxruntime or TensorFlow.js')
+  .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'impasto: ')) })
+  .showHelpAfterError('(add --help for how to use it)')
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
 const stylize = program
   .command('stylize')
@@ -83,7 +88,7 @@ stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<s
   const backgroundWeights = (flags.backgroundWeights as number[] | undefined) ?? backgroundImages.map(() => 1);
   if (backgroundWeights.length !== backgroundImages.length) throw new InputError('invalid_option', `--background-weights has ${counted(backgroundWeights.length, 'weight')} for ${counted(backgroundImages.length, 'background style')}.`, 'backgroundWeights');
   const options = engineOptionsOfFlags(OPTIMISE_OPTIONS, flags);
-  parseOptions(schemaOf(OPTIMISE_OPTIONS), options);
+  checkFlags(OPTIMISE_OPTIONS, options);
   const engine = await createEngine({
     backend: env.IMPASTO_BACKEND,
     objectiveEngine: env.IMPASTO_ENGINE,
@@ -124,7 +129,7 @@ fast.action(async (contentPath: string, flags: Record<string, unknown>) => {
   const segmenter = lazySegmenter(env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR, () => chooseBackend(env.IMPASTO_BACKEND));
   const context = { engine: () => Promise.reject(new Error('the fast method needs no VGG engine')), fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, trainedNetworksDir: env.IMPASTO_TRAINED_NETWORKS_DIR, segmenter };
   const options = engineOptionsOfFlags(FAST_OPTIONS, flags);
-  parseOptions(schemaOf(FAST_OPTIONS), options);
+  checkFlags(FAST_OPTIONS, options);
   const output = outputOf(flags.output as string | undefined, clip);
   await assertOutputs(output, flags);
   if (clip) {
@@ -149,7 +154,9 @@ const trainStyle = program
 for (const option of flagsOf(TRAIN_OPTIONS)) trainStyle.addOption(option);
 trainStyle.action(async (paintingPath: string, flags: Record<string, unknown>) => {
   const env = loadEngineEnvironment();
-  const options = parseTrainOptions(engineOptionsOfFlags(TRAIN_OPTIONS, flags));
+  const typed = engineOptionsOfFlags(TRAIN_OPTIONS, flags);
+  checkFlags(TRAIN_OPTIONS, typed);
+  const options = parseTrainOptions(typed);
   const name = (flags.name as string | undefined) ?? basename(paintingPath, extname(paintingPath)).toLowerCase().replace(/[^a-z0-9_-]+/g, '-');
   // Before its checkpoint and samples are written under it: "../x" wrote them outside the folder.
   checkTrainedNetworkName(name);

@@ -90,7 +90,7 @@ function fieldSchemaOf(name: string, spec: OptionSpec): z.ZodTypeAny {
       schema = z.boolean();
       break;
     case 'layers':
-      schema = z.array(z.string().regex(LAYER_NAME, 'layer names look like conv3_2')).min(1).max(16);
+      schema = z.array(z.string().regex(LAYER_NAME, 'layer names look like conv3_2')).min(1, `${name} must name a layer`).max(16, `${name} may name 16 layers at most`);
       break;
     case 'network':
       schema = z.string().refine((value) => spec.pretrained.includes(value) || TRAINED_NETWORK.test(value), `${name} must be one of ${spec.pretrained.join(', ')}, or trained:<name> for a network trained here`);
@@ -99,31 +99,35 @@ function fieldSchemaOf(name: string, spec: OptionSpec): z.ZodTypeAny {
   return 'default' in spec && spec.default !== undefined ? schema.default(spec.default) : schema.optional();
 }
 
-/** Validates options against a table's schema; throws an `InputError` naming the first bad option. */
-export function parseOptions<Parsed, Input>(schema: z.ZodType<Parsed, z.ZodTypeDef, Input>, input: unknown): Parsed {
+/**
+ * Validates options against a table's schema; throws an `InputError` naming the first bad option,
+ * as `nameOf` writes it where the sender typed it otherwise (the command line's `--style-scale`).
+ */
+export function parseOptions<Parsed, Input>(schema: z.ZodType<Parsed, z.ZodTypeDef, Input>, input: unknown, nameOf: (option: string) => string = (option) => option): Parsed {
   const parsed = schema.safeParse(input ?? {});
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
-  const field = issue.path.join('.') || 'options';
-  throw new InputError('invalid_option', describeIssue(field, issue), field);
+  const field = issue.path.length > 0 ? String(issue.path[0]) : 'options';
+  throw new InputError('invalid_option', describeIssue(field, nameOf(field), issue), field);
 }
 
-function describeIssue(field: string, issue: z.ZodIssue): string {
-  // Messages written in the schema (they start with the field's name) say it best.
-  if (issue.message.startsWith(field)) return `${issue.message}.`;
+/** `shown`: the option as the sender knows it (a layer list's bad entry is the list's). */
+function describeIssue(option: string, shown: string, issue: z.ZodIssue): string {
+  // Messages written in the schema (they start with the option's name) say it best.
+  if (issue.message.startsWith(option)) return `${shown}${issue.message.slice(option.length)}.`;
   switch (issue.code) {
     case 'too_small':
-      return `${field} must be at least ${String(issue.minimum)}${issue.type === 'number' && !issue.inclusive ? ' (exclusive)' : ''}.`;
+      return `${shown} must be at least ${String(issue.minimum)}${issue.type === 'number' && !issue.inclusive ? ' (exclusive)' : ''}.`;
     case 'too_big':
-      return `${field} must be at most ${String(issue.maximum)}.`;
+      return `${shown} must be at most ${String(issue.maximum)}.`;
     case 'invalid_enum_value':
-      return `${field} must be one of ${issue.options.join(', ')}.`;
+      return `${shown} must be one of ${issue.options.join(', ')}.`;
     case 'unrecognized_keys':
       return `Unknown option${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}.`;
     case 'invalid_type':
-      return issue.expected === 'integer' ? `${field} must be a whole number.` : `${field} must be a ${issue.expected} (got ${issue.received}).`;
+      return issue.expected === 'integer' ? `${shown} must be a whole number.` : `${shown} must be a ${issue.expected} (got ${issue.received}).`;
     default:
-      return `${field}: ${issue.message}.`;
+      return `${shown}: ${issue.message}.`;
   }
 }
 

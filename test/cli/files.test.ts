@@ -57,9 +57,17 @@ describe('the command line with files it cannot read or write', () => {
     expect(failed.stderr).toMatch(/^impasto: Cannot write \/proc\/impasto-result\.png \(--output\): [^\n]+\.\n$/);
   });
 
-  it('refuses an option out of its range before the engine starts', async () => {
-    expect(await impasto(['stylize', photo, painting, '--iterations', '0'])).toEqual({ code: 2, stderr: 'impasto: iterations must be at least 1.\n' });
-    expect(await impasto(['fast', photo, '--strength', '11'])).toEqual({ code: 2, stderr: 'impasto: strength must be at most 10.\n' });
+  it('refuses an option out of its range before the engine starts, naming it as it was typed', async () => {
+    expect(await impasto(['stylize', photo, painting, '--iterations', '0'])).toEqual({ code: 2, stderr: 'impasto: --iterations must be at least 1.\n' });
+    expect(await impasto(['stylize', photo, painting, '--style-scale', '0'])).toEqual({ code: 2, stderr: 'impasto: --style-scale must be at least 0.1.\n' });
+    expect(await impasto(['stylize', photo, painting, '--content-layers', 'conv3_2,conv9'])).toEqual({ code: 2, stderr: 'impasto: --content-layers: layer names look like conv3_2.\n' });
+    expect(await impasto(['fast', photo, '--strength', '11'])).toEqual({ code: 2, stderr: 'impasto: --strength must be at most 10.\n' });
+    expect(await impasto(['train-style', painting, '--photos', '.', '--steps', '0'])).toEqual({ code: 2, stderr: 'impasto: --steps must be at least 1.\n' });
+  });
+
+  it('refuses what is not a number or not an option in one line and a hint, not the whole help', async () => {
+    expect(await impasto(['stylize', photo, painting, '--size', '512px'])).toEqual({ code: 2, stderr: "impasto: option '--size <value>' argument '512px' is invalid. expected a number\n(add --help for how to use it)\n" });
+    expect(await impasto(['fast', photo, '--colour', 'blue'])).toEqual({ code: 2, stderr: "impasto: unknown option '--colour'\n(add --help for how to use it)\n" });
   });
 
   it('paints a small photo at its own size unless a size is asked for, as the bot does (it enlarged a 512-px photo to 1024)', async () => {

@@ -244,6 +244,8 @@ describe('validating options', () => {
     ['strength', { strength: 0 }, /^strength must be at least 1\.$/],
     ['optimizer', { optimizer: 'sgd' }, /^optimizer must be one of lbfgs, adam\.$/],
     ['options', { colour: 'blue' }, /^Unknown option: colour\.$/],
+    ['contentLayers', { contentLayers: ['conv3_2', 'conv9'] }, /^contentLayers: layer names look like conv3_2\.$/],
+    ['styleLayers', { styleLayers: [] }, /^styleLayers must name a layer\.$/],
   ];
   it.each(cases)('names %s and what is allowed', (field, input, message) => {
     let caught: unknown;
