@@ -1,11 +1,18 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { describeAccepted, kebabCase, parseOptions, schemaOf, type OptionSpec, type OptionSpecs } from '../engine/option-spec.ts';
 
-export const toNumber = (value: string): number => {
+const toNumber = (value: string): number => {
   const number = Number(value);
   if (value.trim() === '' || !Number.isFinite(number)) throw new InvalidArgumentError('expected a number');
   return number;
 };
+/** `0.7,0.3`: a blend's weights, each above 0 (the engine refuses a style weighted 0, but only once it has started). */
+export const toBlendWeights = (value: string): number[] =>
+  value.split(',').map((part) => {
+    const number = Number(part);
+    if (part.trim() === '' || !Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('expected numbers above 0, such as 0.7,0.3');
+    return number;
+  });
 const toLayerList = (value: string): string[] => value.split(',').map((layer) => layer.trim()).filter(Boolean);
 
 /**

@@ -36,7 +36,7 @@ import { lazySegmenter } from '../engine/segmentation/person.ts';
 import { downloadSegmentationModel, hasSegmentationModel, SEGMENTATION_CACHE_DIR } from '../engine/segmentation/weights.ts';
 import { downloadWeights } from '../engine/weights.ts';
 import { downloadFastNetworks } from '../engine/fast/download.ts';
-import { checkFlags, engineOptionsOfFlags, flagsOf, toNumber } from './engine-flags.ts';
+import { checkFlags, engineOptionsOfFlags, flagsOf, toBlendWeights } from './engine-flags.ts';
 import { assertWritable, makeOutputFolder, readNamedFile, writeOutput } from './files.ts';
 import { defaultsFor, resultSizeFor } from '../engine/options.ts';
 import { paintClip, readClip } from './clips.ts';
@@ -65,10 +65,10 @@ const stylize = program
   .argument('<styles...>', 'style image, or several to blend (see --style-weights)')
   .option('-o, --output <file>', `where to write the stylized picture (default stylized.png); ${CLIP_OUTPUT_HELP}`)
   .option('--gif <file>', 'also write an animated GIF of the optimisation (of a clip: the painted clip)')
-  .option('--style-weights <list>', 'blend weights for several styles, e.g. 0.7,0.3 (default: equal)', (value) => value.split(',').map(toNumber))
+  .option('--style-weights <list>', 'blend weights for several styles, e.g. 0.7,0.3 (default: equal)', toBlendWeights)
   .option('--mask <file>', 'white = stylize, black = keep the content (the content image\'s shape)')
   .option('--background-style <files...>', 'paint the background in this style (or a blend, with --background-weights) and the person in <styles>')
-  .option('--background-weights <list>', 'blend weights for several background styles (default: equal)', (value) => value.split(',').map(toNumber));
+  .option('--background-weights <list>', 'blend weights for several background styles (default: equal)', toBlendWeights);
 // Every option of the optimisation, with its range and default, from the method's own table.
 for (const option of flagsOf(OPTIMISE_OPTIONS)) stylize.addOption(option);
 stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<string, unknown>) => {
