@@ -71,6 +71,10 @@ describe('command definitions', () => {
     // Typed as text in a Slack command or a mention.
     [{ photo: 'holiday.jpg' }, 'photo', 'photo takes an uploaded picture, not text: a photo.'],
     [{ photo, colour: 'red' }, 'colour', '/example has no option "colour". Its options are: photo, size, weight, optimizer, name, flag.'],
+    // A slip, or the name written as another platform writes names: the option it most likely meant.
+    [{ photo, sise: 512 }, 'sise', '/example has no option "sise": did you mean size? Its options are: photo, size, weight, optimizer, name, flag.'],
+    [{ photo, Optimiser: 'adam' }, 'Optimiser', '/example has no option "Optimiser": did you mean optimizer? Its options are: photo, size, weight, optimizer, name, flag.'],
+    [{ photo, ab: 1 }, 'ab', '/example has no option "ab". Its options are: photo, size, weight, optimizer, name, flag.'],
   ])('name the option and what it accepts: %j', (raw, field, message) => {
     const error = refusal(raw);
     expect(error.field).toBe(field);
