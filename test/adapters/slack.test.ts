@@ -512,6 +512,22 @@ describe('Slack in Socket Mode', () => {
     expect(ack.envelope_id).toBeDefined();
   });
 
+  it('answers a mistyped /impasto command with the one it likely meant', async () => {
+    const answers: string[] = [];
+    for (const text of ['stlyes', 'style ad pier', 'style', 'contest strat great-wave 2h Pier', 'paint']) {
+      const since = fake.calls.length;
+      await fake.sendEnvelope('slash_commands', { command: '/impasto', text, user_id: ALICE, user_name: 'alice', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 't8', response_url: `${fake.apiUrl}response` });
+      answers.push(String((await fake.waitForCall((call) => fake.calls.indexOf(call) >= since && call.method === 'chat.postEphemeral' && call.args.user === ALICE)).args.text));
+    }
+    expect(answers).toEqual([
+      'I don\'t know "stlyes": did you mean /impasto styles? (/impasto help lists them all.)',
+      'I don\'t know "style ad": did you mean /impasto style add?',
+      '/impasto style is followed by add, remove or train (such as /impasto style add &lt;name&gt;); /impasto styles shows the gallery.',
+      'I don\'t know "contest strat": did you mean /impasto contest start?',
+      'I don\'t know "paint". Try /impasto help.',
+    ]);
+  });
+
   it('keeps the modal’s private_metadata small: only the file’s id, name and URL, and who posted it', async () => {
     // A phone upload's file object, as Slack sends it: thumbnails, permalinks, a long camera name.
     const thumbs = Object.fromEntries([64, 80, 160, 360, 480, 720, 800, 960, 1024].flatMap((size) => [

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatNumber } from '../../engine/option-spec.ts';
 import { BotError } from '../errors.ts';
-import { editDistance } from '../styles/suggest.ts';
+import { nameMeantBy } from '../styles/suggest.ts';
 import type { ArgsOf, CommandDefinition, OptionDefinition } from './types.ts';
 
 const imageSchema = z.object({ bytes: z.instanceof(Uint8Array), name: z.string() });
@@ -38,7 +38,7 @@ export function parseArgs<D extends CommandDefinition>(definition: D, raw: Reado
   const unknown = Object.keys(raw).filter((key) => !(key in definition.options));
   if (unknown.length > 0) {
     const names = Object.keys(definition.options);
-    const meant = unknown.length === 1 ? optionMeantBy(unknown[0]!, names) : undefined;
+    const meant = unknown.length === 1 ? nameMeantBy(unknown[0]!, names) : undefined;
     const guess = meant ? `: did you mean ${meant}?` : '.';
     throw new BotError('invalid_option', `/${definition.name} has no option ${unknown.map((key) => `"${key}"`).join(', ')}${guess} Its options are: ${names.join(', ')}.`, unknown[0]);
   }
@@ -60,18 +60,6 @@ export function parseArgs<D extends CommandDefinition>(definition: D, raw: Reado
     args[name] = parsed.data;
   }
   return args as ArgsOf<D>;
-}
-
-/**
- * The option a mistyped name most likely meant: the same name written another way (`style-name`,
- * `styleName`, `Size`), or one a slip of one or two letters away (`sise`, `strenght`).
- */
-function optionMeantBy(typed: string, names: readonly string[]): string | undefined {
-  const written = typed.replace(/([a-z])([A-Z])/g, '$1_$2').replace(/-/g, '_').toLowerCase();
-  const exact = names.find((name) => name === written);
-  if (exact) return exact;
-  const [closest] = names.map((name) => ({ name, distance: editDistance(written, name) })).sort((a, b) => a.distance - b.distance);
-  return closest && closest.distance <= Math.min(2, Math.floor(closest.name.length / 3)) ? closest.name : undefined;
 }
 
 /** Checks just some options of a command (e.g. a form's fields before the images are fetched). */

@@ -5,6 +5,11 @@ import { executeFetching, guarded } from '../guarded.ts';
 import type { SlackState } from '../state.ts';
 import { parseCommandText } from '../../../bot/commands/text.ts';
 import { isDateText } from '../../../bot/contests/contests.ts';
+import { nameMeantBy } from '../../../bot/styles/suggest.ts';
+
+/** The first words /impasto knows (`style` and `contest` take a second). */
+const IMPASTO_SUBCOMMANDS = ['styles', 'style', 'contest', 'cancel', 'queue', 'forget-me', 'settings', 'help'];
+const STYLE_SUBCOMMANDS = ['add', 'remove', 'train'];
 
 /** `/impasto styles | style add|remove|train | contest … | cancel | queue | forget-me [confirm=true] | settings [max_size=…] | help`. */
 export function registerImpastoCommand(app: App, state: SlackState): void {
@@ -38,8 +43,12 @@ async function runImpastoCommand(state: SlackState, command: SlashCommand): Prom
     reply = await bot.execute(first, typed, context);
   } else if (first === 'queue' || first === 'help') {
     reply = await bot.execute(first, typed, context);
+  } else if (first === 'style') {
+    const meant = second === undefined ? undefined : nameMeantBy(second, STYLE_SUBCOMMANDS);
+    reply = { text: meant ? `I don't know "style ${second}": did you mean /impasto style ${meant}?` : '/impasto style is followed by add, remove or train (such as /impasto style add <name>); /impasto styles shows the gallery.' };
   } else {
-    reply = { text: `I don't know "${first}". Try /impasto help.` };
+    const meant = nameMeantBy(first, IMPASTO_SUBCOMMANDS);
+    reply = { text: meant ? `I don't know "${first}": did you mean /impasto ${meant}? (/impasto help lists them all.)` : `I don't know "${first}". Try /impasto help.` };
   }
   // A reply with pictures (the gallery, a leaderboard) is for the channel; text alone is private.
   if (reply.files?.length && !reply.refusal) await postWithFiles(state, command.channel_id, reply.text, reply.files);
@@ -70,7 +79,8 @@ async function runContestCommand(state: SlackState, sub: string, rest: string[],
     default: {
       if (bot.definition(`contest ${sub}`)) return bot.execute(`contest ${sub}`, typed, context);
       const known = bot.commands.map((command) => command.definition.name).filter((name) => name.startsWith('contest ')).map((name) => name.slice('contest '.length));
-      return { text: `I don't know "contest ${sub}". Try ${known.join(', ')}.` };
+      const meant = nameMeantBy(sub, known);
+      return { text: meant ? `I don't know "contest ${sub}": did you mean /impasto contest ${meant}?` : `I don't know "contest ${sub}". Try ${known.join(', ')}.` };
     }
   }
 }
