@@ -99,7 +99,7 @@ export interface Bot {
   /** A vote button press: toggles the member's vote. */
   vote(entryId: string, context: CommandContext): Promise<Reply>;
   /** The ranking as text and a picture of the top entries. */
-  leaderboard(contest: Contest, top: number): Promise<Leaderboard>;
+  leaderboard(contest: Contest, top: number, viewerId?: string): Promise<Leaderboard>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -124,7 +124,7 @@ export function createBot(options: BotOptions): Bot {
     entryOptions: { size: limits.defaultSize, iterations: limits.defaultIterations },
   });
   queue.onEvent((event) => contests.handleJobEvent(event));
-  const leaderboard = (contest: Contest, top: number) => renderLeaderboard(contests, store, contest, top);
+  const leaderboard = (contest: Contest, top: number, viewerId?: string) => renderLeaderboard(contests, store, contest, top, viewerId);
   const settings = new SettingsStore(db, limits);
   const canSegment = () => hasSegmentationModel(env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR);
   const training = new StyleTraining({
@@ -277,6 +277,6 @@ function createCommands(services: BotServices): AnyCommand[] {
     createForgetMeCommand(services),
     createSettingsCommand(services),
   ];
-  commands.push(createHelpCommand(() => commands.map((command) => command.definition)));
+  commands.push(createHelpCommand(commands.map((command) => command.definition)));
   return commands;
 }

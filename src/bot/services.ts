@@ -24,7 +24,7 @@ export interface BotServices {
   readonly engineInfo: () => PaintEngine | undefined;
   readonly contests: Contests;
   /** The ranking as text and as a picture of the top entries. */
-  readonly leaderboard: (contest: Contest, top: number) => Promise<Leaderboard>;
+  readonly leaderboard: (contest: Contest, top: number, viewerId?: string) => Promise<Leaderboard>;
   /** Whether the person-segmentation model is installed (target and background_style need it). */
   readonly canSegment: () => boolean;
   /** Training fast networks for library styles (`/style train`). */

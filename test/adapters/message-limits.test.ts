@@ -27,7 +27,14 @@ describe('message limits', () => {
         expect(pieces.join('\n'), `/${name} on ${platform}`).toBe(reply.text);
       }
     }
-    // /help is the one reply that needs the split on Discord.
-    expect((await harness.bot.execute('help', {}, contextFor('someone'))).text.length).toBeGreaterThan(MESSAGE_LIMITS.discord);
+    // /help is one message even on Discord, and so is each command's own (the longest, /stylize's).
+    for (const platform of ['discord', 'slack'] as const) {
+      expect((await harness.bot.execute('help', {}, contextFor('someone', { platform }))).text.length).toBeLessThanOrEqual(MESSAGE_LIMITS.discord);
+      for (const command of harness.bot.commands) {
+        const name = command.definition.name;
+        if (name === 'help') continue;
+        expect((await harness.bot.execute('help', { command: name }, contextFor('someone', { platform }))).text.length, name).toBeLessThanOrEqual(MESSAGE_LIMITS.discord);
+      }
+    }
   });
 });

@@ -512,12 +512,14 @@ describe('Slack in Socket Mode', () => {
     expect(ack.envelope_id).toBeDefined();
   });
 
-  it('answers a mistyped /impasto command with the one it likely meant', async () => {
+  it('answers a mistyped /impasto command with the one it likely meant, and /impasto help <command> with its options', async () => {
+    // A member of their own, so that no earlier test's late answer is taken for theirs.
+    const typist = 'U0TYPIST';
     const answers: string[] = [];
-    for (const text of ['stlyes', 'style ad pier', 'style', 'contest strat great-wave 2h Pier', 'paint']) {
+    for (const text of ['stlyes', 'style ad pier', 'style', 'contest strat great-wave 2h Pier', 'paint', 'help contest start']) {
       const since = fake.calls.length;
-      await fake.sendEnvelope('slash_commands', { command: '/impasto', text, user_id: ALICE, user_name: 'alice', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 't8', response_url: `${fake.apiUrl}response` });
-      answers.push(String((await fake.waitForCall((call) => fake.calls.indexOf(call) >= since && call.method === 'chat.postEphemeral' && call.args.user === ALICE)).args.text));
+      await fake.sendEnvelope('slash_commands', { command: '/impasto', text, user_id: typist, user_name: 'typist', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 't8', response_url: `${fake.apiUrl}response` });
+      answers.push(String((await fake.waitForCall((call) => fake.calls.indexOf(call) >= since && call.method === 'chat.postEphemeral' && call.args.user === typist)).args.text));
     }
     expect(answers).toEqual([
       'I don\'t know "stlyes": did you mean /impasto styles? (/impasto help lists them all.)',
@@ -525,6 +527,8 @@ describe('Slack in Socket Mode', () => {
       '/impasto style is followed by add, remove or train (such as /impasto style add &lt;name&gt;); /impasto styles shows the gallery.',
       'I don\'t know "contest strat": did you mean /impasto contest start?',
       'I don\'t know "paint". Try /impasto help.',
+      // And help for one command, named in words.
+      expect.stringMatching(/^\/impasto contest start: Start a style contest in this channel \(moderators\)\n  • title \(required\): /),
     ]);
   });
 

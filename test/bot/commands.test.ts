@@ -84,7 +84,7 @@ describe('command definitions', () => {
 
 describe('/help', () => {
   it('begins, in a chat, with the ways to ask that are not commands; the playground is its own form', async () => {
-    const help = createHelpCommand(() => [example.definition]);
+    const help = createHelpCommand([example.definition]);
     const textFor = async (platform: Platform) => (await help.handle(contextFor('someone', { platform }), {})).text;
     expect(await textFor('discord')).toMatch(/^Ways to ask: .*reply to a picture with @impasto starry-night.*direct message\.\n\n\/example: an example\n/s);
     expect(await textFor('slack')).toMatch(/^Ways to ask: .*@impasto starry-night in a picture's thread.*Messages tab.*\n\n\/impasto example: an example\n/s);
@@ -93,11 +93,30 @@ describe('/help', () => {
 
   it('names each command as it is typed there: on Slack the rest go through /impasto', async () => {
     const stylize = { ...example.definition, name: 'stylize' };
-    const help = createHelpCommand(() => [stylize, example.definition]);
+    const help = createHelpCommand([stylize, example.definition]);
     const slack = (await help.handle(contextFor('someone', { platform: 'slack' }), {})).text;
-    expect(slack).toMatch(/\n\/stylize: an example\n[\s\S]*\n\/impasto example: an example\n/);
+    expect(slack).toMatch(/\n\/stylize: an example\n\/impasto example: an example\n\/impasto help: How to use the bot\n/);
     expect(slack).toContain('The other commands are /impasto <command>, with options as key=value');
     expect((await help.handle(contextFor('someone', { platform: 'discord' }), {})).text).toMatch(/\n\/example: an example\n/);
+  });
+
+  it('lists the commands one line each, and a command’s options when asked for it', async () => {
+    const help = createHelpCommand([example.definition]);
+    const discord = await help.handle(contextFor('someone', { platform: 'discord' }), {});
+    expect(discord.text).toMatch(/\n\n\/example: an example\n\/help: How to use the bot\n\nA command's options: \/help command:stylize$/);
+    expect((await help.handle(contextFor('someone', { platform: 'slack' }), {})).text).toMatch(/\nA command's options: \/impasto help stylize$/);
+    const one = await help.handle(contextFor('someone', { platform: 'discord' }), { command: 'example' });
+    expect(one.text).toBe([
+      '/example: an example',
+      '  • photo (required): a photo',
+      '  • size: size (64–512, default 256)',
+      '  • weight: weight (0–1e12)',
+      '  • optimizer: optimizer (lbfgs | adam, default lbfgs)',
+      '  • name: a name',
+      '  • flag: a flag',
+    ].join('\n'));
+    expect(help.definition.options.command.choices).toEqual(['example']);
+    expect(() => parseArgs(help.definition, { command: 'nope' })).toThrow('command must be one of example.');
   });
 });
 

@@ -218,6 +218,21 @@ describe('contest rules', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('lists a large contest’s first places, the asker’s own further back and how many more, within one Discord message', async () => {
+    const contest = await startContest(2, 1);
+    const ids: string[] = [];
+    for (let i = 0; i < 60; i++) ids.push(await enterAndPost(member(`member-with-a-long-name-${String(i).padStart(2, '0')}`)));
+    const board = await renderLeaderboard(contests, store, contests.get(contest.id)!, 3, 'member-with-a-long-name-42');
+    const lines = board.text.split('\n');
+    expect(lines.slice(1, 11).map((line) => Number(/^(\d+)\./.exec(line)![1]))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(lines.slice(11)).toEqual(['…and 49 more entries', `43. member-with-a-long-name-42: 0 votes (entry ${ids[42]})`]);
+    // The winners' post carries the leaderboard: with every entry listed it was about 3,500 characters, which Discord refuses.
+    contests.close(moderator, origin.channelId);
+    const closed = await renderLeaderboard(contests, store, contests.get(contest.id)!, 3);
+    expect(closed.text.split('\n').at(-1)).toBe('…and 50 more entries');
+    expect(contestMessages.closed(contests.get(contest.id)!, contests.ranking(contest.id), true, closed.text).length).toBeLessThanOrEqual(2000);
+  });
+
   it('closes itself at the end time, freezing the votes', async () => {
     const contest = await startContest(2);
     const entry = await enterAndPost(member('alice'));

@@ -148,3 +148,25 @@ describe('jobs through the queue and the engine worker', () => {
     await harness.bot.idle();
   });
 });
+
+describe('/queue with a long queue', () => {
+  it('lists its head and the asker’s own jobs further back, and counts the rest', async () => {
+    // Not started: nothing runs, so every job waits where it was put.
+    const long = await startTestBot({ IMPASTO_MAX_QUEUE: '100', IMPASTO_MAX_QUEUED_PER_COMMUNITY: '100' }, undefined, undefined, { start: false });
+    try {
+      for (let i = 0; i < 14; i++) await long.bot.execute('stylize', { content, style, ...small }, contextFor(`member${i}`));
+      await long.bot.execute('stylize', { content, style, ...small }, contextFor('carol'));
+      await long.bot.execute('stylize', { content, style, ...small }, contextFor('member99'));
+      const lines = (await long.bot.execute('queue', {}, contextFor('carol'))).text.split('\n');
+      expect(lines).toHaveLength(12);
+      expect(lines.slice(0, 10).map((line) => /by (\S+)/.exec(line)![1])).toEqual(Array.from({ length: 10 }, (_, i) => `user-member${i}`));
+      expect(lines[10]).toBe('…and 5 more jobs waiting');
+      // Positions count from the job at the head (#0 would be running).
+      expect(lines[11]).toMatch(/^#14 · job \S+ by user-carol \(yours\) · /);
+      // One whose jobs are all in the head sees the head and the count.
+      expect((await long.bot.execute('queue', {}, contextFor('member0'))).text.split('\n').slice(9)).toEqual([expect.stringMatching(/by user-member9 ·/), '…and 6 more jobs waiting']);
+    } finally {
+      await long.stop();
+    }
+  });
+});

@@ -14,16 +14,37 @@ const WAYS_TO_ASK: Readonly<Record<Platform, string | undefined>> = {
   web: undefined,
 };
 
-/** Help text is generated from the definitions, so it cannot drift from what the commands accept. */
-export function createHelpCommand(definitions: () => readonly CommandDefinition[]) {
-  return defineCommand({ name: 'help', description: 'How to use the bot', options: {} }, async (context) => {
-    const sections = definitions().map((definition) => {
-      const options = Object.entries(definition.options).map(([name, option]) => `  • ${name}${option.required ? ' (required)' : ''}: ${option.description}${describeRange(option)}`);
-      return [`${invocationOf(definition.name, context.requester.platform)}: ${definition.description}`, ...options].join('\n');
-    });
-    const ways = WAYS_TO_ASK[context.requester.platform];
-    return { text: [...(ways ? [ways, ''] : []), ...sections].join('\n'), ephemeral: true };
+/** How to ask for one command's options, as typed there. */
+const ASK_FOR_OPTIONS: Readonly<Record<Platform, string>> = {
+  discord: "A command's options: /help command:stylize",
+  slack: "A command's options: /impasto help stylize",
+  web: "A command's options: /help command:stylize",
+};
+
+/**
+ * Help is generated from the definitions, so it cannot drift from what the commands accept: alone, the
+ * ways to ask and one line per command (one message, even on Discord); for a command, its options.
+ */
+export function createHelpCommand(others: readonly CommandDefinition[]) {
+  const definition = {
+    name: 'help',
+    description: 'How to use the bot',
+    options: { command: { type: 'choice', description: 'a command, for its options', choices: others.map((other) => other.name) } },
+  } as const satisfies CommandDefinition;
+  return defineCommand(definition, async (context, args) => {
+    const { platform } = context.requester;
+    const asked = others.find((other) => other.name === args.command);
+    if (asked) return { text: describeCommand(asked, platform), ephemeral: true };
+    const ways = WAYS_TO_ASK[platform];
+    const list = [...others, definition].map((other) => `${invocationOf(other.name, platform)}: ${other.description}`);
+    return { text: [...(ways ? [ways, ''] : []), ...list, '', ASK_FOR_OPTIONS[platform]].join('\n'), ephemeral: true };
   });
+}
+
+/** A command and its options, each with what it takes. */
+function describeCommand(definition: CommandDefinition, platform: Platform): string {
+  const options = Object.entries(definition.options).map(([name, option]) => `  • ${name}${option.required ? ' (required)' : ''}: ${option.description}${describeRange(option)}`);
+  return [`${invocationOf(definition.name, platform)}: ${definition.description}`, ...(options.length > 0 ? options : ['  (no options)'])].join('\n');
 }
 
 /** How a command is typed there: on Slack only /stylize is a slash command of its own, the rest go through /impasto. */

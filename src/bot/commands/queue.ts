@@ -3,6 +3,11 @@ import { isOfCommunity } from '../jobs/store.ts';
 import type { BotServices } from '../services.ts';
 import { defineCommand } from './define.ts';
 
+/** The queue's first entries listed by /queue; the asker's own are listed wherever they are. */
+const SHOWN_ENTRIES = 10;
+
+type QueueEntry = ReturnType<BotServices['queue']['entries']>[number];
+
 export function createQueueCommand(services: BotServices) {
   return defineCommand({ name: 'queue', description: 'Show what is running and waiting, with ETAs', options: {} }, async (context) => {
     const all = services.queue.entries();
@@ -11,11 +16,16 @@ export function createQueueCommand(services: BotServices) {
     const elsewhere = all.length - entries.length;
     const others = elsewhere > 0 ? `${counted(elsewhere, 'job')} from other servers ${elsewhere === 1 ? 'is' : 'are'} in the queue too.` : '';
     if (entries.length === 0) return { text: all.length === 0 ? 'The queue is empty: a new job starts at once.' : `Nothing of this server's is waiting. ${others}`, ephemeral: true };
-    const lines = entries.map(({ job, position, etaMs }) => {
-      const mine = job.requester.platform === context.requester.platform && job.requester.userId === context.requester.userId ? ' (yours)' : '';
+    const isMine = (job: QueueEntry['job']) => job.requester.platform === context.requester.platform && job.requester.userId === context.requester.userId;
+    const lineOf = ({ job, position, etaMs }: QueueEntry) => {
       const state = position === 0 ? `running ${job.progress ? progressBar(job.progress) : ''}`.trim() : `#${position}`;
-      return `${state} · job ${job.id} by ${job.requester.userName}${mine} · ${job.styleLabel}, ${job.options.size} px · done in ${formatEta(etaMs)}`;
-    });
-    return { text: [...lines, ...(others ? [others] : [])].join('\n'), ephemeral: true };
+      return `${state} · job ${job.id} by ${job.requester.userName}${isMine(job) ? ' (yours)' : ''} · ${job.styleLabel}, ${job.options.size} px · done in ${formatEta(etaMs)}`;
+    };
+    // A long queue is its head, then the asker's own further back: all of it was a wall of text (and over Discord's 2000 characters at the default limit of 20).
+    const head = entries.slice(0, SHOWN_ENTRIES);
+    const mineFurther = entries.slice(SHOWN_ENTRIES).filter(({ job }) => isMine(job));
+    const hidden = entries.length - head.length - mineFurther.length;
+    const more = hidden > 0 ? [`…and ${counted(hidden, 'more job')} waiting`] : [];
+    return { text: [...head.map(lineOf), ...more, ...mineFurther.map(lineOf), ...(others ? [others] : [])].join('\n'), ephemeral: true };
   });
 }

@@ -1,7 +1,7 @@
 import { counted, formatWhen } from '../format.ts';
 import type { JobStore } from '../jobs/store.ts';
 import { renderContactSheet } from '../styles/library.ts';
-import type { Contest, Contests } from './contests.ts';
+import type { Contest, ContestEntry, Contests } from './contests.ts';
 
 export interface Leaderboard {
   readonly text: string;
@@ -14,12 +14,26 @@ export function describeLeaderboard(contest: Pick<Contest, 'title'>): string {
   return `The top entries of "${contest.title}", each labelled with its place, its author and its votes.`;
 }
 
-/** The ranking as text (every entry) and as a picture of the top `top` entries. */
-export async function renderLeaderboard(contests: Contests, store: JobStore, contest: Contest, top: number): Promise<Leaderboard> {
+/** The places the leaderboard's text lists; a viewer's own entries are listed wherever they are. */
+const LISTED_PLACES = 10;
+
+/**
+ * The ranking as text (its first places, `viewer`'s own further back, and how many more) and as a
+ * picture of the top `top` entries (`viewerId`: the member asking, in the contest's channel). Every entry was listed: the winners' post of a contest of 50
+ * entries passed Discord's 2000 characters, and Discord refused it.
+ */
+export async function renderLeaderboard(contests: Contests, store: JobStore, contest: Contest, top: number, viewerId?: string): Promise<Leaderboard> {
   const ranking = contests.ranking(contest.id);
   const state = contest.status === 'open' ? `ends ${formatWhen(contest.endsAt)}` : contest.status === 'closed' ? 'ended' : 'cancelled';
   if (ranking.length === 0) return { text: `"${contest.title}" (style ${contest.styleLabel}, ${state}): no entries yet.` };
-  const lines = ranking.map((entry, index) => `${index + 1}. ${entry.userName}${entry.memberLeft ? ' (left)' : ''}: ${counted(entry.votes, 'vote')} (entry ${entry.id})`);
+  const lineOf = (entry: ContestEntry, place: number) => `${place}. ${entry.userName}${entry.memberLeft ? ' (left)' : ''}: ${counted(entry.votes, 'vote')} (entry ${entry.id})`;
+  const further = ranking.map((entry, index) => ({ entry, place: index + 1 })).slice(LISTED_PLACES).filter(({ entry }) => entry.userId === viewerId);
+  const hidden = ranking.length - Math.min(LISTED_PLACES, ranking.length) - further.length;
+  const lines = [
+    ...ranking.slice(0, LISTED_PLACES).map((entry, index) => lineOf(entry, index + 1)),
+    ...(hidden > 0 ? [`…and ${counted(hidden, 'more entry', 'more entries')}`] : []),
+    ...further.map(({ entry, place }) => lineOf(entry, place)),
+  ];
   const tiles = ranking.slice(0, top).flatMap((entry, index) => {
     const path = store.get(entry.jobId)?.result?.pngPath;
     return path ? [{ path, label: `${index + 1}. ${entry.userName} · ${entry.votes}` }] : [];

@@ -41,7 +41,11 @@ async function runImpastoCommand(state: SlackState, command: SlashCommand): Prom
     reply = await bot.execute('cancel', { ...(second ? { job: second } : {}), ...typed }, context);
   } else if (first === 'forget-me' || first === 'settings') {
     reply = await bot.execute(first, typed, context);
-  } else if (first === 'queue' || first === 'help') {
+  } else if (first === 'help') {
+    // `/impasto help contest start`: the words name the command (written as typed: `/impasto contest start` too).
+    const named = words.slice(1).join(' ').replace(/^\/?(impasto )?\/?/, '');
+    reply = await bot.execute('help', { ...(named ? { command: named } : {}), ...typed }, context);
+  } else if (first === 'queue') {
     reply = await bot.execute(first, typed, context);
   } else if (first === 'style') {
     const meant = second === undefined ? undefined : nameMeantBy(second, STYLE_SUBCOMMANDS);

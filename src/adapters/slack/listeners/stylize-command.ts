@@ -20,8 +20,8 @@ async function runStylizeCommand(state: SlackState, command: SlashCommand): Prom
   // Bare, it paints with the member's saved style if there is one (as /stylize does on Discord), else explains itself.
   const bare = Object.keys(args).length === 0;
   if (args.style_name === 'help' || (bare && !state.bot.savedStyles.find({ platform: 'slack', userId: command.user_id }))) {
-    const help = await state.bot.execute('help', {}, await contextOf(state, command.user_id, command.user_name, command.channel_id, ''));
-    return tell(state, command.channel_id, command.user_id, `Usage: /stylize <style> [size=… iterations=…] works on the latest image you shared here (no style: the one you saved with Use as style).\n${help.text}`);
+    const help = await state.bot.execute('help', { command: 'stylize' }, await contextOf(state, command.user_id, command.user_name, command.channel_id, ''));
+    return tell(state, command.channel_id, command.user_id, `Usage: /stylize <style> [size=… iterations=…] works on the latest image you shared here (no style: the one you saved with Use as style). /impasto help lists the other commands.\n${help.text}`);
   }
   const latest = await latestImageOf(state, command.channel_id, command.user_id);
   if (!latest?.message.ts) {
