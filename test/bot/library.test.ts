@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importStyles } from '../../src/bot/styles/import.ts';
-import { styleChoiceLabel, styleNameFromFileName } from '../../src/bot/styles/library.ts';
+import { MAX_OWN_STYLES, styleChoiceLabel, styleNameFromFileName } from '../../src/bot/styles/library.ts';
+import { pictureToFetch } from '../../src/bot/commands/images.ts';
 import { openDatabase } from '../../src/bot/database.ts';
 import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
 import { contextFor, startTestBot } from '../helpers/bot.ts';
@@ -108,6 +109,23 @@ describe('the style library', () => {
     const files = (await readdir(harness.bot.library.in('web').get('twice')!.path.replace(/\/[^/]+$/, ''))).filter((file) => file.startsWith('twice-'));
     expect(files).toHaveLength(1);
     await harness.bot.execute('style remove', { name: 'twice' }, moderator);
+  });
+
+  it('holds at most 100 styles of a community’s own, refused before the image is fetched, and so when two adds race for the last place', async () => {
+    const community = 'discord:crowded';
+    const moderator = contextFor('mod', { isModerator: true, platform: 'discord', community });
+    const styles = harness.bot.library.in(community);
+    const swatch = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3).fill(200) };
+    for (let i = 0; i < MAX_OWN_STYLES - 1; i++) await styles.add(`swatch-${i}`, swatch, 'discord:mod');
+    const image = { bytes: await readFile(sharedImagePath('style_udnie.jpg')), name: 'udnie.jpg' };
+    const replies = await Promise.all([harness.bot.execute('style add', { name: 'last-a', image }, moderator), harness.bot.execute('style add', { name: 'last-b', image }, moderator)]);
+    const full = 'This library holds 100 styles of its own, the most it may: remove one with /style remove to add another.';
+    expect(replies.map((reply) => reply.text).sort()).toEqual([expect.stringMatching(/^Added style "last-[ab]"/), full]);
+    // Full now: refused by the check that runs before a platform's picture is fetched.
+    expect(harness.bot.precheck('style add', { name: 'one-more', image: pictureToFetch('image') }, moderator)).toMatchObject({ text: full, refusal: { field: 'name' } });
+    // Other communities are not affected.
+    expect((await harness.bot.execute('style add', { name: 'elsewhere', image }, contextFor('mod', { isModerator: true }))).text).toMatch(/^Added style "elsewhere"/);
+    await harness.bot.execute('style remove', { name: 'elsewhere' }, contextFor('mod', { isModerator: true }));
   });
 
   it('tells a painter whose style is removed while their photo is read, instead of failing', async () => {

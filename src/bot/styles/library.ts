@@ -52,6 +52,12 @@ function titleFromName(name: string): string {
 export const SHARED_STYLES = '*';
 
 /**
+ * The most styles a community may add of its own (the shared ones aside). Where everyone may add
+ * styles, a flood of them had no end: disk, a gallery of hundreds, and menus (Slack's hold 100 options).
+ */
+export const MAX_OWN_STYLES = 100;
+
+/**
  * The named styles of every community: rows in SQLite, images on disk beside it. Commands reach
  * them through `in(community)`, which sees that community's own styles and the shared ones it has
  * not hidden, and changes only its own.
@@ -171,11 +177,14 @@ export class CommunityStyles {
   async add(name: string, image: RgbImage, addedBy: string, title = titleFromName(name)): Promise<Style> {
     this.checkNewName(name);
     const path = await storeImage(this.dir, image, name);
-    // Another add of the same name may have been inserted while the image was stored.
-    const inserted = this.db.prepare('INSERT OR IGNORE INTO styles (community, name, title, path, added_by, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(this.community, name, title, path, addedBy, Date.now());
+    // Another add may have been inserted while the image was stored: of the same name, or the one that filled the library.
+    const limit = this.community === SHARED_STYLES ? Number.MAX_SAFE_INTEGER : MAX_OWN_STYLES;
+    const inserted = this.db
+      .prepare('INSERT OR IGNORE INTO styles (community, name, title, path, added_by, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM styles WHERE community = ?) < ?')
+      .run(this.community, name, title, path, addedBy, Date.now(), this.community, limit);
     if (inserted.changes === 0) {
       await rm(path, { force: true });
-      throw styleExists(name);
+      throw this.get(name) ? styleExists(name) : libraryFull();
     }
     return this.get(name)!;
   }
@@ -187,6 +196,11 @@ export class CommunityStyles {
     }
     if (name === SAVED_STYLE_NAME) throw new BotError('invalid_option', `"${SAVED_STYLE_NAME}" is the name of each member's own saved style ("Use as style"); choose another.`, 'name');
     if (this.get(name)) throw styleExists(name);
+    if (this.community !== SHARED_STYLES && this.ownCount() >= MAX_OWN_STYLES) throw libraryFull();
+  }
+
+  private ownCount(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS count FROM styles WHERE community = ?').get(this.community) as { count: number }).count;
   }
 
   /** Deletes one of its own styles (`own`), or hides a shared one from this community only. */
@@ -270,6 +284,10 @@ function captionSvg(text: string, width: number, height: number, fontSize: numbe
   return Buffer.from(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><text x="${width / 2}" y="${height / 2 + fontSize / 3}" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="${fontSize}" fill="#222">${escaped}</text></svg>`,
   );
+}
+
+function libraryFull(): BotError {
+  return new BotError('limit_reached', `This library holds ${MAX_OWN_STYLES} styles of its own, the most it may: remove one with /style remove to add another.`, 'name');
 }
 
 function styleExists(name: string): BotError {
