@@ -2,7 +2,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { defineCommand } from '../../src/bot/commands/define.ts';
 import type { ArgsOf, UploadedImage } from '../../src/bot/commands/types.ts';
 import { createHelpCommand } from '../../src/bot/commands/help.ts';
-import { parseCommandText, stylizeArgsOfText } from '../../src/bot/commands/text.ts';
+import { CONTEST_START_WORDS, optionsFromWords, parseCommandText, STYLE_ADD_WORDS, stylizeArgsOfText } from '../../src/bot/commands/text.ts';
 import type { Platform } from '../../src/bot/commands/types.ts';
 import { contextFor } from '../helpers/bot.ts';
 import { parseArgs } from '../../src/bot/commands/validate.ts';
@@ -126,6 +126,27 @@ describe('commands typed as text', () => {
     expect(stylizeArgsOfText(' starry-night please size=1536 ')).toEqual({ style_name: 'starry-night', size: '1536' });
     expect(stylizeArgsOfText('size=1536')).toEqual({ size: '1536' });
     expect(stylizeArgsOfText('')).toEqual({});
+    // A style given as key=value is not replaced by a word.
+    expect(stylizeArgsOfText('style_name=udnie please')).toEqual({ style_name: 'udnie' });
+  });
+
+  it('fill, with words, the options not given as key=value, in order: the last takes every word left', () => {
+    const contestStart = (text: string) => {
+      const { words, options } = parseCommandText(text);
+      return optionsFromWords(words, options, CONTEST_START_WORDS);
+    };
+    expect(contestStart('great-wave 2h Winter waves')).toEqual({ style_name: 'great-wave', ends: '2h', title: 'Winter waves' });
+    expect(contestStart('great-wave 2026-12-24 18:00 UTC Winter waves')).toEqual({ style_name: 'great-wave', ends: '2026-12-24 18:00 UTC', title: 'Winter waves' });
+    expect(contestStart('great-wave ends=2h Snow at dusk')).toEqual({ style_name: 'great-wave', ends: '2h', title: 'Snow at dusk' });
+    expect(contestStart('style_name=great-wave 3d title="Spring rain"')).toEqual({ style_name: 'great-wave', ends: '3d', title: 'Spring rain' });
+    expect(contestStart('great-wave')).toEqual({ style_name: 'great-wave', ends: undefined, title: undefined });
+    const styleAdd = (text: string) => {
+      const { words, options } = parseCommandText(text);
+      return optionsFromWords(words, options, STYLE_ADD_WORDS);
+    };
+    expect(styleAdd('monet Impression, Sunrise')).toEqual({ name: 'monet', title: 'Impression, Sunrise' });
+    // The title lost its first word to the name the option replaced.
+    expect(styleAdd('name=monet Impression, Sunrise')).toEqual({ name: 'monet', title: 'Impression, Sunrise' });
   });
 
   it('take a value with spaces in straight or curly quotes', () => {

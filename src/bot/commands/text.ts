@@ -1,3 +1,5 @@
+import { isDateText } from '../contests/contests.ts';
+
 /**
  * A command as it is typed in a message rather than a form: Slack's `/stylize starry-night size=384`,
  * or a mention, `@impasto starry-night strength=8`, on either platform. The values stay text: the
@@ -32,5 +34,45 @@ const TOKEN = /(?<=^|\s)(?:([a-z_]+)=(?:"([^"]*)"|“([^”]*)”|(\S*))(?=\s|$)
  */
 export function stylizeArgsOfText(text: string): Record<string, string> {
   const { words, options } = parseCommandText(text);
-  return { ...options, ...(words[0] ? { style_name: words[0] } : {}) };
+  // The word fills style_name unless it was given as key=value, as words do in optionsFromWords.
+  return { ...(words[0] ? { style_name: words[0] } : {}), ...options };
+}
+
+/** An option that words may fill: one word, or what `take` reads; the last takes every word left. */
+export interface WordSlot {
+  readonly option: string;
+  readonly take?: (words: readonly string[]) => [value: string | undefined, rest: readonly string[]];
+}
+
+/** `/impasto style add <name> <title…>` */
+export const STYLE_ADD_WORDS: readonly WordSlot[] = [{ option: 'name' }, { option: 'title' }];
+/** `/impasto contest start <style> <ends> <title…>` */
+export const CONTEST_START_WORDS: readonly WordSlot[] = [{ option: 'style_name' }, { option: 'ends', take: splitEnds }, { option: 'title' }];
+
+/**
+ * The options of a command typed as words and key=value together: the words fill, in order, the
+ * options not given as key=value (`great-wave ends=2h Winter waves` is titled "Winter waves").
+ */
+export function optionsFromWords(words: readonly string[], typed: Readonly<Record<string, string>>, slots: readonly WordSlot[]): Record<string, string | undefined> {
+  const open = slots.filter((slot) => typed[slot.option] === undefined);
+  const options: Record<string, string | undefined> = {};
+  let rest = words;
+  for (const [index, slot] of open.entries()) {
+    if (index === open.length - 1) [options[slot.option], rest] = [rest.join(' ') || undefined, []];
+    else [options[slot.option], rest] = slot.take ? slot.take(rest) : [rest[0], rest.slice(1)];
+  }
+  return { ...options, ...typed };
+}
+
+/**
+ * An end written as a date with a time of day ("2026-12-24 18:00", "… 18:00 UTC", "… 18:00 +01:00")
+ * is several words, which belong to the end and not to the title: the most words, up to three, that
+ * read as one date.
+ */
+function splitEnds(words: readonly string[]): [ends: string | undefined, rest: readonly string[]] {
+  for (let count = Math.min(3, words.length); count > 1; count--) {
+    const ends = words.slice(0, count).join(' ');
+    if (isDateText(ends)) return [ends, words.slice(count)];
+  }
+  return [words[0], words.slice(1)];
 }

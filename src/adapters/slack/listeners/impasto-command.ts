@@ -3,8 +3,7 @@ import type { CommandContext, Reply } from '../../../bot/commands/types.ts';
 import { contextOf, fetchFile, latestImageOf, postWithFiles, tell, type SlashCommand } from '../conversation.ts';
 import { executeFetching, guarded } from '../guarded.ts';
 import type { SlackState } from '../state.ts';
-import { parseCommandText } from '../../../bot/commands/text.ts';
-import { isDateText } from '../../../bot/contests/contests.ts';
+import { CONTEST_START_WORDS, optionsFromWords, parseCommandText, STYLE_ADD_WORDS } from '../../../bot/commands/text.ts';
 import { nameMeantBy } from '../../../bot/styles/suggest.ts';
 
 /** The first words /impasto knows (`style` and `contest` take a second). */
@@ -30,7 +29,7 @@ async function runImpastoCommand(state: SlackState, command: SlashCommand): Prom
   } else if (first === 'style' && second === 'add') {
     const image = (await latestImageOf(state, command.channel_id, command.user_id))?.image;
     if (!image) reply = { text: 'Share the style image in this channel first, then run /impasto style add <name>.' };
-    else reply = await executeFetching(state, 'style add', { name: words[2], title: words.slice(3).join(' ') || undefined, ...typed }, context, { options: ['image'], fetch: async () => ({ image: await fetchFile(state, image, 'style image', 'image') }) });
+    else reply = await executeFetching(state, 'style add', optionsFromWords(words.slice(2), typed, STYLE_ADD_WORDS), context, { options: ['image'], fetch: async () => ({ image: await fetchFile(state, image, 'style image', 'image') }) });
   } else if (first === 'style' && second === 'remove') {
     reply = await bot.execute('style remove', { name: words[2], ...typed }, context);
   } else if (first === 'style' && second === 'train') {
@@ -70,7 +69,7 @@ async function runContestCommand(state: SlackState, sub: string, rest: string[],
   const user = context.requester.userId;
   switch (sub) {
     case 'start':
-      return bot.execute('contest start', contestStartOptionsOf(rest, typed), context);
+      return bot.execute('contest start', optionsFromWords(rest, typed, CONTEST_START_WORDS), context);
     case 'enter': {
       const latest = await latestImageOf(state, channel, user);
       if (!latest?.message.ts) return { text: 'Share your photo in this channel first, then run /impasto contest enter.' };
@@ -87,30 +86,4 @@ async function runContestCommand(state: SlackState, sub: string, rest: string[],
       return { text: meant ? `I don't know "contest ${sub}": did you mean /impasto contest ${meant}?` : `I don't know "contest ${sub}". Try ${known.join(', ')}.` };
     }
   }
-}
-
-/**
- * `<style> <ends> <title…>`, where the words fill, in that order, what was not given as key=value:
- * `great-wave ends=2h Winter waves` is titled "Winter waves".
- */
-function contestStartOptionsOf(words: readonly string[], typed: Readonly<Record<string, string>>): Record<string, string | undefined> {
-  let rest = words;
-  const options: Record<string, string | undefined> = {};
-  if (typed.style_name === undefined) [options.style_name, rest] = [rest[0], rest.slice(1)];
-  if (typed.ends === undefined) [options.ends, rest] = splitEnds(rest);
-  if (typed.title === undefined && rest.length > 0) options.title = rest.join(' ');
-  return { ...options, ...typed };
-}
-
-/**
- * An end written as a date with a time of day ("2026-12-24 18:00", "… 18:00 UTC", "… 18:00 +01:00")
- * is several words, which belong to the end and not to the title: the most words, up to three, that
- * read as one date.
- */
-function splitEnds(words: readonly string[]): [ends: string | undefined, rest: readonly string[]] {
-  for (let count = Math.min(3, words.length); count > 1; count--) {
-    const ends = words.slice(0, count).join(' ');
-    if (isDateText(ends)) return [ends, words.slice(count)];
-  }
-  return [words[0], words.slice(1)];
 }
