@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stylizeModal, type ModalMetadata } from '../../src/adapters/slack/modal.ts';
 import type { RgbImage } from '../../src/engine/image.ts';
+import { MAX_OWN_STYLES } from '../../src/bot/styles/library.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
 import { viewErrors } from '../fakes/slack/blocks.ts';
 
@@ -29,9 +30,10 @@ describe('the Stylize with… form', () => {
     expect(viewErrors(stylizeModal(harness.bot, 'slack:T0EMPTY', metadata, { name: 'a photo of a painting with a long file name.jpg' }))).toEqual([]);
   });
 
-  it('is one Slack accepts with more styles than a select may list, each named as long as a name may be', async () => {
+  it('is one Slack accepts with more choices than a select may list, each named as long as a name may be', async () => {
+    // As many styles as a workspace may add, and the saved style besides: 101 choices.
     const styles = harness.bot.library.in('slack:T0MANY');
-    for (let index = 0; index < 110; index++) await styles.add(`style-${String(index).padStart(3, '0')}-${'x'.repeat(22)}`, swatch, 'U0MOD');
+    for (let index = 0; index < MAX_OWN_STYLES; index++) await styles.add(`style-${String(index).padStart(3, '0')}-${'x'.repeat(22)}`, swatch, 'U0MOD');
     const view = stylizeModal(harness.bot, 'slack:T0MANY', metadata, { name: 'mine.jpg' });
     expect(viewErrors(view)).toEqual([]);
     expect(view.blocks.map((block) => block.block_id)).toContain('background_style');
