@@ -6,9 +6,6 @@ import type { SlackState } from '../state.ts';
 import { CONTEST_START_WORDS, optionsFromWords, parseCommandText, STYLE_ADD_WORDS } from '../../../bot/commands/text.ts';
 import { nameMeantBy } from '../../../bot/styles/suggest.ts';
 
-/** The first words /impasto knows (`style` and `contest` take a second). */
-const IMPASTO_SUBCOMMANDS = ['styles', 'style', 'contest', 'cancel', 'queue', 'forget-me', 'settings', 'help'];
-const STYLE_SUBCOMMANDS = ['add', 'remove', 'train'];
 
 /** `/impasto styles | style add|remove|train | contest … | cancel | queue | forget-me [confirm=true] | settings [max_size=…] | help`. */
 export function registerImpastoCommand(app: App, state: SlackState): void {
@@ -47,10 +44,11 @@ async function runImpastoCommand(state: SlackState, command: SlashCommand): Prom
   } else if (first === 'queue') {
     reply = await bot.execute(first, typed, context);
   } else if (first === 'style') {
-    const meant = second === undefined ? undefined : nameMeantBy(second, STYLE_SUBCOMMANDS);
+    const meant = second === undefined ? undefined : nameMeantBy(second, subcommandsOf(bot, 'style'));
     reply = { text: meant ? `I don't know "style ${second}": did you mean /impasto style ${meant}?` : '/impasto style is followed by add, remove or train (such as /impasto style add <name>); /impasto styles shows the gallery.' };
   } else {
-    const meant = nameMeantBy(first, IMPASTO_SUBCOMMANDS);
+    // The first words /impasto knows, from the commands' names (/stylize is a Slack command of its own).
+    const meant = nameMeantBy(first, [...new Set(bot.commands.map((command) => command.definition.name.split(' ')[0]!))].filter((name) => name !== 'stylize'));
     reply = { text: meant ? `I don't know "${first}": did you mean /impasto ${meant}? (/impasto help lists them all.)` : `I don't know "${first}". Try /impasto help.` };
   }
   // A reply with pictures (the gallery, a leaderboard) is for the channel; text alone is private.
@@ -81,9 +79,14 @@ async function runContestCommand(state: SlackState, sub: string, rest: string[],
       return bot.execute(`contest ${sub}`, { ...(rest[0] ? { entry: rest[0] } : {}), ...typed }, context);
     default: {
       if (bot.definition(`contest ${sub}`)) return bot.execute(`contest ${sub}`, typed, context);
-      const known = bot.commands.map((command) => command.definition.name).filter((name) => name.startsWith('contest ')).map((name) => name.slice('contest '.length));
+      const known = subcommandsOf(bot, 'contest');
       const meant = nameMeantBy(sub, known);
       return { text: meant ? `I don't know "contest ${sub}": did you mean /impasto contest ${meant}?` : `I don't know "contest ${sub}". Try ${known.join(', ')}.` };
     }
   }
+}
+
+/** `contest` → `start`, `enter`, …: the second words of the commands whose name begins with `group`. */
+function subcommandsOf(bot: SlackState['bot'], group: string): string[] {
+  return bot.commands.map((command) => command.definition.name).filter((name) => name.startsWith(`${group} `)).map((name) => name.slice(group.length + 1));
 }
