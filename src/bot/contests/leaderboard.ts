@@ -14,13 +14,13 @@ export function describeLeaderboard(contest: Pick<Contest, 'title'>): string {
   return `The top entries of "${contest.title}", each labelled with its place, its author and its votes.`;
 }
 
-/** The places the leaderboard's text lists; a viewer's own entries are listed wherever they are. */
+/** The places the leaderboard's text lists; the asker's own entries are listed wherever they are. */
 const LISTED_PLACES = 10;
 
 /**
- * The ranking as text (its first places, `viewer`'s own further back, and how many more) and as a
- * picture of the top `top` entries (`viewerId`: the member asking, in the contest's channel). Every entry was listed: the winners' post of a contest of 50
- * entries passed Discord's 2000 characters, and Discord refused it.
+ * The ranking as text (its first places, the entries of `viewerId` further back, and how many more)
+ * and as a picture of the top `top` entries. Every entry was listed: the winners' post of a contest
+ * of 50 entries passed Discord's 2000 characters, and Discord refused it.
  */
 export async function renderLeaderboard(contests: Contests, store: JobStore, contest: Contest, top: number, viewerId?: string): Promise<Leaderboard> {
   const ranking = contests.ranking(contest.id);
