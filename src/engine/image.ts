@@ -51,8 +51,18 @@ export function formatRefusal(metadata: Pick<sharp.Metadata, 'format' | 'compres
   const { format, compression } = metadata;
   if (format && (ACCEPTED_FORMATS.has(format) || (format === 'heif' && (compression === 'av1' || compression === 'hevc')))) return undefined;
   if (format === 'heif') return `The ${label} is a HEIF file in a form I cannot read${compression ? ` (${compression.toUpperCase()})` : ''}; send a ${READABLE_FORMATS}.`;
-  return `The ${label} is ${format ? `a ${format.toUpperCase()} file` : 'not an image'}; send a ${READABLE_FORMATS}.`;
+  return `The ${label} is ${format ? `${formatName(format)} file` : 'not an image'}; send a ${READABLE_FORMATS}.`;
 }
+
+/** What libvips read, as people name it, with its article: "an SVG", "a JPEG XL" ("a SVG" read wrong). */
+function formatName(format: string): string {
+  const named = FORMAT_NAMES[format];
+  if (named) return named;
+  const upper = format.toUpperCase();
+  return `${/^[AEIOU]/.test(upper) ? 'an' : 'a'} ${upper}`;
+}
+
+const FORMAT_NAMES: Readonly<Record<string, string>> = { svg: 'an SVG', exr: 'an OpenEXR', jp2k: 'a JPEG 2000', jxl: 'a JPEG XL' };
 
 /** A HEIF file with HEVC inside, which libvips reads the header of but not the pixels. */
 function isHeic(metadata: Pick<sharp.Metadata, 'format' | 'compression'>): boolean {

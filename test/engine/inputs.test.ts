@@ -76,6 +76,9 @@ describe('decoding uploads', () => {
     // What libvips reports for a HEIF with a JPEG inside (no encoder here makes one).
     expect(formatRefusal({ format: 'heif', compression: 'jpeg' } as unknown as Parameters<typeof formatRefusal>[0], 'photo')).toBe('The photo is a HEIF file in a form I cannot read (JPEG); send a JPEG, PNG, WebP, HEIC, AVIF or GIF.');
     expect(formatRefusal({ format: 'tiff' }, 'photo')).toBe('The photo is a TIFF file; send a JPEG, PNG, WebP, HEIC, AVIF or GIF.');
+    // With the article its name takes: "a SVG file" read wrong.
+    expect(formatRefusal({ format: 'svg' }, 'photo')).toBe('The photo is an SVG file; send a JPEG, PNG, WebP, HEIC, AVIF or GIF.');
+    expect(formatRefusal({ format: 'jxl' }, 'photo')).toBe('The photo is a JPEG XL file; send a JPEG, PNG, WebP, HEIC, AVIF or GIF.');
   });
 
   it('decodes HEIC (HEVC inside a HEIF file: an iPhone’s photos), at its size or shrunk, and refuses a damaged one in words', async () => {
@@ -182,7 +185,7 @@ describe('decoding uploads', () => {
 
   it('rejects formats it does not accept, such as SVG (which may reference other hosts)', async () => {
     const svg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>');
-    await expectInputError(decodeImage(svg), 'not_an_image', /SVG file; send a JPEG/);
+    await expectInputError(decodeImage(svg), 'not_an_image', /is an SVG file; send a JPEG/);
   });
 
   it('rejects a truncated JPEG', async () => {
