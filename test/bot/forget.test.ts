@@ -40,6 +40,8 @@ function rowsMentioning(db: Db, needle: string): string[] {
 
 describe('/forget-me', () => {
   it('says what it would delete, and deletes nothing, until confirmed', async () => {
+    // Before any job: not "your 0 jobs".
+    expect((await harness.bot.execute('forget-me', {}, contextFor('quinn'))).text).toMatch(/^This deletes your jobs, photos and results \(you have none here now\), cancels any still waiting/);
     const job = await harness.bot.execute('stylize', { content: photo, style: painting }, contextFor('quinn'));
     await finished(job.jobId!);
     expect((await harness.bot.execute('forget-me', {}, contextFor('quinn'))).text).not.toMatch(/saved style/);
