@@ -56,6 +56,8 @@ describe('command definitions', () => {
       flag: true,
       name: 'x',
     });
+    // A choice typed in other capitals is that choice.
+    expect(parseArgs(example.definition, { photo, optimizer: ' ADAM ' }).optimizer).toBe('adam');
   });
 
   it.each([
@@ -65,6 +67,8 @@ describe('command definitions', () => {
     [{ photo, weight: -1 }, 'weight', 'weight must be a number from 0 to 1e12.'],
     [{ photo, weight: 'Infinity' }, 'weight', 'weight must be a number from 0 to 1e12.'],
     [{ photo, optimizer: 'sgd' }, 'optimizer', 'optimizer must be one of lbfgs, adam.'],
+    [{ photo, optimizer: 'adma' }, 'optimizer', 'optimizer must be one of lbfgs, adam (did you mean adam?).'],
+    [{ photo, optimizer: 'l-bfgs' }, 'optimizer', 'optimizer must be one of lbfgs, adam (did you mean lbfgs?).'],
     [{ photo, name: 'much-too-long' }, 'name', 'name must be at most 8 characters.'],
     [{ photo, flag: 'perhaps' }, 'flag', 'flag must be true or false.'],
     [{}, 'photo', 'photo is required: a photo.'],

@@ -18,8 +18,17 @@ function schemaFor(name: string, option: OptionDefinition): z.ZodTypeAny {
       if (option.type === 'integer') schema = schema.int(range);
       return schema;
     }
-    case 'choice':
-      return z.enum(option.choices as [string, ...string[]], { errorMap: () => ({ message: `${name} must be one of ${option.choices.join(', ')}` }) });
+    case 'choice': {
+      const choices = z.enum(option.choices as [string, ...string[]], {
+        errorMap: (_issue, context) => {
+          // `mode=optimize`, `target=persons`: the choice it most likely meant, then every choice.
+          const meant = typeof context.data === 'string' ? nameMeantBy(context.data, option.choices) : undefined;
+          return { message: `${name} must be one of ${option.choices.join(', ')}${meant ? ` (did you mean ${meant}?)` : ''}` };
+        },
+      });
+      // Typed (Slack, a mention), `mode=Fast` is the choice fast.
+      return z.preprocess((value) => (typeof value === 'string' ? (option.choices.find((choice) => choice.toLowerCase() === value.trim().toLowerCase()) ?? value) : value), choices);
+    }
     case 'text':
       return z.string().trim().min(1, `${name} must not be empty`).max(option.maxLength, `${name} must be at most ${option.maxLength} characters`);
     case 'boolean':
