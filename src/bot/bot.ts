@@ -31,7 +31,7 @@ import { voteOnEntry } from './commands/vote.ts';
 import { ConfigError, type BotEnvironment } from './config.ts';
 import { Contests, type Contest, type ContestEvent } from './contests/contests.ts';
 import { renderLeaderboard, type Leaderboard } from './contests/leaderboard.ts';
-import { openDatabase } from './database.ts';
+import { holdDataDirectory, openDatabase, type Db } from './database.ts';
 import { BotError, refusalOf, replyOrRefusal } from './errors.ts';
 import { createDataDirs, deleteExpiredFiles, deleteOwnFiles, resultPaths, type DataDirs } from './files.ts';
 import type { PaintEngine } from './jobs/dispatch.ts';
@@ -108,7 +108,14 @@ export interface Bot {
 export function createBot(options: BotOptions): Bot {
   const { env, logger } = options;
   const dirs = createDataDirs(resolve(env.IMPASTO_DATA_DIR));
-  const db = openDatabase(dirs.database);
+  const hold = holdDataDirectory(dirs.lock, dirs.root);
+  let db: Db;
+  try {
+    db = openDatabase(dirs.database);
+  } catch (error) {
+    hold.release();
+    throw error;
+  }
   // The bot's trained networks live with its data, unless the operator keeps them elsewhere.
   const runtime = createJobRuntime({ env, logger, db, dirs, workerUrl: options.workerUrl });
   const { trainedNetworksDir } = runtime;
@@ -252,6 +259,7 @@ export function createBot(options: BotOptions): Bot {
       contests.stop();
       await runtime.stop();
       db.close();
+      hold.release();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { ConfigError } from './config.ts';
 
 export type Db = Database.Database;
 
@@ -180,13 +181,47 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
 export function openDatabase(path: string): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
-  db.pragma('journal_mode = WAL');
+  try {
+    db.pragma('journal_mode = WAL');
+  } catch (error) {
+    db.close();
+    // A damaged or foreign file: said in a line, not a stack trace, and never replaced (it may be restored).
+    if (isSqliteError(error, 'SQLITE_NOTADB') || isSqliteError(error, 'SQLITE_CORRUPT')) {
+      throw new ConfigError(`${path} is not a database impasto can read (SQLite: ${(error as Error).message}). Move it aside to start with an empty store (its jobs, contests and library are then gone), or restore it from a backup.`);
+    }
+    throw error;
+  }
   // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commit).
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
   return db;
+}
+
+/**
+ * Holds a data directory for this process: a second bot started on the same folder would paint
+ * every job twice and race the first for its files. The hold is SQLite's exclusive lock on a file of
+ * its own (`lockPath`), which the operating system lets go when the process ends, however it ends.
+ */
+export function holdDataDirectory(lockPath: string, dataDir: string): { release(): void } {
+  mkdirSync(dirname(lockPath), { recursive: true });
+  const lock = new Database(lockPath, { timeout: 0 });
+  try {
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('CREATE TABLE IF NOT EXISTS holder (id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, since INTEGER NOT NULL)');
+    // A write takes the exclusive lock, which this connection keeps until it closes.
+    lock.prepare('INSERT OR REPLACE INTO holder (id, pid, since) VALUES (1, ?, ?)').run(process.pid, Date.now());
+  } catch (error) {
+    lock.close();
+    if (isSqliteError(error, 'SQLITE_BUSY')) throw new ConfigError(`Another impasto bot is running on ${dataDir}: stop it first, or give this one a data directory of its own (IMPASTO_DATA_DIR).`);
+    throw error;
+  }
+  return { release: () => lock.close() };
+}
+
+function isSqliteError(error: unknown, code: string): boolean {
+  return (error as { code?: unknown } | null)?.code === code;
 }
 
 function migrate(db: Db): void {

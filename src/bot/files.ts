@@ -12,6 +12,8 @@ import { SIZE_RANGE } from '../engine/options.ts';
 export interface DataDirs {
   readonly root: string;
   readonly database: string;
+  /** Held by the running bot (see `holdDataDirectory`). */
+  readonly lock: string;
   /** Validated, re-encoded uploads (content and style images of jobs). */
   readonly uploads: string;
   /** Stylized PNGs and optimisation GIFs. */
@@ -28,7 +30,7 @@ export interface DataDirs {
 
 /** The data folders under `root` (IMPASTO_DATA_DIR), made where missing; a root that cannot hold them stops the start, naming the setting. */
 export function createDataDirs(root: string): DataDirs {
-  const dirs = { root, database: join(root, 'impasto.sqlite'), uploads: join(root, 'uploads'), results: join(root, 'results'), styles: join(root, 'styles'), savedStyles: join(root, 'saved-styles'), networks: join(root, 'networks'), temp: join(root, 'tmp') };
+  const dirs = { root, database: join(root, 'impasto.sqlite'), lock: join(root, 'impasto.lock'), uploads: join(root, 'uploads'), results: join(root, 'results'), styles: join(root, 'styles'), savedStyles: join(root, 'saved-styles'), networks: join(root, 'networks'), temp: join(root, 'tmp') };
   try {
     for (const dir of [dirs.uploads, dirs.results, dirs.styles]) mkdirSync(dir, { recursive: true });
   } catch (error) {

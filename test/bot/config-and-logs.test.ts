@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { ConfigError, loadBotEnvironment, parseEnvironment, secretsOf, workerEnvironmentSchema } from '../../src/bot/config.ts';
 import { createDataDirs, deleteExpiredFiles } from '../../src/bot/files.ts';
 import { createLogger } from '../../src/bot/logger.ts';
+import { startTestBot } from '../helpers/bot.ts';
 
 function configError(env: Record<string, string>): string {
   try {
@@ -153,5 +154,31 @@ describe('retention', () => {
     expect((await readdir(dirs.uploads)).sort()).toEqual(['live.png']);
     expect((await readdir(dirs.results)).sort()).toEqual(['new.png', 'stray', 'waiting.png.frames']);
     await rm(root, { recursive: true, force: true });
+  });
+});
+
+describe('the data directory', () => {
+  it('is held by one bot at a time, and taken again once that bot stops (or dies: the operating system lets go)', async () => {
+    const first = await startTestBot({}, undefined, undefined, { start: false });
+    try {
+      // A second bot on the same folder would paint every job twice.
+      await expect(startTestBot({}, undefined, first.dataDir, { start: false })).rejects.toThrow(new ConfigError(`Another impasto bot is running on ${first.dataDir}: stop it first, or give this one a data directory of its own (IMPASTO_DATA_DIR).`));
+    } finally {
+      await first.stop({ keepData: true });
+    }
+    const second = await startTestBot({}, undefined, first.dataDir, { start: false });
+    await second.stop();
+  });
+
+  it('refuses, in a line, a store that is not a database, and leaves the file as it was', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'impasto-damaged-'));
+    const database = createDataDirs(root).database;
+    await writeFile(database, 'not a database, but long enough for SQLite to read a header from it'.repeat(100));
+    await expect(startTestBot({}, undefined, root, { start: false })).rejects.toThrow(/ is not a database impasto can read \(SQLite: file is not a database\)\. Move it aside to start with an empty store/);
+    expect((await readFile(database, 'utf8')).startsWith('not a database')).toBe(true);
+    // And the folder is not left held by the start that failed.
+    await writeFile(database, '');
+    const bot = await startTestBot({}, undefined, root, { start: false });
+    await bot.stop();
   });
 });
