@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError } from './config.ts';
@@ -204,7 +204,7 @@ export function openDatabase(path: string): Db {
  * every job twice and race the first for its files. The hold is SQLite's exclusive lock on a file of
  * its own (`lockPath`), which the operating system lets go when the process ends, however it ends.
  */
-export function holdDataDirectory(lockPath: string, dataDir: string): { release(): void } {
+export function holdDataDirectory(lockPath: string, dataDir: string, again = true): { release(): void } {
   mkdirSync(dirname(lockPath), { recursive: true });
   const lock = new Database(lockPath, { timeout: 0 });
   try {
@@ -215,6 +215,11 @@ export function holdDataDirectory(lockPath: string, dataDir: string): { release(
   } catch (error) {
     lock.close();
     if (isSqliteError(error, 'SQLITE_BUSY')) throw new ConfigError(`Another impasto bot is running on ${dataDir}: stop it first, or give this one a data directory of its own (IMPASTO_DATA_DIR).`);
+    // The lock file holds nothing worth keeping: a damaged one is made again.
+    if (again && (isSqliteError(error, 'SQLITE_NOTADB') || isSqliteError(error, 'SQLITE_CORRUPT'))) {
+      rmSync(lockPath, { force: true });
+      return holdDataDirectory(lockPath, dataDir, false);
+    }
     throw error;
   }
   return { release: () => lock.close() };

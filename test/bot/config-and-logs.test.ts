@@ -166,6 +166,8 @@ describe('the data directory', () => {
     } finally {
       await first.stop({ keepData: true });
     }
+    // A damaged lock file holds nothing: it is made again.
+    await writeFile(createDataDirs(first.dataDir).lock, 'not a database'.repeat(100));
     const second = await startTestBot({}, undefined, first.dataDir, { start: false });
     await second.stop();
   });
