@@ -323,7 +323,11 @@ describe('the web playground', () => {
   it('on a phone, where the job shows below the form, brings it into view when Stylize is pressed', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     try {
+      // The last test's result is on show until this job replaces it: waiting for "a result" alone
+      // measured that one, before this job was ever brought into view (top 473 in two CI runs).
+      const before = await page.textContent('#job-title');
       await page.click('#stylize-button');
+      await expect.poll(() => page.textContent('#job-title')).not.toBe(before);
       await page.waitForSelector('#result:not([hidden])', { timeout: 60_000 });
       const top = await page.locator('#job').evaluate((panel) => panel.getBoundingClientRect().top);
       expect(top).toBeGreaterThanOrEqual(0);
