@@ -158,7 +158,7 @@ describe('retention', () => {
 });
 
 describe('the data directory', () => {
-  it('is held by one bot at a time, and taken again once that bot stops (or dies: the operating system lets go)', async () => {
+  it('is held by one bot at a time, and taken again once that bot stops; a damaged lock file is made again', async () => {
     const first = await startTestBot({}, undefined, undefined, { start: false });
     try {
       // A second bot on the same folder would paint every job twice.
