@@ -7,6 +7,17 @@ export function counted(count: number, noun: string, plural = `${noun}s`): strin
 }
 
 /**
+ * A long list's lines as a chat shows them (/queue, a leaderboard): its first `shown` items, then how
+ * many are left out (`more` words it), then the asker's own further back, which they look for.
+ * Whole, a list of fifty passed Discord's 2000 characters. `lineOf` gets each item's index in `items`.
+ */
+export function shortenedList<T>(items: readonly T[], shown: number, isOwn: (item: T) => boolean, lineOf: (item: T, index: number) => string, more: (hidden: number) => string): string[] {
+  const further = items.map((item, index) => ({ item, index })).slice(shown).filter(({ item }) => isOwn(item));
+  const hidden = items.length - Math.min(shown, items.length) - further.length;
+  return [...items.slice(0, shown).map(lineOf), ...(hidden > 0 ? [more(hidden)] : []), ...further.map(({ item, index }) => lineOf(item, index))];
+}
+
+/**
  * " at 256 px" after an optimisation's step count, in chats and on the command line alike: the size
  * tells why the preview sharpens and the loss jumps (each scale starts from the last, enlarged).
  * Empty for a method that does not paint coarse to fine.
@@ -21,7 +32,7 @@ export function formatEta(ms: number): string {
   if (seconds < 90) return `about ${seconds} s`;
   const minutes = Math.round(seconds / 60);
   if (minutes < 90) return `about ${minutes} min`;
-  if (minutes < 48 * 60) return `about ${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  if (minutes < 48 * 60) return `about ${hoursAndMinutes(minutes)}`;
   // A contest may run 30 days: "550 h 0 min" said three weeks badly.
   const hours = Math.round(minutes / 60);
   return `about ${Math.floor(hours / 24)} d${hours % 24 === 0 ? '' : ` ${hours % 24} h`}`;
@@ -32,7 +43,11 @@ export function formatDuration(ms: number): string {
   if (seconds < 60) return `${seconds} s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
   // A training takes hours: "Trained in 2 h 5 min", not "125 min 3 s".
-  const minutes = Math.round(seconds / 60);
+  return hoursAndMinutes(Math.round(seconds / 60));
+}
+
+/** 125 → "2 h 5 min". */
+function hoursAndMinutes(minutes: number): string {
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 

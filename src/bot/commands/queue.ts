@@ -1,4 +1,4 @@
-import { counted, formatEta, progressBar } from '../format.ts';
+import { counted, formatEta, progressBar, shortenedList } from '../format.ts';
 import { isOfCommunity } from '../jobs/store.ts';
 import type { BotServices } from '../services.ts';
 import { defineCommand } from './define.ts';
@@ -21,11 +21,8 @@ export function createQueueCommand(services: BotServices) {
       const state = position === 0 ? `running ${job.progress ? progressBar(job.progress) : ''}`.trim() : `#${position}`;
       return `${state} · job ${job.id} by ${job.requester.userName}${isMine(job) ? ' (yours)' : ''} · ${job.styleLabel}, ${job.options.size} px · done in ${formatEta(etaMs)}`;
     };
-    // A long queue is its head, then the asker's own further back: all of it was a wall of text (and over Discord's 2000 characters at the default limit of 20).
-    const head = entries.slice(0, SHOWN_ENTRIES);
-    const mineFurther = entries.slice(SHOWN_ENTRIES).filter(({ job }) => isMine(job));
-    const hidden = entries.length - head.length - mineFurther.length;
-    const more = hidden > 0 ? [`…and ${counted(hidden, 'more job')} waiting`] : [];
-    return { text: [...head.map(lineOf), ...more, ...mineFurther.map(lineOf), ...(others ? [others] : [])].join('\n'), ephemeral: true };
+    // Whole, the queue at its default limit of 20 waiting passed Discord's 2000 characters.
+    const lines = shortenedList(entries, SHOWN_ENTRIES, ({ job }) => isMine(job), lineOf, (hidden) => `…and ${counted(hidden, 'more job')} waiting`);
+    return { text: [...lines, ...(others ? [others] : [])].join('\n'), ephemeral: true };
   });
 }

@@ -1,4 +1,4 @@
-import { counted, formatWhen } from '../format.ts';
+import { counted, formatWhen, shortenedList } from '../format.ts';
 import type { JobStore } from '../jobs/store.ts';
 import { renderContactSheet } from '../styles/library.ts';
 import type { Contest, ContestEntry, Contests } from './contests.ts';
@@ -27,13 +27,7 @@ export async function renderLeaderboard(contests: Contests, store: JobStore, con
   const state = contest.status === 'open' ? `ends ${formatWhen(contest.endsAt)}` : contest.status === 'closed' ? 'ended' : 'cancelled';
   if (ranking.length === 0) return { text: `"${contest.title}" (style ${contest.styleLabel}, ${state}): no entries yet.` };
   const lineOf = (entry: ContestEntry, place: number) => `${place}. ${entry.userName}${entry.memberLeft ? ' (left)' : ''}: ${counted(entry.votes, 'vote')} (entry ${entry.id})`;
-  const further = ranking.map((entry, index) => ({ entry, place: index + 1 })).slice(LISTED_PLACES).filter(({ entry }) => entry.userId === viewerId);
-  const hidden = ranking.length - Math.min(LISTED_PLACES, ranking.length) - further.length;
-  const lines = [
-    ...ranking.slice(0, LISTED_PLACES).map((entry, index) => lineOf(entry, index + 1)),
-    ...(hidden > 0 ? [`…and ${counted(hidden, 'more entry', 'more entries')}`] : []),
-    ...further.map(({ entry, place }) => lineOf(entry, place)),
-  ];
+  const lines = shortenedList(ranking, LISTED_PLACES, (entry) => entry.userId === viewerId, (entry, index) => lineOf(entry, index + 1), (hidden) => `…and ${counted(hidden, 'more entry', 'more entries')}`);
   const tiles = ranking.slice(0, top).flatMap((entry, index) => {
     const path = store.get(entry.jobId)?.result?.pngPath;
     return path ? [{ path, label: `${index + 1}. ${entry.userName} · ${entry.votes}` }] : [];
