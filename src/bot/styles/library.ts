@@ -178,10 +178,9 @@ export class CommunityStyles {
     this.checkNewName(name);
     const path = await storeImage(this.dir, image, name);
     // Another add may have been inserted while the image was stored: of the same name, or the one that filled the library.
-    const limit = this.community === SHARED_STYLES ? Number.MAX_SAFE_INTEGER : MAX_OWN_STYLES;
     const inserted = this.db
       .prepare('INSERT OR IGNORE INTO styles (community, name, title, path, added_by, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM styles WHERE community = ?) < ?')
-      .run(this.community, name, title, path, addedBy, Date.now(), this.community, limit);
+      .run(this.community, name, title, path, addedBy, Date.now(), this.community, this.ownLimit());
     if (inserted.changes === 0) {
       await rm(path, { force: true });
       throw this.get(name) ? styleExists(name) : libraryFull();
@@ -196,11 +195,16 @@ export class CommunityStyles {
     }
     if (name === SAVED_STYLE_NAME) throw new BotError('invalid_option', `"${SAVED_STYLE_NAME}" is the name of each member's own saved style ("Use as style"); choose another.`, 'name');
     if (this.get(name)) throw styleExists(name);
-    if (this.community !== SHARED_STYLES && this.ownCount() >= MAX_OWN_STYLES) throw libraryFull();
+    if (this.ownCount() >= this.ownLimit()) throw libraryFull();
   }
 
   private ownCount(): number {
     return (this.db.prepare('SELECT COUNT(*) AS count FROM styles WHERE community = ?').get(this.community) as { count: number }).count;
+  }
+
+  /** How many styles of its own this view may hold: the shared ones (the operator's) are not limited. */
+  private ownLimit(): number {
+    return this.community === SHARED_STYLES ? Number.MAX_SAFE_INTEGER : MAX_OWN_STYLES;
   }
 
   /** Deletes one of its own styles (`own`), or hides a shared one from this community only. */
