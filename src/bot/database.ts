@@ -186,7 +186,7 @@ export function openDatabase(path: string): Db {
   } catch (error) {
     db.close();
     // A damaged or foreign file: said in a line, not a stack trace, and never replaced (it may be restored).
-    if (isSqliteError(error, 'SQLITE_NOTADB') || isSqliteError(error, 'SQLITE_CORRUPT')) {
+    if (isDamaged(error)) {
       throw new ConfigError(`${path} is not a database impasto can read (SQLite: ${(error as Error).message}). Move it aside to start with an empty store (its jobs, contests and library are then gone), or restore it from a backup.`);
     }
     throw error;
@@ -216,7 +216,7 @@ export function holdDataDirectory(lockPath: string, dataDir: string, again = tru
     lock.close();
     if (isSqliteError(error, 'SQLITE_BUSY')) throw new ConfigError(`Another impasto bot is running on ${dataDir}: stop it first, or give this one a data directory of its own (IMPASTO_DATA_DIR).`);
     // The lock file holds nothing worth keeping: a damaged one is made again.
-    if (again && (isSqliteError(error, 'SQLITE_NOTADB') || isSqliteError(error, 'SQLITE_CORRUPT'))) {
+    if (again && isDamaged(error)) {
       rmSync(lockPath, { force: true });
       return holdDataDirectory(lockPath, dataDir, false);
     }
@@ -227,6 +227,11 @@ export function holdDataDirectory(lockPath: string, dataDir: string, again = tru
 
 function isSqliteError(error: unknown, code: string): boolean {
   return (error as { code?: unknown } | null)?.code === code;
+}
+
+/** SQLite's answer for a file that is not a database, or one whose pages are damaged. */
+function isDamaged(error: unknown): boolean {
+  return isSqliteError(error, 'SQLITE_NOTADB') || isSqliteError(error, 'SQLITE_CORRUPT');
 }
 
 function migrate(db: Db): void {
