@@ -1,16 +1,18 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { describeAccepted, kebabCase, parseOptions, schemaOf, type OptionSpec, type OptionSpecs } from '../engine/option-spec.ts';
 
+/** A flag's text as a finite number, or NaN (`Number('')` would be 0). */
+const numberOf = (value: string): number => (value.trim() === '' ? Number.NaN : Number(value));
 const toNumber = (value: string): number => {
-  const number = Number(value);
-  if (value.trim() === '' || !Number.isFinite(number)) throw new InvalidArgumentError('expected a number');
+  const number = numberOf(value);
+  if (!Number.isFinite(number)) throw new InvalidArgumentError('expected a number');
   return number;
 };
 /** `0.7,0.3`: a blend's weights, each above 0 (the engine refuses a style weighted 0, but only once it has started). */
 export const toBlendWeights = (value: string): number[] =>
   value.split(',').map((part) => {
-    const number = Number(part);
-    if (part.trim() === '' || !Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('expected numbers above 0, such as 0.7,0.3');
+    const number = numberOf(part);
+    if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('expected numbers above 0, such as 0.7,0.3');
     return number;
   });
 const toLayerList = (value: string): string[] => value.split(',').map((layer) => layer.trim()).filter(Boolean);
@@ -51,7 +53,10 @@ export function engineOptionsOfFlags<T extends OptionSpecs>(specs: T, flags: Rea
   return Object.fromEntries(Object.keys(specs).flatMap((name) => (flags[name] !== undefined ? [[name, flags[name]]] : []))) as { [K in keyof T]?: unknown };
 }
 
+/** An engine option as the command line's user typed it: `styleScale` → `--style-scale`. */
+export const flagNameOf = (name: string): string => `--${kebabCase(name)}`;
+
 /** Refuses, before any work, an option out of its table's range, naming it as typed (`--style-scale`). */
 export function checkFlags(specs: OptionSpecs, options: Readonly<Record<string, unknown>>): void {
-  parseOptions(schemaOf(specs), options, (name) => `--${kebabCase(name)}`);
+  parseOptions(schemaOf(specs), options, flagNameOf);
 }

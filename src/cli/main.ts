@@ -36,7 +36,7 @@ import { lazySegmenter } from '../engine/segmentation/person.ts';
 import { downloadSegmentationModel, hasSegmentationModel, SEGMENTATION_CACHE_DIR } from '../engine/segmentation/weights.ts';
 import { downloadWeights } from '../engine/weights.ts';
 import { downloadFastNetworks } from '../engine/fast/download.ts';
-import { checkFlags, engineOptionsOfFlags, flagsOf, toBlendWeights } from './engine-flags.ts';
+import { checkFlags, engineOptionsOfFlags, flagNameOf, flagsOf, toBlendWeights } from './engine-flags.ts';
 import { assertWritable, makeOutputFolder, readNamedFile, writeOutput } from './files.ts';
 import { defaultsFor, resultSizeFor } from '../engine/options.ts';
 import { paintClip, readClip } from './clips.ts';
@@ -154,9 +154,7 @@ const trainStyle = program
 for (const option of flagsOf(TRAIN_OPTIONS)) trainStyle.addOption(option);
 trainStyle.action(async (paintingPath: string, flags: Record<string, unknown>) => {
   const env = loadEngineEnvironment();
-  const typed = engineOptionsOfFlags(TRAIN_OPTIONS, flags);
-  checkFlags(TRAIN_OPTIONS, typed);
-  const options = parseTrainOptions(typed);
+  const options = parseTrainOptions(engineOptionsOfFlags(TRAIN_OPTIONS, flags), flagNameOf);
   const name = (flags.name as string | undefined) ?? basename(paintingPath, extname(paintingPath)).toLowerCase().replace(/[^a-z0-9_-]+/g, '-');
   // Before its checkpoint and samples are written under it: "../x" wrote them outside the folder.
   checkTrainedNetworkName(name);

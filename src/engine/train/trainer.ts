@@ -43,8 +43,9 @@ export const TRAIN_OPTIONS = {
 export type TrainOptions = ParsedOf<typeof TRAIN_OPTIONS>;
 const trainOptionsSchema = schemaOf(TRAIN_OPTIONS);
 
-export function parseTrainOptions(input: unknown): TrainOptions {
-  return parseOptions(trainOptionsSchema, input);
+/** `nameOf`: an option as its sender typed it, for the refusal (the command line's `--steps`). */
+export function parseTrainOptions(input: unknown, nameOf?: (option: string) => string): TrainOptions {
+  return parseOptions(trainOptionsSchema, input, nameOf);
 }
 
 export interface TrainContext {
