@@ -6,7 +6,6 @@ import type { SlackState } from '../state.ts';
 import { CONTEST_START_WORDS, optionsFromWords, parseCommandText, STYLE_ADD_WORDS } from '../../../bot/commands/text.ts';
 import { nameMeantBy } from '../../../bot/styles/suggest.ts';
 
-
 /** `/impasto styles | style add|remove|train | contest … | cancel | queue | forget-me [confirm=true] | settings [max_size=…] | help`. */
 export function registerImpastoCommand(app: App, state: SlackState): void {
   app.command('/impasto', async ({ command, ack }) => {
