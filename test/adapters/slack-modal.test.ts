@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stylizeModal, type ModalMetadata } from '../../src/adapters/slack/modal.ts';
+import { OTHER_MESSAGE, SAVED_STYLE, stylizeModal, type ModalMetadata } from '../../src/adapters/slack/modal.ts';
 import type { RgbImage } from '../../src/engine/image.ts';
 import { MAX_OWN_STYLES } from '../../src/bot/styles/library.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
@@ -13,6 +13,21 @@ import { viewErrors } from '../fakes/slack/blocks.ts';
 let harness: TestBot;
 const metadata: ModalMetadata = { channel: 'C0GENERAL', threadTs: '1.0', file: { id: 'F1', name: 'photo.jpg', url: 'https://files.slack.com/photo.jpg' } };
 const swatch: RgbImage = { width: 64, height: 64, data: new Uint8Array(64 * 64 * 3).fill(128) };
+
+interface SelectElement {
+  readonly options?: readonly { readonly value: string }[];
+  readonly option_groups?: readonly { readonly label: { readonly text: string }; readonly options: readonly { readonly value: string }[] }[];
+}
+
+function elementOf(view: ReturnType<typeof stylizeModal>, blockId: string): SelectElement {
+  return (view.blocks.find((block) => block.block_id === blockId) as { element: SelectElement }).element;
+}
+
+/** What a select offers, in order, whether as one list or in groups. */
+function valuesOf(view: ReturnType<typeof stylizeModal>, blockId: string): string[] {
+  const element = elementOf(view, blockId);
+  return (element.options ?? element.option_groups?.flatMap((group) => group.options) ?? []).map((option) => option.value);
+}
 
 beforeAll(async () => {
   harness = await startTestBot({}, undefined, undefined, { start: false });
@@ -34,9 +49,24 @@ describe('the Stylize with… form', () => {
     // As many styles as a workspace may add, and the saved style besides: 101 choices.
     const styles = harness.bot.library.in('slack:T0MANY');
     for (let index = 0; index < MAX_OWN_STYLES; index++) await styles.add(`style-${String(index).padStart(3, '0')}-${'x'.repeat(22)}`, swatch, 'U0MOD');
+    // And the shared library's, which every community sees besides its own.
+    for (const name of ['van-gogh', 'vermeer', 'whistler']) await harness.bot.library.shared().add(name, swatch, 'operator');
     const view = stylizeModal(harness.bot, 'slack:T0MANY', metadata, { name: 'mine.jpg' });
     expect(viewErrors(view)).toEqual([]);
-    expect(view.blocks.map((block) => block.block_id)).toContain('background_style');
+    // Every style can be chosen, in both selects: the last of a full library too.
+    const names = styles.list().map((style) => style.name);
+    expect(names).toHaveLength(MAX_OWN_STYLES + 3);
+    expect(valuesOf(view, 'style')).toEqual([SAVED_STYLE, ...names, OTHER_MESSAGE]);
+    expect(valuesOf(view, 'background_style')).toEqual(names);
+    // In labelled groups, since there are more than a select's 100.
+    const groups = (elementOf(view, 'style').option_groups ?? []).map((group) => group.label.text);
+    expect(groups).toEqual(['Your saved style', 'Library: style-000-xxxxxxxxxxxxxxxxxxxxxx to style-099-xxxxxxxxxxxxxxxxxxxx', 'Library: van-gogh to whistler', 'Elsewhere']);
+  });
+
+  it('lists a small library’s choices as one list, without groups', () => {
+    const view = stylizeModal(harness.bot, 'slack:T0EMPTY', metadata, { name: 'mine.jpg' });
+    expect(elementOf(view, 'style').option_groups).toBeUndefined();
+    expect(valuesOf(view, 'style')).toEqual([SAVED_STYLE, ...harness.bot.library.in('slack:T0EMPTY').list().map((style) => style.name), OTHER_MESSAGE]);
   });
 
   it('would be refused by the fake as Slack refuses it (the check itself works)', () => {
@@ -44,5 +74,10 @@ describe('the Stylize with… form', () => {
     expect(viewErrors({ ...view, title: { type: 'plain_text', text: 'A title longer than Slack allows' } })).toEqual(['view/title: 1 to 24 characters (it has 32)']);
     const emptySelect = { type: 'input', block_id: 'b', label: { type: 'plain_text', text: 'Pick' }, element: { type: 'static_select', action_id: 'a', options: [] } };
     expect(viewErrors({ ...view, blocks: [emptySelect] })).toEqual(['view/blocks/0/element/options: 1 to 100 (it has 0); `options` or `option_groups` must be specified']);
+    const option = (index: number) => ({ text: { type: 'plain_text', text: `style ${index}` }, value: `s${index}` });
+    const overfullGroup = { ...emptySelect, element: { type: 'static_select', action_id: 'a', option_groups: [{ label: { type: 'plain_text', text: 'All' }, options: Array.from({ length: 101 }, (_, index) => option(index)) }] } };
+    expect(viewErrors({ ...view, blocks: [overfullGroup] })).toEqual(['view/blocks/0/element/option_groups/0/options: 1 to 100 (it has 101); `options` or `option_groups` must be specified']);
+    const both = { ...emptySelect, element: { type: 'static_select', action_id: 'a', options: [option(1)], option_groups: [{ label: { type: 'plain_text', text: 'All' }, options: [option(2)] }] } };
+    expect(viewErrors({ ...view, blocks: [both] })).toEqual(['view/blocks/0/element: `options` and `option_groups` cannot both be given']);
   });
 });

@@ -532,6 +532,19 @@ describe('Slack in Socket Mode', () => {
     ]);
   });
 
+  it('shows the gallery found by words or a page of it, as typed after /impasto styles', async () => {
+    const viewer = 'U0VIEWER';
+    const since = fake.calls.length;
+    await fake.sendEnvelope('slash_commands', { command: '/impasto', text: 'styles great wave', user_id: viewer, user_name: 'viewer', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 't10', response_url: `${fake.apiUrl}response` });
+    const posted = await fake.waitForCall((call) => fake.calls.indexOf(call) >= since && call.method === 'files.completeUploadExternal' && call.args.channel_id === CHANNEL_ID);
+    expect(posted.args.initial_comment).toBe('1 style with "great wave": great-wave. Use one with /stylize &lt;name&gt;.');
+    // A number is the page: past the end, the asker alone is told.
+    const later = fake.calls.length;
+    await fake.sendEnvelope('slash_commands', { command: '/impasto', text: 'styles 9', user_id: viewer, user_name: 'viewer', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 't11', response_url: `${fake.apiUrl}response` });
+    const refused = await fake.waitForCall((call) => fake.calls.indexOf(call) >= later && call.method === 'chat.postEphemeral' && call.args.user === viewer);
+    expect(refused.args.text).toBe('The gallery has 1 page: page 9 is past its end.');
+  });
+
   it('keeps the modal’s private_metadata small: only the file’s id, name and URL, and who posted it', async () => {
     // A phone upload's file object, as Slack sends it: thumbnails, permalinks, a long camera name.
     const thumbs = Object.fromEntries([64, 80, 160, 360, 480, 720, 800, 960, 1024].flatMap((size) => [

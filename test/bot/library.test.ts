@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importStyles } from '../../src/bot/styles/import.ts';
+import { GALLERY_PAGE } from '../../src/bot/commands/styles.ts';
 import { MAX_OWN_STYLES, styleChoiceLabel, styleNameFromFileName } from '../../src/bot/styles/library.ts';
 import { pictureToFetch } from '../../src/bot/commands/images.ts';
 import { openDatabase } from '../../src/bot/database.ts';
@@ -13,6 +14,11 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 
 let harness: Awaited<ReturnType<typeof startTestBot>>;
+
+async function sizeOf(png: Uint8Array): Promise<{ width: number | undefined; height: number | undefined }> {
+  const { width, height } = await sharp(png).metadata();
+  return { width, height };
+}
 
 beforeAll(async () => {
   harness = await startTestBot();
@@ -128,6 +134,41 @@ describe('the style library', () => {
     await harness.bot.execute('style remove', { name: 'elsewhere' }, contextFor('mod', { isModerator: true }));
   });
 
+  it('shows a large library a page at a time, and finds styles by name or title', async () => {
+    const community = 'discord:gallery';
+    const styles = harness.bot.library.in(community);
+    const swatch = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3).fill(90) };
+    for (let i = 0; i < 40; i++) await styles.add(`swatch-${String(i).padStart(2, '0')}`, swatch, 'discord:mod');
+    // The 40 and the shared library's.
+    const total = styles.list().length;
+    const pages = Math.ceil(total / GALLERY_PAGE);
+    const asker = contextFor('ann', { platform: 'discord', community });
+    const first = await harness.bot.execute('styles', {}, asker);
+    expect(first.text).toMatch(new RegExp(`^${total} styles, page 1 of ${pages}: `));
+    expect(first.text.endsWith('. Use one with /stylize style_name:<name>. More: /styles page:2.')).toBe(true);
+    // 24 tiles, six across and four down: 6 × 200 px tiles with 8 px gaps; rows of 200 + 28 px.
+    expect(await sizeOf(first.files![0]!.bytes)).toEqual({ width: 6 * 200 + 7 * 8, height: 4 * 228 + 5 * 8 });
+    const last = await harness.bot.execute('styles', { page: pages }, asker);
+    expect(last.text).toMatch(new RegExp(`^${total} styles, page ${pages} of ${pages}: `));
+    expect(last.text).not.toMatch(/More:/);
+    expect(last.text.split(': ')[1]!.split(', ')).toHaveLength(total - GALLERY_PAGE * (pages - 1));
+    // Past the end: refused before anything is drawn (and before Discord shows the channel "thinking…").
+    expect(harness.bot.precheck('styles', { page: pages + 1 }, asker)).toMatchObject({ text: `The gallery has ${pages} pages: page ${pages + 1} is past its end.`, refusal: { field: 'page' } });
+    // By title ("Great Wave") and by name; a search that spans pages says how to see the next.
+    expect((await harness.bot.execute('styles', { search: 'Wave' }, asker)).text).toBe('1 style with "Wave": great-wave. Use one with /stylize style_name:<name>.');
+    const swatches = await harness.bot.execute('styles', { search: 'swatch' }, asker);
+    expect(swatches.text).toMatch(/^40 styles with "swatch", page 1 of 2: swatch-00, swatch-01, .*swatch-23\. Use one with \/stylize style_name:<name>\. More: \/styles search:swatch page:2\.$/);
+    expect((await harness.bot.execute('styles', { search: 'swatch', page: 2 }, asker)).text).toMatch(/^40 styles with "swatch", page 2 of 2: swatch-24, .*swatch-39\./);
+    // Nothing found: the likely slip, else where to look.
+    expect(harness.bot.precheck('styles', { search: 'stary-night' }, asker)).toMatchObject({ text: 'No style\'s name or title has "stary-night"; did you mean starry-night? /styles shows them all.', refusal: { field: 'search' } });
+    expect(harness.bot.precheck('styles', { search: 'rembrandt' }, asker)?.text).toBe('No style\'s name or title has "rembrandt". /styles shows them all.');
+    // On Slack, as typed there.
+    const slack = contextFor('ann', { platform: 'slack', community: 'slack:T0GALLERY' });
+    for (let i = 0; i < 30; i++) await harness.bot.library.in('slack:T0GALLERY').add(`swatch-${String(i).padStart(2, '0')}`, swatch, 'slack:mod');
+    expect((await harness.bot.execute('styles', { search: 'swatch' }, slack)).text).toMatch(/Use one with \/stylize <name>\. More: \/impasto styles search=swatch page=2\.$/);
+    expect(harness.bot.precheck('styles', { search: 'van gogh' }, slack)?.text).toBe('No style\'s name or title has "van gogh". /impasto styles shows them all.');
+  });
+
   it('tells a painter whose style is removed while their photo is read, instead of failing', async () => {
     const image = { bytes: await readFile(sharedImagePath('style_udnie.jpg')), name: 'udnie.jpg' };
     const content = { bytes: await readFile(sharedImagePath('content_dog.jpg')), name: 'dog.jpg' };
@@ -161,6 +202,9 @@ describe('the style library', () => {
     try {
       expect(first.bot.library.in('web').list().map((style) => style.name)).toEqual(['composition-vii', 'great-wave', 'shipwreck-minotaur', 'starry-night', 'the-scream']);
       expect(first.bot.library.in('web').get('starry-night')!.title).toBe('The Starry Night, Vincent van Gogh (1889)');
+      // Autocomplete finds a painting by its title's words too.
+      expect(first.bot.library.in('web').suggest('Van Gogh')[0]?.name).toBe('starry-night');
+      expect(first.bot.library.in('web').suggest('hokusai')[0]?.name).toBe('great-wave');
       const reply = await first.bot.execute('style remove', { name: 'the-scream' }, contextFor('mod', { isModerator: true }));
       expect(reply.refusal).toBeUndefined();
     } finally {

@@ -45,7 +45,7 @@ export function fileRefOf(file: SlackFile): ModalMetadata['file'] {
  */
 export function stylizeModal(bot: Bot, community: string, metadata: ModalMetadata, saved?: Pick<SavedStyle, 'name'>) {
   const definition = bot.definition('stylize')!;
-  const styles = bot.library.in(community).list().slice(0, 99);
+  const styles = bot.library.in(community).list();
   const numberInput = (name: (typeof MODAL_NUMBER_FIELDS)[number]) => {
     const option = definition.options[name]!;
     const hint = option.type === 'integer' || option.type === 'number' ? `${option.min}–${option.max}${option.default !== undefined ? `, default ${option.default}` : option.unset ? `, empty: ${option.unset}` : ''}` : '';
@@ -74,12 +74,11 @@ export function stylizeModal(bot: Bot, community: string, metadata: ModalMetadat
           type: 'static_select',
           action_id: 'style_name',
           placeholder: { type: 'plain_text', text: 'A style from the library' },
-          options: [
-            // Slack allows 100 options of at most 75 characters.
-            ...(saved ? [{ text: { type: 'plain_text', text: savedStyleLabel(saved).slice(0, 75) }, value: SAVED_STYLE }] : []),
-            ...styles.slice(0, saved ? 98 : 99).map((style) => ({ text: { type: 'plain_text', text: styleChoiceLabel(style) }, value: style.name })),
-            { text: { type: 'plain_text', text: 'The image in another message…' }, value: OTHER_MESSAGE },
-          ],
+          ...choicesOf([
+            { label: 'Your saved style', options: saved ? [choice(savedStyleLabel(saved), SAVED_STYLE)] : [] },
+            { label: 'Library', options: styles.map(libraryChoice) },
+            { label: 'Elsewhere', options: [choice('The image in another message…', OTHER_MESSAGE)] },
+          ]),
         },
       },
       {
@@ -132,7 +131,38 @@ function backgroundStyleInput(styles: readonly Style[]) {
       type: 'static_select',
       action_id: 'background_style',
       placeholder: { type: 'plain_text', text: 'none: one style for everything' },
-      options: styles.map((style) => ({ text: { type: 'plain_text', text: styleChoiceLabel(style) }, value: style.name })),
+      ...choicesOf([{ label: 'Library', options: styles.map(libraryChoice) }]),
     },
   };
 }
+
+interface Choice {
+  readonly text: { readonly type: 'plain_text'; readonly text: string };
+  readonly value: string;
+}
+
+/** A select's choice: Slack shows at most 75 characters of it. */
+function choice(label: string, value: string): Choice {
+  return { text: { type: 'plain_text', text: label.slice(0, 75) }, value };
+}
+
+function libraryChoice(style: Style): Choice {
+  return choice(styleChoiceLabel(style), style.name);
+}
+
+/**
+ * A select's choices: one list where they fit Slack's 100, else in groups of at most 100 (a
+ * community's own hundred styles and the shared ones are more), each labelled, a long one by the
+ * names it runs from and to. Cut to a hundred, the last styles of a full library could not be chosen.
+ */
+function choicesOf(sections: readonly { label: string; options: readonly Choice[] }[]): { options: Choice[] } | { option_groups: { label: Choice['text']; options: Choice[] }[] } {
+  const all = sections.flatMap((section) => section.options);
+  if (all.length <= MOST_CHOICES) return { options: all };
+  const groups = sections.flatMap((section) => {
+    const parts = Array.from({ length: Math.ceil(section.options.length / MOST_CHOICES) }, (_, index) => section.options.slice(index * MOST_CHOICES, (index + 1) * MOST_CHOICES));
+    return parts.map((options) => ({ label: parts.length > 1 ? `${section.label}: ${options[0]!.value} to ${options.at(-1)!.value}` : section.label, options }));
+  });
+  return { option_groups: groups.map(({ label, options }) => ({ label: { type: 'plain_text', text: label.slice(0, 75) }, options })) };
+}
+
+const MOST_CHOICES = 100;

@@ -1,6 +1,7 @@
 import { formatNumber } from '../../engine/option-spec.ts';
 import type { CommandDefinition, OptionDefinition, Platform } from './types.ts';
 import { defineCommand } from './define.ts';
+import { invocationOf } from './invocation.ts';
 
 /**
  * The ways to ask for a painting besides the commands, which the definitions cannot tell: each
@@ -45,11 +46,6 @@ export function createHelpCommand(others: readonly CommandDefinition[]) {
 function describeCommand(definition: CommandDefinition, platform: Platform): string {
   const options = Object.entries(definition.options).map(([name, option]) => `  • ${name}${option.required ? ' (required)' : ''}: ${option.description}${describeRange(option)}`);
   return [`${invocationOf(definition.name, platform)}: ${definition.description}`, ...(options.length > 0 ? options : ['  (no options)'])].join('\n');
-}
-
-/** How a command is typed there: on Slack only /stylize is a slash command of its own, the rest go through /impasto. */
-function invocationOf(name: string, platform: Platform): string {
-  return platform === 'slack' && name !== 'stylize' ? `/impasto ${name}` : `/${name}`;
 }
 
 /** An option's range or choices and its default, as help and the README's command list show them. */

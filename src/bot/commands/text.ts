@@ -46,6 +46,8 @@ export interface WordSlot {
 
 /** `/impasto style add <name> <title…>` */
 export const STYLE_ADD_WORDS: readonly WordSlot[] = [{ option: 'name' }, { option: 'title' }];
+/** `/impasto styles 2`, `/impasto styles great wave`: a number is the page, other words search. */
+export const STYLES_WORDS: readonly WordSlot[] = [{ option: 'page', take: (words) => (/^\d+$/.test(words[0] ?? '') ? [words[0], words.slice(1)] : [undefined, words]) }, { option: 'search' }];
 /** `/impasto contest start <style> <ends> <title…>` */
 export const CONTEST_START_WORDS: readonly WordSlot[] = [{ option: 'style_name' }, { option: 'ends', take: splitEnds }, { option: 'title' }];
 

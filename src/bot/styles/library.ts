@@ -31,6 +31,15 @@ export function styleChoiceLabel(style: Pick<Style, 'name' | 'network'>): string
   return style.network ? `${style.name} · fast` : style.name;
 }
 
+/**
+ * Whether a style is one that words look for: in its name or its title, in any case (`wave` and
+ * `great wave` find great-wave; `van gogh`, "The Starry Night, Vincent van Gogh (1889)").
+ */
+export function styleMatches(style: Pick<Style, 'name' | 'title'>, words: string): boolean {
+  const query = words.trim().toLowerCase();
+  return style.name.includes(query.replace(/\s+/g, '-')) || style.title.toLowerCase().includes(query);
+}
+
 export const STYLE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 
 /** `style_starry_night.jpg` → `starry-night`: how imported file names become style names. */
@@ -170,7 +179,7 @@ export class CommunityStyles {
     const byName = new Map(styles.map((style) => [style.name, style]));
     const query = typed.trim().toLowerCase();
     if (!query) return styles.slice(0, limit);
-    const containing = styles.filter((style) => style.name.includes(query)).map((style) => style.name);
+    const containing = styles.filter((style) => styleMatches(style, query)).map((style) => style.name);
     return [...new Set([...containing, ...closestNames(query, [...byName.keys()], limit)])].slice(0, limit).map((name) => byName.get(name)!);
   }
 
@@ -222,7 +231,8 @@ export class CommunityStyles {
 
   /** The library as one picture: a labelled grid of thumbnails (PNG). */
   async contactSheet(styles: readonly Style[] = this.list(), columns = 4): Promise<Buffer> {
-    return renderContactSheet(styles.map((style) => ({ path: style.path, label: styleChoiceLabel(style) })), columns, 'cover', 'The style library is empty.');
+    // The name whole, as it is typed; "fast" on the picture, where it cut no name short.
+    return renderContactSheet(styles.map((style) => ({ path: style.path, label: style.name, badge: style.network ? 'fast' : undefined })), columns, 'cover', 'The style library is empty.');
   }
 
   private styleOf(rows: readonly StyleRow[]): Style[] {
@@ -234,6 +244,8 @@ export class CommunityStyles {
 export interface SheetTile {
   readonly path: string;
   readonly label: string;
+  /** A word in the picture's corner (a style's "fast"). */
+  readonly badge?: string | undefined;
 }
 
 const TILE = 200;
@@ -252,7 +264,7 @@ export async function renderContactSheet(tiles: readonly SheetTile[], columns = 
     await Promise.all(
       tiles.map(async (tile) => {
         const bytes = await readFileIfPresent(tile.path);
-        return bytes && { label: tile.label, thumbnail: await sharp(bytes).resize(TILE, TILE, { fit, background: '#f4f1ea' }).flatten({ background: '#f4f1ea' }).png().toBuffer() };
+        return bytes && { label: tile.label, badge: tile.badge, thumbnail: await sharp(bytes).resize(TILE, TILE, { fit, background: '#f4f1ea' }).flatten({ background: '#f4f1ea' }).png().toBuffer() };
       }),
     )
   ).filter((tile) => tile !== undefined);
@@ -266,12 +278,13 @@ export async function renderContactSheet(tiles: readonly SheetTile[], columns = 
   const rows = Math.ceil(thumbnails.length / cols);
   const width = cols * TILE + (cols + 1) * GAP;
   const height = rows * (TILE + LABEL_HEIGHT) + (rows + 1) * GAP;
-  const layers = thumbnails.flatMap(({ label, thumbnail }, index) => {
+  const layers = thumbnails.flatMap(({ label, badge, thumbnail }, index) => {
     const left = GAP + (index % cols) * (TILE + GAP);
     const top = GAP + Math.floor(index / cols) * (TILE + LABEL_HEIGHT + GAP);
     return [
       { input: thumbnail, left, top },
       { input: captionSvg(label, TILE, LABEL_HEIGHT, 16), left, top: top + TILE },
+      ...(badge ? [{ input: badgeSvg(badge), left: left + TILE - BADGE_WIDTH - 6, top: top + 6 }] : []),
     ];
   });
   return sharp({ create: { width, height, channels: 3, background: '#f4f1ea' } })
@@ -280,14 +293,33 @@ export async function renderContactSheet(tiles: readonly SheetTile[], columns = 
     .toBuffer();
 }
 
-function captionSvg(text: string, width: number, height: number, fontSize: number): Buffer {
-  // DejaVu Sans averages about 0.6 em a character: shorten what would not fit, with an ellipsis.
+/**
+ * A line of text centred in a box: in a smaller type, down to `MIN_FONT`, where it is long, since a
+ * caption is often a name to type (a style's may be 32 characters: at 16 px its end was cut off);
+ * shortened with an ellipsis only past that.
+ */
+function captionSvg(text: string, width: number, height: number, largestFont: number): Buffer {
+  // DejaVu Sans averages about 0.6 em a character.
+  const fontSize = Math.max(MIN_FONT, Math.min(largestFont, Math.floor(width / (text.length * 0.6))));
   const fits = Math.floor(width / (fontSize * 0.6));
   const shown = text.length > fits ? `${text.slice(0, Math.max(1, fits - 1))}…` : text;
-  const escaped = shown.replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`);
   return Buffer.from(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><text x="${width / 2}" y="${height / 2 + fontSize / 3}" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="${fontSize}" fill="#222">${escaped}</text></svg>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><text x="${width / 2}" y="${height / 2 + fontSize / 3}" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="${fontSize}" fill="#222">${escapedForSvg(shown)}</text></svg>`,
   );
+}
+
+const MIN_FONT = 10;
+const BADGE_WIDTH = 44;
+
+/** A small dark label for a tile's corner, legible on any painting. */
+function badgeSvg(text: string): Buffer {
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${BADGE_WIDTH}" height="20"><rect width="${BADGE_WIDTH}" height="20" rx="10" fill="#222" fill-opacity="0.8"/><text x="${BADGE_WIDTH / 2}" y="14" text-anchor="middle" font-family="DejaVu Sans, sans-serif" font-size="12" fill="#fff">${escapedForSvg(text)}</text></svg>`,
+  );
+}
+
+function escapedForSvg(text: string): string {
+  return text.replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
 function libraryFull(): BotError {

@@ -65,21 +65,36 @@ function elementErrors(element: Json, at: string): string[] {
       if (typeof element.value === 'string' && element.value.length > 2000) errors.push(`${at}/value: at most 2000 characters`);
       return errors;
     case 'static_select':
-    case 'checkboxes': {
-      const options = Array.isArray(element.options) ? (element.options as Json[]) : [];
-      const most = element.type === 'checkboxes' ? 10 : 100;
-      if (options.length === 0 || options.length > most) errors.push(`${at}/options: 1 to ${most} (it has ${options.length}); \`options\` or \`option_groups\` must be specified`);
-      for (const [index, option] of options.entries()) {
-        errors.push(...text(option.text, `${at}/options/${index}/text`, 75, element.type === 'static_select'));
-        if (typeof option.value !== 'string' || option.value.length === 0 || option.value.length > 150) errors.push(`${at}/options/${index}/value: 1 to 150 characters`);
-      }
-      return errors;
-    }
+      // A select lists its options, or groups of them (at most 100 groups of 100), not both.
+      if (element.option_groups === undefined) return [...errors, ...optionErrors(element.options, at, 100, true)];
+      if (element.options !== undefined) return [...errors, `${at}: \`options\` and \`option_groups\` cannot both be given`];
+      return [...errors, ...optionGroupErrors(element.option_groups, at)];
+    case 'checkboxes':
+      return [...errors, ...optionErrors(element.options, at, 10, false)];
     case 'plain_text_input':
       return errors;
     default:
       return [...errors, `${at}: an element type the fake does not know (${String(element.type)})`];
   }
+}
+
+function optionErrors(raw: unknown, at: string, most: number, plainOnly: boolean): string[] {
+  const options = Array.isArray(raw) ? (raw as Json[]) : [];
+  const errors = options.length === 0 || options.length > most ? [`${at}/options: 1 to ${most} (it has ${options.length}); \`options\` or \`option_groups\` must be specified`] : [];
+  for (const [index, option] of options.entries()) {
+    errors.push(...text(option.text, `${at}/options/${index}/text`, 75, plainOnly));
+    if (typeof option.value !== 'string' || option.value.length === 0 || option.value.length > 150) errors.push(`${at}/options/${index}/value: 1 to 150 characters`);
+  }
+  return errors;
+}
+
+function optionGroupErrors(raw: unknown, at: string): string[] {
+  const groups = Array.isArray(raw) ? (raw as Json[]) : [];
+  const errors = groups.length === 0 || groups.length > 100 ? [`${at}/option_groups: 1 to 100 (it has ${groups.length})`] : [];
+  for (const [index, group] of groups.entries()) {
+    errors.push(...text(group.label, `${at}/option_groups/${index}/label`, 75, true), ...optionErrors(group.options, `${at}/option_groups/${index}`, 100, true));
+  }
+  return errors;
 }
 
 function text(value: unknown, at: string, most: number, plainOnly: boolean): string[] {

@@ -3,10 +3,10 @@ import type { CommandContext, Reply } from '../../../bot/commands/types.ts';
 import { contextOf, fetchFile, latestImageOf, postWithFiles, tell, type SlashCommand } from '../conversation.ts';
 import { executeFetching, guarded } from '../guarded.ts';
 import type { SlackState } from '../state.ts';
-import { CONTEST_START_WORDS, optionsFromWords, parseCommandText, STYLE_ADD_WORDS } from '../../../bot/commands/text.ts';
+import { CONTEST_START_WORDS, optionsFromWords, parseCommandText, STYLE_ADD_WORDS, STYLES_WORDS } from '../../../bot/commands/text.ts';
 import { nameMeantBy } from '../../../bot/styles/suggest.ts';
 
-/** `/impasto styles | style add|remove|train | contest … | cancel | queue | forget-me [confirm=true] | settings [max_size=…] | help`. */
+/** `/impasto styles [page] [search] | style add|remove|train | contest … | cancel | queue | forget-me [confirm=true] | settings [max_size=…] | help`. */
 export function registerImpastoCommand(app: App, state: SlackState): void {
   app.command('/impasto', async ({ command, ack }) => {
     await ack();
@@ -21,7 +21,7 @@ async function runImpastoCommand(state: SlackState, command: SlashCommand): Prom
   const context = await contextOf(state, command.user_id, command.user_name, command.channel_id, '');
   let reply: Reply;
   if (first === 'styles') {
-    reply = await bot.execute('styles', {}, context);
+    reply = await bot.execute('styles', optionsFromWords(words.slice(1), typed, STYLES_WORDS), context);
   } else if (first === 'style' && second === 'add') {
     const image = (await latestImageOf(state, command.channel_id, command.user_id))?.image;
     if (!image) reply = { text: 'Share the style image in this channel first, then run /impasto style add <name>.' };
