@@ -17,6 +17,16 @@ describe('the README', () => {
     expect([...variables].filter((name) => !readme.includes(`| \`${name}\` |`))).toEqual([]);
   });
 
+  it('links only to headings it has (as GitHub writes their anchors)', async () => {
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const withoutCode = readme.replace(/```[\s\S]*?```/g, '');
+    // GitHub's anchor: lowercase, punctuation dropped, each space a dash.
+    const anchors = new Set([...withoutCode.matchAll(/^#{1,6} (.+)$/gm)].map(([, heading]) => heading!.toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-')));
+    const links = [...withoutCode.matchAll(/\]\(#([^)]+)\)/g)].map(([, anchor]) => anchor!);
+    expect(links.length).toBeGreaterThan(20);
+    expect(links.filter((anchor) => !anchors.has(anchor))).toEqual([]);
+  });
+
   it('refuses to write a command list where it has no place for one', () => {
     expect(() => withCommandList('# no markers', '- x')).toThrow(/no command list between/);
   });
