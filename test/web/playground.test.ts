@@ -1,6 +1,6 @@
 import { cp, mkdir, readFile, symlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../../src/app.ts';
@@ -382,6 +382,44 @@ describe('the web playground', () => {
     await page.getByRole('button', { name: 'Remove swatch', exact: true }).click();
     await expect.poll(() => card.count()).toBe(0);
     await page.click('button[data-tab="stylize"]');
+  });
+
+  it('offers a field that finds a style by name or title once the library is long, and paints what is in sight', async () => {
+    // Five paintings: no field.
+    expect(await page.isHidden('#style-filter')).toBe(true);
+    const styles = app.bot.library.in('web');
+    const swatch = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3).fill(120) };
+    for (let i = 0; i < 10; i++) await styles.add(`swatch-${i}`, swatch, 'web:test', i === 7 ? 'Sunflowers, Vincent van Gogh (1888)' : undefined);
+    const stylizeRequests: string[] = [];
+    const onRequest = (request: Request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname === '/api/jobs') stylizeRequests.push(request.url());
+    };
+    page.on('request', onRequest);
+    try {
+      await page.reload();
+      await page.waitForSelector('body[data-ready="true"]');
+      const shownNames = () => page.locator('#style-choices .style-choice:visible input').evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value));
+      expect(await shownNames()).toHaveLength(styles.list().length);
+      await page.click('#style-choices label:has(input[value="swatch-3"])');
+      // By what only the title says: the chosen swatch gives way to what is shown.
+      await page.getByRole('searchbox', { name: 'Find a style by its name or title' }).fill('Sunflowers');
+      expect(await shownNames()).toEqual(['swatch-7']);
+      expect(await page.locator('#style-choices input:checked').inputValue()).toBe('swatch-7');
+      // Enter does not start a painting.
+      await page.press('#style-filter', 'Enter');
+      await page.fill('#style-filter', 'rembrandt');
+      expect(await shownNames()).toEqual([]);
+      expect(await page.textContent('#style-filter-none')).toBe('No style\'s name or title has "rembrandt" (still chosen: swatch-7).');
+      await page.fill('#style-filter', '');
+      expect(await shownNames()).toHaveLength(styles.list().length);
+      expect(await page.isHidden('#style-filter-none')).toBe(true);
+      expect(stylizeRequests).toEqual([]);
+    } finally {
+      page.off('request', onRequest);
+      for (let i = 0; i < 10; i++) await styles.remove(`swatch-${i}`);
+      await page.reload();
+      await page.waitForSelector('body[data-ready="true"]');
+    }
   });
 
   it('says in its header why there is no engine, as soon as it knows (a newcomer offline, without the weights), and when it is mended; and that the library is empty', async () => {

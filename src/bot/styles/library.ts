@@ -4,6 +4,7 @@ import type { RgbImage } from '../../engine/image.ts';
 import type { Db } from '../database.ts';
 import { BotError } from '../errors.ts';
 import { readFileIfPresent, storeImage } from '../files.ts';
+import { styleMatches } from './match.ts';
 import { SAVED_STYLE_NAME } from './saved.ts';
 import { closestNames } from './suggest.ts';
 
@@ -29,15 +30,6 @@ const COLUMNS = 'name, title, path, added_by AS addedBy, created_at AS createdAt
 /** How a style is offered in menus and autocomplete: its name, and "fast" when it has a network. */
 export function styleChoiceLabel(style: Pick<Style, 'name' | 'network'>): string {
   return style.network ? `${style.name} · fast` : style.name;
-}
-
-/**
- * Whether a style is one that words look for: in its name or its title, in any case (`wave` and
- * `great wave` find great-wave; `van gogh`, "The Starry Night, Vincent van Gogh (1889)").
- */
-export function styleMatches(style: Pick<Style, 'name' | 'title'>, words: string): boolean {
-  const query = words.trim().toLowerCase();
-  return style.name.includes(query.replace(/\s+/g, '-')) || style.title.toLowerCase().includes(query);
 }
 
 export const STYLE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
