@@ -17,7 +17,6 @@ import { JobStore } from '../bot/jobs/store.ts';
 import { openDatabase } from '../bot/database.ts';
 import { createDataDirs } from '../bot/files.ts';
 import { importStyles } from '../bot/styles/import.ts';
-import { StyleLibrary } from '../bot/styles/library.ts';
 import { createEngine } from '../engine/engine.ts';
 import { CancelledError, InputError, WeightsError } from '../engine/errors.ts';
 import { BotError } from '../bot/errors.ts';
@@ -41,6 +40,7 @@ import { assertWritable, makeOutputFolder, readNamedFile, writeOutput } from './
 import { defaultsFor, resultSizeFor } from '../engine/options.ts';
 import { paintClip, readClip } from './clips.ts';
 import { encodePictureFor, outputOf } from './outputs.ts';
+import { formatStyleList, listStyles, removeSharedStyle, withLibrary } from './styles.ts';
 import { createDownloadProgressBar, createStylizeProgressBar, formatDuration } from './progress-bar.ts';
 
 /** What `<content>` takes besides a picture, and where a painted clip may go. */
@@ -251,14 +251,28 @@ styles
   .argument('<dir>', 'folder of images')
   .action(async (dir: string) => {
     const env = loadBotEnvironment();
-    const dirs = createDataDirs(resolve(env.IMPASTO_DATA_DIR));
-    const db = openDatabase(dirs.database);
-    const library = new StyleLibrary(db, dirs.styles);
-    const report = await importStyles(library.shared(), dir, commandLimitsFor(env).decode);
-    db.close();
+    const report = await withLibrary(env, (library) => importStyles(library.shared(), dir, commandLimitsFor(env).decode));
     for (const name of report.added) process.stderr.write(`added ${name}\n`);
     for (const { file, reason } of report.skipped) process.stderr.write(`skipped ${file}: ${reason}\n`);
     process.stderr.write(`${report.added.length} added, ${report.skipped.length} skipped\n`);
+  });
+styles
+  .command('list')
+  .description('print the shared styles (shipped and imported), or what one community sees')
+  .option('--community <id>', "a community's view, its own styles included: discord:<server id>, slack:<team id> or web")
+  .option('--json', 'print JSON instead of lines')
+  .action(async (flags: { community?: string; json?: boolean }) => {
+    const listed = await withLibrary(loadBotEnvironment(), (library) => listStyles(library, flags.community));
+    process.stdout.write(`${flags.json ? JSON.stringify(listed, null, 2) : formatStyleList(listed, flags.community)}\n`);
+  });
+styles
+  .command('remove')
+  .description("remove a shared style for every community (a community's own styles are its moderators' to remove, with /style remove)")
+  .argument('<name>', 'the style')
+  .action(async (name: string) => {
+    const env = loadBotEnvironment();
+    const { removed, warning } = await withLibrary(env, (library) => removeSharedStyle(library, name, env.IMPASTO_STYLES_DIR));
+    process.stderr.write(`removed ${removed.name} (${removed.title}) for every community; jobs already queued with it still run\n${warning ? `${warning}\n` : ''}`);
   });
 
 const discord = program.command('discord').description('Discord');

@@ -11,9 +11,9 @@ export function createStyleRemoveCommand(services: BotServices) {
     },
     async (context, args) => {
       const { community } = context.requester;
-      const { style, own } = await services.library.in(community).remove(args.name);
+      const { style, own, linkedNetwork } = await services.library.in(community).remove(args.name);
       // A shared style (a shipped painting) is only hidden here: other communities keep it and its network.
-      if (own) await services.training.releaseNetworksOf(community, style);
+      if (own) await services.training.releaseNetworksOf(community, { name: style.name, network: linkedNetwork });
       return { text: `Removed style "${style.name}" from this server's library. Jobs already queued with it still run.` };
     },
   );

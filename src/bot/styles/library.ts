@@ -209,16 +209,22 @@ export class CommunityStyles {
   }
 
   /** Deletes one of its own styles (`own`), or hides a shared one from this community only. */
-  async remove(name: string): Promise<{ readonly style: Style; readonly own: boolean }> {
+  /**
+   * Deletes a style of its own, or hides a shared one here. `linkedNetwork`: the network the deleted
+   * row named, whether or not its weights are installed (`style.network` says only those that are),
+   * for its release.
+   */
+  async remove(name: string): Promise<{ readonly style: Style; readonly own: boolean; readonly linkedNetwork: string | undefined }> {
     const style = this.resolve(name);
-    const own = this.db.prepare('DELETE FROM styles WHERE community = ? AND name = ?').run(this.community, style.name).changes > 0;
+    const deleted = this.db.prepare('DELETE FROM styles WHERE community = ? AND name = ? RETURNING network').get(this.community, style.name) as { network: string | null } | undefined;
+    const own = deleted !== undefined;
     if (own) {
       // Jobs already queued with this style keep working: they reference their own copy (see BotQueue.submit).
       await rm(style.path, { force: true });
     } else {
       this.db.prepare('INSERT OR IGNORE INTO hidden_styles (community, name) VALUES (?, ?)').run(this.community, style.name);
     }
-    return { style, own };
+    return { style, own, linkedNetwork: deleted?.network ?? undefined };
   }
 
   /** The library as one picture: a labelled grid of thumbnails (PNG). */

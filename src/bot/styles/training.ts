@@ -107,8 +107,7 @@ export class StyleTraining {
    * this bot gives it) is released, and deleted at once unless a queued or running job needs it.
    */
   async releaseNetworksOf(community: string, style: Pick<Style, 'name' | 'network'>): Promise<void> {
-    const networks = [trainedNetworkOption(networkNameFor(community, style.name)), ...(style.network && trainedNetworkName(style.network) ? [style.network] : [])];
-    this.deps.library.releaseNetworks([...new Set(networks)]);
+    this.deps.library.releaseNetworks(networksOfStyle(community, style.name, style.network));
     await this.deleteReleasedNetworks();
   }
 
@@ -148,6 +147,16 @@ export class StyleTraining {
     }
     return deleted;
   }
+}
+
+/**
+ * The trained networks that go with a community's style: the one this bot trains for it (which may
+ * be in training now) and the one it is linked to, if that is a trained one (pretrained networks
+ * stay: they are the program's).
+ */
+export function networksOfStyle(community: string, name: string, linkedNetwork: string | undefined): string[] {
+  const networks = [trainedNetworkOption(networkNameFor(community, name)), ...(linkedNetwork && trainedNetworkName(linkedNetwork) ? [linkedNetwork] : [])];
+  return [...new Set(networks)];
 }
 
 /** A network's file name: the community and the style (two communities may each have a "starry-night"). */

@@ -1,0 +1,60 @@
+import { readdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { BotEnvironment } from '../bot/config.ts';
+import { openDatabase, type Db } from '../bot/database.ts';
+import { createDataDirs } from '../bot/files.ts';
+import { SHARED_STYLES, StyleLibrary, styleNameFromFileName, type Style } from '../bot/styles/library.ts';
+import { networksOfStyle } from '../bot/styles/training.ts';
+import { installedFastNetworks } from '../engine/fast/network.ts';
+import { installedTrainedNetworks } from '../engine/fast/trained.ts';
+
+/**
+ * The operator's side of the library, `impasto styles list|remove`: beside a running bot too (SQLite
+ * lets both write; the bot reads the library afresh for every command).
+ */
+export async function withLibrary<T>(env: BotEnvironment, use: (library: StyleLibrary, db: Db) => Promise<T> | T): Promise<T> {
+  const dirs = createDataDirs(resolve(env.IMPASTO_DATA_DIR));
+  const db = openDatabase(dirs.database);
+  const installed = () => new Set<string>([...installedFastNetworks(env.IMPASTO_FAST_WEIGHTS_DIR), ...installedTrainedNetworks(env.IMPASTO_TRAINED_NETWORKS_DIR ?? dirs.networks)]);
+  try {
+    return await use(new StyleLibrary(db, dirs.styles, installed), db);
+  } finally {
+    db.close();
+  }
+}
+
+export interface ListedStyle {
+  readonly name: string;
+  readonly title: string;
+  readonly fast: boolean;
+  /** `shared`: every community's (shipped or imported); `own`: the community's alone. */
+  readonly kind: 'shared' | 'own';
+}
+
+/** The shared styles, or as `community` sees the library: its own and the shared ones it has not hidden. */
+export function listStyles(library: StyleLibrary, community = SHARED_STYLES): ListedStyle[] {
+  const shared = new Map(library.shared().list().map((style) => [style.name, style.path]));
+  return library
+    .in(community)
+    .list()
+    .map((style: Style) => ({ name: style.name, title: style.title, fast: style.network !== undefined, kind: shared.get(style.name) === style.path ? 'shared' : 'own' }));
+}
+
+/** Lines for a terminal: the names in a column, then the title, and what is fast or a community's own. */
+export function formatStyleList(styles: readonly ListedStyle[], community = SHARED_STYLES): string {
+  if (styles.length === 0) return community === SHARED_STYLES ? 'no shared style (add some with impasto styles import <folder>)' : `${community} sees no style`;
+  const width = Math.max(...styles.map((style) => style.name.length));
+  return styles.map((style) => `${style.name.padEnd(width)}  ${style.title}${style.fast ? ' · fast' : ''}${style.kind === 'own' ? ` · ${community}'s own` : ''}`).join('\n');
+}
+
+/**
+ * Removes a shared style for every community: its picture, and its trained network once no job
+ * needs it (the running bot deletes it at its next clean-up, within the hour, or at its start).
+ * Returns a warning when the style would come back: IMPASTO_STYLES_DIR is imported at every start.
+ */
+export async function removeSharedStyle(library: StyleLibrary, name: string, stylesDir: string | undefined): Promise<{ removed: Style; warning?: string }> {
+  const { style, linkedNetwork } = await library.shared().remove(name);
+  library.releaseNetworks(networksOfStyle(SHARED_STYLES, style.name, linkedNetwork));
+  const source = stylesDir ? (await readdir(stylesDir).catch(() => [])).find((file) => styleNameFromFileName(file) === style.name) : undefined;
+  return { removed: style, ...(source ? { warning: `${source} in IMPASTO_STYLES_DIR (${stylesDir}) brings it back at the next start: delete or move that file too.` } : {}) };
+}

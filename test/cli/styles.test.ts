@@ -1,0 +1,87 @@
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/bot/database.ts';
+import { createDataDirs } from '../../src/bot/files.ts';
+import { StyleLibrary } from '../../src/bot/styles/library.ts';
+import { IMPASTO_BIN, runImpasto } from '../helpers/app.ts';
+import { sharedImagePath } from '../helpers/shared.ts';
+
+/**
+ * `impasto styles list|remove`, the operator's side of the library, as run from a shell: the real
+ * command line on a fresh data folder, seeded with two of the shared paintings.
+ */
+let root: string;
+let env: Record<string, string>;
+let stdout: string;
+const swatch = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3).fill(60) };
+
+/** `impasto <args>` to its end, with what it printed on both streams (runImpasto keeps stderr alone). */
+function impasto(...args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [IMPASTO_BIN, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (error, out, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr, stdout: out }));
+  });
+}
+
+/** The library as the bot opens it, for what the command line cannot do (a community's own style, a trained network). */
+function openLibrary(): { library: StyleLibrary; close: () => void } {
+  const dirs = createDataDirs(join(root, 'data'));
+  const db = openDatabase(dirs.database);
+  return { library: new StyleLibrary(db, dirs.styles), close: () => db.close() };
+}
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'impasto-cli-styles-'));
+  await mkdir(join(root, 'paintings'));
+  for (const file of ['style_udnie.jpg', 'style_the_scream.jpg']) await copyFile(sharedImagePath(file), join(root, 'paintings', file));
+  env = { IMPASTO_DATA_DIR: join(root, 'data'), IMPASTO_DEFAULT_LIBRARY: 'false' };
+  expect((await runImpasto(['styles', 'import', join(root, 'paintings')], { env })).code).toBe(0);
+});
+
+afterEach(() => rm(root, { recursive: true, force: true }));
+
+describe('impasto styles list', () => {
+  it('prints the shared styles in a column, or as JSON', async () => {
+    ({ stdout } = await impasto('styles', 'list'));
+    expect(stdout).toBe('the-scream  The Scream\nudnie       Udnie\n');
+    ({ stdout } = await impasto('styles', 'list', '--json'));
+    expect(JSON.parse(stdout)).toEqual([
+      { name: 'the-scream', title: 'The Scream', fast: false, kind: 'shared' },
+      { name: 'udnie', title: 'Udnie', fast: false, kind: 'shared' },
+    ]);
+  });
+
+  it("shows a community's view: its own styles marked, the shared ones it hid left out", async () => {
+    const { library, close } = openLibrary();
+    await library.in('discord:42').add('mine', swatch, 'discord:mod', 'Mine');
+    await library.in('discord:42').remove('udnie');
+    close();
+    ({ stdout } = await impasto('styles', 'list', '--community', 'discord:42'));
+    expect(stdout).toBe("mine        Mine · discord:42's own\nthe-scream  The Scream\n");
+  });
+});
+
+describe('impasto styles remove', () => {
+  it('removes a shared style for every community, releasing its trained network, and refuses a name it does not have', async () => {
+    const { library, close } = openLibrary();
+    library.linkNetwork(library.shared().get('udnie')!, 'trained:shared-udnie');
+    close();
+    const removed = await impasto('styles', 'remove', 'udnie');
+    expect(removed).toEqual({ code: 0, stdout: '', stderr: 'removed udnie (Udnie) for every community; jobs already queued with it still run\n' });
+    ({ stdout } = await impasto('styles', 'list', '--community', 'slack:T1'));
+    expect(stdout).toBe('the-scream  The Scream\n');
+    const after = openLibrary();
+    expect(after.library.releasedNetworks()).toEqual(['trained:shared-udnie']);
+    after.close();
+    expect(await impasto('styles', 'remove', 'the-screem')).toEqual({ code: 2, stdout: '', stderr: 'impasto: There is no style "the-screem". Did you mean "the-scream"?\n' });
+  });
+
+  it('warns that a style from IMPASTO_STYLES_DIR comes back at the next start', async () => {
+    env.IMPASTO_STYLES_DIR = join(root, 'paintings');
+    const removed = await impasto('styles', 'remove', 'the-scream');
+    expect(removed.code).toBe(0);
+    expect(removed.stderr.split('\n')[1]).toBe(`style_the_scream.jpg in IMPASTO_STYLES_DIR (${join(root, 'paintings')}) brings it back at the next start: delete or move that file too.`);
+  });
+});
