@@ -67,6 +67,7 @@ describe('impasto styles remove', () => {
   it('removes a shared style for every community, releasing its trained network, and refuses a name it does not have', async () => {
     const { library, close } = openLibrary();
     library.linkNetwork(library.shared().get('udnie')!, 'trained:shared-udnie');
+    await library.in('discord:42').remove('udnie');
     close();
     const removed = await impasto('styles', 'remove', 'udnie');
     expect(removed).toEqual({ code: 0, stdout: '', stderr: 'removed udnie (Udnie) for every community; jobs already queued with it still run\n' });
@@ -76,6 +77,10 @@ describe('impasto styles remove', () => {
     expect(after.library.releasedNetworks()).toEqual(['trained:shared-udnie']);
     after.close();
     expect(await impasto('styles', 'remove', 'the-screem')).toEqual({ code: 2, stdout: '', stderr: 'impasto: There is no style "the-screem". Did you mean "the-scream"?\n' });
+    // Imported again, it is new to every community: the one that had hidden the old one sees it.
+    expect((await runImpasto(['styles', 'import', join(root, 'paintings')], { env })).code).toBe(0);
+    ({ stdout } = await impasto('styles', 'list', '--community', 'discord:42'));
+    expect(stdout).toBe('the-scream  The Scream\nudnie       Udnie\n');
   });
 
   it('warns that a style from IMPASTO_STYLES_DIR comes back at the next start', async () => {

@@ -219,6 +219,8 @@ export class CommunityStyles {
     const deleted = this.db.prepare('DELETE FROM styles WHERE community = ? AND name = ? RETURNING network').get(this.community, style.name) as { network: string | null } | undefined;
     const own = deleted !== undefined;
     if (own) {
+      // A shared style is gone for everyone: one imported later under its name is new to every community, hidden nowhere.
+      if (this.community === SHARED_STYLES) this.db.prepare('DELETE FROM hidden_styles WHERE name = ?').run(style.name);
       // Jobs already queued with this style keep working: they reference their own copy (see BotQueue.submit).
       await rm(style.path, { force: true });
     } else {
