@@ -205,6 +205,8 @@ describe('the style library', () => {
       // Autocomplete finds a painting by its title's words too.
       expect(first.bot.library.in('web').suggest('Van Gogh')[0]?.name).toBe('starry-night');
       expect(first.bot.library.in('web').suggest('hokusai')[0]?.name).toBe('great-wave');
+      // And a style named by its painter is refused with the name to use.
+      expect(first.bot.precheck('stylize', { content: pictureToFetch('photo.jpg'), style_name: 'van gogh' }, contextFor('alice'))?.text).toBe('There is no style "van gogh". Did you mean "starry-night"?');
       const reply = await first.bot.execute('style remove', { name: 'the-scream' }, contextFor('mod', { isModerator: true }));
       expect(reply.refusal).toBeUndefined();
     } finally {

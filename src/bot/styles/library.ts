@@ -158,9 +158,11 @@ export class CommunityStyles {
     if (name.trim() === SAVED_STYLE_NAME) {
       throw new BotError('invalid_option', `"${SAVED_STYLE_NAME}" is your saved style: name it alone in /stylize (it cannot be blended, painted behind a person or set for a contest).`, field);
     }
-    const names = this.list().map((entry) => entry.name);
+    const styles = this.list();
+    const names = styles.map((entry) => entry.name);
     if (names.length === 0) throw new BotError('unknown_style', `There is no style "${name}": the style library is empty. Upload a style image instead.`, field);
-    const suggestions = closestNames(name, names);
+    // A painter or a painting's title ("van gogh") names the style as surely as a slip of its name does.
+    const suggestions = [...new Set([...styles.filter((style) => styleMatches(style, name)).map((style) => style.name), ...closestNames(name, names)])].slice(0, 3);
     const hint = suggestions.length > 0 ? ` Did you mean ${suggestions.map((entry) => `"${entry}"`).join(' or ')}?` : ` Try one of: ${names.slice(0, 10).join(', ')}.`;
     throw new BotError('unknown_style', `There is no style "${name}".${hint}`, field);
   }
