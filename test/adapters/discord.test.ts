@@ -105,11 +105,12 @@ function quickStarryNight() {
   ]);
 }
 
-/** Alice picks `value` in a "Stylize with…" menu (the bot's private message `messageId`). */
-function styleChosen(customId: string, value: string, messageId: string) {
+/** Alice picks `value` in a "Stylize with…" menu (the bot's private message `messageId`), in the fake's server or `guildId`. */
+function styleChosen(customId: string, value: string, messageId: string, guildId?: string) {
   return interactionPayload({
     type: 3,
     user: alice,
+    guildId,
     data: { custom_id: customId, component_type: 3, values: [value] },
     message: { ...userMessage({ id: messageId, username: 'impasto' }, []), flags: 64 },
   });
@@ -330,6 +331,31 @@ describe('Discord', () => {
     expect(answer).toMatchObject({ type: 7, data: { content: expect.stringMatching(/^There is no style "removed-since"\./), components: [] } });
     expect(fake.cdnFetches.length).toBe(fetchesBefore);
     expect(fake.requests.some((request) => request.path === `/webhooks/${APPLICATION_ID}/${tokenOf(choose)}`)).toBe(false);
+  });
+
+  it('offers every style of a long library in "Stylize with…", in menus of 25 labelled by the names they run between', async () => {
+    const crowded = '900000000000000078';
+    const styles = harness.bot.library.in(`discord:${crowded}`);
+    const swatch = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3).fill(90) };
+    for (let i = 0; i < 60; i++) await styles.add(`swatch-${String(i).padStart(2, '0')}`, swatch, 'discord:mod');
+    const names = styles.list().map((style) => style.name);
+    const photo = userMessage(bob, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000)]);
+    const menu = interactionPayload({ type: 2, user: alice, guildId: crowded, data: { id: '800000000000000009', name: 'Stylize with…', type: 3, target_id: photo.id, resolved: { messages: { [photo.id]: photo } } } });
+    fake.dispatchInteraction(menu);
+    const picker = (await fake.waitForRequest(callbackOf(menu))).json as { data: { content: string; components: { components: { custom_id: string; placeholder: string; options: { value: string }[] }[] }[] } };
+    const selects = picker.data.components.map((row) => row.components[0]!);
+    expect(selects).toHaveLength(Math.ceil((names.length + 1) / 25));
+    expect(selects.flatMap((select) => select.options.map((option) => option.value))).toEqual([...names, '__other__']);
+    expect(selects.every((select) => select.options.length <= 25)).toBe(true);
+    expect(new Set(selects.map((select) => select.custom_id)).size).toBe(selects.length);
+    expect(selects[1]!.placeholder).toBe(`Styles ${names[25]} to ${names[49]}`);
+    expect(picker.data.content).toBe('Paint **tubingen.jpg** in which style?');
+    // A choice from the last menu belongs to the same pick: here a style removed since, refused in place of the menus.
+    await styles.remove('swatch-59');
+    const choose = styleChosen(selects.at(-1)!.custom_id, 'swatch-59', '900000000000000013', crowded);
+    fake.dispatchInteraction(choose);
+    const answer = (await fake.waitForRequest(callbackOf(choose))).json as { type: number; data: { content: string } };
+    expect(answer).toMatchObject({ type: 7, data: { content: expect.stringMatching(/^There is no style "swatch-59"\. Did you mean "swatch-\d\d"/) } });
   });
 
   it('stylizes the picture of a forwarded message, which Discord carries in the forward’s snapshot', async () => {

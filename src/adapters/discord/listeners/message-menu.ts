@@ -25,15 +25,44 @@ export async function onMessageCommand(state: DiscordState, interaction: Message
   if (problem) return tellPrivately(interaction, problem);
   const key = randomBytes(6).toString('base64url');
   state.pendingPicks.set(key, { url: image.url, name: image.name, postedBy: interaction.targetMessage.author.id, expires: state.now() + state.lifetimeMs });
-  const menu = new StringSelectMenuBuilder().setCustomId(`impasto:pick:${key}`).setPlaceholder('Choose a style');
   const saved = state.bot.savedStyles.find({ platform: 'discord', userId: interaction.user.id });
-  if (saved) menu.addOptions({ label: savedStyleLabel(saved).slice(0, 100), value: SAVED_STYLE });
-  for (const style of state.bot.library.in(communityOf(interaction)).list().slice(0, saved ? 23 : 24)) menu.addOptions({ label: styleChoiceLabel(style), description: style.title.slice(0, 100), value: style.name });
-  menu.addOptions({ label: 'Use an image from another message…', value: OTHER_MESSAGE });
+  const styles = state.bot.library.in(communityOf(interaction)).list();
+  const room = MENUS * OPTIONS_PER_MENU - (saved ? 2 : 1);
+  const choices: MenuChoice[] = [
+    ...(saved ? [{ label: savedStyleLabel(saved).slice(0, 100), value: SAVED_STYLE }] : []),
+    ...styles.slice(0, room).map((style) => ({ label: styleChoiceLabel(style), description: style.title.slice(0, 100), value: style.name })),
+    { label: 'Use an image from another message…', value: OTHER_MESSAGE },
+  ];
+  const left = styles.length - Math.min(room, styles.length);
   await interaction.reply({
-    content: `Paint **${image.name}** in which style?`,
-    components: [new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(menu)],
+    content: `Paint **${image.name}** in which style?${left > 0 ? ` (${left} more not listed: name one with /stylize style_name:<name>.)` : ''}`,
+    components: styleMenus(key, choices),
     flags: MessageFlags.Ephemeral,
+  });
+}
+
+interface MenuChoice {
+  readonly label: string;
+  readonly description?: string;
+  readonly value: string;
+}
+
+/** Discord's most: options to a select menu, and rows (each holding one menu) to a message. */
+const OPTIONS_PER_MENU = 25;
+const MENUS = 5;
+
+/**
+ * The choices in as many menus as they need, each labelled with the styles it runs from and to when
+ * there are several: one menu of 25 left every style after the 24th out of reach. Each menu's id
+ * carries the pick's key and its place (ids are unique within a message).
+ */
+function styleMenus(key: string, choices: readonly MenuChoice[]): ActionRowBuilder<StringSelectMenuBuilder>[] {
+  const parts = Array.from({ length: Math.ceil(choices.length / OPTIONS_PER_MENU) }, (_, index) => choices.slice(index * OPTIONS_PER_MENU, (index + 1) * OPTIONS_PER_MENU));
+  return parts.map((options, index) => {
+    const named = options.filter((option) => option.value !== SAVED_STYLE && option.value !== OTHER_MESSAGE);
+    const placeholder = parts.length > 1 && named.length > 0 ? `Styles ${named[0]!.value} to ${named.at(-1)!.value}` : 'Choose a style';
+    const menu = new StringSelectMenuBuilder().setCustomId(`impasto:pick:${key}.${index}`).setPlaceholder(placeholder.slice(0, 150)).addOptions(options);
+    return new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(menu);
   });
 }
 

@@ -10,7 +10,9 @@ import type { DiscordState } from '../state.ts';
 import { OTHER_MESSAGE, SAVED_STYLE } from './message-menu.ts';
 
 /** The style chosen in a "Stylize with…" menu: the job answers in a public follow-up message. */
-export async function onStylePick(state: DiscordState, interaction: StringSelectMenuInteraction, key: string): Promise<void> {
+export async function onStylePick(state: DiscordState, interaction: StringSelectMenuInteraction, menuId: string): Promise<void> {
+  // `<key>.<menu>`: a long library is offered in several menus of one pick (menus before those had the key alone).
+  const key = menuId.split('.')[0]!;
   const pick = state.pendingPicks.get(key);
   const choice = interaction.values[0] ?? '';
   if (!pick || pick.expires < state.now()) return void interaction.update({ content: 'This choice has expired; use Stylize with… again.', components: [] });
