@@ -410,6 +410,8 @@ describe('the web playground', () => {
       await page.fill('#style-filter', 'rembrandt');
       expect(await shownNames()).toEqual([]);
       expect(await page.textContent('#style-filter-none')).toBe('No style\'s name or title has "rembrandt" (still chosen: swatch-7).');
+      // The field and its note pass the same checks as the rest of the form.
+      expect(await accessibilityViolations(page)).toEqual([]);
       await page.fill('#style-filter', '');
       expect(await shownNames()).toHaveLength(styles.list().length);
       expect(await page.isHidden('#style-filter-none')).toBe(true);
