@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { BotEnvironment } from '../bot/config.ts';
-import { openDatabase, type Db } from '../bot/database.ts';
+import { openDatabase } from '../bot/database.ts';
 import { createDataDirs } from '../bot/files.ts';
 import { SHARED_STYLES, StyleLibrary, styleNameFromFileName, type Style } from '../bot/styles/library.ts';
 import { networksOfStyle } from '../bot/styles/training.ts';
@@ -12,12 +12,12 @@ import { installedTrainedNetworks } from '../engine/fast/trained.ts';
  * The operator's side of the library, `impasto styles list|remove`: beside a running bot too (SQLite
  * lets both write; the bot reads the library afresh for every command).
  */
-export async function withLibrary<T>(env: BotEnvironment, use: (library: StyleLibrary, db: Db) => Promise<T> | T): Promise<T> {
+export async function withLibrary<T>(env: BotEnvironment, use: (library: StyleLibrary) => Promise<T> | T): Promise<T> {
   const dirs = createDataDirs(resolve(env.IMPASTO_DATA_DIR));
   const db = openDatabase(dirs.database);
   const installed = () => new Set<string>([...installedFastNetworks(env.IMPASTO_FAST_WEIGHTS_DIR), ...installedTrainedNetworks(env.IMPASTO_TRAINED_NETWORKS_DIR ?? dirs.networks)]);
   try {
-    return await use(new StyleLibrary(db, dirs.styles, installed), db);
+    return await use(new StyleLibrary(db, dirs.styles, installed));
   } finally {
     db.close();
   }
@@ -37,7 +37,7 @@ export function listStyles(library: StyleLibrary, community = SHARED_STYLES): Li
   return library
     .in(community)
     .list()
-    .map((style: Style) => ({ name: style.name, title: style.title, fast: style.network !== undefined, kind: shared.get(style.name) === style.path ? 'shared' : 'own' }));
+    .map((style) => ({ name: style.name, title: style.title, fast: style.network !== undefined, kind: shared.get(style.name) === style.path ? 'shared' : 'own' }));
 }
 
 /** Lines for a terminal: the names in a column, then the title, and what is fast or a community's own. */

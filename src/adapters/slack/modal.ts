@@ -150,6 +150,9 @@ function libraryChoice(style: Style): Choice {
   return choice(styleChoiceLabel(style), style.name);
 }
 
+/** Slack's most options to a select, and to a group of them. */
+const MOST_CHOICES = 100;
+
 /**
  * A select's choices: one list where they fit Slack's 100, else in groups of at most 100 (a
  * community's own hundred styles and the shared ones are more), each labelled, a long one by the
@@ -165,4 +168,3 @@ function choicesOf(sections: readonly { label: string; options: readonly Choice[
   return { option_groups: groups.map(({ label, options }) => ({ label: { type: 'plain_text', text: label.slice(0, 75) }, options })) };
 }
 
-const MOST_CHOICES = 100;

@@ -50,8 +50,8 @@ export async function route(route: RouteContext): Promise<void> {
     // `?search=wave&page=2`, as /styles takes them.
     const asked = Object.fromEntries(['search', 'page'].flatMap((name) => (url.searchParams.has(name) ? [[name, url.searchParams.get(name)]] : [])));
     const reply = await bot.execute('styles', asked, context);
-    const sheet = reply.files?.[0];
     if (reply.refusal) return sendReply(response, reply);
+    const sheet = reply.files?.[0];
     // No picture: the library is empty, or the command failed (it logged why); its reply says which.
     if (!sheet) return sendJson(response, 404, { error: reply.text } satisfies ApiError);
     return sendBytes(response, 'image/png', sheet.bytes);
