@@ -226,6 +226,15 @@ describe('cookies of other apps (item 6)', () => {
   });
 });
 
+describe('the gallery picture', () => {
+  it('takes /styles’ search and page, and refuses a page past its end with 400 naming the field', async () => {
+    const found = await send('GET', '/api/styles/sheet.png?search=wave', {});
+    expect(found.status).toBe(200);
+    const past = await send('GET', '/api/styles/sheet.png?page=9', {});
+    expect([past.status, JSON.parse(past.body)]).toEqual([400, { error: 'The gallery has 1 page: page 9 is past its end.', field: 'page' }]);
+  });
+});
+
 describe('a style removed while its pictures are asked for', () => {
   it('answers 404 for its thumbnail and leaves it out of the gallery, instead of failing', async () => {
     const stored = (await readdir(join(dataDir, 'styles'))).find((name) => name.startsWith('the-scream'));
