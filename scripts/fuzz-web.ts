@@ -40,7 +40,7 @@ const FILES = [photo, painting, avif, avif.subarray(0, avif.length / 2), heic, h
 const FIELDS = ['style_name', 'mode', 'size', 'iterations', 'strength', 'content_weight', 'style_weight', 'tv_weight', 'optimizer', 'init', 'seed', 'preserve_colors', 'style_scale', 'multi_scale', 'target', 'background_style', 'frames', 'network', '__proto__', 'constructor'];
 const VALUES = ['', ' ', '0', '-1', '1', '3.5', '96', '97', '1e309', 'NaN', 'Infinity', '-0', '0x10', 'true', 'null', '[]', '{}', 'the-scream', 'starry-night', 'mine', 'mine:0.5,other:0.5', 'starry-night:0.5,the-scream:0.5', 'x'.repeat(5000), '../../etc/passwd', 'fast', 'best', 'optimise', 'adam', 'noise', 'person', 'background', '\u0000', '😀', 'starry-night:-1', 'a:b:c'];
 const JOB_ACTIONS = [['DELETE', ''], ['DELETE', '/result'], ['POST', '/rerun/less'], ['POST', '/rerun/seed'], ['POST', '/rerun/best'], ['POST', '/rerun/nope'], ['GET', ''], ['GET', '/result.png'], ['GET', '/result.gif'], ['GET', '/content.png']] as const;
-const STRAY_PATHS = ['/api/queue', '/api/jobs', '/api/styles', '/api/info', '/api/jobs/%00', '/api/jobs/..%2f..%2f', '/%2e%2e/etc/passwd', '/api/styles/sheet.png', '/api/nope'];
+const STRAY_PATHS = ['/api/queue', '/api/jobs', '/api/styles', '/api/info', '/api/jobs/%00', '/api/jobs/..%2f..%2f', '/%2e%2e/etc/passwd', '/api/styles/sheet.png', '/api/styles/sheet.png?page=0', '/api/styles/sheet.png?page=1e9', '/api/styles/sheet.png?page=abc&page=2', `/api/styles/sheet.png?search=${'%E2%80%A6'.repeat(200)}`, '/api/styles/sheet.png?search=%00', '/api/nope'];
 
 const deadline = Date.now() + seconds * 1000;
 await Promise.all([...Array.from({ length: workers }, flood), restartDuringFlood(app, { seconds, restarts, readyMessages: ['web playground listening'] })]);
