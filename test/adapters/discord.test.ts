@@ -358,6 +358,42 @@ describe('Discord', () => {
     expect(answer).toMatchObject({ type: 7, data: { content: expect.stringMatching(/^There is no style "swatch-59"\. Did you mean "swatch-\d\d"/) } });
   });
 
+  it('turns the pages of a long gallery with ◀ and ▶ in the message’s place, and runs nothing else from such a button', async () => {
+    const paged = '900000000000000079';
+    const styles = harness.bot.library.in(`discord:${paged}`);
+    const swatch = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3).fill(150) };
+    for (let i = 0; i < 30; i++) await styles.add(`swatch-${String(i).padStart(2, '0')}`, swatch, 'discord:mod');
+    const count = Math.ceil(styles.list().length / 24);
+    type Shown = { content: string; components: { components: { custom_id: string; label: string }[] }[] };
+    const asked = interactionPayload({ type: 2, user: alice, guildId: paged, data: { id: '800000000000000006', name: 'styles', type: 1 } });
+    fake.dispatchInteraction(asked);
+    const first = await fake.waitForRequest(originalOf(asked));
+    expect(first.files).toHaveLength(1);
+    const firstButtons = (first.json as Shown).components[0]!.components;
+    expect(firstButtons.map((button) => [button.label, button.custom_id])).toEqual([['Page 2 ▶', 'impasto:page:styles?page=2']]);
+    // Bob turns the page: the message shows page 2, with the way back.
+    const press = (customId: string, user = bob) => interactionPayload({ type: 3, user, guildId: paged, data: { custom_id: customId, component_type: 2 }, message: userMessage({ id: '900000000000000014', username: 'impasto' }, []) });
+    const next = press(firstButtons[0]!.custom_id);
+    fake.dispatchInteraction(next);
+    const second = await fake.waitForRequest(callbackOf(next));
+    expect((second.json as { type: number }).type).toBe(7);
+    const page2 = (second.json as { data: Shown }).data;
+    expect(page2.content).toMatch(new RegExp(`^\\d+ styles, page 2 of ${count}: `));
+    expect(page2.components[0]!.components[0]!.label).toBe('◀ Page 1');
+    expect(second.files).toHaveLength(1);
+    // A button naming another command (one Discord would not send: the bot made no such button) runs nothing.
+    const jobsBefore = harness.bot.jobsOf('discord', alice.id).length;
+    const forged = press('impasto:page:forget-me?confirm=true', alice);
+    fake.dispatchInteraction(forged);
+    const refused = (await fake.waitForRequest(callbackOf(forged))).json as { type: number; data: { content: string; flags: number } };
+    expect(refused).toMatchObject({ type: 4, data: { content: 'This button is from an older version of the bot and does nothing now.', flags: 64 } });
+    expect(harness.bot.jobsOf('discord', alice.id).length).toBe(jobsBefore);
+    // A page gone since (the library shrank) is said to the presser alone.
+    const gone = press(`impasto:page:styles?page=${count + 1}`);
+    fake.dispatchInteraction(gone);
+    expect(((await fake.waitForRequest(callbackOf(gone))).json as { data: { content: string; flags: number } }).data).toMatchObject({ content: `The gallery has ${count} pages: page ${count + 1} is past its end.`, flags: 64 });
+  });
+
   it('stylizes the picture of a forwarded message, which Discord carries in the forward’s snapshot', async () => {
     // A forward has no attachments of its own: the original's are in message_snapshots.
     const original = userMessage(alice, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000)]);

@@ -2,7 +2,7 @@ import { MessageFlags, type ActionRowBuilder, type ButtonBuilder, type Repliable
 import type { Reply } from '../../bot/commands/types.ts';
 import { cancelAction } from '../../bot/job-messages.ts';
 import { MESSAGE_LIMITS, splitText } from '../message-limits.ts';
-import { buttonRows } from './render.ts';
+import { buttonRows, pageRows } from './render.ts';
 import type { DiscordState } from './state.ts';
 
 /**
@@ -18,9 +18,14 @@ export async function answer(state: DiscordState, interaction: RepliableInteract
     return;
   }
   const [first = '', ...rest] = splitText(reply.text, MESSAGE_LIMITS.discord);
-  const files = (reply.files ?? []).map((file) => ({ attachment: Buffer.from(file.bytes), name: file.name, ...(file.description ? { description: file.description } : {}) }));
-  await showReply(state, reply, (components) => interaction.editReply({ content: first, files, components }));
+  const files = discordFilesOf(reply);
+  await showReply(state, reply, (components) => interaction.editReply({ content: first, files, components: [...components, ...pageRows(reply.pages)] }));
   for (const piece of rest) await interaction.followUp({ content: piece, ...(deferredPublicly ? {} : { flags: MessageFlags.Ephemeral }) });
+}
+
+/** A reply's pictures as discord.js attaches them, each with its description (alt text). */
+export function discordFilesOf(reply: Pick<Reply, 'files'>): { attachment: Buffer; name: string; description?: string }[] {
+  return (reply.files ?? []).map((file) => ({ attachment: Buffer.from(file.bytes), name: file.name, ...(file.description ? { description: file.description } : {}) }));
 }
 
 /**

@@ -1,5 +1,6 @@
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, DiscordAPIError, Routes } from 'discord.js';
 import { userMessageOf } from '../../bot/errors.ts';
+import type { ReplyPages } from '../../bot/commands/types.ts';
 import type { JobAction, JobMessage } from '../../bot/job-messages.ts';
 import type { Job } from '../../bot/jobs/store.ts';
 import type { JobDelivery } from '../deliveries.ts';
@@ -26,6 +27,34 @@ export function buttonRows(actions: readonly JobAction[]): ActionRowBuilder<Butt
   );
   return [new ActionRowBuilder<ButtonBuilder>().addComponents(...buttons)];
 }
+
+/** The commands whose pages a button may show: a button's id names the command, and no other may run from one. */
+const PAGED_COMMANDS = new Set(['styles']);
+
+/**
+ * ◀ and ▶ under a page of several (the gallery), showing the page before or after in its place; none
+ * at the ends. Their id carries the command and its options (`impasto:page:styles?search=wave&page=2`);
+ * where those pass Discord's 100 characters (a long search in other scripts), the reply's text still
+ * says how to ask for the next page.
+ */
+export function pageRows(pages: ReplyPages | undefined): ActionRowBuilder<ButtonBuilder>[] {
+  if (!pages || !PAGED_COMMANDS.has(pages.command)) return [];
+  const idOf = (page: number) => `impasto:page:${pages.command}?${new URLSearchParams({ ...pages.options, page: String(page) }).toString()}`;
+  const buttons = [
+    ...(pages.current > 1 ? [new ButtonBuilder().setCustomId(idOf(pages.current - 1)).setLabel(`◀ Page ${pages.current - 1}`).setStyle(ButtonStyle.Secondary)] : []),
+    ...(pages.current < pages.count ? [new ButtonBuilder().setCustomId(idOf(pages.current + 1)).setLabel(`Page ${pages.current + 1} ▶`).setStyle(ButtonStyle.Secondary)] : []),
+  ];
+  if (buttons.length === 0 || [pages.current - 1, pages.current + 1].some((page) => idOf(page).length > MAX_CUSTOM_ID)) return [];
+  return [new ActionRowBuilder<ButtonBuilder>().addComponents(...buttons)];
+}
+
+/** The command and options a page button's id names (the part after `impasto:page:`), if it is one. */
+export function pageRequestOf(id: string): { command: string; options: Record<string, string> } | undefined {
+  const [command = '', query = ''] = id.split('?', 2);
+  return PAGED_COMMANDS.has(command) ? { command, options: Object.fromEntries(new URLSearchParams(query)) } : undefined;
+}
+
+const MAX_CUSTOM_ID = 100;
 
 /** Message parts as Discord content: a finished picture's parameters follow its status line. */
 export function contentOf(message: Pick<JobMessage, 'text' | 'details'>): string {

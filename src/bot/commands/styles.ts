@@ -38,10 +38,12 @@ export function createStylesCommand(services: BotServices) {
       const sheet = await library.contactSheet(shown, shown.length > 16 ? 6 : 4);
       const what = `${counted(found, 'style')}${search === undefined ? '' : ` with "${search}"`}`;
       const fast = shown.some((style) => style.network) ? ' (those marked fast paint in seconds)' : '';
-      const next = page < pages ? ` More: ${invocationOf('styles', platform, { ...(search === undefined ? {} : { search }), page: page + 1 })}.` : '';
+      const searched: Record<string, string> = search === undefined ? {} : { search };
+      const next = page < pages ? ` More: ${invocationOf('styles', platform, { ...searched, page: page + 1 })}.` : '';
       return {
         text: `${pages > 1 ? `${what}, page ${page} of ${pages}` : what}: ${shown.map(styleChoiceLabel).join(', ')}. Use one with ${stylizeWithNamedStyle(platform)}${fast}.${next}`,
         files: [{ name: 'styles.png', bytes: sheet, description: "The library's paintings side by side, each labelled with its name." }],
+        ...(pages > 1 ? { pages: { command: 'styles', options: searched, current: page, count: pages } } : {}),
       };
     },
     // A search that finds nothing or a page past the end is refused before Discord shows the channel "thinking…".

@@ -102,8 +102,20 @@ export interface Reply {
   readonly ephemeral?: boolean;
   /** The job this reply is about; adapters follow its events. */
   readonly jobId?: string;
+  /**
+   * The reply is one page of several (the gallery): an adapter that can offers the pages beside it
+   * as buttons that show them in its place, running `command` with `options` and the page.
+   */
+  readonly pages?: ReplyPages;
   /** Set when the request was refused (bad input, a limit, no permission), naming the option at fault and why. */
   readonly refusal?: { readonly field?: string | undefined; readonly code?: BotErrorCode | InputErrorCode | undefined };
+}
+
+export interface ReplyPages {
+  readonly command: string;
+  readonly options: Readonly<Record<string, string>>;
+  readonly current: number;
+  readonly count: number;
 }
 
 export interface CommandContext {
