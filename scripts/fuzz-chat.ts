@@ -290,7 +290,9 @@ function floodDiscord(definitions: readonly CommandDefinition[], files: Files, j
     interaction = interactionPayload({ type: 4, user, permissions, data: { id: snowflake(), name: command, type: 1, options: [{ name: focused, type: 3, value, focused: true }] } });
     what = `autocomplete of ${command} ${focused} "${value.slice(0, 40)}"`;
   } else if (roll < 0.95) {
-    const customId = `impasto:${pick(['cancel', 'remove', 'again', 'less', 'more', 'best', 'vote', 'nope'])}:${pick([...jobIds])}`;
+    // Job buttons with the ids of jobs, and page buttons with odd pages, options and commands.
+    const pageIds = ['styles?page=2', 'styles?page=0', 'styles?page=abc&search=%ZZ', 'styles?search=wave&page=1e9', 'styles', 'forget-me?confirm=true', 'contest%20end?page=2'];
+    const customId = Math.random() < 0.2 ? `impasto:page:${pick(pageIds)}` : `impasto:${pick(['cancel', 'remove', 'again', 'less', 'more', 'best', 'vote', 'nope'])}:${pick([...jobIds])}`;
     interaction = interactionPayload({ type: 3, user, permissions, message: userMessage(BOT_USER, []), data: { custom_id: customId, component_type: 2 } });
     what = `button ${customId}`;
   } else {
