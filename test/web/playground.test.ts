@@ -384,7 +384,7 @@ describe('the web playground', () => {
     await page.click('button[data-tab="stylize"]');
   });
 
-  it('offers a field that finds a style by name or title once the library is long, and paints what is in sight', async () => {
+  it('offers a field that finds a style by name or title once the library is long, and paints what is in sight; the library tab too', async () => {
     // Five paintings: no field.
     expect(await page.isHidden('#style-filter')).toBe(true);
     const styles = app.bot.library.in('web');
@@ -412,6 +412,16 @@ describe('the web playground', () => {
       expect(await page.textContent('#style-filter-none')).toBe('No style\'s name or title has "rembrandt" (still chosen: swatch-7).');
       // The field and its note pass the same checks as the rest of the form.
       expect(await accessibilityViolations(page)).toEqual([]);
+      // The library tab has its own, for a moderator looking for the card to remove.
+      await page.getByRole('tab', { name: 'Style library' }).click();
+      const shownCards = () => page.locator('#library .library-card:visible span').allTextContents();
+      await page.getByRole('searchbox', { name: 'Find a style in the library by its name or title' }).fill('sunflowers');
+      expect(await shownCards()).toEqual(['swatch-7']);
+      await page.fill('#library-filter', 'rembrandt');
+      expect(await shownCards()).toEqual([]);
+      expect(await page.textContent('#library-filter-none')).toBe('No style\'s name or title has "rembrandt".');
+      expect(await accessibilityViolations(page)).toEqual([]);
+      await page.getByRole('tab', { name: 'Stylize' }).click();
       await page.fill('#style-filter', '');
       expect(await shownNames()).toHaveLength(styles.list().length);
       expect(await page.isHidden('#style-filter-none')).toBe(true);

@@ -4,9 +4,9 @@
  */
 import { acceptListOf, type CommandDefinition, type OptionDefinition } from '../../../bot/commands/types.ts';
 import type { PublicJob, PublicStyle } from '../api-types.ts';
-import { styleMatches } from '../../../bot/styles/match.ts';
 import { $, api, clearErrors, showError } from './dom.ts';
 import { refreshHistory, showJob } from './job-panel.ts';
+import { nothingFoundText, setUpStyleFilter, showFoundStyles } from './style-filter.ts';
 
 /** Options that have their own widgets (drop zones, the style grid). */
 const SPECIAL_OPTIONS = new Set(['content', 'style', 'style_name']);
@@ -147,13 +147,7 @@ export async function renderStyleChoices(): Promise<void> {
   setStyleDropHint(styles.length > 0 ? '…or drop your own style image' : 'Drop a painting here, or click to choose one');
   const grid = $('#style-choices');
   grid.hidden = styles.length === 0;
-  const filter = $<HTMLInputElement>('#style-filter');
-  filter.hidden = styles.length < FILTER_FROM;
-  filter.oninput = () => filterStyleChoices(styles, filter.value);
-  // Enter in a form's field submits it: here it would start a painting mid-search.
-  filter.onkeydown = (event) => {
-    if (event.key === 'Enter') event.preventDefault();
-  };
+  setUpStyleFilter($<HTMLInputElement>('#style-filter'), styles.length, () => filterStyleChoices(styles));
   grid.replaceChildren(
     ...styles.map((style, index) => {
       const label = document.createElement('label');
@@ -183,30 +177,24 @@ export async function renderStyleChoices(): Promise<void> {
     }),
   );
   // Drawn again (a style added or removed): what the field holds still applies.
-  filterStyleChoices(styles, filter.hidden ? '' : filter.value);
+  filterStyleChoices(styles);
 }
 
-/** From this many styles on, the grid is long enough to be searched: a field above it finds one. */
-const FILTER_FROM = 13;
-
 /**
- * Shows the styles the words find (by the rule /styles' search uses), and says so when none is. A
- * chosen style the words hide gives way to the first shown: Stylize paints what is in sight, or
- * what the note names.
+ * Shows the styles the field finds, and says so when none is. A chosen style the words hide gives
+ * way to the first shown: Stylize paints what is in sight, or what the note names.
  */
-function filterStyleChoices(styles: readonly PublicStyle[], words: string): void {
+function filterStyleChoices(styles: readonly PublicStyle[]): void {
+  const field = $<HTMLInputElement>('#style-filter');
   const labels = [...document.querySelectorAll<HTMLLabelElement>('#style-choices .style-choice')];
-  const shown = labels.filter((label, index) => {
-    label.hidden = words.trim() !== '' && !styleMatches(styles[index]!, words);
-    return !label.hidden;
-  });
+  const shown = showFoundStyles(field, labels, styles);
   const chosen = labels.find((label) => label.querySelector('input')!.checked);
   if (chosen?.hidden && shown[0]) shown[0].querySelector('input')!.checked = true;
   // None in sight: the one chosen before is still what Stylize paints, and the note says which.
   const still = chosen && shown.length === 0 ? ` (still chosen: ${chosen.querySelector('input')!.value})` : '';
   const none = $('#style-filter-none');
   none.hidden = shown.length > 0;
-  none.textContent = shown.length > 0 ? '' : `No style's name or title has "${words.trim()}"${still}.`;
+  none.textContent = nothingFoundText(field, shown.length, still);
 }
 
 /** Shown while no style image is chosen: "…or" follows the library's paintings, and reads oddly without them. */

@@ -3,6 +3,7 @@ import type { AppInfo, PublicJob, PublicStyle } from '../api-types.ts';
 import { $, api, clearErrors, showError } from './dom.ts';
 import { filesLast, renderStyleChoices } from './form.ts';
 import { refreshHistory } from './job-panel.ts';
+import { nothingFoundText, setUpStyleFilter, showFoundStyles } from './style-filter.ts';
 
 type Permissions = Pick<AppInfo, 'libraryEdits' | 'training'>;
 
@@ -12,6 +13,7 @@ export async function renderLibrary(permissions: Permissions): Promise<void> {
   const empty = $('#library-empty');
   empty.hidden = styles.length > 0;
   empty.textContent = libraryEdits ? 'The style library is empty: add a painting with the form below.' : 'The style library is empty.';
+  setUpStyleFilter($<HTMLInputElement>('#library-filter'), styles.length, () => filterLibrary(styles));
   $('#library').replaceChildren(
     ...styles.map((style) => {
       const card = document.createElement('div');
@@ -41,6 +43,15 @@ export async function renderLibrary(permissions: Permissions): Promise<void> {
       return card;
     }),
   );
+  filterLibrary(styles);
+}
+
+function filterLibrary(styles: readonly PublicStyle[]): void {
+  const field = $<HTMLInputElement>('#library-filter');
+  const shown = showFoundStyles(field, [...document.querySelectorAll<HTMLElement>('#library .library-card')], styles);
+  const none = $('#library-filter-none');
+  none.hidden = shown.length > 0;
+  none.textContent = nothingFoundText(field, shown.length);
 }
 
 /** "Make fast": queues the training of the style's network; its job is in the history. */
