@@ -375,9 +375,10 @@ describe('Discord', () => {
     const press = (customId: string, user = bob) => interactionPayload({ type: 3, user, guildId: paged, data: { custom_id: customId, component_type: 2 }, message: userMessage({ id: '900000000000000014', username: 'impasto' }, []) });
     const next = press(firstButtons[0]!.custom_id);
     fake.dispatchInteraction(next);
-    const second = await fake.waitForRequest(callbackOf(next));
-    expect((second.json as { type: number }).type).toBe(7);
-    const page2 = (second.json as { data: Shown }).data;
+    // Acknowledged at once (a page may take longer to draw than Discord waits), then the message edited.
+    expect(((await fake.waitForRequest(callbackOf(next))).json as { type: number }).type).toBe(6);
+    const second = await fake.waitForRequest(originalOf(next));
+    const page2 = second.json as Shown;
     expect(page2.content).toMatch(new RegExp(`^\\d+ styles, page 2 of ${count}: `));
     expect(page2.components[0]!.components[0]!.label).toBe('◀ Page 1');
     expect(second.files).toHaveLength(1);
@@ -391,7 +392,9 @@ describe('Discord', () => {
     // A page gone since (the library shrank) is said to the presser alone.
     const gone = press(`impasto:page:styles?page=${count + 1}`);
     fake.dispatchInteraction(gone);
-    expect(((await fake.waitForRequest(callbackOf(gone))).json as { data: { content: string; flags: number } }).data).toMatchObject({ content: `The gallery has ${count} pages: page ${count + 1} is past its end.`, flags: 64 });
+    const told = await fake.waitForRequest((request) => request.method === 'POST' && request.path === `/webhooks/${APPLICATION_ID}/${tokenOf(gone)}`);
+    expect(told.json).toMatchObject({ content: `The gallery has ${count} pages: page ${count + 1} is past its end.`, flags: 64 });
+    expect(fake.requests.some(originalOf(gone))).toBe(false);
   });
 
   it('stylizes the picture of a forwarded message, which Discord carries in the forward’s snapshot', async () => {

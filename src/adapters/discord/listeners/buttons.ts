@@ -1,4 +1,4 @@
-import type { ButtonInteraction } from 'discord.js';
+import { MessageFlags, type ButtonInteraction } from 'discord.js';
 import { rerunChangeNamed } from '../../../bot/job-messages.ts';
 import { answer, discordFilesOf, tellPrivately } from '../answer.ts';
 import { checkCanPostFiles } from '../attachments.ts';
@@ -29,9 +29,11 @@ export async function onButton(state: DiscordState, interaction: ButtonInteracti
 async function showPage(state: DiscordState, interaction: ButtonInteraction, id: string): Promise<void> {
   const request = pageRequestOf(id);
   if (!request) return tellPrivately(interaction, 'This button is from an older version of the bot and does nothing now.');
+  // Drawing a page may take longer than Discord's three seconds on a busy machine: acknowledged first.
+  await interaction.deferUpdate();
   const reply = await state.bot.execute(request.command, request.options, contextOf(interaction));
-  if (reply.refusal || reply.ephemeral) return tellPrivately(interaction, reply.text);
-  await interaction.update({ content: splitText(reply.text, MESSAGE_LIMITS.discord)[0] ?? '', files: discordFilesOf(reply), attachments: [], components: pageRows(reply.pages) });
+  if (reply.refusal || reply.ephemeral) return void (await interaction.followUp({ content: reply.text, flags: MessageFlags.Ephemeral }));
+  await interaction.editReply({ content: splitText(reply.text, MESSAGE_LIMITS.discord)[0] ?? '', files: discordFilesOf(reply), attachments: [], components: pageRows(reply.pages) });
 }
 
 /** Remove: the bot forgets the picture, and its message keeps only a line saying why. */
