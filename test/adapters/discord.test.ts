@@ -15,6 +15,7 @@ import { loadSharedImage, SHARED_DIR, sharedImagePath } from '../helpers/shared.
 import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
 import { encodeMp4 } from '../../src/engine/clip/encode.ts';
 import { encodeGif } from '../../src/engine/gif.ts';
+import { pageRows } from '../../src/adapters/discord/render.ts';
 import {
   APPLICATION_ID,
   attachmentObject,
@@ -390,6 +391,9 @@ describe('Discord', () => {
     expect(refused).toMatchObject({ type: 4, data: { content: 'This button is from an older version of the bot and does nothing now.', flags: 64 } });
     expect(harness.bot.jobsOf('discord', alice.id).length).toBe(jobsBefore);
     // A page gone since (the library shrank) is said to the presser alone.
+    // A search whose id would pass Discord's 100 characters gets no buttons (its text says how to go on), and no error.
+    expect(pageRows({ command: 'styles', options: { search: 'ü'.repeat(50) }, current: 1, count: 2 })).toEqual([]);
+    expect(pageRows({ command: 'styles', options: { search: 'wave' }, current: 2, count: 3 })[0]!.toJSON().components.map((button) => ('custom_id' in button ? button.custom_id : ''))).toEqual(['impasto:page:styles?search=wave&page=1', 'impasto:page:styles?search=wave&page=3']);
     const gone = press(`impasto:page:styles?page=${count + 1}`);
     fake.dispatchInteraction(gone);
     const told = await fake.waitForRequest((request) => request.method === 'POST' && request.path === `/webhooks/${APPLICATION_ID}/${tokenOf(gone)}`);

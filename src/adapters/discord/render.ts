@@ -40,11 +40,10 @@ const PAGED_COMMANDS = new Set(['styles']);
 export function pageRows(pages: ReplyPages | undefined): ActionRowBuilder<ButtonBuilder>[] {
   if (!pages || !PAGED_COMMANDS.has(pages.command)) return [];
   const idOf = (page: number) => `impasto:page:${pages.command}?${new URLSearchParams({ ...pages.options, page: String(page) }).toString()}`;
-  const buttons = [
-    ...(pages.current > 1 ? [new ButtonBuilder().setCustomId(idOf(pages.current - 1)).setLabel(`◀ Page ${pages.current - 1}`).setStyle(ButtonStyle.Secondary)] : []),
-    ...(pages.current < pages.count ? [new ButtonBuilder().setCustomId(idOf(pages.current + 1)).setLabel(`Page ${pages.current + 1} ▶`).setStyle(ButtonStyle.Secondary)] : []),
-  ];
-  if (buttons.length === 0 || [pages.current - 1, pages.current + 1].some((page) => idOf(page).length > MAX_CUSTOM_ID)) return [];
+  const neighbours = [pages.current - 1, pages.current + 1].filter((page) => page >= 1 && page <= pages.count);
+  // Checked before a button is made: discord.js refuses a longer id as it is set.
+  if (neighbours.length === 0 || neighbours.some((page) => idOf(page).length > MAX_CUSTOM_ID)) return [];
+  const buttons = neighbours.map((page) => new ButtonBuilder().setCustomId(idOf(page)).setLabel(page < pages.current ? `◀ Page ${page}` : `Page ${page} ▶`).setStyle(ButtonStyle.Secondary));
   return [new ActionRowBuilder<ButtonBuilder>().addComponents(...buttons)];
 }
 
