@@ -210,11 +210,10 @@ export class CommunityStyles {
     return this.community === SHARED_STYLES ? Number.MAX_SAFE_INTEGER : MAX_OWN_STYLES;
   }
 
-  /** Deletes one of its own styles (`own`), or hides a shared one from this community only. */
   /**
-   * Deletes a style of its own, or hides a shared one here. `linkedNetwork`: the network the deleted
-   * row named, whether or not its weights are installed (`style.network` says only those that are),
-   * for its release.
+   * Deletes one of its own styles (`own`), or hides a shared one from this community only.
+   * `linkedNetwork`: the network the deleted row named, whether or not its weights are installed
+   * (`style.network` says only those that are), for its release.
    */
   async remove(name: string): Promise<{ readonly style: Style; readonly own: boolean; readonly linkedNetwork: string | undefined }> {
     const style = this.resolve(name);
