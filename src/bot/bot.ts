@@ -41,8 +41,7 @@ import { filesOf, uploadsOf, type Job, type Platform } from './jobs/store.ts';
 import { commandLimitsFor } from './limits.ts';
 import type { BotServices } from './services.ts';
 import { seedDefaultLibrary } from './styles/defaults.ts';
-import { installedFastNetworks } from '../engine/fast/network.ts';
-import { installedTrainedNetworks } from '../engine/fast/trained.ts';
+import { installedNetworks } from '../engine/fast/trained.ts';
 import { importStyles } from './styles/import.ts';
 import { StyleLibrary } from './styles/library.ts';
 import { SavedStyles } from './styles/saved.ts';
@@ -120,7 +119,7 @@ export function createBot(options: BotOptions): Bot {
   const runtime = createJobRuntime({ env, logger, db, dirs, workerUrl: options.workerUrl });
   const { trainedNetworksDir } = runtime;
   const { store, queue } = runtime;
-  const library = new StyleLibrary(db, dirs.styles, () => new Set([...installedFastNetworks(env.IMPASTO_FAST_WEIGHTS_DIR), ...installedTrainedNetworks(trainedNetworksDir)]));
+  const library = new StyleLibrary(db, dirs.styles, () => installedNetworks(env.IMPASTO_FAST_WEIGHTS_DIR, trainedNetworksDir));
   const limits = commandLimitsFor(env);
   const savedStyles = new SavedStyles(db, dirs.savedStyles, limits.decode);
   const contests = new Contests({

@@ -28,6 +28,11 @@ export interface DataDirs {
   readonly temp: string;
 }
 
+/** The bot's folder of networks trained here: IMPASTO_TRAINED_NETWORKS_DIR, else its data directory's. */
+export function networksDirOf(dirs: Pick<DataDirs, 'networks'>, configured: string | undefined): string {
+  return configured ?? dirs.networks;
+}
+
 /** The data folders under `root` (IMPASTO_DATA_DIR), made where missing; a root that cannot hold them stops the start, naming the setting. */
 export function createDataDirs(root: string): DataDirs {
   const dirs = { root, database: join(root, 'impasto.sqlite'), lock: join(root, 'impasto.lock'), uploads: join(root, 'uploads'), results: join(root, 'results'), styles: join(root, 'styles'), savedStyles: join(root, 'saved-styles'), networks: join(root, 'networks'), temp: join(root, 'tmp') };

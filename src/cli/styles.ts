@@ -2,11 +2,10 @@ import { readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { BotEnvironment } from '../bot/config.ts';
 import { openDatabase } from '../bot/database.ts';
-import { createDataDirs } from '../bot/files.ts';
+import { createDataDirs, networksDirOf } from '../bot/files.ts';
 import { SHARED_STYLES, StyleLibrary, styleNameFromFileName, type Style } from '../bot/styles/library.ts';
 import { networksOfStyle } from '../bot/styles/training.ts';
-import { installedFastNetworks } from '../engine/fast/network.ts';
-import { installedTrainedNetworks } from '../engine/fast/trained.ts';
+import { installedNetworks } from '../engine/fast/trained.ts';
 
 /**
  * The operator's side of the library, `impasto styles list|remove`: beside a running bot too (SQLite
@@ -15,7 +14,7 @@ import { installedTrainedNetworks } from '../engine/fast/trained.ts';
 export async function withLibrary<T>(env: BotEnvironment, use: (library: StyleLibrary) => Promise<T> | T): Promise<T> {
   const dirs = createDataDirs(resolve(env.IMPASTO_DATA_DIR));
   const db = openDatabase(dirs.database);
-  const installed = () => new Set<string>([...installedFastNetworks(env.IMPASTO_FAST_WEIGHTS_DIR), ...installedTrainedNetworks(env.IMPASTO_TRAINED_NETWORKS_DIR ?? dirs.networks)]);
+  const installed = () => installedNetworks(env.IMPASTO_FAST_WEIGHTS_DIR, networksDirOf(dirs, env.IMPASTO_TRAINED_NETWORKS_DIR));
   try {
     return await use(new StyleLibrary(db, dirs.styles, installed));
   } finally {

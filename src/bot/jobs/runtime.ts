@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { BotEnvironment } from '../config.ts';
 import type { Db } from '../database.ts';
-import type { DataDirs } from '../files.ts';
+import { networksDirOf, type DataDirs } from '../files.ts';
 import { likelyBackend } from '../limits.ts';
 import { EngineHost, engineSettingsOf } from './engine-host.ts';
 import { BotQueue } from './bot-queue.ts';
@@ -60,7 +60,7 @@ export interface JobRuntimeOptions {
  */
 export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
   const { logger, db, dirs } = options;
-  const trainedNetworksDir = options.env.IMPASTO_TRAINED_NETWORKS_DIR ?? dirs.networks;
+  const trainedNetworksDir = networksDirOf(dirs, options.env.IMPASTO_TRAINED_NETWORKS_DIR);
   const env = { ...options.env, IMPASTO_TRAINED_NETWORKS_DIR: trainedNetworksDir };
   const store = new JobStore(db);
   const speed = new SpeedModel(likelyBackend(env.IMPASTO_BACKEND));

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { sha256 } from '../download.ts';
 import { WeightsError } from '../errors.ts';
 import { trainedNetworkOption } from '../option-spec.ts';
-import { parameterLayoutOf, readFastManifest } from './manifest.ts';
+import { installedFastNetworks, parameterLayoutOf, readFastManifest } from './manifest.ts';
 import type { FastNetwork } from './network.ts';
 
 const descriptionSchema = z.object({
@@ -53,6 +53,11 @@ export function installedTrainedNetworks(dir: string | undefined): Set<string> {
   if (!existsSync(folder)) return new Set();
   const names = readdirSync(folder).flatMap((file) => (file.endsWith('.json') ? [file.slice(0, -'.json'.length)] : []));
   return new Set(names.filter((name) => existsSync(join(folder, `${name}.f32.bin`))).map(trainedNetworkOption));
+}
+
+/** Every network the fast method can paint with here: the pretrained ones present and those trained in `trainedNetworksDir`. */
+export function installedNetworks(fastWeightsDir: string | undefined, trainedNetworksDir: string | undefined): Set<string> {
+  return new Set([...installedFastNetworks(fastWeightsDir), ...installedTrainedNetworks(trainedNetworksDir)]);
 }
 
 /** Writes the network (the weights, then its description, each atomically: a reader never sees half of one). */
