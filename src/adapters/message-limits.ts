@@ -6,6 +6,11 @@
  */
 export const MESSAGE_LIMITS = { discord: 2000, slack: 3000 } as const;
 
+/** A list in groups of at most `size`, in order: a platform's menus hold only so many choices each. */
+export function inGroupsOf<T>(items: readonly T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, (index + 1) * size));
+}
+
 /**
  * Splits a text into pieces of at most `limit` characters, at line breaks where it can (a long
  * help text becomes several messages rather than an error from the platform).

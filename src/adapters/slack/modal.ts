@@ -3,6 +3,7 @@ import type { Bot } from '../../bot/bot.ts';
 import { savedStyleLabel, type SavedStyle } from '../../bot/styles/saved.ts';
 import type { SlackFile } from './conversation.ts';
 import { styleChoiceLabel, type Style } from '../../bot/styles/library.ts';
+import { inGroupsOf } from '../message-limits.ts';
 import { IDS } from './state.ts';
 import { TARGETS, type Target } from '../../engine/segmentation/targets.ts';
 
@@ -162,7 +163,7 @@ function choicesOf(sections: readonly { label: string; options: readonly Choice[
   const all = sections.flatMap((section) => section.options);
   if (all.length <= MOST_CHOICES) return { options: all };
   const groups = sections.flatMap((section) => {
-    const parts = Array.from({ length: Math.ceil(section.options.length / MOST_CHOICES) }, (_, index) => section.options.slice(index * MOST_CHOICES, (index + 1) * MOST_CHOICES));
+    const parts = inGroupsOf(section.options, MOST_CHOICES);
     return parts.map((options) => ({ label: parts.length > 1 ? `${section.label}: ${options[0]!.value} to ${options.at(-1)!.value}` : section.label, options }));
   });
   return { option_groups: groups.map(({ label, options }) => ({ label: { type: 'plain_text', text: label.slice(0, 75) }, options })) };

@@ -5,6 +5,7 @@ import { tellPrivately } from '../answer.ts';
 import { USE_AS_STYLE } from '../application-commands.ts';
 import { checkCanPostFiles, fetchAttachment, linkedPictureHostOf, pictureAttachmentOf } from '../attachments.ts';
 import { noPictureText } from '../../../bot/format.ts';
+import { inGroupsOf } from '../../message-limits.ts';
 import { communityOf } from '../interaction-context.ts';
 import { styleChoiceLabel } from '../../../bot/styles/library.ts';
 import { savedStyleLabel, savedStyleText } from '../../../bot/styles/saved.ts';
@@ -57,7 +58,7 @@ const MENUS = 5;
  * carries the pick's key and its place (ids are unique within a message).
  */
 function styleMenus(key: string, choices: readonly MenuChoice[]): ActionRowBuilder<StringSelectMenuBuilder>[] {
-  const parts = Array.from({ length: Math.ceil(choices.length / OPTIONS_PER_MENU) }, (_, index) => choices.slice(index * OPTIONS_PER_MENU, (index + 1) * OPTIONS_PER_MENU));
+  const parts = inGroupsOf(choices, OPTIONS_PER_MENU);
   return parts.map((options, index) => {
     const named = options.filter((option) => option.value !== SAVED_STYLE && option.value !== OTHER_MESSAGE);
     const placeholder = parts.length > 1 && named.length > 0 ? `Styles ${named[0]!.value} to ${named.at(-1)!.value}` : 'Choose a style';
