@@ -6,7 +6,7 @@ import { acceptListOf, type CommandDefinition, type OptionDefinition } from '../
 import type { PublicJob, PublicStyle } from '../api-types.ts';
 import { $, api, clearErrors, showError } from './dom.ts';
 import { refreshHistory, showJob } from './job-panel.ts';
-import { nothingFoundText, setUpStyleFilter, showFoundStyles } from './style-filter.ts';
+import { setUpStyleFilter, showFoundStyles, showNothingFound } from './style-filter.ts';
 
 /** Options that have their own widgets (drop zones, the style grid). */
 const SPECIAL_OPTIONS = new Set(['content', 'style', 'style_name']);
@@ -192,9 +192,7 @@ function filterStyleChoices(styles: readonly PublicStyle[]): void {
   if (chosen?.hidden && shown[0]) shown[0].querySelector('input')!.checked = true;
   // None in sight: the one chosen before is still what Stylize paints, and the note says which.
   const still = chosen && shown.length === 0 ? ` (still chosen: ${chosen.querySelector('input')!.value})` : '';
-  const none = $('#style-filter-none');
-  none.hidden = shown.length > 0;
-  none.textContent = nothingFoundText(field, shown.length, still);
+  showNothingFound($('#style-filter-none'), field, shown.length, still);
 }
 
 /** Shown while no style image is chosen: "…or" follows the library's paintings, and reads oddly without them. */

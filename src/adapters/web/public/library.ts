@@ -3,7 +3,7 @@ import type { AppInfo, PublicJob, PublicStyle } from '../api-types.ts';
 import { $, api, clearErrors, showError } from './dom.ts';
 import { filesLast, renderStyleChoices } from './form.ts';
 import { refreshHistory } from './job-panel.ts';
-import { nothingFoundText, setUpStyleFilter, showFoundStyles } from './style-filter.ts';
+import { setUpStyleFilter, showFoundStyles, showNothingFound } from './style-filter.ts';
 
 type Permissions = Pick<AppInfo, 'libraryEdits' | 'training'>;
 
@@ -49,9 +49,7 @@ export async function renderLibrary(permissions: Permissions): Promise<void> {
 function filterLibrary(styles: readonly PublicStyle[]): void {
   const field = $<HTMLInputElement>('#library-filter');
   const shown = showFoundStyles(field, [...document.querySelectorAll<HTMLElement>('#library .library-card')], styles);
-  const none = $('#library-filter-none');
-  none.hidden = shown.length > 0;
-  none.textContent = nothingFoundText(field, shown.length);
+  showNothingFound($('#library-filter-none'), field, shown.length);
 }
 
 /** "Make fast": queues the training of the style's network; its job is in the history. */

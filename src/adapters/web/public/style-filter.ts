@@ -29,7 +29,8 @@ export function showFoundStyles(field: HTMLInputElement, elements: readonly HTML
   });
 }
 
-/** What the note under the field says when nothing is found (empty when something is). */
-export function nothingFoundText(field: HTMLInputElement, shown: number, more = ''): string {
-  return shown > 0 ? '' : `No style's name or title has "${field.value.trim()}"${more}.`;
+/** The note under the field: shown, saying what was looked for (and `more`), only when nothing is found. */
+export function showNothingFound(note: HTMLElement, field: HTMLInputElement, shown: number, more = ''): void {
+  note.hidden = shown > 0;
+  note.textContent = shown > 0 ? '' : `No style's name or title has "${field.value.trim()}"${more}.`;
 }
