@@ -106,10 +106,14 @@ const clipSettings = {
 export const clipEnvironmentSchema = z.object(clipSettings);
 export type ClipEnvironment = z.infer<typeof clipEnvironmentSchema>;
 
+/** Where the bot keeps its state (read by `impasto doctor` too, which knows no other bot setting). */
+export const dataEnvironmentSchema = z.object({ IMPASTO_DATA_DIR: z.string().trim().min(1).default('data') });
+export type DataEnvironment = z.infer<typeof dataEnvironmentSchema>;
+
 export const botEnvironmentSchema = engineEnvironmentSchema
   .merge(redisEnvironmentSchema)
+  .merge(dataEnvironmentSchema)
   .extend({
-    IMPASTO_DATA_DIR: z.string().trim().min(1).default('data'),
     ...loggingSettings,
     IMPASTO_STYLES_DIR: optionalText,
     IMPASTO_DEFAULT_LIBRARY: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),

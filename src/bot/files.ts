@@ -33,9 +33,14 @@ export function networksDirOf(dirs: Pick<DataDirs, 'networks'>, configured: stri
   return configured ?? dirs.networks;
 }
 
+/** Where the data folders under `root` (IMPASTO_DATA_DIR) are, without making any (for readers such as `impasto doctor`). */
+export function dataDirsOf(root: string): DataDirs {
+  return { root, database: join(root, 'impasto.sqlite'), lock: join(root, 'impasto.lock'), uploads: join(root, 'uploads'), results: join(root, 'results'), styles: join(root, 'styles'), savedStyles: join(root, 'saved-styles'), networks: join(root, 'networks'), temp: join(root, 'tmp') };
+}
+
 /** The data folders under `root` (IMPASTO_DATA_DIR), made where missing; a root that cannot hold them stops the start, naming the setting. */
 export function createDataDirs(root: string): DataDirs {
-  const dirs = { root, database: join(root, 'impasto.sqlite'), lock: join(root, 'impasto.lock'), uploads: join(root, 'uploads'), results: join(root, 'results'), styles: join(root, 'styles'), savedStyles: join(root, 'saved-styles'), networks: join(root, 'networks'), temp: join(root, 'tmp') };
+  const dirs = dataDirsOf(root);
   try {
     for (const dir of [dirs.uploads, dirs.results, dirs.styles]) mkdirSync(dir, { recursive: true });
   } catch (error) {

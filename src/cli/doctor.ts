@@ -1,4 +1,5 @@
-import { installedTrainedNetworks } from '../engine/fast/trained.ts';
+import { resolve } from 'node:path';
+import { installedTrainedNetworks, trainedNetworksDirOf } from '../engine/fast/trained.ts';
 import { openTrainingPhotos } from '../engine/train/photos.ts';
 import { chooseTrainingEngine } from '../engine/train/choose.ts';
 import { execFile } from 'node:child_process';
@@ -12,7 +13,8 @@ import { hasSegmentationModel, SEGMENTATION_CACHE_DIR } from '../engine/segmenta
 import { loadVggWeights, locateWeights } from '../engine/weights.ts';
 import { VGG19_LAYERS } from '../engine/vgg.ts';
 import { describeAdapter, largestBufferAllowed, largestSideFor, probeWebGpu } from '../engine/webgpu.ts';
-import type { EngineEnvironment, RedisEnvironment } from '../bot/config.ts';
+import { dataEnvironmentSchema, engineEnvironmentSchema, redisEnvironmentSchema, type DataEnvironment, type EngineEnvironment, type RedisEnvironment } from '../bot/config.ts';
+import { dataDirsOf, networksDirOf } from '../bot/files.ts';
 
 /**
  * `impasto doctor`: what this machine can use, and why not, in one place: the TensorFlow.js backend
@@ -25,8 +27,12 @@ export interface DoctorReport {
   readonly weights: {
     readonly vgg19: { readonly ok: boolean; readonly dir?: string | undefined; readonly layers?: readonly string[] | undefined; readonly note: string };
     readonly fastNetworks: readonly string[];
-    /** Networks trained here, in IMPASTO_TRAINED_NETWORKS_DIR (else weights/cache/trained). */
-    readonly trainedNetworks: readonly string[];
+    /**
+     * Networks trained here, by folder: the bot's (`/style train`: IMPASTO_TRAINED_NETWORKS_DIR, else
+     * the data directory's `networks`) and the CLI's (`impasto train-style`: the same setting, else
+     * weights/cache/trained); one folder when the setting names it for both.
+     */
+    readonly trainedNetworks: readonly TrainedNetworkFolder[];
     readonly segmentation: boolean;
   };
   /** Whether styles can be trained into fast ones: the photo folder and how many photos it has, and what would train. */
@@ -35,7 +41,17 @@ export interface DoctorReport {
   readonly redis: { readonly configured: boolean; readonly ok?: boolean | undefined; readonly version?: string | undefined; readonly persistence?: string | undefined; readonly eviction?: string | undefined; readonly note: string };
 }
 
-export async function examineMachine(env: EngineEnvironment & RedisEnvironment): Promise<DoctorReport> {
+export interface TrainedNetworkFolder {
+  /** Who trains into it and reads from it. */
+  readonly for: 'bot' | 'cli' | 'both';
+  readonly dir: string;
+  readonly networks: readonly string[];
+}
+
+/** The settings the doctor reads: the engine's, Redis's, and the data directory (where the bot's trained networks are). */
+export const doctorEnvironmentSchema = engineEnvironmentSchema.merge(redisEnvironmentSchema).merge(dataEnvironmentSchema);
+
+export async function examineMachine(env: EngineEnvironment & RedisEnvironment & DataEnvironment): Promise<DoctorReport> {
   const [gpu, ffmpeg, redis] = await Promise.all([examineGpu(), examineFfmpeg(), examineRedis(env)]);
   // The weights load into TensorFlow.js tensors: only once the engine's backend is set.
   const engine = await examineEngine(env);
@@ -61,7 +77,7 @@ async function examineGpu(): Promise<DoctorReport['gpu']> {
   return { found: true, adapter: describeAdapter(probe.adapter), maxBufferMiB: Math.round(largestBufferAllowed(limits) / 2 ** 20), largestSide: largestSideFor(limits) };
 }
 
-async function examineWeights(env: EngineEnvironment): Promise<DoctorReport['weights']> {
+async function examineWeights(env: EngineEnvironment & DataEnvironment): Promise<DoctorReport['weights']> {
   let vgg19: DoctorReport['weights']['vgg19'];
   try {
     const dir = await locateWeights({ explicitDir: env.IMPASTO_WEIGHTS_DIR, download: false });
@@ -74,9 +90,16 @@ async function examineWeights(env: EngineEnvironment): Promise<DoctorReport['wei
   return {
     vgg19,
     fastNetworks: [...installedFastNetworks(env.IMPASTO_FAST_WEIGHTS_DIR)].sort(),
-    trainedNetworks: [...installedTrainedNetworks(env.IMPASTO_TRAINED_NETWORKS_DIR)].sort(),
+    trainedNetworks: examineTrainedNetworks(env),
     segmentation: hasSegmentationModel(env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR),
   };
+}
+
+function examineTrainedNetworks(env: EngineEnvironment & DataEnvironment): TrainedNetworkFolder[] {
+  const folderOf = (who: TrainedNetworkFolder['for'], dir: string) => ({ for: who, dir: resolve(dir), networks: [...installedTrainedNetworks(dir)].sort() });
+  const bot = networksDirOf(dataDirsOf(resolve(env.IMPASTO_DATA_DIR)), env.IMPASTO_TRAINED_NETWORKS_DIR);
+  const cli = trainedNetworksDirOf(env.IMPASTO_TRAINED_NETWORKS_DIR);
+  return resolve(bot) === resolve(cli) ? [folderOf('both', cli)] : [folderOf('bot', bot), folderOf('cli', cli)];
 }
 
 async function examineTraining(env: EngineEnvironment): Promise<DoctorReport['training']> {
@@ -145,7 +168,7 @@ export function formatReport(report: DoctorReport): string {
     `${mark(gpu.found)}GPU       ${gpu.found ? `${gpu.adapter}: buffers up to ${gpu.maxBufferMiB} MiB, pictures up to about ${gpu.largestSide} px square` : gpu.reason}`,
     `${mark(weights.vgg19.ok)}VGG-19    ${weights.vgg19.ok ? `${weights.vgg19.dir}: ${weights.vgg19.note}` : weights.vgg19.note}`,
     `${mark(weights.fastNetworks.length > 0)}fast      ${weights.fastNetworks.length > 0 ? weights.fastNetworks.join(', ') : 'no networks: `npx impasto weights download --only fast`'}`,
-    `${mark(weights.trainedNetworks.length > 0)}trained   ${weights.trainedNetworks.length > 0 ? weights.trainedNetworks.join(', ') : 'none yet (`impasto train-style`, or /style train in chat)'}`,
+    ...weights.trainedNetworks.map((folder, index) => `${mark(folder.networks.length > 0)}${index === 0 ? 'trained ' : '        '}  ${describeTrainedFolder(folder)}`),
     `${mark(training.ok)}training  ${training.note}`,
     `            trains on ${training.engine}`,
     `${mark(weights.segmentation)}person    ${weights.segmentation ? 'the segmentation model is there' : 'no model: `npx impasto weights download --only segmentation`'}`,
@@ -153,4 +176,10 @@ export function formatReport(report: DoctorReport): string {
     `${mark(!redis.configured || redis.ok === true)}Redis     ${redis.configured && redis.ok ? `${redis.version}, ${redis.persistence}: ${redis.note}` : redis.note}`,
   ];
   return lines.join('\n');
+}
+
+const TRAINERS = { bot: 'the bot\'s (/style train)', cli: '`impasto train-style`\'s', both: 'the bot\'s and `impasto train-style`\'s' } as const;
+
+function describeTrainedFolder(folder: TrainedNetworkFolder): string {
+  return `${TRAINERS[folder.for]}, in ${folder.dir}: ${folder.networks.length > 0 ? folder.networks.join(', ') : 'none yet'}`;
 }

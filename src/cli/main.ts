@@ -8,8 +8,8 @@ import { registerDiscordCommands } from '../adapters/discord/register.ts';
 import { createBot } from '../bot/bot.ts';
 import { commandLimitsFor } from '../bot/limits.ts';
 import { createLogger } from '../bot/logger.ts';
-import { clipEnvironmentSchema, ConfigError, engineEnvironmentSchema, loadBotEnvironment, loadEngineEnvironment, parseEnvironment, redisEnvironmentSchema, redisSecretsOf, secretsOf, workerEnvironmentSchema } from '../bot/config.ts';
-import { examineMachine, formatReport } from './doctor.ts';
+import { clipEnvironmentSchema, ConfigError, engineEnvironmentSchema, loadBotEnvironment, loadEngineEnvironment, parseEnvironment, redisSecretsOf, secretsOf, workerEnvironmentSchema } from '../bot/config.ts';
+import { doctorEnvironmentSchema, examineMachine, formatReport } from './doctor.ts';
 import { startWorker } from '../bot/jobs/redis/worker.ts';
 import { isRedisAuthError, redisAuthText } from '../bot/jobs/redis/remote-protocol.ts';
 import { formatClusterStatus, readClusterStatus } from '../bot/jobs/redis/status.ts';
@@ -219,7 +219,7 @@ program
   .description('print what this machine can use, and why not: engine and backend, GPU adapter, weights, ffmpeg, Redis')
   .option('--json', 'print JSON instead of lines')
   .action(async (flags: { json?: boolean }) => {
-    const env = parseEnvironment(engineEnvironmentSchema.merge(redisEnvironmentSchema), process.env);
+    const env = parseEnvironment(doctorEnvironmentSchema, process.env);
     const report = await examineMachine(env);
     process.stdout.write(`${flags.json ? JSON.stringify(report, null, 2) : formatReport(report)}\n`);
   });

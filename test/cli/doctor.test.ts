@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +53,25 @@ describe('impasto doctor', () => {
     expect(report.weights.segmentation).toBe(false);
     expect(report.redis).toMatchObject({ configured: true, ok: false });
     expect(report.redis.note).toMatch(/^cannot reach Redis/);
+  });
+
+  it('lists the networks the bot trained (in its data directory) apart from those `impasto train-style` made', async () => {
+    const data = await mkdtemp(join(tmpdir(), 'impasto-doctor-'));
+    try {
+      // A network is its description and its weights; the doctor only looks for both files.
+      await mkdir(join(data, 'networks'));
+      for (const file of ['harbour.json', 'harbour.f32.bin', 'half-written.json']) await writeFile(join(data, 'networks', file), '{}');
+      const apart = await doctor({ IMPASTO_DATA_DIR: data, REDIS_URL: '' });
+      expect(apart.weights.trainedNetworks).toEqual([
+        { for: 'bot', dir: join(data, 'networks'), networks: ['trained:harbour'] },
+        { for: 'cli', dir: expect.stringMatching(/weights\/cache\/trained\/?$/), networks: expect.any(Array) },
+      ]);
+      // One folder named for both: listed once.
+      const together = await doctor({ IMPASTO_DATA_DIR: data, IMPASTO_TRAINED_NETWORKS_DIR: join(data, 'networks'), REDIS_URL: '' });
+      expect(together.weights.trainedNetworks).toEqual([{ for: 'both', dir: resolve(data, 'networks'), networks: ['trained:harbour'] }]);
+    } finally {
+      await rm(data, { recursive: true, force: true });
+    }
   });
 
   it('has `npm run check:gpu` say why it cannot check on a machine without a GPU (exit 2), rather than pass', async () => {
