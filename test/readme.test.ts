@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultCommandDefinitions, describeCommandsInMarkdown, withCommandList } from '../src/bot/commands/reference.ts';
 import { botEnvironmentSchema, workerEnvironmentSchema } from '../src/bot/config.ts';
@@ -17,14 +19,25 @@ describe('the README', () => {
     expect([...variables].filter((name) => !readme.includes(`| \`${name}\` |`))).toEqual([]);
   });
 
-  it('links only to headings it has (as GitHub writes their anchors)', async () => {
-    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
-    const withoutCode = readme.replace(/```[\s\S]*?```/g, '');
+  it('links only to files and headings there are, in the README and in docs/ (as GitHub writes anchors)', async () => {
+    const root = new URL('../', import.meta.url);
+    const files = ['README.md', ...(await readdir(new URL('docs/', root))).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+    const texts = new Map(await Promise.all(files.map(async (file) => [file, (await readFile(new URL(file, root), 'utf8')).replace(/```[\s\S]*?```/g, '')] as const)));
     // GitHub's anchor: lowercase, punctuation dropped, each space a dash.
-    const anchors = new Set([...withoutCode.matchAll(/^#{1,6} (.+)$/gm)].map(([, heading]) => heading!.toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-')));
-    const links = [...withoutCode.matchAll(/\]\(#([^)]+)\)/g)].map(([, anchor]) => anchor!);
-    expect(links.length).toBeGreaterThan(20);
-    expect(links.filter((anchor) => !anchors.has(anchor))).toEqual([]);
+    const anchorsOf = (text: string) => new Set([...text.matchAll(/^#{1,6} (.+)$/gm)].map(([, heading]) => heading!.toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-')));
+    const broken: string[] = [];
+    let checked = 0;
+    for (const [file, text] of texts) {
+      for (const [, target] of text.matchAll(/\]\(((?!https?:)[^)\s]*)\)/g)) {
+        const [path, anchor] = target!.split('#') as [string, string | undefined];
+        const linked = path === '' ? file : posix.normalize(posix.join(posix.dirname(file), path));
+        checked += 1;
+        if (!existsSync(new URL(linked, root))) broken.push(`${file}: ${target} (no such file)`);
+        else if (anchor !== undefined && !anchorsOf(texts.get(linked) ?? '').has(anchor)) broken.push(`${file}: ${target} (no such heading)`);
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
+    expect(broken).toEqual([]);
   });
 
   it('refuses to write a command list where it has no place for one', () => {
