@@ -122,6 +122,8 @@ try {
   const painted = await Promise.all([paintOnDiscord(files.photo), paintOnSlack(files.slackPhoto)]);
   if (!painted[0]) findings.push('a plain Discord /stylize did not finish after the flood');
   if (!painted[1]) findings.push('a plain Slack /stylize did not finish after the flood');
+  // Blocks or a view Slack would refuse (the fake checks them as Slack's reference gives them).
+  for (const call of slack.calls.filter((call) => call.response?.ok === false && /^invalid_(blocks|arguments)$/.test(String(call.response.error)))) findings.push(`Slack refused ${call.method}: ${JSON.stringify(call.response).slice(0, 300)}`);
 } finally {
   findings.push(...app.problems());
   for (const line of app.log().split('\n').filter((line) => line.includes('"level":40'))) count(`warned: ${warningOf(line)}`);
@@ -417,6 +419,10 @@ async function floodSlack(definitions: readonly CommandDefinition[], files: File
       ? { type: 'message', user, text: Math.random() < 0.5 ? text.replace('<@U0BOT> ', '') : pick(TEXTS), ts, channel: `D${user}`, channel_type: 'im', event_ts: ts, ...thread, ...attached }
       : { type: 'app_mention', user, text, ts, channel, event_ts: ts, ...thread };
     envelope = sendToSlackBot('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: `Ev${snowflake()}`, event_time: Math.floor(Date.now() / 1000), event });
+  } else if (roll < 0.99) {
+    what = 'home tab';
+    const tab = pick(['home', 'home', 'messages']);
+    envelope = sendToSlackBot('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: `Ev${snowflake()}`, event_time: Math.floor(Date.now() / 1000), event: { type: 'app_home_opened', user, channel: `D${user}`, tab, event_ts: `${Date.now() / 1000}` } });
   } else {
     what = 'member left';
     envelope = sendToSlackBot('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: `Ev${snowflake()}`, event_time: Math.floor(Date.now() / 1000), event: { type: 'member_left_channel', user, channel, channel_type: 'C', team: TEAM_ID } });

@@ -37,7 +37,8 @@ import { createDataDirs, deleteExpiredFiles, deleteOwnFiles, resultPaths, type D
 import type { PaintEngine } from './jobs/dispatch.ts';
 import type { JobEventListener, QueueEntry } from './jobs/queue.ts';
 import { createJobRuntime } from './jobs/runtime.ts';
-import { filesOf, uploadsOf, type Job, type Platform } from './jobs/store.ts';
+import { filesOf, isOfCommunity, uploadsOf, type Job, type Platform } from './jobs/store.ts';
+import { describeHome, type HomeSection } from './home.ts';
 import { commandLimitsFor } from './limits.ts';
 import type { BotServices } from './services.ts';
 import { seedDefaultLibrary } from './styles/defaults.ts';
@@ -79,6 +80,8 @@ export interface Bot {
   /** Position and ETA of a queued or running job. */
   queueEntry(id: string): QueueEntry | undefined;
   jobsOf(platform: Platform, userId: string): Job[];
+  /** The bot's own page for a member (Slack's Home tab): how to ask, their pictures and saved style, the library, open contests. */
+  home(context: CommandContext): Promise<HomeSection[]>;
   resultFiles(job: Job): Promise<{ png: Buffer; gif: Buffer; mp4?: Buffer | undefined }>;
   /** The job's photo as a PNG: a clip's first frame (its stored file is the clip itself). */
   contentPicture(job: Job): Promise<Buffer>;
@@ -219,6 +222,17 @@ export function createBot(options: BotOptions): Bot {
     job: (id) => store.get(id),
     queueEntry: (id) => queue.entries().find((entry) => entry.job.id === id),
     jobsOf: (platform, userId) => store.byUser(platform, userId),
+    async home(context) {
+      const { requester } = context;
+      return describeHome({
+        help: (await this.execute('help', {}, context)).text,
+        jobs: store.byUser(requester.platform, requester.userId).filter((job) => isOfCommunity(job.requester, requester)),
+        queuePlace: (jobId) => queue.entries().find((entry) => entry.job.id === jobId),
+        savedStyle: savedStyles.find(requester),
+        styles: library.in(requester.community).list(),
+        contests: contests.openOf(requester.platform, requester.community).map((contest) => ({ contest, entries: contests.ranking(contest.id).length })),
+      });
+    },
     async resultFiles(job) {
       if (!job.result) throw new BotError('unknown_job', `Job ${job.id} has no result.`);
       const [png, gif, mp4] = await Promise.all([readFile(job.result.pngPath), readFile(job.result.gifPath), job.result.mp4Path ? readFile(job.result.mp4Path) : undefined]);

@@ -21,4 +21,10 @@ describe('slack-app-manifest.yml', () => {
     expect(manifest).toMatch(/^ {6}- im:history\b/m);
     expect(manifest).toMatch(/^ {6}- message\.im$/m);
   });
+
+  it('has a Home tab, and subscribes to its opening (the tab is drawn then)', async () => {
+    const manifest = await readFile(new URL('../../slack-app-manifest.yml', import.meta.url), 'utf8');
+    expect(manifest).toMatch(/^ {4}home_tab_enabled: true$/m);
+    expect(manifest).toMatch(/^ {6}- app_home_opened$/m);
+  });
 });

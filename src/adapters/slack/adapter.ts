@@ -7,6 +7,7 @@ import { ConfigError, type BotEnvironment } from '../../bot/config.ts';
 import { networkCodeOf, unreachableText } from '../connection-errors.ts';
 import { deliverJobEvents } from '../deliveries.ts';
 import { renderContestsOnSlack } from './contests.ts';
+import { registerAppHome } from './listeners/app-home.ts';
 import { registerButtons } from './listeners/buttons.ts';
 import { registerDirectMessage } from './listeners/direct-message.ts';
 import { registerImpastoCommand } from './listeners/impasto-command.ts';
@@ -60,7 +61,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     logger: boltLogger(logger),
   });
   const state: SlackState = { bot, env, logger, client: app.client, statusMessages: new Map(), moderatorCache: new Map(), community: `slack:${identity.team_id ?? 'unknown'}`, scopes: identity.response_metadata?.scopes };
-  for (const register of [registerStylizeCommand, registerImpastoCommand, registerShortcut, registerUseAsStyle, registerModalSubmit, registerButtons, registerMention, registerDirectMessage, registerMemberLeft]) register(app, state);
+  for (const register of [registerStylizeCommand, registerImpastoCommand, registerShortcut, registerUseAsStyle, registerModalSubmit, registerButtons, registerMention, registerDirectMessage, registerMemberLeft, registerAppHome]) register(app, state);
   app.error(async (error) => {
     logger.error({ err: error }, 'slack handler failed');
   });

@@ -217,6 +217,12 @@ export class Contests {
     return row ? toContest(row) : undefined;
   }
 
+  /** A community's open contests, in any of its channels, the soonest to end first (rows from before communities belong to every community of their platform). */
+  openOf(platform: Platform, community: string): Contest[] {
+    const rows = this.deps.db.prepare("SELECT * FROM contests WHERE platform = ? AND (community = ? OR community = '') AND status = 'open' ORDER BY ends_at").all(platform, community) as ContestRow[];
+    return rows.map(toContest);
+  }
+
   /** The latest contest of a channel, open or not (for status after the end). */
   latestIn(platform: Platform, channelId: string): Contest | undefined {
     const row = this.deps.db.prepare('SELECT * FROM contests WHERE platform = ? AND channel_id = ? ORDER BY created_at DESC LIMIT 1').get(platform, channelId) as ContestRow | undefined;

@@ -15,6 +15,18 @@ export function messageBlockErrors(raw: unknown): string[] {
   return [...(blocks.length > 50 ? [`${blocks.length} blocks; a message has at most 50`] : []), ...blocks.flatMap((block, index) => blockErrors(block as Json, `blocks/${index}`))];
 }
 
+/** What is wrong with a Home tab (views.publish): its blocks, as a modal's, and no more than 100 of them. */
+export function homeViewErrors(raw: unknown): string[] {
+  const view = parsed(raw) as Json | undefined;
+  if (!view || typeof view !== 'object') return ['a view is required'];
+  const blocks = Array.isArray(view.blocks) ? (view.blocks as Json[]) : [];
+  return [
+    ...(view.type === 'home' ? [] : ['view/type: home']),
+    ...(blocks.length > 100 ? [`view/blocks: at most 100 (it has ${blocks.length})`] : []),
+    ...blocks.flatMap((block, index) => blockErrors(block, `view/blocks/${index}`)),
+  ];
+}
+
 /** What is wrong with a modal (views.open). */
 export function viewErrors(raw: unknown): string[] {
   const view = parsed(raw) as Json | undefined;
@@ -46,9 +58,10 @@ function blockErrors(block: Json, at: string): string[] {
       errors.push(...text(block.label, `${at}/label`, 2000, true));
       if (block.hint !== undefined) errors.push(...text(block.hint, `${at}/hint`, 2000, true));
       return [...errors, ...elementErrors((block.element ?? {}) as Json, `${at}/element`)];
+    case 'header':
+      return [...errors, ...text(block.text, `${at}/text`, 150, true)];
     case 'context':
     case 'divider':
-    case 'header':
     case 'image':
       return errors;
     default:

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { parse as parseQuery } from 'node:querystring';
 import busboy from 'busboy';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { messageBlockErrors, viewErrors } from './blocks.ts';
+import { homeViewErrors, messageBlockErrors, viewErrors } from './blocks.ts';
 
 const MESSAGE_METHODS = new Set(['chat.postMessage', 'chat.postEphemeral', 'chat.update']);
 
@@ -169,6 +169,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         const viewFaults = viewErrors(args.view);
         if (viewFaults.length > 0) return { ok: false, error: 'invalid_arguments', response_metadata: { messages: viewFaults.map((fault) => `[ERROR] ${fault}`) } };
         return { ok: true, view: { id: `V${randomBytes(4).toString('hex')}` } };
+      }
+      case 'views.publish': {
+        const viewFaults = homeViewErrors(args.view);
+        if (viewFaults.length > 0) return { ok: false, error: 'invalid_arguments', response_metadata: { messages: viewFaults.map((fault) => `[ERROR] ${fault}`) } };
+        return { ok: true, view: { id: `V${randomBytes(4).toString('hex')}`, type: 'home' } };
       }
       case 'users.info':
         return { ok: true, user: { id: args.user, name: String(args.user).toLowerCase(), is_admin: admins.has(String(args.user)), is_owner: false } };
