@@ -32,7 +32,7 @@ import { ConfigError, type BotEnvironment } from './config.ts';
 import { Contests, type Contest, type ContestEvent } from './contests/contests.ts';
 import { renderLeaderboard, type Leaderboard } from './contests/leaderboard.ts';
 import { holdDataDirectory, openDatabase, type Db } from './database.ts';
-import { BotError, refusalOf, replyOrRefusal } from './errors.ts';
+import { BotError, describeFailure, refusalOf, replyOrRefusal } from './errors.ts';
 import { createDataDirs, deleteExpiredFiles, deleteOwnFiles, resultPaths, type DataDirs } from './files.ts';
 import type { PaintEngine } from './jobs/dispatch.ts';
 import type { JobEventListener, QueueEntry } from './jobs/queue.ts';
@@ -131,6 +131,7 @@ export function createBot(options: BotOptions): Bot {
     submitJob: (requester, prepare) => queue.submit(requester, prepare),
     job: (id) => store.get(id),
     entryOptions: { size: limits.defaultSize, iterations: limits.defaultIterations },
+    onTimerError: (error) => logger.error({ err: error }, 'could not close or remind the contests that are due; trying again in a minute'),
   });
   queue.onEvent((event) => contests.handleJobEvent(event));
   const leaderboard = (contest: Contest, top: number, viewerId?: string) => renderLeaderboard(contests, store, contest, top, viewerId);
@@ -200,7 +201,7 @@ export function createBot(options: BotOptions): Bot {
         });
       } catch (error) {
         logger.error({ err: error, command: name }, 'command failed');
-        return { text: 'Something went wrong on our side; it has been logged. Please try again.', ephemeral: true };
+        return { text: describeFailure(error, 'Something went wrong on our side; it has been logged. Please try again.'), ephemeral: true };
       }
     },
     precheck(name, raw, context) {

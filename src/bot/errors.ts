@@ -43,6 +43,26 @@ export function userMessageOf(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether a write failed because the disk (or the user's quota) is full: a file (ENOSPC, EDQUOT) or
+ * the SQLite store (SQLITE_FULL). Not the user's fault, but theirs to hear in words, not as "something
+ * went wrong"; the operator's to fix (the log says so).
+ */
+export function isOutOfSpace(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL' || (error instanceof Error && /\bENOSPC\b|no space left on device/i.test(error.message));
+}
+
+export const OUT_OF_SPACE_TEXT = "The bot's server is out of disk space, so nothing new can be saved there; an operator has been told. Please try again later.";
+
+/**
+ * What to tell a user when their request failed: their own mistake in its words, the disk being
+ * full as such, and anything else as `fallback` (the details are in the log).
+ */
+export function describeFailure(error: unknown, fallback = 'Something went wrong on our side; it has been logged.'): string {
+  return userMessageOf(error) ?? (isOutOfSpace(error) ? OUT_OF_SPACE_TEXT : fallback);
+}
+
 /** A user's error as the private reply that refuses their request (naming the option at fault), or undefined for anything else. */
 export function refusalOf(error: unknown): Reply | undefined {
   const message = userMessageOf(error);

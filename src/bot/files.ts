@@ -56,7 +56,7 @@ export function createDataDirs(root: string): DataDirs {
 export async function storeImage(dir: string, image: RgbImage, prefix: string): Promise<string> {
   const fitted = Math.max(image.width, image.height) > SIZE_RANGE.max ? await resizeToLongSide(image, SIZE_RANGE.max) : image;
   const path = join(dir, `${prefix}-${Date.now()}-${randomBytes(4).toString('hex')}.png`);
-  await writeFile(path, await encodePng(fitted));
+  await writeWhole(path, await encodePng(fitted));
   return path;
 }
 
@@ -66,8 +66,16 @@ export async function storeImage(dir: string, image: RgbImage, prefix: string): 
  */
 export async function storeClip(dir: string, bytes: Uint8Array, kind: 'animation' | 'video'): Promise<string> {
   const path = join(dir, `clip-${Date.now()}-${randomBytes(4).toString('hex')}.${kind === 'video' ? 'video' : 'anim'}`);
-  await writeFile(path, bytes);
+  await writeWhole(path, bytes);
   return path;
+}
+
+/** Writes a file whole or not at all: a write cut short (the disk full) leaves no part of it behind. */
+async function writeWhole(path: string, bytes: Uint8Array): Promise<void> {
+  await writeFile(path, bytes).catch(async (error: unknown) => {
+    await rm(path, { force: true });
+    throw error;
+  });
 }
 
 /**

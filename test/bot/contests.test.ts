@@ -27,6 +27,7 @@ let store: JobStore;
 let contests: Contests;
 let events: ContestEvent[];
 let timers: { at: number; callback: () => void; cleared: boolean }[];
+let timerErrors: unknown[];
 let stylePath: string;
 
 function createContests(): Contests {
@@ -45,6 +46,7 @@ function createContests(): Contests {
       },
       clear: (handle) => void ((handle as { cleared: boolean }).cleared = true),
     },
+    onTimerError: (error) => timerErrors.push(error),
   });
   instance.onEvent((event) => events.push(event));
   return instance;
@@ -72,6 +74,7 @@ beforeEach(async () => {
   store = new JobStore(db, () => clock);
   events = [];
   timers = [];
+  timerErrors = [];
   stylePath = join(await mkdtemp(join(tmpdir(), 'impasto-style-')), 'style.png');
   await writeFile(stylePath, 'style image bytes');
   contests = createContests();
@@ -255,6 +258,19 @@ describe('contest rules', () => {
     contests.resume();
     expect(contests.get(contest.id)!.status).toBe('closed');
     expect(events.map((event) => event.type)).toEqual(['closed']);
+  });
+
+  it('closes a minute later when the store could not be written at the end time (a full disk), rather than ending the process', async () => {
+    const contest = await startContest(1);
+    // SQLite's own refusal to write, as a full disk's SQLITE_FULL refuses.
+    db.pragma('query_only = ON');
+    expect(() => advance(HOUR)).not.toThrow();
+    expect(timerErrors).toHaveLength(1);
+    expect(contests.get(contest.id)!.status).toBe('open');
+    db.pragma('query_only = OFF');
+    advance(60_000);
+    expect(contests.get(contest.id)!.status).toBe('closed');
+    expect(events.filter((event) => event.type === 'closed')).toHaveLength(1);
   });
 
   it('re-arms the timer for a contest still running after a restart', async () => {

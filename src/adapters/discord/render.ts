@@ -1,5 +1,5 @@
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, DiscordAPIError, Routes } from 'discord.js';
-import { userMessageOf } from '../../bot/errors.ts';
+import { describeFailure } from '../../bot/errors.ts';
 import type { ReplyPages } from '../../bot/commands/types.ts';
 import type { JobAction, JobMessage } from '../../bot/job-messages.ts';
 import type { Job } from '../../bot/jobs/store.ts';
@@ -110,5 +110,5 @@ function replyRefOf(job: Job): DiscordReplyRef | DiscordMessageReplyRef | undefi
 export function describeDiscordError(error: unknown): string {
   if (error instanceof DiscordAPIError && error.code === 50013) return "I'm missing a permission in this channel (Discord said Missing Permissions). Ask a moderator to check my role.";
   if (error instanceof DiscordAPIError && error.code === 10062) return 'Discord forgot this interaction (it took too long); please try again.';
-  return userMessageOf(error) ?? 'Something went wrong on our side; it has been logged.';
+  return describeFailure(error);
 }

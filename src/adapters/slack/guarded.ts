@@ -1,6 +1,6 @@
 import { pictureToFetch } from '../../bot/commands/images.ts';
 import type { CommandContext, Reply, UploadedImage } from '../../bot/commands/types.ts';
-import { replyOrRefusal, userMessageOf } from '../../bot/errors.ts';
+import { describeFailure, replyOrRefusal, userMessageOf } from '../../bot/errors.ts';
 import { WeightsError } from '../../engine/errors.ts';
 import { tell, type SlackReplyRef } from './conversation.ts';
 import type { SlackState } from './state.ts';
@@ -20,7 +20,7 @@ export async function guarded(state: SlackState, channel: string, user: string, 
     if (refusal !== undefined && !(error instanceof WeightsError)) state.logger.info({ err: error }, 'slack request refused');
     else if (setup !== undefined) state.logger.warn({ err: error }, 'slack request failed: the workspace\'s setup');
     else state.logger.error({ err: error }, 'slack request failed');
-    await tell(state, channel, user, refusal ?? setup ?? 'Something went wrong on our side; it has been logged.', threadTs).catch(() => undefined);
+    await tell(state, channel, user, refusal ?? setup ?? describeFailure(error), threadTs).catch(() => undefined);
   }
 }
 

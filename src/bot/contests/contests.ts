@@ -76,7 +76,12 @@ export interface ContestDependencies {
   readonly entryOptions: StylizeOptionsInput;
   /** Timers, injectable so tests can drive the clock. */
   readonly timers?: { set(callback: () => void, ms: number): unknown; clear(handle: unknown): void };
+  /** A timed close or reminder that failed (the store could not write, as with a full disk); it is tried again a minute later. */
+  readonly onTimerError?: (error: unknown) => void;
 }
+
+/** How long a timed close or reminder that failed waits before it is tried again. */
+const TIMER_RETRY_MS = 60_000;
 
 export const DURATION_RANGE = { minMs: 10_000, maxMs: 30 * 86_400_000 } as const;
 /** A contest that runs at least `minRunMs` is reminded of once in its channel, `leadMs` before it ends (not later than `latestMs` before). */
@@ -184,7 +189,7 @@ export class Contests {
 
   /** At start: closes what ended while the bot was down, then arms the timer for the next end. */
   resume(): void {
-    this.closeDue();
+    this.closeDueOrRetry();
   }
 
   stop(): void {
@@ -472,7 +477,18 @@ export class Contests {
     const next = this.deps.db.prepare(`SELECT MIN(CASE WHEN ${UNREMINDED} THEN ends_at - ? ELSE ends_at END) FROM contests WHERE status = 'open'`).pluck().get(REMINDER.minRunMs, REMINDER.leadMs) as number | null;
     if (next === null) return;
     // setTimeout takes at most ~24.8 days; a longer wait is re-armed when it fires.
-    this.timer = this.timers.set(() => this.closeDue(), Math.min(Math.max(0, next - this.now()), 2 ** 31 - 1));
+    this.timer = this.timers.set(() => this.closeDueOrRetry(), Math.min(Math.max(0, next - this.now()), 2 ** 31 - 1));
+  }
+
+  /** `closeDue` from a timer or at start, where a throw would end the process: a failure is reported and tried again. */
+  private closeDueOrRetry(): void {
+    try {
+      this.closeDue();
+    } catch (error) {
+      this.deps.onTimerError?.(error);
+      if (this.timer !== undefined) this.timers.clear(this.timer);
+      this.timer = this.timers.set(() => this.closeDueOrRetry(), TIMER_RETRY_MS);
+    }
   }
 
   /** Refuses a second contest in a channel that has one running. */

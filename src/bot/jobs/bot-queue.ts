@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { BotError } from '../errors.ts';
+import { BotError, isOutOfSpace, OUT_OF_SPACE_TEXT } from '../errors.ts';
 import { Admission, type AdmissionLimits } from './admission.ts';
 import type { Dispatch, Dispatched } from './dispatch.ts';
 import type { RunRequest } from './engine-protocol.ts';
@@ -155,8 +155,16 @@ export class BotQueue implements JobQueue {
       options: job.options,
       output: { pngPath: png, gifPath: gif, mp4Path: mp4 },
     };
+    let progressUnrecorded = false;
     const onProgress = throttleProgress(this.limits.progressIntervalMs, ({ progress, recentTerms, preview }) => {
-      this.store.recordProgress(job.id, progress);
+      // Called from the engine's messages: a store that cannot write (its disk full) must not end the
+      // process. The progress is only a display; the job goes on (and the log hears it once a job).
+      try {
+        this.store.recordProgress(job.id, progress);
+      } catch (error) {
+        if (!progressUnrecorded) this.logger.warn({ err: error, jobId: job.id }, 'could not record a job\'s progress; it goes on');
+        progressUnrecorded = true;
+      }
       // Cancelled or forgotten while it runs (/forget-me cancels it, then deletes its row): the
       // engine's last reports before it stops are dropped, or they would paint "Painting…" over
       // "cancelled" in the chat.
@@ -169,7 +177,7 @@ export class BotQueue implements JobQueue {
         (ran) => (ran ? this.finish(job, request.output, ran) : undefined),
         (error: unknown) => this.finishWithError(job.id, error),
       )
-      .catch((error: unknown) => this.logger.error({ err: error, jobId: job.id }, 'could not record the end of a job'))
+      .catch((error: unknown) => this.tellUnrecordedEnd(job, error))
       .finally(() => this.pending.delete(ended));
     this.pending.add(ended);
   }
@@ -251,6 +259,18 @@ export class BotQueue implements JobQueue {
     else this.logger.error({ err: error, jobId }, 'job failed');
     this.store.markFailed(jobId, ending.message);
     this.emit({ type: 'failed', job: this.store.get(jobId)!, message: ending.message });
+  }
+
+  /**
+   * The job ended but the store could not record it (its disk full, as a rule). Its row still says
+   * queued or running, so the next start paints it again; meanwhile its requester is told why it
+   * has no picture rather than left with "Painting…".
+   */
+  private tellUnrecordedEnd(job: Job, error: unknown): void {
+    this.logger.error({ err: error, jobId: job.id }, 'could not record the end of a job');
+    if (!isOutOfSpace(error)) return;
+    const current = this.store.get(job.id) ?? job;
+    this.emit({ type: 'failed', job: { ...current, status: 'failed', error: OUT_OF_SPACE_TEXT }, message: OUT_OF_SPACE_TEXT });
   }
 
   private emit(event: JobEvent): void {

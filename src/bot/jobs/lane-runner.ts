@@ -1,5 +1,5 @@
 import { CancelledError } from '../../engine/errors.ts';
-import { isInputFault, userMessageOf } from '../errors.ts';
+import { describeFailure, isInputFault } from '../errors.ts';
 import { EngineFailure, type EngineHost, type EngineInfo } from './engine-host.ts';
 import type { RunOutcome, RunRequest } from './engine-protocol.ts';
 import type { JobLane } from './queue.ts';
@@ -120,7 +120,7 @@ export function endingOf(error: unknown): JobEnding {
   if (error instanceof CancelledError) return { cancelled: true };
   if (error instanceof JobTimedOut) return { cancelled: false, message: error.message, byInput: false };
   if (error instanceof EngineFailure) return { cancelled: false, message: error.userMessage, byInput: error.byInput };
-  return { cancelled: false, message: userMessageOf(error) ?? 'Something went wrong on our side while working on this job.', byInput: isInputFault(error) };
+  return { cancelled: false, message: describeFailure(error, 'Something went wrong on our side while working on this job.'), byInput: isInputFault(error) };
 }
 
 function describeLimit(ms: number): string {

@@ -1,5 +1,5 @@
 import type { App, MessageShortcut } from '@slack/bolt';
-import { replyOrRefusal } from '../../../bot/errors.ts';
+import { describeFailure, replyOrRefusal } from '../../../bot/errors.ts';
 import { savedStyleText } from '../../../bot/styles/saved.ts';
 import { fetchFile, imageOf, linkedPictureHostOf, slackTextOf, type SlackMessageLike } from '../conversation.ts';
 import { noPictureText } from '../../../bot/format.ts';
@@ -12,7 +12,7 @@ export function registerUseAsStyle(app: App, state: SlackState): void {
     // Answered through the response URL, which works where the bot is not a member.
     const text = await saveStyle(state, shortcut).catch((error: unknown) => {
       state.logger.error({ err: error }, 'slack: could not save a style');
-      return 'Something went wrong on our side; it has been logged.';
+      return describeFailure(error);
     });
     await respond({ response_type: 'ephemeral', text: slackTextOf(state, text) });
   });
