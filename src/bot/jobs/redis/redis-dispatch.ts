@@ -141,7 +141,13 @@ export class RedisDispatch implements Dispatch {
 
   private whenRunning(jobId: string, act: (run: RemoteRun) => void): void {
     const run = this.runs.get(jobId);
-    if (run && !run.settled) act(run);
+    if (!run || run.settled) return;
+    // Inside BullMQ's event loop: a store that cannot write (a full disk) is logged, not thrown there.
+    try {
+      act(run);
+    } catch (error) {
+      this.logger.error({ err: error, jobId }, 'could not follow a job\'s event from Redis');
+    }
   }
 
   private sweep(): void {
