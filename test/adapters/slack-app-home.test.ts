@@ -72,6 +72,25 @@ describe('the Slack Home tab', () => {
     expect(home).not.toContain('Contests');
   });
 
+  it('draws the tab again as the member\'s job starts and ends, once they have opened it', async () => {
+    const carol = { requester: { platform: 'slack' as const, community: `slack:${TEAM_ID}`, userId: 'U0CAROL', userName: 'carol', isModerator: false }, origin: { platform: 'slack' as const, channelId: CHANNEL_ID } };
+    const photo = { bytes: await readFile(sharedImagePath('content_tubingen.jpg')), name: 'tubingen.jpg' };
+    // Before Carol has opened her tab, her jobs draw nothing.
+    const unseen = await harness.bot.execute('stylize', { content: photo, style_name: 'starry-night', size: 64, iterations: 2 }, carol);
+    await harness.bot.idle();
+    expect(fake.calls.some((call) => call.method === 'views.publish' && call.args.user_id === 'U0CAROL')).toBe(false);
+
+    const opened = fake.calls.length;
+    await openApp('U0CAROL', 'home');
+    expect((await homeOf('U0CAROL', opened)).join('\n')).toContain(`Job ${unseen.jobId} (starry-night): done`);
+    const before = fake.calls.length;
+    const painted = await harness.bot.execute('stylize', { content: photo, style_name: 'starry-night', size: 64, iterations: 2 }, carol);
+    await harness.bot.idle();
+    const done = new RegExp(`^Job ${painted.jobId} \\(starry-night\\): done on `, 'm');
+    await expect.poll(async () => (await homeOf('U0CAROL', fake.calls.findLastIndex((call) => call.method === 'views.publish' && call.args.user_id === 'U0CAROL'))).join('\n'), { timeout: 10_000 }).toMatch(done);
+    expect(fake.calls.slice(before).filter((call) => call.method === 'views.publish' && call.args.user_id !== 'U0CAROL')).toEqual([]);
+  });
+
   it('shows the member their own jobs with their state, their saved style and the open contests, with Slack markup escaped', async () => {
     harness.bot.pauseQueue();
     const alice = { requester: { platform: 'slack' as const, community: `slack:${TEAM_ID}`, userId: ALICE, userName: 'alice', isModerator: true }, origin: { platform: 'slack' as const, channelId: CHANNEL_ID } };

@@ -7,7 +7,7 @@ import { ConfigError, type BotEnvironment } from '../../bot/config.ts';
 import { networkCodeOf, unreachableText } from '../connection-errors.ts';
 import { deliverJobEvents } from '../deliveries.ts';
 import { renderContestsOnSlack } from './contests.ts';
-import { registerAppHome } from './listeners/app-home.ts';
+import { redrawHomesOnJobEvents, registerAppHome } from './listeners/app-home.ts';
 import { registerButtons } from './listeners/buttons.ts';
 import { registerDirectMessage } from './listeners/direct-message.ts';
 import { registerImpastoCommand } from './listeners/impasto-command.ts';
@@ -60,7 +60,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     logLevel: LogLevel.ERROR,
     logger: boltLogger(logger),
   });
-  const state: SlackState = { bot, env, logger, client: app.client, statusMessages: new Map(), moderatorCache: new Map(), community: `slack:${identity.team_id ?? 'unknown'}`, scopes: identity.response_metadata?.scopes };
+  const state: SlackState = { bot, env, logger, client: app.client, statusMessages: new Map(), homeViewers: new Map(), moderatorCache: new Map(), community: `slack:${identity.team_id ?? 'unknown'}`, scopes: identity.response_metadata?.scopes };
   for (const register of [registerStylizeCommand, registerImpastoCommand, registerShortcut, registerUseAsStyle, registerModalSubmit, registerButtons, registerMention, registerDirectMessage, registerMemberLeft, registerAppHome]) register(app, state);
   app.error(async (error) => {
     logger.error({ err: error }, 'slack handler failed');
@@ -71,12 +71,14 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     onFinished: (jobId) => state.statusMessages.delete(jobId),
   });
   const stopContests = renderContestsOnSlack(app.client, bot, logger);
+  const stopHomes = redrawHomesOnJobEvents(state);
   let started: unknown;
   try {
     started = socketMode ? await app.start() : await app.start(env.SLACK_PORT);
   } catch (error) {
     // Nothing of this adapter may stay behind (a process that should exit would not).
     stopContests();
+    stopHomes();
     await deliveries.stop();
     await app.stop().catch(() => undefined);
     throw new ConfigError(describeStartFailure(error, socketMode ? 'SLACK_APP_TOKEN' : undefined, env), { cause: error });
@@ -88,6 +90,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     port,
     async stop() {
       stopContests();
+      stopHomes();
       await deliveries.stop();
       await app.stop();
     },

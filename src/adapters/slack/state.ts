@@ -11,6 +11,8 @@ export interface SlackState {
   readonly client: WebClient;
   /** Each job's status message in its thread (the `ts` to update), until the job ends. */
   readonly statusMessages: Map<string, string>;
+  /** Members who opened the Home tab since the start, with their conversation with the app: it is drawn again as their jobs start and end. */
+  readonly homeViewers: Map<string, string>;
   /** Whether a user is a workspace admin, asked of Slack at most every five minutes. */
   readonly moderatorCache: Map<string, { readonly value: boolean; readonly until: number }>;
   /** The workspace's community (`slack:<team id>`): one bot token serves one workspace. */
