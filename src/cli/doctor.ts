@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync, statfsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { installedTrainedNetworks, trainedNetworksDirOf } from '../engine/fast/trained.ts';
 import { openTrainingPhotos } from '../engine/train/photos.ts';
 import { chooseTrainingEngine } from '../engine/train/choose.ts';
@@ -37,6 +38,8 @@ export interface DoctorReport {
   };
   /** Whether styles can be trained into fast ones: the photo folder and how many photos it has, and what would train. */
   readonly training: { readonly ok: boolean; readonly note: string; readonly engine: string };
+  /** The bot's data directory and the room left on its disk (a full one refuses new pictures). */
+  readonly data: { readonly ok: boolean; readonly dir: string; readonly freeMiB?: number | undefined; readonly note: string };
   readonly ffmpeg: { readonly ok: boolean; readonly version?: string | undefined; readonly note: string };
   readonly redis: { readonly configured: boolean; readonly ok?: boolean | undefined; readonly version?: string | undefined; readonly persistence?: string | undefined; readonly eviction?: string | undefined; readonly note: string };
 }
@@ -57,7 +60,8 @@ export async function examineMachine(env: EngineEnvironment & RedisEnvironment &
   const engine = await examineEngine(env);
   const weights = await examineWeights(env);
   const training = await examineTraining(env);
-  return { machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: `${cpus().length}× ${cpus()[0]?.model.trim() ?? 'CPU'}` }, engine, gpu, weights, training, ffmpeg, redis };
+  const data = examineData(env);
+  return { machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: `${cpus().length}× ${cpus()[0]?.model.trim() ?? 'CPU'}` }, engine, gpu, weights, training, data, ffmpeg, redis };
 }
 
 async function examineEngine(env: EngineEnvironment): Promise<DoctorReport['engine']> {
@@ -116,6 +120,26 @@ async function examineTraining(env: EngineEnvironment): Promise<DoctorReport['tr
   }
 }
 
+/** Below this, the doctor warns: a picture's PNG and GIF take about 5 MB, kept IMPASTO_RETENTION_DAYS. */
+const LOW_SPACE_MIB = 1024;
+
+function examineData(env: DataEnvironment): DoctorReport['data'] {
+  const dir = resolve(env.IMPASTO_DATA_DIR);
+  // Not made yet before the first start: the room is that of the folder it will be made in.
+  let existing = dir;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  try {
+    const stats = statfsSync(existing);
+    const freeMiB = Math.floor((stats.bavail * stats.bsize) / 2 ** 20);
+    const free = freeMiB >= 1024 ? `${(freeMiB / 1024).toFixed(1)} GB` : `${freeMiB} MB`;
+    const made = existing === dir ? '' : ' (made at the first start)';
+    if (freeMiB < LOW_SPACE_MIB) return { ok: false, dir, freeMiB, note: `only ${free} free${made}: each picture keeps about 5 MB for IMPASTO_RETENTION_DAYS, and a full disk refuses new ones` };
+    return { ok: true, dir, freeMiB, note: `${free} free${made}` };
+  } catch (error) {
+    return { ok: false, dir, note: `cannot read the room on its disk (${error instanceof Error ? error.message : String(error)})` };
+  }
+}
+
 async function examineFfmpeg(): Promise<DoctorReport['ffmpeg']> {
   try {
     const { stdout } = await promisify(execFile)('ffmpeg', ['-version']);
@@ -160,7 +184,7 @@ async function examineRedis(env: RedisEnvironment): Promise<DoctorReport['redis'
 /** The report as lines for a terminal. */
 export function formatReport(report: DoctorReport): string {
   const mark = (ok: boolean) => (ok ? 'ok  ' : 'no  ');
-  const { machine, engine, gpu, weights, training, ffmpeg, redis } = report;
+  const { machine, engine, gpu, weights, training, data, ffmpeg, redis } = report;
   const lines = [
     `machine   node ${machine.node}, ${machine.platform}, ${machine.cpus}`,
     `${mark(engine.ok)}engine    ${engine.ok ? `TensorFlow.js ${engine.backend}, objective on ${engine.objective}` : 'cannot start'}`,
@@ -172,6 +196,7 @@ export function formatReport(report: DoctorReport): string {
     `${mark(training.ok)}training  ${training.note}`,
     `            trains on ${training.engine}`,
     `${mark(weights.segmentation)}person    ${weights.segmentation ? 'the segmentation model is there' : 'no model: `npx impasto weights download --only segmentation`'}`,
+    `${mark(data.ok)}data      ${data.dir}: ${data.note}`,
     `${mark(ffmpeg.ok)}ffmpeg    ${ffmpeg.ok ? `${ffmpeg.version}: ${ffmpeg.note}` : ffmpeg.note}`,
     `${mark(!redis.configured || redis.ok === true)}Redis     ${redis.configured && redis.ok ? `${redis.version}, ${redis.persistence}: ${redis.note}` : redis.note}`,
   ];

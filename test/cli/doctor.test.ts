@@ -74,6 +74,22 @@ describe('impasto doctor', () => {
     }
   });
 
+  it('says how much room the data directory has, and warns when it is low (a small tmpfs, mounted in a namespace of its own)', async () => {
+    const data = await mkdtemp(join(tmpdir(), 'impasto-doctor-data-'));
+    try {
+      const roomy = await doctor({ IMPASTO_DATA_DIR: join(data, 'not-yet'), REDIS_URL: '' });
+      expect(roomy.data).toMatchObject({ ok: true, dir: join(data, 'not-yet'), note: expect.stringMatching(/^[\d.]+ [GM]B free \(made at the first start\)$/) });
+      const { IMPASTO_BACKEND: _backend, IMPASTO_ENGINE: _engine, ...inherited } = process.env;
+      const script = `mount -t tmpfs -o size=10M tmpfs "$1" && exec "${process.execPath}" "${IMPASTO_BIN}" doctor --json`;
+      const { stdout } = await promisify(execFile)('unshare', ['-rm', 'sh', '-c', script, 'sh', data], { env: { ...inherited, IMPASTO_DATA_DIR: data, REDIS_URL: '' } });
+      const cramped = (JSON.parse(stdout) as DoctorReport).data;
+      expect(cramped).toMatchObject({ ok: false, dir: data, freeMiB: 10 });
+      expect(cramped.note).toBe('only 10 MB free: each picture keeps about 5 MB for IMPASTO_RETENTION_DAYS, and a full disk refuses new ones');
+    } finally {
+      await rm(data, { recursive: true, force: true });
+    }
+  });
+
   it('has `npm run check:gpu` say why it cannot check on a machine without a GPU (exit 2), rather than pass', async () => {
     const script = fileURLToPath(new URL('../../scripts/check-gpu.ts', import.meta.url));
     const run = promisify(execFile)(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR } });
