@@ -19,7 +19,7 @@ import { createDataDirs } from '../bot/files.ts';
 import { importStyles } from '../bot/styles/import.ts';
 import { createEngine } from '../engine/engine.ts';
 import { CancelledError, InputError, WeightsError } from '../engine/errors.ts';
-import { BotError } from '../bot/errors.ts';
+import { BotError, isOutOfSpace } from '../bot/errors.ts';
 import { counted } from '../bot/format.ts';
 import { encodeGif } from '../engine/gif.ts';
 import { decodeImage, encodePng, READABLE_FORMATS, resizeToLongSide, type RgbImage } from '../engine/image.ts';
@@ -371,6 +371,9 @@ try {
     process.stderr.write(`impasto: ${error.message}\n`);
     // At once: what a failed start had opened (a Redis connection, an engine) must not keep the process up.
     process.exit(error instanceof CancelledError ? 130 : 2);
+  } else if (isOutOfSpace(error)) {
+    process.stderr.write(`impasto: the disk is full (${(error as Error).message}): make room, then run it again (\`npx impasto doctor\` says how much room the data directory has).\n`);
+    process.exit(2);
   } else if ((error as { code?: string }).code === 'ENOENT') {
     process.stderr.write(`impasto: ${(error as Error).message}\n`);
     process.exit(2);

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OUT_OF_SPACE_TEXT } from '../../src/bot/errors.ts';
+import { IMPASTO_BIN } from '../helpers/app.ts';
 
 /**
  * A data directory whose disk fills up: a real one, a 24-MB tmpfs mounted in a mount namespace of
@@ -31,4 +32,20 @@ describe('a full disk', () => {
     expect(report.errors.length).toBeGreaterThan(0);
     expect(report.errors).not.toContain('uncaught exception; exiting');
   }, 300_000);
+
+  it('stops `impasto start` with one line that says so, not a stack', async () => {
+    const tiny = await mkdtemp(join(tmpdir(), 'impasto-tiny-'));
+    try {
+      // 8 kB: the data folders fit, the store does not.
+      const script = `mount -t tmpfs -o size=8k tmpfs "$1" && exec "${process.execPath}" "${IMPASTO_BIN}" start`;
+      const failure = (await promisify(execFile)('unshare', ['-rm', 'sh', '-c', script, 'sh', tiny], { env: { ...process.env, IMPASTO_DATA_DIR: join(tiny, 'data'), IMPASTO_WEB_PORT: '0' } }).then(
+        () => undefined,
+        (error: unknown) => error,
+      )) as { code: number; stderr: string } | undefined;
+      expect(failure?.code).toBe(2);
+      expect(failure?.stderr.trim()).toBe('impasto: the disk is full (database or disk is full): make room, then run it again (`npx impasto doctor` says how much room the data directory has).');
+    } finally {
+      await rm(tiny, { recursive: true, force: true });
+    }
+  });
 });
