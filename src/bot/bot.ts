@@ -185,7 +185,7 @@ export function createBot(options: BotOptions): Bot {
     }
   };
 
-  return {
+  const bot: Bot = {
     commands,
     dirs,
     library,
@@ -226,9 +226,9 @@ export function createBot(options: BotOptions): Bot {
     async home(context) {
       const { requester } = context;
       return describeHome({
-        help: (await this.execute('help', {}, context)).text,
+        help: (await bot.execute('help', {}, context)).text,
         jobs: store.byUser(requester.platform, requester.userId).filter((job) => isOfCommunity(job.requester, requester)),
-        queuePlace: (jobId) => queue.entries().find((entry) => entry.job.id === jobId),
+        queuePlace: (jobId) => bot.queueEntry(jobId),
         savedStyle: savedStyles.find(requester),
         styles: library.in(requester.community).list(),
         contests: contests.openOf(requester.platform, requester.community).map((contest) => ({ contest, entries: contests.ranking(contest.id).length })),
@@ -276,6 +276,7 @@ export function createBot(options: BotOptions): Bot {
       hold.release();
     },
   };
+  return bot;
 }
 
 /** Every command, in the order help lists them. */
