@@ -1,5 +1,5 @@
 /**
- * `npm run fuzz:chat -- [seconds=60] [workers=4] [--restarts=N] [--slack=http]`: a flood of what chat users can
+ * `npm run fuzz:chat -- [seconds=60] [workers=4] [--restarts=N] [--slack=http] [--disk=MB]`: a flood of what chat users can
  * send, through the real discord.js and Bolt. Starts the loopback fakes of Discord and Slack
  * (test/fakes), a stranger host that nobody should fetch from, and `impasto start` connected to both
  * fakes; then for `seconds` sends every command with odd option values and types, damaged, empty and
@@ -13,6 +13,9 @@
  * logged by the app, the app exiting, an interaction or envelope never answered, a Discord refusal
  * lost after its public "thinking…" reply was deleted, or any request to the stranger host. Not
  * part of `npm test`: it is random and slow. Needs the shared weights and photos (IMPASTO_SHARED_DIR).
+ * With `--disk=MB` (as root: it mounts a tmpfs) the app has that much room left once connected, so
+ * that the flood fills its disk; the errors logged for a full disk are expected then, and room is
+ * made before the plain jobs.
  */
 import { createServer } from 'node:http';
 import sharp from 'sharp';
@@ -26,7 +29,7 @@ import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID as SLACK_CHANNEL, SIGNING_SECRET, sign
 import { heicOf, heifOfPictures } from '../test/helpers/heic.ts';
 import { floodArguments, pick, restartDuringFlood, SHARED_DIR, sleep, startFuzzedApp, waitForLogLine } from './fuzz/app.ts';
 
-const { seconds, workers, restarts, redisWorkers } = floodArguments({ seconds: 60, workers: 4 });
+const { seconds, workers, restarts, redisWorkers, diskMb } = floodArguments({ seconds: 60, workers: 4 });
 const slackOverHttp = process.argv.includes('--slack=http');
 const SLACK_HTTP_PORT = 30_000 + Math.floor(Math.random() * 10_000);
 // A reply must come within Discord's three seconds; this is far more, so only a missing one counts.
@@ -82,10 +85,11 @@ const app = await startFuzzedApp({
   IMPASTO_MAX_QUEUED_PER_USER: '3',
   IMPASTO_MAX_ITERATIONS: '4',
   IMPASTO_WEB_PORT: String(20_000 + Math.floor(Math.random() * 10_000)),
-}, { redisWorkers });
+}, { redisWorkers, diskMb });
 
 try {
   for (const platform of ['Discord', 'Slack']) await waitForLogLine(app, `connected to ${platform}`);
+  await app.fillDisk();
   const definitions = await defaultCommandDefinitions();
   const files = await prepareFiles();
   const jobIds = new Set<string>(['0', 'nope', '../../etc', 'x'.repeat(300)]);
@@ -119,6 +123,8 @@ try {
     else findings.push(`${lost}: ${what}`);
   }
 
+  // A full disk refuses new pictures: the app is to paint again as soon as it has room.
+  await app.makeRoom();
   const painted = await Promise.all([paintOnDiscord(files.photo), paintOnSlack(files.slackPhoto)]);
   if (!painted[0]) findings.push('a plain Discord /stylize did not finish after the flood');
   if (!painted[1]) findings.push('a plain Slack /stylize did not finish after the flood');
@@ -134,7 +140,7 @@ try {
 }
 
 console.table([...counts].sort().map(([sent, times]) => ({ sent, times })));
-console.log(findings.length === 0 ? `no findings (${seconds} s, ${workers} workers, ${restarts} restarts${redisWorkers > 0 ? `, ${redisWorkers} engine workers on Redis` : ''})` : [...new Set(findings)].join('\n'));
+console.log(findings.length === 0 ? `no findings (${seconds} s, ${workers} workers, ${restarts} restarts${redisWorkers > 0 ? `, ${redisWorkers} engine workers on Redis` : ''}${diskMb > 0 ? `, ${diskMb} MB of disk (${app.diskFullErrors()} errors logged for it)` : ''})` : [...new Set(findings)].join('\n'));
 process.exit(findings.length === 0 ? 0 : 1);
 
 /**

@@ -3,8 +3,9 @@
  * 127.0.0.1 in a fresh data directory, with small pictures and room in the queue, its log kept, and
  * the checks every flood ends with.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { statfsSync } from 'node:fs';
+import { mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRedis, type TestRedis } from '../../test/helpers/redis.ts';
@@ -24,8 +25,17 @@ export interface FuzzedApp {
    * resolves once the new process has logged each of `readyMessages`.
    */
   restart(signal: 'SIGKILL' | 'SIGTERM', readyMessages: readonly string[]): Promise<void>;
-  /** What every flood reports of the app itself: that it stopped, and each error line it logged (pino levels 50 and 60). */
+  /**
+   * What every flood reports of the app itself: that it stopped, and each error line it logged (pino
+   * levels 50 and 60); with a small disk, not the errors that say the disk is full (see `diskFullErrors`).
+   */
   problems(): string[];
+  /** With a small disk: how many error lines said the disk is full (logged, as the operator is to hear). */
+  diskFullErrors(): number;
+  /** With a small disk (`diskMb`): fills it up to that much room left, once the app has started. */
+  fillDisk(): Promise<void>;
+  /** With a small disk: deletes the filler that kept it small, so that the app has room again. */
+  makeRoom(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -42,8 +52,11 @@ const WEIGHTS_ENV = {
  * asks) and that many `impasto worker`s, each in a data directory of its own; every restart then
  * also kills one worker (in turn) and starts it again, and every third restarts Redis too.
  */
-export async function startFuzzedApp(env: Record<string, string>, { redisWorkers = 0 }: { readonly redisWorkers?: number } = {}): Promise<FuzzedApp> {
+export async function startFuzzedApp(env: Record<string, string>, { redisWorkers = 0, diskMb = 0 }: { readonly redisWorkers?: number; readonly diskMb?: number } = {}): Promise<FuzzedApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'impasto-fuzz-'));
+  // A small disk: a tmpfs of its own (mount needs root), its room cut to `diskMb` by `fillDisk`.
+  if (diskMb > 0) execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1g', 'tmpfs', dataDir]);
+  const filler = join(dataDir, 'filler');
   const redis = redisWorkers > 0 ? await startRedis() : undefined;
   const appEnv = {
     ...process.env,
@@ -81,11 +94,26 @@ export async function startFuzzedApp(env: Record<string, string>, { redisWorkers
   let app = launch();
   const workers = redis ? await startWorkers(redis, redisWorkers) : undefined;
   let restarts = 0;
+  const isDiskFull = (line: string) => diskMb > 0 && /ENOSPC|SQLITE_FULL|disk is full|no space left/i.test(line);
+  const errorLines = () => [log, ...(workers?.logs() ?? [])].join('\n').split('\n').filter((line) => /"level":(50|60)/.test(line));
   const fuzzed: FuzzedApp = {
     log: () => log,
     exited: () => exited,
     restarting: () => restarting,
-    problems: () => [...(exited ? [`the app stopped (${exited})`] : []), ...[log, ...(workers?.logs() ?? [])].join('\n').split('\n').filter((line) => /"level":(50|60)/.test(line)).map((line) => `logged: ${line.slice(0, 600)}`)],
+    problems: () => [...(exited ? [`the app stopped (${exited})`] : []), ...errorLines().filter((line) => !isDiskFull(line)).map((line) => `logged: ${line.slice(0, 600)}`)],
+    diskFullErrors: () => errorLines().filter(isDiskFull).length,
+    async fillDisk() {
+      if (diskMb === 0) return;
+      const free = () => statfsSync(dataDir).bavail * statfsSync(dataDir).bsize;
+      // The app writes meanwhile: a filler cut short by the disk filling is as good, then trimmed back
+      // until `diskMb` is free.
+      await writeFile(filler, Buffer.alloc(Math.max(0, free() - diskMb * 2 ** 20))).catch((error: unknown) => {
+        if ((error as { code?: unknown }).code !== 'ENOSPC') throw error;
+      });
+      const room = diskMb * 2 ** 20;
+      if (free() < room) await truncate(filler, Math.max(0, (await stat(filler)).size - (room - free())));
+    },
+    makeRoom: () => rm(filler, { force: true }),
     async restart(signal, readyMessages) {
       restarts++;
       await kill(signal);
@@ -105,6 +133,7 @@ export async function startFuzzedApp(env: Record<string, string>, { redisWorkers
       await kill('SIGTERM');
       await workers?.stop();
       await redis?.stop();
+      if (diskMb > 0) execFileSync('umount', [dataDir]);
       await rm(dataDir, { recursive: true, force: true });
     },
   };
@@ -160,10 +189,12 @@ async function startWorkers(redis: TestRedis, count: number): Promise<FuzzedWork
 }
 
 /** A flood's command line: `[seconds] [workers] [--restarts=N] [--redis=W]` (W engine workers on a local Redis). */
-export function floodArguments(defaults: { readonly seconds: number; readonly workers: number }): { seconds: number; workers: number; restarts: number; redisWorkers: number } {
+export function floodArguments(defaults: { readonly seconds: number; readonly workers: number }): { seconds: number; workers: number; restarts: number; redisWorkers: number; diskMb: number } {
   const [seconds = defaults.seconds, workers = defaults.workers] = process.argv.slice(2).filter((arg) => !arg.startsWith('--')).map(Number);
   const flag = (name: string) => Number(process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) ?? 0);
-  return { seconds, workers, restarts: flag('restarts'), redisWorkers: flag('redis') };
+  const disk = flag('disk');
+  if (disk > 0 && flag('restarts') > 0) throw new Error('--disk and --restarts do not go together: a bot whose disk is full does not start again (it says so, and stops)');
+  return { seconds, workers, restarts: flag('restarts'), redisWorkers: flag('redis'), diskMb: disk };
 }
 
 /**

@@ -26,7 +26,7 @@ describe('a full disk', () => {
     expect(report.queued).toMatch(/^Queued job /);
     // Its result could not be written, nor (as a rule) its failure recorded: its requester is told why all the same.
     expect(report.ended).toEqual({ type: 'failed', message: OUT_OF_SPACE_TEXT });
-    expect(report.whileFull).toEqual({ text: OUT_OF_SPACE_TEXT, ephemeral: true });
+    expect(report.whileFull).toEqual({ text: OUT_OF_SPACE_TEXT, ephemeral: true, failure: 'out_of_space' });
     expect(report.recovered).toBe('succeeded');
     // The operator hears of it; nothing fatal.
     expect(report.errors.length).toBeGreaterThan(0);

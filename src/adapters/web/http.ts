@@ -31,6 +31,8 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
 /** A refusal becomes a 400 naming the field (the page shows it beside that field). */
 export function sendReply(response: ServerResponse, reply: Reply, okStatus = 200): void {
   if (reply.refusal) sendJson(response, 400, { error: reply.text, field: reply.refusal.field } satisfies ApiError);
+  // The bot's own failure (logged there): 507 Insufficient Storage for a full disk.
+  else if (reply.failure) sendJson(response, reply.failure === 'out_of_space' ? 507 : 500, { error: reply.text } satisfies ApiError);
   else sendJson(response, okStatus, { message: reply.text });
 }
 

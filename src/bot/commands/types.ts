@@ -109,6 +109,8 @@ export interface Reply {
   readonly pages?: ReplyPages;
   /** Set when the request was refused (bad input, a limit, no permission), naming the option at fault and why. */
   readonly refusal?: { readonly field?: string | undefined; readonly code?: BotErrorCode | InputErrorCode | undefined };
+  /** Set when the request failed on the bot's side (logged): its disk full, or anything else. */
+  readonly failure?: 'out_of_space' | 'internal';
 }
 
 export interface ReplyPages {
