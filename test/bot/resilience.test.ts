@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { statfsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +78,11 @@ describe('the bot stays up', () => {
     const metrics = await (await fetch(harness.bot.metricsUrl()!)).text();
     expect(metrics).toMatch(/^impasto_engine_restarts_total\{lane="paint"\} 1$/m);
     expect(metrics).toMatch(/^impasto_jobs_finished_total\{method="optimise",outcome="failed"\} 1$/m);
+    // The room left on the data directory's disk: some, and no more than the disk holds (other tests write meanwhile).
+    const free = Number(/^impasto_disk_free_bytes (\d+)$/m.exec(metrics)?.[1]);
+    const { blocks, bsize } = statfsSync(harness.dataDir);
+    expect(free).toBeGreaterThan(0);
+    expect(free).toBeLessThanOrEqual(blocks * bsize);
   });
 
   it('stops a job at its time limit and says so', async () => {

@@ -121,10 +121,11 @@ describe('jobs through BullMQ on Redis', () => {
     const botMetrics = await (await fetch(harness.bot.metricsUrl()!)).text();
     expect(botMetrics).toMatch(/^impasto_jobs_finished_total\{method="optimise",outcome="succeeded"\} 4$/m);
     expect(botMetrics).toMatch(/^impasto_queue_wait_seconds_count\{lane="paint"\} 4$/m);
-    const workerCounts = await Promise.all(
-      [...workers.values()].map(async (worker) => Number(/^impasto_worker_jobs_total\{lane="paint",outcome="succeeded"\} (\d+)$/m.exec(await (await fetch(worker.metricsUrl)).text())?.[1] ?? 0)),
-    );
+    const workerMetrics = await Promise.all([...workers.values()].map(async (worker) => (await fetch(worker.metricsUrl)).text()));
+    const workerCounts = workerMetrics.map((text) => Number(/^impasto_worker_jobs_total\{lane="paint",outcome="succeeded"\} (\d+)$/m.exec(text)?.[1] ?? 0));
     expect(workerCounts.reduce((sum, count) => sum + count, 0)).toBe(4);
+    // Each worker says how much room its scratch folder's disk has left.
+    for (const text of workerMetrics) expect(Number(/^impasto_disk_free_bytes (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
 
     const cluster = await status();
     expect(cluster.workers.map((worker) => worker.name)).toEqual(['w1', 'w2']);

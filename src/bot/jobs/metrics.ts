@@ -1,3 +1,4 @@
+import { statfsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from 'pino';
@@ -22,13 +23,27 @@ function createRegistry(): Registry {
   return registry;
 }
 
+/** The room left where this process writes its pictures: alerting on it comes before a full disk refuses them. */
+function diskFree(registry: Registry, dir: string): void {
+  new Gauge({
+    name: 'impasto_disk_free_bytes',
+    help: 'Room left on the disk of the data directory (the bot) or of the scratch folder (a worker); a full one refuses new pictures',
+    registers: [registry],
+    collect() {
+      const { bavail, bsize } = statfsSync(dir);
+      this.set(bavail * bsize);
+    },
+  });
+}
+
 function engineRestarts(registry: Registry): Counter<'lane'> {
   return new Counter({ name: 'impasto_engine_restarts_total', help: 'Engine processes that died or were killed (a crash, or a job that ignored its time limit)', labelNames: ['lane'], registers: [registry] });
 }
 
 /** The bot's view: jobs by method and state, how long they waited and ran (once it `observe`s its queue). */
-export function createBotMetrics(): EngineCrashCounter & { readonly registry: Registry; observe(queue: JobQueue): void } {
+export function createBotMetrics(dataDir: string): EngineCrashCounter & { readonly registry: Registry; observe(queue: JobQueue): void } {
   const registry = createRegistry();
+  diskFree(registry, dataDir);
   const submitted = new Counter({ name: 'impasto_jobs_submitted_total', help: 'Jobs accepted into the queue', labelNames: ['method'], registers: [registry] });
   const finished = new Counter({ name: 'impasto_jobs_finished_total', help: 'Jobs that ended, by how (succeeded, failed, cancelled)', labelNames: ['method', 'outcome'], registers: [registry] });
   const duration = new Histogram({ name: 'impasto_job_duration_seconds', help: 'From start to result, of jobs that succeeded', labelNames: ['method'], buckets: DURATION_BUCKETS, registers: [registry] });
@@ -68,12 +83,13 @@ export function createBotMetrics(): EngineCrashCounter & { readonly registry: Re
 export type WorkerJobOutcome = 'succeeded' | 'failed' | 'cancelled';
 
 /** A worker's view: the jobs it ran and how long they took. */
-export function createWorkerMetrics(): EngineCrashCounter & {
+export function createWorkerMetrics(scratchDir: string): EngineCrashCounter & {
   readonly registry: Registry;
   jobStarted(lane: JobLane): void;
   jobEnded(lane: JobLane, outcome: WorkerJobOutcome, seconds: number): void;
 } {
   const registry = createRegistry();
+  diskFree(registry, scratchDir);
   const jobs = new Counter({ name: 'impasto_worker_jobs_total', help: 'Jobs this worker ran, by how they ended', labelNames: ['lane', 'outcome'], registers: [registry] });
   const duration = new Histogram({ name: 'impasto_worker_job_duration_seconds', help: 'From taking a job to handing back its result, files included', labelNames: ['lane'], buckets: DURATION_BUCKETS, registers: [registry] });
   const running = new Gauge({ name: 'impasto_worker_running', help: 'Jobs running on this worker now', labelNames: ['lane'], registers: [registry] });

@@ -64,7 +64,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
   const env = { ...options.env, IMPASTO_TRAINED_NETWORKS_DIR: trainedNetworksDir };
   const store = new JobStore(db);
   const speed = new SpeedModel(likelyBackend(env.IMPASTO_BACKEND));
-  const metrics = createBotMetrics();
+  const metrics = createBotMetrics(dirs.root);
   let engineInfo: PaintEngine | undefined;
   let engineProblem: string | undefined;
   /** What paints: said on the playground, and the ETAs' first estimates follow its backend. */

@@ -65,8 +65,8 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
   const connect = (role: string) => connections.open(`impasto-worker-${name}-${role}`);
   const redis = connect('files');
   const subscriber = connect('cancel');
-  const metrics = createWorkerMetrics();
   const tempRoot = join(tmpdir(), `impasto-worker-${name}`);
+  const metrics = createWorkerMetrics(tmpdir());
   const trainedNetworksDir = trainedNetworksDirOf(env.IMPASTO_TRAINED_NETWORKS_DIR);
   await mkdir(tempRoot, { recursive: true });
   /** Jobs cancelled lately: checked before a job starts and at each progress report (a cancel that came between). */
