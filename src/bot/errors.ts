@@ -55,12 +55,14 @@ export function isOutOfSpace(error: unknown): boolean {
 
 export const OUT_OF_SPACE_TEXT = "The bot's server is out of disk space, so nothing new can be saved there; an operator has been told. Please try again later.";
 
-/**
- * What to tell a user when their request failed: their own mistake in its words, the disk being
- * full as such, and anything else as `fallback` (the details are in the log).
- */
+/** What to tell a user of a failure in words of its own: their mistake, or the disk being full; undefined for anything else. */
+export function failureMessageOf(error: unknown): string | undefined {
+  return userMessageOf(error) ?? (isOutOfSpace(error) ? OUT_OF_SPACE_TEXT : undefined);
+}
+
+/** What to tell a user when their request failed: `failureMessageOf`, else `fallback` (the details are in the log). */
 export function describeFailure(error: unknown, fallback = 'Something went wrong on our side; it has been logged.'): string {
-  return userMessageOf(error) ?? (isOutOfSpace(error) ? OUT_OF_SPACE_TEXT : fallback);
+  return failureMessageOf(error) ?? fallback;
 }
 
 /** A user's error as the private reply that refuses their request (naming the option at fault), or undefined for anything else. */

@@ -22,7 +22,7 @@ import { chooseBackend } from '../../engine/backend.ts';
 import { lazySegmenter } from '../../engine/segmentation/person.ts';
 import { SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
 import { resumeDirsOf, type EngineWorkerData, type HostMessage, type RunRequest, type WorkerMessage } from './engine-protocol.ts';
-import { isInputFault, isOutOfSpace, OUT_OF_SPACE_TEXT, userMessageOf } from '../errors.ts';
+import { failureMessageOf, isInputFault } from '../errors.ts';
 import { readJobInput } from '../files.ts';
 import { lossPointOf } from './store.ts';
 import type { TrainContext } from '../../engine/train/trainer.ts';
@@ -182,7 +182,7 @@ async function run(request: RunRequest): Promise<void> {
       jobId: request.jobId,
       message: error instanceof Error ? error.message : String(error),
       // The disk filling up as the result is written is said as such, not as the engine's failure.
-      userMessage: isOutOfSpace(error) ? OUT_OF_SPACE_TEXT : userMessageOf(error),
+      userMessage: failureMessageOf(error),
       byInput: isInputFault(error),
       cancelled: error instanceof CancelledError,
     });

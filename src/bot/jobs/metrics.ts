@@ -30,8 +30,13 @@ function diskFree(registry: Registry, dir: string): void {
     help: 'Room left on the disk of the data directory (the bot) or of the scratch folder (a worker); a full one refuses new pictures',
     registers: [registry],
     collect() {
-      const { bavail, bsize } = statfsSync(dir);
-      this.set(bavail * bsize);
+      // A folder gone (removed by hand) leaves the gauge out rather than failing the whole scrape.
+      try {
+        const { bavail, bsize } = statfsSync(dir);
+        this.set(bavail * bsize);
+      } catch {
+        this.reset();
+      }
     },
   });
 }
