@@ -32,7 +32,7 @@ import { ConfigError, type BotEnvironment } from './config.ts';
 import { Contests, type Contest, type ContestEvent } from './contests/contests.ts';
 import { renderLeaderboard, type Leaderboard } from './contests/leaderboard.ts';
 import { holdDataDirectory, openDatabase, type Db } from './database.ts';
-import { BotError, describeFailure, isOutOfSpace, refusalOf, replyOrRefusal } from './errors.ts';
+import { BotError, describeFailure, failureKindOf, refusalOf, replyOrRefusal } from './errors.ts';
 import { createDataDirs, deleteExpiredFiles, deleteOwnFiles, resultPaths, type DataDirs } from './files.ts';
 import type { PaintEngine } from './jobs/dispatch.ts';
 import type { JobEventListener, QueueEntry } from './jobs/queue.ts';
@@ -201,7 +201,7 @@ export function createBot(options: BotOptions): Bot {
         });
       } catch (error) {
         logger.error({ err: error, command: name }, 'command failed');
-        return { text: describeFailure(error, 'Something went wrong on our side; it has been logged. Please try again.'), ephemeral: true, failure: isOutOfSpace(error) ? 'out_of_space' : 'internal' };
+        return { text: describeFailure(error, 'Something went wrong on our side; it has been logged. Please try again.'), ephemeral: true, failure: failureKindOf(error) };
       }
     },
     precheck(name, raw, context) {

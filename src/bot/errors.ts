@@ -53,6 +53,13 @@ export function isOutOfSpace(error: unknown): boolean {
   return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL' || (error instanceof Error && /\bENOSPC\b|no space left on device/i.test(error.message));
 }
 
+/** A failure on the bot's side, by kind: its disk full, or anything else (`Reply.failure`). */
+export type FailureKind = 'out_of_space' | 'internal';
+
+export function failureKindOf(error: unknown): FailureKind {
+  return isOutOfSpace(error) ? 'out_of_space' : 'internal';
+}
+
 export const OUT_OF_SPACE_TEXT = "The bot's server is out of disk space, so nothing new can be saved there; an operator has been told. Please try again later.";
 
 /** What to tell a user of a failure in words of its own: their mistake, or the disk being full; undefined for anything else. */

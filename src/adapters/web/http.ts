@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Reply } from '../../bot/commands/types.ts';
+import type { FailureKind } from '../../bot/errors.ts';
 import type { ApiError } from './api-types.ts';
 import type { Asset } from './assets.ts';
 
@@ -28,11 +29,13 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
   response.end(JSON.stringify(body));
 }
 
+/** The bot's own failure (logged where it happened): 507 Insufficient Storage for a full disk, else 500. */
+export const FAILURE_STATUS: Readonly<Record<FailureKind, number>> = { out_of_space: 507, internal: 500 };
+
 /** A refusal becomes a 400 naming the field (the page shows it beside that field). */
 export function sendReply(response: ServerResponse, reply: Reply, okStatus = 200): void {
   if (reply.refusal) sendJson(response, 400, { error: reply.text, field: reply.refusal.field } satisfies ApiError);
-  // The bot's own failure (logged there): 507 Insufficient Storage for a full disk.
-  else if (reply.failure) sendJson(response, reply.failure === 'out_of_space' ? 507 : 500, { error: reply.text } satisfies ApiError);
+  else if (reply.failure) sendJson(response, FAILURE_STATUS[reply.failure], { error: reply.text } satisfies ApiError);
   else sendJson(response, okStatus, { message: reply.text });
 }
 

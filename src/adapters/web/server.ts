@@ -2,10 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { Bot } from '../../bot/bot.ts';
 import type { BotEnvironment } from '../../bot/config.ts';
-import { describeFailure, isOutOfSpace, userMessageOf } from '../../bot/errors.ts';
+import { describeFailure, failureKindOf, userMessageOf } from '../../bot/errors.ts';
 import type { ApiError } from './api-types.ts';
 import { loadAssets } from './assets.ts';
-import { HttpError, sendAsset, sendJson } from './http.ts';
+import { FAILURE_STATUS, HttpError, sendAsset, sendJson } from './http.ts';
 import { route } from './routes.ts';
 import { allowedHostsOf, authorize, checkHost, checkSameOrigin, clientIdOf, SAFE_METHODS, setSecurityHeaders } from './security.ts';
 import { listenOn } from '../../bot/listen.ts';
@@ -43,7 +43,7 @@ export async function startWebServer(options: { bot: Bot; env: BotEnvironment; l
       const context = { requester: { platform: 'web' as const, community: 'web', userId: clientId, userName: 'you', isModerator: env.IMPASTO_WEB_LIBRARY_EDITS }, origin: { platform: 'web' as const, channelId: 'web' } };
       await route({ bot, env, request, response, url, clientId, context, trackStream });
     })().catch((error: unknown) => {
-      const status = error instanceof HttpError ? error.status : userMessageOf(error) ? 400 : isOutOfSpace(error) ? 507 : 500;
+      const status = error instanceof HttpError ? error.status : userMessageOf(error) ? 400 : FAILURE_STATUS[failureKindOf(error)];
       const message = error instanceof HttpError ? error.message : describeFailure(error);
       if (status >= 500) logger.error({ err: error, url: request.url }, 'web request failed');
       if (!response.headersSent) sendJson(response, status, { error: message, field: (error as { field?: string }).field } satisfies ApiError);

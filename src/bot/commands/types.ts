@@ -1,5 +1,5 @@
 import type { InputErrorCode } from '../../engine/errors.ts';
-import type { BotErrorCode } from '../errors.ts';
+import type { BotErrorCode, FailureKind } from '../errors.ts';
 import type { Platform, Requester, JobOrigin } from '../jobs/store.ts';
 
 /** An image the adapter has fetched (from an allowed host, within the byte limit). */
@@ -110,7 +110,7 @@ export interface Reply {
   /** Set when the request was refused (bad input, a limit, no permission), naming the option at fault and why. */
   readonly refusal?: { readonly field?: string | undefined; readonly code?: BotErrorCode | InputErrorCode | undefined };
   /** Set when the request failed on the bot's side (logged): its disk full, or anything else. */
-  readonly failure?: 'out_of_space' | 'internal';
+  readonly failure?: FailureKind;
 }
 
 export interface ReplyPages {
