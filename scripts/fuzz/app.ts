@@ -104,7 +104,10 @@ export async function startFuzzedApp(env: Record<string, string>, { redisWorkers
     diskFullErrors: () => errorLines().filter(isDiskFull).length,
     async fillDisk() {
       if (diskMb === 0) return;
-      const free = () => statfsSync(dataDir).bavail * statfsSync(dataDir).bsize;
+      const free = () => {
+        const { bavail, bsize } = statfsSync(dataDir);
+        return bavail * bsize;
+      };
       // The app writes meanwhile: a filler cut short by the disk filling is as good, then trimmed back
       // until `diskMb` is free.
       await writeFile(filler, Buffer.alloc(Math.max(0, free() - diskMb * 2 ** 20))).catch((error: unknown) => {

@@ -55,9 +55,7 @@ async function drawHome(state: SlackState, user: string, channel: string): Promi
   }
 }
 
-/** A Home tab holds 100 blocks; a section's text, 3000 characters. */
-const SECTION_TEXT_LIMIT = 3000;
-
+/** A Home tab's blocks: a section's text within Slack's limit for one (`MESSAGE_LIMITS.slack` is that limit). */
 export function homeBlocks(state: SlackState, sections: readonly HomeSection[]): KnownBlock[] {
   const intro = 'I paint your photos in the style of a painting, and send back a GIF of the picture emerging.';
   return [
@@ -66,7 +64,7 @@ export function homeBlocks(state: SlackState, sections: readonly HomeSection[]):
     ...sections.flatMap((section): KnownBlock[] => [
       { type: 'divider' },
       { type: 'header', text: { type: 'plain_text', text: section.heading } },
-      ...splitText(section.lines.map((line) => `${line.channelId ? `In <#${line.channelId}>: ` : ''}${slackTextOf(state, line.text)}`).join('\n'), Math.min(SECTION_TEXT_LIMIT, MESSAGE_LIMITS.slack)).map(
+      ...splitText(section.lines.map((line) => `${line.channelId ? `In <#${line.channelId}>: ` : ''}${slackTextOf(state, line.text)}`).join('\n'), MESSAGE_LIMITS.slack).map(
         (text): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } }),
       ),
     ]),
