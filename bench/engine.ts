@@ -119,21 +119,26 @@ for (const size of sections.has('evaluations') ? sizes : []) {
   }
 }
 
-// One whole default job, as a chat user would get it, on the real (not stand-in) weights, per engine.
+// One whole default job, as a chat user would get it, per engine: on the weights found, and where
+// those lack blocks 4–5 (the shared partial set), again with stand-ins for them, as the time (not
+// the picture) of a user who downloaded the full set, whose jobs use Gatys' deeper layers.
 const defaultJobs = [];
-for (const engineKind of sections.has('job') ? engineKinds : []) {
+const jobWeights = [{ label: 'as found', set: realWeights }, ...(realWeights.size < VGG19_LAYERS.length ? [{ label: 'full set (stand-ins for blocks 4–5)', set: weights }] : [])];
+for (const engineKind of sections.has('job') ? engineKinds : []) for (const { label, set } of jobWeights) {
   if (engineKind === 'tfjs' && (choice.name === 'wasm' || choice.name === 'cpu')) {
     // The wasm heap (4 GB at most) cannot hold a 1024-px optimisation: it aborts inside a conv.
     console.log(`default job on tfjs ${choice.name}: skipped (a 1024-px job does not fit in its memory)`);
-    continue;
+    break;
   }
-  const engine = createEngineFromWeights(choice, realWeights, engineKind === 'tfjs' ? undefined : ort, onnxDeviceOf(engineKind));
+  const engine = createEngineFromWeights(choice, set, engineKind === 'tfjs' ? undefined : ort, onnxDeviceOf(engineKind));
   const jobStart = performance.now();
   const result = await engine.stylize({ content, style });
   await encodePng(result.image);
   await encodeGif(result.frames);
   defaultJobs.push({
     engine: engine.objectiveEngine,
+    weights: label,
+    layers: `content ${result.layers.content.join(',')}; style ${result.layers.style.join(',')}`,
     size: `${result.image.width}×${result.image.height}`,
     iterations: result.iterations,
     evaluations: result.evaluations,

@@ -7,7 +7,7 @@ import type { DisposableObjective, NetworkInput, ObjectiveSpec } from '../tf-obj
 import { layerResolution, POOL_AFTER, VGG19_LAYERS, type Pooling } from '../vgg.ts';
 import { GraphBuilder } from './graph-builder.ts';
 import { hwioToOihw } from './kernels.ts';
-import { createSessionCache, createSessionLeases, type OnnxDevice, type SessionLeases } from './sessions.ts';
+import { createSessionLeases, type OnnxDevice, type SessionLeases } from './sessions.ts';
 import { winogradConv, type WinogradConvShape } from './winograd.ts';
 
 /** VGG weights as plain arrays: kernel `[3, 3, in, out]` (TensorFlow layout) and bias. */
@@ -48,10 +48,12 @@ function graphFlavourOf(spec: Pick<OnnxObjectiveSpec, 'device' | 'portableGraph'
 }
 
 /**
- * The feature graphs (targets: run once per scale) are cached between jobs, without the arena, which
- * would keep each one's high-water mark.
+ * The feature graphs (targets: run once per scale) take their weights as inputs (see `WeightsIn`),
+ * so a session costs next to nothing to make: one is made for each run and released with it. They run
+ * with the arena: without it, each activation (200 MB at 1024×768) was mapped and zeroed afresh,
+ * and a run to conv3_2 at that size took 9–11 s instead of 3.3–3.7 (2 vCPUs).
  */
-const sessions = createSessionCache(6, { arena: false, pattern: true });
+const featureSessions = createSessionLeases({ arena: true, pattern: true }, { graceMs: 0 });
 /**
  * Feature graphs that run at one size many times over (`repeatedContent`): with the arena, a 256-px
  * crop's conv2_2 takes 0.10 s instead of 0.26 (2 vCPUs; 6% of a training step of 4 crops), leased
@@ -77,7 +79,7 @@ const lossSessions = createSessionLeases({ arena: true, pattern: false });
 export async function createOnnxObjective(spec: OnnxObjectiveSpec): Promise<DisposableObjective> {
   const { ort, layers } = spec;
   const { width, height } = spec.content;
-  const contentTargets = await runFeatures(spec, spec.content, layers.content, [], spec.repeatedContent ? repeatedFeatureSessions : undefined);
+  const contentTargets = await runFeatures(spec, spec.content, layers.content, [], spec.repeatedContent ? repeatedFeatureSessions : featureSessions);
   const contentMeans = layers.content.map((name) => meanSquare(contentTargets.get(`features_${name}`)!));
   const sizes = layers.style.map((name) => layerResolution(name, width, height));
   // One region (the whole picture, or the mask's inside), and with `outside` the mask's complement:
@@ -145,13 +147,12 @@ export async function gramTargetsOf(spec: Omit<OnnxObjectiveSpec, 'content' | 's
 }
 
 /** Runs the forward graph on an image: activations of `featureLayers`, Gram matrices of `gramLayers`. */
-async function runFeatures(spec: Pick<OnnxObjectiveSpec, 'ort' | 'vgg' | 'pooling' | 'device' | 'portableGraph'>, input: NetworkInput, featureLayers: readonly string[], gramLayers: readonly string[], leases?: SessionLeases): Promise<Map<string, Float32Array>> {
-  const graph = graphFlavourOf(spec);
-  const key = `features|${graph}|${input.width}x${input.height}|${spec.pooling}|${featureLayers.join(',')}|${gramLayers.join(',')}`;
-  const device = spec.device ?? 'cpu';
-  const build = () => buildFeatureGraph(spec.vgg, spec.pooling, featureLayers, gramLayers, input.width, input.height, graph);
-  const feeds = { x: new spec.ort.Tensor('float32', input.x, [1, input.height, input.width, 3]) };
-  const outputs = leases ? await leases.withSession(spec.ort, key, build, (session) => session.run(feeds), device) : await (await sessions.get(spec.ort, key, build, device)).run(feeds);
+async function runFeatures(spec: Pick<OnnxObjectiveSpec, 'ort' | 'vgg' | 'pooling' | 'device'>, input: NetworkInput, featureLayers: readonly string[], gramLayers: readonly string[], leases: SessionLeases = featureSessions): Promise<Map<string, Float32Array>> {
+  const key = `features|${input.width}x${input.height}|${spec.pooling}|${featureLayers.join(',')}|${gramLayers.join(',')}`;
+  const order = VGG19_LAYERS.slice(0, deepestOf([...featureLayers, ...gramLayers]) + 1);
+  const build = () => buildFeatureGraph(spec.vgg, spec.pooling, featureLayers, gramLayers, input.width, input.height);
+  const feeds = { x: new spec.ort.Tensor('float32', input.x, [1, input.height, input.width, 3]), ...weightFeedsOf(spec.ort, spec.vgg, order) };
+  const outputs = await leases.withSession(spec.ort, key, build, (session) => session.run(feeds), spec.device ?? 'cpu');
   return new Map(Object.entries(outputs).map(([name, tensor]) => [name, Float32Array.from(tensor.data as Float32Array)]));
 }
 
@@ -173,22 +174,37 @@ function deepestOf(names: readonly string[]): number {
   return Math.max(...names.map((name) => VGG19_LAYERS.indexOf(name as (typeof VGG19_LAYERS)[number])));
 }
 
-function buildForward(b: GraphBuilder, weights: ArrayWeights, pooling: Pooling, deepest: number, width: number, height: number, device: OnnxDevice): ForwardPass {
+/**
+ * Where a graph's VGG weights are. `graph`: initializers, for the loss graph, which runs every
+ * evaluation: onnxruntime prepacks them once, and the CPU's large convolutions run as Winograd, their
+ * kernels transformed as the graph is built. `feeds`: inputs given with each run, for the feature
+ * graphs, which run once per scale: nothing of the weights is then encoded, parsed or prepacked for a
+ * single run (that took 1.7 s of each 89-MB graph to conv4_2, at any size, on 2 vCPUs), and the
+ * graph is the same for every device.
+ */
+type WeightsIn = 'graph' | 'feeds';
+
+function buildForward(b: GraphBuilder, weights: ArrayWeights, pooling: Pooling, deepest: number, width: number, height: number, device: OnnxDevice, weightsIn: WeightsIn): ForwardPass {
   const x = b.input('x', [1, height, width, 3]);
   const image = b.op('Transpose', [x], { perm: [0, 3, 1, 2] });
   const activations = new Map<string, string>();
   const indices = new Map<string, string>();
   const pooled = new Map<string, string>();
   const order = VGG19_LAYERS.slice(0, deepest + 1);
+  // Only the CPU's loss graph takes max pooling's gradient through MaxPool's indices.
+  const keepIndices = weightsIn === 'graph' && device === 'cpu';
   let a = image;
   for (const name of order) {
     const layer = weights.get(name)!;
-    const kernel = hwioToOihw(layer.kernel, 3, layer.inChannels, layer.outChannels);
-    const y = b.op('Relu', [convolve(b, a, kernel, { ...layer, ...layerResolution(name, width, height) }, layer.bias, name, device)]);
+    const convolution =
+      weightsIn === 'feeds'
+        ? convolveFed(b, a, name, layer)
+        : convolve(b, a, hwioToOihw(layer.kernel, 3, layer.inChannels, layer.outChannels), { ...layer, ...layerResolution(name, width, height) }, layer.bias, name, device);
+    const y = b.op('Relu', [convolution]);
     activations.set(name, y);
     a = y;
     if (POOL_AFTER.has(name) && name !== order.at(-1)) {
-      if (pooling === 'max' && device === 'webgpu') {
+      if (pooling === 'max' && !keepIndices) {
         a = b.op('MaxPool', [y], { kernel_shape: [2, 2], strides: [2, 2] });
         pooled.set(name, a);
       } else if (pooling === 'max') {
@@ -211,9 +227,10 @@ function gramOf(b: GraphBuilder, features: string, channels: number, pixels: num
   return { gram, matrix };
 }
 
-function buildFeatureGraph(weights: ArrayWeights, pooling: Pooling, featureLayers: readonly string[], gramLayers: readonly string[], width: number, height: number, device: OnnxDevice): Uint8Array {
+/** The activations of `featureLayers` and the Gram matrices of `gramLayers`, the weights fed with each run (`weightFeedsOf`). */
+function buildFeatureGraph(weights: ArrayWeights, pooling: Pooling, featureLayers: readonly string[], gramLayers: readonly string[], width: number, height: number): Uint8Array {
   const b = new GraphBuilder();
-  const forward = buildForward(b, weights, pooling, deepestOf([...featureLayers, ...gramLayers]), width, height, device);
+  const forward = buildForward(b, weights, pooling, deepestOf([...featureLayers, ...gramLayers]), width, height, 'cpu', 'feeds');
   for (const name of featureLayers) {
     const { width: w, height: h } = layerResolution(name, width, height);
     b.output(b.alias(forward.activations.get(name)!, `features_${name}`), [1, weights.get(name)!.outChannels, h, w]);
@@ -228,7 +245,7 @@ function buildFeatureGraph(weights: ArrayWeights, pooling: Pooling, featureLayer
 
 function buildLossGraph(weights: ArrayWeights, pooling: Pooling, layers: LayerSelection, width: number, height: number, masked: boolean, regions: readonly string[], device: OnnxDevice): Uint8Array {
   const b = new GraphBuilder();
-  const forward = buildForward(b, weights, pooling, deepestOf([...layers.content, ...layers.style]), width, height, device);
+  const forward = buildForward(b, weights, pooling, deepestOf([...layers.content, ...layers.style]), width, height, device, 'graph');
   const termWeights = b.input('term_weights', [3]);
   const weightOf = (index: number) => b.op('Slice', [termWeights, b.int64s([index]), b.int64s([index + 1]), b.int64s([0])]);
   const [contentWeight, styleWeight, tvWeight] = [weightOf(0), weightOf(1), weightOf(2)];
@@ -356,6 +373,23 @@ function convolve(b: GraphBuilder, x: string, kernel: Float32Array, shape: Winog
   }
   const inputs = [x, b.constant(kernel, [outChannels, inChannels, 3, 3], `w_${name}`), ...(bias ? [b.constant(bias, [outChannels], `b_${name}`)] : [])];
   return b.op('Conv', inputs, { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+}
+
+/** A 3×3 convolution whose kernel (TensorFlow's `[3, 3, in, out]`) and bias are the inputs `kernel_<layer>` and `bias_<layer>`. */
+function convolveFed(b: GraphBuilder, x: string, name: string, layer: { readonly inChannels: number; readonly outChannels: number }): string {
+  const kernel = b.op('Transpose', [b.input(`kernel_${name}`, [3, 3, layer.inChannels, layer.outChannels])], { perm: [3, 2, 0, 1] });
+  return b.op('Conv', [x, kernel, b.input(`bias_${name}`, [layer.outChannels])], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+}
+
+/** The feeds of `convolveFed`'s inputs for `layers`: the arrays themselves, not copies. */
+function weightFeedsOf(ort: Ort, weights: ArrayWeights, layers: readonly string[]): Record<string, OrtTensor> {
+  const feeds: Record<string, OrtTensor> = {};
+  for (const name of layers) {
+    const { kernel, bias, inChannels, outChannels } = weights.get(name)!;
+    feeds[`kernel_${name}`] = new ort.Tensor('float32', kernel, [3, 3, inChannels, outChannels]);
+    feeds[`bias_${name}`] = new ort.Tensor('float32', bias, [outChannels]);
+  }
+  return feeds;
 }
 
 /** The input-gradient kernel: flipped in both spatial axes, in and out swapped → `[in, out, 3, 3]`. */
