@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../src/engine/onnx/graph-builder.ts';
 import { spaceToDepthKernel, transposedConvPhases } from '../../src/engine/onnx/kernels.ts';
-import { winogradConv } from '../../src/engine/onnx/winograd.ts';
+import { kernelTapsOf, winogradConv } from '../../src/engine/onnx/winograd.ts';
 import { gaussianNoise } from '../../src/engine/random.ts';
 
 function largest(a: Float32Array, b: Float32Array): number {
@@ -92,7 +92,7 @@ describe('a 3×3 convolution as Winograd F(4×4, 3×3) (the fast networks’ res
     const x = gaussianNoise(inChannels * height * width, 1, 14);
     const [inDims, outDims] = [[1, inChannels, height, width], [1, outChannels, height, width]];
     const plain = await run(inDims, outDims, (b, input) => b.op('Conv', [input, b.constant(kernel, [outChannels, inChannels, 3, 3])], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }), x);
-    const winograd = await run(inDims, outDims, (b, input) => winogradConv(b, input, kernel, { inChannels, outChannels, height, width }), x);
+    const winograd = await run(inDims, outDims, (b, input) => winogradConv(b, input, kernelTapsOf(b, b.constant(kernel, [outChannels, inChannels, 3, 3]), inChannels, outChannels), { inChannels, outChannels, height, width }), x);
     expect(winograd.length).toBe(plain.length);
     let [largest, scale] = [0, 0];
     for (let i = 0; i < plain.length; i++) {

@@ -12,7 +12,7 @@ import { cropImage, resizeToLongSide, type RgbImage } from '../image.ts';
 import { GraphBuilder } from '../onnx/graph-builder.ts';
 import { hwioToOihw, spaceToDepthKernel, transposedConvPhases } from '../onnx/kernels.ts';
 import { createSessionCache, createSessionLeases, type OnnxDevice } from '../onnx/sessions.ts';
-import { winogradConv } from '../onnx/winograd.ts';
+import { kernelTapsOf, winogradConv } from '../onnx/winograd.ts';
 import { alignUp, planTiles, type TilePlan } from './tiles.ts';
 import { manifestEntryOf, readFastManifest, type FastNetworkName, type ManifestLayer, type ManifestTensor } from './manifest.ts';
 
@@ -106,7 +106,7 @@ export function buildFastGraph(network: FastNetwork, width: number, height: numb
     let y: string;
     if (cpu && spec.kind === 'conv' && spec.stride === 1 && k === 3) {
       // The residual blocks' convolutions, 70% of the arithmetic: 4× fewer products (see winograd.ts).
-      y = winogradConv(b, value, hwioToOihw(spec.weights, k, spec.inChannels, spec.outChannels), { ...spec, ...size });
+      y = winogradConv(b, value, kernelTapsOf(b, b.constant(hwioToOihw(spec.weights, k, spec.inChannels, spec.outChannels), [spec.outChannels, spec.inChannels, k, k], `w_${spec.name}`), spec.inChannels, spec.outChannels), { ...spec, ...size });
     } else if (cpu && spec.kind === 'conv' && spec.stride === 1 && spec.outChannels < FEW_CHANNELS) {
       // The last layer back to RGB: on the 2×2 space-to-depth form (see spaceToDepthKernel), twice as fast.
       const s2d = spaceToDepthKernel(hwioToOihw(spec.weights, k, spec.inChannels, spec.outChannels), k, spec.inChannels, spec.outChannels, 2, form.phasesIn ? 'CRD' : 'DCR');

@@ -6,7 +6,6 @@ import type { Evaluation, LossTerms } from '../optimizers/objective.ts';
 import type { DisposableObjective, NetworkInput, ObjectiveSpec } from '../tf-objective.ts';
 import { layerResolution, POOL_AFTER, VGG19_LAYERS, type Pooling } from '../vgg.ts';
 import { GraphBuilder } from './graph-builder.ts';
-import { hwioToOihw } from './kernels.ts';
 import { createSessionLeases, type OnnxDevice, type SessionLeases } from './sessions.ts';
 import { winogradConv, type WinogradConvShape } from './winograd.ts';
 
@@ -159,6 +158,8 @@ async function runFeatures(spec: Pick<OnnxObjectiveSpec, 'ort' | 'vgg' | 'poolin
 // ---------------------------------------------------------------- graph construction
 
 interface ForwardPass {
+  /** Each layer's kernel as given, `[3, 3, in, out]` (a constant, or an input). */
+  readonly kernels: Map<string, string>;
   /** ReLU outputs per layer, NCHW. */
   readonly activations: Map<string, string>;
   /** MaxPool indices per pooled layer (the CPU's graph). */
@@ -176,35 +177,41 @@ function deepestOf(names: readonly string[]): number {
 
 /**
  * Where a graph's VGG weights are. `graph`: initializers, for the loss graph, which runs every
- * evaluation: onnxruntime prepacks them once, and the CPU's large convolutions run as Winograd, their
- * kernels transformed as the graph is built. `feeds`: inputs given with each run, for the feature
- * graphs, which run once per scale: nothing of the weights is then encoded, parsed or prepacked for a
- * single run (that took 1.7 s of each 89-MB graph to conv4_2, at any size, on 2 vCPUs), and the
- * graph is the same for every device.
+ * evaluation: onnxruntime prepacks them once, and the CPU's large convolutions run as Winograd. Each
+ * kernel is in the graph once, as loaded; what the graph derives from it (the convolution's layout,
+ * the input gradient's flipped kernel, Winograd's transform) are ops on it, which onnxruntime folds
+ * into constants as it loads the graph. Derived in JavaScript, they made the loss graph to conv5_1
+ * 407 MB, 4.8 s to build and 2.6 s to load (at 512×384 on 2 vCPUs; about the same at any size);
+ * as ops, 58 MB, 0.3 s and 4.9 s.
+ * `feeds`: inputs given with each run, for the feature graphs, which run once per scale: nothing of
+ * the weights is then encoded, parsed or prepacked for a single run (that took 1.7 s of each 89-MB
+ * graph to conv4_2), and the graph is the same for every device.
  */
 type WeightsIn = 'graph' | 'feeds';
 
 function buildForward(b: GraphBuilder, weights: ArrayWeights, pooling: Pooling, deepest: number, width: number, height: number, device: OnnxDevice, weightsIn: WeightsIn): ForwardPass {
   const x = b.input('x', [1, height, width, 3]);
   const image = b.op('Transpose', [x], { perm: [0, 3, 1, 2] });
+  const kernels = new Map<string, string>();
   const activations = new Map<string, string>();
   const indices = new Map<string, string>();
   const pooled = new Map<string, string>();
   const order = VGG19_LAYERS.slice(0, deepest + 1);
-  // Only the CPU's loss graph takes max pooling's gradient through MaxPool's indices.
-  const keepIndices = weightsIn === 'graph' && device === 'cpu';
+  // Only the CPU's loss graph takes max pooling's gradient through MaxPool's indices, and runs its
+  // large convolutions as Winograd.
+  const onCpu = weightsIn === 'graph' && device === 'cpu';
   let a = image;
   for (const name of order) {
-    const layer = weights.get(name)!;
-    const convolution =
-      weightsIn === 'feeds'
-        ? convolveFed(b, a, name, layer)
-        : convolve(b, a, hwioToOihw(layer.kernel, 3, layer.inChannels, layer.outChannels), { ...layer, ...layerResolution(name, width, height) }, layer.bias, name, device);
-    const y = b.op('Relu', [convolution]);
+    const { kernel, bias, inChannels, outChannels } = weights.get(name)!;
+    const kernelDims = [3, 3, inChannels, outChannels];
+    const given = weightsIn === 'feeds' ? b.input(`kernel_${name}`, kernelDims) : b.constant(kernel, kernelDims, `w_${name}`);
+    const biasValue = weightsIn === 'feeds' ? b.input(`bias_${name}`, [outChannels]) : b.constant(bias, [outChannels], `b_${name}`);
+    kernels.set(name, given);
+    const y = b.op('Relu', [convolve(b, a, forwardKernelOf(b, given, inChannels, outChannels), { inChannels, outChannels, ...layerResolution(name, width, height) }, biasValue, onCpu)]);
     activations.set(name, y);
     a = y;
     if (POOL_AFTER.has(name) && name !== order.at(-1)) {
-      if (pooling === 'max' && !keepIndices) {
+      if (pooling === 'max' && !onCpu) {
         a = b.op('MaxPool', [y], { kernel_shape: [2, 2], strides: [2, 2] });
         pooled.set(name, a);
       } else if (pooling === 'max') {
@@ -216,7 +223,7 @@ function buildForward(b: GraphBuilder, weights: ArrayWeights, pooling: Pooling, 
       }
     }
   }
-  return { activations, indices, pooled, image, order };
+  return { kernels, activations, indices, pooled, image, order };
 }
 
 function gramOf(b: GraphBuilder, features: string, channels: number, pixels: number, guide?: { mask: string; scale: string }): { gram: string; matrix: string } {
@@ -319,8 +326,7 @@ function buildLossGraph(weights: ArrayWeights, pooling: Pooling, layers: LayerSe
     const dy = contributions.length > 1 ? b.op('Sum', contributions) : contributions[0]!;
     const activation = forward.activations.get(name)!;
     const dz = b.op('Mul', [dy, b.op('Cast', [b.op('Greater', [activation, b.constant([0], [1])])], { to: 1 })]);
-    const flipped = flippedOihw(layer.kernel, layer.inChannels, layer.outChannels);
-    const da = convolve(b, dz, flipped, { inChannels: layer.outChannels, outChannels: layer.inChannels, ...layerResolution(name, width, height) }, undefined, `f_${name}`, device);
+    const da = convolve(b, dz, gradientKernelOf(b, forward.kernels.get(name)!, layer.inChannels, layer.outChannels), { inChannels: layer.outChannels, outChannels: layer.inChannels, ...layerResolution(name, width, height) }, undefined, device === 'cpu');
     if (index === 0) {
       imageGradient = da;
       break;
@@ -364,24 +370,50 @@ function buildLossGraph(weights: ArrayWeights, pooling: Pooling, layers: LayerSe
  */
 const WINOGRAD_FROM_CHANNELS = 256;
 
-/** A 3×3, stride-1, zero-padded convolution of a `[out, in, 3, 3]` kernel, with an optional bias. */
-function convolve(b: GraphBuilder, x: string, kernel: Float32Array, shape: WinogradConvShape, bias: Float32Array | undefined, name: string, device: OnnxDevice): string {
+/**
+ * A convolution's kernel in the forms the graph may use, as ops on VGG's `[3, 3, in, out]` (made when
+ * asked for): `[out, in, 3, 3]` for onnxruntime's Conv, or tap by tap, `[9, out, in]`, for Winograd.
+ */
+interface KernelForms {
+  oihw(): string;
+  taps(): string;
+}
+
+function forwardKernelOf(b: GraphBuilder, kernel: string, inChannels: number, outChannels: number): KernelForms {
+  return {
+    oihw: () => b.op('Transpose', [kernel], { perm: [3, 2, 0, 1] }),
+    taps: () => b.op('Transpose', [b.op('Reshape', [kernel, b.int64s([9, inChannels, outChannels])])], { perm: [0, 2, 1] }),
+  };
+}
+
+/** The input gradient's kernel: in and out swapped, flipped in both spatial axes (its taps in reverse order). */
+function gradientKernelOf(b: GraphBuilder, kernel: string, inChannels: number, outChannels: number): KernelForms {
+  return {
+    oihw: () => reversed(b, b.op('Transpose', [kernel], { perm: [2, 3, 0, 1] }), [2, 3]),
+    taps: () => reversed(b, b.op('Reshape', [kernel, b.int64s([9, inChannels, outChannels])]), [0]),
+  };
+}
+
+/** `value` with `axes` in reverse order (a Slice with step −1). */
+function reversed(b: GraphBuilder, value: string, axes: readonly number[]): string {
+  const each = (step: number) => b.int64s(axes.map(() => step));
+  return b.op('Slice', [value, each(-1), each(-Number.MAX_SAFE_INTEGER), b.int64s(axes), each(-1)]);
+}
+
+/**
+ * A 3×3, stride-1, zero-padded convolution, with an optional bias; as Winograd where allowed (the
+ * CPU's loss graph) and the channels are many enough.
+ */
+function convolve(b: GraphBuilder, x: string, kernel: KernelForms, shape: WinogradConvShape, bias: string | undefined, winogradAllowed: boolean): string {
   const { inChannels, outChannels } = shape;
-  if (device === 'cpu' && Math.min(inChannels, outChannels) >= WINOGRAD_FROM_CHANNELS) {
-    const y = winogradConv(b, x, kernel, shape);
-    return bias ? b.op('Add', [y, b.constant(bias, [1, outChannels, 1, 1], `b_${name}`)]) : y;
+  if (winogradAllowed && Math.min(inChannels, outChannels) >= WINOGRAD_FROM_CHANNELS) {
+    const y = winogradConv(b, x, kernel.taps(), shape);
+    return bias ? b.op('Add', [y, b.op('Reshape', [bias, b.int64s([1, outChannels, 1, 1])])]) : y;
   }
-  const inputs = [x, b.constant(kernel, [outChannels, inChannels, 3, 3], `w_${name}`), ...(bias ? [b.constant(bias, [outChannels], `b_${name}`)] : [])];
-  return b.op('Conv', inputs, { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+  return b.op('Conv', [x, kernel.oihw(), ...(bias ? [bias] : [])], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
 }
 
-/** A 3×3 convolution whose kernel (TensorFlow's `[3, 3, in, out]`) and bias are the inputs `kernel_<layer>` and `bias_<layer>`. */
-function convolveFed(b: GraphBuilder, x: string, name: string, layer: { readonly inChannels: number; readonly outChannels: number }): string {
-  const kernel = b.op('Transpose', [b.input(`kernel_${name}`, [3, 3, layer.inChannels, layer.outChannels])], { perm: [3, 2, 0, 1] });
-  return b.op('Conv', [x, kernel, b.input(`bias_${name}`, [layer.outChannels])], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
-}
-
-/** The feeds of `convolveFed`'s inputs for `layers`: the arrays themselves, not copies. */
+/** The feeds of the feature graphs' weight inputs for `layers`: the arrays themselves, not copies. */
 function weightFeedsOf(ort: Ort, weights: ArrayWeights, layers: readonly string[]): Record<string, OrtTensor> {
   const feeds: Record<string, OrtTensor> = {};
   for (const name of layers) {
@@ -390,16 +422,6 @@ function weightFeedsOf(ort: Ort, weights: ArrayWeights, layers: readonly string[
     feeds[`bias_${name}`] = new ort.Tensor('float32', bias, [outChannels]);
   }
   return feeds;
-}
-
-/** The input-gradient kernel: flipped in both spatial axes, in and out swapped → `[in, out, 3, 3]`. */
-function flippedOihw(kernel: Float32Array, inChannels: number, outChannels: number): Float32Array {
-  const out = new Float32Array(kernel.length);
-  for (let ky = 0; ky < 3; ky++)
-    for (let kx = 0; kx < 3; kx++)
-      for (let i = 0; i < inChannels; i++)
-        for (let o = 0; o < outChannels; o++) out[((i * outChannels + o) * 3 + (2 - ky)) * 3 + (2 - kx)] = kernel[((ky * 3 + kx) * inChannels + i) * outChannels + o]!;
-  return out;
 }
 
 /**

@@ -35,27 +35,31 @@ const OUTPUT_ROWS = [
 /** Points of the transformed window: 6 × 6. */
 const POINTS = 36;
 
-/** `KERNEL_ROWS` as one flat array, for `winogradKernel`'s inner loops. */
-const G = Float64Array.from(KERNEL_ROWS.flat());
+/**
+ * A kernel given tap by tap, `[9, out, in]` (tap ky·3 + kx first: see `kernelTapsOf`), in Winograd's
+ * domain, `[36, out, in]`: G g Gᵀ for every channel pair, as one matrix product with the taps. As
+ * graph ops on a constant, which onnxruntime folds into one constant as it loads the graph: computed
+ * in JavaScript, the transformed kernels took 2.6 s of each loss graph's build to conv5_1, and were
+ * four times the bytes to encode and parse. (Folded from `[out, in, 36]` instead, the transpose to
+ * `[36, out, in]` took onnxruntime 6 s for VGG-19's layers to conv5_1.)
+ */
+function winogradKernelOf(b: GraphBuilder, taps: string, inChannels: number, outChannels: number): string {
+  const transformed = b.op('MatMul', [b.constant(KERNEL_TRANSFORM, [POINTS, 9], 'winograd_kernel_transform'), b.op('Reshape', [taps, b.int64s([9, outChannels * inChannels])])]);
+  return b.op('Reshape', [transformed, b.int64s([POINTS, outChannels, inChannels])]);
+}
 
 /**
- * An `[out, in, 3, 3]` kernel in Winograd's domain: `[36, out, in]`, one matrix per point (G g Gᵀ).
- * Computed as (G g) then · Gᵀ, in float64: graphs are rebuilt for every picture size, and the
- * direct 6×6×3×3 sum over nested arrays took 0.4 s of each fast network's 0.5-s build.
+ * G g Gᵀ as one product with a kernel's nine taps: point (p, q) = Σ G[p][a] · g[a][b] · G[q][b], so
+ * row p·6 + q, column a·3 + b holds G[p][a] · G[q][b] (G ⊗ G).
  */
-export function winogradKernel(kernel: Float32Array, inChannels: number, outChannels: number): Float32Array {
-  const pairs = outChannels * inChannels;
-  const out = new Float32Array(POINTS * pairs);
-  const left = new Float64Array(18);
-  // Pair o · in + i is kernel[pair · 9 …] in, and column `pair` of each point's matrix out.
-  for (let pair = 0; pair < pairs; pair++) {
-    const g = pair * 9;
-    for (let p = 0; p < 6; p++)
-      for (let v = 0; v < 3; v++) left[p * 3 + v] = G[p * 3]! * kernel[g + v]! + G[p * 3 + 1]! * kernel[g + 3 + v]! + G[p * 3 + 2]! * kernel[g + 6 + v]!;
-    for (let p = 0; p < 6; p++)
-      for (let q = 0; q < 6; q++) out[(p * 6 + q) * pairs + pair] = left[p * 3]! * G[q * 3]! + left[p * 3 + 1]! * G[q * 3 + 1]! + left[p * 3 + 2]! * G[q * 3 + 2]!;
-  }
-  return out;
+const KERNEL_TRANSFORM = Float32Array.from({ length: POINTS * 9 }, (_, index) => {
+  const [point, tap] = [Math.floor(index / 9), index % 9];
+  return KERNEL_ROWS[Math.floor(point / 6)]![Math.floor(tap / 3)]! * KERNEL_ROWS[point % 6]![tap % 3]!;
+});
+
+/** An `[out, in, 3, 3]` kernel (a graph value) tap by tap, `[9, out, in]`, as `winogradConv` takes it. */
+export function kernelTapsOf(b: GraphBuilder, kernel: string, inChannels: number, outChannels: number): string {
+  return b.op('Transpose', [b.op('Reshape', [kernel, b.int64s([outChannels, inChannels, 9])])], { perm: [2, 0, 1] });
 }
 
 export interface WinogradConvShape {
@@ -67,11 +71,13 @@ export interface WinogradConvShape {
 }
 
 /**
- * `Conv(x, kernel, pads 1)` for a 3×3 `[out, in, 3, 3]` kernel on `[1, in, height, width]`, built as
+ * `Conv(x, kernel, pads 1)` for a 3×3 kernel given tap by tap, `[9, out, in]` (a graph value: best a
+ * constant, or ops on one; `kernelTapsOf` makes it from `[out, in, 3, 3]`), on `[1, in, height,
+ * width]`, built as
  * Winograd F(4×4, 3×3); sizes that are not multiples of 4 are padded with zeros and cropped back.
  * Matches the plain convolution to float rounding (about 1e-5 of the values' scale).
  */
-export function winogradConv(b: GraphBuilder, x: string, kernel: Float32Array, shape: WinogradConvShape): string {
+export function winogradConv(b: GraphBuilder, x: string, taps: string, shape: WinogradConvShape): string {
   const { inChannels, outChannels, height, width } = shape;
   const [tilesHigh, tilesWide] = [Math.ceil(height / 4), Math.ceil(width / 4)];
   const tiles = tilesHigh * tilesWide;
@@ -88,7 +94,7 @@ export function winogradConv(b: GraphBuilder, x: string, kernel: Float32Array, s
   // One matrix product per point over the channels: [36, out, in] × [36, in, tiles]. onnxruntime
   // folds the transpose into the product.
   const perPoint = b.op('Transpose', [b.op('Reshape', [window, b.int64s([inChannels, POINTS, tiles])])], { perm: [1, 0, 2] });
-  const products = b.op('MatMul', [b.constant(winogradKernel(kernel, inChannels, outChannels), [POINTS, outChannels, inChannels], 'winograd_kernel'), perPoint]);
+  const products = b.op('MatMul', [winogradKernelOf(b, taps, inChannels, outChannels), perPoint]);
   // The output transform Aᵀ m A: 16 outputs of each tile from its 36 points, then blocks to pixels.
   const outputs = new Float32Array(16 * POINTS);
   for (let p = 0; p < 4; p++) for (let q = 0; q < 4; q++) for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) outputs[(p * 4 + q) * POINTS + i * 6 + j] = OUTPUT_ROWS[p]![i]! * OUTPUT_ROWS[q]![j]!;
