@@ -4,7 +4,8 @@
  * For each configuration: median seconds per evaluation (forward + gradient to the image, which is
  * what one Adam iteration costs and what an L-BFGS iteration costs in most steps), after a warm-up,
  * the achieved GFLOP/s (convolutions and Gram products, forward and backward), and peak RSS; then
- * the wall time of one whole default job (decode, optimise, PNG and GIF), and of the fast method
+ * the wall time of one whole default job (decode, optimise, PNG and GIF; where the weights stop at
+ * block 3, again with stand-ins for blocks 4–5, as a user with the full set waits), and of the fast method
  * (feed-forward networks) at 512 and 1024 px, as tables and as JSON.
  *
  * Both objective engines run side by side: TensorFlow.js on the chosen backend, and onnxruntime
