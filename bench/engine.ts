@@ -31,6 +31,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { loadEngineEnvironment } from '../src/bot/config.ts';
+import { runAgainWithHugePages } from '../src/engine/huge-pages.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { measureFlagVariants, measureKernelTimes } from './kernel-times.ts';
 import { medianOf } from './median.ts';
@@ -54,6 +55,8 @@ import { createTfObjective } from '../src/engine/tf-objective.ts';
 import { createFeatureNetwork, layerResolution, PIXEL_BOUNDS, rgbToVggInput, VGG19_CHANNELS, VGG19_LAYERS } from '../src/engine/vgg.ts';
 import { loadVggWeights, locateWeights, withStandInLayers } from '../src/engine/weights.ts';
 
+// Measured as the bot's engine processes run: with glibc's malloc asking for huge pages.
+if (runAgainWithHugePages()) await new Promise<never>(() => {});
 const env = loadEngineEnvironment();
 const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]));
 const sizes = (args.get('sizes') ?? '256').split(',').map(Number);
@@ -368,7 +371,7 @@ if (sections.has('uploads')) {
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
 const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
 // The fast method always runs on onnxruntime; the tfjs backend is the one the tfjs rows used.
-console.log(`impasto engine benchmark — engines ${engineKinds.join(' and ')} (tfjs backend ${choice.name}), ${machine}, Node ${process.version}`);
+console.log(`impasto engine benchmark — engines ${engineKinds.join(' and ')} (tfjs backend ${choice.name}), ${machine}, Node ${process.version}, GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES ?? ''}`);
 console.log(`median of ${runs} runs after a warm-up; one evaluation = VGG forward + gradient to the image\n`);
 if (rows.length > 0) console.table(rows);
 printTables('default job (defaults for this backend: size, iterations, multi-scale):', defaultJobs);

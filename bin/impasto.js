@@ -6,4 +6,10 @@ import { register } from 'tsx/esm/api';
 // Settings from .env fill in what the shell did not set (the shell wins).
 if (existsSync('.env')) process.loadEnvFile('.env');
 register();
-await import('../src/cli/main.ts');
+
+// The commands that paint in this process start again with glibc's malloc asking for huge pages
+// (src/engine/huge-pages.ts: about a quarter less time a job); `start` and `worker` paint in engine
+// processes of their own, which the engine host starts so.
+const PAINTING_COMMANDS = new Set(['stylize', 'fast', 'train-style']);
+const { runAgainWithHugePages } = await import('../src/engine/huge-pages.ts');
+if (!(PAINTING_COMMANDS.has(process.argv[2] ?? '') && runAgainWithHugePages())) await import('../src/cli/main.ts');

@@ -54,6 +54,26 @@ describe('the engine host', () => {
     }
   });
 
+  it('starts the engine process with glibc asking for transparent huge pages, keeping the tunables already set and a choice made', async () => {
+    const tunablesOfEngineStartedWith = async (tunables: string | undefined) => {
+      const before = process.env.GLIBC_TUNABLES;
+      if (tunables === undefined) delete process.env.GLIBC_TUNABLES;
+      else process.env.GLIBC_TUNABLES = tunables;
+      const host = new EngineHost({ workerData: { runsFile: '' } as unknown as EngineWorkerData, logger: createLogger({ level: 'silent', secrets: [] }), workerUrl: new URL('../helpers/recording-worker.ts', import.meta.url) });
+      try {
+        // The stand-in says in its reasons what it was started with.
+        return (await host.start()).reasons[1];
+      } finally {
+        await host.stop();
+        if (before === undefined) delete process.env.GLIBC_TUNABLES;
+        else process.env.GLIBC_TUNABLES = before;
+      }
+    };
+    expect(await tunablesOfEngineStartedWith(undefined)).toBe('GLIBC_TUNABLES=glibc.malloc.hugetlb=1');
+    expect(await tunablesOfEngineStartedWith('glibc.malloc.arena_max=2')).toBe('GLIBC_TUNABLES=glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1');
+    expect(await tunablesOfEngineStartedWith('glibc.malloc.hugetlb=0')).toBe('GLIBC_TUNABLES=glibc.malloc.hugetlb=0');
+  });
+
   it('starts the training lane on the engine that will train, and says which: onnxruntime here, TensorFlow.js when forced', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'impasto-host-'));
     const startTrainingLane = async (settings: Pick<EngineWorkerData, 'objectiveEngine' | 'backend'>) => {

@@ -7,7 +7,8 @@ import { appendFileSync } from 'node:fs';
 const { runsFile } = JSON.parse(process.argv[2] ?? '{}') as { runsFile: string };
 const send = (message: unknown) => process.send!(message);
 
-send({ type: 'ready', backend: 'wasm', objectiveEngine: 'onnx', reasons: ['a stand-in'], availableLayers: ['conv1_1'] });
+// Its reasons say what it was started with, for the tests of how the host starts it.
+send({ type: 'ready', backend: 'wasm', objectiveEngine: 'onnx', reasons: ['a stand-in', `GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES ?? ''}`], availableLayers: ['conv1_1'] });
 process.on('message', (message: { type: string; jobId?: string }) => {
   if (message.type !== 'run') return;
   appendFileSync(runsFile, `${message.jobId}\n`);

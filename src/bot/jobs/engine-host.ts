@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import type { BackendName } from '../../engine/backend.ts';
 import { CancelledError, WeightsError } from '../../engine/errors.ts';
+import { withHugePages } from '../../engine/huge-pages.ts';
 import type { EngineWorkerData, RunOutcome, RunRequest, WorkerMessage } from './engine-protocol.ts';
 import type { BotEnvironment } from '../config.ts';
 import type { JobLane } from './queue.ts';
@@ -166,7 +167,7 @@ export class EngineHost {
     }
     const worker = fork(fileURLToPath(this.options.workerUrl ?? DEFAULT_WORKER_URL), [JSON.stringify(this.options.workerData)], {
       execArgv: ['--import', TSX_LOADER],
-      ...(tempDir ? { env: { ...process.env, TMPDIR: tempDir } } : {}),
+      env: withHugePages({ ...process.env, ...(tempDir ? { TMPDIR: tempDir } : {}) }),
       // 'advanced' carries Uint8Arrays (preview frames) without base64.
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
