@@ -54,9 +54,10 @@ function graphFlavourOf(spec: Pick<OnnxObjectiveSpec, 'device' | 'portableGraph'
  */
 const featureSessions = createSessionLeases({ arena: true, pattern: true }, { graceMs: 0 });
 /**
- * Feature graphs that run at one size many times over (`repeatedContent`): with the arena, a 256-px
- * crop's conv2_2 takes 0.10 s instead of 0.26 (2 vCPUs; 6% of a training step of 4 crops), leased
- * per run and kept for a while after, which spans a training step.
+ * Feature graphs that run at one size many times over (`repeatedContent`: training's crops): as
+ * above, but each session is kept for a while after its run, which spans a training step, so that
+ * its arena stays warm (with the arena, a 256-px crop's conv2_2 takes 0.10 s instead of 0.26; 2 vCPUs).
+ * The one-shot sessions above go at once, so that their arena is not held beside the loss graph's.
  */
 const repeatedFeatureSessions = createSessionLeases({ arena: true, pattern: true }, { graceMs: 30_000, maxIdle: 1 });
 /**
