@@ -4,10 +4,10 @@
  * the checks every flood ends with.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { statfsSync } from 'node:fs';
 import { mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeBytesOf } from '../../src/bot/files.ts';
 import { startRedis, type TestRedis } from '../../test/helpers/redis.ts';
 import { startWorkerProcess, type WorkerProcess } from '../../test/helpers/workers.ts';
 
@@ -104,10 +104,7 @@ export async function startFuzzedApp(env: Record<string, string>, { redisWorkers
     diskFullErrors: () => errorLines().filter(isDiskFull).length,
     async fillDisk() {
       if (diskMb === 0) return;
-      const free = () => {
-        const { bavail, bsize } = statfsSync(dataDir);
-        return bavail * bsize;
-      };
+      const free = () => freeBytesOf(dataDir);
       // The app writes meanwhile: a filler cut short by the disk filling is as good, then trimmed back
       // until `diskMb` is free.
       await writeFile(filler, Buffer.alloc(Math.max(0, free() - diskMb * 2 ** 20))).catch((error: unknown) => {

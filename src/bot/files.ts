@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import { copyFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeFileError, InputError } from '../engine/errors.ts';
@@ -7,6 +7,12 @@ import { ConfigError } from './config.ts';
 import { BotError } from './errors.ts';
 import { encodePng, resizeToLongSide, type RgbImage } from '../engine/image.ts';
 import { SIZE_RANGE } from '../engine/options.ts';
+
+/** The room left on the disk that holds `dir`, in bytes, as an unprivileged process may use it. */
+export function freeBytesOf(dir: string): number {
+  const { bavail, bsize } = statfsSync(dir);
+  return bavail * bsize;
+}
 
 /** Where the bot keeps its state, all under one data directory. */
 export interface DataDirs {

@@ -1,4 +1,4 @@
-import { existsSync, statfsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { installedTrainedNetworks, trainedNetworksDirOf } from '../engine/fast/trained.ts';
 import { openTrainingPhotos } from '../engine/train/photos.ts';
@@ -15,7 +15,7 @@ import { loadVggWeights, locateWeights } from '../engine/weights.ts';
 import { VGG19_LAYERS } from '../engine/vgg.ts';
 import { describeAdapter, largestBufferAllowed, largestSideFor, probeWebGpu } from '../engine/webgpu.ts';
 import { dataEnvironmentSchema, engineEnvironmentSchema, redisEnvironmentSchema, type DataEnvironment, type EngineEnvironment, type RedisEnvironment } from '../bot/config.ts';
-import { dataDirsOf, networksDirOf } from '../bot/files.ts';
+import { dataDirsOf, freeBytesOf, networksDirOf } from '../bot/files.ts';
 
 /**
  * `impasto doctor`: what this machine can use, and why not, in one place: the TensorFlow.js backend
@@ -129,8 +129,7 @@ function examineData(env: DataEnvironment): DoctorReport['data'] {
   let existing = dir;
   while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
   try {
-    const stats = statfsSync(existing);
-    const freeMiB = Math.floor((stats.bavail * stats.bsize) / 2 ** 20);
+    const freeMiB = Math.floor(freeBytesOf(existing) / 2 ** 20);
     const free = freeMiB >= 1024 ? `${(freeMiB / 1024).toFixed(1)} GB` : `${freeMiB} MB`;
     const made = existing === dir ? '' : ' (made at the first start)';
     if (freeMiB < LOW_SPACE_MIB) return { ok: false, dir, freeMiB, note: `only ${free} free${made}: each picture keeps about 5 MB for IMPASTO_RETENTION_DAYS, and a full disk refuses new ones` };

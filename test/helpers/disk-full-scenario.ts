@@ -3,11 +3,11 @@
  * own (`unshare`) whose data directory is a small tmpfs, so that the disk really fills up. It drives
  * the bot through a full disk and back, and prints what each step answered as one line of JSON.
  */
-import { statfsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { contextFor, startTestBot, waitForEnd } from './bot.ts';
 import { sharedImagePath } from './shared.ts';
+import { freeBytesOf } from '../../src/bot/files.ts';
 
 const dataDir = join(process.argv[2]!, 'data');
 const harness = await startTestBot({ IMPASTO_PROGRESS_INTERVAL_MS: '0' }, undefined, dataDir);
@@ -15,10 +15,7 @@ const photo = { bytes: await readFile(sharedImagePath('content_person.jpg')), na
 const painting = { bytes: await readFile(sharedImagePath('style_the_scream.jpg')), name: 'scream.jpg' };
 // 768 px: its PNG alone is more than the room left once the uploads are stored (about half a MB).
 const request = { content: photo, style: painting, size: 768, iterations: 3 };
-const freeBytes = () => {
-  const stats = statfsSync(dataDir);
-  return stats.bavail * stats.bsize;
-};
+const freeBytes = () => freeBytesOf(dataDir);
 
 // Room for the job's uploads and a few pages of the store, not for its result (a PNG and a GIF).
 const filler = join(process.argv[2]!, 'filler');

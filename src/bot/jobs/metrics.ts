@@ -1,9 +1,9 @@
-import { statfsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { FINAL_EVENTS, JOB_LANES, laneOf, type JobLane, type JobQueue } from './queue.ts';
 import { listenOn } from '../listen.ts';
+import { freeBytesOf } from '../files.ts';
 
 /**
  * Prometheus metrics (`/metrics`, text format) of the bot and of each `impasto worker`, fed by the
@@ -32,8 +32,7 @@ function diskFree(registry: Registry, dir: string): void {
     collect() {
       // A folder gone (removed by hand) leaves the gauge out rather than failing the whole scrape.
       try {
-        const { bavail, bsize } = statfsSync(dir);
-        this.set(bavail * bsize);
+        this.set(freeBytesOf(dir));
       } catch {
         this.reset();
       }
