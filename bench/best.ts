@@ -8,6 +8,7 @@
  *
  *   npm run bench:best -- [size=512] [iterations=20,60] [strength=10]
  */
+import './huge-pages.ts';
 import { cpus } from 'node:os';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -5,6 +5,7 @@
  * each one's wall time and flicker (the stylized change on still pixels ÷ the input's). Not a test.
  * Arguments: frames (24), size (256), iterations (60).
  */
+import './huge-pages.ts';
 import { readFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';

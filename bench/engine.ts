@@ -23,6 +23,7 @@
  * the issues were measured; where the weights for blocks 4–5 are missing (the shared partial set),
  * random stand-ins of the right shape are used: speed does not depend on the values.
  */
+import './huge-pages.ts';
 import { cpus, totalmem } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +32,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { loadEngineEnvironment } from '../src/bot/config.ts';
-import { runAgainWithHugePages } from '../src/engine/huge-pages.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { measureFlagVariants, measureKernelTimes } from './kernel-times.ts';
 import { medianOf } from './median.ts';
@@ -55,8 +55,6 @@ import { createTfObjective } from '../src/engine/tf-objective.ts';
 import { createFeatureNetwork, layerResolution, PIXEL_BOUNDS, rgbToVggInput, VGG19_CHANNELS, VGG19_LAYERS } from '../src/engine/vgg.ts';
 import { loadVggWeights, locateWeights, withStandInLayers } from '../src/engine/weights.ts';
 
-// Measured as the bot's engine processes run: with glibc's malloc asking for huge pages.
-if (runAgainWithHugePages()) await new Promise<never>(() => {});
 const env = loadEngineEnvironment();
 const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]));
 const sizes = (args.get('sizes') ?? '256').split(',').map(Number);

@@ -4,6 +4,7 @@
  * corrected once from the measured time), and compares the final loss of both images measured the
  * same way, at the target size. Prints a table and JSON.
  */
+import './huge-pages.ts';
 import { cpus } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';

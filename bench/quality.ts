@@ -9,6 +9,7 @@
  * Options: --size=N (default: the engine's default output size), --iterations=N, --strengths=3,5,7,
  * --photos=tubingen,dog (default: all), --paintings=starry_night,the_scream,great_wave.
  */
+import './huge-pages.ts';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';

@@ -5,6 +5,7 @@
  * else onnxruntime); the median of several steps after a warm-up, and the process's peak RSS. Not a
  * test. Arguments: steps measured (5), crop size (256).
  */
+import './huge-pages.ts';
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
