@@ -16,6 +16,7 @@ import type { SlackState } from '../../src/adapters/slack/state.ts';
 import { BotError } from '../../src/bot/errors.ts';
 import { WeightsError } from '../../src/engine/errors.ts';
 import { importStyles } from '../../src/bot/styles/import.ts';
+import { OUTDATED_BUTTON } from '../../src/bot/commands/pages.ts';
 import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
 import { startTestBot } from '../helpers/bot.ts';
 import { loadSharedImage, SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
@@ -111,7 +112,7 @@ describe('Slack in Socket Mode', () => {
   }
 
   /** Alice (or another user) presses a button of a message the bot posted. */
-  function pressButton(button: { action_id: string; value: string }, messageTs: string, trigger: string, user = ALICE) {
+  function pressButton(button: { action_id: string; value: string }, messageTs: string, trigger: string, user = ALICE, threadTs?: string) {
     return fake.sendEnvelope('interactive', {
       type: 'block_actions',
       team: { id: TEAM_ID },
@@ -119,7 +120,7 @@ describe('Slack in Socket Mode', () => {
       channel: { id: CHANNEL_ID, name: 'general' },
       trigger_id: trigger,
       container: { type: 'message', message_ts: messageTs, channel_id: CHANNEL_ID },
-      message: { type: 'message', ts: messageTs, text: '' },
+      message: { type: 'message', ts: messageTs, text: '', ...(threadTs ? { thread_ts: threadTs } : {}) },
       actions: [{ type: 'button', action_id: button.action_id, block_id: 'b', value: button.value, action_ts: '1' }],
       response_url: `${fake.apiUrl}response`,
     });
@@ -543,6 +544,56 @@ describe('Slack in Socket Mode', () => {
     await fake.sendEnvelope('slash_commands', { command: '/impasto', text: 'styles 9', user_id: viewer, user_name: 'viewer', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 't11', response_url: `${fake.apiUrl}response` });
     const refused = await fake.waitForCall((call) => fake.calls.indexOf(call) >= later && call.method === 'chat.postEphemeral' && call.args.user === viewer);
     expect(refused.args.text).toBe('The gallery has 1 page: page 9 is past its end.');
+  });
+
+  it('leafs through a long gallery with ◀ and ▶, each page posted in the first page’s thread, and runs nothing else from such a button', async () => {
+    const styles = harness.bot.library.in(`slack:${TEAM_ID}`);
+    const swatch = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3).fill(150) };
+    const names = Array.from({ length: 30 }, (_, index) => `swatch-${String(index).padStart(2, '0')}`);
+    for (const name of names) await styles.add(name, swatch, 'slack:mod');
+    try {
+      const count = Math.ceil(styles.list().length / 24);
+      const leafer = 'U0LEAFER';
+      type Buttons = { type: string; elements?: { action_id: string; value: string; text: { text: string } }[] }[];
+      const buttonsOf = (call: ApiCall) => (JSON.parse(String(call.args.blocks)) as Buttons).flatMap((block) => block.elements ?? []);
+      const since = fake.calls.length;
+      await fake.sendEnvelope('slash_commands', { command: '/impasto', text: 'styles', user_id: leafer, user_name: 'leafer', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 't30', response_url: `${fake.apiUrl}response` });
+      const first = await fake.waitForCall((call) => fake.calls.indexOf(call) >= since && call.method === 'files.completeUploadExternal' && call.args.channel_id === CHANNEL_ID);
+      expect(first.args.thread_ts).toBeUndefined();
+      // Uploads carry no buttons: a line with them follows, in the channel.
+      const firstLine = await fake.waitForCall((call) => fake.calls.indexOf(call) >= since && call.method === 'chat.postMessage' && call.args.text === `Page 1 of ${count}.`);
+      expect(firstLine.args.thread_ts).toBeUndefined();
+      expect(buttonsOf(firstLine).map((button) => [button.text.text, button.value])).toEqual([['Page 2 ▶', 'styles?page=2']]);
+      const root = String(firstLine.response!.ts);
+
+      // Bob turns the page: page 2 comes in the thread of that line, with the way back and on.
+      const turned = fake.calls.length;
+      await pressButton(buttonsOf(firstLine)[0]!, root, 't31', BOB);
+      const second = await fake.waitForCall((call) => fake.calls.indexOf(call) >= turned && uploadsInThread(root)(call));
+      expect(String(second.args.initial_comment)).toMatch(new RegExp(`^\\d+ styles, page 2 of ${count}: `));
+      const secondLine = await fake.waitForCall((call) => fake.calls.indexOf(call) >= turned && call.method === 'chat.postMessage' && call.args.text === `Page 2 of ${count}.`);
+      expect(secondLine.args.thread_ts).toBe(root);
+      expect(buttonsOf(secondLine)[0]!.text.text).toBe('◀ Page 1');
+      // Pressed in the thread, the page stays in that thread.
+      const back = fake.calls.length;
+      await pressButton(buttonsOf(secondLine)[0]!, String(secondLine.response!.ts), 't32', BOB, root);
+      const again = await fake.waitForCall((call) => fake.calls.indexOf(call) >= back && uploadsInThread(root)(call));
+      expect(String(again.args.initial_comment)).toMatch(new RegExp(`^\\d+ styles, page 1 of ${count}: `));
+
+      // A button naming another command (one Slack would not send: the bot made no such button) runs nothing.
+      const forged = fake.calls.length;
+      await pressButton({ action_id: 'impasto_page_next', value: 'forget-me?confirm=true' }, root, 't33', BOB);
+      const refused = await fake.waitForCall((call) => fake.calls.indexOf(call) >= forged && call.method === 'chat.postEphemeral' && call.args.user === BOB);
+      expect(refused.args.text).toBe(OUTDATED_BUTTON);
+      // A page gone since (the library shrank) is said to the presser alone.
+      const gone = fake.calls.length;
+      await pressButton({ action_id: 'impasto_page_next', value: `styles?page=${count + 1}` }, root, 't34', BOB);
+      const told = await fake.waitForCall((call) => fake.calls.indexOf(call) >= gone && call.method === 'chat.postEphemeral' && call.args.user === BOB);
+      expect(told.args).toMatchObject({ thread_ts: root, text: `The gallery has ${count} pages: page ${count + 1} is past its end.` });
+      expect(fake.calls.slice(forged).some((call) => call.method === 'files.completeUploadExternal')).toBe(false);
+    } finally {
+      for (const name of names) await styles.remove(name);
+    }
   });
 
   it('keeps the modal’s private_metadata small: only the file’s id, name and URL, and who posted it', async () => {

@@ -1,5 +1,6 @@
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, DiscordAPIError, Routes } from 'discord.js';
 import { describeFailure } from '../../bot/errors.ts';
+import { pageButtonsOf } from '../../bot/commands/pages.ts';
 import type { ReplyPages } from '../../bot/commands/types.ts';
 import type { JobAction, JobMessage } from '../../bot/job-messages.ts';
 import type { Job } from '../../bot/jobs/store.ts';
@@ -28,9 +29,6 @@ export function buttonRows(actions: readonly JobAction[]): ActionRowBuilder<Butt
   return [new ActionRowBuilder<ButtonBuilder>().addComponents(...buttons)];
 }
 
-/** The commands whose pages a button may show: a button's id names the command, and no other may run from one. */
-const PAGED_COMMANDS = new Set(['styles']);
-
 /**
  * ◀ and ▶ under a page of several (the gallery), showing the page before or after in its place; none
  * at the ends. Their id carries the command and its options (`impasto:page:styles?search=wave&page=2`);
@@ -38,19 +36,11 @@ const PAGED_COMMANDS = new Set(['styles']);
  * says how to ask for the next page.
  */
 export function pageRows(pages: ReplyPages | undefined): ActionRowBuilder<ButtonBuilder>[] {
-  if (!pages || !PAGED_COMMANDS.has(pages.command)) return [];
-  const idOf = (page: number) => `impasto:page:${pages.command}?${new URLSearchParams({ ...pages.options, page: String(page) }).toString()}`;
-  const neighbours = [pages.current - 1, pages.current + 1].filter((page) => page >= 1 && page <= pages.count);
+  const ids = pageButtonsOf(pages).map((button) => ({ ...button, id: `impasto:page:${button.request}` }));
   // Checked before a button is made: discord.js refuses a longer id as it is set.
-  if (neighbours.length === 0 || neighbours.some((page) => idOf(page).length > MAX_CUSTOM_ID)) return [];
-  const buttons = neighbours.map((page) => new ButtonBuilder().setCustomId(idOf(page)).setLabel(page < pages.current ? `◀ Page ${page}` : `Page ${page} ▶`).setStyle(ButtonStyle.Secondary));
+  if (ids.length === 0 || ids.some((button) => button.id.length > MAX_CUSTOM_ID)) return [];
+  const buttons = ids.map((button) => new ButtonBuilder().setCustomId(button.id).setLabel(button.label).setStyle(ButtonStyle.Secondary));
   return [new ActionRowBuilder<ButtonBuilder>().addComponents(...buttons)];
-}
-
-/** The command and options a page button's id names (the part after `impasto:page:`), if it is one. */
-export function pageRequestOf(id: string): { command: string; options: Record<string, string> } | undefined {
-  const [command = '', query = ''] = id.split('?', 2);
-  return PAGED_COMMANDS.has(command) ? { command, options: Object.fromEntries(new URLSearchParams(query)) } : undefined;
 }
 
 const MAX_CUSTOM_ID = 100;

@@ -188,8 +188,3 @@ export async function tell(state: SlackState, channel: string, user: string, tex
 export function slackTextOf(state: SlackState, text: string): string {
   return escapeForSlack(withSlackCommands(text, state.bot.commands.map((command) => command.definition.name)));
 }
-
-/** Posts a reply's text with its files (a gallery, a leaderboard) in the channel. */
-export async function postWithFiles(state: SlackState, channel: string, text: string, files: readonly { readonly name: string; readonly bytes: Uint8Array }[]): Promise<void> {
-  await state.client.filesUploadV2({ channel_id: channel, initial_comment: slackTextOf(state, text), file_uploads: files.map((file) => ({ file: Buffer.from(file.bytes), filename: file.name })) });
-}

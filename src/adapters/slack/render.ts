@@ -1,4 +1,6 @@
 import type { ActionsBlock, Button, KnownBlock } from '@slack/web-api';
+import { pageButtonsOf } from '../../bot/commands/pages.ts';
+import type { Reply } from '../../bot/commands/types.ts';
 import type { JobAction } from '../../bot/job-messages.ts';
 import type { Job } from '../../bot/jobs/store.ts';
 import type { JobDelivery } from '../deliveries.ts';
@@ -24,6 +26,21 @@ function buttonOf(action: JobAction, uploadedFileIds: readonly string[]): Button
     case 'rerun':
       return { type: 'button', action_id: `${IDS.rerunPrefix}${action.change}`, text, value: action.jobId };
   }
+}
+
+/**
+ * A reply with pictures (the gallery, a leaderboard), posted in the channel or a thread. Uploads carry
+ * no buttons, so a page of several is followed by a line with ◀ and ▶, whose pages are posted in its
+ * thread: the channel keeps one gallery, however far it is leafed through.
+ */
+export async function postWithFiles(state: SlackState, channel: string, reply: Pick<Reply, 'text' | 'files' | 'pages'>, threadTs?: string): Promise<void> {
+  const thread = threadTs ? { thread_ts: threadTs } : {};
+  await state.client.filesUploadV2({ channel_id: channel, ...thread, initial_comment: slackTextOf(state, reply.text), file_uploads: (reply.files ?? []).map((file) => ({ file: Buffer.from(file.bytes), filename: file.name })) });
+  const buttons = pageButtonsOf(reply.pages);
+  if (!reply.pages || buttons.length === 0) return;
+  const text = `Page ${reply.pages.current} of ${reply.pages.count}.`;
+  const elements = buttons.map((button): Button => ({ type: 'button', action_id: `${IDS.pagePrefix}${button.direction}`, text: { type: 'plain_text', text: button.label }, value: button.request }));
+  await state.client.chat.postMessage({ channel, ...thread, text, blocks: [{ type: 'section', text: { type: 'plain_text', text } }, { type: 'actions', elements }] });
 }
 
 /**

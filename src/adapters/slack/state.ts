@@ -29,4 +29,6 @@ export const IDS = {
   cancel: 'impasto_cancel',
   rerunPrefix: 'impasto_rerun_',
   remove: 'impasto_remove',
+  /** Followed by `previous` or `next`: a gallery's page buttons (two in one block need two ids). */
+  pagePrefix: 'impasto_page_',
 } as const;

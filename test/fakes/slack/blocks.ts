@@ -52,6 +52,8 @@ function blockErrors(block: Json, at: string): string[] {
     case 'actions': {
       const elements = Array.isArray(block.elements) ? (block.elements as Json[]) : [];
       if (elements.length === 0 || elements.length > 25) errors.push(`${at}/elements: 1 to 25 (it has ${elements.length})`);
+      const actionIds = elements.flatMap((element) => (typeof element.action_id === 'string' ? [element.action_id] : []));
+      if (new Set(actionIds).size < actionIds.length) errors.push(`${at}/elements: each action_id at most once in a block`);
       return [...errors, ...elements.flatMap((element, index) => elementErrors(element, `${at}/elements/${index}`))];
     }
     case 'input':

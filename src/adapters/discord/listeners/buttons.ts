@@ -1,10 +1,11 @@
 import { MessageFlags, type ButtonInteraction } from 'discord.js';
+import { OUTDATED_BUTTON, pageRequestOf } from '../../../bot/commands/pages.ts';
 import { rerunChangeNamed } from '../../../bot/job-messages.ts';
 import { answer, discordFilesOf, tellPrivately } from '../answer.ts';
 import { checkCanPostFiles } from '../attachments.ts';
 import { contextOf } from '../interaction-context.ts';
 import { MESSAGE_LIMITS, splitText } from '../../message-limits.ts';
-import { pageRequestOf, pageRows } from '../render.ts';
+import { pageRows } from '../render.ts';
 import type { DiscordState } from '../state.ts';
 
 /** Vote, Cancel (answered privately), Remove (the message loses its picture), a gallery's pages, and the result's Less / More / Again / Paint it properly (a new public job). */
@@ -15,7 +16,7 @@ export async function onButton(state: DiscordState, interaction: ButtonInteracti
   if (action === 'page') return showPage(state, interaction, id);
   // `again` (another seed) is the custom id of messages posted before the buttons were named by their change.
   const change = action === 'again' ? 'seed' : rerunChangeNamed(action);
-  if (!change) return tellPrivately(interaction, 'This button is from an older version of the bot and does nothing now.');
+  if (!change) return tellPrivately(interaction, OUTDATED_BUTTON);
   const problem = checkCanPostFiles(interaction);
   if (problem) return tellPrivately(interaction, problem);
   await interaction.deferReply();
@@ -27,8 +28,9 @@ export async function onButton(state: DiscordState, interaction: ButtonInteracti
  * it. A page that is gone since (the library shrank) is said to the presser alone.
  */
 async function showPage(state: DiscordState, interaction: ButtonInteraction, id: string): Promise<void> {
+  // The part after `impasto:page:`.
   const request = pageRequestOf(id);
-  if (!request) return tellPrivately(interaction, 'This button is from an older version of the bot and does nothing now.');
+  if (!request) return tellPrivately(interaction, OUTDATED_BUTTON);
   // Drawing a page may take longer than Discord's three seconds on a busy machine: acknowledged first.
   await interaction.deferUpdate();
   const reply = await state.bot.execute(request.command, request.options, contextOf(interaction));

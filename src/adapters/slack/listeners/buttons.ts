@@ -1,11 +1,13 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { OUTDATED_BUTTON, pageRequestOf } from '../../../bot/commands/pages.ts';
 import { rerunChangeNamed } from '../../../bot/job-messages.ts';
 import { VOTE_ACTION } from '../contests.ts';
 import { contextOf, slackTextOf, tell, whyCannotPostIn } from '../conversation.ts';
 import { guarded } from '../guarded.ts';
+import { postWithFiles } from '../render.ts';
 import { IDS, type SlackState } from '../state.ts';
 
-/** Vote and Cancel (answered privately), Remove, and a result's Less / More / Again / Paint it properly (a new job in the same thread). */
+/** Vote and Cancel (answered privately), Remove, a gallery's pages, and a result's Less / More / Again / Paint it properly (a new job in the same thread). */
 export function registerButtons(app: App, state: SlackState): void {
   const { bot } = state;
   app.action<BlockAction<ButtonAction>>(VOTE_ACTION, async ({ ack, action, body }) => {
@@ -42,6 +44,28 @@ export function registerButtons(app: App, state: SlackState): void {
       if (reply.refusal) await tell(state, channel, body.user.id, reply.text, original?.origin.threadId);
     });
   });
+
+  app.action<BlockAction<ButtonAction>>(new RegExp(`^${IDS.pagePrefix}`), async ({ ack, action, body, respond }) => {
+    await ack();
+    const channel = body.channel?.id ?? '';
+    const problem = await whyCannotPostIn(state, channel);
+    if (problem) return void (await respond({ response_type: 'ephemeral', replace_original: false, text: slackTextOf(state, problem) }));
+    await guarded(state, channel, body.user.id, () => showPage(state, action.value ?? '', body, channel));
+  });
+}
+
+/**
+ * ◀ / ▶ under a page of the gallery: the other page, posted in the thread of the buttons' line (the
+ * first page's line starts it), with buttons of its own. A page gone since (the library shrank) is
+ * said to the presser alone.
+ */
+async function showPage(state: SlackState, value: string, body: BlockAction, channel: string): Promise<void> {
+  const threadTs = (body.message?.thread_ts as string | undefined) ?? body.message?.ts;
+  const request = pageRequestOf(value);
+  if (!request) return tell(state, channel, body.user.id, OUTDATED_BUTTON, threadTs);
+  const reply = await state.bot.execute(request.command, request.options, await contextOf(state, body.user.id, body.user.name ?? body.user.id, channel, threadTs ?? ''));
+  if (reply.refusal || reply.ephemeral || !reply.files?.length) return tell(state, channel, body.user.id, reply.text, threadTs);
+  await postWithFiles(state, channel, reply, threadTs);
 }
 
 /**

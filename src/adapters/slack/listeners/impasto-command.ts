@@ -1,7 +1,8 @@
 import type { App } from '@slack/bolt';
 import type { CommandContext, Reply } from '../../../bot/commands/types.ts';
-import { contextOf, fetchFile, latestImageOf, postWithFiles, tell, type SlashCommand } from '../conversation.ts';
+import { contextOf, fetchFile, latestImageOf, tell, type SlashCommand } from '../conversation.ts';
 import { executeFetching, guarded } from '../guarded.ts';
+import { postWithFiles } from '../render.ts';
 import type { SlackState } from '../state.ts';
 import { CONTEST_START_WORDS, optionsFromWords, parseCommandText, STYLE_ADD_WORDS, STYLES_WORDS } from '../../../bot/commands/text.ts';
 import { nameMeantBy } from '../../../bot/styles/suggest.ts';
@@ -51,7 +52,7 @@ async function runImpastoCommand(state: SlackState, command: SlashCommand): Prom
     reply = { text: meant ? `I don't know "${first}": did you mean /impasto ${meant}? (/impasto help lists them all.)` : `I don't know "${first}". Try /impasto help.` };
   }
   // A reply with pictures (the gallery, a leaderboard) is for the channel; text alone is private.
-  if (reply.files?.length && !reply.refusal) await postWithFiles(state, command.channel_id, reply.text, reply.files);
+  if (reply.files?.length && !reply.refusal) await postWithFiles(state, command.channel_id, reply);
   else await tell(state, command.channel_id, command.user_id, reply.text);
 }
 
