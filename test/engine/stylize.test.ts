@@ -133,11 +133,19 @@ describe.each(['tfjs', 'onnx'] as const)('stylize on the %s engine (64 px, a few
 });
 
 describe('the time left of an optimisation', () => {
-  it('counts the steps left at the measured rate per pixel-iteration, and each stage still to prepare at what one cost', () => {
-    // 1 s of steps for 100 units of work, 2 s preparing the first of three stages.
-    expect(remainingMs({ stepsMs: 1_000, setupMs: 2_000, workDone: 100, stagesPrepared: 1 }, { work: 900, stages: 2 })).toBe(9_000 + 2 * 2_000);
-    // Preparing counted as step time would have said (3 s / 100) × 900 = 27 s.
-    expect(remainingMs({ stepsMs: 5_000, setupMs: 3_000, workDone: 500, stagesPrepared: 3 }, { work: 0, stages: 0 })).toBe(0);
-    expect(remainingMs({ stepsMs: 0, setupMs: 2_000, workDone: 0, stagesPrepared: 1 }, { work: 900, stages: 2 })).toBe(0);
+  it('counts the steps left at the measured rate per pixel-iteration, a stage’s extra cost by its size, and its fixed cost apart', () => {
+    // One stage of 100 pixels so far: 2 s preparing it, and 10 steps taking 1.2 s, its first as three
+    // of the later ones (0.3 s against 0.1): 1 ms per unit of work once the first step's extra is counted.
+    const spent = { stepsMs: 1_200, setupMs: 2_000, workDone: 10 * 100, stages: 1, stagePixels: 100 };
+    // Left: 5 iterations of a stage of 400 pixels: its steps (2 s), its first step's extra and its
+    // feature passes as three steps at its size (1.2 s), and preparing's fixed part (2 s less the
+    // first stage's feature passes, one step of 100 pixels).
+    expect(remainingMs(spent, { work: 5 * 400, stages: 1, stagePixels: 400 })).toBe(2_000 + 1_200 + 1_900);
+    // The same stage at four times the size costs four times as much but for the fixed part: a last
+    // stage of one iteration at 1024 px was said to take 9 s of the 22 it took.
+    expect(remainingMs(spent, { work: 5 * 1_600, stages: 1, stagePixels: 1_600 })).toBe(4 * (2_000 + 1_200) + 1_900);
+    // Nothing left: nothing to wait for; no step yet: no rate to tell by.
+    expect(remainingMs({ ...spent, stages: 3, stagePixels: 300 }, { work: 0, stages: 0, stagePixels: 0 })).toBe(0);
+    expect(remainingMs({ ...spent, stepsMs: 0, workDone: 0 }, { work: 900, stages: 2, stagePixels: 200 })).toBe(0);
   });
 });
