@@ -584,10 +584,12 @@ describe('Slack in Socket Mode', () => {
       const forged = fake.calls.length;
       await pressButton({ action_id: 'impasto_page_next', value: 'forget-me?confirm=true' }, root, 't33', BOB);
       const refused = await fake.waitForCall((call) => fake.calls.indexOf(call) >= forged && call.method === 'chat.postEphemeral' && call.args.user === BOB);
-      expect(refused.args.text).toBe(OUTDATED_BUTTON);
-      // A page gone since (the library shrank) is said to the presser alone.
+      // Said where the button is: in the channel.
+      expect(refused.args).toMatchObject({ text: OUTDATED_BUTTON });
+      expect(refused.args.thread_ts).toBeUndefined();
+      // A page gone since (the library shrank) is said to the presser alone, in the thread where they pressed.
       const gone = fake.calls.length;
-      await pressButton({ action_id: 'impasto_page_next', value: `styles?page=${count + 1}` }, root, 't34', BOB);
+      await pressButton({ action_id: 'impasto_page_next', value: `styles?page=${count + 1}` }, String(secondLine.response!.ts), 't34', BOB, root);
       const told = await fake.waitForCall((call) => fake.calls.indexOf(call) >= gone && call.method === 'chat.postEphemeral' && call.args.user === BOB);
       expect(told.args).toMatchObject({ thread_ts: root, text: `The gallery has ${count} pages: page ${count + 1} is past its end.` });
       expect(fake.calls.slice(forged).some((call) => call.method === 'files.completeUploadExternal')).toBe(false);

@@ -36,10 +36,10 @@ export function buttonRows(actions: readonly JobAction[]): ActionRowBuilder<Butt
  * says how to ask for the next page.
  */
 export function pageRows(pages: ReplyPages | undefined): ActionRowBuilder<ButtonBuilder>[] {
-  const ids = pageButtonsOf(pages).map((button) => ({ ...button, id: `impasto:page:${button.request}` }));
+  const pageButtons = pageButtonsOf(pages).map((button) => ({ ...button, id: `impasto:page:${button.request}` }));
   // Checked before a button is made: discord.js refuses a longer id as it is set.
-  if (ids.length === 0 || ids.some((button) => button.id.length > MAX_CUSTOM_ID)) return [];
-  const buttons = ids.map((button) => new ButtonBuilder().setCustomId(button.id).setLabel(button.label).setStyle(ButtonStyle.Secondary));
+  if (pageButtons.length === 0 || pageButtons.some((button) => button.id.length > MAX_CUSTOM_ID)) return [];
+  const buttons = pageButtons.map((button) => new ButtonBuilder().setCustomId(button.id).setLabel(button.label).setStyle(ButtonStyle.Secondary));
   return [new ActionRowBuilder<ButtonBuilder>().addComponents(...buttons)];
 }
 

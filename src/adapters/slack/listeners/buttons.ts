@@ -60,12 +60,14 @@ export function registerButtons(app: App, state: SlackState): void {
  * said to the presser alone.
  */
 async function showPage(state: SlackState, value: string, body: BlockAction, channel: string): Promise<void> {
-  const threadTs = (body.message?.thread_ts as string | undefined) ?? body.message?.ts;
+  // Where the buttons are: a refusal is said there; a page goes to their thread, which the first page's line starts.
+  const buttonsThread = body.message?.thread_ts as string | undefined;
+  const pagesThread = buttonsThread ?? body.message?.ts;
   const request = pageRequestOf(value);
-  if (!request) return tell(state, channel, body.user.id, OUTDATED_BUTTON, threadTs);
-  const reply = await state.bot.execute(request.command, request.options, await contextOf(state, body.user.id, body.user.name ?? body.user.id, channel, threadTs ?? ''));
-  if (reply.refusal || reply.ephemeral || !reply.files?.length) return tell(state, channel, body.user.id, reply.text, threadTs);
-  await postWithFiles(state, channel, reply, threadTs);
+  if (!request) return tell(state, channel, body.user.id, OUTDATED_BUTTON, buttonsThread);
+  const reply = await state.bot.execute(request.command, request.options, await contextOf(state, body.user.id, body.user.name ?? body.user.id, channel, pagesThread ?? ''));
+  if (reply.refusal || reply.ephemeral || !reply.files?.length) return tell(state, channel, body.user.id, reply.text, buttonsThread);
+  await postWithFiles(state, channel, reply, pagesThread);
 }
 
 /**
