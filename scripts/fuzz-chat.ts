@@ -51,7 +51,9 @@ const PLAIN_STYLE = 'great-wave';
 
 const SLACK_USERS = ['U0ALICE', 'U0BOB', 'U0CAROL'];
 const SLACK_CHANNELS = [SLACK_CHANNEL, SLACK_CHANNEL, SLACK_CHANNEL, 'C0ELSEWHERE', 'D0DIRECT'];
-const SLACK_ACTIONS = ['impasto_cancel', 'impasto_remove', 'impasto_rerun_less', 'impasto_rerun_more', 'impasto_rerun_seed', 'impasto_rerun_best', 'impasto_rerun_nope', 'impasto_vote'];
+const SLACK_ACTIONS = ['impasto_cancel', 'impasto_remove', 'impasto_rerun_less', 'impasto_rerun_more', 'impasto_rerun_seed', 'impasto_rerun_best', 'impasto_rerun_nope', 'impasto_vote', 'impasto_page_next', 'impasto_page_previous'];
+/** What a gallery's page button carries (after `impasto:page:` on Discord): some well formed, some not, some naming commands no button may run. */
+const PAGE_REQUESTS = ['styles?page=2', 'styles?page=0', 'styles?page=abc&search=%ZZ', 'styles?search=wave&page=1e9', 'styles', 'forget-me?confirm=true', 'contest%20end?page=2'];
 // Only our own action and callback ids reach the bot: Slack routes no others to it, and Bolt leaves those unanswered.
 
 const findings: string[] = [];
@@ -299,8 +301,7 @@ function floodDiscord(definitions: readonly CommandDefinition[], files: Files, j
     what = `autocomplete of ${command} ${focused} "${value.slice(0, 40)}"`;
   } else if (roll < 0.95) {
     // Job buttons with the ids of jobs, and page buttons with odd pages, options and commands.
-    const pageIds = ['styles?page=2', 'styles?page=0', 'styles?page=abc&search=%ZZ', 'styles?search=wave&page=1e9', 'styles', 'forget-me?confirm=true', 'contest%20end?page=2'];
-    const customId = Math.random() < 0.2 ? `impasto:page:${pick(pageIds)}` : `impasto:${pick(['cancel', 'remove', 'again', 'less', 'more', 'best', 'vote', 'nope'])}:${pick([...jobIds])}`;
+    const customId = Math.random() < 0.2 ? `impasto:page:${pick(PAGE_REQUESTS)}` : `impasto:${pick(['cancel', 'remove', 'again', 'less', 'more', 'best', 'vote', 'nope'])}:${pick([...jobIds])}`;
     interaction = interactionPayload({ type: 3, user, permissions, message: userMessage(BOT_USER, []), data: { custom_id: customId, component_type: 2 } });
     what = `button ${customId}`;
   } else {
@@ -400,7 +401,7 @@ async function floodSlack(definitions: readonly CommandDefinition[], files: File
     envelope = sendToSlackBot('interactive', { ...identity, type: 'view_submission', view: { id: 'V1', team_id: TEAM_ID, type: 'modal', callback_id: view.callback_id, private_metadata: view.private_metadata, state: { values }, hash: 'h' } });
   } else if (roll < 0.92) {
     const action = pick(SLACK_ACTIONS);
-    const value = pick([...jobIds, `${pick([...jobIds])} F123 F456`, '']);
+    const value = action.startsWith('impasto_page_') && Math.random() < 0.8 ? pick(PAGE_REQUESTS) : pick([...jobIds, `${pick([...jobIds])} F123 F456`, '']);
     what = `button ${action} ${value.slice(0, 40)}`;
     const ts = `${Date.now() / 1000}`;
     envelope = sendToSlackBot('interactive', {
