@@ -238,7 +238,7 @@ function objectiveInputsFor(stage: Stage, layers: LayerSelection, options: Styli
  * and the style's feature passes, forward only: about one step. Measured on 2 vCPUs with the full
  * VGG-19 (first step against a later one: 2.0–2.9× from 256 px to 1024 px; the feature passes 1.15–1.25
  * of a later step at 512 and 1024 px), where the last stage of a default job, one iteration at 1024
- * px, takes 22 s: counted as one step and a stage's fixed cost, it was said to take 9.
+ * px, takes 20–25 s: counted as one step and a stage's fixed cost, it was said to take 9.5.
  */
 const FIRST_STEP_EXTRA = 2;
 const PREPARING = 1;

@@ -142,7 +142,7 @@ describe('the time left of an optimisation', () => {
     // first stage's feature passes, one step of 100 pixels).
     expect(remainingMs(spent, { work: 5 * 400, stages: 1, stagePixels: 400 })).toBe(2_000 + 1_200 + 1_900);
     // The same stage at four times the size costs four times as much but for the fixed part: a last
-    // stage of one iteration at 1024 px was said to take 9 s of the 22 it took.
+    // stage of one iteration at 1024 px was said to take 9.5 s of the 25 it took.
     expect(remainingMs(spent, { work: 5 * 1_600, stages: 1, stagePixels: 1_600 })).toBe(4 * (2_000 + 1_200) + 1_900);
     // Nothing left: nothing to wait for; no step yet: no rate to tell by.
     expect(remainingMs({ ...spent, stages: 3, stagePixels: 300 }, { work: 0, stages: 0, stagePixels: 0 })).toBe(0);
