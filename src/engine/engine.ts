@@ -237,8 +237,9 @@ function objectiveInputsFor(stage: Stage, layers: LayerSelection, options: Styli
  * memory for the first time: about two steps more than a later step. Preparing it runs the content's
  * and the style's feature passes, forward only: about one step. Measured on 2 vCPUs with the full
  * VGG-19 (first step against a later one: 2.0–2.9× from 256 px to 1024 px; the feature passes 1.15–1.25
- * of a later step at 512 and 1024 px), where the last stage of a default job, one iteration at 1024
- * px, takes 20–25 s: counted as one step and a stage's fixed cost, it was said to take 9.5.
+ * of a later step at 512 and 1024 px). A default job's last stage was then one iteration at 1024 px
+ * (now enlarged, not painted: see multiscale.ts), which took 20–25 s: counted as one step and a
+ * stage's fixed cost, it was said to take 9.5.
  */
 const FIRST_STEP_EXTRA = 2;
 const PREPARING = 1;
@@ -287,8 +288,9 @@ async function runStylization(
 
   const schedule = scaleSchedule(options.size, options.iterations, options.multiScale, smallestLongSide(request.content));
   const totalWork = schedule.reduce((sum, scale) => sum + scale.iterations * scale.size * scale.size, 0);
-  // In the units of `totalWork`: a scale's long side squared.
-  const pixelsOf = (scales: readonly Scale[]) => scales.reduce((sum, scale) => sum + scale.size * scale.size, 0);
+  // In the units of `totalWork`: a painted scale's long side squared (an enlarged one costs next to nothing).
+  const pixelsOf = (scales: readonly Scale[]) => scales.reduce((sum, scale) => sum + (scale.iterations > 0 ? scale.size * scale.size : 0), 0);
+  const paintedCount = (scales: readonly Scale[]) => scales.filter((scale) => scale.iterations > 0).length;
   const every = frameInterval(options.iterations, options.frames);
   const frames: RgbImage[] = [];
   const history: (LossTerms & { size: number })[] = [];
@@ -305,6 +307,13 @@ async function runStylization(
 
   for (const [index, scale] of schedule.entries()) {
     const stage = await prepareStage(request, styles, background, scale.size, options);
+    if (scale.iterations === 0 && x && previous) {
+      // Enlarged, not painted (see multiscale.ts).
+      x = await refine(x, previous, stage.content);
+      previous = stage.content;
+      finalStage = stage;
+      continue;
+    }
     const objective = await withTemporal(await objectiveFactory(objectiveInputsFor(stage, layers, options), options.pooling), request.temporal, stage.content);
     let optimizer: StageOptimizer | undefined;
     try {
@@ -340,7 +349,7 @@ async function runStylization(
             ? 0
             : remainingMs(
                 { stepsMs, setupMs: elapsedMs - stepsMs, workDone, stages: index + 1, stagePixels: pixelsOf(schedule.slice(0, index + 1)) },
-                { work: totalWork - workDone, stages: schedule.length - index - 1, stagePixels: pixelsOf(schedule.slice(index + 1)) },
+                { work: totalWork - workDone, stages: paintedCount(schedule.slice(index + 1)), stagePixels: pixelsOf(schedule.slice(index + 1)) },
               ),
           ...(frame ? { frame } : {}),
         });

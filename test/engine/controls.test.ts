@@ -46,13 +46,13 @@ describe('multi-scale', () => {
     expect(scaleSchedule(384, 100, false)).toEqual([{ size: 384, iterations: 100 }]);
     expect(scaleSchedule(100, 10, true)).toEqual([{ size: 100, iterations: 10 }]);
     expect(scaleSchedule(384, 2, true).map((stage) => stage.size)).toEqual([272, 384]);
-    // HD: ×2 steps above 256 px, and the full size is one detail pass.
+    // HD: ×2 steps above 256 px, and the full size is the 512-px painting enlarged (no iterations).
     expect(scaleSchedule(1024, 60, true)).toEqual([
       { size: 128, iterations: 26 },
       { size: 181, iterations: 16 },
-      { size: 256, iterations: 10 },
+      { size: 256, iterations: 11 },
       { size: 512, iterations: 7 },
-      { size: 1024, iterations: 1 },
+      { size: 1024, iterations: 0 },
     ]);
   });
 
@@ -69,6 +69,28 @@ describe('multi-scale', () => {
     expect([result.image.width, result.image.height]).toEqual([192, 144]);
     expect(result.frames.length).toBeGreaterThanOrEqual(4);
     for (const frame of result.frames) expect([frame.width, frame.height]).toEqual([192, 144]);
+  });
+});
+
+describe('an enlarged last stage', () => {
+  it('paints up to the stage below a final size above 512 px, then enlarges it with the photo’s detail, no iteration there', async () => {
+    const progress: { iteration: number; size: number; etaMs: number }[] = [];
+    const result = await engine.stylize({ content, style: starry, options: { size: 600, iterations: 4 }, onProgress: (p) => progress.push({ iteration: p.iteration, size: p.size, etaMs: p.etaMs }) });
+    expect(result.scales).toEqual([
+      { size: 150, iterations: 2 },
+      { size: 212, iterations: 1 },
+      { size: 300, iterations: 1 },
+      { size: 600, iterations: 0 },
+    ]);
+    expect(progress.map((p) => [p.iteration, p.size])).toEqual([[1, 150], [2, 150], [3, 212], [4, 300]]);
+    // Nothing is left once the last painted stage ends: the enlargement is not counted as a stage to come.
+    expect(progress.at(-1)!.etaMs).toBe(0);
+    expect(progress[2]!.etaMs).toBeGreaterThan(0);
+    expect([result.image.width, result.image.height]).toEqual([600, 450]);
+    // Enlarged with the photo's own detail at 600 px: sharper than the 300-px painting blown up.
+    const blownUp = await resizeExactly(await resizeExactly(result.image, 300, 225), 600, 450);
+    expect(meanAbsDifference(Float32Array.from(result.image.data), Float32Array.from(blownUp.data), 0)).toBeGreaterThan(1);
+    expect(result.frames.every((frame) => frame.width === 600 && frame.height === 450)).toBe(true);
   });
 });
 

@@ -84,7 +84,8 @@ export class SpeedModel {
   private evaluationsOf(options: JobOptions): number {
     const defaults = defaultsFor(this.backend === 'onnx' ? 'wasm' : this.backend);
     const stages = scaleSchedule(options.size ?? defaults.size, options.iterations ?? defaults.iterations, options.multiScale ?? true);
-    return stages.reduce((sum, stage) => sum + (stage.iterations + 1) * megapixels(stage.size), 0);
+    // A stage's first step evaluates twice; an enlarged stage (no iterations) not at all.
+    return stages.reduce((sum, stage) => sum + (stage.iterations > 0 ? stage.iterations + 1 : 0) * megapixels(stage.size), 0);
   }
 }
 
