@@ -5,7 +5,7 @@ import { InputError, throwIfAborted } from './errors.ts';
 import { preserveContentColors } from './color.ts';
 import { blendWithMask, checkMaskShape, maskFromImage, resizeMap, type Mask } from './mask.ts';
 import { withTemporalLoss } from './clip/temporal.ts';
-import { scaleSchedule, type Scale } from './multiscale.ts';
+import { paintedStages, scaleSchedule, type Scale } from './multiscale.ts';
 import { checkAspectRatio, checkPaintableAt, smallestLongSide } from './proportions.ts';
 import { frameInterval } from './gif.ts';
 import { resizeExactly, resizeToLongSide, sizeAtLongSide, type RgbImage } from './image.ts';
@@ -288,9 +288,12 @@ async function runStylization(
 
   const schedule = scaleSchedule(options.size, options.iterations, options.multiScale, smallestLongSide(request.content));
   const totalWork = schedule.reduce((sum, scale) => sum + scale.iterations * scale.size * scale.size, 0);
-  // In the units of `totalWork`: a painted scale's long side squared (an enlarged one costs next to nothing).
-  const pixelsOf = (scales: readonly Scale[]) => scales.reduce((sum, scale) => sum + (scale.iterations > 0 ? scale.size * scale.size : 0), 0);
-  const paintedCount = (scales: readonly Scale[]) => scales.filter((scale) => scale.iterations > 0).length;
+  // The painted stages so far and to come, their pixels in the units of `totalWork` (a scale's long
+  // side squared), for `remainingMs`; an enlarged stage costs next to nothing.
+  const stagesOf = (scales: readonly Scale[]) => {
+    const painted = paintedStages(scales);
+    return { stages: painted.length, stagePixels: painted.reduce((sum, scale) => sum + scale.size * scale.size, 0) };
+  };
   const every = frameInterval(options.iterations, options.frames);
   const frames: RgbImage[] = [];
   const history: (LossTerms & { size: number })[] = [];
@@ -314,6 +317,7 @@ async function runStylization(
       finalStage = stage;
       continue;
     }
+    const [stagesSpent, stagesLeft] = [stagesOf(schedule.slice(0, index + 1)), stagesOf(schedule.slice(index + 1))];
     const objective = await withTemporal(await objectiveFactory(objectiveInputsFor(stage, layers, options), options.pooling), request.temporal, stage.content);
     let optimizer: StageOptimizer | undefined;
     try {
@@ -347,10 +351,7 @@ async function runStylization(
           elapsedMs,
           etaMs: lastOfRun
             ? 0
-            : remainingMs(
-                { stepsMs, setupMs: elapsedMs - stepsMs, workDone, stages: index + 1, stagePixels: pixelsOf(schedule.slice(0, index + 1)) },
-                { work: totalWork - workDone, stages: paintedCount(schedule.slice(index + 1)), stagePixels: pixelsOf(schedule.slice(index + 1)) },
-              ),
+            : remainingMs({ stepsMs, setupMs: elapsedMs - stepsMs, workDone, ...stagesSpent }, { work: totalWork - workDone, ...stagesLeft }),
           ...(frame ? { frame } : {}),
         });
         if (stageEnds) {

@@ -48,6 +48,11 @@ export function scaleSchedule(targetSize: number, iterations: number, multiScale
   return stages.map((size, index) => ({ size, iterations: counts[index]! }));
 }
 
+/** The stages that are painted: all but an enlarged last one (no iterations: see `ENLARGED_ABOVE`). */
+export function paintedStages(scales: readonly Scale[]): Scale[] {
+  return scales.filter((scale) => scale.iterations > 0);
+}
+
 /** `total` iterations over `count` stages, 1/RATIO as many at each finer one; rounding leftovers go to the coarsest. */
 function spread(total: number, count: number): number[] {
   const weights = Array.from({ length: count }, (_, index) => RATIO ** (count - 1 - index));

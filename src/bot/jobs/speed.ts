@@ -1,7 +1,7 @@
 import { LATER_FRAME_ITERATIONS } from '../../engine/clip/temporal.ts';
 import { isGpuBackend, type BackendName } from '../../engine/backend.ts';
 import type { MethodName } from '../../engine/methods/index.ts';
-import { scaleSchedule } from '../../engine/multiscale.ts';
+import { paintedStages, scaleSchedule } from '../../engine/multiscale.ts';
 import { defaultsFor } from '../../engine/options.ts';
 import type { JobOptions } from './store.ts';
 
@@ -84,8 +84,8 @@ export class SpeedModel {
   private evaluationsOf(options: JobOptions): number {
     const defaults = defaultsFor(this.backend === 'onnx' ? 'wasm' : this.backend);
     const stages = scaleSchedule(options.size ?? defaults.size, options.iterations ?? defaults.iterations, options.multiScale ?? true);
-    // A stage's first step evaluates twice; an enlarged stage (no iterations) not at all.
-    return stages.reduce((sum, stage) => sum + (stage.iterations > 0 ? stage.iterations + 1 : 0) * megapixels(stage.size), 0);
+    // A stage's first step evaluates twice; an enlarged stage not at all.
+    return paintedStages(stages).reduce((sum, stage) => sum + (stage.iterations + 1) * megapixels(stage.size), 0);
   }
 }
 
