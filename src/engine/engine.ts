@@ -309,14 +309,14 @@ async function runStylization(
   let finalStage: Stage | undefined;
 
   for (const [index, scale] of schedule.entries()) {
-    const stage = await prepareStage(request, styles, background, scale.size, options);
-    if (scale.iterations === 0 && x && previous) {
-      // Enlarged, not painted (see multiscale.ts).
-      x = await refine(x, previous, stage.content);
-      previous = stage.content;
-      finalStage = stage;
+    if (scale.iterations === 0 && x && finalStage) {
+      // Enlarged, not painted (see multiscale.ts): the photo (and mask) at this size, no painting.
+      const photo = await photoAt(request, scale.size);
+      x = await refine(x, finalStage.content, photo.content);
+      finalStage = { ...finalStage, ...photo };
       continue;
     }
+    const stage = await prepareStage(request, styles, background, scale.size, options);
     const [stagesSpent, stagesLeft] = [stagesOf(schedule.slice(0, index + 1)), stagesOf(schedule.slice(index + 1))];
     const objective = await withTemporal(await objectiveFactory(objectiveInputsFor(stage, layers, options), options.pooling), request.temporal, stage.content);
     let optimizer: StageOptimizer | undefined;
@@ -435,8 +435,15 @@ interface StageStyle {
   readonly weight: number;
 }
 
-async function prepareStage(request: StylizeRequest, styles: readonly WeightedStyle[], background: readonly WeightedStyle[] | undefined, size: number, options: StylizeOptions): Promise<Stage> {
+/** The photo at a stage's size, and the mask at the photo's. */
+async function photoAt(request: StylizeRequest, size: number): Promise<Pick<Stage, 'content' | 'mask'>> {
   const content = await resizeToLongSide(request.content, size);
+  const mask = request.mask ? await maskFromImage(request.mask, content.width, content.height) : undefined;
+  return { content, mask };
+}
+
+async function prepareStage(request: StylizeRequest, styles: readonly WeightedStyle[], background: readonly WeightedStyle[] | undefined, size: number, options: StylizeOptions): Promise<Stage> {
+  const { content, mask } = await photoAt(request, size);
   const styleSize = Math.max(32, Math.round(size * options.styleScale));
   const inputsOf = (weighted: readonly WeightedStyle[]) =>
     Promise.all(
@@ -449,7 +456,6 @@ async function prepareStage(request: StylizeRequest, styles: readonly WeightedSt
         return { input: { x: rgbToVggInput(resized), width: resized.width, height: resized.height }, weight };
       }),
     );
-  const mask = request.mask ? await maskFromImage(request.mask, content.width, content.height) : undefined;
   return { content, styles: await inputsOf(styles), mask, background: background ? await inputsOf(background) : undefined };
 }
 
