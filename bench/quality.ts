@@ -90,7 +90,7 @@ for (const photoName of photoNames) {
 }
 
 const sheet = join('test-output', 'quality.png');
-await writeFile(sheet, await renderContactSheet(tiles, 2 + strengths.length, 'contain'));
+await writeFile(sheet, await renderContactSheet(tiles, { columns: 2 + strengths.length, fit: 'contain' }));
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 const summary = strengths.map((strength) => {
   const mine = rows.filter((row) => row.strength === strength);

@@ -39,6 +39,6 @@ for (const [index, [label, request]] of variants.entries()) {
   console.log(`${label}: ${((performance.now() - started) / 1000).toFixed(0)} s, final loss ${result.history.at(-1)!.total.toExponential(3)}`);
 }
 const sheet = resolve('test-output', 'controls.png');
-await writeFile(sheet, await renderContactSheet(tiles, 4, 'contain'));
+await writeFile(sheet, await renderContactSheet(tiles, { columns: 4, fit: 'contain' }));
 console.log(`contact sheet: ${sheet}`);
 engine.dispose();

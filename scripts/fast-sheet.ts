@@ -32,5 +32,5 @@ for (const file of (await readdir(images)).filter((name) => name.startsWith('con
   }
 }
 const sheet = resolve('test-output', 'fast.png');
-await writeFile(sheet, await renderContactSheet(tiles, 1 + FAST_NETWORKS.length, 'contain'));
+await writeFile(sheet, await renderContactSheet(tiles, { columns: 1 + FAST_NETWORKS.length, fit: 'contain' }));
 console.log(`contact sheet: ${sheet}`);

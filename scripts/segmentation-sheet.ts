@@ -63,6 +63,6 @@ for (const target of ['everything', 'person', 'background'] as const) {
 await add('gatys-split', 'Gatys · scream / wave', (await timed('Gatys, split', () => optimise(true, 'everything'))).image);
 
 const sheet = resolve('test-output', 'segmentation.png');
-await writeFile(sheet, await renderContactSheet(tiles, 5, 'contain'));
+await writeFile(sheet, await renderContactSheet(tiles, { columns: 5, fit: 'contain' }));
 console.log(`contact sheet: ${sheet}`);
 engine.dispose();

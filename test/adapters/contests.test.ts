@@ -120,7 +120,8 @@ describe('contests on Discord', () => {
     const content = (winners.json as { content: string }).content;
     expect(content).toMatch(new RegExp(`^"Winter" has ended\\. Winners: 🥇 <@${users.alice.id}> \\(1\\)  🥈 <@${users.bob.id}> \\(0\\)`));
     expect(content).toContain('ties go to the earliest entry');
-    expect((await sharp(winners.files[0]!.bytes).metadata()).format).toBe('png');
+    // A JPEG, named as one (a chat shows it from its name).
+    expect([winners.files[0]!.filename, (await sharp(winners.files[0]!.bytes).metadata()).format]).toEqual(['winners.jpg', 'jpeg']);
     expect(descriptionOf(winners)).toBe('The top entries of "Winter", each labelled with its place, its author and its votes.');
     // Voting is frozen.
     const late = press(users.carol, voteId(aliceEntry));
@@ -243,7 +244,7 @@ describe('contests on Slack', () => {
     expect(String(winners.args.initial_comment)).toMatch(/Winners: 🥇 <@U0ALICE> \(1\)  🥈 <@U0BOB> \(0\)/);
     const ids = (JSON.parse(String(winners.args.files)) as { id: string }[]).map((file) => file.id);
     const picture = fake.uploads.find((upload) => upload.fileId === ids[0])!;
-    expect((await sharp(picture.bytes).metadata()).format).toBe('png');
+    expect([picture.filename, (await sharp(picture.bytes).metadata()).format]).toEqual(['winners.jpg', 'jpeg']);
     // The channel's history lists it, privately (text alone), its winners by name.
     const beforeHistory = fake.calls.length;
     await command('U0CAROL', 'contest history');

@@ -208,7 +208,7 @@ describe('Discord', () => {
     const styles = interactionPayload({ type: 2, user: bob, data: { id: '800000000000000006', name: 'styles', type: 1 } });
     fake.dispatchInteraction(styles);
     const reply = await fake.waitForRequest((request) => originalOf(styles)(request) && request.files.length === 1);
-    expect(reply.files[0]!.filename).toBe('styles.png');
+    expect(reply.files[0]!.filename).toBe('styles.jpg');
     expect((reply.json as { attachments: { description?: string }[] }).attachments).toEqual([expect.objectContaining({ description: "The library's paintings side by side, each labelled with its name." })]);
   });
 

@@ -65,7 +65,8 @@ describe('the style library', () => {
     expect(reply.text).toMatch(/starry-night/);
     const file = reply.files![0]!;
     const metadata = await sharp(file.bytes).metadata();
-    expect(metadata.format).toBe('png');
+    // A JPEG, named as one: a chat shows it from its name.
+    expect([file.name, metadata.format]).toEqual(['styles.jpg', 'jpeg']);
     // 4 columns of 200 px tiles with 8 px gaps.
     expect(metadata.width).toBe(4 * 200 + 5 * 8);
   });

@@ -36,6 +36,7 @@ interface RawResponse {
   readonly status: number;
   readonly body: string;
   readonly setCookie: string | undefined;
+  readonly contentType?: string | undefined;
 }
 
 /** A request with exactly these headers (fetch would not let a test set Host or a broken body). */
@@ -44,7 +45,7 @@ function send(method: string, path: string, headers: Record<string, string>, bod
     const request = httpRequest({ host: base.hostname, port: base.port, method, path, headers: { host: base.host, ...headers } }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString(), setCookie: response.headers['set-cookie']?.[0]?.split(';')[0] }));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString(), setCookie: response.headers['set-cookie']?.[0]?.split(';')[0], contentType: response.headers['content-type'] }));
     });
     request.on('error', reject);
     request.end(body);
@@ -228,9 +229,9 @@ describe('cookies of other apps (item 6)', () => {
 
 describe('the gallery picture', () => {
   it('takes /styles’ search and page, and refuses a page past its end with 400 naming the field', async () => {
-    const found = await send('GET', '/api/styles/sheet.png?search=wave', {});
-    expect(found.status).toBe(200);
-    const past = await send('GET', '/api/styles/sheet.png?page=9', {});
+    const found = await send('GET', '/api/styles/sheet.jpg?search=wave', {});
+    expect([found.status, found.contentType]).toEqual([200, 'image/jpeg']);
+    const past = await send('GET', '/api/styles/sheet.jpg?page=9', {});
     expect([past.status, JSON.parse(past.body)]).toEqual([400, { error: 'The gallery has 1 page: page 9 is past its end.', field: 'page' }]);
   });
 });
@@ -243,7 +244,7 @@ describe('a style removed while its pictures are asked for', () => {
     await rm(join(dataDir, 'styles', stored!));
     const thumbnail = await send('GET', '/api/styles/the-scream/image', {});
     expect([thumbnail.status, JSON.parse(thumbnail.body)]).toEqual([404, { error: 'There is no style "the-scream".' }]);
-    const sheet = await send('GET', '/api/styles/sheet.png', {});
+    const sheet = await send('GET', '/api/styles/sheet.jpg', {});
     expect(sheet.status).toBe(200);
     expect(child.exitCode).toBeNull();
   });

@@ -58,7 +58,7 @@ export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger
         return;
       case 'closed': {
         const { text, picture } = await bot.leaderboard(contest, 3);
-        await post(contest.channelId, { content: contestMessages.closed(contest, event.ranking, event.early, text), allowed_mentions: { parse: ['users'] } }, picture ? [{ name: 'winners.png', data: picture, description: describeLeaderboard(contest) }] : []);
+        await post(contest.channelId, { content: contestMessages.closed(contest, event.ranking, event.early, text), allowed_mentions: { parse: ['users'] } }, picture ? [{ name: 'winners.jpg', data: picture, description: describeLeaderboard(contest) }] : []);
         // Voting is frozen: the buttons go grey.
         for (const entry of event.ranking) if (entry.message) await edit(contest.channelId, entry.message.messageId!, { components: [voteRow(entry, true).toJSON()] });
         return;

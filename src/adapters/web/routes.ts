@@ -46,7 +46,7 @@ export async function route(route: RouteContext): Promise<void> {
     const styles: PublicStyle[] = bot.library.in(context.requester.community).list().map((style) => ({ name: style.name, title: style.title, imageUrl: `/api/styles/${style.name}/image?v=${style.createdAt}`, label: styleChoiceLabel(style), fast: style.network !== undefined }));
     return sendJson(response, 200, styles);
   }
-  if (method === 'GET' && path === '/api/styles/sheet.png') {
+  if (method === 'GET' && path === '/api/styles/sheet.jpg') {
     // `?search=wave&page=2`, as /styles takes them.
     const asked = Object.fromEntries(['search', 'page'].flatMap((name) => (url.searchParams.has(name) ? [[name, url.searchParams.get(name)]] : [])));
     const reply = await bot.execute('styles', asked, context);
@@ -54,7 +54,7 @@ export async function route(route: RouteContext): Promise<void> {
     const sheet = reply.files?.[0];
     // No picture: the library is empty, or the command failed (it logged why); its reply says which.
     if (!sheet) return sendJson(response, 404, { error: reply.text } satisfies ApiError);
-    return sendBytes(response, 'image/png', sheet.bytes);
+    return sendBytes(response, 'image/jpeg', sheet.bytes);
   }
   if (method === 'GET' && (match = /^\/api\/styles\/([a-z0-9-]+)\/image$/.exec(path))) {
     const style = bot.library.in(context.requester.community).get(match[1]!);

@@ -8,6 +8,6 @@ export function createContestStatusCommand(services: BotServices) {
     const contest = services.contests.latestIn(context.requester.platform, context.origin.channelId);
     if (!contest) throw new BotError('unknown_job', 'There has been no contest in this channel.');
     const { text, picture } = await services.leaderboard(contest, 8, context.requester.userId);
-    return { text, files: picture ? [{ name: 'leaderboard.png', bytes: picture, description: describeLeaderboard(contest) }] : [] };
+    return { text, files: picture ? [{ name: 'leaderboard.jpg', bytes: picture, description: describeLeaderboard(contest) }] : [] };
   });
 }

@@ -42,7 +42,7 @@ export function createStylesCommand(services: BotServices) {
       const next = page < pages ? ` More: ${invocationOf('styles', platform, { ...searched, page: page + 1 })}.` : '';
       return {
         text: `${pages > 1 ? `${what}, page ${page} of ${pages}` : what}: ${shown.map(styleChoiceLabel).join(', ')}. Use one with ${stylizeWithNamedStyle(platform)}${fast}.${next}`,
-        files: [{ name: 'styles.png', bytes: sheet, description: "The library's paintings side by side, each labelled with its name." }],
+        files: [{ name: 'styles.jpg', bytes: sheet, description: "The library's paintings side by side, each labelled with its name." }],
         ...(pages > 1 ? { pages: { command: 'styles', options: searched, current: page, count: pages } } : {}),
       };
     },

@@ -32,6 +32,6 @@ export async function renderLeaderboard(contests: Contests, store: JobStore, con
     const path = store.get(entry.jobId)?.result?.pngPath;
     return path ? [{ path, label: `${index + 1}. ${entry.userName} · ${entry.votes}` }] : [];
   });
-  const picture = tiles.length > 0 ? await renderContactSheet(tiles, Math.min(4, tiles.length), 'cover', "The entries' pictures are no longer kept.") : undefined;
+  const picture = tiles.length > 0 ? await renderContactSheet(tiles, { columns: Math.min(4, tiles.length), empty: "The entries' pictures are no longer kept.", format: 'jpeg' }) : undefined;
   return { text: `"${contest.title}" (style ${contest.styleLabel}, ${state}); ties go to the earliest entry:\n${lines.join('\n')}`, picture };
 }
