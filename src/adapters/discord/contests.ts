@@ -5,6 +5,7 @@ import type { Bot } from '../../bot/bot.ts';
 import type { ContestEntry, ContestEvent } from '../../bot/contests/contests.ts';
 import { contestMessages } from '../../bot/contests/contest-messages.ts';
 import { describeLeaderboard } from '../../bot/contests/leaderboard.ts';
+import { POSTED_SHEET } from '../../bot/styles/library.ts';
 import { describeResultFiles } from '../../bot/job-messages.ts';
 import { deliverContestEvents } from '../deliveries.ts';
 
@@ -58,7 +59,7 @@ export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger
         return;
       case 'closed': {
         const { text, picture } = await bot.leaderboard(contest, 3);
-        await post(contest.channelId, { content: contestMessages.closed(contest, event.ranking, event.early, text), allowed_mentions: { parse: ['users'] } }, picture ? [{ name: 'winners.jpg', data: picture, description: describeLeaderboard(contest) }] : []);
+        await post(contest.channelId, { content: contestMessages.closed(contest, event.ranking, event.early, text), allowed_mentions: { parse: ['users'] } }, picture ? [{ name: `winners${POSTED_SHEET.extension}`, data: picture, description: describeLeaderboard(contest) }] : []);
         // Voting is frozen: the buttons go grey.
         for (const entry of event.ranking) if (entry.message) await edit(contest.channelId, entry.message.messageId!, { components: [voteRow(entry, true).toJSON()] });
         return;

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Bot } from '../../bot/bot.ts';
 import type { Contest, ContestEntry, ContestEvent } from '../../bot/contests/contests.ts';
 import { contestMessages } from '../../bot/contests/contest-messages.ts';
+import { POSTED_SHEET } from '../../bot/styles/library.ts';
 import { deliverContestEvents } from '../deliveries.ts';
 import { escapeForSlack } from './text.ts';
 
@@ -47,7 +48,7 @@ export function renderContestsOnSlack(client: WebClient, bot: Bot, logger: Logge
       case 'closed': {
         const { text, picture } = await bot.leaderboard(event.contest, 3);
         const comment = contestMessages.closed(contest, event.ranking, event.early, escapeForSlack(text));
-        if (picture) await client.filesUploadV2({ channel_id: channel, initial_comment: comment, file_uploads: [{ file: picture, filename: 'winners.jpg' }] });
+        if (picture) await client.filesUploadV2({ channel_id: channel, initial_comment: comment, file_uploads: [{ file: picture, filename: `winners${POSTED_SHEET.extension}` }] });
         else await client.chat.postMessage({ channel, text: comment });
         // Voting is frozen: the buttons go away.
         for (const entry of event.ranking) if (entry.message?.ts) await client.chat.update({ channel, ts: entry.message.ts, text: contestMessages.entry(contest, entry), blocks: entryBlocks(contest, entry, false) });

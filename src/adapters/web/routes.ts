@@ -6,7 +6,7 @@ import type { CommandContext, Reply } from '../../bot/commands/types.ts';
 import type { BotEnvironment } from '../../bot/config.ts';
 import { readFileIfPresent } from '../../bot/files.ts';
 import { rerunChangeNamed } from '../../bot/job-messages.ts';
-import { styleChoiceLabel } from '../../bot/styles/library.ts';
+import { POSTED_SHEET, styleChoiceLabel } from '../../bot/styles/library.ts';
 import type { ApiError, AppInfo, PublicStyle } from './api-types.ts';
 import { HttpError, notFound, sendBytes, sendJson, sendReply } from './http.ts';
 import { streamJob } from './job-stream.ts';
@@ -54,7 +54,7 @@ export async function route(route: RouteContext): Promise<void> {
     const sheet = reply.files?.[0];
     // No picture: the library is empty, or the command failed (it logged why); its reply says which.
     if (!sheet) return sendJson(response, 404, { error: reply.text } satisfies ApiError);
-    return sendBytes(response, 'image/jpeg', sheet.bytes);
+    return sendBytes(response, `image/${POSTED_SHEET.format}`, sheet.bytes);
   }
   if (method === 'GET' && (match = /^\/api\/styles\/([a-z0-9-]+)\/image$/.exec(path))) {
     const style = bot.library.in(context.requester.community).get(match[1]!);

@@ -2,7 +2,7 @@ import type { BotServices } from '../services.ts';
 import { defineCommand } from './define.ts';
 import { BotError } from '../errors.ts';
 import { counted } from '../format.ts';
-import { styleChoiceLabel, type Style } from '../styles/library.ts';
+import { POSTED_SHEET, styleChoiceLabel, type Style } from '../styles/library.ts';
 import { styleMatches } from '../styles/match.ts';
 import { nameMeantBy } from '../styles/suggest.ts';
 import { invocationOf, stylizeWithNamedStyle } from './invocation.ts';
@@ -42,7 +42,7 @@ export function createStylesCommand(services: BotServices) {
       const next = page < pages ? ` More: ${invocationOf('styles', platform, { ...searched, page: page + 1 })}.` : '';
       return {
         text: `${pages > 1 ? `${what}, page ${page} of ${pages}` : what}: ${shown.map(styleChoiceLabel).join(', ')}. Use one with ${stylizeWithNamedStyle(platform)}${fast}.${next}`,
-        files: [{ name: 'styles.jpg', bytes: sheet, description: "The library's paintings side by side, each labelled with its name." }],
+        files: [{ name: `styles${POSTED_SHEET.extension}`, bytes: sheet, description: "The library's paintings side by side, each labelled with its name." }],
         ...(pages > 1 ? { pages: { command: 'styles', options: searched, current: page, count: pages } } : {}),
       };
     },

@@ -1,6 +1,6 @@
 import { counted, formatWhen, shortenedList } from '../format.ts';
 import type { JobStore } from '../jobs/store.ts';
-import { renderContactSheet } from '../styles/library.ts';
+import { POSTED_SHEET, renderContactSheet } from '../styles/library.ts';
 import type { Contest, ContestEntry, Contests } from './contests.ts';
 
 export interface Leaderboard {
@@ -32,6 +32,6 @@ export async function renderLeaderboard(contests: Contests, store: JobStore, con
     const path = store.get(entry.jobId)?.result?.pngPath;
     return path ? [{ path, label: `${index + 1}. ${entry.userName} · ${entry.votes}` }] : [];
   });
-  const picture = tiles.length > 0 ? await renderContactSheet(tiles, { columns: Math.min(4, tiles.length), empty: "The entries' pictures are no longer kept.", format: 'jpeg' }) : undefined;
+  const picture = tiles.length > 0 ? await renderContactSheet(tiles, { columns: Math.min(4, tiles.length), empty: "The entries' pictures are no longer kept.", format: POSTED_SHEET.format }) : undefined;
   return { text: `"${contest.title}" (style ${contest.styleLabel}, ${state}); ties go to the earliest entry:\n${lines.join('\n')}`, picture };
 }

@@ -230,11 +230,11 @@ export class CommunityStyles {
     return { style, own, linkedNetwork: deleted?.network ?? undefined };
   }
 
-  /** The library as one picture to post: a labelled grid of thumbnails (JPEG). */
+  /** The library as one picture to post: a labelled grid of thumbnails (`POSTED_SHEET`). */
   async contactSheet(styles: readonly Style[] = this.list(), columns = 4): Promise<Buffer> {
     // The name whole, as it is typed; "fast" on the picture, where it cut no name short.
     const tiles = styles.map((style) => ({ path: style.path, label: style.name, badge: style.network ? 'fast' : undefined }));
-    return renderContactSheet(tiles, { columns, empty: 'The style library is empty.', format: 'jpeg' });
+    return renderContactSheet(tiles, { columns, empty: 'The style library is empty.', format: POSTED_SHEET.format });
   }
 
   private styleOf(rows: readonly StyleRow[]): Style[] {
@@ -249,6 +249,9 @@ export interface SheetTile {
   /** A word in the picture's corner (a style's "fast"). */
   readonly badge?: string | undefined;
 }
+
+/** How a sheet posted in a chat is encoded (see `SheetOptions.format`), and so how its file is named. */
+export const POSTED_SHEET = { format: 'jpeg', extension: '.jpg' } as const;
 
 export interface SheetOptions {
   readonly columns?: number;
