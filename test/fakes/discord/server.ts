@@ -89,7 +89,11 @@ export interface FakeDiscord {
   close(): Promise<void>;
 }
 
-export async function startFakeDiscord(): Promise<FakeDiscord> {
+/**
+ * `maxFileBytes`: the largest attachment it takes (Discord's 10 MiB on a server without boosts);
+ * a message with a larger one is refused as Discord refuses it (413, code 40005).
+ */
+export async function startFakeDiscord({ maxFileBytes = 10 * 1024 * 1024 }: { maxFileBytes?: number } = {}): Promise<FakeDiscord> {
   const requests: RecordedRequest[] = [];
   const cdnFetches: string[] = [];
   const waiters = new Set<{ predicate: (request: RecordedRequest) => boolean; resolve: (request: RecordedRequest) => void }>();
@@ -147,6 +151,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     if (content !== undefined && content.length > MAX_CONTENT_LENGTH) {
       return send(400, { message: 'Invalid Form Body', code: 50035, errors: { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: `Must be ${MAX_CONTENT_LENGTH} or fewer in length.` }] } } });
     }
+    if (body.files.some((file) => file.bytes.byteLength > maxFileBytes)) return send(413, { message: 'Request entity too large', code: 40005 });
     // Interaction callbacks and webhooks carry no token; anything that does must carry the bot's.
     const authorization = request.headers.authorization;
     if (authorization !== undefined && authorization !== `Bot ${BOT_TOKEN}`) return send(401, { message: '401: Unauthorized', code: 0 });

@@ -1,0 +1,63 @@
+import sharp from 'sharp';
+import type { ResultFile } from './job-messages.ts';
+
+/** A chat's largest upload, per file, and how to name it to a user ("Discord's 10 MB upload limit"). */
+export interface UploadLimit {
+  readonly bytes: number;
+  readonly label: string;
+}
+
+export type ResultUpload = ResultFile & { readonly bytes: Uint8Array };
+
+/**
+ * A result's files made to fit a chat's upload limit, with what was changed, in words, for the
+ * result's details. A file over the limit would have the whole message refused (Discord answers
+ * 413, and the user would never get the picture): the picture is sent as a JPEG (a 2048×1536 PNG is
+ * about 8.5 MB, its JPEG 1.2–1.5), made smaller only if even that does not fit; any other file over
+ * it (an MP4: the GIF is kept within 8 MB where it is made) is left out.
+ */
+export async function fitUploadLimit(files: readonly ResultUpload[], limit: UploadLimit): Promise<{ files: ResultUpload[]; notes: string[] }> {
+  const notes: string[] = [];
+  const fitted: ResultUpload[] = [];
+  for (const file of files) {
+    if (file.bytes.byteLength <= limit.bytes) {
+      fitted.push(file);
+    } else if (file.kind === 'png') {
+      const { note, ...picture } = await fitPicture(file, limit);
+      fitted.push({ ...file, ...picture });
+      if (note) notes.push(note);
+    } else {
+      notes.push(`the ${file.kind.toUpperCase()} left out: at ${megabytes(file.bytes.byteLength)} it is over ${limit.label}`);
+    }
+  }
+  return { files: fitted, notes };
+}
+
+/**
+ * A picture to upload (a result, a contest's painting or entry) as it is if it fits the limit, else
+ * as a JPEG named so, with a note saying so.
+ */
+export async function fitPicture(picture: { readonly name: string; readonly bytes: Uint8Array }, limit: UploadLimit): Promise<{ name: string; bytes: Uint8Array; note?: string }> {
+  if (picture.bytes.byteLength <= limit.bytes) return { name: picture.name, bytes: picture.bytes };
+  const { bytes, width } = await jpegWithin(picture.bytes, limit.bytes);
+  const note = `the picture sent as a JPEG${width === undefined ? '' : ` ${width} px wide`} to fit ${limit.label} (its PNG was ${megabytes(picture.bytes.byteLength)})`;
+  return { name: picture.name.replace(/\.png$/, '') + '.jpg', bytes, note };
+}
+
+/** The picture as a JPEG within `maxBytes`: at its own size if that fits, else as wide as fits (then its width). */
+async function jpegWithin(png: Uint8Array, maxBytes: number): Promise<{ bytes: Buffer; width?: number }> {
+  const encode = (width?: number) => sharp(png).resize(width === undefined ? undefined : { width }).jpeg({ quality: 92, chromaSubsampling: '4:4:4' }).toBuffer();
+  let bytes = await encode();
+  if (bytes.byteLength <= maxBytes) return { bytes };
+  let width = (await sharp(png).metadata()).width ?? 1;
+  // A JPEG's size goes roughly with its pixels: shrink by the square root of the excess, with a margin.
+  while (bytes.byteLength > maxBytes && width > 16) {
+    width = Math.max(16, Math.floor(width * Math.sqrt(maxBytes / bytes.byteLength) * 0.95));
+    bytes = await encode(width);
+  }
+  return { bytes, width };
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}

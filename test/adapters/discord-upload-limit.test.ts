@@ -1,0 +1,74 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDiscordAdapter, type DiscordAdapter } from '../../src/adapters/discord/adapter.ts';
+import { importStyles } from '../../src/bot/styles/import.ts';
+import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
+import { startTestBot } from '../helpers/bot.ts';
+import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
+import { APPLICATION_ID, attachmentObject, interactionPayload, startFakeDiscord, type FakeDiscord } from '../fakes/discord/server.ts';
+
+/**
+ * A result larger than Discord takes (a 2048×1536 PNG is about 8.5 MB, a square one more; Discord
+ * takes 10 MB a file on a server without boosts) used to have its whole message refused, and the
+ * user never got the picture. Here the fake Discord and the adapter share a limit small enough for a
+ * quick job's PNG to pass it: the real discord.js, and a fake that refuses what Discord refuses
+ * (413, code 40005).
+ */
+const LIMIT = 60_000;
+
+let fake: FakeDiscord;
+let harness: Awaited<ReturnType<typeof startTestBot>>;
+let adapter: DiscordAdapter;
+const alice = { id: '100000000000000001', username: 'alice' };
+
+beforeAll(async () => {
+  fake = await startFakeDiscord({ maxFileBytes: LIMIT });
+  harness = await startTestBot({
+    DISCORD_TOKEN: 'fake-discord-token-0123456789',
+    DISCORD_API_URL: fake.apiUrl,
+    DISCORD_CDN_HOSTS: fake.cdnHost,
+    IMPASTO_MAX_SIZE: '256',
+    IMPASTO_MAX_ITERATIONS: '20',
+  });
+  await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+  adapter = await startDiscordAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }), uploadLimitBytes: LIMIT });
+});
+afterAll(async () => {
+  await adapter?.stop();
+  await harness?.stop();
+  await fake?.close();
+});
+
+describe('a result over Discord’s upload limit', () => {
+  it('arrives, its picture as a JPEG within the limit, and its details say why', async () => {
+    const photoUrl = fake.addCdnFile('tubingen.jpg', await readFile(sharedImagePath('content_tubingen.jpg')), 'image/jpeg');
+    const content = attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 80_000);
+    const options = [
+      { name: 'content', type: 11, value: content.id },
+      { name: 'style_name', type: 3, value: 'starry-night' },
+      { name: 'size', type: 4, value: 256 },
+      { name: 'iterations', type: 4, value: 4 },
+    ];
+    const interaction = interactionPayload({ type: 2, user: alice, data: { id: '800000000000000001', name: 'stylize', type: 1, options, resolved: { attachments: { [content.id]: content } } } });
+    fake.dispatchInteraction(interaction);
+    const edit = `/webhooks/${APPLICATION_ID}/${interaction.token as string}/messages/@original`;
+    const final = await fake.waitForRequest((request) => request.path === edit && request.method === 'PATCH' && /^Done/.test(String((request.json as { content?: string }).content)), 120_000);
+
+    const job = harness.bot.jobsOf('discord', alice.id)[0]!;
+    const png = await readFile(job.result!.pngPath);
+    // The premise: the PNG alone is over the limit.
+    expect(png.byteLength).toBeGreaterThan(LIMIT);
+    const still = final.files.find((file) => !file.filename.endsWith('.gif'))!;
+    expect(still.filename).toBe(`impasto-${job.id}.jpg`);
+    const metadata = await sharp(still.bytes).metadata();
+    expect(metadata.format).toBe('jpeg');
+    expect(still.bytes.byteLength).toBeLessThanOrEqual(LIMIT);
+    expect(String((final.json as { content: string }).content)).toMatch(/the picture sent as a JPEG( \d+ px wide)? to fit Discord's 0\.1 MB upload limit \(its PNG was 0\.\d MB\)/);
+    // Every file of the message is within the limit (the fake refuses the message otherwise), and the description is kept.
+    for (const file of final.files) expect(file.bytes.byteLength).toBeLessThanOrEqual(LIMIT);
+    expect((final.json as { attachments: { filename: string; description?: string }[] }).attachments.find((attachment) => attachment.filename === still.filename)?.description).toMatch(/starry-night/);
+  });
+});
