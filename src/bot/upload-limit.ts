@@ -20,12 +20,12 @@ export async function fitUploadLimit(files: readonly ResultUpload[], limit: Uplo
   const notes: string[] = [];
   const fitted: ResultUpload[] = [];
   for (const file of files) {
-    if (file.bytes.byteLength <= limit.bytes) {
-      fitted.push(file);
-    } else if (file.kind === 'png') {
+    if (file.kind === 'png') {
       const { note, ...picture } = await fitPicture(file, limit);
-      fitted.push({ ...file, ...picture });
+      fitted.push(note ? { ...file, ...picture } : file);
       if (note) notes.push(note);
+    } else if (file.bytes.byteLength <= limit.bytes) {
+      fitted.push(file);
     } else {
       notes.push(`the ${file.kind.toUpperCase()} left out: at ${megabytes(file.bytes.byteLength)} it is over ${limit.label}`);
     }
