@@ -13,7 +13,7 @@ export type ResultUpload = ResultFile & { readonly bytes: Uint8Array };
  * A result's files made to fit a chat's upload limit, with what was changed, in words, for the
  * result's details. A file over the limit would have the whole message refused (Discord answers
  * 413, and the user would never get the picture): the picture is sent as a JPEG (a 2048×1536 PNG is
- * about 8.5 MB, its JPEG 1.2–1.5), made smaller only if even that does not fit; any other file over
+ * about 8 MB, its JPEG 1.2–1.5), made smaller only if even that does not fit; any other file over
  * it (an MP4: the GIF is kept within 8 MB where it is made) is left out.
  */
 export async function fitUploadLimit(files: readonly ResultUpload[], limit: UploadLimit): Promise<{ files: ResultUpload[]; notes: string[] }> {

@@ -11,7 +11,7 @@ import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
 import { APPLICATION_ID, attachmentObject, interactionPayload, startFakeDiscord, type FakeDiscord } from '../fakes/discord/server.ts';
 
 /**
- * A result larger than Discord takes (a 2048×1536 PNG is about 8.5 MB, a square one more; Discord
+ * A result larger than Discord takes (a 2048×1536 PNG is about 8 MB, a square one more; Discord
  * takes 10 MB a file on a server without boosts) used to have its whole message refused, and the
  * user never got the picture. Here the fake Discord and the adapter share a limit small enough for a
  * quick job's PNG to pass it: the real discord.js, and a fake that refuses what Discord refuses
