@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { formatMegabytes } from '../engine/image.ts';
 import type { ResultFile } from './job-messages.ts';
 
 /** A chat's largest upload, per file, and how to name it to a user ("Discord's 10 MB upload limit"). */
@@ -27,7 +28,7 @@ export async function fitUploadLimit(files: readonly ResultUpload[], limit: Uplo
     } else if (file.bytes.byteLength <= limit.bytes) {
       fitted.push(file);
     } else {
-      notes.push(`the ${file.kind.toUpperCase()} left out: at ${megabytes(file.bytes.byteLength)} it is over ${limit.label}`);
+      notes.push(`the ${file.kind.toUpperCase()} left out: at ${formatMegabytes(file.bytes.byteLength)} it is over ${limit.label}`);
     }
   }
   return { files: fitted, notes };
@@ -40,7 +41,7 @@ export async function fitUploadLimit(files: readonly ResultUpload[], limit: Uplo
 export async function fitPicture(picture: { readonly name: string; readonly bytes: Uint8Array }, limit: UploadLimit): Promise<{ name: string; bytes: Uint8Array; note?: string }> {
   if (picture.bytes.byteLength <= limit.bytes) return { name: picture.name, bytes: picture.bytes };
   const { bytes, width } = await jpegWithin(picture.bytes, limit.bytes);
-  const note = `the picture sent as a JPEG${width === undefined ? '' : ` ${width} px wide`} to fit ${limit.label} (its PNG was ${megabytes(picture.bytes.byteLength)})`;
+  const note = `the picture sent as a JPEG${width === undefined ? '' : ` ${width} px wide`} to fit ${limit.label} (its PNG was ${formatMegabytes(picture.bytes.byteLength)})`;
   return { name: picture.name.replace(/\.png$/, '') + '.jpg', bytes, note };
 }
 
@@ -56,8 +57,4 @@ async function jpegWithin(png: Uint8Array, maxBytes: number): Promise<{ bytes: B
     bytes = await encode(width);
   }
   return { bytes, width };
-}
-
-function megabytes(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }

@@ -236,6 +236,7 @@ export async function encodePng(image: RgbImage): Promise<Buffer> {
   return toSharp(image).png({ compressionLevel: 2 }).toBuffer();
 }
 
-function formatMegabytes(bytes: number): string {
+/** `10.8 MB`: a size as the bot tells it to users (in MiB, as chat platforms count their limits). */
+export function formatMegabytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }

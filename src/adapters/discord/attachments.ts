@@ -3,12 +3,13 @@ import { hostOfLink } from '../../bot/format.ts';
 import type { UploadedImage } from '../../bot/commands/types.ts';
 import type { BotEnvironment } from '../../bot/config.ts';
 import { BotError } from '../../bot/errors.ts';
+import { formatMegabytes } from '../../engine/image.ts';
 import { downloadImage, isPictureOrClipType } from '../download.ts';
 
 /** Discord says how large an attachment is before we fetch it. */
 export function sizeProblemOf(env: BotEnvironment, attachment: Pick<Attachment, 'size'>, label: string): string | undefined {
   if (attachment.size <= env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024) return undefined;
-  return `The ${label} is ${(attachment.size / 1048576).toFixed(1)} MB; the limit is ${env.IMPASTO_MAX_UPLOAD_MB} MB.`;
+  return `The ${label} is ${formatMegabytes(attachment.size)}; the limit is ${env.IMPASTO_MAX_UPLOAD_MB} MB.`;
 }
 
 /** Fetches an attachment from Discord's CDN only, within the upload limit. */

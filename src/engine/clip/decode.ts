@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { InputError } from '../errors.ts';
-import { AVIF_SEQUENCE_BRAND, isoBrandOf, type RgbImage } from '../image.ts';
+import { AVIF_SEQUENCE_BRAND, formatMegabytes, isoBrandOf, type RgbImage } from '../image.ts';
 
 export interface Clip {
   readonly frames: readonly RgbImage[];
@@ -92,7 +92,7 @@ export async function decodeClipIfAny(bytes: Uint8Array, limits: ClipLimits): Pr
  * the first frames (all that the limits allow by default).
  */
 export async function decodeClip(bytes: Uint8Array, limits: ClipLimits = DEFAULT_CLIP_LIMITS, label = 'clip', take?: number): Promise<Clip> {
-  if (bytes.byteLength > limits.maxBytes) throw new InputError('too_many_bytes', `The ${label} is ${megabytes(bytes.byteLength)}; the limit is ${megabytes(limits.maxBytes)}.`, 'content');
+  if (bytes.byteLength > limits.maxBytes) throw new InputError('too_many_bytes', `The ${label} is ${formatMegabytes(bytes.byteLength)}; the limit is ${formatMegabytes(limits.maxBytes)}.`, 'content');
   const viaFfmpeg = ffmpegClipKindOf(bytes);
   return viaFfmpeg ? decodeVideo(bytes, limits, label, viaFfmpeg, take) : decodeAnimation(bytes, limits, label, take);
 }
@@ -253,8 +253,4 @@ function checkLimits(label: string, clip: { frames: number; seconds: number; wid
   }
   if (clip.seconds > limits.maxSeconds + 0.05) throw new InputError('invalid_option', `The ${label} lasts ${clip.seconds.toFixed(1)} s; clips may last up to ${limits.maxSeconds} s.`, 'content');
   if (clip.frames > limits.maxFrames) throw new InputError('invalid_option', `The ${label} has ${clip.frames} frames; clips may have up to ${limits.maxFrames}.`, 'content');
-}
-
-function megabytes(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
