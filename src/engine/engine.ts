@@ -5,7 +5,7 @@ import { InputError, throwIfAborted } from './errors.ts';
 import { preserveContentColors } from './color.ts';
 import { blendWithMask, checkMaskShape, maskFromImage, resizeMap, type Mask } from './mask.ts';
 import { withTemporalLoss } from './clip/temporal.ts';
-import { paintedStages, scaleSchedule, type Scale } from './multiscale.ts';
+import { isEnlarged, paintedStages, scaleSchedule, type Scale } from './multiscale.ts';
 import { checkAspectRatio, checkPaintableAt, smallestLongSide } from './proportions.ts';
 import { frameInterval } from './gif.ts';
 import { resizeExactly, resizeToLongSide, sizeAtLongSide, type RgbImage } from './image.ts';
@@ -309,7 +309,7 @@ async function runStylization(
   let finalStage: Stage | undefined;
 
   for (const [index, scale] of schedule.entries()) {
-    if (scale.iterations === 0 && x && finalStage) {
+    if (isEnlarged(scale) && x && finalStage) {
       // Enlarged, not painted (see multiscale.ts): the photo (and mask) at this size, no painting.
       const photo = await photoAt(request, scale.size);
       x = await refine(x, finalStage.content, photo.content);

@@ -48,9 +48,14 @@ export function scaleSchedule(targetSize: number, iterations: number, multiScale
   return stages.map((size, index) => ({ size, iterations: counts[index]! }));
 }
 
-/** The stages that are painted: all but an enlarged last one (no iterations: see `ENLARGED_ABOVE`). */
+/** A stage that is the one below enlarged, not painted (no iterations: see `ENLARGED_ABOVE`). */
+export function isEnlarged(scale: Scale): boolean {
+  return scale.iterations === 0;
+}
+
+/** The stages that are painted: all but an enlarged last one. */
 export function paintedStages(scales: readonly Scale[]): Scale[] {
-  return scales.filter((scale) => scale.iterations > 0);
+  return scales.filter((scale) => !isEnlarged(scale));
 }
 
 /** `total` iterations over `count` stages, 1/RATIO as many at each finer one; rounding leftovers go to the coarsest. */
