@@ -16,22 +16,22 @@ export interface JobDelivery {
 /**
  * Feeds one platform's job events, as message parts, to `deliver`, one at a time per job (so that a
  * job's edits arrive in order) while different jobs proceed independently. A failed delivery is
- * reported and does not hold up the next one. With an `uploadLimit`, a result's files are made to
- * fit it first, and its details say how.
+ * reported and does not hold up the next one. With an `uploadLimitOf`, a result's files are made to
+ * fit the limit where the job answers first, and its details say how.
  */
 export function deliverJobEvents(
   bot: Bot,
   platform: Platform,
   deliver: (delivery: JobDelivery) => Promise<void>,
   handlers: { onError: (error: unknown, event: JobEvent) => void; onFinished?: (jobId: string) => void },
-  uploadLimit?: UploadLimit,
+  uploadLimitOf?: (job: Job) => UploadLimit,
 ): JobDeliveries {
   const pending = new Map<string, Promise<void>>();
   const unsubscribe = bot.onEvent((event) => {
     if (event.job.origin.platform !== platform) return;
     const jobId = event.job.id;
     const message = messageForEvent(event);
-    const next = (pending.get(jobId) ?? Promise.resolve()).then(async () => deliver(await deliveryOf(bot, event, message, uploadLimit))).catch((error: unknown) => handlers.onError(error, event));
+    const next = (pending.get(jobId) ?? Promise.resolve()).then(async () => deliver(await deliveryOf(bot, event, message, uploadLimitOf))).catch((error: unknown) => handlers.onError(error, event));
     pending.set(jobId, next);
     if (message.final) {
       void next.then(() => {
@@ -56,10 +56,10 @@ export function deliverJobEvents(
   };
 }
 
-async function deliveryOf(bot: Bot, event: JobEvent, message: JobMessage, uploadLimit: UploadLimit | undefined): Promise<JobDelivery> {
+async function deliveryOf(bot: Bot, event: JobEvent, message: JobMessage, uploadLimitOf: ((job: Job) => UploadLimit) | undefined): Promise<JobDelivery> {
   const files = await readFiles(bot, event.job, message);
-  if (!uploadLimit || files.length === 0) return { event, job: event.job, message, files };
-  const fitted = await fitUploadLimit(files, uploadLimit);
+  if (!uploadLimitOf || files.length === 0) return { event, job: event.job, message, files };
+  const fitted = await fitUploadLimit(files, uploadLimitOf(event.job));
   if (fitted.notes.length === 0) return { event, job: event.job, message, files };
   const details = [message.details, ...fitted.notes].filter((part) => part !== undefined && part !== '').join(' · ');
   return { event, job: event.job, message: { ...message, details, files: fitted.files.map(({ bytes: _bytes, ...file }) => file) }, files: fitted.files };

@@ -54,7 +54,7 @@ export async function downloadImage(url: string, name: string, policy: DownloadP
   const declared = Number(response.headers.get('content-length') ?? 0);
   if (declared > policy.maxBytes) {
     await response.body.cancel();
-    throw new InputError('too_many_bytes', `The ${policy.label} is ${formatMegabytes(declared)}; the limit is ${(policy.maxBytes / 1048576).toFixed(0)} MB.`, policy.field);
+    throw new InputError('too_many_bytes', `The ${policy.label} is ${formatMegabytes(declared)}; the limit is ${formatMegabytes(policy.maxBytes)}.`, policy.field);
   }
   const bytes = Buffer.concat(await readBody(response.body, policy).catch((error: unknown) => {
     // The host dropped the connection or was too slow partway through the file: fetch's own words
@@ -69,7 +69,7 @@ async function readBody(body: ReadableStream<Uint8Array>, policy: DownloadPolicy
   let received = 0;
   for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
     received += chunk.byteLength;
-    if (received > policy.maxBytes) throw new InputError('too_many_bytes', `The ${policy.label} is over the ${(policy.maxBytes / 1048576).toFixed(0)} MB limit.`, policy.field);
+    if (received > policy.maxBytes) throw new InputError('too_many_bytes', `The ${policy.label} is over the ${formatMegabytes(policy.maxBytes)} limit.`, policy.field);
     chunks.push(chunk);
   }
   return chunks;

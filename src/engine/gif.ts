@@ -8,7 +8,7 @@ export interface GifOptions {
   readonly frameDelayMs?: number;
   /** Milliseconds the final frame is held before the loop restarts. */
   readonly finalHoldMs?: number;
-  /** The GIF is shrunk until it fits (chat platforms cap uploads; Discord's is 8 MB without boosts). */
+  /** The GIF is shrunk until it fits (chat platforms cap uploads; the default 8 MB is within Discord's 10 MB without boosts). */
   readonly maxBytes?: number;
   /**
    * Long side of the GIF at most. The PNG carries the full resolution; the GIF shows the picture

@@ -236,7 +236,10 @@ export async function encodePng(image: RgbImage): Promise<Buffer> {
   return toSharp(image).png({ compressionLevel: 2 }).toBuffer();
 }
 
-/** `10.8 MB`: a size as the bot tells it to users (in MiB, as chat platforms count their limits). */
+/**
+ * `10.8 MB`, `10 MB`: a size as the bot tells it to users (in MiB, as chat platforms count their
+ * limits), to a tenth, without a trailing `.0`.
+ */
 export function formatMegabytes(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  return `${Number((bytes / (1024 * 1024)).toFixed(1))} MB`;
 }

@@ -2,22 +2,25 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startDiscordAdapter, type DiscordAdapter } from '../../src/adapters/discord/adapter.ts';
+import { uploadLimitIn } from '../../src/adapters/discord/upload-limits.ts';
 import { importStyles } from '../../src/bot/styles/import.ts';
 import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
 import { startTestBot } from '../helpers/bot.ts';
 import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
-import { APPLICATION_ID, attachmentObject, interactionPayload, startFakeDiscord, type FakeDiscord } from '../fakes/discord/server.ts';
+import { APPLICATION_ID, CHANNEL_ID, GUILD_ID, attachmentObject, interactionPayload, startFakeDiscord, type FakeDiscord } from '../fakes/discord/server.ts';
 
 /**
  * A result larger than Discord takes (a 2048×1536 PNG is about 8 MB, a square one more; Discord
  * takes 10 MB a file on a server without boosts) used to have its whole message refused, and the
  * user never got the picture. Here the fake Discord and the adapter share a limit small enough for a
  * quick job's PNG to pass it: the real discord.js, and a fake that refuses what Discord refuses
- * (413, code 40005).
+ * (413, code 40005). Boosts raise Discord's limit (50 MB at level 2): here to ten times the unboosted one.
  */
 const LIMIT = 60_000;
+const BOOSTED_LIMIT = 600_000;
+const LIMITS = { 0: LIMIT, 1: LIMIT, 2: BOOSTED_LIMIT, 3: 2 * BOOSTED_LIMIT };
 
 let fake: FakeDiscord;
 let harness: Awaited<ReturnType<typeof startTestBot>>;
@@ -34,7 +37,7 @@ beforeAll(async () => {
     IMPASTO_MAX_ITERATIONS: '20',
   });
   await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
-  adapter = await startDiscordAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }), uploadLimitBytes: LIMIT });
+  adapter = await startDiscordAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }), uploadLimits: LIMITS });
 });
 afterAll(async () => {
   await adapter?.stop();
@@ -42,23 +45,27 @@ afterAll(async () => {
   await fake?.close();
 });
 
+/** Paints the tubingen photo at 256 px through /stylize; the final edit of its reply, and its job. */
+async function paintThroughSlashCommand(interactionId: string) {
+  const photoUrl = fake.addCdnFile('tubingen.jpg', await readFile(sharedImagePath('content_tubingen.jpg')), 'image/jpeg');
+  const content = attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 80_000);
+  const options = [
+    { name: 'content', type: 11, value: content.id },
+    { name: 'style_name', type: 3, value: 'starry-night' },
+    { name: 'size', type: 4, value: 256 },
+    { name: 'iterations', type: 4, value: 4 },
+  ];
+  const interaction = interactionPayload({ type: 2, user: alice, data: { id: interactionId, name: 'stylize', type: 1, options, resolved: { attachments: { [content.id]: content } } } });
+  fake.dispatchInteraction(interaction);
+  const edit = `/webhooks/${APPLICATION_ID}/${interaction.token as string}/messages/@original`;
+  const final = await fake.waitForRequest((request) => request.path === edit && request.method === 'PATCH' && /^Done/.test(String((request.json as { content?: string }).content)), 120_000);
+  const job = harness.bot.jobsOf('discord', alice.id)[0]!;
+  return { final, job, png: await readFile(job.result!.pngPath) };
+}
+
 describe('a result over Discord’s upload limit', () => {
   it('arrives, its picture as a JPEG within the limit, and its details say why', async () => {
-    const photoUrl = fake.addCdnFile('tubingen.jpg', await readFile(sharedImagePath('content_tubingen.jpg')), 'image/jpeg');
-    const content = attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 80_000);
-    const options = [
-      { name: 'content', type: 11, value: content.id },
-      { name: 'style_name', type: 3, value: 'starry-night' },
-      { name: 'size', type: 4, value: 256 },
-      { name: 'iterations', type: 4, value: 4 },
-    ];
-    const interaction = interactionPayload({ type: 2, user: alice, data: { id: '800000000000000001', name: 'stylize', type: 1, options, resolved: { attachments: { [content.id]: content } } } });
-    fake.dispatchInteraction(interaction);
-    const edit = `/webhooks/${APPLICATION_ID}/${interaction.token as string}/messages/@original`;
-    const final = await fake.waitForRequest((request) => request.path === edit && request.method === 'PATCH' && /^Done/.test(String((request.json as { content?: string }).content)), 120_000);
-
-    const job = harness.bot.jobsOf('discord', alice.id)[0]!;
-    const png = await readFile(job.result!.pngPath);
+    const { final, job, png } = await paintThroughSlashCommand('800000000000000001');
     // The premise: the PNG alone is over the limit.
     expect(png.byteLength).toBeGreaterThan(LIMIT);
     const still = final.files.find((file) => !file.filename.endsWith('.gif'))!;
@@ -70,5 +77,23 @@ describe('a result over Discord’s upload limit', () => {
     // Every file of the message is within the limit (the fake refuses the message otherwise), and the description is kept.
     for (const file of final.files) expect(file.bytes.byteLength).toBeLessThanOrEqual(LIMIT);
     expect((final.json as { attachments: { filename: string; description?: string }[] }).attachments.find((attachment) => attachment.filename === still.filename)?.description).toMatch(/starry-night/);
+  });
+
+  it('on a server boosted since, arrives as its PNG: the server’s own limit is used', async () => {
+    fake.boostGuild(2, BOOSTED_LIMIT);
+    await vi.waitFor(() => expect(adapter.client.guilds.cache.get(GUILD_ID)?.premiumTier).toBe(2));
+    const { final, job, png } = await paintThroughSlashCommand('800000000000000002');
+    // The premise: over the unboosted limit, within the boosted one.
+    expect(png.byteLength).toBeGreaterThan(LIMIT);
+    expect(png.byteLength).toBeLessThanOrEqual(BOOSTED_LIMIT);
+    const still = final.files.find((file) => !file.filename.endsWith('.gif'))!;
+    expect(still.filename).toBe(`impasto-${job.id}.png`);
+    expect(Buffer.compare(Buffer.from(still.bytes), png)).toBe(0);
+    expect(String((final.json as { content: string }).content)).not.toMatch(/JPEG/);
+    expect(uploadLimitIn(adapter.client, CHANNEL_ID, LIMITS).label).toBe("this server's 0.6 MB upload limit");
+  });
+
+  it('where the bot does not know the channel’s server (a direct message), is the unboosted limit', () => {
+    expect(uploadLimitIn(adapter.client, '123456789012345678', LIMITS)).toEqual({ bytes: LIMIT, label: "Discord's 0.1 MB upload limit" });
   });
 });

@@ -43,6 +43,6 @@ describe('fitting a result to an upload limit', () => {
     const mp4: ResultUpload = { kind: 'mp4', name: 'impasto-a.mp4', description: 'the clip', bytes: new Uint8Array(3 * 1024 * 1024) };
     const fitted = await fitUploadLimit([gif, mp4], limit(2 * 1024 * 1024));
     expect(fitted.files).toEqual([gif]);
-    expect(fitted.notes).toEqual(['the MP4 left out: at 3.0 MB it is over the test’s limit']);
+    expect(fitted.notes).toEqual(['the MP4 left out: at 3 MB it is over the test’s limit']);
   });
 });

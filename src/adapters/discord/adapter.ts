@@ -2,7 +2,6 @@ import { Client, Events, GatewayIntentBits, MessageFlags, Options, Partials, typ
 import type { Logger } from 'pino';
 import type { Bot } from '../../bot/bot.ts';
 import { ConfigError, type BotEnvironment } from '../../bot/config.ts';
-import type { UploadLimit } from '../../bot/upload-limit.ts';
 import { networkCodeOf, unreachableText } from '../connection-errors.ts';
 import { deliverJobEvents } from '../deliveries.ts';
 import { renderContestsOnDiscord } from './contests.ts';
@@ -14,6 +13,7 @@ import { onMessageCommand } from './listeners/message-menu.ts';
 import { onStylePick } from './listeners/style-pick.ts';
 import { deliverToDiscord, describeDiscordError } from './render.ts';
 import { CUSTOM_ID, type DiscordState } from './state.ts';
+import { DISCORD_UPLOAD_LIMITS, uploadLimitIn, type UploadLimitsByBoost } from './upload-limits.ts';
 
 export interface DiscordAdapterOptions {
   readonly bot: Bot;
@@ -24,12 +24,9 @@ export interface DiscordAdapterOptions {
   /** The clock, and how long an interaction token lives (15 minutes); tests shorten both. */
   readonly now?: () => number;
   readonly interactionLifetimeMs?: number;
-  /** The largest file the bot uploads (Discord's limit on a server without boosts; tests lower it). */
-  readonly uploadLimitBytes?: number;
+  /** The largest file the bot uploads, by the server's boost level (Discord's own; tests lower them). */
+  readonly uploadLimits?: UploadLimitsByBoost;
 }
-
-/** Discord's upload limit per file where a server has no boosts (boosted servers allow more). */
-const DISCORD_UPLOAD_LIMIT = 10 * 1024 * 1024;
 
 export interface DiscordAdapter {
   readonly client: Client;
@@ -57,7 +54,8 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     ...options.clientOptions,
     rest: { ...(env.DISCORD_API_URL ? { api: env.DISCORD_API_URL } : {}), ...options.clientOptions?.rest },
   });
-  const uploadLimit = uploadLimitOf(options.uploadLimitBytes ?? DISCORD_UPLOAD_LIMIT);
+  const uploadLimits = options.uploadLimits ?? DISCORD_UPLOAD_LIMITS;
+  const uploadLimitOf = (channelId: string) => uploadLimitIn(client, channelId, uploadLimits);
   const state: DiscordState = {
     bot,
     env,
@@ -70,7 +68,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
       'discord',
       (delivery) => deliverToDiscord(state, delivery),
       { onError: (error, event) => logger.warn({ err: error, jobId: event.job.id, event: event.type }, `could not deliver to Discord: ${describeDiscordError(error)}`) },
-      uploadLimit,
+      (job) => uploadLimitOf(job.origin.channelId),
     ),
     pendingPicks: new Map(),
   };
@@ -94,7 +92,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   client.on(Events.ShardError, (error, shardId) => logger.error({ err: error, shardId }, 'discord gateway error'));
 
-  const stopContests = renderContestsOnDiscord(client, bot, logger, uploadLimit);
+  const stopContests = renderContestsOnDiscord(client, bot, logger, uploadLimitOf);
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
   try {
     await client.login(env.DISCORD_TOKEN);
@@ -136,8 +134,4 @@ export function describeLoginFailure(error: unknown, env: Pick<BotEnvironment, '
   const network = networkCodeOf(error);
   if (network) return unreachableText('Discord', network, 'DISCORD_API_URL', env.DISCORD_API_URL !== undefined);
   return `Could not connect to Discord: ${error instanceof Error ? error.message : String(error)}`;
-}
-
-function uploadLimitOf(bytes: number): UploadLimit {
-  return { bytes, label: `Discord's ${Number((bytes / 1024 / 1024).toFixed(1))} MB upload limit` };
 }

@@ -16,11 +16,11 @@ interface PostedMessage {
 
 /**
  * Contest events → channel messages: the announcement, each entry with its Vote button, the winners.
- * A painting or entry over the upload limit (a 2048-px PNG can be) is posted as a JPEG.
+ * A painting or entry over the channel's upload limit (a 2048-px PNG can be) is posted as a JPEG.
  */
-export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger, uploadLimit: UploadLimit): () => void {
-  const fitted = async (picture: { name: string; bytes: Uint8Array }) => {
-    const { name, bytes } = await fitPicture(picture, uploadLimit);
+export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger, uploadLimitOf: (channelId: string) => UploadLimit): () => void {
+  const fitted = async (channelId: string, picture: { name: string; bytes: Uint8Array }) => {
+    const { name, bytes } = await fitPicture(picture, uploadLimitOf(channelId));
     return { name, data: Buffer.from(bytes) };
   };
   // Each picture described (its alt text, for screen readers), as a job's results are.
@@ -44,7 +44,7 @@ export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger
         const message = await post(
           contest.channelId,
           { content: contestMessages.announcement(contest, '/contest enter') },
-          [{ ...(await fitted({ name: 'contest-style.png', bytes: await readFile(contest.stylePath) })), description: `The contest's style: ${contest.styleLabel}.` }],
+          [{ ...(await fitted(contest.channelId, { name: 'contest-style.png', bytes: await readFile(contest.stylePath) })), description: `The contest's style: ${contest.styleLabel}.` }],
         );
         bot.contests.setAnnouncement(contest.id, { messageId: message.id });
         return;
@@ -53,7 +53,7 @@ export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger
         const files = await bot.resultFiles(event.job);
         // A late entry (painted after the end) has no vote to take.
         const components = event.entry.late ? [] : [voteRow(event.entry).toJSON()];
-        const message = await post(contest.channelId, { content: contestMessages.entry(contest, event.entry), components, allowed_mentions: { parse: [] } }, [{ ...(await fitted({ name: `entry-${event.entry.id}.png`, bytes: files.png })), description: describeResultFiles(event.job).png }]);
+        const message = await post(contest.channelId, { content: contestMessages.entry(contest, event.entry), components, allowed_mentions: { parse: [] } }, [{ ...(await fitted(contest.channelId, { name: `entry-${event.entry.id}.png`, bytes: files.png })), description: describeResultFiles(event.job).png }]);
         bot.contests.setEntryMessage(event.entry.id, { messageId: message.id });
         return;
       }

@@ -227,7 +227,7 @@ async function runClip(request: RunRequest, context: MethodContext, inputs: { st
   });
   const first = result.frames[0]!;
   await writeAtomically(request.output.pngPath, await encodePng(first));
-  // Shrunk, if need be, to the encoder's default byte limit: Discord's upload limit without boosts.
+  // Shrunk, if need be, to the encoder's default byte limit (8 MB: within Discord's 10 MB without boosts).
   const gif = await encodeGifFitting(result.frames, { delaysMs: result.delaysMs, maxSide: Math.max(first.width, first.height) });
   await writeAtomically(request.output.gifPath, gif.bytes);
   // A video is answered with a video too (ffmpeg decoded it, so it is there to encode).

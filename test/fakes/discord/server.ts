@@ -81,6 +81,11 @@ export interface FakeDiscord {
   postDirectMessage(author: FakeUser, message: Record<string, unknown>): Record<string, unknown>;
   /** Drops the gateway connection (as a network blip does); the client is expected to resume. */
   dropGateway(): void;
+  /**
+   * Boosts the fake's server to `premiumTier` (GUILD_UPDATE, as Discord sends it) and from then on
+   * takes attachments up to `maxFileBytes` (boosts raise the upload limit at levels 2 and 3).
+   */
+  boostGuild(premiumTier: number, maxFileBytes: number): void;
   /** Gateway opcodes received, in order (2 IDENTIFY, 6 RESUME, …). */
   readonly gatewayOps: number[];
   waitForRequest(predicate: (request: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
@@ -94,6 +99,7 @@ export interface FakeDiscord {
  * a message with a larger one is refused as Discord refuses it (413, code 40005).
  */
 export async function startFakeDiscord({ maxFileBytes = 10 * 1024 * 1024 }: { maxFileBytes?: number } = {}): Promise<FakeDiscord> {
+  const guild = { premiumTier: 0, maxFileBytes };
   const requests: RecordedRequest[] = [];
   const cdnFetches: string[] = [];
   const waiters = new Set<{ predicate: (request: RecordedRequest) => boolean; resolve: (request: RecordedRequest) => void }>();
@@ -151,7 +157,7 @@ export async function startFakeDiscord({ maxFileBytes = 10 * 1024 * 1024 }: { ma
     if (content !== undefined && content.length > MAX_CONTENT_LENGTH) {
       return send(400, { message: 'Invalid Form Body', code: 50035, errors: { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: `Must be ${MAX_CONTENT_LENGTH} or fewer in length.` }] } } });
     }
-    if (body.files.some((file) => file.bytes.byteLength > maxFileBytes)) return send(413, { message: 'Request entity too large', code: 40005 });
+    if (body.files.some((file) => file.bytes.byteLength > guild.maxFileBytes)) return send(413, { message: 'Request entity too large', code: 40005 });
     // Interaction callbacks and webhooks carry no token; anything that does must carry the bot's.
     const authorization = request.headers.authorization;
     if (authorization !== undefined && authorization !== `Bot ${BOT_TOKEN}`) return send(401, { message: '401: Unauthorized', code: 0 });
@@ -226,7 +232,7 @@ export async function startFakeDiscord({ maxFileBytes = 10 * 1024 * 1024 }: { ma
             application: { id: APPLICATION_ID, flags: 0 },
           },
         });
-        sendPayload({ op: 0, t: 'GUILD_CREATE', s: ++sequence, d: guildObject() });
+        sendPayload({ op: 0, t: 'GUILD_CREATE', s: ++sequence, d: guildObject(guild.premiumTier) });
       }
       if (payload.op === 6) sendPayload({ op: 0, t: 'RESUMED', s: ++sequence, d: {} });
     });
@@ -274,6 +280,12 @@ export async function startFakeDiscord({ maxFileBytes = 10 * 1024 * 1024 }: { ma
     },
     dispatchRaw(type, data) {
       for (const ws of sockets) ws.send(JSON.stringify({ op: 0, t: type, s: ++sequence, d: data }));
+    },
+    boostGuild(premiumTier, maxFileBytes) {
+      Object.assign(guild, { premiumTier, maxFileBytes });
+      // A GUILD_UPDATE carries the server's own fields, not its channels or members.
+      const { channels: _channels, threads: _threads, members: _members, voice_states: _voice, presences: _presences, ...updated } = guildObject(premiumTier);
+      for (const ws of sockets) ws.send(JSON.stringify({ op: 0, t: 'GUILD_UPDATE', s: ++sequence, d: updated }));
     },
     dropGateway() {
       // 4000 "unknown error": a resumable close, as Discord documents.
@@ -365,7 +377,7 @@ function channelObject(id: string) {
   return { id, type: 0, guild_id: GUILD_ID, name: 'general', position: 0, permission_overwrites: [], nsfw: false, parent_id: null };
 }
 
-function guildObject() {
+function guildObject(premiumTier: number) {
   return {
     id: GUILD_ID,
     name: 'Painters',
@@ -393,7 +405,7 @@ function guildObject() {
     joined_at: new Date().toISOString(),
     large: false,
     unavailable: false,
-    premium_tier: 0,
+    premium_tier: premiumTier,
     preferred_locale: 'en-US',
     nsfw_level: 0,
   };
