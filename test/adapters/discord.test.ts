@@ -155,6 +155,9 @@ describe('Discord', () => {
     expect(commands[7]!.options!.map((sub) => sub.name)).toEqual(['add', 'remove', 'train']);
     expect(commands[8]!.options!.map((sub) => sub.name)).toEqual(['start', 'enter', 'withdraw', 'status', 'history', 'end', 'cancel', 'remove']);
     expect(commands.slice(9).map((command) => command.type)).toEqual([3, 3]);
+    // Only /settings is for moderators alone (ManageGuild, 1 << 5): the others offer members something.
+    const permissions = commands.map((command) => (command as { default_member_permissions?: string }).default_member_permissions);
+    expect(Object.fromEntries(commands.map((command, index) => [command.name, permissions[index]]))).toEqual({ ...Object.fromEntries(commands.map((command) => [command.name, undefined])), settings: '32' });
   });
 
   it('registers only what Discord accepts (the fake checks the rules Discord documents)', async () => {

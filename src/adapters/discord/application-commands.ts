@@ -1,6 +1,7 @@
 import {
   ApplicationCommandOptionType,
   ApplicationCommandType,
+  PermissionFlagsBits,
   type RESTPostAPIApplicationCommandsJSONBody,
   type APIApplicationCommandOption,
   type APIApplicationCommandBasicOption,
@@ -11,9 +12,18 @@ export const STYLIZE_WITH = 'Stylize with…';
 export const USE_AS_STYLE = 'Use as style';
 
 /**
+ * A command only moderators may run is shown only to members who may manage the server (the bot's
+ * own test of a moderator; Administrator includes it), so the others' command list does not offer
+ * what would refuse them. A server's admins can widen it (Server Settings → Integrations); the bot
+ * checks again whatever Discord shows.
+ */
+const MODERATORS_ONLY = { default_member_permissions: String(PermissionFlagsBits.ManageGuild) };
+
+/**
  * Discord's registration payload, derived from the bot's command definitions: slash commands
  * (two-word names become a command with subcommands, e.g. `/style add`) plus the two message
- * context-menu commands.
+ * context-menu commands. A command whose every subcommand is for moderators is hidden from the
+ * others (Discord sets permissions per command, not per subcommand).
  */
 export function buildApplicationCommands(definitions: readonly CommandDefinition[]): RESTPostAPIApplicationCommandsJSONBody[] {
   const commands: RESTPostAPIApplicationCommandsJSONBody[] = [];
@@ -21,7 +31,7 @@ export function buildApplicationCommands(definitions: readonly CommandDefinition
   for (const definition of definitions) {
     const [name, sub] = definition.name.split(' ');
     if (!sub) {
-      commands.push({ type: ApplicationCommandType.ChatInput, name: name!, description: clip(definition.description), options: optionsOf(definition) });
+      commands.push({ type: ApplicationCommandType.ChatInput, name: name!, description: clip(definition.description), options: optionsOf(definition), ...(definition.moderatorsOnly ? MODERATORS_ONLY : {}) });
     } else {
       groups.set(name!, [...(groups.get(name!) ?? []), definition]);
     }
@@ -37,6 +47,7 @@ export function buildApplicationCommands(definitions: readonly CommandDefinition
         description: clip(definition.description),
         options: optionsOf(definition),
       })),
+      ...(subcommands.every((definition) => definition.moderatorsOnly) ? MODERATORS_ONLY : {}),
     });
   }
   commands.push({ type: ApplicationCommandType.Message, name: STYLIZE_WITH }, { type: ApplicationCommandType.Message, name: USE_AS_STYLE });

@@ -18,6 +18,7 @@ interface RegisteredOption {
   readonly min_length?: number;
   readonly max_length?: number;
   readonly autocomplete?: boolean;
+  readonly default_member_permissions?: unknown;
 }
 
 const CHAT_INPUT = 1;
@@ -43,6 +44,11 @@ export function registrationErrors(payload: unknown): string[] {
     const key = `${command.type ?? CHAT_INPUT}:${command.name}`;
     if (seen.has(key)) errors.push(`two commands named ${command.name}`);
     seen.add(key);
+    // A permission bit set, written as a decimal string (or null: everyone).
+    const permissions = command.default_member_permissions;
+    if (permissions !== undefined && permissions !== null && !(typeof permissions === 'string' && /^\d+$/.test(permissions))) {
+      errors.push(`"${command.name}": default_member_permissions must be a permission bit set as a string of digits`);
+    }
     if ((command.type ?? CHAT_INPUT) === CHAT_INPUT) errors.push(...chatInputErrors(command));
     else {
       if (!command.name || command.name.length > 32) errors.push(`context menu "${command.name}": a name of 1 to 32 characters`);
