@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { BACKEND_NAMES, OBJECTIVE_ENGINES, type BackendName } from '../engine/backend.ts';
+import { DEFAULT_CLIP_LIMITS } from '../engine/clip/decode.ts';
+import { DEFAULT_DECODE_LIMITS } from '../engine/image.ts';
 import { SIZE_RANGE } from '../engine/options.ts';
 import { JOB_LANES } from './jobs/queue.ts';
 import { LOG_FORMATS } from './logger.ts';
@@ -99,8 +101,8 @@ const loggingSettings = {
 
 /** Clips (animated GIFs, videos), for the bot and for `impasto stylize` / `impasto fast` alike. */
 const clipSettings = {
-  IMPASTO_CLIP_MAX_FRAMES: count(48, 600),
-  IMPASTO_CLIP_MAX_SECONDS: count(6, 120),
+  IMPASTO_CLIP_MAX_FRAMES: count(DEFAULT_CLIP_LIMITS.maxFrames, 600),
+  IMPASTO_CLIP_MAX_SECONDS: count(DEFAULT_CLIP_LIMITS.maxSeconds, 120),
   IMPASTO_CLIP_SIZE: count(256, SIZE_RANGE.max).pipe(atLeastJobSize),
 };
 export const clipEnvironmentSchema = z.object(clipSettings);
@@ -129,8 +131,8 @@ export const botEnvironmentSchema = engineEnvironmentSchema
     IMPASTO_TRAINING_TIMEOUT_HOURS: trainingHours,
     IMPASTO_MAX_SIZE: optionalCount(SIZE_RANGE.max).pipe(atLeastJobSize.optional()),
     IMPASTO_MAX_ITERATIONS: optionalCount(5000),
-    IMPASTO_MAX_UPLOAD_MB: count(10, 100),
-    IMPASTO_MAX_UPLOAD_MEGAPIXELS: count(40, 400),
+    IMPASTO_MAX_UPLOAD_MB: count(DEFAULT_DECODE_LIMITS.maxBytes / (1024 * 1024), 100),
+    IMPASTO_MAX_UPLOAD_MEGAPIXELS: count(DEFAULT_DECODE_LIMITS.maxPixels / 1e6, 400),
     ...clipSettings,
     IMPASTO_RETENTION_DAYS: count(7, 3650),
     IMPASTO_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(2000),

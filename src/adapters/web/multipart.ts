@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
 import type { UploadedImage } from '../../bot/commands/types.ts';
 import { InputError } from '../../engine/errors.ts';
+import { formatMegabytes } from '../../engine/image.ts';
 
 export interface MultipartForm {
   readonly fields: Record<string, string>;
@@ -65,7 +66,7 @@ export function readMultipart(request: IncomingMessage, maxFileBytes: number, ad
       stream.on('error', malformed);
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('limit', () => {
-        failure ??= new InputError('too_many_bytes', `${info.filename || name} is over the ${(maxFileBytes / 1024 / 1024).toFixed(0)} MB upload limit.`, name);
+        failure ??= new InputError('too_many_bytes', `${info.filename || name} is over the ${formatMegabytes(maxFileBytes)} upload limit.`, name);
         stream.resume();
       });
       stream.on('end', () => {

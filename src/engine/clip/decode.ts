@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { InputError } from '../errors.ts';
-import { AVIF_SEQUENCE_BRAND, formatMegabytes, isoBrandOf, type RgbImage } from '../image.ts';
+import { AVIF_SEQUENCE_BRAND, DEFAULT_DECODE_LIMITS, formatMegabytes, isoBrandOf, type RgbImage } from '../image.ts';
 
 export interface Clip {
   readonly frames: readonly RgbImage[];
@@ -36,7 +36,15 @@ export interface ClipLimits {
 }
 
 /** Enough for a few seconds of a chat GIF; a CPU paints them within minutes (see the README). */
-export const DEFAULT_CLIP_LIMITS: ClipLimits = { maxFrames: 48, maxSeconds: 6, maxPixels: 1_000_000, maxSourcePixels: 40_000_000, maxBytes: 20 * 1024 * 1024, maxFps: 12 };
+export const DEFAULT_CLIP_LIMITS: ClipLimits = {
+  maxFrames: 48,
+  maxSeconds: 6,
+  maxPixels: 1_000_000,
+  // As a still's: the same upload.
+  maxSourcePixels: DEFAULT_DECODE_LIMITS.maxPixels,
+  maxBytes: DEFAULT_DECODE_LIMITS.maxBytes,
+  maxFps: 12,
+};
 
 /**
  * For reading again a clip that was accepted when it came (the engine's worker, its first frame
