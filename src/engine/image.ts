@@ -138,7 +138,7 @@ async function inspect(bytes: Uint8Array, limits: DecodeLimits, label: string): 
   if (width * height > limits.maxPixels) {
     throw new InputError(
       'too_many_pixels',
-      `The ${label} is ${width}×${height} (${(width * height / 1e6).toFixed(1)} megapixels); the limit is ${(limits.maxPixels / 1e6).toFixed(1)} megapixels.`,
+      `The ${label} is ${width}×${height} (${formatMegapixels(width * height)}); the limit is ${formatMegapixels(limits.maxPixels)}.`,
     );
   }
   // EXIF orientations 5–8 turn the picture a quarter: decoded, it is as wide as it was high. A HEIF
@@ -248,4 +248,10 @@ export async function encodePng(image: RgbImage): Promise<Buffer> {
  */
 export function formatMegabytes(bytes: number): string {
   return `${Number((bytes / (1024 * 1024)).toFixed(1))} MB`;
+}
+
+/** `48.8 megapixels`, `70 megapixels`, `0.25 megapixels`: a picture's size as the bot tells it to users. */
+export function formatMegapixels(pixels: number): string {
+  const megapixels = pixels / 1e6;
+  return `${Number(megapixels >= 1 ? megapixels.toFixed(1) : megapixels.toPrecision(2))} megapixels`;
 }

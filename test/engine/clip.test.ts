@@ -88,7 +88,7 @@ describe('clips in and out', () => {
     const gif = await encodeGif(clip.frames, { delaysMs: [1000, 1000, 1000, 1000, 1000], maxSide: 96 });
     await expect(decodeClip(gif, { ...DEFAULT_CLIP_LIMITS, maxFrames: 4 })).rejects.toThrow('The clip has 5 frames; clips may have up to 4.');
     await expect(decodeClip(gif, { ...DEFAULT_CLIP_LIMITS, maxSeconds: 3 })).rejects.toThrow('The clip lasts 5.0 s; clips may last up to 3 s.');
-    await expect(decodeClip(gif, { ...DEFAULT_CLIP_LIMITS, maxSourcePixels: 5000 })).rejects.toMatchObject({ code: 'too_many_pixels', message: 'The clip is 96×72 per frame; clips may have up to 0.0 megapixels per frame.' });
+    await expect(decodeClip(gif, { ...DEFAULT_CLIP_LIMITS, maxSourcePixels: 5000 })).rejects.toMatchObject({ code: 'too_many_pixels', message: 'The clip is 96×72 per frame; clips may have up to 0.005 megapixels per frame.' });
     await expect(decodeClip(gif, { ...DEFAULT_CLIP_LIMITS, maxBytes: 100 })).rejects.toMatchObject({ code: 'too_many_bytes', field: 'content' });
   });
 

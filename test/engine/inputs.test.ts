@@ -199,7 +199,7 @@ describe('decoding uploads', () => {
   });
 
   it('rejects a decompression bomb from its header, without decoding it', async () => {
-    await expectInputError(decodeImage(await pngClaiming(60_000, 60_000)), 'too_many_pixels', /60000×60000 \(3600\.0 megapixels\); the limit is 70\.0 megapixels/);
+    await expectInputError(decodeImage(await pngClaiming(60_000, 60_000)), 'too_many_pixels', /60000×60000 \(3600 megapixels\); the limit is 70 megapixels/);
   });
 
   it('takes a phone’s 50-megapixel photo under the default limits (it was refused at 40), and a 200-megapixel one is refused', async () => {
@@ -207,7 +207,7 @@ describe('decoding uploads', () => {
     const fifty = await sharp({ create: { width: 8160, height: 6144, channels: 3, background: '#6a8caf' } }).jpeg().toBuffer();
     const decoded = await decodeImage(fifty, undefined, 'photo', 1024);
     expect([decoded.width, decoded.height]).toEqual([1024, 771]);
-    await expectInputError(decodeImage(await pngClaiming(16320, 12240), undefined, 'photo', 1024), 'too_many_pixels', /16320×12240 \(199\.8 megapixels\); the limit is 70\.0 megapixels/);
+    await expectInputError(decodeImage(await pngClaiming(16320, 12240), undefined, 'photo', 1024), 'too_many_pixels', /16320×12240 \(199\.8 megapixels\); the limit is 70 megapixels/);
   });
 
   it('rejects an image whose header claims zero pixels', async () => {

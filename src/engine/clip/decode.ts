@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { InputError } from '../errors.ts';
-import { AVIF_SEQUENCE_BRAND, DEFAULT_DECODE_LIMITS, formatMegabytes, isoBrandOf, type RgbImage } from '../image.ts';
+import { AVIF_SEQUENCE_BRAND, DEFAULT_DECODE_LIMITS, formatMegabytes, formatMegapixels, isoBrandOf, type RgbImage } from '../image.ts';
 
 export interface Clip {
   readonly frames: readonly RgbImage[];
@@ -257,7 +257,7 @@ export function runFfmpeg(args: readonly string[], maxBytes: number, stdin?: Uin
 
 function checkLimits(label: string, clip: { frames: number; seconds: number; width: number; height: number }, limits: ClipLimits): void {
   if (clip.width * clip.height > limits.maxSourcePixels) {
-    throw new InputError('too_many_pixels', `The ${label} is ${clip.width}×${clip.height} per frame; clips may have up to ${(limits.maxSourcePixels / 1e6).toFixed(1)} megapixels per frame.`, 'content');
+    throw new InputError('too_many_pixels', `The ${label} is ${clip.width}×${clip.height} per frame; clips may have up to ${formatMegapixels(limits.maxSourcePixels)} per frame.`, 'content');
   }
   if (clip.seconds > limits.maxSeconds + 0.05) throw new InputError('invalid_option', `The ${label} lasts ${clip.seconds.toFixed(1)} s; clips may last up to ${limits.maxSeconds} s.`, 'content');
   if (clip.frames > limits.maxFrames) throw new InputError('invalid_option', `The ${label} has ${clip.frames} frames; clips may have up to ${limits.maxFrames}.`, 'content');
