@@ -322,6 +322,37 @@ describe('Discord', () => {
     for (const path of [job.contentPath, job.result!.pngPath, job.result!.gifPath]) expect(existsSync(path)).toBe(false);
   });
 
+  it('asks which picture of a message with several to paint, and paints the one chosen', async () => {
+    const dogUrl = fake.addCdnFile('dog.jpg', await readFile(sharedImagePath('content_dog.jpg')), 'image/jpeg');
+    const posted = userMessage(bob, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), attachmentObject(dogUrl, 'dog.jpg', 'image/jpeg', 60_000)]);
+    const menu = interactionPayload({ type: 2, user: alice, data: { id: '800000000000000009', name: 'Stylize with…', type: 3, target_id: posted.id, resolved: { messages: { [posted.id]: posted } } } });
+    fake.dispatchInteraction(menu);
+    type Prompt = { type: number; data: { content: string; components: { components: { custom_id: string; options: { label: string; value: string; default?: boolean }[] }[] }[] } };
+    const prompt = (await fake.waitForRequest(callbackOf(menu))).json as Prompt;
+    expect(prompt.data.content).toMatch(/^Paint \*\*tubingen\.jpg\*\* \(picture 1 of 2; another in the first menu\) in which style\?/);
+    const pictures = prompt.data.components[0]!.components[0]!;
+    expect(pictures.custom_id).toMatch(/^impasto:picture:/);
+    expect(pictures.options.map(({ label, default: selected }) => [label, selected])).toEqual([['1. tubingen.jpg', true], ['2. dog.jpg', false]]);
+    expect(prompt.data.components[1]!.components[0]!.options.map((option) => option.value)).toContain('the-scream');
+
+    const second = styleChosen(pictures.custom_id, '1', '900000000000000013');
+    fake.dispatchInteraction(second);
+    const updated = (await fake.waitForRequest(callbackOf(second))).json as Prompt;
+    expect(updated.type).toBe(7);
+    expect(updated.data.content).toMatch(/^Paint \*\*dog\.jpg\*\* \(picture 2 of 2;/);
+    expect(updated.data.components[0]!.components[0]!.options.map((option) => option.default)).toEqual([false, true]);
+
+    const fetchesBefore = fake.cdnFetches.length;
+    const choose = styleChosen(updated.data.components[1]!.components[0]!.custom_id, 'the-scream', '900000000000000013');
+    fake.dispatchInteraction(choose);
+    const final = await fake.waitForRequest((request) => request.method === 'PATCH' && request.path.startsWith(`/webhooks/${APPLICATION_ID}/${tokenOf(choose)}/messages/`) && request.files.length === 2);
+    await expectValidResult(final);
+    // The dog was fetched and painted, not the message's first picture.
+    expect(fake.cdnFetches.slice(fetchesBefore)).toEqual([new URL(dogUrl).pathname]);
+    const job = harness.bot.jobsOf('discord', alice.id)[0]!;
+    expect(job.photoOwner).toBe(bob.id);
+  });
+
   it('answers in place of the style menu when the style chosen has gone since, fetching nothing', async () => {
     const photo = userMessage(bob, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000)]);
     const menu = interactionPayload({ type: 2, user: alice, data: { id: '800000000000000009', name: 'Stylize with…', type: 3, target_id: photo.id, resolved: { messages: { [photo.id]: photo } } } });

@@ -10,6 +10,7 @@ import { onButton } from './listeners/buttons.ts';
 import { onChatInput } from './listeners/chat-input.ts';
 import { onMessage } from './listeners/message.ts';
 import { onMessageCommand } from './listeners/message-menu.ts';
+import { onPicturePick } from './listeners/picture-pick.ts';
 import { onStylePick } from './listeners/style-pick.ts';
 import { deliverToDiscord, describeDiscordError } from './render.ts';
 import { CUSTOM_ID, type DiscordState } from './state.ts';
@@ -123,6 +124,7 @@ async function dispatch(state: DiscordState, interaction: Interaction): Promise<
   const match = 'customId' in interaction ? CUSTOM_ID.exec(interaction.customId) : null;
   if (!match) return;
   if (interaction.isStringSelectMenu() && match[1] === 'pick') return onStylePick(state, interaction, match[2]!);
+  if (interaction.isStringSelectMenu() && match[1] === 'picture') return onPicturePick(state, interaction, match[2]!);
   if (interaction.isButton()) return onButton(state, interaction, match[1]!, match[2]!);
 }
 

@@ -22,16 +22,21 @@ export async function fetchAttachment(env: BotEnvironment, attachment: Pick<Atta
 type MessageParts = Pick<Message, 'attachments' | 'embeds' | 'messageSnapshots'>;
 
 /**
- * A message's first picture or video: attached to it, or to the message it forwards (a forward
- * carries the original's attachments in a snapshot, and none of its own).
+ * A message's pictures and videos, in their order: attached to it, or to the message it forwards (a
+ * forward carries the original's attachments in a snapshot, and none of its own).
  */
-export function pictureAttachmentOf(message: MessageParts): Attachment | undefined {
+export function pictureAttachmentsOf(message: MessageParts): Attachment[] {
   const isPicture = (attachment: Attachment) => isPictureOrClipType(attachment.contentType);
   for (const source of [message, ...message.messageSnapshots.values()]) {
-    const picture = source.attachments.find(isPicture);
-    if (picture) return picture;
+    const pictures = [...source.attachments.filter(isPicture).values()];
+    if (pictures.length > 0) return pictures;
   }
-  return undefined;
+  return [];
+}
+
+/** A message's first picture or video (see `pictureAttachmentsOf`). */
+export function pictureAttachmentOf(message: MessageParts): Attachment | undefined {
+  return pictureAttachmentsOf(message)[0];
 }
 
 /** Where a message's embedded picture points (a Tenor GIF, a pasted image address; a forward's too), when it shows one (for `noPictureText`). */

@@ -21,7 +21,17 @@ export interface DiscordState {
   readonly lifetimeMs: number;
   readonly deliveries: JobDeliveries;
   /** "Stylize with…" menus waiting for a style choice, by the key in the menu's custom id. */
-  readonly pendingPicks: Map<string, ImageRef & { readonly postedBy: string; readonly expires: number }>;
+  readonly pendingPicks: Map<string, PendingPick>;
+}
+
+/** A "Stylize with…" prompt waiting for its style: the message's pictures, and which to paint. */
+export interface PendingPick {
+  /** One, or up to ten (a message's most): then the member may pick another than the first. */
+  readonly pictures: readonly ImageRef[];
+  readonly chosen: number;
+  /** Who posted the message (they may take the result down). */
+  readonly postedBy: string;
+  readonly expires: number;
 }
 
 /** Custom ids of our components: `impasto:<action>:<id>`. */

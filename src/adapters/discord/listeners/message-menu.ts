@@ -1,45 +1,65 @@
 import { randomBytes } from 'node:crypto';
-import { ActionRowBuilder, MessageFlags, StringSelectMenuBuilder, type Attachment, type MessageContextMenuCommandInteraction } from 'discord.js';
+import { ActionRowBuilder, MessageFlags, StringSelectMenuBuilder, type Attachment, type Interaction, type MessageContextMenuCommandInteraction } from 'discord.js';
 import { replyOrRefusal } from '../../../bot/errors.ts';
 import { tellPrivately } from '../answer.ts';
 import { USE_AS_STYLE } from '../application-commands.ts';
-import { checkCanPostFiles, fetchAttachment, linkedPictureHostOf, pictureAttachmentOf } from '../attachments.ts';
+import { checkCanPostFiles, fetchAttachment, linkedPictureHostOf, pictureAttachmentsOf } from '../attachments.ts';
 import { noPictureText } from '../../../bot/format.ts';
 import { inGroupsOf } from '../../message-limits.ts';
 import { communityOf } from '../interaction-context.ts';
 import { styleChoiceLabel } from '../../../bot/styles/library.ts';
 import { savedStyleLabel, savedStyleText } from '../../../bot/styles/saved.ts';
-import type { DiscordState } from '../state.ts';
+import type { DiscordState, PendingPick } from '../state.ts';
 
 export const SAVED_STYLE = '__saved__';
 export const OTHER_MESSAGE = '__other__';
 
 /**
  * A message's Apps menu: "Use as style" saves its image as the member's style; "Stylize with…" offers
- * the styles (the saved one first) in a menu whose choice `onStylePick` handles.
+ * the styles (the saved one first) in a menu whose choice `onStylePick` handles, and, when the
+ * message has several pictures, which of them to paint (`onPicturePick`).
  */
 export async function onMessageCommand(state: DiscordState, interaction: MessageContextMenuCommandInteraction): Promise<void> {
-  const image = pictureAttachmentOf(interaction.targetMessage);
+  const pictures = pictureAttachmentsOf(interaction.targetMessage);
+  const image = pictures[0];
   if (!image) return tellPrivately(interaction, noPictureText('That message has no image attached.', linkedPictureHostOf(interaction.targetMessage)));
   if (interaction.commandName === USE_AS_STYLE) return saveStyle(state, interaction, image);
   const problem = checkCanPostFiles(interaction);
   if (problem) return tellPrivately(interaction, problem);
   const key = randomBytes(6).toString('base64url');
-  state.pendingPicks.set(key, { url: image.url, name: image.name, postedBy: interaction.targetMessage.author.id, expires: state.now() + state.lifetimeMs });
+  const pick: PendingPick = {
+    pictures: pictures.slice(0, MAX_PICTURES).map(({ url, name }) => ({ url, name })),
+    chosen: 0,
+    postedBy: interaction.targetMessage.author.id,
+    expires: state.now() + state.lifetimeMs,
+  };
+  state.pendingPicks.set(key, pick);
+  await interaction.reply({ ...pickPrompt(state, interaction, key, pick), flags: MessageFlags.Ephemeral });
+}
+
+export const EXPIRED_PICK = 'This choice has expired; use Stylize with… again.';
+
+/**
+ * "Stylize with…"'s question and its menus: which picture, first, when the message has several
+ * (each row holds one menu, so the styles then have one menu fewer), then the styles.
+ */
+export function pickPrompt(state: DiscordState, interaction: Interaction, key: string, pick: PendingPick): { content: string; components: ActionRowBuilder<StringSelectMenuBuilder>[] } {
   const saved = state.bot.savedStyles.find({ platform: 'discord', userId: interaction.user.id });
   const styles = state.bot.library.in(communityOf(interaction)).list();
-  const room = MENUS * OPTIONS_PER_MENU - (saved ? 2 : 1);
+  const pictureRows = pick.pictures.length > 1 ? [pictureMenu(key, pick)] : [];
+  const room = (MENUS - pictureRows.length) * OPTIONS_PER_MENU - (saved ? 2 : 1);
   const choices: MenuChoice[] = [
     ...(saved ? [{ label: savedStyleLabel(saved).slice(0, 100), value: SAVED_STYLE }] : []),
     ...styles.slice(0, room).map((style) => ({ label: styleChoiceLabel(style), description: style.title.slice(0, 100), value: style.name })),
     { label: 'Use an image from another message…', value: OTHER_MESSAGE },
   ];
   const left = styles.length - Math.min(room, styles.length);
-  await interaction.reply({
-    content: `Paint **${image.name}** in which style?${left > 0 ? ` (${left} more not listed: name one with /stylize style_name:<name>.)` : ''}`,
-    components: styleMenus(key, choices),
-    flags: MessageFlags.Ephemeral,
-  });
+  const picture = pick.pictures[pick.chosen]!;
+  const which = pick.pictures.length > 1 ? ` (picture ${pick.chosen + 1} of ${pick.pictures.length}; another in the first menu)` : '';
+  return {
+    content: `Paint **${picture.name}**${which} in which style?${left > 0 ? ` (${left} more not listed: name one with /stylize style_name:<name>.)` : ''}`,
+    components: [...pictureRows, ...styleMenus(key, choices)],
+  };
 }
 
 interface MenuChoice {
@@ -48,9 +68,10 @@ interface MenuChoice {
   readonly value: string;
 }
 
-/** Discord's most: options to a select menu, and rows (each holding one menu) to a message. */
+/** Discord's most: options to a select menu, rows (each holding one menu) to a message, and attachments to a message. */
 const OPTIONS_PER_MENU = 25;
 const MENUS = 5;
+const MAX_PICTURES = 10;
 
 /**
  * The choices in as many menus as they need, each labelled with the styles it runs from and to when
@@ -65,6 +86,13 @@ function styleMenus(key: string, choices: readonly MenuChoice[]): ActionRowBuild
     const menu = new StringSelectMenuBuilder().setCustomId(`impasto:pick:${key}.${index}`).setPlaceholder(placeholder.slice(0, 150)).addOptions(options);
     return new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(menu);
   });
+}
+
+/** The message's pictures by number and name, the one to paint selected. */
+function pictureMenu(key: string, pick: PendingPick): ActionRowBuilder<StringSelectMenuBuilder> {
+  const options = pick.pictures.map((picture, index) => ({ label: `${index + 1}. ${picture.name}`.slice(0, 100), value: String(index), default: index === pick.chosen }));
+  const menu = new StringSelectMenuBuilder().setCustomId(`impasto:picture:${key}`).setPlaceholder('Which picture').addOptions(options);
+  return new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(menu);
 }
 
 /**

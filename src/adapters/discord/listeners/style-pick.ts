@@ -7,7 +7,7 @@ import { showReply } from '../answer.ts';
 import { fetchAttachment } from '../attachments.ts';
 import { contextOf } from '../interaction-context.ts';
 import type { DiscordState } from '../state.ts';
-import { OTHER_MESSAGE, SAVED_STYLE } from './message-menu.ts';
+import { EXPIRED_PICK, OTHER_MESSAGE, SAVED_STYLE } from './message-menu.ts';
 
 /** The style chosen in a "Stylize with…" menu: the job answers in a public follow-up message. */
 export async function onStylePick(state: DiscordState, interaction: StringSelectMenuInteraction, menuId: string): Promise<void> {
@@ -15,7 +15,7 @@ export async function onStylePick(state: DiscordState, interaction: StringSelect
   const key = menuId.split('.')[0]!;
   const pick = state.pendingPicks.get(key);
   const choice = interaction.values[0] ?? '';
-  if (!pick || pick.expires < state.now()) return void interaction.update({ content: 'This choice has expired; use Stylize with… again.', components: [] });
+  if (!pick || pick.expires < state.now()) return void interaction.update({ content: EXPIRED_PICK, components: [] });
   if (choice === OTHER_MESSAGE) {
     return void interaction.update({
       content: `Open the menu of the message that has the style image (right-click, or long-press) → Apps → **${USE_AS_STYLE}**, then use **${STYLIZE_WITH}** on this picture again.`,
@@ -23,14 +23,15 @@ export async function onStylePick(state: DiscordState, interaction: StringSelect
     });
   }
   state.pendingPicks.delete(key);
+  const picture = pick.pictures[pick.chosen]!;
   const raw = { style_name: choice === SAVED_STYLE ? SAVED_STYLE_NAME : choice };
   // A limit reached (or a style removed since the menu opened) is said in place of the menu, before the picture is fetched.
-  const refusal = state.bot.precheck('stylize', { ...raw, content: pictureToFetch(pick.name) }, { ...contextOf(interaction, ''), photoOwner: pick.postedBy });
+  const refusal = state.bot.precheck('stylize', { ...raw, content: pictureToFetch(picture.name) }, { ...contextOf(interaction, ''), photoOwner: pick.postedBy });
   if (refusal) return void (await interaction.update({ content: refusal.text, components: [] }));
-  await interaction.update({ content: `Painting ${pick.name}…`, components: [] });
+  await interaction.update({ content: `Painting ${picture.name}…`, components: [] });
   const message = await interaction.followUp({ content: 'Fetching the images…' });
   const reply = await replyOrRefusal(async () => {
-    const content = await fetchAttachment(state.env, { ...pick, size: 0 }, 'content image', 'content');
+    const content = await fetchAttachment(state.env, { ...picture, size: 0 }, 'content image', 'content');
     return state.bot.execute('stylize', { ...raw, content }, { ...contextOf(interaction, message.id), photoOwner: pick.postedBy });
   });
   if (reply.refusal) {
