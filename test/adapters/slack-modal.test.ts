@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OTHER_MESSAGE, SAVED_STYLE, stylizeModal, type ModalMetadata } from '../../src/adapters/slack/modal.ts';
+import { MOST_PICTURES, OTHER_MESSAGE, SAVED_STYLE, stylizeModal, type ModalMetadata } from '../../src/adapters/slack/modal.ts';
 import type { RgbImage } from '../../src/engine/image.ts';
 import { MAX_OWN_STYLES } from '../../src/bot/styles/library.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
@@ -69,6 +69,19 @@ describe('the Stylize with… form', () => {
     expect(valuesOf(view, 'style')).toEqual([SAVED_STYLE, ...harness.bot.library.in('slack:T0EMPTY').list().map((style) => style.name), OTHER_MESSAGE]);
   });
 
+  it('asks which picture of a message with ten, each named as long as a name may be, and is still one Slack accepts', () => {
+    const pictures = Array.from({ length: MOST_PICTURES }, (_, index) => ({ id: `F0${String(index).padStart(9, '0')}`, name: `${'long-camera-name-'.repeat(12)}${index}.jpg`.slice(0, 200), url: `https://files.slack.com/files-pri/T0-F0${index}/photo.jpg` }));
+    const view = stylizeModal(harness.bot, 'slack:T0EMPTY', { ...metadata, file: pictures[0]! }, undefined, pictures);
+    expect(viewErrors(view)).toEqual([]);
+    expect(view.blocks[0]!.block_id).toBe('picture');
+    expect(valuesOf(view, 'picture')).toEqual(pictures.map((picture) => picture.id));
+    // The form's metadata names them by ID: ten long names and addresses would not fit Slack's 3000 characters.
+    expect(JSON.parse(view.private_metadata).pictures).toEqual(pictures.map((picture) => picture.id));
+    expect(view.private_metadata.length).toBeLessThan(1000);
+    // One picture: nothing to ask.
+    expect(stylizeModal(harness.bot, 'slack:T0EMPTY', metadata, undefined, [metadata.file]).blocks.map((block) => block.block_id)).not.toContain('picture');
+  });
+
   it('would be refused by the fake as Slack refuses it (the check itself works)', () => {
     const view = stylizeModal(harness.bot, 'slack:T0EMPTY', metadata);
     expect(viewErrors({ ...view, title: { type: 'plain_text', text: 'A title longer than Slack allows' } })).toEqual(['view/title: 1 to 24 characters (it has 32)']);
@@ -79,5 +92,7 @@ describe('the Stylize with… form', () => {
     expect(viewErrors({ ...view, blocks: [overfullGroup] })).toEqual(['view/blocks/0/element/option_groups/0/options: 1 to 100 (it has 101); `options` or `option_groups` must be specified']);
     const both = { ...emptySelect, element: { type: 'static_select', action_id: 'a', options: [option(1)], option_groups: [{ label: { type: 'plain_text', text: 'All' }, options: [option(2)] }] } };
     expect(viewErrors({ ...view, blocks: [both] })).toEqual(['view/blocks/0/element: `options` and `option_groups` cannot both be given']);
+    const strayInitial = { ...emptySelect, element: { type: 'static_select', action_id: 'a', options: [option(1)], initial_option: option(2) } };
+    expect(viewErrors({ ...view, blocks: [strayInitial] })).toEqual(['view/blocks/0/element/initial_option: must be one of the options']);
   });
 });

@@ -145,6 +145,8 @@ describe('Slack in Socket Mode', () => {
     const styleOptions = view.blocks.find((block) => block.block_id === 'style')!.element.options!.map((option) => option.value);
     expect(styleOptions).toContain('great-wave');
     expect(styleOptions.at(-1)).toBe('__other__');
+    // One picture: nothing to choose.
+    expect(view.blocks.map((block) => block.block_id)).not.toContain('picture');
 
     const ack = await submitModal(view, {
       style: { style_name: { type: 'static_select', selected_option: { value: 'great-wave', text: { type: 'plain_text', text: 'great-wave' } } } },
@@ -160,6 +162,33 @@ describe('Slack in Socket Mode', () => {
     expect(complete.args.channel_id).toBe(CHANNEL_ID);
     expect(String(complete.args.initial_comment)).toMatch(/style great-wave · 64×48 · 4 iterations/);
     await expectTwoFiles(complete);
+  });
+
+  it('asks in the form which picture of a message with several to paint, and paints the one chosen', async () => {
+    const message = fake.postUserMessage(BOB, 'two from the fair', [photo, personPhoto]);
+    await shortcutOn(message, 'trigger-pictures');
+    const open = await fake.waitForCall((call) => call.method === 'views.open' && call.args.trigger_id === 'trigger-pictures');
+    type Select = { initial_option?: { value: string }; options?: { text: { text: string }; value: string }[] };
+    const view = JSON.parse(String(open.args.view)) as { callback_id: string; private_metadata: string; blocks: { block_id: string; element: Select }[] };
+    const pictures = view.blocks[0]!;
+    expect(pictures.block_id).toBe('picture');
+    expect(pictures.element.options!.map((option) => [option.text.text, option.value])).toEqual([['1. tubingen.jpg', photo.id], ['2. person.jpg', personPhoto.id]]);
+    expect(pictures.element.initial_option?.value).toBe(photo.id);
+    // The form keeps the pictures' IDs only, beside the first picture's address.
+    expect(JSON.parse(view.private_metadata)).toMatchObject({ file: { id: photo.id }, pictures: [photo.id, personPhoto.id] });
+
+    const downloadsBefore = fake.downloads.length;
+    await submitModal(view, {
+      picture: { picture: { type: 'static_select', selected_option: { value: String(personPhoto.id), text: { type: 'plain_text', text: '2. person.jpg' } } } },
+      style: { style_name: { type: 'static_select', selected_option: { value: 'great-wave', text: { type: 'plain_text', text: 'great-wave' } } } },
+      size: { size: { type: 'plain_text_input', value: '64' } },
+      iterations: { iterations: { type: 'plain_text_input', value: '2' } },
+    });
+    const complete = await fake.waitForCall(uploadsInThread(message.ts));
+    // The person’s photo (its own shape), not the message’s first (4:3, 64×48), and only it was fetched.
+    expect(String(complete.args.initial_comment)).toMatch(/style great-wave · 64×42 · 2 iterations/);
+    expect(fake.downloads.slice(downloadsBefore)).toEqual([new URL(String(personPhoto.url_private_download)).pathname]);
+    expect(harness.bot.jobsOf('slack', ALICE)[0]!.photoOwner).toBe(BOB);
   });
 
   it('paints a picture shared from another organisation (Slack Connect), which the event names by its ID alone', async () => {

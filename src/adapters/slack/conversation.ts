@@ -99,19 +99,31 @@ export async function whyCannotPostIn(state: SlackState, channel: string): Promi
  * has no image.
  */
 export async function imageOf(state: SlackState, message: SlackMessageLike | undefined): Promise<SlackFile | undefined> {
+  return (await imagesOf(state, message, 1))[0];
+}
+
+/** A message's first `most` pictures, in its order (see `imageOf`); files.info is asked only as far as they go. */
+export async function imagesOf(state: SlackState, message: SlackMessageLike | undefined, most: number): Promise<SlackFile[]> {
   let unreadable: string | undefined;
+  const pictures: SlackFile[] = [];
   for (const file of filesOf(message)) {
+    if (pictures.length >= most) break;
     if (file.file_access !== 'check_file_info') {
-      if (isPictureFile(file)) return file;
+      if (isPictureFile(file)) pictures.push(file);
       continue;
     }
-    const info = await state.client.files.info({ file: file.id ?? '' }).catch((error: unknown) => ({ ok: false, error: slackErrorOf(error), file: undefined }));
-    const full = info.file as SlackFile | undefined;
-    if (full && isPictureFile(full)) return full;
-    if (!full) unreadable ??= info.error ?? 'no answer';
+    const info = await fileInfoOf(state, file.id ?? '');
+    if (info.file && isPictureFile(info.file)) pictures.push(info.file);
+    if (!info.file) unreadable ??= info.error;
   }
-  if (unreadable) throw new BotError('missing_image', `That message's file was shared from another organisation (Slack Connect), and Slack won't let me read it (${unreadable}). Save it and share it here yourself.`);
-  return undefined;
+  if (pictures.length === 0 && unreadable) throw new BotError('missing_image', `That message's file was shared from another organisation (Slack Connect), and Slack won't let me read it (${unreadable}). Save it and share it here yourself.`);
+  return pictures;
+}
+
+/** A file as files.info tells it (a Slack Connect file's type and address; a file chosen by its ID), or why not. */
+export async function fileInfoOf(state: SlackState, id: string): Promise<{ readonly file?: SlackFile; readonly error: string }> {
+  const info = await state.client.files.info({ file: id }).catch((error: unknown) => ({ ok: false, error: slackErrorOf(error), file: undefined }));
+  return { file: info.file as SlackFile | undefined, error: info.error ?? 'no answer' };
 }
 
 /**

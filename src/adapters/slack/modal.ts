@@ -8,6 +8,8 @@ import { IDS } from './state.ts';
 import { TARGETS, type Target } from '../../engine/segmentation/targets.ts';
 
 export const OTHER_MESSAGE = '__other__';
+/** The most pictures a message's form offers (Slack takes ten files to a message as uploaded from its apps). */
+export const MOST_PICTURES = 10;
 export const SAVED_STYLE = '__saved__';
 const TARGET_LABELS: Record<Target, string> = { everything: 'Everything', person: 'Only the person', background: 'Only the background' };
 /** The stylize options the modal offers as text fields, beside the style and the colours checkbox. */
@@ -23,6 +25,8 @@ const modalMetadataSchema = z.object({
   threadTs: z.string(),
   file: z.object({ id: z.string(), name: z.string(), url: z.string() }),
   photoOwner: z.string().optional(),
+  /** The message's pictures by ID, when it has several (`file` is the first): the form asks which. */
+  pictures: z.array(z.string()).max(MOST_PICTURES).optional(),
 });
 export type ModalMetadata = Readonly<z.infer<typeof modalMetadataSchema>>;
 
@@ -41,10 +45,11 @@ export function fileRefOf(file: SlackFile): ModalMetadata['file'] {
 }
 
 /**
- * The "Stylize with…" modal: the member's saved style ("Use as style"), a library style or another
+ * The "Stylize with…" modal: which of the message's pictures when it has several (`pictures`, the
+ * first being `metadata.file`), the member's saved style ("Use as style"), a library style or another
  * message's image, and a few options with their ranges as hints.
  */
-export function stylizeModal(bot: Bot, community: string, metadata: ModalMetadata, saved?: Pick<SavedStyle, 'name'>) {
+export function stylizeModal(bot: Bot, community: string, metadata: ModalMetadata, saved?: Pick<SavedStyle, 'name'>, pictures: readonly ModalMetadata['file'][] = []) {
   const definition = bot.definition('stylize')!;
   const styles = bot.library.in(community).list();
   const numberInput = (name: (typeof MODAL_NUMBER_FIELDS)[number]) => {
@@ -62,10 +67,17 @@ export function stylizeModal(bot: Bot, community: string, metadata: ModalMetadat
   return {
     type: 'modal' as const,
     callback_id: IDS.modal,
-    private_metadata: JSON.stringify({ channel: metadata.channel, threadTs: metadata.threadTs, file: metadata.file, photoOwner: metadata.photoOwner }),
+    private_metadata: JSON.stringify({
+      channel: metadata.channel,
+      threadTs: metadata.threadTs,
+      file: metadata.file,
+      photoOwner: metadata.photoOwner,
+      ...(pictures.length > 1 ? { pictures: pictures.map((picture) => picture.id) } : {}),
+    }),
     title: { type: 'plain_text' as const, text: 'Stylize with…' },
     submit: { type: 'plain_text' as const, text: 'Stylize' },
     blocks: [
+      ...(pictures.length > 1 ? [pictureInput(pictures)] : []),
       {
         type: 'input',
         block_id: 'style',
@@ -117,6 +129,19 @@ export function stylizeModal(bot: Bot, community: string, metadata: ModalMetadat
       },
       ...MODAL_NUMBER_FIELDS.map(numberInput),
     ],
+  };
+}
+
+/** Which of the message's pictures to paint, the first chosen until another is. */
+function pictureInput(pictures: readonly ModalMetadata['file'][]) {
+  const options = pictures.map((picture, index) => choice(`${index + 1}. ${picture.name}`, picture.id));
+  return {
+    type: 'input',
+    block_id: 'picture',
+    optional: true,
+    label: { type: 'plain_text', text: 'Picture' },
+    hint: { type: 'plain_text', text: `The message has ${pictures.length} pictures: the one to paint.` },
+    element: { type: 'static_select', action_id: 'picture', initial_option: options[0], options },
   };
 }
 

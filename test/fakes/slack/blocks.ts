@@ -80,7 +80,11 @@ function elementErrors(element: Json, at: string): string[] {
       if (typeof element.value === 'string' && element.value.length > 2000) errors.push(`${at}/value: at most 2000 characters`);
       return errors;
     case 'static_select':
-      // A select lists its options, or groups of them (at most 100 groups of 100), not both.
+      // A select lists its options, or groups of them (at most 100 groups of 100), not both; the one
+      // it starts with is one of them.
+      if (element.initial_option !== undefined && !(Array.isArray(element.options) && (element.options as Json[]).some((option) => option.value === (element.initial_option as Json).value))) {
+        errors.push(`${at}/initial_option: must be one of the options`);
+      }
       if (element.option_groups === undefined) return [...errors, ...optionErrors(element.options, at, 100, true)];
       if (element.options !== undefined) return [...errors, `${at}: \`options\` and \`option_groups\` cannot both be given`];
       return [...errors, ...optionGroupErrors(element.option_groups, at)];

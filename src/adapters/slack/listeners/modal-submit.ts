@@ -3,7 +3,7 @@ import type { UploadedImage } from '../../../bot/commands/types.ts';
 import { checkOptions } from '../../../bot/commands/validate.ts';
 import { BotError } from '../../../bot/errors.ts';
 import { SAVED_STYLE_NAME } from '../../../bot/styles/saved.ts';
-import { contextOf, fetchFile, imageOf, linkedPictureHostOf, threadStarterOf } from '../conversation.ts';
+import { contextOf, fetchFile, fileInfoOf, imageOf, linkedPictureHostOf, threadStarterOf, type SlackFile } from '../conversation.ts';
 import { noPictureText } from '../../../bot/format.ts';
 import { guarded, stylize } from '../guarded.ts';
 import { MODAL_NUMBER_FIELDS, OTHER_MESSAGE, readModalMetadata, SAVED_STYLE, type ModalMetadata } from '../modal.ts';
@@ -33,7 +33,8 @@ export function registerModalSubmit(app: App, state: SlackState): void {
       async () => {
         const context = { ...(await contextOf(state, body.user.id, body.user.name, metadata.channel, metadata.threadTs)), photoOwner: metadata.photoOwner };
         const raw: Record<string, unknown> = { ...options, ...(link ? {} : chosen === SAVED_STYLE ? { style_name: SAVED_STYLE_NAME } : chosen && chosen !== OTHER_MESSAGE ? { style_name: chosen } : {}) };
-        await stylize(state, context, raw, { options: link ? ['content', 'style'] : ['content'], fetch: () => fetchModalImages(state, metadata, link) });
+        const picture = values.picture?.picture?.selected_option?.value;
+        await stylize(state, context, raw, { options: link ? ['content', 'style'] : ['content'], fetch: () => fetchModalImages(state, metadata, picture, link) });
       },
       metadata.threadTs,
     );
@@ -67,11 +68,12 @@ function fieldErrorsOf(state: SlackState, chosen: string | undefined, link: stri
   return errors;
 }
 
-/** The photo, and the style image when a message's link was given (it wins over the menu). */
-async function fetchModalImages(state: SlackState, metadata: ModalMetadata, link: string | undefined): Promise<Record<string, UploadedImage>> {
-  const images: Record<string, UploadedImage> = {
-    content: await fetchFile(state, { id: metadata.file.id, name: metadata.file.name, url_private_download: metadata.file.url }, 'content image', 'content'),
-  };
+/**
+ * The photo (the picture chosen, of a message with several), and the style image when a message's
+ * link was given (it wins over the menu).
+ */
+async function fetchModalImages(state: SlackState, metadata: ModalMetadata, picture: string | undefined, link: string | undefined): Promise<Record<string, UploadedImage>> {
+  const images: Record<string, UploadedImage> = { content: await fetchFile(state, await photoOf(state, metadata, picture), 'content image', 'content') };
   const target = link ? parseMessageLink(link) : undefined;
   if (target) {
     const linked = await threadStarterOf(state, target.channel, target.ts);
@@ -80,4 +82,16 @@ async function fetchModalImages(state: SlackState, metadata: ModalMetadata, link
     images.style = await fetchFile(state, styleImage, 'style image', 'style');
   }
   return images;
+}
+
+/**
+ * The form's photo: the message's first picture, kept in the form, or another of its pictures chosen
+ * in it, which files.info gives (only one the form offered: the form's own list, by ID).
+ */
+async function photoOf(state: SlackState, metadata: ModalMetadata, picture: string | undefined): Promise<SlackFile> {
+  const first = { id: metadata.file.id, name: metadata.file.name, url_private_download: metadata.file.url };
+  if (!picture || picture === metadata.file.id || !metadata.pictures?.includes(picture)) return first;
+  const info = await fileInfoOf(state, picture);
+  if (!info.file) throw new BotError('missing_image', `Slack won't give me the picture you chose (${info.error}): it may have been deleted since. Choose Stylize with… on the message again.`, 'content');
+  return info.file;
 }

@@ -1,11 +1,11 @@
 import type { App, MessageShortcut } from '@slack/bolt';
-import { imageOf, linkedPictureHostOf, slackTextOf, tell, whyCannotPostIn, type SlackMessageLike } from '../conversation.ts';
+import { imagesOf, linkedPictureHostOf, slackTextOf, tell, whyCannotPostIn, type SlackMessageLike } from '../conversation.ts';
 import { noPictureText } from '../../../bot/format.ts';
 import { guarded } from '../guarded.ts';
-import { fileRefOf, stylizeModal } from '../modal.ts';
+import { fileRefOf, MOST_PICTURES, stylizeModal } from '../modal.ts';
 import { IDS, type SlackState } from '../state.ts';
 
-/** "Stylize with…" on a message with an image opens the stylize modal (the member's saved style first). */
+/** "Stylize with…" on a message with an image opens the stylize modal (which picture, when it has several; the member's saved style first). */
 export function registerShortcut(app: App, state: SlackState): void {
   app.shortcut<MessageShortcut>(IDS.stylizeShortcut, async ({ shortcut, ack, respond }) => {
     await ack();
@@ -18,8 +18,10 @@ export function registerShortcut(app: App, state: SlackState): void {
 
 async function openStylizeModal(state: SlackState, shortcut: MessageShortcut): Promise<void> {
   const message = shortcut.message as SlackMessageLike;
-  const image = await imageOf(state, message);
-  if (!image) return tell(state, shortcut.channel.id, shortcut.user.id, noPictureText('That message has no image. Use "Stylize with…" on a message with a picture.', linkedPictureHostOf(message)));
+  const pictures = (await imagesOf(state, message, MOST_PICTURES)).map(fileRefOf);
+  const first = pictures[0];
+  if (!first) return tell(state, shortcut.channel.id, shortcut.user.id, noPictureText('That message has no image. Use "Stylize with…" on a message with a picture.', linkedPictureHostOf(message)));
   const threadTs = message.thread_ts ?? shortcut.message.ts;
-  await state.client.views.open({ trigger_id: shortcut.trigger_id, view: stylizeModal(state.bot, state.community, { channel: shortcut.channel.id, threadTs, file: fileRefOf(image), photoOwner: message.user }, state.bot.savedStyles.find({ platform: 'slack', userId: shortcut.user.id })) });
+  const saved = state.bot.savedStyles.find({ platform: 'slack', userId: shortcut.user.id });
+  await state.client.views.open({ trigger_id: shortcut.trigger_id, view: stylizeModal(state.bot, state.community, { channel: shortcut.channel.id, threadTs, file: first, photoOwner: message.user }, saved, pictures) });
 }
