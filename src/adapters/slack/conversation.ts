@@ -102,20 +102,14 @@ export async function imageOf(state: SlackState, message: SlackMessageLike | und
   return (await imagesOf(state, message, 1))[0];
 }
 
-/** A message's first `most` pictures, in its order (see `imageOf`); files.info is asked only as far as they go. */
+/**
+ * A message's first `most` pictures, in its order (see `imageOf`). The files Slack names by ID alone
+ * are asked of files.info all at once: a form must open within Slack's 3 seconds.
+ */
 export async function imagesOf(state: SlackState, message: SlackMessageLike | undefined, most: number): Promise<SlackFile[]> {
-  let unreadable: string | undefined;
-  const pictures: SlackFile[] = [];
-  for (const file of filesOf(message)) {
-    if (pictures.length >= most) break;
-    if (file.file_access !== 'check_file_info') {
-      if (isPictureFile(file)) pictures.push(file);
-      continue;
-    }
-    const info = await fileInfoOf(state, file.id ?? '');
-    if (info.file && isPictureFile(info.file)) pictures.push(info.file);
-    if (!info.file) unreadable ??= info.error;
-  }
+  const files = await Promise.all(filesOf(message).map((file) => (file.file_access === 'check_file_info' ? fileInfoOf(state, file.id ?? '') : { file, error: '' })));
+  const pictures = files.flatMap(({ file }) => (file && isPictureFile(file) ? [file] : [])).slice(0, most);
+  const unreadable = files.find(({ file }) => !file)?.error;
   if (pictures.length === 0 && unreadable) throw new BotError('missing_image', `That message's file was shared from another organisation (Slack Connect), and Slack won't let me read it (${unreadable}). Save it and share it here yourself.`);
   return pictures;
 }
