@@ -353,6 +353,27 @@ describe('Discord', () => {
     expect(job.photoOwner).toBe(bob.id);
   });
 
+  it('says a Stylize with… prompt answered after its time has expired, in place of its menus, painting nothing', async () => {
+    const posted = userMessage(bob, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), attachmentObject(photoUrl, 'again.jpg', 'image/jpeg', 40_000)]);
+    const menu = interactionPayload({ type: 2, user: alice, data: { id: '800000000000000009', name: 'Stylize with…', type: 3, target_id: posted.id, resolved: { messages: { [posted.id]: posted } } } });
+    fake.dispatchInteraction(menu);
+    const prompt = (await fake.waitForRequest(callbackOf(menu))).json as { data: { components: { components: { custom_id: string }[] }[] } };
+    const [pictureMenu, styleMenu] = prompt.data.components.map((row) => row.components[0]!.custom_id);
+    const jobs = harness.bot.jobsOf('discord', alice.id).length;
+    clockOffset = 16 * 60_000;
+    try {
+      for (const [customId, value] of [[pictureMenu!, '1'], [styleMenu!, 'the-scream']] as const) {
+        const late = styleChosen(customId, value, '900000000000000014');
+        fake.dispatchInteraction(late);
+        const answer = (await fake.waitForRequest(callbackOf(late))).json as { type: number; data: { content: string; components: unknown[] } };
+        expect(answer).toEqual({ type: 7, data: expect.objectContaining({ content: 'This choice has expired; use Stylize with… again.', components: [] }) });
+      }
+    } finally {
+      clockOffset = 0;
+    }
+    expect(harness.bot.jobsOf('discord', alice.id)).toHaveLength(jobs);
+  });
+
   it('answers in place of the style menu when the style chosen has gone since, fetching nothing', async () => {
     const photo = userMessage(bob, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000)]);
     const menu = interactionPayload({ type: 2, user: alice, data: { id: '800000000000000009', name: 'Stylize with…', type: 3, target_id: photo.id, resolved: { messages: { [photo.id]: photo } } } });

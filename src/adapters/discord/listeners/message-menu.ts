@@ -33,6 +33,8 @@ export async function onMessageCommand(state: DiscordState, interaction: Message
     postedBy: interaction.targetMessage.author.id,
     expires: state.now() + state.lifetimeMs,
   };
+  // A prompt left unanswered is never asked again: those past their time go as the next one comes.
+  for (const [other, waiting] of state.pendingPicks) if (waiting.expires < state.now()) state.pendingPicks.delete(other);
   state.pendingPicks.set(key, pick);
   await interaction.reply({ ...pickPrompt(state, interaction, key, pick), flags: MessageFlags.Ephemeral });
 }
