@@ -59,7 +59,7 @@ const PAGE_REQUESTS = ['styles?page=2', 'styles?page=0', 'styles?page=abc&search
 const findings: string[] = [];
 const restartWindows: { from: number; to: number }[] = [];
 const RESTART_MARGIN_MS = 5_000;
-// How far collectJobIds has read what the bot sent.
+// How far collectIds has read what the bot sent.
 const seen = { discord: 0, slack: 0 };
 const counts = new Map<string, number>();
 const count = (what: string) => counts.set(what, (counts.get(what) ?? 0) + 1);
@@ -95,6 +95,8 @@ try {
   const definitions = await defaultCommandDefinitions();
   const files = await prepareFiles();
   const jobIds = new Set<string>(['0', 'nope', '../../etc', 'x'.repeat(300)]);
+  // Discord's "Stylize with…" menus the bot has offered (styles, and which picture), with odd ones besides.
+  const menuIds = new Set<string>(['impasto:pick:0', 'impasto:pick:nope', `impasto:picture:${'x'.repeat(90)}`, 'impasto:picture:0']);
   const deadline = Date.now() + seconds * 1000;
   const discordAnswers = new Map<string, { what: string; token: string; at: number }>();
   const slackAcks: Promise<void>[] = [];
@@ -106,9 +108,9 @@ try {
           await sleep(100);
           continue;
         }
-        if (worker % 2 === 0) floodDiscord(definitions, files, jobIds, discordAnswers);
+        if (worker % 2 === 0) floodDiscord(definitions, files, jobIds, menuIds, discordAnswers);
         else slackAcks.push(floodSlack(definitions, files, jobIds));
-        collectJobIds(jobIds);
+        collectIds(jobIds, menuIds);
         await sleep(50 + Math.random() * 150);
       }
     }),
@@ -239,12 +241,18 @@ async function prepareFiles(): Promise<Files> {
   return { photo: photoUrl, attachments, slackPhoto: slackHosted[0]!, slackFiles };
 }
 
-/** Job ids the bot has told anyone about, for buttons and /cancel: read from what it sent since the last look. */
-function collectJobIds(jobIds: Set<string>): void {
+/**
+ * Job ids the bot has told anyone about, for buttons and /cancel, and the Discord menus it offered,
+ * to answer them: read from what it sent since the last look.
+ */
+function collectIds(jobIds: Set<string>, menuIds: Set<string>): void {
   const texts = [...discord.requests.slice(seen.discord).map((request) => JSON.stringify(request.json ?? '')), ...slack.calls.slice(seen.slack).map((call) => String(call.args.text ?? ''))];
   seen.discord = discord.requests.length;
   seen.slack = slack.calls.length;
-  for (const text of texts) for (const match of text.matchAll(/\bjob ([A-Za-z0-9_-]{4,40})\b/g)) jobIds.add(match[1]!);
+  for (const text of texts) {
+    for (const match of text.matchAll(/\bjob ([A-Za-z0-9_-]{4,40})\b/g)) jobIds.add(match[1]!);
+    for (const match of text.matchAll(/"custom_id":"(impasto:(?:pick|picture):[^"]+)"/g)) menuIds.add(match[1]!);
+  }
 }
 
 // ---- Discord ----------------------------------------------------------------------------------
@@ -268,7 +276,7 @@ function mentionOnDiscord(user: FakeUser, files: Files, stylize: CommandDefiniti
   count('Discord mention');
 }
 
-function floodDiscord(definitions: readonly CommandDefinition[], files: Files, jobIds: Set<string>, answers: Map<string, { what: string; token: string; at: number }>): void {
+function floodDiscord(definitions: readonly CommandDefinition[], files: Files, jobIds: Set<string>, menuIds: Set<string>, answers: Map<string, { what: string; token: string; at: number }>): void {
   const { user, permissions } = pick(DISCORD_USERS);
   if (Math.random() < 0.1) return mentionOnDiscord(user, files, definitions.find((definition) => definition.name === 'stylize')!);
   const roll = Math.random();
@@ -305,8 +313,9 @@ function floodDiscord(definitions: readonly CommandDefinition[], files: Files, j
     interaction = interactionPayload({ type: 3, user, permissions, message: userMessage(BOT_USER, []), data: { custom_id: customId, component_type: 2 } });
     what = `button ${customId}`;
   } else {
-    const customId = `impasto:pick:${pick(['0', 'nope', snowflake(), 'x'.repeat(90)])}`;
-    const values = [pick(STYLE_TEXTS)];
+    // A menu the bot offered (or an odd one), answered with a style, or a picture's place, odd or not.
+    const customId = pick([...menuIds]);
+    const values = [customId.startsWith('impasto:picture:') && Math.random() < 0.8 ? pick(['0', '1', '2', '9', '-1', '1.5', 'NaN', '1e3', '']) : pick(STYLE_TEXTS)];
     interaction = interactionPayload({ type: 3, user, permissions, message: userMessage(BOT_USER, []), data: { custom_id: customId, component_type: 3, values } });
     what = `menu ${customId} → ${values[0]!.slice(0, 40)}`;
   }
@@ -396,7 +405,7 @@ async function floodSlack(definitions: readonly CommandDefinition[], files: File
   } else if (roll < 0.75) {
     const opened = slack.calls.filter((call) => call.method === 'views.open').map((call) => JSON.parse(String(call.args.view)) as { callback_id: string; private_metadata: string });
     const view = opened.length > 0 && Math.random() < 0.8 ? pick(opened) : { callback_id: 'impasto_stylize', private_metadata: pick(['', '{}', 'not json', '{"channel":"C0GENERAL","ts":"1.2"}']) };
-    const values = oddModalValues();
+    const values = oddModalValues(view.private_metadata);
     what = `form Stylize with… with ${JSON.stringify(values).slice(0, 200)}`;
     envelope = sendToSlackBot('interactive', { ...identity, type: 'view_submission', view: { id: 'V1', team_id: TEAM_ID, type: 'modal', callback_id: view.callback_id, private_metadata: view.private_metadata, state: { values }, hash: 'h' } });
   } else if (roll < 0.92) {
@@ -472,7 +481,8 @@ function oddTypedPairs(definition: CommandDefinition, jobIds: Set<string> = new 
   return pairs;
 }
 
-function oddModalValues(): Record<string, Record<string, Record<string, unknown>>> {
+/** The form's fields, odd or not; the picture among those the form offered (`metadata`'s), or another. */
+function oddModalValues(metadata: string): Record<string, Record<string, Record<string, unknown>>> {
   const text = (value: string) => ({ type: 'plain_text_input', value });
   const select = (value: string) => ({ type: 'static_select', selected_option: { value, text: { type: 'plain_text', text: value } } });
   const values: Record<string, Record<string, Record<string, unknown>>> = {};
@@ -483,7 +493,17 @@ function oddModalValues(): Record<string, Record<string, Record<string, unknown>
   if (Math.random() < 0.3) values.target = { target: select(pick(['everything', 'person', 'background', 'nope'])) };
   if (Math.random() < 0.3) values.background_style = { background_style: select(pick(STYLE_TEXTS)) };
   if (Math.random() < 0.2) values.preserve_colors = { preserve_colors: { type: 'checkboxes', selected_options: [{ value: pick(['yes', 'no', '']) }] } };
+  if (Math.random() < 0.4) values.picture = { picture: select(pick([...picturesIn(metadata), 'F0GONE', '', 'x'.repeat(200)])) };
   return values;
+}
+
+function picturesIn(metadata: string): string[] {
+  try {
+    const pictures = (JSON.parse(metadata) as { pictures?: unknown }).pictures;
+    return Array.isArray(pictures) ? pictures.map(String) : [];
+  } catch {
+    return [];
+  }
 }
 
 /** A plain /stylize from a member who has shared a photo and sent nothing else: it must be painted. */
