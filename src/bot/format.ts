@@ -158,3 +158,11 @@ const HOW_TO_NAME_A_STYLE: Readonly<Record<WhereAsked, string>> = {
 export function whichStyleHint(stylesCommand: string, where: WhereAsked): string {
   return `Which style? ${HOW_TO_NAME_A_STYLE[where]} (see ${stylesCommand}), or save a painting with Use as style (on its message) to be painted with it by default.`;
 }
+
+/**
+ * A request refused while painting the pictures of one message, `left` of them after the one it was
+ * refused at: said with the refusal, so that none goes unmentioned.
+ */
+export function withPicturesLeft(refusal: string, left: number): string {
+  return left > 0 ? `${refusal} (The ${counted(left, 'picture')} after it in that message ${left === 1 ? 'was' : 'were'} not painted either.)` : refusal;
+}

@@ -565,6 +565,31 @@ describe('Discord', () => {
     expect((await fake.waitForRequest(answerTo(words))).json).toMatchObject({ content: 'Send me a picture with a style name (starry-night; see /styles), or forward one to me, or reply to a picture here with a style name. /help says all I can do.' });
   });
 
+  it('paints each picture of a direct message with several, each in a reply of its own; a refused request says the rest were not painted', async () => {
+    const dan = { id: '100000000000000004', username: 'dan' };
+    const dogUrl = fake.addCdnFile('dog.jpg', await readFile(sharedImagePath('content_dog.jpg')), 'image/jpeg');
+    const answersTo = (message: Record<string, unknown>) => (request: RecordedRequest) =>
+      request.method === 'POST' && request.path === `/channels/${message.channel_id as string}/messages` && (request.json as { message_reference?: { message_id?: string } }).message_reference?.message_id === message.id;
+    const two = [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), attachmentObject(dogUrl, 'dog.jpg', 'image/jpeg', 60_000)];
+    const fetchesBefore = fake.cdnFetches.length;
+    const sent = fake.postDirectMessage(dan, { ...userMessage(dan, two), content: 'the-scream size=64' });
+    // Two jobs, one per picture, each answered in its own reply, both pictures fetched.
+    await vi.waitFor(() => expect(harness.bot.jobsOf('discord', dan.id)).toHaveLength(2), { timeout: 60_000 });
+    expect(fake.requests.filter(answersTo(sent)).map((request) => (request.json as { content: string }).content)).toEqual(['Fetching the picture…', 'Fetching the picture…']);
+    expect(new Set(fake.cdnFetches.slice(fetchesBefore))).toEqual(new Set([new URL(photoUrl).pathname, new URL(dogUrl).pathname]));
+    // Both replies end with their pictures (the second test below must not see them arrive).
+    const finals = (request: RecordedRequest) => request.method === 'PATCH' && request.path.startsWith(`/channels/${sent.channel_id as string}/messages/`) && request.files.length === 2;
+    await vi.waitFor(() => expect(new Set(fake.requests.filter(finals).map((request) => request.path)).size).toBe(2), { timeout: 120_000 });
+
+    // The request itself refused (a size past the largest): said once, with the picture left after it.
+    const refused = fake.postDirectMessage(dan, { ...userMessage(dan, two), content: 'the-scream size=99999' });
+    const answer = await fake.waitForRequest(answersTo(refused));
+    expect((answer.json as { content: string }).content).toMatch(/size.*\(The 1 picture after it in that message was not painted either\.\)$/s);
+    expect(fake.requests.filter(answersTo(refused))).toHaveLength(1);
+    expect(fake.cdnFetches.length).toBe(fetchesBefore + 2);
+    expect(harness.bot.jobsOf('discord', dan.id)).toHaveLength(2);
+  });
+
   it('says privately why a picture shown from a link (a Tenor GIF) is not taken, and fetches nothing', async () => {
     const gifLink = { ...userMessage(bob, []), content: 'https://tenor.com/view/dancing-cat-123', embeds: [{ type: 'gifv', url: 'https://tenor.com/view/dancing-cat-123', provider: { name: 'Tenor', url: 'https://tenor.co' }, thumbnail: { url: 'https://media.tenor.com/abc/cat.png', width: 498, height: 280 }, video: { url: 'https://media.tenor.com/abc/cat.mp4', width: 498, height: 280 } }] };
     const plain = { ...userMessage(bob, []), content: 'no picture here' };

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MOST_PICTURES, OTHER_MESSAGE, SAVED_STYLE, stylizeModal, type ModalMetadata } from '../../src/adapters/slack/modal.ts';
+import { MOST_PICTURES } from '../../src/adapters/slack/conversation.ts';
+import { OTHER_MESSAGE, SAVED_STYLE, stylizeModal, type ModalMetadata } from '../../src/adapters/slack/modal.ts';
 import type { RgbImage } from '../../src/engine/image.ts';
 import { MAX_OWN_STYLES } from '../../src/bot/styles/library.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';

@@ -230,6 +230,28 @@ describe('Slack in Socket Mode', () => {
     expect(told.args).toMatchObject({ user: ALICE, text: 'Mention me with a picture attached, or in the thread under one, with a style name: @impasto starry-night.' });
   });
 
+  it('paints each picture sent with a mention, each a job of its own in the thread; a refused request says the rest were not painted', async () => {
+    const mention = (eventId: string, text: string, files: Record<string, unknown>[]) => {
+      const ts = `${Math.floor(Date.now() / 1000)}.${eventId.replace(/\D/g, '').padStart(6, '0')}`;
+      return { ts, sent: fake.sendEnvelope('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: eventId, event_time: Math.floor(Date.now() / 1000), event: { type: 'app_mention', user: ALICE, text, ts, channel: CHANNEL_ID, event_ts: ts, files } }) };
+    };
+    harness.bot.library.setNetwork('the-scream', 'scream');
+    const downloadsBefore = fake.downloads.length;
+    const two = mention('Ev-two-1', '<@U0BOT> the-scream size=64', [photo, personPhoto]);
+    await two.sent;
+    const first = await fake.waitForCall(uploadsInThread(two.ts));
+    const second = await fake.waitForCall((call) => uploadsInThread(two.ts)(call) && call !== first);
+    // Both pictures, each its own shape: tubingen's 64×48 and the person's 64×42.
+    expect([first, second].map((call) => /· (64×\d+) ·/.exec(String(call.args.initial_comment))?.[1]).sort()).toEqual(['64×42', '64×48']);
+    expect(new Set(fake.downloads.slice(downloadsBefore))).toEqual(new Set([photo, personPhoto].map((file) => new URL(String(file.url_private_download)).pathname)));
+
+    const refused = mention('Ev-two-2', '<@U0BOT> the-scream strength=11', [photo, personPhoto]);
+    await refused.sent;
+    const told = await fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.thread_ts === refused.ts);
+    expect(told.args.text).toBe('strength must be a number from 1 to 10. (The 1 picture after it in that message was not painted either.)');
+    expect(fake.calls.filter((call) => call.method === 'chat.postEphemeral' && call.args.thread_ts === refused.ts)).toHaveLength(1);
+  });
+
   it('paints a picture sent to it in a direct message (its Messages tab), no mention needed; ignores its own posts there', async () => {
     const DM = 'D0ALICE';
     const directMessage = (eventId: string, event: Record<string, unknown>) => {

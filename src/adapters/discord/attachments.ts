@@ -34,10 +34,6 @@ export function pictureAttachmentsOf(message: MessageParts): Attachment[] {
   return [];
 }
 
-/** A message's first picture or video (see `pictureAttachmentsOf`). */
-export function pictureAttachmentOf(message: MessageParts): Attachment | undefined {
-  return pictureAttachmentsOf(message)[0];
-}
 
 /** Where a message's embedded picture points (a Tenor GIF, a pasted image address; a forward's too), when it shows one (for `noPictureText`). */
 export function linkedPictureHostOf(message: MessageParts): string | undefined {

@@ -6,6 +6,9 @@ import { MESSAGE_LIMITS, splitText } from '../message-limits.ts';
 import type { SlackState } from './state.ts';
 import { escapeForSlack, withSlackCommands } from './text.ts';
 
+/** The most pictures of one message the bot takes (Slack's apps attach at most ten files to a message). */
+export const MOST_PICTURES = 10;
+
 export interface SlackFile {
   readonly id?: string;
   readonly name?: string | null;

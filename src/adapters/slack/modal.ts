@@ -1,15 +1,13 @@
 import { z } from 'zod';
 import type { Bot } from '../../bot/bot.ts';
 import { savedStyleLabel, type SavedStyle } from '../../bot/styles/saved.ts';
-import type { SlackFile } from './conversation.ts';
+import { MOST_PICTURES, type SlackFile } from './conversation.ts';
 import { styleChoiceLabel, type Style } from '../../bot/styles/library.ts';
 import { inGroupsOf } from '../message-limits.ts';
 import { IDS } from './state.ts';
 import { TARGETS, type Target } from '../../engine/segmentation/targets.ts';
 
 export const OTHER_MESSAGE = '__other__';
-/** The most pictures a message's form offers (Slack takes ten files to a message as uploaded from its apps). */
-export const MOST_PICTURES = 10;
 export const SAVED_STYLE = '__saved__';
 const TARGET_LABELS: Record<Target, string> = { everything: 'Everything', person: 'Only the person', background: 'Only the background' };
 /** The stylize options the modal offers as text fields, beside the style and the colours checkbox. */

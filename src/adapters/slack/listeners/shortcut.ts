@@ -1,8 +1,8 @@
 import type { App, MessageShortcut } from '@slack/bolt';
-import { imagesOf, linkedPictureHostOf, slackTextOf, tell, whyCannotPostIn, type SlackMessageLike } from '../conversation.ts';
+import { imagesOf, linkedPictureHostOf, MOST_PICTURES, slackTextOf, tell, whyCannotPostIn, type SlackMessageLike } from '../conversation.ts';
 import { noPictureText } from '../../../bot/format.ts';
 import { guarded } from '../guarded.ts';
-import { fileRefOf, MOST_PICTURES, stylizeModal } from '../modal.ts';
+import { fileRefOf, stylizeModal } from '../modal.ts';
 import { IDS, type SlackState } from '../state.ts';
 
 /** "Stylize with…" on a message with an image opens the stylize modal (which picture, when it has several; the member's saved style first). */
