@@ -353,6 +353,31 @@ describe('Discord', () => {
     expect(job.photoOwner).toBe(bob.id);
   });
 
+  it('asks which picture of a message with several to keep with Use as style, and saves the one chosen', async () => {
+    const erin = { id: '100000000000000005', username: 'erin' };
+    const paintingUrl = fake.addCdnFile('starry.jpg', await readFile(sharedImagePath('style_starry_night.jpg')), 'image/jpeg');
+    const posted = userMessage(bob, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), attachmentObject(paintingUrl, 'starry.jpg', 'image/jpeg', 60_000)]);
+    const menu = interactionPayload({ type: 2, user: erin, data: { id: '800000000000000010', name: 'Use as style', type: 3, target_id: posted.id, resolved: { messages: { [posted.id]: posted } } } });
+    fake.dispatchInteraction(menu);
+    const prompt = (await fake.waitForRequest(callbackOf(menu))).json as { type: number; data: { content: string; flags: number; components: { components: { custom_id: string; options: { label: string; value: string }[] }[] }[] } };
+    expect(prompt).toMatchObject({ type: 4, data: { content: "Which of the message's 2 pictures as your style?", flags: 64 } });
+    const select = prompt.data.components[0]!.components[0]!;
+    expect(select.options.map((option) => option.label)).toEqual(['1. tubingen.jpg', '2. starry.jpg']);
+    // Nothing is fetched or saved before the member chooses.
+    expect(harness.bot.savedStyles.find({ platform: 'discord', userId: erin.id })).toBeUndefined();
+
+    const fetchesBefore = fake.cdnFetches.length;
+    const choose = interactionPayload({ type: 3, user: erin, data: { custom_id: select.custom_id, component_type: 3, values: ['1'] }, message: { ...userMessage({ id: '900000000000000015', username: 'impasto' }, []), flags: 64 } });
+    fake.dispatchInteraction(choose);
+    expect((await fake.waitForRequest(callbackOf(choose))).json).toMatchObject({ type: 7, data: { content: 'Saving starry.jpg…', components: [] } });
+    const saved = await fake.waitForRequest((request) => request.method === 'PATCH' && request.path === `/webhooks/${APPLICATION_ID}/${tokenOf(choose)}/messages/@original`);
+    expect((saved.json as { content: string }).content).toMatch(/^Saved starry\.jpg as your style/);
+    expect(harness.bot.savedStyles.find({ platform: 'discord', userId: erin.id })?.name).toBe('starry.jpg');
+    expect(fake.cdnFetches.slice(fetchesBefore)).toEqual([new URL(paintingUrl).pathname]);
+    // Gone again: a later test counts the saved styles on disk.
+    await harness.bot.savedStyles.forget({ platform: 'discord', userId: erin.id });
+  });
+
   it('says a Stylize with… prompt answered after its time has expired, in place of its menus, painting nothing', async () => {
     const posted = userMessage(bob, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), attachmentObject(photoUrl, 'again.jpg', 'image/jpeg', 40_000)]);
     const menu = interactionPayload({ type: 2, user: alice, data: { id: '800000000000000009', name: 'Stylize with…', type: 3, target_id: posted.id, resolved: { messages: { [posted.id]: posted } } } });

@@ -11,6 +11,7 @@ import { onChatInput } from './listeners/chat-input.ts';
 import { onMessage } from './listeners/message.ts';
 import { onMessageCommand } from './listeners/message-menu.ts';
 import { onPicturePick } from './listeners/picture-pick.ts';
+import { onSavePick } from './listeners/save-pick.ts';
 import { onStylePick } from './listeners/style-pick.ts';
 import { deliverToDiscord, describeDiscordError } from './render.ts';
 import { CUSTOM_ID, type DiscordState } from './state.ts';
@@ -125,6 +126,7 @@ async function dispatch(state: DiscordState, interaction: Interaction): Promise<
   if (!match) return;
   if (interaction.isStringSelectMenu() && match[1] === 'pick') return onStylePick(state, interaction, match[2]!);
   if (interaction.isStringSelectMenu() && match[1] === 'picture') return onPicturePick(state, interaction, match[2]!);
+  if (interaction.isStringSelectMenu() && match[1] === 'keep') return onSavePick(state, interaction, match[2]!);
   if (interaction.isButton()) return onButton(state, interaction, match[1]!, match[2]!);
 }
 

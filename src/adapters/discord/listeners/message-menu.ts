@@ -23,9 +23,18 @@ export async function onMessageCommand(state: DiscordState, interaction: Message
   const pictures = pictureAttachmentsOf(interaction.targetMessage);
   const image = pictures[0];
   if (!image) return tellPrivately(interaction, noPictureText('That message has no image attached.', linkedPictureHostOf(interaction.targetMessage)));
-  if (interaction.commandName === USE_AS_STYLE) return saveStyle(state, interaction, image);
+  if (interaction.commandName === USE_AS_STYLE) return pictures.length > 1 ? askWhichToSave(state, interaction, pictures) : saveStyle(state, interaction, image);
   const problem = checkCanPostFiles(interaction);
   if (problem) return tellPrivately(interaction, problem);
+  const { key, pick } = rememberPick(state, interaction, pictures);
+  await interaction.reply({ ...pickPrompt(state, interaction, key, pick), flags: MessageFlags.Ephemeral });
+}
+
+export const EXPIRED_PICK = 'This choice has expired; use Stylize with… again.';
+export const EXPIRED_SAVE = 'This choice has expired; choose Use as style on the message again.';
+
+/** The message's pictures, kept under a new key until the member chooses (or the prompt's time is past). */
+function rememberPick(state: DiscordState, interaction: MessageContextMenuCommandInteraction, pictures: readonly Attachment[]): { key: string; pick: PendingPick } {
   const key = randomBytes(6).toString('base64url');
   const pick: PendingPick = {
     pictures: pictures.slice(0, MAX_PICTURES).map(({ url, name }) => ({ url, name })),
@@ -36,10 +45,16 @@ export async function onMessageCommand(state: DiscordState, interaction: Message
   // A prompt left unanswered is never asked again: those past their time go as the next one comes.
   for (const [other, waiting] of state.pendingPicks) if (waiting.expires < state.now()) state.pendingPicks.delete(other);
   state.pendingPicks.set(key, pick);
-  await interaction.reply({ ...pickPrompt(state, interaction, key, pick), flags: MessageFlags.Ephemeral });
+  return { key, pick };
 }
 
-export const EXPIRED_PICK = 'This choice has expired; use Stylize with… again.';
+/** "Use as style" on a message with several pictures: which to save, in a menu whose choice `onSavePick` saves. */
+async function askWhichToSave(state: DiscordState, interaction: MessageContextMenuCommandInteraction, pictures: readonly Attachment[]): Promise<void> {
+  const { key, pick } = rememberPick(state, interaction, pictures);
+  const options = pick.pictures.map((picture, index) => ({ label: `${index + 1}. ${picture.name}`.slice(0, 100), value: String(index) }));
+  const menu = new StringSelectMenuBuilder().setCustomId(`impasto:keep:${key}`).setPlaceholder('Which picture').addOptions(options);
+  await interaction.reply({ content: `Which of the message's ${pick.pictures.length} pictures as your style?`, components: [new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(menu)], flags: MessageFlags.Ephemeral });
+}
 
 /**
  * "Stylize with…"'s question and its menus: which picture, first, when the message has several
@@ -103,9 +118,14 @@ function pictureMenu(key: string, pick: PendingPick): ActionRowBuilder<StringSel
  */
 async function saveStyle(state: DiscordState, interaction: MessageContextMenuCommandInteraction, image: Attachment): Promise<void> {
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  await interaction.editReply({ content: await savedStyleAnswer(state, interaction.user.id, image) });
+}
+
+/** A picture fetched and saved as the member's style, and what to tell them (what was saved, or why not). */
+export async function savedStyleAnswer(state: DiscordState, userId: string, picture: Pick<Attachment, 'url' | 'name' | 'size'>): Promise<string> {
   const reply = await replyOrRefusal(async () => {
-    const saved = await state.bot.savedStyles.save({ platform: 'discord', userId: interaction.user.id }, await fetchAttachment(state.env, image, 'style image', 'style'));
+    const saved = await state.bot.savedStyles.save({ platform: 'discord', userId }, await fetchAttachment(state.env, picture, 'style image', 'style'));
     return { text: savedStyleText(saved) };
   });
-  await interaction.editReply({ content: reply.text });
+  return reply.text;
 }
