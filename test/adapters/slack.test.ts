@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { webApi } from '@slack/bolt';
 import { startSlackAdapter, type SlackAdapter } from '../../src/adapters/slack/adapter.ts';
 import { guarded } from '../../src/adapters/slack/guarded.ts';
@@ -209,7 +209,8 @@ describe('Slack in Socket Mode', () => {
 
   it('paints a picture sent with the mention itself, in its thread; a bare mention outside a thread says how to ask', async () => {
     const mention = (eventId: string, text: string, files?: Record<string, unknown>[]) => {
-      const ts = `${Math.floor(Date.now() / 1000)}.${eventId.replace(/\D/g, '').padStart(6, '0')}`;
+      // As the fake numbers messages: made up from the event id, it could be another message's, whose thread's uploads would count here.
+      const ts = nextTs();
       return { ts, sent: fake.sendEnvelope('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: eventId, event_time: Math.floor(Date.now() / 1000), event: { type: 'app_mention', user: ALICE, text, ts, channel: CHANNEL_ID, event_ts: ts, ...(files ? { files } : {}) } }) };
     };
     harness.bot.library.setNetwork('the-scream', 'scream');
@@ -232,17 +233,17 @@ describe('Slack in Socket Mode', () => {
 
   it('paints each picture sent with a mention, each a job of its own in the thread; a refused request says the rest were not painted', async () => {
     const mention = (eventId: string, text: string, files: Record<string, unknown>[]) => {
-      const ts = `${Math.floor(Date.now() / 1000)}.${eventId.replace(/\D/g, '').padStart(6, '0')}`;
+      // As the fake numbers messages: made up from the event id, it could be another message's, whose thread's uploads would count here.
+      const ts = nextTs();
       return { ts, sent: fake.sendEnvelope('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: eventId, event_time: Math.floor(Date.now() / 1000), event: { type: 'app_mention', user: ALICE, text, ts, channel: CHANNEL_ID, event_ts: ts, files } }) };
     };
     harness.bot.library.setNetwork('the-scream', 'scream');
     const downloadsBefore = fake.downloads.length;
     const two = mention('Ev-two-1', '<@U0BOT> the-scream size=64', [photo, personPhoto]);
     await two.sent;
-    const first = await fake.waitForCall(uploadsInThread(two.ts));
-    const second = await fake.waitForCall((call) => uploadsInThread(two.ts)(call) && call !== first);
     // Both pictures, each its own shape: tubingen's 64×48 and the person's 64×42.
-    expect([first, second].map((call) => /· (64×\d+) ·/.exec(String(call.args.initial_comment))?.[1]).sort()).toEqual(['64×42', '64×48']);
+    const sizesPosted = () => new Set(fake.calls.filter(uploadsInThread(two.ts)).map((call) => /· (64×\d+) ·/.exec(String(call.args.initial_comment))?.[1]));
+    await vi.waitFor(() => expect(sizesPosted()).toEqual(new Set(['64×42', '64×48'])), { timeout: 120_000 });
     expect(new Set(fake.downloads.slice(downloadsBefore))).toEqual(new Set([photo, personPhoto].map((file) => new URL(String(file.url_private_download)).pathname)));
 
     const refused = mention('Ev-two-2', '<@U0BOT> the-scream strength=11', [photo, personPhoto]);
@@ -337,6 +338,42 @@ describe('Slack in Socket Mode', () => {
     await mentionInThread(parent.ts, '', 'Ev-saved');
     const mentioned = await fake.waitForCall(uploadsInThread(parent.ts));
     expect(String(mentioned.args.initial_comment)).toMatch(/style saved style starry\.jpg · 128×96 · 20 iterations/);
+  });
+
+  it('asks which picture of a message with several to keep with "Use as style", and saves the one chosen', async () => {
+    // Erin, whose saved style no other test looks at.
+    const ERIN = 'U0ERIN';
+    const erin = { id: ERIN, name: 'erin', username: 'erin', team_id: TEAM_ID };
+    const painting = fake.addFile('great-wave.jpg', await readFile(sharedImagePath('style_great_wave.jpg')), 'image/jpeg');
+    const message = fake.postUserMessage(BOB, 'two to choose from', [photo, painting]);
+    const callsBefore = fake.calls.length;
+    await fake.sendEnvelope('interactive', { type: 'message_action', callback_id: 'use_as_style', trigger_id: 'trigger-keep', team: { id: TEAM_ID, domain: 'painters' }, user: erin, channel: { id: CHANNEL_ID, name: 'general' }, message, message_ts: message.ts, response_url: `${fake.apiUrl}response`, token: 'verification' });
+    const asked = await fake.waitForCall((call) => call.method === 'response' && /^Which of the message/.test(String(call.args.text)));
+    type Blocks = { type: string; elements?: { action_id: string; options: { text: { text: string }; value: string }[] }[] }[];
+    const blocks = (typeof asked.args.blocks === 'string' ? JSON.parse(asked.args.blocks) : asked.args.blocks) as Blocks;
+    const select = blocks.find((block) => block.type === 'actions')!.elements![0]!;
+    expect(select.options.map((option) => [option.text.text, option.value])).toEqual([['1. tubingen.jpg', photo.id], ['2. great-wave.jpg', painting.id]]);
+    // Nothing is fetched or saved before the member chooses.
+    expect(harness.bot.savedStyles.find({ platform: 'slack', userId: ERIN })).toBeUndefined();
+    const downloadsBefore = fake.downloads.length;
+
+    await fake.sendEnvelope('interactive', {
+      type: 'block_actions',
+      team: { id: TEAM_ID },
+      user: erin,
+      channel: { id: CHANNEL_ID, name: 'general' },
+      container: { type: 'message', message_ts: '1.0', channel_id: CHANNEL_ID, is_ephemeral: true },
+      trigger_id: 'trigger-keep-2',
+      actions: [{ type: 'static_select', action_id: select.action_id, block_id: 'b', selected_option: { text: { type: 'plain_text', text: '2. great-wave.jpg' }, value: String(painting.id) }, action_ts: '1' }],
+      response_url: `${fake.apiUrl}response`,
+    });
+    const saved = await fake.waitForCall((call) => call.method === 'response' && /^Saved great-wave/.test(String(call.args.text)));
+    expect(saved.args).toMatchObject({ replace_original: true, text: expect.stringMatching(/^Saved great-wave\.jpg as your style/) });
+    expect(harness.bot.savedStyles.find({ platform: 'slack', userId: ERIN })?.name).toBe('great-wave.jpg');
+    expect(fake.downloads.slice(downloadsBefore)).toEqual([new URL(String(painting.url_private_download)).pathname]);
+    // No Slack call was refused on the way (the menu's blocks are ones Slack takes).
+    expect(fake.calls.slice(callsBefore).filter((call) => call.response?.ok === false)).toEqual([]);
+    await harness.bot.savedStyles.forget({ platform: 'slack', userId: ERIN });
   });
 
   it('asks a member with no saved style which style, when a mention or /stylize names none', async () => {

@@ -25,6 +25,8 @@ export interface SlackState {
 export const IDS = {
   stylizeShortcut: 'stylize_with',
   useAsStyleShortcut: 'use_as_style',
+  /** The menu of a message's pictures that "Use as style" shows when it has several. */
+  keepPicture: 'impasto_keep_picture',
   modal: 'impasto_stylize',
   cancel: 'impasto_cancel',
   rerunPrefix: 'impasto_rerun_',

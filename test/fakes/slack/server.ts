@@ -12,7 +12,8 @@ import busboy from 'busboy';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { homeViewErrors, messageBlockErrors, viewErrors } from './blocks.ts';
 
-const MESSAGE_METHODS = new Set(['chat.postMessage', 'chat.postEphemeral', 'chat.update']);
+// `response`: what is posted to an interaction's response URL.
+const MESSAGE_METHODS = new Set(['chat.postMessage', 'chat.postEphemeral', 'chat.update', 'response']);
 
 export const BOT_TOKEN = 'xoxb-fake-bot-token-0123456789';
 export const APP_TOKEN = 'xapp-fake-app-token-0123456789';
@@ -184,6 +185,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       }
       case 'files.completeUploadExternal':
         return { ok: true, files: JSON.parse(String(args.files)) as unknown[] };
+      // An interaction's response URL (its blocks checked above, as Slack checks them).
+      case 'response':
+        return { ok: true };
       default:
         return { ok: false, error: 'unknown_method' };
     }
