@@ -166,3 +166,13 @@ export function whichStyleHint(stylesCommand: string, where: WhereAsked): string
 export function withPicturesLeft(refusal: string, left: number): string {
   return left > 0 ? `${refusal} (The ${counted(left, 'picture')} after it in that message ${left === 1 ? 'was' : 'were'} not painted either.)` : refusal;
 }
+
+/** "Use as style" on a message with several pictures: the question above the menu of them. */
+export function whichPictureToKeepText(count: number): string {
+  return `Which of the message's ${count} pictures as your style?`;
+}
+
+/** A message's picture in a menu of them: its place and its file's name ("2. dog.jpg"). */
+export function pictureChoiceLabel(index: number, name: string): string {
+  return `${index + 1}. ${name}`;
+}

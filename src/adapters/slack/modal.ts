@@ -3,6 +3,7 @@ import type { Bot } from '../../bot/bot.ts';
 import { savedStyleLabel, type SavedStyle } from '../../bot/styles/saved.ts';
 import { MOST_PICTURES, type SlackFile } from './conversation.ts';
 import { styleChoiceLabel, type Style } from '../../bot/styles/library.ts';
+import { pictureChoiceLabel } from '../../bot/format.ts';
 import { inGroupsOf } from '../message-limits.ts';
 import { IDS } from './state.ts';
 import { TARGETS, type Target } from '../../engine/segmentation/targets.ts';
@@ -132,7 +133,7 @@ export function stylizeModal(bot: Bot, community: string, metadata: ModalMetadat
 
 /** Which of the message's pictures to paint, the first chosen until another is. */
 function pictureInput(pictures: readonly ModalMetadata['file'][]) {
-  const options = pictures.map((picture, index) => choice(`${index + 1}. ${picture.name}`, picture.id));
+  const options = pictures.map((picture, index) => choice(pictureChoiceLabel(index, picture.name), picture.id));
   return {
     type: 'input',
     block_id: 'picture',

@@ -4,7 +4,7 @@ import { replyOrRefusal } from '../../../bot/errors.ts';
 import { tellPrivately } from '../answer.ts';
 import { USE_AS_STYLE } from '../application-commands.ts';
 import { checkCanPostFiles, fetchAttachment, linkedPictureHostOf, pictureAttachmentsOf } from '../attachments.ts';
-import { noPictureText } from '../../../bot/format.ts';
+import { noPictureText, pictureChoiceLabel, whichPictureToKeepText } from '../../../bot/format.ts';
 import { inGroupsOf } from '../../message-limits.ts';
 import { communityOf } from '../interaction-context.ts';
 import { styleChoiceLabel } from '../../../bot/styles/library.ts';
@@ -51,9 +51,9 @@ function rememberPick(state: DiscordState, interaction: MessageContextMenuComman
 /** "Use as style" on a message with several pictures: which to save, in a menu whose choice `onSavePick` saves. */
 async function askWhichToSave(state: DiscordState, interaction: MessageContextMenuCommandInteraction, pictures: readonly Attachment[]): Promise<void> {
   const { key, pick } = rememberPick(state, interaction, pictures);
-  const options = pick.pictures.map((picture, index) => ({ label: `${index + 1}. ${picture.name}`.slice(0, 100), value: String(index) }));
+  const options = pick.pictures.map((picture, index) => ({ label: pictureChoiceLabel(index, picture.name).slice(0, 100), value: String(index) }));
   const menu = new StringSelectMenuBuilder().setCustomId(`impasto:keep:${key}`).setPlaceholder('Which picture').addOptions(options);
-  await interaction.reply({ content: `Which of the message's ${pick.pictures.length} pictures as your style?`, components: [new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(menu)], flags: MessageFlags.Ephemeral });
+  await interaction.reply({ content: whichPictureToKeepText(pick.pictures.length), components: [new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(menu)], flags: MessageFlags.Ephemeral });
 }
 
 /**
@@ -107,7 +107,7 @@ function styleMenus(key: string, choices: readonly MenuChoice[]): ActionRowBuild
 
 /** The message's pictures by number and name, the one to paint selected. */
 function pictureMenu(key: string, pick: PendingPick): ActionRowBuilder<StringSelectMenuBuilder> {
-  const options = pick.pictures.map((picture, index) => ({ label: `${index + 1}. ${picture.name}`.slice(0, 100), value: String(index), default: index === pick.chosen }));
+  const options = pick.pictures.map((picture, index) => ({ label: pictureChoiceLabel(index, picture.name).slice(0, 100), value: String(index), default: index === pick.chosen }));
   const menu = new StringSelectMenuBuilder().setCustomId(`impasto:picture:${key}`).setPlaceholder('Which picture').addOptions(options);
   return new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(menu);
 }

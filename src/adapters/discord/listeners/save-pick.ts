@@ -1,4 +1,5 @@
 import type { StringSelectMenuInteraction } from 'discord.js';
+import { whichPictureToKeepText } from '../../../bot/format.ts';
 import type { DiscordState } from '../state.ts';
 import { EXPIRED_SAVE, savedStyleAnswer } from './message-menu.ts';
 
@@ -8,7 +9,7 @@ export async function onSavePick(state: DiscordState, interaction: StringSelectM
   const picture = pick?.pictures[Number(interaction.values[0])];
   if (!pick || pick.expires < state.now()) return void interaction.update({ content: EXPIRED_SAVE, components: [] });
   // Only the menu's own values name a picture.
-  if (!picture) return void interaction.update({ content: `Which of the message's ${pick.pictures.length} pictures as your style?` });
+  if (!picture) return void interaction.update({ content: whichPictureToKeepText(pick.pictures.length) });
   state.pendingPicks.delete(key);
   await interaction.update({ content: `Saving ${picture.name}…`, components: [] });
   await interaction.editReply({ content: await savedStyleAnswer(state, interaction.user.id, { ...picture, size: 0 }) });

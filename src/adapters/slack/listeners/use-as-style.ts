@@ -2,7 +2,7 @@ import type { App, BlockAction, MessageShortcut, StaticSelectAction } from '@sla
 import { describeFailure, refusalOf, replyOrRefusal } from '../../../bot/errors.ts';
 import { savedStyleText } from '../../../bot/styles/saved.ts';
 import { fetchFile, fileInfoOf, imagesOf, linkedPictureHostOf, MOST_PICTURES, slackTextOf, type SlackFile, type SlackMessageLike } from '../conversation.ts';
-import { noPictureText } from '../../../bot/format.ts';
+import { noPictureText, pictureChoiceLabel, whichPictureToKeepText } from '../../../bot/format.ts';
 import { IDS, type SlackState } from '../state.ts';
 
 /**
@@ -57,8 +57,8 @@ async function answerUseAsStyle(state: SlackState, shortcut: MessageShortcut): P
 
 /** A menu of the message's pictures: the one chosen is saved (`IDS.keepPicture`). */
 function whichToKeep(pictures: readonly SlackFile[]): { text: string; blocks: unknown[] } {
-  const text = `Which of the message's ${pictures.length} pictures as your style?`;
-  const options = pictures.map((picture, index) => ({ text: { type: 'plain_text', text: `${index + 1}. ${picture.name ?? 'image'}`.slice(0, 75) }, value: picture.id ?? '' }));
+  const text = whichPictureToKeepText(pictures.length);
+  const options = pictures.map((picture, index) => ({ text: { type: 'plain_text', text: pictureChoiceLabel(index, picture.name ?? 'image').slice(0, 75) }, value: picture.id ?? '' }));
   return {
     text,
     blocks: [
