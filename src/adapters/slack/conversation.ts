@@ -117,6 +117,16 @@ export async function imagesOf(state: SlackState, message: SlackMessageLike | un
   return pictures;
 }
 
+/**
+ * The file a member chose by its ID in one of the bot's menus, as files.info tells it; refused, saying
+ * `chooseAgain`, when Slack won't (deleted since, or out of the bot's reach).
+ */
+export async function chosenFileOf(state: SlackState, id: string, chooseAgain: string, field?: string): Promise<SlackFile> {
+  const info = await fileInfoOf(state, id);
+  if (!info.file) throw new BotError('missing_image', `Slack won't give me the picture you chose (${info.error}): it may have been deleted since. ${chooseAgain}`, field);
+  return info.file;
+}
+
 /** A file as files.info tells it (a Slack Connect file's type and address; a file chosen by its ID), or why not. */
 export async function fileInfoOf(state: SlackState, id: string): Promise<{ readonly file?: SlackFile; readonly error: string }> {
   const info = await state.client.files.info({ file: id }).catch((error: unknown) => ({ ok: false, error: slackErrorOf(error), file: undefined }));

@@ -51,9 +51,7 @@ function rememberPick(state: DiscordState, interaction: MessageContextMenuComman
 /** "Use as style" on a message with several pictures: which to save, in a menu whose choice `onSavePick` saves. */
 async function askWhichToSave(state: DiscordState, interaction: MessageContextMenuCommandInteraction, pictures: readonly Attachment[]): Promise<void> {
   const { key, pick } = rememberPick(state, interaction, pictures);
-  const options = pick.pictures.map((picture, index) => ({ label: pictureChoiceLabel(index, picture.name).slice(0, 100), value: String(index) }));
-  const menu = new StringSelectMenuBuilder().setCustomId(`impasto:keep:${key}`).setPlaceholder('Which picture').addOptions(options);
-  await interaction.reply({ content: whichPictureToKeepText(pick.pictures.length), components: [new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(menu)], flags: MessageFlags.Ephemeral });
+  await interaction.reply({ content: whichPictureToKeepText(pick.pictures.length), components: [pictureMenu(`impasto:keep:${key}`, pick.pictures)], flags: MessageFlags.Ephemeral });
 }
 
 /**
@@ -63,7 +61,7 @@ async function askWhichToSave(state: DiscordState, interaction: MessageContextMe
 export function pickPrompt(state: DiscordState, interaction: Interaction, key: string, pick: PendingPick): { content: string; components: ActionRowBuilder<StringSelectMenuBuilder>[] } {
   const saved = state.bot.savedStyles.find({ platform: 'discord', userId: interaction.user.id });
   const styles = state.bot.library.in(communityOf(interaction)).list();
-  const pictureRows = pick.pictures.length > 1 ? [pictureMenu(key, pick)] : [];
+  const pictureRows = pick.pictures.length > 1 ? [pictureMenu(`impasto:picture:${key}`, pick.pictures, pick.chosen)] : [];
   const room = (MENUS - pictureRows.length) * OPTIONS_PER_MENU - (saved ? 2 : 1);
   const choices: MenuChoice[] = [
     ...(saved ? [{ label: savedStyleLabel(saved).slice(0, 100), value: SAVED_STYLE }] : []),
@@ -105,10 +103,10 @@ function styleMenus(key: string, choices: readonly MenuChoice[]): ActionRowBuild
   });
 }
 
-/** The message's pictures by number and name, the one to paint selected. */
-function pictureMenu(key: string, pick: PendingPick): ActionRowBuilder<StringSelectMenuBuilder> {
-  const options = pick.pictures.map((picture, index) => ({ label: pictureChoiceLabel(index, picture.name).slice(0, 100), value: String(index), default: index === pick.chosen }));
-  const menu = new StringSelectMenuBuilder().setCustomId(`impasto:picture:${key}`).setPlaceholder('Which picture').addOptions(options);
+/** A menu of the message's pictures by number and name, each valued by its place; `chosen` shown selected. */
+function pictureMenu(customId: string, pictures: PendingPick['pictures'], chosen?: number): ActionRowBuilder<StringSelectMenuBuilder> {
+  const options = pictures.map((picture, index) => ({ label: pictureChoiceLabel(index, picture.name).slice(0, 100), value: String(index), ...(chosen === undefined ? {} : { default: index === chosen }) }));
+  const menu = new StringSelectMenuBuilder().setCustomId(customId).setPlaceholder('Which picture').addOptions(options);
   return new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(menu);
 }
 

@@ -3,7 +3,7 @@ import type { UploadedImage } from '../../../bot/commands/types.ts';
 import { checkOptions } from '../../../bot/commands/validate.ts';
 import { BotError } from '../../../bot/errors.ts';
 import { SAVED_STYLE_NAME } from '../../../bot/styles/saved.ts';
-import { contextOf, fetchFile, fileInfoOf, imageOf, linkedPictureHostOf, threadStarterOf, type SlackFile } from '../conversation.ts';
+import { chosenFileOf, contextOf, fetchFile, imageOf, linkedPictureHostOf, threadStarterOf, type SlackFile } from '../conversation.ts';
 import { noPictureText } from '../../../bot/format.ts';
 import { guarded, stylize } from '../guarded.ts';
 import { MODAL_NUMBER_FIELDS, OTHER_MESSAGE, readModalMetadata, SAVED_STYLE, type ModalMetadata } from '../modal.ts';
@@ -91,7 +91,5 @@ async function fetchModalImages(state: SlackState, metadata: ModalMetadata, pict
 async function photoOf(state: SlackState, metadata: ModalMetadata, picture: string | undefined): Promise<SlackFile> {
   const first = { id: metadata.file.id, name: metadata.file.name, url_private_download: metadata.file.url };
   if (!picture || picture === metadata.file.id || !metadata.pictures?.includes(picture)) return first;
-  const info = await fileInfoOf(state, picture);
-  if (!info.file) throw new BotError('missing_image', `Slack won't give me the picture you chose (${info.error}): it may have been deleted since. Choose Stylize with… on the message again.`, 'content');
-  return info.file;
+  return chosenFileOf(state, picture, 'Choose Stylize with… on the message again.', 'content');
 }

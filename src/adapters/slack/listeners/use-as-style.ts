@@ -1,7 +1,7 @@
 import type { App, BlockAction, MessageShortcut, StaticSelectAction } from '@slack/bolt';
 import { describeFailure, refusalOf, replyOrRefusal } from '../../../bot/errors.ts';
 import { savedStyleText } from '../../../bot/styles/saved.ts';
-import { fetchFile, fileInfoOf, imagesOf, linkedPictureHostOf, MOST_PICTURES, slackTextOf, type SlackFile, type SlackMessageLike } from '../conversation.ts';
+import { chosenFileOf, fetchFile, imagesOf, linkedPictureHostOf, MOST_PICTURES, slackTextOf, type SlackFile, type SlackMessageLike } from '../conversation.ts';
 import { noPictureText, pictureChoiceLabel, whichPictureToKeepText } from '../../../bot/format.ts';
 import { IDS, type SlackState } from '../state.ts';
 
@@ -33,10 +33,7 @@ export function registerUseAsStyle(app: App, state: SlackState): void {
 /** The picture chosen in "Use as style"'s menu, saved; what was saved, or why not. */
 async function keepChosenPicture(state: SlackState, userId: string, id: string): Promise<string> {
   // Slack sends only the values the menu offered; files.info says what the file is, and whether the bot may read it.
-  const info = await fileInfoOf(state, id);
-  if (!info.file) return `Slack won't give me the picture you chose (${info.error}): it may have been deleted since. Choose Use as style on the message again.`;
-  const file = info.file;
-  return (await replyOrRefusal(async () => ({ text: await saveStyle(state, userId, file) }))).text;
+  return (await replyOrRefusal(async () => ({ text: await saveStyle(state, userId, await chosenFileOf(state, id, 'Choose Use as style on the message again.')) }))).text;
 }
 
 /** The answer to "Use as style": the style saved, which picture to keep (a message with several), or why not. */
