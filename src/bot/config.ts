@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BACKEND_NAMES, OBJECTIVE_ENGINES, type BackendName } from '../engine/backend.ts';
 import { DEFAULT_CLIP_LIMITS } from '../engine/clip/decode.ts';
-import { DEFAULT_DECODE_LIMITS } from '../engine/image.ts';
+import { DEFAULT_DECODE_LIMITS, MEBIBYTE } from '../engine/image.ts';
 import { SIZE_RANGE } from '../engine/options.ts';
 import { JOB_LANES } from './jobs/queue.ts';
 import { LOG_FORMATS } from './logger.ts';
@@ -131,7 +131,7 @@ export const botEnvironmentSchema = engineEnvironmentSchema
     IMPASTO_TRAINING_TIMEOUT_HOURS: trainingHours,
     IMPASTO_MAX_SIZE: optionalCount(SIZE_RANGE.max).pipe(atLeastJobSize.optional()),
     IMPASTO_MAX_ITERATIONS: optionalCount(5000),
-    IMPASTO_MAX_UPLOAD_MB: count(DEFAULT_DECODE_LIMITS.maxBytes / (1024 * 1024), 100),
+    IMPASTO_MAX_UPLOAD_MB: count(DEFAULT_DECODE_LIMITS.maxBytes / MEBIBYTE, 100),
     IMPASTO_MAX_UPLOAD_MEGAPIXELS: count(DEFAULT_DECODE_LIMITS.maxPixels / 1e6, 400),
     ...clipSettings,
     IMPASTO_RETENTION_DAYS: count(7, 3650),

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { isGpuBackend, type BackendName } from '../engine/backend.ts';
-import type { DecodeLimits } from '../engine/image.ts';
+import { MEBIBYTE, type DecodeLimits } from '../engine/image.ts';
 import { DEFAULT_CLIP_LIMITS, type ClipLimits } from '../engine/clip/decode.ts';
 import { defaultsFor } from '../engine/options.ts';
 import type { BotEnvironment } from './config.ts';
@@ -32,6 +32,11 @@ export function likelyBackend(forced: BackendName | undefined): BackendName {
   return 'wasm';
 }
 
+/** The largest file the bot fetches or takes from a user (IMPASTO_MAX_UPLOAD_MB), in bytes. */
+export function maxUploadBytes(env: Pick<BotEnvironment, 'IMPASTO_MAX_UPLOAD_MB'>): number {
+  return env.IMPASTO_MAX_UPLOAD_MB * MEBIBYTE;
+}
+
 export function commandLimitsFor(env: BotEnvironment): CommandLimits {
   const backend = likelyBackend(env.IMPASTO_BACKEND);
   const gpu = isGpuBackend(backend);
@@ -43,8 +48,8 @@ export function commandLimitsFor(env: BotEnvironment): CommandLimits {
     defaultSize: Math.min(defaults.size, maxSize),
     maxIterations,
     defaultIterations: Math.min(defaults.iterations, maxIterations),
-    decode: { maxBytes: env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024, maxPixels: env.IMPASTO_MAX_UPLOAD_MEGAPIXELS * 1e6 },
-    clip: { ...DEFAULT_CLIP_LIMITS, maxFrames: env.IMPASTO_CLIP_MAX_FRAMES, maxSeconds: env.IMPASTO_CLIP_MAX_SECONDS, maxBytes: env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024, maxSourcePixels: env.IMPASTO_MAX_UPLOAD_MEGAPIXELS * 1e6 },
+    decode: { maxBytes: maxUploadBytes(env), maxPixels: env.IMPASTO_MAX_UPLOAD_MEGAPIXELS * 1e6 },
+    clip: { ...DEFAULT_CLIP_LIMITS, maxFrames: env.IMPASTO_CLIP_MAX_FRAMES, maxSeconds: env.IMPASTO_CLIP_MAX_SECONDS, maxBytes: maxUploadBytes(env), maxSourcePixels: env.IMPASTO_MAX_UPLOAD_MEGAPIXELS * 1e6 },
     defaultClipSize: Math.min(env.IMPASTO_CLIP_SIZE, maxSize),
   };
 }

@@ -26,7 +26,10 @@ export interface DecodeLimits {
  * limit. Shrunk as it is decoded, a 64-megapixel JPEG takes 0.15 s on 2 vCPUs, a PNG 0.7 s, a WebP
  * 0.4 s; a 48-megapixel HEIC about 11 s on its thread (WebAssembly, at full size: up to 1 GB).
  */
-export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxBytes: 25 * 1024 * 1024, maxPixels: 70_000_000 };
+/** One MB as chat platforms and the bot count file sizes (a mebibyte). */
+export const MEBIBYTE = 1024 * 1024;
+
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxBytes: 25 * MEBIBYTE, maxPixels: 70_000_000 };
 
 const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif']);
 
@@ -247,7 +250,7 @@ export async function encodePng(image: RgbImage): Promise<Buffer> {
  * limits), to a tenth, without a trailing `.0`.
  */
 export function formatMegabytes(bytes: number): string {
-  return `${Number((bytes / (1024 * 1024)).toFixed(1))} MB`;
+  return `${Number((bytes / MEBIBYTE).toFixed(1))} MB`;
 }
 
 /** `48.8 megapixels`, `70 megapixels`, `0.25 megapixels`: a picture's size as the bot tells it to users. */

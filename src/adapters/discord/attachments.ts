@@ -3,12 +3,13 @@ import { hostOfLink } from '../../bot/format.ts';
 import type { UploadedImage } from '../../bot/commands/types.ts';
 import type { BotEnvironment } from '../../bot/config.ts';
 import { BotError } from '../../bot/errors.ts';
+import { maxUploadBytes } from '../../bot/limits.ts';
 import { formatMegabytes } from '../../engine/image.ts';
 import { downloadImage, isPictureOrClipType } from '../download.ts';
 
 /** Discord says how large an attachment is before we fetch it. */
 export function sizeProblemOf(env: BotEnvironment, attachment: Pick<Attachment, 'size'>, label: string): string | undefined {
-  if (attachment.size <= env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024) return undefined;
+  if (attachment.size <= maxUploadBytes(env)) return undefined;
   return `The ${label} is ${formatMegabytes(attachment.size)}; the limit is ${env.IMPASTO_MAX_UPLOAD_MB} MB.`;
 }
 
@@ -16,7 +17,7 @@ export function sizeProblemOf(env: BotEnvironment, attachment: Pick<Attachment, 
 export async function fetchAttachment(env: BotEnvironment, attachment: Pick<Attachment, 'url' | 'name' | 'size'>, label: string, field: string): Promise<UploadedImage> {
   const tooLarge = sizeProblemOf(env, attachment, label);
   if (tooLarge) throw new BotError('limit_reached', tooLarge, field);
-  return downloadImage(attachment.url, attachment.name, { allowedHosts: env.DISCORD_CDN_HOSTS, maxBytes: env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024, label, field });
+  return downloadImage(attachment.url, attachment.name, { allowedHosts: env.DISCORD_CDN_HOSTS, maxBytes: maxUploadBytes(env), label, field });
 }
 
 type MessageParts = Pick<Message, 'attachments' | 'embeds' | 'messageSnapshots'>;

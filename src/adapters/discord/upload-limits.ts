@@ -1,11 +1,9 @@
 import { GuildPremiumTier, type Client } from 'discord.js';
-import { formatMegabytes } from '../../engine/image.ts';
+import { MEBIBYTE as MIB, formatMegabytes } from '../../engine/image.ts';
 import type { UploadLimit } from '../../bot/upload-limit.ts';
 
 /** The largest file Discord takes, in bytes, by a server's boost level. */
 export type UploadLimitsByBoost = Readonly<Record<GuildPremiumTier, number>>;
-
-const MIB = 1024 * 1024;
 
 /**
  * Discord's published limits: 10 MB a file without boosts (and in direct messages, where a bot has

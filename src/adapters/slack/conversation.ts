@@ -1,6 +1,7 @@
 import type { CommandContext, UploadedImage } from '../../bot/commands/types.ts';
 import { BotError } from '../../bot/errors.ts';
 import { hostOfLink } from '../../bot/format.ts';
+import { maxUploadBytes } from '../../bot/limits.ts';
 import { downloadImage, isPictureOrClipType } from '../download.ts';
 import { MESSAGE_LIMITS, splitText } from '../message-limits.ts';
 import type { SlackState } from './state.ts';
@@ -160,7 +161,7 @@ export function linkedPictureHostOf(message: SlackMessageLike | undefined): stri
 export async function fetchFile(state: SlackState, file: SlackFile, label: string, field: string): Promise<UploadedImage> {
   return downloadImage(file.url_private_download ?? file.url_private ?? '', file.name ?? 'image', {
     allowedHosts: state.env.SLACK_FILE_HOSTS,
-    maxBytes: state.env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024,
+    maxBytes: maxUploadBytes(state.env),
     headers: { authorization: `Bearer ${state.env.SLACK_BOT_TOKEN}` },
     label,
     field,

@@ -5,6 +5,7 @@ import { pictureToFetch } from '../../bot/commands/images.ts';
 import type { CommandContext, Reply } from '../../bot/commands/types.ts';
 import type { BotEnvironment } from '../../bot/config.ts';
 import { readFileIfPresent } from '../../bot/files.ts';
+import { maxUploadBytes } from '../../bot/limits.ts';
 import { rerunChangeNamed } from '../../bot/job-messages.ts';
 import { POSTED_SHEET, styleChoiceLabel } from '../../bot/styles/library.ts';
 import type { ApiError, AppInfo, PublicStyle } from './api-types.ts';
@@ -33,11 +34,10 @@ export async function route(route: RouteContext): Promise<void> {
   const { bot, env, request, response, url, context } = route;
   const method = request.method ?? 'GET';
   const path = url.pathname;
-  const maxUploadBytes = env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024;
   let match: RegExpExecArray | null;
 
   if (method === 'GET' && path === '/api/info') {
-    const info: AppInfo = { commands: bot.commands.map((command) => command.definition), libraryEdits: env.IMPASTO_WEB_LIBRARY_EDITS, training: env.IMPASTO_WEB_LIBRARY_EDITS && env.IMPASTO_TRAINING_PHOTOS_DIR !== undefined, maxUploadBytes, retentionDays: env.IMPASTO_RETENTION_DAYS, backend: bot.engineInfo()?.label, engineProblem: bot.engineProblem() };
+    const info: AppInfo = { commands: bot.commands.map((command) => command.definition), libraryEdits: env.IMPASTO_WEB_LIBRARY_EDITS, training: env.IMPASTO_WEB_LIBRARY_EDITS && env.IMPASTO_TRAINING_PHOTOS_DIR !== undefined, maxUploadBytes: maxUploadBytes(env), retentionDays: env.IMPASTO_RETENTION_DAYS, backend: bot.engineInfo()?.label, engineProblem: bot.engineProblem() };
     return sendJson(response, 200, info);
   }
   if (method === 'GET' && path === '/api/styles') {
@@ -93,7 +93,7 @@ export async function route(route: RouteContext): Promise<void> {
  */
 async function readPrechecked({ bot, env, request, context }: RouteContext, command: string, standIns: (fields: Record<string, string>) => Record<string, unknown>): Promise<{ form: MultipartForm; refusal: Reply | undefined }> {
   let refusal: Reply | undefined;
-  const form = await readMultipart(request, env.IMPASTO_MAX_UPLOAD_MB * 1024 * 1024, (fields) => {
+  const form = await readMultipart(request, maxUploadBytes(env), (fields) => {
     const early = bot.precheck(command, standIns(nonEmpty(fields)), context);
     if (early?.refusal?.code === 'limit_reached' || early?.refusal?.code === 'not_allowed') refusal = early;
     return refusal === undefined;
