@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import type { Bot } from '../bot/bot.ts';
 import type { ContestEvent } from '../bot/contests/contests.ts';
 import { messageForEvent, type JobMessage, type ResultFile } from '../bot/job-messages.ts';
@@ -13,30 +14,66 @@ export interface JobDelivery {
   readonly files: readonly (ResultFile & { readonly bytes: Uint8Array })[];
 }
 
+export interface JobDeliveryOptions {
+  /** A delivery failed; `retryInMs` when it is a job's last message that will be tried again then. */
+  readonly onError: (error: unknown, event: JobEvent, retryInMs?: number) => void;
+  /** A job's last message was delivered (or given up on). */
+  readonly onFinished?: (jobId: string) => void;
+  /** The chat's upload limit where the job answers: a result's files are made to fit it, and its details say how. */
+  readonly uploadLimitOf?: (job: Job) => UploadLimit;
+  /**
+   * Whether a failed delivery may succeed later: the platform down or overloaded, the network gone.
+   * A job's last message that failed so is tried again after each of `retryDelaysMs`, and at the
+   * bot's next start if none of those got through; any other failure (a missing permission, a
+   * deleted channel) is final. Without it, every failure is final.
+   */
+  readonly isTemporary?: (error: unknown) => boolean;
+  readonly retryDelaysMs?: readonly number[];
+}
+
+/**
+ * After a failed last message: about 20 minutes of tries, as the platforms' own outages mostly
+ * last (retrying sooner than 10 s only repeats what the platform's client has just done).
+ */
+export const ANSWER_RETRY_DELAYS_MS: readonly number[] = [10_000, 60_000, 5 * 60_000, 15 * 60_000];
+
 /**
  * Feeds one platform's job events, as message parts, to `deliver`, one at a time per job (so that a
  * job's edits arrive in order) while different jobs proceed independently. A failed delivery is
- * reported and does not hold up the next one. With an `uploadLimitOf`, a result's files are made to
- * fit the limit where the job answers first, and its details say how.
+ * reported and does not hold up other jobs. A job's last message (its picture, or why there is
+ * none) is the one that must arrive: it is recorded as answered once delivered, and tried again
+ * while the failure is temporary (`isTemporary`); one never delivered is sent again by the bot's
+ * next start (`JobQueue.resume`).
  */
-export function deliverJobEvents(
-  bot: Bot,
-  platform: Platform,
-  deliver: (delivery: JobDelivery) => Promise<void>,
-  handlers: { onError: (error: unknown, event: JobEvent) => void; onFinished?: (jobId: string) => void },
-  uploadLimitOf?: (job: Job) => UploadLimit,
-): JobDeliveries {
+export function deliverJobEvents(bot: Bot, platform: Platform, deliver: (delivery: JobDelivery) => Promise<void>, options: JobDeliveryOptions): JobDeliveries {
+  const { onError, onFinished, uploadLimitOf, isTemporary = () => false, retryDelaysMs = ANSWER_RETRY_DELAYS_MS } = options;
   const pending = new Map<string, Promise<void>>();
+  const stopping = new AbortController();
+  const deliverOnce = async (event: JobEvent, message: JobMessage) => deliver(await deliveryOf(bot, event, message, uploadLimitOf));
+  const deliverLast = async (event: JobEvent, message: JobMessage) => {
+    for (const retryInMs of [...retryDelaysMs, undefined]) {
+      const failure = await deliverOnce(event, message).then(() => undefined, (error: unknown) => ({ error }));
+      if (!failure) return bot.markAnswered(event.job.id);
+      const temporary = isTemporary(failure.error);
+      onError(failure.error, event, temporary && !stopping.signal.aborted ? retryInMs : undefined);
+      // A refusal that will not change: answered as well as it can be.
+      if (!temporary) return bot.markAnswered(event.job.id);
+      // Out of tries, or stopping: the next start sends it again.
+      if (retryInMs === undefined || !(await waitUnlessStopped(retryInMs, stopping.signal))) return;
+      // The member may have removed it or had it forgotten meanwhile.
+      if (!bot.job(event.job.id)) return;
+    }
+  };
   const unsubscribe = bot.onEvent((event) => {
     if (event.job.origin.platform !== platform) return;
     const jobId = event.job.id;
     const message = messageForEvent(event);
-    const next = (pending.get(jobId) ?? Promise.resolve()).then(async () => deliver(await deliveryOf(bot, event, message, uploadLimitOf))).catch((error: unknown) => handlers.onError(error, event));
+    const next = (pending.get(jobId) ?? Promise.resolve()).then(() => (message.final ? deliverLast(event, message) : deliverOnce(event, message))).catch((error: unknown) => onError(error, event));
     pending.set(jobId, next);
     if (message.final) {
       void next.then(() => {
         if (pending.get(jobId) === next) pending.delete(jobId);
-        handlers.onFinished?.(jobId);
+        onFinished?.(jobId);
       });
     }
   });
@@ -51,9 +88,20 @@ export function deliverJobEvents(
     },
     async stop() {
       unsubscribe();
+      stopping.abort();
       await Promise.allSettled(pending.values());
     },
   };
+}
+
+/** Waits `ms`; false when `signal` aborted first. */
+async function waitUnlessStopped(ms: number, signal: AbortSignal): Promise<boolean> {
+  try {
+    await setTimeout(ms, undefined, { signal });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function deliveryOf(bot: Bot, event: JobEvent, message: JobMessage, uploadLimitOf: ((job: Job) => UploadLimit) | undefined): Promise<JobDelivery> {

@@ -72,6 +72,11 @@ export interface Bot {
    */
   precheck(name: string, raw: Readonly<Record<string, unknown>>, context: CommandContext): Reply | undefined;
   onEvent(listener: JobEventListener): () => void;
+  /**
+   * Records that a finished job's last message reached its chat, or never can (an adapter's call,
+   * `deliverJobEvents`); one not recorded is answered again at the next start.
+   */
+  markAnswered(jobId: string): void;
   /** Runs a finished job again: with another seed, or a step less or more like the painting. */
   rerun(jobId: string, context: CommandContext, change: RerunChange): Promise<Reply>;
   /** A Remove button press: takes a finished picture down (see `removeResult`); adapters then clear its message. */
@@ -217,6 +222,7 @@ export function createBot(options: BotOptions): Bot {
       }
     },
     onEvent: (listener) => queue.onEvent(listener),
+    markAnswered: (jobId) => store.markAnswered(jobId),
     settingsOf: (community) => settings.get(community),
     rerun: (jobId, context, change) => replyOrRefusal(() => rerun(jobId, context, change)),
     remove: (jobId, context) => replyOrRefusal(() => removeResult(services, jobId, context.requester)),

@@ -175,6 +175,15 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
     version: 14,
     sql: `ALTER TABLE contests ADD COLUMN reminded_at INTEGER;`,
   },
+  {
+    // When a finished chat job's last message reached its chat: one that never did (the platform
+    // down, a restart in between) is answered again. Jobs finished before this are taken as answered.
+    version: 15,
+    sql: `
+      ALTER TABLE jobs ADD COLUMN answered_at INTEGER;
+      UPDATE jobs SET answered_at = COALESCE(finished_at, created_at) WHERE status IN ('succeeded', 'failed', 'cancelled');
+    `,
+  },
 ];
 
 /** Opens (creating if needed) the SQLite store in WAL mode and brings its schema up to date. */

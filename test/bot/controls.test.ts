@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRerun, rerunOf } from '../../src/bot/commands/rerun.ts';
-import type { Job, NewJob } from '../../src/bot/jobs/store.ts';
+import { JobStore, type Job, type JobResult, type NewJob } from '../../src/bot/jobs/store.ts';
 import type { QueueEntry } from '../../src/bot/jobs/queue.ts';
 import { parseBlend } from '../../src/bot/commands/stylize.ts';
 import { rerunChangesFor } from '../../src/bot/job-messages.ts';
@@ -98,7 +98,7 @@ describe('engine controls in the bot', () => {
 
   it('migrates the store to the current schema', () => {
     const db = openDatabase(':memory:');
-    expect(schemaVersion(db)).toBe(14);
+    expect(schemaVersion(db)).toBe(15);
     const columns = (table: string) => (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((column) => column.name);
     expect(columns('jobs')).toEqual(expect.arrayContaining(['styles', 'mask_path', 'method', 'photo_owner', 'background_styles']));
     expect(columns('styles')).toEqual(expect.arrayContaining(['network', 'community']));
@@ -107,7 +107,31 @@ describe('engine controls in the bot', () => {
     expect(columns('released_networks')).toEqual(['network', 'released_at']);
     expect(columns('saved_styles')).toEqual(['platform', 'user_id', 'name', 'path', 'saved_at']);
     expect(columns('contests')).toContain('reminded_at');
+    expect(columns('jobs')).toContain('answered_at');
     db.close();
+  });
+
+  it('takes the chat jobs that finished before the upgrade as answered, and those still to come as not', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'impasto-migrate-')), 'impasto.db');
+    const older = openDatabase(path);
+    const store = new JobStore(older);
+    const discord = contextFor('dana', { platform: 'discord' });
+    const newJob = { requester: discord.requester, origin: discord.origin, options: {}, contentPath: 'c.png', stylePath: 's.png', styleLabel: 'x' };
+    const finished = store.create(newJob);
+    store.markSucceeded(finished.id, { pngPath: 'r.png', gifPath: 'r.gif', width: 1, height: 1, elapsedMs: 1, iterations: 1, backend: 'wasm', losses: [] } as unknown as JobResult);
+    const waiting = store.create(newJob);
+    // The store as version 14 left it: no record of answers.
+    older.exec('ALTER TABLE jobs DROP COLUMN answered_at; DELETE FROM schema_migrations WHERE version = 15;');
+    older.close();
+
+    const upgraded = openDatabase(path);
+    const after = new JobStore(upgraded);
+    expect(after.unanswered()).toEqual([]);
+    after.markSucceeded(waiting.id, { pngPath: 'r.png', gifPath: 'r.gif', width: 1, height: 1, elapsedMs: 1, iterations: 1, backend: 'wasm', losses: [] } as unknown as JobResult);
+    expect(after.unanswered().map((job) => job.id)).toEqual([waiting.id]);
+    after.markAnswered(waiting.id);
+    expect(after.unanswered()).toEqual([]);
+    upgraded.close();
   });
 });
 

@@ -13,7 +13,7 @@ import { onMessageCommand } from './listeners/message-menu.ts';
 import { onPicturePick } from './listeners/picture-pick.ts';
 import { onSavePick } from './listeners/save-pick.ts';
 import { onStylePick } from './listeners/style-pick.ts';
-import { deliverToDiscord, describeDiscordError } from './render.ts';
+import { deliverToDiscord, describeDiscordError, isTemporaryDiscordError } from './render.ts';
 import { CUSTOM_ID, type DiscordState } from './state.ts';
 import { DISCORD_UPLOAD_LIMITS, uploadLimitIn, type UploadLimitsByBoost } from './upload-limits.ts';
 
@@ -28,6 +28,8 @@ export interface DiscordAdapterOptions {
   readonly interactionLifetimeMs?: number;
   /** The largest file the bot uploads, by the server's boost level (Discord's own; tests lower them). */
   readonly uploadLimits?: UploadLimitsByBoost;
+  /** How long to wait before each new try of a job's last message after a temporary failure (tests shorten them). */
+  readonly answerRetryDelaysMs?: readonly number[];
 }
 
 export interface DiscordAdapter {
@@ -65,13 +67,12 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     client,
     now: options.now ?? Date.now,
     lifetimeMs: options.interactionLifetimeMs ?? 15 * 60_000,
-    deliveries: deliverJobEvents(
-      bot,
-      'discord',
-      (delivery) => deliverToDiscord(state, delivery),
-      { onError: (error, event) => logger.warn({ err: error, jobId: event.job.id, event: event.type }, `could not deliver to Discord: ${describeDiscordError(error)}`) },
-      (job) => uploadLimitOf(job.origin.channelId),
-    ),
+    deliveries: deliverJobEvents(bot, 'discord', (delivery) => deliverToDiscord(state, delivery), {
+      onError: (error, event, retryInMs) => logger.warn({ err: error, jobId: event.job.id, event: event.type, retryInMs }, `could not deliver to Discord: ${describeDiscordError(error)}`),
+      uploadLimitOf: (job) => uploadLimitOf(job.origin.channelId),
+      isTemporary: isTemporaryDiscordError,
+      retryDelaysMs: options.answerRetryDelaysMs,
+    }),
     pendingPicks: new Map(),
   };
 

@@ -1,9 +1,10 @@
-import { ActionRowBuilder, ButtonBuilder, ButtonStyle, DiscordAPIError, Routes } from 'discord.js';
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, DiscordAPIError, HTTPError, RateLimitError, Routes } from 'discord.js';
 import { describeFailure } from '../../bot/errors.ts';
 import { pageButtonsOf } from '../../bot/commands/pages.ts';
 import type { ReplyPages } from '../../bot/commands/types.ts';
 import type { JobAction, JobMessage } from '../../bot/job-messages.ts';
 import type { Job } from '../../bot/jobs/store.ts';
+import { networkCodeOf } from '../connection-errors.ts';
 import type { JobDelivery } from '../deliveries.ts';
 import type { DiscordMessageReplyRef, DiscordReplyRef } from './interaction-context.ts';
 import type { DiscordState } from './state.ts';
@@ -101,4 +102,15 @@ export function describeDiscordError(error: unknown): string {
   if (error instanceof DiscordAPIError && error.code === 50013) return "I'm missing a permission in this channel (Discord said Missing Permissions). Ask a moderator to check my role.";
   if (error instanceof DiscordAPIError && error.code === 10062) return 'Discord forgot this interaction (it took too long); please try again.';
   return describeFailure(error);
+}
+
+/**
+ * Whether a failed call to Discord may succeed later: its servers failing (5xx, after discord.js's
+ * own three tries) or overloaded, a timeout, the network gone. A 4xx refusal (a missing permission,
+ * a deleted channel or message) will not change.
+ */
+export function isTemporaryDiscordError(error: unknown): boolean {
+  if (error instanceof HTTPError || error instanceof RateLimitError) return true;
+  if (error instanceof DiscordAPIError) return error.status === 429;
+  return networkCodeOf(error) !== undefined || (error instanceof Error && error.name === 'AbortError');
 }

@@ -18,13 +18,15 @@ import { registerShortcut } from './listeners/shortcut.ts';
 import { registerUseAsStyle } from './listeners/use-as-style.ts';
 import { registerStylizeCommand } from './listeners/stylize-command.ts';
 import { boltLogger, guardedReceiver } from './receiver.ts';
-import { deliverToSlack } from './render.ts';
+import { deliverToSlack, isTemporarySlackError } from './render.ts';
 import type { SlackState } from './state.ts';
 
 export interface SlackAdapterOptions {
   readonly bot: Bot;
   readonly env: BotEnvironment;
   readonly logger: Logger;
+  /** How long to wait before each new try of a job's last message after a temporary failure (tests shorten them). */
+  readonly answerRetryDelaysMs?: readonly number[];
 }
 
 export interface SlackAdapter {
@@ -60,15 +62,20 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     logLevel: LogLevel.ERROR,
     logger: boltLogger(logger),
   });
-  const state: SlackState = { bot, env, logger, client: app.client, statusMessages: new Map(), homeViewers: new Map(), moderatorCache: new Map(), community: `slack:${identity.team_id ?? 'unknown'}`, scopes: identity.response_metadata?.scopes };
+  const state: SlackState = { bot, env, logger, client: app.client, statusMessages: new Map(), uploadedResults: new Map(), homeViewers: new Map(), moderatorCache: new Map(), community: `slack:${identity.team_id ?? 'unknown'}`, scopes: identity.response_metadata?.scopes };
   for (const register of [registerStylizeCommand, registerImpastoCommand, registerShortcut, registerUseAsStyle, registerModalSubmit, registerButtons, registerMention, registerDirectMessage, registerMemberLeft, registerAppHome]) register(app, state);
   app.error(async (error) => {
     logger.error({ err: error }, 'slack handler failed');
   });
 
   const deliveries = deliverJobEvents(bot, 'slack', (delivery) => deliverToSlack(state, delivery), {
-    onError: (error, event) => logger.warn({ err: error, jobId: event.job.id, event: event.type }, 'could not deliver to Slack'),
-    onFinished: (jobId) => state.statusMessages.delete(jobId),
+    onError: (error, event, retryInMs) => logger.warn({ err: error, jobId: event.job.id, event: event.type, retryInMs }, 'could not deliver to Slack'),
+    onFinished: (jobId) => {
+      state.statusMessages.delete(jobId);
+      state.uploadedResults.delete(jobId);
+    },
+    isTemporary: isTemporarySlackError,
+    retryDelaysMs: options.answerRetryDelaysMs,
   });
   const stopContests = renderContestsOnSlack(app.client, bot, logger);
   const stopHomes = redrawHomesOnJobEvents(state);

@@ -1,8 +1,10 @@
+import { webApi } from '@slack/bolt';
 import type { ActionsBlock, Button, KnownBlock } from '@slack/web-api';
 import { pageButtonsOf } from '../../bot/commands/pages.ts';
 import type { Reply } from '../../bot/commands/types.ts';
 import type { JobAction } from '../../bot/job-messages.ts';
 import type { Job } from '../../bot/jobs/store.ts';
+import { networkCodeOf } from '../connection-errors.ts';
 import type { JobDelivery } from '../deliveries.ts';
 import { slackTextOf, type SlackReplyRef } from './conversation.ts';
 import { IDS, type SlackState } from './state.ts';
@@ -55,16 +57,47 @@ export async function deliverToSlack(state: SlackState, { job, message, files }:
   const text = `${who} ${slackTextOf(state, message.text)}`;
   await postStatus(state, job, ref, text, message.files.length > 0 ? [] : message.actions);
   if (files.length === 0) return;
-  const uploaded = await state.client.filesUploadV2({
-    channel_id: ref.channel,
-    thread_ts: ref.threadTs,
-    initial_comment: `${who} ${slackTextOf(state, message.details ?? '')}`,
-    // No alt text (the files' descriptions): uploads that carry one have been reported to go
-    // unshared, silently (python-slack-sdk#1818, a server-side issue, open), and the result is the product.
-    file_uploads: files.map((file) => ({ file: Buffer.from(file.bytes), filename: file.name })),
-  });
-  const fileIds = uploaded.files.flatMap((completion) => completion.files?.flatMap((file) => (file.id ? [file.id] : [])) ?? []);
+  let fileIds = state.uploadedResults.get(job.id);
+  if (!fileIds) {
+    const uploaded = await state.client.filesUploadV2({
+      channel_id: ref.channel,
+      thread_ts: ref.threadTs,
+      initial_comment: `${who} ${slackTextOf(state, message.details ?? '')}`,
+      // No alt text (the files' descriptions): uploads that carry one have been reported to go
+      // unshared, silently (python-slack-sdk#1818, a server-side issue, open), and the result is the product.
+      file_uploads: files.map((file) => ({ file: Buffer.from(file.bytes), filename: file.name })),
+    });
+    fileIds = uploaded.files.flatMap((completion) => completion.files?.flatMap((file) => (file.id ? [file.id] : [])) ?? []);
+    state.uploadedResults.set(job.id, fileIds);
+  }
   await state.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.threadTs, text: 'Try it again: less style, more style, or another seed.', blocks: actionBlocks(message.actions, fileIds) });
+}
+
+// The Web API client's error codes, through Bolt (which depends on it; we do not directly).
+const { ErrorCode } = webApi;
+
+/** Slack's own answers that mean "not now" rather than "no". */
+const TEMPORARY_SLACK_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
+
+/**
+ * Whether a failed call to Slack may succeed later: the network gone or timed out, Slack failing or
+ * overloaded (after the Web API client's own tries). A refusal (not in the channel, a deleted
+ * thread, a revoked token) will not change.
+ */
+export function isTemporarySlackError(error: unknown): boolean {
+  const { code, statusCode, data, message } = (error ?? {}) as { code?: unknown; statusCode?: unknown; data?: { error?: unknown }; message?: unknown };
+  switch (code) {
+    case ErrorCode.RequestError:
+    case ErrorCode.RateLimitedError:
+      return true;
+    case ErrorCode.HTTPError:
+      return typeof statusCode === 'number' && (statusCode >= 500 || statusCode === 429);
+    case ErrorCode.PlatformError:
+      return typeof data?.error === 'string' && TEMPORARY_SLACK_ERRORS.has(data.error);
+  }
+  // The client's last try after a rate limit, and a file upload's own failure, throw plain errors.
+  if (typeof message === 'string' && (message.startsWith('A rate limit was exceeded') || message.startsWith('Failed to upload file'))) return true;
+  return networkCodeOf(error) !== undefined;
 }
 
 async function postStatus(state: SlackState, job: Job, ref: SlackReplyRef, text: string, actions: readonly JobAction[]): Promise<void> {

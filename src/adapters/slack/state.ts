@@ -11,6 +11,11 @@ export interface SlackState {
   readonly client: WebClient;
   /** Each job's status message in its thread (the `ts` to update), until the job ends. */
   readonly statusMessages: Map<string, string>;
+  /**
+   * A finished job's uploaded files, until its buttons are posted too: a last message tried again
+   * (Slack failed in between) then does not upload the picture twice.
+   */
+  readonly uploadedResults: Map<string, readonly string[]>;
   /** Members who opened the Home tab since the start, with their conversation with the app: it is drawn again as their jobs start and end. */
   readonly homeViewers: Map<string, string>;
   /** Whether a user is a workspace admin, asked of Slack at most every five minutes. */

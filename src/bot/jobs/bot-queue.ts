@@ -11,7 +11,7 @@ import { throttleProgress } from './progress-throttle.ts';
 import { copyLibraryStyle, deleteOwnFiles, resultPaths, type DataDirs } from '../files.ts';
 import { isOfCommunity, styleSharesOf, type Job, type JobStore, type NewJob, type Requester } from './store.ts';
 import type { SpeedModel } from './speed.ts';
-import { JOB_LANES, laneOf, type JobEvent, type JobEventListener, type JobQueue, type QueueEntry } from './queue.ts';
+import { finalEventOf, JOB_LANES, laneOf, type JobEvent, type JobEventListener, type JobQueue, type QueueEntry } from './queue.ts';
 
 export interface QueueLimits extends AdmissionLimits {
   /** At most one progress event per job per this interval (chat platforms rate-limit edits). */
@@ -56,7 +56,11 @@ export class BotQueue implements JobQueue {
     return () => this.listeners.delete(listener);
   }
 
-  /** Puts back what a previous process left: interrupted jobs first in their old order. */
+  /**
+   * Puts back what a previous process left: interrupted jobs first in their old order, then the
+   * final events of finished jobs whose answer never reached their chat (the adapters, attached
+   * before this, answer them).
+   */
   resume(): void {
     const interrupted = new Set(this.store.requeueInterrupted().map((job) => job.id));
     for (const job of this.store.queued()) {
@@ -67,6 +71,9 @@ export class BotQueue implements JobQueue {
       }
     }
     if (interrupted.size > 0) this.logger.info({ jobs: [...interrupted] }, 'requeued jobs interrupted by a restart');
+    const unanswered = this.store.unanswered();
+    for (const event of unanswered.flatMap((job) => finalEventOf(job) ?? [])) this.emit(event);
+    if (unanswered.length > 0) this.logger.info({ jobs: unanswered.map((job) => job.id) }, 'answering again finished jobs whose answer never reached their chat');
   }
 
   /**

@@ -23,6 +23,21 @@ export type JobEventListener = (event: JobEvent) => void;
 
 export const FINAL_EVENTS: ReadonlySet<JobEvent['type']> = new Set(['succeeded', 'failed', 'cancelled']);
 
+/** The final event of a finished job, made again from the store (to answer it after a restart). */
+export function finalEventOf(job: Job): JobEvent | undefined {
+  switch (job.status) {
+    case 'succeeded':
+      return { type: 'succeeded', job };
+    case 'failed':
+      return { type: 'failed', job, message: job.error ?? 'unknown error' };
+    case 'cancelled':
+      // Who cancelled it is not kept; its message then says only that it was.
+      return { type: 'cancelled', job, byModerator: false };
+    default:
+      return undefined;
+  }
+}
+
 /**
  * Jobs wait in one of three lanes, each with its own engine process: `fast` for one-pass networks
  * (seconds), `paint` for optimisations (a minute), `train` for training style networks (an hour
@@ -68,7 +83,10 @@ export interface JobQueue {
   /** The running jobs and the waiting ones, lane by lane, in order, with ETAs. */
   entries(): QueueEntry[];
   onEvent(listener: JobEventListener): () => void;
-  /** Puts back what a previous process left: interrupted jobs first, in their old order. */
+  /**
+   * Puts back what a previous process left: interrupted jobs first, in their old order; and sends
+   * again the final event of each finished chat job whose answer never reached its chat.
+   */
   resume(): void;
   /** Resolves when nothing is queued or running (tests and shutdown). */
   onIdle(): Promise<void>;

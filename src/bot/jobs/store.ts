@@ -303,6 +303,23 @@ export class JobStore {
   }
 
   /**
+   * Records that a finished job's last message reached its chat, or never can (see
+   * `deliverJobEvents`); until then it is answered again at each start.
+   */
+  markAnswered(id: string): void {
+    this.db.prepare('UPDATE jobs SET answered_at = ? WHERE id = ? AND answered_at IS NULL').run(this.now(), id);
+  }
+
+  /**
+   * Finished chat jobs whose last message has not reached their chat (the platform was down, or
+   * the bot stopped in between), in the order they finished. The playground's page reads its jobs
+   * itself, so its jobs are never waiting for an answer.
+   */
+  unanswered(): Job[] {
+    return (this.db.prepare("SELECT * FROM jobs WHERE status IN ('succeeded', 'failed', 'cancelled') AND answered_at IS NULL AND platform != 'web' ORDER BY finished_at, seq").all() as JobRow[]).map(toJob);
+  }
+
+  /**
    * After a restart: jobs left 'running' by the previous process go back to the queue, keeping their
    * place (their seq). Returns them so the users can be told.
    */

@@ -24,6 +24,8 @@ export interface RecordedRequest {
   readonly json?: Record<string, unknown> | unknown[] | undefined;
   readonly files: readonly RecordedFile[];
   readonly at: number;
+  /** The status it was answered with instead, when a test made it fail (`failRequests`). */
+  failedWith?: number;
 }
 
 export interface FakeUser {
@@ -89,6 +91,12 @@ export interface FakeDiscord {
   /** Gateway opcodes received, in order (2 IDENTIFY, 6 RESUME, …). */
   readonly gatewayOps: number[];
   waitForRequest(predicate: (request: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
+  /**
+   * Answers the next `count` requests that match with `status` (503: Discord's servers failing; 403:
+   * Missing Permissions, as Discord words it) instead of doing them; each is still recorded, marked
+   * `failedWith`. Returns a function that ends the failures early.
+   */
+  failRequests(predicate: (request: RecordedRequest) => boolean, count: number, status: 403 | 503): () => void;
   /** Make POST /channels/:id/messages answer 403 Missing Permissions. */
   denyChannelMessages: boolean;
   close(): Promise<void>;
@@ -119,6 +127,7 @@ export async function startFakeDiscord({ maxFileBytes = 10 * 1024 * 1024 }: { ma
   let sequence = 0;
   let port = 0;
   const state = { denyChannelMessages: false };
+  const faults = new Set<{ predicate: (request: RecordedRequest) => boolean; left: number; status: 403 | 503 }>();
 
   const server: Server = createServer((request, response) => {
     void handle(request, response).catch((error: unknown) => {
@@ -139,6 +148,12 @@ export async function startFakeDiscord({ maxFileBytes = 10 * 1024 * 1024 }: { ma
     const path = decodeURIComponent(url.pathname.replace(/^\/api\/v10/, ''));
     const body = await readBody(request);
     const recorded: RecordedRequest = { method: request.method ?? 'GET', path, query: url.searchParams, json: body.json, files: body.files, at: Date.now() };
+    const fault = [...faults].find((candidate) => candidate.predicate(recorded));
+    if (fault) {
+      fault.left -= 1;
+      if (fault.left <= 0) faults.delete(fault);
+      recorded.failedWith = fault.status;
+    }
     requests.push(recorded);
     for (const waiter of waiters) {
       if (waiter.predicate(recorded)) {
@@ -151,6 +166,8 @@ export async function startFakeDiscord({ maxFileBytes = 10 * 1024 * 1024 }: { ma
       response.writeHead(status, { 'content-type': 'application/json' });
       response.end(JSON.stringify(json));
     };
+    if (recorded.failedWith === 503) return send(503, { message: 'Service Unavailable', code: 0 });
+    if (recorded.failedWith === 403) return send(403, { message: 'Missing Permissions', code: 50013 });
     let match: RegExpExecArray | null;
     // Discord refuses a message over 2000 characters (Invalid Form Body), as documented.
     const content = contentOf(body.json);
@@ -252,6 +269,11 @@ export async function startFakeDiscord({ maxFileBytes = 10 * 1024 * 1024 }: { ma
     },
     set denyChannelMessages(value: boolean) {
       state.denyChannelMessages = value;
+    },
+    failRequests(predicate, count, status) {
+      const fault = { predicate, left: count, status };
+      faults.add(fault);
+      return () => void faults.delete(fault);
     },
     addCdnFile(name, bytes, contentType) {
       const path = `/cdn/attachments/${CHANNEL_ID}/${snowflake()}/${name}`;

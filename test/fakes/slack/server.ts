@@ -70,6 +70,12 @@ export interface FakeSlack {
   sendEnvelope(type: 'slash_commands' | 'interactive' | 'events_api', payload: Record<string, unknown>): Promise<Record<string, unknown>>;
   dropSocket(): void;
   waitForCall(predicate: (call: ApiCall) => boolean, timeoutMs?: number): Promise<ApiCall>;
+  /**
+   * Answers the next `count` Web API calls that match with `failure` instead of doing them: an HTTP
+   * status (503: Slack failing) or Slack's own error (`not_in_channel`: a refusal). Each is still
+   * recorded, its `response` saying `{ failedWith }`. Returns a function that ends the failures early.
+   */
+  failCalls(predicate: (call: ApiCall) => boolean, count: number, failure: 503 | 'not_in_channel'): () => void;
   close(): Promise<void>;
 }
 
@@ -95,6 +101,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const sockets = new Set<WebSocket>();
   let connectionCount = 0;
   let port = 0;
+  const faults = new Set<{ predicate: (call: ApiCall) => boolean; left: number; failure: 503 | 'not_in_channel' }>();
 
   const server: Server = createServer((request, response) => {
     void (async () => {
@@ -121,7 +128,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const args = await readArgs(request);
       const token = request.headers.authorization?.replace(/^Bearer /, '') ?? (args.token as string | undefined);
       const call: ApiCall = { method, args, token };
-      call.response = answer(call);
+      const fault = [...faults].find((candidate) => candidate.predicate(call));
+      if (fault) {
+        fault.left -= 1;
+        if (fault.left <= 0) faults.delete(fault);
+      }
+      call.response = fault ? { failedWith: fault.failure } : answer(call);
       calls.push(call);
       for (const waiter of waiters) {
         if (waiter.predicate(call)) {
@@ -129,8 +141,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
           waiter.resolve(call);
         }
       }
+      if (fault?.failure === 503) return void response.writeHead(503, { 'content-type': 'text/plain' }).end('Service Unavailable');
       response.writeHead(200, { 'content-type': 'application/json', 'x-oauth-scopes': state.scopes.join(',') });
-      response.end(JSON.stringify(call.response));
+      response.end(JSON.stringify(fault ? { ok: false, error: fault.failure } : call.response));
     })();
   });
 
@@ -259,6 +272,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     dropSocket() {
       for (const socket of sockets) socket.terminate();
+    },
+    failCalls(predicate, count, failure) {
+      const fault = { predicate, left: count, failure };
+      faults.add(fault);
+      return () => void faults.delete(fault);
     },
     waitForCall(predicate, timeoutMs = 120_000) {
       const seen = calls.find(predicate);

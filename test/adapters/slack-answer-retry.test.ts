@@ -1,0 +1,82 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSlackAdapter, type SlackAdapter } from '../../src/adapters/slack/adapter.ts';
+import { importStyles } from '../../src/bot/styles/import.ts';
+import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
+import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID, nextTs, startFakeSlack, TEAM_ID, type ApiCall, type FakeSlack } from '../fakes/slack/server.ts';
+import { restartWithAdapter, startTestBot, type TestBot } from '../helpers/bot.ts';
+import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
+
+/**
+ * A job's last message on Slack is three calls (the status updated, the files uploaded, the
+ * buttons posted): when Slack fails the last of them for longer than the Web API client tries, the
+ * adapter tries again, without uploading the picture a second time. A refusal (the bot removed from
+ * the channel) is not tried again, now or at the next start.
+ */
+describe('Slack: a finished job is answered though Slack failed as it was sent', () => {
+  const ALICE = 'U0ALICE';
+  let fake: FakeSlack;
+  let harness: TestBot;
+  let adapter: SlackAdapter;
+  let photo: Record<string, unknown>;
+  const adapterLog: string[] = [];
+  const env = () => ({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: APP_TOKEN, SLACK_API_URL: fake.apiUrl, SLACK_FILE_HOSTS: fake.fileHost, IMPASTO_MAX_SIZE: '96' });
+  const startAdapter = (bot: TestBot) =>
+    startSlackAdapter({ bot: bot.bot, env: bot.env, logger: pino({ level: 'warn' }, new Writable({ write: (chunk, _encoding, done) => (adapterLog.push(String(chunk)), done()) })), answerRetryDelaysMs: [20] });
+  const inThread = (threadTs: string, method: string) => (call: ApiCall) => call.method === method && call.args.thread_ts === threadTs;
+  const isButtons = (threadTs: string) => (call: ApiCall) => inThread(threadTs, 'chat.postMessage')(call) && /^Try it again/.test(String(call.args.text));
+
+  beforeAll(async () => {
+    fake = await startFakeSlack();
+    photo = fake.addFile('tubingen.jpg', await readFile(sharedImagePath('content_tubingen.jpg')), 'image/jpeg');
+    harness = await startTestBot(env());
+    await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+    adapter = await startAdapter(harness);
+  });
+  afterAll(async () => {
+    await adapter?.stop();
+    await harness?.stop();
+    await fake?.close();
+  });
+
+  /** Alice posts her photo and asks for it in its thread; resolves with the thread. */
+  async function paintInThread(eventId: string): Promise<string> {
+    const parent = fake.postUserMessage(ALICE, '', [photo]);
+    const ts = nextTs();
+    await fake.sendEnvelope('events_api', {
+      token: 'verification',
+      team_id: TEAM_ID,
+      api_app_id: 'A0APP',
+      type: 'event_callback',
+      event_id: eventId,
+      event_time: Math.floor(Date.now() / 1000),
+      event: { type: 'app_mention', user: ALICE, text: '<@U0BOT> starry-night size=64 iterations=3', ts, channel: CHANNEL_ID, thread_ts: parent.ts, event_ts: ts },
+    });
+    return parent.ts;
+  }
+
+  it('posts the buttons again after Slack failed them, and uploads the picture once', async () => {
+    // The Web API client tries a call three times (retries: 2): four failures defeat its first call and one more.
+    fake.failCalls((call) => call.method === 'chat.postMessage' && /^Try it again/.test(String(call.args.text)), 4, 503);
+    const thread = await paintInThread('Ev-retry-1');
+    const buttons = await fake.waitForCall((call) => isButtons(thread)(call) && call.response?.ok === true);
+    expect(fake.calls.filter(isButtons(thread)).map((call) => call.response?.failedWith ?? 'ok')).toEqual([503, 503, 503, 503, 'ok']);
+    expect(fake.calls.filter(inThread(thread, 'files.completeUploadExternal'))).toHaveLength(1);
+    const labels = (JSON.parse(String(buttons.args.blocks)) as { elements: { text: { text: string } }[] }[])[0]!.elements.map((button) => button.text.text);
+    expect(labels).toEqual(['Less style', 'More style', 'Again with another seed']);
+    expect(adapterLog.some((line) => line.includes('could not deliver to Slack') && line.includes('"retryInMs":20'))).toBe(true);
+  }, 120_000);
+
+  it('does not try again when Slack refused (not_in_channel), nor at the next start', async () => {
+    fake.failCalls((call) => call.method === 'files.completeUploadExternal', 1, 'not_in_channel');
+    const thread = await paintInThread('Ev-retry-2');
+    await fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && call.response?.failedWith === 'not_in_channel');
+    ({ harness, adapter } = await restartWithAdapter({ harness, adapter }, env(), startAdapter));
+    expect(harness.logLines.some((line) => line.includes('answering again'))).toBe(false);
+    expect(fake.calls.filter(inThread(thread, 'files.completeUploadExternal'))).toHaveLength(1);
+    expect(fake.calls.filter(isButtons(thread))).toEqual([]);
+  }, 120_000);
+});
