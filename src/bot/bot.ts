@@ -77,6 +77,11 @@ export interface Bot {
    * `deliverJobEvents`); one not recorded is answered again at the next start.
    */
   markAnswered(jobId: string): void;
+  /**
+   * Keeps, with the job, what its platform needs to answer it after a restart and learnt only after
+   * the job was made (Slack: the status message to update).
+   */
+  addToReply(jobId: string, fields: Readonly<Record<string, string>>): void;
   /** Runs a finished job again: with another seed, or a step less or more like the painting. */
   rerun(jobId: string, context: CommandContext, change: RerunChange): Promise<Reply>;
   /** A Remove button press: takes a finished picture down (see `removeResult`); adapters then clear its message. */
@@ -223,6 +228,7 @@ export function createBot(options: BotOptions): Bot {
     },
     onEvent: (listener) => queue.onEvent(listener),
     markAnswered: (jobId) => store.markAnswered(jobId),
+    addToReply: (jobId, fields) => store.addToReply(jobId, fields),
     settingsOf: (community) => settings.get(community),
     rerun: (jobId, context, change) => replyOrRefusal(() => rerun(jobId, context, change)),
     remove: (jobId, context) => replyOrRefusal(() => removeResult(services, jobId, context.requester)),

@@ -70,6 +70,39 @@ describe('Slack: a finished job is answered though Slack failed as it was sent',
     expect(adapterLog.some((line) => line.includes('could not deliver to Slack') && line.includes('"retryInMs":20'))).toBe(true);
   }, 120_000);
 
+  it('sends the picture at the next start, into the same status message, when Slack failed until the bot stopped', async () => {
+    const stopFailing = fake.failCalls((call) => call.method === 'files.completeUploadExternal', Number.POSITIVE_INFINITY, 503);
+    const thread = await paintInThread('Ev-retry-3');
+    // Its two tries (the first, and one after 20 ms), of three calls each, all failed.
+    const completions = () => fake.calls.filter(inThread(thread, 'files.completeUploadExternal'));
+    await fake.waitForCall(() => completions().length === 6);
+    const status = fake.calls.find(inThread(thread, 'chat.postMessage'))!;
+    const statusTs = String(status.response!.ts);
+    const before = fake.calls.length;
+
+    ({ harness, adapter } = await restartWithAdapter({ harness, adapter }, env(), startAdapter, stopFailing));
+    expect(harness.logLines.some((line) => line.includes('answering again'))).toBe(true);
+    await fake.waitForCall((call) => fake.calls.indexOf(call) >= before && isButtons(thread)(call) && call.response?.ok === true);
+    const afterRestart = fake.calls.slice(before);
+    // The status message the first process posted says "Done"; no other is posted in the thread.
+    expect(afterRestart.filter((call) => call.method === 'chat.update' && call.args.ts === statusTs).map((call) => String(call.args.text))).toEqual([expect.stringMatching(/Done in/)]);
+    expect(afterRestart.filter((call) => inThread(thread, 'chat.postMessage')(call) && !isButtons(thread)(call))).toEqual([]);
+    expect(completions().map((call) => call.response?.failedWith ?? 'ok')).toEqual([503, 503, 503, 503, 503, 503, 'ok']);
+  }, 120_000);
+
+  it('posts a new status message when its old one was deleted, and the picture still arrives', async () => {
+    fake.failCalls((call) => call.method === 'chat.update', 1, 'message_not_found');
+    const thread = await paintInThread('Ev-retry-4');
+    await fake.waitForCall((call) => isButtons(thread)(call) && call.response?.ok === true);
+    const statusPosts = fake.calls.filter((call) => inThread(thread, 'chat.postMessage')(call) && !isButtons(thread)(call));
+    expect(statusPosts).toHaveLength(2);
+    const updates = fake.calls.filter((call) => call.method === 'chat.update' && [statusPosts[0]!.response!.ts, statusPosts[1]!.response!.ts].includes(call.args.ts));
+    expect(updates[0]!.response?.failedWith).toBe('message_not_found');
+    expect(updates.at(-1)!.args.ts).toBe(statusPosts[1]!.response!.ts);
+    expect(String(updates.at(-1)!.args.text)).toMatch(/Done in/);
+    expect(fake.calls.filter(inThread(thread, 'files.completeUploadExternal'))).toHaveLength(1);
+  }, 120_000);
+
   it('does not try again when Slack refused (not_in_channel), nor at the next start', async () => {
     fake.failCalls((call) => call.method === 'files.completeUploadExternal', 1, 'not_in_channel');
     const thread = await paintInThread('Ev-retry-2');

@@ -54,6 +54,8 @@ export interface SlackReplyRef {
   readonly channel: string;
   readonly threadTs: string;
   readonly userId: string;
+  /** The job's status message in the thread, once posted (kept so that a restarted bot updates it too). */
+  readonly statusTs?: string;
 }
 
 /** Workspace admins and owners, and the users named in SLACK_MODERATORS. */

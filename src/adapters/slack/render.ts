@@ -9,6 +9,9 @@ import type { JobDelivery } from '../deliveries.ts';
 import { slackTextOf, type SlackReplyRef } from './conversation.ts';
 import { IDS, type SlackState } from './state.ts';
 
+// The Web API client's error codes, through Bolt (which depends on it; we do not directly).
+const { ErrorCode } = webApi;
+
 /**
  * A message's actions as one Slack actions block (none when it has no actions). Remove carries the
  * ids of the result's uploaded files in its value, so that it can delete them after a restart too.
@@ -73,9 +76,6 @@ export async function deliverToSlack(state: SlackState, { job, message, files }:
   await state.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.threadTs, text: 'Try it again: less style, more style, or another seed.', blocks: actionBlocks(message.actions, fileIds) });
 }
 
-// The Web API client's error codes, through Bolt (which depends on it; we do not directly).
-const { ErrorCode } = webApi;
-
 /** Slack's own answers that mean "not now" rather than "no". */
 const TEMPORARY_SLACK_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 
@@ -85,7 +85,7 @@ const TEMPORARY_SLACK_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_
  * thread, a revoked token) will not change.
  */
 export function isTemporarySlackError(error: unknown): boolean {
-  const { code, statusCode, data, message } = (error ?? {}) as { code?: unknown; statusCode?: unknown; data?: { error?: unknown }; message?: unknown };
+  const { code, statusCode, message } = (error ?? {}) as { code?: unknown; statusCode?: unknown; message?: unknown };
   switch (code) {
     case ErrorCode.RequestError:
     case ErrorCode.RateLimitedError:
@@ -93,22 +93,43 @@ export function isTemporarySlackError(error: unknown): boolean {
     case ErrorCode.HTTPError:
       return typeof statusCode === 'number' && (statusCode >= 500 || statusCode === 429);
     case ErrorCode.PlatformError:
-      return typeof data?.error === 'string' && TEMPORARY_SLACK_ERRORS.has(data.error);
+      return TEMPORARY_SLACK_ERRORS.has(slackErrorOf(error) ?? '');
   }
   // The client's last try after a rate limit, and a file upload's own failure, throw plain errors.
   if (typeof message === 'string' && (message.startsWith('A rate limit was exceeded') || message.startsWith('Failed to upload file'))) return true;
   return networkCodeOf(error) !== undefined;
 }
 
+/** Slack's answers to an update of a message that is no longer there to update (deleted meanwhile). */
+const GONE_MESSAGE_ERRORS = new Set(['message_not_found', 'cant_update_message']);
+
+/**
+ * The job's status message updated, or posted when it has none yet (or it was deleted): its `ts` is
+ * kept in memory and with the job, so that the bot updates the same message after a restart.
+ */
 async function postStatus(state: SlackState, job: Job, ref: SlackReplyRef, text: string, actions: readonly JobAction[]): Promise<void> {
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text } }, ...actionBlocks(actions)];
-  const ts = state.statusMessages.get(job.id);
+  const ts = state.statusMessages.get(job.id) ?? ref.statusTs;
   if (ts) {
-    await state.client.chat.update({ channel: ref.channel, ts, text, blocks });
-  } else {
-    const posted = await state.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.threadTs, text, blocks });
-    if (posted.ts) state.statusMessages.set(job.id, posted.ts);
+    const updated = await state.client.chat.update({ channel: ref.channel, ts, text, blocks }).then(
+      () => true,
+      (error: unknown) => {
+        if (GONE_MESSAGE_ERRORS.has(slackErrorOf(error) ?? '')) return false;
+        throw error;
+      },
+    );
+    if (updated) return;
   }
+  const posted = await state.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.threadTs, text, blocks });
+  if (!posted.ts) return;
+  state.statusMessages.set(job.id, posted.ts);
+  state.bot.addToReply(job.id, { statusTs: posted.ts });
+}
+
+/** Slack's own error code in a failed call (`not_in_channel`), if it is one. */
+function slackErrorOf(error: unknown): string | undefined {
+  const { code, data } = (error ?? {}) as { code?: unknown; data?: { error?: unknown } };
+  return code === ErrorCode.PlatformError && typeof data?.error === 'string' ? data.error : undefined;
 }
 
 function replyRefOf(job: Job): SlackReplyRef | undefined {

@@ -302,6 +302,16 @@ export class JobStore {
     return this.db.prepare("UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('queued', 'running')").run(this.now(), id).changes > 0;
   }
 
+  /** Adds to a job's reply reference what its platform learnt after it was made (Slack: its status message). */
+  addToReply(id: string, fields: Readonly<Record<string, string>>): void {
+    this.db.transaction(() => {
+      const job = this.get(id);
+      if (!job) return;
+      const origin: JobOrigin = { ...job.origin, reply: { ...job.origin.reply, ...fields } };
+      this.db.prepare('UPDATE jobs SET origin = ? WHERE id = ?').run(JSON.stringify(origin), id);
+    })();
+  }
+
   /**
    * Records that a finished job's last message reached its chat, or never can (see
    * `deliverJobEvents`); until then it is answered again at each start.

@@ -45,6 +45,9 @@ export interface SlackMessage {
   files?: Record<string, unknown>[];
 }
 
+/** How `failCalls` makes a call fail: an HTTP status, or one of Slack's own errors. */
+export type SlackFailure = 503 | 'not_in_channel' | 'message_not_found';
+
 export interface FakeSlack {
   readonly apiUrl: string;
   readonly fileHost: string;
@@ -72,10 +75,11 @@ export interface FakeSlack {
   waitForCall(predicate: (call: ApiCall) => boolean, timeoutMs?: number): Promise<ApiCall>;
   /**
    * Answers the next `count` Web API calls that match with `failure` instead of doing them: an HTTP
-   * status (503: Slack failing) or Slack's own error (`not_in_channel`: a refusal). Each is still
-   * recorded, its `response` saying `{ failedWith }`. Returns a function that ends the failures early.
+   * status (503: Slack failing) or Slack's own error (`not_in_channel`: a refusal;
+   * `message_not_found`: a message deleted). Each is still recorded, its `response` saying
+   * `{ failedWith }`. Returns a function that ends the failures early.
    */
-  failCalls(predicate: (call: ApiCall) => boolean, count: number, failure: 503 | 'not_in_channel'): () => void;
+  failCalls(predicate: (call: ApiCall) => boolean, count: number, failure: SlackFailure): () => void;
   close(): Promise<void>;
 }
 
@@ -101,7 +105,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const sockets = new Set<WebSocket>();
   let connectionCount = 0;
   let port = 0;
-  const faults = new Set<{ predicate: (call: ApiCall) => boolean; left: number; failure: 503 | 'not_in_channel' }>();
+  const faults = new Set<{ predicate: (call: ApiCall) => boolean; left: number; failure: SlackFailure }>();
 
   const server: Server = createServer((request, response) => {
     void (async () => {
