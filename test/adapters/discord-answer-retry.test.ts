@@ -15,7 +15,8 @@ import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
  * A job's last message (its picture) must reach the member even when Discord fails for a while as
  * it is sent, or the bot stops between painting and posting: the fake Discord answers the final edit
  * with errors, and the picture arrives once they stop, tried again by the adapter or by the next
- * start. A refusal that will not change (Missing Permissions) is not tried again.
+ * start; a reply deleted meanwhile is replaced by a new message. A refusal that will not change
+ * (Missing Permissions) is not tried again.
  */
 describe('Discord: a finished job is answered though Discord failed as it was sent', () => {
   let fake: FakeDiscord;
@@ -96,6 +97,16 @@ describe('Discord: a finished job is answered though Discord failed as it was se
     await restart();
     expect(answeredAgain(harness)).toBe(false);
     expect(finalEdits().map((request) => request.failedWith)).toEqual([...Array<number>(8).fill(503), undefined]);
+  }, 120_000);
+
+  it('posts the picture as a new message, naming the member, when the reply was deleted meanwhile', async () => {
+    fake.failRequests(isFinalEdit, 1, 404);
+    const before = fake.requests.length;
+    await paintInDirectMessage();
+    const posted = await requestAfter(before, (request) => request.method === 'POST' && /^\/channels\/\d+\/messages$/.test(request.path) && request.files.length === 2);
+    expect((posted.json as { content: string }).content).toMatch(new RegExp(`^<@${dana.id}> Done in `));
+    expect((await sharp(posted.files[0]!.bytes).metadata()).format).toBe('png');
+    expect(fake.requests.slice(before).filter(isFinalEdit).map((request) => request.failedWith)).toEqual([404]);
   }, 120_000);
 
   it('does not try again when Discord refused for good (Missing Permissions)', async () => {

@@ -78,17 +78,28 @@ export async function deliverToDiscord(state: DiscordState, { event, job, messag
     // The description is the attachment's alt text, which screen readers read out.
     attachments: described.map((file, index) => ({ id: index, filename: file.name, description: file.description.slice(0, MAX_DESCRIPTION) })),
   };
-  if ('kind' in ref) {
-    await state.client.rest.patch(Routes.channelMessage(ref.channelId, ref.messageId), { body, files: attachments });
-  } else if (state.now() - ref.createdAt < state.lifetimeMs - TOKEN_MARGIN_MS) {
-    await state.client.rest.patch(Routes.webhookMessage(ref.applicationId, ref.token, ref.messageId ?? '@original'), { body, files: attachments, auth: false });
-  } else if (message.mustArrive) {
-    await state.client.rest.post(Routes.channelMessages(ref.channelId), {
+  const postInChannel = () =>
+    state.client.rest.post(Routes.channelMessages(ref.channelId), {
       body: { ...body, content: `<@${ref.userId}> ${content}`, allowed_mentions: { users: [ref.userId] } },
       files: attachments,
     });
+  if (!('kind' in ref) && state.now() - ref.createdAt >= state.lifetimeMs - TOKEN_MARGIN_MS) {
+    // The interaction's token has expired: only a message that must arrive is sent, in the channel.
+    if (message.mustArrive) await postInChannel();
+    return;
+  }
+  try {
+    if ('kind' in ref) await state.client.rest.patch(Routes.channelMessage(ref.channelId, ref.messageId), { body, files: attachments });
+    else await state.client.rest.patch(Routes.webhookMessage(ref.applicationId, ref.token, ref.messageId ?? '@original'), { body, files: attachments, auth: false });
+  } catch (error) {
+    // The reply was deleted meanwhile (by the member, a moderator): the picture comes as a new message.
+    if (!(message.mustArrive && error instanceof DiscordAPIError && error.code === UNKNOWN_MESSAGE)) throw error;
+    await postInChannel();
   }
 }
+
+/** Discord's code for a message that is not there (deleted). */
+const UNKNOWN_MESSAGE = 10008;
 
 function replyRefOf(job: Job): DiscordReplyRef | DiscordMessageReplyRef | undefined {
   if (job.origin.platform !== 'discord') return undefined;

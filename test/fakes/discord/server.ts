@@ -93,10 +93,10 @@ export interface FakeDiscord {
   waitForRequest(predicate: (request: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
   /**
    * Answers the next `count` requests that match with `status` (503: Discord's servers failing; 403:
-   * Missing Permissions, as Discord words it) instead of doing them; each is still recorded, marked
-   * `failedWith`. Returns a function that ends the failures early.
+   * Missing Permissions; 404: Unknown Message, a message deleted; as Discord words them) instead of
+   * doing them; each is still recorded, marked `failedWith`. Returns a function that ends the failures early.
    */
-  failRequests(predicate: (request: RecordedRequest) => boolean, count: number, status: 403 | 503): () => void;
+  failRequests(predicate: (request: RecordedRequest) => boolean, count: number, status: 403 | 404 | 503): () => void;
   /** Make POST /channels/:id/messages answer 403 Missing Permissions. */
   denyChannelMessages: boolean;
   close(): Promise<void>;
@@ -127,7 +127,7 @@ export async function startFakeDiscord({ maxFileBytes = 10 * 1024 * 1024 }: { ma
   let sequence = 0;
   let port = 0;
   const state = { denyChannelMessages: false };
-  const faults = new Set<{ predicate: (request: RecordedRequest) => boolean; left: number; status: 403 | 503 }>();
+  const faults = new Set<{ predicate: (request: RecordedRequest) => boolean; left: number; status: 403 | 404 | 503 }>();
 
   const server: Server = createServer((request, response) => {
     void handle(request, response).catch((error: unknown) => {
@@ -168,6 +168,7 @@ export async function startFakeDiscord({ maxFileBytes = 10 * 1024 * 1024 }: { ma
     };
     if (recorded.failedWith === 503) return send(503, { message: 'Service Unavailable', code: 0 });
     if (recorded.failedWith === 403) return send(403, { message: 'Missing Permissions', code: 50013 });
+    if (recorded.failedWith === 404) return send(404, { message: 'Unknown Message', code: 10008 });
     let match: RegExpExecArray | null;
     // Discord refuses a message over 2000 characters (Invalid Form Body), as documented.
     const content = contentOf(body.json);
