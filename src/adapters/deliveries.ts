@@ -51,18 +51,16 @@ export function deliverJobEvents(bot: Bot, platform: Platform, deliver: (deliver
   const stopping = new AbortController();
   const deliverOnce = async (event: JobEvent, message: JobMessage) => deliver(await deliveryOf(bot, event, message, uploadLimitOf));
   const deliverLast = async (event: JobEvent, message: JobMessage) => {
-    for (const retryInMs of [...retryDelaysMs, undefined]) {
-      const failure = await deliverOnce(event, message).then(() => undefined, (error: unknown) => ({ error }));
-      if (!failure) return bot.markAnswered(event.job.id);
-      const temporary = isTemporary(failure.error);
-      onError(failure.error, event, temporary && !stopping.signal.aborted ? retryInMs : undefined);
-      // A refusal that will not change: answered as well as it can be.
-      if (!temporary) return bot.markAnswered(event.job.id);
-      // Out of tries, or stopping: the next start sends it again.
-      if (retryInMs === undefined || !(await waitUnlessStopped(retryInMs, stopping.signal))) return;
+    const outcome = await tryWhileTemporary(() => deliverOnce(event, message), {
+      isTemporary,
+      retryDelaysMs,
+      signal: stopping.signal,
+      onError: (error, retryInMs) => onError(error, event, retryInMs),
       // The member may have removed it or had it forgotten meanwhile.
-      if (!bot.job(event.job.id)) return;
-    }
+      stillWanted: () => bot.job(event.job.id) !== undefined,
+    });
+    // Refused for good: answered as well as it can be. Out of tries, or stopping: the next start sends it again.
+    if (outcome !== 'given up') bot.markAnswered(event.job.id);
   };
   const unsubscribe = bot.onEvent((event) => {
     if (event.job.origin.platform !== platform) return;
@@ -92,6 +90,28 @@ export function deliverJobEvents(bot: Bot, platform: Platform, deliver: (deliver
       await Promise.allSettled(pending.values());
     },
   };
+}
+
+/**
+ * Runs `attempt`, and again after each of `retryDelaysMs` while it fails temporarily (`isTemporary`)
+ * and is `stillWanted`: `delivered`, `refused` (a failure that will not change), or `given up` (out
+ * of tries, no longer wanted, or `signal` aborted: the bot stopping). Each failure goes to `onError`,
+ * with the delay before the next try when there is one.
+ */
+async function tryWhileTemporary(
+  attempt: () => Promise<void>,
+  options: { isTemporary: (error: unknown) => boolean; retryDelaysMs: readonly number[]; signal: AbortSignal; onError: (error: unknown, retryInMs?: number) => void; stillWanted?: () => boolean },
+): Promise<'delivered' | 'refused' | 'given up'> {
+  const { isTemporary, retryDelaysMs, signal, onError, stillWanted = () => true } = options;
+  for (const retryInMs of [...retryDelaysMs, undefined]) {
+    const failure = await attempt().then(() => undefined, (error: unknown) => ({ error }));
+    if (!failure) return 'delivered';
+    const temporary = isTemporary(failure.error);
+    onError(failure.error, temporary && !signal.aborted ? retryInMs : undefined);
+    if (!temporary) return 'refused';
+    if (retryInMs === undefined || !(await waitUnlessStopped(retryInMs, signal)) || !stillWanted()) return 'given up';
+  }
+  return 'given up';
 }
 
 /** Waits `ms`; false when `signal` aborted first. */
@@ -132,14 +152,35 @@ export interface JobDeliveries {
   stop(): Promise<void>;
 }
 
+export interface ContestDeliveryOptions {
+  /** A post failed; `retryInMs` when it will be tried again then. */
+  readonly onError: (error: unknown, event: ContestEvent, retryInMs?: number) => void;
+  /** As for jobs: whether a failure may pass. An event that failed so is rendered again after each of `retryDelaysMs`. */
+  readonly isTemporary?: (error: unknown) => boolean;
+  readonly retryDelaysMs?: readonly number[];
+}
+
 /**
  * Feeds one platform's contest events to `render` strictly in order (an entry must be posted before
- * its vote counts are edited). A failed delivery is reported and does not hold up the next one.
+ * its vote counts are edited). An event whose rendering failed temporarily is rendered again (the
+ * later ones wait: the order holds), while the bot runs; so each event's render fails only at its
+ * one message that must arrive, and does not redo what succeeded (the adapters' `contests.ts`). A
+ * failure is reported and does not hold up the next event.
  */
-export function deliverContestEvents(bot: Bot, platform: Platform, render: (event: ContestEvent) => Promise<void>, onError: (error: unknown, event: ContestEvent) => void): () => void {
+export function deliverContestEvents(bot: Bot, platform: Platform, render: (event: ContestEvent) => Promise<void>, options: ContestDeliveryOptions): () => void {
+  const { onError, isTemporary = () => false, retryDelaysMs = ANSWER_RETRY_DELAYS_MS } = options;
+  const stopping = new AbortController();
   let chain = Promise.resolve();
-  return bot.onContestEvent((event) => {
+  const unsubscribe = bot.onContestEvent((event) => {
     if (event.contest.platform !== platform) return;
-    chain = chain.then(() => render(event)).catch((error: unknown) => onError(error, event));
+    chain = chain
+      .then(async () => {
+        await tryWhileTemporary(() => render(event), { isTemporary, retryDelaysMs, signal: stopping.signal, onError: (error, retryInMs) => onError(error, event, retryInMs) });
+      })
+      .catch((error: unknown) => onError(error, event));
   });
+  return () => {
+    unsubscribe();
+    stopping.abort();
+  };
 }

@@ -50,7 +50,7 @@ describe('contests on Discord', () => {
   beforeAll(async () => {
     fake = await discord.startFakeDiscord();
     harness = await bootBot(env());
-    adapter = await startDiscordAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
+    adapter = await startDiscordAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }), answerRetryDelaysMs: [20] });
   });
   afterAll(async () => {
     await adapter?.stop();
@@ -75,7 +75,7 @@ describe('contests on Discord', () => {
     return start;
   };
   const restartBot = async (whileDown?: () => void) => {
-    ({ harness, adapter } = await restartWithAdapter({ harness, adapter }, { ...quick, ...env() }, (next) => startDiscordAdapter({ bot: next.bot, env: next.env, logger: pino({ level: 'silent' }) }), whileDown));
+    ({ harness, adapter } = await restartWithAdapter({ harness, adapter }, { ...quick, ...env() }, (next) => startDiscordAdapter({ bot: next.bot, env: next.env, logger: pino({ level: 'silent' }), answerRetryDelaysMs: [20] }), whileDown));
   };
 
   it('runs a contest from start to winners, across a restart', async () => {
@@ -163,6 +163,17 @@ describe('contests on Discord', () => {
     expect((await sharp(entry.files[0]!.bytes).metadata()).format).toBe('png');
   }, 120_000);
 
+  it('announces the winners though Discord failed their post for longer than discord.js tries', async () => {
+    startContest('Autumn', '1h');
+    await fake.waitForRequest((request) => request.method === 'POST' && /Style contest "Autumn"/.test(String((request.json as { content?: string }).content)));
+    const isWinners = (request: discord.RecordedRequest) => request.method === 'POST' && /^"Autumn" has ended early/.test(String((request.json as { content?: string } | undefined)?.content));
+    // discord.js tries four times on a 5xx: five failures defeat its first call and one more.
+    fake.failRequests(isWinners, 5, 503);
+    fake.dispatchInteraction(moderatorCommand('end'));
+    await fake.waitForRequest((request) => isWinners(request) && request.failedWith === undefined);
+    expect(fake.requests.filter(isWinners).map((request) => request.failedWith)).toEqual([503, 503, 503, 503, 503, undefined]);
+  }, 60_000);
+
   it('reminds the channel of a long contest an hour before its end, when that time passed during a restart', async () => {
     startContest('Harvest', '2d');
     await fake.waitForRequest((request) => request.method === 'POST' && /Style contest "Harvest"/.test(String((request.json as { content?: string }).content)));
@@ -185,7 +196,7 @@ describe('contests on Slack', () => {
   beforeAll(async () => {
     fake = await slack.startFakeSlack();
     harness = await bootBot(env());
-    adapter = await startSlackAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
+    adapter = await startSlackAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }), answerRetryDelaysMs: [20] });
   });
   afterAll(async () => {
     await adapter?.stop();
@@ -207,7 +218,7 @@ describe('contests on Slack', () => {
     });
   const toldAfter = (user: string, since: number) => fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.user === user && fake.calls.indexOf(call) >= since);
   const restartBot = async (whileDown?: () => void) => {
-    ({ harness, adapter } = await restartWithAdapter({ harness, adapter }, { ...quick, ...env() }, (next) => startSlackAdapter({ bot: next.bot, env: next.env, logger: pino({ level: 'silent' }) }), whileDown));
+    ({ harness, adapter } = await restartWithAdapter({ harness, adapter }, { ...quick, ...env() }, (next) => startSlackAdapter({ bot: next.bot, env: next.env, logger: pino({ level: 'silent' }), answerRetryDelaysMs: [20] }), whileDown));
   };
 
   it('runs a contest from start to winners, across a restart', async () => {
@@ -273,6 +284,21 @@ describe('contests on Slack', () => {
     expect(String(entry.args.text)).toMatch(/was painted after the contest ended: here it is, not in the running\.$/);
     expect(JSON.stringify(entry.args.blocks)).not.toContain('impasto_vote');
   }, 120_000);
+
+  it('posts an entry though Slack failed its post for longer than the Web API client tries, uploading its picture once', async () => {
+    await command('U0MOD', 'contest start great-wave 1h Falling rain');
+    await fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && /Style contest "Falling rain"/.test(String(call.args.initial_comment)));
+    const isEntryPost = (call: slack.ApiCall) => call.method === 'chat.postMessage' && String(call.args.text).includes('by <@U0ALICE> for "Falling rain"');
+    // The client tries three times (retries: 2): four failures defeat its first call and one more.
+    fake.failCalls(isEntryPost, 4, 503);
+    fake.postUserMessage('U0ALICE', 'my entry', [fake.addFile('rain.jpg', await readFile(sharedImagePath('content_person.jpg')), 'image/jpeg')]);
+    await command('U0ALICE', 'contest enter');
+    await fake.waitForCall((call) => isEntryPost(call) && call.response?.ok === true);
+    expect(fake.calls.filter(isEntryPost).map((call) => call.response?.failedWith ?? 'ok')).toEqual([503, 503, 503, 503, 'ok']);
+    expect(fake.calls.filter((call) => call.method === 'files.completeUploadExternal' && /^Entry \S+ for "Falling rain"$/.test(String(call.args.initial_comment)))).toHaveLength(1);
+    await command('U0MOD', 'contest cancel');
+    await fake.waitForCall((call) => call.method === 'chat.postMessage' && /"Falling rain" was cancelled/.test(String(call.args.text)));
+  }, 60_000);
 
   it('starts a contest from its words or from key=value options, an end with a time of day included', async () => {
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);

@@ -28,7 +28,7 @@ export interface DiscordAdapterOptions {
   readonly interactionLifetimeMs?: number;
   /** The largest file the bot uploads, by the server's boost level (Discord's own; tests lower them). */
   readonly uploadLimits?: UploadLimitsByBoost;
-  /** How long to wait before each new try of a job's last message after a temporary failure (tests shorten them). */
+  /** How long to wait before each new try of a job's last message, or a contest's post, after a temporary failure (tests shorten them). */
   readonly answerRetryDelaysMs?: readonly number[];
 }
 
@@ -95,7 +95,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   client.on(Events.Error, (error) => logger.error({ err: error }, 'discord client error'));
   client.on(Events.ShardError, (error, shardId) => logger.error({ err: error, shardId }, 'discord gateway error'));
 
-  const stopContests = renderContestsOnDiscord(client, bot, logger, uploadLimitOf);
+  const stopContests = renderContestsOnDiscord(client, bot, logger, uploadLimitOf, options.answerRetryDelaysMs);
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
   try {
     await client.login(env.DISCORD_TOKEN);

@@ -9,6 +9,7 @@ import { POSTED_SHEET } from '../../bot/styles/library.ts';
 import { describeResultFiles } from '../../bot/job-messages.ts';
 import { fitPicture, type UploadLimit } from '../../bot/upload-limit.ts';
 import { deliverContestEvents } from '../deliveries.ts';
+import { isTemporaryDiscordError } from './render.ts';
 
 interface PostedMessage {
   readonly id: string;
@@ -18,7 +19,7 @@ interface PostedMessage {
  * Contest events → channel messages: the announcement, each entry with its Vote button, the winners.
  * A painting or entry over the channel's upload limit (a 2048-px PNG can be) is posted as a JPEG.
  */
-export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger, uploadLimitOf: (channelId: string) => UploadLimit): () => void {
+export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger, uploadLimitOf: (channelId: string) => UploadLimit, retryDelaysMs?: readonly number[]): () => void {
   const fitted = async (channelId: string, picture: { name: string; bytes: Uint8Array }) => {
     const { name, bytes } = await fitPicture(picture, uploadLimitOf(channelId));
     return { name, data: Buffer.from(bytes) };
@@ -68,8 +69,10 @@ export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger
       case 'closed': {
         const { text, picture } = await bot.leaderboard(contest, 3);
         await post(contest.channelId, { content: contestMessages.closed(contest, event.ranking, event.early, text), allowed_mentions: { parse: ['users'] } }, picture ? [{ name: `winners${POSTED_SHEET.extension}`, data: picture, description: describeLeaderboard(contest) }] : []);
-        // Voting is frozen: the buttons go grey.
-        for (const entry of event.ranking) if (entry.message) await edit(contest.channelId, entry.message.messageId!, { components: [voteRow(entry, true).toJSON()] });
+        // Voting is frozen: the buttons go grey. Each as it can: a failure here must not post the winners again.
+        for (const entry of event.ranking) {
+          if (entry.message) await edit(contest.channelId, entry.message.messageId!, { components: [voteRow(entry, true).toJSON()] }).catch((error: unknown) => logger.warn({ err: error, entry: entry.id }, 'could not close the vote of a contest entry on Discord'));
+        }
         return;
       }
       case 'cancelled':
@@ -81,5 +84,9 @@ export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger
     }
   }
 
-  return deliverContestEvents(bot, 'discord', render, (error, event) => logger.warn({ err: error, event: event.type }, 'could not post the contest update to Discord'));
+  return deliverContestEvents(bot, 'discord', render, {
+    onError: (error, event, retryInMs) => logger.warn({ err: error, event: event.type, retryInMs }, 'could not post the contest update to Discord'),
+    isTemporary: isTemporaryDiscordError,
+    retryDelaysMs,
+  });
 }

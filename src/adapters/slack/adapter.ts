@@ -25,7 +25,7 @@ export interface SlackAdapterOptions {
   readonly bot: Bot;
   readonly env: BotEnvironment;
   readonly logger: Logger;
-  /** How long to wait before each new try of a job's last message after a temporary failure (tests shorten them). */
+  /** How long to wait before each new try of a job's last message, or a contest's post, after a temporary failure (tests shorten them). */
   readonly answerRetryDelaysMs?: readonly number[];
 }
 
@@ -77,7 +77,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     isTemporary: isTemporarySlackError,
     retryDelaysMs: options.answerRetryDelaysMs,
   });
-  const stopContests = renderContestsOnSlack(app.client, bot, logger);
+  const stopContests = renderContestsOnSlack(app.client, bot, logger, options.answerRetryDelaysMs);
   const stopHomes = redrawHomesOnJobEvents(state);
   let started: unknown;
   try {

@@ -6,12 +6,14 @@ import type { Contest, ContestEntry, ContestEvent } from '../../bot/contests/con
 import { contestMessages } from '../../bot/contests/contest-messages.ts';
 import { POSTED_SHEET } from '../../bot/styles/library.ts';
 import { deliverContestEvents } from '../deliveries.ts';
+import { isTemporarySlackError } from './render.ts';
 import { escapeForSlack } from './text.ts';
 
 export const VOTE_ACTION = 'impasto_vote';
 
 /** Contest events → channel messages: the announcement, each entry with its Vote button, the winners. */
-export function renderContestsOnSlack(client: WebClient, bot: Bot, logger: Logger): () => void {
+export function renderContestsOnSlack(client: WebClient, bot: Bot, logger: Logger, retryDelaysMs?: readonly number[]): () => void {
+  const uploadedEntries = new Set<string>();
   const entryBlocks = (contest: Contest, entry: ContestEntry, open: boolean) => [
     { type: 'section', text: { type: 'mrkdwn', text: contestMessages.entry(contest, entry) } },
     ...(open ? [{ type: 'actions', elements: [{ type: 'button', action_id: VOTE_ACTION, value: entry.id, text: { type: 'plain_text', text: contestMessages.voteLabel(entry) }, style: 'primary' }] }] : []),
@@ -31,10 +33,15 @@ export function renderContestsOnSlack(client: WebClient, bot: Bot, logger: Logge
         return;
       }
       case 'entry_posted': {
-        const files = await bot.resultFiles(event.job);
-        await client.filesUploadV2({ channel_id: channel, initial_comment: `Entry ${event.entry.id} for "${contest.title}"`, file_uploads: [{ file: files.png, filename: `entry-${event.entry.id}.png` }] });
+        // Tried again after its post failed, it does not upload the entry twice.
+        if (!uploadedEntries.has(event.entry.id)) {
+          const files = await bot.resultFiles(event.job);
+          await client.filesUploadV2({ channel_id: channel, initial_comment: `Entry ${event.entry.id} for "${contest.title}"`, file_uploads: [{ file: files.png, filename: `entry-${event.entry.id}.png` }] });
+          uploadedEntries.add(event.entry.id);
+        }
         const posted = await client.chat.postMessage({ channel, text: contestMessages.entry(contest, event.entry), blocks: entryBlocks(contest, event.entry, !event.entry.late) });
         if (posted.ts) bot.contests.setEntryMessage(event.entry.id, { ts: posted.ts });
+        uploadedEntries.delete(event.entry.id);
         return;
       }
       case 'votes_changed':
@@ -50,8 +57,10 @@ export function renderContestsOnSlack(client: WebClient, bot: Bot, logger: Logge
         const comment = contestMessages.closed(contest, event.ranking, event.early, escapeForSlack(text));
         if (picture) await client.filesUploadV2({ channel_id: channel, initial_comment: comment, file_uploads: [{ file: picture, filename: `winners${POSTED_SHEET.extension}` }] });
         else await client.chat.postMessage({ channel, text: comment });
-        // Voting is frozen: the buttons go away.
-        for (const entry of event.ranking) if (entry.message?.ts) await client.chat.update({ channel, ts: entry.message.ts, text: contestMessages.entry(contest, entry), blocks: entryBlocks(contest, entry, false) });
+        // Voting is frozen: the buttons go away. Each as it can: a failure here must not post the winners again.
+        for (const entry of event.ranking) {
+          if (entry.message?.ts) await client.chat.update({ channel, ts: entry.message.ts, text: contestMessages.entry(contest, entry), blocks: entryBlocks(contest, entry, false) }).catch((error: unknown) => logger.warn({ err: error, entry: entry.id }, 'could not close the vote of a contest entry on Slack'));
+        }
         return;
       }
       case 'cancelled':
@@ -63,5 +72,9 @@ export function renderContestsOnSlack(client: WebClient, bot: Bot, logger: Logge
     }
   }
 
-  return deliverContestEvents(bot, 'slack', render, (error, event) => logger.warn({ err: error, event: event.type }, 'could not post the contest update to Slack'));
+  return deliverContestEvents(bot, 'slack', render, {
+    onError: (error, event, retryInMs) => logger.warn({ err: error, event: event.type, retryInMs }, 'could not post the contest update to Slack'),
+    isTemporary: isTemporarySlackError,
+    retryDelaysMs,
+  });
 }
