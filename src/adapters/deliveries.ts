@@ -32,8 +32,8 @@ export interface JobDeliveryOptions {
 }
 
 /**
- * After a failed last message: about 20 minutes of tries, as the platforms' own outages mostly
- * last (retrying sooner than 10 s only repeats what the platform's client has just done).
+ * After a message that must arrive failed: tries over about 20 minutes, longer than most of the
+ * platforms' outages (trying again within 10 s would only repeat what their client has just done).
  */
 export const ANSWER_RETRY_DELAYS_MS: readonly number[] = [10_000, 60_000, 5 * 60_000, 15 * 60_000];
 
