@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { defaultCommandDefinitions } from '../src/bot/commands/reference.ts';
 import type { CommandDefinition, OptionDefinition } from '../src/bot/commands/types.ts';
 import { attachmentObject, BOT_USER, GUILD_ID, interactionPayload, PERMISSIONS, snowflake, startFakeDiscord, userMessage, type FakeUser } from '../test/fakes/discord/server.ts';
-import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID as SLACK_CHANNEL, SIGNING_SECRET, signRequest, startFakeSlack, TEAM_ID } from '../test/fakes/slack/server.ts';
+import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID as SLACK_CHANNEL, eventCallback, SIGNING_SECRET, signRequest, startFakeSlack, TEAM_ID } from '../test/fakes/slack/server.ts';
 import { heicOf, heifOfPictures } from '../test/helpers/heic.ts';
 import { floodArguments, pick, restartDuringFlood, SHARED_DIR, sleep, startFuzzedApp, waitForLogLine } from './fuzz/app.ts';
 
@@ -434,14 +434,14 @@ async function floodSlack(definitions: readonly CommandDefinition[], files: File
     const event = direct
       ? { type: 'message', user, text: Math.random() < 0.5 ? text.replace('<@U0BOT> ', '') : pick(TEXTS), ts, channel: `D${user}`, channel_type: 'im', event_ts: ts, ...thread, ...attached }
       : { type: 'app_mention', user, text, ts, channel, event_ts: ts, ...thread };
-    envelope = sendToSlackBot('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: `Ev${snowflake()}`, event_time: Math.floor(Date.now() / 1000), event });
+    envelope = sendToSlackBot('events_api', eventCallback(`Ev${snowflake()}`, event));
   } else if (roll < 0.99) {
     what = 'home tab';
     const tab = pick(['home', 'home', 'messages']);
-    envelope = sendToSlackBot('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: `Ev${snowflake()}`, event_time: Math.floor(Date.now() / 1000), event: { type: 'app_home_opened', user, channel: `D${user}`, tab, event_ts: `${Date.now() / 1000}` } });
+    envelope = sendToSlackBot('events_api', eventCallback(`Ev${snowflake()}`, { type: 'app_home_opened', user, channel: `D${user}`, tab, event_ts: `${Date.now() / 1000}` }));
   } else {
     what = 'member left';
-    envelope = sendToSlackBot('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: `Ev${snowflake()}`, event_time: Math.floor(Date.now() / 1000), event: { type: 'member_left_channel', user, channel, channel_type: 'C', team: TEAM_ID } });
+    envelope = sendToSlackBot('events_api', eventCallback(`Ev${snowflake()}`, { type: 'member_left_channel', user, channel, channel_type: 'C', team: TEAM_ID }));
   }
   count(`Slack ${what.split(' ')[0]}`);
   const sentAt = Date.now();

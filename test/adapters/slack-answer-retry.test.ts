@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSlackAdapter, type SlackAdapter } from '../../src/adapters/slack/adapter.ts';
 import { importStyles } from '../../src/bot/styles/import.ts';
 import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
-import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID, nextTs, startFakeSlack, TEAM_ID, type ApiCall, type FakeSlack } from '../fakes/slack/server.ts';
+import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID, eventCallback, nextTs, startFakeSlack, type ApiCall, type FakeSlack } from '../fakes/slack/server.ts';
 import { restartWithAdapter, startTestBot, type TestBot } from '../helpers/bot.ts';
 import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
 
@@ -46,15 +46,7 @@ describe('Slack: a finished job is answered though Slack failed as it was sent',
   async function paintInThread(eventId: string): Promise<string> {
     const parent = fake.postUserMessage(ALICE, '', [photo]);
     const ts = nextTs();
-    await fake.sendEnvelope('events_api', {
-      token: 'verification',
-      team_id: TEAM_ID,
-      api_app_id: 'A0APP',
-      type: 'event_callback',
-      event_id: eventId,
-      event_time: Math.floor(Date.now() / 1000),
-      event: { type: 'app_mention', user: ALICE, text: '<@U0BOT> starry-night size=64 iterations=3', ts, channel: CHANNEL_ID, thread_ts: parent.ts, event_ts: ts },
-    });
+    await fake.sendEnvelope('events_api', eventCallback(eventId, { type: 'app_mention', user: ALICE, text: '<@U0BOT> starry-night size=64 iterations=3', ts, channel: CHANNEL_ID, thread_ts: parent.ts, event_ts: ts }));
     return parent.ts;
   }
 

@@ -7,7 +7,7 @@ import { importStyles } from '../../src/bot/styles/import.ts';
 import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
 import { startTestBot } from '../helpers/bot.ts';
 import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
-import { BOT_TOKEN, APP_TOKEN, CHANNEL_ID, startFakeSlack, TEAM_ID, type ApiCall, type FakeSlack } from '../fakes/slack/server.ts';
+import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID, eventCallback, startFakeSlack, TEAM_ID, type ApiCall, type FakeSlack } from '../fakes/slack/server.ts';
 
 /** The Home tab, drawn by the real Bolt for a fake Slack on 127.0.0.1 (test/fakes/slack), which checks its blocks as Slack would. */
 const ALICE = 'U0ALICE';
@@ -32,15 +32,7 @@ let events = 0;
 /** A member opens the app: its Home tab, or its Messages tab. */
 function openApp(user: string, tab: 'home' | 'messages') {
   events += 1;
-  return fake.sendEnvelope('events_api', {
-    token: 'verification',
-    team_id: TEAM_ID,
-    api_app_id: 'A0APP',
-    type: 'event_callback',
-    event_id: `Ev0HOME${events}`,
-    event_time: Math.floor(Date.now() / 1000),
-    event: { type: 'app_home_opened', user, channel: `D0${user}`, tab, event_ts: String(Date.now() / 1000) },
-  });
+  return fake.sendEnvelope('events_api', eventCallback(`Ev0HOME${events}`, { type: 'app_home_opened', user, channel: `D0${user}`, tab, event_ts: String(Date.now() / 1000) }));
 }
 
 /** A published Home tab's blocks' text, one string per block. */

@@ -22,7 +22,7 @@ import { startTestBot } from '../helpers/bot.ts';
 import { loadSharedImage, SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
 import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
 import { encodeGif } from '../../src/engine/gif.ts';
-import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID, nextTs, SIGNING_SECRET, signRequest, startFakeSlack, TEAM_ID, type ApiCall, type FakeSlack } from '../fakes/slack/server.ts';
+import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID, eventCallback, nextTs, SIGNING_SECRET, signRequest, startFakeSlack, TEAM_ID, type ApiCall, type FakeSlack } from '../fakes/slack/server.ts';
 
 /** The real Bolt against a fake Slack on 127.0.0.1 (test/fakes/slack), in Socket Mode and HTTP mode. */
 const ALICE = 'U0ALICE';
@@ -100,15 +100,7 @@ describe('Slack in Socket Mode', () => {
   /** Alice (or another user) writes "@impasto <style>" in the thread under a message. */
   function mentionInThread(threadTs: string, style: string, eventId: string, user = ALICE) {
     const ts = String(Date.now() / 1000);
-    return fake.sendEnvelope('events_api', {
-      token: 'verification',
-      team_id: TEAM_ID,
-      api_app_id: 'A0APP',
-      type: 'event_callback',
-      event_id: eventId,
-      event_time: Math.floor(Date.now() / 1000),
-      event: { type: 'app_mention', user, text: `<@U0BOT> ${style}`, ts, channel: CHANNEL_ID, thread_ts: threadTs, event_ts: ts },
-    });
+    return fake.sendEnvelope('events_api', eventCallback(eventId, { type: 'app_mention', user, text: `<@U0BOT> ${style}`, ts, channel: CHANNEL_ID, thread_ts: threadTs, event_ts: ts }));
   }
 
   /** Alice (or another user) presses a button of a message the bot posted. */
@@ -211,7 +203,7 @@ describe('Slack in Socket Mode', () => {
     const mention = (eventId: string, text: string, files?: Record<string, unknown>[]) => {
       // As the fake numbers messages: made up from the event id, it could be another message's, whose thread's uploads would count here.
       const ts = nextTs();
-      return { ts, sent: fake.sendEnvelope('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: eventId, event_time: Math.floor(Date.now() / 1000), event: { type: 'app_mention', user: ALICE, text, ts, channel: CHANNEL_ID, event_ts: ts, ...(files ? { files } : {}) } }) };
+      return { ts, sent: fake.sendEnvelope('events_api', eventCallback(eventId, { type: 'app_mention', user: ALICE, text, ts, channel: CHANNEL_ID, event_ts: ts, ...(files ? { files } : {}) })) };
     };
     harness.bot.library.setNetwork('the-scream', 'scream');
     // Options follow the style as in /stylize.
@@ -235,7 +227,7 @@ describe('Slack in Socket Mode', () => {
     const mention = (eventId: string, text: string, files: Record<string, unknown>[]) => {
       // As the fake numbers messages: made up from the event id, it could be another message's, whose thread's uploads would count here.
       const ts = nextTs();
-      return { ts, sent: fake.sendEnvelope('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: eventId, event_time: Math.floor(Date.now() / 1000), event: { type: 'app_mention', user: ALICE, text, ts, channel: CHANNEL_ID, event_ts: ts, files } }) };
+      return { ts, sent: fake.sendEnvelope('events_api', eventCallback(eventId, { type: 'app_mention', user: ALICE, text, ts, channel: CHANNEL_ID, event_ts: ts, files })) };
     };
     harness.bot.library.setNetwork('the-scream', 'scream');
     const downloadsBefore = fake.downloads.length;
@@ -257,7 +249,7 @@ describe('Slack in Socket Mode', () => {
     const DM = 'D0ALICE';
     const directMessage = (eventId: string, event: Record<string, unknown>) => {
       const ts = String(event.ts ?? nextTs());
-      return { ts, sent: fake.sendEnvelope('events_api', { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: eventId, event_time: Math.floor(Date.now() / 1000), event: { type: 'message', channel: DM, channel_type: 'im', event_ts: ts, ...event, ts } }) };
+      return { ts, sent: fake.sendEnvelope('events_api', eventCallback(eventId, { type: 'message', channel: DM, channel_type: 'im', event_ts: ts, ...event, ts })) };
     };
     harness.bot.library.setNetwork('the-scream', 'scream');
     // A picture with a style name and an option: painted in its thread, in the conversation.

@@ -83,6 +83,11 @@ export interface FakeSlack {
   close(): Promise<void>;
 }
 
+/** An event as the Events API delivers it: wrapped with the workspace, the app, its id and its time. */
+export function eventCallback(eventId: string, event: Record<string, unknown>): Record<string, unknown> {
+  return { token: 'verification', team_id: TEAM_ID, api_app_id: 'A0APP', type: 'event_callback', event_id: eventId, event_time: Math.floor(Date.now() / 1000), event };
+}
+
 let tsCounter = 0;
 export function nextTs(): string {
   tsCounter += 1;
