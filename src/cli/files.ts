@@ -8,6 +8,8 @@ import { constants } from 'node:fs';
 import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { describeFileError, InputError } from '../engine/errors.ts';
+import { decodeImage, inspectImage, MEBIBYTE, type DecodeLimits, type RgbImage } from '../engine/image.ts';
+import { resultSizeFor } from '../engine/options.ts';
 
 /** The bytes of the file at `path`; `what` names it for the message ("style image"). */
 export async function readNamedFile(path: string, what: string): Promise<Buffer> {
@@ -16,6 +18,21 @@ export async function readNamedFile(path: string, what: string): Promise<Buffer>
   } catch (error) {
     throw new InputError('missing_file', `Cannot read the ${what} ${path}: ${describeFileError(error)}.`);
   }
+}
+
+/**
+ * The command line reads its user's own photo: the limits stop only a mistaken file, not a large
+ * photo (a phone's 108- or 200-megapixel one passes, where the bot refuses past 70 megapixels).
+ */
+export const PHOTO_LIMITS: DecodeLimits = { maxBytes: 512 * MEBIBYTE, maxPixels: 250_000_000 };
+
+/**
+ * The photo as the result will be painted: shrunk to its size (`resultSizeFor`) as it is decoded, as
+ * the bot decodes an upload, so that a 200-megapixel photo takes no more memory than the result.
+ */
+export async function decodePhoto(bytes: Uint8Array, askedSize: number | undefined, defaultSize: number): Promise<RgbImage> {
+  const photo = await inspectImage(bytes, PHOTO_LIMITS, 'content image');
+  return decodeImage(bytes, PHOTO_LIMITS, 'content image', resultSizeFor(photo, askedSize, defaultSize));
 }
 
 /** Refuses, before any work, a file that could not be written at `path`; `option` names its flag ("--gif"). */

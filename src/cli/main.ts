@@ -36,7 +36,7 @@ import { downloadSegmentationModel, hasSegmentationModel, SEGMENTATION_CACHE_DIR
 import { downloadWeights } from '../engine/weights.ts';
 import { downloadFastNetworks } from '../engine/fast/download.ts';
 import { checkFlags, engineOptionsOfFlags, flagNameOf, flagsOf, toBlendWeights } from './engine-flags.ts';
-import { assertWritable, makeOutputFolder, readNamedFile, writeOutput } from './files.ts';
+import { assertWritable, decodePhoto, makeOutputFolder, readNamedFile, writeOutput } from './files.ts';
 import { defaultsFor, resultSizeFor } from '../engine/options.ts';
 import { paintClip, readClip } from './clips.ts';
 import { encodePictureFor, outputOf } from './outputs.ts';
@@ -104,7 +104,7 @@ stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<s
     engine.dispose();
     return;
   }
-  const content = await decodeImage(contentBytes, undefined, 'content image');
+  const content = await decodePhoto(contentBytes, options.size as number | undefined, defaultsFor(engine.backend).size);
   const sized = { ...options, size: resultSizeFor(content, options.size as number | undefined, defaultsFor(engine.backend).size) };
   const bar = createStylizeProgressBar();
   const controller = new AbortController();
@@ -136,7 +136,7 @@ fast.action(async (contentPath: string, flags: Record<string, unknown>) => {
     await paintClip(context, { clip, styles: [], method: 'fast', options, output, gif: flags.gif as string | undefined, source: contentBytes }, env);
     return;
   }
-  const content = await decodeImage(contentBytes, undefined, 'content image');
+  const content = await decodePhoto(contentBytes, options.size as number | undefined, FAST_OPTIONS.size.default);
   const sized = { ...options, size: resultSizeFor(content, options.size as number | undefined, FAST_OPTIONS.size.default) };
   const result = await fastMethod.run(context, { inputs: { content, styles: [] }, options: sized });
   await writeResult(output, flags, result, 'one pass');

@@ -81,6 +81,15 @@ describe('the command line with files it cannot read or write', () => {
     await Promise.all(['small.png', 'small-painted.png', 'small-enlarged.png'].map((name) => rm(join(dir, name))));
   });
 
+  it('paints a 108-megapixel photo (a phone camera\'s largest mode), shrunk as it is decoded, where the bot refuses past 70', async () => {
+    await sharp(photo).resize(12_000, 9_000, { fit: 'fill', kernel: 'nearest' }).jpeg({ quality: 80 }).toFile(join(dir, 'huge.jpg'));
+    const run = await impasto(['fast', 'huge.jpg', '--network', 'wave', '--size', '128', '-o', 'huge-painted.png']);
+    expect(run.stderr).not.toMatch(/limit/);
+    expect(run.code).toBe(0);
+    expect(await sharp(join(dir, 'huge-painted.png')).metadata()).toMatchObject({ width: 128, height: 96 });
+    await Promise.all(['huge.jpg', 'huge-painted.png'].map((name) => rm(join(dir, name))));
+  }, 120_000);
+
   it('writes where it was told once the folder is there', async () => {
     const run = await impasto(['fast', photo, '--network', 'wave', '--size', '64', '-o', 'out.png', '--gif', 'out.gif']);
     expect(run.code).toBe(0);
