@@ -37,7 +37,7 @@ import { createDataDirs, deleteExpiredFiles, deleteOwnFiles, resultPaths, type D
 import type { PaintEngine } from './jobs/dispatch.ts';
 import type { JobEventListener, QueueEntry } from './jobs/queue.ts';
 import { createJobRuntime } from './jobs/runtime.ts';
-import { filesOf, isOfCommunity, uploadsOf, type Job, type Platform } from './jobs/store.ts';
+import { filesOf, isOfCommunity, uploadsOf, type Job, type JobOrigin, type Platform } from './jobs/store.ts';
 import { describeHome, type HomeSection } from './home.ts';
 import { commandLimitsFor } from './limits.ts';
 import type { BotServices } from './services.ts';
@@ -78,10 +78,11 @@ export interface Bot {
    */
   markAnswered(jobId: string): void;
   /**
-   * Keeps, with the job, what its platform needs to answer it after a restart and learnt only after
-   * the job was made (Slack: the status message to update).
+   * Keeps, with the job, what its platform learnt about answering it after the job was made, for
+   * later events and a restarted bot (Slack: the status message to update; Discord: that the reply
+   * was deleted).
    */
-  addToReply(jobId: string, fields: Readonly<Record<string, string>>): void;
+  addToReply(jobId: string, fields: NonNullable<JobOrigin['reply']>): void;
   /** Runs a finished job again: with another seed, or a step less or more like the painting. */
   rerun(jobId: string, context: CommandContext, change: RerunChange): Promise<Reply>;
   /** A Remove button press: takes a finished picture down (see `removeResult`); adapters then clear its message. */

@@ -99,14 +99,18 @@ describe('Discord: a finished job is answered though Discord failed as it was se
     expect(finalEdits().map((request) => request.failedWith)).toEqual([...Array<number>(8).fill(503), undefined]);
   }, 120_000);
 
-  it('posts the picture as a new message, naming the member, when the reply was deleted meanwhile', async () => {
-    fake.failRequests(isFinalEdit, 1, 404);
+  it('stops editing a reply deleted while it painted, and posts the picture as a new message naming the member', async () => {
+    // The first edit after "Queued" finds the reply gone (the member or a moderator deleted it).
+    const isReplyEdit = (request: RecordedRequest) => request.method === 'PATCH' && /^\/channels\/\d+\/messages\/\d+$/.test(request.path) && !/^Queued/.test(String((request.json as { content?: string } | undefined)?.content));
+    fake.failRequests(isReplyEdit, 1, 404);
     const before = fake.requests.length;
     await paintInDirectMessage();
     const posted = await requestAfter(before, (request) => request.method === 'POST' && /^\/channels\/\d+\/messages$/.test(request.path) && request.files.length === 2);
     expect((posted.json as { content: string }).content).toMatch(new RegExp(`^<@${dana.id}> Done in `));
     expect((await sharp(posted.files[0]!.bytes).metadata()).format).toBe('png');
-    expect(fake.requests.slice(before).filter(isFinalEdit).map((request) => request.failedWith)).toEqual([404]);
+    // Edited no more after Discord said it was gone: its progress and its picture alike.
+    const gone = fake.requests.slice(before).find((request) => request.failedWith === 404)!;
+    expect(fake.requests.slice(fake.requests.indexOf(gone) + 1).filter((request) => request.path === gone.path)).toEqual([]);
   }, 120_000);
 
   it('does not try again when Discord refused for good (Missing Permissions)', async () => {

@@ -11,6 +11,8 @@ export interface DiscordReplyRef {
   readonly channelId: string;
   /** A job started from a component answers through a follow-up message, not @original. */
   readonly messageId?: string;
+  /** Set once the reply was found deleted: it is not edited again (see `deliverToDiscord`). */
+  readonly replyGone?: boolean;
 }
 
 /**
@@ -22,6 +24,8 @@ export interface DiscordMessageReplyRef {
   readonly channelId: string;
   readonly messageId: string;
   readonly userId: string;
+  /** Set once the reply was found deleted: it is not edited again (see `deliverToDiscord`). */
+  readonly replyGone?: boolean;
 }
 
 /** The server an interaction came from (a direct message is a community of one). */

@@ -62,7 +62,8 @@ const MAX_DESCRIPTION = 1024;
  */
 export async function deliverToDiscord(state: DiscordState, { event, job, message, files }: JobDelivery): Promise<void> {
   if (event.type === 'queued') return;
-  const ref = replyRefOf(job);
+  // As stored now: an earlier delivery may have found the reply deleted since this event was made.
+  const ref = replyRefOf(state.bot.job(job.id) ?? job);
   if (!ref) return;
   // Discord hides an attachment whose name starts SPOILER_ until it is clicked.
   const spoiler = files.length > 0 && state.bot.settingsOf(job.requester.community).spoilerResults ? 'SPOILER_' : '';
@@ -83,8 +84,9 @@ export async function deliverToDiscord(state: DiscordState, { event, job, messag
       body: { ...body, content: `<@${ref.userId}> ${content}`, allowed_mentions: { users: [ref.userId] } },
       files: attachments,
     });
-  if (!('kind' in ref) && state.now() - ref.createdAt >= state.lifetimeMs - TOKEN_MARGIN_MS) {
-    // The interaction's token has expired: only a message that must arrive is sent, in the channel.
+  if (ref.replyGone || (!('kind' in ref) && state.now() - ref.createdAt >= state.lifetimeMs - TOKEN_MARGIN_MS)) {
+    // The reply cannot be edited (deleted, or the interaction's token expired): only a message that
+    // must arrive is sent, as a new one in the channel.
     if (message.mustArrive) await postInChannel();
     return;
   }
@@ -92,9 +94,11 @@ export async function deliverToDiscord(state: DiscordState, { event, job, messag
     if ('kind' in ref) await state.client.rest.patch(Routes.channelMessage(ref.channelId, ref.messageId), { body, files: attachments });
     else await state.client.rest.patch(Routes.webhookMessage(ref.applicationId, ref.token, ref.messageId ?? '@original'), { body, files: attachments, auth: false });
   } catch (error) {
-    // The reply was deleted meanwhile (by the member, a moderator): the picture comes as a new message.
-    if (!(message.mustArrive && error instanceof DiscordAPIError && error.code === UNKNOWN_MESSAGE)) throw error;
-    await postInChannel();
+    if (!(error instanceof DiscordAPIError && error.code === UNKNOWN_MESSAGE)) throw error;
+    // Deleted meanwhile (by the member, a moderator): its progress stops there, kept with the job
+    // so that no later edit (or process) tries it again, and the picture comes as a new message.
+    state.bot.addToReply(job.id, { replyGone: true });
+    if (message.mustArrive) await postInChannel();
   }
 }
 

@@ -302,8 +302,8 @@ export class JobStore {
     return this.db.prepare("UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('queued', 'running')").run(this.now(), id).changes > 0;
   }
 
-  /** Adds to a job's reply reference what its platform learnt after it was made (Slack: its status message). */
-  addToReply(id: string, fields: Readonly<Record<string, string>>): void {
+  /** Adds to a job's reply reference what its platform learnt after it was made (Slack: its status message; Discord: its reply deleted). */
+  addToReply(id: string, fields: NonNullable<JobOrigin['reply']>): void {
     this.db.transaction(() => {
       const job = this.get(id);
       if (!job) return;
