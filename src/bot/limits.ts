@@ -43,13 +43,14 @@ export function commandLimitsFor(env: BotEnvironment): CommandLimits {
   const defaults = defaultsFor(backend);
   const maxSize = env.IMPASTO_MAX_SIZE ?? (gpu ? 2048 : 1024);
   const maxIterations = env.IMPASTO_MAX_ITERATIONS ?? (gpu ? 1000 : 300);
+  const decode: DecodeLimits = { maxBytes: maxUploadBytes(env), maxPixels: env.IMPASTO_MAX_UPLOAD_MEGAPIXELS * 1e6 };
   return {
     maxSize,
     defaultSize: Math.min(defaults.size, maxSize),
     maxIterations,
     defaultIterations: Math.min(defaults.iterations, maxIterations),
-    decode: { maxBytes: maxUploadBytes(env), maxPixels: env.IMPASTO_MAX_UPLOAD_MEGAPIXELS * 1e6 },
-    clip: { ...DEFAULT_CLIP_LIMITS, maxFrames: env.IMPASTO_CLIP_MAX_FRAMES, maxSeconds: env.IMPASTO_CLIP_MAX_SECONDS, maxBytes: maxUploadBytes(env), maxSourcePixels: env.IMPASTO_MAX_UPLOAD_MEGAPIXELS * 1e6 },
+    decode,
+    clip: { ...DEFAULT_CLIP_LIMITS, maxFrames: env.IMPASTO_CLIP_MAX_FRAMES, maxSeconds: env.IMPASTO_CLIP_MAX_SECONDS, maxBytes: decode.maxBytes, maxSourcePixels: decode.maxPixels },
     defaultClipSize: Math.min(env.IMPASTO_CLIP_SIZE, maxSize),
   };
 }

@@ -20,15 +20,15 @@ export interface DecodeLimits {
   readonly maxPixels: number;
 }
 
+/** One MB as chat platforms and the bot count file sizes (a mebibyte). */
+export const MEBIBYTE = 1024 * 1024;
+
 /**
  * A phone's photo at any setting of its main camera (12, 24, 48, 50 or 64 megapixels; a 48- or
  * 50-megapixel JPEG is 10–20 MB), and no more: a 108- or 200-megapixel one is refused, naming the
  * limit. Shrunk as it is decoded, a 64-megapixel JPEG takes 0.15 s on 2 vCPUs, a PNG 0.7 s, a WebP
  * 0.4 s; a 48-megapixel HEIC about 11 s on its thread (WebAssembly, at full size: up to 1 GB).
  */
-/** One MB as chat platforms and the bot count file sizes (a mebibyte). */
-export const MEBIBYTE = 1024 * 1024;
-
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxBytes: 25 * MEBIBYTE, maxPixels: 70_000_000 };
 
 const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif']);

@@ -35,7 +35,6 @@ export function pictureAttachmentsOf(message: MessageParts): Attachment[] {
   return [];
 }
 
-
 /** Where a message's embedded picture points (a Tenor GIF, a pasted image address; a forward's too), when it shows one (for `noPictureText`). */
 export function linkedPictureHostOf(message: MessageParts): string | undefined {
   const embeds = [...message.embeds, ...[...message.messageSnapshots.values()].flatMap((snapshot) => snapshot.embeds)];

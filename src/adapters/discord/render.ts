@@ -1,4 +1,4 @@
-import { ActionRowBuilder, ButtonBuilder, ButtonStyle, DiscordAPIError, HTTPError, RateLimitError, Routes } from 'discord.js';
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, DiscordAPIError, HTTPError, RateLimitError, RESTJSONErrorCodes, Routes } from 'discord.js';
 import { describeFailure } from '../../bot/errors.ts';
 import { pageButtonsOf } from '../../bot/commands/pages.ts';
 import type { ReplyPages } from '../../bot/commands/types.ts';
@@ -94,16 +94,13 @@ export async function deliverToDiscord(state: DiscordState, { event, job, messag
     if ('kind' in ref) await state.client.rest.patch(Routes.channelMessage(ref.channelId, ref.messageId), { body, files: attachments });
     else await state.client.rest.patch(Routes.webhookMessage(ref.applicationId, ref.token, ref.messageId ?? '@original'), { body, files: attachments, auth: false });
   } catch (error) {
-    if (!(error instanceof DiscordAPIError && error.code === UNKNOWN_MESSAGE)) throw error;
+    if (!(error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.UnknownMessage)) throw error;
     // Deleted meanwhile (by the member, a moderator): its progress stops there, kept with the job
     // so that no later edit (or process) tries it again, and the picture comes as a new message.
     state.bot.addToReply(job.id, { replyGone: true });
     if (message.mustArrive) await postInChannel();
   }
 }
-
-/** Discord's code for a message that is not there (deleted). */
-const UNKNOWN_MESSAGE = 10008;
 
 function replyRefOf(job: Job): DiscordReplyRef | DiscordMessageReplyRef | undefined {
   if (job.origin.platform !== 'discord') return undefined;
@@ -114,8 +111,8 @@ function replyRefOf(job: Job): DiscordReplyRef | DiscordMessageReplyRef | undefi
 
 /** What to tell a user when a Discord call failed. */
 export function describeDiscordError(error: unknown): string {
-  if (error instanceof DiscordAPIError && error.code === 50013) return "I'm missing a permission in this channel (Discord said Missing Permissions). Ask a moderator to check my role.";
-  if (error instanceof DiscordAPIError && error.code === 10062) return 'Discord forgot this interaction (it took too long); please try again.';
+  if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.MissingPermissions) return "I'm missing a permission in this channel (Discord said Missing Permissions). Ask a moderator to check my role.";
+  if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.UnknownInteraction) return 'Discord forgot this interaction (it took too long); please try again.';
   return describeFailure(error);
 }
 

@@ -149,8 +149,10 @@ function isPictureFile(file: SlackFile): boolean {
   return isPictureOrClipType(file.mimetype) && Boolean(file.url_private_download ?? file.url_private);
 }
 
-function slackErrorOf(error: unknown): string {
-  return (error as { data?: { error?: string } } | null)?.data?.error ?? 'no answer';
+/** Slack's own error code in a failed call (`not_in_channel`), when Slack answered with one. */
+export function slackErrorOf(error: unknown): string | undefined {
+  const code = (error as { data?: { error?: unknown } } | null)?.data?.error;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /** Where a message's link preview with a picture points, when it shows one (for `noPictureText`). */

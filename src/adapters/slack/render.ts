@@ -6,7 +6,7 @@ import type { JobAction } from '../../bot/job-messages.ts';
 import type { Job } from '../../bot/jobs/store.ts';
 import { networkCodeOf } from '../connection-errors.ts';
 import type { JobDelivery } from '../deliveries.ts';
-import { slackTextOf, type SlackReplyRef } from './conversation.ts';
+import { slackErrorOf, slackTextOf, type SlackReplyRef } from './conversation.ts';
 import { IDS, type SlackState } from './state.ts';
 
 // The Web API client's error codes, through Bolt (which depends on it; we do not directly).
@@ -124,12 +124,6 @@ async function postStatus(state: SlackState, job: Job, ref: SlackReplyRef, text:
   if (!posted.ts) return;
   state.statusMessages.set(job.id, posted.ts);
   state.bot.addToReply(job.id, { statusTs: posted.ts });
-}
-
-/** Slack's own error code in a failed call (`not_in_channel`), if it is one. */
-function slackErrorOf(error: unknown): string | undefined {
-  const { code, data } = (error ?? {}) as { code?: unknown; data?: { error?: unknown } };
-  return code === ErrorCode.PlatformError && typeof data?.error === 'string' ? data.error : undefined;
 }
 
 function replyRefOf(job: Job): SlackReplyRef | undefined {
