@@ -6,10 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscordAdapter, type DiscordAdapter } from '../../src/adapters/discord/adapter.ts';
 import { startSlackAdapter, type SlackAdapter } from '../../src/adapters/slack/adapter.ts';
 import { openDatabase } from '../../src/bot/database.ts';
-import { importStyles } from '../../src/bot/styles/import.ts';
-import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
-import { restartWithAdapter, startTestBot } from '../helpers/bot.ts';
-import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
+import { importSharedStyles, restartWithAdapter, startTestBot } from '../helpers/bot.ts';
+import { sharedImagePath } from '../helpers/shared.ts';
 import * as discord from '../fakes/discord/server.ts';
 import * as slack from '../fakes/slack/server.ts';
 
@@ -22,7 +20,7 @@ const quick = { IMPASTO_MAX_SIZE: '64', IMPASTO_MAX_ITERATIONS: '3' };
 
 async function bootBot(env: Record<string, string>) {
   const harness = await startTestBot({ ...quick, ...env });
-  await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+  await importSharedStyles(harness.bot);
   return harness;
 }
 

@@ -1,21 +1,19 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscordAdapter, type DiscordAdapter } from '../../src/adapters/discord/adapter.ts';
-import { importStyles } from '../../src/bot/styles/import.ts';
-import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
 import { attachmentObject, startFakeDiscord, userMessage, type FakeDiscord, type RecordedRequest } from '../fakes/discord/server.ts';
-import { restartWithAdapter, startTestBot, waitForEnd, type TestBot } from '../helpers/bot.ts';
-import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
+import { importSharedStyles, restartWithAdapter, startTestBot, waitForEnd, type TestBot } from '../helpers/bot.ts';
+import { sharedImagePath } from '../helpers/shared.ts';
 
 /**
  * A job's last message (its picture) must reach the member even when Discord fails for a while as
  * it is sent, or the bot stops between painting and posting: the fake Discord answers the final edit
  * with errors, and the picture arrives once they stop, tried again by the adapter or by the next
- * start; a reply deleted meanwhile is replaced by a new message. A refusal that will not change
+ * start; a reply deleted meanwhile is edited no more, and the picture comes as a new message. A
+ * refusal that will not change
  * (Missing Permissions) is not tried again.
  */
 describe('Discord: a finished job is answered though Discord failed as it was sent', () => {
@@ -35,7 +33,7 @@ describe('Discord: a finished job is answered though Discord failed as it was se
   beforeAll(async () => {
     fake = await startFakeDiscord();
     harness = await startTestBot(env());
-    await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+    await importSharedStyles(harness.bot);
     adapter = await startAdapter(harness);
   });
   afterAll(async () => {

@@ -1,15 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscordAdapter, type DiscordAdapter } from '../../src/adapters/discord/adapter.ts';
 import { wasInterrupted } from '../../src/bot/jobs/store.ts';
-import { importStyles } from '../../src/bot/styles/import.ts';
-import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
 import { attachmentObject, startFakeDiscord, userMessage, type FakeDiscord, type RecordedRequest } from '../fakes/discord/server.ts';
-import { contextFor, restartWithAdapter, startTestBot } from '../helpers/bot.ts';
-import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
+import { contextFor, importSharedStyles, restartWithAdapter, startTestBot } from '../helpers/bot.ts';
+import { sharedImagePath } from '../helpers/shared.ts';
 
 /**
  * A job asked for in a direct message answers by editing the bot's own reply with the bot token
@@ -26,7 +23,7 @@ describe('Discord direct-message jobs across a restart', () => {
   beforeAll(async () => {
     fake = await startFakeDiscord();
     harness = await startTestBot(env());
-    await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+    await importSharedStyles(harness.bot);
     adapter = await startDiscordAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
   });
   afterAll(async () => {

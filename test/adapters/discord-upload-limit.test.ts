@@ -1,14 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startDiscordAdapter, type DiscordAdapter } from '../../src/adapters/discord/adapter.ts';
 import { uploadLimitIn } from '../../src/adapters/discord/upload-limits.ts';
-import { importStyles } from '../../src/bot/styles/import.ts';
-import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
-import { startTestBot } from '../helpers/bot.ts';
-import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
+import { importSharedStyles, startTestBot } from '../helpers/bot.ts';
+import { sharedImagePath } from '../helpers/shared.ts';
 import { APPLICATION_ID, CHANNEL_ID, GUILD_ID, attachmentObject, interactionPayload, startFakeDiscord, type FakeDiscord } from '../fakes/discord/server.ts';
 
 /**
@@ -36,7 +33,7 @@ beforeAll(async () => {
     IMPASTO_MAX_SIZE: '256',
     IMPASTO_MAX_ITERATIONS: '20',
   });
-  await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+  await importSharedStyles(harness.bot);
   adapter = await startDiscordAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }), uploadLimits: LIMITS });
 });
 afterAll(async () => {

@@ -1,14 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSlackAdapter, type SlackAdapter } from '../../src/adapters/slack/adapter.ts';
-import { importStyles } from '../../src/bot/styles/import.ts';
-import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
 import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID, eventCallback, nextTs, startFakeSlack, type ApiCall, type FakeSlack } from '../fakes/slack/server.ts';
-import { restartWithAdapter, startTestBot, type TestBot } from '../helpers/bot.ts';
-import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
+import { importSharedStyles, restartWithAdapter, startTestBot, type TestBot } from '../helpers/bot.ts';
+import { sharedImagePath } from '../helpers/shared.ts';
 
 /**
  * A job's last message on Slack is three calls (the status updated, the files uploaded, the
@@ -33,7 +30,7 @@ describe('Slack: a finished job is answered though Slack failed as it was sent',
     fake = await startFakeSlack();
     photo = fake.addFile('tubingen.jpg', await readFile(sharedImagePath('content_tubingen.jpg')), 'image/jpeg');
     harness = await startTestBot(env());
-    await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+    await importSharedStyles(harness.bot);
     adapter = await startAdapter(harness);
   });
   afterAll(async () => {

@@ -1,12 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSlackAdapter, type SlackAdapter } from '../../src/adapters/slack/adapter.ts';
-import { importStyles } from '../../src/bot/styles/import.ts';
-import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
-import { startTestBot } from '../helpers/bot.ts';
-import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
+import { importSharedStyles, startTestBot } from '../helpers/bot.ts';
+import { sharedImagePath } from '../helpers/shared.ts';
 import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID, eventCallback, startFakeSlack, TEAM_ID, type ApiCall, type FakeSlack } from '../fakes/slack/server.ts';
 
 /** The Home tab, drawn by the real Bolt for a fake Slack on 127.0.0.1 (test/fakes/slack), which checks its blocks as Slack would. */
@@ -19,7 +16,7 @@ let adapter: SlackAdapter;
 beforeAll(async () => {
   fake = await startFakeSlack();
   harness = await startTestBot({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_APP_TOKEN: APP_TOKEN, SLACK_API_URL: fake.apiUrl, SLACK_FILE_HOSTS: fake.fileHost, IMPASTO_MAX_SIZE: '128' });
-  await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+  await importSharedStyles(harness.bot);
   adapter = await startSlackAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
 });
 afterAll(async () => {

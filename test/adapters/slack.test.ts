@@ -15,11 +15,9 @@ import { whyNoFile } from '../../src/adapters/slack/conversation.ts';
 import type { SlackState } from '../../src/adapters/slack/state.ts';
 import { BotError } from '../../src/bot/errors.ts';
 import { WeightsError } from '../../src/engine/errors.ts';
-import { importStyles } from '../../src/bot/styles/import.ts';
 import { OUTDATED_BUTTON } from '../../src/bot/commands/pages.ts';
-import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
-import { startTestBot } from '../helpers/bot.ts';
-import { loadSharedImage, SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
+import { importSharedStyles, startTestBot } from '../helpers/bot.ts';
+import { loadSharedImage, sharedImagePath } from '../helpers/shared.ts';
 import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
 import { encodeGif } from '../../src/engine/gif.ts';
 import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID, eventCallback, nextTs, SIGNING_SECRET, signRequest, startFakeSlack, TEAM_ID, type ApiCall, type FakeSlack } from '../fakes/slack/server.ts';
@@ -41,7 +39,7 @@ async function startHarness(overrides: Record<string, string>) {
     IMPASTO_MAX_QUEUED_PER_USER: '5',
     ...overrides,
   });
-  await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+  await importSharedStyles(harness.bot);
   const adapter = await startSlackAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }) });
   return { harness, adapter };
 }

@@ -1,12 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UploadedImage } from '../../src/bot/commands/types.ts';
 import { pictureToFetch } from '../../src/bot/commands/images.ts';
-import { importStyles } from '../../src/bot/styles/import.ts';
-import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
-import { contextFor, startTestBot, waitForEvent, waitForEnd } from '../helpers/bot.ts';
-import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
+import { contextFor, importSharedStyles, startTestBot, waitForEnd, waitForEvent } from '../helpers/bot.ts';
+import { sharedImagePath } from '../helpers/shared.ts';
 
 // One bot serving two Discord servers, A and B, with the shared paintings imported for all.
 let harness: Awaited<ReturnType<typeof startTestBot>>;
@@ -17,7 +14,7 @@ const inB = (user: string, isModerator = false) => contextFor(user, { platform: 
 
 beforeAll(async () => {
   harness = await startTestBot({ IMPASTO_MAX_SIZE: '96', IMPASTO_MAX_ITERATIONS: '300', IMPASTO_MAX_QUEUED_PER_USER: '5' });
-  await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+  await importSharedStyles(harness.bot);
   photo = { bytes: await readFile(sharedImagePath('content_dog.jpg')), name: 'dog.jpg' };
   painting = { bytes: await readFile(sharedImagePath('style_udnie.jpg')), name: 'udnie.jpg' };
 });

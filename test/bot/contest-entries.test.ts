@@ -1,12 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UploadedImage } from '../../src/bot/commands/types.ts';
-import { importStyles } from '../../src/bot/styles/import.ts';
-import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
-import { contextFor, startTestBot } from '../helpers/bot.ts';
-import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
+import { contextFor, importSharedStyles, startTestBot } from '../helpers/bot.ts';
+import { sharedImagePath } from '../helpers/shared.ts';
 
 // Contest entries are checked and sized like /stylize's photos, against the contest's fixed size.
 let harness: Awaited<ReturnType<typeof startTestBot>>;
@@ -18,7 +16,7 @@ const moderator = { ...contextFor('mod', { platform: 'discord', community: 'disc
 
 beforeAll(async () => {
   harness = await startTestBot({ IMPASTO_MAX_SIZE: '96', IMPASTO_MAX_ITERATIONS: '300' });
-  await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+  await importSharedStyles(harness.bot);
   photo = { bytes: await readFile(sharedImagePath('content_dog.jpg')), name: 'dog.jpg' };
   strip = { bytes: await sharp({ create: { width: 2000, height: 50, channels: 3, background: '#808080' } }).png().toBuffer(), name: 'strip.png' };
 });

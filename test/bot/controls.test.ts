@@ -9,17 +9,15 @@ import type { QueueEntry } from '../../src/bot/jobs/queue.ts';
 import { parseBlend } from '../../src/bot/commands/stylize.ts';
 import { rerunChangesFor } from '../../src/bot/job-messages.ts';
 import { openDatabase, schemaVersion } from '../../src/bot/database.ts';
-import { importStyles } from '../../src/bot/styles/import.ts';
-import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
-import { contextFor, startTestBot, waitForEvent } from '../helpers/bot.ts';
-import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
+import { contextFor, importSharedStyles, startTestBot, waitForEvent } from '../helpers/bot.ts';
+import { sharedImagePath } from '../helpers/shared.ts';
 
 let harness: Awaited<ReturnType<typeof startTestBot>>;
 let content: { bytes: Uint8Array; name: string };
 
 beforeAll(async () => {
   harness = await startTestBot({ IMPASTO_MAX_QUEUED_PER_USER: '5' });
-  await importStyles(harness.bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+  await importSharedStyles(harness.bot);
   content = { bytes: await readFile(sharedImagePath('content_tubingen.jpg')), name: 'tubingen.jpg' };
 });
 afterAll(() => harness.stop());

@@ -8,7 +8,9 @@ import { botEnvironmentSchema, secretsOf, type BotEnvironment } from '../../src/
 import type { Platform } from '../../src/bot/jobs/store.ts';
 import { FINAL_EVENTS, type JobEvent } from '../../src/bot/jobs/queue.ts';
 import { createLogger } from '../../src/bot/logger.ts';
-import { SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR, SHARED_VGG_DIR } from './shared.ts';
+import { importStyles } from '../../src/bot/styles/import.ts';
+import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
+import { SHARED_DIR, SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR, SHARED_VGG_DIR } from './shared.ts';
 
 /**
  * A bot on a fresh data directory, with the real engine worker and the shared weights. Started at
@@ -50,6 +52,11 @@ export async function startTestBot(overrides: Record<string, string> = {}, worke
 }
 
 export type TestBot = Awaited<ReturnType<typeof startTestBot>>;
+
+/** The shared photos and paintings (`../shared/images`) in the bot's shared library, as most tests paint with them. */
+export async function importSharedStyles(bot: Bot): Promise<void> {
+  await importStyles(bot.library.shared(), join(SHARED_DIR, 'images'), DEFAULT_DECODE_LIMITS);
+}
 
 /**
  * A restart of the bot and its chat adapter, as of the process: both stopped with the store kept
