@@ -165,7 +165,9 @@ export interface ContestDeliveryOptions {
  * its vote counts are edited). An event whose rendering failed temporarily is rendered again (the
  * later ones wait: the order holds), while the bot runs; so each event's render fails only at its
  * one message that must arrive, and does not redo what succeeded (the adapters' `contests.ts`). A
- * failure is reported and does not hold up the next event.
+ * failure is reported and does not hold up the next event. An event whose message must arrive
+ * (`postId`) is recorded as posted once it was; one never posted is emitted again by the bot's next
+ * start (`Contests.resume`).
  */
 export function deliverContestEvents(bot: Bot, platform: Platform, render: (event: ContestEvent) => Promise<void>, options: ContestDeliveryOptions): () => void {
   const { onError, isTemporary = () => false, retryDelaysMs = ANSWER_RETRY_DELAYS_MS } = options;
@@ -175,7 +177,15 @@ export function deliverContestEvents(bot: Bot, platform: Platform, render: (even
     if (event.contest.platform !== platform) return;
     chain = chain
       .then(async () => {
-        await tryWhileTemporary(() => render(event), { isTemporary, retryDelaysMs, signal: stopping.signal, onError: (error, retryInMs) => onError(error, event, retryInMs) });
+        const outcome = await tryWhileTemporary(() => render(event), {
+          isTemporary,
+          retryDelaysMs,
+          signal: stopping.signal,
+          onError: (error, retryInMs) => onError(error, event, retryInMs),
+          stillWanted: () => event.postId === undefined || bot.contests.isUnposted(event.postId),
+        });
+        // Refused for good: posted as well as it can be. Out of tries, or stopping: the next start posts it again.
+        if (outcome !== 'given up' && event.postId !== undefined) bot.contests.markPosted(event.postId);
       })
       .catch((error: unknown) => onError(error, event));
   });

@@ -184,6 +184,12 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       UPDATE jobs SET answered_at = COALESCE(finished_at, created_at) WHERE status IN ('succeeded', 'failed', 'cancelled');
     `,
   },
+  {
+    // A contest's messages that must reach its channel (the announcement, an entry, the winners…),
+    // kept until one did: one the platform never took before a stop is posted by the next start.
+    version: 16,
+    sql: `CREATE TABLE contest_posts (id INTEGER PRIMARY KEY AUTOINCREMENT, contest_id TEXT NOT NULL, entry_id TEXT, type TEXT NOT NULL, created_at INTEGER NOT NULL);`,
+  },
 ];
 
 /** Opens (creating if needed) the SQLite store in WAL mode and brings its schema up to date. */

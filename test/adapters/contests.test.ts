@@ -172,6 +172,27 @@ describe('contests on Discord', () => {
     expect(fake.requests.filter(isWinners).map((request) => request.failedWith)).toEqual([503, 503, 503, 503, 503, undefined]);
   }, 60_000);
 
+  it('announces the winners at the next start when Discord failed their post until the bot stopped, and not again', async () => {
+    const isPost = (request: discord.RecordedRequest, pattern: RegExp) => request.method === 'POST' && pattern.test(String((request.json as { content?: string } | undefined)?.content));
+    const isWinners = (request: discord.RecordedRequest) => isPost(request, /^"Equinox" has ended early/);
+    startContest('Equinox', '1h');
+    await fake.waitForRequest((request) => isPost(request, /Style contest "Equinox"/));
+    const stopFailing = fake.failRequests(isWinners, Number.POSITIVE_INFINITY, 503);
+    fake.dispatchInteraction(moderatorCommand('end'));
+    // Its two tries (the first, and one after 20 ms), of four requests each, all failed.
+    await fake.waitForRequest(() => fake.requests.filter(isWinners).length === 8);
+
+    await restartBot(stopFailing);
+    await fake.waitForRequest((request) => isWinners(request) && request.failedWith === undefined);
+    await restartBot();
+    // Posts come in order: had the winners been posted again, it would have been before this announcement.
+    startContest('Thaw', '1h');
+    await fake.waitForRequest((request) => isPost(request, /Style contest "Thaw"/));
+    expect(fake.requests.filter(isWinners).map((request) => request.failedWith)).toEqual([...Array<number>(8).fill(503), undefined]);
+    fake.dispatchInteraction(moderatorCommand('cancel'));
+    await fake.waitForRequest((request) => isPost(request, /"Thaw" was cancelled/));
+  }, 60_000);
+
   it('reminds the channel of a long contest an hour before its end, when that time passed during a restart', async () => {
     startContest('Harvest', '2d');
     await fake.waitForRequest((request) => request.method === 'POST' && /Style contest "Harvest"/.test(String((request.json as { content?: string }).content)));
@@ -297,6 +318,26 @@ describe('contests on Slack', () => {
     await command('U0MOD', 'contest cancel');
     await fake.waitForCall((call) => call.method === 'chat.postMessage' && /"Falling rain" was cancelled/.test(String(call.args.text)));
   }, 60_000);
+
+  it('posts an entry at the next start when Slack failed its post until the bot stopped', async () => {
+    await command('U0MOD', 'contest start great-wave 1h Snowmelt');
+    await fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && /Style contest "Snowmelt"/.test(String(call.args.initial_comment)));
+    const isEntryPost = (call: slack.ApiCall) => call.method === 'chat.postMessage' && String(call.args.text).includes('by <@U0BOB> for "Snowmelt"');
+    const stopFailing = fake.failCalls(isEntryPost, Number.POSITIVE_INFINITY, 503);
+    fake.postUserMessage('U0BOB', 'my entry', [fake.addFile('melt.jpg', await readFile(sharedImagePath('content_person.jpg')), 'image/jpeg')]);
+    await command('U0BOB', 'contest enter');
+    // Its two tries (the first, and one after 20 ms), of three calls each, all failed.
+    await fake.waitForCall(() => fake.calls.filter(isEntryPost).length === 6, 60_000);
+
+    await restartBot(stopFailing);
+    const posted = await fake.waitForCall((call) => isEntryPost(call) && call.response?.ok === true);
+    expect(JSON.stringify(posted.args.blocks)).toContain('impasto_vote');
+    await restartBot();
+    // Posts come in order: had the entry been posted again, it would have been before this one.
+    await command('U0MOD', 'contest cancel');
+    await fake.waitForCall((call) => call.method === 'chat.postMessage' && /"Snowmelt" was cancelled/.test(String(call.args.text)));
+    expect(fake.calls.filter(isEntryPost).map((call) => call.response?.failedWith ?? 'ok')).toEqual([...Array<number>(6).fill(503), 'ok']);
+  }, 120_000);
 
   it('starts a contest from its words or from key=value options, an end with a time of day included', async () => {
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);

@@ -29,6 +29,8 @@ let events: ContestEvent[];
 let timers: { at: number; callback: () => void; cleared: boolean }[];
 let timerErrors: unknown[];
 let stylePath: string;
+/** Whether the events' messages reach the chat: a listener that posted them says so, as the adapters do. */
+let platformUp: boolean;
 
 function createContests(): Contests {
   const instance = new Contests({
@@ -48,7 +50,10 @@ function createContests(): Contests {
     },
     onTimerError: (error) => timerErrors.push(error),
   });
-  instance.onEvent((event) => events.push(event));
+  instance.onEvent((event) => {
+    events.push(event);
+    if (platformUp && event.postId !== undefined) instance.markPosted(event.postId);
+  });
   return instance;
 }
 
@@ -75,6 +80,7 @@ beforeEach(async () => {
   events = [];
   timers = [];
   timerErrors = [];
+  platformUp = true;
   stylePath = join(await mkdtemp(join(tmpdir(), 'impasto-style-')), 'style.png');
   await writeFile(stylePath, 'style image bytes');
   contests = createContests();
@@ -283,6 +289,74 @@ describe('contest rules', () => {
     expect(contests.get(contest.id)!.status).toBe('open');
     advance(30 * 60_000);
     expect(contests.get(contest.id)!.status).toBe('closed');
+  });
+
+  it('posts again at the next start, in order and as things then stand, what never reached the channel', async () => {
+    const contest = await startContest(2, 2);
+    platformUp = false; // the platform goes down after the announcement
+    const alice = await enterAndPost(member('alice'));
+    const bob = await enterAndPost(member('bob'));
+    contests.withdraw(member('bob'), origin.channelId, bob);
+    contests.vote(member('carol'), alice);
+    contests.close(moderator, origin.channelId);
+    expect(events.map((event) => [event.type, event.postId !== undefined])).toEqual([
+      ['started', true],
+      ['entry_posted', true],
+      ['entry_posted', true],
+      ['entry_withdrawn', true],
+      // A vote count is not posted again: the next vote corrects it.
+      ['votes_changed', false],
+      ['closed', true],
+    ]);
+
+    const restart = () => {
+      contests.stop();
+      events = [];
+      contests = createContests();
+      contests.resume();
+    };
+    platformUp = true;
+    restart();
+    // Bob's entry was withdrawn before it was ever shown: neither it nor its withdrawal is posted.
+    expect(events).toMatchObject([
+      { type: 'entry_posted', entry: { id: alice, votes: 1 } },
+      { type: 'closed', contest: { id: contest.id }, early: true, ranking: [{ id: alice, votes: 1 }] },
+    ]);
+    restart();
+    expect(events).toEqual([]);
+  });
+
+  it('does not post at the next start an announcement already made, a forgotten member’s entry, or a post a week old', async () => {
+    platformUp = false;
+    const contest = await startContest(2);
+    // The platform took the announcement, but the stop came before the store heard so.
+    contests.setAnnouncement(contest.id, { messageId: 'm1' });
+    const alice = await enterAndPost(member('alice'));
+    const aliceEntry = events.find((event) => event.type === 'entry_posted')!;
+    contests.forgetUser('discord', 'alice');
+    // A retry in flight sees it is no longer wanted.
+    expect(contests.isUnposted(aliceEntry.postId!)).toBe(false);
+    expect(contests.entry(alice)).toBeUndefined();
+    contests.stop();
+    events = [];
+    contests = createContests();
+    contests.resume();
+    expect(events).toEqual([]);
+
+    contests.cancel(moderator, origin.channelId);
+    clock += 8 * 24 * HOUR;
+    contests.stop();
+    events = [];
+    contests = createContests();
+    contests.resume();
+    expect(events).toEqual([]);
+  });
+
+  it('still emits a post the store could not record, without a post id', async () => {
+    db.exec('DROP TABLE contest_posts');
+    await startContest();
+    expect(events).toMatchObject([{ type: 'started' }]);
+    expect(events[0]!.postId).toBeUndefined();
   });
 
   it('lets moderators end early, cancel and remove entries; members withdraw only their own', async () => {

@@ -53,7 +53,7 @@ export interface ContestEntry {
   readonly votes: number;
 }
 
-export type ContestEvent =
+type ContestHappening =
   | { readonly type: 'started'; readonly contest: Contest }
   | { readonly type: 'entry_posted'; readonly contest: Contest; readonly entry: ContestEntry; readonly job: Job }
   | { readonly type: 'entry_failed'; readonly contest: Contest; readonly entry: ContestEntry; readonly message: string }
@@ -63,6 +63,21 @@ export type ContestEvent =
   | { readonly type: 'cancelled'; readonly contest: Contest }
   /** A long contest ends within the hour: `entries` in the running so far, said `at` this time. */
   | { readonly type: 'closing_soon'; readonly contest: Contest; readonly entries: number; readonly at: number };
+
+/**
+ * What happened in a contest, for the adapters to post. `postId` marks one whose message must reach
+ * the channel: it is stored until the adapter says it did (`Contests.markPosted`), and one that never
+ * did is emitted again, as things then stand, by the next start.
+ */
+export type ContestEvent = ContestHappening & { readonly postId?: number };
+
+/**
+ * The events posted again by the next start if the platform never took them. Not a vote count (the
+ * next vote corrects it), nor a failed entry (its member hears of it in their job's answer).
+ */
+const MUST_POST: ReadonlySet<ContestEvent['type']> = new Set(['started', 'entry_posted', 'entry_withdrawn', 'closed', 'cancelled', 'closing_soon']);
+/** How long a post that never got through is tried at each start (its platform may have been unplugged since). */
+const UNPOSTED_KEPT_MS = 7 * 86_400_000;
 
 export interface ContestDependencies {
   readonly db: Db;
@@ -108,6 +123,13 @@ interface ContestRow {
   ends_at: number;
   closed_at: number | null;
   announcement: string | null;
+}
+
+interface PostRow {
+  id: number;
+  contest_id: string;
+  entry_id: string | null;
+  type: ContestEvent['type'];
 }
 
 interface EntryRow {
@@ -187,9 +209,23 @@ export class Contests {
     return () => this.listeners.delete(listener);
   }
 
-  /** At start: closes what ended while the bot was down, then arms the timer for the next end. */
+  /**
+   * At start: posts again what never reached its channel before the stop, closes what ended while
+   * the bot was down, then arms the timer for the next end.
+   */
   resume(): void {
+    this.repostUnposted();
     this.closeDueOrRetry();
+  }
+
+  /** Whether the post is still to be made: not made, nor dropped meanwhile (its member forgotten). */
+  isUnposted(postId: number): boolean {
+    return this.deps.db.prepare('SELECT 1 FROM contest_posts WHERE id = ?').get(postId) !== undefined;
+  }
+
+  /** The event's message reached its channel (or was refused for good): it is not posted again. */
+  markPosted(postId: number): void {
+    this.deps.db.prepare('DELETE FROM contest_posts WHERE id = ?').run(postId);
   }
 
   stop(): void {
@@ -423,6 +459,8 @@ export class Contests {
       for (const entry of entries) {
         db.prepare('DELETE FROM contest_votes WHERE entry_id = ?').run(entry.id);
         db.prepare('DELETE FROM contest_entries WHERE id = ?').run(entry.id);
+        // Nor is an entry of theirs that was waiting to be posted (a retry in flight sees it gone: `isUnposted`).
+        db.prepare('DELETE FROM contest_posts WHERE entry_id = ?').run(entry.id);
       }
       const votes = db.prepare('SELECT v.entry_id FROM contest_votes v JOIN contest_entries e ON e.id = v.entry_id JOIN contests c ON c.id = e.contest_id WHERE c.platform = ? AND v.user_id = ?').pluck().all(platform, userId) as string[];
       for (const entryId of votes) db.prepare('UPDATE contest_votes SET user_id = ? WHERE entry_id = ? AND user_id = ?').run(`forgotten:${randomBytes(8).toString('hex')}`, entryId, userId);
@@ -511,7 +549,63 @@ export class Contests {
     return contest;
   }
 
-  private emit(event: ContestEvent): void {
+  /** Emits what happened; one whose message must arrive is stored first (`MUST_POST`). */
+  private emit(happening: ContestHappening): void {
+    this.notify(MUST_POST.has(happening.type) ? { ...happening, postId: this.recordPost(happening) } : happening);
+  }
+
+  /** The post's id, or none when the store could not write it: the message is still posted now, as before the store kept them. */
+  private recordPost(happening: ContestHappening): number | undefined {
+    try {
+      const entryId = 'entry' in happening ? happening.entry.id : null;
+      return Number(this.deps.db.prepare('INSERT INTO contest_posts (contest_id, entry_id, type, created_at) VALUES (?, ?, ?, ?)').run(happening.contest.id, entryId, happening.type, this.now()).lastInsertRowid);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The posts not yet made, in the order they happened, each as things stand now; one that no longer applies is dropped. */
+  private repostUnposted(): void {
+    const { db } = this.deps;
+    db.prepare('DELETE FROM contest_posts WHERE created_at < ?').run(this.now() - UNPOSTED_KEPT_MS);
+    for (const row of db.prepare('SELECT id, contest_id, entry_id, type FROM contest_posts ORDER BY id').all() as PostRow[]) {
+      const happening = this.happeningOf(row);
+      if (happening) this.notify({ ...happening, postId: row.id });
+      else this.markPosted(row.id);
+    }
+  }
+
+  /**
+   * An unmade post's event as of now, or none when its message would be wrong now or was made
+   * (the stop came between the platform taking it and the store hearing so): an announcement of a
+   * contest over since, an entry withdrawn since or already posted (or withdrawn before it was),
+   * a reminder past its time.
+   */
+  private happeningOf(row: PostRow): ContestHappening | undefined {
+    const contest = this.get(row.contest_id);
+    const entry = row.entry_id === null ? undefined : this.entry(row.entry_id);
+    if (!contest) return undefined;
+    switch (row.type) {
+      case 'started':
+        return contest.status === 'open' && !contest.announcement ? { type: 'started', contest } : undefined;
+      case 'entry_posted': {
+        const job = entry ? this.deps.job(entry.jobId) : undefined;
+        return entry?.status === 'posted' && !entry.message && job ? { type: 'entry_posted', contest, entry, job } : undefined;
+      }
+      case 'entry_withdrawn':
+        return entry?.message && (entry.status === 'withdrawn' || entry.status === 'removed') ? { type: 'entry_withdrawn', contest, entry, byModerator: entry.status === 'removed' } : undefined;
+      case 'closed':
+        return contest.status === 'closed' ? { type: 'closed', contest, ranking: this.ranking(contest.id), early: contest.closedAt! < contest.endsAt } : undefined;
+      case 'cancelled':
+        return contest.status === 'cancelled' ? { type: 'cancelled', contest } : undefined;
+      case 'closing_soon':
+        return contest.status === 'open' && contest.endsAt - this.now() >= REMINDER.latestMs ? { type: 'closing_soon', contest, entries: this.ranking(contest.id).length, at: this.now() } : undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  private notify(event: ContestEvent): void {
     for (const listener of this.listeners) {
       try {
         listener(event);
