@@ -190,6 +190,11 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
     version: 16,
     sql: `CREATE TABLE contest_posts (id INTEGER PRIMARY KEY AUTOINCREMENT, contest_id TEXT NOT NULL, entry_id TEXT, type TEXT NOT NULL, created_at INTEGER NOT NULL);`,
   },
+  {
+    // Whether a moderator cancelled the job (not its owner): its answer says so, sent again after a restart too.
+    version: 17,
+    sql: `ALTER TABLE jobs ADD COLUMN cancelled_by_moderator INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
 
 /** Opens (creating if needed) the SQLite store in WAL mode and brings its schema up to date. */

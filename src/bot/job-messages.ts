@@ -120,7 +120,7 @@ export function messageForEvent(event: JobEvent): JobMessage {
     case 'failed':
       return ended(`Job ${job.id} failed: ${event.message}`, true);
     case 'cancelled':
-      return ended(`Job ${job.id} was cancelled${event.byModerator ? ' by a moderator' : ''}.`, false);
+      return ended(`Job ${job.id} was cancelled${job.cancelledByModerator ? ' by a moderator' : ''}.`, false);
   }
 }
 

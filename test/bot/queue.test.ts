@@ -2,7 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UploadedImage } from '../../src/bot/commands/types.ts';
-import type { JobEvent } from '../../src/bot/jobs/queue.ts';
+import { messageForEvent } from '../../src/bot/job-messages.ts';
+import { finalEventOf, type JobEvent } from '../../src/bot/jobs/queue.ts';
 import { contextFor, startTestBot, waitForEvent } from '../helpers/bot.ts';
 import { heicOf } from '../helpers/heic.ts';
 import { sharedImagePath } from '../helpers/shared.ts';
@@ -80,6 +81,10 @@ describe('jobs through the queue and the engine worker', () => {
     expect(harness.bot.job(ids[0]!)!.status).toBe('cancelled');
     expect(harness.bot.job(ids[0]!)!.progress!.iteration).toBeLessThan(40);
     expect(eventsOf(ids[2]!).map((event) => event.type)).toEqual(['queued', 'cancelled']);
+    // Who cancelled is kept with the job: its answer says so, and so does one sent again by a restarted bot.
+    const cancelledText = (id: string) => [messageForEvent(eventsOf(id).at(-1)!).text, messageForEvent(finalEventOf(harness.bot.job(id)!)!).text];
+    expect(cancelledText(ids[0]!)).toEqual(Array(2).fill(`Job ${ids[0]} was cancelled by a moderator.`));
+    expect(cancelledText(ids[2]!)).toEqual(Array(2).fill(`Job ${ids[2]} was cancelled.`));
     expect(harness.bot.job(ids[1]!)!.status).toBe('succeeded');
     expect(harness.bot.job(carol.jobId!)!.status).toBe('succeeded');
   });

@@ -110,10 +110,10 @@ export class BotQueue implements JobQueue {
     if (!job || (!isOwner && !isOfCommunity(job.requester, requester))) throw new BotError('unknown_job', `There is no job "${jobId}".`, 'job');
     if (!isOwner && !requester.isModerator) throw new BotError('not_allowed', "You can cancel only your own jobs (moderators can cancel anyone's here).", 'job');
     if (job.status !== 'queued' && job.status !== 'running') throw new BotError('unknown_job', `Job ${jobId} has already ${job.status === 'cancelled' ? 'been cancelled' : 'finished'}.`, 'job');
-    if (!this.store.markCancelled(jobId)) throw new BotError('unknown_job', `Job ${jobId} has already finished.`, 'job');
+    if (!this.store.markCancelled(jobId, !isOwner)) throw new BotError('unknown_job', `Job ${jobId} has already finished.`, 'job');
     this.dispatch.cancel(jobId, laneOf(job));
     const cancelled = this.store.get(jobId)!;
-    this.emit({ type: 'cancelled', job: cancelled, byModerator: !isOwner });
+    this.emit({ type: 'cancelled', job: cancelled });
     return cancelled;
   }
 

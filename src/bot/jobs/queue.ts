@@ -17,7 +17,7 @@ export type JobEvent =
     }
   | { readonly type: 'succeeded'; readonly job: Job }
   | { readonly type: 'failed'; readonly job: Job; readonly message: string }
-  | { readonly type: 'cancelled'; readonly job: Job; readonly byModerator: boolean };
+  | { readonly type: 'cancelled'; readonly job: Job };
 
 export type JobEventListener = (event: JobEvent) => void;
 
@@ -31,8 +31,7 @@ export function finalEventOf(job: Job): JobEvent | undefined {
     case 'failed':
       return { type: 'failed', job, message: job.error ?? 'unknown error' };
     case 'cancelled':
-      // Who cancelled it is not kept; its message then says only that it was.
-      return { type: 'cancelled', job, byModerator: false };
+      return { type: 'cancelled', job };
     default:
       return undefined;
   }

@@ -111,6 +111,8 @@ export interface Job {
   readonly progress?: JobProgress | undefined;
   readonly result?: JobResult | undefined;
   readonly error?: string | undefined;
+  /** A cancelled job was cancelled by a moderator, not by its owner. */
+  readonly cancelledByModerator?: boolean | undefined;
   readonly createdAt: number;
   readonly startedAt?: number | undefined;
   readonly finishedAt?: number | undefined;
@@ -173,6 +175,7 @@ interface JobRow {
   progress: string | null;
   result: string | null;
   error: string | null;
+  cancelled_by_moderator: number;
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
@@ -199,6 +202,7 @@ function toJob(row: JobRow): Job {
     progress: row.progress ? (JSON.parse(row.progress) as JobProgress) : undefined,
     result: row.result ? (JSON.parse(row.result) as JobResult) : undefined,
     error: row.error ?? undefined,
+    cancelledByModerator: row.cancelled_by_moderator === 1 ? true : undefined,
     createdAt: row.created_at,
     startedAt: row.started_at ?? undefined,
     finishedAt: row.finished_at ?? undefined,
@@ -298,8 +302,8 @@ export class JobStore {
   }
 
   /** Cancels a queued or running job; false when it had already finished. */
-  markCancelled(id: string): boolean {
-    return this.db.prepare("UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('queued', 'running')").run(this.now(), id).changes > 0;
+  markCancelled(id: string, byModerator = false): boolean {
+    return this.db.prepare("UPDATE jobs SET status = 'cancelled', cancelled_by_moderator = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running')").run(byModerator ? 1 : 0, this.now(), id).changes > 0;
   }
 
   /** Adds to a job's reply reference what its platform learnt after it was made (Slack: its status message; Discord: its reply deleted). */
