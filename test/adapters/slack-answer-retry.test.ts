@@ -10,7 +10,7 @@ import { sharedImagePath } from '../helpers/shared.ts';
 /**
  * A job's last message on Slack is three calls (the status updated, the files uploaded, the
  * buttons posted): when Slack fails the last of them for longer than the Web API client tries, the
- * adapter tries again, without uploading the picture a second time. A refusal (the bot removed from
+ * adapter tries again (or the next start does), without uploading the picture a second time. A refusal (the bot removed from
  * the channel) is not tried again, now or at the next start.
  */
 describe('Slack: a finished job is answered though Slack failed as it was sent', () => {
@@ -77,6 +77,18 @@ describe('Slack: a finished job is answered though Slack failed as it was sent',
     expect(afterRestart.filter((call) => call.method === 'chat.update' && call.args.ts === statusTs).map((call) => String(call.args.text))).toEqual([expect.stringMatching(/Done in/)]);
     expect(afterRestart.filter((call) => inThread(thread, 'chat.postMessage')(call) && !isButtons(thread)(call))).toEqual([]);
     expect(completions().map((call) => call.response?.failedWith ?? 'ok')).toEqual([503, 503, 503, 503, 503, 503, 'ok']);
+  }, 120_000);
+
+  it('posts the buttons at the next start when Slack failed them until the bot stopped, without uploading the picture again', async () => {
+    const stopFailing = fake.failCalls((call) => call.method === 'chat.postMessage' && /^Try it again/.test(String(call.args.text)), Number.POSITIVE_INFINITY, 503);
+    const thread = await paintInThread('Ev-retry-5');
+    // Its two tries (the first, and one after 20 ms), of three calls each, all failed.
+    await fake.waitForCall(() => fake.calls.filter(isButtons(thread)).length === 6);
+
+    ({ harness, adapter } = await restartWithAdapter({ harness, adapter }, env(), startAdapter, stopFailing));
+    await fake.waitForCall((call) => isButtons(thread)(call) && call.response?.ok === true);
+    expect(fake.calls.filter(isButtons(thread)).map((call) => call.response?.failedWith ?? 'ok')).toEqual([...Array<number>(6).fill(503), 'ok']);
+    expect(fake.calls.filter(inThread(thread, 'files.completeUploadExternal'))).toHaveLength(1);
   }, 120_000);
 
   it('posts a new status message when its old one was deleted, and the picture still arrives', async () => {

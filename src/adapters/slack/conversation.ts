@@ -56,6 +56,8 @@ export interface SlackReplyRef {
   readonly userId: string;
   /** The job's status message in the thread, once posted (kept so that a restarted bot updates it too). */
   readonly statusTs?: string;
+  /** A finished job's uploaded files, space-separated, once uploaded (kept so that a restarted bot does not upload them again). */
+  readonly uploadedFileIds?: string;
 }
 
 /** Workspace admins and owners, and the users named in SLACK_MODERATORS. */

@@ -60,7 +60,7 @@ export async function deliverToSlack(state: SlackState, { job, message, files }:
   const text = `${who} ${slackTextOf(state, message.text)}`;
   await postStatus(state, job, ref, text, message.files.length > 0 ? [] : message.actions);
   if (files.length === 0) return;
-  let fileIds = state.uploadedResults.get(job.id);
+  let fileIds = state.uploadedResults.get(job.id) ?? ref.uploadedFileIds?.split(' ').filter((id) => id !== '');
   if (!fileIds) {
     const uploaded = await state.client.filesUploadV2({
       channel_id: ref.channel,
@@ -72,6 +72,7 @@ export async function deliverToSlack(state: SlackState, { job, message, files }:
     });
     fileIds = uploaded.files.flatMap((completion) => completion.files?.flatMap((file) => (file.id ? [file.id] : [])) ?? []);
     state.uploadedResults.set(job.id, fileIds);
+    state.bot.addToReply(job.id, { uploadedFileIds: fileIds.join(' ') });
   }
   await state.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.threadTs, text: 'Try it again: less style, more style, or another seed.', blocks: actionBlocks(message.actions, fileIds) });
 }

@@ -13,7 +13,8 @@ export interface SlackState {
   readonly statusMessages: Map<string, string>;
   /**
    * A finished job's uploaded files, until its buttons are posted too: a last message tried again
-   * (Slack failed in between) then does not upload the picture twice.
+   * (Slack failed in between) then does not upload the picture twice. Kept with the job as well
+   * (`SlackReplyRef.uploadedFileIds`), for the next start.
    */
   readonly uploadedResults: Map<string, readonly string[]>;
   /** Members who opened the Home tab since the start, with their conversation with the app: it is drawn again as their jobs start and end. */
