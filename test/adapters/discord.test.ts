@@ -413,6 +413,28 @@ describe('Discord', () => {
     expect(fake.requests.some((request) => request.path === `/webhooks/${APPLICATION_ID}/${tokenOf(choose)}`)).toBe(false);
   });
 
+  it('refuses a picture over the upload limit by the size Discord gave, when Stylize with… opens or its picture is chosen, fetching nothing', async () => {
+    const huge = attachmentObject(photoUrl, 'huge.jpg', 'image/jpeg', 30 * 1024 * 1024);
+    const tooLarge = `The content image is 30 MB; the limit is ${harness.env.IMPASTO_MAX_UPLOAD_MB} MB.`;
+    const fetchesBefore = fake.cdnFetches.length;
+    const stylizeWith = (message: ReturnType<typeof userMessage>) => interactionPayload({ type: 2, user: alice, data: { id: '800000000000000009', name: 'Stylize with…', type: 3, target_id: message.id, resolved: { messages: { [message.id]: message } } } });
+    // Its only picture: said at once, no style asked for.
+    const alone = stylizeWith(userMessage(bob, [huge]));
+    fake.dispatchInteraction(alone);
+    expect((await fake.waitForRequest(callbackOf(alone))).json).toMatchObject({ type: 4, data: { content: tooLarge, flags: 64 } });
+
+    // One of two: said in place of the menus once a style is chosen for it.
+    const menu = stylizeWith(userMessage(bob, [huge, attachmentObject(photoUrl, 'small.jpg', 'image/jpeg', 40_000)]));
+    fake.dispatchInteraction(menu);
+    const picker = (await fake.waitForRequest(callbackOf(menu))).json as { data: { components: { components: { custom_id: string }[] }[] } };
+    const styleMenu = picker.data.components.flatMap((row) => row.components).find((component) => component.custom_id.startsWith('impasto:pick:'))!;
+    const choose = styleChosen(styleMenu.custom_id, 'starry-night', '900000000000000013');
+    fake.dispatchInteraction(choose);
+    const answer = (await fake.waitForRequest(callbackOf(choose))).json as { type: number; data: { content: string; components: unknown[] } };
+    expect(answer).toMatchObject({ type: 7, data: { content: tooLarge, components: [] } });
+    expect(fake.cdnFetches.length).toBe(fetchesBefore);
+  });
+
   it('offers every style of a long library in "Stylize with…", in menus of 25 labelled by the names they run between', async () => {
     const crowded = '900000000000000078';
     const styles = harness.bot.library.in(`discord:${crowded}`);

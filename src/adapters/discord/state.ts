@@ -8,6 +8,8 @@ import type { JobDeliveries } from '../deliveries.ts';
 export interface ImageRef {
   readonly url: string;
   readonly name: string;
+  /** Its size in bytes, as Discord gave it: one over the upload limit is refused before any fetch. */
+  readonly size: number;
 }
 
 /** What the Discord listeners share: the bot, the client, the clock and the adapter's own short-lived memory. */

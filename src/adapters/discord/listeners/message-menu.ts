@@ -3,7 +3,7 @@ import { ActionRowBuilder, MessageFlags, StringSelectMenuBuilder, type Attachmen
 import { replyOrRefusal } from '../../../bot/errors.ts';
 import { tellPrivately } from '../answer.ts';
 import { USE_AS_STYLE } from '../application-commands.ts';
-import { checkCanPostFiles, fetchAttachment, linkedPictureHostOf, pictureAttachmentsOf } from '../attachments.ts';
+import { checkCanPostFiles, fetchAttachment, linkedPictureHostOf, pictureAttachmentsOf, sizeProblemOf } from '../attachments.ts';
 import { noPictureText, pictureChoiceLabel, whichPictureToKeepText } from '../../../bot/format.ts';
 import { inGroupsOf } from '../../message-limits.ts';
 import { communityOf } from '../interaction-context.ts';
@@ -24,7 +24,8 @@ export async function onMessageCommand(state: DiscordState, interaction: Message
   const image = pictures[0];
   if (!image) return tellPrivately(interaction, noPictureText('That message has no image attached.', linkedPictureHostOf(interaction.targetMessage)));
   if (interaction.commandName === USE_AS_STYLE) return pictures.length > 1 ? askWhichToSave(state, interaction, pictures) : saveStyle(state, interaction, image);
-  const problem = checkCanPostFiles(interaction);
+  // A single picture too large is refused before any style is asked for (of several, another may be chosen).
+  const problem = checkCanPostFiles(interaction) ?? (pictures.length === 1 ? sizeProblemOf(state.env, image, 'content image') : undefined);
   if (problem) return tellPrivately(interaction, problem);
   const { key, pick } = rememberPick(state, interaction, pictures);
   await interaction.reply({ ...pickPrompt(state, interaction, key, pick), flags: MessageFlags.Ephemeral });
@@ -37,7 +38,7 @@ export const EXPIRED_SAVE = 'This choice has expired; choose Use as style on the
 function rememberPick(state: DiscordState, interaction: MessageContextMenuCommandInteraction, pictures: readonly Attachment[]): { key: string; pick: PendingPick } {
   const key = randomBytes(6).toString('base64url');
   const pick: PendingPick = {
-    pictures: pictures.slice(0, MAX_PICTURES).map(({ url, name }) => ({ url, name })),
+    pictures: pictures.slice(0, MAX_PICTURES).map(({ url, name, size }) => ({ url, name, size })),
     chosen: 0,
     postedBy: interaction.targetMessage.author.id,
     expires: state.now() + state.lifetimeMs,

@@ -12,5 +12,5 @@ export async function onSavePick(state: DiscordState, interaction: StringSelectM
   if (!picture) return void interaction.update({ content: whichPictureToKeepText(pick.pictures.length) });
   state.pendingPicks.delete(key);
   await interaction.update({ content: `Saving ${picture.name}…`, components: [] });
-  await interaction.editReply({ content: await savedStyleAnswer(state, interaction.user.id, { ...picture, size: 0 }) });
+  await interaction.editReply({ content: await savedStyleAnswer(state, interaction.user.id, picture) });
 }

@@ -4,7 +4,7 @@ import { replyOrRefusal } from '../../../bot/errors.ts';
 import { SAVED_STYLE_NAME } from '../../../bot/styles/saved.ts';
 import { USE_AS_STYLE, STYLIZE_WITH } from '../application-commands.ts';
 import { showReply } from '../answer.ts';
-import { fetchAttachment } from '../attachments.ts';
+import { fetchAttachment, sizeProblemOf } from '../attachments.ts';
 import { contextOf } from '../interaction-context.ts';
 import type { DiscordState } from '../state.ts';
 import { EXPIRED_PICK, OTHER_MESSAGE, SAVED_STYLE } from './message-menu.ts';
@@ -25,13 +25,13 @@ export async function onStylePick(state: DiscordState, interaction: StringSelect
   state.pendingPicks.delete(key);
   const picture = pick.pictures[pick.chosen]!;
   const raw = { style_name: choice === SAVED_STYLE ? SAVED_STYLE_NAME : choice };
-  // A limit reached (or a style removed since the menu opened) is said in place of the menu, before the picture is fetched.
-  const refusal = state.bot.precheck('stylize', { ...raw, content: pictureToFetch(picture.name) }, { ...contextOf(interaction, ''), photoOwner: pick.postedBy });
-  if (refusal) return void (await interaction.update({ content: refusal.text, components: [] }));
+  // A limit reached (a picture too large, or a style removed since the menu opened) is said in place of the menu, before the picture is fetched.
+  const refusal = sizeProblemOf(state.env, picture, 'content image') ?? state.bot.precheck('stylize', { ...raw, content: pictureToFetch(picture.name) }, { ...contextOf(interaction, ''), photoOwner: pick.postedBy })?.text;
+  if (refusal) return void (await interaction.update({ content: refusal, components: [] }));
   await interaction.update({ content: `Painting ${picture.name}…`, components: [] });
   const message = await interaction.followUp({ content: 'Fetching the images…' });
   const reply = await replyOrRefusal(async () => {
-    const content = await fetchAttachment(state.env, { ...picture, size: 0 }, 'content image', 'content');
+    const content = await fetchAttachment(state.env, picture, 'content image', 'content');
     return state.bot.execute('stylize', { ...raw, content }, { ...contextOf(interaction, message.id), photoOwner: pick.postedBy });
   });
   if (reply.refusal) {
