@@ -1,5 +1,5 @@
 /**
- * `npm run fuzz:chat -- [seconds=60] [workers=4] [--restarts=N] [--slack=http] [--disk=MB]`: a flood of what chat users can
+ * `npm run fuzz:chat -- [seconds=60] [workers=4] [--restarts=N] [--slack=http] [--disk=MB] [--flaky=PERCENT]`: a flood of what chat users can
  * send, through the real discord.js and Bolt. Starts the loopback fakes of Discord and Slack
  * (test/fakes), a stranger host that nobody should fetch from, and `impasto start` connected to both
  * fakes; then for `seconds` sends every command with odd option values and types, damaged, empty and
@@ -8,7 +8,9 @@
  * `--restarts` it kills the app that many times meanwhile (by turns SIGKILL and SIGTERM) and starts
  * it again on the same data; what was sent around a restart may go unanswered, as on the platforms.
  * Slack's side goes over Socket Mode, or with `--slack=http` as signed requests to Bolt's own HTTP
- * server (the replay guard and Bolt's three-second acknowledgement in the path).
+ * server (the replay guard and Bolt's three-second acknowledgement in the path). With `--flaky` that
+ * share of the bot's posts, edits and uploads fail with 503 during the flood (the platforms' clients
+ * and the adapters try them again), interaction callbacks excepted.
  * It then checks that a plain job still succeeds on each platform, and fails (exit 1) on any error
  * logged by the app, the app exiting, an interaction or envelope never answered, a Discord refusal
  * lost after its public "thinking…" reply was deleted, or any request to the stranger host. Not
@@ -31,6 +33,8 @@ import { floodArguments, pick, restartDuringFlood, SHARED_DIR, sleep, startFuzze
 
 const { seconds, workers, restarts, redisWorkers, diskMb } = floodArguments({ seconds: 60, workers: 4 });
 const slackOverHttp = process.argv.includes('--slack=http');
+/** `--flaky=PERCENT`: that share of the bot's posts, edits and uploads fail (503) during the flood, as when a platform falters. */
+const flakyShare = Number(process.argv.find((arg) => arg.startsWith('--flaky='))?.slice('--flaky='.length) ?? 0) / 100;
 const SLACK_HTTP_PORT = 30_000 + Math.floor(Math.random() * 10_000);
 // A reply must come within Discord's three seconds; this is far more, so only a missing one counts.
 const ANSWER_WAIT_MS = 15_000;
@@ -100,6 +104,11 @@ try {
   const deadline = Date.now() + seconds * 1000;
   const discordAnswers = new Map<string, { what: string; token: string; at: number }>();
   const slackAcks: Promise<void>[] = [];
+  // Interaction callbacks are left alone: an answer lost to them is what the check below looks for.
+  const stopFlaking = [
+    discord.failRequests((request) => request.method !== 'GET' && !request.path.startsWith('/interactions/') && Math.random() < flakyShare, Number.POSITIVE_INFINITY, 503),
+    slack.failCalls((call) => /^(chat|files)\./.test(call.method) && Math.random() < flakyShare, Number.POSITIVE_INFINITY, 503),
+  ];
 
   await Promise.all([
     ...Array.from({ length: workers }, async (_, worker) => {
@@ -116,6 +125,11 @@ try {
     }),
     restartDuringFlood(app, { seconds, restarts, readyMessages: ['connected to Discord', 'connected to Slack'], restarted: noteRestart }),
   ]);
+  for (const stop of stopFlaking) stop();
+  if (flakyShare > 0) {
+    counts.set('Discord requests failed (--flaky)', discord.requests.filter((request) => request.failedWith === 503).length);
+    counts.set('Slack calls failed (--flaky)', slack.calls.filter((call) => call.response?.failedWith === 503).length);
+  }
   await Promise.all(slackAcks);
   await sleep(ANSWER_WAIT_MS);
   const answered = new Set(discord.requests.map((request) => /^\/interactions\/(\d+)\//.exec(request.path)?.[1]).filter(Boolean));
@@ -144,7 +158,7 @@ try {
 }
 
 console.table([...counts].sort().map(([sent, times]) => ({ sent, times })));
-console.log(findings.length === 0 ? `no findings (${seconds} s, ${workers} workers, ${restarts} restarts${redisWorkers > 0 ? `, ${redisWorkers} engine workers on Redis` : ''}${diskMb > 0 ? `, ${diskMb} MB of disk (${app.diskFullErrors()} errors logged for it)` : ''})` : [...new Set(findings)].join('\n'));
+console.log(findings.length === 0 ? `no findings (${seconds} s, ${workers} workers, ${restarts} restarts${flakyShare > 0 ? `, ${flakyShare * 100}% of posts failed` : ''}${redisWorkers > 0 ? `, ${redisWorkers} engine workers on Redis` : ''}${diskMb > 0 ? `, ${diskMb} MB of disk (${app.diskFullErrors()} errors logged for it)` : ''})` : [...new Set(findings)].join('\n'));
 process.exit(findings.length === 0 ? 0 : 1);
 
 /**

@@ -100,7 +100,7 @@ export async function startFuzzedApp(env: Record<string, string>, { redisWorkers
     log: () => log,
     exited: () => exited,
     restarting: () => restarting,
-    problems: () => [...(exited ? [`the app stopped (${exited})`] : []), ...errorLines().filter((line) => !isDiskFull(line)).map((line) => `logged: ${line.slice(0, 600)}`)],
+    problems: () => [...(exited ? [`the app stopped (${exited})`] : []), ...errorLines().filter((line) => !isDiskFull(line)).map((line) => `logged "${messageOf(line)}": ${line.slice(0, 600)}`)],
     diskFullErrors: () => errorLines().filter(isDiskFull).length,
     async fillDisk() {
       if (diskMb === 0) return;
@@ -226,3 +226,12 @@ export async function waitForLogLine(app: FuzzedApp, message: string, { timeoutM
 
 export const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A log line's message (pino's `msg`): the stack that follows it is cut short in a finding. */
+function messageOf(line: string): string {
+  try {
+    return String((JSON.parse(line) as { msg?: unknown }).msg);
+  } catch {
+    return '(not JSON)';
+  }
+}

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDiscordAdapter, type DiscordAdapter } from '../../src/adapters/discord/adapter.ts';
-import { attachmentObject, startFakeDiscord, userMessage, type FakeDiscord, type RecordedRequest } from '../fakes/discord/server.ts';
+import { attachmentObject, interactionPayload, startFakeDiscord, userMessage, type FakeDiscord, type RecordedRequest } from '../fakes/discord/server.ts';
 import { importSharedStyles, restartWithAdapter, startTestBot, waitForEnd, type TestBot } from '../helpers/bot.ts';
 import { sharedImagePath } from '../helpers/shared.ts';
 
@@ -14,7 +14,8 @@ import { sharedImagePath } from '../helpers/shared.ts';
  * with errors, and the picture arrives once they stop, tried again by the adapter or by the next
  * start; a reply deleted meanwhile is edited no more, and the picture comes as a new message. A
  * refusal that will not change
- * (Missing Permissions) is not tried again.
+ * (Missing Permissions) is not tried again. A command whose answer Discord failed is a warning in
+ * the log, not an error (Discord's trouble, not ours), and the member is asked to try again.
  */
 describe('Discord: a finished job is answered though Discord failed as it was sent', () => {
   let fake: FakeDiscord;
@@ -110,6 +111,20 @@ describe('Discord: a finished job is answered though Discord failed as it was se
     const gone = fake.requests.slice(before).find((request) => request.failedWith === 404)!;
     expect(fake.requests.slice(fake.requests.indexOf(gone) + 1).filter((request) => request.path === gone.path)).toEqual([]);
   }, 120_000);
+
+  it('logs a command Discord failed to take as a warning, not an error, and tells the member to try again', async () => {
+    const help = interactionPayload({ type: 2, user: dana, data: { id: '800000000000000007', name: 'help', type: 1 } });
+    const ofHelp = (request: RecordedRequest) => request.path.includes(help.token as string);
+    // discord.js tries a call four times on a 5xx: four failures defeat its first call; the next gets through.
+    fake.failRequests(ofHelp, 4, 503);
+    const logged = adapterLog.length;
+    fake.dispatchInteraction(help);
+    const told = await fake.waitForRequest((request) => ofHelp(request) && request.failedWith === undefined);
+    expect(JSON.stringify(told.json)).toContain('Discord did not answer just now; please try again in a moment.');
+    const lines = adapterLog.slice(logged).map((line) => JSON.parse(line) as { level: number; msg: string });
+    expect(lines).toContainEqual(expect.objectContaining({ level: 40, msg: 'discord interaction failed: Discord did not answer' }));
+    expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+  }, 60_000);
 
   it('does not try again when Discord refused for good (Missing Permissions)', async () => {
     fake.failRequests(isFinalEdit, 1, 403);

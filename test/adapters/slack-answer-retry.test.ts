@@ -3,15 +3,17 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSlackAdapter, type SlackAdapter } from '../../src/adapters/slack/adapter.ts';
-import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID, eventCallback, nextTs, startFakeSlack, type ApiCall, type FakeSlack } from '../fakes/slack/server.ts';
+import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID, eventCallback, nextTs, startFakeSlack, TEAM_ID, type ApiCall, type FakeSlack } from '../fakes/slack/server.ts';
 import { importSharedStyles, restartWithAdapter, startTestBot, type TestBot } from '../helpers/bot.ts';
 import { sharedImagePath } from '../helpers/shared.ts';
 
 /**
  * A job's last message on Slack is three calls (the status updated, the files uploaded, the
  * buttons posted): when Slack fails the last of them for longer than the Web API client tries, the
- * adapter tries again (or the next start does), without uploading the picture a second time. A refusal (the bot removed from
- * the channel) is not tried again, now or at the next start.
+ * adapter tries again (or the next start does), without uploading the picture a second time. A
+ * refusal (the bot removed from the channel) is not tried again, now or at the next start. A
+ * command whose answer Slack failed is a warning in the log, not an error (Slack's trouble, not
+ * ours), and the member is asked to try again.
  */
 describe('Slack: a finished job is answered though Slack failed as it was sent', () => {
   const ALICE = 'U0ALICE';
@@ -103,6 +105,20 @@ describe('Slack: a finished job is answered though Slack failed as it was sent',
     expect(String(updates.at(-1)!.args.text)).toMatch(/Done in/);
     expect(fake.calls.filter(inThread(thread, 'files.completeUploadExternal'))).toHaveLength(1);
   }, 120_000);
+
+  it('logs a command Slack failed to take as a warning, not an error, and tells the member to try again', async () => {
+    const isToldAlice = (call: ApiCall) => call.method === 'chat.postEphemeral' && call.args.user === ALICE;
+    // The client tries a call three times: three failures defeat its first call; the next gets through.
+    fake.failCalls(isToldAlice, 3, 503);
+    const logged = adapterLog.length;
+    const before = fake.calls.length;
+    await fake.sendEnvelope('slash_commands', { command: '/impasto', text: 'help', user_id: ALICE, user_name: 'alice', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 't', response_url: `${fake.apiUrl}response` });
+    const told = await fake.waitForCall((call) => fake.calls.indexOf(call) >= before && isToldAlice(call) && call.response?.ok === true);
+    expect(told.args.text).toBe('Slack did not answer just now; please try again in a moment.');
+    const lines = adapterLog.slice(logged).map((line) => JSON.parse(line) as { level: number; msg: string });
+    expect(lines).toContainEqual(expect.objectContaining({ level: 40, msg: 'slack request failed: Slack did not answer' }));
+    expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+  }, 60_000);
 
   it('does not try again when Slack refused (not_in_channel), nor at the next start', async () => {
     fake.failCalls((call) => call.method === 'files.completeUploadExternal', 1, 'not_in_channel');

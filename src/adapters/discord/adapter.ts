@@ -13,7 +13,7 @@ import { onMessageCommand } from './listeners/message-menu.ts';
 import { onPicturePick } from './listeners/picture-pick.ts';
 import { onSavePick } from './listeners/save-pick.ts';
 import { onStylePick } from './listeners/style-pick.ts';
-import { deliverToDiscord, describeDiscordError, isTemporaryDiscordError } from './render.ts';
+import { deliverToDiscord, describeDiscordError, isTemporaryDiscordError, logDiscordFailure } from './render.ts';
 import { CUSTOM_ID, type DiscordState } from './state.ts';
 import { DISCORD_UPLOAD_LIMITS, uploadLimitIn, type UploadLimitsByBoost } from './upload-limits.ts';
 
@@ -78,7 +78,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
 
   client.on(Events.InteractionCreate, (interaction) => {
     dispatch(state, interaction).catch(async (error: unknown) => {
-      logger.error({ err: error, interaction: interaction.id }, 'discord interaction failed');
+      logDiscordFailure(logger, error, { interaction: interaction.id }, 'discord interaction failed');
       if (!interaction.isRepliable()) return;
       const respond = interaction.deferred || interaction.replied ? interaction.followUp.bind(interaction) : interaction.reply.bind(interaction);
       await respond({ content: describeDiscordError(error), flags: MessageFlags.Ephemeral }).catch(() => undefined);
@@ -86,7 +86,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   });
   client.on(Events.MessageCreate, (message) => {
     onMessage(state, message).catch((error: unknown) => {
-      logger.error({ err: error, message: message.id }, 'discord message failed');
+      logDiscordFailure(logger, error, { message: message.id }, 'discord message failed');
       void message.reply({ content: describeDiscordError(error), allowedMentions: { repliedUser: false, parse: [] } }).catch(() => undefined);
     });
   });

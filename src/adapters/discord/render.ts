@@ -1,4 +1,5 @@
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, DiscordAPIError, HTTPError, RateLimitError, RESTJSONErrorCodes, Routes } from 'discord.js';
+import type { Logger } from 'pino';
 import { describeFailure } from '../../bot/errors.ts';
 import { pageButtonsOf } from '../../bot/commands/pages.ts';
 import type { ReplyPages } from '../../bot/commands/types.ts';
@@ -111,6 +112,7 @@ function replyRefOf(job: Job): DiscordReplyRef | DiscordMessageReplyRef | undefi
 
 /** What to tell a user when a Discord call failed. */
 export function describeDiscordError(error: unknown): string {
+  if (isDiscordOutage(error)) return 'Discord did not answer just now; please try again in a moment.';
   if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.MissingPermissions) return "I'm missing a permission in this channel (Discord said Missing Permissions). Ask a moderator to check my role.";
   if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.UnknownInteraction) return 'Discord forgot this interaction (it took too long); please try again.';
   return describeFailure(error);
@@ -122,7 +124,20 @@ export function describeDiscordError(error: unknown): string {
  * a deleted channel or message) will not change.
  */
 export function isTemporaryDiscordError(error: unknown): boolean {
-  if (error instanceof HTTPError || error instanceof RateLimitError) return true;
-  if (error instanceof DiscordAPIError) return error.status === 429;
-  return networkCodeOf(error) !== undefined || (error instanceof Error && error.name === 'AbortError');
+  return isDiscordOutage(error) || networkCodeOf(error) !== undefined || (error instanceof Error && error.name === 'AbortError');
+}
+
+/**
+ * Discord itself failing for the moment, as discord.js reports it after its own tries: its servers
+ * (5xx) or its rate limits. Not ours to fix, so a listener that fails so logs a warning, and the
+ * member is asked to try again.
+ */
+export function isDiscordOutage(error: unknown): boolean {
+  return error instanceof HTTPError || error instanceof RateLimitError || (error instanceof DiscordAPIError && error.status === 429);
+}
+
+/** A listener's failure in the log: a warning when Discord failed for the moment (`isDiscordOutage`), else an error, ours to look into. */
+export function logDiscordFailure(logger: Logger, error: unknown, fields: Record<string, string>, message: string): void {
+  if (isDiscordOutage(error)) logger.warn({ err: error, ...fields }, `${message}: Discord did not answer`);
+  else logger.error({ err: error, ...fields }, message);
 }

@@ -18,7 +18,7 @@ import { registerShortcut } from './listeners/shortcut.ts';
 import { registerUseAsStyle } from './listeners/use-as-style.ts';
 import { registerStylizeCommand } from './listeners/stylize-command.ts';
 import { boltLogger, guardedReceiver } from './receiver.ts';
-import { deliverToSlack, isTemporarySlackError } from './render.ts';
+import { deliverToSlack, isTemporarySlackError, logSlackFailure } from './render.ts';
 import type { SlackState } from './state.ts';
 
 export interface SlackAdapterOptions {
@@ -65,7 +65,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   const state: SlackState = { bot, env, logger, client: app.client, statusMessages: new Map(), uploadedResults: new Map(), homeViewers: new Map(), moderatorCache: new Map(), community: `slack:${identity.team_id ?? 'unknown'}`, scopes: identity.response_metadata?.scopes };
   for (const register of [registerStylizeCommand, registerImpastoCommand, registerShortcut, registerUseAsStyle, registerModalSubmit, registerButtons, registerMention, registerDirectMessage, registerMemberLeft, registerAppHome]) register(app, state);
   app.error(async (error) => {
-    logger.error({ err: error }, 'slack handler failed');
+    logSlackFailure(logger, error, 'slack handler failed');
   });
 
   const deliveries = deliverJobEvents(bot, 'slack', (delivery) => deliverToSlack(state, delivery), {

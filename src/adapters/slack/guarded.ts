@@ -1,14 +1,15 @@
 import { pictureToFetch } from '../../bot/commands/images.ts';
 import type { CommandContext, Reply, UploadedImage } from '../../bot/commands/types.ts';
-import { describeFailure, replyOrRefusal, userMessageOf } from '../../bot/errors.ts';
+import { replyOrRefusal, userMessageOf } from '../../bot/errors.ts';
 import { WeightsError } from '../../engine/errors.ts';
 import { tell, type SlackReplyRef } from './conversation.ts';
+import { describeSlackFailure, logSlackFailure } from './render.ts';
 import type { SlackState } from './state.ts';
 
 /**
  * Any failure inside a listener reaches the user who caused it, privately, and the log: a member's
- * refusal as information, a workspace's setup (the bot not invited, a scope missing) as a warning,
- * and anything else as an error, as the other adapters log their failures (missing weights too: the
+ * refusal as information, a workspace's setup (the bot not invited, a scope missing) and Slack
+ * failing for the moment as warnings, and anything else as an error, as the other adapters log their failures (missing weights too: the
  * member is told an operator has been).
  */
 export async function guarded(state: SlackState, channel: string, user: string, work: () => Promise<void>, threadTs?: string): Promise<void> {
@@ -19,8 +20,8 @@ export async function guarded(state: SlackState, channel: string, user: string, 
     const setup = setupProblemOf(error);
     if (refusal !== undefined && !(error instanceof WeightsError)) state.logger.info({ err: error }, 'slack request refused');
     else if (setup !== undefined) state.logger.warn({ err: error }, 'slack request failed: the workspace\'s setup');
-    else state.logger.error({ err: error }, 'slack request failed');
-    await tell(state, channel, user, refusal ?? setup ?? describeFailure(error), threadTs).catch(() => undefined);
+    else logSlackFailure(state.logger, error, 'slack request failed');
+    await tell(state, channel, user, refusal ?? setup ?? describeSlackFailure(error), threadTs).catch(() => undefined);
   }
 }
 

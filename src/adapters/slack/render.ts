@@ -1,7 +1,9 @@
 import { webApi } from '@slack/bolt';
 import type { ActionsBlock, Button, KnownBlock } from '@slack/web-api';
+import type { Logger } from 'pino';
 import { pageButtonsOf } from '../../bot/commands/pages.ts';
 import type { Reply } from '../../bot/commands/types.ts';
+import { describeFailure } from '../../bot/errors.ts';
 import type { JobAction } from '../../bot/job-messages.ts';
 import type { Job } from '../../bot/jobs/store.ts';
 import { networkCodeOf } from '../connection-errors.ts';
@@ -86,6 +88,15 @@ const TEMPORARY_SLACK_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_
  * thread, a revoked token) will not change.
  */
 export function isTemporarySlackError(error: unknown): boolean {
+  return isSlackOutage(error) || networkCodeOf(error) !== undefined;
+}
+
+/**
+ * Slack itself failing for the moment, as the Web API client reports it after its own tries: its
+ * servers, its rate limits, a call that got no answer. Not ours to fix, so a listener that fails
+ * so logs a warning, and the member is asked to try again.
+ */
+export function isSlackOutage(error: unknown): boolean {
   const { code, statusCode, message } = (error ?? {}) as { code?: unknown; statusCode?: unknown; message?: unknown };
   switch (code) {
     case ErrorCode.RequestError:
@@ -97,8 +108,18 @@ export function isTemporarySlackError(error: unknown): boolean {
       return TEMPORARY_SLACK_ERRORS.has(slackErrorOf(error) ?? '');
   }
   // The client's last try after a rate limit, and a file upload's own failure, throw plain errors.
-  if (typeof message === 'string' && (message.startsWith('A rate limit was exceeded') || message.startsWith('Failed to upload file'))) return true;
-  return networkCodeOf(error) !== undefined;
+  return typeof message === 'string' && (message.startsWith('A rate limit was exceeded') || message.startsWith('Failed to upload file'));
+}
+
+/** What the member is told of a request that failed: that Slack did not answer, or `describeFailure`'s words. */
+export function describeSlackFailure(error: unknown): string {
+  return isSlackOutage(error) ? 'Slack did not answer just now; please try again in a moment.' : describeFailure(error);
+}
+
+/** A listener's failure in the log: a warning when Slack failed for the moment (`isSlackOutage`), else an error, ours to look into. */
+export function logSlackFailure(logger: Logger, error: unknown, message: string): void {
+  if (isSlackOutage(error)) logger.warn({ err: error }, `${message}: Slack did not answer`);
+  else logger.error({ err: error }, message);
 }
 
 /** Slack's answers to an update of a message that is no longer there to update (deleted meanwhile). */

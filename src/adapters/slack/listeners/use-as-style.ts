@@ -1,8 +1,9 @@
 import type { App, BlockAction, MessageShortcut, StaticSelectAction } from '@slack/bolt';
-import { describeFailure, refusalOf, replyOrRefusal } from '../../../bot/errors.ts';
+import { refusalOf, replyOrRefusal } from '../../../bot/errors.ts';
 import { savedStyleText } from '../../../bot/styles/saved.ts';
 import { chosenFileOf, fetchFile, imagesOf, linkedPictureHostOf, MOST_PICTURES, slackTextOf, type SlackFile, type SlackMessageLike } from '../conversation.ts';
 import { noPictureText, pictureChoiceLabel, whichPictureToKeepText } from '../../../bot/format.ts';
+import { describeSlackFailure, logSlackFailure } from '../render.ts';
 import { IDS, type SlackState } from '../state.ts';
 
 /**
@@ -14,8 +15,8 @@ export function registerUseAsStyle(app: App, state: SlackState): void {
   app.shortcut<MessageShortcut>(IDS.useAsStyleShortcut, async ({ shortcut, ack, respond }) => {
     await ack();
     const answer = await answerUseAsStyle(state, shortcut).catch((error: unknown) => {
-      state.logger.error({ err: error }, 'slack: could not save a style');
-      return { text: describeFailure(error) };
+      logSlackFailure(state.logger, error, 'slack: could not save a style');
+      return { text: describeSlackFailure(error) };
     });
     await respond({ response_type: 'ephemeral', ...answer, text: slackTextOf(state, answer.text) });
   });
@@ -23,8 +24,8 @@ export function registerUseAsStyle(app: App, state: SlackState): void {
   app.action<BlockAction<StaticSelectAction>>(IDS.keepPicture, async ({ ack, action, body, respond }) => {
     await ack();
     const text = await keepChosenPicture(state, body.user.id, action.selected_option.value).catch((error: unknown) => {
-      state.logger.error({ err: error }, 'slack: could not save a style');
-      return describeFailure(error);
+      logSlackFailure(state.logger, error, 'slack: could not save a style');
+      return describeSlackFailure(error);
     });
     await respond({ response_type: 'ephemeral', replace_original: true, text: slackTextOf(state, text) });
   });
