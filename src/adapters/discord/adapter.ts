@@ -68,7 +68,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     now: options.now ?? Date.now,
     lifetimeMs: options.interactionLifetimeMs ?? 15 * 60_000,
     deliveries: deliverJobEvents(bot, 'discord', (delivery) => deliverToDiscord(state, delivery), {
-      onError: (error, event, retryInMs) => logger.warn({ err: error, jobId: event.job.id, event: event.type, retryInMs }, `could not deliver to Discord: ${describeDiscordError(error)}`),
+      onError: (error, event, retryInMs) => logger.warn({ err: error, jobId: event.job.id, event: event.type, retryInMs }, 'could not deliver to Discord'),
       uploadLimitOf: (job) => uploadLimitOf(job.origin.channelId),
       isTemporary: isTemporaryDiscordError,
       retryDelaysMs: options.answerRetryDelaysMs,
