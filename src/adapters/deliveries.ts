@@ -95,7 +95,7 @@ export function deliverJobEvents(bot: Bot, platform: Platform, deliver: (deliver
 /**
  * Runs `attempt`, and again after each of `retryDelaysMs` while it fails temporarily (`isTemporary`)
  * and is `stillWanted`: `delivered`, `refused` (a failure that will not change), or `given up` (out
- * of tries, no longer wanted, or `signal` aborted: the bot stopping). Each failure goes to `onError`,
+ * of tries, no longer wanted, or `signal` aborted: the bot stopping, before or between tries). Each failure goes to `onError`,
  * with the delay before the next try when there is one.
  */
 async function tryWhileTemporary(
@@ -104,6 +104,8 @@ async function tryWhileTemporary(
 ): Promise<'delivered' | 'refused' | 'given up'> {
   const { isTemporary, retryDelaysMs, signal, onError, stillWanted = () => true } = options;
   for (const retryInMs of [...retryDelaysMs, undefined]) {
+    // Nothing new is begun once the bot is stopping: the next start sends it.
+    if (signal.aborted) return 'given up';
     const failure = await attempt().then(() => undefined, (error: unknown) => ({ error }));
     if (!failure) return 'delivered';
     const temporary = isTemporary(failure.error);
@@ -169,7 +171,7 @@ export interface ContestDeliveryOptions {
  * (`postId`) is recorded as posted once it was; one never posted is emitted again by the bot's next
  * start (`Contests.resume`).
  */
-export function deliverContestEvents(bot: Bot, platform: Platform, render: (event: ContestEvent) => Promise<void>, options: ContestDeliveryOptions): () => void {
+export function deliverContestEvents(bot: Bot, platform: Platform, render: (event: ContestEvent) => Promise<void>, options: ContestDeliveryOptions): () => Promise<void> {
   const { onError, isTemporary = () => false, retryDelaysMs = ANSWER_RETRY_DELAYS_MS } = options;
   const stopping = new AbortController();
   let chain = Promise.resolve();
@@ -189,8 +191,10 @@ export function deliverContestEvents(bot: Bot, platform: Platform, render: (even
       })
       .catch((error: unknown) => onError(error, event));
   });
-  return () => {
+  // Stopping waits for the post in flight, so that the store hears of it before it closes (else the next start would post it again).
+  return async () => {
     unsubscribe();
     stopping.abort();
+    await chain;
   };
 }

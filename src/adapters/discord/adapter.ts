@@ -102,7 +102,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     await ready;
   } catch (error) {
     // Nothing of this adapter may stay behind (a process that should exit would not).
-    stopContests();
+    await stopContests();
     await state.deliveries.stop();
     await client.destroy();
     throw new ConfigError(describeLoginFailure(error, env), { cause: error });
@@ -111,7 +111,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   return {
     client,
     async stop() {
-      stopContests();
+      await stopContests();
       await state.deliveries.stop();
       await client.destroy();
     },

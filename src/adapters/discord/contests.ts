@@ -19,7 +19,7 @@ interface PostedMessage {
  * Contest events → channel messages: the announcement, each entry with its Vote button, the winners.
  * A painting or entry over the channel's upload limit (a 2048-px PNG can be) is posted as a JPEG.
  */
-export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger, uploadLimitOf: (channelId: string) => UploadLimit, retryDelaysMs?: readonly number[]): () => void {
+export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger, uploadLimitOf: (channelId: string) => UploadLimit, retryDelaysMs?: readonly number[]): () => Promise<void> {
   const fitted = async (channelId: string, picture: { name: string; bytes: Uint8Array }) => {
     const { name, bytes } = await fitPicture(picture, uploadLimitOf(channelId));
     return { name, data: Buffer.from(bytes) };

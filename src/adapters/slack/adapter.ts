@@ -84,7 +84,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     started = socketMode ? await app.start() : await app.start(env.SLACK_PORT);
   } catch (error) {
     // Nothing of this adapter may stay behind (a process that should exit would not).
-    stopContests();
+    await stopContests();
     stopHomes();
     await deliveries.stop();
     await app.stop().catch(() => undefined);
@@ -96,7 +96,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     app,
     port,
     async stop() {
-      stopContests();
+      await stopContests();
       stopHomes();
       await deliveries.stop();
       await app.stop();

@@ -12,7 +12,7 @@ import { escapeForSlack } from './text.ts';
 export const VOTE_ACTION = 'impasto_vote';
 
 /** Contest events → channel messages: the announcement, each entry with its Vote button, the winners. */
-export function renderContestsOnSlack(client: WebClient, bot: Bot, logger: Logger, retryDelaysMs?: readonly number[]): () => void {
+export function renderContestsOnSlack(client: WebClient, bot: Bot, logger: Logger, retryDelaysMs?: readonly number[]): () => Promise<void> {
   const uploadedEntries = new Set<string>();
   const entryBlocks = (contest: Contest, entry: ContestEntry, open: boolean) => [
     { type: 'section', text: { type: 'mrkdwn', text: contestMessages.entry(contest, entry) } },

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliverContestEvents } from '../../src/adapters/deliveries.ts';
+import type { ContestEvent } from '../../src/bot/contests/contests.ts';
+import { contextFor, startTestBot, type TestBot } from '../helpers/bot.ts';
+import { sharedImagePath } from '../helpers/shared.ts';
+
+/**
+ * The contest posts' delivery as an adapter stops (a deploy): the post in flight is finished and
+ * recorded before the store closes, and none queued behind it is begun, so that the next start
+ * posts each of those once, and not the one that got through. The platform is a `render` held open
+ * by the test (no fake server can hold a response).
+ */
+describe('contest deliveries as the adapter stops', () => {
+  let harness: TestBot;
+
+  beforeAll(async () => {
+    harness = await startTestBot();
+  });
+  afterAll(async () => {
+    await harness?.stop();
+  });
+
+  it('waits for the post in flight and records it, and begins no other', async () => {
+    let release!: () => void;
+    const platformAnswers = new Promise<void>((resolve) => (release = resolve));
+    const rendered: ContestEvent[] = [];
+    const emitted: ContestEvent[] = [];
+    const unlisten = harness.bot.onContestEvent((event) => emitted.push(event));
+    const stop = deliverContestEvents(harness.bot, 'discord', async (event) => {
+      rendered.push(event);
+      await platformAnswers;
+    }, { onError: () => undefined });
+
+    const { requester, origin } = contextFor('mod', { platform: 'discord', isModerator: true });
+    await harness.bot.contests.start({ title: 'Dusk', stylePath: sharedImagePath('style_starry_night.jpg'), styleLabel: 'starry-night', endsAt: Date.now() + 3_600_000, maxEntries: 1 }, requester, origin);
+    harness.bot.contests.cancel(requester, origin.channelId);
+    expect(emitted.map((event) => event.type)).toEqual(['started', 'cancelled']);
+
+    // The announcement is on its way when the adapter stops; the platform answers after.
+    const stopped = stop();
+    release();
+    await stopped;
+    unlisten();
+    expect(rendered.map((event) => event.type)).toEqual(['started']);
+    expect(harness.bot.contests.isUnposted(emitted[0]!.postId!)).toBe(false);
+    expect(harness.bot.contests.isUnposted(emitted[1]!.postId!)).toBe(true);
+  });
+});
