@@ -1,4 +1,6 @@
 import { hasRawWeights, RAW_WEIGHT_DEFAULTS, STYLIZE_OPTIONS } from '../engine/options.ts';
+import { CLIP_GIF_MAX_BYTES } from '../engine/gif.ts';
+import { formatMegabytes } from '../engine/image.ts';
 import { strengthOf, type Job, type JobProgress } from './jobs/store.ts';
 
 /** "1 job", "3 jobs", "1 contest entry", "2 contest entries": a count with its noun in the right number. */
@@ -102,7 +104,7 @@ function describeWhere(job: Job): string[] {
   const where = job.maskPath ? ['masked'] : job.options.target === 'person' ? ['the person only'] : job.options.target === 'background' ? ['the background only'] : [];
   if (!job.options.clipFrames) return where;
   const frames = `${counted(job.options.clipFrames, 'frame')}${job.method === 'fast' ? '' : ', each from the one before (temporally consistent)'}`;
-  const shrunk = job.result?.gifWidth ? [`the GIF made ${job.result.gifWidth} px wide to fit the 8 MB upload limit`] : [];
+  const shrunk = job.result?.gifWidth ? [`the GIF made ${job.result.gifWidth} px wide to stay within ${formatMegabytes(CLIP_GIF_MAX_BYTES)}`] : [];
   return [...where, frames, ...shrunk];
 }
 

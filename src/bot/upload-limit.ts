@@ -14,8 +14,10 @@ export type ResultUpload = ResultFile & { readonly bytes: Uint8Array };
  * A result's files made to fit a chat's upload limit, with what was changed, in words, for the
  * result's details. A file over the limit would have the whole message refused (Discord answers
  * 413, and the user would never get the picture): the picture is sent as a JPEG (a 2048×1536 PNG is
- * about 8 MB, its JPEG 1.2–1.5), made smaller only if even that does not fit; any other file over
- * it (an MP4: the GIF is kept within 8 MB where it is made) is left out.
+ * about 8 MB, its JPEG 1.2–1.5), made smaller only if even that does not fit; a GIF is scaled down
+ * until it fits (a clip's is made whole, so that where the limit is higher, on Slack, the
+ * playground or a boosted Discord server, it is shown whole); any other file over it (an MP4) is
+ * left out.
  */
 export async function fitUploadLimit(files: readonly ResultUpload[], limit: UploadLimit): Promise<{ files: ResultUpload[]; notes: string[] }> {
   const notes: string[] = [];
@@ -27,6 +29,10 @@ export async function fitUploadLimit(files: readonly ResultUpload[], limit: Uplo
       if (note) notes.push(note);
     } else if (file.bytes.byteLength <= limit.bytes) {
       fitted.push(file);
+    } else if (file.kind === 'gif') {
+      const { bytes, width } = await gifWithin(file.bytes, limit.bytes);
+      fitted.push({ ...file, bytes });
+      notes.push(`the GIF made ${width} px wide to fit ${limit.label}`);
     } else {
       notes.push(`the ${file.kind.toUpperCase()} left out: at ${formatMegabytes(file.bytes.byteLength)} it is over ${limit.label}`);
     }
@@ -55,6 +61,19 @@ async function jpegWithin(png: Uint8Array, maxBytes: number): Promise<{ bytes: B
   while (bytes.byteLength > maxBytes && width > 16) {
     width = Math.max(16, Math.floor(width * Math.sqrt(maxBytes / bytes.byteLength) * 0.95));
     bytes = await encode(width);
+  }
+  return { bytes, width };
+}
+
+/** The animated GIF within `maxBytes`: every frame scaled down alike, its timing kept, as wide as fits. */
+async function gifWithin(gif: Uint8Array, maxBytes: number): Promise<{ bytes: Buffer; width: number }> {
+  let width = (await sharp(gif).metadata()).width ?? 1;
+  let bytes: Buffer = Buffer.from(gif);
+  // A GIF's size goes roughly with its pixels, as a JPEG's does.
+  while (bytes.byteLength > maxBytes && width > 16) {
+    width = Math.max(16, Math.floor(width * Math.sqrt(maxBytes / bytes.byteLength) * 0.95));
+    // Our own result, not a stranger's upload: a long clip's frames together may pass sharp's pixel limit.
+    bytes = await sharp(gif, { animated: true, limitInputPixels: false }).resize({ width }).gif({ effort: 2 }).toBuffer();
   }
   return { bytes, width };
 }

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import sharp from 'sharp';
 import { joinGifs } from './gif-join.ts';
-import { resizeExactly, type RgbImage } from './image.ts';
+import { MEBIBYTE, resizeExactly, type RgbImage } from './image.ts';
 
 export interface GifOptions {
   /** Milliseconds each frame but the last is shown. */
@@ -21,6 +21,14 @@ export interface GifOptions {
 
 /** The GIF's long side at most, unless asked otherwise: the PNG carries the full resolution. */
 export const GIF_MAX_SIDE = 512;
+
+/**
+ * A clip's GIF at most: Discord's upload limit on a server at boost level 2, within the 64 MB a
+ * job's file may be as it travels through Redis. It is made so once, and each delivery scales it
+ * to fit where it goes (`fitUploadLimit`): on Slack, the playground and a boosted server it is
+ * shown as made.
+ */
+export const CLIP_GIF_MAX_BYTES = 50 * MEBIBYTE;
 
 /** Which iterations to keep as frames: about `budget` of them, evenly spaced, always the last. */
 export function frameInterval(iterations: number, budget: number): number {

@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startDiscordAdapter, type DiscordAdapter } from '../../src/adapters/discord/adapter.ts';
 import { uploadLimitIn } from '../../src/adapters/discord/upload-limits.ts';
 import { importSharedStyles, startTestBot } from '../helpers/bot.ts';
-import { sharedImagePath } from '../helpers/shared.ts';
+import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
+import { encodeGif } from '../../src/engine/gif.ts';
+import { loadSharedImage, sharedImagePath } from '../helpers/shared.ts';
 import { APPLICATION_ID, CHANNEL_ID, GUILD_ID, attachmentObject, interactionPayload, startFakeDiscord, type FakeDiscord } from '../fakes/discord/server.ts';
 
 /**
@@ -42,13 +44,13 @@ afterAll(async () => {
   await fake?.close();
 });
 
-/** Paints the tubingen photo at 256 px through /stylize; the final edit of its reply, and its job. */
-async function paintThroughSlashCommand(interactionId: string) {
-  const photoUrl = fake.addCdnFile('tubingen.jpg', await readFile(sharedImagePath('content_tubingen.jpg')), 'image/jpeg');
-  const content = attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 80_000);
+/** Paints the tubingen photo (or `upload`) at 256 px through /stylize; the final edit of its reply, and its job. */
+async function paintThroughSlashCommand(interactionId: string, upload?: { name: string; bytes: Uint8Array; type: string; style: string }) {
+  const { name, bytes, type, style } = upload ?? { name: 'tubingen.jpg', bytes: await readFile(sharedImagePath('content_tubingen.jpg')), type: 'image/jpeg', style: 'starry-night' };
+  const content = attachmentObject(fake.addCdnFile(name, bytes, type), name, type, bytes.byteLength);
   const options = [
     { name: 'content', type: 11, value: content.id },
-    { name: 'style_name', type: 3, value: 'starry-night' },
+    { name: 'style_name', type: 3, value: style },
     { name: 'size', type: 4, value: 256 },
     { name: 'iterations', type: 4, value: 4 },
   ];
@@ -75,6 +77,21 @@ describe('a result over Discord’s upload limit', () => {
     for (const file of final.files) expect(file.bytes.byteLength).toBeLessThanOrEqual(LIMIT);
     expect((final.json as { attachments: { filename: string; description?: string }[] }).attachments.find((attachment) => attachment.filename === still.filename)?.description).toMatch(/starry-night/);
   });
+
+  it('sends a clip’s GIF over the limit scaled down to fit, every frame kept, and keeps it whole for other chats', async () => {
+    const clip = await syntheticClip(await loadSharedImage('content_tubingen.jpg'), await loadSharedImage('content_dog.jpg'), { frames: 6, width: 256, height: 192 });
+    const upload = { name: 'street.gif', bytes: await encodeGif(clip.frames, { delaysMs: clip.frames.map(() => 100), maxSide: 256 }), type: 'image/gif', style: 'the-scream' };
+    const { final, job } = await paintThroughSlashCommand('800000000000000003', upload);
+    const whole = (await harness.bot.resultFiles(job)).gif!;
+    // The premise: the clip's GIF, as painted, is over the limit.
+    expect(whole.byteLength).toBeGreaterThan(LIMIT);
+    expect(await sharp(whole, { animated: true }).metadata()).toMatchObject({ width: 256, pages: 6 });
+    const sent = final.files.find((file) => file.filename.endsWith('.gif'))!;
+    const metadata = await sharp(sent.bytes, { animated: true }).metadata();
+    expect(sent.bytes.byteLength).toBeLessThanOrEqual(LIMIT);
+    expect(metadata).toMatchObject({ format: 'gif', pages: 6 });
+    expect(String((final.json as { content: string }).content)).toContain(`the GIF made ${metadata.width} px wide to fit Discord's 0.1 MB upload limit`);
+  }, 120_000);
 
   it('on a server boosted since, arrives as its PNG: the server’s own limit is used', async () => {
     fake.boostGuild(2, BOOSTED_LIMIT);

@@ -38,6 +38,23 @@ describe('fitting a result to an upload limit', () => {
     expect(small.notes).toEqual([`the picture sent as a JPEG ${width} px wide to fit the test’s limit (its PNG was ${(png.byteLength / 1024 / 1024).toFixed(1)} MB)`]);
   });
 
+  it('scales a GIF over the limit down until it fits, every frame and its timing kept', async () => {
+    const frames = await Promise.all([0, 40, 80, 120].map((left) => sharp(sharedImagePath('content_dog.jpg')).extract({ left, top: 0, width: 384, height: 384 }).raw().toBuffer()));
+    const delays = [80, 80, 80, 2000];
+    const original = await sharp(Buffer.concat(frames), { raw: { width: 384, height: 384 * 4, channels: 3, pageHeight: 384 } }).gif({ loop: 0, delay: delays }).toBuffer();
+    const file: ResultUpload = { kind: 'gif', name: 'impasto-a.gif', description: 'the painted clip', bytes: original };
+    const maxBytes = Math.floor(original.byteLength / 3);
+
+    const fitted = await fitUploadLimit([file], limit(maxBytes));
+    const gif = fitted.files[0]!;
+    const meta = await sharp(gif.bytes, { animated: true }).metadata();
+    expect(gif).toMatchObject({ kind: 'gif', name: 'impasto-a.gif', description: 'the painted clip' });
+    expect(gif.bytes.byteLength).toBeLessThanOrEqual(maxBytes);
+    expect(meta).toMatchObject({ format: 'gif', pages: 4, delay: delays, loop: 0 });
+    expect(meta.width).toBeLessThan(384);
+    expect(fitted.notes).toEqual([`the GIF made ${meta.width} px wide to fit the test’s limit`]);
+  });
+
   it('leaves out a video over the limit, saying so, and keeps the rest', async () => {
     const gif: ResultUpload = { kind: 'gif', name: 'impasto-a.gif', description: 'how it emerged', bytes: new Uint8Array(1000) };
     const mp4: ResultUpload = { kind: 'mp4', name: 'impasto-a.mp4', description: 'the clip', bytes: new Uint8Array(3 * 1024 * 1024) };

@@ -14,7 +14,7 @@ import type { MethodContext } from '../../engine/methods/method.ts';
 import sharp from 'sharp';
 import { createEngine, type Engine } from '../../engine/engine.ts';
 import { CancelledError, WeightsError } from '../../engine/errors.ts';
-import { encodeGif, encodeGifFitting } from '../../engine/gif.ts';
+import { CLIP_GIF_MAX_BYTES, encodeGif, encodeGifFitting } from '../../engine/gif.ts';
 import { encodePng, rgbImageOf, toSharp, type RgbImage } from '../../engine/image.ts';
 import { methodNamed } from '../../engine/methods/index.ts';
 import { chooseFastRunner, onnxFastRunner, tfjsFastRunner, type FastRunner } from '../../engine/fast/runner.ts';
@@ -227,8 +227,7 @@ async function runClip(request: RunRequest, context: MethodContext, inputs: { st
   });
   const first = result.frames[0]!;
   await writeAtomically(request.output.pngPath, await encodePng(first));
-  // Shrunk, if need be, to the encoder's default byte limit (8 MB: within Discord's 10 MB without boosts).
-  const gif = await encodeGifFitting(result.frames, { delaysMs: result.delaysMs, maxSide: Math.max(first.width, first.height) });
+  const gif = await encodeGifFitting(result.frames, { delaysMs: result.delaysMs, maxSide: Math.max(first.width, first.height), maxBytes: CLIP_GIF_MAX_BYTES });
   await writeAtomically(request.output.gifPath, gif.bytes);
   // A video is answered with a video too (ffmpeg decoded it, so it is there to encode).
   const video = clip.kind === 'video';
