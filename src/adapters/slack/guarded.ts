@@ -9,8 +9,8 @@ import type { SlackState } from './state.ts';
 /**
  * Any failure inside a listener reaches the user who caused it, privately, and the log: a member's
  * refusal as information, a workspace's setup (the bot not invited, a scope missing) and Slack
- * failing for the moment as warnings, and anything else as an error, as the other adapters log their failures (missing weights too: the
- * member is told an operator has been).
+ * failing for the moment as warnings, and anything else as an error, as the other adapters log
+ * their failures (missing weights too: the member is told an operator has been).
  */
 export async function guarded(state: SlackState, channel: string, user: string, work: () => Promise<void>, threadTs?: string): Promise<void> {
   try {
