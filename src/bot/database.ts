@@ -195,6 +195,12 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
     version: 17,
     sql: `ALTER TABLE jobs ADD COLUMN cancelled_by_moderator INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    // How far an adapter got with a contest post of several calls (Slack: the entry's picture
+    // uploaded), JSON, so that the next start does not do that part again.
+    version: 18,
+    sql: `ALTER TABLE contest_posts ADD COLUMN progress TEXT;`,
+  },
 ];
 
 /** Opens (creating if needed) the SQLite store in WAL mode and brings its schema up to date. */

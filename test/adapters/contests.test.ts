@@ -337,6 +337,8 @@ describe('contests on Slack', () => {
     await command('U0MOD', 'contest cancel');
     await fake.waitForCall((call) => call.method === 'chat.postMessage' && /"Snowmelt" was cancelled/.test(String(call.args.text)));
     expect(fake.calls.filter(isEntryPost).map((call) => call.response?.failedWith ?? 'ok')).toEqual([...Array<number>(6).fill(503), 'ok']);
+    // Its picture was uploaded before the stop, and not again after.
+    expect(fake.calls.filter((call) => call.method === 'files.completeUploadExternal' && /^Entry \S+ for "Snowmelt"$/.test(String(call.args.initial_comment)))).toHaveLength(1);
   }, 120_000);
 
   it('starts a contest from its words or from key=value options, an end with a time of day included', async () => {

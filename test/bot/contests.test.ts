@@ -315,11 +315,16 @@ describe('contest rules', () => {
       contests = createContests();
       contests.resume();
     };
+    // An adapter noted how far it got with Alice's entry (its picture uploaded, say).
+    const aliceEntry = events.find((event) => event.type === 'entry_posted' && event.entry.id === alice)!;
+    contests.notePostProgress(aliceEntry.postId!, { uploaded: 'yes' });
+    contests.notePostProgress(aliceEntry.postId!, { step: '2' });
+
     platformUp = true;
     restart();
     // Bob's entry was withdrawn before it was ever shown: neither it nor its withdrawal is posted.
     expect(events).toMatchObject([
-      { type: 'entry_posted', entry: { id: alice, votes: 1 } },
+      { type: 'entry_posted', entry: { id: alice, votes: 1 }, progress: { uploaded: 'yes', step: '2' } },
       { type: 'closed', contest: { id: contest.id }, early: true, ranking: [{ id: alice, votes: 1 }] },
     ]);
     restart();

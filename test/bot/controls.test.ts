@@ -96,7 +96,7 @@ describe('engine controls in the bot', () => {
 
   it('migrates the store to the current schema', () => {
     const db = openDatabase(':memory:');
-    expect(schemaVersion(db)).toBe(17);
+    expect(schemaVersion(db)).toBe(18);
     const columns = (table: string) => (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((column) => column.name);
     expect(columns('jobs')).toEqual(expect.arrayContaining(['styles', 'mask_path', 'method', 'photo_owner', 'background_styles']));
     expect(columns('styles')).toEqual(expect.arrayContaining(['network', 'community']));
@@ -106,7 +106,7 @@ describe('engine controls in the bot', () => {
     expect(columns('saved_styles')).toEqual(['platform', 'user_id', 'name', 'path', 'saved_at']);
     expect(columns('contests')).toContain('reminded_at');
     expect(columns('jobs')).toEqual(expect.arrayContaining(['answered_at', 'cancelled_by_moderator']));
-    expect(columns('contest_posts')).toEqual(['id', 'contest_id', 'entry_id', 'type', 'created_at']);
+    expect(columns('contest_posts')).toEqual(['id', 'contest_id', 'entry_id', 'type', 'created_at', 'progress']);
     db.close();
   });
 

@@ -33,11 +33,12 @@ export function renderContestsOnSlack(client: WebClient, bot: Bot, logger: Logge
         return;
       }
       case 'entry_posted': {
-        // Tried again after its post failed, it does not upload the entry twice.
-        if (!uploadedEntries.has(event.entry.id)) {
+        // Tried again after its post failed, by this process or the next start, it does not upload the entry twice.
+        if (!uploadedEntries.has(event.entry.id) && event.progress?.uploaded !== 'yes') {
           const files = await bot.resultFiles(event.job);
           await client.filesUploadV2({ channel_id: channel, initial_comment: `Entry ${event.entry.id} for "${contest.title}"`, file_uploads: [{ file: files.png, filename: `entry-${event.entry.id}.png` }] });
           uploadedEntries.add(event.entry.id);
+          if (event.postId !== undefined) bot.contests.notePostProgress(event.postId, { uploaded: 'yes' });
         }
         const posted = await client.chat.postMessage({ channel, text: contestMessages.entry(contest, event.entry), blocks: entryBlocks(contest, event.entry, !event.entry.late) });
         if (posted.ts) bot.contests.setEntryMessage(event.entry.id, { ts: posted.ts });

@@ -67,9 +67,13 @@ type ContestHappening =
 /**
  * What happened in a contest, for the adapters to post. `postId` marks one whose message must reach
  * the channel: it is stored until the adapter says it did (`Contests.markPosted`), and one that never
- * did is emitted again, as things then stand, by the next start.
+ * did is emitted again, as things then stand, by the next start, with how far the adapter had got
+ * (`progress`, as it noted with `Contests.notePostProgress`).
  */
-export type ContestEvent = ContestHappening & { readonly postId?: number };
+export type ContestEvent = ContestHappening & { readonly postId?: number; readonly progress?: PostProgress };
+
+/** An adapter's own notes on a post of several calls, kept with it until it is made. */
+export type PostProgress = Readonly<Record<string, string>>;
 
 /**
  * The events posted again by the next start if the platform never took them. Not a vote count (the
@@ -130,6 +134,7 @@ interface PostRow {
   contest_id: string;
   entry_id: string | null;
   type: ContestEvent['type'];
+  progress: string | null;
 }
 
 interface EntryRow {
@@ -221,6 +226,14 @@ export class Contests {
   /** Whether the post is still to be made: not made, nor dropped meanwhile (its member forgotten). */
   isUnposted(postId: number): boolean {
     return this.deps.db.prepare('SELECT 1 FROM contest_posts WHERE id = ?').get(postId) !== undefined;
+  }
+
+  /** Adds to what the adapter has done of a post not yet made (Slack: the entry's picture uploaded), for the next start. */
+  notePostProgress(postId: number, progress: PostProgress): void {
+    const row = this.deps.db.prepare('SELECT progress FROM contest_posts WHERE id = ?').get(postId) as Pick<PostRow, 'progress'> | undefined;
+    if (!row) return;
+    const merged = { ...(row.progress ? (JSON.parse(row.progress) as PostProgress) : {}), ...progress };
+    this.deps.db.prepare('UPDATE contest_posts SET progress = ? WHERE id = ?').run(JSON.stringify(merged), postId);
   }
 
   /** The event's message reached its channel (or was refused for good): it is not posted again. */
@@ -568,9 +581,9 @@ export class Contests {
   private repostUnposted(): void {
     const { db } = this.deps;
     db.prepare('DELETE FROM contest_posts WHERE created_at < ?').run(this.now() - UNPOSTED_KEPT_MS);
-    for (const row of db.prepare('SELECT id, contest_id, entry_id, type FROM contest_posts ORDER BY id').all() as PostRow[]) {
+    for (const row of db.prepare('SELECT id, contest_id, entry_id, type, progress FROM contest_posts ORDER BY id').all() as PostRow[]) {
       const happening = this.happeningOf(row);
-      if (happening) this.notify({ ...happening, postId: row.id });
+      if (happening) this.notify({ ...happening, postId: row.id, ...(row.progress ? { progress: JSON.parse(row.progress) as PostProgress } : {}) });
       else this.markPosted(row.id);
     }
   }
