@@ -95,8 +95,8 @@ export function deliverJobEvents(bot: Bot, platform: Platform, deliver: (deliver
 /**
  * Runs `attempt`, and again after each of `retryDelaysMs` while it fails temporarily (`isTemporary`)
  * and is `stillWanted`: `delivered`, `refused` (a failure that will not change), or `given up` (out
- * of tries, no longer wanted, or `signal` aborted: the bot stopping, before or between tries). Each failure goes to `onError`,
- * with the delay before the next try when there is one.
+ * of tries, no longer wanted, or `signal` aborted: the bot stopping, before or between tries). Each
+ * failure goes to `onError`, with the delay before the next try when there is one.
  */
 async function tryWhileTemporary(
   attempt: () => Promise<void>,
