@@ -1,8 +1,8 @@
 /**
  * `npm run fuzz:chat -- [seconds=60] [workers=4] [--restarts=N] [--slack=http] [--disk=MB]
  * [--flaky=PERCENT]`: a flood of what chat users can send, through the real discord.js and Bolt.
- * Starts the loopback fakes of Discord and Slack (test/fakes), a stranger host that nobody should fetch from, and `impasto start` connected to both
- * fakes; then for `seconds` sends every command with odd option values and types, damaged, empty and
+ * Starts the loopback fakes of Discord and Slack (test/fakes), a stranger host that nobody should
+ * fetch from, and `impasto start` connected to both fakes; then for `seconds` sends every command with odd option values and types, damaged, empty and
  * foreign attachments, message menus and shortcuts on odd messages, autocomplete, buttons, menus and
  * modal submissions with made-up or other users' ids, mentions, and members leaving. With
  * `--restarts` it kills the app that many times meanwhile (by turns SIGKILL and SIGTERM) and starts
