@@ -2,22 +2,22 @@
  * `npm run fuzz:chat -- [seconds=60] [workers=4] [--restarts=N] [--slack=http] [--disk=MB]
  * [--flaky=PERCENT]`: a flood of what chat users can send, through the real discord.js and Bolt.
  * Starts the loopback fakes of Discord and Slack (test/fakes), a stranger host that nobody should
- * fetch from, and `impasto start` connected to both fakes; then for `seconds` sends every command with odd option values and types, damaged, empty and
- * foreign attachments, message menus and shortcuts on odd messages, autocomplete, buttons, menus and
- * modal submissions with made-up or other users' ids, mentions, and members leaving. With
- * `--restarts` it kills the app that many times meanwhile (by turns SIGKILL and SIGTERM) and starts
- * it again on the same data; what was sent around a restart may go unanswered, as on the platforms.
- * Slack's side goes over Socket Mode, or with `--slack=http` as signed requests to Bolt's own HTTP
- * server (the replay guard and Bolt's three-second acknowledgement in the path). With `--flaky` that
- * share of the bot's posts, edits and uploads fail with 503 during the flood (the platforms' clients
- * and the adapters try them again), interaction callbacks excepted.
- * It then checks that a plain job still succeeds on each platform, and fails (exit 1) on any error
- * logged by the app, the app exiting, an interaction or envelope never answered, a Discord refusal
- * lost after its public "thinking…" reply was deleted, or any request to the stranger host. Not
- * part of `npm test`: it is random and slow. Needs the shared weights and photos (IMPASTO_SHARED_DIR).
- * With `--disk=MB` (as root: it mounts a tmpfs) the app has that much room left once connected, so
- * that the flood fills its disk; the errors logged for a full disk are expected then, and room is
- * made before the plain jobs.
+ * fetch from, and `impasto start` connected to both fakes; then for `seconds` sends every command
+ * with odd option values and types, damaged, empty and foreign attachments, message menus and
+ * shortcuts on odd messages, autocomplete, buttons, menus and modal submissions with made-up or
+ * other users' ids, mentions, and members leaving. With `--restarts` it kills the app that many
+ * times meanwhile (by turns SIGKILL and SIGTERM) and starts it again on the same data; what was
+ * sent around a restart may go unanswered, as on the platforms. Slack's side goes over Socket Mode,
+ * or with `--slack=http` as signed requests to Bolt's own HTTP server (the replay guard and Bolt's
+ * three-second acknowledgement in the path). With `--flaky` that share of the bot's posts, edits
+ * and uploads fail with 503 during the flood (the platforms' clients and the adapters try them
+ * again), interaction callbacks excepted. It then checks that a plain job still succeeds on each
+ * platform, and fails (exit 1) on any error logged by the app, the app exiting, an interaction or
+ * envelope never answered, a Discord refusal lost after its public "thinking…" reply was deleted,
+ * or any request to the stranger host. Not part of `npm test`: it is random and slow. Needs the
+ * shared weights and photos (IMPASTO_SHARED_DIR). With `--disk=MB` (as root: it mounts a tmpfs) the
+ * app has that much room left once connected, so that the flood fills its disk; the errors logged
+ * for a full disk are expected then, and room is made before the plain jobs.
  */
 import { createServer } from 'node:http';
 import sharp from 'sharp';
