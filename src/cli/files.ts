@@ -27,12 +27,13 @@ export async function readNamedFile(path: string, what: string): Promise<Buffer>
 export const PHOTO_LIMITS: DecodeLimits = { maxBytes: 512 * MEBIBYTE, maxPixels: 250_000_000 };
 
 /**
- * The photo as the result will be painted: shrunk to its size (`resultSizeFor`) as it is decoded, as
- * the bot decodes an upload, so that a 200-megapixel photo takes no more memory than the result.
+ * The photo as the result will be painted, and the result's size (`resultSizeFor`): shrunk to it as
+ * it is decoded, as the bot decodes an upload, so that a 200-megapixel photo takes no more memory
+ * than the result.
  */
-export async function decodePhoto(bytes: Uint8Array, askedSize: number | undefined, defaultSize: number): Promise<RgbImage> {
-  const photo = await inspectImage(bytes, PHOTO_LIMITS, 'content image');
-  return decodeImage(bytes, PHOTO_LIMITS, 'content image', resultSizeFor(photo, askedSize, defaultSize));
+export async function decodePhoto(bytes: Uint8Array, askedSize: number | undefined, defaultSize: number): Promise<{ content: RgbImage; size: number }> {
+  const size = resultSizeFor(await inspectImage(bytes, PHOTO_LIMITS, 'content image'), askedSize, defaultSize);
+  return { content: await decodeImage(bytes, PHOTO_LIMITS, 'content image', size), size };
 }
 
 /** Refuses, before any work, a file that could not be written at `path`; `option` names its flag ("--gif"). */

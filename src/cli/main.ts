@@ -37,7 +37,7 @@ import { downloadWeights } from '../engine/weights.ts';
 import { downloadFastNetworks } from '../engine/fast/download.ts';
 import { checkFlags, engineOptionsOfFlags, flagNameOf, flagsOf, toBlendWeights } from './engine-flags.ts';
 import { assertWritable, decodePhoto, makeOutputFolder, readNamedFile, writeOutput } from './files.ts';
-import { defaultsFor, resultSizeFor } from '../engine/options.ts';
+import { defaultsFor } from '../engine/options.ts';
 import { paintClip, readClip } from './clips.ts';
 import { encodePictureFor, outputOf } from './outputs.ts';
 import { formatStyleList, listStyles, removeSharedStyle, withLibrary } from './styles.ts';
@@ -104,8 +104,8 @@ stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<s
     engine.dispose();
     return;
   }
-  const content = await decodePhoto(contentBytes, options.size as number | undefined, defaultsFor(engine.backend).size);
-  const sized = { ...options, size: resultSizeFor(content, options.size as number | undefined, defaultsFor(engine.backend).size) };
+  const { content, size } = await decodePhoto(contentBytes, options.size as number | undefined, defaultsFor(engine.backend).size);
+  const sized = { ...options, size };
   const bar = createStylizeProgressBar();
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
@@ -136,8 +136,8 @@ fast.action(async (contentPath: string, flags: Record<string, unknown>) => {
     await paintClip(context, { clip, styles: [], method: 'fast', options, output, gif: flags.gif as string | undefined, source: contentBytes }, env);
     return;
   }
-  const content = await decodePhoto(contentBytes, options.size as number | undefined, FAST_OPTIONS.size.default);
-  const sized = { ...options, size: resultSizeFor(content, options.size as number | undefined, FAST_OPTIONS.size.default) };
+  const { content, size } = await decodePhoto(contentBytes, options.size as number | undefined, FAST_OPTIONS.size.default);
+  const sized = { ...options, size };
   const result = await fastMethod.run(context, { inputs: { content, styles: [] }, options: sized });
   await writeResult(output, flags, result, 'one pass');
 });
