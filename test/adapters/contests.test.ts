@@ -239,10 +239,21 @@ describe('contests on Slack', () => {
   const restartBot = async (whileDown?: () => void) => {
     ({ harness, adapter } = await restartWithAdapter({ harness, adapter }, { ...quick, ...env() }, (next) => startSlackAdapter({ bot: next.bot, env: next.env, logger: pino({ level: 'silent' }), answerRetryDelaysMs: [20] }), whileDown));
   };
+  /** A moderator starts a contest (`words` after `contest start`, which name its `title`); resolves with its announcement. */
+  const startContest = async (words: string, title: string) => {
+    await command('U0MOD', `contest start ${words}`);
+    return fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && String(call.args.initial_comment).includes(`Style contest "${title}"`));
+  };
+  /** A moderator cancels the channel's contest; resolves once its cancellation is posted. */
+  const cancelContest = async (title: string) => {
+    await command('U0MOD', 'contest cancel');
+    return fake.waitForCall((call) => call.method === 'chat.postMessage' && String(call.args.text).includes(`"${title}" was cancelled`));
+  };
+  /** The uploads of the pictures of `title`'s entries (a title of plain words). */
+  const entryUploads = (title: string) => fake.calls.filter((call) => call.method === 'files.completeUploadExternal' && new RegExp(`^Entry \\S+ for "${title}"$`).test(String(call.args.initial_comment)));
 
   it('runs a contest from start to winners, across a restart', async () => {
-    await command('U0MOD', 'contest start great-wave 25s Summer waves');
-    const announcement = await fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && /Style contest "Summer waves"/.test(String(call.args.initial_comment)));
+    const announcement = await startContest('great-wave 25s Summer waves', 'Summer waves');
     expect(announcement.args.channel_id).toBe(slack.CHANNEL_ID);
 
     const photo = fake.addFile('me.jpg', await readFile(sharedImagePath('content_person.jpg')), 'image/jpeg');
@@ -285,8 +296,7 @@ describe('contests on Slack', () => {
   }, 120_000);
 
   it('posts an entry painted after the contest ended without a Vote button', async () => {
-    await command('U0MOD', 'contest start great-wave 1h Autumn leaves');
-    await fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && /Style contest "Autumn leaves"/.test(String(call.args.initial_comment)));
+    await startContest('great-wave 1h Autumn leaves', 'Autumn leaves');
     // The engine takes nothing more, so carol's photo is still waiting when the contest ends.
     harness.bot.pauseQueue();
     const photo = fake.addFile('autumn.jpg', await readFile(sharedImagePath('content_person.jpg')), 'image/jpeg');
@@ -305,8 +315,7 @@ describe('contests on Slack', () => {
   }, 120_000);
 
   it('posts an entry though Slack failed its post for longer than the Web API client tries, uploading its picture once', async () => {
-    await command('U0MOD', 'contest start great-wave 1h Falling rain');
-    await fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && /Style contest "Falling rain"/.test(String(call.args.initial_comment)));
+    await startContest('great-wave 1h Falling rain', 'Falling rain');
     const isEntryPost = (call: slack.ApiCall) => call.method === 'chat.postMessage' && String(call.args.text).includes('by <@U0ALICE> for "Falling rain"');
     // The client tries three times (retries: 2): four failures defeat its first call and one more.
     fake.failCalls(isEntryPost, 4, 503);
@@ -314,14 +323,12 @@ describe('contests on Slack', () => {
     await command('U0ALICE', 'contest enter');
     await fake.waitForCall((call) => isEntryPost(call) && call.response?.ok === true);
     expect(fake.calls.filter(isEntryPost).map((call) => call.response?.failedWith ?? 'ok')).toEqual([503, 503, 503, 503, 'ok']);
-    expect(fake.calls.filter((call) => call.method === 'files.completeUploadExternal' && /^Entry \S+ for "Falling rain"$/.test(String(call.args.initial_comment)))).toHaveLength(1);
-    await command('U0MOD', 'contest cancel');
-    await fake.waitForCall((call) => call.method === 'chat.postMessage' && /"Falling rain" was cancelled/.test(String(call.args.text)));
+    expect(entryUploads('Falling rain')).toHaveLength(1);
+    await cancelContest('Falling rain');
   }, 60_000);
 
   it('posts an entry at the next start when Slack failed its post until the bot stopped', async () => {
-    await command('U0MOD', 'contest start great-wave 1h Snowmelt');
-    await fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && /Style contest "Snowmelt"/.test(String(call.args.initial_comment)));
+    await startContest('great-wave 1h Snowmelt', 'Snowmelt');
     const isEntryPost = (call: slack.ApiCall) => call.method === 'chat.postMessage' && String(call.args.text).includes('by <@U0BOB> for "Snowmelt"');
     const stopFailing = fake.failCalls(isEntryPost, Number.POSITIVE_INFINITY, 503);
     fake.postUserMessage('U0BOB', 'my entry', [fake.addFile('melt.jpg', await readFile(sharedImagePath('content_person.jpg')), 'image/jpeg')]);
@@ -334,44 +341,35 @@ describe('contests on Slack', () => {
     expect(JSON.stringify(posted.args.blocks)).toContain('impasto_vote');
     await restartBot();
     // Posts come in order: had the entry been posted again, it would have been before this one.
-    await command('U0MOD', 'contest cancel');
-    await fake.waitForCall((call) => call.method === 'chat.postMessage' && /"Snowmelt" was cancelled/.test(String(call.args.text)));
+    await cancelContest('Snowmelt');
     expect(fake.calls.filter(isEntryPost).map((call) => call.response?.failedWith ?? 'ok')).toEqual([...Array<number>(6).fill(503), 'ok']);
     // Its picture was uploaded before the stop, and not again after.
-    expect(fake.calls.filter((call) => call.method === 'files.completeUploadExternal' && /^Entry \S+ for "Snowmelt"$/.test(String(call.args.initial_comment)))).toHaveLength(1);
+    expect(entryUploads('Snowmelt')).toHaveLength(1);
   }, 120_000);
 
   it('starts a contest from its words or from key=value options, an end with a time of day included', async () => {
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-    await command('U0MOD', `contest start great-wave ${tomorrow} 18:00 UTC Winter fair`);
-    const started = await fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && /Style contest "Winter fair"/.test(String(call.args.initial_comment)));
+    const started = await startContest(`great-wave ${tomorrow} 18:00 UTC Winter fair`, 'Winter fair');
     const day = Number(tomorrow.slice(8));
     expect(String(started.args.initial_comment)).toMatch(new RegExp(`It ends in .+ \\(${day} \\w+, 18:00 UTC\\)\\.$`));
-    await command('U0MOD', 'contest cancel');
-    await fake.waitForCall((call) => call.method === 'chat.postMessage' && /"Winter fair" was cancelled/.test(String(call.args.text)));
+    await cancelContest('Winter fair');
 
     // The title is shown as written: Slack's markup in it (<!channel>) would ping the whole channel.
-    await command('U0MOD', 'contest start style_name=great-wave ends=3h title="Spring <!channel> rain" max_entries=2');
-    const spring = await fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && /Style contest "Spring &lt;!channel&gt; rain"/.test(String(call.args.initial_comment)));
+    const spring = await startContest('style_name=great-wave ends=3h title="Spring <!channel> rain" max_entries=2', 'Spring &lt;!channel&gt; rain');
     expect(String(spring.args.initial_comment)).toContain('(up to 2 each)');
-    await command('U0MOD', 'contest cancel');
-    await fake.waitForCall((call) => call.method === 'chat.postMessage' && /"Spring &lt;!channel&gt; rain" was cancelled/.test(String(call.args.text)));
+    await cancelContest('Spring &lt;!channel&gt; rain');
 
     // Words and key=value together: the words fill what the options left.
-    await command('U0MOD', 'contest start great-wave ends=2h Snow at dusk');
-    await fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && /Style contest "Snow at dusk"/.test(String(call.args.initial_comment)));
-    await command('U0MOD', 'contest cancel');
-    await fake.waitForCall((call) => call.method === 'chat.postMessage' && /"Snow at dusk" was cancelled/.test(String(call.args.text)));
+    await startContest('great-wave ends=2h Snow at dusk', 'Snow at dusk');
+    await cancelContest('Snow at dusk');
   }, 60_000);
 
   it('reminds the channel of a long contest an hour before its end, when that time passed during a restart', async () => {
-    await command('U0MOD', 'contest start great-wave 2d Harvest');
-    await fake.waitForCall((call) => call.method === 'files.completeUploadExternal' && /Style contest "Harvest"/.test(String(call.args.initial_comment)));
+    await startContest('great-wave 2d Harvest', 'Harvest');
     await restartBot(() => bringContestEndNear(harness.dataDir, 'Harvest'));
     const reminder = await fake.waitForCall((call) => call.method === 'chat.postMessage' && /^"Harvest" ends/.test(String(call.args.text)));
     expect(reminder.args.channel).toBe(slack.CHANNEL_ID);
     expect(String(reminder.args.text)).toMatch(/^"Harvest" ends in \d+ min \(.+ UTC\) and has no entries yet: enter with \/impasto contest enter after sharing your photo while there is time\.$/);
-    await command('U0MOD', 'contest cancel');
-    await fake.waitForCall((call) => call.method === 'chat.postMessage' && /"Harvest" was cancelled/.test(String(call.args.text)));
+    await cancelContest('Harvest');
   }, 60_000);
 });
