@@ -1,6 +1,6 @@
 import { setTimeout } from 'node:timers/promises';
 import type { Bot } from '../bot/bot.ts';
-import type { ContestEvent } from '../bot/contests/contests.ts';
+import type { ContestEvent } from '../bot/contests/types.ts';
 import { messageForEvent, type JobMessage, type ResultFile } from '../bot/job-messages.ts';
 import type { JobEvent } from '../bot/jobs/queue.ts';
 import type { Job, Platform } from '../bot/jobs/store.ts';
@@ -184,10 +184,10 @@ export function deliverContestEvents(bot: Bot, platform: Platform, render: (even
           retryDelaysMs,
           signal: stopping.signal,
           onError: (error, retryInMs) => onError(error, event, retryInMs),
-          stillWanted: () => event.postId === undefined || bot.contests.isUnposted(event.postId),
+          stillWanted: () => event.postId === undefined || bot.contests.posts.isUnposted(event.postId),
         });
         // Refused for good: posted as well as it can be. Out of tries, or stopping: the next start posts it again.
-        if (outcome !== 'given up' && event.postId !== undefined) bot.contests.markPosted(event.postId);
+        if (outcome !== 'given up' && event.postId !== undefined) bot.contests.posts.markPosted(event.postId);
       })
       .catch((error: unknown) => onError(error, event));
   });

@@ -29,7 +29,8 @@ import type { AnyCommand, CommandContext, CommandDefinition, Reply } from './com
 import { parseArgs } from './commands/validate.ts';
 import { voteOnEntry } from './commands/vote.ts';
 import { ConfigError, type BotEnvironment } from './config.ts';
-import { Contests, type Contest, type ContestEvent } from './contests/contests.ts';
+import { Contests } from './contests/contests.ts';
+import type { Contest, ContestEvent } from './contests/types.ts';
 import { renderLeaderboard, type Leaderboard } from './contests/leaderboard.ts';
 import { holdDataDirectory, openDatabase, type Db } from './database.ts';
 import { BotError, describeFailure, failureKindOf, refusalOf, replyOrRefusal } from './errors.ts';

@@ -1,4 +1,4 @@
-import type { Contest } from './contests/contests.ts';
+import type { Contest } from './contests/types.ts';
 import { counted, describePosition, formatWhen, progressFraction } from './format.ts';
 import type { Job } from './jobs/store.ts';
 import type { Style } from './styles/library.ts';

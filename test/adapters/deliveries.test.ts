@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverContestEvents } from '../../src/adapters/deliveries.ts';
-import type { ContestEvent } from '../../src/bot/contests/contests.ts';
+import type { ContestEvent } from '../../src/bot/contests/types.ts';
 import { contextFor, startTestBot, type TestBot } from '../helpers/bot.ts';
 import { sharedImagePath } from '../helpers/shared.ts';
 
@@ -42,7 +42,7 @@ describe('contest deliveries as the adapter stops', () => {
     await stopped;
     unlisten();
     expect(rendered.map((event) => event.type)).toEqual(['started']);
-    expect(harness.bot.contests.isUnposted(emitted[0]!.postId!)).toBe(false);
-    expect(harness.bot.contests.isUnposted(emitted[1]!.postId!)).toBe(true);
+    expect(harness.bot.contests.posts.isUnposted(emitted[0]!.postId!)).toBe(false);
+    expect(harness.bot.contests.posts.isUnposted(emitted[1]!.postId!)).toBe(true);
   });
 });

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Contests, parseEndTime, type ContestEvent } from '../../src/bot/contests/contests.ts';
+import { Contests } from '../../src/bot/contests/contests.ts';
+import { parseEndTime } from '../../src/bot/contests/end-time.ts';
+import type { ContestEvent } from '../../src/bot/contests/types.ts';
 import { contestMessages } from '../../src/bot/contests/contest-messages.ts';
 import { renderLeaderboard } from '../../src/bot/contests/leaderboard.ts';
 import { openDatabase, type Db } from '../../src/bot/database.ts';
@@ -52,7 +54,7 @@ function createContests(): Contests {
   });
   instance.onEvent((event) => {
     events.push(event);
-    if (platformUp && event.postId !== undefined) instance.markPosted(event.postId);
+    if (platformUp && event.postId !== undefined) instance.posts.markPosted(event.postId);
   });
   return instance;
 }
@@ -317,8 +319,8 @@ describe('contest rules', () => {
     };
     // An adapter noted how far it got with Alice's entry (its picture uploaded, say).
     const aliceEntry = events.find((event) => event.type === 'entry_posted' && event.entry.id === alice)!;
-    contests.notePostProgress(aliceEntry.postId!, { uploaded: 'yes' });
-    contests.notePostProgress(aliceEntry.postId!, { step: '2' });
+    contests.posts.noteProgress(aliceEntry.postId!, { uploaded: 'yes' });
+    contests.posts.noteProgress(aliceEntry.postId!, { step: '2' });
 
     platformUp = true;
     restart();
@@ -340,7 +342,7 @@ describe('contest rules', () => {
     const aliceEntry = events.find((event) => event.type === 'entry_posted')!;
     contests.forgetUser('discord', 'alice');
     // A retry in flight sees it is no longer wanted.
-    expect(contests.isUnposted(aliceEntry.postId!)).toBe(false);
+    expect(contests.posts.isUnposted(aliceEntry.postId!)).toBe(false);
     expect(contests.entry(alice)).toBeUndefined();
     contests.stop();
     events = [];

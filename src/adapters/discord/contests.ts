@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, Routes, type Client } from 'discord.js';
 import type { Logger } from 'pino';
 import type { Bot } from '../../bot/bot.ts';
-import type { ContestEntry, ContestEvent } from '../../bot/contests/contests.ts';
+import type { ContestEntry, ContestEvent } from '../../bot/contests/types.ts';
 import { contestMessages } from '../../bot/contests/contest-messages.ts';
 import { describeLeaderboard } from '../../bot/contests/leaderboard.ts';
 import { POSTED_SHEET } from '../../bot/styles/library.ts';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Bot } from '../../bot/bot.ts';
-import type { Contest, ContestEntry, ContestEvent } from '../../bot/contests/contests.ts';
+import type { Contest, ContestEntry, ContestEvent } from '../../bot/contests/types.ts';
 import { contestMessages } from '../../bot/contests/contest-messages.ts';
 import { POSTED_SHEET } from '../../bot/styles/library.ts';
 import { deliverContestEvents } from '../deliveries.ts';
@@ -38,7 +38,7 @@ export function renderContestsOnSlack(client: WebClient, bot: Bot, logger: Logge
           const files = await bot.resultFiles(event.job);
           await client.filesUploadV2({ channel_id: channel, initial_comment: `Entry ${event.entry.id} for "${contest.title}"`, file_uploads: [{ file: files.png, filename: `entry-${event.entry.id}.png` }] });
           uploadedEntries.add(event.entry.id);
-          if (event.postId !== undefined) bot.contests.notePostProgress(event.postId, { uploaded: 'yes' });
+          if (event.postId !== undefined) bot.contests.posts.noteProgress(event.postId, { uploaded: 'yes' });
         }
         const posted = await client.chat.postMessage({ channel, text: contestMessages.entry(contest, event.entry), blocks: entryBlocks(contest, event.entry, !event.entry.late) });
         if (posted.ts) bot.contests.setEntryMessage(event.entry.id, { ts: posted.ts });

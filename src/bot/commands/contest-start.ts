@@ -1,7 +1,7 @@
 import { BotError } from '../errors.ts';
 import { storeImage } from '../files.ts';
 import { formatWhen } from '../format.ts';
-import { parseEndTime } from '../contests/contests.ts';
+import { parseEndTime } from '../contests/end-time.ts';
 import type { BotServices } from '../services.ts';
 import { defineCommand } from './define.ts';
 import { decodeStyleOption } from './images.ts';

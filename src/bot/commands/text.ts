@@ -1,4 +1,4 @@
-import { isDateText } from '../contests/contests.ts';
+import { isDateText } from '../contests/end-time.ts';
 
 /**
  * A command as it is typed in a message rather than a form: Slack's `/stylize starry-night size=384`,

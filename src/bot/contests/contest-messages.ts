@@ -1,5 +1,5 @@
 import { counted, formatWhen } from '../format.ts';
-import type { Contest, ContestEntry } from './contests.ts';
+import type { Contest, ContestEntry } from './types.ts';
 
 /**
  * What a contest says in a channel, once for every platform. Users are mentioned as `<@id>`, which

@@ -5,83 +5,12 @@ import type { StylizeOptionsInput } from '../../engine/options.ts';
 import type { Db } from '../database.ts';
 import { BotError } from '../errors.ts';
 import { copyLibraryStyle } from '../files.ts';
-import { counted, formatWhen } from '../format.ts';
+import { counted } from '../format.ts';
 import { isOfCommunity, type Job, type JobOrigin, type NewJob, type Platform, type Requester } from '../jobs/store.ts';
 import type { JobEvent, QueueEntry } from '../jobs/queue.ts';
+import { ContestPosts, type UnmadePost } from './posts.ts';
+import type { Contest, ContestEntry, ContestEvent, ContestHappening, ContestStatus, EntryStatus, MessageRef } from './types.ts';
 
-export type ContestStatus = 'open' | 'closed' | 'cancelled';
-export type EntryStatus = 'pending' | 'posted' | 'failed' | 'withdrawn' | 'removed';
-/** An adapter's handle on a message it posted (message id, channel…), stored for later edits. */
-export type MessageRef = Readonly<Record<string, string>>;
-
-export interface Contest {
-  readonly id: string;
-  readonly platform: Platform;
-  /** The community it runs in (see `Requester`); only its members vote. */
-  readonly community: string;
-  readonly channelId: string;
-  readonly title: string;
-  readonly stylePath: string;
-  readonly styleLabel: string;
-  /** The fixed parameters every entry is made with. */
-  readonly options: StylizeOptionsInput;
-  readonly maxEntries: number;
-  readonly status: ContestStatus;
-  readonly createdBy: string;
-  readonly createdAt: number;
-  readonly endsAt: number;
-  readonly closedAt?: number | undefined;
-  readonly announcement?: MessageRef | undefined;
-}
-
-export interface ContestEntry {
-  readonly id: string;
-  readonly contestId: string;
-  readonly userId: string;
-  readonly userName: string;
-  readonly jobId: string;
-  readonly status: EntryStatus;
-  /** The member has left the server; the entry stays, marked. */
-  readonly memberLeft: boolean;
-  /**
-   * Painted after its contest ended (or was cancelled): entered in time, but the queue was long.
-   * It is posted for the member all the same, without a vote, and is not ranked.
-   */
-  readonly late: boolean;
-  readonly createdAt: number;
-  readonly message?: MessageRef | undefined;
-  readonly votes: number;
-}
-
-type ContestHappening =
-  | { readonly type: 'started'; readonly contest: Contest }
-  | { readonly type: 'entry_posted'; readonly contest: Contest; readonly entry: ContestEntry; readonly job: Job }
-  | { readonly type: 'entry_failed'; readonly contest: Contest; readonly entry: ContestEntry; readonly message: string }
-  | { readonly type: 'entry_withdrawn'; readonly contest: Contest; readonly entry: ContestEntry; readonly byModerator: boolean }
-  | { readonly type: 'votes_changed'; readonly contest: Contest; readonly entry: ContestEntry }
-  | { readonly type: 'closed'; readonly contest: Contest; readonly ranking: readonly ContestEntry[]; readonly early: boolean }
-  | { readonly type: 'cancelled'; readonly contest: Contest }
-  /** A long contest ends within the hour: `entries` in the running so far, said `at` this time. */
-  | { readonly type: 'closing_soon'; readonly contest: Contest; readonly entries: number; readonly at: number };
-
-/**
- * What happened in a contest, for the adapters to post. `postId` marks one whose message must reach
- * the channel: it is stored until the adapter says it did (`Contests.markPosted`), and one that never
- * did is emitted again, as things then stand, by the next start, with how far the adapter had got
- * (`progress`, as it noted with `Contests.notePostProgress`).
- */
-export type ContestEvent = ContestHappening & { readonly postId?: number; readonly progress?: PostProgress };
-
-/** An adapter's own notes on a post of several calls, kept with it until it is made. */
-export type PostProgress = Readonly<Record<string, string>>;
-
-/**
- * The events posted again by the next start if the platform never took them. Not a vote count (the
- * next vote corrects it), nor a failed entry (its member hears of it in their job's answer).
- */
-const MUST_POST: ReadonlySet<ContestEvent['type']> = new Set(['started', 'entry_posted', 'entry_withdrawn', 'closed', 'cancelled', 'closing_soon']);
-/** How long a post that never got through is tried at each start (its platform may have been unplugged since). */
-const UNPOSTED_KEPT_MS = 7 * 86_400_000;
 
 export interface ContestDependencies {
   readonly db: Db;
@@ -102,7 +31,6 @@ export interface ContestDependencies {
 /** How long a timed close or reminder that failed waits before it is tried again. */
 const TIMER_RETRY_MS = 60_000;
 
-export const DURATION_RANGE = { minMs: 10_000, maxMs: 30 * 86_400_000 } as const;
 /** A contest that runs at least `minRunMs` is reminded of once in its channel, `leadMs` before it ends (not later than `latestMs` before). */
 export const REMINDER = { leadMs: 3_600_000, minRunMs: 4 * 3_600_000, latestMs: 10 * 60_000 } as const;
 const ENTRY_COOLDOWN_MS = 10_000;
@@ -127,14 +55,6 @@ interface ContestRow {
   ends_at: number;
   closed_at: number | null;
   announcement: string | null;
-}
-
-interface PostRow {
-  id: number;
-  contest_id: string;
-  entry_id: string | null;
-  type: ContestEvent['type'];
-  progress: string | null;
 }
 
 interface EntryRow {
@@ -199,10 +119,13 @@ export class Contests {
   private readonly recentVotes = new Map<string, number[]>();
   private timer: unknown;
   private readonly now: () => number;
+  /** The messages that must reach their channels, kept until the adapters say they did. */
+  readonly posts: ContestPosts;
   private readonly timers: NonNullable<ContestDependencies['timers']>;
 
   constructor(private readonly deps: ContestDependencies) {
     this.now = deps.now ?? Date.now;
+    this.posts = new ContestPosts(deps.db, this.now);
     this.timers = deps.timers ?? {
       set: (callback, ms) => setTimeout(callback, ms).unref(),
       clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
@@ -221,24 +144,6 @@ export class Contests {
   resume(): void {
     this.repostUnposted();
     this.closeDueOrRetry();
-  }
-
-  /** Whether the post is still to be made: not made, nor dropped meanwhile (its member forgotten). */
-  isUnposted(postId: number): boolean {
-    return this.deps.db.prepare('SELECT 1 FROM contest_posts WHERE id = ?').get(postId) !== undefined;
-  }
-
-  /** Adds to what the adapter has done of a post not yet made (Slack: the entry's picture uploaded), for the next start. */
-  notePostProgress(postId: number, progress: PostProgress): void {
-    const row = this.deps.db.prepare('SELECT progress FROM contest_posts WHERE id = ?').get(postId) as Pick<PostRow, 'progress'> | undefined;
-    if (!row) return;
-    const merged = { ...(row.progress ? (JSON.parse(row.progress) as PostProgress) : {}), ...progress };
-    this.deps.db.prepare('UPDATE contest_posts SET progress = ? WHERE id = ?').run(JSON.stringify(merged), postId);
-  }
-
-  /** The event's message reached its channel (or was refused for good): it is not posted again. */
-  markPosted(postId: number): void {
-    this.deps.db.prepare('DELETE FROM contest_posts WHERE id = ?').run(postId);
   }
 
   stop(): void {
@@ -472,8 +377,7 @@ export class Contests {
       for (const entry of entries) {
         db.prepare('DELETE FROM contest_votes WHERE entry_id = ?').run(entry.id);
         db.prepare('DELETE FROM contest_entries WHERE id = ?').run(entry.id);
-        // Nor is an entry of theirs that was waiting to be posted (a retry in flight sees it gone: `isUnposted`).
-        db.prepare('DELETE FROM contest_posts WHERE entry_id = ?').run(entry.id);
+        this.posts.dropEntry(entry.id);
       }
       const votes = db.prepare('SELECT v.entry_id FROM contest_votes v JOIN contest_entries e ON e.id = v.entry_id JOIN contests c ON c.id = e.contest_id WHERE c.platform = ? AND v.user_id = ?').pluck().all(platform, userId) as string[];
       for (const entryId of votes) db.prepare('UPDATE contest_votes SET user_id = ? WHERE entry_id = ? AND user_id = ?').run(`forgotten:${randomBytes(8).toString('hex')}`, entryId, userId);
@@ -562,29 +466,18 @@ export class Contests {
     return contest;
   }
 
-  /** Emits what happened; one whose message must arrive is stored first (`MUST_POST`). */
+  /** Emits what happened; one whose message must arrive is stored first (`ContestPosts.record`). */
   private emit(happening: ContestHappening): void {
-    this.notify(MUST_POST.has(happening.type) ? { ...happening, postId: this.recordPost(happening) } : happening);
-  }
-
-  /** The post's id, or none when the store could not write it: the message is still posted now, as before the store kept them. */
-  private recordPost(happening: ContestHappening): number | undefined {
-    try {
-      const entryId = 'entry' in happening ? happening.entry.id : null;
-      return Number(this.deps.db.prepare('INSERT INTO contest_posts (contest_id, entry_id, type, created_at) VALUES (?, ?, ?, ?)').run(happening.contest.id, entryId, happening.type, this.now()).lastInsertRowid);
-    } catch {
-      return undefined;
-    }
+    const postId = this.posts.record(happening);
+    this.notify(postId === undefined ? happening : { ...happening, postId });
   }
 
   /** The posts not yet made, in the order they happened, each as things stand now; one that no longer applies is dropped. */
   private repostUnposted(): void {
-    const { db } = this.deps;
-    db.prepare('DELETE FROM contest_posts WHERE created_at < ?').run(this.now() - UNPOSTED_KEPT_MS);
-    for (const row of db.prepare('SELECT id, contest_id, entry_id, type, progress FROM contest_posts ORDER BY id').all() as PostRow[]) {
-      const happening = this.happeningOf(row);
-      if (happening) this.notify({ ...happening, postId: row.id, ...(row.progress ? { progress: JSON.parse(row.progress) as PostProgress } : {}) });
-      else this.markPosted(row.id);
+    for (const post of this.posts.unmade()) {
+      const happening = this.happeningOf(post);
+      if (happening) this.notify({ ...happening, postId: post.id, ...(post.progress ? { progress: post.progress } : {}) });
+      else this.posts.markPosted(post.id);
     }
   }
 
@@ -594,11 +487,11 @@ export class Contests {
    * contest over since, an entry withdrawn since or already posted (or withdrawn before it was),
    * a reminder past its time.
    */
-  private happeningOf(row: PostRow): ContestHappening | undefined {
-    const contest = this.get(row.contest_id);
-    const entry = row.entry_id === null ? undefined : this.entry(row.entry_id);
+  private happeningOf(post: UnmadePost): ContestHappening | undefined {
+    const contest = this.get(post.contestId);
+    const entry = post.entryId === undefined ? undefined : this.entry(post.entryId);
     if (!contest) return undefined;
-    switch (row.type) {
+    switch (post.type) {
       case 'started':
         return contest.status === 'open' && !contest.announcement ? { type: 'started', contest } : undefined;
       case 'entry_posted': {
@@ -627,59 +520,6 @@ export class Contests {
       }
     }
   }
-}
-
-/**
- * When a contest ends: a duration ("90m", "2h", "1d12h", "45s") from now, or a date ("2026-12-24",
- * "2026-12-24 18:00", "2026-12-24T18:00+01:00"). Between 10 seconds and 30 days.
- */
-export function parseEndTime(text: string, now: number): number {
-  const trimmed = text.trim().toLowerCase();
-  const units: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-  let endsAt: number | undefined;
-  if (/^(\d+\s*[smhdw]\s*)+$/.test(trimmed)) {
-    let total = 0;
-    for (const match of trimmed.matchAll(/(\d+)\s*([smhdw])/g)) total += Number(match[1]) * units[match[2]!]!;
-    endsAt = now + total;
-  } else if (/^\d{4}-\d{2}-\d{2}/.test(trimmed)) {
-    endsAt = parseDate(trimmed, text);
-    // Said with the time it was read as, since a date without an offset is UTC, which may not be the member's.
-    if (endsAt !== undefined && endsAt <= now) throw new BotError('invalid_option', `"${text}" has passed: it was ${formatWhen(endsAt, now)} (a date without an offset is read in UTC).`, 'ends');
-  }
-  if (endsAt === undefined) throw new BotError('invalid_option', `"${text}" is not a duration or a date: write 2h, 3d, 1d12h, or 2026-12-24T18:00Z.`, 'ends');
-  if (endsAt - now < DURATION_RANGE.minMs) throw new BotError('invalid_option', 'A contest must run for at least 10 seconds (and end in the future).', 'ends');
-  if (endsAt - now > DURATION_RANGE.maxMs) throw new BotError('invalid_option', 'A contest can run for at most 30 days.', 'ends');
-  return endsAt;
-}
-
-const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})(?:[t ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(z|utc|[+-]\d{2}:?\d{2})?$/;
-
-/** Whether `text` is written as a date `parseEndTime` reads (a day, with a time of day and an offset or not). */
-export function isDateText(text: string): boolean {
-  return DATE_PATTERN.test(text.trim().toLowerCase());
-}
-
-/**
- * A date and time of day, in UTC unless it names an offset: the bot writes every time in UTC, and
- * the server's own time zone is nobody's in the chat (Date.parse would read "2026-12-24T18:00" in
- * it, "2026-12-24" in UTC, and 30 February as 2 March). Undefined when it is not written so.
- */
-function parseDate(trimmed: string, text: string): number | undefined {
-  const match = DATE_PATTERN.exec(trimmed);
-  if (!match) return undefined;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
-  if (hour > 23 || minute > 59 || second > 59) throw new BotError('invalid_option', `"${text}": that is not a time of day (00:00 to 23:59).`, 'ends');
-  // Date.UTC rolls 30 February over to March: a day that comes back different is not in the calendar.
-  const at = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  if (at.getUTCFullYear() !== year || at.getUTCMonth() !== month - 1 || at.getUTCDate() !== day) throw new BotError('invalid_option', `"${text}": that day is not in the calendar.`, 'ends');
-  return at.getTime() - offsetMinutes(match[7]) * 60_000;
-}
-
-/** "+01:00" → 60, "-0530" → -330; none, "z" or "utc" → 0. */
-function offsetMinutes(offset: string | undefined): number {
-  const match = /^([+-])(\d{2}):?(\d{2})$/.exec(offset ?? '');
-  if (!match) return 0;
-  return (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3]));
 }
 
 /** A member's key in the limits on entries and votes. */

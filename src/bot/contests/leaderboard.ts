@@ -1,7 +1,8 @@
 import { counted, formatWhen, shortenedList } from '../format.ts';
 import type { JobStore } from '../jobs/store.ts';
 import { POSTED_SHEET, renderContactSheet } from '../styles/library.ts';
-import type { Contest, ContestEntry, Contests } from './contests.ts';
+import type { Contests } from './contests.ts';
+import type { Contest, ContestEntry } from './types.ts';
 
 export interface Leaderboard {
   readonly text: string;
