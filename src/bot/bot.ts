@@ -144,6 +144,7 @@ export function createBot(options: BotOptions): Bot {
     job: (id) => store.get(id),
     entryOptions: { size: limits.defaultSize, iterations: limits.defaultIterations },
     onTimerError: (error) => logger.error({ err: error }, 'could not close or remind the contests that are due; trying again in a minute'),
+    onPostNotKept: (error) => logger.warn({ err: error }, 'could not keep a contest message until it is posted (the store refused the write); it is posted now, but not again should the chat fail until a restart'),
   });
   queue.onEvent((event) => contests.handleJobEvent(event));
   const leaderboard = (contest: Contest, top: number, viewerId?: string) => renderLeaderboard(contests, store, contest, top, viewerId);

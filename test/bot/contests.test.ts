@@ -30,6 +30,7 @@ let contests: Contests;
 let events: ContestEvent[];
 let timers: { at: number; callback: () => void; cleared: boolean }[];
 let timerErrors: unknown[];
+let postsNotKept: unknown[];
 let stylePath: string;
 /** Whether the events' messages reach the chat: a listener that posted them says so, as the adapters do. */
 let platformUp: boolean;
@@ -51,6 +52,7 @@ function createContests(): Contests {
       clear: (handle) => void ((handle as { cleared: boolean }).cleared = true),
     },
     onTimerError: (error) => timerErrors.push(error),
+    onPostNotKept: (error) => postsNotKept.push(error),
   });
   instance.onEvent((event) => {
     events.push(event);
@@ -82,6 +84,7 @@ beforeEach(async () => {
   events = [];
   timers = [];
   timerErrors = [];
+  postsNotKept = [];
   platformUp = true;
   stylePath = join(await mkdtemp(join(tmpdir(), 'impasto-style-')), 'style.png');
   await writeFile(stylePath, 'style image bytes');
@@ -359,11 +362,12 @@ describe('contest rules', () => {
     expect(events).toEqual([]);
   });
 
-  it('still emits a post the store could not record, without a post id', async () => {
+  it('still emits a post the store could not record, without a post id, and says so', async () => {
     db.exec('DROP TABLE contest_posts');
     await startContest();
     expect(events).toMatchObject([{ type: 'started' }]);
     expect(events[0]!.postId).toBeUndefined();
+    expect(postsNotKept).toEqual([expect.objectContaining({ message: expect.stringContaining('no such table: contest_posts') })]);
   });
 
   it('lets moderators end early, cancel and remove entries; members withdraw only their own', async () => {

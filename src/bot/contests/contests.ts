@@ -26,6 +26,8 @@ export interface ContestDependencies {
   readonly timers?: { set(callback: () => void, ms: number): unknown; clear(handle: unknown): void };
   /** A timed close or reminder that failed (the store could not write, as with a full disk); it is tried again a minute later. */
   readonly onTimerError?: (error: unknown) => void;
+  /** A message that must reach its channel, which the store could not keep (a full disk): it is posted now, but not again after a stop. */
+  readonly onPostNotKept?: (error: unknown) => void;
 }
 
 /** How long a timed close or reminder that failed waits before it is tried again. */
@@ -125,7 +127,7 @@ export class Contests {
 
   constructor(private readonly deps: ContestDependencies) {
     this.now = deps.now ?? Date.now;
-    this.posts = new ContestPosts(deps.db, this.now);
+    this.posts = new ContestPosts(deps.db, this.now, deps.onPostNotKept);
     this.timers = deps.timers ?? {
       set: (callback, ms) => setTimeout(callback, ms).unref(),
       clear: (handle) => clearTimeout(handle as NodeJS.Timeout),

@@ -35,6 +35,8 @@ export class ContestPosts {
   constructor(
     private readonly db: Db,
     private readonly now: () => number,
+    /** A message the store could not keep (a full disk): posted now all the same, but not again after a stop. */
+    private readonly onNotKept: (error: unknown) => void = () => undefined,
   ) {}
 
   /**
@@ -47,7 +49,8 @@ export class ContestPosts {
     try {
       const entryId = 'entry' in happening ? happening.entry.id : null;
       return Number(this.db.prepare('INSERT INTO contest_posts (contest_id, entry_id, type, created_at) VALUES (?, ?, ?, ?)').run(happening.contest.id, entryId, happening.type, this.now()).lastInsertRowid);
-    } catch {
+    } catch (error) {
+      this.onNotKept(error);
       return undefined;
     }
   }
