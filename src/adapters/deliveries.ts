@@ -93,10 +93,11 @@ export function deliverJobEvents(bot: Bot, platform: Platform, deliver: (deliver
 }
 
 /**
- * Runs `attempt`, and again after each of `retryDelaysMs` while it fails temporarily (`isTemporary`)
- * and is `stillWanted`: `delivered`, `refused` (a failure that will not change), or `given up` (out
- * of tries, no longer wanted, or `signal` aborted: the bot stopping, before or between tries). Each
- * failure goes to `onError`, with the delay before the next try when there is one.
+ * Runs `attempt` while it is `stillWanted`, again after each of `retryDelaysMs` while it fails
+ * temporarily (`isTemporary`): `delivered`, `refused` (a failure that will not change), or
+ * `given up` (out of tries, no longer wanted, or `signal` aborted: the bot stopping, before or
+ * between tries). Each failure goes to `onError`, with the delay before the next try when there
+ * is one.
  */
 async function tryWhileTemporary(
   attempt: () => Promise<void>,
@@ -104,14 +105,15 @@ async function tryWhileTemporary(
 ): Promise<'delivered' | 'refused' | 'given up'> {
   const { isTemporary, retryDelaysMs, signal, onError, stillWanted = () => true } = options;
   for (const retryInMs of [...retryDelaysMs, undefined]) {
-    // Nothing new is begun once the bot is stopping: the next start sends it.
-    if (signal.aborted) return 'given up';
+    // Nothing new is begun once the bot is stopping (the next start sends it), nor once it is no
+    // longer wanted: an event may wait a while behind another's tries.
+    if (signal.aborted || !stillWanted()) return 'given up';
     const failure = await attempt().then(() => undefined, (error: unknown) => ({ error }));
     if (!failure) return 'delivered';
     const temporary = isTemporary(failure.error);
     onError(failure.error, temporary && !signal.aborted ? retryInMs : undefined);
     if (!temporary) return 'refused';
-    if (retryInMs === undefined || !(await waitUnlessStopped(retryInMs, signal)) || !stillWanted()) return 'given up';
+    if (retryInMs === undefined || !(await waitUnlessStopped(retryInMs, signal))) return 'given up';
   }
   return 'given up';
 }
@@ -169,7 +171,8 @@ export interface ContestDeliveryOptions {
  * one message that must arrive, and does not redo what succeeded (the adapters' `contests.ts`). A
  * failure is reported and does not hold up the next event. An event whose message must arrive
  * (`postId`) is recorded as posted once it was; one never posted is emitted again by the bot's next
- * start (`Contests.resume`).
+ * start (`Contests.resume`); one dropped meanwhile (a vote count a later one replaced, a forgotten
+ * member's entry) is not rendered, or no longer retried.
  */
 export function deliverContestEvents(bot: Bot, platform: Platform, render: (event: ContestEvent) => Promise<void>, options: ContestDeliveryOptions): () => Promise<void> {
   const { onError, isTemporary = () => false, retryDelaysMs = ANSWER_RETRY_DELAYS_MS } = options;

@@ -121,7 +121,9 @@ describe('contests on Discord', () => {
     // A JPEG, named as one (a chat shows it from its name).
     expect([winners.files[0]!.filename, (await sharp(winners.files[0]!.bytes).metadata()).format]).toEqual(['winners.jpg', 'jpeg']);
     expect(descriptionOf(winners)).toBe('The top entries of "Winter", each labelled with its place, its author and its votes.');
-    // Voting is frozen.
+    // Voting is frozen: each entry's button goes grey, beside its final count.
+    const frozen = await fake.waitForRequest((request) => request.method === 'PATCH' && String((request.json as { content?: string }).content).includes(`by <@${users.alice.id}> for "Winter"`) && (request.json as { components: { components: { disabled?: boolean }[] }[] }).components[0]!.components[0]!.disabled === true);
+    expect((frozen.json as { content: string }).content).toMatch(/: 1 vote$/);
     const late = press(users.carol, voteId(aliceEntry));
     fake.dispatchInteraction(late);
     expect(await replyTo(late)).toBe('"Winter" has ended: voting is closed.');
@@ -192,6 +194,37 @@ describe('contests on Discord', () => {
     fake.dispatchInteraction(moderatorCommand('cancel'));
     await fake.waitForRequest((request) => isPost(request, /"Thaw" was cancelled/));
   }, 60_000);
+
+  it('shows at the next start the vote count Discord failed to show until the bot stopped, as it then stands, and not again', async () => {
+    const contentOf = (request: discord.RecordedRequest) => String((request.json as { content?: string } | undefined)?.content);
+    const isAliceEntry = (request: discord.RecordedRequest) => contentOf(request).includes(`by <@${users.alice.id}> for "Frost"`);
+    const isCountEdit = (request: discord.RecordedRequest) => request.method === 'PATCH' && isAliceEntry(request);
+    startContest('Frost', '1h');
+    await fake.waitForRequest((request) => request.method === 'POST' && /Style contest "Frost"/.test(contentOf(request)));
+    const photo = fake.addCdnFile('frost.jpg', await readFile(sharedImagePath('content_person.jpg')), 'image/jpeg');
+    const attachment = discord.attachmentObject(photo, 'frost.jpg', 'image/jpeg', 40_000);
+    fake.dispatchInteraction(contestCommand(users.alice, 'enter', [{ name: 'content', type: 11, value: attachment.id }], { attachments: { [attachment.id]: attachment } }));
+    const entry = await fake.waitForRequest((request) => request.method === 'POST' && isAliceEntry(request), 60_000);
+    const voteId = (entry.json as { components: { components: { custom_id: string }[] }[] }).components[0]!.components[0]!.custom_id;
+
+    const stopFailing = fake.failRequests(isCountEdit, Number.POSITIVE_INFINITY, 503);
+    for (const user of [users.bob, users.carol]) {
+      const vote = press(user, voteId);
+      fake.dispatchInteraction(vote);
+      expect(await replyTo(vote)).toMatch(/^You voted for alice's entry/);
+    }
+    // The latest count's two tries (the first, and one after 20 ms), of four requests each, failed.
+    await fake.waitForRequest(() => fake.requests.filter((request) => isCountEdit(request) && contentOf(request).endsWith(': 2 votes')).length === 8);
+
+    await restartBot(stopFailing);
+    const shown = await fake.waitForRequest((request) => isCountEdit(request) && request.failedWith === undefined);
+    expect(contentOf(shown)).toBe(`Entry ${voteId.split(':').at(-1)!} by <@${users.alice.id}> for "Frost": 2 votes`);
+    await restartBot();
+    // Posts come in order: had the count been edited again, it would have been before the cancellation.
+    fake.dispatchInteraction(moderatorCommand('cancel'));
+    await fake.waitForRequest((request) => request.method === 'POST' && /"Frost" was cancelled/.test(contentOf(request)));
+    expect(fake.requests.filter((request) => isCountEdit(request) && request.failedWith === undefined)).toHaveLength(1);
+  }, 90_000);
 
   it('reminds the channel of a long contest an hour before its end, when that time passed during a restart', async () => {
     startContest('Harvest', '2d');

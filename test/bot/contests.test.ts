@@ -309,8 +309,7 @@ describe('contest rules', () => {
       ['entry_posted', true],
       ['entry_posted', true],
       ['entry_withdrawn', true],
-      // A vote count is not posted again: the next vote corrects it.
-      ['votes_changed', false],
+      ['votes_changed', true],
       ['closed', true],
     ]);
 
@@ -328,11 +327,44 @@ describe('contest rules', () => {
     platformUp = true;
     restart();
     // Bob's entry was withdrawn before it was ever shown: neither it nor its withdrawal is posted.
+    // Alice's entry is posted with its count, and the contest is over: the count is not edited.
     expect(events).toMatchObject([
       { type: 'entry_posted', entry: { id: alice, votes: 1 }, progress: { uploaded: 'yes', step: '2' } },
       { type: 'closed', contest: { id: contest.id }, early: true, ranking: [{ id: alice, votes: 1 }] },
     ]);
     restart();
+    expect(events).toEqual([]);
+  });
+
+  it('shows at the next start the latest count of an entry whose votes never reached the channel, once', async () => {
+    await startContest(2, 2);
+    const alice = await enterAndPost(member('alice'));
+    const bob = await enterAndPost(member('bob'));
+    contests.setEntryMessage(alice, { messageId: 'm-alice' });
+    contests.setEntryMessage(bob, { messageId: 'm-bob' });
+    platformUp = false;
+    contests.vote(member('carol'), alice);
+    const firstCount = events.at(-1)!;
+    contests.vote(member('dave'), alice);
+    // The later count replaces the earlier one: a retry of the earlier one stops.
+    expect(contests.posts.isUnposted(firstCount.postId!)).toBe(false);
+    contests.vote(member('carol'), bob);
+    contests.vote(member('carol'), bob); // taken back
+
+    platformUp = true;
+    contests.stop();
+    events = [];
+    contests = createContests();
+    contests.resume();
+    expect(events).toMatchObject([
+      { type: 'votes_changed', entry: { id: alice, votes: 2 } },
+      { type: 'votes_changed', entry: { id: bob, votes: 0 } },
+    ]);
+    expect(events).toHaveLength(2);
+    contests.stop();
+    events = [];
+    contests = createContests();
+    contests.resume();
     expect(events).toEqual([]);
   });
 

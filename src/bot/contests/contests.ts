@@ -487,7 +487,8 @@ export class Contests {
    * An unmade post's event as of now, or none when its message would be wrong now or was made
    * (the stop came between the platform taking it and the store hearing so): an announcement of a
    * contest over since, an entry withdrawn since or already posted (or withdrawn before it was),
-   * a reminder past its time.
+   * a vote count of a contest over since (closing shows the final counts) or of an entry not shown
+   * yet (its post carries the count), a reminder past its time.
    */
   private happeningOf(post: UnmadePost): ContestHappening | undefined {
     const contest = this.get(post.contestId);
@@ -500,6 +501,8 @@ export class Contests {
         const job = entry ? this.deps.job(entry.jobId) : undefined;
         return entry?.status === 'posted' && !entry.message && job ? { type: 'entry_posted', contest, entry, job } : undefined;
       }
+      case 'votes_changed':
+        return contest.status === 'open' && entry?.status === 'posted' && entry.message ? { type: 'votes_changed', contest, entry } : undefined;
       case 'entry_withdrawn':
         return entry?.message && (entry.status === 'withdrawn' || entry.status === 'removed') ? { type: 'entry_withdrawn', contest, entry, byModerator: entry.status === 'removed' } : undefined;
       case 'closed':

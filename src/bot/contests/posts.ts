@@ -2,10 +2,10 @@ import type { Db } from '../database.ts';
 import type { ContestEvent, ContestHappening, PostProgress } from './types.ts';
 
 /**
- * The events posted again by the next start if the platform never took them. Not a vote count (the
- * next vote corrects it), nor a failed entry (its member hears of it in their job's answer).
+ * The events posted again by the next start if the platform never took them: all but a failed entry
+ * (its member hears of it in their job's answer). Of an entry's vote counts only the latest is kept.
  */
-const MUST_POST: ReadonlySet<ContestEvent['type']> = new Set(['started', 'entry_posted', 'entry_withdrawn', 'closed', 'cancelled', 'closing_soon']);
+const MUST_POST: ReadonlySet<ContestEvent['type']> = new Set(['started', 'entry_posted', 'votes_changed', 'entry_withdrawn', 'closed', 'cancelled', 'closing_soon']);
 /** How long a post that never got through is tried at each start (its platform may have been unplugged since). */
 const UNPOSTED_KEPT_MS = 7 * 86_400_000;
 
@@ -42,20 +42,24 @@ export class ContestPosts {
   /**
    * Stores the happening if its message must arrive (`MUST_POST`), and returns its post's id. None
    * for the others, and none when the store could not write (a full disk): that message is still
-   * posted now, as before the store kept them, only not again after a stop.
+   * posted now, as before the store kept them, only not again after a stop. A vote count replaces
+   * the entry's earlier one not yet shown: that one is no longer wanted (a retry of it stops).
    */
   record(happening: ContestHappening): number | undefined {
     if (!MUST_POST.has(happening.type)) return undefined;
     try {
       const entryId = 'entry' in happening ? happening.entry.id : null;
-      return Number(this.db.prepare('INSERT INTO contest_posts (contest_id, entry_id, type, created_at) VALUES (?, ?, ?, ?)').run(happening.contest.id, entryId, happening.type, this.now()).lastInsertRowid);
+      return this.db.transaction(() => {
+        if (happening.type === 'votes_changed') this.db.prepare("DELETE FROM contest_posts WHERE type = 'votes_changed' AND entry_id = ?").run(entryId);
+        return Number(this.db.prepare('INSERT INTO contest_posts (contest_id, entry_id, type, created_at) VALUES (?, ?, ?, ?)').run(happening.contest.id, entryId, happening.type, this.now()).lastInsertRowid);
+      })();
     } catch (error) {
       this.onNotKept(error);
       return undefined;
     }
   }
 
-  /** Whether the post is still to be made: not made, nor dropped meanwhile (its member forgotten). */
+  /** Whether the post is still to be made: not made, nor dropped meanwhile (its member forgotten, a later vote count in its place). */
   isUnposted(postId: number): boolean {
     return this.db.prepare('SELECT 1 FROM contest_posts WHERE id = ?').get(postId) !== undefined;
   }
