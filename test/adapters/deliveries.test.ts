@@ -20,19 +20,34 @@ describe('contest deliveries: as the adapter stops, and a post dropped while it 
     await harness?.stop();
   });
 
-  it('waits for the post in flight and records it, and begins no other', async () => {
+  const { requester, origin } = contextFor('mod', { platform: 'discord', isModerator: true });
+  const startContest = (title: string) =>
+    harness.bot.contests.start({ title, stylePath: sharedImagePath('style_starry_night.jpg'), styleLabel: 'starry-night', endsAt: Date.now() + 3_600_000, maxEntries: 1 }, requester, origin);
+
+  /**
+   * Delivers the contest events to a platform that holds its answer to every post until `release`:
+   * what was `emitted`, what was `rendered` (begun), and `stop` (the adapter's, then no more listening).
+   */
+  function deliverToHeldPlatform() {
     let release!: () => void;
     const platformAnswers = new Promise<void>((resolve) => (release = resolve));
     const rendered: ContestEvent[] = [];
     const emitted: ContestEvent[] = [];
     const unlisten = harness.bot.onContestEvent((event) => emitted.push(event));
-    const stop = deliverContestEvents(harness.bot, 'discord', async (event) => {
+    const stopDelivering = deliverContestEvents(harness.bot, 'discord', async (event) => {
       rendered.push(event);
       await platformAnswers;
     }, { onError: () => undefined });
+    const stop = async () => {
+      await stopDelivering();
+      unlisten();
+    };
+    return { rendered, emitted, release, stop };
+  }
 
-    const { requester, origin } = contextFor('mod', { platform: 'discord', isModerator: true });
-    await harness.bot.contests.start({ title: 'Dusk', stylePath: sharedImagePath('style_starry_night.jpg'), styleLabel: 'starry-night', endsAt: Date.now() + 3_600_000, maxEntries: 1 }, requester, origin);
+  it('waits for the post in flight and records it, and begins no other', async () => {
+    const { rendered, emitted, release, stop } = deliverToHeldPlatform();
+    await startContest('Dusk');
     harness.bot.contests.cancel(requester, origin.channelId);
     expect(emitted.map((event) => event.type)).toEqual(['started', 'cancelled']);
 
@@ -40,35 +55,23 @@ describe('contest deliveries: as the adapter stops, and a post dropped while it 
     const stopped = stop();
     release();
     await stopped;
-    unlisten();
     expect(rendered.map((event) => event.type)).toEqual(['started']);
     expect(harness.bot.contests.posts.isUnposted(emitted[0]!.postId!)).toBe(false);
     expect(harness.bot.contests.posts.isUnposted(emitted[1]!.postId!)).toBe(true);
   });
 
   it('does not render a post dropped while it waited behind another', async () => {
-    let release!: () => void;
-    const platformAnswers = new Promise<void>((resolve) => (release = resolve));
-    const rendered: ContestEvent[] = [];
-    const emitted: ContestEvent[] = [];
-    const unlisten = harness.bot.onContestEvent((event) => emitted.push(event));
-    const stop = deliverContestEvents(harness.bot, 'discord', async (event) => {
-      rendered.push(event);
-      await platformAnswers;
-    }, { onError: () => undefined });
-
-    const { requester, origin } = contextFor('mod', { platform: 'discord', isModerator: true });
-    await harness.bot.contests.start({ title: 'Dawn', stylePath: sharedImagePath('style_starry_night.jpg'), styleLabel: 'starry-night', endsAt: Date.now() + 3_600_000, maxEntries: 1 }, requester, origin);
+    const { rendered, emitted, release, stop } = deliverToHeldPlatform();
+    await startContest('Dawn');
     harness.bot.contests.cancel(requester, origin.channelId);
     // The cancellation's post is dropped while the announcement is on its way (as a later vote
     // count drops an earlier one, or forgetting a member their entries').
     harness.bot.contests.posts.markPosted(emitted[1]!.postId!);
     release();
     // Posts come in order: the next contest's announcement comes after where the cancellation would have.
-    await harness.bot.contests.start({ title: 'Noon', stylePath: sharedImagePath('style_starry_night.jpg'), styleLabel: 'starry-night', endsAt: Date.now() + 3_600_000, maxEntries: 1 }, requester, origin);
+    await startContest('Noon');
     await vi.waitFor(() => expect(rendered).toHaveLength(2));
     await stop();
-    unlisten();
     harness.bot.contests.cancel(requester, origin.channelId);
     expect(rendered.map((event) => [event.type, event.contest.title])).toEqual([['started', 'Dawn'], ['started', 'Noon']]);
   });
