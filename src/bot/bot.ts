@@ -102,6 +102,8 @@ export interface Bot {
   engineProblem(): string | undefined;
   /** The Prometheus endpoint, when IMPASTO_METRICS_PORT is set. */
   metricsUrl(): string | undefined;
+  /** An adapter's live connection to its platform holds, or was lost and is being re-established (`impasto_chat_connected` in the metrics). */
+  reportConnection(platform: Platform, connected: boolean): void;
   /** Waits until no job is queued or running. */
   idle(): Promise<void>;
   /** Starts no more jobs until the next start; queued ones wait, kept in the store (tests hold a job queued with it). */
@@ -261,6 +263,7 @@ export function createBot(options: BotOptions): Bot {
     engineInfo: runtime.engineInfo,
     engineProblem: runtime.engineProblem,
     metricsUrl: runtime.metricsUrl,
+    reportConnection: runtime.reportChatConnection,
     idle: () => queue.onIdle(),
     pauseQueue: () => queue.pause(),
     contests,

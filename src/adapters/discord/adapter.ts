@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Bot } from '../../bot/bot.ts';
 import { ConfigError, type BotEnvironment } from '../../bot/config.ts';
 import { networkCodeOf, unreachableText } from '../connection-errors.ts';
+import { watchConnection, type ConnectionWatchOptions } from '../connection-watch.ts';
 import { deliverJobEvents } from '../deliveries.ts';
 import { renderContestsOnDiscord } from './contests.ts';
 import { onAutocomplete } from './listeners/autocomplete.ts';
@@ -30,6 +31,8 @@ export interface DiscordAdapterOptions {
   readonly uploadLimits?: UploadLimitsByBoost;
   /** How long to wait before each new try of a job's last message, or a contest's post, after a temporary failure (tests shorten them). */
   readonly answerRetryDelaysMs?: readonly number[];
+  /** When a lost gateway connection is said in the log, and said again (tests shorten them). */
+  readonly connectionLogMs?: Pick<ConnectionWatchOptions, 'graceMs' | 'reminderMs'>;
 }
 
 export interface DiscordAdapter {
@@ -108,9 +111,22 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     throw new ConfigError(describeLoginFailure(error, env), { cause: error });
   }
   logger.info({ user: client.user?.tag }, 'connected to Discord');
+  const connection = watchConnection({ platform: 'Discord', logger, report: (connected) => bot.reportConnection('discord', connected), ...options.connectionLogMs });
+  client.on(Events.ShardReconnecting, () => connection.lost());
+  client.on(Events.ShardResume, () => connection.restored());
+  client.on(Events.ShardReady, () => connection.restored());
+  // discord.js reconnects by itself but for a few close codes (a token reset meanwhile, intents taken away).
+  let stopping = false;
+  client.on(Events.ShardDisconnect, (event) => {
+    if (stopping) return;
+    connection.lost();
+    logger.error({ code: event.code }, `Discord closed the gateway connection for good (close code ${event.code}): nothing said in chat reaches the bot until it is restarted, after checking DISCORD_TOKEN and the bot's intents in the developer portal`);
+  });
   return {
     client,
     async stop() {
+      stopping = true;
+      connection.stop();
       await stopContests();
       await state.deliveries.stop();
       await client.destroy();

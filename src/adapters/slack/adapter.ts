@@ -1,10 +1,11 @@
-import { App, LogLevel, webApi } from '@slack/bolt';
+import { App, LogLevel, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Bot } from '../../bot/bot.ts';
 import { ConfigError, type BotEnvironment } from '../../bot/config.ts';
 import { networkCodeOf, unreachableText } from '../connection-errors.ts';
+import type { ConnectionWatchOptions } from '../connection-watch.ts';
 import { deliverJobEvents } from '../deliveries.ts';
 import { renderContestsOnSlack } from './contests.ts';
 import { redrawHomesOnJobEvents, registerAppHome } from './listeners/app-home.ts';
@@ -19,6 +20,7 @@ import { registerUseAsStyle } from './listeners/use-as-style.ts';
 import { registerStylizeCommand } from './listeners/stylize-command.ts';
 import { boltLogger, guardedReceiver } from './receiver.ts';
 import { deliverToSlack, isTemporarySlackError, logSlackFailure } from './render.ts';
+import { keepSocketConnected } from './socket-connection.ts';
 import type { SlackState } from './state.ts';
 
 export interface SlackAdapterOptions {
@@ -27,6 +29,10 @@ export interface SlackAdapterOptions {
   readonly logger: Logger;
   /** How long to wait before each new try of a job's last message, or a contest's post, after a temporary failure (tests shorten them). */
   readonly answerRetryDelaysMs?: readonly number[];
+  /** Socket Mode: when a lost connection is said in the log, and said again (tests shorten them). */
+  readonly connectionLogMs?: Pick<ConnectionWatchOptions, 'graceMs' | 'reminderMs'>;
+  /** Socket Mode: the waits before each new try at a lost connection (tests shorten them). */
+  readonly reconnectDelaysMs?: readonly number[];
 }
 
 export interface SlackAdapter {
@@ -54,10 +60,16 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     .catch((error: unknown) => {
       throw new ConfigError(describeStartFailure(error, 'SLACK_BOT_TOKEN', env), { cause: error });
     });
+  // Socket Mode's receiver is made here rather than by Bolt: its client's connection is kept up by
+  // `keepSocketConnected` (the client's own reconnection can give up for good), and its errors are
+  // about that connection, which the adapter says in the log itself: warnings.
+  const socketReceiver = socketMode
+    ? new SocketModeReceiver({ appToken: env.SLACK_APP_TOKEN ?? '' /* required in Socket Mode by the config */, autoReconnectEnabled: false, installerOptions: { clientOptions }, logger: boltLogger(logger, 'warn'), logLevel: LogLevel.ERROR })
+    : undefined;
   const app = new App({
     token: env.SLACK_BOT_TOKEN,
     ...(identity.bot_id && identity.user_id ? { botId: identity.bot_id, botUserId: identity.user_id, tokenVerificationEnabled: false } : {}),
-    ...(socketMode ? { socketMode: true, appToken: env.SLACK_APP_TOKEN, installerOptions: { clientOptions } } : { receiver: guardedReceiver(env.SLACK_SIGNING_SECRET ?? '', logger) }),
+    ...(socketReceiver ? { socketMode: true, receiver: socketReceiver } : { receiver: guardedReceiver(env.SLACK_SIGNING_SECRET ?? '', logger) }),
     clientOptions,
     logLevel: LogLevel.ERROR,
     logger: boltLogger(logger),
@@ -92,10 +104,15 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   }
   const port = socketMode ? undefined : ((started as Server).address() as AddressInfo).port;
   logger.info({ mode: env.SLACK_MODE, port }, 'connected to Slack');
+  // Over HTTP Slack calls the bot: there is no connection of the bot's to keep.
+  const connection = socketReceiver
+    ? keepSocketConnected(socketReceiver.client, { logger, report: (connected) => bot.reportConnection('slack', connected), ...options.connectionLogMs, reconnectDelaysMs: options.reconnectDelaysMs })
+    : undefined;
   return {
     app,
     port,
     async stop() {
+      connection?.stop();
       await stopContests();
       stopHomes();
       await deliveries.stop();

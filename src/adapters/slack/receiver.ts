@@ -15,14 +15,14 @@ export function guardedReceiver(signingSecret: string, logger: Logger): HTTPRece
   return receiver;
 }
 
-/** Bolt's logger interface, writing into pino. */
-export function boltLogger(logger: Logger) {
+/** Bolt's logger interface, writing into pino; `errorLevel` is where the library's errors go. */
+export function boltLogger(logger: Logger, errorLevel: 'error' | 'warn' = 'error') {
   let level = LogLevel.ERROR;
   return {
     debug: (...message: unknown[]) => logger.debug({ slack: message.map(String).join(' ') }),
     info: (...message: unknown[]) => logger.info({ slack: message.map(String).join(' ') }),
     warn: (...message: unknown[]) => logger.warn({ slack: message.map(String).join(' ') }),
-    error: (...message: unknown[]) => logger.error({ slack: message.map(String).join(' ') }),
+    error: (...message: unknown[]) => logger[errorLevel]({ slack: message.map(String).join(' ') }),
     setLevel: (next: LogLevel) => (level = next),
     getLevel: () => level,
     setName: () => undefined,

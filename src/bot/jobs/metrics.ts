@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { FINAL_EVENTS, JOB_LANES, laneOf, type JobLane, type JobQueue } from './queue.ts';
+import type { Platform } from './store.ts';
 import { listenOn } from '../listen.ts';
 import { freeBytesOf } from '../files.ts';
 
@@ -44,10 +45,19 @@ function engineRestarts(registry: Registry): Counter<'lane'> {
   return new Counter({ name: 'impasto_engine_restarts_total', help: 'Engine processes that died or were killed (a crash, or a job that ignored its time limit)', labelNames: ['lane'], registers: [registry] });
 }
 
-/** The bot's view: jobs by method and state, how long they waited and ran (once it `observe`s its queue). */
-export function createBotMetrics(dataDir: string): EngineCrashCounter & { readonly registry: Registry; observe(queue: JobQueue): void } {
+/**
+ * The bot's view: jobs by method and state, how long they waited and ran (once it `observe`s its
+ * queue), and whether each chat platform's live connection holds (as its adapter reports it).
+ */
+export function createBotMetrics(dataDir: string): EngineCrashCounter & { readonly registry: Registry; observe(queue: JobQueue): void; chatConnection(platform: Platform, connected: boolean): void } {
   const registry = createRegistry();
   diskFree(registry, dataDir);
+  const chatConnected = new Gauge({
+    name: 'impasto_chat_connected',
+    help: "Whether the bot's live connection to a chat platform holds (1) or is lost and being re-established (0): Discord's gateway, Slack's Socket Mode; absent for Slack over HTTP",
+    labelNames: ['platform'],
+    registers: [registry],
+  });
   const submitted = new Counter({ name: 'impasto_jobs_submitted_total', help: 'Jobs accepted into the queue', labelNames: ['method'], registers: [registry] });
   const finished = new Counter({ name: 'impasto_jobs_finished_total', help: 'Jobs that ended, by how (succeeded, failed, cancelled)', labelNames: ['method', 'outcome'], registers: [registry] });
   const duration = new Histogram({ name: 'impasto_job_duration_seconds', help: 'From start to result, of jobs that succeeded', labelNames: ['method'], buckets: DURATION_BUCKETS, registers: [registry] });
@@ -71,6 +81,7 @@ export function createBotMetrics(dataDir: string): EngineCrashCounter & { readon
   return {
     registry,
     engineCrashed: (lane) => restarts.inc({ lane }),
+    chatConnection: (platform, connected) => chatConnected.set({ platform }, connected ? 1 : 0),
     observe(queue) {
       observed = queue;
       queue.onEvent((event) => {

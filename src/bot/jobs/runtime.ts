@@ -15,7 +15,7 @@ import { downloadSegmentationModel, hasSegmentationModel, SEGMENTATION_CACHE_DIR
 import { downloadFastNetworks } from '../../engine/fast/download.ts';
 import { installedFastNetworks } from '../../engine/fast/manifest.ts';
 import { SpeedModel } from './speed.ts';
-import { JobStore } from './store.ts';
+import { JobStore, type Platform } from './store.ts';
 import { WeightsError } from '../../engine/errors.ts';
 
 /** The job runtime: where jobs are kept (SQLite), the queue in front of the engine, and the engine's process. */
@@ -39,6 +39,8 @@ export interface JobRuntime {
   readonly trainedNetworksDir: string;
   /** The Prometheus endpoint, when IMPASTO_METRICS_PORT is set (after `start`). */
   metricsUrl(): string | undefined;
+  /** Whether a chat platform's live connection holds, for the metrics (`impasto_chat_connected`). */
+  reportChatConnection(platform: Platform, connected: boolean): void;
   /** Drops the engines' shared copy of a trained network (see `Dispatch.releaseNetwork`). */
   releaseNetwork(name: string): Promise<void>;
   start(): Promise<void>;
@@ -146,6 +148,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     engineProblem: () => engineProblem,
     trainedNetworksDir,
     metricsUrl: () => metricsServer?.url,
+    reportChatConnection: (platform, connected) => metrics.chatConnection(platform, connected),
     releaseNetwork: (name) => dispatch.releaseNetwork(name),
     async start() {
       if (env.IMPASTO_METRICS_PORT !== undefined) metricsServer = await serveMetrics(metrics.registry, { host: env.IMPASTO_METRICS_HOST, port: env.IMPASTO_METRICS_PORT }, logger.child({ component: 'metrics' }));

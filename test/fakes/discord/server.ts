@@ -83,6 +83,8 @@ export interface FakeDiscord {
   postDirectMessage(author: FakeUser, message: Record<string, unknown>): Record<string, unknown>;
   /** Drops the gateway connection (as a network blip does); the client is expected to resume. */
   dropGateway(): void;
+  /** Drops the gateway connection and refuses new ones (as an outage does) until the function it returns is called. */
+  takeGatewayDown(): () => void;
   /**
    * Boosts the fake's server to `premiumTier` (GUILD_UPDATE, as Discord sends it) and from then on
    * takes attachments up to `maxFileBytes` (boosts raise the upload limit at levels 2 and 3).
@@ -215,8 +217,9 @@ export async function startFakeDiscord({ maxFileBytes = 10 * 1024 * 1024 }: { ma
   }
 
   const gateway = new WebSocketServer({ noServer: true });
+  let gatewayDown = false;
   server.on('upgrade', (request, socket, head) => {
-    if (!request.url?.startsWith('/gateway')) return socket.destroy();
+    if (!request.url?.startsWith('/gateway') || gatewayDown) return socket.destroy();
     gateway.handleUpgrade(request, socket, head, (ws) => acceptGateway(ws));
   });
 
@@ -313,6 +316,11 @@ export async function startFakeDiscord({ maxFileBytes = 10 * 1024 * 1024 }: { ma
     dropGateway() {
       // 4000 "unknown error": a resumable close, as Discord documents.
       for (const ws of sockets) ws.close(4000, 'fake blip');
+    },
+    takeGatewayDown() {
+      gatewayDown = true;
+      for (const ws of sockets) ws.terminate();
+      return () => void (gatewayDown = false);
     },
     waitForRequest(predicate, timeoutMs = 120_000) {
       const seen = requests.find(predicate);

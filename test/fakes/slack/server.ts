@@ -72,6 +72,8 @@ export interface FakeSlack {
   /** Sends an envelope over Socket Mode and resolves with the client's ack. */
   sendEnvelope(type: 'slash_commands' | 'interactive' | 'events_api', payload: Record<string, unknown>): Promise<Record<string, unknown>>;
   dropSocket(): void;
+  /** Drops the Socket Mode connection and refuses new ones (as an outage does) until the function it returns is called. */
+  takeSocketDown(): () => void;
   waitForCall(predicate: (call: ApiCall) => boolean, timeoutMs?: number): Promise<ApiCall>;
   /**
    * Answers the next `count` Web API calls that match with `failure` instead of doing them: an HTTP
@@ -216,8 +218,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   }
 
   const socketServer = new WebSocketServer({ noServer: true });
+  let socketDown = false;
   server.on('upgrade', (request, socket, head) => {
-    if (!request.url?.startsWith('/socket')) return socket.destroy();
+    if (!request.url?.startsWith('/socket') || socketDown) return socket.destroy();
     socketServer.handleUpgrade(request, socket, head, (ws) => {
       connectionCount += 1;
       sockets.add(ws);
@@ -281,6 +284,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     dropSocket() {
       for (const socket of sockets) socket.terminate();
+    },
+    takeSocketDown() {
+      socketDown = true;
+      for (const socket of sockets) socket.terminate();
+      return () => void (socketDown = false);
     },
     failCalls(predicate, count, failure) {
       const fault = { predicate, left: count, failure };
