@@ -1,6 +1,6 @@
 /**
  * `npm run fuzz:chat -- [seconds=60] [workers=4] [--restarts=N] [--slack=http] [--disk=MB]
- * [--flaky=PERCENT]`: a flood of what chat users can send, through the real discord.js and Bolt.
+ * [--flaky=PERCENT] [--outages=N]`: a flood of what chat users can send, through the real discord.js and Bolt.
  * Starts the loopback fakes of Discord and Slack (test/fakes), a stranger host that nobody should
  * fetch from, and `impasto start` connected to both fakes; then for `seconds` sends every command
  * with odd option values and types, damaged, empty and foreign attachments, message menus and
@@ -11,7 +11,10 @@
  * or with `--slack=http` as signed requests to Bolt's own HTTP server (the replay guard and Bolt's
  * three-second acknowledgement in the path). With `--flaky` that share of the bot's posts, edits
  * and uploads fail with 503 during the flood (the platforms' clients and the adapters try them
- * again), interaction callbacks excepted. It then checks that a plain job still succeeds on each
+ * again), interaction callbacks excepted. With `--outages` both platforms go down that many times
+ * meanwhile, for 5 to 15 s each (the gateway and the Socket Mode socket dropped and refused, every
+ * other call answered 503), and the bot must be connected again within a minute of their return; what
+ * was sent meanwhile may go unanswered, as on the platforms. It then checks that a plain job still succeeds on each
  * platform, and fails (exit 1) on any error logged by the app, the app exiting, an interaction or
  * envelope never answered, a Discord refusal lost after its public "thinking…" reply was deleted,
  * or any request to the stranger host. Not part of `npm test`: it is random and slow. Needs the
@@ -35,6 +38,11 @@ const { seconds, workers, restarts, redisWorkers, diskMb } = floodArguments({ se
 const slackOverHttp = process.argv.includes('--slack=http');
 /** `--flaky=PERCENT`: that share of the bot's posts, edits and uploads fail (503) during the flood, as when a platform falters. */
 const flakyShare = Number(process.argv.find((arg) => arg.startsWith('--flaky='))?.slice('--flaky='.length) ?? 0) / 100;
+const outages = Number(process.argv.find((arg) => arg.startsWith('--outages='))?.slice('--outages='.length) ?? 0);
+// A bot started while a platform is down stops, saying so (as it should): no restart during an outage.
+if (outages > 0 && restarts > 0) throw new Error('--outages and --restarts do not go together: a bot started while Discord is down stops, saying it cannot reach it');
+/** How long the bot may take to be connected again once the platforms are back (Slack's tries are 30 s apart at most). */
+const RECONNECT_WAIT_MS = 60_000;
 const SLACK_HTTP_PORT = 30_000 + Math.floor(Math.random() * 10_000);
 // A reply must come within Discord's three seconds; this is far more, so only a missing one counts.
 const ANSWER_WAIT_MS = 15_000;
@@ -124,6 +132,7 @@ try {
       }
     }),
     restartDuringFlood(app, { seconds, restarts, readyMessages: ['connected to Discord', 'connected to Slack'], restarted: noteRestart }),
+    outagesDuringFlood(),
   ]);
   for (const stop of stopFlaking) stop();
   if (flakyShare > 0) {
@@ -158,7 +167,7 @@ try {
 }
 
 console.table([...counts].sort().map(([sent, times]) => ({ sent, times })));
-console.log(findings.length === 0 ? `no findings (${seconds} s, ${workers} workers, ${restarts} restarts${flakyShare > 0 ? `, ${flakyShare * 100}% of posts failed` : ''}${redisWorkers > 0 ? `, ${redisWorkers} engine workers on Redis` : ''}${diskMb > 0 ? `, ${diskMb} MB of disk (${app.diskFullErrors()} errors logged for it)` : ''})` : [...new Set(findings)].join('\n'));
+console.log(findings.length === 0 ? `no findings (${seconds} s, ${workers} workers, ${restarts} restarts${outages > 0 ? `, ${outages} outages` : ''}${flakyShare > 0 ? `, ${flakyShare * 100}% of posts failed` : ''}${redisWorkers > 0 ? `, ${redisWorkers} engine workers on Redis` : ''}${diskMb > 0 ? `, ${diskMb} MB of disk (${app.diskFullErrors()} errors logged for it)` : ''})` : [...new Set(findings)].join('\n'));
 process.exit(findings.length === 0 ? 0 : 1);
 
 /**
@@ -193,6 +202,35 @@ function warningOf(line: string): string {
 function noteRestart(signal: 'SIGKILL' | 'SIGTERM', killedAt: number): void {
   restartWindows.push({ from: killedAt - RESTART_MARGIN_MS, to: Date.now() });
   count(`restarted after ${signal}, ready in ${((Date.now() - killedAt) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * Takes both platforms down `outages` times, evenly spread over the flood, and brings them back;
+ * the window from each until the bot is connected again counts as a restart's (`nearRestart`).
+ */
+async function outagesDuringFlood(): Promise<void> {
+  for (let index = 1; index <= outages && !app.exited(); index++) {
+    await sleep((seconds * 1000) / (outages + 1));
+    const from = Date.now();
+    const gatewayOpsBefore = discord.gatewayOps.length;
+    const socketsBefore = slack.connections();
+    const bringBack = [
+      discord.takeGatewayDown(),
+      ...(slackOverHttp ? [] : [slack.takeSocketDown()]),
+      // Interaction callbacks aside: an answer lost to them is what the checks look for.
+      discord.failRequests((request) => !request.path.startsWith('/interactions/'), Number.POSITIVE_INFINITY, 503),
+      slack.failCalls(() => true, Number.POSITIVE_INFINITY, 503),
+    ];
+    restartWindows.push({ from: from - RESTART_MARGIN_MS, to: Number.POSITIVE_INFINITY });
+    await sleep(5_000 + Math.random() * 10_000);
+    for (const bring of bringBack) bring();
+    const back = Date.now();
+    const reconnected = () => discord.gatewayOps.slice(gatewayOpsBefore).some((op) => op === 2 || op === 6) && (slackOverHttp || slack.connections() > socketsBefore);
+    while (!reconnected() && Date.now() - back < RECONNECT_WAIT_MS && !app.exited()) await sleep(200);
+    if (!reconnected()) findings.push(`the bot was not connected again ${RECONNECT_WAIT_MS / 1000} s after an outage of ${((back - from) / 1000).toFixed(1)} s (Discord: ${discord.gatewayOps.slice(gatewayOpsBefore).join(',') || 'nothing'}; Slack sockets: ${slack.connections() - socketsBefore})`);
+    restartWindows[restartWindows.length - 1]!.to = Date.now();
+    count(`outage of ${((back - from) / 1000).toFixed(1)} s, connected again after ${((Date.now() - back) / 1000).toFixed(1)} s`);
+  }
 }
 
 function nearRestart(at: number): boolean {
