@@ -15,14 +15,15 @@ export function guardedReceiver(signingSecret: string, logger: Logger): HTTPRece
   return receiver;
 }
 
-/** Bolt's logger interface, writing into pino; `errorLevel` is where the library's errors go. */
+/** Bolt's logger interface, writing into pino (a line's message is the library's); `errorLevel` is where the library's errors go. */
 export function boltLogger(logger: Logger, errorLevel: 'error' | 'warn' = 'error') {
   let level = LogLevel.ERROR;
+  const say = (as: 'debug' | 'info' | 'warn' | 'error') => (...message: unknown[]) => logger[as](`Slack's client: ${message.map(String).join(' ')}`);
   return {
-    debug: (...message: unknown[]) => logger.debug({ slack: message.map(String).join(' ') }),
-    info: (...message: unknown[]) => logger.info({ slack: message.map(String).join(' ') }),
-    warn: (...message: unknown[]) => logger.warn({ slack: message.map(String).join(' ') }),
-    error: (...message: unknown[]) => logger[errorLevel]({ slack: message.map(String).join(' ') }),
+    debug: say('debug'),
+    info: say('info'),
+    warn: say('warn'),
+    error: say(errorLevel),
     setLevel: (next: LogLevel) => (level = next),
     getLevel: () => level,
     setName: () => undefined,
