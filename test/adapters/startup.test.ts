@@ -69,6 +69,18 @@ describe('impasto start, when a chat platform cannot be connected to', () => {
     expect(app.stderr).toContain('impasto: Slack refused SLACK_APP_TOKEN (invalid_auth). Create an app-level token (xapp-…) with the connections:write scope');
   });
 
+  it("says Slack's Socket Mode connection could not be opened", async () => {
+    const bringBack = slack.takeSocketDown();
+    try {
+      const { code, stderr } = await startToEnd(slackEnv());
+      expect(code).toBe(2);
+      expect(stderr).toContain('impasto: Slack accepted SLACK_APP_TOKEN, but the Socket Mode connection it named could not be opened: check that this machine may open WebSocket connections to Slack');
+      expect(stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      bringBack();
+    }
+  });
+
   it('says Slack could not be reached', async () => {
     const { code, stderr } = await startToEnd(slackEnv({ SLACK_API_URL: `http://127.0.0.1:${closedPort}/api/` }));
     expect(code).toBe(2);

@@ -129,6 +129,12 @@ const REFUSED_TOKEN = new Set(['invalid_auth', 'not_authed', 'account_inactive',
  * failed step used (the bot token for auth.test, the app-level token for Socket Mode's connection).
  */
 export function describeStartFailure(error: unknown, token: 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN' | undefined, env: Pick<BotEnvironment, 'SLACK_API_URL' | 'SLACK_PORT'>): string {
+  // Socket Mode's client fails with no reason at all when the socket Slack named cannot be opened.
+  if (error === undefined || error === null) {
+    return token === 'SLACK_APP_TOKEN'
+      ? "Slack accepted SLACK_APP_TOKEN, but the Socket Mode connection it named could not be opened: check that this machine may open WebSocket connections to Slack (wss://, port 443; a proxy or firewall may refuse them), then start again."
+      : 'Could not connect to Slack (no reason was given); start again.';
+  }
   const answer = (error as { data?: { error?: unknown } }).data?.error;
   if (token && typeof answer === 'string' && REFUSED_TOKEN.has(answer)) {
     return token === 'SLACK_BOT_TOKEN'
