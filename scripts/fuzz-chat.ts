@@ -115,7 +115,8 @@ try {
   // Interaction callbacks are left alone: an answer lost to them is what the check below looks for.
   const stopFlaking = [
     discord.failRequests((request) => request.method !== 'GET' && !request.path.startsWith('/interactions/') && Math.random() < flakyShare, Number.POSITIVE_INFINITY, 503),
-    slack.failCalls((call) => /^(chat|files)\./.test(call.method) && Math.random() < flakyShare, Number.POSITIVE_INFINITY, 503),
+    // Slack's posts, edits and uploads, and the answers at a command's response URL.
+    slack.failCalls((call) => /^(chat\.|files\.|response$)/.test(call.method) && Math.random() < flakyShare, Number.POSITIVE_INFINITY, 503),
   ];
 
   await Promise.all([

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSlackAdapter, type SlackAdapter } from '../../src/adapters/slack/adapter.ts';
 import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID, eventCallback, nextTs, startFakeSlack, TEAM_ID, type ApiCall, type FakeSlack } from '../fakes/slack/server.ts';
 import { importSharedStyles, restartWithAdapter, startTestBot, type TestBot } from '../helpers/bot.ts';
@@ -117,6 +117,19 @@ describe('Slack: a finished job is answered though Slack failed as it was sent',
     expect(told.args.text).toBe('Slack did not answer just now; please try again in a moment.');
     const lines = adapterLog.slice(logged).map((line) => JSON.parse(line) as { level: number; msg: string });
     expect(lines).toContainEqual(expect.objectContaining({ level: 40, msg: 'slack request failed: Slack did not answer' }));
+    expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+  }, 60_000);
+
+  it("logs an answer Slack failed to take at a command's response URL as a warning, not an error", async () => {
+    const isAnswer = (call: ApiCall) => call.method === 'response';
+    fake.failCalls(isAnswer, 1, 503);
+    const logged = adapterLog.length;
+    const message = fake.postUserMessage(ALICE, 'no picture here');
+    await fake.sendEnvelope('interactive', { type: 'message_action', callback_id: 'use_as_style', trigger_id: 't', team: { id: TEAM_ID, domain: 'painters' }, user: { id: ALICE, name: 'alice', username: 'alice', team_id: TEAM_ID }, channel: { id: CHANNEL_ID, name: 'general' }, message, message_ts: message.ts, response_url: `${fake.apiUrl}response`, token: 'verification' });
+    await fake.waitForCall((call) => isAnswer(call) && call.response?.failedWith === 503);
+    await vi.waitFor(() => expect(adapterLog.length).toBeGreaterThan(logged));
+    const lines = adapterLog.slice(logged).map((line) => JSON.parse(line) as { level: number; msg: string });
+    expect(lines).toContainEqual(expect.objectContaining({ level: 40, msg: 'slack handler failed: Slack did not answer' }));
     expect(lines.filter((line) => line.level >= 50)).toEqual([]);
   }, 60_000);
 

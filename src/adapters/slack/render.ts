@@ -1,4 +1,4 @@
-import { webApi } from '@slack/bolt';
+import { ErrorCode as BoltErrorCode, webApi } from '@slack/bolt';
 import type { ActionsBlock, Button, KnownBlock } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { pageButtonsOf } from '../../bot/commands/pages.ts';
@@ -103,6 +103,8 @@ export function isSlackOutage(error: unknown): boolean {
     case ErrorCode.RateLimitedError:
       return true;
     case ErrorCode.HTTPError:
+    // Bolt's `respond`, posting to a command's response_url.
+    case BoltErrorCode.RespondError:
       return typeof statusCode === 'number' && (statusCode >= 500 || statusCode === 429);
     case ErrorCode.PlatformError:
       return TEMPORARY_SLACK_ERRORS.has(slackErrorOf(error) ?? '');
