@@ -14,7 +14,6 @@ export interface ConnectionWatchOptions {
   readonly graceMs?: number;
   /** While it stays down, how often the log says so again. */
   readonly reminderMs?: number;
-  readonly now?: () => number;
 }
 
 export interface ConnectionWatch {
@@ -34,7 +33,8 @@ export interface ConnectionWatch {
  * long it was out; each change goes to `report` at once.
  */
 export function watchConnection(options: ConnectionWatchOptions): ConnectionWatch {
-  const { platform, logger, report, graceMs = 30_000, reminderMs = 5 * 60_000, now = Date.now } = options;
+  const { platform, logger, report, graceMs = 30_000, reminderMs = 5 * 60_000 } = options;
+  const now = () => Date.now();
   let lostAt: number | undefined;
   let warned = false;
   let timer: NodeJS.Timeout | undefined;

@@ -5,7 +5,7 @@ import { watchConnection, type ConnectionWatchOptions } from '../connection-watc
 type SocketModeClient = SocketModeReceiver['client'];
 
 /** The waits before each new try at the connection, the last repeated for as long as it takes. */
-export const RECONNECT_DELAYS_MS: readonly number[] = [1_000, 2_000, 5_000, 10_000, 30_000];
+const RECONNECT_DELAYS_MS: readonly number[] = [1_000, 2_000, 5_000, 10_000, 30_000];
 
 export interface SocketConnectionOptions extends Pick<ConnectionWatchOptions, 'graceMs' | 'reminderMs'> {
   readonly logger: Logger;
