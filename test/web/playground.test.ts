@@ -434,6 +434,29 @@ describe('the web playground', () => {
     }
   });
 
+  it('follows a job across a server restart: says the connection is lost meanwhile, and shows the result it finished with while the page could not hear', async () => {
+    await page.setInputFiles('#content-input', sharedImagePath('content_dog.jpg'));
+    await page.click('#style-choices label:has(input[value="the-scream"])');
+    await setOption('size', '128');
+    await setOption('iterations', '40');
+    await page.click('#stylize-button');
+    await expect.poll(() => page.textContent('#status'), { timeout: 60_000 }).toMatch(/iteration \d+\/40/);
+    expect(await page.isHidden('#connection')).toBe(true);
+
+    const port = new URL(app.web!.url).port;
+    await app.stop();
+    await expect.poll(() => page.isVisible('#connection'), { timeout: 30_000 }).toBe(true);
+    expect(await page.textContent('#connection')).toBe('Lost the connection to the playground; reconnecting… Your picture is kept, and goes on once the server is back.');
+    // The page cannot reach the stream until the job, resumed by the restarted server, has finished.
+    await page.route('**/events', (route) => route.abort());
+    app = await startApp(appEnv(dirs, { IMPASTO_WEB_PORT: port, IMPASTO_LOG_LEVEL: 'silent', ...training(), ...retention }));
+    await app.bot.idle();
+    await page.unroute('**/events');
+    await page.waitForSelector('#result:not([hidden])', { timeout: 60_000 });
+    expect(await page.textContent('#status')).toMatch(/^Done in/);
+    expect(await page.isHidden('#connection')).toBe(true);
+  });
+
   it('says in its header why there is no engine, as soon as it knows (a newcomer offline, without the weights), and when it is mended; and that the library is empty', async () => {
     const empty = await prepareAppDirs();
     const weightsDir = join(empty.dataDir, 'no-weights');

@@ -23,6 +23,7 @@ export async function forgetMe(): Promise<void> {
 
 export function showJob(job: PublicJob, message?: string): void {
   activeStream?.close();
+  $('#connection').hidden = true;
   $('#job').hidden = false;
   $('#notice').textContent = '';
   $('#result').hidden = true;
@@ -95,14 +96,36 @@ async function runAction(action: JobAction): Promise<void> {
   }
 }
 
+/**
+ * Follows a job's events. The browser reconnects by itself when the stream breaks (the server
+ * restarting, the network): meanwhile the panel says so, and the snapshot the server sends on
+ * reconnecting may be of a job that ended in between.
+ */
 function follow(jobId: string): void {
   const stream = new EventSource(`/api/jobs/${jobId}/events`);
   activeStream = stream;
+  const connection = $('#connection');
+  connection.hidden = true;
+  stream.onerror = () => {
+    // CONNECTING: it tries again by itself; CLOSED: the server refused the stream, and it gave up.
+    connection.textContent =
+      stream.readyState === EventSource.CLOSED
+        ? 'Lost the connection to the playground. Reload the page to follow your picture.'
+        : 'Lost the connection to the playground; reconnecting… Your picture is kept, and goes on once the server is back.';
+    connection.hidden = false;
+  };
   stream.onmessage = (message) => {
+    connection.hidden = true;
     const event = JSON.parse(message.data as string) as JobStreamEvent;
     switch (event.type) {
       case 'snapshot':
-        renderStatus(event.job);
+        if (event.job.status === 'queued' || event.job.status === 'running') {
+          renderStatus(event.job);
+          break;
+        }
+        stream.close();
+        finish(event.job);
+        void refreshHistory();
         break;
       case 'update':
         showMessage(event.message);
