@@ -102,6 +102,21 @@ describe('Discord: the gateway down for a while', () => {
     await fake.waitForRequest((request) => request.path === `/interactions/${help.id as string}/${help.token as string}/callback`);
     expect(log.lines.filter((line) => line.level >= 50)).toEqual([]);
   }, 60_000);
+
+  it('says so, as an error naming what to check, when Discord closes the gateway for good (the token reset meanwhile)', async () => {
+    fake.dropGateway(4004);
+    const errors = () => log.lines.filter((line) => line.level === 50).map((line) => line.msg);
+    await vi.waitFor(() => expect(errors()).toHaveLength(2), { timeout: 30_000 });
+    // Discord's reason comes as discord.js's own error.
+    expect(errors()).toEqual([
+      "Discord closed the gateway connection for good (close code 4004): nothing said in chat reaches the bot until it is restarted, after checking DISCORD_TOKEN and the bot's intents in the developer portal",
+      'discord gateway error',
+    ]);
+    expect(await connectedGauge(harness, 'discord')).toBe('0');
+    // Not followed by "it keeps reconnecting": it does not. (Past the grace, 200 ms here, several times over.)
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(log.said(/^no connection to Discord for /)).toHaveLength(1); // the outage's in the test above
+  }, 60_000);
 });
 
 describe('Slack: the Socket Mode connection down for a while', () => {

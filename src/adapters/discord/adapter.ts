@@ -119,7 +119,9 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   let stopping = false;
   client.on(Events.ShardDisconnect, (event) => {
     if (stopping) return;
+    // Lost, and said here once: not "it keeps reconnecting" later.
     connection.lost();
+    connection.stop();
     logger.error({ code: event.code }, `Discord closed the gateway connection for good (close code ${event.code}): nothing said in chat reaches the bot until it is restarted, after checking DISCORD_TOKEN and the bot's intents in the developer portal`);
   });
   return {

@@ -81,8 +81,11 @@ export interface FakeDiscord {
    * GET /channels/:id): sent only to a bot that asked for the Direct Messages intent. Returns it as posted.
    */
   postDirectMessage(author: FakeUser, message: Record<string, unknown>): Record<string, unknown>;
-  /** Drops the gateway connection (as a network blip does); the client is expected to resume. */
-  dropGateway(): void;
+  /**
+   * Closes the gateway connection with `code`: 4000 (the default) as a network blip does, and the
+   * client is expected to resume; 4004 (authentication failed, as after a token reset) for good.
+   */
+  dropGateway(code?: number): void;
   /** Drops the gateway connection and refuses new ones (as an outage does) until the function it returns is called. */
   takeGatewayDown(): () => void;
   /**
@@ -313,9 +316,9 @@ export async function startFakeDiscord({ maxFileBytes = 10 * 1024 * 1024 }: { ma
       const { channels: _channels, threads: _threads, members: _members, voice_states: _voice, presences: _presences, ...updated } = guildObject(premiumTier);
       for (const ws of sockets) ws.send(JSON.stringify({ op: 0, t: 'GUILD_UPDATE', s: ++sequence, d: updated }));
     },
-    dropGateway() {
+    dropGateway(code = 4000) {
       // 4000 "unknown error": a resumable close, as Discord documents.
-      for (const ws of sockets) ws.close(4000, 'fake blip');
+      for (const ws of sockets) ws.close(code, code === 4000 ? 'fake blip' : 'fake close');
     },
     takeGatewayDown() {
       gatewayDown = true;
