@@ -28,7 +28,7 @@ export function keepSocketConnected(client: SocketModeClient, options: SocketCon
   let failures = 0;
   let timer: NodeJS.Timeout | undefined;
   let starting = false;
-  // Made once the first connection is up (the adapter's start waits for it).
+  // Called once the first connection is up (the adapter's start waits for it).
   let connected = true;
 
   const reconnectLater = () => {
