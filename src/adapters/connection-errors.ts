@@ -19,3 +19,10 @@ export function networkCodeOf(error: unknown): string | undefined {
 export function unreachableText(platform: string, code: string, urlVariable: string, urlSet: boolean): string {
   return `Could not reach ${platform} (${code}): check this machine's connection to the internet${urlSet ? `, and ${urlVariable}` : ''}, then start again.`;
 }
+
+/** What `impasto doctor` says of a chat platform: whether it is configured, and whether it answers with these settings. */
+export interface PlatformCheck {
+  readonly configured: boolean;
+  readonly ok?: boolean | undefined;
+  readonly note: string;
+}

@@ -112,9 +112,27 @@ export type ClipEnvironment = z.infer<typeof clipEnvironmentSchema>;
 export const dataEnvironmentSchema = z.object({ IMPASTO_DATA_DIR: z.string().trim().min(1).default('data') });
 export type DataEnvironment = z.infer<typeof dataEnvironmentSchema>;
 
+/** The chat platforms: their tokens, and where their APIs and files are (tests point them at fakes). */
+export const chatEnvironmentSchema = z.object({
+  DISCORD_TOKEN: optionalText,
+  DISCORD_GUILD_ID: optionalText.pipe(z.string().regex(/^\d{15,21}$/, 'expected a server (guild) id, a long number').optional()),
+  DISCORD_API_URL: optionalText.pipe(z.string().url().optional()),
+  DISCORD_CDN_HOSTS: z.string().default('cdn.discordapp.com,media.discordapp.net').transform((value) => splitList(value.toLowerCase())),
+  SLACK_BOT_TOKEN: optionalText.pipe(z.string().startsWith('xoxb-', 'expected a bot token (xoxb-…)').optional()),
+  SLACK_APP_TOKEN: optionalText.pipe(z.string().startsWith('xapp-', 'expected an app-level token (xapp-…)').optional()),
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_MODE: z.enum(['socket', 'http']).default('socket'),
+  SLACK_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  SLACK_API_URL: optionalText.pipe(z.string().url().optional()),
+  SLACK_FILE_HOSTS: z.string().default('files.slack.com').transform((value) => splitList(value.toLowerCase())),
+  SLACK_MODERATORS: z.string().default('').transform(splitList),
+});
+export type ChatEnvironment = z.infer<typeof chatEnvironmentSchema>;
+
 export const botEnvironmentSchema = engineEnvironmentSchema
   .merge(redisEnvironmentSchema)
   .merge(dataEnvironmentSchema)
+  .merge(chatEnvironmentSchema)
   .extend({
     ...loggingSettings,
     IMPASTO_STYLES_DIR: optionalText,
@@ -145,18 +163,6 @@ export const botEnvironmentSchema = engineEnvironmentSchema
       .transform((value) => splitList(value.toLowerCase())),
     IMPASTO_WEB_TOKEN: optionalText.pipe(z.string().min(16, 'expected at least 16 characters').optional()),
     IMPASTO_WEB_LIBRARY_EDITS: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
-    DISCORD_TOKEN: optionalText,
-    DISCORD_GUILD_ID: optionalText.pipe(z.string().regex(/^\d{15,21}$/, 'expected a server (guild) id, a long number').optional()),
-    DISCORD_API_URL: optionalText.pipe(z.string().url().optional()),
-    DISCORD_CDN_HOSTS: z.string().default('cdn.discordapp.com,media.discordapp.net').transform((value) => splitList(value.toLowerCase())),
-    SLACK_BOT_TOKEN: optionalText.pipe(z.string().startsWith('xoxb-', 'expected a bot token (xoxb-…)').optional()),
-    SLACK_APP_TOKEN: optionalText.pipe(z.string().startsWith('xapp-', 'expected an app-level token (xapp-…)').optional()),
-    SLACK_SIGNING_SECRET: optionalText,
-    SLACK_MODE: z.enum(['socket', 'http']).default('socket'),
-    SLACK_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-    SLACK_API_URL: optionalText.pipe(z.string().url().optional()),
-    SLACK_FILE_HOSTS: z.string().default('files.slack.com').transform((value) => splitList(value.toLowerCase())),
-    SLACK_MODERATORS: z.string().default('').transform(splitList),
   })
   .superRefine((env, context) => {
     if (env.SLACK_BOT_TOKEN && env.SLACK_MODE === 'socket' && !env.SLACK_APP_TOKEN) {

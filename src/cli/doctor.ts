@@ -14,12 +14,16 @@ import { hasSegmentationModel, SEGMENTATION_CACHE_DIR } from '../engine/segmenta
 import { loadVggWeights, locateWeights } from '../engine/weights.ts';
 import { VGG19_LAYERS } from '../engine/vgg.ts';
 import { describeAdapter, largestBufferAllowed, largestSideFor, probeWebGpu } from '../engine/webgpu.ts';
-import { dataEnvironmentSchema, engineEnvironmentSchema, redisEnvironmentSchema, type DataEnvironment, type EngineEnvironment, type RedisEnvironment } from '../bot/config.ts';
+import { chatEnvironmentSchema, dataEnvironmentSchema, engineEnvironmentSchema, redisEnvironmentSchema, type ChatEnvironment, type DataEnvironment, type EngineEnvironment, type RedisEnvironment } from '../bot/config.ts';
+import type { PlatformCheck } from '../adapters/connection-errors.ts';
+import { checkDiscord } from '../adapters/discord/check.ts';
+import { checkSlack } from '../adapters/slack/check.ts';
 import { dataDirsOf, freeBytesOf, networksDirOf } from '../bot/files.ts';
 
 /**
  * `impasto doctor`: what this machine can use, and why not, in one place: the TensorFlow.js backend
- * and the objective engine the engine would pick, the GPU adapter, the weights, ffmpeg and Redis.
+ * and the objective engine the engine would pick, the GPU adapter, the weights, ffmpeg, Redis, and
+ * whether Discord and Slack take the tokens set.
  */
 export interface DoctorReport {
   readonly machine: { readonly node: string; readonly platform: string; readonly cpus: string };
@@ -42,6 +46,8 @@ export interface DoctorReport {
   readonly data: { readonly ok: boolean; readonly dir: string; readonly freeMiB?: number | undefined; readonly note: string };
   readonly ffmpeg: { readonly ok: boolean; readonly version?: string | undefined; readonly note: string };
   readonly redis: { readonly configured: boolean; readonly ok?: boolean | undefined; readonly version?: string | undefined; readonly persistence?: string | undefined; readonly eviction?: string | undefined; readonly note: string };
+  readonly discord: PlatformCheck;
+  readonly slack: PlatformCheck;
 }
 
 export interface TrainedNetworkFolder {
@@ -51,17 +57,17 @@ export interface TrainedNetworkFolder {
   readonly networks: readonly string[];
 }
 
-/** The settings the doctor reads: the engine's, Redis's, and the data directory (where the bot's trained networks are). */
-export const doctorEnvironmentSchema = engineEnvironmentSchema.merge(redisEnvironmentSchema).merge(dataEnvironmentSchema);
+/** The settings the doctor reads: the engine's, Redis's, the data directory (where the bot's trained networks are), and the chat platforms'. */
+export const doctorEnvironmentSchema = engineEnvironmentSchema.merge(redisEnvironmentSchema).merge(dataEnvironmentSchema).merge(chatEnvironmentSchema);
 
-export async function examineMachine(env: EngineEnvironment & RedisEnvironment & DataEnvironment): Promise<DoctorReport> {
-  const [gpu, ffmpeg, redis] = await Promise.all([examineGpu(), examineFfmpeg(), examineRedis(env)]);
+export async function examineMachine(env: EngineEnvironment & RedisEnvironment & DataEnvironment & ChatEnvironment): Promise<DoctorReport> {
+  const [gpu, ffmpeg, redis, discord, slack] = await Promise.all([examineGpu(), examineFfmpeg(), examineRedis(env), checkDiscord(env), checkSlack(env)]);
   // The weights load into TensorFlow.js tensors: only once the engine's backend is set.
   const engine = await examineEngine(env);
   const weights = await examineWeights(env);
   const training = await examineTraining(env);
   const data = examineData(env);
-  return { machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: `${cpus().length}× ${cpus()[0]?.model.trim() ?? 'CPU'}` }, engine, gpu, weights, training, data, ffmpeg, redis };
+  return { machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: `${cpus().length}× ${cpus()[0]?.model.trim() ?? 'CPU'}` }, engine, gpu, weights, training, data, ffmpeg, redis, discord, slack };
 }
 
 async function examineEngine(env: EngineEnvironment): Promise<DoctorReport['engine']> {
@@ -183,7 +189,7 @@ async function examineRedis(env: RedisEnvironment): Promise<DoctorReport['redis'
 /** The report as lines for a terminal. */
 export function formatReport(report: DoctorReport): string {
   const mark = (ok: boolean) => (ok ? 'ok  ' : 'no  ');
-  const { machine, engine, gpu, weights, training, data, ffmpeg, redis } = report;
+  const { machine, engine, gpu, weights, training, data, ffmpeg, redis, discord, slack } = report;
   const lines = [
     `machine   node ${machine.node}, ${machine.platform}, ${machine.cpus}`,
     `${mark(engine.ok)}engine    ${engine.ok ? `TensorFlow.js ${engine.backend}, objective on ${engine.objective}` : 'cannot start'}`,
@@ -198,6 +204,8 @@ export function formatReport(report: DoctorReport): string {
     `${mark(data.ok)}data      ${data.dir}: ${data.note}`,
     `${mark(ffmpeg.ok)}ffmpeg    ${ffmpeg.ok ? `${ffmpeg.version}: ${ffmpeg.note}` : ffmpeg.note}`,
     `${mark(!redis.configured || redis.ok === true)}Redis     ${redis.configured && redis.ok ? `${redis.version}, ${redis.persistence}: ${redis.note}` : redis.note}`,
+    `${mark(!discord.configured || discord.ok === true)}Discord   ${discord.note}`,
+    `${mark(!slack.configured || slack.ok === true)}Slack     ${slack.note}`,
   ];
   return lines.join('\n');
 }

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMPASTO_BIN } from '../helpers/app.ts';
 import type { DoctorReport } from '../../src/cli/doctor.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
+import { BOT_TOKEN as DISCORD_TOKEN, BOT_USER, startFakeDiscord } from '../fakes/discord/server.ts';
+import { APP_TOKEN as SLACK_APP_TOKEN, BOT_TOKEN as SLACK_BOT_TOKEN, startFakeSlack } from '../fakes/slack/server.ts';
 import { SHARED_DIR, SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR, SHARED_VGG_DIR } from '../helpers/shared.ts';
 
 let redis: TestRedis;
@@ -42,6 +44,29 @@ describe('impasto doctor', () => {
     expect(report.ffmpeg.ok).toBe(true);
     // The test's Redis runs with AOF, fsync every second, as the README recommends.
     expect(report.redis).toMatchObject({ configured: true, ok: true, persistence: 'AOF, appendfsync everysec', eviction: 'noeviction', note: 'reachable; jobs go to `impasto worker`s' });
+  });
+
+  it('says whether Discord and Slack take the tokens set (asked once, not connected), and in what words they refused', async () => {
+    const [discord, slack] = await Promise.all([startFakeDiscord(), startFakeSlack()]);
+    try {
+      const platforms = (overrides: Record<string, string> = {}) => ({ DISCORD_TOKEN, DISCORD_API_URL: discord.apiUrl, SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_API_URL: slack.apiUrl, ...overrides });
+      const taken = await doctor(platforms());
+      expect(taken.discord).toEqual({ configured: true, ok: true, note: `Discord takes DISCORD_TOKEN: the bot is impasto (${BOT_USER.id})` });
+      expect(taken.slack).toEqual({ configured: true, ok: true, note: 'Slack takes SLACK_BOT_TOKEN and SLACK_APP_TOKEN: the bot is impasto in Painters (T0FAKE); Socket Mode offers a connection' });
+      // Asked, not connected: the doctor opens no gateway or socket.
+      expect(discord.gatewayOps).toEqual([]);
+      expect(slack.connections()).toBe(0);
+
+      const refused = await doctor(platforms({ DISCORD_TOKEN: 'not-the-bot-token', SLACK_APP_TOKEN: 'xapp-not-the-app-token' }));
+      expect(refused.discord).toEqual({ configured: true, ok: false, note: 'Discord refused DISCORD_TOKEN: it is not a valid bot token. Copy it again from the Discord developer portal (your application → Bot → Reset Token).' });
+      expect(refused.slack).toMatchObject({ configured: true, ok: false, note: expect.stringMatching(/^Slack refused SLACK_APP_TOKEN \(invalid_auth\)\./) });
+      expect(await doctor({ SLACK_BOT_TOKEN, SLACK_API_URL: slack.apiUrl, SLACK_MODE: 'http', SLACK_PORT: '3999' })).toMatchObject({
+        discord: { configured: false, note: 'DISCORD_TOKEN is not set: the bot is not on Discord' },
+        slack: { configured: true, ok: true, note: "Slack takes SLACK_BOT_TOKEN: the bot is impasto in Painters (T0FAKE); over HTTP, Slack's request URLs must reach port 3999" },
+      });
+    } finally {
+      await Promise.all([discord.close(), slack.close()]);
+    }
   });
 
   it('explains what is missing instead of failing', async () => {

@@ -1,4 +1,4 @@
-import { Client, Events, GatewayIntentBits, MessageFlags, Options, Partials, type ClientOptions, type Interaction } from 'discord.js';
+import { Client, DiscordAPIError, Events, GatewayIntentBits, MessageFlags, Options, Partials, type ClientOptions, type Interaction } from 'discord.js';
 import type { Logger } from 'pino';
 import type { Bot } from '../../bot/bot.ts';
 import { ConfigError, type BotEnvironment } from '../../bot/config.ts';
@@ -149,9 +149,10 @@ async function dispatch(state: DiscordState, interaction: Interaction): Promise<
   if (interaction.isButton()) return onButton(state, interaction, match[1]!, match[2]!);
 }
 
-/** Why Discord could not be connected to at start, and what to do about it. */
+/** Why Discord could not be connected to at start (or asked by `impasto doctor`), and what to do about it. */
 export function describeLoginFailure(error: unknown, env: Pick<BotEnvironment, 'DISCORD_API_URL'>): string {
-  if ((error as { code?: unknown }).code === 'TokenInvalid') {
+  // discord.js's login says TokenInvalid; a plain REST call gets Discord's 401.
+  if ((error as { code?: unknown }).code === 'TokenInvalid' || (error instanceof DiscordAPIError && error.status === 401)) {
     return 'Discord refused DISCORD_TOKEN: it is not a valid bot token. Copy it again from the Discord developer portal (your application → Bot → Reset Token).';
   }
   const network = networkCodeOf(error);

@@ -188,6 +188,7 @@ export async function startFakeDiscord({ maxFileBytes = 10 * 1024 * 1024 }: { ma
       return send(200, { url: `ws://127.0.0.1:${port}/gateway`, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } });
     }
     if (recorded.method === 'GET' && path === '/oauth2/applications/@me') return send(200, { id: APPLICATION_ID, name: 'impasto', bot_public: true, flags: 0 });
+    if (recorded.method === 'GET' && path === '/users/@me') return send(200, { ...BOT_USER, discriminator: '0', global_name: null, avatar: null, bot: true });
     if (recorded.method === 'POST' && /^\/interactions\/[^/]+\/[^/]+\/callback$/.test(path)) return send(204);
     if (recorded.method === 'DELETE' && /^\/webhooks\/[^/]+\/[^/]+\/messages\/(@original|\d+)$/.test(path)) return send(204);
     if ((match = /^\/webhooks\/[^/]+\/[^/]+\/messages\/(@original|\d+)$/.exec(path))) {
