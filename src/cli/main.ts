@@ -216,7 +216,7 @@ program
 
 program
   .command('doctor')
-  .description('print what this machine can use, and why not: engine and backend, GPU adapter, weights, ffmpeg, Redis')
+  .description('print what this machine can use, and why not: engine and backend, GPU adapter, weights, ffmpeg, Redis, and whether Discord and Slack take the tokens set')
   .option('--json', 'print JSON instead of lines')
   .action(async (flags: { json?: boolean }) => {
     const env = parseEnvironment(doctorEnvironmentSchema, process.env);
