@@ -54,26 +54,27 @@ export async function fitPicture(picture: { readonly name: string; readonly byte
 /** The picture as a JPEG within `maxBytes`: at its own size if that fits, else as wide as fits (then its width). */
 async function jpegWithin(png: Uint8Array, maxBytes: number): Promise<{ bytes: Buffer; width?: number }> {
   const encode = (width?: number) => sharp(png).resize(width === undefined ? undefined : { width }).jpeg({ quality: 92, chromaSubsampling: '4:4:4' }).toBuffer();
-  let bytes = await encode();
+  const bytes = await encode();
   if (bytes.byteLength <= maxBytes) return { bytes };
-  let width = (await sharp(png).metadata()).width ?? 1;
-  // A JPEG's size goes roughly with its pixels: shrink by the square root of the excess, with a margin.
-  while (bytes.byteLength > maxBytes && width > 16) {
-    width = Math.max(16, Math.floor(width * Math.sqrt(maxBytes / bytes.byteLength) * 0.95));
-    bytes = await encode(width);
-  }
-  return { bytes, width };
+  return narrowedToFit((await sharp(png).metadata()).width ?? 1, bytes, maxBytes, encode);
 }
 
 /** The animated GIF within `maxBytes`: every frame scaled down alike, its timing kept, as wide as fits. */
 async function gifWithin(gif: Uint8Array, maxBytes: number): Promise<{ bytes: Buffer; width: number }> {
-  let width = (await sharp(gif).metadata()).width ?? 1;
-  let bytes: Buffer = Buffer.from(gif);
-  // A GIF's size goes roughly with its pixels, as a JPEG's does.
+  // Our own result, not a stranger's upload: a long clip's frames together may pass sharp's pixel limit.
+  const encode = (width: number) => sharp(gif, { animated: true, limitInputPixels: false }).resize({ width }).gif({ effort: 2 }).toBuffer();
+  return narrowedToFit((await sharp(gif).metadata()).width ?? 1, Buffer.from(gif), maxBytes, encode);
+}
+
+/**
+ * `encode` at narrower widths, from `width` whose encoding is `bytes`, until it fits `maxBytes` (or
+ * is 16 px wide). A JPEG's or GIF's size goes roughly with its pixels: each try shrinks by the square
+ * root of the excess, with a margin.
+ */
+async function narrowedToFit(width: number, bytes: Buffer, maxBytes: number, encode: (width: number) => Promise<Buffer>): Promise<{ bytes: Buffer; width: number }> {
   while (bytes.byteLength > maxBytes && width > 16) {
     width = Math.max(16, Math.floor(width * Math.sqrt(maxBytes / bytes.byteLength) * 0.95));
-    // Our own result, not a stranger's upload: a long clip's frames together may pass sharp's pixel limit.
-    bytes = await sharp(gif, { animated: true, limitInputPixels: false }).resize({ width }).gif({ effort: 2 }).toBuffer();
+    bytes = await encode(width);
   }
   return { bytes, width };
 }
