@@ -5,7 +5,7 @@ import { pageButtonsOf } from '../../bot/commands/pages.ts';
 import type { ReplyPages } from '../../bot/commands/types.ts';
 import type { JobAction, JobMessage } from '../../bot/job-messages.ts';
 import type { Job } from '../../bot/jobs/store.ts';
-import { networkCodeOf } from '../connection-errors.ts';
+import { logListenerFailure, networkCodeOf, notAnsweringText } from '../connection-errors.ts';
 import type { JobDelivery } from '../deliveries.ts';
 import type { DiscordMessageReplyRef, DiscordReplyRef } from './interaction-context.ts';
 import type { DiscordState } from './state.ts';
@@ -112,7 +112,7 @@ function replyRefOf(job: Job): DiscordReplyRef | DiscordMessageReplyRef | undefi
 
 /** What to tell a user when a Discord call failed. */
 export function describeDiscordError(error: unknown): string {
-  if (isDiscordOutage(error)) return 'Discord did not answer just now; please try again in a moment.';
+  if (isDiscordOutage(error)) return notAnsweringText('Discord');
   if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.MissingPermissions) return "I'm missing a permission in this channel (Discord said Missing Permissions). Ask a moderator to check my role.";
   if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.UnknownInteraction) return 'Discord forgot this interaction (it took too long); please try again.';
   return describeFailure(error);
@@ -138,6 +138,5 @@ export function isDiscordOutage(error: unknown): boolean {
 
 /** A listener's failure in the log: a warning when Discord failed for the moment (`isDiscordOutage`), else an error, ours to look into. */
 export function logDiscordFailure(logger: Logger, error: unknown, fields: Record<string, string>, message: string): void {
-  if (isDiscordOutage(error)) logger.warn({ err: error, ...fields }, `${message}: Discord did not answer`);
-  else logger.error({ err: error, ...fields }, message);
+  logListenerFailure(logger, error, { platform: 'Discord', outage: isDiscordOutage(error) }, message, fields);
 }

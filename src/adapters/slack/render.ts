@@ -6,7 +6,7 @@ import type { Reply } from '../../bot/commands/types.ts';
 import { describeFailure } from '../../bot/errors.ts';
 import type { JobAction } from '../../bot/job-messages.ts';
 import type { Job } from '../../bot/jobs/store.ts';
-import { networkCodeOf } from '../connection-errors.ts';
+import { logListenerFailure, networkCodeOf, notAnsweringText } from '../connection-errors.ts';
 import type { JobDelivery } from '../deliveries.ts';
 import { slackErrorOf, slackTextOf, type SlackReplyRef } from './conversation.ts';
 import { IDS, type SlackState } from './state.ts';
@@ -115,13 +115,12 @@ export function isSlackOutage(error: unknown): boolean {
 
 /** What the member is told of a request that failed: that Slack did not answer, or `describeFailure`'s words. */
 export function describeSlackFailure(error: unknown): string {
-  return isSlackOutage(error) ? 'Slack did not answer just now; please try again in a moment.' : describeFailure(error);
+  return isSlackOutage(error) ? notAnsweringText('Slack') : describeFailure(error);
 }
 
 /** A listener's failure in the log: a warning when Slack failed for the moment (`isSlackOutage`), else an error, ours to look into. */
 export function logSlackFailure(logger: Logger, error: unknown, message: string): void {
-  if (isSlackOutage(error)) logger.warn({ err: error }, `${message}: Slack did not answer`);
-  else logger.error({ err: error }, message);
+  logListenerFailure(logger, error, { platform: 'Slack', outage: isSlackOutage(error) }, message);
 }
 
 /** Slack's answers to an update of a message that is no longer there to update (deleted meanwhile). */
