@@ -157,4 +157,21 @@ describe('Slack: the Socket Mode connection down for a while', () => {
     // The socket client's own complaints about the connection are warnings: the outage is not ours to fix.
     expect(log.lines.filter((line) => line.level >= 50)).toEqual([]);
   }, 90_000);
+
+  it('logs a request whose acknowledgement the dropped socket could not carry as a warning, not an error (found by fuzz:chat --outages)', async () => {
+    // /stylize asks Slack about the channel before it acknowledges; Slack fails that, and the socket drops meanwhile.
+    const isChannelInfo = (call: slack.ApiCall) => call.method === 'conversations.info';
+    fake.failCalls(isChannelInfo, 3, 503);
+    const logged = log.lines.length;
+    const before = fake.connections();
+    void fake.sendEnvelope('slash_commands', { command: '/stylize', text: 'starry-night', user_id: 'U0ERIN', user_name: 'erin', channel_id: slack.CHANNEL_ID, team_id: slack.TEAM_ID, trigger_id: 't', response_url: `${fake.apiUrl}response` });
+    await fake.waitForCall((call) => isChannelInfo(call) && call.response?.failedWith === 503);
+    const bringBack = fake.takeSocketDown();
+    const handlerFailures = () => log.lines.slice(logged).filter((line) => line.msg.startsWith('slack handler failed'));
+    await vi.waitFor(() => expect(handlerFailures()).toHaveLength(1), { timeout: 30_000 });
+    expect(handlerFailures()[0]).toMatchObject({ level: 40, msg: 'slack handler failed: Slack did not answer' });
+    bringBack();
+    await vi.waitFor(() => expect(fake.connections()).toBeGreaterThan(before), { timeout: 30_000 });
+    expect(log.lines.filter((line) => line.level >= 50)).toEqual([]);
+  }, 90_000);
 });

@@ -92,12 +92,21 @@ export function isTemporarySlackError(error: unknown): boolean {
 }
 
 /**
+ * Socket Mode's client failing to send a request's acknowledgement: the socket dropped (or is being
+ * replaced) while the request was handled. Its package's codes, written out: it is Bolt's own
+ * dependency, not ours to import.
+ */
+const SOCKET_SEND_ERRORS: ReadonlySet<unknown> = new Set(['slack_socket_mode_send_while_not_ready_error', 'slack_socket_mode_send_while_disconnected_error', 'slack_socket_mode_websocket_error']);
+
+/**
  * Slack itself failing for the moment, as the Web API client reports it after its own tries: its
- * servers, its rate limits, a call that got no answer. Not ours to fix, so a listener that fails
- * so logs a warning, and the member is asked to try again.
+ * servers, its rate limits, a call that got no answer; or the Socket Mode connection lost as a
+ * request was answered. Not ours to fix, so a listener that fails so logs a warning, and the member
+ * is asked to try again.
  */
 export function isSlackOutage(error: unknown): boolean {
   const { code, statusCode, message } = (error ?? {}) as { code?: unknown; statusCode?: unknown; message?: unknown };
+  if (SOCKET_SEND_ERRORS.has(code)) return true;
   switch (code) {
     case ErrorCode.RequestError:
     case ErrorCode.RateLimitedError:
