@@ -33,6 +33,7 @@ import { OPTIMISE_OPTIONS, optimiseMethod } from '../engine/methods/optimise.ts'
 import { chooseBackend } from '../engine/backend.ts';
 import { lazySegmenter } from '../engine/segmentation/person.ts';
 import { downloadSegmentationModel, hasSegmentationModel, SEGMENTATION_CACHE_DIR } from '../engine/segmentation/weights.ts';
+import { checkRegionRequest, type Target } from '../engine/segmentation/targets.ts';
 import { downloadWeights } from '../engine/weights.ts';
 import { downloadFastNetworks } from '../engine/fast/download.ts';
 import { checkFlags, engineOptionsOfFlags, flagNameOf, flagsOf, toBlendWeights } from './engine-flags.ts';
@@ -89,6 +90,7 @@ stylize.action(async (contentPath: string, stylePaths: string[], flags: Record<s
   if (backgroundWeights.length !== backgroundImages.length) throw new InputError('invalid_option', `--background-weights has ${counted(backgroundWeights.length, 'weight')} for ${counted(backgroundImages.length, 'background style')}.`, 'backgroundWeights');
   const options = engineOptionsOfFlags(OPTIMISE_OPTIONS, flags);
   checkFlags(OPTIMISE_OPTIONS, options);
+  checkRegionRequest({ mask: mask !== undefined, target: options.target as Target | undefined, split: backgroundImages.length > 0 });
   const engine = await createEngine({
     backend: env.IMPASTO_BACKEND,
     objectiveEngine: env.IMPASTO_ENGINE,

@@ -125,7 +125,7 @@ export async function inspectImage(bytes: Uint8Array, limits: DecodeLimits = DEF
  * the file holds several and says which is its own (see `readMetadata`).
  */
 async function inspect(bytes: Uint8Array, limits: DecodeLimits, label: string): Promise<{ readonly size: PictureSize; readonly heic?: { readonly icc?: Buffer | undefined }; readonly page?: number | undefined }> {
-  if (bytes.byteLength === 0) throw new InputError('empty_file', `The ${label} file is empty.`);
+  if (bytes.byteLength === 0) throw new InputError('empty_file', `The ${label} is an empty file.`);
   if (bytes.byteLength > limits.maxBytes) {
     throw new InputError(
       'too_many_bytes',

@@ -108,7 +108,7 @@ describe('jobs through the queue and the engine worker', () => {
     expect(reply).toEqual({ text: 'The content image is not an image; send a JPEG, PNG, WebP, HEIC, AVIF or GIF.', ephemeral: true, refusal: { field: 'content', code: 'not_an_image' } });
     // An empty file is told as such, not failed as the bot's own error.
     const empty = await harness.bot.execute('stylize', { content: { bytes: new Uint8Array(0), name: 'photo.jpg' }, style, ...small }, contextFor('heidi'));
-    expect(empty).toEqual({ text: 'The content image file is empty.', ephemeral: true, refusal: { field: 'content', code: 'empty_file' } });
+    expect(empty).toEqual({ text: 'The content image is an empty file.', ephemeral: true, refusal: { field: 'content', code: 'empty_file' } });
   });
 
   it('paints an iPhone’s HEIC photo with a HEIC painting, as it paints a JPEG', async () => {

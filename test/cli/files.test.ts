@@ -63,6 +63,12 @@ describe('the command line with files it cannot read or write', () => {
     expect(await impasto(['stylize', photo, painting, '--content-layers', 'conv3_2,conv9'])).toEqual({ code: 2, stderr: 'impasto: --content-layers: layer names look like conv3_2.\n' });
     expect(await impasto(['fast', photo, '--strength', '11'])).toEqual({ code: 2, stderr: 'impasto: --strength must be at most 10.\n' });
     expect(await impasto(['train-style', painting, '--photos', '.', '--steps', '0'])).toEqual({ code: 2, stderr: 'impasto: --steps must be at least 1.\n' });
+    // Options that exclude one another were refused by the engine, after it had started.
+    expect(await impasto(['stylize', photo, painting, '--mask', painting, '--target', 'person'])).toEqual({ code: 2, stderr: 'impasto: Give either a mask or a target (or a background style), not both: the target draws its own mask.\n' });
+    expect(await impasto(['stylize', photo, painting, '--background-style', painting, '--target', 'background'])).toEqual({
+      code: 2,
+      stderr: 'impasto: A background style already paints the person and the background each in its own style: leave target at everything.\n',
+    });
   });
 
   it('refuses what is not a number or not an option in one line and a hint, not the whole help', async () => {
