@@ -100,7 +100,7 @@ export async function startFuzzedApp(env: Record<string, string>, { redisWorkers
     log: () => log,
     exited: () => exited,
     restarting: () => restarting,
-    problems: () => [...(exited ? [`the app stopped (${exited})`] : []), ...errorLines().filter((line) => !isDiskFull(line)).map((line) => `logged "${messageOf(line)}": ${line.slice(0, 600)}`)],
+    problems: () => [...(exited ? [`the app stopped (${exited})`] : []), ...errorLines().filter((line) => !isDiskFull(line)).map(describeErrorLine)],
     diskFullErrors: () => errorLines().filter(isDiskFull).length,
     async fillDisk() {
       if (diskMb === 0) return;
@@ -234,4 +234,21 @@ function messageOf(line: string): string {
   } catch {
     return '(not JSON)';
   }
+}
+
+/**
+ * An error line as a finding: its message, the error's type and words, and where it passed through
+ * this project's code (the first frames under src/: the cut-off line stopped inside a library's frames,
+ * before the listener that had called it); then the line itself, cut short.
+ */
+function describeErrorLine(line: string): string {
+  let err: { type?: unknown; message?: unknown; stack?: unknown } | undefined;
+  try {
+    err = (JSON.parse(line) as { err?: typeof err }).err;
+  } catch {
+    // Not JSON: the line alone says what there is.
+  }
+  const ours = typeof err?.stack === 'string' ? err.stack.split('\n').filter((frame) => /\/src\//.test(frame) && !frame.includes('node_modules')).slice(0, 4).map((frame) => frame.trim()) : [];
+  const error = err ? `\n  ${String(err.type)}: ${String(err.message)}${ours.map((frame) => `\n    ${frame}`).join('')}` : '';
+  return `logged "${messageOf(line)}"${error}\n  ${line.slice(0, 600)}`;
 }
