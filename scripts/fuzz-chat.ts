@@ -32,6 +32,7 @@ import type { CommandDefinition, OptionDefinition } from '../src/bot/commands/ty
 import { attachmentObject, BOT_USER, GUILD_ID, interactionPayload, PERMISSIONS, snowflake, startFakeDiscord, userMessage, type FakeUser } from '../test/fakes/discord/server.ts';
 import { APP_TOKEN, BOT_TOKEN, CHANNEL_ID as SLACK_CHANNEL, eventCallback, SIGNING_SECRET, signRequest, startFakeSlack, TEAM_ID } from '../test/fakes/slack/server.ts';
 import { heicOf, heifOfPictures } from '../test/helpers/heic.ts';
+import { counted } from '../src/bot/format.ts';
 import { floodArguments, pick, restartDuringFlood, SHARED_DIR, sleep, startFuzzedApp, waitForLogLine } from './fuzz/app.ts';
 
 const { seconds, workers, restarts, redisWorkers, diskMb } = floodArguments({ seconds: 60, workers: 4 });
@@ -168,7 +169,7 @@ try {
 }
 
 console.table([...counts].sort().map(([sent, times]) => ({ sent, times })));
-console.log(findings.length === 0 ? `no findings (${seconds} s, ${workers} workers, ${restarts} restarts${outages > 0 ? `, ${outages} outages` : ''}${flakyShare > 0 ? `, ${flakyShare * 100}% of posts failed` : ''}${redisWorkers > 0 ? `, ${redisWorkers} engine workers on Redis` : ''}${diskMb > 0 ? `, ${diskMb} MB of disk (${app.diskFullErrors()} errors logged for it)` : ''})` : [...new Set(findings)].join('\n'));
+console.log(findings.length === 0 ? `no findings (${seconds} s, ${counted(workers, 'worker')}, ${counted(restarts, 'restart')}${outages > 0 ? `, ${counted(outages, 'outage')}` : ''}${flakyShare > 0 ? `, ${flakyShare * 100}% of posts failed` : ''}${redisWorkers > 0 ? `, ${counted(redisWorkers, 'engine worker')} on Redis` : ''}${diskMb > 0 ? `, ${diskMb} MB of disk (${app.diskFullErrors()} errors logged for it)` : ''})` : [...new Set(findings)].join('\n'));
 process.exit(findings.length === 0 ? 0 : 1);
 
 /**

@@ -16,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { heicOf, heifOfPictures } from '../test/helpers/heic.ts';
+import { counted } from '../src/bot/format.ts';
 import { floodArguments, pick, restartDuringFlood, SHARED_DIR, sleep, startFuzzedApp } from './fuzz/app.ts';
 
 const { seconds, workers, restarts, redisWorkers, diskMb } = floodArguments({ seconds: 60, workers: 6 });
@@ -58,7 +59,7 @@ findings.push(...app.problems());
 await app.stop();
 if (!stillPaints) findings.push('a plain job did not succeed after the flood');
 console.table([...answers].sort().map(([answer, count]) => ({ answer, count })));
-console.log(findings.length === 0 ? `no findings (${seconds} s, ${workers} workers, ${restarts} restarts${redisWorkers > 0 ? `, ${redisWorkers} engine workers on Redis` : ''}${diskMb > 0 ? `, ${diskMb} MB of disk (${app.diskFullErrors()} errors logged for it)` : ''}, ${jobIds.length} jobs queued)` : findings.join('\n'));
+console.log(findings.length === 0 ? `no findings (${seconds} s, ${counted(workers, 'worker')}, ${counted(restarts, 'restart')}${redisWorkers > 0 ? `, ${counted(redisWorkers, 'engine worker')} on Redis` : ''}${diskMb > 0 ? `, ${diskMb} MB of disk (${app.diskFullErrors()} errors logged for it)` : ''}, ${counted(jobIds.length, 'job')} queued)` : findings.join('\n'));
 process.exit(findings.length === 0 ? 0 : 1);
 
 async function waitForApp(): Promise<string> {
