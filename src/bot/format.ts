@@ -1,7 +1,15 @@
 import { hasRawWeights, RAW_WEIGHT_DEFAULTS, STYLIZE_OPTIONS } from '../engine/options.ts';
 import { CLIP_GIF_MAX_BYTES } from '../engine/gif.ts';
 import { formatMegabytes } from '../engine/image.ts';
-import { strengthOf, type Job, type JobProgress } from './jobs/store.ts';
+import { strengthOf, type Job, type JobProgress, type Platform } from './jobs/store.ts';
+
+/** What members call the community the bot speaks of: a Discord server, a Slack workspace; the playground is its own. */
+const COMMUNITY_NOUNS: Readonly<Record<Platform, string>> = { discord: 'server', slack: 'workspace', web: 'playground' };
+
+/** The platform's word for a community ("This workspace already has 3 jobs waiting"): Slack's members have no servers. */
+export function communityNoun(platform: Platform): string {
+  return COMMUNITY_NOUNS[platform];
+}
 
 /** "1 job", "3 jobs", "1 contest entry", "2 contest entries": a count with its noun in the right number. */
 export function counted(count: number, noun: string, plural = `${noun}s`): string {

@@ -49,7 +49,7 @@ describe('communities', () => {
     expect(queueA.text).toMatch(new RegExp(`job ${long.jobId} by user-alice \\(yours\\)`));
     const queueB = await harness.bot.execute('queue', {}, inB('bob'));
     expect(queueB.text).not.toMatch(/alice/);
-    expect(queueB.text).toMatch(/1 job from other servers is in the queue too/);
+    expect(queueB.text).toMatch(/1 job from elsewhere is in the queue too/);
     const refused = await harness.bot.execute('cancel', { job: long.jobId! }, inB('mod-b', true));
     expect(refused.text).toMatch(/There is no job/);
     expect(harness.bot.job(long.jobId!)!.status).toBe('running');
@@ -136,5 +136,18 @@ describe('community settings', () => {
     const refused = await harness.bot.execute('stylize', { content: photo, style: painting, iterations: 2 }, inA('alice'));
     expect(refused.text).toBe('This server allows up to 1 iteration (its moderators chose it).');
     expect((await harness.bot.execute('settings', { max_iterations: 2 }, inA('mod-a', true))).text).toMatch(/ · at most 2 iterations · /);
+  });
+
+  it('speak of a Slack workspace as a workspace, not a server, its help included', async () => {
+    const inSlack = (user: string, isModerator = false) => contextFor(user, { platform: 'slack', community: 'slack:T1', isModerator });
+    await harness.bot.execute('settings', { max_size: 64 }, inSlack('mod-s', true));
+    expect((await harness.bot.execute('stylize', { content: photo, style: painting, size: 96 }, inSlack('sam'))).text).toBe('This workspace allows sizes up to 64 px (its moderators chose it).');
+    expect((await harness.bot.execute('style remove', { name: 'udnie' }, inSlack('mod-s', true))).text).toBe('Removed style "udnie" from this workspace\'s library. Jobs already queued with it still run.');
+    const help = (await harness.bot.execute('help', {}, inSlack('sam'))).text;
+    expect(help).toMatch(/\n\/impasto style add: Add a style to this workspace's library\n/);
+    expect(help).not.toMatch(/server/);
+    expect((await harness.bot.execute('help', { command: 'settings' }, inSlack('sam'))).text).toMatch(/^\/impasto settings: Show or change this workspace's settings/);
+    // Discord shows the definitions as they are written, beside its slash commands.
+    expect((await harness.bot.execute('help', {}, inA('alice'))).text).toMatch(/\n\/style add: Add a style to this server's library\n/);
   });
 });

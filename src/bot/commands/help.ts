@@ -2,6 +2,7 @@ import { formatNumber } from '../../engine/option-spec.ts';
 import type { CommandDefinition, OptionDefinition, Platform } from './types.ts';
 import { defineCommand } from './define.ts';
 import { invocationOf } from './invocation.ts';
+import { communityNoun } from '../format.ts';
 
 /**
  * The ways to ask for a painting besides the commands, which the definitions cannot tell: each
@@ -9,9 +10,9 @@ import { invocationOf } from './invocation.ts';
  */
 const WAYS_TO_ASK: Readonly<Record<Platform, string | undefined>> = {
   discord:
-    'Ways to ask: /stylize; on any message with a picture, Apps → Stylize with… (or Use as style, to save a painting as yours); reply to a picture with @impasto starry-night (options follow: @impasto starry-night strength=8 size=1536); or send me a picture with a style name in a direct message.',
+    'Ways to ask: /stylize; on any message with a picture, Apps → Stylize with… (or Use as style, to save a painting as yours); reply to a picture with @impasto starry-night (options follow: @impasto starry-night strength=8 size=768); or send me a picture with a style name in a direct message.',
   slack:
-    'Ways to ask: /stylize starry-night (paints the latest picture you shared in the channel); the Stylize with… and Use as style shortcuts on a message with a picture; @impasto starry-night in a picture\'s thread; or send me a picture with a style name in my Messages tab. Options follow the style: strength=8 size=1536. The other commands are /impasto <command>, with options as key=value (a value with spaces in quotes: title="Winter waves").',
+    'Ways to ask: /stylize starry-night (paints the latest picture you shared in the channel); the Stylize with… and Use as style shortcuts on a message with a picture; @impasto starry-night in a picture\'s thread; or send me a picture with a style name in my Messages tab. Options follow the style: strength=8 size=768. The other commands are /impasto <command>, with options as key=value (a value with spaces in quotes: title="Winter waves").',
   web: undefined,
 };
 
@@ -37,15 +38,23 @@ export function createHelpCommand(others: readonly CommandDefinition[]) {
     const asked = others.find((other) => other.name === args.command);
     if (asked) return { text: describeCommand(asked, platform), ephemeral: true };
     const ways = WAYS_TO_ASK[platform];
-    const list = [...others, definition].map((other) => `${invocationOf(other.name, platform)}: ${other.description}`);
+    const list = [...others, definition].map((other) => `${invocationOf(other.name, platform)}: ${inWordsOf(platform, other.description)}`);
     return { text: [...(ways ? [ways, ''] : []), ...list, '', ASK_FOR_OPTIONS[platform]].join('\n'), ephemeral: true };
   });
 }
 
 /** A command and its options, each with what it takes. */
 function describeCommand(definition: CommandDefinition, platform: Platform): string {
-  const options = Object.entries(definition.options).map(([name, option]) => `  • ${name}${option.required ? ' (required)' : ''}: ${option.description}${describeRange(option)}`);
-  return [`${invocationOf(definition.name, platform)}: ${definition.description}`, ...(options.length > 0 ? options : ['  (no options)'])].join('\n');
+  const options = Object.entries(definition.options).map(([name, option]) => `  • ${name}${option.required ? ' (required)' : ''}: ${inWordsOf(platform, option.description)}${describeRange(option)}`);
+  return [`${invocationOf(definition.name, platform)}: ${inWordsOf(platform, definition.description)}`, ...(options.length > 0 ? options : ['  (no options)'])].join('\n');
+}
+
+/**
+ * A definition's description in the platform's words. They are written in Discord's, which shows
+ * them as they are beside its slash commands ("this server's library"); Slack's members have a workspace.
+ */
+function inWordsOf(platform: Platform, description: string): string {
+  return description.replace(/\bthis server's\b/g, `this ${communityNoun(platform)}'s`);
 }
 
 /** An option's range or choices and its default, as help and the README's command list show them. */

@@ -1,4 +1,5 @@
 import type { BotServices } from '../services.ts';
+import { communityNoun } from '../format.ts';
 import { defineCommand } from './define.ts';
 
 export function createStyleRemoveCommand(services: BotServices) {
@@ -14,7 +15,7 @@ export function createStyleRemoveCommand(services: BotServices) {
       const { style, own, linkedNetwork } = await services.library.in(community).remove(args.name);
       // A shared style (a shipped painting) is only hidden here: other communities keep it and its network.
       if (own) await services.training.releaseNetworksOf(community, { name: style.name, network: linkedNetwork });
-      return { text: `Removed style "${style.name}" from this server's library. Jobs already queued with it still run.` };
+      return { text: `Removed style "${style.name}" from this ${communityNoun(context.requester.platform)}'s library. Jobs already queued with it still run.` };
     },
   );
 }

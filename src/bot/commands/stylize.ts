@@ -18,7 +18,7 @@ import { decodeImageOption, decodeStyleOption, inspectImageOption } from './imag
 import { chooseMethod, STYLIZE_MODES } from './stylize-mode.ts';
 import { checkRegionRequest, REGION_OPTIONS } from '../../engine/segmentation/targets.ts';
 import type { CommunitySettings } from '../settings.ts';
-import { counted } from '../format.ts';
+import { communityNoun, counted } from '../format.ts';
 import { SAVED_STYLE_NAME } from '../styles/saved.ts';
 
 export function createStylizeCommand(services: BotServices) {
@@ -103,7 +103,7 @@ function planStylize(services: BotServices, definition: StylizeDefinition, conte
     args,
     options: definition.options,
   });
-  checkWithinSettings(services.settings.get(context.requester.community), args);
+  checkWithinSettings(services.settings.get(context.requester.community), args, context.requester.platform);
   return { blend, backgroundBlend, method, network, backgroundNetwork };
 }
 
@@ -174,10 +174,11 @@ function fastOptionsOf(args: StylizeArgs, network: string, size: number): JobOpt
 }
 
 /** A community's moderators may allow less than the deployment does (/settings). */
-function checkWithinSettings(settings: CommunitySettings, args: StylizeArgs): void {
-  if (args.size !== undefined && args.size > settings.maxSize) throw new BotError('invalid_option', `This server allows sizes up to ${settings.maxSize} px (its moderators chose it).`, 'size');
+function checkWithinSettings(settings: CommunitySettings, args: StylizeArgs, platform: Platform): void {
+  const community = communityNoun(platform);
+  if (args.size !== undefined && args.size > settings.maxSize) throw new BotError('invalid_option', `This ${community} allows sizes up to ${settings.maxSize} px (its moderators chose it).`, 'size');
   if (args.iterations !== undefined && args.iterations > settings.maxIterations) {
-    throw new BotError('invalid_option', `This server allows up to ${counted(settings.maxIterations, 'iteration')} (its moderators chose it).`, 'iterations');
+    throw new BotError('invalid_option', `This ${community} allows up to ${counted(settings.maxIterations, 'iteration')} (its moderators chose it).`, 'iterations');
   }
 }
 

@@ -1,5 +1,5 @@
 import { BotError } from '../errors.ts';
-import { counted, formatWhen } from '../format.ts';
+import { communityNoun, counted, formatWhen } from '../format.ts';
 import type { JobStore, Requester } from './store.ts';
 
 export interface AdmissionLimits {
@@ -53,7 +53,7 @@ export class Admission {
     }
     const ours = this.store.countQueuedIn(requester.community) + reservedFor((entry) => entry.community === place.community);
     if (ours >= this.limits.maxQueuedPerCommunity) {
-      throw new BotError('limit_reached', `This server already has ${counted(ours, 'job')} waiting, its share of the queue. Try again when some have finished.`);
+      throw new BotError('limit_reached', `This ${communityNoun(requester.platform)} already has ${counted(ours, 'job')} waiting, its share of the queue. Try again when some have finished.`);
     }
     if (this.store.queued().length + this.reserved.length >= this.limits.maxQueue) {
       throw new BotError('limit_reached', `The queue is full (${counted(this.limits.maxQueue, 'job')} waiting). Try again in a few minutes.`);
@@ -65,7 +65,7 @@ export class Admission {
     }
     const ourDay = this.store.createdSince({ community: requester.community }, since);
     if (ourDay.count + reservedFor((entry) => entry.community === place.community) >= this.limits.dailyJobsPerCommunity) {
-      throw new BotError('limit_reached', `This server has made ${this.limits.dailyJobsPerCommunity} pictures in the last 24 hours, its daily share; the next can start ${formatWhen(ourDay.oldest + DAY_MS, this.now())}.`);
+      throw new BotError('limit_reached', `This ${communityNoun(requester.platform)} has made ${this.limits.dailyJobsPerCommunity} pictures in the last 24 hours, its daily share; the next can start ${formatWhen(ourDay.oldest + DAY_MS, this.now())}.`);
     }
     this.reserved.push(place);
     return () => {

@@ -21,7 +21,7 @@ const HOW_TO_SEND_A_PICTURE: Readonly<Record<WhereAsked, string>> = {
  * "@impasto starry-night" in a reply to a picture (or with one attached) paints it (each of them,
  * when the message has several), as a mention in
  * a thread does on Slack, with options typed after it as on Slack ("@impasto starry-night
- * strength=8 size=1536"); "@impasto" alone paints with the member's saved style. In a direct
+ * strength=8 size=768"); "@impasto" alone paints with the member's saved style. In a direct
  * message every message is for the bot, so no mention is needed: a picture sent, forwarded or
  * replied to with "starry-night" is painted. The bot answers in a reply of its own, which the job
  * then edits as it goes. A reply to the bot's own message in a server, which Discord marks as a
