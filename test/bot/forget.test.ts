@@ -42,6 +42,9 @@ describe('/forget-me', () => {
   it('says what it would delete, and deletes nothing, until confirmed', async () => {
     // Before any job: not "your 0 jobs".
     expect((await harness.bot.execute('forget-me', {}, contextFor('quinn'))).text).toMatch(/^This deletes your jobs, photos and results \(you have none here now\), cancels any still waiting/);
+    // What to type next, as it is typed there (it listed both platforms' ways).
+    expect((await harness.bot.execute('forget-me', {}, contextFor('quinn', { platform: 'slack' }))).text).toMatch(/run it again with confirm set to true: \/impasto forget-me confirm=true\.$/);
+    expect((await harness.bot.execute('forget-me', {}, contextFor('quinn', { platform: 'discord' }))).text).toMatch(/run it again with confirm set to true: \/forget-me confirm:True\.$/);
     const job = await harness.bot.execute('stylize', { content: photo, style: painting }, contextFor('quinn'));
     await finished(job.jobId!);
     expect((await harness.bot.execute('forget-me', {}, contextFor('quinn'))).text).not.toMatch(/saved style/);

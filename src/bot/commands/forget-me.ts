@@ -1,6 +1,7 @@
 import { forgetUser } from '../forget.ts';
 import type { BotServices } from '../services.ts';
 import { defineCommand } from './define.ts';
+import { invocationOf } from './invocation.ts';
 import { counted } from '../format.ts';
 
 export function createForgetMeCommand(services: BotServices) {
@@ -15,7 +16,7 @@ export function createForgetMeCommand(services: BotServices) {
         const jobs = services.store.byUser(context.requester.platform, context.requester.userId, Number.MAX_SAFE_INTEGER).length;
         const savedStyle = services.savedStyles.find(context.requester) ? ', deletes your saved style' : '';
         return {
-          text: `This deletes ${jobs === 0 ? 'your jobs, photos and results (you have none here now)' : `your ${counted(jobs, 'job')} (with your photos and results)`}, cancels any still waiting${savedStyle}, and removes your contest entries; your votes stay, without your name. It cannot be undone. (Without it, your photos and results are deleted ${counted(services.retentionDays, 'day')} after they are painted, contest entries not before their contest ends.) To do it, run it again with confirm set to true (Discord: /forget-me confirm:True; Slack: /impasto forget-me confirm=true).`,
+          text: `This deletes ${jobs === 0 ? 'your jobs, photos and results (you have none here now)' : `your ${counted(jobs, 'job')} (with your photos and results)`}, cancels any still waiting${savedStyle}, and removes your contest entries; your votes stay, without your name. It cannot be undone. (Without it, your photos and results are deleted ${counted(services.retentionDays, 'day')} after they are painted, contest entries not before their contest ends.) To do it, run it again with confirm set to true: ${invocationOf('forget-me', context.requester.platform, { confirm: context.requester.platform === 'slack' ? 'true' : 'True' })}.`,
           ephemeral: true,
         };
       }
