@@ -188,7 +188,7 @@ function resultFilesOf(job: Job): ResultFile[] {
 }
 
 /** What each of a finished job's files shows, in words. */
-export function describeResultFiles(job: Pick<Job, 'method' | 'options' | 'styleLabel'>): Record<ResultFile['kind'], string> {
+export function describeResultFiles(job: Pick<Job, 'method' | 'options' | 'styleLabel' | 'maskPath'>): Record<ResultFile['kind'], string> {
   const style = `in the style of ${job.styleLabel}`;
   if (job.method === 'train') {
     return {
@@ -197,11 +197,20 @@ export function describeResultFiles(job: Pick<Job, 'method' | 'options' | 'style
       mp4: `The network's picture of that photo as it learned ${job.styleLabel}, step by step.`,
     };
   }
+  const only = whereOnly(job);
   if (job.options.clipFrames !== undefined) {
-    return { png: `The clip's first frame, painted ${style}.`, gif: `The clip, painted ${style}.`, mp4: `The clip, painted ${style}.` };
+    return { png: `The clip's first frame, painted ${style}.${only}`, gif: `The clip, painted ${style}.${only}`, mp4: `The clip, painted ${style}.${only}` };
   }
-  const gif = job.method === 'fast' ? `The photo wiped into its painting ${style}.` : `The photo turning into a painting ${style}, step by step.`;
-  return { png: `The photo, painted ${style}.`, gif, mp4: gif };
+  const gif = `${job.method === 'fast' ? `The photo wiped into its painting ${style}.` : `The photo turning into a painting ${style}, step by step.`}${only}`;
+  return { png: `The photo, painted ${style}.${only}`, gif, mp4: gif };
+}
+
+/** What a target or a mask left as photographed, as a sentence for the files' descriptions (a screen reader's user cannot see it). */
+function whereOnly(job: Pick<Job, 'options' | 'maskPath'>): string {
+  if (job.maskPath) return ' Painted only where its mask is white; the rest is as photographed.';
+  if (job.options.target === 'person') return ' Only the person is painted; the rest is as photographed.';
+  if (job.options.target === 'background') return ' Only the background is painted; the person is as photographed.';
+  return '';
 }
 
 function ended(text: string, mustArrive: boolean): JobMessage {
