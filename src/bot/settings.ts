@@ -1,6 +1,7 @@
 import type { Db } from './database.ts';
 import type { CommandLimits } from './limits.ts';
 import { counted } from './format.ts';
+import type { Platform } from './jobs/store.ts';
 
 /** What a community's moderators may choose for it, within the deployment's limits. */
 export interface CommunitySettings {
@@ -53,7 +54,11 @@ export class SettingsStore {
   }
 }
 
-/** The settings as one line, for the reply to /settings. */
-export function describeSettings(settings: CommunitySettings): string {
-  return `Largest size ${settings.maxSize} px · at most ${counted(settings.maxIterations, 'iteration')} · styles added by ${settings.styleAdders} · results ${settings.spoilerResults ? 'behind a spoiler' : 'shown'}.`;
+/** Where results can be posted behind a spoiler: Slack and the playground have none. */
+export const SPOILER_PLATFORMS: ReadonlySet<Platform> = new Set(['discord']);
+
+/** The settings as one line, for the reply to /settings (the spoiler only where the platform has one). */
+export function describeSettings(settings: CommunitySettings, platform: Platform): string {
+  const results = SPOILER_PLATFORMS.has(platform) ? ` · results ${settings.spoilerResults ? 'behind a spoiler' : 'shown'}` : '';
+  return `Largest size ${settings.maxSize} px · at most ${counted(settings.maxIterations, 'iteration')} · styles added by ${settings.styleAdders}${results}.`;
 }

@@ -140,7 +140,11 @@ describe('community settings', () => {
 
   it('speak of a Slack workspace as a workspace, not a server, its help included', async () => {
     const inSlack = (user: string, isModerator = false) => contextFor(user, { platform: 'slack', community: 'slack:T1', isModerator });
-    await harness.bot.execute('settings', { max_size: 64 }, inSlack('mod-s', true));
+    // Slack has no spoilers: the setting is neither shown nor taken there.
+    expect((await harness.bot.execute('settings', { max_size: 64 }, inSlack('mod-s', true))).text).toBe('Saved. Largest size 64 px · at most 300 iterations · styles added by moderators.');
+    const spoiler = await harness.bot.execute('settings', { spoiler_results: true }, inSlack('mod-s', true));
+    expect(spoiler).toMatchObject({ text: 'spoiler_results is for Discord, which can post a picture behind a spoiler; here results are always shown.', refusal: { field: 'spoiler_results' } });
+    expect(harness.bot.settingsOf('slack:T1').spoilerResults).toBe(false);
     expect((await harness.bot.execute('stylize', { content: photo, style: painting, size: 96 }, inSlack('sam'))).text).toBe('This workspace allows sizes up to 64 px (its moderators chose it).');
     expect((await harness.bot.execute('style remove', { name: 'udnie' }, inSlack('mod-s', true))).text).toBe('Removed style "udnie" from this workspace\'s library. Jobs already queued with it still run.');
     const help = (await harness.bot.execute('help', {}, inSlack('sam'))).text;

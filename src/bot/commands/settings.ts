@@ -1,4 +1,5 @@
-import { describeSettings, STYLE_ADDERS } from '../settings.ts';
+import { BotError } from '../errors.ts';
+import { describeSettings, SPOILER_PLATFORMS, STYLE_ADDERS } from '../settings.ts';
 import type { BotServices } from '../services.ts';
 import { defineCommand } from './define.ts';
 
@@ -17,11 +18,15 @@ export function createSettingsCommand(services: BotServices) {
       },
     },
     async (context, args) => {
-      const { community } = context.requester;
+      const { community, platform } = context.requester;
+      // Saved where nothing can be hidden, it would be shown back as "results behind a spoiler", and do nothing.
+      if (args.spoiler_results !== undefined && !SPOILER_PLATFORMS.has(platform)) {
+        throw new BotError('invalid_option', 'spoiler_results is for Discord, which can post a picture behind a spoiler; here results are always shown.', 'spoiler_results');
+      }
       const changes = { maxSize: args.max_size, maxIterations: args.max_iterations, styleAdders: args.style_adders, spoilerResults: args.spoiler_results };
       const changed = Object.values(changes).some((value) => value !== undefined);
       const settings = changed ? services.settings.set(community, changes) : services.settings.get(community);
-      return { text: `${changed ? 'Saved. ' : ''}${describeSettings(settings)}`, ephemeral: true };
+      return { text: `${changed ? 'Saved. ' : ''}${describeSettings(settings, platform)}`, ephemeral: true };
     },
   );
 }
