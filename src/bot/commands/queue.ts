@@ -1,4 +1,4 @@
-import { communityNoun, counted, formatEta, progressBar, shortenedList } from '../format.ts';
+import { counted, formatEta, progressBar, shortenedList } from '../format.ts';
 import { isOfCommunity } from '../jobs/store.ts';
 import type { BotServices } from '../services.ts';
 import { defineCommand } from './define.ts';
@@ -15,7 +15,7 @@ export function createQueueCommand(services: BotServices) {
     const entries = all.filter(({ job }) => isOfCommunity(job.requester, context.requester));
     const elsewhere = all.length - entries.length;
     const others = elsewhere > 0 ? `${counted(elsewhere, 'job')} from elsewhere ${elsewhere === 1 ? 'is' : 'are'} in the queue too.` : '';
-    if (entries.length === 0) return { text: all.length === 0 ? 'The queue is empty: a new job starts at once.' : `Nothing of this ${communityNoun(context.requester.platform)}'s is waiting. ${others}`, ephemeral: true };
+    if (entries.length === 0) return { text: all.length === 0 ? 'The queue is empty: a new job starts at once.' : `Nothing from here is waiting. ${others}`, ephemeral: true };
     const isMine = (job: QueueEntry['job']) => job.requester.platform === context.requester.platform && job.requester.userId === context.requester.userId;
     const lineOf = ({ job, position, etaMs }: QueueEntry) => {
       const state = position === 0 ? `running ${job.progress ? progressBar(job.progress) : ''}`.trim() : `#${position}`;
