@@ -60,7 +60,7 @@ export function failureKindOf(error: unknown): FailureKind {
   return isOutOfSpace(error) ? 'out_of_space' : 'internal';
 }
 
-export const OUT_OF_SPACE_TEXT = "The bot's server is out of disk space, so nothing new can be saved there; an operator has been told. Please try again later.";
+export const OUT_OF_SPACE_TEXT = "The bot's machine is out of disk space, so nothing new can be saved there; its operator has been told. Please try again later.";
 
 /** What to tell a user of a failure in words of its own: their mistake, or the disk being full; undefined for anything else. */
 export function failureMessageOf(error: unknown): string | undefined {
