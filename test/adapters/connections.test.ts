@@ -1,9 +1,11 @@
+import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { watchConnection } from '../../src/adapters/connection-watch.ts';
 import { startDiscordAdapter, type DiscordAdapter } from '../../src/adapters/discord/adapter.ts';
 import { startSlackAdapter, type SlackAdapter } from '../../src/adapters/slack/adapter.ts';
+import { logSlackFailure } from '../../src/adapters/slack/render.ts';
 import * as discord from '../fakes/discord/server.ts';
 import * as slack from '../fakes/slack/server.ts';
 import { startTestBot, type TestBot } from '../helpers/bot.ts';
@@ -158,20 +160,18 @@ describe('Slack: the Socket Mode connection down for a while', () => {
     expect(log.lines.filter((line) => line.level >= 50)).toEqual([]);
   }, 90_000);
 
-  it('logs a request whose acknowledgement the dropped socket could not carry as a warning, not an error (found by fuzz:chat --outages)', async () => {
-    // /stylize asks Slack about the channel before it acknowledges; Slack fails that, and the socket drops meanwhile.
-    const isChannelInfo = (call: slack.ApiCall) => call.method === 'conversations.info';
-    fake.failCalls(isChannelInfo, 3, 503);
-    const logged = log.lines.length;
-    const before = fake.connections();
-    void fake.sendEnvelope('slash_commands', { command: '/stylize', text: 'starry-night', user_id: 'U0ERIN', user_name: 'erin', channel_id: slack.CHANNEL_ID, team_id: slack.TEAM_ID, trigger_id: 't', response_url: `${fake.apiUrl}response` });
-    await fake.waitForCall((call) => isChannelInfo(call) && call.response?.failedWith === 503);
-    const bringBack = fake.takeSocketDown();
-    const handlerFailures = () => log.lines.slice(logged).filter((line) => line.msg.startsWith('slack handler failed'));
-    await vi.waitFor(() => expect(handlerFailures()).toHaveLength(1), { timeout: 30_000 });
-    expect(handlerFailures()[0]).toMatchObject({ level: 40, msg: 'slack handler failed: Slack did not answer' });
-    bringBack();
-    await vi.waitFor(() => expect(fake.connections()).toBeGreaterThan(before), { timeout: 30_000 });
-    expect(log.lines.filter((line) => line.level >= 50)).toEqual([]);
-  }, 90_000);
+  it('logs a request whose acknowledgement the dropped socket could not carry as a warning, not an error (found by fuzz:chat --outages)', () => {
+    // Slack's Socket Mode client as Bolt loads it (its own dependency, not this project's), and the
+    // errors it throws when a listener acknowledges a request after the socket dropped. The flood
+    // hit it during an outage, most likely behind /stylize, which then asked Slack about the channel
+    // before acknowledging; it acknowledges first now, and the window left is too short to hit on
+    // purpose here.
+    const socketMode = createRequire(createRequire(import.meta.url).resolve('@slack/bolt'))('@slack/socket-mode') as Record<string, new () => Error>;
+    const lines = capturedLogger();
+    for (const name of ['SMSendWhileNotReadyError', 'SMSendWhileDisconnectedError']) logSlackFailure(lines.logger, new socketMode[name]!(), 'slack handler failed');
+    expect(lines.lines.map(({ level, msg }) => ({ level, msg }))).toEqual([
+      { level: 40, msg: 'slack handler failed: Slack did not answer' },
+      { level: 40, msg: 'slack handler failed: Slack did not answer' },
+    ]);
+  });
 });
