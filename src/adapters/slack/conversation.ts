@@ -1,3 +1,4 @@
+import type { RespondArguments, RespondFn } from '@slack/bolt';
 import type { CommandContext, UploadedImage } from '../../bot/commands/types.ts';
 import { BotError } from '../../bot/errors.ts';
 import { hostOfLink } from '../../bot/format.ts';
@@ -80,6 +81,17 @@ export async function contextOf(state: SlackState, userId: string, userName: str
   };
 }
 
+/**
+ * Tells the member privately, at the request's response URL (which Slack shows where the bot is not
+ * a member too), why the bot could not post a picture in `channel` (`whyCannotPostIn`); whether it
+ * had to. Every request that paints in a channel asks it first.
+ */
+export async function saidCannotPostIn(state: SlackState, channel: string, respond: RespondFn, reply: Pick<RespondArguments, 'replace_original'> = {}): Promise<boolean> {
+  const problem = await whyCannotPostIn(state, channel);
+  if (problem) await respond({ response_type: 'ephemeral', ...reply, text: slackTextOf(state, problem) });
+  return problem !== undefined;
+}
+
 /** What posting a picture in a channel needs from the install. */
 const POSTING_SCOPES = ['chat:write', 'files:write'] as const;
 
@@ -88,7 +100,7 @@ const POSTING_SCOPES = ['chat:write', 'files:write'] as const;
  * slash command or a message shortcut where the bot is not a member, and an install may lack a scope.
  * Checked before any work starts; when Slack cannot tell (no channels:read), the job goes ahead.
  */
-export async function whyCannotPostIn(state: SlackState, channel: string): Promise<string | undefined> {
+async function whyCannotPostIn(state: SlackState, channel: string): Promise<string | undefined> {
   const missing = POSTING_SCOPES.filter((scope) => state.scopes && !state.scopes.includes(scope));
   if (missing.length > 0) return `I can't post pictures in Slack: the app is missing the ${missing.join(' and ')} permission. Ask whoever installed it to reinstall it from the manifest.`;
   const info = await state.client.conversations.info({ channel }).catch(() => undefined);

@@ -2,7 +2,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { OUTDATED_BUTTON, pageRequestOf } from '../../../bot/commands/pages.ts';
 import { rerunChangeNamed } from '../../../bot/job-messages.ts';
 import { VOTE_ACTION } from '../contests.ts';
-import { contextOf, slackTextOf, tell, whyCannotPostIn } from '../conversation.ts';
+import { contextOf, saidCannotPostIn, slackTextOf, tell } from '../conversation.ts';
 import { guarded } from '../guarded.ts';
 import { postWithFiles } from '../render.ts';
 import { IDS, type SlackState } from '../state.ts';
@@ -33,8 +33,7 @@ export function registerButtons(app: App, state: SlackState): void {
   app.action<BlockAction<ButtonAction>>(new RegExp(`^${IDS.rerunPrefix}`), async ({ ack, action, body, respond }) => {
     await ack();
     const channel = body.channel?.id ?? '';
-    const problem = await whyCannotPostIn(state, channel);
-    if (problem) return void (await respond({ response_type: 'ephemeral', replace_original: false, text: slackTextOf(state, problem) }));
+    if (await saidCannotPostIn(state, channel, respond, { replace_original: false })) return;
     await guarded(state, channel, body.user.id, async () => {
       const original = bot.job(action.value ?? '');
       const change = rerunChangeNamed(action.action_id.slice(IDS.rerunPrefix.length)) ?? 'seed';
@@ -48,8 +47,7 @@ export function registerButtons(app: App, state: SlackState): void {
   app.action<BlockAction<ButtonAction>>(new RegExp(`^${IDS.pagePrefix}`), async ({ ack, action, body, respond }) => {
     await ack();
     const channel = body.channel?.id ?? '';
-    const problem = await whyCannotPostIn(state, channel);
-    if (problem) return void (await respond({ response_type: 'ephemeral', replace_original: false, text: slackTextOf(state, problem) }));
+    if (await saidCannotPostIn(state, channel, respond, { replace_original: false })) return;
     await guarded(state, channel, body.user.id, () => showPage(state, action.value ?? '', body, channel));
   });
 }

@@ -1,5 +1,5 @@
 import type { App, MessageShortcut } from '@slack/bolt';
-import { imagesOf, linkedPictureHostOf, MOST_PICTURES, slackTextOf, tell, whyCannotPostIn, type SlackMessageLike } from '../conversation.ts';
+import { imagesOf, linkedPictureHostOf, MOST_PICTURES, saidCannotPostIn, tell, type SlackMessageLike } from '../conversation.ts';
 import { noPictureText } from '../../../bot/format.ts';
 import { guarded } from '../guarded.ts';
 import { fileRefOf, stylizeModal } from '../modal.ts';
@@ -9,9 +9,7 @@ import { IDS, type SlackState } from '../state.ts';
 export function registerShortcut(app: App, state: SlackState): void {
   app.shortcut<MessageShortcut>(IDS.stylizeShortcut, async ({ shortcut, ack, respond }) => {
     await ack();
-    // Told through the shortcut's response URL: where the bot is not a member, it cannot post there.
-    const problem = await whyCannotPostIn(state, shortcut.channel.id);
-    if (problem) return void (await respond({ response_type: 'ephemeral', text: slackTextOf(state, problem) }));
+    if (await saidCannotPostIn(state, shortcut.channel.id, respond)) return;
     await guarded(state, shortcut.channel.id, shortcut.user.id, () => openStylizeModal(state, shortcut));
   });
 }

@@ -1,5 +1,5 @@
 import type { App } from '@slack/bolt';
-import { contextOf, fetchFile, latestImageOf, slackTextOf, tell, whyCannotPostIn, type SlashCommand } from '../conversation.ts';
+import { contextOf, fetchFile, latestImageOf, saidCannotPostIn, tell, type SlashCommand } from '../conversation.ts';
 import { guarded, stylize } from '../guarded.ts';
 import type { SlackState } from '../state.ts';
 import { stylizeArgsOfText } from '../../../bot/commands/text.ts';
@@ -8,11 +8,9 @@ import { stylizeArgsOfText } from '../../../bot/commands/text.ts';
 export function registerStylizeCommand(app: App, state: SlackState): void {
   app.command('/stylize', async ({ command, ack, respond }) => {
     // Acknowledged at once: the check below asks Slack, and a slow answer would take the command past
-    // Slack's 3 seconds (the member told it failed, though it then ran). Told through the command's
-    // response URL: where the bot is not a member, it cannot post there.
+    // Slack's 3 seconds (the member told it failed, though it then ran).
     await ack();
-    const problem = await whyCannotPostIn(state, command.channel_id);
-    if (problem) return void (await respond({ response_type: 'ephemeral', text: slackTextOf(state, problem) }));
+    if (await saidCannotPostIn(state, command.channel_id, respond)) return;
     await guarded(state, command.channel_id, command.user_id, () => runStylizeCommand(state, command));
   });
 }
