@@ -27,6 +27,7 @@ import { createStylesCommand } from './commands/styles.ts';
 import { createStylizeCommand } from './commands/stylize.ts';
 import type { AnyCommand, CommandContext, CommandDefinition, Reply } from './commands/types.ts';
 import { parseArgs } from './commands/validate.ts';
+import { checkPlace } from './commands/place.ts';
 import { voteOnEntry } from './commands/vote.ts';
 import { ConfigError, type BotEnvironment } from './config.ts';
 import { Contests } from './contests/contests.ts';
@@ -171,6 +172,7 @@ export function createBot(options: BotOptions): Bot {
   const commandFor = (name: string, context: CommandContext): AnyCommand => {
     const command = byName.get(name);
     if (!command) throw new BotError('unknown_command', `There is no command "${name}". Try /help.`);
+    checkPlace(command.definition, context);
     if (command.definition.moderatorsOnly && !context.requester.isModerator) throw new BotError('not_allowed', `/${name} is for moderators only.`);
     return command;
   };

@@ -159,6 +159,39 @@ describe('Discord', () => {
     expect(Object.fromEntries(commands.map((command, index) => [command.name, permissions[index]]))).toEqual({ ...Object.fromEntries(commands.map((command) => [command.name, undefined])), settings: '32' });
   });
 
+  it('registered for all servers, offers in direct messages only the commands that work there', async () => {
+    const { DISCORD_GUILD_ID: _forOneServer, ...everywhere } = harness.env;
+    await expect(registerDiscordCommands(everywhere, harness.bot.commands.map((command) => command.definition))).resolves.toMatchObject({ scope: 'all servers (global)' });
+    const put = await fake.waitForRequest((request) => request.method === 'PUT' && request.path === `/applications/${APPLICATION_ID}/commands`);
+    const contexts = Object.fromEntries((put.json as { name: string; contexts?: number[] }[]).map((command) => [command.name, command.contexts]));
+    // 0: in servers; 1: in a direct message with the bot. A contest, the settings and the library are a server's.
+    const anywhere = [0, 1];
+    expect(contexts).toEqual({ stylize: anywhere, styles: anywhere, queue: anywhere, cancel: anywhere, 'forget-me': anywhere, settings: [0], help: anywhere, style: [0], contest: [0], 'Stylize with…': anywhere, 'Use as style': anywhere });
+    // Registered for one server, they are only ever there: Discord takes contexts for global commands alone.
+    await registerDiscordCommands(harness.env, harness.bot.commands.map((command) => command.definition));
+    const forOneServer = await fake.waitForRequest((request) => request.method === 'PUT' && request.path.includes('/guilds/'));
+    expect((forOneServer.json as { contexts?: unknown }[]).every((command) => command.contexts === undefined)).toBe(true);
+  });
+
+  it('says where a command asked in a direct message works, when it needs a server (as from an older registration)', async () => {
+    const askInDirectMessage = (name: string, options: Record<string, unknown>[] = []) => {
+      const interaction = interactionPayload({ type: 2, user: bob, direct: true, data: { id: '800000000000000030', name, type: 1, options } });
+      fake.dispatchInteraction(interaction);
+      return interaction;
+    };
+    /** A refusal, said at once in the interaction's callback. */
+    const inDirectMessage = (name: string, options: Record<string, unknown>[] = []) =>
+      fake.waitForRequest(callbackOf(askInDirectMessage(name, options))).then((request) => (request.json as { data: { content: string; flags?: number } }).data);
+    const start = await inDirectMessage('contest', [{ name: 'start', type: 1, options: [{ name: 'title', type: 3, value: 'Frost' }, { name: 'ends', type: 3, value: '2h' }, { name: 'style_name', type: 3, value: 'udnie' }] }]);
+    // Not "for moderators only": in a direct message no one is, and the contest would be seen by no one else.
+    expect(start).toMatchObject({ content: "/contest start works in a server's channels, where its members can take part, not in a direct message with me.", flags: 64 });
+    expect((await inDirectMessage('settings')).content).toBe("/settings works in a server's channels: a direct message with me belongs to no server.");
+    expect((await inDirectMessage('style', [{ name: 'add', type: 1, options: [{ name: 'name', type: 3, value: 'frost' }] }])).content).toBe("/style add works in a server's channels: a direct message with me belongs to no server.");
+    // A member's own commands answer there as anywhere.
+    const queue = askInDirectMessage('queue');
+    expect(((await fake.waitForRequest(originalOf(queue))).json as { content: string }).content).toMatch(/^(The queue is empty|Nothing from here is waiting)/);
+  });
+
   it('registers only what Discord accepts (the fake checks the rules Discord documents)', async () => {
     const long = 'a description far past the hundred characters that Discord allows a command or an option to have, and then some';
     // A description past 100 characters is shortened, and a required option is put first, as Discord requires.

@@ -379,6 +379,20 @@ describe('Slack in Socket Mode', () => {
     expect(fake.calls.filter((call) => call.method === 'chat.postMessage' && (call.args.thread_ts === parent.ts))).toEqual([]);
   });
 
+  it('says where a contest works when one is asked for in a direct message; the workspace\'s library is asked for there as anywhere', async () => {
+    const inDirectMessage = (text: string) =>
+      fake.sendEnvelope('slash_commands', { command: '/impasto', text, user_id: BOB, user_name: 'bob', channel_id: 'D0BOB', team_id: TEAM_ID, trigger_id: 'trigger-dm', response_url: `${fake.apiUrl}response`, token: 'verification' });
+    const toldBob = (pattern: RegExp) => fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.user === BOB && pattern.test(String(call.args.text)));
+    await inDirectMessage('contest start great-wave 2h Frost');
+    // Before "for moderators": a contest there would be seen by no one else.
+    await toldBob(/^\/impasto contest start works in a workspace's channels, where its members can take part, not in a direct message with me\.$/);
+    await inDirectMessage('contest status');
+    await toldBob(/^\/impasto contest status works in a workspace's channels/);
+    // A Slack direct message is the workspace's: its library is that one, so only who may add counts.
+    await inDirectMessage('style add pier');
+    await toldBob(/^\/impasto style add is for moderators here/);
+  });
+
   it('refuses a style it does not have, an entry with no contest, or a member adding a style, before downloading the picture', async () => {
     fake.postUserMessage(BOB, 'the pier', [photo]);
     const downloadsBefore = fake.downloads.length;

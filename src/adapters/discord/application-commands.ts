@@ -1,11 +1,13 @@
 import {
   ApplicationCommandOptionType,
   ApplicationCommandType,
+  InteractionContextType,
   PermissionFlagsBits,
   type RESTPostAPIApplicationCommandsJSONBody,
   type APIApplicationCommandOption,
   type APIApplicationCommandBasicOption,
 } from 'discord.js';
+import { worksOutsideCommunities } from '../../bot/commands/place.ts';
 import type { CommandDefinition, OptionDefinition } from '../../bot/commands/types.ts';
 
 export const STYLIZE_WITH = 'Stylize with…';
@@ -20,18 +22,37 @@ export const USE_AS_STYLE = 'Use as style';
 const MODERATORS_ONLY = { default_member_permissions: String(PermissionFlagsBits.ManageGuild) };
 
 /**
+ * Where a command registered for all servers is offered: in servers, and in direct messages with the
+ * bot unless it works only in a server's channels (a contest, the settings, the library: a direct
+ * message belongs to no server). Discord takes this for global commands only; a server's own are
+ * only ever in that server.
+ */
+function contextsOf(definitions: readonly Pick<CommandDefinition, 'where'>[]): { contexts: InteractionContextType[] } {
+  return { contexts: definitions.some(worksOutsideCommunities) ? [InteractionContextType.Guild, InteractionContextType.BotDM] : [InteractionContextType.Guild] };
+}
+
+/**
  * Discord's registration payload, derived from the bot's command definitions: slash commands
  * (two-word names become a command with subcommands, e.g. `/style add`) plus the two message
  * context-menu commands. A command whose every subcommand is for moderators is hidden from the
- * others (Discord sets permissions per command, not per subcommand).
+ * others (Discord sets permissions per command, not per subcommand), and registered `global`ly, one
+ * none of whose subcommands works in a direct message is not offered there (`contextsOf`).
  */
-export function buildApplicationCommands(definitions: readonly CommandDefinition[]): RESTPostAPIApplicationCommandsJSONBody[] {
+export function buildApplicationCommands(definitions: readonly CommandDefinition[], { global = false } = {}): RESTPostAPIApplicationCommandsJSONBody[] {
   const commands: RESTPostAPIApplicationCommandsJSONBody[] = [];
   const groups = new Map<string, CommandDefinition[]>();
+  const where = (all: readonly Pick<CommandDefinition, 'where'>[]) => (global ? contextsOf(all) : {});
   for (const definition of definitions) {
     const [name, sub] = definition.name.split(' ');
     if (!sub) {
-      commands.push({ type: ApplicationCommandType.ChatInput, name: name!, description: clip(definition.description), options: optionsOf(definition), ...(definition.moderatorsOnly ? MODERATORS_ONLY : {}) });
+      commands.push({
+        type: ApplicationCommandType.ChatInput,
+        name: name!,
+        description: clip(definition.description),
+        options: optionsOf(definition),
+        ...(definition.moderatorsOnly ? MODERATORS_ONLY : {}),
+        ...where([definition]),
+      });
     } else {
       groups.set(name!, [...(groups.get(name!) ?? []), definition]);
     }
@@ -48,9 +69,12 @@ export function buildApplicationCommands(definitions: readonly CommandDefinition
         options: optionsOf(definition),
       })),
       ...(subcommands.every((definition) => definition.moderatorsOnly) ? MODERATORS_ONLY : {}),
+      ...where(subcommands),
     });
   }
-  commands.push({ type: ApplicationCommandType.Message, name: STYLIZE_WITH }, { type: ApplicationCommandType.Message, name: USE_AS_STYLE });
+  // Painting a picture and saving a style are a member's own: the menus work in direct messages too.
+  const menus = where([{}]);
+  commands.push({ type: ApplicationCommandType.Message, name: STYLIZE_WITH, ...menus }, { type: ApplicationCommandType.Message, name: USE_AS_STYLE, ...menus });
   return commands;
 }
 

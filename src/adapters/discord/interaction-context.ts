@@ -56,6 +56,7 @@ export function contextOf(interaction: Interaction, messageId?: string): Command
   return {
     requester: { platform: 'discord', community: communityOf(interaction), userId: interaction.user.id, userName: interaction.user.username, isModerator },
     origin: { platform: 'discord', channelId: interaction.channelId ?? '', reply: { ...reply } },
+    ...directnessOf(interaction.guildId),
   };
 }
 
@@ -71,5 +72,11 @@ export function contextOfMessage(message: Message, answerId: string): CommandCon
       isModerator: isModeratorWith(message.member?.permissions),
     },
     origin: { platform: 'discord', channelId: message.channelId, reply: { ...reply } },
+    ...directnessOf(message.guildId),
   };
+}
+
+/** Outside a server, a direct message with the bot: it belongs to no server (the member's own community). */
+function directnessOf(guildId: string | null): Pick<CommandContext, 'direct'> {
+  return guildId ? {} : { direct: { ofCommunity: false } };
 }

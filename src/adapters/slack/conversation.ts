@@ -78,6 +78,8 @@ export async function contextOf(state: SlackState, userId: string, userName: str
   return {
     requester: { platform: 'slack', community: state.community, userId, userName, isModerator: await isModerator(state, userId) },
     origin: { platform: 'slack', channelId: channel, threadId: threadTs, reply: { ...reply } },
+    // A direct message's conversation id begins with D; it is still the workspace's (its library, its settings).
+    ...(channel.startsWith('D') ? { direct: { ofCommunity: true } } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ export function createContestEnterCommand(services: BotServices) {
   return defineCommand(
     {
       name: 'contest enter',
+      where: 'channels',
       description: "Enter this channel's contest with a photo",
       options: { content: { type: 'image', description: 'your photo (it is painted in the contest style)', required: true } },
     },

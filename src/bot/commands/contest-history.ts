@@ -7,7 +7,7 @@ import { defineCommand } from './define.ts';
 const SHOWN = 10;
 
 export function createContestHistoryCommand(services: BotServices) {
-  return defineCommand({ name: 'contest history', description: "This channel's past contests and their winners", options: {} }, async (context) => {
+  return defineCommand({ name: 'contest history', where: 'channels', description: "This channel's past contests and their winners", options: {} }, async (context) => {
     const { platform } = context.requester;
     const { channelId } = context.origin;
     const running = services.contests.openIn(platform, channelId);

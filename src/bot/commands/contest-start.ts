@@ -10,6 +10,7 @@ export function createContestStartCommand(services: BotServices) {
   return defineCommand(
     {
       name: 'contest start',
+      where: 'channels',
       description: 'Start a style contest in this channel (moderators)',
       moderatorsOnly: true,
       options: {

@@ -5,6 +5,7 @@ export function createContestWithdrawCommand(services: BotServices) {
   return defineCommand(
     {
       name: 'contest withdraw',
+      where: 'channels',
       description: 'Withdraw your contest entry',
       options: { entry: { type: 'text', description: 'the entry id (default: your latest)', maxLength: 32 } },
     },

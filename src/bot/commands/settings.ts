@@ -8,6 +8,7 @@ export function createSettingsCommand(services: BotServices) {
   return defineCommand(
     {
       name: 'settings',
+      where: 'community',
       description: "Show or change this server's settings (moderators)",
       moderatorsOnly: true,
       options: {

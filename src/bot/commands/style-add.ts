@@ -7,6 +7,7 @@ export function createStyleAddCommand(services: BotServices) {
   return defineCommand(
     {
       name: 'style add',
+      where: 'community',
       // Moderators, or everyone where a moderator allowed it (/settings style_adders).
       description: "Add a style to this server's library",
       options: {

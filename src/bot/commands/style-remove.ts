@@ -6,6 +6,7 @@ export function createStyleRemoveCommand(services: BotServices) {
   return defineCommand(
     {
       name: 'style remove',
+      where: 'community',
       description: "Remove a style from this server's library (moderators)",
       moderatorsOnly: true,
       options: { name: { type: 'text', description: 'the style to remove', maxLength: 32, required: true, autocomplete: 'style' } },

@@ -6,6 +6,7 @@ export function createStyleTrainCommand(services: BotServices) {
   return defineCommand(
     {
       name: 'style train',
+      where: 'community',
       description: 'Train a fast network for a library style, so it paints in seconds (moderators; hours on a CPU)',
       moderatorsOnly: true,
       options: {

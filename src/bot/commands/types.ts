@@ -64,6 +64,13 @@ export interface CommandDefinition {
   readonly description: string;
   /** Only moderators may run it. */
   readonly moderatorsOnly?: boolean;
+  /**
+   * Where it works, when not everywhere the bot is asked: `channels`, where a community's members
+   * meet (a contest is entered and voted on there), so not in a direct message with the bot;
+   * `community`, where it changes what a community shares (its library, its settings), so not in a
+   * direct message that belongs to no community (a Discord one; a Slack one is its workspace's).
+   */
+  readonly where?: 'channels' | 'community';
   readonly options: Readonly<Record<string, OptionDefinition>>;
   /**
    * At most one of these options may be given (e.g. a style image or a style name), with what to say
@@ -125,6 +132,11 @@ export interface CommandContext {
   readonly origin: JobOrigin;
   /** Who posted the photo, when the adapter took it from a message in the chat (see `Job.photoOwner`). */
   readonly photoOwner?: string | undefined;
+  /**
+   * Asked in a direct message with the bot; `ofCommunity` when that conversation belongs to the
+   * requester's community (Slack's, to its workspace) rather than to them alone (Discord's).
+   */
+  readonly direct?: { readonly ofCommunity: boolean } | undefined;
 }
 
 export type Handler<D extends CommandDefinition> = (context: CommandContext, args: ArgsOf<D>) => Promise<Reply>;

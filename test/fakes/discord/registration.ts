@@ -19,6 +19,7 @@ interface RegisteredOption {
   readonly max_length?: number;
   readonly autocomplete?: boolean;
   readonly default_member_permissions?: unknown;
+  readonly contexts?: unknown;
 }
 
 const CHAT_INPUT = 1;
@@ -48,6 +49,11 @@ export function registrationErrors(payload: unknown): string[] {
     const permissions = command.default_member_permissions;
     if (permissions !== undefined && permissions !== null && !(typeof permissions === 'string' && /^\d+$/.test(permissions))) {
       errors.push(`"${command.name}": default_member_permissions must be a permission bit set as a string of digits`);
+    }
+    // Where it is offered: 0 in servers, 1 in direct messages with the bot, 2 in other private channels.
+    const contexts = command.contexts;
+    if (contexts !== undefined && contexts !== null && !(Array.isArray(contexts) && contexts.length > 0 && contexts.every((context) => context === 0 || context === 1 || context === 2))) {
+      errors.push(`"${command.name}": contexts must be a list of interaction context types (0, 1, 2)`);
     }
     if ((command.type ?? CHAT_INPUT) === CHAT_INPUT) errors.push(...chatInputErrors(command));
     else {

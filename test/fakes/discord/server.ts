@@ -39,6 +39,8 @@ export const BOT_TOKEN = 'fake-discord-token-0123456789';
 export const APPLICATION_ID = '900000000000000002';
 export const GUILD_ID = '900000000000000003';
 export const CHANNEL_ID = '900000000000000004';
+/** A member's direct messages with the bot, where `interactionPayload({ direct: true })` is asked. */
+export const DM_CHANNEL_ID = '900000000000000040';
 
 /** Permission bits used by the tests. */
 /** The gateway intents whose events the fake sends only to a bot that asked for them. */
@@ -456,8 +458,29 @@ export function interactionPayload(options: {
   message?: Record<string, unknown>;
   /** Another server than the fake guild (the bot is in several). */
   guildId?: string;
+  /** In the member's direct messages with the bot: no server, no member, the user alone (`DM_CHANNEL_ID`). */
+  direct?: boolean;
 }): Record<string, unknown> {
   const guildId = options.guildId ?? GUILD_ID;
+  if (options.direct) {
+    return {
+      id: snowflake(),
+      application_id: APPLICATION_ID,
+      type: options.type,
+      token: `token-${randomBytes(12).toString('hex')}`,
+      version: 1,
+      channel_id: DM_CHANNEL_ID,
+      channel: { id: DM_CHANNEL_ID, type: 1, recipients: [userObject(options.user)], flags: 0 },
+      user: userObject(options.user),
+      app_permissions: (options.appPermissions ?? PERMISSIONS.all).toString(),
+      locale: 'en-US',
+      entitlements: [],
+      authorizing_integration_owners: { '0': guildId },
+      context: 1,
+      data: options.data,
+      ...(options.message ? { message: options.message } : {}),
+    };
+  }
   return {
     id: snowflake(),
     application_id: APPLICATION_ID,
