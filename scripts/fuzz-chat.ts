@@ -342,8 +342,10 @@ function floodDiscord(definitions: readonly CommandDefinition[], files: Files, j
     const options = oddDiscordOptions(definition.options, files, attachments, jobIds);
     const [name, sub] = definition.name.split(' ');
     const data = { id: snowflake(), name, type: 1, options: sub ? [{ name: sub, type: 1, options }] : options, resolved: { attachments } };
-    interaction = interactionPayload({ type: 2, user, permissions, appPermissions: Math.random() < 0.1 ? PERMISSIONS.member : PERMISSIONS.all, data });
-    what = `/${definition.name} ${JSON.stringify(options).slice(0, 300)}`;
+    // One in eight in a direct message with the bot, where a server's commands are refused.
+    const direct = Math.random() < 0.125;
+    interaction = interactionPayload({ type: 2, user, permissions, appPermissions: Math.random() < 0.1 ? PERMISSIONS.member : PERMISSIONS.all, data, direct });
+    what = `/${definition.name} ${direct ? 'in a direct message ' : ''}${JSON.stringify(options).slice(0, 300)}`;
   } else if (roll < 0.62) {
     const name = pick(['Stylize with…', 'Use as style']);
     const attached = Array.from({ length: Math.floor(Math.random() * 3) }, () => pick(files.attachments)());
@@ -353,7 +355,7 @@ function floodDiscord(definitions: readonly CommandDefinition[], files: Files, j
     const message = forwarded
       ? { ...userMessage(pick(DISCORD_USERS).user, []), message_reference: { type: 1, channel_id: snowflake(), message_id: snowflake(), guild_id: GUILD_ID }, message_snapshots: [{ message: { type: 0, content: '', attachments: attached, embeds: [], timestamp: new Date().toISOString(), edited_timestamp: null, flags: 0, mentions: [], mention_roles: [], components: [] } }] }
       : userMessage(pick(DISCORD_USERS).user, attached);
-    interaction = interactionPayload({ type: 2, user, permissions, data: { id: snowflake(), name, type: 3, target_id: targetId, resolved: { messages: { [targetId]: { ...message, id: targetId } } } } });
+    interaction = interactionPayload({ type: 2, user, permissions, data: { id: snowflake(), name, type: 3, target_id: targetId, resolved: { messages: { [targetId]: { ...message, id: targetId } } } }, direct: Math.random() < 0.125 });
     what = `${name} on a ${forwarded ? 'forward' : 'message'} with ${attached.map((attachment) => attachment.filename).join(', ') || 'no attachments'}`;
   } else if (roll < 0.75) {
     const focused = pick(['style_name', 'background_style', 'name']);
