@@ -245,7 +245,8 @@ export function createBot(options: BotOptions): Bot {
     async home(context) {
       const { requester } = context;
       return describeHome({
-        help: (await bot.execute('help', {}, context)).text,
+        // The whole help: a home page is no conversation, though Slack's comes with the direct message's id.
+        help: (await bot.execute('help', {}, { ...context, direct: undefined })).text,
         jobs: store.byUser(requester.platform, requester.userId).filter((job) => isOfCommunity(job.requester, requester)),
         queuePlace: (jobId) => bot.queueEntry(jobId),
         savedStyle: savedStyles.find(requester),

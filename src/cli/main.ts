@@ -277,7 +277,7 @@ styles
     process.stderr.write(`removed ${removed.name} (${removed.title}) for every community; jobs already queued with it still run\n${warning ? `${warning}\n` : ''}`);
   });
 
-const discord = program.command('discord').description('Discord');
+const discord = program.command('discord').description('set the bot up on Discord');
 discord
   .command('register')
   .description('register the slash and context-menu commands (DISCORD_GUILD_ID: one server, else global)')

@@ -187,6 +187,11 @@ describe('Discord', () => {
     expect(start).toMatchObject({ content: "/contest start works in a server's channels, where its members can take part, not in a direct message with me.", flags: 64 });
     expect((await inDirectMessage('settings')).content).toBe("/settings works in a server's channels: a direct message with me belongs to no server.");
     expect((await inDirectMessage('style', [{ name: 'add', type: 1, options: [{ name: 'name', type: 3, value: 'frost' }] }])).content).toBe("/style add works in a server's channels: a direct message with me belongs to no server.");
+    // /help there lists what works there, and names the rest in one line.
+    const help = askInDirectMessage('help');
+    const helpText = ((await fake.waitForRequest(originalOf(help))).json as { content: string }).content;
+    expect(helpText).toContain("\n/help: How to use the bot\nNot here but in a server's channels: /style add|remove|train, /contest start|enter|withdraw|status|history|end|cancel|remove, /settings.\n");
+    expect(helpText).not.toMatch(/^\/contest start:/m);
     // A member's own commands answer there as anywhere.
     const queue = askInDirectMessage('queue');
     expect(((await fake.waitForRequest(originalOf(queue))).json as { content: string }).content).toMatch(/^(The queue is empty|Nothing from here is waiting)/);

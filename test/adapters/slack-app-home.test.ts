@@ -58,6 +58,9 @@ describe('the Slack Home tab', () => {
     const text = home.join('\n');
     expect(text).toMatch(/Ways to ask: \/stylize starry-night/);
     expect(text).toMatch(/^\/impasto styles: Show the style library as a gallery$/m);
+    // Every command, the contests' too: the tab is no direct message, though Slack names one with it.
+    expect(text).toMatch(/^\/impasto contest start: /m);
+    expect(text).not.toContain('Not here');
     expect(text).toContain('None yet: /stylize starry-night paints the latest picture you shared.');
     expect(text).toContain('None yet: Use as style, on a message with a picture, saves that picture as your style.');
     const styles = harness.bot.library.in(`slack:${TEAM_ID}`).list();

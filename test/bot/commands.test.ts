@@ -104,6 +104,20 @@ describe('/help', () => {
     expect((await help.handle(contextFor('someone', { platform: 'discord' }), {})).text).toMatch(/\n\/example: an example\n/);
   });
 
+  it('in a direct message, names in one line what works only in a community’s channels', async () => {
+    const command = (name: string, where?: 'channels' | 'community') => ({ ...example.definition, name, ...(where ? { where } : {}) });
+    const help = createHelpCommand([command('stylize'), command('settings', 'community'), command('contest start', 'channels'), command('contest enter', 'channels'), command('style add', 'community')]);
+    const inDirectMessage = async (platform: Platform, ofCommunity: boolean) => (await help.handle({ ...contextFor('someone', { platform }), direct: { ofCommunity } }, {})).text;
+    // A Discord direct message belongs to no server: neither its settings nor its library are there.
+    const discord = await inDirectMessage('discord', false);
+    expect(discord).toMatch(/\n\n\/stylize: an example\n\/help: How to use the bot\nNot here but in a server's channels: \/settings, \/contest start\|enter, \/style add\.\n\n/);
+    // Slack's is the workspace's, whose settings and library it changes: only the contests are elsewhere.
+    const slack = await inDirectMessage('slack', true);
+    expect(slack).toContain("\n/impasto settings: an example\n/impasto style add: an example\n/impasto help: How to use the bot\nNot here but in a workspace's channels: /impasto contest start|enter.\n");
+    // In a channel every command is listed, and nothing is said to be elsewhere.
+    expect((await help.handle(contextFor('someone', { platform: 'discord' }), {})).text).not.toContain('Not here');
+  });
+
   it('lists the commands one line each, and a command’s options when asked for it', async () => {
     const help = createHelpCommand([example.definition]);
     const discord = await help.handle(contextFor('someone', { platform: 'discord' }), {});

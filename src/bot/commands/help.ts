@@ -3,6 +3,7 @@ import type { CommandDefinition, OptionDefinition, Platform } from './types.ts';
 import { defineCommand } from './define.ts';
 import { invocationOf } from './invocation.ts';
 import { communityNoun } from '../format.ts';
+import { whyNotHere } from './place.ts';
 
 /**
  * The ways to ask for a painting besides the commands, which the definitions cannot tell: each
@@ -38,9 +39,26 @@ export function createHelpCommand(others: readonly CommandDefinition[]) {
     const asked = others.find((other) => other.name === args.command);
     if (asked) return { text: describeCommand(asked, platform), ephemeral: true };
     const ways = WAYS_TO_ASK[platform];
-    const list = [...others, definition].map((other) => `${invocationOf(other.name, platform)}: ${inWordsOf(platform, other.description)}`);
-    return { text: [...(ways ? [ways, ''] : []), ...list, '', ASK_FOR_OPTIONS[platform]].join('\n'), ephemeral: true };
+    // In a direct message, what works only in a community's channels is named in one line at the end.
+    const [here, elsewhere] = partition(others, (other) => whyNotHere(other, context) === undefined);
+    const list = [...here, definition].map((other) => `${invocationOf(other.name, platform)}: ${inWordsOf(platform, other.description)}`);
+    const notHere = elsewhere.length > 0 ? [`Not here but in a ${communityNoun(platform)}'s channels: ${namesInShort(elsewhere, platform)}.`] : [];
+    return { text: [...(ways ? [ways, ''] : []), ...list, ...notHere, '', ASK_FOR_OPTIONS[platform]].join('\n'), ephemeral: true };
   });
+}
+
+function partition<T>(items: readonly T[], isFirst: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(isFirst), items.filter((item) => !isFirst(item))];
+}
+
+/** Commands named in short, those of one group together: "/settings, /style add|remove|train". */
+function namesInShort(definitions: readonly CommandDefinition[], platform: Platform): string {
+  const groups = new Map<string, string[]>();
+  for (const { name } of definitions) {
+    const [group, sub] = name.split(' ');
+    groups.set(group!, [...(groups.get(group!) ?? []), ...(sub ? [sub] : [])]);
+  }
+  return [...groups].map(([group, subs]) => `${invocationOf(group, platform)}${subs.length > 0 ? ` ${subs.join('|')}` : ''}`).join(', ');
 }
 
 /** A command and its options, each with what it takes. */
