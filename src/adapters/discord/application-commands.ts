@@ -41,7 +41,7 @@ function contextsOf(definitions: readonly Pick<CommandDefinition, 'where'>[]): {
 export function buildApplicationCommands(definitions: readonly CommandDefinition[], { global = false } = {}): RESTPostAPIApplicationCommandsJSONBody[] {
   const commands: RESTPostAPIApplicationCommandsJSONBody[] = [];
   const groups = new Map<string, CommandDefinition[]>();
-  const where = (all: readonly Pick<CommandDefinition, 'where'>[]) => (global ? contextsOf(all) : {});
+  const offeredIn = (all: readonly Pick<CommandDefinition, 'where'>[]) => (global ? contextsOf(all) : {});
   for (const definition of definitions) {
     const [name, sub] = definition.name.split(' ');
     if (!sub) {
@@ -51,7 +51,7 @@ export function buildApplicationCommands(definitions: readonly CommandDefinition
         description: clip(definition.description),
         options: optionsOf(definition),
         ...(definition.moderatorsOnly ? MODERATORS_ONLY : {}),
-        ...where([definition]),
+        ...offeredIn([definition]),
       });
     } else {
       groups.set(name!, [...(groups.get(name!) ?? []), definition]);
@@ -69,11 +69,11 @@ export function buildApplicationCommands(definitions: readonly CommandDefinition
         options: optionsOf(definition),
       })),
       ...(subcommands.every((definition) => definition.moderatorsOnly) ? MODERATORS_ONLY : {}),
-      ...where(subcommands),
+      ...offeredIn(subcommands),
     });
   }
   // Painting a picture and saving a style are a member's own: the menus work in direct messages too.
-  const menus = where([{}]);
+  const menus = offeredIn([{ where: undefined }]);
   commands.push({ type: ApplicationCommandType.Message, name: STYLIZE_WITH, ...menus }, { type: ApplicationCommandType.Message, name: USE_AS_STYLE, ...menus });
   return commands;
 }
