@@ -462,49 +462,29 @@ export function interactionPayload(options: {
   direct?: boolean;
 }): Record<string, unknown> {
   const guildId = options.guildId ?? GUILD_ID;
-  if (options.direct) {
-    return {
-      id: snowflake(),
-      application_id: APPLICATION_ID,
-      type: options.type,
-      token: `token-${randomBytes(12).toString('hex')}`,
-      version: 1,
-      channel_id: DM_CHANNEL_ID,
-      channel: { id: DM_CHANNEL_ID, type: 1, recipients: [userObject(options.user)], flags: 0 },
-      user: userObject(options.user),
-      app_permissions: (options.appPermissions ?? PERMISSIONS.all).toString(),
-      locale: 'en-US',
-      entitlements: [],
-      authorizing_integration_owners: { '0': guildId },
-      context: 1,
-      data: options.data,
-      ...(options.message ? { message: options.message } : {}),
-    };
-  }
+  const appPermissions = (options.appPermissions ?? PERMISSIONS.all).toString();
+  // Where it was asked: a server's channel, by a member; or the user's direct messages with the bot.
+  const place = options.direct
+    ? { channel_id: DM_CHANNEL_ID, channel: { id: DM_CHANNEL_ID, type: 1, recipients: [userObject(options.user)], flags: 0 }, user: userObject(options.user), context: 1 }
+    : {
+        guild_id: guildId,
+        channel_id: CHANNEL_ID,
+        channel: { id: CHANNEL_ID, type: 0, guild_id: guildId, name: 'general', permissions: appPermissions },
+        member: { user: userObject(options.user), roles: [], permissions: (options.permissions ?? PERMISSIONS.member).toString(), joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+        guild_locale: 'en-US',
+        context: 0,
+      };
   return {
     id: snowflake(),
     application_id: APPLICATION_ID,
     type: options.type,
     token: `token-${randomBytes(12).toString('hex')}`,
     version: 1,
-    guild_id: guildId,
-    channel_id: CHANNEL_ID,
-    channel: { id: CHANNEL_ID, type: 0, guild_id: guildId, name: 'general', permissions: (options.appPermissions ?? PERMISSIONS.all).toString() },
-    member: {
-      user: userObject(options.user),
-      roles: [],
-      permissions: (options.permissions ?? PERMISSIONS.member).toString(),
-      joined_at: new Date().toISOString(),
-      deaf: false,
-      mute: false,
-      flags: 0,
-    },
-    app_permissions: (options.appPermissions ?? PERMISSIONS.all).toString(),
+    ...place,
+    app_permissions: appPermissions,
     locale: 'en-US',
-    guild_locale: 'en-US',
     entitlements: [],
     authorizing_integration_owners: { '0': guildId },
-    context: 0,
     data: options.data,
     ...(options.message ? { message: options.message } : {}),
   };
