@@ -388,6 +388,9 @@ describe('Slack in Socket Mode', () => {
     await toldBob(/^\/impasto contest start works in a workspace's channels, where its members can take part, not in a direct message with me\.$/);
     await inDirectMessage('contest status');
     await toldBob(/^\/impasto contest status works in a workspace's channels/);
+    // Said before asking for a picture (Bob shared none there), which would be no use.
+    await inDirectMessage('contest enter');
+    await toldBob(/^\/impasto contest enter works in a workspace's channels/);
     // A Slack direct message is the workspace's: its library is that one, so only who may add counts.
     await inDirectMessage('style add pier');
     await toldBob(/^\/impasto style add is for moderators here/);
@@ -405,6 +408,13 @@ describe('Slack in Socket Mode', () => {
     await fake.sendEnvelope('slash_commands', { command: '/impasto', text: 'style add pier', user_id: BOB, user_name: 'bob', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 'trigger-add', response_url: `${fake.apiUrl}response`, token: 'verification' });
     // Named as it is typed on Slack.
     await toldBob(/^\/impasto style add is for moderators here/);
+    // A member who shared no picture hears the same first, not "share the picture", which would be no use.
+    const toldErin = (pattern: RegExp) => fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.user === 'U0ERIN' && pattern.test(String(call.args.text)));
+    for (const text of ['style add pier', 'contest enter']) {
+      await fake.sendEnvelope('slash_commands', { command: '/impasto', text, user_id: 'U0ERIN', user_name: 'erin', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 'trigger-erin', response_url: `${fake.apiUrl}response`, token: 'verification' });
+    }
+    await toldErin(/^\/impasto style add is for moderators here/);
+    await toldErin(/^There is no contest running in this channel\.$/);
     expect(fake.downloads.length).toBe(downloadsBefore);
     // Nor does it say it is using the picture.
     expect(fake.calls.slice(callsBefore).some((call) => call.method === 'chat.postEphemeral' && /^Using the latest image/.test(String(call.args.text)))).toBe(false);

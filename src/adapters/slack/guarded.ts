@@ -43,10 +43,19 @@ export interface PicturesToFetch {
  * option, a style name, a limit reached) is refused before any picture is downloaded.
  */
 export async function executeFetching(state: SlackState, name: string, raw: Record<string, unknown>, context: CommandContext, pictures: PicturesToFetch): Promise<Reply> {
-  const standIns = Object.fromEntries(pictures.options.map((option) => [option, pictureToFetch(option)]));
-  const refusal = state.bot.precheck(name, { ...raw, ...standIns }, context);
+  const refusal = refusalBeforeFetching(state, name, raw, context, pictures.options);
   if (refusal) return refusal;
   return state.bot.execute(name, { ...raw, ...(await pictures.fetch()) }, context);
+}
+
+/**
+ * What the bot refuses of a request from its options alone, its pictures (`imageOptions`) stood in
+ * for: asked before looking for the picture too, so that a member who may not add styles, or is in a
+ * direct message, hears that rather than "share the picture first".
+ */
+export function refusalBeforeFetching(state: SlackState, name: string, raw: Record<string, unknown>, context: CommandContext, imageOptions: readonly string[]): Reply | undefined {
+  const standIns = Object.fromEntries(imageOptions.map((option) => [option, pictureToFetch(option)]));
+  return state.bot.precheck(name, { ...raw, ...standIns }, context);
 }
 
 /** What the workspace must change, for Slack's answers that mean the app is not set up for this. */

@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { CommandContext, Reply } from '../../../bot/commands/types.ts';
 import { contextOf, fetchFile, latestImageOf, tell, type SlashCommand } from '../conversation.ts';
-import { executeFetching, guarded } from '../guarded.ts';
+import { executeFetching, guarded, refusalBeforeFetching } from '../guarded.ts';
 import { postWithFiles } from '../render.ts';
 import type { SlackState } from '../state.ts';
 import { CONTEST_START_WORDS, optionsFromWords, parseCommandText, STYLE_ADD_WORDS, STYLES_WORDS } from '../../../bot/commands/text.ts';
@@ -24,9 +24,7 @@ async function runImpastoCommand(state: SlackState, command: SlashCommand): Prom
   if (first === 'styles') {
     reply = await bot.execute('styles', optionsFromWords(words.slice(1), typed, STYLES_WORDS), context);
   } else if (first === 'style' && second === 'add') {
-    const image = (await latestImageOf(state, command.channel_id, command.user_id))?.image;
-    if (!image) reply = { text: 'Share the style image in this channel first, then run /impasto style add <name>.' };
-    else reply = await executeFetching(state, 'style add', optionsFromWords(words.slice(2), typed, STYLE_ADD_WORDS), context, { options: ['image'], fetch: async () => ({ image: await fetchFile(state, image, 'style image', 'image') }) });
+    reply = refusalBeforeFetching(state, 'style add', optionsFromWords(words.slice(2), typed, STYLE_ADD_WORDS), context, ['image']) ?? (await addLatestImageAsStyle(state, words, typed, context));
   } else if (first === 'style' && second === 'remove') {
     reply = await bot.execute('style remove', { name: words[2], ...typed }, context);
   } else if (first === 'style' && second === 'train') {
@@ -56,6 +54,13 @@ async function runImpastoCommand(state: SlackState, command: SlashCommand): Prom
   else await tell(state, command.channel_id, command.user_id, reply.text);
 }
 
+/** `/impasto style add <name> [title]`: the image the member shared last in the channel becomes the style. */
+async function addLatestImageAsStyle(state: SlackState, words: readonly string[], typed: Record<string, string>, context: CommandContext): Promise<Reply> {
+  const image = (await latestImageOf(state, context.origin.channelId, context.requester.userId))?.image;
+  if (!image) return { text: 'Share the style image in this channel first, then run /impasto style add <name>.' };
+  return executeFetching(state, 'style add', optionsFromWords(words.slice(2), typed, STYLE_ADD_WORDS), context, { options: ['image'], fetch: async () => ({ image: await fetchFile(state, image, 'style image', 'image') }) });
+}
+
 /**
  * `/impasto contest start <style> <ends> <title…>`, `enter` (your latest image), `withdraw [entry]`,
  * `remove <entry>`; any other contest command (`status`, `history`, `end`, `cancel`) as it is defined.
@@ -69,6 +74,8 @@ async function runContestCommand(state: SlackState, sub: string, rest: string[],
     case 'start':
       return bot.execute('contest start', optionsFromWords(rest, typed, CONTEST_START_WORDS), context);
     case 'enter': {
+      const refusal = refusalBeforeFetching(state, 'contest enter', {}, context, ['content']);
+      if (refusal) return refusal;
       const latest = await latestImageOf(state, channel, user);
       if (!latest?.message.ts) return { text: 'Share your photo in this channel first, then run /impasto contest enter.' };
       const entryContext = await contextOf(state, user, context.requester.userName, channel, latest.message.thread_ts ?? latest.message.ts);
