@@ -415,6 +415,12 @@ describe('Slack in Socket Mode', () => {
     }
     await toldErin(/^\/impasto style add is for moderators here/);
     await toldErin(/^There is no contest running in this channel\.$/);
+    const stylizeAsErin = (text: string) => fake.sendEnvelope('slash_commands', { command: '/stylize', text, user_id: 'U0ERIN', user_name: 'erin', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 'trigger-erin', response_url: `${fake.apiUrl}response`, token: 'verification' });
+    await stylizeAsErin('udine size=64');
+    await toldErin(/^There is no style "udine"/);
+    // A request that would be painted: then the picture is asked for.
+    await stylizeAsErin('udnie size=64');
+    await toldErin(/^I could not find an image you shared in this channel recently\./);
     expect(fake.downloads.length).toBe(downloadsBefore);
     // Nor does it say it is using the picture.
     expect(fake.calls.slice(callsBefore).some((call) => call.method === 'chat.postEphemeral' && /^Using the latest image/.test(String(call.args.text)))).toBe(false);

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { contextOf, fetchFile, latestImageOf, saidCannotPostIn, tell, type SlashCommand } from '../conversation.ts';
-import { guarded, stylize } from '../guarded.ts';
+import { guarded, refusalBeforeFetching, stylize } from '../guarded.ts';
 import type { SlackState } from '../state.ts';
 import { stylizeArgsOfText } from '../../../bot/commands/text.ts';
 
@@ -23,6 +23,9 @@ async function runStylizeCommand(state: SlackState, command: SlashCommand): Prom
     const help = await state.bot.execute('help', { command: 'stylize' }, await contextOf(state, command.user_id, command.user_name, command.channel_id, ''));
     return tell(state, command.channel_id, command.user_id, `Usage: /stylize <style> [size=… iterations=…] works on the latest image you shared here (no style: the one you saved with Use as style). /impasto help lists the other commands.\n${help.text}`);
   }
+  // A style the library lacks, an option out of range, a limit reached: said before the picture is looked for.
+  const refusal = refusalBeforeFetching(state, 'stylize', args, await contextOf(state, command.user_id, command.user_name, command.channel_id, ''), ['content']);
+  if (refusal) return tell(state, command.channel_id, command.user_id, refusal.text);
   const latest = await latestImageOf(state, command.channel_id, command.user_id);
   if (!latest?.message.ts) {
     return tell(state, command.channel_id, command.user_id, 'I could not find an image you shared in this channel recently. Share one first (then run /stylize again), or use "Stylize with…" from any image\'s message menu.');
