@@ -24,7 +24,8 @@ async function runImpastoCommand(state: SlackState, command: SlashCommand): Prom
   if (first === 'styles') {
     reply = await bot.execute('styles', optionsFromWords(words.slice(1), typed, STYLES_WORDS), context);
   } else if (first === 'style' && second === 'add') {
-    reply = refusalBeforeFetching(state, 'style add', optionsFromWords(words.slice(2), typed, STYLE_ADD_WORDS), context, ['image']) ?? (await addLatestImageAsStyle(state, words, typed, context));
+    const options = optionsFromWords(words.slice(2), typed, STYLE_ADD_WORDS);
+    reply = refusalBeforeFetching(state, 'style add', options, context, ['image']) ?? (await addLatestImageAsStyle(state, options, context));
   } else if (first === 'style' && second === 'remove') {
     reply = await bot.execute('style remove', { name: words[2], ...typed }, context);
   } else if (first === 'style' && second === 'train') {
@@ -55,10 +56,10 @@ async function runImpastoCommand(state: SlackState, command: SlashCommand): Prom
 }
 
 /** `/impasto style add <name> [title]`: the image the member shared last in the channel becomes the style. */
-async function addLatestImageAsStyle(state: SlackState, words: readonly string[], typed: Record<string, string>, context: CommandContext): Promise<Reply> {
+async function addLatestImageAsStyle(state: SlackState, options: Record<string, unknown>, context: CommandContext): Promise<Reply> {
   const image = (await latestImageOf(state, context.origin.channelId, context.requester.userId))?.image;
   if (!image) return { text: 'Share the style image in this channel first, then run /impasto style add <name>.' };
-  return executeFetching(state, 'style add', optionsFromWords(words.slice(2), typed, STYLE_ADD_WORDS), context, { options: ['image'], fetch: async () => ({ image: await fetchFile(state, image, 'style image', 'image') }) });
+  return executeFetching(state, 'style add', options, context, { options: ['image'], fetch: async () => ({ image: await fetchFile(state, image, 'style image', 'image') }) });
 }
 
 /**

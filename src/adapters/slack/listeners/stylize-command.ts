@@ -19,12 +19,14 @@ async function runStylizeCommand(state: SlackState, command: SlashCommand): Prom
   const args = stylizeArgsOfText(command.text);
   // Bare, it paints with the member's saved style if there is one (as /stylize does on Discord), else explains itself.
   const bare = Object.keys(args).length === 0;
+  // Who asked, and where, before a picture (and so a thread) is known.
+  const asked = await contextOf(state, command.user_id, command.user_name, command.channel_id, '');
   if (args.style_name === 'help' || (bare && !state.bot.savedStyles.find({ platform: 'slack', userId: command.user_id }))) {
-    const help = await state.bot.execute('help', { command: 'stylize' }, await contextOf(state, command.user_id, command.user_name, command.channel_id, ''));
+    const help = await state.bot.execute('help', { command: 'stylize' }, asked);
     return tell(state, command.channel_id, command.user_id, `Usage: /stylize <style> [size=… iterations=…] works on the latest image you shared here (no style: the one you saved with Use as style). /impasto help lists the other commands.\n${help.text}`);
   }
   // A style the library lacks, an option out of range, a limit reached: said before the picture is looked for.
-  const refusal = refusalBeforeFetching(state, 'stylize', args, await contextOf(state, command.user_id, command.user_name, command.channel_id, ''), ['content']);
+  const refusal = refusalBeforeFetching(state, 'stylize', args, asked, ['content']);
   if (refusal) return tell(state, command.channel_id, command.user_id, refusal.text);
   const latest = await latestImageOf(state, command.channel_id, command.user_id);
   if (!latest?.message.ts) {
