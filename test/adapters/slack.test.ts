@@ -95,6 +95,16 @@ describe('Slack in Socket Mode', () => {
     });
   }
 
+  /** A member types a slash command (`/stylize`, `/impasto`) in a channel, the shared one unless another is named. */
+  function slashCommand(user: string, command: string, text: string, channel = CHANNEL_ID) {
+    return fake.sendEnvelope('slash_commands', { command, text, user_id: user, user_name: user.toLowerCase(), channel_id: channel, team_id: TEAM_ID, trigger_id: `trigger-${user}`, response_url: `${fake.apiUrl}response`, token: 'verification' });
+  }
+
+  /** Resolves with the bot's private answer to `user` that matches `pattern`. */
+  function toldPrivately(user: string, pattern: RegExp) {
+    return fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.user === user && pattern.test(String(call.args.text)));
+  }
+
   /** Alice (or another user) writes "@impasto <style>" in the thread under a message. */
   function mentionInThread(threadTs: string, style: string, eventId: string, user = ALICE) {
     const ts = String(Date.now() / 1000);
@@ -380,9 +390,8 @@ describe('Slack in Socket Mode', () => {
   });
 
   it('says where a contest works when one is asked for in a direct message; the workspace\'s library is asked for there as anywhere', async () => {
-    const inDirectMessage = (text: string) =>
-      fake.sendEnvelope('slash_commands', { command: '/impasto', text, user_id: BOB, user_name: 'bob', channel_id: 'D0BOB', team_id: TEAM_ID, trigger_id: 'trigger-dm', response_url: `${fake.apiUrl}response`, token: 'verification' });
-    const toldBob = (pattern: RegExp) => fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.user === BOB && pattern.test(String(call.args.text)));
+    const inDirectMessage = (text: string) => slashCommand(BOB, '/impasto', text, 'D0BOB');
+    const toldBob = (pattern: RegExp) => toldPrivately(BOB, pattern);
     await inDirectMessage('contest start great-wave 2h Frost');
     // Before "for moderators": a contest there would be seen by no one else.
     await toldBob(/^\/impasto contest start works in a workspace's channels, where its members can take part, not in a direct message with me\.$/);
@@ -400,26 +409,23 @@ describe('Slack in Socket Mode', () => {
     fake.postUserMessage(BOB, 'the pier', [photo]);
     const downloadsBefore = fake.downloads.length;
     const callsBefore = fake.calls.length;
-    const toldBob = (pattern: RegExp) => fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.user === BOB && pattern.test(String(call.args.text)));
-    await fake.sendEnvelope('slash_commands', { command: '/stylize', text: 'udine size=64', user_id: BOB, user_name: 'bob', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 'trigger-typo', response_url: `${fake.apiUrl}response`, token: 'verification' });
+    const toldBob = (pattern: RegExp) => toldPrivately(BOB, pattern);
+    await slashCommand(BOB, '/stylize', 'udine size=64');
     expect(String((await toldBob(/^There is no style "udine"/)).args.text)).toMatch(/Did you mean "udnie"/);
-    await fake.sendEnvelope('slash_commands', { command: '/impasto', text: 'contest enter', user_id: BOB, user_name: 'bob', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 'trigger-enter', response_url: `${fake.apiUrl}response`, token: 'verification' });
+    await slashCommand(BOB, '/impasto', 'contest enter');
     await toldBob(/^There is no contest running in this channel\.$/);
-    await fake.sendEnvelope('slash_commands', { command: '/impasto', text: 'style add pier', user_id: BOB, user_name: 'bob', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 'trigger-add', response_url: `${fake.apiUrl}response`, token: 'verification' });
+    await slashCommand(BOB, '/impasto', 'style add pier');
     // Named as it is typed on Slack.
     await toldBob(/^\/impasto style add is for moderators here/);
     // A member who shared no picture hears the same first, not "share the picture", which would be no use.
-    const toldErin = (pattern: RegExp) => fake.waitForCall((call) => call.method === 'chat.postEphemeral' && call.args.user === 'U0ERIN' && pattern.test(String(call.args.text)));
-    for (const text of ['style add pier', 'contest enter']) {
-      await fake.sendEnvelope('slash_commands', { command: '/impasto', text, user_id: 'U0ERIN', user_name: 'erin', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 'trigger-erin', response_url: `${fake.apiUrl}response`, token: 'verification' });
-    }
+    const toldErin = (pattern: RegExp) => toldPrivately('U0ERIN', pattern);
+    for (const text of ['style add pier', 'contest enter']) await slashCommand('U0ERIN', '/impasto', text);
     await toldErin(/^\/impasto style add is for moderators here/);
     await toldErin(/^There is no contest running in this channel\.$/);
-    const stylizeAsErin = (text: string) => fake.sendEnvelope('slash_commands', { command: '/stylize', text, user_id: 'U0ERIN', user_name: 'erin', channel_id: CHANNEL_ID, team_id: TEAM_ID, trigger_id: 'trigger-erin', response_url: `${fake.apiUrl}response`, token: 'verification' });
-    await stylizeAsErin('udine size=64');
+    await slashCommand('U0ERIN', '/stylize', 'udine size=64');
     await toldErin(/^There is no style "udine"/);
     // A request that would be painted: then the picture is asked for.
-    await stylizeAsErin('udnie size=64');
+    await slashCommand('U0ERIN', '/stylize', 'udnie size=64');
     await toldErin(/^I could not find an image you shared in this channel recently\./);
     expect(fake.downloads.length).toBe(downloadsBefore);
     // Nor does it say it is using the picture.
