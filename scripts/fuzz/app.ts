@@ -227,28 +227,20 @@ export async function waitForLogLine(app: FuzzedApp, message: string, { timeoutM
 export const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A log line's message (pino's `msg`): the stack that follows it is cut short in a finding. */
-function messageOf(line: string): string {
-  try {
-    return String((JSON.parse(line) as { msg?: unknown }).msg);
-  } catch {
-    return '(not JSON)';
-  }
-}
-
 /**
- * An error line as a finding: its message, the error's type and words, and where it passed through
- * this project's code (the first frames under src/: the cut-off line stopped inside a library's frames,
- * before the listener that had called it); then the line itself, cut short.
+ * An error line as a finding: its message (pino's `msg`), the error's type and words, and where it
+ * passed through this project's code (the first frames under src/: the cut-off line stopped inside a
+ * library's frames, before the listener that had called it); then the line itself, cut short.
  */
 function describeErrorLine(line: string): string {
-  let err: { type?: unknown; message?: unknown; stack?: unknown } | undefined;
+  let logged: { msg?: unknown; err?: { type?: unknown; message?: unknown; stack?: unknown } } | undefined;
   try {
-    err = (JSON.parse(line) as { err?: typeof err }).err;
+    logged = JSON.parse(line) as typeof logged;
   } catch {
     // Not JSON: the line alone says what there is.
   }
+  const err = logged?.err;
   const ours = typeof err?.stack === 'string' ? err.stack.split('\n').filter((frame) => /\/src\//.test(frame) && !frame.includes('node_modules')).slice(0, 4).map((frame) => frame.trim()) : [];
   const error = err ? `\n  ${String(err.type)}: ${String(err.message)}${ours.map((frame) => `\n    ${frame}`).join('')}` : '';
-  return `logged "${messageOf(line)}"${error}\n  ${line.slice(0, 600)}`;
+  return `logged "${logged ? String(logged.msg) : '(not JSON)'}"${error}\n  ${line.slice(0, 600)}`;
 }
