@@ -96,14 +96,20 @@ function styleNameTyped(value: string, guildId?: string) {
   return interactionPayload({ type: 4, user: alice, ...(guildId ? { guildId } : {}), data: { id: '800000000000000001', name: 'stylize', type: 1, options: [{ name: 'style_name', type: 3, value, focused: true }] } });
 }
 
-/** Alice's /stylize of the posted photo with the library's starry-night, small and quick. */
-function quickStarryNight() {
-  return withAttachments(alice, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), [
-    { name: 'style_name', type: 3, value: 'starry-night' },
-    { name: 'size', type: 4, value: 64 },
-    { name: 'iterations', type: 4, value: 2 },
+/** The photo of Tübingen on the fake's CDN, as an attachment option resolves it. */
+const tubingen = () => attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000);
+
+/** `user`'s /stylize of the photo of Tübingen with a library style, at `size` px for `iterations` steps. */
+function stylizeTubingen(user: typeof alice, style: string, iterations: number, size = 64) {
+  return withAttachments(user, tubingen(), [
+    { name: 'style_name', type: 3, value: style },
+    { name: 'size', type: 4, value: size },
+    { name: 'iterations', type: 4, value: iterations },
   ]);
 }
+
+/** Alice's /stylize of the posted photo with the library's starry-night, small and quick. */
+const quickStarryNight = () => stylizeTubingen(alice, 'starry-night', 2);
 
 /** Alice picks `value` in a "Stylize with…" menu (the bot's private message `messageId`), in the fake's server or `guildId`. */
 function styleChosen(customId: string, value: string, messageId: string, guildId?: string) {
@@ -213,7 +219,7 @@ describe('Discord', () => {
     await waitForEvent(harness.events, harness.bot, (event) => event.job.id === busy.jobId && event.type === 'progress');
     const interaction = withAttachments(
       alice,
-      attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000),
+      tubingen(),
       [{ name: 'size', type: 4, value: 64 }, { name: 'iterations', type: 4, value: 4 }],
       attachmentObject(styleUrl, 'starry.jpg', 'image/jpeg', 40_000),
     );
@@ -271,7 +277,7 @@ describe('Discord', () => {
     const choices = await fake.waitForRequest(callbackOf(autocomplete));
     expect((choices.json as { data: { choices: { name: string; value: string }[] } }).data.choices[0]).toEqual({ name: 'great-wave · fast', value: 'great-wave' });
 
-    const interaction = withAttachments(alice, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), [{ name: 'style_name', type: 3, value: 'great-wave' }]);
+    const interaction = withAttachments(alice, tubingen(), [{ name: 'style_name', type: 3, value: 'great-wave' }]);
     fake.dispatchInteraction(interaction);
     const final = await finalFiles(interaction);
     await expectValidResult(final);
@@ -316,7 +322,7 @@ describe('Discord', () => {
   });
 
   it('stylizes an image someone posted, from the message context menu', async () => {
-    const posted = userMessage(bob, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000)]);
+    const posted = userMessage(bob, [tubingen()]);
     const menu = interactionPayload({
       type: 2,
       user: alice,
@@ -361,7 +367,7 @@ describe('Discord', () => {
 
   it('asks which picture of a message with several to paint, and paints the one chosen', async () => {
     const dogUrl = fake.addCdnFile('dog.jpg', await readFile(sharedImagePath('content_dog.jpg')), 'image/jpeg');
-    const posted = userMessage(bob, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), attachmentObject(dogUrl, 'dog.jpg', 'image/jpeg', 60_000)]);
+    const posted = userMessage(bob, [tubingen(), attachmentObject(dogUrl, 'dog.jpg', 'image/jpeg', 60_000)]);
     const menu = interactionPayload({ type: 2, user: alice, data: { id: '800000000000000009', name: 'Stylize with…', type: 3, target_id: posted.id, resolved: { messages: { [posted.id]: posted } } } });
     fake.dispatchInteraction(menu);
     type Prompt = { type: number; data: { content: string; components: { components: { custom_id: string; options: { label: string; value: string; default?: boolean }[] }[] }[] } };
@@ -393,7 +399,7 @@ describe('Discord', () => {
   it('asks which picture of a message with several to keep with Use as style, and saves the one chosen', async () => {
     const erin = { id: '100000000000000005', username: 'erin' };
     const paintingUrl = fake.addCdnFile('starry.jpg', await readFile(sharedImagePath('style_starry_night.jpg')), 'image/jpeg');
-    const posted = userMessage(bob, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), attachmentObject(paintingUrl, 'starry.jpg', 'image/jpeg', 60_000)]);
+    const posted = userMessage(bob, [tubingen(), attachmentObject(paintingUrl, 'starry.jpg', 'image/jpeg', 60_000)]);
     const menu = interactionPayload({ type: 2, user: erin, data: { id: '800000000000000010', name: 'Use as style', type: 3, target_id: posted.id, resolved: { messages: { [posted.id]: posted } } } });
     fake.dispatchInteraction(menu);
     const prompt = (await fake.waitForRequest(callbackOf(menu))).json as { type: number; data: { content: string; flags: number; components: { components: { custom_id: string; options: { label: string; value: string }[] }[] }[] } };
@@ -416,7 +422,7 @@ describe('Discord', () => {
   });
 
   it('says a Stylize with… prompt answered after its time has expired, in place of its menus, painting nothing', async () => {
-    const posted = userMessage(bob, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), attachmentObject(photoUrl, 'again.jpg', 'image/jpeg', 40_000)]);
+    const posted = userMessage(bob, [tubingen(), attachmentObject(photoUrl, 'again.jpg', 'image/jpeg', 40_000)]);
     const menu = interactionPayload({ type: 2, user: alice, data: { id: '800000000000000009', name: 'Stylize with…', type: 3, target_id: posted.id, resolved: { messages: { [posted.id]: posted } } } });
     fake.dispatchInteraction(menu);
     const prompt = (await fake.waitForRequest(callbackOf(menu))).json as { data: { components: { components: { custom_id: string }[] }[] } };
@@ -437,7 +443,7 @@ describe('Discord', () => {
   });
 
   it('answers in place of the style menu when the style chosen has gone since, fetching nothing', async () => {
-    const photo = userMessage(bob, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000)]);
+    const photo = userMessage(bob, [tubingen()]);
     const menu = interactionPayload({ type: 2, user: alice, data: { id: '800000000000000009', name: 'Stylize with…', type: 3, target_id: photo.id, resolved: { messages: { [photo.id]: photo } } } });
     fake.dispatchInteraction(menu);
     const picker = (await fake.waitForRequest(callbackOf(menu))).json as { data: { components: { components: { custom_id: string }[] }[] } };
@@ -479,7 +485,7 @@ describe('Discord', () => {
     const swatch = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3).fill(90) };
     for (let i = 0; i < 60; i++) await styles.add(`swatch-${String(i).padStart(2, '0')}`, swatch, 'discord:mod');
     const names = styles.list().map((style) => style.name);
-    const photo = userMessage(bob, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000)]);
+    const photo = userMessage(bob, [tubingen()]);
     const menu = interactionPayload({ type: 2, user: alice, guildId: crowded, data: { id: '800000000000000009', name: 'Stylize with…', type: 3, target_id: photo.id, resolved: { messages: { [photo.id]: photo } } } });
     fake.dispatchInteraction(menu);
     const picker = (await fake.waitForRequest(callbackOf(menu))).json as { data: { content: string; components: { components: { custom_id: string; placeholder: string; options: { value: string }[] }[] }[] } };
@@ -542,7 +548,7 @@ describe('Discord', () => {
 
   it('stylizes the picture of a forwarded message, which Discord carries in the forward’s snapshot', async () => {
     // A forward has no attachments of its own: the original's are in message_snapshots.
-    const original = userMessage(alice, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000)]);
+    const original = userMessage(alice, [tubingen()]);
     const forward = {
       ...userMessage(bob, []),
       message_reference: { type: 1, channel_id: '300000000000000099', message_id: original.id, guild_id: GUILD_ID },
@@ -563,7 +569,7 @@ describe('Discord', () => {
     harness.bot.library.setNetwork('the-scream', 'scream');
     const botUser = { id: BOT_USER.id, username: BOT_USER.username, discriminator: '0', avatar: null, global_name: null, bot: true };
     const mentionOf = (author: typeof alice, content: string, extra: Record<string, unknown> = {}) => ({ ...userMessage(author, []), content, mentions: [botUser], ...extra });
-    const photo = userMessage(bob, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000)]);
+    const photo = userMessage(bob, [tubingen()]);
     fake.postMessage(photo);
     // Options follow the style as in Slack's /stylize.
     const mention = mentionOf(alice, `<@${BOT_USER.id}> the-scream size=64`, { type: 19, message_reference: { type: 0, channel_id: CHANNEL_ID, message_id: photo.id, guild_id: GUILD_ID } });
@@ -629,7 +635,7 @@ describe('Discord', () => {
     const answerTo = (message: Record<string, unknown>) => (request: RecordedRequest) =>
       request.method === 'POST' && request.path === `/channels/${message.channel_id as string}/messages` && (request.json as { message_reference?: { message_id?: string } }).message_reference?.message_id === message.id;
     // A picture with a style name and an option: painted, in a reply the job edits.
-    const sent = fake.postDirectMessage(carol, { ...userMessage(carol, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000)]), content: 'the-scream size=64' });
+    const sent = fake.postDirectMessage(carol, { ...userMessage(carol, [tubingen()]), content: 'the-scream size=64' });
     expect((await fake.waitForRequest(answerTo(sent))).json).toMatchObject({ content: 'Fetching the picture…' });
     const final = await fake.waitForRequest((request) => request.method === 'PATCH' && request.path.startsWith(`/channels/${sent.channel_id as string}/messages/`) && request.files.length === 2);
     expect((final.json as { content: string }).content).toMatch(/style the-scream · 64×48 · one pass of the scream network/);
@@ -641,7 +647,7 @@ describe('Discord', () => {
     const forward = fake.postDirectMessage(carol, {
       ...userMessage(carol, []),
       message_reference: { type: 1, channel_id: CHANNEL_ID, message_id: '300000000000000098', guild_id: GUILD_ID },
-      message_snapshots: [{ message: { type: 0, content: '', attachments: [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000)], embeds: [], timestamp: new Date().toISOString(), edited_timestamp: null, flags: 0, mentions: [], mention_roles: [], components: [] } }],
+      message_snapshots: [{ message: { type: 0, content: '', attachments: [tubingen()], embeds: [], timestamp: new Date().toISOString(), edited_timestamp: null, flags: 0, mentions: [], mention_roles: [], components: [] } }],
     });
     expect((await fake.waitForRequest(answerTo(forward))).json).toMatchObject({ content: 'Which style? Write a style name with the picture, e.g. starry-night (see /styles), or save a painting with Use as style (on its message) to be painted with it by default.' });
     // Words alone: how to send one.
@@ -654,7 +660,7 @@ describe('Discord', () => {
     const dogUrl = fake.addCdnFile('dog.jpg', await readFile(sharedImagePath('content_dog.jpg')), 'image/jpeg');
     const answersTo = (message: Record<string, unknown>) => (request: RecordedRequest) =>
       request.method === 'POST' && request.path === `/channels/${message.channel_id as string}/messages` && (request.json as { message_reference?: { message_id?: string } }).message_reference?.message_id === message.id;
-    const two = [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), attachmentObject(dogUrl, 'dog.jpg', 'image/jpeg', 60_000)];
+    const two = [tubingen(), attachmentObject(dogUrl, 'dog.jpg', 'image/jpeg', 60_000)];
     const fetchesBefore = fake.cdnFetches.length;
     const sent = fake.postDirectMessage(dan, { ...userMessage(dan, two), content: 'the-scream size=64' });
     // Two jobs, one per picture, each answered in its own reply, both pictures fetched.
@@ -753,7 +759,7 @@ describe('Discord', () => {
     harness = await startTestBot(botEnvironment(), undefined, harness.dataDir);
     adapter = await startDiscordAdapter({ bot: harness.bot, env: harness.env, logger: pino({ level: 'silent' }), now: () => Date.now() + clockOffset });
 
-    const photo = userMessage(bob, [attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000)]);
+    const photo = userMessage(bob, [tubingen()]);
     const openMenu = () => {
       const menu = interactionPayload({ type: 2, user: alice, data: { id: '800000000000000009', name: 'Stylize with…', type: 3, target_id: photo.id, resolved: { messages: { [photo.id]: photo } } } });
       fake.dispatchInteraction(menu);
@@ -771,7 +777,7 @@ describe('Discord', () => {
     const [painted, original] = await Promise.all([decodeImage(await readFile(job.stylePath), DEFAULT_DECODE_LIMITS), loadSharedImage('style_starry_night.jpg')]);
     expect(painted.width / painted.height).toBeCloseTo(original.width / original.height, 2);
     // /stylize naming no style paints with it as well.
-    const styleless = withAttachments(alice, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), [
+    const styleless = withAttachments(alice, tubingen(), [
       { name: 'size', type: 4, value: 64 },
       { name: 'iterations', type: 4, value: 3 },
     ]);
@@ -797,11 +803,7 @@ describe('Discord', () => {
   });
 
   it('cancels a running job from its Cancel button', async () => {
-    const interaction = withAttachments(alice, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), [
-      { name: 'style_name', type: 3, value: 'udnie' },
-      { name: 'size', type: 4, value: 128 },
-      { name: 'iterations', type: 4, value: 20 },
-    ]);
+    const interaction = stylizeTubingen(alice, 'udnie', 20, 128);
     fake.dispatchInteraction(interaction);
     const progress = await progressEdit(interaction, 20);
     const cancelId = (progress.json as { components: { components: { custom_id: string }[] }[] }).components[0]!.components[0]!.custom_id;
@@ -863,11 +865,7 @@ describe('Discord', () => {
   });
 
   it('after 15 minutes, delivers with a channel message that mentions the user', async () => {
-    const interaction = withAttachments(alice, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), [
-      { name: 'style_name', type: 3, value: 'great-wave' },
-      { name: 'size', type: 4, value: 64 },
-      { name: 'iterations', type: 4, value: 20 },
-    ]);
+    const interaction = stylizeTubingen(alice, 'great-wave', 20);
     fake.dispatchInteraction(interaction);
     await progressEdit(interaction, 20);
     clockOffset = 16 * 60_000; // the token has now expired
@@ -882,11 +880,7 @@ describe('Discord', () => {
   });
 
   it('finishes and delivers a job across a gateway disconnect and resume', async () => {
-    const interaction = withAttachments(alice, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), [
-      { name: 'style_name', type: 3, value: 'udnie' },
-      { name: 'size', type: 4, value: 64 },
-      { name: 'iterations', type: 4, value: 20 },
-    ]);
+    const interaction = stylizeTubingen(alice, 'udnie', 20);
     fake.dispatchInteraction(interaction);
     await progressEdit(interaction, 20);
     const opsBefore = fake.gatewayOps.length;
@@ -904,11 +898,7 @@ describe('Discord', () => {
 
   it('logs, and does not crash, when the channel refuses its message', async () => {
     fake.denyChannelMessages = true;
-    const interaction = withAttachments(bob, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), [
-      { name: 'style_name', type: 3, value: 'udnie' },
-      { name: 'size', type: 4, value: 64 },
-      { name: 'iterations', type: 4, value: 10 },
-    ]);
+    const interaction = stylizeTubingen(bob, 'udnie', 10);
     fake.dispatchInteraction(interaction);
     await progressEdit(interaction, 10);
     clockOffset = 16 * 60_000;
@@ -940,11 +930,7 @@ describe('Discord', () => {
 
   it('never shows "Queued" after the job has started painting', async () => {
     await harness.bot.idle();
-    const interaction = withAttachments(alice, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000), [
-      { name: 'style_name', type: 3, value: 'starry-night' },
-      { name: 'size', type: 4, value: 64 },
-      { name: 'iterations', type: 4, value: 3 },
-    ]);
+    const interaction = stylizeTubingen(alice, 'starry-night', 3);
     fake.dispatchInteraction(interaction);
     await finalFiles(interaction);
     const contents = fake.requests.filter(originalOf(interaction)).map((request) => String((request.json as { content?: string }).content));
@@ -954,7 +940,7 @@ describe('Discord', () => {
   });
 
   it('refuses at once and privately what the interaction itself shows is wrong', async () => {
-    const noStyle = withAttachments(alice, attachmentObject(photoUrl, 'tubingen.jpg', 'image/jpeg', 40_000));
+    const noStyle = withAttachments(alice, tubingen());
     fake.dispatchInteraction(noStyle);
     const reply = await fake.waitForRequest(callbackOf(noStyle));
     expect(reply.json).toMatchObject({ type: 4, data: { flags: 64, content: 'Which style? Upload a style image, or name a library style with style_name (see /styles). A painting you save with Use as style (on its message) is then used whenever you name none.' } });
