@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseBackend } from '../../src/engine/backend.ts';
 import { resizeExactly } from '../../src/engine/image.ts';
 import { SHALLOW_LAYERS } from '../../src/engine/layers.ts';
 import { createContentTerm, createGramTerm, createTotalVariationTerm, gramMatrix } from '../../src/engine/losses.ts';
@@ -9,18 +8,17 @@ import { maxAbs } from '../../src/engine/optimizers/objective.ts';
 import { createRandom, gaussianNoise } from '../../src/engine/random.ts';
 import { createTfObjective, type DisposableObjective } from '../../src/engine/tf-objective.ts';
 import { createFeatureNetwork, rgbToVggInput, type FeatureNetwork } from '../../src/engine/vgg.ts';
-import { loadVggWeights, type VggWeights } from '../../src/engine/weights.ts';
+import type { VggWeights } from '../../src/engine/weights.ts';
+import { loadSharedFeatureNetwork } from '../helpers/engine.ts';
 import { createReferenceLoss, toMap64 } from '../helpers/reference-objective.ts';
-import { loadSharedImage, SHARED_VGG_DIR } from '../helpers/shared.ts';
+import { loadSharedImage } from '../helpers/shared.ts';
 import { relativeDifference } from '../helpers/difference.ts';
 
 let weights: VggWeights;
 let network: FeatureNetwork;
 
 beforeAll(async () => {
-  await chooseBackend('wasm');
-  weights = await loadVggWeights(SHARED_VGG_DIR);
-  network = createFeatureNetwork(weights, 'max');
+  ({ weights, network } = await loadSharedFeatureNetwork());
 });
 afterAll(() => network.dispose());
 

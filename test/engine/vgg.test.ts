@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseBackend } from '../../src/engine/backend.ts';
 import { decodeImage } from '../../src/engine/image.ts';
-import { createFeatureNetwork, rgbToVggInput, vggInputToRgb, VGG19_LAYERS, type FeatureNetwork } from '../../src/engine/vgg.ts';
-import { loadVggWeights, type VggWeights } from '../../src/engine/weights.ts';
+import { rgbToVggInput, vggInputToRgb, VGG19_LAYERS, type FeatureNetwork } from '../../src/engine/vgg.ts';
+import type { VggWeights } from '../../src/engine/weights.ts';
+import { loadSharedFeatureNetwork } from '../helpers/engine.ts';
 import { SHARED_VGG_DIR } from '../helpers/shared.ts';
 
 interface LayerStatistics {
@@ -21,9 +21,7 @@ let weights: VggWeights;
 let network: FeatureNetwork;
 
 beforeAll(async () => {
-  await chooseBackend('wasm');
-  weights = await loadVggWeights(SHARED_VGG_DIR);
-  network = createFeatureNetwork(weights, 'max');
+  ({ weights, network } = await loadSharedFeatureNetwork());
 });
 afterAll(() => network.dispose());
 

@@ -1,6 +1,7 @@
 import { chooseBackend, type BackendName } from '../../src/engine/backend.ts';
 import { chooseObjectiveEngine, createEngineFromWeights, type Engine, type ObjectiveEngine } from '../../src/engine/engine.ts';
-import { loadVggWeights } from '../../src/engine/weights.ts';
+import { createFeatureNetwork, type FeatureNetwork } from '../../src/engine/vgg.ts';
+import { loadVggWeights, type VggWeights } from '../../src/engine/weights.ts';
 import { SHARED_VGG_DIR } from './shared.ts';
 
 const engines = new Map<ObjectiveEngine, Promise<Engine>>();
@@ -17,4 +18,11 @@ export function sharedEngine(kind: ObjectiveEngine = 'tfjs', backend: BackendNam
     engines.set(kind, engine);
   }
   return engine;
+}
+
+/** The shared partial VGG-19 weights and a max-pooling feature network on them, on the wasm backend (the caller disposes the network). */
+export async function loadSharedFeatureNetwork(): Promise<{ weights: VggWeights; network: FeatureNetwork }> {
+  await chooseBackend('wasm');
+  const weights = await loadVggWeights(SHARED_VGG_DIR);
+  return { weights, network: createFeatureNetwork(weights, 'max') };
 }
