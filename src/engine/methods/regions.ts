@@ -7,8 +7,7 @@ import type { WeightedStyle } from '../engine.ts';
 import type { RgbImage } from '../image.ts';
 import type { Mask } from '../mask.ts';
 import { parseOptions, schemaOf } from '../option-spec.ts';
-import { maskForTarget } from '../segmentation/person.ts';
-import { checkRegionRequest, REGION_OPTIONS, type Target } from '../segmentation/targets.ts';
+import { checkRegionRequest, maskForTarget, REGION_OPTIONS, type Target } from '../segmentation/targets.ts';
 import type { MethodContext, MethodInputs } from './method.ts';
 
 const regionSchema = schemaOf(REGION_OPTIONS);

@@ -5,20 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
-import { InputError } from '../errors.ts';
 import type { RgbImage } from '../image.ts';
-import type { Mask } from '../mask.ts';
-import type { Target } from './targets.ts';
+import type { Segmentation } from './targets.ts';
 import { readSegmentationModel } from './weights.ts';
 
 /** The model's input side. */
 export const SEGMENTATION_SIZE = 256;
-/**
- * A photo "has a person" when at least this share of its pixels is above 0.5. Measured on the shared
- * photos (letterboxed): the small standing person 5.0%, the dog 9.4% (the model counts pets), the
- * Tübingen houses 0.26% (a few specks).
- */
-export const MIN_PERSON_SHARE = 0.01;
 /** The feathered edge, as a share of the picture's long side (Gaussian sigma). */
 const FEATHER = 0.004;
 /**
@@ -33,13 +25,6 @@ export interface Letterbox {
   readonly input: Float32Array;
   /** Where the photo lies inside the square. */
   readonly box: { readonly left: number; readonly top: number; readonly width: number; readonly height: number };
-}
-
-export interface Segmentation {
-  /** 1 = person, 0 = background, at the photo's size, feathered. */
-  readonly mask: Mask;
-  /** The share of the photo's pixels the model is sure are a person (above 0.5). */
-  readonly personShare: number;
 }
 
 /** Scales `image` to fit a `size` square (aspect kept) and pads it with black, centred. */
@@ -129,20 +114,4 @@ export async function loadPersonSegmenter(dir: string): Promise<PersonSegmenter>
     },
     dispose: () => model.dispose(),
   };
-}
-
-/**
- * The mask that paints `target` (white = paint): the person, or everything but the person. A photo
- * with no person cannot have either, and says so rather than coming back unchanged.
- */
-export function maskForTarget(segmentation: Segmentation, target: Exclude<Target, 'everything'>): Mask {
-  if (segmentation.personShare < MIN_PERSON_SHARE) {
-    throw new InputError(
-      'no_person',
-      `I couldn't find a person in this photo (under ${MIN_PERSON_SHARE * 100}% of it looks like one), so there is no ${target} to paint on its own. Use target everything, or a photo with someone in it.`,
-      'target',
-    );
-  }
-  const { mask } = segmentation;
-  return target === 'person' ? mask : { ...mask, values: mask.values.map((value) => 1 - value) };
 }
