@@ -5,8 +5,11 @@
 import { extname } from 'node:path';
 import { InputError } from '../engine/errors.ts';
 import type { Clip } from '../engine/clip/decode.ts';
+import { encodeGif } from '../engine/gif.ts';
 import { encodePng, toSharp, type RgbImage } from '../engine/image.ts';
 import { counted } from '../bot/format.ts';
+import { assertWritable, writeOutput } from './files.ts';
+import { formatDuration } from './progress-bar.ts';
 
 /** A picture's formats by extension (sharp writes each). */
 const PICTURE_FORMATS = { '.png': 'png', '.jpg': 'jpeg', '.jpeg': 'jpeg', '.webp': 'webp', '.avif': 'avif' } as const;
@@ -41,4 +44,22 @@ export async function encodePictureFor(path: string, image: RgbImage): Promise<B
   const format = PICTURE_FORMATS[extname(path).toLowerCase() as PictureExtension];
   // Quality 92: a painting's strokes are fine detail, which JPEG's and WebP's defaults (80) smear.
   return format === 'png' ? encodePng(image) : toSharp(image).toFormat(format, { quality: 92 }).toBuffer();
+}
+
+/** Refuses, before any work, a result or GIF that could not be written where the flags say. */
+export async function assertOutputs(output: string, flags: Record<string, unknown>): Promise<void> {
+  await assertWritable(output, '--output');
+  if (typeof flags.gif !== 'string') return;
+  if (extname(flags.gif).toLowerCase() !== '.gif') throw new InputError('invalid_option', `--gif writes a GIF: name a .gif file, not ${flags.gif}.`, 'gif');
+  await assertWritable(flags.gif, '--gif');
+}
+
+/** Writes the picture (and the GIF when asked for) and says so. */
+export async function writeResult(output: string, flags: Record<string, unknown>, result: { image: RgbImage; frames: readonly RgbImage[]; elapsedMs: number }, how: string): Promise<void> {
+  await writeOutput(output, await encodePictureFor(output, result.image), '--output');
+  process.stderr.write(`wrote ${output} (${result.image.width}×${result.image.height}, ${how}, ${formatDuration(result.elapsedMs)})\n`);
+  if (typeof flags.gif === 'string') {
+    await writeOutput(flags.gif, await encodeGif(result.frames), '--gif');
+    process.stderr.write(`wrote ${flags.gif} (${counted(result.frames.length, 'frame')})\n`);
+  }
 }

@@ -62,6 +62,17 @@ export function createDownloadProgressBar(): { update(received: number, total: n
   };
 }
 
+/** A download's progress options for the engine's weights, drawn as a bar that ends with the download. */
+export function withDownloadBar(): { onProgress(received: number, total: number): void } {
+  const bar = createDownloadProgressBar();
+  return {
+    onProgress: (received, total) => {
+      bar.update(received, total);
+      if (received >= total) bar.stop();
+    },
+  };
+}
+
 export function formatDuration(ms: number): string {
   const seconds = Math.round(ms / 1000);
   return seconds >= 60 ? `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s` : `${seconds}s`;

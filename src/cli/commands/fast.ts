@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { parseEnvironment } from '../../bot/config.ts';
+import { chooseBackend } from '../../engine/backend.ts';
+import { READABLE_FORMATS } from '../../engine/image.ts';
+import { FAST_OPTIONS, fastMethod } from '../../engine/methods/fast.ts';
+import { lazySegmenter } from '../../engine/segmentation/person.ts';
+import { SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
+import { paintClip, readClip } from '../clips.ts';
+import { checkFlags, engineOptionsOfFlags, flagsOf } from '../engine-flags.ts';
+import { decodePhoto, readNamedFile } from '../files.ts';
+import { assertOutputs, outputOf, writeResult } from '../outputs.ts';
+import { CLIP_FORMATS, CLIP_OUTPUT_HELP, PAINTING_ENVIRONMENT } from './painting.ts';
+
+/** `impasto fast`: one pass of a network trained for one painting, over a photo or a clip, from files. */
+export function define(command: Command): void {
+  command
+    .argument('<content>', `content image (${READABLE_FORMATS}), or a clip (${CLIP_FORMATS})`)
+    .option('-o, --output <file>', `where to write the stylized picture (default stylized.png); ${CLIP_OUTPUT_HELP}`)
+    .option('--gif <file>', 'also write the before/after GIF (of a clip: the painted clip)');
+  // The fast method's options, with their ranges and defaults, from its own table.
+  for (const option of flagsOf(FAST_OPTIONS)) command.addOption(option);
+  command.action(paintWithNetwork);
+}
+
+async function paintWithNetwork(contentPath: string, flags: Record<string, unknown>): Promise<void> {
+  const env = parseEnvironment(PAINTING_ENVIRONMENT, process.env);
+  const contentBytes = await readNamedFile(contentPath, 'content image');
+  const clip = await readClip(contentBytes, env);
+  const segmenter = lazySegmenter(env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR, () => chooseBackend(env.IMPASTO_BACKEND));
+  const context = { engine: () => Promise.reject(new Error('the fast method needs no VGG engine')), fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, trainedNetworksDir: env.IMPASTO_TRAINED_NETWORKS_DIR, segmenter };
+  const options = engineOptionsOfFlags(FAST_OPTIONS, flags);
+  checkFlags(FAST_OPTIONS, options);
+  const output = outputOf(flags.output as string | undefined, clip);
+  await assertOutputs(output, flags);
+  if (clip) {
+    await paintClip(context, { clip, styles: [], method: 'fast', options, output, gif: flags.gif as string | undefined, source: contentBytes }, env);
+    return;
+  }
+  const { content, size } = await decodePhoto(contentBytes, options.size as number | undefined, FAST_OPTIONS.size.default);
+  const sized = { ...options, size };
+  const result = await fastMethod.run(context, { inputs: { content, styles: [] }, options: sized });
+  await writeResult(output, flags, result, 'one pass');
+}

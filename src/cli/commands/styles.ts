@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { loadBotEnvironment } from '../../bot/config.ts';
+import { commandLimitsFor } from '../../bot/limits.ts';
+import { importStyles } from '../../bot/styles/import.ts';
+import { formatStyleList, listStyles, removeSharedStyle, withLibrary } from '../styles.ts';
+
+/** `impasto styles import|list|remove`: the operator's side of the style library. */
+export function define(command: Command): void {
+  command
+    .command('import')
+    .description('add every image in a folder to the style library (named after the files)')
+    .argument('<dir>', 'folder of images')
+    .action(async (dir: string) => {
+      const env = loadBotEnvironment();
+      const report = await withLibrary(env, (library) => importStyles(library.shared(), dir, commandLimitsFor(env).decode));
+      for (const name of report.added) process.stderr.write(`added ${name}\n`);
+      for (const { file, reason } of report.skipped) process.stderr.write(`skipped ${file}: ${reason}\n`);
+      process.stderr.write(`${report.added.length} added, ${report.skipped.length} skipped\n`);
+    });
+  command
+    .command('list')
+    .description('print the shared styles (shipped and imported), or what one community sees')
+    .option('--community <id>', "a community's view, its own styles included: discord:<server id>, slack:<team id> or web")
+    .option('--json', 'print JSON instead of lines')
+    .action(async (flags: { community?: string; json?: boolean }) => {
+      const listed = await withLibrary(loadBotEnvironment(), (library) => listStyles(library, flags.community));
+      process.stdout.write(`${flags.json ? JSON.stringify(listed, null, 2) : formatStyleList(listed, flags.community)}\n`);
+    });
+  command
+    .command('remove')
+    .description("remove a shared style for every community (a community's own styles are its moderators' to remove, with /style remove)")
+    .argument('<name>', 'the style')
+    .action(async (name: string) => {
+      const env = loadBotEnvironment();
+      const { removed, warning } = await withLibrary(env, (library) => removeSharedStyle(library, name, env.IMPASTO_STYLES_DIR));
+      process.stderr.write(`removed ${removed.name} (${removed.title}) for every community; jobs already queued with it still run\n${warning ? `${warning}\n` : ''}`);
+    });
+}

@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { counted } from '../../bot/format.ts';
+import { parseEnvironment } from '../../bot/config.ts';
+import { createEngine } from '../../engine/engine.ts';
+import { InputError } from '../../engine/errors.ts';
+import { decodeImage, READABLE_FORMATS } from '../../engine/image.ts';
+import { OPTIMISE_OPTIONS, optimiseMethod } from '../../engine/methods/optimise.ts';
+import { defaultsFor } from '../../engine/options.ts';
+import { lazySegmenter } from '../../engine/segmentation/person.ts';
+import { checkRegionRequest, type Target } from '../../engine/segmentation/targets.ts';
+import { SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
+import { paintClip, readClip } from '../clips.ts';
+import { checkFlags, engineOptionsOfFlags, flagsOf, toBlendWeights } from '../engine-flags.ts';
+import { decodePhoto, readNamedFile } from '../files.ts';
+import { assertOutputs, outputOf, writeResult } from '../outputs.ts';
+import { createStylizeProgressBar, withDownloadBar } from '../progress-bar.ts';
+import { CLIP_FORMATS, CLIP_OUTPUT_HELP, PAINTING_ENVIRONMENT } from './painting.ts';
+
+/** `impasto stylize`: the optimisation (Gatys et al.) of a photo or a clip, from files. */
+export function define(command: Command): void {
+  command
+    .argument('<content>', `content image (${READABLE_FORMATS}), or a clip (${CLIP_FORMATS})`)
+    .argument('<styles...>', 'style image, or several to blend (see --style-weights)')
+    .option('-o, --output <file>', `where to write the stylized picture (default stylized.png); ${CLIP_OUTPUT_HELP}`)
+    .option('--gif <file>', 'also write an animated GIF of the optimisation (of a clip: the painted clip)')
+    .option('--style-weights <list>', 'blend weights for several styles, e.g. 0.7,0.3 (default: equal)', toBlendWeights)
+    .option('--mask <file>', 'white = stylize, black = keep the content (the content image\'s shape)')
+    .option('--background-style <files...>', 'paint the background in this style (or a blend, with --background-weights) and the person in <styles>')
+    .option('--background-weights <list>', 'blend weights for several background styles (default: equal)', toBlendWeights);
+  // Every option of the optimisation, with its range and default, from the method's own table.
+  for (const option of flagsOf(OPTIMISE_OPTIONS)) command.addOption(option);
+  command.action(paintWithStyles);
+}
+
+async function paintWithStyles(contentPath: string, stylePaths: string[], flags: Record<string, unknown>): Promise<void> {
+  const env = parseEnvironment(PAINTING_ENVIRONMENT, process.env);
+  const contentBytes = await readNamedFile(contentPath, 'content image');
+  const clip = await readClip(contentBytes, env);
+  // Everything the command names is read and checked before the engine starts (which may first
+  // download its weights): a clip goes to a GIF or an MP4, a picture to a PNG, JPEG, WebP or AVIF.
+  const output = outputOf(flags.output as string | undefined, clip);
+  await assertOutputs(output, flags);
+  const styleImages = await Promise.all(stylePaths.map(async (path) => decodeImage(await readNamedFile(path, 'style image'), undefined, `style image ${path}`)));
+  const weights = (flags.styleWeights as number[] | undefined) ?? styleImages.map(() => 1);
+  if (weights.length !== styleImages.length) throw new InputError('invalid_option', `--style-weights has ${counted(weights.length, 'weight')} for ${counted(styleImages.length, 'style image')}.`, 'styleWeights');
+  const mask = typeof flags.mask === 'string' ? await decodeImage(await readNamedFile(flags.mask, 'mask'), undefined, 'mask') : undefined;
+  const backgroundPaths = (flags.backgroundStyle as string[] | undefined) ?? [];
+  const backgroundImages = await Promise.all(backgroundPaths.map(async (path) => decodeImage(await readNamedFile(path, 'background style'), undefined, `background style ${path}`)));
+  const backgroundWeights = (flags.backgroundWeights as number[] | undefined) ?? backgroundImages.map(() => 1);
+  if (backgroundWeights.length !== backgroundImages.length) throw new InputError('invalid_option', `--background-weights has ${counted(backgroundWeights.length, 'weight')} for ${counted(backgroundImages.length, 'background style')}.`, 'backgroundWeights');
+  const options = engineOptionsOfFlags(OPTIMISE_OPTIONS, flags);
+  checkFlags(OPTIMISE_OPTIONS, options);
+  checkRegionRequest({ mask: mask !== undefined, target: options.target as Target | undefined, split: backgroundImages.length > 0 });
+  const engine = await createEngine({
+    backend: env.IMPASTO_BACKEND,
+    objectiveEngine: env.IMPASTO_ENGINE,
+    weightsDir: env.IMPASTO_WEIGHTS_DIR,
+    download: { baseUrl: env.IMPASTO_WEIGHTS_URL, ...withDownloadBar() },
+  });
+  process.stderr.write(`backend: ${engine.backend} (${engine.backendReasons.join('; ')})\nlayers available: ${engine.availableLayers.join(', ')}\n`);
+  const context = { engine: async () => engine, segmenter: lazySegmenter(env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR) };
+  const styles = styleImages.map((image, index) => ({ image, weight: weights[index]! }));
+  const background = backgroundImages.length > 0 ? backgroundImages.map((image, index) => ({ image, weight: backgroundWeights[index]! })) : undefined;
+  if (clip) {
+    await paintClip(context, { clip, styles, mask, background, method: 'optimise', options, output, gif: flags.gif as string | undefined, source: contentBytes }, env);
+    engine.dispose();
+    return;
+  }
+  const { content, size } = await decodePhoto(contentBytes, options.size as number | undefined, defaultsFor(engine.backend).size);
+  const sized = { ...options, size };
+  const bar = createStylizeProgressBar();
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  const result = await optimiseMethod.run(context, { inputs: { content, styles, mask, background }, options: sized, onProgress: (progress) => bar.update(progress), signal: controller.signal }).finally(() => bar.stop());
+  await writeResult(output, flags, result, counted(result.iterations, 'iteration'));
+  engine.dispose();
+}

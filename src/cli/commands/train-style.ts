@@ -1,0 +1,63 @@
+import { availableParallelism } from 'node:os';
+import { basename, extname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadEngineEnvironment } from '../../bot/config.ts';
+import { CancelledError } from '../../engine/errors.ts';
+import { checkTrainedNetworkName, saveTrainedNetwork, trainedNetworksDirOf } from '../../engine/fast/trained.ts';
+import { decodeImage, encodePng, READABLE_FORMATS, resizeToLongSide } from '../../engine/image.ts';
+import { createTrainContext } from '../../engine/train/choose.ts';
+import { openTrainingPhotos } from '../../engine/train/photos.ts';
+import { renderBeforeAfterSheet } from '../../engine/train/sheet.ts';
+import { cropToMultipleOf4, parseTrainOptions, TRAIN_OPTIONS, trainStyleNetwork } from '../../engine/train/trainer.ts';
+import { engineOptionsOfFlags, flagNameOf, flagsOf } from '../engine-flags.ts';
+import { makeOutputFolder, readNamedFile, writeOutput } from '../files.ts';
+import { formatDuration, withDownloadBar } from '../progress-bar.ts';
+
+/** `impasto train-style`: a fast network trained for a painting on a folder of photos, resumable. */
+export function define(command: Command): void {
+  command
+    .argument('<painting>', `the painting (${READABLE_FORMATS})`)
+    .requiredOption('--photos <folder>', 'folder of JPEG/PNG photos to learn from (a few thousand, e.g. MS COCO; a handful works, less well)')
+    .option('--name <name>', 'name of the network (lowercase letters, digits, - and _; default: the painting file\'s name)')
+    .option('--out <folder>', 'where the network, its checkpoint and samples go (default: IMPASTO_TRAINED_NETWORKS_DIR, else weights/cache/trained)')
+    .option('--sample <photo>', 'a photo kept out of training: painted every --sample-every steps into <out>/<name>-samples/, and beside the painting in <out>/<name>-sheet.png at the end');
+  // Training's options, with their ranges and defaults, from the trainer's own table.
+  for (const option of flagsOf(TRAIN_OPTIONS)) command.addOption(option);
+  command.action(trainForPainting);
+}
+
+async function trainForPainting(paintingPath: string, flags: Record<string, unknown>): Promise<void> {
+  const env = loadEngineEnvironment();
+  const options = parseTrainOptions(engineOptionsOfFlags(TRAIN_OPTIONS, flags), flagNameOf);
+  const name = (flags.name as string | undefined) ?? basename(paintingPath, extname(paintingPath)).toLowerCase().replace(/[^a-z0-9_-]+/g, '-');
+  // Before its checkpoint and samples are written under it: "../x" wrote them outside the folder.
+  checkTrainedNetworkName(name);
+  const out = resolve(trainedNetworksDirOf((flags.out as string | undefined) ?? env.IMPASTO_TRAINED_NETWORKS_DIR));
+  const painting = await decodeImage(await readNamedFile(paintingPath, 'painting'), undefined, 'painting');
+  const samplePath = flags.sample as string | undefined;
+  const samplePhoto = samplePath ? cropToMultipleOf4(await resizeToLongSide(await decodeImage(await readNamedFile(samplePath, 'sample photo'), undefined, 'sample photo'), options.size * 2)) : undefined;
+  const photos = await openTrainingPhotos(resolve(flags.photos as string), samplePath ? [basename(samplePath)] : []);
+  await makeOutputFolder(join(out, `${name}-samples`), '--out');
+  const context = await createTrainContext({ weightsDir: env.IMPASTO_WEIGHTS_DIR, download: { baseUrl: env.IMPASTO_WEIGHTS_URL, ...withDownloadBar() }, fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, backend: env.IMPASTO_BACKEND, engine: env.IMPASTO_ENGINE });
+  process.stderr.write(`training "${name}" on ${photos.paths.length} photos: ${options.steps} step${options.steps === 1 ? '' : 's'} of ${options.batch} crop${options.batch === 1 ? '' : 's'} at ${options.size} px (${context.engine.label}${context.choice.kind === 'onnx' ? `, ${availableParallelism()} threads` : ''})\n`);
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  const result = await trainStyleNetwork(
+    context,
+    { painting, photos, samplePhoto, checkpointPath: join(out, `${name}.checkpoint`), options },
+    {
+      signal: controller.signal,
+      onStep: async (progress) => {
+        const { losses } = progress;
+        process.stderr.write(`step ${progress.step}/${progress.totalSteps}  loss ${losses.total.toFixed(3)} (content ${losses.content.toFixed(3)}, style ${losses.style.toFixed(3)}, tv ${losses.tv.toFixed(3)})  ${formatDuration(progress.elapsedMs)} elapsed, ${formatDuration(progress.etaMs)} left${progress.checkpointed ? '  [checkpoint]' : ''}\n`);
+        if (progress.sample) await writeOutput(join(out, `${name}-samples`, `step-${String(progress.step).padStart(6, '0')}.png`), await encodePng(progress.sample), '--out');
+      },
+    },
+  ).catch((error: unknown) => {
+    if (error instanceof CancelledError) process.stderr.write(`stopped; run the same command again to resume from ${join(out, `${name}.checkpoint`)}\n`);
+    throw error;
+  });
+  await saveTrainedNetwork(out, name, result.parameters, { styleImage: basename(paintingPath), steps: options.steps, trainedAt: new Date().toISOString(), options });
+  if (samplePhoto && result.sample) await writeOutput(join(out, `${name}-sheet.png`), await encodePng(await renderBeforeAfterSheet(painting, samplePhoto, result.sample)), '--out');
+  process.stderr.write(`${result.resumedAt > 0 ? `resumed at step ${result.resumedAt}; ` : ''}${options.steps - result.resumedAt} steps in ${formatDuration(result.elapsedMs)}; the network is ${join(out, `${name}.f32.bin`)}\n`);
+}

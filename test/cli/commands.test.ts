@@ -1,0 +1,50 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { IMPASTO_BIN } from '../helpers/app.ts';
+import { sharedImagePath } from '../helpers/shared.ts';
+
+const FORBID_IMPORTS = fileURLToPath(new URL('../helpers/forbid-imports.mjs', import.meta.url));
+/** What the bot's side loads: the chat platforms' clients and the distributed queue. */
+const CHAT_LIBRARIES = ['discord.js', '@slack/bolt', 'bullmq'];
+const COMMANDS = ['stylize', 'fast', 'train-style', 'start', 'worker', 'doctor', 'status', 'styles', 'discord', 'weights'];
+
+/** `impasto <args>` with the packages `forbidden` made impossible to import (an import of one fails the run). */
+function impastoForbidding(forbidden: readonly string[], args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env = { ...process.env, NODE_OPTIONS: `--import ${FORBID_IMPORTS}`, IMPASTO_TEST_FORBIDDEN_IMPORTS: forbidden.join(',') };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [IMPASTO_BIN, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }));
+  });
+}
+
+// The command line loads only the command it runs: importing the chat libraries and TensorFlow.js
+// for every command made `impasto --help` take three seconds.
+describe('the command line loads only the command it runs', () => {
+  it('lists every command and prints its version without loading the chat libraries or TensorFlow.js', async () => {
+    const forbidden = [...CHAT_LIBRARIES, '@tensorflow/tfjs-core', 'onnxruntime-node'];
+    const help = await impastoForbidding(forbidden, ['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout.match(/^ {2}([a-z-]+) /gm)?.map((line) => line.trim())).toEqual([...COMMANDS, 'help']);
+    const { version } = JSON.parse(await readFile(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string };
+    expect(await impastoForbidding(forbidden, ['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect(await impastoForbidding(forbidden, ['stylise'])).toEqual({ code: 2, stdout: '', stderr: "impasto: unknown command 'stylise'\n(Did you mean stylize?)\n(add --help for how to use it)\n" });
+  });
+
+  it("defines the command asked for, or whose help is asked for, with all its options", async () => {
+    for (const args of [['stylize', '--help'], ['help', 'stylize']]) {
+      const help = await impastoForbidding(CHAT_LIBRARIES, args);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(/^Usage: impasto stylize \[options\] <content> <styles\.\.\.>/);
+      expect(help.stdout).toContain('--style-scale <value>');
+    }
+  });
+
+  it('refuses a missing file in `impasto stylize` without loading the chat libraries', async () => {
+    expect(await impastoForbidding(CHAT_LIBRARIES, ['stylize', sharedImagePath('content_dog.jpg'), 'no-such-painting.jpg'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'impasto: Cannot read the style image no-such-painting.jpg: there is no such file or folder.\n',
+    });
+  });
+});
