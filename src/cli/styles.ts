@@ -3,20 +3,26 @@ import { resolve } from 'node:path';
 import type { BotEnvironment } from '../bot/config.ts';
 import { openDatabase } from '../bot/database.ts';
 import { createDataDirs, networksDirOf } from '../bot/files.ts';
+import { commandLimitsFor } from '../bot/limits.ts';
+import { seedDefaultLibrary } from '../bot/styles/defaults.ts';
 import { SHARED_STYLES, StyleLibrary, styleNameFromFileName, type Style } from '../bot/styles/library.ts';
 import { networksOfStyle } from '../bot/styles/training.ts';
 import { installedNetworks } from '../engine/fast/trained.ts';
 
 /**
  * The operator's side of the library, `impasto styles list|remove`: beside a running bot too (SQLite
- * lets both write; the bot reads the library afresh for every command).
+ * lets both write; the bot reads the library afresh for every command). Before the bot's first start
+ * too: the shipped paintings are seeded as the bot's start seeds them (once per data directory), so
+ * that they are listed, and one removed here stays removed.
  */
 export async function withLibrary<T>(env: BotEnvironment, use: (library: StyleLibrary) => Promise<T> | T): Promise<T> {
   const dirs = createDataDirs(resolve(env.IMPASTO_DATA_DIR));
   const db = openDatabase(dirs.database);
   const installed = () => installedNetworks(env.IMPASTO_FAST_WEIGHTS_DIR, networksDirOf(dirs, env.IMPASTO_TRAINED_NETWORKS_DIR));
   try {
-    return await use(new StyleLibrary(db, dirs.styles, installed));
+    const library = new StyleLibrary(db, dirs.styles, installed);
+    if (env.IMPASTO_DEFAULT_LIBRARY) await seedDefaultLibrary(db, library, commandLimitsFor(env).decode);
+    return await use(library);
   } finally {
     db.close();
   }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { openDatabase } from '../../src/bot/database.ts';
 import { createDataDirs } from '../../src/bot/files.ts';
 import { StyleLibrary } from '../../src/bot/styles/library.ts';
 import { IMPASTO_BIN, runImpasto } from '../helpers/app.ts';
-import { sharedImagePath } from '../helpers/shared.ts';
+import { SHARED_FAST_DIR, sharedImagePath } from '../helpers/shared.ts';
 
 /**
  * `impasto styles list|remove`, the operator's side of the library, as run from a shell: the real
@@ -60,6 +60,20 @@ describe('impasto styles list', () => {
     close();
     ({ stdout } = await impasto('styles', 'list', '--community', 'discord:42'));
     expect(stdout).toBe("mine        Mine · discord:42's own\nthe-scream  The Scream\n");
+  });
+});
+
+describe('the shipped paintings, before the bot first started', () => {
+  it('are listed, and one removed stays removed (the library is seeded once, as the bot seeds it)', async () => {
+    const fresh = { IMPASTO_DATA_DIR: join(root, 'fresh'), IMPASTO_FAST_WEIGHTS_DIR: SHARED_FAST_DIR };
+    const manifest = JSON.parse(await readFile(new URL('../../library/paintings.json', import.meta.url), 'utf8')) as { paintings: { name: string; title: string; network?: string }[] };
+    env = fresh;
+    const shipped = [...manifest.paintings].sort((a, b) => a.name.localeCompare(b.name));
+    ({ stdout } = await impasto('styles', 'list', '--json'));
+    expect(JSON.parse(stdout)).toEqual(shipped.map((painting) => ({ name: painting.name, title: painting.title, fast: painting.network !== undefined, kind: 'shared' })));
+    expect((await impasto('styles', 'remove', 'starry-night')).code).toBe(0);
+    ({ stdout } = await impasto('styles', 'list', '--json'));
+    expect((JSON.parse(stdout) as { name: string }[]).map((style) => style.name)).toEqual(shipped.map((painting) => painting.name).filter((name) => name !== 'starry-night'));
   });
 });
 
