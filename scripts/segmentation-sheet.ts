@@ -14,7 +14,7 @@ import { fastMethod } from '../src/engine/methods/fast.ts';
 import type { MethodContext } from '../src/engine/methods/method.ts';
 import { optimiseMethod } from '../src/engine/methods/optimise.ts';
 import { overlayOf } from '../src/engine/methods/regions.ts';
-import { lazySegmenter } from '../src/engine/segmentation/person.ts';
+import { lazySegmenter } from '../src/engine/segmentation/lazy.ts';
 import { SEGMENTATION_CACHE_DIR } from '../src/engine/segmentation/weights.ts';
 
 const images = process.env.IMPASTO_SHARED_DIR ? join(process.env.IMPASTO_SHARED_DIR, 'images') : join('..', 'shared', 'images');

@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { IMPASTO_BIN } from '../helpers/app.ts';
-import { sharedImagePath } from '../helpers/shared.ts';
+import { SHARED_VGG_DIR, sharedImagePath } from '../helpers/shared.ts';
 
 const FORBID_IMPORTS = fileURLToPath(new URL('../helpers/forbid-imports.mjs', import.meta.url));
 /** What the bot's side loads: the chat platforms' clients and the distributed queue. */
@@ -12,7 +14,7 @@ const COMMANDS = ['stylize', 'fast', 'train-style', 'start', 'worker', 'doctor',
 
 /** `impasto <args>` with the packages `forbidden` made impossible to import (an import of one fails the run). */
 function impastoForbidding(forbidden: readonly string[], args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = { ...process.env, NODE_OPTIONS: `--import ${FORBID_IMPORTS}`, IMPASTO_TEST_FORBIDDEN_IMPORTS: forbidden.join(',') };
+  const env = { ...process.env, IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR, NODE_OPTIONS: `--import ${FORBID_IMPORTS}`, IMPASTO_TEST_FORBIDDEN_IMPORTS: forbidden.join(',') };
   return new Promise((resolve) => {
     execFile(process.execPath, [IMPASTO_BIN, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }));
   });
@@ -40,11 +42,21 @@ describe('the command line loads only the command it runs', () => {
     }
   });
 
-  it('refuses a missing file in `impasto stylize` without loading the chat libraries', async () => {
-    expect(await impastoForbidding(CHAT_LIBRARIES, ['stylize', sharedImagePath('content_dog.jpg'), 'no-such-painting.jpg'])).toEqual({
+  it('refuses a missing file in `impasto stylize`, and paints, without the chat libraries or the person model\'s TensorFlow.js', async () => {
+    // `@tensorflow/tfjs` whole (its graph models) is the person model's; the engine needs only tfjs-core.
+    const forbidden = [...CHAT_LIBRARIES, '@tensorflow/tfjs'];
+    expect(await impastoForbidding(forbidden, ['stylize', sharedImagePath('content_dog.jpg'), 'no-such-painting.jpg'])).toEqual({
       code: 2,
       stdout: '',
       stderr: 'impasto: Cannot read the style image no-such-painting.jpg: there is no such file or folder.\n',
     });
+    const dir = await mkdtemp(join(tmpdir(), 'impasto-cli-commands-'));
+    try {
+      const painted = await impastoForbidding(forbidden, ['stylize', sharedImagePath('content_dog.jpg'), sharedImagePath('style_udnie.jpg'), '--size', '64', '--iterations', '2', '-o', join(dir, 'out.png')]);
+      expect(painted.code).toBe(0);
+      expect(painted.stderr).toContain(`wrote ${join(dir, 'out.png')} (64×48, 2 iterations`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -15,7 +15,7 @@ import { animatedAvif } from '../helpers/avif.ts';
 import { hlgVideo, streamsOf, withSound, withTurnInMetadata } from '../helpers/video.ts';
 import { sharedEngine } from '../helpers/engine.ts';
 import { loadSharedImage, SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR } from '../helpers/shared.ts';
-import { lazySegmenter } from '../../src/engine/segmentation/person.ts';
+import { lazySegmenter } from '../../src/engine/segmentation/lazy.ts';
 
 // Clips made here from the shared photos (no video files): a patch of the dog photo sliding over Tübingen.
 let houses: RgbImage;

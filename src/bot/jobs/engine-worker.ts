@@ -19,7 +19,7 @@ import { encodePng, rgbImageOf, toSharp, type RgbImage } from '../../engine/imag
 import { methodNamed } from '../../engine/methods/index.ts';
 import { chooseFastRunner, onnxFastRunner, tfjsFastRunner, type FastRunner } from '../../engine/fast/runner.ts';
 import { chooseBackend } from '../../engine/backend.ts';
-import { lazySegmenter } from '../../engine/segmentation/person.ts';
+import { lazySegmenter } from '../../engine/segmentation/lazy.ts';
 import { SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
 import { resumeDirsOf, type EngineWorkerData, type HostMessage, type RunRequest, type WorkerMessage } from './engine-protocol.ts';
 import { failureMessageOf, isInputFault } from '../errors.ts';

@@ -3,7 +3,7 @@ import { parseEnvironment } from '../../bot/config.ts';
 import { chooseBackend } from '../../engine/backend.ts';
 import { READABLE_FORMATS } from '../../engine/image.ts';
 import { FAST_OPTIONS, fastMethod } from '../../engine/methods/fast.ts';
-import { lazySegmenter } from '../../engine/segmentation/person.ts';
+import { lazySegmenter } from '../../engine/segmentation/lazy.ts';
 import { SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
 import { paintClip, readClip } from '../clips.ts';
 import { checkFlags, engineOptionsOfFlags, flagsOf } from '../engine-flags.ts';

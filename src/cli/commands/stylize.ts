@@ -6,7 +6,7 @@ import { InputError } from '../../engine/errors.ts';
 import { decodeImage, READABLE_FORMATS } from '../../engine/image.ts';
 import { OPTIMISE_OPTIONS, optimiseMethod } from '../../engine/methods/optimise.ts';
 import { defaultsFor } from '../../engine/options.ts';
-import { lazySegmenter } from '../../engine/segmentation/person.ts';
+import { lazySegmenter } from '../../engine/segmentation/lazy.ts';
 import { checkRegionRequest, type Target } from '../../engine/segmentation/targets.ts';
 import { SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
 import { paintClip, readClip } from '../clips.ts';

@@ -52,24 +52,6 @@ export interface PersonSegmenter {
   dispose(): void;
 }
 
-/**
- * The model for a method's context: loaded from `dir` when first asked for (after `prepare`, e.g.
- * choosing a TensorFlow.js backend where no engine has), then kept; a failed load is tried again.
- */
-export function lazySegmenter(dir: string, prepare?: () => Promise<unknown>): () => Promise<PersonSegmenter> {
-  let loading: Promise<PersonSegmenter> | undefined;
-  return () => {
-    if (!loading) {
-      loading = (async () => {
-        await prepare?.();
-        return loadPersonSegmenter(dir);
-      })();
-      loading.catch(() => (loading = undefined));
-    }
-    return loading;
-  };
-}
-
 /** Loads the model from `dir` (sha-checked) onto whichever TensorFlow.js backend is active. */
 export async function loadPersonSegmenter(dir: string): Promise<PersonSegmenter> {
   const { json, bin } = await readSegmentationModel(dir);
