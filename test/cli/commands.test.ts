@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { IMPASTO_BIN } from '../helpers/app.ts';
-import { SHARED_VGG_DIR, sharedImagePath } from '../helpers/shared.ts';
+import { runImpastoPrinting } from '../helpers/app.ts';
+import { sharedImagePath } from '../helpers/shared.ts';
 
 const FORBID_IMPORTS = fileURLToPath(new URL('../helpers/forbid-imports.mjs', import.meta.url));
 /** What the bot's side loads: the chat platforms' clients and the distributed queue. */
@@ -13,11 +12,8 @@ const CHAT_LIBRARIES = ['discord.js', '@slack/bolt', 'bullmq'];
 const COMMANDS = ['stylize', 'fast', 'train-style', 'start', 'worker', 'doctor', 'status', 'styles', 'discord', 'weights'];
 
 /** `impasto <args>` with the packages `forbidden` made impossible to import (an import of one fails the run). */
-function impastoForbidding(forbidden: readonly string[], args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = { ...process.env, IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR, NODE_OPTIONS: `--import ${FORBID_IMPORTS}`, IMPASTO_TEST_FORBIDDEN_IMPORTS: forbidden.join(',') };
-  return new Promise((resolve) => {
-    execFile(process.execPath, [IMPASTO_BIN, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }));
-  });
+function impastoForbidding(forbidden: readonly string[], args: readonly string[]) {
+  return runImpastoPrinting(args, { env: { NODE_OPTIONS: `--import ${FORBID_IMPORTS}`, IMPASTO_TEST_FORBIDDEN_IMPORTS: forbidden.join(',') } });
 }
 
 // The command line loads only the command it runs: importing the chat libraries and TensorFlow.js

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/bot/database.ts';
 import { createDataDirs } from '../../src/bot/files.ts';
 import { StyleLibrary } from '../../src/bot/styles/library.ts';
-import { IMPASTO_BIN, runImpasto } from '../helpers/app.ts';
+import { runImpasto, runImpastoPrinting } from '../helpers/app.ts';
 import { SHARED_FAST_DIR, sharedImagePath } from '../helpers/shared.ts';
 
 /**
@@ -18,12 +17,8 @@ let env: Record<string, string>;
 let stdout: string;
 const swatch = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3).fill(60) };
 
-/** `impasto <args>` to its end, with what it printed on both streams (runImpasto keeps stderr alone). */
-function impasto(...args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [IMPASTO_BIN, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (error, out, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr, stdout: out }));
-  });
-}
+/** `impasto <args>` to its end, with what it printed on both streams. */
+const impasto = (...args: string[]) => runImpastoPrinting(args, { env });
 
 /** The library as the bot opens it, for what the command line cannot do (a community's own style, a trained network). */
 function openLibrary(): { library: StyleLibrary; close: () => void } {

@@ -37,10 +37,22 @@ export const IMPASTO_BIN = fileURLToPath(new URL('../../bin/impasto.js', import.
  * Runs `impasto <args>` to its end, on the shared VGG weights: its exit code (null when it was
  * killed, by `timeoutMs` say) and what it wrote to stderr.
  */
-export function runImpasto(args: readonly string[], options: { readonly cwd?: string; readonly env?: Readonly<Record<string, string>>; readonly timeoutMs?: number } = {}): Promise<{ code: number | null; stderr: string }> {
+export async function runImpasto(args: readonly string[], options: ImpastoRunOptions = {}): Promise<{ code: number | null; stderr: string }> {
+  const { code, stderr } = await runImpastoPrinting(args, options);
+  return { code, stderr };
+}
+
+export interface ImpastoRunOptions {
+  readonly cwd?: string;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly timeoutMs?: number;
+}
+
+/** As `runImpasto`, with what it printed on stdout too (`--help`, `--json`). */
+export function runImpastoPrinting(args: readonly string[], options: ImpastoRunOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [IMPASTO_BIN, ...args], { cwd: options.cwd, env: { ...process.env, IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR, ...options.env }, timeout: options.timeoutMs ?? 60_000 }, (error, _stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr }),
+    execFile(process.execPath, [IMPASTO_BIN, ...args], { cwd: options.cwd, env: { ...process.env, IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR, ...options.env }, timeout: options.timeoutMs ?? 60_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );
   });
 }
