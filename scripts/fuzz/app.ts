@@ -100,7 +100,7 @@ export async function startFuzzedApp(env: Record<string, string>, { redisWorkers
     log: () => log,
     exited: () => exited,
     restarting: () => restarting,
-    problems: () => [...(exited ? [`the app stopped (${exited})`] : []), ...errorLines().filter((line) => !isDiskFull(line)).map(describeErrorLine)],
+    problems: () => [...(exited ? [`the app stopped (${exited}); its last log line: ${lastLineOf(log)}`] : []), ...errorLines().filter((line) => !isDiskFull(line)).map(describeErrorLine)],
     diskFullErrors: () => errorLines().filter(isDiskFull).length,
     async fillDisk() {
       if (diskMb === 0) return;
@@ -226,6 +226,20 @@ export async function waitForLogLine(app: FuzzedApp, message: string, { timeoutM
 
 export const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The app's last log line, short: what it said as it stopped (a signal someone sent it names the
+ * signal: a run stopped from outside, by a stray `pkill` say, is not the app's fault).
+ */
+function lastLineOf(log: string): string {
+  const line = log.trimEnd().split('\n').at(-1) ?? '';
+  try {
+    const { msg, signal } = JSON.parse(line) as { msg?: unknown; signal?: unknown };
+    return `"${String(msg)}"${signal ? ` (on ${String(signal)})` : ''}`;
+  } catch {
+    return `"${line.slice(0, 300)}"`;
+  }
+}
 
 /**
  * An error line as a finding: its message (pino's `msg`), the error's type and words, and where it
