@@ -60,9 +60,8 @@ describe('impasto styles list', () => {
 
 describe('the shipped paintings, before the bot first started', () => {
   it('are listed, and one removed stays removed (the library is seeded once, as the bot seeds it)', async () => {
-    const fresh = { IMPASTO_DATA_DIR: join(root, 'fresh'), IMPASTO_FAST_WEIGHTS_DIR: SHARED_FAST_DIR };
+    env = { IMPASTO_DATA_DIR: join(root, 'fresh'), IMPASTO_FAST_WEIGHTS_DIR: SHARED_FAST_DIR };
     const manifest = JSON.parse(await readFile(new URL('../../library/paintings.json', import.meta.url), 'utf8')) as { paintings: { name: string; title: string; network?: string }[] };
-    env = fresh;
     const shipped = [...manifest.paintings].sort((a, b) => a.name.localeCompare(b.name));
     ({ stdout } = await impasto('styles', 'list', '--json'));
     expect(JSON.parse(stdout)).toEqual(shipped.map((painting) => ({ name: painting.name, title: painting.title, fast: painting.network !== undefined, kind: 'shared' })));

@@ -33,6 +33,12 @@ export function appEnv(dirs: { dataDir: string; stylesDir: string }, overrides: 
 /** The `impasto` command line, as users run it. */
 export const IMPASTO_BIN = fileURLToPath(new URL('../../bin/impasto.js', import.meta.url));
 
+export interface ImpastoRunOptions {
+  readonly cwd?: string;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly timeoutMs?: number;
+}
+
 /**
  * Runs `impasto <args>` to its end, on the shared VGG weights: its exit code (null when it was
  * killed, by `timeoutMs` say) and what it wrote to stderr.
@@ -40,12 +46,6 @@ export const IMPASTO_BIN = fileURLToPath(new URL('../../bin/impasto.js', import.
 export async function runImpasto(args: readonly string[], options: ImpastoRunOptions = {}): Promise<{ code: number | null; stderr: string }> {
   const { code, stderr } = await runImpastoPrinting(args, options);
   return { code, stderr };
-}
-
-export interface ImpastoRunOptions {
-  readonly cwd?: string;
-  readonly env?: Readonly<Record<string, string>>;
-  readonly timeoutMs?: number;
 }
 
 /** As `runImpasto`, with what it printed on stdout too (`--help`, `--json`). */
