@@ -213,11 +213,11 @@ describe('the web playground', () => {
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]');
     const items = await page.locator('#history li span').allTextContents();
-    expect(items).toEqual(['the-scream · cancelled', 'uploaded image · succeeded', 'uploaded image · succeeded']);
+    expect(items).toEqual(['the-scream · cancelled', 'uploaded image · done', 'uploaded image · done']);
     // Nothing is painting, so no job opens by itself.
     expect(await page.isHidden('#job')).toBe(true);
     // Each entry is a button: reached from the keyboard and opened with Enter.
-    expect(await page.getByRole('button', { name: 'uploaded image · succeeded' }).count()).toBe(2);
+    expect(await page.getByRole('button', { name: 'uploaded image · done' }).count()).toBe(2);
     await page.focus('#history li:nth-child(2) button');
     await page.keyboard.press('Enter');
     await page.waitForSelector('#result:not([hidden])');

@@ -1,6 +1,10 @@
 /** "Your earlier pictures": this browser's jobs, newest first; each one a button that opens it. */
+import type { JobStatus } from '../../../bot/jobs/store.ts';
 import type { PublicJob } from '../api-types.ts';
 import { $, api } from './dom.ts';
+
+/** Where a job is, in the words the rest of the page and the chats use ("Done in 13 s"), not the store's. */
+const STATE_WORDS: Readonly<Record<JobStatus, string>> = { queued: 'waiting', running: 'painting', succeeded: 'done', failed: 'failed', cancelled: 'cancelled' };
 
 /** Lists the jobs and returns them (newest first), so that the page can reopen one still painting. */
 export async function renderHistory(open: (job: PublicJob) => void): Promise<PublicJob[]> {
@@ -17,7 +21,7 @@ export async function renderHistory(open: (job: PublicJob) => void): Promise<Pub
       image.src = job.result?.png ?? job.contentUrl;
       image.alt = '';
       const caption = document.createElement('span');
-      caption.textContent = `${job.styleLabel} · ${job.status}`;
+      caption.textContent = `${job.styleLabel} · ${STATE_WORDS[job.status]}`;
       button.append(image, caption);
       button.addEventListener('click', () => void api<PublicJob>(`/api/jobs/${job.id}`).then(open));
       item.append(button);
