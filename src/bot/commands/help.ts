@@ -47,8 +47,11 @@ export function createHelpCommand(others: readonly CommandDefinition[]) {
   });
 }
 
+/** The items that pass `isFirst`, and the rest, each item judged once. */
 function partition<T>(items: readonly T[], isFirst: (item: T) => boolean): [T[], T[]] {
-  return [items.filter(isFirst), items.filter((item) => !isFirst(item))];
+  const [first, rest]: [T[], T[]] = [[], []];
+  for (const item of items) (isFirst(item) ? first : rest).push(item);
+  return [first, rest];
 }
 
 /** Commands named in short, those of one group together: "/settings, /style add|remove|train". */
