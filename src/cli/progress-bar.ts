@@ -54,17 +54,18 @@ export function createClipProgressBar(): { update(progress: ClipProgress): void;
   };
 }
 
-export function createDownloadProgressBar(): { update(received: number, total: number): void; stop(): void } {
-  const bar = startingBar({ format: 'VGG-19 weights {bar} {percentage}% | {receivedMb}/{totalMb} MB' });
+/** A terminal progress bar for a download, named by what it fetches ("VGG-19 weights"). */
+export function createDownloadProgressBar(label: string): { update(received: number, total: number): void; stop(): void } {
+  const bar = startingBar({ format: `${label} {bar} {percentage}% | {receivedMb}/{totalMb} MB` });
   return {
     update: (received, total) => bar.show(received, total, { receivedMb: (received / 1e6).toFixed(1), totalMb: (total / 1e6).toFixed(1) }),
     stop: () => bar.stop(),
   };
 }
 
-/** A download's progress options for the engine's weights, drawn as a bar that ends with the download. */
+/** A download's progress options for the engine's VGG-19 weights, drawn as a bar that ends with the download. */
 export function withDownloadBar(): { onProgress(received: number, total: number): void } {
-  const bar = createDownloadProgressBar();
+  const bar = createDownloadProgressBar('VGG-19 weights');
   return {
     onProgress: (received, total) => {
       bar.update(received, total);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -7,28 +7,14 @@ import { downloadFastNetworks } from '../../src/engine/fast/download.ts';
 import { installedFastNetworks, manifestEntryOf } from '../../src/engine/fast/manifest.ts';
 import { SHARED_FAST_DIR } from '../helpers/shared.ts';
 import { startStaticServer, type StaticServer } from '../helpers/static-server.ts';
+import { writeFastUpstream } from '../helpers/upstreams.ts';
 
-/**
- * A local stand-in for the upstream checkpoints (ml5-data-and-models): the shared, converted files
- * split back into a deeplearn.js checkpoint (`manifest.json` + one raw file per TF variable).
- */
 let upstream: string;
 let cacheDir: string;
 let server: StaticServer | undefined;
 
 beforeAll(async () => {
-  upstream = await mkdtemp(join(tmpdir(), 'impasto-fast-upstream-'));
-  for (const name of ['scream', 'wave'] as const) {
-    const entry = manifestEntryOf(name);
-    const bytes = await readFile(join(SHARED_FAST_DIR, entry.file));
-    await mkdir(join(upstream, name));
-    const checkpoint: Record<string, { filename: string; shape: readonly number[] }> = {};
-    for (const tensor of entry.tensors) {
-      checkpoint[tensor.sourceVariable] = { filename: tensor.sourceVariable, shape: tensor.shape };
-      await writeFile(join(upstream, name, tensor.sourceVariable), bytes.subarray(tensor.byteOffset, tensor.byteOffset + tensor.byteLength));
-    }
-    await writeFile(join(upstream, name, 'manifest.json'), JSON.stringify(checkpoint));
-  }
+  upstream = await writeFastUpstream(['scream', 'wave']);
 });
 afterAll(() => rm(upstream, { recursive: true, force: true }));
 beforeEach(async () => {

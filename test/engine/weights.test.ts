@@ -8,28 +8,7 @@ import { WeightsError } from '../../src/engine/errors.ts';
 import { downloadWeights, loadVggWeights, locateWeights } from '../../src/engine/weights.ts';
 import { SHARED_VGG_DIR } from '../helpers/shared.ts';
 import { startStaticServer, type StaticServer } from '../helpers/static-server.ts';
-
-/**
- * The shared folder holds groups 1–8 only; upstream also has groups 9–16 (conv4_1 … conv5_4) as
- * 4 MiB shards. Stand-ins of the right sizes (zeros: their hashes are not pinned) make the local
- * server a complete upstream, so the test covers multi-shard groups and the full layer set.
- */
-async function upstreamStandIns(): Promise<Record<string, Uint8Array>> {
-  const model = JSON.parse(await readFile(join(SHARED_VGG_DIR, 'model.json'), 'utf8')) as {
-    weightsManifest: { paths: string[]; weights: { name: string; shape: number[] }[] }[];
-  };
-  const shardBytes = 4 * 1024 * 1024;
-  const files: Record<string, Uint8Array> = {};
-  for (const group of model.weightsManifest) {
-    if (!group.weights.every((weight) => weight.name.startsWith('block')) || existsSync(join(SHARED_VGG_DIR, group.paths[0]!))) continue;
-    let remaining = group.weights.reduce((sum, weight) => sum + 4 * weight.shape.reduce((a, b) => a * b, 1), 0);
-    for (const path of group.paths) {
-      files[path] = new Uint8Array(Math.min(shardBytes, remaining));
-      remaining -= files[path].byteLength;
-    }
-  }
-  return files;
-}
+import { startVggUpstream } from '../helpers/upstreams.ts';
 
 let cacheDir: string;
 let server: StaticServer | undefined;
@@ -48,7 +27,7 @@ afterEach(async () => {
 
 describe('downloading weights (from a local stand-in for upstream)', () => {
   it('fetches model.json and the conv shards, verifies them, reports progress, and loads', async () => {
-    server = await startStaticServer(SHARED_VGG_DIR, await upstreamStandIns());
+    server = await startVggUpstream();
     const progress: [number, number][] = [];
     await downloadWeights({ baseUrl: server.url, cacheDir, onProgress: (received, total) => progress.push([received, total]) });
     // Only conv groups are requested (never the 500 MB fully connected ones); groups 9+ 404 here.
@@ -71,7 +50,7 @@ describe('downloading weights (from a local stand-in for upstream)', () => {
     const good = await readFile(join(SHARED_VGG_DIR, 'group3-shard1of1'));
     const corrupted = Uint8Array.from(good);
     corrupted[1000] = corrupted[1000]! ^ 0xff;
-    server = await startStaticServer(SHARED_VGG_DIR, { ...(await upstreamStandIns()), 'group3-shard1of1': corrupted });
+    server = await startVggUpstream({ 'group3-shard1of1': corrupted });
     await expect(downloadWeights({ baseUrl: server.url, cacheDir })).rejects.toThrow(/group3-shard1of1 failed its sha256 check/);
     expect(existsSync(join(cacheDir, 'group3-shard1of1'))).toBe(false);
     expect(existsSync(join(cacheDir, 'model.json'))).toBe(false);
@@ -103,7 +82,7 @@ describe('locating weights', () => {
   });
 
   it('uses the cache once it is filled, then never downloads again', async () => {
-    server = await startStaticServer(SHARED_VGG_DIR, await upstreamStandIns());
+    server = await startVggUpstream();
     expect(await locateWeights({ cacheDir, download: { baseUrl: server.url } })).toBe(cacheDir);
     const requests = server.requests.length;
     expect(await locateWeights({ cacheDir, download: { baseUrl: server.url } })).toBe(cacheDir);
