@@ -2,15 +2,16 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 
 /**
- * The command line's commands: a name and a line for `impasto --help`, and the module that defines
- * the rest (arguments, options, action) in `commands/`. Only the command being run is loaded: the
- * bot's chat libraries, the engine and TensorFlow.js take seconds to import, which `impasto --help`,
- * a mistyped command or `impasto stylize`'s refusal of a missing file need not wait for.
+ * The command line's commands: a name, its arguments and a line for `impasto --help`, and the module
+ * that defines the rest (arguments again, with their descriptions; options; action) in `commands/`.
+ * Only the command being run is loaded: the bot's chat libraries, the engine and TensorFlow.js take
+ * seconds to import, which `impasto --help`, a mistyped command or `impasto stylize`'s refusal of a
+ * missing file need not wait for. (`test/cli/commands.test.ts` holds the two arguments together.)
  */
-const COMMANDS: readonly { readonly name: string; readonly description: string; readonly load: () => Promise<{ define(command: Command): void }> }[] = [
-  { name: 'stylize', description: 'paint the content image in the style of the style image', load: () => import('./commands/stylize.ts') },
-  { name: 'fast', description: 'paint a photo with a feed-forward network trained for one painting (seconds; see IMPASTO_FAST_WEIGHTS_DIR)', load: () => import('./commands/fast.ts') },
-  { name: 'train-style', description: 'train a fast network for a painting (Johnson et al.): afterwards `impasto fast --network trained:<name>` paints with it in seconds', load: () => import('./commands/train-style.ts') },
+const COMMANDS: readonly { readonly name: string; readonly arguments?: string; readonly description: string; readonly load: () => Promise<{ define(command: Command): void }> }[] = [
+  { name: 'stylize', arguments: '<content> <styles...>', description: 'paint the content image in the style of the style image', load: () => import('./commands/stylize.ts') },
+  { name: 'fast', arguments: '<content>', description: 'paint a photo with a feed-forward network trained for one painting (seconds; see IMPASTO_FAST_WEIGHTS_DIR)', load: () => import('./commands/fast.ts') },
+  { name: 'train-style', arguments: '<painting>', description: 'train a fast network for a painting (Johnson et al.): afterwards `impasto fast --network trained:<name>` paints with it in seconds', load: () => import('./commands/train-style.ts') },
   { name: 'start', description: 'run the bot: the web playground, and the chat adapters that are configured', load: () => import('./commands/start.ts') },
   { name: 'worker', description: 'run jobs from the Redis queue (REDIS_URL) on this machine: one engine per lane (IMPASTO_WORKER_LANES)', load: () => import('./commands/worker.ts') },
   { name: 'doctor', description: 'print what this machine can use, and why not: engine and backend, GPU adapter, weights, ffmpeg, Redis, and whether Discord and Slack take the tokens set', load: () => import('./commands/doctor.ts') },
@@ -29,12 +30,23 @@ const program = new Command('impasto')
   .version(version, '-V, --version', 'print the version')
   .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'impasto: ')) })
   .showHelpAfterError('(add --help for how to use it)')
+  .configureHelp({ subcommandTerm: describeCommand })
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
 const asked = commandAsked(process.argv.slice(2));
 for (const { name, description, load } of COMMANDS) {
   const command = program.command(name).description(description);
   if (name === asked) (await load()).define(command);
+}
+
+/**
+ * A command as the root help lists it, with its arguments: from the table, as the root help cannot
+ * ask them of a module it does not load (`help [command]`: commander's own).
+ */
+function describeCommand(command: Command): string {
+  const listed = COMMANDS.find(({ name }) => name === command.name());
+  const usage = listed ? (listed.arguments ?? '') : command.usage();
+  return `${command.name()} ${usage}`.trim();
 }
 
 /** The command a command line runs, or whose help it asks for (`impasto help stylize`). */

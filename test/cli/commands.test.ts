@@ -38,6 +38,17 @@ describe('the command line loads only the command it runs', () => {
     }
   });
 
+  it('lists each command with the arguments its own help names', async () => {
+    const root = await runImpastoPrinting(['--help']);
+    const ownHelps = await Promise.all(COMMANDS.map((command) => runImpastoPrinting([command, '--help'])));
+    for (const [index, command] of COMMANDS.entries()) {
+      // `Usage: impasto stylize [options] <content> <styles...>`: the root help leaves out what every command has.
+      const usage = ownHelps[index]!.stdout.split('\n')[0]!.replace(/^Usage: impasto /, '').replace(/ \[(options|command)\]/g, '');
+      expect(root.stdout, command).toMatch(new RegExp(`^  ${usage.replace(/[.[\]]/g, '\\$&')}  `, 'm'));
+    }
+    expect(root.stdout).toMatch(/^ {2}stylize <content> <styles\.\.\.> {2}/m);
+  });
+
   it('refuses a missing file in `impasto stylize`, and paints, without the chat libraries or the person model\'s TensorFlow.js', async () => {
     // `@tensorflow/tfjs` whole (its graph models) is the person model's; the engine needs only tfjs-core.
     const forbidden = [...CHAT_LIBRARIES, '@tensorflow/tfjs'];
