@@ -8,7 +8,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { describeFileError, InputError } from '../engine/errors.ts';
-import { decodeImage, inspectImage, MEBIBYTE, type DecodeLimits, type RgbImage } from '../engine/image.ts';
+import { decodeImage, inspectImage, MEBIBYTE, type DecodeLimits, type PictureSize, type RgbImage } from '../engine/image.ts';
 import { resultSizeFor } from '../engine/options.ts';
 
 /** The bytes of the file at `path`; `what` names it for the message ("style image"). */
@@ -27,12 +27,20 @@ export async function readNamedFile(path: string, what: string): Promise<Buffer>
 export const PHOTO_LIMITS: DecodeLimits = { maxBytes: 512 * MEBIBYTE, maxPixels: 250_000_000 };
 
 /**
+ * The photo's size from its header, after the refusals of a file that is not one (not an image,
+ * damaged, too large): cheap, so a command asks it before starting anything slow.
+ */
+export function inspectPhoto(bytes: Uint8Array): Promise<PictureSize> {
+  return inspectImage(bytes, PHOTO_LIMITS, 'content image');
+}
+
+/**
  * The photo as the result will be painted, and the result's size (`resultSizeFor`): shrunk to it as
  * it is decoded, as the bot decodes an upload, so that a 200-megapixel photo takes no more memory
  * than the result.
  */
 export async function decodePhoto(bytes: Uint8Array, askedSize: number | undefined, defaultSize: number): Promise<{ content: RgbImage; size: number }> {
-  const size = resultSizeFor(await inspectImage(bytes, PHOTO_LIMITS, 'content image'), askedSize, defaultSize);
+  const size = resultSizeFor(await inspectPhoto(bytes), askedSize, defaultSize);
   return { content: await decodeImage(bytes, PHOTO_LIMITS, 'content image', size), size };
 }
 

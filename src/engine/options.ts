@@ -66,8 +66,8 @@ const STYLE_AT_DEFAULT = 4.2;
 
 /**
  * Per-backend defaults: 1024 px everywhere (a picture people share). A GPU affords more iterations
- * in the same wait; on a CPU, 60 iterations at 1024 px take about 45–50 s with onnxruntime on
- * 2 vCPUs, most of them at coarse scales (README, "Quality").
+ * in the same wait; on a CPU, 60 iterations at 1024 px take about 18 s with onnxruntime on
+ * 2 vCPUs, most of them at coarse scales (README, "Benchmark" and "Quality").
  */
 export function defaultsFor(backend: BackendName): { size: number; iterations: number } {
   return isGpuBackend(backend) ? { size: 1024, iterations: 300 } : { size: 1024, iterations: 60 };

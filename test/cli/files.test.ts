@@ -24,6 +24,13 @@ const photo = sharedImagePath('content_dog.jpg');
 const painting = sharedImagePath('style_udnie.jpg');
 
 describe('the command line with files it cannot read or write', () => {
+  it('refuses a content file that is not an image before the engine starts', async () => {
+    const notes = join(dirname(photo), 'README.md');
+    const refusal = 'impasto: The content image is not an image; send a JPEG, PNG, WebP, HEIC, AVIF or GIF.\n';
+    expect(await impasto(['stylize', notes, painting])).toEqual({ code: 2, stderr: refusal });
+    expect(await impasto(['fast', notes, '--network', 'wave'])).toEqual({ code: 2, stderr: refusal });
+  });
+
   it('names an input that is missing or a folder', async () => {
     expect(await impasto(['stylize', photo, 'no-such-painting.jpg'])).toEqual({ code: 2, stderr: 'impasto: Cannot read the style image no-such-painting.jpg: there is no such file or folder.\n' });
     expect(await impasto(['stylize', 'no-such-photo.jpg', painting])).toEqual({ code: 2, stderr: 'impasto: Cannot read the content image no-such-photo.jpg: there is no such file or folder.\n' });

@@ -11,7 +11,7 @@ import { checkRegionRequest, type Target } from '../../engine/segmentation/targe
 import { SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
 import { paintClip, readClip } from '../clips.ts';
 import { checkFlags, engineOptionsOfFlags, flagsOf, toBlendWeights } from '../engine-flags.ts';
-import { decodePhoto, readNamedFile } from '../files.ts';
+import { decodePhoto, inspectPhoto, readNamedFile } from '../files.ts';
 import { assertOutputs, outputOf, writeResult } from '../outputs.ts';
 import { createStylizeProgressBar, withDownloadBar } from '../progress-bar.ts';
 import { CLIP_FORMATS, CLIP_OUTPUT_HELP, PAINTING_ENVIRONMENT } from './painting.ts';
@@ -36,6 +36,7 @@ async function paintWithStyles(contentPath: string, stylePaths: string[], flags:
   const env = parseEnvironment(PAINTING_ENVIRONMENT, process.env);
   const contentBytes = await readNamedFile(contentPath, 'content image');
   const clip = await readClip(contentBytes, env);
+  if (!clip) await inspectPhoto(contentBytes);
   // Everything the command names is read and checked before the engine starts (which may first
   // download its weights): a clip goes to a GIF or an MP4, a picture to a PNG, JPEG, WebP or AVIF.
   const output = outputOf(flags.output as string | undefined, clip);
