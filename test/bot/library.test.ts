@@ -46,15 +46,16 @@ describe('the style library', () => {
     expect(again.added).toEqual([]);
   });
 
-  it('imports every picture format it reads (a HEIC, an AVIF), and passes over other files', async () => {
+  it('imports every picture format it reads (a HEIC, an AVIF), passes over other files, and says why it skipped a picture it could not read', async () => {
     const painting = await sharp(sharedImagePath('style_udnie.jpg')).resize(128).jpeg().toBuffer();
     const dir = await mkdtemp(join(tmpdir(), 'impasto-import-'));
     try {
       await writeFile(join(dir, 'udnie_iphone.HEIC'), await heicOf(painting));
       await writeFile(join(dir, 'udnie_web.avif'), await sharp(painting).avif().toBuffer());
       await writeFile(join(dir, 'notes.txt'), 'not a painting');
+      await writeFile(join(dir, 'broken.png'), 'not a PNG either');
       const report = await importStyles(harness.bot.library.shared(), dir, DEFAULT_DECODE_LIMITS);
-      expect(report).toEqual({ added: ['udnie-iphone', 'udnie-web'], skipped: [] });
+      expect(report).toEqual({ added: ['udnie-iphone', 'udnie-web'], skipped: [{ file: 'broken.png', reason: 'The file is not an image; send a JPEG, PNG, WebP, HEIC, AVIF or GIF.' }] });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -24,7 +24,8 @@ export async function importStyles(library: CommunityStyles, dir: string, limits
       continue;
     }
     try {
-      const image = await decodeImage(await readFile(join(dir, file)), limits, file);
+      // Reported beside its name ("skipped broken.png: The file is not an image…"), so the message says "the file".
+      const image = await decodeImage(await readFile(join(dir, file)), limits, 'file');
       await library.add(name, image, addedBy);
       report.added.push(name);
     } catch (error) {
