@@ -90,7 +90,15 @@ function fieldSchemaOf(name: string, spec: OptionSpec): z.ZodTypeAny {
       schema = z.boolean();
       break;
     case 'layers':
-      schema = z.array(z.string().regex(LAYER_NAME, 'layer names look like conv3_2')).min(1, `${name} must name a layer`).max(16, `${name} may name 16 layers at most`);
+      schema = z
+        .array(z.string().regex(LAYER_NAME, 'layer names look like conv3_2'))
+        .min(1, `${name} must name a layer`)
+        .max(16, `${name} may name 16 layers at most`)
+        // A layer named twice built the engine's graph with one name twice, which onnxruntime refused with a crash.
+        .superRefine((layers, context) => {
+          const repeated = layers.find((layer, index) => layers.indexOf(layer) !== index);
+          if (repeated) context.addIssue({ code: z.ZodIssueCode.custom, message: `${name} names ${repeated} twice` });
+        });
       break;
     case 'network':
       schema = z.string().refine((value) => spec.pretrained.includes(value) || TRAINED_NETWORK.test(value), `${name} must be one of ${spec.pretrained.join(', ')}, or trained:<name> for a network trained here`);

@@ -68,6 +68,8 @@ describe('the command line with files it cannot read or write', () => {
     expect(await impasto(['stylize', photo, painting, '--iterations', '0'])).toEqual({ code: 2, stderr: 'impasto: --iterations must be at least 1.\n' });
     expect(await impasto(['stylize', photo, painting, '--style-scale', '0'])).toEqual({ code: 2, stderr: 'impasto: --style-scale must be at least 0.1.\n' });
     expect(await impasto(['stylize', photo, painting, '--content-layers', 'conv3_2,conv9'])).toEqual({ code: 2, stderr: 'impasto: --content-layers: layer names look like conv3_2.\n' });
+    // Named twice, a layer crashed the engine as it built its graph.
+    expect(await impasto(['stylize', photo, painting, '--style-layers', 'conv1_1,conv1_1'])).toEqual({ code: 2, stderr: 'impasto: --style-layers names conv1_1 twice.\n' });
     expect(await impasto(['fast', photo, '--strength', '11'])).toEqual({ code: 2, stderr: 'impasto: --strength must be at most 10.\n' });
     expect(await impasto(['train-style', painting, '--photos', '.', '--steps', '0'])).toEqual({ code: 2, stderr: 'impasto: --steps must be at least 1.\n' });
     // Options that exclude one another were refused by the engine, after it had started.

@@ -257,6 +257,7 @@ describe('validating options', () => {
     ['options', { colour: 'blue' }, /^Unknown option: colour\.$/],
     ['contentLayers', { contentLayers: ['conv3_2', 'conv9'] }, /^contentLayers: layer names look like conv3_2\.$/],
     ['styleLayers', { styleLayers: [] }, /^styleLayers must name a layer\.$/],
+    ['styleLayers', { styleLayers: ['conv1_1', 'conv2_1', 'conv1_1'] }, /^styleLayers names conv1_1 twice\.$/],
   ];
   it.each(cases)('names %s and what is allowed', (field, input, message) => {
     let caught: unknown;
