@@ -1,7 +1,8 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError } from './config.ts';
+import { makeFolderSync } from '../make-folder.ts';
 
 export type Db = Database.Database;
 
@@ -205,7 +206,7 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
 
 /** Opens (creating if needed) the SQLite store in WAL mode and brings its schema up to date. */
 export function openDatabase(path: string): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') makeFolderSync(dirname(path));
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
@@ -231,7 +232,7 @@ export function openDatabase(path: string): Db {
  * its own (`lockPath`), which the operating system lets go when the process ends, however it ends.
  */
 export function holdDataDirectory(lockPath: string, dataDir: string, again = true): { release(): void } {
-  mkdirSync(dirname(lockPath), { recursive: true });
+  makeFolderSync(dirname(lockPath));
   const lock = new Database(lockPath, { timeout: 0 });
   try {
     lock.pragma('locking_mode = EXCLUSIVE');

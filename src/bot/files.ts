@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, statfsSync } from 'node:fs';
+import { statfsSync } from 'node:fs';
 import { copyFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeFileError, InputError } from '../engine/errors.ts';
@@ -7,6 +7,7 @@ import { ConfigError } from './config.ts';
 import { BotError } from './errors.ts';
 import { encodePng, resizeToLongSide, type RgbImage } from '../engine/image.ts';
 import { SIZE_RANGE } from '../engine/options.ts';
+import { makeFolderSync } from '../make-folder.ts';
 
 /** The room left on the disk that holds `dir`, in bytes, as an unprivileged process may use it. */
 export function freeBytesOf(dir: string): number {
@@ -48,7 +49,7 @@ export function dataDirsOf(root: string): DataDirs {
 export function createDataDirs(root: string): DataDirs {
   const dirs = dataDirsOf(root);
   try {
-    for (const dir of [dirs.uploads, dirs.results, dirs.styles]) mkdirSync(dir, { recursive: true });
+    for (const dir of [dirs.uploads, dirs.results, dirs.styles]) makeFolderSync(dir);
   } catch (error) {
     throw new ConfigError(`IMPASTO_DATA_DIR: cannot make the data folders in ${root}: ${describeFileError(error)}.`);
   }

@@ -5,11 +5,12 @@
  * directory, open …") is the worst moment to learn of it.
  */
 import { constants } from 'node:fs';
-import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { describeFileError, InputError } from '../engine/errors.ts';
 import { decodeImage, inspectImage, MEBIBYTE, type DecodeLimits, type PictureSize, type RgbImage } from '../engine/image.ts';
 import { resultSizeFor } from '../engine/options.ts';
+import { makeFolder } from '../make-folder.ts';
 
 /** The bytes of the file at `path`; `what` names it for the message ("style image"). */
 export async function readNamedFile(path: string, what: string): Promise<Buffer> {
@@ -71,7 +72,7 @@ export async function writeOutput(path: string, bytes: Uint8Array, option: strin
 
 /** Makes the folder `path` (with its parents) for a command's output before any work; `option` names its flag ("--out"). */
 export async function makeOutputFolder(path: string, option: string): Promise<void> {
-  await mkdir(path, { recursive: true }).catch((error: unknown) => {
+  await makeFolder(path).catch((error: unknown) => {
     throw new InputError('invalid_option', `Cannot make the folder ${path} (${option}): ${describeFileError(error)}.`, option.replace(/^-+/, ''));
   });
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ensureTrailingSlash, fetchVerified, sha256, writeAtomically } from './download.ts';
 import { WeightsError } from './errors.ts';
 import { VGG19_CHANNELS, VGG19_LAYERS } from './vgg.ts';
+import { makeFolder } from '../make-folder.ts';
 
 const manifestSchema = z.object({
   upstream: z.object({ repository: z.string(), commit: z.string(), baseUrl: z.string().url() }),
@@ -133,7 +134,7 @@ export async function downloadWeights(options: DownloadOptions = {}): Promise<vo
   const baseUrl = ensureTrailingSlash(options.baseUrl ?? manifest.upstream.baseUrl);
   const cacheDir = options.cacheDir ?? DEFAULT_CACHE_DIR;
   const fetchImpl = options.fetchImpl ?? fetch;
-  await mkdir(cacheDir, { recursive: true });
+  await makeFolder(cacheDir);
 
   const fetchOptions = { fetchImpl, hint: HOW_TO_GET_WEIGHTS };
   const modelJson = await fetchVerified(new URL('model.json', baseUrl), manifest.sha256['model.json'], fetchOptions);

@@ -54,6 +54,11 @@ describe('a folder of the settings that is not there', () => {
     expect(result).toEqual({ code: 2, stderr: `impasto: IMPASTO_DATA_DIR: cannot make the data folders in ${file}: it is not a folder.\n` });
   });
 
+  it('likewise one under /proc (Node\'s own `mkdir -p` never returns there: the start hung without a word)', async () => {
+    const result = await run(['start'], { IMPASTO_DATA_DIR: '/proc/impasto-data', IMPASTO_WEB_PORT: '0' });
+    expect(result).toEqual({ code: 2, stderr: 'impasto: IMPASTO_DATA_DIR: cannot make the data folders in /proc/impasto-data: there is no such file or folder.\n' });
+  });
+
   it('is named by `impasto styles import`', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'impasto-styles-import-'));
     const result = await run(['styles', 'import', join(dataDir, 'paintings')], { IMPASTO_DATA_DIR: dataDir });

@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { StylizeOptionsInput } from '../../engine/options.ts';
 import type { Db } from '../database.ts';
@@ -10,6 +10,7 @@ import { isOfCommunity, type Job, type JobOrigin, type NewJob, type Platform, ty
 import type { JobEvent, QueueEntry } from '../jobs/queue.ts';
 import { ContestPosts, type UnmadePost } from './posts.ts';
 import type { Contest, ContestEntry, ContestEvent, ContestHappening, ContestStatus, EntryStatus, MessageRef } from './types.ts';
+import { makeFolder } from '../../make-folder.ts';
 
 
 export interface ContestDependencies {
@@ -206,7 +207,7 @@ export class Contests {
   async start(input: { title: string; stylePath: string; styleLabel: string; endsAt: number; maxEntries: number }, requester: Requester, origin: JobOrigin): Promise<Contest> {
     if (!requester.isModerator) throw new BotError('not_allowed', 'Only moderators can start a contest.');
     this.refuseIfRunning(requester.platform, origin.channelId);
-    await mkdir(this.deps.dir, { recursive: true });
+    await makeFolder(this.deps.dir);
     const id = randomBytes(5).toString('base64url');
     const stylePath = join(this.deps.dir, `${id}${extname(input.stylePath) || '.png'}`);
     // A library style may have been removed by another moderator while this command ran.

@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -11,6 +11,7 @@ import type { EngineWorkerData, RunOutcome, RunRequest, WorkerMessage } from './
 import type { BotEnvironment } from '../config.ts';
 import type { JobLane } from './queue.ts';
 import type { JobProgress } from './store.ts';
+import { makeFolderSync } from '../../make-folder.ts';
 
 /** The engine failed a job for a reason that is not the user's (a crash, a bug, out of memory). */
 export class EngineFailure extends Error {
@@ -161,7 +162,7 @@ export class EngineHost {
   private spawn(): Promise<EngineInfo> {
     const { tempDir } = this.options;
     if (tempDir) {
-      mkdirSync(tempDir, { recursive: true });
+      makeFolderSync(tempDir);
       // Earlier workers have exited: their logs are garbage (tsx's compile cache beside them is kept).
       for (const name of readdirSync(tempDir)) if (/^mat-debug-\d+\.log$/.test(name)) rmSync(join(tempDir, name), { force: true });
     }

@@ -4,7 +4,7 @@
  * EngineHost with its settings as argv[2]; speaks the protocol in engine-protocol.ts over IPC. A
  * job names its engine method (`engine/methods/`), which validates its own options here.
  */
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ACCEPTED_CLIP_LIMITS, decodeClip } from '../../engine/clip/decode.ts';
 import { stylizeClip } from '../../engine/clip/stylize-clip.ts';
@@ -27,6 +27,7 @@ import { readJobInput } from '../files.ts';
 import { lossPointOf } from './store.ts';
 import type { TrainContext } from '../../engine/train/trainer.ts';
 import { chooseTrainingEngine, createTrainContext, type TrainingEngineChoice } from '../../engine/train/choose.ts';
+import { makeFolder } from '../../make-folder.ts';
 
 const settings = JSON.parse(process.argv[2] ?? '{}') as EngineWorkerData;
 const running = new Map<string, AbortController>();
@@ -201,7 +202,7 @@ async function runClip(request: RunRequest, context: MethodContext, inputs: { st
   const source = await readJobInput(request.inputs.contentPath);
   const clip = await decodeClip(source, ACCEPTED_CLIP_LIMITS);
   const framesDir = resumeDirsOf(request.output).frames;
-  await mkdir(framesDir, { recursive: true });
+  await makeFolder(framesDir);
   const saved = (await readdir(framesDir)).filter((name) => /^\d{5}\.png$/.test(name)).sort();
   // Only an unbroken run from the first frame counts (a frame half-written by a crash is never named .png).
   const done: RgbImage[] = [];

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { type DecodeLimits } from '../../engine/image.ts';
 import type { UploadedImage } from '../commands/types.ts';
@@ -7,6 +6,7 @@ import type { Db } from '../database.ts';
 import { BotError } from '../errors.ts';
 import { isMissingFile, storeImage } from '../files.ts';
 import type { Requester } from '../jobs/store.ts';
+import { makeFolderSync } from '../../make-folder.ts';
 
 /** Whose saved style: one per person per platform, whichever community they saved it in. */
 export type Member = Pick<Requester, 'platform' | 'userId'>;
@@ -50,7 +50,7 @@ export class SavedStyles {
     private readonly dir: string,
     private readonly limits: DecodeLimits,
   ) {
-    mkdirSync(dir, { recursive: true });
+    makeFolderSync(dir);
   }
 
   /** Checks the image as a style (refusals name the `style` option) and keeps it in place of the member's last one. */

@@ -5,12 +5,13 @@
  * shape is checked on the way, and the converted file is kept only if its sha256 is the manifest's.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ensureTrailingSlash, fetchVerified, sha256, writeAtomically } from '../download.ts';
 import { WeightsError } from '../errors.ts';
 import { FAST_CACHE_DIR, FAST_NETWORKS, manifestEntryOf, readFastManifest, type FastNetworkName } from './manifest.ts';
+import { makeFolder } from '../../make-folder.ts';
 
 /** A deeplearn.js checkpoint manifest: variable name → its file and shape. */
 const checkpointSchema = z.record(z.string(), z.object({ filename: z.string().regex(/^[\w.-]+$/, 'variable files must be plain file names'), shape: z.array(z.number().int().nonnegative()) }));
@@ -33,7 +34,7 @@ export interface FastDownloadOptions {
 export async function downloadFastNetworks(options: FastDownloadOptions = {}): Promise<FastNetworkName[]> {
   const baseUrl = ensureTrailingSlash(options.baseUrl ?? readFastManifest().source.baseUrl);
   const cacheDir = options.cacheDir ?? FAST_CACHE_DIR;
-  await mkdir(cacheDir, { recursive: true });
+  await makeFolder(cacheDir);
   const wanted = options.networks ?? FAST_NETWORKS;
   const missing: FastNetworkName[] = [];
   for (const name of wanted) if (!(await isCached(cacheDir, name))) missing.push(name);

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -13,6 +13,7 @@ import { WeightsError } from '../errors.ts';
 import { trainedNetworkOption } from '../option-spec.ts';
 import { installedFastNetworks, parameterLayoutOf, readFastManifest } from './manifest.ts';
 import type { FastNetwork } from './network.ts';
+import { makeFolder } from '../../make-folder.ts';
 
 const descriptionSchema = z.object({
   styleImage: z.string(),
@@ -91,7 +92,7 @@ export async function readTrainedNetworkFiles(dir: string, name: string): Promis
  */
 export async function writeTrainedNetworkFiles(dir: string, name: string, files: TrainedNetworkFiles): Promise<void> {
   const paths = pathsOf(dir, name);
-  await mkdir(dir, { recursive: true });
+  await makeFolder(dir);
   const suffix = `.${process.pid}-${randomBytes(4).toString('hex')}.partial`;
   for (const [path, bytes] of [[paths.weights, files.weights], [paths.description, files.description]] as const) {
     await writeFile(`${path}${suffix}`, bytes);

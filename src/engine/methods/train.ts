@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../errors.ts';
 import { saveTrainedNetwork, trainedNetworksDirOf } from '../fast/trained.ts';
@@ -8,6 +7,7 @@ import { openTrainingPhotosWithSample } from '../train/photos.ts';
 import { renderBeforeAfterSheet } from '../train/sheet.ts';
 import { cropToMultipleOf4, TRAIN_OPTIONS, trainStyleNetwork } from '../train/trainer.ts';
 import type { EngineMethod } from './method.ts';
+import { makeFolder } from '../../make-folder.ts';
 
 const TRAIN_METHOD_OPTIONS = {
   ...TRAIN_OPTIONS,
@@ -35,7 +35,7 @@ export const trainMethod: EngineMethod = {
     // The job's content is the bot's copy of the folder's sample: training leaves that photo out.
     const { photos } = await openTrainingPhotosWithSample(context.trainingPhotosDir);
     const sample = cropToMultipleOf4(await resizeToLongSide(inputs.content, options.size * 2));
-    await mkdir(stateDir, { recursive: true });
+    await makeFolder(stateDir);
     const frames: RgbImage[] = [sample];
     const result = await trainStyleNetwork(
       await context.trainer(),

@@ -4,11 +4,12 @@
  * Like the other weights: checked by sha256, cached under weights/cache/, never committed.
  */
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureTrailingSlash, fetchVerified, sha256, writeAtomically } from '../download.ts';
 import { WeightsError } from '../errors.ts';
+import { makeFolder } from '../../make-folder.ts';
 
 /** The model's two files, as published at the pinned commit. */
 export const SELFIE_FILES = [
@@ -46,7 +47,7 @@ export async function readSegmentationModel(dir: string): Promise<{ json: Uint8A
 
 /** Fetches both files into `dir` (only from `baseUrl`, sha-checked, written atomically). */
 export async function downloadSegmentationModel(dir: string, options: { baseUrl?: string; fetchImpl?: typeof fetch } = {}): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  await makeFolder(dir);
   const base = new URL(ensureTrailingSlash(options.baseUrl ?? SELFIE_SOURCE_URL));
   for (const file of SELFIE_FILES) {
     const bytes = await fetchVerified(new URL(file.name, base), file.sha256, { fetchImpl: options.fetchImpl, hint: 'Without internet, copy selfie.json and selfie.bin into that folder by hand.' });

@@ -1,8 +1,9 @@
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { resumeDirsOf, type RunRequest } from '../engine-protocol.ts';
 import { MAX_TRANSFER_BYTES } from './remote-protocol.ts';
+import { makeFolder } from '../../../make-folder.ts';
 
 /**
  * What lets a job resume (a clip's finished frames, a training checkpoint: `resumeDirsOf`), kept in
@@ -53,7 +54,7 @@ export function createResumeCopy(redis: Redis, key: string, output: RunRequest['
         const dir = dirs.find(([candidate]) => candidate === folder)?.[1];
         // Only the names this module writes: a field from elsewhere cannot reach outside the folders.
         if (!dir || !name || name.startsWith('.') || parts.length !== 2) continue;
-        await mkdir(dir, { recursive: true });
+        await makeFolder(dir);
         await writeFile(join(dir, name), bytes);
         // Already in Redis: not put back unless the engine rewrites it.
         const info = await stat(join(dir, name));

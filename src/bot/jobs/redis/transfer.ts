@@ -1,9 +1,10 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { readJobInput } from '../../files.ts';
 import type { RunRequest } from '../engine-protocol.ts';
 import { MAX_TRANSFER_BYTES, type FileRef, type RemoteJobData } from './remote-protocol.ts';
+import { makeFolder } from '../../../make-folder.ts';
 
 /**
  * Files between the bot and the workers, through Redis (no shared disk and no second port to
@@ -38,7 +39,7 @@ export async function uploadInputs(redis: Redis, key: string, request: RunReques
 
 /** Writes a job's inputs into `dir` and returns the request an engine runs, with its results in `dir` too. */
 export async function downloadInputs(redis: Redis, key: string, data: RemoteJobData, dir: string): Promise<RunRequest> {
-  await mkdir(dir, { recursive: true });
+  await makeFolder(dir);
   const files = await redis.hgetallBuffer(key);
   const pathOf = async (ref: FileRef): Promise<string> => {
     const bytes = files[ref.field];

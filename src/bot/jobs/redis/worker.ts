@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -31,6 +31,7 @@ import {
 import { fetchNetwork, publishNetwork } from './networks.ts';
 import { createResumeCopy } from './resume.ts';
 import { downloadInputs, uploadOutputs } from './transfer.ts';
+import { makeFolder } from '../../../make-folder.ts';
 
 export interface RunningWorker {
   readonly name: string;
@@ -68,7 +69,7 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
   const tempRoot = join(tmpdir(), `impasto-worker-${name}`);
   const metrics = createWorkerMetrics(tmpdir());
   const trainedNetworksDir = trainedNetworksDirOf(env.IMPASTO_TRAINED_NETWORKS_DIR);
-  await mkdir(tempRoot, { recursive: true });
+  await makeFolder(tempRoot);
   /** Jobs cancelled lately: checked before a job starts and at each progress report (a cancel that came between). */
   const cancelled = new Set<string>();
   const counts = { finished: 0, failed: 0 };
