@@ -22,6 +22,7 @@ import { arrayWeightsOf, createOnnxObjective, type ArrayWeights } from './onnx/o
 import { loadOnnxRuntimeOnWebGpu, type OnnxDevice } from './onnx/sessions.ts';
 import { createFeatureNetwork, PIXEL_BOUNDS, rgbToVggInput, vggInputToRgb, type FeatureNetwork, type Pooling } from './vgg.ts';
 import { loadVggWeights, locateWeights, type DownloadOptions, type VggWeights } from './weights.ts';
+import { sharesOf } from './blend.ts';
 
 export interface Progress {
   readonly iteration: number;
@@ -479,8 +480,8 @@ function normaliseStyles(request: Pick<StylizeRequest, 'style' | 'styles'>): Wei
   if (styles.some((style) => !Number.isFinite(style.weight) || style.weight <= 0)) {
     throw new InputError('invalid_option', 'Every style in a blend needs a weight above 0.', 'styles');
   }
-  const total = styles.reduce((sum, style) => sum + style.weight, 0);
-  return styles.map((style) => ({ image: style.image, weight: style.weight / total }));
+  const shares = sharesOf(styles.map((style) => style.weight));
+  return styles.map((style, index) => ({ image: style.image, weight: shares[index]! }));
 }
 
 /**

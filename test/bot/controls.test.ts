@@ -33,6 +33,9 @@ describe('engine controls in the bot', () => {
     expect(() => parseBlend('starry-night:0, udnie')).toThrow('"starry-night:0" is not a style with a weight');
     expect(() => parseBlend('a:x')).toThrow(/not a style with a weight/);
     expect(() => parseBlend('a, a')).toThrow('A blend names each style once.');
+    expect(() => parseBlend('starry-night, Starry-Night')).toThrow('A blend names each style once.');
+    // Weights too large to add up (their sum was Infinity, and each share 0).
+    expect(parseBlend('a:1e308, b:1e308').map((entry) => entry.weight)).toEqual([0.5, 0.5]);
     expect(() => parseBlend('a,b,c,d,e')).toThrow('A blend has at most 4 styles.');
   });
 

@@ -142,6 +142,9 @@ describe('style blends', () => {
     const a = await engine.stylize({ content, styles: [{ image: starry, weight: 2 }, { image: scream, weight: 2 }], options });
     const b = await engine.stylize({ content, styles: [{ image: starry, weight: 0.5 }, { image: scream, weight: 0.5 }], options });
     expect(Buffer.from(a.image.data).equals(Buffer.from(b.image.data))).toBe(true);
+    // Too large to add up: their sum was Infinity, each share 0, and the picture the photo's.
+    const huge = await engine.stylize({ content, styles: [{ image: starry, weight: 1e308 }, { image: scream, weight: 1e308 }], options });
+    expect(Buffer.from(huge.image.data).equals(Buffer.from(a.image.data))).toBe(true);
     await expect(engine.stylize({ content, styles: [{ image: starry, weight: 1 }, { image: scream, weight: 0 }], options })).rejects.toThrow('Every style in a blend needs a weight above 0.');
   });
 });

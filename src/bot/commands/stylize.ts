@@ -20,6 +20,7 @@ import { checkRegionRequest, REGION_OPTIONS } from '../../engine/segmentation/ta
 import type { CommunitySettings } from '../settings.ts';
 import { communityNoun, counted } from '../format.ts';
 import { SAVED_STYLE_NAME } from '../styles/saved.ts';
+import { sharesOf } from '../../engine/blend.ts';
 
 export function createStylizeCommand(services: BotServices) {
   const { limits } = services;
@@ -210,7 +211,8 @@ export function parseBlend(text: string, field = 'style_name'): { name: string; 
     }
     return { name, weight };
   });
-  if (new Set(entries.map((entry) => entry.name)).size !== entries.length) throw new BotError('invalid_option', 'A blend names each style once.', field);
-  const total = entries.reduce((sum, entry) => sum + entry.weight, 0);
-  return entries.map((entry) => ({ name: entry.name, weight: entry.weight / total }));
+  // Style names are looked up whatever their case: Starry-Night is starry-night.
+  if (new Set(entries.map((entry) => entry.name.toLowerCase())).size !== entries.length) throw new BotError('invalid_option', 'A blend names each style once.', field);
+  const shares = sharesOf(entries.map((entry) => entry.weight));
+  return entries.map((entry, index) => ({ name: entry.name, weight: shares[index]! }));
 }
