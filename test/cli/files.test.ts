@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
@@ -42,6 +42,22 @@ describe('the command line with files it cannot read or write', () => {
       stderr: 'impasto: "../../evil" cannot name a trained network: use lowercase letters, digits, - and _.\n',
     });
     expect((await readdir(dirname(dir))).filter((file) => file.startsWith('evil'))).toEqual([]);
+    // Without --name, the painting's file name names the network: this one has no letter a name may have.
+    const unnamed = await mkdtemp(join(tmpdir(), 'impasto-cli-unnamed-'));
+    try {
+      await writeFile(join(unnamed, '星月夜.jpg'), await readFile(painting));
+      expect(await impasto(['train-style', join(unnamed, '星月夜.jpg'), '--photos', dirname(photo), '--out', join(unnamed, 'trained'), '--steps', '1'])).toEqual({
+        code: 2,
+        stderr: "impasto: The painting's file name, 星月夜.jpg, makes no network name: give one with --name (lowercase letters, digits, - and _).\n",
+      });
+      // A name of what is left once the rest is dashes, trimmed ("my-painting-" before).
+      await writeFile(join(unnamed, 'My Painting!.jpg'), await readFile(painting));
+      const trained = await impasto(['train-style', join(unnamed, 'My Painting!.jpg'), '--photos', dirname(photo), '--out', join(unnamed, 'trained'), '--steps', '1', '--size', '64', '--batch', '1']);
+      expect(trained.code).toBe(0);
+      expect(trained.stderr).toContain(`the network is ${join(unnamed, 'trained', 'my-painting.f32.bin')}`);
+    } finally {
+      await rm(unnamed, { recursive: true, force: true });
+    }
   });
 
   it('refuses a result, GIF or training folder where none can be, or a GIF not named .gif, before painting', async () => {

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadEngineEnvironment } from '../../bot/config.ts';
-import { CancelledError } from '../../engine/errors.ts';
+import { CancelledError, InputError } from '../../engine/errors.ts';
 import { checkTrainedNetworkName, saveTrainedNetwork, trainedNetworksDirOf } from '../../engine/fast/trained.ts';
 import { decodeImage, encodePng, READABLE_FORMATS, resizeToLongSide } from '../../engine/image.ts';
 import { createTrainContext } from '../../engine/train/choose.ts';
@@ -26,10 +26,17 @@ export function define(command: Command): void {
   command.action(trainForPainting);
 }
 
+/** The network's name when none is given: the painting file's, in the letters a name may have (`My Painting!.jpg` → `my-painting`). */
+function networkNameOf(paintingPath: string): string {
+  const name = basename(paintingPath, extname(paintingPath)).toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
+  if (!name) throw new InputError('invalid_option', `The painting's file name, ${basename(paintingPath)}, makes no network name: give one with --name (lowercase letters, digits, - and _).`, 'name');
+  return name;
+}
+
 async function trainForPainting(paintingPath: string, flags: Record<string, unknown>): Promise<void> {
   const env = loadEngineEnvironment();
   const options = parseTrainOptions(engineOptionsOfFlags(TRAIN_OPTIONS, flags), flagNameOf);
-  const name = (flags.name as string | undefined) ?? basename(paintingPath, extname(paintingPath)).toLowerCase().replace(/[^a-z0-9_-]+/g, '-');
+  const name = (flags.name as string | undefined) ?? networkNameOf(paintingPath);
   // Before its checkpoint and samples are written under it: "../x" wrote them outside the folder.
   checkTrainedNetworkName(name);
   const out = resolve(trainedNetworksDirOf((flags.out as string | undefined) ?? env.IMPASTO_TRAINED_NETWORKS_DIR));
