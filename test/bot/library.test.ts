@@ -29,6 +29,9 @@ describe('the style library', () => {
   it('names imported files after their stem', () => {
     expect(styleNameFromFileName('style_starry_night.jpg')).toBe('starry-night');
     expect(styleNameFromFileName('The Great Wave (1831).PNG')).toBe('the-great-wave-1831');
+    // Cut at 32 characters, and never ending in a dash (a name may not).
+    expect(styleNameFromFileName('abcdefghijklmnopqrstuvwxyz_abcde_fgh.jpg')).toBe('abcdefghijklmnopqrstuvwxyz-abcde');
+    expect(styleNameFromFileName('abcdefghijklmnopqrstuvwxyz_abcd_efgh.jpg')).toBe('abcdefghijklmnopqrstuvwxyz-abcd');
   });
 
   it('says privately that the library is empty, rather than showing the channel a picture of nothing', async () => {
@@ -54,8 +57,15 @@ describe('the style library', () => {
       await writeFile(join(dir, 'udnie_web.avif'), await sharp(painting).avif().toBuffer());
       await writeFile(join(dir, 'notes.txt'), 'not a painting');
       await writeFile(join(dir, 'broken.png'), 'not a PNG either');
+      await writeFile(join(dir, '星月夜.jpg'), painting);
       const report = await importStyles(harness.bot.library.shared(), dir, DEFAULT_DECODE_LIMITS);
-      expect(report).toEqual({ added: ['udnie-iphone', 'udnie-web'], skipped: [{ file: 'broken.png', reason: 'The file is not an image; send a JPEG, PNG, WebP, HEIC, AVIF or GIF.' }] });
+      expect(report).toEqual({
+        added: ['udnie-iphone', 'udnie-web'],
+        skipped: [
+          { file: 'broken.png', reason: 'The file is not an image; send a JPEG, PNG, WebP, HEIC, AVIF or GIF.' },
+          { file: '星月夜.jpg', reason: 'its file name has no letter a style name may have (a–z, 0–9): rename it' },
+        ],
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -19,6 +19,10 @@ export async function importStyles(library: CommunityStyles, dir: string, limits
   for (const file of files.sort()) {
     if (!READABLE_EXTENSIONS.has(extname(file).toLowerCase())) continue;
     const name = styleNameFromFileName(file);
+    if (!name) {
+      report.skipped.push({ file, reason: 'its file name has no letter a style name may have (a–z, 0–9): rename it' });
+      continue;
+    }
     if (library.get(name)) {
       report.skipped.push({ file, reason: `"${name}" is already in the library` });
       continue;

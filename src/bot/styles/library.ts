@@ -42,7 +42,9 @@ export function styleNameFromFileName(fileName: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
-    .slice(0, 32);
+    .slice(0, 32)
+    // Cut at 32, it may end in a dash, which a name may not.
+    .replace(/-+$/, '');
 }
 
 function titleFromName(name: string): string {
