@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FAST_NETWORKS, installedFastNetworks, manifestEntryOf } from '../../src/engine/fast/manifest.ts';
 import { runImpasto } from '../helpers/app.ts';
 import { SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR } from '../helpers/shared.ts';
-import { startStaticServer, type StaticServer } from '../helpers/static-server.ts';
+import { startStaticServer } from '../helpers/static-server.ts';
 import { startVggUpstream, writeFastUpstream } from '../helpers/upstreams.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -21,7 +21,7 @@ describe('impasto weights download', () => {
     const fastUpstream = await writeFastUpstream(FAST_NETWORKS);
     cleanups.push(() => rm(dir, { recursive: true, force: true }), () => rm(fastUpstream, { recursive: true, force: true }));
     const vggServer = await startVggUpstream();
-    const fastServer: StaticServer = await startStaticServer(fastUpstream);
+    const fastServer = await startStaticServer(fastUpstream);
     cleanups.push(() => vggServer.close(), () => fastServer.close());
     const folders = { IMPASTO_WEIGHTS_DIR: join(dir, 'vgg19'), IMPASTO_FAST_WEIGHTS_DIR: join(dir, 'fast'), IMPASTO_SEGMENTATION_WEIGHTS_DIR: SHARED_SEGMENTATION_DIR };
     const download = () => runImpasto(['weights', 'download', '--url', vggServer.url, '--fast-url', fastServer.url], { env: folders, timeoutMs: 120_000 });

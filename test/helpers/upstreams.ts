@@ -16,7 +16,7 @@ import { startStaticServer, type StaticServer } from './static-server.ts';
  * 4 MiB shards. Stand-ins of the right sizes (zeros: their hashes are not pinned) make the local
  * server a complete upstream, so the tests cover multi-shard groups and the full layer set.
  */
-export async function vggStandIns(): Promise<Record<string, Uint8Array>> {
+async function vggStandIns(): Promise<Record<string, Uint8Array>> {
   const model = JSON.parse(await readFile(join(SHARED_VGG_DIR, 'model.json'), 'utf8')) as {
     weightsManifest: { paths: string[]; weights: { name: string; shape: number[] }[] }[];
   };
