@@ -36,9 +36,10 @@ async function paintWithStyles(contentPath: string, stylePaths: string[], flags:
   const env = parseEnvironment(PAINTING_ENVIRONMENT, process.env);
   const contentBytes = await readNamedFile(contentPath, 'content image');
   const clip = await readClip(contentBytes, env);
-  if (!clip) await inspectPhoto(contentBytes);
   // Everything the command names is read and checked before the engine starts (which may first
-  // download its weights): a clip goes to a GIF or an MP4, a picture to a PNG, JPEG, WebP or AVIF.
+  // download its weights): a photo is an image, a clip goes to a GIF or an MP4, a picture to a PNG,
+  // JPEG, WebP or AVIF.
+  if (!clip) await inspectPhoto(contentBytes);
   const output = outputOf(flags.output as string | undefined, clip);
   await assertOutputs(output, flags);
   const styleImages = await Promise.all(stylePaths.map(async (path) => decodeImage(await readNamedFile(path, 'style image'), undefined, `style image ${path}`)));
