@@ -37,6 +37,12 @@ describe('engine controls in the bot', () => {
     // Weights too large to add up (their sum was Infinity, and each share 0).
     expect(parseBlend('a:1e308, b:1e308').map((entry) => entry.weight)).toEqual([0.5, 0.5]);
     expect(() => parseBlend('a,b,c,d,e')).toThrow('A blend has at most 4 styles.');
+    expect(() => parseBlend(' , ,', 'background_style')).toThrow('" , ," names no style: write a style\'s name, or a blend as starry-night:0.7, the-scream:0.3.');
+  });
+
+  it('refuses a blend of commas alone, saying so (it failed as a bug does: "Something went wrong on our side")', async () => {
+    const reply = await harness.bot.execute('stylize', { content, style_name: ',,,' }, contextFor('alice'));
+    expect(reply).toMatchObject({ text: '",,," names no style: write a style\'s name, or a blend as starry-night:0.7, the-scream:0.3.', ephemeral: true });
   });
 
   it('runs a blend of library styles with colours preserved, and says so', async () => {

@@ -115,6 +115,10 @@ describe('the style library', () => {
     const removed = await harness.bot.execute('style remove', { name: 'picabia' }, contextFor('mod', { isModerator: true }));
     expect(removed.text).toMatch(/Removed style "picabia"/);
     expect(harness.bot.library.in('web').get('picabia')).toBeUndefined();
+    // Untitled, a style is titled after its name, a run of dashes one space ("Blue  Rider" before).
+    const untitled = await harness.bot.execute('style add', { name: 'blue--rider', image }, contextFor('mod', { isModerator: true }));
+    expect(untitled.text).toBe('Added style "blue--rider" (Blue Rider) to the library.');
+    await harness.bot.execute('style remove', { name: 'blue--rider' }, contextFor('mod', { isModerator: true }));
   });
 
   it('adds one style when two moderators add the same name at once, and tells the other it exists', async () => {

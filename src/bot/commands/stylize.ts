@@ -202,6 +202,8 @@ const MAX_BLEND = 4;
  */
 export function parseBlend(text: string, field = 'style_name'): { name: string; weight: number }[] {
   const parts = text.split(',').map((part) => part.trim()).filter(Boolean);
+  // Only commas (",,,") left a blend of no style, which failed later as a bug would.
+  if (parts.length === 0) throw new BotError('invalid_option', `"${text}" names no style: write a style's name, or a blend as starry-night:0.7, the-scream:0.3.`, field);
   if (parts.length > MAX_BLEND) throw new BotError('invalid_option', `A blend has at most ${MAX_BLEND} styles.`, field);
   const entries = parts.map((part) => {
     const [name = '', weightText] = part.split(':').map((piece) => piece.trim());

@@ -48,7 +48,7 @@ export function styleNameFromFileName(fileName: string): string {
 }
 
 function titleFromName(name: string): string {
-  return name.replace(/-/g, ' ').replace(/\b\w/g, (letter) => letter.toUpperCase());
+  return name.replace(/-+/g, ' ').replace(/\b\w/g, (letter) => letter.toUpperCase());
 }
 
 /** Styles every community sees (the shipped paintings, the operator's imports) unless it hides them. */
