@@ -153,7 +153,7 @@ describe('contests on Discord', () => {
     fake.dispatchInteraction(enter);
     await fake.waitForRequest((request) => request.method === 'PATCH' && request.path.includes(enter.token as string) && /Entered "Spring"/.test(String((request.json as { content?: string }).content)));
     fake.dispatchInteraction(moderatorCommand('end'));
-    await fake.waitForRequest((request) => request.method === 'POST' && /"Spring" has ended early\. There were no entries\./.test(String((request.json as { content?: string }).content)));
+    await fake.waitForRequest((request) => request.method === 'POST' && /^"Spring" has ended early\. There were no entries\.$/.test(String((request.json as { content?: string }).content)));
 
     // After a restart the queue paints the waiting photo.
     await restartBot();
@@ -338,7 +338,7 @@ describe('contests on Slack', () => {
     await command('U0CAROL', 'contest enter');
     expect(String((await toldAfter('U0CAROL', since)).args.text)).toMatch(/^Entered "Autumn leaves"/);
     await command('U0MOD', 'contest end');
-    await fake.waitForCall((call) => call.method === 'chat.postMessage' && /"Autumn leaves" has ended early\. There were no entries\./.test(String(call.args.text)));
+    await fake.waitForCall((call) => call.method === 'chat.postMessage' && /^"Autumn leaves" has ended early\. There were no entries\.$/.test(String(call.args.text)));
 
     // After a restart the queue paints the waiting photo.
     await restartBot();

@@ -39,6 +39,8 @@ describe('contest entries', () => {
     const contest = harness.bot.contests.openIn('discord', 'race-channel')!;
     expect(await readdir(dirname(contest.stylePath))).toEqual([basename(contest.stylePath)]);
     await harness.bot.execute('contest cancel', {}, where);
+    // Over, it has no entries, not "no entries yet".
+    expect((await harness.bot.execute('contest status', {}, where)).text).toBe(`"${contest.title}" (style ${contest.styleLabel}, cancelled): no entries.`);
   });
 
   it('says there is no contest before it reads the photo', async () => {

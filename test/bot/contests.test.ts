@@ -106,6 +106,8 @@ describe('contest rules', () => {
     expect(() => parseEndTime('40d', 0)).toThrow('at most 30 days');
     expect(() => parseEndTime('soon', 0)).toThrow('"soon" is not a duration or a date');
     expect(() => parseEndTime('2020-01-01', clock)).toThrow('"2020-01-01" has passed: it was on 1 Jan 2020, 00:00 UTC (a date without an offset is read in UTC).');
+    // With an offset, the UTC hint would mislead.
+    expect(() => parseEndTime('2020-01-01T09:00+01:00', clock)).toThrow(/^"2020-01-01T09:00\+01:00" has passed: it was on 1 Jan 2020, 08:00 UTC\.$/);
   });
 
   it('reads a date without an offset in UTC, as the bot writes times, whatever the server\'s time zone', () => {

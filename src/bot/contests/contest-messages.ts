@@ -15,10 +15,10 @@ export const contestMessages = {
       : `Entry ${entry.id} by <@${entry.userId}>${entry.memberLeft ? ' (left)' : ''} for "${contest.title}": ${counted(entry.votes, 'vote')}`,
   voteLabel: (entry: ContestEntry) => `Vote (${entry.votes})`,
   withdrawn: (entry: ContestEntry, byModerator: boolean) => `Entry ${entry.id} was ${byModerator ? 'removed by a moderator' : 'withdrawn'}.`,
-  /** The end, the three winners, and the leaderboard's text. */
+  /** The end, the three winners, and the leaderboard's text (none without entries: it would only say so again). */
   closed: (contest: Contest, ranking: readonly ContestEntry[], early: boolean, leaderboard: string) => {
     const winners = podium(ranking, (entry) => `<@${entry.userId}> (${entry.votes})`);
-    return `"${contest.title}" has ended${early ? ' early' : ''}. ${winners ? `Winners: ${winners}` : 'There were no entries.'}\n${leaderboard}`;
+    return `"${contest.title}" has ended${early ? ' early' : ''}. ${winners ? `Winners: ${winners}\n${leaderboard}` : 'There were no entries.'}`;
   },
   cancelled: (contest: Contest) => `The contest "${contest.title}" was cancelled.`,
   /** A long contest's reminder, `at` the time it is said; `enterCommand` as in the announcement. */

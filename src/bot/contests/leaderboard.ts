@@ -26,7 +26,7 @@ const LISTED_PLACES = 10;
 export async function renderLeaderboard(contests: Contests, store: JobStore, contest: Contest, top: number, viewerId?: string): Promise<Leaderboard> {
   const ranking = contests.ranking(contest.id);
   const state = contest.status === 'open' ? `ends ${formatWhen(contest.endsAt)}` : contest.status === 'closed' ? 'ended' : 'cancelled';
-  if (ranking.length === 0) return { text: `"${contest.title}" (style ${contest.styleLabel}, ${state}): no entries yet.` };
+  if (ranking.length === 0) return { text: `"${contest.title}" (style ${contest.styleLabel}, ${state}): no entries${contest.status === 'open' ? ' yet' : ''}.` };
   const lineOf = (entry: ContestEntry, place: number) => `${place}. ${entry.userName}${entry.memberLeft ? ' (left)' : ''}: ${counted(entry.votes, 'vote')} (entry ${entry.id})`;
   const lines = shortenedList(ranking, LISTED_PLACES, (entry) => entry.userId === viewerId, (entry, index) => lineOf(entry, index + 1), (hidden) => `…and ${counted(hidden, 'more entry', 'more entries')}`);
   const tiles = ranking.slice(0, top).flatMap((entry, index) => {
