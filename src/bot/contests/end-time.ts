@@ -18,9 +18,11 @@ export function parseEndTime(text: string, now: number): number {
     endsAt = now + total;
   } else if (/^\d{4}-\d{2}-\d{2}/.test(trimmed)) {
     endsAt = parseDate(trimmed, text);
-    // Said with the time it was read as, since a date without an offset is UTC, which may not be the member's.
-    const readInUtc = DATE_PATTERN.exec(trimmed)?.[7] === undefined ? ' (a date without an offset is read in UTC)' : '';
-    if (endsAt !== undefined && endsAt <= now) throw new BotError('invalid_option', `"${text}" has passed: it was ${formatWhen(endsAt, now)}${readInUtc}.`, 'ends');
+    if (endsAt !== undefined && endsAt <= now) {
+      // Said with the time it was read as, since a date without an offset is UTC, which may not be the member's.
+      const readInUtc = DATE_PATTERN.exec(trimmed)?.[7] === undefined ? ' (a date without an offset is read in UTC)' : '';
+      throw new BotError('invalid_option', `"${text}" has passed: it was ${formatWhen(endsAt, now)}${readInUtc}.`, 'ends');
+    }
   }
   if (endsAt === undefined) throw new BotError('invalid_option', `"${text}" is not a duration or a date: write 2h, 3d, 1d12h, or 2026-12-24T18:00Z.`, 'ends');
   if (endsAt - now < DURATION_RANGE.minMs) throw new BotError('invalid_option', 'A contest must run for at least 10 seconds (and end in the future).', 'ends');
