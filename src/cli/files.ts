@@ -38,10 +38,10 @@ export function inspectPhoto(bytes: Uint8Array): Promise<PictureSize> {
 /**
  * The photo as the result will be painted, and the result's size (`resultSizeFor`): shrunk to it as
  * it is decoded, as the bot decodes an upload, so that a 200-megapixel photo takes no more memory
- * than the result.
+ * than the result. `photo`: its size, where the command has inspected it already.
  */
-export async function decodePhoto(bytes: Uint8Array, askedSize: number | undefined, defaultSize: number): Promise<{ content: RgbImage; size: number }> {
-  const size = resultSizeFor(await inspectPhoto(bytes), askedSize, defaultSize);
+export async function decodePhoto(bytes: Uint8Array, askedSize: number | undefined, defaultSize: number, photo?: PictureSize): Promise<{ content: RgbImage; size: number }> {
+  const size = resultSizeFor(photo ?? (await inspectPhoto(bytes)), askedSize, defaultSize);
   return { content: await decodeImage(bytes, PHOTO_LIMITS, 'content image', size), size };
 }
 

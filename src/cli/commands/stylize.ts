@@ -39,7 +39,7 @@ async function paintWithStyles(contentPath: string, stylePaths: string[], flags:
   // Everything the command names is read and checked before the engine starts (which may first
   // download its weights): a photo is an image, a clip goes to a GIF or an MP4, a picture to a PNG,
   // JPEG, WebP or AVIF.
-  if (!clip) await inspectPhoto(contentBytes);
+  const photo = clip ? undefined : await inspectPhoto(contentBytes);
   const output = outputOf(flags.output as string | undefined, clip);
   await assertOutputs(output, flags);
   const styleImages = await Promise.all(stylePaths.map(async (path) => decodeImage(await readNamedFile(path, 'style image'), undefined, `style image ${path}`)));
@@ -68,7 +68,7 @@ async function paintWithStyles(contentPath: string, stylePaths: string[], flags:
     engine.dispose();
     return;
   }
-  const { content, size } = await decodePhoto(contentBytes, options.size as number | undefined, defaultsFor(engine.backend).size);
+  const { content, size } = await decodePhoto(contentBytes, options.size as number | undefined, defaultsFor(engine.backend).size, photo);
   const sized = { ...options, size };
   const bar = createStylizeProgressBar();
   const controller = new AbortController();
