@@ -12,6 +12,7 @@ import { InputError } from '../engine/errors.ts';
 import { encodeGif } from '../engine/gif.ts';
 import type { MethodContext } from '../engine/methods/method.ts';
 import { resultSizeFor } from '../engine/options.ts';
+import { checkAspectRatio } from '../engine/proportions.ts';
 import { writeOutput } from './files.ts';
 import { createClipProgressBar, formatDuration } from './progress-bar.ts';
 import { counted } from '../bot/format.ts';
@@ -22,13 +23,16 @@ import { counted } from '../bot/format.ts';
  */
 export async function readClip(bytes: Uint8Array, env: ClipEnvironment): Promise<Clip | undefined> {
   const limits = { ...DEFAULT_CLIP_LIMITS, maxFrames: env.IMPASTO_CLIP_MAX_FRAMES, maxSeconds: env.IMPASTO_CLIP_MAX_SECONDS, maxBytes: Number.MAX_SAFE_INTEGER };
-  return decodeClipIfAny(bytes, limits).catch((error: unknown) => {
+  const clip = await decodeClipIfAny(bytes, limits).catch((error: unknown) => {
     // Here, unlike in a chat, the user can install it.
     if (error instanceof InputError && error.code === 'needs_ffmpeg') throw new InputError(error.code, 'Videos and animated AVIFs are read with ffmpeg, which is not on this machine: install it (on Debian or Ubuntu: apt-get install ffmpeg), or paint an animated GIF.', error.field);
     // Too long or too many frames: say which settings allow more.
     if (error instanceof InputError && error.code === 'invalid_option') throw new InputError(error.code, `${error.message} IMPASTO_CLIP_MAX_SECONDS (up to 120) and IMPASTO_CLIP_MAX_FRAMES (up to 600) allow more.`, error.field);
     throw error;
   });
+  // A strip is refused now, not after the engine has started (and perhaps downloaded its weights).
+  if (clip) checkAspectRatio(clip.frames[0]!, 'clip', 'content');
+  return clip;
 }
 
 /** A clip's size when none is asked for: `IMPASTO_CLIP_SIZE`, or the clip's own if smaller (every frame costs as much as a picture). */

@@ -10,6 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { describeFileError, InputError } from '../engine/errors.ts';
 import { decodeImage, inspectImage, MEBIBYTE, type DecodeLimits, type PictureSize, type RgbImage } from '../engine/image.ts';
 import { resultSizeFor } from '../engine/options.ts';
+import { checkAspectRatio, checkPaintableAt } from '../engine/proportions.ts';
 import { makeFolder } from '../make-folder.ts';
 
 /** The bytes of the file at `path`; `what` names it for the message ("style image"). */
@@ -29,10 +30,14 @@ export const PHOTO_LIMITS: DecodeLimits = { maxBytes: 512 * MEBIBYTE, maxPixels:
 
 /**
  * The photo's size from its header, after the refusals of a file that is not one (not an image,
- * damaged, too large): cheap, so a command asks it before starting anything slow.
+ * damaged, too large) or cannot be painted at any size (a strip): cheap, so a command asks it
+ * before starting anything slow. The refusal names the photo's own size: the engine's, made after
+ * the photo is shrunk, said "128×1" of a 3000×2 strip.
  */
-export function inspectPhoto(bytes: Uint8Array): Promise<PictureSize> {
-  return inspectImage(bytes, PHOTO_LIMITS, 'content image');
+export async function inspectPhoto(bytes: Uint8Array): Promise<PictureSize> {
+  const photo = await inspectImage(bytes, PHOTO_LIMITS, 'content image');
+  checkAspectRatio(photo, 'content image', 'content');
+  return photo;
 }
 
 /**
@@ -41,7 +46,9 @@ export function inspectPhoto(bytes: Uint8Array): Promise<PictureSize> {
  * than the result. `photo`: its size, where the command has inspected it already.
  */
 export async function decodePhoto(bytes: Uint8Array, askedSize: number | undefined, defaultSize: number, photo?: PictureSize): Promise<{ content: RgbImage; size: number }> {
-  const size = resultSizeFor(photo ?? (await inspectPhoto(bytes)), askedSize, defaultSize);
+  const inspected = photo ?? (await inspectPhoto(bytes));
+  const size = resultSizeFor(inspected, askedSize, defaultSize);
+  checkPaintableAt(inspected, size, 'content image', 'content');
   return { content: await decodeImage(bytes, PHOTO_LIMITS, 'content image', size), size };
 }
 

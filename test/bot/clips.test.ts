@@ -102,11 +102,14 @@ describe('clips in chat', () => {
     expect((await sharp((await harness.bot.resultFiles(job)).gif, { animated: true }).metadata()).pages).toBe(6);
   });
 
-  it('refuses a clip past the frame limit at once', async () => {
+  it('refuses a clip past the frame limit, or too narrow to paint, at once', async () => {
     const long = await syntheticClip(await loadSharedImage('content_tubingen.jpg'), await loadSharedImage('content_dog.jpg'), { frames: 10, width: 64, height: 48 });
     const tooLong = await harness.bot.execute('stylize', { content: { bytes: await encodeGif(long.frames, { maxSide: 64 }), name: 'long.gif' }, style_name: 'the-scream' }, contextFor('frank'));
     expect(tooLong.refusal?.field).toBe('content');
     expect(tooLong.text).toBe('The animation has 10 frames; clips may have up to 8.');
+    const strip = await syntheticClip(await loadSharedImage('content_tubingen.jpg'), await loadSharedImage('content_dog.jpg'), { frames: 2, width: 680, height: 40 });
+    const tooNarrow = await harness.bot.execute('stylize', { content: { bytes: await encodeGif(strip.frames, { maxSide: 680 }), name: 'strip.gif' }, style_name: 'the-scream' }, contextFor('frank'));
+    expect(tooNarrow.text).toBe('The clip is 680×40: too narrow to paint. Its long side may be at most 16 times its short side; crop it.');
     expect(harness.bot.jobsOf('web', 'frank')).toHaveLength(0);
   });
 

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syntheticClip } from '../../src/engine/clip/synthetic.ts';
+import { encodeGif } from '../../src/engine/gif.ts';
 import { runImpasto } from '../helpers/app.ts';
-import { SHARED_FAST_DIR, sharedImagePath } from '../helpers/shared.ts';
+import { loadSharedImage, SHARED_FAST_DIR, sharedImagePath } from '../helpers/shared.ts';
 
 // `impasto stylize`, `fast` and `train-style` as a user runs them, with the files mistyped: each is
 // refused in one line naming the file, before the engine starts (the engine's first line, "backend:
@@ -29,6 +31,23 @@ describe('the command line with files it cannot read or write', () => {
     const refusal = 'impasto: The content image is not an image; send a JPEG, PNG, WebP, HEIC, AVIF or GIF.\n';
     expect(await impasto(['stylize', notes, painting])).toEqual({ code: 2, stderr: refusal });
     expect(await impasto(['fast', notes, '--network', 'wave'])).toEqual({ code: 2, stderr: refusal });
+  });
+
+  it('refuses a photo or clip too narrow to paint before the engine starts, naming its own size (it named the shrunk one: "128×1")', async () => {
+    await sharp({ create: { width: 3000, height: 2, channels: 3, background: '#c33' } }).png().toFile(join(dir, 'strip.png'));
+    const strip = 'impasto: The content image is 3000×2: too narrow to paint. Its long side may be at most 16 times its short side; crop it.\n';
+    expect(await impasto(['stylize', 'strip.png', painting, '--size', '128'])).toEqual({ code: 2, stderr: strip });
+    expect(await impasto(['fast', 'strip.png', '--network', 'wave'])).toEqual({ code: 2, stderr: strip });
+    // Within the limit, but too thin at the size asked for.
+    await sharp(photo).resize(1600, 100, { fit: 'fill' }).png().toFile(join(dir, 'wide.png'));
+    expect(await impasto(['stylize', 'wide.png', painting, '--size', '128'])).toEqual({ code: 2, stderr: 'impasto: At size 128 the content image would be only 8 px across; ask for size 256 or more, or crop it.\n' });
+    const frames = (await syntheticClip(await loadSharedImage('content_tubingen.jpg'), await loadSharedImage('content_dog.jpg'), { frames: 2, width: 1600, height: 80 })).frames;
+    await writeFile(join(dir, 'strip.gif'), await encodeGif(frames, { delaysMs: [100, 100], maxSide: 1600 }));
+    expect(await impasto(['stylize', 'strip.gif', painting, '-o', 'strip-painted.gif'])).toEqual({
+      code: 2,
+      stderr: 'impasto: The clip is 1600×80: too narrow to paint. Its long side may be at most 16 times its short side; crop it.\n',
+    });
+    await Promise.all(['strip.png', 'wide.png', 'strip.gif'].map((name) => rm(join(dir, name))));
   });
 
   it('names an input that is missing or a folder', async () => {

@@ -49,7 +49,7 @@ export function createStylizeCommand(services: BotServices) {
           const clip = await clipOf(args, limits);
           const photo = clip ? clip.frames[0]! : await inspectImageOption(args.content, limits.decode, 'content image', 'content');
           const size = resultSizeFor(photo, args.size, clip ? Math.min(limits.defaultClipSize, services.settings.defaultSize(community)) : services.settings.defaultSize(community));
-          checkPaintableAt(photo, size, 'content image', 'content');
+          checkPaintableAt(photo, size, clip ? 'clip' : 'content image', 'content');
           const style = args.style ? await decodeStyleOption(args.style, limits.decode) : undefined;
           if (args.mask) checkMaskShape(await inspectImageOption(args.mask, limits.decode, 'mask', 'mask'), photo);
           // The photo and its mask are decoded at the size the job paints: a 12-megapixel phone

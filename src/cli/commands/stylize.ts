@@ -6,6 +6,7 @@ import { InputError } from '../../engine/errors.ts';
 import { decodeImage, READABLE_FORMATS } from '../../engine/image.ts';
 import { OPTIMISE_OPTIONS, optimiseMethod } from '../../engine/methods/optimise.ts';
 import { defaultsFor } from '../../engine/options.ts';
+import { checkPaintableAt } from '../../engine/proportions.ts';
 import { lazySegmenter } from '../../engine/segmentation/lazy.ts';
 import { checkRegionRequest, type Target } from '../../engine/segmentation/targets.ts';
 import { SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
@@ -52,6 +53,8 @@ async function paintWithStyles(contentPath: string, stylePaths: string[], flags:
   if (backgroundWeights.length !== backgroundImages.length) throw new InputError('invalid_option', `--background-weights has ${counted(backgroundWeights.length, 'weight')} for ${counted(backgroundImages.length, 'background style')}.`, 'backgroundWeights');
   const options = engineOptionsOfFlags(OPTIMISE_OPTIONS, flags);
   checkFlags(OPTIMISE_OPTIONS, options);
+  // A size asked for is checked against the photo now; the default one waits for the engine's backend.
+  if (photo && options.size !== undefined) checkPaintableAt(photo, options.size as number, 'content image', 'content');
   checkRegionRequest({ mask: mask !== undefined, target: options.target as Target | undefined, split: backgroundImages.length > 0 });
   const engine = await createEngine({
     backend: env.IMPASTO_BACKEND,
