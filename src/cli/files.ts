@@ -23,6 +23,17 @@ export async function readNamedFile(path: string, what: string): Promise<Buffer>
 }
 
 /**
+ * A painting a command paints with or trains on, decoded: a strip no painting could use is refused
+ * now, naming the file (the engine refused it once started, as "the style image").
+ */
+export async function readPainting(path: string, what: string): Promise<RgbImage> {
+  const label = `${what} ${path}`;
+  const painting = await decodeImage(await readNamedFile(path, what), undefined, label);
+  checkAspectRatio(painting, label, 'style');
+  return painting;
+}
+
+/**
  * The command line reads its user's own photo: the limits stop only a mistaken file, not a large
  * photo (a phone's 108- or 200-megapixel one passes, where the bot refuses past 70 megapixels).
  */

@@ -49,7 +49,7 @@ describe('the style library', () => {
     expect(again.added).toEqual([]);
   });
 
-  it('imports every picture format it reads (a HEIC, an AVIF), passes over other files, and says why it skipped a picture it could not read', async () => {
+  it('imports every picture format it reads (a HEIC, an AVIF), passes over other files, and says why it skipped a picture it could not read or paint with', async () => {
     const painting = await sharp(sharedImagePath('style_udnie.jpg')).resize(128).jpeg().toBuffer();
     const dir = await mkdtemp(join(tmpdir(), 'impasto-import-'));
     try {
@@ -58,11 +58,14 @@ describe('the style library', () => {
       await writeFile(join(dir, 'notes.txt'), 'not a painting');
       await writeFile(join(dir, 'broken.png'), 'not a PNG either');
       await writeFile(join(dir, '星月夜.jpg'), painting);
+      // A strip no job could paint with (it was added, and every job with it failed).
+      await writeFile(join(dir, 'strip.png'), await sharp({ create: { width: 3000, height: 2, channels: 3, background: '#369' } }).png().toBuffer());
       const report = await importStyles(harness.bot.library.shared(), dir, DEFAULT_DECODE_LIMITS);
       expect(report).toEqual({
         added: ['udnie-iphone', 'udnie-web'],
         skipped: [
           { file: 'broken.png', reason: 'The file is not an image; send a JPEG, PNG, WebP, HEIC, AVIF or GIF.' },
+          { file: 'strip.png', reason: 'The file is 3000×2: too narrow to paint. Its long side may be at most 16 times its short side; crop it.' },
           { file: '星月夜.jpg', reason: 'its file name has no letter a style name may have (a–z, 0–9): rename it' },
         ],
       });

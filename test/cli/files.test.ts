@@ -33,7 +33,7 @@ describe('the command line with files it cannot read or write', () => {
     expect(await impasto(['fast', notes, '--network', 'wave'])).toEqual({ code: 2, stderr: refusal });
   });
 
-  it('refuses a photo or clip too narrow to paint before the engine starts, naming its own size (it named the shrunk one: "128×1")', async () => {
+  it('refuses a photo, clip, painting or mask it cannot paint before the engine starts, by its own size (it named the shrunk one: "128×1")', async () => {
     await sharp({ create: { width: 3000, height: 2, channels: 3, background: '#c33' } }).png().toFile(join(dir, 'strip.png'));
     const strip = 'impasto: The content image is 3000×2: too narrow to paint. Its long side may be at most 16 times its short side; crop it.\n';
     expect(await impasto(['stylize', 'strip.png', painting, '--size', '128'])).toEqual({ code: 2, stderr: strip });
@@ -47,7 +47,20 @@ describe('the command line with files it cannot read or write', () => {
       code: 2,
       stderr: 'impasto: The clip is 1600×80: too narrow to paint. Its long side may be at most 16 times its short side; crop it.\n',
     });
+    // A painting, or a mask, likewise, naming the file; the mask against the photo as it is (512×384), not as shrunk to be painted.
+    expect(await impasto(['stylize', photo, 'strip.png'])).toEqual({ code: 2, stderr: 'impasto: The style image strip.png is 3000×2: too narrow to paint. Its long side may be at most 16 times its short side; crop it.\n' });
+    expect(await impasto(['stylize', photo, painting, '--background-style', 'strip.png'])).toEqual({ code: 2, stderr: 'impasto: The background style strip.png is 3000×2: too narrow to paint. Its long side may be at most 16 times its short side; crop it.\n' });
+    expect(await impasto(['train-style', 'strip.png', '--photos', dirname(photo), '--out', 'trained', '--steps', '1'])).toEqual({ code: 2, stderr: 'impasto: The painting strip.png is 3000×2: too narrow to paint. Its long side may be at most 16 times its short side; crop it.\n' });
+    expect(await impasto(['stylize', photo, painting, '--mask', 'strip.png', '--size', '96'])).toEqual({ code: 2, stderr: "impasto: The mask is 3000×2 but the photo is 512×384: give a mask of the photo's shape (white = stylize, black = keep).\n" });
     await Promise.all(['strip.png', 'wide.png', 'strip.gif'].map((name) => rm(join(dir, name))));
+  });
+
+  it('says the person model is missing before the engine starts, where a target or a background style needs it', async () => {
+    const missing = `impasto: The person-segmentation model is not in ${dir} (selfie.json is missing). Run \`impasto weights download\` with internet, or set IMPASTO_SEGMENTATION_WEIGHTS_DIR.\n`;
+    const run = (args: readonly string[]) => runImpasto(args, { cwd: dir, env: { IMPASTO_FAST_WEIGHTS_DIR: SHARED_FAST_DIR, IMPASTO_SEGMENTATION_WEIGHTS_DIR: dir } });
+    expect(await run(['stylize', photo, painting, '--target', 'person'])).toEqual({ code: 2, stderr: missing });
+    expect(await run(['stylize', photo, painting, '--background-style', painting])).toEqual({ code: 2, stderr: missing });
+    expect(await run(['fast', photo, '--network', 'wave', '--target', 'background'])).toEqual({ code: 2, stderr: missing });
   });
 
   it('names an input that is missing or a folder', async () => {

@@ -127,6 +127,13 @@ describe('training a style network', () => {
     expect(largest).toBeLessThanOrEqual(1);
   });
 
+  it('refuses a painting too narrow to paint with, before a step (onnxruntime failed on it)', async () => {
+    const photos = await openTrainingPhotos(photosDir);
+    const strip = { width: 3000, height: 2, data: new Uint8Array(3000 * 2 * 3).fill(128) };
+    const run = trainStyleNetwork(context, { painting: strip, photos, checkpointPath: join(dir, 'strip.checkpoint'), options: { ...tiny, steps: 1 } });
+    await expect(run).rejects.toThrow('The painting is 3000×2: too narrow to paint.');
+  });
+
   it('starts afresh from a checkpoint of another painting or other options', async () => {
     const photos = await openTrainingPhotos(photosDir);
     const path = join(dir, 'other.checkpoint');

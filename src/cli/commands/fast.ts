@@ -4,7 +4,8 @@ import { chooseBackend } from '../../engine/backend.ts';
 import { READABLE_FORMATS } from '../../engine/image.ts';
 import { FAST_OPTIONS, fastMethod } from '../../engine/methods/fast.ts';
 import { lazySegmenter } from '../../engine/segmentation/lazy.ts';
-import { SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
+import { needsSegmentation, type Target } from '../../engine/segmentation/targets.ts';
+import { checkSegmentationModel, SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
 import { paintClip, readClip } from '../clips.ts';
 import { checkFlags, engineOptionsOfFlags, flagsOf } from '../engine-flags.ts';
 import { decodePhoto, readNamedFile } from '../files.ts';
@@ -26,10 +27,12 @@ async function paintWithNetwork(contentPath: string, flags: Record<string, unkno
   const env = parseEnvironment(PAINTING_ENVIRONMENT, process.env);
   const contentBytes = await readNamedFile(contentPath, 'content image');
   const clip = await readClip(contentBytes, env);
-  const segmenter = lazySegmenter(env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR, () => chooseBackend(env.IMPASTO_BACKEND));
+  const segmentationDir = env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR;
+  const segmenter = lazySegmenter(segmentationDir, () => chooseBackend(env.IMPASTO_BACKEND));
   const context = { engine: () => Promise.reject(new Error('the fast method needs no VGG engine')), fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, trainedNetworksDir: env.IMPASTO_TRAINED_NETWORKS_DIR, segmenter };
   const options = engineOptionsOfFlags(FAST_OPTIONS, flags);
   checkFlags(FAST_OPTIONS, options);
+  if (needsSegmentation({ mask: false, target: options.target as Target | undefined, split: false })) checkSegmentationModel(segmentationDir);
   const output = outputOf(flags.output as string | undefined, clip);
   await assertOutputs(output, flags);
   if (clip) {

@@ -5,14 +5,15 @@ import { createEngine } from '../../engine/engine.ts';
 import { InputError } from '../../engine/errors.ts';
 import { decodeImage, READABLE_FORMATS } from '../../engine/image.ts';
 import { OPTIMISE_OPTIONS, optimiseMethod } from '../../engine/methods/optimise.ts';
+import { checkMaskShape } from '../../engine/mask.ts';
 import { defaultsFor } from '../../engine/options.ts';
 import { checkPaintableAt } from '../../engine/proportions.ts';
 import { lazySegmenter } from '../../engine/segmentation/lazy.ts';
-import { checkRegionRequest, type Target } from '../../engine/segmentation/targets.ts';
-import { SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
+import { checkRegionRequest, needsSegmentation, type Target } from '../../engine/segmentation/targets.ts';
+import { checkSegmentationModel, SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
 import { paintClip, readClip } from '../clips.ts';
 import { checkFlags, engineOptionsOfFlags, flagsOf, toBlendWeights } from '../engine-flags.ts';
-import { decodePhoto, inspectPhoto, readNamedFile } from '../files.ts';
+import { decodePhoto, inspectPhoto, readNamedFile, readPainting } from '../files.ts';
 import { assertOutputs, outputOf, writeResult } from '../outputs.ts';
 import { createStylizeProgressBar, withDownloadBar } from '../progress-bar.ts';
 import { CLIP_FORMATS, CLIP_OUTPUT_HELP, PAINTING_ENVIRONMENT } from './painting.ts';
@@ -43,19 +44,24 @@ async function paintWithStyles(contentPath: string, stylePaths: string[], flags:
   const photo = clip ? undefined : await inspectPhoto(contentBytes);
   const output = outputOf(flags.output as string | undefined, clip);
   await assertOutputs(output, flags);
-  const styleImages = await Promise.all(stylePaths.map(async (path) => decodeImage(await readNamedFile(path, 'style image'), undefined, `style image ${path}`)));
+  const styleImages = await Promise.all(stylePaths.map((path) => readPainting(path, 'style image')));
   const weights = (flags.styleWeights as number[] | undefined) ?? styleImages.map(() => 1);
   if (weights.length !== styleImages.length) throw new InputError('invalid_option', `--style-weights has ${counted(weights.length, 'weight')} for ${counted(styleImages.length, 'style image')}.`, 'styleWeights');
   const mask = typeof flags.mask === 'string' ? await decodeImage(await readNamedFile(flags.mask, 'mask'), undefined, 'mask') : undefined;
   const backgroundPaths = (flags.backgroundStyle as string[] | undefined) ?? [];
-  const backgroundImages = await Promise.all(backgroundPaths.map(async (path) => decodeImage(await readNamedFile(path, 'background style'), undefined, `background style ${path}`)));
+  const backgroundImages = await Promise.all(backgroundPaths.map((path) => readPainting(path, 'background style')));
   const backgroundWeights = (flags.backgroundWeights as number[] | undefined) ?? backgroundImages.map(() => 1);
   if (backgroundWeights.length !== backgroundImages.length) throw new InputError('invalid_option', `--background-weights has ${counted(backgroundWeights.length, 'weight')} for ${counted(backgroundImages.length, 'background style')}.`, 'backgroundWeights');
   const options = engineOptionsOfFlags(OPTIMISE_OPTIONS, flags);
   checkFlags(OPTIMISE_OPTIONS, options);
   // A size asked for is checked against the photo now; the default one waits for the engine's backend.
   if (photo && options.size !== undefined) checkPaintableAt(photo, options.size as number, 'content image', 'content');
-  checkRegionRequest({ mask: mask !== undefined, target: options.target as Target | undefined, split: backgroundImages.length > 0 });
+  const region = { mask: mask !== undefined, target: options.target as Target | undefined, split: backgroundImages.length > 0 };
+  checkRegionRequest(region);
+  const segmentationDir = env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR;
+  if (needsSegmentation(region)) checkSegmentationModel(segmentationDir);
+  // Against the photo as it is: the engine, after shrinking it, said "the photo is 96×72".
+  if (mask) checkMaskShape(mask, photo ?? clip!.frames[0]!);
   const engine = await createEngine({
     backend: env.IMPASTO_BACKEND,
     objectiveEngine: env.IMPASTO_ENGINE,
@@ -63,7 +69,7 @@ async function paintWithStyles(contentPath: string, stylePaths: string[], flags:
     download: { baseUrl: env.IMPASTO_WEIGHTS_URL, ...withDownloadBar() },
   });
   process.stderr.write(`backend: ${engine.backend} (${engine.backendReasons.join('; ')})\nlayers available: ${engine.availableLayers.join(', ')}\n`);
-  const context = { engine: async () => engine, segmenter: lazySegmenter(env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR) };
+  const context = { engine: async () => engine, segmenter: lazySegmenter(segmentationDir) };
   const styles = styleImages.map((image, index) => ({ image, weight: weights[index]! }));
   const background = backgroundImages.length > 0 ? backgroundImages.map((image, index) => ({ image, weight: backgroundWeights[index]! })) : undefined;
   if (clip) {

@@ -10,7 +10,7 @@ import { openTrainingPhotos } from '../../engine/train/photos.ts';
 import { renderBeforeAfterSheet } from '../../engine/train/sheet.ts';
 import { cropToMultipleOf4, parseTrainOptions, TRAIN_OPTIONS, trainStyleNetwork } from '../../engine/train/trainer.ts';
 import { engineOptionsOfFlags, flagNameOf, flagsOf } from '../engine-flags.ts';
-import { makeOutputFolder, readNamedFile, writeOutput } from '../files.ts';
+import { makeOutputFolder, readNamedFile, readPainting, writeOutput } from '../files.ts';
 import { formatDuration, withDownloadBar } from '../progress-bar.ts';
 
 /** `impasto train-style`: a fast network trained for a painting on a folder of photos, resumable. */
@@ -40,7 +40,7 @@ async function trainForPainting(paintingPath: string, flags: Record<string, unkn
   // Before its checkpoint and samples are written under it: "../x" wrote them outside the folder.
   checkTrainedNetworkName(name);
   const out = resolve(trainedNetworksDirOf((flags.out as string | undefined) ?? env.IMPASTO_TRAINED_NETWORKS_DIR));
-  const painting = await decodeImage(await readNamedFile(paintingPath, 'painting'), undefined, 'painting');
+  const painting = await readPainting(paintingPath, 'painting');
   const samplePath = flags.sample as string | undefined;
   const samplePhoto = samplePath ? cropToMultipleOf4(await resizeToLongSide(await decodeImage(await readNamedFile(samplePath, 'sample photo'), undefined, 'sample photo'), options.size * 2)) : undefined;
   const photos = await openTrainingPhotos(resolve(flags.photos as string), samplePath ? [basename(samplePath)] : []);

@@ -15,13 +15,28 @@ export const REGION_OPTIONS = {
   target: { type: 'choice', choices: TARGETS, default: 'everything', help: 'what to paint: everything, only the person, or only the background (the rest stays the photo)' },
 } as const satisfies OptionSpecs;
 
+export interface RegionRequest {
+  readonly mask: boolean;
+  readonly target: Target | undefined;
+  readonly split: boolean;
+}
+
+function isTargeted(target: Target | undefined): boolean {
+  return target !== undefined && target !== 'everything';
+}
+
+/** Whether a (checked) request paints from a segmentation: a target or a background style, and no mask of its own. */
+export function needsSegmentation(request: RegionRequest): boolean {
+  return !request.mask && (request.split || isTargeted(request.target));
+}
+
 /**
  * The ways of saying where to paint exclude one another: an uploaded mask, a target, a background
  * style (which paints the person and the background each in its own style). Checked by the engine
  * and, before a job is queued, by the bot.
  */
-export function checkRegionRequest(request: { readonly mask: boolean; readonly target: Target | undefined; readonly split: boolean }): void {
-  const targeted = request.target !== undefined && request.target !== 'everything';
+export function checkRegionRequest(request: RegionRequest): void {
+  const targeted = isTargeted(request.target);
   if (request.split && targeted) throw new InputError('invalid_option', 'A background style already paints the person and the background each in its own style: leave target at everything.', 'target');
   if (request.mask && (targeted || request.split)) throw new InputError('invalid_option', 'Give either a mask or a target (or a background style), not both: the target draws its own mask.', 'mask');
 }

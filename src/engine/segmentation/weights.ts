@@ -31,12 +31,25 @@ export function hasSegmentationModel(dir: string): boolean {
   });
 }
 
+/**
+ * Refuses, before any work, a folder without the model's files (in the words of reading them): a
+ * command that paints a person should not start its engine, or download VGG-19, to learn it cannot.
+ */
+export function checkSegmentationModel(dir: string): void {
+  const missing = SELFIE_FILES.find((file) => !existsSync(join(dir, file.name)));
+  if (missing) throw missingModelError(dir, missing.name);
+}
+
+function missingModelError(dir: string, file: string): WeightsError {
+  return new WeightsError(`The person-segmentation model is not in ${dir} (${file} is missing). Run \`impasto weights download\` with internet, or set IMPASTO_SEGMENTATION_WEIGHTS_DIR.`);
+}
+
 /** The model's files from `dir`, each checked against its sha256. */
 export async function readSegmentationModel(dir: string): Promise<{ json: Uint8Array; bin: Uint8Array }> {
   const [json, bin] = await Promise.all(
     SELFIE_FILES.map(async (file) => {
       const bytes = await readFile(join(dir, file.name)).catch(() => {
-        throw new WeightsError(`The person-segmentation model is not in ${dir} (${file.name} is missing). Run \`impasto weights download\` with internet, or set IMPASTO_SEGMENTATION_WEIGHTS_DIR.`);
+        throw missingModelError(dir, file.name);
       });
       if (sha256(bytes) !== file.sha256) throw new WeightsError(`${join(dir, file.name)} is not the published ${file.name} (sha256 differs); delete it and download it again.`);
       return bytes;

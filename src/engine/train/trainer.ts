@@ -16,6 +16,7 @@ import { InputError, throwIfAborted } from '../errors.ts';
 import { FAST_NETWORKS, loadFastNetwork, locateFastWeights, type FastNetworkName } from '../fast/network.ts';
 import { parameterLayoutOf, readFastManifest, type ParameterLayout } from '../fast/manifest.ts';
 import { cropImage, resizeToLongSide, type RgbImage } from '../image.ts';
+import { checkAspectRatio } from '../proportions.ts';
 import { selectLayers, type LayerSelection } from '../layers.ts';
 import { parseOptions, schemaOf, type OptionSpecs, type ParsedOf } from '../option-spec.ts';
 import { weightsForStrength } from '../options.ts';
@@ -98,6 +99,8 @@ export interface TrainResult {
 
 export async function trainStyleNetwork(context: TrainContext, request: TrainRequest, hooks: TrainHooks = {}): Promise<TrainResult> {
   const options = parseTrainOptions(request.options);
+  // Shrunk to styleSize, a 3000×2 strip has no rows left, and onnxruntime failed on it with a stack trace.
+  checkAspectRatio(request.painting, 'painting', 'painting');
   const layout = parameterLayoutOf(readFastManifest().layers);
   const layers = trainingLayers(context.engine.availableLayers);
   const painting = await resizeToLongSide(request.painting, options.styleSize);
