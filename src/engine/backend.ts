@@ -58,6 +58,11 @@ const realEnvironment: BackendEnvironment = {
   importModule: (specifier) => import(specifier),
   probeGpu: probeWebGpu,
   activate: async (tfBackend) => {
+    // TensorFlow.js's console notes are not for impasto's users: the cpu backend's first tensor
+    // printed a banner telling them to install tfjs-node, amid `impasto train-style`'s lines and the
+    // bot's JSON logs (impasto chooses the backend itself, and `impasto doctor` says why).
+    // Production mode silences tfjs's warn and log, and changes no computation.
+    tf.enableProdMode();
     const ok = await tf.setBackend(tfBackend);
     if (ok) await tf.ready();
     return ok;

@@ -87,6 +87,12 @@ describe('the command line with files it cannot read or write', () => {
       const trained = await impasto(['train-style', join(unnamed, 'My Painting!.jpg'), '--photos', dirname(photo), '--out', join(unnamed, 'trained'), '--steps', '1', '--size', '64', '--batch', '1']);
       expect(trained.code).toBe(0);
       expect(trained.stderr).toContain(`the network is ${join(unnamed, 'trained', 'my-painting.f32.bin')}`);
+      // Without TensorFlow.js's banner (its cpu backend decodes the weights) advising tfjs-node.
+      expect(trained.stderr).not.toContain('tfjs-node');
+      expect(trained.stderr).toMatch(/^1 step in \d+s; /m);
+      // Again: its checkpoint has every step ("resumed at step 1; 0 steps in 0s" before).
+      const again = await impasto(['train-style', join(unnamed, 'My Painting!.jpg'), '--photos', dirname(photo), '--out', join(unnamed, 'trained'), '--steps', '1', '--size', '64', '--batch', '1']);
+      expect(again.stderr).toContain(`the checkpoint was at step 1 already: nothing to train; the network is ${join(unnamed, 'trained', 'my-painting.f32.bin')}`);
     } finally {
       await rm(unnamed, { recursive: true, force: true });
     }

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { counted } from '../../bot/format.ts';
 import { loadEngineEnvironment } from '../../bot/config.ts';
 import { CancelledError, InputError } from '../../engine/errors.ts';
 import { checkTrainedNetworkName, saveTrainedNetwork, trainedNetworksDirOf } from '../../engine/fast/trained.ts';
@@ -66,5 +67,7 @@ async function trainForPainting(paintingPath: string, flags: Record<string, unkn
   });
   await saveTrainedNetwork(out, name, result.parameters, { styleImage: basename(paintingPath), steps: options.steps, trainedAt: new Date().toISOString(), options });
   if (samplePhoto && result.sample) await writeOutput(join(out, `${name}-sheet.png`), await encodePng(await renderBeforeAfterSheet(painting, samplePhoto, result.sample)), '--out');
-  process.stderr.write(`${result.resumedAt > 0 ? `resumed at step ${result.resumedAt}; ` : ''}${options.steps - result.resumedAt} steps in ${formatDuration(result.elapsedMs)}; the network is ${join(out, `${name}.f32.bin`)}\n`);
+  const trained = options.steps - result.resumedAt;
+  const run = trained === 0 ? `the checkpoint was at step ${options.steps} already: nothing to train` : `${result.resumedAt > 0 ? `resumed at step ${result.resumedAt}; ` : ''}${counted(trained, 'step')} in ${formatDuration(result.elapsedMs)}`;
+  process.stderr.write(`${run}; the network is ${join(out, `${name}.f32.bin`)}\n`);
 }
