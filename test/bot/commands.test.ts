@@ -58,12 +58,19 @@ describe('command definitions', () => {
     });
     // A choice typed in other capitals is that choice.
     expect(parseArgs(example.definition, { photo, optimizer: ' ADAM ' }).optimizer).toBe('adam');
+    // A number as a person writes one.
+    for (const [typed, read] of [[' 128 ', 128], ['+128', 128], ['128.0', 128], ['1.28e2', 128]] as const) expect(parseArgs(example.definition, { photo, size: typed }).size).toBe(read);
+    expect(parseArgs(example.definition, { photo, weight: '.5' }).weight).toBe(0.5);
   });
 
   it.each([
     [{ photo, size: 1000 }, 'size', 'size must be a whole number from 64 to 512.'],
     [{ photo, size: '12.5' }, 'size', 'size must be a whole number from 64 to 512.'],
     [{ photo, size: 'big' }, 'size', 'size must be a whole number from 64 to 512.'],
+    // As JavaScript reads numbers, these were 256, 64 and 256.
+    [{ photo, size: '0x100' }, 'size', 'size must be a whole number from 64 to 512.'],
+    [{ photo, size: '0b1000000' }, 'size', 'size must be a whole number from 64 to 512.'],
+    [{ photo, size: '0o400' }, 'size', 'size must be a whole number from 64 to 512.'],
     [{ photo, weight: -1 }, 'weight', 'weight must be a number from 0 to 1e12.'],
     [{ photo, weight: 'Infinity' }, 'weight', 'weight must be a number from 0 to 1e12.'],
     [{ photo, optimizer: 'sgd' }, 'optimizer', 'optimizer must be one of lbfgs, adam.'],

@@ -32,6 +32,9 @@ describe('engine controls in the bot', () => {
     expect(parseBlend('a:2,b:2').map((entry) => entry.weight)).toEqual([0.5, 0.5]);
     expect(() => parseBlend('starry-night:0, udnie')).toThrow('"starry-night:0" is not a style with a weight');
     expect(() => parseBlend('a:x')).toThrow(/not a style with a weight/);
+    // Read as JavaScript reads numbers, or with a piece dropped, these were blends.
+    expect(() => parseBlend('a:0x10, b')).toThrow('"a:0x10" is not a style with a weight');
+    expect(() => parseBlend('a:0.7:3, b')).toThrow('"a:0.7:3" is not a style with a weight');
     expect(() => parseBlend('a, a')).toThrow('A blend names each style once.');
     expect(() => parseBlend('starry-night, Starry-Night')).toThrow('A blend names each style once.');
     // Weights too large to add up (their sum was Infinity, and each share 0).

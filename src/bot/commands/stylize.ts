@@ -15,6 +15,7 @@ import type { ArgsOf, CommandContext, CommandDefinition, Platform } from './type
 import { defineCommand } from './define.ts';
 import { chatOptionsOf, engineOptionsFrom } from './engine-options.ts';
 import { decodeImageOption, decodeStyleOption, inspectImageOption } from './images.ts';
+import { readDecimal } from './validate.ts';
 import { chooseMethod, STYLIZE_MODES } from './stylize-mode.ts';
 import { checkRegionRequest, REGION_OPTIONS } from '../../engine/segmentation/targets.ts';
 import type { CommunitySettings } from '../settings.ts';
@@ -206,9 +207,10 @@ export function parseBlend(text: string, field = 'style_name'): { name: string; 
   if (parts.length === 0) throw new BotError('invalid_option', `"${text}" names no style: write a style's name, or a blend as starry-night:0.7, the-scream:0.3.`, field);
   if (parts.length > MAX_BLEND) throw new BotError('invalid_option', `A blend has at most ${MAX_BLEND} styles.`, field);
   const entries = parts.map((part) => {
-    const [name = '', weightText] = part.split(':').map((piece) => piece.trim());
-    const weight = weightText === undefined ? 1 : Number(weightText);
-    if (!name || !Number.isFinite(weight) || weight <= 0) {
+    const [name = '', weightText, ...rest] = part.split(':').map((piece) => piece.trim());
+    const weight = weightText === undefined ? 1 : readDecimal(weightText);
+    // `starry-night:0.7:3` took 0.7 and dropped the rest.
+    if (!name || !Number.isFinite(weight) || weight <= 0 || rest.length > 0) {
       throw new BotError('invalid_option', `"${part}" is not a style with a weight: write a blend as starry-night:0.7, the-scream:0.3 (weights above 0).`, field);
     }
     return { name, weight };

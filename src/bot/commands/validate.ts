@@ -6,6 +6,17 @@ import type { ArgsOf, CommandDefinition, OptionDefinition } from './types.ts';
 
 const imageSchema = z.object({ bytes: z.instanceof(Uint8Array), name: z.string() });
 
+/** A decimal number as a person types one: `512`, `+0.5`, `.5`, `1e5`, with spaces around. */
+const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
+
+/**
+ * A typed number, or NaN where it is not written in decimals: JavaScript's Number() also reads
+ * `0x100` as 256, `0b1000000` as 64, and an empty text as 0.
+ */
+export function readDecimal(text: string): number {
+  return DECIMAL.test(text) ? Number(text) : Number.NaN;
+}
+
 function schemaFor(name: string, option: OptionDefinition): z.ZodTypeAny {
   switch (option.type) {
     case 'image':
@@ -16,7 +27,8 @@ function schemaFor(name: string, option: OptionDefinition): z.ZodTypeAny {
       const range = `${name} must be ${option.type === 'integer' ? 'a whole number' : 'a number'} from ${formatNumber(option.min)} to ${formatNumber(option.max)}`;
       let schema = z.coerce.number({ invalid_type_error: range }).finite(range).min(option.min, range).max(option.max, range);
       if (option.type === 'integer') schema = schema.int(range);
-      return schema;
+      // Typed (Slack, a mention, the web form), a number is read as written in decimals.
+      return z.preprocess((value) => (typeof value === 'string' ? readDecimal(value) : value), schema);
     }
     case 'choice': {
       const choices = z.enum(option.choices as [string, ...string[]], {
