@@ -1,17 +1,15 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { describeAccepted, kebabCase, parseOptions, schemaOf, type OptionSpec, type OptionSpecs } from '../engine/option-spec.ts';
+import { describeAccepted, kebabCase, parseOptions, readDecimal, schemaOf, type OptionSpec, type OptionSpecs } from '../engine/option-spec.ts';
 
-/** A flag's text as a finite number, or NaN (`Number('')` would be 0). */
-const numberOf = (value: string): number => (value.trim() === '' ? Number.NaN : Number(value));
 const toNumber = (value: string): number => {
-  const number = numberOf(value);
+  const number = readDecimal(value);
   if (!Number.isFinite(number)) throw new InvalidArgumentError('expected a number');
   return number;
 };
 /** `0.7,0.3`: a blend's weights, each above 0 (the engine refuses a style weighted 0, but only once it has started). */
 export const toBlendWeights = (value: string): number[] =>
   value.split(',').map((part) => {
-    const number = numberOf(part);
+    const number = readDecimal(part);
     if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('expected numbers above 0, such as 0.7,0.3');
     return number;
   });

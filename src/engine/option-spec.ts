@@ -168,6 +168,17 @@ export function describeAccepted(spec: OptionSpec): string {
   }
 }
 
+/** A decimal number as a person types one: `512`, `+0.5`, `.5`, `1e5`, with spaces around. */
+const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
+
+/**
+ * A typed number (a flag, a chat option), or NaN where it is not written in decimals: JavaScript's
+ * Number() also reads `0x100` as 256, `0b1000000` as 64, and an empty text as 0.
+ */
+export function readDecimal(text: string): number {
+  return DECIMAL.test(text) ? Number(text) : Number.NaN;
+}
+
 /** `1e12` rather than `1000000000000`; other numbers as they are. */
 export function formatNumber(value: number): string {
   return Math.abs(value) >= 1e5 && Number.isInteger(Math.log10(Math.abs(value))) ? value.toExponential().replace('e+', 'e') : String(value);

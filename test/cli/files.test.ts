@@ -136,6 +136,8 @@ describe('the command line with files it cannot read or write', () => {
 
   it('refuses what is not a number or not an option in one line and a hint, not the whole help', async () => {
     expect(await impasto(['stylize', photo, painting, '--size', '512px'])).toEqual({ code: 2, stderr: "impasto: option '--size <value>' argument '512px' is invalid. expected a number\n(add --help for how to use it)\n" });
+    // Read as JavaScript reads numbers, 0x100 was 256.
+    expect(await impasto(['fast', photo, '--network', 'wave', '--size', '0x100'])).toEqual({ code: 2, stderr: "impasto: option '--size <value>' argument '0x100' is invalid. expected a number\n(add --help for how to use it)\n" });
     expect(await impasto(['fast', photo, '--colour', 'blue'])).toEqual({ code: 2, stderr: "impasto: unknown option '--colour'\n(add --help for how to use it)\n" });
     // A style weighted 0 or less was refused by the engine, after it had started.
     expect(await impasto(['stylize', photo, painting, painting, '--style-weights', '1,-1'])).toEqual({ code: 2, stderr: "impasto: option '--style-weights <list>' argument '1,-1' is invalid. expected numbers above 0, such as 0.7,0.3\n(add --help for how to use it)\n" });

@@ -15,13 +15,13 @@ import type { ArgsOf, CommandContext, CommandDefinition, Platform } from './type
 import { defineCommand } from './define.ts';
 import { chatOptionsOf, engineOptionsFrom } from './engine-options.ts';
 import { decodeImageOption, decodeStyleOption, inspectImageOption } from './images.ts';
-import { readDecimal } from './validate.ts';
 import { chooseMethod, STYLIZE_MODES } from './stylize-mode.ts';
 import { checkRegionRequest, REGION_OPTIONS } from '../../engine/segmentation/targets.ts';
 import type { CommunitySettings } from '../settings.ts';
 import { communityNoun, counted } from '../format.ts';
 import { SAVED_STYLE_NAME } from '../styles/saved.ts';
 import { sharesOf } from '../../engine/blend.ts';
+import { readDecimal } from '../../engine/option-spec.ts';
 
 export function createStylizeCommand(services: BotServices) {
   const { limits } = services;

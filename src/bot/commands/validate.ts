@@ -1,21 +1,10 @@
 import { z } from 'zod';
-import { formatNumber } from '../../engine/option-spec.ts';
+import { formatNumber, readDecimal } from '../../engine/option-spec.ts';
 import { BotError } from '../errors.ts';
 import { nameMeantBy } from '../styles/suggest.ts';
 import type { ArgsOf, CommandDefinition, OptionDefinition } from './types.ts';
 
 const imageSchema = z.object({ bytes: z.instanceof(Uint8Array), name: z.string() });
-
-/** A decimal number as a person types one: `512`, `+0.5`, `.5`, `1e5`, with spaces around. */
-const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
-
-/**
- * A typed number, or NaN where it is not written in decimals: JavaScript's Number() also reads
- * `0x100` as 256, `0b1000000` as 64, and an empty text as 0.
- */
-export function readDecimal(text: string): number {
-  return DECIMAL.test(text) ? Number(text) : Number.NaN;
-}
 
 function schemaFor(name: string, option: OptionDefinition): z.ZodTypeAny {
   switch (option.type) {
