@@ -40,7 +40,10 @@ export class ConfigError extends Error {
 }
 
 export function parseEnvironment<T extends z.ZodTypeAny>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
-  const parsed = schema.safeParse(env);
+  // A variable set empty (`IMPASTO_WEB_PORT=` in a .env file) is an unset one, for every variable
+  // alike: as a number it was 0 (the playground on a random port), as a count an error.
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const parsed = schema.safeParse(set);
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${describeConfigIssue(issue, env[String(issue.path[0])])}`);
   throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

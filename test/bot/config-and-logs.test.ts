@@ -37,6 +37,13 @@ describe('configuration', () => {
     expect(env.IMPASTO_BACKEND).toBeUndefined();
   });
 
+  it('takes every variable set empty as unset (IMPASTO_WEB_PORT= listened on a random port, IMPASTO_MAX_QUEUED_PER_USER= was refused)', async () => {
+    const example = parseEnv(await readFile(new URL('../../.env.example', import.meta.url), 'utf8'));
+    const emptied = Object.fromEntries(Object.keys(example).map((name) => [name, '']));
+    expect(loadBotEnvironment(emptied)).toEqual(loadBotEnvironment({}));
+    expect(loadBotEnvironment({ IMPASTO_WEB_PORT: ' ', SLACK_PORT: '' })).toMatchObject({ IMPASTO_WEB_PORT: 8080, SLACK_PORT: 3000 });
+  });
+
   it('names the variable and what it expects', () => {
     expect(configError({ IMPASTO_MAX_QUEUE: 'lots' })).toBe('Invalid configuration:\n  IMPASTO_MAX_QUEUE: expected a number (got "lots")');
     expect(configError({ IMPASTO_BACKEND: 'gpu' })).toMatch(/IMPASTO_BACKEND: expected one of tensorflow-gpu, webgpu, tensorflow, wasm, cpu \(got "gpu"\)/);
