@@ -146,13 +146,16 @@ describe('/help', () => {
 });
 
 describe('commands typed as text', () => {
-  it('take the words and key=value options; for stylize the first word names the style', () => {
+  it('take the words and key=value options; for stylize the first word names the style, or a blend its words', () => {
     expect(parseCommandText('  style add  Monet size=64 Strength=8 mode= ')).toEqual({ words: ['style', 'add', 'Monet'], options: { size: '64', strength: '8', mode: '' } });
     expect(stylizeArgsOfText(' starry-night please size=1536 ')).toEqual({ style_name: 'starry-night', size: '1536' });
     expect(stylizeArgsOfText('size=1536')).toEqual({ size: '1536' });
     expect(stylizeArgsOfText('')).toEqual({});
     // A style given as key=value is not replaced by a word.
     expect(stylizeArgsOfText('style_name=udnie please')).toEqual({ style_name: 'udnie' });
+    // A blend is several words: each goes on across its comma (the second style was dropped).
+    expect(stylizeArgsOfText('starry-night:0.7, the-scream:0.3 size=512 please')).toEqual({ style_name: 'starry-night:0.7, the-scream:0.3', size: '512' });
+    expect(stylizeArgsOfText('udnie , great-wave ,the-scream please')).toEqual({ style_name: 'udnie , great-wave ,the-scream' });
   });
 
   it('fill, with words, the options not given as key=value, in order: the last takes every word left', () => {

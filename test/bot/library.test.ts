@@ -106,6 +106,23 @@ describe('the style library', () => {
     expect(reply.text).toBe('There is no style "stary-night". Did you mean "starry-night"?');
   });
 
+  it('takes a style named as people write it: with spaces or underscores, or by its title', async () => {
+    const library = harness.bot.library.in('web');
+    for (const written of ['Starry Night', ' starry_night ', 'STARRY  NIGHT']) expect(library.resolve(written).name).toBe('starry-night');
+    expect(library.get('Starry Night')).toBeUndefined();
+    // By its title, whole or up to its comma, as the shipped paintings are titled.
+    const moderator = contextFor('mod', { isModerator: true });
+    const image = { bytes: await readFile(sharedImagePath('style_udnie.jpg')), name: 'udnie.jpg' };
+    await harness.bot.execute('style add', { name: 'pier-light', title: 'Light on the Pier, Anon (1900)', image }, moderator);
+    const own = harness.bot.library.in(moderator.requester.community);
+    for (const written of ['light on the pier', 'Light on the Pier, Anon (1900)']) expect(own.resolve(written).name).toBe('pier-light');
+    await harness.bot.execute('style remove', { name: 'pier-light' }, moderator);
+    const content = { bytes: await readFile(sharedImagePath('content_dog.jpg')), name: 'dog.jpg' };
+    const reply = await harness.bot.execute('stylize', { content, style_name: 'Starry Night:0.7, the scream:0.3' }, contextFor('alice'));
+    expect(reply.text).toMatch(/^Queued job \w+ \(starry-night 70% \+ the-scream 30%\)/);
+    await harness.bot.execute('cancel', { job: reply.jobId! }, contextFor('alice'));
+  });
+
   it('lets moderators add and remove styles, and nobody else', async () => {
     const image = { bytes: await readFile(sharedImagePath('style_udnie.jpg')), name: 'udnie.jpg' };
     const refused = await harness.bot.execute('style add', { name: 'picabia', image }, contextFor('bob'));
@@ -226,6 +243,10 @@ describe('the style library', () => {
       expect(first.bot.library.in('web').suggest('hokusai')[0]?.name).toBe('great-wave');
       // And a style named by its painter is refused with the name to use.
       expect(first.bot.precheck('stylize', { content: pictureToFetch('photo.jpg'), style_name: 'van gogh' }, contextFor('alice'))?.text).toBe('There is no style "van gogh". Did you mean "starry-night"?');
+      // The name that begins as typed first: "the" suggested the three other paintings titled "The …".
+      expect(first.bot.precheck('stylize', { content: pictureToFetch('photo.jpg'), style_name: 'the' }, contextFor('alice'))?.text).toBe('There is no style "the". Did you mean "the-scream" or "great-wave" or "shipwreck-minotaur"?');
+      // A painting named by its title, up to the painter.
+      expect(first.bot.library.in('web').resolve('The Starry Night').name).toBe('starry-night');
       const reply = await first.bot.execute('style remove', { name: 'the-scream' }, contextFor('mod', { isModerator: true }));
       expect(reply.refusal).toBeUndefined();
     } finally {

@@ -29,13 +29,30 @@ export function parseCommandText(text: string): ParsedText {
 const TOKEN = /(?<=^|\s)(?:([a-z_]+)=(?:"([^"]*)"|“([^”]*)”|(\S*))(?=\s|$)|(\S+))/gi;
 
 /**
- * Stylize's arguments from typed text: the first word names the style (`style_name`), the rest is
- * `key=value` options; other words are left alone ("@impasto starry-night please").
+ * Stylize's arguments from typed text: the first word names the style (`style_name`), or a blend
+ * its words and commas go on into; the rest is `key=value` options; other words are left alone
+ * ("@impasto starry-night please").
  */
 export function stylizeArgsOfText(text: string): Record<string, string> {
   const { words, options } = parseCommandText(text);
-  // The word fills style_name unless it was given as key=value, as words do in optionsFromWords.
-  return { ...(words[0] ? { style_name: words[0] } : {}), ...options };
+  const style = styleWordsOf(words);
+  // The words fill style_name unless it was given as key=value, as words do in optionsFromWords.
+  return { ...(style ? { style_name: style } : {}), ...options };
+}
+
+/**
+ * The first word, and the words a blend goes on into across a comma: `starry-night:0.7, the-scream:0.3`
+ * is two words, and the second was dropped (the blend painted as starry-night alone).
+ */
+function styleWordsOf(words: readonly string[]): string | undefined {
+  const [first, ...rest] = words;
+  if (!first) return undefined;
+  let style = first;
+  for (const word of rest) {
+    if (!style.endsWith(',') && !word.startsWith(',')) break;
+    style += ` ${word}`;
+  }
+  return style;
 }
 
 /** An option that words may fill: one word, or what `take` reads; the last takes every word left. */

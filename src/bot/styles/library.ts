@@ -154,7 +154,7 @@ export class CommunityStyles {
 
   /** The style called `name`, or a `BotError` that suggests the closest names. */
   resolve(name: string, field = 'style_name'): Style {
-    const style = this.get(name.trim());
+    const style = this.get(name.trim()) ?? this.namedAs(name);
     if (style) return style;
     // /stylize takes the saved style alone, before any library name is looked up.
     if (name.trim() === SAVED_STYLE_NAME) {
@@ -164,9 +164,23 @@ export class CommunityStyles {
     const names = styles.map((entry) => entry.name);
     if (names.length === 0) throw new BotError('unknown_style', `There is no style "${name}": the style library is empty. Upload a style image instead.`, field);
     // A painter or a painting's title ("van gogh") names the style as surely as a slip of its name does.
-    const suggestions = [...new Set([...styles.filter((style) => styleMatches(style, name)).map((style) => style.name), ...closestNames(name, names)])].slice(0, 3);
+    // Names that begin as it does first: "the" suggested three paintings titled "The …" before the-scream.
+    const query = name.trim().toLowerCase();
+    const matching = styles.filter((style) => styleMatches(style, name)).map((style) => style.name).sort((a, b) => Number(!a.startsWith(query)) - Number(!b.startsWith(query)));
+    const suggestions = [...new Set([...matching, ...closestNames(name, names)])].slice(0, 3);
     const hint = suggestions.length > 0 ? ` Did you mean ${suggestions.map((entry) => `"${entry}"`).join(' or ')}?` : ` Try one of: ${names.slice(0, 10).join(', ')}.`;
     throw new BotError('unknown_style', `There is no style "${name}".${hint}`, field);
+  }
+
+  /**
+   * The style a name written as people write it names: with spaces or underscores for its dashes
+   * ("Starry Night", `starry_night`), or by its title, whole or up to its comma ("The Starry Night"
+   * of "The Starry Night, Vincent van Gogh (1889)"; a style added as `wave2` titled "My Wave").
+   */
+  private namedAs(written: string): Style | undefined {
+    const wanted = written.trim().toLowerCase().replace(/\s+/g, ' ');
+    const titled = (style: Style) => [style.title, style.title.split(',')[0]!].some((title) => title.trim().toLowerCase().replace(/\s+/g, ' ') === wanted);
+    return this.get(wanted.replace(/[\s_]+/g, '-')) ?? this.list().find(titled);
   }
 
   /** Styles for autocomplete: those whose name contains the typed text first, then the closest. */
