@@ -85,6 +85,7 @@ describe('impasto styles remove', () => {
     expect(after.library.releasedNetworks()).toEqual(['trained:shared-udnie']);
     after.close();
     expect(await impasto('styles', 'remove', 'the-screem')).toEqual({ code: 2, stdout: '', stderr: 'impasto: There is no style "the-screem". Did you mean "the-scream"?\n' });
+    expect(await impasto('styles', 'remove', ' ')).toEqual({ code: 2, stdout: '', stderr: 'impasto: Name the style to remove: impasto styles list shows them.\n' });
     // Imported again, it is new to every community: the one that had hidden the old one sees it.
     expect((await runImpasto(['styles', 'import', join(root, 'paintings')], { env })).code).toBe(0);
     ({ stdout } = await impasto('styles', 'list', '--community', 'discord:42'));

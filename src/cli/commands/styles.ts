@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadBotEnvironment } from '../../bot/config.ts';
 import { commandLimitsFor } from '../../bot/limits.ts';
+import { InputError } from '../../engine/errors.ts';
 import { importStyles } from '../../bot/styles/import.ts';
 import { formatStyleList, listStyles, removeSharedStyle, withLibrary } from '../styles.ts';
 
@@ -31,6 +32,8 @@ export function define(command: Command): void {
     .description("remove a shared style for every community (a community's own styles are its moderators' to remove, with /style remove)")
     .argument('<name>', 'the style')
     .action(async (name: string) => {
+      // `''` was looked up, and every name "contains" it: "There is no style "". Did you mean …".
+      if (name.trim() === '') throw new InputError('invalid_option', 'Name the style to remove: impasto styles list shows them.');
       const env = loadBotEnvironment();
       const { removed, warning } = await withLibrary(env, (library) => removeSharedStyle(library, name, env.IMPASTO_STYLES_DIR));
       process.stderr.write(`removed ${removed.name} (${removed.title}) for every community; jobs already queued with it still run\n${warning ? `${warning}\n` : ''}`);
