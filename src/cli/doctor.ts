@@ -148,7 +148,10 @@ function examineData(env: DataEnvironment): DoctorReport['data'] {
 async function examineFfmpeg(): Promise<DoctorReport['ffmpeg']> {
   try {
     const { stdout } = await promisify(execFile)('ffmpeg', ['-version']);
-    return { ok: true, version: stdout.split('\n')[0]?.trim(), note: 'video clips (MP4, WebM, MOV) in and out' };
+    // "ffmpeg version 5.1.6-0+deb12u1 Copyright (c) 2000-2024 the FFmpeg developers": its number.
+    const firstLine = stdout.split('\n')[0]?.trim() ?? '';
+    const version = /^ffmpeg version (\S+)/.exec(firstLine)?.[1];
+    return { ok: true, version: version ? `ffmpeg ${version}` : firstLine, note: 'video clips (MP4, WebM, MOV) in and out' };
   } catch {
     return { ok: false, note: 'not found: videos are refused with a clear message (animated GIF and WebP still work); install ffmpeg for them' };
   }
@@ -191,7 +194,7 @@ export function formatReport(report: DoctorReport): string {
   const mark = (ok: boolean) => (ok ? 'ok  ' : 'no  ');
   const { machine, engine, gpu, weights, training, data, ffmpeg, redis, discord, slack } = report;
   const lines = [
-    `machine   node ${machine.node}, ${machine.platform}, ${machine.cpus}`,
+    `    machine   node ${machine.node}, ${machine.platform}, ${machine.cpus}`,
     `${mark(engine.ok)}engine    ${engine.ok ? `TensorFlow.js ${engine.backend}, objective on ${engine.objective}` : 'cannot start'}`,
     ...engine.reasons.map((reason) => `            ${reason}`),
     `${mark(gpu.found)}GPU       ${gpu.found ? `${gpu.adapter}: buffers up to ${gpu.maxBufferMiB} MiB, pictures up to about ${gpu.largestSide} px square` : gpu.reason}`,

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMPASTO_BIN } from '../helpers/app.ts';
-import type { DoctorReport } from '../../src/cli/doctor.ts';
+import { formatReport, type DoctorReport } from '../../src/cli/doctor.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { BOT_TOKEN as DISCORD_TOKEN, BOT_USER, startFakeDiscord } from '../fakes/discord/server.ts';
 import { APP_TOKEN as SLACK_APP_TOKEN, BOT_TOKEN as SLACK_BOT_TOKEN, startFakeSlack } from '../fakes/slack/server.ts';
@@ -41,7 +41,11 @@ describe('impasto doctor', () => {
     expect(report.weights.vgg19.note).toMatch(/^blocks up to conv3_4 only/);
     expect(report.weights.fastNetworks).toEqual(['scream', 'udnie', 'wave', 'wreck']);
     expect(report.weights.segmentation).toBe(true);
-    expect(report.ffmpeg.ok).toBe(true);
+    expect(report.ffmpeg).toMatchObject({ ok: true, version: expect.stringMatching(/^ffmpeg \d[^ ]*$/) });
+    // As a terminal shows it: a mark, then the labels in one column (the machine's line began where the marks do).
+    const lines = formatReport(report).split('\n');
+    expect(lines[0]).toMatch(/^ {4}machine {3}node v\d+/);
+    for (const line of lines) expect(line).toMatch(/^(ok {2}|no {2}| {4})([a-zA-Z0-9-]+ +\S| {8,}\S)/);
     // The test's Redis runs with AOF, fsync every second, as the README recommends.
     expect(report.redis).toMatchObject({ configured: true, ok: true, persistence: 'AOF, appendfsync everysec', eviction: 'noeviction', note: 'reachable; jobs go to `impasto worker`s' });
   });
