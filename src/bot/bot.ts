@@ -8,6 +8,7 @@ import { hasSegmentationModel, SEGMENTATION_CACHE_DIR } from '../engine/segmenta
 import { decodeFirstFrame } from '../engine/clip/decode.ts';
 import { encodePng } from '../engine/image.ts';
 import { InputError } from '../engine/errors.ts';
+import { checkTrainingFolder } from '../engine/train/photos.ts';
 import { createSettingsCommand } from './commands/settings.ts';
 import { SettingsStore, type CommunitySettings } from './settings.ts';
 import { createContestEnterCommand } from './commands/contest-enter.ts';
@@ -283,6 +284,10 @@ export function createBot(options: BotOptions): Bot {
           throw error instanceof InputError ? new ConfigError(`IMPASTO_STYLES_DIR: ${error.message}`) : error;
         });
         logger.info({ added: report.added, skipped: report.skipped.length }, 'style library seeded');
+      }
+      if (env.IMPASTO_TRAINING_PHOTOS_DIR) {
+        // Not a reason to stop: only /style train needs it, and it says the same to the moderator.
+        await checkTrainingFolder(env.IMPASTO_TRAINING_PHOTOS_DIR).catch((error: unknown) => logger.warn(`IMPASTO_TRAINING_PHOTOS_DIR: ${error instanceof Error ? error.message : String(error)} /style train refuses until it can be used.`));
       }
       await runtime.start();
       contests.resume();

@@ -168,7 +168,7 @@ describe('training across a restart', () => {
 });
 
 describe('training photos in chat', () => {
-  it('says when training is not set up, or its folder has nothing to learn from', async () => {
+  it('says when training is not set up, or its folder has nothing to learn from (to the operator at the start too)', async () => {
     const off = await startTestBot(TINY);
     try {
       await addStyle(off, 'starry');
@@ -182,6 +182,9 @@ describe('training photos in chat', () => {
     try {
       await addStyle(bare, 'starry');
       expect((await bare.bot.execute('style train', { name: 'starry' }, moderator)).text).toMatch(/no JPEG or PNG photos/);
+      // Said at the start too, in the operator's log: they read that before a moderator asks.
+      const warnings = bare.logLines.filter((line) => line.includes('"level":40') && line.includes('IMPASTO_TRAINING_PHOTOS_DIR'));
+      expect(warnings.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual([`IMPASTO_TRAINING_PHOTOS_DIR: The photo folder ${empty} has no JPEG or PNG photos to train on. /style train refuses until it can be used.`]);
     } finally {
       await bare.stop();
       await rm(empty, { recursive: true, force: true });

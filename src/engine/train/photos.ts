@@ -50,8 +50,16 @@ export async function sampleOfTrainingPhotos(dir: string): Promise<{ readonly na
   return { name: basename(path!), path: path! };
 }
 
-/** The paths of the folder's photos that decode, sorted; an `InputError` saying why when there are none. */
-async function readablePhotosOf(dir: string, exclude: readonly string[] = []): Promise<string[]> {
+/**
+ * Refuses, as training would, a folder that cannot be read or holds no JPEG or PNG file: from its
+ * listing alone, cheap enough for every start (whether the photos decode is training's to find).
+ */
+export async function checkTrainingFolder(dir: string): Promise<void> {
+  await photoFilesOf(dir);
+}
+
+/** The folder's JPEG and PNG files (not `exclude`), sorted; an `InputError` saying why when there are none. */
+async function photoFilesOf(dir: string, exclude: readonly string[] = []): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => {
     throw new InputError('invalid_option', `The photo folder ${dir} cannot be read: give a folder of JPEG or PNG photos.`, 'photos');
   });
@@ -61,6 +69,12 @@ async function readablePhotosOf(dir: string, exclude: readonly string[] = []): P
     .map((entry) => join(dir, entry.name))
     .sort();
   if (candidates.length === 0) throw new InputError('invalid_option', `The photo folder ${dir} has no JPEG or PNG photos to train on.`, 'photos');
+  return candidates;
+}
+
+/** The paths of the folder's photos that decode, sorted; an `InputError` saying why when there are none. */
+async function readablePhotosOf(dir: string, exclude: readonly string[] = []): Promise<string[]> {
+  const candidates = await photoFilesOf(dir, exclude);
   const readable = (await Promise.all(candidates.map(async (path) => ((await isDecodable(path)) ? path : undefined)))).filter((path) => path !== undefined);
   if (readable.length === 0) throw new InputError('invalid_option', `None of the ${candidates.length} photos in ${dir} can be read as an image.`, 'photos');
   return readable;
