@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { describeAdapter, probeWebGpu, type GpuAdapterInfo, type GpuProbe, type ProbeOptions } from './webgpu.ts';
 
 /**
@@ -58,6 +57,9 @@ const realEnvironment: BackendEnvironment = {
   importModule: (specifier) => import(specifier),
   probeGpu: probeWebGpu,
   activate: async (tfBackend) => {
+    // TensorFlow.js is loaded here, not with this module: the configuration reads the names above,
+    // and a command's help or `impasto status` need not wait for it.
+    const tf = await import('@tensorflow/tfjs-core');
     // TensorFlow.js's console notes are not for impasto's users: the cpu backend's first tensor
     // printed a banner telling them to install tfjs-node, amid `impasto train-style`'s lines and the
     // bot's JSON logs (impasto chooses the backend itself, and `impasto doctor` says why).

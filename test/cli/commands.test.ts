@@ -29,6 +29,16 @@ describe('the command line loads only the command it runs', () => {
     expect(await impastoForbidding(forbidden, ['stylise'])).toEqual({ code: 2, stdout: '', stderr: "impasto: unknown command 'stylise'\n(Did you mean stylize?)\n(add --help for how to use it)\n" });
   });
 
+  it('shows the help of the commands that read the configuration or examine the machine without loading TensorFlow.js or the queue', async () => {
+    // `impasto doctor --help` took 2.6 s: its module loaded every part of impasto to print two options.
+    const forbidden = [...CHAT_LIBRARIES, '@tensorflow/tfjs-core', 'onnxruntime-node'];
+    for (const command of ['doctor', 'status']) {
+      const help = await impastoForbidding(forbidden, [command, '--help']);
+      expect(help.stderr, command).toBe('');
+      expect(help.stdout, command).toMatch(new RegExp(`^Usage: impasto ${command} `));
+    }
+  });
+
   it("defines the command asked for, or whose help is asked for, with all its options", async () => {
     for (const args of [['stylize', '--help'], ['help', 'stylize']]) {
       const help = await impastoForbidding(CHAT_LIBRARIES, args);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LossRecord } from '../../engine/methods/method.ts';
 import type { LossTerms } from '../../engine/optimizers/objective.ts';
-import { DEFAULT_METHOD, type MethodName } from '../../engine/methods/index.ts';
+import { DEFAULT_METHOD, type MethodName } from '../../engine/methods/names.ts';
 import { DEFAULT_STRENGTH, STRENGTH_RANGE, type StylizeOptionsInput } from '../../engine/options.ts';
 import type { Target } from '../../engine/segmentation/targets.ts';
 import type { Db } from '../database.ts';

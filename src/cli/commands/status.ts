@@ -4,7 +4,6 @@ import type { Command } from 'commander';
 import { loadBotEnvironment } from '../../bot/config.ts';
 import { openDatabase } from '../../bot/database.ts';
 import { dataDirsOf } from '../../bot/files.ts';
-import { formatClusterStatus, readClusterStatus } from '../../bot/jobs/redis/status.ts';
 import { JobStore } from '../../bot/jobs/store.ts';
 
 /** The jobs running, then those waiting in order, in the bot's job store at `database`. */
@@ -23,6 +22,8 @@ export function define(command: Command): void {
   command.option('--json', 'print JSON instead of lines').action(async (flags: { json?: boolean }) => {
     const env = loadBotEnvironment();
     if (env.REDIS_URL) {
+      // BullMQ and ioredis only where there is a Redis to ask.
+      const { formatClusterStatus, readClusterStatus } = await import('../../bot/jobs/redis/status.ts');
       const status = await readClusterStatus(env.REDIS_URL, env.IMPASTO_REDIS_PREFIX);
       process.stdout.write(`${flags.json ? JSON.stringify(status, null, 2) : formatClusterStatus(status)}\n`);
       return;

@@ -1,6 +1,7 @@
 import { InputError } from '../errors.ts';
 import { trainedNetworkName } from '../option-spec.ts';
 import type { EngineMethod } from './method.ts';
+import type { MethodName } from './names.ts';
 import { bestMethod } from './best.ts';
 import { fastMethod } from './fast.ts';
 import { optimiseMethod } from './optimise.ts';
@@ -12,10 +13,9 @@ export const ENGINE_METHODS = {
   fast: fastMethod,
   best: bestMethod,
   train: trainMethod,
-} as const satisfies Record<string, EngineMethod>;
+} as const satisfies Record<MethodName, EngineMethod>;
 
-export type MethodName = keyof typeof ENGINE_METHODS;
-export const DEFAULT_METHOD: MethodName = 'optimise';
+export { DEFAULT_METHOD, METHOD_NAMES, type MethodName } from './names.ts';
 
 export function methodNamed(name: string): EngineMethod {
   const method = (ENGINE_METHODS as Record<string, EngineMethod>)[name];
