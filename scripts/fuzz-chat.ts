@@ -56,8 +56,8 @@ const DISCORD_USERS: { user: FakeUser; permissions: bigint }[] = [
 ];
 // Blends' odd shapes too: commas alone (",,," reached a job as a blend of no style), one style twice in
 // two cases, weights whose sum is Infinity.
-const STYLE_TEXTS = ['starry-night', 'the-scream', 'udnie', 'mine', 'Starry Night', 'starry-night:0.5,the-scream:0.5', 'starry-night:-1', 'a:b:c', '', ' ', '../x', 'x'.repeat(3000), '😀', '\u0000', 'trained:../../x', '__other__', '__saved__', 'your saved style', 'my-style', 'my-style:0.5,udnie:0.5', ',,,', ':', 'starry-night:', 'starry-night, Starry-Night', 'starry-night:1e308,the-scream:1e308'];
-const TEXTS = [...STYLE_TEXTS, '2h', '0s', '-1d', '9999d', '2026-12-24T18:00Z', '2026-12-24T18:00+14:00', '2026-02-30', '1999-01-01T00:00Z', 'tomorrow', 'true', 'null', '{}', '1e309'];
+const STYLE_TEXTS = ['starry-night', 'the-scream', 'udnie', 'mine', 'Starry Night', 'starry-night:0.5,the-scream:0.5', 'starry-night:-1', 'a:b:c', '', ' ', '../x', 'x'.repeat(3000), '😀', '\u0000', 'trained:../../x', '__other__', '__saved__', 'your saved style', 'my-style', 'my-style:0.5,udnie:0.5', ',,,', ':', 'starry-night:', 'starry-night, Starry-Night', 'starry-night:1e308,the-scream:1e308', 'starry-night:0.7, the-scream:0.3', 'starry_night', 'The Starry Night', 'starry-night:0x1,udnie', 'starry-night:0.7:3'];
+const TEXTS = [...STYLE_TEXTS, '2h', '0s', '-1d', '9999d', '2026-12-24T18:00Z', '2026-12-24T18:00+14:00', '2026-02-30', '1999-01-01T00:00Z', 'tomorrow', 'true', 'null', '{}', '1e309', '0x100', '0b1000000', ' 512 ', '.5'];
 const NUMBERS = [0, -1, 1, 2, 3.5, 64, 96, 97, 1024, 2 ** 31, 2 ** 53, -(2 ** 53), 1e308, 0.1, 4, 10, 300, 200_000];
 const DISCORD_TYPE_OF: Record<OptionDefinition['type'], number> = { image: 11, integer: 4, number: 10, choice: 3, text: 3, boolean: 5 };
 
