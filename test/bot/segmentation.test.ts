@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UploadedImage } from '../../src/bot/commands/types.ts';
@@ -65,5 +67,23 @@ describe('target and background_style in chat', () => {
     expect(both.refusal?.field).toBe('mask');
     const unknown = await harness.bot.execute('stylize', { content: person, style_name: 'the-scream', background_style: 'no-such-style' }, contextFor('dan'));
     expect(unknown.refusal?.field).toBe('background_style');
+  });
+
+  it('refuses a target or a background style at once where no person model is installed, beside the option given (always target: it has a default), and paints the rest', async () => {
+    const bare = await startTestBot({ IMPASTO_DEFAULT_LIBRARY: 'true', IMPASTO_SEGMENTATION_WEIGHTS_DIR: join(tmpdir(), `impasto-no-model-${process.pid}`) });
+    try {
+      const refusal = 'This bot has no person-segmentation model installed, so it cannot find the person in a photo (its operator can run `impasto weights download`). Leave target and background_style empty.';
+      const targeted = await bare.bot.execute('stylize', { content: person, style_name: 'the-scream', target: 'person' }, contextFor('erin'));
+      expect(targeted).toMatchObject({ text: refusal, refusal: { field: 'target' } });
+      const split = await bare.bot.execute('stylize', { content: person, style_name: 'the-scream', background_style: 'great-wave' }, contextFor('erin'));
+      expect(split).toMatchObject({ text: refusal, refusal: { field: 'background_style' } });
+      // A mask of one's own needs no model; nor does painting everything.
+      const masked = await bare.bot.execute('stylize', { content: person, style_name: 'the-scream', mask: person }, contextFor('erin'));
+      const everything = await bare.bot.execute('stylize', { content: person, style_name: 'the-scream', target: 'everything' }, contextFor('fay'));
+      for (const reply of [masked, everything]) expect(reply.text).toMatch(/^Queued job /);
+      expect(bare.bot.jobsOf('web', 'erin')).toHaveLength(1);
+    } finally {
+      await bare.stop();
+    }
   });
 });

@@ -16,7 +16,7 @@ import { defineCommand } from './define.ts';
 import { chatOptionsOf, engineOptionsFrom } from './engine-options.ts';
 import { decodeImageOption, decodeStyleOption, inspectImageOption } from './images.ts';
 import { chooseMethod, STYLIZE_MODES } from './stylize-mode.ts';
-import { checkRegionRequest, REGION_OPTIONS } from '../../engine/segmentation/targets.ts';
+import { checkRegionRequest, needsSegmentation, REGION_OPTIONS } from '../../engine/segmentation/targets.ts';
 import type { CommunitySettings } from '../settings.ts';
 import { communityNoun, counted } from '../format.ts';
 import { SAVED_STYLE_NAME } from '../styles/saved.ts';
@@ -93,10 +93,10 @@ function planStylize(services: BotServices, definition: StylizeDefinition, conte
   const library = services.library.in(context.requester.community);
   const blend = args.style_name ? parseBlend(args.style_name).map(({ name, weight }) => ({ style: library.resolve(name), weight })) : undefined;
   const backgroundBlend = args.background_style ? parseBlend(args.background_style, 'background_style').map(({ name, weight }) => ({ style: library.resolve(name, 'background_style'), weight })) : undefined;
-  checkRegionRequest({ mask: args.mask !== undefined, target: args.target, split: backgroundBlend !== undefined });
-  const segments = backgroundBlend !== undefined || (args.target !== undefined && args.target !== 'everything');
-  if (segments && !services.canSegment()) {
-    throw new BotError('invalid_option', 'This bot has no person-segmentation model installed, so it cannot find the person in a photo (its operator can run `impasto weights download`). Leave target and background_style empty.', args.target ? 'target' : 'background_style');
+  const region = { mask: args.mask !== undefined, target: args.target, split: backgroundBlend !== undefined };
+  checkRegionRequest(region);
+  if (needsSegmentation(region) && !services.canSegment()) {
+    throw new BotError('invalid_option', 'This bot has no person-segmentation model installed, so it cannot find the person in a photo (its operator can run `impasto weights download`). Leave target and background_style empty.', region.split ? 'background_style' : 'target');
   }
   const { method, network, backgroundNetwork } = chooseMethod({
     asked: args.mode,
