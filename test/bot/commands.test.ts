@@ -166,6 +166,9 @@ describe('commands typed as text', () => {
     expect(contestStart('great-wave 2h Winter waves')).toEqual({ style_name: 'great-wave', ends: '2h', title: 'Winter waves' });
     expect(contestStart('great-wave 2026-12-24 18:00 UTC Winter waves')).toEqual({ style_name: 'great-wave', ends: '2026-12-24 18:00 UTC', title: 'Winter waves' });
     expect(contestStart('great-wave ends=2h Snow at dusk')).toEqual({ style_name: 'great-wave', ends: '2h', title: 'Snow at dusk' });
+    // A duration in words is the end's too ("2" was the end, and "hours Winter waves" the title).
+    expect(contestStart('great-wave 2 hours Winter waves')).toEqual({ style_name: 'great-wave', ends: '2 hours', title: 'Winter waves' });
+    expect(contestStart('great-wave 1 day and 12 hours Winter waves')).toEqual({ style_name: 'great-wave', ends: '1 day and 12 hours', title: 'Winter waves' });
     expect(contestStart('style_name=great-wave 3d title="Spring rain"')).toEqual({ style_name: 'great-wave', ends: '3d', title: 'Spring rain' });
     expect(contestStart('great-wave')).toEqual({ style_name: 'great-wave', ends: undefined, title: undefined });
     const styleAdd = (text: string) => {

@@ -100,6 +100,9 @@ describe('contest rules', () => {
     expect(parseEndTime('2h', 0)).toBe(2 * HOUR);
     expect(parseEndTime('1d12h', 0)).toBe(36 * HOUR);
     expect(parseEndTime('90m', 0)).toBe(90 * 60_000);
+    // As people write durations too.
+    for (const [written, ms] of [['1.5h', 90 * 60_000], ['2 hours', 2 * HOUR], ['30 min', 30 * 60_000], ['1 day and 12 hours', 36 * HOUR], ['2h 30m', 150 * 60_000], ['1 week', 168 * HOUR], ['45 secs', 45_000]] as const) expect(parseEndTime(written, 0), written).toBe(ms);
+    expect(() => parseEndTime('2 months', 0)).toThrow('"2 months" is not a duration or a date');
     expect(parseEndTime('2026-12-24T18:00Z', clock)).toBe(Date.parse('2026-12-24T18:00Z'));
     expect(() => parseEndTime('5s', 0)).toThrow('at least 10 seconds');
     expect(() => parseEndTime('0h', clock)).toThrow('at least 10 seconds');

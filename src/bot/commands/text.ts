@@ -1,4 +1,4 @@
-import { isDateText } from '../contests/end-time.ts';
+import { isDateText, isDurationText } from '../contests/end-time.ts';
 
 /**
  * A command as it is typed in a message rather than a form: Slack's `/stylize starry-night size=384`,
@@ -85,13 +85,13 @@ export function optionsFromWords(words: readonly string[], typed: Readonly<Recor
 
 /**
  * An end written as a date with a time of day ("2026-12-24 18:00", "… 18:00 UTC", "… 18:00 +01:00")
- * is several words, which belong to the end and not to the title: the most words, up to three, that
- * read as one date.
+ * or as a duration in words ("2 hours", "1 day and 12 hours") is several words, which belong to the
+ * end and not to the title: the most words, up to five, that read as one date or one duration.
  */
 function splitEnds(words: readonly string[]): [ends: string | undefined, rest: readonly string[]] {
-  for (let count = Math.min(3, words.length); count > 1; count--) {
+  for (let count = Math.min(5, words.length); count > 1; count--) {
     const ends = words.slice(0, count).join(' ');
-    if (isDateText(ends)) return [ends, words.slice(count)];
+    if (isDateText(ends) || isDurationText(ends)) return [ends, words.slice(count)];
   }
   return [words[0], words.slice(1)];
 }

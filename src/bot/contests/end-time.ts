@@ -5,17 +5,17 @@ import { formatWhen } from '../format.ts';
 export const DURATION_RANGE = { minMs: 10_000, maxMs: 30 * 86_400_000 } as const;
 
 /**
- * When a contest ends: a duration ("90m", "2h", "1d12h", "45s") from now, or a date ("2026-12-24",
- * "2026-12-24 18:00", "2026-12-24T18:00+01:00"). Between 10 seconds and 30 days.
+ * When a contest ends: a duration ("90m", "2h", "1d12h", "45s", "1.5h", "2 hours", "1 day 12 hours")
+ * from now, or a date ("2026-12-24", "2026-12-24 18:00", "2026-12-24T18:00+01:00"). Between 10
+ * seconds and 30 days.
  */
 export function parseEndTime(text: string, now: number): number {
   const trimmed = text.trim().toLowerCase();
-  const units: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
   let endsAt: number | undefined;
-  if (/^(\d+\s*[smhdw]\s*)+$/.test(trimmed)) {
+  if (isDurationText(trimmed)) {
     let total = 0;
-    for (const match of trimmed.matchAll(/(\d+)\s*([smhdw])/g)) total += Number(match[1]) * units[match[2]!]!;
-    endsAt = now + total;
+    for (const [, amount, unit] of trimmed.matchAll(DURATION_PART)) total += Number(amount) * (UNIT_MS[unit!] ?? UNIT_MS[unit!.replace(/s$/, '')]!);
+    endsAt = now + Math.round(total);
   } else if (/^\d{4}-\d{2}-\d{2}/.test(trimmed)) {
     endsAt = parseDate(trimmed, text);
     if (endsAt !== undefined && endsAt <= now) {
@@ -28,6 +28,23 @@ export function parseEndTime(text: string, now: number): number {
   if (endsAt - now < DURATION_RANGE.minMs) throw new BotError('invalid_option', 'A contest must run for at least 10 seconds (and end in the future).', 'ends');
   if (endsAt - now > DURATION_RANGE.maxMs) throw new BotError('invalid_option', 'A contest can run for at most 30 days.', 'ends');
   return endsAt;
+}
+
+/** A duration's units, as written short or in words ("h", "hr", "hour"; a plural's "s" is taken off where the unit is not "s"). */
+const UNIT_MS: Record<string, number> = {
+  ...Object.fromEntries(['', 'ec', 'econd'].map((rest) => [`s${rest}`, 1000])),
+  ...Object.fromEntries(['', 'in', 'inute'].map((rest) => [`m${rest}`, 60_000])),
+  ...Object.fromEntries(['', 'r', 'our'].map((rest) => [`h${rest}`, 3_600_000])),
+  ...Object.fromEntries(['', 'ay'].map((rest) => [`d${rest}`, 86_400_000])),
+  ...Object.fromEntries(['', 'k', 'eek'].map((rest) => [`w${rest}`, 604_800_000])),
+};
+const UNIT = '(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|w)';
+const DURATION_PART = new RegExp(`(\\d+(?:\\.\\d+)?)\\s*${UNIT}(?![a-z])`, 'g');
+const DURATION_PATTERN = new RegExp(`^(\\d+(?:\\.\\d+)?\\s*${UNIT}(?![a-z])[\\s,]*(and\\s+)?)+$`);
+
+/** Whether `text` is written as a duration `parseEndTime` reads ("2h", "1 day 12 hours"). */
+export function isDurationText(text: string): boolean {
+  return DURATION_PATTERN.test(text.trim().toLowerCase());
 }
 
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})(?:[t ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(z|utc|[+-]\d{2}:?\d{2})?$/;
