@@ -32,7 +32,7 @@ describe('the command line loads only the command it runs', () => {
   it('shows the help of the commands that read the configuration or examine the machine without loading TensorFlow.js or the queue', async () => {
     // `impasto doctor --help` took 2.6 s: its module loaded every part of impasto to print two options.
     const forbidden = [...CHAT_LIBRARIES, '@tensorflow/tfjs-core', 'onnxruntime-node'];
-    for (const command of ['doctor', 'status']) {
+    for (const command of ['doctor', 'status', 'styles', 'weights']) {
       const help = await impastoForbidding(forbidden, [command, '--help']);
       expect(help.stderr, command).toBe('');
       expect(help.stdout, command).toMatch(new RegExp(`^Usage: impasto ${command} `));

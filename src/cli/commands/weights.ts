@@ -3,7 +3,6 @@ import { loadEngineEnvironment } from '../../bot/config.ts';
 import { downloadFastNetworks } from '../../engine/fast/download.ts';
 import { FAST_CACHE_DIR } from '../../engine/fast/manifest.ts';
 import { downloadSegmentationModel, hasSegmentationModel, SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
-import { DEFAULT_CACHE_DIR, downloadWeights } from '../../engine/weights.ts';
 import { createDownloadProgressBar } from '../progress-bar.ts';
 
 /**
@@ -19,6 +18,8 @@ export function define(command: Command): void {
     .addOption(new Option('--only <which>', 'only one of them').choices(['vgg19', 'fast', 'segmentation']))
     .action(async (flags: { url?: string; fastUrl?: string; only?: string }) => {
       const env = loadEngineEnvironment();
+      // The VGG-19 loader brings TensorFlow.js, which the help page need not wait for.
+      const { DEFAULT_CACHE_DIR, downloadWeights } = await import('../../engine/weights.ts');
       const wanted = (which: string) => flags.only === undefined || flags.only === which;
       if (wanted('vgg19')) {
         const dir = env.IMPASTO_WEIGHTS_DIR ?? DEFAULT_CACHE_DIR;
