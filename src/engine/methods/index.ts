@@ -15,7 +15,7 @@ export const ENGINE_METHODS = {
   train: trainMethod,
 } as const satisfies Record<MethodName, EngineMethod>;
 
-export { DEFAULT_METHOD, METHOD_NAMES, type MethodName } from './names.ts';
+export { DEFAULT_METHOD, type MethodName } from './names.ts';
 
 export function methodNamed(name: string): EngineMethod {
   const method = (ENGINE_METHODS as Record<string, EngineMethod>)[name];
