@@ -154,13 +154,14 @@ export class CommunityStyles {
 
   /** The style called `name`, or a `BotError` that suggests the closest names. */
   resolve(name: string, field = 'style_name'): Style {
-    const style = this.get(name.trim()) ?? this.namedAs(name);
+    // The library is read once: a name, then its other spellings, then the suggestions, all from it.
+    const styles = this.list();
+    const style = styleWrittenAs(styles, name);
     if (style) return style;
     // /stylize takes the saved style alone, before any library name is looked up.
     if (name.trim() === SAVED_STYLE_NAME) {
       throw new BotError('invalid_option', `"${SAVED_STYLE_NAME}" is your saved style: name it alone in /stylize (it cannot be blended, painted behind a person or set for a contest).`, field);
     }
-    const styles = this.list();
     const names = styles.map((entry) => entry.name);
     if (names.length === 0) throw new BotError('unknown_style', `There is no style "${name}": the style library is empty. Upload a style image instead.`, field);
     // A painter or a painting's title ("van gogh") names the style as surely as a slip of its name does.
@@ -170,17 +171,6 @@ export class CommunityStyles {
     const suggestions = [...new Set([...matching, ...closestNames(name, names)])].slice(0, 3);
     const hint = suggestions.length > 0 ? ` Did you mean ${suggestions.map((entry) => `"${entry}"`).join(' or ')}?` : ` Try one of: ${names.slice(0, 10).join(', ')}.`;
     throw new BotError('unknown_style', `There is no style "${name}".${hint}`, field);
-  }
-
-  /**
-   * The style a name written as people write it names: with spaces or underscores for its dashes
-   * ("Starry Night", `starry_night`), or by its title, whole or up to its comma ("The Starry Night"
-   * of "The Starry Night, Vincent van Gogh (1889)"; a style added as `wave2` titled "My Wave").
-   */
-  private namedAs(written: string): Style | undefined {
-    const wanted = written.trim().toLowerCase().replace(/\s+/g, ' ');
-    const titled = (style: Style) => [style.title, style.title.split(',')[0]!].some((title) => title.trim().toLowerCase().replace(/\s+/g, ' ') === wanted);
-    return this.get(wanted.replace(/[\s_]+/g, '-')) ?? this.list().find(titled);
   }
 
   /** Styles for autocomplete: those whose name contains the typed text first, then the closest. */
@@ -357,4 +347,17 @@ function libraryFull(): BotError {
 
 function styleExists(name: string): BotError {
   return new BotError('style_exists', `There is already a style called "${name}"; remove it first to replace it.`, 'name');
+}
+
+/**
+ * The style of `styles` a name names, written as people write it: in any case, with spaces or
+ * underscores for its dashes ("Starry Night", `starry_night`), or by its title, whole or up to its
+ * comma ("The Starry Night" of "The Starry Night, Vincent van Gogh (1889)"; a style added as `wave2`
+ * titled "My Wave").
+ */
+function styleWrittenAs(styles: readonly Style[], written: string): Style | undefined {
+  const wanted = written.trim().toLowerCase().replace(/\s+/g, ' ');
+  const asName = wanted.replace(/[\s_]+/g, '-');
+  const titled = (style: Style) => [style.title, style.title.split(',')[0]!].some((title) => title.trim().toLowerCase().replace(/\s+/g, ' ') === wanted);
+  return styles.find((style) => style.name === asName) ?? styles.find(titled);
 }
