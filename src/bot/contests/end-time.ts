@@ -32,11 +32,11 @@ export function parseEndTime(text: string, now: number): number {
 
 /** A duration's units, as written short or in words ("h", "hr", "hour"; a plural's "s" is taken off where the unit is not "s"). */
 const UNIT_MS: Record<string, number> = {
-  ...Object.fromEntries(['', 'ec', 'econd'].map((rest) => [`s${rest}`, 1000])),
-  ...Object.fromEntries(['', 'in', 'inute'].map((rest) => [`m${rest}`, 60_000])),
-  ...Object.fromEntries(['', 'r', 'our'].map((rest) => [`h${rest}`, 3_600_000])),
-  ...Object.fromEntries(['', 'ay'].map((rest) => [`d${rest}`, 86_400_000])),
-  ...Object.fromEntries(['', 'k', 'eek'].map((rest) => [`w${rest}`, 604_800_000])),
+  s: 1000, sec: 1000, second: 1000,
+  m: 60_000, min: 60_000, minute: 60_000,
+  h: 3_600_000, hr: 3_600_000, hour: 3_600_000,
+  d: 86_400_000, day: 86_400_000,
+  w: 604_800_000, wk: 604_800_000, week: 604_800_000,
 };
 const UNIT = '(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|w)';
 const DURATION_PART = new RegExp(`(\\d+(?:\\.\\d+)?)\\s*${UNIT}(?![a-z])`, 'g');
