@@ -306,7 +306,7 @@ function collectIds(jobIds: Set<string>, menuIds: Set<string>): void {
   seen.discord = discord.requests.length;
   seen.slack = slack.calls.length;
   for (const text of texts) {
-    for (const match of text.matchAll(/\bjob ([A-Za-z0-9_-]{4,40})\b/g)) jobIds.add(match[1]!);
+    for (const match of text.matchAll(/\bjob ([A-Za-z0-9_-]{4,40})(?![A-Za-z0-9_-])/g)) jobIds.add(match[1]!);
     for (const match of text.matchAll(/"custom_id":"(impasto:(?:pick|picture):[^"]+)"/g)) menuIds.add(match[1]!);
   }
 }

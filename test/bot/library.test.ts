@@ -119,7 +119,7 @@ describe('the style library', () => {
     await harness.bot.execute('style remove', { name: 'pier-light' }, moderator);
     const content = { bytes: await readFile(sharedImagePath('content_dog.jpg')), name: 'dog.jpg' };
     const reply = await harness.bot.execute('stylize', { content, style_name: 'Starry Night:0.7, the scream:0.3' }, contextFor('alice'));
-    expect(reply.text).toMatch(/^Queued job \w+ \(starry-night 70% \+ the-scream 30%\)/);
+    expect(reply.text).toMatch(/^Queued job \S+ \(starry-night 70% \+ the-scream 30%\)/);
     await harness.bot.execute('cancel', { job: reply.jobId! }, contextFor('alice'));
   });
 
