@@ -20,9 +20,18 @@ export function smallestLongSide(image: PictureSize): number {
   return Math.ceil(MIN_SIDE * aspectRatioOf(image));
 }
 
+/**
+ * Whether an image is a strip. Half a pixel of grace on the short side: a photo within 16:1 by a
+ * hair, shrunk to the size it is painted at, has its short side rounded to whole pixels (1599×100 at
+ * 260 px is 260×16, 16.25:1), and the engine must not refuse what the command accepted.
+ */
+function isStrip(image: PictureSize): boolean {
+  return Math.max(image.width, image.height) / (Math.min(image.width, image.height) + 0.5) > MAX_ASPECT_RATIO;
+}
+
 /** Refuses a strip of an image, naming its size and the limit. */
 export function checkAspectRatio(image: PictureSize, label: string, field: string): void {
-  if (aspectRatioOf(image) > MAX_ASPECT_RATIO) {
+  if (isStrip(image)) {
     throw new InputError(
       'invalid_option',
       `The ${label} is ${image.width}×${image.height}: too narrow to paint. Its long side may be at most ${MAX_ASPECT_RATIO} times its short side; crop it.`,

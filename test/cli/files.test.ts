@@ -152,6 +152,15 @@ describe('the command line with files it cannot read or write', () => {
     await Promise.all(['small.png', 'small-painted.png', 'small-enlarged.png'].map((name) => rm(join(dir, name))));
   });
 
+  it('paints a photo within 16:1 by a hair whose short side rounds down as it is shrunk (1599×100 at 260 px is 260×16: the engine refused it after the command accepted it)', async () => {
+    await sharp({ create: { width: 1599, height: 100, channels: 3, background: '#3a6' } }).png().toFile(join(dir, 'banner.png'));
+    const run = await impasto(['fast', 'banner.png', '--network', 'wave', '--size', '260', '-o', 'banner-painted.png']);
+    expect(run.stderr).not.toMatch(/too narrow/);
+    expect(run.code).toBe(0);
+    expect(await sharp(join(dir, 'banner-painted.png')).metadata()).toMatchObject({ width: 260, height: 16 });
+    await Promise.all(['banner.png', 'banner-painted.png'].map((name) => rm(join(dir, name))));
+  });
+
   it('paints a 108-megapixel photo (a phone camera\'s largest mode), shrunk as it is decoded, where the bot refuses past 70', async () => {
     await sharp(photo).resize(12_000, 9_000, { fit: 'fill', kernel: 'nearest' }).jpeg({ quality: 80 }).toFile(join(dir, 'huge.jpg'));
     const run = await impasto(['fast', 'huge.jpg', '--network', 'wave', '--size', '128', '-o', 'huge-painted.png']);

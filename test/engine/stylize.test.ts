@@ -127,6 +127,10 @@ describe.each(['tfjs', 'onnx'] as const)('stylize on the %s engine (64 px, a few
     const result = await engine.stylize({ content: narrow, style: narrowStyle, options: { size: 256, iterations: 2 } });
     expect([result.image.width, result.image.height]).toEqual([256, 32]);
     expect(result.scales.every((scale) => scale.size >= 128)).toBe(true);
+    // 1599×100 is within 16:1; shrunk to 260 px by the bot or the command line it is 260×16 (16.25:1).
+    const banner = { width: 260, height: 16, data: new Uint8Array(260 * 16 * 3).fill(60) };
+    const painted = await engine.stylize({ content: banner, style, options: { size: 260, iterations: 2, multiScale: false } });
+    expect([painted.image.width, painted.image.height]).toEqual([260, 16]);
     const after = await engine.stylize({ content, style, options: { size: 64, iterations: 2 } });
     expect(after.iterations).toBe(2);
   });
