@@ -4,6 +4,7 @@
  * their options and flags from the same table (`bot/commands/engine-options.ts`, `cli/engine-flags.ts`).
  */
 import { z } from 'zod';
+import { nameMeantBy } from '../suggest.ts';
 import { InputError } from './errors.ts';
 
 interface SpecBase {
@@ -101,7 +102,12 @@ function fieldSchemaOf(name: string, spec: OptionSpec): z.ZodTypeAny {
         });
       break;
     case 'network':
-      schema = z.string().refine((value) => spec.pretrained.includes(value) || TRAINED_NETWORK.test(value), `${name} must be one of ${spec.pretrained.join(', ')}, or trained:<name> for a network trained here`);
+      schema = z.string().superRefine((value, context) => {
+        if (spec.pretrained.includes(value) || TRAINED_NETWORK.test(value)) return;
+        // `--network waves`: the network it most likely meant, then every one.
+        const meant = nameMeantBy(value, spec.pretrained);
+        context.addIssue({ code: z.ZodIssueCode.custom, message: `${name} must be one of ${spec.pretrained.join(', ')}, or trained:<name> for a network trained here${meant ? ` (did you mean ${meant}?)` : ''}` });
+      });
       break;
   }
   return 'default' in spec && spec.default !== undefined ? schema.default(spec.default) : schema.optional();

@@ -7,7 +7,7 @@ import type { Platform } from '../../src/bot/commands/types.ts';
 import { contextFor } from '../helpers/bot.ts';
 import { parseArgs } from '../../src/bot/commands/validate.ts';
 import { BotError } from '../../src/bot/errors.ts';
-import { closestNames } from '../../src/bot/styles/suggest.ts';
+import { closestNames } from '../../src/suggest.ts';
 
 const example = defineCommand(
   {

@@ -210,10 +210,11 @@ describe('the fast engine method', () => {
     await expect(methodNamed('fast').run(context, { inputs: { content: wide, styles: [] }, options: { network: 'wave', size: 100 } })).rejects.toThrow('At size 100 the content image would be only 10 px across');
   });
 
-  it('refuses an unknown network and a missing one, naming the choices', async () => {
+  it('refuses an unknown network and a missing one, naming the choices and the one a slip meant', async () => {
     const run = (options: object) => methodNamed('fast').run(context, { inputs: { content: photo, styles: [] }, options });
     await expect(run({ network: 'mona-lisa' })).rejects.toThrow(InputError);
-    await expect(run({ network: 'mona-lisa' })).rejects.toThrow(/network must be one of scream, wave, wreck, udnie/);
+    await expect(run({ network: 'mona-lisa' })).rejects.toThrow(/^network must be one of scream, wave, wreck, udnie, or trained:<name> for a network trained here\.$/);
+    await expect(run({ network: 'waves' })).rejects.toThrow(/^network must be one of scream, wave, wreck, udnie, or trained:<name> for a network trained here \(did you mean wave\?\)\.$/);
     await expect(run({})).rejects.toThrow(/Name a network: scream, wave, wreck, udnie/);
   });
 });

@@ -4,7 +4,7 @@ import { BotError } from '../errors.ts';
 import { counted } from '../format.ts';
 import { POSTED_SHEET, styleChoiceLabel, type Style } from '../styles/library.ts';
 import { styleMatches } from '../styles/match.ts';
-import { nameMeantBy } from '../styles/suggest.ts';
+import { nameMeantBy } from '../../suggest.ts';
 import { invocationOf, stylizeWithNamedStyle } from './invocation.ts';
 import type { ArgsOf, CommandContext, CommandDefinition, Platform } from './types.ts';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatNumber, readDecimal } from '../../engine/option-spec.ts';
 import { BotError } from '../errors.ts';
-import { nameMeantBy } from '../styles/suggest.ts';
+import { nameMeantBy } from '../../suggest.ts';
 import type { ArgsOf, CommandDefinition, OptionDefinition } from './types.ts';
 
 const imageSchema = z.object({ bytes: z.instanceof(Uint8Array), name: z.string() });

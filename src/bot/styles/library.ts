@@ -6,7 +6,7 @@ import { BotError } from '../errors.ts';
 import { readFileIfPresent, storeImage } from '../files.ts';
 import { styleMatches } from './match.ts';
 import { SAVED_STYLE_NAME } from './saved.ts';
-import { closestNames } from './suggest.ts';
+import { closestNames } from '../../suggest.ts';
 
 export interface Style {
   readonly name: string;

@@ -5,7 +5,7 @@ import { executeFetching, guarded, refusalBeforeFetching } from '../guarded.ts';
 import { postWithFiles } from '../render.ts';
 import type { SlackState } from '../state.ts';
 import { CONTEST_START_WORDS, optionsFromWords, parseCommandText, STYLE_ADD_WORDS, STYLES_WORDS } from '../../../bot/commands/text.ts';
-import { nameMeantBy } from '../../../bot/styles/suggest.ts';
+import { nameMeantBy } from '../../../suggest.ts';
 
 /** `/impasto styles [page] [search] | style add|remove|train | contest … | cancel | queue | forget-me [confirm=true] | settings [max_size=…] | help`. */
 export function registerImpastoCommand(app: App, state: SlackState): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closestNames, editDistance, nameMeantBy } from '../../src/bot/styles/suggest.ts';
+import { closestNames, editDistance, nameMeantBy } from '../src/suggest.ts';
 
 describe('guessing what a mistyped name meant', () => {
   it('counts slips: a letter added, dropped or changed, or two neighbours swapped', () => {
