@@ -115,6 +115,10 @@ export type ClipEnvironment = z.infer<typeof clipEnvironmentSchema>;
 export const dataEnvironmentSchema = z.object({ IMPASTO_DATA_DIR: z.string().trim().min(1).default('data') });
 export type DataEnvironment = z.infer<typeof dataEnvironmentSchema>;
 
+/** The shipped paintings: seeded into a new library, and named on the command line before any bot has run. */
+export const libraryEnvironmentSchema = z.object({ IMPASTO_DEFAULT_LIBRARY: z.enum(['true', 'false']).default('true').transform((value) => value === 'true') });
+export type LibraryEnvironment = z.infer<typeof dataEnvironmentSchema> & z.infer<typeof libraryEnvironmentSchema>;
+
 /** The chat platforms: their tokens, and where their APIs and files are (tests point them at fakes). */
 export const chatEnvironmentSchema = z.object({
   DISCORD_TOKEN: optionalText,
@@ -135,11 +139,11 @@ export type ChatEnvironment = z.infer<typeof chatEnvironmentSchema>;
 export const botEnvironmentSchema = engineEnvironmentSchema
   .merge(redisEnvironmentSchema)
   .merge(dataEnvironmentSchema)
+  .merge(libraryEnvironmentSchema)
   .merge(chatEnvironmentSchema)
   .extend({
     ...loggingSettings,
     IMPASTO_STYLES_DIR: optionalText,
-    IMPASTO_DEFAULT_LIBRARY: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
     IMPASTO_MAX_QUEUED_PER_USER: count(2, 100),
     IMPASTO_MAX_QUEUED_PER_COMMUNITY: count(10, 10_000),
     IMPASTO_MAX_QUEUE: count(20, 10_000),

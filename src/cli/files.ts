@@ -6,29 +6,49 @@
  */
 import { constants } from 'node:fs';
 import { access, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
+import type { LibraryEnvironment } from '../bot/config.ts';
 import { describeFileError, InputError } from '../engine/errors.ts';
-import { decodeImage, inspectImage, MEBIBYTE, type DecodeLimits, type PictureSize, type RgbImage } from '../engine/image.ts';
+import { decodeImage, inspectImage, MEBIBYTE, READABLE_EXTENSIONS, type DecodeLimits, type PictureSize, type RgbImage } from '../engine/image.ts';
 import { resultSizeFor } from '../engine/options.ts';
 import { checkAspectRatio, checkPaintableAt } from '../engine/proportions.ts';
 import { makeFolder } from '../make-folder.ts';
 
-/** The bytes of the file at `path`; `what` names it for the message ("style image"). */
-export async function readNamedFile(path: string, what: string): Promise<Buffer> {
+/** The bytes of the file at `path`; `what` names it for the message ("style image"), and `written` as typed. */
+export async function readNamedFile(path: string, what: string, written = path): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (error) {
-    throw new InputError('missing_file', `Cannot read the ${what} ${path}: ${describeFileError(error)}.`);
+    throw new InputError('missing_file', `Cannot read the ${what} ${written}: ${describeFileError(error)}.`);
   }
 }
 
 /**
- * A painting a command paints with or trains on, decoded: a strip no painting could use is refused
- * now, naming the file (the engine refused it once started, as "the style image").
+ * Where the painting `written` lies: the file of that name where there is one, else the picture of
+ * the library's style it names. Written as a path or with an image's extension, it is a file, and a
+ * missing one is said so.
  */
-export async function readPainting(path: string, what: string): Promise<RgbImage> {
-  const label = `${what} ${path}`;
-  const painting = await decodeImage(await readNamedFile(path, what), undefined, label);
+async function locatePainting(written: string, what: string, env: LibraryEnvironment): Promise<string> {
+  const exists = await stat(written).then(() => true, () => false);
+  if (exists || /[\\/]/.test(written) || READABLE_EXTENSIONS.has(extname(written).toLowerCase())) return written;
+  // The library's code only for a name.
+  const { paintingsByName } = await import('./styles.ts');
+  const { styleHint, styleWrittenAs } = await import('../bot/styles/library.ts');
+  const paintings = await paintingsByName(env);
+  const found = styleWrittenAs(paintings, written);
+  if (found) return found.path;
+  const hint = paintings.length > 0 ? styleHint(paintings, written) : ' The library is empty.';
+  throw new InputError('missing_file', `Cannot read the ${what} ${written}: there is no such file, nor a style of that name in the library.${hint}`);
+}
+
+/**
+ * A painting a command paints with or trains on, decoded: a file, or where there is no file of that
+ * name, a style of the library named as the bot takes it ("starry-night", "The Scream"). A strip no
+ * painting could use is refused now, naming it (the engine refused it once started, as "the style image").
+ */
+export async function readPainting(written: string, what: string, env: LibraryEnvironment): Promise<RgbImage> {
+  const label = `${what} ${written}`;
+  const painting = await decodeImage(await readNamedFile(await locatePainting(written, what, env), what, written), undefined, label);
   checkAspectRatio(painting, label, 'style');
   return painting;
 }

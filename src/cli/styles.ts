@@ -1,11 +1,12 @@
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { BotEnvironment } from '../bot/config.ts';
+import type { BotEnvironment, LibraryEnvironment } from '../bot/config.ts';
 import { openDatabase } from '../bot/database.ts';
-import { createDataDirs, networksDirOf } from '../bot/files.ts';
+import { createDataDirs, dataDirsOf, networksDirOf } from '../bot/files.ts';
 import { commandLimitsFor } from '../bot/limits.ts';
-import { seedDefaultLibrary } from '../bot/styles/defaults.ts';
-import { SHARED_STYLES, StyleLibrary, styleNameFromFileName, type Style } from '../bot/styles/library.ts';
+import { seedDefaultLibrary, shippedPaintings } from '../bot/styles/defaults.ts';
+import { SHARED_STYLES, StyleLibrary, styleNameFromFileName, type NamedStyle, type Style } from '../bot/styles/library.ts';
 import { networksOfStyle } from '../bot/styles/training.ts';
 import { installedNetworks } from '../engine/fast/trained.ts';
 
@@ -23,6 +24,23 @@ export async function withLibrary<T>(env: BotEnvironment, use: (library: StyleLi
     const library = new StyleLibrary(db, dirs.styles, installed);
     if (env.IMPASTO_DEFAULT_LIBRARY) await seedDefaultLibrary(db, library, commandLimitsFor(env).decode);
     return await use(library);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * The paintings a painting command may name instead of giving a file ("starry-night"): the shared
+ * styles of the bot whose data is in IMPASTO_DATA_DIR (the shipped paintings it seeded, less those
+ * removed, and the operator's imports) where one has run; before that, the shipped paintings
+ * (unless IMPASTO_DEFAULT_LIBRARY=false). Only read: no folder is made for a look.
+ */
+export async function paintingsByName(env: LibraryEnvironment): Promise<(NamedStyle & Pick<Style, 'path'>)[]> {
+  const dirs = dataDirsOf(resolve(env.IMPASTO_DATA_DIR));
+  if (!existsSync(dirs.database)) return env.IMPASTO_DEFAULT_LIBRARY ? shippedPaintings() : [];
+  const db = openDatabase(dirs.database);
+  try {
+    return new StyleLibrary(db, dirs.styles).shared().list();
   } finally {
     db.close();
   }

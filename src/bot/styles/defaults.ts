@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { decodeImage, type DecodeLimits } from '../../engine/image.ts';
 import type { Db } from '../database.ts';
@@ -14,6 +15,15 @@ const manifestSchema = z.object({
 });
 const DEFAULT_LIBRARY = 'default library';
 
+async function readManifest(): Promise<z.infer<typeof manifestSchema>> {
+  return manifestSchema.parse(JSON.parse(await readFile(new URL('paintings.json', LIBRARY_DIR), 'utf8')));
+}
+
+/** The shipped paintings where they lie, by name and title: what the command line paints with by name before any bot has run. */
+export async function shippedPaintings(): Promise<{ readonly name: string; readonly title: string; readonly path: string }[]> {
+  return (await readManifest()).paintings.map((painting) => ({ name: painting.name, title: painting.title, path: fileURLToPath(new URL(painting.file, LIBRARY_DIR)) }));
+}
+
 /**
  * Imports the shipped paintings into the library once per data directory, so that a first start
  * has styles to offer, each linked to its fast network where one was trained on it. After that
@@ -22,7 +32,7 @@ const DEFAULT_LIBRARY = 'default library';
  */
 export async function seedDefaultLibrary(db: Db, library: StyleLibrary, limits: DecodeLimits): Promise<string[]> {
   const seeded = db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(SEEDED_KEY) as string | undefined;
-  const manifest = manifestSchema.parse(JSON.parse(await readFile(new URL('paintings.json', LIBRARY_DIR), 'utf8')));
+  const manifest = await readManifest();
   if (seeded !== undefined && Number(seeded) >= manifest.version) return [];
   const added: string[] = [];
   for (const painting of manifest.paintings) {

@@ -21,6 +21,9 @@ export interface Style {
   readonly network?: string | undefined;
 }
 
+/** What names a style: its name, and the title it may be called by. */
+export type NamedStyle = Pick<Style, 'name' | 'title'>;
+
 interface StyleRow extends Omit<Style, 'network'> {
   readonly network: string | null;
 }
@@ -162,15 +165,8 @@ export class CommunityStyles {
     if (name.trim() === SAVED_STYLE_NAME) {
       throw new BotError('invalid_option', `"${SAVED_STYLE_NAME}" is your saved style: name it alone in /stylize (it cannot be blended, painted behind a person or set for a contest).`, field);
     }
-    const names = styles.map((entry) => entry.name);
-    if (names.length === 0) throw new BotError('unknown_style', `There is no style "${name}": the style library is empty. Upload a style image instead.`, field);
-    // A painter or a painting's title ("van gogh") names the style as surely as a slip of its name does.
-    // Names that begin as it does first: "the" suggested three paintings titled "The …" before the-scream.
-    const query = name.trim().toLowerCase();
-    const matching = styles.filter((style) => styleMatches(style, name)).map((style) => style.name).sort((a, b) => Number(!a.startsWith(query)) - Number(!b.startsWith(query)));
-    const suggestions = [...new Set([...matching, ...closestNames(name, names)])].slice(0, 3);
-    const hint = suggestions.length > 0 ? ` Did you mean ${suggestions.map((entry) => `"${entry}"`).join(' or ')}?` : ` Try one of: ${names.slice(0, 10).join(', ')}.`;
-    throw new BotError('unknown_style', `There is no style "${name}".${hint}`, field);
+    if (styles.length === 0) throw new BotError('unknown_style', `There is no style "${name}": the style library is empty. Upload a style image instead.`, field);
+    throw new BotError('unknown_style', `There is no style "${name}".${styleHint(styles, name)}`, field);
   }
 
   /** Styles for autocomplete: those whose name contains the typed text first, then the closest. */
@@ -355,9 +351,22 @@ function styleExists(name: string): BotError {
  * comma ("The Starry Night" of "The Starry Night, Vincent van Gogh (1889)"; a style added as `wave2`
  * titled "My Wave").
  */
-function styleWrittenAs(styles: readonly Style[], written: string): Style | undefined {
+export function styleWrittenAs<S extends NamedStyle>(styles: readonly S[], written: string): S | undefined {
   const wanted = written.trim().toLowerCase().replace(/\s+/g, ' ');
   const asName = wanted.replace(/[\s_]+/g, '-');
-  const titled = (style: Style) => [style.title, style.title.split(',')[0]!].some((title) => title.trim().toLowerCase().replace(/\s+/g, ' ') === wanted);
+  const titled = (style: S) => [style.title, style.title.split(',')[0]!].some((title) => title.trim().toLowerCase().replace(/\s+/g, ' ') === wanted);
   return styles.find((style) => style.name === asName) ?? styles.find(titled);
+}
+
+/**
+ * What to say after "There is no style …": the names it may have meant, or some of the library's.
+ * A painter or a painting's title ("van gogh") names the style as surely as a slip of its name does;
+ * names that begin as it does come first ("the" suggested three paintings titled "The …" before the-scream).
+ */
+export function styleHint(styles: readonly NamedStyle[], written: string): string {
+  const names = styles.map((style) => style.name);
+  const query = written.trim().toLowerCase();
+  const matching = styles.filter((style) => styleMatches(style, written)).map((style) => style.name).sort((a, b) => Number(!a.startsWith(query)) - Number(!b.startsWith(query)));
+  const suggestions = [...new Set([...matching, ...closestNames(written, names)])].slice(0, 3);
+  return suggestions.length > 0 ? ` Did you mean ${suggestions.map((entry) => `"${entry}"`).join(' or ')}?` : ` Try one of: ${names.slice(0, 10).join(', ')}.`;
 }

@@ -22,7 +22,7 @@ import { CLIP_FORMATS, CLIP_OUTPUT_HELP, PAINTING_ENVIRONMENT } from './painting
 export function define(command: Command): void {
   command
     .argument('<content>', `content image (${READABLE_FORMATS}), or a clip (${CLIP_FORMATS})`)
-    .argument('<styles...>', 'style image, or several to blend (see --style-weights)')
+    .argument('<styles...>', 'style image, or a library style by name (starry-night); several to blend (see --style-weights)')
     .option('-o, --output <file>', `where to write the stylized picture (default stylized.png); ${CLIP_OUTPUT_HELP}`)
     .option('--gif <file>', 'also write an animated GIF of the optimisation (of a clip: the painted clip)')
     .option('--style-weights <list>', 'blend weights for several styles, e.g. 0.7,0.3 (default: equal)', toBlendWeights)
@@ -44,12 +44,12 @@ async function paintWithStyles(contentPath: string, stylePaths: string[], flags:
   const photo = clip ? undefined : await inspectPhoto(contentBytes);
   const output = outputOf(flags.output as string | undefined, clip);
   await assertOutputs(output, flags);
-  const styleImages = await Promise.all(stylePaths.map((path) => readPainting(path, 'style image')));
+  const styleImages = await Promise.all(stylePaths.map((path) => readPainting(path, 'style image', env)));
   const weights = (flags.styleWeights as number[] | undefined) ?? styleImages.map(() => 1);
   if (weights.length !== styleImages.length) throw new InputError('invalid_option', `--style-weights has ${counted(weights.length, 'weight')} for ${counted(styleImages.length, 'style image')}.`, 'styleWeights');
   const mask = typeof flags.mask === 'string' ? await decodeImage(await readNamedFile(flags.mask, 'mask'), undefined, 'mask') : undefined;
   const backgroundPaths = (flags.backgroundStyle as string[] | undefined) ?? [];
-  const backgroundImages = await Promise.all(backgroundPaths.map((path) => readPainting(path, 'background style')));
+  const backgroundImages = await Promise.all(backgroundPaths.map((path) => readPainting(path, 'background style', env)));
   const backgroundWeights = (flags.backgroundWeights as number[] | undefined) ?? backgroundImages.map(() => 1);
   if (backgroundWeights.length !== backgroundImages.length) throw new InputError('invalid_option', `--background-weights has ${counted(backgroundWeights.length, 'weight')} for ${counted(backgroundImages.length, 'background style')}.`, 'backgroundWeights');
   const options = engineOptionsOfFlags(OPTIMISE_OPTIONS, flags);

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { counted } from '../../bot/format.ts';
-import { loadEngineEnvironment } from '../../bot/config.ts';
+import { engineEnvironmentSchema, parseEnvironment } from '../../bot/config.ts';
 import { CancelledError, InputError } from '../../engine/errors.ts';
 import { checkTrainedNetworkName, saveTrainedNetwork, trainedNetworksDirOf } from '../../engine/fast/trained.ts';
 import { decodeImage, encodePng, READABLE_FORMATS, resizeToLongSide } from '../../engine/image.ts';
@@ -13,11 +13,12 @@ import { cropToMultipleOf4, parseTrainOptions, TRAIN_OPTIONS, trainStyleNetwork 
 import { engineOptionsOfFlags, flagNameOf, flagsOf } from '../engine-flags.ts';
 import { makeOutputFolder, readNamedFile, readPainting, writeOutput } from '../files.ts';
 import { formatDuration, withDownloadBar } from '../progress-bar.ts';
+import { LIBRARY_LOOKUP_ENVIRONMENT } from './painting.ts';
 
 /** `impasto train-style`: a fast network trained for a painting on a folder of photos, resumable. */
 export function define(command: Command): void {
   command
-    .argument('<painting>', `the painting (${READABLE_FORMATS})`)
+    .argument('<painting>', `the painting (${READABLE_FORMATS}), or a library style by name (starry-night)`)
     .requiredOption('--photos <folder>', 'folder of JPEG/PNG photos to learn from (a few thousand, e.g. MS COCO; a handful works, less well)')
     .option('--name <name>', 'name of the network (lowercase letters, digits, - and _; default: the painting file\'s name)')
     .option('--out <folder>', 'where the network, its checkpoint and samples go (default: IMPASTO_TRAINED_NETWORKS_DIR, else weights/cache/trained)')
@@ -27,6 +28,9 @@ export function define(command: Command): void {
   command.action(trainForPainting);
 }
 
+/** The engine's settings, and where a painting named rather than given as a file is found. */
+const TRAINING_ENVIRONMENT = engineEnvironmentSchema.merge(LIBRARY_LOOKUP_ENVIRONMENT);
+
 /** The network's name when none is given: the painting file's, in the letters a name may have (`My Painting!.jpg` → `my-painting`). */
 function networkNameOf(paintingPath: string): string {
   const name = basename(paintingPath, extname(paintingPath)).toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
@@ -35,13 +39,13 @@ function networkNameOf(paintingPath: string): string {
 }
 
 async function trainForPainting(paintingPath: string, flags: Record<string, unknown>): Promise<void> {
-  const env = loadEngineEnvironment();
+  const env = parseEnvironment(TRAINING_ENVIRONMENT, process.env);
   const options = parseTrainOptions(engineOptionsOfFlags(TRAIN_OPTIONS, flags), flagNameOf);
   const name = (flags.name as string | undefined) ?? networkNameOf(paintingPath);
   // Before its checkpoint and samples are written under it: "../x" wrote them outside the folder.
   checkTrainedNetworkName(name);
   const out = resolve(trainedNetworksDirOf((flags.out as string | undefined) ?? env.IMPASTO_TRAINED_NETWORKS_DIR));
-  const painting = await readPainting(paintingPath, 'painting');
+  const painting = await readPainting(paintingPath, 'painting', env);
   const samplePath = flags.sample as string | undefined;
   const samplePhoto = samplePath ? cropToMultipleOf4(await resizeToLongSide(await decodeImage(await readNamedFile(samplePath, 'sample photo'), undefined, 'sample photo'), options.size * 2)) : undefined;
   const photos = await openTrainingPhotos(resolve(flags.photos as string), samplePath ? [basename(samplePath)] : []);
