@@ -263,7 +263,8 @@ describe('the web playground', () => {
     // The next job's photo is a picture again.
     await page.setInputFiles('#content-input', sharedImagePath('content_person.jpg'));
     expect(await page.isHidden('#content-video-preview')).toBe(true);
-    expect(await page.isVisible('#content-preview')).toBe(true);
+    // Shown, but an <img> has no size until its picture is decoded, and Playwright calls it hidden till then.
+    await expect.poll(() => page.isVisible('#content-preview')).toBe(true);
   });
 
   it('paints an iPhone’s HEIC photo, which Chromium cannot preview: it says so by the file’s name, not with a broken picture', async () => {
