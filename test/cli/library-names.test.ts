@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runImpasto } from '../helpers/app.ts';
-import { sharedImagePath } from '../helpers/shared.ts';
+import { SHARED_FAST_DIR, sharedImagePath } from '../helpers/shared.ts';
 
 // `impasto stylize photo.jpg starry-night`: a painting named as the bot takes it, where no file has
 // that name. Before any bot has run, the names are the shipped paintings'; once one has, its shared
@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 function impasto(args: readonly string[], env: Record<string, string> = {}) {
-  return runImpasto(args, { cwd: dir, env: { IMPASTO_DATA_DIR: join(dir, 'data'), IMPASTO_DEFAULT_LIBRARY: 'true', ...env } });
+  return runImpasto(args, { cwd: dir, env: { IMPASTO_DATA_DIR: join(dir, 'data'), IMPASTO_DEFAULT_LIBRARY: 'true', IMPASTO_FAST_WEIGHTS_DIR: SHARED_FAST_DIR, ...env } });
 }
 
 const photo = sharedImagePath('content_dog.jpg');
@@ -48,6 +48,21 @@ describe('a painting named on the command line', () => {
     // Written as a file (a path, an image's extension), it is a file, and a missing one is said so.
     expect((await impasto(['stylize', photo, 'starry-night.jpg'])).stderr).toBe('impasto: Cannot read the style image starry-night.jpg: there is no such file or folder.\n');
     expect((await impasto(['stylize', photo, './starry-night'])).stderr).toBe('impasto: Cannot read the style image ./starry-night: there is no such file or folder.\n');
+  });
+
+  it('paints `fast --network the-scream` with the network trained on that painting, and says how to paint one that has none', async () => {
+    const run = await impasto(['fast', photo, '--network', 'the-scream', '--size', '64', '-o', 'scream.png']);
+    expect(run.stderr).not.toMatch(/must be one of/);
+    expect(run.code).toBe(0);
+    expect(await sharp(join(dir, 'scream.png')).metadata()).toMatchObject({ width: 64, height: 48 });
+    await rm(join(dir, 'scream.png'));
+    expect(await impasto(['fast', photo, '--network', 'Starry Night'])).toEqual({
+      code: 2,
+      stderr:
+        'impasto: --network Starry Night: no network was trained on starry-night. Paint it with `impasto stylize <photo> starry-night`, or train one with `impasto train-style starry-night --photos <folder>` and paint with --network trained:starry-night.\n',
+    });
+    // Neither a network nor a painting: the option's own refusal, with the networks there are.
+    expect((await impasto(['fast', photo, '--network', 'waves'])).stderr).toBe('impasto: --network must be one of scream, wave, wreck, udnie, or trained:<name> for a network trained here (did you mean wave?).\n');
   });
 
   it('takes the names of the library of the bot whose data is in IMPASTO_DATA_DIR once there is one: a style removed there is not found', async () => {

@@ -19,9 +19,12 @@ async function readManifest(): Promise<z.infer<typeof manifestSchema>> {
   return manifestSchema.parse(JSON.parse(await readFile(new URL('paintings.json', LIBRARY_DIR), 'utf8')));
 }
 
-/** The shipped paintings where they lie, by name and title: what the command line paints with by name before any bot has run. */
-export async function shippedPaintings(): Promise<{ readonly name: string; readonly title: string; readonly path: string }[]> {
-  return (await readManifest()).paintings.map((painting) => ({ name: painting.name, title: painting.title, path: fileURLToPath(new URL(painting.file, LIBRARY_DIR)) }));
+/**
+ * The shipped paintings where they lie, by name and title, with the pretrained network painted from
+ * each (if any): what the command line paints with by name before any bot has run.
+ */
+export async function shippedPaintings(): Promise<{ readonly name: string; readonly title: string; readonly path: string; readonly network?: string | undefined }[]> {
+  return (await readManifest()).paintings.map((painting) => ({ name: painting.name, title: painting.title, path: fileURLToPath(new URL(painting.file, LIBRARY_DIR)), network: painting.network }));
 }
 
 /**

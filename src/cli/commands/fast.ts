@@ -1,13 +1,16 @@
 import type { Command } from 'commander';
 import { parseEnvironment } from '../../bot/config.ts';
 import { chooseBackend } from '../../engine/backend.ts';
+import { InputError } from '../../engine/errors.ts';
+import { FAST_NETWORKS } from '../../engine/fast/network.ts';
 import { READABLE_FORMATS } from '../../engine/image.ts';
 import { FAST_OPTIONS, fastMethod } from '../../engine/methods/fast.ts';
+import { TRAINED_NETWORK } from '../../engine/option-spec.ts';
 import { lazySegmenter } from '../../engine/segmentation/lazy.ts';
 import { needsSegmentation, type Target } from '../../engine/segmentation/targets.ts';
 import { checkSegmentationModel, SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
 import { paintClip, readClip } from '../clips.ts';
-import { checkFlags, engineOptionsOfFlags, flagsOf } from '../engine-flags.ts';
+import { checkFlags, engineOptionsOfFlags, flagNameOf, flagsOf } from '../engine-flags.ts';
 import { decodePhoto, readNamedFile } from '../files.ts';
 import { assertOutputs, outputOf, writeResult } from '../outputs.ts';
 import { CLIP_FORMATS, CLIP_OUTPUT_HELP, PAINTING_ENVIRONMENT } from './painting.ts';
@@ -23,6 +26,37 @@ export function define(command: Command): void {
   command.action(paintWithNetwork);
 }
 
+/**
+ * `--network the-scream`: a shipped painting named as the bot takes it is painted by the network
+ * trained on it (`scream`), as the bot paints that style fast; one with none is refused saying how
+ * to paint it. Anything else is left for the option's own check to refuse, with the networks there are.
+ */
+async function withShippedNetworks(options: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const named = (['network', 'backgroundNetwork'] as const).filter((key) => typeof options[key] === 'string' && !isNetworkName(options[key]));
+  if (named.length === 0) return options;
+  // The library's code only for a name.
+  const { shippedPaintings } = await import('../../bot/styles/defaults.ts');
+  const { styleWrittenAs } = await import('../../bot/styles/library.ts');
+  const paintings = await shippedPaintings();
+  const networkOf = (key: (typeof named)[number]) => {
+    const written = options[key] as string;
+    const painting = styleWrittenAs(paintings, written);
+    if (painting && !painting.network) {
+      throw new InputError(
+        'invalid_option',
+        `${flagNameOf(key)} ${written}: no network was trained on ${painting.name}. Paint it with \`impasto stylize <photo> ${painting.name}\`, or train one with \`impasto train-style ${painting.name} --photos <folder>\` and paint with ${flagNameOf(key)} trained:${painting.name}.`,
+        key,
+      );
+    }
+    return painting?.network ?? written;
+  };
+  return { ...options, ...Object.fromEntries(named.map((key) => [key, networkOf(key)])) };
+}
+
+function isNetworkName(written: string): boolean {
+  return (FAST_NETWORKS as readonly string[]).includes(written) || TRAINED_NETWORK.test(written);
+}
+
 async function paintWithNetwork(contentPath: string, flags: Record<string, unknown>): Promise<void> {
   const env = parseEnvironment(PAINTING_ENVIRONMENT, process.env);
   const contentBytes = await readNamedFile(contentPath, 'content image');
@@ -30,7 +64,7 @@ async function paintWithNetwork(contentPath: string, flags: Record<string, unkno
   const segmentationDir = env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR;
   const segmenter = lazySegmenter(segmentationDir, () => chooseBackend(env.IMPASTO_BACKEND));
   const context = { engine: () => Promise.reject(new Error('the fast method needs no VGG engine')), fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, trainedNetworksDir: env.IMPASTO_TRAINED_NETWORKS_DIR, segmenter };
-  const options = engineOptionsOfFlags(FAST_OPTIONS, flags);
+  const options = await withShippedNetworks(engineOptionsOfFlags(FAST_OPTIONS, flags));
   checkFlags(FAST_OPTIONS, options);
   if (needsSegmentation({ mask: false, target: options.target as Target | undefined, split: false })) checkSegmentationModel(segmentationDir);
   const output = outputOf(flags.output as string | undefined, clip);
