@@ -61,6 +61,9 @@ describe('a painting named on the command line', () => {
       stderr:
         'impasto: --network Starry Night: no network was trained on starry-night. Paint it with `impasto stylize <photo> starry-night`, or train one with `impasto train-style starry-night --photos <folder>` and paint with --network trained:starry-night.\n',
     });
+    expect((await impasto(['fast', photo, '--network', 'the-scream', '--target', 'person', '--background-network', 'composition-vii'])).stderr).toBe(
+      'impasto: --background-network composition-vii: no network was trained on composition-vii. Paint it with `impasto stylize <photo> <painting> --background-style composition-vii`, or train one with `impasto train-style composition-vii --photos <folder>` and paint with --background-network trained:composition-vii.\n',
+    );
     // Neither a network nor a painting: the option's own refusal, with the networks there are.
     expect((await impasto(['fast', photo, '--network', 'waves'])).stderr).toBe('impasto: --network must be one of scream, wave, wreck, udnie, or trained:<name> for a network trained here (did you mean wave?).\n');
   });

@@ -42,9 +42,10 @@ async function withShippedNetworks(options: Record<string, unknown>): Promise<Re
     const written = options[key] as string;
     const painting = styleWrittenAs(paintings, written);
     if (painting && !painting.network) {
+      const optimised = key === 'network' ? `impasto stylize <photo> ${painting.name}` : `impasto stylize <photo> <painting> --background-style ${painting.name}`;
       throw new InputError(
         'invalid_option',
-        `${flagNameOf(key)} ${written}: no network was trained on ${painting.name}. Paint it with \`impasto stylize <photo> ${painting.name}\`, or train one with \`impasto train-style ${painting.name} --photos <folder>\` and paint with ${flagNameOf(key)} trained:${painting.name}.`,
+        `${flagNameOf(key)} ${written}: no network was trained on ${painting.name}. Paint it with \`${optimised}\`, or train one with \`impasto train-style ${painting.name} --photos <folder>\` and paint with ${flagNameOf(key)} trained:${painting.name}.`,
         key,
       );
     }
