@@ -55,12 +55,17 @@ export type ParsedOf<T extends OptionSpecs> = { -readonly [K in keyof T as T[K] 
 
 const LAYER_NAME = /^conv[1-5]_[1-4]$/;
 /** A network trained here (`impasto train-style`, `/style train`), by its name. */
-export const TRAINED_NETWORK = /^trained:[a-z0-9][a-z0-9_-]{0,63}$/;
+const TRAINED_NETWORK = /^trained:[a-z0-9][a-z0-9_-]{0,63}$/;
 const TRAINED_PREFIX = 'trained:';
 
 /** The option value naming the network trained here as `name` (`trained:<name>`). */
 export function trainedNetworkOption(name: string): string {
   return `${TRAINED_PREFIX}${name}`;
+}
+
+/** Whether `value` names a network: one of the `pretrained` ones, or one trained here (`trained:<name>`). */
+export function namesNetwork(value: string, pretrained: readonly string[]): boolean {
+  return pretrained.includes(value) || TRAINED_NETWORK.test(value);
 }
 
 /** `trained:<name>` → `<name>`, its files' name; undefined for a pretrained network or anything else. */
@@ -103,7 +108,7 @@ function fieldSchemaOf(name: string, spec: OptionSpec): z.ZodTypeAny {
       break;
     case 'network':
       schema = z.string().superRefine((value, context) => {
-        if (spec.pretrained.includes(value) || TRAINED_NETWORK.test(value)) return;
+        if (namesNetwork(value, spec.pretrained)) return;
         // `--network waves`: the network it most likely meant, then every one.
         const meant = nameMeantBy(value, spec.pretrained);
         context.addIssue({ code: z.ZodIssueCode.custom, message: `${name} must be one of ${spec.pretrained.join(', ')}, or trained:<name> for a network trained here${meant ? ` (did you mean ${meant}?)` : ''}` });

@@ -5,7 +5,7 @@ import { InputError } from '../../engine/errors.ts';
 import { FAST_NETWORKS } from '../../engine/fast/network.ts';
 import { READABLE_FORMATS } from '../../engine/image.ts';
 import { FAST_OPTIONS, fastMethod } from '../../engine/methods/fast.ts';
-import { TRAINED_NETWORK } from '../../engine/option-spec.ts';
+import { namesNetwork } from '../../engine/option-spec.ts';
 import { lazySegmenter } from '../../engine/segmentation/lazy.ts';
 import { needsSegmentation, type Target } from '../../engine/segmentation/targets.ts';
 import { checkSegmentationModel, SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
@@ -32,7 +32,7 @@ export function define(command: Command): void {
  * to paint it. Anything else is left for the option's own check to refuse, with the networks there are.
  */
 async function withShippedNetworks(options: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const named = (['network', 'backgroundNetwork'] as const).filter((key) => typeof options[key] === 'string' && !isNetworkName(options[key]));
+  const named = (['network', 'backgroundNetwork'] as const).filter((key) => typeof options[key] === 'string' && !namesNetwork(options[key], FAST_NETWORKS));
   if (named.length === 0) return options;
   // The library's code only for a name.
   const { shippedPaintings } = await import('../../bot/styles/defaults.ts');
@@ -52,10 +52,6 @@ async function withShippedNetworks(options: Record<string, unknown>): Promise<Re
     return painting?.network ?? written;
   };
   return { ...options, ...Object.fromEntries(named.map((key) => [key, networkOf(key)])) };
-}
-
-function isNetworkName(written: string): boolean {
-  return (FAST_NETWORKS as readonly string[]).includes(written) || TRAINED_NETWORK.test(written);
 }
 
 async function paintWithNetwork(contentPath: string, flags: Record<string, unknown>): Promise<void> {

@@ -8,7 +8,7 @@ import { GIF_MAX_SIDE } from '../gif.ts';
 import { resizeExactly, resizeToLongSide, type RgbImage } from '../image.ts';
 import { REGION_OPTIONS } from '../segmentation/targets.ts';
 import { regionsFor } from './regions.ts';
-import { parseOptions, schemaOf, TRAINED_NETWORK, trainedNetworkName, type OptionSpecs } from '../option-spec.ts';
+import { namesNetwork, parseOptions, schemaOf, trainedNetworkName, type OptionSpecs } from '../option-spec.ts';
 import { STRENGTH_RANGE } from '../options.ts';
 import { checkPaintableAt } from '../proportions.ts';
 import type { EngineMethod, MethodContext, MethodInputs } from './method.ts';
@@ -94,7 +94,7 @@ type NetworkContext = Pick<MethodContext, 'fastWeightsDir' | 'trainedNetworksDir
 
 /** The network a job names (pretrained, or `trained:<name>`), or an `InputError` that lists them (fast and best share it). */
 export function networkNamed(value: unknown, field = 'network'): string {
-  if (typeof value !== 'string' || !((FAST_NETWORKS as readonly string[]).includes(value) || TRAINED_NETWORK.test(value))) {
+  if (typeof value !== 'string' || !namesNetwork(value, FAST_NETWORKS)) {
     throw new InputError('invalid_option', `Name a network: ${FAST_NETWORKS.join(', ')}, or trained:<name> for one trained here.`, field);
   }
   return value;
