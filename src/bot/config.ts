@@ -117,7 +117,9 @@ export type DataEnvironment = z.infer<typeof dataEnvironmentSchema>;
 
 /** The shipped paintings: seeded into a new library, and named on the command line before any bot has run. */
 export const libraryEnvironmentSchema = z.object({ IMPASTO_DEFAULT_LIBRARY: z.enum(['true', 'false']).default('true').transform((value) => value === 'true') });
-export type LibraryEnvironment = DataEnvironment & z.infer<typeof libraryEnvironmentSchema>;
+/** Where the command line finds a painting named rather than given as a file: the bot's library, else the shipped paintings. */
+export const libraryLookupEnvironmentSchema = dataEnvironmentSchema.merge(libraryEnvironmentSchema);
+export type LibraryEnvironment = z.infer<typeof libraryLookupEnvironmentSchema>;
 
 /** The chat platforms: their tokens, and where their APIs and files are (tests point them at fakes). */
 export const chatEnvironmentSchema = z.object({

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { counted } from '../../bot/format.ts';
-import { parseEnvironment } from '../../bot/config.ts';
+import { libraryLookupEnvironmentSchema, parseEnvironment } from '../../bot/config.ts';
 import { createEngine } from '../../engine/engine.ts';
 import { InputError } from '../../engine/errors.ts';
 import { decodeImage, READABLE_FORMATS } from '../../engine/image.ts';
@@ -16,7 +16,7 @@ import { checkFlags, engineOptionsOfFlags, flagsOf, toBlendWeights } from '../en
 import { decodePhoto, inspectPhoto, readNamedFile, readPainting } from '../files.ts';
 import { assertOutputs, outputOf, writeResult } from '../outputs.ts';
 import { createStylizeProgressBar, withDownloadBar } from '../progress-bar.ts';
-import { CLIP_FORMATS, CLIP_OUTPUT_HELP, LIBRARY_LOOKUP_ENVIRONMENT, PAINTING_ENVIRONMENT } from './painting.ts';
+import { CLIP_FORMATS, CLIP_OUTPUT_HELP, PAINTING_ENVIRONMENT } from './painting.ts';
 
 /** `impasto stylize`: the optimisation (Gatys et al.) of a photo or a clip, from files. */
 export function define(command: Command): void {
@@ -35,7 +35,7 @@ export function define(command: Command): void {
 }
 
 async function paintWithStyles(contentPath: string, stylePaths: string[], flags: Record<string, unknown>): Promise<void> {
-  const env = parseEnvironment(PAINTING_ENVIRONMENT.merge(LIBRARY_LOOKUP_ENVIRONMENT), process.env);
+  const env = parseEnvironment(PAINTING_ENVIRONMENT.merge(libraryLookupEnvironmentSchema), process.env);
   const contentBytes = await readNamedFile(contentPath, 'content image');
   const clip = await readClip(contentBytes, env);
   // Everything the command names is read and checked before the engine starts (which may first

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { counted } from '../../bot/format.ts';
-import { engineEnvironmentSchema, parseEnvironment } from '../../bot/config.ts';
+import { engineEnvironmentSchema, libraryLookupEnvironmentSchema, parseEnvironment } from '../../bot/config.ts';
 import { CancelledError, InputError } from '../../engine/errors.ts';
 import { checkTrainedNetworkName, saveTrainedNetwork, trainedNetworksDirOf } from '../../engine/fast/trained.ts';
 import { decodeImage, encodePng, READABLE_FORMATS, resizeToLongSide } from '../../engine/image.ts';
@@ -13,7 +13,6 @@ import { cropToMultipleOf4, parseTrainOptions, TRAIN_OPTIONS, trainStyleNetwork 
 import { engineOptionsOfFlags, flagNameOf, flagsOf } from '../engine-flags.ts';
 import { makeOutputFolder, readNamedFile, readPainting, writeOutput } from '../files.ts';
 import { formatDuration, withDownloadBar } from '../progress-bar.ts';
-import { LIBRARY_LOOKUP_ENVIRONMENT } from './painting.ts';
 
 /** `impasto train-style`: a fast network trained for a painting on a folder of photos, resumable. */
 export function define(command: Command): void {
@@ -29,7 +28,7 @@ export function define(command: Command): void {
 }
 
 /** The engine's settings, and where a painting named rather than given as a file is found. */
-const TRAINING_ENVIRONMENT = engineEnvironmentSchema.merge(LIBRARY_LOOKUP_ENVIRONMENT);
+const TRAINING_ENVIRONMENT = engineEnvironmentSchema.merge(libraryLookupEnvironmentSchema);
 
 /** The network's name when none is given: the painting file's, in the letters a name may have (`My Painting!.jpg` → `my-painting`). */
 function networkNameOf(paintingPath: string): string {
