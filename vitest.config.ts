@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Every temporary file of the run goes in one folder, removed at its end (test/helpers/temp-root.ts).
+    globalSetup: ['test/helpers/temp-root.ts'],
     // Engine tests run real VGG forward/backward passes on 2 cores; they are slow, not flaky.
     testTimeout: 180_000,
     hookTimeout: 180_000,
