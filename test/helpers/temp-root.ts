@@ -5,7 +5,7 @@ import { join } from 'node:path';
 /**
  * vitest's global setup: the whole run writes its temporary files (the tests' data directories, and
  * those of the bots, workers and browsers they start) under one folder, removed when the run ends.
- * Without it, each `npm test` left about 2 GB in /tmp. The forked test processes, and the processes
+ * Without it, runs piled up in /tmp (a day of them: over 2 GB). The forked test processes, and the processes
  * they start, inherit `TMPDIR`, which `os.tmpdir()` reads on every call.
  */
 export async function setup(): Promise<() => Promise<void>> {
