@@ -151,7 +151,7 @@ function stylizeDefinition(limits: CommandLimits) {
         seed: { unset: 'random' },
       }),
       ...chatOptionsOf(REGION_OPTIONS, ['target']),
-      background_style: { type: 'text', description: 'paint the background in another library style (the person gets style_name)', maxLength: 150, autocomplete: 'style' },
+      background_style: { type: 'text', description: 'paint the background in another library style (the person gets the main style)', maxLength: 150, autocomplete: 'style' },
       mask: { type: 'image', description: "where to stylize: white yes, black no (the photo's shape)" },
     },
   } as const satisfies CommandDefinition;
