@@ -1,6 +1,6 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runImpasto } from '../helpers/app.ts';
@@ -59,14 +59,33 @@ describe('a painting named on the command line', () => {
     expect(await impasto(['fast', photo, '--network', 'Starry Night'])).toEqual({
       code: 2,
       stderr:
-        'impasto: --network Starry Night: no network was trained on starry-night. Paint it with `impasto stylize <photo> starry-night`, or train one with `impasto train-style starry-night --photos <folder>` and paint with --network trained:starry-night.\n',
+        'impasto: --network Starry Night: no network was trained on starry-night. Paint it with `impasto stylize <photo> starry-night`, or train one with `impasto train-style starry-night --photos <folder>`, after which --network starry-night paints with it.\n',
     });
     expect((await impasto(['fast', photo, '--network', 'the-scream', '--target', 'person', '--background-network', 'composition-vii'])).stderr).toBe(
-      'impasto: --background-network composition-vii: no network was trained on composition-vii. Paint it with `impasto stylize <photo> <painting> --background-style composition-vii`, or train one with `impasto train-style composition-vii --photos <folder>` and paint with --background-network trained:composition-vii.\n',
+      'impasto: --background-network composition-vii: no network was trained on composition-vii. Paint it with `impasto stylize <photo> <painting> --background-style composition-vii`, or train one with `impasto train-style composition-vii --photos <folder>`, after which --background-network composition-vii paints with it.\n',
     );
     // Neither a network nor a painting: the option's own refusal, with the networks there are.
     expect((await impasto(['fast', photo, '--network', 'waves'])).stderr).toBe('impasto: --network must be one of scream, wave, wreck, udnie, or trained:<name> for a network trained here (did you mean wave?).\n');
   });
+
+  it('paints `fast --network starry-night` with the network `impasto train-style starry-night` saved, as its last line says', async () => {
+    const training = ['--photos', dirname(photo), '--out', 'trained', '--steps', '1', '--size', '64', '--batch', '1'];
+    const trained = await impasto(['train-style', 'starry-night', ...training]);
+    expect(trained.code).toBe(0);
+    // --out is not the folder `impasto fast` reads, so the line names it.
+    const folder = join(dir, 'trained');
+    expect(trained.stderr).toMatch(new RegExp(`\\npaint with it: IMPASTO_TRAINED_NETWORKS_DIR=${folder} impasto fast <photo> --network starry-night\\n$`));
+    const reading = { IMPASTO_TRAINED_NETWORKS_DIR: folder };
+    for (const written of ['starry-night', 'Starry Night']) {
+      const run = await impasto(['fast', photo, '--network', written, '--size', '64', '-o', 'starry.png'], reading);
+      expect([run.code, run.stderr]).toEqual([0, expect.stringMatching(/^wrote starry\.png \(64×48, one pass/)]);
+    }
+    // A network named as a pretrained one is painted with as trained:<name>: `--network udnie` is the pretrained one.
+    const udnie = await impasto(['train-style', 'starry-night', '--name', 'udnie', ...training], reading);
+    expect(udnie.stderr).toMatch(/\npaint with it: impasto fast <photo> --network trained:udnie\n$/);
+    await rm(folder, { recursive: true });
+    await rm(join(dir, 'starry.png'));
+  }, 120_000);
 
   it('takes the names of the library of the bot whose data is in IMPASTO_DATA_DIR once there is one: a style removed there is not found', async () => {
     expect((await impasto(['styles', 'remove', 'starry-night'])).code).toBe(0);

@@ -3,9 +3,10 @@ import { parseEnvironment } from '../../bot/config.ts';
 import { chooseBackend } from '../../engine/backend.ts';
 import { InputError } from '../../engine/errors.ts';
 import { FAST_NETWORKS } from '../../engine/fast/network.ts';
+import { installedTrainedNetworks } from '../../engine/fast/trained.ts';
 import { READABLE_FORMATS } from '../../engine/image.ts';
 import { FAST_OPTIONS, fastMethod } from '../../engine/methods/fast.ts';
-import { namesNetwork } from '../../engine/option-spec.ts';
+import { namesNetwork, trainedNetworkOption } from '../../engine/option-spec.ts';
 import { lazySegmenter } from '../../engine/segmentation/lazy.ts';
 import { needsSegmentation, type Target } from '../../engine/segmentation/targets.ts';
 import { checkSegmentationModel, SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
@@ -27,13 +28,18 @@ export function define(command: Command): void {
 }
 
 /**
- * `--network the-scream`: a shipped painting named as the bot takes it is painted by the network
- * trained on it (`scream`), as the bot paints that style fast; one with none is refused saying how
- * to paint it. Anything else is left for the option's own check to refuse, with the networks there are.
+ * Networks by name, after the pretrained ones: `--network starry-night` (or "Starry Night") is
+ * the network `impasto train-style` saved under that name (`trained:starry-night`, in the folder
+ * this command reads them from); else a shipped painting named as the bot takes it, painted by the network
+ * trained on it (`the-scream`: `scream`), as the bot paints that style fast; one with none is
+ * refused saying how to paint it. Anything else is left for the option's own check to refuse, with
+ * the networks there are.
  */
-async function withShippedNetworks(options: Record<string, unknown>): Promise<Record<string, unknown>> {
+async function withNetworksByName(options: Record<string, unknown>, trainedNetworksDir: string | undefined): Promise<Record<string, unknown>> {
   const named = (['network', 'backgroundNetwork'] as const).filter((key) => typeof options[key] === 'string' && !namesNetwork(options[key], FAST_NETWORKS));
   if (named.length === 0) return options;
+  const trainedHere = installedTrainedNetworks(trainedNetworksDir);
+  const trainedAs = (name: string) => (trainedHere.has(trainedNetworkOption(name)) ? trainedNetworkOption(name) : undefined);
   // The library's code only for a name.
   const { shippedPaintings } = await import('../../bot/styles/defaults.ts');
   const { styleWrittenAs } = await import('../../bot/styles/library.ts');
@@ -41,11 +47,13 @@ async function withShippedNetworks(options: Record<string, unknown>): Promise<Re
   const networkOf = (key: (typeof named)[number]) => {
     const written = options[key] as string;
     const painting = styleWrittenAs(paintings, written);
+    const own = trainedAs(written) ?? (painting ? trainedAs(painting.name) : undefined);
+    if (own) return own;
     if (painting && !painting.network) {
       const optimised = key === 'network' ? `impasto stylize <photo> ${painting.name}` : `impasto stylize <photo> <painting> --background-style ${painting.name}`;
       throw new InputError(
         'invalid_option',
-        `${flagNameOf(key)} ${written}: no network was trained on ${painting.name}. Paint it with \`${optimised}\`, or train one with \`impasto train-style ${painting.name} --photos <folder>\` and paint with ${flagNameOf(key)} trained:${painting.name}.`,
+        `${flagNameOf(key)} ${written}: no network was trained on ${painting.name}. Paint it with \`${optimised}\`, or train one with \`impasto train-style ${painting.name} --photos <folder>\`, after which ${flagNameOf(key)} ${painting.name} paints with it.`,
         key,
       );
     }
@@ -61,7 +69,7 @@ async function paintWithNetwork(contentPath: string, flags: Record<string, unkno
   const segmentationDir = env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR;
   const segmenter = lazySegmenter(segmentationDir, () => chooseBackend(env.IMPASTO_BACKEND));
   const context = { engine: () => Promise.reject(new Error('the fast method needs no VGG engine')), fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, trainedNetworksDir: env.IMPASTO_TRAINED_NETWORKS_DIR, segmenter };
-  const options = await withShippedNetworks(engineOptionsOfFlags(FAST_OPTIONS, flags));
+  const options = await withNetworksByName(engineOptionsOfFlags(FAST_OPTIONS, flags), env.IMPASTO_TRAINED_NETWORKS_DIR);
   checkFlags(FAST_OPTIONS, options);
   if (needsSegmentation({ mask: false, target: options.target as Target | undefined, split: false })) checkSegmentationModel(segmentationDir);
   const output = outputOf(flags.output as string | undefined, clip);

@@ -4,8 +4,10 @@ import type { Command } from 'commander';
 import { counted } from '../../bot/format.ts';
 import { engineEnvironmentSchema, libraryLookupEnvironmentSchema, parseEnvironment } from '../../bot/config.ts';
 import { CancelledError, InputError } from '../../engine/errors.ts';
+import { FAST_NETWORKS } from '../../engine/fast/network.ts';
 import { checkTrainedNetworkName, saveTrainedNetwork, trainedNetworksDirOf } from '../../engine/fast/trained.ts';
 import { decodeImage, encodePng, READABLE_FORMATS, resizeToLongSide } from '../../engine/image.ts';
+import { namesNetwork, trainedNetworkOption } from '../../engine/option-spec.ts';
 import { createTrainContext } from '../../engine/train/choose.ts';
 import { openTrainingPhotos } from '../../engine/train/photos.ts';
 import { renderBeforeAfterSheet } from '../../engine/train/sheet.ts';
@@ -72,5 +74,21 @@ async function trainForPainting(paintingPath: string, flags: Record<string, unkn
   if (samplePhoto && result.sample) await writeOutput(join(out, `${name}-sheet.png`), await encodePng(await renderBeforeAfterSheet(painting, samplePhoto, result.sample)), '--out');
   const trained = options.steps - result.resumedAt;
   const run = trained === 0 ? `the checkpoint was at step ${options.steps} already: nothing to train` : `${result.resumedAt > 0 ? `resumed at step ${result.resumedAt}; ` : ''}${counted(trained, 'step')} in ${formatDuration(result.elapsedMs)}`;
-  process.stderr.write(`${run}; the network is ${join(out, `${name}.f32.bin`)}\n`);
+  process.stderr.write(`${run}; the network is ${join(out, `${name}.f32.bin`)}\npaint with it: ${fastCommandFor(name, out, env.IMPASTO_TRAINED_NETWORKS_DIR)}\n`);
+}
+
+/**
+ * The `impasto fast` that paints with the network just saved: by its name (a pretrained network's
+ * name stays the pretrained one's, so then `trained:<name>`), and where `--out` is not the folder
+ * `impasto fast` reads, with that folder.
+ */
+function fastCommandFor(name: string, out: string, configuredDir: string | undefined): string {
+  const network = namesNetwork(name, FAST_NETWORKS) ? trainedNetworkOption(name) : name;
+  const elsewhere = resolve(out) !== resolve(trainedNetworksDirOf(configuredDir));
+  return `${elsewhere ? `IMPASTO_TRAINED_NETWORKS_DIR=${quoteForShell(resolve(out))} ` : ''}impasto fast <photo> --network ${network}`;
+}
+
+/** A path as a POSIX shell reads it back: bare when it is plain, else in single quotes. */
+function quoteForShell(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`;
 }
