@@ -8,7 +8,8 @@ import { commandLimitsFor } from '../bot/limits.ts';
 import { seedDefaultLibrary, shippedPaintings } from '../bot/styles/defaults.ts';
 import { SHARED_STYLES, StyleLibrary, styleNameFromFileName, type NamedStyle, type Style } from '../bot/styles/library.ts';
 import { networksOfStyle } from '../bot/styles/training.ts';
-import { installedNetworks } from '../engine/fast/trained.ts';
+import { FAST_NETWORKS } from '../engine/fast/network.ts';
+import { installedNetworks, installedTrainedNetworks } from '../engine/fast/trained.ts';
 
 /**
  * The operator's side of the library, `impasto styles list|remove`: beside a running bot too (SQLite
@@ -36,11 +37,26 @@ export async function withLibrary<T>(env: BotEnvironment, use: (library: StyleLi
  * (unless IMPASTO_DEFAULT_LIBRARY=false). Only read: no folder is made for a look.
  */
 export async function paintingsByName(env: LibraryEnvironment): Promise<(NamedStyle & Pick<Style, 'path'>)[]> {
+  return (await readPaintings(env, () => new Set())).paintings;
+}
+
+/**
+ * The same paintings with the fast network each is painted with (`impasto fast --network
+ * the-scream`): a pretrained one as linked (the command fetches one it lacks), and one the bot
+ * trained (`trained:shared-<name>`) where its files are in the bot's folder of networks,
+ * `networksDir`, from which the command must then read it.
+ */
+export async function paintingsWithNetworks(env: LibraryEnvironment & Pick<BotEnvironment, 'IMPASTO_TRAINED_NETWORKS_DIR'>): Promise<{ paintings: (NamedStyle & Pick<Style, 'network'>)[]; networksDir?: string }> {
+  const networksDir = networksDirOf(dataDirsOf(resolve(env.IMPASTO_DATA_DIR)), env.IMPASTO_TRAINED_NETWORKS_DIR);
+  return readPaintings(env, () => new Set([...FAST_NETWORKS, ...installedTrainedNetworks(networksDir)]), networksDir);
+}
+
+async function readPaintings(env: LibraryEnvironment, paintable: () => ReadonlySet<string>, networksDir?: string): Promise<{ paintings: (NamedStyle & Pick<Style, 'path' | 'network'>)[]; networksDir?: string }> {
   const dirs = dataDirsOf(resolve(env.IMPASTO_DATA_DIR));
-  if (!existsSync(dirs.database)) return env.IMPASTO_DEFAULT_LIBRARY ? shippedPaintings() : [];
+  if (!existsSync(dirs.database)) return { paintings: env.IMPASTO_DEFAULT_LIBRARY ? await shippedPaintings() : [] };
   const db = openDatabase(dirs.database);
   try {
-    return new StyleLibrary(db, dirs.styles).shared().list();
+    return { paintings: new StyleLibrary(db, dirs.styles, paintable).shared().list(), ...(networksDir ? { networksDir } : {}) };
   } finally {
     db.close();
   }

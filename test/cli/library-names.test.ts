@@ -3,6 +3,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/bot/database.ts';
+import { createDataDirs } from '../../src/bot/files.ts';
+import { StyleLibrary } from '../../src/bot/styles/library.ts';
+import { parameterLayoutOf, readFastManifest } from '../../src/engine/fast/manifest.ts';
+import { saveTrainedNetwork } from '../../src/engine/fast/trained.ts';
+import { initialParameters } from '../../src/engine/train/trainer.ts';
 import { runImpasto } from '../helpers/app.ts';
 import { SHARED_FAST_DIR, sharedImagePath } from '../helpers/shared.ts';
 
@@ -94,4 +100,21 @@ describe('a painting named on the command line', () => {
       stderr: 'impasto: Cannot read the style image starry-night: there is no such file, nor a style of that name in the library. Try one of: composition-vii, great-wave, shipwreck-minotaur, the-scream.\n',
     });
   });
+
+  it('paints `fast --network composition-vii` with the network the bot trained for that library style, read from the bot\'s folder', async () => {
+    // What `/style train name:composition-vii` leaves: the style linked to its network, whose files are in <data>/networks.
+    expect((await impasto(['styles', 'list'])).code).toBe(0); // the library, seeded (once) as the bot's start seeds it
+    const dirs = createDataDirs(join(dir, 'data'));
+    const db = openDatabase(dirs.database);
+    const library = new StyleLibrary(db, dirs.styles);
+    library.linkNetwork(library.shared().get('composition-vii')!, 'trained:shared-composition-vii');
+    db.close();
+    // Linked, but its files are gone: as a style with no network.
+    expect((await impasto(['fast', photo, '--network', 'composition-vii'])).stderr).toMatch(/^impasto: --network composition-vii: no network was trained on composition-vii\./);
+    const parameters = initialParameters(parameterLayoutOf(readFastManifest().layers), 3);
+    await saveTrainedNetwork(dirs.networks, 'shared-composition-vii', parameters, { styleImage: 'composition-vii', steps: 1, trainedAt: new Date(0).toISOString(), options: {} });
+    const run = await impasto(['fast', photo, '--network', 'Composition VII', '--size', '64', '-o', 'composition.png']);
+    expect([run.code, run.stderr]).toEqual([0, expect.stringMatching(/^wrote composition\.png \(64×48, one pass/)]);
+    await rm(join(dir, 'composition.png'));
+  }, 120_000);
 });

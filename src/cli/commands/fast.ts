@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { parseEnvironment } from '../../bot/config.ts';
+import { libraryLookupEnvironmentSchema, parseEnvironment } from '../../bot/config.ts';
 import { chooseBackend } from '../../engine/backend.ts';
 import { InputError } from '../../engine/errors.ts';
 import { FAST_NETWORKS } from '../../engine/fast/network.ts';
 import { installedTrainedNetworks } from '../../engine/fast/trained.ts';
 import { READABLE_FORMATS } from '../../engine/image.ts';
 import { FAST_OPTIONS, fastMethod } from '../../engine/methods/fast.ts';
-import { namesNetwork, trainedNetworkOption } from '../../engine/option-spec.ts';
+import { namesNetwork, trainedNetworkName, trainedNetworkOption } from '../../engine/option-spec.ts';
 import { lazySegmenter } from '../../engine/segmentation/lazy.ts';
 import { needsSegmentation, type Target } from '../../engine/segmentation/targets.ts';
 import { checkSegmentationModel, SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
@@ -30,20 +30,23 @@ export function define(command: Command): void {
 /**
  * Networks by name, after the pretrained ones: `--network starry-night` (or "Starry Night") is
  * the network `impasto train-style` saved under that name (`trained:starry-night`, in the folder
- * this command reads them from); else a shipped painting named as the bot takes it, painted by the network
- * trained on it (`the-scream`: `scream`), as the bot paints that style fast; one with none is
+ * this command reads them from); else a painting named as the bot takes it is painted by its
+ * network, as the bot paints that style fast: a shipped painting's (`the-scream`: `scream`), and
+ * once a bot has run, one its library links, a network it trained included (read from the bot's
+ * folder of networks, which the returned `trainedNetworksDir` then is). A painting with none is
  * refused saying how to paint it. Anything else is left for the option's own check to refuse, with
  * the networks there are.
  */
-async function withNetworksByName(options: Record<string, unknown>, trainedNetworksDir: string | undefined): Promise<Record<string, unknown>> {
+async function withNetworksByName(options: Record<string, unknown>, configuredDir: string | undefined): Promise<{ options: Record<string, unknown>; trainedNetworksDir: string | undefined }> {
   const named = (['network', 'backgroundNetwork'] as const).filter((key) => typeof options[key] === 'string' && !namesNetwork(options[key], FAST_NETWORKS));
-  if (named.length === 0) return options;
-  const trainedHere = installedTrainedNetworks(trainedNetworksDir);
+  if (named.length === 0) return { options, trainedNetworksDir: configuredDir };
+  const trainedHere = installedTrainedNetworks(configuredDir);
   const trainedAs = (name: string) => (trainedHere.has(trainedNetworkOption(name)) ? trainedNetworkOption(name) : undefined);
-  // The library's code only for a name.
-  const { shippedPaintings } = await import('../../bot/styles/defaults.ts');
+  // The library's code, and its settings, only for a name.
+  const { paintingsWithNetworks } = await import('../styles.ts');
   const { styleWrittenAs } = await import('../../bot/styles/library.ts');
-  const paintings = await shippedPaintings();
+  const { paintings, networksDir } = await paintingsWithNetworks({ ...parseEnvironment(libraryLookupEnvironmentSchema, process.env), IMPASTO_TRAINED_NETWORKS_DIR: configuredDir });
+  let trainedNetworksDir = configuredDir;
   const networkOf = (key: (typeof named)[number]) => {
     const written = options[key] as string;
     const painting = styleWrittenAs(paintings, written);
@@ -57,9 +60,10 @@ async function withNetworksByName(options: Record<string, unknown>, trainedNetwo
         key,
       );
     }
+    if (painting?.network && trainedNetworkName(painting.network) && !trainedHere.has(painting.network)) trainedNetworksDir = networksDir;
     return painting?.network ?? written;
   };
-  return { ...options, ...Object.fromEntries(named.map((key) => [key, networkOf(key)])) };
+  return { options: { ...options, ...Object.fromEntries(named.map((key) => [key, networkOf(key)])) }, trainedNetworksDir };
 }
 
 async function paintWithNetwork(contentPath: string, flags: Record<string, unknown>): Promise<void> {
@@ -68,8 +72,8 @@ async function paintWithNetwork(contentPath: string, flags: Record<string, unkno
   const clip = await readClip(contentBytes, env);
   const segmentationDir = env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR;
   const segmenter = lazySegmenter(segmentationDir, () => chooseBackend(env.IMPASTO_BACKEND));
-  const context = { engine: () => Promise.reject(new Error('the fast method needs no VGG engine')), fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, trainedNetworksDir: env.IMPASTO_TRAINED_NETWORKS_DIR, segmenter };
-  const options = await withNetworksByName(engineOptionsOfFlags(FAST_OPTIONS, flags), env.IMPASTO_TRAINED_NETWORKS_DIR);
+  const { options, trainedNetworksDir } = await withNetworksByName(engineOptionsOfFlags(FAST_OPTIONS, flags), env.IMPASTO_TRAINED_NETWORKS_DIR);
+  const context = { engine: () => Promise.reject(new Error('the fast method needs no VGG engine')), fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, trainedNetworksDir, segmenter };
   checkFlags(FAST_OPTIONS, options);
   if (needsSegmentation({ mask: false, target: options.target as Target | undefined, split: false })) checkSegmentationModel(segmentationDir);
   const output = outputOf(flags.output as string | undefined, clip);
