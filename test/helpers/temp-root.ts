@@ -5,8 +5,8 @@ import { join } from 'node:path';
 /**
  * vitest's global setup: the whole run writes its temporary files (the tests' data directories, and
  * those of the bots, workers and browsers they start) under one folder, removed when the run ends.
- * Without it, runs piled up in /tmp (a day of them: over 2 GB). The forked test processes, and the processes
- * they start, inherit `TMPDIR`, which `os.tmpdir()` reads on every call.
+ * Without it, runs piled up in /tmp (a day of them: over 2 GB). The forked test processes, and the
+ * processes they start, inherit `TMPDIR`, which `os.tmpdir()` reads on every call.
  */
 export async function setup(): Promise<() => Promise<void>> {
   const root = await mkdtemp(join(tmpdir(), 'impasto-test-run-'));
