@@ -9,7 +9,7 @@ import { StyleLibrary } from '../../src/bot/styles/library.ts';
 import { parameterLayoutOf, readFastManifest } from '../../src/engine/fast/manifest.ts';
 import { saveTrainedNetwork } from '../../src/engine/fast/trained.ts';
 import { initialParameters } from '../../src/engine/train/trainer.ts';
-import { runImpasto } from '../helpers/app.ts';
+import { runImpasto, runImpastoPrinting } from '../helpers/app.ts';
 import { SHARED_FAST_DIR, sharedImagePath } from '../helpers/shared.ts';
 
 // `impasto stylize photo.jpg starry-night`: a painting named as the bot takes it, where no file has
@@ -70,6 +70,9 @@ describe('a painting named on the command line', () => {
     expect((await impasto(['fast', photo, '--network', 'the-scream', '--target', 'person', '--background-network', 'composition-vii'])).stderr).toBe(
       'impasto: --background-network composition-vii: no network was trained on composition-vii. Paint it with `impasto stylize <photo> <painting> --background-style composition-vii`, or train one with `impasto train-style composition-vii --photos <folder>`, after which --background-network composition-vii paints with it.\n',
     );
+    // The help says so, under the option table's list of networks.
+    const { stdout } = await runImpastoPrinting(['fast', '--help']);
+    expect(stdout).toContain('--network and --background-network also take a network you trained, by its name (starry-night),\nand a painting named as the bot takes it (the-scream)');
     // Neither a network nor a painting: the option's own refusal, with the networks there are.
     expect((await impasto(['fast', photo, '--network', 'waves'])).stderr).toBe('impasto: --network must be one of scream, wave, wreck, udnie, or trained:<name> for a network trained here (did you mean wave?).\n');
   });

@@ -24,6 +24,8 @@ export function define(command: Command): void {
     .option('--gif <file>', 'also write the before/after GIF (of a clip: the painted clip)');
   // The fast method's options, with their ranges and defaults, from its own table.
   for (const option of flagsOf(FAST_OPTIONS)) command.addOption(option);
+  // What the table cannot say: the names this command looks up (withNetworksByName).
+  command.addHelpText('after', '\n--network and --background-network also take a network you trained, by its name (starry-night),\nand a painting named as the bot takes it (the-scream), for the network the bot paints it with.');
   command.action(paintWithNetwork);
 }
 
