@@ -46,12 +46,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // The pooling gradients are checked through `tf.grad`: the union package registers the gradients.
 import '@tensorflow/tfjs';
-import * as ort from 'onnxruntime-node';
 import { GATYS_LAYERS, SHALLOW_LAYERS, type LayerSelection } from '../src/engine/layers.ts';
 import { createTotalVariationTerm, sumOfProducts } from '../src/engine/losses.ts';
 import { loadFastNetwork, locateFastWeights, runFastNetwork, type FastNetwork } from '../src/engine/fast/network.ts';
 import { arrayWeightsOf, createOnnxObjective } from '../src/engine/onnx/objective.ts';
 import { webGpuProviderProblem } from '../src/engine/onnx/sessions.ts';
+import { loadOnnxRuntime } from '../src/engine/onnx/runtime.ts';
 import { createLbfgs } from '../src/engine/optimizers/lbfgs.ts';
 import { dot, type Evaluation } from '../src/engine/optimizers/objective.ts';
 import { gaussianNoise } from '../src/engine/random.ts';
@@ -69,6 +69,8 @@ import type { BatchSpec, TrainingEngine } from '../src/engine/train/training-eng
 import { loadVggWeights, locateWeights, withStandInLayers } from '../src/engine/weights.ts';
 import { describeAdapter, probeWebGpu, type GpuAdapterInfo } from '../src/engine/webgpu.ts';
 
+// Its telemetry off, as everywhere in impasto (runtime.ts).
+const ort = await loadOnnxRuntime();
 const args = new Map(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=') as [string, string]));
 const sizes = (args.get('sizes') ?? '64,256,512').split(',').map(Number);
 const target = (args.get('backend') ?? 'webgpu') as 'webgpu' | 'wasm';

@@ -11,7 +11,7 @@ import { Command } from 'commander';
 const COMMANDS: readonly { readonly name: string; readonly arguments?: string; readonly description: string; readonly load: () => Promise<{ define(command: Command): void }> }[] = [
   { name: 'stylize', arguments: '<content> <styles...>', description: 'paint the content image in the style of the style image', load: () => import('./commands/stylize.ts') },
   { name: 'fast', arguments: '<content>', description: 'paint a photo with a feed-forward network trained for one painting (seconds; see IMPASTO_FAST_WEIGHTS_DIR)', load: () => import('./commands/fast.ts') },
-  { name: 'train-style', arguments: '<painting>', description: 'train a fast network for a painting (Johnson et al.): afterwards `impasto fast --network trained:<name>` paints with it in seconds', load: () => import('./commands/train-style.ts') },
+  { name: 'train-style', arguments: '<painting>', description: 'train a fast network for a painting (Johnson et al.): afterwards `impasto fast --network <name>` paints with it in seconds', load: () => import('./commands/train-style.ts') },
   { name: 'start', description: 'run the bot: the web playground, and the chat adapters that are configured', load: () => import('./commands/start.ts') },
   { name: 'worker', description: 'run jobs from the Redis queue (REDIS_URL) on this machine: one engine per lane (IMPASTO_WORKER_LANES)', load: () => import('./commands/worker.ts') },
   { name: 'doctor', description: 'print what this machine can use, and why not: engine and backend, GPU adapter, weights, ffmpeg, Redis, and whether Discord and Slack take the tokens set', load: () => import('./commands/doctor.ts') },

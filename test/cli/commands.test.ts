@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runImpastoPrinting } from '../helpers/app.ts';
-import { sharedImagePath } from '../helpers/shared.ts';
+import { SHARED_FAST_DIR, sharedImagePath } from '../helpers/shared.ts';
 
 const FORBID_IMPORTS = fileURLToPath(new URL('../helpers/forbid-imports.mjs', import.meta.url));
 /** What the bot's side loads: the chat platforms' clients and the distributed queue. */
@@ -36,6 +36,20 @@ describe('the command line loads only the command it runs', () => {
       const help = await impastoForbidding(forbidden, [command, '--help']);
       expect(help.stderr, command).toBe('');
       expect(help.stdout, command).toMatch(new RegExp(`^Usage: impasto ${command} `));
+    }
+  });
+
+  it("runs onnxruntime with its telemetry off: no upload session nor scratch log in TMPDIR after a painting command", async () => {
+    const scratch = await mkdtemp(join(tmpdir(), 'impasto-cli-scratch-'));
+    try {
+      await mkdir(join(scratch, 'tmp'));
+      // Without CI set, as on a user's machine: onnxruntime turns its telemetry off by itself only where CI is set.
+      const env = { TMPDIR: join(scratch, 'tmp'), IMPASTO_FAST_WEIGHTS_DIR: SHARED_FAST_DIR, CI: undefined };
+      const run = await runImpastoPrinting(['fast', sharedImagePath('content_dog.jpg'), '--network', 'udnie', '--size', '64', '-o', join(scratch, 'out.png')], { env });
+      expect([run.code, run.stderr]).toEqual([0, expect.stringMatching(/^wrote /)]);
+      expect((await readdir(join(scratch, 'tmp'))).filter((name) => name.startsWith('mat-debug-') || name === '.ses')).toEqual([]);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
     }
   });
 

@@ -35,7 +35,8 @@ export const IMPASTO_BIN = fileURLToPath(new URL('../../bin/impasto.js', import.
 
 export interface ImpastoRunOptions {
   readonly cwd?: string;
-  readonly env?: Readonly<Record<string, string>>;
+  /** Added to this process's environment; `undefined` unsets a variable (`CI`, say). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   readonly timeoutMs?: number;
 }
 

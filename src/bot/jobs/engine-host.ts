@@ -59,9 +59,9 @@ export interface EngineHostOptions {
   /** The worker module; the real engine worker unless a test substitutes another. */
   readonly workerUrl?: URL;
   /**
-   * The worker's TMPDIR. onnxruntime's telemetry library leaves an empty `mat-debug-<pid>.log` (and
-   * a `.ses` file) in TMPDIR in every process that uses it: this keeps them inside the data
-   * directory, and the logs of earlier workers are removed at each start.
+   * The worker's TMPDIR: its scratch (tsx's compile cache) stays inside the data directory. The
+   * empty `mat-debug-<pid>.log` files onnxruntime's telemetry left there before it was turned off
+   * (`engine/onnx/runtime.ts`) are removed at each start.
    */
   readonly tempDir?: string;
   /** Told each time the engine process dies, or is killed by `restart` (metrics count engine restarts). */
@@ -163,7 +163,7 @@ export class EngineHost {
     const { tempDir } = this.options;
     if (tempDir) {
       makeFolderSync(tempDir);
-      // Earlier workers have exited: their logs are garbage (tsx's compile cache beside them is kept).
+      // Logs of earlier versions' workers, which ran the telemetry: garbage (tsx's compile cache beside them is kept).
       for (const name of readdirSync(tempDir)) if (/^mat-debug-\d+\.log$/.test(name)) rmSync(join(tempDir, name), { force: true });
     }
     const worker = fork(fileURLToPath(this.options.workerUrl ?? DEFAULT_WORKER_URL), [JSON.stringify(this.options.workerData)], {

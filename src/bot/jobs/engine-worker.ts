@@ -28,6 +28,7 @@ import { lossPointOf } from './store.ts';
 import type { TrainContext } from '../../engine/train/trainer.ts';
 import { chooseTrainingEngine, createTrainContext, type TrainingEngineChoice } from '../../engine/train/choose.ts';
 import { makeFolder } from '../../make-folder.ts';
+import { loadOnnxRuntime } from '../../engine/onnx/runtime.ts';
 
 const settings = JSON.parse(process.argv[2] ?? '{}') as EngineWorkerData;
 const running = new Map<string, AbortController>();
@@ -67,7 +68,7 @@ try {
     // on onnxruntime's WebGPU provider where the optimisation runs there (createEngine has already
     // found that provider able to start: no second probe).
     if (created.objectiveEngine === 'tfjs') fastRunner = tfjsFastRunner(created.backend);
-    else if (settings.objectiveEngine === 'onnx-webgpu') fastRunner = onnxFastRunner(await import('onnxruntime-node'), 'webgpu');
+    else if (settings.objectiveEngine === 'onnx-webgpu') fastRunner = onnxFastRunner(await loadOnnxRuntime(), 'webgpu');
     send({ type: 'ready', backend: created.backend, objectiveEngine: created.objectiveEngine, reasons: created.backendReasons, availableLayers: created.availableLayers });
   }
 } catch (error) {

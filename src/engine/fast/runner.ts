@@ -7,6 +7,7 @@ import { loadOnnxRuntimeOnWebGpu, type OnnxDevice } from '../onnx/sessions.ts';
 import { cropImage, extendMirrored, type Margins, type RgbImage } from '../image.ts';
 import { runFastNetwork, type FastNetwork } from './network.ts';
 import { runFastNetworkTfjs } from './tfjs.ts';
+import { loadOnnxRuntime } from '../onnx/runtime.ts';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -67,7 +68,7 @@ export async function chooseFastRunner(options: { readonly backend?: BackendName
   const gpu = engine === 'auto' ? await gpuBackendFor(options.backend) : undefined;
   if (gpu) return onTfjs(gpu, 'fast networks: TensorFlow.js on the GPU');
   try {
-    const ort = (await import('onnxruntime-node')) as Ort;
+    const ort = await loadOnnxRuntime();
     return { ...onnxFastRunner(ort), reasons: [`fast networks: onnxruntime ${ort.env.versions.common} on the CPU`] };
   } catch (error) {
     if (engine === 'onnx') throw new Error(`IMPASTO_ENGINE=onnx, but onnxruntime-node cannot load: ${error instanceof Error ? error.message : String(error)}`);

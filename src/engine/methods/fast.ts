@@ -12,6 +12,7 @@ import { namesNetwork, parseOptions, schemaOf, trainedNetworkName, type OptionSp
 import { STRENGTH_RANGE } from '../options.ts';
 import { checkPaintableAt } from '../proportions.ts';
 import type { EngineMethod, MethodContext, MethodInputs } from './method.ts';
+import { loadOnnxRuntime } from '../onnx/runtime.ts';
 
 /** The fast method's options, written once (the CLI's `impasto fast` flags derive from them). */
 export const FAST_OPTIONS = {
@@ -115,7 +116,7 @@ export async function paintWithNetwork(context: NetworkContext, name: string, ph
 
 async function defaultRunner(): Promise<FastRunner> {
   try {
-    return onnxFastRunner(await import('onnxruntime-node'));
+    return onnxFastRunner(await loadOnnxRuntime());
   } catch (error) {
     throw new Error(`The fast method needs onnxruntime-node, which cannot load here: ${error instanceof Error ? error.message : String(error)}`);
   }

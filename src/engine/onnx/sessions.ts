@@ -1,5 +1,6 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import { GraphBuilder } from './graph-builder.ts';
+import { loadOnnxRuntime } from './runtime.ts';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -18,7 +19,7 @@ export type OnnxDevice = 'cpu' | 'webgpu';
 export async function loadOnnxRuntimeOnWebGpu(): Promise<Ort> {
   let ort: Ort;
   try {
-    ort = (await import('onnxruntime-node')) as Ort;
+    ort = await loadOnnxRuntime();
   } catch (error) {
     throw new Error(`IMPASTO_ENGINE=onnx-webgpu, but onnxruntime-node cannot load: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -11,6 +11,7 @@ import type { GpuAdapterInfo } from '../webgpu.ts';
 import { onnxTrainingEngine } from './onnx-training.ts';
 import { tfjsTrainingEngine } from './tfjs-training.ts';
 import type { TrainContext } from './trainer.ts';
+import { loadOnnxRuntime } from '../onnx/runtime.ts';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -44,7 +45,7 @@ export async function chooseTrainingEngine(options: { readonly backend?: Backend
   if (gpu) return onTfjs(gpu, 'training: TensorFlow.js on the GPU');
   let ort: Ort;
   try {
-    ort = (await import('onnxruntime-node')) as Ort;
+    ort = await loadOnnxRuntime();
   } catch (error) {
     if (engine !== 'auto') throw new Error(`IMPASTO_ENGINE=${engine}, but onnxruntime-node cannot load: ${error instanceof Error ? error.message : String(error)}`);
     return onTfjs(await trainingBackend(), 'training: TensorFlow.js (onnxruntime-node is not available)');
@@ -67,7 +68,7 @@ export async function createTrainContext(options: {
   const choice = options.choice ?? (await chooseTrainingEngine(options));
   const weights = await loadVggWeights(await locateWeights({ explicitDir: options.weightsDir, download: options.download }));
   if (choice.kind === 'tfjs') return { engine: tfjsTrainingEngine(createFeatureNetwork(weights, 'max'), choice.backend, choice.adapter?.limits), fastWeightsDir: options.fastWeightsDir, choice };
-  const ort = (await import('onnxruntime-node')) as Ort;
+  const ort = await loadOnnxRuntime();
   const vgg = await arrayWeightsOf(weights);
   for (const { kernel, bias } of weights.values()) {
     kernel.dispose();
