@@ -37,7 +37,7 @@ export async function withLibrary<T>(env: BotEnvironment, use: (library: StyleLi
  * (unless IMPASTO_DEFAULT_LIBRARY=false). Only read: no folder is made for a look.
  */
 export async function paintingsByName(env: LibraryEnvironment): Promise<(NamedStyle & Pick<Style, 'path'>)[]> {
-  return (await readPaintings(env, () => new Set())).paintings;
+  return readPaintings(env, () => new Set());
 }
 
 /**
@@ -46,17 +46,17 @@ export async function paintingsByName(env: LibraryEnvironment): Promise<(NamedSt
  * trained (`trained:shared-<name>`) where its files are in the bot's folder of networks,
  * `networksDir`, from which the command must then read it.
  */
-export async function paintingsWithNetworks(env: LibraryEnvironment & Pick<BotEnvironment, 'IMPASTO_TRAINED_NETWORKS_DIR'>): Promise<{ paintings: (NamedStyle & Pick<Style, 'network'>)[]; networksDir?: string }> {
+export async function paintingsWithNetworks(env: LibraryEnvironment & Pick<BotEnvironment, 'IMPASTO_TRAINED_NETWORKS_DIR'>): Promise<{ paintings: (NamedStyle & Pick<Style, 'network'>)[]; networksDir: string }> {
   const networksDir = networksDirOf(dataDirsOf(resolve(env.IMPASTO_DATA_DIR)), env.IMPASTO_TRAINED_NETWORKS_DIR);
-  return readPaintings(env, () => new Set([...FAST_NETWORKS, ...installedTrainedNetworks(networksDir)]), networksDir);
+  return { paintings: await readPaintings(env, () => new Set([...FAST_NETWORKS, ...installedTrainedNetworks(networksDir)])), networksDir };
 }
 
-async function readPaintings(env: LibraryEnvironment, paintable: () => ReadonlySet<string>, networksDir?: string): Promise<{ paintings: (NamedStyle & Pick<Style, 'path' | 'network'>)[]; networksDir?: string }> {
+async function readPaintings(env: LibraryEnvironment, paintable: () => ReadonlySet<string>): Promise<(NamedStyle & Pick<Style, 'path' | 'network'>)[]> {
   const dirs = dataDirsOf(resolve(env.IMPASTO_DATA_DIR));
-  if (!existsSync(dirs.database)) return { paintings: env.IMPASTO_DEFAULT_LIBRARY ? await shippedPaintings() : [] };
+  if (!existsSync(dirs.database)) return env.IMPASTO_DEFAULT_LIBRARY ? shippedPaintings() : [];
   const db = openDatabase(dirs.database);
   try {
-    return { paintings: new StyleLibrary(db, dirs.styles, paintable).shared().list(), ...(networksDir ? { networksDir } : {}) };
+    return new StyleLibrary(db, dirs.styles, paintable).shared().list();
   } finally {
     db.close();
   }
