@@ -48,7 +48,6 @@ async function withNetworksByName(options: Record<string, unknown>, configuredDi
   const { paintingsWithNetworks } = await import('../styles.ts');
   const { styleWrittenAs } = await import('../../bot/styles/library.ts');
   const { paintings, networksDir } = await paintingsWithNetworks({ ...parseEnvironment(libraryLookupEnvironmentSchema, process.env), IMPASTO_TRAINED_NETWORKS_DIR: configuredDir });
-  let trainedNetworksDir = configuredDir;
   const networkOf = (key: (typeof named)[number]) => {
     const written = options[key] as string;
     const painting = styleWrittenAs(paintings, written);
@@ -62,10 +61,12 @@ async function withNetworksByName(options: Record<string, unknown>, configuredDi
         key,
       );
     }
-    if (painting?.network && trainedNetworkName(painting.network) && !trainedHere.has(painting.network)) trainedNetworksDir = networksDir;
     return painting?.network ?? written;
   };
-  return { options: { ...options, ...Object.fromEntries(named.map((key) => [key, networkOf(key)])) }, trainedNetworksDir };
+  const networks = named.map((key) => [key, networkOf(key)] as const);
+  // A trained network not among this command's own came from the bot's library: read from the bot's folder.
+  const fromBot = networks.some(([, network]) => trainedNetworkName(network) !== undefined && !trainedHere.has(network));
+  return { options: { ...options, ...Object.fromEntries(networks) }, trainedNetworksDir: fromBot ? networksDir : configuredDir };
 }
 
 async function paintWithNetwork(contentPath: string, flags: Record<string, unknown>): Promise<void> {
