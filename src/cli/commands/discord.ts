@@ -1,8 +1,4 @@
 import type { Command } from 'commander';
-import { registerDiscordCommands } from '../../adapters/discord/register.ts';
-import { createBot } from '../../bot/bot.ts';
-import { loadBotEnvironment, secretsOf } from '../../bot/config.ts';
-import { createLogger } from '../../bot/logger.ts';
 
 /** `impasto discord register`: the slash and context-menu commands, registered with Discord. */
 export function define(command: Command): void {
@@ -10,6 +6,13 @@ export function define(command: Command): void {
     .command('register')
     .description('register the slash and context-menu commands (DISCORD_GUILD_ID: one server, else global)')
     .action(async () => {
+      // Loaded when it runs: discord.js and the bot take seconds to import, which the help need not wait for.
+      const [{ registerDiscordCommands }, { createBot }, { loadBotEnvironment, secretsOf }, { createLogger }] = await Promise.all([
+        import('../../adapters/discord/register.ts'),
+        import('../../bot/bot.ts'),
+        import('../../bot/config.ts'),
+        import('../../bot/logger.ts'),
+      ]);
       const env = loadBotEnvironment();
       const logger = createLogger({ level: 'silent', secrets: secretsOf(env) });
       const bot = createBot({ env, logger });

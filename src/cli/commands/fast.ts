@@ -1,20 +1,8 @@
 import type { Command } from 'commander';
-import { libraryLookupEnvironmentSchema, parseEnvironment } from '../../bot/config.ts';
-import { chooseBackend } from '../../engine/backend.ts';
-import { InputError } from '../../engine/errors.ts';
-import { FAST_NETWORKS } from '../../engine/fast/network.ts';
-import { installedTrainedNetworks } from '../../engine/fast/trained.ts';
 import { READABLE_FORMATS } from '../../engine/image.ts';
-import { FAST_OPTIONS, fastMethod } from '../../engine/methods/fast.ts';
-import { namesNetwork, trainedNetworkName, trainedNetworkOption } from '../../engine/option-spec.ts';
-import { lazySegmenter } from '../../engine/segmentation/lazy.ts';
-import { needsSegmentation, type Target } from '../../engine/segmentation/targets.ts';
-import { checkSegmentationModel, SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
-import { paintClip, readClip } from '../clips.ts';
-import { checkFlags, engineOptionsOfFlags, flagNameOf, flagsOf } from '../engine-flags.ts';
-import { decodePhoto, readNamedFile } from '../files.ts';
-import { assertOutputs, outputOf, writeResult } from '../outputs.ts';
-import { CLIP_FORMATS, CLIP_OUTPUT_HELP, PAINTING_ENVIRONMENT } from './painting.ts';
+import { FAST_OPTIONS } from '../../engine/methods/options.ts';
+import { flagsOf } from '../engine-flags.ts';
+import { CLIP_FORMATS, CLIP_OUTPUT_HELP } from './painting.ts';
 
 /** `impasto fast`: one pass of a network trained for one painting, over a photo or a clip, from files. */
 export function define(command: Command): void {
@@ -24,69 +12,8 @@ export function define(command: Command): void {
     .option('--gif <file>', 'also write the before/after GIF (of a clip: the painted clip)');
   // The fast method's options, with their ranges and defaults, from its own table.
   for (const option of flagsOf(FAST_OPTIONS)) command.addOption(option);
-  // What the table cannot say: the names this command looks up (withNetworksByName).
+  // What the table cannot say: the names the command looks up (withNetworksByName, in ../fast.ts).
   command.addHelpText('after', '\n--network and --background-network also take a network you trained, by its name (starry-night),\nand a painting named as the bot takes it (the-scream), for the network the bot paints it with.');
-  command.action(paintWithNetwork);
-}
-
-/**
- * Networks by name, after the pretrained ones: `--network starry-night` (or "Starry Night") is
- * the network `impasto train-style` saved under that name (`trained:starry-night`, in the folder
- * this command reads them from); else a painting named as the bot takes it is painted by its
- * network, as the bot paints that style fast: a shipped painting's (`the-scream`: `scream`), and
- * once a bot has run, one its library links, a network it trained included (read from the bot's
- * folder of networks, which the returned `trainedNetworksDir` then is). A painting with none is
- * refused saying how to paint it. Anything else is left for the option's own check to refuse, with
- * the networks there are.
- */
-async function withNetworksByName(options: Record<string, unknown>, configuredDir: string | undefined): Promise<{ options: Record<string, unknown>; trainedNetworksDir: string | undefined }> {
-  const named = (['network', 'backgroundNetwork'] as const).filter((key) => typeof options[key] === 'string' && !namesNetwork(options[key], FAST_NETWORKS));
-  if (named.length === 0) return { options, trainedNetworksDir: configuredDir };
-  const trainedHere = installedTrainedNetworks(configuredDir);
-  const trainedAs = (name: string) => (trainedHere.has(trainedNetworkOption(name)) ? trainedNetworkOption(name) : undefined);
-  // The library's code, and its settings, only for a name.
-  const { paintingsWithNetworks } = await import('../styles.ts');
-  const { styleWrittenAs } = await import('../../bot/styles/library.ts');
-  const { paintings, networksDir } = await paintingsWithNetworks({ ...parseEnvironment(libraryLookupEnvironmentSchema, process.env), IMPASTO_TRAINED_NETWORKS_DIR: configuredDir });
-  const networkOf = (key: (typeof named)[number]) => {
-    const written = options[key] as string;
-    const painting = styleWrittenAs(paintings, written);
-    const own = trainedAs(written) ?? (painting ? trainedAs(painting.name) : undefined);
-    if (own) return own;
-    if (painting && !painting.network) {
-      const optimised = key === 'network' ? `impasto stylize <photo> ${painting.name}` : `impasto stylize <photo> <painting> --background-style ${painting.name}`;
-      throw new InputError(
-        'invalid_option',
-        `${flagNameOf(key)} ${written}: no network was trained on ${painting.name}. Paint it with \`${optimised}\`, or train one with \`impasto train-style ${painting.name} --photos <folder>\`, after which ${flagNameOf(key)} ${painting.name} paints with it.`,
-        key,
-      );
-    }
-    return painting?.network ?? written;
-  };
-  const networks = named.map((key) => [key, networkOf(key)] as const);
-  // A trained network not among this command's own came from the bot's library: read from the bot's folder.
-  const fromBot = networks.some(([, network]) => trainedNetworkName(network) !== undefined && !trainedHere.has(network));
-  return { options: { ...options, ...Object.fromEntries(networks) }, trainedNetworksDir: fromBot ? networksDir : configuredDir };
-}
-
-async function paintWithNetwork(contentPath: string, flags: Record<string, unknown>): Promise<void> {
-  const env = parseEnvironment(PAINTING_ENVIRONMENT, process.env);
-  const contentBytes = await readNamedFile(contentPath, 'content image');
-  const clip = await readClip(contentBytes, env);
-  const segmentationDir = env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR;
-  const segmenter = lazySegmenter(segmentationDir, () => chooseBackend(env.IMPASTO_BACKEND));
-  const { options, trainedNetworksDir } = await withNetworksByName(engineOptionsOfFlags(FAST_OPTIONS, flags), env.IMPASTO_TRAINED_NETWORKS_DIR);
-  const context = { engine: () => Promise.reject(new Error('the fast method needs no VGG engine')), fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, trainedNetworksDir, segmenter };
-  checkFlags(FAST_OPTIONS, options);
-  if (needsSegmentation({ mask: false, target: options.target as Target | undefined, split: false })) checkSegmentationModel(segmentationDir);
-  const output = outputOf(flags.output as string | undefined, clip);
-  await assertOutputs(output, flags);
-  if (clip) {
-    await paintClip(context, { clip, styles: [], method: 'fast', options, output, gif: flags.gif as string | undefined, source: contentBytes }, env);
-    return;
-  }
-  const { content, size } = await decodePhoto(contentBytes, options.size as number | undefined, FAST_OPTIONS.size.default);
-  const sized = { ...options, size };
-  const result = await fastMethod.run(context, { inputs: { content, styles: [] }, options: sized });
-  await writeResult(output, flags, result, 'one pass');
+  // Loaded when it runs: the engine takes most of a second to import, which the help need not wait for.
+  command.action(async (content: string, flags: Record<string, unknown>) => (await import('../fast.ts')).paintWithNetwork(content, flags));
 }

@@ -1,22 +1,8 @@
 import type { Command } from 'commander';
-import { counted } from '../../bot/format.ts';
-import { libraryLookupEnvironmentSchema, parseEnvironment } from '../../bot/config.ts';
-import { createEngine } from '../../engine/engine.ts';
-import { InputError } from '../../engine/errors.ts';
-import { decodeImage, READABLE_FORMATS } from '../../engine/image.ts';
-import { OPTIMISE_OPTIONS, optimiseMethod } from '../../engine/methods/optimise.ts';
-import { checkMaskShape } from '../../engine/mask.ts';
-import { defaultsFor } from '../../engine/options.ts';
-import { checkPaintableAt } from '../../engine/proportions.ts';
-import { lazySegmenter } from '../../engine/segmentation/lazy.ts';
-import { checkRegionRequest, needsSegmentation, type Target } from '../../engine/segmentation/targets.ts';
-import { checkSegmentationModel, SEGMENTATION_CACHE_DIR } from '../../engine/segmentation/weights.ts';
-import { paintClip, readClip } from '../clips.ts';
-import { checkFlags, engineOptionsOfFlags, flagsOf, toBlendWeights } from '../engine-flags.ts';
-import { decodePhoto, inspectPhoto, readNamedFile, readPainting } from '../files.ts';
-import { assertOutputs, outputOf, writeResult } from '../outputs.ts';
-import { createStylizeProgressBar, withDownloadBar } from '../progress-bar.ts';
-import { CLIP_FORMATS, CLIP_OUTPUT_HELP, PAINTING_ENVIRONMENT } from './painting.ts';
+import { READABLE_FORMATS } from '../../engine/image.ts';
+import { OPTIMISE_OPTIONS } from '../../engine/methods/options.ts';
+import { flagsOf, toBlendWeights } from '../engine-flags.ts';
+import { CLIP_FORMATS, CLIP_OUTPUT_HELP } from './painting.ts';
 
 /** `impasto stylize`: the optimisation (Gatys et al.) of a photo or a clip, from files. */
 export function define(command: Command): void {
@@ -31,58 +17,6 @@ export function define(command: Command): void {
     .option('--background-weights <list>', 'blend weights for several background styles (default: equal)', toBlendWeights);
   // Every option of the optimisation, with its range and default, from the method's own table.
   for (const option of flagsOf(OPTIMISE_OPTIONS)) command.addOption(option);
-  command.action(paintWithStyles);
-}
-
-async function paintWithStyles(contentPath: string, stylePaths: string[], flags: Record<string, unknown>): Promise<void> {
-  const env = parseEnvironment(PAINTING_ENVIRONMENT.merge(libraryLookupEnvironmentSchema), process.env);
-  const contentBytes = await readNamedFile(contentPath, 'content image');
-  const clip = await readClip(contentBytes, env);
-  // Everything the command names is read and checked before the engine starts (which may first
-  // download its weights): a photo is an image, a clip goes to a GIF or an MP4, a picture to a PNG,
-  // JPEG, WebP or AVIF.
-  const photo = clip ? undefined : await inspectPhoto(contentBytes);
-  const output = outputOf(flags.output as string | undefined, clip);
-  await assertOutputs(output, flags);
-  const styleImages = await Promise.all(stylePaths.map((path) => readPainting(path, 'style image', env)));
-  const weights = (flags.styleWeights as number[] | undefined) ?? styleImages.map(() => 1);
-  if (weights.length !== styleImages.length) throw new InputError('invalid_option', `--style-weights has ${counted(weights.length, 'weight')} for ${counted(styleImages.length, 'style image')}.`, 'styleWeights');
-  const mask = typeof flags.mask === 'string' ? await decodeImage(await readNamedFile(flags.mask, 'mask'), undefined, 'mask') : undefined;
-  const backgroundPaths = (flags.backgroundStyle as string[] | undefined) ?? [];
-  const backgroundImages = await Promise.all(backgroundPaths.map((path) => readPainting(path, 'background style', env)));
-  const backgroundWeights = (flags.backgroundWeights as number[] | undefined) ?? backgroundImages.map(() => 1);
-  if (backgroundWeights.length !== backgroundImages.length) throw new InputError('invalid_option', `--background-weights has ${counted(backgroundWeights.length, 'weight')} for ${counted(backgroundImages.length, 'background style')}.`, 'backgroundWeights');
-  const options = engineOptionsOfFlags(OPTIMISE_OPTIONS, flags);
-  checkFlags(OPTIMISE_OPTIONS, options);
-  // A size asked for is checked against the photo now; the default one waits for the engine's backend.
-  if (photo && options.size !== undefined) checkPaintableAt(photo, options.size as number, 'content image', 'content');
-  const region = { mask: mask !== undefined, target: options.target as Target | undefined, split: backgroundImages.length > 0 };
-  checkRegionRequest(region);
-  const segmentationDir = env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR;
-  if (needsSegmentation(region)) checkSegmentationModel(segmentationDir);
-  // Against the photo as it is: the engine, after shrinking it, said "the photo is 96×72".
-  if (mask) checkMaskShape(mask, photo ?? clip!.frames[0]!);
-  const engine = await createEngine({
-    backend: env.IMPASTO_BACKEND,
-    objectiveEngine: env.IMPASTO_ENGINE,
-    weightsDir: env.IMPASTO_WEIGHTS_DIR,
-    download: { baseUrl: env.IMPASTO_WEIGHTS_URL, ...withDownloadBar() },
-  });
-  process.stderr.write(`backend: ${engine.backend} (${engine.backendReasons.join('; ')})\nlayers available: ${engine.availableLayers.join(', ')}\n`);
-  const context = { engine: async () => engine, segmenter: lazySegmenter(segmentationDir) };
-  const styles = styleImages.map((image, index) => ({ image, weight: weights[index]! }));
-  const background = backgroundImages.length > 0 ? backgroundImages.map((image, index) => ({ image, weight: backgroundWeights[index]! })) : undefined;
-  if (clip) {
-    await paintClip(context, { clip, styles, mask, background, method: 'optimise', options, output, gif: flags.gif as string | undefined, source: contentBytes }, env);
-    engine.dispose();
-    return;
-  }
-  const { content, size } = await decodePhoto(contentBytes, options.size as number | undefined, defaultsFor(engine.backend).size, photo);
-  const sized = { ...options, size };
-  const bar = createStylizeProgressBar();
-  const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort());
-  const result = await optimiseMethod.run(context, { inputs: { content, styles, mask, background }, options: sized, onProgress: (progress) => bar.update(progress), signal: controller.signal }).finally(() => bar.stop());
-  await writeResult(output, flags, result, counted(result.iterations, 'iteration'));
-  engine.dispose();
+  // Loaded when it runs: the engine takes most of a second to import, which the help need not wait for.
+  command.action(async (content: string, styles: string[], flags: Record<string, unknown>) => (await import('../stylize.ts')).paintWithStyles(content, styles, flags));
 }

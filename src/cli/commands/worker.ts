@@ -1,14 +1,17 @@
 import type { Command } from 'commander';
-import { ConfigError, parseEnvironment, redisSecretsOf, workerEnvironmentSchema } from '../../bot/config.ts';
-import { isRedisAuthError, redisAuthText } from '../../bot/jobs/redis/remote-protocol.ts';
-import { startWorker } from '../../bot/jobs/redis/worker.ts';
-import { createLogger } from '../../bot/logger.ts';
-import { guardProcess } from '../../process-guard.ts';
-import { stopOnSignal } from '../signals.ts';
 
 /** `impasto worker`: an engine machine taking its jobs from Redis. */
 export function define(command: Command): void {
   command.action(async () => {
+    // Loaded when it runs: the queue's client and the engine host take a second to import, which the help need not wait for.
+    const [{ ConfigError, parseEnvironment, redisSecretsOf, workerEnvironmentSchema }, { isRedisAuthError, redisAuthText }, { startWorker }, { createLogger }, { guardProcess }, { stopOnSignal }] = await Promise.all([
+      import('../../bot/config.ts'),
+      import('../../bot/jobs/redis/remote-protocol.ts'),
+      import('../../bot/jobs/redis/worker.ts'),
+      import('../../bot/logger.ts'),
+      import('../../process-guard.ts'),
+      import('../signals.ts'),
+    ]);
     const env = parseEnvironment(workerEnvironmentSchema, process.env);
     if (!env.REDIS_URL) throw new ConfigError('impasto worker takes its jobs from Redis: set REDIS_URL (e.g. redis://:password@queue-host:6379), the same as the bot\'s.');
     const logger = createLogger({ level: env.IMPASTO_LOG_LEVEL, format: env.IMPASTO_LOG_FORMAT, secrets: redisSecretsOf(env) });

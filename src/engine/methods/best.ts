@@ -2,14 +2,11 @@ import { throwIfAborted } from '../errors.ts';
 import type { Engine } from '../engine.ts';
 import { resizeToLongSide, type RgbImage } from '../image.ts';
 import { defaultsFor, type StylizeOptionsInput } from '../options.ts';
-import type { OptionSpecs } from '../option-spec.ts';
-import { FAST_OPTIONS, networkNamed, paintSplitWithNetworks } from './fast.ts';
+import { networkNamed, paintSplitWithNetworks } from './fast.ts';
 import type { EngineMethod, MethodContext } from './method.ts';
-import { definedRegions, OPTIMISE_OPTIONS, resultWithOverlay } from './optimise.ts';
+import { definedRegions, resultWithOverlay } from './optimise.ts';
+import { BEST_OPTIONS } from './options.ts';
 import { regionsFor, takeTarget, type Regions } from './regions.ts';
-
-/** The optimisation's options, and the network(s) whose picture it starts from. */
-export const BEST_OPTIONS = { network: FAST_OPTIONS.network, backgroundNetwork: FAST_OPTIONS.backgroundNetwork, ...OPTIMISE_OPTIONS } as const satisfies OptionSpecs;
 
 /**
  * The fast network's picture refined by optimisation: Gatys et al. started from a picture that

@@ -6,25 +6,13 @@ import { loadTrainedNetwork, trainedNetworksDirOf } from '../fast/trained.ts';
 import { onnxFastRunner, type FastRunner } from '../fast/runner.ts';
 import { GIF_MAX_SIDE } from '../gif.ts';
 import { resizeExactly, resizeToLongSide, type RgbImage } from '../image.ts';
-import { REGION_OPTIONS } from '../segmentation/targets.ts';
 import { regionsFor } from './regions.ts';
-import { namesNetwork, parseOptions, schemaOf, trainedNetworkName, type OptionSpecs } from '../option-spec.ts';
+import { namesNetwork, parseOptions, schemaOf, trainedNetworkName } from '../option-spec.ts';
 import { STRENGTH_RANGE } from '../options.ts';
 import { checkPaintableAt } from '../proportions.ts';
 import type { EngineMethod, MethodContext, MethodInputs } from './method.ts';
+import { FAST_OPTIONS } from './options.ts';
 import { loadOnnxRuntime } from '../onnx/runtime.ts';
-
-/** The fast method's options, written once (the CLI's `impasto fast` flags derive from them). */
-export const FAST_OPTIONS = {
-  network: { type: 'network', pretrained: FAST_NETWORKS, help: 'the trained network: one per painting' },
-  backgroundNetwork: { type: 'network', pretrained: FAST_NETWORKS, help: "the background's network, while the person gets `network` (found by segmentation)" },
-  size: { type: 'integer', min: 64, max: 2048, default: 1024, help: 'long side of the result in pixels' },
-  // The optimisation's scale and direction; the top is the network's picture alone.
-  strength: { type: 'number', min: STRENGTH_RANGE.min, max: STRENGTH_RANGE.max, default: STRENGTH_RANGE.max, help: 'how much it looks like the painting: below 10 the photo shows through' },
-  preserveColors: { type: 'boolean', default: false, help: "keep the photo's colours (stylize the light and dark only)" },
-  frames: { type: 'integer', min: 2, max: 60, default: 12, help: 'frames of the before/after GIF' },
-  ...REGION_OPTIONS,
-} as const satisfies OptionSpecs;
 
 const fastOptionsSchema = schemaOf(FAST_OPTIONS);
 

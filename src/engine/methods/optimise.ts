@@ -1,13 +1,9 @@
 import { resizeExactly } from '../image.ts';
-import { STYLIZE_OPTIONS, type StylizeOptionsInput } from '../options.ts';
-import { REGION_OPTIONS } from '../segmentation/targets.ts';
-import type { OptionSpecs } from '../option-spec.ts';
+import type { StylizeOptionsInput } from '../options.ts';
 import type { EngineMethod, MethodResult } from './method.ts';
+import { OPTIMISE_OPTIONS } from './options.ts';
 import { regionsFor, takeTarget, type Regions } from './regions.ts';
 import type { StylizeResult } from '../engine.ts';
-
-/** The optimisation's options and where it paints. */
-export const OPTIMISE_OPTIONS = { ...STYLIZE_OPTIONS, ...REGION_OPTIONS } as const satisfies OptionSpecs;
 
 /**
  * Gatys et al.: optimise the picture itself until its VGG features match the photo's content and

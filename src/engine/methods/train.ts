@@ -5,7 +5,8 @@ import { resizeToLongSide, type RgbImage } from '../image.ts';
 import { trainedNetworkName, parseOptions, schemaOf, type OptionSpecs } from '../option-spec.ts';
 import { openTrainingPhotosWithSample } from '../train/photos.ts';
 import { renderBeforeAfterSheet } from '../train/sheet.ts';
-import { cropToMultipleOf4, TRAIN_OPTIONS, trainStyleNetwork } from '../train/trainer.ts';
+import { TRAIN_OPTIONS } from '../train/options.ts';
+import { cropToMultipleOf4, trainStyleNetwork } from '../train/trainer.ts';
 import type { EngineMethod } from './method.ts';
 import { makeFolder } from '../../make-folder.ts';
 
