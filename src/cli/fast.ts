@@ -13,6 +13,9 @@ import { paintClip, readClip } from './clips.ts';
 import { checkFlags, engineOptionsOfFlags, flagNameOf } from './engine-flags.ts';
 import { decodePhoto, readNamedFile } from './files.ts';
 import { assertOutputs, outputOf, writeResult } from './outputs.ts';
+import type { NamedStyle } from '../bot/styles/library.ts';
+import { styleMatches } from '../bot/styles/match.ts';
+import { closestNames } from '../suggest.ts';
 import { PAINTING_ENVIRONMENT } from './environment.ts';
 
 /**
@@ -22,8 +25,7 @@ import { PAINTING_ENVIRONMENT } from './environment.ts';
  * network, as the bot paints that style fast: a shipped painting's (`the-scream`: `scream`), and
  * once a bot has run, one its library links, a network it trained included (read from the bot's
  * folder of networks, which the returned `trainedNetworksDir` then is). A painting with none is
- * refused saying how to paint it. Anything else is left for the option's own check to refuse, with
- * the networks there are.
+ * refused saying how to paint it; anything else, with the names it may have meant.
  */
 async function withNetworksByName(options: Record<string, unknown>, configuredDir: string | undefined): Promise<{ options: Record<string, unknown>; trainedNetworksDir: string | undefined }> {
   const named = (['network', 'backgroundNetwork'] as const).filter((key) => typeof options[key] === 'string' && !namesNetwork(options[key], FAST_NETWORKS));
@@ -39,7 +41,8 @@ async function withNetworksByName(options: Record<string, unknown>, configuredDi
     const painting = styleWrittenAs(paintings, written);
     const own = trainedAs(written) ?? (painting ? trainedAs(painting.name) : undefined);
     if (own) return own;
-    if (painting && !painting.network) {
+    if (!painting) throw new InputError('invalid_option', unknownNetworkText(flagNameOf(key), written, [...trainedHere].map((network) => trainedNetworkName(network)!), paintings), key);
+    if (!painting.network) {
       const optimised = key === 'network' ? `impasto stylize <photo> ${painting.name}` : `impasto stylize <photo> <painting> --background-style ${painting.name}`;
       throw new InputError(
         'invalid_option',
@@ -47,12 +50,24 @@ async function withNetworksByName(options: Record<string, unknown>, configuredDi
         key,
       );
     }
-    return painting?.network ?? written;
+    return painting.network;
   };
   const networks = named.map((key) => [key, networkOf(key)] as const);
   // A trained network not among this command's own came from the bot's library: read from the bot's folder.
   const fromBot = networks.some(([, network]) => trainedNetworkName(network) !== undefined && !trainedHere.has(network));
   return { options: { ...options, ...Object.fromEntries(networks) }, trainedNetworksDir: fromBot ? networksDir : configuredDir };
+}
+
+/**
+ * The refusal of a name that is no network, none trained here and no painting: what it may have
+ * meant (a painting by its painter too, as the bot's refusal of a style says), and what the option
+ * takes (the option's own refusal knew of neither names nor paintings).
+ */
+function unknownNetworkText(flag: string, written: string, trained: readonly string[], paintings: readonly NamedStyle[]): string {
+  const byTitle = paintings.filter((painting) => styleMatches(painting, written)).map(({ name }) => name);
+  const meant = [...new Set([...byTitle, ...closestNames(written, [...FAST_NETWORKS, ...trained, ...paintings.map(({ name }) => name)])])].slice(0, 3);
+  const yours = trained.length > 0 ? `a network you trained (${trained.slice(0, 10).join(', ')})` : 'a network you trained';
+  return `${flag} ${written}: there is no network or painting by that name${meant.length > 0 ? ` (did you mean ${meant.join(' or ')}?)` : ''}. Name ${FAST_NETWORKS.join(', ')}, ${yours}, or a painting of the library (impasto styles list).`;
 }
 
 /** `impasto fast`'s work (`commands/fast.ts` defines it): one pass over a photo, or over each frame of a clip. */

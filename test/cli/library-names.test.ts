@@ -73,8 +73,13 @@ describe('a painting named on the command line', () => {
     // The help says so, under the option table's list of networks.
     const { stdout } = await runImpastoPrinting(['fast', '--help']);
     expect(stdout).toContain('--network and --background-network also take a network you trained, by its name (starry-night),\nand a painting named as the bot takes it (the-scream)');
-    // Neither a network nor a painting: the option's own refusal, with the networks there are.
-    expect((await impasto(['fast', photo, '--network', 'waves'])).stderr).toBe('impasto: --network must be one of scream, wave, wreck, udnie, or trained:<name> for a network trained here (did you mean wave?).\n');
+    // Neither a network nor a painting: what it may have meant, a painting by its painter too, and what the option takes.
+    const takes = 'Name scream, wave, wreck, udnie, a network you trained, or a painting of the library (impasto styles list).';
+    expect((await impasto(['fast', photo, '--network', 'waves'])).stderr).toBe(`impasto: --network waves: there is no network or painting by that name (did you mean wave?). ${takes}\n`);
+    expect((await impasto(['fast', photo, '--network', 'the-scream', '--target', 'person', '--background-network', 'van gogh'])).stderr).toBe(
+      `impasto: --background-network van gogh: there is no network or painting by that name (did you mean starry-night?). ${takes}\n`,
+    );
+    expect((await impasto(['fast', photo, '--network', 'xyzzy'])).stderr).toBe(`impasto: --network xyzzy: there is no network or painting by that name. ${takes}\n`);
   });
 
   it('paints `fast --network starry-night` with the network `impasto train-style starry-night` saved, as its last line says', async () => {
@@ -89,6 +94,10 @@ describe('a painting named on the command line', () => {
       const run = await impasto(['fast', photo, '--network', written, '--size', '64', '-o', 'starry.png'], reading);
       expect([run.code, run.stderr]).toEqual([0, expect.stringMatching(/^wrote starry\.png \(64×48, one pass/)]);
     }
+    // A slip of its name: the networks trained there are named, as what it may have meant and among what the option takes.
+    expect((await impasto(['fast', photo, '--network', 'starry-nite'], reading)).stderr).toBe(
+      'impasto: --network starry-nite: there is no network or painting by that name (did you mean starry-night?). Name scream, wave, wreck, udnie, a network you trained (starry-night), or a painting of the library (impasto styles list).\n',
+    );
     // A network named as a pretrained one is painted with as trained:<name>: `--network udnie` is the pretrained one.
     const udnie = await impasto(['train-style', 'starry-night', '--name', 'udnie', ...training], reading);
     expect(udnie.stderr).toMatch(/\npaint with it: impasto fast <photo> --network trained:udnie\n$/);
