@@ -12,8 +12,8 @@ const CHAT_LIBRARIES = ['discord.js', '@slack/bolt', 'bullmq'];
 const COMMANDS = ['stylize', 'fast', 'train-style', 'start', 'worker', 'doctor', 'status', 'styles', 'discord', 'weights'];
 
 /** `impasto <args>` with the packages `forbidden` made impossible to import (an import of one fails the run). */
-function impastoForbidding(forbidden: readonly string[], args: readonly string[]) {
-  return runImpastoPrinting(args, { env: { NODE_OPTIONS: `--import ${FORBID_IMPORTS}`, IMPASTO_TEST_FORBIDDEN_IMPORTS: forbidden.join(',') } });
+function impastoForbidding(forbidden: readonly string[], args: readonly string[], env: Record<string, string> = {}) {
+  return runImpastoPrinting(args, { env: { ...env, NODE_OPTIONS: `--import ${FORBID_IMPORTS}`, IMPASTO_TEST_FORBIDDEN_IMPORTS: forbidden.join(',') } });
 }
 
 // The command line loads only the command it runs: importing the chat libraries and TensorFlow.js
@@ -37,6 +37,21 @@ describe('the command line loads only the command it runs', () => {
       const help = await impastoForbidding(forbidden, [...command, '--help']);
       expect(help.stderr, command.join(' ')).toBe('');
       expect(help.stdout, command.join(' ')).toMatch(new RegExp(`^Usage: impasto ${command.join(' ')} `));
+    }
+  });
+
+  it('lists and removes library styles without loading TensorFlow.js or onnxruntime', async () => {
+    // `impasto styles list` took 2 s: reading a job's trained networks from the methods' option tables loaded the methods' code.
+    const data = await mkdtemp(join(tmpdir(), 'impasto-cli-library-'));
+    try {
+      const forbidden = [...CHAT_LIBRARIES, '@tensorflow/tfjs-core', 'onnxruntime-node'];
+      const env = { IMPASTO_DATA_DIR: data, IMPASTO_DEFAULT_LIBRARY: 'true' };
+      const listed = await impastoForbidding(forbidden, ['styles', 'list'], env);
+      expect([listed.code, listed.stderr]).toEqual([0, '']);
+      expect(listed.stdout).toMatch(/^starry-night +The Starry Night/m);
+      expect(await impastoForbidding(forbidden, ['styles', 'remove', 'starry-night'], env)).toMatchObject({ code: 0, stderr: expect.stringMatching(/^removed starry-night/) });
+    } finally {
+      await rm(data, { recursive: true, force: true });
     }
   });
 

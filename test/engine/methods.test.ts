@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/engine/errors.ts';
-import { ENGINE_METHODS, methodNamed, trainedNetworksOf, type MethodProgress } from '../../src/engine/methods/index.ts';
+import { ENGINE_METHODS, methodNamed, type MethodProgress } from '../../src/engine/methods/index.ts';
+import { METHOD_OPTIONS, trainedNetworksOf } from '../../src/engine/methods/options.ts';
 import { sharedEngine } from '../helpers/engine.ts';
 import { loadSharedImage } from '../helpers/shared.ts';
 
@@ -27,6 +28,14 @@ describe('engine methods', () => {
     const engine = await sharedEngine('onnx');
     const content = await loadSharedImage('content_tubingen.jpg');
     await expect(ENGINE_METHODS.optimise.run({ engine: async () => engine }, { inputs: { content, styles: [{ image: content, weight: 1 }] }, options: { size: 10 } })).rejects.toThrow(/size must be at least 64/);
+  });
+});
+
+describe('the methods\' option tables', () => {
+  it('are the tables the methods themselves check a job\'s options against', () => {
+    // What reads a job's options without the engine (trainedNetworksOf) reads the methods' own tables.
+    expect(Object.keys(METHOD_OPTIONS).sort()).toEqual(Object.keys(ENGINE_METHODS).sort());
+    for (const [name, method] of Object.entries(ENGINE_METHODS)) expect(METHOD_OPTIONS[name as keyof typeof METHOD_OPTIONS], name).toBe(method.options);
   });
 });
 

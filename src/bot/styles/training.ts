@@ -9,7 +9,7 @@ import { extname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { deleteTrainedNetwork } from '../../engine/fast/trained.ts';
 import { trainedNetworkName, trainedNetworkOption } from '../../engine/option-spec.ts';
-import { trainedNetworksOf } from '../../engine/methods/index.ts';
+import { trainedNetworksOf } from '../../engine/methods/options.ts';
 import { sampleOfTrainingPhotos } from '../../engine/train/photos.ts';
 import { BotError } from '../errors.ts';
 import type { DataDirs } from '../files.ts';

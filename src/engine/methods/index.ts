@@ -1,5 +1,4 @@
 import { InputError } from '../errors.ts';
-import { trainedNetworkName } from '../option-spec.ts';
 import type { EngineMethod } from './method.ts';
 import type { MethodName } from './names.ts';
 import { bestMethod } from './best.ts';
@@ -24,24 +23,3 @@ export function methodNamed(name: string): EngineMethod {
 }
 
 export type { EngineMethod, MethodContext, MethodInputs, MethodProgress, MethodRequest, MethodResult } from './method.ts';
-
-/**
- * The networks trained here that a job names in its options (`trained:<name>` values of its
- * network options, without the prefix): those it paints with, and the one it makes (a training
- * job's). Machines that keep their own networks (Redis workers) copy these before and after a job.
- */
-export function trainedNetworksOf(method: string, options: unknown): { readonly uses: readonly string[]; readonly makes?: string | undefined } {
-  const specs = (ENGINE_METHODS as Record<string, EngineMethod>)[method]?.options ?? {};
-  const values = typeof options === 'object' && options !== null ? (options as Record<string, unknown>) : {};
-  const uses: string[] = [];
-  let makes: string | undefined;
-  for (const [key, spec] of Object.entries(specs)) {
-    const value = values[key];
-    if (spec.type !== 'network' || typeof value !== 'string') continue;
-    const name = trainedNetworkName(value);
-    if (!name) continue;
-    if (spec.made) makes = name;
-    else if (!uses.includes(name)) uses.push(name);
-  }
-  return { uses, makes };
-}

@@ -2,18 +2,14 @@ import { join } from 'node:path';
 import { InputError } from '../errors.ts';
 import { saveTrainedNetwork, trainedNetworksDirOf } from '../fast/trained.ts';
 import { resizeToLongSide, type RgbImage } from '../image.ts';
-import { trainedNetworkName, parseOptions, schemaOf, type OptionSpecs } from '../option-spec.ts';
+import { trainedNetworkName, parseOptions, schemaOf } from '../option-spec.ts';
 import { openTrainingPhotosWithSample } from '../train/photos.ts';
 import { renderBeforeAfterSheet } from '../train/sheet.ts';
-import { TRAIN_OPTIONS } from '../train/options.ts';
 import { cropToMultipleOf4, trainStyleNetwork } from '../train/trainer.ts';
 import type { EngineMethod } from './method.ts';
+import { TRAIN_METHOD_OPTIONS } from './options.ts';
 import { makeFolder } from '../../make-folder.ts';
 
-const TRAIN_METHOD_OPTIONS = {
-  ...TRAIN_OPTIONS,
-  saveAs: { type: 'network', pretrained: [], made: true, help: 'the name the network is saved as: trained:<name>' },
-} as const satisfies OptionSpecs;
 const trainMethodSchema = schemaOf(TRAIN_METHOD_OPTIONS);
 
 /**

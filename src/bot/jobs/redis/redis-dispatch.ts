@@ -3,7 +3,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CancelledError, InputError } from '../../../engine/errors.ts';
-import { trainedNetworksOf } from '../../../engine/methods/index.ts';
+import { trainedNetworksOf } from '../../../engine/methods/options.ts';
 import type { Dispatch, DispatchHooks, Dispatched, PaintEngine } from '../dispatch.ts';
 import { EngineFailure } from '../engine-host.ts';
 import type { RunRequest } from '../engine-protocol.ts';

@@ -8,7 +8,7 @@ import type { WorkerEnvironment } from '../../config.ts';
 import { EngineHost, engineSettingsOf } from '../engine-host.ts';
 import { CancelledError } from '../../../engine/errors.ts';
 import { deleteTrainedNetwork, trainedNetworksDirOf } from '../../../engine/fast/trained.ts';
-import { trainedNetworksOf } from '../../../engine/methods/index.ts';
+import { trainedNetworksOf } from '../../../engine/methods/options.ts';
 import { InteractiveFirst } from '../interactive-first.ts';
 import { endingOf, jobTimeoutMsOf, LaneRunner } from '../lane-runner.ts';
 import { createWorkerMetrics, serveMetrics, type MetricsServer, type WorkerJobOutcome } from '../metrics.ts';
