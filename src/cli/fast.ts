@@ -28,9 +28,15 @@ import { PAINTING_ENVIRONMENT } from './environment.ts';
  * refused saying how to paint it; anything else, with the names it may have meant.
  */
 async function withNetworksByName(options: Record<string, unknown>, configuredDir: string | undefined): Promise<{ options: Record<string, unknown>; trainedNetworksDir: string | undefined }> {
+  const trainedHere = installedTrainedNetworks(configuredDir);
+  const trainedNames = [...trainedHere].map((network) => trainedNetworkName(network)!);
+  // The engine's refusal of none named neither the flag nor the names this command takes.
+  for (const key of ['network', 'backgroundNetwork'] as const) {
+    const missing = key === 'network' && options[key] === undefined;
+    if (missing || (typeof options[key] === 'string' && options[key].trim() === '')) throw new InputError('invalid_option', `${flagNameOf(key)} is ${missing ? 'missing' : 'empty'}. ${networkChoicesText(trainedNames)}`, key);
+  }
   const named = (['network', 'backgroundNetwork'] as const).filter((key) => typeof options[key] === 'string' && !namesNetwork(options[key], FAST_NETWORKS));
   if (named.length === 0) return { options, trainedNetworksDir: configuredDir };
-  const trainedHere = installedTrainedNetworks(configuredDir);
   const trainedAs = (name: string) => (trainedHere.has(trainedNetworkOption(name)) ? trainedNetworkOption(name) : undefined);
   // The library's code, and its settings, only for a name.
   const { paintingsWithNetworks } = await import('./styles.ts');
@@ -41,7 +47,7 @@ async function withNetworksByName(options: Record<string, unknown>, configuredDi
     const painting = styleWrittenAs(paintings, written);
     const own = trainedAs(written) ?? (painting ? trainedAs(painting.name) : undefined);
     if (own) return own;
-    if (!painting) throw new InputError('invalid_option', unknownNetworkText(flagNameOf(key), written, [...trainedHere].map((network) => trainedNetworkName(network)!), paintings), key);
+    if (!painting) throw new InputError('invalid_option', unknownNetworkText(flagNameOf(key), written, trainedNames, paintings), key);
     if (!painting.network) {
       const optimised = key === 'network' ? `impasto stylize <photo> ${painting.name}` : `impasto stylize <photo> <painting> --background-style ${painting.name}`;
       throw new InputError(
@@ -66,8 +72,13 @@ async function withNetworksByName(options: Record<string, unknown>, configuredDi
 function unknownNetworkText(flag: string, written: string, trained: readonly string[], paintings: readonly NamedStyle[]): string {
   const byTitle = paintings.filter((painting) => styleMatches(painting, written)).map(({ name }) => name);
   const meant = [...new Set([...byTitle, ...closestNames(written, [...FAST_NETWORKS, ...trained, ...paintings.map(({ name }) => name)])])].slice(0, 3);
+  return `${flag} ${written}: there is no network or painting by that name${meant.length > 0 ? ` (did you mean ${meant.join(' or ')}?)` : ''}. ${networkChoicesText(trained)}`;
+}
+
+/** What --network and --background-network take, with the networks trained here by name. */
+function networkChoicesText(trained: readonly string[]): string {
   const yours = trained.length > 0 ? `a network you trained (${trained.slice(0, 10).join(', ')})` : 'a network you trained';
-  return `${flag} ${written}: there is no network or painting by that name${meant.length > 0 ? ` (did you mean ${meant.join(' or ')}?)` : ''}. Name ${FAST_NETWORKS.join(', ')}, ${yours}, or a painting of the library (impasto styles list).`;
+  return `Name ${FAST_NETWORKS.join(', ')}, ${yours}, or a painting of the library (impasto styles list).`;
 }
 
 /** `impasto fast`'s work (`commands/fast.ts` defines it): one pass over a photo, or over each frame of a clip. */

@@ -124,7 +124,7 @@ describe('the command line with files it cannot read or write', () => {
     expect(await impasto(['stylize', photo, painting, '--content-layers', 'conv3_2,conv9'])).toEqual({ code: 2, stderr: 'impasto: --content-layers: layer names look like conv3_2.\n' });
     // Named twice, a layer crashed the engine as it built its graph.
     expect(await impasto(['stylize', photo, painting, '--style-layers', 'conv1_1,conv1_1'])).toEqual({ code: 2, stderr: 'impasto: --style-layers names conv1_1 twice.\n' });
-    expect(await impasto(['fast', photo, '--strength', '11'])).toEqual({ code: 2, stderr: 'impasto: --strength must be at most 10.\n' });
+    expect(await impasto(['fast', photo, '--network', 'wave', '--strength', '11'])).toEqual({ code: 2, stderr: 'impasto: --strength must be at most 10.\n' });
     expect(await impasto(['train-style', painting, '--photos', '.', '--steps', '0'])).toEqual({ code: 2, stderr: 'impasto: --steps must be at least 1.\n' });
     // Options that exclude one another were refused by the engine, after it had started.
     expect(await impasto(['stylize', photo, painting, '--mask', painting, '--target', 'person'])).toEqual({ code: 2, stderr: 'impasto: Give either a mask or a target (or a background style), not both: the target draws its own mask.\n' });

@@ -80,6 +80,9 @@ describe('a painting named on the command line', () => {
       `impasto: --background-network van gogh: there is no network or painting by that name (did you mean starry-night?). ${takes}\n`,
     );
     expect((await impasto(['fast', photo, '--network', 'xyzzy'])).stderr).toBe(`impasto: --network xyzzy: there is no network or painting by that name. ${takes}\n`);
+    // None, or an empty one: the flag is named, with the same choices.
+    expect(await impasto(['fast', photo])).toEqual({ code: 2, stderr: `impasto: --network is missing. ${takes}\n` });
+    expect((await impasto(['fast', photo, '--network', 'udnie', '--target', 'person', '--background-network', ''])).stderr).toBe(`impasto: --background-network is empty. ${takes}\n`);
   });
 
   it('paints `fast --network starry-night` with the network `impasto train-style starry-night` saved, as its last line says', async () => {
