@@ -25,7 +25,8 @@ import { PAINTING_ENVIRONMENT } from './environment.ts';
  * network, as the bot paints that style fast: a shipped painting's (`the-scream`: `scream`), and
  * once a bot has run, one its library links, a network it trained included (read from the bot's
  * folder of networks, which the returned `trainedNetworksDir` then is). A painting with none is
- * refused saying how to paint it; anything else, with the names it may have meant.
+ * refused saying how to paint it; anything else, with the names it may have meant; no --network, or
+ * an empty one, naming the flag.
  */
 async function withNetworksByName(options: Record<string, unknown>, configuredDir: string | undefined): Promise<{ options: Record<string, unknown>; trainedNetworksDir: string | undefined }> {
   const trainedHere = installedTrainedNetworks(configuredDir);

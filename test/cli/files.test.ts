@@ -143,6 +143,20 @@ describe('the command line with files it cannot read or write', () => {
     expect(await impasto(['stylize', photo, painting, painting, '--style-weights', '1,-1'])).toEqual({ code: 2, stderr: "impasto: option '--style-weights <list>' argument '1,-1' is invalid. expected numbers above 0, such as 0.7,0.3\n(add --help for how to use it)\n" });
   });
 
+  it("refuses an empty file, folder or style name, as a script's unset variable makes it, in one line naming it", async () => {
+    const before = await readdir(dir);
+    const refusal = (message: string, expected: string) => ({ code: 2, stderr: `impasto: ${message} expected ${expected}, not an empty one\n(add --help for how to use it)\n` });
+    // It looked "" up in the library and suggested three paintings.
+    expect(await impasto(['stylize', photo, painting, ''])).toEqual(refusal("command-argument value '' is invalid for argument 'styles'.", "a file or a library style's name"));
+    expect(await impasto(['fast', '', '--network', 'wave'])).toEqual(refusal("command-argument value '' is invalid for argument 'content'.", 'a file'));
+    expect(await impasto(['stylize', photo, painting, '--background-style', painting, ' ', '--target', 'person'])).toEqual(refusal("option '--background-style <files...>' argument ' ' is invalid.", "a file or a library style's name"));
+    expect(await impasto(['fast', photo, '--network', 'wave', '-o', ''])).toEqual(refusal("option '-o, --output <file>' argument '' is invalid.", 'a file name'));
+    // An empty folder was the current one, and an empty --sample none.
+    for (const option of ['--photos', '--out']) expect(await impasto(['train-style', painting, '--photos', dir, option, ''])).toEqual(refusal(`option '${option} <folder>' argument '' is invalid.`, 'a folder'));
+    expect(await impasto(['train-style', painting, '--photos', dir, '--sample', ''])).toEqual(refusal("option '--sample <photo>' argument '' is invalid.", 'a file'));
+    expect(await readdir(dir)).toEqual(before);
+  });
+
   it('paints a small photo at its own size unless a size is asked for, as the bot does (it enlarged a 512-px photo to 1024)', async () => {
     await sharp(photo).resize(96).toFile(join(dir, 'small.png'));
     expect((await impasto(['fast', 'small.png', '--network', 'wave', '-o', 'small-painted.png'])).code).toBe(0);
