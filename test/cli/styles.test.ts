@@ -55,6 +55,22 @@ describe('impasto styles list', () => {
     close();
     ({ stdout } = await impasto('styles', 'list', '--community', 'discord:42'));
     expect(stdout).toBe("mine        Mine · discord:42's own\nthe-scream  The Scream\n");
+    // Empty (a script's unset variable), it listed the shared styles as if no community was asked for.
+    expect(await impasto('styles', 'list', '--community', '')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "impasto: option '--community <id>' argument '' is invalid. expected a community such as discord:<server id>, not an empty one\n(add --help for how to use it)\n",
+    });
+  });
+});
+
+describe('impasto styles import', () => {
+  it('refuses an empty folder name (it said "Cannot read the folder : …")', async () => {
+    expect(await impasto('styles', 'import', '')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "impasto: command-argument value '' is invalid for argument 'dir'. expected a folder, not an empty one\n(add --help for how to use it)\n",
+    });
   });
 });
 

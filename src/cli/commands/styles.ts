@@ -3,6 +3,7 @@ import { loadBotEnvironment } from '../../bot/config.ts';
 import { commandLimitsFor } from '../../bot/limits.ts';
 import { InputError } from '../../engine/errors.ts';
 import { importStyles } from '../../bot/styles/import.ts';
+import { nonEmpty } from '../values.ts';
 
 /** The library's code, loaded when a command runs: it reaches the engine's methods (and TensorFlow.js), which the help pages need not wait for. */
 const libraryCode = () => import('../styles.ts');
@@ -12,7 +13,7 @@ export function define(command: Command): void {
   command
     .command('import')
     .description('add every image in a folder to the style library (named after the files)')
-    .argument('<dir>', 'folder of images')
+    .argument('<dir>', 'folder of images', nonEmpty('a folder'))
     .action(async (dir: string) => {
       const env = loadBotEnvironment();
       const { withLibrary } = await libraryCode();
@@ -24,7 +25,7 @@ export function define(command: Command): void {
   command
     .command('list')
     .description('print the shared styles (shipped and imported), or what one community sees')
-    .option('--community <id>', "a community's view, its own styles included: discord:<server id>, slack:<team id> or web")
+    .option('--community <id>', "a community's view, its own styles included: discord:<server id>, slack:<team id> or web", nonEmpty('a community such as discord:<server id>'))
     .option('--json', 'print JSON instead of lines')
     .action(async (flags: { community?: string; json?: boolean }) => {
       const { formatStyleList, listStyles, withLibrary } = await libraryCode();
