@@ -1,4 +1,6 @@
 import { libraryLookupEnvironmentSchema, parseEnvironment } from '../bot/config.ts';
+import type { NamedStyle } from '../bot/styles/library.ts';
+import { styleMatches } from '../bot/styles/match.ts';
 import { chooseBackend } from '../engine/backend.ts';
 import { InputError } from '../engine/errors.ts';
 import { FAST_NETWORKS } from '../engine/fast/network.ts';
@@ -9,13 +11,11 @@ import { namesNetwork, trainedNetworkName, trainedNetworkOption } from '../engin
 import { lazySegmenter } from '../engine/segmentation/lazy.ts';
 import { needsSegmentation, type Target } from '../engine/segmentation/targets.ts';
 import { checkSegmentationModel, SEGMENTATION_CACHE_DIR } from '../engine/segmentation/weights.ts';
+import { closestNames } from '../suggest.ts';
 import { paintClip, readClip } from './clips.ts';
 import { checkFlags, engineOptionsOfFlags, flagNameOf } from './engine-flags.ts';
 import { decodePhoto, readNamedFile } from './files.ts';
 import { assertOutputs, outputOf, writeResult } from './outputs.ts';
-import type { NamedStyle } from '../bot/styles/library.ts';
-import { styleMatches } from '../bot/styles/match.ts';
-import { closestNames } from '../suggest.ts';
 import { PAINTING_ENVIRONMENT } from './environment.ts';
 
 /**
