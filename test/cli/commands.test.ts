@@ -41,7 +41,7 @@ describe('the command line loads only the command it runs', () => {
   });
 
   it('lists and removes library styles without loading TensorFlow.js or onnxruntime', async () => {
-    // `impasto styles list` took 2 s: reading a job's trained networks from the methods' option tables loaded the methods' code.
+    // It loaded TensorFlow.js and onnxruntime (0.95 s, now 0.67 s): reading a job's trained networks from the methods' option tables loaded the methods' code.
     const data = await mkdtemp(join(tmpdir(), 'impasto-cli-library-'));
     try {
       const forbidden = [...CHAT_LIBRARIES, '@tensorflow/tfjs-core', 'onnxruntime-node'];
