@@ -29,15 +29,16 @@ import { PAINTING_ENVIRONMENT } from './environment.ts';
  * an empty one, naming the flag.
  */
 async function withNetworksByName(options: Record<string, unknown>, configuredDir: string | undefined): Promise<{ options: Record<string, unknown>; trainedNetworksDir: string | undefined }> {
-  const trainedHere = installedTrainedNetworks(configuredDir);
-  const trainedNames = [...trainedHere].map((network) => trainedNetworkName(network)!);
   // The engine's refusal of none named neither the flag nor the names this command takes.
   for (const key of ['network', 'backgroundNetwork'] as const) {
     const missing = key === 'network' && options[key] === undefined;
-    if (missing || (typeof options[key] === 'string' && options[key].trim() === '')) throw new InputError('invalid_option', `${flagNameOf(key)} is ${missing ? 'missing' : 'empty'}. ${networkChoicesText(trainedNames)}`, key);
+    if (missing || (typeof options[key] === 'string' && options[key].trim() === '')) {
+      throw new InputError('invalid_option', `${flagNameOf(key)} is ${missing ? 'missing' : 'empty'}. ${networkChoicesText(trainedNamesOf(installedTrainedNetworks(configuredDir)))}`, key);
+    }
   }
   const named = (['network', 'backgroundNetwork'] as const).filter((key) => typeof options[key] === 'string' && !namesNetwork(options[key], FAST_NETWORKS));
   if (named.length === 0) return { options, trainedNetworksDir: configuredDir };
+  const trainedHere = installedTrainedNetworks(configuredDir);
   const trainedAs = (name: string) => (trainedHere.has(trainedNetworkOption(name)) ? trainedNetworkOption(name) : undefined);
   // The library's code, and its settings, only for a name.
   const { paintingsWithNetworks } = await import('./styles.ts');
@@ -48,7 +49,7 @@ async function withNetworksByName(options: Record<string, unknown>, configuredDi
     const painting = styleWrittenAs(paintings, written);
     const own = trainedAs(written) ?? (painting ? trainedAs(painting.name) : undefined);
     if (own) return own;
-    if (!painting) throw new InputError('invalid_option', unknownNetworkText(flagNameOf(key), written, trainedNames, paintings), key);
+    if (!painting) throw new InputError('invalid_option', unknownNetworkText(flagNameOf(key), written, trainedNamesOf(trainedHere), paintings), key);
     if (!painting.network) {
       const optimised = key === 'network' ? `impasto stylize <photo> ${painting.name}` : `impasto stylize <photo> <painting> --background-style ${painting.name}`;
       throw new InputError(
@@ -63,6 +64,11 @@ async function withNetworksByName(options: Record<string, unknown>, configuredDi
   // A trained network not among this command's own came from the bot's library: read from the bot's folder.
   const fromBot = networks.some(([, network]) => trainedNetworkName(network) !== undefined && !trainedHere.has(network));
   return { options: { ...options, ...Object.fromEntries(networks) }, trainedNetworksDir: fromBot ? networksDir : configuredDir };
+}
+
+/** The names of trained networks, as `impasto train-style` saved them (`trained:starry-night` → `starry-night`). */
+function trainedNamesOf(networks: ReadonlySet<string>): string[] {
+  return [...networks].map((network) => trainedNetworkName(network)!);
 }
 
 /**
