@@ -1,6 +1,4 @@
 import { libraryLookupEnvironmentSchema, parseEnvironment } from '../bot/config.ts';
-import type { NamedStyle } from '../bot/styles/library.ts';
-import { styleMatches } from '../bot/styles/match.ts';
 import { chooseBackend } from '../engine/backend.ts';
 import { InputError } from '../engine/errors.ts';
 import { FAST_NETWORKS } from '../engine/fast/network.ts';
@@ -11,7 +9,6 @@ import { namesNetwork, trainedNetworkName, trainedNetworkOption } from '../engin
 import { lazySegmenter } from '../engine/segmentation/lazy.ts';
 import { needsSegmentation, type Target } from '../engine/segmentation/targets.ts';
 import { checkSegmentationModel, SEGMENTATION_CACHE_DIR } from '../engine/segmentation/weights.ts';
-import { closestNames } from '../suggest.ts';
 import { paintClip, readClip } from './clips.ts';
 import { checkFlags, engineOptionsOfFlags, flagNameOf } from './engine-flags.ts';
 import { decodePhoto, readNamedFile } from './files.ts';
@@ -42,14 +39,18 @@ async function withNetworksByName(options: Record<string, unknown>, configuredDi
   const trainedAs = (name: string) => (trainedHere.has(trainedNetworkOption(name)) ? trainedNetworkOption(name) : undefined);
   // The library's code, and its settings, only for a name.
   const { paintingsWithNetworks } = await import('./styles.ts');
-  const { styleWrittenAs } = await import('../bot/styles/library.ts');
+  const { namesMeantBy, styleWrittenAs } = await import('../bot/styles/library.ts');
   const { paintings, networksDir } = await paintingsWithNetworks({ ...parseEnvironment(libraryLookupEnvironmentSchema, process.env), IMPASTO_TRAINED_NETWORKS_DIR: configuredDir });
   const networkOf = (key: (typeof named)[number]) => {
     const written = options[key] as string;
     const painting = styleWrittenAs(paintings, written);
     const own = trainedAs(written) ?? (painting ? trainedAs(painting.name) : undefined);
     if (own) return own;
-    if (!painting) throw new InputError('invalid_option', unknownNetworkText(flagNameOf(key), written, trainedNamesOf(trainedHere), paintings), key);
+    if (!painting) {
+      const trained = trainedNamesOf(trainedHere);
+      const meant = namesMeantBy(paintings, written, [...FAST_NETWORKS, ...trained, ...paintings.map(({ name }) => name)]);
+      throw new InputError('invalid_option', unknownNetworkText(flagNameOf(key), written, meant, trained), key);
+    }
     if (!painting.network) {
       const optimised = key === 'network' ? `impasto stylize <photo> ${painting.name}` : `impasto stylize <photo> <painting> --background-style ${painting.name}`;
       throw new InputError(
@@ -73,12 +74,10 @@ function trainedNamesOf(networks: ReadonlySet<string>): string[] {
 
 /**
  * The refusal of a name that is no network, none trained here and no painting: what it may have
- * meant (a painting by its painter too, as the bot's refusal of a style says), and what the option
- * takes (the option's own refusal knew of neither names nor paintings).
+ * meant (`namesMeantBy`: a painting by its painter too, as the bot's refusal of a style says), and
+ * what the option takes (the option's own refusal knew of neither names nor paintings).
  */
-function unknownNetworkText(flag: string, written: string, trained: readonly string[], paintings: readonly NamedStyle[]): string {
-  const byTitle = paintings.filter((painting) => styleMatches(painting, written)).map(({ name }) => name);
-  const meant = [...new Set([...byTitle, ...closestNames(written, [...FAST_NETWORKS, ...trained, ...paintings.map(({ name }) => name)])])].slice(0, 3);
+function unknownNetworkText(flag: string, written: string, meant: readonly string[], trained: readonly string[]): string {
   return `${flag} ${written}: there is no network or painting by that name${meant.length > 0 ? ` (did you mean ${meant.join(' or ')}?)` : ''}. ${networkChoicesText(trained)}`;
 }
 

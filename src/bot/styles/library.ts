@@ -364,9 +364,17 @@ export function styleWrittenAs<S extends NamedStyle>(styles: readonly S[], writt
  * names that begin as it does come first ("the" suggested three paintings titled "The …" before the-scream).
  */
 export function styleHint(styles: readonly NamedStyle[], written: string): string {
-  const names = styles.map((style) => style.name);
+  const suggestions = namesMeantBy(styles, written);
+  return suggestions.length > 0 ? ` Did you mean ${suggestions.map((entry) => `"${entry}"`).join(' or ')}?` : ` Try one of: ${styles.slice(0, 10).map((style) => style.name).join(', ')}.`;
+}
+
+/**
+ * The names `written` may have meant, three at most: the styles whose name or title holds it (those
+ * whose name begins with it first), then the closest of `names` by spelling (the styles' own, or a
+ * wider set: `impasto fast --network` adds the networks).
+ */
+export function namesMeantBy(styles: readonly NamedStyle[], written: string, names: readonly string[] = styles.map((style) => style.name)): string[] {
   const query = written.trim().toLowerCase();
   const matching = styles.filter((style) => styleMatches(style, written)).map((style) => style.name).sort((a, b) => Number(!a.startsWith(query)) - Number(!b.startsWith(query)));
-  const suggestions = [...new Set([...matching, ...closestNames(written, names)])].slice(0, 3);
-  return suggestions.length > 0 ? ` Did you mean ${suggestions.map((entry) => `"${entry}"`).join(' or ')}?` : ` Try one of: ${names.slice(0, 10).join(', ')}.`;
+  return [...new Set([...matching, ...closestNames(written, names)])].slice(0, 3);
 }
