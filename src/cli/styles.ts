@@ -79,6 +79,18 @@ export function listStyles(library: StyleLibrary, community = SHARED_STYLES): Li
     .map((style) => ({ name: style.name, title: style.title, fast: style.network !== undefined, kind: shared.get(style.name) === style.path ? 'shared' : 'own' }));
 }
 
+/**
+ * Said beside a community's view that is the shared library itself (no styles of its own, none
+ * hidden): a mistyped id looks the same, so the note names the communities that did change theirs.
+ */
+export function uncustomisedNote(library: StyleLibrary, community: string | undefined): string | undefined {
+  if (community === undefined || community === SHARED_STYLES) return undefined;
+  const customised = library.customisedCommunities();
+  if (customised.includes(community)) return undefined;
+  const others = customised.length > 0 ? `those that have: ${customised.slice(0, 10).join(', ')}${customised.length > 10 ? `, and ${customised.length - 10} more` : ''}` : 'no community has yet';
+  return `${community} has no styles of its own and has hidden none, so it sees the shared ones (${others}).`;
+}
+
 /** Lines for a terminal: the names in a column, then the title, and what is fast or a community's own. */
 export function formatStyleList(styles: readonly ListedStyle[], community = SHARED_STYLES): string {
   if (styles.length === 0) return community === SHARED_STYLES ? 'no shared style (add some with impasto styles import <folder>)' : `${community} sees no style`;

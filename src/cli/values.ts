@@ -17,3 +17,14 @@ export function nonEmptyEach(what: string): (value: string, previous: string[] |
   const check = nonEmpty(what);
   return (value, previous) => [...(previous ?? []), check(value)];
 }
+
+/**
+ * A community as the bot names it: `discord:<server id>` (`discord:dm-<user id>` for a direct
+ * message), `slack:<team id>` or `web`. Anything else named none, and showed the shared styles as
+ * that community's view.
+ */
+export function communityId(value: string): string {
+  nonEmpty('a community such as discord:<server id>')(value);
+  if (!/^(?:web|(?:discord|slack):\S+)$/.test(value)) throw new InvalidArgumentError('expected a community: discord:<server id>, slack:<team id> or web');
+  return value;
+}

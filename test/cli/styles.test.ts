@@ -53,8 +53,19 @@ describe('impasto styles list', () => {
     await library.in('discord:42').add('mine', swatch, 'discord:mod', 'Mine');
     await library.in('discord:42').remove('udnie');
     close();
-    ({ stdout } = await impasto('styles', 'list', '--community', 'discord:42'));
-    expect(stdout).toBe("mine        Mine · discord:42's own\nthe-scream  The Scream\n");
+    expect(await impasto('styles', 'list', '--community', 'discord:42')).toEqual({ code: 0, stdout: "mine        Mine · discord:42's own\nthe-scream  The Scream\n", stderr: '' });
+    // A community that changed nothing sees the shared styles, as a mistyped id would: the note names those that did.
+    expect(await impasto('styles', 'list', '--community', 'discord:24')).toEqual({
+      code: 0,
+      stdout: 'the-scream  The Scream\nudnie       Udnie\n',
+      stderr: 'discord:24 has no styles of its own and has hidden none, so it sees the shared ones (those that have: discord:42).\n',
+    });
+    // An id of no platform named no community, and listed the shared styles as its view.
+    expect(await impasto('styles', 'list', '--community', '42')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "impasto: option '--community <id>' argument '42' is invalid. expected a community: discord:<server id>, slack:<team id> or web\n(add --help for how to use it)\n",
+    });
     // Empty (a script's unset variable), it listed the shared styles as if no community was asked for.
     expect(await impasto('styles', 'list', '--community', '')).toEqual({
       code: 2,

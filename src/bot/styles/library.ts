@@ -120,6 +120,14 @@ export class StyleLibrary {
     this.db.prepare('DELETE FROM released_networks WHERE network = ?').run(network);
   }
 
+  /** The communities whose view differs from the shared library (styles of their own, or shared ones hidden), by id. */
+  customisedCommunities(): string[] {
+    return this.db
+      .prepare('SELECT community FROM styles WHERE community != ? UNION SELECT community FROM hidden_styles ORDER BY community')
+      .pluck()
+      .all(SHARED_STYLES) as string[];
+  }
+
   /** A forgotten person's styles stay in the library, no longer saying who added them. */
   forgetAdder(platform: string, userId: string): void {
     this.db.prepare("UPDATE styles SET added_by = 'forgotten' WHERE added_by = ?").run(`${platform}:${userId}`);

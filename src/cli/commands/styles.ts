@@ -3,7 +3,7 @@ import { loadBotEnvironment } from '../../bot/config.ts';
 import { commandLimitsFor } from '../../bot/limits.ts';
 import { InputError } from '../../engine/errors.ts';
 import { importStyles } from '../../bot/styles/import.ts';
-import { nonEmpty } from '../values.ts';
+import { communityId, nonEmpty } from '../values.ts';
 
 /** The library's code, loaded when a command runs: it reaches the engine's methods (and TensorFlow.js), which the help pages need not wait for. */
 const libraryCode = () => import('../styles.ts');
@@ -25,12 +25,13 @@ export function define(command: Command): void {
   command
     .command('list')
     .description('print the shared styles (shipped and imported), or what one community sees')
-    .option('--community <id>', "a community's view, its own styles included: discord:<server id>, slack:<team id> or web", nonEmpty('a community such as discord:<server id>'))
+    .option('--community <id>', "a community's view, its own styles included: discord:<server id>, slack:<team id> or web", communityId)
     .option('--json', 'print JSON instead of lines')
     .action(async (flags: { community?: string; json?: boolean }) => {
-      const { formatStyleList, listStyles, withLibrary } = await libraryCode();
-      const listed = await withLibrary(loadBotEnvironment(), (library) => listStyles(library, flags.community));
+      const { formatStyleList, listStyles, uncustomisedNote, withLibrary } = await libraryCode();
+      const { listed, note } = await withLibrary(loadBotEnvironment(), (library) => ({ listed: listStyles(library, flags.community), note: uncustomisedNote(library, flags.community) }));
       process.stdout.write(`${flags.json ? JSON.stringify(listed, null, 2) : formatStyleList(listed, flags.community)}\n`);
+      if (note) process.stderr.write(`${note}\n`);
     });
   command
     .command('remove')
