@@ -1,19 +1,17 @@
 #!/usr/bin/env node
 // impasto is written in TypeScript and runs from source through tsx: no build step to forget.
-import { statSync } from 'node:fs';
 import { register } from 'tsx/esm/api';
 
-// Settings from .env fill in what the shell did not set (the shell wins). A folder of that name (a
-// Python virtualenv's, often) holds none: reading it stopped every command with Node's stack trace.
-if (statSync('.env', { throwIfNoEntry: false })?.isFile()) {
-  try {
-    process.loadEnvFile('.env');
-  } catch (error) {
-    process.stderr.write(`impasto: cannot read the settings in .env: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(2);
-  }
-}
 register();
+
+// Settings from .env fill in what the shell did not set (the shell wins).
+const { loadEnvFile } = await import('../src/cli/env-file.ts');
+try {
+  loadEnvFile('.env');
+} catch (error) {
+  process.stderr.write(`impasto: cannot read the settings in .env: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(2);
+}
 
 // The commands that paint in this process start again with glibc's malloc asking for huge pages
 // (src/engine/huge-pages.ts: about a quarter less time a job); `start` and `worker` paint in engine
