@@ -19,7 +19,9 @@ export async function readNamedFile(path: string, what: string, written = path):
   try {
     return await readFile(path);
   } catch (error) {
-    throw new InputError('missing_file', `Cannot read the ${what} ${written}: ${describeFileError(error)}.`);
+    // "there is no such file or folder" of a link copied from a browser read as if the file had been mistyped.
+    const why = /^https?:\/\//i.test(written) ? 'that is a web address, and impasto reads files only (it downloads nothing): save the picture, then name its file' : describeFileError(error);
+    throw new InputError('missing_file', `Cannot read the ${what} ${written}: ${why}.`);
   }
 }
 

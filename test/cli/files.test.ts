@@ -68,6 +68,10 @@ describe('the command line with files it cannot read or write', () => {
     expect(await impasto(['stylize', 'no-such-photo.jpg', painting])).toEqual({ code: 2, stderr: 'impasto: Cannot read the content image no-such-photo.jpg: there is no such file or folder.\n' });
     expect(await impasto(['stylize', photo, painting, '--mask', '.'])).toEqual({ code: 2, stderr: 'impasto: Cannot read the mask .: it is a folder.\n' });
     expect(await impasto(['train-style', 'gone.jpg', '--photos', '.'])).toEqual({ code: 2, stderr: 'impasto: Cannot read the painting gone.jpg: there is no such file or folder.\n' });
+    // A link copied from a browser was "no such file or folder", as if the file's name had been mistyped.
+    const fromTheWeb = (what: string, address: string) => `impasto: Cannot read the ${what} ${address}: that is a web address, and impasto reads files only (it downloads nothing): save the picture, then name its file.\n`;
+    expect(await impasto(['stylize', 'https://example.com/cat.jpg', painting])).toEqual({ code: 2, stderr: fromTheWeb('content image', 'https://example.com/cat.jpg') });
+    expect(await impasto(['stylize', photo, 'HTTP://example.com/painting'])).toEqual({ code: 2, stderr: fromTheWeb('style image', 'HTTP://example.com/painting') });
     // A name is a file name: "../../evil" wrote a checkpoint and a samples folder two levels up.
     expect(await impasto(['train-style', painting, '--photos', dirname(photo), '--name', '../../evil', '--out', 'trained', '--steps', '1'])).toEqual({
       code: 2,
