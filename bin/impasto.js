@@ -4,12 +4,12 @@ import { register } from 'tsx/esm/api';
 
 register();
 
-// Settings from .env fill in what the shell did not set (the shell wins).
-const { loadEnvFile } = await import('../src/cli/env-file.ts');
+// Settings from .env (or IMPASTO_ENV_FILE) fill in what the shell did not set (the shell wins).
+const { loadSettingsFile } = await import('../src/cli/env-file.ts');
 try {
-  loadEnvFile('.env');
+  loadSettingsFile();
 } catch (error) {
-  process.stderr.write(`impasto: cannot read the settings in .env: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`impasto: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(2);
 }
 

@@ -53,6 +53,9 @@ const WEIGHTS_ENV = {
  * also kills one worker (in turn) and starts it again, and every third restarts Redis too.
  */
 export async function startFuzzedApp(env: Record<string, string>, { redisWorkers = 0, diskMb = 0 }: { readonly redisWorkers?: number; readonly diskMb?: number } = {}): Promise<FuzzedApp> {
+  // Your .env holds the bot's real tokens: the bot and the workers fuzzed here (started with this
+  // process's environment) would log in to Discord with them, as the tests' would (vitest.config.ts).
+  process.env.IMPASTO_ENV_FILE = '/dev/null';
   const dataDir = await mkdtemp(join(tmpdir(), 'impasto-fuzz-'));
   // A small disk: a tmpfs of its own (mount needs root), its room cut to `diskMb` by `fillDisk`.
   if (diskMb > 0) execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1g', 'tmpfs', dataDir]);

@@ -1,17 +1,34 @@
 import { readFileSync, statSync } from 'node:fs';
 import { parseEnv } from 'node:util';
+import { describeFileError } from '../engine/errors.ts';
 
 /**
- * Fills in, from the `.env` file at `path`, the settings `env` lacks (the shell wins), as Node's
- * `process.loadEnvFile` would, but for the files it misread: one saved with a byte-order mark (as
- * Windows editors may) had its first setting named "\uFEFFDISCORD_TOKEN", and so silently unset,
- * and one in UTF-16 (Windows PowerShell's `>`) set nothing. A folder of that name (a Python
- * virtualenv's, often) holds no settings: reading it stopped every command with Node's stack trace.
- * Throws the file system's error for a file that cannot be read.
+ * The settings file every command reads before it starts: IMPASTO_ENV_FILE where set (it must be
+ * there), else `.env` in the working directory where there is one (a folder of that name, as a
+ * Python virtualenv often is, is none: reading it stopped every command with Node's stack trace).
+ * The tests set IMPASTO_ENV_FILE to /dev/null: a developer's `.env`, with the bot's real tokens as
+ * the README suggests, reached the bots they start, which then logged in to Discord.
  */
-export function loadEnvFile(path: string, env: NodeJS.ProcessEnv = process.env): void {
-  if (!statSync(path, { throwIfNoEntry: false })?.isFile()) return;
-  const settings = parseEnv(textOf(readFileSync(path)));
+export function loadSettingsFile(env: NodeJS.ProcessEnv = process.env): void {
+  const named = env.IMPASTO_ENV_FILE?.trim();
+  if (!named && !statSync('.env', { throwIfNoEntry: false })?.isFile()) return;
+  const path = named || '.env';
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new Error(`Cannot read the settings in ${path}${named ? ' (IMPASTO_ENV_FILE)' : ''}: ${describeFileError(error)}.`);
+  }
+  fillIn(env, parseEnv(textOf(bytes)));
+}
+
+/**
+ * The settings `env` lacks, from the file (the shell wins), as Node's `process.loadEnvFile` would,
+ * but for the files it misread: one saved with a byte-order mark (as Windows editors may) had its
+ * first setting named "\uFEFFDISCORD_TOKEN", and so silently unset, and one in UTF-16 (Windows
+ * PowerShell's `>`) set nothing.
+ */
+function fillIn(env: NodeJS.ProcessEnv, settings: NodeJS.Dict<string>): void {
   for (const [name, value] of Object.entries(settings)) {
     if (env[name] === undefined && value !== undefined) env[name] = value;
   }

@@ -2,12 +2,13 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadEnvFile } from '../../src/cli/env-file.ts';
+import { loadSettingsFile } from '../../src/cli/env-file.ts';
 import { runImpastoPrinting } from '../helpers/app.ts';
 
 /**
- * The `.env` file in the working directory, as `bin/impasto.js` reads it before any command: the
- * real command line, run in a folder of its own (`impasto status` names the data directory it read).
+ * The settings file, `.env` in the working directory or IMPASTO_ENV_FILE, as `bin/impasto.js` reads
+ * it before any command. The tests set IMPASTO_ENV_FILE to /dev/null (vitest.config.ts); these runs
+ * unset it, as a user's shell has it.
  */
 let root: string;
 
@@ -17,29 +18,38 @@ beforeEach(async () => {
 
 afterEach(() => rm(root, { recursive: true, force: true }));
 
-/** `impasto status` in `root`, with IMPASTO_DATA_DIR set in the shell only when given. */
-const status = (shellDataDir?: string) => runImpastoPrinting(['status'], { cwd: root, env: { IMPASTO_DATA_DIR: shellDataDir } });
+/** `impasto status` in `root` (it names the data directory it read), with IMPASTO_DATA_DIR set in the shell only when given. */
+const status = (shellDataDir?: string, envFile?: string) => runImpastoPrinting(['status'], { cwd: root, env: { IMPASTO_ENV_FILE: envFile, IMPASTO_DATA_DIR: shellDataDir } });
 
-describe('the .env file', () => {
-  it('fills in what the shell did not set, and the shell wins', async () => {
+describe('the command line', () => {
+  it('reads .env in the working directory, under what the shell set', async () => {
     await writeFile(join(root, '.env'), '# the bot\nIMPASTO_DATA_DIR=from-env-file\n');
     expect(await status()).toMatchObject({ code: 0, stdout: expect.stringContaining(`with its data in ${join(root, 'from-env-file')})`) });
     expect(await status(join(root, 'from-shell'))).toMatchObject({ code: 0, stdout: expect.stringContaining(`with its data in ${join(root, 'from-shell')})`) });
   });
 
-  it('is not looked for in a folder of that name (a Python virtualenv is often called .env)', async () => {
+  it('reads IMPASTO_ENV_FILE instead, and refuses it in a line when it is not there', async () => {
+    await writeFile(join(root, '.env'), 'IMPASTO_DATA_DIR=from-env-file\n');
+    await writeFile(join(root, 'impasto.env'), `IMPASTO_DATA_DIR=${join(root, 'named')}\n`);
+    expect(await status(undefined, join(root, 'impasto.env'))).toMatchObject({ code: 0, stdout: expect.stringContaining(`with its data in ${join(root, 'named')})`) });
+    expect(await status(undefined, join(root, 'missing.env'))).toEqual({ code: 2, stdout: '', stderr: `impasto: Cannot read the settings in ${join(root, 'missing.env')} (IMPASTO_ENV_FILE): there is no such file or folder.\n` });
+  });
+
+  it('passes over a folder named .env (a Python virtualenv often is)', async () => {
     // Before, Node stopped every command: "TypeError: Contents of '.env' should be a valid string", with its stack.
     await mkdir(join(root, '.env', 'bin'), { recursive: true });
     expect(await status(join(root, 'data'))).toEqual({ code: 0, stdout: `no job is queued or running (no bot has run with its data in ${join(root, 'data')})\n`, stderr: '' });
   });
 });
 
-describe('loadEnvFile', () => {
-  /** What `.env` holding `bytes` sets in an environment that has `shell`. */
+describe('loadSettingsFile', () => {
+  /** What a settings file holding `bytes` sets in an environment that has `shell`. */
   async function settingsOf(bytes: Buffer, shell: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
-    await writeFile(join(root, '.env'), bytes);
-    const env: NodeJS.ProcessEnv = { ...shell };
-    loadEnvFile(join(root, '.env'), env);
+    const file = join(root, 'settings.env');
+    await writeFile(file, bytes);
+    const env: NodeJS.ProcessEnv = { ...shell, IMPASTO_ENV_FILE: file };
+    loadSettingsFile(env);
+    delete env.IMPASTO_ENV_FILE;
     return env;
   }
 
@@ -56,11 +66,9 @@ describe('loadEnvFile', () => {
     expect(await settingsOf(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(lines, 'utf16le')]))).toEqual(expected);
   });
 
-  it('passes over a folder and a missing file', async () => {
-    const env: NodeJS.ProcessEnv = {};
-    await mkdir(join(root, 'venv'));
-    loadEnvFile(join(root, 'venv'), env);
-    loadEnvFile(join(root, 'missing'), env);
-    expect(env).toEqual({});
+  it('reads nothing from /dev/null, as the tests set it', () => {
+    const env: NodeJS.ProcessEnv = { IMPASTO_ENV_FILE: '/dev/null' };
+    loadSettingsFile(env);
+    expect(env).toEqual({ IMPASTO_ENV_FILE: '/dev/null' });
   });
 });
