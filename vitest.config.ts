@@ -4,10 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // Every temporary file of the run goes in one folder, removed at its end (test/helpers/temp-root.ts).
-    globalSetup: ['test/helpers/temp-root.ts'],
-    // The bots, workers and commands the tests start read no settings file: a developer's .env
-    // (with the bot's real tokens, as the README suggests) made them log in to Discord.
-    env: { IMPASTO_ENV_FILE: '/dev/null' },
+    // The bots the tests start see none of the developer's settings (test/helpers/hermetic-env.ts).
+    globalSetup: ['test/helpers/temp-root.ts', 'test/helpers/hermetic-env.ts'],
     // Engine tests run real VGG forward/backward passes on 2 cores; they are slow, not flaky.
     testTimeout: 180_000,
     hookTimeout: 180_000,

@@ -54,7 +54,7 @@ const WEIGHTS_ENV = {
  */
 export async function startFuzzedApp(env: Record<string, string>, { redisWorkers = 0, diskMb = 0 }: { readonly redisWorkers?: number; readonly diskMb?: number } = {}): Promise<FuzzedApp> {
   // Your .env holds the bot's real tokens: the bot and the workers fuzzed here (started with this
-  // process's environment) would log in to Discord with them, as the tests' would (vitest.config.ts).
+  // process's environment) would log in to Discord with them, as the tests' would (test/helpers/hermetic-env.ts).
   process.env.IMPASTO_ENV_FILE = '/dev/null';
   const dataDir = await mkdtemp(join(tmpdir(), 'impasto-fuzz-'));
   // A small disk: a tmpfs of its own (mount needs root), its room cut to `diskMb` by `fillDisk`.

@@ -7,7 +7,7 @@ import { runImpastoPrinting } from '../helpers/app.ts';
 
 /**
  * The settings file, `.env` in the working directory or IMPASTO_ENV_FILE, as `bin/impasto.js` reads
- * it before any command. The tests set IMPASTO_ENV_FILE to /dev/null (vitest.config.ts); these runs
+ * it before any command. The tests set IMPASTO_ENV_FILE to /dev/null (test/helpers/hermetic-env.ts); these runs
  * unset it, as a user's shell has it.
  */
 let root: string;
