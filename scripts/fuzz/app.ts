@@ -8,6 +8,7 @@ import { mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeBytesOf } from '../../src/bot/files.ts';
+import { clearDeveloperSettings } from '../../test/helpers/hermetic-env.ts';
 import { startRedis, type TestRedis } from '../../test/helpers/redis.ts';
 import { startWorkerProcess, type WorkerProcess } from '../../test/helpers/workers.ts';
 
@@ -53,9 +54,9 @@ const WEIGHTS_ENV = {
  * also kills one worker (in turn) and starts it again, and every third restarts Redis too.
  */
 export async function startFuzzedApp(env: Record<string, string>, { redisWorkers = 0, diskMb = 0 }: { readonly redisWorkers?: number; readonly diskMb?: number } = {}): Promise<FuzzedApp> {
-  // Your .env holds the bot's real tokens: the bot and the workers fuzzed here (started with this
-  // process's environment) would log in to Discord with them, as the tests' would (test/helpers/hermetic-env.ts).
-  process.env.IMPASTO_ENV_FILE = '/dev/null';
+  // The bot and the workers fuzzed here start with this process's environment: your settings (the
+  // bot's real tokens among them) stay out of it, as they do of the tests'.
+  clearDeveloperSettings();
   const dataDir = await mkdtemp(join(tmpdir(), 'impasto-fuzz-'));
   // A small disk: a tmpfs of its own (mount needs root), its room cut to `diskMb` by `fillDisk`.
   if (diskMb > 0) execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1g', 'tmpfs', dataDir]);

@@ -1,14 +1,19 @@
 import { botEnvironmentSchema, workerEnvironmentSchema } from '../../src/bot/config.ts';
 
 /**
- * vitest's global setup: the bots, workers and commands the tests start see only the settings the
- * tests give them. A developer's own, from their shell (a `DISCORD_TOKEN` exported, an
- * `IMPASTO_BACKEND`) or their `.env` (where the README suggests the bot's real tokens go), reached
- * them: a bot started for a test logged in to Discord with them. The forked test processes, and
- * the processes they start, inherit this environment.
+ * Removes from `env` every setting of the bot and the worker, and keeps the settings file out, so
+ * that the processes started with it see only what they are given. A developer's own settings,
+ * from their shell (a `DISCORD_TOKEN` exported, an `IMPASTO_BACKEND`) or their `.env` (where the
+ * README suggests the bot's real tokens go), reached the bots the tests started: one logged in to
+ * Discord with them.
  */
-export function setup(): void {
+export function clearDeveloperSettings(env: NodeJS.ProcessEnv = process.env): void {
   const settings = new Set([...Object.keys(botEnvironmentSchema.innerType().shape), ...Object.keys(workerEnvironmentSchema.shape)]);
-  for (const name of Object.keys(process.env)) if (settings.has(name)) delete process.env[name];
-  process.env.IMPASTO_ENV_FILE = '/dev/null';
+  for (const name of Object.keys(env)) if (settings.has(name)) delete env[name];
+  env.IMPASTO_ENV_FILE = '/dev/null';
+}
+
+/** vitest's global setup: the forked test processes, and the processes they start, inherit the cleared environment. */
+export function setup(): void {
+  clearDeveloperSettings();
 }
