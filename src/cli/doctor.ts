@@ -19,6 +19,7 @@ import type { PlatformCheck } from '../adapters/connection-errors.ts';
 import { checkDiscord } from '../adapters/discord/check.ts';
 import { checkSlack } from '../adapters/slack/check.ts';
 import { dataDirsOf, freeBytesOf, networksDirOf } from '../bot/files.ts';
+import { readSettingsFile } from './env-file.ts';
 
 /**
  * `impasto doctor`: what this machine can use, and why not, in one place: the TensorFlow.js backend
@@ -48,6 +49,13 @@ export interface DoctorReport {
   readonly redis: { readonly configured: boolean; readonly ok?: boolean | undefined; readonly version?: string | undefined; readonly persistence?: string | undefined; readonly eviction?: string | undefined; readonly note: string };
   readonly discord: PlatformCheck;
   readonly slack: PlatformCheck;
+  /**
+   * The settings file read before the command (`.env`, or IMPASTO_ENV_FILE's), or the `.env` looked
+   * for where none was read: the names it sets (never their values), and those the environment set
+   * otherwise, which win. A token in a `.env` of another folder than the one impasto runs in is not
+   * read, and this says so.
+   */
+  readonly settings: { readonly file: string; readonly read: boolean; readonly names: readonly string[]; readonly overridden: readonly string[] };
 }
 
 export interface TrainedNetworkFolder {
@@ -67,7 +75,15 @@ export async function examineMachine(env: EngineEnvironment & RedisEnvironment &
   const weights = await examineWeights(env);
   const training = await examineTraining(env);
   const data = examineData(env);
-  return { machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: `${cpus().length}× ${cpus()[0]?.model.trim() ?? 'CPU'}` }, engine, gpu, weights, training, data, ffmpeg, redis, discord, slack };
+  const settings = examineSettings();
+  return { machine: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: `${cpus().length}× ${cpus()[0]?.model.trim() ?? 'CPU'}` }, settings, engine, gpu, weights, training, data, ffmpeg, redis, discord, slack };
+}
+
+function examineSettings(): DoctorReport['settings'] {
+  const file = readSettingsFile(process.env);
+  if (!file) return { file: resolve('.env'), read: false, names: [], overridden: [] };
+  const names = Object.keys(file.settings).sort();
+  return { file: resolve(file.path), read: true, names, overridden: names.filter((name) => process.env[name] !== file.settings[name]) };
 }
 
 async function examineEngine(env: EngineEnvironment): Promise<DoctorReport['engine']> {
@@ -192,9 +208,10 @@ async function examineRedis(env: RedisEnvironment): Promise<DoctorReport['redis'
 /** The report as lines for a terminal. */
 export function formatReport(report: DoctorReport): string {
   const mark = (ok: boolean) => (ok ? 'ok  ' : 'no  ');
-  const { machine, engine, gpu, weights, training, data, ffmpeg, redis, discord, slack } = report;
+  const { machine, settings, engine, gpu, weights, training, data, ffmpeg, redis, discord, slack } = report;
   const lines = [
     `    machine   node ${machine.node}, ${machine.platform}, ${machine.cpus}`,
+    `    settings  ${describeSettings(settings)}`,
     `${mark(engine.ok)}engine    ${engine.ok ? `TensorFlow.js ${engine.backend}, objective on ${engine.objective}` : 'cannot start'}`,
     ...engine.reasons.map((reason) => `            ${reason}`),
     `${mark(gpu.found)}GPU       ${gpu.found ? `${gpu.adapter}: buffers up to ${gpu.maxBufferMiB} MiB, pictures up to about ${gpu.largestSide} px square` : gpu.reason}`,
@@ -211,6 +228,12 @@ export function formatReport(report: DoctorReport): string {
     `${mark(!slack.configured || slack.ok === true)}Slack     ${slack.note}`,
   ];
   return lines.join('\n');
+}
+
+function describeSettings({ file, read, names, overridden }: DoctorReport['settings']): string {
+  if (!read) return `no ${file}: the environment's only (impasto reads the .env of the folder it runs in, or the file IMPASTO_ENV_FILE names)`;
+  const wins = overridden.length > 0 ? ` (the environment's ${overridden.join(', ')} ${overridden.length === 1 ? 'wins' : 'win'})` : '';
+  return `${file}: ${names.length > 0 ? names.join(', ') : 'no settings'}${wins}`;
 }
 
 const TRAINERS = { bot: 'the bot\'s (/style train)', cli: '`impasto train-style`\'s', both: 'the bot\'s and `impasto train-style`\'s' } as const;

@@ -10,16 +10,20 @@ import { describeFileError } from '../engine/errors.ts';
  * the README suggests, reached the bots they start, which then logged in to Discord.
  */
 export function loadSettingsFile(env: NodeJS.ProcessEnv = process.env): void {
+  const file = readSettingsFile(env);
+  if (file) fillIn(env, file.settings);
+}
+
+/** The settings file `loadSettingsFile` reads, and what it holds (`impasto doctor` names them); undefined where there is none. */
+export function readSettingsFile(env: NodeJS.ProcessEnv = process.env): { readonly path: string; readonly settings: NodeJS.Dict<string> } | undefined {
   const named = env.IMPASTO_ENV_FILE?.trim();
-  if (!named && !statSync('.env', { throwIfNoEntry: false })?.isFile()) return;
+  if (!named && !statSync('.env', { throwIfNoEntry: false })?.isFile()) return undefined;
   const path = named || '.env';
-  let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    return { path, settings: parseEnv(textOf(readFileSync(path))) };
   } catch (error) {
     throw new Error(`Cannot read the settings in ${path}${named ? ' (IMPASTO_ENV_FILE)' : ''}: ${describeFileError(error)}.`);
   }
-  fillIn(env, parseEnv(textOf(bytes)));
 }
 
 /**

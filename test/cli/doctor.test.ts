@@ -119,6 +119,25 @@ describe('impasto doctor', () => {
     }
   });
 
+  it('names the settings file it read and the names it sets (not their values), and those the environment set otherwise', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'impasto-doctor-settings-'));
+    try {
+      // As a user runs it: IMPASTO_ENV_FILE unset (the tests set it), so .env in the folder it runs in is read.
+      const { IMPASTO_ENV_FILE: _file, ...inherited } = process.env;
+      const inFolder = async (env: Record<string, string>) => JSON.parse((await promisify(execFile)(process.execPath, [IMPASTO_BIN, 'doctor', '--json'], { cwd: folder, env: { ...inherited, REDIS_URL: '', ...env } })).stdout) as DoctorReport;
+      const none = await inFolder({});
+      expect(none.settings).toEqual({ file: join(folder, '.env'), read: false, names: [], overridden: [] });
+      expect(formatReport(none).split('\n')[1]).toBe(`    settings  no ${join(folder, '.env')}: the environment's only (impasto reads the .env of the folder it runs in, or the file IMPASTO_ENV_FILE names)`);
+      await writeFile(join(folder, '.env'), 'IMPASTO_LOG_LEVEL=debug\nIMPASTO_DATA_DIR=kept-here\n');
+      const read = await inFolder({ IMPASTO_LOG_LEVEL: 'warn' });
+      expect(read.settings).toEqual({ file: join(folder, '.env'), read: true, names: ['IMPASTO_DATA_DIR', 'IMPASTO_LOG_LEVEL'], overridden: ['IMPASTO_LOG_LEVEL'] });
+      expect(read.data.dir).toBe(join(folder, 'kept-here'));
+      expect(formatReport(read).split('\n')[1]).toBe(`    settings  ${join(folder, '.env')}: IMPASTO_DATA_DIR, IMPASTO_LOG_LEVEL (the environment's IMPASTO_LOG_LEVEL wins)`);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
   it('has `npm run check:gpu` say why it cannot check on a machine without a GPU (exit 2), rather than pass', async () => {
     const script = fileURLToPath(new URL('../../scripts/check-gpu.ts', import.meta.url));
     const run = promisify(execFile)(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, IMPASTO_WEIGHTS_DIR: SHARED_VGG_DIR } });
