@@ -80,8 +80,14 @@ export async function examineMachine(env: EngineEnvironment & RedisEnvironment &
 }
 
 function examineSettings(): DoctorReport['settings'] {
-  const file = readSettingsFile(process.env);
-  if (!file) return { file: resolve('.env'), read: false, names: [], overridden: [] };
+  // A file that cannot be read stopped the command line before the doctor; this is for the GPU pack's doctor, which reads none first.
+  let file: ReturnType<typeof readSettingsFile>;
+  try {
+    file = readSettingsFile(process.env);
+  } catch {
+    file = undefined;
+  }
+  if (!file) return { file: resolve(process.env.IMPASTO_ENV_FILE?.trim() || '.env'), read: false, names: [], overridden: [] };
   const names = Object.keys(file.settings).sort();
   return { file: resolve(file.path), read: true, names, overridden: names.filter((name) => process.env[name] !== file.settings[name]) };
 }

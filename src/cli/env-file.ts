@@ -26,18 +26,18 @@ export function readSettingsFile(env: NodeJS.ProcessEnv = process.env): { readon
   }
 }
 
-/**
- * The settings `env` lacks, from the file (the shell wins), as Node's `process.loadEnvFile` would,
- * but for the files it misread: one saved with a byte-order mark (as Windows editors may) had its
- * first setting named "\uFEFFDISCORD_TOKEN", and so silently unset, and one in UTF-16 (Windows
- * PowerShell's `>`) set nothing.
- */
+/** The settings `env` lacks, from the file: the shell wins, as with Node's `process.loadEnvFile`. */
 function fillIn(env: NodeJS.ProcessEnv, settings: NodeJS.Dict<string>): void {
   for (const [name, value] of Object.entries(settings)) {
     if (env[name] === undefined && value !== undefined) env[name] = value;
   }
 }
 
+/**
+ * The file's text as its editor meant it, where `process.loadEnvFile` misread two: one saved with a
+ * byte-order mark (as Windows editors may) had its first setting named "\uFEFFDISCORD_TOKEN", and
+ * so silently unset, and one in UTF-16 (Windows PowerShell's `>`) set nothing.
+ */
 function textOf(bytes: Buffer): string {
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
   return bytes.toString('utf8').replace(/^\uFEFF/, '');

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMPASTO_BIN } from '../helpers/app.ts';
 import { formatReport, type DoctorReport } from '../../src/cli/doctor.ts';
@@ -133,6 +134,10 @@ describe('impasto doctor', () => {
       expect(read.settings).toEqual({ file: join(folder, '.env'), read: true, names: ['IMPASTO_DATA_DIR', 'IMPASTO_LOG_LEVEL'], overridden: ['IMPASTO_LOG_LEVEL'] });
       expect(read.data.dir).toBe(join(folder, 'kept-here'));
       expect(formatReport(read).split('\n')[1]).toBe(`    settings  ${join(folder, '.env')}: IMPASTO_DATA_DIR, IMPASTO_LOG_LEVEL (the environment's IMPASTO_LOG_LEVEL wins)`);
+      // The GPU pack's doctor reads no settings file before it, so one named and missing reaches it: said, not thrown.
+      const gpuDoctor = fileURLToPath(new URL('../../scripts/gpu/doctor.ts', import.meta.url));
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, gpuDoctor], { cwd: folder, env: { ...inherited, REDIS_URL: '', IMPASTO_ENV_FILE: join(folder, 'missing.env') } });
+      expect(stdout.split('\n')[1]).toBe(`    settings  no ${join(folder, 'missing.env')}: the environment's only (impasto reads the .env of the folder it runs in, or the file IMPASTO_ENV_FILE names)`);
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
