@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadSettingsFile } from '../../src/cli/env-file.ts';
 import { runImpastoPrinting } from '../helpers/app.ts';
+import { clearDeveloperSettings } from '../helpers/hermetic-env.ts';
 
 /**
  * The settings file, `.env` in the working directory or IMPASTO_ENV_FILE, as `bin/impasto.js` reads
- * it before any command. The tests set IMPASTO_ENV_FILE to /dev/null (test/helpers/hermetic-env.ts); these runs
- * unset it, as a user's shell has it.
+ * it before any command. The tests set IMPASTO_ENV_FILE to /dev/null (test/helpers/hermetic-env.ts);
+ * these runs unset it, as a user's shell has it.
  */
 let root: string;
 
@@ -70,5 +71,13 @@ describe('loadSettingsFile', () => {
     const env: NodeJS.ProcessEnv = { IMPASTO_ENV_FILE: '/dev/null' };
     loadSettingsFile(env);
     expect(env).toEqual({ IMPASTO_ENV_FILE: '/dev/null' });
+  });
+});
+
+describe("the tests' own environment (clearDeveloperSettings)", () => {
+  it("keeps the developer's bot settings and settings file from the processes the tests start, and the tests' own settings", () => {
+    const env: NodeJS.ProcessEnv = { DISCORD_TOKEN: 'real', SLACK_BOT_TOKEN: 'xoxb-real', REDIS_URL: 'redis://db:6379', IMPASTO_BACKEND: 'webgpu', IMPASTO_WORKER_LANES: '2', IMPASTO_SHARED_DIR: '/shared', PATH: '/usr/bin' };
+    clearDeveloperSettings(env);
+    expect(env).toEqual({ IMPASTO_SHARED_DIR: '/shared', PATH: '/usr/bin', IMPASTO_ENV_FILE: '/dev/null' });
   });
 });
