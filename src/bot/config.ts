@@ -229,6 +229,11 @@ export const workerEnvironmentSchema = engineEnvironmentSchema.merge(redisEnviro
 
 export type WorkerEnvironment = z.infer<typeof workerEnvironmentSchema>;
 
+/** Every variable the bot and the worker read, by name (the README documents each; the tests clear them). */
+export function settingNames(): Set<string> {
+  return new Set([...Object.keys(botEnvironmentSchema.innerType().shape), ...Object.keys(workerEnvironmentSchema.shape)]);
+}
+
 function splitList(value: string): string[] {
   return value
     .split(',')

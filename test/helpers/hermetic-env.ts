@@ -1,4 +1,4 @@
-import { botEnvironmentSchema, workerEnvironmentSchema } from '../../src/bot/config.ts';
+import { settingNames } from '../../src/bot/config.ts';
 
 /**
  * Removes from `env` every setting of the bot and the worker, and keeps the settings file out, so
@@ -8,7 +8,7 @@ import { botEnvironmentSchema, workerEnvironmentSchema } from '../../src/bot/con
  * Discord with them.
  */
 export function clearDeveloperSettings(env: NodeJS.ProcessEnv = process.env): void {
-  const settings = new Set([...Object.keys(botEnvironmentSchema.innerType().shape), ...Object.keys(workerEnvironmentSchema.shape)]);
+  const settings = settingNames();
   for (const name of Object.keys(env)) if (settings.has(name)) delete env[name];
   env.IMPASTO_ENV_FILE = '/dev/null';
 }
