@@ -19,7 +19,7 @@ import type { PlatformCheck } from '../adapters/connection-errors.ts';
 import { checkDiscord } from '../adapters/discord/check.ts';
 import { checkSlack } from '../adapters/slack/check.ts';
 import { dataDirsOf, freeBytesOf, networksDirOf } from '../bot/files.ts';
-import { readSettingsFile } from './env-file.ts';
+import { readSettingsFile, settingsFileOf } from './env-file.ts';
 
 /**
  * `impasto doctor`: what this machine can use, and why not, in one place: the TensorFlow.js backend
@@ -87,7 +87,7 @@ function examineSettings(): DoctorReport['settings'] {
   } catch {
     file = undefined;
   }
-  if (!file) return { file: resolve(process.env.IMPASTO_ENV_FILE?.trim() || '.env'), read: false, names: [], overridden: [] };
+  if (!file) return { file: resolve(settingsFileOf(process.env).path), read: false, names: [], overridden: [] };
   const names = Object.keys(file.settings).sort();
   return { file: resolve(file.path), read: true, names, overridden: names.filter((name) => process.env[name] !== file.settings[name]) };
 }

@@ -14,11 +14,16 @@ export function loadSettingsFile(env: NodeJS.ProcessEnv = process.env): void {
   if (file) fillIn(env, file.settings);
 }
 
+/** The settings file looked for: the one IMPASTO_ENV_FILE names (`named`), else `.env` in the working directory. */
+export function settingsFileOf(env: NodeJS.ProcessEnv = process.env): { readonly path: string; readonly named: boolean } {
+  const named = env.IMPASTO_ENV_FILE?.trim();
+  return named ? { path: named, named: true } : { path: '.env', named: false };
+}
+
 /** The settings file `loadSettingsFile` reads, and what it holds (`impasto doctor` names them); undefined where there is none. */
 export function readSettingsFile(env: NodeJS.ProcessEnv = process.env): { readonly path: string; readonly settings: NodeJS.Dict<string> } | undefined {
-  const named = env.IMPASTO_ENV_FILE?.trim();
-  if (!named && !statSync('.env', { throwIfNoEntry: false })?.isFile()) return undefined;
-  const path = named || '.env';
+  const { path, named } = settingsFileOf(env);
+  if (!named && !statSync(path, { throwIfNoEntry: false })?.isFile()) return undefined;
   try {
     return { path, settings: parseEnv(textOf(readFileSync(path))) };
   } catch (error) {
