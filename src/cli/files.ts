@@ -13,6 +13,7 @@ import { decodeImage, inspectImage, MEBIBYTE, READABLE_EXTENSIONS, type DecodeLi
 import { resultSizeFor } from '../engine/options.ts';
 import { checkAspectRatio, checkPaintableAt } from '../engine/proportions.ts';
 import { makeFolder } from '../make-folder.ts';
+import { isWebAddress } from './values.ts';
 
 /** The bytes of the file at `path`; `what` names it for the message ("style image"), and `written` as typed. */
 export async function readNamedFile(path: string, what: string, written = path): Promise<Buffer> {
@@ -20,7 +21,7 @@ export async function readNamedFile(path: string, what: string, written = path):
     return await readFile(path);
   } catch (error) {
     // "there is no such file or folder" of a link copied from a browser read as if the file had been mistyped.
-    const why = /^https?:\/\//i.test(written) ? 'that is a web address, and impasto reads files only (it downloads nothing): save the picture, then name its file' : describeFileError(error);
+    const why = isWebAddress(written) ? 'that is a web address, and impasto reads files only (it downloads nothing): save the picture, then name its file' : describeFileError(error);
     throw new InputError('missing_file', `Cannot read the ${what} ${written}: ${why}.`);
   }
 }

@@ -12,6 +12,22 @@ export function nonEmpty(what: string): (value: string) => string {
   };
 }
 
+/** Whether `written` is a web address (`https://…`): impasto reads and writes files only, and downloads nothing. */
+export function isWebAddress(written: string): boolean {
+  return /^https?:\/\//i.test(written);
+}
+
+/**
+ * A folder of pictures a command reads (`--photos`, `styles import <dir>`): not empty, and not a web
+ * address, which was resolved as a folder named "https:" ("The photo folder /home/me/https:/… cannot
+ * be read") or said "there is no such file or folder", as of a mistyped name.
+ */
+export function pictureFolder(value: string): string {
+  nonEmpty('a folder')(value);
+  if (isWebAddress(value)) throw new InvalidArgumentError('expected a folder, not a web address: impasto reads files only (it downloads nothing), so save the pictures in a folder and name that');
+  return value;
+}
+
 /** The same for a list of them (`<styles...>`, `--background-style <files...>`): commander hands each value with the list so far. */
 export function nonEmptyEach(what: string): (value: string, previous: string[] | undefined) => string[] {
   const check = nonEmpty(what);

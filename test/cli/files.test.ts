@@ -72,6 +72,11 @@ describe('the command line with files it cannot read or write', () => {
     const fromTheWeb = (what: string, address: string) => `impasto: Cannot read the ${what} ${address}: that is a web address, and impasto reads files only (it downloads nothing): save the picture, then name its file.\n`;
     expect(await impasto(['stylize', 'https://example.com/cat.jpg', painting])).toEqual({ code: 2, stderr: fromTheWeb('content image', 'https://example.com/cat.jpg') });
     expect(await impasto(['stylize', photo, 'HTTP://example.com/painting'])).toEqual({ code: 2, stderr: fromTheWeb('style image', 'HTTP://example.com/painting') });
+    // A folder of photos given as one was read as a folder named "https:" in this one.
+    expect(await impasto(['train-style', painting, '--photos', 'https://example.com/photos/'])).toEqual({
+      code: 2,
+      stderr: "impasto: option '--photos <folder>' argument 'https://example.com/photos/' is invalid. expected a folder, not a web address: impasto reads files only (it downloads nothing), so save the pictures in a folder and name that\n(add --help for how to use it)\n",
+    });
     // A name is a file name: "../../evil" wrote a checkpoint and a samples folder two levels up.
     expect(await impasto(['train-style', painting, '--photos', dirname(photo), '--name', '../../evil', '--out', 'trained', '--steps', '1'])).toEqual({
       code: 2,

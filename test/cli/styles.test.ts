@@ -83,6 +83,14 @@ describe('impasto styles import', () => {
       stderr: "impasto: command-argument value '' is invalid for argument 'dir'. expected a folder, not an empty one\n(add --help for how to use it)\n",
     });
   });
+
+  it('refuses a web address (it said "there is no such file or folder", as of a mistyped name)', async () => {
+    expect(await impasto('styles', 'import', 'https://example.com/paintings')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "impasto: command-argument value 'https://example.com/paintings' is invalid for argument 'dir'. expected a folder, not a web address: impasto reads files only (it downloads nothing), so save the pictures in a folder and name that\n(add --help for how to use it)\n",
+    });
+  });
 });
 
 describe('the shipped paintings, before the bot first started', () => {

@@ -3,7 +3,7 @@ import { loadBotEnvironment } from '../../bot/config.ts';
 import { commandLimitsFor } from '../../bot/limits.ts';
 import { InputError } from '../../engine/errors.ts';
 import { importStyles } from '../../bot/styles/import.ts';
-import { communityId, nonEmpty } from '../values.ts';
+import { communityId, pictureFolder } from '../values.ts';
 
 /** The library's code, loaded when a command runs: it reaches the engine's methods (and TensorFlow.js), which the help pages need not wait for. */
 const libraryCode = () => import('../styles.ts');
@@ -13,7 +13,7 @@ export function define(command: Command): void {
   command
     .command('import')
     .description('add every image in a folder to the style library (named after the files)')
-    .argument('<dir>', 'folder of images', nonEmpty('a folder'))
+    .argument('<dir>', 'folder of images', pictureFolder)
     .action(async (dir: string) => {
       const env = loadBotEnvironment();
       const { withLibrary } = await libraryCode();

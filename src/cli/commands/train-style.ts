@@ -2,13 +2,13 @@ import type { Command } from 'commander';
 import { READABLE_FORMATS } from '../../engine/image.ts';
 import { TRAIN_OPTIONS } from '../../engine/train/options.ts';
 import { flagsOf } from '../engine-flags.ts';
-import { nonEmpty } from '../values.ts';
+import { nonEmpty, pictureFolder } from '../values.ts';
 
 /** `impasto train-style`: a fast network trained for a painting on a folder of photos, resumable. */
 export function define(command: Command): void {
   command
     .argument('<painting>', `the painting (${READABLE_FORMATS}), or a library style by name (starry-night)`, nonEmpty("a file or a library style's name"))
-    .requiredOption('--photos <folder>', 'folder of JPEG/PNG photos to learn from (a few thousand, e.g. MS COCO; a handful works, less well)', nonEmpty('a folder'))
+    .requiredOption('--photos <folder>', 'folder of JPEG/PNG photos to learn from (a few thousand, e.g. MS COCO; a handful works, less well)', pictureFolder)
     .option('--name <name>', 'name of the network (lowercase letters, digits, - and _; default: the painting file\'s name)')
     .option('--out <folder>', 'where the network, its checkpoint and samples go (default: IMPASTO_TRAINED_NETWORKS_DIR, else weights/cache/trained)', nonEmpty('a folder'))
     .option('--sample <photo>', 'a photo kept out of training: painted every --sample-every steps into <out>/<name>-samples/, and beside the painting in <out>/<name>-sheet.png at the end', nonEmpty('a file'));
