@@ -40,6 +40,18 @@ describe('the README', () => {
     expect(broken).toEqual([]);
   });
 
+  it('says why each dependency is there, each pinned to one version (libheif-js was a range, which `npm update` would have moved)', async () => {
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const table = readme.slice(readme.indexOf('## Dependencies, and why'), readme.indexOf('\n## ', readme.indexOf('## Dependencies, and why') + 1));
+    const { dependencies, devDependencies } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as Record<string, Record<string, string>>;
+    const all = Object.entries({ ...dependencies, ...devDependencies });
+    expect(all.length).toBeGreaterThan(20);
+    expect(all.filter(([, version]) => !/^\d+\.\d+\.\d+$/.test(version!)).map(([name, version]) => `${name}@${version}`)).toEqual([]);
+    // The type packages go with the libraries they describe. The table shortens a family as `@tensorflow/tfjs-core`, `-backend-wasm`.
+    const named = (name: string) => table.includes(`\`${name}\``) || table.includes(`\`-${name.replace(/^@tensorflow\/tfjs-/, '')}\``);
+    expect(all.map(([name]) => name).filter((name) => !name.startsWith('@types/') && !named(name))).toEqual([]);
+  });
+
   it('refuses to write a command list where it has no place for one', () => {
     expect(() => withCommandList('# no markers', '- x')).toThrow(/no command list between/);
   });
