@@ -4,7 +4,13 @@ import { DEFAULT_CLIP_LIMITS } from '../engine/clip/decode.ts';
 import { DEFAULT_DECODE_LIMITS, MEBIBYTE } from '../engine/image.ts';
 import { SIZE_RANGE } from '../engine/options.ts';
 import { JOB_LANES } from './jobs/queue.ts';
-import { LOG_FORMATS } from './logger.ts';
+
+/**
+ * JSON lines, or lines for people (pino-pretty); `auto` is the latter on a terminal only. Here, not in
+ * `logger.ts`: reading the settings needs no logger, and importing pino made every command slower.
+ */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /**
  * Every setting comes from the environment (or `.env`), is validated here once at start, and is

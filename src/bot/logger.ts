@@ -1,9 +1,6 @@
 import { pino, type Logger } from 'pino';
 import { PinoPretty } from 'pino-pretty';
-
-/** JSON lines, or lines for people (pino-pretty); `auto` is the latter on a terminal only. */
-export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
+import type { LogFormat } from './config.ts';
 
 /**
  * Structured logs (JSON lines on stdout; for people on a terminal). Two guards keep secrets out:

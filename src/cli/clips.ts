@@ -7,7 +7,7 @@ import { extname } from 'node:path';
 import type { ClipEnvironment } from '../bot/config.ts';
 import { decodeClipIfAny, DEFAULT_CLIP_LIMITS, type Clip } from '../engine/clip/decode.ts';
 import { encodeMp4 } from '../engine/clip/encode.ts';
-import { stylizeClip, type ClipRequest } from '../engine/clip/stylize-clip.ts';
+import type { ClipRequest } from '../engine/clip/stylize-clip.ts';
 import { InputError } from '../engine/errors.ts';
 import { encodeGif } from '../engine/gif.ts';
 import type { MethodContext } from '../engine/methods/method.ts';
@@ -53,6 +53,8 @@ export interface CliClipJob extends Omit<ClipRequest, 'onProgress' | 'signal' | 
  * stops between frames, or within one), and writes it.
  */
 export async function paintClip(context: MethodContext, job: CliClipJob, env: ClipEnvironment): Promise<void> {
+  // Loaded here: it reaches both engines, which a command refusing its files need not wait for.
+  const { stylizeClip } = await import('../engine/clip/stylize-clip.ts');
   const { output, gif, source, ...request } = job;
   const bar = createClipProgressBar();
   const controller = new AbortController();

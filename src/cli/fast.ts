@@ -3,7 +3,6 @@ import { chooseBackend } from '../engine/backend.ts';
 import { InputError } from '../engine/errors.ts';
 import { FAST_NETWORKS } from '../engine/fast/network.ts';
 import { installedTrainedNetworks } from '../engine/fast/trained.ts';
-import { fastMethod } from '../engine/methods/fast.ts';
 import { FAST_OPTIONS } from '../engine/methods/options.ts';
 import { namesNetwork, trainedNetworkName, trainedNetworkOption } from '../engine/option-spec.ts';
 import { lazySegmenter } from '../engine/segmentation/lazy.ts';
@@ -106,6 +105,8 @@ export async function paintWithNetwork(contentPath: string, flags: Record<string
   }
   const { content, size } = await decodePhoto(contentBytes, options.size as number | undefined, FAST_OPTIONS.size.default);
   const sized = { ...options, size };
+  // Loaded only now, as `stylize` loads the engine: the networks' code imports TensorFlow.js and onnxruntime.
+  const { fastMethod } = await import('../engine/methods/fast.ts');
   const result = await fastMethod.run(context, { inputs: { content, styles: [] }, options: sized });
   await writeResult(output, flags, result, 'one pass');
 }

@@ -1,9 +1,7 @@
 import { counted } from '../bot/format.ts';
 import { libraryLookupEnvironmentSchema, parseEnvironment } from '../bot/config.ts';
-import { createEngine } from '../engine/engine.ts';
 import { InputError } from '../engine/errors.ts';
 import { decodeImage } from '../engine/image.ts';
-import { optimiseMethod } from '../engine/methods/optimise.ts';
 import { OPTIMISE_OPTIONS } from '../engine/methods/options.ts';
 import { checkMaskShape } from '../engine/mask.ts';
 import { defaultsFor } from '../engine/options.ts';
@@ -47,6 +45,9 @@ export async function paintWithStyles(contentPath: string, stylePaths: string[],
   if (needsSegmentation(region)) checkSegmentationModel(segmentationDir);
   // Against the photo as it is: the engine, after shrinking it, said "the photo is 96×72".
   if (mask) checkMaskShape(mask, photo ?? clip!.frames[0]!);
+  // The engine's code only now: TensorFlow.js and onnxruntime take most of a second to import, which
+  // a refusal above need not wait for.
+  const [{ createEngine }, { optimiseMethod }] = await Promise.all([import('../engine/engine.ts'), import('../engine/methods/optimise.ts')]);
   const engine = await createEngine({
     backend: env.IMPASTO_BACKEND,
     objectiveEngine: env.IMPASTO_ENGINE,

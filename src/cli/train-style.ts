@@ -7,7 +7,6 @@ import { FAST_NETWORKS } from '../engine/fast/network.ts';
 import { checkTrainedNetworkName, saveTrainedNetwork, trainedNetworksDirOf } from '../engine/fast/trained.ts';
 import { decodeImage, encodePng, resizeToLongSide } from '../engine/image.ts';
 import { namesNetwork, trainedNetworkOption } from '../engine/option-spec.ts';
-import { createTrainContext } from '../engine/train/choose.ts';
 import { openTrainingPhotos } from '../engine/train/photos.ts';
 import { renderBeforeAfterSheet } from '../engine/train/sheet.ts';
 import { parseTrainOptions, TRAIN_OPTIONS } from '../engine/train/options.ts';
@@ -39,6 +38,8 @@ export async function trainForPainting(paintingPath: string, flags: Record<strin
   const samplePhoto = samplePath ? cropToMultipleOf4(await resizeToLongSide(await decodeImage(await readNamedFile(samplePath, 'sample photo'), undefined, 'sample photo'), options.size * 2)) : undefined;
   const photos = await openTrainingPhotos(resolve(flags.photos as string), samplePath ? [basename(samplePath)] : []);
   await makeOutputFolder(join(out, `${name}-samples`), '--out');
+  // The engines' code only now, as `stylize` loads its engine: a refusal above need not wait for TensorFlow.js and onnxruntime to import.
+  const { createTrainContext } = await import('../engine/train/choose.ts');
   const context = await createTrainContext({ weightsDir: env.IMPASTO_WEIGHTS_DIR, download: { baseUrl: env.IMPASTO_WEIGHTS_URL, ...withDownloadBar() }, fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, backend: env.IMPASTO_BACKEND, engine: env.IMPASTO_ENGINE });
   process.stderr.write(`training "${name}" on ${photos.paths.length} photos: ${options.steps} step${options.steps === 1 ? '' : 's'} of ${options.batch} crop${options.batch === 1 ? '' : 's'} at ${options.size} px (${context.engine.label}${context.choice.kind === 'onnx' ? `, ${availableParallelism()} threads` : ''})\n`);
   const controller = new AbortController();

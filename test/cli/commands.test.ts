@@ -89,6 +89,19 @@ describe('the command line loads only the command it runs', () => {
     expect(root.stdout).toMatch(/^ {2}stylize <content> <styles\.\.\.> {2}/m);
   });
 
+  it('refuses what a painting command cannot paint before it loads either engine (TensorFlow.js, onnxruntime), or pino', async () => {
+    // Each refusal waited for them to import first: 1.2 s for a mistyped file name, a third of it theirs.
+    const forbidden = [...CHAT_LIBRARIES, '@tensorflow/tfjs-core', 'onnxruntime-node', 'pino'];
+    const photo = sharedImagePath('content_dog.jpg');
+    const refusals: [readonly string[], string][] = [
+      [['stylize', photo, 'no-such-painting.jpg'], 'Cannot read the style image no-such-painting.jpg: there is no such file or folder.'],
+      [['stylize', photo, sharedImagePath('style_udnie.jpg'), '--size', '9999'], '--size must be at most 2048.'],
+      [['fast', 'no-such-photo.jpg', '--network', 'udnie'], 'Cannot read the content image no-such-photo.jpg: there is no such file or folder.'],
+      [['train-style', 'no-such-painting.jpg', '--photos', '.'], 'Cannot read the painting no-such-painting.jpg: there is no such file or folder.'],
+    ];
+    for (const [args, message] of refusals) expect(await impastoForbidding(forbidden, args), args.join(' ')).toEqual({ code: 2, stdout: '', stderr: `impasto: ${message}\n` });
+  });
+
   it('refuses a missing file in `impasto stylize`, and paints, without the chat libraries or the person model\'s TensorFlow.js', async () => {
     // `@tensorflow/tfjs` whole (its graph models) is the person model's; the engine needs only tfjs-core.
     const forbidden = [...CHAT_LIBRARIES, '@tensorflow/tfjs'];
