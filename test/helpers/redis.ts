@@ -74,7 +74,8 @@ async function terminate(child: ChildProcess): Promise<void> {
   });
 }
 
-function freePort(): Promise<number> {
+/** A port on 127.0.0.1 that nothing listens on (as it is chosen: a Redis started on it, or none). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -245,7 +245,7 @@ describe('jobs through BullMQ on Redis', () => {
     const said = harness.logLines
       .slice(linesBefore)
       .filter((line) => /"level":(40|50)/.test(line) || line.includes('Redis answers again'))
-      .map((line) => ((JSON.parse(line) as { msg: string }).msg.endsWith('further errors are logged at debug level)') ? 'outage' : (JSON.parse(line) as { msg: string }).msg));
+      .map((line) => ((JSON.parse(line) as { msg: string }).msg.endsWith('further errors are logged at debug level.)') ? 'outage' : (JSON.parse(line) as { msg: string }).msg));
     expect(said.length).toBeGreaterThanOrEqual(2);
     expect(said).toEqual(said.map((_, index) => (index % 2 === 0 ? 'outage' : 'Redis answers again')));
   }, 240_000);

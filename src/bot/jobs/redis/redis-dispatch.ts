@@ -71,7 +71,7 @@ export class RedisDispatch implements Dispatch {
     this.logger = options.logger;
     this.trainedNetworksDir = options.trainedNetworksDir;
     this.keys = keysFor(options.prefix);
-    this.connections = new RedisConnections(options.url, this.logger);
+    this.connections = new RedisConnections(options.url, this.logger, { consequence: 'no job reaches a worker' });
     this.redis = this.connections.open('impasto-bot');
     const queueOn = (lane: JobLane) => {
       const queue = new Queue(lane, { connection: this.redis, prefix: this.keys.bullPrefix });

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ConfigError } from '../../config.ts';
+import { formatDuration } from '../../format.ts';
 import type { MethodName } from '../../../engine/methods/index.ts';
 import type { PaintEngine } from '../dispatch.ts';
 import type { RunOutcome } from '../engine-protocol.ts';
@@ -139,28 +140,44 @@ export async function connectOnce(url: string, name: string): Promise<Redis> {
   }
 }
 
+export interface RedisOutageOptions {
+  /** What stops while Redis does not answer, for the log ("this worker takes no job"). */
+  readonly consequence: string;
+  /** While it stays out of reach, how often the log says so again. */
+  readonly reminderMs?: number;
+}
+
 /**
  * The Redis connections of the bot's dispatch or of a worker, closed together at `stop`: BullMQ
  * leaves the connections it was given open. An outage is logged, not a crash (ioredis reconnects by
- * itself): its first error as a warning, and the end of it; the errors between (every connection,
- * and BullMQ on each, retrying every 2 s) at debug level, where they were many lines a second.
+ * itself): its first error as a warning naming where Redis was looked for and what waits meanwhile,
+ * again every `reminderMs` while it lasts, and the end of it; the errors between (every connection,
+ * and BullMQ on each, retrying every 2 s) at debug level, where they were many lines a second. The
+ * one warning was all a worker with a mistyped REDIS_URL said before it fell silent: it looked
+ * ready, and took nothing.
  */
 export class RedisConnections {
   private readonly opened: Redis[] = [];
   private outageSince: number | undefined;
+  private reminder: NodeJS.Timeout | undefined;
+  /** Whether Redis has answered since the start: until it has, REDIS_URL itself may be wrong. */
+  private answered = false;
 
   constructor(
     private readonly url: string,
     private readonly logger: Logger,
+    private readonly outage: RedisOutageOptions,
   ) {}
 
   open(name: string): Redis {
     const connection = connectRedis(this.url, name);
     connection.on('error', (error) => this.reportError(error, { connection: name }, 'Redis connection error'));
     connection.on('ready', () => {
+      this.answered = true;
       if (this.outageSince === undefined) return;
       this.logger.info({ seconds: Math.round((Date.now() - this.outageSince) / 1000) }, 'Redis answers again');
       this.outageSince = undefined;
+      clearTimeout(this.reminder);
     });
     this.opened.push(connection);
     return connection;
@@ -174,7 +191,23 @@ export class RedisConnections {
     if (this.outageSince !== undefined) return this.logger.debug({ err: error, ...context }, `${what} (retrying)`);
     this.outageSince = Date.now();
     if (isRedisAuthError(error)) return this.logger.error({ err: error, ...context }, `${redisAuthText(error)} Nothing is queued or taken until then.`);
-    this.logger.warn({ err: error, ...context }, `${what} (retrying; until Redis answers again, further errors are logged at debug level)`);
+    const check = this.answered ? '' : ' Is it running, and is REDIS_URL right?';
+    this.logger.warn({ err: error, ...context }, `${what} at ${this.address()}: ${this.outage.consequence} until it answers.${check} (Retrying; until Redis answers again, further errors are logged at debug level.)`);
+    this.remindLater();
+  }
+
+  /** Host and port only: the URL's password is never repeated. */
+  private address(): string {
+    const { hostname, port } = new URL(this.url);
+    return `${hostname}:${port || 6379}`;
+  }
+
+  private remindLater(): void {
+    this.reminder = setTimeout(() => {
+      if (this.outageSince === undefined) return;
+      this.logger.warn({ downForMs: Date.now() - this.outageSince }, `Redis at ${this.address()} has not answered for ${formatDuration(Date.now() - this.outageSince)}: ${this.outage.consequence} until it does (retrying).`);
+      this.remindLater();
+    }, this.outage.reminderMs ?? 5 * 60_000).unref();
   }
 
   /**
@@ -187,6 +220,7 @@ export class RedisConnections {
   }
 
   closeAll(): void {
+    clearTimeout(this.reminder);
     for (const connection of this.opened) connection.disconnect();
   }
 }

@@ -62,7 +62,7 @@ interface WorkerLane {
 export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Promise<RunningWorker> {
   const keys = keysFor(env.IMPASTO_REDIS_PREFIX);
   const name = env.IMPASTO_WORKER_NAME ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
-  const connections = new RedisConnections(env.REDIS_URL, logger);
+  const connections = new RedisConnections(env.REDIS_URL, logger, { consequence: 'this worker takes no job' });
   const connect = (role: string) => connections.open(`impasto-worker-${name}-${role}`);
   const redis = connect('files');
   const subscriber = connect('cancel');
