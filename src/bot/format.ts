@@ -1,6 +1,7 @@
 import { hasRawWeights, RAW_WEIGHT_DEFAULTS, STYLIZE_OPTIONS } from '../engine/options.ts';
 import { CLIP_GIF_MAX_BYTES } from '../engine/gif.ts';
 import { formatMegabytes } from '../engine/image.ts';
+import type { QueuePlace } from './jobs/queue.ts';
 import { strengthOf, type Job, type JobProgress, type Platform } from './jobs/store.ts';
 
 /** What members call the community the bot speaks of: a Discord server, a Slack workspace; the playground is its own. */
@@ -79,7 +80,12 @@ export function progressBar(progress: Pick<JobProgress, 'iteration' | 'totalIter
   return `${'▰'.repeat(filled)}${'▱'.repeat(width - filled)} ${Math.round(fraction * 100)}%`;
 }
 
-export function describePosition(position: number, etaMs: number): string {
+/** Why a job waits with no estimate (`QueuePlace.waitsForEngine`): no machine that paints takes its kind of job now. */
+export const NO_ENGINE_NOW = 'no engine is taking these jobs right now';
+
+/** A waiting job's place and when it should be done, or that it waits for an engine. */
+export function describePosition({ position, etaMs, waitsForEngine }: QueuePlace): string {
+  if (waitsForEngine) return `${position <= 1 ? 'It is next' : `Position ${position} in the queue`}, but ${NO_ENGINE_NOW}: it starts when one is.`;
   return position <= 1 ? `It starts next; done in ${formatEta(etaMs)}.` : `Position ${position} in the queue; done in ${formatEta(etaMs)}.`;
 }
 

@@ -1,5 +1,6 @@
 import type { Contest } from './contests/types.ts';
 import { counted, describePosition, formatWhen, progressFraction } from './format.ts';
+import type { QueuePlace } from './jobs/queue.ts';
 import type { Job } from './jobs/store.ts';
 import type { Style } from './styles/library.ts';
 
@@ -26,7 +27,7 @@ export interface HomeSources {
   /** The member's jobs in this community, newest first. */
   readonly jobs: readonly Job[];
   /** A waiting job's place in the queue and its ETA. */
-  readonly queuePlace: (jobId: string) => { readonly position: number; readonly etaMs: number } | undefined;
+  readonly queuePlace: (jobId: string) => QueuePlace | undefined;
   readonly savedStyle?: { readonly savedAt: number } | undefined;
   /** The library as this community sees it. */
   readonly styles: readonly Style[];
@@ -58,7 +59,7 @@ function describeState(job: Job, sources: HomeSources, now: number): string {
   switch (job.status) {
     case 'queued': {
       const place = sources.queuePlace(job.id);
-      return place ? `waiting. ${describePosition(place.position, place.etaMs)}` : 'waiting.';
+      return place ? `waiting. ${describePosition(place)}` : 'waiting.';
     }
     case 'running':
       return job.progress ? `${job.method === 'train' ? 'training' : 'painting'} now, ${Math.round(progressFraction(job.progress) * 100)}%.` : 'starting.';

@@ -4,7 +4,7 @@
  * Discord messages, Slack blocks or HTML. Imports nothing that needs Node: the web page bundles it.
  */
 import { describeParameters, describePosition, describeScale, formatDuration, formatEta, progressBar } from './format.ts';
-import type { JobEvent } from './jobs/queue.ts';
+import type { JobEvent, QueuePlace } from './jobs/queue.ts';
 import { hasRawWeights, RAW_WEIGHT_DEFAULTS, STRENGTH_RANGE, STYLIZE_OPTIONS } from '../engine/options.ts';
 import { strengthOf, wasInterrupted, type Job, type JobOptions, type JobProgress } from './jobs/store.ts';
 
@@ -108,9 +108,9 @@ export function messageForEvent(event: JobEvent): JobMessage {
   const { job } = event;
   switch (event.type) {
     case 'queued':
-      return waiting(queuedText(job, event.position, event.etaMs), job);
+      return waiting(queuedText(job, event), job);
     case 'resumed':
-      return waiting(`The bot restarted while job ${job.id} ran; it starts again from the beginning. ${describePosition(event.position, event.etaMs)}`, job);
+      return waiting(`The bot restarted while job ${job.id} ran; it starts again from the beginning. ${describePosition(event)}`, job);
     case 'started':
       return waiting(startedText(job), job);
     case 'progress':
@@ -125,11 +125,11 @@ export function messageForEvent(event: JobEvent): JobMessage {
 }
 
 /** What a job's current state says (a page opened after the events): `place` is its queue entry while it waits or runs. */
-export function messageForJob(job: Job, place?: { readonly position: number; readonly etaMs: number }): JobMessage {
+export function messageForJob(job: Job, place?: QueuePlace): JobMessage {
   const restarted = wasInterrupted(job) ? ' (The bot restarted while this job ran; it started again from the beginning.)' : '';
   switch (job.status) {
     case 'queued':
-      return waiting(`${place ? queuedText(job, place.position, place.etaMs) : `Job ${job.id} is waiting.`}${restarted}`, job);
+      return waiting(`${place ? queuedText(job, place) : `Job ${job.id} is waiting.`}${restarted}`, job);
     case 'running':
       return waiting(`${job.progress ? progressText(job, job.progress) : startedText(job)}${restarted}`, job);
     case 'succeeded':
@@ -142,8 +142,8 @@ export function messageForJob(job: Job, place?: { readonly position: number; rea
 }
 
 /** The reply to a command that queued a job (the same words as its `queued` event). */
-export function queuedText(job: Pick<Job, 'id' | 'styleLabel'>, position: number, etaMs: number): string {
-  return `Queued job ${job.id} (${job.styleLabel}). ${describePosition(position, etaMs)}`;
+export function queuedText(job: Pick<Job, 'id' | 'styleLabel'>, place: QueuePlace): string {
+  return `Queued job ${job.id} (${job.styleLabel}). ${describePosition(place)}`;
 }
 
 function startedText(job: Job): string {

@@ -40,7 +40,7 @@ function createContests(): Contests {
     db,
     dir: join(tmpdir(), 'impasto-contests'),
     now: () => clock,
-    submitJob: async (_requester: Requester, prepare: () => Promise<NewJob>): Promise<QueueEntry> => ({ job: store.create(await prepare()), lane: 'paint', position: 1, etaMs: 1000 }),
+    submitJob: async (_requester: Requester, prepare: () => Promise<NewJob>): Promise<QueueEntry> => ({ job: store.create(await prepare()), lane: 'paint', position: 1, etaMs: 1000, waitsForEngine: false }),
     job: (id) => store.get(id),
     entryOptions: { size: 256, iterations: 60 },
     timers: {

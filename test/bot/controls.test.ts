@@ -157,7 +157,7 @@ describe('double presses', () => {
     const submit = async (_requester: unknown, prepare: () => NewJob | Promise<NewJob>): Promise<QueueEntry> => {
       const job = { ...(await prepare()), id: `j${jobs.size}`, status: 'queued' } as Job;
       jobs.set(job.id, job);
-      return { job, lane: 'paint', position: 1, etaMs: 1_000 };
+      return { job, lane: 'paint', position: 1, etaMs: 1_000, waitsForEngine: false };
     };
     let clock = 0;
     const rerun = createRerun({ store: { get: (id: string) => jobs.get(id) }, queue: { submit }, limits: { defaultIterations: 60 } } as unknown as Parameters<typeof createRerun>[0], () => clock);

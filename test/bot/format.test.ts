@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { counted, describeParameters, formatDuration, formatWhen, progressBar, progressFraction } from '../../src/bot/format.ts';
+import { counted, describeParameters, describePosition, formatDuration, formatWhen, progressBar, progressFraction } from '../../src/bot/format.ts';
 import type { Job } from '../../src/bot/jobs/store.ts';
 
 describe('progress', () => {
@@ -22,6 +22,15 @@ describe('counted', () => {
     expect(counted(1, 'entry', 'entries')).toBe('1 entry');
     expect(counted(2, 'entry', 'entries')).toBe('2 entries');
     expect(counted(0, 'vote')).toBe('0 votes');
+  });
+});
+
+describe('describePosition', () => {
+  it('gives the place and the estimate, or, while no engine takes the lane, no estimate (it would count on one)', () => {
+    expect(describePosition({ position: 1, etaMs: 90_000, waitsForEngine: false })).toBe('It starts next; done in about 2 min.');
+    expect(describePosition({ position: 3, etaMs: 90_000, waitsForEngine: false })).toBe('Position 3 in the queue; done in about 2 min.');
+    expect(describePosition({ position: 1, etaMs: 90_000, waitsForEngine: true })).toBe('It is next, but no engine is taking these jobs right now: it starts when one is.');
+    expect(describePosition({ position: 3, etaMs: 90_000, waitsForEngine: true })).toBe('Position 3 in the queue, but no engine is taking these jobs right now: it starts when one is.');
   });
 });
 

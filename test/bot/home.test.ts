@@ -21,7 +21,7 @@ describe('the bot’s home page', () => {
       jobOf('old-1', {}),
       jobOf('old-2', {}),
     ];
-    const home = describeHome(sources({ jobs, queuePlace: (id) => (id === 'wait' ? { position: 2, etaMs: 120_000 } : undefined) }), NOW);
+    const home = describeHome(sources({ jobs, queuePlace: (id) => (id === 'wait' ? { position: 2, etaMs: 120_000, waitsForEngine: false } : undefined) }), NOW);
     expect(section(home, 'Your pictures')).toEqual([
       'Job run (starry-night): painting now, 50%.',
       'Job wait (starry-night): waiting. Position 2 in the queue; done in about 2 min.',

@@ -15,7 +15,8 @@ export function publicJob(bot: Bot, job: Job): PublicJob {
     message: publicMessage(messageForJob(job, entry), job),
     options: job.options,
     position: entry?.position,
-    etaMs: entry?.etaMs,
+    // None while no engine takes its lane's jobs: the estimate would count on one.
+    etaMs: entry?.waitsForEngine ? undefined : entry?.etaMs,
     progress: job.progress && { iteration: job.progress.iteration, totalIterations: job.progress.totalIterations, etaMs: job.progress.etaMs, elapsedMs: job.progress.elapsedMs, fraction: progressFraction(job.progress) },
     result: job.result && {
       width: job.result.width,

@@ -21,7 +21,7 @@ export function createContestEnterCommand(services: BotServices) {
       const content = await decodeImageOption(args.content, services.limits.decode, 'photo', 'content', size);
       const { entry, queued, contest } = await services.contests.enter(context.requester, context.origin, () => storeImage(services.dirs.uploads, content, 'content'));
       return {
-        text: `Entered "${contest.title}" (entry ${entry.id}): your photo is being painted in ${contest.styleLabel}. ${describePosition(queued.position, queued.etaMs)} It is posted with a Vote button when done.`,
+        text: `Entered "${contest.title}" (entry ${entry.id}): your photo is being painted in ${contest.styleLabel}. ${describePosition(queued)} It is posted with a Vote button when done.`,
         jobId: queued.job.id,
       };
     },

@@ -1,4 +1,4 @@
-import { counted, formatEta, progressBar, shortenedList } from '../format.ts';
+import { counted, formatEta, NO_ENGINE_NOW, progressBar, shortenedList } from '../format.ts';
 import { isOfCommunity } from '../jobs/store.ts';
 import type { BotServices } from '../services.ts';
 import { defineCommand } from './define.ts';
@@ -17,9 +17,10 @@ export function createQueueCommand(services: BotServices) {
     const others = elsewhere > 0 ? `${counted(elsewhere, 'job')} from elsewhere ${elsewhere === 1 ? 'is' : 'are'} in the queue too.` : '';
     if (entries.length === 0) return { text: all.length === 0 ? 'The queue is empty: a new job starts at once.' : `Nothing from here is waiting. ${others}`, ephemeral: true };
     const isMine = (job: QueueEntry['job']) => job.requester.platform === context.requester.platform && job.requester.userId === context.requester.userId;
-    const lineOf = ({ job, position, etaMs }: QueueEntry) => {
+    const lineOf = ({ job, position, etaMs, waitsForEngine }: QueueEntry) => {
       const state = position === 0 ? `running ${job.progress ? progressBar(job.progress) : ''}`.trim() : `#${position}`;
-      return `${state} · job ${job.id} by ${job.requester.userName}${isMine(job) ? ' (yours)' : ''} · ${job.styleLabel}, ${job.options.size} px · done in ${formatEta(etaMs)}`;
+      const when = waitsForEngine ? `waiting: ${NO_ENGINE_NOW}` : `done in ${formatEta(etaMs)}`;
+      return `${state} · job ${job.id} by ${job.requester.userName}${isMine(job) ? ' (yours)' : ''} · ${job.styleLabel}, ${job.options.size} px · ${when}`;
     };
     // Whole, the queue at its default limit of 20 waiting passed Discord's 2000 characters.
     const lines = shortenedList(entries, SHOWN_ENTRIES, ({ job }) => isMine(job), lineOf, (hidden) => `…and ${counted(hidden, 'more job')} waiting`);

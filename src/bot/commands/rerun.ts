@@ -72,7 +72,7 @@ export async function rerunJob(services: Pick<BotServices, 'store' | 'queue' | '
   });
   const seed = method === 'fast' ? '' : `, seed ${String(entry.job.options.seed)}`;
   return {
-    text: `Queued job ${entry.job.id} (${styleLabel}, ${method === 'best' ? 'painted properly from the fast picture, ' : ''}${describeWeights(entry.job)}${seed}). ${describePosition(entry.position, entry.etaMs)}`,
+    text: `Queued job ${entry.job.id} (${styleLabel}, ${method === 'best' ? 'painted properly from the fast picture, ' : ''}${describeWeights(entry.job)}${seed}). ${describePosition(entry)}`,
     jobId: entry.job.id,
   };
 }

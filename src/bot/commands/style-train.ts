@@ -1,4 +1,4 @@
-import { formatEta } from '../format.ts';
+import { formatEta, NO_ENGINE_NOW } from '../format.ts';
 import type { BotServices } from '../services.ts';
 import { defineCommand } from './define.ts';
 
@@ -17,7 +17,7 @@ export function createStyleTrainCommand(services: BotServices) {
     async (context, args) => {
       const entry = await services.training.submit(context.requester, context.origin, args.name, args.steps);
       return {
-        text: `Queued job ${entry.job.id}: training a fast network for "${entry.style.name}" (about ${formatEta(entry.etaMs)}; paintings go first, so it may take longer). It is fast from then on.`,
+        text: `Queued job ${entry.job.id}: training a fast network for "${entry.style.name}" (${entry.waitsForEngine ? `${NO_ENGINE_NOW}: it starts when one is` : `about ${formatEta(entry.etaMs)}; paintings go first, so it may take longer`}). It is fast from then on.`,
         jobId: entry.job.id,
       };
     },

@@ -66,7 +66,7 @@ export function createStylizeCommand(services: BotServices) {
           return { requester: context.requester, origin: context.origin, photoOwner: context.photoOwner, method, options, contentPath, stylePath, styleLabel: label, styles, maskPath, background };
         });
         // The same words as the job's `queued` event.
-        return { text: queuedText(entry.job, entry.position, entry.etaMs), jobId: entry.job.id };
+        return { text: queuedText(entry.job, entry), jobId: entry.job.id };
       } catch (error) {
         await Promise.all(written.map((path) => rm(path, { force: true })));
         throw error;

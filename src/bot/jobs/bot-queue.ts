@@ -67,7 +67,7 @@ export class BotQueue implements JobQueue {
       this.schedule(job);
       if (interrupted.has(job.id)) {
         const entry = this.entryOf(job.id);
-        this.emit({ type: 'resumed', job, position: entry?.position ?? 1, etaMs: entry?.etaMs ?? 0 });
+        this.emit({ type: 'resumed', job, position: entry?.position ?? 1, etaMs: entry?.etaMs ?? 0, waitsForEngine: entry?.waitsForEngine ?? false });
       }
     }
     if (interrupted.size > 0) this.logger.info({ jobs: [...interrupted] }, 'requeued jobs interrupted by a restart');
@@ -90,7 +90,7 @@ export class BotQueue implements JobQueue {
       const created = this.store.create({ ...job, stylePath, styles, background });
       const entry = this.entryOf(created.id)!;
       // Announce before scheduling: an idle queue starts the job at once, and 'started' follows 'queued'.
-      this.emit({ type: 'queued', job: created, position: entry.position, etaMs: entry.etaMs });
+      this.emit({ type: 'queued', job: created, position: entry.position, etaMs: entry.etaMs, waitsForEngine: entry.waitsForEngine });
       this.schedule(created);
       return entry;
     } finally {
@@ -122,7 +122,9 @@ export class BotQueue implements JobQueue {
     const [running, queued] = [this.store.running(), this.store.queued()];
     return JOB_LANES.flatMap((lane) => {
       // Each engine serving the lane takes the next job when it is free: its job ends at `free + estimate`.
-      const engines = new Array<number>(Math.max(1, this.dispatch.capacity(lane))).fill(0);
+      const serving = this.dispatch.capacity(lane);
+      const waitsForEngine = serving === 0;
+      const engines = new Array<number>(Math.max(1, serving)).fill(0);
       const endOnFirstFree = (estimateMs: number): number => {
         const first = engines.indexOf(Math.min(...engines));
         engines[first] = engines[first]! + estimateMs;
@@ -130,10 +132,10 @@ export class BotQueue implements JobQueue {
       };
       const entries: QueueEntry[] = running
         .filter((candidate) => laneOf(candidate) === lane)
-        .map((job) => ({ job, lane, position: 0, etaMs: endOnFirstFree(job.progress ? job.progress.etaMs : this.speed.estimateMs(job.method, job.options)) }));
+        .map((job) => ({ job, lane, position: 0, etaMs: endOnFirstFree(job.progress ? job.progress.etaMs : this.speed.estimateMs(job.method, job.options)), waitsForEngine: false }));
       queued
         .filter((candidate) => laneOf(candidate) === lane)
-        .forEach((job, index) => entries.push({ job, lane, position: index + 1, etaMs: endOnFirstFree(this.speed.estimateMs(job.method, job.options)) }));
+        .forEach((job, index) => entries.push({ job, lane, position: index + 1, etaMs: endOnFirstFree(this.speed.estimateMs(job.method, job.options)), waitsForEngine }));
       return entries;
     });
   }

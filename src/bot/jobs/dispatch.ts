@@ -43,7 +43,7 @@ export interface Dispatch {
    * ended it otherwise (`CancelledError`, `JobTimedOut`, an engine failure).
    */
   run(request: RunRequest, lane: JobLane, hooks: DispatchHooks): Promise<Dispatched | undefined>;
-  /** How many jobs of a lane run at once (engines serving it): the queue's ETAs count on it. */
+  /** How many jobs of a lane run at once (engines serving it): the queue's ETAs count on it, and 0 (none now) says its jobs wait for one. */
   capacity(lane: JobLane): number;
   /** Stops a job, waiting or running. */
   cancel(jobId: string, lane: JobLane): void;

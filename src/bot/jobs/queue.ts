@@ -3,8 +3,8 @@ import type { Job, JobProgress, NewJob, Requester } from './store.ts';
 
 /** What happens to a job, in order: queued (or resumed after a restart), started, progress…, then one final event. */
 export type JobEvent =
-  | { readonly type: 'queued'; readonly job: Job; readonly position: number; readonly etaMs: number }
-  | { readonly type: 'resumed'; readonly job: Job; readonly position: number; readonly etaMs: number }
+  | ({ readonly type: 'queued'; readonly job: Job } & QueuePlace)
+  | ({ readonly type: 'resumed'; readonly job: Job } & QueuePlace)
   | { readonly type: 'started'; readonly job: Job }
   | {
       readonly type: 'progress';
@@ -55,13 +55,23 @@ export function laneOf(job: Pick<Job, 'method'>): JobLane {
   return job.method === 'fast' ? 'fast' : job.method === 'train' ? 'train' : 'paint';
 }
 
-export interface QueueEntry {
-  readonly job: Job;
-  readonly lane: JobLane;
+/** Where a job stands in its lane, as its messages say it. */
+export interface QueuePlace {
   /** 0 for a running job, then 1, 2, … in the order they will run in its lane. */
   readonly position: number;
-  /** Milliseconds until it should be finished. */
+  /** Milliseconds until it should be finished (as if one engine served its lane, where none does now). */
   readonly etaMs: number;
+  /**
+   * No engine takes its lane's jobs now (every `impasto worker` gone, or none serving that lane):
+   * it starts when one does, and `etaMs` means nothing until then. Users were told "done in about
+   * 30 s" of a job no worker would take.
+   */
+  readonly waitsForEngine: boolean;
+}
+
+export interface QueueEntry extends QueuePlace {
+  readonly job: Job;
+  readonly lane: JobLane;
 }
 
 /**

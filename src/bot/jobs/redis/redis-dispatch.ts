@@ -81,6 +81,8 @@ export class RedisDispatch implements Dispatch {
     this.queues = byLane(queueOn);
     this.events = JOB_LANES.map((lane) => this.listen(lane, this.connections.open(`impasto-bot-events-${lane}`)));
     this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+    // The workers counted now, not a sweep later: till then each lane counts as served by one.
+    this.sweep();
   }
 
   run(request: RunRequest, lane: JobLane, hooks: DispatchHooks): Promise<Dispatched | undefined> {
@@ -278,7 +280,7 @@ export function paintEngineOf(workers: readonly WorkerInfo[]): PaintEngine | und
 
 /** At least one, so that a queue without workers yet still gives an ETA. */
 function countServing(workers: readonly WorkerInfo[], lane: JobLane): number {
-  return Math.max(1, workers.filter((worker) => worker.lanes.includes(lane)).length);
+  return workers.filter((worker) => worker.lanes.includes(lane)).length;
 }
 
 /** What a BullMQ failure reason means for the person who asked. */

@@ -1,0 +1,68 @@
+import { readFile } from 'node:fs/promises';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UploadedImage } from '../../src/bot/commands/types.ts';
+import { contextFor, startTestBot, waitForEnd } from '../helpers/bot.ts';
+import { startRedis, type TestRedis } from '../helpers/redis.ts';
+import { sharedImagePath } from '../helpers/shared.ts';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/workers.ts';
+
+/**
+ * The bot on Redis while no `impasto worker` runs (all stopped for a deploy, or crashed): a real
+ * redis-server, the bot in this process, and a real worker started later. Users were told "It starts
+ * next; done in about 30 s" of a job that nothing would take.
+ */
+let redis: TestRedis;
+let harness: Awaited<ReturnType<typeof startTestBot>>;
+let worker: WorkerProcess | undefined;
+let content: UploadedImage;
+let style: UploadedImage;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  harness = await startTestBot({ REDIS_URL: redis.url });
+  content = { bytes: await readFile(sharedImagePath('content_tubingen.jpg')), name: 'tubingen.jpg' };
+  style = { bytes: await readFile(sharedImagePath('style_starry_night.jpg')), name: 'starry.jpg' };
+}, 60_000);
+
+afterAll(async () => {
+  await harness?.stop();
+  worker?.child.kill('SIGTERM');
+  await worker?.exited();
+  await redis?.stop();
+}, 60_000);
+
+const stylize = (userId: string) => harness.bot.execute('stylize', { content, style, size: 64, iterations: 3 }, contextFor(userId));
+
+describe('jobs while no worker runs', () => {
+  it('are said to wait for an engine, with no estimate, and are painted once a worker starts', async () => {
+    const first = await stylize('ann');
+    // Once the bot has counted the workers (none).
+    await expect.poll(() => harness.bot.queueEntry(first.jobId!)?.waitsForEngine, { timeout: 20_000 }).toBe(true);
+    const second = await stylize('bea');
+    expect(second.text).toBe(`Queued job ${second.jobId} (uploaded image). Position 2 in the queue, but no engine is taking these jobs right now: it starts when one is.`);
+    const queued = harness.events.find((event) => event.job.id === second.jobId && event.type === 'queued');
+    expect(queued).toMatchObject({ position: 2, waitsForEngine: true });
+    expect((await harness.bot.execute('queue', {}, contextFor('ann'))).text).toMatch(/^#1 · job \S+ by user-ann \(yours\) · uploaded image, 64 px · waiting: no engine is taking these jobs right now\n#2 · job /);
+
+    worker = await startWorkerProcess(redis.url, 'late');
+    const ends = await Promise.all([first.jobId!, second.jobId!].map((id) => waitForEnd(harness.events, harness.bot, id)));
+    expect(ends.map((event) => event.type)).toEqual(['succeeded', 'succeeded']);
+    // Once the bot has counted the worker (at its next look, within 2 s), a job has an estimate again.
+    // Paused, the worker takes nothing, so the job waits to be looked at.
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const paintQueue = new Queue('paint', { connection, prefix: 'impasto' });
+    try {
+      await paintQueue.pause();
+      const third = await stylize('cy');
+      await expect.poll(() => harness.bot.queueEntry(third.jobId!)?.waitsForEngine, { timeout: 20_000 }).toBe(false);
+      expect(harness.bot.queueEntry(third.jobId!)).toMatchObject({ position: 1, waitsForEngine: false });
+      await paintQueue.resume();
+      expect((await waitForEnd(harness.events, harness.bot, third.jobId!)).type).toBe('succeeded');
+    } finally {
+      await paintQueue.close();
+      connection.disconnect();
+    }
+  }, 180_000);
+});
