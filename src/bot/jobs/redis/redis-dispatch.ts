@@ -278,7 +278,7 @@ export function paintEngineOf(workers: readonly WorkerInfo[]): PaintEngine | und
   return { ...first, label: `${labels} on ${engines.length === 1 ? 'one worker' : `${engines.length} workers`}` };
 }
 
-/** At least one, so that a queue without workers yet still gives an ETA. */
+/** The workers that take a lane's jobs now; 0 says its jobs wait for one (`QueuePlace.waitsForEngine`). */
 function countServing(workers: readonly WorkerInfo[], lane: JobLane): number {
   return workers.filter((worker) => worker.lanes.includes(lane)).length;
 }
