@@ -21,7 +21,7 @@ let style: UploadedImage;
 
 beforeAll(async () => {
   redis = await startRedis();
-  harness = await startTestBot({ REDIS_URL: redis.url });
+  harness = await startTestBot({ REDIS_URL: redis.url, IMPASTO_METRICS_PORT: '0' });
   content = { bytes: await readFile(sharedImagePath('content_tubingen.jpg')), name: 'tubingen.jpg' };
   style = { bytes: await readFile(sharedImagePath('style_starry_night.jpg')), name: 'starry.jpg' };
 }, 60_000);
@@ -32,6 +32,12 @@ afterAll(async () => {
   await worker?.exited();
   await redis?.stop();
 }, 60_000);
+
+/** The bot's `impasto_engines` gauge, lane by lane, for an operator's alert. */
+async function enginesMetric(): Promise<Record<string, number>> {
+  const text = await (await fetch(harness.bot.metricsUrl()!)).text();
+  return Object.fromEntries([...text.matchAll(/^impasto_engines\{lane="(\w+)"\} (\d+)$/gm)].map(([, lane, count]) => [lane!, Number(count)]));
+}
 
 const stylize = (userId: string) => harness.bot.execute('stylize', { content, style, size: 64, iterations: 3 }, contextFor(userId));
 
@@ -44,6 +50,7 @@ describe('jobs while no worker runs', () => {
     expect(second.text).toBe(`Queued job ${second.jobId} (uploaded image). Position 2 in the queue, but no engine is taking these jobs right now: it starts when one is.`);
     const queued = harness.events.find((event) => event.job.id === second.jobId && event.type === 'queued');
     expect(queued).toMatchObject({ position: 2, waitsForEngine: true });
+    expect(await enginesMetric()).toEqual({ paint: 0, fast: 0, train: 0 });
     expect((await harness.bot.execute('queue', {}, contextFor('ann'))).text).toMatch(/^#1 · job \S+ by user-ann \(yours\) · uploaded image, 64 px · waiting: no engine is taking these jobs right now\n#2 · job /);
 
     worker = await startWorkerProcess(redis.url, 'late');
@@ -58,6 +65,8 @@ describe('jobs while no worker runs', () => {
       const third = await stylize('cy');
       await expect.poll(() => harness.bot.queueEntry(third.jobId!)?.waitsForEngine, { timeout: 20_000 }).toBe(false);
       expect(harness.bot.queueEntry(third.jobId!)).toMatchObject({ position: 1, waitsForEngine: false });
+      // A worker takes the paint and fast lanes unless told otherwise; training waits for one that takes it.
+      expect(await enginesMetric()).toEqual({ paint: 1, fast: 1, train: 0 });
       await paintQueue.resume();
       expect((await waitForEnd(harness.events, harness.bot, third.jobId!)).type).toBe('succeeded');
     } finally {

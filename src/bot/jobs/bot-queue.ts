@@ -11,7 +11,7 @@ import { throttleProgress } from './progress-throttle.ts';
 import { copyLibraryStyle, deleteOwnFiles, resultPaths, type DataDirs } from '../files.ts';
 import { isOfCommunity, styleSharesOf, type Job, type JobStore, type NewJob, type Requester } from './store.ts';
 import type { SpeedModel } from './speed.ts';
-import { finalEventOf, JOB_LANES, laneOf, type JobEvent, type JobEventListener, type JobQueue, type QueueEntry } from './queue.ts';
+import { finalEventOf, JOB_LANES, laneOf, type JobEvent, type JobEventListener, type JobLane, type JobQueue, type QueueEntry } from './queue.ts';
 
 export interface QueueLimits extends AdmissionLimits {
   /** At most one progress event per job per this interval (chat platforms rate-limit edits). */
@@ -117,12 +117,16 @@ export class BotQueue implements JobQueue {
     return cancelled;
   }
 
+  engines(lane: JobLane): number {
+    return this.dispatch.capacity(lane);
+  }
+
   /** The running jobs and the waiting ones, lane by lane, in order, with ETAs. */
   entries(): QueueEntry[] {
     const [running, queued] = [this.store.running(), this.store.queued()];
     return JOB_LANES.flatMap((lane) => {
       // Each engine serving the lane takes the next job when it is free: its job ends at `free + estimate`.
-      const serving = this.dispatch.capacity(lane);
+      const serving = this.engines(lane);
       const waitsForEngine = serving === 0;
       const engines = new Array<number>(Math.max(1, serving)).fill(0);
       const endOnFirstFree = (estimateMs: number): number => {

@@ -77,6 +77,16 @@ export function createBotMetrics(dataDir: string): EngineCrashCounter & { readon
       }
     },
   });
+  new Gauge({
+    name: 'impasto_engines',
+    help: "Engines taking a lane's jobs now: the bot's own, or the impasto workers serving it on Redis (0: none, and the lane's jobs wait)",
+    labelNames: ['lane'],
+    registers: [registry],
+    collect() {
+      if (!observed) return;
+      for (const lane of JOB_LANES) this.set({ lane }, observed.engines(lane));
+    },
+  });
   const restarts = engineRestarts(registry);
   return {
     registry,

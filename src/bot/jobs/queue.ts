@@ -91,6 +91,8 @@ export interface JobQueue {
   cancel(jobId: string, requester: Requester): Job;
   /** The running jobs and the waiting ones, lane by lane, in order, with ETAs. */
   entries(): QueueEntry[];
+  /** How many engines take a lane's jobs now: the bot's own, or the workers serving it on Redis (0: none, and its jobs wait). */
+  engines(lane: JobLane): number;
   onEvent(listener: JobEventListener): () => void;
   /**
    * Puts back what a previous process left: interrupted jobs first, in their old order; and sends
