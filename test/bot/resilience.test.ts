@@ -78,6 +78,8 @@ describe('the bot stays up', () => {
     const metrics = await (await fetch(harness.bot.metricsUrl()!)).text();
     expect(metrics).toMatch(/^impasto_engine_restarts_total\{lane="paint"\} 1$/m);
     expect(metrics).toMatch(/^impasto_jobs_finished_total\{method="optimise",outcome="failed"\} 1$/m);
+    // Its own engine, restarted, serves the lane again (on Redis: the workers serving it, test/scale/no-worker.test.ts).
+    expect(metrics).toMatch(/^impasto_engines\{lane="paint"\} 1$/m);
     // The room left on the data directory's disk: some, and no more than the disk holds (other tests write meanwhile).
     const free = Number(/^impasto_disk_free_bytes (\d+)$/m.exec(metrics)?.[1]);
     const { blocks, bsize } = statfsSync(harness.dataDir);
