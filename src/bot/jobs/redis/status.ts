@@ -69,6 +69,10 @@ export function formatClusterStatus({ lanes, workers }: ClusterStatus, now = Dat
   const lines: string[] = [];
   for (const lane of lanes) {
     lines.push(`${lane.lane}: ${lane.running} running, ${lane.waiting} waiting (${lane.finished} finished and ${lane.failed} failed not yet collected by the bot)`);
+    // Jobs that wait for a lane no worker serves wait for good (with no workers at all, the last line says so).
+    if (lane.waiting > 0 && workers.length > 0 && !workers.some((worker) => worker.lanes.includes(lane.lane))) {
+      lines.push(`  no worker takes ${lane.lane} jobs: start one whose IMPASTO_WORKER_LANES includes ${lane.lane}`);
+    }
     for (const job of lane.jobs) lines.push(`  ${job.state === 'running' ? 'running' : 'waiting'} ${job.jobId} (${job.method})${job.worker ? ` on ${job.worker}` : ''}`);
   }
   lines.push(workers.length === 0 ? 'workers: none (start one with `impasto worker`)' : `workers: ${workers.length}`);
