@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMPASTO_BIN, killWithTestProcess } from '../helpers/app.ts';
-import { startTestBot } from '../helpers/bot.ts';
+import { contextFor, startTestBot } from '../helpers/bot.ts';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis.ts';
-import { SHARED_VGG_DIR } from '../helpers/shared.ts';
+import { SHARED_VGG_DIR, sharedImagePath } from '../helpers/shared.ts';
 import { startWorkerProcess } from '../helpers/workers.ts';
 
 /**
@@ -69,6 +70,10 @@ describe('Redis credentials', () => {
     const port = new URL(nowhere.env.REDIS_URL!).port;
     // Where it looked, what waits, and what to check, as Redis has never answered this bot.
     await expect.poll(() => nowhere.logLines.some((line) => line.includes(`Redis connection error at 127.0.0.1:${port}: no job reaches a worker until it answers. Is it running, and is REDIS_URL right?`))).toBe(true);
+    // A job is still taken (it is in the bot's store), and said to wait: no worker can be handed it.
+    const picture = async (file: string) => ({ bytes: await readFile(sharedImagePath(file)), name: file });
+    const queued = await nowhere.bot.execute('stylize', { content: await picture('content_dog.jpg'), style: await picture('style_udnie.jpg'), size: 64, iterations: 2 }, contextFor('ann'));
+    expect(queued.text).toBe(`Queued job ${queued.jobId} (uploaded image). It is next, but no engine is taking these jobs right now: it starts when one is.`);
     await nowhere.stop();
   });
 });

@@ -94,7 +94,8 @@ export class RedisDispatch implements Dispatch {
   }
 
   capacity(lane: JobLane): number {
-    return this.engines[lane];
+    // With Redis out of reach no worker can be handed a job, whatever the last count said.
+    return this.connections.allReady() ? this.engines[lane] : 0;
   }
 
   cancel(jobId: string, lane: JobLane): void {
