@@ -19,6 +19,8 @@ import type { PlatformCheck } from '../adapters/connection-errors.ts';
 import { checkDiscord } from '../adapters/discord/check.ts';
 import { checkSlack } from '../adapters/slack/check.ts';
 import { dataDirsOf, freeBytesOf, networksDirOf } from '../bot/files.ts';
+import { JOB_LANES, type JobLane } from '../bot/jobs/queue.ts';
+import { keysFor, listWorkers } from '../bot/jobs/redis/remote-protocol.ts';
 import { readSettingsFile, settingsFileOf } from './env-file.ts';
 
 /**
@@ -46,7 +48,8 @@ export interface DoctorReport {
   /** The bot's data directory and the room left on its disk (a full one refuses new pictures). */
   readonly data: { readonly ok: boolean; readonly dir: string; readonly freeMiB?: number | undefined; readonly note: string };
   readonly ffmpeg: { readonly ok: boolean; readonly version?: string | undefined; readonly note: string };
-  readonly redis: { readonly configured: boolean; readonly ok?: boolean | undefined; readonly version?: string | undefined; readonly persistence?: string | undefined; readonly eviction?: string | undefined; readonly note: string };
+  /** `workers`: the `impasto worker`s alive now, and how many serve each lane (a lane none serves: its jobs wait). */
+  readonly redis: { readonly configured: boolean; readonly ok?: boolean | undefined; readonly version?: string | undefined; readonly persistence?: string | undefined; readonly eviction?: string | undefined; readonly workers?: { readonly alive: number; readonly byLane: Readonly<Record<JobLane, number>> } | undefined; readonly note: string };
   readonly discord: PlatformCheck;
   readonly slack: PlatformCheck;
   /**
@@ -196,13 +199,18 @@ async function examineRedis(env: RedisEnvironment): Promise<DoctorReport['redis'
       ...(aof ? [] : ['without AOF a crash of Redis loses its queue (the bot adds lost jobs again from its store, and they are painted again): set appendonly yes, appendfsync everysec']),
       ...(eviction && eviction !== 'noeviction' ? [`maxmemory-policy is ${eviction}: Redis may evict a job or its files when full; set noeviction`] : []),
     ];
+    const alive = await listWorkers(redis, keysFor(env.IMPASTO_REDIS_PREFIX));
+    const byLane = Object.fromEntries(JOB_LANES.map((lane) => [lane, alive.filter((worker) => worker.lanes.includes(lane)).length])) as Record<JobLane, number>;
+    // A bot whose workers are all gone, or none of which trains, took jobs that wait: this says so before a user does.
+    const workers = alive.length === 0 ? 'no worker alive now (start one with `impasto worker`)' : `${alive.length} alive (${JOB_LANES.map((lane) => `${lane} ${byLane[lane]}`).join(', ')})`;
     return {
       configured: true,
       ok: true,
       version,
       persistence: aof ? `AOF${fsync ? `, appendfsync ${fsync}` : ''}` : 'no AOF',
       eviction,
-      note: warnings.length === 0 ? 'reachable; jobs go to `impasto worker`s' : `reachable, but ${warnings.join('; and ')}`,
+      workers: { alive: alive.length, byLane },
+      note: `${warnings.length === 0 ? 'reachable' : `reachable, but ${warnings.join('; and ')}`}; jobs go to \`impasto worker\`s: ${workers}`,
     };
   } catch (error) {
     return { configured: true, ok: false, note: `cannot reach Redis (${error instanceof Error ? error.message : String(error)})` };

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMPASTO_BIN } from '../helpers/app.ts';
 import { formatReport, type DoctorReport } from '../../src/cli/doctor.ts';
@@ -48,7 +49,23 @@ describe('impasto doctor', () => {
     expect(lines[0]).toMatch(/^ {4}machine {3}node v\d+/);
     for (const line of lines) expect(line).toMatch(/^(ok {2}|no {2}| {4})([a-zA-Z0-9-]+ +\S| {8,}\S)/);
     // The test's Redis runs with AOF, fsync every second, as the README recommends.
-    expect(report.redis).toMatchObject({ configured: true, ok: true, persistence: 'AOF, appendfsync everysec', eviction: 'noeviction', note: 'reachable; jobs go to `impasto worker`s' });
+    expect(report.redis).toMatchObject({ configured: true, ok: true, persistence: 'AOF, appendfsync everysec', eviction: 'noeviction', note: 'reachable; jobs go to `impasto worker`s: no worker alive now (start one with `impasto worker`)' });
+    expect(report.redis.workers).toEqual({ alive: 0, byLane: { paint: 0, fast: 0, train: 0 } });
+  });
+
+  it('counts the workers alive on Redis, lane by lane, from the entries they keep there', async () => {
+    // A worker's heartbeat, as `impasto worker` writes it (the protocol's key and fields), with the default lanes.
+    const client = new Redis(redis.url);
+    try {
+      const now = Date.now();
+      await client.set('impasto:workers:gpu-1', JSON.stringify({ name: 'gpu-1', host: 'gpu-box', pid: 42, lanes: ['paint', 'fast'], startedAt: now, seenAt: now, running: [], finished: 0, failed: 0 }), 'EX', 60);
+      const report = await doctor({ REDIS_URL: redis.url });
+      expect(report.redis.workers).toEqual({ alive: 1, byLane: { paint: 1, fast: 1, train: 0 } });
+      expect(report.redis.note).toMatch(/; jobs go to `impasto worker`s: 1 alive \(paint 1, fast 1, train 0\)$/);
+    } finally {
+      await client.del('impasto:workers:gpu-1');
+      client.disconnect();
+    }
   });
 
   it('says whether Discord and Slack take the tokens set (asked once, not connected), and in what words they refused', async () => {

@@ -8,10 +8,9 @@ import type { Dispatch, DispatchHooks, Dispatched, PaintEngine } from '../dispat
 import { EngineFailure } from '../engine-host.ts';
 import type { RunRequest } from '../engine-protocol.ts';
 import { byLane, JOB_LANES, type JobLane } from '../queue.ts';
-import { CANCELLED_REASON, INPUT_TTL_SECONDS, RedisConnections, keysFor, STALLED_REASON, INPUT_FAILURE_PREFIX, USER_FAILURE_PREFIX, type RedisKeys, type RemoteProgress, type RemoteResult, type WorkerInfo } from './remote-protocol.ts';
+import { CANCELLED_REASON, INPUT_TTL_SECONDS, listWorkers, RedisConnections, keysFor, STALLED_REASON, INPUT_FAILURE_PREFIX, USER_FAILURE_PREFIX, type RedisKeys, type RemoteProgress, type RemoteResult, type WorkerInfo } from './remote-protocol.ts';
 import { fetchNetwork, publishNetwork } from './networks.ts';
 import { downloadOutputs, uploadInputs } from './transfer.ts';
-import { listWorkers } from './status.ts';
 
 /** How often every job in flight is checked against BullMQ, for what events missed during an outage. */
 const SWEEP_MS = 2000;

@@ -105,6 +105,21 @@ export function keysFor(prefix: string) {
 
 export type RedisKeys = ReturnType<typeof keysFor>;
 
+/** The workers alive now (each refreshes its entry while it lives), by name. */
+export async function listWorkers(redis: Redis, keys: RedisKeys): Promise<WorkerInfo[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', keys.workersPattern, 'COUNT', 100);
+    cursor = next;
+    found.push(...batch);
+  } while (cursor !== '0');
+  return (found.length > 0 ? await redis.mget(found) : [])
+    .filter((value): value is string => value !== null)
+    .map((value) => JSON.parse(value) as WorkerInfo)
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
 /**
  * A connection that waits through an outage instead of failing commands (BullMQ requires
  * `maxRetriesPerRequest: null` for workers), reconnecting with a capped back-off.

@@ -1,7 +1,6 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { JOB_LANES, type JobLane } from '../queue.ts';
-import { connectOnce, keysFor, type RedisKeys, type RemoteJobData, type WorkerInfo } from './remote-protocol.ts';
+import { connectOnce, keysFor, listWorkers, type RemoteJobData, type WorkerInfo } from './remote-protocol.ts';
 
 export interface LaneStatus {
   readonly lane: JobLane;
@@ -49,20 +48,6 @@ export async function readClusterStatus(url: string, prefix: string, listed = 10
   }
 }
 
-/** The workers alive now (each refreshes its entry while it lives), by name. */
-export async function listWorkers(redis: Redis, keys: RedisKeys): Promise<WorkerInfo[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', keys.workersPattern, 'COUNT', 100);
-    cursor = next;
-    found.push(...batch);
-  } while (cursor !== '0');
-  return (found.length > 0 ? await redis.mget(found) : [])
-    .filter((value): value is string => value !== null)
-    .map((value) => JSON.parse(value) as WorkerInfo)
-    .sort((a, b) => a.name.localeCompare(b.name));
-}
 
 /** The status as a few lines for a terminal. */
 export function formatClusterStatus({ lanes, workers }: ClusterStatus, now = Date.now()): string {
