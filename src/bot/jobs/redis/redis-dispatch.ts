@@ -8,7 +8,7 @@ import type { Dispatch, DispatchHooks, Dispatched, PaintEngine } from '../dispat
 import { EngineFailure } from '../engine-host.ts';
 import type { RunRequest } from '../engine-protocol.ts';
 import { byLane, JOB_LANES, type JobLane } from '../queue.ts';
-import { CANCELLED_REASON, INPUT_TTL_SECONDS, listWorkers, RedisConnections, keysFor, STALLED_REASON, INPUT_FAILURE_PREFIX, USER_FAILURE_PREFIX, type RedisKeys, type RemoteProgress, type RemoteResult, type WorkerInfo } from './remote-protocol.ts';
+import { CANCELLED_REASON, countServing, INPUT_TTL_SECONDS, listWorkers, RedisConnections, keysFor, STALLED_REASON, INPUT_FAILURE_PREFIX, USER_FAILURE_PREFIX, type RedisKeys, type RemoteProgress, type RemoteResult, type WorkerInfo } from './remote-protocol.ts';
 import { fetchNetwork, publishNetwork } from './networks.ts';
 import { downloadOutputs, uploadInputs } from './transfer.ts';
 
@@ -276,11 +276,6 @@ export function paintEngineOf(workers: readonly WorkerInfo[]): PaintEngine | und
   if (!first) return undefined;
   const labels = [...new Set(engines.map((engine) => engine.label))].join(' and ');
   return { ...first, label: `${labels} on ${engines.length === 1 ? 'one worker' : `${engines.length} workers`}` };
-}
-
-/** The workers that take a lane's jobs now; 0 says its jobs wait for one (`QueuePlace.waitsForEngine`). */
-function countServing(workers: readonly WorkerInfo[], lane: JobLane): number {
-  return workers.filter((worker) => worker.lanes.includes(lane)).length;
 }
 
 /** What a BullMQ failure reason means for the person who asked. */

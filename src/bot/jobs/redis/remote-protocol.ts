@@ -120,6 +120,11 @@ export async function listWorkers(redis: Redis, keys: RedisKeys): Promise<Worker
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** How many of `workers` take a lane's jobs; 0 says its jobs wait for one (`QueuePlace.waitsForEngine`). */
+export function countServing(workers: readonly Pick<WorkerInfo, 'lanes'>[], lane: JobLane): number {
+  return workers.filter((worker) => worker.lanes.includes(lane)).length;
+}
+
 /**
  * A connection that waits through an outage instead of failing commands (BullMQ requires
  * `maxRetriesPerRequest: null` for workers), reconnecting with a capped back-off.

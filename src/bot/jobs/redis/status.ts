@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { JOB_LANES, type JobLane } from '../queue.ts';
-import { connectOnce, keysFor, listWorkers, type RemoteJobData, type WorkerInfo } from './remote-protocol.ts';
+import { connectOnce, countServing, keysFor, listWorkers, type RemoteJobData, type WorkerInfo } from './remote-protocol.ts';
 
 export interface LaneStatus {
   readonly lane: JobLane;
@@ -48,14 +48,13 @@ export async function readClusterStatus(url: string, prefix: string, listed = 10
   }
 }
 
-
 /** The status as a few lines for a terminal. */
 export function formatClusterStatus({ lanes, workers }: ClusterStatus, now = Date.now()): string {
   const lines: string[] = [];
   for (const lane of lanes) {
     lines.push(`${lane.lane}: ${lane.running} running, ${lane.waiting} waiting (${lane.finished} finished and ${lane.failed} failed not yet collected by the bot)`);
     // Jobs that wait for a lane no worker serves wait for good (with no workers at all, the last line says so).
-    if (lane.waiting > 0 && workers.length > 0 && !workers.some((worker) => worker.lanes.includes(lane.lane))) {
+    if (lane.waiting > 0 && workers.length > 0 && countServing(workers, lane.lane) === 0) {
       lines.push(`  no worker takes ${lane.lane} jobs: start one whose IMPASTO_WORKER_LANES includes ${lane.lane}`);
     }
     for (const job of lane.jobs) lines.push(`  ${job.state === 'running' ? 'running' : 'waiting'} ${job.jobId} (${job.method})${job.worker ? ` on ${job.worker}` : ''}`);
