@@ -90,7 +90,7 @@ describe('the command line loads only the command it runs', () => {
   });
 
   it('refuses what a painting command cannot paint before it loads either engine (TensorFlow.js, onnxruntime), or pino', async () => {
-    // Each refusal waited for them to import first: 1.2 s for a mistyped file name, a third of it theirs.
+    // Each refusal waited for them to import first: 1.35 s for a mistyped file name, 0.3 s of it theirs.
     const forbidden = [...CHAT_LIBRARIES, '@tensorflow/tfjs-core', 'onnxruntime-node', 'pino'];
     const photo = sharedImagePath('content_dog.jpg');
     const refusals: [readonly string[], string][] = [
