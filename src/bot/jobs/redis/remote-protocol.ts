@@ -154,9 +154,8 @@ export async function connectOnce(url: string, name: string): Promise<Redis> {
   } catch (rejection) {
     redis.disconnect();
     const error = cause ?? rejection;
-    const { hostname, port } = new URL(url);
     const code = (error as { code?: unknown }).code;
-    throw new ConfigError(isRedisAuthError(error) ? redisAuthText(error) : `Could not reach Redis at ${hostname}:${port || 6379} (${typeof code === 'string' ? code : error instanceof Error ? error.message : String(error)}): is it running, and is REDIS_URL right?`);
+    throw new ConfigError(isRedisAuthError(error) ? redisAuthText(error) : `Could not reach Redis at ${redisAddressOf(url)} (${typeof code === 'string' ? code : error instanceof Error ? error.message : String(error)}): is it running, and is REDIS_URL right?`);
   }
 }
 
@@ -212,20 +211,14 @@ export class RedisConnections {
     this.outageSince = Date.now();
     if (isRedisAuthError(error)) return this.logger.error({ err: error, ...context }, `${redisAuthText(error)} Nothing is queued or taken until then.`);
     const check = this.answered ? '' : ' Is it running, and is REDIS_URL right?';
-    this.logger.warn({ err: error, ...context }, `${what} at ${this.address()}: ${this.outage.consequence} until it answers.${check} (Retrying; until Redis answers again, further errors are logged at debug level.)`);
+    this.logger.warn({ err: error, ...context }, `${what} at ${redisAddressOf(this.url)}: ${this.outage.consequence} until it answers.${check} (Retrying; until Redis answers again, further errors are logged at debug level.)`);
     this.remindLater();
-  }
-
-  /** Host and port only: the URL's password is never repeated. */
-  private address(): string {
-    const { hostname, port } = new URL(this.url);
-    return `${hostname}:${port || 6379}`;
   }
 
   private remindLater(): void {
     this.reminder = setTimeout(() => {
       if (this.outageSince === undefined) return;
-      this.logger.warn({ downForMs: Date.now() - this.outageSince }, `Redis at ${this.address()} has not answered for ${formatDuration(Date.now() - this.outageSince)}: ${this.outage.consequence} until it does (retrying).`);
+      this.logger.warn({ downForMs: Date.now() - this.outageSince }, `Redis at ${redisAddressOf(this.url)} has not answered for ${formatDuration(Date.now() - this.outageSince)}: ${this.outage.consequence} until it does (retrying).`);
       this.remindLater();
     }, this.outage.reminderMs ?? 5 * 60_000).unref();
   }
@@ -243,6 +236,12 @@ export class RedisConnections {
     clearTimeout(this.reminder);
     for (const connection of this.opened) connection.disconnect();
   }
+}
+
+/** Where REDIS_URL points, as `host:port`, for a message: the URL's password is never repeated. */
+export function redisAddressOf(url: string): string {
+  const { hostname, port } = new URL(url);
+  return `${hostname}:${port || 6379}`;
 }
 
 /** Redis's refusal of REDIS_URL's credentials: a wrong password, or none where one is required (or one where none is). */
