@@ -11,7 +11,7 @@ import { throttleProgress } from './progress-throttle.ts';
 import { copyLibraryStyle, deleteOwnFiles, resultPaths, type DataDirs } from '../files.ts';
 import { isOfCommunity, styleSharesOf, type Job, type JobStore, type NewJob, type Requester } from './store.ts';
 import type { SpeedModel } from './speed.ts';
-import { finalEventOf, JOB_LANES, laneOf, type JobEvent, type JobEventListener, type JobLane, type JobQueue, type QueueEntry } from './queue.ts';
+import { finalEventOf, JOB_LANES, laneOf, type JobEvent, type JobEventListener, type JobLane, type JobQueue, type QueueEntry, type QueuePlace } from './queue.ts';
 
 export interface QueueLimits extends AdmissionLimits {
   /** At most one progress event per job per this interval (chat platforms rate-limit edits). */
@@ -67,7 +67,7 @@ export class BotQueue implements JobQueue {
       this.schedule(job);
       if (interrupted.has(job.id)) {
         const entry = this.entryOf(job.id);
-        this.emit({ type: 'resumed', job, position: entry?.position ?? 1, etaMs: entry?.etaMs ?? 0, waitsForEngine: entry?.waitsForEngine ?? false });
+        this.emit({ type: 'resumed', job, ...placeOf(entry) });
       }
     }
     if (interrupted.size > 0) this.logger.info({ jobs: [...interrupted] }, 'requeued jobs interrupted by a restart');
@@ -90,7 +90,7 @@ export class BotQueue implements JobQueue {
       const created = this.store.create({ ...job, stylePath, styles, background });
       const entry = this.entryOf(created.id)!;
       // Announce before scheduling: an idle queue starts the job at once, and 'started' follows 'queued'.
-      this.emit({ type: 'queued', job: created, position: entry.position, etaMs: entry.etaMs, waitsForEngine: entry.waitsForEngine });
+      this.emit({ type: 'queued', job: created, ...placeOf(entry) });
       this.schedule(created);
       return entry;
     } finally {
@@ -295,4 +295,9 @@ export class BotQueue implements JobQueue {
       }
     }
   }
+}
+
+/** A queue entry's place, as its events carry it; an entry not found (the job ended meanwhile) as next, at once. */
+function placeOf(entry: QueueEntry | undefined): QueuePlace {
+  return { position: entry?.position ?? 1, etaMs: entry?.etaMs ?? 0, waitsForEngine: entry?.waitsForEngine ?? false };
 }
