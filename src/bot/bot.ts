@@ -100,7 +100,7 @@ export interface Bot {
   /** The job's photo as a PNG: a clip's first frame (its stored file is the clip itself). */
   contentPicture(job: Job): Promise<Buffer>;
   engineInfo(): PaintEngine | undefined;
-  /** Why this machine's engine is not painting, while its last start failed (see `JobRuntime.engineProblem`). */
+  /** Why nothing paints now: the engine's last start failed, or no worker takes paint jobs (see `JobRuntime.engineProblem`). */
   engineProblem(): string | undefined;
   /** The Prometheus endpoint, when IMPASTO_METRICS_PORT is set. */
   metricsUrl(): string | undefined;

@@ -39,6 +39,11 @@ async function enginesMetric(): Promise<Record<string, number>> {
   return Object.fromEntries([...text.matchAll(/^impasto_engines\{lane="(\w+)"\} (\d+)$/gm)].map(([, lane, count]) => [lane!, Number(count)]));
 }
 
+/** The bot's log lines whose message has `part`, with their level. */
+function logOf(part: string): { level: number; msg: string }[] {
+  return harness.logLines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((line) => line.msg.includes(part)).map(({ level, msg }) => ({ level, msg }));
+}
+
 const stylize = (userId: string) => harness.bot.execute('stylize', { content, style, size: 64, iterations: 3 }, contextFor(userId));
 
 describe('jobs while no worker runs', () => {
@@ -46,6 +51,9 @@ describe('jobs while no worker runs', () => {
     const first = await stylize('ann');
     // Once the bot has counted the workers (none).
     await expect.poll(() => harness.bot.queueEntry(first.jobId!)?.waitsForEngine, { timeout: 20_000 }).toBe(true);
+    // The playground's header says why nothing paints; the operator's log says which jobs wait.
+    expect(harness.bot.engineProblem()).toBe('no impasto worker is taking jobs');
+    expect(logOf('no worker takes')).toEqual([{ level: 30, msg: 'no worker takes paint, fast, or train jobs yet: they wait for an `impasto worker` whose IMPASTO_WORKER_LANES includes paint, fast, or train' }]);
     const second = await stylize('bea');
     expect(second.text).toBe(`Queued job ${second.jobId} (uploaded image). Position 2 in the queue, but no engine is taking these jobs right now: it starts when one is.`);
     const queued = harness.events.find((event) => event.job.id === second.jobId && event.type === 'queued');
@@ -67,8 +75,19 @@ describe('jobs while no worker runs', () => {
       expect(harness.bot.queueEntry(third.jobId!)).toMatchObject({ position: 1, waitsForEngine: false });
       // A worker takes the paint and fast lanes unless told otherwise; training waits for one that takes it.
       expect(await enginesMetric()).toEqual({ paint: 1, fast: 1, train: 0 });
+      expect(harness.bot.engineProblem()).toBeUndefined();
+      expect(logOf('jobs have a worker now').map((line) => line.msg)).toEqual(['paint jobs have a worker now', 'fast jobs have a worker now']);
       await paintQueue.resume();
       expect((await waitForEnd(harness.events, harness.bot, third.jobId!)).type).toBe('succeeded');
+
+      // The last worker stopped (a deploy): said at once, as a warning, since nothing else fails.
+      worker.child.kill('SIGTERM');
+      await worker.exited();
+      await expect.poll(() => harness.bot.engineProblem(), { timeout: 20_000 }).toBe('no impasto worker is taking jobs');
+      expect(logOf('any more')).toEqual([
+        { level: 40, msg: 'no worker takes paint jobs any more: they wait for an `impasto worker` whose IMPASTO_WORKER_LANES includes paint' },
+        { level: 40, msg: 'no worker takes fast jobs any more: they wait for an `impasto worker` whose IMPASTO_WORKER_LANES includes fast' },
+      ]);
     } finally {
       await paintQueue.close();
       connection.disconnect();

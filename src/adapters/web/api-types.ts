@@ -68,7 +68,7 @@ export interface AppInfo {
   readonly retentionDays: number;
   /** What paints, once the engine has started. */
   readonly backend?: string | undefined;
-  /** Why the engine is not painting, while its last start failed ("its VGG-19 weights are missing"). */
+  /** Why nothing paints now ("its VGG-19 weights are missing", "no impasto worker is taking jobs"). */
   readonly engineProblem?: string | undefined;
 }
 

@@ -28,8 +28,9 @@ export interface JobRuntime {
    */
   engineInfo(): PaintEngine | undefined;
   /**
-   * Why this machine's engine is not painting, in a few words for people ("its VGG-19 weights are
-   * missing"), while its last start failed; undefined otherwise, and with REDIS_URL (workers log theirs).
+   * Why nothing paints, in a few words for people: this machine's engine's last start failed ("its
+   * VGG-19 weights are missing"), or with REDIS_URL, no worker takes paint jobs now (workers log
+   * their own failures); undefined while something paints.
    */
   engineProblem(): string | undefined;
   /**
@@ -145,7 +146,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     store,
     queue,
     engineInfo: () => engineInfo,
-    engineProblem: () => engineProblem,
+    engineProblem: () => (hosts ? engineProblem : queue.engines('paint') === 0 ? NO_PAINT_WORKER : undefined),
     trainedNetworksDir,
     metricsUrl: () => metricsServer?.url,
     reportChatConnection: (platform, connected) => metrics.chatConnection(platform, connected),
@@ -167,6 +168,9 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     },
   };
 }
+
+/** Why nothing paints with REDIS_URL set: no worker alive takes paint jobs, or Redis is out of reach (the bot's log says which). */
+const NO_PAINT_WORKER = 'no impasto worker is taking jobs';
 
 /** Why an engine did not start, for people: the fix itself (paths and all) is for the log. */
 function problemOf(error: Error): string {
