@@ -14,12 +14,14 @@ function selectTab(name: string, permissions: Pick<AppInfo, 'libraryEdits' | 'tr
 
 /** How often the header asks again while the engine is not available (an operator may be mending it). */
 const PROBLEM_RECHECK_MS = 5000;
+/** How often it asks while one is: an engine can fail to start again, and the last worker can stop. */
+const ENGINE_RECHECK_MS = 15_000;
 
 /**
  * The engine loads its weights after the page can already be used: say which backend once known, or
- * why there is none (the fix, with its paths, is in the server's log). While there is none, keep
- * asking: the weights put in place, the next job's engine finds them, and the header says so
- * without a reload.
+ * why there is none (the fix, with its paths, is in the server's log). Keep asking, more often while
+ * there is none: the weights put in place, the next job's engine finds them, a worker started, and
+ * the header says so without a reload.
  */
 async function showBackend(info: Pick<AppInfo, 'backend' | 'engineProblem'>): Promise<void> {
   for (let attempt = 0; !info.backend && !info.engineProblem && attempt < 60; attempt++) {
@@ -30,7 +32,7 @@ async function showBackend(info: Pick<AppInfo, 'backend' | 'engineProblem'>): Pr
   // A problem is the latest word: an engine that started once may fail to start again.
   const unavailable = Boolean(info.engineProblem) || !info.backend;
   $('#backend').textContent = unavailable ? `engine: not available${info.engineProblem ? `: ${info.engineProblem}` : ''} (see the server log)` : `engine: ${info.backend}`;
-  if (unavailable) setTimeout(() => void api<AppInfo>('/api/info').then(showBackend, () => showBackend(info)), PROBLEM_RECHECK_MS);
+  setTimeout(() => void api<AppInfo>('/api/info').then(showBackend, () => showBackend(info)), unavailable ? PROBLEM_RECHECK_MS : ENGINE_RECHECK_MS);
 }
 
 async function main(): Promise<void> {
