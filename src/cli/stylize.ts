@@ -9,6 +9,7 @@ import { checkPaintableAt } from '../engine/proportions.ts';
 import { lazySegmenter } from '../engine/segmentation/lazy.ts';
 import { checkRegionRequest, needsSegmentation, type Target } from '../engine/segmentation/targets.ts';
 import { checkSegmentationModel, SEGMENTATION_CACHE_DIR } from '../engine/segmentation/weights.ts';
+import { likelyBackend } from '../bot/limits.ts';
 import { paintClip, readClip } from './clips.ts';
 import { checkFlags, engineOptionsOfFlags } from './engine-flags.ts';
 import { decodePhoto, inspectPhoto, readNamedFile, readPainting } from './files.ts';
@@ -37,7 +38,7 @@ export async function paintWithStyles(contentPath: string, stylePaths: string[],
   if (backgroundWeights.length !== backgroundImages.length) throw new InputError('invalid_option', `--background-weights has ${counted(backgroundWeights.length, 'weight')} for ${counted(backgroundImages.length, 'background style')}.`, 'backgroundWeights');
   const options = engineOptionsOfFlags(OPTIMISE_OPTIONS, flags);
   checkFlags(OPTIMISE_OPTIONS, options);
-  // A size asked for is checked against the photo now; the default one waits for the engine's backend.
+  // A size asked for is checked against the photo now, before the slower checks below.
   if (photo && options.size !== undefined) checkPaintableAt(photo, options.size as number, 'content image', 'content');
   const region = { mask: mask !== undefined, target: options.target as Target | undefined, split: backgroundImages.length > 0 };
   checkRegionRequest(region);
@@ -45,6 +46,11 @@ export async function paintWithStyles(contentPath: string, stylePaths: string[],
   if (needsSegmentation(region)) checkSegmentationModel(segmentationDir);
   // Against the photo as it is: the engine, after shrinking it, said "the photo is 96×72".
   if (mask) checkMaskShape(mask, photo ?? clip!.frames[0]!);
+  // Decoded now, so that a damaged photo is refused before the engine starts: at the default size of
+  // the backend the engine will most likely pick (as the bot decodes an upload), again below in the
+  // rare case that it picks one whose default differs.
+  const likelyDefaultSize = defaultsFor(likelyBackend(env.IMPASTO_BACKEND)).size;
+  const decoded = photo ? await decodePhoto(contentBytes, options.size as number | undefined, likelyDefaultSize, photo) : undefined;
   // The engine's code only now: TensorFlow.js and onnxruntime take most of a second to import, which
   // a refusal above need not wait for.
   const [{ createEngine }, { optimiseMethod }] = await Promise.all([import('../engine/engine.ts'), import('../engine/methods/optimise.ts')]);
@@ -63,7 +69,8 @@ export async function paintWithStyles(contentPath: string, stylePaths: string[],
     engine.dispose();
     return;
   }
-  const { content, size } = await decodePhoto(contentBytes, options.size as number | undefined, defaultsFor(engine.backend).size, photo);
+  const defaultSize = defaultsFor(engine.backend).size;
+  const { content, size } = decoded && defaultSize === likelyDefaultSize ? decoded : await decodePhoto(contentBytes, options.size as number | undefined, defaultSize, photo);
   const sized = { ...options, size };
   const bar = createStylizeProgressBar();
   const controller = new AbortController();

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,13 +93,24 @@ describe('the command line loads only the command it runs', () => {
     // Each refusal waited for them to import first: 1.35 s for a mistyped file name, 0.3 s of it theirs.
     const forbidden = [...CHAT_LIBRARIES, '@tensorflow/tfjs-core', 'onnxruntime-node', 'pino'];
     const photo = sharedImagePath('content_dog.jpg');
+    // Its header is whole, so only decoding it finds the damage (which came after the engine had started).
+    const scratch = await mkdtemp(join(tmpdir(), 'impasto-cli-damaged-'));
+    const damaged = join(scratch, 'half.jpg');
+    const bytes = await readFile(photo);
+    await writeFile(damaged, bytes.subarray(0, bytes.length / 2));
     const refusals: [readonly string[], string][] = [
       [['stylize', photo, 'no-such-painting.jpg'], 'Cannot read the style image no-such-painting.jpg: there is no such file or folder.'],
       [['stylize', photo, sharedImagePath('style_udnie.jpg'), '--size', '9999'], '--size must be at most 2048.'],
+      [['stylize', damaged, sharedImagePath('style_udnie.jpg'), '-o', join(scratch, 'out.png')], 'The content image could not be decoded; it looks damaged or truncated.'],
       [['fast', 'no-such-photo.jpg', '--network', 'udnie'], 'Cannot read the content image no-such-photo.jpg: there is no such file or folder.'],
+      [['fast', damaged, '--network', 'udnie', '-o', join(scratch, 'out.png')], 'The content image could not be decoded; it looks damaged or truncated.'],
       [['train-style', 'no-such-painting.jpg', '--photos', '.'], 'Cannot read the painting no-such-painting.jpg: there is no such file or folder.'],
     ];
-    for (const [args, message] of refusals) expect(await impastoForbidding(forbidden, args), args.join(' ')).toEqual({ code: 2, stdout: '', stderr: `impasto: ${message}\n` });
+    try {
+      for (const [args, message] of refusals) expect(await impastoForbidding(forbidden, args), args.join(' ')).toEqual({ code: 2, stdout: '', stderr: `impasto: ${message}\n` });
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
   });
 
   it('refuses a missing file in `impasto stylize`, and paints, without the chat libraries or the person model\'s TensorFlow.js', async () => {
