@@ -1,5 +1,6 @@
 import { counted } from '../bot/format.ts';
 import { libraryLookupEnvironmentSchema, parseEnvironment } from '../bot/config.ts';
+import { likelyBackend } from '../bot/limits.ts';
 import { InputError } from '../engine/errors.ts';
 import { decodeImage } from '../engine/image.ts';
 import { OPTIMISE_OPTIONS } from '../engine/methods/options.ts';
@@ -9,7 +10,6 @@ import { checkPaintableAt } from '../engine/proportions.ts';
 import { lazySegmenter } from '../engine/segmentation/lazy.ts';
 import { checkRegionRequest, needsSegmentation, type Target } from '../engine/segmentation/targets.ts';
 import { checkSegmentationModel, SEGMENTATION_CACHE_DIR } from '../engine/segmentation/weights.ts';
-import { likelyBackend } from '../bot/limits.ts';
 import { paintClip, readClip } from './clips.ts';
 import { checkFlags, engineOptionsOfFlags } from './engine-flags.ts';
 import { decodePhoto, inspectPhoto, readNamedFile, readPainting } from './files.ts';
