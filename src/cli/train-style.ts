@@ -36,7 +36,7 @@ export async function trainForPainting(paintingPath: string, flags: Record<strin
   const painting = await readPainting(paintingPath, 'painting', env);
   const samplePath = flags.sample as string | undefined;
   const samplePhoto = samplePath ? cropToMultipleOf4(await resizeToLongSide(await decodeImage(await readNamedFile(samplePath, 'sample photo'), undefined, 'sample photo'), options.size * 2)) : undefined;
-  const photos = await openTrainingPhotos(resolve(flags.photos as string), samplePath ? [basename(samplePath)] : []);
+  const photos = await openTrainingPhotos(resolve(flags.photos as string), samplePath ? [basename(samplePath)] : [], (message) => process.stderr.write(`${message}\n`));
   await makeOutputFolder(join(out, `${name}-samples`), '--out');
   // The engines' code only now, as `stylize` loads its engine: a refusal above need not wait for TensorFlow.js and onnxruntime to import.
   const { createTrainContext } = await import('../engine/train/choose.ts');

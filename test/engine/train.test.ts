@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError, InputError } from '../../src/engine/errors.ts';
@@ -189,6 +189,29 @@ describe('training photos', () => {
     await writeFile(join(broken, 'photo.jpg'), 'not a jpeg');
     await expect(openTrainingPhotos(broken)).rejects.toThrow(InputError);
     await expect(openTrainingPhotos(broken)).rejects.toThrow(/None of the 1 photos/);
+  });
+
+  it('skips, saying so once, a photo whose header reads but whose pixels do not (truncated), in favour of the next one, and refuses once none decodes', async () => {
+    // An hour of training ended with sharp's "VipsJpeg: premature end of JPEG image" at the step that drew it.
+    const folder = join(dir, 'one-truncated');
+    await mkdir(folder);
+    const bytes = await readFile(sharedImagePath('content_person.jpg'));
+    await writeFile(join(folder, 'a-truncated.jpg'), bytes.subarray(0, bytes.length / 2));
+    await symlink(sharedImagePath('content_dog.jpg'), join(folder, 'b-dog.jpg'));
+    const said: string[] = [];
+    const photos = await openTrainingPhotos(folder, [], (message) => said.push(message));
+    expect(photos.paths.map((path) => basename(path))).toEqual(['a-truncated.jpg', 'b-dog.jpg']);
+    // In its place, the next photo, cropped as that photo's own draw would be (so a resumed run draws the same).
+    const [inPlace, again, dogs] = [await photos.crop(0, 32, createRandom(7)), await photos.crop(0, 32, createRandom(7)), await photos.crop(1, 32, createRandom(7))];
+    expect(inPlace.data).toEqual(dogs.data);
+    expect(again.data).toEqual(dogs.data);
+    expect(said).toEqual([`skipped the training photo a-truncated.jpg: it could not be decoded (damaged or truncated, or removed from ${folder}); training goes on with the others`]);
+
+    const none = join(dir, 'all-truncated');
+    await mkdir(none);
+    await writeFile(join(none, 'half.jpg'), bytes.subarray(0, bytes.length / 2));
+    const nothing = await openTrainingPhotos(none);
+    await expect(nothing.crop(0, 32, createRandom(7))).rejects.toThrow(new InputError('invalid_option', `None of the 1 photos in ${none} can be decoded any more: give a folder of JPEG or PNG photos.`, 'photos'));
   });
 
   it('leaves out the photos it is told to, and crops squares of the size asked for', async () => {

@@ -206,6 +206,9 @@ export class EngineHost {
           case 'done':
             if (this.current?.request.jobId === message.jobId) this.settle().resolve(message.outcome);
             break;
+          case 'warning':
+            this.options.logger.warn({ jobId: message.jobId }, message.message);
+            break;
           case 'failed':
             if (this.current?.request.jobId !== message.jobId) break;
             if (message.cancelled) this.settle().reject(new CancelledError());

@@ -79,4 +79,6 @@ export type WorkerMessage =
   | { readonly type: 'startup-failed'; readonly message: string; readonly missingWeights: boolean }
   | { readonly type: 'progress'; readonly jobId: string; readonly progress: JobProgress; readonly preview?: Uint8Array | undefined }
   | { readonly type: 'done'; readonly jobId: string; readonly outcome: RunOutcome }
+  /** What a job went on without, for the operator's log (a training photo that did not decode). */
+  | { readonly type: 'warning'; readonly jobId: string; readonly message: string }
   | { readonly type: 'failed'; readonly jobId: string; readonly message: string; readonly userMessage?: string | undefined; readonly byInput: boolean; readonly cancelled: boolean };

@@ -139,6 +139,7 @@ async function run(request: RunRequest): Promise<void> {
       segmenter: loadSegmenter,
       trainer: settings.trainOnly ? loadTrainer : undefined,
       trainingPhotosDir: settings.trainingPhotosDir,
+      warn: (message: string) => send({ type: 'warning', jobId: request.jobId, message }),
     };
     if (isClip) return await runClip(request, context, { styles, mask, background }, controller.signal);
     const result = await method.run(context, {

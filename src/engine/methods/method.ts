@@ -76,6 +76,8 @@ export interface MethodContext {
   readonly trainingPhotosDir?: string | undefined;
   /** The person-segmentation model (loaded when a job first asks for a target or a background style). */
   readonly segmenter?: (() => Promise<PersonSegmenter>) | undefined;
+  /** Told, for the operator, what a job went on without (a training photo that did not decode). */
+  readonly warn?: ((message: string) => void) | undefined;
 }
 
 /**

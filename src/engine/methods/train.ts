@@ -30,7 +30,7 @@ export const trainMethod: EngineMethod = {
     const painting = inputs.styles[0]?.image;
     if (!painting) throw new InputError('invalid_option', 'Training needs the painting as its style.', 'style');
     // The job's content is the bot's copy of the folder's sample: training leaves that photo out.
-    const { photos } = await openTrainingPhotosWithSample(context.trainingPhotosDir);
+    const { photos } = await openTrainingPhotosWithSample(context.trainingPhotosDir, context.warn);
     const sample = cropToMultipleOf4(await resizeToLongSide(inputs.content, options.size * 2));
     await makeFolder(stateDir);
     const frames: RgbImage[] = [sample];

@@ -23,22 +23,28 @@ export interface TrainingPhotos {
 }
 
 /**
+ * Told of a photo training skips: one whose header read but whose pixels do not decode (damaged or
+ * truncated), or one removed from the folder while training ran. `message` says which, for people.
+ */
+export type OnSkippedPhoto = (message: string) => void;
+
+/**
  * The JPEG and PNG files of `dir` (not its subfolders), sorted so that a seed picks the same photos
  * on every machine; `exclude` leaves some out (the photo kept back for the before/after sheet).
  * Refuses, with a message saying why, a folder that is missing, empty, or has no photo that decodes.
  */
-export async function openTrainingPhotos(dir: string, exclude: readonly string[] = []): Promise<TrainingPhotos> {
-  return photosOf(await readablePhotosOf(dir, exclude));
+export async function openTrainingPhotos(dir: string, exclude: readonly string[] = [], onSkipped?: OnSkippedPhoto): Promise<TrainingPhotos> {
+  return photosOf(dir, await readablePhotosOf(dir, exclude), onSkipped);
 }
 
 /**
  * The folder's sample, its first photo by name, and the rest to train on: so that the network is
  * shown on a photo it never saw. The folder is read and checked once.
  */
-export async function openTrainingPhotosWithSample(dir: string): Promise<{ readonly sample: { readonly name: string; readonly path: string }; readonly photos: TrainingPhotos }> {
+export async function openTrainingPhotosWithSample(dir: string, onSkipped?: OnSkippedPhoto): Promise<{ readonly sample: { readonly name: string; readonly path: string }; readonly photos: TrainingPhotos }> {
   const [sample, ...rest] = await readablePhotosOf(dir);
   if (rest.length === 0) throw new InputError('invalid_option', `The photo folder ${dir} has no JPEG or PNG photos to train on besides its sample, ${basename(sample!)}.`, 'photos');
-  return { sample: { name: basename(sample!), path: sample! }, photos: photosOf(rest) };
+  return { sample: { name: basename(sample!), path: sample! }, photos: photosOf(dir, rest, onSkipped) };
 }
 
 /**
@@ -80,9 +86,16 @@ async function readablePhotosOf(dir: string, exclude: readonly string[] = []): P
   return readable;
 }
 
-/** Random crops of these photos, each decoded once (resized for cropping) and kept while it is used. */
-function photosOf(paths: readonly string[]): TrainingPhotos {
+/**
+ * Random crops of these photos, each decoded once (resized for cropping) and kept while it is used.
+ * Only a photo's header is checked as the folder is opened (decoding thousands would hold up the
+ * start): one that turns out not to decode is skipped, said once, and the next one that does is
+ * cropped in its place, so that an hour of training does not end on one bad file, and a resumed run
+ * still draws the same crops.
+ */
+function photosOf(dir: string, paths: readonly string[], onSkipped?: OnSkippedPhoto): TrainingPhotos {
   const cache = new Map<string, Promise<RgbImage>>();
+  const skipped = new Set<string>();
   const prepared = (path: string, size: number): Promise<RgbImage> => {
     const key = `${path}|${size}`;
     let photo = cache.get(key);
@@ -93,10 +106,23 @@ function photosOf(paths: readonly string[]): TrainingPhotos {
     }
     return photo;
   };
+  const firstDecodedFrom = async (index: number, size: number): Promise<RgbImage> => {
+    for (let offset = 0; offset < paths.length; offset++) {
+      const path = paths[(index + offset) % paths.length]!;
+      if (skipped.has(path)) continue;
+      try {
+        return await prepared(path, size);
+      } catch {
+        skipped.add(path);
+        onSkipped?.(`skipped the training photo ${basename(path)}: it could not be decoded (damaged or truncated, or removed from ${dir}); training goes on with the others`);
+      }
+    }
+    throw new InputError('invalid_option', `None of the ${paths.length} photos in ${dir} can be decoded any more: give a folder of JPEG or PNG photos.`, 'photos');
+  };
   return {
     paths,
     async crop(index, size, random) {
-      const photo = await prepared(paths[index % paths.length]!, size);
+      const photo = await firstDecodedFrom(index, size);
       const zoom = 1 + random() * (MAX_ZOOM - 1);
       const shortSide = Math.max(size, Math.round((size * MAX_ZOOM) / zoom));
       const scale = shortSide / Math.min(photo.width, photo.height);
