@@ -22,12 +22,13 @@ const TINY = { IMPASTO_TRAINING_SIZE: '32', IMPASTO_TRAINING_BATCH: '2', IMPASTO
 
 beforeAll(async () => {
   photosDir = await mkdtemp(join(tmpdir(), 'impasto-training-photos-'));
-  // The first photo by name is the sample, kept out of training.
+  // The first photo by name that decodes is the sample, kept out of training.
   await copyFile(sharedImagePath('content_tubingen.jpg'), join(photosDir, 'a-sample.jpg'));
   for (const name of ['content_beach_kites.jpg', 'content_dog.jpg', 'content_person.jpg']) await symlink(sharedImagePath(name), join(photosDir, name));
-  // One the operator's folder should not hold: its header reads, its pixels do not (training skips it and says so).
+  // One the operator's folder should not hold: its header reads, its pixels do not. First by name, it
+  // is not the sample (whose job would fail), and training skips it and says so.
   const bytes = await readFile(sharedImagePath('content_person.jpg'));
-  await writeFile(join(photosDir, 'd-truncated.jpg'), bytes.subarray(0, bytes.length / 2));
+  await writeFile(join(photosDir, '0-truncated.jpg'), bytes.subarray(0, bytes.length / 2));
 });
 afterAll(async () => {
   await rm(photosDir, { recursive: true, force: true });
@@ -69,7 +70,7 @@ describe('training a library style in chat', () => {
     expect(messageForJob(job).text).toMatch(/"starry" is now a fast style/);
     // The photo that did not decode was skipped, and the operator told, in the bot's log.
     const warnings = harness.logLines.map((line) => JSON.parse(line) as { level: number; msg: string; jobId?: string }).filter((line) => line.msg.startsWith('skipped the training photo'));
-    expect(warnings).toEqual([expect.objectContaining({ level: 40, jobId: job.id, msg: `skipped the training photo d-truncated.jpg: it could not be decoded (damaged or truncated, or removed from ${photosDir}); training goes on with the others` })]);
+    expect(warnings).toEqual([expect.objectContaining({ level: 40, jobId: job.id, msg: `skipped the training photo 0-truncated.jpg: it could not be decoded (damaged or truncated, or removed from ${photosDir}); training goes on with the others` })]);
 
     // The sheet: the painting, the sample and the network's picture side by side; the GIF: the samples.
     const files = await harness.bot.resultFiles(job);

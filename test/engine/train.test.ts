@@ -11,7 +11,7 @@ import { deleteTrainedNetwork, loadTrainedNetwork, networkOfParameters, saveTrai
 import { resizeExactly } from '../../src/engine/image.ts';
 import { readCheckpoint } from '../../src/engine/train/checkpoint.ts';
 import { buildTrainingBackwardGraph, buildTrainingForwardGraph } from '../../src/engine/train/network-graph.ts';
-import { openTrainingPhotos } from '../../src/engine/train/photos.ts';
+import { openTrainingPhotos, sampleOfTrainingPhotos } from '../../src/engine/train/photos.ts';
 import { renderBeforeAfterSheet } from '../../src/engine/train/sheet.ts';
 import { initialParameters, trainStyleNetwork, type TrainContext } from '../../src/engine/train/trainer.ts';
 import { createTrainContext } from '../../src/engine/train/choose.ts';
@@ -191,7 +191,7 @@ describe('training photos', () => {
     await expect(openTrainingPhotos(broken)).rejects.toThrow(/None of the 1 photos/);
   });
 
-  it('skips, saying so once, a photo whose header reads but whose pixels do not (truncated), in favour of the next one, and refuses once none decodes', async () => {
+  it('skips, saying so once, a photo whose header reads but whose pixels do not (truncated), in favour of the next one, also as the sample, and refuses once none decodes', async () => {
     // An hour of training ended with sharp's "VipsJpeg: premature end of JPEG image" at the step that drew it.
     const folder = join(dir, 'one-truncated');
     await mkdir(folder);
@@ -206,12 +206,15 @@ describe('training photos', () => {
     expect(inPlace.data).toEqual(dogs.data);
     expect(again.data).toEqual(dogs.data);
     expect(said).toEqual([`skipped the training photo a-truncated.jpg: it could not be decoded (damaged or truncated, or removed from ${folder}); training goes on with the others`]);
+    // The sample, painted as a job's content, is the first photo that decodes whole (the first by name failed that job).
+    expect((await sampleOfTrainingPhotos(folder)).name).toBe('b-dog.jpg');
 
     const none = join(dir, 'all-truncated');
     await mkdir(none);
     await writeFile(join(none, 'half.jpg'), bytes.subarray(0, bytes.length / 2));
     const nothing = await openTrainingPhotos(none);
     await expect(nothing.crop(0, 32, createRandom(7))).rejects.toThrow(new InputError('invalid_option', `None of the 1 photos in ${none} can be decoded any more: give a folder of JPEG or PNG photos.`, 'photos'));
+    await expect(sampleOfTrainingPhotos(none)).rejects.toThrow(new InputError('invalid_option', `None of the 1 photos in ${none} can be decoded: give a folder of JPEG or PNG photos.`, 'photos'));
   });
 
   it('leaves out the photos it is told to, and crops squares of the size asked for', async () => {

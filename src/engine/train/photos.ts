@@ -38,22 +38,33 @@ export async function openTrainingPhotos(dir: string, exclude: readonly string[]
 }
 
 /**
- * The folder's sample, its first photo by name, and the rest to train on: so that the network is
+ * The folder's sample, its first photo by name that decodes, and the rest to train on: so that the network is
  * shown on a photo it never saw. The folder is read and checked once.
  */
 export async function openTrainingPhotosWithSample(dir: string, onSkipped?: OnSkippedPhoto): Promise<{ readonly sample: { readonly name: string; readonly path: string }; readonly photos: TrainingPhotos }> {
-  const [sample, ...rest] = await readablePhotosOf(dir);
-  if (rest.length === 0) throw new InputError('invalid_option', `The photo folder ${dir} has no JPEG or PNG photos to train on besides its sample, ${basename(sample!)}.`, 'photos');
-  return { sample: { name: basename(sample!), path: sample! }, photos: photosOf(dir, rest, onSkipped) };
+  const { sample, rest } = await splitSample(dir, await readablePhotosOf(dir));
+  if (rest.length === 0) throw new InputError('invalid_option', `The photo folder ${dir} has no JPEG or PNG photos to train on besides its sample, ${basename(sample)}.`, 'photos');
+  return { sample: { name: basename(sample), path: sample }, photos: photosOf(dir, rest, onSkipped) };
 }
 
 /**
- * The folder's sample: its first photo (by name), which training leaves out so that the network is
- * shown on a photo it never saw. The bot sends it as a training job's content for the same reason.
+ * The folder's sample: its first photo (by name) that decodes, which training leaves out so that the
+ * network is shown on a photo it never saw. The bot sends it as a training job's content for the same reason.
  */
 export async function sampleOfTrainingPhotos(dir: string): Promise<{ readonly name: string; readonly path: string }> {
-  const [path] = await readablePhotosOf(dir);
-  return { name: basename(path!), path: path! };
+  const { sample } = await splitSample(dir, await readablePhotosOf(dir));
+  return { name: basename(sample), path: sample };
+}
+
+/**
+ * The sample, decoded whole to be sure of it (one photo, unlike the folder: a damaged one would fail
+ * the training job that paints it as "the content image"), and the photos left to train on.
+ */
+async function splitSample(dir: string, paths: readonly string[]): Promise<{ readonly sample: string; readonly rest: readonly string[] }> {
+  for (const sample of paths) {
+    if (await decodesWhole(sample)) return { sample, rest: paths.filter((path) => path !== sample) };
+  }
+  throw new InputError('invalid_option', `None of the ${paths.length} photos in ${dir} can be decoded: give a folder of JPEG or PNG photos.`, 'photos');
 }
 
 /**
@@ -142,6 +153,16 @@ async function isDecodable(path: string): Promise<boolean> {
   try {
     const { width, height } = await sharp(path).metadata();
     return (width ?? 0) > 0 && (height ?? 0) > 0;
+  } catch {
+    return false;
+  }
+}
+
+async function decodesWhole(path: string): Promise<boolean> {
+  try {
+    // Shrunk as it is decoded: every byte is read, at a fraction of the cost of full size.
+    await sharp(path, { limitInputPixels: 100_000_000 }).resize(64, 64, { fit: 'inside' }).raw().toBuffer();
+    return true;
   } catch {
     return false;
   }
