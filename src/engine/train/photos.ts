@@ -31,7 +31,8 @@ export type OnSkippedPhoto = (message: string) => void;
 /**
  * The JPEG and PNG files of `dir` (not its subfolders), sorted so that a seed picks the same photos
  * on every machine; `exclude` leaves some out (the photo kept back for the before/after sheet).
- * Refuses, with a message saying why, a folder that is missing, empty, or has no photo that decodes.
+ * Refuses, with a message saying why, a folder that is missing, empty, or has no photo whose header
+ * reads; `onSkipped` is told of one whose pixels then do not decode.
  */
 export async function openTrainingPhotos(dir: string, exclude: readonly string[] = [], onSkipped?: OnSkippedPhoto): Promise<TrainingPhotos> {
   return photosOf(dir, await readablePhotosOf(dir, exclude), onSkipped);
@@ -92,7 +93,7 @@ async function photoFilesOf(dir: string, exclude: readonly string[] = []): Promi
 /** The paths of the folder's photos that decode, sorted; an `InputError` saying why when there are none. */
 async function readablePhotosOf(dir: string, exclude: readonly string[] = []): Promise<string[]> {
   const candidates = await photoFilesOf(dir, exclude);
-  const readable = (await Promise.all(candidates.map(async (path) => ((await isDecodable(path)) ? path : undefined)))).filter((path) => path !== undefined);
+  const readable = (await Promise.all(candidates.map(async (path) => ((await hasPictureHeader(path)) ? path : undefined)))).filter((path) => path !== undefined);
   if (readable.length === 0) throw new InputError('invalid_option', `None of the ${candidates.length} photos in ${dir} can be read as an image.`, 'photos');
   return readable;
 }
@@ -149,7 +150,8 @@ function photosOf(dir: string, paths: readonly string[], onSkipped?: OnSkippedPh
   };
 }
 
-async function isDecodable(path: string): Promise<boolean> {
+/** Whether the file's header reads as a picture's (its pixels are not decoded: see `photosOf`). */
+async function hasPictureHeader(path: string): Promise<boolean> {
   try {
     const { width, height } = await sharp(path).metadata();
     return (width ?? 0) > 0 && (height ?? 0) > 0;
@@ -158,6 +160,7 @@ async function isDecodable(path: string): Promise<boolean> {
   }
 }
 
+/** Whether every byte of the picture decodes. */
 async function decodesWhole(path: string): Promise<boolean> {
   try {
     // Shrunk as it is decoded: every byte is read, at a fraction of the cost of full size.
