@@ -80,10 +80,12 @@ describe('jobs while no worker runs', () => {
       await paintQueue.resume();
       expect((await waitForEnd(harness.events, harness.bot, third.jobId!)).type).toBe('succeeded');
 
-      // The last worker stopped (a deploy): said at once, as a warning, since nothing else fails.
+      // The last worker stopped (a deploy): a warning, since nothing else fails; once that has lasted a
+      // worker's heartbeat (after a Redis restart, workers announce themselves again within one).
       worker.child.kill('SIGTERM');
       await worker.exited();
       await expect.poll(() => harness.bot.engineProblem(), { timeout: 20_000 }).toBe('no impasto worker is taking jobs');
+      await expect.poll(() => logOf('any more').length, { timeout: 20_000 }).toBe(2);
       expect(logOf('any more')).toEqual([
         { level: 40, msg: 'no worker takes paint jobs any more: they wait for an `impasto worker` whose IMPASTO_WORKER_LANES includes paint' },
         { level: 40, msg: 'no worker takes fast jobs any more: they wait for an `impasto worker` whose IMPASTO_WORKER_LANES includes fast' },

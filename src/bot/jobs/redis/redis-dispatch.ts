@@ -8,8 +8,9 @@ import type { Dispatch, DispatchHooks, Dispatched, PaintEngine } from '../dispat
 import { EngineFailure } from '../engine-host.ts';
 import type { RunRequest } from '../engine-protocol.ts';
 import { byLane, JOB_LANES, type JobLane } from '../queue.ts';
-import { CANCELLED_REASON, countServing, INPUT_TTL_SECONDS, listWorkers, RedisConnections, keysFor, STALLED_REASON, INPUT_FAILURE_PREFIX, USER_FAILURE_PREFIX, type RedisKeys, type RemoteProgress, type RemoteResult, type WorkerInfo } from './remote-protocol.ts';
+import { CANCELLED_REASON, countServing, INPUT_TTL_SECONDS, listWorkers, RedisConnections, keysFor, STALLED_REASON, INPUT_FAILURE_PREFIX, USER_FAILURE_PREFIX, type RedisKeys, type RemoteProgress, type RemoteResult, type WorkerInfo, WORKER_HEARTBEAT_MS } from './remote-protocol.ts';
 import { fetchNetwork, publishNetwork } from './networks.ts';
+import { UnservedLanes } from './unserved-lanes.ts';
 import { downloadOutputs, uploadInputs } from './transfer.ts';
 
 /** How often every job in flight is checked against BullMQ, for what events missed during an outage. */
@@ -59,8 +60,8 @@ export class RedisDispatch implements Dispatch {
   private readonly runs = new Map<string, RemoteRun>();
   /** Workers alive per lane, as of the last sweep. */
   private engines: Readonly<Record<JobLane, number>> = byLane(() => 1);
-  /** Whether the workers have been counted once (the log tells a change from the first count). */
-  private counted = false;
+  /** What the log says of lanes no worker serves (a lane is warned of once that has lasted a heartbeat). */
+  private readonly unservedLanes = new UnservedLanes(WORKER_HEARTBEAT_MS);
   private readonly sweeper: NodeJS.Timeout;
   private readonly logger: Logger;
   private readonly trainedNetworksDir: string;
@@ -158,33 +159,12 @@ export class RedisDispatch implements Dispatch {
     for (const run of this.runs.values()) this.check(run);
     void listWorkers(this.redis, this.keys).then(
       (workers) => {
-        const counted = byLane((lane) => countServing(workers, lane));
-        this.reportServing(counted);
-        this.engines = counted;
-        this.counted = true;
+        this.engines = byLane((lane) => countServing(workers, lane));
+        for (const { level, fields, message } of this.unservedLanes.note(this.engines, Date.now())) this.logger[level](fields, message);
         this.notePaintEngine(workers);
       },
       (error: unknown) => this.logger.debug({ err: error }, 'could not count the workers'),
     );
-  }
-
-  /**
-   * Says in the log which lanes no worker serves, as first counted, and then each lane that loses its
-   * last worker (a warning: its jobs wait, with no error anywhere) or is served again.
-   */
-  private reportServing(counted: Readonly<Record<JobLane, number>>): void {
-    const howToServe = (lanes: string) => `they wait for an \`impasto worker\` whose IMPASTO_WORKER_LANES includes ${lanes}`;
-    if (!this.counted) {
-      const unserved = JOB_LANES.filter((lane) => counted[lane] === 0);
-      const lanes = new Intl.ListFormat('en', { type: 'disjunction' }).format(unserved);
-      if (unserved.length > 0) this.logger.info({ lanes: unserved }, `no worker takes ${lanes} jobs yet: ${howToServe(lanes)}`);
-      return;
-    }
-    for (const lane of JOB_LANES) {
-      const [before, now] = [this.engines[lane], counted[lane]];
-      if (before > 0 && now === 0) this.logger.warn({ lane }, `no worker takes ${lane} jobs any more: ${howToServe(lane)}`);
-      if (before === 0 && now > 0) this.logger.info({ lane, workers: now }, `${lane} jobs have a worker now`);
-    }
   }
 
   /** Tells `onPaintEngine` what the paint lane's workers run, when that is new. */

@@ -22,6 +22,7 @@ import {
   OUTPUT_TTL_SECONDS,
   INPUT_FAILURE_PREFIX,
   USER_FAILURE_PREFIX,
+  WORKER_HEARTBEAT_MS,
   WORKER_TTL_SECONDS,
   type RemoteJobData,
   type RemoteProgress,
@@ -196,7 +197,7 @@ export async function startWorker({ env, logger, engineUrl }: WorkerOptions): Pr
   });
   const announce = () => redis.set(keys.worker(name), JSON.stringify(describeSelf()), 'EX', WORKER_TTL_SECONDS).catch((error: unknown) => logger.debug({ err: error }, 'could not announce the worker'));
   await announce();
-  const heartbeat = setInterval(() => void announce(), (WORKER_TTL_SECONDS * 1000) / 3);
+  const heartbeat = setInterval(() => void announce(), WORKER_HEARTBEAT_MS);
 
   const metricsServer = env.IMPASTO_METRICS_PORT === undefined ? undefined : await serveMetrics(metrics.registry, { host: env.IMPASTO_METRICS_HOST, port: env.IMPASTO_METRICS_PORT }, logger);
   logger.info({ name, lanes: [...lanes.keys()], backend }, 'worker ready');
