@@ -82,7 +82,7 @@ export const INPUT_TTL_SECONDS = 7 * 24 * 3600;
 export const OUTPUT_TTL_SECONDS = 24 * 3600;
 /** A worker that has not refreshed its entry for this long is gone. */
 export const WORKER_TTL_SECONDS = 15;
-/** How often a worker refreshes it: three times in its lifetime, so one missed refresh loses nothing. */
+/** How often a worker refreshes it: three times within its TTL, so a late refresh or two lose nothing. */
 export const WORKER_HEARTBEAT_MS = (WORKER_TTL_SECONDS * 1000) / 3;
 
 /** The names of everything impasto keeps in Redis, under one prefix (`IMPASTO_REDIS_PREFIX`). */
