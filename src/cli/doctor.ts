@@ -19,7 +19,7 @@ import type { PlatformCheck } from '../adapters/connection-errors.ts';
 import { checkDiscord } from '../adapters/discord/check.ts';
 import { checkSlack } from '../adapters/slack/check.ts';
 import { dataDirsOf, freeBytesOf, networksDirOf } from '../bot/files.ts';
-import { JOB_LANES, type JobLane } from '../bot/jobs/queue.ts';
+import { byLane, JOB_LANES, type JobLane } from '../bot/jobs/queue.ts';
 import { countServing, keysFor, listWorkers } from '../bot/jobs/redis/remote-protocol.ts';
 import { readSettingsFile, settingsFileOf } from './env-file.ts';
 
@@ -200,16 +200,16 @@ async function examineRedis(env: RedisEnvironment): Promise<DoctorReport['redis'
       ...(eviction && eviction !== 'noeviction' ? [`maxmemory-policy is ${eviction}: Redis may evict a job or its files when full; set noeviction`] : []),
     ];
     const alive = await listWorkers(redis, keysFor(env.IMPASTO_REDIS_PREFIX));
-    const byLane = Object.fromEntries(JOB_LANES.map((lane) => [lane, countServing(alive, lane)])) as Record<JobLane, number>;
+    const serving = byLane((lane) => countServing(alive, lane));
     // A bot whose workers are all gone, or none of which trains, took jobs that wait: this says so before a user does.
-    const workers = alive.length === 0 ? 'no worker alive now (start one with `impasto worker`)' : `${alive.length} alive (${JOB_LANES.map((lane) => `${lane} ${byLane[lane]}`).join(', ')})`;
+    const workers = alive.length === 0 ? 'no worker alive now (start one with `impasto worker`)' : `${alive.length} alive (${JOB_LANES.map((lane) => `${lane} ${serving[lane]}`).join(', ')})`;
     return {
       configured: true,
       ok: true,
       version,
       persistence: aof ? `AOF${fsync ? `, appendfsync ${fsync}` : ''}` : 'no AOF',
       eviction,
-      workers: { alive: alive.length, byLane },
+      workers: { alive: alive.length, byLane: serving },
       note: `${warnings.length === 0 ? 'reachable' : `reachable, but ${warnings.join('; and ')}`}; jobs go to \`impasto worker\`s: ${workers}`,
     };
   } catch (error) {
