@@ -13,6 +13,8 @@ const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
 
 /** A crop's short side is drawn between 1 and this many times the crop (zooming in at random). */
 const MAX_ZOOM = 1.5;
+/** The largest photo decoded, in pixels (sharp refuses more, rather than take the memory). */
+const MAX_PHOTO_PIXELS = 100_000_000;
 /** Decoded photos kept, resized for cropping (at 256 px about 0.4 MB each). */
 const CACHE_SIZE = 512;
 
@@ -90,7 +92,7 @@ async function photoFilesOf(dir: string, exclude: readonly string[] = []): Promi
   return candidates;
 }
 
-/** The paths of the folder's photos that decode, sorted; an `InputError` saying why when there are none. */
+/** The paths of the folder's photos whose header reads, sorted; an `InputError` saying why when there are none. */
 async function readablePhotosOf(dir: string, exclude: readonly string[] = []): Promise<string[]> {
   const candidates = await photoFilesOf(dir, exclude);
   const readable = (await Promise.all(candidates.map(async (path) => ((await hasPictureHeader(path)) ? path : undefined)))).filter((path) => path !== undefined);
@@ -164,7 +166,7 @@ async function hasPictureHeader(path: string): Promise<boolean> {
 async function decodesWhole(path: string): Promise<boolean> {
   try {
     // Shrunk as it is decoded: every byte is read, at a fraction of the cost of full size.
-    await sharp(path, { limitInputPixels: 100_000_000 }).resize(64, 64, { fit: 'inside' }).raw().toBuffer();
+    await sharp(path, { limitInputPixels: MAX_PHOTO_PIXELS }).resize(64, 64, { fit: 'inside' }).raw().toBuffer();
     return true;
   } catch {
     return false;
@@ -173,5 +175,5 @@ async function decodesWhole(path: string): Promise<boolean> {
 
 /** The photo upright, as RGB, with its short side `shortSide`. */
 async function decodeShortSide(path: string, shortSide: number): Promise<RgbImage> {
-  return rgbImageOf(sharp(path, { limitInputPixels: 100_000_000 }).rotate().removeAlpha().toColourspace('srgb').resize(shortSide, shortSide, { fit: 'outside' }));
+  return rgbImageOf(sharp(path, { limitInputPixels: MAX_PHOTO_PIXELS }).rotate().removeAlpha().toColourspace('srgb').resize(shortSide, shortSide, { fit: 'outside' }));
 }
