@@ -162,6 +162,7 @@ export function createBot(options: BotOptions): Bot {
     trainedNetworksDir,
     liveJobs: () => [...store.queued(), ...store.running()],
     releaseNetwork: (name) => runtime.releaseNetwork(name),
+    tellOperator: (message) => logger.warn(message),
     onCleanUpError: (error) => logger.warn({ err: error }, 'could not delete a removed style’s trained network; trying again after the next job'),
   });
   queue.onEvent((event) => training.handleJobEvent(event));

@@ -188,13 +188,40 @@ describe('training photos in chat', () => {
     const bare = await startTestBot({ ...TINY, IMPASTO_TRAINING_PHOTOS_DIR: empty });
     try {
       await addStyle(bare, 'starry');
-      expect((await bare.bot.execute('style train', { name: 'starry' }, moderator)).text).toMatch(/no JPEG or PNG photos/);
-      // Said at the start too, in the operator's log: they read that before a moderator asks.
-      const warnings = bare.logLines.filter((line) => line.includes('"level":40') && line.includes('IMPASTO_TRAINING_PHOTOS_DIR'));
-      expect(warnings.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual([`IMPASTO_TRAINING_PHOTOS_DIR: The photo folder ${empty} has no JPEG or PNG photos to train on. /style train refuses until it can be used.`]);
+      // The folder's path is the operator's: the moderator is told whose it is to mend, the log why.
+      expect((await bare.bot.execute('style train', { name: 'starry' }, moderator)).text).toBe('Training cannot start: this bot’s training photos cannot be used right now (its operator’s log says why).');
+      const warnings = bare.logLines.filter((line) => line.includes('"level":40') && line.includes(empty)).map((line) => (JSON.parse(line) as { msg: string }).msg);
+      expect(warnings).toEqual([
+        // Said at the start too: the operator reads that before a moderator asks.
+        `IMPASTO_TRAINING_PHOTOS_DIR: The photo folder ${empty} has no JPEG or PNG photos to train on. /style train refuses until it can be used.`,
+        `/style train refused: The photo folder ${empty} has no JPEG or PNG photos to train on.`,
+      ]);
     } finally {
       await bare.stop();
       await rm(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('fails a training whose photos, but for the sample, do not decode: with no path for the moderator, and the folder in the log', async () => {
+    const damaged = await mkdtemp(join(tmpdir(), 'impasto-damaged-photos-'));
+    await copyFile(sharedImagePath('content_tubingen.jpg'), join(damaged, 'a-sample.jpg'));
+    const bytes = await readFile(sharedImagePath('content_person.jpg'));
+    await writeFile(join(damaged, 'b-truncated.jpg'), bytes.subarray(0, bytes.length / 2));
+    const harness = await startTestBot({ ...TINY, IMPASTO_TRAINING_PHOTOS_DIR: damaged });
+    try {
+      await addStyle(harness, 'starry');
+      const reply = await harness.bot.execute('style train', { name: 'starry' }, moderator);
+      const ended = await waitForEnd(harness.events, harness.bot, reply.jobId!);
+      expect(ended.type === 'failed' ? ended.message : ended.type).toBe('The training photos here cannot be used (the operator’s log says why).');
+      expect(messageForJob(harness.bot.job(reply.jobId!)!).text).not.toContain(damaged);
+      const warnings = harness.logLines.map((line) => JSON.parse(line) as { level: number; msg: string; jobId?: string }).filter((line) => line.level === 40 && line.jobId === reply.jobId);
+      expect(warnings.map((line) => line.msg)).toEqual([
+        `skipped the training photo b-truncated.jpg: it could not be decoded (damaged or truncated, or removed from ${damaged}); training goes on with the others`,
+        `None of the 1 photos in ${damaged} can be decoded any more: give a folder of JPEG or PNG photos.`,
+      ]);
+    } finally {
+      await harness.stop();
+      await rm(damaged, { recursive: true, force: true });
     }
   });
 });

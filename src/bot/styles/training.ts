@@ -36,6 +36,8 @@ export interface StyleTrainingDeps {
   readonly liveJobs: () => readonly Job[];
   /** Drops the engines' shared copy of a network (Redis's; nothing for local engines). */
   readonly releaseNetwork: (name: string) => Promise<void>;
+  /** Tells the operator's log what only they can mend (the training photo folder). */
+  readonly tellOperator: (message: string) => void;
   /** Where a failed clean-up is reported (it is tried again after the next job). */
   readonly onCleanUpError: (error: unknown) => void;
 }
@@ -63,7 +65,9 @@ export class StyleTraining {
     this.submitting.add(saveAs);
     try {
       const sample = await sampleOfTrainingPhotos(photosDir).catch((error: unknown) => {
-        throw new BotError('invalid_option', `Training cannot start: ${error instanceof Error ? error.message : String(error)}`, 'name');
+        // The folder and its path are the operator's: they read why in the log, the moderator that it is theirs to mend.
+        this.deps.tellOperator(`/style train refused: ${error instanceof Error ? error.message : String(error)}`);
+        throw new BotError('invalid_option', 'Training cannot start: this bot’s training photos cannot be used right now (its operator’s log says why).', 'name');
       });
       const entry = await this.deps.queue.submit(requester, async () => {
         // The job's own copy of the sample, as every job has of its photo.

@@ -6,7 +6,7 @@ import { trainedNetworkName, parseOptions, schemaOf } from '../option-spec.ts';
 import { openTrainingPhotosWithSample } from '../train/photos.ts';
 import { renderBeforeAfterSheet } from '../train/sheet.ts';
 import { cropToMultipleOf4, trainStyleNetwork } from '../train/trainer.ts';
-import type { EngineMethod } from './method.ts';
+import type { EngineMethod, MethodContext } from './method.ts';
 import { TRAIN_METHOD_OPTIONS } from './options.ts';
 import { makeFolder } from '../../make-folder.ts';
 
@@ -30,7 +30,7 @@ export const trainMethod: EngineMethod = {
     const painting = inputs.styles[0]?.image;
     if (!painting) throw new InputError('invalid_option', 'Training needs the painting as its style.', 'style');
     // The job's content is the bot's copy of the folder's sample: training leaves that photo out.
-    const { photos } = await openTrainingPhotosWithSample(context.trainingPhotosDir, context.warn);
+    const { photos } = await openTrainingPhotosWithSample(context.trainingPhotosDir, context.warn).catch(tellOperatorOfFolder(context));
     const sample = cropToMultipleOf4(await resizeToLongSide(inputs.content, options.size * 2));
     await makeFolder(stateDir);
     const frames: RgbImage[] = [sample];
@@ -45,7 +45,7 @@ export const trainMethod: EngineMethod = {
           onProgress?.({ iteration: progress.step, totalIterations: progress.totalSteps, elapsedMs: progress.elapsedMs, etaMs: progress.etaMs, terms: progress.losses, frame: progress.sample });
         },
       },
-    );
+    ).catch(tellOperatorOfFolder(context));
     const { steps, seed, size, batch, styleSize, strength, learningRate, from } = options;
     await saveTrainedNetwork(trainedNetworksDirOf(context.trainedNetworksDir), name, result.parameters, { styleImage: name, steps, trainedAt: new Date().toISOString(), options: { seed, size, batch, styleSize, strength, learningRate, from } });
     if (result.sample && frames.at(-1) !== result.sample) frames.push(result.sample);
@@ -53,3 +53,16 @@ export const trainMethod: EngineMethod = {
     return { image, frames, iterations: steps, elapsedMs: result.elapsedMs, history: result.history };
   },
 };
+
+/**
+ * A photo folder that cannot be used (missing, empty, or none of it decodes) is the operator's to
+ * mend, and its path is theirs: the whole message goes to their log, and the job fails with one that
+ * names no path, for whoever asked for the training.
+ */
+function tellOperatorOfFolder(context: MethodContext): (error: unknown) => never {
+  return (error) => {
+    if (!(error instanceof InputError) || error.field !== 'photos') throw error;
+    context.warn?.(error.message);
+    throw new InputError('invalid_option', 'The training photos here cannot be used (the operator’s log says why).', 'photos');
+  };
+}
