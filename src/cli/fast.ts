@@ -20,11 +20,11 @@ import { PAINTING_ENVIRONMENT } from './environment.ts';
  * this command reads them from); else a painting named as the bot takes it is painted by its
  * network, as the bot paints that style fast: a shipped painting's (`the-scream`: `scream`), and
  * once a bot has run, one its library links, a network it trained included (read from the bot's
- * folder of networks, which the returned `trainedNetworksDir` then is). A painting with none is
- * refused saying how to paint it; anything else, with the names it may have meant; no --network, or
- * an empty one, naming the flag.
+ * folder of networks, the returned `libraryNetworksDir`, beside this command's own). A painting
+ * with none is refused saying how to paint it; anything else, with the names it may have meant; no
+ * --network, or an empty one, naming the flag.
  */
-async function withNetworksByName(options: Record<string, unknown>, configuredDir: string | undefined): Promise<{ options: Record<string, unknown>; trainedNetworksDir: string | undefined }> {
+async function withNetworksByName(options: Record<string, unknown>, configuredDir: string | undefined): Promise<{ options: Record<string, unknown>; libraryNetworksDir?: string }> {
   // The engine's refusal of none named neither the flag nor the names this command takes.
   for (const key of ['network', 'backgroundNetwork'] as const) {
     const missing = key === 'network' && options[key] === undefined;
@@ -33,7 +33,7 @@ async function withNetworksByName(options: Record<string, unknown>, configuredDi
     }
   }
   const named = (['network', 'backgroundNetwork'] as const).filter((key) => typeof options[key] === 'string' && !namesNetwork(options[key], FAST_NETWORKS));
-  if (named.length === 0) return { options, trainedNetworksDir: configuredDir };
+  if (named.length === 0) return { options };
   const trainedHere = installedTrainedNetworks(configuredDir);
   const trainedAs = (name: string) => (trainedHere.has(trainedNetworkOption(name)) ? trainedNetworkOption(name) : undefined);
   // The library's code, and its settings, only for a name.
@@ -63,7 +63,7 @@ async function withNetworksByName(options: Record<string, unknown>, configuredDi
   const networks = named.map((key) => [key, networkOf(key)] as const);
   // A trained network not among this command's own came from the bot's library: read from the bot's folder.
   const fromBot = networks.some(([, network]) => trainedNetworkName(network) !== undefined && !trainedHere.has(network));
-  return { options: { ...options, ...Object.fromEntries(networks) }, trainedNetworksDir: fromBot ? networksDir : configuredDir };
+  return { options: { ...options, ...Object.fromEntries(networks) }, ...(fromBot ? { libraryNetworksDir: networksDir } : {}) };
 }
 
 /** The names of trained networks, as `impasto train-style` saved them (`trained:starry-night` → `starry-night`). */
@@ -93,8 +93,8 @@ export async function paintWithNetwork(contentPath: string, flags: Record<string
   const clip = await readClip(contentBytes, env);
   const segmentationDir = env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR;
   const segmenter = lazySegmenter(segmentationDir, () => chooseBackend(env.IMPASTO_BACKEND));
-  const { options, trainedNetworksDir } = await withNetworksByName(engineOptionsOfFlags(FAST_OPTIONS, flags), env.IMPASTO_TRAINED_NETWORKS_DIR);
-  const context = { engine: () => Promise.reject(new Error('the fast method needs no VGG engine')), fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, trainedNetworksDir, segmenter };
+  const { options, libraryNetworksDir } = await withNetworksByName(engineOptionsOfFlags(FAST_OPTIONS, flags), env.IMPASTO_TRAINED_NETWORKS_DIR);
+  const context = { engine: () => Promise.reject(new Error('the fast method needs no VGG engine')), fastWeightsDir: env.IMPASTO_FAST_WEIGHTS_DIR, trainedNetworksDir: env.IMPASTO_TRAINED_NETWORKS_DIR, libraryNetworksDir, segmenter };
   checkFlags(FAST_OPTIONS, options);
   if (needsSegmentation({ mask: false, target: options.target as Target | undefined, split: false })) checkSegmentationModel(segmentationDir);
   const output = outputOf(flags.output as string | undefined, clip);

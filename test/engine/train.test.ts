@@ -9,6 +9,7 @@ import { loadFastNetwork, runFastNetwork } from '../../src/engine/fast/network.t
 import { onnxFastRunner } from '../../src/engine/fast/runner.ts';
 import { deleteTrainedNetwork, loadTrainedNetwork, networkOfParameters, saveTrainedNetwork } from '../../src/engine/fast/trained.ts';
 import { resizeExactly } from '../../src/engine/image.ts';
+import { loadNamedNetwork } from '../../src/engine/methods/fast.ts';
 import { readCheckpoint } from '../../src/engine/train/checkpoint.ts';
 import { buildTrainingBackwardGraph, buildTrainingForwardGraph } from '../../src/engine/train/network-graph.ts';
 import { openTrainingPhotos, sampleOfTrainingPhotos } from '../../src/engine/train/photos.ts';
@@ -152,6 +153,19 @@ describe('training a style network', () => {
     expect(painted.data).toEqual((await runFastNetwork(ort, networkOfParameters('same', 'Starry Night', parameters), photo)).data);
     await writeFile(join(dir, 'networks', 'starry.f32.bin'), Buffer.alloc(layout.size * 4));
     await expect(loadTrainedNetwork(join(dir, 'networks'), 'starry')).rejects.toThrow(/does not match/);
+  });
+
+  it('reads a trained network from the library’s folder only where its own folder lacks it (`impasto fast`: a bot’s network beside its own)', async () => {
+    const [own, library] = [join(dir, 'own-networks'), join(dir, 'library-networks')];
+    const save = (folder: string, name: string, styleImage: string, seed: number) => saveTrainedNetwork(folder, name, initialParameters(layout, seed), { styleImage, steps: 1, trainedAt: new Date(0).toISOString(), options: {} });
+    await save(own, 'mine', 'mine', 5);
+    await save(library, 'theirs', 'theirs', 6);
+    await save(library, 'mine', 'the library’s mine', 7);
+    const both = { trainedNetworksDir: own, libraryNetworksDir: library };
+    expect((await loadNamedNetwork(both, 'trained:mine')).styleImage).toBe('mine');
+    expect((await loadNamedNetwork(both, 'trained:theirs')).styleImage).toBe('theirs');
+    await expect(loadNamedNetwork({ trainedNetworksDir: own }, 'trained:theirs')).rejects.toThrow(`There is no trained network "theirs" in ${own}.`);
+    await expect(loadNamedNetwork(both, 'trained:nowhere')).rejects.toThrow(`There is no trained network "nowhere" in ${own}.`);
   });
 
   it('deletes only a network’s own files: a name with a path in it is refused (a worker deletes what Redis names)', async () => {

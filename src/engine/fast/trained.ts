@@ -48,6 +48,12 @@ function pathsOf(dir: string, name: string): { weights: string; description: str
   return { weights: join(dir, `${name}.f32.bin`), description: join(dir, `${name}.json`) };
 }
 
+/** Whether `dir` holds the trained network `name`, its weights and its description. */
+export function hasTrainedNetwork(dir: string, name: string): boolean {
+  const paths = pathsOf(dir, name);
+  return existsSync(paths.description) && existsSync(paths.weights);
+}
+
 /** The networks trained in `dir`, as the fast method names them (`trained:<name>`). */
 export function installedTrainedNetworks(dir: string | undefined): Set<string> {
   const folder = trainedNetworksDirOf(dir);

@@ -2,7 +2,7 @@ import { preserveContentColors } from '../color.ts';
 import { blendWithMask, checkMaskShape, maskFromImage } from '../mask.ts';
 import { InputError, throwIfAborted } from '../errors.ts';
 import { FAST_NETWORKS, loadFastNetwork, locateFastWeights, type FastNetwork, type FastNetworkName } from '../fast/network.ts';
-import { loadTrainedNetwork, trainedNetworksDirOf } from '../fast/trained.ts';
+import { hasTrainedNetwork, loadTrainedNetwork, trainedNetworksDirOf } from '../fast/trained.ts';
 import { onnxFastRunner, type FastRunner } from '../fast/runner.ts';
 import { GIF_MAX_SIDE } from '../gif.ts';
 import { resizeExactly, resizeToLongSide, type RgbImage } from '../image.ts';
@@ -79,7 +79,7 @@ export async function paintSplitWithNetworks(context: NetworkContext, photo: Rgb
 }
 
 /** Where the networks are and what runs them. */
-type NetworkContext = Pick<MethodContext, 'fastWeightsDir' | 'trainedNetworksDir' | 'fastRunner'>;
+type NetworkContext = Pick<MethodContext, 'fastWeightsDir' | 'trainedNetworksDir' | 'libraryNetworksDir' | 'fastRunner'>;
 
 /** The network a job names (pretrained, or `trained:<name>`), or an `InputError` that lists them (fast and best share it). */
 export function networkNamed(value: unknown, field = 'network'): string {
@@ -92,8 +92,15 @@ export function networkNamed(value: unknown, field = 'network'): string {
 /** A network by name: a pretrained one (checked against the manifest) or one trained here (against its description). */
 export function loadNamedNetwork(context: NetworkContext, name: string): Promise<FastNetwork> {
   const trained = trainedNetworkName(name);
-  if (trained) return loadTrainedNetwork(trainedNetworksDirOf(context.trainedNetworksDir), trained);
+  if (trained) return loadTrainedNetwork(folderOfTrainedNetwork(context, trained), trained);
   return loadFastNetwork(locateFastWeights(context.fastWeightsDir), name as FastNetworkName);
+}
+
+/** The folder that holds trained network `name`: the context's own, else the library's where only that has it. */
+function folderOfTrainedNetwork(context: NetworkContext, name: string): string {
+  const own = trainedNetworksDirOf(context.trainedNetworksDir);
+  const library = context.libraryNetworksDir;
+  return library !== undefined && !hasTrainedNetwork(own, name) && hasTrainedNetwork(library, name) ? library : own;
 }
 
 /** The network's picture of `photo`, at the photo's size, on the context's runner (onnxruntime by default). */

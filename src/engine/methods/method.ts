@@ -68,6 +68,11 @@ export interface MethodContext {
   readonly fastWeightsDir?: string | undefined;
   /** IMPASTO_TRAINED_NETWORKS_DIR: networks trained here (`trained:<name>`); weights/cache/trained by default. */
   readonly trainedNetworksDir?: string | undefined;
+  /**
+   * A bot's folder of networks, looked in for a trained network that `trainedNetworksDir` lacks: for
+   * `impasto fast` painting a library style the bot trained beside a network of the command's own.
+   */
+  readonly libraryNetworksDir?: string | undefined;
   /** What runs those networks (chosen once per process); onnxruntime when not given. */
   readonly fastRunner?: (() => Promise<FastRunner>) | undefined;
   /** What training runs on (onnxruntime and the VGG arrays), loaded when a training job first asks. */
