@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -8,7 +8,7 @@ import type { UploadedImage } from '../../src/bot/commands/types.ts';
 import { messageForJob } from '../../src/bot/job-messages.ts';
 import type { JobEvent } from '../../src/bot/jobs/queue.ts';
 import { contextFor, startTestBot, waitForEnd, waitForEvent } from '../helpers/bot.ts';
-import { sharedImagePath } from '../helpers/shared.ts';
+import { sharedImagePath, writeTruncatedPhoto } from '../helpers/shared.ts';
 
 /**
  * `/style train` end to end: the real bot, its three engine processes (the training lane's
@@ -27,8 +27,7 @@ beforeAll(async () => {
   for (const name of ['content_beach_kites.jpg', 'content_dog.jpg', 'content_person.jpg']) await symlink(sharedImagePath(name), join(photosDir, name));
   // One the operator's folder should not hold: its header reads, its pixels do not. First by name, it
   // is not the sample (whose job would fail), and training skips it and says so.
-  const bytes = await readFile(sharedImagePath('content_person.jpg'));
-  await writeFile(join(photosDir, '0-truncated.jpg'), bytes.subarray(0, bytes.length / 2));
+  await writeTruncatedPhoto('content_person.jpg', join(photosDir, '0-truncated.jpg'));
 });
 afterAll(async () => {
   await rm(photosDir, { recursive: true, force: true });
@@ -205,8 +204,7 @@ describe('training photos in chat', () => {
   it('fails a training whose photos, but for the sample, do not decode: with no path for the moderator, and the folder in the log', async () => {
     const damaged = await mkdtemp(join(tmpdir(), 'impasto-damaged-photos-'));
     await copyFile(sharedImagePath('content_tubingen.jpg'), join(damaged, 'a-sample.jpg'));
-    const bytes = await readFile(sharedImagePath('content_person.jpg'));
-    await writeFile(join(damaged, 'b-truncated.jpg'), bytes.subarray(0, bytes.length / 2));
+    await writeTruncatedPhoto('content_person.jpg', join(damaged, 'b-truncated.jpg'));
     const harness = await startTestBot({ ...TINY, IMPASTO_TRAINING_PHOTOS_DIR: damaged });
     try {
       await addStyle(harness, 'starry');

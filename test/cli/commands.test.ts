@@ -1,10 +1,10 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runImpastoPrinting } from '../helpers/app.ts';
-import { SHARED_FAST_DIR, sharedImagePath } from '../helpers/shared.ts';
+import { SHARED_FAST_DIR, sharedImagePath, writeTruncatedPhoto } from '../helpers/shared.ts';
 
 const FORBID_IMPORTS = fileURLToPath(new URL('../helpers/forbid-imports.mjs', import.meta.url));
 /** What the bot's side loads: the chat platforms' clients and the distributed queue. */
@@ -96,8 +96,7 @@ describe('the command line loads only the command it runs', () => {
     // Its header is whole, so only decoding it finds the damage (which came after the engine had started).
     const scratch = await mkdtemp(join(tmpdir(), 'impasto-cli-damaged-'));
     const damaged = join(scratch, 'half.jpg');
-    const bytes = await readFile(photo);
-    await writeFile(damaged, bytes.subarray(0, bytes.length / 2));
+    await writeTruncatedPhoto('content_dog.jpg', damaged);
     const refusals: [readonly string[], string][] = [
       [['stylize', photo, 'no-such-painting.jpg'], 'Cannot read the style image no-such-painting.jpg: there is no such file or folder.'],
       [['stylize', photo, sharedImagePath('style_udnie.jpg'), '--size', '9999'], '--size must be at most 2048.'],

@@ -17,7 +17,7 @@ import { renderBeforeAfterSheet } from '../../src/engine/train/sheet.ts';
 import { initialParameters, trainStyleNetwork, type TrainContext } from '../../src/engine/train/trainer.ts';
 import { createTrainContext } from '../../src/engine/train/choose.ts';
 import { createRandom } from '../../src/engine/random.ts';
-import { loadSharedImage, SHARED_FAST_DIR, SHARED_VGG_DIR, sharedImagePath } from '../helpers/shared.ts';
+import { loadSharedImage, SHARED_FAST_DIR, SHARED_VGG_DIR, sharedImagePath, writeTruncatedPhoto } from '../helpers/shared.ts';
 
 const layout = parameterLayoutOf(readFastManifest().layers);
 let dir: string;
@@ -209,8 +209,7 @@ describe('training photos', () => {
     // An hour of training ended with sharp's "VipsJpeg: premature end of JPEG image" at the step that drew it.
     const folder = join(dir, 'one-truncated');
     await mkdir(folder);
-    const bytes = await readFile(sharedImagePath('content_person.jpg'));
-    await writeFile(join(folder, 'a-truncated.jpg'), bytes.subarray(0, bytes.length / 2));
+    await writeTruncatedPhoto('content_person.jpg', join(folder, 'a-truncated.jpg'));
     await symlink(sharedImagePath('content_dog.jpg'), join(folder, 'b-dog.jpg'));
     const said: string[] = [];
     const photos = await openTrainingPhotos(folder, [], (message) => said.push(message));
@@ -225,7 +224,7 @@ describe('training photos', () => {
 
     const none = join(dir, 'all-truncated');
     await mkdir(none);
-    await writeFile(join(none, 'half.jpg'), bytes.subarray(0, bytes.length / 2));
+    await writeTruncatedPhoto('content_person.jpg', join(none, 'half.jpg'));
     const nothing = await openTrainingPhotos(none);
     await expect(nothing.crop(0, 32, createRandom(7))).rejects.toThrow(new InputError('invalid_option', `None of the 1 photos in ${none} can be decoded any more: give a folder of JPEG or PNG photos.`, 'photos'));
     await expect(sampleOfTrainingPhotos(none)).rejects.toThrow(new InputError('invalid_option', `None of the 1 photos in ${none} can be decoded: give a folder of JPEG or PNG photos.`, 'photos'));

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeImage, type RgbImage } from '../../src/engine/image.ts';
@@ -14,6 +14,12 @@ export const SHARED_SEGMENTATION_DIR = join(SHARED_DIR, 'weights', 'segmentation
 
 export function sharedImagePath(name: string): string {
   return join(SHARED_DIR, 'images', name);
+}
+
+/** Writes the first half of shared photo `name` to `path`: its header reads, its pixels do not (a truncated download). */
+export async function writeTruncatedPhoto(name: string, path: string): Promise<void> {
+  const bytes = await readFile(sharedImagePath(name));
+  await writeFile(path, bytes.subarray(0, bytes.length / 2));
 }
 
 export async function loadSharedImage(name: string): Promise<RgbImage> {
