@@ -55,8 +55,13 @@ export async function openTrainingPhotosWithSample(dir: string, onSkipped?: OnSk
  * network is shown on a photo it never saw. The bot sends it as a training job's content for the same reason.
  */
 export async function sampleOfTrainingPhotos(dir: string): Promise<{ readonly name: string; readonly path: string }> {
-  const { sample } = await splitSample(dir, await readablePhotosOf(dir));
-  return { name: basename(sample), path: sample };
+  // Found without reading every photo's header first: the bot asks as a moderator waits, and that
+  // took 0.25–0.3 ms a photo (about half a minute for MS COCO’s 118,000). A photo that decodes whole has
+  // a header that reads, so this is the photo the engine's `splitSample` finds.
+  const sample = await firstWholePhoto(await photoFilesOf(dir));
+  if (sample) return { name: basename(sample), path: sample };
+  // None: refused in the engine's words (the headers say whether they are pictures at all).
+  throw noPhotoDecodes(dir, (await readablePhotosOf(dir)).length);
 }
 
 /**
@@ -64,10 +69,21 @@ export async function sampleOfTrainingPhotos(dir: string): Promise<{ readonly na
  * the training job that paints it as "the content image"), and the photos left to train on.
  */
 async function splitSample(dir: string, paths: readonly string[]): Promise<{ readonly sample: string; readonly rest: readonly string[] }> {
-  for (const sample of paths) {
-    if (await decodesWhole(sample)) return { sample, rest: paths.filter((path) => path !== sample) };
+  const sample = await firstWholePhoto(paths);
+  if (!sample) throw noPhotoDecodes(dir, paths.length);
+  return { sample, rest: paths.filter((path) => path !== sample) };
+}
+
+/** The first of `paths` that decodes whole, in their order. */
+async function firstWholePhoto(paths: readonly string[]): Promise<string | undefined> {
+  for (const path of paths) {
+    if (await decodesWhole(path)) return path;
   }
-  throw new InputError('invalid_option', `None of the ${paths.length} photos in ${dir} can be decoded: give a folder of JPEG or PNG photos.`, 'photos');
+  return undefined;
+}
+
+function noPhotoDecodes(dir: string, count: number): InputError {
+  return new InputError('invalid_option', `None of the ${count} photos in ${dir} can be decoded: give a folder of JPEG or PNG photos.`, 'photos');
 }
 
 /**
