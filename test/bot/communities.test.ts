@@ -112,6 +112,29 @@ describe('fair sharing between communities', () => {
   });
 });
 
+describe('limits in a Discord direct message, a community of one', () => {
+  let alone: Awaited<ReturnType<typeof startTestBot>>;
+  beforeAll(async () => {
+    // Each person's limits are set above the community's, which a person alone can never pass.
+    alone = await startTestBot({ IMPASTO_MAX_SIZE: '64', IMPASTO_MAX_ITERATIONS: '300', IMPASTO_MAX_QUEUED_PER_USER: '5', IMPASTO_MAX_QUEUED_PER_COMMUNITY: '1', IMPASTO_DAILY_JOBS_PER_USER: '50', IMPASTO_DAILY_JOBS_PER_COMMUNITY: '2' });
+  });
+  afterAll(() => alone.stop());
+  const inDirectMessage = () => ({ ...contextFor('dan', { platform: 'discord', community: 'discord:dm-dan' }), direct: { ofCommunity: false } });
+
+  it('are told as the person’s own, never as a server’s', async () => {
+    const running = await alone.bot.execute('stylize', { content: photo, style: painting, iterations: 300 }, inDirectMessage());
+    await waitForEvent(alone.events, alone.bot, (event) => event.job.id === running.jobId && event.type === 'started');
+    const waiting = await alone.bot.execute('stylize', { content: photo, style: painting, iterations: 2 }, inDirectMessage());
+    expect(waiting.refusal).toBeUndefined();
+    const refused = await alone.bot.execute('stylize', { content: photo, style: painting, iterations: 2 }, inDirectMessage());
+    expect(refused.text).toBe('You already have 1 job waiting; the limit is 1 per person. Wait for one to finish, or cancel one.');
+    for (const reply of [waiting, running]) await alone.bot.execute('cancel', { job: reply.jobId! }, inDirectMessage());
+    await alone.bot.idle();
+    const third = await alone.bot.execute('stylize', { content: photo, style: painting, iterations: 2 }, inDirectMessage());
+    expect(third.text).toMatch(/^You have made 2 pictures in the last 24 hours, the most one person may; your next one can start in /);
+  });
+});
+
 describe('community settings', () => {
   it('let a server’s moderators lower its limits and let everyone add styles, for that server only', async () => {
     const refusedToMember = await harness.bot.execute('settings', { max_size: 64 }, inA('alice'));

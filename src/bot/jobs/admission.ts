@@ -18,6 +18,19 @@ export interface AdmissionLimits {
 const DAY_MS = 86_400_000;
 
 /**
+ * A person's limits held to their community's, which they can never pass anyway. A person is then
+ * always told of their own limit first where they are alone with the bot: a Discord direct message
+ * is a community of one, and "This server already has 2 jobs waiting" would name a server there.
+ */
+function withPersonalLimitsWithinCommunities(limits: AdmissionLimits): AdmissionLimits {
+  return {
+    ...limits,
+    maxQueuedPerUser: Math.min(limits.maxQueuedPerUser, limits.maxQueuedPerCommunity),
+    dailyJobsPerUser: Math.min(limits.dailyJobsPerUser, limits.dailyJobsPerCommunity),
+  };
+}
+
+/**
  * Who may queue another job. A place is reserved before anything slow happens (decoding and storing
  * the user's images), so simultaneous requests cannot all pass the checks before any of them is
  * counted; the reservation is released once the job is stored (and counted) or refused.
@@ -25,12 +38,15 @@ const DAY_MS = 86_400_000;
 export class Admission {
   /** Places promised to admitted jobs whose files are still being prepared. */
   private readonly reserved: { readonly user: string; readonly community: string }[] = [];
+  private readonly limits: AdmissionLimits;
 
   constructor(
     private readonly store: JobStore,
-    private readonly limits: AdmissionLimits,
+    limits: AdmissionLimits,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.limits = withPersonalLimitsWithinCommunities(limits);
+  }
 
   /**
    * Throws the `BotError` that `reserve` would, taking no place: asked before a member's picture is
