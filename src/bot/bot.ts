@@ -49,6 +49,7 @@ import { installedNetworks } from '../engine/fast/trained.ts';
 import { importStyles } from './styles/import.ts';
 import { StyleLibrary } from './styles/library.ts';
 import { SavedStyles } from './styles/saved.ts';
+import { messageOf } from '../error-message.ts';
 
 
 export interface BotOptions {
@@ -288,7 +289,7 @@ export function createBot(options: BotOptions): Bot {
       }
       if (env.IMPASTO_TRAINING_PHOTOS_DIR) {
         // Not a reason to stop: only /style train needs it, and it says the same to the moderator.
-        await checkTrainingFolder(env.IMPASTO_TRAINING_PHOTOS_DIR).catch((error: unknown) => logger.warn(`IMPASTO_TRAINING_PHOTOS_DIR: ${error instanceof Error ? error.message : String(error)} /style train refuses until it can be used.`));
+        await checkTrainingFolder(env.IMPASTO_TRAINING_PHOTOS_DIR).catch((error: unknown) => logger.warn(`IMPASTO_TRAINING_PHOTOS_DIR: ${messageOf(error)} /style train refuses until it can be used.`));
       }
       await runtime.start();
       contests.resume();

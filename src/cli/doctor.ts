@@ -22,6 +22,7 @@ import { dataDirsOf, freeBytesOf, networksDirOf } from '../bot/files.ts';
 import { byLane, JOB_LANES, type JobLane } from '../bot/jobs/queue.ts';
 import { countServing, keysFor, listWorkers } from '../bot/jobs/redis/remote-protocol.ts';
 import { readSettingsFile, settingsFileOf } from './env-file.ts';
+import { messageOf } from '../error-message.ts';
 
 /**
  * `impasto doctor`: what this machine can use, and why not, in one place: the TensorFlow.js backend
@@ -101,7 +102,7 @@ async function examineEngine(env: EngineEnvironment): Promise<DoctorReport['engi
     const objective = await chooseObjectiveEngine(env.IMPASTO_ENGINE, choice.name);
     return { ok: true, backend: choice.name, objective: objective.ort ? 'onnxruntime' : 'TensorFlow.js', reasons: [...choice.reasons, objective.reason] };
   } catch (error) {
-    return { ok: false, reasons: [error instanceof Error ? error.message : String(error)] };
+    return { ok: false, reasons: [messageOf(error)] };
   }
 }
 
@@ -120,7 +121,7 @@ async function examineWeights(env: EngineEnvironment & DataEnvironment): Promise
     const full = VGG19_LAYERS.every((layer) => layers.includes(layer));
     vgg19 = { ok: true, dir, layers, note: full ? 'the full set' : `blocks up to ${layers.at(-1)} only: the full set needs \`npx impasto weights download\` (internet, once)` };
   } catch (error) {
-    vgg19 = { ok: false, note: error instanceof Error ? error.message : String(error) };
+    vgg19 = { ok: false, note: messageOf(error) };
   }
   return {
     vgg19,
@@ -140,14 +141,14 @@ function examineTrainedNetworks(env: EngineEnvironment & DataEnvironment): Train
 async function examineTraining(env: EngineEnvironment): Promise<DoctorReport['training']> {
   const engine = await chooseTrainingEngine({ backend: env.IMPASTO_BACKEND, engine: env.IMPASTO_ENGINE }).then(
     (choice) => choice.reasons.at(-1)!.replace(/^training: /, ''),
-    (error: unknown) => `none (${error instanceof Error ? error.message : String(error)})`,
+    (error: unknown) => `none (${messageOf(error)})`,
   );
   if (!env.IMPASTO_TRAINING_PHOTOS_DIR) return { ok: false, note: 'IMPASTO_TRAINING_PHOTOS_DIR is not set: /style train is off (`impasto train-style` takes a folder of its own)', engine };
   try {
     const photos = await openTrainingPhotos(env.IMPASTO_TRAINING_PHOTOS_DIR);
     return { ok: true, note: `${photos.paths.length} photos in ${env.IMPASTO_TRAINING_PHOTOS_DIR} (the first is kept out, as the sample)${photos.paths.length < 1000 ? '; a few thousand train better' : ''}`, engine };
   } catch (error) {
-    return { ok: false, note: error instanceof Error ? error.message : String(error), engine };
+    return { ok: false, note: messageOf(error), engine };
   }
 }
 
@@ -166,7 +167,7 @@ function examineData(env: DataEnvironment): DoctorReport['data'] {
     if (freeMiB < LOW_SPACE_MIB) return { ok: false, dir, freeMiB, note: `only ${free} free${made}: each picture keeps about 5 MB for IMPASTO_RETENTION_DAYS, and a full disk refuses new ones` };
     return { ok: true, dir, freeMiB, note: `${free} free${made}` };
   } catch (error) {
-    return { ok: false, dir, note: `cannot read the room on its disk (${error instanceof Error ? error.message : String(error)})` };
+    return { ok: false, dir, note: `cannot read the room on its disk (${messageOf(error)})` };
   }
 }
 
@@ -213,7 +214,7 @@ async function examineRedis(env: RedisEnvironment): Promise<DoctorReport['redis'
       note: `${warnings.length === 0 ? 'reachable' : `reachable, but ${warnings.join('; and ')}`}; jobs go to \`impasto worker\`s: ${workers}`,
     };
   } catch (error) {
-    return { configured: true, ok: false, note: `cannot reach Redis (${error instanceof Error ? error.message : String(error)})` };
+    return { configured: true, ok: false, note: `cannot reach Redis (${messageOf(error)})` };
   } finally {
     redis.disconnect();
   }

@@ -1,4 +1,5 @@
 import { describeAdapter, probeWebGpu, type GpuAdapterInfo, type GpuProbe, type ProbeOptions } from './webgpu.ts';
+import { messageOf } from '../error-message.ts';
 
 /**
  * The TensorFlow.js backends impasto can run on, fastest first. The native packages cannot be
@@ -131,7 +132,7 @@ async function startFirst(candidates: readonly (typeof BACKEND_CANDIDATES)[numbe
     try {
       activated = await environment.activate(candidate.tfBackend);
     } catch (error) {
-      reasons.push(`${candidate.name}: failed to start (${error instanceof Error ? error.message : String(error)})`);
+      reasons.push(`${candidate.name}: failed to start (${messageOf(error)})`);
       continue;
     }
     if (!activated) {

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { WeightsError } from './errors.ts';
+import { messageOf } from '../error-message.ts';
 
 export interface FetchOptions {
   readonly fetchImpl?: typeof fetch | undefined;
@@ -58,5 +59,5 @@ export function ensureTrailingSlash(url: string): string {
 
 function describeNetworkError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+  return cause?.code ?? cause?.message ?? (messageOf(error));
 }

@@ -24,6 +24,7 @@ import { createFeatureNetwork, PIXEL_BOUNDS, rgbToVggInput, vggInputToRgb, type 
 import { loadVggWeights, locateWeights, type DownloadOptions, type VggWeights } from './weights.ts';
 import { sharesOf } from './blend.ts';
 import { loadOnnxRuntime } from './onnx/runtime.ts';
+import { messageOf } from '../error-message.ts';
 
 export interface Progress {
   readonly iteration: number;
@@ -140,7 +141,7 @@ export async function chooseObjectiveEngine(wanted: ObjectiveEngineSetting, back
     const ort = await loadOnnxRuntime();
     return { ort, reason: `objective: onnxruntime ${ort.env.versions.common} on the CPU${wanted === 'onnx' ? ' (forced by IMPASTO_ENGINE)' : ''}` };
   } catch (error) {
-    if (wanted === 'onnx') throw new Error(`IMPASTO_ENGINE=onnx, but onnxruntime-node cannot load: ${error instanceof Error ? error.message : String(error)}`);
+    if (wanted === 'onnx') throw new Error(`IMPASTO_ENGINE=onnx, but onnxruntime-node cannot load: ${messageOf(error)}`);
     return { reason: 'objective: TensorFlow.js (onnxruntime-node is not available)' };
   }
 }

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { InputError } from './errors.ts';
 import { decodeHeic, withColourProfile } from './heic.ts';
+import { messageOf } from '../error-message.ts';
 
 /** A picture's size in pixels. */
 export interface PictureSize {
@@ -181,7 +182,7 @@ async function readMetadata(bytes: Uint8Array, label: string): Promise<{ readonl
     if (!page) return { metadata: first };
     return { metadata: await sharp(bytes, { limitInputPixels: false, page }).metadata(), page };
   } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
+    const text = messageOf(error);
     if (/unsupported image format/i.test(text)) {
       if (isoBrandOf(bytes) === AVIF_SEQUENCE_BRAND) throw new InputError('not_an_image', `The ${label} is an animated AVIF with no still picture in it; send a still ${READABLE_FORMATS}.`);
       throw new InputError('not_an_image', `The ${label} is not an image; send a ${READABLE_FORMATS}.`);

@@ -17,6 +17,7 @@ import { onStylePick } from './listeners/style-pick.ts';
 import { deliverToDiscord, describeDiscordError, isTemporaryDiscordError, logDiscordFailure } from './render.ts';
 import { CUSTOM_ID, type DiscordState } from './state.ts';
 import { DISCORD_UPLOAD_LIMITS, uploadLimitIn, type UploadLimitsByBoost } from './upload-limits.ts';
+import { messageOf } from '../../error-message.ts';
 
 export interface DiscordAdapterOptions {
   readonly bot: Bot;
@@ -157,5 +158,5 @@ export function describeLoginFailure(error: unknown, env: Pick<BotEnvironment, '
   }
   const network = networkCodeOf(error);
   if (network) return unreachableText('Discord', network, 'DISCORD_API_URL', env.DISCORD_API_URL !== undefined);
-  return `Could not connect to Discord: ${error instanceof Error ? error.message : String(error)}`;
+  return `Could not connect to Discord: ${messageOf(error)}`;
 }

@@ -22,6 +22,7 @@ import { boltLogger, guardedReceiver } from './receiver.ts';
 import { deliverToSlack, isTemporarySlackError, logSlackFailure } from './render.ts';
 import { keepSocketConnected } from './socket-connection.ts';
 import type { SlackState } from './state.ts';
+import { messageOf } from '../../error-message.ts';
 
 export interface SlackAdapterOptions {
   readonly bot: Bot;
@@ -144,5 +145,5 @@ export function describeStartFailure(error: unknown, token: 'SLACK_BOT_TOKEN' | 
   if ((error as { code?: unknown }).code === 'EADDRINUSE') return `port ${env.SLACK_PORT} is already in use (another impasto?): stop it, or set SLACK_PORT to another port.`;
   const network = networkCodeOf(error);
   if (network) return unreachableText('Slack', network, 'SLACK_API_URL', env.SLACK_API_URL !== undefined);
-  return `Could not connect to Slack: ${error instanceof Error ? error.message : String(error)}`;
+  return `Could not connect to Slack: ${messageOf(error)}`;
 }

@@ -29,6 +29,7 @@ import type { TrainContext } from '../../engine/train/trainer.ts';
 import { chooseTrainingEngine, createTrainContext, type TrainingEngineChoice } from '../../engine/train/choose.ts';
 import { makeFolder } from '../../make-folder.ts';
 import { loadOnnxRuntime } from '../../engine/onnx/runtime.ts';
+import { messageOf } from '../../error-message.ts';
 
 const settings = JSON.parse(process.argv[2] ?? '{}') as EngineWorkerData;
 const running = new Map<string, AbortController>();
@@ -72,7 +73,7 @@ try {
     send({ type: 'ready', backend: created.backend, objectiveEngine: created.objectiveEngine, reasons: created.backendReasons, availableLayers: created.availableLayers });
   }
 } catch (error) {
-  send({ type: 'startup-failed', message: error instanceof Error ? error.message : String(error), missingWeights: error instanceof WeightsError });
+  send({ type: 'startup-failed', message: messageOf(error), missingWeights: error instanceof WeightsError });
   process.exit(1);
 }
 
@@ -183,7 +184,7 @@ async function run(request: RunRequest): Promise<void> {
     send({
       type: 'failed',
       jobId: request.jobId,
-      message: error instanceof Error ? error.message : String(error),
+      message: messageOf(error),
       // The disk filling up as the result is written is said as such, not as the engine's failure.
       userMessage: failureMessageOf(error),
       byInput: isInputFault(error),

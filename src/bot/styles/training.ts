@@ -16,6 +16,7 @@ import type { DataDirs } from '../files.ts';
 import type { JobEvent, JobQueue, QueueEntry } from '../jobs/queue.ts';
 import type { Job, JobOrigin, Requester } from '../jobs/store.ts';
 import type { Style, StyleLibrary } from './library.ts';
+import { messageOf } from '../../error-message.ts';
 
 export interface TrainingSettings {
   /** Unset: training is off on this bot. */
@@ -66,7 +67,7 @@ export class StyleTraining {
     try {
       const sample = await sampleOfTrainingPhotos(photosDir).catch((error: unknown) => {
         // The folder and its path are the operator's: they read why in the log, the moderator that it is theirs to mend.
-        this.deps.tellOperator(`/style train refused: ${error instanceof Error ? error.message : String(error)}`);
+        this.deps.tellOperator(`/style train refused: ${messageOf(error)}`);
         throw new BotError('invalid_option', 'Training cannot start: this bot’s training photos cannot be used right now (its operator’s log says why).', 'name');
       });
       const entry = await this.deps.queue.submit(requester, async () => {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { messageOf } from '../../error-message.ts';
 
 /** `impasto worker`: an engine machine taking its jobs from Redis. */
 export function define(command: Command): void {
@@ -18,7 +19,7 @@ export function define(command: Command): void {
     guardProcess(logger);
     const worker = await startWorker({ env: { ...env, REDIS_URL: env.REDIS_URL }, logger }).catch((error: unknown) => {
       // Redis refusing the password, or else almost always the weights (missing, or no internet to fetch them): one line.
-      throw new ConfigError(isRedisAuthError(error) ? redisAuthText(error) : `the engine could not start: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ConfigError(isRedisAuthError(error) ? redisAuthText(error) : `the engine could not start: ${messageOf(error)}`);
     });
     // Ready to be stopped before it says it is ready (a supervisor may stop it as soon as it reads that).
     stopOnSignal(logger, 'worker shutting down; its job goes back to the queue', () => worker.stop());

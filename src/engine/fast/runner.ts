@@ -8,6 +8,7 @@ import { cropImage, extendMirrored, type Margins, type RgbImage } from '../image
 import { runFastNetwork, type FastNetwork } from './network.ts';
 import { runFastNetworkTfjs } from './tfjs.ts';
 import { loadOnnxRuntime } from '../onnx/runtime.ts';
+import { messageOf } from '../../error-message.ts';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -71,7 +72,7 @@ export async function chooseFastRunner(options: { readonly backend?: BackendName
     const ort = await loadOnnxRuntime();
     return { ...onnxFastRunner(ort), reasons: [`fast networks: onnxruntime ${ort.env.versions.common} on the CPU`] };
   } catch (error) {
-    if (engine === 'onnx') throw new Error(`IMPASTO_ENGINE=onnx, but onnxruntime-node cannot load: ${error instanceof Error ? error.message : String(error)}`);
+    if (engine === 'onnx') throw new Error(`IMPASTO_ENGINE=onnx, but onnxruntime-node cannot load: ${messageOf(error)}`);
     return onTfjs(await chooseBackend(options.backend), 'fast networks: TensorFlow.js (onnxruntime-node is not available)');
   }
 }

@@ -13,6 +13,7 @@ import { checkPaintableAt } from '../proportions.ts';
 import type { EngineMethod, MethodContext, MethodInputs } from './method.ts';
 import { FAST_OPTIONS } from './options.ts';
 import { loadOnnxRuntime } from '../onnx/runtime.ts';
+import { messageOf } from '../../error-message.ts';
 
 const fastOptionsSchema = schemaOf(FAST_OPTIONS);
 
@@ -113,7 +114,7 @@ async function defaultRunner(): Promise<FastRunner> {
   try {
     return onnxFastRunner(await loadOnnxRuntime());
   } catch (error) {
-    throw new Error(`The fast method needs onnxruntime-node, which cannot load here: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`The fast method needs onnxruntime-node, which cannot load here: ${messageOf(error)}`);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import { GraphBuilder } from './graph-builder.ts';
 import { loadOnnxRuntime } from './runtime.ts';
+import { messageOf } from '../../error-message.ts';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -21,7 +22,7 @@ export async function loadOnnxRuntimeOnWebGpu(): Promise<Ort> {
   try {
     ort = await loadOnnxRuntime();
   } catch (error) {
-    throw new Error(`IMPASTO_ENGINE=onnx-webgpu, but onnxruntime-node cannot load: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`IMPASTO_ENGINE=onnx-webgpu, but onnxruntime-node cannot load: ${messageOf(error)}`);
   }
   const problem = await webGpuProviderProblem(ort);
   if (problem) throw new Error(`IMPASTO_ENGINE=onnx-webgpu, but onnxruntime's WebGPU provider cannot start here: ${problem}`);

@@ -12,6 +12,7 @@ import { onnxTrainingEngine } from './onnx-training.ts';
 import { tfjsTrainingEngine } from './tfjs-training.ts';
 import type { TrainContext } from './trainer.ts';
 import { loadOnnxRuntime } from '../onnx/runtime.ts';
+import { messageOf } from '../../error-message.ts';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -47,7 +48,7 @@ export async function chooseTrainingEngine(options: { readonly backend?: Backend
   try {
     ort = await loadOnnxRuntime();
   } catch (error) {
-    if (engine !== 'auto') throw new Error(`IMPASTO_ENGINE=${engine}, but onnxruntime-node cannot load: ${error instanceof Error ? error.message : String(error)}`);
+    if (engine !== 'auto') throw new Error(`IMPASTO_ENGINE=${engine}, but onnxruntime-node cannot load: ${messageOf(error)}`);
     return onTfjs(await trainingBackend(), 'training: TensorFlow.js (onnxruntime-node is not available)');
   }
   // TensorFlow.js only decodes the weight files, on its plain-JS backend (which always loads).

@@ -7,6 +7,7 @@ import type { PaintEngine } from '../dispatch.ts';
 import type { RunOutcome } from '../engine-protocol.ts';
 import type { JobLane } from '../queue.ts';
 import type { JobProgress } from '../store.ts';
+import { messageOf } from '../../../error-message.ts';
 
 /**
  * What the bot and `impasto worker` say to each other through Redis. A job's BullMQ data names its
@@ -157,7 +158,7 @@ export async function connectOnce(url: string, name: string): Promise<Redis> {
     redis.disconnect();
     const error = cause ?? rejection;
     const code = (error as { code?: unknown }).code;
-    throw new ConfigError(isRedisAuthError(error) ? redisAuthText(error) : `Could not reach Redis at ${redisAddressOf(url)} (${typeof code === 'string' ? code : error instanceof Error ? error.message : String(error)}): is it running, and is REDIS_URL right?`);
+    throw new ConfigError(isRedisAuthError(error) ? redisAuthText(error) : `Could not reach Redis at ${redisAddressOf(url)} (${typeof code === 'string' ? code : messageOf(error)}): is it running, and is REDIS_URL right?`);
   }
 }
 
@@ -254,5 +255,5 @@ export function isRedisAuthError(error: unknown): boolean {
 
 /** What to do about it (the URL itself, password and all, is never repeated). */
 export function redisAuthText(error: unknown): string {
-  return `Redis refused the password in REDIS_URL (${(error instanceof Error ? error.message : String(error)).replace(/\.$/, '')}): use the one Redis was given (its requirepass, or its ACL user's), as redis://:password@host:6379.`;
+  return `Redis refused the password in REDIS_URL (${messageOf(error).replace(/\.$/, '')}): use the one Redis was given (its requirepass, or its ACL user's), as redis://:password@host:6379.`;
 }
