@@ -112,7 +112,7 @@ describe('fair sharing between communities', () => {
   });
 });
 
-describe('limits in a Discord direct message, a community of one', () => {
+describe('a person’s limits, held to a community’s', () => {
   let alone: Awaited<ReturnType<typeof startTestBot>>;
   beforeAll(async () => {
     // Each person's limits are set above the community's, which a person alone can never pass.
@@ -121,7 +121,7 @@ describe('limits in a Discord direct message, a community of one', () => {
   afterAll(() => alone.stop());
   const inDirectMessage = () => ({ ...contextFor('dan', { platform: 'discord', community: 'discord:dm-dan' }), direct: { ofCommunity: false } });
 
-  it('are told as the person’s own, never as a server’s', async () => {
+  it('are told as the person’s own in a Discord direct message, a community of one, never as a server’s', async () => {
     const running = await alone.bot.execute('stylize', { content: photo, style: painting, iterations: 300 }, inDirectMessage());
     await waitForEvent(alone.events, alone.bot, (event) => event.job.id === running.jobId && event.type === 'started');
     const waiting = await alone.bot.execute('stylize', { content: photo, style: painting, iterations: 2 }, inDirectMessage());
@@ -132,6 +132,18 @@ describe('limits in a Discord direct message, a community of one', () => {
     await alone.bot.idle();
     const third = await alone.bot.execute('stylize', { content: photo, style: painting, iterations: 2 }, inDirectMessage());
     expect(third.text).toMatch(/^You have made 2 pictures in the last 24 hours, the most one person may; your next one can start in /);
+  });
+
+  it('hold one person to a community’s share, even across several servers', async () => {
+    const inServer = (community: string) => contextFor('eve', { platform: 'discord', community });
+    const running = await alone.bot.execute('stylize', { content: photo, style: painting, iterations: 300 }, inServer('discord:X'));
+    await waitForEvent(alone.events, alone.bot, (event) => event.job.id === running.jobId && event.type === 'started');
+    const waiting = await alone.bot.execute('stylize', { content: photo, style: painting, iterations: 2 }, inServer('discord:Y'));
+    expect(waiting.refusal).toBeUndefined();
+    const refused = await alone.bot.execute('stylize', { content: photo, style: painting, iterations: 2 }, inServer('discord:X'));
+    expect(refused.text).toBe('You already have 1 job waiting; the limit is 1 per person. Wait for one to finish, or cancel one.');
+    for (const reply of [waiting, running]) await alone.bot.execute('cancel', { job: reply.jobId! }, inServer('discord:X'));
+    await alone.bot.idle();
   });
 });
 

@@ -18,9 +18,10 @@ export interface AdmissionLimits {
 const DAY_MS = 86_400_000;
 
 /**
- * A person's limits held to their community's, which they can never pass anyway. A person is then
- * always told of their own limit first where they are alone with the bot: a Discord direct message
- * is a community of one, and "This server already has 2 jobs waiting" would name a server there.
+ * A person's limits held to a community's: one person may not take more of the queue than a whole
+ * community may, even across several. A person alone with the bot is then told of their own limit
+ * first: a Discord direct message is a community of one, where "This server already has 2 jobs
+ * waiting" would name a server that is not there.
  */
 function withPersonalLimitsWithinCommunities(limits: AdmissionLimits): AdmissionLimits {
   return {
