@@ -10,7 +10,7 @@ import { needsSegmentation, type Target } from '../engine/segmentation/targets.t
 import { checkSegmentationModel, SEGMENTATION_CACHE_DIR } from '../engine/segmentation/weights.ts';
 import { paintClip, readClip } from './clips.ts';
 import { checkFlags, engineOptionsOfFlags, flagNameOf } from './engine-flags.ts';
-import { decodePhoto, readNamedFile } from './files.ts';
+import { CONTENT_FILE_MAX_BYTES, decodePhoto, readNamedFile } from './files.ts';
 import { assertOutputs, outputOf, writeResult } from './outputs.ts';
 import { PAINTING_ENVIRONMENT } from './environment.ts';
 
@@ -89,7 +89,7 @@ function networkChoicesText(trained: readonly string[]): string {
 /** `impasto fast`'s work (`commands/fast.ts` defines it): one pass over a photo, or over each frame of a clip. */
 export async function paintWithNetwork(contentPath: string, flags: Record<string, unknown>): Promise<void> {
   const env = parseEnvironment(PAINTING_ENVIRONMENT, process.env);
-  const contentBytes = await readNamedFile(contentPath, 'content image');
+  const contentBytes = await readNamedFile(contentPath, 'content image', { maxBytes: CONTENT_FILE_MAX_BYTES });
   const clip = await readClip(contentBytes, env);
   const segmentationDir = env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR;
   const segmenter = lazySegmenter(segmentationDir, () => chooseBackend(env.IMPASTO_BACKEND));

@@ -5,21 +5,32 @@
  * directory, open …") is the worst moment to learn of it.
  */
 import { constants } from 'node:fs';
-import { access, readFile, stat, writeFile } from 'node:fs/promises';
+import { access, stat, writeFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import type { LibraryEnvironment } from '../bot/config.ts';
 import { describeFileError, InputError } from '../engine/errors.ts';
-import { decodeImage, inspectImage, MEBIBYTE, READABLE_EXTENSIONS, type DecodeLimits, type PictureSize, type RgbImage } from '../engine/image.ts';
+import { decodeImage, DEFAULT_DECODE_LIMITS, inspectImage, MEBIBYTE, READABLE_EXTENSIONS, readImageFile, type DecodeLimits, type PictureSize, type RgbImage } from '../engine/image.ts';
 import { resultSizeFor } from '../engine/options.ts';
 import { checkAspectRatio, checkPaintableAt } from '../engine/proportions.ts';
 import { makeFolder } from '../make-folder.ts';
 import { isWebAddress } from './values.ts';
 
-/** The bytes of the file at `path`; `what` names it for the message ("style image"), and `written` as typed. */
-export async function readNamedFile(path: string, what: string, written = path): Promise<Buffer> {
+/**
+ * The most a content file may hold: Node reads no more into one buffer. A photo is refused past
+ * `PHOTO_LIMITS.maxBytes` once read; a clip on the command line has no byte limit of its own.
+ */
+export const CONTENT_FILE_MAX_BYTES = 2 * 1024 * MEBIBYTE - 1;
+
+/**
+ * The bytes of the file at `path`; `what` names it for the message ("style image"), `written` as
+ * typed. Past `maxBytes` (a painting's, a mask's: what `decodeImage` takes by default) it is refused
+ * without being read on, as the `label` its decoding would give it ("style image starry.jpg").
+ */
+export async function readNamedFile(path: string, what: string, { written = path, maxBytes = DEFAULT_DECODE_LIMITS.maxBytes, label = what }: { written?: string; maxBytes?: number; label?: string } = {}): Promise<Buffer> {
   try {
-    return await readFile(path);
+    return await readImageFile(path, maxBytes, label);
   } catch (error) {
+    if (error instanceof InputError) throw error;
     // "there is no such file or folder" of a link copied from a browser read as if the file had been mistyped.
     const why = isWebAddress(written) ? 'that is a web address, and impasto reads files only (it downloads nothing): save the picture, then name its file' : describeFileError(error);
     throw new InputError('missing_file', `Cannot read the ${what} ${written}: ${why}.`);
@@ -51,7 +62,7 @@ async function locatePainting(written: string, what: string, env: LibraryEnviron
  */
 export async function readPainting(written: string, what: string, env: LibraryEnvironment): Promise<RgbImage> {
   const label = `${what} ${written}`;
-  const painting = await decodeImage(await readNamedFile(await locatePainting(written, what, env), what, written), undefined, label);
+  const painting = await decodeImage(await readNamedFile(await locatePainting(written, what, env), what, { written, label }), undefined, label);
   checkAspectRatio(painting, label, 'style');
   return painting;
 }

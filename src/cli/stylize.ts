@@ -12,7 +12,7 @@ import { checkRegionRequest, needsSegmentation, type Target } from '../engine/se
 import { checkSegmentationModel, SEGMENTATION_CACHE_DIR } from '../engine/segmentation/weights.ts';
 import { paintClip, readClip } from './clips.ts';
 import { checkFlags, engineOptionsOfFlags } from './engine-flags.ts';
-import { decodePhoto, inspectPhoto, readNamedFile, readPainting } from './files.ts';
+import { CONTENT_FILE_MAX_BYTES, decodePhoto, inspectPhoto, readNamedFile, readPainting } from './files.ts';
 import { assertOutputs, outputOf, writeResult } from './outputs.ts';
 import { createStylizeProgressBar, withDownloadBar } from './progress-bar.ts';
 import { PAINTING_ENVIRONMENT } from './environment.ts';
@@ -20,7 +20,7 @@ import { PAINTING_ENVIRONMENT } from './environment.ts';
 /** `impasto stylize`'s work (`commands/stylize.ts` defines it): everything checked before the engine starts, then one painting or a clip. */
 export async function paintWithStyles(contentPath: string, stylePaths: string[], flags: Record<string, unknown>): Promise<void> {
   const env = parseEnvironment(PAINTING_ENVIRONMENT.merge(libraryLookupEnvironmentSchema), process.env);
-  const contentBytes = await readNamedFile(contentPath, 'content image');
+  const contentBytes = await readNamedFile(contentPath, 'content image', { maxBytes: CONTENT_FILE_MAX_BYTES });
   const clip = await readClip(contentBytes, env);
   // Everything the command names is read and checked before the engine starts (which may first
   // download its weights): a photo is an image, a clip goes to a GIF or an MP4, a picture to a PNG,

@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import sharp from 'sharp';
 import { InputError } from './errors.ts';
 import { decodeHeic, withColourProfile } from './heic.ts';
@@ -112,6 +113,38 @@ export async function decodeImage(
 }
 
 /**
+ * The bytes of the picture file at `path`, refused as `decodeImage` refuses them once past
+ * `maxBytes`, but without reading on: a mistaken 10-GB file costs nothing. A device is refused
+ * unread (a link to /dev/zero never ends: read whole, it took 9 GB in 30 s to no end); a pipe
+ * (`<(curl …)`) is read as it comes, up to the limit. The file system's own errors are thrown as
+ * they are, for the caller to word.
+ */
+export async function readImageFile(path: string, maxBytes: number, label: string): Promise<Buffer> {
+  const file = await open(path);
+  try {
+    const stats = await file.stat();
+    if (stats.isCharacterDevice() || stats.isBlockDevice()) throw new InputError('not_an_image', `The ${label} is a device, not a saved picture.`);
+    if (stats.isFile() && stats.size > maxBytes) throw tooManyBytes(label, stats.size, maxBytes);
+    if (stats.isFile() && stats.size > 0) return await file.readFile();
+    const chunks: Buffer[] = [];
+    let total = 0;
+    while (total <= maxBytes) {
+      const { bytesRead, buffer } = await file.read(Buffer.alloc(Math.min(MEBIBYTE, maxBytes + 1 - total)), 0, undefined, null);
+      if (bytesRead === 0) return Buffer.concat(chunks, total);
+      chunks.push(buffer.subarray(0, bytesRead));
+      total += bytesRead;
+    }
+    throw new InputError('too_many_bytes', `The ${label} goes on past ${formatMegabytes(maxBytes)}, the limit.`);
+  } finally {
+    await file.close();
+  }
+}
+
+function tooManyBytes(label: string, bytes: number, maxBytes: number): InputError {
+  return new InputError('too_many_bytes', `The ${label} is ${formatMegabytes(bytes)}; the limit is ${formatMegabytes(maxBytes)}.`);
+}
+
+/**
  * An uploaded file's size as `decodeImage` would decode it at full size (EXIF orientation applied),
  * from its header alone, after the same refusals: empty, too many bytes, not an image, too many
  * pixels. Checks of a photo's shape use it, so that they speak of the photo as it was sent even
@@ -127,12 +160,7 @@ export async function inspectImage(bytes: Uint8Array, limits: DecodeLimits = DEF
  */
 async function inspect(bytes: Uint8Array, limits: DecodeLimits, label: string): Promise<{ readonly size: PictureSize; readonly heic?: { readonly icc?: Buffer | undefined }; readonly page?: number | undefined }> {
   if (bytes.byteLength === 0) throw new InputError('empty_file', `The ${label} is an empty file.`);
-  if (bytes.byteLength > limits.maxBytes) {
-    throw new InputError(
-      'too_many_bytes',
-      `The ${label} is ${formatMegabytes(bytes.byteLength)}; the limit is ${formatMegabytes(limits.maxBytes)}.`,
-    );
-  }
+  if (bytes.byteLength > limits.maxBytes) throw tooManyBytes(label, bytes.byteLength, limits.maxBytes);
   const { metadata, page } = await readMetadata(bytes, label);
   const refusal = formatRefusal(metadata, label);
   if (refusal) throw new InputError('not_an_image', refusal);

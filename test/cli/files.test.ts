@@ -67,6 +67,10 @@ describe('the command line with files it cannot read or write', () => {
     expect(await impasto(['stylize', photo, 'no-such-painting.jpg'])).toEqual({ code: 2, stderr: 'impasto: Cannot read the style image no-such-painting.jpg: there is no such file or folder.\n' });
     expect(await impasto(['stylize', 'no-such-photo.jpg', painting])).toEqual({ code: 2, stderr: 'impasto: Cannot read the content image no-such-photo.jpg: there is no such file or folder.\n' });
     expect(await impasto(['stylize', photo, painting, '--mask', '.'])).toEqual({ code: 2, stderr: 'impasto: Cannot read the mask .: it is a folder.\n' });
+    // A device is no picture: /dev/zero was read until memory ran out (9 GB in 30 s).
+    expect(await impasto(['stylize', '/dev/zero', painting])).toEqual({ code: 2, stderr: 'impasto: The content image is a device, not a saved picture.\n' });
+    expect(await impasto(['fast', '/dev/zero', '--network', 'wave'])).toEqual({ code: 2, stderr: 'impasto: The content image is a device, not a saved picture.\n' });
+    expect(await impasto(['stylize', photo, '/dev/zero'])).toEqual({ code: 2, stderr: 'impasto: The style image /dev/zero is a device, not a saved picture.\n' });
     expect(await impasto(['train-style', 'gone.jpg', '--photos', '.'])).toEqual({ code: 2, stderr: 'impasto: Cannot read the painting gone.jpg: there is no such file or folder.\n' });
     // A link copied from a browser was "no such file or folder", as if the file's name had been mistyped.
     const fromTheWeb = (what: string, address: string) => `impasto: Cannot read the ${what} ${address}: that is a web address, and impasto reads files only (it downloads nothing): save the picture, then name its file.\n`;

@@ -1,9 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/engine/errors.ts';
-import { decodeImage, formatRefusal, inspectImage, resizeToLongSide, type RgbImage } from '../../src/engine/image.ts';
+import { decodeImage, formatRefusal, inspectImage, readImageFile, resizeToLongSide, type RgbImage } from '../../src/engine/image.ts';
 import { resolveOptions } from '../../src/engine/options.ts';
 import { heicFromPng, heicOf, heifOfPictures, turnedHeic } from '../helpers/heic.ts';
 import { sharedImagePath } from '../helpers/shared.ts';
@@ -196,6 +199,32 @@ describe('decoding uploads', () => {
   it('rejects a file over the byte limit before decoding it', async () => {
     const jpeg = await readFile(sharedImagePath('content_dog.jpg'));
     await expectInputError(decodeImage(jpeg, { maxBytes: 10_000, maxPixels: 1e9 }, 'content image'), 'too_many_bytes', /content image is 0\.\d MB; the limit is 0 MB/);
+  });
+
+  it('reads a picture file up to the byte limit: a larger file is refused by its size, a device unread, a pipe once past the limit', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'impasto-read-'));
+    try {
+      const jpeg = await readFile(sharedImagePath('content_dog.jpg'));
+      await writeFile(join(dir, 'dog.jpg'), jpeg);
+      expect(Buffer.compare(await readImageFile(join(dir, 'dog.jpg'), jpeg.length, 'photo'), jpeg)).toBe(0);
+      await expectInputError(readImageFile(join(dir, 'dog.jpg'), jpeg.length - 1, 'photo'), 'too_many_bytes', /^The photo is 0\.\d MB; the limit is 0\.\d MB\.$/);
+      // A sparse file: its 3 GB are never read (Node's own readFile refuses past 2 GB).
+      await writeFile(join(dir, 'huge.jpg'), '');
+      await truncate(join(dir, 'huge.jpg'), 3 * 1024 ** 3);
+      await expectInputError(readImageFile(join(dir, 'huge.jpg'), 25 * 1024 ** 2, 'photo'), 'too_many_bytes', /^The photo is 3072 MB; the limit is 25 MB\.$/);
+      // A link to /dev/zero was read for as long as memory lasted.
+      await symlink('/dev/zero', join(dir, 'endless.jpg'));
+      await expectInputError(readImageFile(join(dir, 'endless.jpg'), 25 * 1024 ** 2, 'photo'), 'not_an_image', /^The photo is a device, not a saved picture\.$/);
+      // A pipe (`impasto stylize <(curl …)`) is read as it comes, and no further than the limit.
+      execFileSync('mkfifo', [join(dir, 'pipe')]);
+      const [piped] = await Promise.all([readImageFile(join(dir, 'pipe'), jpeg.length, 'photo'), writeFile(join(dir, 'pipe'), jpeg)]);
+      expect(Buffer.compare(piped, jpeg)).toBe(0);
+      const writing = writeFile(join(dir, 'pipe'), Buffer.alloc(3 * 1024 ** 2)).catch(() => undefined);
+      await expectInputError(readImageFile(join(dir, 'pipe'), 1024 ** 2, 'photo'), 'too_many_bytes', /^The photo goes on past 1 MB, the limit\.$/);
+      await writing;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects a decompression bomb from its header, without decoding it', async () => {

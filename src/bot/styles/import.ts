@@ -1,7 +1,7 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { describeFileError, InputError } from '../../engine/errors.ts';
-import { decodeImage, READABLE_EXTENSIONS, type DecodeLimits } from '../../engine/image.ts';
+import { decodeImage, READABLE_EXTENSIONS, readImageFile, type DecodeLimits } from '../../engine/image.ts';
 import { checkAspectRatio } from '../../engine/proportions.ts';
 import { userMessageOf } from '../errors.ts';
 import { styleNameFromFileName, type CommunityStyles } from './library.ts';
@@ -30,7 +30,7 @@ export async function importStyles(library: CommunityStyles, dir: string, limits
     }
     try {
       // Reported beside its name ("skipped broken.png: The file is not an image…"), so the message says "the file".
-      const image = await decodeImage(await readFile(join(dir, file)), limits, 'file');
+      const image = await decodeImage(await readImageFile(join(dir, file), limits.maxBytes, 'file'), limits, 'file');
       // As /style add refuses one: every job with a strip of a painting would fail.
       checkAspectRatio(image, 'file', 'style');
       await library.add(name, image, addedBy);
