@@ -12,7 +12,7 @@ import { encodeGif, encodeGifFitting } from '../../src/engine/gif.ts';
 import { decodeImage, DEFAULT_DECODE_LIMITS, resizeExactly, type RgbImage } from '../../src/engine/image.ts';
 import type { MethodContext } from '../../src/engine/methods/method.ts';
 import { animatedAvif } from '../helpers/avif.ts';
-import { hlgVideo, streamsOf, withSound, withTurnInMetadata } from '../helpers/video.ts';
+import { hlgVideo, streamsOf, withPixelShape, withSound, withTurnInMetadata } from '../helpers/video.ts';
 import { sharedEngine } from '../helpers/engine.ts';
 import { loadSharedImage, SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR } from '../helpers/shared.ts';
 import { lazySegmenter } from '../../src/engine/segmentation/lazy.ts';
@@ -144,6 +144,21 @@ describe('clips in and out', () => {
     for (const [index, frame] of read.frames.entries()) expect(meanDifference(frame, await turnCounterClockwise(clip.frames[index]!))).toBeLessThan(8);
     const upsideDown = await decodeClip(await withTurnInMetadata(mp4, 180));
     expect([upsideDown.frames[0]!.width, upsideDown.frames[0]!.height]).toEqual([96, 72]);
+  });
+
+  it('reads a video of pixels that are not square (anamorphic, DV) in the shape a player shows, turned or not', async () => {
+    const mp4 = await encodeMp4(clip.frames, clip.frames.map(() => 80));
+    const square = await decodeClip(mp4);
+    const wide = await decodeClip(await withPixelShape(mp4, 2, 1));
+    // Read as stored, it was 96×72: squashed to half the width a player shows.
+    expect(wide.frames.map((frame) => [frame.width, frame.height])).toEqual(clip.frames.map(() => [192, 72]));
+    // Its own pictures, stretched: halved again, each within a few grey levels of the square video's (the next frame is 9 or more away).
+    for (const [index, frame] of wide.frames.entries()) expect(meanDifference(await resizeExactly(frame, 96, 72), square.frames[index]!)).toBeLessThan(5);
+    const narrow = await decodeClip(await withPixelShape(mp4, 8, 9));
+    expect([narrow.frames[0]!.width, narrow.frames[0]!.height]).toEqual([85, 72]);
+    const turned = await decodeClip(await withTurnInMetadata(await withPixelShape(mp4, 2, 1), 90));
+    expect([turned.frames[0]!.width, turned.frames[0]!.height]).toEqual([72, 192]);
+    for (const [index, frame] of turned.frames.entries()) expect(meanDifference(await resizeExactly(frame, 72, 96), await turnCounterClockwise(square.frames[index]!))).toBeLessThan(5);
   });
 
   it('reads a clip’s first frame alone as the whole clip reads it (the picture that stands for it until painted)', async () => {

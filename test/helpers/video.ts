@@ -31,6 +31,19 @@ export function withTurnInMetadata(mp4: Uint8Array, degrees: 90 | 180 | 270): Pr
 }
 
 /**
+ * The same MP4 with pixels `across` times as wide as high (an anamorphic or DV video's), its frames
+ * otherwise the same: a player shows it that much wider.
+ */
+export function withPixelShape(mp4: Uint8Array, across: number, down: number): Promise<Buffer> {
+  return inTempDir(async (dir) => {
+    const [input, output] = [join(dir, 'square.mp4'), join(dir, 'shaped.mp4')];
+    await writeFile(input, mp4);
+    await runFfmpeg(['-v', 'error', '-i', input, '-vf', `setsar=${across}/${down}`, '-c:v', 'libx264', '-crf', '10', '-pix_fmt', 'yuv420p', '-y', output], 1024);
+    return readFile(output);
+  });
+}
+
+/**
  * An HDR video as an iPhone records one by default: HLG transfer, BT.2020 primaries, 10-bit HEVC,
  * made from SDR frames with libzimg (their white at HLG's reference 203 nits). Frames of one even size.
  */

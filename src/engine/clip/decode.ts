@@ -153,7 +153,7 @@ async function decodeVideo(bytes: Uint8Array, limits: ClipLimits, label: string,
   try {
     const input = join(dir, 'input');
     await writeFile(input, bytes);
-    const probe = await execFileAsync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,avg_frame_rate,duration,color_transfer:stream_side_data=rotation:stream_tags=rotate:format=duration', '-of', 'json', input]).catch(() => {
+    const probe = await execFileAsync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,sample_aspect_ratio,avg_frame_rate,duration,color_transfer:stream_side_data=rotation:stream_tags=rotate:format=duration', '-of', 'json', input]).catch(() => {
       throw new InputError('corrupt_image', `The ${label} is not ${kind === 'video' ? 'a video' : 'an animated AVIF'} ffmpeg can read.`, 'content');
     });
     const info = JSON.parse(probe.stdout) as { streams?: ProbedStream[]; format?: { duration?: string } };
@@ -167,7 +167,8 @@ async function decodeVideo(bytes: Uint8Array, limits: ClipLimits, label: string,
     checkLimits(label, { frames: Math.round(seconds * fps), seconds, ...source }, limits);
     const { width, height } = fitWithin(source, limits.maxPixels);
     // ffmpeg turns the frames upright first (a phone's portrait video is stored on its side, with the
-    // turn in its metadata); the last scale gives exactly the size the bytes are cut by.
+    // turn in its metadata); the last scale gives exactly the size the bytes are cut by, and the
+    // shape a player shows (pixels that are not square are made so).
     const toneMap = HDR_TRANSFERS.has(stream.color_transfer ?? '') && (await canToneMap());
     const decodeFrames = (fpsFilter: string) => {
       const filters = [fpsFilter, ...(toneMap ? [`scale=${2 * Math.ceil(width / 2)}:${2 * Math.ceil(height / 2)}:flags=area`, TONE_MAP] : []), `scale=${width}:${height}:flags=area`];
@@ -216,6 +217,8 @@ function canToneMap(): Promise<boolean> {
 interface ProbedStream {
   readonly width?: number;
   readonly height?: number;
+  /** "2:1" where a pixel is shown twice as wide as high; "1:1", "0:1" (unknown) or absent where square. */
+  readonly sample_aspect_ratio?: string;
   readonly avg_frame_rate?: string;
   readonly duration?: string;
   readonly color_transfer?: string;
@@ -223,11 +226,19 @@ interface ProbedStream {
   readonly tags?: { readonly rotate?: string };
 }
 
-/** A video's frame as shown: stored sideways with a quarter turn in its display matrix (or older files' `rotate` tag), it is shown with width and height swapped. */
+/**
+ * A video's frame as a player shows it. Pixels that are not square (an anamorphic or DV video's: its
+ * sample aspect ratio) are widened or narrowed to square ones, as players do: a 320×240 video of
+ * 2:1 pixels is shown 640×240 (it was painted squashed, at 4:3). Stored sideways with a quarter turn
+ * in its display matrix (or older files' `rotate` tag), it is then shown with width and height swapped.
+ */
 function shownSizeOf(stream: ProbedStream, stored: { width: number; height: number }): { width: number; height: number } {
+  const [across = 1, down = 1] = (stream.sample_aspect_ratio ?? '1:1').split(':').map(Number);
+  const pixelShape = across > 0 && down > 0 ? across / down : 1;
+  const shown = { width: Math.max(1, Math.round(stored.width * pixelShape)), height: stored.height };
   const rotation = stream.side_data_list?.find((data) => data.rotation !== undefined)?.rotation ?? Number(stream.tags?.rotate ?? 0);
   const sideways = Math.abs(Math.round(rotation / 90)) % 2 === 1;
-  return sideways ? { width: stored.height, height: stored.width } : stored;
+  return sideways ? { width: shown.height, height: shown.width } : shown;
 }
 
 /** `size`, or scaled down (shape kept) to `maxPixels`. */
