@@ -12,9 +12,9 @@ import { encodeGif, encodeGifFitting } from '../../src/engine/gif.ts';
 import { decodeImage, DEFAULT_DECODE_LIMITS, resizeExactly, type RgbImage } from '../../src/engine/image.ts';
 import type { MethodContext } from '../../src/engine/methods/method.ts';
 import { animatedAvif } from '../helpers/avif.ts';
-import { hlgVideo, streamsOf, withPixelShape, withSound, withTurnInMetadata } from '../helpers/video.ts';
+import { hlgVideo, streamsOf, withCoverArt, withPixelShape, withSound, withTurnInMetadata } from '../helpers/video.ts';
 import { sharedEngine } from '../helpers/engine.ts';
-import { loadSharedImage, SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR } from '../helpers/shared.ts';
+import { loadSharedImage, SHARED_FAST_DIR, SHARED_SEGMENTATION_DIR, sharedImagePath } from '../helpers/shared.ts';
 import { lazySegmenter } from '../../src/engine/segmentation/lazy.ts';
 
 // Clips made here from the shared photos (no video files): a patch of the dog photo sliding over Tübingen.
@@ -114,6 +114,15 @@ describe('clips in and out', () => {
     expect(streams[1]!.seconds).toBeLessThan(0.8);
     // A source without sound gives none, and no error.
     expect((await streamsOf(await encodeMp4(clip.frames, clip.frames.map(() => 200), { soundFrom: silent }))).map((stream) => stream.kind)).toEqual(['video']);
+  });
+
+  it('reads a video’s moving pictures beside its cover art, and refuses a song whose only picture is its cover', async () => {
+    const cover = await sharp(sharedImagePath('content_dog.jpg')).resize(192, 144, { fit: 'fill' }).jpeg().toBuffer();
+    const read = await decodeClip(await withCoverArt(await encodeMp4(clip.frames, clip.frames.map(() => 80)), cover));
+    expect(read.frames.map((frame) => [frame.width, frame.height])).toEqual(clip.frames.map(() => [96, 72]));
+    for (const [index, frame] of read.frames.entries()) expect(meanDifference(frame, clip.frames[index]!)).toBeLessThan(8);
+    // Its cover was read as a video of no frames ("has no frames ffmpeg could decode").
+    await expect(decodeClip(await withCoverArt(undefined, cover))).rejects.toThrow('The clip has no video track.');
   });
 
   it('reads a video of a single frame (shorter than one frame at the clip rate), which ffmpeg’s fps filter left empty', async () => {

@@ -68,6 +68,22 @@ export function withSound(mp4: Uint8Array): Promise<Buffer> {
   });
 }
 
+/**
+ * An MP4 with `cover` (a JPEG) as its cover art, a video track of one still marked as an attached
+ * picture, beside `video`'s moving pictures, or beside a second of sound alone (a song, as a phone shares one).
+ */
+export function withCoverArt(video: Uint8Array | undefined, cover: Uint8Array): Promise<Buffer> {
+  return inTempDir(async (dir) => {
+    const [input, art, output] = [join(dir, 'video.mp4'), join(dir, 'cover.jpg'), join(dir, 'covered.mp4')];
+    await writeFile(art, cover);
+    if (video) await writeFile(input, video);
+    const moving = video ? ['-i', input] : ['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1'];
+    const codecs = video ? ['-c', 'copy'] : ['-c:a', 'aac', '-c:v', 'copy'];
+    await runFfmpeg(['-v', 'error', ...moving, '-i', art, '-map', '0', '-map', '1', ...codecs, '-disposition:v:' + (video ? '1' : '0'), 'attached_pic', '-y', output], 1024);
+    return readFile(output);
+  });
+}
+
 /** A video's streams as ffprobe lists them: their kinds and durations in seconds. */
 export function streamsOf(video: Uint8Array): Promise<{ kind: string; seconds: number }[]> {
   return inTempDir(async (dir) => {

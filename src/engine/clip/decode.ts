@@ -153,7 +153,9 @@ async function decodeVideo(bytes: Uint8Array, limits: ClipLimits, label: string,
   try {
     const input = join(dir, 'input');
     await writeFile(input, bytes);
-    const probe = await execFileAsync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,sample_aspect_ratio,avg_frame_rate,duration,color_transfer:stream_side_data=rotation:stream_tags=rotate:format=duration', '-of', 'json', input]).catch(() => {
+    // The first video track of moving pictures (`V`, probed and decoded alike): a song's cover art is
+    // a video track of one still, and read as the clip it made one of no frames.
+    const probe = await execFileAsync('ffprobe', ['-v', 'error', '-select_streams', 'V:0', '-show_entries', 'stream=width,height,sample_aspect_ratio,avg_frame_rate,duration,color_transfer:stream_side_data=rotation:stream_tags=rotate:format=duration', '-of', 'json', input]).catch(() => {
       throw new InputError('corrupt_image', `The ${label} is not ${kind === 'video' ? 'a video' : 'an animated AVIF'} ffmpeg can read.`, 'content');
     });
     const info = JSON.parse(probe.stdout) as { streams?: ProbedStream[]; format?: { duration?: string } };
@@ -172,7 +174,7 @@ async function decodeVideo(bytes: Uint8Array, limits: ClipLimits, label: string,
     const toneMap = HDR_TRANSFERS.has(stream.color_transfer ?? '') && (await canToneMap());
     const decodeFrames = (fpsFilter: string) => {
       const filters = [fpsFilter, ...(toneMap ? [`scale=${2 * Math.ceil(width / 2)}:${2 * Math.ceil(height / 2)}:flags=area`, TONE_MAP] : []), `scale=${width}:${height}:flags=area`];
-      return runFfmpeg(['-v', 'error', '-i', input, '-vf', filters.join(','), '-frames:v', String(take), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], width * height * 3 * (take + 2));
+      return runFfmpeg(['-v', 'error', '-i', input, '-map', '0:V:0', '-vf', filters.join(','), '-frames:v', String(take), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], width * height * 3 * (take + 2));
     };
     const frameBytes = width * height * 3;
     // A video shorter than one frame at `fps` (a single frame, 40 ms) gets none from the fps filter,
