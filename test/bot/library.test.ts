@@ -10,7 +10,8 @@ import { DEFAULT_DECODE_LIMITS } from '../../src/engine/image.ts';
 import { contextFor, startTestBot } from '../helpers/bot.ts';
 import { heicOf } from '../helpers/heic.ts';
 import { SHARED_DIR, sharedImagePath } from '../helpers/shared.ts';
-import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 
 let harness: Awaited<ReturnType<typeof startTestBot>>;
@@ -58,8 +59,11 @@ describe('the style library', () => {
       await writeFile(join(dir, 'notes.txt'), 'not a painting');
       await writeFile(join(dir, 'broken.png'), 'not a PNG either');
       await writeFile(join(dir, '星月夜.jpg'), painting);
-      // A link to a device held the bot's start for as long as memory lasted.
+      // A link to a device held the bot's start for as long as memory lasted, a pipe until something wrote to it.
       await symlink('/dev/zero', join(dir, 'endless.jpg'));
+      execFileSync('mkfifo', [join(dir, 'pipe.jpg')]);
+      await mkdir(join(dir, 'folder.jpg'));
+      await symlink(join(dir, 'moved-away.jpg'), join(dir, 'gone.jpg'));
       // A strip no job could paint with (it was added, and every job with it failed).
       await writeFile(join(dir, 'strip.png'), await sharp({ create: { width: 3000, height: 2, channels: 3, background: '#369' } }).png().toBuffer());
       const report = await importStyles(harness.bot.library.shared(), dir, DEFAULT_DECODE_LIMITS);
@@ -67,7 +71,10 @@ describe('the style library', () => {
         added: ['udnie-iphone', 'udnie-web'],
         skipped: [
           { file: 'broken.png', reason: 'The file is not an image; send a JPEG, PNG, WebP, HEIC, AVIF or GIF.' },
-          { file: 'endless.jpg', reason: 'The file is a device, not a saved picture.' },
+          { file: 'endless.jpg', reason: 'it is not a file (a folder, a device or a pipe)' },
+          { file: 'folder.jpg', reason: 'it is not a file (a folder, a device or a pipe)' },
+          { file: 'gone.jpg', reason: 'there is no such file or folder' },
+          { file: 'pipe.jpg', reason: 'it is not a file (a folder, a device or a pipe)' },
           { file: 'strip.png', reason: 'The file is 3000×2: too narrow to paint. Its long side may be at most 16 times its short side; crop it.' },
           { file: '星月夜.jpg', reason: 'its file name has no letter a style name may have (a–z, 0–9): rename it' },
         ],

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { describeFileError, InputError } from '../../engine/errors.ts';
 import { decodeImage, READABLE_EXTENSIONS, readImageFile, type DecodeLimits } from '../../engine/image.ts';
@@ -29,6 +29,11 @@ export async function importStyles(library: CommunityStyles, dir: string, limits
       continue;
     }
     try {
+      // Only a file is read: a FIFO would hold the import at its opening, waiting for a writer.
+      if (!(await stat(join(dir, file))).isFile()) {
+        report.skipped.push({ file, reason: 'it is not a file (a folder, a device or a pipe)' });
+        continue;
+      }
       // Reported beside its name ("skipped broken.png: The file is not an image…"), so the message says "the file".
       const image = await decodeImage(await readImageFile(join(dir, file), limits.maxBytes, 'file'), limits, 'file');
       // As /style add refuses one: every job with a strip of a painting would fail.
@@ -36,7 +41,7 @@ export async function importStyles(library: CommunityStyles, dir: string, limits
       await library.add(name, image, addedBy);
       report.added.push(name);
     } catch (error) {
-      report.skipped.push({ file, reason: userMessageOf(error) ?? String(error) });
+      report.skipped.push({ file, reason: userMessageOf(error) ?? describeFileError(error) });
     }
   }
   return report;
