@@ -154,7 +154,7 @@ async function decodeVideo(bytes: Uint8Array, limits: ClipLimits, label: string,
     const input = join(dir, 'input');
     await writeFile(input, bytes);
     // The first video track of moving pictures (`V`, probed and decoded alike): a song's cover art is
-    // a video track of one still, and read as the clip it made one of no frames.
+    // a video track of one still, which was read as a clip of no frames.
     const probe = await execFileAsync('ffprobe', ['-v', 'error', '-select_streams', 'V:0', '-show_entries', 'stream=width,height,sample_aspect_ratio,avg_frame_rate,duration,color_transfer:stream_side_data=rotation:stream_tags=rotate:format=duration', '-of', 'json', input]).catch(() => {
       throw new InputError('corrupt_image', `The ${label} is not ${kind === 'video' ? 'a video' : 'an animated AVIF'} ffmpeg can read.`, 'content');
     });
