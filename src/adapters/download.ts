@@ -1,7 +1,7 @@
 import type { UploadedImage } from '../bot/commands/types.ts';
 import { BotError } from '../bot/errors.ts';
 import { InputError } from '../engine/errors.ts';
-import { formatMegabytes } from '../engine/image.ts';
+import { formatMegabytes, tooManyBytes } from '../engine/image.ts';
 
 export interface DownloadPolicy {
   /** `host` or `host:port` values; nothing else is ever requested. */
@@ -54,7 +54,7 @@ export async function downloadImage(url: string, name: string, policy: DownloadP
   const declared = Number(response.headers.get('content-length') ?? 0);
   if (declared > policy.maxBytes) {
     await response.body.cancel();
-    throw new InputError('too_many_bytes', `The ${policy.label} is ${formatMegabytes(declared)}; the limit is ${formatMegabytes(policy.maxBytes)}.`, policy.field);
+    throw tooManyBytes(policy.label, declared, policy.maxBytes, policy.field);
   }
   const bytes = Buffer.concat(await readBody(response.body, policy).catch((error: unknown) => {
     // The host dropped the connection or was too slow partway through the file: fetch's own words

@@ -59,5 +59,5 @@ export function ensureTrailingSlash(url: string): string {
 
 function describeNetworkError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause;
-  return cause?.code ?? cause?.message ?? (messageOf(error));
+  return cause?.code ?? cause?.message ?? messageOf(error);
 }

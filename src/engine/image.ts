@@ -140,8 +140,9 @@ export async function readImageFile(path: string, maxBytes: number, label: strin
   }
 }
 
-function tooManyBytes(label: string, bytes: number, maxBytes: number): InputError {
-  return new InputError('too_many_bytes', `The ${label} is ${formatMegabytes(bytes)}; the limit is ${formatMegabytes(maxBytes)}.`);
+/** The refusal of a file of `bytes` past `maxBytes`, for a picture or a clip (`field`: the option that sent it). */
+export function tooManyBytes(label: string, bytes: number, maxBytes: number, field?: string): InputError {
+  return new InputError('too_many_bytes', `The ${label} is ${formatMegabytes(bytes)}; the limit is ${formatMegabytes(maxBytes)}.`, field);
 }
 
 /**

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { InputError } from '../errors.ts';
-import { AVIF_SEQUENCE_BRAND, DEFAULT_DECODE_LIMITS, formatMegabytes, formatMegapixels, isoBrandOf, type RgbImage } from '../image.ts';
+import { AVIF_SEQUENCE_BRAND, DEFAULT_DECODE_LIMITS, formatMegapixels, isoBrandOf, tooManyBytes, type RgbImage } from '../image.ts';
 
 export interface Clip {
   readonly frames: readonly RgbImage[];
@@ -100,7 +100,7 @@ export async function decodeClipIfAny(bytes: Uint8Array, limits: ClipLimits): Pr
  * the first frames (all that the limits allow by default).
  */
 export async function decodeClip(bytes: Uint8Array, limits: ClipLimits = DEFAULT_CLIP_LIMITS, label = 'clip', take?: number): Promise<Clip> {
-  if (bytes.byteLength > limits.maxBytes) throw new InputError('too_many_bytes', `The ${label} is ${formatMegabytes(bytes.byteLength)}; the limit is ${formatMegabytes(limits.maxBytes)}.`, 'content');
+  if (bytes.byteLength > limits.maxBytes) throw tooManyBytes(label, bytes.byteLength, limits.maxBytes, 'content');
   const viaFfmpeg = ffmpegClipKindOf(bytes);
   return viaFfmpeg ? decodeVideo(bytes, limits, label, viaFfmpeg, take) : decodeAnimation(bytes, limits, label, take);
 }
