@@ -16,18 +16,23 @@ export async function inTempDir<T>(use: (dir: string) => Promise<T>): Promise<T>
   }
 }
 
+/** `mp4` written again by ffmpeg, as its first input, with `args` after it (more inputs, maps, codecs, filters). */
+function rewrittenMp4(mp4: Uint8Array, args: readonly string[]): Promise<Buffer> {
+  return inTempDir(async (dir) => {
+    const [input, output] = [join(dir, 'input.mp4'), join(dir, 'output.mp4')];
+    await writeFile(input, mp4);
+    await runFfmpeg(['-v', 'error', '-i', input, ...args, '-y', output], 1024);
+    return readFile(output);
+  });
+}
+
 /**
  * The same MP4 stored as a phone stores a portrait video: its frames untouched, and a turn for players
  * to apply in its display matrix (Debian's ffmpeg 5.1 writes the `rotate` tag as a matrix that turns
  * the picture `degrees` counter-clockwise; ffprobe reports it as the stream's `rotation`).
  */
 export function withTurnInMetadata(mp4: Uint8Array, degrees: 90 | 180 | 270): Promise<Buffer> {
-  return inTempDir(async (dir) => {
-    const [input, output] = [join(dir, 'stored.mp4'), join(dir, 'turned.mp4')];
-    await writeFile(input, mp4);
-    await runFfmpeg(['-v', 'error', '-i', input, '-c', 'copy', '-metadata:s:v:0', `rotate=${degrees}`, '-y', output], 1024);
-    return readFile(output);
-  });
+  return rewrittenMp4(mp4, ['-c', 'copy', '-metadata:s:v:0', `rotate=${degrees}`]);
 }
 
 /**
@@ -35,12 +40,7 @@ export function withTurnInMetadata(mp4: Uint8Array, degrees: 90 | 180 | 270): Pr
  * otherwise the same: a player shows it that much wider.
  */
 export function withPixelShape(mp4: Uint8Array, across: number, down: number): Promise<Buffer> {
-  return inTempDir(async (dir) => {
-    const [input, output] = [join(dir, 'square.mp4'), join(dir, 'shaped.mp4')];
-    await writeFile(input, mp4);
-    await runFfmpeg(['-v', 'error', '-i', input, '-vf', `setsar=${across}/${down}`, '-c:v', 'libx264', '-crf', '10', '-pix_fmt', 'yuv420p', '-y', output], 1024);
-    return readFile(output);
-  });
+  return rewrittenMp4(mp4, ['-vf', `setsar=${across}/${down}`, '-c:v', 'libx264', '-crf', '10', '-pix_fmt', 'yuv420p']);
 }
 
 /**
@@ -60,12 +60,7 @@ export function hlgVideo(frames: readonly RgbImage[], fps: number): Promise<Buff
 
 /** The same MP4 with a sound track (a 440 Hz tone, AAC) as long as the video, as a phone's video has. */
 export function withSound(mp4: Uint8Array): Promise<Buffer> {
-  return inTempDir(async (dir) => {
-    const [input, output] = [join(dir, 'silent.mp4'), join(dir, 'sound.mp4')];
-    await writeFile(input, mp4);
-    await runFfmpeg(['-v', 'error', '-i', input, '-f', 'lavfi', '-i', 'sine=frequency=440:duration=10', '-map', '0:v', '-map', '1:a', '-c:v', 'copy', '-c:a', 'aac', '-shortest', '-y', output], 1024);
-    return readFile(output);
-  });
+  return rewrittenMp4(mp4, ['-f', 'lavfi', '-i', 'sine=frequency=440:duration=10', '-map', '0:v', '-map', '1:a', '-c:v', 'copy', '-c:a', 'aac', '-shortest']);
 }
 
 /**
