@@ -52,7 +52,15 @@ async function locatePainting(written: string, what: string, env: LibraryEnviron
   const found = styleWrittenAs(paintings, written);
   if (found) return found.path;
   const hint = paintings.length > 0 ? styleHint(paintings, written) : ' The library is empty.';
-  throw new InputError('missing_file', `Cannot read the ${what} ${written}: there is no such file, nor a style of that name in the library.${hint}`);
+  throw new InputError('missing_file', `Cannot read the ${what} ${written}: there is no such file, nor a style of that name in the library.${switchValueHint(written)}${hint}`);
+}
+
+/**
+ * `--preserve-colors yes` gives the switch no value: commander takes "yes" for one more painting,
+ * whose refusal alone would leave the user looking for a style called "yes".
+ */
+function switchValueHint(written: string): string {
+  return /^(yes|no|true|false|on|off)$/i.test(written) ? ' A switch such as --preserve-colors takes no value: write it alone.' : '';
 }
 
 /**

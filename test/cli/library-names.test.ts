@@ -51,6 +51,10 @@ describe('a painting named on the command line', () => {
       code: 2,
       stderr: 'impasto: Cannot read the painting monet: there is no such file, nor a style of that name in the library. The library is empty.\n',
     });
+    // A value given to a switch is taken for one more painting: the refusal says what happened.
+    expect((await impasto(['stylize', photo, 'starry-night', '--preserve-colors', 'yes'])).stderr).toBe(
+      'impasto: Cannot read the style image yes: there is no such file, nor a style of that name in the library. A switch such as --preserve-colors takes no value: write it alone. Try one of: starry-night, the-scream, great-wave, composition-vii, shipwreck-minotaur.\n',
+    );
     // Written as a file (a path, an image's extension), it is a file, and a missing one is said so.
     expect((await impasto(['stylize', photo, 'starry-night.jpg'])).stderr).toBe('impasto: Cannot read the style image starry-night.jpg: there is no such file or folder.\n');
     expect((await impasto(['stylize', photo, './starry-night'])).stderr).toBe('impasto: Cannot read the style image ./starry-night: there is no such file or folder.\n');
