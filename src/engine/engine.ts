@@ -23,8 +23,7 @@ import { loadOnnxRuntimeOnWebGpu, type OnnxDevice } from './onnx/sessions.ts';
 import { createFeatureNetwork, PIXEL_BOUNDS, rgbToVggInput, vggInputToRgb, type FeatureNetwork, type Pooling } from './vgg.ts';
 import { loadVggWeights, locateWeights, type DownloadOptions, type VggWeights } from './weights.ts';
 import { sharesOf } from './blend.ts';
-import { loadOnnxRuntime } from './onnx/runtime.ts';
-import { messageOf } from '../error-message.ts';
+import { loadOnnxRuntime, onnxRuntimeCannotLoad } from './onnx/runtime.ts';
 
 export interface Progress {
   readonly iteration: number;
@@ -141,7 +140,7 @@ export async function chooseObjectiveEngine(wanted: ObjectiveEngineSetting, back
     const ort = await loadOnnxRuntime();
     return { ort, reason: `objective: onnxruntime ${ort.env.versions.common} on the CPU${wanted === 'onnx' ? ' (forced by IMPASTO_ENGINE)' : ''}` };
   } catch (error) {
-    if (wanted === 'onnx') throw new Error(`IMPASTO_ENGINE=onnx, but onnxruntime-node cannot load: ${messageOf(error)}`);
+    if (wanted === 'onnx') throw onnxRuntimeCannotLoad(wanted, error);
     return { reason: 'objective: TensorFlow.js (onnxruntime-node is not available)' };
   }
 }

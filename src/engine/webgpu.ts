@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { InputError } from './errors.ts';
+import { messageOf } from '../error-message.ts';
 
 /**
  * WebGPU in Node through Dawn (the `webgpu` package: its binaries ship inside it, nothing is
@@ -93,10 +94,15 @@ async function findAdapter(software: boolean): Promise<GpuProbe> {
   try {
     gpu = await installWebGpuGlobals();
   } catch (error) {
-    return { found: false, reason: `the webgpu package cannot load (${error instanceof Error ? error.message.split('\n')[0] : String(error)})` };
+    return webGpuPackageCannotLoad(error);
   }
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
   return adapter ? probeOf(adapter, { software }) : { found: false, reason: NO_ADAPTER };
+}
+
+/** The probe's answer where the `webgpu` package (Dawn) cannot load: its error's first line says why. */
+function webGpuPackageCannotLoad(error: unknown): GpuProbe {
+  return { found: false, reason: `the webgpu package cannot load (${messageOf(error).split('\n')[0]})` };
 }
 
 const NO_ADAPTER = 'Dawn found no usable GPU adapter (a software Vulkan such as lavapipe is refused)';
@@ -130,7 +136,7 @@ export async function searchAdapterApart(webgpuModule?: string, options: ProbeOp
   try {
     webgpu = webgpuModule ?? resolveWebGpuModule();
   } catch (error) {
-    return { found: false, reason: `the webgpu package cannot load (${error instanceof Error ? error.message.split('\n')[0] : String(error)})` };
+    return webGpuPackageCannotLoad(error);
   }
   // The adapter as plain data, in the shape Dawn gives it (its objects' fields are getters, which
   // JSON leaves out); this module reads it as it reads one found here.

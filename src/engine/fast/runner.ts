@@ -7,8 +7,7 @@ import { loadOnnxRuntimeOnWebGpu, type OnnxDevice } from '../onnx/sessions.ts';
 import { cropImage, extendMirrored, type Margins, type RgbImage } from '../image.ts';
 import { runFastNetwork, type FastNetwork } from './network.ts';
 import { runFastNetworkTfjs } from './tfjs.ts';
-import { loadOnnxRuntime } from '../onnx/runtime.ts';
-import { messageOf } from '../../error-message.ts';
+import { loadOnnxRuntime, onnxRuntimeCannotLoad } from '../onnx/runtime.ts';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -72,7 +71,7 @@ export async function chooseFastRunner(options: { readonly backend?: BackendName
     const ort = await loadOnnxRuntime();
     return { ...onnxFastRunner(ort), reasons: [`fast networks: onnxruntime ${ort.env.versions.common} on the CPU`] };
   } catch (error) {
-    if (engine === 'onnx') throw new Error(`IMPASTO_ENGINE=onnx, but onnxruntime-node cannot load: ${messageOf(error)}`);
+    if (engine === 'onnx') throw onnxRuntimeCannotLoad(engine, error);
     return onTfjs(await chooseBackend(options.backend), 'fast networks: TensorFlow.js (onnxruntime-node is not available)');
   }
 }

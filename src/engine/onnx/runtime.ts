@@ -1,3 +1,5 @@
+import { messageOf } from '../../error-message.ts';
+
 type Ort = typeof import('onnxruntime-node');
 
 /**
@@ -10,4 +12,9 @@ type Ort = typeof import('onnxruntime-node');
 export async function loadOnnxRuntime(): Promise<Ort> {
   process.env.ORT_DISABLE_TELEMETRY ??= '1';
   return (await import('onnxruntime-node')) as Ort;
+}
+
+/** Why an operator's `IMPASTO_ENGINE=<setting>` cannot be had: onnxruntime-node did not load (`error`). */
+export function onnxRuntimeCannotLoad(setting: string, error: unknown): Error {
+  return new Error(`IMPASTO_ENGINE=${setting}, but onnxruntime-node cannot load: ${messageOf(error)}`);
 }

@@ -1,7 +1,6 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import { GraphBuilder } from './graph-builder.ts';
-import { loadOnnxRuntime } from './runtime.ts';
-import { messageOf } from '../../error-message.ts';
+import { loadOnnxRuntime, onnxRuntimeCannotLoad } from './runtime.ts';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -22,7 +21,7 @@ export async function loadOnnxRuntimeOnWebGpu(): Promise<Ort> {
   try {
     ort = await loadOnnxRuntime();
   } catch (error) {
-    throw new Error(`IMPASTO_ENGINE=onnx-webgpu, but onnxruntime-node cannot load: ${messageOf(error)}`);
+    throw onnxRuntimeCannotLoad('onnx-webgpu', error);
   }
   const problem = await webGpuProviderProblem(ort);
   if (problem) throw new Error(`IMPASTO_ENGINE=onnx-webgpu, but onnxruntime's WebGPU provider cannot start here: ${problem}`);

@@ -11,8 +11,7 @@ import type { GpuAdapterInfo } from '../webgpu.ts';
 import { onnxTrainingEngine } from './onnx-training.ts';
 import { tfjsTrainingEngine } from './tfjs-training.ts';
 import type { TrainContext } from './trainer.ts';
-import { loadOnnxRuntime } from '../onnx/runtime.ts';
-import { messageOf } from '../../error-message.ts';
+import { loadOnnxRuntime, onnxRuntimeCannotLoad } from '../onnx/runtime.ts';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -48,7 +47,7 @@ export async function chooseTrainingEngine(options: { readonly backend?: Backend
   try {
     ort = await loadOnnxRuntime();
   } catch (error) {
-    if (engine !== 'auto') throw new Error(`IMPASTO_ENGINE=${engine}, but onnxruntime-node cannot load: ${messageOf(error)}`);
+    if (engine !== 'auto') throw onnxRuntimeCannotLoad(engine, error);
     return onTfjs(await trainingBackend(), 'training: TensorFlow.js (onnxruntime-node is not available)');
   }
   // TensorFlow.js only decodes the weight files, on its plain-JS backend (which always loads).
