@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -228,6 +229,21 @@ describe('training photos', () => {
     const nothing = await openTrainingPhotos(none);
     await expect(nothing.crop(0, 32, createRandom(7))).rejects.toThrow(new InputError('invalid_option', `None of the 1 photos in ${none} can be decoded any more: give a folder of JPEG or PNG photos.`, 'photos'));
     await expect(sampleOfTrainingPhotos(none)).rejects.toThrow(new InputError('invalid_option', `None of the 1 photos in ${none} can be decoded: give a folder of JPEG or PNG photos.`, 'photos'));
+  });
+
+  it('takes a link to a photo, and passes over a link to a pipe, a device or a folder, or one that leads nowhere', async () => {
+    // Opening a pipe waits for a writer: a link to one named like a photo held training's start for good.
+    const folder = join(dir, 'links');
+    await mkdir(folder);
+    execFileSync('mkfifo', [join(dir, 'pipe')]);
+    await symlink(join(dir, 'pipe'), join(folder, 'a-pipe.jpg'));
+    await symlink('/dev/zero', join(folder, 'b-device.jpg'));
+    await symlink(photosDir, join(folder, 'c-folder.jpg'));
+    await symlink(join(dir, 'gone.jpg'), join(folder, 'd-nowhere.jpg'));
+    await expect(openTrainingPhotos(folder)).rejects.toThrow(new InputError('invalid_option', `The photo folder ${folder} has no JPEG or PNG photos to train on.`, 'photos'));
+    await symlink(sharedImagePath('content_dog.jpg'), join(folder, 'e-dog.jpg'));
+    expect((await openTrainingPhotos(folder)).paths.map((path) => basename(path))).toEqual(['e-dog.jpg']);
+    expect((await sampleOfTrainingPhotos(folder)).name).toBe('e-dog.jpg');
   });
 
   it('leaves out the photos it is told to, and crops squares of the size asked for', async () => {

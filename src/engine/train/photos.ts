@@ -3,7 +3,8 @@
  * or a handful), cut into random square crops at random scales and flipped at random. Every draw
  * comes from the step's own seeded generator, so a resumed run sees the same crops as an unbroken one.
  */
-import { readdir } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import sharp from 'sharp';
 import { InputError } from '../errors.ts';
@@ -100,12 +101,26 @@ async function photoFilesOf(dir: string, exclude: readonly string[] = []): Promi
     throw new InputError('invalid_option', `The photo folder ${dir} cannot be read: give a folder of JPEG or PNG photos.`, 'photos');
   });
   const left = new Set(exclude);
-  const candidates = entries
-    .filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && PHOTO_EXTENSIONS.has(extname(entry.name).toLowerCase()) && !left.has(entry.name))
-    .map((entry) => join(dir, entry.name))
-    .sort();
+  const named = entries.filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && PHOTO_EXTENSIONS.has(extname(entry.name).toLowerCase()) && !left.has(entry.name));
+  const files = await Promise.all(
+    named.map(async (entry) => {
+      const path = join(dir, entry.name);
+      return (await isPhotoFile(path, entry)) ? path : undefined;
+    }),
+  );
+  const candidates = files.filter((path) => path !== undefined).sort();
   if (candidates.length === 0) throw new InputError('invalid_option', `The photo folder ${dir} has no JPEG or PNG photos to train on.`, 'photos');
   return candidates;
+}
+
+/**
+ * Whether the listed entry at `path` is a file: a link is followed (a folder of links to MS COCO is usual). A
+ * link to a pipe or a device is not a photo, and reading one held training's start for good (a
+ * pipe's opening waits for a writer, in a thread the process cannot exit without).
+ */
+async function isPhotoFile(path: string, entry: Dirent): Promise<boolean> {
+  if (!entry.isSymbolicLink()) return true;
+  return (await stat(path).catch(() => undefined))?.isFile() ?? false;
 }
 
 /** The paths of the folder's photos whose header reads, sorted; an `InputError` saying why when there are none. */
