@@ -1,7 +1,7 @@
 import type { UploadedImage } from '../bot/commands/types.ts';
 import { BotError } from '../bot/errors.ts';
 import { InputError } from '../engine/errors.ts';
-import { formatMegabytes, tooManyBytes } from '../engine/image.ts';
+import { overTheLimit, tooManyBytes } from '../engine/image.ts';
 
 export interface DownloadPolicy {
   /** `host` or `host:port` values; nothing else is ever requested. */
@@ -69,7 +69,7 @@ async function readBody(body: ReadableStream<Uint8Array>, policy: DownloadPolicy
   let received = 0;
   for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
     received += chunk.byteLength;
-    if (received > policy.maxBytes) throw new InputError('too_many_bytes', `The ${policy.label} is over the ${formatMegabytes(policy.maxBytes)} limit.`, policy.field);
+    if (received > policy.maxBytes) throw overTheLimit(policy.label, policy.maxBytes, policy.field);
     chunks.push(chunk);
   }
   return chunks;

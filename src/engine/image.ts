@@ -134,7 +134,7 @@ export async function readImageFile(path: string, maxBytes: number, label: strin
       chunks.push(buffer.subarray(0, bytesRead));
       total += bytesRead;
     }
-    throw new InputError('too_many_bytes', `The ${label} goes on past ${formatMegabytes(maxBytes)}, the limit.`);
+    throw overTheLimit(label, maxBytes);
   } finally {
     await file.close();
   }
@@ -143,6 +143,11 @@ export async function readImageFile(path: string, maxBytes: number, label: strin
 /** The refusal of a file of `bytes` past `maxBytes`, for a picture or a clip (`field`: the option that sent it). */
 export function tooManyBytes(label: string, bytes: number, maxBytes: number, field?: string): InputError {
   return new InputError('too_many_bytes', `The ${label} is ${formatMegabytes(bytes)}; the limit is ${formatMegabytes(maxBytes)}.`, field);
+}
+
+/** The refusal of a stream (a pipe, a download) that runs past `maxBytes`, its whole size unknown. */
+export function overTheLimit(label: string, maxBytes: number, field?: string): InputError {
+  return new InputError('too_many_bytes', `The ${label} is over the ${formatMegabytes(maxBytes)} limit.`, field);
 }
 
 /**

@@ -220,7 +220,7 @@ describe('decoding uploads', () => {
       const [piped] = await Promise.all([readImageFile(join(dir, 'pipe'), jpeg.length, 'photo'), writeFile(join(dir, 'pipe'), jpeg)]);
       expect(Buffer.compare(piped, jpeg)).toBe(0);
       const writing = writeFile(join(dir, 'pipe'), Buffer.alloc(3 * 1024 ** 2)).catch(() => undefined);
-      await expectInputError(readImageFile(join(dir, 'pipe'), 1024 ** 2, 'photo'), 'too_many_bytes', /^The photo goes on past 1 MB, the limit\.$/);
+      await expectInputError(readImageFile(join(dir, 'pipe'), 1024 ** 2, 'photo'), 'too_many_bytes', /^The photo is over the 1 MB limit\.$/);
       await writing;
     } finally {
       await rm(dir, { recursive: true, force: true });
