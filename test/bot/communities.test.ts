@@ -59,13 +59,20 @@ describe('communities', () => {
     await harness.bot.idle();
   });
 
-  it('vote only in their own contests', async () => {
+  it('vote in, and remove entries of, only their own contests', async () => {
     await harness.bot.execute('contest start', { title: 'A only', ends: '1h', style_name: 'the-scream' }, { ...inA('mod-a', true), origin: { platform: 'discord', channelId: 'a-channel' } });
     const entered = await harness.bot.execute('contest enter', { content: photo }, { ...inA('alice'), origin: { platform: 'discord', channelId: 'a-channel' } });
     expect((await waitForEvent(harness.events, harness.bot, (event) => event.job.id === entered.jobId && ['succeeded', 'failed'].includes(event.type))).type).toBe('succeeded');
     const entry = harness.bot.contests.ranking(harness.bot.contests.openIn('discord', 'a-channel')!.id)[0]!;
     expect((await harness.bot.vote(entry.id, inB('bob'))).text).toMatch(/not in a contest any more/);
     expect((await harness.bot.vote(entry.id, inA('carol'))).refusal).toBeUndefined();
+    // Entry ids are shown on every entry's post: another server's moderator who reads one cannot remove it.
+    const elsewhere = await harness.bot.execute('contest remove', { entry: entry.id }, { ...inB('mod-b', true), origin: { platform: 'discord', channelId: 'b-channel' } });
+    expect(elsewhere.text).toBe(`There is no entry "${entry.id}".`);
+    expect(harness.bot.contests.entry(entry.id)!.status).toBe('posted');
+    const removed = await harness.bot.execute('contest remove', { entry: entry.id }, { ...inA('mod-a', true), origin: { platform: 'discord', channelId: 'a-channel' } });
+    expect(removed.text).toBe(`Removed entry ${entry.id} by user-alice.`);
+    expect(harness.bot.contests.entry(entry.id)!.status).toBe('removed');
   });
 });
 

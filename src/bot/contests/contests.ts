@@ -305,12 +305,16 @@ export class Contests {
     return entry;
   }
 
+  /**
+   * A moderator removes an entry of one of their community's contests. Entry ids are public (each
+   * entry's post shows its own), so another server's moderator who can read them is told there is
+   * no such entry, as of one that does not exist.
+   */
   removeEntry(requester: Requester, entryId: string): ContestEntry {
     if (!requester.isModerator) throw new BotError('not_allowed', 'Only moderators can remove an entry.');
     const entry = this.entry(entryId);
-    if (!entry || !['pending', 'posted'].includes(entry.status)) throw new BotError('unknown_job', `There is no entry "${entryId}".`);
-    const contest = this.get(entry.contestId)!;
-    if (contest.platform !== requester.platform) throw new BotError('unknown_job', `There is no entry "${entryId}".`);
+    const contest = entry ? this.get(entry.contestId) : undefined;
+    if (!entry || !contest || !isOfCommunity(contest, requester) || !['pending', 'posted'].includes(entry.status)) throw new BotError('unknown_job', `There is no entry "${entryId}".`);
     this.deps.db.prepare("UPDATE contest_entries SET status = 'removed' WHERE id = ?").run(entryId);
     const removed = this.entry(entryId)!;
     this.emit({ type: 'entry_withdrawn', contest, entry: removed, byModerator: true });
