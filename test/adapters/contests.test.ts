@@ -108,7 +108,7 @@ describe('contests on Discord', () => {
     expect(await replyTo(carolVotes)).toMatch(/^You voted for bob's entry/);
     const carolAgain = press(users.carol, voteId(bobEntry));
     fake.dispatchInteraction(carolAgain);
-    expect(await replyTo(carolAgain)).toBe('You took back your vote (0 now).');
+    expect(await replyTo(carolAgain)).toBe("You took back your vote for bob's entry (0 votes now).");
     await fake.waitForRequest((request) => request.method === 'PATCH' && /\/channels\/\d+\/messages\/\d+/.test(request.path) && /: 1 vote$/.test(String((request.json as { content?: string }).content)));
 
     // The bot restarts in the middle of the contest.
@@ -309,7 +309,7 @@ describe('contests on Slack', () => {
     await toldAfter('U0CAROL', since);
     since = fake.calls.length;
     await vote('U0CAROL', entryIdOf(bob));
-    expect((await toldAfter('U0CAROL', since)).args.text).toBe('You took back your vote (0 now).');
+    expect((await toldAfter('U0CAROL', since)).args.text).toBe("You took back your vote for u0bob's entry (0 votes now).");
     await fake.waitForCall((call) => call.method === 'chat.update' && call.args.ts === alice.response!.ts && /: 1 vote$/.test(String(call.args.text)));
 
     await restartBot();

@@ -6,5 +6,5 @@ import { counted } from '../format.ts';
 export function voteOnEntry(contests: Contests, entryId: string, context: CommandContext): Reply {
   const { entry, voted } = contests.vote(context.requester, entryId);
   const votes = counted(entry.votes, 'vote');
-  return { text: voted ? `You voted for ${entry.userName}'s entry (${votes}). Click again to take it back.` : `You took back your vote (${entry.votes} now).`, ephemeral: true };
+  return { text: voted ? `You voted for ${entry.userName}'s entry (${votes}). Click again to take it back.` : `You took back your vote for ${entry.userName}'s entry (${votes} now).`, ephemeral: true };
 }
