@@ -122,13 +122,19 @@ function describeWhere(job: Job): string[] {
   return [...where, frames, ...shrunk];
 }
 
-/** "in 2 h (27 Nov, 20:30 UTC)": a moment in the future, readable on every platform. */
-export function formatWhen(at: number, now = Date.now()): string {
+/**
+ * "in 2 h (27 Nov, 20:30 UTC)": a moment in the future, readable on every platform. `clock` writes
+ * the moment itself (`formatUtcClock` by default; a platform's post may show the reader's own time).
+ */
+export function formatWhen(at: number, now = Date.now(), clock: (at: number, now: number) => string = formatUtcClock): string {
+  return at > now ? `in ${formatEta(at - now).replace(/^about /, '')} (${clock(at, now)})` : `on ${clock(at, now)}`;
+}
+
+/** "27 Nov, 20:30 UTC", with the year only when it is not `now`'s (a contest in /contest history may be a year old). */
+export function formatUtcClock(at: number, now = Date.now()): string {
   const date = new Date(at);
-  // The year only when it is not this one: a contest in /contest history may be a year old.
   const year = date.getUTCFullYear() === new Date(now).getUTCFullYear() ? '' : ` ${date.getUTCFullYear()}`;
-  const clock = `${date.getUTCDate()} ${date.toLocaleString('en-GB', { month: 'short', timeZone: 'UTC' })}${year}, ${String(date.getUTCHours()).padStart(2, '0')}:${String(date.getUTCMinutes()).padStart(2, '0')} UTC`;
-  return at > now ? `in ${formatEta(at - now).replace(/^about /, '')} (${clock})` : `on ${clock}`;
+  return `${date.getUTCDate()} ${date.toLocaleString('en-GB', { month: 'short', timeZone: 'UTC' })}${year}, ${String(date.getUTCHours()).padStart(2, '0')}:${String(date.getUTCMinutes()).padStart(2, '0')} UTC`;
 }
 
 /** `strength 5`, or the raw weights when they were set (which override strength; a fast network has none). */

@@ -80,6 +80,9 @@ describe('contests on Discord', () => {
     startContest('Winter', '25s');
     const announcement = await fake.waitForRequest((request) => request.method === 'POST' && request.path === `/channels/${discord.CHANNEL_ID}/messages` && /Style contest "Winter"/.test(String((request.json as { content?: string }).content)));
     expect(announcement.files[0]!.filename).toBe('contest-style.png');
+    // The end in Discord's timestamp markup: each member reads it on their own clock, counting down.
+    const endsAt = Math.floor(harness.bot.contests.openIn('discord', discord.CHANNEL_ID)!.endsAt / 1000);
+    expect(String((announcement.json as { content?: string }).content)).toMatch(new RegExp(`vote with the buttons\\. It ends <t:${endsAt}:R> \\(<t:${endsAt}:f>\\)\\.$`));
     // A moderator's title (it could say @everyone) pings no one.
     expect((announcement.json as { allowed_mentions?: unknown }).allowed_mentions).toEqual({ parse: [] });
     // Every picture the contest posts is described for screen readers.
@@ -231,7 +234,8 @@ describe('contests on Discord', () => {
     await fake.waitForRequest((request) => request.method === 'POST' && /Style contest "Harvest"/.test(String((request.json as { content?: string }).content)));
     await restartBot(() => bringContestEndNear(harness.dataDir, 'Harvest'));
     const reminder = await fake.waitForRequest((request) => request.method === 'POST' && request.path === `/channels/${discord.CHANNEL_ID}/messages` && /^"Harvest" ends/.test(String((request.json as { content?: string }).content)));
-    expect((reminder.json as { content: string }).content).toMatch(/^"Harvest" ends in \d+ min \(.+ UTC\) and has no entries yet: enter with \/contest enter while there is time\.$/);
+    const endsAt = Math.floor(harness.bot.contests.openIn('discord', discord.CHANNEL_ID)!.endsAt / 1000);
+    expect((reminder.json as { content: string }).content).toBe(`"Harvest" ends <t:${endsAt}:R> (<t:${endsAt}:f>) and has no entries yet: enter with /contest enter while there is time.`);
     expect((reminder.json as { allowed_mentions?: unknown }).allowed_mentions).toEqual({ parse: [] });
     fake.dispatchInteraction(moderatorCommand('cancel'));
     const cancelled = await fake.waitForRequest((request) => request.method === 'POST' && /"Harvest" was cancelled/.test(String((request.json as { content?: string }).content)));
@@ -384,7 +388,9 @@ describe('contests on Slack', () => {
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     const started = await startContest(`great-wave ${tomorrow} 18:00 UTC Winter fair`, 'Winter fair');
     const day = Number(tomorrow.slice(8));
-    expect(String(started.args.initial_comment)).toMatch(new RegExp(`It ends in .+ \\(${day} \\w+, 18:00 UTC\\)\\.$`));
+    // The end in Slack's date markup, which each member's app shows on their own clock; the UTC time where it cannot.
+    const endsAt = Date.parse(`${tomorrow}T18:00Z`) / 1000;
+    expect(String(started.args.initial_comment)).toMatch(new RegExp(`It ends in .+ \\(<!date\\^${endsAt}\\^\\{date_short_pretty\\} at \\{time\\}\\|${day} \\w+, 18:00 UTC>\\)\\.$`));
     await cancelContest('Winter fair');
 
     // The title is shown as written: Slack's markup in it (<!channel>) would ping the whole channel.
@@ -402,7 +408,7 @@ describe('contests on Slack', () => {
     await restartBot(() => bringContestEndNear(harness.dataDir, 'Harvest'));
     const reminder = await fake.waitForCall((call) => call.method === 'chat.postMessage' && /^"Harvest" ends/.test(String(call.args.text)));
     expect(reminder.args.channel).toBe(slack.CHANNEL_ID);
-    expect(String(reminder.args.text)).toMatch(/^"Harvest" ends in \d+ min \(.+ UTC\) and has no entries yet: enter with \/impasto contest enter after sharing your photo while there is time\.$/);
+    expect(String(reminder.args.text)).toMatch(/^"Harvest" ends in \d+ min \(<!date\^\d+\^\{date_short_pretty\} at \{time\}\|.+ UTC>\) and has no entries yet: enter with \/impasto contest enter after sharing your photo while there is time\.$/);
     await cancelContest('Harvest');
   }, 60_000);
 });

@@ -9,7 +9,7 @@ import { POSTED_SHEET } from '../../bot/styles/library.ts';
 import { describeResultFiles } from '../../bot/job-messages.ts';
 import { fitPicture, type UploadLimit } from '../../bot/upload-limit.ts';
 import { deliverContestEvents } from '../deliveries.ts';
-import { isTemporaryDiscordError } from './render.ts';
+import { discordMoment, isTemporaryDiscordError } from './render.ts';
 
 interface PostedMessage {
   readonly id: string;
@@ -44,7 +44,7 @@ export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger
       case 'started': {
         const message = await post(
           contest.channelId,
-          { content: contestMessages.announcement(contest, '/contest enter') },
+          { content: contestMessages.announcement(contest, '/contest enter', discordMoment) },
           [{ ...(await fitted(contest.channelId, { name: 'contest-style.png', bytes: await readFile(contest.stylePath) })), description: `The contest's style: ${contest.styleLabel}.` }],
         );
         bot.contests.setAnnouncement(contest.id, { messageId: message.id });
@@ -79,7 +79,7 @@ export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger
         await post(contest.channelId, { content: contestMessages.cancelled(contest) });
         return;
       case 'closing_soon':
-        await post(contest.channelId, { content: contestMessages.closingSoon(contest, event.entries, event.at, '/contest enter') });
+        await post(contest.channelId, { content: contestMessages.closingSoon(contest, event.entries, event.at, '/contest enter', discordMoment) });
         return;
     }
   }

@@ -10,6 +10,15 @@ import type { JobDelivery } from '../deliveries.ts';
 import type { DiscordMessageReplyRef, DiscordReplyRef } from './interaction-context.ts';
 import type { DiscordState } from './state.ts';
 
+/**
+ * A moment as Discord shows it to each reader: counting down (or, once past, up) and on their own
+ * clock, "in 2 hours (24 December 2026 18:00)". Discord renders this markup for every reader apart.
+ */
+export function discordMoment(at: number): string {
+  const seconds = Math.floor(at / 1000);
+  return `<t:${seconds}:R> (<t:${seconds}:f>)`;
+}
+
 // Answer a little before the token's end rather than race it.
 const TOKEN_MARGIN_MS = 60_000;
 

@@ -7,7 +7,7 @@ import { contestMessages } from '../../bot/contests/contest-messages.ts';
 import { POSTED_SHEET } from '../../bot/styles/library.ts';
 import { deliverContestEvents } from '../deliveries.ts';
 import { isTemporarySlackError } from './render.ts';
-import { escapeForSlack } from './text.ts';
+import { escapeForSlack, slackMoment } from './text.ts';
 
 export const VOTE_ACTION = 'impasto_vote';
 
@@ -27,7 +27,7 @@ export function renderContestsOnSlack(client: WebClient, bot: Bot, logger: Logge
       case 'started': {
         await client.filesUploadV2({
           channel_id: channel,
-          initial_comment: contestMessages.announcement(contest, '/impasto contest enter after sharing your photo'),
+          initial_comment: contestMessages.announcement(contest, '/impasto contest enter after sharing your photo', slackMoment),
           file_uploads: [{ file: await readFile(contest.stylePath), filename: 'contest-style.png' }],
         });
         return;
@@ -68,7 +68,7 @@ export function renderContestsOnSlack(client: WebClient, bot: Bot, logger: Logge
         await client.chat.postMessage({ channel, text: contestMessages.cancelled(contest) });
         return;
       case 'closing_soon':
-        await client.chat.postMessage({ channel, text: contestMessages.closingSoon(contest, event.entries, event.at, '/impasto contest enter after sharing your photo') });
+        await client.chat.postMessage({ channel, text: contestMessages.closingSoon(contest, event.entries, event.at, '/impasto contest enter after sharing your photo', slackMoment) });
         return;
     }
   }

@@ -1,4 +1,5 @@
-/** Slack's forms of text: mentions and message links (typed commands: `bot/commands/text.ts`). */
+/** Slack's forms of text: mentions, message links and dates (typed commands: `bot/commands/text.ts`). */
+import { formatUtcClock, formatWhen } from '../../bot/format.ts';
 
 /** `<@U123> starry-night` → `starry-night`: the text of a mention without the mention. */
 export function stripMentions(text: string): string {
@@ -21,6 +22,15 @@ export function withSlackCommands(text: string, commandNames: readonly string[])
   if (names.length === 0) return text;
   const pattern = new RegExp(`(?<!Discord: )(?<=^|[\\s(])/(${names.map((name) => name.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')).join('|')})(?![\\w-])`, 'g');
   return text.replace(pattern, '/impasto $1');
+}
+
+/**
+ * A moment as Slack shows it to each reader: `formatWhen`'s words around Slack's date markup, which
+ * each reader's app renders on their own clock ("in 2 h (Dec 24 at 6:00 PM)"); the UTC clock where
+ * an app cannot render it.
+ */
+export function slackMoment(at: number, now: number): string {
+  return formatWhen(at, now, (moment, from) => `<!date^${Math.floor(moment / 1000)}^{date_short_pretty} at {time}|${formatUtcClock(moment, from)}>`);
 }
 
 /**

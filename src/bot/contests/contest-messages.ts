@@ -2,13 +2,19 @@ import { counted, formatWhen } from '../format.ts';
 import type { Contest, ContestEntry } from './types.ts';
 
 /**
+ * How a post writes the contest's end, `now` being when it is posted: `formatWhen` (in UTC) by
+ * default; Discord and Slack have markup that shows a moment in each reader's own time zone.
+ */
+export type MomentWriter = (at: number, now: number) => string;
+
+/**
  * What a contest says in a channel, once for every platform. Users are mentioned as `<@id>`, which
  * Discord and Slack both read as a mention.
  */
 export const contestMessages = {
   /** The announcement; `enterCommand` is how this platform's users enter (`/contest enter`). */
-  announcement: (contest: Contest, enterCommand: string) =>
-    `Style contest "${contest.title}": paint your photo in ${contest.styleLabel}! Enter with ${enterCommand} (up to ${contest.maxEntries} each), vote with the buttons. It ends ${formatWhen(contest.endsAt)}.`,
+  announcement: (contest: Contest, enterCommand: string, writeWhen: MomentWriter = formatWhen) =>
+    `Style contest "${contest.title}": paint your photo in ${contest.styleLabel}! Enter with ${enterCommand} (up to ${contest.maxEntries} each), vote with the buttons. It ends ${writeWhen(contest.endsAt, Date.now())}.`,
   entry: (contest: Contest, entry: ContestEntry) =>
     entry.late
       ? `Entry ${entry.id} by <@${entry.userId}>${entry.memberLeft ? ' (left)' : ''} for "${contest.title}" was painted after the contest ${contest.status === 'cancelled' ? 'was cancelled' : 'ended'}: here it is, not in the running.`
@@ -21,9 +27,9 @@ export const contestMessages = {
     return `"${contest.title}" has ended${early ? ' early' : ''}. ${winners ? `Winners: ${winners}\n${leaderboard}` : 'There were no entries.'}`;
   },
   cancelled: (contest: Contest) => `The contest "${contest.title}" was cancelled.`,
-  /** A long contest's reminder, `at` the time it is said; `enterCommand` as in the announcement. */
-  closingSoon: (contest: Contest, entries: number, at: number, enterCommand: string) => {
-    const ends = `"${contest.title}" ends ${formatWhen(contest.endsAt, at)}`;
+  /** A long contest's reminder, `at` the time it is said; `enterCommand` and `writeWhen` as in the announcement. */
+  closingSoon: (contest: Contest, entries: number, at: number, enterCommand: string, writeWhen: MomentWriter = formatWhen) => {
+    const ends = `"${contest.title}" ends ${writeWhen(contest.endsAt, at)}`;
     return entries === 0
       ? `${ends} and has no entries yet: enter with ${enterCommand} while there is time.`
       : `${ends}, with ${counted(entries, 'entry', 'entries')} so far: vote for your favourites with their buttons, or enter with ${enterCommand} while there is time.`;
