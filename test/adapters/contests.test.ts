@@ -121,6 +121,8 @@ describe('contests on Discord', () => {
     const content = (winners.json as { content: string }).content;
     expect(content).toMatch(new RegExp(`^"Winter" has ended\\. Winners: 🥇 <@${users.alice.id}> \\(1\\)  🥈 <@${users.bob.id}> \\(0\\)`));
     expect(content).toContain('ties go to the earliest entry');
+    // The winners are pinged, and no one else the message might name.
+    expect((winners.json as { allowed_mentions?: unknown }).allowed_mentions).toEqual({ users: [users.alice.id, users.bob.id] });
     // A JPEG, named as one (a chat shows it from its name).
     expect([winners.files[0]!.filename, (await sharp(winners.files[0]!.bytes).metadata()).format]).toEqual(['winners.jpg', 'jpeg']);
     expect(descriptionOf(winners)).toBe('The top entries of "Winter", each labelled with its place, its author and its votes.');

@@ -68,7 +68,9 @@ export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger
         return;
       case 'closed': {
         const { text, picture } = await bot.leaderboard(contest, 3);
-        await post(contest.channelId, { content: contestMessages.closed(contest, event.ranking, event.early, text), allowed_mentions: { parse: ['users'] } }, picture ? [{ name: `winners${POSTED_SHEET.extension}`, data: picture, description: describeLeaderboard(contest) }] : []);
+        // Only the winners named are pinged: a member named in the title (<@…>) is not.
+        const winners = [...new Set(event.ranking.slice(0, 3).map((entry) => entry.userId))];
+        await post(contest.channelId, { content: contestMessages.closed(contest, event.ranking, event.early, text), allowed_mentions: { users: winners } }, picture ? [{ name: `winners${POSTED_SHEET.extension}`, data: picture, description: describeLeaderboard(contest) }] : []);
         // Voting is frozen: the buttons go grey, beside the final count. Each as it can: a failure here must not post the winners again.
         for (const entry of event.ranking) {
           if (entry.message) await edit(contest.channelId, entry.message.messageId!, { content: contestMessages.entry(contest, entry), components: [voteRow(entry, true).toJSON()], allowed_mentions: { parse: [] } }).catch((error: unknown) => logger.warn({ err: error, entry: entry.id }, 'could not close the vote of a contest entry on Discord'));
