@@ -146,6 +146,20 @@ describe('contests on Discord', () => {
     expect(fake.cdnFetches.length).toBe(fetchesBefore);
   }, 120_000);
 
+  it('pings no one a moderator writes into the title, in its posts or in the status a member asks for', async () => {
+    const textOf = (request: discord.RecordedRequest) => String((request.json as { content?: string } | undefined)?.content);
+    startContest(`Portraits for <@${users.bob.id}>`, '1h');
+    const announcement = await fake.waitForRequest((request) => request.method === 'POST' && /Style contest "Portraits/.test(textOf(request)));
+    expect((announcement.json as { allowed_mentions?: unknown }).allowed_mentions).toEqual({ parse: [] });
+    const status = contestCommand(users.carol, 'status');
+    fake.dispatchInteraction(status);
+    const shown = await fake.waitForRequest((request) => request.method === 'PATCH' && request.path.includes(status.token as string) && textOf(request).includes(`"Portraits for <@${users.bob.id}>"`));
+    expect((shown.json as { allowed_mentions?: { parse?: unknown; users?: unknown } }).allowed_mentions).toMatchObject({ parse: [] });
+    expect((shown.json as { allowed_mentions?: { users?: unknown } }).allowed_mentions?.users).toBeUndefined();
+    fake.dispatchInteraction(moderatorCommand('cancel'));
+    await fake.waitForRequest((request) => request.method === 'POST' && /was cancelled/.test(textOf(request)) && textOf(request).includes('Portraits'));
+  });
+
   it('posts an entry painted after the contest ended without a Vote button', async () => {
     startContest('Spring', '1h');
     // Its announcement, not the deferral: the contest exists once it is posted.

@@ -825,8 +825,8 @@ describe('Discord', () => {
     fake.dispatchInteraction(interaction);
     const followUp = await fake.waitForRequest((request) => request.method === 'POST' && request.path === `/webhooks/${APPLICATION_ID}/${tokenOf(interaction)}`);
     expect(followUp.json).toMatchObject({ content: expect.stringMatching(/^The style library is empty\./), flags: 64 });
-    // Whatever the bot writes pings no @everyone, @here or role (the client's default for every message).
-    expect((followUp.json as { allowed_mentions?: { parse?: string[] } }).allowed_mentions?.parse).toEqual(['users']);
+    // Whatever the bot writes pings no @everyone, @here, role or member by itself (the client's default for every message).
+    expect((followUp.json as { allowed_mentions?: { parse?: string[] } }).allowed_mentions?.parse).toEqual([]);
     expect(followUp.files).toEqual([]);
     expect(fake.requests.some((request) => request.method === 'DELETE' && request.path.includes(tokenOf(interaction)))).toBe(true);
   });

@@ -57,8 +57,9 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     // Every message of every channel now arrives; none is kept (a mention reads what it replies to with one request).
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
     // What the bot writes may carry members' words (a contest's title, a name typed in a refusal):
-    // never an @everyone, @here or role ping, whatever the bot's permissions.
-    allowedMentions: { parse: ['users'], repliedUser: true },
+    // it pings no one but the member it replies to, whatever the bot's permissions. A message meant
+    // to ping (a job's answer, a contest's winners) names its members by id.
+    allowedMentions: { parse: [], repliedUser: true },
     ...options.clientOptions,
     rest: { ...(env.DISCORD_API_URL ? { api: env.DISCORD_API_URL } : {}), ...options.clientOptions?.rest },
   });
