@@ -3,7 +3,7 @@ import { ActionRowBuilder, ButtonBuilder, ButtonStyle, Routes, type Client } fro
 import type { Logger } from 'pino';
 import type { Bot } from '../../bot/bot.ts';
 import type { ContestEntry, ContestEvent } from '../../bot/contests/types.ts';
-import { contestMessages } from '../../bot/contests/contest-messages.ts';
+import { contestMessages, winnersOf } from '../../bot/contests/contest-messages.ts';
 import { describeLeaderboard } from '../../bot/contests/leaderboard.ts';
 import { POSTED_SHEET } from '../../bot/styles/library.ts';
 import { describeResultFiles } from '../../bot/job-messages.ts';
@@ -69,7 +69,7 @@ export function renderContestsOnDiscord(client: Client, bot: Bot, logger: Logger
       case 'closed': {
         const { text, picture } = await bot.leaderboard(contest, 3);
         // Only the winners named are pinged: a member named in the title (<@…>) is not.
-        const winners = [...new Set(event.ranking.slice(0, 3).map((entry) => entry.userId))];
+        const winners = [...new Set(winnersOf(event.ranking).map((entry) => entry.userId))];
         await post(contest.channelId, { content: contestMessages.closed(contest, event.ranking, event.early, text), allowed_mentions: { users: winners } }, picture ? [{ name: `winners${POSTED_SHEET.extension}`, data: picture, description: describeLeaderboard(contest) }] : []);
         // Voting is frozen: the buttons go grey, beside the final count. Each as it can: a failure here must not post the winners again.
         for (const entry of event.ranking) {

@@ -45,10 +45,14 @@ export const contestMessages = {
   },
 } as const;
 
-/** The first three of a ranking behind their medals, each as `describe` words it; empty with no entries. */
+/** The winners: the first three entries of a ranking (fewer with fewer entries). */
+export function winnersOf(ranking: readonly ContestEntry[]): readonly ContestEntry[] {
+  return ranking.slice(0, 3);
+}
+
+/** The winners behind their medals, each as `describe` words it; empty with no entries. */
 function podium(ranking: readonly ContestEntry[], describe: (entry: ContestEntry) => string): string {
-  return ranking
-    .slice(0, 3)
+  return winnersOf(ranking)
     .map((entry, index) => `${['🥇', '🥈', '🥉'][index]} ${describe(entry)}`)
     .join('  ');
 }
