@@ -6,3 +6,8 @@
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** An `Error`'s first line (a native library's message goes on with its stack), or anything else thrown, as text. */
+export function firstLineOf(error: unknown): string {
+  return error instanceof Error ? error.message.split('\n')[0]! : String(error);
+}

@@ -1,5 +1,5 @@
 import { describeAdapter, probeWebGpu, type GpuAdapterInfo, type GpuProbe, type ProbeOptions } from './webgpu.ts';
-import { messageOf } from '../error-message.ts';
+import { firstLineOf, messageOf } from '../error-message.ts';
 
 /**
  * The TensorFlow.js backends impasto can run on, fastest first. The native packages cannot be
@@ -152,5 +152,5 @@ function describeImportFailure(specifier: string, error: unknown): string {
     // A missing *dependency* of an installed package is a broken install, not an absent one.
     if (message.includes(`'${specifier}'`)) return 'not installed';
   }
-  return `installed but failed to load (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
+  return `installed but failed to load (${firstLineOf(error)})`;
 }

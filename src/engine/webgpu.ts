@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { InputError } from './errors.ts';
-import { messageOf } from '../error-message.ts';
+import { firstLineOf } from '../error-message.ts';
 
 /**
  * WebGPU in Node through Dawn (the `webgpu` package: its binaries ship inside it, nothing is
@@ -102,7 +102,7 @@ async function findAdapter(software: boolean): Promise<GpuProbe> {
 
 /** The probe's answer where the `webgpu` package (Dawn) cannot load: its error's first line says why. */
 function webGpuPackageCannotLoad(error: unknown): GpuProbe {
-  return { found: false, reason: `the webgpu package cannot load (${messageOf(error).split('\n')[0]})` };
+  return { found: false, reason: `the webgpu package cannot load (${firstLineOf(error)})` };
 }
 
 const NO_ADAPTER = 'Dawn found no usable GPU adapter (a software Vulkan such as lavapipe is refused)';

@@ -1,6 +1,7 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import { GraphBuilder } from './graph-builder.ts';
 import { loadOnnxRuntime, onnxRuntimeCannotLoad } from './runtime.ts';
+import { firstLineOf } from '../../error-message.ts';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -37,7 +38,7 @@ export async function webGpuProviderProblem(ort: Ort): Promise<string | undefine
     await session.release();
     return undefined;
   } catch (error) {
-    return error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    return firstLineOf(error);
   }
 }
 
