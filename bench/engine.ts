@@ -183,11 +183,11 @@ if (sections.has('gpu') && (isGpuBackend(choice.name) || gpuObjective === 'onnxr
   await engine.stylize({ content, style, options: { size: 1024, iterations: 20 } });
   console.log(`gpu warm-up job (shader compilation, once per process): ${round((performance.now() - warmUpStart) / 1000, 1)} s`);
   // The 512-px job again with L-BFGS's vectors elsewhere: all on the GPU at every scale (the
-  // default keeps them there from 256×256 px up), only its pairs there, then all in arrays (as
-  // before either moved there): what each placement gives.
+  // default keeps them there from 20,000 pixels, a 181-px stage, up), only its pairs there, then
+  // all in arrays (as before either moved there): what each placement gives.
   const tfjsObjective = gpuObjective !== 'onnxruntime (WebGPU)';
   const placedEngine = (lbfgsVectors: LbfgsPlacement) => createEngineFromWeights(choice, realWeights, undefined, 'cpu', { lbfgsVectors });
-  const defaultVectors = tfjsObjective ? 'on the GPU from 256×256 px, only the pairs below' : 'in arrays (onnxruntime)';
+  const defaultVectors = tfjsObjective ? 'on the GPU from 181 px (20,000 pixels), only the pairs below' : 'in arrays (onnxruntime)';
   const jobs = [
     { jobEngine: engine, size: 512, targetSeconds: 10, vectors: defaultVectors },
     { jobEngine: engine, size: 1024, targetSeconds: 30, vectors: defaultVectors },

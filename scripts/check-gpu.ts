@@ -21,7 +21,7 @@
  *    tolerances, and one evaluation's time on each. Reported apart (`onnxWebGpu`, not in `ok`): the
  *    engine's GPU path is TensorFlow.js; this says whether onnxruntime's would be a correct, faster one.
  *    The same for a fast network (wave, from IMPASTO_FAST_WEIGHTS_DIR) at 512 and 1024 px.
- * 5. L-BFGS with all its vectors on the device (`tf-lbfgs.ts`, the engine's from 256×256 px): ten
+ * 5. L-BFGS with all its vectors on the device (`tf-lbfgs.ts`, the engine's from 20,000 pixels): ten
  *    iterations on a bounded quadratic the size of a 512-px picture, against the same on arrays on
  *    the CPU: the loss never rising, and within 2% of the arrays' after ten iterations (as a whole
  *    job is tested). Not closer: the device sums in float32, and where the line search interpolates

@@ -156,10 +156,14 @@ export type LbfgsPlacement = 'by-size' | 'device' | 'pairs' | 'arrays';
 /**
  * On the device an iteration's passes over the picture are about 40 kernels whatever its size:
  * on Dawn's null adapter 6–8 ms of the CPU's time, where in arrays they take 3 ms at 128², 9–12 at
- * 256² and 35–45 at 512² (`npm run bench`, sections gpu-host and optimizer). From 256×256 up the
- * device is ahead, and each evaluation no longer uploads the point nor reads back the gradient.
+ * 256² and 35–45 at 512² (`npm run bench`, sections gpu-host and optimizer), and each evaluation
+ * no longer uploads the point nor reads back the gradient. On an H200 (4 Dec 2026, the bench's GPU
+ * section) a 512×384 job's stages took 1.52 / 1.40 / 1.33 s at 128 / 181 / 256 px with only the
+ * pairs there and 1.57 / 1.04 / 0.65 s with all the vectors: a tie at 128 px, the device ahead
+ * from 181. So the line lies between a 128-px stage (16,384 pixels at most) and a 4:3 photo's
+ * 181-px one (24,616).
  */
-const DEVICE_VECTORS_FROM = 256 * 256;
+const DEVICE_VECTORS_FROM = 20_000;
 
 export interface EngineTuning {
   /**

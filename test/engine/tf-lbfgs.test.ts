@@ -100,10 +100,12 @@ describe('L-BFGS on the device when an evaluation fails', () => {
 });
 
 describe('where the engine keeps L-BFGS’s vectors (placeLbfgsVectors)', () => {
-  it('by size on a GPU: all on the device from 256×256 px, only the pairs below, all in arrays where the pairs do not fit', () => {
+  it('by size on a GPU: all on the device from 20,000 pixels (a 181-px stage), only the pairs below (a 128-px one), all in arrays where the pairs do not fit', () => {
     expect(placeLbfgsVectors('by-size', 512 * 384, true)).toBe('device');
-    expect(placeLbfgsVectors('by-size', 256 * 256, true)).toBe('device');
-    expect(placeLbfgsVectors('by-size', 256 * 192, true)).toBe('pairs');
+    expect(placeLbfgsVectors('by-size', 256 * 192, true)).toBe('device');
+    expect(placeLbfgsVectors('by-size', 181 * 136, true)).toBe('device');
+    expect(placeLbfgsVectors('by-size', 128 * 128, true)).toBe('pairs');
+    expect(placeLbfgsVectors('by-size', 128 * 96, true)).toBe('pairs');
     expect(placeLbfgsVectors('by-size', 1024 * 768, false)).toBe('arrays');
     expect(placeLbfgsVectors('device', 64 * 48, true)).toBe('device');
     expect(placeLbfgsVectors('device', 64 * 48, false)).toBe('arrays');

@@ -36,7 +36,7 @@ beforeAll(async () => {
   [content, style] = await Promise.all([loadSharedImage('content_dog.jpg'), loadSharedImage('style_the_scream.jpg')]);
 });
 
-/** An engine on `choice`'s backend with the shared weights, L-BFGS's vectors all on the backend (as on a GPU from 256² up). */
+/** An engine on `choice`'s backend with the shared weights, L-BFGS's vectors all on the backend (as on a GPU from a 181-px stage up). */
 /** An engine with L-BFGS on the device, and its weights (its dispose releases them too). */
 async function engineOn(choice: BackendChoice): Promise<{ engine: Engine; weights: VggWeights }> {
   const weights = await loadVggWeights(SHARED_VGG_DIR);
