@@ -183,10 +183,21 @@ export function readSearch(search: { readonly failed: string | undefined; readon
   } catch {
     answer = undefined;
   }
-  if (answer === null) return { found: false, reason: said ? `${NO_ADAPTER}: Dawn said "${said}"` : NO_ADAPTER };
+  if (answer === null) return { found: false, reason: said ? `${NO_ADAPTER}: Dawn said "${said}"${adviceOn(said)}` : NO_ADAPTER };
   const adapter = childAdapterSchema.safeParse(answer);
   // Read in a callback: a throw there would be uncaught, so anything unexpected is "no answer".
   return adapter.success ? probeOf(adapter.data, options) : { found: false, reason: 'the search for a GPU adapter gave no answer' };
+}
+
+/**
+ * What to do, where Dawn's words name a known cause. NVIDIA's Vulkan driver lives in its GLX
+ * library, which the loader finds but cannot start when the kernel module is not loaded or
+ * libglvnd (the GL dispatch libraries it links) is missing: on an H200 machine with the driver and
+ * the loader but no libglvnd, Dawn said only this (4 Dec 2026), and installing libglvnd fixed it.
+ */
+function adviceOn(said: string): string {
+  if (said.includes('libGLX_nvidia')) return ". NVIDIA's Vulkan driver did not start: check that `nvidia-smi` sees the GPU, and install libglvnd (Debian and Ubuntu: libglvnd0 libgl1 libegl1)";
+  return '';
 }
 
 /** Dawn's first warning or error line, without the loader's noise about XDG_RUNTIME_DIR. */

@@ -49,6 +49,19 @@ describe('the search for a WebGPU adapter', () => {
     expect(readSearch({ failed: undefined, stdout: 'null', stderr: '' })).toEqual({ found: false, reason: 'Dawn found no usable GPU adapter (a software Vulkan such as lavapipe is refused)' });
   });
 
+  it('says what to check when NVIDIA’s Vulkan driver is found but cannot start (as on an H200 without libglvnd)', () => {
+    const stderr = [
+      'error: XDG_RUNTIME_DIR is invalid or not set in the environment.',
+      "error: loader_scanned_icd_add: Could not get 'vkCreateInstance' via 'vk_icdGetInstanceProcAddr' for ICD libGLX_nvidia.so.0",
+    ].join('\n');
+    expect(readSearch({ failed: undefined, stdout: 'null', stderr })).toEqual({
+      found: false,
+      reason:
+        'Dawn found no usable GPU adapter (a software Vulkan such as lavapipe is refused): Dawn said "loader_scanned_icd_add: Could not get \'vkCreateInstance\' via \'vk_icdGetInstanceProcAddr\' for ICD libGLX_nvidia.so.0". ' +
+        "NVIDIA's Vulkan driver did not start: check that `nvidia-smi` sees the GPU, and install libglvnd (Debian and Ubuntu: libglvnd0 libgl1 libegl1)",
+    });
+  });
+
   it('reads the adapter the child found, and refuses a software fallback', () => {
     // As the child writes it: Dawn's fields copied out (an empty description falls back to the device).
     const adapter = (info: object) => JSON.stringify({ info: { vendor: 'nvidia', architecture: 'hopper', description: '', device: 'NVIDIA H200', ...info }, limits: { maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 - 4 } });
