@@ -2,6 +2,8 @@
 # Builds .gpu/ for a GPU machine that has a driver but no Node and no network (such as a lent test
 # machine, see ../shared/gpu/README.md): Node itself, the Vulkan loader, the GPU checks bundled with
 # esbuild, the native parts they load, and the weights and photos they read. About 63 MB in all.
+# .gpu/gl is the Vulkan loader and libglvnd: NVIDIA's Vulkan driver cannot start without libglvnd
+# (seen on an H200: Dawn found no adapter with the loader alone). Carry all of it.
 #
 #   scripts/gpu/pack.sh            # then carry .gpu/node.xz, .gpu/pack.tar.xz and .gpu/gl there, and run
 #   for f in .gpu/gl/*.deb; do dpkg -x $f /; done; ldconfig; mkdir -p /tmp/p && xz -dc .gpu/node.xz > /tmp/p/node && chmod +x /tmp/p/node && tar xJf .gpu/pack.tar.xz -C /tmp/p && bash /tmp/p/run.sh
@@ -41,5 +43,6 @@ cp -r $SHARED/weights/vgg19 $P/shared/weights/
 cp $SHARED/weights/fast/{manifest.json,wave.f32.bin} $P/shared/weights/fast/
 cp -r $SHARED/weights/segmentation/selfie $P/shared/weights/segmentation/
 cp scripts/gpu/run.sh $P/
-tar cf - -C $P . | xz -T2 -6 > .gpu/pack.tar.xz && rm -rf $P
+# -9e: the pack, Node and the tree together must stay under the 64 MiB a lent machine takes.
+tar cf - -C $P . | xz -T2 -9e > .gpu/pack.tar.xz && rm -rf $P
 du -cb .gpu/node.xz .gpu/pack.tar.xz .gpu/gl | tail -1 | awk '{ printf "carry .gpu/node.xz, .gpu/pack.tar.xz and .gpu/gl: %.1f MB\n", $1 / 1e6 }'

