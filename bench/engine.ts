@@ -217,6 +217,15 @@ if (sections.has('gpu') && (isGpuBackend(choice.name) || gpuObjective === 'onnxr
   }
 }
 
+/**
+ * How to run a script of the bench's in a process of its own: through tsx beside the sources, or
+ * as the bundle beside this one where the bench is itself bundled (scripts/gpu/pack.sh bundles
+ * them together for a machine without tsx).
+ */
+function benchScript(name: 'gpu-host' | 'fast-peak'): string[] {
+  return import.meta.url.endsWith('.mjs') ? [fileURLToPath(new URL(`${name}.mjs`, import.meta.url))] : ['--import', 'tsx', fileURLToPath(new URL(`${name}.ts`, import.meta.url))];
+}
+
 // What a WebGPU evaluation costs the CPU (kernel launches, command recording) on Dawn's null
 // adapter, in a process of its own: no GPU needed. At the small scales this bounds a GPU's speed.
 const gpuHost: unknown[] = [];
@@ -226,7 +235,7 @@ if (sections.has('gpu-host')) {
   // restMs); a training batch of 2 crops at 64 px (the null device's memory holds no larger).
   for (const [part, size] of [['evaluations', 128], ['evaluations', 181], ['lbfgs', 128], ['lbfgs', 181], ['lbfgs-passes', 128], ['lbfgs-passes', 512], ['training', 64]] as const) {
     try {
-      const output = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('gpu-host.ts', import.meta.url)), String(size), String(Math.max(runs, 20)), part], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      const output = execFileSync(process.execPath, [...benchScript('gpu-host'), String(size), String(Math.max(runs, 20)), part], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
       gpuHost.push(...(JSON.parse(output.trim().split('\n').at(-1)!) as unknown[]));
     } catch (error) {
       gpuHost.push({ part, size: `${size}×${size}`, error: error instanceof Error ? error.message.split('\n')[0] : String(error) });
@@ -309,9 +318,8 @@ if (sections.has('fast') && ort && existsSync(fastDir)) {
   for (const size of [1024, 2048]) {
     let output: string;
     try {
-      output = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('fast-peak.ts', import.meta.url)), String(size), fastDir, join(sharedImages, 'content_tubingen.jpg')], { encoding: 'utf8' });
+      output = execFileSync(process.execPath, [...benchScript('fast-peak'), String(size), fastDir, join(sharedImages, 'content_tubingen.jpg')], { encoding: 'utf8' });
     } catch (error) {
-      // Where tsx is not beside the bench (a bundled copy on a lent GPU machine), the rest still reports.
       fastPeaks.push({ method: 'fast (wave), own process', size: `${size} px`, error: error instanceof Error ? error.message.split('\n')[0] : String(error) });
       continue;
     }

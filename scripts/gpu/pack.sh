@@ -25,7 +25,7 @@ rm -rf $P && mkdir -p $P/node_modules $P/shared/images $P/shared/weights/fast $P
 # weights/ manifests (../../weights, ../../../weights) land inside the pack. TensorFlow.js stays a
 # package (the engine imports its backends by name, and they must share one tfjs-core), and so do
 # the native modules.
-npx esbuild scripts/check-gpu.ts bench/engine.ts bench/train.ts scripts/gpu/doctor.ts scripts/gpu/large.ts --bundle --splitting \
+npx esbuild scripts/check-gpu.ts bench/engine.ts bench/fast-peak.ts bench/gpu-host.ts bench/train.ts scripts/gpu/doctor.ts scripts/gpu/large.ts --bundle --splitting \
   --platform=node --format=esm --target=node20 --ignore-annotations --log-level=warning \
   --external:webgpu --external:onnxruntime-node --external:sharp --external:'@tensorflow/*' --external:better-sqlite3 --external:libheif-js \
   --banner:js='import { createRequire as __cr } from "module"; const require = __cr(import.meta.url);' \
