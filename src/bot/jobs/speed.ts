@@ -12,8 +12,10 @@ import type { JobOptions } from './store.ts';
  */
 const INITIAL_MS_PER_MEGAPIXEL_EVALUATION: Record<BackendName | 'onnx', number> = {
   'tensorflow-gpu': 500,
-  // VGG-19 forward and gradient at 1024² in about 215 ms on an H200 (issue #20's probe).
-  webgpu: 250,
+  // The default job (1024 px, 300 iterations: 13.6 megapixel-evaluations by its stages) took
+  // 5.6–5.7 s on an H200 (4 Dec 2026): the small stages cost about 10 ms an evaluation whatever
+  // their size, so a megapixel-evaluation costs more there than at 1024² (about 100 ms).
+  webgpu: 400,
   tensorflow: 8_000,
   onnx: 9_000,
   wasm: 28_000,
