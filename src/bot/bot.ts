@@ -34,6 +34,7 @@ import { ConfigError, type BotEnvironment } from './config.ts';
 import { Contests } from './contests/contests.ts';
 import type { Contest, ContestEvent } from './contests/types.ts';
 import { renderLeaderboard, type Leaderboard } from './contests/leaderboard.ts';
+import type { MomentWriter } from './format.ts';
 import { holdDataDirectory, openDatabase, type Db } from './database.ts';
 import { BotError, describeFailure, failureKindOf, refusalOf, replyOrRefusal } from './errors.ts';
 import { createDataDirs, deleteExpiredFiles, deleteOwnFiles, resultPaths, type DataDirs } from './files.ts';
@@ -118,7 +119,7 @@ export interface Bot {
   /** A vote button press: toggles the member's vote. */
   vote(entryId: string, context: CommandContext): Promise<Reply>;
   /** The ranking as text and a picture of the top entries. */
-  leaderboard(contest: Contest, top: number, viewerId?: string): Promise<Leaderboard>;
+  leaderboard(contest: Contest, top: number, viewerId?: string, writeWhen?: MomentWriter): Promise<Leaderboard>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -152,7 +153,7 @@ export function createBot(options: BotOptions): Bot {
     onPostNotKept: (error) => logger.warn({ err: error }, 'could not keep a contest message until it is posted (the store refused the write); it is posted now, but not again should the chat fail until a restart'),
   });
   queue.onEvent((event) => contests.handleJobEvent(event));
-  const leaderboard = (contest: Contest, top: number, viewerId?: string) => renderLeaderboard(contests, store, contest, top, viewerId);
+  const leaderboard = (contest: Contest, top: number, viewerId?: string, writeWhen?: MomentWriter) => renderLeaderboard(contests, store, contest, top, viewerId, writeWhen);
   const settings = new SettingsStore(db, limits);
   const canSegment = () => hasSegmentationModel(env.IMPASTO_SEGMENTATION_WEIGHTS_DIR ?? SEGMENTATION_CACHE_DIR);
   const training = new StyleTraining({

@@ -123,6 +123,12 @@ function describeWhere(job: Job): string[] {
 }
 
 /**
+ * How a message writes a moment, `now` being when it is sent: `formatWhen` (in UTC) by default;
+ * Discord and Slack have markup that shows a moment in each reader's own time zone.
+ */
+export type MomentWriter = (at: number, now: number) => string;
+
+/**
  * "in 2 h (27 Nov, 20:30 UTC)": a moment in the future, readable on every platform. `clock` writes
  * the moment itself (`formatUtcClock` by default; a platform's post may show the reader's own time).
  */

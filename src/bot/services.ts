@@ -6,6 +6,7 @@ import type { PaintEngine } from './jobs/dispatch.ts';
 import type { Contests } from './contests/contests.ts';
 import type { Contest } from './contests/types.ts';
 import type { Leaderboard } from './contests/leaderboard.ts';
+import type { MomentWriter } from './format.ts';
 import type { CommandLimits } from './limits.ts';
 import type { SettingsStore } from './settings.ts';
 import type { StyleTraining } from './styles/training.ts';
@@ -24,8 +25,8 @@ export interface BotServices {
   readonly settings: SettingsStore;
   readonly engineInfo: () => PaintEngine | undefined;
   readonly contests: Contests;
-  /** The ranking as text and as a picture of the top entries. */
-  readonly leaderboard: (contest: Contest, top: number, viewerId?: string) => Promise<Leaderboard>;
+  /** The ranking as text and as a picture of the top entries (`renderLeaderboard`). */
+  readonly leaderboard: (contest: Contest, top: number, viewerId?: string, writeWhen?: MomentWriter) => Promise<Leaderboard>;
   /** Whether the person-segmentation model is installed (target and background_style need it). */
   readonly canSegment: () => boolean;
   /** Training fast networks for library styles (`/style train`). */

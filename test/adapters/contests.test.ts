@@ -146,7 +146,7 @@ describe('contests on Discord', () => {
     expect(fake.cdnFetches.length).toBe(fetchesBefore);
   }, 120_000);
 
-  it('pings no one a moderator writes into the title, in its posts or in the status a member asks for', async () => {
+  it('pings no one a moderator writes into the title, in its posts or in the status a member asks for, which gives the end on each reader’s clock', async () => {
     const textOf = (request: discord.RecordedRequest) => String((request.json as { content?: string } | undefined)?.content);
     startContest(`Portraits for <@${users.bob.id}>`, '1h');
     const announcement = await fake.waitForRequest((request) => request.method === 'POST' && /Style contest "Portraits/.test(textOf(request)));
@@ -156,6 +156,9 @@ describe('contests on Discord', () => {
     const shown = await fake.waitForRequest((request) => request.method === 'PATCH' && request.path.includes(status.token as string) && textOf(request).includes(`"Portraits for <@${users.bob.id}>"`));
     expect((shown.json as { allowed_mentions?: { parse?: unknown; users?: unknown } }).allowed_mentions).toMatchObject({ parse: [] });
     expect((shown.json as { allowed_mentions?: { users?: unknown } }).allowed_mentions?.users).toBeUndefined();
+    // The status gives the end on each reader's own clock, as the announcement does.
+    const endsAt = Math.floor(harness.bot.contests.openIn('discord', discord.CHANNEL_ID)!.endsAt / 1000);
+    expect(textOf(shown)).toContain(`(style udnie, ends <t:${endsAt}:R> (<t:${endsAt}:f>))`);
     fake.dispatchInteraction(moderatorCommand('cancel'));
     await fake.waitForRequest((request) => request.method === 'POST' && /was cancelled/.test(textOf(request)) && textOf(request).includes('Portraits'));
   });

@@ -1,5 +1,6 @@
 import { PermissionFlagsBits, type Interaction, type Message, type PermissionsBitField } from 'discord.js';
 import type { CommandContext } from '../../bot/commands/types.ts';
+import { discordMoment } from './render.ts';
 
 /** What the core stores for a Discord job so that any later process can answer it. */
 export interface DiscordReplyRef {
@@ -57,6 +58,7 @@ export function contextOf(interaction: Interaction, messageId?: string): Command
     requester: { platform: 'discord', community: communityOf(interaction), userId: interaction.user.id, userName: interaction.user.username, isModerator },
     origin: { platform: 'discord', channelId: interaction.channelId ?? '', reply: { ...reply } },
     ...directnessOf(interaction.guildId),
+    writeMoment: discordMoment,
   };
 }
 
@@ -73,6 +75,7 @@ export function contextOfMessage(message: Message, answerId: string): CommandCon
     },
     origin: { platform: 'discord', channelId: message.channelId, reply: { ...reply } },
     ...directnessOf(message.guildId),
+    writeMoment: discordMoment,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { InputErrorCode } from '../../engine/errors.ts';
 import type { BotErrorCode, FailureKind } from '../errors.ts';
 import type { Platform, Requester, JobOrigin } from '../jobs/store.ts';
+import type { MomentWriter } from '../format.ts';
 
 /** An image the adapter has fetched (from an allowed host, within the byte limit). */
 export interface UploadedImage {
@@ -137,6 +138,12 @@ export interface CommandContext {
    * requester's community (Slack's, to its workspace) rather than to them alone (Discord's).
    */
   readonly direct?: { readonly ofCommunity: boolean } | undefined;
+  /**
+   * How a public reply writes a moment where the platform shows it on each reader's own clock
+   * (Discord's timestamps); unset, `formatWhen`, in UTC (Slack escapes a reply's text whole, and the
+   * playground has no such markup).
+   */
+  readonly writeMoment?: MomentWriter | undefined;
 }
 
 export type Handler<D extends CommandDefinition> = (context: CommandContext, args: ArgsOf<D>) => Promise<Reply>;

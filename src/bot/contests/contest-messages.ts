@@ -1,11 +1,5 @@
-import { counted, formatWhen } from '../format.ts';
+import { counted, formatWhen, type MomentWriter } from '../format.ts';
 import type { Contest, ContestEntry } from './types.ts';
-
-/**
- * How a post writes the contest's end, `now` being when it is posted: `formatWhen` (in UTC) by
- * default; Discord and Slack have markup that shows a moment in each reader's own time zone.
- */
-export type MomentWriter = (at: number, now: number) => string;
 
 /**
  * What a contest says in a channel, once for every platform. Users are mentioned as `<@id>`, which

@@ -1,4 +1,4 @@
-import { counted, formatWhen, shortenedList } from '../format.ts';
+import { counted, formatWhen, shortenedList, type MomentWriter } from '../format.ts';
 import type { JobStore } from '../jobs/store.ts';
 import { POSTED_SHEET, renderContactSheet } from '../styles/library.ts';
 import type { Contests } from './contests.ts';
@@ -21,11 +21,12 @@ const LISTED_PLACES = 10;
 /**
  * The ranking as text (its first places, the entries of `viewerId` further back, and how many more)
  * and as a picture of the top `top` entries. Every entry was listed: the winners' post of a contest
- * of 50 entries passed Discord's 2000 characters, and Discord refused it.
+ * of 50 entries passed Discord's 2000 characters, and Discord refused it. `writeWhen` writes a
+ * running contest's end (the platform's markup, where its replies take it).
  */
-export async function renderLeaderboard(contests: Contests, store: JobStore, contest: Contest, top: number, viewerId?: string): Promise<Leaderboard> {
+export async function renderLeaderboard(contests: Contests, store: JobStore, contest: Contest, top: number, viewerId?: string, writeWhen: MomentWriter = formatWhen): Promise<Leaderboard> {
   const ranking = contests.ranking(contest.id);
-  const state = contest.status === 'open' ? `ends ${formatWhen(contest.endsAt)}` : contest.status === 'closed' ? 'ended' : 'cancelled';
+  const state = contest.status === 'open' ? `ends ${writeWhen(contest.endsAt, Date.now())}` : contest.status === 'closed' ? 'ended' : 'cancelled';
   if (ranking.length === 0) return { text: `"${contest.title}" (style ${contest.styleLabel}, ${state}): no entries${contest.status === 'open' ? ' yet' : ''}.` };
   const lineOf = (entry: ContestEntry, place: number) => `${place}. ${entry.userName}${entry.memberLeft ? ' (left)' : ''}: ${counted(entry.votes, 'vote')} (entry ${entry.id})`;
   const lines = shortenedList(ranking, LISTED_PLACES, (entry) => entry.userId === viewerId, (entry, index) => lineOf(entry, index + 1), (hidden) => `…and ${counted(hidden, 'more entry', 'more entries')}`);
