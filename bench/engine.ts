@@ -53,6 +53,7 @@ import { createRandom } from '../src/engine/random.ts';
 import { createTfInverseHessian } from '../src/engine/tf-inverse-hessian.ts';
 import { createTfObjective } from '../src/engine/tf-objective.ts';
 import { createFeatureNetwork, layerResolution, PIXEL_BOUNDS, rgbToVggInput, VGG19_CHANNELS, VGG19_LAYERS } from '../src/engine/vgg.ts';
+import { firstLineOf } from '../src/error-message.ts';
 import { loadVggWeights, locateWeights, withStandInLayers } from '../src/engine/weights.ts';
 
 const env = loadEngineEnvironment();
@@ -238,7 +239,7 @@ if (sections.has('gpu-host')) {
       const output = execFileSync(process.execPath, [...benchScript('gpu-host'), String(size), String(Math.max(runs, 20)), part], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
       gpuHost.push(...(JSON.parse(output.trim().split('\n').at(-1)!) as unknown[]));
     } catch (error) {
-      gpuHost.push({ part, size: `${size}×${size}`, error: error instanceof Error ? error.message.split('\n')[0] : String(error) });
+      gpuHost.push({ part, size: `${size}×${size}`, error: firstLineOf(error) });
     }
   }
 }
@@ -320,7 +321,7 @@ if (sections.has('fast') && ort && existsSync(fastDir)) {
     try {
       output = execFileSync(process.execPath, [...benchScript('fast-peak'), String(size), fastDir, join(sharedImages, 'content_tubingen.jpg')], { encoding: 'utf8' });
     } catch (error) {
-      fastPeaks.push({ method: 'fast (wave), own process', size: `${size} px`, error: error instanceof Error ? error.message.split('\n')[0] : String(error) });
+      fastPeaks.push({ method: 'fast (wave), own process', size: `${size} px`, error: firstLineOf(error) });
       continue;
     }
     const measured = JSON.parse(output.trim().split('\n').at(-1)!) as { firstRunSeconds: number; warmSeconds: number; peakRssMb: number };

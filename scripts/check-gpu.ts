@@ -68,6 +68,7 @@ import { initialParameters } from '../src/engine/train/trainer.ts';
 import type { BatchSpec, TrainingEngine } from '../src/engine/train/training-engine.ts';
 import { loadVggWeights, locateWeights, withStandInLayers } from '../src/engine/weights.ts';
 import { describeAdapter, probeWebGpu, type GpuAdapterInfo } from '../src/engine/webgpu.ts';
+import { firstLineOf } from '../src/error-message.ts';
 
 // Its telemetry off, as everywhere in impasto (runtime.ts).
 const ort = await loadOnnxRuntime();
@@ -91,11 +92,6 @@ if (target === 'webgpu') {
 if (!(await tf.setBackend(target))) {
   console.log(JSON.stringify({ ok: false, adapter: adapter ? describeAdapter(adapter) : null, reason: `the ${target} backend did not start` }, null, 2));
   process.exit(2);
-}
-
-/** An error as one line of the report. */
-function firstLineOf(error: unknown): string {
-  return error instanceof Error ? error.message.split('\n')[0]! : String(error);
 }
 
 /** Median seconds of three runs of `run` (after a first one elsewhere, which builds its session). */
